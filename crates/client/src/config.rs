@@ -1,0 +1,187 @@
+//! Building a [`Client`]: credentials, server, base URL, timeout.
+
+use crate::Client;
+use crate::runtime::Runtime;
+use std::fmt;
+use std::time::Duration;
+
+/// The production API.
+pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
+/// The development-branch (staging) API.
+pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
+
+/// A community API key. It is a secret: it never appears in `Debug` output, errors or
+/// URLs; v2 sends it only in the `Authorization` header, marked sensitive.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        Self(key.into())
+    }
+
+    /// The key itself, for code that must put it on the wire.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(<redacted>)")
+    }
+}
+
+/// Why [`ClientBuilder::build`] refused a configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No API key was given, or it was empty.
+    MissingApiKey,
+    /// The base URL is not an absolute `http(s)` URL.
+    InvalidBaseUrl { url: String, reason: String },
+    /// The HTTP client could not be created.
+    Http(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingApiKey => f.write_str("no API key: call `.api_key(...)` with your community's API key (Admin > Advanced > API Integration)"),
+            Self::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}; use e.g. `{PRODUCTION_URL}`"),
+            Self::Http(e) => write!(f, "cannot create the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Configuration for a [`Client`]; start with [`Client::builder`].
+#[derive(Debug, Clone)]
+pub struct ClientBuilder {
+    community_id: Option<String>,
+    api_key: Option<ApiKey>,
+    server_id: i64,
+    base_url: String,
+    timeout: Option<Duration>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            community_id: None,
+            api_key: None,
+            server_id: 1,
+            base_url: PRODUCTION_URL.into(),
+            timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The community id (needed by v1 calls, which carry it in their envelope).
+    pub fn community_id(mut self, id: impl Into<String>) -> Self {
+        self.community_id = Some(id.into());
+        self
+    }
+
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(ApiKey::new(key));
+        self
+    }
+
+    /// The CAD server id used when a call does not name one (default 1).
+    pub fn server_id(mut self, id: i64) -> Self {
+        self.server_id = id;
+        self
+    }
+
+    /// Where the API lives (default [`PRODUCTION_URL`]; see also [`STAGING_URL`]).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Per-request timeout (default 30 s; `None` waits forever). Native targets only for now.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    pub fn build(self) -> Result<Client, BuildError> {
+        let api_key = self
+            .api_key
+            .filter(|k| !k.0.trim().is_empty())
+            .ok_or(BuildError::MissingApiKey)?;
+        let base_url = validate_base_url(&self.base_url)?;
+        #[allow(unused_mut)]
+        let mut http = reqwest::ClientBuilder::new();
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(t) = self.timeout {
+            http = http.timeout(t).connect_timeout(t);
+        }
+        let http = http.build().map_err(|e| BuildError::Http(e.to_string()))?;
+        let runtime = Runtime::new(api_key, self.community_id, self.server_id);
+        Ok(Client::new_with_client(&base_url, http, runtime))
+    }
+}
+
+fn validate_base_url(url: &str) -> Result<String, BuildError> {
+    let bad = |reason: &str| BuildError::InvalidBaseUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it has no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("it must not carry a query or fragment"));
+    }
+    // Operation paths start with `/`; keep a path stem but drop its trailing slash.
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_required() {
+        assert_eq!(
+            Client::builder().build().unwrap_err(),
+            BuildError::MissingApiKey
+        );
+        assert_eq!(
+            Client::builder().api_key("  ").build().unwrap_err(),
+            BuildError::MissingApiKey
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_named() {
+        for url in ["api.sonorancad.com", "ftp://x", "http://", "https://x/?a=1"] {
+            let err = Client::builder()
+                .api_key("k")
+                .base_url(url)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(&err, BuildError::InvalidBaseUrl { url: u, .. } if u == url),
+                "{url}: {err}"
+            );
+            assert!(err.to_string().contains(url));
+        }
+    }
+
+    #[test]
+    fn the_key_never_shows_in_debug() {
+        let builder = Client::builder().api_key("s3cr3t-key");
+        assert!(!format!("{builder:?}").contains("s3cr3t"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("s3cr3t"));
+    }
+}

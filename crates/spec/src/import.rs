@@ -1,0 +1,394 @@
+//! `cargo xtask import-docs`: copy the OpenAPI block of every v2 docs page into
+//! `openapi/v2/`, verbatim, and report what changed since the last import.
+
+use crate::error::{Error, Problem};
+use crate::index::{INDEX_FILE, Index, PageEntry};
+use crate::repair::{Fix, REPAIRS};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+const V2_PAGES: &str = "api-integration/api-endpoints-v2";
+
+/// One docs page's contribution.
+#[derive(Debug, Clone)]
+pub struct ImportedPage {
+    pub entry: PageEntry,
+    /// The file written under `openapi/v2/`: a header comment, then the block verbatim.
+    pub contents: String,
+}
+
+/// Reads every v2 page under `<docs_dir>/api-integration/api-endpoints-v2/` that has an
+/// OpenAPI block. Pages without one (overviews, the account-object schema page, local and
+/// internal endpoints) are skipped by design: they describe no `/v2` operation.
+pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
+    let root = docs_dir.join(V2_PAGES);
+    if !root.is_dir() {
+        return Err(Error::one(Problem::new(
+            docs_dir,
+            format!("no `{V2_PAGES}` folder here; pass the folder that holds `api-integration/`"),
+        )));
+    }
+    let mut pages = Vec::new();
+    let mut problems = Vec::new();
+    for md in markdown_files(&root).map_err(|e| Error::io(&root, &e))? {
+        let rel = md.strip_prefix(&root).expect("walked from root");
+        let rel_str = rel.to_string_lossy().replace('\\', "/");
+        let text = std::fs::read_to_string(&md).map_err(|e| Error::io(&md, &e))?;
+        let Some(block) = openapi_block(&text) else {
+            continue;
+        };
+        let docs_page = format!("api-endpoints-v2/{rel_str}");
+        let file = rel_str.trim_end_matches(".md").to_string() + ".yaml";
+        match operation_ids(&md, &block) {
+            Ok(operations) => pages.push(ImportedPage {
+                entry: PageEntry {
+                    file,
+                    rate_limit_per_minute: rate_limit(&text),
+                    query_defaults: query_defaults(&text),
+                    operations,
+                    docs_page: docs_page.clone(),
+                },
+                contents: format!(
+                    "# imported by `cargo xtask import-docs` from {docs_page}, do not edit\n{block}"
+                ),
+            }),
+            Err(p) => problems.push(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(pages)
+    } else {
+        Err(problems.into())
+    }
+}
+
+fn markdown_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md")
+                && path.file_name().is_some_and(|n| n != "README.md")
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The first fenced YAML block (```` ```yaml ```` or `~~~yaml`) that is an OpenAPI document.
+pub fn openapi_block(markdown: &str) -> Option<String> {
+    let mut lines = markdown.lines();
+    while let Some(line) = lines.next() {
+        let t = line.trim();
+        let fence = if t == "~~~yaml" {
+            "~~~"
+        } else if t == "```yaml" {
+            "```"
+        } else {
+            continue;
+        };
+        let mut block = String::new();
+        for inner in lines.by_ref() {
+            if inner.trim() == fence {
+                break;
+            }
+            block.push_str(inner);
+            block.push('\n');
+        }
+        if block.trim_start().starts_with("openapi:") {
+            return Some(block);
+        }
+    }
+    None
+}
+
+/// `> **Rate limit:** `10 requests per minute``.
+pub fn rate_limit(markdown: &str) -> Option<u32> {
+    let line = markdown.lines().find(|l| l.contains("**Rate limit:**"))?;
+    let after = &line[line.find("**Rate limit:**")? + "**Rate limit:**".len()..];
+    let digits: String = after
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    if !after.contains("per minute") {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Defaults from a "Query Parameters" table with a `Default` column. A cell that is not a
+/// value (`Optional`, `-`, empty) is not a default.
+pub fn query_defaults(markdown: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut in_section = false;
+    let mut default_col = None;
+    for line in markdown.lines() {
+        let t = line.trim();
+        if t.starts_with('#') {
+            in_section = t.to_ascii_lowercase().contains("query parameters");
+            default_col = None;
+            continue;
+        }
+        if !in_section || !t.starts_with('|') {
+            continue;
+        }
+        let cells: Vec<&str> = t.trim_matches('|').split('|').map(str::trim).collect();
+        if default_col.is_none() {
+            default_col = cells.iter().position(|c| c.eq_ignore_ascii_case("default"));
+            continue;
+        }
+        let Some(col) = default_col else { continue };
+        if cells.first().is_some_and(|c| c.starts_with("---")) {
+            continue;
+        }
+        let name = cells
+            .first()
+            .map(|c| c.trim_matches('`'))
+            .unwrap_or_default();
+        let value = cells
+            .get(col)
+            .map(|c| c.trim_matches('`'))
+            .unwrap_or_default();
+        let is_value = !value.is_empty()
+            && !["optional", "required", "-", "none", "n/a"]
+                .contains(&value.to_ascii_lowercase().as_str());
+        if !name.is_empty() && is_value {
+            out.insert(name.to_string(), value.to_string());
+        }
+    }
+    out
+}
+
+fn operation_ids(md: &Path, block: &str) -> Result<Vec<String>, Problem> {
+    let mut text = block.to_string();
+    for repair in REPAIRS {
+        if let Fix::Text(fix) = repair.fix {
+            if let Some(fixed) = fix(&text) {
+                text = fixed;
+            }
+        }
+    }
+    let doc = crate::yaml::parse(md, &text)?;
+    let mut ids = Vec::new();
+    for (path, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !crate::METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            match op.get("operationId").and_then(Value::as_str) {
+                Some(id) => ids.push(id.to_string()),
+                None => {
+                    return Err(Problem::new(
+                        md,
+                        format!("{method} {path} has no operationId"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// What an import would change, computed before anything is written.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub added_files: Vec<String>,
+    pub removed_files: Vec<String>,
+    pub changed_files: Vec<String>,
+    pub added_operations: Vec<String>,
+    pub removed_operations: Vec<String>,
+    /// Operations whose imported text changed and that a typed overlay covers.
+    pub overlays_to_review: Vec<(String, String)>,
+    /// Overlays naming an operation the new import no longer has.
+    pub orphaned_overlays: Vec<(String, String)>,
+    pub rate_limit_changes: Vec<(String, Option<u32>, Option<u32>)>,
+}
+
+impl Report {
+    pub fn is_empty(&self) -> bool {
+        self.added_files.is_empty()
+            && self.removed_files.is_empty()
+            && self.changed_files.is_empty()
+            && self.rate_limit_changes.is_empty()
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return writeln!(f, "import: nothing changed");
+        }
+        let list = |f: &mut fmt::Formatter<'_>, title: &str, items: &[String]| -> fmt::Result {
+            if !items.is_empty() {
+                writeln!(f, "{title} ({}):", items.len())?;
+                for i in items {
+                    writeln!(f, "  {i}")?;
+                }
+            }
+            Ok(())
+        };
+        list(f, "added files", &self.added_files)?;
+        list(f, "removed files", &self.removed_files)?;
+        list(f, "changed files", &self.changed_files)?;
+        list(f, "new operations", &self.added_operations)?;
+        list(f, "removed operations", &self.removed_operations)?;
+        for (file, old, new) in &self.rate_limit_changes {
+            writeln!(f, "rate limit of {file}: {old:?} -> {new:?} per minute")?;
+        }
+        if !self.overlays_to_review.is_empty() {
+            writeln!(f, "typing to review (docs changed under a typed overlay):")?;
+            for (op, overlay) in &self.overlays_to_review {
+                writeln!(f, "  {op} ({overlay})")?;
+            }
+        }
+        if !self.orphaned_overlays.is_empty() {
+            writeln!(
+                f,
+                "overlays whose operation vanished (regen will fail until they are fixed):"
+            )?;
+            for (op, overlay) in &self.orphaned_overlays {
+                writeln!(f, "  {op} ({overlay})")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The files an import writes (relative to `openapi/`) and what it reports.
+#[derive(Debug)]
+pub struct Plan {
+    pub writes: BTreeMap<String, String>,
+    pub deletes: Vec<String>,
+    pub report: Report,
+}
+
+pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
+    let old_index = Index::load(openapi_dir)?;
+    let new_index = Index {
+        pages: pages.iter().map(|p| p.entry.clone()).collect(),
+    };
+    let overlays = crate::load::overlay_targets(openapi_dir)?;
+    let mut report = Report::default();
+    let mut writes = BTreeMap::new();
+
+    let old_files: BTreeSet<&str> = old_index.pages.iter().map(|p| p.file.as_str()).collect();
+    let new_files: BTreeSet<&str> = new_index.pages.iter().map(|p| p.file.as_str()).collect();
+    let old_ops: BTreeSet<&str> = old_index
+        .pages
+        .iter()
+        .flat_map(|p| p.operations.iter().map(String::as_str))
+        .collect();
+    let new_ops: BTreeSet<&str> = new_index
+        .pages
+        .iter()
+        .flat_map(|p| p.operations.iter().map(String::as_str))
+        .collect();
+
+    for page in pages {
+        let rel = format!("v2/{}", page.entry.file);
+        let old = std::fs::read_to_string(openapi_dir.join(&rel)).ok();
+        match old {
+            None => report.added_files.push(rel.clone()),
+            Some(old) if old != page.contents => {
+                report.changed_files.push(rel.clone());
+                for op in &page.entry.operations {
+                    if let Some(overlay) = overlays.get(op) {
+                        report
+                            .overlays_to_review
+                            .push((op.clone(), overlay.clone()));
+                    }
+                }
+            }
+            Some(_) => {}
+        }
+        if let Some(old) = old_index.page(&page.entry.file) {
+            if old.rate_limit_per_minute != page.entry.rate_limit_per_minute {
+                report.rate_limit_changes.push((
+                    rel.clone(),
+                    old.rate_limit_per_minute,
+                    page.entry.rate_limit_per_minute,
+                ));
+            }
+        }
+        writes.insert(rel, page.contents.clone());
+    }
+    let deletes: Vec<String> = old_files
+        .difference(&new_files)
+        .map(|f| format!("v2/{f}"))
+        .collect();
+    report.removed_files = deletes.clone();
+    report.added_operations = new_ops
+        .difference(&old_ops)
+        .map(|s| s.to_string())
+        .collect();
+    report.removed_operations = old_ops
+        .difference(&new_ops)
+        .map(|s| s.to_string())
+        .collect();
+    for (op, overlay) in &overlays {
+        if !new_ops.contains(op.as_str()) {
+            report.orphaned_overlays.push((op.clone(), overlay.clone()));
+        }
+    }
+    let index_text = new_index.to_yaml();
+    if std::fs::read_to_string(openapi_dir.join(INDEX_FILE))
+        .ok()
+        .as_deref()
+        != Some(&index_text)
+        && report.is_empty()
+    {
+        report.changed_files.push(INDEX_FILE.to_string());
+    }
+    writes.insert(INDEX_FILE.to_string(), index_text);
+    Ok(Plan {
+        writes,
+        deletes,
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_openapi_block_among_other_fences() {
+        let md =
+            "```lua\nx\n```\n~~~yaml\nfoo: 1\n~~~\n~~~yaml\nopenapi: \"3.0.3\"\npaths: {}\n~~~\n";
+        assert_eq!(
+            openapi_block(md).unwrap(),
+            "openapi: \"3.0.3\"\npaths: {}\n"
+        );
+        assert_eq!(openapi_block("no blocks"), None);
+    }
+
+    #[test]
+    fn reads_the_stated_rate_limit() {
+        let md = "> **Rate limit:** `10 requests per minute`  \n> per key";
+        assert_eq!(rate_limit(md), Some(10));
+        assert_eq!(rate_limit("nothing"), None);
+    }
+
+    #[test]
+    fn reads_query_defaults_but_not_optional_markers() {
+        let md = "## Query Parameters\n\n| Name | Type | Default | Description |\n| --- | --- | --- | --- |\n\
+                  | `limit` | integer | `100` | Max. |\n| `username` | string | Optional | Filter. |\n\n## Response\n| a | b |\n";
+        let d = query_defaults(md);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d["limit"], "100");
+    }
+}

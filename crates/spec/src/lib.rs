@@ -1,0 +1,64 @@
+//! The Sonoran CAD API description: from the files under `openapi/` to one validated
+//! OpenAPI 3.0.3 document.
+//!
+//! ```text
+//! openapi/v2/**            imported docs blocks  --repair-->  base operations
+//! openapi/types/v2/**      typed overlays        --overlay--> typed operations
+//! openapi/components/*     shared schemas
+//! openapi/v1/**            v1 envelope calls
+//!                          --merge--> --validate--> sonoran-cad.openapi.json
+//! ```
+
+pub mod error;
+pub mod import;
+pub mod index;
+pub mod load;
+pub mod merge;
+pub mod repair;
+pub mod stats;
+pub mod validate;
+mod yaml;
+
+pub use error::{Error, Problem, Result};
+use serde_json::Value;
+use std::path::Path;
+
+/// The HTTP methods an OpenAPI path item can hold operations under.
+pub const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// The production API.
+pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
+/// The development-branch API (development-branch.md).
+pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
+
+/// Loads, repairs, overlays, merges and validates everything under `openapi_dir`.
+pub fn build(openapi_dir: &Path) -> Result<Value> {
+    let sources = load::load(openapi_dir)?;
+    let (doc, origins) = merge::merge(&sources)?;
+    validate::validate(&doc, &origins)?;
+    Ok(doc)
+}
+
+/// The merged document as committed: pretty JSON with a trailing newline.
+pub fn to_json_text(doc: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(doc).expect("a JSON value serializes");
+    text.push('\n');
+    text
+}
+
+/// Every operation of a merged document as (path, method, operation).
+pub fn operations(doc: &Value) -> impl Iterator<Item = (&str, &str, &Value)> {
+    doc["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(m, _)| METHODS.contains(&m.as_str()))
+                .map(move |(m, op)| (path.as_str(), m.as_str(), op))
+        })
+}

@@ -1,0 +1,203 @@
+//! Reading `openapi/`: every YAML file, parsed, repaired where it is an imported one, and
+//! sorted into the part of the description it belongs to.
+
+use crate::error::{Error, Problem};
+use crate::index::{INDEX_FILE, Index, PageEntry};
+use crate::repair::{Fix, REPAIRS};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One parsed file.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Relative to `openapi/`, with `/` separators.
+    pub rel: String,
+    pub doc: Value,
+    /// Ids of the repairs that changed this file.
+    pub repairs: Vec<&'static str>,
+    /// The import index entry (imported files only).
+    pub page: Option<PageEntry>,
+}
+
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub imported: Vec<Source>,
+    pub overlays: Vec<Source>,
+    pub components: Vec<Source>,
+    pub v1: Vec<Source>,
+}
+
+enum Kind {
+    Imported,
+    Overlay,
+    Components,
+    V1,
+}
+
+fn kind_of(rel: &str) -> Option<Kind> {
+    if rel == INDEX_FILE {
+        None
+    } else if rel.starts_with("v2/") {
+        Some(Kind::Imported)
+    } else if rel.starts_with("types/v2/") {
+        Some(Kind::Overlay)
+    } else if rel.starts_with("components/") {
+        Some(Kind::Components)
+    } else if rel.starts_with("v1/") {
+        Some(Kind::V1)
+    } else {
+        None
+    }
+}
+
+pub fn yaml_files(openapi_dir: &Path) -> Result<Vec<String>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![openapi_dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| Error::io(&dir, &e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&dir, &e))?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                let rel = path.strip_prefix(openapi_dir).expect("walked from root");
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Loads and parses everything, reporting every unreadable or misplaced file at once.
+pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
+    if !openapi_dir.is_dir() {
+        return Err(Error::one(Problem::new(
+            openapi_dir,
+            "the openapi/ folder does not exist",
+        )));
+    }
+    let index = Index::load(openapi_dir)?;
+    let mut sources = Sources::default();
+    let mut problems = Vec::new();
+    for rel in yaml_files(openapi_dir)? {
+        if rel == INDEX_FILE {
+            continue;
+        }
+        let Some(kind) = kind_of(&rel) else {
+            problems.push(Problem::new(
+                &rel,
+                "YAML file outside v2/, types/v2/, components/ and v1/: move it where it belongs",
+            ));
+            continue;
+        };
+        let path = openapi_dir.join(&rel);
+        let mut text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(Problem::new(&rel, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let mut repairs = Vec::new();
+        let page = if let Kind::Imported = kind {
+            let file = rel.trim_start_matches("v2/");
+            match index.page(file) {
+                Some(p) => Some(p.clone()),
+                None => {
+                    problems.push(Problem::new(
+                        &rel,
+                        "imported file missing from v2/index.yaml: re-run `cargo xtask import-docs`",
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            None
+        };
+        if page.is_some() {
+            for repair in REPAIRS {
+                if let Fix::Text(fix) = repair.fix {
+                    if let Some(fixed) = fix(&text) {
+                        text = fixed;
+                        repairs.push(repair.id);
+                    }
+                }
+            }
+        }
+        let mut doc = match crate::yaml::parse(Path::new(&rel), &text) {
+            Ok(doc) => doc,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        if !doc.is_object() {
+            problems.push(Problem::new(&rel, "expected a mapping at the top level"));
+            continue;
+        }
+        if let Some(page) = &page {
+            for repair in REPAIRS {
+                if let Fix::Value(fix) = repair.fix {
+                    if fix(&mut doc, page) > 0 {
+                        repairs.push(repair.id);
+                    }
+                }
+            }
+        }
+        let source = Source {
+            rel,
+            doc,
+            repairs,
+            page,
+        };
+        match kind {
+            Kind::Imported => sources.imported.push(source),
+            Kind::Overlay => sources.overlays.push(source),
+            Kind::Components => sources.components.push(source),
+            Kind::V1 => sources.v1.push(source),
+        }
+    }
+    for page in &index.pages {
+        if !openapi_dir.join("v2").join(&page.file).is_file() {
+            problems.push(Problem::new(
+                INDEX_FILE,
+                format!(
+                    "lists v2/{} which does not exist: re-run `cargo xtask import-docs`",
+                    page.file
+                ),
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(sources)
+    } else {
+        Err(problems.into())
+    }
+}
+
+/// operationId -> overlay file, for the import report.
+pub fn overlay_targets(openapi_dir: &Path) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    if !openapi_dir.join("types").is_dir() {
+        return Ok(out);
+    }
+    for rel in yaml_files(openapi_dir)? {
+        if !rel.starts_with("types/v2/") {
+            continue;
+        }
+        let path: PathBuf = openapi_dir.join(&rel);
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, &e))?;
+        let doc = crate::yaml::parse(Path::new(&rel), &text).map_err(Error::one)?;
+        for op in doc
+            .get("operations")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            out.insert(op.clone(), rel.clone());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,160 @@
+//! How much of the merged document is really typed: an operation is "fully typed" when
+//! its parameters, request bodies and success bodies contain no schema that leaves the
+//! shape open (`type: object` with no properties and no `additionalProperties`, or no type
+//! at all). Free-form maps declared with `additionalProperties` count as typed: the docs
+//! describe them as free-form.
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fmt;
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub v2_operations: usize,
+    pub v2_typed: usize,
+    pub v1_operations: usize,
+    pub v1_typed: usize,
+    /// operationIds that are not fully typed, with the first open spot found.
+    pub untyped: Vec<(String, String)>,
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "v2 operations: {} ({} fully typed)",
+            self.v2_operations, self.v2_typed
+        )?;
+        writeln!(
+            f,
+            "v1 operations: {} ({} fully typed)",
+            self.v1_operations, self.v1_typed
+        )?;
+        if !self.untyped.is_empty() {
+            writeln!(f, "not fully typed ({}):", self.untyped.len())?;
+            for (id, at) in &self.untyped {
+                writeln!(f, "  {id}: open schema at {at}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn stats(doc: &Value) -> Stats {
+    let mut s = Stats::default();
+    for (path, _method, op) in crate::operations(doc) {
+        let id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let open = first_open_spot(doc, op);
+        let v2 = path.starts_with("/v2/");
+        match (v2, open.is_none()) {
+            (true, typed) => {
+                s.v2_operations += 1;
+                s.v2_typed += usize::from(typed);
+            }
+            (false, typed) => {
+                s.v1_operations += 1;
+                s.v1_typed += usize::from(typed);
+            }
+        }
+        if let Some(at) = open {
+            s.untyped.push((id, at));
+        }
+    }
+    s.untyped.sort();
+    s
+}
+
+fn first_open_spot(doc: &Value, op: &Value) -> Option<String> {
+    let mut schemas: Vec<(String, &Value)> = Vec::new();
+    for (i, p) in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(s) = p.get("schema") {
+            schemas.push((format!("parameters/{i}"), s));
+        }
+    }
+    for (ct, media) in op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        match media.get("schema") {
+            Some(s) => schemas.push((format!("requestBody {ct}"), s)),
+            None => return Some(format!("requestBody {ct} (no schema)")),
+        }
+    }
+    for (code, resp) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if !code.starts_with('2') {
+            continue;
+        }
+        for (ct, media) in resp
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            match media.get("schema") {
+                Some(s) => schemas.push((format!("response {code} {ct}"), s)),
+                None => return Some(format!("response {code} {ct} (no schema)")),
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    schemas
+        .into_iter()
+        .find_map(|(at, s)| open_in(doc, s, &mut seen).map(|inner| format!("{at}{inner}")))
+}
+
+fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -> Option<String> {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        if !seen.insert(r.to_string()) {
+            return None;
+        }
+        let target = r.strip_prefix('#').and_then(|p| doc.pointer(p))?;
+        return open_in(doc, target, seen).map(|inner| format!(" -> {r}{inner}"));
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+            return parts.iter().find_map(|p| open_in(doc, p, seen));
+        }
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        None if schema.get("enum").is_some() => None,
+        None => Some(" (no type)".into()),
+        Some("object") => {
+            let props = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties");
+            if props.is_none_or(|p| p.is_empty()) && extra.is_none() {
+                return Some(" (object without properties)".into());
+            }
+            for (name, p) in props.into_iter().flatten() {
+                if let Some(inner) = open_in(doc, p, seen) {
+                    return Some(format!(".{name}{inner}"));
+                }
+            }
+            match extra {
+                Some(e) if e.is_object() => open_in(doc, e, seen).map(|inner| format!(".*{inner}")),
+                _ => None,
+            }
+        }
+        Some("array") => match schema.get("items") {
+            None => Some(" (array without items)".into()),
+            Some(items) => open_in(doc, items, seen).map(|inner| format!("[]{inner}")),
+        },
+        Some(_) => None,
+    }
+}

@@ -1,0 +1,88 @@
+//! `cargo xtask <command>`; run `cargo xtask help` for the list.
+
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use xtask::{regen, repo_root};
+
+const HELP: &str = "\
+cargo xtask <command>
+
+  regen [--check]        openapi/ -> openapi/sonoran-cad.openapi.json and the generated client;
+                         --check writes nothing and fails when a generated file is stale
+  spec-check             load, repair, merge and validate openapi/ without writing anything
+  stats                  how many operations are fully typed, and which are not
+  import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
+                         into openapi/v2/ and report what changed
+  help                   this text
+";
+
+fn main() -> ExitCode {
+    match run(std::env::args().skip(1).collect()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let root = repo_root();
+    let mut args = args.into_iter();
+    match args.next().as_deref() {
+        Some("regen") => {
+            let check = match args.next().as_deref() {
+                None => false,
+                Some("--check") => true,
+                Some(other) => bail!("unknown regen option `{other}`\n\n{HELP}"),
+            };
+            print!("{}", regen::run(&root, check)?);
+        }
+        Some("spec-check") => {
+            let doc =
+                sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("spec-check: openapi/ merges and validates");
+            print!("{}", sonoran_spec::stats::stats(&doc));
+        }
+        Some("stats") => {
+            let doc =
+                sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{}", sonoran_spec::stats::stats(&doc));
+        }
+        Some("import-docs") => {
+            let dir = PathBuf::from(
+                args.next()
+                    .context("usage: cargo xtask import-docs <DIR>")?,
+            );
+            import_docs(&root, &dir)?;
+        }
+        Some("help" | "--help" | "-h") | None => print!("{HELP}"),
+        Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),
+    }
+    Ok(())
+}
+
+fn import_docs(root: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+    let openapi = root.join("openapi");
+    let pages = sonoran_spec::import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plan = sonoran_spec::import::plan(&openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (rel, contents) in &plan.writes {
+        let path = openapi.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(contents) {
+            continue;
+        }
+        std::fs::create_dir_all(path.parent().expect("under openapi/"))?;
+        let tmp = path.with_extension("import.tmp");
+        std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    for rel in &plan.deletes {
+        std::fs::remove_file(openapi.join(rel))
+            .with_context(|| format!("removing openapi/{rel}"))?;
+    }
+    let ops: usize = pages.iter().map(|p| p.entry.operations.len()).sum();
+    println!("import-docs: {} pages, {ops} operations", pages.len());
+    print!("{}", plan.report);
+    Ok(())
+}
