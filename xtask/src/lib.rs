@@ -2,6 +2,7 @@
 //! steps (the regen freshness check is also a `#[test]`).
 
 pub mod regen;
+pub mod test_all;
 
 use std::path::{Path, PathBuf};
 

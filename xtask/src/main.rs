@@ -14,6 +14,8 @@ cargo xtask <command>
   stats                  how many operations are fully typed, and which are not
   import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
                          into openapi/v2/ and report what changed
+  test                   every test and check (fmt, clippy, regen --check, wasm32 build,
+                         cargo test), installing the wasm32 target when missing
   help                   this text
 ";
 
@@ -57,6 +59,7 @@ fn run(args: Vec<String>) -> Result<()> {
             );
             import_docs(&root, &dir)?;
         }
+        Some("test") => xtask::test_all::run(&root)?,
         Some("help" | "--help" | "-h") | None => print!("{HELP}"),
         Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),
     }

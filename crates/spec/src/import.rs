@@ -171,10 +171,10 @@ pub fn query_defaults(markdown: &str) -> BTreeMap<String, String> {
 fn operation_ids(md: &Path, block: &str) -> Result<Vec<String>, Problem> {
     let mut text = block.to_string();
     for repair in REPAIRS {
-        if let Fix::Text(fix) = repair.fix {
-            if let Some(fixed) = fix(&text) {
-                text = fixed;
-            }
+        if let Fix::Text(fix) = repair.fix
+            && let Some(fixed) = fix(&text)
+        {
+            text = fixed;
         }
     }
     let doc = crate::yaml::parse(md, &text)?;
@@ -315,14 +315,14 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
             }
             Some(_) => {}
         }
-        if let Some(old) = old_index.page(&page.entry.file) {
-            if old.rate_limit_per_minute != page.entry.rate_limit_per_minute {
-                report.rate_limit_changes.push((
-                    rel.clone(),
-                    old.rate_limit_per_minute,
-                    page.entry.rate_limit_per_minute,
-                ));
-            }
+        if let Some(old) = old_index.page(&page.entry.file)
+            && old.rate_limit_per_minute != page.entry.rate_limit_per_minute
+        {
+            report.rate_limit_changes.push((
+                rel.clone(),
+                old.rate_limit_per_minute,
+                page.entry.rate_limit_per_minute,
+            ));
         }
         writes.insert(rel, page.contents.clone());
     }

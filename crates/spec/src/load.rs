@@ -118,11 +118,11 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
         };
         if page.is_some() {
             for repair in REPAIRS {
-                if let Fix::Text(fix) = repair.fix {
-                    if let Some(fixed) = fix(&text) {
-                        text = fixed;
-                        repairs.push(repair.id);
-                    }
+                if let Fix::Text(fix) = repair.fix
+                    && let Some(fixed) = fix(&text)
+                {
+                    text = fixed;
+                    repairs.push(repair.id);
                 }
             }
         }
@@ -139,10 +139,10 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
         }
         if let Some(page) = &page {
             for repair in REPAIRS {
-                if let Fix::Value(fix) = repair.fix {
-                    if fix(&mut doc, page) > 0 {
-                        repairs.push(repair.id);
-                    }
+                if let Fix::Value(fix) = repair.fix
+                    && fix(&mut doc, page) > 0
+                {
+                    repairs.push(repair.id);
                 }
             }
         }

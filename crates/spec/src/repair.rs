@@ -56,17 +56,17 @@ fn quote_template_keys(text: &str) -> Option<String> {
     for line in text.split_inclusive('\n') {
         let indent = line.len() - line.trim_start().len();
         let rest = &line[indent..];
-        if rest.starts_with("{{") {
-            if let Some(end) = rest.find("}}:") {
-                let key = &rest[..end + 2];
-                out.push_str(&line[..indent]);
-                out.push('"');
-                out.push_str(key);
-                out.push('"');
-                out.push_str(&rest[end + 2..]);
-                changed = true;
-                continue;
-            }
+        if rest.starts_with("{{")
+            && let Some(end) = rest.find("}}:")
+        {
+            let key = &rest[..end + 2];
+            out.push_str(&line[..indent]);
+            out.push('"');
+            out.push_str(key);
+            out.push('"');
+            out.push_str(&rest[end + 2..]);
+            changed = true;
+            continue;
         }
         out.push_str(line);
     }

@@ -57,13 +57,13 @@ pub fn validate(doc: &Value, origins: &Origins) -> Result<(), Error> {
 
     check_refs(doc, doc, &mut String::new(), origins, &mut problems);
 
-    if problems.is_empty() {
-        if let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone()) {
-            problems.push(Problem::new(
-                "sonoran-cad.openapi.json",
-                format!("not a valid OpenAPI 3.0 document: {e}"),
-            ));
-        }
+    if problems.is_empty()
+        && let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone())
+    {
+        problems.push(Problem::new(
+            "sonoran-cad.openapi.json",
+            format!("not a valid OpenAPI 3.0 document: {e}"),
+        ));
     }
     if problems.is_empty() {
         Ok(())

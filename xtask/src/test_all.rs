@@ -1,0 +1,78 @@
+//! `cargo xtask test`: every check the project has, in the order that fails fastest,
+//! installing what it needs first (CI starts from a clean clone on a bare machine).
+
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    println!("\n==> {name}");
+    let status = cmd.status().with_context(|| format!("starting `{name}`"))?;
+    if !status.success() {
+        bail!("`{name}` failed ({status})");
+    }
+    Ok(())
+}
+
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .context("rustup is needed to add the wasm32 target")?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    step(
+        "rustup target add wasm32-unknown-unknown",
+        Command::new("rustup").args(["target", "add", WASM_TARGET]),
+    )
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    step(
+        "cargo fmt --check",
+        cargo()
+            .current_dir(root)
+            .args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy",
+        cargo().current_dir(root).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    println!("\n==> cargo xtask regen --check");
+    print!("{}", crate::regen::run(root, true)?);
+    step(
+        "cargo build (wasm32)",
+        cargo().current_dir(root).args([
+            "build",
+            "-p",
+            "sonoran-cad",
+            "--target",
+            WASM_TARGET,
+            "--no-default-features",
+        ]),
+    )?;
+    // Last, so that its summary lines close the output.
+    step(
+        "cargo test --workspace",
+        cargo().current_dir(root).args(["test", "--workspace"]),
+    )?;
+    Ok(())
+}
