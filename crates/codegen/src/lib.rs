@@ -5,7 +5,9 @@
 //! faithfully describes is outside what progenitor can generate; the merged document
 //! itself stays a description of the wire.
 
+pub mod enums;
 pub mod progenitor_form;
+pub mod registry;
 pub mod rust_client;
 
 /// First line of every generated file.
@@ -32,9 +34,30 @@ impl std::error::Error for Error {}
 /// Every generated file of the Rust client, from the merged document.
 pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     let form = progenitor_form::reduce(doc);
-    let client = rust_client::generate(&form.document)?;
-    Ok(vec![Output {
-        path: "crates/client/src/generated/mod.rs".into(),
-        contents: client,
-    }])
+    let enums = enums::collect(doc)?;
+    let client = rust_client::generate(&form.document, &enums)?;
+    let enums_src = rust_client::format(enums::tokens(&enums), "")?;
+    let module = format!(
+        "{HEADER}//! The generated part of the client: `client` is progenitor's output (the v2\n\
+         //! methods and every schema's type), `enums` the documented integer enums.\n\n\
+         pub mod enums;\nmod client;\npub use client::*;\n"
+    );
+    Ok(vec![
+        Output {
+            path: "crates/client/src/generated/mod.rs".into(),
+            contents: module,
+        },
+        Output {
+            path: "crates/client/src/generated/client.rs".into(),
+            contents: client,
+        },
+        Output {
+            path: "crates/client/src/generated/enums.rs".into(),
+            contents: enums_src,
+        },
+        Output {
+            path: "crates/client/tests/support/registry.rs".into(),
+            contents: rust_client::format(registry::tokens(doc, &enums), "")?,
+        },
+    ])
 }

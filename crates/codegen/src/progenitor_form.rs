@@ -9,6 +9,11 @@
 //!   into one type; the client's error layer reads every failure itself (problem+json,
 //!   the 429 body, plain text) so errors are left for it.
 //! - All success responses but the first: one success body type per operation.
+//!
+//! And one change of shape: an optional array or map property is marked `nullable`.
+//! typify otherwise types it as a bare `Vec`/`Map` that is skipped when empty, so a caller
+//! could never send `"nodes": []` (which can mean "clear them" to the server) and a reply's
+//! `[]` would come back as absent. As `Option<Vec<_>>` both survive the round trip.
 
 use serde_json::{Map, Value};
 
@@ -62,6 +67,7 @@ pub fn reduce(doc: &Value) -> Reduced {
             })
         });
     }
+    keep_empty_collections(&mut document);
     excluded.sort();
     Reduced { document, excluded }
 }
@@ -81,4 +87,47 @@ fn keep_first_success(op: &mut Value) {
         .map(|(c, r)| (c.clone(), r.clone()))
         .collect();
     *responses = kept;
+}
+
+fn keep_empty_collections(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("properties")
+                && map.get("additionalProperties") == Some(&Value::Bool(true))
+            {
+                map.insert("additionalProperties".into(), Value::Object(Map::new()));
+            }
+            let required: Vec<String> = map
+                .get("required")
+                .and_then(Value::as_array)
+                .map(|r| {
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
+                for (name, prop) in props.iter_mut() {
+                    if required.contains(name) {
+                        continue;
+                    }
+                    if let Some(p) = prop.as_object_mut() {
+                        let is_array = p.get("type").and_then(Value::as_str) == Some("array");
+                        let is_map = p.get("type").and_then(Value::as_str) == Some("object")
+                            && p.get("properties").is_none()
+                            && p.get("additionalProperties").is_some();
+                        if is_array || is_map {
+                            p.insert("nullable".into(), Value::Bool(true));
+                        }
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                keep_empty_collections(v);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(keep_empty_collections),
+        _ => {}
+    }
 }

@@ -1,13 +1,21 @@
 //! Progenitor, used as a library, for the v2 client and all types.
 
+use crate::enums::IntEnum;
 use crate::{Error, HEADER};
-use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle, TypeImpl};
 use quote::quote;
 use serde_json::Value;
 
 /// Settings shared by the real client and the snapshot fixtures.
-pub fn settings() -> GenerationSettings {
+pub fn settings(enums: &[IntEnum]) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
+    for e in enums {
+        settings.with_replacement(
+            &e.name,
+            format!("crate::enums::{}", e.name),
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        );
+    }
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
@@ -19,10 +27,10 @@ pub fn settings() -> GenerationSettings {
 }
 
 /// The generated Rust source for `doc` (a progenitor-ready document), formatted.
-pub fn generate(doc: &Value) -> Result<String, Error> {
+pub fn generate(doc: &Value, enums: &[IntEnum]) -> Result<String, Error> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| Error(format!("the reduced document is not OpenAPI 3.0: {e}")))?;
-    let mut generator = Generator::new(&settings());
+    let mut generator = Generator::new(&settings(enums));
     // progenitor reports some unsupported shapes by panicking; turn that into an error
     // that says which document it was, rather than aborting regen with a backtrace.
     let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -36,15 +44,16 @@ pub fn generate(doc: &Value) -> Result<String, Error> {
         Error(format!("progenitor panicked: {}", msg.unwrap_or_default()))
     })?
     .map_err(|e| Error(format!("progenitor: {e}")))?;
-    format(tokens)
+    format(
+        tokens,
+        "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
+    )
 }
 
 /// prettyplease alone (not rustfmt afterwards: it re-indents doc blocks into doctests).
-pub fn format(tokens: proc_macro2::TokenStream) -> Result<String, Error> {
+pub fn format(tokens: proc_macro2::TokenStream, preamble: &str) -> Result<String, Error> {
     let file: syn::File =
         syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
     let body = prettyplease::unparse(&file);
-    Ok(format!(
-        "{HEADER}#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n{body}"
-    ))
+    Ok(format!("{HEADER}{preamble}{body}"))
 }

@@ -2,14 +2,21 @@
 //! committed insta snapshots. The full client is guarded byte for byte by the regen
 //! freshness test instead.
 
-use sonoran_codegen::{progenitor_form, rust_client};
+use sonoran_codegen::{enums, progenitor_form, rust_client};
 
 fn generate(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let reduced = progenitor_form::reduce(&doc);
-    rust_client::generate(&reduced.document).unwrap_or_else(|e| panic!("{name}: {e}"))
+    let enums = enums::collect(&doc).unwrap();
+    let mut out =
+        rust_client::generate(&reduced.document, &enums).unwrap_or_else(|e| panic!("{name}: {e}"));
+    if !enums.is_empty() {
+        out.push_str("\n// ---- enums ----\n");
+        out.push_str(&rust_client::format(enums::tokens(&enums), "").unwrap());
+    }
+    out
 }
 
 #[test]

@@ -1,0 +1,41 @@
+//! A test-support table from schema name to generated Rust type, so that tests can
+//! decode any documented example into the type the client really uses.
+
+use crate::enums::IntEnum;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
+    let arms = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, _)| {
+            let ident = format_ident!("{}", name);
+            let ty = if enums.iter().any(|e| &e.name == name) {
+                quote!(sonoran_cad::enums::#ident)
+            } else {
+                quote!(sonoran_cad::types::#ident)
+            };
+            quote! { #name => roundtrip::<#ty>(value), }
+        });
+    quote! {
+        //! Schema name -> generated type, for the example tests.
+
+        /// Decodes `value` as the generated type of schema `name` and encodes it again.
+        /// `None` when no schema has that name.
+        pub fn roundtrip_schema(name: &str, value: &serde_json::Value) -> Option<Result<serde_json::Value, String>> {
+            Some(match name {
+                #( #arms )*
+                _ => return None,
+            })
+        }
+
+        fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+            let typed: T = serde_json::from_value(value.clone()).map_err(|e| format!("does not decode: {e}"))?;
+            serde_json::to_value(&typed).map_err(|e| format!("does not encode again: {e}"))
+        }
+    }
+}
