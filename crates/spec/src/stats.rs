@@ -2,7 +2,9 @@
 //! its parameters, request bodies and success bodies contain no schema that leaves the
 //! shape open (`type: object` with no properties and no `additionalProperties`, or no type
 //! at all). Free-form maps declared with `additionalProperties` count as typed: the docs
-//! describe them as free-form.
+//! describe them as free-form. An array whose element shape the docs never show is marked
+//! `x-unknown-shape: <reason>` and accepts any value; it counts as typed, and the marks are
+//! counted apart so that nobody mistakes them for real typing.
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -16,6 +18,8 @@ pub struct Stats {
     pub v1_typed: usize,
     /// operationIds that are not fully typed, with the first open spot found.
     pub untyped: Vec<(String, String)>,
+    /// Schemas marked `x-unknown-shape` (deliberately open), by JSON pointer.
+    pub unknown_shapes: Vec<String>,
 }
 
 impl fmt::Display for Stats {
@@ -30,6 +34,16 @@ impl fmt::Display for Stats {
             "v1 operations: {} ({} fully typed)",
             self.v1_operations, self.v1_typed
         )?;
+        if !self.unknown_shapes.is_empty() {
+            writeln!(
+                f,
+                "deliberately open (x-unknown-shape: the docs never show the shape): {}",
+                self.unknown_shapes.len()
+            )?;
+            for at in &self.unknown_shapes {
+                writeln!(f, "  {at}")?;
+            }
+        }
         if !self.untyped.is_empty() {
             writeln!(f, "not fully typed ({}):", self.untyped.len())?;
             for (id, at) in &self.untyped {
@@ -65,7 +79,34 @@ pub fn stats(doc: &Value) -> Stats {
         }
     }
     s.untyped.sort();
+    collect_unknown_shapes(doc, &mut String::new(), &mut s.unknown_shapes);
     s
+}
+
+fn collect_unknown_shapes(node: &Value, at: &mut String, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if map.contains_key("x-unknown-shape") {
+                out.push(at.clone());
+            }
+            for (k, v) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(k);
+                collect_unknown_shapes(v, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                collect_unknown_shapes(v, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn first_open_spot(doc: &Value, op: &Value) -> Option<String> {
@@ -150,6 +191,12 @@ fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -
                 Some(e) if e.is_object() => open_in(doc, e, seen).map(|inner| format!(".*{inner}")),
                 _ => None,
             }
+        }
+        Some("array")
+            if schema.get("x-unknown-shape").is_some()
+                || schema.get("maxItems") == Some(&Value::from(0)) =>
+        {
+            None
         }
         Some("array") => match schema.get("items") {
             None => Some(" (array without items)".into()),
