@@ -1,72 +1,27 @@
 //! Real requests over loopback: what the generated client puts on the wire for v2 calls,
 //! and that it decodes the typed reply.
 
-use sonoran_cad::{Client, types};
-use std::collections::BTreeMap;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
-/// What one request looked like on the wire.
-#[derive(Debug)]
-struct Seen {
-    method: String,
-    target: String,
-    headers: BTreeMap<String, String>,
-    body: String,
+mod support {
+    pub mod server;
 }
 
-/// Serves exactly one request with `status` and `body`, and hands back what it received.
+use sonoran_cad::{Client, types};
+use support::server::{Reply, Seen, Server};
+
+/// Serves one scripted reply and hands back the one request it received.
 async fn serve_once(
     status: u16,
     content_type: &'static str,
     body: &'static str,
-) -> (String, tokio::task::JoinHandle<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let task = tokio::spawn(async move {
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let head_end = loop {
-            let n = socket.read(&mut chunk).await.unwrap();
-            assert!(n > 0, "connection closed before the request head ended");
-            buf.extend_from_slice(&chunk[..n]);
-            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
-        let mut lines = head.lines();
-        let mut start = lines.next().unwrap().split(' ');
-        let (method, target) = (
-            start.next().unwrap().to_string(),
-            start.next().unwrap().to_string(),
-        );
-        let headers: BTreeMap<String, String> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        let len: usize = headers
-            .get("content-length")
-            .map_or(0, |v| v.parse().unwrap());
-        while buf.len() < head_end + len {
-            let n = socket.read(&mut chunk).await.unwrap();
-            buf.extend_from_slice(&chunk[..n]);
-        }
-        let received = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
-        let reply = format!(
-            "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        socket.write_all(reply.as_bytes()).await.unwrap();
-        Seen {
-            method,
-            target,
-            headers,
-            body: received,
-        }
-    });
-    (url, task)
+) -> (String, impl Future<Output = Seen>) {
+    let server = Server::start().await;
+    server.script(vec![Reply::new(status, content_type, body)]);
+    let url = server.url.clone();
+    (url, async move {
+        let mut seen = server.take();
+        assert_eq!(seen.len(), 1, "exactly one request");
+        seen.remove(0)
+    })
 }
 
 const UPDATED: &str = r#"{"identId":12,"serverId":1,"identifier":{"id":12,"accId":"00000000-0000-0000-0000-000000000000","status":3,"isPanic":false,"location":"Mission Row PD","coordinates":{"x":123.45,"y":-456.78,"z":32.1,"w":180.0},"aop":"Los Santos","data":{"unitNum":"A-10","name":"John Doe","district":"Los Santos","department":"LSPD","subdivision":"Patrol","rank":"Officer","group":"CAR-51","page":0},"isDispatch":false}}"#;
@@ -91,7 +46,7 @@ async fn update_identifier_sends_bearer_auth_and_the_typed_body() {
         .await
         .unwrap()
         .into_inner();
-    let seen = seen.await.unwrap();
+    let seen = seen.await;
 
     assert_eq!(seen.method, "PATCH");
     assert_eq!(
@@ -138,7 +93,7 @@ async fn query_parameters_with_defaults_may_be_left_out() {
         .await
         .unwrap()
         .into_inner();
-    let seen = seen.await.unwrap();
+    let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");
     assert_eq!(seen.headers["authorization"], "Bearer k");
@@ -159,6 +114,6 @@ async fn an_error_reply_is_an_error_not_a_decoding_success() {
         .build()
         .unwrap();
     let err = client.get_version().await.unwrap_err();
-    seen.await.unwrap();
+    seen.await;
     assert_eq!(err.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
 }

@@ -4,4 +4,6 @@
 
 pub mod enums;
 mod client;
+mod v1;
 pub use client::*;
+pub use v1::V1ErrorCode;

@@ -1,0 +1,250 @@
+//! The one error type of the client.
+//!
+//! It separates "could not build the request", "timed out", "could not send", "rate
+//! limited", "the API said no" and "the API said something we cannot read", each with
+//! what a caller needs to act on it. It never holds the API key: request bodies (which
+//! carry the key on v1) are never copied into an error.
+
+use crate::V1ErrorCode;
+use std::fmt;
+use std::time::Duration;
+
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The call could not be made as asked (a bad argument, missing configuration).
+    InvalidRequest(String),
+    /// No reply within the configured timeout.
+    Timeout,
+    /// The request could not be sent or the reply not received (DNS, TLS, connection).
+    Transport(String),
+    /// `429`: too many requests for this key and operation. `retry_after` is the wait
+    /// the server asked for, when it said.
+    RateLimited {
+        retry_after: Option<Duration>,
+        request_id: Option<String>,
+    },
+    /// The API answered with an error status.
+    Api(ApiError),
+    /// A success status whose body is not what the operation documents.
+    MalformedReply {
+        status: u16,
+        body: String,
+        reason: String,
+    },
+}
+
+/// An error reply from the API: v2 `application/problem+json`, or a v1 plain-text line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    /// The documented v1 error this is, when it is one.
+    pub code: Option<V1ErrorCode>,
+    /// problem+json `title`.
+    pub title: Option<String>,
+    /// problem+json `detail`, or the v1 text.
+    pub detail: Option<String>,
+    /// problem+json `traceId`: quote it to Sonoran support.
+    pub trace_id: Option<String>,
+    /// The body as received (trimmed, at most 2 KiB).
+    pub body: String,
+}
+
+impl ApiError {
+    /// Reads an error body: problem+json when it parses as such, else plain text.
+    pub fn from_body(status: u16, body: &str) -> Self {
+        let body = clip(body.trim());
+        if let Ok(serde_json::Value::Object(p)) = serde_json::from_str::<serde_json::Value>(&body) {
+            let s = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_string);
+            if p.contains_key("title") || p.contains_key("detail") || p.contains_key("traceId") {
+                return Self {
+                    status,
+                    code: None,
+                    title: s("title"),
+                    detail: s("detail"),
+                    trace_id: s("traceId"),
+                    body,
+                };
+            }
+        }
+        let detail = (!body.is_empty()).then(|| body.clone());
+        Self {
+            status,
+            code: V1ErrorCode::from_text(&body),
+            title: None,
+            detail,
+            trace_id: None,
+            body,
+        }
+    }
+}
+
+fn clip(text: &str) -> String {
+    const MAX: usize = 2048;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
+            Self::Timeout => f.write_str(
+                "the Sonoran API did not answer in time; retry later or raise the client's timeout",
+            ),
+            Self::Transport(why) => write!(f, "could not reach the Sonoran API: {why}"),
+            Self::RateLimited {
+                retry_after: Some(d),
+                ..
+            } => {
+                write!(
+                    f,
+                    "rate limited by the Sonoran API; retry after {:.1} s",
+                    d.as_secs_f64()
+                )
+            }
+            Self::RateLimited {
+                retry_after: None, ..
+            } => f.write_str("rate limited by the Sonoran API; slow down"),
+            Self::Api(e) => {
+                write!(f, "the Sonoran API answered {}", e.status)?;
+                if let Some(code) = e.code {
+                    write!(f, " {code:?}")?;
+                }
+                match (&e.title, &e.detail) {
+                    (Some(t), Some(d)) => write!(f, ": {t}: {d}")?,
+                    (Some(t), None) => write!(f, ": {t}")?,
+                    (None, Some(d)) => write!(f, ": {d}")?,
+                    (None, None) => {}
+                }
+                if let Some(id) = &e.trace_id {
+                    write!(f, " (traceId {id})")?;
+                }
+                Ok(())
+            }
+            Self::MalformedReply { status, reason, .. } => {
+                write!(
+                    f,
+                    "the Sonoran API answered {status} with a body this client cannot read: {reason}"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl Error {
+    /// The HTTP status, for errors that have one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Api(e) => Some(e.status),
+            Self::RateLimited { .. } => Some(429),
+            Self::MalformedReply { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The documented v1 error code, when this is one.
+    pub fn v1_code(&self) -> Option<V1ErrorCode> {
+        match self {
+            Self::Api(e) => e.code,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Self::Timeout
+        } else if e.is_builder() {
+            Self::InvalidRequest(e.without_url().to_string())
+        } else {
+            Self::Transport(e.to_string())
+        }
+    }
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<f64>() {
+        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(crate::clock::now_system())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problem_json_is_parsed() {
+        let e = ApiError::from_body(
+            401,
+            r#"{"title":"Unauthorized","status":401,"detail":"Missing Authorization header.","traceId":"00-abc"}"#,
+        );
+        assert_eq!(e.title.as_deref(), Some("Unauthorized"));
+        assert_eq!(e.detail.as_deref(), Some("Missing Authorization header."));
+        assert_eq!(e.trace_id.as_deref(), Some("00-abc"));
+        assert_eq!(e.code, None);
+        let shown = Error::Api(e).to_string();
+        assert!(
+            shown.contains("401")
+                && shown.contains("Missing Authorization header.")
+                && shown.contains("00-abc"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn v1_text_maps_to_its_code() {
+        let e = ApiError::from_body(400, "INVALID API KEY\n");
+        assert_eq!(e.code, Some(V1ErrorCode::InvalidApiKey));
+        assert_eq!(e.detail.as_deref(), Some("INVALID API KEY"));
+        let other = ApiError::from_body(400, "Server not found with ID: 123");
+        assert_eq!(other.code, None);
+        assert_eq!(
+            other.detail.as_deref(),
+            Some("Server not found with ID: 123")
+        );
+    }
+
+    #[test]
+    fn huge_bodies_are_clipped() {
+        let e = ApiError::from_body(500, &"x".repeat(10_000));
+        assert!(e.body.len() < 2100);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = crate::clock::now_system() + Duration::from_secs(120);
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            httpdate::fmt_http_date(later).parse().unwrap(),
+        );
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            "{d:?}"
+        );
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
+    }
+}

@@ -1,0 +1,306 @@
+//! Every v1 call: the exact wire request (path and envelope, from the documented example),
+//! the typed handling of its documented reply, and of a plain-text error.
+
+mod support {
+    #[rustfmt::skip]
+    pub mod v1_calls;
+    pub mod server;
+}
+
+use serde_json::Value;
+use sonoran_cad::{Client, Error, V1ErrorCode};
+use support::server::{Reply, Server};
+
+fn merged() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/sonoran-cad.openapi.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every documented v1 envelope call as (operationId, path, type, request example, 200 reply).
+type V1Call = (
+    String,
+    String,
+    String,
+    Value,
+    Option<(String, Value)>,
+    (&'static str, &'static str),
+);
+
+fn v1_calls(doc: &Value) -> Vec<V1Call> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if path.starts_with("/v2/") {
+            continue;
+        }
+        let op = &item["post"];
+        let Some(example) = op.pointer("/requestBody/content/application~1json/example") else {
+            continue;
+        };
+        let types: Vec<String> = match op.get("x-v1-types") {
+            Some(list) => list
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_str().unwrap().to_string())
+                .collect(),
+            None => vec![op["x-v1-type"].as_str().unwrap().to_string()],
+        };
+        let content = op
+            .pointer("/responses/200/content")
+            .and_then(Value::as_object);
+        let reply = content.and_then(|c| {
+            c.get("application/json")
+                .and_then(|m| m.get("example"))
+                .map(|e| ("application/json".to_string(), e.clone()))
+                .or_else(|| {
+                    c.get("text/plain")
+                        .and_then(|m| m.get("example"))
+                        .map(|e| ("text/plain".to_string(), e.clone()))
+                })
+        });
+        // Without a documented example, the smallest reply of the documented kind.
+        let fallback = match content.and_then(|c| c.get("application/json")) {
+            Some(m) if m.pointer("/schema/type").and_then(Value::as_str) == Some("array") => {
+                ("application/json", "[]")
+            }
+            Some(_) => ("application/json", "{}"),
+            None => ("text/plain", "OK"),
+        };
+        for t in types {
+            let mut example = example.clone();
+            example["type"] = Value::from(t.as_str());
+            out.push((
+                op["operationId"].as_str().unwrap().to_string(),
+                path.clone(),
+                t,
+                example,
+                reply.clone(),
+                fallback,
+            ));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_v1_call_sends_the_documented_envelope_and_types_its_replies() {
+    let doc = merged();
+    let calls = v1_calls(&doc);
+    assert!(
+        calls.len() >= 63,
+        "only {} v1 calls with examples",
+        calls.len()
+    );
+    let server = Server::start().await;
+    // The docs' examples use these placeholders; configuring them makes the wire body
+    // byte-for-byte comparable with the documented envelope.
+    let client = Client::builder()
+        .community_id("YOUR_COMMUNITY_ID")
+        .api_key("YOUR_API_KEY")
+        .base_url(&server.url)
+        .build()
+        .unwrap();
+    let mut replies_checked = 0;
+    for (op, path, v1_type, example, reply, fallback) in &calls {
+        let (status_ct, reply_body) = match reply {
+            Some((ct, Value::String(text))) => (ct.clone(), text.clone()),
+            Some((ct, json)) => (ct.clone(), json.to_string()),
+            None => (fallback.0.to_string(), fallback.1.to_string()),
+        };
+        server.script(vec![Reply::new(200, &status_ct, &reply_body)]);
+        let result = support::v1_calls::call_v1(&client, op, v1_type, example)
+            .await
+            .unwrap_or_else(|| panic!("no generated method for {op} / {v1_type}"));
+        let got = result.unwrap_or_else(|e| panic!("{op}: documented reply did not decode: {e}"));
+        let seen = server.take();
+        assert_eq!(seen.len(), 1, "{op}");
+        assert_eq!(seen[0].method, "POST", "{op}");
+        assert_eq!(&seen[0].target, path, "{op}");
+        assert!(
+            !seen[0].headers.contains_key("authorization"),
+            "{op}: v1 carries the key in the envelope only"
+        );
+        let sent: Value = serde_json::from_str(&seen[0].body).unwrap();
+        // Exactly the documented envelope, except that an explicit `null` in an example
+        // (e.g. EDIT_CHARACTER's `"record": null`) goes out as an absent field, which
+        // means the same; typed optional fields are omitted when unset.
+        assert_eq!(
+            strip_nulls(&sent),
+            strip_nulls(example),
+            "{op}: the wire body is the documented envelope"
+        );
+        let keys: Vec<&str> = sent
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(&keys[..3], ["id", "key", "type"], "{op}: envelope order");
+        if let Some((ct, documented)) = reply {
+            let expected = if ct == "text/plain" {
+                Value::String(reply_body.clone())
+            } else {
+                documented.clone()
+            };
+            assert_eq!(
+                strip_nulls(&got),
+                strip_nulls(&expected),
+                "{op}: typed reply differs from the documented one"
+            );
+            replies_checked += 1;
+        }
+
+        // The same call rejected with a documented plain-text error.
+        server.script(vec![Reply::new(400, "text/plain", "INVALID API KEY")]);
+        let err = support::v1_calls::call_v1(&client, op, v1_type, example)
+            .await
+            .unwrap()
+            .unwrap_err();
+        match &err {
+            Error::Api(e) => {
+                assert_eq!(e.status, 400, "{op}");
+                assert_eq!(e.code, Some(V1ErrorCode::InvalidApiKey), "{op}");
+            }
+            other => panic!("{op}: expected an API error, got {other:?}"),
+        }
+        assert!(
+            !err.to_string().contains("YOUR_API_KEY"),
+            "{op}: the key never shows in an error"
+        );
+        server.take();
+    }
+    assert!(
+        replies_checked >= 50,
+        "only {replies_checked} documented replies checked"
+    );
+}
+
+fn strip_nulls(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(strip_nulls).collect()),
+        Value::Number(n) => n.as_f64().map_or(v.clone(), |f| serde_json::json!(f)),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn every_documented_v1_error_text_has_its_code() {
+    let server = Server::start().await;
+    let client = Client::builder()
+        .community_id("c")
+        .api_key("k")
+        .base_url(&server.url)
+        .build()
+        .unwrap();
+    for code in V1ErrorCode::ALL {
+        let status = if code == V1ErrorCode::ApiIdNotLinked {
+            404
+        } else {
+            400
+        };
+        server.script(vec![Reply::new(status, "text/plain", code.text())]);
+        let err = client.get_version_v1().await.unwrap_err();
+        assert_eq!(err.v1_code(), Some(code), "{}", code.text());
+        assert_eq!(err.status(), Some(status));
+        assert!(err.to_string().contains(code.text()), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_v1_429_is_a_rate_limited_error_not_a_silent_success() {
+    let server = Server::start().await;
+    let client = Client::builder()
+        .community_id("c")
+        .api_key("k")
+        .base_url(&server.url)
+        .build()
+        .unwrap();
+    let mut reply = Reply::new(
+        429,
+        "application/json",
+        r#"{"message":"API rate limit exceeded","request_id":"r-1"}"#,
+    );
+    reply.headers.push(("retry-after".into(), "7".into()));
+    server.script(vec![reply]);
+    match client.get_version_v1().await.unwrap_err() {
+        Error::RateLimited {
+            retry_after,
+            request_id,
+        } => {
+            assert_eq!(retry_after, Some(std::time::Duration::from_secs(7)));
+            assert_eq!(request_id.as_deref(), Some("r-1"));
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn modify_identifier_replies_json_or_text() {
+    use sonoran_cad::v1::JsonOrText;
+    let server = Server::start().await;
+    let client = Client::builder()
+        .community_id("c")
+        .api_key("k")
+        .base_url(&server.url)
+        .build()
+        .unwrap();
+    let data: Vec<sonoran_cad::types::ModifyIdentifierV1Item> = serde_json::from_value(
+        serde_json::json!([{"apiId": "STEAM:1", "action": 2, "identId": 12}]),
+    )
+    .unwrap();
+    server.script(vec![Reply::new(200, "text/plain", "Identifier removed.")]);
+    assert_eq!(
+        client.modify_identifier_v1(&data).await.unwrap(),
+        JsonOrText::Text("Identifier removed.".into())
+    );
+    server.script(vec![Reply::new(
+        200,
+        "application/json",
+        r#"{"id":12,"status":2,"isPanic":false}"#,
+    )]);
+    match client.modify_identifier_v1(&data).await.unwrap() {
+        JsonOrText::Json(ident) => assert_eq!(ident.id, Some(12)),
+        other => panic!("expected JSON, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_malformed_json_reply_is_a_typed_error_with_the_raw_text() {
+    let server = Server::start().await;
+    let client = Client::builder()
+        .community_id("c")
+        .api_key("k")
+        .base_url(&server.url)
+        .build()
+        .unwrap();
+    server.script(vec![Reply::new(200, "application/json", "{not json")]);
+    match client.get_servers_v1().await.unwrap_err() {
+        Error::MalformedReply { status, body, .. } => {
+            assert_eq!(status, 200);
+            assert_eq!(body, "{not json");
+        }
+        other => panic!("expected MalformedReply, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn v1_calls_need_the_community_id() {
+    let client = Client::builder()
+        .api_key("k")
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    match client.get_version_v1().await.unwrap_err() {
+        Error::InvalidRequest(why) => assert!(why.contains("community_id"), "{why}"),
+        other => panic!("expected InvalidRequest, got {other:?}"),
+    }
+}

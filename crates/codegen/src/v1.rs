@@ -1,0 +1,384 @@
+//! v1 envelope calls as client methods that take only `data`.
+//!
+//! Progenitor is not used for these (see `progenitor_form`): every v1 call has the same
+//! shape, `POST <path>` with `{id, key, type, data}`, so each method is a typed front for
+//! the client's one v1 sender (`crate::v1`), which fills `id` and `key` from the
+//! configuration. The reply type follows the documented 200: JSON -> the typed schema,
+//! text -> `String`, both -> `JsonOrText<T>`.
+
+use crate::Error;
+use crate::enums::IntEnum;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+/// One generated method.
+#[derive(Debug, Clone)]
+pub struct V1Method {
+    pub operation_id: String,
+    pub method: String,
+    pub path: String,
+    pub v1_type: String,
+    pub data: Option<DataParam>,
+    /// Top-level envelope properties besides id/key/type/data: (name, schema, required).
+    pub extra: Vec<(String, Value, bool)>,
+    pub reply: Reply,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub docs_page: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum DataParam {
+    /// `data` is a typed schema; `Some(items)` when it is an array of them.
+    Typed(Value),
+    /// `data` is documented as an empty array (`[]`).
+    EmptyArray,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Text,
+    Json(Value),
+    JsonOrText(Value),
+}
+
+pub fn snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The v1 methods described by the merged document (multipart calls excepted: see
+/// [`excluded`]).
+pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
+    let mut out = Vec::new();
+    for (path, _method, op) in sonoran_spec::operations(doc) {
+        if path.starts_with("/v2/") {
+            continue;
+        }
+        let id = op["operationId"].as_str().unwrap_or_default().to_string();
+        let Some(envelope) = op.pointer("/requestBody/content/application~1json/schema") else {
+            continue;
+        };
+        let props = envelope
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let required: Vec<&str> = envelope
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let data = match props.get("data") {
+            None => None,
+            Some(s) if s.get("maxItems") == Some(&Value::from(0)) => {
+                required.contains(&"data").then_some(DataParam::EmptyArray)
+            }
+            Some(s) => Some(DataParam::Typed(s.clone())),
+        };
+        let extra: Vec<(String, Value, bool)> = props
+            .iter()
+            .filter(|(k, _)| !["id", "key", "type", "data"].contains(&k.as_str()))
+            .map(|(k, s)| (k.clone(), s.clone(), required.contains(&k.as_str())))
+            .collect();
+        let content = op
+            .pointer("/responses/200/content")
+            .and_then(Value::as_object);
+        let json = content
+            .and_then(|c| c.get("application/json"))
+            .and_then(|m| m.get("schema"))
+            .cloned();
+        let text = content.is_some_and(|c| c.contains_key("text/plain"));
+        let reply = match (json, text) {
+            (Some(s), true) => Reply::JsonOrText(s),
+            (Some(s), false) => Reply::Json(s),
+            (None, _) => Reply::Text,
+        };
+        let types: Vec<String> = match op.get("x-v1-types").and_then(Value::as_array) {
+            Some(list) => list
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            None => vec![
+                op.get("x-v1-type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| {
+                        Error(format!(
+                            "v1 operation `{id}` has a JSON envelope but no x-v1-type"
+                        ))
+                    })?,
+            ],
+        };
+        for v1_type in &types {
+            let method = if types.len() > 1 {
+                format!("{}_v1", v1_type.to_ascii_lowercase())
+            } else {
+                snake(&id)
+            };
+            out.push(V1Method {
+                operation_id: id.clone(),
+                method,
+                path: path.to_string(),
+                v1_type: v1_type.clone(),
+                data: data.clone(),
+                extra: extra.clone(),
+                reply: reply.clone(),
+                summary: op
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                description: op
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                docs_page: op
+                    .get("x-docs-page")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.method.cmp(&b.method));
+    Ok(out)
+}
+
+/// The Rust type of a schema, as the generated types name it.
+/// `root` is the client crate's path from where the code lives (`crate` inside it,
+/// `sonoran_cad` in its tests).
+pub fn rust_type_in(schema: &Value, enums: &[IntEnum], root: &TokenStream) -> TokenStream {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        let ident = format_ident!("{}", name);
+        return if enums.iter().any(|e| e.name == name) {
+            quote!(#root::enums::#ident)
+        } else {
+            quote!(#root::types::#ident)
+        };
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("array") => {
+            let inner = rust_type_in(schema.get("items").unwrap_or(&Value::Null), enums, root);
+            quote!(::std::vec::Vec<#inner>)
+        }
+        Some("string") => quote!(::std::string::String),
+        Some("integer") => quote!(i64),
+        Some("number") => quote!(f64),
+        Some("boolean") => quote!(bool),
+        _ => quote!(::serde_json::Value),
+    }
+}
+
+fn rust_type(schema: &Value, enums: &[IntEnum]) -> TokenStream {
+    rust_type_in(schema, enums, &quote!(crate))
+}
+
+fn reply_type(reply: &Reply, enums: &[IntEnum]) -> TokenStream {
+    match reply {
+        Reply::Text => quote!(::std::string::String),
+        Reply::Json(s) => rust_type(s, enums),
+        Reply::JsonOrText(s) => {
+            let t = rust_type(s, enums);
+            quote!(crate::v1::JsonOrText<#t>)
+        }
+    }
+}
+
+fn docs(m: &V1Method) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(s) = &m.summary {
+        lines.push(s.clone());
+        lines.push(String::new());
+    }
+    if let Some(d) = &m.description {
+        // Descriptions are prose; keep rustdoc from reading any fence as a doctest.
+        lines.extend(d.replace("```", "'''").lines().map(str::to_string));
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "v1: `POST {}` with envelope `type` `{}`; `id` and `key` come from the client.",
+        m.path, m.v1_type
+    ));
+    if let Some(p) = &m.docs_page {
+        lines.push(format!("Docs page: `{p}`."));
+    }
+    lines.into_iter().map(|l| format!(" {l}")).collect()
+}
+
+pub fn tokens(
+    methods: &[V1Method],
+    known_errors: &[(String, String)],
+    enums: &[IntEnum],
+) -> TokenStream {
+    let fns = methods.iter().map(|m| {
+        let name = format_ident!("{}", m.method);
+        let doc = docs(m);
+        let path = &m.path;
+        let v1_type = &m.v1_type;
+        let (data_param, data_arg) = match &m.data {
+            None => (quote!(), quote!(None::<&()>)),
+            Some(DataParam::EmptyArray) => (quote!(), quote!(Some(&[] as &[::serde_json::Value]))),
+            Some(DataParam::Typed(s)) if s.get("type").and_then(Value::as_str) == Some("array") => {
+                let item = rust_type(s.get("items").unwrap_or(&Value::Null), enums);
+                (quote!(data: &[#item],), quote!(Some(data)))
+            }
+            Some(DataParam::Typed(s)) => {
+                let t = rust_type(s, enums);
+                (quote!(data: &#t,), quote!(Some(data)))
+            }
+        };
+        let mut extra_params = Vec::new();
+        let mut extra_values = Vec::new();
+        for (prop, schema, required) in &m.extra {
+            let ident = format_ident!("{}", snake(prop));
+            let t = match schema.get("type").and_then(Value::as_str) {
+                Some("string") => quote!(&str),
+                _ => rust_type(schema, enums),
+            };
+            if *required {
+                extra_params.push(quote!(#ident: #t,));
+            } else {
+                extra_params.push(quote!(#ident: ::std::option::Option<#t>,));
+            }
+            extra_values.push(quote!((#prop, ::serde_json::to_value(#ident).unwrap_or(::serde_json::Value::Null))));
+        }
+        let ret = reply_type(&m.reply, enums);
+        let finish = match &m.reply {
+            Reply::Text => quote!(.text()),
+            Reply::Json(_) => quote!(.json()),
+            Reply::JsonOrText(_) => quote!(.json_or_text()),
+        };
+        let deprecated = m.deprecated.then(|| {
+            let note = format!("{} is no longer in the Sonoran docs; see the method's documentation", m.v1_type);
+            quote!(#[deprecated(note = #note)])
+        });
+        quote! {
+            #( #[doc = #doc] )*
+            #deprecated
+            pub async fn #name(&self, #data_param #(#extra_params)*) -> ::std::result::Result<#ret, crate::Error> {
+                self.v1_send(#path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
+            }
+        }
+    });
+    let variants: Vec<_> = known_errors
+        .iter()
+        .map(|(_, v)| format_ident!("{}", v))
+        .collect();
+    let texts: Vec<_> = known_errors.iter().map(|(t, _)| t.as_str()).collect();
+    let count = variants.len();
+    quote! {
+        /// The documented plain-text v1 errors, each a known code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum V1ErrorCode {
+            #( #[doc = #texts] #variants, )*
+        }
+
+        impl V1ErrorCode {
+            pub const ALL: [Self; #count] = [ #( Self::#variants ),* ];
+
+            /// The exact text the API sends.
+            pub fn text(self) -> &'static str {
+                match self { #( Self::#variants => #texts, )* }
+            }
+
+            /// The code of a v1 error body, when it is a documented one.
+            pub fn from_text(body: &str) -> ::std::option::Option<Self> {
+                match body.trim() {
+                    #( #texts => Some(Self::#variants), )*
+                    _ => None,
+                }
+            }
+        }
+
+        impl crate::Client {
+            #( #fns )*
+        }
+    }
+}
+
+/// `x-known-values` of the `V1ErrorText` schema: (text, code name).
+pub fn known_errors(doc: &Value) -> Vec<(String, String)> {
+    doc.pointer("/components/schemas/V1ErrorText/x-known-values")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(text, code)| Some((text.clone(), code.as_str()?.to_string())))
+        .collect()
+}
+
+/// Test support: call any v1 method by operation id with the `data` of a documented
+/// request example, returning the reply as JSON.
+pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStream {
+    let root = quote!(sonoran_cad);
+    let rust_type = |s: &Value, e: &[IntEnum]| rust_type_in(s, e, &root);
+    let arms = methods.iter().map(|m| {
+        let name = format_ident!("{}", m.method);
+        let op = &m.operation_id;
+        let v1_type = &m.v1_type;
+        let data = match &m.data {
+            None | Some(DataParam::EmptyArray) => quote!(),
+            Some(DataParam::Typed(s)) => {
+                let t = rust_type(s, enums);
+                quote! {
+                    let data: #t = ::serde_json::from_value(envelope["data"].clone())
+                        .unwrap_or_else(|e| panic!("{}: example data does not decode: {e}", #op));
+                    let data = &data;
+                }
+            }
+        };
+        let data_arg = match &m.data {
+            Some(DataParam::Typed(_)) => quote!(data,),
+            _ => quote!(),
+        };
+        let extras = m.extra.iter().map(|(prop, schema, required)| {
+            let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
+            let t = if is_string { quote!(::std::string::String) } else { rust_type(schema, enums) };
+            let value = quote!(envelope.get(#prop).cloned().map(|v| ::serde_json::from_value::<#t>(v).unwrap_or_else(|e| panic!("{}: example {} does not decode: {e}", #op, #prop))));
+            match (required, is_string) {
+                (true, true) => quote!(#value.as_deref().expect("required in the example"),),
+                (true, false) => quote!(#value.expect("required in the example"),),
+                (false, true) => quote!(#value.as_deref(),),
+                (false, false) => quote!(#value,),
+            }
+        });
+        quote! {
+            (#op, #v1_type) => {
+                #data
+                Some(client.#name(#data_arg #(#extras)*).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
+            }
+        }
+    });
+    quote! {
+        //! Operation id + envelope type -> the generated v1 method, for the v1 tests.
+
+        #[allow(deprecated)]
+        pub async fn call_v1(
+            client: &sonoran_cad::Client,
+            operation_id: &str,
+            v1_type: &str,
+            envelope: &::serde_json::Value,
+        ) -> Option<Result<::serde_json::Value, sonoran_cad::Error>> {
+            match (operation_id, v1_type) {
+                #( #arms )*
+                _ => None,
+            }
+        }
+    }
+}
