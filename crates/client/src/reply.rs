@@ -1,0 +1,67 @@
+//! Reading a reply the client sent itself (v1 calls, multipart uploads): a success body
+//! to decode as documented, or the typed error for everything else.
+
+use crate::Error;
+use crate::error::{ApiError, retry_after};
+use crate::v1::JsonOrText;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// A successful (2xx) reply as received.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    status: u16,
+    json: bool,
+    body: String,
+}
+
+impl Reply {
+    /// Turns a sent request's outcome into a success reply or the matching [`Error`].
+    pub(crate) async fn read(sent: reqwest::Result<reqwest::Response>) -> Result<Self, Error> {
+        let response = sent.map_err(Error::from_reqwest)?;
+        let status = response.status().as_u16();
+        let retry_after = retry_after(response.headers());
+        let json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.contains("json"));
+        let body = response.text().await.map_err(Error::from_reqwest)?;
+        if status == 429 {
+            let request_id = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
+                v.get("request_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
+            return Err(Error::RateLimited {
+                retry_after,
+                request_id,
+            });
+        }
+        if !(200..300).contains(&status) {
+            return Err(Error::Api(ApiError::from_body(status, &body)));
+        }
+        Ok(Self { status, json, body })
+    }
+
+    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        serde_json::from_str(&self.body).map_err(|e| Error::MalformedReply {
+            status: self.status,
+            reason: format!("expected JSON of the documented shape: {e}"),
+            body: self.body,
+        })
+    }
+
+    pub(crate) fn text(self) -> Result<String, Error> {
+        Ok(self.body)
+    }
+
+    pub(crate) fn json_or_text<T: DeserializeOwned>(self) -> Result<JsonOrText<T>, Error> {
+        let looks_json =
+            self.json || matches!(self.body.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        if looks_json && let Ok(v) = serde_json::from_str(&self.body) {
+            return Ok(JsonOrText::Json(v));
+        }
+        Ok(JsonOrText::Text(self.body))
+    }
+}
