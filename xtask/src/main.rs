@@ -14,6 +14,8 @@ cargo xtask <command>
   stats                  how many operations are fully typed, and which are not
   import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
                          into openapi/v2/ and report what changed
+  fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
+                         offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
                          cargo test), installing the wasm32 target when missing
   help                   this text
@@ -60,6 +62,14 @@ fn run(args: Vec<String>) -> Result<()> {
             import_docs(&root, &dir)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
+        Some("fake") => {
+            let addr = match (args.next().as_deref(), args.next()) {
+                (None, _) => "127.0.0.1:8787".to_string(),
+                (Some("--addr"), Some(addr)) => addr,
+                _ => bail!("usage: cargo xtask fake [--addr 127.0.0.1:PORT]"),
+            };
+            xtask::fake::run(&addr)?;
+        }
         Some("help" | "--help" | "-h") | None => print!("{HELP}"),
         Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),
     }

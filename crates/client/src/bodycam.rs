@@ -115,13 +115,22 @@ impl Client {
             BodycamOwner::Roblox(v) => clip.form()?.text("roblox", v.to_string()),
             BodycamOwner::Discord(v) => clip.form()?.text("discord", v),
         };
-        let sent = self
+        let mut request = self
+            .raw
             .client
-            .post(format!("{}/v2/general/bodycam-recordings", self.baseurl))
-            .bearer_auth(self.api_key().expose())
+            .post(format!(
+                "{}/v2/general/bodycam-recordings",
+                self.raw.baseurl
+            ))
             .header(reqwest::header::ACCEPT, "application/json")
             .multipart(form)
-            .send()
+            .build()
+            .map_err(Error::from_reqwest)?;
+        self.raw.inner.prepare(&mut request, true)?;
+        let sent = self
+            .raw
+            .inner
+            .execute(&self.raw.client, request, "uploadBodycamRecording")
             .await;
         Reply::read(sent).await?.json()
     }
@@ -148,11 +157,18 @@ impl Client {
             .text("sessionId", session_id.to_string())
             .text("username", username.to_string())
             .text("type", "bodycam");
-        let sent = self
+        let mut request = self
+            .raw
             .client
-            .post(format!("{}/upload", self.baseurl))
+            .post(format!("{}/upload", self.raw.baseurl))
             .multipart(form)
-            .send()
+            .build()
+            .map_err(Error::from_reqwest)?;
+        self.raw.inner.prepare(&mut request, false)?;
+        let sent = self
+            .raw
+            .inner
+            .execute(&self.raw.client, request, "uploadBodycamRecordingV1")
             .await;
         Reply::read(sent).await?.json()
     }

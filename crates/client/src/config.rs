@@ -1,7 +1,10 @@
 //! Building a [`Client`]: credentials, server, base URL, timeout.
 
 use crate::Client;
-use crate::runtime::Runtime;
+use crate::generated::RawClient;
+use crate::limiter::RateLimitPolicy;
+use crate::runtime::{RetryPolicy, Runtime, Settings};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::fmt;
 use std::time::Duration;
 
@@ -40,6 +43,8 @@ pub enum BuildError {
     MissingApiKey,
     /// The base URL is not an absolute `http(s)` URL.
     InvalidBaseUrl { url: String, reason: String },
+    /// An extra header has an invalid name or value.
+    InvalidHeader { name: String, reason: String },
     /// The HTTP client could not be created.
     Http(String),
 }
@@ -49,6 +54,7 @@ impl fmt::Display for BuildError {
         match self {
             Self::MissingApiKey => f.write_str("no API key: call `.api_key(...)` with your community's API key (Admin > Advanced > API Integration)"),
             Self::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}; use e.g. `{PRODUCTION_URL}`"),
+            Self::InvalidHeader { name, reason } => write!(f, "invalid extra header `{name}`: {reason}"),
             Self::Http(e) => write!(f, "cannot create the HTTP client: {e}"),
         }
     }
@@ -64,6 +70,9 @@ pub struct ClientBuilder {
     server_id: i64,
     base_url: String,
     timeout: Option<Duration>,
+    retry: RetryPolicy,
+    rate_limit: RateLimitPolicy,
+    headers: Vec<(String, String)>,
 }
 
 impl Default for ClientBuilder {
@@ -74,6 +83,9 @@ impl Default for ClientBuilder {
             server_id: 1,
             base_url: PRODUCTION_URL.into(),
             timeout: Some(Duration::from_secs(30)),
+            retry: RetryPolicy::default(),
+            rate_limit: RateLimitPolicy::documented(),
+            headers: Vec::new(),
         }
     }
 }
@@ -102,9 +114,27 @@ impl ClientBuilder {
         self
     }
 
-    /// Per-request timeout (default 30 s; `None` waits forever). Native targets only for now.
+    /// Per-request timeout (default 30 s; `None` waits forever). Pacing waits do not count.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// How 429 replies are retried (default: twice, honouring `Retry-After`).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// How requests are paced (default: each operation to its documented limit).
+    pub fn rate_limit(mut self, policy: RateLimitPolicy) -> Self {
+        self.rate_limit = policy;
+        self
+    }
+
+    /// A header sent with every request (e.g. a `User-Agent` for your bot).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -114,15 +144,31 @@ impl ClientBuilder {
             .filter(|k| !k.0.trim().is_empty())
             .ok_or(BuildError::MissingApiKey)?;
         let base_url = validate_base_url(&self.base_url)?;
-        #[allow(unused_mut)]
-        let mut http = reqwest::ClientBuilder::new();
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(t) = self.timeout {
-            http = http.timeout(t).connect_timeout(t);
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let bad = |reason: String| BuildError::InvalidHeader {
+                name: name.clone(),
+                reason,
+            };
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
+            let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
+            headers.insert(n, v);
         }
-        let http = http.build().map_err(|e| BuildError::Http(e.to_string()))?;
-        let runtime = Runtime::new(api_key, self.community_id, self.server_id);
-        Ok(Client::new_with_client(&base_url, http, runtime))
+        let http = reqwest::ClientBuilder::new()
+            .build()
+            .map_err(|e| BuildError::Http(e.to_string()))?;
+        let runtime = Runtime::new(Settings {
+            api_key,
+            community_id: self.community_id,
+            server_id: self.server_id,
+            timeout: self.timeout,
+            retry: self.retry,
+            rate_limit: self.rate_limit,
+            headers,
+        });
+        Ok(Client {
+            raw: RawClient::new_with_client(&base_url, http, runtime),
+        })
     }
 }
 

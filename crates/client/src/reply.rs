@@ -52,6 +52,14 @@ impl Reply {
         })
     }
 
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub(crate) fn into_body(self) -> String {
+        self.body
+    }
+
     pub(crate) fn text(self) -> Result<String, Error> {
         Ok(self.body)
     }

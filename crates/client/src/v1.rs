@@ -29,6 +29,7 @@ impl Client {
     /// Sends one v1 call. `data` is `None` only for calls whose envelope has no `data`.
     pub(crate) async fn v1_send<D: Serialize + ?Sized>(
         &self,
+        operation_id: &'static str,
         path: &'static str,
         v1_type: &'static str,
         data: Option<&D>,
@@ -56,14 +57,21 @@ impl Client {
             }
         }
         let body = serde_json::to_vec(&Value::Object(envelope)).expect("a JSON value encodes");
-        let request = self
+        let mut request = self
+            .raw
             .client
-            .post(format!("{}{path}", self.baseurl))
+            .post(format!("{}{path}", self.raw.baseurl))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::ACCEPT, "application/json, text/plain")
             .body(body)
             .build()
             .map_err(Error::from_reqwest)?;
-        crate::reply::Reply::read(self.client.execute(request).await).await
+        self.raw.inner.prepare(&mut request, false)?;
+        let sent = self
+            .raw
+            .inner
+            .execute(&self.raw.client, request, operation_id)
+            .await;
+        crate::reply::Reply::read(sent).await
     }
 }

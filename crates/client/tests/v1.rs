@@ -222,6 +222,7 @@ async fn a_v1_429_is_a_rate_limited_error_not_a_silent_success() {
         .community_id("c")
         .api_key("k")
         .base_url(&server.url)
+        .retry(sonoran_cad::RetryPolicy::none())
         .build()
         .unwrap();
     let mut reply = Reply::new(

@@ -41,11 +41,7 @@ async fn update_identifier_sends_bearer_auth_and_the_typed_body() {
     )
     .unwrap();
 
-    let reply = client
-        .update_identifier(&account, 12, &body)
-        .await
-        .unwrap()
-        .into_inner();
+    let reply = client.update_identifier(&account, 12, &body).await.unwrap();
     let seen = seen.await;
 
     assert_eq!(seen.method, "PATCH");
@@ -91,8 +87,7 @@ async fn query_parameters_with_defaults_may_be_left_out() {
     let reply = client
         .get_calls(client.server_id(), Some(5), None, None)
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");
@@ -115,5 +110,12 @@ async fn an_error_reply_is_an_error_not_a_decoding_success() {
         .unwrap();
     let err = client.get_version().await.unwrap_err();
     seen.await;
-    assert_eq!(err.status(), Some(reqwest::StatusCode::UNAUTHORIZED));
+    assert_eq!(err.status(), Some(401));
+    match err {
+        sonoran_cad::Error::Api(e) => {
+            assert_eq!(e.title.as_deref(), Some("Unauthorized"));
+            assert_eq!(e.detail.as_deref(), Some("Missing Authorization header."));
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
 }

@@ -28,6 +28,15 @@ pub fn settings(enums: &[IntEnum]) -> GenerationSettings {
 
 /// The generated Rust source for `doc` (a progenitor-ready document), formatted.
 pub fn generate(doc: &Value, enums: &[IntEnum]) -> Result<String, Error> {
+    let tokens = generate_tokens(doc, enums)?;
+    format(
+        tokens,
+        "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
+    )
+}
+
+/// progenitor's token stream for `doc` (a progenitor-ready document).
+pub fn generate_tokens(doc: &Value, enums: &[IntEnum]) -> Result<proc_macro2::TokenStream, Error> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| Error(format!("the reduced document is not OpenAPI 3.0: {e}")))?;
     let mut generator = Generator::new(&settings(enums));
@@ -44,10 +53,7 @@ pub fn generate(doc: &Value, enums: &[IntEnum]) -> Result<String, Error> {
         Error(format!("progenitor panicked: {}", msg.unwrap_or_default()))
     })?
     .map_err(|e| Error(format!("progenitor: {e}")))?;
-    format(
-        tokens,
-        "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
-    )
+    Ok(tokens)
 }
 
 /// prettyplease alone (not rustfmt afterwards: it re-indents doc blocks into doctests).

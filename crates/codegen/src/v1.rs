@@ -231,6 +231,7 @@ pub fn tokens(
         let doc = docs(m);
         let path = &m.path;
         let v1_type = &m.v1_type;
+        let op_id = &m.operation_id;
         let (data_param, data_arg) = match &m.data {
             None => (quote!(), quote!(None::<&()>)),
             Some(DataParam::EmptyArray) => (quote!(), quote!(Some(&[] as &[::serde_json::Value]))),
@@ -272,7 +273,7 @@ pub fn tokens(
             #( #[doc = #doc] )*
             #deprecated
             pub async fn #name(&self, #data_param #(#extra_params)*) -> ::std::result::Result<#ret, crate::Error> {
-                self.v1_send(#path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
+                self.v1_send(#op_id, #path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
             }
         }
     });

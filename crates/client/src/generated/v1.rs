@@ -69,7 +69,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::AddBlipV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.v1_send("/emergency/add_blip", "ADD_BLIP", Some(data), vec![]).await?.json()
+        self.v1_send("addBlipV1", "/emergency/add_blip", "ADD_BLIP", Some(data), vec![])
+            .await?
+            .json()
     }
     /// Add Call Note
     ///
@@ -81,7 +83,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::AddCallNoteV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/add_call_note", "ADD_CALL_NOTE", Some(data), vec![])
+        self.v1_send(
+                "addCallNoteV1",
+                "/emergency/add_call_note",
+                "ADD_CALL_NOTE",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -96,6 +104,7 @@ impl crate::Client {
         data: &[crate::types::ApplyPermissionKeyV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "applyPermissionKeyV1",
                 "/general/apply_permission_key",
                 "APPLY_PERMISSION_KEY",
                 Some(data),
@@ -114,7 +123,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::AttachUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/attach_unit", "ATTACH_UNIT", Some(data), vec![])
+        self.v1_send(
+                "attachUnitV1",
+                "/emergency/attach_unit",
+                "ATTACH_UNIT",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -128,7 +143,13 @@ impl crate::Client {
         &self,
         data: &crate::types::AuthStreetSignsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/auth_streetsigns", "AUTH_STREETSIGNS", Some(data), vec![])
+        self.v1_send(
+                "authStreetSignsV1",
+                "/general/auth_streetsigns",
+                "AUTH_STREETSIGNS",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -142,7 +163,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::BanUserV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/ban_user", "BAN_USER", Some(data), vec![]).await?.text()
+        self.v1_send("banUserV1", "/general/ban_user", "BAN_USER", Some(data), vec![])
+            .await?
+            .text()
     }
     /// New 911 Call
     ///
@@ -154,7 +177,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::Call911V1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/call_911", "CALL_911", Some(data), vec![]).await?.text()
+        self.v1_send("call911V1", "/emergency/call_911", "CALL_911", Some(data), vec![])
+            .await?
+            .text()
     }
     /// Check API ID
     ///
@@ -166,7 +191,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::CheckApiIdV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/check_apiid", "CHECK_APIID", Some(data), vec![])
+        self.v1_send(
+                "checkApiIdV1",
+                "/general/check_apiid",
+                "CHECK_APIID",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -180,7 +211,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::CloseCallV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/close_call", "CLOSE_CALL", Some(data), vec![])
+        self.v1_send(
+                "closeCallV1",
+                "/emergency/close_call",
+                "CLOSE_CALL",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -194,7 +231,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::DetachUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/detach_unit", "DETACH_UNIT", Some(data), vec![])
+        self.v1_send(
+                "detachUnitV1",
+                "/emergency/detach_unit",
+                "DETACH_UNIT",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -208,7 +251,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::EditCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/civilian/edit_character", "EDIT_CHARACTER", Some(data), vec![])
+        self.v1_send(
+                "editCharacterV1",
+                "/civilian/edit_character",
+                "EDIT_CHARACTER",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -222,7 +271,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::EditDispatchV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/edit_dispatch", "EDIT_DISPATCH", Some(data), vec![])
+        self.v1_send(
+                "editDispatchV1",
+                "/emergency/edit_dispatch",
+                "EDIT_DISPATCH",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -238,7 +293,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::EditLicenseV1Item],
     ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
-        self.v1_send("/civilian", "EDIT_LICENSE", Some(data), vec![]).await?.json()
+        self.v1_send("editLicenseV1", "/civilian", "EDIT_LICENSE", Some(data), vec![])
+            .await?
+            .json()
     }
     /// Edit Record
     ///
@@ -250,7 +307,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::EditRecordV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/edit_record", "EDIT_RECORD", Some(data), vec![])
+        self.v1_send(
+                "editRecordV1",
+                "/general/edit_record",
+                "EDIT_RECORD",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -264,7 +327,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetAccountV1Item],
     ) -> ::std::result::Result<crate::types::AccountV1, crate::Error> {
-        self.v1_send("/general/get_account", "GET_ACCOUNT", Some(data), vec![])
+        self.v1_send(
+                "getAccountV1",
+                "/general/get_account",
+                "GET_ACCOUNT",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -278,7 +347,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetAccountsV1Item],
     ) -> ::std::result::Result<crate::types::GetAccountsV1Response, crate::Error> {
-        self.v1_send("/general/get_accounts", "GET_ACCOUNTS", Some(data), vec![])
+        self.v1_send(
+                "getAccountsV1",
+                "/general/get_accounts",
+                "GET_ACCOUNTS",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -296,6 +371,7 @@ impl crate::Client {
         crate::Error,
     > {
         self.v1_send(
+                "getActiveUnitsV1",
                 "/emergency/get_active_units",
                 "GET_ACTIVE_UNITS",
                 Some(data),
@@ -314,7 +390,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetBlipsV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.v1_send("/emergency/get_blips", "GET_BLIPS", Some(data), vec![])
+        self.v1_send(
+                "getBlipsV1",
+                "/emergency/get_blips",
+                "GET_BLIPS",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -328,7 +410,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetCallsV1Item],
     ) -> ::std::result::Result<crate::types::GetCallsV1Response, crate::Error> {
-        self.v1_send("/emergency/get_calls", "GET_CALLS", Some(data), vec![])
+        self.v1_send(
+                "getCallsV1",
+                "/emergency/get_calls",
+                "GET_CALLS",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -343,6 +431,7 @@ impl crate::Client {
         data: &[crate::types::GetCharacterLinksV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, crate::Error> {
         self.v1_send(
+                "getCharacterLinksV1",
                 "/civilian/get_character_links",
                 "GET_CHARACTER_LINKS",
                 Some(data),
@@ -361,7 +450,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetCharactersV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send("/civilian/get_characters", "GET_CHARACTERS", Some(data), vec![])
+        self.v1_send(
+                "getCharactersV1",
+                "/civilian/get_characters",
+                "GET_CHARACTERS",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -375,7 +470,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::GetIdentifiersV1Item],
     ) -> ::std::result::Result<crate::types::GetIdentifiersV1Response, crate::Error> {
-        self.v1_send("/emergency/get_identifiers", "GET_IDENTIFIERS", Some(data), vec![])
+        self.v1_send(
+                "getIdentifiersV1",
+                "/emergency/get_identifiers",
+                "GET_IDENTIFIERS",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -390,6 +491,7 @@ impl crate::Client {
         data: &[crate::types::GetPagerConfigV1Item],
     ) -> ::std::result::Result<crate::types::GetPagerConfigV1Response, crate::Error> {
         self.v1_send(
+                "getPagerConfigV1",
                 "/emergency/GET_PAGER_CONFIG",
                 "GET_PAGER_CONFIG",
                 Some(data),
@@ -408,6 +510,7 @@ impl crate::Client {
         &self,
     ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
         self.v1_send(
+                "getServersV1",
                 "/general/get_servers",
                 "GET_SERVERS",
                 Some(&[] as &[::serde_json::Value]),
@@ -427,6 +530,7 @@ impl crate::Client {
         record_type_id: ::std::option::Option<i64>,
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
         self.v1_send(
+                "getTemplatesV1",
                 "/general/get_templates",
                 "GET_TEMPLATES",
                 None::<&()>,
@@ -448,6 +552,7 @@ impl crate::Client {
         &self,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "getVersionV1",
                 "/general/get_version",
                 "GET_VERSION",
                 Some(&[] as &[::serde_json::Value]),
@@ -466,7 +571,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::IdentsToGroupV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/idents_to_group", "IDENTS_TO_GROUP", Some(data), vec![])
+        self.v1_send(
+                "identsToGroupV1",
+                "/emergency/idents_to_group",
+                "IDENTS_TO_GROUP",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -482,6 +593,7 @@ impl crate::Client {
         internal_key: &str,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "joinOrLeaveCommunityV1",
                 "/sso/community",
                 "JOIN_COMMUNITY",
                 Some(data),
@@ -503,7 +615,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::KickUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/kick_unit", "KICK_UNIT", Some(data), vec![])
+        self.v1_send(
+                "kickUnitV1",
+                "/emergency/kick_unit",
+                "KICK_UNIT",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -519,6 +637,7 @@ impl crate::Client {
         internal_key: &str,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "joinOrLeaveCommunityV1",
                 "/sso/community",
                 "LEAVE_COMMUNITY",
                 Some(data),
@@ -540,7 +659,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::LinkCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/civilian/link_character", "LINK_CHARACTER", Some(data), vec![])
+        self.v1_send(
+                "linkCharacterV1",
+                "/civilian/link_character",
+                "LINK_CHARACTER",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -554,7 +679,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::LookupCustomV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send("/general/lookup_custom", "LOOKUP_INT", Some(data), vec![])
+        self.v1_send(
+                "lookupCustomV1",
+                "/general/lookup_custom",
+                "LOOKUP_INT",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -568,7 +699,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::LookupV1Item],
     ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
-        self.v1_send("/general/lookup", "LOOKUP", Some(data), vec![]).await?.json()
+        self.v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), vec![])
+            .await?
+            .json()
     }
     /// Lookup By Value
     ///
@@ -580,7 +713,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::LookupValueV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send("/general/lookup_value", "LOOKUP_INT", Some(data), vec![])
+        self.v1_send(
+                "lookupValueV1",
+                "/general/lookup_value",
+                "LOOKUP_INT",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -594,7 +733,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::ModifyBlipV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/modify_blip", "MODIFY_BLIP", Some(data), vec![])
+        self.v1_send(
+                "modifyBlipV1",
+                "/emergency/modify_blip",
+                "MODIFY_BLIP",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -612,6 +757,7 @@ impl crate::Client {
         crate::Error,
     > {
         self.v1_send(
+                "modifyIdentifierV1",
                 "/emergency/modify_identifier",
                 "MODIFY_IDENTIFIER",
                 Some(data),
@@ -630,7 +776,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::NewCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/civilian/new_character", "NEW_CHARACTER", Some(data), vec![])
+        self.v1_send(
+                "newCharacterV1",
+                "/civilian/new_character",
+                "NEW_CHARACTER",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -644,7 +796,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::NewDispatchV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/new_dispatch", "NEW_DISPATCH", Some(data), vec![])
+        self.v1_send(
+                "newDispatchV1",
+                "/emergency/new_dispatch",
+                "NEW_DISPATCH",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -658,7 +816,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::NewRecordV1Item],
     ) -> ::std::result::Result<crate::types::RecordV1, crate::Error> {
-        self.v1_send("/general/new_record", "NEW_RECORD", Some(data), vec![])
+        self.v1_send(
+                "newRecordV1",
+                "/general/new_record",
+                "NEW_RECORD",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -672,7 +836,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::Remove911V1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/remove_911", "REMOVE_911", Some(data), vec![])
+        self.v1_send(
+                "remove911V1",
+                "/emergency/remove_911",
+                "REMOVE_911",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -686,7 +856,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::RemoveBlipV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/remove_blip", "REMOVE_BLIP", Some(data), vec![])
+        self.v1_send(
+                "removeBlipV1",
+                "/emergency/remove_blip",
+                "REMOVE_BLIP",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -701,6 +877,7 @@ impl crate::Client {
         data: &[crate::types::RemoveCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "removeCharacterV1",
                 "/civilian/remove_character",
                 "REMOVE_CHARACTER",
                 Some(data),
@@ -719,7 +896,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::RemoveRecordV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/remove_record", "REMOVE_RECORD", Some(data), vec![])
+        self.v1_send(
+                "removeRecordV1",
+                "/general/remove_record",
+                "REMOVE_RECORD",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -733,7 +916,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SendPhotoV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/send_photo", "SEND_PHOTO", Some(data), vec![])
+        self.v1_send(
+                "sendPhotoV1",
+                "/general/send_photo",
+                "SEND_PHOTO",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -748,6 +937,7 @@ impl crate::Client {
         data: &[crate::types::SetAccountPermissionsV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "setAccountPermissionsV1",
                 "/general/set_account_permissions",
                 "SET_ACCOUNT_PERMISSIONS",
                 Some(data),
@@ -766,7 +956,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetApiIdV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/set_api_id", "SET_API_ID", Some(data), vec![])
+        self.v1_send(
+                "setApiIdV1",
+                "/general/set_api_id",
+                "SET_API_ID",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -781,6 +977,7 @@ impl crate::Client {
         data: &crate::types::SetAvailableCalloutsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "setAvailableCalloutsV1",
                 "/emergency/SET_AVAILABLE_CALLOUTS",
                 "SET_AVAILABLE_CALLOUTS",
                 Some(data),
@@ -799,7 +996,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetCallPostalV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/set_call_postal", "SET_CALL_POSTAL", Some(data), vec![])
+        self.v1_send(
+                "setCallPostalV1",
+                "/emergency/set_call_postal",
+                "SET_CALL_POSTAL",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -814,6 +1017,7 @@ impl crate::Client {
         data: &[crate::types::SetCallPrimaryV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "setCallPrimaryV1",
                 "/emergency/set_call_primary",
                 "SET_CALL_PRIMARY",
                 Some(data),
@@ -832,7 +1036,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetCharacterV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send("/civilian/set_character", "SET_CHARACTER", Some(data), vec![])
+        self.v1_send(
+                "setCharacterV1",
+                "/civilian/set_character",
+                "SET_CHARACTER",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }
@@ -846,7 +1056,9 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetClockV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/set_clock", "SET_CLOCK", Some(data), vec![]).await?.text()
+        self.v1_send("setClockV1", "/general/set_clock", "SET_CLOCK", Some(data), vec![])
+            .await?
+            .text()
     }
     /// Set Identifier
     ///
@@ -858,7 +1070,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetIdentifierV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/set_identifier", "SET_IDENTIFIER", Some(data), vec![])
+        self.v1_send(
+                "setIdentifierV1",
+                "/emergency/set_identifier",
+                "SET_IDENTIFIER",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -873,6 +1091,7 @@ impl crate::Client {
         data: &[crate::types::SetPagerConfigV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "setPagerConfigV1",
                 "/emergency/SET_PAGER_CONFIG",
                 "SET_PAGER_CONFIG",
                 Some(data),
@@ -891,7 +1110,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::PenalCodeV1],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/set_penal_codes", "SET_PENAL_CODES", Some(data), vec![])
+        self.v1_send(
+                "setPenalCodesV1",
+                "/general/set_penal_codes",
+                "SET_PENAL_CODES",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -905,7 +1130,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::SetPostalsV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/set_postals", "SET_POSTALS", Some(data), vec![])
+        self.v1_send(
+                "setPostalsV1",
+                "/general/set_postals",
+                "SET_POSTALS",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -919,7 +1150,13 @@ impl crate::Client {
         &self,
         data: &crate::types::SetServersV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/general/set_servers", "SET_SERVERS", Some(data), vec![])
+        self.v1_send(
+                "setServersV1",
+                "/general/set_servers",
+                "SET_SERVERS",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -933,7 +1170,13 @@ impl crate::Client {
         &self,
         data: &crate::types::SetStationsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/SET_STATIONS", "SET_STATIONS", Some(data), vec![])
+        self.v1_send(
+                "setStationsV1",
+                "/emergency/SET_STATIONS",
+                "SET_STATIONS",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -948,6 +1191,7 @@ impl crate::Client {
         data: &[crate::types::SetStreetsignConfigV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "setStreetsignConfigV1",
                 "/emergency/SET_STREETSIGN_CONFIG",
                 "SET_STREETSIGN_CONFIG",
                 Some(data),
@@ -966,7 +1210,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::UnitLocationV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/unit_location", "UNIT_LOCATION", Some(data), vec![])
+        self.v1_send(
+                "unitLocationV1",
+                "/emergency/unit_location",
+                "UNIT_LOCATION",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -980,7 +1230,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::UnitPanicV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/unit_panic", "UNIT_PANIC", Some(data), vec![])
+        self.v1_send(
+                "unitPanicV1",
+                "/emergency/unit_panic",
+                "UNIT_PANIC",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -994,7 +1250,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::UnitStatusV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("/emergency/unit_status", "UNIT_STATUS", Some(data), vec![])
+        self.v1_send(
+                "unitStatusV1",
+                "/emergency/unit_status",
+                "UNIT_STATUS",
+                Some(data),
+                vec![],
+            )
             .await?
             .text()
     }
@@ -1009,6 +1271,7 @@ impl crate::Client {
         data: &[crate::types::UpdateStreetsignV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.v1_send(
+                "updateStreetsignV1",
                 "/emergency/UPDATE_STREETSIGN",
                 "UPDATE_STREETSIGN",
                 Some(data),
@@ -1027,7 +1290,13 @@ impl crate::Client {
         &self,
         data: &[crate::types::VerifySecretV1Item],
     ) -> ::std::result::Result<crate::types::VerifySecretV1Response, crate::Error> {
-        self.v1_send("/general/verify_secret", "VERIFY_SECRET", Some(data), vec![])
+        self.v1_send(
+                "verifySecretV1",
+                "/general/verify_secret",
+                "VERIFY_SECRET",
+                Some(data),
+                vec![],
+            )
             .await?
             .json()
     }

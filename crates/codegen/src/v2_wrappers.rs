@@ -1,0 +1,135 @@
+//! The public v2 methods: one thin wrapper per progenitor method.
+//!
+//! Progenitor's methods return `Result<ResponseValue<T>, progenitor_client::Error<()>>`,
+//! whose error for any undocumented status is an unread `reqwest::Response`. Reading that
+//! body (problem+json, the 429 body, plain text) is async, so it cannot be a `From`
+//! conversion. Each wrapper therefore calls the progenitor method and hands its result to
+//! `crate::runtime::v2_result`, returning `Result<T, crate::Error>`: the same error type
+//! as every other call. Signatures are copied from progenitor's own output (parsed with
+//! syn), so parameters never drift from what progenitor generated.
+
+use crate::Error;
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Wrappers for every `pub async fn` in progenitor's `impl Client` blocks.
+pub fn tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Error> {
+    let file: syn::File = syn::parse2(progenitor.clone())
+        .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
+    let success = success_statuses(doc);
+    let mut wrappers = Vec::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else {
+            continue;
+        };
+        if block.trait_.is_some() || !self_ty.path.is_ident("Client") {
+            continue;
+        }
+        for member in &block.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.asyncness.is_none() || !matches!(f.vis, syn::Visibility::Public(_)) {
+                continue;
+            }
+            wrappers.push(wrapper(f, &success)?);
+        }
+    }
+    if wrappers.is_empty() {
+        return Err(Error(
+            "progenitor output has no client methods to wrap".into(),
+        ));
+    }
+    Ok(quote! {
+        //! The v2 operations on [`crate::Client`], each returning `Result<T, crate::Error>`.
+        use super::client::types;
+
+        impl crate::Client {
+            #( #wrappers )*
+        }
+    })
+}
+
+/// snake_case method name -> the documented success status.
+fn success_statuses(doc: &Value) -> BTreeMap<String, u16> {
+    sonoran_spec::operations(doc)
+        .filter_map(|(_, _, op)| {
+            let id = op.get("operationId")?.as_str()?;
+            let code = op
+                .get("responses")?
+                .as_object()?
+                .keys()
+                .filter(|c| c.starts_with('2'))
+                .min()?
+                .parse()
+                .ok()?;
+            Some((crate::v1::snake(id), code))
+        })
+        .collect()
+}
+
+fn wrapper(f: &syn::ImplItemFn, success: &BTreeMap<String, u16>) -> Result<TokenStream, Error> {
+    let sig = &f.sig;
+    let name = &sig.ident;
+    let docs: Vec<_> = f
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .collect();
+    let body_type = response_type(&sig.output)
+        .ok_or_else(|| Error(format!("`{name}`: unexpected return type from progenitor")))?;
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        if let syn::FnArg::Typed(pat) = input {
+            let syn::Pat::Ident(ident) = pat.pat.as_ref() else {
+                return Err(Error(format!("`{name}`: unexpected parameter pattern")));
+            };
+            args.push(ident.ident.clone());
+        }
+    }
+    let inputs = &sig.inputs;
+    let generics = &sig.generics;
+    let status = success.get(&name.to_string()).copied().unwrap_or(200);
+    Ok(quote! {
+        #( #docs )*
+        pub async fn #name #generics (#inputs) -> ::std::result::Result<#body_type, crate::Error> {
+            crate::runtime::v2_result(self.raw.#name(#( #args ),*).await, #status).await
+        }
+    })
+}
+
+/// `T` out of `Result<ResponseValue<T>, Error<..>>`.
+fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let result = last_segment_args(ty, "Result")?;
+    let syn::GenericArgument::Type(ok) = result.first()? else {
+        return None;
+    };
+    let value = last_segment_args(ok, "ResponseValue")?;
+    match value.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn last_segment_args<'a>(
+    ty: &'a syn::Type,
+    name: &str,
+) -> Option<&'a syn::punctuated::Punctuated<syn::GenericArgument, syn::Token![,]>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != name {
+        return None;
+    }
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => Some(&a.args),
+        _ => None,
+    }
+}

@@ -1,0 +1,243 @@
+//! The builder, the running server's handle, and the accept loop.
+
+use crate::faults::{Fault, Faults, lock};
+use crate::handler::handle;
+use crate::limits::Limiter;
+use crate::record::RecordedRequest;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::net::{TcpListener, ToSocketAddrs};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// Entry point: `FakeServer::builder()...start().await`, or `FakeServer::start().await`
+/// for the defaults.
+#[derive(Debug, Clone, Copy)]
+pub struct FakeServer;
+
+impl FakeServer {
+    /// A builder with the defaults: community `YOUR_COMMUNITY_ID`, key `YOUR_API_KEY`,
+    /// time scale 1, rate limits not enforced.
+    pub fn builder() -> FakeServerBuilder {
+        FakeServerBuilder::default()
+    }
+
+    /// Starts a server with the defaults on `127.0.0.1:0`; see [`FakeServerBuilder::start`].
+    pub async fn start() -> FakeHandle {
+        Self::builder().start().await
+    }
+}
+
+/// Configures a fake server.
+#[derive(Debug, Clone)]
+pub struct FakeServerBuilder {
+    community_id: String,
+    api_key: String,
+    time_scale: f64,
+    enforce_rate_limits: bool,
+}
+
+impl Default for FakeServerBuilder {
+    fn default() -> Self {
+        FakeServerBuilder {
+            community_id: "YOUR_COMMUNITY_ID".to_owned(),
+            api_key: "YOUR_API_KEY".to_owned(),
+            time_scale: 1.0,
+            enforce_rate_limits: false,
+        }
+    }
+}
+
+impl FakeServerBuilder {
+    /// The community id v1 envelopes must carry (`id`).
+    #[must_use]
+    pub fn community_id(mut self, id: impl Into<String>) -> Self {
+        self.community_id = id.into();
+        self
+    }
+
+    /// The API key: v2 `Authorization: Bearer <key>`, v1 envelope `key`.
+    #[must_use]
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = key.into();
+        self
+    }
+
+    /// How many scaled seconds one real second counts for, in rate limiting and
+    /// `Retry-After` (60.0: a real second is a minute). Values that are not finite and
+    /// positive are ignored (the scale stays as it was).
+    #[must_use]
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        if scale.is_finite() && scale > 0.0 {
+            self.time_scale = scale;
+        }
+        self
+    }
+
+    /// Answer 429 past each operation's `x-rate-limit-per-minute`.
+    #[must_use]
+    pub fn enforce_rate_limits(mut self, enforce: bool) -> Self {
+        self.enforce_rate_limits = enforce;
+        self
+    }
+
+    /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound (use [`start_on`](Self::start_on) to handle that).
+    pub async fn start(self) -> FakeHandle {
+        self.start_on("127.0.0.1:0")
+            .await
+            .expect("sonoran-fake: binding 127.0.0.1:0")
+    }
+
+    /// Binds `addr` and serves on the current tokio runtime.
+    pub async fn start_on(self, addr: impl ToSocketAddrs) -> std::io::Result<FakeHandle> {
+        crate::spec::operations(); // parse the embedded spec now, not on the first request
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            limiter: Limiter::new(self.time_scale),
+            community_id: self.community_id,
+            api_key: self.api_key,
+            enforce_rate_limits: self.enforce_rate_limits,
+            faults: Faults::default(),
+            requests: Mutex::new(Vec::new()),
+            request_count: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+        });
+        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        Ok(FakeHandle {
+            addr,
+            state,
+            task: Some(task),
+        })
+    }
+}
+
+/// Shared by the handle and every connection.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub community_id: String,
+    pub api_key: String,
+    pub enforce_rate_limits: bool,
+    pub limiter: Limiter,
+    pub faults: Faults,
+    pub requests: Mutex<Vec<RecordedRequest>>,
+    pub request_count: AtomicU64,
+    pub rate_limited: AtomicU64,
+}
+
+/// Request counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests received, CORS preflights excluded.
+    pub requests: u64,
+    /// Replies with status 429: rate limits enforced and injected alike.
+    pub rate_limited: u64,
+}
+
+/// A running fake server. Dropping it (or [`shutdown`](Self::shutdown)) stops it and
+/// closes every open connection.
+#[derive(Debug)]
+pub struct FakeHandle {
+    addr: SocketAddr,
+    state: Arc<State>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl FakeHandle {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The community id the server expects.
+    pub fn community_id(&self) -> &str {
+        &self.state.community_id
+    }
+
+    /// The API key the server expects.
+    pub fn api_key(&self) -> &str {
+        &self.state.api_key
+    }
+
+    /// Every request received so far, oldest first (CORS preflights excluded).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        lock(&self.state.requests).clear();
+    }
+
+    /// Queues a fault; see [`Fault`].
+    pub fn inject(&self, fault: Fault) {
+        self.state.faults.push(fault);
+    }
+
+    /// Drops every queued fault.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.state.request_count.load(Ordering::Relaxed),
+            rate_limited: self.state.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting, closes open connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for FakeHandle {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Accepts until aborted; the connections live in a `JoinSet`, so aborting this task
+/// closes them too.
+async fn serve(listener: TcpListener, state: Arc<State>) {
+    let mut connections = JoinSet::new();
+    loop {
+        while connections.try_join_next().is_some() {}
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        connections.spawn(async move {
+            let service = service_fn(move |req| handle(Arc::clone(&state), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
