@@ -6,7 +6,7 @@
 use crate::config::ApiKey;
 use crate::error::{ApiError, retry_after};
 use crate::generated::RawClient;
-use crate::limiter::{Limiter, RateLimitPolicy};
+use crate::limiter::{Held, Limiter, RateLimitPolicy};
 use crate::{Error, clock};
 use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
@@ -151,16 +151,10 @@ impl Runtime {
                 } else {
                     None
                 };
-                let wait = self.0.limiter.reserve(operation_id, clock::now_ms());
-                if !wait.is_zero() {
-                    tracing::debug!(
-                        operation = operation_id,
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the documented rate limit"
-                    );
-                    clock::sleep(wait).await;
-                }
+                // Held until the reply is in: see `limiter` for why.
+                let place = Held::wait_for(&self.0.limiter, operation_id).await;
                 let response = http.execute(request).await;
+                drop(place);
                 let status = response.as_ref().map(|r| r.status().as_u16()).ok();
                 tracing::debug!(operation = operation_id, attempt, status, "reply");
                 match (response, spare) {
@@ -204,8 +198,11 @@ impl ClientHooks<Runtime> for RawClient {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        // progenitor names the method (`get_calls`); limits and logs use the operationId.
+        let operation_id =
+            crate::generated::operation_id(info.operation_id).unwrap_or(info.operation_id);
         self.inner
-            .execute(&self.client, request, info.operation_id)
+            .execute(&self.client, request, operation_id)
             .await
     }
 }

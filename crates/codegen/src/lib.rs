@@ -96,6 +96,12 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
     limits.sort();
     let ids = limits.iter().map(|(id, _)| id.as_str());
     let per_minute = limits.iter().map(|(_, n)| *n as u32);
+    let mut all_ids: Vec<String> = sonoran_spec::operations(doc)
+        .filter(|(path, _, _)| path.starts_with("/v2/"))
+        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
+        .collect();
+    all_ids.sort();
+    let methods: Vec<String> = all_ids.iter().map(|id| v1::snake(id)).collect();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
@@ -109,6 +115,15 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
         pub use client::types;
         pub(crate) use client::Client as RawClient;
         pub use v1::V1ErrorCode;
+
+        /// The operationId of a progenitor method, which names itself in snake case in
+        /// the hooks' `OperationInfo`.
+        pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
+            match method {
+                #( #methods => Some(#all_ids), )*
+                _ => None,
+            }
+        }
 
         /// The rate limit each docs page states for its operation (`x-rate-limit-per-minute`).
         pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {

@@ -1,0 +1,328 @@
+//! The runtime against the fake Sonoran server on loopback: pacing, retries, every error
+//! kind, timeouts, concurrency, and that the key never shows.
+
+use sonoran_cad::{Client, Error, RateLimitPolicy, RetryPolicy, V1ErrorCode};
+use sonoran_fake::{FakeServer, Fault, FaultKind, RetryAfter};
+use std::time::{Duration, Instant};
+
+const KEY: &str = "YOUR_API_KEY";
+
+fn client_for(url: impl Into<String>) -> sonoran_cad::ClientBuilder {
+    Client::builder()
+        .community_id("YOUR_COMMUNITY_ID")
+        .api_key(KEY)
+        .base_url(url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_is_paced_to_the_documented_limit_without_drawing_429s() {
+    // time_scale 60: the fake's one-minute window passes in one real second, and the
+    // client is told its window is one second too.
+    let fake = FakeServer::builder()
+        .time_scale(60.0)
+        .enforce_rate_limits(true)
+        .start()
+        .await;
+    let client = client_for(fake.url())
+        .rate_limit(
+            RateLimitPolicy::documented()
+                .with_window(Duration::from_secs(1))
+                .with_margin(Duration::from_millis(25)),
+        )
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    // getVersion is documented at 10 per minute: 25 calls need three windows.
+    let start = Instant::now();
+    let calls: Vec<_> = (0..25)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get_version().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().expect("no call is rate limited");
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(fake.stats().rate_limited, 0, "pacing must not draw a 429");
+    assert_eq!(fake.stats().requests, 25);
+    // Correctness, not speed: 25 calls at 10 per window cannot finish before two windows.
+    assert!(
+        elapsed >= Duration::from_secs(2),
+        "the burst was not spread out: {elapsed:?}"
+    );
+    println!("25 calls at 10/window: {elapsed:?} (theoretical minimum 2 s)");
+}
+
+#[tokio::test]
+async fn a_429_storm_is_retried_then_reported_with_the_wait() {
+    let fake = FakeServer::start().await;
+    let client = client_for(fake.url())
+        .retry(RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(10),
+            max_wait: Duration::from_secs(5),
+        })
+        .build()
+        .unwrap();
+
+    // Two 429s (one with Retry-After, one without): the third attempt succeeds.
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::RateLimited {
+            retry_after: Some(RetryAfter::Seconds(1)),
+        },
+    ));
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::RateLimited { retry_after: None },
+    ));
+    let start = Instant::now();
+    client
+        .get_version()
+        .await
+        .expect("succeeds after two retries");
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+    assert_eq!(fake.requests().len(), 3);
+    fake.clear_requests();
+
+    // Three 429s: retries exhausted, the caller gets the typed error with the wait.
+    fake.inject(
+        Fault::on(
+            "getVersion",
+            FaultKind::RateLimited {
+                retry_after: Some(RetryAfter::Seconds(0)),
+            },
+        )
+        .times(3),
+    );
+    match client.get_version().await.unwrap_err() {
+        Error::RateLimited {
+            retry_after,
+            request_id,
+        } => {
+            assert_eq!(retry_after, Some(Duration::ZERO));
+            assert!(request_id.is_some());
+        }
+        other => panic!("expected RateLimited, got {other:?}"),
+    }
+    assert_eq!(fake.requests().len(), 3, "1 attempt + 2 retries");
+
+    // The HTTP-date form of Retry-After is understood too.
+    fake.inject(Fault::on(
+        "getVersionV1",
+        FaultKind::RateLimited {
+            retry_after: Some(RetryAfter::DateIn(Duration::from_secs(1))),
+        },
+    ));
+    client
+        .get_version_v1()
+        .await
+        .expect("v1 calls are retried the same way");
+}
+
+#[tokio::test]
+async fn every_error_kind_is_typed() {
+    let fake = FakeServer::start().await;
+    let client = client_for(fake.url())
+        .retry(RetryPolicy::none())
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::Problem {
+            status: 404,
+            title: "Not Found".into(),
+            detail: "Server 9 is not configured.".into(),
+        },
+    ));
+    match client.get_version().await.unwrap_err() {
+        Error::Api(e) => {
+            assert_eq!(
+                (e.status, e.title.as_deref(), e.detail.as_deref()),
+                (404, Some("Not Found"), Some("Server 9 is not configured."))
+            );
+            assert!(
+                e.trace_id.is_some(),
+                "the fake sends a traceId like the API"
+            );
+        }
+        other => panic!("expected Api, got {other:?}"),
+    }
+
+    fake.inject(Fault::on("getVersion", FaultKind::Status(503)));
+    assert_eq!(client.get_version().await.unwrap_err().status(), Some(503));
+
+    fake.inject(Fault::on(
+        "getVersionV1",
+        FaultKind::V1Text {
+            status: 400,
+            text: "API IS NOT ENABLED FOR THIS COMMUNITY".into(),
+        },
+    ));
+    assert_eq!(
+        client.get_version_v1().await.unwrap_err().v1_code(),
+        Some(V1ErrorCode::ApiNotEnabled)
+    );
+
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::Delay(Duration::from_secs(3)),
+    ));
+    assert!(matches!(
+        client.get_version().await.unwrap_err(),
+        Error::Timeout
+    ));
+
+    fake.inject(Fault::on("getVersion", FaultKind::Truncate));
+    let truncated = client.get_version().await.unwrap_err();
+    assert!(
+        matches!(
+            truncated,
+            Error::Transport(_) | Error::MalformedReply { .. }
+        ),
+        "{truncated:?}"
+    );
+
+    // The real API's answers to bad credentials, from the fake.
+    let wrong = client_for(fake.url())
+        .api_key("not-the-key")
+        .community_id("wrong")
+        .build()
+        .unwrap();
+    assert_eq!(wrong.get_version().await.unwrap_err().status(), Some(401));
+    assert_eq!(
+        wrong.get_version_v1().await.unwrap_err().v1_code(),
+        Some(V1ErrorCode::InvalidCommunityId)
+    );
+
+    // Nothing listening.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let nowhere = client_for(closed).build().unwrap();
+    assert!(matches!(
+        nowhere.get_version().await.unwrap_err(),
+        Error::Transport(_)
+    ));
+
+    // A key that cannot go in a header is refused before anything is sent.
+    let bad = client_for(fake.url()).api_key("bad\nkey").build().unwrap();
+    fake.clear_requests();
+    assert!(matches!(
+        bad.get_version().await.unwrap_err(),
+        Error::InvalidRequest(_)
+    ));
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_calls_on_one_client() {
+    let fake = FakeServer::start().await;
+    let client = client_for(fake.url()).build().unwrap();
+    // getDispatchTemplates states no rate limit, so nothing is paced.
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get_dispatch_templates().await })
+        })
+        .collect();
+    let mut ok = 0;
+    for call in calls {
+        let templates = call.await.unwrap().expect("every call succeeds");
+        assert!(!templates.is_empty());
+        ok += 1;
+    }
+    assert_eq!(ok, 1000);
+    assert_eq!(fake.stats().requests, 1000);
+}
+
+#[tokio::test]
+async fn default_server_id_and_extra_headers_reach_the_wire() {
+    let fake = FakeServer::start().await;
+    let client = client_for(fake.url())
+        .server_id(1)
+        .header("user-agent", "my-bot/1.0")
+        .build()
+        .unwrap();
+    client
+        .get_calls(client.server_id(), None, None, None)
+        .await
+        .unwrap();
+    let seen = fake.requests().pop().unwrap();
+    assert_eq!(seen.path, "/v2/emergency/servers/1/calls");
+    assert_eq!(seen.header("user-agent"), Some("my-bot/1.0"));
+    assert_eq!(
+        seen.header("api-version"),
+        None,
+        "progenitor's header is not sent"
+    );
+    assert_eq!(
+        seen.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+}
+
+/// A `tracing` writer that keeps everything written, to inspect the log.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_key_never_shows_in_logs_debug_output_or_errors() {
+    let secret = "sk-very-secret-9f8e7d";
+    let fake = FakeServer::builder().api_key(secret).start().await;
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let client = client_for(fake.url())
+        .api_key(secret)
+        .retry(RetryPolicy {
+            max_retries: 1,
+            initial_backoff: Duration::ZERO,
+            max_wait: Duration::ZERO,
+        })
+        .build()
+        .unwrap();
+    client.get_version().await.unwrap();
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::RateLimited { retry_after: None },
+    ));
+    client.get_version().await.unwrap();
+    client.get_version_v1().await.unwrap();
+    let wrong = client_for(fake.url())
+        .api_key(format!("{secret}-wrong"))
+        .build()
+        .unwrap();
+    let err = wrong.get_version().await.unwrap_err();
+
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("getVersion") && text.contains("429"),
+        "the log was captured:\n{text}"
+    );
+    assert!(!text.contains(secret), "the key is in the log:\n{text}");
+    assert!(!format!("{client:?}").contains(secret));
+    assert!(!format!("{err:?}").contains(secret) && !err.to_string().contains(secret));
+}
