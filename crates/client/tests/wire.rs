@@ -84,10 +84,7 @@ async fn query_parameters_with_defaults_may_be_left_out() {
         .server_id(3)
         .build()
         .unwrap();
-    let reply = client
-        .get_calls(client.server_id(), Some(5), None, None)
-        .await
-        .unwrap();
+    let reply = client.get_calls(None, Some(5), None, None).await.unwrap();
     let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");

@@ -6,7 +6,9 @@
 //! conversion. Each wrapper therefore calls the progenitor method and hands its result to
 //! `crate::runtime::v2_result`, returning `Result<T, crate::Error>`: the same error type
 //! as every other call. Signatures are copied from progenitor's own output (parsed with
-//! syn), so parameters never drift from what progenitor generated.
+//! syn), so parameters never drift from what progenitor generated. One deliberate
+//! change: a `{serverId}` path parameter becomes `impl Into<Option<i64>>`, so `None` uses
+//! the server configured on the client and `2` (or `Some(2)`) names one.
 
 use crate::Error;
 use proc_macro2::TokenStream;
@@ -84,20 +86,31 @@ fn wrapper(f: &syn::ImplItemFn, success: &BTreeMap<String, u16>) -> Result<Token
     let body_type = response_type(&sig.output)
         .ok_or_else(|| Error(format!("`{name}`: unexpected return type from progenitor")))?;
     let mut args = Vec::new();
+    let mut inputs = Vec::new();
     for input in &sig.inputs {
-        if let syn::FnArg::Typed(pat) = input {
-            let syn::Pat::Ident(ident) = pat.pat.as_ref() else {
-                return Err(Error(format!("`{name}`: unexpected parameter pattern")));
-            };
-            args.push(ident.ident.clone());
+        match input {
+            syn::FnArg::Typed(pat) => {
+                let syn::Pat::Ident(ident) = pat.pat.as_ref() else {
+                    return Err(Error(format!("`{name}`: unexpected parameter pattern")));
+                };
+                let id = &ident.ident;
+                // `{serverId}`: `None` means the client's configured server.
+                if id == "server_id" && quote!(#pat).to_string().ends_with(": i64") {
+                    inputs.push(quote!(#id: impl ::std::convert::Into<::std::option::Option<i64>>));
+                    args.push(quote!(#id.into().unwrap_or_else(|| self.server_id())));
+                } else {
+                    inputs.push(quote!(#input));
+                    args.push(quote!(#id));
+                }
+            }
+            syn::FnArg::Receiver(_) => inputs.push(quote!(#input)),
         }
     }
-    let inputs = &sig.inputs;
     let generics = &sig.generics;
     let status = success.get(&name.to_string()).copied().unwrap_or(200);
     Ok(quote! {
         #( #docs )*
-        pub async fn #name #generics (#inputs) -> ::std::result::Result<#body_type, crate::Error> {
+        pub async fn #name #generics (#( #inputs ),*) -> ::std::result::Result<#body_type, crate::Error> {
             crate::runtime::v2_result(self.raw.#name(#( #args ),*).await, #status).await
         }
     })

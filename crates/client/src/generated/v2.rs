@@ -272,7 +272,7 @@ Arguments:
 */
     pub async fn get_account_units<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         account_uuid: &'a ::uuid::Uuid,
         limit: Option<i64>,
         offset: Option<i64>,
@@ -283,7 +283,7 @@ Arguments:
                 self
                     .raw
                     .get_account_units(
-                        server_id,
+                        server_id.into().unwrap_or_else(|| self.server_id()),
                         account_uuid,
                         limit,
                         offset,
@@ -304,9 +304,16 @@ Arguments:
 */
     pub async fn get_blips<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
     ) -> ::std::result::Result<::std::vec::Vec<types::Blip>, crate::Error> {
-        crate::runtime::v2_result(self.raw.get_blips(server_id).await, 200u16).await
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .get_blips(server_id.into().unwrap_or_else(|| self.server_id()))
+                    .await,
+                200u16,
+            )
+            .await
     }
     /**Create Blip
 
@@ -318,10 +325,19 @@ Arguments:
 */
     pub async fn create_blip<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::CreateBlipRequest,
     ) -> ::std::result::Result<types::Blip, crate::Error> {
-        crate::runtime::v2_result(self.raw.create_blip(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .create_blip(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Delete Blips
@@ -334,10 +350,19 @@ Arguments:
 */
     pub async fn delete_blips<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::DeleteBlipsRequest,
     ) -> ::std::result::Result<types::DeleteBlipsResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.delete_blips(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .delete_blips(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Update Blip
@@ -351,12 +376,19 @@ Arguments:
 */
     pub async fn update_blip<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         blip_id: i64,
         body: &'a types::UpdateBlipRequest,
     ) -> ::std::result::Result<types::UpdateBlipResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_blip(server_id, blip_id, body).await,
+                self
+                    .raw
+                    .update_blip(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        blip_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -371,10 +403,19 @@ Arguments:
 */
     pub async fn set_callouts<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetCalloutsRequest,
     ) -> ::std::result::Result<types::SetCalloutsResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.set_callouts(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .set_callouts(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Get Calls
@@ -389,13 +430,21 @@ Arguments:
 */
     pub async fn get_calls<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         closed_limit: Option<i64>,
         closed_offset: Option<i64>,
         type_: Option<i64>,
     ) -> ::std::result::Result<types::GetCallsResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.get_calls(server_id, closed_limit, closed_offset, type_).await,
+                self
+                    .raw
+                    .get_calls(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        closed_limit,
+                        closed_offset,
+                        type_,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -410,10 +459,19 @@ Arguments:
 */
     pub async fn create911_call<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::Create911CallRequest,
     ) -> ::std::result::Result<types::EmergencyCall, crate::Error> {
-        crate::runtime::v2_result(self.raw.create911_call(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .create911_call(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Remove 911 Call
@@ -426,11 +484,17 @@ Arguments:
 */
     pub async fn remove911_call<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
     ) -> ::std::result::Result<types::Remove911CallResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.remove911_call(server_id, call_id).await,
+                self
+                    .raw
+                    .remove911_call(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -445,11 +509,17 @@ Arguments:
 */
     pub async fn create_custom_dispatch_call<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::CreateCustomDispatchCallRequest,
     ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.create_custom_dispatch_call(server_id, body).await,
+                self
+                    .raw
+                    .create_custom_dispatch_call(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 201u16,
             )
             .await
@@ -464,11 +534,17 @@ Arguments:
 */
     pub async fn create_dispatch_call<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::CreateDispatchCallRequest,
     ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.create_dispatch_call(server_id, body).await,
+                self
+                    .raw
+                    .create_dispatch_call(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 201u16,
             )
             .await
@@ -483,10 +559,19 @@ Arguments:
 */
     pub async fn detach_units<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::DetachUnitsRequest,
     ) -> ::std::result::Result<types::DetachUnitsResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.detach_units(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .detach_units(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Close Dispatch Calls
@@ -499,11 +584,17 @@ Arguments:
 */
     pub async fn close_dispatch_calls<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::CloseDispatchCallsRequest,
     ) -> ::std::result::Result<types::CloseDispatchCallsResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.close_dispatch_calls(server_id, body).await,
+                self
+                    .raw
+                    .close_dispatch_calls(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -519,12 +610,19 @@ Arguments:
 */
     pub async fn update_dispatch_call<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
         body: &'a types::UpdateDispatchCallRequest,
     ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_dispatch_call(server_id, call_id, body).await,
+                self
+                    .raw
+                    .update_dispatch_call(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -540,12 +638,19 @@ Arguments:
 */
     pub async fn attach_units<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
         body: &'a types::AttachUnitsRequest,
     ) -> ::std::result::Result<types::AttachUnitsResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.attach_units(server_id, call_id, body).await,
+                self
+                    .raw
+                    .attach_units(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -561,12 +666,19 @@ Arguments:
 */
     pub async fn add_call_note<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
         body: &'a types::AddCallNoteRequest,
     ) -> ::std::result::Result<types::AddCallNoteResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.add_call_note(server_id, call_id, body).await,
+                self
+                    .raw
+                    .add_call_note(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -582,12 +694,19 @@ Arguments:
 */
     pub async fn update_call_postal<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
         body: &'a types::UpdateCallPostalRequest,
     ) -> ::std::result::Result<types::UpdateCallPostalResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_call_postal(server_id, call_id, body).await,
+                self
+                    .raw
+                    .update_call_postal(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -603,12 +722,19 @@ Arguments:
 */
     pub async fn update_call_primary<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         call_id: i64,
         body: &'a types::UpdateCallPrimaryRequest,
     ) -> ::std::result::Result<types::UpdateCallPrimaryResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_call_primary(server_id, call_id, body).await,
+                self
+                    .raw
+                    .update_call_primary(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        call_id,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -624,12 +750,19 @@ Arguments:
 */
     pub async fn set_identifier_group<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         group_name: &'a str,
         body: &'a types::SetIdentifierGroupRequest,
     ) -> ::std::result::Result<types::SetIdentifierGroupResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.set_identifier_group(server_id, group_name, body).await,
+                self
+                    .raw
+                    .set_identifier_group(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        group_name,
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -643,9 +776,17 @@ Arguments:
 */
     pub async fn get_pager_config<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
     ) -> ::std::result::Result<types::PagerConfig, crate::Error> {
-        crate::runtime::v2_result(self.raw.get_pager_config(server_id).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .get_pager_config(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Set Pager Config
@@ -658,11 +799,17 @@ Arguments:
 */
     pub async fn set_pager_config<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetPagerConfigRequest,
     ) -> ::std::result::Result<types::SetPagerConfigResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.set_pager_config(server_id, body).await,
+                self
+                    .raw
+                    .set_pager_config(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -677,10 +824,19 @@ Arguments:
 */
     pub async fn set_stations<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetStationsRequest,
     ) -> ::std::result::Result<types::SetStationsResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.set_stations(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .set_stations(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Set Street Sign Config
@@ -693,11 +849,17 @@ Arguments:
 */
     pub async fn set_street_sign_config<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetStreetSignConfigRequest,
     ) -> ::std::result::Result<types::SetStreetSignConfigResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.set_street_sign_config(server_id, body).await,
+                self
+                    .raw
+                    .set_street_sign_config(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -712,11 +874,17 @@ Arguments:
 */
     pub async fn update_street_signs<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::UpdateStreetSignsRequest,
     ) -> ::std::result::Result<types::UpdateStreetSignsResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_street_signs(server_id, body).await,
+                self
+                    .raw
+                    .update_street_signs(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -731,11 +899,17 @@ Arguments:
 */
     pub async fn update_unit_locations<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::UpdateUnitLocationsRequest,
     ) -> ::std::result::Result<types::UpdateUnitLocationsResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.update_unit_locations(server_id, body).await,
+                self
+                    .raw
+                    .update_unit_locations(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -753,7 +927,7 @@ Arguments:
 */
     pub async fn get_active_units<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         include_offline: Option<bool>,
         limit: Option<i64>,
         offset: Option<i64>,
@@ -763,7 +937,7 @@ Arguments:
                 self
                     .raw
                     .get_active_units(
-                        server_id,
+                        server_id.into().unwrap_or_else(|| self.server_id()),
                         include_offline,
                         limit,
                         offset,
@@ -784,10 +958,19 @@ Arguments:
 */
     pub async fn kick_unit<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::KickUnitRequest,
     ) -> ::std::result::Result<types::KickUnitResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.kick_unit(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .kick_unit(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Set Unit Panic
@@ -800,10 +983,19 @@ Arguments:
 */
     pub async fn set_unit_panic<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetUnitPanicRequest,
     ) -> ::std::result::Result<types::SetUnitPanicResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.set_unit_panic(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .set_unit_panic(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Set Unit Status
@@ -816,11 +1008,17 @@ Arguments:
 */
     pub async fn set_unit_status<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::SetUnitStatusRequest,
     ) -> ::std::result::Result<types::SetUnitStatusResponse, crate::Error> {
         crate::runtime::v2_result(
-                self.raw.set_unit_status(server_id, body).await,
+                self
+                    .raw
+                    .set_unit_status(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
                 200u16,
             )
             .await
@@ -1159,10 +1357,19 @@ Arguments:
 */
     pub async fn heartbeat<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         body: &'a types::HeartbeatRequest,
     ) -> ::std::result::Result<types::HeartbeatResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.heartbeat(server_id, body).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .heartbeat(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                        body,
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Auth Street Signs
@@ -1174,9 +1381,17 @@ Arguments:
 */
     pub async fn auth_street_signs<'a>(
         &'a self,
-        server_id: i64,
+        server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
     ) -> ::std::result::Result<types::AuthStreetSignsResponse, crate::Error> {
-        crate::runtime::v2_result(self.raw.auth_street_signs(server_id).await, 200u16)
+        crate::runtime::v2_result(
+                self
+                    .raw
+                    .auth_street_signs(
+                        server_id.into().unwrap_or_else(|| self.server_id()),
+                    )
+                    .await,
+                200u16,
+            )
             .await
     }
     /**Get Templates
