@@ -69,6 +69,22 @@ pub fn run(root: &Path) -> Result<()> {
             "--no-default-features",
         ]),
     )?;
+    step(
+        "quickstart example (against the in-process fake server)",
+        cargo()
+            .current_dir(root)
+            .args([
+                "run",
+                "--quiet",
+                "-p",
+                "sonoran-cad",
+                "--example",
+                "quickstart",
+            ])
+            .env_remove("SONORAN_BASE_URL")
+            .env_remove("SONORAN_API_KEY")
+            .env_remove("SONORAN_COMMUNITY_ID"),
+    )?;
     // Last, so that its summary lines close the output.
     step(
         "cargo test --workspace",
