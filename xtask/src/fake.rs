@@ -3,9 +3,14 @@
 
 use anyhow::{Context, Result};
 use sonoran_fake::FakeServer;
+use std::io::Write;
 
 /// Serves the fake API on `addr` (e.g. `127.0.0.1:8787`; port 0 picks a free one) with the
 /// default community id and key, until Ctrl-C.
+///
+/// The first line on stdout is `fake Sonoran CAD server on http://ADDR (...)` with the
+/// address actually bound, flushed at once: a Node test that spawns this with port 0 reads
+/// that line to learn the port. The HTTP control API is under `http://ADDR/__fake/`.
 pub fn run(addr: &str) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -16,12 +21,17 @@ pub fn run(addr: &str) -> Result<()> {
             .start_on(addr)
             .await
             .with_context(|| format!("binding {addr}"))?;
-        println!(
-            "fake Sonoran CAD server on {} (community {}, key {})",
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "fake Sonoran CAD server on {} (community {}, key {}; control API under /__fake/)",
             fake.url(),
             fake.community_id(),
             fake.api_key()
-        );
+        )
+        .and_then(|()| stdout.flush())
+        .context("writing to stdout")?;
+        drop(stdout);
         tokio::signal::ctrl_c()
             .await
             .context("waiting for Ctrl-C")?;

@@ -4,6 +4,7 @@
 pub mod fake;
 pub mod regen;
 pub mod test_all;
+pub mod wasm;
 
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,8 @@ cargo xtask <command>
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
                          cargo test), installing the wasm32 target when missing
+  wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
+                         target, the matching wasm-bindgen-cli and npm tools when missing)
   help                   this text
 ";
 
@@ -62,6 +64,9 @@ fn run(args: Vec<String>) -> Result<()> {
             import_docs(&root, &dir)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
+        Some("wasm") => {
+            xtask::wasm::build(&root)?;
+        }
         Some("fake") => {
             let addr = match (args.next().as_deref(), args.next()) {
                 (None, _) => "127.0.0.1:8787".to_string(),

@@ -20,7 +20,7 @@ fn step(name: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-fn ensure_wasm_target() -> Result<()> {
+pub fn ensure_wasm_target() -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()

@@ -1,7 +1,8 @@
-//! One request, start to end: preflight, recording, routing, faults, auth, rate limits,
+//! One request, start to end: preflight, the control API, recording, routing, faults, auth, rate limits,
 //! parameter and body checks, the documented reply.
 
 use crate::auth;
+use crate::control;
 use crate::faults::{self, FaultKind, lock};
 use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
@@ -28,6 +29,9 @@ pub(crate) async fn handle(
 ) -> Result<Response<ReplyBody>, Infallible> {
     if req.method() == Method::OPTIONS {
         return Ok(Reply::preflight());
+    }
+    if state.control_api && control::is_control(req.uri().path()) {
+        return Ok(control::handle(&state, req).await);
     }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();

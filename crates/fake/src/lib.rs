@@ -16,11 +16,13 @@
 //! - Unknown routes: `404` (problem+json under `/v2`, `INVALID REQUEST TYPE` text elsewhere).
 //! - CORS: preflights get `204`; every reply has `Access-Control-Allow-Origin: *` and exposes
 //!   `Retry-After`.
+//! - `/__fake/...`: the [HTTP control API](#http-control-api), on by default.
 //!
 //! Tests can read what was sent ([`FakeHandle::requests`]), inject faults
 //! ([`FakeHandle::inject`]) and enforce the documented rate limits
 //! ([`FakeServerBuilder::enforce_rate_limits`], with [`FakeServerBuilder::time_scale`] to make
-//! a minute pass quickly).
+//! a minute pass quickly). Tests that cannot call Rust (Node, a browser page) do the same
+//! over HTTP through the control API.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -41,8 +43,49 @@
 //! answered 429 do not count. `Retry-After` is the real time until the oldest admitted
 //! request leaves the window, rounded up to whole seconds and at least `1`: a client that
 //! waits that long finds a free slot and does not draw another 429.
+//!
+//! # HTTP control API
+//! A test tool, **on by default** ([`FakeServerBuilder::control_api`]`(false)` turns it
+//! off): JSON endpoints on the same server under the reserved prefix `/__fake/` (no Sonoran
+//! route uses it), so that Node and browser tests can drive the fake. Control requests are
+//! not recorded, not counted in the stats, and no fault applies to them. Their replies carry
+//! the same CORS headers as every other reply, and preflights to them get `204`.
+//!
+//! | request | reply |
+//! | --- | --- |
+//! | `GET /__fake/requests` | `200`, the recorded requests, oldest first: `[{method, path, query, headers, body, json, operationId}]`; `query` is the raw query string or `null`, `headers` maps lower-cased names to values (repeats joined with `", "`), `body` is the body as text (UTF-8, lossy), `json` the body parsed or `null`, `operationId` `null` for unknown routes |
+//! | `POST /__fake/reset` | `204`; forgets recorded requests, queued faults, rate-limit windows and stats ([`FakeHandle::reset`]) |
+//! | `POST /__fake/faults` | `204`; queues a fault like [`FakeHandle::inject`] (body below) |
+//! | `GET /__fake/stats` | `200`, `{"requests": n, "rateLimited": n}` ([`FakeHandle::stats`]) |
+//! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url"}`: the test credentials the fake expects and its base URL |
+//!
+//! The fault body is `{"operationId"?: string, "times"?: n, "kind": {...}}` (no
+//! `operationId`: any operation; `times` defaults to 1), with `kind` one of
+//!
+//! ```text
+//! {"type": "rateLimited", "retryAfterSeconds"?: 7}         429, optional Retry-After: 7
+//! {"type": "rateLimited", "retryAfterDate"?: "Sun, 06 Nov 1994 08:49:37 GMT"}
+//! {"type": "status", "status": 503}                        problem+json on v2, text on v1
+//! {"type": "problem", "status": 404, "title"?: "..", "detail"?: ".."}
+//! {"type": "v1Text", "status": 400, "text": "INVALID API KEY"}
+//! {"type": "delayMs", "ms": 1500}                          then answer normally
+//! {"type": "truncate"}                                     cut the success reply short
+//! ```
+//!
+//! Statuses must be 200 to 599. A body that is not such an object (bad JSON, a missing or
+//! mistyped field, an unknown field, an `operationId` the spec does not have) gets `400`
+//! `{"error": "..."}` naming the field (`kind.status: missing (required for type
+//! "status")`). Unknown `/__fake/` paths get `404` and wrong methods `405`, both with
+//! `{"error": "..."}`.
+//!
+//! ```text
+//! const info = await (await fetch(`${base}/__fake/info`)).json();
+//! await fetch(`${base}/__fake/faults`, {method: "POST", headers: {"content-type": "application/json"},
+//!   body: JSON.stringify({operationId: "getVersion", kind: {type: "status", status: 503}})});
+//! ```
 
 mod auth;
+mod control;
 mod faults;
 mod handler;
 mod limits;

@@ -36,6 +36,11 @@ impl Limiter {
         self.start.elapsed().as_secs_f64() * self.time_scale
     }
 
+    /// Empties every window.
+    pub(crate) fn clear(&self) {
+        lock(&self.windows).clear();
+    }
+
     /// `Ok(())` when the request is admitted, else `Err(retry_after_seconds)`.
     pub(crate) fn admit(&self, key: &str, operation_id: &str, per_minute: u32) -> Result<(), u64> {
         let now = self.now();

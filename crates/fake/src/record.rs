@@ -1,4 +1,5 @@
-//! What the server saw: one [`RecordedRequest`] per request (CORS preflights excluded).
+//! What the server saw: one [`RecordedRequest`] per request (CORS preflights and control
+//! API requests excluded).
 
 use serde_json::Value;
 

@@ -22,7 +22,7 @@ pub struct FakeServer;
 
 impl FakeServer {
     /// A builder with the defaults: community `YOUR_COMMUNITY_ID`, key `YOUR_API_KEY`,
-    /// time scale 1, rate limits not enforced.
+    /// time scale 1, rate limits not enforced, HTTP control API under `/__fake/` on.
     pub fn builder() -> FakeServerBuilder {
         FakeServerBuilder::default()
     }
@@ -40,6 +40,7 @@ pub struct FakeServerBuilder {
     api_key: String,
     time_scale: f64,
     enforce_rate_limits: bool,
+    control_api: bool,
 }
 
 impl Default for FakeServerBuilder {
@@ -49,6 +50,7 @@ impl Default for FakeServerBuilder {
             api_key: "YOUR_API_KEY".to_owned(),
             time_scale: 1.0,
             enforce_rate_limits: false,
+            control_api: true,
         }
     }
 }
@@ -86,6 +88,14 @@ impl FakeServerBuilder {
         self
     }
 
+    /// Serve the HTTP control API under `/__fake/` (on by default; see the crate docs).
+    /// When off, those paths are answered like any other unknown route.
+    #[must_use]
+    pub fn control_api(mut self, enabled: bool) -> Self {
+        self.control_api = enabled;
+        self
+    }
+
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
     ///
     /// # Panics
@@ -102,6 +112,8 @@ impl FakeServerBuilder {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
+            url: format!("http://{addr}"),
+            control_api: self.control_api,
             limiter: Limiter::new(self.time_scale),
             community_id: self.community_id,
             api_key: self.api_key,
@@ -123,6 +135,9 @@ impl FakeServerBuilder {
 /// Shared by the handle and every connection.
 #[derive(Debug)]
 pub(crate) struct State {
+    /// `http://ADDR` of the bound address.
+    pub url: String,
+    pub control_api: bool,
     pub community_id: String,
     pub api_key: String,
     pub enforce_rate_limits: bool,
@@ -133,7 +148,25 @@ pub(crate) struct State {
     pub rate_limited: AtomicU64,
 }
 
-/// Request counters.
+impl State {
+    pub(crate) fn stats(&self) -> Stats {
+        Stats {
+            requests: self.request_count.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Forgets recorded requests, queued faults, rate-limit windows and counters.
+    pub(crate) fn reset(&self) {
+        lock(&self.requests).clear();
+        self.faults.clear();
+        self.limiter.clear();
+        self.request_count.store(0, Ordering::Relaxed);
+        self.rate_limited.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Request counters (control API requests under `/__fake/` excluded).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Requests received, CORS preflights excluded.
@@ -154,7 +187,7 @@ pub struct FakeHandle {
 impl FakeHandle {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.state.url.clone()
     }
 
     /// The bound address.
@@ -172,7 +205,8 @@ impl FakeHandle {
         &self.state.api_key
     }
 
-    /// Every request received so far, oldest first (CORS preflights excluded).
+    /// Every request received so far, oldest first (CORS preflights and control API
+    /// requests excluded).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.state.requests).clone()
     }
@@ -194,10 +228,13 @@ impl FakeHandle {
 
     /// The counters so far.
     pub fn stats(&self) -> Stats {
-        Stats {
-            requests: self.state.request_count.load(Ordering::Relaxed),
-            rate_limited: self.state.rate_limited.load(Ordering::Relaxed),
-        }
+        self.state.stats()
+    }
+
+    /// Forgets the recorded requests, the queued faults, the rate-limit windows and the
+    /// counters: the server is as if just started (what `POST /__fake/reset` does).
+    pub fn reset(&self) {
+        self.state.reset();
     }
 
     /// Stops accepting, closes open connections and waits for the server task to end.

@@ -1,0 +1,185 @@
+//! OpenAPI schemas as TypeScript declarations, for the npm package's `.d.ts`.
+//!
+//! The shapes follow what the Rust types put on the wire (the JS side sees the same JSON):
+//! optional fields may be absent, integer enums are their numbers (any number is accepted,
+//! since unknown values are kept), free-form objects are records of `unknown`.
+
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// The TypeScript type of `schema`.
+pub fn ts_type(schema: &Value) -> String {
+    let base = base_type(schema);
+    if schema.get("nullable") == Some(&Value::Bool(true)) {
+        format!("{base} | null")
+    } else {
+        base
+    }
+}
+
+fn base_type(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.trim_start_matches("#/components/schemas/").to_string();
+    }
+    for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
+        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+            let parts: Vec<String> = parts.iter().map(|p| format!("({})", ts_type(p))).collect();
+            return parts.join(sep);
+        }
+    }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let mut parts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        if schema.get("type").and_then(Value::as_str) == Some("integer") {
+            // Unknown values decode too (as Other(n) in Rust): any number may come back.
+            parts.push("(number & {})".into());
+        }
+        return parts.join(" | ");
+    }
+    match schema.get("type").and_then(Value::as_str) {
+        Some("string") if schema.get("format").and_then(Value::as_str) == Some("binary") => {
+            "Uint8Array".into()
+        }
+        Some("string") => "string".into(),
+        Some("integer" | "number") => "number".into(),
+        Some("boolean") => "boolean".into(),
+        Some("array") => {
+            let items = schema
+                .get("items")
+                .map(ts_type)
+                .unwrap_or_else(|| "unknown".into());
+            if schema.get("maxItems") == Some(&Value::from(0)) {
+                "[]".into()
+            } else {
+                format!("Array<{items}>")
+            }
+        }
+        Some("object") | None if schema.get("properties").is_some() => object_type(schema),
+        Some("object") => match schema.get("additionalProperties") {
+            Some(Value::Object(m)) if !m.is_empty() => {
+                format!("Record<string, {}>", ts_type(&Value::Object(m.clone())))
+            }
+            _ => "Record<string, unknown>".into(),
+        },
+        _ => "unknown".into(),
+    }
+}
+
+fn object_type(schema: &Value) -> String {
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut out = String::from("{\n");
+    for (name, prop) in schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(d) = prop.get("description").and_then(Value::as_str) {
+            let _ = writeln!(out, "  /** {} */", doc_text(d));
+        }
+        let optional = if required.contains(&name.as_str()) {
+            ""
+        } else {
+            "?"
+        };
+        let _ = writeln!(
+            out,
+            "  {}{optional}: {};",
+            property_name(name),
+            indent(&ts_type(prop))
+        );
+    }
+    match schema.get("additionalProperties") {
+        Some(Value::Bool(true)) => out.push_str("  [key: string]: unknown;\n"),
+        Some(Value::Object(m)) if m.is_empty() => out.push_str("  [key: string]: unknown;\n"),
+        Some(Value::Object(_)) => out.push_str("  [key: string]: unknown;\n"),
+        _ => {}
+    }
+    out.push('}');
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.replace('\n', "\n  ")
+}
+
+/// A property key as TypeScript accepts it.
+pub fn property_name(name: &str) -> String {
+    let ident = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if ident {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
+}
+
+/// Text that is safe inside a `/** */` comment, on one line.
+pub fn doc_text(text: &str) -> String {
+    text.replace("*/", "*\\/")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `export type Name = ...;` for every component schema.
+pub fn declarations(doc: &Value) -> String {
+    let mut out = String::new();
+    for (name, schema) in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(d) = schema.get("description").and_then(Value::as_str) {
+            let _ = writeln!(out, "/** {} */", doc_text(d));
+        }
+        let _ = writeln!(out, "export type {name} = {};\n", ts_type(schema));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn shapes() {
+        assert_eq!(
+            ts_type(&json!({"$ref": "#/components/schemas/Unit"})),
+            "Unit"
+        );
+        assert_eq!(
+            ts_type(&json!({"type": "array", "items": {"type": "string"}})),
+            "Array<string>"
+        );
+        assert_eq!(
+            ts_type(&json!({"type": "integer", "enum": [0, 1]})),
+            "0 | 1 | (number & {})"
+        );
+        assert_eq!(
+            ts_type(&json!({"type": "string", "enum": ["A"], "nullable": true})),
+            "\"A\" | null"
+        );
+        assert_eq!(
+            ts_type(&json!({"type": "object", "additionalProperties": true})),
+            "Record<string, unknown>"
+        );
+        let obj = ts_type(
+            &json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}, "{{plate}}": {"type": "string"}}}),
+        );
+        assert!(
+            obj.contains("  a: number;") && obj.contains("  \"{{plate}}\"?: string;"),
+            "{obj}"
+        );
+    }
+}

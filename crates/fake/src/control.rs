@@ -1,0 +1,391 @@
+//! The HTTP control API under `/__fake/`, for tests that cannot call Rust (Node, a browser
+//! page): read the recorded requests and counters, queue faults, reset. Control requests
+//! are neither recorded nor counted, and faults never apply to them.
+
+use crate::faults::{Fault, FaultKind, RetryAfter, lock};
+use crate::record::RecordedRequest;
+use crate::respond::{Reply, ReplyBody};
+use crate::server::State;
+use crate::spec::{JSON, operations};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{ALLOW, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+use serde_json::{Map, Value, json};
+use std::time::Duration;
+
+/// The reserved prefix; no Sonoran route starts with it.
+pub(crate) const PREFIX: &str = "/__fake";
+
+/// Control request bodies above this size get 413.
+const MAX_BODY: usize = 1024 * 1024;
+
+const ENDPOINTS: &str = "GET /__fake/requests, GET /__fake/stats, GET /__fake/info, \
+                         POST /__fake/reset, POST /__fake/faults";
+
+/// Whether `path` is under the control prefix.
+pub(crate) fn is_control(path: &str) -> bool {
+    path == PREFIX
+        || path
+            .strip_prefix(PREFIX)
+            .is_some_and(|p| p.starts_with('/'))
+}
+
+/// Answers one control request (CORS preflights are answered before this).
+pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<ReplyBody> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    let endpoint = path
+        .strip_prefix(PREFIX)
+        .unwrap_or_default()
+        .trim_matches('/');
+    let (allowed, allow) = match endpoint {
+        "requests" | "stats" | "info" => (Method::GET, "GET"),
+        "reset" | "faults" => (Method::POST, "POST"),
+        _ => {
+            return error(
+                StatusCode::NOT_FOUND,
+                &format!("no control endpoint {path}; there are {ENDPOINTS}"),
+            )
+            .into_response();
+        }
+    };
+    if parts.method != allowed {
+        let mut response = error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{path} takes {allowed}, not {}", parts.method),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(ALLOW, HeaderValue::from_static(allow));
+        return response;
+    }
+    let body = match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("body: unreadable or larger than {MAX_BODY} bytes"),
+            )
+            .into_response();
+        }
+    };
+    let reply = match endpoint {
+        "requests" => {
+            let list: Vec<Value> = lock(&state.requests).iter().map(request_json).collect();
+            ok_json(&Value::Array(list))
+        }
+        "stats" => {
+            let stats = state.stats();
+            ok_json(&json!({ "requests": stats.requests, "rateLimited": stats.rate_limited }))
+        }
+        "info" => ok_json(&json!({
+            "communityId": state.community_id,
+            "apiKey": state.api_key,
+            "url": state.url,
+        })),
+        "reset" => {
+            state.reset();
+            no_content()
+        }
+        _ => match parse_fault(&body) {
+            Ok(fault) => {
+                state.faults.push(fault);
+                no_content()
+            }
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
+    };
+    reply.into_response()
+}
+
+fn ok_json(value: &Value) -> Reply {
+    Reply::new(StatusCode::OK, Some(JSON), value.to_string())
+}
+
+fn no_content() -> Reply {
+    Reply::new(StatusCode::NO_CONTENT, None, Bytes::new())
+}
+
+fn error(status: StatusCode, message: &str) -> Reply {
+    Reply::new(status, Some(JSON), json!({ "error": message }).to_string())
+}
+
+/// `{method, path, query, headers, body, json, operationId}`; repeated headers are joined
+/// with `", "`.
+fn request_json(r: &RecordedRequest) -> Value {
+    let mut headers = Map::new();
+    for (name, value) in &r.headers {
+        match headers.get_mut(name) {
+            Some(Value::String(joined)) => {
+                joined.push_str(", ");
+                joined.push_str(value);
+            }
+            _ => {
+                headers.insert(name.clone(), Value::String(value.clone()));
+            }
+        }
+    }
+    json!({
+        "method": r.method,
+        "path": r.path,
+        "query": r.query,
+        "headers": headers,
+        "body": String::from_utf8_lossy(&r.body),
+        "json": r.json(),
+        "operationId": r.operation_id,
+    })
+}
+
+/// `{operationId?, times?, kind: {type, ...}}` to a [`Fault`]; the error names the field.
+pub(crate) fn parse_fault(body: &[u8]) -> Result<Fault, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("body: expected an object, got {}", describe(&value)))?;
+    only(obj, "", &["operationId", "times", "kind"])?;
+
+    let operation_id = match obj.get("operationId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => {
+            if !operations().iter().any(|op| op.id == *id) {
+                return Err(format!(
+                    "operationId: no operation is named {id:?} (operationIds are as in the \
+                     spec, e.g. \"getVersion\", \"getVersionV1\")"
+                ));
+            }
+            Some(id.clone())
+        }
+        Some(other) => {
+            return Err(format!(
+                "operationId: expected a string, got {}",
+                describe(other)
+            ));
+        }
+    };
+    let times = match obj.get("times") {
+        None | Some(Value::Null) => 1,
+        Some(v) => u32::try_from(uint(v, "times")?)
+            .map_err(|_| format!("times: must be at most {}", u32::MAX))?,
+    };
+    let kind = obj.get("kind").ok_or("kind: missing")?;
+    let kind = parse_kind(kind)?;
+    Ok(Fault {
+        operation_id,
+        times,
+        kind,
+    })
+}
+
+fn parse_kind(value: &Value) -> Result<FaultKind, String> {
+    const TYPES: &str = "rateLimited, status, problem, v1Text, delayMs, truncate";
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("kind: expected an object, got {}", describe(value)))?;
+    let ty = match obj.get("type") {
+        Some(Value::String(ty)) => ty.as_str(),
+        None => return Err(format!("kind.type: missing (one of {TYPES})")),
+        Some(other) => {
+            return Err(format!(
+                "kind.type: expected a string, got {}",
+                describe(other)
+            ));
+        }
+    };
+    let string = |name: &str| -> Result<Option<String>, String> {
+        match obj.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!(
+                "kind.{name}: expected a string, got {}",
+                describe(other)
+            )),
+        }
+    };
+    let required = |name: &str| -> Result<&Value, String> {
+        obj.get(name)
+            .filter(|v| !v.is_null())
+            .ok_or_else(|| format!("kind.{name}: missing (required for type {ty:?})"))
+    };
+    let status = || -> Result<u16, String> {
+        let code = uint(required("status")?, "kind.status")?;
+        u16::try_from(code)
+            .ok()
+            .filter(|c| (200..=599).contains(c))
+            .ok_or_else(|| format!("kind.status: expected 200 to 599, got {code}"))
+    };
+    Ok(match ty {
+        "rateLimited" => {
+            only(
+                obj,
+                "kind.",
+                &["type", "retryAfterSeconds", "retryAfterDate"],
+            )?;
+            let seconds = match obj.get("retryAfterSeconds") {
+                None | Some(Value::Null) => None,
+                Some(v) => Some(uint(v, "kind.retryAfterSeconds")?),
+            };
+            let date = match string("retryAfterDate")? {
+                None => None,
+                Some(text) => Some(httpdate::parse_http_date(&text).map_err(|_| {
+                    format!(
+                        "kind.retryAfterDate: not an HTTP date: {text:?} \
+                         (e.g. \"Sun, 06 Nov 1994 08:49:37 GMT\")"
+                    )
+                })?),
+            };
+            let retry_after = match (seconds, date) {
+                (Some(_), Some(_)) => {
+                    return Err(
+                        "kind: give retryAfterSeconds or retryAfterDate, not both".to_owned()
+                    );
+                }
+                (Some(s), None) => Some(RetryAfter::Seconds(s)),
+                (None, Some(at)) => Some(RetryAfter::Date(at)),
+                (None, None) => None,
+            };
+            FaultKind::RateLimited { retry_after }
+        }
+        "status" => {
+            only(obj, "kind.", &["type", "status"])?;
+            FaultKind::Status(status()?)
+        }
+        "problem" => {
+            only(obj, "kind.", &["type", "status", "title", "detail"])?;
+            let status = status()?;
+            let reason = StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            FaultKind::Problem {
+                status,
+                title: string("title")?.unwrap_or_else(|| reason.to_owned()),
+                detail: string("detail")?.unwrap_or_else(|| "Injected fault.".to_owned()),
+            }
+        }
+        "v1Text" => {
+            only(obj, "kind.", &["type", "status", "text"])?;
+            let status = status()?;
+            let text = string("text")?
+                .ok_or_else(|| format!("kind.text: missing (required for type {ty:?})"))?;
+            FaultKind::V1Text { status, text }
+        }
+        "delayMs" => {
+            only(obj, "kind.", &["type", "ms"])?;
+            let ms = uint(required("ms")?, "kind.ms")?;
+            FaultKind::Delay(Duration::from_millis(ms))
+        }
+        "truncate" => {
+            only(obj, "kind.", &["type"])?;
+            FaultKind::Truncate
+        }
+        other => {
+            return Err(format!(
+                "kind.type: unknown type {other:?} (one of {TYPES})"
+            ));
+        }
+    })
+}
+
+/// Rejects keys outside `allowed` (a misspelt `operationID` must not silently match every
+/// operation).
+fn only(obj: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), String> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(format!(
+            "{at}{key}: unknown field (expected {})",
+            allowed.join(", ")
+        )),
+    }
+}
+
+/// A non-negative integer.
+fn uint(value: &Value, at: &str) -> Result<u64, String> {
+    value.as_u64().ok_or_else(|| {
+        format!(
+            "{at}: expected a non-negative integer, got {}",
+            describe(value)
+        )
+    })
+}
+
+/// A value for an error message: its JSON text, shortened.
+fn describe(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: Value) -> Result<Fault, String> {
+        parse_fault(v.to_string().as_bytes())
+    }
+
+    #[test]
+    fn prefix() {
+        assert!(is_control("/__fake"));
+        assert!(is_control("/__fake/requests"));
+        assert!(!is_control("/__faker"));
+        assert!(!is_control("/v2/__fake/x"));
+    }
+
+    #[test]
+    fn parses_each_kind() {
+        let f = parse(json!({"operationId": "getVersion", "times": 2,
+                             "kind": {"type": "status", "status": 503}}))
+        .unwrap();
+        assert_eq!(f, Fault::on("getVersion", FaultKind::Status(503)).times(2));
+        let f = parse(json!({"kind": {"type": "rateLimited", "retryAfterSeconds": 7}})).unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::RateLimited {
+                retry_after: Some(RetryAfter::Seconds(7))
+            }
+        );
+        let f = parse(json!({"kind": {"type": "problem", "status": 404}})).unwrap();
+        assert_eq!(
+            f.kind,
+            FaultKind::Problem {
+                status: 404,
+                title: "Not Found".into(),
+                detail: "Injected fault.".into()
+            }
+        );
+        let f = parse(json!({"kind": {"type": "delayMs", "ms": 5}})).unwrap();
+        assert_eq!(f.kind, FaultKind::Delay(Duration::from_millis(5)));
+        assert_eq!(f.operation_id, None);
+        assert_eq!(f.times, 1);
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let err = |v: Value| parse(v).unwrap_err();
+        assert!(err(json!({"kind": {"type": "status"}})).starts_with("kind.status: missing"));
+        assert!(
+            err(json!({"kind": {"type": "status", "status": "503"}}))
+                .starts_with("kind.status: expected a non-negative integer")
+        );
+        assert!(err(json!({"operationID": "x", "kind": {}})).starts_with("operationID: unknown"));
+        assert!(err(json!({"times": -1, "kind": {}})).starts_with("times:"));
+        assert!(err(json!({"kind": {"type": "nope"}})).starts_with("kind.type: unknown type"));
+        assert!(
+            err(json!({"operationId": "getVersio", "kind": {"type": "truncate"}}))
+                .starts_with("operationId: no operation")
+        );
+        assert!(err(json!([])).starts_with("body: expected an object"));
+        assert!(
+            parse_fault(b"{")
+                .unwrap_err()
+                .starts_with("body: not valid JSON")
+        );
+    }
+}
