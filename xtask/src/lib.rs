@@ -1,6 +1,7 @@
 //! Project automation behind `cargo xtask`. A library so that tests can run the same
 //! steps (the regen freshness check is also a `#[test]`).
 
+pub mod bench;
 pub mod fake;
 pub mod regen;
 pub mod test_all;

@@ -20,6 +20,8 @@ cargo xtask <command>
                          cargo test), installing the wasm32 target when missing
   wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
                          target, the matching wasm-bindgen-cli and npm tools when missing)
+  bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
+                         time, pacing, compile time); several minutes
   help                   this text
 ";
 
@@ -64,6 +66,7 @@ fn run(args: Vec<String>) -> Result<()> {
             import_docs(&root, &dir)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
+        Some("bench") => xtask::bench::run(&root)?,
         Some("wasm") => {
             xtask::wasm::build(&root)?;
         }

@@ -1,0 +1,223 @@
+//! `sonoran-bench <what>`: one measurement, printed as JSON on stdout for `cargo xtask bench`.
+//!
+//! - `serve`: a minimal HTTP/1.1 server on loopback that answers every request with the
+//!   documented getVersion reply, so that the client's own cost is not hidden behind a
+//!   server's; prints its URL and serves until stdin closes.
+//! - `overhead URL`: the same v2 call (GET /v2/general/version) through
+//!   `sonoran_cad::Client` and through raw reqwest + serde_json, interleaved runs.
+//! - `limiter URL`: the client with pacing off vs on (a limit it never reaches), to show
+//!   what the limiter and hooks cost when they do not wait.
+//! - `pacing`: a burst of 100 calls to a 10-per-minute operation against the fake server
+//!   with a scaled clock: 429s drawn and total time against the theoretical minimum.
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use sonoran_cad::{Client, RateLimitPolicy, RetryPolicy};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const REPLY: &str = r#"{"version":2,"name":"PLUS"}"#;
+const CALLS_PER_RUN: usize = 2000;
+const RUNS: usize = 7;
+
+#[derive(Serialize)]
+struct Series {
+    /// Microseconds per call, one value per run.
+    per_call_us: Vec<f64>,
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match args.first().map(String::as_str) {
+        Some("serve") => rt.block_on(serve()),
+        Some("overhead") => rt.block_on(overhead(args.get(1).context("overhead URL")?)),
+        Some("limiter") => rt.block_on(limiter(args.get(1).context("limiter URL")?)),
+        Some("pacing") => rt.block_on(pacing()),
+        _ => bail!("usage: sonoran-bench serve | overhead URL | limiter URL | pacing"),
+    }
+}
+
+async fn serve() -> Result<()> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    println!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut filled = 0;
+                loop {
+                    let Ok(n) = socket.read(&mut buf[filled..]).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    filled += n;
+                    // GET requests without bodies: one request per blank line.
+                    while let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                        let reply = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{REPLY}",
+                            REPLY.len()
+                        );
+                        if socket.write_all(reply.as_bytes()).await.is_err() {
+                            return;
+                        }
+                        buf.copy_within(end + 4..filled, 0);
+                        filled -= end + 4;
+                    }
+                    if filled == buf.len() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    // Serve until the parent closes our stdin.
+    let mut stdin = tokio::io::stdin();
+    let mut sink = Vec::new();
+    let _ = stdin.read_to_end(&mut sink).await;
+    Ok(())
+}
+
+async fn time_calls<F, Fut>(mut call: F) -> Result<f64>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let start = Instant::now();
+    for _ in 0..CALLS_PER_RUN {
+        call().await?;
+    }
+    Ok(start.elapsed().as_secs_f64() * 1e6 / CALLS_PER_RUN as f64)
+}
+
+fn client(url: &str, rate_limit: RateLimitPolicy) -> Result<Client> {
+    Ok(Client::builder()
+        .api_key("bench-key")
+        .base_url(url)
+        .rate_limit(rate_limit)
+        .retry(RetryPolicy::none())
+        .build()?)
+}
+
+async fn overhead(url: &str) -> Result<()> {
+    let sonoran = client(url, RateLimitPolicy::off())?;
+    let raw = reqwest::Client::new();
+    let endpoint = format!("{url}/v2/general/version");
+    let raw_call = || {
+        let raw = raw.clone();
+        let endpoint = endpoint.clone();
+        async move {
+            let reply = raw
+                .get(&endpoint)
+                .bearer_auth("bench-key")
+                .header("accept", "application/json")
+                .send()
+                .await?;
+            let body = reply.bytes().await?;
+            let _: serde_json::Value = serde_json::from_slice(&body)?;
+            Ok(())
+        }
+    };
+    let client_call = || {
+        let c = sonoran.clone();
+        async move {
+            c.get_version().await?;
+            Ok(())
+        }
+    };
+    // Warm both connection pools, then interleave runs so drift hits both alike.
+    time_calls(raw_call).await?;
+    time_calls(client_call).await?;
+    let (mut client_series, mut raw_series) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        client_series.push(time_calls(client_call).await?);
+        raw_series.push(time_calls(raw_call).await?);
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "client": Series { per_call_us: client_series }, "raw": Series { per_call_us: raw_series } })
+    );
+    Ok(())
+}
+
+async fn limiter(url: &str) -> Result<()> {
+    let off = client(url, RateLimitPolicy::off())?;
+    // A limit that is never reached: the limiter and hooks run, but never wait.
+    let on = client(
+        url,
+        RateLimitPolicy::documented().with_limit("getVersion", 1_000_000),
+    )?;
+    let call = |c: &Client| {
+        let c = c.clone();
+        move || {
+            let c = c.clone();
+            async move {
+                c.get_version().await?;
+                Ok(())
+            }
+        }
+    };
+    time_calls(call(&off)).await?;
+    time_calls(call(&on)).await?;
+    let (mut on_series, mut off_series) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        on_series.push(time_calls(call(&on)).await?);
+        off_series.push(time_calls(call(&off)).await?);
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "limiter_on": Series { per_call_us: on_series }, "limiter_off": Series { per_call_us: off_series } })
+    );
+    Ok(())
+}
+
+async fn pacing() -> Result<()> {
+    // 60x: the fake's minute lasts one real second; the client is told the same window.
+    let fake = sonoran_fake::FakeServer::builder()
+        .time_scale(60.0)
+        .enforce_rate_limits(true)
+        .start()
+        .await;
+    let client = Client::builder()
+        .api_key(fake.api_key())
+        .base_url(fake.url())
+        .rate_limit(
+            RateLimitPolicy::documented()
+                .with_window(Duration::from_secs(1))
+                .with_margin(Duration::from_millis(2)),
+        )
+        .retry(RetryPolicy::none())
+        .build()?;
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        fake.reset();
+        let start = Instant::now();
+        let calls: Vec<_> = (0..100)
+            .map(|_| {
+                let c = client.clone();
+                tokio::spawn(async move { c.get_version().await })
+            })
+            .collect();
+        let mut failed = 0;
+        for call in calls {
+            if call.await?.is_err() {
+                failed += 1;
+            }
+        }
+        let elapsed = start.elapsed().as_secs_f64();
+        runs.push(serde_json::json!({ "seconds": elapsed, "failed": failed, "rate_limited": fake.stats().rate_limited }));
+        // Let the window empty before the next run.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    }
+    // 100 calls at 10 per window: the last ten go out after 9 full windows.
+    println!(
+        "{}",
+        serde_json::json!({ "calls": 100, "per_window": 10, "window_seconds": 1.0, "theoretical_seconds": 9.0, "runs": runs })
+    );
+    Ok(())
+}
