@@ -2,7 +2,6 @@
 //! which progenitor cannot generate, so they are written here against the spec's
 //! description of the form.
 
-use crate::reply::Reply;
 use crate::{Client, Error};
 use reqwest::multipart::{Form, Part};
 
@@ -115,7 +114,7 @@ impl Client {
             BodycamOwner::Roblox(v) => clip.form()?.text("roblox", v.to_string()),
             BodycamOwner::Discord(v) => clip.form()?.text("discord", v),
         };
-        let mut request = self
+        let request = self
             .raw
             .client
             .post(format!(
@@ -123,16 +122,10 @@ impl Client {
                 self.raw.baseurl
             ))
             .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(form)
-            .build()
-            .map_err(Error::from_reqwest)?;
-        self.raw.inner.prepare(&mut request, true)?;
-        let sent = self
-            .raw
-            .inner
-            .execute(&self.raw.client, request, "uploadBodycamRecording")
-            .await;
-        Reply::read(sent).await?.json()
+            .multipart(form);
+        self.send(request, true, "uploadBodycamRecording")
+            .await?
+            .json()
     }
 
     /// Uploads one bodycam clip through v1 (`POST /upload`, multipart; the community id
@@ -157,19 +150,13 @@ impl Client {
             .text("sessionId", session_id.to_string())
             .text("username", username.to_string())
             .text("type", "bodycam");
-        let mut request = self
+        let request = self
             .raw
             .client
             .post(format!("{}/upload", self.raw.baseurl))
-            .multipart(form)
-            .build()
-            .map_err(Error::from_reqwest)?;
-        self.raw.inner.prepare(&mut request, false)?;
-        let sent = self
-            .raw
-            .inner
-            .execute(&self.raw.client, request, "uploadBodycamRecordingV1")
-            .await;
-        Reply::read(sent).await?.json()
+            .multipart(form);
+        self.send(request, false, "uploadBodycamRecordingV1")
+            .await?
+            .json()
     }
 }

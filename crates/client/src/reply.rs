@@ -1,11 +1,32 @@
 //! Reading a reply the client sent itself (v1 calls, multipart uploads): a success body
 //! to decode as documented, or the typed error for everything else.
 
-use crate::Error;
 use crate::error::{ApiError, retry_after};
 use crate::v1::JsonOrText;
+use crate::{Client, Error};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+impl Client {
+    /// Sends a request this client built itself (v1 calls, uploads) through the runtime:
+    /// headers, bearer auth when `bearer`, timeout, pacing, retries; then reads the reply.
+    pub(crate) async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        bearer: bool,
+        operation_id: &'static str,
+    ) -> Result<Reply, Error> {
+        let mut request = request.build().map_err(Error::from_reqwest)?;
+        self.raw.inner.prepare(&mut request, bearer)?;
+        Reply::read(
+            self.raw
+                .inner
+                .execute(&self.raw.client, request, operation_id)
+                .await,
+        )
+        .await
+    }
+}
 
 /// A successful (2xx) reply as received.
 #[derive(Debug)]

@@ -57,21 +57,13 @@ impl Client {
             }
         }
         let body = serde_json::to_vec(&Value::Object(envelope)).expect("a JSON value encodes");
-        let mut request = self
+        let request = self
             .raw
             .client
             .post(format!("{}{path}", self.raw.baseurl))
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(reqwest::header::ACCEPT, "application/json, text/plain")
-            .body(body)
-            .build()
-            .map_err(Error::from_reqwest)?;
-        self.raw.inner.prepare(&mut request, false)?;
-        let sent = self
-            .raw
-            .inner
-            .execute(&self.raw.client, request, operation_id)
-            .await;
-        crate::reply::Reply::read(sent).await
+            .body(body);
+        self.send(request, false, operation_id).await
     }
 }

@@ -2,6 +2,7 @@
 //! the typed handling of its documented reply, and of a plain-text error.
 
 mod support {
+    pub mod spec;
     #[rustfmt::skip]
     pub mod v1_calls;
     pub mod server;
@@ -10,14 +11,6 @@ mod support {
 use serde_json::Value;
 use sonoran_cad::{Client, Error, V1ErrorCode};
 use support::server::{Reply, Server};
-
-fn merged() -> Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/sonoran-cad.openapi.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
 
 /// Every documented v1 envelope call as (operationId, path, type, request example, 200 reply).
 type V1Call = (
@@ -87,7 +80,7 @@ fn v1_calls(doc: &Value) -> Vec<V1Call> {
 
 #[tokio::test]
 async fn every_v1_call_sends_the_documented_envelope_and_types_its_replies() {
-    let doc = merged();
+    let doc = support::spec::merged();
     let calls = v1_calls(&doc);
     assert!(
         calls.len() >= 63,

@@ -7,6 +7,7 @@
 
 pub mod enums;
 pub mod progenitor_form;
+pub mod progenitor_methods;
 pub mod registry;
 pub mod rust_client;
 pub mod typescript;

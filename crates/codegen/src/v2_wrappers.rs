@@ -18,29 +18,10 @@ use std::collections::BTreeMap;
 
 /// Wrappers for every `pub async fn` in progenitor's `impl Client` blocks.
 pub fn tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Error> {
-    let file: syn::File = syn::parse2(progenitor.clone())
-        .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
     let success = success_statuses(doc);
     let mut wrappers = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else {
-            continue;
-        };
-        if block.trait_.is_some() || !self_ty.path.is_ident("Client") {
-            continue;
-        }
-        for member in &block.items {
-            let syn::ImplItem::Fn(f) = member else {
-                continue;
-            };
-            if f.sig.asyncness.is_none() || !matches!(f.vis, syn::Visibility::Public(_)) {
-                continue;
-            }
-            wrappers.push(wrapper(f, &success)?);
-        }
+    for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
+        wrappers.push(wrapper(f, &success)?);
     }
     if wrappers.is_empty() {
         return Err(Error(

@@ -47,8 +47,6 @@ pub fn tokens(
     v1: &[V1Method],
     enums: &[IntEnum],
 ) -> Result<TokenStream, Error> {
-    let file: syn::File = syn::parse2(progenitor.clone())
-        .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
     let ops: Vec<(String, &Value)> = sonoran_spec::operations(doc)
         .filter(|(p, _, _)| p.starts_with("/v2/"))
         .filter_map(|(_, _, op)| Some((op.get("operationId")?.as_str()?.to_string(), op)))
@@ -56,34 +54,18 @@ pub fn tokens(
     let mut methods = Vec::new();
     let mut arg_structs = Vec::new();
     let mut ts = String::new();
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
+    let parsed = crate::progenitor_methods::Methods::parse(progenitor)?;
+    for f in parsed.iter() {
+        let name = f.sig.ident.to_string();
+        let Some((op_id, op)) = ops.iter().find(|(id, _)| snake(id) == name) else {
+            return Err(Error(format!(
+                "progenitor method `{name}` matches no v2 operationId"
+            )));
         };
-        let syn::Type::Path(self_ty) = block.self_ty.as_ref() else {
-            continue;
-        };
-        if block.trait_.is_some() || !self_ty.path.is_ident("Client") {
-            continue;
-        }
-        for member in &block.items {
-            let syn::ImplItem::Fn(f) = member else {
-                continue;
-            };
-            if f.sig.asyncness.is_none() {
-                continue;
-            }
-            let name = f.sig.ident.to_string();
-            let Some((op_id, op)) = ops.iter().find(|(id, _)| snake(id) == name) else {
-                return Err(Error(format!(
-                    "progenitor method `{name}` matches no v2 operationId"
-                )));
-            };
-            let params = params(f, op, doc)?;
-            let (m, s) = v2_method(op_id, &f.sig.ident, op, &params, &mut ts)?;
-            methods.push(m);
-            arg_structs.push(s);
-        }
+        let params = params(f, op, doc)?;
+        let (m, s) = v2_method(op_id, &f.sig.ident, op, &params, &mut ts)?;
+        methods.push(m);
+        arg_structs.push(s);
     }
     for m in v1 {
         methods.push(v1_method(m, enums, &mut ts));
