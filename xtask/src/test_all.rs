@@ -85,6 +85,9 @@ pub fn run(root: &Path) -> Result<()> {
             .env_remove("SONORAN_API_KEY")
             .env_remove("SONORAN_COMMUNITY_ID"),
     )?;
+    // The npm package: built when stale, then Node, TypeScript and headless Chromium
+    // against the fake server.
+    crate::js_tests::run(root)?;
     // Last, so that its summary lines close the output.
     step(
         "cargo test --workspace",

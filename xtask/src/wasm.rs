@@ -257,12 +257,17 @@ pub fn build(root: &Path) -> Result<Sizes> {
         "index.mjs",
         "browser.mjs",
         "index.d.ts",
-        "browser.d.ts",
         "README.md",
     ] {
         std::fs::copy(js.join(file), pkg.join(file))
             .with_context(|| format!("copying js/{file}"))?;
     }
+    // The browser build declares the same API, from its own glue.
+    let types = std::fs::read_to_string(js.join("index.d.ts"))?;
+    std::fs::write(
+        pkg.join("browser.d.ts"),
+        types.replace("./node/sonoran_cad_wasm.js", "./web/sonoran_cad_wasm.js"),
+    )?;
     std::fs::write(
         pkg.join("core.cjs"),
         commonjs(&std::fs::read_to_string(js.join("core.mjs"))?),

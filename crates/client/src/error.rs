@@ -16,7 +16,8 @@ pub enum Error {
     InvalidRequest(String),
     /// No reply within the configured timeout.
     Timeout,
-    /// The request could not be sent or the reply not received (DNS, TLS, connection).
+    /// The request could not be sent or the reply not received whole (DNS, TLS,
+    /// connection refused or dropped, a reply cut off).
     Transport(String),
     /// `429`: too many requests for this key and operation. `retry_after` is the wait
     /// the server asked for, when it said.
@@ -98,7 +99,7 @@ impl fmt::Display for Error {
             Self::Timeout => f.write_str(
                 "the Sonoran API did not answer in time; retry later or raise the client's timeout",
             ),
-            Self::Transport(why) => write!(f, "could not reach the Sonoran API: {why}"),
+            Self::Transport(why) => write!(f, "the connection to the Sonoran API failed: {why}"),
             Self::RateLimited {
                 retry_after: Some(d),
                 ..
@@ -164,6 +165,8 @@ impl Error {
             Self::Timeout
         } else if e.is_builder() {
             Self::InvalidRequest(e.without_url().to_string())
+        } else if e.is_body() || e.is_decode() {
+            Self::Transport(format!("the reply was cut off or could not be read ({e})"))
         } else {
             Self::Transport(e.to_string())
         }

@@ -2,7 +2,8 @@
 //!
 //! The shapes follow what the Rust types put on the wire (the JS side sees the same JSON):
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
-//! since unknown values are kept), free-form objects are records of `unknown`.
+//! since unknown values are kept), free-form objects are index signatures of `unknown`
+//! (never `Record<..>`: the spec has a schema named `Record`, which would shadow it).
 
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -56,9 +57,12 @@ fn base_type(schema: &Value) -> String {
         Some("object") | None if schema.get("properties").is_some() => object_type(schema),
         Some("object") => match schema.get("additionalProperties") {
             Some(Value::Object(m)) if !m.is_empty() => {
-                format!("Record<string, {}>", ts_type(&Value::Object(m.clone())))
+                format!(
+                    "{{ [key: string]: {} }}",
+                    ts_type(&Value::Object(m.clone()))
+                )
             }
-            _ => "Record<string, unknown>".into(),
+            _ => "{ [key: string]: unknown }".into(),
         },
         _ => "unknown".into(),
     }
@@ -172,7 +176,8 @@ mod tests {
         );
         assert_eq!(
             ts_type(&json!({"type": "object", "additionalProperties": true})),
-            "Record<string, unknown>"
+            "{ [key: string]: unknown }",
+            "not Record<..>: a schema named Record would shadow it"
         );
         let obj = ts_type(
             &json!({"type": "object", "required": ["a"], "properties": {"a": {"type": "integer"}, "{{plate}}": {"type": "string"}}}),

@@ -108,7 +108,7 @@ export interface SonoranClientOptions {
   /** How often a 429 is retried (default 2). */
   retries?: number;
   /** "documented" (default): each operation paced to its documented limit; "off"; or custom limits per operationId. */
-  rateLimit?: "documented" | "off" | { limits?: Record<string, number>; windowMs?: number };
+  rateLimit?: "documented" | "off" | { limits?: { [operationId: string]: number }; windowMs?: number };
 }
 "#;
 
@@ -301,10 +301,17 @@ fn v2_method(
         }
     });
     let js_name = op_id;
-    let param_ts = if all_optional {
-        format!("{args_name} | undefined")
+    // All-optional arguments may be left out: `Option<JsValue>` is `args?:` in the .d.ts.
+    let param_ts = args_name.clone();
+    let arg_decl = if all_optional {
+        quote!(#[wasm_bindgen(unchecked_optional_param_type = #param_ts)] args: Option<JsValue>)
     } else {
-        args_name.clone()
+        quote!(#[wasm_bindgen(unchecked_param_type = #param_ts)] args: JsValue)
+    };
+    let arg_ref = if all_optional {
+        quote!(&args.unwrap_or(JsValue::UNDEFINED))
+    } else {
+        quote!(&args)
     };
     let ret_ts = format!("Promise<{}>", success_ts(op));
     let summary = op.get("summary").and_then(Value::as_str).unwrap_or(op_id);
@@ -313,9 +320,9 @@ fn v2_method(
         op.get("x-docs-page").and_then(Value::as_str).unwrap_or("")
     );
     let parse = if all_optional {
-        quote!(convert::optional_args::<#args_ident>(#js_name, &args))
+        quote!(convert::optional_args::<#args_ident>(#js_name, #arg_ref))
     } else {
-        quote!(convert::args::<#args_ident>(#js_name, &args))
+        quote!(convert::args::<#args_ident>(#js_name, #arg_ref))
     };
     // Parsed even without fields, so that an unknown field is still an error.
     let bind = if params.is_empty() {
@@ -324,14 +331,14 @@ fn v2_method(
         quote!(let a = #parse?;)
     };
     let strukt = quote! {
-        #[derive(::serde::Deserialize)]
+        #[derive(::serde::Deserialize, ::serde::Serialize)]
         #[serde(deny_unknown_fields)]
         struct #args_ident { #( #fields )* }
     };
     let method_tokens = quote! {
         #[doc = #docs]
         #[wasm_bindgen(js_name = #js_name, unchecked_return_type = #ret_ts)]
-        pub fn #method(&self, #[wasm_bindgen(unchecked_param_type = #param_ts)] args: JsValue) -> js_sys::Promise {
+        pub fn #method(&self, #arg_decl) -> js_sys::Promise {
             let inner = self.inner.clone();
             wasm_bindgen_futures::future_to_promise(async move {
                 #bind
@@ -415,21 +422,18 @@ fn v1_method(m: &V1Method, enums: &[IntEnum], ts: &mut String) -> TokenStream {
         }
         let _ = writeln!(ts, "}}\n");
         let any_required = m.extra.iter().any(|(_, _, r)| *r);
-        let opts_ts = if any_required {
-            opts_name.clone()
-        } else {
-            format!("{opts_name} | undefined")
-        };
-        sig.push(quote!(#[wasm_bindgen(unchecked_param_type = #opts_ts)] options: JsValue));
+        let opts_ts = opts_name.clone();
         let parse = if any_required {
+            sig.push(quote!(#[wasm_bindgen(unchecked_param_type = #opts_ts)] options: JsValue));
             quote!(convert::args::<#opts_ident>(#js_name, &options)?)
         } else {
-            quote!(convert::optional_args::<#opts_ident>(#js_name, &options)?)
+            sig.push(quote!(#[wasm_bindgen(unchecked_optional_param_type = #opts_ts)] options: Option<JsValue>));
+            quote!(convert::optional_args::<#opts_ident>(#js_name, &options.unwrap_or(JsValue::UNDEFINED))?)
         };
         prep.insert(
             0,
             quote! {
-                #[derive(::serde::Deserialize)]
+                #[derive(::serde::Deserialize, ::serde::Serialize)]
                 #[serde(deny_unknown_fields)]
                 struct #opts_ident { #( #fields )* }
                 let o = #parse;

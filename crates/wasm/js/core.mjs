@@ -25,6 +25,30 @@ function toSonoranError(e) {
   return new SonoranError(`internal error in sonoran-cad: ${message}`, { kind: 'internal', cause: e });
 }
 
+// JSON.stringify silently drops functions and symbols and throws on BigInt: name them instead.
+function findUnsendable(value, path, seen) {
+  const type = typeof value;
+  if (type === 'function' || type === 'symbol' || type === 'bigint') return { path, type };
+  if (value === null || type !== 'object' || seen.has(value)) return null;
+  seen.add(value);
+  for (const [key, inner] of Object.entries(value)) {
+    const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    const found = findUnsendable(inner, at, seen);
+    if (found) return found;
+  }
+  return null;
+}
+
+function checkArgs(method, args) {
+  for (const [i, arg] of args.entries()) {
+    const found = findUnsendable(arg, '', new Set());
+    if (found) {
+      const where = found.path ? `\`${found.path}\`` : `argument ${i + 1}`;
+      throw new SonoranError(`${method}: ${where} is a ${found.type}, which cannot be sent as JSON`, { kind: 'invalidArgument' });
+    }
+  }
+}
+
 const RAW = Symbol('sonoran-cad raw client');
 
 /** The public `SonoranClient` class around the wasm-bindgen one. */
@@ -47,6 +71,7 @@ export function wrapClient(Raw) {
       SonoranClient.prototype[name] = function (...args) {
         let result;
         try {
+          checkArgs(name, args);
           result = d.value.apply(this[RAW], args);
         } catch (e) {
           return Promise.reject(toSonoranError(e));

@@ -1,7 +1,9 @@
 //! Values and errors across the JS boundary.
 //!
 //! Arguments go in through `JSON.stringify` and serde (with the path of a bad field in
-//! the message), replies come out through serde_json and `JSON.parse`: the same JSON the
+//! the message); a field the typed value does not keep is an unknown field and an error,
+//! at any depth (the generated body types accept unknown fields, since replies may grow,
+//! but from a caller an unknown field is a typo). Replies come out through serde_json and `JSON.parse`: the same JSON the
 //! Rust client reads and writes. Errors become JS `Error`s named `SonoranError` carrying
 //! `kind`, `status`, `code`, `title`, `detail`, `traceId`, `retryAfter` (seconds) and
 //! `body`; the package's entry turns them into instances of its `SonoranError` class.
@@ -13,7 +15,10 @@ use sonoran_cad::Error;
 use wasm_bindgen::JsValue;
 
 /// Decodes a required argument object.
-pub(crate) fn args<T: DeserializeOwned>(method: &str, value: &JsValue) -> Result<T, JsValue> {
+pub(crate) fn args<T: DeserializeOwned + Serialize>(
+    method: &str,
+    value: &JsValue,
+) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Err(invalid_argument(format!(
             "{method}: an argument is required"
@@ -23,7 +28,7 @@ pub(crate) fn args<T: DeserializeOwned>(method: &str, value: &JsValue) -> Result
 }
 
 /// Decodes an argument object whose fields are all optional; `undefined` means `{}`.
-pub(crate) fn optional_args<T: DeserializeOwned>(
+pub(crate) fn optional_args<T: DeserializeOwned + Serialize>(
     method: &str,
     value: &JsValue,
 ) -> Result<T, JsValue> {
@@ -33,7 +38,7 @@ pub(crate) fn optional_args<T: DeserializeOwned>(
     decode(method, value)
 }
 
-fn decode<T: DeserializeOwned>(method: &str, value: &JsValue) -> Result<T, JsValue> {
+fn decode<T: DeserializeOwned + Serialize>(method: &str, value: &JsValue) -> Result<T, JsValue> {
     let json = js_sys::JSON::stringify(value).map_err(|_| {
         invalid_argument(format!(
             "{method}: the argument cannot be turned into JSON (a BigInt, or a cycle?)"
@@ -47,9 +52,9 @@ fn decode<T: DeserializeOwned>(method: &str, value: &JsValue) -> Result<T, JsVal
     decode_json(method, &json)
 }
 
-fn decode_json<T: DeserializeOwned>(method: &str, json: &str) -> Result<T, JsValue> {
+fn decode_json<T: DeserializeOwned + Serialize>(method: &str, json: &str) -> Result<T, JsValue> {
     let mut de = serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let typed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         // serde_json's " at line 1 column 18" points into our own JSON text: drop it.
         let full = e.into_inner().to_string();
@@ -59,7 +64,51 @@ fn decode_json<T: DeserializeOwned>(method: &str, json: &str) -> Result<T, JsVal
         } else {
             invalid_argument(format!("{method}: `{path}`: {inner}"))
         }
-    })
+    })?;
+    let given: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| invalid_argument(format!("{method}: {e}")))?;
+    let kept = serde_json::to_value(&typed).map_err(|e| internal(format!("{method}: {e}")))?;
+    if let Some(path) = first_unknown(&given, &kept, &mut String::new()) {
+        return Err(invalid_argument(format!(
+            "{method}: `{path}` is not a field of this call's arguments"
+        )));
+    }
+    Ok(typed)
+}
+
+/// The path of the first non-null field of `given` that `kept` does not have.
+fn first_unknown(
+    given: &serde_json::Value,
+    kept: &serde_json::Value,
+    path: &mut String,
+) -> Option<String> {
+    use serde_json::Value;
+    match (given, kept) {
+        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(name, v)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(name);
+            let found = match k.get(name) {
+                None if !v.is_null() => Some(path.clone()),
+                None => None,
+                Some(kv) => first_unknown(v, kv, path),
+            };
+            path.truncate(len);
+            found
+        }),
+        (Value::Array(g), Value::Array(k)) => {
+            g.iter().zip(k).enumerate().find_map(|(i, (gv, kv))| {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                let found = first_unknown(gv, kv, path);
+                path.truncate(len);
+                found
+            })
+        }
+        _ => None,
+    }
 }
 
 /// A call's outcome as a JS value or a rejected `SonoranError`.

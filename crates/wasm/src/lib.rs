@@ -9,7 +9,7 @@ mod convert;
 #[rustfmt::skip]
 mod generated;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sonoran_cad::{Client, RateLimitPolicy, RetryPolicy};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -22,7 +22,7 @@ pub struct SonoranClient {
     inner: Client,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct Options {
     community_id: Option<String>,
@@ -34,14 +34,14 @@ struct Options {
     rate_limit: Option<RateLimitOption>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(untagged)]
 enum RateLimitOption {
     Mode(String),
     Custom(CustomRateLimit),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct CustomRateLimit {
     #[serde(default)]

@@ -1,0 +1,198 @@
+// Every kind of failure surfaces as a SonoranError with its fields, and none of them leaves
+// the client unusable. Faults come from the fake's POST /__fake/faults.
+import { test, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { SonoranClient, SonoranError } from '../../pkg/index.mjs';
+import * as fake from './fake.mjs';
+
+const U = fake.UPDATE_IDENTIFIER;
+let apiKey;
+let client; // shared by every test below: it must survive all of them
+before(async () => {
+  apiKey = (await fake.info()).apiKey;
+  client = new SonoranClient(await fake.options());
+});
+beforeEach(fake.reset);
+
+/** Awaits a rejection and checks it is a SonoranError of `kind` that does not leak the key. */
+async function rejects(promise, kind) {
+  const e = await promise.then(
+    (v) => assert.fail(`expected a ${kind} SonoranError, got ${JSON.stringify(v).slice(0, 60)}...`),
+    (e) => e,
+  );
+  assert.ok(e instanceof SonoranError, `not a SonoranError: ${e}`);
+  assert.ok(e instanceof Error);
+  assert.equal(e.name, 'SonoranError');
+  assert.equal(e.kind, kind, e.message);
+  assert.ok(!`${e.message} ${JSON.stringify(e)}`.includes(apiKey), `the API key leaks: ${e.message}`);
+  return e;
+}
+
+test('invalidArgument: no argument at all', async () => {
+  const e = await rejects(client.updateIdentifier(), 'invalidArgument');
+  assert.match(e.message, /^updateIdentifier: /);
+});
+
+test('invalidArgument: a missing required argument is named', async () => {
+  const e = await rejects(client.updateIdentifier({ identId: 12, body: { status: 2 } }), 'invalidArgument');
+  assert.match(e.message, /`accountUuid`/);
+});
+
+test('invalidArgument: a wrong type at a nested path names the path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: '2' } }), 'invalidArgument');
+  assert.match(e.message, /^updateIdentifier: `body\.status`: invalid type: string "2"/);
+  const v1 = await rejects(
+    client.modifyIdentifierV1([{ action: 0, identifier: { data: { unitNum: 5 } } }]),
+    'invalidArgument',
+  );
+  assert.match(v1.message, /`\[0\]\.identifier\.data\.unitNum`/);
+  const en = await rejects(client.setAccountPermissionsV1([{ add: ['NOPE'] }]), 'invalidArgument');
+  assert.match(en.message, /`\[0\]\.add\[0\]`: unknown variant `NOPE`/);
+});
+
+test('invalidArgument: an unknown argument is named', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, bogus: 1 }), 'invalidArgument');
+  assert.match(e.message, /unknown field `bogus`/);
+});
+
+test('invalidArgument: an unknown field inside body is named by its path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: 2, bogus: 1 } }), 'invalidArgument');
+  assert.match(e.message, /`body\.bogus` is not a field/);
+  const deep = await rejects(client.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]), 'invalidArgument');
+  assert.match(deep.message, /`\[0\]\.typo` is not a field/);
+  assert.equal((await fake.requests()).length, 0, 'nothing was sent');
+});
+
+test('invalidArgument: a BigInt, a cycle, a function', async () => {
+  await rejects(client.updateIdentifier({ ...U, identId: 12n }), 'invalidArgument');
+  const cyclic = { ...U, body: { status: 2 } };
+  cyclic.body.self = cyclic;
+  await rejects(client.updateIdentifier(cyclic), 'invalidArgument');
+  const f = await rejects(client.updateIdentifier(() => U), 'invalidArgument');
+  assert.match(f.message, /argument 1 is a function/);
+  await rejects(client.setAccountPermissionsV1(() => []), 'invalidArgument');
+  assert.equal((await fake.requests()).length, 0, 'nothing was sent');
+});
+
+test('invalidArgument: a function or symbol inside body is named by its path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: () => 1 } }), 'invalidArgument');
+  assert.match(e.message, /`body\.status` is a function/);
+  const s = await rejects(client.setAccountPermissionsV1([{ apiId: Symbol('x') }]), 'invalidArgument');
+  assert.match(s.message, /`\[0\]\.apiId` is a symbol/);
+  assert.equal((await fake.requests()).length, 0, 'nothing was sent');
+});
+
+test('api: an injected problem+json 404', async () => {
+  await fake.inject({
+    operationId: 'updateIdentifier',
+    kind: { type: 'problem', status: 404, title: 'Not Found', detail: 'No such identifier' },
+  });
+  const e = await rejects(client.updateIdentifier(U), 'api');
+  assert.equal(e.status, 404);
+  assert.equal(e.title, 'Not Found');
+  assert.equal(e.detail, 'No such identifier');
+  assert.equal(typeof e.traceId, 'string');
+  assert.ok(e.traceId.length > 0);
+  assert.ok(e.message.includes(e.traceId));
+  assert.equal(JSON.parse(e.body).detail, 'No such identifier');
+});
+
+test('api: a wrong key is a 401 on v2 and InvalidApiKey on v1', async () => {
+  const wrong = new SonoranClient(await fake.options({ apiKey: 'wrong-key' }));
+  const e = await rejects(wrong.updateIdentifier(U), 'api');
+  assert.equal(e.status, 401);
+  assert.equal(e.title, 'Unauthorized');
+  const v1 = await rejects(wrong.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'api');
+  assert.equal(v1.status, 400);
+  assert.equal(v1.code, 'InvalidApiKey');
+});
+
+test('api: an injected v1 error text becomes its code', async () => {
+  await fake.inject({ operationId: 'setAccountPermissionsV1', kind: { type: 'v1Text', status: 400, text: 'INVALID API KEY' } });
+  const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'api');
+  assert.equal(e.status, 400);
+  assert.equal(e.code, 'InvalidApiKey');
+  assert.equal(e.detail, 'INVALID API KEY');
+});
+
+test('api: an injected 503', async () => {
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'status', status: 503 } });
+  const e = await rejects(client.getVersion({}), 'api');
+  assert.equal(e.status, 503);
+});
+
+test('rateLimited: a 429 with retries: 0 carries retryAfter', async () => {
+  const noRetry = new SonoranClient(await fake.options({ retries: 0 }));
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'rateLimited', retryAfterSeconds: 7 } });
+  const e = await rejects(noRetry.updateIdentifier(U), 'rateLimited');
+  assert.equal(e.status, 429);
+  assert.equal(e.retryAfter, 7);
+  assert.equal((await fake.requests()).length, 1, 'not retried');
+  await noRetry.updateIdentifier(U);
+});
+
+test('a 429 with Retry-After: 1 is retried and succeeds (default retries)', async () => {
+  const retrying = new SonoranClient(await fake.options({ rateLimit: undefined }));
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'rateLimited', retryAfterSeconds: 1 } });
+  const r = await retrying.updateIdentifier(U);
+  assert.equal(r.identId, 12);
+  const seen = await fake.requests();
+  assert.deepEqual(seen.map((s) => s.operationId), ['updateIdentifier', 'updateIdentifier']);
+});
+
+test('timeout: a reply slower than timeoutMs', async () => {
+  const quick = new SonoranClient(await fake.options({ timeoutMs: 300 }));
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'delayMs', ms: 2000 } });
+  await rejects(quick.getVersion({}), 'timeout');
+  const v = await quick.getVersion({});
+  assert.equal(typeof v.version, 'number');
+});
+
+test('transport: nothing listens at baseUrl', async () => {
+  const nowhere = new SonoranClient({ ...(await fake.options()), baseUrl: 'http://127.0.0.1:1' });
+  await rejects(nowhere.updateIdentifier(U), 'transport');
+  await rejects(nowhere.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'transport');
+});
+
+test('a truncated reply: malformedReply or transport', async () => {
+  for (const [op, call] of [
+    ['updateIdentifier', () => client.updateIdentifier(U)],
+    ['modifyIdentifierV1', () => client.modifyIdentifierV1(fake.MODIFY_IDENTIFIER_V1)],
+  ]) {
+    await fake.inject({ operationId: op, kind: { type: 'truncate' } });
+    const e = await call().then(() => assert.fail(`${op}: a truncated reply succeeded`), (e) => e);
+    assert.ok(e instanceof SonoranError);
+    assert.ok(['malformedReply', 'transport'].includes(e.kind), `${op}: ${e.kind}: ${e.message}`);
+  }
+});
+
+test('bad constructor options throw a SonoranError at once', async () => {
+  const base = await fake.options();
+  const cases = [
+    [undefined, /an argument is required/],
+    [{ communityId: 'c' }, /missing field `apiKey`/],
+    [{ ...base, baseUrl: 'not a url' }, /invalid base URL `not a url`/],
+    [{ ...base, rateLimit: 'sometimes' }, /`rateLimit`/],
+    [{ ...base, rateLimit: { limits: { getCalls: 'x' } } }, /`rateLimit`/],
+    [{ ...base, timeoutMs: 'soon' }, /`timeoutMs`/],
+  ];
+  for (const [opts, message] of cases) {
+    let e;
+    try {
+      new SonoranClient(opts);
+    } catch (err) {
+      e = err;
+    }
+    assert.ok(e instanceof SonoranError, `${JSON.stringify(opts)}: ${e}`);
+    assert.ok(e instanceof Error);
+    assert.equal(e.kind, 'invalidArgument');
+    assert.match(e.message, message);
+    assert.ok(!e.message.includes(apiKey));
+  }
+});
+
+test('after every failure above, the same client still works', async () => {
+  const r = await client.updateIdentifier(U);
+  assert.equal(r.identId, 12);
+  assert.equal(await client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'User account permissions updated.');
+});

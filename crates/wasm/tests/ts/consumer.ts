@@ -1,0 +1,62 @@
+// A CommonJS TypeScript consumer: arguments and results are typed, never `any`.
+import { SonoranClient, SonoranError } from 'sonoran-cad';
+import type { UpdateIdentifierResponse, SonoranErrorKind } from 'sonoran-cad';
+
+export async function main(baseUrl: string): Promise<void> {
+  const c = new SonoranClient({ communityId: 'c', apiKey: 'k', baseUrl, rateLimit: 'off', timeoutMs: 5000 });
+
+  const r: UpdateIdentifierResponse = await c.updateIdentifier({
+    accountUuid: '00000000-0000-0000-0000-000000000000',
+    identId: 12,
+    body: { status: 2, group: 'SUPERVISOR-1', page: 3 },
+  });
+  const s: number | undefined = r.identifier?.status;
+  const unit: string | undefined = r.identifier?.data?.unitNum;
+
+  const p = await c.modifyAccountPermissions({ body: { communityUserId: 'player-1234', add: ['POLICE', 'DISPATCH'], active: true } });
+  const police: boolean | undefined = p.permissions?.police;
+
+  const text: string = await c.setAccountPermissionsV1([{ apiId: 'STEAM:1234', add: ['POLICE'] }]);
+  const calls = await c.getCalls({ serverId: 2, closedLimit: 5 });
+  const active: number | undefined = calls.ActiveCalls?.length;
+
+  // @ts-expect-error wrong field type: status is a number
+  await c.updateIdentifier({ accountUuid: 'a', identId: 12, body: { status: '2' } });
+  // @ts-expect-error unknown field in body
+  await c.updateIdentifier({ accountUuid: 'a', identId: 12, body: { bogus: 1 } });
+  // @ts-expect-error missing required argument accountUuid
+  await c.updateIdentifier({ identId: 12, body: {} });
+  // @ts-expect-error not a documented permission
+  await c.setAccountPermissionsV1([{ apiId: 'x', add: ['NOPE'] }]);
+  // @ts-expect-error v1 data is an array
+  await c.setAccountPermissionsV1({ apiId: 'x' });
+  // @ts-expect-error unknown method
+  await c.updateIdentifiers();
+  // @ts-expect-error results are typed: identId is a number
+  const wrong: string | undefined = r.identId;
+  // @ts-expect-error results are typed: no such field
+  r.nope;
+  // @ts-expect-error apiKey is required
+  new SonoranClient({ communityId: 'c' });
+  // @ts-expect-error rateLimit is "documented" | "off" | {...}
+  new SonoranClient({ apiKey: 'k', rateLimit: 'sometimes' });
+
+  // Arguments that are all optional may be left out.
+  const version = await c.getVersion();
+  const allCalls = await c.getCalls();
+  console.log(version.name, allCalls.ClosedCallCount);
+
+  try {
+    await c.getVersion({});
+  } catch (e) {
+    if (e instanceof SonoranError) {
+      const kind: SonoranErrorKind = e.kind;
+      const status: number | undefined = e.status;
+      const retry: number | undefined = e.retryAfter;
+      // @ts-expect-error kind is a union of literals
+      const bad: 'nope' = e.kind;
+      console.log(kind, status, retry, bad, e.traceId?.length, e.message);
+    }
+  }
+  console.log(s, unit, police, text, active, wrong);
+}

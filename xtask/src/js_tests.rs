@@ -1,0 +1,235 @@
+//! The npm package's tests (crates/wasm/tests/): Node tests, a strict TypeScript consumer and
+//! a headless-chromium page, all against the fake Sonoran server started in-process.
+//!
+//! Installs what it needs: builds the package when it is missing or older than its sources,
+//! runs `npm ci` for the dev tools, and installs Debian's chromium with apt-get.
+
+use anyhow::{Context, Result, bail};
+use sonoran_fake::FakeServer;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Instant, SystemTime};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// What the package is built from: a newer file here means crates/wasm/pkg is stale.
+const SOURCES: [&str; 3] = ["crates/wasm/src", "crates/wasm/js", "crates/client/src"];
+
+pub fn run(root: &Path) -> Result<()> {
+    if let Some(why) = package_stale(root)? {
+        println!("\n==> cargo xtask wasm ({why})");
+        crate::wasm::build(root)?;
+    }
+    crate::wasm::ensure_npm_tools(root)?;
+    ensure_chromium()?;
+
+    let fake = InProcessFake::start()?;
+    println!("\n==> fake Sonoran server on {}", fake.url);
+    let wasm = root.join("crates/wasm");
+    let steps: [(&str, PathBuf, Vec<&str>); 3] = [
+        (
+            "node --test crates/wasm/tests/node/",
+            "node".into(),
+            // One file at a time: they share the fake (its recorded requests and faults).
+            vec![
+                "--test",
+                "--test-concurrency=1",
+                "--test-timeout=30000",
+                "--test-reporter=spec",
+                "crates/wasm/tests/node/",
+            ],
+        ),
+        (
+            "tsc -p crates/wasm/tests/ts",
+            wasm.join("node_modules/.bin/tsc"),
+            vec!["-p", "crates/wasm/tests/ts"],
+        ),
+        (
+            "node crates/wasm/tests/browser/run.mjs (chromium)",
+            "node".into(),
+            vec!["crates/wasm/tests/browser/run.mjs"],
+        ),
+    ];
+    for (name, program, args) in steps {
+        println!("\n==> {name}");
+        let started = Instant::now();
+        let status = Command::new(&program)
+            .args(&args)
+            .current_dir(root)
+            .env("SONORAN_FAKE_URL", &fake.url)
+            .status()
+            .with_context(|| format!("npm package tests: starting `{name}`"))?;
+        if !status.success() {
+            bail!("npm package tests: `{name}` failed ({status})");
+        }
+        println!("--> {name}: ok in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    fake.stop()
+}
+
+/// Why crates/wasm/pkg must be (re)built, or `None` when it is up to date.
+fn package_stale(root: &Path) -> Result<Option<String>> {
+    let manifest = root.join(crate::wasm::PKG).join("package.json");
+    let Ok(built) = std::fs::metadata(&manifest).and_then(|m| m.modified()) else {
+        return Ok(Some(format!("{} is missing", crate::wasm::PKG)));
+    };
+    for dir in SOURCES {
+        if let Some((newest, path)) = newest_file(&root.join(dir))?
+            && newest > built
+        {
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            return Ok(Some(format!("{rel} is newer than the package")));
+        }
+    }
+    Ok(None)
+}
+
+fn newest_file(dir: &Path) -> Result<Option<(SystemTime, PathBuf)>> {
+    let mut newest: Option<(SystemTime, PathBuf)> = None;
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                todo.push(entry.path());
+            } else if let Ok(modified) = meta.modified()
+                && newest.as_ref().is_none_or(|(t, _)| modified > *t)
+            {
+                newest = Some((modified, entry.path()));
+            }
+        }
+    }
+    Ok(newest)
+}
+
+/// Debian's chromium for the browser test (playwright-core drives it; no browser download).
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() {
+        return Ok(());
+    }
+    println!("\n==> {CHROMIUM} is missing: apt-get update && apt-get install -y chromium");
+    for args in [&["update"][..], &["install", "-y", "chromium"][..]] {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .context("starting apt-get (the browser test needs Debian's chromium)")?;
+        if !status.success() {
+            bail!(
+                "`apt-get {}` failed ({status}); install chromium as root (apt-get install -y chromium)",
+                args.join(" ")
+            );
+        }
+    }
+    if !Path::new(CHROMIUM).exists() {
+        bail!("apt-get installed chromium but {CHROMIUM} is still missing");
+    }
+    Ok(())
+}
+
+/// The fake Sonoran server on a multi-thread tokio runtime of its own, on a background
+/// thread, until [`InProcessFake::stop`] (or drop).
+struct InProcessFake {
+    url: String,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl InProcessFake {
+    fn start() -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the tokio runtime for the fake server")?;
+        let (url_tx, url_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sonoran-fake".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let fake = FakeServer::builder().start().await;
+                    let _ = url_tx.send(fake.url());
+                    // Until stop() sends or the handle is dropped.
+                    let _ = tokio::task::spawn_blocking(move || stop_rx.recv()).await;
+                    fake.shutdown().await;
+                });
+            })
+            .context("spawning the fake server's thread")?;
+        let url = url_rx
+            .recv()
+            .context("the fake Sonoran server did not start")?;
+        Ok(Self {
+            url,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn stop(mut self) -> Result<()> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<()> {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the fake server's thread panicked"))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for InProcessFake {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The whole npm test run, on demand: `cargo test -p xtask --lib js_tests -- --ignored
+    /// --nocapture` (`cargo xtask test` runs it through `js_tests::run`).
+    #[test]
+    #[ignore = "slow: builds the package when stale, installs chromium, starts a browser"]
+    fn npm_package_tests() {
+        super::run(&crate::repo_root()).unwrap();
+    }
+
+    #[test]
+    fn the_package_is_stale_when_a_source_is_newer() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        assert!(
+            super::package_stale(root)
+                .unwrap()
+                .unwrap()
+                .contains("missing")
+        );
+        std::fs::create_dir_all(root.join("crates/wasm/pkg")).unwrap();
+        std::fs::create_dir_all(root.join("crates/client/src/generated")).unwrap();
+        std::fs::write(root.join("crates/wasm/pkg/package.json"), "{}").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(root.join("crates/wasm/pkg/package.json"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        assert_eq!(super::package_stale(root).unwrap(), None);
+        std::fs::write(root.join("crates/client/src/generated/x.rs"), "").unwrap();
+        let why = super::package_stale(root).unwrap().unwrap();
+        assert!(why.contains("crates/client/src/generated/x.rs"), "{why}");
+    }
+}
