@@ -3,6 +3,7 @@
 //! Each figure is the median of several runs, with min and max. Nothing here is a test:
 //! goals are compared and reported, never asserted.
 
+use crate::cargo;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -10,10 +11,6 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
 
 fn output(cmd: &mut Command) -> Result<String> {
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
@@ -141,9 +138,7 @@ pub fn run(root: &Path) -> Result<()> {
             .current_dir(root)
             .args(["build", "--release", "-p", "sonoran-bench"]),
     )?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
+    let target = crate::target_dir(root);
     let bin = target.join("release/sonoran-bench");
     let server = Server::start(&bin)?;
 
@@ -354,10 +349,8 @@ pub fn run(root: &Path) -> Result<()> {
 /// Where the module's weight is, by family of functions (twiggy on the module before
 /// wasm-opt, which keeps the names), when twiggy is installed.
 fn weight_breakdown(root: &Path) -> String {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let module = target.join("wasm32-unknown-unknown/wasm-release/sonoran_cad_wasm.wasm");
+    let module =
+        crate::target_dir(root).join("wasm32-unknown-unknown/wasm-release/sonoran_cad_wasm.wasm");
     let Ok(csv) = output(
         Command::new("twiggy")
             .args(["top", "-n", "1000000", "--format", "csv"])

@@ -1,23 +1,16 @@
 //! `cargo xtask test`: every check the project has, in the order that fails fastest,
 //! installing what it needs first (CI starts from a clean clone on a bare machine).
 
-use anyhow::{Context, Result, bail};
+use crate::cargo;
+use anyhow::{Context, Result};
 use std::path::Path;
 use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
 fn step(name: &str, cmd: &mut Command) -> Result<()> {
     println!("\n==> {name}");
-    let status = cmd.status().with_context(|| format!("starting `{name}`"))?;
-    if !status.success() {
-        bail!("`{name}` failed ({status})");
-    }
-    Ok(())
+    crate::run(name, cmd)
 }
 
 pub fn ensure_wasm_target() -> Result<()> {

@@ -6,25 +6,14 @@
 //! with binaryen's wasm-opt (Debian's wasm-opt 108 produces broken modules), and writes
 //! the package around them.
 
+use crate::{cargo, run};
 use anyhow::{Context, Result, bail};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 pub const PKG: &str = "crates/wasm/pkg";
 const CRATE: &str = "crates/wasm";
 const WASM_NAME: &str = "sonoran_cad_wasm";
-
-fn run(name: &str, cmd: &mut Command) -> Result<()> {
-    let status = cmd.status().with_context(|| format!("starting {name}"))?;
-    if !status.success() {
-        bail!("{name} failed ({status})");
-    }
-    Ok(())
-}
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
 
 /// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
 pub fn locked_wasm_bindgen(root: &Path) -> Result<String> {
@@ -202,10 +191,7 @@ pub fn build(root: &Path) -> Result<Sizes> {
             "wasm-release",
         ]),
     )?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let module = target_dir.join(format!(
+    let module = crate::target_dir(root).join(format!(
         "wasm32-unknown-unknown/wasm-release/{WASM_NAME}.wasm"
     ));
     let pkg = root.join(PKG);
