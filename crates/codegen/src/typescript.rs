@@ -69,13 +69,7 @@ fn base_type(schema: &Value) -> String {
 }
 
 fn object_type(schema: &Value) -> String {
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+    let required = crate::required_names(schema);
     let mut out = String::from("{\n");
     for (name, prop) in schema
         .get("properties")

@@ -76,13 +76,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let required: Vec<&str> = envelope
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
+        let required = crate::required_names(envelope);
         let data = match props.get("data") {
             None => None,
             Some(s) if s.get("maxItems") == Some(&Value::from(0)) => {
