@@ -53,20 +53,18 @@ fn decode<T: DeserializeOwned + Serialize>(method: &str, value: &JsValue) -> Res
 }
 
 fn decode_json<T: DeserializeOwned + Serialize>(method: &str, json: &str) -> Result<T, JsValue> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let typed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    // Parsed once: the typed value is decoded from it, and compared with it below.
+    let given: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| invalid_argument(format!("{method}: {e}")))?;
+    let typed: T = serde_path_to_error::deserialize(&given).map_err(|e| {
         let path = e.path().to_string();
-        // serde_json's " at line 1 column 18" points into our own JSON text: drop it.
-        let full = e.into_inner().to_string();
-        let inner = full.find(" at line ").map_or(full.as_str(), |i| &full[..i]);
+        let inner = e.into_inner();
         if path == "." || path.is_empty() {
             invalid_argument(format!("{method}: {inner}"))
         } else {
             invalid_argument(format!("{method}: `{path}`: {inner}"))
         }
     })?;
-    let given: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| invalid_argument(format!("{method}: {e}")))?;
     let kept = serde_json::to_value(&typed).map_err(|e| internal(format!("{method}: {e}")))?;
     if let Some(path) = first_unknown(&given, &kept, &mut String::new()) {
         return Err(invalid_argument(format!(
