@@ -45,9 +45,7 @@ impl Client {
     pub fn api_key(&self) -> &ApiKey {
         self.raw.inner.api_key()
     }
-}
 
-impl Client {
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
         &self.raw.baseurl
