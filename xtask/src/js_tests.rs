@@ -27,7 +27,7 @@ pub fn run(root: &Path) -> Result<()> {
     let fake = InProcessFake::start()?;
     println!("\n==> fake Sonoran server on {}", fake.url);
     let wasm = root.join("crates/wasm");
-    let steps: [(&str, PathBuf, Vec<&str>); 3] = [
+    let steps: [(&str, PathBuf, Vec<&str>); 4] = [
         (
             "node --test crates/wasm/tests/node/",
             "node".into(),
@@ -49,6 +49,11 @@ pub fn run(root: &Path) -> Result<()> {
             "node crates/wasm/tests/browser/run.mjs (chromium)",
             "node".into(),
             vec!["crates/wasm/tests/browser/run.mjs"],
+        ),
+        (
+            "node crates/wasm/tests/package/run.mjs (npm pack, install, tsc, attw, vite)",
+            "node".into(),
+            vec!["crates/wasm/tests/package/run.mjs"],
         ),
     ];
     for (name, program, args) in steps {
