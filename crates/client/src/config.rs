@@ -1,10 +1,10 @@
 //! Building a [`Client`]: credentials, server, base URL, timeout.
 
-use crate::Client;
 use crate::generated::RawClient;
 use crate::limiter::RateLimitPolicy;
 use crate::runtime::{RetryPolicy, Runtime, Settings};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use crate::{ApiKey, Client};
+use reqwest::header::{HeaderName, HeaderValue};
 use std::fmt;
 use std::time::Duration;
 
@@ -12,28 +12,6 @@ use std::time::Duration;
 pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
 /// The development-branch (staging) API.
 pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
-
-/// A community API key. It is a secret: it never appears in `Debug` output, errors or
-/// URLs; v2 sends it only in the `Authorization` header, marked sensitive.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn new(key: impl Into<String>) -> Self {
-        Self(key.into())
-    }
-
-    /// The key itself, for code that must put it on the wire.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
 
 /// Why [`ClientBuilder::build`] refused a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,30 +119,28 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, BuildError> {
         let api_key = self
             .api_key
-            .filter(|k| !k.0.trim().is_empty())
+            .filter(|k| !k.is_blank())
             .ok_or(BuildError::MissingApiKey)?;
         let base_url = validate_base_url(&self.base_url)?;
-        let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let bad = |reason: String| BuildError::InvalidHeader {
                 name: name.clone(),
                 reason,
             };
-            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
-            let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
-            headers.insert(n, v);
+            HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
+            HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
         }
         let http = reqwest::ClientBuilder::new()
             .build()
             .map_err(|e| BuildError::Http(e.to_string()))?;
         let runtime = Runtime::new(Settings {
-            api_key,
+            api_key: Some(api_key),
             community_id: self.community_id,
             server_id: self.server_id,
             timeout: self.timeout,
             retry: self.retry,
             rate_limit: self.rate_limit,
-            headers,
+            headers: self.headers,
         });
         Ok(Client {
             raw: RawClient::new_with_client(&base_url, http, runtime),

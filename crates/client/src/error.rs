@@ -152,6 +152,23 @@ impl Error {
         }
     }
 
+    /// The error a reply with a status outside 2xx stands for: `429` is
+    /// [`Error::RateLimited`] with the server's `Retry-After` (`retry_after`, as received)
+    /// and the body's `request_id`; anything else [`Error::Api`].
+    pub fn from_reply(status: u16, retry_after: Option<&str>, body: &str) -> Self {
+        if status == 429 {
+            let request_id = serde_json::from_str::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("request_id")?.as_str().map(str::to_string));
+            return Self::RateLimited {
+                retry_after: retry_after
+                    .and_then(|v| parse_retry_after(v, crate::clock::now_system())),
+                request_id,
+            };
+        }
+        Self::Api(ApiError::from_body(status, body))
+    }
+
     /// The documented v1 error code, when this is one.
     pub fn v1_code(&self) -> Option<V1ErrorCode> {
         match self {
@@ -160,6 +177,7 @@ impl Error {
         }
     }
 
+    #[cfg(feature = "http")]
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
             Self::Timeout
@@ -173,21 +191,19 @@ impl Error {
     }
 }
 
-/// `Retry-After` as seconds or as an HTTP date.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+/// A `Retry-After` value (seconds, possibly fractional, or an HTTP date) as a wait from
+/// `now`. `None` for a value that is neither, or negative. Never panics: a wait too long
+/// for a `Duration` is `Duration::MAX`, and the retry policy caps what it waits.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
-        return (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs));
+        if secs.is_nan() || secs < 0.0 {
+            return None;
+        }
+        return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
     let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(crate::clock::now_system())
-            .unwrap_or(Duration::ZERO),
-    )
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 #[cfg(test)]
@@ -233,21 +249,34 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_dates() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
-        let later = crate::clock::now_system() + Duration::from_secs(120);
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            httpdate::fmt_http_date(later).parse().unwrap(),
+    fn retry_after_never_panics() {
+        let now = std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        assert_eq!(parse_retry_after("1e20", now), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("inf", now), Some(Duration::MAX));
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("NaN", now), None);
+        assert_eq!(
+            parse_retry_after("0.25", now),
+            Some(Duration::from_millis(250))
         );
-        let d = retry_after(&h).unwrap();
+        assert_eq!(parse_retry_after("", now), None);
+        // A date in the past: no wait.
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let now = crate::clock::now_system();
+        assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
+        let later = now + Duration::from_secs(120);
+        let d = parse_retry_after(&httpdate::fmt_http_date(later), now).unwrap();
         assert!(
-            d > Duration::from_secs(100) && d <= Duration::from_secs(120),
+            d > Duration::from_secs(119) && d <= Duration::from_secs(120),
             "{d:?}"
         );
-        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
-        assert_eq!(retry_after(&h), None);
+        assert_eq!(parse_retry_after("soon", now), None);
     }
 }

@@ -1,11 +1,9 @@
 //! Reading a reply the client sent itself (v1 calls, multipart uploads): a success body
 //! to decode as documented, or the typed error for everything else.
 
-use crate::error::{ApiError, retry_after};
 use crate::v1::JsonOrText;
 use crate::{Client, Error};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 impl Client {
     /// Sends a request this client built itself (v1 calls, uploads) through the runtime:
@@ -21,7 +19,7 @@ impl Client {
         Reply::read(
             self.raw
                 .inner
-                .execute(&self.raw.client, request, operation_id)
+                .send_reqwest(&self.raw.client, request, operation_id)
                 .await,
         )
         .await
@@ -41,26 +39,19 @@ impl Reply {
     pub(crate) async fn read(sent: reqwest::Result<reqwest::Response>) -> Result<Self, Error> {
         let response = sent.map_err(Error::from_reqwest)?;
         let status = response.status().as_u16();
-        let retry_after = retry_after(response.headers());
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let json = response
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.contains("json"));
         let body = response.text().await.map_err(Error::from_reqwest)?;
-        if status == 429 {
-            let request_id = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
-                v.get("request_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            });
-            return Err(Error::RateLimited {
-                retry_after,
-                request_id,
-            });
-        }
         if !(200..300).contains(&status) {
-            return Err(Error::Api(ApiError::from_body(status, &body)));
+            return Err(Error::from_reply(status, retry_after.as_deref(), &body));
         }
         Ok(Self { status, json, body })
     }

@@ -6,14 +6,15 @@
 //! itself stays a description of the wire.
 
 pub mod enums;
+pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
 pub mod registry;
 pub mod rust_client;
+pub mod tables;
 pub mod typescript;
 pub mod v1;
 pub mod v2_wrappers;
-pub mod wasm;
 
 /// The property names a schema lists as `required`.
 pub(crate) fn required_names(schema: &serde_json::Value) -> Vec<&str> {
@@ -65,7 +66,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     let v1_methods = v1::collect(doc)?;
     let v1_src = rust_client::format(v1::tokens(&v1_methods, &v1::known_errors(doc), &enums), "")?;
     let module = rust_client::format(module_tokens(doc), "")?;
-    let wasm = rust_client::format(wasm::tokens(&progenitor, doc, &v1_methods, &enums)?, "")?;
+    let (tables, js_ops) = tables::generate(doc, &v1_methods)?;
     Ok(vec![
         Output {
             path: "crates/client/src/generated/mod.rs".into(),
@@ -89,7 +90,19 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         },
         Output {
             path: "crates/wasm/src/generated.rs".into(),
-            contents: wasm,
+            contents: tables,
+        },
+        Output {
+            path: "crates/wasm/js/generated/types.d.ts".into(),
+            contents: npm::declarations_file(doc, &js_ops, &v1_methods, &enums),
+        },
+        Output {
+            path: "crates/wasm/js/generated/operations.mjs".into(),
+            contents: npm::operations_module(&js_ops),
+        },
+        Output {
+            path: "crates/wasm/js/generated/enums.mjs".into(),
+            contents: npm::enums_module(&enums),
         },
         Output {
             path: "crates/client/tests/support/v1_calls.rs".into(),
@@ -126,17 +139,23 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
         //! calls, `enums` the documented integer enums.
 
+        #[cfg(feature = "http")]
         pub mod enums;
+        #[cfg(feature = "http")]
         mod client;
         mod v1;
+        #[cfg(feature = "http")]
         mod v2;
 
+        #[cfg(feature = "http")]
         pub use client::types;
+        #[cfg(feature = "http")]
         pub(crate) use client::Client as RawClient;
         pub use v1::V1ErrorCode;
 
         /// The operationId of a progenitor method, which names itself in snake case in
         /// the hooks' `OperationInfo`.
+        #[cfg(feature = "http")]
         pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
             match method {
                 #( #methods => Some(#all_ids), )*

@@ -2,8 +2,9 @@
 //!
 //! The shapes follow what the Rust types put on the wire (the JS side sees the same JSON):
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
-//! since unknown values are kept), free-form objects are index signatures of `unknown`
-//! (never `Record<..>`: the spec has a schema named `Record`, which would shadow it).
+//! since unknown values are kept, with named constants beside them), free-form objects are
+//! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
+//! is exported under a `Sonoran` prefix, so that it shadows nothing.
 
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -20,7 +21,7 @@ pub fn ts_type(schema: &Value) -> String {
 
 fn base_type(schema: &Value) -> String {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return r.trim_start_matches("#/components/schemas/").to_string();
+        return ts_name(r.trim_start_matches("#/components/schemas/"));
     }
     for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
         if let Some(parts) = schema.get(key).and_then(Value::as_array) {
@@ -106,6 +107,21 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n  ")
 }
 
+/// TypeScript's global types that an exported name must not shadow.
+const GLOBALS: [&str; 12] = [
+    "Record", "Partial", "Required", "Readonly", "Pick", "Omit", "Map", "Set", "Date", "Error",
+    "Promise", "Array",
+];
+
+/// The TypeScript name of component schema `name`.
+pub fn ts_name(name: &str) -> String {
+    if GLOBALS.contains(&name) {
+        format!("Sonoran{name}")
+    } else {
+        name.to_string()
+    }
+}
+
 /// A property key as TypeScript accepts it.
 pub fn property_name(name: &str) -> String {
     let ident = !name.is_empty()
@@ -140,7 +156,12 @@ pub fn declarations(doc: &Value) -> String {
         if let Some(d) = schema.get("description").and_then(Value::as_str) {
             let _ = writeln!(out, "/** {} */", doc_text(d));
         }
-        let _ = writeln!(out, "export type {name} = {};\n", ts_type(schema));
+        let _ = writeln!(
+            out,
+            "export type {} = {};\n",
+            ts_name(name),
+            ts_type(schema)
+        );
     }
     out
 }

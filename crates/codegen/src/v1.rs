@@ -302,6 +302,7 @@ pub fn tokens(
             }
         }
 
+        #[cfg(feature = "http")]
         impl crate::Client {
             #( #fns )*
         }

@@ -1,5 +1,6 @@
-// The JS side of the package, shared by every entry point: the `SonoranError` class and the
-// wrapper that makes every failure of the wasm client an instance of it.
+// The JS side of the package, shared by every entry point: `SonoranError`, the transport
+// (the platform's `fetch`, or the caller's own), and the `SonoranClient` class, whose
+// methods are defined from the module's operation table: one per row, no code per operation.
 // `cargo xtask wasm` also emits a CommonJS copy (core.cjs) of this file.
 
 const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'retryAfter', 'requestId', 'body'];
@@ -7,13 +8,12 @@ const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'retryAfter', 'r
 /** A failed call: a bad argument, a timeout, a transport failure, a rate limit, an API error. */
 export class SonoranError extends Error {
   constructor(message, fields = {}) {
-    super(message);
+    super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined);
     this.name = 'SonoranError';
     this.kind = fields.kind ?? 'internal';
     for (const key of FIELDS) {
       if (fields[key] !== undefined) this[key] = fields[key];
     }
-    if (fields.cause !== undefined) this.cause = fields.cause;
   }
 }
 
@@ -29,56 +29,191 @@ function toSonoranError(e) {
 function findUnsendable(value, path, seen) {
   const type = typeof value;
   if (type === 'function' || type === 'symbol' || type === 'bigint') return { path, type };
-  if (value === null || type !== 'object' || seen.has(value)) return null;
+  if (value === null || type !== 'object') return null;
+  if (seen.has(value)) return { path, type: 'cycle' };
   seen.add(value);
   for (const [key, inner] of Object.entries(value)) {
     const at = Array.isArray(value) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
     const found = findUnsendable(inner, at, seen);
     if (found) return found;
   }
+  seen.delete(value);
   return null;
 }
 
-function checkArgs(method, args) {
-  for (const [i, arg] of args.entries()) {
-    const found = findUnsendable(arg, '', new Set());
-    if (found) {
-      const where = found.path ? `\`${found.path}\`` : `argument ${i + 1}`;
-      throw new SonoranError(`${method}: ${where} is a ${found.type}, which cannot be sent as JSON`, { kind: 'invalidArgument' });
+function unsendable(method, value, where) {
+  const found = findUnsendable(value, where, new Set());
+  if (!found) return null;
+  const what = found.type === 'cycle' ? 'refers to itself (a cycle)' : `is a ${found.type}, which cannot be sent as JSON`;
+  const at = found.path ? `\`${found.path}\`` : 'the argument';
+  return new SonoranError(`${method}: ${at} ${what}`, { kind: 'invalidArgument' });
+}
+
+function encode(method, value, where) {
+  // Arguments are plain data: the fast path is one JSON.stringify, checked for what it drops.
+  const bad = unsendable(method, value, where);
+  if (bad) throw bad;
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+/** The transport the module sends each attempt through. Resolves, never rejects. */
+function transport(fetchImpl, userAgent) {
+  return {
+    async send(method, url, headerLines, body, timeoutMs) {
+      const headers = {};
+      const parts = headerLines.split('\n');
+      for (let i = 0; i + 1 < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
+      if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent;
+      const init = { method, headers };
+      if (body !== undefined) init.body = body;
+      let timer;
+      let controller;
+      if (timeoutMs > 0) {
+        controller = new AbortController();
+        init.signal = controller.signal;
+        timer = setTimeout(() => controller.abort(), timeoutMs);
+      }
+      try {
+        const res = await fetchImpl(url, init);
+        const text = await res.text();
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), text };
+      } catch (error) {
+        // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
+        return { status: 0, error: error && error.cause !== undefined ? error.cause : error, timedOut: !!(controller && controller.signal.aborted) };
+      } finally {
+        if (timer !== undefined) clearTimeout(timer);
+      }
+    },
+  };
+}
+
+const JSON_TYPE = /[/+]json\b/i;
+
+function decode(name, kind, reply) {
+  const text = reply.text;
+  if (kind === 1) return text;
+  const jsonType = reply.contentType != null && JSON_TYPE.test(reply.contentType);
+  if (kind === 2 && !jsonType) {
+    const c = text.trimStart()[0];
+    if (c !== '{' && c !== '[') return text;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
     }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new SonoranError(`${name}: the Sonoran API answered ${reply.status} with a body this client cannot read: expected JSON: ${e.message}`, {
+      kind: 'malformedReply',
+      status: reply.status,
+      body: text.length > 2048 ? `${text.slice(0, 2048)}…` : text,
+    });
   }
 }
 
 const RAW = Symbol('sonoran-cad raw client');
+const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for('nodejs.dispose');
 
-/** The public `SonoranClient` class around the wasm-bindgen one. */
-export function wrapClient(Raw) {
+/**
+ * The public `SonoranClient` class over a module's `Client`. `load()` returns the module
+ * once it is ready, or `null` while it is still loading (a browser); then construction
+ * waits for the first call.
+ */
+export function makeClient(operations, load, ready, userAgent) {
+  function raw(client, name) {
+    const r = client[RAW];
+    if (r === null) throw new SonoranError(`${name}: this client was disposed`, { kind: 'invalidRequest' });
+    if (r !== undefined) return r;
+    const m = load();
+    const made = new m.Client(client.optionsJson, client.transport);
+    Object.defineProperty(client, RAW, { value: made, writable: true });
+    return made;
+  }
+
   class SonoranClient {
     constructor(options) {
+      if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+        throw new SonoranError('new SonoranClient: expected an options object, e.g. { apiKey, communityId }', { kind: 'invalidArgument' });
+      }
+      const { fetch: fetchImpl, ...rest } = options;
+      if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
+        throw new SonoranError('new SonoranClient: the `fetch` option must be a function', { kind: 'invalidArgument' });
+      }
+      const f = fetchImpl ?? globalThis.fetch;
+      if (typeof f !== 'function') {
+        throw new SonoranError('new SonoranClient: no global fetch here: pass the `fetch` option', { kind: 'invalidArgument' });
+      }
+      Object.defineProperty(this, 'optionsJson', { value: encode('new SonoranClient', rest, '') });
+      Object.defineProperty(this, 'transport', { value: transport(f.bind(globalThis), userAgent) });
+      if (load() !== null) {
+        try {
+          raw(this, 'new SonoranClient');
+        } catch (e) {
+          throw toSonoranError(e);
+        }
+      }
+    }
+
+    get serverId() {
+      return raw(this, 'serverId').serverId;
+    }
+
+    get baseUrl() {
+      return raw(this, 'baseUrl').baseUrl;
+    }
+
+    [DISPOSE]() {
+      const r = this[RAW];
+      if (r) r.free();
+      Object.defineProperty(this, RAW, { value: null, writable: true });
+    }
+  }
+
+  operations.forEach(([name, v1, reply], index) => {
+    const call = async function (args) {
+      let r;
+      let json;
       try {
-        Object.defineProperty(this, RAW, { value: new Raw(options) });
+        if (v1) {
+          args.forEach((a, i) => {
+            const bad = unsendable(name, a, i === 0 ? 'data' : 'options');
+            if (bad) throw bad;
+          });
+          json = JSON.stringify(args);
+        } else {
+          json = encode(name, args, '');
+        }
       } catch (e) {
         throw toSonoranError(e);
       }
-    }
-  }
-  for (const name of Object.getOwnPropertyNames(Raw.prototype)) {
-    if (name === 'constructor' || name.startsWith('__')) continue;
-    const d = Object.getOwnPropertyDescriptor(Raw.prototype, name);
-    if (d.get) {
-      Object.defineProperty(SonoranClient.prototype, name, { get() { return this[RAW][name]; } });
-    } else if (typeof d.value === 'function') {
-      SonoranClient.prototype[name] = function (...args) {
-        let result;
-        try {
-          checkArgs(name, args);
-          result = d.value.apply(this[RAW], args);
-        } catch (e) {
-          return Promise.reject(toSonoranError(e));
-        }
-        return result instanceof Promise ? result.catch((e) => { throw toSonoranError(e); }) : result;
-      };
-    }
-  }
+      if (ready) await ready;
+      try {
+        r = raw(this, name);
+      } catch (e) {
+        throw toSonoranError(e);
+      }
+      let sent;
+      try {
+        sent = await r.call(index, json);
+      } catch (e) {
+        throw toSonoranError(e);
+      }
+      return decode(name, reply, sent);
+    };
+    Object.defineProperty(SonoranClient.prototype, name, {
+      value: v1
+        ? function (...args) {
+            return call.call(this, args);
+          }
+        : function (args) {
+            return call.call(this, args);
+          },
+      writable: true,
+      configurable: true,
+    });
+  });
+
   return SonoranClient;
 }

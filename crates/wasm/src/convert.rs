@@ -1,121 +1,14 @@
-//! Values and errors across the JS boundary.
-//!
-//! Arguments go in through `JSON.stringify` and serde (with the path of a bad field in
-//! the message); a field the typed value does not keep is an unknown field and an error,
-//! at any depth (the generated body types accept unknown fields, since replies may grow,
-//! but from a caller an unknown field is a typo). Replies come out through serde_json and `JSON.parse`: the same JSON the
-//! Rust client reads and writes. Errors become JS `Error`s named `SonoranError` carrying
-//! `kind`, `status`, `code`, `title`, `detail`, `traceId`, `retryAfter` (seconds) and
-//! `body`; the package's entry turns them into instances of its `SonoranError` class.
-//! Nothing here panics on bad input.
+//! A call's outcome for JavaScript: the reply object as the transport made it, or an
+//! `Error` named `SonoranError` carrying `kind`, `status`, `code`, `title`, `detail`,
+//! `traceId`, `retryAfter` (seconds), `requestId`, `body` and, for a transport failure,
+//! `cause` (the platform's own error). The package's entry turns it into an instance of
+//! its `SonoranError` class. Messages never hold the API key: request bodies and headers
+//! are never copied into one.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crate::table::{Body, Operation};
+use crate::transport::JsAttempt;
 use sonoran_cad::Error;
 use wasm_bindgen::JsValue;
-
-/// Decodes a required argument object.
-pub(crate) fn args<T: DeserializeOwned + Serialize>(
-    method: &str,
-    value: &JsValue,
-) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Err(invalid_argument(format!(
-            "{method}: an argument is required"
-        )));
-    }
-    decode(method, value)
-}
-
-/// Decodes an argument object whose fields are all optional; `undefined` means `{}`.
-pub(crate) fn optional_args<T: DeserializeOwned + Serialize>(
-    method: &str,
-    value: &JsValue,
-) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return decode_json(method, "{}");
-    }
-    decode(method, value)
-}
-
-fn decode<T: DeserializeOwned + Serialize>(method: &str, value: &JsValue) -> Result<T, JsValue> {
-    let json = js_sys::JSON::stringify(value).map_err(|_| {
-        invalid_argument(format!(
-            "{method}: the argument cannot be turned into JSON (a BigInt, or a cycle?)"
-        ))
-    })?;
-    let Some(json) = json.as_string() else {
-        return Err(invalid_argument(format!(
-            "{method}: the argument must be a plain object or array"
-        )));
-    };
-    decode_json(method, &json)
-}
-
-fn decode_json<T: DeserializeOwned + Serialize>(method: &str, json: &str) -> Result<T, JsValue> {
-    // Parsed once: the typed value is decoded from it, and compared with it below.
-    let given: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| invalid_argument(format!("{method}: {e}")))?;
-    let typed: T = serde_path_to_error::deserialize(&given).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            invalid_argument(format!("{method}: {inner}"))
-        } else {
-            invalid_argument(format!("{method}: `{path}`: {inner}"))
-        }
-    })?;
-    let kept = serde_json::to_value(&typed).map_err(|e| internal(format!("{method}: {e}")))?;
-    if let Some(path) = first_unknown(&given, &kept, &mut String::new()) {
-        return Err(invalid_argument(format!(
-            "{method}: `{path}` is not a field of this call's arguments"
-        )));
-    }
-    Ok(typed)
-}
-
-/// The path of the first non-null field of `given` that `kept` does not have.
-fn first_unknown(
-    given: &serde_json::Value,
-    kept: &serde_json::Value,
-    path: &mut String,
-) -> Option<String> {
-    use serde_json::Value;
-    match (given, kept) {
-        (Value::Object(g), Value::Object(k)) => g.iter().find_map(|(name, v)| {
-            let len = path.len();
-            if !path.is_empty() {
-                path.push('.');
-            }
-            path.push_str(name);
-            let found = match k.get(name) {
-                None if !v.is_null() => Some(path.clone()),
-                None => None,
-                Some(kv) => first_unknown(v, kv, path),
-            };
-            path.truncate(len);
-            found
-        }),
-        (Value::Array(g), Value::Array(k)) => {
-            g.iter().zip(k).enumerate().find_map(|(i, (gv, kv))| {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                let found = first_unknown(gv, kv, path);
-                path.truncate(len);
-                found
-            })
-        }
-        _ => None,
-    }
-}
-
-/// A call's outcome as a JS value or a rejected `SonoranError`.
-pub(crate) fn reply<T: Serialize>(result: Result<T, Error>) -> Result<JsValue, JsValue> {
-    let value = result.map_err(|e| error(&e))?;
-    let json = serde_json::to_string(&value)
-        .map_err(|e| internal(format!("the reply cannot be encoded: {e}")))?;
-    js_sys::JSON::parse(&json).map_err(|_| internal("the reply cannot be parsed as JSON".into()))
-}
 
 fn sonoran_error(kind: &str, message: &str) -> js_sys::Error {
     let e = js_sys::Error::new(message);
@@ -129,15 +22,53 @@ fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(target, &key.into(), value);
 }
 
-pub(crate) fn invalid_argument(message: String) -> JsValue {
-    sonoran_error("invalidArgument", &message).into()
+/// A failure of `kind` with `message`.
+pub(crate) fn failure(kind: &str, message: &str) -> JsValue {
+    sonoran_error(kind, message).into()
 }
 
-fn internal(message: String) -> JsValue {
-    sonoran_error("internal", &message).into()
+/// The last attempt's outcome as the call's result.
+pub(crate) fn outcome(op: &Operation, name: &str, a: JsAttempt) -> Result<JsValue, JsValue> {
+    let v1 = matches!(op.body, Body::V1 { .. });
+    match a.status {
+        0 => {
+            let cause = a.sent.error();
+            let error = if a.sent.timed_out() {
+                Error::Timeout
+            } else {
+                let why = js_sys::Reflect::get(&cause, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+                    .unwrap_or_else(|| "fetch failed".into());
+                Error::Transport(why)
+            };
+            let js = error_of(name, &error);
+            set(&js, "cause", &cause);
+            Err(js.into())
+        }
+        s if s == op.success || (v1 && (200..300).contains(&s)) => Ok(a.sent.into()),
+        s if (200..300).contains(&s) => Err(error_of(
+            name,
+            &Error::MalformedReply {
+                status: s,
+                reason: format!("undocumented success status (documented: {})", op.success),
+                body: a.sent.text().unwrap_or_default(),
+            },
+        )
+        .into()),
+        s => Err(error_of(
+            name,
+            &Error::from_reply(
+                s,
+                a.retry_after.as_deref(),
+                &a.sent.text().unwrap_or_default(),
+            ),
+        )
+        .into()),
+    }
 }
 
-fn error(e: &Error) -> JsValue {
+fn error_of(name: &str, e: &Error) -> js_sys::Error {
     let kind = match e {
         Error::InvalidRequest(_) => "invalidRequest",
         Error::Timeout => "timeout",
@@ -147,7 +78,7 @@ fn error(e: &Error) -> JsValue {
         Error::MalformedReply { .. } => "malformedReply",
         _ => "other",
     };
-    let js = sonoran_error(kind, &e.to_string());
+    let js = sonoran_error(kind, &format!("{name}: {e}"));
     if let Some(status) = e.status() {
         set(&js, "status", &status.into());
     }
@@ -181,5 +112,5 @@ fn error(e: &Error) -> JsValue {
         Error::MalformedReply { body, .. } => set(&js, "body", &body.into()),
         _ => {}
     }
-    js.into()
+    js
 }

@@ -2,15 +2,21 @@
 //! The generated part of the client: `client` is progenitor's output (the v2 calls
 //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
 //! calls, `enums` the documented integer enums.
+#[cfg(feature = "http")]
 pub mod enums;
+#[cfg(feature = "http")]
 mod client;
 mod v1;
+#[cfg(feature = "http")]
 mod v2;
+#[cfg(feature = "http")]
 pub use client::types;
+#[cfg(feature = "http")]
 pub(crate) use client::Client as RawClient;
 pub use v1::V1ErrorCode;
 /// The operationId of a progenitor method, which names itself in snake case in
 /// the hooks' `OperationInfo`.
+#[cfg(feature = "http")]
 pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
     match method {
         "add_call_note" => Some("addCallNote"),

@@ -58,6 +58,7 @@ impl V1ErrorCode {
         }
     }
 }
+#[cfg(feature = "http")]
 impl crate::Client {
     /// Add Blip
     ///

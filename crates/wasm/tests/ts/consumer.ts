@@ -36,8 +36,10 @@ export async function main(baseUrl: string): Promise<void> {
   const wrong: string | undefined = r.identId;
   // @ts-expect-error results are typed: no such field
   r.nope;
-  // @ts-expect-error apiKey is required
-  new SonoranClient({ communityId: 'c' });
+  // Behind the user's own backend, which adds the credentials: no key in the browser.
+  new SonoranClient({ baseUrl: 'https://panel.example/sonoran' });
+  // @ts-expect-error options are named: a typo does not compile
+  new SonoranClient({ apiKey: 'k', comunityId: 'c' });
   // @ts-expect-error rateLimit is "documented" | "off" | {...}
   new SonoranClient({ apiKey: 'k', rateLimit: 'sometimes' });
 

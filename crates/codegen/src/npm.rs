@@ -1,0 +1,332 @@
+//! The npm package's JS-side generated files: the TypeScript declarations of the whole
+//! surface (`crates/wasm/js/generated/types.d.ts`) and the integer enums' named constants
+//! (`crates/wasm/js/generated/enums.mjs`). The methods themselves are not generated code:
+//! the JS side defines one per row of the module's operation table.
+
+use crate::enums::IntEnum;
+use crate::tables::{JsOperation, v2_operations};
+use crate::typescript::{declarations, doc_text, property_name, ts_type};
+use crate::v1::{DataParam, Reply, V1Method};
+use serde_json::Value;
+use std::fmt::Write as _;
+
+/// The public docs page of an operation.
+pub fn docs_url(page: &str) -> String {
+    format!(
+        "https://docs.sonoransoftware.com/cad/{}",
+        page.trim_end_matches(".md")
+    )
+}
+
+fn pascal(id: &str) -> String {
+    let mut c = id.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn jsdoc(lines: &[String]) -> String {
+    let mut out = String::from("  /**\n");
+    for l in lines {
+        let _ = writeln!(out, "   * {}", doc_text(l));
+    }
+    out.push_str("   */\n");
+    out
+}
+
+fn method_doc(op: &Value, kind: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(s) = op.get("summary").and_then(Value::as_str) {
+        lines.push(format!("{s} ({kind})."));
+    }
+    if let Some(d) = op.get("description").and_then(Value::as_str) {
+        let first = d.split("\n\n").next().unwrap_or(d);
+        lines.push(first.to_string());
+    }
+    match op.get("x-rate-limit-per-minute").and_then(Value::as_u64) {
+        Some(n) => lines.push(format!(
+            "Rate limit: {n} requests per minute per API key; the client paces calls to it."
+        )),
+        None => lines.push("Rate limit: none documented.".into()),
+    }
+    if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
+        lines.push(format!("@see {{@link {}}}", docs_url(page)));
+    }
+    if op.get("deprecated") == Some(&Value::Bool(true)) {
+        lines.push("@deprecated No longer in the Sonoran docs; the call may be gone.".into());
+    }
+    lines.push("@throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.".into());
+    lines
+}
+
+fn success_ts(op: &Value) -> String {
+    let first = op
+        .get("responses")
+        .and_then(Value::as_object)
+        .and_then(|r| {
+            r.iter()
+                .filter(|(c, _)| c.starts_with('2'))
+                .min_by_key(|(c, _)| c.as_str())
+        });
+    match first.and_then(|(_, r)| r.pointer("/content/application~1json/schema")) {
+        Some(s) => ts_type(s),
+        None => "unknown".into(),
+    }
+}
+
+const PREAMBLE: &str = r#"/** Why a call failed. */
+export type SonoranErrorKind =
+  | 'invalidArgument'
+  | 'invalidRequest'
+  | 'timeout'
+  | 'transport'
+  | 'rateLimited'
+  | 'api'
+  | 'malformedReply'
+  | 'internal'
+  | 'other';
+
+/** Every rejection of a `SonoranClient` method is a `SonoranError`. */
+export declare class SonoranError extends Error {
+  constructor(message: string, fields?: Partial<Omit<SonoranError, 'name' | 'message'>> & { cause?: unknown });
+  readonly name: 'SonoranError';
+  readonly kind: SonoranErrorKind;
+  /** HTTP status, when the API answered. */
+  readonly status?: number;
+  /** The documented v1 error, e.g. `InvalidApiKey`. */
+  readonly code?: string;
+  /** problem+json `title`. */
+  readonly title?: string;
+  /** problem+json `detail`, or the v1 error text. */
+  readonly detail?: string;
+  /** problem+json `traceId`: quote it to Sonoran support. */
+  readonly traceId?: string;
+  /** Seconds the API asked to wait (429). */
+  readonly retryAfter?: number;
+  readonly requestId?: string;
+  /** The error body as received. */
+  readonly body?: string;
+  /** For a transport failure: the platform's own error (e.g. with `code: 'ECONNREFUSED'`). */
+  readonly cause?: unknown;
+}
+
+/** Options of `new SonoranClient(...)`. */
+export interface SonoranClientOptions {
+  /** Your community id (v1 calls carry it in their envelope). */
+  communityId?: string;
+  /**
+   * Your community API key (Admin > Advanced > API Integration). Never logged. Leave it out
+   * only when `baseUrl` is your own backend that adds the credentials: a community API key
+   * must never be shipped to a browser.
+   */
+  apiKey?: string;
+  /** The CAD server used when a call does not name one (default 1). */
+  serverId?: number;
+  /** Default `https://api.sonorancad.com`; the development branch is `https://staging-api.dev.sonorancad.com`. */
+  baseUrl?: string;
+  /** Per-request timeout in milliseconds (default 30000; 0 waits forever). */
+  timeoutMs?: number;
+  /** How often a 429 is retried (default 2). */
+  retries?: number;
+  /** "documented" (default): each operation paced to its documented limit; "off"; or custom limits per operationId. */
+  rateLimit?: 'documented' | 'off' | { limits?: { [operationId: string]: number }; windowMs?: number };
+  /** Extra headers sent with every request. */
+  headers?: { [name: string]: string };
+  /** The `fetch` to use (default: the global one). */
+  fetch?: (input: string, init: { method: string; headers: { [name: string]: string }; body?: string; signal?: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+}
+
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+"#;
+
+/// The `.d.ts` of the whole package.
+pub fn declarations_file(
+    doc: &Value,
+    ops: &[JsOperation],
+    v1: &[V1Method],
+    enums: &[IntEnum],
+) -> String {
+    let mut out = String::from("// generated by `cargo xtask regen`, do not edit.\n");
+    out.push_str(PREAMBLE);
+    out.push('\n');
+    out.push_str(&declarations(doc));
+    for e in enums {
+        let _ = writeln!(out, "/** The named values of `{}`. */", e.name);
+        let _ = writeln!(out, "export declare const {}: {{", e.name);
+        for (value, name) in &e.values {
+            let _ = writeln!(out, "  readonly {name}: {value};");
+        }
+        out.push_str("};\n\n");
+    }
+    let v2 = v2_operations(doc);
+    let mut methods = String::new();
+    for js in ops {
+        if js.v1 {
+            let Some(m) = v1
+                .iter()
+                .find(|m| crate::tables::camel(&m.method) == js.name)
+            else {
+                continue;
+            };
+            let op = sonoran_spec::operations(doc)
+                .find(|(_, _, o)| o["operationId"] == m.operation_id.as_str())
+                .map(|(_, _, o)| o)
+                .unwrap_or(&Value::Null);
+            let mut params = Vec::new();
+            if let Some(DataParam::Typed(s)) = &m.data {
+                params.push(format!("data: {}", ts_type(s)));
+            }
+            if !m.extra.is_empty() {
+                let opts = format!("{}Options", pascal(&js.name));
+                let _ = writeln!(
+                    out,
+                    "/** Envelope fields of `{}` besides `data`. */\nexport interface {opts} {{",
+                    js.name
+                );
+                for (prop, schema, required) in &m.extra {
+                    let _ = writeln!(
+                        out,
+                        "  {}{}: {};",
+                        property_name(prop),
+                        if *required { "" } else { "?" },
+                        ts_type(schema)
+                    );
+                }
+                out.push_str("}\n\n");
+                let optional = !m.extra.iter().any(|(_, _, r)| *r);
+                params.push(format!(
+                    "options{}: {opts}",
+                    if optional { "?" } else { "" }
+                ));
+            }
+            let ret = match &m.reply {
+                Reply::Text => "string".to_string(),
+                Reply::Json(s) => ts_type(s),
+                Reply::JsonOrText(s) => format!("{} | string", ts_type(s)),
+            };
+            let mut lines = method_doc(op, &format!("v1 `{}`", m.v1_type));
+            lines.insert(
+                1.min(lines.len()),
+                format!(
+                    "Sends `POST {}` with `type` `{}`; the client fills `id` and `key`.",
+                    m.path, m.v1_type
+                ),
+            );
+            methods.push_str(&jsdoc(&lines));
+            let _ = writeln!(
+                methods,
+                "  {}({}): Promise<{}>;",
+                js.name,
+                params.join(", "),
+                ret.replace('\n', "\n  ")
+            );
+            continue;
+        }
+        let Some((path, method, op)) = v2
+            .iter()
+            .find(|(_, _, o)| o["operationId"] == js.name.as_str())
+        else {
+            continue;
+        };
+        let args = format!("{}Args", pascal(&js.name));
+        let _ = writeln!(
+            out,
+            "/** Arguments of `{}` (`{method} {path}`). */\nexport interface {args} {{",
+            js.name
+        );
+        let mut all_optional = true;
+        for p in op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = p["name"].as_str().unwrap_or_default();
+            let server = p["in"] == "path" && name == "serverId";
+            let required = !server && (p["in"] == "path" || p["required"] == Value::Bool(true));
+            all_optional &= !required;
+            let mut d = p
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            if server {
+                d.push_str(" Default: the client's `serverId`.");
+            }
+            if !d.trim().is_empty() {
+                let _ = writeln!(out, "  /** {} */", doc_text(&d));
+            }
+            let _ = writeln!(
+                out,
+                "  {}{}: {};",
+                property_name(name),
+                if required { "" } else { "?" },
+                ts_type(p.get("schema").unwrap_or(&Value::Null)).replace('\n', "\n  ")
+            );
+        }
+        if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
+            let required = op.pointer("/requestBody/required") == Some(&Value::Bool(true));
+            all_optional &= !required;
+            let _ = writeln!(
+                out,
+                "  /** The request body. */\n  body{}: {};",
+                if required { "" } else { "?" },
+                ts_type(s).replace('\n', "\n  ")
+            );
+        }
+        out.push_str("}\n\n");
+        methods.push_str(&jsdoc(&method_doc(op, &format!("v2 `{method} {path}`"))));
+        let _ = writeln!(
+            methods,
+            "  {}(args{}: {args}): Promise<{}>;",
+            js.name,
+            if all_optional { "?" } else { "" },
+            success_ts(op).replace('\n', "\n  ")
+        );
+    }
+    out.push_str(
+        "/**\n * A Sonoran CAD API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class SonoranClient {\n  constructor(options: SonoranClientOptions);\n  /** The CAD server used when a call does not name one. */\n  readonly serverId: number;\n  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
+    );
+    out.push_str(&methods);
+    out.push_str("}\n");
+    out
+}
+
+/// The integer enums' named constants, as an ES module.
+pub fn enums_module(enums: &[IntEnum]) -> String {
+    let mut out = String::from(
+        "// generated by `cargo xtask regen`, do not edit.\n// The documented integer enums' named values (`UnitStatus.ENROUTE`).\n",
+    );
+    for e in enums {
+        let fields: Vec<String> = e.values.iter().map(|(v, n)| format!("{n}: {v}")).collect();
+        let _ = writeln!(
+            out,
+            "export const {} = Object.freeze({{ {} }});",
+            e.name,
+            fields.join(", ")
+        );
+    }
+    out
+}
+
+/// The operation list the JS side defines its methods from: `[name, isV1, replyKind]` per
+/// row of the module's table, in its order (the module's `operations()` gives the same).
+pub fn operations_module(ops: &[JsOperation]) -> String {
+    let mut out = String::from(
+        "// generated by `cargo xtask regen`, do not edit.\n// One row per operation of the module's table: [JS method name, isV1, replyKind (0 JSON, 1 text, 2 JSON or text)].\nexport const OPERATIONS = [\n",
+    );
+    for op in ops {
+        let reply = match op.reply {
+            "text" => 1,
+            "jsonOrText" => 2,
+            _ => 0,
+        };
+        let _ = writeln!(out, "  [{:?}, {}, {reply}],", op.name, u8::from(op.v1));
+    }
+    out.push_str("];\n");
+    out
+}

@@ -1,0 +1,491 @@
+//! The one request path every operation takes: the caller's arguments (one JSON text from
+//! `JSON.stringify`) are checked against the operation's row, turned into a request (path,
+//! query, body or v1 envelope), and sent through the client's runtime, the same one the
+//! Rust client uses (pacing, retries, `Retry-After`), with the platform's `fetch` (in
+//! `crate::transport`) making each attempt. What the caller passed as a body is sent as
+//! written: it is checked, never decoded into Rust types and encoded again.
+
+use crate::generated::{NAMES, OPERATIONS};
+use crate::table::{Body, Data, Field, Operation};
+use crate::validate::{Invalid, check, js_kind, push_key};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+
+/// Path parameters are encoded as the Rust client's (progenitor's) `encode_path` does.
+const PATH_SET: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%');
+
+/// What a request needs from the client's configuration.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub base_url: String,
+    pub server_id: i64,
+    pub api_key: Option<String>,
+    pub community_id: Option<String>,
+    /// `name\nvalue\n` for each extra header.
+    pub headers: String,
+}
+
+/// A request ready for `fetch`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Prepared {
+    pub method: &'static str,
+    pub url: String,
+    /// `name\nvalue` pairs, one per line.
+    pub headers: String,
+    pub body: Option<String>,
+}
+
+/// A bad argument: the message says which call, where and what.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Argument(String),
+    Config(String),
+}
+
+fn invalid(name: &str, e: Invalid) -> Refused {
+    let Invalid { path, problem } = e;
+    Refused::Argument(if path.is_empty() {
+        format!("{name}: {problem}")
+    } else if problem.starts_with("is ") || problem.starts_with("matches ") {
+        format!("{name}: `{path}` {problem}")
+    } else {
+        format!("{name}: `{path}`: {problem}")
+    })
+}
+
+fn parse(raw: &RawValue) -> Result<Value, String> {
+    serde_json::from_str(raw.get()).map_err(|e| e.to_string())
+}
+
+/// The operation at `index`, with its JS name.
+pub(crate) fn operation(index: u32) -> Option<(&'static Operation, &'static str)> {
+    let i = usize::try_from(index).ok()?;
+    Some((OPERATIONS.get(i)?, NAMES.get(i)?))
+}
+
+/// Checks `args` and builds the request of `op`.
+pub(crate) fn prepare(
+    op: &Operation,
+    name: &str,
+    args: &str,
+    config: &Config,
+) -> Result<Prepared, Refused> {
+    match &op.body {
+        Body::V1 { kind, data, extra } => v1(op, name, args, config, kind, data, extra),
+        _ => v2(op, name, args, config),
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn v2(op: &Operation, name: &str, args: &str, config: &Config) -> Result<Prepared, Refused> {
+    let given: BTreeMap<String, &RawValue> = if args.trim() == "null" {
+        BTreeMap::new()
+    } else {
+        match serde_json::from_str::<Value>(args) {
+            Ok(Value::Object(_)) => {}
+            Ok(other) => {
+                return Err(Refused::Argument(format!(
+                    "{name}: expected an object of arguments, got {}",
+                    js_kind(&other)
+                )));
+            }
+            Err(e) => return Err(Refused::Argument(format!("{name}: {e}"))),
+        }
+        serde_json::from_str(args).map_err(|e| Refused::Argument(format!("{name}: {e}")))?
+    };
+    for key in given.keys() {
+        let known = key == "body" && !matches!(op.body, Body::None)
+            || op.params.iter().any(|p| p.name == key);
+        if !known {
+            let mut path = String::new();
+            push_key(&mut path, key);
+            return Err(Refused::Argument(format!(
+                "{name}: `{path}` is not an argument of this call"
+            )));
+        }
+    }
+    let mut url = config.base_url.clone();
+    let mut query = String::new();
+    let mut rest = op.path;
+    let mut path_values: Vec<(&str, String)> = Vec::new();
+    for p in op.params {
+        let value = match given.get(p.name).map(|r| parse(r)) {
+            Some(Err(e)) => return Err(Refused::Argument(format!("{name}: `{}`: {e}", p.name))),
+            Some(Ok(Value::Null)) | None => None,
+            Some(Ok(v)) => Some(v),
+        };
+        let Some(value) = value else {
+            if p.server {
+                path_values.push((p.name, config.server_id.to_string()));
+                continue;
+            }
+            if p.required {
+                return Err(Refused::Argument(format!(
+                    "{name}: `{}` is required",
+                    p.name
+                )));
+            }
+            continue;
+        };
+        let mut path = p.name.to_string();
+        check(p.schema, &value, &mut path).map_err(|e| invalid(name, e))?;
+        let Some(text) = scalar_text(&value) else {
+            return Err(Refused::Argument(format!(
+                "{name}: `{}`: expected a string, number or boolean, got {}",
+                p.name,
+                js_kind(&value)
+            )));
+        };
+        if p.path {
+            path_values.push((p.name, text));
+        } else {
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.extend(form_urlencoded::byte_serialize(p.name.as_bytes()));
+            query.push('=');
+            query.extend(form_urlencoded::byte_serialize(text.as_bytes()));
+        }
+    }
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        url.push_str(&rest[..start]);
+        let param = &rest[start + 1..start + len];
+        if let Some((_, v)) = path_values.iter().find(|(n, _)| *n == param) {
+            url.extend(utf8_percent_encode(v, PATH_SET));
+        }
+        rest = &rest[start + len + 1..];
+    }
+    url.push_str(rest);
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    let mut headers = String::from("accept\napplication/json\n");
+    let body = match &op.body {
+        Body::Json { schema, required } => match given.get("body") {
+            Some(raw) if raw.get() != "null" => {
+                let value =
+                    parse(raw).map_err(|e| Refused::Argument(format!("{name}: `body`: {e}")))?;
+                let mut path = String::from("body");
+                check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
+                headers.push_str("content-type\napplication/json\n");
+                Some(raw.get().to_string())
+            }
+            _ if *required => {
+                return Err(Refused::Argument(format!("{name}: `body` is required")));
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(key) = &config.api_key {
+        headers.push_str("authorization\nBearer ");
+        headers.push_str(key);
+        headers.push('\n');
+    }
+    headers.push_str(&config.headers);
+    Ok(Prepared {
+        method: op.method,
+        url,
+        headers,
+        body,
+    })
+}
+
+fn json_string(s: &str) -> String {
+    Value::from(s).to_string()
+}
+
+fn v1(
+    op: &Operation,
+    name: &str,
+    args: &str,
+    config: &Config,
+    kind: &str,
+    data: &Data,
+    extra: &[Field],
+) -> Result<Prepared, Refused> {
+    let given: Vec<&RawValue> = match serde_json::from_str::<Value>(args) {
+        Ok(Value::Array(_)) => {
+            serde_json::from_str(args).map_err(|e| Refused::Argument(format!("{name}: {e}")))?
+        }
+        Ok(_) | Err(_) => {
+            return Err(Refused::Argument(format!(
+                "{name}: the arguments must come as a JSON array"
+            )));
+        }
+    };
+    let mut envelope = String::from("{");
+    match (&config.community_id, &config.api_key) {
+        (Some(id), key) => {
+            envelope.push_str("\"id\":");
+            envelope.push_str(&json_string(id));
+            if let Some(key) = key {
+                envelope.push_str(",\"key\":");
+                envelope.push_str(&json_string(key));
+            }
+            envelope.push(',');
+        }
+        (None, Some(_)) => {
+            return Err(Refused::Config(format!(
+                "{name}: v1 calls need the community id: set the `communityId` option"
+            )));
+        }
+        // Behind a backend that adds `id` and `key`.
+        (None, None) => {}
+    }
+    envelope.push_str("\"type\":");
+    envelope.push_str(&json_string(kind));
+    let mut next = 0;
+    match data {
+        Data::None => {}
+        Data::EmptyArray => envelope.push_str(",\"data\":[]"),
+        Data::Typed(schema) => {
+            next = 1;
+            let raw = given.first().filter(|r| r.get() != "null").ok_or_else(|| {
+                Refused::Argument(format!("{name}: `data` (the first argument) is required"))
+            })?;
+            let value =
+                parse(raw).map_err(|e| Refused::Argument(format!("{name}: `data`: {e}")))?;
+            let mut path = String::from("data");
+            check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
+            envelope.push_str(",\"data\":");
+            envelope.push_str(raw.get());
+        }
+    }
+    let options = given.get(next).filter(|r| r.get() != "null");
+    let takes = next + usize::from(!extra.is_empty());
+    if given.len() > takes && given[takes..].iter().any(|r| r.get() != "null") {
+        return Err(Refused::Argument(format!(
+            "{name}: takes {takes} argument{}, got {}",
+            if takes == 1 { "" } else { "s" },
+            given.len()
+        )));
+    }
+    let fields: BTreeMap<String, &RawValue> = match options {
+        None => BTreeMap::new(),
+        Some(raw) => match parse(raw) {
+            Ok(Value::Object(_)) => serde_json::from_str(raw.get())
+                .map_err(|e| Refused::Argument(format!("{name}: options: {e}")))?,
+            Ok(other) => {
+                return Err(Refused::Argument(format!(
+                    "{name}: expected an options object, got {}",
+                    js_kind(&other)
+                )));
+            }
+            Err(e) => return Err(Refused::Argument(format!("{name}: options: {e}"))),
+        },
+    };
+    for key in fields.keys() {
+        if !extra.iter().any(|f| f.name == key) {
+            let mut path = String::new();
+            push_key(&mut path, key);
+            return Err(Refused::Argument(format!(
+                "{name}: `{path}` is not an option of this call"
+            )));
+        }
+    }
+    for f in extra {
+        match fields.get(f.name).filter(|r| r.get() != "null") {
+            None if f.required => {
+                return Err(Refused::Argument(format!(
+                    "{name}: `{}` is required",
+                    f.name
+                )));
+            }
+            None => {}
+            Some(raw) => {
+                let value = parse(raw)
+                    .map_err(|e| Refused::Argument(format!("{name}: `{}`: {e}", f.name)))?;
+                let mut path = f.name.to_string();
+                check(f.schema, &value, &mut path).map_err(|e| invalid(name, e))?;
+                envelope.push(',');
+                envelope.push_str(&json_string(f.name));
+                envelope.push(':');
+                envelope.push_str(raw.get());
+            }
+        }
+    }
+    envelope.push('}');
+    let mut headers =
+        String::from("content-type\napplication/json\naccept\napplication/json, text/plain\n");
+    headers.push_str(&config.headers);
+    Ok(Prepared {
+        method: "POST",
+        url: format!("{}{}", config.base_url, op.path),
+        headers,
+        body: Some(envelope),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        Config {
+            base_url: "http://127.0.0.1:1".into(),
+            server_id: 3,
+            api_key: Some("k".into()),
+            community_id: Some("c".into()),
+            headers: String::new(),
+        }
+    }
+
+    fn op(id: &str) -> (&'static Operation, &'static str) {
+        let i = OPERATIONS.iter().position(|o| o.id == id).expect(id);
+        (&OPERATIONS[i], NAMES[i])
+    }
+
+    fn refused(id: &str, args: &str) -> String {
+        let (o, n) = op(id);
+        match prepare(o, n, args, &config()) {
+            Err(Refused::Argument(m) | Refused::Config(m)) => m,
+            Ok(p) => panic!("{id} {args}: accepted as {p:?}"),
+        }
+    }
+
+    #[test]
+    fn v2_path_query_and_body() {
+        let (o, n) = op("getCalls");
+        let p = prepare(o, n, r#"{"closedLimit":5}"#, &config()).unwrap();
+        assert_eq!(p.method, "GET");
+        assert_eq!(
+            p.url,
+            "http://127.0.0.1:1/v2/emergency/servers/3/calls?closedLimit=5"
+        );
+        assert!(p.headers.contains("authorization\nBearer k\n"));
+        assert_eq!(p.body, None);
+        let (o, n) = op("updateIdentifier");
+        let body = r#"{"status":2,"group":null}"#;
+        let args = format!(
+            r#"{{"accountUuid":"00000000-0000-0000-0000-00000000000a","identId":12,"body":{body}}}"#
+        );
+        let p = prepare(o, n, &args, &config()).unwrap();
+        assert_eq!(p.method, "PATCH");
+        assert!(
+            p.url
+                .ends_with("/accounts/00000000-0000-0000-0000-00000000000a/identifiers/12")
+        );
+        assert_eq!(
+            p.body.as_deref(),
+            Some(body),
+            "sent as written, null included"
+        );
+    }
+
+    #[test]
+    fn v1_envelope_keeps_what_was_passed() {
+        let (o, n) = op("editCharacterV1");
+        let p = prepare(o, n, r#"[{"charId":1,"record":null}]"#, &config());
+        // Whatever the data schema, the envelope carries id, key, type and data verbatim.
+        if let Ok(p) = p {
+            assert!(p.body.as_deref().unwrap().starts_with(
+                r#"{"id":"c","key":"k","type":"EDIT_CHARACTER","data":[{"charId":1,"record":null}]"#
+            ));
+        }
+        let mut no_key = config();
+        no_key.api_key = None;
+        no_key.community_id = None;
+        let (o, n) = op("getVersionV1");
+        let p = prepare(o, n, "[]", &no_key).unwrap();
+        assert!(!p.body.unwrap().contains("\"key\""));
+    }
+
+    #[test]
+    fn bad_arguments_are_named_in_js_terms() {
+        let u = r#""accountUuid":"00000000-0000-0000-0000-00000000000a","identId":12"#;
+        assert_eq!(
+            refused(
+                "updateIdentifier",
+                &format!(r#"{{{u},"body":{{"status":"2"}}}}"#)
+            ),
+            r#"updateIdentifier: `body.status`: expected an integer, got a string ("2")"#
+        );
+        assert_eq!(
+            refused(
+                "updateIdentifier",
+                &format!(r#"{{{u},"body":{{"status":1.5}}}}"#)
+            ),
+            "updateIdentifier: `body.status`: expected an integer, got a number (1.5)"
+        );
+        assert_eq!(
+            refused("updateIdentifier", r#"{"identId":12,"body":{}}"#),
+            "updateIdentifier: `accountUuid` is required"
+        );
+        assert_eq!(
+            refused(
+                "updateIdentifier",
+                &format!(r#"{{{u},"body":{{}},"bogus":1}}"#)
+            ),
+            "updateIdentifier: `bogus` is not an argument of this call"
+        );
+        assert_eq!(
+            refused(
+                "updateIdentifier",
+                &format!(r#"{{{u},"body":{{"bogus":1}}}}"#)
+            ),
+            "updateIdentifier: `body.bogus` is not a field of this object"
+        );
+        assert!(
+            refused(
+                "updateIdentifier",
+                r#"{"accountUuid":"nope","identId":12,"body":{}}"#
+            )
+            .starts_with("updateIdentifier: `accountUuid`: expected a UUID")
+        );
+        assert_eq!(
+            refused("updateIdentifier", "[1]"),
+            "updateIdentifier: expected an object of arguments, got an array"
+        );
+        assert!(
+            refused("setAccountPermissionsV1", r#"[[{"add":["NOPE"]}]]"#)
+                .starts_with("setAccountPermissionsV1: `data[0].add[0]`: expected one of ")
+        );
+        assert_eq!(
+            refused("setAccountPermissionsV1", r#"[{"add":[]}]"#),
+            "setAccountPermissionsV1: `data`: expected an array, got an object"
+        );
+        assert_eq!(
+            refused("setAccountPermissionsV1", "[]"),
+            "setAccountPermissionsV1: `data` (the first argument) is required"
+        );
+    }
+
+    #[test]
+    fn every_row_is_consistent() {
+        for (o, n) in OPERATIONS.iter().zip(NAMES.iter()) {
+            assert!(!n.is_empty() && !o.id.is_empty());
+            for p in o.params {
+                assert!(usize::from(p.schema) < crate::generated::SCHEMAS.len());
+                if p.path {
+                    assert!(o.path.contains(&format!("{{{}}}", p.name)), "{}", o.id);
+                }
+            }
+        }
+    }
+}
