@@ -104,10 +104,13 @@ impl fmt::Display for Error {
                 retry_after: Some(d),
                 ..
             } => {
+                // Tenths of a second, in integers: no float formatting (it weighs on wasm).
+                let tenths = d.as_millis().div_ceil(100);
                 write!(
                     f,
-                    "rate limited by the Sonoran API; retry after {:.1} s",
-                    d.as_secs_f64()
+                    "rate limited by the Sonoran API; retry after {}.{} s",
+                    tenths / 10,
+                    tenths % 10
                 )
             }
             Self::RateLimited {

@@ -26,7 +26,88 @@ pub struct JsOperation {
 struct Interner<'a> {
     components: HashMap<&'a str, usize>,
     rows: Vec<String>,
+    /// Inline schemas already added, by their JSON.
     inline: HashMap<String, usize>,
+    fields: Vec<String>,
+    keys: Vec<String>,
+    key_index: HashMap<String, usize>,
+    lists: Vec<usize>,
+    values: Vec<String>,
+}
+
+/// What of a schema the validator reads: two schemas that differ only in descriptions or
+/// examples share one row.
+fn canonical(schema: &Value) -> Value {
+    const KEPT: [&str; 19] = [
+        "$ref",
+        "type",
+        "format",
+        "enum",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "items",
+        "minItems",
+        "maxItems",
+        "properties",
+        "required",
+        "additionalProperties",
+        "nullable",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "x-unknown-shape",
+    ];
+    match schema {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| KEPT.contains(&k.as_str()))
+                .map(|(k, v)| {
+                    let v = match k.as_str() {
+                        "properties" => Value::Object(
+                            v.as_object()
+                                .into_iter()
+                                .flatten()
+                                .map(|(n, p)| (n.clone(), canonical(p)))
+                                .collect(),
+                        ),
+                        "items" | "additionalProperties" => canonical(v),
+                        "oneOf" | "anyOf" | "allOf" => Value::Array(
+                            v.as_array().into_iter().flatten().map(canonical).collect(),
+                        ),
+                        "x-unknown-shape" => Value::Bool(true),
+                        _ => v.clone(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `Span { start, len }` of `len` entries from `start`, checked to fit the table's u16s.
+fn span(start: usize, len: usize) -> Result<String, Error> {
+    if start + len > usize::from(u16::MAX) {
+        return Err(Error(
+            "a table of the npm module outgrew its u16 indices".into(),
+        ));
+    }
+    Ok(format!("Span {{ start: {start}, len: {len} }}"))
+}
+
+/// An integral schema bound, as the table's `i64`.
+fn bound(schema: &Value, key: &str) -> Result<String, Error> {
+    match schema.get(key) {
+        None => Ok("None".into()),
+        Some(v) => match v.as_i64() {
+            Some(i) => Ok(format!("Some({i})")),
+            None => Err(Error(format!(
+                "`{key}: {v}`: the npm module's validator takes integral bounds only"
+            ))),
+        },
+    }
 }
 
 impl<'a> Interner<'a> {
@@ -42,7 +123,21 @@ impl<'a> Interner<'a> {
             components: names.iter().enumerate().map(|(i, n)| (*n, i)).collect(),
             rows: vec![String::new(); names.len()],
             inline: HashMap::new(),
+            fields: Vec::new(),
+            keys: Vec::new(),
+            key_index: HashMap::new(),
+            lists: Vec::new(),
+            values: Vec::new(),
         }
+    }
+
+    fn check(&self, index: usize) -> Result<usize, Error> {
+        if index > usize::from(u16::MAX) {
+            return Err(Error(
+                "the npm module's schema table outgrew its u16 indices".into(),
+            ));
+        }
+        Ok(index)
     }
 
     /// The index of `schema`, adding it (and what it contains) when new.
@@ -55,14 +150,37 @@ impl<'a> Interner<'a> {
                 .copied()
                 .ok_or_else(|| Error(format!("`{r}` names no component schema")));
         }
-        let row = self.row(schema)?;
-        if let Some(i) = self.inline.get(&row) {
+        let text = canonical(schema).to_string();
+        if let Some(i) = self.inline.get(&text) {
             return Ok(*i);
         }
-        self.rows.push(row.clone());
-        let i = self.rows.len() - 1;
-        self.inline.insert(row, i);
+        // Reserve the row first: the schema may contain itself only through a $ref.
+        self.rows.push(String::new());
+        let i = self.check(self.rows.len() - 1)?;
+        self.inline.insert(text, i);
+        self.rows[i] = self.row(schema)?;
         Ok(i)
+    }
+
+    /// The index of a member name in `KEYS`.
+    fn key(&mut self, name: &str) -> usize {
+        if let Some(i) = self.key_index.get(name) {
+            return *i;
+        }
+        self.keys.push(name.to_string());
+        self.key_index.insert(name.to_string(), self.keys.len() - 1);
+        self.keys.len() - 1
+    }
+
+    /// Appends fields (name, schema, required) to `FIELDS`, contiguously: their span.
+    fn field_span(&mut self, fields: &[(usize, usize, bool)]) -> Result<String, Error> {
+        let start = self.fields.len();
+        for (key, schema, required) in fields {
+            self.fields.push(format!(
+                "Field {{ name: {key}, schema: {schema}, required: {required} }}"
+            ));
+        }
+        span(start, fields.len())
     }
 
     /// The Rust expression of one schema row.
@@ -79,22 +197,15 @@ impl<'a> Interner<'a> {
         }
         for (key, variant) in [("oneOf", "OneOf"), ("anyOf", "OneOf"), ("allOf", "AllOf")] {
             if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-                if key == "allOf" && parts.len() == 1 {
-                    return Ok(format!("S::AllOf(&[{}])", self.index(&parts[0])?));
-                }
                 let list = parts
                     .iter()
-                    .map(|p| self.index(p).map(|i| i.to_string()))
+                    .map(|p| self.index(p))
                     .collect::<Result<Vec<_>, _>>()?;
-                return Ok(format!("S::{variant}(&[{}])", list.join(", ")));
+                let start = self.lists.len();
+                self.lists.extend(&list);
+                return Ok(format!("S::{variant}({})", span(start, list.len())?));
             }
         }
-        let num = |k: &str| {
-            schema
-                .get(k)
-                .and_then(Value::as_f64)
-                .map_or("None".to_string(), |v| format!("Some({v:?})"))
-        };
         let len = |k: &str| {
             schema
                 .get(k)
@@ -104,10 +215,7 @@ impl<'a> Interner<'a> {
         let ty = schema.get("type").and_then(Value::as_str);
         Ok(match ty {
             Some("string") => {
-                let format = match schema.get("format").and_then(Value::as_str) {
-                    Some("uuid") => "F::Uuid",
-                    _ => "F::Any",
-                };
+                let uuid = schema.get("format").and_then(Value::as_str) == Some("uuid");
                 let values: Vec<String> = schema
                     .get("enum")
                     .and_then(Value::as_array)
@@ -116,9 +224,12 @@ impl<'a> Interner<'a> {
                     .filter_map(Value::as_str)
                     .map(|s| format!("{s:?}"))
                     .collect();
+                let start = self.values.len();
+                let n = values.len();
+                self.values.extend(values);
                 format!(
-                    "S::Str {{ format: {format}, values: &[{}], min: {}, max: {} }}",
-                    values.join(", "),
+                    "S::Str {{ uuid: {uuid}, values: {}, min: {}, max: {} }}",
+                    span(start, n)?,
                     len("minLength"),
                     len("maxLength")
                 )
@@ -126,13 +237,13 @@ impl<'a> Interner<'a> {
             // Integer enums stay open, as in the Rust client (unknown values are kept).
             Some("integer") => format!(
                 "S::Int {{ min: {}, max: {} }}",
-                num("minimum"),
-                num("maximum")
+                bound(schema, "minimum")?,
+                bound(schema, "maximum")?
             ),
             Some("number") => format!(
                 "S::Num {{ min: {}, max: {} }}",
-                num("minimum"),
-                num("maximum")
+                bound(schema, "minimum")?,
+                bound(schema, "maximum")?
             ),
             Some("boolean") => "S::Bool".into(),
             Some("array") => {
@@ -156,20 +267,17 @@ impl<'a> Interner<'a> {
                     .flatten()
                 {
                     let i = self.index(prop)?;
-                    fields.push(format!(
-                        "Field {{ name: {name:?}, schema: {i}, required: {} }}",
-                        required.contains(&name.as_str())
-                    ));
+                    fields.push((self.key(name), i, required.contains(&name.as_str())));
                 }
                 let extra = self.additional(schema.get("additionalProperties"), true)?;
                 format!(
-                    "S::Object {{ fields: &[{}], extra: {extra} }}",
-                    fields.join(", ")
+                    "S::Object {{ fields: {}, extra: {extra} }}",
+                    self.field_span(&fields)?
                 )
             }
             Some("object") => {
                 let extra = self.additional(schema.get("additionalProperties"), false)?;
-                format!("S::Object {{ fields: &[], extra: {extra} }}")
+                format!("S::Object {{ fields: {}, extra: {extra} }}", span(0, 0)?)
             }
             _ => "S::Any".into(),
         })
@@ -306,22 +414,18 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
         };
         let mut extra = Vec::new();
         for (name, schema, required) in &m.extra {
-            extra.push(format!(
-                "Field {{ name: {name:?}, schema: {}, required: {required} }}",
-                interner.index(schema)?
-            ));
+            let schema = interner.index(schema)?;
+            extra.push((interner.key(name), schema, *required));
         }
+        let extra = interner.field_span(&extra)?;
         let (reply, kind) = match &m.reply {
             Reply::Text => ("Reply::Text", "text"),
             Reply::Json(_) => ("Reply::Json", "json"),
             Reply::JsonOrText(_) => ("Reply::JsonOrText", "jsonOrText"),
         };
         let row = format!(
-            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: &[{}] }}, reply: {reply}, success: 200 }}",
-            m.operation_id,
-            m.path,
-            m.v1_type,
-            extra.join(", ")
+            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra} }}, reply: {reply}, success: 200 }}",
+            m.operation_id, m.path, m.v1_type,
         );
         ops.push(JsOperation {
             name: camel(&m.method),
@@ -335,7 +439,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
     src.push_str(
         "//! The operation and schema tables of the npm package's module, from the merged spec.\n\
          //! Rows only: `crate::table` defines them and `crate::call` runs them.\n\n\
-         use crate::table::{Body, Data, Extra, Field, Format as F, Operation, Param, Reply, Schema as S};\n\n",
+         use crate::table::{Body, Data, Extra, Field, Operation, Param, Reply, Schema as S, Span};\n\n",
     );
     let _ = writeln!(
         src,
@@ -369,6 +473,44 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
                 let _ = writeln!(src, "    /* {i} */ {row},");
             }
         }
+    }
+    src.push_str("];\n\n");
+    let _ = writeln!(
+        src,
+        "/// Object members and v1 envelope fields; a schema or an operation holds a span of them.\npub(crate) static FIELDS: [Field; {}] = [",
+        interner.fields.len()
+    );
+    for f in &interner.fields {
+        let _ = writeln!(src, "    {f},");
+    }
+    src.push_str("];\n\n");
+    let _ = writeln!(
+        src,
+        "/// Member names, by `Field::name`.\npub(crate) static KEYS: [&str; {}] = [",
+        interner.keys.len()
+    );
+    for k in &interner.keys {
+        let _ = writeln!(src, "    {k:?},");
+    }
+    src.push_str("];\n\n");
+    let _ = writeln!(
+        src,
+        "/// The alternatives of `oneOf`/`anyOf` and the parts of `allOf`.\npub(crate) static LISTS: [u16; {}] = [{}];\n",
+        interner.lists.len(),
+        interner
+            .lists
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(
+        src,
+        "/// The values of string enums.\npub(crate) static VALUES: [&str; {}] = [",
+        interner.values.len()
+    );
+    for v in &interner.values {
+        let _ = writeln!(src, "    {v},");
     }
     src.push_str("];\n");
     Ok((src, ops))

@@ -173,30 +173,32 @@ export function makeClient(operations, load, ready, userAgent) {
 
   operations.forEach(([name, v1, reply], index) => {
     const call = async function (args) {
-      let r;
-      let json;
+      // Each piece is stringified apart, so that the module sends a body as written.
+      let first;
+      let second;
+      let count = 0;
       try {
         if (v1) {
-          args.forEach((a, i) => {
-            const bad = unsendable(name, a, i === 0 ? 'data' : 'options');
-            if (bad) throw bad;
-          });
-          json = JSON.stringify(args);
+          while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+          count = args.length;
+          first = encode(name, args[0], 'data');
+          second = args.length > 1 ? encode(name, args[1], 'options') : undefined;
+        } else if (args !== null && typeof args === 'object' && !Array.isArray(args) && args.body !== undefined) {
+          const { body, ...rest } = args;
+          first = encode(name, rest, '');
+          second = encode(name, body, 'body');
         } else {
-          json = encode(name, args, '');
+          first = encode(name, args, '');
         }
       } catch (e) {
         throw toSonoranError(e);
       }
       if (ready) await ready;
-      try {
-        r = raw(this, name);
-      } catch (e) {
-        throw toSonoranError(e);
-      }
+      let r;
       let sent;
       try {
-        sent = await r.call(index, json);
+        r = raw(this, name);
+        sent = await r.call(index, first, second, count);
       } catch (e) {
         throw toSonoranError(e);
       }

@@ -6,12 +6,10 @@
 //! written: it is checked, never decoded into Rust types and encoded again.
 
 use crate::generated::{NAMES, OPERATIONS};
-use crate::table::{Body, Data, Field, Operation};
+use crate::table::{self, Body, Data, Operation, Span};
 use crate::validate::{Invalid, check, js_kind, push_key};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
 
 /// Path parameters are encoded as the Rust client's (progenitor's) `encode_path` does.
 const PATH_SET: &AsciiSet = &CONTROLS
@@ -66,27 +64,36 @@ fn invalid(name: &str, e: Invalid) -> Refused {
     })
 }
 
-fn parse(raw: &RawValue) -> Result<Value, String> {
-    serde_json::from_str(raw.get()).map_err(|e| e.to_string())
-}
-
 /// The operation at `index`, with its JS name.
 pub(crate) fn operation(index: u32) -> Option<(&'static Operation, &'static str)> {
     let i = usize::try_from(index).ok()?;
     Some((OPERATIONS.get(i)?, NAMES.get(i)?))
 }
 
+/// The caller's arguments, each as `JSON.stringify` wrote it. v2: the arguments object
+/// without `body`, and `body`. v1: the first two arguments, and how many were passed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Args<'a> {
+    pub first: &'a str,
+    pub second: Option<&'a str>,
+    pub count: u32,
+}
+
 /// Checks `args` and builds the request of `op`.
 pub(crate) fn prepare(
     op: &Operation,
     name: &str,
-    args: &str,
+    args: Args<'_>,
     config: &Config,
 ) -> Result<Prepared, Refused> {
     match &op.body {
-        Body::V1 { kind, data, extra } => v1(op, name, args, config, kind, data, extra),
+        Body::V1 { kind, data, extra } => v1(op, name, args, config, kind, data, *extra),
         _ => v2(op, name, args, config),
     }
+}
+
+fn parse_arg(name: &str, what: &str, json: &str) -> Result<Value, Refused> {
+    serde_json::from_str(json).map_err(|e| Refused::Argument(format!("{name}: {what}: {e}")))
 }
 
 fn scalar_text(v: &Value) -> Option<String> {
@@ -98,26 +105,19 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-fn v2(op: &Operation, name: &str, args: &str, config: &Config) -> Result<Prepared, Refused> {
-    let given: BTreeMap<String, &RawValue> = if args.trim() == "null" {
-        BTreeMap::new()
-    } else {
-        match serde_json::from_str::<Value>(args) {
-            Ok(Value::Object(_)) => {}
-            Ok(other) => {
-                return Err(Refused::Argument(format!(
-                    "{name}: expected an object of arguments, got {}",
-                    js_kind(&other)
-                )));
-            }
-            Err(e) => return Err(Refused::Argument(format!("{name}: {e}"))),
+fn v2(op: &Operation, name: &str, args: Args<'_>, config: &Config) -> Result<Prepared, Refused> {
+    let given = match parse_arg(name, "the arguments", args.first)? {
+        Value::Null => serde_json::Map::new(),
+        Value::Object(m) => m,
+        other => {
+            return Err(Refused::Argument(format!(
+                "{name}: expected an object of arguments, got {}",
+                js_kind(&other)
+            )));
         }
-        serde_json::from_str(args).map_err(|e| Refused::Argument(format!("{name}: {e}")))?
     };
     for key in given.keys() {
-        let known = key == "body" && !matches!(op.body, Body::None)
-            || op.params.iter().any(|p| p.name == key);
-        if !known {
+        if !op.params.iter().any(|p| p.name == key) {
             let mut path = String::new();
             push_key(&mut path, key);
             return Err(Refused::Argument(format!(
@@ -125,16 +125,17 @@ fn v2(op: &Operation, name: &str, args: &str, config: &Config) -> Result<Prepare
             )));
         }
     }
+    if args.second.is_some() && matches!(op.body, Body::None) {
+        return Err(Refused::Argument(format!(
+            "{name}: `body` is not an argument of this call"
+        )));
+    }
     let mut url = config.base_url.clone();
     let mut query = String::new();
     let mut rest = op.path;
     let mut path_values: Vec<(&str, String)> = Vec::new();
     for p in op.params {
-        let value = match given.get(p.name).map(|r| parse(r)) {
-            Some(Err(e)) => return Err(Refused::Argument(format!("{name}: `{}`: {e}", p.name))),
-            Some(Ok(Value::Null)) | None => None,
-            Some(Ok(v)) => Some(v),
-        };
+        let value = given.get(p.name).filter(|v| !v.is_null());
         let Some(value) = value else {
             if p.server {
                 path_values.push((p.name, config.server_id.to_string()));
@@ -149,12 +150,12 @@ fn v2(op: &Operation, name: &str, args: &str, config: &Config) -> Result<Prepare
             continue;
         };
         let mut path = p.name.to_string();
-        check(p.schema, &value, &mut path).map_err(|e| invalid(name, e))?;
-        let Some(text) = scalar_text(&value) else {
+        check(p.schema, value, &mut path).map_err(|e| invalid(name, e))?;
+        let Some(text) = scalar_text(value) else {
             return Err(Refused::Argument(format!(
                 "{name}: `{}`: expected a string, number or boolean, got {}",
                 p.name,
-                js_kind(&value)
+                js_kind(value)
             )));
         };
         if p.path {
@@ -186,14 +187,13 @@ fn v2(op: &Operation, name: &str, args: &str, config: &Config) -> Result<Prepare
     }
     let mut headers = String::from("accept\napplication/json\n");
     let body = match &op.body {
-        Body::Json { schema, required } => match given.get("body") {
-            Some(raw) if raw.get() != "null" => {
-                let value =
-                    parse(raw).map_err(|e| Refused::Argument(format!("{name}: `body`: {e}")))?;
+        Body::Json { schema, required } => match args.second.filter(|b| *b != "null") {
+            Some(raw) => {
+                let value = parse_arg(name, "`body`", raw)?;
                 let mut path = String::from("body");
                 check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
                 headers.push_str("content-type\napplication/json\n");
-                Some(raw.get().to_string())
+                Some(raw.to_string())
             }
             _ if *required => {
                 return Err(Refused::Argument(format!("{name}: `body` is required")));
@@ -223,22 +223,15 @@ fn json_string(s: &str) -> String {
 fn v1(
     op: &Operation,
     name: &str,
-    args: &str,
+    args: Args<'_>,
     config: &Config,
     kind: &str,
     data: &Data,
-    extra: &[Field],
+    extra: Span,
 ) -> Result<Prepared, Refused> {
-    let given: Vec<&RawValue> = match serde_json::from_str::<Value>(args) {
-        Ok(Value::Array(_)) => {
-            serde_json::from_str(args).map_err(|e| Refused::Argument(format!("{name}: {e}")))?
-        }
-        Ok(_) | Err(_) => {
-            return Err(Refused::Argument(format!(
-                "{name}: the arguments must come as a JSON array"
-            )));
-        }
-    };
+    let extra = table::fields(extra);
+    let given: [Option<&str>; 2] = [Some(args.first), args.second];
+    let given = given.map(|a| a.filter(|a| *a != "null"));
     let mut envelope = String::from("{");
     match (&config.community_id, &config.api_key) {
         (Some(id), key) => {
@@ -266,42 +259,40 @@ fn v1(
         Data::EmptyArray => envelope.push_str(",\"data\":[]"),
         Data::Typed(schema) => {
             next = 1;
-            let raw = given.first().filter(|r| r.get() != "null").ok_or_else(|| {
+            let raw = given[0].ok_or_else(|| {
                 Refused::Argument(format!("{name}: `data` (the first argument) is required"))
             })?;
-            let value =
-                parse(raw).map_err(|e| Refused::Argument(format!("{name}: `data`: {e}")))?;
+            let value = parse_arg(name, "`data`", raw)?;
             let mut path = String::from("data");
             check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
             envelope.push_str(",\"data\":");
-            envelope.push_str(raw.get());
+            envelope.push_str(raw);
         }
     }
-    let options = given.get(next).filter(|r| r.get() != "null");
+    let options = given[next];
     let takes = next + usize::from(!extra.is_empty());
-    if given.len() > takes && given[takes..].iter().any(|r| r.get() != "null") {
+    if args.count as usize > takes {
         return Err(Refused::Argument(format!(
             "{name}: takes {takes} argument{}, got {}",
             if takes == 1 { "" } else { "s" },
-            given.len()
+            args.count
         )));
     }
-    let fields: BTreeMap<String, &RawValue> = match options {
-        None => BTreeMap::new(),
-        Some(raw) => match parse(raw) {
-            Ok(Value::Object(_)) => serde_json::from_str(raw.get())
-                .map_err(|e| Refused::Argument(format!("{name}: options: {e}")))?,
-            Ok(other) => {
-                return Err(Refused::Argument(format!(
-                    "{name}: expected an options object, got {}",
-                    js_kind(&other)
-                )));
-            }
-            Err(e) => return Err(Refused::Argument(format!("{name}: options: {e}"))),
-        },
+    let fields = match options
+        .map(|o| parse_arg(name, "the options", o))
+        .transpose()?
+    {
+        None => serde_json::Map::new(),
+        Some(Value::Object(m)) => m,
+        Some(other) => {
+            return Err(Refused::Argument(format!(
+                "{name}: expected an options object, got {}",
+                js_kind(&other)
+            )));
+        }
     };
     for key in fields.keys() {
-        if !extra.iter().any(|f| f.name == key) {
+        if !extra.iter().any(|f| f.name() == key) {
             let mut path = String::new();
             push_key(&mut path, key);
             return Err(Refused::Argument(format!(
@@ -310,23 +301,22 @@ fn v1(
         }
     }
     for f in extra {
-        match fields.get(f.name).filter(|r| r.get() != "null") {
+        match fields.get(f.name()).filter(|v| !v.is_null()) {
             None if f.required => {
                 return Err(Refused::Argument(format!(
                     "{name}: `{}` is required",
-                    f.name
+                    f.name()
                 )));
             }
             None => {}
-            Some(raw) => {
-                let value = parse(raw)
-                    .map_err(|e| Refused::Argument(format!("{name}: `{}`: {e}", f.name)))?;
-                let mut path = f.name.to_string();
-                check(f.schema, &value, &mut path).map_err(|e| invalid(name, e))?;
+            Some(value) => {
+                let mut path = f.name().to_string();
+                check(f.schema, value, &mut path).map_err(|e| invalid(name, e))?;
                 envelope.push(',');
-                envelope.push_str(&json_string(f.name));
+                envelope.push_str(&json_string(f.name()));
                 envelope.push(':');
-                envelope.push_str(raw.get());
+                // An options field is a scalar or small value: written back as parsed.
+                envelope.push_str(&value.to_string());
             }
         }
     }
@@ -361,9 +351,35 @@ mod tests {
         (&OPERATIONS[i], NAMES[i])
     }
 
+    /// The arguments as the JS side passes them, from one JSON text of all of them.
+    fn split(o: &Operation, all: &str) -> Args<'static> {
+        let leak = |v: &Value| -> &'static str { Box::leak(v.to_string().into_boxed_str()) };
+        let v: Value = serde_json::from_str(all).unwrap();
+        match (&o.body, v) {
+            (Body::V1 { .. }, Value::Array(list)) => Args {
+                first: list.first().map_or("null", leak),
+                second: list.get(1).map(leak),
+                count: list.len() as u32,
+            },
+            (_, Value::Object(mut m)) => {
+                let body = m.remove("body");
+                Args {
+                    first: leak(&Value::Object(m)),
+                    second: body.as_ref().map(leak),
+                    count: 1,
+                }
+            }
+            (_, other) => Args {
+                first: leak(&other),
+                second: None,
+                count: 1,
+            },
+        }
+    }
+
     fn refused(id: &str, args: &str) -> String {
         let (o, n) = op(id);
-        match prepare(o, n, args, &config()) {
+        match prepare(o, n, split(o, args), &config()) {
             Err(Refused::Argument(m) | Refused::Config(m)) => m,
             Ok(p) => panic!("{id} {args}: accepted as {p:?}"),
         }
@@ -372,7 +388,7 @@ mod tests {
     #[test]
     fn v2_path_query_and_body() {
         let (o, n) = op("getCalls");
-        let p = prepare(o, n, r#"{"closedLimit":5}"#, &config()).unwrap();
+        let p = prepare(o, n, split(o, r#"{"closedLimit":5}"#), &config()).unwrap();
         assert_eq!(p.method, "GET");
         assert_eq!(
             p.url,
@@ -382,10 +398,12 @@ mod tests {
         assert_eq!(p.body, None);
         let (o, n) = op("updateIdentifier");
         let body = r#"{"status":2,"group":null}"#;
-        let args = format!(
-            r#"{{"accountUuid":"00000000-0000-0000-0000-00000000000a","identId":12,"body":{body}}}"#
-        );
-        let p = prepare(o, n, &args, &config()).unwrap();
+        let args = Args {
+            first: r#"{"accountUuid":"00000000-0000-0000-0000-00000000000a","identId":12}"#,
+            second: Some(body),
+            count: 1,
+        };
+        let p = prepare(o, n, args, &config()).unwrap();
         assert_eq!(p.method, "PATCH");
         assert!(
             p.url
@@ -401,18 +419,38 @@ mod tests {
     #[test]
     fn v1_envelope_keeps_what_was_passed() {
         let (o, n) = op("editCharacterV1");
-        let p = prepare(o, n, r#"[{"charId":1,"record":null}]"#, &config());
-        // Whatever the data schema, the envelope carries id, key, type and data verbatim.
-        if let Ok(p) = p {
-            assert!(p.body.as_deref().unwrap().starts_with(
-                r#"{"id":"c","key":"k","type":"EDIT_CHARACTER","data":[{"charId":1,"record":null}]"#
-            ));
-        }
+        // The docs' own EDIT_CHARACTER example sends `"record": null`: it goes out as written.
+        let data = r#"[{"user":"x","useDictionary":true,"recordId":1,"record":null}]"#;
+        let p = prepare(
+            o,
+            n,
+            Args {
+                first: data,
+                second: None,
+                count: 1,
+            },
+            &config(),
+        )
+        .unwrap();
+        assert_eq!(
+            p.body.as_deref().unwrap(),
+            format!(r#"{{"id":"c","key":"k","type":"EDIT_CHARACTER","data":{data}}}"#)
+        );
         let mut no_key = config();
         no_key.api_key = None;
         no_key.community_id = None;
         let (o, n) = op("getVersionV1");
-        let p = prepare(o, n, "[]", &no_key).unwrap();
+        let p = prepare(
+            o,
+            n,
+            Args {
+                first: "null",
+                second: None,
+                count: 0,
+            },
+            &no_key,
+        )
+        .unwrap();
         assert!(!p.body.unwrap().contains("\"key\""));
     }
 

@@ -119,7 +119,8 @@ fn duration_ms(field: &str, ms: f64) -> Result<Duration, JsValue> {
         Ok(Duration::from_secs_f64(ms / 1000.0))
     } else {
         Err(bad_option(format!(
-            "`{field}` must be a number of milliseconds >= 0, got {ms}"
+            "`{field}` must be a number of milliseconds >= 0, got {}",
+            validate::js_kind(&Value::from(ms))
         )))
     }
 }
@@ -312,9 +313,22 @@ impl Client {
         self.config.base_url.clone()
     }
 
-    /// Runs operation `index` with `args` (the JSON of the JS arguments). Resolves to the
-    /// transport's reply object; rejects with a `SonoranError`-shaped `Error`.
-    pub fn call(&self, index: u32, args: &str) -> js_sys::Promise {
+    /// Runs operation `index`. v2: `first` is the JSON of the arguments object without
+    /// `body`, `second` that of `body`; v1: the JSON of the first two arguments, `count` how
+    /// many were passed. Resolves to the transport's reply object; rejects with a
+    /// `SonoranError`-shaped `Error`.
+    pub fn call(
+        &self,
+        index: u32,
+        first: &str,
+        second: Option<String>,
+        count: u32,
+    ) -> js_sys::Promise {
+        let args = call::Args {
+            first,
+            second: second.as_deref(),
+            count,
+        };
         let Some((op, name)) = call::operation(index) else {
             return js_sys::Promise::reject(&convert::failure(
                 "internal",

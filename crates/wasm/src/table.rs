@@ -1,6 +1,41 @@
 //! What the rows of the generated tables (`generated.rs`) are made of: an operation is
 //! its method, path, parameters, body and reply kind; a schema is what the validator needs
-//! of an OpenAPI schema, with references as indices into `SCHEMAS`.
+//! of an OpenAPI schema. Rows refer to each other by small indices (a schema by its place
+//! in `SCHEMAS`, a run of members by a [`Span`] of `FIELDS`), which keeps the tables a
+//! fraction of the module's size.
+
+use crate::generated::{FIELDS, KEYS, LISTS, VALUES};
+
+/// A run of `len` entries of a table, from `start`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub start: u16,
+    pub len: u16,
+}
+
+impl Span {
+    fn of<T>(self, table: &'static [T]) -> &'static [T] {
+        let start = usize::from(self.start);
+        table
+            .get(start..start + usize::from(self.len))
+            .unwrap_or(&[])
+    }
+}
+
+/// The members a span of `FIELDS` holds.
+pub(crate) fn fields(span: Span) -> &'static [Field] {
+    span.of(&FIELDS)
+}
+
+/// The schemas a span of `LISTS` holds.
+pub(crate) fn list(span: Span) -> &'static [u16] {
+    span.of(&LISTS)
+}
+
+/// The string enum values a span of `VALUES` holds.
+pub(crate) fn values(span: Span) -> &'static [&'static str] {
+    span.of(&VALUES)
+}
 
 /// One operation: a v2 REST call or a v1 envelope call.
 #[derive(Debug)]
@@ -41,7 +76,8 @@ pub(crate) enum Body {
     V1 {
         kind: &'static str,
         data: Data,
-        extra: &'static [Field],
+        /// Envelope fields besides `data`: the options argument.
+        extra: Span,
     },
 }
 
@@ -77,15 +113,16 @@ impl Reply {
 /// A named member: an object field or a v1 envelope field.
 #[derive(Debug)]
 pub(crate) struct Field {
-    pub name: &'static str,
+    /// Its name's index in `KEYS`.
+    pub name: u16,
     pub schema: u16,
     pub required: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Format {
-    Any,
-    Uuid,
+impl Field {
+    pub(crate) fn name(&self) -> &'static str {
+        KEYS.get(usize::from(self.name)).copied().unwrap_or("")
+    }
 }
 
 /// What an object accepts besides its listed fields.
@@ -101,32 +138,33 @@ pub(crate) enum Schema {
     Any,
     Bool,
     Str {
-        format: Format,
+        /// `format: uuid`.
+        uuid: bool,
         /// A closed enum when not empty.
-        values: &'static [&'static str],
-        min: Option<u64>,
-        max: Option<u64>,
+        values: Span,
+        min: Option<u32>,
+        max: Option<u32>,
     },
     Int {
-        min: Option<f64>,
-        max: Option<f64>,
+        min: Option<i64>,
+        max: Option<i64>,
     },
     Num {
-        min: Option<f64>,
-        max: Option<f64>,
+        min: Option<i64>,
+        max: Option<i64>,
     },
     Array {
         items: u16,
-        min: Option<u64>,
-        max: Option<u64>,
+        min: Option<u32>,
+        max: Option<u32>,
     },
     Object {
-        fields: &'static [Field],
+        fields: Span,
         extra: Extra,
     },
     /// Valid when one of them is (`oneOf`, `anyOf`).
-    OneOf(&'static [u16]),
+    OneOf(Span),
     /// Valid when all of them are.
-    AllOf(&'static [u16]),
+    AllOf(Span),
     Nullable(u16),
 }

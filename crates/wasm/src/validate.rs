@@ -3,7 +3,7 @@
 //! given. Nothing here panics, whatever the value.
 
 use crate::generated::SCHEMAS;
-use crate::table::{Extra, Format, Schema};
+use crate::table::{self, Extra, Schema};
 use serde_json::Value;
 
 /// Why a value does not fit: where, and what was wrong.
@@ -57,16 +57,16 @@ fn bounds(
     path: &str,
     n: f64,
     v: &Value,
-    min: Option<f64>,
-    max: Option<f64>,
+    min: Option<i64>,
+    max: Option<i64>,
 ) -> Result<(), Invalid> {
     if let Some(min) = min
-        && n < min
+        && n < min as f64
     {
         return Err(wrong(path, &format!("a number >= {min}"), v));
     }
     if let Some(max) = max
-        && n > max
+        && n > max as f64
     {
         return Err(wrong(path, &format!("a number <= {max}"), v));
     }
@@ -89,11 +89,12 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
             v => Err(wrong(path, "a boolean", v)),
         },
         Schema::Str {
-            format,
+            uuid,
             values,
             min,
             max,
         } => {
+            let values = table::values(*values);
             let Value::String(s) = value else {
                 return Err(wrong(path, "a string", value));
             };
@@ -105,7 +106,7 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
                     .join(", ");
                 return Err(wrong(path, &format!("one of {list}"), value));
             }
-            if *format == Format::Uuid && !is_uuid(s) {
+            if *uuid && !is_uuid(s) {
                 return Err(wrong(
                     path,
                     "a UUID (like \"00000000-0000-0000-0000-000000000000\")",
@@ -113,8 +114,9 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
                 ));
             }
             let chars = s.chars().count() as u64;
+            let (min, max) = (min.map(u64::from), max.map(u64::from));
             if let Some(min) = min
-                && chars < *min
+                && chars < min
             {
                 return Err(wrong(
                     path,
@@ -123,7 +125,7 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
                 ));
             }
             if let Some(max) = max
-                && chars > *max
+                && chars > max
             {
                 return Err(wrong(
                     path,
@@ -156,16 +158,16 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
                 return Err(wrong(path, "an array", value));
             };
             let len = list.len() as u64;
-            if let Some(min) = min
-                && len < *min
+            if let Some(min) = min.map(u64::from)
+                && len < min
             {
                 return Err(Invalid::at(
                     path,
                     format!("expected at least {min} items, got {len}"),
                 ));
             }
-            if let Some(max) = max
-                && len > *max
+            if let Some(max) = max.map(u64::from)
+                && len > max
             {
                 return Err(Invalid::at(
                     path,
@@ -184,24 +186,25 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
             let Value::Object(map) = value else {
                 return Err(wrong(path, "an object", value));
             };
-            for f in fields.iter() {
-                match map.get(f.name) {
+            let fields = table::fields(*fields);
+            for f in fields {
+                match map.get(f.name()) {
                     None if f.required => {
-                        return Err(Invalid::at(&join(path, f.name), "is required".into()));
+                        return Err(Invalid::at(&join(path, f.name()), "is required".into()));
                     }
                     // An optional field may be null: the Rust client reads that as absent.
                     None | Some(Value::Null) if !f.required => {}
                     None => {}
                     Some(v) => {
                         let at = path.len();
-                        push_key(path, f.name);
+                        push_key(path, f.name());
                         check(f.schema, v, path)?;
                         path.truncate(at);
                     }
                 }
             }
             for (name, v) in map {
-                if fields.iter().any(|f| f.name == name) {
+                if fields.iter().any(|f| f.name() == name) {
                     continue;
                 }
                 match extra {
@@ -223,6 +226,7 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
             Ok(())
         }
         Schema::OneOf(options) => {
+            let options = table::list(*options);
             let mut first = None;
             for o in options.iter() {
                 let mut p = path.clone();
@@ -248,7 +252,7 @@ pub(crate) fn check(index: u16, value: &Value, path: &mut String) -> Result<(), 
             }
         }
         Schema::AllOf(parts) => {
-            for p in parts.iter() {
+            for p in table::list(*parts) {
                 check(*p, value, path)?;
             }
             Ok(())
