@@ -154,6 +154,10 @@ impl ClientBuilder {
             let v = HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
             headers.insert(n, v);
         }
+        #[cfg(feature = "redis")]
+        let rate_limit = self.rate_limit.for_key(&api_key);
+        #[cfg(not(feature = "redis"))]
+        let rate_limit = self.rate_limit;
         let http = reqwest::ClientBuilder::new()
             .build()
             .map_err(|e| BuildError::Http(e.to_string()))?;
@@ -163,7 +167,7 @@ impl ClientBuilder {
             server_id: self.server_id,
             timeout: self.timeout,
             retry: self.retry,
-            rate_limit: self.rate_limit,
+            rate_limit,
             headers,
         });
         Ok(Client {

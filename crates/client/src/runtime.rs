@@ -153,7 +153,7 @@ impl Runtime {
                 };
                 // Held until the reply is in: see `limiter` for why.
                 let place = Held::wait_for(&self.0.limiter, operation_id).await;
-                let response = http.execute(request).await;
+                let response = place.send(http, request).await;
                 drop(place);
                 let status = response.as_ref().map(|r| r.status().as_u16()).ok();
                 tracing::debug!(operation = operation_id, attempt, status, "reply");
