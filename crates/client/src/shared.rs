@@ -276,14 +276,18 @@ impl Shared {
             .arg(bucket.limit)
             .arg(Self::window_ms(&bucket))
             .arg(self.shared.lease.as_millis() as u64);
-        let reply: (i64, i64) =
-            match tokio::time::timeout(self.shared.timeout, call.invoke_async(&mut connection))
-                .await
-            {
-                Ok(Ok(reply)) => reply,
+        // One budget for the call; a dropped connection is tried once more within it (the
+        // manager re-makes the connection when a command fails on it).
+        let deadline = tokio::time::Instant::now() + self.shared.timeout;
+        let mut retried = false;
+        let reply: (i64, i64) = loop {
+            match tokio::time::timeout_at(deadline, call.invoke_async(&mut connection)).await {
+                Ok(Ok(reply)) => break reply,
+                Ok(Err(e)) if !retried && !e.is_timeout() => retried = true,
                 Ok(Err(e)) => return Err(StoreError::Unavailable(describe(&e))),
                 Err(_) => return Err(StoreError::Unavailable("timed out".into())),
-            };
+            }
+        };
         Ok(match reply {
             (1, ticket) => Take::Taken(ticket as u64),
             (_, -1) => Take::Wait(IN_FLIGHT_POLL),
