@@ -152,9 +152,9 @@ struct Burst {
 impl Burst {
     fn assert_near(&self, theory: Duration) {
         let theory = theory.as_secs_f64();
-        // Each window costs its margin, a round trip and the release; 20% covers a
-        // loaded 2-core machine.
-        let bound = theory * 1.2 + 0.5;
+        // Each window costs its margin, a round trip and the release (about 8% here);
+        // 30% and half a second cover a loaded 2-core machine.
+        let bound = theory * 1.3 + 0.5;
         assert!(
             self.seconds >= theory - 0.05,
             "faster than the limit allows: {:.2} s < {theory:.2} s",
