@@ -7,13 +7,15 @@
 //! half a second) and its own redis-server on a free loopback port, both stopped at the end
 //! whatever happens.
 //!
+//! 0. No Redis at the URL: a call is paced in-process (default) or fails with the typed
+//!    error, unsent (`OnUnavailable::Fail`).
 //! 1. Four processes, one key, 25 calls each to getVersion (10 per minute): no 429, and the
 //!    whole takes the theoretical minimum (9 windows) plus a small margin.
 //! 2. The same, with Redis killed mid-burst: each process paces itself (one warning each)
 //!    and every call completes; Redis restarted: the same processes share the limit
 //!    again, with no 429 and the same bound.
 
-use sonoran_cad::{Client, RateLimitPolicy, RetryPolicy, SharedLimiter};
+use sonoran_cad::{Client, Error, OnUnavailable, RateLimitPolicy, RetryPolicy, SharedLimiter};
 use sonoran_fake::FakeServer;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -53,6 +55,8 @@ fn main() {
         key: fake.api_key().to_string(),
         redis: redis.url(),
     };
+
+    unreachable_redis(&rt, &fake);
 
     println!("shared_limits: {PROCESSES} processes x {CALLS} calls, shared through Redis");
     let theory = theoretical_minimum();
@@ -134,6 +138,53 @@ fn main() {
     assert_eq!(resumed.rate_limited, 0, "the shared limit is back: no 429");
     resumed.assert_near(theory);
     println!("shared_limits: ok");
+}
+
+/// No Redis on the port: by default the call is paced in-process and goes out; with
+/// `OnUnavailable::Fail` it fails with the typed error, unsent. Neither waits long.
+fn unreachable_redis(rt: &tokio::runtime::Runtime, fake: &sonoran_fake::FakeHandle) {
+    println!("shared_limits: Redis unreachable");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("redis://127.0.0.1:{port}/");
+    let client = |policy: OnUnavailable| {
+        let shared = SharedLimiter::redis(&dead).unwrap().on_unavailable(policy);
+        Client::builder()
+            .api_key(fake.api_key())
+            .base_url(fake.url())
+            .rate_limit(RateLimitPolicy::documented().shared(shared))
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap()
+    };
+    rt.block_on(async {
+        let start = Instant::now();
+        client(OnUnavailable::PaceLocally)
+            .get_version()
+            .await
+            .expect("paced locally, sent");
+        assert_eq!(fake.stats().requests, 1);
+        match client(OnUnavailable::Fail).get_version().await {
+            Err(Error::SharedLimiterUnavailable { reason }) => {
+                assert!(!reason.contains(fake.api_key()), "{reason}");
+                println!(
+                    "  Fail policy: {}",
+                    Error::SharedLimiterUnavailable { reason }
+                );
+            }
+            other => panic!("expected SharedLimiterUnavailable, got {other:?}"),
+        }
+        assert_eq!(fake.stats().requests, 1, "the failed call was not sent");
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "an unreachable Redis does not hang calls: {:?}",
+            start.elapsed()
+        );
+    });
+    fake.reset();
 }
 
 /// 100 calls at 10 per window: the last ten cannot go out before 9 windows.
