@@ -365,6 +365,9 @@ pub fn run(root: &Path) -> Result<()> {
         total.1 += text.lines().count();
     }
     let _ = writeln!(md, "| total | {} | {} |\n", total.0, total.1);
+
+    // 7. Shared rate limits.
+    md.push_str(&shared_limits(&bin)?);
     let _ = writeln!(
         md,
         "`cargo xtask bench` took {:.0} s.",
@@ -376,6 +379,137 @@ pub fn run(root: &Path) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A redis-server of the benchmark's own on a free loopback port, with a temporary data
+/// directory; stopped (and the directory removed) when dropped.
+struct RedisServer {
+    child: Child,
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl RedisServer {
+    fn start() -> Result<Self> {
+        crate::ensure_apt_package("redis-server", "the shared-limits benchmark", &|| {
+            crate::on_path("redis-server")
+        })?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let dir = std::env::temp_dir().join(format!("sonoran-bench-redis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .context("starting redis-server")?;
+        let server = Self {
+            child,
+            dir,
+            url: format!("redis://127.0.0.1:{port}/"),
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                bail!("redis-server did not start on port {port}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Ok(server)
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Section 7 alone, for checking it without the minutes of the whole bench: the markdown
+/// it would add to BENCHMARKS.md.
+pub fn shared_only(root: &Path) -> Result<String> {
+    println!("==> building sonoran-bench (release)");
+    output(
+        cargo()
+            .current_dir(root)
+            .args(["build", "--release", "-p", "sonoran-bench"]),
+    )?;
+    shared_limits(&crate::target_dir(root).join("release/sonoran-bench"))
+}
+
+/// Section 7: four processes with one key, limits shared through Redis vs paced in each
+/// process alone; and what the Redis round trip costs a call that does not wait.
+pub fn shared_limits(bin: &Path) -> Result<String> {
+    println!("==> shared rate limits (Redis)");
+    let redis = RedisServer::start()?;
+    let p: Value = serde_json::from_str(&output(Command::new(bin).args(["shared", &redis.url]))?)?;
+    let theory = p["theoretical_seconds"].as_f64().unwrap_or(4.5);
+    let runs = p["runs"].as_array().cloned().unwrap_or_default();
+    let mut md = String::from("## 7. Rate limits shared across processes (Redis)\n\n");
+    md.push_str("Four OS processes with one API key each send a burst of 25 calls to `getVersion` (documented:\n");
+    md.push_str("10 per minute) at the same instant, against one fake server enforcing that limit on a clock scaled\n");
+    md.push_str("120x (a minute lasts 0.5 s; the clients are given the same window and a 25 ms margin), with no\n");
+    let _ = writeln!(
+        md,
+        "retries (a 429 is a failed call). The last ten of the 100 calls cannot start before 9 windows:\n{theory:.1} s. Runs interleaved; redis-server on loopback. Command: `sonoran-bench shared REDIS_URL`.\n"
+    );
+    md.push_str("| limiter | median total | min | max | total / theoretical minimum | 429s drawn (all runs) | runs |\n| --- | --- | --- | --- | --- | --- | --- |\n");
+    let mut shared_rel = 1.0;
+    let mut shared_429 = 0;
+    for (label, shared) in [
+        ("shared through Redis", true),
+        ("in each process alone", false),
+    ] {
+        let mine: Vec<&Value> = runs.iter().filter(|r| r["shared"] == shared).collect();
+        let secs: Vec<f64> = mine.iter().filter_map(|r| r["seconds"].as_f64()).collect();
+        let limited: u64 = mine.iter().filter_map(|r| r["rate_limited"].as_u64()).sum();
+        let (m, lo, hi) = stats(&secs);
+        let _ = writeln!(
+            md,
+            "| {label} | {m:.2} s | {lo:.2} | {hi:.2} | {:.2}x | {limited} | {} |",
+            m / theory,
+            secs.len()
+        );
+        if shared {
+            shared_rel = m / theory;
+            shared_429 = limited;
+        }
+    }
+    let _ = writeln!(
+        md,
+        "\nShared: 429s goal 0: {}; goal ≤ 1.10x: {}. Alone, each process keeps to the limit by itself, so\nthe four together send four times the limit and most calls draw a 429 (each run is short because they fail).\n",
+        verdict(shared_429 == 0),
+        verdict(shared_rel <= 1.10)
+    );
+
+    let server = Server::start(bin)?;
+    let c: Value = serde_json::from_str(&output(Command::new(bin).args([
+        "shared-cost",
+        &server.url,
+        &redis.url,
+    ]))?)?;
+    let (shared, local) = (series(&c, "shared"), series(&c, "in_process"));
+    let diffs: Vec<f64> = shared.iter().zip(&local).map(|(a, b)| a - b).collect();
+    md.push_str("### Cost of the Redis round trip when the limiter does not wait\n\n");
+    md.push_str("The call of section 1 with a limit of 1,000,000 per window for `getVersion` (never reached), the\n");
+    md.push_str("places kept in Redis (one script call to take, one to release, on loopback) or in the process.\n");
+    md.push_str("Command: `sonoran-bench shared-cost URL REDIS_URL`.\n\n");
+    md.push_str("| | median per call | min | max | runs |\n| --- | --- | --- | --- | --- |\n");
+    md.push_str(&row("shared through Redis", &shared, "µs"));
+    md.push_str(&row("in-process", &local, "µs"));
+    md.push_str(&row(
+        "difference (shared - in-process, per run)",
+        &diffs,
+        "µs",
+    ));
+    md.push('\n');
+    Ok(md)
 }
 
 /// Where the module's weight is, by family of functions (twiggy on the module before

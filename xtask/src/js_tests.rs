@@ -120,27 +120,9 @@ fn newest_file(dir: &Path) -> Result<Option<(SystemTime, PathBuf)>> {
 
 /// Debian's chromium for the browser test (playwright-core drives it; no browser download).
 fn ensure_chromium() -> Result<()> {
-    if Path::new(CHROMIUM).exists() {
-        return Ok(());
-    }
-    println!("\n==> {CHROMIUM} is missing: apt-get update && apt-get install -y chromium");
-    for args in [&["update"][..], &["install", "-y", "chromium"][..]] {
-        let status = Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .context("starting apt-get (the browser test needs Debian's chromium)")?;
-        if !status.success() {
-            bail!(
-                "`apt-get {}` failed ({status}); install chromium as root (apt-get install -y chromium)",
-                args.join(" ")
-            );
-        }
-    }
-    if !Path::new(CHROMIUM).exists() {
-        bail!("apt-get installed chromium but {CHROMIUM} is still missing");
-    }
-    Ok(())
+    crate::ensure_apt_package("chromium", "the browser test", &|| {
+        Path::new(CHROMIUM).exists()
+    })
 }
 
 /// The fake Sonoran server on a multi-thread tokio runtime of its own, on a background

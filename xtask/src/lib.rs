@@ -40,3 +40,42 @@ pub fn target_dir(root: &Path) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"))
 }
+
+/// Installs Debian's `package` with apt-get (`update`, then `install -y`) unless
+/// `present()` already holds, and checks that it holds afterwards. `needed_by` names what
+/// needs it, for the messages.
+pub fn ensure_apt_package(
+    package: &str,
+    needed_by: &str,
+    present: &dyn Fn() -> bool,
+) -> Result<()> {
+    if present() {
+        return Ok(());
+    }
+    println!(
+        "\n==> {package} is missing ({needed_by}): apt-get update && apt-get install -y {package}"
+    );
+    for args in [&["update"][..], &["install", "-y", package][..]] {
+        let status = Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .with_context(|| format!("starting apt-get ({needed_by} needs Debian's {package})"))?;
+        if !status.success() {
+            bail!(
+                "`apt-get {}` failed ({status}); install {package} as root (apt-get install -y {package})",
+                args.join(" ")
+            );
+        }
+    }
+    if !present() {
+        bail!("apt-get installed {package} but it is still missing");
+    }
+    Ok(())
+}
+
+/// Whether `name` is an executable file on PATH.
+pub fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(name).is_file()))
+}

@@ -21,7 +21,8 @@ cargo xtask <command>
   wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
                          target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
-                         time, pacing, compile time); several minutes
+                         time, pacing, compile time, shared limits); several minutes
+  bench shared           only the shared-limits section (Redis), printed, not written
   help                   this text
 ";
 
@@ -66,7 +67,11 @@ fn run(args: Vec<String>) -> Result<()> {
             import_docs(&root, &dir)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
-        Some("bench") => xtask::bench::run(&root)?,
+        Some("bench") => match args.next().as_deref() {
+            None => xtask::bench::run(&root)?,
+            Some("shared") => print!("{}", xtask::bench::shared_only(&root)?),
+            Some(other) => bail!("usage: cargo xtask bench [shared] (not `{other}`)"),
+        },
         Some("wasm") => {
             xtask::wasm::build(&root)?;
         }

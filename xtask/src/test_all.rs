@@ -7,6 +7,8 @@ use std::path::Path;
 use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Rate limits shared through Redis: off by default, linted and tested here.
+const REDIS_FEATURE: &str = "sonoran-cad/redis";
 
 fn step(name: &str, cmd: &mut Command) -> Result<()> {
     println!("\n==> {name}");
@@ -49,10 +51,25 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ]),
     )?;
+    // The client once more with its `redis` feature (code the default build leaves out).
+    step(
+        "cargo clippy -p sonoran-cad --features redis",
+        cargo().current_dir(root).args([
+            "clippy",
+            "-p",
+            "sonoran-cad",
+            "--all-targets",
+            "--features",
+            "redis",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
     println!("\n==> cargo xtask regen --check");
     print!("{}", crate::regen::run(root, true)?);
     step(
-        "cargo build (wasm32)",
+        "cargo build (wasm32: the typed client without TLS)",
         cargo().current_dir(root).args([
             "build",
             "-p",
@@ -60,6 +77,8 @@ pub fn run(root: &Path) -> Result<()> {
             "--target",
             WASM_TARGET,
             "--no-default-features",
+            "--features",
+            "http",
         ]),
     )?;
     step(
@@ -81,10 +100,17 @@ pub fn run(root: &Path) -> Result<()> {
     // The npm package: built when stale, then Node, TypeScript and headless Chromium
     // against the fake server.
     crate::js_tests::run(root)?;
-    // Last, so that its summary lines close the output.
+    // The shared rate limiter's test runs its own redis-server.
+    crate::ensure_apt_package("redis-server", "the shared rate limiter's test", &|| {
+        crate::on_path("redis-server")
+    })?;
+    // Last, so that its summary lines close the output. One run, with the client's
+    // `redis` feature on (its default build is linted above and built for wasm32).
     step(
-        "cargo test --workspace",
-        cargo().current_dir(root).args(["test", "--workspace"]),
+        "cargo test --workspace --features sonoran-cad/redis",
+        cargo()
+            .current_dir(root)
+            .args(["test", "--workspace", "--features", REDIS_FEATURE]),
     )?;
     Ok(())
 }

@@ -9,6 +9,12 @@
 //!   what the limiter and hooks cost when they do not wait.
 //! - `pacing`: a burst of 100 calls to a 10-per-minute operation against the fake server
 //!   with a scaled clock: 429s drawn and total time against the theoretical minimum.
+//! - `shared REDIS_URL`: four processes (this binary again, `shared-child`) with one key
+//!   burst 25 calls each at getVersion against one fake server, limits shared through
+//!   Redis or paced in each process alone, interleaved runs.
+//! - `shared-cost URL REDIS_URL`: the client with pacing in-process vs shared through Redis
+//!   (a limit it never reaches): what the Redis round trip adds to a call that does not
+//!   wait.
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -37,7 +43,15 @@ fn main() -> Result<()> {
         Some("overhead") => rt.block_on(overhead(args.get(1).context("overhead URL")?)),
         Some("limiter") => rt.block_on(limiter(args.get(1).context("limiter URL")?)),
         Some("pacing") => rt.block_on(pacing()),
-        _ => bail!("usage: sonoran-bench serve | overhead URL | limiter URL | pacing"),
+        Some("shared") => rt.block_on(shared(args.get(1).context("shared REDIS_URL")?)),
+        Some("shared-child") => rt.block_on(shared_child()),
+        Some("shared-cost") => rt.block_on(shared_cost(
+            args.get(1).context("shared-cost URL REDIS_URL")?,
+            args.get(2).context("shared-cost URL REDIS_URL")?,
+        )),
+        _ => bail!(
+            "usage: sonoran-bench serve | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL"
+        ),
     }
 }
 
@@ -218,6 +232,144 @@ async fn pacing() -> Result<()> {
     println!(
         "{}",
         serde_json::json!({ "calls": 100, "per_window": 10, "window_seconds": 1.0, "theoretical_seconds": 9.0, "runs": runs })
+    );
+    Ok(())
+}
+
+const SHARED_PROCESSES: usize = 4;
+const SHARED_CALLS: usize = 25;
+/// The fake's minute lasts half a second; the client is given the same window.
+const SHARED_SCALE: f64 = 120.0;
+const SHARED_WINDOW: Duration = Duration::from_millis(500);
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+async fn shared(redis_url: &str) -> Result<()> {
+    let fake = sonoran_fake::FakeServer::builder()
+        .time_scale(SHARED_SCALE)
+        .enforce_rate_limits(true)
+        .start()
+        .await;
+    let exe = std::env::current_exe()?;
+    let mut runs = Vec::new();
+    for run in 0..6 {
+        // Interleaved: shared, in-process, shared, ...
+        let shared = run % 2 == 0;
+        // Let the fake's window (and Redis') empty first.
+        tokio::time::sleep(SHARED_WINDOW * 2).await;
+        fake.reset();
+        let start = unix_ms() + 300;
+        let mut children = Vec::new();
+        for _ in 0..SHARED_PROCESSES {
+            let mut cmd = tokio::process::Command::new(&exe);
+            cmd.arg("shared-child")
+                .env("BENCH_URL", fake.url())
+                .env("BENCH_KEY", fake.api_key())
+                .env("BENCH_START_MS", start.to_string())
+                .stdout(std::process::Stdio::piped())
+                .kill_on_drop(true);
+            if shared {
+                cmd.env("BENCH_REDIS", redis_url);
+            }
+            children.push(cmd.spawn()?);
+        }
+        let (mut end, mut failed) = (start, 0u64);
+        for child in children {
+            let out = child.wait_with_output().await?;
+            if !out.status.success() {
+                bail!("a shared-child failed ({})", out.status);
+            }
+            let r: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+            end = end.max(r["end_ms"].as_u64().unwrap_or(0));
+            failed += r["failed"].as_u64().unwrap_or(0);
+        }
+        runs.push(serde_json::json!({
+            "shared": shared,
+            "seconds": (end - start) as f64 / 1000.0,
+            "failed": failed,
+            "rate_limited": fake.stats().rate_limited,
+        }));
+    }
+    let calls = SHARED_PROCESSES * SHARED_CALLS;
+    let theory = SHARED_WINDOW.as_secs_f64() * (calls.div_ceil(10) - 1) as f64;
+    println!(
+        "{}",
+        serde_json::json!({ "processes": SHARED_PROCESSES, "calls": calls, "per_window": 10,
+            "window_seconds": SHARED_WINDOW.as_secs_f64(), "theoretical_seconds": theory, "runs": runs })
+    );
+    Ok(())
+}
+
+/// One process of `shared`: a burst of 25 calls at BENCH_START_MS, no retries (a 429 is a
+/// failed call), limits shared through BENCH_REDIS when set.
+async fn shared_child() -> Result<()> {
+    let var = |name: &str| std::env::var(name).with_context(|| name.to_string());
+    let mut policy = RateLimitPolicy::documented()
+        .with_window(SHARED_WINDOW)
+        .with_margin(Duration::from_millis(25));
+    if let Ok(url) = std::env::var("BENCH_REDIS") {
+        policy = policy.shared(sonoran_cad::SharedLimiter::redis(&url)?);
+    }
+    let client = Client::builder()
+        .api_key(var("BENCH_KEY")?)
+        .base_url(var("BENCH_URL")?)
+        .rate_limit(policy)
+        .retry(RetryPolicy::none())
+        .build()?;
+    let start: u64 = var("BENCH_START_MS")?.parse()?;
+    tokio::time::sleep(Duration::from_millis(start.saturating_sub(unix_ms()))).await;
+    let calls: Vec<_> = (0..SHARED_CALLS)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.get_version().await })
+        })
+        .collect();
+    let mut failed = 0;
+    for call in calls {
+        if call.await?.is_err() {
+            failed += 1;
+        }
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "failed": failed, "end_ms": unix_ms() })
+    );
+    Ok(())
+}
+
+async fn shared_cost(url: &str, redis_url: &str) -> Result<()> {
+    // A limit that is never reached: the limiter runs, but never waits.
+    let policy = RateLimitPolicy::documented().with_limit("getVersion", 1_000_000);
+    let local = client(url, policy.clone())?;
+    let shared = client(
+        url,
+        policy.shared(sonoran_cad::SharedLimiter::redis(redis_url)?),
+    )?;
+    let call = |c: &Client| {
+        let c = c.clone();
+        move || {
+            let c = c.clone();
+            async move {
+                c.get_version().await?;
+                Ok(())
+            }
+        }
+    };
+    time_calls(call(&local)).await?;
+    time_calls(call(&shared)).await?;
+    let (mut shared_series, mut local_series) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        shared_series.push(time_calls(call(&shared)).await?);
+        local_series.push(time_calls(call(&local)).await?);
+    }
+    println!(
+        "{}",
+        serde_json::json!({ "shared": Series { per_call_us: shared_series }, "in_process": Series { per_call_us: local_series } })
     );
     Ok(())
 }

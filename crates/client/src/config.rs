@@ -130,6 +130,10 @@ impl ClientBuilder {
             HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(e.to_string()))?;
             HeaderValue::from_str(value).map_err(|e| bad(e.to_string()))?;
         }
+        #[cfg(feature = "redis")]
+        let rate_limit = self.rate_limit.for_key(&api_key);
+        #[cfg(not(feature = "redis"))]
+        let rate_limit = self.rate_limit;
         let http = reqwest::ClientBuilder::new()
             .build()
             .map_err(|e| BuildError::Http(e.to_string()))?;
@@ -139,7 +143,7 @@ impl ClientBuilder {
             server_id: self.server_id,
             timeout: self.timeout,
             retry: self.retry,
-            rate_limit: self.rate_limit,
+            rate_limit,
             headers: self.headers,
         });
         Ok(Client {

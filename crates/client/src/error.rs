@@ -27,6 +27,10 @@ pub enum Error {
     },
     /// The API answered with an error status.
     Api(ApiError),
+    /// The shared rate limiter ([`crate::SharedLimiter`]) did not answer in time and its
+    /// policy is [`crate::OnUnavailable::Fail`]: the call was not sent.
+    #[cfg(feature = "redis")]
+    SharedLimiterUnavailable { reason: String },
     /// A success status whose body is not what the operation documents.
     MalformedReply {
         status: u16,
@@ -138,6 +142,11 @@ impl fmt::Display for Error {
                     "the Sonoran API answered {status} with a body this client cannot read: {reason}"
                 )
             }
+            #[cfg(feature = "redis")]
+            Self::SharedLimiterUnavailable { reason } => write!(
+                f,
+                "the shared rate limiter did not answer ({reason}), so the call was not sent; retry later, or let calls pace locally (OnUnavailable::PaceLocally)"
+            ),
         }
     }
 }

@@ -108,6 +108,11 @@ impl ClientHooks<Runtime> for RawClient {
 struct Raw(Option<reqwest::Result<reqwest::Response>>);
 
 impl Attempt for Raw {
+    #[cfg(feature = "redis")]
+    fn refused(reason: &str) -> Option<Self> {
+        Some(Raw(Some(Ok(crate::shared::refusal(reason)))))
+    }
+
     fn status(&self) -> Option<u16> {
         match &self.0 {
             Some(Ok(r)) => Some(r.status().as_u16()),

@@ -9,7 +9,7 @@
 //! reply times can never put two arrivals closer than the gateway allows, whatever the
 //! latency; it costs one round trip per window at most.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -20,6 +20,8 @@ pub struct RateLimitPolicy {
     overrides: BTreeMap<String, u32>,
     window: Duration,
     margin: Duration,
+    #[cfg(feature = "redis")]
+    shared: Option<crate::shared::SharedLimiter>,
 }
 
 impl Default for RateLimitPolicy {
@@ -36,6 +38,8 @@ impl RateLimitPolicy {
             overrides: BTreeMap::new(),
             window: Duration::from_secs(60),
             margin: Duration::from_millis(100),
+            #[cfg(feature = "redis")]
+            shared: None,
         }
     }
 
@@ -70,6 +74,22 @@ impl RateLimitPolicy {
         self
     }
 
+    /// Shares the windows with every other process (and client) that uses the same API key
+    /// and the same store, instead of pacing this client alone. See
+    /// [`crate::SharedLimiter`].
+    #[cfg(feature = "redis")]
+    pub fn shared(mut self, limiter: crate::shared::SharedLimiter) -> Self {
+        self.shared = Some(limiter);
+        self
+    }
+
+    /// Binds a shared limiter to the client's key.
+    #[cfg(feature = "redis")]
+    pub(crate) fn for_key(mut self, key: &crate::ApiKey) -> Self {
+        self.shared = self.shared.map(|s| s.for_key(key));
+        self
+    }
+
     pub fn is_enabled(&self) -> bool {
         self.enabled
     }
@@ -85,107 +105,228 @@ impl RateLimitPolicy {
     }
 }
 
+/// One operation's window for one API key, as a store sees it.
 #[derive(Debug, Clone, Copy)]
-struct Place {
-    ticket: u64,
-    /// Reply time (ms) once done; in flight until then.
-    done_at: Option<f64>,
+pub(crate) struct Bucket<'a> {
+    pub operation_id: &'a str,
+    /// Places per window.
+    pub limit: u32,
+    /// How long a place counts after its reply: the window plus the margin.
+    pub window: Duration,
 }
 
+/// What a store says to a request asking for a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Take {
+    /// A place is taken; give the ticket back to [`Store::release`] when the reply is in.
+    Taken(u64),
+    /// No place free: ask again after this long.
+    Wait(Duration),
+}
+
+/// Why a shared store could not answer (a short description that never holds the API
+/// key or the store's URL). The in-process store always answers: without the `redis`
+/// feature this has no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StoreError {
+    #[cfg(feature = "redis")]
+    Unavailable(String),
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type StoreFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+#[cfg(target_arch = "wasm32")]
+pub(crate) type StoreFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
+/// Where the places of the windows are kept: in this process ([`InProcess`], the
+/// default) or shared between processes (Redis, behind the `redis` feature). Per bucket
+/// (key and operation): take a place if fewer than `limit` count in the window, and
+/// release it when the reply is in, after which it counts from the release time.
+pub(crate) trait Store: Send + Sync + std::fmt::Debug {
+    fn take<'a>(&'a self, bucket: Bucket<'a>) -> StoreFuture<'a, Result<Take, StoreError>>;
+    /// The reply to `ticket`'s request is in (or it failed or was cancelled). Called from
+    /// a `Drop`: it must not block.
+    fn release(&self, bucket: Bucket<'_>, ticket: u64);
+}
+
+/// One operation's places: the reply times of the requests done, oldest first, and how
+/// many are still in flight (those count for good until their reply). Every call drops
+/// the places that left the window from the front, so its cost does not grow with the
+/// limit.
 #[derive(Debug, Default)]
-struct State {
-    next_ticket: u64,
-    places: HashMap<String, Vec<Place>>,
+struct Places {
+    done: VecDeque<f64>,
+    in_flight: u32,
+}
+
+impl Places {
+    fn expire(&mut self, now_ms: f64, window_ms: f64) {
+        while self.done.front().is_some_and(|&t| t + window_ms <= now_ms) {
+            self.done.pop_front();
+        }
+    }
+
+    fn record_done(&mut self, at_ms: f64) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        // Releases come in clock order; one that does not (a caller's own clock) is put in
+        // its place, so that the front stays the oldest.
+        match self.done.back() {
+            Some(&last) if last > at_ms => {
+                let i = self.done.partition_point(|&t| t <= at_ms);
+                self.done.insert(i, at_ms);
+            }
+            _ => self.done.push_back(at_ms),
+        }
+    }
+}
+
+/// The in-process store: the windows of one client (and its clones).
+#[derive(Debug, Default)]
+pub(crate) struct InProcess {
+    next_ticket: std::sync::atomic::AtomicU64,
+    places: Mutex<HashMap<String, Places>>,
+}
+
+/// How long to wait before asking again while every place is held by a request in flight.
+pub(crate) const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
+
+impl InProcess {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Places>> {
+        self.places.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with<T>(&self, operation_id: &str, f: impl FnOnce(&mut Places) -> T) -> T {
+        let mut map = self.lock();
+        if let Some(places) = map.get_mut(operation_id) {
+            return f(places);
+        }
+        f(map.entry(operation_id.to_string()).or_default())
+    }
+
+    fn ticket(&self) -> u64 {
+        self.next_ticket
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Takes a place at `now_ms` if fewer than `limit` count in the window, else says how
+    /// long to wait before asking again.
+    pub(crate) fn acquire(
+        &self,
+        operation_id: &str,
+        limit: u32,
+        window_ms: f64,
+        now_ms: f64,
+    ) -> Take {
+        let taken = self.with(operation_id, |places| {
+            places.expire(now_ms, window_ms);
+            if places.done.len() + (places.in_flight as usize) < limit as usize {
+                places.in_flight += 1;
+                return Ok(());
+            }
+            // The oldest reply is the first place to leave the window; with none, every
+            // place is in flight and frees only when a reply comes.
+            Err(match places.done.front() {
+                Some(&t) => Duration::from_secs_f64(((t + window_ms - now_ms) / 1000.0).max(0.001)),
+                None => IN_FLIGHT_POLL,
+            })
+        });
+        match taken {
+            Ok(()) => Take::Taken(self.ticket()),
+            Err(wait) => Take::Wait(wait),
+        }
+    }
+
+    /// Takes a place whatever the count: one a shared store gave this process, kept here
+    /// too so that pacing in this process alone (when the shared store fails) knows it.
+    #[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+    pub(crate) fn force(&self, operation_id: &str) -> u64 {
+        self.with(operation_id, |places| places.in_flight += 1);
+        self.ticket()
+    }
+
+    /// A reply is in: one of the operation's places in flight now counts from `now_ms`.
+    pub(crate) fn release_at(&self, operation_id: &str, now_ms: f64) {
+        self.with(operation_id, |places| places.record_done(now_ms));
+    }
+}
+
+impl Store for InProcess {
+    fn take<'a>(&'a self, bucket: Bucket<'a>) -> StoreFuture<'a, Result<Take, StoreError>> {
+        let take = self.acquire(
+            bucket.operation_id,
+            bucket.limit,
+            bucket.window.as_secs_f64() * 1000.0,
+            crate::clock::now_ms(),
+        );
+        Box::pin(std::future::ready(Ok(take)))
+    }
+
+    fn release(&self, bucket: Bucket<'_>, _ticket: u64) {
+        self.release_at(bucket.operation_id, crate::clock::now_ms());
+    }
 }
 
 #[derive(Debug)]
 pub(crate) struct Limiter {
     policy: RateLimitPolicy,
-    state: Mutex<State>,
+    /// Where the places are kept: this process (the default), or a shared store.
+    store: Box<dyn Store>,
 }
-
-/// How long to wait before asking again while every place is held by a request in flight.
-const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
 
 impl Limiter {
     pub(crate) fn new(policy: RateLimitPolicy) -> Self {
-        Self {
-            policy,
-            state: Mutex::new(State::default()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Takes a place for `operation_id` at `now_ms`, or says how long to wait before
-    /// asking again. `Ok(None)`: the operation is not paced.
-    pub(crate) fn acquire(&self, operation_id: &str, now_ms: f64) -> Result<Option<u64>, Duration> {
-        let Some(limit) = self.policy.limit_for(operation_id) else {
-            return Ok(None);
+        #[cfg(feature = "redis")]
+        let store: Box<dyn Store> = match policy.shared.clone() {
+            Some(shared) => Box::new(shared.store()),
+            None => Box::new(InProcess::default()),
         };
-        let window = self.policy.window.as_secs_f64() * 1000.0;
-        let margin = self.policy.margin.as_secs_f64() * 1000.0;
-        let mut state = self.lock();
-        let ticket = state.next_ticket;
-        let places = state.places.entry(operation_id.to_string()).or_default();
-        places.retain(|p| p.done_at.is_none_or(|t| t + window + margin > now_ms));
-        if places.len() < limit as usize {
-            places.push(Place {
-                ticket,
-                done_at: None,
-            });
-            state.next_ticket += 1;
-            return Ok(Some(ticket));
-        }
-        let first_free = places
-            .iter()
-            .filter_map(|p| p.done_at)
-            .map(|t| t + window + margin)
-            .fold(f64::INFINITY, f64::min);
-        let wait = if first_free.is_finite() {
-            Duration::from_secs_f64(((first_free - now_ms) / 1000.0).max(0.001))
-        } else {
-            IN_FLIGHT_POLL
-        };
-        Err(wait)
+        #[cfg(not(feature = "redis"))]
+        let store: Box<dyn Store> = Box::new(InProcess::default());
+        Self { policy, store }
     }
 
-    /// The reply to `ticket`'s request is in (or it failed): its place now counts from
-    /// `now_ms`.
-    pub(crate) fn release(&self, operation_id: &str, ticket: u64, now_ms: f64) {
-        let mut state = self.lock();
-        if let Some(place) = state
-            .places
-            .get_mut(operation_id)
-            .and_then(|ps| ps.iter_mut().find(|p| p.ticket == ticket))
-        {
-            place.done_at = Some(now_ms);
-        }
+    fn bucket<'a>(&self, operation_id: &'a str) -> Option<Bucket<'a>> {
+        let limit = self.policy.limit_for(operation_id)?;
+        Some(Bucket {
+            operation_id,
+            limit,
+            window: self.policy.window + self.policy.margin,
+        })
     }
 }
 
-/// Releases a place when dropped, so that a cancelled call does not hold it forever.
+/// A place in an operation's window, released when dropped (so that a cancelled call
+/// does not hold it forever).
 pub(crate) struct Held<'a> {
     limiter: &'a Limiter,
-    operation_id: &'a str,
+    bucket: Option<Bucket<'a>>,
     ticket: Option<u64>,
+    /// The shared store could not answer and the policy says to fail the call.
+    #[cfg(feature = "redis")]
+    refused: Option<StoreError>,
 }
 
 impl<'a> Held<'a> {
+    fn new(limiter: &'a Limiter, bucket: Option<Bucket<'a>>, ticket: Option<u64>) -> Self {
+        Held {
+            limiter,
+            bucket,
+            ticket,
+            #[cfg(feature = "redis")]
+            refused: None,
+        }
+    }
+
     /// Waits for and takes a place for `operation_id`.
     pub(crate) async fn wait_for(limiter: &'a Limiter, operation_id: &'a str) -> Held<'a> {
+        let Some(bucket) = limiter.bucket(operation_id) else {
+            return Held::new(limiter, None, None);
+        };
         loop {
-            match limiter.acquire(operation_id, crate::clock::now_ms()) {
-                Ok(ticket) => {
-                    return Held {
-                        limiter,
-                        operation_id,
-                        ticket,
-                    };
-                }
-                Err(wait) => {
+            match limiter.store.take(bucket).await {
+                Ok(Take::Taken(ticket)) => return Held::new(limiter, Some(bucket), Some(ticket)),
+                Ok(Take::Wait(wait)) => {
                     tracing::debug!(
                         operation = operation_id,
                         wait_ms = wait.as_millis() as u64,
@@ -193,16 +334,36 @@ impl<'a> Held<'a> {
                     );
                     crate::clock::sleep(wait).await;
                 }
+                #[cfg(feature = "redis")]
+                Err(refused) => {
+                    let mut held = Held::new(limiter, None, None);
+                    held.refused = Some(refused);
+                    return held;
+                }
+                #[cfg(not(feature = "redis"))]
+                Err(never) => match never {},
             }
         }
+    }
+
+    /// Sends the request this place was taken for; when the shared store could not
+    /// answer and the policy says to fail, answers instead with a reply that
+    /// [`crate::reply::Reply::read`] turns into [`crate::Error::SharedLimiterUnavailable`],
+    /// without sending anything.
+    /// Why the shared store refused this call, when its policy is to fail.
+    pub(crate) fn refusal(&self) -> Option<&str> {
+        #[cfg(feature = "redis")]
+        if let Some(StoreError::Unavailable(reason)) = &self.refused {
+            return Some(reason);
+        }
+        None
     }
 }
 
 impl Drop for Held<'_> {
     fn drop(&mut self) {
-        if let Some(ticket) = self.ticket {
-            self.limiter
-                .release(self.operation_id, ticket, crate::clock::now_ms());
+        if let (Some(bucket), Some(ticket)) = (self.bucket, self.ticket) {
+            self.limiter.store.release(bucket, ticket);
         }
     }
 }
@@ -211,52 +372,118 @@ impl Drop for Held<'_> {
 mod tests {
     use super::*;
 
-    fn limiter(limit: u32, window_ms: u64) -> Limiter {
-        Limiter::new(
-            RateLimitPolicy::documented()
-                .with_limit("op", limit)
-                .with_window(Duration::from_millis(window_ms))
-                .with_margin(Duration::ZERO),
-        )
+    const OP: &str = "op";
+
+    fn take(store: &InProcess, limit: u32, now_ms: f64) -> Take {
+        store.acquire(OP, limit, 1000.0, now_ms)
+    }
+
+    fn ticket(t: Take) -> u64 {
+        match t {
+            Take::Taken(ticket) => ticket,
+            Take::Wait(wait) => panic!("expected a place, told to wait {wait:?}"),
+        }
     }
 
     #[test]
     fn places_count_from_the_reply_time() {
-        let l = limiter(2, 1000);
-        let a = l.acquire("op", 0.0).unwrap().unwrap();
-        let b = l.acquire("op", 0.0).unwrap().unwrap();
+        let s = InProcess::default();
+        ticket(take(&s, 2, 0.0));
+        ticket(take(&s, 2, 0.0));
         // Both in flight: nothing free, poll again shortly.
-        assert_eq!(l.acquire("op", 10.0), Err(IN_FLIGHT_POLL));
-        l.release("op", a, 50.0);
-        l.release("op", b, 80.0);
+        assert_eq!(take(&s, 2, 10.0), Take::Wait(IN_FLIGHT_POLL));
+        s.release_at(OP, 50.0);
+        s.release_at(OP, 80.0);
         // The first place frees a window after its reply, not after its send.
-        assert_eq!(l.acquire("op", 100.0).unwrap_err().as_millis(), 950);
-        assert!(l.acquire("op", 1050.0).unwrap().is_some());
-        assert!(l.acquire("op", 1050.0).is_err());
-        assert!(l.acquire("op", 1080.0).unwrap().is_some());
+        assert_eq!(take(&s, 2, 100.0), Take::Wait(Duration::from_millis(950)));
+        ticket(take(&s, 2, 1050.0));
+        assert_eq!(take(&s, 2, 1050.0), Take::Wait(Duration::from_millis(30)));
+        ticket(take(&s, 2, 1080.0));
+    }
+
+    #[test]
+    fn a_place_in_flight_counts_for_good() {
+        let s = InProcess::default();
+        ticket(take(&s, 1, 0.0));
+        // However long the reply takes, the place stays taken until it comes.
+        assert_eq!(take(&s, 1, 1e9), Take::Wait(IN_FLIGHT_POLL));
+        s.release_at(OP, 1e9 + 5.0);
+        assert_eq!(take(&s, 1, 1e9 + 5.0), Take::Wait(Duration::from_secs(1)));
+        ticket(take(&s, 1, 1e9 + 1005.0));
+    }
+
+    #[test]
+    fn a_full_window_of_done_places_leaves_from_the_front() {
+        // A large limit: every place is checked once, however many are held.
+        let s = InProcess::default();
+        let limit = 10_000;
+        for i in 0..limit {
+            ticket(take(&s, limit, i as f64 * 0.01));
+            s.release_at(OP, i as f64 * 0.01);
+        }
+        assert_eq!(
+            take(&s, limit, 100.0),
+            Take::Wait(Duration::from_millis(900))
+        );
+        // At 1000.005 ms the first place (released at 0) has left; the second has not.
+        ticket(take(&s, limit, 1000.005));
+        assert!(matches!(take(&s, limit, 1000.005), Take::Wait(_)));
+        // A reply recorded out of clock order still frees in its turn.
+        let s = InProcess::default();
+        ticket(take(&s, 2, 0.0));
+        ticket(take(&s, 2, 0.0));
+        s.release_at(OP, 300.0);
+        s.release_at(OP, 100.0);
+        assert_eq!(take(&s, 2, 200.0), Take::Wait(Duration::from_millis(900)));
     }
 
     #[test]
     fn operations_are_counted_apart_and_off_means_off() {
-        let l = limiter(1, 1000);
-        assert!(l.acquire("op", 0.0).unwrap().is_some());
-        assert_eq!(l.acquire("other-without-limit", 0.0), Ok(None));
-        let off = Limiter::new(RateLimitPolicy::off().with_limit("op", 1));
-        assert_eq!(off.acquire("op", 0.0), Ok(None));
-        assert_eq!(off.acquire("op", 0.0), Ok(None));
+        let s = InProcess::default();
+        ticket(take(&s, 1, 0.0));
+        ticket(s.acquire("other", 1, 1000.0, 0.0));
+        assert_eq!(take(&s, 1, 0.0), Take::Wait(IN_FLIGHT_POLL));
+        let l = Limiter::new(RateLimitPolicy::documented().with_limit(OP, 1));
+        assert!(
+            l.bucket("getDispatchTemplates").is_none(),
+            "no limit stated"
+        );
+        assert_eq!(l.bucket(OP).map(|b| b.limit), Some(1));
+        let off = Limiter::new(RateLimitPolicy::off().with_limit(OP, 1));
+        assert!(off.bucket(OP).is_none());
     }
 
-    #[test]
-    fn a_dropped_hold_releases_its_place() {
-        let l = limiter(1, 1000);
-        let ticket = l.acquire("op", 0.0).unwrap();
-        drop(Held {
-            limiter: &l,
-            operation_id: "op",
-            ticket,
-        });
-        // Released at "now", so it counts from now: not free yet, but no longer in flight.
-        assert_ne!(l.acquire("op", crate::clock::now_ms()), Err(IN_FLIGHT_POLL));
+    #[tokio::test]
+    async fn a_dropped_hold_releases_its_place() {
+        let l = Limiter::new(
+            RateLimitPolicy::documented()
+                .with_limit(OP, 1)
+                .with_window(Duration::from_millis(1000))
+                .with_margin(Duration::ZERO),
+        );
+        let held = Held::wait_for(&l, OP).await;
+        let bucket = held.bucket.expect("paced");
+        assert_eq!(
+            l.store.take(bucket).await,
+            Ok(Take::Wait(IN_FLIGHT_POLL)),
+            "held: in flight"
+        );
+        let before = crate::clock::now_ms();
+        drop(held);
+        // Released at "now", so it counts from now: not free for a whole window, and no
+        // longer in flight (which would be IN_FLIGHT_POLL).
+        let told = l.store.take(bucket).await;
+        let elapsed = crate::clock::now_ms() - before;
+        match told {
+            Ok(Take::Wait(wait)) => {
+                let ms = wait.as_secs_f64() * 1000.0;
+                assert!(
+                    ms <= 1000.0 && ms >= 1000.0 - elapsed - 1.0,
+                    "waits out the window from the release: {ms} ms"
+                );
+            }
+            other => panic!("expected a wait of one window, got {other:?}"),
+        }
     }
 
     #[test]

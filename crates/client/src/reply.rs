@@ -38,6 +38,12 @@ impl Reply {
     /// Turns a sent request's outcome into a success reply or the matching [`Error`].
     pub(crate) async fn read(sent: reqwest::Result<reqwest::Response>) -> Result<Self, Error> {
         let response = sent.map_err(Error::from_reqwest)?;
+        #[cfg(feature = "redis")]
+        if let Some(refused) = response.extensions().get::<crate::shared::Refused>() {
+            return Err(Error::SharedLimiterUnavailable {
+                reason: refused.0.clone(),
+            });
+        }
         let status = response.status().as_u16();
         let retry_after = response
             .headers()

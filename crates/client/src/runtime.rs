@@ -61,6 +61,17 @@ pub trait Attempt {
     fn status(&self) -> Option<u16>;
     /// The reply's `Retry-After` header as received, when it has one.
     fn retry_after(&self) -> Option<&str>;
+
+    /// The outcome of a call that the shared rate limiter refused to let out (its store
+    /// did not answer and its policy is to fail), or `None` where this kind of attempt
+    /// cannot say so, in which case the call goes out paced locally.
+    fn refused(reason: &str) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = reason;
+        None
+    }
 }
 
 /// The configuration every request needs, given to [`Runtime::new`].
@@ -141,6 +152,9 @@ impl Runtime {
             loop {
                 // Held until the reply is in: see `limiter` for why.
                 let place = Held::wait_for(&self.0.limiter, operation_id).await;
+                if let Some(refused) = place.refusal().and_then(A::refused) {
+                    return refused;
+                }
                 let outcome = send().await;
                 drop(place);
                 let status = outcome.status();
