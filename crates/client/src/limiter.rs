@@ -145,6 +145,12 @@ pub(crate) type StoreFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<O
 /// release it when the reply is in, after which it counts from the release time.
 pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     fn take<'a>(&'a self, bucket: Bucket<'a>) -> StoreFuture<'a, Result<Take, StoreError>>;
+    /// The same, at once, where the store can answer without waiting (this process's
+    /// own windows); `None` where it cannot (a shared store).
+    fn take_now(&self, bucket: Bucket<'_>) -> Option<Take> {
+        let _ = bucket;
+        None
+    }
     /// The reply to `ticket`'s request is in (or it failed or was cancelled). Called from
     /// a `Drop`: it must not block.
     fn release(&self, bucket: Bucket<'_>, ticket: u64);
@@ -253,13 +259,19 @@ impl InProcess {
 
 impl Store for InProcess {
     fn take<'a>(&'a self, bucket: Bucket<'a>) -> StoreFuture<'a, Result<Take, StoreError>> {
-        let take = self.acquire(
+        let take = self.take_now(bucket);
+        Box::pin(std::future::ready(Ok(
+            take.unwrap_or(Take::Wait(IN_FLIGHT_POLL))
+        )))
+    }
+
+    fn take_now(&self, bucket: Bucket<'_>) -> Option<Take> {
+        Some(self.acquire(
             bucket.operation_id,
             bucket.limit,
             bucket.window.as_secs_f64() * 1000.0,
             crate::clock::now_ms(),
-        );
-        Box::pin(std::future::ready(Ok(take)))
+        ))
     }
 
     fn release(&self, bucket: Bucket<'_>, _ticket: u64) {
@@ -293,6 +305,41 @@ impl Limiter {
             limit,
             window: self.policy.window + self.policy.margin,
         })
+    }
+}
+
+/// Where a call stands with the pacing, asked at once (see [`crate::runtime::Runtime::pace_now`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pace {
+    /// The operation is not paced: go, and release nothing.
+    Unpaced,
+    /// A place is taken: go, and give it back with `Runtime::release_now(.., ticket)`
+    /// when the reply is in (or the attempt failed).
+    Taken(u64),
+    /// No place is free: ask again after this long.
+    Wait(Duration),
+}
+
+impl Limiter {
+    /// [`Pace`] for `operation_id` now. A store that cannot answer at once (a shared one)
+    /// leaves the call unpaced here; the async path (`Held::wait_for`) is the one to use
+    /// with it.
+    pub(crate) fn pace_now(&self, operation_id: &str) -> Pace {
+        let Some(bucket) = self.bucket(operation_id) else {
+            return Pace::Unpaced;
+        };
+        match self.store.take_now(bucket) {
+            Some(Take::Taken(ticket)) => Pace::Taken(ticket),
+            Some(Take::Wait(wait)) => Pace::Wait(wait),
+            None => Pace::Unpaced,
+        }
+    }
+
+    /// Gives back the place [`Limiter::pace_now`] took.
+    pub(crate) fn release_now(&self, operation_id: &str, ticket: u64) {
+        if let Some(bucket) = self.bucket(operation_id) {
+            self.store.release(bucket, ticket);
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 use crate::ApiKey;
 use crate::clock;
 use crate::error::parse_retry_after;
+pub use crate::limiter::Pace;
 use crate::limiter::{Held, Limiter, RateLimitPolicy};
 use std::future::Future;
 use std::sync::Arc;
@@ -129,6 +130,48 @@ impl Runtime {
         &self.0.settings.headers
     }
 
+    /// Pacing asked at once, for a driver that waits by itself (the npm package's, which
+    /// awaits `fetch` and timers in JavaScript): take a place for `operation_id`, or learn
+    /// how long to wait before asking again. A taken place is given back with
+    /// [`Runtime::release_now`] when the reply is in. [`Runtime::execute`] is the same
+    /// pacing for Rust futures.
+    pub fn pace_now(&self, operation_id: &str) -> Pace {
+        self.0.limiter.pace_now(operation_id)
+    }
+
+    /// Gives back a place [`Runtime::pace_now`] took: it counts from now.
+    pub fn release_now(&self, operation_id: &str, ticket: u64) {
+        self.0.limiter.release_now(operation_id, ticket);
+    }
+
+    /// After attempt `attempt` (0 for the first) of `operation_id` answered `status`
+    /// (`None`: no reply) with `retry_after` (the header as received): `Some(wait)` to try
+    /// again after `wait`, or `None` when this outcome is the call's. Only a 429 of a
+    /// `repeatable` request is retried, up to the policy's bound; the wait is the server's
+    /// `Retry-After`, else the policy's doubling backoff, capped by its `max_wait`.
+    pub fn retry_after_attempt(
+        &self,
+        operation_id: &str,
+        attempt: u32,
+        repeatable: bool,
+        status: Option<u16>,
+        retry_after: Option<&str>,
+    ) -> Option<Duration> {
+        let retry = &self.0.settings.retry;
+        if status != Some(429) || !repeatable || attempt >= retry.max_retries {
+            return None;
+        }
+        let server_said = retry_after.and_then(|v| parse_retry_after(v, clock::now_system()));
+        let wait = retry.wait(attempt, server_said);
+        tracing::info!(
+            operation = operation_id,
+            attempt,
+            wait_ms = wait.as_millis() as u64,
+            "429: retrying after the server's wait"
+        );
+        Some(wait)
+    }
+
     /// Runs one call of `operation_id`: waits for its rate-limit place, makes an attempt
     /// with `send`, and when the reply is a 429 and `repeatable` waits as the server or
     /// the retry policy says and tries again, up to the policy's bound. Returns the last
@@ -147,7 +190,6 @@ impl Runtime {
     {
         let span = tracing::debug_span!("sonoran_cad.call", operation = operation_id, method);
         async move {
-            let retry = &self.0.settings.retry;
             let mut attempt = 0u32;
             loop {
                 // Held until the reply is in: see `limiter` for why.
@@ -159,19 +201,15 @@ impl Runtime {
                 drop(place);
                 let status = outcome.status();
                 tracing::debug!(operation = operation_id, attempt, status, "reply");
-                if status != Some(429) || !repeatable || attempt >= retry.max_retries {
-                    return outcome;
-                }
-                let server_said = outcome
-                    .retry_after()
-                    .and_then(|v| parse_retry_after(v, clock::now_system()));
-                let wait = retry.wait(attempt, server_said);
-                tracing::info!(
-                    operation = operation_id,
+                let Some(wait) = self.retry_after_attempt(
+                    operation_id,
                     attempt,
-                    wait_ms = wait.as_millis() as u64,
-                    "429: retrying after the server's wait"
-                );
+                    repeatable,
+                    status,
+                    outcome.retry_after(),
+                ) else {
+                    return outcome;
+                };
                 clock::sleep(wait).await;
                 attempt += 1;
             }

@@ -56,35 +56,76 @@ function encode(method, value, where) {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
-/** The transport the module sends each attempt through. Resolves, never rejects. */
-function transport(fetchImpl, userAgent) {
-  return {
-    async send(method, url, headerLines, body, timeoutMs) {
-      const headers = {};
-      const parts = headerLines.split('\n');
-      for (let i = 0; i + 1 < parts.length; i += 2) headers[parts[i]] = parts[i + 1];
-      if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent;
-      const init = { method, headers };
-      if (body !== undefined) init.body = body;
-      let timer;
-      let controller;
-      if (timeoutMs > 0) {
-        controller = new AbortController();
-        init.signal = controller.signal;
-        timer = setTimeout(() => controller.abort(), timeoutMs);
-      }
-      try {
-        const res = await fetchImpl(url, init);
-        const text = await res.text();
-        return { status: res.status, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), text };
-      } catch (error) {
-        // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
-        return { status: 0, error: error && error.cause !== undefined ? error.cause : error, timedOut: !!(controller && controller.signal.aborted) };
-      } finally {
-        if (timer !== undefined) clearTimeout(timer);
-      }
-    },
+/** One attempt through `fetch`. Resolves, never rejects: a failure is `{ status: 0, error, timedOut }`. */
+function sender(fetchImpl) {
+  return async function send(method, url, headers, body, timeoutMs) {
+    const init = { method, headers };
+    if (body !== undefined) init.body = body;
+    let timer;
+    let controller;
+    if (timeoutMs > 0) {
+      controller = new AbortController();
+      init.signal = controller.signal;
+      timer = setTimeout(() => controller.abort(), timeoutMs);
+    }
+    try {
+      const res = await fetchImpl(url, init);
+      const text = await res.text();
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), text };
+    } catch (error) {
+      // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
+      return { status: 0, error: error && error.cause !== undefined ? error.cause : error, timedOut: !!(controller && controller.signal.aborted) };
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   };
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs one call: the module checks the arguments and builds the request, paces it and
+ * decides on retries (the `sonoran-cad` runtime's own rules); this loop only awaits what
+ * the module asks for, `fetch` and timers.
+ */
+async function run(r, send, userAgent, index, first, second, count) {
+  const plan = r.prepare(index, first, second, count).split('\n');
+  const method = plan[0];
+  const url = plan[1];
+  const headers = {};
+  let i = 2;
+  for (; i + 1 < plan.length && plan[i] !== ''; i += 2) headers[plan[i]] = plan[i + 1];
+  if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent;
+  const rest = plan.slice(i + 1).join('\n');
+  const body = rest === '' ? undefined : rest;
+  const timeoutMs = r.timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    let ticket;
+    for (;;) {
+      ticket = r.pace(index);
+      if (ticket >= -1) break;
+      await sleep(-ticket - 2);
+    }
+    let sent;
+    try {
+      sent = await send(method, url, headers, body, timeoutMs);
+    } finally {
+      if (ticket >= 0) r.release(index, ticket);
+    }
+    const wait = r.after(index, attempt, sent.status, sent.retryAfter ?? undefined);
+    if (wait >= 0) {
+      await sleep(wait);
+      continue;
+    }
+    if (sent.status === 0) {
+      const message = sent.error && sent.error.message ? sent.error.message : String(sent.error);
+      const e = r.noReply(index, sent.timedOut, message);
+      e.cause = sent.error;
+      throw e;
+    }
+    if (!r.ok(index, sent.status)) throw r.failure(index, sent.status, sent.retryAfter ?? undefined, sent.text);
+    return sent;
+  }
 }
 
 const JSON_TYPE = /[/+]json\b/i;
@@ -122,12 +163,13 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
  * waits for the first call.
  */
 export function makeClient(operations, load, ready, userAgent) {
+  const SEND = Symbol('send');
   function raw(client, name) {
     const r = client[RAW];
     if (r === null) throw new SonoranError(`${name}: this client was disposed`, { kind: 'invalidRequest' });
     if (r !== undefined) return r;
     const m = load();
-    const made = new m.Client(client.optionsJson, client.transport);
+    const made = new m.Client(client.optionsJson);
     Object.defineProperty(client, RAW, { value: made, writable: true });
     return made;
   }
@@ -146,7 +188,7 @@ export function makeClient(operations, load, ready, userAgent) {
         throw new SonoranError('new SonoranClient: no global fetch here: pass the `fetch` option', { kind: 'invalidArgument' });
       }
       Object.defineProperty(this, 'optionsJson', { value: encode('new SonoranClient', rest, '') });
-      Object.defineProperty(this, 'transport', { value: transport(f.bind(globalThis), userAgent) });
+      Object.defineProperty(this, SEND, { value: sender(f.bind(globalThis)) });
       if (load() !== null) {
         try {
           raw(this, 'new SonoranClient');
@@ -198,7 +240,7 @@ export function makeClient(operations, load, ready, userAgent) {
       let sent;
       try {
         r = raw(this, name);
-        sent = await r.call(index, first, second, count);
+        sent = await run(r, this[SEND], userAgent, index, first, second, count);
       } catch (e) {
         throw toSonoranError(e);
       }

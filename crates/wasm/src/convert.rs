@@ -6,7 +6,6 @@
 //! are never copied into one.
 
 use crate::table::{Body, Operation};
-use crate::transport::JsAttempt;
 use sonoran_cad::Error;
 use wasm_bindgen::JsValue;
 
@@ -27,45 +26,42 @@ pub(crate) fn failure(kind: &str, message: &str) -> JsValue {
     sonoran_error(kind, message).into()
 }
 
-/// The last attempt's outcome as the call's result.
-pub(crate) fn outcome(op: &Operation, name: &str, a: JsAttempt) -> Result<JsValue, JsValue> {
+/// Whether `status` is a success of `op`: its documented status on v2, any 2xx on v1
+/// (whose pages document 200 but whose server has no other success to send).
+pub(crate) fn is_success(op: &Operation, status: u16) -> bool {
     let v1 = matches!(op.body, Body::V1 { .. });
-    match a.status {
-        0 => {
-            let cause = a.sent.error();
-            let error = if a.sent.timed_out() {
-                Error::Timeout
-            } else {
-                let why = js_sys::Reflect::get(&cause, &"message".into())
-                    .ok()
-                    .and_then(|m| m.as_string())
-                    .unwrap_or_else(|| "fetch failed".into());
-                Error::Transport(why)
-            };
-            let js = error_of(name, &error);
-            set(&js, "cause", &cause);
-            Err(js.into())
+    status == op.success || (v1 && (200..300).contains(&status))
+}
+
+/// The error a reply that is not a success of `op` stands for.
+pub(crate) fn failure_of_reply(
+    op: &Operation,
+    name: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    text: &str,
+) -> JsValue {
+    let error = if (200..300).contains(&status) {
+        Error::MalformedReply {
+            status,
+            reason: format!("undocumented success status (documented: {})", op.success),
+            body: text.to_string(),
         }
-        s if s == op.success || (v1 && (200..300).contains(&s)) => Ok(a.sent.into()),
-        s if (200..300).contains(&s) => Err(error_of(
-            name,
-            &Error::MalformedReply {
-                status: s,
-                reason: format!("undocumented success status (documented: {})", op.success),
-                body: a.sent.text().unwrap_or_default(),
-            },
-        )
-        .into()),
-        s => Err(error_of(
-            name,
-            &Error::from_reply(
-                s,
-                a.retry_after.as_deref(),
-                &a.sent.text().unwrap_or_default(),
-            ),
-        )
-        .into()),
-    }
+    } else {
+        Error::from_reply(status, retry_after, text)
+    };
+    error_of(name, &error).into()
+}
+
+/// The error of an attempt that got no reply. The JS side adds the platform's error as
+/// `cause`.
+pub(crate) fn no_reply(name: &str, timed_out: bool, message: &str) -> JsValue {
+    let error = if timed_out {
+        Error::Timeout
+    } else {
+        Error::Transport(message.to_string())
+    };
+    error_of(name, &error).into()
 }
 
 fn error_of(name: &str, e: &Error) -> js_sys::Error {

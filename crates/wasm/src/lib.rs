@@ -13,15 +13,13 @@ mod convert;
 #[rustfmt::skip]
 mod generated;
 mod table;
-mod transport;
 mod validate;
 
 use call::{Config, Refused};
 use serde_json::Value;
-use sonoran_cad::runtime::{Runtime, Settings};
+use sonoran_cad::runtime::{Pace, Runtime, Settings};
 use sonoran_cad::{ApiKey, RateLimitPolicy, RetryPolicy};
 use std::time::Duration;
-use transport::{JsAttempt, Transport};
 use wasm_bindgen::prelude::*;
 
 /// The client the JS `SonoranClient` wraps.
@@ -30,7 +28,6 @@ use wasm_bindgen::prelude::*;
 pub struct Client {
     runtime: Runtime,
     config: Config,
-    transport: Transport,
 }
 
 /// The options object, read field by field so that a bad one is named in JS terms.
@@ -154,10 +151,9 @@ fn header_ok(name: &str, value: &str) -> bool {
 
 #[wasm_bindgen]
 impl Client {
-    /// `options`: the JSON of the JS options (less `fetch`); `transport`: the object whose
-    /// `send` makes each attempt.
+    /// `options`: the JSON of the JS options (less `fetch`).
     #[wasm_bindgen(constructor)]
-    pub fn new(options: &str, transport: Transport) -> Result<Client, JsValue> {
+    pub fn new(options: &str) -> Result<Client, JsValue> {
         let o = Options::parse(options)?;
         let community_id = o.string("communityId")?;
         let api_key = o.string("apiKey")?.filter(|k| !k.trim().is_empty());
@@ -297,7 +293,6 @@ impl Client {
                 community_id,
                 headers,
             },
-            transport,
         })
     }
 
@@ -313,59 +308,113 @@ impl Client {
         self.config.base_url.clone()
     }
 
-    /// Runs operation `index`. v2: `first` is the JSON of the arguments object without
-    /// `body`, `second` that of `body`; v1: the JSON of the first two arguments, `count` how
-    /// many were passed. Resolves to the transport's reply object; rejects with a
-    /// `SonoranError`-shaped `Error`.
-    pub fn call(
+    /// The per-request timeout in milliseconds (0: none).
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.runtime
+            .timeout()
+            .map_or(0.0, |t| t.as_secs_f64() * 1000.0)
+    }
+
+    /// Checks the arguments of operation `index` and builds its request, as one text:
+    /// the method, the URL, a name and a value line per header, an empty line, and the
+    /// body when there is one (JSON text has no raw line breaks). v2: `first` is the JSON of
+    /// the arguments object without `body`, `second` that of `body`; v1: the JSON of the
+    /// first two arguments, and `count` how many were passed. Throws a `SonoranError`-shaped
+    /// `Error` for a bad argument.
+    pub fn prepare(
         &self,
         index: u32,
         first: &str,
         second: Option<String>,
         count: u32,
-    ) -> js_sys::Promise {
+    ) -> Result<String, JsValue> {
+        let (op, name) = call::operation(index)
+            .ok_or_else(|| convert::failure("internal", &format!("no operation {index}")))?;
         let args = call::Args {
             first,
             second: second.as_deref(),
             count,
         };
-        let Some((op, name)) = call::operation(index) else {
-            return js_sys::Promise::reject(&convert::failure(
-                "internal",
-                &format!("no operation {index}"),
-            ));
+        let p = call::prepare(op, name, args, &self.config).map_err(|e| match e {
+            Refused::Argument(m) => convert::failure("invalidArgument", &m),
+            Refused::Config(m) => convert::failure("invalidRequest", &m),
+        })?;
+        let mut text = String::with_capacity(
+            p.url.len() + p.headers.len() + p.body.as_ref().map_or(0, String::len) + 16,
+        );
+        text.push_str(p.method);
+        text.push('\n');
+        text.push_str(&p.url);
+        text.push('\n');
+        text.push_str(&p.headers);
+        text.push('\n');
+        if let Some(body) = &p.body {
+            text.push_str(body);
+        }
+        Ok(text)
+    }
+
+    /// The pacing of operation `index` now, as one number: a ticket (>= 0) when a place
+    /// is taken (give it back with `release`), -1 when the operation is not paced, and
+    /// -(2 + ms) to wait ms milliseconds and ask again.
+    pub fn pace(&self, index: u32) -> f64 {
+        let Some((op, _)) = call::operation(index) else {
+            return -1.0;
         };
-        let prepared = match call::prepare(op, name, args, &self.config) {
-            Ok(p) => p,
-            Err(Refused::Argument(m)) => {
-                return js_sys::Promise::reject(&convert::failure("invalidArgument", &m));
-            }
-            Err(Refused::Config(m)) => {
-                return js_sys::Promise::reject(&convert::failure("invalidRequest", &m));
-            }
+        match self.runtime.pace_now(op.id) {
+            Pace::Unpaced => -1.0,
+            Pace::Taken(ticket) => ticket as f64,
+            Pace::Wait(wait) => -(2.0 + wait.as_secs_f64() * 1000.0),
+        }
+    }
+
+    /// The reply to the request that took `ticket` is in (or none will come).
+    pub fn release(&self, index: u32, ticket: f64) {
+        if let Some((op, _)) = call::operation(index) {
+            self.runtime.release_now(op.id, ticket as u64);
+        }
+    }
+
+    /// After attempt `attempt` answered `status` (0: no reply): milliseconds to wait
+    /// before trying again, or -1 when this outcome is the call's.
+    pub fn after(&self, index: u32, attempt: u32, status: u16, retry_after: Option<String>) -> f64 {
+        let Some((op, _)) = call::operation(index) else {
+            return -1.0;
         };
-        let runtime = self.runtime.clone();
-        let transport = self.transport.clone();
-        let timeout_ms = runtime.timeout().map_or(0.0, |t| t.as_secs_f64() * 1000.0);
-        wasm_bindgen_futures::future_to_promise(async move {
-            let outcome = runtime
-                .execute(op.id, prepared.method, true, || {
-                    let promise = transport.send(
-                        prepared.method,
-                        &prepared.url,
-                        &prepared.headers,
-                        prepared.body.clone(),
-                        timeout_ms,
-                    );
-                    async move {
-                        match wasm_bindgen_futures::JsFuture::from(promise).await {
-                            Ok(v) | Err(v) => JsAttempt::new(v),
-                        }
-                    }
-                })
-                .await;
-            convert::outcome(op, name, outcome)
-        })
+        let status = (status != 0).then_some(status);
+        self.runtime
+            .retry_after_attempt(op.id, attempt, true, status, retry_after.as_deref())
+            .map_or(-1.0, |w| w.as_secs_f64() * 1000.0)
+    }
+
+    /// Whether `status` is a success of operation `index` (its documented status on v2,
+    /// any 2xx on v1).
+    pub fn ok(&self, index: u32, status: u16) -> bool {
+        call::operation(index).is_some_and(|(op, _)| convert::is_success(op, status))
+    }
+
+    /// The error a reply that is not a success stands for.
+    pub fn failure(
+        &self,
+        index: u32,
+        status: u16,
+        retry_after: Option<String>,
+        text: &str,
+    ) -> JsValue {
+        match call::operation(index) {
+            Some((op, name)) => {
+                convert::failure_of_reply(op, name, status, retry_after.as_deref(), text)
+            }
+            None => convert::failure("internal", &format!("no operation {index}")),
+        }
+    }
+
+    /// The error of an attempt that got no reply: a timeout, or the transport's `message`.
+    #[wasm_bindgen(js_name = noReply)]
+    pub fn no_reply(&self, index: u32, timed_out: bool, message: &str) -> JsValue {
+        let name = call::operation(index).map_or("call", |(_, n)| n);
+        convert::no_reply(name, timed_out, message)
     }
 }
 
