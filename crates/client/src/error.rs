@@ -109,7 +109,9 @@ impl fmt::Display for Error {
                 ..
             } => {
                 // Tenths of a second, in integers: no float formatting (it weighs on wasm).
-                let tenths = d.as_millis().div_ceil(100);
+                let tenths = u64::try_from(d.as_millis())
+                    .unwrap_or(u64::MAX)
+                    .div_ceil(100);
                 write!(
                     f,
                     "rate limited by the Sonoran API; retry after {}.{} s",

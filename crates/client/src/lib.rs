@@ -1,5 +1,15 @@
 #![doc = include_str!("../README.md")]
 
+/// `tracing` events and spans, compiled in with the `tracing` feature (on with `http`, the
+/// default): without it (the npm package's module) they cost nothing, not even code size.
+macro_rules! trace {
+    ($level:ident!($($arg:tt)*)) => {
+        #[cfg(feature = "tracing")]
+        ::tracing::$level!($($arg)*);
+    };
+}
+pub(crate) use trace;
+
 #[cfg(feature = "http")]
 pub mod bodycam;
 mod clock;

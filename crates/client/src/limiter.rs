@@ -143,7 +143,9 @@ pub(crate) type StoreFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<O
 /// default) or shared between processes (Redis, behind the `redis` feature). Per bucket
 /// (key and operation): take a place if fewer than `limit` count in the window, and
 /// release it when the reply is in, after which it counts from the release time.
-pub(crate) trait Store: Send + Sync + std::fmt::Debug {
+// No `Debug` supertrait: a `dyn Store` vtable would keep every store's `Debug` (and float
+// formatting with it) in the npm module. `Limiter`'s own `Debug` shows the policy.
+pub(crate) trait Store: Send + Sync {
     fn take<'a>(&'a self, bucket: Bucket<'a>) -> StoreFuture<'a, Result<Take, StoreError>>;
     /// The same, at once, where the store can answer without waiting (this process's
     /// own windows); `None` where it cannot (a shared store).
@@ -279,11 +281,18 @@ impl Store for InProcess {
     }
 }
 
-#[derive(Debug)]
 pub(crate) struct Limiter {
     policy: RateLimitPolicy,
     /// Where the places are kept: this process (the default), or a shared store.
     store: Box<dyn Store>,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Limiter {
@@ -374,11 +383,11 @@ impl<'a> Held<'a> {
             match limiter.store.take(bucket).await {
                 Ok(Take::Taken(ticket)) => return Held::new(limiter, Some(bucket), Some(ticket)),
                 Ok(Take::Wait(wait)) => {
-                    tracing::debug!(
+                    crate::trace!(debug!(
                         operation = operation_id,
                         wait_ms = wait.as_millis() as u64,
                         "waiting for the documented rate limit"
-                    );
+                    ));
                     crate::clock::sleep(wait).await;
                 }
                 #[cfg(feature = "redis")]

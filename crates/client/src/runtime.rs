@@ -13,7 +13,6 @@ use crate::limiter::{Held, Limiter, RateLimitPolicy};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tracing::Instrument;
 
 #[cfg(feature = "http")]
 pub(crate) use crate::http::v2_result;
@@ -157,18 +156,20 @@ impl Runtime {
         status: Option<u16>,
         retry_after: Option<&str>,
     ) -> Option<Duration> {
+        #[cfg(not(feature = "tracing"))]
+        let _ = operation_id;
         let retry = &self.0.settings.retry;
         if status != Some(429) || !repeatable || attempt >= retry.max_retries {
             return None;
         }
         let server_said = retry_after.and_then(|v| parse_retry_after(v, clock::now_system()));
         let wait = retry.wait(attempt, server_said);
-        tracing::info!(
+        crate::trace!(info!(
             operation = operation_id,
             attempt,
             wait_ms = wait.as_millis() as u64,
             "429: retrying after the server's wait"
-        );
+        ));
         Some(wait)
     }
 
@@ -188,8 +189,7 @@ impl Runtime {
         A: Attempt,
         F: Future<Output = A>,
     {
-        let span = tracing::debug_span!("sonoran_cad.call", operation = operation_id, method);
-        async move {
+        let call = async move {
             let mut attempt = 0u32;
             loop {
                 // Held until the reply is in: see `limiter` for why.
@@ -200,7 +200,7 @@ impl Runtime {
                 let outcome = send().await;
                 drop(place);
                 let status = outcome.status();
-                tracing::debug!(operation = operation_id, attempt, status, "reply");
+                crate::trace!(debug!(operation = operation_id, attempt, status, "reply"));
                 let Some(wait) = self.retry_after_attempt(
                     operation_id,
                     attempt,
@@ -213,8 +213,14 @@ impl Runtime {
                 clock::sleep(wait).await;
                 attempt += 1;
             }
-        }
-        .instrument(span)
-        .await
+        };
+        #[cfg(feature = "tracing")]
+        let call = tracing::Instrument::instrument(
+            call,
+            tracing::debug_span!("sonoran_cad.call", operation = operation_id, method),
+        );
+        #[cfg(not(feature = "tracing"))]
+        let _ = method;
+        call.await
     }
 }
