@@ -1,32 +1,36 @@
 // The same v2 call (GET /v2/general/version) through the npm package and through raw
-// fetch, interleaved runs, against the URL given. Prints JSON for `cargo xtask bench`.
+// fetch + json(), against the URL given. The paths alternate call by call, so that drift,
+// GC and the other core's load fall on all of them alike. Prints JSON for `cargo xtask bench`:
+// the mean per call of each run, per path.
 import { SonoranClient } from '../pkg/index.mjs';
 
 const url = process.argv[2];
 const CALLS = 1000;
 const RUNS = 7;
-const client = new SonoranClient({ apiKey: 'bench-key', baseUrl: url, rateLimit: 'off', retries: 0 });
+const options = { apiKey: 'bench-key', baseUrl: url, rateLimit: 'off', retries: 0 };
+// Defaults: a 30 s timeout, which in Node costs an AbortController and a timer per call.
+const client = new SonoranClient(options);
+const untimed = new SonoranClient({ ...options, timeoutMs: 0 });
+const u = `${url}/v2/general/version`;
+const headers = { authorization: 'Bearer bench-key', accept: 'application/json' };
 
-const viaClient = () => client.getVersion();
-const viaFetch = async () => {
-  const reply = await fetch(`${url}/v2/general/version`, {
-    headers: { authorization: 'Bearer bench-key', accept: 'application/json' },
-  });
-  return reply.json();
+const paths = {
+  raw: async () => (await fetch(u, { headers })).json(),
+  client: () => client.getVersion(),
+  client_no_timeout: () => untimed.getVersion(),
 };
-
-async function perCallMicros(call) {
-  const start = performance.now();
-  for (let i = 0; i < CALLS; i++) await call();
-  return ((performance.now() - start) * 1000) / CALLS;
+const names = Object.keys(paths);
+for (let i = 0; i < 300; i++) for (const n of names) await paths[n]();
+const out = Object.fromEntries(names.map((n) => [n, { per_call_us: [] }]));
+for (let r = 0; r < RUNS; r++) {
+  const total = Object.fromEntries(names.map((n) => [n, 0]));
+  for (let i = 0; i < CALLS; i++) {
+    for (const n of names) {
+      const t = performance.now();
+      await paths[n]();
+      total[n] += performance.now() - t;
+    }
+  }
+  for (const n of names) out[n].per_call_us.push((total[n] * 1000) / CALLS);
 }
-
-await perCallMicros(viaFetch);
-await perCallMicros(viaClient);
-const clientRuns = [];
-const rawRuns = [];
-for (let i = 0; i < RUNS; i++) {
-  clientRuns.push(await perCallMicros(viaClient));
-  rawRuns.push(await perCallMicros(viaFetch));
-}
-console.log(JSON.stringify({ client: { per_call_us: clientRuns }, raw: { per_call_us: rawRuns } }));
+console.log(JSON.stringify(out));

@@ -56,48 +56,37 @@ function encode(method, value, where) {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
-/** One attempt through `fetch`. Resolves, never rejects: a failure is `{ status: 0, error, timedOut }`. */
-function sender(fetchImpl) {
-  return async function send(method, url, headers, body, timeoutMs) {
-    const init = { method, headers };
-    if (body !== undefined) init.body = body;
-    let timer;
-    let controller;
-    if (timeoutMs > 0) {
-      controller = new AbortController();
-      init.signal = controller.signal;
-      timer = setTimeout(() => controller.abort(), timeoutMs);
-    }
-    try {
-      const res = await fetchImpl(url, init);
-      const text = await res.text();
-      return { status: res.status, retryAfter: res.headers.get('retry-after'), contentType: res.headers.get('content-type'), text };
-    } catch (error) {
-      // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
-      return { status: 0, error: error && error.cause !== undefined ? error.cause : error, timedOut: !!(controller && controller.signal.aborted) };
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
-    }
-  };
-}
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The header set `kind` of a module client, built once and kept on the JS side. */
+function headerSet(r, sets, kind, userAgent) {
+  let headers = sets[kind];
+  if (headers === undefined) {
+    headers = {};
+    const lines = r.headerLines(kind).split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) headers[lines[i]] = lines[i + 1];
+    if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent;
+    sets[kind] = Object.freeze(headers);
+  }
+  return headers;
+}
+
 /**
- * Runs one call: the module checks the arguments and builds the request, paces it and
- * decides on retries (the `sonoran-cad` runtime's own rules); this loop only awaits what
- * the module asks for, `fetch` and timers.
+ * Runs one call. The module checks the arguments and builds the request, paces it and
+ * decides on retries and errors (the `sonoran-cad` runtime's own rules); this loop only
+ * awaits what the module asks for: `fetch` and timers.
  */
-async function run(r, send, userAgent, index, first, second, count) {
-  const plan = r.prepare(index, first, second, count).split('\n');
-  const method = plan[0];
-  const url = plan[1];
-  const headers = {};
-  let i = 2;
-  for (; i + 1 < plan.length && plan[i] !== ''; i += 2) headers[plan[i]] = plan[i + 1];
-  if (userAgent && headers['user-agent'] === undefined) headers['user-agent'] = userAgent;
-  const rest = plan.slice(i + 1).join('\n');
-  const body = rest === '' ? undefined : rest;
+async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
+  // "<header set>\n<method>\n<url>[\n<body>]": JSON text has no raw line breaks.
+  const plan = r.prepare(index, first, second, count);
+  const m = plan.indexOf('\n', 2);
+  const u = plan.indexOf('\n', m + 1);
+  const method = plan.slice(2, m);
+  const url = u < 0 ? plan.slice(m + 1) : plan.slice(m + 1, u);
+  const init = { headers: headerSet(r, sets, plan.charCodeAt(0) - 48, userAgent) };
+  // GET is fetch's default: naming it costs a method check per call in Node's fetch.
+  if (method !== 'GET') init.method = method;
+  if (u >= 0) init.body = plan.slice(u + 1);
   const timeoutMs = r.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     let ticket;
@@ -106,25 +95,42 @@ async function run(r, send, userAgent, index, first, second, count) {
       if (ticket >= -1) break;
       await sleep(-ticket - 2);
     }
-    let sent;
+    let timer;
+    let controller;
+    if (timeoutMs > 0) {
+      controller = new AbortController();
+      init.signal = controller.signal;
+      timer = setTimeout(() => controller.abort(), timeoutMs);
+    }
+    let status = 0;
+    let res;
+    let text;
+    let failed;
     try {
-      sent = await send(method, url, headers, body, timeoutMs);
+      res = await fetchImpl(url, init);
+      text = await res.text();
+      status = res.status;
+    } catch (error) {
+      failed = error;
     } finally {
+      if (timer !== undefined) clearTimeout(timer);
       if (ticket >= 0) r.release(index, ticket);
     }
-    const wait = r.after(index, attempt, sent.status, sent.retryAfter ?? undefined);
+    const retryAfter = status === 429 ? (res.headers.get('retry-after') ?? undefined) : undefined;
+    const wait = r.after(index, attempt, status, retryAfter);
     if (wait >= 0) {
       await sleep(wait);
       continue;
     }
-    if (sent.status === 0) {
-      const message = sent.error && sent.error.message ? sent.error.message : String(sent.error);
-      const e = r.noReply(index, sent.timedOut, message);
-      e.cause = sent.error;
+    if (status === 0) {
+      // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
+      const cause = failed && failed.cause !== undefined ? failed.cause : failed;
+      const e = r.noReply(index, !!(controller && controller.signal.aborted), cause && cause.message ? cause.message : String(cause));
+      e.cause = cause;
       throw e;
     }
-    if (!r.ok(index, sent.status)) throw r.failure(index, sent.status, sent.retryAfter ?? undefined, sent.text);
-    return sent;
+    if (!r.ok(index, status)) throw r.failure(index, status, retryAfter, text);
+    return { status, text, contentType: res.headers.get('content-type') };
   }
 }
 
@@ -163,7 +169,8 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
  * waits for the first call.
  */
 export function makeClient(operations, load, ready, userAgent) {
-  const SEND = Symbol('send');
+  const FETCH = Symbol('fetch');
+  const SETS = Symbol('header sets');
   function raw(client, name) {
     const r = client[RAW];
     if (r === null) throw new SonoranError(`${name}: this client was disposed`, { kind: 'invalidRequest' });
@@ -188,7 +195,8 @@ export function makeClient(operations, load, ready, userAgent) {
         throw new SonoranError('new SonoranClient: no global fetch here: pass the `fetch` option', { kind: 'invalidArgument' });
       }
       Object.defineProperty(this, 'optionsJson', { value: encode('new SonoranClient', rest, '') });
-      Object.defineProperty(this, SEND, { value: sender(f.bind(globalThis)) });
+      Object.defineProperty(this, FETCH, { value: f.bind(globalThis) });
+      Object.defineProperty(this, SETS, { value: [] });
       if (load() !== null) {
         try {
           raw(this, 'new SonoranClient');
@@ -240,7 +248,7 @@ export function makeClient(operations, load, ready, userAgent) {
       let sent;
       try {
         r = raw(this, name);
-        sent = await run(r, this[SEND], userAgent, index, first, second, count);
+        sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count);
       } catch (e) {
         throw toSonoranError(e);
       }

@@ -36,13 +36,48 @@ pub(crate) struct Config {
     pub headers: String,
 }
 
+/// Which headers a request carries: a few sets, the same for every call of a client, so
+/// that the JS side builds each once (see [`header_lines`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Headers {
+    /// v2 without a body: `accept`, the bearer key.
+    V2 = 0,
+    /// v2 with a JSON body: also `content-type`.
+    V2Json = 1,
+    /// v1: `content-type`, `accept` JSON or text; the key is in the envelope.
+    V1 = 2,
+}
+
+/// The headers of `kind` for `config`: `name\nvalue\n` per header, extra headers last.
+pub(crate) fn header_lines(kind: Headers, config: &Config) -> String {
+    let mut headers = String::new();
+    match kind {
+        Headers::V2 | Headers::V2Json => {
+            headers.push_str("accept\napplication/json\n");
+            if kind == Headers::V2Json {
+                headers.push_str("content-type\napplication/json\n");
+            }
+            if let Some(key) = &config.api_key {
+                headers.push_str("authorization\nBearer ");
+                headers.push_str(key);
+                headers.push('\n');
+            }
+        }
+        Headers::V1 => {
+            headers
+                .push_str("content-type\napplication/json\naccept\napplication/json, text/plain\n");
+        }
+    }
+    headers.push_str(&config.headers);
+    headers
+}
+
 /// A request ready for `fetch`.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Prepared {
     pub method: &'static str,
     pub url: String,
-    /// `name\nvalue` pairs, one per line.
-    pub headers: String,
+    pub headers: Headers,
     pub body: Option<String>,
 }
 
@@ -185,14 +220,14 @@ fn v2(op: &Operation, name: &str, args: Args<'_>, config: &Config) -> Result<Pre
         url.push('?');
         url.push_str(&query);
     }
-    let mut headers = String::from("accept\napplication/json\n");
+    let mut headers = Headers::V2;
     let body = match &op.body {
         Body::Json { schema, required } => match args.second.filter(|b| *b != "null") {
             Some(raw) => {
                 let value = parse_arg(name, "`body`", raw)?;
                 let mut path = String::from("body");
                 check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
-                headers.push_str("content-type\napplication/json\n");
+                headers = Headers::V2Json;
                 Some(raw.to_string())
             }
             _ if *required => {
@@ -202,12 +237,6 @@ fn v2(op: &Operation, name: &str, args: Args<'_>, config: &Config) -> Result<Pre
         },
         _ => None,
     };
-    if let Some(key) = &config.api_key {
-        headers.push_str("authorization\nBearer ");
-        headers.push_str(key);
-        headers.push('\n');
-    }
-    headers.push_str(&config.headers);
     Ok(Prepared {
         method: op.method,
         url,
@@ -321,13 +350,10 @@ fn v1(
         }
     }
     envelope.push('}');
-    let mut headers =
-        String::from("content-type\napplication/json\naccept\napplication/json, text/plain\n");
-    headers.push_str(&config.headers);
     Ok(Prepared {
         method: "POST",
         url: format!("{}{}", config.base_url, op.path),
-        headers,
+        headers: Headers::V1,
         body: Some(envelope),
     })
 }
@@ -394,7 +420,8 @@ mod tests {
             p.url,
             "http://127.0.0.1:1/v2/emergency/servers/3/calls?closedLimit=5"
         );
-        assert!(p.headers.contains("authorization\nBearer k\n"));
+        assert_eq!(p.headers, Headers::V2);
+        assert!(header_lines(p.headers, &config()).contains("authorization\nBearer k\n"));
         assert_eq!(p.body, None);
         let (o, n) = op("updateIdentifier");
         let body = r#"{"status":2,"group":null}"#;

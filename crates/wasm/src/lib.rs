@@ -316,12 +316,23 @@ impl Client {
             .map_or(0.0, |t| t.as_secs_f64() * 1000.0)
     }
 
-    /// Checks the arguments of operation `index` and builds its request, as one text:
-    /// the method, the URL, a name and a value line per header, an empty line, and the
-    /// body when there is one (JSON text has no raw line breaks). v2: `first` is the JSON of
-    /// the arguments object without `body`, `second` that of `body`; v1: the JSON of the
-    /// first two arguments, and `count` how many were passed. Throws a `SonoranError`-shaped
-    /// `Error` for a bad argument.
+    /// The headers of set `kind` (the first field of `prepare`'s text): a name and a value
+    /// line per header. The same for every call of this client: the JS side asks once.
+    #[wasm_bindgen(js_name = headerLines)]
+    pub fn header_lines(&self, kind: u8) -> String {
+        let kind = match kind {
+            1 => call::Headers::V2Json,
+            2 => call::Headers::V1,
+            _ => call::Headers::V2,
+        };
+        call::header_lines(kind, &self.config)
+    }
+
+    /// Checks the arguments of operation `index` and builds its request, as one text: the
+    /// header set (a digit, see `headerLines`), the method, the URL, each on its line, then
+    /// the body when there is one. v2: `first` is the JSON of the arguments object without
+    /// `body`, `second` that of `body`; v1: the JSON of the first two arguments, and `count`
+    /// how many were passed. Throws a `SonoranError`-shaped `Error` for a bad argument.
     pub fn prepare(
         &self,
         index: u32,
@@ -340,16 +351,15 @@ impl Client {
             Refused::Argument(m) => convert::failure("invalidArgument", &m),
             Refused::Config(m) => convert::failure("invalidRequest", &m),
         })?;
-        let mut text = String::with_capacity(
-            p.url.len() + p.headers.len() + p.body.as_ref().map_or(0, String::len) + 16,
-        );
+        let mut text =
+            String::with_capacity(p.url.len() + p.body.as_ref().map_or(0, String::len) + 12);
+        text.push(char::from(b'0' + p.headers as u8));
+        text.push('\n');
         text.push_str(p.method);
         text.push('\n');
         text.push_str(&p.url);
-        text.push('\n');
-        text.push_str(&p.headers);
-        text.push('\n');
         if let Some(body) = &p.body {
+            text.push('\n');
             text.push_str(body);
         }
         Ok(text)
