@@ -23,6 +23,22 @@ pub fn run(root: &Path) -> Result<()> {
     }
     crate::wasm::ensure_npm_tools(root)?;
     ensure_chromium()?;
+    // The typed Rust client's side of the equivalence test: every operation's request as it
+    // sends it, written to target/npm-equivalence/ for equivalence.test.mjs to compare.
+    println!(
+        "\n==> cargo test -p sonoran-cad --test npm_equivalence (the Rust side of the equivalence test)"
+    );
+    crate::run(
+        "cargo test --test npm_equivalence",
+        crate::cargo().current_dir(root).args([
+            "test",
+            "-q",
+            "-p",
+            "sonoran-cad",
+            "--test",
+            "npm_equivalence",
+        ]),
+    )?;
 
     let fake = InProcessFake::start()?;
     println!("\n==> fake Sonoran server on {}", fake.url);

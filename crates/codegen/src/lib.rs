@@ -14,6 +14,7 @@ pub mod rust_client;
 pub mod tables;
 pub mod typescript;
 pub mod v1;
+pub mod v2_calls;
 pub mod v2_wrappers;
 
 /// The property names a schema lists as `required`.
@@ -105,8 +106,16 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
             contents: npm::enums_module(&enums),
         },
         Output {
+            path: "crates/wasm/tests/ts/examples.ts".into(),
+            contents: npm::examples_file(doc, &js_ops, &v1_methods),
+        },
+        Output {
             path: "crates/client/tests/support/v1_calls.rs".into(),
             contents: rust_client::format(v1::test_support_tokens(&v1_methods, &enums), "")?,
+        },
+        Output {
+            path: "crates/client/tests/support/v2_calls.rs".into(),
+            contents: rust_client::format(v2_calls::test_support_tokens(&progenitor, doc)?, "")?,
         },
         Output {
             path: "crates/client/tests/support/registry.rs".into(),

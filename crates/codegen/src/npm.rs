@@ -330,3 +330,164 @@ pub fn operations_module(ops: &[JsOperation]) -> String {
     out.push_str("];\n");
     out
 }
+
+/// Every `$ref`'d schema name that `ts_type(schema)` prints, as TypeScript names.
+fn referenced_types(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
+    match schema {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                out.insert(crate::typescript::ts_name(
+                    r.trim_start_matches("#/components/schemas/"),
+                ));
+            }
+            for v in m.values() {
+                referenced_types(v, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|v| referenced_types(v, out)),
+        _ => {}
+    }
+}
+
+/// The documented example of the first 2xx reply's JSON, with that reply's schema.
+fn success_json_example(op: &Value) -> Option<(&Value, &Value)> {
+    let (_, reply) = op
+        .get("responses")
+        .and_then(Value::as_object)?
+        .iter()
+        .filter(|(c, _)| c.starts_with('2'))
+        .min_by_key(|(c, _)| c.as_str())?;
+    let media = reply.pointer("/content/application~1json")?;
+    Some((media.get("example")?, media.get("schema")?))
+}
+
+fn check(body: &mut String, what: &str, name: &str, example: &Value, ty: String) {
+    let value = serde_json::to_string_pretty(example).unwrap_or_default();
+    let _ = writeln!(
+        body,
+        "// {what}\nexport const {name} = {value} satisfies {ty};\n"
+    );
+}
+
+/// `crates/wasm/tests/ts/examples.ts`: every documented example checked against the
+/// TypeScript type the package declares for it (`satisfies`, so excess properties and
+/// wrong literals are errors). v2: the request body and the success reply; v1: the
+/// envelope example's `data`, its other envelope fields, and a JSON reply. Text replies
+/// are skipped.
+pub fn examples_file(doc: &Value, ops: &[JsOperation], v1: &[V1Method]) -> String {
+    let v2 = v2_operations(doc);
+    let mut names = std::collections::BTreeSet::new();
+    let mut body = String::new();
+    for js in ops {
+        if js.v1 {
+            let Some(m) = v1
+                .iter()
+                .find(|m| crate::tables::camel(&m.method) == js.name)
+            else {
+                continue;
+            };
+            let Some((_, _, op)) = sonoran_spec::operations(doc)
+                .find(|(_, _, o)| o["operationId"] == m.operation_id.as_str())
+            else {
+                continue;
+            };
+            let envelope = op.pointer("/requestBody/content/application~1json/example");
+            if let (Some(DataParam::Typed(s)), Some(data)) =
+                (&m.data, envelope.and_then(|e| e.get("data")))
+            {
+                referenced_types(s, &mut names);
+                let what = format!(
+                    "{} (v1 `{}`): the envelope example's `data`",
+                    js.name, m.v1_type
+                );
+                check(
+                    &mut body,
+                    &what,
+                    &format!("{}Data", js.name),
+                    data,
+                    ts_type(s),
+                );
+            }
+            let extra: serde_json::Map<String, Value> = m
+                .extra
+                .iter()
+                .filter_map(|(k, _, _)| Some((k.clone(), envelope?.get(k)?.clone())))
+                .collect();
+            if !extra.is_empty() {
+                let what = format!(
+                    "{} (v1 `{}`): the envelope example's other fields",
+                    js.name, m.v1_type
+                );
+                let ty = format!("{}Options", pascal(&js.name));
+                names.insert(ty.clone());
+                check(
+                    &mut body,
+                    &what,
+                    &format!("{}Options", js.name),
+                    &Value::Object(extra),
+                    ty,
+                );
+            }
+            if let (Reply::Json(s) | Reply::JsonOrText(s), Some((example, _))) =
+                (&m.reply, success_json_example(op))
+            {
+                referenced_types(s, &mut names);
+                let what = format!("{} (v1 `{}`): the reply example", js.name, m.v1_type);
+                check(
+                    &mut body,
+                    &what,
+                    &format!("{}Reply", js.name),
+                    example,
+                    ts_type(s),
+                );
+            }
+            continue;
+        }
+        let Some((path, method, op)) = v2
+            .iter()
+            .find(|(_, _, o)| o["operationId"] == js.name.as_str())
+        else {
+            continue;
+        };
+        if let (Some(s), Some(example)) = (
+            op.pointer("/requestBody/content/application~1json/schema"),
+            op.pointer("/requestBody/content/application~1json/example"),
+        ) {
+            referenced_types(s, &mut names);
+            let what = format!("{} (`{method} {path}`): the request body example", js.name);
+            check(
+                &mut body,
+                &what,
+                &format!("{}Body", js.name),
+                example,
+                ts_type(s),
+            );
+        }
+        if let Some((example, s)) = success_json_example(op) {
+            referenced_types(s, &mut names);
+            let what = format!("{} (`{method} {path}`): the reply example", js.name);
+            check(
+                &mut body,
+                &what,
+                &format!("{}Reply", js.name),
+                example,
+                success_ts(op),
+            );
+        }
+    }
+    let mut out = String::from(crate::HEADER);
+    out.push_str(
+        "// Every documented example, checked by `tsc -p crates/wasm/tests/ts` against the type\n// the package declares for it.\n",
+    );
+    if !names.is_empty() {
+        let list: Vec<&str> = names.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "import type {{\n  {},\n}} from 'sonoran-cad';",
+            list.join(",\n  ")
+        );
+    }
+    out.push('\n');
+    out.push_str(&body);
+    out
+}

@@ -49,3 +49,103 @@ fn error_replies_of_mixed_kinds_do_not_reach_progenitor() {
     );
     insta::assert_snapshot!(out);
 }
+
+// ---- the npm package's generators and the v1 methods, over the npm_* fixtures ----
+
+fn fixture(name: &str) -> serde_json::Value {
+    let path = format!("{}/tests/fixtures/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+/// Every generator's output for one fixture: (generator, text).
+fn outputs(name: &str) -> Vec<(&'static str, String)> {
+    use sonoran_codegen::{npm, tables, v1};
+    let doc = fixture(name);
+    let enums = enums::collect(&doc).unwrap();
+    let v1_methods = v1::collect(&doc).unwrap();
+    let (table, ops) = tables::generate(&doc, &v1_methods).unwrap();
+    let v1_src =
+        rust_client::format(v1::tokens(&v1_methods, &v1::known_errors(&doc), &enums), "").unwrap();
+    vec![
+        ("tables", table),
+        (
+            "declarations",
+            npm::declarations_file(&doc, &ops, &v1_methods, &enums),
+        ),
+        ("operations_module", npm::operations_module(&ops)),
+        ("enums_module", npm::enums_module(&enums)),
+        ("v1_methods", v1_src),
+        ("examples", npm::examples_file(&doc, &ops, &v1_methods)),
+    ]
+}
+
+/// Snapshots the `generators` that concern `fixture`, after checking the `expect`ed lines.
+fn snapshot_all(fixture: &str, generators: &[&str], expect: &[(&str, &str)]) {
+    for (generator, text) in outputs(fixture) {
+        if !generators.contains(&generator) {
+            continue;
+        }
+        for (g, needle) in expect {
+            if *g == generator {
+                assert!(
+                    text.contains(needle),
+                    "{fixture}/{generator}: `{needle}` missing in\n{text}"
+                );
+            }
+        }
+        insta::assert_snapshot!(format!("{fixture}__{generator}"), text);
+    }
+}
+
+#[test]
+fn npm_v2_operation() {
+    snapshot_all(
+        "npm_v2",
+        &["tables", "declarations", "operations_module", "examples"],
+        &[
+            ("tables", "server: true"),
+            ("declarations", "serverId?: number;"),
+            ("declarations", "note?: string | null;"),
+            ("declarations", "kind: \"POLICE\" | \"FIRE\";"),
+            ("operations_module", "[\"updateUnit\", 0, 0],"),
+            ("examples", "satisfies UpdateUnitRequest;"),
+            ("examples", "satisfies Unit;"),
+        ],
+    );
+}
+
+#[test]
+fn npm_v1_envelope_calls() {
+    snapshot_all(
+        "npm_v1",
+        &[
+            "tables",
+            "declarations",
+            "operations_module",
+            "v1_methods",
+            "examples",
+        ],
+        &[
+            ("tables", "kind: \"SET_NOTE\""),
+            ("declarations", "serverId?: number;"),
+            ("operations_module", "[\"setNoteV1\", 1, 1],"),
+            ("v1_methods", "set_note_v1"),
+            ("examples", "satisfies SetNoteV1Options;"),
+        ],
+    );
+}
+
+#[test]
+fn npm_integer_enum() {
+    snapshot_all(
+        "integer_enum",
+        &["tables", "declarations", "enums_module"],
+        &[
+            (
+                "enums_module",
+                "export const UnitStatus = Object.freeze({ UNAVAILABLE: 0,",
+            ),
+            ("declarations", "readonly ENROUTE: 3;"),
+        ],
+    );
+}

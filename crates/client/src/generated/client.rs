@@ -7536,7 +7536,7 @@ Arguments:
         server_id: i64,
         closed_limit: Option<i64>,
         closed_offset: Option<i64>,
-        type_: Option<i64>,
+        type_: Option<&'a crate::enums::CallTableType>,
     ) -> Result<ResponseValue<types::GetCallsResponse>, Error<()>> {
         let url = format!(
             "{}/v2/emergency/servers/{}/calls", self.baseurl, encode_path(& server_id

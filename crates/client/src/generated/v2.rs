@@ -433,7 +433,7 @@ Arguments:
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
         closed_limit: Option<i64>,
         closed_offset: Option<i64>,
-        type_: Option<i64>,
+        type_: Option<&'a crate::enums::CallTableType>,
     ) -> ::std::result::Result<types::GetCallsResponse, crate::Error> {
         crate::runtime::v2_result(
                 self

@@ -3493,7 +3493,7 @@ export interface GetCallsArgs {
   /** Number of closed calls to skip. */
   closedOffset?: number;
   /** Call table type filter (CALL_TABLE_TYPE, see the `CallTableType` schema): 0 DISPATCH_CALL, 1 EMERGENCY_CALL, 100 SEARCH_ALL. */
-  type?: number;
+  type?: (CallTableType);
 }
 
 /** Arguments of `getCharacterLinks` (`GET /v2/civilian/character-links`). */

@@ -1,6 +1,8 @@
 // The package's browser build in Debian's headless chromium (driven by playwright-core):
 // index.html, served with crates/wasm/pkg by a static server on 127.0.0.1, calls the fake
-// Sonoran server at SONORAN_FAKE_URL (another origin, so CORS is exercised).
+// Sonoran server at SONORAN_FAKE_URL (another origin, so CORS is exercised), and through
+// a credential-adding proxy (also on 127.0.0.1, a third origin): the page's proxy-mode client
+// holds no API key; the proxy adds it, the way a community's own backend would.
 //
 //   SONORAN_FAKE_URL=http://127.0.0.1:PORT node crates/wasm/tests/browser/run.mjs
 import { createServer } from 'node:http';
@@ -52,7 +54,66 @@ const server = createServer(async (req, res) => {
   }
 });
 
+/**
+ * The proxy in front of the fake: adds `Authorization: Bearer <key>` to /v2/ requests and
+ * `id`/`key` to the JSON envelope of v1 POSTs, answers CORS for the page's origin only, and
+ * keeps what it received (GET /__proxy/seen) so the page can check it held no key.
+ */
+function startProxy(pageOrigin, communityId, apiKey) {
+  const received = [];
+  const cors = {
+    'access-control-allow-origin': pageOrigin,
+    'access-control-allow-headers': 'content-type, accept',
+    'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
+    'access-control-max-age': '0',
+    vary: 'origin',
+  };
+  const proxy = createServer(async (req, res) => {
+    const allowed = req.headers.origin === pageOrigin ? cors : {};
+    try {
+      if (req.method === 'OPTIONS') {
+        res.writeHead(204, allowed);
+        res.end();
+        return;
+      }
+      const url = new URL(req.url, 'http://x');
+      if (url.pathname === '/__proxy/seen') {
+        res.writeHead(200, { ...allowed, 'content-type': 'application/json' });
+        res.end(JSON.stringify(received));
+        return;
+      }
+      const chunks = [];
+      for await (const c of req) chunks.push(c);
+      let body = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
+      received.push({ method: req.method, path: url.pathname, headers: req.headers, body: body ?? null });
+      const headers = { 'x-sonoran-proxy': '1' };
+      for (const name of ['content-type', 'accept', 'user-agent']) {
+        if (req.headers[name] !== undefined) headers[name] = req.headers[name];
+      }
+      if (url.pathname.startsWith('/v2/')) {
+        headers.authorization = `Bearer ${apiKey}`;
+      } else if (req.method === 'POST' && body !== undefined) {
+        body = JSON.stringify({ id: communityId, key: apiKey, ...JSON.parse(body) });
+      }
+      const answer = await fetch(`${FAKE}${url.pathname}${url.search}`, { method: req.method, headers, body });
+      const out = { ...allowed };
+      for (const name of ['content-type', 'retry-after']) {
+        const v = answer.headers.get(name);
+        if (v !== null) out[name] = v;
+      }
+      const text = await answer.text();
+      res.writeHead(answer.status, out);
+      res.end(text);
+    } catch (e) {
+      res.writeHead(502, { ...allowed, 'content-type': 'text/plain' });
+      res.end(`proxy: ${e.message}`);
+    }
+  });
+  return proxy;
+}
+
 let browser;
+let proxy;
 let failed = 1;
 const timer = setTimeout(() => {
   console.error(`browser tests: no result after ${DEADLINE_MS / 1000} s`);
@@ -65,11 +126,24 @@ async function cleanup() {
   browser = undefined;
   await new Promise((done) => server.close(done));
   server.closeAllConnections?.();
+  if (proxy) {
+    const closing = new Promise((done) => proxy.close(done));
+    proxy.closeAllConnections?.();
+    await closing;
+    proxy = undefined;
+  }
 }
 
 try {
   await new Promise((done, fail) => server.once('error', fail).listen(0, '127.0.0.1', done));
-  const page_url = `http://127.0.0.1:${server.address().port}/?fake=${encodeURIComponent(FAKE)}`;
+  const pageOrigin = `http://127.0.0.1:${server.address().port}`;
+  const info = await fetch(`${FAKE}/__fake/info`);
+  if (!info.ok) throw new Error(`GET ${FAKE}/__fake/info: ${info.status}`);
+  const { communityId, apiKey } = await info.json();
+  proxy = startProxy(pageOrigin, communityId, apiKey);
+  await new Promise((done, fail) => proxy.once('error', fail).listen(0, '127.0.0.1', done));
+  const PROXY = `http://127.0.0.1:${proxy.address().port}`;
+  const page_url = `${pageOrigin}/?fake=${encodeURIComponent(FAKE)}&proxy=${encodeURIComponent(PROXY)}`;
   const reset = await fetch(`${FAKE}/__fake/reset`, { method: 'POST' });
   if (!reset.ok) throw new Error(`POST ${FAKE}/__fake/reset: ${reset.status}`);
 

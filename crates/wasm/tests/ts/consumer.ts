@@ -1,5 +1,5 @@
 // A CommonJS TypeScript consumer: arguments and results are typed, never `any`.
-import { SonoranClient, SonoranError } from 'sonoran-cad';
+import { SonoranClient, SonoranError, CallTableType, UnitStatus } from 'sonoran-cad';
 import type { UpdateIdentifierResponse, SonoranErrorKind } from 'sonoran-cad';
 
 export async function main(baseUrl: string): Promise<void> {
@@ -17,7 +17,10 @@ export async function main(baseUrl: string): Promise<void> {
   const police: boolean | undefined = p.permissions?.police;
 
   const text: string = await c.setAccountPermissionsV1([{ apiId: 'STEAM:1234', add: ['POLICE'] }]);
-  const calls = await c.getCalls({ serverId: 2, closedLimit: 5 });
+  const calls = await c.getCalls({ serverId: 2, closedLimit: 5, type: CallTableType.SEARCH_ALL });
+  const enroute: 3 = UnitStatus.ENROUTE;
+  // @ts-expect-error query parameters with a documented enum take it, not a string
+  await c.getCalls({ type: 'all' });
   const active: number | undefined = calls.ActiveCalls?.length;
 
   // @ts-expect-error wrong field type: status is a number
@@ -60,5 +63,5 @@ export async function main(baseUrl: string): Promise<void> {
       console.log(kind, status, retry, bad, e.traceId?.length, e.message);
     }
   }
-  console.log(s, unit, police, text, active, wrong);
+  console.log(s, unit, police, text, active, wrong, enroute);
 }

@@ -1,0 +1,245 @@
+//! Test support: operationId + JSON arguments -> the typed v2 method of `sonoran_cad::Client`.
+//!
+//! The arguments are one JSON object as the npm package takes them: path and query
+//! parameters by their spec names, plus `body`. Each argument is decoded into the type the
+//! Rust method takes (its signature is progenitor's, as in [`crate::v2_wrappers`]), so a
+//! test can drive every v2 operation of the typed client from data alone. `serverId` may be
+//! left out: the method then uses the client's configured server, as the npm package does.
+
+use crate::Error;
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The generated `call_v2` and the list of the operationIds it covers.
+pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Error> {
+    let methods = crate::progenitor_methods::Methods::parse(progenitor)?;
+    let by_name: BTreeMap<String, &syn::ImplItemFn> = methods
+        .iter()
+        .map(|f| (f.sig.ident.to_string(), f))
+        .collect();
+    let mut arms = Vec::new();
+    let mut ids = Vec::new();
+    for (path, _method, op) in sonoran_spec::operations(doc) {
+        if !path.starts_with("/v2/") {
+            continue;
+        }
+        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        if !takes_json_or_nothing(op) {
+            continue;
+        }
+        let f = by_name.get(&crate::v1::snake(id)).ok_or_else(|| {
+            Error(format!(
+                "v2 operation `{id}` has no progenitor method `{}`",
+                crate::v1::snake(id)
+            ))
+        })?;
+        let params = parameters(doc, path, op);
+        arms.push(arm(id, f, &params)?);
+        ids.push(id.to_string());
+    }
+    ids.sort();
+    Ok(quote! {
+        //! Operation id + JSON arguments (path and query parameters by their spec names,
+        //! plus `body`) -> the generated v2 method, for the tests.
+
+        /// Every v2 operation `call_v2` knows (the JSON-or-no-body ones), sorted.
+        pub const V2_OPERATION_IDS: &[&str] = &[ #( #ids ),* ];
+
+        /// Calls v2 operation `operation_id` with `args`; `None` when there is none of
+        /// that name. Panics (naming the operation) on an argument that does not decode
+        /// or that the operation does not take.
+        #[allow(deprecated, clippy::needless_borrow)]
+        pub async fn call_v2(
+            client: &sonoran_cad::Client,
+            operation_id: &str,
+            args: &::serde_json::Value,
+        ) -> Option<Result<::serde_json::Value, sonoran_cad::Error>> {
+            match operation_id {
+                #( #arms )*
+                _ => None,
+            }
+        }
+
+        fn only(op: &str, args: &::serde_json::Value, names: &[&str]) {
+            let Some(given) = args.as_object() else {
+                panic!("{op}: arguments must be a JSON object, got {args}");
+            };
+            for name in given.keys() {
+                assert!(
+                    names.contains(&name.as_str()),
+                    "{op}: takes no argument `{name}` (it takes {names:?})"
+                );
+            }
+        }
+
+        fn arg<T: ::serde::de::DeserializeOwned>(op: &str, args: &::serde_json::Value, name: &str) -> T {
+            let value = args.get(name).cloned().unwrap_or(::serde_json::Value::Null);
+            ::serde_json::from_value(value)
+                .unwrap_or_else(|e| panic!("{op}: argument `{name}` does not decode: {e}"))
+        }
+    })
+}
+
+/// A JSON request body, or none (multipart uploads are left out).
+fn takes_json_or_nothing(op: &Value) -> bool {
+    match op
+        .pointer("/requestBody/content")
+        .and_then(Value::as_object)
+    {
+        None => true,
+        Some(content) => content.contains_key("application/json"),
+    }
+}
+
+/// The operation's path and query parameters by spec name (path-level ones included).
+fn parameters(doc: &Value, path: &str, op: &Value) -> Vec<String> {
+    let item = doc.pointer(&format!(
+        "/paths/{}",
+        path.replace('~', "~0").replace('/', "~1")
+    ));
+    item.and_then(|i| i.get("parameters"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .chain(
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
+        .filter_map(|p| {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => doc.pointer(r.trim_start_matches('#'))?,
+                None => p,
+            };
+            p.get("name").and_then(Value::as_str).map(str::to_string)
+        })
+        .collect()
+}
+
+fn arm(id: &str, f: &syn::ImplItemFn, params: &[String]) -> Result<TokenStream, Error> {
+    let name = &f.sig.ident;
+    let mut decls = Vec::new();
+    let mut call_args = Vec::new();
+    let mut names = Vec::new();
+    for input in &f.sig.inputs {
+        let syn::FnArg::Typed(pat) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(ident) = pat.pat.as_ref() else {
+            return Err(Error(format!("`{name}`: unexpected parameter pattern")));
+        };
+        let ident = &ident.ident;
+        let rust_name = ident.to_string();
+        let spec_name = if rust_name == "body" {
+            "body".to_string()
+        } else {
+            params
+                .iter()
+                .find(|p| crate::v1::snake(p) == rust_name.trim_end_matches('_'))
+                .cloned()
+                .ok_or_else(|| {
+                    Error(format!(
+                        "`{id}`: method parameter `{rust_name}` matches no spec parameter of {params:?}"
+                    ))
+                })?
+        };
+        let var = format_ident!("a_{}", rust_name.trim_end_matches('_'));
+        let (owned, pass) = owned_and_pass(&pat.ty, &var, &rust_name);
+        decls.push(quote! { let #var: #owned = arg(#id, args, #spec_name); });
+        call_args.push(pass);
+        names.push(spec_name);
+    }
+    Ok(quote! {
+        #id => {
+            only(#id, args, &[ #( #names ),* ]);
+            #( #decls )*
+            Some(client.#name( #( #call_args ),* ).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
+        }
+    })
+}
+
+/// The owned type to decode a parameter into, and the expression that passes it.
+fn owned_and_pass(ty: &syn::Type, var: &syn::Ident, rust_name: &str) -> (TokenStream, TokenStream) {
+    // `{serverId}`: the public method takes `impl Into<Option<i64>>`; absent -> the client's.
+    if rust_name == "server_id" && quote!(#ty).to_string() == "i64" {
+        return (quote!(::std::option::Option<i64>), quote!(#var));
+    }
+    if let syn::Type::Reference(r) = ty {
+        let inner = owned(&r.elem);
+        return (inner, quote!(&#var));
+    }
+    if let Some(inner) = option_inner(ty)
+        && let syn::Type::Reference(r) = inner
+    {
+        let is_str = matches!(r.elem.as_ref(), syn::Type::Path(p) if p.path.is_ident("str"));
+        let inner = owned(&r.elem);
+        let pass = if is_str {
+            quote!(#var.as_deref())
+        } else {
+            quote!(#var.as_ref())
+        };
+        return (quote!(::std::option::Option<#inner>), pass);
+    }
+    (owned(ty), quote!(#var))
+}
+
+fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
+            syn::GenericArgument::Type(t) => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `ty` as the tests name it: `str` -> `String`, progenitor's `types::`/`crate::` paths
+/// under `sonoran_cad::`.
+fn owned(ty: &syn::Type) -> TokenStream {
+    match ty {
+        syn::Type::Path(p) if p.path.is_ident("str") => quote!(::std::string::String),
+        syn::Type::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
+            let segments: Vec<_> = p.path.segments.iter().collect();
+            let first = segments[0].ident.to_string();
+            match first.as_str() {
+                "crate" | "super" => {
+                    let rest = segments[1..].iter().map(|s| segment(s));
+                    quote!(sonoran_cad #( :: #rest )*)
+                }
+                "types" | "enums" => {
+                    let all = segments.iter().map(|s| segment(s));
+                    quote!(sonoran_cad #( :: #all )*)
+                }
+                _ => {
+                    let all = segments.iter().map(|s| segment(s));
+                    quote!(#( #all )::*)
+                }
+            }
+        }
+        other => quote!(#other),
+    }
+}
+
+fn segment(s: &syn::PathSegment) -> TokenStream {
+    let ident = &s.ident;
+    match &s.arguments {
+        syn::PathArguments::AngleBracketed(a) => {
+            let args = a.args.iter().map(|g| match g {
+                syn::GenericArgument::Type(t) => owned(t),
+                other => quote!(#other),
+            });
+            quote!(#ident < #( #args ),* >)
+        }
+        _ => quote!(#s),
+    }
+}

@@ -1,0 +1,201 @@
+// The package's behaviour, measured: the 429 wait and the pacing are timed, every kind of
+// malformed argument is refused with its exact message before anything is sent, and the
+// transport, enum, fetch, user-agent and dispose contracts are checked against the fake.
+import { test, before, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { createServer } from 'node:net';
+import { SonoranClient, SonoranError, UnitStatus } from '../../pkg/index.mjs';
+import * as fake from './fake.mjs';
+
+const U = fake.UPDATE_IDENTIFIER;
+const A = fake.ACCOUNT;
+let apiKey;
+before(async () => {
+  apiKey = (await fake.info()).apiKey;
+});
+beforeEach(fake.reset);
+
+/** Awaits a rejection: a SonoranError of `kind`. */
+async function rejects(promise, kind) {
+  const e = await promise.then(
+    (v) => assert.fail(`expected a ${kind} SonoranError, got ${JSON.stringify(v)?.slice(0, 80)}`),
+    (e) => e,
+  );
+  assert.ok(e instanceof SonoranError, `not a SonoranError: ${e}`);
+  assert.equal(e.kind, kind, e.message);
+  return e;
+}
+
+/** A `fetch` that records when each request left (performance.now(), ms). */
+function timedFetch() {
+  const sent = [];
+  const f = (url, init) => {
+    sent.push({ at: performance.now(), url, init });
+    return globalThis.fetch(url, init);
+  };
+  return { f, sent };
+}
+
+test('a 429 with Retry-After: 1 is retried after about one second, once', async () => {
+  const client = new SonoranClient(await fake.options()); // default retries (2)
+  await fake.inject({ operationId: 'getVersion', times: 1, kind: { type: 'rateLimited', retryAfterSeconds: 1 } });
+  const started = performance.now();
+  const version = await client.getVersion();
+  const elapsed = performance.now() - started;
+  assert.equal(typeof version, 'object');
+  assert.ok(elapsed >= 900, `resolved after ${elapsed.toFixed(0)} ms: the Retry-After of 1 s was not honoured`);
+  assert.ok(elapsed < 2500, `resolved after ${elapsed.toFixed(0)} ms: waited too long`);
+  const seen = await fake.requests();
+  assert.equal(seen.length, 2, `requests: ${seen.map((r) => r.operationId).join(', ')}`);
+  assert.ok(seen.every((r) => r.operationId === 'getVersion'));
+});
+
+test('a burst is paced: 6 calls at 2 per 300 ms take 2 windows, never 3 in one', async () => {
+  const WINDOW = 300;
+  // Timestamps are taken where fetch is called, a little after the limiter's own clock:
+  // allow that much measurement slack (it can only shorten a measured span).
+  const SLACK = 15;
+  const { f, sent } = timedFetch();
+  const client = new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 2 }, windowMs: WINDOW }, fetch: f }));
+  const started = performance.now();
+  const replies = await Promise.all(Array.from({ length: 6 }, () => client.getVersion()));
+  const elapsed = performance.now() - started;
+  assert.equal(replies.length, 6);
+  assert.equal(sent.length, 6, 'each call sent once');
+  assert.equal((await fake.requests()).length, 6);
+  assert.ok(elapsed >= 2 * WINDOW - SLACK, `6 calls took ${elapsed.toFixed(0)} ms: not paced to 2 per ${WINDOW} ms`);
+  assert.ok(elapsed < 2000, `6 calls took ${elapsed.toFixed(0)} ms: paced far more than needed`);
+  const times = sent.map((s) => s.at).sort((a, b) => a - b);
+  for (const t of times) {
+    const inside = times.filter((u) => u >= t && u < t + WINDOW - SLACK).length;
+    assert.ok(inside <= 2, `${inside} requests within ${WINDOW} ms of ${(t - started).toFixed(0)} ms: ${times.map((u) => (u - started).toFixed(0)).join(', ')}`);
+  }
+  // The first window's two go at once.
+  assert.ok(times[1] - times[0] < 100, `the first two were spread: ${times.map((u) => (u - started).toFixed(0)).join(', ')}`);
+});
+
+const E = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `[label, call, exact message or RegExp]`: each must be refused before sending. */
+const MALFORMED = [
+  // v2: updateIdentifier({ accountUuid, identId, body })
+  ['v2 missing required argument', (c) => c.updateIdentifier({ accountUuid: A, body: { status: 2 } }),
+    'updateIdentifier: `identId` is required'],
+  ['v2 missing body', (c) => c.updateIdentifier({ accountUuid: A, identId: 12 }),
+    'updateIdentifier: `body` is required'],
+  ['v2 unknown argument', (c) => c.updateIdentifier({ ...U, bogus: 1 }),
+    'updateIdentifier: `bogus` is not an argument of this call'],
+  ['v2 unknown body field', (c) => c.updateIdentifier({ ...U, body: { status: 2, bogus: 1 } }),
+    'updateIdentifier: `body.bogus` is not a field of this object'],
+  ['v2 wrong type', (c) => c.updateIdentifier({ ...U, body: { status: '2' } }),
+    'updateIdentifier: `body.status`: expected an integer, got a string ("2")'],
+  ['v2 wrong type (string field)', (c) => c.updateIdentifier({ ...U, body: { group: 5 } }),
+    'updateIdentifier: `body.group`: expected a string, got a number (5)'],
+  ['v2 1.5 for an integer argument', (c) => c.updateIdentifier({ ...U, identId: 1.5 }),
+    'updateIdentifier: `identId`: expected an integer, got a number (1.5)'],
+  ['v2 1.5 for an integer body field', (c) => c.updateIdentifier({ ...U, body: { page: 1.5 } }),
+    'updateIdentifier: `body.page`: expected an integer, got a number (1.5)'],
+  ['v2 uuid format', (c) => c.updateIdentifier({ ...U, accountUuid: 'not-a-uuid' }),
+    new RegExp(`^${E('updateIdentifier: `accountUuid`: expected a UUID')} .*${E('got a string ("not-a-uuid")')}$`)],
+  // updateIdentifier's only enum (status, UnitStatus) is an integer enum, open by design:
+  // a string enum of a v2 body is modifyAccountPermissions' `add` (PermissionName).
+  ['v2 enum value', (c) => c.modifyAccountPermissions({ body: { communityUserId: 'p', add: ['NOPE'] } }),
+    new RegExp(`^${E('modifyAccountPermissions: `body.add[0]`: expected one of "CIVILIAN", "LAWYER", ')}.*${E(', got a string ("NOPE")')}$`)],
+  // v1: setAccountPermissionsV1(data), data an array of { apiId, add, remove, ... }
+  ['v1 missing data', (c) => c.setAccountPermissionsV1(),
+    'setAccountPermissionsV1: `data` (the first argument) is required'],
+  ['v1 missing required field', (c) => c.modifyIdentifierV1([{ apiId: 'Steam:1234', identId: 1 }]),
+    'modifyIdentifierV1: `data[0].action` is required'],
+  ['v1 unknown field', (c) => c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]),
+    'setAccountPermissionsV1: `data[0].typo` is not a field of this object'],
+  ['v1 extra argument', (c) => c.setAccountPermissionsV1([], { x: 1 }),
+    'setAccountPermissionsV1: takes 1 argument, got 2'],
+  ['v1 wrong type', (c) => c.setAccountPermissionsV1([{ apiId: 5 }]),
+    'setAccountPermissionsV1: `data[0].apiId`: expected a string, got a number (5)'],
+  ['v1 not an array', (c) => c.setAccountPermissionsV1({ apiId: 'STEAM:1' }),
+    'setAccountPermissionsV1: `data`: expected an array, got an object'],
+  ['v1 1.5 for an integer', (c) => c.modifyIdentifierV1([{ apiId: 'Steam:1234', action: 2, identId: 1.5 }]),
+    'modifyIdentifierV1: `data[0].identId`: expected an integer, got a number (1.5)'],
+  ['v1 enum value', (c) => c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], remove: ['NOPE'] }]),
+    new RegExp(`^${E('setAccountPermissionsV1: `data[0].remove[0]`: expected one of "CIVILIAN", "LAWYER", ')}.*${E(', got a string ("NOPE")')}$`)],
+  // The spec's only array length limits are `maxItems: 0` on the `data: []` of
+  // getServersV1/getVersionV1, which the methods take as no argument at all.
+  ['v1 data given where the spec documents `data: []` (maxItems 0)', (c) => c.getVersionV1([1]),
+    'getVersionV1: takes 0 arguments, got 1'],
+];
+
+for (const [label, call, expected] of MALFORMED) {
+  test(`invalidArgument, nothing sent: ${label}`, async () => {
+    const client = new SonoranClient(await fake.options());
+    const e = await rejects(call(client), 'invalidArgument');
+    if (expected instanceof RegExp) assert.match(e.message, expected);
+    else assert.equal(e.message, expected);
+    assert.deepEqual(await fake.requests(), [], 'nothing was sent');
+  });
+}
+
+/** A loopback port with nothing listening on it (bound, then closed). */
+async function closedPort() {
+  const server = createServer();
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address();
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+test('a refused connection is a transport error whose cause is the platform error', async () => {
+  const port = await closedPort();
+  const client = new SonoranClient({ communityId: 'c', apiKey: 'k', baseUrl: `http://127.0.0.1:${port}`, rateLimit: 'off', timeoutMs: 5000 });
+  const e = await rejects(client.getVersion(), 'transport');
+  assert.ok(e.cause, `no cause: ${e.message}`);
+  assert.equal(e.cause.code, 'ECONNREFUSED', `cause: ${e.cause}`);
+  const v1 = await rejects(client.getVersionV1(), 'transport');
+  assert.equal(v1.cause?.code, 'ECONNREFUSED');
+  // Port 1 is on fetch's list of bad ports: undici refuses it before connecting, and that
+  // refusal (not an ECONNREFUSED) is the cause.
+  const bad = new SonoranClient({ communityId: 'c', apiKey: 'k', baseUrl: 'http://127.0.0.1:1', rateLimit: 'off' });
+  const b = await rejects(bad.getVersion(), 'transport');
+  assert.ok(b.cause instanceof Error, `cause: ${b.cause}`);
+  assert.match(b.cause.message, /bad port/);
+});
+
+test('enum constants: UnitStatus.ENROUTE is 3 and the object is frozen', () => {
+  assert.equal(UnitStatus.ENROUTE, 3);
+  assert.equal(UnitStatus.UNAVAILABLE, 0);
+  assert.ok(Object.isFrozen(UnitStatus));
+  assert.throws(() => {
+    UnitStatus.ENROUTE = 4;
+  }, TypeError);
+  assert.throws(() => {
+    UnitStatus.NEW = 9;
+  }, TypeError);
+  assert.equal(UnitStatus.ENROUTE, 3);
+});
+
+test('the fetch option is used, and Node requests carry a sonoran-cad-js user-agent', async () => {
+  let calls = 0;
+  const fetch = (url, init) => {
+    calls++;
+    return globalThis.fetch(url, init);
+  };
+  const client = new SonoranClient(await fake.options({ fetch }));
+  await client.getVersion();
+  await client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1);
+  assert.equal(calls, 2, 'both calls went through the given fetch');
+  const seen = await fake.requests();
+  assert.equal(seen.length, 2);
+  for (const r of seen) {
+    assert.match(r.headers['user-agent'] ?? '', /^sonoran-cad-js\//, `${r.operationId}: user-agent ${r.headers['user-agent']}`);
+  }
+});
+
+test('a disposed client rejects later calls with invalidRequest', async () => {
+  const client = new SonoranClient(await fake.options());
+  await client.getVersion();
+  client[Symbol.dispose]();
+  const e = await rejects(client.getVersion(), 'invalidRequest');
+  assert.match(e.message, /disposed/);
+  await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'invalidRequest');
+  assert.equal((await fake.requests()).length, 1, 'only the call before dispose was sent');
+  assert.ok(!e.message.includes(apiKey));
+});
