@@ -126,6 +126,16 @@ impl Attempt for Raw {
             _ => None,
         }
     }
+
+    fn failure(&self) -> Option<crate::retry::Failure> {
+        use crate::retry::Failure;
+        match &self.0 {
+            Some(Err(e)) if e.is_connect() => Some(Failure::Connect),
+            Some(Err(e)) if e.is_timeout() => Some(Failure::Timeout),
+            Some(Err(_)) | None => Some(Failure::Interrupted),
+            Some(Ok(_)) => None,
+        }
+    }
 }
 
 /// A v2 method's outcome as the client's own result type. `success` is the documented

@@ -7,7 +7,6 @@
 
 use crate::ApiKey;
 use crate::clock;
-use crate::error::parse_retry_after;
 pub use crate::limiter::Pace;
 use crate::limiter::{Held, Limiter, RateLimitPolicy};
 use std::future::Future;
@@ -17,43 +16,8 @@ use std::time::Duration;
 #[cfg(feature = "http")]
 pub(crate) use crate::http::v2_result;
 
-/// How 429 replies are retried.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Retries after the first attempt (default 2, as the official SDKs).
-    pub max_retries: u32,
-    /// Wait before the first retry when the server gives no `Retry-After`; doubles each time.
-    pub initial_backoff: Duration,
-    /// The longest single wait, whatever `Retry-After` says.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_retries: 2,
-            initial_backoff: Duration::from_millis(500),
-            max_wait: Duration::from_secs(60),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries: a 429 comes back as [`Error::RateLimited`](crate::Error::RateLimited) at once.
-    pub fn none() -> Self {
-        Self {
-            max_retries: 0,
-            ..Self::default()
-        }
-    }
-
-    fn wait(&self, attempt: u32, server_said: Option<Duration>) -> Duration {
-        let backoff = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(attempt));
-        server_said.unwrap_or(backoff).min(self.max_wait)
-    }
-}
+pub use crate::retry::RetryPolicy;
+use crate::retry::{Failure, Outcome};
 
 /// What the runtime needs to know of one attempt's outcome, whatever sent it.
 pub trait Attempt {
@@ -61,6 +25,11 @@ pub trait Attempt {
     fn status(&self) -> Option<u16>;
     /// The reply's `Retry-After` header as received, when it has one.
     fn retry_after(&self) -> Option<&str>;
+
+    /// Why no reply came, when none did; `None` reads as [`Failure::Interrupted`].
+    fn failure(&self) -> Option<Failure> {
+        None
+    }
 
     /// The outcome of a call that the shared rate limiter refused to let out (its store
     /// did not answer and its policy is to fail), or `None` where this kind of attempt
@@ -143,39 +112,38 @@ impl Runtime {
         self.0.limiter.release_now(operation_id, ticket);
     }
 
-    /// After attempt `attempt` (0 for the first) of `operation_id` answered `status`
-    /// (`None`: no reply) with `retry_after` (the header as received): `Some(wait)` to try
-    /// again after `wait`, or `None` when this outcome is the call's. Only a 429 of a
-    /// `repeatable` request is retried, up to the policy's bound; the wait is the server's
-    /// `Retry-After`, else the policy's doubling backoff, capped by its `max_wait`.
-    pub fn retry_after_attempt(
+    /// After attempt `attempt` (0 for the first) of a `method` call of `operation_id`
+    /// ended as `outcome`, `elapsed` into the call: the wait before trying again, or `None`
+    /// when this outcome is the call's. The rules are [`RetryPolicy::next_wait`]'s.
+    pub fn next_wait(
         &self,
         operation_id: &str,
+        method: &str,
         attempt: u32,
-        repeatable: bool,
-        status: Option<u16>,
-        retry_after: Option<&str>,
+        outcome: Outcome<'_>,
+        elapsed: Duration,
     ) -> Option<Duration> {
+        let wait = self
+            .0
+            .settings
+            .retry
+            .next_wait(method, attempt, outcome, elapsed)?;
         #[cfg(not(feature = "tracing"))]
         let _ = operation_id;
-        let retry = &self.0.settings.retry;
-        if status != Some(429) || !repeatable || attempt >= retry.max_retries {
-            return None;
-        }
-        let server_said = retry_after.and_then(|v| parse_retry_after(v, clock::now_system()));
-        let wait = retry.wait(attempt, server_said);
         crate::trace!(info!(
             operation = operation_id,
             attempt,
-            wait_ms = wait.as_millis() as u64,
-            "429: retrying after the server's wait"
+            status = outcome.status,
+            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+            "retrying after a transient failure"
         ));
         Some(wait)
     }
 
     /// Runs one call of `operation_id`: waits for its rate-limit place, makes an attempt
-    /// with `send`, and when the reply is a 429 and `repeatable` waits as the server or
-    /// the retry policy says and tries again, up to the policy's bound. Returns the last
+    /// with `send`, and when the outcome is a transient failure the retry rules allow for
+    /// `method` (and the request is `repeatable`: its body can be sent again), waits as
+    /// the server or the policy says and tries again. Returns the last
     /// attempt's outcome (a final 429 included, which the caller turns into
     /// [`Error::RateLimited`](crate::Error::RateLimited)).
     pub async fn execute<A, F>(
@@ -190,6 +158,7 @@ impl Runtime {
         F: Future<Output = A>,
     {
         let call = async move {
+            let started = clock::now_ms();
             let mut attempt = 0u32;
             loop {
                 // Held until the reply is in: see `limiter` for why.
@@ -201,12 +170,21 @@ impl Runtime {
                 drop(place);
                 let status = outcome.status();
                 crate::trace!(debug!(operation = operation_id, attempt, status, "reply"));
-                let Some(wait) = self.retry_after_attempt(
+                if !repeatable {
+                    return outcome;
+                }
+                let elapsed =
+                    Duration::from_secs_f64(((clock::now_ms() - started) / 1000.0).max(0.0));
+                let Some(wait) = self.next_wait(
                     operation_id,
+                    method,
                     attempt,
-                    repeatable,
-                    status,
-                    outcome.retry_after(),
+                    Outcome {
+                        status,
+                        failure: outcome.failure(),
+                        retry_after: outcome.retry_after(),
+                    },
+                    elapsed,
                 ) else {
                     return outcome;
                 };

@@ -58,6 +58,17 @@ function encode(method, value, where) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Platform error codes that mean no connection was made: nothing was sent.
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Why an attempt got no reply, for the runtime's retry rules: 1 no connection, 2 timeout, 3 broken. */
+function failureKind(error, timedOut) {
+  if (timedOut) return 2;
+  const cause = error && error.cause !== undefined ? error.cause : error;
+  const code = cause && cause.code;
+  return NOT_CONNECTED.has(code) ? 1 : 3;
+}
+
 /** The header set `kind` of a module client, built once and kept on the JS side. */
 function headerSet(r, sets, kind, userAgent) {
   let headers = sets[kind];
@@ -88,6 +99,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
   if (method !== 'GET') init.method = method;
   if (u >= 0) init.body = plan.slice(u + 1);
   const timeoutMs = r.timeoutMs;
+  const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     let ticket;
     for (;;) {
@@ -116,8 +128,9 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
       if (timer !== undefined) clearTimeout(timer);
       if (ticket >= 0) r.release(index, ticket);
     }
-    const retryAfter = status === 429 ? (res.headers.get('retry-after') ?? undefined) : undefined;
-    const wait = r.after(index, attempt, status, retryAfter);
+    const retryAfter = status === 429 || status === 503 ? (res.headers.get('retry-after') ?? undefined) : undefined;
+    const timedOut = !!(controller && controller.signal.aborted);
+    const wait = r.after(index, attempt, status, retryAfter, status === 0 ? failureKind(failed, timedOut) : 0, Date.now() - started);
     if (wait >= 0) {
       await sleep(wait);
       continue;
@@ -125,7 +138,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
     if (status === 0) {
       // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
       const cause = failed && failed.cause !== undefined ? failed.cause : failed;
-      const e = r.noReply(index, !!(controller && controller.signal.aborted), cause && cause.message ? cause.message : String(cause));
+      const e = r.noReply(index, timedOut, cause && cause.message ? cause.message : String(cause));
       e.cause = cause;
       throw e;
     }

@@ -386,15 +386,35 @@ impl Client {
         }
     }
 
-    /// After attempt `attempt` answered `status` (0: no reply): milliseconds to wait
-    /// before trying again, or -1 when this outcome is the call's.
-    pub fn after(&self, index: u32, attempt: u32, status: u16, retry_after: Option<String>) -> f64 {
+    /// After attempt `attempt` answered `status` (0: no reply, then `failure` says why:
+    /// 1 no connection, 2 timeout, 3 broken), `elapsed_ms` into the call: milliseconds to
+    /// wait before trying again, or -1 when this outcome is the call's. The rules are the
+    /// runtime's (`sonoran_cad::retry`).
+    pub fn after(
+        &self,
+        index: u32,
+        attempt: u32,
+        status: u16,
+        retry_after: Option<String>,
+        failure: u8,
+        elapsed_ms: f64,
+    ) -> f64 {
+        use sonoran_cad::retry::{Failure, Outcome};
         let Some((op, _)) = call::operation(index) else {
             return -1.0;
         };
-        let status = (status != 0).then_some(status);
+        let outcome = Outcome {
+            status: (status != 0).then_some(status),
+            failure: match failure {
+                1 => Some(Failure::Connect),
+                2 => Some(Failure::Timeout),
+                _ => Some(Failure::Interrupted),
+            },
+            retry_after: retry_after.as_deref(),
+        };
+        let elapsed = Duration::from_secs_f64((elapsed_ms / 1000.0).max(0.0));
         self.runtime
-            .retry_after_attempt(op.id, attempt, true, status, retry_after.as_deref())
+            .next_wait(op.id, op.method, attempt, outcome, elapsed)
             .map_or(-1.0, |w| w.as_secs_f64() * 1000.0)
     }
 

@@ -115,10 +115,16 @@ test('api: an injected v1 error text becomes its code', async () => {
   assert.equal(e.detail, 'INVALID API KEY');
 });
 
-test('api: an injected 503', async () => {
+test('api: a 503 is retried for a GET, not for a PATCH', async () => {
   await fake.inject({ operationId: 'getVersion', kind: { type: 'status', status: 503 } });
-  const e = await rejects(client.getVersion({}), 'api');
+  const v = await client.getVersion({});
+  assert.equal(typeof v.version, 'number');
+  assert.equal((await fake.requests()).length, 2, 'one retry');
+  await fake.reset();
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'status', status: 503 } });
+  const e = await rejects(client.updateIdentifier(U), 'api');
   assert.equal(e.status, 503);
+  assert.equal((await fake.requests()).length, 1, 'a PATCH is not repeated on a 503 without Retry-After');
 });
 
 test('rateLimited: a 429 with retries: 0 carries retryAfter', async () => {
@@ -141,11 +147,21 @@ test('a 429 with Retry-After: 1 is retried and succeeds (default retries)', asyn
 });
 
 test('timeout: a reply slower than timeoutMs', async () => {
-  const quick = new SonoranClient(await fake.options({ timeoutMs: 300 }));
+  const quick = new SonoranClient(await fake.options({ timeoutMs: 300, retries: 0 }));
   await fake.inject({ operationId: 'getVersion', kind: { type: 'delayMs', ms: 2000 } });
   await rejects(quick.getVersion({}), 'timeout');
   const v = await quick.getVersion({});
   assert.equal(typeof v.version, 'number');
+  // With retries, a GET that timed out is tried again; a PATCH is not (it may have acted).
+  const retrying = new SonoranClient(await fake.options({ timeoutMs: 300 }));
+  await fake.reset();
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'delayMs', ms: 2000 } });
+  assert.equal(typeof (await retrying.getVersion({})).version, 'number');
+  assert.equal((await fake.requests()).length, 2);
+  await fake.reset();
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'delayMs', ms: 2000 } });
+  await rejects(retrying.updateIdentifier(U), 'timeout');
+  assert.equal((await fake.requests()).length, 1);
 });
 
 test('transport: nothing listens at baseUrl', async () => {
