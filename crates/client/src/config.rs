@@ -51,6 +51,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limit: RateLimitPolicy,
     headers: Vec<(String, String)>,
+    max_reply_bytes: u64,
 }
 
 impl Default for ClientBuilder {
@@ -64,6 +65,7 @@ impl Default for ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limit: RateLimitPolicy::documented(),
             headers: Vec::new(),
+            max_reply_bytes: crate::runtime::DEFAULT_MAX_REPLY_BYTES,
         }
     }
 }
@@ -110,6 +112,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The longest reply body accepted, in bytes (default 16 MiB): a longer one is refused
+    /// while it is being read, with [`Error::ReplyTooLarge`](crate::Error::ReplyTooLarge),
+    /// so a hostile or broken server cannot make the client hold gigabytes.
+    pub fn max_reply_bytes(mut self, bytes: u64) -> Self {
+        self.max_reply_bytes = bytes;
+        self
+    }
+
     /// A header sent with every request (e.g. a `User-Agent` for your bot).
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
@@ -145,6 +155,7 @@ impl ClientBuilder {
             retry: self.retry,
             rate_limit,
             headers: self.headers,
+            max_reply_bytes: self.max_reply_bytes,
         });
         Ok(Client {
             raw: RawClient::new_with_client(&base_url, http, runtime),

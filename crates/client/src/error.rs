@@ -17,8 +17,8 @@ pub enum Error {
     /// No reply within the configured timeout.
     Timeout,
     /// The request could not be sent or the reply not received whole (DNS, TLS,
-    /// connection refused or dropped, a reply cut off).
-    Transport(String),
+    /// connection refused or dropped, a reply cut off). `source()` is the underlying error.
+    Transport(TransportError),
     /// `429`: too many requests for this key and operation. `retry_after` is the wait
     /// the server asked for, when it said.
     RateLimited {
@@ -31,12 +31,86 @@ pub enum Error {
     /// policy is [`crate::OnUnavailable::Fail`]: the call was not sent.
     #[cfg(feature = "redis")]
     SharedLimiterUnavailable { reason: String },
+    /// The reply was longer than the client's cap (`ClientBuilder::max_reply_bytes`,
+    /// default 16 MiB); it was refused while it was being read.
+    ReplyTooLarge { limit: u64 },
     /// A success status whose body is not what the operation documents.
     MalformedReply {
         status: u16,
         body: String,
         reason: String,
     },
+}
+
+/// What failed on the way to the API or back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host name did not resolve.
+    Dns,
+    /// No connection could be made (refused, unreachable).
+    Connect,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The connection broke while the request or the reply was under way.
+    Reset,
+    /// The reply's body could not be read whole.
+    Body,
+    /// Anything else the HTTP stack reported.
+    Other,
+}
+
+impl TransportKind {
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Dns => "the host name did not resolve",
+            Self::Connect => "could not connect",
+            Self::Tls => "the TLS handshake failed",
+            Self::Reset => "the connection broke",
+            Self::Body => "the reply was cut off or could not be read",
+            Self::Other => "the request failed",
+        }
+    }
+}
+
+/// A failure to reach the API or to read its reply: what failed, the underlying reason in
+/// words (never the key or a URL with secrets), and that error itself as `source()`.
+#[derive(Debug)]
+pub struct TransportError {
+    pub kind: TransportKind,
+    /// The innermost reason (e.g. "Connection refused (os error 111)").
+    pub reason: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A transport failure of `kind` for `reason`, without an underlying error value (the
+    /// npm package keeps the platform's error as the JS `cause` instead).
+    pub fn new(kind: TransportKind, reason: impl Into<String>) -> Self {
+        Self {
+            kind,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.reason.is_empty() {
+            f.write_str(self.kind.describe())
+        } else {
+            write!(f, "{}: {}", self.kind.describe(), self.reason)
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
 }
 
 /// An error reply from the API: v2 `application/problem+json`, or a v1 plain-text line.
@@ -103,7 +177,11 @@ impl fmt::Display for Error {
             Self::Timeout => f.write_str(
                 "the Sonoran API did not answer in time; retry later or raise the client's timeout",
             ),
-            Self::Transport(why) => write!(f, "the connection to the Sonoran API failed: {why}"),
+            Self::Transport(e) => write!(f, "the connection to the Sonoran API failed: {e}"),
+            Self::ReplyTooLarge { limit } => write!(
+                f,
+                "the Sonoran API's reply was longer than this client accepts ({limit} bytes); raise the client's max_reply_bytes if that is expected"
+            ),
             Self::RateLimited {
                 retry_after: Some(d),
                 ..
@@ -153,7 +231,14 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl Error {
     /// The HTTP status, for errors that have one.
@@ -194,15 +279,98 @@ impl Error {
     #[cfg(feature = "http")]
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
-            Self::Timeout
-        } else if e.is_builder() {
-            Self::InvalidRequest(e.without_url().to_string())
-        } else if e.is_body() || e.is_decode() {
-            Self::Transport(format!("the reply was cut off or could not be read ({e})"))
-        } else {
-            Self::Transport(e.to_string())
+            return Self::Timeout;
         }
+        let e = e.without_url();
+        #[cfg(not(target_arch = "wasm32"))]
+        if let Some(limit) = too_large(&e) {
+            return Self::ReplyTooLarge { limit };
+        }
+        if e.is_builder() {
+            return Self::InvalidRequest(innermost(&e));
+        }
+        let text = chain_text(&e).to_ascii_lowercase();
+        let io = io_kind(&e);
+        let kind = if text.contains("dns error") || text.contains("failed to lookup address") {
+            TransportKind::Dns
+        } else if text.contains("certificate") || text.contains("tls") || text.contains("handshake")
+        {
+            TransportKind::Tls
+        } else if matches!(
+            io,
+            Some(
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        ) || text.contains("connection reset")
+            || text.contains("connection closed")
+            || text.contains("incomplete message")
+        {
+            TransportKind::Reset
+        } else if e.is_connect() {
+            TransportKind::Connect
+        } else if e.is_body() || e.is_decode() {
+            TransportKind::Body
+        } else {
+            TransportKind::Other
+        };
+        Self::Transport(TransportError {
+            kind,
+            reason: innermost(&e),
+            source: Some(Box::new(e)),
+        })
     }
+}
+
+/// The cap, when `e` is a reply refused for its length (see `http::capped`).
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
+fn too_large(e: &(dyn std::error::Error + 'static)) -> Option<u64> {
+    let mut next = Some(e);
+    while let Some(s) = next {
+        if let Some(t) = s.downcast_ref::<crate::http::TooLarge>() {
+            return Some(t.limit);
+        }
+        next = s.source();
+    }
+    None
+}
+
+/// The Display of the innermost error of `e`'s chain: the reason a user can act on.
+#[cfg(feature = "http")]
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut last: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+}
+
+/// Every message of `e`'s chain, joined.
+#[cfg(feature = "http")]
+fn chain_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        next = s.source();
+    }
+    out
+}
+
+/// The `io::ErrorKind` somewhere in `e`'s chain, if one is there.
+#[cfg(feature = "http")]
+fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> {
+    let mut next = Some(e);
+    while let Some(s) = next {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        next = s.source();
+    }
+    None
 }
 
 /// A `Retry-After` value (seconds, possibly fractional, or an HTTP date) as a wait from

@@ -59,15 +59,31 @@ impl Runtime {
                     .take()
                     .or_else(|| spare.as_ref().and_then(reqwest::Request::try_clone));
                 let http = http.clone();
+                let cap = self.max_reply_bytes();
                 async move {
                     match request {
-                        Some(r) => Raw(Some(http.execute(r).await)),
-                        None => Raw(None),
+                        Some(r) => match http.execute(r).await {
+                            Ok(reply) => {
+                                let (reply, broken) = read_whole(reply, cap).await;
+                                Raw {
+                                    sent: Some(Ok(reply)),
+                                    broken,
+                                }
+                            }
+                            Err(e) => Raw {
+                                sent: Some(Err(e)),
+                                broken: false,
+                            },
+                        },
+                        None => Raw {
+                            sent: None,
+                            broken: false,
+                        },
                     }
                 }
             })
             .await;
-        match outcome.0 {
+        match outcome.sent {
             Some(sent) => sent,
             // `execute` calls the closure once unless `repeatable`, and a request that was
             // copied once copies again: there is always a request to send.
@@ -85,9 +101,13 @@ impl ClientHooks<Runtime> for RawClient {
         // progenitor adds `api-version` to every request; the Sonoran API does not use it,
         // and in a browser the extra header would force a CORS preflight.
         request.headers_mut().remove("api-version");
-        self.inner
-            .prepare(request, true)
-            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))
+        self.inner.prepare(request, true).map_err(|e| {
+            // The message alone: v2_result adds "invalid request" once.
+            progenitor_client::Error::InvalidRequest(match e {
+                Error::InvalidRequest(why) => why,
+                other => other.to_string(),
+            })
+        })
     }
 
     async fn exec(
@@ -104,24 +124,161 @@ impl ClientHooks<Runtime> for RawClient {
     }
 }
 
-/// One attempt: reqwest's outcome (`None` only where no request was left to send).
-struct Raw(Option<reqwest::Result<reqwest::Response>>);
+/// Reads `reply`'s whole body within the attempt (bounded by `cap` bytes), so that a
+/// reply cut off mid-body counts as a broken attempt that the retry rules see, and a reply
+/// longer than `cap` is refused while it is read. Returns the reply with its body in
+/// memory, or, when reading failed, with a body that fails the same way when read (and
+/// `true` when the connection broke). On wasm32 the platform's fetch reads the body, so
+/// there the reply is passed on as it is.
+async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, bool) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let reply: ::http::Response<reqwest::Body> = reply.into();
+        let (parts, body) = reply.into_parts();
+        let mut body = Capped {
+            inner: body,
+            left: cap,
+            cap,
+        };
+        let mut bytes = Vec::new();
+        let failed = loop {
+            let frame = std::future::poll_fn(|cx| {
+                http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
+            })
+            .await;
+            match frame {
+                None => break None,
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        bytes.extend_from_slice(&data);
+                    }
+                }
+                Some(Err(e)) => break Some(e),
+            }
+        };
+        let (body, broken) = match failed {
+            None => (reqwest::Body::from(bytes), false),
+            Some(e) => {
+                let broken = !e.is::<TooLarge>();
+                (reqwest::Body::wrap(Failed(Some(e))), broken)
+            }
+        };
+        (
+            reqwest::Response::from(::http::Response::from_parts(parts, body)),
+            broken,
+        )
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = cap;
+        (reply, false)
+    }
+}
+
+/// A body that fails with the error its read met.
+#[cfg(not(target_arch = "wasm32"))]
+struct Failed(Option<Box<dyn std::error::Error + Send + Sync>>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl http_body::Body for Failed {
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        std::task::Poll::Ready(self.0.take().map(Err))
+    }
+}
+
+/// A reply body longer than the client accepts.
+#[derive(Debug)]
+pub(crate) struct TooLarge {
+    pub limit: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the reply is longer than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+/// A body that fails once more than `cap` bytes have come.
+#[cfg(not(target_arch = "wasm32"))]
+struct Capped<B> {
+    inner: B,
+    left: u64,
+    cap: u64,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl<B> http_body::Body for Capped<B>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = bytes::Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                let len = frame.data_ref().map_or(0, |d| d.len() as u64);
+                if len > this.left {
+                    return Poll::Ready(Some(Err(Box::new(TooLarge { limit: this.cap }))));
+                }
+                this.left -= len;
+                Poll::Ready(Some(Ok(frame)))
+            }
+            Poll::Ready(Some(Err(e))) => Poll::Ready(Some(Err(e.into()))),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// One attempt: reqwest's outcome (`None` only where no request was left to send), its
+/// body already read.
+struct Raw {
+    sent: Option<reqwest::Result<reqwest::Response>>,
+    /// The reply's body broke off while it was read: no reply, as far as retries go.
+    broken: bool,
+}
 
 impl Attempt for Raw {
     #[cfg(feature = "redis")]
     fn refused(reason: &str) -> Option<Self> {
-        Some(Raw(Some(Ok(crate::shared::refusal(reason)))))
+        Some(Raw {
+            sent: Some(Ok(crate::shared::refusal(reason))),
+            broken: false,
+        })
     }
 
     fn status(&self) -> Option<u16> {
-        match &self.0 {
-            Some(Ok(r)) => Some(r.status().as_u16()),
+        match &self.sent {
+            Some(Ok(r)) if !self.broken => Some(r.status().as_u16()),
             _ => None,
         }
     }
 
     fn retry_after(&self) -> Option<&str> {
-        match &self.0 {
+        match &self.sent {
             Some(Ok(r)) => r.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok(),
             _ => None,
         }
@@ -129,11 +286,11 @@ impl Attempt for Raw {
 
     fn failure(&self) -> Option<crate::retry::Failure> {
         use crate::retry::Failure;
-        match &self.0 {
+        match &self.sent {
             Some(Err(e)) if e.is_connect() => Some(Failure::Connect),
             Some(Err(e)) if e.is_timeout() => Some(Failure::Timeout),
-            Some(Err(_)) | None => Some(Failure::Interrupted),
-            Some(Ok(_)) => None,
+            Some(Ok(_)) if !self.broken => None,
+            _ => Some(Failure::Interrupted),
         }
     }
 }
@@ -153,7 +310,7 @@ pub(crate) async fn v2_result<T>(
         }
         Err(P::InvalidResponsePayload(bytes, e)) => Err(Error::MalformedReply {
             status: success,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
+            body: crate::reply::clip_body(String::from_utf8_lossy(&bytes).into_owned()),
             reason: format!("expected JSON of the documented shape: {e}"),
         }),
         Err(P::ErrorResponse(value)) => {
@@ -166,7 +323,7 @@ pub(crate) async fn v2_result<T>(
                 Ok(reply) => Error::MalformedReply {
                     status: reply.status(),
                     reason: format!("undocumented success status (documented: {success})"),
-                    body: reply.into_body(),
+                    body: crate::reply::clip_body(reply.into_body()),
                 },
             })
         }

@@ -34,7 +34,7 @@ pub mod v1;
 
 #[cfg(feature = "http")]
 pub use config::{BuildError, ClientBuilder, PRODUCTION_URL, STAGING_URL};
-pub use error::{ApiError, Error, parse_retry_after};
+pub use error::{ApiError, Error, TransportError, TransportKind, parse_retry_after};
 pub use generated::*;
 pub use key::ApiKey;
 pub use limiter::RateLimitPolicy;

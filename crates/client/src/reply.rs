@@ -26,7 +26,23 @@ impl Client {
     }
 }
 
-/// A successful (2xx) reply as received.
+/// At most 2 KiB of a body for an error (on a char boundary): enough to see what came.
+pub(crate) fn clip_body(mut body: String) -> String {
+    const MAX: usize = 2048;
+    if body.len() > MAX {
+        let mut end = MAX;
+        while !body.is_char_boundary(end) {
+            end -= 1;
+        }
+        body.truncate(end);
+        body.push('…');
+    }
+    body
+}
+
+/// A successful (2xx) reply as received. Its text is decoded as UTF-8 (or the charset the
+/// reply names) with invalid bytes replaced by U+FFFD, as reqwest's `text()` does: a text
+/// reply never fails for its encoding, and a JSON one with invalid bytes does not parse.
 #[derive(Debug)]
 pub(crate) struct Reply {
     status: u16,
@@ -66,7 +82,7 @@ impl Reply {
         serde_json::from_str(&self.body).map_err(|e| Error::MalformedReply {
             status: self.status,
             reason: format!("expected JSON of the documented shape: {e}"),
-            body: self.body,
+            body: clip_body(self.body),
         })
     }
 
@@ -82,9 +98,15 @@ impl Reply {
         Ok(self.body)
     }
 
+    /// A reply that is JSON for some requests and text for others: with a JSON content
+    /// type it must be the documented JSON (a cut or broken body is
+    /// [`Error::MalformedReply`], never a text success); without one, text that parses as
+    /// the documented JSON is JSON and anything else is the text.
     pub(crate) fn json_or_text<T: DeserializeOwned>(self) -> Result<JsonOrText<T>, Error> {
-        let looks_json =
-            self.json || matches!(self.body.trim_start().as_bytes().first(), Some(b'{' | b'['));
+        if self.json {
+            return self.json().map(JsonOrText::Json);
+        }
+        let looks_json = matches!(self.body.trim_start().as_bytes().first(), Some(b'{' | b'['));
         if looks_json && let Ok(v) = serde_json::from_str(&self.body) {
             return Ok(JsonOrText::Json(v));
         }

@@ -58,7 +58,12 @@ pub struct Settings {
     pub rate_limit: RateLimitPolicy,
     /// Sent with every request: (name, value), already validated.
     pub headers: Vec<(String, String)>,
+    /// The longest reply body accepted, in bytes; a longer one is refused while it is read.
+    pub max_reply_bytes: u64,
 }
+
+/// The default of [`Settings::max_reply_bytes`]: 16 MiB, far above any documented reply.
+pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug)]
 struct Shared {
@@ -91,6 +96,11 @@ impl Runtime {
 
     pub fn timeout(&self) -> Option<Duration> {
         self.0.settings.timeout
+    }
+
+    /// The longest reply body accepted, in bytes.
+    pub fn max_reply_bytes(&self) -> u64 {
+        self.0.settings.max_reply_bytes
     }
 
     /// The extra headers every request carries.

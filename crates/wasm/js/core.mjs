@@ -57,6 +57,7 @@ function encode(method, value, where) {
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const TOO_LARGE = Symbol('reply too large');
 
 // Platform error codes that mean no connection was made: nothing was sent.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -99,6 +100,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
   if (method !== 'GET') init.method = method;
   if (u >= 0) init.body = plan.slice(u + 1);
   const timeoutMs = r.timeoutMs;
+  const cap = r.maxReplyBytes;
   const started = Date.now();
   for (let attempt = 0; ; attempt++) {
     let ticket;
@@ -118,19 +120,31 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
     let res;
     let text;
     let failed;
+    let tooLarge = false;
     try {
       res = await fetchImpl(url, init);
+      // A body announced longer than the cap is not read at all; one without a length is
+      // checked once read (fetch gives no cheaper way to stop it part way).
+      const length = Number(res.headers.get('content-length'));
+      if (length > cap) throw TOO_LARGE;
       text = await res.text();
+      if (text.length > cap) throw TOO_LARGE;
       status = res.status;
     } catch (error) {
+      if (error === TOO_LARGE) tooLarge = true;
       failed = error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       if (ticket >= 0) r.release(index, ticket);
     }
+    if (tooLarge) {
+      if (controller) controller.abort();
+      throw r.tooLarge(index);
+    }
     const retryAfter = status === 429 || status === 503 ? (res.headers.get('retry-after') ?? undefined) : undefined;
     const timedOut = !!(controller && controller.signal.aborted);
-    const wait = r.after(index, attempt, status, retryAfter, status === 0 ? failureKind(failed, timedOut) : 0, Date.now() - started);
+    const failure = status === 0 ? failureKind(failed, timedOut) : 0;
+    const wait = r.after(index, attempt, status, retryAfter, failure, Date.now() - started);
     if (wait >= 0) {
       await sleep(wait);
       continue;
@@ -138,7 +152,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
     if (status === 0) {
       // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
       const cause = failed && failed.cause !== undefined ? failed.cause : failed;
-      const e = r.noReply(index, timedOut, cause && cause.message ? cause.message : String(cause));
+      const e = r.noReply(index, failure, cause && cause.message ? cause.message : String(cause));
       e.cause = cause;
       throw e;
     }

@@ -6,7 +6,7 @@
 //! are never copied into one.
 
 use crate::table::{Body, Operation};
-use sonoran_cad::Error;
+use sonoran_cad::{Error, TransportError, TransportKind};
 use wasm_bindgen::JsValue;
 
 fn sonoran_error(kind: &str, message: &str) -> js_sys::Error {
@@ -53,15 +53,20 @@ pub(crate) fn failure_of_reply(
     error_of(name, &error).into()
 }
 
-/// The error of an attempt that got no reply. The JS side adds the platform's error as
-/// `cause`.
-pub(crate) fn no_reply(name: &str, timed_out: bool, message: &str) -> JsValue {
-    let error = if timed_out {
-        Error::Timeout
-    } else {
-        Error::Transport(message.to_string())
+/// The error of an attempt that got no reply (`failure`: 1 no connection, 2 timeout,
+/// 3 broken). The JS side adds the platform's error as `cause`.
+pub(crate) fn no_reply(name: &str, failure: u8, message: &str) -> JsValue {
+    let error = match failure {
+        2 => Error::Timeout,
+        1 => Error::Transport(TransportError::new(TransportKind::Connect, message)),
+        _ => Error::Transport(TransportError::new(TransportKind::Reset, message)),
     };
     error_of(name, &error).into()
+}
+
+/// A reply longer than the client accepts.
+pub(crate) fn too_large(name: &str, limit: u64) -> JsValue {
+    error_of(name, &Error::ReplyTooLarge { limit }).into()
 }
 
 fn error_of(name: &str, e: &Error) -> js_sys::Error {
@@ -71,7 +76,7 @@ fn error_of(name: &str, e: &Error) -> js_sys::Error {
         Error::Transport(_) => "transport",
         Error::RateLimited { .. } => "rateLimited",
         Error::Api(_) => "api",
-        Error::MalformedReply { .. } => "malformedReply",
+        Error::MalformedReply { .. } | Error::ReplyTooLarge { .. } => "malformedReply",
         _ => "other",
     };
     let js = sonoran_error(kind, &format!("{name}: {e}"));

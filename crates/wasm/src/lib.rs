@@ -283,6 +283,7 @@ impl Client {
             retry,
             rate_limit,
             headers: pairs,
+            max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
         });
         Ok(Client {
             runtime,
@@ -440,11 +441,25 @@ impl Client {
         }
     }
 
-    /// The error of an attempt that got no reply: a timeout, or the transport's `message`.
+    /// The error of an attempt that got no reply (`failure` as for `after`), with the
+    /// transport's `message`.
     #[wasm_bindgen(js_name = noReply)]
-    pub fn no_reply(&self, index: u32, timed_out: bool, message: &str) -> JsValue {
+    pub fn no_reply(&self, index: u32, failure: u8, message: &str) -> JsValue {
         let name = call::operation(index).map_or("call", |(_, n)| n);
-        convert::no_reply(name, timed_out, message)
+        convert::no_reply(name, failure, message)
+    }
+
+    /// The longest reply accepted, in bytes.
+    #[wasm_bindgen(getter, js_name = maxReplyBytes)]
+    pub fn max_reply_bytes(&self) -> f64 {
+        self.runtime.max_reply_bytes() as f64
+    }
+
+    /// The error of a reply longer than `maxReplyBytes`.
+    #[wasm_bindgen(js_name = tooLarge)]
+    pub fn too_large(&self, index: u32) -> JsValue {
+        let name = call::operation(index).map_or("call", |(_, n)| n);
+        convert::too_large(name, self.runtime.max_reply_bytes())
     }
 }
 
