@@ -52,6 +52,7 @@ pub struct ClientBuilder {
     rate_limit: RateLimitPolicy,
     headers: Vec<(String, String)>,
     max_reply_bytes: u64,
+    max_queue: Option<Option<Duration>>,
 }
 
 impl Default for ClientBuilder {
@@ -66,6 +67,7 @@ impl Default for ClientBuilder {
             rate_limit: RateLimitPolicy::documented(),
             headers: Vec::new(),
             max_reply_bytes: crate::runtime::DEFAULT_MAX_REPLY_BYTES,
+            max_queue: None,
         }
     }
 }
@@ -94,7 +96,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Per-request timeout (default 30 s; `None` waits forever). Pacing waits do not count.
+    /// Per-request timeout (default 30 s; `None` waits forever). It also bounds how long a
+    /// call queues for the rate limit, unless [`ClientBuilder::max_queue`] says otherwise.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -109,6 +112,16 @@ impl ClientBuilder {
     /// How requests are paced (default: each operation to its documented limit).
     pub fn rate_limit(mut self, policy: RateLimitPolicy) -> Self {
         self.rate_limit = policy;
+        self
+    }
+
+    /// The longest a call may wait for its place under the documented rate limit before
+    /// it fails at once with [`Error::RateLimited`](crate::Error::RateLimited) carrying the
+    /// wait (default: the timeout, so that a call never queues past it; `None`: wait as long
+    /// as the limit says; `Some(Duration::ZERO)`: fail fast, never queue). A Discord
+    /// interaction with a 3 s deadline wants `Some(Duration::from_secs(2))`, say.
+    pub fn max_queue(mut self, bound: Option<Duration>) -> Self {
+        self.max_queue = Some(bound);
         self
     }
 
@@ -156,6 +169,7 @@ impl ClientBuilder {
             rate_limit,
             headers: self.headers,
             max_reply_bytes: self.max_reply_bytes,
+            max_queue: self.max_queue.unwrap_or(self.timeout),
         });
         Ok(Client {
             raw: RawClient::new_with_client(&base_url, http, runtime),

@@ -375,7 +375,9 @@ fn io_kind(e: &(dyn std::error::Error + 'static)) -> Option<std::io::ErrorKind> 
 
 /// A `Retry-After` value (seconds, possibly fractional, or an HTTP date) as a wait from
 /// `now`. `None` for a value that is neither, or negative. Never panics: a wait too long
-/// for a `Duration` is `Duration::MAX`, and the retry policy caps what it waits.
+/// for a `Duration` is `Duration::MAX`, and the retry policy caps what it waits. HTTP
+/// dates are read with the `http-date` feature (on with `http`); the npm package's JS
+/// turns a date into seconds itself, so its module does without.
 pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<f64>() {
@@ -384,8 +386,16 @@ pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Dura
         }
         return Some(Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX));
     }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    #[cfg(feature = "http-date")]
+    {
+        let when = httpdate::parse_http_date(value).ok()?;
+        Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+    }
+    #[cfg(not(feature = "http-date"))]
+    {
+        let _ = now;
+        None
+    }
 }
 
 #[cfg(test)]
@@ -443,12 +453,14 @@ mod tests {
         );
         assert_eq!(parse_retry_after("", now), None);
         // A date in the past: no wait.
+        #[cfg(feature = "http-date")]
         assert_eq!(
             parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", now),
             Some(Duration::ZERO)
         );
     }
 
+    #[cfg(feature = "http-date")]
     #[test]
     fn retry_after_reads_seconds_and_dates() {
         let now = crate::clock::now_system();

@@ -262,6 +262,19 @@ struct Raw {
 }
 
 impl Attempt for Raw {
+    fn held_too_long(wait: std::time::Duration) -> Option<Self> {
+        let mut reply = ::http::Response::new(reqwest::Body::from(String::new()));
+        *reply.status_mut() = ::http::StatusCode::TOO_MANY_REQUESTS;
+        let seconds = format!("{:.3}", wait.as_secs_f64());
+        if let Ok(v) = ::http::HeaderValue::from_str(&seconds) {
+            reply.headers_mut().insert(reqwest::header::RETRY_AFTER, v);
+        }
+        Some(Raw {
+            sent: Some(Ok(reqwest::Response::from(reply))),
+            broken: false,
+        })
+    }
+
     #[cfg(feature = "redis")]
     fn refused(reason: &str) -> Option<Self> {
         Some(Raw {

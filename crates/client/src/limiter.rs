@@ -375,26 +375,48 @@ impl<'a> Held<'a> {
     }
 
     /// Waits for and takes a place for `operation_id`.
-    pub(crate) async fn wait_for(limiter: &'a Limiter, operation_id: &'a str) -> Held<'a> {
+    /// Waits for and takes a place for `operation_id`, for at most `bound` in all: when
+    /// the next wait would go past it, `Err` with that wait instead (the call then fails
+    /// at once as rate limited). Dropping the future while it waits gives up nothing: no
+    /// place is held yet.
+    pub(crate) async fn wait_for(
+        limiter: &'a Limiter,
+        operation_id: &'a str,
+        bound: Option<Duration>,
+    ) -> Result<Held<'a>, Duration> {
         let Some(bucket) = limiter.bucket(operation_id) else {
-            return Held::new(limiter, None, None);
+            return Ok(Held::new(limiter, None, None));
         };
+        let mut waited = Duration::ZERO;
         loop {
             match limiter.store.take(bucket).await {
-                Ok(Take::Taken(ticket)) => return Held::new(limiter, Some(bucket), Some(ticket)),
+                Ok(Take::Taken(ticket)) => {
+                    return Ok(Held::new(limiter, Some(bucket), Some(ticket)));
+                }
                 Ok(Take::Wait(wait)) => {
-                    crate::trace!(debug!(
-                        operation = operation_id,
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the documented rate limit"
-                    ));
+                    if bound.is_some_and(|b| waited + wait > b) {
+                        crate::trace!(info!(
+                            operation = operation_id,
+                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            "the documented rate limit would hold this call past its bound: failing it"
+                        ));
+                        return Err(wait);
+                    }
+                    if waited.is_zero() {
+                        crate::trace!(info!(
+                            operation = operation_id,
+                            wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            "held by the documented rate limit"
+                        ));
+                    }
                     crate::clock::sleep(wait).await;
+                    waited += wait;
                 }
                 #[cfg(feature = "redis")]
                 Err(refused) => {
                     let mut held = Held::new(limiter, None, None);
                     held.refused = Some(refused);
-                    return held;
+                    return Ok(held);
                 }
                 #[cfg(not(feature = "redis"))]
                 Err(never) => match never {},
@@ -510,6 +532,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_wait_past_the_bound_is_refused_at_once() {
+        let l = Limiter::new(
+            RateLimitPolicy::documented()
+                .with_limit(OP, 1)
+                .with_window(Duration::from_millis(1000))
+                .with_margin(Duration::ZERO),
+        );
+        let first = Held::wait_for(&l, OP, Some(Duration::ZERO))
+            .await
+            .expect("free");
+        drop(first);
+        let started = std::time::Instant::now();
+        let wait = Held::wait_for(&l, OP, Some(Duration::from_millis(200)))
+            .await
+            .err()
+            .expect("the window holds the next place for about a second");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_millis(1000),
+            "{wait:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "refused without waiting"
+        );
+    }
+
+    #[tokio::test]
     async fn a_dropped_hold_releases_its_place() {
         let l = Limiter::new(
             RateLimitPolicy::documented()
@@ -517,7 +566,7 @@ mod tests {
                 .with_window(Duration::from_millis(1000))
                 .with_margin(Duration::ZERO),
         );
-        let held = Held::wait_for(&l, OP).await;
+        let held = Held::wait_for(&l, OP, None).await.expect("unbounded");
         let bucket = held.bucket.expect("paced");
         assert_eq!(
             l.store.take(bucket).await,

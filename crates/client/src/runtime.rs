@@ -31,6 +31,18 @@ pub trait Attempt {
         None
     }
 
+    /// The outcome of a call that pacing would hold longer than its bound: a 429 of this
+    /// client's own making whose `Retry-After` is `wait`, so that it ends as
+    /// [`Error::RateLimited`](crate::Error::RateLimited) without being sent; `None` where
+    /// this kind of attempt cannot say so (the call then waits).
+    fn held_too_long(wait: Duration) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        let _ = wait;
+        None
+    }
+
     /// The outcome of a call that the shared rate limiter refused to let out (its store
     /// did not answer and its policy is to fail), or `None` where this kind of attempt
     /// cannot say so, in which case the call goes out paced locally.
@@ -60,6 +72,10 @@ pub struct Settings {
     pub headers: Vec<(String, String)>,
     /// The longest reply body accepted, in bytes; a longer one is refused while it is read.
     pub max_reply_bytes: u64,
+    /// The longest a call may wait for its place under the documented limit before it
+    /// fails at once as rate limited (`None`: waits as long as the limit says). The
+    /// default of the builders is the call's timeout.
+    pub max_queue: Option<Duration>,
 }
 
 /// The default of [`Settings::max_reply_bytes`]: 16 MiB, far above any documented reply.
@@ -96,6 +112,11 @@ impl Runtime {
 
     pub fn timeout(&self) -> Option<Duration> {
         self.0.settings.timeout
+    }
+
+    /// The longest a call may wait for its place under the documented limit.
+    pub fn max_queue(&self) -> Option<Duration> {
+        self.0.settings.max_queue
     }
 
     /// The longest reply body accepted, in bytes.
@@ -172,7 +193,17 @@ impl Runtime {
             let mut attempt = 0u32;
             loop {
                 // Held until the reply is in: see `limiter` for why.
-                let place = Held::wait_for(&self.0.limiter, operation_id).await;
+                let place =
+                    match Held::wait_for(&self.0.limiter, operation_id, self.max_queue()).await {
+                        Ok(place) => place,
+                        Err(wait) => match A::held_too_long(wait) {
+                            Some(outcome) => return outcome,
+                            None => {
+                                clock::sleep(wait).await;
+                                continue;
+                            }
+                        },
+                    };
                 if let Some(refused) = place.refusal().and_then(A::refused) {
                     return refused;
                 }

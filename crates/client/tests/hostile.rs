@@ -488,3 +488,55 @@ async fn an_invalid_request_says_so_once() {
     assert!(!shown.contains("bad\nkey"));
     assert_eq!(s.requests.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn pacing_past_the_queue_bound_fails_at_once_as_rate_limited() {
+    let s = script(vec![json(200, VERSION)]).await;
+    let paced = |bound: Option<Duration>| {
+        Client::builder()
+            .api_key("k")
+            .base_url(&s.url)
+            .rate_limit(
+                RateLimitPolicy::documented()
+                    .with_limit("getVersion", 1)
+                    .with_window(Duration::from_secs(1))
+                    .with_margin(Duration::ZERO),
+            )
+            .retry(RetryPolicy::none())
+            .max_queue(bound)
+            .build()
+            .unwrap()
+    };
+    let c = paced(Some(Duration::from_millis(200)));
+    c.get_version().await.unwrap();
+    let started = Instant::now();
+    let e = c.get_version().await.unwrap_err();
+    let Error::RateLimited { retry_after, .. } = e else {
+        panic!("{e:?}");
+    };
+    let wait = retry_after.expect("the wait it would have taken");
+    assert!(
+        wait > Duration::from_millis(700) && wait <= Duration::from_secs(1),
+        "{wait:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_millis(150),
+        "failed without waiting"
+    );
+    assert_eq!(
+        s.requests.load(Ordering::SeqCst),
+        1,
+        "the held call was not sent"
+    );
+
+    // Unbounded, the same call waits out the window and succeeds.
+    let c = paced(None);
+    c.get_version().await.unwrap();
+    let started = Instant::now();
+    c.get_version().await.unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1600),
+        "{took:?}"
+    );
+}

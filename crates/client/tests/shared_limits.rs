@@ -355,6 +355,7 @@ fn child() {
             max_retries: 20,
             initial_backoff: Duration::from_millis(100),
             max_wait: Duration::from_secs(2),
+            ..RetryPolicy::default()
         })
         .build()
         .unwrap();

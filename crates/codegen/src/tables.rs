@@ -20,6 +20,8 @@ pub struct JsOperation {
     pub operation_id: String,
     pub v1: bool,
     pub reply: &'static str,
+    /// How many arguments the JS method takes before its per-call options.
+    pub arity: u8,
     pub row: String,
 }
 
@@ -403,6 +405,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             operation_id: id,
             v1: false,
             reply: "json",
+            arity: 1,
             row,
         });
     }
@@ -432,6 +435,8 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             operation_id: m.operation_id.clone(),
             v1: true,
             reply: kind,
+            arity: u8::from(matches!(m.data, Some(DataParam::Typed(_))))
+                + u8::from(!m.extra.is_empty()),
             row,
         });
     }

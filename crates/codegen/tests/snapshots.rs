@@ -107,7 +107,7 @@ fn npm_v2_operation() {
             ("declarations", "serverId?: number;"),
             ("declarations", "note?: string | null;"),
             ("declarations", "kind: \"POLICE\" | \"FIRE\";"),
-            ("operations_module", "[\"updateUnit\", 0, 0],"),
+            ("operations_module", "[\"updateUnit\", 0, 0, 1],"),
             ("examples", "satisfies UpdateUnitRequest;"),
             ("examples", "satisfies Unit;"),
         ],
@@ -128,7 +128,7 @@ fn npm_v1_envelope_calls() {
         &[
             ("tables", "kind: \"SET_NOTE\""),
             ("declarations", "serverId?: number;"),
-            ("operations_module", "[\"setNoteV1\", 1, 1],"),
+            ("operations_module", "[\"setNoteV1\", 1, 1, 2],"),
             ("v1_methods", "set_note_v1"),
             ("examples", "satisfies SetNoteV1Options;"),
         ],

@@ -56,7 +56,32 @@ function encode(method, value, where) {
   return value === undefined ? 'null' : JSON.stringify(value);
 }
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A `Retry-After` value for the module: seconds as sent, an HTTP date turned into the
+ * seconds from now (the module reads numbers only), anything else as it came.
+ */
+function seconds(value) {
+  if (value == null) return undefined;
+  const v = value.trim();
+  if (v === '' || !Number.isNaN(Number(v))) return v;
+  const when = Date.parse(v);
+  return Number.isNaN(when) ? v : String(Math.max(0, (when - Date.now()) / 1000));
+}
+
+/** Waits `ms`, or rejects with `aborted()` as soon as `signal` aborts. */
+function pause(ms, signal, aborted) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      if (signal) signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    function stop() {
+      clearTimeout(timer);
+      reject(aborted());
+    }
+    if (signal) signal.addEventListener('abort', stop, { once: true });
+  });
+}
 const TOO_LARGE = Symbol('reply too large');
 
 // Platform error codes that mean no connection was made: nothing was sent.
@@ -88,7 +113,10 @@ function headerSet(r, sets, kind, userAgent) {
  * decides on retries and errors (the `sonoran-cad` runtime's own rules); this loop only
  * awaits what the module asks for: `fetch` and timers.
  */
-async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
+async function run(r, fetchImpl, sets, userAgent, index, first, second, count, limits) {
+  const { name, signal, onRateLimit } = limits;
+  const aborted = () => new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: signal.reason });
+  if (signal && signal.aborted) throw aborted();
   // "<header set>\n<method>\n<url>[\n<body>]": JSON text has no raw line breaks.
   const plan = r.prepare(index, first, second, count);
   const m = plan.indexOf('\n', 2);
@@ -101,20 +129,45 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
   if (u >= 0) init.body = plan.slice(u + 1);
   const timeoutMs = r.timeoutMs;
   const cap = r.maxReplyBytes;
+  // By default the call's timeout bounds its queueing too.
+  const bound = limits.maxQueueMs ?? (timeoutMs > 0 ? timeoutMs : Infinity);
   const started = Date.now();
+  const tell = (info) => {
+    if (onRateLimit) {
+      try {
+        onRateLimit({ operation: name, ...info });
+      } catch {
+        // A failing hook must not fail the call.
+      }
+    }
+  };
+  let queued = 0;
   for (let attempt = 0; ; attempt++) {
     let ticket;
     for (;;) {
       ticket = r.pace(index);
       if (ticket >= -1) break;
-      await sleep(-ticket - 2);
+      const wait = -ticket - 2;
+      if (queued + wait > bound) {
+        tell({ reason: 'refused', waitMs: wait });
+        // As the server would say it: a 429 whose Retry-After is the wait.
+        throw r.failure(index, 429, String(wait / 1000), '');
+      }
+      tell({ reason: 'paced', waitMs: wait });
+      await pause(wait, signal, aborted);
+      queued += wait;
     }
     let timer;
     let controller;
-    if (timeoutMs > 0) {
+    let onAbort;
+    if (timeoutMs > 0 || signal) {
       controller = new AbortController();
       init.signal = controller.signal;
-      timer = setTimeout(() => controller.abort(), timeoutMs);
+      if (timeoutMs > 0) timer = setTimeout(() => controller.abort(), timeoutMs);
+      if (signal) {
+        onAbort = () => controller.abort();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
     }
     let status = 0;
     let res;
@@ -135,18 +188,21 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count) {
       failed = error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      if (onAbort) signal.removeEventListener('abort', onAbort);
       if (ticket >= 0) r.release(index, ticket);
     }
+    if (signal && signal.aborted) throw aborted();
     if (tooLarge) {
       if (controller) controller.abort();
       throw r.tooLarge(index);
     }
-    const retryAfter = status === 429 || status === 503 ? (res.headers.get('retry-after') ?? undefined) : undefined;
+    const retryAfter = status === 429 || status === 503 ? seconds(res.headers.get('retry-after')) : undefined;
     const timedOut = !!(controller && controller.signal.aborted);
     const failure = status === 0 ? failureKind(failed, timedOut) : 0;
     const wait = r.after(index, attempt, status, retryAfter, failure, Date.now() - started);
     if (wait >= 0) {
-      await sleep(wait);
+      tell({ reason: 'retry', waitMs: wait, status, attempt });
+      await pause(wait, signal, aborted);
       continue;
     }
     if (status === 0) {
@@ -187,6 +243,31 @@ function decode(name, kind, reply) {
   }
 }
 
+function checkQueueBound(where, ms) {
+  if (ms !== undefined && !(typeof ms === 'number' && ms >= 0)) {
+    throw new SonoranError(`${where}: \`maxQueueMs\` must be a number of milliseconds >= 0`, { kind: 'invalidArgument' });
+  }
+}
+
+/** The per-call options `{ signal, maxQueueMs }`. */
+function callOptions(name, given) {
+  if (given === undefined || given === null) return {};
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw new SonoranError(`${name}: the per-call options must be an object { signal, maxQueueMs }`, { kind: 'invalidArgument' });
+  }
+  for (const key of Object.keys(given)) {
+    if (key !== 'signal' && key !== 'maxQueueMs') {
+      throw new SonoranError(`${name}: \`${key}\` is not a per-call option (signal, maxQueueMs)`, { kind: 'invalidArgument' });
+    }
+  }
+  const { signal, maxQueueMs } = given;
+  if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new SonoranError(`${name}: \`signal\` must be an AbortSignal`, { kind: 'invalidArgument' });
+  }
+  checkQueueBound(name, maxQueueMs);
+  return { signal, maxQueueMs };
+}
+
 const RAW = Symbol('sonoran-cad raw client');
 const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for('nodejs.dispose');
 
@@ -198,6 +279,7 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
 export function makeClient(operations, load, ready, userAgent) {
   const FETCH = Symbol('fetch');
   const SETS = Symbol('header sets');
+  const HOOKS = Symbol('hooks');
   function raw(client, name) {
     const r = client[RAW];
     if (r === null) throw new SonoranError(`${name}: this client was disposed`, { kind: 'invalidRequest' });
@@ -213,10 +295,14 @@ export function makeClient(operations, load, ready, userAgent) {
       if (options === null || typeof options !== 'object' || Array.isArray(options)) {
         throw new SonoranError('new SonoranClient: expected an options object, e.g. { apiKey, communityId }', { kind: 'invalidArgument' });
       }
-      const { fetch: fetchImpl, ...rest } = options;
+      const { fetch: fetchImpl, onRateLimit, maxQueueMs, ...rest } = options;
       if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
         throw new SonoranError('new SonoranClient: the `fetch` option must be a function', { kind: 'invalidArgument' });
       }
+      if (onRateLimit !== undefined && typeof onRateLimit !== 'function') {
+        throw new SonoranError('new SonoranClient: the `onRateLimit` option must be a function', { kind: 'invalidArgument' });
+      }
+      checkQueueBound('new SonoranClient', maxQueueMs);
       const f = fetchImpl ?? globalThis.fetch;
       if (typeof f !== 'function') {
         throw new SonoranError('new SonoranClient: no global fetch here: pass the `fetch` option', { kind: 'invalidArgument' });
@@ -224,6 +310,7 @@ export function makeClient(operations, load, ready, userAgent) {
       Object.defineProperty(this, 'optionsJson', { value: encode('new SonoranClient', rest, '') });
       Object.defineProperty(this, FETCH, { value: f.bind(globalThis) });
       Object.defineProperty(this, SETS, { value: [] });
+      Object.defineProperty(this, HOOKS, { value: { onRateLimit, maxQueueMs } });
       if (load() !== null) {
         try {
           raw(this, 'new SonoranClient');
@@ -248,13 +335,15 @@ export function makeClient(operations, load, ready, userAgent) {
     }
   }
 
-  operations.forEach(([name, v1, reply], index) => {
-    const call = async function (args) {
+  operations.forEach(([name, v1, reply, arity], index) => {
+    const call = async function (args, perCall) {
       // Each piece is stringified apart, so that the module sends a body as written.
       let first;
       let second;
       let count = 0;
+      let call;
       try {
+        call = callOptions(name, perCall);
         if (v1) {
           while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
           count = args.length;
@@ -275,19 +364,32 @@ export function makeClient(operations, load, ready, userAgent) {
       let sent;
       try {
         r = raw(this, name);
-        sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count);
+        const hooks = this[HOOKS];
+        const limits = {
+          name,
+          signal: call.signal,
+          maxQueueMs: call.maxQueueMs ?? hooks.maxQueueMs,
+          onRateLimit: hooks.onRateLimit,
+        };
+        sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count, limits);
       } catch (e) {
         throw toSonoranError(e);
       }
       return decode(name, reply, sent);
     };
     Object.defineProperty(SonoranClient.prototype, name, {
+      // The argument after the call's own ones, when given, is `{ signal, maxQueueMs }`.
       value: v1
         ? function (...args) {
-            return call.call(this, args);
+            if (args.length > arity + 1) {
+              const takes = `${arity} argument${arity === 1 ? '' : 's'}`;
+              return Promise.reject(new SonoranError(`${name}: takes ${takes} and the per-call options, got ${args.length} arguments`, { kind: 'invalidArgument' }));
+            }
+            const perCall = args.length > arity ? args.splice(arity)[0] : undefined;
+            return call.call(this, args, perCall);
           }
-        : function (args) {
-            return call.call(this, args);
+        : function (args, perCall) {
+            return call.call(this, args, perCall);
           },
       writable: true,
       configurable: true,

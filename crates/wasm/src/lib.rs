@@ -284,6 +284,8 @@ impl Client {
             rate_limit,
             headers: pairs,
             max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
+            // The JS driver bounds its own waits (`maxQueueMs`).
+            max_queue: None,
         });
         Ok(Client {
             runtime,

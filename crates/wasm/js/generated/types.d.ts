@@ -8,6 +8,7 @@ export type SonoranErrorKind =
   | 'rateLimited'
   | 'api'
   | 'malformedReply'
+  | 'aborted'
   | 'internal'
   | 'other';
 
@@ -57,8 +58,36 @@ export interface SonoranClientOptions {
   rateLimit?: 'documented' | 'off' | { limits?: { [operationId: string]: number }; windowMs?: number };
   /** Extra headers sent with every request. */
   headers?: { [name: string]: string };
+  /**
+   * The longest a call may wait for its place under the documented rate limit before it
+   * rejects at once with kind `rateLimited` and `retryAfter` (default: `timeoutMs`; 0: never
+   * queue). Per call: the `maxQueueMs` per-call option.
+   */
+  maxQueueMs?: number;
+  /** Called when a call is held by the documented rate limit, retried after a wait, or refused for its queue bound. */
+  onRateLimit?: (event: RateLimitEvent) => void;
   /** The `fetch` to use (default: the global one). */
   fetch?: (input: string, init: { method: string; headers: { [name: string]: string }; body?: string; signal?: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
+}
+
+/** What `onRateLimit` is told. */
+export interface RateLimitEvent {
+  /** The operationId (the method's name). */
+  operation: string;
+  /** `paced`: held for the documented limit; `retry`: waiting before a retry; `refused`: the wait is past the call's queue bound. */
+  reason: 'paced' | 'retry' | 'refused';
+  waitMs: number;
+  /** For `retry`: the status that is retried (0: no reply) and the attempt that got it. */
+  status?: number;
+  attempt?: number;
+}
+
+/** Options of one call, passed after its arguments. */
+export interface CallOptions {
+  /** Cancels the call: a queued or waiting call stops at once, a request in flight is aborted; rejects with kind `aborted`. */
+  signal?: AbortSignal;
+  /** Overrides the client's `maxQueueMs` for this call. */
+  maxQueueMs?: number;
 }
 
 declare global {
@@ -3871,133 +3900,133 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/add-call-note}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  addCallNote(args: AddCallNoteArgs): Promise<AddCallNoteResponse>;
+  addCallNote(args: AddCallNoteArgs, call?: CallOptions): Promise<AddCallNoteResponse>;
   /**
    * Add Character Link (v2 `PUT /v2/civilian/character-links/{syncId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/add-character-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  addCharacterLink(args: AddCharacterLinkArgs): Promise<CharacterLinkResult>;
+  addCharacterLink(args: AddCharacterLinkArgs, call?: CallOptions): Promise<CharacterLinkResult>;
   /**
    * Apply Permission Key (v2 `POST /v2/general/permission-keys/applications`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/apply-permission-key}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  applyPermissionKey(args: ApplyPermissionKeyArgs): Promise<ApplyPermissionKeyResponse>;
+  applyPermissionKey(args: ApplyPermissionKeyArgs, call?: CallOptions): Promise<ApplyPermissionKeyResponse>;
   /**
    * Attach Units (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/attachments`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/attach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  attachUnits(args: AttachUnitsArgs): Promise<AttachUnitsResponse>;
+  attachUnits(args: AttachUnitsArgs, call?: CallOptions): Promise<AttachUnitsResponse>;
   /**
    * Auth Street Signs (v2 `POST /v2/general/servers/{serverId}/street-sign-auth`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/auth-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  authStreetSigns(args?: AuthStreetSignsArgs): Promise<AuthStreetSignsResponse>;
+  authStreetSigns(args?: AuthStreetSignsArgs, call?: CallOptions): Promise<AuthStreetSignsResponse>;
   /**
    * Check Community Link (v2 `POST /v2/general/links/check`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/check-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  checkCommunityLink(args: CheckCommunityLinkArgs): Promise<CheckCommunityLinkResponse>;
+  checkCommunityLink(args: CheckCommunityLinkArgs, call?: CallOptions): Promise<CheckCommunityLinkResponse>;
   /**
    * Close Dispatch Calls (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/close`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/close-dispatch-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  closeDispatchCalls(args: CloseDispatchCallsArgs): Promise<CloseDispatchCallsResponse>;
+  closeDispatchCalls(args: CloseDispatchCallsArgs, call?: CallOptions): Promise<CloseDispatchCallsResponse>;
   /**
    * Create 911 Call (v2 `POST /v2/emergency/servers/{serverId}/calls/911`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  create911Call(args: Create911CallArgs): Promise<EmergencyCall>;
+  create911Call(args: Create911CallArgs, call?: CallOptions): Promise<EmergencyCall>;
   /**
    * Create Blip (v2 `POST /v2/emergency/servers/{serverId}/blips`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/create-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createBlip(args: CreateBlipArgs): Promise<Blip>;
+  createBlip(args: CreateBlipArgs, call?: CallOptions): Promise<Blip>;
   /**
    * Create Community Link (v2 `POST /v2/general/links`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/create-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createCommunityLink(args: CreateCommunityLinkArgs): Promise<CreateCommunityLinkResponse>;
+  createCommunityLink(args: CreateCommunityLinkArgs, call?: CallOptions): Promise<CreateCommunityLinkResponse>;
   /**
    * Create Custom Dispatch Call (v2 `POST /v2/emergency/servers/{serverId}/custom-dispatch-calls`).
    * Rate limit: none documented.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-custom-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createCustomDispatchCall(args: CreateCustomDispatchCallArgs): Promise<DispatchCall>;
+  createCustomDispatchCall(args: CreateCustomDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Create Dispatch Call (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createDispatchCall(args: CreateDispatchCallArgs): Promise<DispatchCall>;
+  createDispatchCall(args: CreateDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Create Identifier (v2 `POST /v2/emergency/accounts/{accountUuid}/identifiers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/create-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createIdentifier(args: CreateIdentifierArgs): Promise<CreateIdentifierResponse>;
+  createIdentifier(args: CreateIdentifierArgs, call?: CallOptions): Promise<CreateIdentifierResponse>;
   /**
    * Create Record (v2 `POST /v2/general/records`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/create-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  createRecord(args: CreateRecordArgs): Promise<SonoranRecord>;
+  createRecord(args: CreateRecordArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Delete Blips (v2 `POST /v2/emergency/servers/{serverId}/blips/delete`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/delete-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  deleteBlips(args: DeleteBlipsArgs): Promise<DeleteBlipsResponse>;
+  deleteBlips(args: DeleteBlipsArgs, call?: CallOptions): Promise<DeleteBlipsResponse>;
   /**
    * Delete Character (v2 `DELETE /v2/civilian/characters/{characterId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/delete-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  deleteCharacter(args: DeleteCharacterArgs): Promise<DeleteCharacterResponse>;
+  deleteCharacter(args: DeleteCharacterArgs, call?: CallOptions): Promise<DeleteCharacterResponse>;
   /**
    * Delete Identifier (v2 `DELETE /v2/emergency/accounts/{accountUuid}/identifiers/{identId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/delete-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  deleteIdentifier(args: DeleteIdentifierArgs): Promise<DeleteIdentifierResponse>;
+  deleteIdentifier(args: DeleteIdentifierArgs, call?: CallOptions): Promise<DeleteIdentifierResponse>;
   /**
    * Delete Record (v2 `DELETE /v2/general/records/{recordId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/delete-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  deleteRecord(args: DeleteRecordArgs): Promise<DeleteRecordResponse>;
+  deleteRecord(args: DeleteRecordArgs, call?: CallOptions): Promise<DeleteRecordResponse>;
   /**
    * Detach Units (v2 `DELETE /v2/emergency/servers/{serverId}/dispatch-calls/attachments`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/detach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  detachUnits(args: DetachUnitsArgs): Promise<DetachUnitsResponse>;
+  detachUnits(args: DetachUnitsArgs, call?: CallOptions): Promise<DetachUnitsResponse>;
   /**
    * Get Account (v2 `GET /v2/general/accounts/account`).
    * Return a single community account. Provide exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid` or `username`.
@@ -4005,91 +4034,91 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-account}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAccount(args?: GetAccountArgs): Promise<Account>;
+  getAccount(args?: GetAccountArgs, call?: CallOptions): Promise<Account>;
   /**
    * Get Account Units (v2 `GET /v2/emergency/servers/{serverId}/accounts/{accountUuid}/units`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-account-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAccountUnits(args: GetAccountUnitsArgs): Promise<GetAccountUnitsResponse>;
+  getAccountUnits(args: GetAccountUnitsArgs, call?: CallOptions): Promise<GetAccountUnitsResponse>;
   /**
    * Get Accounts (v2 `GET /v2/general/accounts`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-accounts}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAccounts(args?: GetAccountsArgs): Promise<GetAccountsResponse>;
+  getAccounts(args?: GetAccountsArgs, call?: CallOptions): Promise<GetAccountsResponse>;
   /**
    * Get Active Units (v2 `GET /v2/emergency/servers/{serverId}/units`).
    * Rate limit: 3 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-active-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getActiveUnits(args?: GetActiveUnitsArgs): Promise<GetActiveUnitsResponse>;
+  getActiveUnits(args?: GetActiveUnitsArgs, call?: CallOptions): Promise<GetActiveUnitsResponse>;
   /**
    * Get Blips (v2 `GET /v2/emergency/servers/{serverId}/blips`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/get-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getBlips(args?: GetBlipsArgs): Promise<Array<Blip>>;
+  getBlips(args?: GetBlipsArgs, call?: CallOptions): Promise<Array<Blip>>;
   /**
    * Get Calls (v2 `GET /v2/emergency/servers/{serverId}/calls`).
    * Rate limit: 5 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCalls(args?: GetCallsArgs): Promise<GetCallsResponse>;
+  getCalls(args?: GetCallsArgs, call?: CallOptions): Promise<GetCallsResponse>;
   /**
    * Get Character Links (v2 `GET /v2/civilian/character-links`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-character-links}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCharacterLinks(args?: GetCharacterLinksArgs): Promise<GetCharacterLinksResponse>;
+  getCharacterLinks(args?: GetCharacterLinksArgs, call?: CallOptions): Promise<GetCharacterLinksResponse>;
   /**
    * Get Characters (v2 `GET /v2/civilian/characters`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-characters}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCharacters(args?: GetCharactersArgs): Promise<GetCharactersResponse>;
+  getCharacters(args?: GetCharactersArgs, call?: CallOptions): Promise<GetCharactersResponse>;
   /**
    * Get Current Call (v2 `GET /v2/emergency/accounts/{accountUuid}/current-call`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-current-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCurrentCall(args: GetCurrentCallArgs): Promise<GetCurrentCallResponse>;
+  getCurrentCall(args: GetCurrentCallArgs, call?: CallOptions): Promise<GetCurrentCallResponse>;
   /**
    * Get Dispatch Template (v2 `GET /v2/emergency/dispatch-templates/{templateId}`).
    * Rate limit: none documented.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getDispatchTemplate(args: GetDispatchTemplateArgs): Promise<DispatchTemplate>;
+  getDispatchTemplate(args: GetDispatchTemplateArgs, call?: CallOptions): Promise<DispatchTemplate>;
   /**
    * Get Dispatch Templates (v2 `GET /v2/emergency/dispatch-templates`).
    * Rate limit: none documented.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getDispatchTemplates(args?: GetDispatchTemplatesArgs): Promise<Array<DispatchTemplate>>;
+  getDispatchTemplates(args?: GetDispatchTemplatesArgs, call?: CallOptions): Promise<Array<DispatchTemplate>>;
   /**
    * Get Identifiers (v2 `GET /v2/emergency/accounts/{accountUuid}/identifiers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/get-identifiers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getIdentifiers(args: GetIdentifiersArgs): Promise<GetIdentifiersResponse>;
+  getIdentifiers(args: GetIdentifiersArgs, call?: CallOptions): Promise<GetIdentifiersResponse>;
   /**
    * Get Info (v2 `GET /v2/general/info`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-info}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getInfo(args?: GetInfoArgs): Promise<GetInfoResponse>;
+  getInfo(args?: GetInfoArgs, call?: CallOptions): Promise<GetInfoResponse>;
   /**
    * Get Login Page (v2 `GET /v2/general/login-page`).
    * Return public login-page details for a community, looked up by `communityId` or by `url` (provide exactly one). Does not require bearer authentication.
@@ -4097,287 +4126,287 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-login-page}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getLoginPage(args?: GetLoginPageArgs): Promise<CommunitySummary>;
+  getLoginPage(args?: GetLoginPageArgs, call?: CallOptions): Promise<CommunitySummary>;
   /**
    * Get Pager Config (v2 `GET /v2/emergency/servers/{serverId}/pager-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/get-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getPagerConfig(args?: GetPagerConfigArgs): Promise<PagerConfig>;
+  getPagerConfig(args?: GetPagerConfigArgs, call?: CallOptions): Promise<PagerConfig>;
   /**
    * Get Penal Codes (v2 `GET /v2/general/penal-codes`).
    * Rate limit: 4 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getPenalCodes(args?: GetPenalCodesArgs): Promise<Array<PenalCode>>;
+  getPenalCodes(args?: GetPenalCodesArgs, call?: CallOptions): Promise<Array<PenalCode>>;
   /**
    * Get Servers (v2 `GET /v2/general/servers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getServers(args?: GetServersArgs): Promise<GetServersResponse>;
+  getServers(args?: GetServersArgs, call?: CallOptions): Promise<GetServersResponse>;
   /**
    * Get Template (v2 `GET /v2/general/templates/{recordTypeId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-template}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getTemplate(args: GetTemplateArgs): Promise<RecordTemplate>;
+  getTemplate(args: GetTemplateArgs, call?: CallOptions): Promise<RecordTemplate>;
   /**
    * Get Templates (v2 `GET /v2/general/templates`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getTemplates(args?: GetTemplatesArgs): Promise<Array<RecordTemplate>>;
+  getTemplates(args?: GetTemplatesArgs, call?: CallOptions): Promise<Array<RecordTemplate>>;
   /**
    * Get Turn Credentials (v2 `GET /v2/general/turn`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-turn-credentials}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getTurnCredentials(args?: GetTurnCredentialsArgs): Promise<GetTurnCredentialsResponse>;
+  getTurnCredentials(args?: GetTurnCredentialsArgs, call?: CallOptions): Promise<GetTurnCredentialsResponse>;
   /**
    * Get Version (v2 `GET /v2/general/version`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-version}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getVersion(args?: GetVersionArgs): Promise<GetVersionResponse>;
+  getVersion(args?: GetVersionArgs, call?: CallOptions): Promise<GetVersionResponse>;
   /**
    * Heartbeat (v2 `POST /v2/general/servers/{serverId}/heartbeat`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/heartbeat}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  heartbeat(args: HeartbeatArgs): Promise<HeartbeatResponse>;
+  heartbeat(args: HeartbeatArgs, call?: CallOptions): Promise<HeartbeatResponse>;
   /**
    * Kick Or Ban User (v2 `POST /v2/general/account-bans`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/ban-user}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  kickOrBanUser(args: KickOrBanUserArgs): Promise<KickOrBanUserResponse>;
+  kickOrBanUser(args: KickOrBanUserArgs, call?: CallOptions): Promise<KickOrBanUserResponse>;
   /**
    * Kick Unit (v2 `POST /v2/emergency/servers/{serverId}/units/kick`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/kick-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  kickUnit(args: KickUnitArgs): Promise<KickUnitResponse>;
+  kickUnit(args: KickUnitArgs, call?: CallOptions): Promise<KickUnitResponse>;
   /**
    * Lookup By Custom Search (v2 `POST /v2/general/lookups/custom`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-custom}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupByCustomSearch(args: LookupByCustomSearchArgs): Promise<Array<SonoranRecord>>;
+  lookupByCustomSearch(args: LookupByCustomSearchArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Lookup By Value (v2 `POST /v2/general/lookups/by-value`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-value}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupByValue(args: LookupByValueArgs): Promise<Array<SonoranRecord>>;
+  lookupByValue(args: LookupByValueArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Lookup Name Or Plate (v2 `POST /v2/general/lookups`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-name-or-plate}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupNameOrPlate(args: LookupNameOrPlateArgs): Promise<Array<SonoranRecord>>;
+  lookupNameOrPlate(args: LookupNameOrPlateArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Modify Account Permissions (v2 `PATCH /v2/general/accounts/permissions`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/modify-account-permissions}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  modifyAccountPermissions(args: ModifyAccountPermissionsArgs): Promise<ModifyAccountPermissionsResponse>;
+  modifyAccountPermissions(args: ModifyAccountPermissionsArgs, call?: CallOptions): Promise<ModifyAccountPermissionsResponse>;
   /**
    * Remove 911 Call (v2 `DELETE /v2/emergency/servers/{serverId}/calls/911/{callId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/remove-911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  remove911Call(args: Remove911CallArgs): Promise<Remove911CallResponse>;
+  remove911Call(args: Remove911CallArgs, call?: CallOptions): Promise<Remove911CallResponse>;
   /**
    * Remove Character Link (v2 `DELETE /v2/civilian/character-links/{syncId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/remove-character-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  removeCharacterLink(args: RemoveCharacterLinkArgs): Promise<CharacterLinkResult>;
+  removeCharacterLink(args: RemoveCharacterLinkArgs, call?: CallOptions): Promise<CharacterLinkResult>;
   /**
    * Send Draft (v2 `POST /v2/general/record-drafts`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/send-draft}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  sendDraft(args: SendDraftArgs): Promise<SonoranRecord>;
+  sendDraft(args: SendDraftArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Send Photo (v2 `POST /v2/general/photos`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/send-photo}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  sendPhoto(args: SendPhotoArgs): Promise<SendPhotoResponse>;
+  sendPhoto(args: SendPhotoArgs, call?: CallOptions): Promise<SendPhotoResponse>;
   /**
    * Set Callouts (v2 `PUT /v2/emergency/servers/{serverId}/callouts`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-callouts}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setCallouts(args: SetCalloutsArgs): Promise<SetCalloutsResponse>;
+  setCallouts(args: SetCalloutsArgs, call?: CallOptions): Promise<SetCalloutsResponse>;
   /**
    * Set Community Link (v2 `POST /v2/general/links/set`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/set-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setCommunityLink(args: SetCommunityLinkArgs): Promise<SetCommunityLinkResponse>;
+  setCommunityLink(args: SetCommunityLinkArgs, call?: CallOptions): Promise<SetCommunityLinkResponse>;
   /**
    * Set Identifier Group (v2 `PUT /v2/emergency/servers/{serverId}/identifier-groups/{groupName}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-identifier-group}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setIdentifierGroup(args: SetIdentifierGroupArgs): Promise<SetIdentifierGroupResponse>;
+  setIdentifierGroup(args: SetIdentifierGroupArgs, call?: CallOptions): Promise<SetIdentifierGroupResponse>;
   /**
    * Set Pager Config (v2 `PUT /v2/emergency/servers/{serverId}/pager-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPagerConfig(args: SetPagerConfigArgs): Promise<SetPagerConfigResponse>;
+  setPagerConfig(args: SetPagerConfigArgs, call?: CallOptions): Promise<SetPagerConfigResponse>;
   /**
    * Set Penal Codes (v2 `PUT /v2/general/penal-codes`).
    * Rate limit: 4 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPenalCodes(args: SetPenalCodesArgs): Promise<SetPenalCodesResponse>;
+  setPenalCodes(args: SetPenalCodesArgs, call?: CallOptions): Promise<SetPenalCodesResponse>;
   /**
    * Set Postal Config (v2 `PUT /v2/general/postals`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-postal-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPostalConfig(args: SetPostalConfigArgs): Promise<SetPostalConfigResponse>;
+  setPostalConfig(args: SetPostalConfigArgs, call?: CallOptions): Promise<SetPostalConfigResponse>;
   /**
    * Set Selected Character (v2 `PUT /v2/civilian/selected-character`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/set-selected-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setSelectedCharacter(args: SetSelectedCharacterArgs): Promise<SetSelectedCharacterResponse>;
+  setSelectedCharacter(args: SetSelectedCharacterArgs, call?: CallOptions): Promise<SetSelectedCharacterResponse>;
   /**
    * Set Selected Identifier (v2 `PUT /v2/emergency/accounts/{accountUuid}/selected-identifier`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-selected-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setSelectedIdentifier(args: SetSelectedIdentifierArgs): Promise<SetSelectedIdentifierResponse>;
+  setSelectedIdentifier(args: SetSelectedIdentifierArgs, call?: CallOptions): Promise<SetSelectedIdentifierResponse>;
   /**
    * Set Servers (v2 `PUT /v2/general/servers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setServers(args: SetServersArgs): Promise<SetServersResponse>;
+  setServers(args: SetServersArgs, call?: CallOptions): Promise<SetServersResponse>;
   /**
    * Set Stations (v2 `PUT /v2/emergency/servers/{serverId}/stations`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-stations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setStations(args: SetStationsArgs): Promise<SetStationsResponse>;
+  setStations(args: SetStationsArgs, call?: CallOptions): Promise<SetStationsResponse>;
   /**
    * Set Street Sign Config (v2 `PUT /v2/emergency/servers/{serverId}/street-sign-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setStreetSignConfig(args: SetStreetSignConfigArgs): Promise<SetStreetSignConfigResponse>;
+  setStreetSignConfig(args: SetStreetSignConfigArgs, call?: CallOptions): Promise<SetStreetSignConfigResponse>;
   /**
    * Set Unit Panic (v2 `PATCH /v2/emergency/servers/{serverId}/units/panic`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-panic}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setUnitPanic(args: SetUnitPanicArgs): Promise<SetUnitPanicResponse>;
+  setUnitPanic(args: SetUnitPanicArgs, call?: CallOptions): Promise<SetUnitPanicResponse>;
   /**
    * Set Unit Status (v2 `PATCH /v2/emergency/servers/{serverId}/units/status`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-status}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setUnitStatus(args: SetUnitStatusArgs): Promise<SetUnitStatusResponse>;
+  setUnitStatus(args: SetUnitStatusArgs, call?: CallOptions): Promise<SetUnitStatusResponse>;
   /**
    * Update Blip (v2 `PATCH /v2/emergency/servers/{serverId}/blips/{blipId}`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/update-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateBlip(args: UpdateBlipArgs): Promise<UpdateBlipResponse>;
+  updateBlip(args: UpdateBlipArgs, call?: CallOptions): Promise<UpdateBlipResponse>;
   /**
    * Update Call Postal (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/postal`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-postal}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateCallPostal(args: UpdateCallPostalArgs): Promise<UpdateCallPostalResponse>;
+  updateCallPostal(args: UpdateCallPostalArgs, call?: CallOptions): Promise<UpdateCallPostalResponse>;
   /**
    * Update Call Primary (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/primary`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-primary}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateCallPrimary(args: UpdateCallPrimaryArgs): Promise<UpdateCallPrimaryResponse>;
+  updateCallPrimary(args: UpdateCallPrimaryArgs, call?: CallOptions): Promise<UpdateCallPrimaryResponse>;
   /**
    * Update Dispatch Call (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateDispatchCall(args: UpdateDispatchCallArgs): Promise<DispatchCall>;
+  updateDispatchCall(args: UpdateDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Update Identifier (v2 `PATCH /v2/emergency/accounts/{accountUuid}/identifiers/{identId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/update-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateIdentifier(args: UpdateIdentifierArgs): Promise<UpdateIdentifierResponse>;
+  updateIdentifier(args: UpdateIdentifierArgs, call?: CallOptions): Promise<UpdateIdentifierResponse>;
   /**
    * Update Record (v2 `PATCH /v2/general/records/{recordId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/update-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateRecord(args: UpdateRecordArgs): Promise<SonoranRecord>;
+  updateRecord(args: UpdateRecordArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Update Street Signs (v2 `PATCH /v2/emergency/servers/{serverId}/street-signs`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/update-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateStreetSigns(args: UpdateStreetSignsArgs): Promise<UpdateStreetSignsResponse>;
+  updateStreetSigns(args: UpdateStreetSignsArgs, call?: CallOptions): Promise<UpdateStreetSignsResponse>;
   /**
    * Update Unit Locations (v2 `PATCH /v2/emergency/servers/{serverId}/unit-locations`).
    * Rate limit: 12 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/update-unit-locations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateUnitLocations(args: UpdateUnitLocationsArgs): Promise<UpdateUnitLocationsResponse>;
+  updateUnitLocations(args: UpdateUnitLocationsArgs, call?: CallOptions): Promise<UpdateUnitLocationsResponse>;
   /**
    * Verify Secret (v2 `POST /v2/general/secrets/verify`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/verify-secret}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  verifySecret(args: VerifySecretArgs): Promise<VerifySecretResponse>;
+  verifySecret(args: VerifySecretArgs, call?: CallOptions): Promise<VerifySecretResponse>;
   /**
    * Add Blip (v1 `ADD_BLIP`).
    * Sends `POST /emergency/add_blip` with `type` `ADD_BLIP`; the client fills `id` and `key`.
@@ -4386,7 +4415,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/add-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  addBlipV1(data: Array<AddBlipV1Item>): Promise<Array<BlipV1>>;
+  addBlipV1(data: Array<AddBlipV1Item>, call?: CallOptions): Promise<Array<BlipV1>>;
   /**
    * Add Call Note (v1 `ADD_CALL_NOTE`).
    * Sends `POST /emergency/add_call_note` with `type` `ADD_CALL_NOTE`; the client fills `id` and `key`.
@@ -4395,7 +4424,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  addCallNoteV1(data: Array<AddCallNoteV1Item>): Promise<string>;
+  addCallNoteV1(data: Array<AddCallNoteV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Apply Permission Key (v1 `APPLY_PERMISSION_KEY`).
    * Sends `POST /general/apply_permission_key` with `type` `APPLY_PERMISSION_KEY`; the client fills `id` and `key`.
@@ -4404,7 +4433,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/apply-permission-key}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  applyPermissionKeyV1(data: Array<ApplyPermissionKeyV1Item>): Promise<string>;
+  applyPermissionKeyV1(data: Array<ApplyPermissionKeyV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Attach Unit (v1 `ATTACH_UNIT`).
    * Sends `POST /emergency/attach_unit` with `type` `ATTACH_UNIT`; the client fills `id` and `key`.
@@ -4413,7 +4442,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  attachUnitV1(data: Array<AttachUnitV1Item>): Promise<string>;
+  attachUnitV1(data: Array<AttachUnitV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Authenticate Street Signs (v1 `AUTH_STREETSIGNS`).
    * Sends `POST /general/auth_streetsigns` with `type` `AUTH_STREETSIGNS`; the client fills `id` and `key`.
@@ -4422,7 +4451,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/auth-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  authStreetSignsV1(data: AuthStreetSignsV1Data): Promise<string>;
+  authStreetSignsV1(data: AuthStreetSignsV1Data, call?: CallOptions): Promise<string>;
   /**
    * Kick or Ban User (v1 `BAN_USER`).
    * Sends `POST /general/ban_user` with `type` `BAN_USER`; the client fills `id` and `key`.
@@ -4431,7 +4460,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/ban-user}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  banUserV1(data: Array<BanUserV1Item>): Promise<string>;
+  banUserV1(data: Array<BanUserV1Item>, call?: CallOptions): Promise<string>;
   /**
    * New 911 Call (v1 `CALL_911`).
    * Sends `POST /emergency/call_911` with `type` `CALL_911`; the client fills `id` and `key`.
@@ -4440,7 +4469,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  call911V1(data: Array<Call911V1Item>): Promise<string>;
+  call911V1(data: Array<Call911V1Item>, call?: CallOptions): Promise<string>;
   /**
    * Check API ID (v1 `CHECK_APIID`).
    * Sends `POST /general/check_apiid` with `type` `CHECK_APIID`; the client fills `id` and `key`.
@@ -4449,7 +4478,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/check-api-id}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  checkApiIdV1(data: Array<CheckApiIdV1Item>): Promise<string>;
+  checkApiIdV1(data: Array<CheckApiIdV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Close Dispatch (v1 `CLOSE_CALL`).
    * Sends `POST /emergency/close_call` with `type` `CLOSE_CALL`; the client fills `id` and `key`.
@@ -4458,7 +4487,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/close-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  closeCallV1(data: Array<CloseCallV1Item>): Promise<string>;
+  closeCallV1(data: Array<CloseCallV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Detach Unit (v1 `DETACH_UNIT`).
    * Sends `POST /emergency/detach_unit` with `type` `DETACH_UNIT`; the client fills `id` and `key`.
@@ -4467,7 +4496,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  detachUnitV1(data: Array<DetachUnitV1Item>): Promise<string>;
+  detachUnitV1(data: Array<DetachUnitV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Edit Character (v1 `EDIT_CHARACTER`).
    * Sends `POST /civilian/edit_character` with `type` `EDIT_CHARACTER`; the client fills `id` and `key`.
@@ -4476,7 +4505,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/edit-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  editCharacterV1(data: Array<EditCharacterV1Item>): Promise<string>;
+  editCharacterV1(data: Array<EditCharacterV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Edit Dispatch (v1 `EDIT_DISPATCH`).
    * Sends `POST /emergency/edit_dispatch` with `type` `EDIT_DISPATCH`; the client fills `id` and `key`.
@@ -4485,7 +4514,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  editDispatchV1(data: Array<EditDispatchV1Item>): Promise<string>;
+  editDispatchV1(data: Array<EditDispatchV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Edit License (v1 `EDIT_LICENSE`).
    * Sends `POST /civilian` with `type` `EDIT_LICENSE`; the client fills `id` and `key`.
@@ -4494,7 +4523,7 @@ export declare class SonoranClient {
    * @deprecated No longer in the Sonoran docs; the call may be gone.
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  editLicenseV1(data: Array<EditLicenseV1Item>): Promise<LicenseV1>;
+  editLicenseV1(data: Array<EditLicenseV1Item>, call?: CallOptions): Promise<LicenseV1>;
   /**
    * Edit Record (v1 `EDIT_RECORD`).
    * Sends `POST /general/edit_record` with `type` `EDIT_RECORD`; the client fills `id` and `key`.
@@ -4503,7 +4532,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/edit-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  editRecordV1(data: Array<EditRecordV1Item>): Promise<string>;
+  editRecordV1(data: Array<EditRecordV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Get Account (v1 `GET_ACCOUNT`).
    * Sends `POST /general/get_account` with `type` `GET_ACCOUNT`; the client fills `id` and `key`.
@@ -4512,7 +4541,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAccountV1(data: Array<GetAccountV1Item>): Promise<AccountV1>;
+  getAccountV1(data: Array<GetAccountV1Item>, call?: CallOptions): Promise<AccountV1>;
   /**
    * Get Accounts (v1 `GET_ACCOUNTS`).
    * Sends `POST /general/get_accounts` with `type` `GET_ACCOUNTS`; the client fills `id` and `key`.
@@ -4521,7 +4550,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account-1}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAccountsV1(data: Array<GetAccountsV1Item>): Promise<GetAccountsV1Response>;
+  getAccountsV1(data: Array<GetAccountsV1Item>, call?: CallOptions): Promise<GetAccountsV1Response>;
   /**
    * Get Active Units (v1 `GET_ACTIVE_UNITS`).
    * Sends `POST /emergency/get_active_units` with `type` `GET_ACTIVE_UNITS`; the client fills `id` and `key`.
@@ -4530,7 +4559,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-active-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getActiveUnitsV1(data: Array<GetActiveUnitsV1Item>): Promise<Array<IdentifierV1>>;
+  getActiveUnitsV1(data: Array<GetActiveUnitsV1Item>, call?: CallOptions): Promise<Array<IdentifierV1>>;
   /**
    * Get Map Blips (v1 `GET_BLIPS`).
    * Sends `POST /emergency/get_blips` with `type` `GET_BLIPS`; the client fills `id` and `key`.
@@ -4539,7 +4568,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/get-map-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getBlipsV1(data: Array<GetBlipsV1Item>): Promise<Array<BlipV1>>;
+  getBlipsV1(data: Array<GetBlipsV1Item>, call?: CallOptions): Promise<Array<BlipV1>>;
   /**
    * Get Calls (v1 `GET_CALLS`).
    * Sends `POST /emergency/get_calls` with `type` `GET_CALLS`; the client fills `id` and `key`.
@@ -4548,7 +4577,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCallsV1(data: Array<GetCallsV1Item>): Promise<GetCallsV1Response>;
+  getCallsV1(data: Array<GetCallsV1Item>, call?: CallOptions): Promise<GetCallsV1Response>;
   /**
    * DB Sync: Get Character Links (v1 `GET_CHARACTER_LINKS`).
    * Sends `POST /civilian/get_character_links` with `type` `GET_CHARACTER_LINKS`; the client fills `id` and `key`.
@@ -4557,7 +4586,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-get-character-links}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCharacterLinksV1(data: Array<GetCharacterLinksV1Item>): Promise<Array<string>>;
+  getCharacterLinksV1(data: Array<GetCharacterLinksV1Item>, call?: CallOptions): Promise<Array<string>>;
   /**
    * Get Characters (v1 `GET_CHARACTERS`).
    * Sends `POST /civilian/get_characters` with `type` `GET_CHARACTERS`; the client fills `id` and `key`.
@@ -4566,7 +4595,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/get-characters}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getCharactersV1(data: Array<GetCharactersV1Item>): Promise<Array<RecordV1>>;
+  getCharactersV1(data: Array<GetCharactersV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
   /**
    * Get Identifiers (v1 `GET_IDENTIFIERS`).
    * Sends `POST /emergency/get_identifiers` with `type` `GET_IDENTIFIERS`; the client fills `id` and `key`.
@@ -4575,7 +4604,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-identifiers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getIdentifiersV1(data: Array<GetIdentifiersV1Item>): Promise<GetIdentifiersV1Response>;
+  getIdentifiersV1(data: Array<GetIdentifiersV1Item>, call?: CallOptions): Promise<GetIdentifiersV1Response>;
   /**
    * Get Pager Config (v1 `GET_PAGER_CONFIG`).
    * Sends `POST /emergency/GET_PAGER_CONFIG` with `type` `GET_PAGER_CONFIG`; the client fills `id` and `key`.
@@ -4584,7 +4613,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/get-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getPagerConfigV1(data: Array<GetPagerConfigV1Item>): Promise<GetPagerConfigV1Response>;
+  getPagerConfigV1(data: Array<GetPagerConfigV1Item>, call?: CallOptions): Promise<GetPagerConfigV1Response>;
   /**
    * Get Servers (v1 `GET_SERVERS`).
    * Sends `POST /general/get_servers` with `type` `GET_SERVERS`; the client fills `id` and `key`.
@@ -4593,7 +4622,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getServersV1(): Promise<GetServersV1Response>;
+  getServersV1(call?: CallOptions): Promise<GetServersV1Response>;
   /**
    * Get Record Templates (v1 `GET_TEMPLATES`).
    * Sends `POST /general/get_templates` with `type` `GET_TEMPLATES`; the client fills `id` and `key`.
@@ -4602,7 +4631,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/get-record-template}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getTemplatesV1(options?: GetTemplatesV1Options): Promise<Array<RecordV1>>;
+  getTemplatesV1(options?: GetTemplatesV1Options, call?: CallOptions): Promise<Array<RecordV1>>;
   /**
    * Get Version (v1 `GET_VERSION`).
    * Sends `POST /general/get_version` with `type` `GET_VERSION`; the client fills `id` and `key`.
@@ -4611,7 +4640,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-version}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getVersionV1(): Promise<string>;
+  getVersionV1(call?: CallOptions): Promise<string>;
   /**
    * Set Ident Group (v1 `IDENTS_TO_GROUP`).
    * Sends `POST /emergency/idents_to_group` with `type` `IDENTS_TO_GROUP`; the client fills `id` and `key`.
@@ -4620,7 +4649,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-ident-group}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  identsToGroupV1(data: Array<IdentsToGroupV1Item>): Promise<string>;
+  identsToGroupV1(data: Array<IdentsToGroupV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Join or Leave Community (internal) (v1 `JOIN_COMMUNITY`).
    * Sends `POST /sso/community` with `type` `JOIN_COMMUNITY`; the client fills `id` and `key`.
@@ -4629,7 +4658,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  joinCommunityV1(data: Array<CommunityMembershipV1Item>, options: JoinCommunityV1Options): Promise<string>;
+  joinCommunityV1(data: Array<CommunityMembershipV1Item>, options: JoinCommunityV1Options, call?: CallOptions): Promise<string>;
   /**
    * Kick Unit (v1 `KICK_UNIT`).
    * Sends `POST /emergency/kick_unit` with `type` `KICK_UNIT`; the client fills `id` and `key`.
@@ -4638,7 +4667,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/kick-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  kickUnitV1(data: Array<KickUnitV1Item>): Promise<string>;
+  kickUnitV1(data: Array<KickUnitV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Join or Leave Community (internal) (v1 `LEAVE_COMMUNITY`).
    * Sends `POST /sso/community` with `type` `LEAVE_COMMUNITY`; the client fills `id` and `key`.
@@ -4647,7 +4676,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  leaveCommunityV1(data: Array<CommunityMembershipV1Item>, options: LeaveCommunityV1Options): Promise<string>;
+  leaveCommunityV1(data: Array<CommunityMembershipV1Item>, options: LeaveCommunityV1Options, call?: CallOptions): Promise<string>;
   /**
    * DB Sync: Link Character (v1 `LINK_CHARACTER`).
    * Sends `POST /civilian/link_character` with `type` `LINK_CHARACTER`; the client fills `id` and `key`.
@@ -4656,7 +4685,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-link-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  linkCharacterV1(data: Array<LinkCharacterV1Item>): Promise<string>;
+  linkCharacterV1(data: Array<LinkCharacterV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Lookup By Custom Search (v1 `LOOKUP_INT`).
    * Sends `POST /general/lookup_custom` with `type` `LOOKUP_INT`; the client fills `id` and `key`.
@@ -4665,7 +4694,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-custom}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupCustomV1(data: Array<LookupCustomV1Item>): Promise<Array<RecordV1>>;
+  lookupCustomV1(data: Array<LookupCustomV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
   /**
    * Lookup Name or Plate (v1 `LOOKUP`).
    * Sends `POST /general/lookup` with `type` `LOOKUP`; the client fills `id` and `key`.
@@ -4674,7 +4703,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-name-or-plate}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupV1(data: Array<LookupV1Item>): Promise<LookupV1Response>;
+  lookupV1(data: Array<LookupV1Item>, call?: CallOptions): Promise<LookupV1Response>;
   /**
    * Lookup By Value (v1 `LOOKUP_INT`).
    * Sends `POST /general/lookup_value` with `type` `LOOKUP_INT`; the client fills `id` and `key`.
@@ -4683,7 +4712,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-integer}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  lookupValueV1(data: Array<LookupValueV1Item>): Promise<Array<RecordV1>>;
+  lookupValueV1(data: Array<LookupValueV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
   /**
    * Modify Blip (v1 `MODIFY_BLIP`).
    * Sends `POST /emergency/modify_blip` with `type` `MODIFY_BLIP`; the client fills `id` and `key`.
@@ -4692,7 +4721,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/modify-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  modifyBlipV1(data: Array<ModifyBlipV1Item>): Promise<string>;
+  modifyBlipV1(data: Array<ModifyBlipV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Modify Identifier (v1 `MODIFY_IDENTIFIER`).
    * Sends `POST /emergency/modify_identifier` with `type` `MODIFY_IDENTIFIER`; the client fills `id` and `key`.
@@ -4701,7 +4730,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/modify-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  modifyIdentifierV1(data: Array<ModifyIdentifierV1Item>): Promise<IdentifierV1 | string>;
+  modifyIdentifierV1(data: Array<ModifyIdentifierV1Item>, call?: CallOptions): Promise<IdentifierV1 | string>;
   /**
    * New Character (v1 `NEW_CHARACTER`).
    * Sends `POST /civilian/new_character` with `type` `NEW_CHARACTER`; the client fills `id` and `key`.
@@ -4710,7 +4739,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/new-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  newCharacterV1(data: Array<NewCharacterV1Item>): Promise<string>;
+  newCharacterV1(data: Array<NewCharacterV1Item>, call?: CallOptions): Promise<string>;
   /**
    * New Dispatch (v1 `NEW_DISPATCH`).
    * Sends `POST /emergency/new_dispatch` with `type` `NEW_DISPATCH`; the client fills `id` and `key`.
@@ -4719,7 +4748,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  newDispatchV1(data: Array<NewDispatchV1Item>): Promise<string>;
+  newDispatchV1(data: Array<NewDispatchV1Item>, call?: CallOptions): Promise<string>;
   /**
    * New Record (v1 `NEW_RECORD`).
    * Sends `POST /general/new_record` with `type` `NEW_RECORD`; the client fills `id` and `key`.
@@ -4728,7 +4757,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/new-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  newRecordV1(data: Array<NewRecordV1Item>): Promise<RecordV1>;
+  newRecordV1(data: Array<NewRecordV1Item>, call?: CallOptions): Promise<RecordV1>;
   /**
    * Remove 911 (v1 `REMOVE_911`).
    * Sends `POST /emergency/remove_911` with `type` `REMOVE_911`; the client fills `id` and `key`.
@@ -4737,7 +4766,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  remove911V1(data: Array<Remove911V1Item>): Promise<string>;
+  remove911V1(data: Array<Remove911V1Item>, call?: CallOptions): Promise<string>;
   /**
    * Remove Blip (v1 `REMOVE_BLIP`).
    * Sends `POST /emergency/remove_blip` with `type` `REMOVE_BLIP`; the client fills `id` and `key`.
@@ -4746,7 +4775,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/remove-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  removeBlipV1(data: Array<RemoveBlipV1Item>): Promise<string>;
+  removeBlipV1(data: Array<RemoveBlipV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Remove Character (v1 `REMOVE_CHARACTER`).
    * Sends `POST /civilian/remove_character` with `type` `REMOVE_CHARACTER`; the client fills `id` and `key`.
@@ -4755,7 +4784,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/remove-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  removeCharacterV1(data: Array<RemoveCharacterV1Item>): Promise<string>;
+  removeCharacterV1(data: Array<RemoveCharacterV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Remove Record (v1 `REMOVE_RECORD`).
    * Sends `POST /general/remove_record` with `type` `REMOVE_RECORD`; the client fills `id` and `key`.
@@ -4764,7 +4793,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/remove-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  removeRecordV1(data: Array<RemoveRecordV1Item>): Promise<string>;
+  removeRecordV1(data: Array<RemoveRecordV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Send Photo (v1 `SEND_PHOTO`).
    * Sends `POST /general/send_photo` with `type` `SEND_PHOTO`; the client fills `id` and `key`.
@@ -4773,7 +4802,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/send-photo}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  sendPhotoV1(data: Array<SendPhotoV1Item>): Promise<string>;
+  sendPhotoV1(data: Array<SendPhotoV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Modify Account Permissions (v1 `SET_ACCOUNT_PERMISSIONS`).
    * Sends `POST /general/set_account_permissions` with `type` `SET_ACCOUNT_PERMISSIONS`; the client fills `id` and `key`.
@@ -4782,7 +4811,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/modify-account-permissions}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setAccountPermissionsV1(data: Array<SetAccountPermissionsV1Item>): Promise<string>;
+  setAccountPermissionsV1(data: Array<SetAccountPermissionsV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set API IDs (v1 `SET_API_ID`).
    * Sends `POST /general/set_api_id` with `type` `SET_API_ID`; the client fills `id` and `key`.
@@ -4791,7 +4820,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-api-ids}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setApiIdV1(data: Array<SetApiIdV1Item>): Promise<string>;
+  setApiIdV1(data: Array<SetApiIdV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Available Callouts (v1 `SET_AVAILABLE_CALLOUTS`).
    * Sends `POST /emergency/SET_AVAILABLE_CALLOUTS` with `type` `SET_AVAILABLE_CALLOUTS`; the client fills `id` and `key`.
@@ -4800,7 +4829,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/ers/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setAvailableCalloutsV1(data: SetAvailableCalloutsV1Data): Promise<string>;
+  setAvailableCalloutsV1(data: SetAvailableCalloutsV1Data, call?: CallOptions): Promise<string>;
   /**
    * Update Call Postal (v1 `SET_CALL_POSTAL`).
    * Sends `POST /emergency/set_call_postal` with `type` `SET_CALL_POSTAL`; the client fills `id` and `key`.
@@ -4809,7 +4838,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setCallPostalV1(data: Array<SetCallPostalV1Item>): Promise<string>;
+  setCallPostalV1(data: Array<SetCallPostalV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Update Call Primary (v1 `SET_CALL_PRIMARY`).
    * Sends `POST /emergency/set_call_primary` with `type` `SET_CALL_PRIMARY`; the client fills `id` and `key`.
@@ -4818,7 +4847,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setCallPrimaryV1(data: Array<SetCallPrimaryV1Item>): Promise<string>;
+  setCallPrimaryV1(data: Array<SetCallPrimaryV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Character (v1 `SET_CHARACTER`).
    * Sends `POST /civilian/set_character` with `type` `SET_CHARACTER`; the client fills `id` and `key`.
@@ -4827,7 +4856,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/set-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setCharacterV1(data: Array<SetCharacterV1Item>): Promise<Array<RecordV1>>;
+  setCharacterV1(data: Array<SetCharacterV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
   /**
    * Set Clock Time (v1 `SET_CLOCK`).
    * Sends `POST /general/set_clock` with `type` `SET_CLOCK`; the client fills `id` and `key`.
@@ -4836,7 +4865,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-clock-time}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setClockV1(data: Array<SetClockV1Item>): Promise<string>;
+  setClockV1(data: Array<SetClockV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Identifier (v1 `SET_IDENTIFIER`).
    * Sends `POST /emergency/set_identifier` with `type` `SET_IDENTIFIER`; the client fills `id` and `key`.
@@ -4845,7 +4874,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setIdentifierV1(data: Array<SetIdentifierV1Item>): Promise<string>;
+  setIdentifierV1(data: Array<SetIdentifierV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Pager Config (v1 `SET_PAGER_CONFIG`).
    * Sends `POST /emergency/SET_PAGER_CONFIG` with `type` `SET_PAGER_CONFIG`; the client fills `id` and `key`.
@@ -4854,7 +4883,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/set-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPagerConfigV1(data: Array<SetPagerConfigV1Item>): Promise<string>;
+  setPagerConfigV1(data: Array<SetPagerConfigV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Penal Codes (v1 `SET_PENAL_CODES`).
    * Sends `POST /general/set_penal_codes` with `type` `SET_PENAL_CODES`; the client fills `id` and `key`.
@@ -4863,7 +4892,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPenalCodesV1(data: Array<PenalCodeV1>): Promise<string>;
+  setPenalCodesV1(data: Array<PenalCodeV1>, call?: CallOptions): Promise<string>;
   /**
    * Set Postal Config (v1 `SET_POSTALS`).
    * Sends `POST /general/set_postals` with `type` `SET_POSTALS`; the client fills `id` and `key`.
@@ -4872,7 +4901,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-postal-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setPostalsV1(data: Array<SetPostalsV1Item>): Promise<string>;
+  setPostalsV1(data: Array<SetPostalsV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Set Servers (v1 `SET_SERVERS`).
    * Sends `POST /general/set_servers` with `type` `SET_SERVERS`; the client fills `id` and `key`.
@@ -4881,7 +4910,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setServersV1(data: SetServersV1Data): Promise<string>;
+  setServersV1(data: SetServersV1Data, call?: CallOptions): Promise<string>;
   /**
    * Set Stations (v1 `SET_STATIONS`).
    * Sends `POST /emergency/SET_STATIONS` with `type` `SET_STATIONS`; the client fills `id` and `key`.
@@ -4890,7 +4919,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/station-alert/set-stations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setStationsV1(data: SetStationsV1Data): Promise<string>;
+  setStationsV1(data: SetStationsV1Data, call?: CallOptions): Promise<string>;
   /**
    * Set Street Sign Config (v1 `SET_STREETSIGN_CONFIG`).
    * Sends `POST /emergency/SET_STREETSIGN_CONFIG` with `type` `SET_STREETSIGN_CONFIG`; the client fills `id` and `key`.
@@ -4899,7 +4928,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  setStreetsignConfigV1(data: Array<SetStreetsignConfigV1Item>): Promise<string>;
+  setStreetsignConfigV1(data: Array<SetStreetsignConfigV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Update Unit Location (v1 `UNIT_LOCATION`).
    * Sends `POST /emergency/unit_location` with `type` `UNIT_LOCATION`; the client fills `id` and `key`.
@@ -4908,7 +4937,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/update-unit-location}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  unitLocationV1(data: Array<UnitLocationV1Item>): Promise<string>;
+  unitLocationV1(data: Array<UnitLocationV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Unit Panic (v1 `UNIT_PANIC`).
    * Sends `POST /emergency/unit_panic` with `type` `UNIT_PANIC`; the client fills `id` and `key`.
@@ -4917,7 +4946,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-panic}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  unitPanicV1(data: Array<UnitPanicV1Item>): Promise<string>;
+  unitPanicV1(data: Array<UnitPanicV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Unit Status (v1 `UNIT_STATUS`).
    * Sends `POST /emergency/unit_status` with `type` `UNIT_STATUS`; the client fills `id` and `key`.
@@ -4926,7 +4955,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-status}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  unitStatusV1(data: Array<UnitStatusV1Item>): Promise<string>;
+  unitStatusV1(data: Array<UnitStatusV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Update Street Sign (v1 `UPDATE_STREETSIGN`).
    * Sends `POST /emergency/UPDATE_STREETSIGN` with `type` `UPDATE_STREETSIGN`; the client fills `id` and `key`.
@@ -4935,7 +4964,7 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/update-street-sign}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  updateStreetsignV1(data: Array<UpdateStreetsignV1Item>): Promise<string>;
+  updateStreetsignV1(data: Array<UpdateStreetsignV1Item>, call?: CallOptions): Promise<string>;
   /**
    * Verify Secret (v1 `VERIFY_SECRET`).
    * Sends `POST /general/verify_secret` with `type` `VERIFY_SECRET`; the client fills `id` and `key`.
@@ -4944,5 +4973,5 @@ export declare class SonoranClient {
    * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/verify-secret}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  verifySecretV1(data: Array<VerifySecretV1Item>): Promise<VerifySecretV1Response>;
+  verifySecretV1(data: Array<VerifySecretV1Item>, call?: CallOptions): Promise<VerifySecretV1Response>;
 }

@@ -109,7 +109,9 @@ const MALFORMED = [
   ['v1 unknown field', (c) => c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]),
     'setAccountPermissionsV1: `data[0].typo` is not a field of this object'],
   ['v1 extra argument', (c) => c.setAccountPermissionsV1([], { x: 1 }),
-    'setAccountPermissionsV1: takes 1 argument, got 2'],
+    'setAccountPermissionsV1: `x` is not a per-call option (signal, maxQueueMs)'],
+  ['v1 too many arguments', (c) => c.setAccountPermissionsV1([], {}, {}),
+    'setAccountPermissionsV1: takes 1 argument and the per-call options, got 3 arguments'],
   ['v1 wrong type', (c) => c.setAccountPermissionsV1([{ apiId: 5 }]),
     'setAccountPermissionsV1: `data[0].apiId`: expected a string, got a number (5)'],
   ['v1 not an array', (c) => c.setAccountPermissionsV1({ apiId: 'STEAM:1' }),
@@ -121,7 +123,7 @@ const MALFORMED = [
   // The spec's only array length limits are `maxItems: 0` on the `data: []` of
   // getServersV1/getVersionV1, which the methods take as no argument at all.
   ['v1 data given where the spec documents `data: []` (maxItems 0)', (c) => c.getVersionV1([1]),
-    'getVersionV1: takes 0 arguments, got 1'],
+    'getVersionV1: the per-call options must be an object { signal, maxQueueMs }'],
 ];
 
 for (const [label, call, expected] of MALFORMED) {
@@ -198,4 +200,54 @@ test('a disposed client rejects later calls with invalidRequest', async () => {
   await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'invalidRequest');
   assert.equal((await fake.requests()).length, 1, 'only the call before dispose was sent');
   assert.ok(!e.message.includes(apiKey));
+});
+
+// Bounding the pacing: a call held past its queue bound fails at once; a signal cancels.
+async function pacedClient(extra = {}) {
+  return new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 1 }, windowMs: 1000 }, ...extra }));
+}
+
+test('a call the documented limit would hold past maxQueueMs rejects at once as rateLimited, unsent', async () => {
+  const events = [];
+  const c = await pacedClient({ maxQueueMs: 200, onRateLimit: (e) => events.push(e) });
+  await c.getVersion();
+  const t = performance.now();
+  const e = await rejects(c.getVersion(), 'rateLimited');
+  assert.ok(performance.now() - t < 150, 'failed without waiting');
+  // The window (1 s) and the limiter's margin (100 ms), less the time since the first reply.
+  assert.ok(e.retryAfter > 0.7 && e.retryAfter <= 1.1, `retryAfter ${e.retryAfter}`);
+  assert.equal((await fake.requests()).length, 1, 'the held call was not sent');
+  assert.deepEqual(events.map((x) => [x.operation, x.reason]), [['getVersion', 'refused']]);
+  // Per call, a larger bound lets it wait its turn (and onRateLimit says it was held).
+  const t2 = performance.now();
+  await c.getVersion(undefined, { maxQueueMs: 5000 });
+  const took = performance.now() - t2;
+  assert.ok(took >= 650 && took < 1600, `waited its turn: ${took} ms`);
+  assert.equal(events.at(-1).reason, 'paced');
+});
+
+test('a signal cancels a queued call at once and aborts one in flight', async () => {
+  const c = await pacedClient();
+  await c.getVersion();
+  const queued = new AbortController();
+  const t = performance.now();
+  const pending = c.getVersion(undefined, { signal: queued.signal });
+  setTimeout(() => queued.abort(), 100);
+  const e = await rejects(pending, 'aborted');
+  assert.ok(performance.now() - t < 500, 'stopped while queued');
+  assert.equal((await fake.requests()).length, 1);
+
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'delayMs', ms: 3000 } });
+  const client = new SonoranClient(await fake.options());
+  const inFlight = new AbortController();
+  const t2 = performance.now();
+  const p = client.updateIdentifier(U, { signal: inFlight.signal });
+  setTimeout(() => inFlight.abort(), 150);
+  await rejects(p, 'aborted');
+  assert.ok(performance.now() - t2 < 1000, 'the request was aborted, not waited for');
+  // v1 calls take the per-call options after their own arguments.
+  const already = AbortSignal.abort();
+  await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1, { signal: already }), 'aborted');
+  await rejects(client.getVersionV1({ bogus: 1 }), 'invalidArgument');
+  assert.ok(e.message.includes('getVersion'));
 });
