@@ -46,10 +46,11 @@ async fn a_burst_is_paced_to_the_documented_limit_without_drawing_429s() {
     let elapsed = start.elapsed();
     assert_eq!(fake.stats().rate_limited, 0, "pacing must not draw a 429");
     assert_eq!(fake.stats().requests, 25);
-    // Correctness, not speed: 25 calls at 10 per window cannot finish before two windows.
+    // 25 calls at 10 per window cannot finish before two windows, and pacing that works
+    // needs little more (a request counts from its reply: a few ms each window).
     assert!(
-        elapsed >= Duration::from_secs(2),
-        "the burst was not spread out: {elapsed:?}"
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_millis(3000),
+        "the burst was not spread out as documented: {elapsed:?}"
     );
     println!("25 calls at 10/window: {elapsed:?} (theoretical minimum 2 s)");
 }
@@ -183,13 +184,11 @@ async fn every_error_kind_is_typed() {
         Error::Timeout
     ));
 
+    // A reply cut short: the connection broke mid-reply (the retry policy is off here).
     fake.inject(Fault::on("getVersion", FaultKind::Truncate));
     let truncated = client.get_version().await.unwrap_err();
     assert!(
-        matches!(
-            truncated,
-            Error::Transport(_) | Error::MalformedReply { .. }
-        ),
+        matches!(&truncated, Error::Transport(t) if t.kind == sonoran_cad::TransportKind::Reset),
         "{truncated:?}"
     );
 
@@ -213,7 +212,7 @@ async fn every_error_kind_is_typed() {
     let nowhere = client_for(closed).build().unwrap();
     assert!(matches!(
         nowhere.get_version().await.unwrap_err(),
-        Error::Transport(_)
+        Error::Transport(t) if t.kind == sonoran_cad::TransportKind::Connect
     ));
 
     // A key that cannot go in a header is refused before anything is sent.
@@ -227,11 +226,14 @@ async fn every_error_kind_is_typed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_concurrent_calls_on_one_client() {
+async fn many_concurrent_calls_on_one_client() {
     let fake = FakeServer::start().await;
     let client = client_for(fake.url()).build().unwrap();
-    // getDispatchTemplates states no rate limit, so nothing is paced.
-    let calls: Vec<_> = (0..1000)
+    // getDispatchTemplates states no rate limit, so nothing is paced. 400 at once: each
+    // needs a connection and the fake's end of it, 800 descriptors, under the 1024 that
+    // `ulimit -n` often allows.
+    const CALLS: usize = 400;
+    let calls: Vec<_> = (0..CALLS)
         .map(|_| {
             let c = client.clone();
             tokio::spawn(async move { c.get_dispatch_templates().await })
@@ -243,8 +245,8 @@ async fn a_thousand_concurrent_calls_on_one_client() {
         assert!(!templates.is_empty());
         ok += 1;
     }
-    assert_eq!(ok, 1000);
-    assert_eq!(fake.stats().requests, 1000);
+    assert_eq!(ok, CALLS);
+    assert_eq!(fake.stats().requests, CALLS as u64);
 }
 
 #[tokio::test]
