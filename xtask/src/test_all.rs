@@ -82,6 +82,19 @@ pub fn run(root: &Path) -> Result<()> {
         ]),
     )?;
     step(
+        "cargo test -p sonoran-cad --lib without TLS (an https base URL is refused at build time)",
+        cargo().current_dir(root).args([
+            "test",
+            "-q",
+            "-p",
+            "sonoran-cad",
+            "--lib",
+            "--no-default-features",
+            "--features",
+            "http",
+        ]),
+    )?;
+    step(
         "quickstart example (against the in-process fake server)",
         cargo()
             .current_dir(root)

@@ -186,6 +186,13 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("the scheme must be http or https"));
     }
+    // Native builds speak TLS only with a TLS feature; on wasm32 the platform's fetch does.
+    #[cfg(all(not(feature = "rustls"), not(target_arch = "wasm32")))]
+    if parsed.scheme() == "https" {
+        return Err(bad(
+            "this build of sonoran-cad has no TLS: enable its `rustls` feature (on by default) to reach https URLs",
+        ));
+    }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad("it has no host"));
     }
@@ -234,5 +241,27 @@ mod tests {
         assert!(!format!("{builder:?}").contains("s3cr3t"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("s3cr3t"));
+    }
+}
+
+#[cfg(all(test, not(feature = "rustls")))]
+mod without_tls {
+    use super::*;
+
+    #[test]
+    fn an_https_url_is_refused_at_build_time() {
+        let err = Client::builder()
+            .api_key("k")
+            .base_url("https://api.sonorancad.com")
+            .build()
+            .unwrap_err();
+        assert!(err.to_string().contains("no TLS"), "{err}");
+        assert!(
+            Client::builder()
+                .api_key("k")
+                .base_url("http://127.0.0.1:1")
+                .build()
+                .is_ok()
+        );
     }
 }
