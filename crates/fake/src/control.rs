@@ -172,16 +172,19 @@ pub(crate) fn parse_fault(body: &[u8]) -> Result<Fault, String> {
             .map_err(|_| format!("times: must be at most {}", u32::MAX))?,
     };
     let kind = obj.get("kind").ok_or("kind: missing")?;
-    let kind = parse_kind(kind)?;
+    let (kind, retry_after) = parse_kind(kind)?;
     Ok(Fault {
         operation_id,
         times,
         kind,
+        retry_after,
     })
 }
 
-fn parse_kind(value: &Value) -> Result<FaultKind, String> {
-    const TYPES: &str = "rateLimited, status, problem, v1Text, delayMs, truncate";
+/// The kind and its raw `retryAfter` (any type but `delayMs`).
+fn parse_kind(value: &Value) -> Result<(FaultKind, Option<String>), String> {
+    const TYPES: &str = "rateLimited, status, problem, v1Text, delayMs, truncate, drip, \
+                         oversized, nonUtf8, html, empty, json";
     let obj = value
         .as_object()
         .ok_or_else(|| format!("kind: expected an object, got {}", describe(value)))?;
@@ -210,19 +213,39 @@ fn parse_kind(value: &Value) -> Result<FaultKind, String> {
             .filter(|v| !v.is_null())
             .ok_or_else(|| format!("kind.{name}: missing (required for type {ty:?})"))
     };
-    let status = || -> Result<u16, String> {
-        let code = uint(required("status")?, "kind.status")?;
+    let status_or = |default: Option<u16>| -> Result<u16, String> {
+        let code = match (obj.get("status").filter(|v| !v.is_null()), default) {
+            (None, Some(d)) => return Ok(d),
+            (given, _) => uint(
+                given.ok_or_else(|| format!("kind.status: missing (required for type {ty:?})"))?,
+                "kind.status",
+            )?,
+        };
         u16::try_from(code)
             .ok()
             .filter(|c| (200..=599).contains(c))
             .ok_or_else(|| format!("kind.status: expected 200 to 599, got {code}"))
     };
-    Ok(match ty {
+    let status = || status_or(None);
+    let retry_after = match string("retryAfter")? {
+        Some(raw) if ty == "delayMs" => {
+            return Err(format!(
+                "kind.retryAfter: not for type \"delayMs\" (it answers normally), got {raw:?}"
+            ));
+        }
+        Some(raw) if HeaderValue::from_str(&raw).is_err() => {
+            return Err(format!(
+                "kind.retryAfter: not a valid header value: {raw:?}"
+            ));
+        }
+        other => other,
+    };
+    let kind = match ty {
         "rateLimited" => {
             only(
                 obj,
                 "kind.",
-                &["type", "retryAfterSeconds", "retryAfterDate"],
+                &["type", "retryAfterSeconds", "retryAfterDate", "retryAfter"],
             )?;
             let seconds = match obj.get("retryAfterSeconds") {
                 None | Some(Value::Null) => None,
@@ -237,24 +260,27 @@ fn parse_kind(value: &Value) -> Result<FaultKind, String> {
                     )
                 })?),
             };
-            let retry_after = match (seconds, date) {
-                (Some(_), Some(_)) => {
-                    return Err(
-                        "kind: give retryAfterSeconds or retryAfterDate, not both".to_owned()
-                    );
-                }
-                (Some(s), None) => Some(RetryAfter::Seconds(s)),
-                (None, Some(at)) => Some(RetryAfter::Date(at)),
-                (None, None) => None,
-            };
+            let given = [seconds.is_some(), date.is_some(), retry_after.is_some()];
+            if given.iter().filter(|g| **g).count() > 1 {
+                return Err(
+                    "kind: give one of retryAfterSeconds, retryAfterDate, retryAfter".to_owned(),
+                );
+            }
+            let retry_after = seconds
+                .map(RetryAfter::Seconds)
+                .or(date.map(RetryAfter::Date));
             FaultKind::RateLimited { retry_after }
         }
         "status" => {
-            only(obj, "kind.", &["type", "status"])?;
+            only(obj, "kind.", &["type", "status", "retryAfter"])?;
             FaultKind::Status(status()?)
         }
         "problem" => {
-            only(obj, "kind.", &["type", "status", "title", "detail"])?;
+            only(
+                obj,
+                "kind.",
+                &["type", "status", "title", "detail", "retryAfter"],
+            )?;
             let status = status()?;
             let reason = StatusCode::from_u16(status)
                 .ok()
@@ -267,7 +293,7 @@ fn parse_kind(value: &Value) -> Result<FaultKind, String> {
             }
         }
         "v1Text" => {
-            only(obj, "kind.", &["type", "status", "text"])?;
+            only(obj, "kind.", &["type", "status", "text", "retryAfter"])?;
             let status = status()?;
             let text = string("text")?
                 .ok_or_else(|| format!("kind.text: missing (required for type {ty:?})"))?;
@@ -279,15 +305,68 @@ fn parse_kind(value: &Value) -> Result<FaultKind, String> {
             FaultKind::Delay(Duration::from_millis(ms))
         }
         "truncate" => {
-            only(obj, "kind.", &["type"])?;
+            only(obj, "kind.", &["type", "retryAfter"])?;
             FaultKind::Truncate
+        }
+        "drip" => {
+            only(
+                obj,
+                "kind.",
+                &["type", "chunkBytes", "everyMs", "retryAfter"],
+            )?;
+            let chunk = match obj.get("chunkBytes") {
+                None | Some(Value::Null) => 4,
+                Some(v) => usize::try_from(uint(v, "kind.chunkBytes")?)
+                    .map_err(|_| "kind.chunkBytes: too large".to_owned())?,
+            };
+            let every = match obj.get("everyMs") {
+                None | Some(Value::Null) => 50,
+                Some(v) => uint(v, "kind.everyMs")?,
+            };
+            FaultKind::Drip {
+                chunk,
+                every: Duration::from_millis(every),
+            }
+        }
+        "oversized" => {
+            only(obj, "kind.", &["type", "bytes", "retryAfter"])?;
+            FaultKind::Oversized {
+                bytes: uint(required("bytes")?, "kind.bytes")?,
+            }
+        }
+        "nonUtf8" => {
+            only(obj, "kind.", &["type", "retryAfter"])?;
+            FaultKind::NonUtf8
+        }
+        "html" => {
+            only(obj, "kind.", &["type", "status", "retryAfter"])?;
+            FaultKind::Html {
+                status: status_or(Some(502))?,
+            }
+        }
+        "empty" => {
+            only(obj, "kind.", &["type", "status", "retryAfter"])?;
+            FaultKind::Empty {
+                status: status_or(Some(202))?,
+            }
+        }
+        "json" => {
+            only(obj, "kind.", &["type", "status", "body", "retryAfter"])?;
+            FaultKind::Json {
+                status: status_or(Some(200))?,
+                body: obj
+                    .get("body")
+                    .cloned()
+                    .ok_or_else(|| format!("kind.body: missing (required for type {ty:?})"))?,
+            }
         }
         other => {
             return Err(format!(
                 "kind.type: unknown type {other:?} (one of {TYPES})"
             ));
         }
-    })
+    };
+    Ok((kind, retry_after))
 }
 
 /// Rejects keys outside `allowed` (a misspelt `operationID` must not silently match every
@@ -364,6 +443,75 @@ mod tests {
         assert_eq!(f.kind, FaultKind::Delay(Duration::from_millis(5)));
         assert_eq!(f.operation_id, None);
         assert_eq!(f.times, 1);
+        assert_eq!(f.retry_after, None);
+    }
+
+    #[test]
+    fn parses_the_wire_faults() {
+        let f = parse(json!({"times": 2, "kind": {"type": "status", "status": 503,
+                                                  "retryAfter": "-1"}}))
+        .unwrap();
+        assert_eq!(
+            f,
+            Fault::any(FaultKind::Status(503))
+                .times(2)
+                .with_retry_after("-1")
+        );
+        let kind = |v: Value| parse(json!({ "kind": v })).unwrap().kind;
+        assert_eq!(
+            kind(json!({"type": "drip"})),
+            FaultKind::Drip {
+                chunk: 4,
+                every: Duration::from_millis(50)
+            }
+        );
+        assert_eq!(
+            kind(json!({"type": "drip", "chunkBytes": 1, "everyMs": 10})),
+            FaultKind::Drip {
+                chunk: 1,
+                every: Duration::from_millis(10)
+            }
+        );
+        assert_eq!(
+            kind(json!({"type": "oversized", "bytes": 20})),
+            FaultKind::Oversized { bytes: 20 }
+        );
+        assert_eq!(kind(json!({"type": "nonUtf8"})), FaultKind::NonUtf8);
+        assert_eq!(
+            kind(json!({"type": "html"})),
+            FaultKind::Html { status: 502 }
+        );
+        assert_eq!(
+            kind(json!({"type": "html", "status": 504})),
+            FaultKind::Html { status: 504 }
+        );
+        assert_eq!(
+            kind(json!({"type": "empty"})),
+            FaultKind::Empty { status: 202 }
+        );
+        assert_eq!(
+            kind(json!({"type": "json", "body": []})),
+            FaultKind::Json {
+                status: 200,
+                body: json!([])
+            }
+        );
+        let err = |v: Value| parse(json!({ "kind": v })).unwrap_err();
+        assert!(err(json!({"type": "oversized"})).starts_with("kind.bytes: missing"));
+        assert!(err(json!({"type": "json"})).starts_with("kind.body: missing"));
+        assert!(
+            err(json!({"type": "delayMs", "ms": 1, "retryAfter": "1"}))
+                .starts_with("kind.retryAfter: not for type")
+        );
+        assert!(
+            err(json!({"type": "status", "status": 503, "retryAfter": "a\nb"}))
+                .starts_with("kind.retryAfter: not a valid header value")
+        );
+        assert!(
+            err(json!({"type": "rateLimited", "retryAfterSeconds": 1, "retryAfter": "x"}))
+                .starts_with("kind: give one of")
+        );
+        assert!(err(json!({"type": "empty", "status": 700})).starts_with("kind.status: expected"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Fault injection: a queue of [`Fault`]s, each consumed by the next requests it matches.
 
-use crate::respond::{Reply, reason};
-use crate::spec::{Api, Operation};
+use crate::respond::{Delivery, Reply, reason};
+use crate::spec::{Api, JSON, Operation, TEXT};
 use hyper::StatusCode;
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -21,6 +21,12 @@ pub struct Fault {
     pub times: u32,
     /// What happens.
     pub kind: FaultKind,
+    /// A raw `Retry-After` header value put on the fault's reply, whatever its status
+    /// (`"120"`, `"-1"`, `"99999999999999999999"`, `"soon"`, an HTTP date): for tests of how
+    /// a client reads odd values. It replaces the one of [`FaultKind::RateLimited`]; it is
+    /// ignored for [`FaultKind::Delay`] (which answers normally) and when it is not a valid
+    /// header value (control characters).
+    pub retry_after: Option<String>,
 }
 
 impl Fault {
@@ -30,6 +36,7 @@ impl Fault {
             operation_id: None,
             times: 1,
             kind,
+            retry_after: None,
         }
     }
 
@@ -39,6 +46,7 @@ impl Fault {
             operation_id: Some(operation_id.into()),
             times: 1,
             kind,
+            retry_after: None,
         }
     }
 
@@ -46,6 +54,15 @@ impl Fault {
     #[must_use]
     pub fn times(mut self, times: u32) -> Self {
         self.times = times;
+        self
+    }
+
+    /// Puts `Retry-After: <raw>` on the reply, as given (see [`Fault::retry_after`]).
+    /// `Fault::on("getVersion", FaultKind::Status(503)).times(2).with_retry_after("1")`
+    /// answers two 503s with `Retry-After: 1`, then lets the operation answer normally.
+    #[must_use]
+    pub fn with_retry_after(mut self, raw: impl Into<String>) -> Self {
+        self.retry_after = Some(raw.into());
         self
     }
 }
@@ -70,8 +87,34 @@ pub enum FaultKind {
     /// Wait this long, then answer normally.
     Delay(Duration),
     /// The status line and headers of the documented success, a `Content-Length` larger
-    /// than what follows, the first half of the body, then the connection is closed.
+    /// than what follows, the first half of the body, then the connection is closed (a
+    /// connection reset mid-body, as the client sees it).
     Truncate,
+    /// The documented success, its body sent `chunk` bytes at a time with a pause of
+    /// `every` before each further chunk (`Content-Length` announced up front), so that a
+    /// client's timeout can fire mid-body. `chunk` `0` is treated as `1`.
+    Drip { chunk: usize, every: Duration },
+    /// The documented success status and content type (`application/json` when it has
+    /// none) with a generated body of exactly `bytes` bytes, streamed in 64 KiB pieces (never
+    /// held whole): for JSON a valid array `[0,0,...]` (padded with a space when needed;
+    /// below 4 bytes, spaces), else `a`s. For tests of a client's reply size cap.
+    Oversized { bytes: u64 },
+    /// The documented success status and content type (`text/plain` when it has none) with
+    /// a body that is not UTF-8: `{"message":"caf\xE9 \xFF\xFE"}` when JSON, else
+    /// `caf\xE9 \xFF\xFE OK`.
+    NonUtf8,
+    /// This status with a `text/html` page as a proxy (nginx, Cloudflare) sends, e.g.
+    /// `<title>502 Bad Gateway</title>`.
+    Html { status: u16 },
+    /// This status with no body and no `Content-Type` (`202` on an operation that only
+    /// documents `200`, `204`, ...).
+    Empty { status: u16 },
+    /// This status with this JSON body (`application/json`): a reply of the wrong shape
+    /// (`[]`, `{"unexpected":1}`), or any other.
+    Json {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 /// The `Retry-After` header of an injected 429.
@@ -116,7 +159,7 @@ impl Faults {
     }
 
     /// Takes one use of the first fault matching `operation_id`.
-    pub(crate) fn take(&self, operation_id: &str) -> Option<FaultKind> {
+    pub(crate) fn take(&self, operation_id: &str) -> Option<Fault> {
         let mut queue = lock(&self.queue);
         let i = queue.iter().position(|f| {
             f.operation_id
@@ -125,18 +168,37 @@ impl Faults {
         })?;
         let fault = &mut queue[i];
         fault.times -= 1;
-        let kind = fault.kind.clone();
+        let taken = fault.clone();
         if fault.times == 0 {
             queue.remove(i);
         }
-        Some(kind)
+        Some(taken)
     }
 }
 
+/// The proxy error page of [`FaultKind::Html`].
+fn html_page(status: StatusCode) -> String {
+    let line = format!("{} {}", status.as_u16(), reason(status));
+    format!(
+        "<html>\r\n<head><title>{line}</title></head>\r\n<body>\r\n<center><h1>{line}</h1></center>\r\n\
+         <hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+    )
+}
+
 /// The reply a fault makes (`None` for `Delay`, which answers normally afterwards).
-pub(crate) fn reply(kind: &FaultKind, op: &Operation, path: &str) -> Option<Reply> {
+pub(crate) fn reply(fault: &Fault, op: &Operation, path: &str) -> Option<Reply> {
+    let mut reply = kind_reply(&fault.kind, op, path)?;
+    if let Some(raw) = &fault.retry_after {
+        reply.retry_after = Some(raw.clone());
+    }
+    Some(reply)
+}
+
+fn kind_reply(kind: &FaultKind, op: &Operation, path: &str) -> Option<Reply> {
     let status =
         |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let success_status = StatusCode::from_u16(op.success.status).unwrap_or(StatusCode::OK);
+    let is_json = |ct: &str| ct.starts_with(JSON) || ct.contains("+json");
     Some(match kind {
         FaultKind::Delay(_) => return None,
         FaultKind::RateLimited { retry_after } => {
@@ -159,8 +221,44 @@ pub(crate) fn reply(kind: &FaultKind, op: &Operation, path: &str) -> Option<Repl
             let mut reply = Reply::success(&op.success);
             let full = reply.body.len();
             reply.body = reply.body.slice(..full / 2);
-            reply.truncate_to = Some(full.max(reply.body.len() + 1));
+            reply.delivery = Delivery::CutShort {
+                announced: full.max(reply.body.len() + 1),
+            };
             reply
+        }
+        FaultKind::Drip { chunk, every } => {
+            let mut reply = Reply::success(&op.success);
+            reply.delivery = Delivery::Drip {
+                chunk: (*chunk).max(1),
+                every: *every,
+            };
+            reply
+        }
+        FaultKind::Oversized { bytes } => {
+            let ct = op.success.content_type.unwrap_or(JSON);
+            let mut reply = Reply::new(success_status, Some(ct), bytes::Bytes::new());
+            reply.delivery = Delivery::Generated {
+                len: *bytes,
+                json: is_json(ct),
+            };
+            reply
+        }
+        FaultKind::NonUtf8 => {
+            let ct = op.success.content_type.unwrap_or(TEXT);
+            let body: &'static [u8] = if is_json(ct) {
+                b"{\"message\":\"caf\xE9 \xFF\xFE\"}"
+            } else {
+                b"caf\xE9 \xFF\xFE OK"
+            };
+            Reply::new(success_status, Some(ct), bytes::Bytes::from_static(body))
+        }
+        FaultKind::Html { status: code } => {
+            let status = status(*code);
+            Reply::new(status, Some("text/html"), html_page(status))
+        }
+        FaultKind::Empty { status: code } => Reply::new(status(*code), None, bytes::Bytes::new()),
+        FaultKind::Json { status: code, body } => {
+            Reply::new(status(*code), Some(JSON), body.to_string())
         }
     })
 }
@@ -179,11 +277,12 @@ mod tests {
         let faults = Faults::default();
         faults.push(Fault::on("a", FaultKind::Status(500)).times(2));
         faults.push(Fault::any(FaultKind::Status(503)));
-        assert_eq!(faults.take("b"), Some(FaultKind::Status(503)));
-        assert_eq!(faults.take("b"), None);
-        assert_eq!(faults.take("a"), Some(FaultKind::Status(500)));
-        assert_eq!(faults.take("a"), Some(FaultKind::Status(500)));
-        assert_eq!(faults.take("a"), None);
+        let kind = |f: Option<Fault>| f.map(|f| f.kind);
+        assert_eq!(kind(faults.take("b")), Some(FaultKind::Status(503)));
+        assert_eq!(kind(faults.take("b")), None);
+        assert_eq!(kind(faults.take("a")), Some(FaultKind::Status(500)));
+        assert_eq!(kind(faults.take("a")), Some(FaultKind::Status(500)));
+        assert_eq!(kind(faults.take("a")), None);
     }
 
     #[test]

@@ -126,10 +126,10 @@ async fn answer(state: &State, req: Routed<'_>) -> Result<Reply, Reply> {
     let op = req.route.op;
     let bad = |detail: &str| Reply::error(op.api, StatusCode::BAD_REQUEST, detail, req.path);
 
-    if let Some(kind) = state.faults.take(&op.id) {
-        if let FaultKind::Delay(pause) = kind {
+    if let Some(fault) = state.faults.take(&op.id) {
+        if let FaultKind::Delay(pause) = fault.kind {
             tokio::time::sleep(pause).await;
-        } else if let Some(reply) = faults::reply(&kind, op, req.path) {
+        } else if let Some(reply) = faults::reply(&fault, op, req.path) {
             return Err(reply);
         }
     }

@@ -70,7 +70,30 @@
 //! {"type": "v1Text", "status": 400, "text": "INVALID API KEY"}
 //! {"type": "delayMs", "ms": 1500}                          then answer normally
 //! {"type": "truncate"}                                     cut the success reply short
+//! {"type": "drip", "chunkBytes"?: 4, "everyMs"?: 50}       the success body, a few bytes at a time
+//! {"type": "oversized", "bytes": 20971520}                 a generated success body of that size
+//! {"type": "nonUtf8"}                                      a success body that is not UTF-8
+//! {"type": "html", "status"?: 502}                         a proxy's text/html error page
+//! {"type": "empty", "status"?: 202}                        that status, no body, no Content-Type
+//! {"type": "json", "status"?: 200, "body": {"unexpected": 1}}  that status and JSON body
 //! ```
+//!
+//! Every kind but `delayMs` also takes `"retryAfter": "<raw header value>"`, sent as
+//! `Retry-After` exactly as given on whatever status the fault answers (`"-1"`,
+//! `"99999999999999999999"`, `"soon"`, an HTTP date; [`Fault::with_retry_after`]). With
+//! `times` this gives "N failures, then success":
+//! `{"operationId": "getVersion", "times": 2, "kind": {"type": "status", "status": 503,
+//! "retryAfter": "1"}}` answers two 503s, then the operation answers normally.
+//!
+//! | kind | on the wire |
+//! | --- | --- |
+//! | `truncate` ([`FaultKind::Truncate`]) | the success status line and headers, a `Content-Length` larger than what follows, half the body, then the connection is closed (a reset mid-body) |
+//! | `drip` ([`FaultKind::Drip`]) | the success reply with its full `Content-Length`, the body `chunkBytes` at a time with `everyMs` between chunks: a client timeout fires mid-body |
+//! | `oversized` ([`FaultKind::Oversized`]) | the success status and content type, `Content-Length: bytes`, the body generated and streamed in 64 KiB pieces: a JSON array of zeros (`[0,0,...]`) or `a`s for text |
+//! | `nonUtf8` ([`FaultKind::NonUtf8`]) | the success status and content type (`text/plain` when none) with invalid UTF-8: `{"message":"caf\xE9 \xFF\xFE"}` for JSON, `caf\xE9 \xFF\xFE OK` for text |
+//! | `html` ([`FaultKind::Html`]) | `text/html`, an nginx-style `<title>502 Bad Gateway</title>` page |
+//! | `empty` ([`FaultKind::Empty`]) | that status, `Content-Length: 0`, no `Content-Type`: a 2xx the operation does not document |
+//! | `json` ([`FaultKind::Json`]) | that status, `application/json`, the body as given: a v2 reply of the wrong shape (`[]`, `{"unexpected": 1}`) |
 //!
 //! Statuses must be 200 to 599. A body that is not such an object (bad JSON, a missing or
 //! mistyped field, an unknown field, an `operationId` the spec does not have) gets `400`
@@ -87,6 +110,8 @@
 mod auth;
 mod control;
 mod faults;
+#[cfg(test)]
+mod fuzz;
 mod handler;
 mod limits;
 mod record;
