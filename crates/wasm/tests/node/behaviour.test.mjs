@@ -251,3 +251,40 @@ test('a signal cancels a queued call at once and aborts one in flight', async ()
   await rejects(client.getVersionV1({ bogus: 1 }), 'invalidArgument');
   assert.ok(e.message.includes('getVersion'));
 });
+
+// The fake's hostile-network faults through the package: the same rules as the Rust client.
+test('a 503 with Retry-After is retried even for a PATCH; a bare 503 or a cut reply is not', async () => {
+  const c = new SonoranClient(await fake.options());
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'status', status: 503, retryAfter: '0' } });
+  assert.equal((await c.updateIdentifier(U)).identId, 12);
+  assert.equal((await fake.requests()).length, 2);
+  await fake.reset();
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'truncate' } });
+  await rejects(c.updateIdentifier(U), 'transport');
+  assert.equal((await fake.requests()).length, 1, 'a PATCH is not repeated after a broken reply');
+  await fake.reset();
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'truncate' } });
+  assert.equal(typeof (await c.getVersion()).version, 'number');
+  assert.equal((await fake.requests()).length, 2, 'a GET is');
+});
+
+test('hostile replies end as one error kind each', async () => {
+  const c = new SonoranClient(await fake.options({ retries: 0 }));
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'oversized', bytes: 20 * 1024 * 1024 } });
+  const big = await rejects(c.getVersion(), 'malformedReply');
+  assert.match(big.message, /longer than this client accepts \(16777216 bytes\)/);
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'html', status: 502 } });
+  const html = await rejects(c.getVersion(), 'api');
+  assert.equal(html.status, 502);
+  assert.ok(html.body.includes('html') && html.body.length < 2100);
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'empty', status: 202 } });
+  const empty = await rejects(c.getVersion(), 'malformedReply');
+  assert.equal(empty.status, 202);
+  await fake.inject({ operationId: 'getVersionV1', kind: { type: 'nonUtf8' } });
+  const text = await c.getVersionV1();
+  assert.ok(text.includes('\ufffd'), text);
+  // JSON of another shape is passed through as parsed: the package does not decode replies
+  // into types (TypeScript describes the documented shape).
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'json', status: 200, body: [] } });
+  assert.deepEqual(await c.getVersion(), []);
+});
