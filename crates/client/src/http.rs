@@ -133,6 +133,8 @@ impl ClientHooks<Runtime> for RawClient {
 async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, bool) {
     #[cfg(not(target_arch = "wasm32"))]
     {
+        // Kept, so that rebuilding the reply below does not parse a placeholder URL.
+        let url = reply.url().clone();
         let reply: ::http::Response<reqwest::Body> = reply.into();
         let (parts, body) = reply.into_parts();
         let mut body = Capped {
@@ -140,7 +142,13 @@ async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, b
             left: cap,
             cap,
         };
-        let mut bytes = Vec::new();
+        let mut bytes = Vec::with_capacity(
+            http_body::Body::size_hint(&body)
+                .exact()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0)
+                .min(1 << 20),
+        );
         let failed = loop {
             let frame = std::future::poll_fn(|cx| {
                 http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
@@ -163,10 +171,15 @@ async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, b
                 (reqwest::Body::wrap(Failed(Some(e))), broken)
             }
         };
-        (
-            reqwest::Response::from(::http::Response::from_parts(parts, body)),
-            broken,
-        )
+        let mut rebuilt = ::http::Response::from_parts(parts, body);
+        if let Ok(marked) =
+            reqwest::ResponseBuilderExt::url(::http::Response::builder(), url).body(())
+        {
+            rebuilt
+                .extensions_mut()
+                .extend(marked.into_parts().0.extensions);
+        }
+        (reqwest::Response::from(rebuilt), broken)
     }
     #[cfg(target_arch = "wasm32")]
     {

@@ -70,6 +70,27 @@ impl Client {
         self.raw.inner.community_id()
     }
 
+    /// This client with another bound on how long a call may queue for the documented rate
+    /// limit (see [`ClientBuilder::max_queue`]), for the calls made through it: it shares
+    /// the rate-limit windows, the connection pool and everything else with `self`.
+    ///
+    /// ```no_run
+    /// # async fn f(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
+    /// use std::time::Duration;
+    /// // A Discord interaction must answer within 3 s: fail fast rather than queue.
+    /// let calls = client.with_max_queue(Some(Duration::from_secs(2))).get_calls(None, None, None, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_max_queue(&self, bound: Option<std::time::Duration>) -> Client {
+        Client {
+            raw: generated::RawClient::new_with_client(
+                &self.raw.baseurl,
+                self.raw.client.clone(),
+                self.raw.inner.with_max_queue(bound),
+            ),
+        }
+    }
+
     /// The configured API key (redacted in `Debug`).
     pub fn api_key(&self) -> &ApiKey {
         self.raw

@@ -84,7 +84,8 @@ pub const DEFAULT_MAX_REPLY_BYTES: u64 = 16 * 1024 * 1024;
 #[derive(Debug)]
 struct Shared {
     settings: Settings,
-    limiter: Limiter,
+    /// Shared also by the variants `with_max_queue` makes: one set of windows per client.
+    limiter: Arc<Limiter>,
 }
 
 /// The client's configuration and state as every request needs it. Cloning shares it,
@@ -94,8 +95,19 @@ pub struct Runtime(Arc<Shared>);
 
 impl Runtime {
     pub fn new(settings: Settings) -> Self {
-        let limiter = Limiter::new(settings.rate_limit.clone());
+        let limiter = Arc::new(Limiter::new(settings.rate_limit.clone()));
         Self(Arc::new(Shared { settings, limiter }))
+    }
+
+    /// This runtime with another bound on queueing for the rate limit, sharing its windows
+    /// (for one call or a few: see [`Client::with_max_queue`](crate::Client)).
+    pub fn with_max_queue(&self, bound: Option<Duration>) -> Self {
+        let mut settings = self.0.settings.clone();
+        settings.max_queue = bound;
+        Self(Arc::new(Shared {
+            settings,
+            limiter: self.0.limiter.clone(),
+        }))
     }
 
     pub fn community_id(&self) -> Option<&str> {

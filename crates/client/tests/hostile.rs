@@ -529,6 +529,19 @@ async fn pacing_past_the_queue_bound_fails_at_once_as_rate_limited() {
         "the held call was not sent"
     );
 
+    // Per call: the same client with a larger bound waits its turn, sharing the window.
+    let started = Instant::now();
+    c.with_max_queue(Some(Duration::from_secs(5)))
+        .get_version()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(600) && took < Duration::from_millis(1600),
+        "{took:?}"
+    );
+    assert_eq!(s.requests.load(Ordering::SeqCst), 2);
+
     // Unbounded, the same call waits out the window and succeeds.
     let c = paced(None);
     c.get_version().await.unwrap();
