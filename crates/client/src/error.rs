@@ -309,7 +309,7 @@ impl Error {
             || text.contains("incomplete message")
         {
             TransportKind::Reset
-        } else if e.is_connect() {
+        } else if is_connect(&e) {
             TransportKind::Connect
         } else if e.is_body() || e.is_decode() {
             TransportKind::Body
@@ -335,6 +335,20 @@ fn too_large(e: &(dyn std::error::Error + 'static)) -> Option<u64> {
         next = s.source();
     }
     None
+}
+
+/// Whether no connection could be made (reqwest says so on native targets only).
+#[cfg(feature = "http")]
+fn is_connect(e: &reqwest::Error) -> bool {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        e.is_connect()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let _ = e;
+        false
+    }
 }
 
 /// The Display of the innermost error of `e`'s chain: the reason a user can act on.

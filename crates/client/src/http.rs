@@ -206,17 +206,20 @@ impl http_body::Body for Failed {
 }
 
 /// A reply body longer than the client accepts.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug)]
 pub(crate) struct TooLarge {
     pub limit: u64,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::fmt::Display for TooLarge {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "the reply is longer than {} bytes", self.limit)
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl std::error::Error for TooLarge {}
 
 /// A body that fails once more than `cap` bytes have come.
@@ -275,6 +278,8 @@ struct Raw {
 }
 
 impl Attempt for Raw {
+    // On wasm32 (the typed client in a browser) a held call waits instead.
+    #[cfg(not(target_arch = "wasm32"))]
     fn held_too_long(wait: std::time::Duration) -> Option<Self> {
         let mut reply = ::http::Response::new(reqwest::Body::from(String::new()));
         *reply.status_mut() = ::http::StatusCode::TOO_MANY_REQUESTS;
@@ -313,6 +318,7 @@ impl Attempt for Raw {
     fn failure(&self) -> Option<crate::retry::Failure> {
         use crate::retry::Failure;
         match &self.sent {
+            #[cfg(not(target_arch = "wasm32"))]
             Some(Err(e)) if e.is_connect() => Some(Failure::Connect),
             Some(Err(e)) if e.is_timeout() => Some(Failure::Timeout),
             Some(Ok(_)) if !self.broken => None,
