@@ -237,7 +237,9 @@ mod tests {
 
     #[test]
     fn the_key_never_shows_in_debug() {
-        let builder = Client::builder().api_key("s3cr3t-key");
+        let builder = Client::builder()
+            .api_key("s3cr3t-key")
+            .base_url("http://127.0.0.1:1");
         assert!(!format!("{builder:?}").contains("s3cr3t"));
         let client = builder.build().unwrap();
         assert!(!format!("{client:?}").contains("s3cr3t"));
