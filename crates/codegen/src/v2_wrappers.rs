@@ -19,9 +19,14 @@ use std::collections::BTreeMap;
 /// Wrappers for every `pub async fn` in progenitor's `impl Client` blocks.
 pub fn tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Error> {
     let success = success_statuses(doc);
+    let extra = extra_docs(doc);
     let mut wrappers = Vec::new();
     for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
-        wrappers.push(wrapper(f, &success)?);
+        let more = extra
+            .get(&f.sig.ident.to_string())
+            .cloned()
+            .unwrap_or_default();
+        wrappers.push(wrapper(f, &success, &more)?);
     }
     if wrappers.is_empty() {
         return Err(Error(
@@ -36,6 +41,43 @@ pub fn tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Erro
             #( #wrappers )*
         }
     })
+}
+
+/// snake_case method name -> doc lines progenitor does not write: the operation's
+/// description, its documented rate limit and its public docs page.
+fn extra_docs(doc: &Value) -> BTreeMap<String, Vec<String>> {
+    sonoran_spec::operations(doc)
+        .filter_map(|(_, _, op)| {
+            let id = op.get("operationId")?.as_str()?;
+            let mut lines = Vec::new();
+            if let Some(d) = op.get("description").and_then(Value::as_str) {
+                lines.push(String::new());
+                // Prose, one paragraph on one line: nothing can start a code block or a doctest.
+                let first = d.split("\n\n").next().unwrap_or(d);
+                lines.push(
+                    first
+                        .replace("```", "'''")
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                );
+            }
+            lines.push(String::new());
+            lines.push(
+                match op.get("x-rate-limit-per-minute").and_then(Value::as_u64) {
+                    Some(n) => format!(
+                        "Rate limit: {n} requests per minute per API key; the client paces calls to it."
+                    ),
+                    None => "Rate limit: none documented.".into(),
+                },
+            );
+            if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
+                lines.push(String::new());
+                lines.push(format!("Docs: <{}>", crate::npm::docs_url(page)));
+            }
+            Some((crate::v1::snake(id), lines))
+        })
+        .collect()
 }
 
 /// snake_case method name -> the documented success status.
@@ -56,7 +98,11 @@ fn success_statuses(doc: &Value) -> BTreeMap<String, u16> {
         .collect()
 }
 
-fn wrapper(f: &syn::ImplItemFn, success: &BTreeMap<String, u16>) -> Result<TokenStream, Error> {
+fn wrapper(
+    f: &syn::ImplItemFn,
+    success: &BTreeMap<String, u16>,
+    more: &[String],
+) -> Result<TokenStream, Error> {
     let sig = &f.sig;
     let name = &sig.ident;
     let docs: Vec<_> = f
@@ -89,8 +135,10 @@ fn wrapper(f: &syn::ImplItemFn, success: &BTreeMap<String, u16>) -> Result<Token
     }
     let generics = &sig.generics;
     let status = success.get(&name.to_string()).copied().unwrap_or(200);
+    let more = more.iter().map(|l| format!(" {l}"));
     Ok(quote! {
         #( #docs )*
+        #( #[doc = #more] )*
         pub async fn #name #generics (#( #inputs ),*) -> ::std::result::Result<#body_type, crate::Error> {
             crate::runtime::v2_result(self.raw.#name(#( #args ),*).await, #status).await
         }

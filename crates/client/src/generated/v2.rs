@@ -14,6 +14,10 @@ Arguments:
 - `discord`: Target the account linked to a Discord user ID. Provide exactly one identifier.
 - `roblox`: Target the account linked to a Roblox user ID. Provide exactly one identifier.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-character-links>
     pub async fn get_character_links<'a>(
         &'a self,
         account_uuid: Option<&'a ::uuid::Uuid>,
@@ -43,6 +47,10 @@ Arguments:
 - `sync_id`: Database Sync character identifier (e.g. `citizen:1234`).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/add-character-link>
     pub async fn add_character_link<'a>(
         &'a self,
         sync_id: &'a str,
@@ -62,6 +70,10 @@ Arguments:
 - `sync_id`: Database Sync character identifier (e.g. `citizen:1234`).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/remove-character-link>
     pub async fn remove_character_link<'a>(
         &'a self,
         sync_id: &'a str,
@@ -83,6 +95,10 @@ Arguments:
 - `discord`: Target the account linked to a Discord user ID. Provide exactly one identifier.
 - `roblox`: Target the account linked to a Roblox user ID. Provide exactly one identifier.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-characters>
     pub async fn get_characters<'a>(
         &'a self,
         account_uuid: Option<&'a ::uuid::Uuid>,
@@ -106,6 +122,10 @@ Sends a `DELETE` request to `/v2/civilian/characters/{characterId}`
 Arguments:
 - `character_id`: Character record ID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/delete-character>
     pub async fn delete_character<'a>(
         &'a self,
         character_id: i64,
@@ -118,6 +138,10 @@ Arguments:
 Sends a `PUT` request to `/v2/civilian/selected-character`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/set-selected-character>
     pub async fn set_selected_character<'a>(
         &'a self,
         body: &'a types::SetSelectedCharacterRequest,
@@ -132,6 +156,10 @@ Sends a `GET` request to `/v2/emergency/accounts/{accountUuid}/current-call`
 Arguments:
 - `account_uuid`: Sonoran CAD account UUID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-current-call>
     pub async fn get_current_call<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -146,6 +174,10 @@ Sends a `GET` request to `/v2/emergency/accounts/{accountUuid}/identifiers`
 Arguments:
 - `account_uuid`: Sonoran CAD account UUID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/get-identifiers>
     pub async fn get_identifiers<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -161,6 +193,10 @@ Arguments:
 - `account_uuid`: Sonoran CAD account UUID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/create-identifier>
     pub async fn create_identifier<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -180,6 +216,10 @@ Arguments:
 - `account_uuid`: Sonoran CAD account UUID.
 - `ident_id`: Identifier ID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/delete-identifier>
     pub async fn delete_identifier<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -200,6 +240,10 @@ Arguments:
 - `ident_id`: Identifier ID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/update-identifier>
     pub async fn update_identifier<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -220,6 +264,10 @@ Arguments:
 - `account_uuid`: Sonoran CAD account UUID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-selected-identifier>
     pub async fn set_selected_identifier<'a>(
         &'a self,
         account_uuid: &'a ::uuid::Uuid,
@@ -236,6 +284,10 @@ Arguments:
 Sends a `GET` request to `/v2/emergency/dispatch-templates`
 
 */
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates>
     pub async fn get_dispatch_templates<'a>(
         &'a self,
     ) -> ::std::result::Result<::std::vec::Vec<types::DispatchTemplate>, crate::Error> {
@@ -248,6 +300,10 @@ Sends a `GET` request to `/v2/emergency/dispatch-templates/{templateId}`
 Arguments:
 - `template_id`: Dispatch template ID (1 or greater).
 */
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates>
     pub async fn get_dispatch_template<'a>(
         &'a self,
         template_id: i64,
@@ -270,6 +326,10 @@ Arguments:
 - `only_online`: Only returns online identifiers for the target account.
 - `only_units`: When `true`, hides dispatcher identifiers.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-account-units>
     pub async fn get_account_units<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -302,6 +362,10 @@ Sends a `GET` request to `/v2/emergency/servers/{serverId}/blips`
 Arguments:
 - `server_id`: CAD server id (default 1).
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/get-blips>
     pub async fn get_blips<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -323,6 +387,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/create-blip>
     pub async fn create_blip<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -348,6 +416,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/delete-blips>
     pub async fn delete_blips<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -374,6 +446,10 @@ Arguments:
 - `blip_id`: Blip ID.
 - `body`
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/update-blip>
     pub async fn update_blip<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -401,6 +477,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-callouts>
     pub async fn set_callouts<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -428,6 +508,10 @@ Arguments:
 - `closed_offset`: Number of closed calls to skip.
 - `type_`: Call table type filter (CALL_TABLE_TYPE, see the `CallTableType` schema): 0 DISPATCH_CALL, 1 EMERGENCY_CALL, 100 SEARCH_ALL.
 */
+    ///
+    /// Rate limit: 5 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-calls>
     pub async fn get_calls<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -457,6 +541,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-911-call>
     pub async fn create911_call<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -482,6 +570,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `call_id`: Dispatch or 911 call ID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/remove-911-call>
     pub async fn remove911_call<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -507,6 +599,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-custom-dispatch-call>
     pub async fn create_custom_dispatch_call<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -532,6 +628,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-dispatch-call>
     pub async fn create_dispatch_call<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -557,6 +657,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/detach-units>
     pub async fn detach_units<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -582,6 +686,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/close-dispatch-calls>
     pub async fn close_dispatch_calls<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -608,6 +716,10 @@ Arguments:
 - `call_id`: Dispatch or 911 call ID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-dispatch-call>
     pub async fn update_dispatch_call<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -636,6 +748,10 @@ Arguments:
 - `call_id`: Dispatch or 911 call ID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/attach-units>
     pub async fn attach_units<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -664,6 +780,10 @@ Arguments:
 - `call_id`: Dispatch or 911 call ID.
 - `body`
 */
+    ///
+    /// Rate limit: 60 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/add-call-note>
     pub async fn add_call_note<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -692,6 +812,10 @@ Arguments:
 - `call_id`: Dispatch or 911 call ID.
 - `body`
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-postal>
     pub async fn update_call_postal<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -720,6 +844,10 @@ Arguments:
 - `call_id`: Dispatch or 911 call ID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-primary>
     pub async fn update_call_primary<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -748,6 +876,10 @@ Arguments:
 - `group_name`: Identifier group name.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-identifier-group>
     pub async fn set_identifier_group<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -774,6 +906,10 @@ Sends a `GET` request to `/v2/emergency/servers/{serverId}/pager-config`
 Arguments:
 - `server_id`: CAD server id (default 1).
 */
+    ///
+    /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/get-pager-config>
     pub async fn get_pager_config<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -797,6 +933,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-pager-config>
     pub async fn set_pager_config<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -822,6 +962,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-stations>
     pub async fn set_stations<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -847,6 +991,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-street-sign-config>
     pub async fn set_street_sign_config<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -872,6 +1020,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/update-street-signs>
     pub async fn update_street_signs<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -897,6 +1049,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 12 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/update-unit-locations>
     pub async fn update_unit_locations<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -925,6 +1081,10 @@ Arguments:
 - `offset`: Number of rows to skip.
 - `only_units`: When `true`, hides active dispatchers.
 */
+    ///
+    /// Rate limit: 3 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-active-units>
     pub async fn get_active_units<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -956,6 +1116,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/kick-unit>
     pub async fn kick_unit<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -981,6 +1145,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-panic>
     pub async fn set_unit_panic<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -1006,6 +1174,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-status>
     pub async fn set_unit_status<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -1028,6 +1200,10 @@ Arguments:
 Sends a `POST` request to `/v2/general/account-bans`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/ban-user>
     pub async fn kick_or_ban_user<'a>(
         &'a self,
         body: &'a types::KickOrBanUserRequest,
@@ -1044,6 +1220,10 @@ Arguments:
 - `status`: Filter by account status (ACCOUNT_STATUS; default 1 VALIDATED).
 - `username`: Case-insensitive username filter.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-accounts>
     pub async fn get_accounts<'a>(
         &'a self,
         limit: Option<::std::num::NonZeroU64>,
@@ -1070,6 +1250,12 @@ Arguments:
 - `roblox`: Target the account linked to a Roblox user ID. Provide exactly one identifier.
 - `username`: Target username. Provide exactly one identifier.
 */
+    ///
+    /// Return a single community account. Provide exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid` or `username`.
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-account>
     pub async fn get_account<'a>(
         &'a self,
         account_uuid: Option<&'a ::uuid::Uuid>,
@@ -1098,6 +1284,10 @@ Arguments:
 Sends a `PATCH` request to `/v2/general/accounts/permissions`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/modify-account-permissions>
     pub async fn modify_account_permissions<'a>(
         &'a self,
         body: &'a types::ModifyAccountPermissionsRequest,
@@ -1113,6 +1303,10 @@ Sends a `PATCH` request to `/v2/general/accounts/permissions`
 Sends a `GET` request to `/v2/general/info`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-info>
     pub async fn get_info<'a>(
         &'a self,
     ) -> ::std::result::Result<types::GetInfoResponse, crate::Error> {
@@ -1123,6 +1317,10 @@ Sends a `GET` request to `/v2/general/info`
 Sends a `POST` request to `/v2/general/links`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/create-community-link>
     pub async fn create_community_link<'a>(
         &'a self,
         body: &'a types::CreateCommunityLinkRequest,
@@ -1135,6 +1333,10 @@ Sends a `POST` request to `/v2/general/links`
 Sends a `POST` request to `/v2/general/links/check`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/check-community-link>
     pub async fn check_community_link<'a>(
         &'a self,
         body: &'a types::CheckCommunityLinkRequest,
@@ -1147,6 +1349,10 @@ Sends a `POST` request to `/v2/general/links/check`
 Sends a `POST` request to `/v2/general/links/set`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/set-community-link>
     pub async fn set_community_link<'a>(
         &'a self,
         body: &'a types::SetCommunityLinkRequest,
@@ -1163,6 +1369,12 @@ Arguments:
 - `community_id`: Use the community ID instead of `url`. Provide exactly one.
 - `url`: Use the community website or login URL instead of `communityId`. Provide exactly one.
 */
+    ///
+    /// Return public login-page details for a community, looked up by `communityId` or by `url` (provide exactly one). Does not require bearer authentication.
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-login-page>
     pub async fn get_login_page<'a>(
         &'a self,
         community_id: Option<&'a str>,
@@ -1179,6 +1391,10 @@ Arguments:
 Sends a `POST` request to `/v2/general/lookups`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-name-or-plate>
     pub async fn lookup_name_or_plate<'a>(
         &'a self,
         body: &'a types::LookupNameOrPlateRequest,
@@ -1191,6 +1407,10 @@ Sends a `POST` request to `/v2/general/lookups`
 Sends a `POST` request to `/v2/general/lookups/by-value`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-value>
     pub async fn lookup_by_value<'a>(
         &'a self,
         body: &'a types::LookupByValueRequest,
@@ -1202,6 +1422,10 @@ Sends a `POST` request to `/v2/general/lookups/by-value`
 Sends a `POST` request to `/v2/general/lookups/custom`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-custom>
     pub async fn lookup_by_custom_search<'a>(
         &'a self,
         body: &'a types::LookupByCustomSearchRequest,
@@ -1214,6 +1438,10 @@ Sends a `POST` request to `/v2/general/lookups/custom`
 Sends a `GET` request to `/v2/general/penal-codes`
 
 */
+    ///
+    /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-penal-codes>
     pub async fn get_penal_codes<'a>(
         &'a self,
     ) -> ::std::result::Result<::std::vec::Vec<types::PenalCode>, crate::Error> {
@@ -1224,6 +1452,10 @@ Sends a `GET` request to `/v2/general/penal-codes`
 Sends a `PUT` request to `/v2/general/penal-codes`
 
 */
+    ///
+    /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-penal-codes>
     pub async fn set_penal_codes<'a>(
         &'a self,
         body: &'a types::SetPenalCodesRequest,
@@ -1235,6 +1467,10 @@ Sends a `PUT` request to `/v2/general/penal-codes`
 Sends a `POST` request to `/v2/general/permission-keys/applications`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/apply-permission-key>
     pub async fn apply_permission_key<'a>(
         &'a self,
         body: &'a types::ApplyPermissionKeyRequest,
@@ -1247,6 +1483,10 @@ Sends a `POST` request to `/v2/general/permission-keys/applications`
 Sends a `POST` request to `/v2/general/photos`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/send-photo>
     pub async fn send_photo<'a>(
         &'a self,
         body: &'a types::SendPhotoRequest,
@@ -1258,6 +1498,10 @@ Sends a `POST` request to `/v2/general/photos`
 Sends a `PUT` request to `/v2/general/postals`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-postal-config>
     pub async fn set_postal_config<'a>(
         &'a self,
         body: &'a types::SetPostalConfigRequest,
@@ -1269,6 +1513,10 @@ Sends a `PUT` request to `/v2/general/postals`
 Sends a `POST` request to `/v2/general/record-drafts`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/send-draft>
     pub async fn send_draft<'a>(
         &'a self,
         body: &'a types::SendDraftRequest,
@@ -1280,6 +1528,10 @@ Sends a `POST` request to `/v2/general/record-drafts`
 Sends a `POST` request to `/v2/general/records`
 
 */
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/create-record>
     pub async fn create_record<'a>(
         &'a self,
         body: &'a types::CreateRecordRequest,
@@ -1293,6 +1545,10 @@ Sends a `DELETE` request to `/v2/general/records/{recordId}`
 Arguments:
 - `record_id`: Record ID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/delete-record>
     pub async fn delete_record<'a>(
         &'a self,
         record_id: i64,
@@ -1307,6 +1563,10 @@ Arguments:
 - `record_id`: Record ID.
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/update-record>
     pub async fn update_record<'a>(
         &'a self,
         record_id: i64,
@@ -1320,6 +1580,10 @@ Arguments:
 Sends a `POST` request to `/v2/general/secrets/verify`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/verify-secret>
     pub async fn verify_secret<'a>(
         &'a self,
         body: &'a types::VerifySecretRequest,
@@ -1331,6 +1595,10 @@ Sends a `POST` request to `/v2/general/secrets/verify`
 Sends a `GET` request to `/v2/general/servers`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-servers>
     pub async fn get_servers<'a>(
         &'a self,
     ) -> ::std::result::Result<types::GetServersResponse, crate::Error> {
@@ -1341,6 +1609,10 @@ Sends a `GET` request to `/v2/general/servers`
 Sends a `PUT` request to `/v2/general/servers`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-servers>
     pub async fn set_servers<'a>(
         &'a self,
         body: &'a types::SetServersRequest,
@@ -1355,6 +1627,10 @@ Arguments:
 - `server_id`: CAD server id (default 1).
 - `body`
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/heartbeat>
     pub async fn heartbeat<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -1379,6 +1655,10 @@ Sends a `POST` request to `/v2/general/servers/{serverId}/street-sign-auth`
 Arguments:
 - `server_id`: CAD server id (default 1).
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/auth-street-signs>
     pub async fn auth_street_signs<'a>(
         &'a self,
         server_id: impl ::std::convert::Into<::std::option::Option<i64>>,
@@ -1399,6 +1679,10 @@ Arguments:
 Sends a `GET` request to `/v2/general/templates`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-templates>
     pub async fn get_templates<'a>(
         &'a self,
     ) -> ::std::result::Result<::std::vec::Vec<types::RecordTemplate>, crate::Error> {
@@ -1411,6 +1695,10 @@ Sends a `GET` request to `/v2/general/templates/{recordTypeId}`
 Arguments:
 - `record_type_id`: Custom record template ID.
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-template>
     pub async fn get_template<'a>(
         &'a self,
         record_type_id: i64,
@@ -1425,6 +1713,10 @@ Sends a `GET` request to `/v2/general/turn`
 Arguments:
 - `user_id`: Optional user identifier appended to the generated TURN username. Colons are normalized to underscores.
 */
+    ///
+    /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-turn-credentials>
     pub async fn get_turn_credentials<'a>(
         &'a self,
         user_id: Option<&'a str>,
@@ -1437,6 +1729,10 @@ Arguments:
 Sends a `GET` request to `/v2/general/version`
 
 */
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-version>
     pub async fn get_version<'a>(
         &'a self,
     ) -> ::std::result::Result<types::GetVersionResponse, crate::Error> {
