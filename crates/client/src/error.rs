@@ -158,7 +158,9 @@ impl ApiError {
     }
 }
 
-fn clip(text: &str) -> String {
+/// At most 2 KiB of a reply body (cut on a char boundary, marked `…`): enough to see what
+/// came, for an error that carries the body.
+pub(crate) fn clip(text: &str) -> String {
     const MAX: usize = 2048;
     if text.len() <= MAX {
         return text.to_string();
@@ -266,6 +268,16 @@ impl Error {
             };
         }
         Self::Api(ApiError::from_body(status, body))
+    }
+
+    /// A 2xx other than the operation's documented success status: its body was not read
+    /// as the documented type (clipped to 2 KiB here).
+    pub fn undocumented_success(status: u16, documented: u16, body: &str) -> Self {
+        Self::MalformedReply {
+            status,
+            reason: format!("undocumented success status (documented: {documented})"),
+            body: clip(body),
+        }
     }
 
     /// The documented v1 error code, when this is one.

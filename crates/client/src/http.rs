@@ -342,7 +342,7 @@ pub(crate) async fn v2_result<T>(
         }
         Err(P::InvalidResponsePayload(bytes, e)) => Err(Error::MalformedReply {
             status: success,
-            body: crate::reply::clip_body(String::from_utf8_lossy(&bytes).into_owned()),
+            body: crate::error::clip(&String::from_utf8_lossy(&bytes)),
             reason: format!("expected JSON of the documented shape: {e}"),
         }),
         Err(P::ErrorResponse(value)) => {
@@ -352,11 +352,9 @@ pub(crate) async fn v2_result<T>(
             Err(match crate::reply::Reply::read(Ok(response)).await {
                 Err(e) => e,
                 // A 2xx other than the documented one: the body was not read as a type.
-                Ok(reply) => Error::MalformedReply {
-                    status: reply.status(),
-                    reason: format!("undocumented success status (documented: {success})"),
-                    body: crate::reply::clip_body(reply.into_body()),
-                },
+                Ok(reply) => {
+                    Error::undocumented_success(reply.status(), success, &reply.into_body())
+                }
             })
         }
     }

@@ -26,20 +26,6 @@ impl Client {
     }
 }
 
-/// At most 2 KiB of a body for an error (on a char boundary): enough to see what came.
-pub(crate) fn clip_body(mut body: String) -> String {
-    const MAX: usize = 2048;
-    if body.len() > MAX {
-        let mut end = MAX;
-        while !body.is_char_boundary(end) {
-            end -= 1;
-        }
-        body.truncate(end);
-        body.push('…');
-    }
-    body
-}
-
 /// A successful (2xx) reply as received. Its text is decoded as UTF-8 (or the charset the
 /// reply names) with invalid bytes replaced by U+FFFD, as reqwest's `text()` does: a text
 /// reply never fails for its encoding, and a JSON one with invalid bytes does not parse.
@@ -82,7 +68,7 @@ impl Reply {
         serde_json::from_str(&self.body).map_err(|e| Error::MalformedReply {
             status: self.status,
             reason: format!("expected JSON of the documented shape: {e}"),
-            body: clip_body(self.body),
+            body: crate::error::clip(&self.body),
         })
     }
 

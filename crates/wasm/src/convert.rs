@@ -42,11 +42,7 @@ pub(crate) fn failure_of_reply(
     text: &str,
 ) -> JsValue {
     let error = if (200..300).contains(&status) {
-        Error::MalformedReply {
-            status,
-            reason: format!("undocumented success status (documented: {})", op.success),
-            body: text.to_string(),
-        }
+        Error::undocumented_success(status, op.success, text)
     } else {
         Error::from_reply(status, retry_after, text)
     };
