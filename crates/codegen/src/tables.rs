@@ -397,7 +397,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
         let (status, _) =
             success(op).ok_or_else(|| Error(format!("`{id}` documents no success reply")))?;
         let row = format!(
-            "Operation {{ id: {id:?}, method: {method:?}, path: {path:?}, params: &[{}], body: {body}, reply: Reply::Json, success: {status} }}",
+            "Operation {{ id: {id:?}, method: {method:?}, path: {path:?}, params: &[{}], body: {body}, success: {status} }}",
             params.join(", ")
         );
         ops.push(JsOperation {
@@ -421,13 +421,13 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             extra.push((interner.key(name), schema, *required));
         }
         let extra = interner.field_span(&extra)?;
-        let (reply, kind) = match &m.reply {
-            Reply::Text => ("Reply::Text", "text"),
-            Reply::Json(_) => ("Reply::Json", "json"),
-            Reply::JsonOrText(_) => ("Reply::JsonOrText", "jsonOrText"),
+        let kind = match &m.reply {
+            Reply::Text => "text",
+            Reply::Json(_) => "json",
+            Reply::JsonOrText(_) => "jsonOrText",
         };
         let row = format!(
-            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra} }}, reply: {reply}, success: 200 }}",
+            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra} }}, success: 200 }}",
             m.operation_id, m.path, m.v1_type,
         );
         ops.push(JsOperation {
@@ -444,7 +444,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
     src.push_str(
         "//! The operation and schema tables of the npm package's module, from the merged spec.\n\
          //! Rows only: `crate::table` defines them and `crate::call` runs them.\n\n\
-         use crate::table::{Body, Data, Extra, Field, Operation, Param, Reply, Schema as S, Span};\n\n",
+         use crate::table::{Body, Data, Extra, Field, Operation, Param, Schema as S, Span};\n\n",
     );
     let _ = writeln!(
         src,

@@ -466,27 +466,3 @@ impl Client {
         convert::too_large(name, self.runtime.max_reply_bytes())
     }
 }
-
-/// `[[name, isV1, replyKind], ...]` for every operation, in table order: the JS side
-/// defines one method per row.
-#[wasm_bindgen]
-pub fn operations() -> String {
-    let mut out = String::from("[");
-    for (i, (op, name)) in generated::OPERATIONS
-        .iter()
-        .zip(generated::NAMES.iter())
-        .enumerate()
-    {
-        if i > 0 {
-            out.push(',');
-        }
-        let v1 = matches!(op.body, table::Body::V1 { .. });
-        out.push_str(&format!(
-            "[\"{name}\",{},{}]",
-            u8::from(v1),
-            op.reply.code()
-        ));
-    }
-    out.push(']');
-    out
-}

@@ -1,5 +1,6 @@
 //! What the rows of the generated tables (`generated.rs`) are made of: an operation is
-//! its method, path, parameters, body and reply kind; a schema is what the validator needs
+//! its method, path, parameters, body and success status (the reply kind is the JS side's,
+//! in `operations.mjs`, which reads the replies); a schema is what the validator needs
 //! of an OpenAPI schema. Rows refer to each other by small indices (a schema by its place
 //! in `SCHEMAS`, a run of members by a [`Span`] of `FIELDS`), which keeps the tables a
 //! fraction of the module's size.
@@ -47,7 +48,6 @@ pub(crate) struct Operation {
     pub path: &'static str,
     pub params: &'static [Param],
     pub body: Body,
-    pub reply: Reply,
     /// The documented success status.
     pub success: u16,
 }
@@ -90,24 +90,6 @@ pub(crate) enum Data {
     EmptyArray,
     /// The caller's first argument.
     Typed(u16),
-}
-
-/// How the success body is read (on the JS side).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reply {
-    Json,
-    Text,
-    JsonOrText,
-}
-
-impl Reply {
-    pub(crate) fn code(self) -> u8 {
-        match self {
-            Self::Json => 0,
-            Self::Text => 1,
-            Self::JsonOrText => 2,
-        }
-    }
 }
 
 /// A named member: an object field or a v1 envelope field.
