@@ -113,7 +113,6 @@ impl std::fmt::Display for Sizes {
 pub fn sizes(root: &Path) -> Result<Sizes> {
     let pkg = root.join(PKG);
     let wasm = pkg.join(MODULE);
-    let glue = pkg.join("glue.mjs");
     let mut js = 0;
     let mut js_gz = 0;
     // What a browser loads besides the module: the glue, the shared core, the tables of
@@ -129,7 +128,6 @@ pub fn sizes(root: &Path) -> Result<Sizes> {
         js += std::fs::metadata(&path)?.len();
         js_gz += gzip_size(&path)?;
     }
-    let _ = glue;
     Ok(Sizes {
         wasm: std::fs::metadata(&wasm)?.len(),
         wasm_gz: gzip_size(&wasm)?,

@@ -424,11 +424,10 @@ impl<'a> Held<'a> {
         }
     }
 
-    /// Sends the request this place was taken for; when the shared store could not
-    /// answer and the policy says to fail, answers instead with a reply that
-    /// [`crate::reply::Reply::read`] turns into [`crate::Error::SharedLimiterUnavailable`],
-    /// without sending anything.
-    /// Why the shared store refused this call, when its policy is to fail.
+    /// Why the shared store refused this call, when its policy is to fail: the runtime then
+    /// ends the call with `Attempt::refused` (for the typed client, a reply that
+    /// `Reply::read` turns into `Error::SharedLimiterUnavailable`) without
+    /// sending anything.
     pub(crate) fn refusal(&self) -> Option<&str> {
         #[cfg(feature = "redis")]
         if let Some(StoreError::Unavailable(reason)) = &self.refused {

@@ -64,7 +64,8 @@ pub struct Settings {
     pub community_id: Option<String>,
     /// The CAD server a call uses when it does not name one.
     pub server_id: i64,
-    /// Per-request timeout; `None` waits forever. Pacing waits do not count.
+    /// Per-request timeout; `None` waits forever. Waiting for the rate limit is bounded by
+    /// `max_queue` instead.
     pub timeout: Option<Duration>,
     pub retry: RetryPolicy,
     pub rate_limit: RateLimitPolicy,
