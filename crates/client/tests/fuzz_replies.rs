@@ -15,6 +15,7 @@
 //! counts, a fixed seed, and a time budget each test stops at (saying how far it got).
 
 mod support {
+    pub mod samples;
     pub mod spec;
     #[rustfmt::skip]
     pub mod registry;
@@ -33,6 +34,7 @@ use std::cell::Cell;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::registry::roundtrip_schema;
+use support::samples::{resolve, sample};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -119,64 +121,6 @@ struct Call {
     documented: bool,
     /// The one named schema the reply is, when it is (`$ref`).
     schema: Option<String>,
-}
-
-fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
-    loop {
-        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-            schema = doc
-                .pointer(r.trim_start_matches('#'))
-                .expect("refs resolve");
-        } else if let Some(first) = schema
-            .get("allOf")
-            .and_then(Value::as_array)
-            .and_then(|a| a.first())
-            && schema.get("type").is_none()
-        {
-            schema = first;
-        } else {
-            return schema;
-        }
-    }
-}
-
-fn sample(doc: &Value, name: &str, param: &Value) -> Value {
-    if let Some(e) = param.get("example") {
-        return e.clone();
-    }
-    let schema = resolve(doc, &param["schema"]);
-    if let Some(e) = schema.get("example") {
-        return e.clone();
-    }
-    if let Some(first) = schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-    {
-        return first.clone();
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("integer") => {
-            let mut n = 2;
-            if let Some(min) = schema.get("minimum").and_then(Value::as_i64) {
-                n = n.max(min);
-            }
-            if let Some(max) = schema.get("maximum").and_then(Value::as_i64) {
-                n = n.min(max);
-            }
-            json!(n)
-        }
-        Some("number") => json!(2.5),
-        Some("boolean") => json!(true),
-        Some("string") => match schema.get("format").and_then(Value::as_str) {
-            Some("uuid") => json!("6f1c2b9e-3d4a-4e5f-8a7b-9c0d1e2f3a4b"),
-            Some("uri" | "url") => json!("https://example.com/login"),
-            _ if name == "syncId" => json!("citizen:1234"),
-            _ if name == "url" => json!("https://example.com/login"),
-            _ => json!("John Doe"),
-        },
-        other => panic!("parameter {name}: no sample value for type {other:?}"),
-    }
 }
 
 /// The documented success of `op`: status, content type, example, schema name.
