@@ -164,7 +164,7 @@ async fn limiter(url: &str) -> Result<()> {
     // A limit that is never reached: the limiter and hooks run, but never wait.
     let on = client(
         url,
-        RateLimitPolicy::documented().with_limit("getVersion", 1_000_000),
+        RateLimitPolicy::documented().with_limit(sonoran_cad::Operation::GetVersion, 1_000_000),
     )?;
     let call = |c: &Client| {
         let c = c.clone();
@@ -344,7 +344,8 @@ async fn shared_child() -> Result<()> {
 
 async fn shared_cost(url: &str, redis_url: &str) -> Result<()> {
     // A limit that is never reached: the limiter runs, but never waits.
-    let policy = RateLimitPolicy::documented().with_limit("getVersion", 1_000_000);
+    let policy =
+        RateLimitPolicy::documented().with_limit(sonoran_cad::Operation::GetVersion, 1_000_000);
     let local = client(url, policy.clone())?;
     let shared = client(
         url,

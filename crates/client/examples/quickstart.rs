@@ -9,8 +9,9 @@
 //! `SONORAN_COMMUNITY_ID` set it runs against that server instead (careful: these calls
 //! change permissions, an identifier and a license). Exits non-zero if any call fails.
 
-use serde_json::json;
-use sonoran_cad::{Client, Error, types};
+use sonoran_cad::enums::{ModifyIdentifierActionV1, UnitPage, UnitStatus};
+use sonoran_cad::types::{self, PermissionName};
+use sonoran_cad::{AccountTargetOrUsername, Client, Error};
 use std::fmt::Debug;
 use std::process::ExitCode;
 
@@ -64,67 +65,92 @@ async fn main() -> ExitCode {
         .parse()
         .expect("a valid UUID");
 
-    // v2 PATCH /v2/general/accounts/permissions
-    let permissions = types::ModifyAccountPermissionsRequest {
-        community_user_id: Some("player-1234".into()),
-        add: Some(vec![
-            types::PermissionName::Police,
-            types::PermissionName::Dispatch,
-        ]),
-        active: Some(true),
-        ..Default::default()
-    };
+    // v2 PATCH /v2/general/accounts/permissions: the target is one of the identifiers the
+    // docs allow ("provide exactly one"), as an enum.
+    let permissions = types::ModifyAccountPermissionsRequest::new(
+        AccountTargetOrUsername::CommunityUserId("player-1234".into()),
+    )
+    .add(vec![PermissionName::Police, PermissionName::Dispatch])
+    .active(true);
     report(
         "v2 modifyAccountPermissions",
-        client.modify_account_permissions(&permissions).await,
+        client.modify_account_permissions(permissions).await,
         &mut failed,
     );
 
     // v2 PATCH /v2/emergency/accounts/{accountUuid}/identifiers/{identId}
-    let update = types::UpdateIdentifierRequest {
-        status: Some(sonoran_cad::enums::UnitStatus::Available),
-        group: Some("SUPERVISOR-1".into()),
-        page: Some(sonoran_cad::enums::UnitPage::Dispatch),
-        ..Default::default()
-    };
+    let update = types::UpdateIdentifierRequest::default()
+        .status(UnitStatus::Available)
+        .group("SUPERVISOR-1")
+        .page(UnitPage::Dispatch);
     report(
         "v2 updateIdentifier",
-        client.update_identifier(&account, 12, &update).await,
+        client.update_identifier(account, 12, update).await,
         &mut failed,
     );
 
     // v1 POST /general/set_account_permissions (the client fills id, key and type)
-    let set_permissions: Vec<types::SetAccountPermissionsV1Item> = from_json(json!([{
-        "apiId": "STEAM:1234", "username": "SonoranBrian", "accId": "000-000-000", "active": true,
-        "add": ["POLICE", "POLRECEDIT"], "remove": ["CIVILIAN"], "set": [], "join": true
-    }]));
+    let set_permissions = types::SetAccountPermissionsV1Item::default()
+        .api_id("STEAM:1234")
+        .username("SonoranBrian")
+        .acc_id("000-000-000")
+        .active(true)
+        .add(vec![PermissionName::Police, PermissionName::Polrecedit])
+        .remove(vec![PermissionName::Civilian])
+        .set(vec![])
+        .join(true);
     report(
-        "v1 setAccountPermissionsV1",
-        client.set_account_permissions_v1(&set_permissions).await,
+        "v1 SET_ACCOUNT_PERMISSIONS",
+        client
+            .v1()
+            .set_account_permissions(&[set_permissions])
+            .await,
         &mut failed,
     );
 
-    // v1 POST /emergency/modify_identifier (action 0 = ADD)
-    let modify: Vec<types::ModifyIdentifierV1Item> = from_json(json!([{
-        "apiId": "Steam:1234", "account": "000-000-000", "action": 0, "identId": 123,
-        "identifier": {"status": 0, "location": "", "aop": "Los Santos", "data": {
-            "unitNum": "A-10", "name": "John Doe", "district": "Los Santos", "department": "LSPD",
-            "subdivision": "Patrol", "rank": "Officer", "group": "CAR-51", "communityUserId": "license:abc123"}}
-    }]));
+    // v1 POST /emergency/modify_identifier: add an identifier
+    let unit = types::IdentifierDataV1::default()
+        .unit_num("A-10")
+        .name("John Doe")
+        .district("Los Santos")
+        .department("LSPD")
+        .subdivision("Patrol")
+        .rank("Officer")
+        .group("CAR-51")
+        .community_user_id("license:abc123");
+    let modify = types::ModifyIdentifierV1Item::new(ModifyIdentifierActionV1::Add)
+        .api_id("Steam:1234")
+        .account("000-000-000")
+        .ident_id(123)
+        .identifier(
+            types::ModifyIdentifierV1Identifier::default()
+                .status(UnitStatus::Unavailable)
+                .location("")
+                .aop("Los Santos")
+                .data(unit),
+        );
     report(
-        "v1 modifyIdentifierV1",
-        client.modify_identifier_v1(&modify).await,
+        "v1 MODIFY_IDENTIFIER",
+        client.v1().modify_identifier(&[modify]).await,
         &mut failed,
     );
 
     // v1 POST /civilian EDIT_LICENSE (no longer in the docs; kept for old integrations)
-    let license: Vec<types::EditLicenseV1Item> = from_json(json!([{
-        "id": 100, "type": "Drivers", "status": "VALID", "expiration": "01/01/1900",
-        "person": {"first": "John", "last": "Doe", "mi": "A", "dob": "01/01/1900", "age": "18", "sex": "M"}
-    }]));
+    let person = types::LicensePersonV1::default()
+        .first("John")
+        .last("Doe")
+        .mi(types::LicensePersonV1Mi::try_from("A").expect("one letter"))
+        .dob("01/01/1900")
+        .age("18")
+        .sex("M");
+    let license = types::EditLicenseV1Item::new(100)
+        .type_("Drivers")
+        .status("VALID")
+        .expiration("01/01/1900")
+        .person(person);
     #[allow(deprecated)]
-    let edited = client.edit_license_v1(&license).await;
-    report("v1 editLicenseV1", edited, &mut failed);
+    let edited = client.v1().edit_license(&[license]).await;
+    report("v1 EDIT_LICENSE", edited, &mut failed);
 
     if failed == 0 {
         println!("all 5 calls succeeded");
@@ -133,10 +159,6 @@ async fn main() -> ExitCode {
         println!("{failed} of 5 calls failed");
         ExitCode::FAILURE
     }
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> T {
-    serde_json::from_value(value).expect("the example data matches the documented type")
 }
 
 fn report<T: Debug>(call: &str, result: Result<T, Error>, failed: &mut u32) {

@@ -35,6 +35,8 @@ pub mod v1;
 #[cfg(feature = "http")]
 pub use config::{BuildError, ClientBuilder, PRODUCTION_URL, STAGING_URL};
 pub use error::{ApiError, Error, TransportError, TransportKind, parse_retry_after};
+#[cfg(feature = "http")]
+pub use generated::targets::*;
 pub use generated::*;
 pub use key::ApiKey;
 pub use limiter::RateLimitPolicy;
@@ -45,9 +47,19 @@ pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
 #[cfg(all(feature = "redis", target_arch = "wasm32"))]
 compile_error!("the `redis` feature (rate limits shared through Redis) is for native targets only");
 
+/// The future of a sent request ([`requests`] builders are `IntoFuture` with it).
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
+pub type CallFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
+/// The future of a sent request ([`requests`] builders are `IntoFuture` with it).
+#[cfg(all(feature = "http", target_arch = "wasm32"))]
+pub type CallFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + 'a>>;
+
 #[cfg(feature = "http")]
-/// A Sonoran CAD API client: every v2 operation and v1 call as a method. Cheap to clone;
-/// clones share the configuration and the rate limiter.
+/// A Sonoran CAD API client: every v2 operation as a method returning its request builder
+/// ([`requests`]), every v1 call under [`Client::v1`]. Cheap to clone; clones share the
+/// configuration and the rate limiter.
 #[derive(Debug, Clone)]
 pub struct Client {
     pub(crate) raw: generated::RawClient,
@@ -78,7 +90,7 @@ impl Client {
     /// # async fn f(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
     /// use std::time::Duration;
     /// // A Discord interaction must answer within 3 s: fail fast rather than queue.
-    /// let calls = client.with_max_queue(Some(Duration::from_secs(2))).get_calls(None, None, None, None).await?;
+    /// let calls = client.with_max_queue(Some(Duration::from_secs(2))).get_calls().await?;
     /// # Ok(()) }
     /// ```
     pub fn with_max_queue(&self, bound: Option<std::time::Duration>) -> Client {
@@ -89,6 +101,13 @@ impl Client {
                 self.raw.inner.with_max_queue(bound),
             ),
         }
+    }
+
+    /// The v1 calls (`POST /<area>/<call>` with the `{id, key, type, data}` envelope), each
+    /// named after its documented `type`: `client.v1().unit_status(&data)` sends
+    /// `UNIT_STATUS`. The client fills `id`, `key` and `type`; you pass `data`.
+    pub fn v1(&self) -> V1<'_> {
+        V1 { client: self }
     }
 
     /// The configured API key (redacted in `Debug`).
@@ -103,4 +122,11 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.raw.baseurl
     }
+}
+
+/// The v1 calls of a [`Client`], from [`Client::v1`].
+#[cfg(feature = "http")]
+#[derive(Debug, Clone, Copy)]
+pub struct V1<'a> {
+    pub(crate) client: &'a Client,
 }

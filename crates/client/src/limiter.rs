@@ -51,12 +51,12 @@ impl RateLimitPolicy {
         }
     }
 
-    /// A custom limit (requests per window) for one operation, by operationId
-    /// (`getCalls`, `setAccountPermissionsV1`, ...). Also paces v1 calls, which have no
-    /// published limit.
-    pub fn with_limit(mut self, operation_id: impl Into<String>, per_window: u32) -> Self {
+    /// A custom limit (requests per window) for one operation
+    /// (`Operation::GetCalls`, `Operation::SetAccountPermissionsV1`, ...). Also paces v1
+    /// calls, which have no published limit.
+    pub fn with_limit(mut self, operation: crate::Operation, per_window: u32) -> Self {
         self.overrides
-            .insert(operation_id.into(), per_window.max(1));
+            .insert(operation.id().to_string(), per_window.max(1));
         self
     }
 
@@ -449,7 +449,9 @@ impl Drop for Held<'_> {
 mod tests {
     use super::*;
 
-    const OP: &str = "op";
+    // An operation with no documented limit, so only the test's own limit applies.
+    const OPERATION: crate::Operation = crate::Operation::GetDispatchTemplates;
+    const OP: &str = "getDispatchTemplates";
 
     fn take(store: &InProcess, limit: u32, now_ms: f64) -> Take {
         store.acquire(OP, limit, 1000.0, now_ms)
@@ -520,13 +522,10 @@ mod tests {
         ticket(take(&s, 1, 0.0));
         ticket(s.acquire("other", 1, 1000.0, 0.0));
         assert_eq!(take(&s, 1, 0.0), Take::Wait(IN_FLIGHT_POLL));
-        let l = Limiter::new(RateLimitPolicy::documented().with_limit(OP, 1));
-        assert!(
-            l.bucket("getDispatchTemplates").is_none(),
-            "no limit stated"
-        );
+        let l = Limiter::new(RateLimitPolicy::documented().with_limit(OPERATION, 1));
+        assert!(l.bucket("getDispatchTemplate").is_none(), "no limit stated");
         assert_eq!(l.bucket(OP).map(|b| b.limit), Some(1));
-        let off = Limiter::new(RateLimitPolicy::off().with_limit(OP, 1));
+        let off = Limiter::new(RateLimitPolicy::off().with_limit(OPERATION, 1));
         assert!(off.bucket(OP).is_none());
     }
 
@@ -534,7 +533,7 @@ mod tests {
     async fn a_wait_past_the_bound_is_refused_at_once() {
         let l = Limiter::new(
             RateLimitPolicy::documented()
-                .with_limit(OP, 1)
+                .with_limit(OPERATION, 1)
                 .with_window(Duration::from_millis(1000))
                 .with_margin(Duration::ZERO),
         );
@@ -561,7 +560,7 @@ mod tests {
     async fn a_dropped_hold_releases_its_place() {
         let l = Limiter::new(
             RateLimitPolicy::documented()
-                .with_limit(OP, 1)
+                .with_limit(OPERATION, 1)
                 .with_window(Duration::from_millis(1000))
                 .with_margin(Duration::ZERO),
         );
@@ -597,7 +596,9 @@ mod tests {
         assert_eq!(p.limit_for("addCallNote"), Some(60));
         assert_eq!(p.limit_for("getDispatchTemplates"), None, "no limit stated");
         assert_eq!(
-            p.clone().with_limit("getCalls", 1).limit_for("getCalls"),
+            p.clone()
+                .with_limit(crate::Operation::GetCalls, 1)
+                .limit_for("getCalls"),
             Some(1)
         );
     }

@@ -186,7 +186,9 @@ fn calls(doc: &Value) -> Vec<Call> {
                 for p in params {
                     let p = resolve(doc, p);
                     let name = p["name"].as_str().unwrap();
-                    args.insert(name.to_string(), sample(doc, name, p));
+                    if !support::samples::left_out(op, name) {
+                        args.insert(name.to_string(), sample(doc, name, p));
+                    }
                 }
                 if let Some(c) = op.pointer("/requestBody/content/application~1json") {
                     args.insert("body".into(), c["example"].clone());

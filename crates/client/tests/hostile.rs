@@ -281,7 +281,8 @@ async fn a_503_is_retried_for_a_get_but_not_for_a_post_unless_the_server_says_wh
     ])
     .await;
     let e = client(&s.url, exact_retries(2, 10))
-        .get_version_v1()
+        .v1()
+        .get_version()
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Api(ref a) if a.status == 503), "{e:?}");
@@ -293,7 +294,8 @@ async fn a_503_is_retried_for_a_get_but_not_for_a_post_unless_the_server_says_wh
     ])
     .await;
     client(&s.url, exact_retries(2, 10))
-        .get_version_v1()
+        .v1()
+        .get_version()
         .await
         .unwrap();
     assert_eq!(
@@ -355,7 +357,8 @@ async fn a_reply_cut_mid_body_is_a_reset_and_is_retried_only_for_a_get() {
 
     let s = script(vec![cut]).await;
     let e = client(&s.url, exact_retries(1, 10))
-        .get_version_v1()
+        .v1()
+        .get_version()
         .await
         .unwrap_err();
     assert!(
@@ -416,7 +419,7 @@ async fn a_reply_over_the_cap_is_refused_while_it_is_read() {
             matches!(e, Error::ReplyTooLarge { limit: 1024 }),
             "chunked {chunked}: {e:?}"
         );
-        let e = c.get_version_v1().await.unwrap_err();
+        let e = c.v1().get_version().await.unwrap_err();
         assert!(
             matches!(e, Error::ReplyTooLarge { limit: 1024 }),
             "v1, chunked {chunked}: {e:?}"
@@ -457,7 +460,7 @@ async fn replies_of_the_wrong_kind_are_typed_errors() {
     let data: Vec<sonoran_cad::types::ModifyIdentifierV1Item> =
         serde_json::from_value(serde_json::json!([{"action": 0, "apiId": "x", "identifier": {}}]))
             .unwrap();
-    let e = c(&s).modify_identifier_v1(&data).await.unwrap_err();
+    let e = c(&s).v1().modify_identifier(&data).await.unwrap_err();
     assert!(
         matches!(&e, Error::MalformedReply { status: 200, .. }),
         "{e:?}"
@@ -469,7 +472,7 @@ async fn replies_of_the_wrong_kind_are_typed_errors() {
         b"ok \xff\xfe done",
     )])
     .await;
-    let text = c(&s).get_version_v1().await.unwrap();
+    let text = c(&s).v1().get_version().await.unwrap();
     assert_eq!(text, "ok \u{fffd}\u{fffd} done");
 }
 
@@ -498,7 +501,7 @@ async fn pacing_past_the_queue_bound_fails_at_once_as_rate_limited() {
             .base_url(&s.url)
             .rate_limit(
                 RateLimitPolicy::documented()
-                    .with_limit("getVersion", 1)
+                    .with_limit(sonoran_cad::Operation::GetVersion, 1)
                     .with_window(Duration::from_secs(1))
                     .with_margin(Duration::ZERO),
             )

@@ -124,7 +124,8 @@ async fn a_429_storm_is_retried_then_reported_with_the_wait() {
         },
     ));
     client
-        .get_version_v1()
+        .v1()
+        .get_version()
         .await
         .expect("v1 calls are retried the same way");
 }
@@ -171,7 +172,7 @@ async fn every_error_kind_is_typed() {
         },
     ));
     assert_eq!(
-        client.get_version_v1().await.unwrap_err().v1_code(),
+        client.v1().get_version().await.unwrap_err().v1_code(),
         Some(V1ErrorCode::ApiNotEnabled)
     );
 
@@ -200,7 +201,7 @@ async fn every_error_kind_is_typed() {
         .unwrap();
     assert_eq!(wrong.get_version().await.unwrap_err().status(), Some(401));
     assert_eq!(
-        wrong.get_version_v1().await.unwrap_err().v1_code(),
+        wrong.v1().get_version().await.unwrap_err().v1_code(),
         Some(V1ErrorCode::InvalidCommunityId)
     );
 
@@ -258,7 +259,8 @@ async fn default_server_id_and_extra_headers_reach_the_wire() {
         .build()
         .unwrap();
     client
-        .get_calls(client.server_id(), None, None, None)
+        .get_calls()
+        .server_id(client.server_id())
         .await
         .unwrap();
     let seen = fake.requests().pop().unwrap();
@@ -317,7 +319,7 @@ async fn the_key_never_shows_in_logs_debug_output_or_errors() {
         FaultKind::RateLimited { retry_after: None },
     ));
     client.get_version().await.unwrap();
-    client.get_version_v1().await.unwrap();
+    client.v1().get_version().await.unwrap();
     let wrong = client_for(fake.url())
         .api_key(format!("{secret}-wrong"))
         .build()

@@ -36,12 +36,12 @@ async fn update_identifier_sends_bearer_auth_and_the_typed_body() {
         .build()
         .unwrap();
     let account: uuid::Uuid = "00000000-0000-0000-0000-000000000000".parse().unwrap();
-    let body: types::UpdateIdentifierRequest = serde_json::from_value(
-        serde_json::json!({"status": 2, "group": "SUPERVISOR-1", "page": 3}),
-    )
-    .unwrap();
+    let body = types::UpdateIdentifierRequest::default()
+        .status(sonoran_cad::enums::UnitStatus::Available)
+        .group("SUPERVISOR-1")
+        .page(sonoran_cad::enums::UnitPage::Dispatch);
 
-    let reply = client.update_identifier(&account, 12, &body).await.unwrap();
+    let reply = client.update_identifier(account, 12, body).await.unwrap();
     let seen = seen.await;
 
     assert_eq!(seen.method, "PATCH");
@@ -84,7 +84,7 @@ async fn query_parameters_with_defaults_may_be_left_out() {
         .server_id(3)
         .build()
         .unwrap();
-    let reply = client.get_calls(None, Some(5), None, None).await.unwrap();
+    let reply = client.get_calls().closed_limit(5).await.unwrap();
     let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");

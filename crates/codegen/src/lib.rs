@@ -5,17 +5,21 @@
 //! faithfully describes is outside what progenitor can generate; the merged document
 //! itself stays a description of the wire.
 
+pub mod bodies;
+pub mod doc_examples;
 pub mod enums;
 pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
+pub mod prose;
 pub mod registry;
 pub mod rust_client;
 pub mod tables;
+pub mod targets;
 pub mod typescript;
 pub mod v1;
 pub mod v2_calls;
-pub mod v2_wrappers;
+pub mod v2_requests;
 
 /// The property names a schema lists as `required`.
 pub(crate) fn required_names(schema: &serde_json::Value) -> Vec<&str> {
@@ -58,14 +62,24 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         progenitor.clone(),
         "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
     )?;
-    // Signatures are copied from progenitor, explicit lifetimes included.
+    let targets = targets::collect(doc)?;
+    let examples = doc_examples::by_operation();
     let v2 = rust_client::format(
-        v2_wrappers::tokens(&progenitor, doc)?,
-        "#![allow(clippy::needless_lifetimes)]\n\n",
+        v2_requests::tokens(&progenitor, doc, &targets, &examples)?,
+        "",
+    )?;
+    let targets_src = rust_client::format(targets::tokens(&targets), "")?;
+    // Setters are named as the fields (`add`, `remove`): the docs' names, not operators.
+    let bodies_src = rust_client::format(
+        bodies::tokens(&progenitor, doc, &targets)?,
+        "#![allow(clippy::should_implement_trait)]\n\n",
     )?;
     let enums_src = rust_client::format(enums::tokens(&enums), "")?;
     let v1_methods = v1::collect(doc)?;
-    let v1_src = rust_client::format(v1::tokens(&v1_methods, &v1::known_errors(doc), &enums), "")?;
+    let v1_src = rust_client::format(
+        v1::tokens(&v1_methods, &v1::known_errors(doc), &enums, &examples),
+        "",
+    )?;
     let module = rust_client::format(module_tokens(doc), "")?;
     let (tables, js_ops) = tables::generate(doc, &v1_methods)?;
     Ok(vec![
@@ -80,6 +94,14 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         Output {
             path: "crates/client/src/generated/v2.rs".into(),
             contents: v2,
+        },
+        Output {
+            path: "crates/client/src/generated/targets.rs".into(),
+            contents: targets_src,
+        },
+        Output {
+            path: "crates/client/src/generated/bodies.rs".into(),
+            contents: bodies_src,
         },
         Output {
             path: "crates/client/src/generated/enums.rs".into(),
@@ -143,6 +165,13 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
         .collect();
     all_ids.sort();
     let methods: Vec<String> = all_ids.iter().map(|id| v1::snake(id)).collect();
+    let mut every: Vec<String> = sonoran_spec::operations(doc)
+        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
+        .collect();
+    every.sort();
+    every.dedup();
+    let variants: Vec<proc_macro2::Ident> = every.iter().map(|id| targets::variant(id)).collect();
+    let count = every.len();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
@@ -152,12 +181,18 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
         pub mod enums;
         #[cfg(feature = "http")]
         mod client;
+        #[cfg(feature = "http")]
+        mod bodies;
+        #[cfg(feature = "http")]
+        pub mod targets;
         mod v1;
         #[cfg(feature = "http")]
         mod v2;
 
         #[cfg(feature = "http")]
         pub use client::types;
+        #[cfg(feature = "http")]
+        pub use v2::requests;
         #[cfg(feature = "http")]
         pub(crate) use client::Client as RawClient;
         pub use v1::V1ErrorCode;
@@ -169,6 +204,40 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
             match method {
                 #( #methods => Some(#all_ids), )*
                 _ => None,
+            }
+        }
+
+        /// Every operation of the API (v2 and v1), named as its operationId, wherever a
+        /// caller names one: [`crate::RateLimitPolicy::with_limit`], errors, tracing.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #( #[doc = #every] #variants, )*
+        }
+
+        impl Operation {
+            /// Every operation, in operationId order.
+            pub const ALL: [Operation; #count] = [ #( Operation::#variants ),* ];
+
+            /// The operationId (`getCalls`, `unitStatusV1`, ...).
+            pub fn id(self) -> &'static str {
+                match self { #( Operation::#variants => #every, )* }
+            }
+
+            /// The operation of an operationId.
+            pub fn from_id(id: &str) -> ::std::option::Option<Self> {
+                match id { #( #every => Some(Operation::#variants), )* _ => None }
+            }
+
+            /// The limit its docs page states, in requests per minute per API key.
+            pub fn documented_rate_limit(self) -> ::std::option::Option<u32> {
+                rate_limit_per_minute(self.id())
+            }
+        }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.id())
             }
         }
 

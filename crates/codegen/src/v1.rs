@@ -27,6 +27,8 @@ pub struct V1Method {
     pub description: Option<String>,
     pub docs_page: Option<String>,
     pub deprecated: bool,
+    /// The Rust method on `client.v1()` (see [`collect`]).
+    pub rust_method: String,
 }
 
 #[derive(Debug, Clone)]
@@ -42,6 +44,15 @@ pub enum Reply {
     Text,
     Json(Value),
     JsonOrText(Value),
+}
+
+impl V1Method {
+    /// The Rust method on `client.v1()`: the documented `type`, lower case
+    /// (`UNIT_STATUS` -> `unit_status`).
+    pub fn rust_name(&self) -> proc_macro2::Ident {
+        let name = &self.rust_method;
+        syn::parse_str::<syn::Ident>(name).unwrap_or_else(|_| format_ident!("r#{}", name))
+    }
 }
 
 pub fn snake(name: &str) -> String {
@@ -146,7 +157,20 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
+                rust_method: v1_type.to_ascii_lowercase(),
             });
+        }
+    }
+    // Named after the documented `type`; where two paths share one (`LOOKUP_INT` is both
+    // lookup_custom and lookup_value), after the operation instead.
+    let shared: Vec<String> = out
+        .iter()
+        .filter(|m| out.iter().filter(|o| o.v1_type == m.v1_type).count() > 1)
+        .map(|m| m.v1_type.clone())
+        .collect();
+    for m in &mut out {
+        if shared.contains(&m.v1_type) {
+            m.rust_method = snake(m.operation_id.trim_end_matches("V1"));
         }
     }
     out.sort_by(|a, b| a.method.cmp(&b.method));
@@ -194,23 +218,33 @@ fn reply_type(reply: &Reply, enums: &[IntEnum]) -> TokenStream {
     }
 }
 
-fn docs(m: &V1Method) -> Vec<String> {
+fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(s) = &m.summary {
-        lines.push(s.clone());
+        lines.push(crate::prose::for_users(s));
         lines.push(String::new());
     }
     if let Some(d) = &m.description {
-        // Descriptions are prose; keep rustdoc from reading any fence as a doctest.
-        lines.extend(d.replace("```", "'''").lines().map(str::to_string));
-        lines.push(String::new());
+        for para in d.split("\n\n") {
+            lines.push(crate::prose::for_users(para));
+            lines.push(String::new());
+        }
     }
     lines.push(format!(
-        "v1: `POST {}` with envelope `type` `{}`; `id` and `key` come from the client.",
-        m.path, m.v1_type
+        "v1: `POST {}` with envelope `type` `{}` (operation `{}`); `id` and `key` come from the client.",
+        m.path, m.v1_type, m.operation_id
     ));
+    lines.push(String::new());
+    lines.push("Rate limit: none documented for v1 calls.".into());
     if let Some(p) = &m.docs_page {
-        lines.push(format!("Docs page: `{p}`."));
+        lines.push(String::new());
+        lines.push(format!("Docs: <{}>", crate::npm::docs_url(p)));
+    }
+    if let Some(example) = examples.get(m.v1_type.as_str()) {
+        lines.push(String::new());
+        lines.push("# Example".into());
+        lines.push(String::new());
+        lines.extend(example.lines().map(str::to_string));
     }
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
@@ -219,10 +253,11 @@ pub fn tokens(
     methods: &[V1Method],
     known_errors: &[(String, String)],
     enums: &[IntEnum],
+    examples: &std::collections::BTreeMap<&str, &str>,
 ) -> TokenStream {
     let fns = methods.iter().map(|m| {
-        let name = format_ident!("{}", m.method);
-        let doc = docs(m);
+        let name = m.rust_name();
+        let doc = docs(m, examples);
         let path = &m.path;
         let v1_type = &m.v1_type;
         let op_id = &m.operation_id;
@@ -267,7 +302,7 @@ pub fn tokens(
             #( #[doc = #doc] )*
             #deprecated
             pub async fn #name(&self, #data_param #(#extra_params)*) -> ::std::result::Result<#ret, crate::Error> {
-                self.v1_send(#op_id, #path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
+                self.client.v1_send(#op_id, #path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
             }
         }
     });
@@ -303,7 +338,7 @@ pub fn tokens(
         }
 
         #[cfg(feature = "http")]
-        impl crate::Client {
+        impl crate::V1<'_> {
             #( #fns )*
         }
     }
@@ -325,7 +360,7 @@ pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStre
     let root = quote!(sonoran_cad);
     let rust_type = |s: &Value, e: &[IntEnum]| rust_type_in(s, e, &root);
     let arms = methods.iter().map(|m| {
-        let name = format_ident!("{}", m.method);
+        let name = m.rust_name();
         let op = &m.operation_id;
         let v1_type = &m.v1_type;
         let data = match &m.data {
@@ -357,7 +392,7 @@ pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStre
         quote! {
             (#op, #v1_type) => {
                 #data
-                Some(client.#name(#data_arg #(#extras)*).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
+                Some(client.v1().#name(#data_arg #(#extras)*).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
             }
         }
     });

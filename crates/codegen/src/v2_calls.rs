@@ -2,7 +2,7 @@
 //!
 //! The arguments are one JSON object as the npm package takes them: path and query
 //! parameters by their spec names, plus `body`. Each argument is decoded into the type the
-//! Rust method takes (its signature is progenitor's, as in [`crate::v2_wrappers`]), so a
+//! Rust method takes (its signature is progenitor's, as in [`crate::v2_requests`]), so a
 //! test can drive every v2 operation of the typed client from data alone. `serverId` may be
 //! left out: the method then uses the client's configured server, as the npm package does.
 
@@ -38,7 +38,8 @@ pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<Toke
             ))
         })?;
         let params = parameters(doc, path, op);
-        arms.push(arm(id, f, &params)?);
+        let groups = crate::targets::groups(op, id)?;
+        arms.push(arm(id, f, &params, &groups)?);
         ids.push(id.to_string());
     }
     ids.sort();
@@ -121,11 +122,18 @@ fn parameters(doc: &Value, path: &str, op: &Value) -> Vec<String> {
         .collect()
 }
 
-fn arm(id: &str, f: &syn::ImplItemFn, params: &[String]) -> Result<TokenStream, Error> {
+fn arm(
+    id: &str,
+    f: &syn::ImplItemFn,
+    params: &[String],
+    groups: &[crate::targets::Group],
+) -> Result<TokenStream, Error> {
     let name = &f.sig.ident;
     let mut decls = Vec::new();
-    let mut call_args = Vec::new();
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
     let mut names = Vec::new();
+    let mut grouped: Vec<Vec<(String, syn::Ident)>> = vec![Vec::new(); groups.len()];
     for input in &f.sig.inputs {
         let syn::FnArg::Typed(pat) = input else {
             continue;
@@ -149,43 +157,64 @@ fn arm(id: &str, f: &syn::ImplItemFn, params: &[String]) -> Result<TokenStream, 
                 })?
         };
         let var = format_ident!("a_{}", rust_name.trim_end_matches('_'));
-        let (owned, pass) = owned_and_pass(&pat.ty, &var, &rust_name);
+        let (owned, is_optional) = owned_type(&pat.ty, &rust_name);
         decls.push(quote! { let #var: #owned = arg(#id, args, #spec_name); });
-        call_args.push(pass);
+        if let Some(g) = groups.iter().position(|g| g.fields.contains(&spec_name)) {
+            grouped[g].push((spec_name.clone(), var));
+        } else if is_optional {
+            optional.push(quote! { if let Some(v) = #var { request = request.#ident(v); } });
+        } else {
+            required.push(quote!(#var));
+        }
         names.push(spec_name);
+    }
+    // A group's enum from the one field given.
+    for (g, members) in groups.iter().zip(&grouped) {
+        let enum_ty = format_ident!("{}", g.name);
+        let var = format_ident!("a_{}", g.argument);
+        let group_name = &g.name;
+        let picks = members.iter().map(|(spec, v)| {
+            let variant = crate::targets::variant(spec);
+            quote!(#v.map(sonoran_cad::targets::#enum_ty::#variant))
+        });
+        decls.push(quote! {
+            let given: Vec<sonoran_cad::targets::#enum_ty> = [ #( #picks ),* ].into_iter().flatten().collect();
+            let [#var]: [sonoran_cad::targets::#enum_ty; 1] = given.try_into().unwrap_or_else(|g: Vec<_>| {
+                panic!("{}: give exactly one of the `{}` fields, got {}", #id, #group_name, g.len())
+            });
+        });
+        required.push(quote!(#var));
     }
     Ok(quote! {
         #id => {
             only(#id, args, &[ #( #names ),* ]);
             #( #decls )*
-            Some(client.#name( #( #call_args ),* ).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
+            #[allow(unused_mut)]
+            let mut request = client.#name( #( #required ),* );
+            #( #optional )*
+            Some(request.send().await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
         }
     })
 }
 
-/// The owned type to decode a parameter into, and the expression that passes it.
-fn owned_and_pass(ty: &syn::Type, var: &syn::Ident, rust_name: &str) -> (TokenStream, TokenStream) {
-    // `{serverId}`: the public method takes `impl Into<Option<i64>>`; absent -> the client's.
+/// The owned type a parameter is decoded into, and whether the builder takes it as a
+/// setter (optional) rather than an argument of the method.
+fn owned_type(ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
+    // `{serverId}`: a setter; absent -> the client's.
     if rust_name == "server_id" && quote!(#ty).to_string() == "i64" {
-        return (quote!(::std::option::Option<i64>), quote!(#var));
+        return (quote!(::std::option::Option<i64>), true);
     }
     if let syn::Type::Reference(r) = ty {
-        let inner = owned(&r.elem);
-        return (inner, quote!(&#var));
+        return (owned(&r.elem), false);
     }
-    if let Some(inner) = option_inner(ty)
-        && let syn::Type::Reference(r) = inner
-    {
-        let is_str = matches!(r.elem.as_ref(), syn::Type::Path(p) if p.path.is_ident("str"));
-        let inner = owned(&r.elem);
-        let pass = if is_str {
-            quote!(#var.as_deref())
-        } else {
-            quote!(#var.as_ref())
+    if let Some(inner) = option_inner(ty) {
+        let inner = match inner {
+            syn::Type::Reference(r) => owned(&r.elem),
+            t => owned(t),
         };
-        return (quote!(::std::option::Option<#inner>), pass);
+        return (quote!(::std::option::Option<#inner>), true);
     }
-    (owned(ty), quote!(#var))
+    (owned(ty), false)
 }
 
 fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {

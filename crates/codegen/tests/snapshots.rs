@@ -64,8 +64,16 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
     let enums = enums::collect(&doc).unwrap();
     let v1_methods = v1::collect(&doc).unwrap();
     let (table, ops) = tables::generate(&doc, &v1_methods).unwrap();
-    let v1_src =
-        rust_client::format(v1::tokens(&v1_methods, &v1::known_errors(&doc), &enums), "").unwrap();
+    let v1_src = rust_client::format(
+        v1::tokens(
+            &v1_methods,
+            &v1::known_errors(&doc),
+            &enums,
+            &Default::default(),
+        ),
+        "",
+    )
+    .unwrap();
     vec![
         ("tables", table),
         (
@@ -129,7 +137,7 @@ fn npm_v1_envelope_calls() {
             ("tables", "kind: \"SET_NOTE\""),
             ("declarations", "serverId?: number;"),
             ("operations_module", "[\"setNoteV1\", 1, 1, 2],"),
-            ("v1_methods", "set_note_v1"),
+            ("v1_methods", "pub async fn set_note("),
             ("examples", "satisfies SetNoteV1Options;"),
         ],
     );

@@ -209,12 +209,12 @@ impl Client {
                             validate::js_kind(&n)
                         )));
                     };
-                    if !generated::OPERATIONS.iter().any(|o| o.id == op) {
+                    let Some(operation) = sonoran_cad::Operation::from_id(&op) else {
                         return Err(bad_option(format!(
                             "`rateLimit.limits`: {op:?} is no operationId of this API"
                         )));
-                    }
-                    p = p.with_limit(op, n);
+                    };
+                    p = p.with_limit(operation, n);
                 }
                 match c.get("windowMs") {
                     None | Some(Value::Null) => {}

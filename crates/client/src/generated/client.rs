@@ -615,7 +615,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user id (default target).
         #[serde(
             rename = "communityUserId",
@@ -909,7 +909,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<crate::enums::DispatchPriorityV1>,
+        pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
         ///Live map X coordinate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<f64>,
@@ -1370,8 +1370,7 @@ pub mod types {
         ///Postal code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
-        ///Call priority (v1 documents 1, 2 or 3).
-        pub priority: i64,
+        pub priority: crate::enums::DispatchPriority,
         ///Roblox user ID whose linked account's active identifiers should be attached.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<::std::string::String>,
@@ -1452,7 +1451,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user ID of the target account (default target).
         #[serde(
             rename = "communityUserId",
@@ -1713,7 +1712,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<crate::enums::DispatchPriorityV1>,
+        pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Call title.
@@ -1908,7 +1907,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<crate::enums::DispatchPriorityV1>,
+        pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
         ///CAD server id (default 1). Required by this call.
         #[serde(rename = "serverId")]
         pub server_id: i64,
@@ -2855,7 +2854,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user ID of the target account (default target).
         #[serde(
             rename = "communityUserId",
@@ -3492,7 +3491,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///Optionally set the account status to active (true) or pending (false).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
@@ -3666,7 +3665,7 @@ pub mod types {
         ///Identifier id of the primary unit on the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
-        pub priority: crate::enums::DispatchPriorityV1,
+        pub priority: crate::enums::DispatchPriority,
         ///CAD server id (default 1).
         #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
         pub server_id: i64,
@@ -4624,7 +4623,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user id (default target).
         #[serde(
             rename = "communityUserId",
@@ -5305,7 +5304,7 @@ pub mod types {
             rename = "accountUuid",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub account_uuid: ::std::option::Option<::std::string::String>,
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         #[serde(rename = "characterId")]
         pub character_id: StringOrInteger,
         ///In-game community user id (default target).
@@ -5945,9 +5944,8 @@ pub mod types {
         ///Identifier ID of the primary unit on the call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
-        ///Call priority (v1 documents 1, 2 or 3).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<i64>,
+        pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Short dispatch title.

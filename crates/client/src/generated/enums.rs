@@ -385,12 +385,12 @@ impl<'de> ::serde::Deserialize<'de> for CallTableType {
         i64::deserialize(deserializer).map(Self::from)
     }
 }
-///Dispatch call priority. The v1 pages allow 1, 2 or 3.
+///Dispatch call priority. The v1 pages allow 1, 2 or 3; v2 takes the same values.
 ///
 /// Serialized as its integer value. A value the docs do not list decodes to
 /// `Other(value)` instead of failing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DispatchPriorityV1 {
+pub enum DispatchPriority {
     ///`1`: `PRIORITY_1`
     Priority1,
     ///`2`: `PRIORITY_2`
@@ -400,7 +400,7 @@ pub enum DispatchPriorityV1 {
     /// A value the documentation does not list, kept as sent.
     Other(i64),
 }
-impl DispatchPriorityV1 {
+impl DispatchPriority {
     /// Every documented value.
     pub const ALL: [Self; 3usize] = [Self::Priority1, Self::Priority2, Self::Priority3];
     /// The integer sent on the wire.
@@ -422,7 +422,7 @@ impl DispatchPriorityV1 {
         }
     }
 }
-impl From<i64> for DispatchPriorityV1 {
+impl From<i64> for DispatchPriority {
     fn from(value: i64) -> Self {
         match value {
             1i64 => Self::Priority1,
@@ -432,12 +432,12 @@ impl From<i64> for DispatchPriorityV1 {
         }
     }
 }
-impl From<DispatchPriorityV1> for i64 {
-    fn from(value: DispatchPriorityV1) -> Self {
+impl From<DispatchPriority> for i64 {
+    fn from(value: DispatchPriority) -> Self {
         value.value()
     }
 }
-impl ::std::fmt::Display for DispatchPriorityV1 {
+impl ::std::fmt::Display for DispatchPriority {
     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
         match self.name() {
             Some(name) => f.write_str(name),
@@ -445,7 +445,7 @@ impl ::std::fmt::Display for DispatchPriorityV1 {
         }
     }
 }
-impl ::std::str::FromStr for DispatchPriorityV1 {
+impl ::std::str::FromStr for DispatchPriority {
     type Err = String;
     /// The documented name (`"ON_SCENE"`) or the integer (`"4"`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -455,13 +455,11 @@ impl ::std::str::FromStr for DispatchPriorityV1 {
         s.parse::<i64>()
             .map(Self::from)
             .map_err(|_| {
-                format!(
-                    "`{s}` is not a {} name or number", stringify!(DispatchPriorityV1)
-                )
+                format!("`{s}` is not a {} name or number", stringify!(DispatchPriority))
             })
     }
 }
-impl ::serde::Serialize for DispatchPriorityV1 {
+impl ::serde::Serialize for DispatchPriority {
     fn serialize<S: ::serde::Serializer>(
         &self,
         serializer: S,
@@ -469,7 +467,7 @@ impl ::serde::Serialize for DispatchPriorityV1 {
         serializer.serialize_i64(self.value())
     }
 }
-impl<'de> ::serde::Deserialize<'de> for DispatchPriorityV1 {
+impl<'de> ::serde::Deserialize<'de> for DispatchPriority {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {

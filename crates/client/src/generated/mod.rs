@@ -6,11 +6,17 @@
 pub mod enums;
 #[cfg(feature = "http")]
 mod client;
+#[cfg(feature = "http")]
+mod bodies;
+#[cfg(feature = "http")]
+pub mod targets;
 mod v1;
 #[cfg(feature = "http")]
 mod v2;
 #[cfg(feature = "http")]
 pub use client::types;
+#[cfg(feature = "http")]
+pub use v2::requests;
 #[cfg(feature = "http")]
 pub(crate) use client::Client as RawClient;
 pub use v1::V1ErrorCode;
@@ -94,6 +100,722 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
         "upload_bodycam_recording" => Some("uploadBodycamRecording"),
         "verify_secret" => Some("verifySecret"),
         _ => None,
+    }
+}
+/// Every operation of the API (v2 and v1), named as its operationId, wherever a
+/// caller names one: [`crate::RateLimitPolicy::with_limit`], errors, tracing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Operation {
+    ///addBlipV1
+    AddBlipV1,
+    ///addCallNote
+    AddCallNote,
+    ///addCallNoteV1
+    AddCallNoteV1,
+    ///addCharacterLink
+    AddCharacterLink,
+    ///applyPermissionKey
+    ApplyPermissionKey,
+    ///applyPermissionKeyV1
+    ApplyPermissionKeyV1,
+    ///attachUnitV1
+    AttachUnitV1,
+    ///attachUnits
+    AttachUnits,
+    ///authStreetSigns
+    AuthStreetSigns,
+    ///authStreetSignsV1
+    AuthStreetSignsV1,
+    ///banUserV1
+    BanUserV1,
+    ///call911V1
+    Call911V1,
+    ///checkApiIdV1
+    CheckApiIdV1,
+    ///checkCommunityLink
+    CheckCommunityLink,
+    ///closeCallV1
+    CloseCallV1,
+    ///closeDispatchCalls
+    CloseDispatchCalls,
+    ///create911Call
+    Create911Call,
+    ///createBlip
+    CreateBlip,
+    ///createCommunityLink
+    CreateCommunityLink,
+    ///createCustomDispatchCall
+    CreateCustomDispatchCall,
+    ///createDispatchCall
+    CreateDispatchCall,
+    ///createIdentifier
+    CreateIdentifier,
+    ///createRecord
+    CreateRecord,
+    ///deleteBlips
+    DeleteBlips,
+    ///deleteCharacter
+    DeleteCharacter,
+    ///deleteIdentifier
+    DeleteIdentifier,
+    ///deleteRecord
+    DeleteRecord,
+    ///detachUnitV1
+    DetachUnitV1,
+    ///detachUnits
+    DetachUnits,
+    ///editCharacterV1
+    EditCharacterV1,
+    ///editDispatchV1
+    EditDispatchV1,
+    ///editLicenseV1
+    EditLicenseV1,
+    ///editRecordV1
+    EditRecordV1,
+    ///getAccount
+    GetAccount,
+    ///getAccountUnits
+    GetAccountUnits,
+    ///getAccountV1
+    GetAccountV1,
+    ///getAccounts
+    GetAccounts,
+    ///getAccountsV1
+    GetAccountsV1,
+    ///getActiveUnits
+    GetActiveUnits,
+    ///getActiveUnitsV1
+    GetActiveUnitsV1,
+    ///getBlips
+    GetBlips,
+    ///getBlipsV1
+    GetBlipsV1,
+    ///getCalls
+    GetCalls,
+    ///getCallsV1
+    GetCallsV1,
+    ///getCharacterLinks
+    GetCharacterLinks,
+    ///getCharacterLinksV1
+    GetCharacterLinksV1,
+    ///getCharacters
+    GetCharacters,
+    ///getCharactersV1
+    GetCharactersV1,
+    ///getCurrentCall
+    GetCurrentCall,
+    ///getDispatchTemplate
+    GetDispatchTemplate,
+    ///getDispatchTemplates
+    GetDispatchTemplates,
+    ///getIdentifiers
+    GetIdentifiers,
+    ///getIdentifiersV1
+    GetIdentifiersV1,
+    ///getInfo
+    GetInfo,
+    ///getLoginPage
+    GetLoginPage,
+    ///getPagerConfig
+    GetPagerConfig,
+    ///getPagerConfigV1
+    GetPagerConfigV1,
+    ///getPenalCodes
+    GetPenalCodes,
+    ///getServers
+    GetServers,
+    ///getServersV1
+    GetServersV1,
+    ///getTemplate
+    GetTemplate,
+    ///getTemplates
+    GetTemplates,
+    ///getTemplatesV1
+    GetTemplatesV1,
+    ///getTurnCredentials
+    GetTurnCredentials,
+    ///getVersion
+    GetVersion,
+    ///getVersionV1
+    GetVersionV1,
+    ///heartbeat
+    Heartbeat,
+    ///identsToGroupV1
+    IdentsToGroupV1,
+    ///joinOrLeaveCommunityV1
+    JoinOrLeaveCommunityV1,
+    ///kickOrBanUser
+    KickOrBanUser,
+    ///kickUnit
+    KickUnit,
+    ///kickUnitV1
+    KickUnitV1,
+    ///linkCharacterV1
+    LinkCharacterV1,
+    ///lookupByCustomSearch
+    LookupByCustomSearch,
+    ///lookupByValue
+    LookupByValue,
+    ///lookupCustomV1
+    LookupCustomV1,
+    ///lookupNameOrPlate
+    LookupNameOrPlate,
+    ///lookupV1
+    LookupV1,
+    ///lookupValueV1
+    LookupValueV1,
+    ///modifyAccountPermissions
+    ModifyAccountPermissions,
+    ///modifyBlipV1
+    ModifyBlipV1,
+    ///modifyIdentifierV1
+    ModifyIdentifierV1,
+    ///newCharacterV1
+    NewCharacterV1,
+    ///newDispatchV1
+    NewDispatchV1,
+    ///newRecordV1
+    NewRecordV1,
+    ///remove911Call
+    Remove911Call,
+    ///remove911V1
+    Remove911V1,
+    ///removeBlipV1
+    RemoveBlipV1,
+    ///removeCharacterLink
+    RemoveCharacterLink,
+    ///removeCharacterV1
+    RemoveCharacterV1,
+    ///removeRecordV1
+    RemoveRecordV1,
+    ///sendDraft
+    SendDraft,
+    ///sendPhoto
+    SendPhoto,
+    ///sendPhotoV1
+    SendPhotoV1,
+    ///setAccountPermissionsV1
+    SetAccountPermissionsV1,
+    ///setApiIdV1
+    SetApiIdV1,
+    ///setAvailableCalloutsV1
+    SetAvailableCalloutsV1,
+    ///setCallPostalV1
+    SetCallPostalV1,
+    ///setCallPrimaryV1
+    SetCallPrimaryV1,
+    ///setCallouts
+    SetCallouts,
+    ///setCharacterV1
+    SetCharacterV1,
+    ///setClockV1
+    SetClockV1,
+    ///setCommunityLink
+    SetCommunityLink,
+    ///setIdentifierGroup
+    SetIdentifierGroup,
+    ///setIdentifierV1
+    SetIdentifierV1,
+    ///setPagerConfig
+    SetPagerConfig,
+    ///setPagerConfigV1
+    SetPagerConfigV1,
+    ///setPenalCodes
+    SetPenalCodes,
+    ///setPenalCodesV1
+    SetPenalCodesV1,
+    ///setPostalConfig
+    SetPostalConfig,
+    ///setPostalsV1
+    SetPostalsV1,
+    ///setSelectedCharacter
+    SetSelectedCharacter,
+    ///setSelectedIdentifier
+    SetSelectedIdentifier,
+    ///setServers
+    SetServers,
+    ///setServersV1
+    SetServersV1,
+    ///setStations
+    SetStations,
+    ///setStationsV1
+    SetStationsV1,
+    ///setStreetSignConfig
+    SetStreetSignConfig,
+    ///setStreetsignConfigV1
+    SetStreetsignConfigV1,
+    ///setUnitPanic
+    SetUnitPanic,
+    ///setUnitStatus
+    SetUnitStatus,
+    ///unitLocationV1
+    UnitLocationV1,
+    ///unitPanicV1
+    UnitPanicV1,
+    ///unitStatusV1
+    UnitStatusV1,
+    ///updateBlip
+    UpdateBlip,
+    ///updateCallPostal
+    UpdateCallPostal,
+    ///updateCallPrimary
+    UpdateCallPrimary,
+    ///updateDispatchCall
+    UpdateDispatchCall,
+    ///updateIdentifier
+    UpdateIdentifier,
+    ///updateRecord
+    UpdateRecord,
+    ///updateStreetSigns
+    UpdateStreetSigns,
+    ///updateStreetsignV1
+    UpdateStreetsignV1,
+    ///updateUnitLocations
+    UpdateUnitLocations,
+    ///uploadBodycamRecording
+    UploadBodycamRecording,
+    ///uploadBodycamRecordingV1
+    UploadBodycamRecordingV1,
+    ///verifySecret
+    VerifySecret,
+    ///verifySecretV1
+    VerifySecretV1,
+}
+impl Operation {
+    /// Every operation, in operationId order.
+    pub const ALL: [Operation; 137usize] = [
+        Operation::AddBlipV1,
+        Operation::AddCallNote,
+        Operation::AddCallNoteV1,
+        Operation::AddCharacterLink,
+        Operation::ApplyPermissionKey,
+        Operation::ApplyPermissionKeyV1,
+        Operation::AttachUnitV1,
+        Operation::AttachUnits,
+        Operation::AuthStreetSigns,
+        Operation::AuthStreetSignsV1,
+        Operation::BanUserV1,
+        Operation::Call911V1,
+        Operation::CheckApiIdV1,
+        Operation::CheckCommunityLink,
+        Operation::CloseCallV1,
+        Operation::CloseDispatchCalls,
+        Operation::Create911Call,
+        Operation::CreateBlip,
+        Operation::CreateCommunityLink,
+        Operation::CreateCustomDispatchCall,
+        Operation::CreateDispatchCall,
+        Operation::CreateIdentifier,
+        Operation::CreateRecord,
+        Operation::DeleteBlips,
+        Operation::DeleteCharacter,
+        Operation::DeleteIdentifier,
+        Operation::DeleteRecord,
+        Operation::DetachUnitV1,
+        Operation::DetachUnits,
+        Operation::EditCharacterV1,
+        Operation::EditDispatchV1,
+        Operation::EditLicenseV1,
+        Operation::EditRecordV1,
+        Operation::GetAccount,
+        Operation::GetAccountUnits,
+        Operation::GetAccountV1,
+        Operation::GetAccounts,
+        Operation::GetAccountsV1,
+        Operation::GetActiveUnits,
+        Operation::GetActiveUnitsV1,
+        Operation::GetBlips,
+        Operation::GetBlipsV1,
+        Operation::GetCalls,
+        Operation::GetCallsV1,
+        Operation::GetCharacterLinks,
+        Operation::GetCharacterLinksV1,
+        Operation::GetCharacters,
+        Operation::GetCharactersV1,
+        Operation::GetCurrentCall,
+        Operation::GetDispatchTemplate,
+        Operation::GetDispatchTemplates,
+        Operation::GetIdentifiers,
+        Operation::GetIdentifiersV1,
+        Operation::GetInfo,
+        Operation::GetLoginPage,
+        Operation::GetPagerConfig,
+        Operation::GetPagerConfigV1,
+        Operation::GetPenalCodes,
+        Operation::GetServers,
+        Operation::GetServersV1,
+        Operation::GetTemplate,
+        Operation::GetTemplates,
+        Operation::GetTemplatesV1,
+        Operation::GetTurnCredentials,
+        Operation::GetVersion,
+        Operation::GetVersionV1,
+        Operation::Heartbeat,
+        Operation::IdentsToGroupV1,
+        Operation::JoinOrLeaveCommunityV1,
+        Operation::KickOrBanUser,
+        Operation::KickUnit,
+        Operation::KickUnitV1,
+        Operation::LinkCharacterV1,
+        Operation::LookupByCustomSearch,
+        Operation::LookupByValue,
+        Operation::LookupCustomV1,
+        Operation::LookupNameOrPlate,
+        Operation::LookupV1,
+        Operation::LookupValueV1,
+        Operation::ModifyAccountPermissions,
+        Operation::ModifyBlipV1,
+        Operation::ModifyIdentifierV1,
+        Operation::NewCharacterV1,
+        Operation::NewDispatchV1,
+        Operation::NewRecordV1,
+        Operation::Remove911Call,
+        Operation::Remove911V1,
+        Operation::RemoveBlipV1,
+        Operation::RemoveCharacterLink,
+        Operation::RemoveCharacterV1,
+        Operation::RemoveRecordV1,
+        Operation::SendDraft,
+        Operation::SendPhoto,
+        Operation::SendPhotoV1,
+        Operation::SetAccountPermissionsV1,
+        Operation::SetApiIdV1,
+        Operation::SetAvailableCalloutsV1,
+        Operation::SetCallPostalV1,
+        Operation::SetCallPrimaryV1,
+        Operation::SetCallouts,
+        Operation::SetCharacterV1,
+        Operation::SetClockV1,
+        Operation::SetCommunityLink,
+        Operation::SetIdentifierGroup,
+        Operation::SetIdentifierV1,
+        Operation::SetPagerConfig,
+        Operation::SetPagerConfigV1,
+        Operation::SetPenalCodes,
+        Operation::SetPenalCodesV1,
+        Operation::SetPostalConfig,
+        Operation::SetPostalsV1,
+        Operation::SetSelectedCharacter,
+        Operation::SetSelectedIdentifier,
+        Operation::SetServers,
+        Operation::SetServersV1,
+        Operation::SetStations,
+        Operation::SetStationsV1,
+        Operation::SetStreetSignConfig,
+        Operation::SetStreetsignConfigV1,
+        Operation::SetUnitPanic,
+        Operation::SetUnitStatus,
+        Operation::UnitLocationV1,
+        Operation::UnitPanicV1,
+        Operation::UnitStatusV1,
+        Operation::UpdateBlip,
+        Operation::UpdateCallPostal,
+        Operation::UpdateCallPrimary,
+        Operation::UpdateDispatchCall,
+        Operation::UpdateIdentifier,
+        Operation::UpdateRecord,
+        Operation::UpdateStreetSigns,
+        Operation::UpdateStreetsignV1,
+        Operation::UpdateUnitLocations,
+        Operation::UploadBodycamRecording,
+        Operation::UploadBodycamRecordingV1,
+        Operation::VerifySecret,
+        Operation::VerifySecretV1,
+    ];
+    /// The operationId (`getCalls`, `unitStatusV1`, ...).
+    pub fn id(self) -> &'static str {
+        match self {
+            Operation::AddBlipV1 => "addBlipV1",
+            Operation::AddCallNote => "addCallNote",
+            Operation::AddCallNoteV1 => "addCallNoteV1",
+            Operation::AddCharacterLink => "addCharacterLink",
+            Operation::ApplyPermissionKey => "applyPermissionKey",
+            Operation::ApplyPermissionKeyV1 => "applyPermissionKeyV1",
+            Operation::AttachUnitV1 => "attachUnitV1",
+            Operation::AttachUnits => "attachUnits",
+            Operation::AuthStreetSigns => "authStreetSigns",
+            Operation::AuthStreetSignsV1 => "authStreetSignsV1",
+            Operation::BanUserV1 => "banUserV1",
+            Operation::Call911V1 => "call911V1",
+            Operation::CheckApiIdV1 => "checkApiIdV1",
+            Operation::CheckCommunityLink => "checkCommunityLink",
+            Operation::CloseCallV1 => "closeCallV1",
+            Operation::CloseDispatchCalls => "closeDispatchCalls",
+            Operation::Create911Call => "create911Call",
+            Operation::CreateBlip => "createBlip",
+            Operation::CreateCommunityLink => "createCommunityLink",
+            Operation::CreateCustomDispatchCall => "createCustomDispatchCall",
+            Operation::CreateDispatchCall => "createDispatchCall",
+            Operation::CreateIdentifier => "createIdentifier",
+            Operation::CreateRecord => "createRecord",
+            Operation::DeleteBlips => "deleteBlips",
+            Operation::DeleteCharacter => "deleteCharacter",
+            Operation::DeleteIdentifier => "deleteIdentifier",
+            Operation::DeleteRecord => "deleteRecord",
+            Operation::DetachUnitV1 => "detachUnitV1",
+            Operation::DetachUnits => "detachUnits",
+            Operation::EditCharacterV1 => "editCharacterV1",
+            Operation::EditDispatchV1 => "editDispatchV1",
+            Operation::EditLicenseV1 => "editLicenseV1",
+            Operation::EditRecordV1 => "editRecordV1",
+            Operation::GetAccount => "getAccount",
+            Operation::GetAccountUnits => "getAccountUnits",
+            Operation::GetAccountV1 => "getAccountV1",
+            Operation::GetAccounts => "getAccounts",
+            Operation::GetAccountsV1 => "getAccountsV1",
+            Operation::GetActiveUnits => "getActiveUnits",
+            Operation::GetActiveUnitsV1 => "getActiveUnitsV1",
+            Operation::GetBlips => "getBlips",
+            Operation::GetBlipsV1 => "getBlipsV1",
+            Operation::GetCalls => "getCalls",
+            Operation::GetCallsV1 => "getCallsV1",
+            Operation::GetCharacterLinks => "getCharacterLinks",
+            Operation::GetCharacterLinksV1 => "getCharacterLinksV1",
+            Operation::GetCharacters => "getCharacters",
+            Operation::GetCharactersV1 => "getCharactersV1",
+            Operation::GetCurrentCall => "getCurrentCall",
+            Operation::GetDispatchTemplate => "getDispatchTemplate",
+            Operation::GetDispatchTemplates => "getDispatchTemplates",
+            Operation::GetIdentifiers => "getIdentifiers",
+            Operation::GetIdentifiersV1 => "getIdentifiersV1",
+            Operation::GetInfo => "getInfo",
+            Operation::GetLoginPage => "getLoginPage",
+            Operation::GetPagerConfig => "getPagerConfig",
+            Operation::GetPagerConfigV1 => "getPagerConfigV1",
+            Operation::GetPenalCodes => "getPenalCodes",
+            Operation::GetServers => "getServers",
+            Operation::GetServersV1 => "getServersV1",
+            Operation::GetTemplate => "getTemplate",
+            Operation::GetTemplates => "getTemplates",
+            Operation::GetTemplatesV1 => "getTemplatesV1",
+            Operation::GetTurnCredentials => "getTurnCredentials",
+            Operation::GetVersion => "getVersion",
+            Operation::GetVersionV1 => "getVersionV1",
+            Operation::Heartbeat => "heartbeat",
+            Operation::IdentsToGroupV1 => "identsToGroupV1",
+            Operation::JoinOrLeaveCommunityV1 => "joinOrLeaveCommunityV1",
+            Operation::KickOrBanUser => "kickOrBanUser",
+            Operation::KickUnit => "kickUnit",
+            Operation::KickUnitV1 => "kickUnitV1",
+            Operation::LinkCharacterV1 => "linkCharacterV1",
+            Operation::LookupByCustomSearch => "lookupByCustomSearch",
+            Operation::LookupByValue => "lookupByValue",
+            Operation::LookupCustomV1 => "lookupCustomV1",
+            Operation::LookupNameOrPlate => "lookupNameOrPlate",
+            Operation::LookupV1 => "lookupV1",
+            Operation::LookupValueV1 => "lookupValueV1",
+            Operation::ModifyAccountPermissions => "modifyAccountPermissions",
+            Operation::ModifyBlipV1 => "modifyBlipV1",
+            Operation::ModifyIdentifierV1 => "modifyIdentifierV1",
+            Operation::NewCharacterV1 => "newCharacterV1",
+            Operation::NewDispatchV1 => "newDispatchV1",
+            Operation::NewRecordV1 => "newRecordV1",
+            Operation::Remove911Call => "remove911Call",
+            Operation::Remove911V1 => "remove911V1",
+            Operation::RemoveBlipV1 => "removeBlipV1",
+            Operation::RemoveCharacterLink => "removeCharacterLink",
+            Operation::RemoveCharacterV1 => "removeCharacterV1",
+            Operation::RemoveRecordV1 => "removeRecordV1",
+            Operation::SendDraft => "sendDraft",
+            Operation::SendPhoto => "sendPhoto",
+            Operation::SendPhotoV1 => "sendPhotoV1",
+            Operation::SetAccountPermissionsV1 => "setAccountPermissionsV1",
+            Operation::SetApiIdV1 => "setApiIdV1",
+            Operation::SetAvailableCalloutsV1 => "setAvailableCalloutsV1",
+            Operation::SetCallPostalV1 => "setCallPostalV1",
+            Operation::SetCallPrimaryV1 => "setCallPrimaryV1",
+            Operation::SetCallouts => "setCallouts",
+            Operation::SetCharacterV1 => "setCharacterV1",
+            Operation::SetClockV1 => "setClockV1",
+            Operation::SetCommunityLink => "setCommunityLink",
+            Operation::SetIdentifierGroup => "setIdentifierGroup",
+            Operation::SetIdentifierV1 => "setIdentifierV1",
+            Operation::SetPagerConfig => "setPagerConfig",
+            Operation::SetPagerConfigV1 => "setPagerConfigV1",
+            Operation::SetPenalCodes => "setPenalCodes",
+            Operation::SetPenalCodesV1 => "setPenalCodesV1",
+            Operation::SetPostalConfig => "setPostalConfig",
+            Operation::SetPostalsV1 => "setPostalsV1",
+            Operation::SetSelectedCharacter => "setSelectedCharacter",
+            Operation::SetSelectedIdentifier => "setSelectedIdentifier",
+            Operation::SetServers => "setServers",
+            Operation::SetServersV1 => "setServersV1",
+            Operation::SetStations => "setStations",
+            Operation::SetStationsV1 => "setStationsV1",
+            Operation::SetStreetSignConfig => "setStreetSignConfig",
+            Operation::SetStreetsignConfigV1 => "setStreetsignConfigV1",
+            Operation::SetUnitPanic => "setUnitPanic",
+            Operation::SetUnitStatus => "setUnitStatus",
+            Operation::UnitLocationV1 => "unitLocationV1",
+            Operation::UnitPanicV1 => "unitPanicV1",
+            Operation::UnitStatusV1 => "unitStatusV1",
+            Operation::UpdateBlip => "updateBlip",
+            Operation::UpdateCallPostal => "updateCallPostal",
+            Operation::UpdateCallPrimary => "updateCallPrimary",
+            Operation::UpdateDispatchCall => "updateDispatchCall",
+            Operation::UpdateIdentifier => "updateIdentifier",
+            Operation::UpdateRecord => "updateRecord",
+            Operation::UpdateStreetSigns => "updateStreetSigns",
+            Operation::UpdateStreetsignV1 => "updateStreetsignV1",
+            Operation::UpdateUnitLocations => "updateUnitLocations",
+            Operation::UploadBodycamRecording => "uploadBodycamRecording",
+            Operation::UploadBodycamRecordingV1 => "uploadBodycamRecordingV1",
+            Operation::VerifySecret => "verifySecret",
+            Operation::VerifySecretV1 => "verifySecretV1",
+        }
+    }
+    /// The operation of an operationId.
+    pub fn from_id(id: &str) -> ::std::option::Option<Self> {
+        match id {
+            "addBlipV1" => Some(Operation::AddBlipV1),
+            "addCallNote" => Some(Operation::AddCallNote),
+            "addCallNoteV1" => Some(Operation::AddCallNoteV1),
+            "addCharacterLink" => Some(Operation::AddCharacterLink),
+            "applyPermissionKey" => Some(Operation::ApplyPermissionKey),
+            "applyPermissionKeyV1" => Some(Operation::ApplyPermissionKeyV1),
+            "attachUnitV1" => Some(Operation::AttachUnitV1),
+            "attachUnits" => Some(Operation::AttachUnits),
+            "authStreetSigns" => Some(Operation::AuthStreetSigns),
+            "authStreetSignsV1" => Some(Operation::AuthStreetSignsV1),
+            "banUserV1" => Some(Operation::BanUserV1),
+            "call911V1" => Some(Operation::Call911V1),
+            "checkApiIdV1" => Some(Operation::CheckApiIdV1),
+            "checkCommunityLink" => Some(Operation::CheckCommunityLink),
+            "closeCallV1" => Some(Operation::CloseCallV1),
+            "closeDispatchCalls" => Some(Operation::CloseDispatchCalls),
+            "create911Call" => Some(Operation::Create911Call),
+            "createBlip" => Some(Operation::CreateBlip),
+            "createCommunityLink" => Some(Operation::CreateCommunityLink),
+            "createCustomDispatchCall" => Some(Operation::CreateCustomDispatchCall),
+            "createDispatchCall" => Some(Operation::CreateDispatchCall),
+            "createIdentifier" => Some(Operation::CreateIdentifier),
+            "createRecord" => Some(Operation::CreateRecord),
+            "deleteBlips" => Some(Operation::DeleteBlips),
+            "deleteCharacter" => Some(Operation::DeleteCharacter),
+            "deleteIdentifier" => Some(Operation::DeleteIdentifier),
+            "deleteRecord" => Some(Operation::DeleteRecord),
+            "detachUnitV1" => Some(Operation::DetachUnitV1),
+            "detachUnits" => Some(Operation::DetachUnits),
+            "editCharacterV1" => Some(Operation::EditCharacterV1),
+            "editDispatchV1" => Some(Operation::EditDispatchV1),
+            "editLicenseV1" => Some(Operation::EditLicenseV1),
+            "editRecordV1" => Some(Operation::EditRecordV1),
+            "getAccount" => Some(Operation::GetAccount),
+            "getAccountUnits" => Some(Operation::GetAccountUnits),
+            "getAccountV1" => Some(Operation::GetAccountV1),
+            "getAccounts" => Some(Operation::GetAccounts),
+            "getAccountsV1" => Some(Operation::GetAccountsV1),
+            "getActiveUnits" => Some(Operation::GetActiveUnits),
+            "getActiveUnitsV1" => Some(Operation::GetActiveUnitsV1),
+            "getBlips" => Some(Operation::GetBlips),
+            "getBlipsV1" => Some(Operation::GetBlipsV1),
+            "getCalls" => Some(Operation::GetCalls),
+            "getCallsV1" => Some(Operation::GetCallsV1),
+            "getCharacterLinks" => Some(Operation::GetCharacterLinks),
+            "getCharacterLinksV1" => Some(Operation::GetCharacterLinksV1),
+            "getCharacters" => Some(Operation::GetCharacters),
+            "getCharactersV1" => Some(Operation::GetCharactersV1),
+            "getCurrentCall" => Some(Operation::GetCurrentCall),
+            "getDispatchTemplate" => Some(Operation::GetDispatchTemplate),
+            "getDispatchTemplates" => Some(Operation::GetDispatchTemplates),
+            "getIdentifiers" => Some(Operation::GetIdentifiers),
+            "getIdentifiersV1" => Some(Operation::GetIdentifiersV1),
+            "getInfo" => Some(Operation::GetInfo),
+            "getLoginPage" => Some(Operation::GetLoginPage),
+            "getPagerConfig" => Some(Operation::GetPagerConfig),
+            "getPagerConfigV1" => Some(Operation::GetPagerConfigV1),
+            "getPenalCodes" => Some(Operation::GetPenalCodes),
+            "getServers" => Some(Operation::GetServers),
+            "getServersV1" => Some(Operation::GetServersV1),
+            "getTemplate" => Some(Operation::GetTemplate),
+            "getTemplates" => Some(Operation::GetTemplates),
+            "getTemplatesV1" => Some(Operation::GetTemplatesV1),
+            "getTurnCredentials" => Some(Operation::GetTurnCredentials),
+            "getVersion" => Some(Operation::GetVersion),
+            "getVersionV1" => Some(Operation::GetVersionV1),
+            "heartbeat" => Some(Operation::Heartbeat),
+            "identsToGroupV1" => Some(Operation::IdentsToGroupV1),
+            "joinOrLeaveCommunityV1" => Some(Operation::JoinOrLeaveCommunityV1),
+            "kickOrBanUser" => Some(Operation::KickOrBanUser),
+            "kickUnit" => Some(Operation::KickUnit),
+            "kickUnitV1" => Some(Operation::KickUnitV1),
+            "linkCharacterV1" => Some(Operation::LinkCharacterV1),
+            "lookupByCustomSearch" => Some(Operation::LookupByCustomSearch),
+            "lookupByValue" => Some(Operation::LookupByValue),
+            "lookupCustomV1" => Some(Operation::LookupCustomV1),
+            "lookupNameOrPlate" => Some(Operation::LookupNameOrPlate),
+            "lookupV1" => Some(Operation::LookupV1),
+            "lookupValueV1" => Some(Operation::LookupValueV1),
+            "modifyAccountPermissions" => Some(Operation::ModifyAccountPermissions),
+            "modifyBlipV1" => Some(Operation::ModifyBlipV1),
+            "modifyIdentifierV1" => Some(Operation::ModifyIdentifierV1),
+            "newCharacterV1" => Some(Operation::NewCharacterV1),
+            "newDispatchV1" => Some(Operation::NewDispatchV1),
+            "newRecordV1" => Some(Operation::NewRecordV1),
+            "remove911Call" => Some(Operation::Remove911Call),
+            "remove911V1" => Some(Operation::Remove911V1),
+            "removeBlipV1" => Some(Operation::RemoveBlipV1),
+            "removeCharacterLink" => Some(Operation::RemoveCharacterLink),
+            "removeCharacterV1" => Some(Operation::RemoveCharacterV1),
+            "removeRecordV1" => Some(Operation::RemoveRecordV1),
+            "sendDraft" => Some(Operation::SendDraft),
+            "sendPhoto" => Some(Operation::SendPhoto),
+            "sendPhotoV1" => Some(Operation::SendPhotoV1),
+            "setAccountPermissionsV1" => Some(Operation::SetAccountPermissionsV1),
+            "setApiIdV1" => Some(Operation::SetApiIdV1),
+            "setAvailableCalloutsV1" => Some(Operation::SetAvailableCalloutsV1),
+            "setCallPostalV1" => Some(Operation::SetCallPostalV1),
+            "setCallPrimaryV1" => Some(Operation::SetCallPrimaryV1),
+            "setCallouts" => Some(Operation::SetCallouts),
+            "setCharacterV1" => Some(Operation::SetCharacterV1),
+            "setClockV1" => Some(Operation::SetClockV1),
+            "setCommunityLink" => Some(Operation::SetCommunityLink),
+            "setIdentifierGroup" => Some(Operation::SetIdentifierGroup),
+            "setIdentifierV1" => Some(Operation::SetIdentifierV1),
+            "setPagerConfig" => Some(Operation::SetPagerConfig),
+            "setPagerConfigV1" => Some(Operation::SetPagerConfigV1),
+            "setPenalCodes" => Some(Operation::SetPenalCodes),
+            "setPenalCodesV1" => Some(Operation::SetPenalCodesV1),
+            "setPostalConfig" => Some(Operation::SetPostalConfig),
+            "setPostalsV1" => Some(Operation::SetPostalsV1),
+            "setSelectedCharacter" => Some(Operation::SetSelectedCharacter),
+            "setSelectedIdentifier" => Some(Operation::SetSelectedIdentifier),
+            "setServers" => Some(Operation::SetServers),
+            "setServersV1" => Some(Operation::SetServersV1),
+            "setStations" => Some(Operation::SetStations),
+            "setStationsV1" => Some(Operation::SetStationsV1),
+            "setStreetSignConfig" => Some(Operation::SetStreetSignConfig),
+            "setStreetsignConfigV1" => Some(Operation::SetStreetsignConfigV1),
+            "setUnitPanic" => Some(Operation::SetUnitPanic),
+            "setUnitStatus" => Some(Operation::SetUnitStatus),
+            "unitLocationV1" => Some(Operation::UnitLocationV1),
+            "unitPanicV1" => Some(Operation::UnitPanicV1),
+            "unitStatusV1" => Some(Operation::UnitStatusV1),
+            "updateBlip" => Some(Operation::UpdateBlip),
+            "updateCallPostal" => Some(Operation::UpdateCallPostal),
+            "updateCallPrimary" => Some(Operation::UpdateCallPrimary),
+            "updateDispatchCall" => Some(Operation::UpdateDispatchCall),
+            "updateIdentifier" => Some(Operation::UpdateIdentifier),
+            "updateRecord" => Some(Operation::UpdateRecord),
+            "updateStreetSigns" => Some(Operation::UpdateStreetSigns),
+            "updateStreetsignV1" => Some(Operation::UpdateStreetsignV1),
+            "updateUnitLocations" => Some(Operation::UpdateUnitLocations),
+            "uploadBodycamRecording" => Some(Operation::UploadBodycamRecording),
+            "uploadBodycamRecordingV1" => Some(Operation::UploadBodycamRecordingV1),
+            "verifySecret" => Some(Operation::VerifySecret),
+            "verifySecretV1" => Some(Operation::VerifySecretV1),
+            _ => None,
+        }
+    }
+    /// The limit its docs page states, in requests per minute per API key.
+    pub fn documented_rate_limit(self) -> ::std::option::Option<u32> {
+        rate_limit_per_minute(self.id())
+    }
+}
+impl ::std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+        f.write_str(self.id())
     }
 }
 /// The rate limit each docs page states for its operation (`x-rate-limit-per-minute`).

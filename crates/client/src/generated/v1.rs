@@ -59,32 +59,40 @@ impl V1ErrorCode {
     }
 }
 #[cfg(feature = "http")]
-impl crate::Client {
+impl crate::V1<'_> {
     /// Add Blip
     ///
-    /// Add a custom blip to the community's live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Add a custom blip to the community's live map. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/add_blip` with envelope `type` `ADD_BLIP`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/custom-blips/add-blip.md`.
-    pub async fn add_blip_v1(
+    /// v1: `POST /emergency/add_blip` with envelope `type` `ADD_BLIP` (operation `addBlipV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/add-blip>
+    pub async fn add_blip(
         &self,
         data: &[crate::types::AddBlipV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.v1_send("addBlipV1", "/emergency/add_blip", "ADD_BLIP", Some(data), vec![])
+        self.client
+            .v1_send("addBlipV1", "/emergency/add_blip", "ADD_BLIP", Some(data), vec![])
             .await?
             .json()
     }
     /// Add Call Note
     ///
-    /// Add a note to a dispatch call. The note is stored on the call as a note object (`CallNoteV1`: time, label, type, content). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Add a note to a dispatch call. The note is stored on the call as a note object (`CallNoteV1`: time, label, type, content). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/add_call_note` with envelope `type` `ADD_CALL_NOTE`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note.md`.
-    pub async fn add_call_note_v1(
+    /// v1: `POST /emergency/add_call_note` with envelope `type` `ADD_CALL_NOTE` (operation `addCallNoteV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note>
+    pub async fn add_call_note(
         &self,
         data: &[crate::types::AddCallNoteV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "addCallNoteV1",
                 "/emergency/add_call_note",
                 "ADD_CALL_NOTE",
@@ -96,15 +104,19 @@ impl crate::Client {
     }
     /// Apply Permission Key
     ///
-    /// Applies a permission key to a user account in your community. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Applies a permission key to a user account in your community. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/apply_permission_key` with envelope `type` `APPLY_PERMISSION_KEY`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/apply-permission-key.md`.
-    pub async fn apply_permission_key_v1(
+    /// v1: `POST /general/apply_permission_key` with envelope `type` `APPLY_PERMISSION_KEY` (operation `applyPermissionKeyV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/apply-permission-key>
+    pub async fn apply_permission_key(
         &self,
         data: &[crate::types::ApplyPermissionKeyV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "applyPermissionKeyV1",
                 "/general/apply_permission_key",
                 "APPLY_PERMISSION_KEY",
@@ -116,15 +128,19 @@ impl crate::Client {
     }
     /// Attach Unit
     ///
-    /// Attach units to an existing dispatch call, given by API IDs (`units`), an account UUID (`account`) or identifier ids (`identIds`). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Attach units to an existing dispatch call, given by API IDs (`units`), an account UUID (`account`) or identifier ids (`identIds`). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/attach_unit` with envelope `type` `ATTACH_UNIT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/attach-units.md`.
-    pub async fn attach_unit_v1(
+    /// v1: `POST /emergency/attach_unit` with envelope `type` `ATTACH_UNIT` (operation `attachUnitV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units>
+    pub async fn attach_unit(
         &self,
         data: &[crate::types::AttachUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "attachUnitV1",
                 "/emergency/attach_unit",
                 "ATTACH_UNIT",
@@ -136,15 +152,19 @@ impl crate::Client {
     }
     /// Authenticate Street Signs
     ///
-    /// Authenticates the use of the integrated street signs plugin for a server. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
+    /// Authenticates the use of the integrated street signs plugin for a server. Requires the Pro plan or higher.
     ///
-    /// v1: `POST /general/auth_streetsigns` with envelope `type` `AUTH_STREETSIGNS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/auth-street-signs.md`.
-    pub async fn auth_street_signs_v1(
+    /// v1: `POST /general/auth_streetsigns` with envelope `type` `AUTH_STREETSIGNS` (operation `authStreetSignsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/auth-street-signs>
+    pub async fn auth_streetsigns(
         &self,
         data: &crate::types::AuthStreetSignsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "authStreetSignsV1",
                 "/general/auth_streetsigns",
                 "AUTH_STREETSIGNS",
@@ -156,43 +176,55 @@ impl crate::Client {
     }
     /// Kick or Ban User
     ///
-    /// Kicks, bans or un-bans a user account in your community. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Kicks, bans or un-bans a user account in your community. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/ban_user` with envelope `type` `BAN_USER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/ban-user.md`.
-    pub async fn ban_user_v1(
+    /// v1: `POST /general/ban_user` with envelope `type` `BAN_USER` (operation `banUserV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/ban-user>
+    pub async fn ban_user(
         &self,
         data: &[crate::types::BanUserV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("banUserV1", "/general/ban_user", "BAN_USER", Some(data), vec![])
+        self.client
+            .v1_send("banUserV1", "/general/ban_user", "BAN_USER", Some(data), vec![])
             .await?
             .text()
     }
     /// New 911 Call
     ///
-    /// Send a 911 call from in-game directly to the dispatchers of a server. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Send a 911 call from in-game directly to the dispatchers of a server. Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/call_911` with envelope `type` `CALL_911`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/911-call.md`.
-    pub async fn call911_v1(
+    /// v1: `POST /emergency/call_911` with envelope `type` `CALL_911` (operation `call911V1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
+    pub async fn call_911(
         &self,
         data: &[crate::types::Call911V1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("call911V1", "/emergency/call_911", "CALL_911", Some(data), vec![])
+        self.client
+            .v1_send("call911V1", "/emergency/call_911", "CALL_911", Some(data), vec![])
             .await?
             .text()
     }
     /// Check API ID
     ///
-    /// Checks whether a user has linked their CAD account's API ID; answers with the account's username. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
+    /// Checks whether a user has linked their CAD account's API ID; answers with the account's username. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/check_apiid` with envelope `type` `CHECK_APIID`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/check-api-id.md`.
-    pub async fn check_api_id_v1(
+    /// v1: `POST /general/check_apiid` with envelope `type` `CHECK_APIID` (operation `checkApiIdV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/check-api-id>
+    pub async fn check_apiid(
         &self,
         data: &[crate::types::CheckApiIdV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "checkApiIdV1",
                 "/general/check_apiid",
                 "CHECK_APIID",
@@ -206,13 +238,17 @@ impl crate::Client {
     ///
     /// Close an existing dispatch call. The page's hint says the Standard version of Sonoran CAD or higher; api-restrictions.md says Plus.
     ///
-    /// v1: `POST /emergency/close_call` with envelope `type` `CLOSE_CALL`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/close-call.md`.
-    pub async fn close_call_v1(
+    /// v1: `POST /emergency/close_call` with envelope `type` `CLOSE_CALL` (operation `closeCallV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/close-call>
+    pub async fn close_call(
         &self,
         data: &[crate::types::CloseCallV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "closeCallV1",
                 "/emergency/close_call",
                 "CLOSE_CALL",
@@ -224,15 +260,19 @@ impl crate::Client {
     }
     /// Detach Unit
     ///
-    /// Detach units from whatever active dispatch call they are on, given by API IDs (`units`) or an account UUID (`account`). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Detach units from whatever active dispatch call they are on, given by API IDs (`units`) or an account UUID (`account`). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/detach_unit` with envelope `type` `DETACH_UNIT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit.md`.
-    pub async fn detach_unit_v1(
+    /// v1: `POST /emergency/detach_unit` with envelope `type` `DETACH_UNIT` (operation `detachUnitV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit>
+    pub async fn detach_unit(
         &self,
         data: &[crate::types::DetachUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "detachUnitV1",
                 "/emergency/detach_unit",
                 "DETACH_UNIT",
@@ -246,13 +286,17 @@ impl crate::Client {
     ///
     /// Update an existing character (a custom record) of a user account, either with a field dictionary (option 1: useDictionary, recordId, replaceValues) or with the full raw record (option 2: record). Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
     ///
-    /// v1: `POST /civilian/edit_character` with envelope `type` `EDIT_CHARACTER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/edit-character.md`.
-    pub async fn edit_character_v1(
+    /// v1: `POST /civilian/edit_character` with envelope `type` `EDIT_CHARACTER` (operation `editCharacterV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/edit-character>
+    pub async fn edit_character(
         &self,
         data: &[crate::types::EditCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "editCharacterV1",
                 "/civilian/edit_character",
                 "EDIT_CHARACTER",
@@ -264,15 +308,19 @@ impl crate::Client {
     }
     /// Edit Dispatch
     ///
-    /// Update an existing dispatch call by changing one or more fields. Only `serverId` and `callId` are required; at least one other field must be given. Units and notes have their own calls (attach_unit, detach_unit, add_call_note). Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Update an existing dispatch call by changing one or more fields. Only `serverId` and `callId` are required; at least one other field must be given. Units and notes have their own calls (attach_unit, detach_unit, add_call_note). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/edit_dispatch` with envelope `type` `EDIT_DISPATCH`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch.md`.
-    pub async fn edit_dispatch_v1(
+    /// v1: `POST /emergency/edit_dispatch` with envelope `type` `EDIT_DISPATCH` (operation `editDispatchV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch>
+    pub async fn edit_dispatch(
         &self,
         data: &[crate::types::EditDispatchV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "editDispatchV1",
                 "/emergency/edit_dispatch",
                 "EDIT_DISPATCH",
@@ -286,29 +334,36 @@ impl crate::Client {
     ///
     /// Edit an existing license of a CAD user account. DEPRECATED: this page is no longer in the Sonoran docs (it survives only as a seed in the old GitBook `api-method` format, not in the snapshot under api-integration/), so the call may be gone. It belongs to the legacy v1 form in which one path per area (`POST /civilian`) took every call and `type` chose the action, like the orphan legacy `POST /emergency` LOOKUP_NAME / LOOKUP_PLATE pages. The current docs treat licenses as custom records (record type 4, License). Licenses could not be edited in communities using Database Sync. The page's hint said the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /civilian` with envelope `type` `EDIT_LICENSE`; `id` and `key` come from the client.
+    /// v1: `POST /civilian` with envelope `type` `EDIT_LICENSE` (operation `editLicenseV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
     #[deprecated(
         note = "EDIT_LICENSE is no longer in the Sonoran docs; see the method's documentation"
     )]
-    pub async fn edit_license_v1(
+    pub async fn edit_license(
         &self,
         data: &[crate::types::EditLicenseV1Item],
     ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
-        self.v1_send("editLicenseV1", "/civilian", "EDIT_LICENSE", Some(data), vec![])
+        self.client
+            .v1_send("editLicenseV1", "/civilian", "EDIT_LICENSE", Some(data), vec![])
             .await?
             .json()
     }
     /// Edit Record
     ///
-    /// Modifies an existing custom record of your community, either with a dictionary of field values (option 1: `useDictionary`, `recordId`, `replaceValues`) or with the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Modifies an existing custom record of your community, either with a dictionary of field values (option 1: `useDictionary`, `recordId`, `replaceValues`) or with the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/edit_record` with envelope `type` `EDIT_RECORD`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/custom-records/edit-record.md`.
-    pub async fn edit_record_v1(
+    /// v1: `POST /general/edit_record` with envelope `type` `EDIT_RECORD` (operation `editRecordV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/edit-record>
+    pub async fn edit_record(
         &self,
         data: &[crate::types::EditRecordV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "editRecordV1",
                 "/general/edit_record",
                 "EDIT_RECORD",
@@ -320,15 +375,19 @@ impl crate::Client {
     }
     /// Get Account
     ///
-    /// Retrieves one account of your community, found by its API ID, its Sonoran CAD username or its account UUID. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Retrieves one account of your community, found by its API ID, its Sonoran CAD username or its account UUID. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/get_account` with envelope `type` `GET_ACCOUNT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/get-account.md`.
-    pub async fn get_account_v1(
+    /// v1: `POST /general/get_account` with envelope `type` `GET_ACCOUNT` (operation `getAccountV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account>
+    pub async fn get_account(
         &self,
         data: &[crate::types::GetAccountV1Item],
     ) -> ::std::result::Result<crate::types::AccountV1, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getAccountV1",
                 "/general/get_account",
                 "GET_ACCOUNT",
@@ -340,15 +399,19 @@ impl crate::Client {
     }
     /// Get Accounts
     ///
-    /// Pages through all community accounts (`limit`/`offset`), optionally filtered by account status. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Pages through all community accounts (`limit`/`offset`), optionally filtered by account status. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/get_accounts` with envelope `type` `GET_ACCOUNTS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/get-account-1.md`.
-    pub async fn get_accounts_v1(
+    /// v1: `POST /general/get_accounts` with envelope `type` `GET_ACCOUNTS` (operation `getAccountsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account-1>
+    pub async fn get_accounts(
         &self,
         data: &[crate::types::GetAccountsV1Item],
     ) -> ::std::result::Result<crate::types::GetAccountsV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getAccountsV1",
                 "/general/get_accounts",
                 "GET_ACCOUNTS",
@@ -360,18 +423,22 @@ impl crate::Client {
     }
     /// Get Active Units
     ///
-    /// Retrieve all active units of a server. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Retrieve all active units of a server. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/get_active_units` with envelope `type` `GET_ACTIVE_UNITS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/get-active-units.md`.
-    pub async fn get_active_units_v1(
+    /// v1: `POST /emergency/get_active_units` with envelope `type` `GET_ACTIVE_UNITS` (operation `getActiveUnitsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-active-units>
+    pub async fn get_active_units(
         &self,
         data: &[crate::types::GetActiveUnitsV1Item],
     ) -> ::std::result::Result<
         ::std::vec::Vec<crate::types::IdentifierV1>,
         crate::Error,
     > {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getActiveUnitsV1",
                 "/emergency/get_active_units",
                 "GET_ACTIVE_UNITS",
@@ -383,15 +450,19 @@ impl crate::Client {
     }
     /// Get Map Blips
     ///
-    /// Retrieve all custom blips on the community's live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Retrieve all custom blips on the community's live map. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/get_blips` with envelope `type` `GET_BLIPS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/custom-blips/get-map-blips.md`.
-    pub async fn get_blips_v1(
+    /// v1: `POST /emergency/get_blips` with envelope `type` `GET_BLIPS` (operation `getBlipsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/get-map-blips>
+    pub async fn get_blips(
         &self,
         data: &[crate::types::GetBlipsV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getBlipsV1",
                 "/emergency/get_blips",
                 "GET_BLIPS",
@@ -403,15 +474,19 @@ impl crate::Client {
     }
     /// Get Calls
     ///
-    /// Retrieve the active emergency calls, the active dispatch calls and the previously closed dispatch calls (paged with closedLimit/closedOffset). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Retrieve the active emergency calls, the active dispatch calls and the previously closed dispatch calls (paged with closedLimit/closedOffset). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/get_calls` with envelope `type` `GET_CALLS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/get-calls.md`.
-    pub async fn get_calls_v1(
+    /// v1: `POST /emergency/get_calls` with envelope `type` `GET_CALLS` (operation `getCallsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls>
+    pub async fn get_calls(
         &self,
         data: &[crate::types::GetCallsV1Item],
     ) -> ::std::result::Result<crate::types::GetCallsV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getCallsV1",
                 "/emergency/get_calls",
                 "GET_CALLS",
@@ -423,15 +498,19 @@ impl crate::Client {
     }
     /// DB Sync: Get Character Links
     ///
-    /// Get the DB sync character ids currently linked to a user. A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Get the DB sync character ids currently linked to a user. A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /civilian/get_character_links` with envelope `type` `GET_CHARACTER_LINKS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/db-sync-get-character-links.md`.
-    pub async fn get_character_links_v1(
+    /// v1: `POST /civilian/get_character_links` with envelope `type` `GET_CHARACTER_LINKS` (operation `getCharacterLinksV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-get-character-links>
+    pub async fn get_character_links(
         &self,
         data: &[crate::types::GetCharacterLinksV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getCharacterLinksV1",
                 "/civilian/get_character_links",
                 "GET_CHARACTER_LINKS",
@@ -445,13 +524,17 @@ impl crate::Client {
     ///
     /// Retrieve all characters (custom records) of a user account, given by API ID or by Sonoran account UUID. The user's current (most recently selected) character is always first (index 0). The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
     ///
-    /// v1: `POST /civilian/get_characters` with envelope `type` `GET_CHARACTERS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/get-characters.md`.
-    pub async fn get_characters_v1(
+    /// v1: `POST /civilian/get_characters` with envelope `type` `GET_CHARACTERS` (operation `getCharactersV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/get-characters>
+    pub async fn get_characters(
         &self,
         data: &[crate::types::GetCharactersV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getCharactersV1",
                 "/civilian/get_characters",
                 "GET_CHARACTERS",
@@ -465,13 +548,17 @@ impl crate::Client {
     ///
     /// Retrieve all unit identifiers of one account, given by API ID or account UUID, and the id of the account's selected identifier. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard and names the call `emergency/get_account_identifiers`.
     ///
-    /// v1: `POST /emergency/get_identifiers` with envelope `type` `GET_IDENTIFIERS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/get-identifiers.md`.
-    pub async fn get_identifiers_v1(
+    /// v1: `POST /emergency/get_identifiers` with envelope `type` `GET_IDENTIFIERS` (operation `getIdentifiersV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-identifiers>
+    pub async fn get_identifiers(
         &self,
         data: &[crate::types::GetIdentifiersV1Item],
     ) -> ::std::result::Result<crate::types::GetIdentifiersV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getIdentifiersV1",
                 "/emergency/get_identifiers",
                 "GET_IDENTIFIERS",
@@ -483,15 +570,19 @@ impl crate::Client {
     }
     /// Get Pager Config
     ///
-    /// Retrieve the Inferno Pager configuration of one server; the reply is always for the requested serverId. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/get_pager_config`).
+    /// Retrieve the Inferno Pager configuration of one server; the reply is always for the requested serverId. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/GET_PAGER_CONFIG` with envelope `type` `GET_PAGER_CONFIG`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/inferno-pagers/get-pager-config.md`.
-    pub async fn get_pager_config_v1(
+    /// v1: `POST /emergency/GET_PAGER_CONFIG` with envelope `type` `GET_PAGER_CONFIG` (operation `getPagerConfigV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/get-pager-config>
+    pub async fn get_pager_config(
         &self,
         data: &[crate::types::GetPagerConfigV1Item],
     ) -> ::std::result::Result<crate::types::GetPagerConfigV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getPagerConfigV1",
                 "/emergency/GET_PAGER_CONFIG",
                 "GET_PAGER_CONFIG",
@@ -503,14 +594,18 @@ impl crate::Client {
     }
     /// Get Servers
     ///
-    /// Retrieves your community's server configuration, including the Live Map configuration. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
+    /// Retrieves your community's server configuration, including the Live Map configuration. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/get_servers` with envelope `type` `GET_SERVERS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/get-servers.md`.
-    pub async fn get_servers_v1(
+    /// v1: `POST /general/get_servers` with envelope `type` `GET_SERVERS` (operation `getServersV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-servers>
+    pub async fn get_servers(
         &self,
     ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getServersV1",
                 "/general/get_servers",
                 "GET_SERVERS",
@@ -524,13 +619,17 @@ impl crate::Client {
     ///
     /// Retrieves all custom record and report templates of your community, or the one whose `recordTypeId` is given. Requires the Plus plan or higher per the page; api-restrictions.md lists it as Standard.
     ///
-    /// v1: `POST /general/get_templates` with envelope `type` `GET_TEMPLATES`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/custom-records/get-record-template.md`.
-    pub async fn get_templates_v1(
+    /// v1: `POST /general/get_templates` with envelope `type` `GET_TEMPLATES` (operation `getTemplatesV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/get-record-template>
+    pub async fn get_templates(
         &self,
         record_type_id: ::std::option::Option<i64>,
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getTemplatesV1",
                 "/general/get_templates",
                 "GET_TEMPLATES",
@@ -547,12 +646,16 @@ impl crate::Client {
     ///
     /// Gets the subscription plan the community uses. The page gives no plan hint; api-restrictions.md lists it as Free.
     ///
-    /// v1: `POST /general/get_version` with envelope `type` `GET_VERSION`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/get-version.md`.
-    pub async fn get_version_v1(
+    /// v1: `POST /general/get_version` with envelope `type` `GET_VERSION` (operation `getVersionV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-version>
+    pub async fn get_version(
         &self,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "getVersionV1",
                 "/general/get_version",
                 "GET_VERSION",
@@ -564,15 +667,19 @@ impl crate::Client {
     }
     /// Set Ident Group
     ///
-    /// Set, change or remove (empty `groupName`) the group of one or more unit identifiers. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Set, change or remove (empty `groupName`) the group of one or more unit identifiers. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/idents_to_group` with envelope `type` `IDENTS_TO_GROUP`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/set-ident-group.md`.
-    pub async fn idents_to_group_v1(
+    /// v1: `POST /emergency/idents_to_group` with envelope `type` `IDENTS_TO_GROUP` (operation `identsToGroupV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-ident-group>
+    pub async fn idents_to_group(
         &self,
         data: &[crate::types::IdentsToGroupV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "identsToGroupV1",
                 "/emergency/idents_to_group",
                 "IDENTS_TO_GROUP",
@@ -584,16 +691,20 @@ impl crate::Client {
     }
     /// Join or Leave Community (internal)
     ///
-    /// Adds a Sonoran account to the community (`type` JOIN_COMMUNITY, api-endpoints/general/join-community.md) or removes it (`type` LEAVE_COMMUNITY, api-endpoints/general/leave-community.md). Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
+    /// Adds a Sonoran account to the community or removes it. Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
     ///
-    /// v1: `POST /sso/community` with envelope `type` `JOIN_COMMUNITY`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/join-community.md`.
-    pub async fn join_community_v1(
+    /// v1: `POST /sso/community` with envelope `type` `JOIN_COMMUNITY` (operation `joinOrLeaveCommunityV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community>
+    pub async fn join_community(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
         internal_key: &str,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "joinOrLeaveCommunityV1",
                 "/sso/community",
                 "JOIN_COMMUNITY",
@@ -608,15 +719,19 @@ impl crate::Client {
     }
     /// Kick Unit
     ///
-    /// Forcefully kick an active unit back to the community menu; the unit sees "You have been kicked for {REASON}". Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Forcefully kick an active unit back to the community menu; the unit sees "You have been kicked for {REASON}". Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/kick_unit` with envelope `type` `KICK_UNIT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/kick-unit.md`.
-    pub async fn kick_unit_v1(
+    /// v1: `POST /emergency/kick_unit` with envelope `type` `KICK_UNIT` (operation `kickUnitV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/kick-unit>
+    pub async fn kick_unit(
         &self,
         data: &[crate::types::KickUnitV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "kickUnitV1",
                 "/emergency/kick_unit",
                 "KICK_UNIT",
@@ -628,16 +743,20 @@ impl crate::Client {
     }
     /// Join or Leave Community (internal)
     ///
-    /// Adds a Sonoran account to the community (`type` JOIN_COMMUNITY, api-endpoints/general/join-community.md) or removes it (`type` LEAVE_COMMUNITY, api-endpoints/general/leave-community.md). Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
+    /// Adds a Sonoran account to the community or removes it. Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
     ///
-    /// v1: `POST /sso/community` with envelope `type` `LEAVE_COMMUNITY`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/join-community.md`.
-    pub async fn leave_community_v1(
+    /// v1: `POST /sso/community` with envelope `type` `LEAVE_COMMUNITY` (operation `joinOrLeaveCommunityV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community>
+    pub async fn leave_community(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
         internal_key: &str,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "joinOrLeaveCommunityV1",
                 "/sso/community",
                 "LEAVE_COMMUNITY",
@@ -652,15 +771,19 @@ impl crate::Client {
     }
     /// DB Sync: Link Character
     ///
-    /// Link a DB sync character to a user (action 0) or remove the link (action 2). A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Link a DB sync character to a user (action 0) or remove the link (action 2). A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /civilian/link_character` with envelope `type` `LINK_CHARACTER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/db-sync-link-character.md`.
-    pub async fn link_character_v1(
+    /// v1: `POST /civilian/link_character` with envelope `type` `LINK_CHARACTER` (operation `linkCharacterV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-link-character>
+    pub async fn link_character(
         &self,
         data: &[crate::types::LinkCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "linkCharacterV1",
                 "/civilian/link_character",
                 "LINK_CHARACTER",
@@ -672,15 +795,19 @@ impl crate::Client {
     }
     /// Lookup By Custom Search
     ///
-    /// Retrieves all records whose custom search field (`map`, the Custom Record Field ID of a custom search type) matches a value. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Retrieves all records whose custom search field (`map`, the Custom Record Field ID of a custom search type) matches a value. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/lookup_custom` with envelope `type` `LOOKUP_INT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/lookup-by-custom.md`.
-    pub async fn lookup_custom_v1(
+    /// v1: `POST /general/lookup_custom` with envelope `type` `LOOKUP_INT` (operation `lookupCustomV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-custom>
+    pub async fn lookup_custom(
         &self,
         data: &[crate::types::LookupCustomV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "lookupCustomV1",
                 "/general/lookup_custom",
                 "LOOKUP_INT",
@@ -692,29 +819,37 @@ impl crate::Client {
     }
     /// Lookup Name or Plate
     ///
-    /// Retrieves all records associated with a name or a license plate. Optionally sends the results to a user's CAD as well (`apiId` or `account`). Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Retrieves all records associated with a name or a license plate. Optionally sends the results to a user's CAD as well (`apiId` or `account`). Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/lookup` with envelope `type` `LOOKUP`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/lookup-name-or-plate.md`.
-    pub async fn lookup_v1(
+    /// v1: `POST /general/lookup` with envelope `type` `LOOKUP` (operation `lookupV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-name-or-plate>
+    pub async fn lookup(
         &self,
         data: &[crate::types::LookupV1Item],
     ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
-        self.v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), vec![])
+        self.client
+            .v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), vec![])
             .await?
             .json()
     }
     /// Lookup By Value
     ///
-    /// Retrieves all records associated with a specific value: a unit identifier id, a supervisor status, an active status, a record number, a user secret or an account UUID (`searchType`). Optionally sends the results to a user's CAD as well. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint; api-restrictions.md lists it as `general/lookup_int`, Plus).
+    /// Retrieves all records associated with a specific value: a unit identifier id, a supervisor status, an active status, a record number, a user secret or an account UUID (`searchType`). Optionally sends the results to a user's CAD as well. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/lookup_value` with envelope `type` `LOOKUP_INT`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/lookup-by-integer.md`.
-    pub async fn lookup_value_v1(
+    /// v1: `POST /general/lookup_value` with envelope `type` `LOOKUP_INT` (operation `lookupValueV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-integer>
+    pub async fn lookup_value(
         &self,
         data: &[crate::types::LookupValueV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "lookupValueV1",
                 "/general/lookup_value",
                 "LOOKUP_INT",
@@ -726,15 +861,19 @@ impl crate::Client {
     }
     /// Modify Blip
     ///
-    /// Update a custom live-map blip; every field but `id` is optional. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Update a custom live-map blip; every field but `id` is optional. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/modify_blip` with envelope `type` `MODIFY_BLIP`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/custom-blips/modify-blip.md`.
-    pub async fn modify_blip_v1(
+    /// v1: `POST /emergency/modify_blip` with envelope `type` `MODIFY_BLIP` (operation `modifyBlipV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/modify-blip>
+    pub async fn modify_blip(
         &self,
         data: &[crate::types::ModifyBlipV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "modifyBlipV1",
                 "/emergency/modify_blip",
                 "MODIFY_BLIP",
@@ -746,18 +885,22 @@ impl crate::Client {
     }
     /// Modify Identifier
     ///
-    /// Add, edit or remove a unit identifier of an account (given by API ID or account UUID), chosen by `action`. ADD and EDIT reply with the identifier as JSON, REMOVE with a text line. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Add, edit or remove a unit identifier of an account (given by API ID or account UUID), chosen by `action`. ADD and EDIT reply with the identifier as JSON, REMOVE with a text line. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/modify_identifier` with envelope `type` `MODIFY_IDENTIFIER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/modify-identifier.md`.
-    pub async fn modify_identifier_v1(
+    /// v1: `POST /emergency/modify_identifier` with envelope `type` `MODIFY_IDENTIFIER` (operation `modifyIdentifierV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/modify-identifier>
+    pub async fn modify_identifier(
         &self,
         data: &[crate::types::ModifyIdentifierV1Item],
     ) -> ::std::result::Result<
         crate::v1::JsonOrText<crate::types::IdentifierV1>,
         crate::Error,
     > {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "modifyIdentifierV1",
                 "/emergency/modify_identifier",
                 "MODIFY_IDENTIFIER",
@@ -771,13 +914,17 @@ impl crate::Client {
     ///
     /// Add a new character (a custom record) to an existing user account, either from a template plus a field dictionary (option 1: useDictionary, recordTypeId, replaceValues) or as the full raw record (option 2: record). Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
     ///
-    /// v1: `POST /civilian/new_character` with envelope `type` `NEW_CHARACTER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/new-character.md`.
-    pub async fn new_character_v1(
+    /// v1: `POST /civilian/new_character` with envelope `type` `NEW_CHARACTER` (operation `newCharacterV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/new-character>
+    pub async fn new_character(
         &self,
         data: &[crate::types::NewCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "newCharacterV1",
                 "/civilian/new_character",
                 "NEW_CHARACTER",
@@ -789,15 +936,19 @@ impl crate::Client {
     }
     /// New Dispatch
     ///
-    /// Create a new dispatch call and attach units to it. The call's primary unit is the first entry of `units`, if there is one. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Create a new dispatch call and attach units to it. The call's primary unit is the first entry of `units`, if there is one. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/new_dispatch` with envelope `type` `NEW_DISPATCH`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch.md`.
-    pub async fn new_dispatch_v1(
+    /// v1: `POST /emergency/new_dispatch` with envelope `type` `NEW_DISPATCH` (operation `newDispatchV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch>
+    pub async fn new_dispatch(
         &self,
         data: &[crate::types::NewDispatchV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "newDispatchV1",
                 "/emergency/new_dispatch",
                 "NEW_DISPATCH",
@@ -809,15 +960,19 @@ impl crate::Client {
     }
     /// New Record
     ///
-    /// Adds a new custom record to your community, either from a template plus a dictionary of field values (option 1: `useDictionary`, `recordTypeId`, `replaceValues`) or as the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Adds a new custom record to your community, either from a template plus a dictionary of field values (option 1: `useDictionary`, `recordTypeId`, `replaceValues`) or as the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/new_record` with envelope `type` `NEW_RECORD`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/custom-records/new-record.md`.
-    pub async fn new_record_v1(
+    /// v1: `POST /general/new_record` with envelope `type` `NEW_RECORD` (operation `newRecordV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/new-record>
+    pub async fn new_record(
         &self,
         data: &[crate::types::NewRecordV1Item],
     ) -> ::std::result::Result<crate::types::RecordV1, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "newRecordV1",
                 "/general/new_record",
                 "NEW_RECORD",
@@ -829,15 +984,19 @@ impl crate::Client {
     }
     /// Remove 911
     ///
-    /// Remove an existing emergency (911) call from the CAD. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Remove an existing emergency (911) call from the CAD. Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/remove_911` with envelope `type` `REMOVE_911`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/remove-911.md`.
-    pub async fn remove911_v1(
+    /// v1: `POST /emergency/remove_911` with envelope `type` `REMOVE_911` (operation `remove911V1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911>
+    pub async fn remove_911(
         &self,
         data: &[crate::types::Remove911V1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "remove911V1",
                 "/emergency/remove_911",
                 "REMOVE_911",
@@ -849,15 +1008,19 @@ impl crate::Client {
     }
     /// Remove Blip
     ///
-    /// Remove custom blips from the live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Remove custom blips from the live map. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/remove_blip` with envelope `type` `REMOVE_BLIP`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/custom-blips/remove-blip.md`.
-    pub async fn remove_blip_v1(
+    /// v1: `POST /emergency/remove_blip` with envelope `type` `REMOVE_BLIP` (operation `removeBlipV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/remove-blip>
+    pub async fn remove_blip(
         &self,
         data: &[crate::types::RemoveBlipV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "removeBlipV1",
                 "/emergency/remove_blip",
                 "REMOVE_BLIP",
@@ -871,13 +1034,17 @@ impl crate::Client {
     ///
     /// Remove a character of a CAD account. Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
     ///
-    /// v1: `POST /civilian/remove_character` with envelope `type` `REMOVE_CHARACTER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/remove-character.md`.
-    pub async fn remove_character_v1(
+    /// v1: `POST /civilian/remove_character` with envelope `type` `REMOVE_CHARACTER` (operation `removeCharacterV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/remove-character>
+    pub async fn remove_character(
         &self,
         data: &[crate::types::RemoveCharacterV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "removeCharacterV1",
                 "/civilian/remove_character",
                 "REMOVE_CHARACTER",
@@ -889,15 +1056,19 @@ impl crate::Client {
     }
     /// Remove Record
     ///
-    /// Removes a record of your community by its id (as a lookup returns it). Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Removes a record of your community by its id (as a lookup returns it). Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/remove_record` with envelope `type` `REMOVE_RECORD`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/custom-records/remove-record.md`.
-    pub async fn remove_record_v1(
+    /// v1: `POST /general/remove_record` with envelope `type` `REMOVE_RECORD` (operation `removeRecordV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/remove-record>
+    pub async fn remove_record(
         &self,
         data: &[crate::types::RemoveRecordV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "removeRecordV1",
                 "/general/remove_record",
                 "REMOVE_RECORD",
@@ -909,15 +1080,19 @@ impl crate::Client {
     }
     /// Send Photo
     ///
-    /// Sends an image popup (mugshot, evidence photo, ...) to a user's CAD from in-game. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
+    /// Sends an image popup (mugshot, evidence photo,...) to a user's CAD from in-game. Requires the Pro plan or higher.
     ///
-    /// v1: `POST /general/send_photo` with envelope `type` `SEND_PHOTO`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/send-photo.md`.
-    pub async fn send_photo_v1(
+    /// v1: `POST /general/send_photo` with envelope `type` `SEND_PHOTO` (operation `sendPhotoV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/send-photo>
+    pub async fn send_photo(
         &self,
         data: &[crate::types::SendPhotoV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "sendPhotoV1",
                 "/general/send_photo",
                 "SEND_PHOTO",
@@ -929,15 +1104,19 @@ impl crate::Client {
     }
     /// Modify Account Permissions
     ///
-    /// Adds, removes or sets a user account's permissions, optionally changes the account's status (ACTIVE/PENDING) and can force-join the user to the community. Identify the account by `apiId`, `username` or `accId` (one is enough). Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Adds, removes or sets a user account's permissions, optionally changes the account's status (ACTIVE/PENDING) and can force-join the user to the community. Identify the account by `apiId`, `username` or `accId` (one is enough). Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/set_account_permissions` with envelope `type` `SET_ACCOUNT_PERMISSIONS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/modify-account-permissions.md`.
-    pub async fn set_account_permissions_v1(
+    /// v1: `POST /general/set_account_permissions` with envelope `type` `SET_ACCOUNT_PERMISSIONS` (operation `setAccountPermissionsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/modify-account-permissions>
+    pub async fn set_account_permissions(
         &self,
         data: &[crate::types::SetAccountPermissionsV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setAccountPermissionsV1",
                 "/general/set_account_permissions",
                 "SET_ACCOUNT_PERMISSIONS",
@@ -949,15 +1128,19 @@ impl crate::Client {
     }
     /// Set API IDs
     ///
-    /// Manually sets a user's API IDs (used by the tablet and API ID plugin to link the in-game user to the CAD). Duplicate values are filtered out. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
+    /// Manually sets a user's API IDs (used by the tablet and API ID plugin to link the in-game user to the CAD). Duplicate values are filtered out. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/set_api_id` with envelope `type` `SET_API_ID`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/set-api-ids.md`.
-    pub async fn set_api_id_v1(
+    /// v1: `POST /general/set_api_id` with envelope `type` `SET_API_ID` (operation `setApiIdV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-api-ids>
+    pub async fn set_api_id(
         &self,
         data: &[crate::types::SetApiIdV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setApiIdV1",
                 "/general/set_api_id",
                 "SET_API_ID",
@@ -969,15 +1152,19 @@ impl crate::Client {
     }
     /// Set Available Callouts
     ///
-    /// Set the community's available ERS callouts for a server. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_available_callouts`).
+    /// Set the community's available ERS callouts for a server. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/SET_AVAILABLE_CALLOUTS` with envelope `type` `SET_AVAILABLE_CALLOUTS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/ers/set-street-sign-config.md`.
-    pub async fn set_available_callouts_v1(
+    /// v1: `POST /emergency/SET_AVAILABLE_CALLOUTS` with envelope `type` `SET_AVAILABLE_CALLOUTS` (operation `setAvailableCalloutsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/ers/set-street-sign-config>
+    pub async fn set_available_callouts(
         &self,
         data: &crate::types::SetAvailableCalloutsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setAvailableCalloutsV1",
                 "/emergency/SET_AVAILABLE_CALLOUTS",
                 "SET_AVAILABLE_CALLOUTS",
@@ -989,15 +1176,19 @@ impl crate::Client {
     }
     /// Update Call Postal
     ///
-    /// Update the postal of a dispatch call. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Update the postal of a dispatch call. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/set_call_postal` with envelope `type` `SET_CALL_POSTAL`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal.md`.
-    pub async fn set_call_postal_v1(
+    /// v1: `POST /emergency/set_call_postal` with envelope `type` `SET_CALL_POSTAL` (operation `setCallPostalV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal>
+    pub async fn set_call_postal(
         &self,
         data: &[crate::types::SetCallPostalV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setCallPostalV1",
                 "/emergency/set_call_postal",
                 "SET_CALL_POSTAL",
@@ -1009,15 +1200,19 @@ impl crate::Client {
     }
     /// Update Call Primary
     ///
-    /// Update the primary unit identifier of a dispatch call; set `primary` to -1 to clear it. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Update the primary unit identifier of a dispatch call; set `primary` to -1 to clear it. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/set_call_primary` with envelope `type` `SET_CALL_PRIMARY`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary.md`.
-    pub async fn set_call_primary_v1(
+    /// v1: `POST /emergency/set_call_primary` with envelope `type` `SET_CALL_PRIMARY` (operation `setCallPrimaryV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary>
+    pub async fn set_call_primary(
         &self,
         data: &[crate::types::SetCallPrimaryV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setCallPrimaryV1",
                 "/emergency/set_call_primary",
                 "SET_CALL_PRIMARY",
@@ -1029,15 +1224,19 @@ impl crate::Client {
     }
     /// Set Character
     ///
-    /// Set a user's currently selected character, given the user by API ID or by Sonoran account UUID. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Set a user's currently selected character, given the user by API ID or by Sonoran account UUID. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /civilian/set_character` with envelope `type` `SET_CHARACTER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/civilian/set-character.md`.
-    pub async fn set_character_v1(
+    /// v1: `POST /civilian/set_character` with envelope `type` `SET_CHARACTER` (operation `setCharacterV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/set-character>
+    pub async fn set_character(
         &self,
         data: &[crate::types::SetCharacterV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setCharacterV1",
                 "/civilian/set_character",
                 "SET_CHARACTER",
@@ -1049,29 +1248,37 @@ impl crate::Client {
     }
     /// Set Clock Time
     ///
-    /// Sets the CAD's in-game clock for a server: the in-game time at a given UTC time and how many real seconds make one game hour. Requires the Standard plan or higher (page hint; the call is not in api-restrictions.md).
+    /// Sets the CAD's in-game clock for a server: the in-game time at a given UTC time and how many real seconds make one game hour. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/set_clock` with envelope `type` `SET_CLOCK`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/set-clock-time.md`.
-    pub async fn set_clock_v1(
+    /// v1: `POST /general/set_clock` with envelope `type` `SET_CLOCK` (operation `setClockV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-clock-time>
+    pub async fn set_clock(
         &self,
         data: &[crate::types::SetClockV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send("setClockV1", "/general/set_clock", "SET_CLOCK", Some(data), vec![])
+        self.client
+            .v1_send("setClockV1", "/general/set_clock", "SET_CLOCK", Some(data), vec![])
             .await?
             .text()
     }
     /// Set Identifier
     ///
-    /// Set the selected identifier of a unit (given by API ID or account UUID). Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
+    /// Set the selected identifier of a unit (given by API ID or account UUID). Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/set_identifier` with envelope `type` `SET_IDENTIFIER`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/set-identifier.md`.
-    pub async fn set_identifier_v1(
+    /// v1: `POST /emergency/set_identifier` with envelope `type` `SET_IDENTIFIER` (operation `setIdentifierV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-identifier>
+    pub async fn set_identifier(
         &self,
         data: &[crate::types::SetIdentifierV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setIdentifierV1",
                 "/emergency/set_identifier",
                 "SET_IDENTIFIER",
@@ -1083,15 +1290,19 @@ impl crate::Client {
     }
     /// Set Pager Config
     ///
-    /// Set the Inferno Pager configuration of one server. `nodes` is optional: when it is omitted the existing node tree of that server is kept and only the other fields are updated. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_pager_config`).
+    /// Set the Inferno Pager configuration of one server. `nodes` is optional: when it is omitted the existing node tree of that server is kept and only the other fields are updated. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/SET_PAGER_CONFIG` with envelope `type` `SET_PAGER_CONFIG`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/inferno-pagers/set-pager-config.md`.
-    pub async fn set_pager_config_v1(
+    /// v1: `POST /emergency/SET_PAGER_CONFIG` with envelope `type` `SET_PAGER_CONFIG` (operation `setPagerConfigV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/set-pager-config>
+    pub async fn set_pager_config(
         &self,
         data: &[crate::types::SetPagerConfigV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setPagerConfigV1",
                 "/emergency/SET_PAGER_CONFIG",
                 "SET_PAGER_CONFIG",
@@ -1103,15 +1314,19 @@ impl crate::Client {
     }
     /// Set Penal Codes
     ///
-    /// Sets the community's penal codes in one call; the data items are the penal code objects themselves, in exactly the format shown. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
+    /// Sets the community's penal codes in one call; the data items are the penal code objects themselves, in exactly the format shown. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/set_penal_codes` with envelope `type` `SET_PENAL_CODES`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/set-penal-codes.md`.
-    pub async fn set_penal_codes_v1(
+    /// v1: `POST /general/set_penal_codes` with envelope `type` `SET_PENAL_CODES` (operation `setPenalCodesV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-penal-codes>
+    pub async fn set_penal_codes(
         &self,
         data: &[crate::types::PenalCodeV1],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setPenalCodesV1",
                 "/general/set_penal_codes",
                 "SET_PENAL_CODES",
@@ -1123,15 +1338,19 @@ impl crate::Client {
     }
     /// Set Postal Config
     ///
-    /// Sets your community's postal configuration, used by the Live Map search. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
+    /// Sets your community's postal configuration, used by the Live Map search. Requires the Pro plan or higher.
     ///
-    /// v1: `POST /general/set_postals` with envelope `type` `SET_POSTALS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/set-postal-config.md`.
-    pub async fn set_postals_v1(
+    /// v1: `POST /general/set_postals` with envelope `type` `SET_POSTALS` (operation `setPostalsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-postal-config>
+    pub async fn set_postals(
         &self,
         data: &[crate::types::SetPostalsV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setPostalsV1",
                 "/general/set_postals",
                 "SET_POSTALS",
@@ -1143,15 +1362,19 @@ impl crate::Client {
     }
     /// Set Servers
     ///
-    /// Sets your community's server configuration and optionally redeploys the Live Map. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
+    /// Sets your community's server configuration and optionally redeploys the Live Map. Requires the Plus plan or higher.
     ///
-    /// v1: `POST /general/set_servers` with envelope `type` `SET_SERVERS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/set-servers.md`.
-    pub async fn set_servers_v1(
+    /// v1: `POST /general/set_servers` with envelope `type` `SET_SERVERS` (operation `setServersV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-servers>
+    pub async fn set_servers(
         &self,
         data: &crate::types::SetServersV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setServersV1",
                 "/general/set_servers",
                 "SET_SERVERS",
@@ -1163,15 +1386,19 @@ impl crate::Client {
     }
     /// Set Stations
     ///
-    /// Set the community's fire stations (station alert locations and tones) for a server. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_stations`).
+    /// Set the community's fire stations (station alert locations and tones) for a server. Requires the Plus version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/SET_STATIONS` with envelope `type` `SET_STATIONS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/station-alert/set-stations.md`.
-    pub async fn set_stations_v1(
+    /// v1: `POST /emergency/SET_STATIONS` with envelope `type` `SET_STATIONS` (operation `setStationsV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/station-alert/set-stations>
+    pub async fn set_stations(
         &self,
         data: &crate::types::SetStationsV1Data,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setStationsV1",
                 "/emergency/SET_STATIONS",
                 "SET_STATIONS",
@@ -1183,15 +1410,19 @@ impl crate::Client {
     }
     /// Set Street Sign Config
     ///
-    /// Set the community's street sign configuration for a server. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_streetsign_config`).
+    /// Set the community's street sign configuration for a server. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/SET_STREETSIGN_CONFIG` with envelope `type` `SET_STREETSIGN_CONFIG`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/street-signs/set-street-sign-config.md`.
-    pub async fn set_streetsign_config_v1(
+    /// v1: `POST /emergency/SET_STREETSIGN_CONFIG` with envelope `type` `SET_STREETSIGN_CONFIG` (operation `setStreetsignConfigV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/set-street-sign-config>
+    pub async fn set_streetsign_config(
         &self,
         data: &[crate::types::SetStreetsignConfigV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "setStreetsignConfigV1",
                 "/emergency/SET_STREETSIGN_CONFIG",
                 "SET_STREETSIGN_CONFIG",
@@ -1203,15 +1434,19 @@ impl crate::Client {
     }
     /// Update Unit Location
     ///
-    /// Update units' locations from in-game. Batch several units into one call rather than one call per update, and send no more often than every 5 seconds to avoid rate limiting. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Update units' locations from in-game. Batch several units into one call rather than one call per update, and send no more often than every 5 seconds to avoid rate limiting. Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/unit_location` with envelope `type` `UNIT_LOCATION`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/update-unit-location.md`.
-    pub async fn unit_location_v1(
+    /// v1: `POST /emergency/unit_location` with envelope `type` `UNIT_LOCATION` (operation `unitLocationV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/update-unit-location>
+    pub async fn unit_location(
         &self,
         data: &[crate::types::UnitLocationV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "unitLocationV1",
                 "/emergency/unit_location",
                 "UNIT_LOCATION",
@@ -1223,15 +1458,19 @@ impl crate::Client {
     }
     /// Unit Panic
     ///
-    /// Set or clear a unit's panic state from in-game. Toggling panic through the API does not send the panic push event; listen for it locally on the game server. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Set or clear a unit's panic state from in-game. Toggling panic through the API does not send the panic push event; listen for it locally on the game server. Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/unit_panic` with envelope `type` `UNIT_PANIC`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/unit-panic.md`.
-    pub async fn unit_panic_v1(
+    /// v1: `POST /emergency/unit_panic` with envelope `type` `UNIT_PANIC` (operation `unitPanicV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-panic>
+    pub async fn unit_panic(
         &self,
         data: &[crate::types::UnitPanicV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "unitPanicV1",
                 "/emergency/unit_panic",
                 "UNIT_PANIC",
@@ -1243,15 +1482,19 @@ impl crate::Client {
     }
     /// Unit Status
     ///
-    /// Update a unit's current status. The values are the default unit statuses; a community may have renamed them. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
+    /// Update a unit's current status. The values are the default unit statuses; a community may have renamed them. Requires the Standard version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/unit_status` with envelope `type` `UNIT_STATUS`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/identifiers/unit-status.md`.
-    pub async fn unit_status_v1(
+    /// v1: `POST /emergency/unit_status` with envelope `type` `UNIT_STATUS` (operation `unitStatusV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-status>
+    pub async fn unit_status(
         &self,
         data: &[crate::types::UnitStatusV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "unitStatusV1",
                 "/emergency/unit_status",
                 "UNIT_STATUS",
@@ -1263,15 +1506,19 @@ impl crate::Client {
     }
     /// Update Street Sign
     ///
-    /// Change the text of existing street signs. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/update_streetsign`).
+    /// Change the text of existing street signs. Requires the Pro version of Sonoran CAD or higher.
     ///
-    /// v1: `POST /emergency/UPDATE_STREETSIGN` with envelope `type` `UPDATE_STREETSIGN`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/emergency/street-signs/update-street-sign.md`.
-    pub async fn update_streetsign_v1(
+    /// v1: `POST /emergency/UPDATE_STREETSIGN` with envelope `type` `UPDATE_STREETSIGN` (operation `updateStreetsignV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/update-street-sign>
+    pub async fn update_streetsign(
         &self,
         data: &[crate::types::UpdateStreetsignV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "updateStreetsignV1",
                 "/emergency/UPDATE_STREETSIGN",
                 "UPDATE_STREETSIGN",
@@ -1283,15 +1530,19 @@ impl crate::Client {
     }
     /// Verify Secret
     ///
-    /// Verifies a user account's secret ID and answers with the matching account. Requires the Standard plan or higher (page hint; the call is not in api-restrictions.md).
+    /// Verifies a user account's secret ID and answers with the matching account. Requires the Standard plan or higher.
     ///
-    /// v1: `POST /general/verify_secret` with envelope `type` `VERIFY_SECRET`; `id` and `key` come from the client.
-    /// Docs page: `api-endpoints/general/verify-secret.md`.
-    pub async fn verify_secret_v1(
+    /// v1: `POST /general/verify_secret` with envelope `type` `VERIFY_SECRET` (operation `verifySecretV1`); `id` and `key` come from the client.
+    ///
+    /// Rate limit: none documented for v1 calls.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/verify-secret>
+    pub async fn verify_secret(
         &self,
         data: &[crate::types::VerifySecretV1Item],
     ) -> ::std::result::Result<crate::types::VerifySecretV1Response, crate::Error> {
-        self.v1_send(
+        self.client
+            .v1_send(
                 "verifySecretV1",
                 "/general/verify_secret",
                 "VERIFY_SECRET",

@@ -155,8 +155,8 @@ pub fn roundtrip_schema(
             "DispatchMetaDataV1" => {
                 roundtrip::<sonoran_cad::types::DispatchMetaDataV1>(value)
             }
-            "DispatchPriorityV1" => {
-                roundtrip::<sonoran_cad::enums::DispatchPriorityV1>(value)
+            "DispatchPriority" => {
+                roundtrip::<sonoran_cad::enums::DispatchPriority>(value)
             }
             "DispatchTemplate" => {
                 roundtrip::<sonoran_cad::types::DispatchTemplate>(value)

@@ -62,3 +62,14 @@ pub fn sample(doc: &Value, name: &str, param: &Value) -> Value {
         other => panic!("parameter {name}: no sample value for type {other:?}"),
     }
 }
+
+/// Whether parameter `name` of `op` is left out of a sample call: the operation takes
+/// exactly one of an `x-exactly-one-of` group, so only the group's first field is given.
+pub fn left_out(op: &Value, name: &str) -> bool {
+    op.get("x-exactly-one-of")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g.get("fields").and_then(Value::as_array))
+        .any(|fields| fields.iter().skip(1).any(|f| f.as_str() == Some(name)))
+}

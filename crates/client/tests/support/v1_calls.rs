@@ -18,7 +18,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .add_blip_v1(data)
+                    .v1()
+                    .add_blip(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -33,7 +34,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .add_call_note_v1(data)
+                    .v1()
+                    .add_call_note(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -50,7 +52,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .apply_permission_key_v1(data)
+                    .v1()
+                    .apply_permission_key(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -65,7 +68,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .attach_unit_v1(data)
+                    .v1()
+                    .attach_unit(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -80,7 +84,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .auth_street_signs_v1(data)
+                    .v1()
+                    .auth_streetsigns(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -95,7 +100,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .ban_user_v1(data)
+                    .v1()
+                    .ban_user(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -110,7 +116,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .call911_v1(data)
+                    .v1()
+                    .call_911(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -125,7 +132,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .check_api_id_v1(data)
+                    .v1()
+                    .check_apiid(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -140,7 +148,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .close_call_v1(data)
+                    .v1()
+                    .close_call(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -155,7 +164,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .detach_unit_v1(data)
+                    .v1()
+                    .detach_unit(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -170,7 +180,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .edit_character_v1(data)
+                    .v1()
+                    .edit_character(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -185,7 +196,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .edit_dispatch_v1(data)
+                    .v1()
+                    .edit_dispatch(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -200,7 +212,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .edit_license_v1(data)
+                    .v1()
+                    .edit_license(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -215,7 +228,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .edit_record_v1(data)
+                    .v1()
+                    .edit_record(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -230,7 +244,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_account_v1(data)
+                    .v1()
+                    .get_account(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -245,7 +260,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_accounts_v1(data)
+                    .v1()
+                    .get_accounts(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -260,7 +276,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_active_units_v1(data)
+                    .v1()
+                    .get_active_units(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -275,7 +292,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_blips_v1(data)
+                    .v1()
+                    .get_blips(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -290,7 +308,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_calls_v1(data)
+                    .v1()
+                    .get_calls(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -307,7 +326,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_character_links_v1(data)
+                    .v1()
+                    .get_character_links(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -322,7 +342,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_characters_v1(data)
+                    .v1()
+                    .get_characters(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -337,7 +358,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_identifiers_v1(data)
+                    .v1()
+                    .get_identifiers(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -352,7 +374,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .get_pager_config_v1(data)
+                    .v1()
+                    .get_pager_config(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -360,7 +383,8 @@ pub async fn call_v1(
         ("getServersV1", "GET_SERVERS") => {
             Some(
                 client
-                    .get_servers_v1()
+                    .v1()
+                    .get_servers()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -368,7 +392,8 @@ pub async fn call_v1(
         ("getTemplatesV1", "GET_TEMPLATES") => {
             Some(
                 client
-                    .get_templates_v1(
+                    .v1()
+                    .get_templates(
                         envelope
                             .get("recordTypeId")
                             .cloned()
@@ -389,7 +414,8 @@ pub async fn call_v1(
         ("getVersionV1", "GET_VERSION") => {
             Some(
                 client
-                    .get_version_v1()
+                    .v1()
+                    .get_version()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -404,7 +430,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .idents_to_group_v1(data)
+                    .v1()
+                    .idents_to_group(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -421,7 +448,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .join_community_v1(
+                    .v1()
+                    .join_community(
                         data,
                         envelope
                             .get("internalKey")
@@ -452,7 +480,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .kick_unit_v1(data)
+                    .v1()
+                    .kick_unit(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -469,7 +498,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .leave_community_v1(
+                    .v1()
+                    .leave_community(
                         data,
                         envelope
                             .get("internalKey")
@@ -500,7 +530,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .link_character_v1(data)
+                    .v1()
+                    .link_character(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -515,7 +546,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .lookup_custom_v1(data)
+                    .v1()
+                    .lookup_custom(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -530,7 +562,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .lookup_v1(data)
+                    .v1()
+                    .lookup(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -545,7 +578,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .lookup_value_v1(data)
+                    .v1()
+                    .lookup_value(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -560,7 +594,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .modify_blip_v1(data)
+                    .v1()
+                    .modify_blip(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -575,7 +610,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .modify_identifier_v1(data)
+                    .v1()
+                    .modify_identifier(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -590,7 +626,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .new_character_v1(data)
+                    .v1()
+                    .new_character(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -605,7 +642,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .new_dispatch_v1(data)
+                    .v1()
+                    .new_dispatch(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -620,7 +658,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .new_record_v1(data)
+                    .v1()
+                    .new_record(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -635,7 +674,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .remove911_v1(data)
+                    .v1()
+                    .remove_911(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -650,7 +690,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .remove_blip_v1(data)
+                    .v1()
+                    .remove_blip(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -665,7 +706,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .remove_character_v1(data)
+                    .v1()
+                    .remove_character(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -680,7 +722,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .remove_record_v1(data)
+                    .v1()
+                    .remove_record(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -695,7 +738,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .send_photo_v1(data)
+                    .v1()
+                    .send_photo(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -713,7 +757,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_account_permissions_v1(data)
+                    .v1()
+                    .set_account_permissions(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -728,7 +773,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_api_id_v1(data)
+                    .v1()
+                    .set_api_id(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -745,7 +791,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_available_callouts_v1(data)
+                    .v1()
+                    .set_available_callouts(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -760,7 +807,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_call_postal_v1(data)
+                    .v1()
+                    .set_call_postal(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -775,7 +823,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_call_primary_v1(data)
+                    .v1()
+                    .set_call_primary(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -790,7 +839,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_character_v1(data)
+                    .v1()
+                    .set_character(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -805,7 +855,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_clock_v1(data)
+                    .v1()
+                    .set_clock(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -820,7 +871,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_identifier_v1(data)
+                    .v1()
+                    .set_identifier(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -835,7 +887,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_pager_config_v1(data)
+                    .v1()
+                    .set_pager_config(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -850,7 +903,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_penal_codes_v1(data)
+                    .v1()
+                    .set_penal_codes(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -865,7 +919,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_postals_v1(data)
+                    .v1()
+                    .set_postals(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -880,7 +935,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_servers_v1(data)
+                    .v1()
+                    .set_servers(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -895,7 +951,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_stations_v1(data)
+                    .v1()
+                    .set_stations(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -912,7 +969,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .set_streetsign_config_v1(data)
+                    .v1()
+                    .set_streetsign_config(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -927,7 +985,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .unit_location_v1(data)
+                    .v1()
+                    .unit_location(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -942,7 +1001,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .unit_panic_v1(data)
+                    .v1()
+                    .unit_panic(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -957,7 +1017,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .unit_status_v1(data)
+                    .v1()
+                    .unit_status(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -972,7 +1033,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .update_streetsign_v1(data)
+                    .v1()
+                    .update_streetsign(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -987,7 +1049,8 @@ pub async fn call_v1(
             let data = &data;
             Some(
                 client
-                    .verify_secret_v1(data)
+                    .v1()
+                    .verify_secret(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )

@@ -108,15 +108,34 @@ pub async fn call_v2(
                 args,
                 "discord",
             );
-            let a_roblox: Option<i64> = arg("getCharacterLinks", args, "roblox");
-            Some(
-                client
-                    .get_character_links(
-                        a_account_uuid.as_ref(),
-                        a_community_user_id.as_deref(),
-                        a_discord.as_deref(),
-                        a_roblox,
+            let a_roblox: ::std::option::Option<i64> = arg(
+                "getCharacterLinks",
+                args,
+                "roblox",
+            );
+            let given: Vec<sonoran_cad::targets::AccountTarget> = [
+                a_account_uuid.map(sonoran_cad::targets::AccountTarget::AccountUuid),
+                a_community_user_id
+                    .map(sonoran_cad::targets::AccountTarget::CommunityUserId),
+                a_discord.map(sonoran_cad::targets::AccountTarget::Discord),
+                a_roblox.map(sonoran_cad::targets::AccountTarget::Roblox),
+            ]
+                .into_iter()
+                .flatten()
+                .collect();
+            let [a_target]: [sonoran_cad::targets::AccountTarget; 1] = given
+                .try_into()
+                .unwrap_or_else(|g: Vec<_>| {
+                    panic!(
+                        "{}: give exactly one of the `{}` fields, got {}",
+                        "getCharacterLinks", "AccountTarget", g.len()
                     )
+                });
+            #[allow(unused_mut)]
+            let mut request = client.get_character_links(a_target);
+            Some(
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -133,9 +152,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.add_character_link(a_sync_id, a_body);
             Some(
-                client
-                    .add_character_link(&a_sync_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -152,9 +173,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.remove_character_link(a_sync_id, a_body);
             Some(
-                client
-                    .remove_character_link(&a_sync_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -180,15 +203,34 @@ pub async fn call_v2(
                 args,
                 "discord",
             );
-            let a_roblox: Option<i64> = arg("getCharacters", args, "roblox");
-            Some(
-                client
-                    .get_characters(
-                        a_account_uuid.as_ref(),
-                        a_community_user_id.as_deref(),
-                        a_discord.as_deref(),
-                        a_roblox,
+            let a_roblox: ::std::option::Option<i64> = arg(
+                "getCharacters",
+                args,
+                "roblox",
+            );
+            let given: Vec<sonoran_cad::targets::AccountTarget> = [
+                a_account_uuid.map(sonoran_cad::targets::AccountTarget::AccountUuid),
+                a_community_user_id
+                    .map(sonoran_cad::targets::AccountTarget::CommunityUserId),
+                a_discord.map(sonoran_cad::targets::AccountTarget::Discord),
+                a_roblox.map(sonoran_cad::targets::AccountTarget::Roblox),
+            ]
+                .into_iter()
+                .flatten()
+                .collect();
+            let [a_target]: [sonoran_cad::targets::AccountTarget; 1] = given
+                .try_into()
+                .unwrap_or_else(|g: Vec<_>| {
+                    panic!(
+                        "{}: give exactly one of the `{}` fields, got {}",
+                        "getCharacters", "AccountTarget", g.len()
                     )
+                });
+            #[allow(unused_mut)]
+            let mut request = client.get_characters(a_target);
+            Some(
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -196,9 +238,11 @@ pub async fn call_v2(
         "deleteCharacter" => {
             only("deleteCharacter", args, &["characterId"]);
             let a_character_id: i64 = arg("deleteCharacter", args, "characterId");
+            #[allow(unused_mut)]
+            let mut request = client.delete_character(a_character_id);
             Some(
-                client
-                    .delete_character(a_character_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -210,9 +254,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_selected_character(a_body);
             Some(
-                client
-                    .set_selected_character(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -224,9 +270,11 @@ pub async fn call_v2(
                 args,
                 "accountUuid",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_current_call(a_account_uuid);
             Some(
-                client
-                    .get_current_call(&a_account_uuid)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -243,9 +291,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_identifier(a_account_uuid, a_body);
             Some(
-                client
-                    .create_identifier(&a_account_uuid, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -257,9 +307,11 @@ pub async fn call_v2(
                 args,
                 "accountUuid",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_identifiers(a_account_uuid);
             Some(
-                client
-                    .get_identifiers(&a_account_uuid)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -272,9 +324,11 @@ pub async fn call_v2(
                 "accountUuid",
             );
             let a_ident_id: i64 = arg("deleteIdentifier", args, "identId");
+            #[allow(unused_mut)]
+            let mut request = client.delete_identifier(a_account_uuid, a_ident_id);
             Some(
-                client
-                    .delete_identifier(&a_account_uuid, a_ident_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -292,9 +346,12 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client
+                .update_identifier(a_account_uuid, a_ident_id, a_body);
             Some(
-                client
-                    .update_identifier(&a_account_uuid, a_ident_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -311,18 +368,22 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_selected_identifier(a_account_uuid, a_body);
             Some(
-                client
-                    .set_selected_identifier(&a_account_uuid, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getDispatchTemplates" => {
             only("getDispatchTemplates", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_dispatch_templates();
             Some(
-                client
-                    .get_dispatch_templates()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -330,9 +391,11 @@ pub async fn call_v2(
         "getDispatchTemplate" => {
             only("getDispatchTemplate", args, &["templateId"]);
             let a_template_id: i64 = arg("getDispatchTemplate", args, "templateId");
+            #[allow(unused_mut)]
+            let mut request = client.get_dispatch_template(a_template_id);
             Some(
-                client
-                    .get_dispatch_template(a_template_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -360,20 +423,46 @@ pub async fn call_v2(
                 args,
                 "accountUuid",
             );
-            let a_limit: Option<i64> = arg("getAccountUnits", args, "limit");
-            let a_offset: Option<i64> = arg("getAccountUnits", args, "offset");
-            let a_only_online: Option<bool> = arg("getAccountUnits", args, "onlyOnline");
-            let a_only_units: Option<bool> = arg("getAccountUnits", args, "onlyUnits");
+            let a_limit: ::std::option::Option<i64> = arg(
+                "getAccountUnits",
+                args,
+                "limit",
+            );
+            let a_offset: ::std::option::Option<i64> = arg(
+                "getAccountUnits",
+                args,
+                "offset",
+            );
+            let a_only_online: ::std::option::Option<bool> = arg(
+                "getAccountUnits",
+                args,
+                "onlyOnline",
+            );
+            let a_only_units: ::std::option::Option<bool> = arg(
+                "getAccountUnits",
+                args,
+                "onlyUnits",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.get_account_units(a_account_uuid);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            if let Some(v) = a_limit {
+                request = request.limit(v);
+            }
+            if let Some(v) = a_offset {
+                request = request.offset(v);
+            }
+            if let Some(v) = a_only_online {
+                request = request.only_online(v);
+            }
+            if let Some(v) = a_only_units {
+                request = request.only_units(v);
+            }
             Some(
-                client
-                    .get_account_units(
-                        a_server_id,
-                        &a_account_uuid,
-                        a_limit,
-                        a_offset,
-                        a_only_online,
-                        a_only_units,
-                    )
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -390,9 +479,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_blip(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .create_blip(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -404,9 +498,14 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_blips();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .get_blips(a_server_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -423,9 +522,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.delete_blips(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .delete_blips(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -443,9 +547,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_blip(a_blip_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_blip(a_server_id, a_blip_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -462,9 +571,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_callouts(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_callouts(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -476,21 +590,38 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
-            let a_closed_limit: Option<i64> = arg("getCalls", args, "closedLimit");
-            let a_closed_offset: Option<i64> = arg("getCalls", args, "closedOffset");
+            let a_closed_limit: ::std::option::Option<i64> = arg(
+                "getCalls",
+                args,
+                "closedLimit",
+            );
+            let a_closed_offset: ::std::option::Option<i64> = arg(
+                "getCalls",
+                args,
+                "closedOffset",
+            );
             let a_type: ::std::option::Option<sonoran_cad::enums::CallTableType> = arg(
                 "getCalls",
                 args,
                 "type",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_calls();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            if let Some(v) = a_closed_limit {
+                request = request.closed_limit(v);
+            }
+            if let Some(v) = a_closed_offset {
+                request = request.closed_offset(v);
+            }
+            if let Some(v) = a_type {
+                request = request.type_(v);
+            }
             Some(
-                client
-                    .get_calls(
-                        a_server_id,
-                        a_closed_limit,
-                        a_closed_offset,
-                        a_type.as_ref(),
-                    )
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -507,9 +638,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create911_call(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .create911_call(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -522,9 +658,14 @@ pub async fn call_v2(
                 "serverId",
             );
             let a_call_id: i64 = arg("remove911Call", args, "callId");
+            #[allow(unused_mut)]
+            let mut request = client.remove911_call(a_call_id);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .remove911_call(a_server_id, a_call_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -541,9 +682,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_custom_dispatch_call(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .create_custom_dispatch_call(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -560,9 +706,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_dispatch_call(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .create_dispatch_call(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -579,9 +730,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.detach_units(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .detach_units(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -598,9 +754,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.close_dispatch_calls(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .close_dispatch_calls(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -618,9 +779,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_dispatch_call(a_call_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_dispatch_call(a_server_id, a_call_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -638,9 +804,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.attach_units(a_call_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .attach_units(a_server_id, a_call_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -658,9 +829,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.add_call_note(a_call_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .add_call_note(a_server_id, a_call_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -678,9 +854,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_call_postal(a_call_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_call_postal(a_server_id, a_call_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -698,9 +879,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_call_primary(a_call_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_call_primary(a_server_id, a_call_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -722,9 +908,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_identifier_group(a_group_name, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_identifier_group(a_server_id, &a_group_name, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -736,9 +927,14 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_pager_config();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .get_pager_config(a_server_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -755,9 +951,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_pager_config(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_pager_config(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -774,9 +975,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_stations(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_stations(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -793,9 +999,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_street_sign_config(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_street_sign_config(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -812,9 +1023,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_street_signs(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_street_signs(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -831,9 +1047,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_unit_locations(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .update_unit_locations(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -849,23 +1070,46 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
-            let a_include_offline: Option<bool> = arg(
+            let a_include_offline: ::std::option::Option<bool> = arg(
                 "getActiveUnits",
                 args,
                 "includeOffline",
             );
-            let a_limit: Option<i64> = arg("getActiveUnits", args, "limit");
-            let a_offset: Option<i64> = arg("getActiveUnits", args, "offset");
-            let a_only_units: Option<bool> = arg("getActiveUnits", args, "onlyUnits");
+            let a_limit: ::std::option::Option<i64> = arg(
+                "getActiveUnits",
+                args,
+                "limit",
+            );
+            let a_offset: ::std::option::Option<i64> = arg(
+                "getActiveUnits",
+                args,
+                "offset",
+            );
+            let a_only_units: ::std::option::Option<bool> = arg(
+                "getActiveUnits",
+                args,
+                "onlyUnits",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.get_active_units();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            if let Some(v) = a_include_offline {
+                request = request.include_offline(v);
+            }
+            if let Some(v) = a_limit {
+                request = request.limit(v);
+            }
+            if let Some(v) = a_offset {
+                request = request.offset(v);
+            }
+            if let Some(v) = a_only_units {
+                request = request.only_units(v);
+            }
             Some(
-                client
-                    .get_active_units(
-                        a_server_id,
-                        a_include_offline,
-                        a_limit,
-                        a_offset,
-                        a_only_units,
-                    )
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -882,9 +1126,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.kick_unit(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .kick_unit(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -901,9 +1150,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_unit_panic(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_unit_panic(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -920,9 +1174,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_unit_status(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .set_unit_status(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -934,21 +1193,27 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.kick_or_ban_user(a_body);
             Some(
-                client
-                    .kick_or_ban_user(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getAccounts" => {
             only("getAccounts", args, &["limit", "offset", "status", "username"]);
-            let a_limit: Option<::std::num::NonZeroU64> = arg(
+            let a_limit: ::std::option::Option<::std::num::NonZeroU64> = arg(
                 "getAccounts",
                 args,
                 "limit",
             );
-            let a_offset: Option<u64> = arg("getAccounts", args, "offset");
+            let a_offset: ::std::option::Option<u64> = arg(
+                "getAccounts",
+                args,
+                "offset",
+            );
             let a_status: ::std::option::Option<sonoran_cad::enums::AccountStatus> = arg(
                 "getAccounts",
                 args,
@@ -959,14 +1224,23 @@ pub async fn call_v2(
                 args,
                 "username",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_accounts();
+            if let Some(v) = a_limit {
+                request = request.limit(v);
+            }
+            if let Some(v) = a_offset {
+                request = request.offset(v);
+            }
+            if let Some(v) = a_status {
+                request = request.status(v);
+            }
+            if let Some(v) = a_username {
+                request = request.username(v);
+            }
             Some(
-                client
-                    .get_accounts(
-                        a_limit,
-                        a_offset,
-                        a_status.as_ref(),
-                        a_username.as_deref(),
-                    )
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -992,21 +1266,37 @@ pub async fn call_v2(
                 args,
                 "discord",
             );
-            let a_roblox: Option<i64> = arg("getAccount", args, "roblox");
+            let a_roblox: ::std::option::Option<i64> = arg("getAccount", args, "roblox");
             let a_username: ::std::option::Option<::std::string::String> = arg(
                 "getAccount",
                 args,
                 "username",
             );
-            Some(
-                client
-                    .get_account(
-                        a_account_uuid.as_ref(),
-                        a_community_user_id.as_deref(),
-                        a_discord.as_deref(),
-                        a_roblox,
-                        a_username.as_deref(),
+            let given: Vec<sonoran_cad::targets::AccountTargetOrUsername> = [
+                a_account_uuid
+                    .map(sonoran_cad::targets::AccountTargetOrUsername::AccountUuid),
+                a_community_user_id
+                    .map(sonoran_cad::targets::AccountTargetOrUsername::CommunityUserId),
+                a_discord.map(sonoran_cad::targets::AccountTargetOrUsername::Discord),
+                a_roblox.map(sonoran_cad::targets::AccountTargetOrUsername::Roblox),
+                a_username.map(sonoran_cad::targets::AccountTargetOrUsername::Username),
+            ]
+                .into_iter()
+                .flatten()
+                .collect();
+            let [a_target]: [sonoran_cad::targets::AccountTargetOrUsername; 1] = given
+                .try_into()
+                .unwrap_or_else(|g: Vec<_>| {
+                    panic!(
+                        "{}: give exactly one of the `{}` fields, got {}", "getAccount",
+                        "AccountTargetOrUsername", g.len()
                     )
+                });
+            #[allow(unused_mut)]
+            let mut request = client.get_account(a_target);
+            Some(
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1018,18 +1308,22 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.modify_account_permissions(a_body);
             Some(
-                client
-                    .modify_account_permissions(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getInfo" => {
             only("getInfo", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_info();
             Some(
-                client
-                    .get_info()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1041,9 +1335,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_community_link(a_body);
             Some(
-                client
-                    .create_community_link(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1055,9 +1351,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.check_community_link(a_body);
             Some(
-                client
-                    .check_community_link(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1069,9 +1367,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_community_link(a_body);
             Some(
-                client
-                    .set_community_link(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1088,9 +1388,26 @@ pub async fn call_v2(
                 args,
                 "url",
             );
+            let given: Vec<sonoran_cad::targets::LoginPageTarget> = [
+                a_community_id.map(sonoran_cad::targets::LoginPageTarget::CommunityId),
+                a_url.map(sonoran_cad::targets::LoginPageTarget::Url),
+            ]
+                .into_iter()
+                .flatten()
+                .collect();
+            let [a_community]: [sonoran_cad::targets::LoginPageTarget; 1] = given
+                .try_into()
+                .unwrap_or_else(|g: Vec<_>| {
+                    panic!(
+                        "{}: give exactly one of the `{}` fields, got {}",
+                        "getLoginPage", "LoginPageTarget", g.len()
+                    )
+                });
+            #[allow(unused_mut)]
+            let mut request = client.get_login_page(a_community);
             Some(
-                client
-                    .get_login_page(a_community_id.as_deref(), a_url.as_deref())
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1102,9 +1419,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.lookup_name_or_plate(a_body);
             Some(
-                client
-                    .lookup_name_or_plate(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1116,9 +1435,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.lookup_by_value(a_body);
             Some(
-                client
-                    .lookup_by_value(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1130,18 +1451,22 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.lookup_by_custom_search(a_body);
             Some(
-                client
-                    .lookup_by_custom_search(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getPenalCodes" => {
             only("getPenalCodes", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_penal_codes();
             Some(
-                client
-                    .get_penal_codes()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1153,9 +1478,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_penal_codes(a_body);
             Some(
-                client
-                    .set_penal_codes(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1167,9 +1494,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.apply_permission_key(a_body);
             Some(
-                client
-                    .apply_permission_key(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1181,9 +1510,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.send_photo(a_body);
             Some(
-                client
-                    .send_photo(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1195,9 +1526,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_postal_config(a_body);
             Some(
-                client
-                    .set_postal_config(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1209,9 +1542,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.send_draft(a_body);
             Some(
-                client
-                    .send_draft(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1223,9 +1558,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.create_record(a_body);
             Some(
-                client
-                    .create_record(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1233,9 +1570,11 @@ pub async fn call_v2(
         "deleteRecord" => {
             only("deleteRecord", args, &["recordId"]);
             let a_record_id: i64 = arg("deleteRecord", args, "recordId");
+            #[allow(unused_mut)]
+            let mut request = client.delete_record(a_record_id);
             Some(
-                client
-                    .delete_record(a_record_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1248,9 +1587,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.update_record(a_record_id, a_body);
             Some(
-                client
-                    .update_record(a_record_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1262,18 +1603,22 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.verify_secret(a_body);
             Some(
-                client
-                    .verify_secret(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getServers" => {
             only("getServers", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_servers();
             Some(
-                client
-                    .get_servers()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1285,9 +1630,11 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.set_servers(a_body);
             Some(
-                client
-                    .set_servers(&a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1304,9 +1651,14 @@ pub async fn call_v2(
                 args,
                 "body",
             );
+            #[allow(unused_mut)]
+            let mut request = client.heartbeat(a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .heartbeat(a_server_id, &a_body)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1318,18 +1670,25 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
+            #[allow(unused_mut)]
+            let mut request = client.auth_street_signs();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
             Some(
-                client
-                    .auth_street_signs(a_server_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getTemplates" => {
             only("getTemplates", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_templates();
             Some(
-                client
-                    .get_templates()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1337,9 +1696,11 @@ pub async fn call_v2(
         "getTemplate" => {
             only("getTemplate", args, &["recordTypeId"]);
             let a_record_type_id: i64 = arg("getTemplate", args, "recordTypeId");
+            #[allow(unused_mut)]
+            let mut request = client.get_template(a_record_type_id);
             Some(
-                client
-                    .get_template(a_record_type_id)
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1351,18 +1712,25 @@ pub async fn call_v2(
                 args,
                 "userId",
             );
+            #[allow(unused_mut)]
+            let mut request = client.get_turn_credentials();
+            if let Some(v) = a_user_id {
+                request = request.user_id(v);
+            }
             Some(
-                client
-                    .get_turn_credentials(a_user_id.as_deref())
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         "getVersion" => {
             only("getVersion", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_version();
             Some(
-                client
-                    .get_version()
+                request
+                    .send()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )

@@ -523,7 +523,7 @@ export type BlipV1 = {
 
 /** Custom API data stored on the 911 call. Free-form on purpose (any keys); the keys below have a documented meaning: priority/block/postal/code fill in the dispatch call, x/y place the call on the live map. */
 export type Call911MetaDataV1 = {
-  priority?: DispatchPriorityV1;
+  priority?: DispatchPriority;
   /** Dispatch call block. */
   block?: string;
   /** Dispatch call postal. */
@@ -770,8 +770,7 @@ export type CreateCustomDispatchCallRequest = {
 export type CreateDispatchCallRequest = {
   origin: CallOrigin;
   status: CallStatus;
-  /** Call priority (v1 documents 1, 2 or 3). */
-  priority: number;
+  priority: DispatchPriority;
   /** Block or intersection label. */
   block?: string;
   /** Dispatch address text. */
@@ -954,7 +953,7 @@ export type DispatchCallV1 = {
   callId?: number;
   origin?: CallOrigin;
   status?: CallStatus;
-  priority?: DispatchPriorityV1;
+  priority?: DispatchPriority;
   /** Block. */
   block?: string;
   /** Address. */
@@ -976,8 +975,8 @@ export type DispatchCallV1 = {
 /** `metaData` of a v1 dispatch call (new_dispatch, edit_dispatch): custom API storage, free-form on purpose (the docs only show `{"someKey": "someValue"}`). */
 export type DispatchMetaDataV1 = { [key: string]: unknown };
 
-/** Dispatch call priority. The v1 pages allow 1, 2 or 3. */
-export type DispatchPriorityV1 = 1 | 2 | 3 | (number & {});
+/** Dispatch call priority. The v1 pages allow 1, 2 or 3; v2 takes the same values. */
+export type DispatchPriority = 1 | 2 | 3 | (number & {});
 
 /** A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`. */
 export type DispatchTemplate = {
@@ -1063,7 +1062,7 @@ export type EditDispatchV1Item = {
   callId: number;
   origin?: CallOrigin;
   status?: CallStatus;
-  priority?: DispatchPriorityV1;
+  priority?: DispatchPriority;
   /** Block. */
   block?: string;
   /** Address. */
@@ -1898,7 +1897,7 @@ export type NewDispatchV1Item = {
   serverId?: number;
   origin: CallOrigin;
   status: CallStatus;
-  priority: DispatchPriorityV1;
+  priority: DispatchPriority;
   /** Block. */
   block?: string;
   /** Address. */
@@ -2997,8 +2996,7 @@ export type UpdateCallPrimaryResponse = {
 export type UpdateDispatchCallRequest = {
   origin?: CallOrigin;
   status?: CallStatus;
-  /** Call priority (v1 documents 1, 2 or 3). */
-  priority?: number;
+  priority?: DispatchPriority;
   /** Block or intersection label. */
   block?: string;
   /** Dispatch address text. */
@@ -3216,8 +3214,8 @@ export declare const CallTableType: {
   readonly SEARCH_ALL: 100;
 };
 
-/** The named values of `DispatchPriorityV1`. */
-export declare const DispatchPriorityV1: {
+/** The named values of `DispatchPriority`. */
+export declare const DispatchPriority: {
   readonly PRIORITY_1: 1;
   readonly PRIORITY_2: 2;
   readonly PRIORITY_3: 3;

@@ -1,0 +1,385 @@
+//! Request bodies built in Rust, without JSON.
+//!
+//! typify gives every schema a struct with public fields and derives `Default` when every
+//! field is optional. For each struct a request can carry (a v2 request body, a v1 `data`
+//! item, and every struct reachable from them) this adds:
+//! - `new(..)` taking the required fields (and, for an `x-exactly-one-of` group, its enum)
+//!   when there are any, the optional ones starting empty;
+//! - one chainable setter per optional field, named as the field, taking `impl Into<T>`;
+//! - for a group, one setter named after its `argument` that sets exactly one of its fields.
+//!
+//! So `ModifyAccountPermissionsRequest::new(AccountTargetOrUsername::Username("bob".into()))
+//! .add(vec![PermissionName::Admin])` builds what the docs' JSON example shows.
+
+use crate::Error;
+use crate::targets::{self, Group, Target};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Schema names a request can carry: v2 request bodies, v1 `data`, and what they reach.
+pub fn request_schemas(doc: &Value) -> BTreeSet<String> {
+    let mut roots = Vec::new();
+    for (path, _, op) in sonoran_spec::operations(doc) {
+        let Some(body) = op.pointer("/requestBody/content/application~1json/schema") else {
+            continue;
+        };
+        if path.starts_with("/v2/") {
+            roots.push(body.clone());
+        } else if let Some(data) = body.pointer("/properties/data") {
+            roots.push(data.clone());
+        }
+    }
+    let schemas = doc.pointer("/components/schemas");
+    let mut seen = BTreeSet::new();
+    while let Some(node) = roots.pop() {
+        match node {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    if seen.insert(name.to_string())
+                        && let Some(s) = schemas.and_then(|s| s.get(name))
+                    {
+                        roots.push(s.clone());
+                    }
+                    continue;
+                }
+                for (k, v) in map {
+                    if k != "example" && k != "examples" && !k.starts_with("x-") {
+                        roots.push(v);
+                    }
+                }
+            }
+            Value::Array(items) => roots.extend(items),
+            _ => {}
+        }
+    }
+    seen
+}
+
+struct Field {
+    ident: syn::Ident,
+    ty: syn::Type,
+    /// `Option<T>`: the `T`.
+    option_of: Option<syn::Type>,
+    /// Optional on the wire: an `Option` or a `#[serde(default)]` collection.
+    optional: bool,
+    doc: Vec<syn::Attribute>,
+}
+
+/// The structs of progenitor's `pub mod types` by name, with whether each has `Default`
+/// (derived, or implemented by typify for fields with serde defaults).
+fn structs(progenitor: &syn::File) -> BTreeMap<String, (&syn::ItemStruct, bool)> {
+    let mut out = BTreeMap::new();
+    let mut manual_default = BTreeSet::new();
+    for item in &progenitor.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter().flat_map(|(_, items)| items) {
+            match item {
+                syn::Item::Struct(s) => {
+                    out.insert(s.ident.to_string(), (s, has_derive_default(s)));
+                }
+                syn::Item::Impl(i) => {
+                    let is_default = i
+                        .trait_
+                        .as_ref()
+                        .and_then(|(p, _)| p.segments.last())
+                        .is_some_and(|seg| seg.ident == "Default");
+                    if let (true, syn::Type::Path(p)) = (is_default, i.self_ty.as_ref())
+                        && let Some(seg) = p.path.segments.last()
+                    {
+                        manual_default.insert(seg.ident.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    for name in manual_default {
+        if let Some(entry) = out.get_mut(&name) {
+            entry.1 = true;
+        }
+    }
+    out
+}
+
+fn has_derive_default(s: &syn::ItemStruct) -> bool {
+    s.attrs.iter().any(|a| {
+        a.path().is_ident("derive")
+            && quote!(#a)
+                .to_string()
+                .split(|c: char| !c.is_alphanumeric())
+                .any(|w| w == "Default")
+    })
+}
+
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
+        return None;
+    };
+    match a.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn fields(s: &syn::ItemStruct) -> Option<Vec<Field>> {
+    let syn::Fields::Named(named) = &s.fields else {
+        return None;
+    };
+    Some(
+        named
+            .named
+            .iter()
+            .filter_map(|f| {
+                let ident = f.ident.clone()?;
+                let option_of = option_inner(&f.ty);
+                let serde_default = f.attrs.iter().any(|a| {
+                    a.path().is_ident("serde")
+                        && quote!(#a)
+                            .to_string()
+                            .split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .any(|w| w == "default")
+                });
+                Some(Field {
+                    optional: option_of.is_some() || serde_default,
+                    option_of,
+                    ty: f.ty.clone(),
+                    doc: f
+                        .attrs
+                        .iter()
+                        .filter(|a| a.path().is_ident("doc"))
+                        .cloned()
+                        .collect(),
+                    ident,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The Rust field of wire name `name` (`accountUuid` -> `account_uuid`, `type` -> `type_`).
+fn field_ident<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
+    let snake = crate::v1::snake(name);
+    fields.iter().find(|f| {
+        f.ident == snake || f.ident == format!("{snake}_") || f.ident == format!("r#{snake}")
+    })
+}
+
+/// `generated/bodies.rs`.
+pub fn tokens(
+    progenitor: &proc_macro2::TokenStream,
+    doc: &Value,
+    targets: &BTreeMap<String, Target>,
+) -> Result<TokenStream, Error> {
+    let file: syn::File = syn::parse2(progenitor.clone())
+        .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
+    let structs = structs(&file);
+    let mut impls = Vec::new();
+    for name in request_schemas(doc) {
+        let Some(&(s, has_default)) = structs.get(&name) else {
+            continue; // an enum, a newtype or a map: nothing to build
+        };
+        let Some(fields) = fields(s) else { continue };
+        let schema = doc
+            .pointer(&format!("/components/schemas/{name}"))
+            .unwrap_or(&Value::Null);
+        let groups = targets::groups(schema, &name)?;
+        impls.push(one(&name, &fields, &groups, targets, has_default)?);
+    }
+    Ok(quote! {
+        //! Constructors and chainable setters for the request types (see the crate docs,
+        //! "Request bodies").
+        use super::client::types;
+        // Field types are written as typify writes them, relative to `types`.
+        use super::client::types::*;
+
+        #( #impls )*
+    })
+}
+
+fn one(
+    name: &str,
+    fields: &[Field],
+    groups: &[Group],
+    targets: &BTreeMap<String, Target>,
+    has_default: bool,
+) -> Result<TokenStream, Error> {
+    let ty = format_ident!("{}", name);
+    let mut grouped: BTreeMap<String, &Group> = BTreeMap::new();
+    for g in groups {
+        for f in &g.fields {
+            let field = field_ident(fields, f).ok_or_else(|| {
+                Error(format!(
+                    "`{name}`: the generated struct has no field for `{f}`"
+                ))
+            })?;
+            grouped.insert(field.ident.to_string(), g);
+        }
+    }
+    let required: Vec<&Field> = fields.iter().filter(|f| !f.optional).collect();
+    let mut methods = Vec::new();
+
+    if has_default && !required.is_empty() {
+        return Err(Error(format!(
+            "`{name}` has required fields and a `Default`: cannot tell which to build"
+        )));
+    }
+    if has_default && !groups.is_empty() {
+        // Every field has a default: start from it, then set the target.
+        let params = groups.iter().map(|g| {
+            let arg = format_ident!("{}", g.argument);
+            let enum_ty = targets.get(&g.name).map(Target::ident);
+            quote!(#arg: crate::targets::#enum_ty)
+        });
+        let sets = groups.iter().map(|g| {
+            let arg = format_ident!("{}", g.argument);
+            quote!(.#arg(#arg))
+        });
+        let doc = format!(
+            " A `{name}` for {}; the other fields start empty: set them with the methods below.",
+            groups
+                .iter()
+                .map(|g| format!("`{}` (one of [`crate::targets::{}`])", g.argument, g.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn new(#( #params ),*) -> Self {
+                <Self as ::std::default::Default>::default() #( #sets )*
+            }
+        });
+    } else if !has_default {
+        let mut params = Vec::new();
+        let mut inits = Vec::new();
+        let mut sets = Vec::new();
+        let mut arg_docs = Vec::new();
+        for f in fields {
+            let id = &f.ident;
+            if f.optional {
+                inits.push(quote!(#id: ::std::default::Default::default()));
+            } else {
+                let t = &f.ty;
+                params.push(quote!(#id: impl ::std::convert::Into<#t>));
+                inits.push(quote!(#id: #id.into()));
+                arg_docs.push(format!("`{id}`"));
+            }
+        }
+        for g in groups {
+            let arg = format_ident!("{}", g.argument);
+            let enum_ty = targets
+                .get(&g.name)
+                .map(Target::ident)
+                .ok_or_else(|| Error(format!("`{name}`: unknown target `{}`", g.name)))?;
+            params.push(quote!(#arg: crate::targets::#enum_ty));
+            sets.push(quote!(value = value.#arg(#arg);));
+            arg_docs.push(format!(
+                "`{}` (one of [`crate::targets::{}`])",
+                g.argument, g.name
+            ));
+        }
+        let doc = if arg_docs.is_empty() {
+            format!(" A `{name}` with every field empty.")
+        } else {
+            format!(
+                " A `{name}` with its required {}; the optional fields start empty: set them with the methods below.",
+                arg_docs.join(", ")
+            )
+        };
+        let body = if sets.is_empty() {
+            quote!(Self { #( #inits ),* })
+        } else {
+            quote! {
+                let mut value = Self { #( #inits ),* };
+                #( #sets )*
+                value
+            }
+        };
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn new(#( #params ),*) -> Self {
+                #body
+            }
+        });
+    }
+
+    for f in fields.iter().filter(|f| f.optional) {
+        if grouped.contains_key(&f.ident.to_string()) {
+            continue;
+        }
+        let id = &f.ident;
+        if id == "new" || groups.iter().any(|g| f.ident == g.argument) {
+            continue; // would clash with `new` or a group setter: the field stays settable directly
+        }
+        let docs = &f.doc;
+        match &f.option_of {
+            Some(inner) => methods.push(quote! {
+                #( #docs )*
+                pub fn #id(mut self, value: impl ::std::convert::Into<#inner>) -> Self {
+                    self.#id = ::std::option::Option::Some(value.into());
+                    self
+                }
+            }),
+            None => {
+                let t = &f.ty;
+                methods.push(quote! {
+                    #( #docs )*
+                    pub fn #id(mut self, value: impl ::std::convert::Into<#t>) -> Self {
+                        self.#id = value.into();
+                        self
+                    }
+                })
+            }
+        }
+    }
+
+    for g in groups {
+        let arg = format_ident!("{}", g.argument);
+        let target = &targets[&g.name];
+        let enum_ty = target.ident();
+        let clears = g.fields.iter().map(|f| {
+            let id = &field_ident(fields, f).expect("checked above").ident;
+            quote!(self.#id = ::std::option::Option::None;)
+        });
+        let arms = g.fields.iter().map(|f| {
+            let id = &field_ident(fields, f).expect("checked above").ident;
+            let v = targets::variant(f);
+            quote!(crate::targets::#enum_ty::#v(v) => self.#id = ::std::option::Option::Some(v),)
+        });
+        let doc = format!(
+            " Targets exactly one of {}: sets that field and clears the others.",
+            g.fields
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        methods.push(quote! {
+            #[doc = #doc]
+            pub fn #arg(mut self, #arg: crate::targets::#enum_ty) -> Self {
+                #( #clears )*
+                match #arg { #( #arms )* }
+                self
+            }
+        });
+    }
+
+    Ok(quote! {
+        impl types::#ty {
+            #( #methods )*
+        }
+    })
+}

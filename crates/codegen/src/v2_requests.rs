@@ -1,0 +1,458 @@
+//! The public v2 calls: one method and one request builder per operation.
+//!
+//! `client.get_calls()` returns a `requests::GetCalls` whose setters name the optional
+//! parameters (`.type_(CallTableType::Active)`); `.send().await`, or just `.await`, runs
+//! it. Required parameters (path parameters, required query parameters, a required body)
+//! are the method's arguments, so leaving one out does not compile; an
+//! `x-exactly-one-of` group is one argument of its enum ([`crate::targets`]). `serverId`
+//! is a setter whose default is the client's configured server.
+//!
+//! Under each builder is progenitor's positional method, whose signature (parsed with syn)
+//! says how each parameter is passed, so the builders never drift from progenitor. Its
+//! result goes through `crate::runtime::v2_result`, which reads every failure (problem+json,
+//! the 429 body, plain text) into `crate::Error`: progenitor's error for an undocumented
+//! status is an unread `reqwest::Response`, and reading it is async.
+
+use crate::Error;
+use crate::targets::{Group, Target};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// How progenitor passes one parameter.
+#[derive(Clone)]
+enum Pass {
+    /// `&'a str`: stored as `String`.
+    Str,
+    /// `&'a T`: stored as `T`.
+    Ref(syn::Type),
+    /// `T` by value.
+    Value(syn::Type),
+}
+
+#[derive(Clone)]
+struct Param {
+    ident: syn::Ident,
+    pass: Pass,
+    optional: bool,
+    server_id: bool,
+    doc: Option<String>,
+    /// In a group: the group's index.
+    group: Option<usize>,
+}
+
+impl Param {
+    fn stored(&self) -> TokenStream {
+        match &self.pass {
+            Pass::Str => quote!(::std::string::String),
+            Pass::Ref(t) | Pass::Value(t) => quote!(#t),
+        }
+    }
+}
+
+/// Public methods, builders and their docs for every v2 operation.
+pub fn tokens(
+    progenitor: &TokenStream,
+    doc: &Value,
+    targets: &BTreeMap<String, Target>,
+    examples: &BTreeMap<&str, &str>,
+) -> Result<TokenStream, Error> {
+    let ops: BTreeMap<String, (&str, &str, &Value)> = sonoran_spec::operations(doc)
+        .filter(|(path, _, _)| path.starts_with("/v2/"))
+        .filter_map(|(path, method, op)| {
+            let id = op.get("operationId")?.as_str()?;
+            Some((crate::v1::snake(id), (path, method, op)))
+        })
+        .collect();
+    let mut methods = Vec::new();
+    let mut builders = Vec::new();
+    for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
+        let name = f.sig.ident.to_string();
+        let (path, method, op) = *ops
+            .get(&name)
+            .ok_or_else(|| Error(format!("progenitor method `{name}` has no v2 operation")))?;
+        let (m, b) = one(f, path, method, op, targets, examples)?;
+        methods.push(m);
+        builders.push(b);
+    }
+    if methods.is_empty() {
+        return Err(Error(
+            "progenitor output has no client methods to wrap".into(),
+        ));
+    }
+    Ok(quote! {
+        //! The v2 operations: a method on [`crate::Client`] each, returning its request
+        //! builder from [`requests`].
+        use super::client::types;
+
+        impl crate::Client {
+            #( #methods )*
+        }
+
+        /// One request builder per v2 operation, returned by its [`crate::Client`] method.
+        ///
+        /// Set optional parameters by name, then `.send().await` (or `.await` the builder
+        /// itself). A builder does nothing until it is sent; it can be cloned and sent again.
+        pub mod requests {
+            use super::super::client::types;
+
+            #( #builders )*
+        }
+    })
+}
+
+fn success_status(op: &Value) -> u16 {
+    op.get("responses")
+        .and_then(Value::as_object)
+        .and_then(|r| r.keys().filter(|c| c.starts_with('2')).min().cloned())
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(200)
+}
+
+/// The method's docs: summary, description, wire line, rate limit, docs page, example.
+fn method_docs(
+    path: &str,
+    method: &str,
+    op: &Value,
+    id: &str,
+    builder: &str,
+    examples: &BTreeMap<&str, &str>,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let text = |k: &str| {
+        op.get(k)
+            .and_then(Value::as_str)
+            .map(crate::prose::for_users)
+    };
+    if let Some(s) = text("summary") {
+        lines.push(s);
+        lines.push(String::new());
+    }
+    if let Some(d) = op.get("description").and_then(Value::as_str) {
+        for para in d.split("\n\n") {
+            lines.push(crate::prose::for_users(para));
+            lines.push(String::new());
+        }
+    }
+    lines.push(format!(
+        "`{} {path}` (operation `{id}`). Returns a [`requests::{builder}`]: set optional parameters on it, then `.send().await` or `.await` it.",
+        method.to_ascii_uppercase()
+    ));
+    lines.push(String::new());
+    lines.push(
+        match op.get("x-rate-limit-per-minute").and_then(Value::as_u64) {
+            Some(n) => format!(
+                "Rate limit: {n} requests per minute per API key; the client paces calls to it."
+            ),
+            None => "Rate limit: none documented.".into(),
+        },
+    );
+    if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
+        lines.push(String::new());
+        lines.push(format!("Docs: <{}>", crate::npm::docs_url(page)));
+    }
+    if let Some(example) = examples.get(id) {
+        lines.push(String::new());
+        lines.push("# Example".into());
+        lines.push(String::new());
+        lines.extend(example.lines().map(str::to_string));
+    }
+    lines.into_iter().map(|l| format!(" {l}")).collect()
+}
+
+fn param_docs(op: &Value) -> BTreeMap<String, String> {
+    op.get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|p| {
+            Some((
+                crate::v1::snake(p.get("name")?.as_str()?),
+                crate::prose::for_users(p.get("description")?.as_str()?),
+            ))
+        })
+        .collect()
+}
+
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn one(
+    f: &syn::ImplItemFn,
+    path: &str,
+    http_method: &str,
+    op: &Value,
+    targets: &BTreeMap<String, Target>,
+    examples: &BTreeMap<&str, &str>,
+) -> Result<(TokenStream, TokenStream), Error> {
+    let sig = &f.sig;
+    let name = &sig.ident;
+    let id = op["operationId"].as_str().unwrap_or_default();
+    let builder = format_ident!("{}", pascal(&name.to_string()));
+    let body_type = response_type(&sig.output)
+        .ok_or_else(|| Error(format!("`{name}`: unexpected return type from progenitor")))?;
+    let groups: Vec<Group> = crate::targets::groups(op, id)?;
+    let descriptions = param_docs(op);
+
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        let syn::FnArg::Typed(pat) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(ident) = pat.pat.as_ref() else {
+            return Err(Error(format!("`{name}`: unexpected parameter pattern")));
+        };
+        let ident = ident.ident.clone();
+        let (optional, inner) = match option_inner(&pat.ty) {
+            Some(t) => (true, t),
+            None => (false, (*pat.ty).clone()),
+        };
+        let pass = match &inner {
+            syn::Type::Reference(r) => match r.elem.as_ref() {
+                syn::Type::Path(p) if p.path.is_ident("str") => Pass::Str,
+                t => Pass::Ref(t.clone()),
+            },
+            t => Pass::Value(t.clone()),
+        };
+        let server_id = ident == "server_id" && !optional && matches!(&pass, Pass::Value(_));
+        let wire = ident.to_string();
+        let group = groups.iter().position(|g| {
+            g.fields
+                .iter()
+                .any(|f| crate::v1::snake(f) == wire.trim_end_matches('_'))
+        });
+        if group.is_some() && !optional {
+            return Err(Error(format!(
+                "`{id}`: `{wire}` is in an `x-exactly-one-of` group but required"
+            )));
+        }
+        let doc = if ident == "body" {
+            Some("The request body.".to_string())
+        } else {
+            descriptions.get(wire.trim_end_matches('_')).cloned()
+        };
+        params.push(Param {
+            ident,
+            pass,
+            optional: optional || server_id,
+            server_id,
+            doc,
+            group,
+        });
+    }
+    for (i, g) in groups.iter().enumerate() {
+        let found = params.iter().filter(|p| p.group == Some(i)).count();
+        if found != g.fields.len() {
+            return Err(Error(format!(
+                "`{id}`: `x-exactly-one-of` `{}` names {} fields, the operation has {found} of them as query parameters",
+                g.name,
+                g.fields.len()
+            )));
+        }
+    }
+
+    // The builder's fields: each parameter outside a group, then one per group.
+    let mut fields = Vec::new();
+    let mut ctor_params = Vec::new();
+    let mut ctor_inits = Vec::new();
+    let mut setters = Vec::new();
+    for p in params.iter().filter(|p| p.group.is_none()) {
+        let id = &p.ident;
+        let stored = p.stored();
+        if p.optional {
+            fields.push(quote!(pub(super) #id: ::std::option::Option<#stored>));
+            ctor_inits.push(quote!(#id: ::std::option::Option::None));
+            let doc = if p.server_id {
+                " The server (`serverId`); the client's configured server when not set.".to_string()
+            } else {
+                format!(" {}", p.doc.clone().unwrap_or_else(|| format!("`{id}`.")))
+            };
+            let arg_ty = match &p.pass {
+                Pass::Str => quote!(impl ::std::convert::Into<::std::string::String>),
+                _ => quote!(#stored),
+            };
+            let value = match &p.pass {
+                Pass::Str => quote!(value.into()),
+                _ => quote!(value),
+            };
+            setters.push(quote! {
+                #[doc = #doc]
+                pub fn #id(mut self, value: #arg_ty) -> Self {
+                    self.#id = ::std::option::Option::Some(#value);
+                    self
+                }
+            });
+        } else {
+            fields.push(quote!(pub(super) #id: #stored));
+            match &p.pass {
+                Pass::Str => {
+                    ctor_params.push(quote!(#id: impl ::std::convert::Into<::std::string::String>));
+                    ctor_inits.push(quote!(#id: #id.into()));
+                }
+                _ => {
+                    ctor_params.push(quote!(#id: #stored));
+                    ctor_inits.push(quote!(#id));
+                }
+            }
+        }
+    }
+    for g in &groups {
+        let arg = format_ident!("{}", g.argument);
+        let enum_ty = targets
+            .get(&g.name)
+            .map(Target::ident)
+            .ok_or_else(|| Error(format!("`{id}`: unknown target `{}`", g.name)))?;
+        fields.push(quote!(pub(super) #arg: crate::targets::#enum_ty));
+        ctor_params.push(quote!(#arg: crate::targets::#enum_ty));
+        ctor_inits.push(quote!(#arg));
+        let doc = format!(" Replaces the `{}` given to the method.", g.argument);
+        setters.push(quote! {
+            #[doc = #doc]
+            pub fn #arg(mut self, value: crate::targets::#enum_ty) -> Self {
+                self.#arg = value;
+                self
+            }
+        });
+    }
+
+    // `send`: each group into its fields' locals, then progenitor's call.
+    let mut locals = Vec::new();
+    for (i, g) in groups.iter().enumerate() {
+        let arg = format_ident!("{}", g.argument);
+        let enum_ty = targets[&g.name].ident();
+        let members: Vec<&Param> = params.iter().filter(|p| p.group == Some(i)).collect();
+        for p in &members {
+            let id = &p.ident;
+            let t = match &p.pass {
+                Pass::Str => quote!(&str),
+                Pass::Ref(t) => quote!(&#t),
+                Pass::Value(t) => quote!(#t),
+            };
+            locals.push(
+                quote!(let mut #id: ::std::option::Option<#t> = ::std::option::Option::None;),
+            );
+        }
+        let arms = g.fields.iter().map(|field| {
+            let v = crate::targets::variant(field);
+            let p = members
+                .iter()
+                .find(|p| p.ident.to_string().trim_end_matches('_') == crate::v1::snake(field))
+                .expect("counted above");
+            let id = &p.ident;
+            let value = match &p.pass {
+                Pass::Str => quote!(v.as_str()),
+                Pass::Ref(_) => quote!(v),
+                Pass::Value(_) => quote!(*v),
+            };
+            quote!(crate::targets::#enum_ty::#v(v) => #id = ::std::option::Option::Some(#value),)
+        });
+        locals.push(quote!(match &self.#arg { #( #arms )* }));
+    }
+    let args = params.iter().map(|p| {
+        let id = &p.ident;
+        if p.group.is_some() {
+            return quote!(#id);
+        }
+        if p.server_id {
+            return quote!(self.#id.unwrap_or_else(|| self.client.server_id()));
+        }
+        match (&p.pass, p.optional) {
+            (Pass::Str, true) => quote!(self.#id.as_deref()),
+            (Pass::Ref(_), true) => quote!(self.#id.as_ref()),
+            (Pass::Value(_), true) => quote!(self.#id),
+            (Pass::Str | Pass::Ref(_), false) => quote!(&self.#id),
+            (Pass::Value(_), false) => quote!(self.#id),
+        }
+    });
+    let status = success_status(op);
+    let docs = method_docs(path, http_method, op, id, &builder.to_string(), examples);
+    let deprecated = f.attrs.iter().filter(|a| a.path().is_ident("deprecated"));
+    let builder_doc = format!(
+        " `{id}`: the request [`crate::Client::{name}`] returns. Set optional parameters, then `.send().await` or `.await` it."
+    );
+    let method = quote! {
+        #( #[doc = #docs] )*
+        #( #deprecated )*
+        pub fn #name(&self, #( #ctor_params ),*) -> requests::#builder<'_> {
+            requests::#builder { client: self, #( #ctor_inits ),* }
+        }
+    };
+    let builder_tokens = quote! {
+        #[doc = #builder_doc]
+        #[derive(Debug, Clone)]
+        #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+        pub struct #builder<'a> {
+            pub(super) client: &'a crate::Client,
+            #( #fields, )*
+        }
+
+        impl<'a> #builder<'a> {
+            #( #setters )*
+
+            /// Sends the request (paced, retried per the client's policies).
+            pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
+                #( #locals )*
+                crate::runtime::v2_result(self.client.raw.#name(#( #args ),*).await, #status).await
+            }
+        }
+
+        impl<'a> ::std::future::IntoFuture for #builder<'a> {
+            type Output = ::std::result::Result<#body_type, crate::Error>;
+            type IntoFuture = crate::CallFuture<'a, #body_type>;
+            fn into_future(self) -> Self::IntoFuture {
+                ::std::boxed::Box::pin(self.send())
+            }
+        }
+    };
+    Ok((method, builder_tokens))
+}
+
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let args = last_segment_args(ty, "Option")?;
+    match args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+/// `T` out of `Result<ResponseValue<T>, Error<..>>`.
+fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let result = last_segment_args(ty, "Result")?;
+    let syn::GenericArgument::Type(ok) = result.first()? else {
+        return None;
+    };
+    let value = last_segment_args(ok, "ResponseValue")?;
+    match value.first()? {
+        syn::GenericArgument::Type(t) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn last_segment_args<'a>(
+    ty: &'a syn::Type,
+    name: &str,
+) -> Option<&'a syn::punctuated::Punctuated<syn::GenericArgument, syn::Token![,]>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != name {
+        return None;
+    }
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => Some(&a.args),
+        _ => None,
+    }
+}
