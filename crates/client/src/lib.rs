@@ -43,6 +43,9 @@ pub use limiter::RateLimitPolicy;
 pub use runtime::RetryPolicy;
 #[cfg(feature = "redis")]
 pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
+/// The `uuid` crate, whose `Uuid` the types use for `format: uuid` fields.
+#[cfg(feature = "http")]
+pub use uuid;
 
 #[cfg(all(feature = "redis", target_arch = "wasm32"))]
 compile_error!("the `redis` feature (rate limits shared through Redis) is for native targets only");

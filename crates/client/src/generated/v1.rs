@@ -337,6 +337,19 @@ impl crate::V1<'_> {
     /// v1: `POST /civilian` with envelope `type` `EDIT_LICENSE` (operation `editLicenseV1`); `id` and `key` come from the client.
     ///
     /// Rate limit: none documented for v1 calls.
+    ///
+    /// # Example
+    ///
+    /// ```rust,no_run
+    /// # async fn run(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
+    /// use sonoran_cad::types::EditLicenseV1Item;
+    ///
+    /// let license = EditLicenseV1Item::new(100).status("SUSPENDED").expiration("01/01/2030");
+    /// #[allow(deprecated)]
+    /// let edited = client.v1().edit_license(&[license]).await?;
+    /// println!("{edited:?}");
+    /// # Ok(()) }
+    /// ```
     #[deprecated(
         note = "EDIT_LICENSE is no longer in the Sonoran docs; see the method's documentation"
     )]
@@ -892,6 +905,25 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/modify-identifier>
+    ///
+    /// # Example
+    ///
+    /// ```rust,no_run
+    /// # async fn run(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
+    /// use sonoran_cad::enums::{ModifyIdentifierActionV1, UnitStatus};
+    /// use sonoran_cad::types::{IdentifierDataV1, ModifyIdentifierV1Identifier, ModifyIdentifierV1Item};
+    /// use sonoran_cad::v1::JsonOrText;
+    ///
+    /// let unit = IdentifierDataV1::default().unit_num("A-10").name("John Doe").department("LSPD");
+    /// let add = ModifyIdentifierV1Item::new(ModifyIdentifierActionV1::Add)
+    ///     .api_id("STEAM:1234")
+    ///     .identifier(ModifyIdentifierV1Identifier::default().status(UnitStatus::Available).data(unit));
+    /// match client.v1().modify_identifier(&[add]).await? {
+    ///     JsonOrText::Json(identifiers) => println!("{identifiers:?}"),
+    ///     JsonOrText::Text(text) => println!("{text}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn modify_identifier(
         &self,
         data: &[crate::types::ModifyIdentifierV1Item],
@@ -1111,6 +1143,21 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/modify-account-permissions>
+    ///
+    /// # Example
+    ///
+    /// ```rust,no_run
+    /// # async fn run(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
+    /// use sonoran_cad::types::{PermissionName, SetAccountPermissionsV1Item};
+    ///
+    /// let change = SetAccountPermissionsV1Item::default()
+    ///     .api_id("STEAM:1234")
+    ///     .add(vec![PermissionName::Police])
+    ///     .remove(vec![PermissionName::Civilian]);
+    /// let text: String = client.v1().set_account_permissions(&[change]).await?;
+    /// println!("{text}");
+    /// # Ok(()) }
+    /// ```
     pub async fn set_account_permissions(
         &self,
         data: &[crate::types::SetAccountPermissionsV1Item],

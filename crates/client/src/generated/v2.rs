@@ -175,6 +175,23 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/update-identifier>
+    ///
+    /// # Example
+    ///
+    /// ```rust,no_run
+    /// # async fn run(client: sonoran_cad::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use sonoran_cad::enums::{UnitPage, UnitStatus};
+    /// use sonoran_cad::types::UpdateIdentifierRequest;
+    ///
+    /// let account: sonoran_cad::uuid::Uuid = "00000000-0000-0000-0000-000000000000".parse()?;
+    /// let change = UpdateIdentifierRequest::default()
+    ///     .status(UnitStatus::Available)
+    ///     .group("SUPERVISOR-1")
+    ///     .page(UnitPage::Dispatch);
+    /// let reply = client.update_identifier(account, 12, change).await?;
+    /// println!("{:?}", reply.identifier);
+    /// # Ok(()) }
+    /// ```
     pub fn update_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -787,6 +804,23 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/modify-account-permissions>
+    ///
+    /// # Example
+    ///
+    /// ```rust,no_run
+    /// # async fn run(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
+    /// use sonoran_cad::AccountTargetOrUsername;
+    /// use sonoran_cad::types::{ModifyAccountPermissionsRequest, PermissionName};
+    ///
+    /// let body = ModifyAccountPermissionsRequest::new(AccountTargetOrUsername::Discord(
+    ///     "123456789012345678".into(),
+    /// ))
+    /// .add(vec![PermissionName::Police, PermissionName::Dispatch])
+    /// .remove(vec![PermissionName::Civilian]);
+    /// let account = client.modify_account_permissions(body).await?;
+    /// println!("{:?} now has {:?}", account.account_uuid, account.permissions);
+    /// # Ok(()) }
+    /// ```
     pub fn modify_account_permissions(
         &self,
         body: types::ModifyAccountPermissionsRequest,
