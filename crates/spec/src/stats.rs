@@ -16,6 +16,12 @@ pub struct Stats {
     pub v2_typed: usize,
     pub v1_operations: usize,
     pub v1_typed: usize,
+    /// v2 operations typed by a hand-written overlay (`types/v2/`).
+    pub v2_hand_typed: usize,
+    /// v2 operations typed by an inferred draft (`types/inferred/v2/`).
+    pub v2_inferred: usize,
+    /// v2 operations fully typed by the docs' own YAML, with no overlay.
+    pub v2_docs_typed: usize,
     /// operationIds that are not fully typed, with the first open spot found.
     pub untyped: Vec<(String, String)>,
     /// Schemas marked `x-unknown-shape` (deliberately open), by JSON pointer.
@@ -28,6 +34,14 @@ impl fmt::Display for Stats {
             f,
             "v2 operations: {} ({} fully typed)",
             self.v2_operations, self.v2_typed
+        )?;
+        writeln!(
+            f,
+            "v2 typing: {} hand-typed, {} inferred, {} typed by the docs, {} not fully typed",
+            self.v2_hand_typed,
+            self.v2_inferred,
+            self.v2_docs_typed,
+            self.v2_operations - self.v2_typed
         )?;
         writeln!(
             f,
@@ -68,6 +82,16 @@ pub fn stats(doc: &Value) -> Stats {
             (true, typed) => {
                 s.v2_operations += 1;
                 s.v2_typed += usize::from(typed);
+                let by = op.get("x-typed-by").and_then(Value::as_str).unwrap_or("");
+                if typed {
+                    if by.starts_with("types/v2/") {
+                        s.v2_hand_typed += 1;
+                    } else if by.starts_with(crate::infer::INFERRED_DIR) {
+                        s.v2_inferred += 1;
+                    } else {
+                        s.v2_docs_typed += 1;
+                    }
+                }
             }
             (false, typed) => {
                 s.v1_operations += 1;
@@ -172,6 +196,9 @@ fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -
         if let Some(parts) = schema.get(key).and_then(Value::as_array) {
             return parts.iter().find_map(|p| open_in(doc, p, seen));
         }
+    }
+    if schema.get("x-unknown-shape").is_some() {
+        return None;
     }
     match schema.get("type").and_then(Value::as_str) {
         None if schema.get("enum").is_some() => None,
