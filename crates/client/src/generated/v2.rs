@@ -1298,6 +1298,24 @@ Sends a `PATCH` request to `/v2/general/accounts/permissions`
             )
             .await
     }
+    /**Get Database Sync Configuration
+
+Sends a `GET` request to `/v2/general/database-sync`
+
+*/
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-database-sync-configuration>
+    pub async fn get_database_sync_configuration<'a>(
+        &'a self,
+    ) -> ::std::result::Result<types::DatabaseSyncConfiguration, crate::Error> {
+        crate::runtime::v2_result(
+                self.raw.get_database_sync_configuration().await,
+                200u16,
+            )
+            .await
+    }
     /**Get Info
 
 Sends a `GET` request to `/v2/general/info`

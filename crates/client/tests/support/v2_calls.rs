@@ -31,6 +31,7 @@ pub const V2_OPERATION_IDS: &[&str] = &[
     "getCharacterLinks",
     "getCharacters",
     "getCurrentCall",
+    "getDatabaseSyncConfiguration",
     "getDispatchTemplate",
     "getDispatchTemplates",
     "getIdentifiers",
@@ -1021,6 +1022,15 @@ pub async fn call_v2(
             Some(
                 client
                     .modify_account_permissions(&a_body)
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "getDatabaseSyncConfiguration" => {
+            only("getDatabaseSyncConfiguration", args, &[]);
+            Some(
+                client
+                    .get_database_sync_configuration()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
