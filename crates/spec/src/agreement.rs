@@ -13,6 +13,8 @@ use std::path::Path;
 
 #[derive(Debug, Default)]
 pub struct Agreement {
+    /// Fields of the hand schemas that inference also found (agreeing or not).
+    pub shared: usize,
     /// Fields inference found that the hand schemas do not have (not counted as agreeing).
     pub extra: usize,
     /// operationId -> (fields that agree, fields of the hand schema).
@@ -28,10 +30,16 @@ impl Agreement {
     pub fn total(&self) -> usize {
         self.operations.values().map(|(_, t)| t).sum()
     }
-    /// Agreement in tenths of a percent (e.g. 912 = 91.2%).
+    /// Agreement in tenths of a percent of all hand fields (e.g. 912 = 91.2%).
     pub fn permille(&self) -> usize {
         (self.matched() * 1000)
             .checked_div(self.total())
+            .unwrap_or(1000)
+    }
+    /// Agreement in tenths of a percent of the fields both have.
+    pub fn shared_permille(&self) -> usize {
+        (self.matched() * 1000)
+            .checked_div(self.shared)
             .unwrap_or(1000)
     }
 }
@@ -39,15 +47,28 @@ impl Agreement {
 impl fmt::Display for Agreement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let p = self.permille();
+        let q = self.shared_permille();
         writeln!(
             f,
-            "inference agreement with the hand-typed operations: {}/{} fields ({}.{}%) over {} operations \
-             (name, type, required and enum equal; {} inferred fields the hand schemas lack)",
+            "inference agreement with the {} hand-typed operations (name, type, required and enum equal):",
+            self.operations.len(),
+        )?;
+        writeln!(
+            f,
+            "  of all hand-typed fields: {}/{} ({}.{}%)",
             self.matched(),
             self.total(),
             p / 10,
-            p % 10,
-            self.operations.len(),
+            p % 10
+        )?;
+        writeln!(
+            f,
+            "  of the fields inference found too: {}/{} ({}.{}%); {} hand fields not found by inference, {} inferred fields the hand schemas lack",
+            self.matched(),
+            self.shared,
+            q / 10,
+            q % 10,
+            self.total() - self.shared,
             self.extra
         )?;
         let mut worst: Vec<(&String, &(usize, usize))> =
@@ -94,6 +115,11 @@ pub fn measure_dir(openapi_dir: &Path) -> crate::Result<Agreement> {
 /// Runs the comparison over `openapi_dir`: `sources` as loaded, `doc` the merged document.
 pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Result<Agreement> {
     let mut out = Agreement::default();
+    let mut all_facts = Vec::new();
+    for src in &sources.imported {
+        all_facts.push(load_facts(openapi_dir, &src.rel)?);
+    }
+    let pool = infer::Pool::from_facts(&all_facts);
     let merged_ops: BTreeMap<&str, &Value> = crate::operations(doc)
         .filter_map(|(_, _, op)| Some((op.get("operationId")?.as_str()?, op)))
         .collect();
@@ -114,7 +140,7 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
                 continue;
             }
             let mut schemas = Map::new();
-            let overlay = infer::infer_operation(id, op, &facts, &src.doc, &mut schemas);
+            let overlay = infer::infer_operation(id, op, &facts, &pool, &src.doc, &mut schemas);
             // As if no overlay existed: the page's own components are what its references mean.
             for (k, v) in src
                 .doc
@@ -148,6 +174,7 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
                 }
             }
             let extra = guess.keys().filter(|k| !truth.contains_key(*k)).count();
+            out.shared += truth.keys().filter(|k| guess.contains_key(*k)).count();
             out.extra += extra;
             out.operations
                 .insert(id.to_string(), (matched, truth.len()));
@@ -264,11 +291,18 @@ fn fields(doc: &Value, op: &Value) -> BTreeMap<String, Field> {
         };
         if let Some(s) = p.get("schema") {
             let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            walk(doc, s, &format!("{loc}.{name}"), required, &mut out, 0);
+            walk(
+                doc,
+                s,
+                &format!("{loc}.{name}"),
+                required,
+                &mut out,
+                &mut Vec::new(),
+            );
         }
     }
     if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
-        walk(doc, s, "body", true, &mut out, 0);
+        walk(doc, s, "body", true, &mut out, &mut Vec::new());
     }
     if let Some(responses) = op.get("responses").and_then(Value::as_object)
         && let Some(s) = responses
@@ -276,24 +310,22 @@ fn fields(doc: &Value, op: &Value) -> BTreeMap<String, Field> {
             .filter(|(c, _)| c.starts_with('2'))
             .find_map(|(_, r)| r.pointer("/content/application~1json/schema"))
     {
-        walk(doc, s, "reply", true, &mut out, 0);
+        walk(doc, s, "reply", true, &mut out, &mut Vec::new());
     }
     out
 }
 
+/// Records the field at `at` and its subfields. A schema reached again through a reference
+/// already being walked (a recursive tree) is recorded but not unrolled again.
 fn walk(
     doc: &Value,
     schema: &Value,
     at: &str,
     required: bool,
     out: &mut BTreeMap<String, Field>,
-    depth: usize,
+    stack: &mut Vec<String>,
 ) {
-    if depth > 8 {
-        return;
-    }
     let s = resolve(doc, schema);
-    let (props, req) = properties(doc, s);
     let ty = type_of(doc, s);
     let enumeration = s
         .get("enum")
@@ -307,31 +339,33 @@ fn walk(
             enumeration,
         },
     );
-    for (name, p) in &props {
-        walk(
-            doc,
-            p,
-            &format!("{at}.{name}"),
-            req.contains(name),
-            out,
-            depth + 1,
-        );
-    }
-    if ty == "array"
-        && let Some(items) = s.get("items")
-    {
-        let items = resolve(doc, items);
-        let (props, req) = properties(doc, items);
+    let refs = |v: &Value| v.get("$ref").and_then(Value::as_str).map(str::to_string);
+    let mut children = |node: &Value, prefix: String, stack: &mut Vec<String>| {
+        let own = refs(node);
+        if own.as_ref().is_some_and(|r| stack.contains(r)) || stack.len() > 16 {
+            return;
+        }
+        stack.extend(own.clone());
+        let (props, req) = properties(doc, node);
         for (name, p) in &props {
             walk(
                 doc,
                 p,
-                &format!("{at}[].{name}"),
+                &format!("{prefix}.{name}"),
                 req.contains(name),
                 out,
-                depth + 1,
+                stack,
             );
         }
+        if own.is_some() {
+            stack.pop();
+        }
+    };
+    children(schema, at.to_string(), stack);
+    if ty == "array"
+        && let Some(items) = s.get("items")
+    {
+        children(items, format!("{at}[]"), stack);
     }
 }
 

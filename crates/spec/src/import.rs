@@ -406,6 +406,7 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         .flat_map(|p| p.operations.iter().map(String::as_str))
         .collect();
 
+    let pool = crate::infer::Pool::from_facts(pages.iter().map(|p| &p.facts));
     for page in pages {
         let rel = format!("v2/{}", page.entry.file);
         report
@@ -457,7 +458,7 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         writes.insert(facts_rel, page.facts.to_yaml(&page.entry.docs_page));
 
         let inferred =
-            crate::infer::infer_page(&new_doc, &page.facts, |id| overlays.contains_key(id));
+            crate::infer::infer_page(&new_doc, &page.facts, &pool, |id| overlays.contains_key(id));
         if !inferred.is_empty() {
             let inferred_rel = format!("{}/{}", crate::infer::INFERRED_DIR, page.entry.file);
             for op in inferred.operations.keys() {

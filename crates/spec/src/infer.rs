@@ -51,7 +51,12 @@ impl Inferred {
 
 /// Infers what the docs leave open for every operation of `page_doc` (an imported, repaired
 /// file) that `skip` does not exclude (operations with a hand-written overlay).
-pub fn infer_page(page_doc: &Value, facts: &PageFacts, skip: impl Fn(&str) -> bool) -> Inferred {
+pub fn infer_page(
+    page_doc: &Value,
+    facts: &PageFacts,
+    pool: &Pool,
+    skip: impl Fn(&str) -> bool,
+) -> Inferred {
     let mut out = Inferred::default();
     for (_path, item) in page_doc
         .get("paths")
@@ -69,7 +74,8 @@ pub fn infer_page(page_doc: &Value, facts: &PageFacts, skip: impl Fn(&str) -> bo
             if skip(id) {
                 continue;
             }
-            if let Some(overlay) = infer_operation(id, op, facts, page_doc, &mut out.schemas) {
+            if let Some(overlay) = infer_operation(id, op, facts, pool, page_doc, &mut out.schemas)
+            {
                 out.operations.insert(id.to_string(), overlay);
             }
         }
@@ -83,6 +89,7 @@ pub fn infer_operation(
     id: &str,
     op: &Value,
     facts: &PageFacts,
+    pool: &Pool,
     page_doc: &Value,
     schemas: &mut Map<String, Value>,
 ) -> Option<Value> {
@@ -106,7 +113,7 @@ pub fn infer_operation(
         {
             samples.push(example);
         }
-        let mut schema = Shape::of_all(&samples).to_schema();
+        let mut schema = Shape::of_all(&samples).enriched(pool).to_schema();
         if let Some(table) = body_table {
             apply_table(&mut schema, table, &enums);
         }
@@ -153,7 +160,7 @@ pub fn infer_operation(
         if samples.is_empty() {
             continue;
         }
-        let mut schema = Shape::of_all(&samples).to_schema();
+        let mut schema = Shape::of_all(&samples).enriched(pool).to_schema();
         for table in facts.tables_in("response") {
             if table.column(&["property", "field", "name"]).is_some()
                 && table.column(&["type"]).is_some()
@@ -203,11 +210,14 @@ pub fn is_open(schema: &Value, page_doc: &Value) -> bool {
             .and_then(|p| page_doc.pointer(p))
             .is_none();
     }
+    if let Some(items) = schema.get("items") {
+        // An array of open objects is as open as one.
+        return is_open(items, page_doc);
+    }
     if schema
         .get("properties")
         .is_some_and(|p| p.as_object().is_some_and(|m| !m.is_empty()))
         || schema.get("additionalProperties").is_some()
-        || schema.get("items").is_some()
         || ["oneOf", "anyOf", "allOf"]
             .iter()
             .any(|k| schema.get(k).is_some())
@@ -619,6 +629,72 @@ fn walk_props(schema: &mut Value, f: &mut impl FnMut(&str, &mut Value)) {
     }
 }
 
+/// Objects the docs show elsewhere, by the property name they sit under: every page's
+/// examples, each occurrence kept apart. An object a page shows only in part is completed
+/// from the occurrences of the same name whose fields mostly agree with it (quicktype's
+/// merging of similar classes); an object that shares too little is not touched, and a value
+/// the page shows only as `[]`, `{}` or `null` stays open.
+#[derive(Debug, Clone, Default)]
+pub struct Pool {
+    by_name: std::collections::BTreeMap<String, Vec<Shape>>,
+}
+
+impl Pool {
+    pub fn from_facts<'a>(all: impl IntoIterator<Item = &'a PageFacts>) -> Pool {
+        let mut pool = Pool::default();
+        for facts in all {
+            for s in &facts.samples {
+                pool.collect(&s.json);
+            }
+        }
+        pool
+    }
+
+    fn collect(&mut self, v: &Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, val) in map {
+                    let objects: Vec<&Value> = match val {
+                        Value::Object(_) => vec![val],
+                        Value::Array(items) => items.iter().filter(|i| i.is_object()).collect(),
+                        _ => vec![],
+                    };
+                    if !objects.is_empty() {
+                        let shape = Shape::of_all(&objects);
+                        if shape.object.as_ref().is_some_and(|f| !f.is_empty()) {
+                            self.by_name.entry(k.clone()).or_default().push(shape);
+                        }
+                    }
+                    self.collect(val);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| self.collect(i)),
+            _ => {}
+        }
+    }
+
+    /// The occurrences of `name` similar enough to an object with `fields`.
+    fn similar<'a>(
+        &'a self,
+        name: &str,
+        fields: &'a [(String, Shape)],
+    ) -> impl Iterator<Item = &'a Shape> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter(move |o| {
+                let theirs = o.object.as_deref().unwrap_or_default();
+                let common = fields
+                    .iter()
+                    .filter(|(k, _)| theirs.iter().any(|(t, _)| t == k))
+                    .count();
+                let smaller = fields.len().min(theirs.len());
+                common >= 2 && common * 4 >= smaller * 3
+            })
+    }
+}
+
 /// What a set of JSON samples says about one value: every kind seen, merged.
 #[derive(Debug, Clone, Default)]
 pub struct Shape {
@@ -670,6 +746,69 @@ impl Shape {
                     }
                 }
             }
+        }
+    }
+
+    /// Merges `other` into `self` (both describe the same value).
+    fn absorb(&mut self, other: &Shape) {
+        self.samples += other.samples;
+        self.null |= other.null;
+        self.boolean |= other.boolean;
+        self.integer |= other.integer;
+        self.number |= other.number;
+        self.string |= other.string;
+        if let Some(el) = &other.array {
+            self.array.get_or_insert_with(Default::default).absorb(el);
+        }
+        if let Some(fields) = &other.object {
+            let mine = self.object.get_or_insert_with(Vec::new);
+            for (k, s) in fields {
+                match mine.iter_mut().find(|(n, _)| n == k) {
+                    Some((_, m)) => m.absorb(s),
+                    None => mine.push((k.clone(), s.clone())),
+                }
+            }
+        }
+    }
+
+    /// This shape with its named objects completed from the pool (see [`Pool`]).
+    pub fn enriched(mut self, pool: &Pool) -> Shape {
+        self.enrich(pool, 0);
+        self
+    }
+
+    fn enrich(&mut self, pool: &Pool, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        if let Some(el) = &mut self.array {
+            el.enrich(pool, depth + 1);
+        }
+        let Some(fields) = &mut self.object else {
+            return;
+        };
+        for (name, shape) in fields.iter_mut() {
+            let target = match (&shape.object, &mut shape.array) {
+                (Some(f), _) if !f.is_empty() => Some(&mut *shape),
+                (_, Some(el)) if el.object.as_ref().is_some_and(|f| !f.is_empty()) => {
+                    Some(&mut **el)
+                }
+                _ => None,
+            };
+            if let Some(target) = target {
+                let own = target.object.clone().unwrap_or_default();
+                let extra: Vec<Shape> = pool.similar(name, &own).cloned().collect();
+                for o in &extra {
+                    // Only fields and their shapes are taken: what kinds the value itself
+                    // takes stays what this page shows.
+                    let fields_only = Shape {
+                        object: o.object.clone(),
+                        ..Shape::default()
+                    };
+                    target.absorb(&fields_only);
+                }
+            }
+            shape.enrich(pool, depth + 1);
         }
     }
 
@@ -821,7 +960,7 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
         }}}});
-        let inferred = infer_page(&doc, &f, |_| false);
+        let inferred = infer_page(&doc, &f, &Pool::default(), |_| false);
         let req = &inferred.schemas["CreateThingRequest"];
         assert_eq!(req["required"], json!(["status"]));
         assert_eq!(req["properties"]["status"]["enum"], json!([0, 1]));
@@ -845,7 +984,7 @@ mod tests {
             op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/CreateThingResponse"
         );
-        assert!(infer_page(&doc, &f, |id| id == "createThing").is_empty());
+        assert!(infer_page(&doc, &f, &Pool::default(), |id| id == "createThing").is_empty());
     }
 
     #[test]
@@ -856,7 +995,32 @@ mod tests {
             "components": {"schemas": {"X": {"type": "object", "properties": {"a": {"type": "boolean"}}}}}
         });
         let f = facts("## Response\n\n```json\n{\"a\": true}\n```\n");
-        assert!(infer_page(&doc, &f, |_| false).is_empty());
+        assert!(infer_page(&doc, &f, &Pool::default(), |_| false).is_empty());
+    }
+
+    #[test]
+    fn objects_shown_in_part_are_completed_from_similar_ones_elsewhere() {
+        let elsewhere = facts(
+            "## Response\n\n```json\n{\"unit\": {\"id\": 1, \"name\": \"A\", \"status\": 2, \"aop\": \"LS\"},\
+             \"data\": {\"x\": 1, \"y\": 2}}\n```\n",
+        );
+        let pool = Pool::from_facts([&elsewhere]);
+        let here = json!({"unit": {"id": 5, "name": "B", "status": 1}, "data": {"id": 1, "q": 2}, "none": []});
+        let s = Shape::of_all(&[&here]).enriched(&pool).to_schema();
+        let unit = &s["properties"]["unit"]["properties"];
+        assert_eq!(
+            unit["aop"]["type"], "string",
+            "completed from a similar `unit`"
+        );
+        let data = &s["properties"]["data"]["properties"];
+        assert!(
+            data.get("x").is_none(),
+            "a `data` with other fields is not merged"
+        );
+        assert!(
+            s["properties"]["none"].get("x-unknown-shape").is_some(),
+            "[] stays open"
+        );
     }
 
     #[test]

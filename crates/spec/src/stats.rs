@@ -16,6 +16,9 @@ pub struct Stats {
     pub v2_typed: usize,
     pub v1_operations: usize,
     pub v1_typed: usize,
+    /// v1 calls a user can make: one per documented `type` (an operation whose envelope
+    /// takes several, `x-v1-types`, is one call per type) plus the multipart upload.
+    pub v1_calls: usize,
     /// v2 operations typed by a hand-written overlay (`types/v2/`).
     pub v2_hand_typed: usize,
     /// v2 operations typed by an inferred draft (`types/inferred/v2/`).
@@ -45,8 +48,8 @@ impl fmt::Display for Stats {
         )?;
         writeln!(
             f,
-            "v1 operations: {} ({} fully typed)",
-            self.v1_operations, self.v1_typed
+            "v1 operations: {} ({} fully typed), {} calls (one per documented type)",
+            self.v1_operations, self.v1_typed, self.v1_calls
         )?;
         if !self.unknown_shapes.is_empty() {
             writeln!(
@@ -96,6 +99,10 @@ pub fn stats(doc: &Value) -> Stats {
             (false, typed) => {
                 s.v1_operations += 1;
                 s.v1_typed += usize::from(typed);
+                s.v1_calls += op
+                    .get("x-v1-types")
+                    .and_then(Value::as_array)
+                    .map_or(1, |types| types.len().max(1));
             }
         }
         if let Some(at) = open {
