@@ -126,11 +126,13 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
     for src in &sources.imported {
         let facts = load_facts(openapi_dir, &src.rel)?;
         let hand_typed = |id: &str| {
-            merged_ops.get(id).is_some_and(|op| {
-                op.get("x-typed-by")
-                    .and_then(Value::as_str)
-                    .is_some_and(|f| f.starts_with("types/v2/"))
-            })
+            merged_ops
+                .get(crate::naming::v2_operation_id(id).as_str())
+                .is_some_and(|op| {
+                    op.get("x-typed-by")
+                        .and_then(Value::as_str)
+                        .is_some_and(|f| f.starts_with("types/v2/"))
+                })
         };
         for (_, _, op) in crate::operations(&src.doc) {
             let Some(id) = op.get("operationId").and_then(Value::as_str) else {
@@ -162,7 +164,7 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
                 }
             }
             let inferred_op = rename_refs(inferred_op);
-            let truth = fields(doc, merged_ops[id]);
+            let truth = fields(doc, merged_ops[crate::naming::v2_operation_id(id).as_str()]);
             let guess = fields(&lookup, &inferred_op);
             let mut matched = 0;
             let mut misses = Vec::new();

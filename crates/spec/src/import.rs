@@ -433,7 +433,10 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
                 } else {
                     report.changed_files.push(rel.clone());
                     for op in &page.entry.operations {
-                        if let Some(overlay) = overlays.get(op) {
+                        if let Some(overlay) = overlays
+                            .get(op)
+                            .or_else(|| overlays.get(&crate::naming::v2_operation_id(op)))
+                        {
                             report
                                 .overlays_to_review
                                 .push((op.clone(), overlay.clone()));
@@ -511,8 +514,12 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         .difference(&new_ops)
         .map(|s| s.to_string())
         .collect();
+    let new_ids: BTreeSet<String> = new_ops
+        .iter()
+        .map(|op| crate::naming::v2_operation_id(op))
+        .collect();
     for (op, overlay) in &overlays {
-        if !new_ops.contains(op.as_str()) {
+        if !new_ops.contains(op.as_str()) && !new_ids.contains(op) {
             report.orphaned_overlays.push((op.clone(), overlay.clone()));
         }
     }

@@ -16,6 +16,7 @@ pub mod index;
 pub mod infer;
 pub mod load;
 pub mod merge;
+pub mod naming;
 pub mod page;
 pub mod repair;
 pub mod stats;

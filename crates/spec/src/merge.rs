@@ -55,6 +55,17 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
             .as_ref()
             .expect("imported files carry their index entry");
         add_paths(src, &mut paths, &mut origins, &mut problems, |op| {
+            if let Some(docs_id) = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            {
+                let id = crate::naming::v2_operation_id(&docs_id);
+                if id != docs_id {
+                    op.insert("operationId".into(), Value::from(id));
+                    op.insert(crate::naming::DOCS_ID.into(), Value::from(docs_id));
+                }
+            }
             op.insert("x-docs-page".into(), Value::from(page.docs_page.as_str()));
             if let Some(limit) = page.rate_limit_per_minute {
                 op.insert("x-rate-limit-per-minute".into(), Value::from(limit));
@@ -176,7 +187,7 @@ fn qualify_schemas(src: &Source, clashing: &std::collections::BTreeSet<String>) 
     }
     let prefix = crate::operations(&src.doc)
         .find_map(|(_, _, op)| op.get("operationId").and_then(Value::as_str))
-        .map(crate::infer::pascal)
+        .map(|id| crate::infer::pascal(&crate::naming::v2_operation_id(id)))
         .unwrap_or_else(|| crate::infer::pascal(&src.rel.replace(['/', '.'], "_")));
     let mut doc = src.doc.clone();
     let renames: BTreeMap<String, String> = own
@@ -292,9 +303,11 @@ fn find_operation<'a>(
         .flat_map(|item| item.iter_mut())
         .find_map(|(method, op)| {
             let op = op.as_object_mut()?;
-            (METHODS.contains(&method.as_str())
-                && op.get("operationId").and_then(Value::as_str) == Some(id))
-            .then_some(op)
+            // An overlay may name the operation as the docs do or as the merge does.
+            let named = [op.get("operationId"), op.get(crate::naming::DOCS_ID)]
+                .into_iter()
+                .any(|v| v.and_then(Value::as_str) == Some(id));
+            (METHODS.contains(&method.as_str()) && named).then_some(op)
         })
 }
 

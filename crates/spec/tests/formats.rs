@@ -126,14 +126,25 @@ fn swagger_pages_new_folders_and_same_named_schemas() {
         "boolean"
     );
     assert_eq!(
-        schemas["GetOtherV2Config"]["properties"]["b"]["type"],
+        schemas["GetOtherConfig"]["properties"]["b"]["type"],
         "integer"
     );
     assert!(schemas.get("Config").is_none());
     assert_eq!(
         doc["paths"]["/v2/fivem/other"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
             ["$ref"],
-        "#/components/schemas/GetOtherV2Config"
+        "#/components/schemas/GetOtherConfig"
+    );
+    // One naming convention whatever the page wrote; the page's own id is kept.
+    let fivem = &doc["paths"]["/v2/fivem/config"]["get"];
+    assert_eq!(fivem["operationId"], "getFivemConfiguration");
+    assert_eq!(fivem["x-docs-operation-id"], "get_fivem_configuration");
+    let other = &doc["paths"]["/v2/fivem/other"]["get"];
+    assert_eq!(other["operationId"], "getOther");
+    assert_eq!(other["x-docs-operation-id"], "getOtherV2");
+    assert!(
+        version.get("x-docs-operation-id").is_none(),
+        "already camelCase"
     );
     // `BearerAuth` is the one scheme the merged document defines.
     assert_eq!(
