@@ -117,6 +117,7 @@ pub fn infer_operation(
         if let Some(table) = body_table {
             apply_table(&mut schema, table, &enums);
         }
+        apply_alternatives(&mut schema, facts);
         enums.apply_by_name(&mut schema);
         let name = format!("{base}Request");
         let mut media = Map::new();
@@ -416,6 +417,60 @@ fn apply_table(schema: &mut Value, table: &Table, enums: &EnumIndex) {
             {
                 list.push(Value::from(key.as_str()));
             }
+        }
+    }
+}
+
+/// Fields the page's text names beside a field the examples show ("use `communityUserId` by
+/// default, or provide `roblox`, `discord`, `accountUuid` or `identIds`") are optional
+/// alternatives of it: a singular name takes the shown field's type when that is a scalar, a
+/// plural one is an array whose elements the page does not show; anything else stays open.
+fn apply_alternatives(schema: &mut Value, facts: &PageFacts) {
+    let target = if schema.get("type") == Some(&Value::from("array")) {
+        match schema.get_mut("items") {
+            Some(items) => items,
+            None => return,
+        }
+    } else {
+        schema
+    };
+    let Some(props) = target.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for note in facts
+        .notes
+        .iter()
+        .filter(|n| n.section.to_ascii_lowercase().contains("request body"))
+    {
+        let names = note.names();
+        let Some(known) = names.iter().copied().find(|n| props.contains_key(*n)) else {
+            continue;
+        };
+        let known_schema = props[known].clone();
+        // The scalar type of the shown field, or of its elements when it is a plural array.
+        let scalar_of = |s: &Value| {
+            s.get("type")
+                .and_then(Value::as_str)
+                .filter(|t| ["string", "integer", "number", "boolean"].contains(t))
+                .map(str::to_string)
+        };
+        let scalar = if known.ends_with('s') {
+            known_schema.get("items").and_then(scalar_of)
+        } else {
+            scalar_of(&known_schema)
+        };
+        for name in names.iter().copied() {
+            if props.contains_key(name) {
+                continue;
+            }
+            let schema = if name.ends_with('s') {
+                json!({ "type": "array", "x-unknown-shape": "named in the page's text; its elements are never shown" })
+            } else if let Some(t) = &scalar {
+                json!({ "type": t })
+            } else {
+                json!({ "x-unknown-shape": "named in the page's text; its value is never shown" })
+            };
+            props.insert(name.to_string(), schema);
         }
     }
 }
@@ -1020,6 +1075,34 @@ mod tests {
         assert!(
             s["properties"]["none"].get("x-unknown-shape").is_some(),
             "[] stays open"
+        );
+    }
+
+    #[test]
+    fn fields_the_text_names_beside_a_shown_one_are_its_optional_alternatives() {
+        let md = "## Request Body\n\nUse `communityUserIds` by default, or provide `discord` or `identIds`.\n\n\
+                  ```json\n{\"communityUserIds\": [\"p-1\"], \"status\": 1}\n```\n";
+        let doc = json!({"paths": {"/v2/x": {"post": {
+            "operationId": "setThing",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "ok"}}
+        }}}});
+        let inferred = infer_page(&doc, &facts(md), &Pool::default(), |_| false);
+        let p = &inferred.schemas["SetThingRequest"]["properties"];
+        assert_eq!(
+            p["discord"],
+            json!({"type": "string"}),
+            "the element type of the plural"
+        );
+        assert_eq!(p["identIds"]["type"], "array");
+        assert!(
+            p["identIds"].get("x-unknown-shape").is_some(),
+            "elements never shown"
+        );
+        assert!(
+            inferred.schemas["SetThingRequest"]
+                .get("required")
+                .is_none()
         );
     }
 

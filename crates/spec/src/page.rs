@@ -17,6 +17,9 @@ pub struct PageFacts {
     pub tables: Vec<Table>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub samples: Vec<Sample>,
+    /// Prose lines that name two or more fields (`` `communityUserId` or `discord` ``).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
     /// Enum name (the page's `### CALL_STATUS` heading) -> its values, in page order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<EnumValue>>,
@@ -37,6 +40,32 @@ pub struct Table {
 pub struct Sample {
     pub section: String,
     pub json: Value,
+}
+
+/// A line of prose and the `##` section it sits in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub section: String,
+    pub text: String,
+}
+
+impl Note {
+    /// The camelCase names the line quotes in backticks, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.text
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| is_field_name(t))
+            .collect()
+    }
+}
+
+/// `communityUserId`, `roblox`: a lower-case start, then letters and digits.
+pub fn is_field_name(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && t.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,6 +156,17 @@ pub fn facts(markdown: &str) -> PageFacts {
         }
         if t.starts_with("###") {
             subsection = t.trim_start_matches('#').trim().to_string();
+            continue;
+        }
+        if !t.starts_with('|') && !t.starts_with('{') && !t.starts_with('>') && !section.is_empty()
+        {
+            let note = Note {
+                section: section.clone(),
+                text: t.to_string(),
+            };
+            if note.names().len() >= 2 {
+                out.notes.push(note);
+            }
             continue;
         }
         if t.starts_with('|') {
@@ -249,6 +289,12 @@ mod tests {
         );
         assert_eq!(f.samples.len(), 1, "the sample inside the tabs is skipped");
         assert_eq!(f.samples[0].section, "Request Body");
+        assert!(f.notes.is_empty(), "no prose names two fields");
+        let n = facts(
+            "## Request Body\n\nUse `communityUserId` by default, or `roblox` (`211` is no name).\n",
+        );
+        assert_eq!(n.notes.len(), 1);
+        assert_eq!(n.notes[0].names(), ["communityUserId", "roblox"]);
         assert_eq!(
             f.samples[0].json,
             serde_json::json!({"status": 1, "notes": []})
