@@ -11,7 +11,9 @@ cargo xtask <command>
   regen [--check]        openapi/ -> openapi/sonoran-cad.openapi.json and the generated client;
                          --check writes nothing and fails when a generated file is stale
   spec-check             load, repair, merge and validate openapi/ without writing anything
-  stats                  how many operations are fully typed, and which are not
+  stats [--misses]       how many operations are hand-typed, inferred, typed by the docs or
+                         open, and how well inference agrees with the hand typing
+                         (--misses: every disagreement)
   import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
                          into openapi/v2/ and report what changed
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
@@ -55,9 +57,16 @@ fn run(args: Vec<String>) -> Result<()> {
             print!("{}", sonoran_spec::stats::stats(&doc));
         }
         Some("stats") => {
-            let doc =
-                sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let openapi = root.join("openapi");
+            let doc = sonoran_spec::build(&openapi).map_err(|e| anyhow::anyhow!("{e}"))?;
             print!("{}", sonoran_spec::stats::stats(&doc));
+            let agreement = sonoran_spec::agreement::measure_dir(&openapi)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if args.next().as_deref() == Some("--misses") {
+                print!("{agreement:#}");
+            } else {
+                print!("{agreement}");
+            }
         }
         Some("import-docs") => {
             let dir = PathBuf::from(

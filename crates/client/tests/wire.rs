@@ -116,3 +116,39 @@ async fn an_error_reply_is_an_error_not_a_decoding_success() {
         other => panic!("expected an API error, got {other:?}"),
     }
 }
+
+/// The operation of the newer-format page (its schema from the page's own `components`):
+/// typed reply, documented pace of 10 per minute, bearer auth.
+#[tokio::test]
+async fn database_sync_configuration_is_typed_and_paced_at_ten_per_minute() {
+    const BODY: &str =
+        r#"{"enabled":true,"character":true,"licenses":false,"vehicleRegistrations":true}"#;
+    let server = Server::start().await;
+    server.script(vec![Reply::new(200, "application/json", BODY); 10]);
+    let client = Client::builder()
+        .api_key("sync-key")
+        .base_url(&server.url)
+        .max_queue(Some(std::time::Duration::ZERO))
+        .build()
+        .unwrap();
+    for _ in 0..10 {
+        let reply: types::DatabaseSyncConfiguration =
+            client.get_database_sync_configuration().await.unwrap();
+        assert!(reply.enabled && reply.character && !reply.licenses);
+        assert!(reply.vehicle_registrations);
+    }
+    // The eleventh call in the same minute is held by the documented limit, not sent.
+    let err = client.get_database_sync_configuration().await.unwrap_err();
+    let sonoran_cad::Error::RateLimited { retry_after, .. } = err else {
+        panic!("expected the documented pace to hold the call, got {err:?}");
+    };
+    let wait = retry_after.expect("the wait the pace asks for");
+    assert!(wait > std::time::Duration::from_secs(30), "{wait:?}");
+    let seen = server.take();
+    assert_eq!(seen.len(), 10, "the held call never reached the server");
+    for s in &seen {
+        assert_eq!(s.method, "GET");
+        assert_eq!(s.target, "/v2/general/database-sync");
+        assert_eq!(s.headers["authorization"], "Bearer sync-key");
+    }
+}

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Problem};
 use crate::index::{INDEX_FILE, Index, PageEntry};
+use crate::page::{PAGES_DIR, PageFacts};
 use crate::repair::{Fix, REPAIRS};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,17 +12,43 @@ use std::path::{Path, PathBuf};
 
 const V2_PAGES: &str = "api-integration/api-endpoints-v2";
 
+/// How a page was written, as the importer read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PageFormat {
+    /// The current layout: method and URL on one line, the rate limit in a quote line, the
+    /// OpenAPI document in a GitBook `{% tab title="OpenAPI" %}` (or any fence starting
+    /// with `openapi:`), `## Response` with the documented reply.
+    OpenApiTab,
+    /// The older GitBook API blocks: `{% swagger method=... path=... %}` with
+    /// `{% swagger-parameter %}` and `{% swagger-response %}`, turned into an OpenAPI block.
+    Swagger,
+}
+
+impl fmt::Display for PageFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            PageFormat::OpenApiTab => "OpenAPI tab",
+            PageFormat::Swagger => "swagger blocks",
+        })
+    }
+}
+
 /// One docs page's contribution.
 #[derive(Debug, Clone)]
 pub struct ImportedPage {
     pub entry: PageEntry,
     /// The file written under `openapi/v2/`: a header comment, then the block verbatim.
     pub contents: String,
+    pub format: PageFormat,
+    /// Tables, JSON examples and enums of the page (kept under `openapi/pages/v2/`).
+    pub facts: PageFacts,
 }
 
 /// Reads every v2 page under `<docs_dir>/api-integration/api-endpoints-v2/` that has an
-/// OpenAPI block. Pages without one (overviews, the account-object schema page, local and
-/// internal endpoints) are skipped by design: they describe no `/v2` operation.
+/// OpenAPI block (or, in the older format, swagger blocks of `/v2` operations). Pages
+/// without one (overviews, the account-object schema page, local and internal endpoints)
+/// are skipped by design: they describe no `/v2` operation. A page whose block cannot be
+/// read is an error naming the page and the line.
 pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
     let root = docs_dir.join(V2_PAGES);
     if !root.is_dir() {
@@ -36,8 +63,25 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
         let rel = md.strip_prefix(&root).expect("walked from root");
         let rel_str = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&md).map_err(|e| Error::io(&md, &e))?;
-        let Some(block) = openapi_block(&text) else {
-            continue;
+        let (block, format) = match find_openapi_block(&text) {
+            Some(Block {
+                closed: false,
+                line,
+                ..
+            }) => {
+                problems
+                    .push(Problem::new(&md, "the OpenAPI fence is never closed").line(Some(line)));
+                continue;
+            }
+            Some(b) => (b, PageFormat::OpenApiTab),
+            None => match crate::swagger::to_openapi(&text) {
+                Ok(Some(b)) => (b, PageFormat::Swagger),
+                Ok(None) => continue,
+                Err((line, msg)) => {
+                    problems.push(Problem::new(&md, msg).line(Some(line)));
+                    continue;
+                }
+            },
         };
         let docs_page = format!("api-endpoints-v2/{rel_str}");
         let file = rel_str.trim_end_matches(".md").to_string() + ".yaml";
@@ -51,8 +95,11 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
                     docs_page: docs_page.clone(),
                 },
                 contents: format!(
-                    "# imported by `cargo xtask import-docs` from {docs_page}, do not edit\n{block}"
+                    "# imported by `cargo xtask import-docs` from {docs_page}, do not edit\n{}",
+                    block.text
                 ),
+                format,
+                facts: crate::page::facts(&text),
             }),
             Err(p) => problems.push(p),
         }
@@ -62,6 +109,16 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
     } else {
         Err(problems.into())
     }
+}
+
+/// An OpenAPI document found in a page, with the page line of its first line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub text: String,
+    /// 1-based page line of the block's first line.
+    pub line: usize,
+    /// Whether the fence was closed (an unclosed fence swallows the rest of the page).
+    pub closed: bool,
 }
 
 fn markdown_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -85,26 +142,39 @@ fn markdown_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// The first fenced YAML block (```` ```yaml ```` or `~~~yaml`) that is an OpenAPI document.
 pub fn openapi_block(markdown: &str) -> Option<String> {
-    let mut lines = markdown.lines();
-    while let Some(line) = lines.next() {
+    find_openapi_block(markdown).map(|b| b.text)
+}
+
+/// Like [`openapi_block`], with where the block starts and whether its fence closes.
+pub fn find_openapi_block(markdown: &str) -> Option<Block> {
+    let mut lines = markdown.lines().enumerate();
+    while let Some((_, line)) = lines.next() {
         let t = line.trim();
-        let fence = if t == "~~~yaml" {
+        let fence = if t == "~~~yaml" || t == "~~~yml" {
             "~~~"
-        } else if t == "```yaml" {
+        } else if t == "```yaml" || t == "```yml" {
             "```"
         } else {
             continue;
         };
         let mut block = String::new();
-        for inner in lines.by_ref() {
+        let mut first = None;
+        let mut closed = false;
+        for (n, inner) in lines.by_ref() {
+            first.get_or_insert(n + 1);
             if inner.trim() == fence {
+                closed = true;
                 break;
             }
             block.push_str(inner);
             block.push('\n');
         }
         if block.trim_start().starts_with("openapi:") {
-            return Some(block);
+            return Some(Block {
+                text: block,
+                line: first.unwrap_or(1),
+                closed,
+            });
         }
     }
     None
@@ -168,8 +238,8 @@ pub fn query_defaults(markdown: &str) -> BTreeMap<String, String> {
     out
 }
 
-fn operation_ids(md: &Path, block: &str) -> Result<Vec<String>, Problem> {
-    let mut text = block.to_string();
+fn operation_ids(md: &Path, block: &Block) -> Result<Vec<String>, Problem> {
+    let mut text = block.text.clone();
     for repair in REPAIRS {
         if let Fix::Text(fix) = repair.fix
             && let Some(fixed) = fix(&text)
@@ -177,7 +247,15 @@ fn operation_ids(md: &Path, block: &str) -> Result<Vec<String>, Problem> {
             text = fixed;
         }
     }
-    let doc = crate::yaml::parse(md, &text)?;
+    let doc = crate::yaml::parse(md, &text).map_err(|p| {
+        // The YAML parser counts from the block; the page line is what a maintainer opens.
+        let line = p.line.map(|l| l + block.line - 1).or(Some(block.line));
+        Problem {
+            message: format!("in its OpenAPI block: {}", p.message),
+            ..p
+        }
+        .line(line)
+    })?;
     let mut ids = Vec::new();
     for (path, item) in doc
         .get("paths")
@@ -216,6 +294,10 @@ pub struct Report {
     /// Overlays naming an operation the new import no longer has.
     pub orphaned_overlays: Vec<(String, String)>,
     pub rate_limit_changes: Vec<(String, Option<u32>, Option<u32>)>,
+    /// Docs page -> the format it was read as.
+    pub formats: Vec<(String, PageFormat)>,
+    /// Operations given an inferred draft overlay, with the draft's file.
+    pub inferred: Vec<(String, String)>,
 }
 
 impl Report {
@@ -229,6 +311,26 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut by_format: BTreeMap<PageFormat, Vec<&str>> = BTreeMap::new();
+        for (page, format) in &self.formats {
+            by_format.entry(*format).or_default().push(page);
+        }
+        for (format, pages) in &by_format {
+            writeln!(f, "read as {format} ({}):", pages.len())?;
+            for p in pages {
+                writeln!(f, "  {p}")?;
+            }
+        }
+        if !self.inferred.is_empty() {
+            writeln!(
+                f,
+                "inferred types to review ({}; drafts, move a file to types/v2/ to own it):",
+                self.inferred.len()
+            )?;
+            for (op, file) in &self.inferred {
+                writeln!(f, "  {op} ({file})")?;
+            }
+        }
         if self.is_empty() {
             return writeln!(f, "import: nothing changed");
         }
@@ -282,8 +384,14 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         pages: pages.iter().map(|p| p.entry.clone()).collect(),
     };
     let overlays = crate::load::overlay_targets(openapi_dir)?;
+    let existing = if openapi_dir.is_dir() {
+        crate::load::yaml_files(openapi_dir)?
+    } else {
+        Vec::new()
+    };
     let mut report = Report::default();
     let mut writes = BTreeMap::new();
+    let mut problems = Vec::new();
 
     let old_files: BTreeSet<&str> = old_index.pages.iter().map(|p| p.file.as_str()).collect();
     let new_files: BTreeSet<&str> = new_index.pages.iter().map(|p| p.file.as_str()).collect();
@@ -298,18 +406,41 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         .flat_map(|p| p.operations.iter().map(String::as_str))
         .collect();
 
+    let pool = crate::infer::Pool::from_facts(pages.iter().map(|p| &p.facts));
     for page in pages {
         let rel = format!("v2/{}", page.entry.file);
+        report
+            .formats
+            .push((page.entry.docs_page.clone(), page.format));
+        let new_doc = match crate::load::parse_repaired(&rel, &page.contents, Some(&page.entry)) {
+            Ok((doc, _)) => doc,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
         let old = std::fs::read_to_string(openapi_dir.join(&rel)).ok();
+        let mut contents = page.contents.clone();
         match old {
             None => report.added_files.push(rel.clone()),
             Some(old) if old != page.contents => {
-                report.changed_files.push(rel.clone());
-                for op in &page.entry.operations {
-                    if let Some(overlay) = overlays.get(op) {
-                        report
-                            .overlays_to_review
-                            .push((op.clone(), overlay.clone()));
+                // Same meaning in another layout (fence, quoting, `200:` vs `'200'`, the
+                // older format): the file stays as it is, so a format move is no diff.
+                let same = crate::load::parse_repaired(&rel, &old, Some(&page.entry))
+                    .is_ok_and(|(old_doc, _)| old_doc == new_doc);
+                if same {
+                    contents = old;
+                } else {
+                    report.changed_files.push(rel.clone());
+                    for op in &page.entry.operations {
+                        if let Some(overlay) = overlays
+                            .get(op)
+                            .or_else(|| overlays.get(&crate::naming::v2_operation_id(op)))
+                        {
+                            report
+                                .overlays_to_review
+                                .push((op.clone(), overlay.clone()));
+                        }
                     }
                 }
             }
@@ -324,13 +455,57 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
                 page.entry.rate_limit_per_minute,
             ));
         }
-        writes.insert(rel, page.contents.clone());
+        writes.insert(rel, contents);
+
+        let facts_rel = format!("{PAGES_DIR}/{}", page.entry.file);
+        writes.insert(facts_rel, page.facts.to_yaml(&page.entry.docs_page));
+
+        let inferred =
+            crate::infer::infer_page(&new_doc, &page.facts, &pool, |id| overlays.contains_key(id));
+        if !inferred.is_empty() {
+            let inferred_rel = format!("{}/{}", crate::infer::INFERRED_DIR, page.entry.file);
+            for op in inferred.operations.keys() {
+                report.inferred.push((op.clone(), inferred_rel.clone()));
+            }
+            writes.insert(
+                inferred_rel,
+                inferred.to_yaml(
+                    &page.entry.docs_page,
+                    &format!("types/v2/{}", page.entry.file),
+                ),
+            );
+        }
     }
-    let deletes: Vec<String> = old_files
+    if !problems.is_empty() {
+        return Err(problems.into());
+    }
+    let mut deletes: Vec<String> = old_files
         .difference(&new_files)
         .map(|f| format!("v2/{f}"))
         .collect();
     report.removed_files = deletes.clone();
+    // Facts and drafts the import no longer produces (a page gone, or its operation typed by
+    // hand since): removed.
+    for rel in &existing {
+        let machine = rel.starts_with(&format!("{PAGES_DIR}/"))
+            || rel.starts_with(&format!("{}/", crate::infer::INFERRED_DIR));
+        if machine && !writes.contains_key(rel) {
+            deletes.push(rel.clone());
+            report.removed_files.push(rel.clone());
+        }
+    }
+    for (rel, contents) in &writes {
+        if !(rel.starts_with(&format!("{PAGES_DIR}/"))
+            || rel.starts_with(&format!("{}/", crate::infer::INFERRED_DIR)))
+        {
+            continue;
+        }
+        match std::fs::read_to_string(openapi_dir.join(rel)) {
+            Err(_) => report.added_files.push(rel.clone()),
+            Ok(old) if &old != contents => report.changed_files.push(rel.clone()),
+            Ok(_) => {}
+        }
+    }
     report.added_operations = new_ops
         .difference(&old_ops)
         .map(|s| s.to_string())
@@ -339,8 +514,12 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         .difference(&new_ops)
         .map(|s| s.to_string())
         .collect();
+    let new_ids: BTreeSet<String> = new_ops
+        .iter()
+        .map(|op| crate::naming::v2_operation_id(op))
+        .collect();
     for (op, overlay) in &overlays {
-        if !new_ops.contains(op.as_str()) {
+        if !new_ops.contains(op.as_str()) && !new_ids.contains(op) {
             report.orphaned_overlays.push((op.clone(), overlay.clone()));
         }
     }

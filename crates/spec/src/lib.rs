@@ -9,13 +9,18 @@
 //!                          --merge--> --validate--> sonoran-cad.openapi.json
 //! ```
 
+pub mod agreement;
 pub mod error;
 pub mod import;
 pub mod index;
+pub mod infer;
 pub mod load;
 pub mod merge;
+pub mod naming;
+pub mod page;
 pub mod repair;
 pub mod stats;
+pub mod swagger;
 pub mod validate;
 mod yaml;
 

@@ -26,6 +26,8 @@ pub struct Sources {
     pub overlays: Vec<Source>,
     pub components: Vec<Source>,
     pub v1: Vec<Source>,
+    /// Draft overlays written by inference (`types/inferred/v2/`).
+    pub inferred: Vec<Source>,
 }
 
 enum Kind {
@@ -33,6 +35,7 @@ enum Kind {
     Overlay,
     Components,
     V1,
+    Inferred,
 }
 
 fn kind_of(rel: &str) -> Option<Kind> {
@@ -42,6 +45,8 @@ fn kind_of(rel: &str) -> Option<Kind> {
         Some(Kind::Imported)
     } else if rel.starts_with("types/v2/") {
         Some(Kind::Overlay)
+    } else if rel.starts_with(crate::infer::INFERRED_DIR) {
+        Some(Kind::Inferred)
     } else if rel.starts_with("components/") {
         Some(Kind::Components)
     } else if rel.starts_with("v1/") {
@@ -82,25 +87,24 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
     let mut sources = Sources::default();
     let mut problems = Vec::new();
     for rel in yaml_files(openapi_dir)? {
-        if rel == INDEX_FILE {
+        if rel == INDEX_FILE || rel.starts_with(crate::page::PAGES_DIR) {
             continue;
         }
         let Some(kind) = kind_of(&rel) else {
             problems.push(Problem::new(
                 &rel,
-                "YAML file outside v2/, types/v2/, components/ and v1/: move it where it belongs",
+                "YAML file outside v2/, types/v2/, types/inferred/v2/, pages/v2/, components/ and v1/: move it where it belongs",
             ));
             continue;
         };
         let path = openapi_dir.join(&rel);
-        let mut text = match std::fs::read_to_string(&path) {
+        let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
                 problems.push(Problem::new(&rel, format!("cannot read: {e}")));
                 continue;
             }
         };
-        let mut repairs = Vec::new();
         let page = if let Kind::Imported = kind {
             let file = rel.trim_start_matches("v2/");
             match index.page(file) {
@@ -116,36 +120,13 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
         } else {
             None
         };
-        if page.is_some() {
-            for repair in REPAIRS {
-                if let Fix::Text(fix) = repair.fix
-                    && let Some(fixed) = fix(&text)
-                {
-                    text = fixed;
-                    repairs.push(repair.id);
-                }
-            }
-        }
-        let mut doc = match crate::yaml::parse(Path::new(&rel), &text) {
-            Ok(doc) => doc,
+        let (doc, repairs) = match parse_repaired(&rel, &text, page.as_ref()) {
+            Ok(parsed) => parsed,
             Err(p) => {
                 problems.push(p);
                 continue;
             }
         };
-        if !doc.is_object() {
-            problems.push(Problem::new(&rel, "expected a mapping at the top level"));
-            continue;
-        }
-        if let Some(page) = &page {
-            for repair in REPAIRS {
-                if let Fix::Value(fix) = repair.fix
-                    && fix(&mut doc, page) > 0
-                {
-                    repairs.push(repair.id);
-                }
-            }
-        }
         let source = Source {
             rel,
             doc,
@@ -157,6 +138,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
             Kind::Overlay => sources.overlays.push(source),
             Kind::Components => sources.components.push(source),
             Kind::V1 => sources.v1.push(source),
+            Kind::Inferred => sources.inferred.push(source),
         }
     }
     for page in &index.pages {
@@ -175,6 +157,40 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
     } else {
         Err(problems.into())
     }
+}
+
+/// Parses one file; an imported one (with its index entry) gets the repairs first.
+pub fn parse_repaired(
+    rel: &str,
+    text: &str,
+    page: Option<&PageEntry>,
+) -> Result<(Value, Vec<&'static str>), Problem> {
+    let mut text = text.to_string();
+    let mut repairs = Vec::new();
+    if page.is_some() {
+        for repair in REPAIRS {
+            if let Fix::Text(fix) = repair.fix
+                && let Some(fixed) = fix(&text)
+            {
+                text = fixed;
+                repairs.push(repair.id);
+            }
+        }
+    }
+    let mut doc = crate::yaml::parse(Path::new(rel), &text)?;
+    if !doc.is_object() {
+        return Err(Problem::new(rel, "expected a mapping at the top level"));
+    }
+    if let Some(page) = page {
+        for repair in REPAIRS {
+            if let Fix::Value(fix) = repair.fix
+                && fix(&mut doc, page) > 0
+            {
+                repairs.push(repair.id);
+            }
+        }
+    }
+    Ok((doc, repairs))
 }
 
 /// operationId -> overlay file, for the import report.

@@ -26,12 +26,46 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
     let mut imported_schemas: BTreeMap<String, (Value, String)> = BTreeMap::new();
     let mut hand_schemas: BTreeMap<String, (Value, String)> = BTreeMap::new();
 
+    // Two pages may each define a schema of the same name with different shapes (every
+    // newer page carries its own `components`): those names are qualified by the page's
+    // first operation, references included, so neither page's meaning changes.
+    let mut shapes: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
     for src in &sources.imported {
+        for (name, schema) in schemas_of(&src.doc) {
+            let seen = shapes.entry(name.as_str()).or_default();
+            if !seen.contains(&schema) {
+                seen.push(schema);
+            }
+        }
+    }
+    let clashing: std::collections::BTreeSet<String> = shapes
+        .into_iter()
+        .filter(|(_, v)| v.len() > 1)
+        .map(|(k, _)| k.to_string())
+        .collect();
+    let imported: Vec<Source> = sources
+        .imported
+        .iter()
+        .map(|src| qualify_schemas(src, &clashing))
+        .collect();
+
+    for src in &imported {
         let page = src
             .page
             .as_ref()
             .expect("imported files carry their index entry");
         add_paths(src, &mut paths, &mut origins, &mut problems, |op| {
+            if let Some(docs_id) = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            {
+                let id = crate::naming::v2_operation_id(&docs_id);
+                if id != docs_id {
+                    op.insert("operationId".into(), Value::from(id));
+                    op.insert(crate::naming::DOCS_ID.into(), Value::from(docs_id));
+                }
+            }
             op.insert("x-docs-page".into(), Value::from(page.docs_page.as_str()));
             if let Some(limit) = page.rate_limit_per_minute {
                 op.insert("x-rate-limit-per-minute".into(), Value::from(limit));
@@ -65,6 +99,7 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
         .components
         .iter()
         .chain(&sources.overlays)
+        .chain(&sources.inferred)
         .chain(&sources.v1)
     {
         if sources.components.iter().any(|c| std::ptr::eq(c, src)) {
@@ -90,6 +125,9 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
     }
 
     for src in &sources.overlays {
+        apply_overlay(src, &mut paths, &mut problems);
+    }
+    for src in &sources.inferred {
         apply_overlay(src, &mut paths, &mut problems);
     }
 
@@ -136,6 +174,57 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
         }
     });
     Ok((doc, origins))
+}
+
+/// `src` with each of its schemas named in `clashing` renamed `<FirstOperationId><Name>`.
+fn qualify_schemas(src: &Source, clashing: &std::collections::BTreeSet<String>) -> Source {
+    let own: Vec<String> = schemas_of(&src.doc)
+        .map(|(n, _)| n.clone())
+        .filter(|n| clashing.contains(n))
+        .collect();
+    if own.is_empty() {
+        return src.clone();
+    }
+    let prefix = crate::operations(&src.doc)
+        .find_map(|(_, _, op)| op.get("operationId").and_then(Value::as_str))
+        .map(|id| crate::infer::pascal(&crate::naming::v2_operation_id(id)))
+        .unwrap_or_else(|| crate::infer::pascal(&src.rel.replace(['/', '.'], "_")));
+    let mut doc = src.doc.clone();
+    let renames: BTreeMap<String, String> = own
+        .iter()
+        .map(|n| {
+            (
+                format!("#/components/schemas/{n}"),
+                format!("#/components/schemas/{prefix}{n}"),
+            )
+        })
+        .collect();
+    fn walk(v: &mut Value, renames: &BTreeMap<String, String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get_mut("$ref")
+                    && let Some(new) = renames.get(r.as_str())
+                {
+                    *r = new.clone();
+                }
+                m.values_mut().for_each(|v| walk(v, renames));
+            }
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, renames)),
+            _ => {}
+        }
+    }
+    walk(&mut doc, &renames);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for n in &own {
+            if let Some(s) = schemas.remove(n) {
+                schemas.insert(format!("{prefix}{n}"), s);
+            }
+        }
+    }
+    Source { doc, ..src.clone() }
 }
 
 fn schemas_of(doc: &Value) -> impl Iterator<Item = (&String, &Value)> {
@@ -214,9 +303,11 @@ fn find_operation<'a>(
         .flat_map(|item| item.iter_mut())
         .find_map(|(method, op)| {
             let op = op.as_object_mut()?;
-            (METHODS.contains(&method.as_str())
-                && op.get("operationId").and_then(Value::as_str) == Some(id))
-            .then_some(op)
+            // An overlay may name the operation as the docs do or as the merge does.
+            let named = [op.get("operationId"), op.get(crate::naming::DOCS_ID)]
+                .into_iter()
+                .any(|v| v.and_then(Value::as_str) == Some(id));
+            (METHODS.contains(&method.as_str()) && named).then_some(op)
         })
 }
 
@@ -250,6 +341,16 @@ fn apply_overlay(
             );
             continue;
         };
+        if let Some(other) = op.get("x-typed-by").and_then(Value::as_str) {
+            problems.push(
+                Problem::new(
+                    &src.rel,
+                    format!("`{id}` is also typed by {other}; an operation has one overlay (delete the inferred draft once a hand-written overlay exists)"),
+                )
+                .at(at),
+            );
+            continue;
+        }
         for (key, value) in overlay {
             match key.as_str() {
                 "operationId" => problems.push(

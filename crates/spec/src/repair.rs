@@ -42,6 +42,12 @@ pub const REPAIRS: &[Repair] = &[
         fix: Fix::Value(null_security_requirement),
     },
     Repair {
+        id: "security-scheme-name",
+        reason: "newer pages name the bearer scheme in other casings (`BearerAuth`); the merged \
+                 document has one scheme, `bearerAuth`, and every requirement must name it.",
+        fix: Fix::Value(security_scheme_name),
+    },
+    Repair {
         id: "documented-query-defaults",
         reason: "get-calls, get-active-units, get-account-units and get-accounts mark query parameters \
                  `required: true` although their tables give defaults; a parameter with a default is \
@@ -101,6 +107,33 @@ fn null_security_requirement(doc: &mut Value, _: &PageEntry) -> usize {
                     *scopes = Value::Array(vec![]);
                     n += 1;
                 }
+            }
+        }
+    }
+    n
+}
+
+fn security_scheme_name(doc: &mut Value, _: &PageEntry) -> usize {
+    let mut n = 0;
+    for op in operations_mut(doc) {
+        for req in op
+            .get_mut("security")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            let Some(map) = req.as_object_mut() else {
+                continue;
+            };
+            let odd: Vec<String> = map
+                .keys()
+                .filter(|k| k.eq_ignore_ascii_case("bearerAuth") && *k != "bearerAuth")
+                .cloned()
+                .collect();
+            for k in odd {
+                let scopes = map.remove(&k).unwrap_or(Value::Array(vec![]));
+                map.insert("bearerAuth".into(), scopes);
+                n += 1;
             }
         }
     }

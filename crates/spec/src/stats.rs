@@ -16,6 +16,15 @@ pub struct Stats {
     pub v2_typed: usize,
     pub v1_operations: usize,
     pub v1_typed: usize,
+    /// v1 calls a user can make: one per documented `type` (an operation whose envelope
+    /// takes several, `x-v1-types`, is one call per type) plus the multipart upload.
+    pub v1_calls: usize,
+    /// v2 operations typed by a hand-written overlay (`types/v2/`).
+    pub v2_hand_typed: usize,
+    /// v2 operations typed by an inferred draft (`types/inferred/v2/`).
+    pub v2_inferred: usize,
+    /// v2 operations fully typed by the docs' own YAML, with no overlay.
+    pub v2_docs_typed: usize,
     /// operationIds that are not fully typed, with the first open spot found.
     pub untyped: Vec<(String, String)>,
     /// Schemas marked `x-unknown-shape` (deliberately open), by JSON pointer.
@@ -31,8 +40,16 @@ impl fmt::Display for Stats {
         )?;
         writeln!(
             f,
-            "v1 operations: {} ({} fully typed)",
-            self.v1_operations, self.v1_typed
+            "v2 typing: {} hand-typed, {} inferred, {} typed by the docs, {} not fully typed",
+            self.v2_hand_typed,
+            self.v2_inferred,
+            self.v2_docs_typed,
+            self.v2_operations - self.v2_typed
+        )?;
+        writeln!(
+            f,
+            "v1 operations: {} ({} fully typed), {} calls (one per documented type)",
+            self.v1_operations, self.v1_typed, self.v1_calls
         )?;
         if !self.unknown_shapes.is_empty() {
             writeln!(
@@ -68,10 +85,24 @@ pub fn stats(doc: &Value) -> Stats {
             (true, typed) => {
                 s.v2_operations += 1;
                 s.v2_typed += usize::from(typed);
+                let by = op.get("x-typed-by").and_then(Value::as_str).unwrap_or("");
+                if typed {
+                    if by.starts_with("types/v2/") {
+                        s.v2_hand_typed += 1;
+                    } else if by.starts_with(crate::infer::INFERRED_DIR) {
+                        s.v2_inferred += 1;
+                    } else {
+                        s.v2_docs_typed += 1;
+                    }
+                }
             }
             (false, typed) => {
                 s.v1_operations += 1;
                 s.v1_typed += usize::from(typed);
+                s.v1_calls += op
+                    .get("x-v1-types")
+                    .and_then(Value::as_array)
+                    .map_or(1, |types| types.len().max(1));
             }
         }
         if let Some(at) = open {
@@ -172,6 +203,9 @@ fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -
         if let Some(parts) = schema.get(key).and_then(Value::as_array) {
             return parts.iter().find_map(|p| open_in(doc, p, seen));
         }
+    }
+    if schema.get("x-unknown-shape").is_some() {
+        return None;
     }
     match schema.get("type").and_then(Value::as_str) {
         None if schema.get("enum").is_some() => None,

@@ -70,7 +70,15 @@ fn import_reimport_and_changed_docs() {
     );
 
     let first = import_into(&docs, &openapi);
-    assert_eq!(first.added_files, ["v2/general/get-version.yaml"]);
+    assert_eq!(
+        first.added_files,
+        [
+            "v2/general/get-version.yaml",
+            "pages/v2/general/get-version.yaml",
+            "types/inferred/v2/general/get-version.yaml"
+        ],
+        "the block, the page's facts, and a draft for its untyped reply"
+    );
     assert_eq!(first.added_operations, ["getVersion"]);
     let imported = std::fs::read_to_string(openapi.join("v2/general/get-version.yaml")).unwrap();
     assert!(imported.starts_with(
@@ -121,7 +129,13 @@ fn import_reimport_and_changed_docs() {
     // The page disappears: its file is removed and the overlay is orphaned.
     std::fs::remove_file(&page).unwrap();
     let removed = import_into(&docs, &openapi);
-    assert_eq!(removed.removed_files, ["v2/general/get-version.yaml"]);
+    assert_eq!(
+        removed.removed_files,
+        [
+            "v2/general/get-version.yaml",
+            "pages/v2/general/get-version.yaml"
+        ]
+    );
     assert_eq!(removed.removed_operations, ["getVersion"]);
     assert_eq!(removed.orphaned_overlays.len(), 1);
     let err = sonoran_spec::build(&openapi).unwrap_err().to_string();

@@ -1484,6 +1484,15 @@ pub mod types {
         )]
         pub use_dictionary: ::std::option::Option<bool>,
     }
+    ///`DatabaseSyncConfiguration`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct DatabaseSyncConfiguration {
+        pub character: bool,
+        pub enabled: bool,
+        pub licenses: bool,
+        #[serde(rename = "vehicleRegistrations")]
+        pub vehicle_registrations: bool,
+    }
     ///Blips to delete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteBlipsRequest {
@@ -8780,6 +8789,43 @@ Sends a `PATCH` request to `/v2/general/accounts/permissions`
             .build()?;
         let info = OperationInfo {
             operation_id: "modify_account_permissions",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get Database Sync Configuration
+
+Sends a `GET` request to `/v2/general/database-sync`
+
+*/
+    pub async fn get_database_sync_configuration<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::DatabaseSyncConfiguration>, Error<()>> {
+        let url = format!("{}/v2/general/database-sync", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_database_sync_configuration",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

@@ -53,6 +53,7 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
         "get_character_links" => Some("getCharacterLinks"),
         "get_characters" => Some("getCharacters"),
         "get_current_call" => Some("getCurrentCall"),
+        "get_database_sync_configuration" => Some("getDatabaseSyncConfiguration"),
         "get_dispatch_template" => Some("getDispatchTemplate"),
         "get_dispatch_templates" => Some("getDispatchTemplates"),
         "get_identifiers" => Some("getIdentifiers"),
@@ -205,6 +206,8 @@ pub enum Operation {
     GetCharactersV1,
     ///getCurrentCall
     GetCurrentCall,
+    ///getDatabaseSyncConfiguration
+    GetDatabaseSyncConfiguration,
     ///getDispatchTemplate
     GetDispatchTemplate,
     ///getDispatchTemplates
@@ -384,7 +387,7 @@ pub enum Operation {
 }
 impl Operation {
     /// Every operation, in operationId order.
-    pub const ALL: [Operation; 137usize] = [
+    pub const ALL: [Operation; 138usize] = [
         Operation::AddBlipV1,
         Operation::AddCallNote,
         Operation::AddCallNoteV1,
@@ -434,6 +437,7 @@ impl Operation {
         Operation::GetCharacters,
         Operation::GetCharactersV1,
         Operation::GetCurrentCall,
+        Operation::GetDatabaseSyncConfiguration,
         Operation::GetDispatchTemplate,
         Operation::GetDispatchTemplates,
         Operation::GetIdentifiers,
@@ -575,6 +579,7 @@ impl Operation {
             Operation::GetCharacters => "getCharacters",
             Operation::GetCharactersV1 => "getCharactersV1",
             Operation::GetCurrentCall => "getCurrentCall",
+            Operation::GetDatabaseSyncConfiguration => "getDatabaseSyncConfiguration",
             Operation::GetDispatchTemplate => "getDispatchTemplate",
             Operation::GetDispatchTemplates => "getDispatchTemplates",
             Operation::GetIdentifiers => "getIdentifiers",
@@ -717,6 +722,9 @@ impl Operation {
             "getCharacters" => Some(Operation::GetCharacters),
             "getCharactersV1" => Some(Operation::GetCharactersV1),
             "getCurrentCall" => Some(Operation::GetCurrentCall),
+            "getDatabaseSyncConfiguration" => {
+                Some(Operation::GetDatabaseSyncConfiguration)
+            }
             "getDispatchTemplate" => Some(Operation::GetDispatchTemplate),
             "getDispatchTemplates" => Some(Operation::GetDispatchTemplates),
             "getIdentifiers" => Some(Operation::GetIdentifiers),
@@ -848,6 +856,7 @@ pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {
         "getCharacterLinks" => Some(10u32),
         "getCharacters" => Some(10u32),
         "getCurrentCall" => Some(10u32),
+        "getDatabaseSyncConfiguration" => Some(10u32),
         "getIdentifiers" => Some(10u32),
         "getInfo" => Some(10u32),
         "getLoginPage" => Some(10u32),

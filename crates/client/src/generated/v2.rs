@@ -830,6 +830,20 @@ impl crate::Client {
             body,
         }
     }
+    /// Get Database Sync Configuration
+    ///
+    /// `GET /v2/general/database-sync` (operation `getDatabaseSyncConfiguration`). Returns a [`requests::GetDatabaseSyncConfiguration`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-database-sync-configuration>
+    pub fn get_database_sync_configuration(
+        &self,
+    ) -> requests::GetDatabaseSyncConfiguration<'_> {
+        requests::GetDatabaseSyncConfiguration {
+            client: self,
+        }
+    }
     /// Get Info
     ///
     /// `GET /v2/general/info` (operation `getInfo`). Returns a [`requests::GetInfo`]: set optional parameters on it, then `.send().await` or `.await` it.
@@ -3106,6 +3120,34 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<'a, types::ModifyAccountPermissionsResponse>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `getDatabaseSyncConfiguration`: the request [`crate::Client::get_database_sync_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetDatabaseSyncConfiguration<'a> {
+        pub(super) client: &'a crate::Client,
+    }
+    impl<'a> GetDatabaseSyncConfiguration<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::DatabaseSyncConfiguration, crate::Error> {
+            crate::runtime::v2_result(
+                    self.client.raw.get_database_sync_configuration().await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetDatabaseSyncConfiguration<'a> {
+        type Output = ::std::result::Result<
+            types::DatabaseSyncConfiguration,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<'a, types::DatabaseSyncConfiguration>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }

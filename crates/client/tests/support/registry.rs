@@ -126,6 +126,9 @@ pub fn roundtrip_schema(
             "CreateRecordRequest" => {
                 roundtrip::<sonoran_cad::types::CreateRecordRequest>(value)
             }
+            "DatabaseSyncConfiguration" => {
+                roundtrip::<sonoran_cad::types::DatabaseSyncConfiguration>(value)
+            }
             "DeleteBlipsRequest" => {
                 roundtrip::<sonoran_cad::types::DeleteBlipsRequest>(value)
             }

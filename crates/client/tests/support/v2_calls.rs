@@ -31,6 +31,7 @@ pub const V2_OPERATION_IDS: &[&str] = &[
     "getCharacterLinks",
     "getCharacters",
     "getCurrentCall",
+    "getDatabaseSyncConfiguration",
     "getDispatchTemplate",
     "getDispatchTemplates",
     "getIdentifiers",
@@ -1310,6 +1311,17 @@ pub async fn call_v2(
             );
             #[allow(unused_mut)]
             let mut request = client.modify_account_permissions(a_body);
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "getDatabaseSyncConfiguration" => {
+            only("getDatabaseSyncConfiguration", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_database_sync_configuration();
             Some(
                 request
                     .send()

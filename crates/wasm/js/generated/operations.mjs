@@ -30,6 +30,7 @@ export const OPERATIONS = [
   ["getCharacterLinks", 0, 0, 1],
   ["getCharacters", 0, 0, 1],
   ["getCurrentCall", 0, 0, 1],
+  ["getDatabaseSyncConfiguration", 0, 0, 1],
   ["getDispatchTemplate", 0, 0, 1],
   ["getDispatchTemplates", 0, 0, 1],
   ["getIdentifiers", 0, 0, 1],

@@ -845,6 +845,13 @@ export type CreateRecordRequest = {
   record?: SonoranRecord;
 };
 
+export type DatabaseSyncConfiguration = {
+  enabled: boolean;
+  character: boolean;
+  licenses: boolean;
+  vehicleRegistrations: boolean;
+};
+
 /** Blips to delete. */
 export type DeleteBlipsRequest = {
   /** IDs of the blips to delete. */
@@ -3553,6 +3560,10 @@ export interface GetCurrentCallArgs {
   accountUuid: string;
 }
 
+/** Arguments of `getDatabaseSyncConfiguration` (`GET /v2/general/database-sync`). */
+export interface GetDatabaseSyncConfigurationArgs {
+}
+
 /** Arguments of `getDispatchTemplate` (`GET /v2/emergency/dispatch-templates/{templateId}`). */
 export interface GetDispatchTemplateArgs {
   /** Dispatch template ID (1 or greater). */
@@ -4089,6 +4100,13 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCurrentCall(args: GetCurrentCallArgs, call?: CallOptions): Promise<GetCurrentCallResponse>;
+  /**
+   * Get Database Sync Configuration (v2 `GET /v2/general/database-sync`).
+   * Rate limit: 10 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-database-sync-configuration}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  getDatabaseSyncConfiguration(args?: GetDatabaseSyncConfigurationArgs, call?: CallOptions): Promise<DatabaseSyncConfiguration>;
   /**
    * Get Dispatch Template (v2 `GET /v2/emergency/dispatch-templates/{templateId}`).
    * Rate limit: none documented.

@@ -39,6 +39,7 @@ import type {
   CreateIdentifierRequest,
   CreateIdentifierResponse,
   CreateRecordRequest,
+  DatabaseSyncConfiguration,
   DeleteBlipsRequest,
   DeleteBlipsResponse,
   DeleteCharacterResponse,
@@ -781,6 +782,14 @@ export const getCurrentCallReply = {
   "IdentId": 12,
   "CallId": 501
 } satisfies GetCurrentCallResponse;
+
+// getDatabaseSyncConfiguration (`GET /v2/general/database-sync`): the reply example
+export const getDatabaseSyncConfigurationReply = {
+  "enabled": true,
+  "character": true,
+  "licenses": false,
+  "vehicleRegistrations": true
+} satisfies DatabaseSyncConfiguration;
 
 // getDispatchTemplates (`GET /v2/emergency/dispatch-templates`): the reply example
 export const getDispatchTemplatesReply = [

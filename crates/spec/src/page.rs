@@ -1,0 +1,314 @@
+//! What a docs page says besides its OpenAPI block: its tables, its JSON examples and the
+//! enums it lists, read per section. The importer keeps these facts under `openapi/pages/`
+//! (one YAML file per page) so that type inference and its measurement run from the
+//! repository alone, and so that a page which only changes its layout changes nothing here.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// The folder, relative to `openapi/`, that holds the facts of every imported v2 page.
+pub const PAGES_DIR: &str = "pages/v2";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFacts {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<Table>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub samples: Vec<Sample>,
+    /// Prose lines that name two or more fields (`` `communityUserId` or `discord` ``).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
+    /// Enum name (the page's `### CALL_STATUS` heading) -> its values, in page order.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub enums: BTreeMap<String, Vec<EnumValue>>,
+}
+
+/// A markdown table and the `##` section it sits in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub section: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A JSON example (a ```` ```json ```` fence) and the `##` section it sits in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    pub section: String,
+    pub json: Value,
+}
+
+/// A line of prose and the `##` section it sits in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub section: String,
+    pub text: String,
+}
+
+impl Note {
+    /// The camelCase names the line quotes in backticks, in order.
+    pub fn names(&self) -> Vec<&str> {
+        self.text
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| is_field_name(t))
+            .collect()
+    }
+}
+
+/// `communityUserId`, `roblox`: a lower-case start, then letters and digits.
+pub fn is_field_name(t: &str) -> bool {
+    t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && t.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnumValue {
+    pub value: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl PageFacts {
+    pub fn to_yaml(&self, docs_page: &str) -> String {
+        let body = serde_yaml_ng::to_string(self).expect("page facts are plain data");
+        format!(
+            "# extracted by `cargo xtask import-docs` from {docs_page} (tables, JSON examples, enums), do not edit\n{body}"
+        )
+    }
+
+    /// Tables of the section whose title contains `needle` (case-insensitive).
+    pub fn tables_in<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = &'a Table> {
+        self.tables
+            .iter()
+            .filter(move |t| t.section.to_ascii_lowercase().contains(needle))
+    }
+
+    pub fn samples_in<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = &'a Value> {
+        self.samples
+            .iter()
+            .filter(move |s| s.section.to_ascii_lowercase().contains(needle))
+            .map(|s| &s.json)
+    }
+}
+
+impl Table {
+    /// The column whose header is one of `names` (case-insensitive).
+    pub fn column(&self, names: &[&str]) -> Option<usize> {
+        self.columns
+            .iter()
+            .position(|c| names.iter().any(|n| c.eq_ignore_ascii_case(n)))
+    }
+}
+
+/// Reads the facts of one page. Example-request tabs (`{% tabs %}`...) are skipped: they
+/// hold SDK snippets and the OpenAPI block, which is imported on its own.
+pub fn facts(markdown: &str) -> PageFacts {
+    let mut out = PageFacts::default();
+    let mut section = String::new();
+    let mut subsection = String::new();
+    let mut lines = markdown.lines().peekable();
+    let mut in_tabs = 0usize;
+    while let Some(line) = lines.next() {
+        let t = line.trim();
+        if t.starts_with("{% tabs") {
+            in_tabs += 1;
+            continue;
+        }
+        if t.starts_with("{% endtabs") {
+            in_tabs = in_tabs.saturating_sub(1);
+            continue;
+        }
+        if in_tabs > 0 {
+            continue;
+        }
+        if let Some(fence) = ["```", "~~~"].into_iter().find(|f| t.starts_with(f)) {
+            let lang = t[fence.len()..].trim().to_ascii_lowercase();
+            let mut body = String::new();
+            for inner in lines.by_ref() {
+                if inner.trim() == fence {
+                    break;
+                }
+                body.push_str(inner);
+                body.push('\n');
+            }
+            if (lang == "json" || lang == "jsonc")
+                && let Some(json) = lenient_json(&body)
+            {
+                out.samples.push(Sample {
+                    section: section.clone(),
+                    json,
+                });
+            }
+            continue;
+        }
+        if let Some(title) = t.strip_prefix("## ") {
+            section = title.trim().to_string();
+            subsection.clear();
+            continue;
+        }
+        if t.starts_with("###") {
+            subsection = t.trim_start_matches('#').trim().to_string();
+            continue;
+        }
+        if !t.starts_with('|') && !t.starts_with('{') && !t.starts_with('>') && !section.is_empty()
+        {
+            let note = Note {
+                section: section.clone(),
+                text: t.to_string(),
+            };
+            if note.names().len() >= 2 {
+                out.notes.push(note);
+            }
+            continue;
+        }
+        if t.starts_with('|') {
+            let mut rows = vec![cells(t)];
+            while let Some(next) = lines.peek() {
+                if !next.trim().starts_with('|') {
+                    break;
+                }
+                rows.push(cells(next.trim()));
+                lines.next();
+            }
+            let columns = rows.remove(0);
+            rows.retain(|r| !r.iter().all(|c| c.chars().all(|ch| ch == '-' || ch == ':')));
+            let is_enum = section.eq_ignore_ascii_case("Enumeration Values")
+                && !subsection.is_empty()
+                && columns
+                    .first()
+                    .is_some_and(|c| c.eq_ignore_ascii_case("value"));
+            if is_enum {
+                let values = rows
+                    .iter()
+                    .filter_map(|r| {
+                        let raw = unquote(r.first()?);
+                        let value = raw
+                            .parse::<i64>()
+                            .map(Value::from)
+                            .unwrap_or_else(|_| Value::from(raw));
+                        let name = r.get(1).map(|n| unquote(n)).filter(|n| is_enum_name(n));
+                        Some(EnumValue { value, name })
+                    })
+                    .collect();
+                out.enums
+                    .insert(subsection.trim_matches('`').to_string(), values);
+            } else {
+                out.tables.push(Table {
+                    section: section.clone(),
+                    columns,
+                    rows,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn cells(row: &str) -> Vec<String> {
+    row.trim()
+        .trim_start_matches('|')
+        .trim_end_matches('|')
+        .split('|')
+        .map(|c| c.trim().to_string())
+        .collect()
+}
+
+/// `` `x` `` -> `x`.
+pub fn unquote(cell: &str) -> String {
+    cell.trim().trim_matches('`').trim().to_string()
+}
+
+fn is_enum_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// JSON as pages write it: strict first, then without `//` comment lines and trailing
+/// commas. An example that is still not JSON (`...` placeholders) is no sample.
+fn lenient_json(text: &str) -> Option<Value> {
+    if let Ok(v) = serde_json::from_str(text) {
+        return Some(v);
+    }
+    let mut cleaned = String::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with("//") {
+            continue;
+        }
+        let line = match line.find(" //") {
+            Some(i) if !line[..i].contains('"') || line[..i].matches('"').count() % 2 == 0 => {
+                &line[..i]
+            }
+            _ => line,
+        };
+        cleaned.push_str(line);
+        cleaned.push('\n');
+    }
+    let mut out = String::with_capacity(cleaned.len());
+    let chars: Vec<char> = cleaned.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if matches!(next, Some('}') | Some(']')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    serde_json::from_str(&out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PAGE: &str = "# Create\n\n## Path Parameters\n\n| Name | Type | Description |\n| --- | --- | --- |\n\
+        | `serverId` | integer | Server. |\n\n## Request Body\n\n| Property | Type | Required | Description |\n\
+        | --- | --- | --- | --- |\n| `status` | integer | Yes | See `CALL_STATUS` below. |\n\n\
+        ```json\n{\n  \"status\": 1, // active\n  \"notes\": [],\n}\n```\n\n{% tabs %}\n{% tab title=\"x\" %}\n\
+        ```json\n{\"ignored\": true}\n```\n{% endtab %}\n{% endtabs %}\n\n## Enumeration Values\n\n### CALL_STATUS\n\n\
+        | Value | Description |\n| --- | --- |\n| `0` | `PENDING` |\n| `1` | `ACTIVE` |\n";
+
+    #[test]
+    fn reads_tables_samples_and_enums_by_section() {
+        let f = facts(PAGE);
+        assert_eq!(f.tables.len(), 2);
+        assert_eq!(f.tables[0].section, "Path Parameters");
+        assert_eq!(
+            f.tables[1].rows,
+            [["`status`", "integer", "Yes", "See `CALL_STATUS` below."]]
+        );
+        assert_eq!(f.samples.len(), 1, "the sample inside the tabs is skipped");
+        assert_eq!(f.samples[0].section, "Request Body");
+        assert!(f.notes.is_empty(), "no prose names two fields");
+        let n = facts(
+            "## Request Body\n\nUse `communityUserId` by default, or `roblox` (`211` is no name).\n",
+        );
+        assert_eq!(n.notes.len(), 1);
+        assert_eq!(n.notes[0].names(), ["communityUserId", "roblox"]);
+        assert_eq!(
+            f.samples[0].json,
+            serde_json::json!({"status": 1, "notes": []})
+        );
+        let e = &f.enums["CALL_STATUS"];
+        assert_eq!(e[1].value, 1);
+        assert_eq!(e[1].name.as_deref(), Some("ACTIVE"));
+    }
+
+    #[test]
+    fn facts_round_trip_through_yaml() {
+        let f = facts(PAGE);
+        let text = f.to_yaml("x.md");
+        let back: PageFacts = serde_yaml_ng::from_str(&text).unwrap();
+        assert_eq!(back, f);
+    }
+}
