@@ -34,11 +34,13 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 /// A `tower` service receiving Sonoran's push events over HTTP; calls `on_event` with every
 /// accepted event. Cheap to clone (clones share the callback).
 ///
-/// With axum:
+/// ```
+/// use sonoran_cad::{ApiKey, events::PushReceiver};
 ///
-/// ```ignore
-/// let receiver = PushReceiver::new(ApiKey::new(key), |event| println!("{}", event.type_name()));
-/// let app = axum::Router::new().route_service("/sonorancad/event", receiver);
+/// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()))
+///     .max_body_bytes(256 * 1024);
+/// // axum: Router::new().route_service("/sonorancad/event", receiver)
+/// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
 /// ```
 ///
 /// With plain hyper, see the `push_listener` example of this crate.

@@ -266,69 +266,137 @@ export interface UnitStatusEvent {
 /** A documented push event: `type` narrows `data`. */
 export type KnownPushEvent =
   /** A 911 / emergency call was placed (through the API or in the CAD). (https://docs.sonoransoftware.com/cad/push-events/event-911) */
-  | { type: 'EVENT_911'; data: Call911Event }
+  | { type: 'EVENT_911'; data: Call911Event; unknown?: undefined }
   /** A user selected a character on the civilian page. (https://docs.sonoransoftware.com/cad/push-events/civilian/character-selected) */
-  | { type: 'EVENT_CHAR_SELECTED'; data: CharSelectedEvent }
+  | { type: 'EVENT_CHAR_SELECTED'; data: CharSelectedEvent; unknown?: undefined }
   /** A player completed the community link flow. (https://docs.sonoransoftware.com/cad/push-events/community-link-verified) */
-  | { type: 'EVENT_COMMUNITY_LINK_VERIFIED'; data: CommunityLinkVerifiedEvent }
+  | { type: 'EVENT_COMMUNITY_LINK_VERIFIED'; data: CommunityLinkVerifiedEvent; unknown?: undefined }
   /** Dispatch calls were closed. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/closed-dispatch) */
-  | { type: 'EVENT_DISPATCH_CLOSED'; data: DispatchClosedEvent }
+  | { type: 'EVENT_DISPATCH_CLOSED'; data: DispatchClosedEvent; unknown?: undefined }
   /** A dispatch call was modified. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/modified-dispatch) */
-  | { type: 'EVENT_DISPATCH_EDIT'; data: DispatchEvent }
+  | { type: 'EVENT_DISPATCH_EDIT'; data: DispatchEvent; unknown?: undefined }
   /** A dispatch call was created. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-event) */
-  | { type: 'EVENT_DISPATCH_NEW'; data: DispatchEvent }
+  | { type: 'EVENT_DISPATCH_NEW'; data: DispatchEvent; unknown?: undefined }
   /** A note was added to a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-note) */
-  | { type: 'EVENT_DISPATCH_NOTE'; data: DispatchNoteEvent }
+  | { type: 'EVENT_DISPATCH_NOTE'; data: DispatchNoteEvent; unknown?: undefined }
   /** A unit's bodycam was toggled. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/toggle-bodycam) */
-  | { type: 'EVENT_DISPATCH_TOGGLE_BODYCAM'; data: ToggleBodycamEvent }
+  | { type: 'EVENT_DISPATCH_TOGGLE_BODYCAM'; data: ToggleBodycamEvent; unknown?: undefined }
   /** Units were attached to a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/attach-unit) */
-  | { type: 'EVENT_DISPATCH_UNIT_ATTACH'; data: DispatchUnitsEvent }
+  | { type: 'EVENT_DISPATCH_UNIT_ATTACH'; data: DispatchUnitsEvent; unknown?: undefined }
   /** Units were detached from a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/detach-unit) */
-  | { type: 'EVENT_DISPATCH_UNIT_DETACH'; data: DispatchUnitsEvent }
+  | { type: 'EVENT_DISPATCH_UNIT_DETACH'; data: DispatchUnitsEvent; unknown?: undefined }
   /** A new ERS callout was requested on the live map. (https://docs.sonoransoftware.com/cad/push-events/ers/new-callout) */
-  | { type: 'EVENT_NEW_CALLOUT'; data: NewCalloutEvent }
+  | { type: 'EVENT_NEW_CALLOUT'; data: NewCalloutEvent; unknown?: undefined }
   /** A new Inferno pager page was sent. (https://docs.sonoransoftware.com/cad/push-events/inferno-pager/event-pager-reborn) */
-  | { type: 'EVENT_PAGER_REBORN'; data: PagerRebornEvent }
+  | { type: 'EVENT_PAGER_REBORN'; data: PagerRebornEvent; unknown?: undefined }
   /** A record was added in the CAD (not sent for records added through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-added) */
-  | { type: 'EVENT_RECORD_ADD'; data: RecordEvent }
+  | { type: 'EVENT_RECORD_ADD'; data: RecordEvent; unknown?: undefined }
   /** A record was edited in the CAD (not sent for edits made through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-edited) */
-  | { type: 'EVENT_RECORD_EDIT'; data: RecordEvent }
+  | { type: 'EVENT_RECORD_EDIT'; data: RecordEvent; unknown?: undefined }
   /** A record was removed in the CAD (not sent for removals made through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-removed) */
-  | { type: 'EVENT_RECORD_REMOVE'; data: RecordEvent }
+  | { type: 'EVENT_RECORD_REMOVE'; data: RecordEvent; unknown?: undefined }
   /** 911 calls were removed. (https://docs.sonoransoftware.com/cad/push-events/remove-911) */
-  | { type: 'EVENT_REMOVE_911'; data: Remove911Event }
+  | { type: 'EVENT_REMOVE_911'; data: Remove911Event; unknown?: undefined }
   /** A new station alert was sent. (https://docs.sonoransoftware.com/cad/push-events/station-alert/new-station-alert) */
-  | { type: 'EVENT_STATION_ALERT'; data: StationAlertEvent }
+  | { type: 'EVENT_STATION_ALERT'; data: StationAlertEvent; unknown?: undefined }
   /** A street sign was updated from the CAD. (https://docs.sonoransoftware.com/cad/push-events/sign-updated) */
-  | { type: 'EVENT_STREETSIGN_UPDATED'; data: StreetsignUpdatedEvent }
+  | { type: 'EVENT_STREETSIGN_UPDATED'; data: StreetsignUpdatedEvent; unknown?: undefined }
   /** A tone was played in the CAD. (https://docs.sonoransoftware.com/cad/push-events/tone-played) */
-  | { type: 'EVENT_TONE'; data: ToneEvent }
+  | { type: 'EVENT_TONE'; data: ToneEvent; unknown?: undefined }
   /** A unit was added to a unit group. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-add) */
-  | { type: 'EVENT_UNIT_GROUP_ADD'; data: UnitGroupAddEvent }
+  | { type: 'EVENT_UNIT_GROUP_ADD'; data: UnitGroupAddEvent; unknown?: undefined }
   /** A unit group was renamed. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-name-change) */
-  | { type: 'EVENT_UNIT_GROUP_CHANGE_NAME'; data: UnitGroupChangeNameEvent }
+  | { type: 'EVENT_UNIT_GROUP_CHANGE_NAME'; data: UnitGroupChangeNameEvent; unknown?: undefined }
   /** A unit was removed from a unit group. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-remove) */
-  | { type: 'EVENT_UNIT_GROUP_REMOVE'; data: UnitGroupRemoveEvent }
+  | { type: 'EVENT_UNIT_GROUP_REMOVE'; data: UnitGroupRemoveEvent; unknown?: undefined }
   /** A unit logged into the CAD. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-login) */
-  | { type: 'EVENT_UNIT_LOGIN'; data: UnitLoginEvent }
+  | { type: 'EVENT_UNIT_LOGIN'; data: UnitLoginEvent; unknown?: undefined }
   /** A unit logged off. The page's heading says "Unit Logoff"; the type is EVENT_UNIT_LOGOUT. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-logoff) */
-  | { type: 'EVENT_UNIT_LOGOUT'; data: UnitLogoutEvent }
+  | { type: 'EVENT_UNIT_LOGOUT'; data: UnitLogoutEvent; unknown?: undefined }
   /** A unit toggled its panic state. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-panic) */
-  | { type: 'EVENT_UNIT_PANIC'; data: UnitPanicEvent }
+  | { type: 'EVENT_UNIT_PANIC'; data: UnitPanicEvent; unknown?: undefined }
   /** A unit's status changed. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-status-update) */
-  | { type: 'EVENT_UNIT_STATUS'; data: UnitStatusEvent }
+  | { type: 'EVENT_UNIT_STATUS'; data: UnitStatusEvent; unknown?: undefined }
 ;
 
-/** An event of a type the docs do not list, with its `data` as sent. */
+/**
+ * An event of a type the docs do not list, with its `data` as sent. `data` is typed `never`
+ * so that a check of `event.type` against a documented type narrows `event.data` to that
+ * type's payload; read it as `unknown` (`const raw: unknown = event.data`) after checking
+ * `event.unknown`.
+ */
 export interface UnknownPushEvent {
   type: string;
-  data: unknown;
-  /** Set only on events of an undocumented type. */
+  data: never;
   unknown: true;
 }
 
-/** Every push event: check `event.unknown` (or narrow on `event.type`) first. */
+/** Every push event: `event.type` narrows `event.data`; `event.unknown` marks an undocumented type. */
 export type PushEvent = KnownPushEvent | UnknownPushEvent;
 
 /** Every documented type string. */
 export type PushEventType = KnownPushEvent['type'];
+
+/** Why an event was refused (never with the key in it). */
+export declare class PushEventError extends Error {
+  name: 'PushEventError';
+  kind: 'invalidEvent' | 'notAnEvent' | 'notJson' | 'wrongKey' | 'tooLarge' | 'invalidArgument';
+  /** The event's type string, for an `invalidEvent`. */
+  eventType?: string;
+  /** Where in the event, e.g. `data.unit.status`, for an `invalidEvent`. */
+  path?: string;
+}
+
+/** Every documented type string, sorted. */
+export declare const DOCUMENTED_TYPES: readonly PushEventType[];
+/** The path Sonoran posts events to: `/sonorancad/event`. */
+export declare const EVENT_PATH: string;
+/** The default cap on a request body (1 MiB). */
+export declare const DEFAULT_MAX_BODY_BYTES: number;
+
+/**
+ * Decodes one event's `type` and `data`, leniently where the docs disagree with themselves.
+ * Throws a `PushEventError` naming the field when a documented type's `data` is malformed.
+ */
+export declare function decodePushEvent<T extends PushEventType>(type: T, data: unknown): Extract<KnownPushEvent, { type: T }>;
+export declare function decodePushEvent(type: string, data: unknown): PushEvent;
+
+/** Checks (the key first, in constant time) and decodes one `{key, type, data}` body. */
+export declare function receivePushEvent(body: string | Uint8Array | object, apiKey: string): PushEvent;
+
+export interface PushHandlerOptions {
+  /** The community's API key: events carrying another key get 401. */
+  apiKey: string;
+  /** Called with every accepted event (awaited before the 200). */
+  onEvent: (event: PushEvent) => void | Promise<void>;
+  /** Called when `onEvent` throws (the request gets 500); by default the error is logged. */
+  onError?: (error: unknown, event: PushEvent) => void;
+  /** The largest request body accepted (larger ones get 413); 1 MiB by default. */
+  maxBodyBytes?: number;
+  /** The only path answered (`/sonorancad/event` by default); `null` for any. */
+  path?: string | null;
+}
+
+/** The smallest request shape the handler reads (Node's `IncomingMessage`, Express's `Request`). */
+export interface PushRequest {
+  method?: string;
+  url?: string;
+  originalUrl?: string;
+  headers: { [name: string]: string | string[] | undefined };
+  body?: unknown;
+  readableEnded?: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  resume?(): unknown;
+}
+
+/** The smallest response shape the handler writes (Node's `ServerResponse`, Express's `Response`). */
+export interface PushResponse {
+  headersSent: boolean;
+  writeHead(status: number, headers: { [name: string]: string }): unknown;
+  end(text: string): unknown;
+}
+
+/** The HTTP fallback receiver, for `http.createServer(handler)` or `app.post(EVENT_PATH, handler)`. */
+export declare function createPushHandler(
+  options: PushHandlerOptions,
+): (req: PushRequest, res: PushResponse, next?: () => void) => Promise<void>;
