@@ -146,6 +146,38 @@ async fn every_documented_example_arrives_typed() {
 }
 
 #[tokio::test]
+async fn mounted_in_an_axum_router() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let receiver = PushReceiver::new(ApiKey::new(KEY), move |e| seen.lock().unwrap().push(e));
+    let app = axum::Router::new()
+        .route_service("/sonorancad/event", receiver)
+        .route("/health", axum::routing::get(|| async { "up" }));
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", socket.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(socket, app).await.unwrap() });
+
+    let url = format!("{base}/sonorancad/event");
+    let sent = json!({ "key": KEY, "type": "EVENT_UNIT_PANIC", "data": [{ "identIds": [1, 2], "isPanic": true }] });
+    assert_eq!(post(&url, sent.to_string()).await.0, 200);
+    let PushEvent::UnitPanic(panic) = events.lock().unwrap().pop().unwrap() else {
+        panic!("a unit panic")
+    };
+    assert_eq!((panic.ident_ids, panic.is_panic), (Some(vec![1, 2]), true));
+    let wrong = json!({ "key": "nope", "type": "EVENT_UNIT_PANIC", "data": {} });
+    assert_eq!(post(&url, wrong.to_string()).await.0, 401);
+    assert_eq!(
+        reqwest::get(format!("{base}/health"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "up"
+    );
+}
+
+#[tokio::test]
 async fn lenient_forms_of_the_docs_decode_alike() {
     let listener = listen(|r| r).await;
     let sent = json!({ "key": KEY, "type": "EVENT_UNIT_STATUS", "data": [{ "identIds": "4", "status": 3 }] });
