@@ -52,7 +52,9 @@
 //!   page with `authenticatev2`; Sonoran's FiveM resource uses `authenticatev2`.
 //!
 //! Type strings are matched exactly (Sonoran sends them in upper case); a type in any other
-//! spelling is an [`PushEvent::Unknown`] event.
+//! spelling is a [`PushEvent::Unknown`] event. The key is compared exactly too (in constant
+//! time): Sonoran's FiveM resource compares upper-cased keys, but a key that differs in case
+//! is not the community's key, so it is refused here.
 
 use crate::ApiKey;
 use serde_json::Value;
