@@ -178,11 +178,15 @@ fn package_json(version: &str) -> String {
       "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
       "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
     }},
+    "./events": {{
+      "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
+      "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
+    }},
     "./package.json": "./package.json"
   }},
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "{MODULE}", "README.md"]
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "{MODULE}", "README.md"]
 }}
 "#
     )
@@ -229,6 +233,12 @@ fn commonjs(esm: &str, source: &str) -> Result<String> {
                 }
             }
             continue;
+        } else if let Some(rest) = line.strip_prefix("import {")
+            && let Some((names, from)) = rest.split_once("} from ")
+        {
+            // `import { a, b } from 'x.mjs';` -> `const { a, b } = require('x.cjs');`
+            let from = from.trim_end_matches(';').replace(".mjs'", ".cjs'");
+            format!("const {{{names}}} = require({from});")
         } else if line.starts_with("import ") || line.starts_with("export ") {
             bail!("{source}: cannot turn `{line}` into CommonJS");
         } else {
@@ -333,6 +343,26 @@ pub fn build(root: &Path) -> Result<Sizes> {
         std::fs::write(pkg.join(format!("{name}.mjs")), &text)?;
         std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(&text, from)?)?;
     }
+    // `sonoran-cad/events`: its own entry, so that REST-only users load none of it.
+    let events = std::fs::read_to_string(js.join("events.mjs")).context("reading js/events.mjs")?;
+    let events = events.replace("'./generated/events.mjs'", "'./event-schemas.mjs'");
+    let schemas = std::fs::read_to_string(js.join("generated/events.mjs"))?;
+    for (name, text, from) in [
+        ("events", &events, "events.mjs"),
+        ("event-schemas", &schemas, "generated/events.mjs"),
+    ] {
+        std::fs::write(pkg.join(format!("{name}.mjs")), text)?;
+        std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(text, from)?)?;
+    }
+    let event_types = std::fs::read_to_string(js.join("generated/events.d.ts"))?;
+    std::fs::write(pkg.join("events.d.cts"), &event_types)?;
+    std::fs::write(pkg.join("events.d.mts"), &event_types)?;
+    // For resolvers without `exports` (TypeScript's node10): the folder names the CommonJS copy.
+    std::fs::create_dir_all(pkg.join("events"))?;
+    std::fs::write(
+        pkg.join("events/package.json"),
+        "{\n  \"private\": true,\n  \"main\": \"../events.cjs\",\n  \"types\": \"../events.d.cts\"\n}\n",
+    )?;
     for file in ["index.cjs", "index.mjs", "browser.mjs", "README.md"] {
         std::fs::copy(js.join(file), pkg.join(file))
             .with_context(|| format!("copying js/{file}"))?;
@@ -367,6 +397,19 @@ mod tests {
             "{cjs}"
         );
         assert!(commonjs("import x from 'y';\n", "t").is_err());
+        let named = commonjs(
+            "import { a, b } from './t.mjs';\nimport { c } from 'node:crypto';\n",
+            "t",
+        )
+        .unwrap();
+        assert!(
+            named.contains("const { a, b } = require('./t.cjs');"),
+            "{named}"
+        );
+        assert!(
+            named.contains("const { c } = require('node:crypto');"),
+            "{named}"
+        );
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Sources {
     pub v1: Vec<Source>,
     /// Draft overlays written by inference (`types/inferred/v2/`).
     pub inferred: Vec<Source>,
+    /// `events/*.yaml`: push-event types and their payload schemas.
+    pub events: Vec<Source>,
 }
 
 enum Kind {
@@ -36,6 +38,7 @@ enum Kind {
     Components,
     V1,
     Inferred,
+    Events,
 }
 
 fn kind_of(rel: &str) -> Option<Kind> {
@@ -51,6 +54,8 @@ fn kind_of(rel: &str) -> Option<Kind> {
         Some(Kind::Components)
     } else if rel.starts_with("v1/") {
         Some(Kind::V1)
+    } else if rel.starts_with("events/") {
+        Some(Kind::Events)
     } else {
         None
     }
@@ -93,7 +98,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
         let Some(kind) = kind_of(&rel) else {
             problems.push(Problem::new(
                 &rel,
-                "YAML file outside v2/, types/v2/, types/inferred/v2/, pages/v2/, components/ and v1/: move it where it belongs",
+                "YAML file outside v2/, types/v2/, types/inferred/v2/, pages/v2/, components/, v1/ and events/: move it where it belongs",
             ));
             continue;
         };
@@ -139,6 +144,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
             Kind::Components => sources.components.push(source),
             Kind::V1 => sources.v1.push(source),
             Kind::Inferred => sources.inferred.push(source),
+            Kind::Events => sources.events.push(source),
         }
     }
     for page in &index.pages {

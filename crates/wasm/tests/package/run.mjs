@@ -29,7 +29,8 @@ const DEADLINE_MS = 15 * 60_000;
 const SHIPPED = [
   'package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts', 'browser.mjs',
   'core.cjs', 'core.mjs', 'glue.cjs', 'glue.mjs', 'operations.cjs', 'operations.mjs', 'enums.cjs',
-  'enums.mjs', 'sonoran_cad_bg.wasm',
+  'enums.mjs', 'events.cjs', 'events.mjs', 'events.d.cts', 'events.d.mts', 'event-schemas.cjs',
+  'event-schemas.mjs', 'events/package.json', 'sonoran_cad_bg.wasm',
 ];
 
 let passed = 0;
@@ -207,6 +208,27 @@ const version = await client.getVersion();
 assert.equal(typeof version, 'object');
 console.log(JSON.stringify(version));
 `;
+
+/** The push-event entry, both ways: one event through a real http.createServer. */
+const EVENTS_TEST = (load) => `${load}
+const assert = require('node:assert/strict');
+const { createServer } = require('node:http');
+(async () => {
+  const seen = [];
+  const server = createServer(createPushHandler({ apiKey: 'k1', onEvent: (e) => seen.push(e) }));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const url = 'http://127.0.0.1:' + server.address().port + '/sonorancad/event';
+  const post = (body) => fetch(url, { method: 'POST', body: JSON.stringify(body) }).then((r) => r.status);
+  assert.equal(await post({ key: 'k2', type: 'EVENT_UNIT_STATUS', data: {} }), 401);
+  assert.equal(await post({ key: 'k1', type: 'EVENT_UNIT_STATUS', data: [{ identIds: 1, status: 2 }] }), 200);
+  assert.deepEqual(seen, [{ type: 'EVENT_UNIT_STATUS', data: { identIds: [1], status: 2 } }]);
+  assert.equal(DOCUMENTED_TYPES.length, 26);
+  server.close();
+  console.log(JSON.stringify(seen[0]));
+})().catch((e) => { console.error(e); process.exit(1); });
+`;
+const EVENTS_CJS_TEST = EVENTS_TEST("'use strict';\nconst { createPushHandler, DOCUMENTED_TYPES } = require('sonoran-cad/events');");
+const EVENTS_ESM_TEST = EVENTS_TEST("import { createRequire } from 'node:module';\nimport { createPushHandler, DOCUMENTED_TYPES } from 'sonoran-cad/events';\nconst require = createRequire(import.meta.url);");
 
 const DEFAULT_IMPORT_JS = `import cad from 'sonoran-cad';
 console.log('imported a default export:', typeof cad);
@@ -386,6 +408,15 @@ async function main() {
     if ((await requestsSeen()) <= before) fail('the fake server saw no request');
     return `getVersion() -> ${r.stdout.trim().slice(0, 80)}`;
   });
+
+  for (const [label, file, text] of [['CommonJS: require', 'events.cjs', EVENTS_CJS_TEST], ['ESM: import', 'events.mjs', EVENTS_ESM_TEST]]) {
+    await check(`${label}('sonoran-cad/events'): an event through http.createServer`, async () => {
+      needApp();
+      await files(app, { [`push-${file}`]: text });
+      const r = succeeded(await run('node', [`push-${file}`], { cwd: app, timeoutMs: 30_000 }));
+      return r.stdout.trim();
+    });
+  }
 
   await check("ESM: import x from 'sonoran-cad' fails at runtime (no default export)", async () => {
     needApp();
