@@ -152,8 +152,11 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
                     .get("description")
                     .and_then(Value::as_str)
                     .map(str::to_string),
+                // One operation for several types (JOIN_COMMUNITY and LEAVE_COMMUNITY):
+                // each type's own page, from `x-v1-docs-pages`.
                 docs_page: op
-                    .get("x-docs-page")
+                    .pointer(&format!("/x-v1-docs-pages/{v1_type}"))
+                    .or_else(|| op.get("x-docs-page"))
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 deprecated: op.get("deprecated") == Some(&Value::Bool(true)),

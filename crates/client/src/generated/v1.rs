@@ -762,7 +762,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/leave-community>
     pub async fn leave_community(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
