@@ -113,6 +113,7 @@ mod faults;
 #[cfg(test)]
 mod fuzz;
 mod handler;
+mod hub;
 mod limits;
 mod record;
 mod respond;
@@ -123,5 +124,8 @@ mod synth;
 mod validate;
 
 pub use faults::{Fault, FaultKind, RetryAfter};
+pub use hub::{
+    Delivery, DeliveryError, HubStats, MAX_UNITS_PER_MESSAGE, MIN_UNIT_INTERVAL, UNIT_INTERVAL,
+};
 pub use record::RecordedRequest;
 pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};
