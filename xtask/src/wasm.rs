@@ -178,11 +178,13 @@ fn package_json(version: &str) -> String {
       "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
       "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
     }},
+    "./websocket": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }},
     "./package.json": "./package.json"
   }},
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "{MODULE}", "README.md"]
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "websocket.mjs", "websocket.d.mts", "{MODULE}", "README.md"],
+  "dependencies": {{ "@microsoft/signalr": "^10.0.11" }}
 }}
 "#
     )
@@ -333,7 +335,14 @@ pub fn build(root: &Path) -> Result<Sizes> {
         std::fs::write(pkg.join(format!("{name}.mjs")), &text)?;
         std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(&text, from)?)?;
     }
-    for file in ["index.cjs", "index.mjs", "browser.mjs", "README.md"] {
+    for file in [
+        "index.cjs",
+        "index.mjs",
+        "browser.mjs",
+        "websocket.mjs",
+        "websocket.d.mts",
+        "README.md",
+    ] {
         std::fs::copy(js.join(file), pkg.join(file))
             .with_context(|| format!("copying js/{file}"))?;
     }
