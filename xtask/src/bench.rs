@@ -480,24 +480,42 @@ pub fn unit_locations(bin: &Path) -> Result<String> {
     println!("==> unit locations over the websocket API");
     let u: Value = serde_json::from_str(&output(Command::new(bin).arg("units"))?)?;
     let runs = u["runs"].as_array().cloned().unwrap_or_default();
-    let mut md = String::from("## 8. Unit locations: the websocket sender vs the HTTP route
+    let mut md = String::from(
+        "## 8. Unit locations: the websocket sender vs the HTTP route
 
-");
+",
+    );
     md.push_str("`sonoran_cad::websocket::UnitLocations` against the fake's hub on loopback (which enforces the\n");
     md.push_str("documented `unitLocation` limits: 25 units a call, one call per 250 ms, and records every breach).\n");
     md.push_str("A producer updates every unit every 10 ms for 5 s; the sender keeps the latest position per unit\n");
     md.push_str("and sends 25 units a message, each message 250 ms after the previous one was answered. Counted at\n");
-    md.push_str("the hub. Runs interleaved (25 units, 500 units, ...). Command: `sonoran-bench units`.\n\n");
+    md.push_str(
+        "the hub. Runs interleaved (25 units, 500 units, ...). Command: `sonoran-bench units`.\n\n",
+    );
     md.push_str("The HTTP route `PATCH /v2/emergency/servers/{serverId}/unit-locations` is documented at 12 requests\n");
     md.push_str("a minute (one every 5 s) with no stated cap on units per request: its ceiling is one fresh position\n");
     md.push_str("per unit every 5 s, whatever the number of units.\n\n");
     md.push_str("| units | unit updates accepted / s (median) | min | max | messages / s | most units in a message | shortest gap | breaches (all runs) | each unit refreshed every | HTTP route: each unit refreshed every |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
     for count in [25, 500] {
         let mine: Vec<&Value> = runs.iter().filter(|r| r["units"] == count).collect();
-        let rate: Vec<f64> = mine.iter().filter_map(|r| r["unit_updates_per_second"].as_f64()).collect();
-        let msgs: Vec<f64> = mine.iter().filter_map(|r| r["messages_per_second"].as_f64()).collect();
-        let most = mine.iter().filter_map(|r| r["max_units_in_message"].as_u64()).max().unwrap_or(0);
-        let gap = mine.iter().filter_map(|r| r["min_interval_ms"].as_u64()).min().unwrap_or(0);
+        let rate: Vec<f64> = mine
+            .iter()
+            .filter_map(|r| r["unit_updates_per_second"].as_f64())
+            .collect();
+        let msgs: Vec<f64> = mine
+            .iter()
+            .filter_map(|r| r["messages_per_second"].as_f64())
+            .collect();
+        let most = mine
+            .iter()
+            .filter_map(|r| r["max_units_in_message"].as_u64())
+            .max()
+            .unwrap_or(0);
+        let gap = mine
+            .iter()
+            .filter_map(|r| r["min_interval_ms"].as_u64())
+            .min()
+            .unwrap_or(0);
         let breaches: u64 = mine.iter().filter_map(|r| r["violations"].as_u64()).sum();
         let (m, lo, hi) = stats(&rate);
         let (mm, _, _) = stats(&msgs);

@@ -216,8 +216,12 @@ async fn units() -> Result<()> {
         while start.elapsed().as_secs_f64() < SECONDS {
             for n in 0..count {
                 units.update(
-                    UnitLocation::new(UnitTarget::IdentId(n), format!("tick {tick}"))
-                        .coordinates(tick as f64, n as f64, 0.0, 0.0),
+                    UnitLocation::new(UnitTarget::IdentId(n), format!("tick {tick}")).coordinates(
+                        tick as f64,
+                        n as f64,
+                        0.0,
+                        0.0,
+                    ),
                 );
             }
             tick += 1;

@@ -16,6 +16,7 @@ mod clock;
 #[cfg(feature = "http")]
 mod config;
 mod error;
+pub mod events;
 #[cfg(feature = "http")]
 mod http;
 mod key;

@@ -32,11 +32,8 @@
 //!
 //! [`Session`] is also a [`futures_core::Stream`] of `Result<PushEvent, WsError>`.
 
-mod interim_event;
 mod protocol;
 mod units;
-
-pub use interim_event::PushEvent;
 
 pub use units::{
     Coordinates, MAX_UNITS_PER_MESSAGE, UNIT_INTERVAL, UnitLocation, UnitLocations, UnitStats,
@@ -44,6 +41,7 @@ pub use units::{
 };
 
 use crate::ApiKey;
+use crate::events::{PushEvent, ReceiveError};
 use futures_util::{SinkExt, StreamExt};
 use protocol::Incoming;
 use serde_json::{Value, json};
@@ -74,9 +72,11 @@ pub enum WsError {
     Auth { reason: String },
     /// The hub sent something that is not the hub protocol, said what and where.
     Protocol(String),
-    /// A `pushEvent` payload that is not `{key, type, data}`, or whose `key` is not this
-    /// session's (a forged event), or whose `data` does not decode.
-    Event(String),
+    /// A `pushEvent` payload that is not `{key, type, data}` ([`ReceiveError::NotAnEnvelope`]),
+    /// whose `key` is not this session's (a forged event: [`ReceiveError::WrongKey`]), or
+    /// whose `data` does not have the documented shape ([`ReceiveError::Event`], naming the
+    /// field). The session goes on.
+    Event(ReceiveError),
     /// An invocation failed on the hub (an unknown method, bad arguments).
     Invocation { method: String, error: String },
     /// The connection is down (reconnecting); the call was not sent or not answered.
@@ -93,7 +93,7 @@ impl fmt::Display for WsError {
             WsError::Handshake(e) => write!(f, "SignalR handshake refused: {e}"),
             WsError::Auth { reason } => write!(f, "authenticatev2 refused: {reason}"),
             WsError::Protocol(e) => write!(f, "hub protocol: {e}"),
-            WsError::Event(e) => write!(f, "push event: {e}"),
+            WsError::Event(e) => write!(f, "pushEvent: {e}"),
             WsError::Invocation { method, error } => {
                 write!(f, "{method} failed on the hub: {error}")
             }
@@ -699,10 +699,13 @@ fn on_record(
 ) -> Result<bool, WsError> {
     match protocol::parse(record).map_err(WsError::Protocol)? {
         Incoming::Invocation { target, arguments } if target.eq_ignore_ascii_case("pushEvent") => {
-            let payload = arguments
-                .into_iter()
-                .next()
-                .ok_or_else(|| WsError::Event("pushEvent came without an argument".to_owned()))?;
+            let payload =
+                arguments
+                    .into_iter()
+                    .next()
+                    .ok_or(WsError::Event(ReceiveError::NotAnEnvelope(
+                        "pushEvent came without an argument",
+                    )))?;
             let _ = events.send(decode_push(&config.api_key, payload));
             Ok(false)
         }
@@ -724,42 +727,16 @@ fn on_record(
     }
 }
 
-/// `{key, type, data}` (or the same as a JSON string, as the docs allow) to a typed event;
-/// a `key` that is not this session's is a forged event.
+/// `{key, type, data}` (or the same as a JSON string, as the docs' example allows) to a
+/// typed event through [`crate::events::receive_value`]: the key checked in constant time
+/// first (a key not this session's is a forged event), then the data decoded.
 fn decode_push(api_key: &ApiKey, payload: Value) -> Result<PushEvent, WsError> {
     let payload = match payload {
-        Value::String(text) => serde_json::from_str(&text).map_err(|e| {
-            WsError::Event(format!(
-                "pushEvent's argument is a string that is not JSON ({e})"
-            ))
-        })?,
+        Value::String(text) => serde_json::from_str(&text)
+            .map_err(|e| WsError::Event(ReceiveError::NotJson(e.to_string())))?,
         other => other,
     };
-    let Value::Object(mut obj) = payload else {
-        return Err(WsError::Event(
-            "pushEvent's argument is not a {key, type, data} object".to_owned(),
-        ));
-    };
-    match obj.remove("key") {
-        None | Some(Value::Null) => {}
-        Some(Value::String(key)) if api_key.matches(&key) => {}
-        Some(_) => {
-            return Err(WsError::Event(
-                "pushEvent's `key` is not this session's API key (a forged event?)".to_owned(),
-            ));
-        }
-    }
-    let event_type = match obj.remove("type") {
-        Some(Value::String(t)) => t,
-        Some(other) => {
-            return Err(WsError::Event(format!(
-                "pushEvent's `type` is not a string: {other}"
-            )));
-        }
-        None => return Err(WsError::Event("pushEvent has no `type`".to_owned())),
-    };
-    let data = obj.remove("data").unwrap_or(Value::Null);
-    PushEvent::decode(&event_type, data).map_err(|e| WsError::Event(e.to_string()))
+    crate::events::receive_value(payload, api_key).map_err(WsError::Event)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! does), and a burst of 500 unit updates within the documented limits.
 
 use serde_json::{Value, json};
+use sonoran_cad::events::{PushEvent, ReceiveError};
 use sonoran_cad::websocket::{
     ReconnectPolicy, Session, SessionState, UnitLocation, UnitTarget, WsError,
 };
@@ -47,7 +48,7 @@ async fn authenticates_and_receives_a_push_event() {
     assert_eq!(session.state(), SessionState::Connected);
     assert_eq!(fake.ws_sessions(), [Some(1)]);
 
-    let data = json!({"units": [{"identId": 7, "status": 2}]});
+    let data = json!([{"identIds": 7, "status": 2}]);
     let delivery = fake
         .push_event(1, "EVENT_UNIT_STATUS", data.clone())
         .await
@@ -58,6 +59,11 @@ async fn authenticates_and_receives_a_push_event() {
         .expect("an event")
         .expect("a decoded event");
     assert_eq!(event.type_name(), "EVENT_UNIT_STATUS");
+    let PushEvent::UnitStatus(status) = &event else {
+        panic!("expected a typed unit status, got {event:?}");
+    };
+    assert_eq!(status.ident_ids, Some(vec![7]));
+    assert_eq!(serde_json::to_value(status.status).unwrap(), json!(2));
     let wire = serde_json::to_value(&event).unwrap();
     assert_eq!(wire["type"], "EVENT_UNIT_STATUS");
     // The payload carried the key; the event and its Debug output do not.
@@ -344,4 +350,65 @@ async fn the_hub_answers_unit_location_errors_as_documented() {
         matches!(err, WsError::Invocation { ref method, .. } if method == "noSuchMethod"),
         "{err:?}"
     );
+}
+
+/// A hostile hub: answers the handshake and the authentication, then sends a forged event,
+/// a record that is not JSON, an event whose data has the wrong shape, and a good event.
+#[tokio::test]
+async fn a_hostile_hub_gets_typed_errors_and_the_session_goes_on() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/apiWsHub", socket.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (tcp, _) = socket.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let rs = '\u{1e}';
+        let handshake = ws.next().await.unwrap().unwrap().into_text().unwrap();
+        assert_eq!(
+            handshake.as_str(),
+            "{\"protocol\":\"json\",\"version\":1}\u{1e}"
+        );
+        ws.send(Message::text(format!("{{}}{rs}"))).await.unwrap();
+        let auth = ws.next().await.unwrap().unwrap().into_text().unwrap();
+        let auth: Value = serde_json::from_str(auth.trim_end_matches(rs)).unwrap();
+        assert_eq!(auth["target"], "authenticatev2");
+        assert_eq!(auth["arguments"], json!(["c", "the-key", 1]));
+        let done = json!({"type": 3, "invocationId": auth["invocationId"], "result": {"success": true, "error": "", "count": 0}});
+        let push = |key: &str, ty: &str, data: Value| json!({"type": 1, "target": "pushEvent", "arguments": [{"key": key, "type": ty, "data": data}]});
+        let frame = format!(
+            "{done}{rs}{}{rs}not json{rs}{}{rs}{}{rs}",
+            push("guess", "EVENT_UNIT_LOGOUT", json!({"identId": 7})),
+            push(
+                "the-key",
+                "EVENT_UNIT_LOGIN",
+                json!({"unit": {"status": "busy"}})
+            ),
+            push("the-key", "EVENT_UNIT_LOGOUT", json!([{"identId": 7}])),
+        );
+        ws.send(Message::text(frame)).await.unwrap();
+        while ws.next().await.is_some() {}
+    });
+    let mut session = Session::builder()
+        .url(&url)
+        .community_id("c")
+        .api_key("the-key")
+        .server_id(1)
+        .connect()
+        .await
+        .unwrap();
+    let mut next = async || within("the next item", session.next_event()).await.unwrap();
+    assert_eq!(
+        next().await.unwrap_err(),
+        WsError::Event(ReceiveError::WrongKey)
+    );
+    assert!(matches!(next().await, Err(WsError::Protocol(ref e)) if e.contains("not valid JSON")));
+    match next().await {
+        Err(WsError::Event(ReceiveError::Event(e))) => assert_eq!(e.path(), "data.unit.status"),
+        other => panic!("{other:?}"),
+    }
+    let PushEvent::UnitLogout(logout) = next().await.unwrap() else {
+        panic!("expected the logout");
+    };
+    assert_eq!(logout.ident_id, 7);
 }

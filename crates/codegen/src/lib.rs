@@ -6,6 +6,7 @@
 //! itself stays a description of the wire.
 
 pub mod enums;
+pub mod events;
 pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
@@ -68,6 +69,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     let v1_src = rust_client::format(v1::tokens(&v1_methods, &v1::known_errors(doc), &enums), "")?;
     let module = rust_client::format(module_tokens(doc), "")?;
     let (tables, js_ops) = tables::generate(doc, &v1_methods)?;
+    let push_events = events::collect(doc)?;
     Ok(vec![
         Output {
             path: "crates/client/src/generated/mod.rs".into(),
@@ -88,6 +90,18 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         Output {
             path: "crates/client/src/generated/v1.rs".into(),
             contents: v1_src,
+        },
+        Output {
+            path: "crates/client/src/generated/push_events.rs".into(),
+            contents: rust_client::format(events::rust_tokens(doc, &push_events, &enums)?, "")?,
+        },
+        Output {
+            path: "crates/wasm/js/generated/events.mjs".into(),
+            contents: events::js_module(doc, &push_events),
+        },
+        Output {
+            path: "crates/wasm/js/generated/events.d.ts".into(),
+            contents: events::ts_declarations(doc, &push_events, &enums),
         },
         Output {
             path: "crates/wasm/src/generated.rs".into(),
@@ -146,10 +160,10 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
-        //! calls, `enums` the documented integer enums.
+        //! calls, `enums` the documented integer enums, `push_events` the push events.
 
-        #[cfg(feature = "http")]
         pub mod enums;
+        pub(crate) mod push_events;
         #[cfg(feature = "http")]
         mod client;
         mod v1;

@@ -164,7 +164,8 @@ fn parse_listener_body(body: &[u8]) -> Result<Option<String>, String> {
     }
 }
 
-/// `{"type": "EVENT_...", "data"?: any, "serverId"?: n}`: server 1 and `{}` by default.
+/// `{"type": "EVENT_...", "data"?: any, "serverId"?: n}`: server 1 by default, and the
+/// documented example of a documented type when `data` is left out.
 pub(crate) fn parse_event(body: &[u8]) -> Result<(i64, String, Value), String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
@@ -191,7 +192,19 @@ pub(crate) fn parse_event(body: &[u8]) -> Result<(i64, String, Value), String> {
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("serverId: expected a positive integer, got {}", describe(v)))?,
     };
-    let data = obj.get("data").cloned().unwrap_or_else(|| json!({}));
+    let documented = crate::spec::doc()
+        .get("x-push-events")
+        .and_then(|events| events.get(&event_type));
+    let data = match (obj.get("data"), documented) {
+        (Some(data), _) => data.clone(),
+        (None, Some(event)) => event.get("example").cloned().unwrap_or(Value::Null),
+        (None, None) => {
+            return Err(format!(
+                "data: missing, and {event_type:?} is not a documented event type with an \
+                 example (give `data`, or a documented type such as \"EVENT_UNIT_STATUS\")"
+            ));
+        }
+    };
     Ok((server_id, event_type, data))
 }
 
@@ -594,6 +607,36 @@ mod tests {
                 .starts_with("kind: give one of")
         );
         assert!(err(json!({"type": "empty", "status": 700})).starts_with("kind.status: expected"));
+    }
+
+    #[test]
+    fn events_default_to_the_documented_example() {
+        let (server, ty, data) = parse_event(br#"{"type": "EVENT_UNIT_LOGOUT"}"#).unwrap();
+        assert_eq!((server, ty.as_str()), (1, "EVENT_UNIT_LOGOUT"));
+        assert!(!data.is_null());
+        let (server, _, data) =
+            parse_event(br#"{"type": "EVENT_X", "data": {"a": 1}, "serverId": 3}"#).unwrap();
+        assert_eq!((server, data), (3, json!({"a": 1})));
+        assert!(
+            parse_event(br#"{"type": "EVENT_X"}"#)
+                .unwrap_err()
+                .starts_with("data: missing")
+        );
+        assert!(
+            parse_event(br#"{"type": ""}"#)
+                .unwrap_err()
+                .starts_with("type:")
+        );
+        assert!(
+            parse_event(br#"{"type": "E", "serverId": 0}"#)
+                .unwrap_err()
+                .starts_with("serverId:")
+        );
+        assert!(
+            parse_event(br#"{"type": "E", "extra": 1}"#)
+                .unwrap_err()
+                .starts_with("extra: unknown")
+        );
     }
 
     #[test]

@@ -6,10 +6,12 @@
 //! openapi/types/v2/**      typed overlays        --overlay--> typed operations
 //! openapi/components/*     shared schemas
 //! openapi/v1/**            v1 envelope calls
+//! openapi/events/*         push events and their payload schemas
 //!                          --merge--> --validate--> sonoran-cad.openapi.json
 //! ```
 
 pub mod error;
+pub mod events;
 pub mod import;
 pub mod index;
 pub mod load;

@@ -26,6 +26,8 @@ pub struct Sources {
     pub overlays: Vec<Source>,
     pub components: Vec<Source>,
     pub v1: Vec<Source>,
+    /// `events/*.yaml`: push-event types and their payload schemas.
+    pub events: Vec<Source>,
 }
 
 enum Kind {
@@ -33,6 +35,7 @@ enum Kind {
     Overlay,
     Components,
     V1,
+    Events,
 }
 
 fn kind_of(rel: &str) -> Option<Kind> {
@@ -46,6 +49,8 @@ fn kind_of(rel: &str) -> Option<Kind> {
         Some(Kind::Components)
     } else if rel.starts_with("v1/") {
         Some(Kind::V1)
+    } else if rel.starts_with("events/") {
+        Some(Kind::Events)
     } else {
         None
     }
@@ -88,7 +93,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
         let Some(kind) = kind_of(&rel) else {
             problems.push(Problem::new(
                 &rel,
-                "YAML file outside v2/, types/v2/, components/ and v1/: move it where it belongs",
+                "YAML file outside v2/, types/v2/, components/, v1/ and events/: move it where it belongs",
             ));
             continue;
         };
@@ -157,6 +162,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
             Kind::Overlay => sources.overlays.push(source),
             Kind::Components => sources.components.push(source),
             Kind::V1 => sources.v1.push(source),
+            Kind::Events => sources.events.push(source),
         }
     }
     for page in &index.pages {

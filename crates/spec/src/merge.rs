@@ -101,6 +101,8 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
         schemas.insert(name, schema);
     }
 
+    let (events, event_schemas) = crate::events::merge(&sources.events, &mut problems);
+
     if !problems.is_empty() {
         return Err(problems.into());
     }
@@ -123,8 +125,10 @@ pub fn merge(sources: &Sources) -> Result<(Value, Origins), Error> {
             { "url": STAGING_URL, "description": "Development branch (staging)" }
         ],
         "paths": paths,
+        (crate::events::EVENTS_KEY): events,
         "components": {
             "schemas": schemas,
+            (crate::events::SCHEMAS_KEY): event_schemas,
             "securitySchemes": {
                 "bearerAuth": {
                     "type": "http",

@@ -55,6 +55,21 @@ pub fn validate(doc: &Value, origins: &Origins) -> Result<(), Error> {
         }
     }
 
+    for (name, schema) in doc
+        .pointer("/components")
+        .and_then(|c| c.get(crate::events::SCHEMAS_KEY))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = serde_json::from_value::<openapiv3::Schema>(schema.clone()) {
+            problems.push(Problem::new(
+                "events/",
+                format!("push-event schema `{name}` is not a valid OpenAPI schema: {e}"),
+            ));
+        }
+    }
+
     check_refs(doc, doc, &mut String::new(), origins, &mut problems);
 
     if problems.is_empty()
