@@ -111,6 +111,7 @@ pub fn run(root: &Path) -> Result<()> {
             .env_remove("SONORAN_API_KEY")
             .env_remove("SONORAN_COMMUNITY_ID"),
     )?;
+    crate::push_listener::run(root)?;
     // The npm package: built when stale, then Node, TypeScript and headless Chromium
     // against the fake server.
     crate::js_tests::run(root)?;
