@@ -184,7 +184,8 @@ fn package_json(version: &str) -> String {
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
   "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "websocket.mjs", "websocket.d.mts", "{MODULE}", "README.md"],
-  "dependencies": {{ "@microsoft/signalr": "^10.0.11" }}
+  "peerDependencies": {{ "@microsoft/signalr": "^10.0.11" }},
+  "peerDependenciesMeta": {{ "@microsoft/signalr": {{ "optional": true }} }}
 }}
 "#
     )

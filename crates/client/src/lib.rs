@@ -47,7 +47,7 @@ pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
 
 #[cfg(all(feature = "websocket", target_arch = "wasm32"))]
 compile_error!(
-    "the `websocket` feature is for native targets only (in a browser use the npm package's `sonoran-cad/websocket`)"
+    "the `websocket` feature is for native targets only (from JavaScript, the npm package's `sonoran-cad/websocket` entry in Node)"
 );
 
 #[cfg(all(feature = "redis", target_arch = "wasm32"))]

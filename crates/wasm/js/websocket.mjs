@@ -32,12 +32,12 @@ function sameKey(a, b) {
   return x.length === y.length ? timingSafeEqual(x, y) : (timingSafeEqual(x, x), false);
 }
 
-/** `https://host` or `wss://host/apiWsHub` to the hub's URL (SignalR takes http(s) and ws(s) alike). */
+/** `https://host` or `wss://host/apiWsHub` to the hub's URL as SignalR takes it: http(s), `/apiWsHub` added. */
 function hubUrl(url) {
-  if (typeof url !== 'string' || !/^(https?|wss?):\/\/[^/?#]+/i.test(url)) {
-    throw new WebsocketError('config', `baseUrl: expected an absolute http(s) or ws(s) URL, got ${JSON.stringify(url)}`);
+  if (typeof url !== 'string' || !/^(https?|wss?):\/\/[^/?#]+$|^(https?|wss?):\/\/[^/?#]+\/[^?#]*$/i.test(url)) {
+    throw new WebsocketError('config', `baseUrl: expected an absolute http(s) or ws(s) URL without query, got ${JSON.stringify(url)}`);
   }
-  const trimmed = url.replace(/\/+$/, '');
+  const trimmed = url.replace(/\/+$/, '').replace(/^ws(s?):/i, 'http$1:');
   return /\/apiWsHub$/.test(trimmed) ? trimmed : `${trimmed}/apiWsHub`;
 }
 

@@ -40,7 +40,7 @@ async function until(what, check) {
 
 test('the official SignalR client connects to the fake hub, authenticates and receives a push event', async () => {
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(info.wsUrl, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
+    .withUrl(`${info.url}/apiWsHub`, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true })
     .configureLogging(signalR.LogLevel.Warning)
     .build();
   await connection.start();

@@ -11,7 +11,7 @@
 // One line per check, then `N passed, M failed`; exit code 1 when anything failed.
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ const DEADLINE_MS = 15 * 60_000;
 const SHIPPED = [
   'package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts', 'browser.mjs',
   'core.cjs', 'core.mjs', 'glue.cjs', 'glue.mjs', 'operations.cjs', 'operations.mjs', 'enums.cjs',
-  'enums.mjs', 'sonoran_cad_bg.wasm',
+  'enums.mjs', 'websocket.mjs', 'websocket.d.mts', 'sonoran_cad_bg.wasm',
 ];
 
 let passed = 0;
@@ -206,6 +206,30 @@ const client = new SonoranClient(${OPTIONS_FROM_ENV});
 const version = await client.getVersion();
 assert.equal(typeof version, 'object');
 console.log(JSON.stringify(version));
+`;
+
+// import { connectWebsocket } from 'sonoran-cad/websocket': the websocket entry (with the
+// @microsoft/signalr peer the user installs) authenticates to the fake's hub and gets an event.
+const WEBSOCKET_TEST = `import assert from 'node:assert/strict';
+import { connectWebsocket, WebsocketError } from 'sonoran-cad/websocket';
+const { communityId, apiKey, baseUrl } = ${OPTIONS_FROM_ENV};
+const session = await connectWebsocket({ communityId, apiKey, baseUrl, serverId: 1 });
+const got = new Promise((resolve) => session.on('EVENT_UNIT_LOGOUT', resolve));
+const res = await fetch(baseUrl + '/__fake/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'EVENT_UNIT_LOGOUT' }) });
+assert.equal(res.status, 200);
+const event = await got;
+await session.close();
+assert.ok(WebsocketError.prototype instanceof Error);
+console.log(JSON.stringify(event));
+`;
+
+const WEBSOCKET_TS = `import { connectWebsocket } from 'sonoran-cad/websocket';
+import type { PushEvent, UnitLocation, WebsocketSession } from 'sonoran-cad/websocket';
+const session: WebsocketSession = await connectWebsocket({ communityId: 'c', apiKey: 'k', serverId: 1 });
+const unit: UnitLocation = { apiId: 'STEAM:1', location: 'Route 68', coordinates: { x: 1, y: 2, z: 3, w: 90 } };
+session.unitLocations.update(unit);
+session.on('EVENT_UNIT_STATUS', (e: PushEvent) => console.log(e.type));
+for await (const event of session) console.log(event.type, event.data);
 `;
 
 const DEFAULT_IMPORT_JS = `import cad from 'sonoran-cad';
@@ -385,6 +409,21 @@ async function main() {
     const r = succeeded(await run('node', ['esm.mjs'], { cwd: app, env: clientEnv, timeoutMs: 30_000 }));
     if ((await requestsSeen()) <= before) fail('the fake server saw no request');
     return `getVersion() -> ${r.stdout.trim().slice(0, 80)}`;
+  });
+
+  await check("ESM: import { connectWebsocket } from 'sonoran-cad/websocket' (with the @microsoft/signalr peer) receives an event from the fake's hub", async () => {
+    needApp();
+    // What `npm i @microsoft/signalr` gives the user, from the dev tools' copy (no registry).
+    const peer = join(app, 'node_modules/@microsoft/signalr');
+    await mkdir(dirname(peer), { recursive: true });
+    if (!existsSync(peer)) await symlink(join(WASM_DIR, 'node_modules/@microsoft/signalr'), peer, 'dir');
+    await files(app, { 'websocket.mjs': WEBSOCKET_TEST, 'websocket-consumer.mts': WEBSOCKET_TS });
+    const r = succeeded(await run('node', ['websocket.mjs'], { cwd: app, env: clientEnv, timeoutMs: 30_000 }));
+    const event = JSON.parse(r.stdout.trim().split('\n').pop());
+    if (event.type !== 'EVENT_UNIT_LOGOUT') fail(`got ${r.stdout.trim()}`);
+    await files(app, { 'tsconfig.websocket.json': tsconfig('nodenext', 'nodenext', ['websocket-consumer.mts']) });
+    succeeded(await run(join(BIN, 'tsc'), ['-p', 'tsconfig.websocket.json'], { cwd: app }));
+    return `pushEvent -> ${r.stdout.trim().slice(0, 80)}; websocket-consumer.mts typechecks`;
   });
 
   await check("ESM: import x from 'sonoran-cad' fails at runtime (no default export)", async () => {
