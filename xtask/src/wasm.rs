@@ -178,7 +178,7 @@ fn package_json(version: &str) -> String {
       "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
       "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
     }},
-    "./websocket": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }},
+    "./websocket": {{ "import": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }} }},
     "./package.json": "./package.json"
   }},
   "engines": {{ "node": ">=18" }},

@@ -507,16 +507,23 @@ async function main() {
     return `after the block: ${after}`;
   });
 
-  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli)`, async () => {
+  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli; ./websocket with --profile esm-only)`, async () => {
     // attw packs into the package directory and deletes the tarball; a timeout would leave it.
     const stray = join(PKG, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
     const strayBefore = existsSync(stray);
-    const r = await run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji'], { cwd: WASM_DIR });
+    // Strict for the main entry; `sonoran-cad/websocket` is ESM only (an `import` condition
+    // alone), so it is checked with the esm-only profile, where require and node10 do not count.
+    const attw = (args) => run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji', ...args], { cwd: WASM_DIR });
+    const r = await attw(['--exclude-entrypoints', './websocket']);
+    const ws = await attw(['--entrypoints', './websocket', '--profile', 'esm-only']);
     if (!strayBefore && existsSync(stray)) rmSync(stray, { force: true });
-    console.log(indent(`${r.stdout}${r.stderr}`.trimEnd()));
-    if (r.error || r.timedOut || r.code !== 0) fail(`attw reported problems (or failed): ${r.error ? r.error.message : r.timedOut ? 'timed out' : `exit ${r.code}`}`);
+    console.log(indent(`${r.stdout}${r.stderr}${ws.stdout}${ws.stderr}`.trimEnd()));
+    for (const [label, x] of [['strict', r], ['esm-only (./websocket)', ws]]) {
+      if (x.error || x.timedOut || x.code !== 0) fail(`attw ${label} reported problems (or failed): ${x.error ? x.error.message : x.timedOut ? 'timed out' : `exit ${x.code}`}`);
+    }
     if (!/No problems found/.test(r.stdout)) fail('attw exited 0 but did not say "No problems found"');
-    return 'no problems found';
+    if (!/node16 \(from ESM\): OK \(ESM\)/.test(ws.stdout) || !/bundler: OK/.test(ws.stdout)) fail('attw did not resolve sonoran-cad/websocket for node16 ESM and bundlers');
+    return 'no problems found (the websocket entry: ESM only, resolved for node16 ESM and bundlers)';
   });
 
   await check("Vite 5, default config: vite build of a page that imports { SonoranClient } from 'sonoran-cad' emits the .wasm asset", async () => {
