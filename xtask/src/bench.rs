@@ -399,6 +399,7 @@ pub fn run(root: &Path) -> Result<()> {
 
     // 7. Shared rate limits.
     md.push_str(&shared_limits(&bin)?);
+    md.push_str(&unit_locations(&bin)?);
     let _ = writeln!(
         md,
         "`cargo xtask bench` took {:.0} s.",
@@ -460,6 +461,75 @@ impl Drop for RedisServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Section 8 alone: the markdown it would add to BENCHMARKS.md.
+pub fn units_only(root: &Path) -> Result<String> {
+    println!("==> building sonoran-bench (release)");
+    output(
+        cargo()
+            .current_dir(root)
+            .args(["build", "--release", "-p", "sonoran-bench"]),
+    )?;
+    unit_locations(&crate::target_dir(root).join("release/sonoran-bench"))
+}
+
+/// Section 8: unit updates per second through the websocket sender, against the HTTP
+/// route's documented ceiling.
+pub fn unit_locations(bin: &Path) -> Result<String> {
+    println!("==> unit locations over the websocket API");
+    let u: Value = serde_json::from_str(&output(Command::new(bin).arg("units"))?)?;
+    let runs = u["runs"].as_array().cloned().unwrap_or_default();
+    let mut md = String::from(
+        "## 8. Unit locations: the websocket sender vs the HTTP route
+
+",
+    );
+    md.push_str("`sonoran_cad::websocket::UnitLocations` against the fake's hub on loopback (which enforces the\n");
+    md.push_str("documented `unitLocation` limits: 25 units a call, one call per 250 ms, and records every breach).\n");
+    md.push_str("A producer updates every unit every 10 ms for 5 s; the sender keeps the latest position per unit\n");
+    md.push_str("and sends 25 units a message, each message 250 ms after the previous one was answered. Counted at\n");
+    md.push_str(
+        "the hub. Runs interleaved (25 units, 500 units, ...). Command: `sonoran-bench units`.\n\n",
+    );
+    md.push_str("The HTTP route `PATCH /v2/emergency/servers/{serverId}/unit-locations` is documented at 12 requests\n");
+    md.push_str("a minute (one every 5 s) with no stated cap on units per request: its ceiling is one fresh position\n");
+    md.push_str("per unit every 5 s, whatever the number of units.\n\n");
+    md.push_str("| units | unit updates accepted / s (median) | min | max | messages / s | most units in a message | shortest gap | breaches (all runs) | each unit refreshed every | HTTP route: each unit refreshed every |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for count in [25, 500] {
+        let mine: Vec<&Value> = runs.iter().filter(|r| r["units"] == count).collect();
+        let rate: Vec<f64> = mine
+            .iter()
+            .filter_map(|r| r["unit_updates_per_second"].as_f64())
+            .collect();
+        let msgs: Vec<f64> = mine
+            .iter()
+            .filter_map(|r| r["messages_per_second"].as_f64())
+            .collect();
+        let most = mine
+            .iter()
+            .filter_map(|r| r["max_units_in_message"].as_u64())
+            .max()
+            .unwrap_or(0);
+        let gap = mine
+            .iter()
+            .filter_map(|r| r["min_interval_ms"].as_u64())
+            .min()
+            .unwrap_or(0);
+        let breaches: u64 = mine.iter().filter_map(|r| r["violations"].as_u64()).sum();
+        let (m, lo, hi) = stats(&rate);
+        let (mm, _, _) = stats(&msgs);
+        let _ = writeln!(
+            md,
+            "| {count} | {m:.1} | {lo:.1} | {hi:.1} | {mm:.2} | {most} | {gap} ms | {breaches} | {:.2} s | 5 s |",
+            count as f64 / m.max(f64::MIN_POSITIVE)
+        );
+    }
+    md.push_str("\nThe documented websocket ceiling is 4 messages × 25 units = 100 unit updates a second; the sender\n");
+    md.push_str("stays under it by the round trip it waits for each answer. Up to 25 units the websocket refreshes each\n");
+    md.push_str("unit about 20 times as often as the HTTP route can; at 500 units both refresh each unit about every\n");
+    md.push_str("5 s, the websocket in 20 small messages instead of one large request.\n\n");
+    Ok(md)
 }
 
 /// Section 7 alone, for checking it without the minutes of the whole bench: the markdown

@@ -25,6 +25,7 @@ cargo xtask <command>
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
                          time, pacing, compile time, shared limits); several minutes
   bench shared           only the shared-limits section (Redis), printed, not written
+  bench units            only the unit-locations section (websocket), printed, not written
   help                   this text
 ";
 
@@ -79,7 +80,8 @@ fn run(args: Vec<String>) -> Result<()> {
         Some("bench") => match args.next().as_deref() {
             None => xtask::bench::run(&root)?,
             Some("shared") => print!("{}", xtask::bench::shared_only(&root)?),
-            Some(other) => bail!("usage: cargo xtask bench [shared] (not `{other}`)"),
+            Some("units") => print!("{}", xtask::bench::units_only(&root)?),
+            Some(other) => bail!("usage: cargo xtask bench [shared|units] (not `{other}`)"),
         },
         Some("wasm") => {
             xtask::wasm::build(&root)?;

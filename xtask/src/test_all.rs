@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
-/// Rate limits shared through Redis: off by default, linted and tested here.
-const REDIS_FEATURE: &str = "sonoran-cad/redis";
+/// Rate limits shared through Redis and the websocket API: off by default, linted and
+/// tested here.
+const OPTIONAL_FEATURES: &str = "sonoran-cad/redis,sonoran-cad/websocket";
 
 fn step(name: &str, cmd: &mut Command) -> Result<()> {
     println!("\n==> {name}");
@@ -51,16 +52,16 @@ pub fn run(root: &Path) -> Result<()> {
             "warnings",
         ]),
     )?;
-    // The client once more with its `redis` feature (code the default build leaves out).
+    // The client once more with its optional features (code the default build leaves out).
     step(
-        "cargo clippy -p sonoran-cad --features redis",
+        "cargo clippy -p sonoran-cad --features redis,websocket",
         cargo().current_dir(root).args([
             "clippy",
             "-p",
             "sonoran-cad",
             "--all-targets",
             "--features",
-            "redis",
+            "redis,websocket",
             "--",
             "-D",
             "warnings",
@@ -119,12 +120,13 @@ pub fn run(root: &Path) -> Result<()> {
         crate::on_path("redis-server")
     })?;
     // Last, so that its summary lines close the output. One run, with the client's
-    // `redis` feature on (its default build is linted above and built for wasm32).
+    // `redis` and `websocket` features on (its default build is linted above and built for
+    // wasm32).
     step(
-        "cargo test --workspace --features sonoran-cad/redis",
+        "cargo test --workspace --features sonoran-cad/redis,sonoran-cad/websocket",
         cargo()
             .current_dir(root)
-            .args(["test", "--workspace", "--features", REDIS_FEATURE]),
+            .args(["test", "--workspace", "--features", OPTIONAL_FEATURES]),
     )?;
     Ok(())
 }

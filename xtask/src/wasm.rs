@@ -182,11 +182,14 @@ fn package_json(version: &str) -> String {
       "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
       "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
     }},
+    "./websocket": {{ "import": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }} }},
     "./package.json": "./package.json"
   }},
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "{MODULE}", "README.md"]
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "{MODULE}", "README.md"],
+  "peerDependencies": {{ "@microsoft/signalr": "^10.0.11" }},
+  "peerDependenciesMeta": {{ "@microsoft/signalr": {{ "optional": true }} }}
 }}
 "#
     )
@@ -363,7 +366,14 @@ pub fn build(root: &Path) -> Result<Sizes> {
         pkg.join("events/package.json"),
         "{\n  \"private\": true,\n  \"main\": \"../events.cjs\",\n  \"types\": \"../events.d.cts\"\n}\n",
     )?;
-    for file in ["index.cjs", "index.mjs", "browser.mjs", "README.md"] {
+    for file in [
+        "index.cjs",
+        "index.mjs",
+        "browser.mjs",
+        "websocket.mjs",
+        "websocket.d.mts",
+        "README.md",
+    ] {
         std::fs::copy(js.join(file), pkg.join(file))
             .with_context(|| format!("copying js/{file}"))?;
     }

@@ -15,6 +15,9 @@
 //! - `shared-cost URL REDIS_URL`: the client with pacing in-process vs shared through Redis
 //!   (a limit it never reaches): what the Redis round trip adds to a call that does not
 //!   wait.
+//! - `units`: the websocket `unitLocation` sender against the fake's hub, 25 and 500 units
+//!   each updated every 10 ms for 5 s: unit updates and messages the hub accepted per
+//!   second, limit breaches it recorded.
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
@@ -45,12 +48,13 @@ fn main() -> Result<()> {
         Some("pacing") => rt.block_on(pacing()),
         Some("shared") => rt.block_on(shared(args.get(1).context("shared REDIS_URL")?)),
         Some("shared-child") => rt.block_on(shared_child()),
+        Some("units") => rt.block_on(units()),
         Some("shared-cost") => rt.block_on(shared_cost(
             args.get(1).context("shared-cost URL REDIS_URL")?,
             args.get(2).context("shared-cost URL REDIS_URL")?,
         )),
         _ => bail!(
-            "usage: sonoran-bench serve | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL"
+            "usage: sonoran-bench serve | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
         ),
     }
 }
@@ -187,6 +191,57 @@ async fn limiter(url: &str) -> Result<()> {
         "{}",
         serde_json::json!({ "limiter_on": Series { per_call_us: on_series }, "limiter_off": Series { per_call_us: off_series } })
     );
+    Ok(())
+}
+
+/// The websocket sender under a producer that updates every unit every 10 ms.
+async fn units() -> Result<()> {
+    use sonoran_cad::websocket::{Session, UnitLocation, UnitTarget};
+    const SECONDS: f64 = 5.0;
+    let fake = sonoran_fake::FakeServer::start().await;
+    let mut runs = Vec::new();
+    for run in 0..6 {
+        let count: i64 = if run % 2 == 0 { 25 } else { 500 };
+        fake.reset();
+        let session = Session::builder()
+            .url(fake.url())
+            .community_id(fake.community_id())
+            .api_key(fake.api_key())
+            .server_id(1)
+            .connect()
+            .await?;
+        let units = session.unit_locations();
+        let start = Instant::now();
+        let mut tick = 0u64;
+        while start.elapsed().as_secs_f64() < SECONDS {
+            for n in 0..count {
+                units.update(
+                    UnitLocation::new(UnitTarget::IdentId(n), format!("tick {tick}")).coordinates(
+                        tick as f64,
+                        n as f64,
+                        0.0,
+                        0.0,
+                    ),
+                );
+            }
+            tick += 1;
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let seconds = start.elapsed().as_secs_f64();
+        let stats = fake.hub_stats();
+        runs.push(serde_json::json!({
+            "units": count,
+            "seconds": seconds,
+            "updates_given": tick * count as u64,
+            "unit_updates_per_second": stats.unit_updates as f64 / seconds,
+            "messages_per_second": stats.unit_location_messages as f64 / seconds,
+            "max_units_in_message": stats.max_units_in_message,
+            "min_interval_ms": stats.min_unit_interval_ms,
+            "violations": stats.violations.len(),
+        }));
+        session.close();
+    }
+    println!("{}", serde_json::json!({ "runs": runs }));
     Ok(())
 }
 

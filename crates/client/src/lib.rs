@@ -32,6 +32,8 @@ mod generated;
 pub mod runtime;
 #[cfg(feature = "http")]
 pub mod v1;
+#[cfg(feature = "websocket")]
+pub mod websocket;
 
 #[cfg(feature = "http")]
 pub use config::{BuildError, ClientBuilder, PRODUCTION_URL, STAGING_URL};
@@ -47,6 +49,11 @@ pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
 /// The `uuid` crate, whose `Uuid` the types use for `format: uuid` fields.
 #[cfg(feature = "http")]
 pub use uuid;
+
+#[cfg(all(feature = "websocket", target_arch = "wasm32"))]
+compile_error!(
+    "the `websocket` feature is for native targets only (from JavaScript, the npm package's `sonoran-cad/websocket` entry in Node)"
+);
 
 #[cfg(all(feature = "redis", target_arch = "wasm32"))]
 compile_error!("the `redis` feature (rate limits shared through Redis) is for native targets only");
@@ -120,6 +127,20 @@ impl Client {
             .inner
             .api_key()
             .expect("the builder refuses a client without a key")
+    }
+
+    /// A websocket session builder with this client's community id, API key, server id and
+    /// base URL (`https://...` becomes `wss://.../apiWsHub`).
+    #[cfg(feature = "websocket")]
+    pub fn websocket(&self) -> websocket::SessionBuilder {
+        let mut builder = websocket::Session::builder()
+            .api_key(self.api_key().expose())
+            .server_id(self.server_id())
+            .url(self.base_url());
+        if let Some(id) = self.community_id() {
+            builder = builder.community_id(id);
+        }
+        builder
     }
 
     /// The base URL requests go to.

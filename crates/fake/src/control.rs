@@ -3,6 +3,7 @@
 //! are neither recorded nor counted, and faults never apply to them.
 
 use crate::faults::{Fault, FaultKind, RetryAfter, lock};
+use crate::hub;
 use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
 use crate::server::State;
@@ -22,7 +23,8 @@ pub(crate) const PREFIX: &str = "/__fake";
 const MAX_BODY: usize = 1024 * 1024;
 
 const ENDPOINTS: &str = "GET /__fake/requests, GET /__fake/stats, GET /__fake/info, \
-                         POST /__fake/reset, POST /__fake/faults";
+                         POST /__fake/reset, POST /__fake/faults, POST /__fake/events, \
+                         POST /__fake/listener, GET /__fake/ws, POST /__fake/ws/drop";
 
 /// Whether `path` is under the control prefix.
 pub(crate) fn is_control(path: &str) -> bool {
@@ -41,8 +43,8 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
         .unwrap_or_default()
         .trim_matches('/');
     let (allowed, allow) = match endpoint {
-        "requests" | "stats" | "info" => (Method::GET, "GET"),
-        "reset" | "faults" => (Method::POST, "POST"),
+        "requests" | "stats" | "info" | "ws" => (Method::GET, "GET"),
+        "reset" | "faults" | "events" | "listener" | "ws/drop" => (Method::POST, "POST"),
         _ => {
             return error(
                 StatusCode::NOT_FOUND,
@@ -85,7 +87,34 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
             "communityId": state.community_id,
             "apiKey": state.api_key,
             "url": state.url,
+            "wsUrl": format!("ws{}{}", state.url.trim_start_matches("http"), hub::PATH),
         })),
+        "ws" => ok_json(&hub::stats_json(state)),
+        "ws/drop" => ok_json(&json!({ "dropped": state.hub.drop_all() })),
+        "listener" => match parse_listener_body(&body) {
+            Ok(url) => {
+                state.hub.set_listener(url);
+                no_content()
+            }
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
+        "events" => match parse_event(&body) {
+            Ok((server_id, event_type, data)) => {
+                match hub::deliver(state, server_id, &event_type, data).await {
+                    Ok(hub::Delivery::Websocket { sessions }) => {
+                        ok_json(&json!({ "delivered": "websocket", "sessions": sessions }))
+                    }
+                    Ok(hub::Delivery::Http { status }) => {
+                        ok_json(&json!({ "delivered": "http", "status": status }))
+                    }
+                    Err(e @ hub::DeliveryError::NoRoute { .. }) => {
+                        error(StatusCode::CONFLICT, &e.to_string())
+                    }
+                    Err(e) => error(StatusCode::BAD_GATEWAY, &e.to_string()),
+                }
+            }
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
         "reset" => {
             state.reset();
             no_content()
@@ -111,6 +140,72 @@ fn no_content() -> Reply {
 
 fn error(status: StatusCode, message: &str) -> Reply {
     Reply::new(status, Some(JSON), json!({ "error": message }).to_string())
+}
+
+/// `{"url": "http://..."}` or `{"url": null}`.
+fn parse_listener_body(body: &[u8]) -> Result<Option<String>, String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("body: expected an object, got {}", describe(&value)))?;
+    only(obj, "", &["url"])?;
+    match obj.get("url") {
+        None => Err("url: missing (a URL, or null for none)".to_owned()),
+        Some(Value::Null) => Ok(None),
+        Some(Value::String(url)) => {
+            hub::parse_listener(url).map_err(|e| e.replacen("listener", "url", 1))?;
+            Ok(Some(url.clone()))
+        }
+        Some(other) => Err(format!(
+            "url: expected a string or null, got {}",
+            describe(other)
+        )),
+    }
+}
+
+/// `{"type": "EVENT_...", "data"?: any, "serverId"?: n}`: server 1 by default, and the
+/// documented example of a documented type when `data` is left out.
+pub(crate) fn parse_event(body: &[u8]) -> Result<(i64, String, Value), String> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("body: expected an object, got {}", describe(&value)))?;
+    only(obj, "", &["type", "data", "serverId"])?;
+    let event_type = match obj.get("type") {
+        Some(Value::String(t)) if !t.trim().is_empty() => t.clone(),
+        None => {
+            return Err("type: missing (an event type such as \"EVENT_UNIT_STATUS\")".to_owned());
+        }
+        Some(other) => {
+            return Err(format!(
+                "type: expected a non-empty string, got {}",
+                describe(other)
+            ));
+        }
+    };
+    let server_id = match obj.get("serverId") {
+        None | Some(Value::Null) => 1,
+        Some(v) => v
+            .as_i64()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("serverId: expected a positive integer, got {}", describe(v)))?,
+    };
+    let documented = crate::spec::doc()
+        .get("x-push-events")
+        .and_then(|events| events.get(&event_type));
+    let data = match (obj.get("data"), documented) {
+        (Some(data), _) => data.clone(),
+        (None, Some(event)) => event.get("example").cloned().unwrap_or(Value::Null),
+        (None, None) => {
+            return Err(format!(
+                "data: missing, and {event_type:?} is not a documented event type with an \
+                 example (give `data`, or a documented type such as \"EVENT_UNIT_STATUS\")"
+            ));
+        }
+    };
+    Ok((server_id, event_type, data))
 }
 
 /// `{method, path, query, headers, body, json, operationId}`; repeated headers are joined
@@ -512,6 +607,36 @@ mod tests {
                 .starts_with("kind: give one of")
         );
         assert!(err(json!({"type": "empty", "status": 700})).starts_with("kind.status: expected"));
+    }
+
+    #[test]
+    fn events_default_to_the_documented_example() {
+        let (server, ty, data) = parse_event(br#"{"type": "EVENT_UNIT_LOGOUT"}"#).unwrap();
+        assert_eq!((server, ty.as_str()), (1, "EVENT_UNIT_LOGOUT"));
+        assert!(!data.is_null());
+        let (server, _, data) =
+            parse_event(br#"{"type": "EVENT_X", "data": {"a": 1}, "serverId": 3}"#).unwrap();
+        assert_eq!((server, data), (3, json!({"a": 1})));
+        assert!(
+            parse_event(br#"{"type": "EVENT_X"}"#)
+                .unwrap_err()
+                .starts_with("data: missing")
+        );
+        assert!(
+            parse_event(br#"{"type": ""}"#)
+                .unwrap_err()
+                .starts_with("type:")
+        );
+        assert!(
+            parse_event(br#"{"type": "E", "serverId": 0}"#)
+                .unwrap_err()
+                .starts_with("serverId:")
+        );
+        assert!(
+            parse_event(br#"{"type": "E", "extra": 1}"#)
+                .unwrap_err()
+                .starts_with("extra: unknown")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use crate::auth;
 use crate::control;
 use crate::faults::{self, FaultKind, lock};
+use crate::hub;
 use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
 use crate::routing::{self, Route, query_pairs};
@@ -32,6 +33,10 @@ pub(crate) async fn handle(
     }
     if state.control_api && control::is_control(req.uri().path()) {
         return Ok(control::handle(&state, req).await);
+    }
+    let path = req.uri().path();
+    if path == hub::PATH || path.starts_with("/apiWsHub/") {
+        return Ok(hub::answer(Arc::clone(&state), req));
     }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();

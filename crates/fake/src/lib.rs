@@ -17,6 +17,7 @@
 //! - CORS: preflights get `204`; every reply has `Access-Control-Allow-Origin: *` and exposes
 //!   `Retry-After`.
 //! - `/__fake/...`: the [HTTP control API](#http-control-api), on by default.
+//! - `/apiWsHub`: the [websocket API](#websocket-api)'s SignalR hub.
 //!
 //! Tests can read what was sent ([`FakeHandle::requests`]), inject faults
 //! ([`FakeHandle::inject`]) and enforce the documented rate limits
@@ -57,7 +58,11 @@
 //! | `POST /__fake/reset` | `204`; forgets recorded requests, queued faults, rate-limit windows and stats ([`FakeHandle::reset`]) |
 //! | `POST /__fake/faults` | `204`; queues a fault like [`FakeHandle::inject`] (body below) |
 //! | `GET /__fake/stats` | `200`, `{"requests": n, "rateLimited": n}` ([`FakeHandle::stats`]) |
-//! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url"}`: the test credentials the fake expects and its base URL |
+//! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url", "wsUrl"}`: the test credentials the fake expects, its base URL and its hub's URL |
+//! | `POST /__fake/events` | delivers a push event (body `{"type": "EVENT_...", "data"?: any, "serverId"?: 1}`; without `data`, a documented type's documented example): `200` `{"delivered": "websocket", "sessions": n}` or `{"delivered": "http", "status": n}`; `409` when no session is authenticated for the server and no listener is set; `502` when the listener fails ([`FakeHandle::push_event`]) |
+//! | `POST /__fake/listener` | `204`; body `{"url": "http://host:port/path"}` (or `null`): where events go by HTTP POST when no session is authenticated for their server ([`FakeServerBuilder::push_listener`]; a reset returns to the builder's) |
+//! | `GET /__fake/ws` | `200`, the hub's counters: `{connections, open, authenticated, servers, authentications, failedAuthentications, unitLocationMessages, unitUpdates, maxUnitsInMessage, minUnitIntervalMs, violations, eventsWebsocket, eventsHttp, listener, units}`; `units` maps each unit (`identId:42`, `communityUserId:player-1`, ...) to its latest update ([`FakeHandle::hub_stats`], [`FakeHandle::unit_positions`]) |
+//! | `POST /__fake/ws/drop` | `200`, `{"dropped": n}`: drops every websocket connection without a close frame, as a network failure would ([`FakeHandle::drop_ws_connections`]) |
 //!
 //! The fault body is `{"operationId"?: string, "times"?: n, "kind": {...}}` (no
 //! `operationId`: any operation; `times` defaults to 1), with `kind` one of
@@ -101,6 +106,27 @@
 //! "status")`). Unknown `/__fake/` paths get `404` and wrong methods `405`, both with
 //! `{"error": "..."}`.
 //!
+//! # Websocket API
+//! `ws://ADDR/apiWsHub` speaks SignalR's JSON hub protocol over a WebSocket, as Sonoran's
+//! hub does for clients that skip negotiation (the official `@microsoft/signalr` client with
+//! `skipNegotiation: true` and the WebSockets transport connects to it as it is):
+//! the handshake `{"protocol":"json","version":1}` answered `{}` (another protocol gets
+//! `{"error": ..}` and a close), records ended by `0x1E`, a ping every 15 s, completions
+//! for invocations that carry an `invocationId`.
+//!
+//! | method | arguments | answer |
+//! | --- | --- | --- |
+//! | `authenticatev2` (and `authenticate`, as one docs example calls it) | `communityId, apiKey, serverId?` | `{success, error, count}`: `success: false, error: "Invalid community ID or API key."` for wrong credentials (key compared in constant time); a `serverId` that is not a positive integer is refused too |
+//! | `unitLocation` | an array of unit updates | `{success: true, error: "", count: n}`, or `success: false` with the documented error: `Unauthenticated. Call authenticate first.`, `Missing unit location updates.`, `Too many unit updates in one call. Max is 25.`, `UNIT_LOCATION updates are limited to every 200ms.`, `Each unit update requires identId, apiId, communityUserId, or roblox, and location.` |
+//! | anything else | | a completion error naming the method |
+//!
+//! The documented limit is one `unitLocation` per 250 ms per session (the hub refuses one
+//! closer than 200 ms, as its error says): every refusal and every call closer than 250 ms is
+//! recorded in [`HubStats::violations`], so a test can assert that a sender kept the limits.
+//! A push event goes as an invocation of `pushEvent` with `{key, type, data}` to every
+//! session authenticated for its server; when there is none, the same JSON is POSTed to the
+//! push listener, as Sonoran falls back to a server's HTTP listener.
+//!
 //! ```text
 //! const info = await (await fetch(`${base}/__fake/info`)).json();
 //! await fetch(`${base}/__fake/faults`, {method: "POST", headers: {"content-type": "application/json"},
@@ -113,6 +139,7 @@ mod faults;
 #[cfg(test)]
 mod fuzz;
 mod handler;
+mod hub;
 mod limits;
 mod record;
 mod respond;
@@ -123,5 +150,8 @@ mod synth;
 mod validate;
 
 pub use faults::{Fault, FaultKind, RetryAfter};
+pub use hub::{
+    Delivery, DeliveryError, HubStats, MAX_UNITS_PER_MESSAGE, MIN_UNIT_INTERVAL, UNIT_INTERVAL,
+};
 pub use record::RecordedRequest;
 pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};

@@ -207,7 +207,7 @@ fn block(json: bool) -> Bytes {
 }
 
 impl ReplyBody {
-    fn full(data: Bytes) -> Self {
+    pub(crate) fn full(data: Bytes) -> Self {
         ReplyBody {
             inner: Inner::Full(Some(data)),
         }

@@ -2,6 +2,7 @@
 
 use crate::faults::{Fault, Faults, lock};
 use crate::handler::handle;
+use crate::hub::{Delivery, DeliveryError, Hub, HubStats};
 use crate::limits::Limiter;
 use crate::record::RecordedRequest;
 use hyper::server::conn::http1;
@@ -41,6 +42,7 @@ pub struct FakeServerBuilder {
     time_scale: f64,
     enforce_rate_limits: bool,
     control_api: bool,
+    push_listener: Option<String>,
 }
 
 impl Default for FakeServerBuilder {
@@ -51,6 +53,7 @@ impl Default for FakeServerBuilder {
             time_scale: 1.0,
             enforce_rate_limits: false,
             control_api: true,
+            push_listener: None,
         }
     }
 }
@@ -96,6 +99,15 @@ impl FakeServerBuilder {
         self
     }
 
+    /// Where push events go by HTTP POST when no websocket session is authenticated for
+    /// their server (as Sonoran falls back to a server's push event listener): an
+    /// `http://host:port/path` URL. Also settable at run time (`POST /__fake/listener`).
+    #[must_use]
+    pub fn push_listener(mut self, url: impl Into<String>) -> Self {
+        self.push_listener = Some(url.into());
+        self
+    }
+
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
     ///
     /// # Panics
@@ -109,6 +121,10 @@ impl FakeServerBuilder {
     /// Binds `addr` and serves on the current tokio runtime.
     pub async fn start_on(self, addr: impl ToSocketAddrs) -> std::io::Result<FakeHandle> {
         crate::spec::operations(); // parse the embedded spec now, not on the first request
+        if let Some(url) = &self.push_listener {
+            crate::hub::parse_listener(url)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
@@ -122,6 +138,8 @@ impl FakeServerBuilder {
             requests: Mutex::new(Vec::new()),
             request_count: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
+            hub: Hub::new(self.push_listener.clone()),
+            push_listener: self.push_listener,
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&state)));
         Ok(FakeHandle {
@@ -146,6 +164,10 @@ pub(crate) struct State {
     pub requests: Mutex<Vec<RecordedRequest>>,
     pub request_count: AtomicU64,
     pub rate_limited: AtomicU64,
+    /// The websocket API's sessions and counters.
+    pub hub: Hub,
+    /// The listener configured at build time (what a reset returns to).
+    pub push_listener: Option<String>,
 }
 
 impl State {
@@ -163,6 +185,7 @@ impl State {
         self.limiter.clear();
         self.request_count.store(0, Ordering::Relaxed);
         self.rate_limited.store(0, Ordering::Relaxed);
+        self.hub.reset(self.push_listener.clone());
     }
 }
 
@@ -237,6 +260,47 @@ impl FakeHandle {
         self.state.reset();
     }
 
+    /// The websocket URL of the hub, `ws://127.0.0.1:PORT/apiWsHub`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}{}", self.addr, crate::hub::PATH)
+    }
+
+    /// Delivers a push event the way Sonoran does: as `pushEvent` `{key, type, data}` to
+    /// every websocket session authenticated for `server_id`; when there is none, by HTTP
+    /// POST of the same JSON to the push listener ([`FakeServerBuilder::push_listener`]).
+    pub async fn push_event(
+        &self,
+        server_id: i64,
+        event_type: &str,
+        data: serde_json::Value,
+    ) -> Result<Delivery, DeliveryError> {
+        crate::hub::deliver(&self.state, server_id, event_type, data).await
+    }
+
+    /// What the hub has seen: connections, authentications, `unitLocation` calls and
+    /// breaches of their limits, events delivered each way.
+    pub fn hub_stats(&self) -> HubStats {
+        self.state.hub.stats()
+    }
+
+    /// The latest `unitLocation` update of every unit, by target
+    /// (`communityUserId:player-1`, `identId:42`, ...).
+    pub fn unit_positions(&self) -> std::collections::HashMap<String, serde_json::Value> {
+        self.state.hub.units()
+    }
+
+    /// The server ids of the authenticated websocket sessions (`None`: authenticated without
+    /// one), sorted.
+    pub fn ws_sessions(&self) -> Vec<Option<i64>> {
+        self.state.hub.sessions().1
+    }
+
+    /// Drops every websocket connection without a close frame, as a network failure
+    /// would; returns how many were open.
+    pub fn drop_ws_connections(&self) -> usize {
+        self.state.hub.drop_all()
+    }
+
     /// Stops accepting, closes open connections and waits for the server task to end.
     pub async fn shutdown(mut self) {
         if let Some(task) = self.task.take() {
@@ -274,6 +338,7 @@ async fn serve(listener: TcpListener, state: Arc<State>) {
             let service = service_fn(move |req| handle(Arc::clone(&state), req));
             let _ = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades()
                 .await;
         });
     }

@@ -57,7 +57,7 @@ async fn info_gives_credentials_and_url() {
     let info = ok_json(get(&fake.url(), "/__fake/info").await).await;
     assert_eq!(
         info,
-        json!({"communityId": "c1", "apiKey": "k1", "url": fake.url()})
+        json!({"communityId": "c1", "apiKey": "k1", "url": fake.url(), "wsUrl": fake.ws_url()})
     );
 }
 

@@ -85,7 +85,8 @@ function check(node, v, path) {
   switch (node.t) {
     case 'object': {
       if (!isPlainObject(v)) throw expected('an object');
-      const out = {};
+      // Fields the docs do not list are kept as sent: a newer server loses nothing here.
+      const out = { ...v };
       for (const [key, inner] of Object.entries(node.p)) {
         const value = Object.hasOwn(v, key) ? v[key] : undefined;
         if (value === undefined || value === null) {

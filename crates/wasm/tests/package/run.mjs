@@ -11,7 +11,7 @@
 // One line per check, then `N passed, M failed`; exit code 1 when anything failed.
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,8 @@ const SHIPPED = [
   'package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts', 'browser.mjs',
   'core.cjs', 'core.mjs', 'glue.cjs', 'glue.mjs', 'operations.cjs', 'operations.mjs', 'enums.cjs',
   'enums.mjs', 'events.cjs', 'events.mjs', 'events.d.cts', 'events.d.mts', 'event-schemas.cjs',
-  'event-schemas.mjs', 'events/package.json', 'sonoran_cad_bg.wasm',
+  'event-schemas.mjs', 'events/package.json', 'websocket.mjs',
+  'websocket.d.mts', 'sonoran_cad_bg.wasm',
 ];
 
 let passed = 0;
@@ -229,6 +230,29 @@ const { createServer } = require('node:http');
 `;
 const EVENTS_CJS_TEST = EVENTS_TEST("'use strict';\nconst { createPushHandler, DOCUMENTED_TYPES } = require('sonoran-cad/events');");
 const EVENTS_ESM_TEST = EVENTS_TEST("import { createRequire } from 'node:module';\nimport { createPushHandler, DOCUMENTED_TYPES } from 'sonoran-cad/events';\nconst require = createRequire(import.meta.url);");
+// import { connectWebsocket } from 'sonoran-cad/websocket': the websocket entry (with the
+// @microsoft/signalr peer the user installs) authenticates to the fake's hub and gets an event.
+const WEBSOCKET_TEST = `import assert from 'node:assert/strict';
+import { connectWebsocket, WebsocketError } from 'sonoran-cad/websocket';
+const { communityId, apiKey, baseUrl } = ${OPTIONS_FROM_ENV};
+const session = await connectWebsocket({ communityId, apiKey, baseUrl, serverId: 1 });
+const got = new Promise((resolve) => session.on('EVENT_UNIT_LOGOUT', resolve));
+const res = await fetch(baseUrl + '/__fake/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'EVENT_UNIT_LOGOUT' }) });
+assert.equal(res.status, 200);
+const event = await got;
+await session.close();
+assert.ok(WebsocketError.prototype instanceof Error);
+console.log(JSON.stringify(event));
+`;
+
+const WEBSOCKET_TS = `import { connectWebsocket } from 'sonoran-cad/websocket';
+import type { PushEvent, UnitLocation, WebsocketSession } from 'sonoran-cad/websocket';
+const session: WebsocketSession = await connectWebsocket({ communityId: 'c', apiKey: 'k', serverId: 1 });
+const unit: UnitLocation = { apiId: 'STEAM:1', location: 'Route 68', coordinates: { x: 1, y: 2, z: 3, w: 90 } };
+session.unitLocations.update(unit);
+session.on('EVENT_UNIT_STATUS', (e: PushEvent) => console.log(e.type));
+for await (const event of session) console.log(event.type, event.data);
+`;
 
 const DEFAULT_IMPORT_JS = `import cad from 'sonoran-cad';
 console.log('imported a default export:', typeof cad);
@@ -417,6 +441,20 @@ async function main() {
       return r.stdout.trim();
     });
   }
+  await check("ESM: import { connectWebsocket } from 'sonoran-cad/websocket' (with the @microsoft/signalr peer) receives an event from the fake's hub", async () => {
+    needApp();
+    // What `npm i @microsoft/signalr` gives the user, from the dev tools' copy (no registry).
+    const peer = join(app, 'node_modules/@microsoft/signalr');
+    await mkdir(dirname(peer), { recursive: true });
+    if (!existsSync(peer)) await symlink(join(WASM_DIR, 'node_modules/@microsoft/signalr'), peer, 'dir');
+    await files(app, { 'websocket.mjs': WEBSOCKET_TEST, 'websocket-consumer.mts': WEBSOCKET_TS });
+    const r = succeeded(await run('node', ['websocket.mjs'], { cwd: app, env: clientEnv, timeoutMs: 30_000 }));
+    const event = JSON.parse(r.stdout.trim().split('\n').pop());
+    if (event.type !== 'EVENT_UNIT_LOGOUT') fail(`got ${r.stdout.trim()}`);
+    await files(app, { 'tsconfig.websocket.json': tsconfig('nodenext', 'nodenext', ['websocket-consumer.mts']) });
+    succeeded(await run(join(BIN, 'tsc'), ['-p', 'tsconfig.websocket.json'], { cwd: app }));
+    return `pushEvent -> ${r.stdout.trim().slice(0, 80)}; websocket-consumer.mts typechecks`;
+  });
 
   await check("ESM: import x from 'sonoran-cad' fails at runtime (no default export)", async () => {
     needApp();
@@ -499,16 +537,23 @@ async function main() {
     return `after the block: ${after}`;
   });
 
-  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli)`, async () => {
+  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli; ./websocket with --profile esm-only)`, async () => {
     // attw packs into the package directory and deletes the tarball; a timeout would leave it.
     const stray = join(PKG, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
     const strayBefore = existsSync(stray);
-    const r = await run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji'], { cwd: WASM_DIR });
+    // Strict for the main entry; `sonoran-cad/websocket` is ESM only (an `import` condition
+    // alone), so it is checked with the esm-only profile, where require and node10 do not count.
+    const attw = (args) => run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji', ...args], { cwd: WASM_DIR });
+    const r = await attw(['--exclude-entrypoints', './websocket']);
+    const ws = await attw(['--entrypoints', './websocket', '--profile', 'esm-only']);
     if (!strayBefore && existsSync(stray)) rmSync(stray, { force: true });
-    console.log(indent(`${r.stdout}${r.stderr}`.trimEnd()));
-    if (r.error || r.timedOut || r.code !== 0) fail(`attw reported problems (or failed): ${r.error ? r.error.message : r.timedOut ? 'timed out' : `exit ${r.code}`}`);
+    console.log(indent(`${r.stdout}${r.stderr}${ws.stdout}${ws.stderr}`.trimEnd()));
+    for (const [label, x] of [['strict', r], ['esm-only (./websocket)', ws]]) {
+      if (x.error || x.timedOut || x.code !== 0) fail(`attw ${label} reported problems (or failed): ${x.error ? x.error.message : x.timedOut ? 'timed out' : `exit ${x.code}`}`);
+    }
     if (!/No problems found/.test(r.stdout)) fail('attw exited 0 but did not say "No problems found"');
-    return 'no problems found';
+    if (!/node16 \(from ESM\): OK \(ESM\)/.test(ws.stdout) || !/bundler: OK/.test(ws.stdout)) fail('attw did not resolve sonoran-cad/websocket for node16 ESM and bundlers');
+    return 'no problems found (the websocket entry: ESM only, resolved for node16 ESM and bundlers)';
   });
 
   await check("Vite 5, default config: vite build of a page that imports { SonoranClient } from 'sonoran-cad' emits the .wasm asset", async () => {

@@ -1,0 +1,364 @@
+// `sonoran-cad/websocket`: a session with Sonoran CAD's websocket API (`/apiWsHub`) over the
+// official SignalR client (`@microsoft/signalr`, as Sonoran's docs use it). A separate entry
+// point: a page or a bot that only makes REST calls loads none of it.
+//
+// The session authenticates with `authenticatev2`, reconnects with capped, jittered backoff and
+// authenticates again after every reconnect, keeps alive with SignalR's pings, and hands out
+// push events (`on(type, handler)` or `for await`). `unitLocations.update(...)` keeps the latest
+// position per unit and sends at most 25 units a message, one message 250 ms after the
+// previous one was answered.
+import * as signalR from '@microsoft/signalr';
+import { timingSafeEqual } from 'node:crypto';
+import { decodePushEvent } from './events.mjs';
+
+/** Documented: at most 25 unit update objects per `unitLocation` call. */
+export const MAX_UNITS_PER_MESSAGE = 25;
+/** Documented: one `unitLocation` every 250 ms (the sender waits that long after each answer). */
+export const UNIT_INTERVAL_MS = 250;
+const PRODUCTION_URL = 'https://api.sonorancad.com';
+
+/** Why a session failed: `code` is `config`, `connect`, `auth`, `event`, `invocation` or `closed`. The API key never appears in it. */
+export class WebsocketError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'WebsocketError';
+    this.code = code;
+  }
+}
+
+function sameKey(a, b) {
+  const x = Buffer.from(String(a));
+  const y = Buffer.from(String(b));
+  // Compare equal lengths in constant time; a length mismatch still costs one comparison.
+  return x.length === y.length ? timingSafeEqual(x, y) : (timingSafeEqual(x, x), false);
+}
+
+/** `https://host` or `wss://host/apiWsHub` to the hub's URL as SignalR takes it: http(s), `/apiWsHub` added. */
+function hubUrl(url) {
+  if (typeof url !== 'string' || !/^(https?|wss?):\/\/[^/?#]+$|^(https?|wss?):\/\/[^/?#]+\/[^?#]*$/i.test(url)) {
+    throw new WebsocketError('config', `baseUrl: expected an absolute http(s) or ws(s) URL without query, got ${JSON.stringify(url)}`);
+  }
+  const trimmed = url.replace(/\/+$/, '').replace(/^ws(s?):/i, 'http$1:');
+  return /\/apiWsHub$/.test(trimmed) ? trimmed : `${trimmed}/apiWsHub`;
+}
+
+/** The wait before reconnect attempt `n` (from 0): doubling from `initialMs` up to `maxMs`, drawn in [half, all]. */
+export function reconnectDelay(n, { initialMs = 500, maxMs = 30000 } = {}) {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(n, 30));
+  return cap / 2 + Math.random() * (cap / 2);
+}
+
+/** `{key, type, data}` (or that as a JSON string) to `{type, data}`; a key not the session's is a forged event. */
+function decodePayload(payload, apiKey) {
+  let value = payload;
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch (e) {
+      throw new WebsocketError('event', `pushEvent's argument is a string that is not JSON (${e.message})`);
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new WebsocketError('event', "pushEvent's argument is not a {key, type, data} object");
+  }
+  if (value.key !== undefined && value.key !== null && !sameKey(value.key, apiKey)) {
+    throw new WebsocketError('event', "pushEvent's `key` is not this session's API key (a forged event?)");
+  }
+  if (typeof value.type !== 'string' || value.type.trim() === '') {
+    throw new WebsocketError('event', "pushEvent's `type` is missing or not a string");
+  }
+  // The same typed, lenient decoding as the HTTP receiver (`sonoran-cad/events`).
+  try {
+    return decodePushEvent(value.type, value.data === undefined ? null : value.data);
+  } catch (e) {
+    throw new WebsocketError('event', e.message, { cause: e });
+  }
+}
+
+function unitKey(u) {
+  for (const name of ['identId', 'apiId', 'communityUserId', 'roblox']) {
+    const v = u[name];
+    if ((typeof v === 'string' && v !== '') || (typeof v === 'number' && Number.isFinite(v))) return `${name}:${v}`;
+  }
+  return null;
+}
+
+class UnitLocations {
+  #session;
+  #latest = new Map();
+  #inFlight = false;
+  #waiters = [];
+  #stats = { messages: 0, units: 0, superseded: 0, failures: 0, lastError: null };
+
+  constructor(session) {
+    this.#session = session;
+  }
+
+  /** Records `update` (`{identId | apiId | communityUserId | roblox, location, coordinates?, peerId?, vehicle?}`) as its unit's latest; never waits. */
+  update(update) {
+    if (update === null || typeof update !== 'object') {
+      throw new WebsocketError('config', 'unitLocations.update: expected a unit location object');
+    }
+    const key = unitKey(update);
+    if (key === null || typeof update.location !== 'string') {
+      throw new WebsocketError('config', 'unitLocations.update: each update needs identId, apiId, communityUserId or roblox, and a string `location`');
+    }
+    if (this.#latest.has(key)) this.#stats.superseded += 1;
+    this.#latest.set(key, update); // an existing unit keeps its place in the queue
+    this.#session._wake();
+  }
+
+  /** Units whose latest update has not been sent yet. */
+  get pending() {
+    return this.#latest.size;
+  }
+
+  /** `{messages, units, superseded, failures, lastError}`. */
+  stats() {
+    return { ...this.#stats };
+  }
+
+  /** Resolves when every update given so far has been accepted by the hub. */
+  flushed() {
+    if (this.#latest.size === 0 && !this.#inFlight) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  _settle() {
+    if (this.#latest.size === 0 && !this.#inFlight) {
+      for (const w of this.#waiters.splice(0)) w();
+    }
+  }
+
+  /** One batch: send, wait for the answer; `true` when something was sent. */
+  async _flushOnce(invoke) {
+    if (this.#latest.size === 0) return false;
+    const batch = [];
+    for (const [key, u] of this.#latest) {
+      if (batch.length === MAX_UNITS_PER_MESSAGE) break;
+      batch.push([key, u]);
+    }
+    for (const [key] of batch) this.#latest.delete(key);
+    this.#inFlight = true;
+    let error = null;
+    try {
+      const reply = await invoke('unitLocation', batch.map(([, u]) => u));
+      if (!reply || reply.success !== true) error = (reply && reply.error) || 'unitLocation was refused without a reason';
+    } catch (e) {
+      error = e.message;
+    }
+    if (error === null) {
+      this.#stats.messages += 1;
+      this.#stats.units += batch.length;
+    } else {
+      this.#stats.failures += 1;
+      this.#stats.lastError = error;
+      // Put back what a newer update has not replaced, ahead of the rest.
+      const rest = [...this.#latest];
+      this.#latest.clear();
+      for (const [key, u] of batch) this.#latest.set(key, u);
+      for (const [key, u] of rest) this.#latest.set(key, u);
+    }
+    this.#inFlight = false;
+    this._settle();
+    return true;
+  }
+}
+
+/**
+ * An authenticated websocket session. Create with `connectWebsocket(...)`.
+ * `on(type, handler)`: `type` an event type (`'EVENT_UNIT_STATUS'`), `'*'` for every event,
+ * `'error'` for payloads that fail to decode and for the reason a session ended,
+ * `'reconnecting'` / `'reconnected'` for the connection's state.
+ */
+class WebsocketSession {
+  #connection;
+  #options;
+  #handlers = new Map();
+  #queue = [];
+  #readers = [];
+  #ended = null;
+  #authenticated = false;
+  #closed = false;
+  #timer = null;
+  #flushing = false;
+  unitLocations;
+
+  constructor(connection, options) {
+    this.#connection = connection;
+    this.#options = options;
+    this.unitLocations = new UnitLocations(this);
+    connection.on('pushEvent', (payload) => this.#onPayload(payload));
+    connection.onreconnecting((error) => {
+      this.#authenticated = false;
+      this.#emit('reconnecting', error ?? null);
+    });
+    connection.onreconnected(() => this.#reauthenticate());
+    connection.onclose((error) => {
+      this.#authenticated = false;
+      if (!this.#closed) {
+        this.#end(new WebsocketError('connect', `the websocket connection closed and was not re-established${error ? ` (${error.message})` : ''}`));
+      }
+    });
+  }
+
+  /** `'connected'` (and authenticated), `'reconnecting'` or `'closed'`. */
+  get state() {
+    if (this.#closed || this.#ended) return 'closed';
+    return this.#authenticated ? 'connected' : 'reconnecting';
+  }
+
+  async _authenticate() {
+    const { communityId, apiKey, serverId } = this.#options;
+    const args = serverId === undefined || serverId === null ? [communityId, apiKey] : [communityId, apiKey, serverId];
+    const reply = await this.#connection.invoke('authenticatev2', ...args);
+    if (!reply || reply.success !== true) {
+      throw new WebsocketError('auth', `authenticatev2 refused: ${(reply && reply.error) || 'no reason given'}`);
+    }
+    this.#authenticated = true;
+    this._wake();
+  }
+
+  async #reauthenticate() {
+    try {
+      await this._authenticate();
+      this.#emit('reconnected', null);
+    } catch (e) {
+      const error = e instanceof WebsocketError ? e : new WebsocketError('auth', `authenticatev2 after a reconnect failed: ${e.message}`, { cause: e });
+      this.#end(error);
+      await this.#connection.stop().catch(() => {});
+    }
+  }
+
+  #onPayload(payload) {
+    let event;
+    try {
+      event = decodePayload(payload, this.#options.apiKey);
+    } catch (e) {
+      this.#emit('error', e);
+      return;
+    }
+    this.#emit(event.type, event);
+    this.#emit('*', event);
+    const reader = this.#readers.shift();
+    if (reader) reader.resolve({ value: event, done: false });
+    else this.#queue.push(event);
+  }
+
+  #emit(type, value) {
+    for (const handler of this.#handlers.get(type) ?? []) {
+      try {
+        handler(value);
+      } catch (e) {
+        queueMicrotask(() => { throw e; });
+      }
+    }
+  }
+
+  #end(error) {
+    if (this.#ended) return;
+    this.#ended = error;
+    clearTimeout(this.#timer);
+    this.#emit('error', error);
+    for (const reader of this.#readers.splice(0)) reader.reject(error);
+  }
+
+  /** Adds a handler; returns a function that removes it. */
+  on(type, handler) {
+    if (typeof handler !== 'function') throw new WebsocketError('config', `on(${JSON.stringify(type)}): the handler is not a function`);
+    if (!this.#handlers.has(type)) this.#handlers.set(type, new Set());
+    this.#handlers.get(type).add(handler);
+    return () => this.#handlers.get(type)?.delete(handler);
+  }
+
+  /** Events as they come; ends when the session closes, throws the reason when it failed. */
+  [Symbol.asyncIterator]() {
+    return {
+      next: () => {
+        if (this.#queue.length) return Promise.resolve({ value: this.#queue.shift(), done: false });
+        if (this.#ended && !this.#closed) return Promise.reject(this.#ended);
+        if (this.#closed) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve, reject) => this.#readers.push({ resolve, reject }));
+      },
+      return: () => Promise.resolve({ value: undefined, done: true }),
+      [Symbol.asyncIterator]() { return this; },
+    };
+  }
+
+  /** Calls a hub method and returns its completion (`{success, error, count}` for `unitLocation`). */
+  async invoke(method, ...args) {
+    try {
+      return await this.#connection.invoke(method, ...args);
+    } catch (e) {
+      throw new WebsocketError('invocation', `${method} failed: ${e.message}`, { cause: e });
+    }
+  }
+
+  _wake() {
+    if (this.#flushing || this.#closed || this.#ended || !this.#authenticated) return;
+    if (this.unitLocations.pending === 0) return;
+    this.#flushing = true;
+    this.unitLocations
+      ._flushOnce((method, batch) => this.#connection.invoke(method, batch))
+      .then((sent) => {
+        this.#timer = setTimeout(() => {
+          this.#flushing = false;
+          this._wake();
+        }, sent ? UNIT_INTERVAL_MS : 0);
+      });
+  }
+
+  /** Sends a close message and ends the session; iterators finish, `flushed()` waiters are not kept. */
+  async close() {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const reader of this.#readers.splice(0)) reader.resolve({ value: undefined, done: true });
+    await this.#connection.stop();
+  }
+
+  async [Symbol.asyncDispose]() {
+    await this.close();
+  }
+}
+
+/**
+ * Connects to `/apiWsHub` (WebSockets, no negotiation, as the docs connect), authenticates
+ * with `authenticatev2` and returns the session. Rejects with a `WebsocketError`: `auth` for
+ * a wrong community id or key (not retried), `connect` when the hub cannot be reached.
+ *
+ * Options: `communityId`, `apiKey` (required), `serverId` (the server whose push events this
+ * session receives; without one, no events), `baseUrl` (default `https://api.sonorancad.com`;
+ * the hub's URL works too), `reconnect` (`{initialMs: 500, maxMs: 30000, maxAttempts:
+ * Infinity}`), `logger` (a SignalR log level or logger; default warnings only).
+ */
+export async function connectWebsocket(options = {}) {
+  const { communityId, apiKey, serverId, baseUrl = PRODUCTION_URL, reconnect = {}, logger = signalR.LogLevel.Warning } = options;
+  if (typeof apiKey !== 'string' || apiKey.trim() === '') throw new WebsocketError('config', 'apiKey: required (a non-empty string)');
+  if (typeof communityId !== 'string' || communityId.trim() === '') throw new WebsocketError('config', 'communityId: required (a non-empty string)');
+  if (serverId !== undefined && serverId !== null && !(Number.isInteger(serverId) && serverId > 0)) {
+    throw new WebsocketError('config', `serverId: expected a positive integer, got ${JSON.stringify(serverId)}`);
+  }
+  const url = hubUrl(baseUrl);
+  const maxAttempts = reconnect.maxAttempts ?? Infinity;
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl(url, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true, logMessageContent: false })
+    .withAutomaticReconnect({
+      nextRetryDelayInMilliseconds: ({ previousRetryCount }) =>
+        previousRetryCount >= maxAttempts ? null : reconnectDelay(previousRetryCount, reconnect),
+    })
+    .configureLogging(logger)
+    .build();
+  const session = new WebsocketSession(connection, { communityId, apiKey, serverId });
+  try {
+    await connection.start();
+  } catch (e) {
+    throw new WebsocketError('connect', `cannot connect to ${url}: ${e.message}`, { cause: e });
+  }
+  try {
+    await session._authenticate();
+  } catch (e) {
+    await connection.stop().catch(() => {});
+    throw e instanceof WebsocketError ? e : new WebsocketError('auth', `authenticatev2 failed: ${e.message}`, { cause: e });
+  }
+  return session;
+}
