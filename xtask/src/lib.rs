@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod fake;
 pub mod js_tests;
+pub mod publish;
 pub mod regen;
 pub mod test_all;
 pub mod wasm;
