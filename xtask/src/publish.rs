@@ -249,7 +249,12 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
                 .arg("-C")
                 .arg(unpacked),
         )?;
-        dirs.insert(p, unpacked.join(format!("{p}-{version}")));
+        let dir = unpacked.join(format!("{p}-{version}"));
+        // A package's files carry the tarball's fixed mtime, older than any build, and
+        // cargo's fingerprint of a path package is the mtimes: without this, the target dir
+        // kept between runs would hold on to the previous run's build of changed sources.
+        touch_all(&dir)?;
+        dirs.insert(p, dir);
     }
     let patch = format!(
         "patch.crates-io.sonoran-fake.path={:?}",
@@ -274,6 +279,24 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
             &format!("cargo test in the unpacked {p} package, outside the workspace"),
             &mut cmd,
         )?;
+    }
+    Ok(())
+}
+
+/// Sets the modification time of every file under `dir` to now.
+fn touch_all(dir: &Path) -> Result<()> {
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            touch_all(&path)?;
+        } else {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(now))
+                .with_context(|| format!("touching {}", path.display()))?;
+        }
     }
     Ok(())
 }
