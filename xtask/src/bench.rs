@@ -397,6 +397,13 @@ const COLD_GOAL_SECS: f64 = 60.0;
 /// TLS choice (cold, then after touching its `main.rs`), where the cold build's time goes,
 /// and the size of the generated code.
 pub fn compile_section(root: &Path) -> Result<String> {
+    let load = || {
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| "?".into())
+    };
+    let load_before = load();
     let base = std::env::temp_dir().join(format!("sonoran-compile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let mut rows = String::new();
@@ -455,40 +462,28 @@ pub fn compile_section(root: &Path) -> Result<String> {
     }
     let _ = std::fs::remove_dir_all(&base);
 
-    let mut md = String::from(
-        "## 6. Build cost and generated code
-
-",
-    );
-    md.push_str("A new binary crate (outside the workspace, `cargo xtask publish-check`'s scratch crate: one
-");
-    md.push_str("client, one call) depending on `sonoran-cad` by path, serde, serde_json and tokio resolved fresh
-");
-    md.push_str("(newest releases); debug, empty target dir, crates already downloaded (`cargo fetch`, untimed).
-");
+    let mut md = String::from("## 6. Build cost and generated code\n\n");
+    md.push_str("A new binary crate (outside the workspace, `cargo xtask publish-check`'s scratch crate: one\n");
+    md.push_str("client, one call) depending on `sonoran-cad` by path, serde, serde_json and tokio resolved fresh\n");
+    md.push_str("(newest releases); debug, empty target dir, crates already downloaded (`cargo fetch`, untimed).\n");
     md.push_str(
-        "One run each (a cold build is too slow to repeat within the time budget). `sonoran-cad`
-",
+        "One run each (a cold build is too slow to repeat within the time budget). `sonoran-cad`\n",
     );
     md.push_str(
-        "is that crate's own compile unit in `cargo build --timings`; after touching `src/main.rs`,
-",
+        "is that crate's own compile unit in `cargo build --timings`; after touching `src/main.rs`,\n",
     );
-    md.push_str("`cargo check` (its artifacts warmed first) and `cargo build`. Command: `cargo xtask bench compile`.
-
-");
-    md.push_str("| sonoran-cad features | cold `cargo build` | of which `sonoran-cad` | units | touch, `cargo check` | touch, `cargo build` |
-");
-    md.push_str(
-        "| --- | --- | --- | --- | --- | --- |
-",
+    md.push_str("`cargo check` (its artifacts warmed first) and `cargo build`. Command: `cargo xtask bench compile`.\n");
+    let _ = writeln!(
+        md,
+        "Load average (1 min) before: {load_before}, after: {} (other builds on the machine slow every figure).\n",
+        load()
     );
+    md.push_str("| sonoran-cad features | cold `cargo build` | of which `sonoran-cad` | units | touch, `cargo check` | touch, `cargo build` |\n");
+    md.push_str("| --- | --- | --- | --- | --- | --- |\n");
     md.push_str(&rows);
     let _ = writeln!(
         md,
-        "
-Goal ≤ {COLD_GOAL_SECS:.0} s cold with the default features: {}. Longest units of the default build: {longest}.
-",
+        "\nGoal ≤ {COLD_GOAL_SECS:.0} s cold with the default features: {}. Longest units of the default build: {longest}.\n",
         verdict(default_cold <= COLD_GOAL_SECS)
     );
     md.push_str("| generated file | bytes | lines |\n| --- | --- | --- |\n");
