@@ -86,10 +86,12 @@ pub fn run(root: &Path) -> Result<()> {
     )?;
     println!("\n==> MSRV of the published crates' dependencies");
     print!("{}", crate::publish::check_msrv(root)?);
-    ensure_cargo_machete(root)?;
+    ensure_cargo_machete()?;
     step(
         "cargo machete (no unused dependency)",
-        cargo().current_dir(root).arg("machete"),
+        // Run directly (as `cargo machete` through the toolchain's cargo it takes its own
+        // subcommand name for a path).
+        Command::new(machete_bin()).arg(root),
     )?;
     step(
         "cargo doc --workspace --no-deps, less sonoran-codegen (RUSTDOCFLAGS=-D warnings)",
@@ -172,10 +174,9 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// `cargo machete` (unused dependencies), installed from crates.io when missing.
-fn ensure_cargo_machete(root: &Path) -> Result<()> {
-    let present = cargo()
-        .current_dir(root)
-        .args(["machete", "--version"])
+fn ensure_cargo_machete() -> Result<()> {
+    let present = Command::new(machete_bin())
+        .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if present {
@@ -185,4 +186,15 @@ fn ensure_cargo_machete(root: &Path) -> Result<()> {
         "cargo install cargo-machete (missing)",
         cargo().args(["install", "--locked", "cargo-machete@0.9.2"]),
     )
+}
+
+/// `cargo-machete` where `cargo install` puts it (`$CARGO_HOME/bin`, else `~/.cargo/bin`).
+fn machete_bin() -> std::path::PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .map_or_else(
+            || "cargo-machete".into(),
+            |home| home.join("bin/cargo-machete"),
+        )
 }
