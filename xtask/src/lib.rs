@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod fake;
 pub mod js_tests;
+pub mod publish;
 pub mod push_listener;
 pub mod regen;
 pub mod test_all;

@@ -20,12 +20,19 @@ cargo xtask <command>
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
                          cargo test), installing the wasm32 target when missing
+  publish-check          what a user of the published crates gets (also part of `test`): the
+                         MSRV of their dependencies, a new crate outside the workspace using
+                         sonoran-cad with the newest serde/serde_json/tokio against the fake,
+                         and `cargo package` of sonoran-cad and sonoran-fake, each unpacked
+                         and tested on its own
   wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
                          target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
                          time, pacing, compile time, shared limits); several minutes
   bench shared           only the shared-limits section (Redis), printed, not written
   bench units            only the unit-locations section (websocket), printed, not written
+  bench compile          only the build-cost section (a new crate using sonoran-cad, cold and
+                         after a touch, per TLS choice), printed and put into BENCHMARKS.md
   help                   this text
 ";
 
@@ -77,11 +84,17 @@ fn run(args: Vec<String>) -> Result<()> {
             import_docs(&root, &dir)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
+        Some("publish-check") => {
+            print!("{}", xtask::publish::check_msrv(&root)?);
+            xtask::publish::scratch_crate(&root)?;
+            xtask::publish::package_and_test(&root)?;
+        }
         Some("bench") => match args.next().as_deref() {
             None => xtask::bench::run(&root)?,
             Some("shared") => print!("{}", xtask::bench::shared_only(&root)?),
             Some("units") => print!("{}", xtask::bench::units_only(&root)?),
-            Some(other) => bail!("usage: cargo xtask bench [shared|units] (not `{other}`)"),
+            Some("compile") => print!("{}", xtask::bench::compile_only(&root)?),
+            Some(other) => bail!("usage: cargo xtask bench [shared|units|compile] (not `{other}`)"),
         },
         Some("wasm") => {
             xtask::wasm::build(&root)?;

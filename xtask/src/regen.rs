@@ -10,14 +10,24 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 pub const MERGED: &str = "openapi/sonoran-cad.openapi.json";
+/// The copy the fake server embeds, inside its crate so that the published `sonoran-fake`
+/// carries it (a packaged crate cannot reach `../../openapi/`).
+pub const FAKE_COPY: &str = "crates/fake/openapi/sonoran-cad.openapi.json";
 
 /// All generated files for the repository at `root`.
 pub fn outputs(root: &Path) -> Result<(serde_json::Value, Vec<Output>)> {
     let doc = sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut outputs = vec![Output {
-        path: MERGED.into(),
-        contents: sonoran_spec::to_json_text(&doc),
-    }];
+    let merged = sonoran_spec::to_json_text(&doc);
+    let mut outputs = vec![
+        Output {
+            path: FAKE_COPY.into(),
+            contents: merged.clone(),
+        },
+        Output {
+            path: MERGED.into(),
+            contents: merged,
+        },
+    ];
     outputs.extend(sonoran_codegen::generate(&doc).context("generating the Rust client")?);
     Ok((doc, outputs))
 }

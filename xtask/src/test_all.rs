@@ -11,7 +11,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// tested here.
 const OPTIONAL_FEATURES: &str = "sonoran-cad/redis,sonoran-cad/websocket";
 
-fn step(name: &str, cmd: &mut Command) -> Result<()> {
+pub(crate) fn step(name: &str, cmd: &mut Command) -> Result<()> {
     println!("\n==> {name}");
     crate::run(name, cmd)
 }
@@ -69,6 +69,44 @@ pub fn run(root: &Path) -> Result<()> {
     )?;
     println!("\n==> cargo xtask regen --check");
     print!("{}", crate::regen::run(root, true)?);
+    // The other TLS choices of the client (its default, rustls with aws-lc-rs, is above).
+    step(
+        "cargo clippy -p sonoran-cad --no-default-features --features rustls-ring,native-tls",
+        cargo().current_dir(root).args([
+            "clippy",
+            "-p",
+            "sonoran-cad",
+            "--all-targets",
+            "--no-default-features",
+            "--features",
+            "rustls-ring,native-tls",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    println!("\n==> MSRV of the published crates' dependencies");
+    print!("{}", crate::publish::check_msrv(root)?);
+    ensure_cargo_machete()?;
+    step(
+        "cargo machete (no unused dependency)",
+        // Run directly (as `cargo machete` through the toolchain's cargo it takes its own
+        // subcommand name for a path).
+        Command::new(machete_bin()).arg(root),
+    )?;
+    step(
+        "cargo doc --workspace --no-deps (RUSTDOCFLAGS=-D warnings)",
+        cargo()
+            .current_dir(root)
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .args([
+                "doc",
+                "--workspace",
+                "--no-deps",
+                "--features",
+                OPTIONAL_FEATURES,
+            ]),
+    )?;
     step(
         "cargo build (wasm32: the typed client without TLS)",
         cargo().current_dir(root).args([
@@ -112,6 +150,9 @@ pub fn run(root: &Path) -> Result<()> {
             .env_remove("SONORAN_COMMUNITY_ID"),
     )?;
     crate::push_listener::run(root)?;
+    // What a user gets: a new crate outside the workspace, and the packages themselves.
+    crate::publish::scratch_crate(root)?;
+    crate::publish::package_and_test(root)?;
     // The npm package: built when stale, then Node, TypeScript and headless Chromium
     // against the fake server.
     crate::js_tests::run(root)?;
@@ -129,4 +170,30 @@ pub fn run(root: &Path) -> Result<()> {
             .args(["test", "--workspace", "--features", OPTIONAL_FEATURES]),
     )?;
     Ok(())
+}
+
+/// `cargo machete` (unused dependencies), installed from crates.io when missing.
+fn ensure_cargo_machete() -> Result<()> {
+    let present = Command::new(machete_bin())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    step(
+        "cargo install cargo-machete (missing)",
+        cargo().args(["install", "--locked", "cargo-machete@0.9.2"]),
+    )
+}
+
+/// `cargo-machete` where `cargo install` puts it (`$CARGO_HOME/bin`, else `~/.cargo/bin`).
+fn machete_bin() -> std::path::PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .map_or_else(
+            || "cargo-machete".into(),
+            |home| home.join("bin/cargo-machete"),
+        )
 }

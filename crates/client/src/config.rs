@@ -157,6 +157,14 @@ impl ClientBuilder {
         let rate_limit = self.rate_limit.for_key(&api_key);
         #[cfg(not(feature = "redis"))]
         let rate_limit = self.rate_limit;
+        // reqwest's rustls without a provider uses the process's default one: ring's, unless
+        // the application installed another first (then `install_default` leaves it).
+        #[cfg(all(
+            feature = "rustls-ring",
+            not(feature = "rustls"),
+            not(target_arch = "wasm32")
+        ))]
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::ClientBuilder::new()
             .build()
             .map_err(|e| BuildError::Http(e.to_string()))?;
@@ -187,10 +195,13 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
         return Err(bad("the scheme must be http or https"));
     }
     // Native builds speak TLS only with a TLS feature; on wasm32 the platform's fetch does.
-    #[cfg(all(not(feature = "rustls"), not(target_arch = "wasm32")))]
+    #[cfg(all(
+        not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls")),
+        not(target_arch = "wasm32")
+    ))]
     if parsed.scheme() == "https" {
         return Err(bad(
-            "this build of sonoran-cad has no TLS: enable its `rustls` feature (on by default) to reach https URLs",
+            "this build of sonoran-cad has no TLS: enable one of its features `rustls` (on by default), `rustls-ring` or `native-tls` to reach https URLs",
         ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
@@ -246,7 +257,10 @@ mod tests {
     }
 }
 
-#[cfg(all(test, not(feature = "rustls")))]
+#[cfg(all(
+    test,
+    not(any(feature = "rustls", feature = "rustls-ring", feature = "native-tls"))
+))]
 mod without_tls {
     use super::*;
 

@@ -25,6 +25,19 @@ impl<T: Serialize> Serialize for JsonOrText<T> {
     }
 }
 
+/// The v1 envelope as sent: the documented keys first, in the documented order.
+#[derive(Serialize)]
+struct Envelope<'a, D: Serialize + ?Sized> {
+    id: &'a str,
+    key: &'a str,
+    #[serde(rename = "type")]
+    v1_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a D>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
 impl Client {
     /// Sends one v1 call. `data` is `None` only for calls whose envelope has no `data`.
     pub(crate) async fn v1_send<D: Serialize + ?Sized>(
@@ -41,22 +54,24 @@ impl Client {
                     .into(),
             ));
         };
-        let mut envelope = Map::new();
-        envelope.insert("id".into(), Value::from(community_id));
-        envelope.insert("key".into(), Value::from(self.api_key().expose()));
-        envelope.insert("type".into(), Value::from(v1_type));
-        if let Some(data) = data {
-            let data = serde_json::to_value(data).map_err(|e| {
-                Error::InvalidRequest(format!("{v1_type}: `data` cannot be encoded as JSON: {e}"))
-            })?;
-            envelope.insert("data".into(), data);
-        }
+        let mut rest = Map::new();
         for (k, v) in extra {
             if !v.is_null() {
-                envelope.insert(k.into(), v);
+                rest.insert(k.into(), v);
             }
         }
-        let body = serde_json::to_vec(&Value::Object(envelope)).expect("a JSON value encodes");
+        // A struct, not a `Map`: the envelope goes out as `{id, key, type, data, ...}` in
+        // that order whether or not serde_json's `preserve_order` is on in the user's build.
+        let envelope = Envelope {
+            id: community_id,
+            key: self.api_key().expose(),
+            v1_type,
+            data,
+            rest,
+        };
+        let body = serde_json::to_vec(&envelope).map_err(|e| {
+            Error::InvalidRequest(format!("{v1_type}: `data` cannot be encoded as JSON: {e}"))
+        })?;
         let request = self
             .raw
             .client

@@ -5,7 +5,7 @@
 //! Sonoran's docs connect). A [`Session`] authenticates with `authenticatev2` (community id,
 //! API key, server id), sends a ping every 15 s, treats 30 s without a message from the hub
 //! as a dead connection, and reconnects with capped, jittered backoff, authenticating again
-//! after every reconnect. A refused authentication is never retried: [`Session::connect`]
+//! after every reconnect. A refused authentication is never retried: [`SessionBuilder::connect`]
 //! returns [`WsError::Auth`], and a refusal after a reconnect ends the event stream with it.
 //!
 //! ```no_run

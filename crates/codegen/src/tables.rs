@@ -1,7 +1,7 @@
 //! The npm package's operation and schema tables (`crates/wasm/src/generated.rs`).
 //!
 //! The module holds no code per operation or per type: every operation is a row of
-//! [`OPERATIONS`] and every schema a row of `SCHEMAS`, and one request path in
+//! `OPERATIONS` and every schema a row of `SCHEMAS`, and one request path in
 //! `crates/wasm` validates arguments and builds requests from them. Schemas refer to each
 //! other by index; a component schema keeps its index, identical inline schemas share one.
 //! The types the rows are written in live in `crates/wasm/src/table.rs`.

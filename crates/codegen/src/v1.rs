@@ -71,7 +71,7 @@ pub fn snake(name: &str) -> String {
 }
 
 /// The v1 methods described by the merged document (multipart calls excepted: see
-/// [`excluded`]).
+/// `progenitor_form`, which leaves them out of the reduced document).
 pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
     let mut out = Vec::new();
     for (path, _method, op) in sonoran_spec::operations(doc) {

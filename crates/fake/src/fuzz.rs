@@ -149,11 +149,11 @@ fn apply(
             if let Value::Object(map) = node
                 && let Some(k) = map.keys().next().cloned()
             {
-                map.shift_remove(&k);
+                map.remove(&k);
                 steps.clone()
             } else if let Some((Step::Key(k), parent)) = steps.split_last() {
                 if let Value::Object(map) = node_mut(&mut out, parent) {
-                    map.shift_remove(k);
+                    map.remove(k);
                 }
                 parent.to_vec()
             } else {

@@ -1,5 +1,6 @@
 //! A fake [Sonoran CAD](https://sonorancad.com) API server on loopback, driven by the merged
-//! OpenAPI document (`openapi/sonoran-cad.openapi.json`, embedded at compile time).
+//! OpenAPI document (`openapi/sonoran-cad.openapi.json` of the sonoran-rs repository,
+//! embedded at compile time: [`spec_json`]).
 //!
 //! Every operation of the document is routed (literal path segments win over templates).
 //! Requests are checked the way the real API checks them, then answered with the
@@ -155,3 +156,15 @@ pub use hub::{
 };
 pub use record::RecordedRequest;
 pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};
+
+/// The merged OpenAPI document this fake serves, as JSON text: every operation with its
+/// parameters, schemas, documented examples and rate limits. Tests can read the expected
+/// shapes from it.
+///
+/// ```
+/// let doc: serde_json::Value = serde_json::from_str(sonoran_fake::spec_json()).unwrap();
+/// assert!(doc["paths"]["/v2/general/version"].is_object());
+/// ```
+pub fn spec_json() -> &'static str {
+    spec::SPEC_JSON
+}

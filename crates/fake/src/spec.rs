@@ -8,7 +8,9 @@ use hyper::Method;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-const SPEC_JSON: &str = include_str!("../../../openapi/sonoran-cad.openapi.json");
+/// A copy of `openapi/sonoran-cad.openapi.json` that `cargo xtask regen` writes into this
+/// crate (and `regen --check` keeps equal), so that the packaged crate carries it.
+pub(crate) const SPEC_JSON: &str = include_str!("../openapi/sonoran-cad.openapi.json");
 
 static DOC: LazyLock<Value> =
     LazyLock::new(|| serde_json::from_str(SPEC_JSON).expect("the embedded merged spec is JSON"));

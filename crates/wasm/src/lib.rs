@@ -2,9 +2,10 @@
 //! (`cargo xtask wasm`).
 //!
 //! It holds no code per operation or per type. Every operation is a row of the generated
-//! tables (`generated.rs`, from the merged spec), and [`Client::call`] runs any of them:
-//! check the arguments, build the request, send it through the `sonoran-cad` runtime (the
-//! same pacing and retries as the Rust client) with the platform's `fetch`. The reply text
+//! tables (`generated.rs`, from the merged spec), and one path runs any of them:
+//! [`Client::prepare`] checks the arguments and builds the request, which goes through the
+//! `sonoran-cad` runtime (the same pacing and retries as the Rust client, [`Client::pace`],
+//! [`Client::after`]) with the platform's `fetch`. The reply text
 //! goes back to JavaScript untouched; the JS side parses it.
 
 mod call;

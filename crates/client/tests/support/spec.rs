@@ -1,10 +1,6 @@
-//! The committed merged document, as the tests read it.
+//! The merged document, as the tests read it: the copy the fake server embeds (so that the
+//! tests hold in the packaged crate too, where `../../openapi/` does not exist).
 
 pub fn merged() -> serde_json::Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../openapi/sonoran-cad.openapi.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).expect("the merged spec is committed"))
-        .expect("it is JSON")
+    serde_json::from_str(sonoran_fake::spec_json()).expect("the fake's spec is JSON")
 }
