@@ -59,12 +59,18 @@ fn ensure_wasm_bindgen_cli(version: &str) -> Result<()> {
     )
 }
 
-/// `npm ci` in crates/wasm when its tools are missing.
+/// `npm ci` in crates/wasm when its tools are missing, or when package-lock.json changed
+/// since they were installed (npm's own `node_modules/.package-lock.json` is older).
 pub fn ensure_npm_tools(root: &Path) -> Result<()> {
     let dir = root.join(CRATE);
-    if ["wasm-opt", "tsc", "attw", "vite"]
-        .iter()
-        .all(|bin| dir.join("node_modules/.bin").join(bin).exists())
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let installed = modified(&dir.join("node_modules/.package-lock.json"));
+    let locked = modified(&dir.join("package-lock.json"));
+    let current = matches!((installed, locked), (Some(i), Some(l)) if i >= l);
+    if current
+        && ["wasm-opt", "tsc", "attw", "vite"]
+            .iter()
+            .all(|bin| dir.join("node_modules/.bin").join(bin).exists())
     {
         return Ok(());
     }
