@@ -120,21 +120,6 @@ fn has_derive_default(s: &syn::ItemStruct) -> bool {
     })
 }
 
-fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != "Option" {
-        return None;
-    }
-    let syn::PathArguments::AngleBracketed(a) = &seg.arguments else {
-        return None;
-    };
-    match a.args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
 fn fields(s: &syn::ItemStruct) -> Option<Vec<Field>> {
     let syn::Fields::Named(named) = &s.fields else {
         return None;
@@ -145,7 +130,7 @@ fn fields(s: &syn::ItemStruct) -> Option<Vec<Field>> {
             .iter()
             .filter_map(|f| {
                 let ident = f.ident.clone()?;
-                let option_of = option_inner(&f.ty);
+                let option_of = crate::progenitor_methods::option_inner(&f.ty).cloned();
                 let serde_default = f.attrs.iter().any(|a| {
                     a.path().is_ident("serde")
                         && quote!(#a)

@@ -83,3 +83,13 @@ pub fn by_operation() -> BTreeMap<&'static str, &'static str> {
         ("EDIT_LICENSE", EDIT_LICENSE),
     ])
 }
+
+/// The doc lines of `key`'s example (a `# Example` heading and the fenced code), or none.
+pub fn section(examples: &BTreeMap<&str, &str>, key: &str) -> Vec<String> {
+    let Some(example) = examples.get(key) else {
+        return Vec::new();
+    };
+    let mut lines = vec![String::new(), "# Example".into(), String::new()];
+    lines.extend(example.lines().map(str::to_string));
+    lines
+}

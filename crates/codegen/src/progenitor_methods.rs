@@ -48,3 +48,27 @@ impl std::fmt::Debug for Methods {
 fn is_client(ty: &syn::Type) -> bool {
     matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
 }
+
+/// `T` out of `Option<T>` (any path ending in `Option`), as progenitor and typify write it.
+pub(crate) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    match last_segment_args(ty, "Option")?.first()? {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// The generic arguments of `ty` when its path's last segment is `name`.
+pub(crate) fn last_segment_args<'a>(
+    ty: &'a syn::Type,
+    name: &str,
+) -> Option<&'a syn::punctuated::Punctuated<syn::GenericArgument, syn::Token![,]>> {
+    let syn::Type::Path(p) = ty else { return None };
+    let seg = p.path.segments.last()?;
+    if seg.ident != name {
+        return None;
+    }
+    match &seg.arguments {
+        syn::PathArguments::AngleBracketed(a) => Some(&a.args),
+        _ => None,
+    }
+}

@@ -243,12 +243,7 @@ fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<
         lines.push(String::new());
         lines.push(format!("Docs: <{}>", crate::npm::docs_url(p)));
     }
-    if let Some(example) = examples.get(m.v1_type.as_str()) {
-        lines.push(String::new());
-        lines.push("# Example".into());
-        lines.push(String::new());
-        lines.extend(example.lines().map(str::to_string));
-    }
+    lines.extend(crate::doc_examples::section(examples, &m.v1_type));
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 

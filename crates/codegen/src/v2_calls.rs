@@ -207,7 +207,7 @@ fn owned_type(ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
     if let syn::Type::Reference(r) = ty {
         return (owned(&r.elem), false);
     }
-    if let Some(inner) = option_inner(ty) {
+    if let Some(inner) = crate::progenitor_methods::option_inner(ty) {
         let inner = match inner {
             syn::Type::Reference(r) => owned(&r.elem),
             t => owned(t),
@@ -215,21 +215,6 @@ fn owned_type(ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
         return (quote!(::std::option::Option<#inner>), true);
     }
     (owned(ty), false)
-}
-
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != "Option" {
-        return None;
-    }
-    match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => match a.args.first()? {
-            syn::GenericArgument::Type(t) => Some(t),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// `ty` as the tests name it: `str` -> `String`, progenitor's `types::`/`crate::` paths

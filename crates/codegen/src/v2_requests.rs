@@ -14,6 +14,7 @@
 //! status is an unread `reqwest::Response`, and reading it is async.
 
 use crate::Error;
+use crate::progenitor_methods::{last_segment_args, option_inner};
 use crate::targets::{Group, Target};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -152,12 +153,7 @@ fn method_docs(
         lines.push(String::new());
         lines.push(format!("Docs: <{}>", crate::npm::docs_url(page)));
     }
-    if let Some(example) = examples.get(id) {
-        lines.push(String::new());
-        lines.push("# Example".into());
-        lines.push(String::new());
-        lines.extend(example.lines().map(str::to_string));
-    }
+    lines.extend(crate::doc_examples::section(examples, id));
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
@@ -215,7 +211,7 @@ fn one(
         };
         let ident = ident.ident.clone();
         let (optional, inner) = match option_inner(&pat.ty) {
-            Some(t) => (true, t),
+            Some(t) => (true, t.clone()),
             None => (false, (*pat.ty).clone()),
         };
         let pass = match &inner {
@@ -418,14 +414,6 @@ fn one(
     Ok((method, builder_tokens))
 }
 
-fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
-    let args = last_segment_args(ty, "Option")?;
-    match args.first()? {
-        syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
 /// `T` out of `Result<ResponseValue<T>, Error<..>>`.
 fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
     let syn::ReturnType::Type(_, ty) = output else {
@@ -438,21 +426,6 @@ fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
     let value = last_segment_args(ok, "ResponseValue")?;
     match value.first()? {
         syn::GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    }
-}
-
-fn last_segment_args<'a>(
-    ty: &'a syn::Type,
-    name: &str,
-) -> Option<&'a syn::punctuated::Punctuated<syn::GenericArgument, syn::Token![,]>> {
-    let syn::Type::Path(p) = ty else { return None };
-    let seg = p.path.segments.last()?;
-    if seg.ident != name {
-        return None;
-    }
-    match &seg.arguments {
-        syn::PathArguments::AngleBracketed(a) => Some(&a.args),
         _ => None,
     }
 }
