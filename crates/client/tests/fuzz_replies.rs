@@ -172,23 +172,8 @@ fn calls(doc: &Value) -> Vec<Call> {
                     continue;
                 }
                 let mut args = Map::new();
-                let params = item
-                    .get("parameters")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .chain(
-                        op.get("parameters")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten(),
-                    );
-                for p in params {
-                    let p = resolve(doc, p);
-                    let name = p["name"].as_str().unwrap();
-                    if !support::samples::left_out(op, name) {
-                        args.insert(name.to_string(), sample(doc, name, p));
-                    }
+                for (name, p) in support::samples::call_parameters(doc, item, op) {
+                    args.insert(name.to_string(), sample(doc, name, p));
                 }
                 if let Some(c) = op.pointer("/requestBody/content/application~1json") {
                     args.insert("body".into(), c["example"].clone());

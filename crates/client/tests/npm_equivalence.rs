@@ -23,7 +23,7 @@ use serde_json::{Map, Value, json};
 use sonoran_cad::{Client, RateLimitPolicy, RetryPolicy};
 use sonoran_fake::FakeServer;
 use std::path::PathBuf;
-use support::samples::{resolve, sample};
+use support::samples::sample;
 
 /// Where the Node test reads the record from.
 fn out_path() -> PathBuf {
@@ -113,23 +113,7 @@ fn v2_calls(doc: &Value) -> Vec<Call> {
                 continue;
             }
             let mut args = Map::new();
-            let params = item
-                .get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .chain(
-                    op.get("parameters")
-                        .and_then(Value::as_array)
-                        .into_iter()
-                        .flatten(),
-                );
-            for p in params {
-                let p = resolve(doc, p);
-                let name = p["name"].as_str().unwrap();
-                if support::samples::left_out(op, name) {
-                    continue;
-                }
+            for (name, p) in support::samples::call_parameters(doc, item, op) {
                 // Given explicitly (2, not the default 1) so the argument is seen to arrive.
                 let value = if name == "serverId" {
                     json!(2)

@@ -73,3 +73,23 @@ pub fn left_out(op: &Value, name: &str) -> bool {
         .filter_map(|g| g.get("fields").and_then(Value::as_array))
         .any(|fields| fields.iter().skip(1).any(|f| f.as_str() == Some(name)))
 }
+
+/// The parameters a sample call of `op` (at path item `item`) gives, resolved: the
+/// path-level ones and the operation's, less those [`left_out`].
+pub fn call_parameters<'a>(
+    doc: &'a Value,
+    item: &'a Value,
+    op: &'a Value,
+) -> impl Iterator<Item = (&'a str, &'a Value)> {
+    let list = |v: &'a Value| {
+        v.get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+    };
+    list(item)
+        .chain(list(op))
+        .map(move |p| resolve(doc, p))
+        .map(|p| (p["name"].as_str().expect("every parameter has a name"), p))
+        .filter(move |(name, _)| !left_out(op, name))
+}
