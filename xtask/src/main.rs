@@ -8,14 +8,14 @@ use xtask::{regen, repo_root};
 const HELP: &str = "\
 cargo xtask <command>
 
-  regen [--check]        openapi/ -> openapi/sonoran-cad.openapi.json and the generated client;
+  regen [--check]        openapi/cad/ -> openapi/sonoran-cad.openapi.json and the generated client;
                          --check writes nothing and fails when a generated file is stale
-  spec-check             load, repair, merge and validate openapi/ without writing anything
+  spec-check             load, repair, merge and validate openapi/cad/ without writing anything
   stats [--misses]       how many operations are hand-typed, inferred, typed by the docs or
                          open, and how well inference agrees with the hand typing
                          (--misses: every disagreement)
   import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
-                         into openapi/v2/ and report what changed
+                         into openapi/<api>/v2/ and report what changed
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
@@ -59,13 +59,13 @@ fn run(args: Vec<String>) -> Result<()> {
             print!("{}", regen::run(&root, check)?);
         }
         Some("spec-check") => {
-            let doc =
-                sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!("spec-check: openapi/ merges and validates");
+            let doc = sonoran_spec::build(&root.join(sonoran_spec::api::CAD.openapi_dir()))
+                .map_err(|e| anyhow::anyhow!("{}/: {e}", sonoran_spec::api::CAD.openapi_dir()))?;
+            println!("spec-check: openapi/cad/ merges and validates");
             print!("{}", sonoran_spec::stats::stats(&doc));
         }
         Some("stats") => {
-            let openapi = root.join("openapi");
+            let openapi = root.join(sonoran_spec::api::CAD.openapi_dir());
             let doc = sonoran_spec::build(&openapi).map_err(|e| anyhow::anyhow!("{e}"))?;
             print!("{}", sonoran_spec::stats::stats(&doc));
             let agreement = sonoran_spec::agreement::measure_dir(&openapi)
@@ -114,7 +114,7 @@ fn run(args: Vec<String>) -> Result<()> {
 }
 
 fn import_docs(root: &std::path::Path, dir: &std::path::Path) -> Result<()> {
-    let openapi = root.join("openapi");
+    let openapi = root.join(sonoran_spec::api::CAD.openapi_dir());
     let pages = sonoran_spec::import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let plan = sonoran_spec::import::plan(&openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (rel, contents) in &plan.writes {

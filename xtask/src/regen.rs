@@ -16,7 +16,8 @@ pub const FAKE_COPY: &str = "crates/fake/openapi/sonoran-cad.openapi.json";
 
 /// All generated files for the repository at `root`.
 pub fn outputs(root: &Path) -> Result<(serde_json::Value, Vec<Output>)> {
-    let doc = sonoran_spec::build(&root.join("openapi")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let doc = sonoran_spec::build(&root.join(sonoran_spec::api::CAD.openapi_dir()))
+        .map_err(|e| anyhow::anyhow!("{}/: {e}", sonoran_spec::api::CAD.openapi_dir()))?;
     let merged = sonoran_spec::to_json_text(&doc);
     let mut outputs = vec![
         Output {

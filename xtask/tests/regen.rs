@@ -110,7 +110,7 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 #[test]
 fn broken_yaml_fails_naming_the_file_and_line_and_changes_nothing() {
     let dir = scratch();
-    let broken = dir.path().join("openapi/components/common.yaml");
+    let broken = dir.path().join("openapi/cad/components/common.yaml");
     let mut text = std::fs::read_to_string(&broken).unwrap();
     text.push_str("    Broken: { type: [unclosed\n");
     std::fs::write(&broken, text).unwrap();
@@ -129,7 +129,7 @@ fn broken_yaml_fails_naming_the_file_and_line_and_changes_nothing() {
 #[test]
 fn an_overlay_for_a_missing_operation_is_named() {
     let dir = scratch();
-    let overlay = dir.path().join("openapi/types/v2/zz-orphan.yaml");
+    let overlay = dir.path().join("openapi/cad/types/v2/zz-orphan.yaml");
     std::fs::write(
         &overlay,
         "operations:\n  noSuchOperation:\n    summary: x\n",
@@ -143,7 +143,7 @@ fn an_overlay_for_a_missing_operation_is_named() {
 #[test]
 fn a_dangling_ref_is_named_with_its_file() {
     let dir = scratch();
-    let file = dir.path().join("openapi/components/zz-dangling.yaml");
+    let file = dir.path().join("openapi/cad/components/zz-dangling.yaml");
     std::fs::write(
         &file,
         "components:\n  schemas:\n    Dangling:\n      $ref: '#/components/schemas/Nowhere'\n",

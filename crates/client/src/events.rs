@@ -29,7 +29,7 @@
 //!
 //! # Where the docs disagree with themselves
 //!
-//! The payload schemas are in `openapi/events/` (merged into the spec's `x-push-events`),
+//! The payload schemas are in `openapi/<api>/events/` (merged into the spec's `x-push-events`),
 //! each with its documented example, repaired where the docs' JSON is broken, and the
 //! decisions below written next to it:
 //!

@@ -385,7 +385,7 @@ pub fn rust_tokens(
     });
     Ok(quote! {
         //! Push-event payload types and the `PushEvent` enum, from `x-push-events` of the
-        //! merged document (`openapi/events/`).
+        //! merged document (`openapi/<api>/events/`).
 
         use crate::events::{Lenient, Rule, Step, EventError, typed};
 

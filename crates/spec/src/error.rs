@@ -79,7 +79,7 @@ impl fmt::Display for Error {
         let n = self.problems.len();
         writeln!(
             f,
-            "{n} problem{} in openapi/:",
+            "{n} problem{} in the API description:",
             if n == 1 { "" } else { "s" }
         )?;
         for p in &self.problems {

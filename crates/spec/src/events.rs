@@ -1,4 +1,4 @@
-//! Push events (`openapi/events/*.yaml`) into the merged document.
+//! Push events (`openapi/<api>/events/*.yaml`) into the merged document.
 //!
 //! Each file holds `events` (type string -> its variant name, docs page, payload schema and
 //! the documented example, repaired where the docs' JSON is broken) and `schemas` (the payload

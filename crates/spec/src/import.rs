@@ -1,5 +1,5 @@
 //! `cargo xtask import-docs`: copy the OpenAPI block of every v2 docs page into
-//! `openapi/v2/`, verbatim, and report what changed since the last import.
+//! `openapi/<api>/v2/`, verbatim, and report what changed since the last import.
 
 use crate::error::{Error, Problem};
 use crate::index::{INDEX_FILE, Index, PageEntry};
@@ -37,10 +37,10 @@ impl fmt::Display for PageFormat {
 #[derive(Debug, Clone)]
 pub struct ImportedPage {
     pub entry: PageEntry,
-    /// The file written under `openapi/v2/`: a header comment, then the block verbatim.
+    /// The file written under `openapi/<api>/v2/`: a header comment, then the block verbatim.
     pub contents: String,
     pub format: PageFormat,
-    /// Tables, JSON examples and enums of the page (kept under `openapi/pages/v2/`).
+    /// Tables, JSON examples and enums of the page (kept under `openapi/<api>/pages/v2/`).
     pub facts: PageFacts,
 }
 

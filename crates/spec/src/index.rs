@@ -1,4 +1,4 @@
-//! `openapi/v2/index.yaml`: what the importer learned from each docs page besides its YAML
+//! `openapi/<api>/v2/index.yaml`: what the importer learned from each docs page besides its YAML
 //! block (the page's path, its stated rate limit, the defaults its query table documents).
 
 use crate::error::{Error, Problem};
@@ -18,7 +18,7 @@ pub struct Index {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct PageEntry {
-    /// The imported file, relative to `openapi/v2/` (e.g. `emergency/units/kick-unit.yaml`).
+    /// The imported file, relative to `openapi/<api>/v2/` (e.g. `emergency/units/kick-unit.yaml`).
     pub file: String,
     /// The docs page, relative to `api-integration/`.
     pub docs_page: String,

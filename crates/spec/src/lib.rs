@@ -1,16 +1,19 @@
-//! The Sonoran CAD API description: from the files under `openapi/` to one validated
+//! A Sonoran API description: from the files under `openapi/<api>/` to one validated
 //! OpenAPI 3.0.3 document.
 //!
 //! ```text
-//! openapi/v2/**            imported docs blocks  --repair-->  base operations
-//! openapi/types/v2/**      typed overlays        --overlay--> typed operations
-//! openapi/components/*     shared schemas
-//! openapi/v1/**            v1 envelope calls
-//! openapi/events/*         push events and their payload schemas
-//!                          --merge--> --validate--> sonoran-cad.openapi.json
+//! openapi/<api>/v2/**        imported docs blocks  --repair-->  base operations
+//! openapi/<api>/types/v2/**  typed overlays        --overlay--> typed operations
+//! openapi/<api>/components/* shared schemas
+//! openapi/<api>/v1/**        v1 envelope calls
+//! openapi/<api>/events/*     push events and their payload schemas
+//!                      --merge--> --validate--> openapi/<crate>.openapi.json
 //! ```
+//!
+//! [`api`] describes each API (CAD, CMS): its folder, docs site, base URLs and names.
 
 pub mod agreement;
+pub mod api;
 pub mod error;
 pub mod events;
 pub mod import;

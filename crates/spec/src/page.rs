@@ -1,5 +1,5 @@
 //! What a docs page says besides its OpenAPI block: its tables, its JSON examples and the
-//! enums it lists, read per section. The importer keeps these facts under `openapi/pages/`
+//! enums it lists, read per section. The importer keeps these facts under `openapi/<api>/pages/`
 //! (one YAML file per page) so that type inference and its measurement run from the
 //! repository alone, and so that a page which only changes its layout changes nothing here.
 

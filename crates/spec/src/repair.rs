@@ -1,5 +1,5 @@
 //! The repairs the docs' embedded YAML needs, as one table: each entry says what it fixes
-//! and why. They apply to imported files (`openapi/v2/`) only; hand-written files are
+//! and why. They apply to imported files (`openapi/<api>/v2/`) only; hand-written files are
 //! expected to be right.
 
 use crate::index::PageEntry;

@@ -1,4 +1,4 @@
-//! `openapi/events/*.yaml` into `x-push-events`: what merges, and every mistake named with
+//! `openapi/<api>/events/*.yaml` into `x-push-events`: what merges, and every mistake named with
 //! its file and place.
 
 use serde_json::{Value, json};
@@ -111,7 +111,7 @@ fn mistakes_are_named_with_file_and_place() {
 #[test]
 fn the_committed_events_merge_into_the_document() {
     let doc = sonoran_spec::build(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi"),
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cad"),
     )
     .unwrap();
     let events: Vec<(&str, &Value)> = sonoran_spec::events::events(&doc).collect();

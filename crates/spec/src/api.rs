@@ -1,0 +1,146 @@
+//! The per-API description: everything that differs between Sonoran's APIs (CAD, CMS; Radio
+//! one day) as data. `crates/spec`, `crates/codegen` and `xtask` take an [`Api`] and hold no
+//! API-specific name of their own; adding an API is one more constant here plus its docs
+//! folder and its `openapi/<id>/` tree.
+
+/// How an API's v2 replies carry their payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Envelope {
+    /// The reply body is the payload itself (CAD).
+    None,
+    /// The reply body is `{success, data, meta}` and the payload is `data` (CMS v2).
+    SuccessDataMeta,
+}
+
+/// One Sonoran API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Api {
+    /// Short id, lower case: the folder under `openapi/` and the `--api` value of xtask.
+    pub id: &'static str,
+    /// The product's name as users know it.
+    pub product: &'static str,
+    /// Where the public docs site serves this API's docs repository: a docs page's link is
+    /// this, then [`Api::docs_repo_prefix`], then the page's path under `api-integration/`
+    /// without `.md`.
+    pub docs_site: &'static str,
+    /// The folder of the docs repository that holds `api-integration/`, relative to the
+    /// repository's root (empty when `api-integration/` is at the root), ending in `/`.
+    pub docs_repo_prefix: &'static str,
+    /// The production base URL.
+    pub production_url: &'static str,
+    /// The development-branch base URL, where the docs name one.
+    pub staging_url: Option<&'static str>,
+    /// How v2 replies carry their payload.
+    pub envelope: Envelope,
+    /// The path push events are posted to on the community's server.
+    pub push_path: &'static str,
+    /// The Rust crate (and its folder under the repository root).
+    pub crate_name: &'static str,
+    pub crate_dir: &'static str,
+    /// The npm package, and the class it exports.
+    pub package_name: &'static str,
+    pub js_class: &'static str,
+}
+
+/// Sonoran CAD.
+pub const CAD: Api = Api {
+    id: "cad",
+    product: "Sonoran CAD",
+    docs_site: "https://docs.sonoransoftware.com/cad/",
+    docs_repo_prefix: "",
+    production_url: "https://api.sonorancad.com",
+    staging_url: Some("https://staging-api.dev.sonorancad.com"),
+    envelope: Envelope::None,
+    push_path: "/sonorancad/event",
+    crate_name: "sonoran-cad",
+    crate_dir: "crates/client",
+    package_name: "sonoran-cad",
+    js_class: "SonoranClient",
+};
+
+/// Sonoran CMS.
+pub const CMS: Api = Api {
+    id: "cms",
+    product: "Sonoran CMS",
+    docs_site: "https://docs.sonoransoftware.com/cms/",
+    docs_repo_prefix: "developer-api-documentation/",
+    production_url: "https://api.sonorancms.com",
+    staging_url: None,
+    envelope: Envelope::SuccessDataMeta,
+    push_path: "/sonorancms/events",
+    crate_name: "sonoran-cms",
+    crate_dir: "crates/cms",
+    package_name: "sonoran-cms",
+    js_class: "SonoranCms",
+};
+
+/// Every API this repository generates a client for.
+pub const ALL: &[Api] = &[CAD, CMS];
+
+impl Api {
+    /// The API named `id` (`cad`, `cms`).
+    pub fn by_id(id: &str) -> Option<Api> {
+        ALL.iter().copied().find(|api| api.id == id)
+    }
+
+    /// The public docs link of a page given relative to `api-integration/`
+    /// (`api-endpoints-v2/civilian/add-character-link.md`); a `#fragment` is kept.
+    pub fn docs_link(&self, page: &str) -> String {
+        let (path, fragment) = match page.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (page, None),
+        };
+        let path = path.strip_suffix(".md").unwrap_or(path);
+        let path = path.strip_suffix("/README").unwrap_or(path);
+        let mut link = format!(
+            "{}{}api-integration/{}",
+            self.docs_site, self.docs_repo_prefix, path
+        );
+        if let Some(fragment) = fragment {
+            link.push('#');
+            link.push_str(fragment);
+        }
+        link
+    }
+
+    /// The folder of this API's description, relative to the repository root.
+    pub fn openapi_dir(&self) -> String {
+        format!("openapi/{}", self.id)
+    }
+
+    /// The merged document, relative to the repository root.
+    pub fn merged_path(&self) -> String {
+        format!("openapi/{}.openapi.json", self.crate_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_links_keep_the_api_integration_segment() {
+        assert_eq!(
+            CAD.docs_link("api-endpoints-v2/civilian/add-character-link.md"),
+            "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link"
+        );
+        assert_eq!(
+            CMS.docs_link("api-endpoints-v2/accounts/get-account.md"),
+            "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account"
+        );
+        assert_eq!(
+            CAD.docs_link("websocket-api/push-events.md#unit-status"),
+            "https://docs.sonoransoftware.com/cad/api-integration/websocket-api/push-events#unit-status"
+        );
+        assert_eq!(
+            CAD.docs_link("api-endpoints-v2/integration-panels/README.md"),
+            "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels"
+        );
+    }
+
+    #[test]
+    fn apis_are_found_by_id() {
+        assert_eq!(Api::by_id("cms"), Some(CMS));
+        assert_eq!(Api::by_id("radio"), None);
+    }
+}
