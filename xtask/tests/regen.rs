@@ -28,7 +28,7 @@ fn two_runs_give_identical_bytes() {
 
 #[test]
 fn merged_document_has_every_v2_operation_with_its_docs_page() {
-    let text = std::fs::read_to_string(root().join(regen::MERGED)).unwrap();
+    let text = std::fs::read_to_string(root().join(sonoran_spec::api::CAD.merged_path())).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let v2: Vec<_> = sonoran_spec::operations(&doc)
         .filter(|(p, _, _)| p.starts_with("/v2/"))
@@ -157,7 +157,7 @@ fn a_dangling_ref_is_named_with_its_file() {
 #[test]
 fn check_mode_reports_a_stale_file_and_the_command() {
     let dir = scratch();
-    let merged = dir.path().join(regen::MERGED);
+    let merged = dir.path().join(sonoran_spec::api::CAD.merged_path());
     std::fs::write(&merged, "{}\n").unwrap();
     let err = regen::run(dir.path(), true).unwrap_err().to_string();
     assert!(err.contains("openapi/sonoran-cad.openapi.json"), "{err}");

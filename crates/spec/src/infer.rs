@@ -52,6 +52,7 @@ impl Inferred {
 /// Infers what the docs leave open for every operation of `page_doc` (an imported, repaired
 /// file) that `skip` does not exclude (operations with a hand-written overlay).
 pub fn infer_page(
+    api: &crate::api::Api,
     page_doc: &Value,
     facts: &PageFacts,
     pool: &Pool,
@@ -74,7 +75,8 @@ pub fn infer_page(
             if skip(id) {
                 continue;
             }
-            if let Some(overlay) = infer_operation(id, op, facts, pool, page_doc, &mut out.schemas)
+            if let Some(overlay) =
+                infer_operation(api, id, op, facts, pool, page_doc, &mut out.schemas)
             {
                 out.operations.insert(id.to_string(), overlay);
             }
@@ -84,8 +86,10 @@ pub fn infer_page(
 }
 
 /// The overlay of one operation, or `None` when the docs already type everything the page
-/// could tell.
+/// could tell. Where `api` wraps its replies in an envelope, the reply examples' payload
+/// (`data`) is what is typed, as `<Operation>Data`; the merge puts the envelope around it.
 pub fn infer_operation(
+    api: &crate::api::Api,
     id: &str,
     op: &Value,
     facts: &PageFacts,
@@ -152,12 +156,13 @@ pub fn infer_operation(
         if !schema.is_some_and(|s| is_open(s, page_doc)) {
             continue;
         }
-        let mut samples: Vec<&Value> = facts.samples_in("response").collect();
-        if samples.is_empty()
+        let mut examples: Vec<&Value> = facts.samples_in("response").collect();
+        if examples.is_empty()
             && let Some(example) = resp.pointer("/content/application~1json/example")
         {
-            samples.push(example);
+            examples.push(example);
         }
+        let samples: Vec<&Value> = examples.iter().filter_map(|e| payload(api, e)).collect();
         if samples.is_empty() {
             continue;
         }
@@ -170,13 +175,16 @@ pub fn infer_operation(
             }
         }
         enums.apply_by_name(&mut schema);
-        let name = format!("{base}Response");
+        let name = match api.envelope {
+            crate::api::Envelope::None => format!("{base}Response"),
+            crate::api::Envelope::SuccessDataMeta => format!("{base}Data"),
+        };
         let mut reply = resp.as_object().cloned().unwrap_or_default();
         reply.insert(
             "content".into(),
             json!({ "application/json": {
                 "schema": { "$ref": format!("#/components/schemas/{name}") },
-                "example": samples[0].clone(),
+                "example": examples[0].clone(),
             }}),
         );
         schemas.insert(name, mark(schema));
@@ -190,6 +198,15 @@ pub fn infer_operation(
     }
     overlay.insert("x-inferred".into(), Value::Bool(true));
     Some(Value::Object(overlay))
+}
+
+/// The payload of a reply example: the example itself, or its `data` where the API wraps
+/// replies in `{success, data, meta}` (an example without `data` has none).
+fn payload<'a>(api: &crate::api::Api, example: &'a Value) -> Option<&'a Value> {
+    match api.envelope {
+        crate::api::Envelope::None => Some(example),
+        crate::api::Envelope::SuccessDataMeta => example.get("data"),
+    }
 }
 
 fn mark(mut schema: Value) -> Value {
@@ -903,6 +920,14 @@ impl Shape {
                 let fields = self.object.as_ref().expect("object seen");
                 if fields.is_empty() {
                     json!({ "type": "object", "x-unknown-shape": "the page's examples show only empty objects" })
+                } else if fields.iter().all(|(k, _)| is_dynamic_key(k)) {
+                    // Keys that are data (timestamps, UUIDs, numbers): a map, as quicktype
+                    // makes of them, whose values are every shown value merged.
+                    let mut values = Shape::default();
+                    for (_, s) in fields {
+                        values.absorb(s);
+                    }
+                    json!({ "type": "object", "additionalProperties": values.to_schema() })
                 } else {
                     let props: Map<String, Value> = fields
                         .iter()
@@ -921,6 +946,22 @@ impl Shape {
         }
         schema
     }
+}
+
+/// A key that is a value rather than a field name: an ISO timestamp
+/// (`2026-04-15T00:00:00.000Z`), a UUID or a number.
+pub fn is_dynamic_key(k: &str) -> bool {
+    let b = k.as_bytes();
+    let timestamp = b.len() >= 19
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T';
+    let uuid = b.len() == 36
+        && k.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && k.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    let number = !k.is_empty() && b.iter().all(u8::is_ascii_digit);
+    timestamp || uuid || number
 }
 
 /// `getDatabaseSyncConfiguration` -> `GetDatabaseSyncConfiguration`; `get_fivem_config`
@@ -1015,7 +1056,7 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
         }}}});
-        let inferred = infer_page(&doc, &f, &Pool::default(), |_| false);
+        let inferred = infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |_| false);
         let req = &inferred.schemas["CreateThingRequest"];
         assert_eq!(req["required"], json!(["status"]));
         assert_eq!(req["properties"]["status"]["enum"], json!([0, 1]));
@@ -1039,7 +1080,11 @@ mod tests {
             op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/CreateThingResponse"
         );
-        assert!(infer_page(&doc, &f, &Pool::default(), |id| id == "createThing").is_empty());
+        assert!(
+            infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |id| id
+                == "createThing")
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1050,7 +1095,7 @@ mod tests {
             "components": {"schemas": {"X": {"type": "object", "properties": {"a": {"type": "boolean"}}}}}
         });
         let f = facts("## Response\n\n```json\n{\"a\": true}\n```\n");
-        assert!(infer_page(&doc, &f, &Pool::default(), |_| false).is_empty());
+        assert!(infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |_| false).is_empty());
     }
 
     #[test]
@@ -1087,7 +1132,9 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "ok"}}
         }}}});
-        let inferred = infer_page(&doc, &facts(md), &Pool::default(), |_| false);
+        let inferred = infer_page(&crate::api::CAD, &doc, &facts(md), &Pool::default(), |_| {
+            false
+        });
         let p = &inferred.schemas["SetThingRequest"]["properties"];
         assert_eq!(
             p["discord"],

@@ -12,7 +12,7 @@ const FLOOR_SHARED_PERMILLE: usize = 926;
 #[test]
 fn inference_agreement_does_not_fall() {
     let openapi = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cad");
-    let a = sonoran_spec::agreement::measure_dir(&openapi).unwrap();
+    let a = sonoran_spec::agreement::measure_dir(&sonoran_spec::api::CAD, &openapi).unwrap();
     assert_eq!(
         a.operations.len(),
         74,
@@ -29,7 +29,7 @@ fn inference_agreement_does_not_fall() {
 #[test]
 fn the_repository_counts() {
     let openapi = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cad");
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let s = sonoran_spec::stats::stats(&doc);
     assert_eq!(s.v2_operations, 75, "{s}");
     assert_eq!(
