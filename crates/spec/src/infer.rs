@@ -709,6 +709,8 @@ fn walk_props(schema: &mut Value, f: &mut impl FnMut(&str, &mut Value)) {
 #[derive(Debug, Clone, Default)]
 pub struct Pool {
     by_name: std::collections::BTreeMap<String, Vec<Shape>>,
+    /// Every non-null scalar value the docs show under each name, merged.
+    scalars: std::collections::BTreeMap<String, Shape>,
 }
 
 impl Pool {
@@ -726,6 +728,9 @@ impl Pool {
         match v {
             Value::Object(map) => {
                 for (k, val) in map {
+                    if matches!(val, Value::Bool(_) | Value::Number(_) | Value::String(_)) {
+                        self.scalars.entry(k.clone()).or_default().add(val);
+                    }
                     let objects: Vec<&Value> = match val {
                         Value::Object(_) => vec![val],
                         Value::Array(items) => items.iter().filter(|i| i.is_object()).collect(),
@@ -780,6 +785,8 @@ pub struct Shape {
     array: Option<Box<Shape>>,
     /// Fields of every object seen, in first-seen order.
     object: Option<Vec<(String, Shape)>>,
+    /// Where the type of a value shown only as `null` came from (see [`Shape::enrich`]).
+    typed_by: Option<String>,
 }
 
 impl Shape {
@@ -859,6 +866,36 @@ impl Shape {
         let Some(fields) = &mut self.object else {
             return;
         };
+        // A field shown only as `null` takes the one scalar kind the docs show elsewhere
+        // under its name; failing that, the one of a sibling sharing its last word
+        // (`updatedAt` beside `createdAt`, `endTime` beside `startTime`). Said in its schema.
+        let decided: Vec<(usize, Shape)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| s.only_null())
+            .filter_map(|(i, (name, _))| {
+                if let Some(kind) = pool.scalars.get(name).and_then(Shape::single_scalar) {
+                    let why = format!("shown only as null here; a {} wherever the docs show a value under this name", kind.kind_name());
+                    return Some((i, kind.with_note(why)));
+                }
+                let suffix = last_word(name)?;
+                fields.iter().find_map(|(other, s)| {
+                    let kind = s.single_scalar()?;
+                    (other != name && last_word(other) == Some(suffix)).then(|| {
+                        let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
+                        (i, kind.with_note(why))
+                    })
+                })
+            })
+            .collect();
+        for (i, kind) in decided {
+            let shape = &mut fields[i].1;
+            shape.boolean = kind.boolean;
+            shape.integer = kind.integer;
+            shape.number = kind.number;
+            shape.string = kind.string;
+            shape.typed_by = kind.typed_by;
+        }
         for (name, shape) in fields.iter_mut() {
             let target = match (&shape.object, &mut shape.array) {
                 (Some(f), _) if !f.is_empty() => Some(&mut *shape),
@@ -882,6 +919,55 @@ impl Shape {
             }
             shape.enrich(pool, depth + 1);
         }
+    }
+
+    /// Seen, and only ever as `null`.
+    fn only_null(&self) -> bool {
+        self.samples > 0
+            && self.null
+            && !(self.boolean
+                || self.integer
+                || self.number
+                || self.string
+                || self.array.is_some()
+                || self.object.is_some())
+    }
+
+    /// The one scalar kind this shape takes (nulls aside), alone.
+    fn single_scalar(&self) -> Option<Shape> {
+        if self.array.is_some() || self.object.is_some() {
+            return None;
+        }
+        let numeric = self.integer || self.number;
+        let kinds = [self.boolean, numeric, self.string]
+            .iter()
+            .filter(|k| **k)
+            .count();
+        (kinds == 1).then(|| Shape {
+            samples: 1,
+            boolean: self.boolean,
+            integer: self.integer && !self.number,
+            number: self.number,
+            string: self.string,
+            ..Shape::default()
+        })
+    }
+
+    fn kind_name(&self) -> &'static str {
+        if self.boolean {
+            "boolean"
+        } else if self.number {
+            "number"
+        } else if self.integer {
+            "integer"
+        } else {
+            "string"
+        }
+    }
+
+    fn with_note(mut self, note: String) -> Shape {
+        self.typed_by = Some(note);
+        self
     }
 
     pub fn to_schema(&self) -> Value {
@@ -944,8 +1030,18 @@ impl Shape {
         if self.null && !kinds.is_empty() {
             schema["nullable"] = Value::Bool(true);
         }
+        if let Some(why) = &self.typed_by {
+            schema["x-typed-from"] = Value::from(why.as_str());
+        }
         schema
     }
+}
+
+/// The last camelCase word of a field name, when it has one after a first word
+/// (`updatedAt` -> `At`, `endTime` -> `Time`; `end` and `id` have none).
+fn last_word(name: &str) -> Option<&str> {
+    let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
+    (i > 0 && name.len() - i >= 2).then(|| &name[i..])
 }
 
 /// A key that is a value rather than a field name: an ISO timestamp
