@@ -175,6 +175,7 @@ pub fn infer_operation(
             }
         }
         enums.apply_by_name(&mut schema);
+        apply_prose_enums(&mut schema, facts, &samples);
         let name = match api.envelope {
             crate::api::Envelope::None => format!("{base}Response"),
             crate::api::Envelope::SuccessDataMeta => format!("{base}Data"),
@@ -488,6 +489,41 @@ fn apply_alternatives(schema: &mut Value, facts: &PageFacts) {
                 json!({ "x-unknown-shape": "named in the page's text; its value is never shown" })
             };
             props.insert(name.to_string(), schema);
+        }
+    }
+}
+
+/// Values a reply's prose lists (`The service returns `RSVP_SUCCESS` ... `UNRSVP_SUCCESS``)
+/// become the enum of the string they describe: the reply itself when it is a string, or a
+/// string field the same line names, provided every example value is among them.
+fn apply_prose_enums(schema: &mut Value, facts: &PageFacts, samples: &[&Value]) {
+    let is_string =
+        |s: &Value| s.get("type") == Some(&Value::from("string")) && s.get("enum").is_none();
+    for note in facts
+        .notes
+        .iter()
+        .filter(|n| n.section.to_ascii_lowercase().contains("response"))
+    {
+        let values = note.values();
+        if values.len() < 2 {
+            continue;
+        }
+        let listed = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .is_some_and(|v| values.contains(&v))
+        };
+        let set = |s: &mut Value| s["enum"] = Value::from(values.clone());
+        if is_string(schema) && samples.iter().all(|v| listed(Some(v))) {
+            set(schema);
+            continue;
+        }
+        for name in note.names() {
+            if let Some(prop) = schema.pointer_mut(&format!("/properties/{name}"))
+                && is_string(prop)
+                && samples.iter().all(|v| listed(v.get(name)))
+            {
+                set(prop);
+            }
         }
     }
 }
