@@ -160,6 +160,7 @@ pub fn measure(
                 schemas.entry(k.clone()).or_insert_with(|| v.clone());
             }
             let inferred_op = apply(api, op, overlay.as_ref());
+            let names: BTreeSet<String> = schemas.keys().cloned().collect();
             let mut lookup = doc.clone();
             if let Some(target) = lookup
                 .pointer_mut("/components/schemas")
@@ -169,7 +170,7 @@ pub fn measure(
                     target.insert(format!("{k}~inferred"), v);
                 }
             }
-            let inferred_op = rename_refs(inferred_op);
+            let inferred_op = rename_refs(inferred_op, &names);
             let truth = fields(doc, merged_ops[crate::naming::v2_operation_id(id).as_str()]);
             let guess = fields(&lookup, &inferred_op);
             let mut matched = 0;
@@ -247,22 +248,25 @@ fn apply(api: &crate::api::Api, op: &Value, overlay: Option<&Value>) -> Value {
 
 /// Inferred schemas live under `Name~inferred` in the lookup document so that they never
 /// shadow a hand-written schema of the same name.
-fn rename_refs(mut v: Value) -> Value {
-    fn walk(v: &mut Value) {
+/// Only references to the inferred schemas (`names`) are renamed: the reply envelope's own
+/// schemas are the merged document's.
+fn rename_refs(mut v: Value, names: &BTreeSet<String>) -> Value {
+    fn walk(v: &mut Value, names: &BTreeSet<String>) {
         match v {
             Value::Object(m) => {
                 if let Some(Value::String(r)) = m.get_mut("$ref")
-                    && r.starts_with("#/components/schemas/")
+                    && r.strip_prefix("#/components/schemas/")
+                        .is_some_and(|n| names.contains(n))
                 {
                     r.push_str("~inferred");
                 }
-                m.values_mut().for_each(walk);
+                m.values_mut().for_each(|v| walk(v, names));
             }
-            Value::Array(a) => a.iter_mut().for_each(walk),
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, names)),
             _ => {}
         }
     }
-    walk(&mut v);
+    walk(&mut v, names);
     v
 }
 

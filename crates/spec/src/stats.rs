@@ -344,6 +344,23 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
     s
 }
 
+/// The branch of a `oneOf`/`anyOf` that describes `value`'s kind (an object's, an array's),
+/// or `schema` itself.
+fn branch_for<'a>(doc: &'a Value, schema: &'a Value, value: &Value) -> &'a Value {
+    let want = match value {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        _ => return schema,
+    };
+    ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema.get(k).and_then(Value::as_array))
+        .flatten()
+        .map(|b| resolve(doc, b))
+        .find(|b| b.get("type").and_then(Value::as_str) == Some(want))
+        .unwrap_or(schema)
+}
+
 /// Why `schema` leaves a value open, or `None` when it types it.
 fn openness(doc: &Value, schema: Option<&Value>) -> Option<&'static str> {
     let Some(schema) = schema else {
@@ -386,7 +403,7 @@ fn count_fields(
     at: &mut String,
     out: &mut ExampleFields,
 ) {
-    let schema = schema.map(|s| resolve(doc, s));
+    let schema = schema.map(|s| branch_for(doc, resolve(doc, s), value));
     match value {
         Value::Object(map) => {
             for (k, v) in map {
