@@ -252,6 +252,9 @@ fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -
 pub struct ExampleFields {
     pub fields: usize,
     pub typed: usize,
+    /// Open fields whose example value is `null`, `[]` or `{}`: the docs never show what
+    /// they hold.
+    pub open_unshown: usize,
     /// `operationId: field.path (why)`, for `{:#}`.
     pub open: Vec<String>,
 }
@@ -274,6 +277,14 @@ impl fmt::Display for ExampleFields {
             p / 10,
             p % 10
         )?;
+        if self.typed < self.fields {
+            writeln!(
+                f,
+                "  open: {}, of which {} are shown only as null, [] or {{}}",
+                self.fields - self.typed,
+                self.open_unshown
+            )?;
+        }
         if f.alternate() {
             for o in &self.open {
                 writeln!(f, "  open: {o}")?;
@@ -420,7 +431,13 @@ fn count_fields(
                 out.fields += 1;
                 match openness(doc, sub) {
                     None => out.typed += 1,
-                    Some(why) => out.open.push(format!("{id}: {at} ({why})")),
+                    Some(why) => {
+                        let unshown = v.is_null()
+                            || v.as_array().is_some_and(Vec::is_empty)
+                            || v.as_object().is_some_and(|m| m.is_empty());
+                        out.open_unshown += usize::from(unshown);
+                        out.open.push(format!("{id}: {at} ({why})"));
+                    }
                 }
                 count_fields(doc, v, sub, id, at, out);
                 at.truncate(len);
