@@ -170,3 +170,65 @@ fn check_mode_reports_a_stale_file_and_the_command() {
     regen::run(dir.path(), false).unwrap();
     regen::run(dir.path(), true).unwrap();
 }
+
+#[test]
+fn the_cms_document_has_every_v2_operation_enveloped_and_paced() {
+    let api = sonoran_spec::api::CMS;
+    let text = std::fs::read_to_string(root().join(api.merged_path())).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["servers"][0]["url"], "https://api.sonorancms.com");
+    let ops: Vec<_> = sonoran_spec::operations(&doc).collect();
+    assert_eq!(ops.len(), 57, "the 57 documented v2 operations");
+    for (path, method, op) in &ops {
+        assert!(path.starts_with("/v2/"), "{path}");
+        let page = op["x-docs-page"].as_str().unwrap_or_default();
+        assert!(page.starts_with("api-endpoints-v2/"), "{method} {path}");
+        assert!(
+            op["x-rate-limit-per-minute"]
+                .as_u64()
+                .is_some_and(|l| l > 0),
+            "{method} {path} has its documented limit"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        for (code, r) in responses.iter().filter(|(c, _)| c.starts_with('2')) {
+            if let Some(media) = r.pointer("/content/application~1json") {
+                assert_eq!(r["x-envelope"], "data", "{method} {path} {code}");
+                assert_eq!(
+                    media["schema"]["required"],
+                    serde_json::json!(["success", "data"])
+                );
+            }
+        }
+        assert!(
+            responses["default"]
+                .pointer("/content/application~1problem+json")
+                .is_some(),
+            "{method} {path}: errors are problem+json"
+        );
+    }
+}
+
+#[test]
+fn a_broken_cms_description_fails_the_whole_regen_and_writes_nothing() {
+    let dir = scratch();
+    // A committed CAD output made stale, so that a partial regen would show.
+    let cad = dir.path().join(sonoran_spec::api::CAD.merged_path());
+    std::fs::write(&cad, "{}\n").unwrap();
+    let overlay = dir
+        .path()
+        .join("openapi/cms/types/v2/accounts/clock-account.yaml");
+    let text = std::fs::read_to_string(&overlay).unwrap();
+    std::fs::write(&overlay, text.replace("clockAccount:", "clockAccounts:")).unwrap();
+    let before = snapshot(dir.path());
+    let err = regen::run(dir.path(), false).unwrap_err().to_string();
+    assert!(err.contains("openapi/cms/"), "{err}");
+    assert!(
+        err.contains("types/v2/accounts/clock-account.yaml:3"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "nothing written, CAD included"
+    );
+}
