@@ -623,7 +623,7 @@ pub fn plan(
                 inferred_rel,
                 inferred.to_yaml(
                     &page.entry.docs_page,
-                    &format!("types/v2/{}", page.entry.file),
+                    &format!("{}/types/v2/{}", api.openapi_dir(), page.entry.file),
                 ),
             );
         }

@@ -31,7 +31,8 @@ impl Inferred {
         self.operations.is_empty()
     }
 
-    /// The overlay file: a header saying what it is, then `operations` and `components`.
+    /// The overlay file: a header saying what it is (and `hand_path`, where the hand-owned
+    /// copy would go, from the repository root), then `operations` and `components`.
     pub fn to_yaml(&self, docs_page: &str, hand_path: &str) -> String {
         let mut doc = Map::new();
         doc.insert("operations".into(), Value::Object(self.operations.clone()));
@@ -44,7 +45,7 @@ impl Inferred {
         let body = serde_yaml_ng::to_string(&Value::Object(doc)).expect("plain data");
         format!(
             "# inferred by `cargo xtask import-docs` from {docs_page}: a draft, rewritten by the next import.\n\
-             # Review it; to own it, move it to openapi/{hand_path} and drop the `x-inferred` marks.\n{body}"
+             # Review it; to own it, move it to {hand_path} and drop the `x-inferred` marks.\n{body}"
         )
     }
 }
