@@ -21,6 +21,14 @@ impl Envelope {
     /// The schema of an error body (`application/problem+json`), added likewise.
     pub const PROBLEM_SCHEMA: &'static str = "Problem";
 
+    /// The property of a reply body that holds the payload, when replies are enveloped.
+    pub fn payload_key(&self) -> Option<&'static str> {
+        match self {
+            Envelope::None => None,
+            Envelope::SuccessDataMeta => Some("data"),
+        }
+    }
+
     /// The reply body around `payload` (the schema an overlay gives a success reply), and the
     /// value of [`Envelope::MARK`]; `None` when replies are not enveloped.
     pub fn wrap(&self, payload: serde_json::Value) -> Option<(serde_json::Value, &'static str)> {

@@ -177,9 +177,9 @@ pub fn infer_operation(
         }
         enums.apply_by_name(&mut schema);
         apply_prose_enums(&mut schema, facts, &samples);
-        let name = match api.envelope {
-            crate::api::Envelope::None => format!("{base}Response"),
-            crate::api::Envelope::SuccessDataMeta => format!("{base}Data"),
+        let name = match api.envelope.payload_key() {
+            None => format!("{base}Response"),
+            Some(key) => format!("{base}{}", pascal(key)),
         };
         let mut reply = resp.as_object().cloned().unwrap_or_default();
         reply.insert(
@@ -205,9 +205,9 @@ pub fn infer_operation(
 /// The payload of a reply example: the example itself, or its `data` where the API wraps
 /// replies in `{success, data, meta}` (an example without `data` has none).
 fn payload<'a>(api: &crate::api::Api, example: &'a Value) -> Option<&'a Value> {
-    match api.envelope {
-        crate::api::Envelope::None => Some(example),
-        crate::api::Envelope::SuccessDataMeta => example.get("data"),
+    match api.envelope.payload_key() {
+        None => Some(example),
+        Some(key) => example.get(key),
     }
 }
 

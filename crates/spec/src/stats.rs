@@ -321,8 +321,8 @@ pub fn example_fields(
                 .filter(|(code, _)| code.starts_with('2'))
                 .find_map(|(_, r)| r.pointer("/content/application~1json/schema"));
             for example in facts.samples_in("response") {
-                let (value, schema) = match api.envelope.wrap(Value::Null) {
-                    Some((_, key)) => (
+                let (value, schema) = match api.envelope.payload_key() {
+                    Some(key) => (
                         example.get(key),
                         schema
                             .map(|s| resolve(doc, s))
