@@ -42,9 +42,10 @@ fn the_repository_counts() {
 }
 
 /// Fields of the docs' JSON reply examples that end typed, per API, in tenths of a percent
-/// (`cargo xtask stats` prints the same). CMS: 550 of 613; the 63 open ones are values the
-/// docs show only as `null`, `[]` or `{}` (session `stats`, form `stages`, `notes`, ...).
-const EXAMPLE_FIELDS_FLOOR: &[(&str, usize)] = &[("cad", 959), ("cms", 897)];
+/// (`cargo xtask stats` prints the same). CMS: 548 of 613; of the 65 open ones, 63 are values
+/// the docs show only as `null`, `[]` or `{}` (session `stats`, form `stages`, `notes`, ...)
+/// and 2 are a roster row's dynamic keys (free-form by decision).
+const EXAMPLE_FIELDS_FLOOR: &[(&str, usize)] = &[("cad", 959), ("cms", 893)];
 
 #[test]
 fn typed_reply_example_fields_do_not_fall() {
@@ -59,8 +60,8 @@ fn typed_reply_example_fields_do_not_fall() {
     }
 }
 
-/// CMS: 57 v2 operations, every one typed (3 by hand where a page contradicts its own
-/// example, 54 by inferred drafts), and no v1 or push events in this description yet.
+/// CMS: 57 v2 operations, every one typed (4 by hand where a page contradicts its own
+/// example, 53 by inferred drafts), and no v1 or push events in this description yet.
 #[test]
 fn the_cms_counts() {
     let openapi = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cms");
@@ -69,7 +70,7 @@ fn the_cms_counts() {
     assert_eq!(s.v2_operations, 57, "{s}");
     assert_eq!(
         (s.v2_hand_typed, s.v2_inferred, s.v2_docs_typed),
-        (3, 54, 0),
+        (4, 53, 0),
         "{s}"
     );
     assert_eq!(s.v2_typed, 57, "{s}");
