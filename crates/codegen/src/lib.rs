@@ -5,6 +5,8 @@
 //! faithfully describes is outside what progenitor can generate; the merged document
 //! itself stays a description of the wire.
 
+use sonoran_spec::api::Api;
+
 pub mod bodies;
 pub mod doc_examples;
 pub mod enums;
@@ -55,7 +57,7 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// Every generated file of the Rust client, from the merged document.
-pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
+pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error> {
     let form = progenitor_form::reduce(doc);
     let enums = enums::collect(doc)?;
     let progenitor = rust_client::generate_tokens(&form.document, &enums)?;
@@ -66,7 +68,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     let targets = targets::collect(doc)?;
     let examples = doc_examples::by_operation();
     let v2 = rust_client::format(
-        v2_requests::tokens(&progenitor, doc, &targets, &examples)?,
+        v2_requests::tokens(api, &progenitor, doc, &targets, &examples)?,
         "",
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
@@ -78,7 +80,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     let enums_src = rust_client::format(enums::tokens(&enums), "")?;
     let v1_methods = v1::collect(doc)?;
     let v1_src = rust_client::format(
-        v1::tokens(&v1_methods, &v1::known_errors(doc), &enums, &examples),
+        v1::tokens(api, &v1_methods, &v1::known_errors(doc), &enums, &examples),
         "",
     )?;
     let module = rust_client::format(module_tokens(doc), "")?;
@@ -115,7 +117,10 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         },
         Output {
             path: "crates/client/src/generated/push_events.rs".into(),
-            contents: rust_client::format(events::rust_tokens(doc, &push_events, &enums)?, "")?,
+            contents: rust_client::format(
+                events::rust_tokens(api, doc, &push_events, &enums)?,
+                "",
+            )?,
         },
         Output {
             path: "crates/wasm/js/generated/events.mjs".into(),
@@ -123,7 +128,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         },
         Output {
             path: "crates/wasm/js/generated/events.d.ts".into(),
-            contents: events::ts_declarations(doc, &push_events, &enums),
+            contents: events::ts_declarations(api, doc, &push_events, &enums),
         },
         Output {
             path: "crates/wasm/src/generated.rs".into(),
@@ -131,7 +136,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         },
         Output {
             path: "crates/wasm/js/generated/types.d.ts".into(),
-            contents: npm::declarations_file(doc, &js_ops, &v1_methods, &enums),
+            contents: npm::declarations_file(api, doc, &js_ops, &v1_methods, &enums),
         },
         Output {
             path: "crates/wasm/js/generated/operations.mjs".into(),

@@ -8,15 +8,8 @@ use crate::tables::{JsOperation, v2_operations};
 use crate::typescript::{declarations, doc_text, property_name, ts_type};
 use crate::v1::{DataParam, Reply, V1Method};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::fmt::Write as _;
-
-/// The public docs page of an operation.
-pub fn docs_url(page: &str) -> String {
-    format!(
-        "https://docs.sonoransoftware.com/cad/{}",
-        page.trim_end_matches(".md")
-    )
-}
 
 fn pascal(id: &str) -> String {
     let mut c = id.chars();
@@ -34,7 +27,7 @@ fn jsdoc(lines: &[String]) -> String {
     out
 }
 
-fn method_doc(op: &Value, kind: &str) -> Vec<String> {
+fn method_doc(api: &Api, op: &Value, kind: &str) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(s) = op.get("summary").and_then(Value::as_str) {
         lines.push(format!("{s} ({kind})."));
@@ -50,7 +43,7 @@ fn method_doc(op: &Value, kind: &str) -> Vec<String> {
         None => lines.push("Rate limit: none documented.".into()),
     }
     if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
-        lines.push(format!("@see {{@link {}}}", docs_url(page)));
+        lines.push(format!("@see {{@link {}}}", api.docs_link(page)));
     }
     if op.get("deprecated") == Some(&Value::Bool(true)) {
         lines.push("@deprecated No longer in the Sonoran docs; the call may be gone.".into());
@@ -174,6 +167,7 @@ declare global {
 
 /// The `.d.ts` of the whole package.
 pub fn declarations_file(
+    api: &Api,
     doc: &Value,
     ops: &[JsOperation],
     v1: &[V1Method],
@@ -237,7 +231,7 @@ pub fn declarations_file(
                 Reply::Json(s) => ts_type(s),
                 Reply::JsonOrText(s) => format!("{} | string", ts_type(s)),
             };
-            let mut lines = method_doc(op, &format!("v1 `{}`", m.v1_type));
+            let mut lines = method_doc(api, op, &format!("v1 `{}`", m.v1_type));
             lines.insert(
                 1.min(lines.len()),
                 format!(
@@ -309,7 +303,11 @@ pub fn declarations_file(
             );
         }
         out.push_str("}\n\n");
-        methods.push_str(&jsdoc(&method_doc(op, &format!("v2 `{method} {path}`"))));
+        methods.push_str(&jsdoc(&method_doc(
+            api,
+            op,
+            &format!("v2 `{method} {path}`"),
+        )));
         let _ = writeln!(
             methods,
             "  {}(args{}: {args}, call?: CallOptions): Promise<{}>;",

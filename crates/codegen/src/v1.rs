@@ -11,6 +11,7 @@ use crate::enums::IntEnum;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 
 /// One generated method.
 #[derive(Debug, Clone)]
@@ -221,7 +222,7 @@ fn reply_type(reply: &Reply, enums: &[IntEnum]) -> TokenStream {
     }
 }
 
-fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<String> {
+fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(s) = &m.summary {
         lines.push(crate::prose::for_users(s));
@@ -241,13 +242,14 @@ fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<
     lines.push("Rate limit: none documented for v1 calls.".into());
     if let Some(p) = &m.docs_page {
         lines.push(String::new());
-        lines.push(format!("Docs: <{}>", crate::npm::docs_url(p)));
+        lines.push(format!("Docs: <{}>", api.docs_link(p)));
     }
     lines.extend(crate::doc_examples::section(examples, &m.v1_type));
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
 pub fn tokens(
+    api: &Api,
     methods: &[V1Method],
     known_errors: &[(String, String)],
     enums: &[IntEnum],
@@ -255,7 +257,7 @@ pub fn tokens(
 ) -> TokenStream {
     let fns = methods.iter().map(|m| {
         let name = m.rust_name();
-        let doc = docs(m, examples);
+        let doc = docs(api, m, examples);
         let path = &m.path;
         let v1_type = &m.v1_type;
         let op_id = &m.operation_id;

@@ -19,6 +19,7 @@ use crate::targets::{Group, Target};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::collections::BTreeMap;
 
 /// How progenitor passes one parameter.
@@ -54,6 +55,7 @@ impl Param {
 
 /// Public methods, builders and their docs for every v2 operation.
 pub fn tokens(
+    api: &Api,
     progenitor: &TokenStream,
     doc: &Value,
     targets: &BTreeMap<String, Target>,
@@ -73,7 +75,7 @@ pub fn tokens(
         let (path, method, op) = *ops
             .get(&name)
             .ok_or_else(|| Error(format!("progenitor method `{name}` has no v2 operation")))?;
-        let (m, b) = one(f, path, method, op, targets, examples)?;
+        let (m, b) = one(api, f, path, method, op, targets, examples)?;
         methods.push(m);
         builders.push(b);
     }
@@ -113,6 +115,7 @@ fn success_status(op: &Value) -> u16 {
 
 /// The method's docs: summary, description, wire line, rate limit, docs page, example.
 fn method_docs(
+    api: &Api,
     path: &str,
     method: &str,
     op: &Value,
@@ -151,7 +154,7 @@ fn method_docs(
     );
     if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
         lines.push(String::new());
-        lines.push(format!("Docs: <{}>", crate::npm::docs_url(page)));
+        lines.push(format!("Docs: <{}>", api.docs_link(page)));
     }
     lines.extend(crate::doc_examples::section(examples, id));
     lines.into_iter().map(|l| format!(" {l}")).collect()
@@ -185,6 +188,7 @@ fn pascal(snake: &str) -> String {
 }
 
 fn one(
+    api: &Api,
     f: &syn::ImplItemFn,
     path: &str,
     http_method: &str,
@@ -372,7 +376,15 @@ fn one(
         }
     });
     let status = success_status(op);
-    let docs = method_docs(path, http_method, op, id, &builder.to_string(), examples);
+    let docs = method_docs(
+        api,
+        path,
+        http_method,
+        op,
+        id,
+        &builder.to_string(),
+        examples,
+    );
     let deprecated = f.attrs.iter().filter(|a| a.path().is_ident("deprecated"));
     let builder_doc = format!(
         " `{id}`: the request [`crate::Client::{name}`] returns. Set optional parameters, then `.send().await` or `.await` it."

@@ -66,6 +66,7 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
     let (table, ops) = tables::generate(&doc, &v1_methods).unwrap();
     let v1_src = rust_client::format(
         v1::tokens(
+            &sonoran_spec::api::CAD,
             &v1_methods,
             &v1::known_errors(&doc),
             &enums,
@@ -78,7 +79,7 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
         ("tables", table),
         (
             "declarations",
-            npm::declarations_file(&doc, &ops, &v1_methods, &enums),
+            npm::declarations_file(&sonoran_spec::api::CAD, &doc, &ops, &v1_methods, &enums),
         ),
         ("operations_module", npm::operations_module(&ops)),
         ("enums_module", npm::enums_module(&enums)),
