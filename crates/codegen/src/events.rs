@@ -352,8 +352,9 @@ pub fn rust_tokens(
         let payload = format_ident!("{}", e.schema);
         let type_ = &e.type_;
         let doc = format!(
-            "`{type_}`: {}\n\n[Sonoran's docs page]({})",
+            "`{type_}`: {}\n\n[{}'s docs page]({})",
             e.summary,
+            api.vendor,
             api.docs_link(&e.docs_page)
         );
         variants.push(quote!(#[doc = #doc] #variant(#payload)));
@@ -687,11 +688,15 @@ pub fn ts_declarations(
         );
     }
     out.push_str(";\n\n");
-    out.push_str(API);
+    out.push_str(
+        &API.replace("@vendor@", api.vendor)
+            .replace("@push_path@", api.push_path),
+    );
     out
 }
 
-/// The hand-written API of `events.mjs`, declared after the generated union.
+/// The hand-written API of `events.mjs`, declared after the generated union; `@name@`
+/// placeholders are the API's.
 const API: &str = r#"/**
  * An event of a type the docs do not list, with its `data` as sent. `data` is typed `never`
  * so that a check of `event.type` against a documented type narrows `event.data` to that
@@ -722,7 +727,7 @@ export declare class PushEventError extends Error {
 
 /** Every documented type string, sorted. */
 export declare const DOCUMENTED_TYPES: readonly PushEventType[];
-/** The path Sonoran posts events to: `/sonorancad/event`. */
+/** The path @vendor@ posts events to: `@push_path@`. */
 export declare const EVENT_PATH: string;
 /** The default cap on a request body (1 MiB). */
 export declare const DEFAULT_MAX_BODY_BYTES: number;
@@ -746,7 +751,7 @@ export interface PushHandlerOptions {
   onError?: (error: unknown, event: PushEvent) => void;
   /** The largest request body accepted (larger ones get 413); 1 MiB by default. */
   maxBodyBytes?: number;
-  /** The only path answered (`/sonorancad/event` by default); `null` for any. */
+  /** The only path answered (`@push_path@` by default); `null` for any. */
   path?: string | null;
 }
 

@@ -1,4 +1,5 @@
-//! The merged Sonoran CAD document to the committed Rust sources of `sonoran-cad`.
+//! An API's merged document to the committed sources of its Rust crate and npm package;
+//! everything API-specific comes from its [`Api`] description.
 //!
 //! Progenitor generates the v2 client and every schema's type. It is handed a reduced
 //! copy of the document ([`progenitor_form`]) because some of what the merged document
@@ -66,7 +67,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
     )?;
     let targets = targets::collect(doc)?;
-    let examples = doc_examples::by_operation();
+    let examples = doc_examples::for_api(api);
     let v2 = rust_client::format(
         v2_requests::tokens(api, &progenitor, doc, &targets, &examples)?,
         "",
@@ -88,79 +89,82 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let push_events = events::collect(doc)?;
     Ok(vec![
         Output {
-            path: "crates/client/src/generated/mod.rs".into(),
+            path: format!("{}/src/generated/mod.rs", api.crate_dir),
             contents: module,
         },
         Output {
-            path: "crates/client/src/generated/client.rs".into(),
+            path: format!("{}/src/generated/client.rs", api.crate_dir),
             contents: client,
         },
         Output {
-            path: "crates/client/src/generated/v2.rs".into(),
+            path: format!("{}/src/generated/v2.rs", api.crate_dir),
             contents: v2,
         },
         Output {
-            path: "crates/client/src/generated/targets.rs".into(),
+            path: format!("{}/src/generated/targets.rs", api.crate_dir),
             contents: targets_src,
         },
         Output {
-            path: "crates/client/src/generated/bodies.rs".into(),
+            path: format!("{}/src/generated/bodies.rs", api.crate_dir),
             contents: bodies_src,
         },
         Output {
-            path: "crates/client/src/generated/enums.rs".into(),
+            path: format!("{}/src/generated/enums.rs", api.crate_dir),
             contents: enums_src,
         },
         Output {
-            path: "crates/client/src/generated/v1.rs".into(),
+            path: format!("{}/src/generated/v1.rs", api.crate_dir),
             contents: v1_src,
         },
         Output {
-            path: "crates/client/src/generated/push_events.rs".into(),
+            path: format!("{}/src/generated/push_events.rs", api.crate_dir),
             contents: rust_client::format(
                 events::rust_tokens(api, doc, &push_events, &enums)?,
                 "",
             )?,
         },
         Output {
-            path: "crates/wasm/js/generated/events.mjs".into(),
+            path: format!("{}/js/generated/events.mjs", api.npm_dir),
             contents: events::js_module(doc, &push_events),
         },
         Output {
-            path: "crates/wasm/js/generated/events.d.ts".into(),
+            path: format!("{}/js/generated/events.d.ts", api.npm_dir),
             contents: events::ts_declarations(api, doc, &push_events, &enums),
         },
         Output {
-            path: "crates/wasm/src/generated.rs".into(),
+            path: format!("{}/src/generated.rs", api.npm_dir),
             contents: tables,
         },
         Output {
-            path: "crates/wasm/js/generated/types.d.ts".into(),
+            path: format!("{}/js/generated/types.d.ts", api.npm_dir),
             contents: npm::declarations_file(api, doc, &js_ops, &v1_methods, &enums),
         },
         Output {
-            path: "crates/wasm/js/generated/operations.mjs".into(),
+            path: format!("{}/js/generated/operations.mjs", api.npm_dir),
             contents: npm::operations_module(&js_ops),
         },
         Output {
-            path: "crates/wasm/js/generated/enums.mjs".into(),
+            path: format!("{}/js/generated/enums.mjs", api.npm_dir),
             contents: npm::enums_module(&enums),
         },
         Output {
-            path: "crates/wasm/tests/ts/examples.ts".into(),
-            contents: npm::examples_file(doc, &js_ops, &v1_methods),
+            path: format!("{}/tests/ts/examples.ts", api.npm_dir),
+            contents: npm::examples_file(api, doc, &js_ops, &v1_methods),
         },
         Output {
-            path: "crates/client/tests/support/v1_calls.rs".into(),
-            contents: rust_client::format(v1::test_support_tokens(&v1_methods, &enums), "")?,
+            path: format!("{}/tests/support/v1_calls.rs", api.crate_dir),
+            contents: rust_client::format(v1::test_support_tokens(api, &v1_methods, &enums), "")?,
         },
         Output {
-            path: "crates/client/tests/support/v2_calls.rs".into(),
-            contents: rust_client::format(v2_calls::test_support_tokens(&progenitor, doc)?, "")?,
+            path: format!("{}/tests/support/v2_calls.rs", api.crate_dir),
+            contents: rust_client::format(
+                v2_calls::test_support_tokens(api, &progenitor, doc)?,
+                "",
+            )?,
         },
         Output {
-            path: "crates/client/tests/support/registry.rs".into(),
-            contents: rust_client::format(registry::tokens(doc, &enums), "")?,
+            path: format!("{}/tests/support/registry.rs", api.crate_dir),
+            contents: rust_client::format(registry::tokens(api, doc, &enums), "")?,
         },
     ])
 }

@@ -5,8 +5,10 @@ use crate::enums::IntEnum;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 
-pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
+pub fn tokens(api: &Api, doc: &Value, enums: &[IntEnum]) -> TokenStream {
+    let root = format_ident!("{}", api.lib_name());
     let arms = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -15,9 +17,9 @@ pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
         .map(|(name, _)| {
             let ident = format_ident!("{}", name);
             let ty = if enums.iter().any(|e| &e.name == name) {
-                quote!(sonoran_cad::enums::#ident)
+                quote!(#root::enums::#ident)
             } else {
-                quote!(sonoran_cad::types::#ident)
+                quote!(#root::types::#ident)
             };
             quote! { #name => roundtrip::<#ty>(value), }
         });

@@ -4,103 +4,122 @@
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
 //! since unknown values are kept, with named constants beside them), free-form objects are
 //! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
-//! is exported under a `Sonoran` prefix, so that it shadows nothing.
+//! is exported under the API's [`Api::vendor`] prefix, so that it shadows nothing.
 
 use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::fmt::Write as _;
 
-/// The TypeScript type of `schema`.
-pub fn ts_type(schema: &Value) -> String {
-    let base = base_type(schema);
-    if schema.get("nullable") == Some(&Value::Bool(true)) {
-        format!("{base} | null")
-    } else {
-        base
-    }
+/// The TypeScript rendering of one API's component schemas.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeScript<'a> {
+    /// The prefix of a schema named as a TypeScript global.
+    global_prefix: &'a str,
 }
 
-fn base_type(schema: &Value) -> String {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return ts_name(r.trim_start_matches("#/components/schemas/"));
-    }
-    for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
-        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-            let parts: Vec<String> = parts.iter().map(|p| format!("({})", ts_type(p))).collect();
-            return parts.join(sep);
+impl<'a> TypeScript<'a> {
+    pub fn for_api(api: &'a Api) -> Self {
+        TypeScript {
+            global_prefix: api.vendor,
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let mut parts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-        if schema.get("type").and_then(Value::as_str) == Some("integer") {
-            // Unknown values decode too (as Other(n) in Rust): any number may come back.
-            parts.push("(number & {})".into());
-        }
-        return parts.join(" | ");
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("string") if schema.get("format").and_then(Value::as_str) == Some("binary") => {
-            "Uint8Array".into()
-        }
-        Some("string") => "string".into(),
-        Some("integer" | "number") => "number".into(),
-        Some("boolean") => "boolean".into(),
-        Some("array") => {
-            let items = schema
-                .get("items")
-                .map(ts_type)
-                .unwrap_or_else(|| "unknown".into());
-            if schema.get("maxItems") == Some(&Value::from(0)) {
-                "[]".into()
-            } else {
-                format!("Array<{items}>")
-            }
-        }
-        Some("object") | None if schema.get("properties").is_some() => object_type(schema),
-        Some("object") => match schema.get("additionalProperties") {
-            Some(Value::Object(m)) if !m.is_empty() => {
-                format!(
-                    "{{ [key: string]: {} }}",
-                    ts_type(&Value::Object(m.clone()))
-                )
-            }
-            _ => "{ [key: string]: unknown }".into(),
-        },
-        _ => "unknown".into(),
-    }
-}
 
-fn object_type(schema: &Value) -> String {
-    let required = crate::required_names(schema);
-    let mut out = String::from("{\n");
-    for (name, prop) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = prop.get("description").and_then(Value::as_str) {
-            let _ = writeln!(out, "  /** {} */", doc_text(d));
-        }
-        let optional = if required.contains(&name.as_str()) {
-            ""
+    /// The TypeScript type of `schema`.
+    pub fn ts_type(&self, schema: &Value) -> String {
+        let base = self.base_type(schema);
+        if schema.get("nullable") == Some(&Value::Bool(true)) {
+            format!("{base} | null")
         } else {
-            "?"
-        };
-        let _ = writeln!(
-            out,
-            "  {}{optional}: {};",
-            property_name(name),
-            indent(&ts_type(prop))
-        );
+            base
+        }
     }
-    match schema.get("additionalProperties") {
-        Some(Value::Bool(true)) => out.push_str("  [key: string]: unknown;\n"),
-        Some(Value::Object(m)) if m.is_empty() => out.push_str("  [key: string]: unknown;\n"),
-        Some(Value::Object(_)) => out.push_str("  [key: string]: unknown;\n"),
-        _ => {}
+
+    fn base_type(&self, schema: &Value) -> String {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            return self.ts_name(r.trim_start_matches("#/components/schemas/"));
+        }
+        for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
+            if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|p| format!("({})", self.ts_type(p)))
+                    .collect();
+                return parts.join(sep);
+            }
+        }
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            let mut parts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            if schema.get("type").and_then(Value::as_str) == Some("integer") {
+                // Unknown values decode too (as Other(n) in Rust): any number may come back.
+                parts.push("(number & {})".into());
+            }
+            return parts.join(" | ");
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") if schema.get("format").and_then(Value::as_str) == Some("binary") => {
+                "Uint8Array".into()
+            }
+            Some("string") => "string".into(),
+            Some("integer" | "number") => "number".into(),
+            Some("boolean") => "boolean".into(),
+            Some("array") => {
+                let items = schema
+                    .get("items")
+                    .map(|i| self.ts_type(i))
+                    .unwrap_or_else(|| "unknown".into());
+                if schema.get("maxItems") == Some(&Value::from(0)) {
+                    "[]".into()
+                } else {
+                    format!("Array<{items}>")
+                }
+            }
+            Some("object") | None if schema.get("properties").is_some() => self.object_type(schema),
+            Some("object") => match schema.get("additionalProperties") {
+                Some(Value::Object(m)) if !m.is_empty() => {
+                    format!(
+                        "{{ [key: string]: {} }}",
+                        self.ts_type(&Value::Object(m.clone()))
+                    )
+                }
+                _ => "{ [key: string]: unknown }".into(),
+            },
+            _ => "unknown".into(),
+        }
     }
-    out.push('}');
-    out
+
+    fn object_type(&self, schema: &Value) -> String {
+        let required = crate::required_names(schema);
+        let mut out = String::from("{\n");
+        for (name, prop) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(d) = prop.get("description").and_then(Value::as_str) {
+                let _ = writeln!(out, "  /** {} */", doc_text(d));
+            }
+            let optional = if required.contains(&name.as_str()) {
+                ""
+            } else {
+                "?"
+            };
+            let _ = writeln!(
+                out,
+                "  {}{optional}: {};",
+                property_name(name),
+                indent(&self.ts_type(prop))
+            );
+        }
+        match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => out.push_str("  [key: string]: unknown;\n"),
+            Some(Value::Object(m)) if m.is_empty() => out.push_str("  [key: string]: unknown;\n"),
+            Some(Value::Object(_)) => out.push_str("  [key: string]: unknown;\n"),
+            _ => {}
+        }
+        out.push('}');
+        out
+    }
 }
 
 fn indent(text: &str) -> String {
@@ -113,12 +132,36 @@ const GLOBALS: [&str; 12] = [
     "Promise", "Array",
 ];
 
-/// The TypeScript name of component schema `name`.
-pub fn ts_name(name: &str) -> String {
-    if GLOBALS.contains(&name) {
-        format!("Sonoran{name}")
-    } else {
-        name.to_string()
+impl TypeScript<'_> {
+    /// The TypeScript name of component schema `name`.
+    pub fn ts_name(&self, name: &str) -> String {
+        if GLOBALS.contains(&name) {
+            format!("{}{name}", self.global_prefix)
+        } else {
+            name.to_string()
+        }
+    }
+
+    /// `export type Name = ...;` for every component schema.
+    pub fn declarations(&self, doc: &Value) -> String {
+        let mut out = String::new();
+        for (name, schema) in doc
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(d) = schema.get("description").and_then(Value::as_str) {
+                let _ = writeln!(out, "/** {} */", doc_text(d));
+            }
+            let _ = writeln!(
+                out,
+                "export type {} = {};\n",
+                self.ts_name(name),
+                self.ts_type(schema)
+            );
+        }
+        out
     }
 }
 
@@ -144,28 +187,6 @@ pub fn doc_text(text: &str) -> String {
         .join(" ")
 }
 
-/// `export type Name = ...;` for every component schema.
-pub fn declarations(doc: &Value) -> String {
-    let mut out = String::new();
-    for (name, schema) in doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = schema.get("description").and_then(Value::as_str) {
-            let _ = writeln!(out, "/** {} */", doc_text(d));
-        }
-        let _ = writeln!(
-            out,
-            "export type {} = {};\n",
-            ts_name(name),
-            ts_type(schema)
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,9 +194,16 @@ mod tests {
 
     #[test]
     fn shapes() {
+        let ts = TypeScript::for_api(&sonoran_spec::api::CAD);
+        let ts_type = |s: &Value| ts.ts_type(s);
         assert_eq!(
             ts_type(&json!({"$ref": "#/components/schemas/Unit"})),
             "Unit"
+        );
+        assert_eq!(
+            ts_type(&json!({"$ref": "#/components/schemas/Record"})),
+            "SonoranRecord",
+            "a global's name gets the vendor's prefix"
         );
         assert_eq!(
             ts_type(&json!({"type": "array", "items": {"type": "string"}})),

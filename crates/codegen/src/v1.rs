@@ -183,7 +183,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
 
 /// The Rust type of a schema, as the generated types name it.
 /// `root` is the client crate's path from where the code lives (`crate` inside it,
-/// `sonoran_cad` in its tests).
+/// [`Api::lib_name`] in its tests).
 pub fn rust_type_in(schema: &Value, enums: &[IntEnum], root: &TokenStream) -> TokenStream {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/components/schemas/");
@@ -295,7 +295,7 @@ pub fn tokens(
             Reply::JsonOrText(_) => quote!(.json_or_text()),
         };
         let deprecated = m.deprecated.then(|| {
-            let note = format!("{} is no longer in the Sonoran docs; see the method's documentation", m.v1_type);
+            let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
             quote!(#[deprecated(note = #note)])
         });
         quote! {
@@ -356,8 +356,9 @@ pub fn known_errors(doc: &Value) -> Vec<(String, String)> {
 
 /// Test support: call any v1 method by operation id with the `data` of a documented
 /// request example, returning the reply as JSON.
-pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStream {
-    let root = quote!(sonoran_cad);
+pub fn test_support_tokens(api: &Api, methods: &[V1Method], enums: &[IntEnum]) -> TokenStream {
+    let lib = format_ident!("{}", api.lib_name());
+    let root = quote!(#lib);
     let rust_type = |s: &Value, e: &[IntEnum]| rust_type_in(s, e, &root);
     let arms = methods.iter().map(|m| {
         let name = m.rust_name();
@@ -401,11 +402,11 @@ pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStre
 
         #[allow(deprecated)]
         pub async fn call_v1(
-            client: &sonoran_cad::Client,
+            client: &#root::Client,
             operation_id: &str,
             v1_type: &str,
             envelope: &::serde_json::Value,
-        ) -> Option<Result<::serde_json::Value, sonoran_cad::Error>> {
+        ) -> Option<Result<::serde_json::Value, #root::Error>> {
             match (operation_id, v1_type) {
                 #( #arms )*
                 _ => None,

@@ -84,7 +84,10 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
         ("operations_module", npm::operations_module(&ops)),
         ("enums_module", npm::enums_module(&enums)),
         ("v1_methods", v1_src),
-        ("examples", npm::examples_file(&doc, &ops, &v1_methods)),
+        (
+            "examples",
+            npm::examples_file(&sonoran_spec::api::CAD, &doc, &ops, &v1_methods),
+        ),
     ]
 }
 
