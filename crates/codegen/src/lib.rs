@@ -12,6 +12,7 @@ pub mod bodies;
 pub mod doc_examples;
 pub mod enums;
 pub mod events;
+pub mod names;
 pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
@@ -187,13 +188,16 @@ fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
         .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
         .collect();
     all_ids.sort();
-    let methods: Vec<String> = all_ids.iter().map(|id| v1::snake(id)).collect();
+    let methods: Vec<String> = all_ids.iter().map(|id| names::snake_case(id)).collect();
     let mut every: Vec<String> = sonoran_spec::operations(doc)
         .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
         .collect();
     every.sort();
     every.dedup();
-    let variants: Vec<proc_macro2::Ident> = every.iter().map(|id| targets::variant(id)).collect();
+    let variants: Vec<proc_macro2::Ident> = every
+        .iter()
+        .map(|id| crate::names::rust_type_ident(id))
+        .collect();
     let count = every.len();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls

@@ -4,19 +4,13 @@
 //! the JS side defines one per row of the module's operation table.
 
 use crate::enums::IntEnum;
+use crate::names::{js_property, pascal_case};
 use crate::tables::{JsOperation, v2_operations};
-use crate::typescript::{TypeScript, doc_text, property_name};
+use crate::typescript::{TypeScript, doc_text};
 use crate::v1::{DataParam, Reply, V1Method};
 use serde_json::Value;
 use sonoran_spec::api::Api;
 use std::fmt::Write as _;
-
-fn pascal(id: &str) -> String {
-    let mut c = id.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
 
 fn jsdoc(lines: &[String]) -> String {
     let mut out = String::from("  /**\n");
@@ -213,7 +207,7 @@ pub fn declarations_file(
         if js.v1 {
             let Some(m) = v1
                 .iter()
-                .find(|m| crate::tables::camel(&m.method) == js.name)
+                .find(|m| crate::names::camel_case(&m.method) == js.name)
             else {
                 continue;
             };
@@ -226,7 +220,7 @@ pub fn declarations_file(
                 params.push(format!("data: {}", ts.ts_type(s)));
             }
             if !m.extra.is_empty() {
-                let opts = format!("{}Options", pascal(&js.name));
+                let opts = format!("{}Options", pascal_case(&js.name));
                 let _ = writeln!(
                     out,
                     "/** Envelope fields of `{}` besides `data`. */\nexport interface {opts} {{",
@@ -236,7 +230,7 @@ pub fn declarations_file(
                     let _ = writeln!(
                         out,
                         "  {}{}: {};",
-                        property_name(prop),
+                        js_property(prop),
                         if *required { "" } else { "?" },
                         ts.ts_type(schema)
                     );
@@ -278,7 +272,7 @@ pub fn declarations_file(
         else {
             continue;
         };
-        let args = format!("{}Args", pascal(&js.name));
+        let args = format!("{}Args", pascal_case(&js.name));
         let _ = writeln!(
             out,
             "/** Arguments of `{}` (`{method} {path}`). */\nexport interface {args} {{",
@@ -309,7 +303,7 @@ pub fn declarations_file(
             let _ = writeln!(
                 out,
                 "  {}{}: {};",
-                property_name(name),
+                js_property(name),
                 if required { "" } else { "?" },
                 ts.ts_type(p.get("schema").unwrap_or(&Value::Null))
                     .replace('\n', "\n  ")
@@ -443,7 +437,7 @@ pub fn examples_file(api: &Api, doc: &Value, ops: &[JsOperation], v1: &[V1Method
         if js.v1 {
             let Some(m) = v1
                 .iter()
-                .find(|m| crate::tables::camel(&m.method) == js.name)
+                .find(|m| crate::names::camel_case(&m.method) == js.name)
             else {
                 continue;
             };
@@ -479,7 +473,7 @@ pub fn examples_file(api: &Api, doc: &Value, ops: &[JsOperation], v1: &[V1Method
                     "{} (v1 `{}`): the envelope example's other fields",
                     js.name, m.v1_type
                 );
-                let ty = format!("{}Options", pascal(&js.name));
+                let ty = format!("{}Options", pascal_case(&js.name));
                 names.insert(ty.clone());
                 check(
                     &mut body,

@@ -300,26 +300,6 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// The JS method name of a v1 method (`set_account_permissions_v1` -> `setAccountPermissionsV1`).
-pub fn camel(snake: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in snake.split('_').enumerate() {
-        let mut c = part.chars();
-        match c.next() {
-            Some(f) if i > 0 => {
-                out.push(f.to_ascii_uppercase());
-                out.push_str(c.as_str());
-            }
-            Some(f) => {
-                out.push(f);
-                out.push_str(c.as_str());
-            }
-            None => {}
-        }
-    }
-    out
-}
-
 fn success(op: &Value) -> Option<(u16, &Value)> {
     op.get("responses")
         .and_then(Value::as_object)?
@@ -431,7 +411,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             m.operation_id, m.path, m.v1_type,
         );
         ops.push(JsOperation {
-            name: camel(&m.method),
+            name: crate::names::camel_case(&m.method),
             operation_id: m.operation_id.clone(),
             v1: true,
             reply: kind,

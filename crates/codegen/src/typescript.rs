@@ -5,22 +5,70 @@
 //! since unknown values are kept, with named constants beside them), free-form objects are
 //! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
 //! is exported under the API's [`Api::vendor`] prefix, so that it shadows nothing.
+//!
+//! The push events' payloads (`events.d.ts`) go through the same rendering, with their own
+//! reference rule: see [`TypeScript::for_payloads`].
 
 use serde_json::Value;
 use sonoran_spec::api::Api;
+use sonoran_spec::events::SCHEMA_REF;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// The TypeScript rendering of one API's component schemas.
+/// The TypeScript rendering of one API's schemas.
 #[derive(Debug, Clone, Copy)]
 pub struct TypeScript<'a> {
     /// The prefix of a schema named as a TypeScript global.
     global_prefix: &'a str,
+    /// Rendering push-event payloads: the payload schemas by name.
+    payloads: Option<&'a BTreeMap<String, Value>>,
 }
 
 impl<'a> TypeScript<'a> {
+    /// The component schemas of `types.d.ts`: a `$ref` is the schema's (exported) name, a
+    /// union's members are parenthesised.
     pub fn for_api(api: &'a Api) -> Self {
         TypeScript {
             global_prefix: api.vendor,
+            payloads: None,
+        }
+    }
+
+    /// The push-event payloads of `events.d.ts` (`named`: `x-push-event-schemas`): a `$ref`
+    /// to a payload struct is its interface's name and to any other payload schema its type
+    /// inline; a `$ref` to a component schema (an integer enum) is `<Name>Value`, which
+    /// `events.d.ts` declares; a union's members stand bare; a property without its own
+    /// description takes that of the schema it refers to.
+    pub fn for_payloads(api: &'a Api, named: &'a BTreeMap<String, Value>) -> Self {
+        TypeScript {
+            global_prefix: api.vendor,
+            payloads: Some(named),
+        }
+    }
+
+    fn reference(&self, target: &str) -> String {
+        if let Some(named) = self.payloads {
+            if let Some(name) = target.strip_prefix(SCHEMA_REF) {
+                return match named.get(name) {
+                    Some(t) if t.get("properties").is_none() => self.ts_type(t),
+                    _ => name.to_string(),
+                };
+            }
+            if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                return format!("{name}Value");
+            }
+        }
+        self.ts_name(target.trim_start_matches("#/components/schemas/"))
+    }
+
+    /// The doc comment of a property, if any.
+    fn property_doc(&self, prop: &Value) -> Option<String> {
+        match self.payloads {
+            Some(named) => Some(crate::events::description(prop, named)).filter(|d| !d.is_empty()),
+            None => prop
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
         }
     }
 
@@ -36,13 +84,16 @@ impl<'a> TypeScript<'a> {
 
     fn base_type(&self, schema: &Value) -> String {
         if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-            return self.ts_name(r.trim_start_matches("#/components/schemas/"));
+            return self.reference(r);
         }
         for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
             if let Some(parts) = schema.get(key).and_then(Value::as_array) {
                 let parts: Vec<String> = parts
                     .iter()
-                    .map(|p| format!("({})", self.ts_type(p)))
+                    .map(|p| match self.payloads {
+                        Some(_) => self.ts_type(p),
+                        None => format!("({})", self.ts_type(p)),
+                    })
                     .collect();
                 return parts.join(sep);
             }
@@ -87,7 +138,8 @@ impl<'a> TypeScript<'a> {
         }
     }
 
-    fn object_type(&self, schema: &Value) -> String {
+    /// An object schema with `properties` as a TypeScript object type (`{ ... }`).
+    pub fn object_type(&self, schema: &Value) -> String {
         let required = crate::required_names(schema);
         let mut out = String::from("{\n");
         for (name, prop) in schema
@@ -96,8 +148,8 @@ impl<'a> TypeScript<'a> {
             .into_iter()
             .flatten()
         {
-            if let Some(d) = prop.get("description").and_then(Value::as_str) {
-                let _ = writeln!(out, "  /** {} */", doc_text(d));
+            if let Some(d) = self.property_doc(prop) {
+                let _ = writeln!(out, "  /** {} */", doc_text(&d));
             }
             let optional = if required.contains(&name.as_str()) {
                 ""
@@ -107,7 +159,7 @@ impl<'a> TypeScript<'a> {
             let _ = writeln!(
                 out,
                 "  {}{optional}: {};",
-                property_name(name),
+                crate::names::js_property(name),
                 indent(&self.ts_type(prop))
             );
         }
@@ -165,20 +217,6 @@ impl TypeScript<'_> {
     }
 }
 
-/// A property key as TypeScript accepts it.
-pub fn property_name(name: &str) -> String {
-    let ident = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if ident {
-        name.to_string()
-    } else {
-        format!("{name:?}")
-    }
-}
-
 /// Text that is safe inside a `/** */` comment, on one line.
 pub fn doc_text(text: &str) -> String {
     text.replace("*/", "*\\/")
@@ -229,5 +267,26 @@ mod tests {
             obj.contains("  a: number;") && obj.contains("  \"{{plate}}\"?: string;"),
             "{obj}"
         );
+    }
+
+    #[test]
+    fn payloads_name_structs_inline_values_and_suffix_enums() {
+        let named: BTreeMap<String, Value> = [
+            ("Unit".to_string(), json!({"type": "object", "description": "A unit.", "properties": {"id": {"type": "integer"}}})),
+            ("Id".to_string(), json!({"oneOf": [{"type": "integer"}, {"type": "string"}]})),
+        ]
+        .into();
+        let ts = TypeScript::for_payloads(&sonoran_spec::api::CAD, &named);
+        let at = |name: &str| json!({"$ref": format!("{SCHEMA_REF}{name}")});
+        assert_eq!(ts.ts_type(&at("Unit")), "Unit");
+        assert_eq!(ts.ts_type(&at("Id")), "number | string");
+        assert_eq!(
+            ts.ts_type(&json!({"$ref": "#/components/schemas/UnitStatus"})),
+            "UnitStatusValue"
+        );
+        let obj = ts.object_type(
+            &json!({"type": "object", "required": ["unit"], "properties": {"unit": at("Unit")}}),
+        );
+        assert_eq!(obj, "{\n  /** A unit. */\n  unit: Unit;\n}");
     }
 }

@@ -51,24 +51,8 @@ impl V1Method {
     /// The Rust method on `client.v1()`: the documented `type`, lower case
     /// (`UNIT_STATUS` -> `unit_status`).
     pub fn rust_name(&self) -> proc_macro2::Ident {
-        let name = &self.rust_method;
-        syn::parse_str::<syn::Ident>(name).unwrap_or_else(|_| format_ident!("r#{}", name))
+        crate::names::rust_ident(&self.rust_method)
     }
-}
-
-pub fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The v1 methods described by the merged document (multipart calls excepted: see
@@ -135,7 +119,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
             let method = if types.len() > 1 {
                 format!("{}_v1", v1_type.to_ascii_lowercase())
             } else {
-                snake(&id)
+                crate::names::snake_case(&id)
             };
             out.push(V1Method {
                 operation_id: id.clone(),
@@ -174,7 +158,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
         .collect();
     for m in &mut out {
         if shared.contains(&m.v1_type) {
-            m.rust_method = snake(m.operation_id.trim_end_matches("V1"));
+            m.rust_method = crate::names::snake_case(m.operation_id.trim_end_matches("V1"));
         }
     }
     out.sort_by(|a, b| a.method.cmp(&b.method));
@@ -276,7 +260,7 @@ pub fn tokens(
         let mut extra_params = Vec::new();
         let mut extra_values = Vec::new();
         for (prop, schema, required) in &m.extra {
-            let ident = format_ident!("{}", snake(prop));
+            let ident = crate::names::rust_field(prop);
             let t = match schema.get("type").and_then(Value::as_str) {
                 Some("string") => quote!(&str),
                 _ => rust_type(schema, enums),

@@ -38,10 +38,10 @@ pub fn test_support_tokens(
         if !takes_json_or_nothing(op) {
             continue;
         }
-        let f = by_name.get(&crate::v1::snake(id)).ok_or_else(|| {
+        let f = by_name.get(&crate::names::snake_case(id)).ok_or_else(|| {
             Error(format!(
                 "v2 operation `{id}` has no progenitor method `{}`",
-                crate::v1::snake(id)
+                crate::names::snake_case(id)
             ))
         })?;
         let params = parameters(doc, path, op);
@@ -156,7 +156,7 @@ fn arm(
         } else {
             params
                 .iter()
-                .find(|p| crate::v1::snake(p) == rust_name.trim_end_matches('_'))
+                .find(|p| crate::names::snake_case(p) == rust_name.trim_end_matches('_'))
                 .cloned()
                 .ok_or_else(|| {
                     Error(format!(
@@ -182,7 +182,7 @@ fn arm(
         let var = format_ident!("a_{}", g.argument);
         let group_name = &g.name;
         let picks = members.iter().map(|(spec, v)| {
-            let variant = crate::targets::variant(spec);
+            let variant = crate::names::rust_type_ident(spec);
             quote!(#v.map(#root::targets::#enum_ty::#variant))
         });
         decls.push(quote! {

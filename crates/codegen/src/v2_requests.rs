@@ -65,7 +65,7 @@ pub fn tokens(
         .filter(|(path, _, _)| path.starts_with("/v2/"))
         .filter_map(|(path, method, op)| {
             let id = op.get("operationId")?.as_str()?;
-            Some((crate::v1::snake(id), (path, method, op)))
+            Some((crate::names::snake_case(id), (path, method, op)))
         })
         .collect();
     let mut methods = Vec::new();
@@ -167,22 +167,9 @@ fn param_docs(op: &Value) -> BTreeMap<String, String> {
         .flatten()
         .filter_map(|p| {
             Some((
-                crate::v1::snake(p.get("name")?.as_str()?),
+                crate::names::snake_case(p.get("name")?.as_str()?),
                 crate::prose::for_users(p.get("description")?.as_str()?),
             ))
-        })
-        .collect()
-}
-
-fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
         })
         .collect()
 }
@@ -199,7 +186,7 @@ fn one(
     let sig = &f.sig;
     let name = &sig.ident;
     let id = op["operationId"].as_str().unwrap_or_default();
-    let builder = format_ident!("{}", pascal(&name.to_string()));
+    let builder = format_ident!("{}", crate::names::pascal_case(&name.to_string()));
     let body_type = response_type(&sig.output)
         .ok_or_else(|| Error(format!("`{name}`: unexpected return type from progenitor")))?;
     let groups: Vec<Group> = crate::targets::groups(op, id)?;
@@ -230,7 +217,7 @@ fn one(
         let group = groups.iter().position(|g| {
             g.fields
                 .iter()
-                .any(|f| crate::v1::snake(f) == wire.trim_end_matches('_'))
+                .any(|f| crate::names::snake_case(f) == wire.trim_end_matches('_'))
         });
         if group.is_some() && !optional {
             return Err(Error(format!(
@@ -344,10 +331,12 @@ fn one(
             );
         }
         let arms = g.fields.iter().map(|field| {
-            let v = crate::targets::variant(field);
+            let v = crate::names::rust_type_ident(field);
             let p = members
                 .iter()
-                .find(|p| p.ident.to_string().trim_end_matches('_') == crate::v1::snake(field))
+                .find(|p| {
+                    p.ident.to_string().trim_end_matches('_') == crate::names::snake_case(field)
+                })
                 .expect("counted above");
             let id = &p.ident;
             let value = match &p.pass {
