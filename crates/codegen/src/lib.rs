@@ -12,6 +12,7 @@ pub mod bodies;
 pub mod doc_examples;
 pub mod enums;
 pub mod events;
+pub mod model;
 pub mod names;
 pub mod npm;
 pub mod progenitor_form;
@@ -60,9 +61,10 @@ impl std::error::Error for Error {}
 
 /// Every generated file of the Rust client, from the merged document.
 pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error> {
+    let model = model::Model::read(doc)?;
+    let enums = &model.enums;
     let form = progenitor_form::reduce(doc);
-    let enums = enums::collect(doc)?;
-    let progenitor = rust_client::generate_tokens(&form.document, &enums)?;
+    let progenitor = rust_client::generate_tokens(&form.document, enums)?;
     let client = rust_client::format(
         progenitor.clone(),
         "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
@@ -79,15 +81,15 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         bodies::tokens(&progenitor, doc, &targets)?,
         "#![allow(clippy::should_implement_trait)]\n\n",
     )?;
-    let enums_src = rust_client::format(enums::tokens(&enums), "")?;
-    let v1_methods = v1::collect(doc)?;
+    let enums_src = rust_client::format(enums::tokens(enums), "")?;
+    let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens(api, &v1_methods, &v1::known_errors(doc), &enums, &examples),
+        v1::tokens(api, v1_methods, &v1::known_errors(doc), enums, &examples),
         "",
     )?;
-    let module = rust_client::format(module_tokens(doc), "")?;
-    let (tables, js_ops) = tables::generate(doc, &v1_methods)?;
-    let push_events = events::collect(doc)?;
+    let module = rust_client::format(module_tokens(&model), "")?;
+    let (tables, js_ops) = tables::generate(&model)?;
+    let push_events = &model.events;
     Ok(vec![
         Output {
             path: format!("{}/src/generated/mod.rs", api.crate_dir),
@@ -119,18 +121,15 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/src/generated/push_events.rs", api.crate_dir),
-            contents: rust_client::format(
-                events::rust_tokens(api, doc, &push_events, &enums)?,
-                "",
-            )?,
+            contents: rust_client::format(events::rust_tokens(api, doc, push_events, enums)?, "")?,
         },
         Output {
             path: format!("{}/js/generated/events.mjs", api.npm_dir),
-            contents: events::js_module(doc, &push_events),
+            contents: events::js_module(doc, push_events),
         },
         Output {
             path: format!("{}/js/generated/events.d.ts", api.npm_dir),
-            contents: events::ts_declarations(api, doc, &push_events, &enums),
+            contents: events::ts_declarations(api, doc, push_events, enums),
         },
         Output {
             path: format!("{}/src/generated.rs", api.npm_dir),
@@ -138,7 +137,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/js/generated/types.d.ts", api.npm_dir),
-            contents: npm::declarations_file(api, doc, &js_ops, &v1_methods, &enums),
+            contents: npm::declarations_file(api, &model, &js_ops),
         },
         Output {
             path: format!("{}/js/generated/operations.mjs", api.npm_dir),
@@ -146,15 +145,15 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/js/generated/enums.mjs", api.npm_dir),
-            contents: npm::enums_module(&enums),
+            contents: npm::enums_module(enums),
         },
         Output {
             path: format!("{}/tests/ts/examples.ts", api.npm_dir),
-            contents: npm::examples_file(api, doc, &js_ops, &v1_methods),
+            contents: npm::examples_file(api, &model, &js_ops),
         },
         Output {
             path: format!("{}/tests/support/v1_calls.rs", api.crate_dir),
-            contents: rust_client::format(v1::test_support_tokens(api, &v1_methods, &enums), "")?,
+            contents: rust_client::format(v1::test_support_tokens(api, v1_methods, enums), "")?,
         },
         Output {
             path: format!("{}/tests/support/v2_calls.rs", api.crate_dir),
@@ -165,39 +164,29 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/tests/support/registry.rs", api.crate_dir),
-            contents: rust_client::format(registry::tokens(api, doc, &enums), "")?,
+            contents: rust_client::format(registry::tokens(api, doc, enums), "")?,
         },
     ])
 }
 
 /// `generated/mod.rs`: the module layout and the documented rate limits.
-fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
-    let mut limits: Vec<(String, u64)> = sonoran_spec::operations(doc)
-        .filter_map(|(_, _, op)| {
-            Some((
-                op.get("operationId")?.as_str()?.to_string(),
-                op.get("x-rate-limit-per-minute")?.as_u64()?,
-            ))
-        })
+fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
+    let mut limits: Vec<(&str, u32)> = model
+        .operations
+        .iter()
+        .filter_map(|op| Some((op.id, op.rate_limit?)))
         .collect();
     limits.sort();
-    let ids = limits.iter().map(|(id, _)| id.as_str());
-    let per_minute = limits.iter().map(|(_, n)| *n as u32);
-    let mut all_ids: Vec<String> = sonoran_spec::operations(doc)
-        .filter(|(path, _, _)| path.starts_with("/v2/"))
-        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
-        .collect();
+    let ids = limits.iter().map(|(id, _)| *id);
+    let per_minute = limits.iter().map(|(_, n)| *n);
+    let mut all_ids: Vec<&str> = model.v2().map(|op| op.id).collect();
     all_ids.sort();
     let methods: Vec<String> = all_ids.iter().map(|id| names::snake_case(id)).collect();
-    let mut every: Vec<String> = sonoran_spec::operations(doc)
-        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
-        .collect();
+    let mut every: Vec<&str> = model.operations.iter().map(|op| op.id).collect();
     every.sort();
     every.dedup();
-    let variants: Vec<proc_macro2::Ident> = every
-        .iter()
-        .map(|id| crate::names::rust_type_ident(id))
-        .collect();
+    let variants: Vec<proc_macro2::Ident> =
+        every.iter().map(|id| names::rust_type_ident(id)).collect();
     let count = every.len();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls

@@ -194,15 +194,10 @@ impl TypeScript<'_> {
         }
     }
 
-    /// `export type Name = ...;` for every component schema.
-    pub fn declarations(&self, doc: &Value) -> String {
+    /// `export type Name = ...;` for every schema of `schemas` (name, schema).
+    pub fn declarations(&self, schemas: &[(&str, &Value)]) -> String {
         let mut out = String::new();
-        for (name, schema) in doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, schema) in schemas {
             if let Some(d) = schema.get("description").and_then(Value::as_str) {
                 let _ = writeln!(out, "/** {} */", doc_text(d));
             }

@@ -8,6 +8,7 @@
 
 use crate::Error;
 use crate::enums::IntEnum;
+use crate::model::{Kind, Operation};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
@@ -57,14 +58,12 @@ impl V1Method {
 
 /// The v1 methods described by the merged document (multipart calls excepted: see
 /// `progenitor_form`, which leaves them out of the reduced document).
-pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
+pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
     let mut out = Vec::new();
-    for (path, _method, op) in sonoran_spec::operations(doc) {
-        if path.starts_with("/v2/") {
-            continue;
-        }
-        let id = op["operationId"].as_str().unwrap_or_default().to_string();
-        let Some(envelope) = op.pointer("/requestBody/content/application~1json/schema") else {
+    for operation in operations.iter().filter(|o| o.kind == Kind::V1) {
+        let (path, op) = (operation.path, operation.raw);
+        let id = operation.id.to_string();
+        let Some(envelope) = operation.json_body() else {
             continue;
         };
         let props = envelope
