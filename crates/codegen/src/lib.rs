@@ -72,7 +72,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let targets = targets::collect(doc)?;
     let examples = doc_examples::for_api(api);
     let v2 = rust_client::format(
-        v2_requests::tokens(api, &progenitor, doc, &targets, &examples)?,
+        v2_requests::tokens(api, &progenitor, &model, &targets, &examples)?,
         "",
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
@@ -158,7 +158,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         Output {
             path: format!("{}/tests/support/v2_calls.rs", api.crate_dir),
             contents: rust_client::format(
-                v2_calls::test_support_tokens(api, &progenitor, doc)?,
+                v2_calls::test_support_tokens(api, &progenitor, &model)?,
                 "",
             )?,
         },

@@ -7,9 +7,9 @@
 //! left out: the method then uses the client's configured server, as the npm package does.
 
 use crate::Error;
+use crate::model::Model;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
 use sonoran_spec::api::Api;
 use std::collections::BTreeMap;
 
@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 pub fn test_support_tokens(
     api: &Api,
     progenitor: &TokenStream,
-    doc: &Value,
+    model: &Model,
 ) -> Result<TokenStream, Error> {
     let lib = format_ident!("{}", api.lib_name());
     let root = quote!(#lib);
@@ -28,24 +28,16 @@ pub fn test_support_tokens(
         .collect();
     let mut arms = Vec::new();
     let mut ids = Vec::new();
-    for (path, _method, op) in sonoran_spec::operations(doc) {
-        if !path.starts_with("/v2/") {
-            continue;
-        }
-        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
-            continue;
-        };
-        if !takes_json_or_nothing(op) {
-            continue;
-        }
+    for op in model.v2().filter(|op| op.takes_json_or_nothing()) {
+        let id = op.id;
         let f = by_name.get(&crate::names::snake_case(id)).ok_or_else(|| {
             Error(format!(
                 "v2 operation `{id}` has no progenitor method `{}`",
                 crate::names::snake_case(id)
             ))
         })?;
-        let params = parameters(doc, path, op);
-        let groups = crate::targets::groups(op, id)?;
+        let params: Vec<String> = op.params.iter().map(|p| p.name.to_string()).collect();
+        let groups = crate::targets::groups(op.raw, id)?;
         arms.push(arm(&root, id, f, &params, &groups)?);
         ids.push(id.to_string());
     }
@@ -90,43 +82,6 @@ pub fn test_support_tokens(
                 .unwrap_or_else(|e| panic!("{op}: argument `{name}` does not decode: {e}"))
         }
     })
-}
-
-/// A JSON request body, or none (multipart uploads are left out).
-fn takes_json_or_nothing(op: &Value) -> bool {
-    match op
-        .pointer("/requestBody/content")
-        .and_then(Value::as_object)
-    {
-        None => true,
-        Some(content) => content.contains_key("application/json"),
-    }
-}
-
-/// The operation's path and query parameters by spec name (path-level ones included).
-fn parameters(doc: &Value, path: &str, op: &Value) -> Vec<String> {
-    let item = doc.pointer(&format!(
-        "/paths/{}",
-        path.replace('~', "~0").replace('/', "~1")
-    ));
-    item.and_then(|i| i.get("parameters"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .chain(
-            op.get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten(),
-        )
-        .filter_map(|p| {
-            let p = match p.get("$ref").and_then(Value::as_str) {
-                Some(r) => doc.pointer(r.trim_start_matches('#'))?,
-                None => p,
-            };
-            p.get("name").and_then(Value::as_str).map(str::to_string)
-        })
-        .collect()
 }
 
 fn arm(
