@@ -18,13 +18,12 @@ pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
 pub mod prose;
-pub mod registry;
 pub mod rust_client;
 pub mod tables;
 pub mod targets;
+pub mod test_support;
 pub mod typescript;
 pub mod v1;
-pub mod v2_calls;
 pub mod v2_requests;
 
 /// The property names a schema lists as `required`.
@@ -149,22 +148,28 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/tests/ts/examples.ts", api.npm_dir),
-            contents: npm::examples_file(api, &model, &js_ops),
+            contents: test_support::ts_examples::file(api, &model, &js_ops),
         },
         Output {
             path: format!("{}/tests/support/v1_calls.rs", api.crate_dir),
-            contents: rust_client::format(v1::test_support_tokens(api, v1_methods, enums), "")?,
+            contents: rust_client::format(
+                test_support::v1_calls::tokens(api, v1_methods, enums),
+                "",
+            )?,
         },
         Output {
             path: format!("{}/tests/support/v2_calls.rs", api.crate_dir),
             contents: rust_client::format(
-                v2_calls::test_support_tokens(api, &progenitor, &model)?,
+                test_support::v2_calls::tokens(api, &progenitor, &model)?,
                 "",
             )?,
         },
         Output {
             path: format!("{}/tests/support/registry.rs", api.crate_dir),
-            contents: rust_client::format(registry::tokens(api, doc, enums), "")?,
+            contents: rust_client::format(
+                test_support::registry::tokens(api, &model.schemas, enums),
+                "",
+            )?,
         },
     ])
 }

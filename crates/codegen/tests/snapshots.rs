@@ -59,7 +59,7 @@ fn fixture(name: &str) -> serde_json::Value {
 
 /// Every generator's output for one fixture: (generator, text).
 fn outputs(name: &str) -> Vec<(&'static str, String)> {
-    use sonoran_codegen::{model::Model, npm, tables, v1};
+    use sonoran_codegen::{model::Model, npm, tables, test_support, v1};
     let api = &sonoran_spec::api::CAD;
     let doc = fixture(name);
     let model = Model::read(&doc).unwrap();
@@ -81,7 +81,10 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
         ("operations_module", npm::operations_module(&ops)),
         ("enums_module", npm::enums_module(&model.enums)),
         ("v1_methods", v1_src),
-        ("examples", npm::examples_file(api, &model, &ops)),
+        (
+            "examples",
+            test_support::ts_examples::file(api, &model, &ops),
+        ),
     ]
 }
 

@@ -14,11 +14,7 @@ use sonoran_spec::api::Api;
 use std::collections::BTreeMap;
 
 /// The generated `call_v2` and the list of the operationIds it covers.
-pub fn test_support_tokens(
-    api: &Api,
-    progenitor: &TokenStream,
-    model: &Model,
-) -> Result<TokenStream, Error> {
+pub fn tokens(api: &Api, progenitor: &TokenStream, model: &Model) -> Result<TokenStream, Error> {
     let lib = format_ident!("{}", api.lib_name());
     let root = quote!(#lib);
     let methods = crate::progenitor_methods::Methods::parse(progenitor)?;
