@@ -58,7 +58,8 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Every generated file of the Rust client, from the merged document.
+/// Every generated file of `api`'s Rust crate and npm package (and of their test support),
+/// from its merged document `doc`.
 pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error> {
     let model = model::Model::read(doc)?;
     let enums = &model.enums;
