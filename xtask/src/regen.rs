@@ -29,7 +29,10 @@ pub fn outputs(root: &Path) -> Result<(serde_json::Value, Vec<Output>)> {
             contents: merged,
         },
     ];
-    outputs.extend(sonoran_codegen::generate(&doc).context("generating the Rust client")?);
+    outputs.extend(
+        sonoran_codegen::generate(&doc, &sonoran_spec::api::CAD)
+            .context("generating the Rust client")?,
+    );
     Ok((doc, outputs))
 }
 

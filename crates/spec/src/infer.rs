@@ -12,6 +12,7 @@
 //! table marks it so, and a field the examples show only as `null`, `[]` or `{}` is left
 //! open (`x-unknown-shape`) rather than guessed.
 
+use crate::naming::pascal_case;
 use crate::page::{PageFacts, Table, unquote};
 use serde_json::{Map, Value, json};
 
@@ -95,7 +96,7 @@ pub fn infer_operation(
 ) -> Option<Value> {
     let mut overlay = Map::new();
     let enums = EnumIndex::new(facts);
-    let base = pascal(id);
+    let base = pascal_case(id);
 
     if let Some(params) = infer_parameters(op, facts) {
         overlay.insert("parameters".into(), params);
@@ -923,24 +924,6 @@ impl Shape {
     }
 }
 
-/// `getDatabaseSyncConfiguration` -> `GetDatabaseSyncConfiguration`; `get_fivem_config`
-/// -> `GetFivemConfig`.
-pub fn pascal(id: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in id.chars() {
-        if c == '_' || c == '-' || c == ' ' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1104,14 +1087,5 @@ mod tests {
                 .get("required")
                 .is_none()
         );
-    }
-
-    #[test]
-    fn pascal_case_of_ids() {
-        assert_eq!(
-            pascal("getDatabaseSyncConfiguration"),
-            "GetDatabaseSyncConfiguration"
-        );
-        assert_eq!(pascal("get_fivem_configuration"), "GetFivemConfiguration");
     }
 }
