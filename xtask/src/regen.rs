@@ -52,7 +52,9 @@ pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
                 path: api.merged_path(),
                 contents: merged,
             });
-            outputs.extend(sonoran_codegen::generate(&doc).context("generating the Rust client")?);
+            outputs.extend(
+                sonoran_codegen::generate(&doc, &api).context("generating the Rust client")?,
+            );
         } else {
             outputs.push(Output {
                 path: api.merged_path(),

@@ -232,3 +232,136 @@ fn a_broken_cms_description_fails_the_whole_regen_and_writes_nothing() {
         "nothing written, CAD included"
     );
 }
+
+/// The hand-written files under `dir` (recursively) whose name ends in one of `exts`, as
+/// outputs (path relative to the root, content); generated files are left out (the
+/// caller has them from regen).
+fn hand_written(dir: &str, exts: &[&str], into: &mut Vec<sonoran_codegen::Output>) {
+    let full = root().join(dir);
+    let mut entries: Vec<_> = std::fs::read_dir(&full)
+        .unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let rel = format!("{dir}/{name}");
+        if name.starts_with("generated") {
+            continue;
+        }
+        if path.is_dir() {
+            hand_written(&rel, exts, into);
+        } else if exts.iter().any(|ext| name.ends_with(ext)) {
+            into.push(sonoran_codegen::Output {
+                contents: std::fs::read_to_string(&path).unwrap(),
+                path: rel,
+            });
+        }
+    }
+}
+
+/// Every docs link in `files`, with the file it is in.
+fn docs_links(files: &[sonoran_codegen::Output]) -> Vec<(String, String)> {
+    const SITE: &str = "https://docs.sonoransoftware.com/";
+    let mut links = Vec::new();
+    for o in files {
+        let mut rest = o.contents.as_str();
+        while let Some(at) = rest.find(SITE) {
+            let tail = &rest[at..];
+            let end = tail
+                .find(|c: char| c.is_whitespace() || ")>\"'`}]\\,".contains(c))
+                .unwrap_or(tail.len());
+            links.push((o.path.clone(), tail[..end].to_string()));
+            rest = &tail[end..];
+        }
+    }
+    links
+}
+
+/// Every docs page the merged document names: operations' `x-docs-page`, v1 calls'
+/// `x-v1-docs-pages`, push events' `docs-page`.
+fn documented_pages(doc: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    let mut pages = std::collections::BTreeSet::new();
+    for (_, _, op) in sonoran_spec::operations(doc) {
+        if let Some(page) = op.get("x-docs-page").and_then(|p| p.as_str()) {
+            pages.insert(page.to_string());
+        }
+        for page in op
+            .get("x-v1-docs-pages")
+            .and_then(|p| p.as_object())
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|p| p.as_str())
+        {
+            pages.insert(page.to_string());
+        }
+    }
+    for (_, event) in sonoran_spec::events::events(doc) {
+        if let Some(page) = event.get("docs-page").and_then(|p| p.as_str()) {
+            pages.insert(page.to_string());
+        }
+    }
+    pages
+}
+
+/// The links are `Api::docs_link` of a page the merged document names, in generated files
+/// (Rust docs, JSDoc, events) and in the hand-written sources and READMEs beside them; every
+/// named page is linked somewhere.
+#[test]
+fn every_docs_link_is_the_public_page_of_a_documented_page() {
+    let api = sonoran_spec::api::CAD;
+    let (docs, mut outputs) = regen::outputs(&root()).unwrap();
+    let doc = docs
+        .into_iter()
+        .find(|(a, _)| *a == api)
+        .expect("CAD is built")
+        .1;
+    hand_written("crates/client/src", &[".rs"], &mut outputs);
+    hand_written("crates/wasm/src", &[".rs"], &mut outputs);
+    hand_written(
+        "crates/wasm/js",
+        &[".mjs", ".js", ".ts", ".md"],
+        &mut outputs,
+    );
+    for path in [
+        "README.md",
+        "crates/client/README.md",
+        "crates/wasm/README.md",
+    ] {
+        if let Ok(contents) = std::fs::read_to_string(root().join(path)) {
+            outputs.push(sonoran_codegen::Output {
+                path: path.into(),
+                contents,
+            });
+        }
+    }
+    let pages = documented_pages(&doc);
+    let expected: std::collections::BTreeMap<String, &String> =
+        pages.iter().map(|p| (api.docs_link(p), p)).collect();
+    let links = docs_links(&outputs);
+    assert!(
+        links.len() >= pages.len(),
+        "{} links for {} documented pages",
+        links.len(),
+        pages.len()
+    );
+    for (file, link) in &links {
+        assert!(
+            link.starts_with(&format!("{}api-integration/", api.docs_site)),
+            "{file}: {link} is not under the docs site's api-integration/"
+        );
+        assert!(
+            expected.contains_key(link),
+            "{file}: {link} is not `docs_link` of any docs page of the merged document"
+        );
+    }
+    let linked: std::collections::BTreeSet<&String> = links
+        .iter()
+        .filter_map(|(_, l)| expected.get(l).copied())
+        .collect();
+    let unlinked: Vec<&String> = pages.iter().filter(|p| !linked.contains(p)).collect();
+    assert!(
+        unlinked.is_empty(),
+        "docs pages no generated file links to: {unlinked:?}"
+    );
+}

@@ -102,6 +102,8 @@ pub enum BodycamOwner {
 impl Client {
     /// Uploads one bodycam clip (v2 `POST /v2/general/bodycam-recordings`, multipart) and
     /// returns the stored clip's URL(s). Checks the documented limits before sending.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/upload-bodycam-recording>
     pub async fn upload_bodycam_recording(
         &self,
         owner: BodycamOwner,
@@ -130,6 +132,8 @@ impl Client {
 
     /// Uploads one bodycam clip through v1 (`POST /upload`, multipart; the community id
     /// comes from the configuration) and returns the stored clip's URL(s).
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/upload-bodycam-recording>
     pub async fn upload_bodycam_recording_v1(
         &self,
         account: &str,

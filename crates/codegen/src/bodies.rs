@@ -157,7 +157,7 @@ fn fields(s: &syn::ItemStruct) -> Option<Vec<Field>> {
 
 /// The Rust field of wire name `name` (`accountUuid` -> `account_uuid`, `type` -> `type_`).
 fn field_ident<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
-    let snake = crate::v1::snake(name);
+    let snake = crate::names::snake_case(name);
     fields.iter().find(|f| {
         f.ident == snake || f.ident == format!("{snake}_") || f.ident == format!("r#{snake}")
     })
@@ -341,7 +341,7 @@ fn one(
         });
         let arms = g.fields.iter().map(|f| {
             let id = &field_ident(fields, f).expect("checked above").ident;
-            let v = targets::variant(f);
+            let v = crate::names::rust_type_ident(f);
             quote!(crate::targets::#enum_ty::#v(v) => self.#id = ::std::option::Option::Some(v),)
         });
         let doc = format!(

@@ -68,27 +68,11 @@ pub fn collect(doc: &Value) -> Result<Vec<IntEnum>, Error> {
     Ok(out)
 }
 
-/// `ON_SCENE` -> `OnScene`, `GTA_V` -> `GtaV`.
-pub fn variant_name(documented: &str) -> String {
-    documented
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let lower = w.to_ascii_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect()
-}
-
 pub fn tokens(enums: &[IntEnum]) -> TokenStream {
     let items = enums.iter().map(|e| {
         let ty = format_ident!("{}", e.name);
         let doc = e.description.clone().unwrap_or_else(|| format!("The `{}` enumeration.", e.name));
-        let variants: Vec<_> = e.values.iter().map(|(_, n)| format_ident!("{}", variant_name(n))).collect();
+        let variants: Vec<_> = e.values.iter().map(|(_, n)| format_ident!("{}", crate::names::enum_variant(n))).collect();
         let values: Vec<_> = e.values.iter().map(|(v, _)| *v).collect();
         let names: Vec<_> = e.values.iter().map(|(_, n)| n.as_str()).collect();
         let variant_docs: Vec<_> = e.values.iter().map(|(v, n)| format!("`{v}`: `{n}`")).collect();
@@ -182,13 +166,6 @@ pub fn tokens(enums: &[IntEnum]) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn variant_names_are_camel_case() {
-        assert_eq!(variant_name("ON_SCENE"), "OnScene");
-        assert_eq!(variant_name("GTA_V"), "GtaV");
-        assert_eq!(variant_name("UNKNOWN"), "Unknown");
-    }
 
     #[test]
     fn mismatched_names_are_an_error() {

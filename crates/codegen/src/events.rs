@@ -6,10 +6,11 @@
 //! against. Both are read from the same schemas here.
 
 use crate::Error;
-use crate::typescript::{doc_text, property_name};
+use crate::typescript::doc_text;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 use sonoran_spec::events::{SCHEMA_REF, SCHEMAS_KEY};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,36 +55,6 @@ fn schemas(doc: &Value) -> BTreeMap<String, Value> {
         .and_then(Value::as_object)
         .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
         .unwrap_or_default()
-}
-
-fn pascal(name: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in name.chars() {
-        if !c.is_ascii_alphanumeric() {
-            upper = true;
-        } else if upper {
-            out.push(c.to_ascii_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn field_name(prop: &str) -> proc_macro2::Ident {
-    let snake = crate::v1::snake(prop);
-    match snake.as_str() {
-        "type" | "ref" | "self" | "struct" | "enum" | "match" | "mod" | "use" | "fn" | "move" => {
-            format_ident!("{}_", snake)
-        }
-        _ => format_ident!("{}", snake),
-    }
-}
-
-fn docs_url(page: &str) -> String {
-    crate::npm::docs_url(page)
 }
 
 /// Where a `$ref` points: a payload schema (by name) or a shared component schema.
@@ -211,9 +182,9 @@ impl RustTypes<'_> {
             .into_iter()
             .flatten()
         {
-            let inner = format!("{name}{}", pascal(prop));
+            let inner = format!("{name}{}", crate::names::pascal_case(prop));
             let ty = self.ty(prop_schema, &inner)?;
-            let field = field_name(prop);
+            let field = crate::names::rust_field(prop);
             let doc = description(prop_schema, self.named);
             let doc_attr = (!doc.is_empty()).then(|| quote!(#[doc = #doc]));
             if required.contains(&prop.as_str()) {
@@ -247,7 +218,7 @@ impl RustTypes<'_> {
 }
 
 /// A schema's description, or that of the schema it refers to.
-fn description(schema: &Value, named: &BTreeMap<String, Value>) -> String {
+pub(crate) fn description(schema: &Value, named: &BTreeMap<String, Value>) -> String {
     if let Some(d) = schema.get("description").and_then(Value::as_str) {
         return d.trim().to_string();
     }
@@ -330,6 +301,7 @@ fn lenient_variant(rule: &str) -> Result<TokenStream, Error> {
 
 /// `crates/client/src/generated/push_events.rs`.
 pub fn rust_tokens(
+    api: &Api,
     doc: &Value,
     events: &[Event],
     enums: &[crate::enums::IntEnum],
@@ -354,9 +326,10 @@ pub fn rust_tokens(
         let payload = format_ident!("{}", e.schema);
         let type_ = &e.type_;
         let doc = format!(
-            "`{type_}`: {}\n\n[Sonoran's docs page]({})",
+            "`{type_}`: {}\n\n[{}'s docs page]({})",
             e.summary,
-            docs_url(&e.docs_page)
+            api.vendor,
+            api.docs_link(&e.docs_page)
         );
         variants.push(quote!(#[doc = #doc] #variant(#payload)));
         names.push(quote!(Self::#variant(_) => #type_));
@@ -566,77 +539,15 @@ pub fn js_module(doc: &Value, events: &[Event]) -> String {
     out
 }
 
-fn ts_type(schema: &Value, named: &BTreeMap<String, Value>, indent: usize) -> String {
-    if let Some(r) = ref_of(schema) {
-        return match r {
-            Ref::Event(target) => {
-                let t = &named[target];
-                if is_struct(t) {
-                    target.to_string()
-                } else {
-                    ts_type(t, named, indent)
-                }
-            }
-            Ref::Component(name) => format!("{name}Value"),
-        };
-    }
-    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
-        return options
-            .iter()
-            .map(|p| ts_type(p, named, indent))
-            .collect::<Vec<_>>()
-            .join(" | ");
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("string") => "string".into(),
-        Some("integer" | "number") => "number".into(),
-        Some("boolean") => "boolean".into(),
-        Some("array") => format!(
-            "Array<{}>",
-            schema
-                .get("items")
-                .map(|i| ts_type(i, named, indent))
-                .unwrap_or_else(|| "unknown".into())
-        ),
-        Some("object") if is_struct(schema) => ts_object(schema, named, indent),
-        Some("object") => "{ [key: string]: unknown }".into(),
-        _ => "unknown".into(),
-    }
-}
-
-fn ts_object(schema: &Value, named: &BTreeMap<String, Value>, indent: usize) -> String {
-    let required = crate::required_names(schema);
-    let pad = "  ".repeat(indent + 1);
-    let mut out = String::from("{\n");
-    for (prop, s) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let d = description(s, named);
-        if !d.is_empty() {
-            let _ = writeln!(out, "{pad}/** {} */", doc_text(&d));
-        }
-        let q = if required.contains(&prop.as_str()) {
-            ""
-        } else {
-            "?"
-        };
-        let _ = writeln!(
-            out,
-            "{pad}{}{q}: {};",
-            property_name(prop),
-            ts_type(s, named, indent + 1)
-        );
-    }
-    let _ = write!(out, "{}}}", "  ".repeat(indent));
-    out
-}
-
 /// `crates/wasm/js/generated/events.d.ts`: the payload interfaces and the `PushEvent` union.
-pub fn ts_declarations(doc: &Value, events: &[Event], enums: &[crate::enums::IntEnum]) -> String {
+pub fn ts_declarations(
+    api: &Api,
+    doc: &Value,
+    events: &[Event],
+    enums: &[crate::enums::IntEnum],
+) -> String {
     let named = schemas(doc);
+    let ts = crate::typescript::TypeScript::for_payloads(api, &named);
     let mut out = String::from(
         "// generated by `cargo xtask regen`, do not edit.\n\
          // Push events: the payload of every documented type, and `PushEvent`, a union that\n\
@@ -664,11 +575,7 @@ pub fn ts_declarations(doc: &Value, events: &[Event], enums: &[crate::enums::Int
         if !d.is_empty() {
             let _ = writeln!(out, "/** {} */", doc_text(&d));
         }
-        let _ = writeln!(
-            out,
-            "export interface {name} {}\n",
-            ts_object(schema, &named, 0)
-        );
+        let _ = writeln!(out, "export interface {name} {}\n", ts.object_type(schema));
     }
     out.push_str(
         "/** A documented push event: `type` narrows `data`. */\nexport type KnownPushEvent =\n",
@@ -678,17 +585,21 @@ pub fn ts_declarations(doc: &Value, events: &[Event], enums: &[crate::enums::Int
             out,
             "  /** {} ({}) */\n  | {{ type: '{}'; data: {}; unknown?: undefined }}",
             doc_text(&e.summary),
-            docs_url(&e.docs_page),
+            api.docs_link(&e.docs_page),
             e.type_,
             e.schema
         );
     }
     out.push_str(";\n\n");
-    out.push_str(API);
+    out.push_str(
+        &API.replace("@vendor@", api.vendor)
+            .replace("@push_path@", api.push_path),
+    );
     out
 }
 
-/// The hand-written API of `events.mjs`, declared after the generated union.
+/// The hand-written API of `events.mjs`, declared after the generated union; `@name@`
+/// placeholders are the API's.
 const API: &str = r#"/**
  * An event of a type the docs do not list, with its `data` as sent. `data` is typed `never`
  * so that a check of `event.type` against a documented type narrows `event.data` to that
@@ -719,7 +630,7 @@ export declare class PushEventError extends Error {
 
 /** Every documented type string, sorted. */
 export declare const DOCUMENTED_TYPES: readonly PushEventType[];
-/** The path Sonoran posts events to: `/sonorancad/event`. */
+/** The path @vendor@ posts events to: `@push_path@`. */
 export declare const EVENT_PATH: string;
 /** The default cap on a request body (1 MiB). */
 export declare const DEFAULT_MAX_BODY_BYTES: number;
@@ -743,7 +654,7 @@ export interface PushHandlerOptions {
   onError?: (error: unknown, event: PushEvent) => void;
   /** The largest request body accepted (larger ones get 413); 1 MiB by default. */
   maxBodyBytes?: number;
-  /** The only path answered (`/sonorancad/event` by default); `null` for any. */
+  /** The only path answered (`@push_path@` by default); `null` for any. */
   path?: string | null;
 }
 

@@ -1,25 +1,29 @@
-//! The merged Sonoran CAD document to the committed Rust sources of `sonoran-cad`.
+//! An API's merged document to the committed sources of its Rust crate and npm package;
+//! everything API-specific comes from its [`Api`] description.
 //!
 //! Progenitor generates the v2 client and every schema's type. It is handed a reduced
 //! copy of the document ([`progenitor_form`]) because some of what the merged document
 //! faithfully describes is outside what progenitor can generate; the merged document
 //! itself stays a description of the wire.
 
+use sonoran_spec::api::Api;
+
 pub mod bodies;
 pub mod doc_examples;
 pub mod enums;
 pub mod events;
+pub mod model;
+pub mod names;
 pub mod npm;
 pub mod progenitor_form;
 pub mod progenitor_methods;
 pub mod prose;
-pub mod registry;
 pub mod rust_client;
 pub mod tables;
 pub mod targets;
+pub mod test_support;
 pub mod typescript;
 pub mod v1;
-pub mod v2_calls;
 pub mod v2_requests;
 
 /// The property names a schema lists as `required`.
@@ -54,19 +58,21 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Every generated file of the Rust client, from the merged document.
-pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
+/// Every generated file of `api`'s Rust crate and npm package (and of their test support),
+/// from its merged document `doc`.
+pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error> {
+    let model = model::Model::read(doc)?;
+    let enums = &model.enums;
     let form = progenitor_form::reduce(doc);
-    let enums = enums::collect(doc)?;
-    let progenitor = rust_client::generate_tokens(&form.document, &enums)?;
+    let progenitor = rust_client::generate_tokens(&form.document, enums)?;
     let client = rust_client::format(
         progenitor.clone(),
         "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
     )?;
     let targets = targets::collect(doc)?;
-    let examples = doc_examples::by_operation();
+    let examples = doc_examples::for_api(api);
     let v2 = rust_client::format(
-        v2_requests::tokens(&progenitor, doc, &targets, &examples)?,
+        v2_requests::tokens(api, &progenitor, &model, &targets, &examples)?,
         "",
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
@@ -75,116 +81,118 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         bodies::tokens(&progenitor, doc, &targets)?,
         "#![allow(clippy::should_implement_trait)]\n\n",
     )?;
-    let enums_src = rust_client::format(enums::tokens(&enums), "")?;
-    let v1_methods = v1::collect(doc)?;
+    let enums_src = rust_client::format(enums::tokens(enums), "")?;
+    let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens(&v1_methods, &v1::known_errors(doc), &enums, &examples),
+        v1::tokens(api, v1_methods, &v1::known_errors(doc), enums, &examples),
         "",
     )?;
-    let module = rust_client::format(module_tokens(doc), "")?;
-    let (tables, js_ops) = tables::generate(doc, &v1_methods)?;
-    let push_events = events::collect(doc)?;
+    let module = rust_client::format(module_tokens(&model), "")?;
+    let (tables, js_ops) = tables::generate(&model)?;
+    let push_events = &model.events;
     Ok(vec![
         Output {
-            path: "crates/client/src/generated/mod.rs".into(),
+            path: format!("{}/src/generated/mod.rs", api.crate_dir),
             contents: module,
         },
         Output {
-            path: "crates/client/src/generated/client.rs".into(),
+            path: format!("{}/src/generated/client.rs", api.crate_dir),
             contents: client,
         },
         Output {
-            path: "crates/client/src/generated/v2.rs".into(),
+            path: format!("{}/src/generated/v2.rs", api.crate_dir),
             contents: v2,
         },
         Output {
-            path: "crates/client/src/generated/targets.rs".into(),
+            path: format!("{}/src/generated/targets.rs", api.crate_dir),
             contents: targets_src,
         },
         Output {
-            path: "crates/client/src/generated/bodies.rs".into(),
+            path: format!("{}/src/generated/bodies.rs", api.crate_dir),
             contents: bodies_src,
         },
         Output {
-            path: "crates/client/src/generated/enums.rs".into(),
+            path: format!("{}/src/generated/enums.rs", api.crate_dir),
             contents: enums_src,
         },
         Output {
-            path: "crates/client/src/generated/v1.rs".into(),
+            path: format!("{}/src/generated/v1.rs", api.crate_dir),
             contents: v1_src,
         },
         Output {
-            path: "crates/client/src/generated/push_events.rs".into(),
-            contents: rust_client::format(events::rust_tokens(doc, &push_events, &enums)?, "")?,
+            path: format!("{}/src/generated/push_events.rs", api.crate_dir),
+            contents: rust_client::format(events::rust_tokens(api, doc, push_events, enums)?, "")?,
         },
         Output {
-            path: "crates/wasm/js/generated/events.mjs".into(),
-            contents: events::js_module(doc, &push_events),
+            path: format!("{}/js/generated/events.mjs", api.npm_dir),
+            contents: events::js_module(doc, push_events),
         },
         Output {
-            path: "crates/wasm/js/generated/events.d.ts".into(),
-            contents: events::ts_declarations(doc, &push_events, &enums),
+            path: format!("{}/js/generated/events.d.ts", api.npm_dir),
+            contents: events::ts_declarations(api, doc, push_events, enums),
         },
         Output {
-            path: "crates/wasm/src/generated.rs".into(),
+            path: format!("{}/src/generated.rs", api.npm_dir),
             contents: tables,
         },
         Output {
-            path: "crates/wasm/js/generated/types.d.ts".into(),
-            contents: npm::declarations_file(doc, &js_ops, &v1_methods, &enums),
+            path: format!("{}/js/generated/types.d.ts", api.npm_dir),
+            contents: npm::declarations_file(api, &model, &js_ops),
         },
         Output {
-            path: "crates/wasm/js/generated/operations.mjs".into(),
+            path: format!("{}/js/generated/operations.mjs", api.npm_dir),
             contents: npm::operations_module(&js_ops),
         },
         Output {
-            path: "crates/wasm/js/generated/enums.mjs".into(),
-            contents: npm::enums_module(&enums),
+            path: format!("{}/js/generated/enums.mjs", api.npm_dir),
+            contents: npm::enums_module(enums),
         },
         Output {
-            path: "crates/wasm/tests/ts/examples.ts".into(),
-            contents: npm::examples_file(doc, &js_ops, &v1_methods),
+            path: format!("{}/tests/ts/examples.ts", api.npm_dir),
+            contents: test_support::ts_examples::file(api, &model, &js_ops),
         },
         Output {
-            path: "crates/client/tests/support/v1_calls.rs".into(),
-            contents: rust_client::format(v1::test_support_tokens(&v1_methods, &enums), "")?,
+            path: format!("{}/tests/support/v1_calls.rs", api.crate_dir),
+            contents: rust_client::format(
+                test_support::v1_calls::tokens(api, v1_methods, enums),
+                "",
+            )?,
         },
         Output {
-            path: "crates/client/tests/support/v2_calls.rs".into(),
-            contents: rust_client::format(v2_calls::test_support_tokens(&progenitor, doc)?, "")?,
+            path: format!("{}/tests/support/v2_calls.rs", api.crate_dir),
+            contents: rust_client::format(
+                test_support::v2_calls::tokens(api, &progenitor, &model)?,
+                "",
+            )?,
         },
         Output {
-            path: "crates/client/tests/support/registry.rs".into(),
-            contents: rust_client::format(registry::tokens(doc, &enums), "")?,
+            path: format!("{}/tests/support/registry.rs", api.crate_dir),
+            contents: rust_client::format(
+                test_support::registry::tokens(api, &model.schemas, enums),
+                "",
+            )?,
         },
     ])
 }
 
 /// `generated/mod.rs`: the module layout and the documented rate limits.
-fn module_tokens(doc: &serde_json::Value) -> proc_macro2::TokenStream {
-    let mut limits: Vec<(String, u64)> = sonoran_spec::operations(doc)
-        .filter_map(|(_, _, op)| {
-            Some((
-                op.get("operationId")?.as_str()?.to_string(),
-                op.get("x-rate-limit-per-minute")?.as_u64()?,
-            ))
-        })
+fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
+    let mut limits: Vec<(&str, u32)> = model
+        .operations
+        .iter()
+        .filter_map(|op| Some((op.id, op.rate_limit?)))
         .collect();
     limits.sort();
-    let ids = limits.iter().map(|(id, _)| id.as_str());
-    let per_minute = limits.iter().map(|(_, n)| *n as u32);
-    let mut all_ids: Vec<String> = sonoran_spec::operations(doc)
-        .filter(|(path, _, _)| path.starts_with("/v2/"))
-        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
-        .collect();
+    let ids = limits.iter().map(|(id, _)| *id);
+    let per_minute = limits.iter().map(|(_, n)| *n);
+    let mut all_ids: Vec<&str> = model.v2().map(|op| op.id).collect();
     all_ids.sort();
-    let methods: Vec<String> = all_ids.iter().map(|id| v1::snake(id)).collect();
-    let mut every: Vec<String> = sonoran_spec::operations(doc)
-        .filter_map(|(_, _, op)| Some(op.get("operationId")?.as_str()?.to_string()))
-        .collect();
+    let methods: Vec<String> = all_ids.iter().map(|id| names::snake_case(id)).collect();
+    let mut every: Vec<&str> = model.operations.iter().map(|op| op.id).collect();
     every.sort();
     every.dedup();
-    let variants: Vec<proc_macro2::Ident> = every.iter().map(|id| targets::variant(id)).collect();
+    let variants: Vec<proc_macro2::Ident> =
+        every.iter().map(|id| names::rust_type_ident(id)).collect();
     let count = every.len();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls

@@ -4,26 +4,13 @@
 //! the JS side defines one per row of the module's operation table.
 
 use crate::enums::IntEnum;
-use crate::tables::{JsOperation, v2_operations};
-use crate::typescript::{declarations, doc_text, property_name, ts_type};
-use crate::v1::{DataParam, Reply, V1Method};
-use serde_json::Value;
+use crate::model::{Model, Operation};
+use crate::names::{js_property, pascal_case};
+use crate::tables::JsOperation;
+use crate::typescript::{TypeScript, doc_text};
+use crate::v1::{DataParam, Reply};
+use sonoran_spec::api::Api;
 use std::fmt::Write as _;
-
-/// The public docs page of an operation.
-pub fn docs_url(page: &str) -> String {
-    format!(
-        "https://docs.sonoransoftware.com/cad/{}",
-        page.trim_end_matches(".md")
-    )
-}
-
-fn pascal(id: &str) -> String {
-    let mut c = id.chars();
-    c.next()
-        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-        .unwrap_or_default()
-}
 
 fn jsdoc(lines: &[String]) -> String {
     let mut out = String::from("  /**\n");
@@ -34,48 +21,45 @@ fn jsdoc(lines: &[String]) -> String {
     out
 }
 
-fn method_doc(op: &Value, kind: &str) -> Vec<String> {
+fn method_doc(api: &Api, op: &Operation, kind: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(s) = op.get("summary").and_then(Value::as_str) {
+    if let Some(s) = op.summary {
         lines.push(format!("{s} ({kind})."));
     }
-    if let Some(d) = op.get("description").and_then(Value::as_str) {
+    if let Some(d) = op.description {
         let first = d.split("\n\n").next().unwrap_or(d);
         lines.push(first.to_string());
     }
-    match op.get("x-rate-limit-per-minute").and_then(Value::as_u64) {
+    match op.rate_limit {
         Some(n) => lines.push(format!(
             "Rate limit: {n} requests per minute per API key; the client paces calls to it."
         )),
         None => lines.push("Rate limit: none documented.".into()),
     }
-    if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
-        lines.push(format!("@see {{@link {}}}", docs_url(page)));
+    if let Some(page) = op.docs_page {
+        lines.push(format!("@see {{@link {}}}", api.docs_link(page)));
     }
-    if op.get("deprecated") == Some(&Value::Bool(true)) {
-        lines.push("@deprecated No longer in the Sonoran docs; the call may be gone.".into());
+    if op.deprecated {
+        lines.push(format!(
+            "@deprecated No longer in the {} docs; the call may be gone.",
+            api.vendor
+        ));
     }
-    lines.push("@throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.".into());
+    lines.push(format!("@throws {{{}}} on a bad argument, a timeout, a transport failure, a rate limit or an API error.", api.js_error_class));
     lines
 }
 
-fn success_ts(op: &Value) -> String {
-    let first = op
-        .get("responses")
-        .and_then(Value::as_object)
-        .and_then(|r| {
-            r.iter()
-                .filter(|(c, _)| c.starts_with('2'))
-                .min_by_key(|(c, _)| c.as_str())
-        });
-    match first.and_then(|(_, r)| r.pointer("/content/application~1json/schema")) {
-        Some(s) => ts_type(s),
+/// The TypeScript type of an operation's success reply (`unknown` where it is not JSON).
+pub(crate) fn success_ts(ts: &TypeScript, op: &Operation) -> String {
+    match op.success().and_then(|r| r.json_schema) {
+        Some(s) => ts.ts_type(s),
         None => "unknown".into(),
     }
 }
 
+/// The declarations before the generated types; `@name@` placeholders are the API's.
 const PREAMBLE: &str = r#"/** Why a call failed. */
-export type SonoranErrorKind =
+export type @Error@Kind =
   | 'invalidArgument'
   | 'invalidRequest'
   | 'timeout'
@@ -87,11 +71,11 @@ export type SonoranErrorKind =
   | 'internal'
   | 'other';
 
-/** Every rejection of a `SonoranClient` method is a `SonoranError`. */
-export declare class SonoranError extends Error {
-  constructor(message: string, fields?: Partial<Omit<SonoranError, 'name' | 'message'>> & { cause?: unknown });
-  readonly name: 'SonoranError';
-  readonly kind: SonoranErrorKind;
+/** Every rejection of a `@Client@` method is a `@Error@`. */
+export declare class @Error@ extends Error {
+  constructor(message: string, fields?: Partial<Omit<@Error@, 'name' | 'message'>> & { cause?: unknown });
+  readonly name: '@Error@';
+  readonly kind: @Error@Kind;
   /** HTTP status, when the API answered. */
   readonly status?: number;
   /** The documented v1 error, e.g. `InvalidApiKey`. */
@@ -100,7 +84,7 @@ export declare class SonoranError extends Error {
   readonly title?: string;
   /** problem+json `detail`, or the v1 error text. */
   readonly detail?: string;
-  /** problem+json `traceId`: quote it to Sonoran support. */
+  /** problem+json `traceId`: quote it to @vendor@ support. */
   readonly traceId?: string;
   /** Seconds the API asked to wait (429). */
   readonly retryAfter?: number;
@@ -111,8 +95,8 @@ export declare class SonoranError extends Error {
   readonly cause?: unknown;
 }
 
-/** Options of `new SonoranClient(...)`. */
-export interface SonoranClientOptions {
+/** Options of `new @Client@(...)`. */
+export interface @Client@Options {
   /** Your community id (v1 calls carry it in their envelope). */
   communityId?: string;
   /**
@@ -121,9 +105,9 @@ export interface SonoranClientOptions {
    * must never be shipped to a browser.
    */
   apiKey?: string;
-  /** The CAD server used when a call does not name one (default 1). */
+  /** The @short@ server used when a call does not name one (default 1). */
   serverId?: number;
-  /** Default `https://api.sonorancad.com`; the development branch is `https://staging-api.dev.sonorancad.com`. */
+  /** @base_url@ */
   baseUrl?: string;
   /** Per-request timeout in milliseconds (default 30000; 0 waits forever). */
   timeoutMs?: number;
@@ -172,18 +156,31 @@ declare global {
 }
 "#;
 
+/// [`PREAMBLE`] for `api`.
+fn preamble(api: &Api) -> String {
+    let base_url = match api.staging_url {
+        Some(staging) => format!(
+            "Default `{}`; the development branch is `{staging}`.",
+            api.production_url
+        ),
+        None => format!("Default `{}`.", api.production_url),
+    };
+    PREAMBLE
+        .replace("@Error@", api.js_error_class)
+        .replace("@Client@", api.js_class)
+        .replace("@vendor@", api.vendor)
+        .replace("@short@", api.short_name)
+        .replace("@base_url@", &base_url)
+}
+
 /// The `.d.ts` of the whole package.
-pub fn declarations_file(
-    doc: &Value,
-    ops: &[JsOperation],
-    v1: &[V1Method],
-    enums: &[IntEnum],
-) -> String {
+pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> String {
+    let ts = TypeScript::for_api(api);
     let mut out = String::from("// generated by `cargo xtask regen`, do not edit.\n");
-    out.push_str(PREAMBLE);
+    out.push_str(&preamble(api));
     out.push('\n');
-    out.push_str(&declarations(doc));
-    for e in enums {
+    out.push_str(&ts.declarations(&model.schemas));
+    for e in &model.enums {
         let _ = writeln!(out, "/** The named values of `{}`. */", e.name);
         let _ = writeln!(out, "export declare const {}: {{", e.name);
         for (value, name) in &e.values {
@@ -191,26 +188,25 @@ pub fn declarations_file(
         }
         out.push_str("};\n\n");
     }
-    let v2 = v2_operations(doc);
     let mut methods = String::new();
     for js in ops {
+        let Some(op) = model.operation(&js.operation_id) else {
+            continue;
+        };
         if js.v1 {
-            let Some(m) = v1
+            let Some(m) = model
+                .v1_methods
                 .iter()
-                .find(|m| crate::tables::camel(&m.method) == js.name)
+                .find(|m| crate::names::camel_case(&m.method) == js.name)
             else {
                 continue;
             };
-            let op = sonoran_spec::operations(doc)
-                .find(|(_, _, o)| o["operationId"] == m.operation_id.as_str())
-                .map(|(_, _, o)| o)
-                .unwrap_or(&Value::Null);
             let mut params = Vec::new();
             if let Some(DataParam::Typed(s)) = &m.data {
-                params.push(format!("data: {}", ts_type(s)));
+                params.push(format!("data: {}", ts.ts_type(s)));
             }
             if !m.extra.is_empty() {
-                let opts = format!("{}Options", pascal(&js.name));
+                let opts = format!("{}Options", pascal_case(&js.name));
                 let _ = writeln!(
                     out,
                     "/** Envelope fields of `{}` besides `data`. */\nexport interface {opts} {{",
@@ -220,9 +216,9 @@ pub fn declarations_file(
                     let _ = writeln!(
                         out,
                         "  {}{}: {};",
-                        property_name(prop),
+                        js_property(prop),
                         if *required { "" } else { "?" },
-                        ts_type(schema)
+                        ts.ts_type(schema)
                     );
                 }
                 out.push_str("}\n\n");
@@ -234,10 +230,10 @@ pub fn declarations_file(
             }
             let ret = match &m.reply {
                 Reply::Text => "string".to_string(),
-                Reply::Json(s) => ts_type(s),
-                Reply::JsonOrText(s) => format!("{} | string", ts_type(s)),
+                Reply::Json(s) => ts.ts_type(s),
+                Reply::JsonOrText(s) => format!("{} | string", ts.ts_type(s)),
             };
-            let mut lines = method_doc(op, &format!("v1 `{}`", m.v1_type));
+            let mut lines = method_doc(api, op, &format!("v1 `{}`", m.v1_type));
             lines.insert(
                 1.min(lines.len()),
                 format!(
@@ -256,34 +252,20 @@ pub fn declarations_file(
             );
             continue;
         }
-        let Some((path, method, op)) = v2
-            .iter()
-            .find(|(_, _, o)| o["operationId"] == js.name.as_str())
-        else {
-            continue;
-        };
-        let args = format!("{}Args", pascal(&js.name));
+        let (path, method) = (op.path, op.method.to_ascii_uppercase());
+        let args = format!("{}Args", pascal_case(&js.name));
         let _ = writeln!(
             out,
             "/** Arguments of `{}` (`{method} {path}`). */\nexport interface {args} {{",
             js.name
         );
         let mut all_optional = true;
-        for p in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = p["name"].as_str().unwrap_or_default();
-            let server = p["in"] == "path" && name == "serverId";
-            let required = !server && (p["in"] == "path" || p["required"] == Value::Bool(true));
+        for p in &op.params {
+            let name = p.name;
+            let server = p.is_server_id();
+            let required = !server && p.required;
             all_optional &= !required;
-            let mut d = p
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let mut d = p.description.unwrap_or_default().to_string();
             if server {
                 d.push_str(" Default: the client's `serverId`.");
             }
@@ -293,33 +275,41 @@ pub fn declarations_file(
             let _ = writeln!(
                 out,
                 "  {}{}: {};",
-                property_name(name),
+                js_property(name),
                 if required { "" } else { "?" },
-                ts_type(p.get("schema").unwrap_or(&Value::Null)).replace('\n', "\n  ")
+                ts.ts_type(p.schema).replace('\n', "\n  ")
             );
         }
-        if let Some(s) = op.pointer("/requestBody/content/application~1json/schema") {
-            let required = op.pointer("/requestBody/required") == Some(&Value::Bool(true));
+        if let Some(s) = op.json_body() {
+            let required = op.body.as_ref().is_some_and(|b| b.required);
             all_optional &= !required;
             let _ = writeln!(
                 out,
                 "  /** The request body. */\n  body{}: {};",
                 if required { "" } else { "?" },
-                ts_type(s).replace('\n', "\n  ")
+                ts.ts_type(s).replace('\n', "\n  ")
             );
         }
         out.push_str("}\n\n");
-        methods.push_str(&jsdoc(&method_doc(op, &format!("v2 `{method} {path}`"))));
+        methods.push_str(&jsdoc(&method_doc(
+            api,
+            op,
+            &format!("v2 `{method} {path}`"),
+        )));
         let _ = writeln!(
             methods,
             "  {}(args{}: {args}, call?: CallOptions): Promise<{}>;",
             js.name,
             if all_optional { "?" } else { "" },
-            success_ts(op).replace('\n', "\n  ")
+            success_ts(&ts, op).replace('\n', "\n  ")
         );
     }
-    out.push_str(
-        "/**\n * A Sonoran CAD API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class SonoranClient {\n  constructor(options: SonoranClientOptions);\n  /** The CAD server used when a call does not name one. */\n  readonly serverId: number;\n  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
+    let _ = write!(
+        out,
+        "/**\n * A {product} API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class {class} {{\n  constructor(options: {class}Options);\n  /** The {short} server used when a call does not name one. */\n  readonly serverId: number;\n  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
+        product = api.product,
+        class = api.js_class,
+        short = api.short_name,
     );
     out.push_str(&methods);
     out.push_str("}\n");
@@ -365,166 +355,5 @@ pub fn operations_module(ops: &[JsOperation]) -> String {
         );
     }
     out.push_str("];\n");
-    out
-}
-
-/// Every `$ref`'d schema name that `ts_type(schema)` prints, as TypeScript names.
-fn referenced_types(schema: &Value, out: &mut std::collections::BTreeSet<String>) {
-    match schema {
-        Value::Object(m) => {
-            if let Some(r) = m.get("$ref").and_then(Value::as_str) {
-                out.insert(crate::typescript::ts_name(
-                    r.trim_start_matches("#/components/schemas/"),
-                ));
-            }
-            for v in m.values() {
-                referenced_types(v, out);
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|v| referenced_types(v, out)),
-        _ => {}
-    }
-}
-
-/// The documented example of the first 2xx reply's JSON, with that reply's schema.
-fn success_json_example(op: &Value) -> Option<(&Value, &Value)> {
-    let (_, reply) = op
-        .get("responses")
-        .and_then(Value::as_object)?
-        .iter()
-        .filter(|(c, _)| c.starts_with('2'))
-        .min_by_key(|(c, _)| c.as_str())?;
-    let media = reply.pointer("/content/application~1json")?;
-    Some((media.get("example")?, media.get("schema")?))
-}
-
-fn check(body: &mut String, what: &str, name: &str, example: &Value, ty: String) {
-    let value = serde_json::to_string_pretty(example).unwrap_or_default();
-    let _ = writeln!(
-        body,
-        "// {what}\nexport const {name} = {value} satisfies {ty};\n"
-    );
-}
-
-/// `crates/wasm/tests/ts/examples.ts`: every documented example checked against the
-/// TypeScript type the package declares for it (`satisfies`, so excess properties and
-/// wrong literals are errors). v2: the request body and the success reply; v1: the
-/// envelope example's `data`, its other envelope fields, and a JSON reply. Text replies
-/// are skipped.
-pub fn examples_file(doc: &Value, ops: &[JsOperation], v1: &[V1Method]) -> String {
-    let v2 = v2_operations(doc);
-    let mut names = std::collections::BTreeSet::new();
-    let mut body = String::new();
-    for js in ops {
-        if js.v1 {
-            let Some(m) = v1
-                .iter()
-                .find(|m| crate::tables::camel(&m.method) == js.name)
-            else {
-                continue;
-            };
-            let Some((_, _, op)) = sonoran_spec::operations(doc)
-                .find(|(_, _, o)| o["operationId"] == m.operation_id.as_str())
-            else {
-                continue;
-            };
-            let envelope = op.pointer("/requestBody/content/application~1json/example");
-            if let (Some(DataParam::Typed(s)), Some(data)) =
-                (&m.data, envelope.and_then(|e| e.get("data")))
-            {
-                referenced_types(s, &mut names);
-                let what = format!(
-                    "{} (v1 `{}`): the envelope example's `data`",
-                    js.name, m.v1_type
-                );
-                check(
-                    &mut body,
-                    &what,
-                    &format!("{}Data", js.name),
-                    data,
-                    ts_type(s),
-                );
-            }
-            let extra: serde_json::Map<String, Value> = m
-                .extra
-                .iter()
-                .filter_map(|(k, _, _)| Some((k.clone(), envelope?.get(k)?.clone())))
-                .collect();
-            if !extra.is_empty() {
-                let what = format!(
-                    "{} (v1 `{}`): the envelope example's other fields",
-                    js.name, m.v1_type
-                );
-                let ty = format!("{}Options", pascal(&js.name));
-                names.insert(ty.clone());
-                check(
-                    &mut body,
-                    &what,
-                    &format!("{}Options", js.name),
-                    &Value::Object(extra),
-                    ty,
-                );
-            }
-            if let (Reply::Json(s) | Reply::JsonOrText(s), Some((example, _))) =
-                (&m.reply, success_json_example(op))
-            {
-                referenced_types(s, &mut names);
-                let what = format!("{} (v1 `{}`): the reply example", js.name, m.v1_type);
-                check(
-                    &mut body,
-                    &what,
-                    &format!("{}Reply", js.name),
-                    example,
-                    ts_type(s),
-                );
-            }
-            continue;
-        }
-        let Some((path, method, op)) = v2
-            .iter()
-            .find(|(_, _, o)| o["operationId"] == js.name.as_str())
-        else {
-            continue;
-        };
-        if let (Some(s), Some(example)) = (
-            op.pointer("/requestBody/content/application~1json/schema"),
-            op.pointer("/requestBody/content/application~1json/example"),
-        ) {
-            referenced_types(s, &mut names);
-            let what = format!("{} (`{method} {path}`): the request body example", js.name);
-            check(
-                &mut body,
-                &what,
-                &format!("{}Body", js.name),
-                example,
-                ts_type(s),
-            );
-        }
-        if let Some((example, s)) = success_json_example(op) {
-            referenced_types(s, &mut names);
-            let what = format!("{} (`{method} {path}`): the reply example", js.name);
-            check(
-                &mut body,
-                &what,
-                &format!("{}Reply", js.name),
-                example,
-                success_ts(op),
-            );
-        }
-    }
-    let mut out = String::from(crate::HEADER);
-    out.push_str(
-        "// Every documented example, checked by `tsc -p crates/wasm/tests/ts` against the type\n// the package declares for it.\n",
-    );
-    if !names.is_empty() {
-        let list: Vec<&str> = names.iter().map(String::as_str).collect();
-        let _ = writeln!(
-            out,
-            "import type {{\n  {},\n}} from 'sonoran-cad';",
-            list.join(",\n  ")
-        );
-    }
-    out.push('\n');
-    out.push_str(&body);
     out
 }

@@ -7,7 +7,8 @@
 //! The types the rows are written in live in `crates/wasm/src/table.rs`.
 
 use crate::Error;
-use crate::v1::{DataParam, Reply, V1Method};
+use crate::model::{Location, Model, Operation};
+use crate::v1::{DataParam, Reply};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -113,14 +114,8 @@ fn bound(schema: &Value, key: &str) -> Result<String, Error> {
 }
 
 impl<'a> Interner<'a> {
-    fn new(doc: &'a Value) -> Self {
-        let names: Vec<&str> = doc
-            .pointer("/components/schemas")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| k.as_str())
-            .collect();
+    fn new(schemas: &[(&'a str, &'a Value)]) -> Self {
+        let names: Vec<&str> = schemas.iter().map(|(name, _)| *name).collect();
         Self {
             components: names.iter().enumerate().map(|(i, n)| (*n, i)).collect(),
             rows: vec![String::new(); names.len()],
@@ -300,102 +295,53 @@ impl<'a> Interner<'a> {
     }
 }
 
-/// The JS method name of a v1 method (`set_account_permissions_v1` -> `setAccountPermissionsV1`).
-pub fn camel(snake: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in snake.split('_').enumerate() {
-        let mut c = part.chars();
-        match c.next() {
-            Some(f) if i > 0 => {
-                out.push(f.to_ascii_uppercase());
-                out.push_str(c.as_str());
-            }
-            Some(f) => {
-                out.push(f);
-                out.push_str(c.as_str());
-            }
-            None => {}
-        }
-    }
-    out
-}
-
-fn success(op: &Value) -> Option<(u16, &Value)> {
-    op.get("responses")
-        .and_then(Value::as_object)?
-        .iter()
-        .filter(|(c, _)| c.starts_with('2'))
-        .min_by_key(|(c, _)| c.as_str())
-        .and_then(|(c, r)| Some((c.parse().ok()?, r)))
-}
-
 /// The v2 operations the module calls: every `/v2/` operation with a JSON body or none
-/// (multipart uploads are left to the Rust client).
-pub fn v2_operations(doc: &Value) -> Vec<(String, String, &Value)> {
-    let mut ops: Vec<(String, String, &Value)> = sonoran_spec::operations(doc)
-        .filter(|(p, _, _)| p.starts_with("/v2/"))
-        .filter(|(_, _, op)| {
-            op.pointer("/requestBody/content")
-                .and_then(Value::as_object)
-                .is_none_or(|c| c.contains_key("application/json"))
-        })
-        .map(|(p, m, op)| (p.to_string(), m.to_ascii_uppercase(), op))
-        .collect();
-    ops.sort_by(|a, b| {
-        a.2["operationId"]
-            .as_str()
-            .cmp(&b.2["operationId"].as_str())
-    });
+/// (multipart uploads are left to the Rust client), by operationId.
+pub fn v2_operations<'m, 'a>(model: &'m Model<'a>) -> Vec<&'m Operation<'a>> {
+    let mut ops: Vec<&Operation> = model.v2().filter(|op| op.takes_json_or_nothing()).collect();
+    ops.sort_by_key(|op| op.id);
     ops
 }
 
 /// Every operation's row and the schema table, as the generated Rust source.
-pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation>), Error> {
-    let mut interner = Interner::new(doc);
-    let components: Vec<(&String, &Value)> = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .collect();
-    for (i, (_, schema)) in components.iter().enumerate() {
+pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
+    let mut interner = Interner::new(&model.schemas);
+    for (i, (_, schema)) in model.schemas.iter().enumerate() {
         interner.rows[i] = interner.row(schema)?;
     }
     let mut ops = Vec::new();
-    for (path, method, op) in v2_operations(doc) {
-        let id = op["operationId"].as_str().unwrap_or_default().to_string();
+    for op in v2_operations(model) {
+        let id = op.id.to_string();
+        let (path, method) = (op.path, op.method.to_ascii_uppercase());
         let mut params = Vec::new();
-        for p in op
-            .get("parameters")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let name = p["name"].as_str().unwrap_or_default();
-            let path_param = p["in"] == "path";
-            if !path_param && p["in"] != "query" {
+        for p in &op.params {
+            let name = p.name;
+            let path_param = p.location == Location::Path;
+            if !path_param && p.location != Location::Query {
                 return Err(Error(format!(
-                    "`{id}`: parameter `{name}` is in {}, which the module does not send",
-                    p["in"]
+                    "`{id}`: parameter `{name}` is in {:?}, which the module does not send",
+                    p.location
                 )));
             }
-            let schema = interner.index(p.get("schema").unwrap_or(&Value::Null))?;
-            let server = path_param && name == "serverId";
-            let required = !server && (path_param || p["required"] == Value::Bool(true));
+            let schema = interner.index(p.schema)?;
+            let server = p.is_server_id();
+            let required = !server && p.required;
             params.push(format!(
                 "Param {{ name: {name:?}, path: {path_param}, schema: {schema}, required: {required}, server: {server} }}"
             ));
         }
-        let body = match op.pointer("/requestBody/content/application~1json/schema") {
+        let body = match op.json_body() {
             Some(s) => format!(
                 "Body::Json {{ schema: {}, required: {} }}",
                 interner.index(s)?,
-                op.pointer("/requestBody/required") == Some(&Value::Bool(true))
+                op.body.as_ref().is_some_and(|b| b.required)
             ),
             None => "Body::None".into(),
         };
-        let (status, _) =
-            success(op).ok_or_else(|| Error(format!("`{id}` documents no success reply")))?;
+        let status = op
+            .success()
+            .and_then(|r| r.status())
+            .ok_or_else(|| Error(format!("`{id}` documents no success reply")))?;
         let row = format!(
             "Operation {{ id: {id:?}, method: {method:?}, path: {path:?}, params: &[{}], body: {body}, success: {status} }}",
             params.join(", ")
@@ -409,7 +355,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             row,
         });
     }
-    for m in v1 {
+    for m in &model.v1_methods {
         let data = match &m.data {
             None => "Data::None".to_string(),
             Some(DataParam::EmptyArray) => "Data::EmptyArray".into(),
@@ -431,7 +377,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             m.operation_id, m.path, m.v1_type,
         );
         ops.push(JsOperation {
-            name: camel(&m.method),
+            name: crate::names::camel_case(&m.method),
             operation_id: m.operation_id.clone(),
             v1: true,
             reply: kind,
@@ -470,7 +416,7 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
         interner.rows.len()
     );
     for (i, row) in interner.rows.iter().enumerate() {
-        match components.get(i) {
+        match model.schemas.get(i) {
             Some((name, _)) => {
                 let _ = writeln!(src, "    /* {i} {name} */ {row},");
             }

@@ -47,13 +47,6 @@ impl Target {
     }
 }
 
-/// The variant name of a field: `communityUserId` -> `CommunityUserId`.
-pub fn variant(field: &str) -> proc_macro2::Ident {
-    let mut c = field.chars();
-    let first = c.next().map(|f| f.to_ascii_uppercase()).unwrap_or('X');
-    format_ident!("{}{}", first, c.as_str())
-}
-
 /// The groups `node` (an operation or a schema) declares; `at` names it in errors.
 pub fn groups(node: &Value, at: &str) -> Result<Vec<Group>, Error> {
     let Some(list) = node.get("x-exactly-one-of") else {
@@ -221,13 +214,13 @@ pub fn tokens(targets: &BTreeMap<String, Target>) -> TokenStream {
             format!(" Exactly one of {list}: the docs' \"provide exactly one\" rule as a type.");
         let uses = format!(" Taken by {}.", used.join(", "));
         let variants = t.variants.iter().map(|(field, ty, doc)| {
-            let v = variant(field);
+            let v = crate::names::rust_type_ident(field);
             let doc = doc.clone().unwrap_or_else(|| format!("`{field}`."));
             let doc = format!(" {doc} (sent as `{field}`)");
             quote! { #[doc = #doc] #v(#ty), }
         });
         let names = t.variants.iter().map(|(field, _, _)| {
-            let v = variant(field);
+            let v = crate::names::rust_type_ident(field);
             quote! { Self::#v(_) => #field, }
         });
         quote! {

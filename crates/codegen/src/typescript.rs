@@ -4,103 +4,174 @@
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
 //! since unknown values are kept, with named constants beside them), free-form objects are
 //! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
-//! is exported under a `Sonoran` prefix, so that it shadows nothing.
+//! is exported under the API's [`Api::vendor`] prefix, so that it shadows nothing.
+//!
+//! The push events' payloads (`events.d.ts`) go through the same rendering, with their own
+//! reference rule: see [`TypeScript::for_payloads`].
 
 use serde_json::Value;
+use sonoran_spec::api::Api;
+use sonoran_spec::events::SCHEMA_REF;
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-/// The TypeScript type of `schema`.
-pub fn ts_type(schema: &Value) -> String {
-    let base = base_type(schema);
-    if schema.get("nullable") == Some(&Value::Bool(true)) {
-        format!("{base} | null")
-    } else {
-        base
-    }
+/// The TypeScript rendering of one API's schemas.
+#[derive(Debug, Clone, Copy)]
+pub struct TypeScript<'a> {
+    /// The prefix of a schema named as a TypeScript global.
+    global_prefix: &'a str,
+    /// Rendering push-event payloads: the payload schemas by name.
+    payloads: Option<&'a BTreeMap<String, Value>>,
 }
 
-fn base_type(schema: &Value) -> String {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return ts_name(r.trim_start_matches("#/components/schemas/"));
-    }
-    for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
-        if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-            let parts: Vec<String> = parts.iter().map(|p| format!("({})", ts_type(p))).collect();
-            return parts.join(sep);
+impl<'a> TypeScript<'a> {
+    /// The component schemas of `types.d.ts`: a `$ref` is the schema's (exported) name, a
+    /// union's members are parenthesised.
+    pub fn for_api(api: &'a Api) -> Self {
+        TypeScript {
+            global_prefix: api.vendor,
+            payloads: None,
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let mut parts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
-        if schema.get("type").and_then(Value::as_str) == Some("integer") {
-            // Unknown values decode too (as Other(n) in Rust): any number may come back.
-            parts.push("(number & {})".into());
-        }
-        return parts.join(" | ");
-    }
-    match schema.get("type").and_then(Value::as_str) {
-        Some("string") if schema.get("format").and_then(Value::as_str) == Some("binary") => {
-            "Uint8Array".into()
-        }
-        Some("string") => "string".into(),
-        Some("integer" | "number") => "number".into(),
-        Some("boolean") => "boolean".into(),
-        Some("array") => {
-            let items = schema
-                .get("items")
-                .map(ts_type)
-                .unwrap_or_else(|| "unknown".into());
-            if schema.get("maxItems") == Some(&Value::from(0)) {
-                "[]".into()
-            } else {
-                format!("Array<{items}>")
-            }
-        }
-        Some("object") | None if schema.get("properties").is_some() => object_type(schema),
-        Some("object") => match schema.get("additionalProperties") {
-            Some(Value::Object(m)) if !m.is_empty() => {
-                format!(
-                    "{{ [key: string]: {} }}",
-                    ts_type(&Value::Object(m.clone()))
-                )
-            }
-            _ => "{ [key: string]: unknown }".into(),
-        },
-        _ => "unknown".into(),
-    }
-}
 
-fn object_type(schema: &Value) -> String {
-    let required = crate::required_names(schema);
-    let mut out = String::from("{\n");
-    for (name, prop) in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = prop.get("description").and_then(Value::as_str) {
-            let _ = writeln!(out, "  /** {} */", doc_text(d));
+    /// The push-event payloads of `events.d.ts` (`named`: `x-push-event-schemas`): a `$ref`
+    /// to a payload struct is its interface's name and to any other payload schema its type
+    /// inline; a `$ref` to a component schema (an integer enum) is `<Name>Value`, which
+    /// `events.d.ts` declares; a union's members stand bare; a property without its own
+    /// description takes that of the schema it refers to.
+    pub fn for_payloads(api: &'a Api, named: &'a BTreeMap<String, Value>) -> Self {
+        TypeScript {
+            global_prefix: api.vendor,
+            payloads: Some(named),
         }
-        let optional = if required.contains(&name.as_str()) {
-            ""
+    }
+
+    fn reference(&self, target: &str) -> String {
+        if let Some(named) = self.payloads {
+            if let Some(name) = target.strip_prefix(SCHEMA_REF) {
+                return match named.get(name) {
+                    Some(t) if t.get("properties").is_none() => self.ts_type(t),
+                    _ => name.to_string(),
+                };
+            }
+            if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                return format!("{name}Value");
+            }
+        }
+        self.ts_name(target.trim_start_matches("#/components/schemas/"))
+    }
+
+    /// The doc comment of a property, if any.
+    fn property_doc(&self, prop: &Value) -> Option<String> {
+        match self.payloads {
+            Some(named) => Some(crate::events::description(prop, named)).filter(|d| !d.is_empty()),
+            None => prop
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        }
+    }
+
+    /// The TypeScript type of `schema`.
+    pub fn ts_type(&self, schema: &Value) -> String {
+        let base = self.base_type(schema);
+        if schema.get("nullable") == Some(&Value::Bool(true)) {
+            format!("{base} | null")
         } else {
-            "?"
-        };
-        let _ = writeln!(
-            out,
-            "  {}{optional}: {};",
-            property_name(name),
-            indent(&ts_type(prop))
-        );
+            base
+        }
     }
-    match schema.get("additionalProperties") {
-        Some(Value::Bool(true)) => out.push_str("  [key: string]: unknown;\n"),
-        Some(Value::Object(m)) if m.is_empty() => out.push_str("  [key: string]: unknown;\n"),
-        Some(Value::Object(_)) => out.push_str("  [key: string]: unknown;\n"),
-        _ => {}
+
+    fn base_type(&self, schema: &Value) -> String {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            return self.reference(r);
+        }
+        for (key, sep) in [("oneOf", " | "), ("anyOf", " | "), ("allOf", " & ")] {
+            if let Some(parts) = schema.get(key).and_then(Value::as_array) {
+                let parts: Vec<String> = parts
+                    .iter()
+                    .map(|p| match self.payloads {
+                        Some(_) => self.ts_type(p),
+                        None => format!("({})", self.ts_type(p)),
+                    })
+                    .collect();
+                return parts.join(sep);
+            }
+        }
+        if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+            let mut parts: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+            if schema.get("type").and_then(Value::as_str) == Some("integer") {
+                // Unknown values decode too (as Other(n) in Rust): any number may come back.
+                parts.push("(number & {})".into());
+            }
+            return parts.join(" | ");
+        }
+        match schema.get("type").and_then(Value::as_str) {
+            Some("string") if schema.get("format").and_then(Value::as_str) == Some("binary") => {
+                "Uint8Array".into()
+            }
+            Some("string") => "string".into(),
+            Some("integer" | "number") => "number".into(),
+            Some("boolean") => "boolean".into(),
+            Some("array") => {
+                let items = schema
+                    .get("items")
+                    .map(|i| self.ts_type(i))
+                    .unwrap_or_else(|| "unknown".into());
+                if schema.get("maxItems") == Some(&Value::from(0)) {
+                    "[]".into()
+                } else {
+                    format!("Array<{items}>")
+                }
+            }
+            Some("object") | None if schema.get("properties").is_some() => self.object_type(schema),
+            Some("object") => match schema.get("additionalProperties") {
+                Some(Value::Object(m)) if !m.is_empty() => {
+                    format!(
+                        "{{ [key: string]: {} }}",
+                        self.ts_type(&Value::Object(m.clone()))
+                    )
+                }
+                _ => "{ [key: string]: unknown }".into(),
+            },
+            _ => "unknown".into(),
+        }
     }
-    out.push('}');
-    out
+
+    /// An object schema with `properties` as a TypeScript object type (`{ ... }`).
+    pub fn object_type(&self, schema: &Value) -> String {
+        let required = crate::required_names(schema);
+        let mut out = String::from("{\n");
+        for (name, prop) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(d) = self.property_doc(prop) {
+                let _ = writeln!(out, "  /** {} */", doc_text(&d));
+            }
+            let optional = if required.contains(&name.as_str()) {
+                ""
+            } else {
+                "?"
+            };
+            let _ = writeln!(
+                out,
+                "  {}{optional}: {};",
+                crate::names::js_property(name),
+                indent(&self.ts_type(prop))
+            );
+        }
+        match schema.get("additionalProperties") {
+            Some(Value::Bool(true)) => out.push_str("  [key: string]: unknown;\n"),
+            Some(Value::Object(m)) if m.is_empty() => out.push_str("  [key: string]: unknown;\n"),
+            Some(Value::Object(_)) => out.push_str("  [key: string]: unknown;\n"),
+            _ => {}
+        }
+        out.push('}');
+        out
+    }
 }
 
 fn indent(text: &str) -> String {
@@ -113,26 +184,31 @@ const GLOBALS: [&str; 12] = [
     "Promise", "Array",
 ];
 
-/// The TypeScript name of component schema `name`.
-pub fn ts_name(name: &str) -> String {
-    if GLOBALS.contains(&name) {
-        format!("Sonoran{name}")
-    } else {
-        name.to_string()
+impl TypeScript<'_> {
+    /// The TypeScript name of component schema `name`.
+    pub fn ts_name(&self, name: &str) -> String {
+        if GLOBALS.contains(&name) {
+            format!("{}{name}", self.global_prefix)
+        } else {
+            name.to_string()
+        }
     }
-}
 
-/// A property key as TypeScript accepts it.
-pub fn property_name(name: &str) -> String {
-    let ident = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
-    if ident {
-        name.to_string()
-    } else {
-        format!("{name:?}")
+    /// `export type Name = ...;` for every schema of `schemas` (name, schema).
+    pub fn declarations(&self, schemas: &[(&str, &Value)]) -> String {
+        let mut out = String::new();
+        for (name, schema) in schemas {
+            if let Some(d) = schema.get("description").and_then(Value::as_str) {
+                let _ = writeln!(out, "/** {} */", doc_text(d));
+            }
+            let _ = writeln!(
+                out,
+                "export type {} = {};\n",
+                self.ts_name(name),
+                self.ts_type(schema)
+            );
+        }
+        out
     }
 }
 
@@ -144,28 +220,6 @@ pub fn doc_text(text: &str) -> String {
         .join(" ")
 }
 
-/// `export type Name = ...;` for every component schema.
-pub fn declarations(doc: &Value) -> String {
-    let mut out = String::new();
-    for (name, schema) in doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(d) = schema.get("description").and_then(Value::as_str) {
-            let _ = writeln!(out, "/** {} */", doc_text(d));
-        }
-        let _ = writeln!(
-            out,
-            "export type {} = {};\n",
-            ts_name(name),
-            ts_type(schema)
-        );
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,9 +227,16 @@ mod tests {
 
     #[test]
     fn shapes() {
+        let ts = TypeScript::for_api(&sonoran_spec::api::CAD);
+        let ts_type = |s: &Value| ts.ts_type(s);
         assert_eq!(
             ts_type(&json!({"$ref": "#/components/schemas/Unit"})),
             "Unit"
+        );
+        assert_eq!(
+            ts_type(&json!({"$ref": "#/components/schemas/Record"})),
+            "SonoranRecord",
+            "a global's name gets the vendor's prefix"
         );
         assert_eq!(
             ts_type(&json!({"type": "array", "items": {"type": "string"}})),
@@ -201,5 +262,26 @@ mod tests {
             obj.contains("  a: number;") && obj.contains("  \"{{plate}}\"?: string;"),
             "{obj}"
         );
+    }
+
+    #[test]
+    fn payloads_name_structs_inline_values_and_suffix_enums() {
+        let named: BTreeMap<String, Value> = [
+            ("Unit".to_string(), json!({"type": "object", "description": "A unit.", "properties": {"id": {"type": "integer"}}})),
+            ("Id".to_string(), json!({"oneOf": [{"type": "integer"}, {"type": "string"}]})),
+        ]
+        .into();
+        let ts = TypeScript::for_payloads(&sonoran_spec::api::CAD, &named);
+        let at = |name: &str| json!({"$ref": format!("{SCHEMA_REF}{name}")});
+        assert_eq!(ts.ts_type(&at("Unit")), "Unit");
+        assert_eq!(ts.ts_type(&at("Id")), "number | string");
+        assert_eq!(
+            ts.ts_type(&json!({"$ref": "#/components/schemas/UnitStatus"})),
+            "UnitStatusValue"
+        );
+        let obj = ts.object_type(
+            &json!({"type": "object", "required": ["unit"], "properties": {"unit": at("Unit")}}),
+        );
+        assert_eq!(obj, "{\n  /** A unit. */\n  unit: Unit;\n}");
     }
 }

@@ -8,9 +8,11 @@
 
 use crate::Error;
 use crate::enums::IntEnum;
+use crate::model::{Kind, Operation};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 
 /// One generated method.
 #[derive(Debug, Clone)]
@@ -50,36 +52,18 @@ impl V1Method {
     /// The Rust method on `client.v1()`: the documented `type`, lower case
     /// (`UNIT_STATUS` -> `unit_status`).
     pub fn rust_name(&self) -> proc_macro2::Ident {
-        let name = &self.rust_method;
-        syn::parse_str::<syn::Ident>(name).unwrap_or_else(|_| format_ident!("r#{}", name))
+        crate::names::rust_ident(&self.rust_method)
     }
-}
-
-pub fn snake(name: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The v1 methods described by the merged document (multipart calls excepted: see
 /// `progenitor_form`, which leaves them out of the reduced document).
-pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
+pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
     let mut out = Vec::new();
-    for (path, _method, op) in sonoran_spec::operations(doc) {
-        if path.starts_with("/v2/") {
-            continue;
-        }
-        let id = op["operationId"].as_str().unwrap_or_default().to_string();
-        let Some(envelope) = op.pointer("/requestBody/content/application~1json/schema") else {
+    for operation in operations.iter().filter(|o| o.kind == Kind::V1) {
+        let (path, op) = (operation.path, operation.raw);
+        let id = operation.id.to_string();
+        let Some(envelope) = operation.json_body() else {
             continue;
         };
         let props = envelope
@@ -134,7 +118,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
             let method = if types.len() > 1 {
                 format!("{}_v1", v1_type.to_ascii_lowercase())
             } else {
-                snake(&id)
+                crate::names::snake_case(&id)
             };
             out.push(V1Method {
                 operation_id: id.clone(),
@@ -173,7 +157,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
         .collect();
     for m in &mut out {
         if shared.contains(&m.v1_type) {
-            m.rust_method = snake(m.operation_id.trim_end_matches("V1"));
+            m.rust_method = crate::names::snake_case(m.operation_id.trim_end_matches("V1"));
         }
     }
     out.sort_by(|a, b| a.method.cmp(&b.method));
@@ -182,7 +166,7 @@ pub fn collect(doc: &Value) -> Result<Vec<V1Method>, Error> {
 
 /// The Rust type of a schema, as the generated types name it.
 /// `root` is the client crate's path from where the code lives (`crate` inside it,
-/// `sonoran_cad` in its tests).
+/// [`Api::lib_name`] in its tests).
 pub fn rust_type_in(schema: &Value, enums: &[IntEnum], root: &TokenStream) -> TokenStream {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/components/schemas/");
@@ -221,7 +205,7 @@ fn reply_type(reply: &Reply, enums: &[IntEnum]) -> TokenStream {
     }
 }
 
-fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<String> {
+fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(s) = &m.summary {
         lines.push(crate::prose::for_users(s));
@@ -241,13 +225,14 @@ fn docs(m: &V1Method, examples: &std::collections::BTreeMap<&str, &str>) -> Vec<
     lines.push("Rate limit: none documented for v1 calls.".into());
     if let Some(p) = &m.docs_page {
         lines.push(String::new());
-        lines.push(format!("Docs: <{}>", crate::npm::docs_url(p)));
+        lines.push(format!("Docs: <{}>", api.docs_link(p)));
     }
     lines.extend(crate::doc_examples::section(examples, &m.v1_type));
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
 pub fn tokens(
+    api: &Api,
     methods: &[V1Method],
     known_errors: &[(String, String)],
     enums: &[IntEnum],
@@ -255,7 +240,7 @@ pub fn tokens(
 ) -> TokenStream {
     let fns = methods.iter().map(|m| {
         let name = m.rust_name();
-        let doc = docs(m, examples);
+        let doc = docs(api, m, examples);
         let path = &m.path;
         let v1_type = &m.v1_type;
         let op_id = &m.operation_id;
@@ -274,7 +259,7 @@ pub fn tokens(
         let mut extra_params = Vec::new();
         let mut extra_values = Vec::new();
         for (prop, schema, required) in &m.extra {
-            let ident = format_ident!("{}", snake(prop));
+            let ident = crate::names::rust_field(prop);
             let t = match schema.get("type").and_then(Value::as_str) {
                 Some("string") => quote!(&str),
                 _ => rust_type(schema, enums),
@@ -293,7 +278,7 @@ pub fn tokens(
             Reply::JsonOrText(_) => quote!(.json_or_text()),
         };
         let deprecated = m.deprecated.then(|| {
-            let note = format!("{} is no longer in the Sonoran docs; see the method's documentation", m.v1_type);
+            let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
             quote!(#[deprecated(note = #note)])
         });
         quote! {
@@ -350,64 +335,4 @@ pub fn known_errors(doc: &Value) -> Vec<(String, String)> {
         .flatten()
         .filter_map(|(text, code)| Some((text.clone(), code.as_str()?.to_string())))
         .collect()
-}
-
-/// Test support: call any v1 method by operation id with the `data` of a documented
-/// request example, returning the reply as JSON.
-pub fn test_support_tokens(methods: &[V1Method], enums: &[IntEnum]) -> TokenStream {
-    let root = quote!(sonoran_cad);
-    let rust_type = |s: &Value, e: &[IntEnum]| rust_type_in(s, e, &root);
-    let arms = methods.iter().map(|m| {
-        let name = m.rust_name();
-        let op = &m.operation_id;
-        let v1_type = &m.v1_type;
-        let data = match &m.data {
-            None | Some(DataParam::EmptyArray) => quote!(),
-            Some(DataParam::Typed(s)) => {
-                let t = rust_type(s, enums);
-                quote! {
-                    let data: #t = ::serde_json::from_value(envelope["data"].clone())
-                        .unwrap_or_else(|e| panic!("{}: example data does not decode: {e}", #op));
-                    let data = &data;
-                }
-            }
-        };
-        let data_arg = match &m.data {
-            Some(DataParam::Typed(_)) => quote!(data,),
-            _ => quote!(),
-        };
-        let extras = m.extra.iter().map(|(prop, schema, required)| {
-            let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
-            let t = if is_string { quote!(::std::string::String) } else { rust_type(schema, enums) };
-            let value = quote!(envelope.get(#prop).cloned().map(|v| ::serde_json::from_value::<#t>(v).unwrap_or_else(|e| panic!("{}: example {} does not decode: {e}", #op, #prop))));
-            match (required, is_string) {
-                (true, true) => quote!(#value.as_deref().expect("required in the example"),),
-                (true, false) => quote!(#value.expect("required in the example"),),
-                (false, true) => quote!(#value.as_deref(),),
-                (false, false) => quote!(#value,),
-            }
-        });
-        quote! {
-            (#op, #v1_type) => {
-                #data
-                Some(client.v1().#name(#data_arg #(#extras)*).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
-            }
-        }
-    });
-    quote! {
-        //! Operation id + envelope type -> the generated v1 method, for the v1 tests.
-
-        #[allow(deprecated)]
-        pub async fn call_v1(
-            client: &sonoran_cad::Client,
-            operation_id: &str,
-            v1_type: &str,
-            envelope: &::serde_json::Value,
-        ) -> Option<Result<::serde_json::Value, sonoran_cad::Error>> {
-            match (operation_id, v1_type) {
-                #( #arms )*
-                _ => None,
-            }
-        }
-    }
 }

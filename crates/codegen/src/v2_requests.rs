@@ -14,11 +14,12 @@
 //! status is an unread `reqwest::Response`, and reading it is async.
 
 use crate::Error;
+use crate::model::{Model, Operation};
 use crate::progenitor_methods::{last_segment_args, option_inner};
 use crate::targets::{Group, Target};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::collections::BTreeMap;
 
 /// How progenitor passes one parameter.
@@ -54,26 +55,24 @@ impl Param {
 
 /// Public methods, builders and their docs for every v2 operation.
 pub fn tokens(
+    api: &Api,
     progenitor: &TokenStream,
-    doc: &Value,
+    model: &Model,
     targets: &BTreeMap<String, Target>,
     examples: &BTreeMap<&str, &str>,
 ) -> Result<TokenStream, Error> {
-    let ops: BTreeMap<String, (&str, &str, &Value)> = sonoran_spec::operations(doc)
-        .filter(|(path, _, _)| path.starts_with("/v2/"))
-        .filter_map(|(path, method, op)| {
-            let id = op.get("operationId")?.as_str()?;
-            Some((crate::v1::snake(id), (path, method, op)))
-        })
+    let ops: BTreeMap<String, &Operation> = model
+        .v2()
+        .map(|op| (crate::names::snake_case(op.id), op))
         .collect();
     let mut methods = Vec::new();
     let mut builders = Vec::new();
     for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
         let name = f.sig.ident.to_string();
-        let (path, method, op) = *ops
+        let op = ops
             .get(&name)
             .ok_or_else(|| Error(format!("progenitor method `{name}` has no v2 operation")))?;
-        let (m, b) = one(f, path, method, op, targets, examples)?;
+        let (m, b) = one(api, f, op, targets, examples)?;
         methods.push(m);
         builders.push(b);
     }
@@ -103,34 +102,24 @@ pub fn tokens(
     })
 }
 
-fn success_status(op: &Value) -> u16 {
-    op.get("responses")
-        .and_then(Value::as_object)
-        .and_then(|r| r.keys().filter(|c| c.starts_with('2')).min().cloned())
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(200)
+fn success_status(op: &Operation) -> u16 {
+    op.success().and_then(|r| r.status()).unwrap_or(200)
 }
 
 /// The method's docs: summary, description, wire line, rate limit, docs page, example.
 fn method_docs(
-    path: &str,
-    method: &str,
-    op: &Value,
-    id: &str,
+    api: &Api,
+    op: &Operation,
     builder: &str,
     examples: &BTreeMap<&str, &str>,
 ) -> Vec<String> {
+    let (path, method, id) = (op.path, op.method, op.id);
     let mut lines = Vec::new();
-    let text = |k: &str| {
-        op.get(k)
-            .and_then(Value::as_str)
-            .map(crate::prose::for_users)
-    };
-    if let Some(s) = text("summary") {
+    if let Some(s) = op.summary.map(crate::prose::for_users) {
         lines.push(s);
         lines.push(String::new());
     }
-    if let Some(d) = op.get("description").and_then(Value::as_str) {
+    if let Some(d) = op.description {
         for para in d.split("\n\n") {
             lines.push(crate::prose::for_users(para));
             lines.push(String::new());
@@ -141,64 +130,46 @@ fn method_docs(
         method.to_ascii_uppercase()
     ));
     lines.push(String::new());
-    lines.push(
-        match op.get("x-rate-limit-per-minute").and_then(Value::as_u64) {
-            Some(n) => format!(
-                "Rate limit: {n} requests per minute per API key; the client paces calls to it."
-            ),
-            None => "Rate limit: none documented.".into(),
-        },
-    );
-    if let Some(page) = op.get("x-docs-page").and_then(Value::as_str) {
+    lines.push(match op.rate_limit {
+        Some(n) => format!(
+            "Rate limit: {n} requests per minute per API key; the client paces calls to it."
+        ),
+        None => "Rate limit: none documented.".into(),
+    });
+    if let Some(page) = op.docs_page {
         lines.push(String::new());
-        lines.push(format!("Docs: <{}>", crate::npm::docs_url(page)));
+        lines.push(format!("Docs: <{}>", api.docs_link(page)));
     }
     lines.extend(crate::doc_examples::section(examples, id));
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
-fn param_docs(op: &Value) -> BTreeMap<String, String> {
-    op.get("parameters")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
+fn param_docs(op: &Operation) -> BTreeMap<String, String> {
+    op.params
+        .iter()
         .filter_map(|p| {
             Some((
-                crate::v1::snake(p.get("name")?.as_str()?),
-                crate::prose::for_users(p.get("description")?.as_str()?),
+                crate::names::snake_case(p.name),
+                crate::prose::for_users(p.description?),
             ))
         })
         .collect()
 }
 
-fn pascal(snake: &str) -> String {
-    snake
-        .split('_')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
 fn one(
+    api: &Api,
     f: &syn::ImplItemFn,
-    path: &str,
-    http_method: &str,
-    op: &Value,
+    op: &Operation,
     targets: &BTreeMap<String, Target>,
     examples: &BTreeMap<&str, &str>,
 ) -> Result<(TokenStream, TokenStream), Error> {
     let sig = &f.sig;
     let name = &sig.ident;
-    let id = op["operationId"].as_str().unwrap_or_default();
-    let builder = format_ident!("{}", pascal(&name.to_string()));
+    let id = op.id;
+    let builder = format_ident!("{}", crate::names::pascal_case(&name.to_string()));
     let body_type = response_type(&sig.output)
         .ok_or_else(|| Error(format!("`{name}`: unexpected return type from progenitor")))?;
-    let groups: Vec<Group> = crate::targets::groups(op, id)?;
+    let groups: Vec<Group> = crate::targets::groups(op.raw, id)?;
     let descriptions = param_docs(op);
 
     let mut params = Vec::new();
@@ -226,7 +197,7 @@ fn one(
         let group = groups.iter().position(|g| {
             g.fields
                 .iter()
-                .any(|f| crate::v1::snake(f) == wire.trim_end_matches('_'))
+                .any(|f| crate::names::snake_case(f) == wire.trim_end_matches('_'))
         });
         if group.is_some() && !optional {
             return Err(Error(format!(
@@ -340,10 +311,12 @@ fn one(
             );
         }
         let arms = g.fields.iter().map(|field| {
-            let v = crate::targets::variant(field);
+            let v = crate::names::rust_type_ident(field);
             let p = members
                 .iter()
-                .find(|p| p.ident.to_string().trim_end_matches('_') == crate::v1::snake(field))
+                .find(|p| {
+                    p.ident.to_string().trim_end_matches('_') == crate::names::snake_case(field)
+                })
                 .expect("counted above");
             let id = &p.ident;
             let value = match &p.pass {
@@ -372,7 +345,7 @@ fn one(
         }
     });
     let status = success_status(op);
-    let docs = method_docs(path, http_method, op, id, &builder.to_string(), examples);
+    let docs = method_docs(api, op, &builder.to_string(), examples);
     let deprecated = f.attrs.iter().filter(|a| a.path().is_ident("deprecated"));
     let builder_doc = format!(
         " `{id}`: the request [`crate::Client::{name}`] returns. Set optional parameters, then `.send().await` or `.await` it."

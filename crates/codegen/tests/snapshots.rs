@@ -59,16 +59,17 @@ fn fixture(name: &str) -> serde_json::Value {
 
 /// Every generator's output for one fixture: (generator, text).
 fn outputs(name: &str) -> Vec<(&'static str, String)> {
-    use sonoran_codegen::{npm, tables, v1};
+    use sonoran_codegen::{model::Model, npm, tables, test_support, v1};
+    let api = &sonoran_spec::api::CAD;
     let doc = fixture(name);
-    let enums = enums::collect(&doc).unwrap();
-    let v1_methods = v1::collect(&doc).unwrap();
-    let (table, ops) = tables::generate(&doc, &v1_methods).unwrap();
+    let model = Model::read(&doc).unwrap();
+    let (table, ops) = tables::generate(&model).unwrap();
     let v1_src = rust_client::format(
         v1::tokens(
-            &v1_methods,
+            api,
+            &model.v1_methods,
             &v1::known_errors(&doc),
-            &enums,
+            &model.enums,
             &Default::default(),
         ),
         "",
@@ -76,14 +77,14 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
     .unwrap();
     vec![
         ("tables", table),
-        (
-            "declarations",
-            npm::declarations_file(&doc, &ops, &v1_methods, &enums),
-        ),
+        ("declarations", npm::declarations_file(api, &model, &ops)),
         ("operations_module", npm::operations_module(&ops)),
-        ("enums_module", npm::enums_module(&enums)),
+        ("enums_module", npm::enums_module(&model.enums)),
         ("v1_methods", v1_src),
-        ("examples", npm::examples_file(&doc, &ops, &v1_methods)),
+        (
+            "examples",
+            test_support::ts_examples::file(api, &model, &ops),
+        ),
     ]
 }
 

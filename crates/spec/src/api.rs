@@ -105,6 +105,11 @@ pub struct Api {
     pub id: &'static str,
     /// The product's name as users know it.
     pub product: &'static str,
+    /// The product's short name, as in "the CAD server".
+    pub short_name: &'static str,
+    /// The company, as generated docs name it ("no longer in the Sonoran docs"); also the
+    /// prefix of a TypeScript type whose schema is named as a TypeScript global.
+    pub vendor: &'static str,
     /// Where the public docs site serves this API's docs repository: a docs page's link is
     /// this, then [`Api::docs_repo_prefix`], then the page's path under `api-integration/`
     /// without `.md`.
@@ -123,15 +128,20 @@ pub struct Api {
     /// The Rust crate (and its folder under the repository root).
     pub crate_name: &'static str,
     pub crate_dir: &'static str,
-    /// The npm package, and the class it exports.
+    /// The npm package, the class it exports and the error class every rejection is.
     pub package_name: &'static str,
     pub js_class: &'static str,
+    pub js_error_class: &'static str,
+    /// The folder of the crate that builds the npm package (its `js/` and `tests/ts/`).
+    pub npm_dir: &'static str,
 }
 
 /// Sonoran CAD.
 pub const CAD: Api = Api {
     id: "cad",
     product: "Sonoran CAD",
+    short_name: "CAD",
+    vendor: "Sonoran",
     docs_site: "https://docs.sonoransoftware.com/cad/",
     docs_repo_prefix: "",
     production_url: "https://api.sonorancad.com",
@@ -142,12 +152,16 @@ pub const CAD: Api = Api {
     crate_dir: "crates/client",
     package_name: "sonoran-cad",
     js_class: "SonoranClient",
+    js_error_class: "SonoranError",
+    npm_dir: "crates/wasm",
 };
 
 /// Sonoran CMS.
 pub const CMS: Api = Api {
     id: "cms",
     product: "Sonoran CMS",
+    short_name: "CMS",
+    vendor: "Sonoran",
     docs_site: "https://docs.sonoransoftware.com/cms/",
     docs_repo_prefix: "developer-api-documentation/",
     production_url: "https://api.sonorancms.com",
@@ -158,6 +172,8 @@ pub const CMS: Api = Api {
     crate_dir: "crates/cms",
     package_name: "sonoran-cms",
     js_class: "SonoranCms",
+    js_error_class: "SonoranError",
+    npm_dir: "crates/cms-wasm",
 };
 
 /// Every API this repository generates a client for.
@@ -187,6 +203,11 @@ impl Api {
             link.push_str(fragment);
         }
         link
+    }
+
+    /// The Rust crate's name in paths (`sonoran_cad`).
+    pub fn lib_name(&self) -> String {
+        self.crate_name.replace('-', "_")
     }
 
     /// The folder of this API's description, relative to the repository root.
@@ -222,6 +243,12 @@ mod tests {
             CAD.docs_link("api-endpoints-v2/integration-panels/README.md"),
             "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels"
         );
+    }
+
+    #[test]
+    fn lib_names_are_crate_names_in_paths() {
+        assert_eq!(CAD.lib_name(), "sonoran_cad");
+        assert_eq!(CMS.lib_name(), "sonoran_cms");
     }
 
     #[test]

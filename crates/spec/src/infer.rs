@@ -12,6 +12,7 @@
 //! table marks it so, and a field the examples show only as `null`, `[]` or `{}` is left
 //! open (`x-unknown-shape`) rather than guessed.
 
+use crate::naming::pascal_case;
 use crate::page::{PageFacts, Table, unquote};
 use serde_json::{Map, Value, json};
 
@@ -100,7 +101,7 @@ pub fn infer_operation(
 ) -> Option<Value> {
     let mut overlay = Map::new();
     let enums = EnumIndex::new(facts);
-    let base = pascal(id);
+    let base = pascal_case(id);
 
     if let Some(params) = infer_parameters(op, facts) {
         overlay.insert("parameters".into(), params);
@@ -179,7 +180,7 @@ pub fn infer_operation(
         apply_prose_enums(&mut schema, facts, &samples);
         let name = match api.envelope.payload_key() {
             None => format!("{base}Response"),
-            Some(key) => format!("{base}{}", pascal(key)),
+            Some(key) => format!("{base}{}", pascal_case(key)),
         };
         let mut reply = resp.as_object().cloned().unwrap_or_default();
         reply.insert(
@@ -1097,24 +1098,6 @@ pub fn is_dynamic_key(k: &str) -> bool {
     timestamp || uuid || number
 }
 
-/// `getDatabaseSyncConfiguration` -> `GetDatabaseSyncConfiguration`; `get_fivem_config`
-/// -> `GetFivemConfig`.
-pub fn pascal(id: &str) -> String {
-    let mut out = String::new();
-    let mut upper = true;
-    for c in id.chars() {
-        if c == '_' || c == '-' || c == ' ' {
-            upper = true;
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1284,14 +1267,5 @@ mod tests {
                 .get("required")
                 .is_none()
         );
-    }
-
-    #[test]
-    fn pascal_case_of_ids() {
-        assert_eq!(
-            pascal("getDatabaseSyncConfiguration"),
-            "GetDatabaseSyncConfiguration"
-        );
-        assert_eq!(pascal("get_fivem_configuration"), "GetFivemConfiguration");
     }
 }

@@ -263,8 +263,8 @@ fn qualify_schemas(src: &Source, clashing: &std::collections::BTreeSet<String>) 
     }
     let prefix = crate::operations(&src.doc)
         .find_map(|(_, _, op)| op.get("operationId").and_then(Value::as_str))
-        .map(|id| crate::infer::pascal(&crate::naming::v2_operation_id(id)))
-        .unwrap_or_else(|| crate::infer::pascal(&src.rel.replace(['/', '.'], "_")));
+        .map(|id| crate::naming::pascal_case(&crate::naming::v2_operation_id(id)))
+        .unwrap_or_else(|| crate::naming::pascal_case(&src.rel.replace(['/', '.'], "_")));
     let mut doc = src.doc.clone();
     let renames: BTreeMap<String, String> = own
         .iter()

@@ -17,26 +17,43 @@ pub fn v2_operation_id(docs_id: &str) -> String {
     }
 }
 
-/// `get_fivem_configuration`, `get-fivem-configuration`, `GetFivemConfiguration` ->
-/// `getFivemConfiguration`; an id already in camelCase is unchanged.
-pub fn camel_case(id: &str) -> String {
-    let mut out = String::with_capacity(id.len());
-    let mut upper_next = false;
-    for c in id.chars() {
-        if c == '_' || c == '-' || c == ' ' || c == '.' {
-            upper_next = !out.is_empty();
-            continue;
+/// The words of a name: its runs of ASCII letters and digits (`get_fivem-config v2` ->
+/// `get`, `fivem`, `config`, `v2`); a camelCase run is one word.
+fn words(name: &str) -> impl Iterator<Item = &str> {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// Each word's first letter changed by `first(index of the word, letter)`, the rest kept.
+fn join_words(name: &str, first: impl Fn(usize, char) -> char) -> String {
+    let mut out = String::with_capacity(name.len());
+    for (n, word) in words(name).enumerate() {
+        let mut chars = word.chars();
+        if let Some(c) = chars.next() {
+            out.push(first(n, c));
         }
-        if out.is_empty() {
-            out.extend(c.to_lowercase());
-        } else if upper_next {
-            out.extend(c.to_uppercase());
-        } else {
-            out.push(c);
-        }
-        upper_next = false;
+        out.push_str(chars.as_str());
     }
     out
+}
+
+/// `get_fivem_configuration`, `get-fivem-configuration`, `GetFivemConfiguration`,
+/// `Get Fivem Configuration` -> `getFivemConfiguration`; an id already in camelCase is
+/// unchanged.
+pub fn camel_case(name: &str) -> String {
+    join_words(name, |n, c| {
+        if n == 0 {
+            c.to_ascii_lowercase()
+        } else {
+            c.to_ascii_uppercase()
+        }
+    })
+}
+
+/// `getDatabaseSyncConfiguration`, `get_fivem_config` -> `GetDatabaseSyncConfiguration`,
+/// `GetFivemConfig`; the letters after each word's first are kept.
+pub fn pascal_case(name: &str) -> String {
+    join_words(name, |_, c| c.to_ascii_uppercase())
 }
 
 #[cfg(test)]
@@ -60,5 +77,20 @@ mod tests {
         assert_eq!(v2_operation_id("updateIdentifier"), "updateIdentifier");
         assert_eq!(v2_operation_id("kick-unit"), "kickUnit");
         assert_eq!(v2_operation_id("V2"), "v2");
+    }
+
+    #[test]
+    fn case_conversions_split_at_anything_but_letters_and_digits() {
+        assert_eq!(
+            camel_case("Get Database Sync Configuration"),
+            "getDatabaseSyncConfiguration"
+        );
+        assert_eq!(camel_case("get.fivem/config"), "getFivemConfig");
+        assert_eq!(
+            pascal_case("getDatabaseSyncConfiguration"),
+            "GetDatabaseSyncConfiguration"
+        );
+        assert_eq!(pascal_case("get_fivem-config"), "GetFivemConfig");
+        assert_eq!(pascal_case(""), "");
     }
 }

@@ -74,7 +74,10 @@ pub fn to_openapi(api: &crate::api::Api, markdown: &str) -> Result<Option<Block>
 fn operation(summary: &str, body: &[&str]) -> Result<Value, (usize, String)> {
     let mut op = Map::new();
     op.insert("summary".into(), Value::from(summary));
-    op.insert("operationId".into(), Value::from(camel(summary)));
+    op.insert(
+        "operationId".into(),
+        Value::from(crate::naming::camel_case(summary)),
+    );
     let mut params = Vec::new();
     let mut props = Map::new();
     let mut required = Vec::new();
@@ -204,26 +207,6 @@ fn attributes(line: &str) -> Result<std::collections::BTreeMap<String, String>, 
         rest = &after[close + 1..];
     }
     Ok(out)
-}
-
-/// `Get Database Sync Configuration` -> `getDatabaseSyncConfiguration`.
-pub fn camel(summary: &str) -> String {
-    let mut out = String::new();
-    for (n, word) in summary
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .enumerate()
-    {
-        let mut chars = word.chars();
-        let first = chars.next().expect("non-empty");
-        if n == 0 {
-            out.extend(first.to_lowercase());
-        } else {
-            out.extend(first.to_uppercase());
-        }
-        out.push_str(chars.as_str());
-    }
-    out
 }
 
 #[cfg(test)]

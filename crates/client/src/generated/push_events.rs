@@ -488,107 +488,107 @@ pub struct UnitStatusEvent {
 pub enum PushEvent {
     /**`EVENT_911`: A 911 / emergency call was placed (through the API or in the CAD).
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/event-911)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/event-911)*/
     Call911(Call911Event),
     /**`EVENT_CHAR_SELECTED`: A user selected a character on the civilian page.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/civilian/character-selected)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/civilian/character-selected)*/
     CharSelected(CharSelectedEvent),
     /**`EVENT_COMMUNITY_LINK_VERIFIED`: A player completed the community link flow.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/community-link-verified)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/community-link-verified)*/
     CommunityLinkVerified(CommunityLinkVerifiedEvent),
     /**`EVENT_DISPATCH_CLOSED`: Dispatch calls were closed.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/closed-dispatch)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/closed-dispatch)*/
     DispatchClosed(DispatchClosedEvent),
     /**`EVENT_DISPATCH_EDIT`: A dispatch call was modified.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/modified-dispatch)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/modified-dispatch)*/
     DispatchEdit(DispatchEvent),
     /**`EVENT_DISPATCH_NEW`: A dispatch call was created.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-event)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/dispatch-event)*/
     DispatchNew(DispatchEvent),
     /**`EVENT_DISPATCH_NOTE`: A note was added to a dispatch call.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-note)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/dispatch-note)*/
     DispatchNote(DispatchNoteEvent),
     /**`EVENT_DISPATCH_TOGGLE_BODYCAM`: A unit's bodycam was toggled.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/toggle-bodycam)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/toggle-bodycam)*/
     DispatchToggleBodycam(ToggleBodycamEvent),
     /**`EVENT_DISPATCH_UNIT_ATTACH`: Units were attached to a dispatch call.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/attach-unit)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/attach-unit)*/
     DispatchUnitAttach(DispatchUnitsEvent),
     /**`EVENT_DISPATCH_UNIT_DETACH`: Units were detached from a dispatch call.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/dispatch-events/detach-unit)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/detach-unit)*/
     DispatchUnitDetach(DispatchUnitsEvent),
     /**`EVENT_NEW_CALLOUT`: A new ERS callout was requested on the live map.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/ers/new-callout)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/ers/new-callout)*/
     NewCallout(NewCalloutEvent),
     /**`EVENT_PAGER_REBORN`: A new Inferno pager page was sent.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/inferno-pager/event-pager-reborn)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/inferno-pager/event-pager-reborn)*/
     PagerReborn(PagerRebornEvent),
     /**`EVENT_RECORD_ADD`: A record was added in the CAD (not sent for records added through the API).
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/record-events/record-added)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-added)*/
     RecordAdd(RecordEvent),
     /**`EVENT_RECORD_EDIT`: A record was edited in the CAD (not sent for edits made through the API).
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/record-events/record-edited)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-edited)*/
     RecordEdit(RecordEvent),
     /**`EVENT_RECORD_REMOVE`: A record was removed in the CAD (not sent for removals made through the API).
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/record-events/record-removed)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-removed)*/
     RecordRemove(RecordEvent),
     /**`EVENT_REMOVE_911`: 911 calls were removed.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/remove-911)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/remove-911)*/
     Remove911(Remove911Event),
     /**`EVENT_STATION_ALERT`: A new station alert was sent.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/station-alert/new-station-alert)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/station-alert/new-station-alert)*/
     StationAlert(StationAlertEvent),
     /**`EVENT_STREETSIGN_UPDATED`: A street sign was updated from the CAD.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/sign-updated)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/sign-updated)*/
     StreetsignUpdated(StreetsignUpdatedEvent),
     /**`EVENT_TONE`: A tone was played in the CAD.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/tone-played)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/tone-played)*/
     Tone(ToneEvent),
     /**`EVENT_UNIT_GROUP_ADD`: A unit was added to a unit group.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-add)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-add)*/
     UnitGroupAdd(UnitGroupAddEvent),
     /**`EVENT_UNIT_GROUP_CHANGE_NAME`: A unit group was renamed.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-name-change)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-name-change)*/
     UnitGroupChangeName(UnitGroupChangeNameEvent),
     /**`EVENT_UNIT_GROUP_REMOVE`: A unit was removed from a unit group.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-remove)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-remove)*/
     UnitGroupRemove(UnitGroupRemoveEvent),
     /**`EVENT_UNIT_LOGIN`: A unit logged into the CAD.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-login)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-login)*/
     UnitLogin(UnitLoginEvent),
     /**`EVENT_UNIT_LOGOUT`: A unit logged off. The page's heading says "Unit Logoff"; the type is EVENT_UNIT_LOGOUT.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-logoff)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-logoff)*/
     UnitLogout(UnitLogoutEvent),
     /**`EVENT_UNIT_PANIC`: A unit toggled its panic state.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-panic)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-panic)*/
     UnitPanic(UnitPanicEvent),
     /**`EVENT_UNIT_STATUS`: A unit's status changed.
 
-[Sonoran's docs page](https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-status-update)*/
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-status-update)*/
     UnitStatus(UnitStatusEvent),
     /// A type the docs do not list, with its `data` as sent.
     Unknown {

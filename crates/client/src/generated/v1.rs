@@ -68,7 +68,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/add-blip>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip>
     pub async fn add_blip(
         &self,
         data: &[crate::types::AddBlipV1Item],
@@ -86,7 +86,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note>
     pub async fn add_call_note(
         &self,
         data: &[crate::types::AddCallNoteV1Item],
@@ -110,7 +110,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/apply-permission-key>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key>
     pub async fn apply_permission_key(
         &self,
         data: &[crate::types::ApplyPermissionKeyV1Item],
@@ -134,7 +134,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units>
     pub async fn attach_unit(
         &self,
         data: &[crate::types::AttachUnitV1Item],
@@ -158,7 +158,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/auth-street-signs>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs>
     pub async fn auth_streetsigns(
         &self,
         data: &crate::types::AuthStreetSignsV1Data,
@@ -182,7 +182,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/ban-user>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user>
     pub async fn ban_user(
         &self,
         data: &[crate::types::BanUserV1Item],
@@ -200,7 +200,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
     pub async fn call_911(
         &self,
         data: &[crate::types::Call911V1Item],
@@ -218,7 +218,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/check-api-id>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id>
     pub async fn check_apiid(
         &self,
         data: &[crate::types::CheckApiIdV1Item],
@@ -242,7 +242,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/close-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call>
     pub async fn close_call(
         &self,
         data: &[crate::types::CloseCallV1Item],
@@ -266,7 +266,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit>
     pub async fn detach_unit(
         &self,
         data: &[crate::types::DetachUnitV1Item],
@@ -290,7 +290,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/edit-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character>
     pub async fn edit_character(
         &self,
         data: &[crate::types::EditCharacterV1Item],
@@ -314,7 +314,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch>
     pub async fn edit_dispatch(
         &self,
         data: &[crate::types::EditDispatchV1Item],
@@ -370,7 +370,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/edit-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record>
     pub async fn edit_record(
         &self,
         data: &[crate::types::EditRecordV1Item],
@@ -394,7 +394,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account>
     pub async fn get_account(
         &self,
         data: &[crate::types::GetAccountV1Item],
@@ -418,7 +418,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account-1>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1>
     pub async fn get_accounts(
         &self,
         data: &[crate::types::GetAccountsV1Item],
@@ -442,7 +442,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-active-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units>
     pub async fn get_active_units(
         &self,
         data: &[crate::types::GetActiveUnitsV1Item],
@@ -469,7 +469,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/get-map-blips>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips>
     pub async fn get_blips(
         &self,
         data: &[crate::types::GetBlipsV1Item],
@@ -493,7 +493,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls>
     pub async fn get_calls(
         &self,
         data: &[crate::types::GetCallsV1Item],
@@ -517,7 +517,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-get-character-links>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links>
     pub async fn get_character_links(
         &self,
         data: &[crate::types::GetCharacterLinksV1Item],
@@ -541,7 +541,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/get-characters>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters>
     pub async fn get_characters(
         &self,
         data: &[crate::types::GetCharactersV1Item],
@@ -565,7 +565,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-identifiers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers>
     pub async fn get_identifiers(
         &self,
         data: &[crate::types::GetIdentifiersV1Item],
@@ -589,7 +589,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/get-pager-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config>
     pub async fn get_pager_config(
         &self,
         data: &[crate::types::GetPagerConfigV1Item],
@@ -613,7 +613,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-servers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers>
     pub async fn get_servers(
         &self,
     ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
@@ -636,7 +636,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/get-record-template>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template>
     pub async fn get_templates(
         &self,
         record_type_id: ::std::option::Option<i64>,
@@ -663,7 +663,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/get-version>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version>
     pub async fn get_version(
         &self,
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
@@ -686,7 +686,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-ident-group>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group>
     pub async fn idents_to_group(
         &self,
         data: &[crate::types::IdentsToGroupV1Item],
@@ -710,7 +710,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community>
     pub async fn join_community(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
@@ -738,7 +738,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/kick-unit>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit>
     pub async fn kick_unit(
         &self,
         data: &[crate::types::KickUnitV1Item],
@@ -762,7 +762,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/leave-community>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/leave-community>
     pub async fn leave_community(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
@@ -790,7 +790,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-link-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character>
     pub async fn link_character(
         &self,
         data: &[crate::types::LinkCharacterV1Item],
@@ -814,7 +814,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-custom>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom>
     pub async fn lookup_custom(
         &self,
         data: &[crate::types::LookupCustomV1Item],
@@ -838,7 +838,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-name-or-plate>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate>
     pub async fn lookup(
         &self,
         data: &[crate::types::LookupV1Item],
@@ -856,7 +856,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-integer>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer>
     pub async fn lookup_value(
         &self,
         data: &[crate::types::LookupValueV1Item],
@@ -880,7 +880,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/modify-blip>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip>
     pub async fn modify_blip(
         &self,
         data: &[crate::types::ModifyBlipV1Item],
@@ -904,7 +904,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/modify-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/modify-identifier>
     ///
     /// # Example
     ///
@@ -950,7 +950,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/new-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character>
     pub async fn new_character(
         &self,
         data: &[crate::types::NewCharacterV1Item],
@@ -974,7 +974,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch>
     pub async fn new_dispatch(
         &self,
         data: &[crate::types::NewDispatchV1Item],
@@ -998,7 +998,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/new-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record>
     pub async fn new_record(
         &self,
         data: &[crate::types::NewRecordV1Item],
@@ -1022,7 +1022,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911>
     pub async fn remove_911(
         &self,
         data: &[crate::types::Remove911V1Item],
@@ -1046,7 +1046,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/remove-blip>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip>
     pub async fn remove_blip(
         &self,
         data: &[crate::types::RemoveBlipV1Item],
@@ -1070,7 +1070,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/remove-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character>
     pub async fn remove_character(
         &self,
         data: &[crate::types::RemoveCharacterV1Item],
@@ -1094,7 +1094,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/remove-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record>
     pub async fn remove_record(
         &self,
         data: &[crate::types::RemoveRecordV1Item],
@@ -1118,7 +1118,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/send-photo>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo>
     pub async fn send_photo(
         &self,
         data: &[crate::types::SendPhotoV1Item],
@@ -1142,7 +1142,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/modify-account-permissions>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/modify-account-permissions>
     ///
     /// # Example
     ///
@@ -1181,7 +1181,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-api-ids>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids>
     pub async fn set_api_id(
         &self,
         data: &[crate::types::SetApiIdV1Item],
@@ -1205,7 +1205,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/ers/set-street-sign-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config>
     pub async fn set_available_callouts(
         &self,
         data: &crate::types::SetAvailableCalloutsV1Data,
@@ -1229,7 +1229,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal>
     pub async fn set_call_postal(
         &self,
         data: &[crate::types::SetCallPostalV1Item],
@@ -1253,7 +1253,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary>
     pub async fn set_call_primary(
         &self,
         data: &[crate::types::SetCallPrimaryV1Item],
@@ -1277,7 +1277,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/civilian/set-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character>
     pub async fn set_character(
         &self,
         data: &[crate::types::SetCharacterV1Item],
@@ -1301,7 +1301,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-clock-time>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time>
     pub async fn set_clock(
         &self,
         data: &[crate::types::SetClockV1Item],
@@ -1319,7 +1319,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier>
     pub async fn set_identifier(
         &self,
         data: &[crate::types::SetIdentifierV1Item],
@@ -1343,7 +1343,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/set-pager-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config>
     pub async fn set_pager_config(
         &self,
         data: &[crate::types::SetPagerConfigV1Item],
@@ -1367,7 +1367,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-penal-codes>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes>
     pub async fn set_penal_codes(
         &self,
         data: &[crate::types::PenalCodeV1],
@@ -1391,7 +1391,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-postal-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config>
     pub async fn set_postals(
         &self,
         data: &[crate::types::SetPostalsV1Item],
@@ -1415,7 +1415,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/set-servers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers>
     pub async fn set_servers(
         &self,
         data: &crate::types::SetServersV1Data,
@@ -1439,7 +1439,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/station-alert/set-stations>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations>
     pub async fn set_stations(
         &self,
         data: &crate::types::SetStationsV1Data,
@@ -1463,7 +1463,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/set-street-sign-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config>
     pub async fn set_streetsign_config(
         &self,
         data: &[crate::types::SetStreetsignConfigV1Item],
@@ -1487,7 +1487,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/update-unit-location>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location>
     pub async fn unit_location(
         &self,
         data: &[crate::types::UnitLocationV1Item],
@@ -1511,7 +1511,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-panic>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic>
     pub async fn unit_panic(
         &self,
         data: &[crate::types::UnitPanicV1Item],
@@ -1535,7 +1535,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-status>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status>
     pub async fn unit_status(
         &self,
         data: &[crate::types::UnitStatusV1Item],
@@ -1559,7 +1559,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/update-street-sign>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign>
     pub async fn update_streetsign(
         &self,
         data: &[crate::types::UpdateStreetsignV1Item],
@@ -1583,7 +1583,7 @@ impl crate::V1<'_> {
     ///
     /// Rate limit: none documented for v1 calls.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints/general/verify-secret>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret>
     pub async fn verify_secret(
         &self,
         data: &[crate::types::VerifySecretV1Item],

@@ -9,7 +9,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-character-links>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-character-links>
     pub fn get_character_links(
         &self,
         target: crate::targets::AccountTarget,
@@ -25,7 +25,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/add-character-link>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link>
     pub fn add_character_link(
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
@@ -43,7 +43,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/remove-character-link>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/remove-character-link>
     pub fn remove_character_link(
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
@@ -61,7 +61,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-characters>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-characters>
     pub fn get_characters(
         &self,
         target: crate::targets::AccountTarget,
@@ -77,7 +77,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/delete-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character>
     pub fn delete_character(&self, character_id: i64) -> requests::DeleteCharacter<'_> {
         requests::DeleteCharacter {
             client: self,
@@ -90,7 +90,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/set-selected-character>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/set-selected-character>
     pub fn set_selected_character(
         &self,
         body: types::SetSelectedCharacterRequest,
@@ -106,7 +106,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-current-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-current-call>
     pub fn get_current_call(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -122,7 +122,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/get-identifiers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers>
     pub fn get_identifiers(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -138,7 +138,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/create-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/create-identifier>
     pub fn create_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -156,7 +156,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/delete-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/delete-identifier>
     pub fn delete_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -174,7 +174,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/update-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/update-identifier>
     ///
     /// # Example
     ///
@@ -211,7 +211,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-selected-identifier>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-selected-identifier>
     pub fn set_selected_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -229,7 +229,7 @@ impl crate::Client {
     ///
     /// Rate limit: none documented.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates>
     pub fn get_dispatch_templates(&self) -> requests::GetDispatchTemplates<'_> {
         requests::GetDispatchTemplates {
             client: self,
@@ -241,7 +241,7 @@ impl crate::Client {
     ///
     /// Rate limit: none documented.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates>
     pub fn get_dispatch_template(
         &self,
         template_id: i64,
@@ -257,7 +257,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-account-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-account-units>
     pub fn get_account_units(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -278,7 +278,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/get-blips>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips>
     pub fn get_blips(&self) -> requests::GetBlips<'_> {
         requests::GetBlips {
             client: self,
@@ -291,7 +291,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/create-blip>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip>
     pub fn create_blip(
         &self,
         body: types::CreateBlipRequest,
@@ -308,7 +308,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/delete-blips>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/delete-blips>
     pub fn delete_blips(
         &self,
         body: types::DeleteBlipsRequest,
@@ -325,7 +325,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/update-blip>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/update-blip>
     pub fn update_blip(
         &self,
         blip_id: i64,
@@ -344,7 +344,7 @@ impl crate::Client {
     ///
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-callouts>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-callouts>
     pub fn set_callouts(
         &self,
         body: types::SetCalloutsRequest,
@@ -361,7 +361,7 @@ impl crate::Client {
     ///
     /// Rate limit: 5 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-calls>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls>
     pub fn get_calls(&self) -> requests::GetCalls<'_> {
         requests::GetCalls {
             client: self,
@@ -377,7 +377,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-911-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-911-call>
     pub fn create911_call(
         &self,
         body: types::Create911CallRequest,
@@ -394,7 +394,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/remove-911-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call>
     pub fn remove911_call(&self, call_id: i64) -> requests::Remove911Call<'_> {
         requests::Remove911Call {
             client: self,
@@ -408,7 +408,7 @@ impl crate::Client {
     ///
     /// Rate limit: none documented.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-custom-dispatch-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-custom-dispatch-call>
     pub fn create_custom_dispatch_call(
         &self,
         body: types::CreateCustomDispatchCallRequest,
@@ -425,7 +425,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-dispatch-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-dispatch-call>
     pub fn create_dispatch_call(
         &self,
         body: types::CreateDispatchCallRequest,
@@ -442,7 +442,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/detach-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/detach-units>
     pub fn detach_units(
         &self,
         body: types::DetachUnitsRequest,
@@ -459,7 +459,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/close-dispatch-calls>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/close-dispatch-calls>
     pub fn close_dispatch_calls(
         &self,
         body: types::CloseDispatchCallsRequest,
@@ -476,7 +476,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-dispatch-call>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-dispatch-call>
     pub fn update_dispatch_call(
         &self,
         call_id: i64,
@@ -495,7 +495,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/attach-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/attach-units>
     pub fn attach_units(
         &self,
         call_id: i64,
@@ -514,7 +514,7 @@ impl crate::Client {
     ///
     /// Rate limit: 60 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/add-call-note>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note>
     pub fn add_call_note(
         &self,
         call_id: i64,
@@ -533,7 +533,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-postal>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-postal>
     pub fn update_call_postal(
         &self,
         call_id: i64,
@@ -552,7 +552,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-primary>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-primary>
     pub fn update_call_primary(
         &self,
         call_id: i64,
@@ -571,7 +571,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-identifier-group>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-identifier-group>
     pub fn set_identifier_group(
         &self,
         group_name: impl ::std::convert::Into<::std::string::String>,
@@ -590,7 +590,7 @@ impl crate::Client {
     ///
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/get-pager-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config>
     pub fn get_pager_config(&self) -> requests::GetPagerConfig<'_> {
         requests::GetPagerConfig {
             client: self,
@@ -603,7 +603,7 @@ impl crate::Client {
     ///
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-pager-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-pager-config>
     pub fn set_pager_config(
         &self,
         body: types::SetPagerConfigRequest,
@@ -620,7 +620,7 @@ impl crate::Client {
     ///
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-stations>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-stations>
     pub fn set_stations(
         &self,
         body: types::SetStationsRequest,
@@ -637,7 +637,7 @@ impl crate::Client {
     ///
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-street-sign-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-street-sign-config>
     pub fn set_street_sign_config(
         &self,
         body: types::SetStreetSignConfigRequest,
@@ -654,7 +654,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/update-street-signs>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/update-street-signs>
     pub fn update_street_signs(
         &self,
         body: types::UpdateStreetSignsRequest,
@@ -671,7 +671,7 @@ impl crate::Client {
     ///
     /// Rate limit: 12 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/update-unit-locations>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/update-unit-locations>
     pub fn update_unit_locations(
         &self,
         body: types::UpdateUnitLocationsRequest,
@@ -688,7 +688,7 @@ impl crate::Client {
     ///
     /// Rate limit: 3 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-active-units>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units>
     pub fn get_active_units(&self) -> requests::GetActiveUnits<'_> {
         requests::GetActiveUnits {
             client: self,
@@ -705,7 +705,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/kick-unit>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit>
     pub fn kick_unit(&self, body: types::KickUnitRequest) -> requests::KickUnit<'_> {
         requests::KickUnit {
             client: self,
@@ -719,7 +719,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-panic>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-panic>
     pub fn set_unit_panic(
         &self,
         body: types::SetUnitPanicRequest,
@@ -736,7 +736,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-status>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-status>
     pub fn set_unit_status(
         &self,
         body: types::SetUnitStatusRequest,
@@ -753,7 +753,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/ban-user>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/ban-user>
     pub fn kick_or_ban_user(
         &self,
         body: types::KickOrBanUserRequest,
@@ -769,7 +769,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-accounts>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts>
     pub fn get_accounts(&self) -> requests::GetAccounts<'_> {
         requests::GetAccounts {
             client: self,
@@ -787,7 +787,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-account>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account>
     pub fn get_account(
         &self,
         target: crate::targets::AccountTargetOrUsername,
@@ -803,7 +803,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/modify-account-permissions>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/modify-account-permissions>
     ///
     /// # Example
     ///
@@ -836,7 +836,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-database-sync-configuration>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration>
     pub fn get_database_sync_configuration(
         &self,
     ) -> requests::GetDatabaseSyncConfiguration<'_> {
@@ -850,7 +850,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-info>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info>
     pub fn get_info(&self) -> requests::GetInfo<'_> {
         requests::GetInfo { client: self }
     }
@@ -860,7 +860,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/create-community-link>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/create-community-link>
     pub fn create_community_link(
         &self,
         body: types::CreateCommunityLinkRequest,
@@ -876,7 +876,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/check-community-link>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/check-community-link>
     pub fn check_community_link(
         &self,
         body: types::CheckCommunityLinkRequest,
@@ -892,7 +892,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/set-community-link>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/set-community-link>
     pub fn set_community_link(
         &self,
         body: types::SetCommunityLinkRequest,
@@ -910,7 +910,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-login-page>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-login-page>
     pub fn get_login_page(
         &self,
         community: crate::targets::LoginPageTarget,
@@ -926,7 +926,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-name-or-plate>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-name-or-plate>
     pub fn lookup_name_or_plate(
         &self,
         body: types::LookupNameOrPlateRequest,
@@ -942,7 +942,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-value>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-value>
     pub fn lookup_by_value(
         &self,
         body: types::LookupByValueRequest,
@@ -958,7 +958,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-custom>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom>
     pub fn lookup_by_custom_search(
         &self,
         body: types::LookupByCustomSearchRequest,
@@ -974,7 +974,7 @@ impl crate::Client {
     ///
     /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-penal-codes>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes>
     pub fn get_penal_codes(&self) -> requests::GetPenalCodes<'_> {
         requests::GetPenalCodes {
             client: self,
@@ -986,7 +986,7 @@ impl crate::Client {
     ///
     /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-penal-codes>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-penal-codes>
     pub fn set_penal_codes(
         &self,
         body: types::SetPenalCodesRequest,
@@ -1002,7 +1002,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/apply-permission-key>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/apply-permission-key>
     pub fn apply_permission_key(
         &self,
         body: types::ApplyPermissionKeyRequest,
@@ -1018,7 +1018,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/send-photo>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo>
     pub fn send_photo(&self, body: types::SendPhotoRequest) -> requests::SendPhoto<'_> {
         requests::SendPhoto {
             client: self,
@@ -1031,7 +1031,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-postal-config>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-postal-config>
     pub fn set_postal_config(
         &self,
         body: types::SetPostalConfigRequest,
@@ -1047,7 +1047,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/send-draft>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft>
     pub fn send_draft(&self, body: types::SendDraftRequest) -> requests::SendDraft<'_> {
         requests::SendDraft {
             client: self,
@@ -1060,7 +1060,7 @@ impl crate::Client {
     ///
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/create-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/create-record>
     pub fn create_record(
         &self,
         body: types::CreateRecordRequest,
@@ -1076,7 +1076,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/delete-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record>
     pub fn delete_record(&self, record_id: i64) -> requests::DeleteRecord<'_> {
         requests::DeleteRecord {
             client: self,
@@ -1089,7 +1089,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/update-record>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/update-record>
     pub fn update_record(
         &self,
         record_id: i64,
@@ -1107,7 +1107,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/verify-secret>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/verify-secret>
     pub fn verify_secret(
         &self,
         body: types::VerifySecretRequest,
@@ -1123,7 +1123,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-servers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers>
     pub fn get_servers(&self) -> requests::GetServers<'_> {
         requests::GetServers {
             client: self,
@@ -1135,7 +1135,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-servers>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers>
     pub fn set_servers(
         &self,
         body: types::SetServersRequest,
@@ -1151,7 +1151,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/heartbeat>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat>
     pub fn heartbeat(&self, body: types::HeartbeatRequest) -> requests::Heartbeat<'_> {
         requests::Heartbeat {
             client: self,
@@ -1165,7 +1165,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/auth-street-signs>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs>
     pub fn auth_street_signs(&self) -> requests::AuthStreetSigns<'_> {
         requests::AuthStreetSigns {
             client: self,
@@ -1178,7 +1178,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-templates>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates>
     pub fn get_templates(&self) -> requests::GetTemplates<'_> {
         requests::GetTemplates {
             client: self,
@@ -1190,7 +1190,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-template>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template>
     pub fn get_template(&self, record_type_id: i64) -> requests::GetTemplate<'_> {
         requests::GetTemplate {
             client: self,
@@ -1203,7 +1203,7 @@ impl crate::Client {
     ///
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-turn-credentials>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials>
     pub fn get_turn_credentials(&self) -> requests::GetTurnCredentials<'_> {
         requests::GetTurnCredentials {
             client: self,
@@ -1216,7 +1216,7 @@ impl crate::Client {
     ///
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
-    /// Docs: <https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-version>
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version>
     pub fn get_version(&self) -> requests::GetVersion<'_> {
         requests::GetVersion {
             client: self,

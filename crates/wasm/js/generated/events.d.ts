@@ -265,57 +265,57 @@ export interface UnitStatusEvent {
 
 /** A documented push event: `type` narrows `data`. */
 export type KnownPushEvent =
-  /** A 911 / emergency call was placed (through the API or in the CAD). (https://docs.sonoransoftware.com/cad/push-events/event-911) */
+  /** A 911 / emergency call was placed (through the API or in the CAD). (https://docs.sonoransoftware.com/cad/api-integration/push-events/event-911) */
   | { type: 'EVENT_911'; data: Call911Event; unknown?: undefined }
-  /** A user selected a character on the civilian page. (https://docs.sonoransoftware.com/cad/push-events/civilian/character-selected) */
+  /** A user selected a character on the civilian page. (https://docs.sonoransoftware.com/cad/api-integration/push-events/civilian/character-selected) */
   | { type: 'EVENT_CHAR_SELECTED'; data: CharSelectedEvent; unknown?: undefined }
-  /** A player completed the community link flow. (https://docs.sonoransoftware.com/cad/push-events/community-link-verified) */
+  /** A player completed the community link flow. (https://docs.sonoransoftware.com/cad/api-integration/push-events/community-link-verified) */
   | { type: 'EVENT_COMMUNITY_LINK_VERIFIED'; data: CommunityLinkVerifiedEvent; unknown?: undefined }
-  /** Dispatch calls were closed. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/closed-dispatch) */
+  /** Dispatch calls were closed. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/closed-dispatch) */
   | { type: 'EVENT_DISPATCH_CLOSED'; data: DispatchClosedEvent; unknown?: undefined }
-  /** A dispatch call was modified. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/modified-dispatch) */
+  /** A dispatch call was modified. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/modified-dispatch) */
   | { type: 'EVENT_DISPATCH_EDIT'; data: DispatchEvent; unknown?: undefined }
-  /** A dispatch call was created. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-event) */
+  /** A dispatch call was created. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/dispatch-event) */
   | { type: 'EVENT_DISPATCH_NEW'; data: DispatchEvent; unknown?: undefined }
-  /** A note was added to a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/dispatch-note) */
+  /** A note was added to a dispatch call. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/dispatch-note) */
   | { type: 'EVENT_DISPATCH_NOTE'; data: DispatchNoteEvent; unknown?: undefined }
-  /** A unit's bodycam was toggled. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/toggle-bodycam) */
+  /** A unit's bodycam was toggled. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/toggle-bodycam) */
   | { type: 'EVENT_DISPATCH_TOGGLE_BODYCAM'; data: ToggleBodycamEvent; unknown?: undefined }
-  /** Units were attached to a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/attach-unit) */
+  /** Units were attached to a dispatch call. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/attach-unit) */
   | { type: 'EVENT_DISPATCH_UNIT_ATTACH'; data: DispatchUnitsEvent; unknown?: undefined }
-  /** Units were detached from a dispatch call. (https://docs.sonoransoftware.com/cad/push-events/dispatch-events/detach-unit) */
+  /** Units were detached from a dispatch call. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/detach-unit) */
   | { type: 'EVENT_DISPATCH_UNIT_DETACH'; data: DispatchUnitsEvent; unknown?: undefined }
-  /** A new ERS callout was requested on the live map. (https://docs.sonoransoftware.com/cad/push-events/ers/new-callout) */
+  /** A new ERS callout was requested on the live map. (https://docs.sonoransoftware.com/cad/api-integration/push-events/ers/new-callout) */
   | { type: 'EVENT_NEW_CALLOUT'; data: NewCalloutEvent; unknown?: undefined }
-  /** A new Inferno pager page was sent. (https://docs.sonoransoftware.com/cad/push-events/inferno-pager/event-pager-reborn) */
+  /** A new Inferno pager page was sent. (https://docs.sonoransoftware.com/cad/api-integration/push-events/inferno-pager/event-pager-reborn) */
   | { type: 'EVENT_PAGER_REBORN'; data: PagerRebornEvent; unknown?: undefined }
-  /** A record was added in the CAD (not sent for records added through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-added) */
+  /** A record was added in the CAD (not sent for records added through the API). (https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-added) */
   | { type: 'EVENT_RECORD_ADD'; data: RecordEvent; unknown?: undefined }
-  /** A record was edited in the CAD (not sent for edits made through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-edited) */
+  /** A record was edited in the CAD (not sent for edits made through the API). (https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-edited) */
   | { type: 'EVENT_RECORD_EDIT'; data: RecordEvent; unknown?: undefined }
-  /** A record was removed in the CAD (not sent for removals made through the API). (https://docs.sonoransoftware.com/cad/push-events/record-events/record-removed) */
+  /** A record was removed in the CAD (not sent for removals made through the API). (https://docs.sonoransoftware.com/cad/api-integration/push-events/record-events/record-removed) */
   | { type: 'EVENT_RECORD_REMOVE'; data: RecordEvent; unknown?: undefined }
-  /** 911 calls were removed. (https://docs.sonoransoftware.com/cad/push-events/remove-911) */
+  /** 911 calls were removed. (https://docs.sonoransoftware.com/cad/api-integration/push-events/remove-911) */
   | { type: 'EVENT_REMOVE_911'; data: Remove911Event; unknown?: undefined }
-  /** A new station alert was sent. (https://docs.sonoransoftware.com/cad/push-events/station-alert/new-station-alert) */
+  /** A new station alert was sent. (https://docs.sonoransoftware.com/cad/api-integration/push-events/station-alert/new-station-alert) */
   | { type: 'EVENT_STATION_ALERT'; data: StationAlertEvent; unknown?: undefined }
-  /** A street sign was updated from the CAD. (https://docs.sonoransoftware.com/cad/push-events/sign-updated) */
+  /** A street sign was updated from the CAD. (https://docs.sonoransoftware.com/cad/api-integration/push-events/sign-updated) */
   | { type: 'EVENT_STREETSIGN_UPDATED'; data: StreetsignUpdatedEvent; unknown?: undefined }
-  /** A tone was played in the CAD. (https://docs.sonoransoftware.com/cad/push-events/tone-played) */
+  /** A tone was played in the CAD. (https://docs.sonoransoftware.com/cad/api-integration/push-events/tone-played) */
   | { type: 'EVENT_TONE'; data: ToneEvent; unknown?: undefined }
-  /** A unit was added to a unit group. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-add) */
+  /** A unit was added to a unit group. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-add) */
   | { type: 'EVENT_UNIT_GROUP_ADD'; data: UnitGroupAddEvent; unknown?: undefined }
-  /** A unit group was renamed. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-name-change) */
+  /** A unit group was renamed. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-name-change) */
   | { type: 'EVENT_UNIT_GROUP_CHANGE_NAME'; data: UnitGroupChangeNameEvent; unknown?: undefined }
-  /** A unit was removed from a unit group. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-group-remove) */
+  /** A unit was removed from a unit group. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-group-remove) */
   | { type: 'EVENT_UNIT_GROUP_REMOVE'; data: UnitGroupRemoveEvent; unknown?: undefined }
-  /** A unit logged into the CAD. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-login) */
+  /** A unit logged into the CAD. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-login) */
   | { type: 'EVENT_UNIT_LOGIN'; data: UnitLoginEvent; unknown?: undefined }
-  /** A unit logged off. The page's heading says "Unit Logoff"; the type is EVENT_UNIT_LOGOUT. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-logoff) */
+  /** A unit logged off. The page's heading says "Unit Logoff"; the type is EVENT_UNIT_LOGOUT. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-logoff) */
   | { type: 'EVENT_UNIT_LOGOUT'; data: UnitLogoutEvent; unknown?: undefined }
-  /** A unit toggled its panic state. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-panic) */
+  /** A unit toggled its panic state. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-panic) */
   | { type: 'EVENT_UNIT_PANIC'; data: UnitPanicEvent; unknown?: undefined }
-  /** A unit's status changed. (https://docs.sonoransoftware.com/cad/push-events/unit-events/unit-status-update) */
+  /** A unit's status changed. (https://docs.sonoransoftware.com/cad/api-integration/push-events/unit-events/unit-status-update) */
   | { type: 'EVENT_UNIT_STATUS'; data: UnitStatusEvent; unknown?: undefined }
 ;
 

@@ -3906,133 +3906,133 @@ export declare class SonoranClient {
   /**
    * Add Call Note (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/notes`).
    * Rate limit: 60 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/add-call-note}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   addCallNote(args: AddCallNoteArgs, call?: CallOptions): Promise<AddCallNoteResponse>;
   /**
    * Add Character Link (v2 `PUT /v2/civilian/character-links/{syncId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/add-character-link}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   addCharacterLink(args: AddCharacterLinkArgs, call?: CallOptions): Promise<CharacterLinkResult>;
   /**
    * Apply Permission Key (v2 `POST /v2/general/permission-keys/applications`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/apply-permission-key}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/apply-permission-key}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   applyPermissionKey(args: ApplyPermissionKeyArgs, call?: CallOptions): Promise<ApplyPermissionKeyResponse>;
   /**
    * Attach Units (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/attachments`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/attach-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/attach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   attachUnits(args: AttachUnitsArgs, call?: CallOptions): Promise<AttachUnitsResponse>;
   /**
    * Auth Street Signs (v2 `POST /v2/general/servers/{serverId}/street-sign-auth`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/auth-street-signs}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   authStreetSigns(args?: AuthStreetSignsArgs, call?: CallOptions): Promise<AuthStreetSignsResponse>;
   /**
    * Check Community Link (v2 `POST /v2/general/links/check`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/check-community-link}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/check-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   checkCommunityLink(args: CheckCommunityLinkArgs, call?: CallOptions): Promise<CheckCommunityLinkResponse>;
   /**
    * Close Dispatch Calls (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/close`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/close-dispatch-calls}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/close-dispatch-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   closeDispatchCalls(args: CloseDispatchCallsArgs, call?: CallOptions): Promise<CloseDispatchCallsResponse>;
   /**
    * Create 911 Call (v2 `POST /v2/emergency/servers/{serverId}/calls/911`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-911-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   create911Call(args: Create911CallArgs, call?: CallOptions): Promise<EmergencyCall>;
   /**
    * Create Blip (v2 `POST /v2/emergency/servers/{serverId}/blips`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/create-blip}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createBlip(args: CreateBlipArgs, call?: CallOptions): Promise<Blip>;
   /**
    * Create Community Link (v2 `POST /v2/general/links`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/create-community-link}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/create-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createCommunityLink(args: CreateCommunityLinkArgs, call?: CallOptions): Promise<CreateCommunityLinkResponse>;
   /**
    * Create Custom Dispatch Call (v2 `POST /v2/emergency/servers/{serverId}/custom-dispatch-calls`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-custom-dispatch-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-custom-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createCustomDispatchCall(args: CreateCustomDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Create Dispatch Call (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/create-dispatch-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createDispatchCall(args: CreateDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Create Identifier (v2 `POST /v2/emergency/accounts/{accountUuid}/identifiers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/create-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/create-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createIdentifier(args: CreateIdentifierArgs, call?: CallOptions): Promise<CreateIdentifierResponse>;
   /**
    * Create Record (v2 `POST /v2/general/records`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/create-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/create-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   createRecord(args: CreateRecordArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Delete Blips (v2 `POST /v2/emergency/servers/{serverId}/blips/delete`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/delete-blips}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/delete-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   deleteBlips(args: DeleteBlipsArgs, call?: CallOptions): Promise<DeleteBlipsResponse>;
   /**
    * Delete Character (v2 `DELETE /v2/civilian/characters/{characterId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/delete-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   deleteCharacter(args: DeleteCharacterArgs, call?: CallOptions): Promise<DeleteCharacterResponse>;
   /**
    * Delete Identifier (v2 `DELETE /v2/emergency/accounts/{accountUuid}/identifiers/{identId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/delete-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/delete-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   deleteIdentifier(args: DeleteIdentifierArgs, call?: CallOptions): Promise<DeleteIdentifierResponse>;
   /**
    * Delete Record (v2 `DELETE /v2/general/records/{recordId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/delete-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   deleteRecord(args: DeleteRecordArgs, call?: CallOptions): Promise<DeleteRecordResponse>;
   /**
    * Detach Units (v2 `DELETE /v2/emergency/servers/{serverId}/dispatch-calls/attachments`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/detach-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/detach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   detachUnits(args: DetachUnitsArgs, call?: CallOptions): Promise<DetachUnitsResponse>;
@@ -4040,98 +4040,98 @@ export declare class SonoranClient {
    * Get Account (v2 `GET /v2/general/accounts/account`).
    * Return a single community account. Provide exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid` or `username`.
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-account}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccount(args?: GetAccountArgs, call?: CallOptions): Promise<Account>;
   /**
    * Get Account Units (v2 `GET /v2/emergency/servers/{serverId}/accounts/{accountUuid}/units`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-account-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-account-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccountUnits(args: GetAccountUnitsArgs, call?: CallOptions): Promise<GetAccountUnitsResponse>;
   /**
    * Get Accounts (v2 `GET /v2/general/accounts`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/get-accounts}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccounts(args?: GetAccountsArgs, call?: CallOptions): Promise<GetAccountsResponse>;
   /**
    * Get Active Units (v2 `GET /v2/emergency/servers/{serverId}/units`).
    * Rate limit: 3 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/get-active-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getActiveUnits(args?: GetActiveUnitsArgs, call?: CallOptions): Promise<GetActiveUnitsResponse>;
   /**
    * Get Blips (v2 `GET /v2/emergency/servers/{serverId}/blips`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/get-blips}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getBlips(args?: GetBlipsArgs, call?: CallOptions): Promise<Array<Blip>>;
   /**
    * Get Calls (v2 `GET /v2/emergency/servers/{serverId}/calls`).
    * Rate limit: 5 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-calls}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCalls(args?: GetCallsArgs, call?: CallOptions): Promise<GetCallsResponse>;
   /**
    * Get Character Links (v2 `GET /v2/civilian/character-links`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-character-links}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-character-links}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCharacterLinks(args?: GetCharacterLinksArgs, call?: CallOptions): Promise<GetCharacterLinksResponse>;
   /**
    * Get Characters (v2 `GET /v2/civilian/characters`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/get-characters}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-characters}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCharacters(args?: GetCharactersArgs, call?: CallOptions): Promise<GetCharactersResponse>;
   /**
    * Get Current Call (v2 `GET /v2/emergency/accounts/{accountUuid}/current-call`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-current-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-current-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCurrentCall(args: GetCurrentCallArgs, call?: CallOptions): Promise<GetCurrentCallResponse>;
   /**
    * Get Database Sync Configuration (v2 `GET /v2/general/database-sync`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-database-sync-configuration}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getDatabaseSyncConfiguration(args?: GetDatabaseSyncConfigurationArgs, call?: CallOptions): Promise<DatabaseSyncConfiguration>;
   /**
    * Get Dispatch Template (v2 `GET /v2/emergency/dispatch-templates/{templateId}`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getDispatchTemplate(args: GetDispatchTemplateArgs, call?: CallOptions): Promise<DispatchTemplate>;
   /**
    * Get Dispatch Templates (v2 `GET /v2/emergency/dispatch-templates`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/get-dispatch-templates}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getDispatchTemplates(args?: GetDispatchTemplatesArgs, call?: CallOptions): Promise<Array<DispatchTemplate>>;
   /**
    * Get Identifiers (v2 `GET /v2/emergency/accounts/{accountUuid}/identifiers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/get-identifiers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getIdentifiers(args: GetIdentifiersArgs, call?: CallOptions): Promise<GetIdentifiersResponse>;
   /**
    * Get Info (v2 `GET /v2/general/info`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-info}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getInfo(args?: GetInfoArgs, call?: CallOptions): Promise<GetInfoResponse>;
@@ -4139,287 +4139,287 @@ export declare class SonoranClient {
    * Get Login Page (v2 `GET /v2/general/login-page`).
    * Return public login-page details for a community, looked up by `communityId` or by `url` (provide exactly one). Does not require bearer authentication.
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-login-page}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-login-page}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getLoginPage(args?: GetLoginPageArgs, call?: CallOptions): Promise<CommunitySummary>;
   /**
    * Get Pager Config (v2 `GET /v2/emergency/servers/{serverId}/pager-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/get-pager-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getPagerConfig(args?: GetPagerConfigArgs, call?: CallOptions): Promise<PagerConfig>;
   /**
    * Get Penal Codes (v2 `GET /v2/general/penal-codes`).
    * Rate limit: 4 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-penal-codes}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getPenalCodes(args?: GetPenalCodesArgs, call?: CallOptions): Promise<Array<PenalCode>>;
   /**
    * Get Servers (v2 `GET /v2/general/servers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-servers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getServers(args?: GetServersArgs, call?: CallOptions): Promise<GetServersResponse>;
   /**
    * Get Template (v2 `GET /v2/general/templates/{recordTypeId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-template}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getTemplate(args: GetTemplateArgs, call?: CallOptions): Promise<RecordTemplate>;
   /**
    * Get Templates (v2 `GET /v2/general/templates`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/get-templates}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getTemplates(args?: GetTemplatesArgs, call?: CallOptions): Promise<Array<RecordTemplate>>;
   /**
    * Get Turn Credentials (v2 `GET /v2/general/turn`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-turn-credentials}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getTurnCredentials(args?: GetTurnCredentialsArgs, call?: CallOptions): Promise<GetTurnCredentialsResponse>;
   /**
    * Get Version (v2 `GET /v2/general/version`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/get-version}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getVersion(args?: GetVersionArgs, call?: CallOptions): Promise<GetVersionResponse>;
   /**
    * Heartbeat (v2 `POST /v2/general/servers/{serverId}/heartbeat`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/heartbeat}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   heartbeat(args: HeartbeatArgs, call?: CallOptions): Promise<HeartbeatResponse>;
   /**
    * Kick Or Ban User (v2 `POST /v2/general/account-bans`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/ban-user}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/ban-user}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   kickOrBanUser(args: KickOrBanUserArgs, call?: CallOptions): Promise<KickOrBanUserResponse>;
   /**
    * Kick Unit (v2 `POST /v2/emergency/servers/{serverId}/units/kick`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/kick-unit}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   kickUnit(args: KickUnitArgs, call?: CallOptions): Promise<KickUnitResponse>;
   /**
    * Lookup By Custom Search (v2 `POST /v2/general/lookups/custom`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-custom}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupByCustomSearch(args: LookupByCustomSearchArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Lookup By Value (v2 `POST /v2/general/lookups/by-value`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-by-value}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-value}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupByValue(args: LookupByValueArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Lookup Name Or Plate (v2 `POST /v2/general/lookups`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/lookups/lookup-name-or-plate}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-name-or-plate}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupNameOrPlate(args: LookupNameOrPlateArgs, call?: CallOptions): Promise<Array<SonoranRecord>>;
   /**
    * Modify Account Permissions (v2 `PATCH /v2/general/accounts/permissions`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/modify-account-permissions}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/modify-account-permissions}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   modifyAccountPermissions(args: ModifyAccountPermissionsArgs, call?: CallOptions): Promise<ModifyAccountPermissionsResponse>;
   /**
    * Remove 911 Call (v2 `DELETE /v2/emergency/servers/{serverId}/calls/911/{callId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/remove-911-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   remove911Call(args: Remove911CallArgs, call?: CallOptions): Promise<Remove911CallResponse>;
   /**
    * Remove Character Link (v2 `DELETE /v2/civilian/character-links/{syncId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/remove-character-link}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/remove-character-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   removeCharacterLink(args: RemoveCharacterLinkArgs, call?: CallOptions): Promise<CharacterLinkResult>;
   /**
    * Send Draft (v2 `POST /v2/general/record-drafts`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/send-draft}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   sendDraft(args: SendDraftArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Send Photo (v2 `POST /v2/general/photos`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/send-photo}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   sendPhoto(args: SendPhotoArgs, call?: CallOptions): Promise<SendPhotoResponse>;
   /**
    * Set Callouts (v2 `PUT /v2/emergency/servers/{serverId}/callouts`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-callouts}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-callouts}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setCallouts(args: SetCalloutsArgs, call?: CallOptions): Promise<SetCalloutsResponse>;
   /**
    * Set Community Link (v2 `POST /v2/general/links/set`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/set-community-link}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/set-community-link}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setCommunityLink(args: SetCommunityLinkArgs, call?: CallOptions): Promise<SetCommunityLinkResponse>;
   /**
    * Set Identifier Group (v2 `PUT /v2/emergency/servers/{serverId}/identifier-groups/{groupName}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-identifier-group}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-identifier-group}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setIdentifierGroup(args: SetIdentifierGroupArgs, call?: CallOptions): Promise<SetIdentifierGroupResponse>;
   /**
    * Set Pager Config (v2 `PUT /v2/emergency/servers/{serverId}/pager-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-pager-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPagerConfig(args: SetPagerConfigArgs, call?: CallOptions): Promise<SetPagerConfigResponse>;
   /**
    * Set Penal Codes (v2 `PUT /v2/general/penal-codes`).
    * Rate limit: 4 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-penal-codes}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPenalCodes(args: SetPenalCodesArgs, call?: CallOptions): Promise<SetPenalCodesResponse>;
   /**
    * Set Postal Config (v2 `PUT /v2/general/postals`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-postal-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-postal-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPostalConfig(args: SetPostalConfigArgs, call?: CallOptions): Promise<SetPostalConfigResponse>;
   /**
    * Set Selected Character (v2 `PUT /v2/civilian/selected-character`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/civilian/set-selected-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/set-selected-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setSelectedCharacter(args: SetSelectedCharacterArgs, call?: CallOptions): Promise<SetSelectedCharacterResponse>;
   /**
    * Set Selected Identifier (v2 `PUT /v2/emergency/accounts/{accountUuid}/selected-identifier`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/set-selected-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-selected-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setSelectedIdentifier(args: SetSelectedIdentifierArgs, call?: CallOptions): Promise<SetSelectedIdentifierResponse>;
   /**
    * Set Servers (v2 `PUT /v2/general/servers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/configuration/set-servers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setServers(args: SetServersArgs, call?: CallOptions): Promise<SetServersResponse>;
   /**
    * Set Stations (v2 `PUT /v2/emergency/servers/{serverId}/stations`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-stations}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-stations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setStations(args: SetStationsArgs, call?: CallOptions): Promise<SetStationsResponse>;
   /**
    * Set Street Sign Config (v2 `PUT /v2/emergency/servers/{serverId}/street-sign-config`).
    * Rate limit: 2 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/set-street-sign-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setStreetSignConfig(args: SetStreetSignConfigArgs, call?: CallOptions): Promise<SetStreetSignConfigResponse>;
   /**
    * Set Unit Panic (v2 `PATCH /v2/emergency/servers/{serverId}/units/panic`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-panic}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-panic}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setUnitPanic(args: SetUnitPanicArgs, call?: CallOptions): Promise<SetUnitPanicResponse>;
   /**
    * Set Unit Status (v2 `PATCH /v2/emergency/servers/{serverId}/units/status`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/set-unit-status}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-status}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setUnitStatus(args: SetUnitStatusArgs, call?: CallOptions): Promise<SetUnitStatusResponse>;
   /**
    * Update Blip (v2 `PATCH /v2/emergency/servers/{serverId}/blips/{blipId}`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/map/update-blip}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/update-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateBlip(args: UpdateBlipArgs, call?: CallOptions): Promise<UpdateBlipResponse>;
   /**
    * Update Call Postal (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/postal`).
    * Rate limit: 20 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-postal}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-postal}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateCallPostal(args: UpdateCallPostalArgs, call?: CallOptions): Promise<UpdateCallPostalResponse>;
   /**
    * Update Call Primary (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/primary`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-call-primary}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-primary}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateCallPrimary(args: UpdateCallPrimaryArgs, call?: CallOptions): Promise<UpdateCallPrimaryResponse>;
   /**
    * Update Dispatch Call (v2 `PATCH /v2/emergency/servers/{serverId}/dispatch-calls/{callId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/calls/update-dispatch-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-dispatch-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateDispatchCall(args: UpdateDispatchCallArgs, call?: CallOptions): Promise<DispatchCall>;
   /**
    * Update Identifier (v2 `PATCH /v2/emergency/accounts/{accountUuid}/identifiers/{identId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/identifiers/update-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/update-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateIdentifier(args: UpdateIdentifierArgs, call?: CallOptions): Promise<UpdateIdentifierResponse>;
   /**
    * Update Record (v2 `PATCH /v2/general/records/{recordId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/records/update-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/update-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateRecord(args: UpdateRecordArgs, call?: CallOptions): Promise<SonoranRecord>;
   /**
    * Update Street Signs (v2 `PATCH /v2/emergency/servers/{serverId}/street-signs`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/configuration/update-street-signs}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/update-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateStreetSigns(args: UpdateStreetSignsArgs, call?: CallOptions): Promise<UpdateStreetSignsResponse>;
   /**
    * Update Unit Locations (v2 `PATCH /v2/emergency/servers/{serverId}/unit-locations`).
    * Rate limit: 12 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/emergency/units/update-unit-locations}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/update-unit-locations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateUnitLocations(args: UpdateUnitLocationsArgs, call?: CallOptions): Promise<UpdateUnitLocationsResponse>;
   /**
    * Verify Secret (v2 `POST /v2/general/secrets/verify`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints-v2/general/accounts/verify-secret}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/verify-secret}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   verifySecret(args: VerifySecretArgs, call?: CallOptions): Promise<VerifySecretResponse>;
@@ -4428,7 +4428,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/add_blip` with `type` `ADD_BLIP`; the client fills `id` and `key`.
    * Add a custom blip to the community's live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/add-blip}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   addBlipV1(data: Array<AddBlipV1Item>, call?: CallOptions): Promise<Array<BlipV1>>;
@@ -4437,7 +4437,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/add_call_note` with `type` `ADD_CALL_NOTE`; the client fills `id` and `key`.
    * Add a note to a dispatch call. The note is stored on the call as a note object (`CallNoteV1`: time, label, type, content). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   addCallNoteV1(data: Array<AddCallNoteV1Item>, call?: CallOptions): Promise<string>;
@@ -4446,7 +4446,7 @@ export declare class SonoranClient {
    * Sends `POST /general/apply_permission_key` with `type` `APPLY_PERMISSION_KEY`; the client fills `id` and `key`.
    * Applies a permission key to a user account in your community. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/apply-permission-key}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   applyPermissionKeyV1(data: Array<ApplyPermissionKeyV1Item>, call?: CallOptions): Promise<string>;
@@ -4455,7 +4455,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/attach_unit` with `type` `ATTACH_UNIT`; the client fills `id` and `key`.
    * Attach units to an existing dispatch call, given by API IDs (`units`), an account UUID (`account`) or identifier ids (`identIds`). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   attachUnitV1(data: Array<AttachUnitV1Item>, call?: CallOptions): Promise<string>;
@@ -4464,7 +4464,7 @@ export declare class SonoranClient {
    * Sends `POST /general/auth_streetsigns` with `type` `AUTH_STREETSIGNS`; the client fills `id` and `key`.
    * Authenticates the use of the integrated street signs plugin for a server. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/auth-street-signs}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   authStreetSignsV1(data: AuthStreetSignsV1Data, call?: CallOptions): Promise<string>;
@@ -4473,7 +4473,7 @@ export declare class SonoranClient {
    * Sends `POST /general/ban_user` with `type` `BAN_USER`; the client fills `id` and `key`.
    * Kicks, bans or un-bans a user account in your community. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/ban-user}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   banUserV1(data: Array<BanUserV1Item>, call?: CallOptions): Promise<string>;
@@ -4482,7 +4482,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/call_911` with `type` `CALL_911`; the client fills `id` and `key`.
    * Send a 911 call from in-game directly to the dispatchers of a server. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/911-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   call911V1(data: Array<Call911V1Item>, call?: CallOptions): Promise<string>;
@@ -4491,7 +4491,7 @@ export declare class SonoranClient {
    * Sends `POST /general/check_apiid` with `type` `CHECK_APIID`; the client fills `id` and `key`.
    * Checks whether a user has linked their CAD account's API ID; answers with the account's username. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/check-api-id}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   checkApiIdV1(data: Array<CheckApiIdV1Item>, call?: CallOptions): Promise<string>;
@@ -4500,7 +4500,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/close_call` with `type` `CLOSE_CALL`; the client fills `id` and `key`.
    * Close an existing dispatch call. The page's hint says the Standard version of Sonoran CAD or higher; api-restrictions.md says Plus.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/close-call}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   closeCallV1(data: Array<CloseCallV1Item>, call?: CallOptions): Promise<string>;
@@ -4509,7 +4509,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/detach_unit` with `type` `DETACH_UNIT`; the client fills `id` and `key`.
    * Detach units from whatever active dispatch call they are on, given by API IDs (`units`) or an account UUID (`account`). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   detachUnitV1(data: Array<DetachUnitV1Item>, call?: CallOptions): Promise<string>;
@@ -4518,7 +4518,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/edit_character` with `type` `EDIT_CHARACTER`; the client fills `id` and `key`.
    * Update an existing character (a custom record) of a user account, either with a field dictionary (option 1: useDictionary, recordId, replaceValues) or with the full raw record (option 2: record). Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/edit-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   editCharacterV1(data: Array<EditCharacterV1Item>, call?: CallOptions): Promise<string>;
@@ -4527,7 +4527,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/edit_dispatch` with `type` `EDIT_DISPATCH`; the client fills `id` and `key`.
    * Update an existing dispatch call by changing one or more fields. Only `serverId` and `callId` are required; at least one other field must be given. Units and notes have their own calls (attach_unit, detach_unit, add_call_note). Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   editDispatchV1(data: Array<EditDispatchV1Item>, call?: CallOptions): Promise<string>;
@@ -4545,7 +4545,7 @@ export declare class SonoranClient {
    * Sends `POST /general/edit_record` with `type` `EDIT_RECORD`; the client fills `id` and `key`.
    * Modifies an existing custom record of your community, either with a dictionary of field values (option 1: `useDictionary`, `recordId`, `replaceValues`) or with the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/edit-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   editRecordV1(data: Array<EditRecordV1Item>, call?: CallOptions): Promise<string>;
@@ -4554,7 +4554,7 @@ export declare class SonoranClient {
    * Sends `POST /general/get_account` with `type` `GET_ACCOUNT`; the client fills `id` and `key`.
    * Retrieves one account of your community, found by its API ID, its Sonoran CAD username or its account UUID. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccountV1(data: Array<GetAccountV1Item>, call?: CallOptions): Promise<AccountV1>;
@@ -4563,7 +4563,7 @@ export declare class SonoranClient {
    * Sends `POST /general/get_accounts` with `type` `GET_ACCOUNTS`; the client fills `id` and `key`.
    * Pages through all community accounts (`limit`/`offset`), optionally filtered by account status. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-account-1}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccountsV1(data: Array<GetAccountsV1Item>, call?: CallOptions): Promise<GetAccountsV1Response>;
@@ -4572,7 +4572,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/get_active_units` with `type` `GET_ACTIVE_UNITS`; the client fills `id` and `key`.
    * Retrieve all active units of a server. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-active-units}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getActiveUnitsV1(data: Array<GetActiveUnitsV1Item>, call?: CallOptions): Promise<Array<IdentifierV1>>;
@@ -4581,7 +4581,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/get_blips` with `type` `GET_BLIPS`; the client fills `id` and `key`.
    * Retrieve all custom blips on the community's live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/get-map-blips}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getBlipsV1(data: Array<GetBlipsV1Item>, call?: CallOptions): Promise<Array<BlipV1>>;
@@ -4590,7 +4590,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/get_calls` with `type` `GET_CALLS`; the client fills `id` and `key`.
    * Retrieve the active emergency calls, the active dispatch calls and the previously closed dispatch calls (paged with closedLimit/closedOffset). Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCallsV1(data: Array<GetCallsV1Item>, call?: CallOptions): Promise<GetCallsV1Response>;
@@ -4599,7 +4599,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/get_character_links` with `type` `GET_CHARACTER_LINKS`; the client fills `id` and `key`.
    * Get the DB sync character ids currently linked to a user. A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-get-character-links}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCharacterLinksV1(data: Array<GetCharacterLinksV1Item>, call?: CallOptions): Promise<Array<string>>;
@@ -4608,7 +4608,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/get_characters` with `type` `GET_CHARACTERS`; the client fills `id` and `key`.
    * Retrieve all characters (custom records) of a user account, given by API ID or by Sonoran account UUID. The user's current (most recently selected) character is always first (index 0). The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/get-characters}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getCharactersV1(data: Array<GetCharactersV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
@@ -4617,7 +4617,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/get_identifiers` with `type` `GET_IDENTIFIERS`; the client fills `id` and `key`.
    * Retrieve all unit identifiers of one account, given by API ID or account UUID, and the id of the account's selected identifier. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard and names the call `emergency/get_account_identifiers`.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/get-identifiers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getIdentifiersV1(data: Array<GetIdentifiersV1Item>, call?: CallOptions): Promise<GetIdentifiersV1Response>;
@@ -4626,7 +4626,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/GET_PAGER_CONFIG` with `type` `GET_PAGER_CONFIG`; the client fills `id` and `key`.
    * Retrieve the Inferno Pager configuration of one server; the reply is always for the requested serverId. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/get_pager_config`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/get-pager-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getPagerConfigV1(data: Array<GetPagerConfigV1Item>, call?: CallOptions): Promise<GetPagerConfigV1Response>;
@@ -4635,7 +4635,7 @@ export declare class SonoranClient {
    * Sends `POST /general/get_servers` with `type` `GET_SERVERS`; the client fills `id` and `key`.
    * Retrieves your community's server configuration, including the Live Map configuration. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-servers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getServersV1(call?: CallOptions): Promise<GetServersV1Response>;
@@ -4644,7 +4644,7 @@ export declare class SonoranClient {
    * Sends `POST /general/get_templates` with `type` `GET_TEMPLATES`; the client fills `id` and `key`.
    * Retrieves all custom record and report templates of your community, or the one whose `recordTypeId` is given. Requires the Plus plan or higher per the page; api-restrictions.md lists it as Standard.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/get-record-template}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getTemplatesV1(options?: GetTemplatesV1Options, call?: CallOptions): Promise<Array<RecordV1>>;
@@ -4653,7 +4653,7 @@ export declare class SonoranClient {
    * Sends `POST /general/get_version` with `type` `GET_VERSION`; the client fills `id` and `key`.
    * Gets the subscription plan the community uses. The page gives no plan hint; api-restrictions.md lists it as Free.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/get-version}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getVersionV1(call?: CallOptions): Promise<string>;
@@ -4662,7 +4662,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/idents_to_group` with `type` `IDENTS_TO_GROUP`; the client fills `id` and `key`.
    * Set, change or remove (empty `groupName`) the group of one or more unit identifiers. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-ident-group}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   identsToGroupV1(data: Array<IdentsToGroupV1Item>, call?: CallOptions): Promise<string>;
@@ -4671,7 +4671,7 @@ export declare class SonoranClient {
    * Sends `POST /sso/community` with `type` `JOIN_COMMUNITY`; the client fills `id` and `key`.
    * Adds a Sonoran account to the community (`type` JOIN_COMMUNITY, api-endpoints/general/join-community.md) or removes it (`type` LEAVE_COMMUNITY, api-endpoints/general/leave-community.md). Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   joinCommunityV1(data: Array<CommunityMembershipV1Item>, options: JoinCommunityV1Options, call?: CallOptions): Promise<string>;
@@ -4680,7 +4680,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/kick_unit` with `type` `KICK_UNIT`; the client fills `id` and `key`.
    * Forcefully kick an active unit back to the community menu; the unit sees "You have been kicked for {REASON}". Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/kick-unit}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   kickUnitV1(data: Array<KickUnitV1Item>, call?: CallOptions): Promise<string>;
@@ -4689,7 +4689,7 @@ export declare class SonoranClient {
    * Sends `POST /sso/community` with `type` `LEAVE_COMMUNITY`; the client fills `id` and `key`.
    * Adds a Sonoran account to the community (`type` JOIN_COMMUNITY, api-endpoints/general/join-community.md) or removes it (`type` LEAVE_COMMUNITY, api-endpoints/general/leave-community.md). Not available to the public: documented for the CMS program only, and it needs an undisclosed `internalKey`. No plan tier is stated; the call is not in api-restrictions.md.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/join-community}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   leaveCommunityV1(data: Array<CommunityMembershipV1Item>, options: LeaveCommunityV1Options, call?: CallOptions): Promise<string>;
@@ -4698,7 +4698,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/link_character` with `type` `LINK_CHARACTER`; the client fills `id` and `key`.
    * Link a DB sync character to a user (action 0) or remove the link (action 2). A sync id matches the values of the `Character Mapping Column` in the community's DB sync config. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/db-sync-link-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   linkCharacterV1(data: Array<LinkCharacterV1Item>, call?: CallOptions): Promise<string>;
@@ -4707,7 +4707,7 @@ export declare class SonoranClient {
    * Sends `POST /general/lookup_custom` with `type` `LOOKUP_INT`; the client fills `id` and `key`.
    * Retrieves all records whose custom search field (`map`, the Custom Record Field ID of a custom search type) matches a value. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-custom}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupCustomV1(data: Array<LookupCustomV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
@@ -4716,7 +4716,7 @@ export declare class SonoranClient {
    * Sends `POST /general/lookup` with `type` `LOOKUP`; the client fills `id` and `key`.
    * Retrieves all records associated with a name or a license plate. Optionally sends the results to a user's CAD as well (`apiId` or `account`). Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-name-or-plate}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupV1(data: Array<LookupV1Item>, call?: CallOptions): Promise<LookupV1Response>;
@@ -4725,7 +4725,7 @@ export declare class SonoranClient {
    * Sends `POST /general/lookup_value` with `type` `LOOKUP_INT`; the client fills `id` and `key`.
    * Retrieves all records associated with a specific value: a unit identifier id, a supervisor status, an active status, a record number, a user secret or an account UUID (`searchType`). Optionally sends the results to a user's CAD as well. Response times may be higher for communities with Database Sync enabled. Requires the Plus plan or higher (page hint; api-restrictions.md lists it as `general/lookup_int`, Plus).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/lookup-by-integer}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   lookupValueV1(data: Array<LookupValueV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
@@ -4734,7 +4734,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/modify_blip` with `type` `MODIFY_BLIP`; the client fills `id` and `key`.
    * Update a custom live-map blip; every field but `id` is optional. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/modify-blip}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   modifyBlipV1(data: Array<ModifyBlipV1Item>, call?: CallOptions): Promise<string>;
@@ -4743,7 +4743,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/modify_identifier` with `type` `MODIFY_IDENTIFIER`; the client fills `id` and `key`.
    * Add, edit or remove a unit identifier of an account (given by API ID or account UUID), chosen by `action`. ADD and EDIT reply with the identifier as JSON, REMOVE with a text line. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/modify-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/modify-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   modifyIdentifierV1(data: Array<ModifyIdentifierV1Item>, call?: CallOptions): Promise<IdentifierV1 | string>;
@@ -4752,7 +4752,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/new_character` with `type` `NEW_CHARACTER`; the client fills `id` and `key`.
    * Add a new character (a custom record) to an existing user account, either from a template plus a field dictionary (option 1: useDictionary, recordTypeId, replaceValues) or as the full raw record (option 2: record). Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/new-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   newCharacterV1(data: Array<NewCharacterV1Item>, call?: CallOptions): Promise<string>;
@@ -4761,7 +4761,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/new_dispatch` with `type` `NEW_DISPATCH`; the client fills `id` and `key`.
    * Create a new dispatch call and attach units to it. The call's primary unit is the first entry of `units`, if there is one. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   newDispatchV1(data: Array<NewDispatchV1Item>, call?: CallOptions): Promise<string>;
@@ -4770,7 +4770,7 @@ export declare class SonoranClient {
    * Sends `POST /general/new_record` with `type` `NEW_RECORD`; the client fills `id` and `key`.
    * Adds a new custom record to your community, either from a template plus a dictionary of field values (option 1: `useDictionary`, `recordTypeId`, `replaceValues`) or as the full raw record JSON (option 2: `record`). See custom-records/api-options-for-adding-and-modifying-records.md. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/new-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   newRecordV1(data: Array<NewRecordV1Item>, call?: CallOptions): Promise<RecordV1>;
@@ -4779,7 +4779,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/remove_911` with `type` `REMOVE_911`; the client fills `id` and `key`.
    * Remove an existing emergency (911) call from the CAD. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   remove911V1(data: Array<Remove911V1Item>, call?: CallOptions): Promise<string>;
@@ -4788,7 +4788,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/remove_blip` with `type` `REMOVE_BLIP`; the client fills `id` and `key`.
    * Remove custom blips from the live map. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/custom-blips/remove-blip}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   removeBlipV1(data: Array<RemoveBlipV1Item>, call?: CallOptions): Promise<string>;
@@ -4797,7 +4797,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/remove_character` with `type` `REMOVE_CHARACTER`; the client fills `id` and `key`.
    * Remove a character of a CAD account. Not allowed in communities using Database Sync. The page's hint says the Plus version of Sonoran CAD or higher; api-restrictions.md says Standard.
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/remove-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   removeCharacterV1(data: Array<RemoveCharacterV1Item>, call?: CallOptions): Promise<string>;
@@ -4806,7 +4806,7 @@ export declare class SonoranClient {
    * Sends `POST /general/remove_record` with `type` `REMOVE_RECORD`; the client fills `id` and `key`.
    * Removes a record of your community by its id (as a lookup returns it). Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/custom-records/remove-record}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   removeRecordV1(data: Array<RemoveRecordV1Item>, call?: CallOptions): Promise<string>;
@@ -4815,7 +4815,7 @@ export declare class SonoranClient {
    * Sends `POST /general/send_photo` with `type` `SEND_PHOTO`; the client fills `id` and `key`.
    * Sends an image popup (mugshot, evidence photo, ...) to a user's CAD from in-game. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/send-photo}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   sendPhotoV1(data: Array<SendPhotoV1Item>, call?: CallOptions): Promise<string>;
@@ -4824,7 +4824,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_account_permissions` with `type` `SET_ACCOUNT_PERMISSIONS`; the client fills `id` and `key`.
    * Adds, removes or sets a user account's permissions, optionally changes the account's status (ACTIVE/PENDING) and can force-join the user to the community. Identify the account by `apiId`, `username` or `accId` (one is enough). Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/modify-account-permissions}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/modify-account-permissions}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setAccountPermissionsV1(data: Array<SetAccountPermissionsV1Item>, call?: CallOptions): Promise<string>;
@@ -4833,7 +4833,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_api_id` with `type` `SET_API_ID`; the client fills `id` and `key`.
    * Manually sets a user's API IDs (used by the tablet and API ID plugin to link the in-game user to the CAD). Duplicate values are filtered out. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-api-ids}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setApiIdV1(data: Array<SetApiIdV1Item>, call?: CallOptions): Promise<string>;
@@ -4842,7 +4842,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/SET_AVAILABLE_CALLOUTS` with `type` `SET_AVAILABLE_CALLOUTS`; the client fills `id` and `key`.
    * Set the community's available ERS callouts for a server. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_available_callouts`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/ers/set-street-sign-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setAvailableCalloutsV1(data: SetAvailableCalloutsV1Data, call?: CallOptions): Promise<string>;
@@ -4851,7 +4851,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/set_call_postal` with `type` `SET_CALL_POSTAL`; the client fills `id` and `key`.
    * Update the postal of a dispatch call. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setCallPostalV1(data: Array<SetCallPostalV1Item>, call?: CallOptions): Promise<string>;
@@ -4860,7 +4860,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/set_call_primary` with `type` `SET_CALL_PRIMARY`; the client fills `id` and `key`.
    * Update the primary unit identifier of a dispatch call; set `primary` to -1 to clear it. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setCallPrimaryV1(data: Array<SetCallPrimaryV1Item>, call?: CallOptions): Promise<string>;
@@ -4869,7 +4869,7 @@ export declare class SonoranClient {
    * Sends `POST /civilian/set_character` with `type` `SET_CHARACTER`; the client fills `id` and `key`.
    * Set a user's currently selected character, given the user by API ID or by Sonoran account UUID. Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/civilian/set-character}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setCharacterV1(data: Array<SetCharacterV1Item>, call?: CallOptions): Promise<Array<RecordV1>>;
@@ -4878,7 +4878,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_clock` with `type` `SET_CLOCK`; the client fills `id` and `key`.
    * Sets the CAD's in-game clock for a server: the in-game time at a given UTC time and how many real seconds make one game hour. Requires the Standard plan or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-clock-time}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setClockV1(data: Array<SetClockV1Item>, call?: CallOptions): Promise<string>;
@@ -4887,7 +4887,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/set_identifier` with `type` `SET_IDENTIFIER`; the client fills `id` and `key`.
    * Set the selected identifier of a unit (given by API ID or account UUID). Requires the Plus version of Sonoran CAD or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/set-identifier}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setIdentifierV1(data: Array<SetIdentifierV1Item>, call?: CallOptions): Promise<string>;
@@ -4896,7 +4896,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/SET_PAGER_CONFIG` with `type` `SET_PAGER_CONFIG`; the client fills `id` and `key`.
    * Set the Inferno Pager configuration of one server. `nodes` is optional: when it is omitted the existing node tree of that server is kept and only the other fields are updated. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_pager_config`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/inferno-pagers/set-pager-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPagerConfigV1(data: Array<SetPagerConfigV1Item>, call?: CallOptions): Promise<string>;
@@ -4905,7 +4905,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_penal_codes` with `type` `SET_PENAL_CODES`; the client fills `id` and `key`.
    * Sets the community's penal codes in one call; the data items are the penal code objects themselves, in exactly the format shown. Requires the Standard plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-penal-codes}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPenalCodesV1(data: Array<PenalCodeV1>, call?: CallOptions): Promise<string>;
@@ -4914,7 +4914,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_postals` with `type` `SET_POSTALS`; the client fills `id` and `key`.
    * Sets your community's postal configuration, used by the Live Map search. Requires the Pro plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-postal-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setPostalsV1(data: Array<SetPostalsV1Item>, call?: CallOptions): Promise<string>;
@@ -4923,7 +4923,7 @@ export declare class SonoranClient {
    * Sends `POST /general/set_servers` with `type` `SET_SERVERS`; the client fills `id` and `key`.
    * Sets your community's server configuration and optionally redeploys the Live Map. Requires the Plus plan or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/set-servers}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setServersV1(data: SetServersV1Data, call?: CallOptions): Promise<string>;
@@ -4932,7 +4932,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/SET_STATIONS` with `type` `SET_STATIONS`; the client fills `id` and `key`.
    * Set the community's fire stations (station alert locations and tones) for a server. Requires the Plus version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_stations`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/station-alert/set-stations}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setStationsV1(data: SetStationsV1Data, call?: CallOptions): Promise<string>;
@@ -4941,7 +4941,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/SET_STREETSIGN_CONFIG` with `type` `SET_STREETSIGN_CONFIG`; the client fills `id` and `key`.
    * Set the community's street sign configuration for a server. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/set_streetsign_config`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/set-street-sign-config}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   setStreetsignConfigV1(data: Array<SetStreetsignConfigV1Item>, call?: CallOptions): Promise<string>;
@@ -4950,7 +4950,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/unit_location` with `type` `UNIT_LOCATION`; the client fills `id` and `key`.
    * Update units' locations from in-game. Batch several units into one call rather than one call per update, and send no more often than every 5 seconds to avoid rate limiting. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/update-unit-location}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   unitLocationV1(data: Array<UnitLocationV1Item>, call?: CallOptions): Promise<string>;
@@ -4959,7 +4959,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/unit_panic` with `type` `UNIT_PANIC`; the client fills `id` and `key`.
    * Set or clear a unit's panic state from in-game. Toggling panic through the API does not send the panic push event; listen for it locally on the game server. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-panic}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   unitPanicV1(data: Array<UnitPanicV1Item>, call?: CallOptions): Promise<string>;
@@ -4968,7 +4968,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/unit_status` with `type` `UNIT_STATUS`; the client fills `id` and `key`.
    * Update a unit's current status. The values are the default unit statuses; a community may have renamed them. Requires the Standard version of Sonoran CAD or higher (page hint and api-restrictions.md agree).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/identifiers/unit-status}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   unitStatusV1(data: Array<UnitStatusV1Item>, call?: CallOptions): Promise<string>;
@@ -4977,7 +4977,7 @@ export declare class SonoranClient {
    * Sends `POST /emergency/UPDATE_STREETSIGN` with `type` `UPDATE_STREETSIGN`; the client fills `id` and `key`.
    * Change the text of existing street signs. Requires the Pro version of Sonoran CAD or higher (page hint and api-restrictions.md agree; the table lists the path in lower case, `emergency/update_streetsign`).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/emergency/street-signs/update-street-sign}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   updateStreetsignV1(data: Array<UpdateStreetsignV1Item>, call?: CallOptions): Promise<string>;
@@ -4986,7 +4986,7 @@ export declare class SonoranClient {
    * Sends `POST /general/verify_secret` with `type` `VERIFY_SECRET`; the client fills `id` and `key`.
    * Verifies a user account's secret ID and answers with the matching account. Requires the Standard plan or higher (page hint; the call is not in api-restrictions.md).
    * Rate limit: none documented.
-   * @see {@link https://docs.sonoransoftware.com/cad/api-endpoints/general/verify-secret}
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   verifySecretV1(data: Array<VerifySecretV1Item>, call?: CallOptions): Promise<VerifySecretV1Response>;

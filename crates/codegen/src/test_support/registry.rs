@@ -5,22 +5,20 @@ use crate::enums::IntEnum;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 
-pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
-    let arms = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(name, _)| {
-            let ident = format_ident!("{}", name);
-            let ty = if enums.iter().any(|e| &e.name == name) {
-                quote!(sonoran_cad::enums::#ident)
-            } else {
-                quote!(sonoran_cad::types::#ident)
-            };
-            quote! { #name => roundtrip::<#ty>(value), }
-        });
+/// `<crate_dir>/tests/support/registry.rs`: `roundtrip_schema` over `schemas` (name, schema).
+pub fn tokens(api: &Api, schemas: &[(&str, &Value)], enums: &[IntEnum]) -> TokenStream {
+    let root = format_ident!("{}", api.lib_name());
+    let arms = schemas.iter().map(|(name, _)| {
+        let ident = format_ident!("{}", name);
+        let ty = if enums.iter().any(|e| e.name == *name) {
+            quote!(#root::enums::#ident)
+        } else {
+            quote!(#root::types::#ident)
+        };
+        quote! { #name => roundtrip::<#ty>(value), }
+    });
     quote! {
         //! Schema name -> generated type, for the example tests.
 

@@ -1,4 +1,4 @@
-//! Test support: operationId + JSON arguments -> the typed v2 method of `sonoran_cad::Client`.
+//! Test support: operationId + JSON arguments -> the typed v2 method of the crate's `Client`.
 //!
 //! The arguments are one JSON object as the npm package takes them: path and query
 //! parameters by their spec names, plus `body`. Each argument is decoded into the type the
@@ -7,13 +7,16 @@
 //! left out: the method then uses the client's configured server, as the npm package does.
 
 use crate::Error;
+use crate::model::Model;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::collections::BTreeMap;
 
 /// The generated `call_v2` and the list of the operationIds it covers.
-pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<TokenStream, Error> {
+pub fn tokens(api: &Api, progenitor: &TokenStream, model: &Model) -> Result<TokenStream, Error> {
+    let lib = format_ident!("{}", api.lib_name());
+    let root = quote!(#lib);
     let methods = crate::progenitor_methods::Methods::parse(progenitor)?;
     let by_name: BTreeMap<String, &syn::ImplItemFn> = methods
         .iter()
@@ -21,25 +24,17 @@ pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<Toke
         .collect();
     let mut arms = Vec::new();
     let mut ids = Vec::new();
-    for (path, _method, op) in sonoran_spec::operations(doc) {
-        if !path.starts_with("/v2/") {
-            continue;
-        }
-        let Some(id) = op.get("operationId").and_then(Value::as_str) else {
-            continue;
-        };
-        if !takes_json_or_nothing(op) {
-            continue;
-        }
-        let f = by_name.get(&crate::v1::snake(id)).ok_or_else(|| {
+    for op in model.v2().filter(|op| op.takes_json_or_nothing()) {
+        let id = op.id;
+        let f = by_name.get(&crate::names::snake_case(id)).ok_or_else(|| {
             Error(format!(
                 "v2 operation `{id}` has no progenitor method `{}`",
-                crate::v1::snake(id)
+                crate::names::snake_case(id)
             ))
         })?;
-        let params = parameters(doc, path, op);
-        let groups = crate::targets::groups(op, id)?;
-        arms.push(arm(id, f, &params, &groups)?);
+        let params: Vec<String> = op.params.iter().map(|p| p.name.to_string()).collect();
+        let groups = crate::targets::groups(op.raw, id)?;
+        arms.push(arm(&root, id, f, &params, &groups)?);
         ids.push(id.to_string());
     }
     ids.sort();
@@ -55,10 +50,10 @@ pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<Toke
         /// or that the operation does not take.
         #[allow(deprecated, clippy::needless_borrow)]
         pub async fn call_v2(
-            client: &sonoran_cad::Client,
+            client: &#root::Client,
             operation_id: &str,
             args: &::serde_json::Value,
-        ) -> Option<Result<::serde_json::Value, sonoran_cad::Error>> {
+        ) -> Option<Result<::serde_json::Value, #root::Error>> {
             match operation_id {
                 #( #arms )*
                 _ => None,
@@ -85,44 +80,8 @@ pub fn test_support_tokens(progenitor: &TokenStream, doc: &Value) -> Result<Toke
     })
 }
 
-/// A JSON request body, or none (multipart uploads are left out).
-fn takes_json_or_nothing(op: &Value) -> bool {
-    match op
-        .pointer("/requestBody/content")
-        .and_then(Value::as_object)
-    {
-        None => true,
-        Some(content) => content.contains_key("application/json"),
-    }
-}
-
-/// The operation's path and query parameters by spec name (path-level ones included).
-fn parameters(doc: &Value, path: &str, op: &Value) -> Vec<String> {
-    let item = doc.pointer(&format!(
-        "/paths/{}",
-        path.replace('~', "~0").replace('/', "~1")
-    ));
-    item.and_then(|i| i.get("parameters"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .chain(
-            op.get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten(),
-        )
-        .filter_map(|p| {
-            let p = match p.get("$ref").and_then(Value::as_str) {
-                Some(r) => doc.pointer(r.trim_start_matches('#'))?,
-                None => p,
-            };
-            p.get("name").and_then(Value::as_str).map(str::to_string)
-        })
-        .collect()
-}
-
 fn arm(
+    root: &TokenStream,
     id: &str,
     f: &syn::ImplItemFn,
     params: &[String],
@@ -148,7 +107,7 @@ fn arm(
         } else {
             params
                 .iter()
-                .find(|p| crate::v1::snake(p) == rust_name.trim_end_matches('_'))
+                .find(|p| crate::names::snake_case(p) == rust_name.trim_end_matches('_'))
                 .cloned()
                 .ok_or_else(|| {
                     Error(format!(
@@ -157,7 +116,7 @@ fn arm(
                 })?
         };
         let var = format_ident!("a_{}", rust_name.trim_end_matches('_'));
-        let (owned, is_optional) = owned_type(&pat.ty, &rust_name);
+        let (owned, is_optional) = owned_type(root, &pat.ty, &rust_name);
         decls.push(quote! { let #var: #owned = arg(#id, args, #spec_name); });
         if let Some(g) = groups.iter().position(|g| g.fields.contains(&spec_name)) {
             grouped[g].push((spec_name.clone(), var));
@@ -174,12 +133,12 @@ fn arm(
         let var = format_ident!("a_{}", g.argument);
         let group_name = &g.name;
         let picks = members.iter().map(|(spec, v)| {
-            let variant = crate::targets::variant(spec);
-            quote!(#v.map(sonoran_cad::targets::#enum_ty::#variant))
+            let variant = crate::names::rust_type_ident(spec);
+            quote!(#v.map(#root::targets::#enum_ty::#variant))
         });
         decls.push(quote! {
-            let given: Vec<sonoran_cad::targets::#enum_ty> = [ #( #picks ),* ].into_iter().flatten().collect();
-            let [#var]: [sonoran_cad::targets::#enum_ty; 1] = given.try_into().unwrap_or_else(|g: Vec<_>| {
+            let given: Vec<#root::targets::#enum_ty> = [ #( #picks ),* ].into_iter().flatten().collect();
+            let [#var]: [#root::targets::#enum_ty; 1] = given.try_into().unwrap_or_else(|g: Vec<_>| {
                 panic!("{}: give exactly one of the `{}` fields, got {}", #id, #group_name, g.len())
             });
         });
@@ -199,27 +158,27 @@ fn arm(
 
 /// The owned type a parameter is decoded into, and whether the builder takes it as a
 /// setter (optional) rather than an argument of the method.
-fn owned_type(ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
+fn owned_type(root: &TokenStream, ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
     // `{serverId}`: a setter; absent -> the client's.
     if rust_name == "server_id" && quote!(#ty).to_string() == "i64" {
         return (quote!(::std::option::Option<i64>), true);
     }
     if let syn::Type::Reference(r) = ty {
-        return (owned(&r.elem), false);
+        return (owned(root, &r.elem), false);
     }
     if let Some(inner) = crate::progenitor_methods::option_inner(ty) {
         let inner = match inner {
-            syn::Type::Reference(r) => owned(&r.elem),
-            t => owned(t),
+            syn::Type::Reference(r) => owned(root, &r.elem),
+            t => owned(root, t),
         };
         return (quote!(::std::option::Option<#inner>), true);
     }
-    (owned(ty), false)
+    (owned(root, ty), false)
 }
 
 /// `ty` as the tests name it: `str` -> `String`, progenitor's `types::`/`crate::` paths
-/// under `sonoran_cad::`.
-fn owned(ty: &syn::Type) -> TokenStream {
+/// under `root` (the crate's name).
+fn owned(root: &TokenStream, ty: &syn::Type) -> TokenStream {
     match ty {
         syn::Type::Path(p) if p.path.is_ident("str") => quote!(::std::string::String),
         syn::Type::Path(p) if p.qself.is_none() && p.path.leading_colon.is_none() => {
@@ -227,15 +186,15 @@ fn owned(ty: &syn::Type) -> TokenStream {
             let first = segments[0].ident.to_string();
             match first.as_str() {
                 "crate" | "super" => {
-                    let rest = segments[1..].iter().map(|s| segment(s));
-                    quote!(sonoran_cad #( :: #rest )*)
+                    let rest = segments[1..].iter().map(|s| segment(root, s));
+                    quote!(#root #( :: #rest )*)
                 }
                 "types" | "enums" => {
-                    let all = segments.iter().map(|s| segment(s));
-                    quote!(sonoran_cad #( :: #all )*)
+                    let all = segments.iter().map(|s| segment(root, s));
+                    quote!(#root #( :: #all )*)
                 }
                 _ => {
-                    let all = segments.iter().map(|s| segment(s));
+                    let all = segments.iter().map(|s| segment(root, s));
                     quote!(#( #all )::*)
                 }
             }
@@ -244,12 +203,12 @@ fn owned(ty: &syn::Type) -> TokenStream {
     }
 }
 
-fn segment(s: &syn::PathSegment) -> TokenStream {
+fn segment(root: &TokenStream, s: &syn::PathSegment) -> TokenStream {
     let ident = &s.ident;
     match &s.arguments {
         syn::PathArguments::AngleBracketed(a) => {
             let args = a.args.iter().map(|g| match g {
-                syn::GenericArgument::Type(t) => owned(t),
+                syn::GenericArgument::Type(t) => owned(root, t),
                 other => quote!(#other),
             });
             quote!(#ident < #( #args ),* >)
