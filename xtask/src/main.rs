@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`; run `cargo xtask help` for the list.
 
 use anyhow::{Context, Result, bail};
+use sonoran_spec::api::Api;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use xtask::{regen, repo_root};
@@ -8,14 +9,18 @@ use xtask::{regen, repo_root};
 const HELP: &str = "\
 cargo xtask <command>
 
-  regen [--check]        openapi/cad/ -> openapi/sonoran-cad.openapi.json and the generated client;
-                         --check writes nothing and fails when a generated file is stale
-  spec-check             load, repair, merge and validate openapi/cad/ without writing anything
-  stats [--misses]       how many operations are hand-typed, inferred, typed by the docs or
-                         open, and how well inference agrees with the hand typing
-                         (--misses: every disagreement)
-  import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
-                         into openapi/<api>/v2/ and report what changed
+  regen [--check]        every API whose openapi/<id>/ exists -> openapi/<crate>.openapi.json
+                         (and, for an API whose crate exists, the generated client); --check
+                         writes nothing and fails when a generated file is stale
+  spec-check             load, repair, merge and validate every openapi/<id>/ without writing
+  stats [--api ID] [--misses]
+                         per API (default: all): how many operations are hand-typed, inferred,
+                         typed by the docs or open, how many fields of the docs' JSON reply
+                         examples end typed, and how well inference agrees with the hand
+                         typing (--misses: every open field and every disagreement)
+  import-docs [--api cad|cms] <DIR>...
+                         import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
+                         into openapi/<api>/v2/ (default cad) and report what changed
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
@@ -59,29 +64,53 @@ fn run(args: Vec<String>) -> Result<()> {
             print!("{}", regen::run(&root, check)?);
         }
         Some("spec-check") => {
-            let doc = sonoran_spec::build(&root.join(sonoran_spec::api::CAD.openapi_dir()))
-                .map_err(|e| anyhow::anyhow!("{}/: {e}", sonoran_spec::api::CAD.openapi_dir()))?;
-            println!("spec-check: openapi/cad/ merges and validates");
-            print!("{}", sonoran_spec::stats::stats(&doc));
+            for api in regen::apis(&root) {
+                let doc = regen::build(&root, &api)?;
+                println!("spec-check: {}/ merges and validates", api.openapi_dir());
+                print!("{}", sonoran_spec::stats::stats(&doc));
+            }
         }
         Some("stats") => {
-            let openapi = root.join(sonoran_spec::api::CAD.openapi_dir());
-            let doc = sonoran_spec::build(&openapi).map_err(|e| anyhow::anyhow!("{e}"))?;
-            print!("{}", sonoran_spec::stats::stats(&doc));
-            let agreement = sonoran_spec::agreement::measure_dir(&openapi)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if args.next().as_deref() == Some("--misses") {
-                print!("{agreement:#}");
-            } else {
-                print!("{agreement}");
+            let rest: Vec<String> = args.collect();
+            let misses = rest.iter().any(|a| a == "--misses");
+            let apis = match api_option(&rest)? {
+                Some(api) => vec![api],
+                None => regen::apis(&root),
+            };
+            for api in apis {
+                let openapi = root.join(api.openapi_dir());
+                let doc = regen::build(&root, &api)?;
+                println!("== {} ({}/)", api.product, api.openapi_dir());
+                print!("{}", sonoran_spec::stats::stats(&doc));
+                let typed = sonoran_spec::stats::example_fields(&api, &openapi, &doc)
+                    .map_err(|e| anyhow::anyhow!("{}/: {e}", api.openapi_dir()))?;
+                if misses {
+                    print!("{typed:#}");
+                } else {
+                    print!("{typed}");
+                }
+                let agreement = sonoran_spec::agreement::measure_dir(&api, &openapi)
+                    .map_err(|e| anyhow::anyhow!("{}/: {e}", api.openapi_dir()))?;
+                if misses {
+                    print!("{agreement:#}");
+                } else {
+                    print!("{agreement}");
+                }
             }
         }
         Some("import-docs") => {
-            let dir = PathBuf::from(
-                args.next()
-                    .context("usage: cargo xtask import-docs <DIR>")?,
-            );
-            import_docs(&root, &dir)?;
+            let rest: Vec<String> = args.collect();
+            let api = api_option(&rest)?.unwrap_or(sonoran_spec::api::CAD);
+            let dirs: Vec<PathBuf> = rest
+                .iter()
+                .enumerate()
+                .filter(|(i, a)| *a != "--api" && !(*i > 0 && rest[i - 1] == "--api"))
+                .map(|(_, a)| PathBuf::from(a))
+                .collect();
+            if dirs.is_empty() {
+                bail!("usage: cargo xtask import-docs [--api cad|cms] <DIR>...");
+            }
+            import_docs(&root, &api, &dirs)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
         Some("publish-check") => {
@@ -113,10 +142,30 @@ fn run(args: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn import_docs(root: &std::path::Path, dir: &std::path::Path) -> Result<()> {
-    let openapi = root.join(sonoran_spec::api::CAD.openapi_dir());
-    let pages = sonoran_spec::import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plan = sonoran_spec::import::plan(&openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
+/// `--api <id>` among `args`, if given.
+fn api_option(args: &[String]) -> Result<Option<Api>> {
+    let Some(i) = args.iter().position(|a| a == "--api") else {
+        return Ok(None);
+    };
+    let id = args
+        .get(i + 1)
+        .context("`--api` needs a value (cad, cms)")?;
+    let known: Vec<&str> = sonoran_spec::api::ALL.iter().map(|a| a.id).collect();
+    Api::by_id(id)
+        .map(Some)
+        .with_context(|| format!("unknown API `{id}`; known: {}", known.join(", ")))
+}
+
+/// Imports every docs folder in `dirs` into `openapi/<api>/`: all are read and planned
+/// before anything is written, so bad docs write nothing.
+fn import_docs(root: &std::path::Path, api: &Api, dirs: &[PathBuf]) -> Result<()> {
+    let openapi = root.join(api.openapi_dir());
+    let mut pages = Vec::new();
+    for dir in dirs {
+        pages.extend(sonoran_spec::import::scan(api, dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+    }
+    let plan =
+        sonoran_spec::import::plan(api, &openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (rel, contents) in &plan.writes {
         let path = openapi.join(rel);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(contents) {

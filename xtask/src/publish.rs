@@ -372,7 +372,7 @@ pub fn scratch_crate(root: &Path) -> Result<()> {
 /// The documented 200 example of [`SCRATCH_OPERATION`], from the merged document.
 fn documented_example(root: &Path) -> Result<Value> {
     let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(root.join(crate::regen::MERGED))
+        &std::fs::read_to_string(root.join(sonoran_spec::api::CAD.merged_path()))
             .context("reading the merged document")?,
     )?;
     let (path, method) = SCRATCH_OPERATION;

@@ -6,34 +6,64 @@
 
 use anyhow::{Context, Result, bail};
 use sonoran_codegen::Output;
+use sonoran_spec::api::Api;
 use std::fmt::Write as _;
 use std::path::Path;
 
-pub const MERGED: &str = "openapi/sonoran-cad.openapi.json";
-/// The copy the fake server embeds, inside its crate so that the published `sonoran-fake`
-/// carries it (a packaged crate cannot reach `../../openapi/`).
-pub const FAKE_COPY: &str = "crates/fake/openapi/sonoran-cad.openapi.json";
+/// The APIs of `sonoran_spec::api::ALL` whose description (`openapi/<id>/`) exists.
+pub fn apis(root: &Path) -> Vec<Api> {
+    sonoran_spec::api::ALL
+        .iter()
+        .copied()
+        .filter(|api| root.join(api.openapi_dir()).is_dir())
+        .collect()
+}
 
-/// All generated files for the repository at `root`.
-pub fn outputs(root: &Path) -> Result<(serde_json::Value, Vec<Output>)> {
-    let doc = sonoran_spec::build(&root.join(sonoran_spec::api::CAD.openapi_dir()))
-        .map_err(|e| anyhow::anyhow!("{}/: {e}", sonoran_spec::api::CAD.openapi_dir()))?;
-    let merged = sonoran_spec::to_json_text(&doc);
-    let mut outputs = vec![
-        Output {
-            path: FAKE_COPY.into(),
-            contents: merged.clone(),
-        },
-        Output {
-            path: MERGED.into(),
-            contents: merged,
-        },
-    ];
-    outputs.extend(
-        sonoran_codegen::generate(&doc, &sonoran_spec::api::CAD)
-            .context("generating the Rust client")?,
-    );
-    Ok((doc, outputs))
+/// The merged and validated document of `api`.
+pub fn build(root: &Path, api: &Api) -> Result<serde_json::Value> {
+    sonoran_spec::build(api, &root.join(api.openapi_dir()))
+        .map_err(|e| anyhow::anyhow!("{}/: {e}", api.openapi_dir()))
+}
+
+/// The copy of an API's merged document the fake server embeds, inside its crate so that the
+/// published `sonoran-fake` carries it (a packaged crate cannot reach `../../openapi/`).
+pub fn fake_copy(api: &Api) -> String {
+    format!("crates/fake/openapi/{}.openapi.json", api.crate_name)
+}
+
+/// One API and its merged document.
+pub type Merged = (Api, serde_json::Value);
+
+/// All generated files for the repository at `root`, and each API's merged document. Every
+/// API is built before anything is returned: one that fails fails the whole run. An API
+/// whose crate folder does not exist yet gets its merged document only.
+pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
+    let mut docs = Vec::new();
+    let mut outputs = Vec::new();
+    for api in apis(root) {
+        let doc = build(root, &api)?;
+        let merged = sonoran_spec::to_json_text(&doc);
+        if root.join(api.crate_dir).is_dir() {
+            outputs.push(Output {
+                path: fake_copy(&api),
+                contents: merged.clone(),
+            });
+            outputs.push(Output {
+                path: api.merged_path(),
+                contents: merged,
+            });
+            outputs.extend(
+                sonoran_codegen::generate(&doc, &api).context("generating the Rust client")?,
+            );
+        } else {
+            outputs.push(Output {
+                path: api.merged_path(),
+                contents: merged,
+            });
+        }
+        docs.push((api, doc));
+    }
+    Ok((docs, outputs))
 }
 
 /// The generated files whose committed content differs from what regen produces.
@@ -102,9 +132,17 @@ pub fn write_all(root: &Path, outputs: &[&Output]) -> Result<()> {
 
 /// The whole command. Returns the stats line on success.
 pub fn run(root: &Path, check: bool) -> Result<String> {
-    let (doc, outputs) = outputs(root)?;
+    let (docs, outputs) = outputs(root)?;
     let stale = stale(root, &outputs);
-    let stats = sonoran_spec::stats::stats(&doc);
+    let mut stats = String::new();
+    for (api, doc) in &docs {
+        let _ = write!(
+            stats,
+            "{}:\n{}",
+            api.product,
+            sonoran_spec::stats::stats(doc)
+        );
+    }
     if check {
         if !stale.is_empty() {
             bail!(

@@ -28,7 +28,7 @@ fn two_runs_give_identical_bytes() {
 
 #[test]
 fn merged_document_has_every_v2_operation_with_its_docs_page() {
-    let text = std::fs::read_to_string(root().join(regen::MERGED)).unwrap();
+    let text = std::fs::read_to_string(root().join(sonoran_spec::api::CAD.merged_path())).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let v2: Vec<_> = sonoran_spec::operations(&doc)
         .filter(|(p, _, _)| p.starts_with("/v2/"))
@@ -157,7 +157,7 @@ fn a_dangling_ref_is_named_with_its_file() {
 #[test]
 fn check_mode_reports_a_stale_file_and_the_command() {
     let dir = scratch();
-    let merged = dir.path().join(regen::MERGED);
+    let merged = dir.path().join(sonoran_spec::api::CAD.merged_path());
     std::fs::write(&merged, "{}\n").unwrap();
     let err = regen::run(dir.path(), true).unwrap_err().to_string();
     assert!(err.contains("openapi/sonoran-cad.openapi.json"), "{err}");
@@ -169,6 +169,68 @@ fn check_mode_reports_a_stale_file_and_the_command() {
     );
     regen::run(dir.path(), false).unwrap();
     regen::run(dir.path(), true).unwrap();
+}
+
+#[test]
+fn the_cms_document_has_every_v2_operation_enveloped_and_paced() {
+    let api = sonoran_spec::api::CMS;
+    let text = std::fs::read_to_string(root().join(api.merged_path())).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["servers"][0]["url"], "https://api.sonorancms.com");
+    let ops: Vec<_> = sonoran_spec::operations(&doc).collect();
+    assert_eq!(ops.len(), 57, "the 57 documented v2 operations");
+    for (path, method, op) in &ops {
+        assert!(path.starts_with("/v2/"), "{path}");
+        let page = op["x-docs-page"].as_str().unwrap_or_default();
+        assert!(page.starts_with("api-endpoints-v2/"), "{method} {path}");
+        assert!(
+            op["x-rate-limit-per-minute"]
+                .as_u64()
+                .is_some_and(|l| l > 0),
+            "{method} {path} has its documented limit"
+        );
+        let responses = op["responses"].as_object().unwrap();
+        for (code, r) in responses.iter().filter(|(c, _)| c.starts_with('2')) {
+            if let Some(media) = r.pointer("/content/application~1json") {
+                assert_eq!(r["x-envelope"], "data", "{method} {path} {code}");
+                assert_eq!(
+                    media["schema"]["required"],
+                    serde_json::json!(["success", "data"])
+                );
+            }
+        }
+        assert!(
+            responses["default"]
+                .pointer("/content/application~1problem+json")
+                .is_some(),
+            "{method} {path}: errors are problem+json"
+        );
+    }
+}
+
+#[test]
+fn a_broken_cms_description_fails_the_whole_regen_and_writes_nothing() {
+    let dir = scratch();
+    // A committed CAD output made stale, so that a partial regen would show.
+    let cad = dir.path().join(sonoran_spec::api::CAD.merged_path());
+    std::fs::write(&cad, "{}\n").unwrap();
+    let overlay = dir
+        .path()
+        .join("openapi/cms/types/v2/accounts/clock-account.yaml");
+    let text = std::fs::read_to_string(&overlay).unwrap();
+    std::fs::write(&overlay, text.replace("clockAccount:", "clockAccounts:")).unwrap();
+    let before = snapshot(dir.path());
+    let err = regen::run(dir.path(), false).unwrap_err().to_string();
+    assert!(err.contains("openapi/cms/"), "{err}");
+    assert!(
+        err.contains("types/v2/accounts/clock-account.yaml:3"),
+        "{err}"
+    );
+    assert_eq!(
+        snapshot(dir.path()),
+        before,
+        "nothing written, CAD included"
+    );
 }
 
 /// The hand-written files under `dir` (recursively) whose name ends in one of `exts`, as
@@ -248,7 +310,12 @@ fn documented_pages(doc: &serde_json::Value) -> std::collections::BTreeSet<Strin
 #[test]
 fn every_docs_link_is_the_public_page_of_a_documented_page() {
     let api = sonoran_spec::api::CAD;
-    let (doc, mut outputs) = regen::outputs(&root()).unwrap();
+    let (docs, mut outputs) = regen::outputs(&root()).unwrap();
+    let doc = docs
+        .into_iter()
+        .find(|(a, _)| *a == api)
+        .expect("CAD is built")
+        .1;
     hand_written("crates/client/src", &[".rs"], &mut outputs);
     hand_written("crates/wasm/src", &[".rs"], &mut outputs);
     hand_written(

@@ -106,14 +106,19 @@ struct Field {
 }
 
 /// Loads and merges `openapi_dir`, then compares.
-pub fn measure_dir(openapi_dir: &Path) -> crate::Result<Agreement> {
+pub fn measure_dir(api: &crate::api::Api, openapi_dir: &Path) -> crate::Result<Agreement> {
     let sources = crate::load::load(openapi_dir)?;
-    let (doc, _) = crate::merge::merge(&sources)?;
-    measure(openapi_dir, &sources, &doc)
+    let (doc, _) = crate::merge::merge(api, &sources)?;
+    measure(api, openapi_dir, &sources, &doc)
 }
 
 /// Runs the comparison over `openapi_dir`: `sources` as loaded, `doc` the merged document.
-pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Result<Agreement> {
+pub fn measure(
+    api: &crate::api::Api,
+    openapi_dir: &Path,
+    sources: &Sources,
+    doc: &Value,
+) -> crate::Result<Agreement> {
     let mut out = Agreement::default();
     let mut all_facts = Vec::new();
     for src in &sources.imported {
@@ -142,7 +147,8 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
                 continue;
             }
             let mut schemas = Map::new();
-            let overlay = infer::infer_operation(id, op, &facts, &pool, &src.doc, &mut schemas);
+            let overlay =
+                infer::infer_operation(api, id, op, &facts, &pool, &src.doc, &mut schemas);
             // As if no overlay existed: the page's own components are what its references mean.
             for (k, v) in src
                 .doc
@@ -153,7 +159,8 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
             {
                 schemas.entry(k.clone()).or_insert_with(|| v.clone());
             }
-            let inferred_op = apply(op, overlay.as_ref());
+            let inferred_op = apply(api, op, overlay.as_ref());
+            let names: BTreeSet<String> = schemas.keys().cloned().collect();
             let mut lookup = doc.clone();
             if let Some(target) = lookup
                 .pointer_mut("/components/schemas")
@@ -163,7 +170,7 @@ pub fn measure(openapi_dir: &Path, sources: &Sources, doc: &Value) -> crate::Res
                     target.insert(format!("{k}~inferred"), v);
                 }
             }
-            let inferred_op = rename_refs(inferred_op);
+            let inferred_op = rename_refs(inferred_op, &names);
             let truth = fields(doc, merged_ops[crate::naming::v2_operation_id(id).as_str()]);
             let guess = fields(&lookup, &inferred_op);
             let mut matched = 0;
@@ -218,7 +225,7 @@ pub fn load_facts(openapi_dir: &Path, rel: &str) -> crate::Result<PageFacts> {
 }
 
 /// The imported operation with an inferred overlay applied the way the merge applies one.
-fn apply(op: &Value, overlay: Option<&Value>) -> Value {
+fn apply(api: &crate::api::Api, op: &Value, overlay: Option<&Value>) -> Value {
     let mut op = op.clone();
     let Some(overlay) = overlay.and_then(Value::as_object) else {
         return op;
@@ -228,7 +235,9 @@ fn apply(op: &Value, overlay: Option<&Value>) -> Value {
             "parameters" => op["parameters"] = v.clone(),
             "responses" => {
                 for (code, r) in v.as_object().into_iter().flatten() {
-                    op["responses"][code] = r.clone();
+                    let mut r = r.clone();
+                    crate::merge::wrap_reply(api, code, &mut r);
+                    op["responses"][code] = r;
                 }
             }
             _ => op[k] = v.clone(),
@@ -239,22 +248,25 @@ fn apply(op: &Value, overlay: Option<&Value>) -> Value {
 
 /// Inferred schemas live under `Name~inferred` in the lookup document so that they never
 /// shadow a hand-written schema of the same name.
-fn rename_refs(mut v: Value) -> Value {
-    fn walk(v: &mut Value) {
+/// Only references to the inferred schemas (`names`) are renamed: the reply envelope's own
+/// schemas are the merged document's.
+fn rename_refs(mut v: Value, names: &BTreeSet<String>) -> Value {
+    fn walk(v: &mut Value, names: &BTreeSet<String>) {
         match v {
             Value::Object(m) => {
                 if let Some(Value::String(r)) = m.get_mut("$ref")
-                    && r.starts_with("#/components/schemas/")
+                    && r.strip_prefix("#/components/schemas/")
+                        .is_some_and(|n| names.contains(n))
                 {
                     r.push_str("~inferred");
                 }
-                m.values_mut().for_each(walk);
+                m.values_mut().for_each(|v| walk(v, names));
             }
-            Value::Array(a) => a.iter_mut().for_each(walk),
+            Value::Array(a) => a.iter_mut().for_each(|v| walk(v, names)),
             _ => {}
         }
     }
-    walk(&mut v);
+    walk(&mut v, names);
     v
 }
 

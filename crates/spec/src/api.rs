@@ -12,6 +12,92 @@ pub enum Envelope {
     SuccessDataMeta,
 }
 
+impl Envelope {
+    /// The extension on a success response whose body is an envelope: its value names the
+    /// property that holds the payload (`x-envelope: data`), for generators that unwrap it.
+    pub const MARK: &'static str = "x-envelope";
+    /// The schema of the envelope's `meta`, added to the merged document's components.
+    pub const META_SCHEMA: &'static str = "ReplyMeta";
+    /// The schema of an error body (`application/problem+json`), added likewise.
+    pub const PROBLEM_SCHEMA: &'static str = "Problem";
+
+    /// The property of a reply body that holds the payload, when replies are enveloped.
+    pub fn payload_key(&self) -> Option<&'static str> {
+        match self {
+            Envelope::None => None,
+            Envelope::SuccessDataMeta => Some("data"),
+        }
+    }
+
+    /// The reply body around `payload` (the schema an overlay gives a success reply), and the
+    /// value of [`Envelope::MARK`]; `None` when replies are not enveloped.
+    pub fn wrap(&self, payload: serde_json::Value) -> Option<(serde_json::Value, &'static str)> {
+        match self {
+            Envelope::None => None,
+            Envelope::SuccessDataMeta => Some((
+                serde_json::json!({
+                    "type": "object",
+                    "description": "The v2 success envelope; the payload is `data`.",
+                    "required": ["success", "data"],
+                    "properties": {
+                        "success": { "type": "boolean", "description": "Always `true` on a 2xx reply." },
+                        "data": payload,
+                        "meta": { "$ref": format!("#/components/schemas/{}", Self::META_SCHEMA) },
+                    },
+                }),
+                "data",
+            )),
+        }
+    }
+
+    /// The schemas the envelope's replies refer to (`ReplyMeta`, `Problem`), by name.
+    pub fn schemas(&self) -> Vec<(&'static str, serde_json::Value)> {
+        match self {
+            Envelope::None => Vec::new(),
+            Envelope::SuccessDataMeta => vec![
+                (
+                    Self::META_SCHEMA,
+                    serde_json::json!({
+                        "type": "object",
+                        "description": "What every v2 reply carries besides its payload (api-endpoints-v2/README.md).",
+                        "properties": {
+                            "timestamp": { "type": "string", "format": "date-time", "description": "When the server answered." },
+                            "path": { "type": "string", "description": "The request path." },
+                        },
+                    }),
+                ),
+                (
+                    Self::PROBLEM_SCHEMA,
+                    serde_json::json!({
+                        "type": "object",
+                        "description": "A failed v2 request (RFC 7807 `application/problem+json`, api-endpoints-v2/README.md). Every field is optional: the docs show no error body.",
+                        "properties": {
+                            "type": { "type": "string", "description": "A URI identifying the problem type." },
+                            "title": { "type": "string", "description": "Short summary." },
+                            "status": { "type": "integer", "description": "The HTTP status code." },
+                            "detail": { "type": "string", "description": "Human-readable explanation." },
+                            "instance": { "type": "string", "description": "The request path that failed." },
+                        },
+                    }),
+                ),
+            ],
+        }
+    }
+
+    /// The error reply every enveloped operation gets when its overlay names none.
+    pub fn error_response(&self) -> Option<serde_json::Value> {
+        match self {
+            Envelope::None => None,
+            Envelope::SuccessDataMeta => Some(serde_json::json!({
+                "description": "A failed request, as `application/problem+json` (api-endpoints-v2/README.md).",
+                "content": { "application/problem+json": { "schema": {
+                    "$ref": format!("#/components/schemas/{}", Self::PROBLEM_SCHEMA)
+                } } }
+            })),
+        }
+    }
+}
+
 /// One Sonoran API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Api {
@@ -79,7 +165,7 @@ pub const CMS: Api = Api {
     docs_site: "https://docs.sonoransoftware.com/cms/",
     docs_repo_prefix: "developer-api-documentation/",
     production_url: "https://api.sonorancms.com",
-    staging_url: None,
+    staging_url: Some("https://staging-api.dev.sonorancms.com"),
     envelope: Envelope::SuccessDataMeta,
     push_path: "/sonorancms/events",
     crate_name: "sonoran-cms",

@@ -42,14 +42,31 @@ pub struct ImportedPage {
     pub format: PageFormat,
     /// Tables, JSON examples and enums of the page (kept under `openapi/<api>/pages/v2/`).
     pub facts: PageFacts,
+    /// The page itself, for messages (`<DIR>/api-integration/...md`).
+    pub source: PathBuf,
+    /// The limit the docs' rate-limit table (`api-endpoints-v2/rate-limits.md`) gives this
+    /// page, where the docs have one.
+    pub listed_limit: Option<ListedLimit>,
 }
+
+/// One row of the docs' rate-limit table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedLimit {
+    pub per_minute: u32,
+    /// The table's file and the row's 1-based line.
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// The page that lists every v2 endpoint's limit, where the docs have one.
+const RATE_LIMIT_PAGE: &str = "rate-limits.md";
 
 /// Reads every v2 page under `<docs_dir>/api-integration/api-endpoints-v2/` that has an
 /// OpenAPI block (or, in the older format, swagger blocks of `/v2` operations). Pages
 /// without one (overviews, the account-object schema page, local and internal endpoints)
 /// are skipped by design: they describe no `/v2` operation. A page whose block cannot be
 /// read is an error naming the page and the line.
-pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
+pub fn scan(api: &crate::api::Api, docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
     let root = docs_dir.join(V2_PAGES);
     if !root.is_dir() {
         return Err(Error::one(Problem::new(
@@ -74,7 +91,7 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
                 continue;
             }
             Some(b) => (b, PageFormat::OpenApiTab),
-            None => match crate::swagger::to_openapi(&text) {
+            None => match crate::swagger::to_openapi(api, &text) {
                 Ok(Some(b)) => (b, PageFormat::Swagger),
                 Ok(None) => continue,
                 Err((line, msg)) => {
@@ -100,8 +117,37 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
                 ),
                 format,
                 facts: crate::page::facts(&text),
+                source: md.clone(),
+                listed_limit: None,
             }),
             Err(p) => problems.push(p),
+        }
+    }
+    let table = root.join(RATE_LIMIT_PAGE);
+    if table.is_file() {
+        let text = std::fs::read_to_string(&table).map_err(|e| Error::io(&table, &e))?;
+        for (page, limit, line) in listed_limits(&text) {
+            let at = Problem::new(&table, "").line(Some(line));
+            let page = page.trim_start_matches("./");
+            match pages
+                .iter_mut()
+                .find(|p| p.entry.docs_page == format!("api-endpoints-v2/{page}"))
+            {
+                Some(p) => {
+                    p.listed_limit = Some(ListedLimit {
+                        per_minute: limit,
+                        file: table.clone(),
+                        line,
+                    });
+                    if p.entry.rate_limit_per_minute.is_none() {
+                        p.entry.rate_limit_per_minute = Some(limit);
+                    }
+                }
+                None => problems.push(Problem {
+                    message: format!("lists the limit of `{page}`, which is no imported v2 page"),
+                    ..at
+                }),
+            }
         }
     }
     if problems.is_empty() {
@@ -109,6 +155,73 @@ pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
     } else {
         Err(problems.into())
     }
+}
+
+/// Two pages that define one operationId: an error naming both pages and lines.
+fn one_page_per_operation(pages: &[ImportedPage], problems: &mut Vec<Problem>) {
+    let mut seen: BTreeMap<String, (&Path, Option<usize>)> = BTreeMap::new();
+    for page in pages {
+        let text = std::fs::read_to_string(&page.source).unwrap_or_default();
+        for id in &page.entry.operations {
+            let line = text
+                .lines()
+                .position(|l| {
+                    let t = l.trim();
+                    t.starts_with("operationId:")
+                        && t.trim_start_matches("operationId:")
+                            .trim()
+                            .trim_matches(['"', '\''])
+                            == id
+                })
+                .map(|n| n + 1);
+            let normalized = crate::naming::v2_operation_id(id);
+            match seen.get(&normalized) {
+                Some((other, other_line)) => problems.push(
+                    Problem::new(
+                        &page.source,
+                        format!(
+                            "operationId `{id}` is also defined by {}{}: one operation, one page",
+                            other.display(),
+                            other_line.map(|l| format!(":{l}")).unwrap_or_default()
+                        ),
+                    )
+                    .line(line),
+                ),
+                None => {
+                    seen.insert(normalized, (&page.source, line));
+                }
+            }
+        }
+    }
+}
+
+/// The rows of a rate-limit table: (page relative to `api-endpoints-v2/`, limit per
+/// minute, 1-based line). A row is `| [Name](area/page.md) | `13 requests/min` |`.
+pub fn listed_limits(markdown: &str) -> Vec<(String, u32, usize)> {
+    let mut out = Vec::new();
+    for (n, line) in markdown.lines().enumerate() {
+        let t = line.trim();
+        if !t.starts_with('|') {
+            continue;
+        }
+        let Some(link) = t.split("](").nth(1).and_then(|r| r.split(')').next()) else {
+            continue;
+        };
+        let after = &t[t.find("](").expect("found above")..];
+        let limit: String = after
+            .split('|')
+            .nth(1)
+            .unwrap_or("")
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let per_minute = after.contains("/min") || after.contains("per minute");
+        if let (Ok(limit), true) = (limit.parse(), per_minute) {
+            out.push((link.to_string(), limit, n + 1));
+        }
+    }
+    out
 }
 
 /// An OpenAPI document found in a page, with the page line of its first line.
@@ -378,11 +491,19 @@ pub struct Plan {
     pub report: Report,
 }
 
-pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
+pub fn plan(
+    api: &crate::api::Api,
+    openapi_dir: &Path,
+    pages: &[ImportedPage],
+) -> Result<Plan, Error> {
     let old_index = Index::load(openapi_dir)?;
-    let new_index = Index {
+    let mut new_index = Index {
         pages: pages.iter().map(|p| p.entry.clone()).collect(),
     };
+    // Pages of several docs folders in one order, the order a single folder is read in.
+    new_index
+        .pages
+        .sort_by(|a, b| Path::new(&a.file).cmp(Path::new(&b.file)));
     let overlays = crate::load::overlay_targets(openapi_dir)?;
     let existing = if openapi_dir.is_dir() {
         crate::load::yaml_files(openapi_dir)?
@@ -406,8 +527,38 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         .flat_map(|p| p.operations.iter().map(String::as_str))
         .collect();
 
+    one_page_per_operation(pages, &mut problems);
     let pool = crate::infer::Pool::from_facts(pages.iter().map(|p| &p.facts));
     for page in pages {
+        if let Some(listed) = &page.listed_limit
+            && page.entry.rate_limit_per_minute != Some(listed.per_minute)
+        {
+            let decided = page.entry.operations.iter().all(|op| {
+                overlays
+                    .get(op)
+                    .or_else(|| overlays.get(&crate::naming::v2_operation_id(op)))
+                    .is_some_and(|file| overlay_decides_limit(openapi_dir, file, op))
+            });
+            if !decided {
+                let page_line = std::fs::read_to_string(&page.source)
+                    .ok()
+                    .and_then(|t| t.lines().position(|l| l.contains("**Rate limit:**")))
+                    .map(|n| n + 1);
+                problems.push(
+                    Problem::new(
+                        &page.source,
+                        format!(
+                            "states {} requests per minute, but {}:{} lists {}: fix the docs, or record a decision (`x-rate-limit-per-minute` and `x-decisions` in the operation's overlay under types/v2/)",
+                            page.entry.rate_limit_per_minute.unwrap_or_default(),
+                            listed.file.display(),
+                            listed.line,
+                            listed.per_minute
+                        ),
+                    )
+                    .line(page_line),
+                );
+            }
+        }
         let rel = format!("v2/{}", page.entry.file);
         report
             .formats
@@ -460,8 +611,9 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         let facts_rel = format!("{PAGES_DIR}/{}", page.entry.file);
         writes.insert(facts_rel, page.facts.to_yaml(&page.entry.docs_page));
 
-        let inferred =
-            crate::infer::infer_page(&new_doc, &page.facts, &pool, |id| overlays.contains_key(id));
+        let inferred = crate::infer::infer_page(api, &new_doc, &page.facts, &pool, |id| {
+            overlays.contains_key(id) || overlays.contains_key(&crate::naming::v2_operation_id(id))
+        });
         if !inferred.is_empty() {
             let inferred_rel = format!("{}/{}", crate::infer::INFERRED_DIR, page.entry.file);
             for op in inferred.operations.keys() {
@@ -471,7 +623,7 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
                 inferred_rel,
                 inferred.to_yaml(
                     &page.entry.docs_page,
-                    &format!("types/v2/{}", page.entry.file),
+                    &format!("{}/types/v2/{}", api.openapi_dir(), page.entry.file),
                 ),
             );
         }
@@ -537,6 +689,23 @@ pub fn plan(openapi_dir: &Path, pages: &[ImportedPage]) -> Result<Plan, Error> {
         writes,
         deletes,
         report,
+    })
+}
+
+/// Whether the overlay `file` sets the limit of `op` itself and says why.
+fn overlay_decides_limit(openapi_dir: &Path, file: &str, op: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(openapi_dir.join(file)) else {
+        return false;
+    };
+    let Ok(doc) = crate::yaml::parse(Path::new(file), &text) else {
+        return false;
+    };
+    let ops = doc.get("operations");
+    let entry = ops
+        .and_then(|o| o.get(op))
+        .or_else(|| ops.and_then(|o| o.get(crate::naming::v2_operation_id(op))));
+    entry.is_some_and(|e| {
+        e.get("x-rate-limit-per-minute").is_some() && e.get("x-decisions").is_some()
     })
 }
 

@@ -32,7 +32,8 @@ impl Inferred {
         self.operations.is_empty()
     }
 
-    /// The overlay file: a header saying what it is, then `operations` and `components`.
+    /// The overlay file: a header saying what it is (and `hand_path`, where the hand-owned
+    /// copy would go, from the repository root), then `operations` and `components`.
     pub fn to_yaml(&self, docs_page: &str, hand_path: &str) -> String {
         let mut doc = Map::new();
         doc.insert("operations".into(), Value::Object(self.operations.clone()));
@@ -45,7 +46,7 @@ impl Inferred {
         let body = serde_yaml_ng::to_string(&Value::Object(doc)).expect("plain data");
         format!(
             "# inferred by `cargo xtask import-docs` from {docs_page}: a draft, rewritten by the next import.\n\
-             # Review it; to own it, move it to openapi/{hand_path} and drop the `x-inferred` marks.\n{body}"
+             # Review it; to own it, move it to {hand_path} and drop the `x-inferred` marks.\n{body}"
         )
     }
 }
@@ -53,6 +54,7 @@ impl Inferred {
 /// Infers what the docs leave open for every operation of `page_doc` (an imported, repaired
 /// file) that `skip` does not exclude (operations with a hand-written overlay).
 pub fn infer_page(
+    api: &crate::api::Api,
     page_doc: &Value,
     facts: &PageFacts,
     pool: &Pool,
@@ -75,7 +77,8 @@ pub fn infer_page(
             if skip(id) {
                 continue;
             }
-            if let Some(overlay) = infer_operation(id, op, facts, pool, page_doc, &mut out.schemas)
+            if let Some(overlay) =
+                infer_operation(api, id, op, facts, pool, page_doc, &mut out.schemas)
             {
                 out.operations.insert(id.to_string(), overlay);
             }
@@ -85,8 +88,10 @@ pub fn infer_page(
 }
 
 /// The overlay of one operation, or `None` when the docs already type everything the page
-/// could tell.
+/// could tell. Where `api` wraps its replies in an envelope, the reply examples' payload
+/// (`data`) is what is typed, as `<Operation>Data`; the merge puts the envelope around it.
 pub fn infer_operation(
+    api: &crate::api::Api,
     id: &str,
     op: &Value,
     facts: &PageFacts,
@@ -153,12 +158,13 @@ pub fn infer_operation(
         if !schema.is_some_and(|s| is_open(s, page_doc)) {
             continue;
         }
-        let mut samples: Vec<&Value> = facts.samples_in("response").collect();
-        if samples.is_empty()
+        let mut examples: Vec<&Value> = facts.samples_in("response").collect();
+        if examples.is_empty()
             && let Some(example) = resp.pointer("/content/application~1json/example")
         {
-            samples.push(example);
+            examples.push(example);
         }
+        let samples: Vec<&Value> = examples.iter().filter_map(|e| payload(api, e)).collect();
         if samples.is_empty() {
             continue;
         }
@@ -171,13 +177,17 @@ pub fn infer_operation(
             }
         }
         enums.apply_by_name(&mut schema);
-        let name = format!("{base}Response");
+        apply_prose_enums(&mut schema, facts, &samples);
+        let name = match api.envelope.payload_key() {
+            None => format!("{base}Response"),
+            Some(key) => format!("{base}{}", pascal_case(key)),
+        };
         let mut reply = resp.as_object().cloned().unwrap_or_default();
         reply.insert(
             "content".into(),
             json!({ "application/json": {
                 "schema": { "$ref": format!("#/components/schemas/{name}") },
-                "example": samples[0].clone(),
+                "example": examples[0].clone(),
             }}),
         );
         schemas.insert(name, mark(schema));
@@ -191,6 +201,15 @@ pub fn infer_operation(
     }
     overlay.insert("x-inferred".into(), Value::Bool(true));
     Some(Value::Object(overlay))
+}
+
+/// The payload of a reply example: the example itself, or its `data` where the API wraps
+/// replies in `{success, data, meta}` (an example without `data` has none).
+fn payload<'a>(api: &crate::api::Api, example: &'a Value) -> Option<&'a Value> {
+    match api.envelope.payload_key() {
+        None => Some(example),
+        Some(key) => example.get(key),
+    }
 }
 
 fn mark(mut schema: Value) -> Value {
@@ -476,6 +495,41 @@ fn apply_alternatives(schema: &mut Value, facts: &PageFacts) {
     }
 }
 
+/// Values a reply's prose lists (`The service returns `RSVP_SUCCESS` ... `UNRSVP_SUCCESS``)
+/// become the enum of the string they describe: the reply itself when it is a string, or a
+/// string field the same line names, provided every example value is among them.
+fn apply_prose_enums(schema: &mut Value, facts: &PageFacts, samples: &[&Value]) {
+    let is_string =
+        |s: &Value| s.get("type") == Some(&Value::from("string")) && s.get("enum").is_none();
+    for note in facts
+        .notes
+        .iter()
+        .filter(|n| n.section.to_ascii_lowercase().contains("response"))
+    {
+        let values = note.values();
+        if values.len() < 2 {
+            continue;
+        }
+        let listed = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .is_some_and(|v| values.contains(&v))
+        };
+        let set = |s: &mut Value| s["enum"] = Value::from(values.clone());
+        if is_string(schema) && samples.iter().all(|v| listed(Some(v))) {
+            set(schema);
+            continue;
+        }
+        for name in note.names() {
+            if let Some(prop) = schema.pointer_mut(&format!("/properties/{name}"))
+                && is_string(prop)
+                && samples.iter().all(|v| listed(v.get(name)))
+            {
+                set(prop);
+            }
+        }
+    }
+}
+
 /// The object that holds the last part of `parts`, walking (and creating) nested objects.
 fn property_slot<'a>(schema: &'a mut Value, parts: &[&str]) -> Option<(&'a mut Value, String)> {
     let (last, path) = parts.split_last()?;
@@ -693,6 +747,8 @@ fn walk_props(schema: &mut Value, f: &mut impl FnMut(&str, &mut Value)) {
 #[derive(Debug, Clone, Default)]
 pub struct Pool {
     by_name: std::collections::BTreeMap<String, Vec<Shape>>,
+    /// Every non-null scalar value the docs show under each name, merged.
+    scalars: std::collections::BTreeMap<String, Shape>,
 }
 
 impl Pool {
@@ -710,6 +766,9 @@ impl Pool {
         match v {
             Value::Object(map) => {
                 for (k, val) in map {
+                    if matches!(val, Value::Bool(_) | Value::Number(_) | Value::String(_)) {
+                        self.scalars.entry(k.clone()).or_default().add(val);
+                    }
                     let objects: Vec<&Value> = match val {
                         Value::Object(_) => vec![val],
                         Value::Array(items) => items.iter().filter(|i| i.is_object()).collect(),
@@ -764,6 +823,8 @@ pub struct Shape {
     array: Option<Box<Shape>>,
     /// Fields of every object seen, in first-seen order.
     object: Option<Vec<(String, Shape)>>,
+    /// Where the type of a value shown only as `null` came from (see [`Shape::enrich`]).
+    typed_by: Option<String>,
 }
 
 impl Shape {
@@ -843,6 +904,36 @@ impl Shape {
         let Some(fields) = &mut self.object else {
             return;
         };
+        // A field shown only as `null` takes the one scalar kind the docs show elsewhere
+        // under its name; failing that, the one of a sibling sharing its last word
+        // (`updatedAt` beside `createdAt`, `endTime` beside `startTime`). Said in its schema.
+        let decided: Vec<(usize, Shape)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| s.only_null())
+            .filter_map(|(i, (name, _))| {
+                if let Some(kind) = pool.scalars.get(name).and_then(Shape::single_scalar) {
+                    let why = format!("shown only as null here; a {} wherever the docs show a value under this name", kind.kind_name());
+                    return Some((i, kind.with_note(why)));
+                }
+                let suffix = last_word(name)?;
+                fields.iter().find_map(|(other, s)| {
+                    let kind = s.single_scalar()?;
+                    (other != name && last_word(other) == Some(suffix)).then(|| {
+                        let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
+                        (i, kind.with_note(why))
+                    })
+                })
+            })
+            .collect();
+        for (i, kind) in decided {
+            let shape = &mut fields[i].1;
+            shape.boolean = kind.boolean;
+            shape.integer = kind.integer;
+            shape.number = kind.number;
+            shape.string = kind.string;
+            shape.typed_by = kind.typed_by;
+        }
         for (name, shape) in fields.iter_mut() {
             let target = match (&shape.object, &mut shape.array) {
                 (Some(f), _) if !f.is_empty() => Some(&mut *shape),
@@ -866,6 +957,55 @@ impl Shape {
             }
             shape.enrich(pool, depth + 1);
         }
+    }
+
+    /// Seen, and only ever as `null`.
+    fn only_null(&self) -> bool {
+        self.samples > 0
+            && self.null
+            && !(self.boolean
+                || self.integer
+                || self.number
+                || self.string
+                || self.array.is_some()
+                || self.object.is_some())
+    }
+
+    /// The one scalar kind this shape takes (nulls aside), alone.
+    fn single_scalar(&self) -> Option<Shape> {
+        if self.array.is_some() || self.object.is_some() {
+            return None;
+        }
+        let numeric = self.integer || self.number;
+        let kinds = [self.boolean, numeric, self.string]
+            .iter()
+            .filter(|k| **k)
+            .count();
+        (kinds == 1).then(|| Shape {
+            samples: 1,
+            boolean: self.boolean,
+            integer: self.integer && !self.number,
+            number: self.number,
+            string: self.string,
+            ..Shape::default()
+        })
+    }
+
+    fn kind_name(&self) -> &'static str {
+        if self.boolean {
+            "boolean"
+        } else if self.number {
+            "number"
+        } else if self.integer {
+            "integer"
+        } else {
+            "string"
+        }
+    }
+
+    fn with_note(mut self, note: String) -> Shape {
+        self.typed_by = Some(note);
+        self
     }
 
     pub fn to_schema(&self) -> Value {
@@ -904,6 +1044,14 @@ impl Shape {
                 let fields = self.object.as_ref().expect("object seen");
                 if fields.is_empty() {
                     json!({ "type": "object", "x-unknown-shape": "the page's examples show only empty objects" })
+                } else if fields.iter().all(|(k, _)| is_dynamic_key(k)) {
+                    // Keys that are data (timestamps, UUIDs, numbers): a map, as quicktype
+                    // makes of them, whose values are every shown value merged.
+                    let mut values = Shape::default();
+                    for (_, s) in fields {
+                        values.absorb(s);
+                    }
+                    json!({ "type": "object", "additionalProperties": values.to_schema() })
                 } else {
                     let props: Map<String, Value> = fields
                         .iter()
@@ -920,8 +1068,34 @@ impl Shape {
         if self.null && !kinds.is_empty() {
             schema["nullable"] = Value::Bool(true);
         }
+        if let Some(why) = &self.typed_by {
+            schema["x-typed-from"] = Value::from(why.as_str());
+        }
         schema
     }
+}
+
+/// The last camelCase word of a field name, when it has one after a first word
+/// (`updatedAt` -> `At`, `endTime` -> `Time`; `end` and `id` have none).
+fn last_word(name: &str) -> Option<&str> {
+    let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
+    (i > 0 && name.len() - i >= 2).then(|| &name[i..])
+}
+
+/// A key that is a value rather than a field name: an ISO timestamp
+/// (`2026-04-15T00:00:00.000Z`), a UUID or a number.
+pub fn is_dynamic_key(k: &str) -> bool {
+    let b = k.as_bytes();
+    let timestamp = b.len() >= 19
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T';
+    let uuid = b.len() == 36
+        && k.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && k.chars().all(|c| c == '-' || c.is_ascii_hexdigit());
+    let number = !k.is_empty() && b.iter().all(u8::is_ascii_digit);
+    timestamp || uuid || number
 }
 
 #[cfg(test)]
@@ -998,7 +1172,7 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
         }}}});
-        let inferred = infer_page(&doc, &f, &Pool::default(), |_| false);
+        let inferred = infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |_| false);
         let req = &inferred.schemas["CreateThingRequest"];
         assert_eq!(req["required"], json!(["status"]));
         assert_eq!(req["properties"]["status"]["enum"], json!([0, 1]));
@@ -1022,7 +1196,11 @@ mod tests {
             op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
             "#/components/schemas/CreateThingResponse"
         );
-        assert!(infer_page(&doc, &f, &Pool::default(), |id| id == "createThing").is_empty());
+        assert!(
+            infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |id| id
+                == "createThing")
+            .is_empty()
+        );
     }
 
     #[test]
@@ -1033,7 +1211,7 @@ mod tests {
             "components": {"schemas": {"X": {"type": "object", "properties": {"a": {"type": "boolean"}}}}}
         });
         let f = facts("## Response\n\n```json\n{\"a\": true}\n```\n");
-        assert!(infer_page(&doc, &f, &Pool::default(), |_| false).is_empty());
+        assert!(infer_page(&crate::api::CAD, &doc, &f, &Pool::default(), |_| false).is_empty());
     }
 
     #[test]
@@ -1070,7 +1248,9 @@ mod tests {
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {"200": {"description": "ok"}}
         }}}});
-        let inferred = infer_page(&doc, &facts(md), &Pool::default(), |_| false);
+        let inferred = infer_page(&crate::api::CAD, &doc, &facts(md), &Pool::default(), |_| {
+            false
+        });
         let p = &inferred.schemas["SetThingRequest"]["properties"];
         assert_eq!(
             p["discord"],

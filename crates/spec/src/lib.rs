@@ -38,16 +38,12 @@ pub const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// The production API.
-pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
-/// The development-branch API (development-branch.md).
-pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
-
-/// Loads, repairs, overlays, merges and validates everything under `openapi_dir`.
-pub fn build(openapi_dir: &Path) -> Result<Value> {
+/// Loads, repairs, overlays, merges and validates everything under `openapi_dir`, the
+/// description of `api`.
+pub fn build(api: &api::Api, openapi_dir: &Path) -> Result<Value> {
     let sources = load::load(openapi_dir)?;
-    let (doc, origins) = merge::merge(&sources)?;
-    validate::validate(&doc, &origins)?;
+    let (doc, origins) = merge::merge(api, &sources)?;
+    validate::validate(api, &doc, &origins)?;
     Ok(doc)
 }
 

@@ -18,6 +18,27 @@ pub struct Source {
     pub repairs: Vec<&'static str>,
     /// The import index entry (imported files only).
     pub page: Option<PageEntry>,
+    /// The file as read, for the line numbers of messages.
+    pub text: String,
+}
+
+impl Source {
+    /// The 1-based line of the first mapping key `key` (bare or quoted) in the file.
+    pub fn line_of_key(&self, key: &str) -> Option<usize> {
+        self.text
+            .lines()
+            .position(|l| {
+                let t = l.trim_start();
+                [
+                    format!("{key}:"),
+                    format!("'{key}':"),
+                    format!("\"{key}\":"),
+                ]
+                .iter()
+                .any(|k| t.starts_with(k.as_str()))
+            })
+            .map(|n| n + 1)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -137,6 +158,7 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
             doc,
             repairs,
             page,
+            text,
         };
         match kind {
             Kind::Imported => sources.imported.push(source),

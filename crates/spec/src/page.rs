@@ -62,6 +62,20 @@ impl Note {
     }
 }
 
+impl Note {
+    /// The UPPER_SNAKE values the line quotes in backticks (`RSVP_SUCCESS`), in order.
+    pub fn values(&self) -> Vec<&str> {
+        self.text
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| {
+                t.len() > 1 && is_enum_name(t) && t.starts_with(|c: char| c.is_ascii_uppercase())
+            })
+            .collect()
+    }
+}
+
 /// `communityUserId`, `roblox`: a lower-case start, then letters and digits.
 pub fn is_field_name(t: &str) -> bool {
     t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -164,14 +178,39 @@ pub fn facts(markdown: &str) -> PageFacts {
                 section: section.clone(),
                 text: t.to_string(),
             };
-            if note.names().len() >= 2 {
+            let reply_enum =
+                section.to_ascii_lowercase().contains("response") && note.values().len() >= 2;
+            if note.names().len() >= 2 || reply_enum {
                 out.notes.push(note);
             }
             continue;
         }
         if t.starts_with('|') {
             let mut rows = vec![cells(t)];
-            while let Some(next) = lines.peek() {
+            // Some pages put a blank line between every line (CMS): a table whose header is
+            // followed by blank lines and then its `| --- |` row goes on over blank lines.
+            let mut ahead = lines.clone();
+            let mut blanks = 0;
+            while ahead.peek().is_some_and(|l| l.trim().is_empty()) {
+                ahead.next();
+                blanks += 1;
+            }
+            let spaced = blanks > 0 && ahead.peek().is_some_and(|l| is_separator_row(l));
+            loop {
+                if spaced {
+                    let mut ahead = lines.clone();
+                    let mut skip = 0;
+                    while ahead.peek().is_some_and(|l| l.trim().is_empty()) {
+                        ahead.next();
+                        skip += 1;
+                    }
+                    if ahead.peek().is_some_and(|l| l.trim().starts_with('|')) {
+                        for _ in 0..skip {
+                            lines.next();
+                        }
+                    }
+                }
+                let Some(next) = lines.peek() else { break };
                 if !next.trim().starts_with('|') {
                     break;
                 }
@@ -210,6 +249,12 @@ pub fn facts(markdown: &str) -> PageFacts {
         }
     }
     out
+}
+
+/// `| --- | :---: |`
+fn is_separator_row(line: &str) -> bool {
+    let t = line.trim();
+    t.starts_with('|') && t.contains('-') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
 }
 
 fn cells(row: &str) -> Vec<String> {

@@ -239,3 +239,219 @@ fn open_in<'a>(doc: &'a Value, schema: &'a Value, seen: &mut BTreeSet<String>) -
         Some(_) => None,
     }
 }
+
+/// How many fields of the docs' JSON reply examples end typed in the merged document: each
+/// field (an object key, at any depth) of each example in a page's `## Response` section,
+/// looked up in its operation's success schema. A field is typed when its schema says what
+/// it is (a type, an enum or a union; an object with properties or a typed map; an array
+/// with typed elements); it is open when it is missing from the schema or its schema is
+/// `x-unknown-shape`, an object without properties or a free-form map. Where the API wraps
+/// its replies (`{success, data, meta}`), the fields counted are those of `data`: the
+/// envelope's own are typed by construction, not by the docs.
+#[derive(Debug, Default)]
+pub struct ExampleFields {
+    pub fields: usize,
+    pub typed: usize,
+    /// Open fields whose example value is `null`, `[]` or `{}`: the docs never show what
+    /// they hold.
+    pub open_unshown: usize,
+    /// `operationId: field.path (why)`, for `{:#}`.
+    pub open: Vec<String>,
+}
+
+impl ExampleFields {
+    /// Typed fields in tenths of a percent (e.g. 953 = 95.3%).
+    pub fn permille(&self) -> usize {
+        (self.typed * 1000).checked_div(self.fields).unwrap_or(1000)
+    }
+}
+
+impl fmt::Display for ExampleFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = self.permille();
+        writeln!(
+            f,
+            "fields of the docs' JSON reply examples typed: {}/{} ({}.{}%)",
+            self.typed,
+            self.fields,
+            p / 10,
+            p % 10
+        )?;
+        if self.typed < self.fields {
+            writeln!(
+                f,
+                "  open: {}, of which {} are shown only as null, [] or {{}}",
+                self.fields - self.typed,
+                self.open_unshown
+            )?;
+        }
+        if f.alternate() {
+            for o in &self.open {
+                writeln!(f, "  open: {o}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Measures [`ExampleFields`] for the description of `api` under `openapi_dir` (its page
+/// facts and import index) against `doc`, its merged document.
+pub fn example_fields(
+    api: &crate::api::Api,
+    openapi_dir: &std::path::Path,
+    doc: &Value,
+) -> crate::Result<ExampleFields> {
+    let index = crate::index::Index::load(openapi_dir)?;
+    let mut out = ExampleFields::default();
+    for page in &index.pages {
+        let facts = crate::agreement::load_facts(openapi_dir, &format!("v2/{}", page.file))?;
+        for docs_id in &page.operations {
+            let id = crate::naming::v2_operation_id(docs_id);
+            let Some(op) = crate::operations(doc)
+                .map(|(_, _, op)| op)
+                .find(|op| op.get("operationId").and_then(Value::as_str) == Some(id.as_str()))
+            else {
+                continue;
+            };
+            let schema = op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(code, _)| code.starts_with('2'))
+                .find_map(|(_, r)| r.pointer("/content/application~1json/schema"));
+            for example in facts.samples_in("response") {
+                let (value, schema) = match api.envelope.payload_key() {
+                    Some(key) => (
+                        example.get(key),
+                        schema
+                            .map(|s| resolve(doc, s))
+                            .and_then(|s| s.pointer(&format!("/properties/{key}"))),
+                    ),
+                    None => (Some(example), schema),
+                };
+                if let Some(value) = value {
+                    count_fields(doc, value, schema, &id, &mut String::new(), &mut out);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    let mut s = schema;
+    for _ in 0..16 {
+        match s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| doc.pointer(p))
+        {
+            Some(target) => s = target,
+            None => break,
+        }
+    }
+    s
+}
+
+/// The branch of a `oneOf`/`anyOf` that describes `value`'s kind (an object's, an array's),
+/// or `schema` itself.
+fn branch_for<'a>(doc: &'a Value, schema: &'a Value, value: &Value) -> &'a Value {
+    let want = match value {
+        Value::Object(_) => "object",
+        Value::Array(_) => "array",
+        _ => return schema,
+    };
+    ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| schema.get(k).and_then(Value::as_array))
+        .flatten()
+        .map(|b| resolve(doc, b))
+        .find(|b| b.get("type").and_then(Value::as_str) == Some(want))
+        .unwrap_or(schema)
+}
+
+/// Why `schema` leaves a value open, or `None` when it types it.
+fn openness(doc: &Value, schema: Option<&Value>) -> Option<&'static str> {
+    let Some(schema) = schema else {
+        return Some("not in the schema");
+    };
+    let s = resolve(doc, schema);
+    if s.get("x-unknown-shape").is_some() {
+        return Some("x-unknown-shape");
+    }
+    if ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .any(|k| s.get(k).is_some())
+        || s.get("enum").is_some()
+    {
+        return None;
+    }
+    match s.get("type").and_then(Value::as_str) {
+        None => Some("no type"),
+        Some("object") => {
+            let props = s
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty());
+            let map = s.get("additionalProperties").is_some_and(Value::is_object);
+            (!props && !map).then_some("object without properties")
+        }
+        Some("array") => match s.get("items") {
+            None => Some("array without items"),
+            Some(items) => openness(doc, Some(items)),
+        },
+        Some(_) => None,
+    }
+}
+
+fn count_fields(
+    doc: &Value,
+    value: &Value,
+    schema: Option<&Value>,
+    id: &str,
+    at: &mut String,
+    out: &mut ExampleFields,
+) {
+    let schema = schema.map(|s| branch_for(doc, resolve(doc, s), value));
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let sub = schema.and_then(|s| {
+                    s.get("properties")
+                        .and_then(|p| p.get(k))
+                        .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()))
+                });
+                let len = at.len();
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(k);
+                out.fields += 1;
+                match openness(doc, sub) {
+                    None => out.typed += 1,
+                    Some(why) => {
+                        let unshown = v.is_null()
+                            || v.as_array().is_some_and(Vec::is_empty)
+                            || v.as_object().is_some_and(|m| m.is_empty());
+                        out.open_unshown += usize::from(unshown);
+                        out.open.push(format!("{id}: {at} ({why})"));
+                    }
+                }
+                count_fields(doc, v, sub, id, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            let el = schema.and_then(|s| s.get("items"));
+            let len = at.len();
+            at.push_str("[]");
+            for item in items {
+                count_fields(doc, item, el, id, at, out);
+            }
+            at.truncate(len);
+        }
+        _ => {}
+    }
+}

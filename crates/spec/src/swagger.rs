@@ -15,9 +15,9 @@
 use crate::import::Block;
 use serde_json::{Map, Value, json};
 
-/// The OpenAPI block of a swagger-format page; `None` when it has no `/v2` swagger block;
+/// The OpenAPI block of a swagger-format page of `api`; `None` when it has no `/v2` swagger block;
 /// `Err((line, message))` when a block is malformed.
-pub fn to_openapi(markdown: &str) -> Result<Option<Block>, (usize, String)> {
+pub fn to_openapi(api: &crate::api::Api, markdown: &str) -> Result<Option<Block>, (usize, String)> {
     let lines: Vec<&str> = markdown.lines().collect();
     let mut paths: Map<String, Value> = Map::new();
     let mut first_line = None;
@@ -60,8 +60,8 @@ pub fn to_openapi(markdown: &str) -> Result<Option<Block>, (usize, String)> {
     };
     let doc = json!({
         "openapi": "3.0.3",
-        "info": { "title": "Sonoran CAD v2", "version": "1.0.0" },
-        "servers": [{ "url": crate::PRODUCTION_URL }],
+        "info": { "title": format!("{} v2", api.product), "version": "1.0.0" },
+        "servers": [{ "url": api.production_url }],
         "paths": paths,
     });
     Ok(Some(Block {
@@ -219,7 +219,7 @@ mod tests {
                   {% swagger-description %}\nThe version.\n{% endswagger-description %}\n\
                   {% swagger-parameter in=\"query\" name=\"limit\" type=\"integer\" %}\nMax.\n{% endswagger-parameter %}\n\
                   {% swagger-response status=\"200: OK\" description=\"ok\" %}\n```json\n{\"version\": 3}\n```\n{% endswagger-response %}\n{% endswagger %}\n";
-        let block = to_openapi(md).unwrap().unwrap();
+        let block = to_openapi(&crate::api::CAD, md).unwrap().unwrap();
         assert_eq!(block.line, 3);
         let doc: Value = serde_yaml_ng::from_str(&block.text).unwrap();
         let op = &doc["paths"]["/v2/general/version"]["get"];
@@ -234,8 +234,8 @@ mod tests {
     #[test]
     fn local_endpoints_are_no_v2_operations_and_broken_blocks_are_errors() {
         let local = "{% swagger baseUrl=\"http://localhost\" path=\":9990/lighting\" method=\"post\" summary=\"Set\" %}\n{% endswagger %}\n";
-        assert_eq!(to_openapi(local).unwrap(), None);
+        assert_eq!(to_openapi(&crate::api::CAD, local).unwrap(), None);
         let open = "\n{% swagger method=\"get\" path=\"/v2/x\" summary=\"X\" %}\n";
-        assert_eq!(to_openapi(open).unwrap_err().0, 2);
+        assert_eq!(to_openapi(&crate::api::CAD, open).unwrap_err().0, 2);
     }
 }

@@ -6,7 +6,8 @@ use crate::merge::Origins;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-pub fn validate(doc: &Value, origins: &Origins) -> Result<(), Error> {
+pub fn validate(api: &crate::api::Api, doc: &Value, origins: &Origins) -> Result<(), Error> {
+    let merged = format!("{}.openapi.json", api.crate_name);
     let mut problems = Vec::new();
     let mut ids: BTreeMap<&str, String> = BTreeMap::new();
 
@@ -19,7 +20,7 @@ pub fn validate(doc: &Value, origins: &Origins) -> Result<(), Error> {
                 .operations
                 .get(&(path.clone(), method.clone()))
                 .cloned()
-                .unwrap_or_else(|| "sonoran-cad.openapi.json".into());
+                .unwrap_or_else(|| merged.clone());
             let at = format!("{} {path}", method.to_uppercase());
             let problem = |msg: String| Problem::new(&file, msg).at(at.clone());
 
@@ -70,13 +71,20 @@ pub fn validate(doc: &Value, origins: &Origins) -> Result<(), Error> {
         }
     }
 
-    check_refs(doc, doc, &mut String::new(), origins, &mut problems);
+    check_refs(
+        doc,
+        doc,
+        &mut String::new(),
+        origins,
+        &merged,
+        &mut problems,
+    );
 
     if problems.is_empty()
         && let Err(e) = serde_json::from_value::<openapiv3::OpenAPI>(doc.clone())
     {
         problems.push(Problem::new(
-            "sonoran-cad.openapi.json",
+            &merged,
             format!("not a valid OpenAPI 3.0 document: {e}"),
         ));
     }
@@ -149,6 +157,7 @@ fn check_refs(
     node: &Value,
     pointer: &mut String,
     origins: &Origins,
+    merged: &str,
     problems: &mut Vec<Problem>,
 ) {
     match node {
@@ -161,7 +170,7 @@ fn check_refs(
                 if !resolved {
                     problems.push(
                         Problem::new(
-                            origin_of(pointer, origins),
+                            origin_of(pointer, origins, merged),
                             format!("`$ref: {r}` does not resolve"),
                         )
                         .at(pointer.clone()),
@@ -172,7 +181,7 @@ fn check_refs(
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&k.replace('~', "~0").replace('/', "~1"));
-                check_refs(doc, v, pointer, origins, problems);
+                check_refs(doc, v, pointer, origins, merged, problems);
                 pointer.truncate(len);
             }
         }
@@ -180,7 +189,7 @@ fn check_refs(
             for (i, v) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push_str(&format!("/{i}"));
-                check_refs(doc, v, pointer, origins, problems);
+                check_refs(doc, v, pointer, origins, merged, problems);
                 pointer.truncate(len);
             }
         }
@@ -189,7 +198,7 @@ fn check_refs(
 }
 
 /// The file a JSON pointer into the merged document came from.
-fn origin_of(pointer: &str, origins: &Origins) -> String {
+fn origin_of(pointer: &str, origins: &Origins, merged: &str) -> String {
     let parts: Vec<String> = pointer
         .split('/')
         .skip(1)
@@ -204,6 +213,6 @@ fn origin_of(pointer: &str, origins: &Origins) -> String {
         [first, second, name, ..] if first == "components" && second == "schemas" => {
             origins.schemas.get(name).cloned().unwrap_or_default()
         }
-        _ => "sonoran-cad.openapi.json".into(),
+        _ => merged.to_string(),
     }
 }

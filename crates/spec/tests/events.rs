@@ -11,6 +11,7 @@ fn source(rel: &str, doc: Value) -> Source {
         doc,
         repairs: Vec::new(),
         page: None,
+        text: String::new(),
     }
 }
 
@@ -111,6 +112,7 @@ fn mistakes_are_named_with_file_and_place() {
 #[test]
 fn the_committed_events_merge_into_the_document() {
     let doc = sonoran_spec::build(
+        &sonoran_spec::api::CAD,
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cad"),
     )
     .unwrap();

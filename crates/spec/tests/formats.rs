@@ -15,8 +15,8 @@ fn write(path: &Path, text: &str) {
 }
 
 fn import_into(docs: &Path, openapi: &Path) -> import::Report {
-    let pages = import::scan(docs).unwrap();
-    let plan = import::plan(openapi, &pages).unwrap();
+    let pages = import::scan(&sonoran_spec::api::CAD, docs).unwrap();
+    let plan = import::plan(&sonoran_spec::api::CAD, openapi, &pages).unwrap();
     for (rel, contents) in &plan.writes {
         write(&openapi.join(rel), contents);
     }
@@ -60,7 +60,7 @@ fn the_newer_format_page_becomes_a_typed_paced_operation() {
         "the page types its reply itself"
     );
 
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let op = &doc["paths"]["/v2/general/database-sync"]["get"];
     assert_eq!(op["x-rate-limit-per-minute"], 10);
     assert_eq!(
@@ -115,7 +115,7 @@ fn swagger_pages_new_folders_and_same_named_schemas() {
         "new folders are imported"
     );
 
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let version = &doc["paths"]["/v2/general/version"]["get"];
     assert_eq!(version["operationId"], "getVersion");
     assert_eq!(version["parameters"][0]["schema"]["type"], "integer");
@@ -165,7 +165,7 @@ fn a_broken_yaml_fence_is_an_error_with_page_and_line_and_nothing_is_written() {
         .join(V2)
         .join("general/configuration/get-database-sync-configuration.md");
     write(&page, &broken);
-    let err = import::scan(&docs).unwrap_err();
+    let err = import::scan(&sonoran_spec::api::CAD, &docs).unwrap_err();
     assert_eq!(err.problems.len(), 1);
     let p = &err.problems[0];
     assert_eq!(p.file, page);
@@ -183,7 +183,9 @@ fn a_broken_yaml_fence_is_an_error_with_page_and_line_and_nothing_is_written() {
         .find("~~~\n{% endtab %}\n{% tab title=\"cURL\"")
         .unwrap()];
     write(&page, cut);
-    let err = import::scan(&docs).unwrap_err().to_string();
+    let err = import::scan(&sonoran_spec::api::CAD, &docs)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("never closed"), "{err}");
     assert!(!openapi.exists(), "nothing was written");
 }
@@ -254,7 +256,7 @@ fn an_untyped_operation_gets_an_inferred_draft_that_moving_promotes() {
         "{text}"
     );
 
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let op = &doc["paths"]["/v2/general/database-sync"]["get"];
     assert_eq!(op["x-inferred"], true);
     assert_eq!(op["x-typed-by"], draft);
@@ -271,6 +273,6 @@ fn an_untyped_operation_gets_an_inferred_draft_that_moving_promotes() {
     let again = import_into(&docs, &openapi);
     assert!(again.inferred.is_empty(), "{again}");
     assert!(!openapi.join(draft).exists());
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     assert_eq!(sonoran_spec::stats::stats(&doc).v2_hand_typed, 1);
 }

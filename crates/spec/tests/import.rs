@@ -46,8 +46,8 @@ fn write(path: &Path, text: &str) {
 }
 
 fn import_into(docs: &Path, openapi: &Path) -> import::Report {
-    let pages = import::scan(docs).unwrap();
-    let plan = import::plan(openapi, &pages).unwrap();
+    let pages = import::scan(&sonoran_spec::api::CAD, docs).unwrap();
+    let plan = import::plan(&sonoran_spec::api::CAD, openapi, &pages).unwrap();
     for (rel, contents) in &plan.writes {
         write(&openapi.join(rel), contents);
     }
@@ -90,7 +90,7 @@ fn import_reimport_and_changed_docs() {
     );
 
     // The merged document carries the page, the limit, and the repairs.
-    let doc = sonoran_spec::build(&openapi).unwrap();
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let op = &doc["paths"]["/v2/general/version"]["get"];
     assert_eq!(op["x-docs-page"], "api-endpoints-v2/general/get-version.md");
     assert_eq!(op["x-rate-limit-per-minute"], 10);
@@ -138,13 +138,17 @@ fn import_reimport_and_changed_docs() {
     );
     assert_eq!(removed.removed_operations, ["getVersion"]);
     assert_eq!(removed.orphaned_overlays.len(), 1);
-    let err = sonoran_spec::build(&openapi).unwrap_err().to_string();
+    let err = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("types/v2/general/get-version.yaml"), "{err}");
 }
 
 #[test]
 fn a_folder_without_the_docs_is_refused_clearly() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = import::scan(tmp.path()).unwrap_err().to_string();
+    let err = import::scan(&sonoran_spec::api::CAD, tmp.path())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("api-integration"), "{err}");
 }
