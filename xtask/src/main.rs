@@ -16,6 +16,10 @@ cargo xtask <command>
                          (--misses: every disagreement)
   import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
                          into openapi/<api>/v2/ and report what changed
+  import-docs-v1 --api ID <DIR>
+                         import the v1 envelope calls of DIR/api-integration/api-endpoints/
+                         into openapi/<api>/v1/ (one generated file per call; hand
+                         decisions under openapi/<api>/types/v1/) and report them
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
@@ -83,6 +87,17 @@ fn run(args: Vec<String>) -> Result<()> {
             );
             import_docs(&root, &dir)?;
         }
+        Some("import-docs-v1") => {
+            let usage = "usage: cargo xtask import-docs-v1 --api <cad|cms> <DIR>";
+            let (Some("--api"), Some(id), Some(dir)) =
+                (args.next().as_deref(), args.next(), args.next())
+            else {
+                bail!("{usage}");
+            };
+            let api = sonoran_spec::api::Api::by_id(&id)
+                .with_context(|| format!("unknown API `{id}`; {usage}"))?;
+            import_docs_v1(&root, &api, &PathBuf::from(dir))?;
+        }
         Some("test") => xtask::test_all::run(&root)?,
         Some("publish-check") => {
             print!("{}", xtask::publish::check_msrv(&root)?);
@@ -133,6 +148,35 @@ fn import_docs(root: &std::path::Path, dir: &std::path::Path) -> Result<()> {
     }
     let ops: usize = pages.iter().map(|p| p.entry.operations.len()).sum();
     println!("import-docs: {} pages, {ops} operations", pages.len());
+    print!("{}", plan.report);
+    Ok(())
+}
+
+/// `import-docs-v1`: everything is planned in memory first; a failed import writes nothing.
+fn import_docs_v1(
+    root: &std::path::Path,
+    api: &sonoran_spec::api::Api,
+    dir: &std::path::Path,
+) -> Result<()> {
+    let openapi = root.join(api.openapi_dir());
+    let pages = sonoran_spec::v1_import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let plan = sonoran_spec::v1_import::plan(api, &openapi, &pages)
+        .map_err(|e| anyhow::anyhow!("{}/: {e}", api.openapi_dir()))?;
+    for (rel, contents) in &plan.writes {
+        let path = openapi.join(rel);
+        if std::fs::read_to_string(&path).ok().as_deref() == Some(contents) {
+            continue;
+        }
+        std::fs::create_dir_all(path.parent().expect("under openapi/"))?;
+        let tmp = path.with_extension("import.tmp");
+        std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("replacing {}", path.display()))?;
+    }
+    for rel in &plan.deletes {
+        std::fs::remove_file(openapi.join(rel))
+            .with_context(|| format!("removing {}/{rel}", api.openapi_dir()))?;
+    }
+    println!("import-docs-v1: {} pages", pages.len());
     print!("{}", plan.report);
     Ok(())
 }
