@@ -329,6 +329,11 @@ pub fn import(api: &Api, pages: &[V1Page], overlays: &[Overlay]) -> Result<Vec<C
                 continue;
             }
             docs_pages.push(r.docs_page.clone());
+            for d in &b.decisions {
+                if !first.decisions.contains(d) {
+                    first.decisions.push(d.clone());
+                }
+            }
             first.decisions.push(format!(
                 "{} documents the same call with the same shape as {}: one operation.",
                 r.docs_page, first_read.docs_page
@@ -942,12 +947,15 @@ fn decode_type_cell(raw: &str) -> (String, bool) {
 }
 
 fn example_type(r: &Read) -> Option<(String, usize)> {
-    r.example.text.lines().enumerate().find_map(|(n, l)| {
-        let t = l.trim();
-        let rest = t.strip_prefix("\"type\"")?.trim_start().strip_prefix(':')?;
-        let v = rest.trim().trim_end_matches(',').trim().trim_matches('"');
-        Some((v.to_string(), r.example.line + n))
-    })
+    let parsed = lenient_json(&r.example.text).ok()?;
+    let value = parsed.value.get("type")?.as_str()?.to_string();
+    let offset = r
+        .example
+        .text
+        .lines()
+        .position(|l| l.contains("\"type\""))
+        .unwrap_or(0);
+    Some((value, r.example.line + offset))
 }
 
 fn decide_type(r: &Read, overlay: Option<&Overlay>) -> Result<Typed, Problem> {
