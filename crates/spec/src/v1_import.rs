@@ -1333,6 +1333,14 @@ fn build(
             } else {
                 let mut s = Shape::of_all(&typed_samples).to_schema();
                 describe(&mut s, &comments);
+                let mut dynamic = Vec::new();
+                open_dynamic_keys(&mut s, "", &mut dynamic);
+                if !dynamic.is_empty() {
+                    reply_decisions.push((code.clone(), format!(
+                        "{page}: the {code} example has fields named by ids ({}), which are data, not names: those objects are typed as open (`additionalProperties`).",
+                        dynamic.join(", ")
+                    )));
+                }
                 let named =
                     s.get("properties").is_some() || s.pointer("/items/properties").is_some();
                 if named {
@@ -1485,6 +1493,52 @@ fn reply_description(reply: &Reply, texts: &[(String, Option<String>)], success:
         ));
     }
     d
+}
+
+/// A key that is an id (a UUID), not a field name.
+fn is_id_key(key: &str) -> bool {
+    key.len() == 36
+        && key.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        })
+}
+
+/// Objects whose examples carry id-named keys (a roster row keyed by column ids) lose those
+/// keys and become open; `found` gets where (`rows[]`) and how many.
+fn open_dynamic_keys(schema: &mut Value, at: &str, found: &mut Vec<String>) {
+    let Value::Object(map) = schema else {
+        return;
+    };
+    if let Some(props) = map.get_mut("properties").and_then(Value::as_object_mut) {
+        let ids: Vec<String> = props.keys().filter(|k| is_id_key(k)).cloned().collect();
+        for k in &ids {
+            props.remove(k);
+        }
+        for (name, prop) in props.iter_mut() {
+            let inner = if at.is_empty() {
+                name.clone()
+            } else {
+                format!("{at}.{name}")
+            };
+            open_dynamic_keys(prop, &inner, found);
+        }
+        if !ids.is_empty() {
+            map.insert("additionalProperties".into(), Value::Bool(true));
+            found.push(format!(
+                "{} id-named key{} in `{}`",
+                ids.len(),
+                if ids.len() == 1 { "" } else { "s" },
+                if at.is_empty() { "the reply" } else { at }
+            ));
+        }
+    }
+    if let Some(items) = map.get_mut("items") {
+        open_dynamic_keys(items, &format!("{at}[]"), found);
+    }
 }
 
 fn looks_like_json(text: &str) -> bool {
@@ -1738,6 +1792,22 @@ mod tests {
         );
         let err = lenient_json("[\n  {\n    \"apiIds: [...],\n  }\n]").unwrap_err();
         assert_eq!(err.0, 4, "{err:?}");
+    }
+
+    #[test]
+    fn id_named_keys_open_their_object() {
+        let mut s = json!({"type": "array", "items": {"type": "object", "properties": {
+            "uuid": {"type": "string"},
+            "1a76a820-c97f-4756-8254-0f2514f748a4": {"type": "string"},
+        }}});
+        let mut found = Vec::new();
+        open_dynamic_keys(&mut s, "rows", &mut found);
+        assert_eq!(found, ["1 id-named key in `rows[]`"]);
+        assert_eq!(
+            s["items"],
+            json!({"type": "object", "properties": {"uuid": {"type": "string"}}, "additionalProperties": true})
+        );
+        assert!(!is_id_key("accId"));
     }
 
     #[test]
