@@ -160,8 +160,8 @@ fn import_docs_v1(
 ) -> Result<()> {
     let openapi = root.join(api.openapi_dir());
     let pages = sonoran_spec::v1_import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let plan = sonoran_spec::v1_import::plan(api, &openapi, &pages)
-        .map_err(|e| anyhow::anyhow!("{}/: {e}", api.openapi_dir()))?;
+    let plan =
+        sonoran_spec::v1_import::plan(api, &openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (rel, contents) in &plan.writes {
         let path = openapi.join(rel);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(contents) {

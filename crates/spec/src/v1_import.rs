@@ -16,7 +16,8 @@
 //! `x-decisions` entry naming the page:
 //! - `type`: the table cell and the example's `type` are both evidence; when they differ,
 //!   the one that names the page's own call (its URL's last segment or its title, compared
-//!   word by word) wins, and the other is reported as naming another page's call or none.
+//!   letter by letter, ignoring separators) wins, and the other is reported as naming another
+//!   page's call or none.
 //!   Garbled cells (`CLOCK\_I&#x4E;_\__&#x4F;UT`: HTML entities and emphasis around an
 //!   escaped `_`) are decoded first. When neither or both fit, the import stops with an
 //!   error naming the page and line: a hand overlay must decide.
@@ -518,6 +519,8 @@ struct Read {
     data_cell: Option<(String, String, usize)>,
     replies: Vec<Reply>,
     example: Body,
+    /// The `##` heading over the call, where it is not the title.
+    section: Option<String>,
 }
 
 const REASONS: &[&str] = &[
@@ -545,6 +548,8 @@ fn read_page(api: &Api, page: &V1Page) -> Result<Read, Problem> {
     let mut replies = Vec::new();
     let mut example: Option<Body> = None;
     let mut after_url = false;
+    let mut heading: Option<String> = None;
+    let mut section = None;
 
     let close = |from: usize, tag: &str| -> Result<usize, Problem> {
         (from + 1..lines.len())
@@ -574,6 +579,8 @@ fn read_page(api: &Api, page: &V1Page) -> Result<Read, Problem> {
         let t = lines[i].trim();
         if t.starts_with("# ") && title.is_none() {
             title = Some(t[2..].trim().to_string());
+        } else if let Some(h) = t.strip_prefix("## ") {
+            heading = Some(h.trim().to_string());
         } else if t.starts_with("{% swagger ") {
             let end = close(i, "swagger")?;
             let attrs = crate::swagger::attributes(t).map_err(|m| err(i + 1, m))?;
@@ -595,6 +602,7 @@ fn read_page(api: &Api, page: &V1Page) -> Result<Read, Problem> {
                 ));
             }
             path = Some((p.clone(), i + 1));
+            section = heading.clone();
             let mut j = i + 1;
             while j < end {
                 let u = lines[j].trim();
@@ -684,6 +692,7 @@ fn read_page(api: &Api, page: &V1Page) -> Result<Read, Problem> {
                 return Err(err(i + 1, "a v1 call is a POST".into()));
             }
             path = Some((p, i + 1));
+            section = heading.clone();
             after_url = true;
         } else if t.starts_with('|') {
             let cells: Vec<String> = t
@@ -744,6 +753,7 @@ fn read_page(api: &Api, page: &V1Page) -> Result<Read, Problem> {
         data_cell,
         replies,
         example,
+        section,
     })
 }
 
@@ -921,14 +931,13 @@ fn is_type_string(s: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// `Get Form Lock Status`, `get_lock_status`, `GET_FORM_LOCK_STATUS` -> upper-case words
-/// joined by `_`.
-fn words(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect::<Vec<_>>()
-        .join("_")
+/// `Check Com API ID`, `check_com_apiid` -> `CHECKCOMAPIID`: letters and digits only, for
+/// comparing names whatever their separators.
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
 }
 
 /// A `type` cell as the docs' GitBook writes it (`CLOCK\_I&#x4E;_\__&#x4F;UT`) -> the type
@@ -1015,7 +1024,7 @@ fn decide_type(r: &Read, overlay: Option<&Overlay>) -> Result<Typed, Problem> {
         }
     }
     let last_segment = r.path.rsplit('/').next().unwrap_or_default();
-    let fits = |t: &str| words(t) == words(last_segment) || words(t) == words(&r.title);
+    let fits = |t: &str| squash(t) == squash(last_segment) || squash(t) == squash(&r.title);
     match distinct.as_slice() {
         [] => Err(Problem::new(
             &file,
@@ -1176,6 +1185,15 @@ fn build(
                 }
             ));
         }
+    }
+
+    if let Some(section) = &r.section
+        && squash(section) != squash(&r.title)
+    {
+        decisions.push(format!(
+            "{page}: the section heading says `{section}` while the title says `{}`; the title (which the URL and `type` agree with) is used.",
+            r.title
+        ));
     }
 
     // The request example.
