@@ -1298,7 +1298,60 @@ fn build(
         }}
     });
 
-    // Replies.
+    let responses = type_replies(r, &prefix, &mut schemas, &mut repairs, &mut reply_decisions)?;
+
+    let description = r
+        .front_description
+        .clone()
+        .or_else(|| r.body_description.clone());
+    let mut op = Map::new();
+    op.insert("operationId".into(), Value::from(operation_id.as_str()));
+    op.insert("summary".into(), Value::from(r.title.as_str()));
+    if let Some(d) = description {
+        op.insert("description".into(), Value::from(d));
+    }
+    op.insert("tags".into(), json!(["v1"]));
+    op.insert("x-v1-type".into(), Value::from(t.chosen.as_str()));
+    op.insert("x-docs-page".into(), Value::from(page.as_str()));
+    if !repairs.is_empty() {
+        let mut seen = BTreeSet::new();
+        repairs.retain(|r| seen.insert(r.clone()));
+        op.insert("x-repairs".into(), Value::from(repairs));
+    }
+    op.insert("requestBody".into(), request);
+    op.insert("responses".into(), Value::Object(responses));
+
+    let replaced_codes = match overlay {
+        Some(o) => apply_overlay(o, page, &mut op, &mut schemas, &mut decisions)?,
+        None => BTreeSet::new(),
+    };
+    decisions.extend(
+        reply_decisions
+            .into_iter()
+            .filter(|(c, _)| !replaced_codes.contains(c))
+            .map(|(_, d)| d),
+    );
+    Ok(Built {
+        operation_id,
+        path: r.path.clone(),
+        v1_type: t.chosen.clone(),
+        op,
+        decisions,
+        schemas,
+    })
+}
+
+/// The documented replies: JSON examples typed (objects as `<Prefix>Reply` /
+/// `<Prefix>Error<code>` schemas), plain texts as `text/plain` (errors as `V1ErrorText`).
+fn type_replies(
+    r: &Read,
+    prefix: &str,
+    schemas: &mut Map<String, Value>,
+    repairs: &mut Vec<String>,
+    reply_decisions: &mut Vec<(String, String)>,
+) -> Result<Map<String, Value>, Problem> {
+    let file = page_file(&r.docs_page);
+    let page = &r.docs_page;
     let mut responses = Map::new();
     for reply in &r.replies {
         let mut code = reply.code.clone();
@@ -1403,86 +1456,61 @@ fn build(
         }
         responses.insert(code, response);
     }
+    Ok(responses)
+}
 
-    let description = r
-        .front_description
-        .clone()
-        .or_else(|| r.body_description.clone());
-    let mut op = Map::new();
-    op.insert("operationId".into(), Value::from(operation_id.as_str()));
-    op.insert("summary".into(), Value::from(r.title.as_str()));
-    if let Some(d) = description {
-        op.insert("description".into(), Value::from(d));
-    }
-    op.insert("tags".into(), json!(["v1"]));
-    op.insert("x-v1-type".into(), Value::from(t.chosen.as_str()));
-    op.insert("x-docs-page".into(), Value::from(page.as_str()));
-    if !repairs.is_empty() {
-        let mut seen = BTreeSet::new();
-        repairs.retain(|r| seen.insert(r.clone()));
-        op.insert("x-repairs".into(), Value::from(repairs));
-    }
-    op.insert("requestBody".into(), request);
-    op.insert("responses".into(), Value::Object(responses));
-
+/// A hand decision applied to the imported operation: its reason as a decision, its
+/// operation keys (replies per code) and its schemas. Returns the reply codes it replaced.
+fn apply_overlay(
+    o: &Overlay,
+    page: &str,
+    op: &mut Map<String, Value>,
+    schemas: &mut Map<String, Value>,
+    decisions: &mut Vec<String>,
+) -> Result<BTreeSet<String>, Problem> {
     let mut replaced_codes = BTreeSet::new();
-    if let Some(o) = overlay {
-        decisions.push(format!(
-            "{page}: {} (hand decision, {})",
-            o.reason.trim(),
-            o.file
-        ));
-        for (key, value) in &o.operation {
-            if key == "responses" {
-                let Some(codes) = value.as_object() else {
-                    return Err(Problem::new(
-                        &o.file,
-                        "`operation.responses` must be a mapping",
-                    ));
-                };
-                let target = op
-                    .get_mut("responses")
-                    .and_then(Value::as_object_mut)
-                    .expect("built above");
-                for (c, resp) in codes {
-                    target.insert(c.clone(), resp.clone());
-                    replaced_codes.insert(c.clone());
-                }
-            } else {
-                op.insert(key.clone(), value.clone());
-            }
-        }
-        for (name, schema) in &o.schemas {
-            if schemas.contains_key(name) {
+    decisions.push(format!(
+        "{page}: {} (hand decision, {})",
+        o.reason.trim(),
+        o.file
+    ));
+    for (key, value) in &o.operation {
+        if key == "responses" {
+            let Some(codes) = value.as_object() else {
                 return Err(Problem::new(
                     &o.file,
-                    format!("schema `{name}` is also generated from {page}; name it otherwise"),
-                )
-                .at(format!("/components/schemas/{name}")));
+                    "`operation.responses` must be a mapping",
+                ));
+            };
+            let target = op
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+                .expect("built above");
+            for (c, resp) in codes {
+                target.insert(c.clone(), resp.clone());
+                replaced_codes.insert(c.clone());
             }
-            schemas.insert(name.clone(), schema.clone());
+        } else {
+            op.insert(key.clone(), value.clone());
         }
-        // Generated schemas no longer referenced after the overlay are dropped.
-        let text = serde_json::to_string(&op).expect("plain data")
-            + &serde_json::to_string(&o.schemas).expect("plain data");
-        schemas.retain(|name, _| {
-            o.schemas.contains_key(name) || text.contains(&format!("#/components/schemas/{name}\""))
-        });
     }
-    decisions.extend(
-        reply_decisions
-            .into_iter()
-            .filter(|(c, _)| !replaced_codes.contains(c))
-            .map(|(_, d)| d),
-    );
-    Ok(Built {
-        operation_id,
-        path: r.path.clone(),
-        v1_type: t.chosen.clone(),
-        op,
-        decisions,
-        schemas,
-    })
+    for (name, schema) in &o.schemas {
+        if schemas.contains_key(name) {
+            return Err(Problem::new(
+                &o.file,
+                format!("schema `{name}` is also generated from {page}; name it otherwise"),
+            )
+            .at(format!("/components/schemas/{name}")));
+        }
+        schemas.insert(name.clone(), schema.clone());
+    }
+    // Generated schemas no longer referenced after the overlay are dropped.
+    let text = serde_json::to_string(&op).expect("plain data")
+        + &serde_json::to_string(&o.schemas).expect("plain data");
+    schemas.retain(|name, _| {
+        o.schemas.contains_key(name) || text.contains(&format!("#/components/schemas/{name}\""))
+    });
+    Ok(replaced_codes)
 }
 
 fn reply_description(reply: &Reply, texts: &[(String, Option<String>)], success: bool) -> String {
