@@ -5,6 +5,11 @@ use serde_json::Value;
 use sonoran_spec::api::CMS;
 use std::path::{Path, PathBuf};
 
+/// The merged, validated CMS document of `dir`.
+fn build(dir: &Path) -> serde_json::Value {
+    sonoran_spec::build(dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn cms_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")
@@ -42,7 +47,7 @@ fn v1_only() -> tempfile::TempDir {
 #[test]
 fn the_v1_calls_and_push_events_merge_and_validate() {
     let tmp = v1_only();
-    let doc = sonoran_spec::build(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+    let doc = build(tmp.path());
     let ops: Vec<(&str, &str, &Value)> = sonoran_spec::operations(&doc).collect();
     assert_eq!(ops.len(), 33, "the 33 documented v1 calls");
     for (path, method, op) in &ops {
@@ -126,6 +131,6 @@ fn every_v1_file_is_machine_owned_and_every_overlay_is_used() {
 #[test]
 fn the_whole_cms_folder_builds_with_the_v1_overlays_in_it() {
     // `types/v1/` holds import inputs: the loader leaves them to the import.
-    let doc = sonoran_spec::build(&cms_dir()).unwrap_or_else(|e| panic!("{e}"));
+    let doc = build(&cms_dir());
     assert!(sonoran_spec::operations(&doc).any(|(p, _, _)| p == "/rosters/get"));
 }

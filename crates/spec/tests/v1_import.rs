@@ -5,6 +5,11 @@ use sonoran_spec::api::CMS;
 use sonoran_spec::v1_import::{self, V1Page};
 use std::path::Path;
 
+/// The merged, validated CMS document of `dir`.
+fn build(dir: &Path) -> serde_json::Value {
+    sonoran_spec::build(dir).unwrap_or_else(|e| panic!("{e}"))
+}
+
 fn fixture_docs() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cms-v1")
 }
@@ -250,6 +255,6 @@ fn imported_fixture_files_merge_and_validate() {
     let cms = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cms/components");
     std::fs::create_dir_all(tmp.path().join("components")).unwrap();
     std::fs::copy(cms.join("v1.yaml"), tmp.path().join("components/v1.yaml")).unwrap();
-    let doc = sonoran_spec::build(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+    let doc = build(tmp.path());
     assert_eq!(sonoran_spec::operations(&doc).count(), 3);
 }
