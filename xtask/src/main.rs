@@ -20,7 +20,10 @@ cargo xtask <command>
                          typing (--misses: every open field and every disagreement)
   import-docs [--api cad|cms] <DIR>...
                          import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
-                         into openapi/<api>/v2/ (default cad) and report what changed
+                         into openapi/<api>/v2/ (default cad) and report what changed; for an
+                         API whose v1 calls are imported (cms), also the v1 envelope calls of
+                         DIR/api-integration/api-endpoints/ into openapi/<api>/v1/ (hand
+                         decisions under openapi/<api>/types/v1/)
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
@@ -156,17 +159,31 @@ fn api_option(args: &[String]) -> Result<Option<Api>> {
         .with_context(|| format!("unknown API `{id}`; known: {}", known.join(", ")))
 }
 
-/// Imports every docs folder in `dirs` into `openapi/<api>/`: all are read and planned
+/// Imports every docs folder in `dirs` into `openapi/<api>/`: the v2 pages and, for an API
+/// whose v1 calls are imported ([`Api::v1_imported`]), the v1 pages. All are read and planned
 /// before anything is written, so bad docs write nothing.
 fn import_docs(root: &std::path::Path, api: &Api, dirs: &[PathBuf]) -> Result<()> {
     let openapi = root.join(api.openapi_dir());
+    let fail = |e: sonoran_spec::Error| anyhow::anyhow!("{e}");
     let mut pages = Vec::new();
     for dir in dirs {
-        pages.extend(sonoran_spec::import::scan(api, dir).map_err(|e| anyhow::anyhow!("{e}"))?);
+        pages.extend(sonoran_spec::import::scan(api, dir).map_err(fail)?);
     }
-    let plan =
-        sonoran_spec::import::plan(api, &openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
-    for (rel, contents) in &plan.writes {
+    let plan = sonoran_spec::import::plan(api, &openapi, &pages).map_err(fail)?;
+    let mut writes = plan.writes.clone();
+    let mut deletes = plan.deletes.clone();
+    let mut v1 = None;
+    if api.v1_imported {
+        let mut v1_pages = Vec::new();
+        for dir in dirs {
+            v1_pages.extend(sonoran_spec::v1_import::scan(dir).map_err(fail)?);
+        }
+        let v1_plan = sonoran_spec::v1_import::plan(api, &openapi, &v1_pages).map_err(fail)?;
+        writes.extend(v1_plan.writes.iter().cloned());
+        deletes.extend(v1_plan.deletes.iter().cloned());
+        v1 = Some((v1_pages.len(), v1_plan));
+    }
+    for (rel, contents) in &writes {
         let path = openapi.join(rel);
         if std::fs::read_to_string(&path).ok().as_deref() == Some(contents) {
             continue;
@@ -176,12 +193,16 @@ fn import_docs(root: &std::path::Path, api: &Api, dirs: &[PathBuf]) -> Result<()
         std::fs::write(&tmp, contents).with_context(|| format!("writing {}", tmp.display()))?;
         std::fs::rename(&tmp, &path).with_context(|| format!("replacing {}", path.display()))?;
     }
-    for rel in &plan.deletes {
+    for rel in &deletes {
         std::fs::remove_file(openapi.join(rel))
-            .with_context(|| format!("removing openapi/{rel}"))?;
+            .with_context(|| format!("removing {}/{rel}", api.openapi_dir()))?;
     }
     let ops: usize = pages.iter().map(|p| p.entry.operations.len()).sum();
-    println!("import-docs: {} pages, {ops} operations", pages.len());
+    println!("import-docs: {} v2 pages, {ops} operations", pages.len());
     print!("{}", plan.report);
+    if let Some((count, v1_plan)) = v1 {
+        println!("import-docs: {count} v1 pages");
+        print!("{}", v1_plan.report);
+    }
     Ok(())
 }

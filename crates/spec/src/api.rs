@@ -123,6 +123,9 @@ pub struct Api {
     pub staging_url: Option<&'static str>,
     /// How v2 replies carry their payload.
     pub envelope: Envelope,
+    /// Whether `import-docs` imports the v1 envelope calls from the docs pages
+    /// (`api-endpoints/` into `v1/`, machine-owned) or they are hand-owned files (CAD's).
+    pub v1_imported: bool,
     /// The path push events are posted to on the community's server.
     pub push_path: &'static str,
     /// The Rust crate (and its folder under the repository root).
@@ -147,6 +150,7 @@ pub const CAD: Api = Api {
     production_url: "https://api.sonorancad.com",
     staging_url: Some("https://staging-api.dev.sonorancad.com"),
     envelope: Envelope::None,
+    v1_imported: false,
     push_path: "/sonorancad/event",
     crate_name: "sonoran-cad",
     crate_dir: "crates/client",
@@ -167,6 +171,7 @@ pub const CMS: Api = Api {
     production_url: "https://api.sonorancms.com",
     staging_url: Some("https://staging-api.dev.sonorancms.com"),
     envelope: Envelope::SuccessDataMeta,
+    v1_imported: true,
     push_path: "/sonorancms/events",
     crate_name: "sonoran-cms",
     crate_dir: "crates/cms",

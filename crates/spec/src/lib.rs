@@ -26,6 +26,7 @@ pub mod page;
 pub mod repair;
 pub mod stats;
 pub mod swagger;
+pub mod v1_import;
 pub mod validate;
 mod yaml;
 

@@ -113,7 +113,11 @@ pub fn load(openapi_dir: &Path) -> Result<Sources, Error> {
     let mut sources = Sources::default();
     let mut problems = Vec::new();
     for rel in yaml_files(openapi_dir)? {
-        if rel == INDEX_FILE || rel.starts_with(crate::page::PAGES_DIR) {
+        if rel == INDEX_FILE
+            || rel.starts_with(crate::page::PAGES_DIR)
+            || rel.starts_with(crate::v1_import::OVERLAY_DIR)
+        {
+            // Import inputs (the v1 hand decisions are applied by the import itself).
             continue;
         }
         let Some(kind) = kind_of(&rel) else {

@@ -190,7 +190,7 @@ fn operation(summary: &str, body: &[&str]) -> Result<Value, (usize, String)> {
 }
 
 /// `key="value"` pairs of a `{% tag ... %}` line.
-fn attributes(line: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
+pub(crate) fn attributes(line: &str) -> Result<std::collections::BTreeMap<String, String>, String> {
     let mut out = std::collections::BTreeMap::new();
     let mut rest = line;
     while let Some(eq) = rest.find("=\"") {
