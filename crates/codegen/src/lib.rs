@@ -71,8 +71,9 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
     // Setters are named as the fields (`add`, `remove`): the docs' names, not operators.
+    let (bodies_tokens, construct_tokens) = bodies::tokens(&progenitor, doc, &targets)?;
     let bodies_src = rust_client::format(
-        bodies::tokens(&progenitor, doc, &targets)?,
+        bodies_tokens,
         "#![allow(clippy::should_implement_trait)]\n\n",
     )?;
     let enums_src = rust_client::format(enums::tokens(&enums), "")?;
@@ -155,7 +156,12 @@ pub fn generate(doc: &serde_json::Value) -> Result<Vec<Output>, Error> {
         },
         Output {
             path: "crates/client/tests/support/registry.rs".into(),
-            contents: rust_client::format(registry::tokens(doc, &enums), "")?,
+            contents: rust_client::format(
+                registry::tokens(doc, &enums, construct_tokens),
+                // Each test uses a part: the example tests `roundtrip_schema`, the defaults
+                // test `construct`.
+                "#![allow(dead_code)]\n\n",
+            )?,
         },
     ])
 }

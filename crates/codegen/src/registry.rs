@@ -1,12 +1,13 @@
 //! A test-support table from schema name to generated Rust type, so that tests can
-//! decode any documented example into the type the client really uses.
+//! decode any documented example into the type the client really uses, and build any
+//! request type with its generated constructor (`construct`, from `bodies`).
 
 use crate::enums::IntEnum;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
+pub fn tokens(doc: &Value, enums: &[IntEnum], construct: TokenStream) -> TokenStream {
     let arms = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
@@ -22,7 +23,8 @@ pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
             quote! { #name => roundtrip::<#ty>(value), }
         });
     quote! {
-        //! Schema name -> generated type, for the example tests.
+        //! Schema name -> generated type, for the example tests; schema name -> generated
+        //! constructor, for the defaults test.
 
         /// Decodes `value` as the generated type of schema `name` and encodes it again.
         /// `None` when no schema has that name.
@@ -37,5 +39,7 @@ pub fn tokens(doc: &Value, enums: &[IntEnum]) -> TokenStream {
             let typed: T = serde_json::from_value(value.clone()).map_err(|e| format!("does not decode: {e}"))?;
             serde_json::to_value(&typed).map_err(|e| format!("does not encode again: {e}"))
         }
+
+        #construct
     }
 }

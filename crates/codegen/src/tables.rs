@@ -427,8 +427,8 @@ pub fn generate(doc: &Value, v1: &[V1Method]) -> Result<(String, Vec<JsOperation
             Reply::JsonOrText(_) => "jsonOrText",
         };
         let row = format!(
-            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra} }}, success: 200 }}",
-            m.operation_id, m.path, m.v1_type,
+            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra}, server_id: {} }}, success: 200 }}",
+            m.operation_id, m.path, m.v1_type, m.fills_server_id,
         );
         ops.push(JsOperation {
             name: camel(&m.method),
