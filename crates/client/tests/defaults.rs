@@ -94,7 +94,7 @@ fn same_number_or_value(a: &Value, b: &Value) -> bool {
 fn text_matches(text: &str, default: &Value) -> bool {
     match default {
         Value::String(s) => text == s,
-        other => text == other.to_string(),
+        other => serde_json::from_str::<Value>(text).is_ok_and(|v| same_number_or_value(&v, other)),
     }
 }
 

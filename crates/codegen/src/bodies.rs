@@ -276,11 +276,14 @@ fn construct_tokens(arms: &[TokenStream]) -> TokenStream {
         /// required fields and the targets taken from `args` by wire name; `Default` where
         /// there is no `new`) and encodes it. `None` when `name` is not a request struct.
         pub fn construct(name: &str, args: &::serde_json::Value) -> Option<Result<::serde_json::Value, String>> {
-            let built: Result<::serde_json::Value, String> = match name {
+            build(name, args).transpose()
+        }
+
+        fn build(name: &str, args: &::serde_json::Value) -> Result<Option<::serde_json::Value>, String> {
+            Ok(Some(match name {
                 #( #arms )*
-                _ => return None,
-            };
-            Some(built)
+                _ => return Ok(None),
+            }))
         }
 
         fn field<T: ::serde::de::DeserializeOwned>(schema: &str, args: &::serde_json::Value, wire: &str) -> Result<T, String> {
@@ -362,10 +365,7 @@ fn construct_arm(
         quote!(sonoran_cad::types::#ty::new(#( #args ),*))
     };
     Ok(quote! {
-        #name => (|| {
-            let value = #build;
-            encode(&value)
-        })(),
+        #name => encode(&#build)?,
     })
 }
 

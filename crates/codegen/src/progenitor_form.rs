@@ -20,9 +20,9 @@
 //!   refuses `serverId: 0` as the API does. A `serverId` parameter loses `minimum` alone,
 //!   for the same reason.
 //! - an optional array or map property is marked `nullable`.
-//! typify otherwise types it as a bare `Vec`/`Map` that is skipped when empty, so a caller
-//! could never send `"nodes": []` (which can mean "clear them" to the server) and a reply's
-//! `[]` would come back as absent. As `Option<Vec<_>>` both survive the round trip.
+//!   typify otherwise types it as a bare `Vec`/`Map` that is skipped when empty, so a caller
+//!   could never send `"nodes": []` (which can mean "clear them" to the server) and a reply's
+//!   `[]` would come back as absent. As `Option<Vec<_>>` both survive the round trip.
 
 use serde_json::{Map, Value};
 

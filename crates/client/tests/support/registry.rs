@@ -656,1415 +656,1322 @@ pub fn construct(
     name: &str,
     args: &::serde_json::Value,
 ) -> Option<Result<::serde_json::Value, String>> {
-    let built: Result<::serde_json::Value, String> = match name {
-        "AddBlipV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::AddBlipV1Item::new(
-                    field::<sonoran_cad::types::BlipV1>("AddBlipV1Item", args, "blip")?,
-                );
-                encode(&value)
-            })()
-        }
-        "AddCallNoteRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::AddCallNoteRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "AddCallNoteV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::AddCallNoteV1Item::new(
-                    field::<i64>("AddCallNoteV1Item", args, "callId")?,
-                    field::<::std::string::String>("AddCallNoteV1Item", args, "note")?,
-                );
-                encode(&value)
-            })()
-        }
-        "AddCharacterLinkRequest" => {
-            (|| {
-                let value = sonoran_cad::types::AddCharacterLinkRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >("AddCharacterLinkRequest", args, "communityUserId")?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Roblox(
-                                    field::<i64>("AddCharacterLinkRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("AddCharacterLinkRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    if args.get("accountUuid").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::AccountUuid(
-                                    field::<
-                                        ::uuid::Uuid,
-                                    >("AddCharacterLinkRequest", args, "accountUuid")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "AddCharacterLinkRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "ApplyPermissionKeyRequest" => {
-            (|| {
-                let value = sonoran_cad::types::ApplyPermissionKeyRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::ExternalAccountTarget::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >("ApplyPermissionKeyRequest", args, "communityUserId")?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::ExternalAccountTarget::Roblox(
-                                    field::<i64>("ApplyPermissionKeyRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::ExternalAccountTarget::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("ApplyPermissionKeyRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "ApplyPermissionKeyRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "ApplyPermissionKeyV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::ApplyPermissionKeyV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "AttachUnitV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::AttachUnitV1Item::new(
-                    field::<i64>("AttachUnitV1Item", args, "callId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "AttachUnitsRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::AttachUnitsRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "AuthStreetSignsV1Data" => {
-            (|| {
-                let value = <sonoran_cad::types::AuthStreetSignsV1Data as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "BanUserV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::BanUserV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "BlipDataEntry" => {
-            (|| {
-                let value = <sonoran_cad::types::BlipDataEntry as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "BlipDataEntryV1" => {
-            (|| {
-                let value = <sonoran_cad::types::BlipDataEntryV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "BlipV1" => {
-            (|| {
-                let value = <sonoran_cad::types::BlipV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Call911MetaDataV1" => {
-            (|| {
-                let value = sonoran_cad::types::Call911MetaDataV1::new(
-                    <::serde_json::Map<
-                        ::std::string::String,
-                        ::serde_json::Value,
-                    > as ::std::default::Default>::default(),
-                );
-                encode(&value)
-            })()
-        }
-        "Call911V1Item" => {
-            (|| {
-                let value = sonoran_cad::types::Call911V1Item::new(
-                    field::<::std::string::String>("Call911V1Item", args, "caller")?,
-                    field::<
-                        ::std::string::String,
-                    >("Call911V1Item", args, "description")?,
-                    field::<bool>("Call911V1Item", args, "isEmergency")?,
-                    field::<::std::string::String>("Call911V1Item", args, "location")?,
-                );
-                encode(&value)
-            })()
-        }
-        "CallNote" => {
-            (|| {
-                let value = <sonoran_cad::types::CallNote as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CallNoteV1" => {
-            (|| {
-                let value = <sonoran_cad::types::CallNoteV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CheckApiIdV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::CheckApiIdV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CheckCommunityLinkRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::CheckCommunityLinkRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CloseCallV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::CloseCallV1Item::new(
-                    field::<i64>("CloseCallV1Item", args, "callId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "CloseDispatchCallsRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::CloseDispatchCallsRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CommunityMembershipV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::CommunityMembershipV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Coordinates" => {
-            (|| {
-                let value = <sonoran_cad::types::Coordinates as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Create911CallRequest" => {
-            (|| {
-                let value = sonoran_cad::types::Create911CallRequest::new(
-                    field::<
-                        ::std::string::String,
-                    >("Create911CallRequest", args, "caller")?,
-                    field::<
-                        ::std::string::String,
-                    >("Create911CallRequest", args, "description")?,
-                    field::<bool>("Create911CallRequest", args, "isEmergency")?,
-                    field::<
-                        ::std::string::String,
-                    >("Create911CallRequest", args, "location")?,
-                );
-                encode(&value)
-            })()
-        }
-        "CreateBlipRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::CreateBlipRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CreateCommunityLinkRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::CreateCommunityLinkRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CreateCustomDispatchCallRequest" => {
-            (|| {
-                let value = sonoran_cad::types::CreateCustomDispatchCallRequest::new(
-                    field::<i64>("CreateCustomDispatchCallRequest", args, "templateId")?,
-                    field::<
-                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                    >("CreateCustomDispatchCallRequest", args, "values")?,
-                );
-                encode(&value)
-            })()
-        }
-        "CreateDispatchCallRequest" => {
-            (|| {
-                let value = sonoran_cad::types::CreateDispatchCallRequest::new(
-                    field::<
-                        sonoran_cad::enums::CallOrigin,
-                    >("CreateDispatchCallRequest", args, "origin")?,
-                    field::<
-                        sonoran_cad::enums::DispatchPriority,
-                    >("CreateDispatchCallRequest", args, "priority")?,
-                    field::<
-                        sonoran_cad::enums::CallStatus,
-                    >("CreateDispatchCallRequest", args, "status")?,
-                    field::<
-                        ::std::string::String,
-                    >("CreateDispatchCallRequest", args, "title")?,
-                );
-                encode(&value)
-            })()
-        }
-        "CreateIdentifierRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::CreateIdentifierRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "CreateRecordRequest" => {
-            (|| {
-                let value = sonoran_cad::types::CreateRecordRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >("CreateRecordRequest", args, "communityUserId")?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Roblox(
-                                    field::<i64>("CreateRecordRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("CreateRecordRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    if args.get("accountUuid").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::AccountUuid(
-                                    field::<
-                                        ::uuid::Uuid,
-                                    >("CreateRecordRequest", args, "accountUuid")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "CreateRecordRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "DeleteBlipsRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::DeleteBlipsRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "DetachUnitV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::DetachUnitV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "DetachUnitsRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::DetachUnitsRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "EditCharacterV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::EditCharacterV1Item::new(
-                    field::<::std::string::String>("EditCharacterV1Item", args, "user")?,
-                );
-                encode(&value)
-            })()
-        }
-        "EditDispatchV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::EditDispatchV1Item::new(
-                    field::<i64>("EditDispatchV1Item", args, "callId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "EditLicenseV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::EditLicenseV1Item::new(
-                    field::<i64>("EditLicenseV1Item", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "EditRecordV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::EditRecordV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ErsCallout" => {
-            (|| {
-                let value = sonoran_cad::types::ErsCallout::new(
-                    field::<::std::string::String>("ErsCallout", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "ErsCalloutData" => {
-            (|| {
-                let value = <sonoran_cad::types::ErsCalloutData as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ErsCalloutUnitsRequired" => {
-            (|| {
-                let value = <sonoran_cad::types::ErsCalloutUnitsRequired as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ErsCalloutV1" => {
-            (|| {
-                let value = sonoran_cad::types::ErsCalloutV1::new(
-                    field::<::std::string::String>("ErsCalloutV1", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "GetAccountV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetAccountV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetAccountsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetAccountsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetActiveUnitsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetActiveUnitsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetBlipsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetBlipsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetCallsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetCallsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetCharacterLinksV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::GetCharacterLinksV1Item::new(
-                    field::<
-                        ::std::string::String,
-                    >("GetCharacterLinksV1Item", args, "apiId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "GetCharactersV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetCharactersV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetIdentifiersV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetIdentifiersV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "GetPagerConfigV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::GetPagerConfigV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "HeartbeatRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::HeartbeatRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "IdentifierDataV1" => {
-            (|| {
-                let value = <sonoran_cad::types::IdentifierDataV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "IdentsToGroupV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::IdentsToGroupV1Item::new(
-                    field::<
-                        ::std::string::String,
-                    >("IdentsToGroupV1Item", args, "groupName")?,
-                    field::<
-                        ::std::vec::Vec<i64>,
-                    >("IdentsToGroupV1Item", args, "identIds")?,
-                );
-                encode(&value)
-            })()
-        }
-        "KickOrBanUserRequest" => {
-            (|| {
-                let value = sonoran_cad::types::KickOrBanUserRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >("KickOrBanUserRequest", args, "communityUserId")?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Roblox(
-                                    field::<i64>("KickOrBanUserRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("KickOrBanUserRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    if args.get("accountUuid").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::AccountUuid(
-                                    field::<
-                                        ::uuid::Uuid,
-                                    >("KickOrBanUserRequest", args, "accountUuid")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "KickOrBanUserRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "KickUnitTarget" => {
-            (|| {
-                let value = sonoran_cad::types::KickUnitTarget::new(
-                    field::<::std::string::String>("KickUnitTarget", args, "reason")?,
-                );
-                encode(&value)
-            })()
-        }
-        "KickUnitV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::KickUnitV1Item::new(
-                    field::<::std::string::String>("KickUnitV1Item", args, "apiId")?,
-                    field::<::std::string::String>("KickUnitV1Item", args, "reason")?,
-                );
-                encode(&value)
-            })()
-        }
-        "LicensePersonV1" => {
-            (|| {
-                let value = <sonoran_cad::types::LicensePersonV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "LinkCharacterV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::LinkCharacterV1Item::new(
-                    field::<
-                        sonoran_cad::enums::LinkCharacterActionV1,
-                    >("LinkCharacterV1Item", args, "action")?,
-                    field::<
-                        ::std::string::String,
-                    >("LinkCharacterV1Item", args, "apiId")?,
-                    field::<
-                        ::std::string::String,
-                    >("LinkCharacterV1Item", args, "syncId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "LookupByCustomSearchRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::LookupByCustomSearchRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "LookupByValueRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::LookupByValueRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "LookupCustomV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::LookupCustomV1Item::new(
-                    field::<::std::string::String>("LookupCustomV1Item", args, "map")?,
-                    field::<::std::string::String>("LookupCustomV1Item", args, "value")?,
-                );
-                encode(&value)
-            })()
-        }
-        "LookupNameOrPlateRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::LookupNameOrPlateRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "LookupV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::LookupV1Item::new(
-                    field::<::std::string::String>("LookupV1Item", args, "first")?,
-                    field::<::std::string::String>("LookupV1Item", args, "last")?,
-                    field::<::std::string::String>("LookupV1Item", args, "mi")?,
-                    field::<::std::string::String>("LookupV1Item", args, "plate")?,
-                );
-                encode(&value)
-            })()
-        }
-        "LookupValueV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::LookupValueV1Item::new(
-                    field::<
-                        sonoran_cad::enums::LookupSearchType,
-                    >("LookupValueV1Item", args, "searchType")?,
-                    field::<
-                        sonoran_cad::types::StringOrInteger,
-                    >("LookupValueV1Item", args, "value")?,
-                );
-                encode(&value)
-            })()
-        }
-        "MapCoordinatesV1" => {
-            (|| {
-                let value = <sonoran_cad::types::MapCoordinatesV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ModifyAccountPermissionsRequest" => {
-            (|| {
-                let value = sonoran_cad::types::ModifyAccountPermissionsRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTargetOrUsername::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >(
-                                        "ModifyAccountPermissionsRequest",
-                                        args,
-                                        "communityUserId",
-                                    )?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTargetOrUsername::Roblox(
-                                    field::<
-                                        i64,
-                                    >("ModifyAccountPermissionsRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTargetOrUsername::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("ModifyAccountPermissionsRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    if args.get("accountUuid").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTargetOrUsername::AccountUuid(
-                                    field::<
-                                        ::uuid::Uuid,
-                                    >("ModifyAccountPermissionsRequest", args, "accountUuid")?,
-                                ),
-                            );
-                    }
-                    if args.get("username").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTargetOrUsername::Username(
-                                    field::<
-                                        ::std::string::String,
-                                    >("ModifyAccountPermissionsRequest", args, "username")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "ModifyAccountPermissionsRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\", \"username\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "ModifyBlipV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::ModifyBlipV1Item::new(
-                    field::<i64>("ModifyBlipV1Item", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "ModifyIdentifierV1Identifier" => {
-            (|| {
-                let value = <sonoran_cad::types::ModifyIdentifierV1Identifier as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ModifyIdentifierV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::ModifyIdentifierV1Item::new(
-                    field::<
-                        sonoran_cad::enums::ModifyIdentifierActionV1,
-                    >("ModifyIdentifierV1Item", args, "action")?,
-                );
-                encode(&value)
-            })()
-        }
-        "NewCharacterV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::NewCharacterV1Item::new(
-                    field::<::std::string::String>("NewCharacterV1Item", args, "user")?,
-                );
-                encode(&value)
-            })()
-        }
-        "NewDispatchV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::NewDispatchV1Item::new(
-                    field::<
-                        sonoran_cad::enums::CallOrigin,
-                    >("NewDispatchV1Item", args, "origin")?,
-                    field::<
-                        sonoran_cad::enums::DispatchPriority,
-                    >("NewDispatchV1Item", args, "priority")?,
-                    field::<
-                        sonoran_cad::enums::CallStatus,
-                    >("NewDispatchV1Item", args, "status")?,
-                    field::<::std::string::String>("NewDispatchV1Item", args, "title")?,
-                );
-                encode(&value)
-            })()
-        }
-        "NewRecordV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::NewRecordV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PagerNatureWords" => {
-            (|| {
-                let value = <sonoran_cad::types::PagerNatureWords as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PagerNatureWordsV1" => {
-            (|| {
-                let value = <sonoran_cad::types::PagerNatureWordsV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PagerNode" => {
-            (|| {
-                let value = <sonoran_cad::types::PagerNode as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PagerNodeV1" => {
-            (|| {
-                let value = <sonoran_cad::types::PagerNodeV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PenalCode" => {
-            (|| {
-                let value = <sonoran_cad::types::PenalCode as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PenalCodeV1" => {
-            (|| {
-                let value = <sonoran_cad::types::PenalCodeV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "PostalEntry" => {
-            (|| {
-                let value = <sonoran_cad::types::PostalEntry as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Record" => {
-            (|| {
-                let value = <sonoran_cad::types::Record as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordDependencyV1" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordDependencyV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordField" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordField as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordFieldDependency" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordFieldDependency as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordFieldV1" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordFieldV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordSection" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordSection as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordSectionV1" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordSectionV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "RecordV1" => {
-            (|| {
-                let value = <sonoran_cad::types::RecordV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Remove911V1Item" => {
-            (|| {
-                let value = sonoran_cad::types::Remove911V1Item::new(
-                    field::<i64>("Remove911V1Item", args, "callId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "RemoveBlipV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::RemoveBlipV1Item::new(
-                    field::<::std::vec::Vec<i64>>("RemoveBlipV1Item", args, "ids")?,
-                );
-                encode(&value)
-            })()
-        }
-        "RemoveCharacterLinkRequest" => {
-            (|| {
-                let value = sonoran_cad::types::RemoveCharacterLinkRequest::new({
-                    let mut given = Vec::new();
-                    if args.get("communityUserId").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::CommunityUserId(
-                                    field::<
-                                        ::std::string::String,
-                                    >("RemoveCharacterLinkRequest", args, "communityUserId")?,
-                                ),
-                            );
-                    }
-                    if args.get("roblox").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Roblox(
-                                    field::<i64>("RemoveCharacterLinkRequest", args, "roblox")?,
-                                ),
-                            );
-                    }
-                    if args.get("discord").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::Discord(
-                                    field::<
-                                        ::std::string::String,
-                                    >("RemoveCharacterLinkRequest", args, "discord")?,
-                                ),
-                            );
-                    }
-                    if args.get("accountUuid").is_some() {
-                        given
-                            .push(
-                                sonoran_cad::targets::AccountTarget::AccountUuid(
-                                    field::<
-                                        ::uuid::Uuid,
-                                    >("RemoveCharacterLinkRequest", args, "accountUuid")?,
-                                ),
-                            );
-                    }
-                    given
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| {
-                            "RemoveCharacterLinkRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
-                                .to_string()
-                        })?
-                });
-                encode(&value)
-            })()
-        }
-        "RemoveCharacterV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::RemoveCharacterV1Item::new(
-                    field::<i64>("RemoveCharacterV1Item", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "RemoveRecordV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::RemoveRecordV1Item::new(
-                    field::<i64>("RemoveRecordV1Item", args, "id")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SendDraftRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SendDraftRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SendPhotoRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SendPhotoRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SendPhotoV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SendPhotoV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "Server" => {
-            (|| {
-                let value = <sonoran_cad::types::Server as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "ServerV1" => {
-            (|| {
-                let value = <sonoran_cad::types::ServerV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetAccountPermissionsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SetAccountPermissionsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetApiIdV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SetApiIdV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetAvailableCalloutsV1Data" => {
-            (|| {
-                let value = sonoran_cad::types::SetAvailableCalloutsV1Data::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::ErsCalloutV1>,
-                    >("SetAvailableCalloutsV1Data", args, "callouts")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetCallPostalV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::SetCallPostalV1Item::new(
-                    field::<i64>("SetCallPostalV1Item", args, "callId")?,
-                    field::<
-                        ::std::string::String,
-                    >("SetCallPostalV1Item", args, "postal")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetCallPrimaryV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::SetCallPrimaryV1Item::new(
-                    field::<i64>("SetCallPrimaryV1Item", args, "callId")?,
-                    field::<i64>("SetCallPrimaryV1Item", args, "primary")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetCalloutsRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetCalloutsRequest::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::ErsCallout>,
-                    >("SetCalloutsRequest", args, "callouts")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetCharacterV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::SetCharacterV1Item::new(
-                    field::<
-                        sonoran_cad::types::StringOrInteger,
-                    >("SetCharacterV1Item", args, "charId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetClockV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SetClockV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetCommunityLinkRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetCommunityLinkRequest::new(
-                    field::<
-                        ::std::string::String,
-                    >("SetCommunityLinkRequest", args, "accountUuid")?,
-                    field::<
-                        sonoran_cad::types::SetCommunityLinkRequestCommunityUserId,
-                    >("SetCommunityLinkRequest", args, "communityUserId")?,
-                    field::<
-                        ::std::string::String,
-                    >("SetCommunityLinkRequest", args, "secretUuid")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetIdentifierGroupRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SetIdentifierGroupRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetIdentifierV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::SetIdentifierV1Item::new(
-                    field::<i64>("SetIdentifierV1Item", args, "identId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetPagerConfigRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SetPagerConfigRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetPagerConfigV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SetPagerConfigV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetPenalCodesRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetPenalCodesRequest::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::PenalCode>,
-                    >("SetPenalCodesRequest", args, "codes")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetPostalConfigRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SetPostalConfigRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetPostalsV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::SetPostalsV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetSelectedCharacterRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetSelectedCharacterRequest::new(
-                    field::<
-                        sonoran_cad::types::StringOrInteger,
-                    >("SetSelectedCharacterRequest", args, "characterId")?,
-                    {
-                        let mut given = Vec::new();
-                        if args.get("communityUserId").is_some() {
+    build(name, args).transpose()
+}
+fn build(
+    name: &str,
+    args: &::serde_json::Value,
+) -> Result<Option<::serde_json::Value>, String> {
+    Ok(
+        Some(
+            match name {
+                "AddBlipV1Item" => {
+                    encode(
+                        &sonoran_cad::types::AddBlipV1Item::new(
+                            field::<
+                                sonoran_cad::types::BlipV1,
+                            >("AddBlipV1Item", args, "blip")?,
+                        ),
+                    )?
+                }
+                "AddCallNoteRequest" => {
+                    encode(
+                        &<sonoran_cad::types::AddCallNoteRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "AddCallNoteV1Item" => {
+                    encode(
+                        &sonoran_cad::types::AddCallNoteV1Item::new(
+                            field::<i64>("AddCallNoteV1Item", args, "callId")?,
+                            field::<
+                                ::std::string::String,
+                            >("AddCallNoteV1Item", args, "note")?,
+                        ),
+                    )?
+                }
+                "AddCharacterLinkRequest" => {
+                    encode(
+                        &sonoran_cad::types::AddCharacterLinkRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >("AddCharacterLinkRequest", args, "communityUserId")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Roblox(
+                                            field::<i64>("AddCharacterLinkRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("AddCharacterLinkRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("accountUuid").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::AccountUuid(
+                                            field::<
+                                                ::uuid::Uuid,
+                                            >("AddCharacterLinkRequest", args, "accountUuid")?,
+                                        ),
+                                    );
+                            }
                             given
-                                .push(
-                                    sonoran_cad::targets::AccountTarget::CommunityUserId(
-                                        field::<
-                                            ::std::string::String,
-                                        >("SetSelectedCharacterRequest", args, "communityUserId")?,
-                                    ),
-                                );
-                        }
-                        if args.get("roblox").is_some() {
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "AddCharacterLinkRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "ApplyPermissionKeyRequest" => {
+                    encode(
+                        &sonoran_cad::types::ApplyPermissionKeyRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::ExternalAccountTarget::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >("ApplyPermissionKeyRequest", args, "communityUserId")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::ExternalAccountTarget::Roblox(
+                                            field::<i64>("ApplyPermissionKeyRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::ExternalAccountTarget::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("ApplyPermissionKeyRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
                             given
-                                .push(
-                                    sonoran_cad::targets::AccountTarget::Roblox(
-                                        field::<i64>("SetSelectedCharacterRequest", args, "roblox")?,
-                                    ),
-                                );
-                        }
-                        if args.get("discord").is_some() {
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "ApplyPermissionKeyRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "ApplyPermissionKeyV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::ApplyPermissionKeyV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "AttachUnitV1Item" => {
+                    encode(
+                        &sonoran_cad::types::AttachUnitV1Item::new(
+                            field::<i64>("AttachUnitV1Item", args, "callId")?,
+                        ),
+                    )?
+                }
+                "AttachUnitsRequest" => {
+                    encode(
+                        &<sonoran_cad::types::AttachUnitsRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "AuthStreetSignsV1Data" => {
+                    encode(
+                        &<sonoran_cad::types::AuthStreetSignsV1Data as ::std::default::Default>::default(),
+                    )?
+                }
+                "BanUserV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::BanUserV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "BlipDataEntry" => {
+                    encode(
+                        &<sonoran_cad::types::BlipDataEntry as ::std::default::Default>::default(),
+                    )?
+                }
+                "BlipDataEntryV1" => {
+                    encode(
+                        &<sonoran_cad::types::BlipDataEntryV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "BlipV1" => {
+                    encode(
+                        &<sonoran_cad::types::BlipV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "Call911MetaDataV1" => {
+                    encode(
+                        &sonoran_cad::types::Call911MetaDataV1::new(
+                            <::serde_json::Map<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            > as ::std::default::Default>::default(),
+                        ),
+                    )?
+                }
+                "Call911V1Item" => {
+                    encode(
+                        &sonoran_cad::types::Call911V1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("Call911V1Item", args, "caller")?,
+                            field::<
+                                ::std::string::String,
+                            >("Call911V1Item", args, "description")?,
+                            field::<bool>("Call911V1Item", args, "isEmergency")?,
+                            field::<
+                                ::std::string::String,
+                            >("Call911V1Item", args, "location")?,
+                        ),
+                    )?
+                }
+                "CallNote" => {
+                    encode(
+                        &<sonoran_cad::types::CallNote as ::std::default::Default>::default(),
+                    )?
+                }
+                "CallNoteV1" => {
+                    encode(
+                        &<sonoran_cad::types::CallNoteV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "CheckApiIdV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::CheckApiIdV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "CheckCommunityLinkRequest" => {
+                    encode(
+                        &<sonoran_cad::types::CheckCommunityLinkRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "CloseCallV1Item" => {
+                    encode(
+                        &sonoran_cad::types::CloseCallV1Item::new(
+                            field::<i64>("CloseCallV1Item", args, "callId")?,
+                        ),
+                    )?
+                }
+                "CloseDispatchCallsRequest" => {
+                    encode(
+                        &<sonoran_cad::types::CloseDispatchCallsRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "CommunityMembershipV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::CommunityMembershipV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "Coordinates" => {
+                    encode(
+                        &<sonoran_cad::types::Coordinates as ::std::default::Default>::default(),
+                    )?
+                }
+                "Create911CallRequest" => {
+                    encode(
+                        &sonoran_cad::types::Create911CallRequest::new(
+                            field::<
+                                ::std::string::String,
+                            >("Create911CallRequest", args, "caller")?,
+                            field::<
+                                ::std::string::String,
+                            >("Create911CallRequest", args, "description")?,
+                            field::<bool>("Create911CallRequest", args, "isEmergency")?,
+                            field::<
+                                ::std::string::String,
+                            >("Create911CallRequest", args, "location")?,
+                        ),
+                    )?
+                }
+                "CreateBlipRequest" => {
+                    encode(
+                        &<sonoran_cad::types::CreateBlipRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "CreateCommunityLinkRequest" => {
+                    encode(
+                        &<sonoran_cad::types::CreateCommunityLinkRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "CreateCustomDispatchCallRequest" => {
+                    encode(
+                        &sonoran_cad::types::CreateCustomDispatchCallRequest::new(
+                            field::<
+                                i64,
+                            >("CreateCustomDispatchCallRequest", args, "templateId")?,
+                            field::<
+                                ::serde_json::Map<
+                                    ::std::string::String,
+                                    ::serde_json::Value,
+                                >,
+                            >("CreateCustomDispatchCallRequest", args, "values")?,
+                        ),
+                    )?
+                }
+                "CreateDispatchCallRequest" => {
+                    encode(
+                        &sonoran_cad::types::CreateDispatchCallRequest::new(
+                            field::<
+                                sonoran_cad::enums::CallOrigin,
+                            >("CreateDispatchCallRequest", args, "origin")?,
+                            field::<
+                                sonoran_cad::enums::DispatchPriority,
+                            >("CreateDispatchCallRequest", args, "priority")?,
+                            field::<
+                                sonoran_cad::enums::CallStatus,
+                            >("CreateDispatchCallRequest", args, "status")?,
+                            field::<
+                                ::std::string::String,
+                            >("CreateDispatchCallRequest", args, "title")?,
+                        ),
+                    )?
+                }
+                "CreateIdentifierRequest" => {
+                    encode(
+                        &<sonoran_cad::types::CreateIdentifierRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "CreateRecordRequest" => {
+                    encode(
+                        &sonoran_cad::types::CreateRecordRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >("CreateRecordRequest", args, "communityUserId")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Roblox(
+                                            field::<i64>("CreateRecordRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("CreateRecordRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("accountUuid").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::AccountUuid(
+                                            field::<
+                                                ::uuid::Uuid,
+                                            >("CreateRecordRequest", args, "accountUuid")?,
+                                        ),
+                                    );
+                            }
                             given
-                                .push(
-                                    sonoran_cad::targets::AccountTarget::Discord(
-                                        field::<
-                                            ::std::string::String,
-                                        >("SetSelectedCharacterRequest", args, "discord")?,
-                                    ),
-                                );
-                        }
-                        if args.get("accountUuid").is_some() {
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "CreateRecordRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "DeleteBlipsRequest" => {
+                    encode(
+                        &<sonoran_cad::types::DeleteBlipsRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "DetachUnitV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::DetachUnitV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "DetachUnitsRequest" => {
+                    encode(
+                        &<sonoran_cad::types::DetachUnitsRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "EditCharacterV1Item" => {
+                    encode(
+                        &sonoran_cad::types::EditCharacterV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("EditCharacterV1Item", args, "user")?,
+                        ),
+                    )?
+                }
+                "EditDispatchV1Item" => {
+                    encode(
+                        &sonoran_cad::types::EditDispatchV1Item::new(
+                            field::<i64>("EditDispatchV1Item", args, "callId")?,
+                        ),
+                    )?
+                }
+                "EditLicenseV1Item" => {
+                    encode(
+                        &sonoran_cad::types::EditLicenseV1Item::new(
+                            field::<i64>("EditLicenseV1Item", args, "id")?,
+                        ),
+                    )?
+                }
+                "EditRecordV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::EditRecordV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "ErsCallout" => {
+                    encode(
+                        &sonoran_cad::types::ErsCallout::new(
+                            field::<::std::string::String>("ErsCallout", args, "id")?,
+                        ),
+                    )?
+                }
+                "ErsCalloutData" => {
+                    encode(
+                        &<sonoran_cad::types::ErsCalloutData as ::std::default::Default>::default(),
+                    )?
+                }
+                "ErsCalloutUnitsRequired" => {
+                    encode(
+                        &<sonoran_cad::types::ErsCalloutUnitsRequired as ::std::default::Default>::default(),
+                    )?
+                }
+                "ErsCalloutV1" => {
+                    encode(
+                        &sonoran_cad::types::ErsCalloutV1::new(
+                            field::<::std::string::String>("ErsCalloutV1", args, "id")?,
+                        ),
+                    )?
+                }
+                "GetAccountV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetAccountV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetAccountsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetAccountsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetActiveUnitsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetActiveUnitsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetBlipsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetBlipsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetCallsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetCallsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetCharacterLinksV1Item" => {
+                    encode(
+                        &sonoran_cad::types::GetCharacterLinksV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("GetCharacterLinksV1Item", args, "apiId")?,
+                        ),
+                    )?
+                }
+                "GetCharactersV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetCharactersV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetIdentifiersV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetIdentifiersV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "GetPagerConfigV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::GetPagerConfigV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "HeartbeatRequest" => {
+                    encode(
+                        &<sonoran_cad::types::HeartbeatRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "IdentifierDataV1" => {
+                    encode(
+                        &<sonoran_cad::types::IdentifierDataV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "IdentsToGroupV1Item" => {
+                    encode(
+                        &sonoran_cad::types::IdentsToGroupV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("IdentsToGroupV1Item", args, "groupName")?,
+                            field::<
+                                ::std::vec::Vec<i64>,
+                            >("IdentsToGroupV1Item", args, "identIds")?,
+                        ),
+                    )?
+                }
+                "KickOrBanUserRequest" => {
+                    encode(
+                        &sonoran_cad::types::KickOrBanUserRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >("KickOrBanUserRequest", args, "communityUserId")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Roblox(
+                                            field::<i64>("KickOrBanUserRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("KickOrBanUserRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("accountUuid").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::AccountUuid(
+                                            field::<
+                                                ::uuid::Uuid,
+                                            >("KickOrBanUserRequest", args, "accountUuid")?,
+                                        ),
+                                    );
+                            }
                             given
-                                .push(
-                                    sonoran_cad::targets::AccountTarget::AccountUuid(
-                                        field::<
-                                            ::uuid::Uuid,
-                                        >("SetSelectedCharacterRequest", args, "accountUuid")?,
-                                    ),
-                                );
-                        }
-                        given
-                            .into_iter()
-                            .next()
-                            .ok_or_else(|| {
-                                "SetSelectedCharacterRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
-                                    .to_string()
-                            })?
-                    },
-                );
-                encode(&value)
-            })()
-        }
-        "SetSelectedIdentifierRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetSelectedIdentifierRequest::new(
-                    field::<i64>("SetSelectedIdentifierRequest", args, "identId")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetServersRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SetServersRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetServersV1Data" => {
-            (|| {
-                let value = <sonoran_cad::types::SetServersV1Data as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetStationsRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::SetStationsRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "SetStationsV1Data" => {
-            (|| {
-                let value = sonoran_cad::types::SetStationsV1Data::new(
-                    field::<
-                        sonoran_cad::types::SetStationsV1DataConfig,
-                    >("SetStationsV1Data", args, "config")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetStreetSignConfigRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetStreetSignConfigRequest::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::StreetSign>,
-                    >("SetStreetSignConfigRequest", args, "signs")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetStreetsignConfigV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::SetStreetsignConfigV1Item::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::StreetSignV1>,
-                    >("SetStreetsignConfigV1Item", args, "signConfig")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetUnitPanicRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetUnitPanicRequest::new(
-                    field::<bool>("SetUnitPanicRequest", args, "isPanic")?,
-                );
-                encode(&value)
-            })()
-        }
-        "SetUnitStatusRequest" => {
-            (|| {
-                let value = sonoran_cad::types::SetUnitStatusRequest::new(
-                    field::<
-                        sonoran_cad::enums::UnitStatus,
-                    >("SetUnitStatusRequest", args, "status")?,
-                );
-                encode(&value)
-            })()
-        }
-        "StationLocation" => {
-            (|| {
-                let value = <sonoran_cad::types::StationLocation as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "StationLocationV1" => {
-            (|| {
-                let value = <sonoran_cad::types::StationLocationV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "StreetSign" => {
-            (|| {
-                let value = <sonoran_cad::types::StreetSign as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "StreetSignV1" => {
-            (|| {
-                let value = <sonoran_cad::types::StreetSignV1 as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UnitLocationUpdate" => {
-            (|| {
-                let value = <sonoran_cad::types::UnitLocationUpdate as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UnitLocationV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::UnitLocationV1Item::new(
-                    field::<::std::string::String>("UnitLocationV1Item", args, "apiId")?,
-                    field::<
-                        ::std::string::String,
-                    >("UnitLocationV1Item", args, "location")?,
-                );
-                encode(&value)
-            })()
-        }
-        "UnitPanicV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::UnitPanicV1Item::new(
-                    field::<bool>("UnitPanicV1Item", args, "isPanic")?,
-                );
-                encode(&value)
-            })()
-        }
-        "UnitStatusV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::UnitStatusV1Item::new(
-                    field::<
-                        sonoran_cad::enums::UnitStatus,
-                    >("UnitStatusV1Item", args, "status")?,
-                );
-                encode(&value)
-            })()
-        }
-        "UnitVehicle" => {
-            (|| {
-                let value = <sonoran_cad::types::UnitVehicle as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateBlipRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateBlipRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateCallPostalRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateCallPostalRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateCallPrimaryRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateCallPrimaryRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateDispatchCallRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateDispatchCallRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateIdentifierRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateIdentifierRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateRecordRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::UpdateRecordRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "UpdateStreetSignsRequest" => {
-            (|| {
-                let value = sonoran_cad::types::UpdateStreetSignsRequest::new(
-                    field::<
-                        ::std::vec::Vec<i64>,
-                    >("UpdateStreetSignsRequest", args, "ids")?,
-                );
-                encode(&value)
-            })()
-        }
-        "UpdateStreetsignV1Item" => {
-            (|| {
-                let value = sonoran_cad::types::UpdateStreetsignV1Item::new(
-                    field::<
-                        sonoran_cad::types::UpdateStreetsignV1ItemSignData,
-                    >("UpdateStreetsignV1Item", args, "signData")?,
-                );
-                encode(&value)
-            })()
-        }
-        "UpdateUnitLocationsRequest" => {
-            (|| {
-                let value = sonoran_cad::types::UpdateUnitLocationsRequest::new(
-                    field::<
-                        ::std::vec::Vec<sonoran_cad::types::UnitLocationUpdate>,
-                    >("UpdateUnitLocationsRequest", args, "updates")?,
-                );
-                encode(&value)
-            })()
-        }
-        "VerifySecretRequest" => {
-            (|| {
-                let value = <sonoran_cad::types::VerifySecretRequest as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        "VerifySecretV1Item" => {
-            (|| {
-                let value = <sonoran_cad::types::VerifySecretV1Item as ::std::default::Default>::default();
-                encode(&value)
-            })()
-        }
-        _ => return None,
-    };
-    Some(built)
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "KickOrBanUserRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "KickUnitTarget" => {
+                    encode(
+                        &sonoran_cad::types::KickUnitTarget::new(
+                            field::<
+                                ::std::string::String,
+                            >("KickUnitTarget", args, "reason")?,
+                        ),
+                    )?
+                }
+                "KickUnitV1Item" => {
+                    encode(
+                        &sonoran_cad::types::KickUnitV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("KickUnitV1Item", args, "apiId")?,
+                            field::<
+                                ::std::string::String,
+                            >("KickUnitV1Item", args, "reason")?,
+                        ),
+                    )?
+                }
+                "LicensePersonV1" => {
+                    encode(
+                        &<sonoran_cad::types::LicensePersonV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "LinkCharacterV1Item" => {
+                    encode(
+                        &sonoran_cad::types::LinkCharacterV1Item::new(
+                            field::<
+                                sonoran_cad::enums::LinkCharacterActionV1,
+                            >("LinkCharacterV1Item", args, "action")?,
+                            field::<
+                                ::std::string::String,
+                            >("LinkCharacterV1Item", args, "apiId")?,
+                            field::<
+                                ::std::string::String,
+                            >("LinkCharacterV1Item", args, "syncId")?,
+                        ),
+                    )?
+                }
+                "LookupByCustomSearchRequest" => {
+                    encode(
+                        &<sonoran_cad::types::LookupByCustomSearchRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "LookupByValueRequest" => {
+                    encode(
+                        &<sonoran_cad::types::LookupByValueRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "LookupCustomV1Item" => {
+                    encode(
+                        &sonoran_cad::types::LookupCustomV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("LookupCustomV1Item", args, "map")?,
+                            field::<
+                                ::std::string::String,
+                            >("LookupCustomV1Item", args, "value")?,
+                        ),
+                    )?
+                }
+                "LookupNameOrPlateRequest" => {
+                    encode(
+                        &<sonoran_cad::types::LookupNameOrPlateRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "LookupV1Item" => {
+                    encode(
+                        &sonoran_cad::types::LookupV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("LookupV1Item", args, "first")?,
+                            field::<
+                                ::std::string::String,
+                            >("LookupV1Item", args, "last")?,
+                            field::<::std::string::String>("LookupV1Item", args, "mi")?,
+                            field::<
+                                ::std::string::String,
+                            >("LookupV1Item", args, "plate")?,
+                        ),
+                    )?
+                }
+                "LookupValueV1Item" => {
+                    encode(
+                        &sonoran_cad::types::LookupValueV1Item::new(
+                            field::<
+                                sonoran_cad::enums::LookupSearchType,
+                            >("LookupValueV1Item", args, "searchType")?,
+                            field::<
+                                sonoran_cad::types::StringOrInteger,
+                            >("LookupValueV1Item", args, "value")?,
+                        ),
+                    )?
+                }
+                "MapCoordinatesV1" => {
+                    encode(
+                        &<sonoran_cad::types::MapCoordinatesV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "ModifyAccountPermissionsRequest" => {
+                    encode(
+                        &sonoran_cad::types::ModifyAccountPermissionsRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTargetOrUsername::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >(
+                                                "ModifyAccountPermissionsRequest",
+                                                args,
+                                                "communityUserId",
+                                            )?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTargetOrUsername::Roblox(
+                                            field::<
+                                                i64,
+                                            >("ModifyAccountPermissionsRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTargetOrUsername::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("ModifyAccountPermissionsRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("accountUuid").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTargetOrUsername::AccountUuid(
+                                            field::<
+                                                ::uuid::Uuid,
+                                            >("ModifyAccountPermissionsRequest", args, "accountUuid")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("username").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTargetOrUsername::Username(
+                                            field::<
+                                                ::std::string::String,
+                                            >("ModifyAccountPermissionsRequest", args, "username")?,
+                                        ),
+                                    );
+                            }
+                            given
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "ModifyAccountPermissionsRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\", \"username\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "ModifyBlipV1Item" => {
+                    encode(
+                        &sonoran_cad::types::ModifyBlipV1Item::new(
+                            field::<i64>("ModifyBlipV1Item", args, "id")?,
+                        ),
+                    )?
+                }
+                "ModifyIdentifierV1Identifier" => {
+                    encode(
+                        &<sonoran_cad::types::ModifyIdentifierV1Identifier as ::std::default::Default>::default(),
+                    )?
+                }
+                "ModifyIdentifierV1Item" => {
+                    encode(
+                        &sonoran_cad::types::ModifyIdentifierV1Item::new(
+                            field::<
+                                sonoran_cad::enums::ModifyIdentifierActionV1,
+                            >("ModifyIdentifierV1Item", args, "action")?,
+                        ),
+                    )?
+                }
+                "NewCharacterV1Item" => {
+                    encode(
+                        &sonoran_cad::types::NewCharacterV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("NewCharacterV1Item", args, "user")?,
+                        ),
+                    )?
+                }
+                "NewDispatchV1Item" => {
+                    encode(
+                        &sonoran_cad::types::NewDispatchV1Item::new(
+                            field::<
+                                sonoran_cad::enums::CallOrigin,
+                            >("NewDispatchV1Item", args, "origin")?,
+                            field::<
+                                sonoran_cad::enums::DispatchPriority,
+                            >("NewDispatchV1Item", args, "priority")?,
+                            field::<
+                                sonoran_cad::enums::CallStatus,
+                            >("NewDispatchV1Item", args, "status")?,
+                            field::<
+                                ::std::string::String,
+                            >("NewDispatchV1Item", args, "title")?,
+                        ),
+                    )?
+                }
+                "NewRecordV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::NewRecordV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "PagerNatureWords" => {
+                    encode(
+                        &<sonoran_cad::types::PagerNatureWords as ::std::default::Default>::default(),
+                    )?
+                }
+                "PagerNatureWordsV1" => {
+                    encode(
+                        &<sonoran_cad::types::PagerNatureWordsV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "PagerNode" => {
+                    encode(
+                        &<sonoran_cad::types::PagerNode as ::std::default::Default>::default(),
+                    )?
+                }
+                "PagerNodeV1" => {
+                    encode(
+                        &<sonoran_cad::types::PagerNodeV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "PenalCode" => {
+                    encode(
+                        &<sonoran_cad::types::PenalCode as ::std::default::Default>::default(),
+                    )?
+                }
+                "PenalCodeV1" => {
+                    encode(
+                        &<sonoran_cad::types::PenalCodeV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "PostalEntry" => {
+                    encode(
+                        &<sonoran_cad::types::PostalEntry as ::std::default::Default>::default(),
+                    )?
+                }
+                "Record" => {
+                    encode(
+                        &<sonoran_cad::types::Record as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordDependencyV1" => {
+                    encode(
+                        &<sonoran_cad::types::RecordDependencyV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordField" => {
+                    encode(
+                        &<sonoran_cad::types::RecordField as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordFieldDependency" => {
+                    encode(
+                        &<sonoran_cad::types::RecordFieldDependency as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordFieldV1" => {
+                    encode(
+                        &<sonoran_cad::types::RecordFieldV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordSection" => {
+                    encode(
+                        &<sonoran_cad::types::RecordSection as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordSectionV1" => {
+                    encode(
+                        &<sonoran_cad::types::RecordSectionV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "RecordV1" => {
+                    encode(
+                        &<sonoran_cad::types::RecordV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "Remove911V1Item" => {
+                    encode(
+                        &sonoran_cad::types::Remove911V1Item::new(
+                            field::<i64>("Remove911V1Item", args, "callId")?,
+                        ),
+                    )?
+                }
+                "RemoveBlipV1Item" => {
+                    encode(
+                        &sonoran_cad::types::RemoveBlipV1Item::new(
+                            field::<
+                                ::std::vec::Vec<i64>,
+                            >("RemoveBlipV1Item", args, "ids")?,
+                        ),
+                    )?
+                }
+                "RemoveCharacterLinkRequest" => {
+                    encode(
+                        &sonoran_cad::types::RemoveCharacterLinkRequest::new({
+                            let mut given = Vec::new();
+                            if args.get("communityUserId").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::CommunityUserId(
+                                            field::<
+                                                ::std::string::String,
+                                            >("RemoveCharacterLinkRequest", args, "communityUserId")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("roblox").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Roblox(
+                                            field::<i64>("RemoveCharacterLinkRequest", args, "roblox")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("discord").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::Discord(
+                                            field::<
+                                                ::std::string::String,
+                                            >("RemoveCharacterLinkRequest", args, "discord")?,
+                                        ),
+                                    );
+                            }
+                            if args.get("accountUuid").is_some() {
+                                given
+                                    .push(
+                                        sonoran_cad::targets::AccountTarget::AccountUuid(
+                                            field::<
+                                                ::uuid::Uuid,
+                                            >("RemoveCharacterLinkRequest", args, "accountUuid")?,
+                                        ),
+                                    );
+                            }
+                            given
+                                .into_iter()
+                                .next()
+                                .ok_or_else(|| {
+                                    "RemoveCharacterLinkRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
+                                        .to_string()
+                                })?
+                        }),
+                    )?
+                }
+                "RemoveCharacterV1Item" => {
+                    encode(
+                        &sonoran_cad::types::RemoveCharacterV1Item::new(
+                            field::<i64>("RemoveCharacterV1Item", args, "id")?,
+                        ),
+                    )?
+                }
+                "RemoveRecordV1Item" => {
+                    encode(
+                        &sonoran_cad::types::RemoveRecordV1Item::new(
+                            field::<i64>("RemoveRecordV1Item", args, "id")?,
+                        ),
+                    )?
+                }
+                "SendDraftRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SendDraftRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SendPhotoRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SendPhotoRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SendPhotoV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SendPhotoV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "Server" => {
+                    encode(
+                        &<sonoran_cad::types::Server as ::std::default::Default>::default(),
+                    )?
+                }
+                "ServerV1" => {
+                    encode(
+                        &<sonoran_cad::types::ServerV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetAccountPermissionsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SetAccountPermissionsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetApiIdV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SetApiIdV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetAvailableCalloutsV1Data" => {
+                    encode(
+                        &sonoran_cad::types::SetAvailableCalloutsV1Data::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::ErsCalloutV1>,
+                            >("SetAvailableCalloutsV1Data", args, "callouts")?,
+                        ),
+                    )?
+                }
+                "SetCallPostalV1Item" => {
+                    encode(
+                        &sonoran_cad::types::SetCallPostalV1Item::new(
+                            field::<i64>("SetCallPostalV1Item", args, "callId")?,
+                            field::<
+                                ::std::string::String,
+                            >("SetCallPostalV1Item", args, "postal")?,
+                        ),
+                    )?
+                }
+                "SetCallPrimaryV1Item" => {
+                    encode(
+                        &sonoran_cad::types::SetCallPrimaryV1Item::new(
+                            field::<i64>("SetCallPrimaryV1Item", args, "callId")?,
+                            field::<i64>("SetCallPrimaryV1Item", args, "primary")?,
+                        ),
+                    )?
+                }
+                "SetCalloutsRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetCalloutsRequest::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::ErsCallout>,
+                            >("SetCalloutsRequest", args, "callouts")?,
+                        ),
+                    )?
+                }
+                "SetCharacterV1Item" => {
+                    encode(
+                        &sonoran_cad::types::SetCharacterV1Item::new(
+                            field::<
+                                sonoran_cad::types::StringOrInteger,
+                            >("SetCharacterV1Item", args, "charId")?,
+                        ),
+                    )?
+                }
+                "SetClockV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SetClockV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetCommunityLinkRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetCommunityLinkRequest::new(
+                            field::<
+                                ::std::string::String,
+                            >("SetCommunityLinkRequest", args, "accountUuid")?,
+                            field::<
+                                sonoran_cad::types::SetCommunityLinkRequestCommunityUserId,
+                            >("SetCommunityLinkRequest", args, "communityUserId")?,
+                            field::<
+                                ::std::string::String,
+                            >("SetCommunityLinkRequest", args, "secretUuid")?,
+                        ),
+                    )?
+                }
+                "SetIdentifierGroupRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SetIdentifierGroupRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetIdentifierV1Item" => {
+                    encode(
+                        &sonoran_cad::types::SetIdentifierV1Item::new(
+                            field::<i64>("SetIdentifierV1Item", args, "identId")?,
+                        ),
+                    )?
+                }
+                "SetPagerConfigRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SetPagerConfigRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetPagerConfigV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SetPagerConfigV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetPenalCodesRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetPenalCodesRequest::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::PenalCode>,
+                            >("SetPenalCodesRequest", args, "codes")?,
+                        ),
+                    )?
+                }
+                "SetPostalConfigRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SetPostalConfigRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetPostalsV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::SetPostalsV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetSelectedCharacterRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetSelectedCharacterRequest::new(
+                            field::<
+                                sonoran_cad::types::StringOrInteger,
+                            >("SetSelectedCharacterRequest", args, "characterId")?,
+                            {
+                                let mut given = Vec::new();
+                                if args.get("communityUserId").is_some() {
+                                    given
+                                        .push(
+                                            sonoran_cad::targets::AccountTarget::CommunityUserId(
+                                                field::<
+                                                    ::std::string::String,
+                                                >("SetSelectedCharacterRequest", args, "communityUserId")?,
+                                            ),
+                                        );
+                                }
+                                if args.get("roblox").is_some() {
+                                    given
+                                        .push(
+                                            sonoran_cad::targets::AccountTarget::Roblox(
+                                                field::<i64>("SetSelectedCharacterRequest", args, "roblox")?,
+                                            ),
+                                        );
+                                }
+                                if args.get("discord").is_some() {
+                                    given
+                                        .push(
+                                            sonoran_cad::targets::AccountTarget::Discord(
+                                                field::<
+                                                    ::std::string::String,
+                                                >("SetSelectedCharacterRequest", args, "discord")?,
+                                            ),
+                                        );
+                                }
+                                if args.get("accountUuid").is_some() {
+                                    given
+                                        .push(
+                                            sonoran_cad::targets::AccountTarget::AccountUuid(
+                                                field::<
+                                                    ::uuid::Uuid,
+                                                >("SetSelectedCharacterRequest", args, "accountUuid")?,
+                                            ),
+                                        );
+                                }
+                                given
+                                    .into_iter()
+                                    .next()
+                                    .ok_or_else(|| {
+                                        "SetSelectedCharacterRequest: `new` needs one of [\"communityUserId\", \"roblox\", \"discord\", \"accountUuid\"], none given"
+                                            .to_string()
+                                    })?
+                            },
+                        ),
+                    )?
+                }
+                "SetSelectedIdentifierRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetSelectedIdentifierRequest::new(
+                            field::<
+                                i64,
+                            >("SetSelectedIdentifierRequest", args, "identId")?,
+                        ),
+                    )?
+                }
+                "SetServersRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SetServersRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetServersV1Data" => {
+                    encode(
+                        &<sonoran_cad::types::SetServersV1Data as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetStationsRequest" => {
+                    encode(
+                        &<sonoran_cad::types::SetStationsRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "SetStationsV1Data" => {
+                    encode(
+                        &sonoran_cad::types::SetStationsV1Data::new(
+                            field::<
+                                sonoran_cad::types::SetStationsV1DataConfig,
+                            >("SetStationsV1Data", args, "config")?,
+                        ),
+                    )?
+                }
+                "SetStreetSignConfigRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetStreetSignConfigRequest::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::StreetSign>,
+                            >("SetStreetSignConfigRequest", args, "signs")?,
+                        ),
+                    )?
+                }
+                "SetStreetsignConfigV1Item" => {
+                    encode(
+                        &sonoran_cad::types::SetStreetsignConfigV1Item::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::StreetSignV1>,
+                            >("SetStreetsignConfigV1Item", args, "signConfig")?,
+                        ),
+                    )?
+                }
+                "SetUnitPanicRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetUnitPanicRequest::new(
+                            field::<bool>("SetUnitPanicRequest", args, "isPanic")?,
+                        ),
+                    )?
+                }
+                "SetUnitStatusRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetUnitStatusRequest::new(
+                            field::<
+                                sonoran_cad::enums::UnitStatus,
+                            >("SetUnitStatusRequest", args, "status")?,
+                        ),
+                    )?
+                }
+                "StationLocation" => {
+                    encode(
+                        &<sonoran_cad::types::StationLocation as ::std::default::Default>::default(),
+                    )?
+                }
+                "StationLocationV1" => {
+                    encode(
+                        &<sonoran_cad::types::StationLocationV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "StreetSign" => {
+                    encode(
+                        &<sonoran_cad::types::StreetSign as ::std::default::Default>::default(),
+                    )?
+                }
+                "StreetSignV1" => {
+                    encode(
+                        &<sonoran_cad::types::StreetSignV1 as ::std::default::Default>::default(),
+                    )?
+                }
+                "UnitLocationUpdate" => {
+                    encode(
+                        &<sonoran_cad::types::UnitLocationUpdate as ::std::default::Default>::default(),
+                    )?
+                }
+                "UnitLocationV1Item" => {
+                    encode(
+                        &sonoran_cad::types::UnitLocationV1Item::new(
+                            field::<
+                                ::std::string::String,
+                            >("UnitLocationV1Item", args, "apiId")?,
+                            field::<
+                                ::std::string::String,
+                            >("UnitLocationV1Item", args, "location")?,
+                        ),
+                    )?
+                }
+                "UnitPanicV1Item" => {
+                    encode(
+                        &sonoran_cad::types::UnitPanicV1Item::new(
+                            field::<bool>("UnitPanicV1Item", args, "isPanic")?,
+                        ),
+                    )?
+                }
+                "UnitStatusV1Item" => {
+                    encode(
+                        &sonoran_cad::types::UnitStatusV1Item::new(
+                            field::<
+                                sonoran_cad::enums::UnitStatus,
+                            >("UnitStatusV1Item", args, "status")?,
+                        ),
+                    )?
+                }
+                "UnitVehicle" => {
+                    encode(
+                        &<sonoran_cad::types::UnitVehicle as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateBlipRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateBlipRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateCallPostalRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateCallPostalRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateCallPrimaryRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateCallPrimaryRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateDispatchCallRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateDispatchCallRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateIdentifierRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateIdentifierRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateRecordRequest" => {
+                    encode(
+                        &<sonoran_cad::types::UpdateRecordRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "UpdateStreetSignsRequest" => {
+                    encode(
+                        &sonoran_cad::types::UpdateStreetSignsRequest::new(
+                            field::<
+                                ::std::vec::Vec<i64>,
+                            >("UpdateStreetSignsRequest", args, "ids")?,
+                        ),
+                    )?
+                }
+                "UpdateStreetsignV1Item" => {
+                    encode(
+                        &sonoran_cad::types::UpdateStreetsignV1Item::new(
+                            field::<
+                                sonoran_cad::types::UpdateStreetsignV1ItemSignData,
+                            >("UpdateStreetsignV1Item", args, "signData")?,
+                        ),
+                    )?
+                }
+                "UpdateUnitLocationsRequest" => {
+                    encode(
+                        &sonoran_cad::types::UpdateUnitLocationsRequest::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::UnitLocationUpdate>,
+                            >("UpdateUnitLocationsRequest", args, "updates")?,
+                        ),
+                    )?
+                }
+                "VerifySecretRequest" => {
+                    encode(
+                        &<sonoran_cad::types::VerifySecretRequest as ::std::default::Default>::default(),
+                    )?
+                }
+                "VerifySecretV1Item" => {
+                    encode(
+                        &<sonoran_cad::types::VerifySecretV1Item as ::std::default::Default>::default(),
+                    )?
+                }
+                _ => return Ok(None),
+            },
+        ),
+    )
 }
 fn field<T: ::serde::de::DeserializeOwned>(
     schema: &str,
