@@ -81,11 +81,14 @@ fn object_type(schema: &Value) -> String {
         if let Some(d) = prop.get("description").and_then(Value::as_str) {
             let _ = writeln!(out, "  /** {} */", doc_text(d));
         }
-        let optional = if required.contains(&name.as_str()) {
-            ""
-        } else {
-            "?"
-        };
+        // `serverId` is always optional to the caller: the client fills a request's with its
+        // configured server (`progenitor_form::SERVER_ID`).
+        let optional =
+            if required.contains(&name.as_str()) && name != crate::progenitor_form::SERVER_ID {
+                ""
+            } else {
+                "?"
+            };
         let _ = writeln!(
             out,
             "  {}{optional}: {};",

@@ -301,13 +301,15 @@ fn v1(
                 Refused::Argument(format!("{name}: `data` (the first argument) is required"))
             })?;
             let mut value = parse_arg(name, "`data`", raw)?;
+            // As written, unless an item left out `serverId`: then with the configured
+            // server filled in, as the Rust client sends it (before the check, so that a
+            // call whose items require it, EDIT_DISPATCH, takes them without it too).
+            let filled = fills_server_id
+                && sonoran_cad::runtime::fill_server_id(&mut value, config.server_id);
             let mut path = String::from("data");
             check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
             envelope.push_str(",\"data\":");
-            // As written, unless an item left out `serverId`: then with the configured
-            // server filled in, as the Rust client sends it.
-            if fills_server_id && sonoran_cad::runtime::fill_server_id(&mut value, config.server_id)
-            {
+            if filled {
                 envelope.push_str(&value.to_string());
             } else {
                 envelope.push_str(raw);
@@ -477,6 +479,24 @@ mod tests {
             let envelope: Value = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
             envelope["data"].clone()
         };
+        // EDIT_DISPATCH requires `serverId` in each item: filled, it is not refused.
+        let (edit, edit_name) = op("editDispatchV1");
+        let p = prepare(
+            edit,
+            edit_name,
+            Args {
+                first: r#"[{"callId":7}]"#,
+                second: None,
+                count: 1,
+            },
+            &config(),
+        )
+        .unwrap();
+        let envelope: Value = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            envelope["data"],
+            serde_json::json!([{"callId": 7, "serverId": 3}])
+        );
         assert_eq!(
             send(r#"[{"apiId":"a","status":1},{"apiId":"b","status":2,"serverId":5}]"#),
             serde_json::json!([
