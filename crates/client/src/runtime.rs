@@ -256,3 +256,49 @@ impl Runtime {
         call.await
     }
 }
+
+/// Puts `"serverId": server_id` into a v1 call's `data` (into each object of it, when it is
+/// an array) where it is missing or `null`; a `serverId` the caller set stays as set.
+/// Returns whether anything was filled. Both clients call it for the v1 operations whose
+/// `data` has a `serverId` (the typed client in `crate::v1`, the npm package before it
+/// sends), so that an item built without one goes to the client's configured server
+/// (`Client::builder().server_id(..)`, default 1), never to server 0.
+pub fn fill_server_id(data: &mut serde_json::Value, server_id: i64) -> bool {
+    use serde_json::Value;
+    let mut filled = false;
+    let mut fill = |item: &mut Value| {
+        if let Value::Object(map) = item
+            && map.get("serverId").is_none_or(Value::is_null)
+        {
+            map.insert("serverId".into(), Value::from(server_id));
+            filled = true;
+        }
+    };
+    match data {
+        Value::Array(items) => items.iter_mut().for_each(&mut fill),
+        item => fill(item),
+    }
+    filled
+}
+
+#[cfg(test)]
+mod fill_tests {
+    use super::fill_server_id;
+    use serde_json::json;
+
+    #[test]
+    fn server_id_is_filled_only_where_unset() {
+        let mut data = json!([{"callId": 1}, {"callId": 2, "serverId": 5}, {"serverId": null}]);
+        assert!(fill_server_id(&mut data, 2));
+        assert_eq!(
+            data,
+            json!([{"callId": 1, "serverId": 2}, {"callId": 2, "serverId": 5}, {"serverId": 2}])
+        );
+        let mut object = json!({"currentUtc": "x"});
+        assert!(fill_server_id(&mut object, 3));
+        assert_eq!(object, json!({"currentUtc": "x", "serverId": 3}));
+        let mut set = json!([{"serverId": 4}]);
+        assert!(!fill_server_id(&mut set, 3));
+        assert_eq!(set, json!([{"serverId": 4}]));
+    }
+}

@@ -2,7 +2,9 @@
 //!
 //! The generated v1 methods (`generated/v1.rs`) give the operation's path and `type`
 //! and the caller's `data`; this module fills `id` and `key` from the configuration,
-//! sends, and turns the reply into the documented type or a typed [`Error`].
+//! and `serverId` of `data` (of each item, when it is an array) where the caller left it
+//! unset and the operation's `data` has one, sends, and turns the reply into the
+//! documented type or a typed [`Error`].
 
 use crate::{Client, Error};
 use serde::Serialize;
@@ -40,12 +42,15 @@ struct Envelope<'a, D: Serialize + ?Sized> {
 
 impl Client {
     /// Sends one v1 call. `data` is `None` only for calls whose envelope has no `data`.
+    /// `fills_server_id`: `data` (each item of it) has a `serverId` property, sent as the
+    /// client's server id where the caller left it unset.
     pub(crate) async fn v1_send<D: Serialize + ?Sized>(
         &self,
         operation_id: &'static str,
         path: &'static str,
         v1_type: &'static str,
         data: Option<&D>,
+        fills_server_id: bool,
         extra: Vec<(&'static str, Value)>,
     ) -> Result<crate::reply::Reply, Error> {
         let Some(community_id) = self.community_id() else {
@@ -60,18 +65,34 @@ impl Client {
                 rest.insert(k.into(), v);
             }
         }
+        let cannot_encode = |e: serde_json::Error| {
+            Error::InvalidRequest(format!("{v1_type}: `data` cannot be encoded as JSON: {e}"))
+        };
         // A struct, not a `Map`: the envelope goes out as `{id, key, type, data, ...}` in
         // that order whether or not serde_json's `preserve_order` is on in the user's build.
-        let envelope = Envelope {
-            id: community_id,
-            key: self.api_key().expose(),
-            v1_type,
-            data,
-            rest,
-        };
-        let body = serde_json::to_vec(&envelope).map_err(|e| {
-            Error::InvalidRequest(format!("{v1_type}: `data` cannot be encoded as JSON: {e}"))
-        })?;
+        // `data` goes through a `Value` only when `serverId` may need filling.
+        let key = self.api_key();
+        let body = match data {
+            Some(data) if fills_server_id => {
+                let mut data = serde_json::to_value(data).map_err(cannot_encode)?;
+                crate::runtime::fill_server_id(&mut data, self.server_id());
+                serde_json::to_vec(&Envelope {
+                    id: community_id,
+                    key: key.expose(),
+                    v1_type,
+                    data: Some(&data),
+                    rest,
+                })
+            }
+            data => serde_json::to_vec(&Envelope {
+                id: community_id,
+                key: key.expose(),
+                v1_type,
+                data,
+                rest,
+            }),
+        }
+        .map_err(cannot_encode)?;
         let request = self
             .raw
             .client

@@ -4,7 +4,12 @@
 //! field is optional. For each struct a request can carry (a v2 request body, a v1 `data`
 //! item, and every struct reachable from them) this adds:
 //! - `new(..)` taking the required fields (and, for an `x-exactly-one-of` group, its enum)
-//!   when there are any, the optional ones starting empty;
+//!   when there are any, the optional ones starting empty, except that a field with a
+//!   documented `default:` starts at that default (typify writes it as a serde default,
+//!   which `Default::default()` of the field's type does not know: `partial: false` where
+//!   the docs say `true`);
+//! - no argument for `serverId`: `progenitor_form` makes it an `Option` and the client
+//!   fills it from its configuration when the request is sent;
 //! - one chainable setter per optional field, named as the field, taking `impl Into<T>`;
 //! - for a group, one setter named after its `argument` that sets exactly one of its fields.
 //!
@@ -163,16 +168,74 @@ fn field_ident<'a>(fields: &'a [Field], name: &str) -> Option<&'a Field> {
     })
 }
 
-/// `generated/bodies.rs`.
+/// The documented `default:` of each field that is not an `Option` (typify gives such a
+/// field a serde default and a plain type), as the expression `new` starts it at, by
+/// field ident. An `Option` field starts `None`: absent on the wire, so the server applies
+/// its default.
+fn documented_defaults(
+    name: &str,
+    schema: &Value,
+    fields: &[Field],
+) -> Result<BTreeMap<String, TokenStream>, Error> {
+    let mut out = BTreeMap::new();
+    let props = schema.get("properties").and_then(Value::as_object);
+    for (wire, prop) in props.into_iter().flatten() {
+        let Some(default) = prop.get("default") else {
+            continue;
+        };
+        let Some(field) = field_ident(fields, wire) else {
+            continue;
+        };
+        if field.option_of.is_some() {
+            continue;
+        }
+        let ty = &field.ty;
+        let is_non_zero = quote!(#ty).to_string().contains("NonZero");
+        let value = match default {
+            Value::Bool(b) => quote!(#b),
+            Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) && is_non_zero => {
+                let n = proc_macro2::Literal::u64_unsuffixed(n.as_u64().unwrap_or(1));
+                let why = format!("{n} is not zero");
+                quote!(#ty::new(#n).expect(#why))
+            }
+            Value::Number(n) if !is_non_zero && n.as_u64().is_some() => {
+                let n = proc_macro2::Literal::u64_unsuffixed(n.as_u64().unwrap_or(0));
+                quote!(#n)
+            }
+            Value::Number(n) if !is_non_zero && n.as_i64().is_some() => {
+                let n = proc_macro2::Literal::i64_unsuffixed(n.as_i64().unwrap_or(0));
+                quote!(#n)
+            }
+            Value::Number(n) if !is_non_zero && n.is_f64() => {
+                let n = proc_macro2::Literal::f64_unsuffixed(n.as_f64().unwrap_or(0.0));
+                quote!(#n)
+            }
+            Value::String(text) => quote!(::std::convert::Into::into(#text)),
+            other => {
+                return Err(Error(format!(
+                    "`{name}.{wire}`: a default of {other} cannot be written in a constructor"
+                )));
+            }
+        };
+        out.insert(field.ident.to_string(), value);
+    }
+    Ok(out)
+}
+
+/// `generated/bodies.rs`, and the test-support `construct` function (see
+/// [`construct_tokens`]).
 pub fn tokens(
+    api: &sonoran_spec::api::Api,
     progenitor: &proc_macro2::TokenStream,
     doc: &Value,
     targets: &BTreeMap<String, Target>,
-) -> Result<TokenStream, Error> {
+) -> Result<(TokenStream, TokenStream), Error> {
+    let root = format_ident!("{}", api.lib_name());
     let file: syn::File = syn::parse2(progenitor.clone())
         .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
     let structs = structs(&file);
     let mut impls = Vec::new();
+    let mut arms = Vec::new();
     for name in request_schemas(doc) {
         let Some(&(s, has_default)) = structs.get(&name) else {
             continue; // an enum, a newtype or a map: nothing to build
@@ -182,9 +245,19 @@ pub fn tokens(
             .pointer(&format!("/components/schemas/{name}"))
             .unwrap_or(&Value::Null);
         let groups = targets::groups(schema, &name)?;
-        impls.push(one(&name, &fields, &groups, targets, has_default)?);
+        impls.push(one(&name, schema, &fields, &groups, targets, has_default)?);
+        arms.push(construct_arm(
+            &root,
+            &name,
+            schema,
+            &fields,
+            &groups,
+            targets,
+            has_default,
+        )?);
     }
-    Ok(quote! {
+    let construct = construct_tokens(&arms);
+    let bodies = quote! {
         //! Constructors and chainable setters for the request types (see the crate docs,
         //! "Request bodies").
         use super::client::types;
@@ -192,11 +265,162 @@ pub fn tokens(
         use super::client::types::*;
 
         #( #impls )*
+    };
+    Ok((bodies, construct))
+}
+
+/// Test support (in `tests/support/registry.rs`): `construct(schema, args)` builds a request
+/// schema the way a user of the crate does, with its generated `new(..)` (required fields
+/// and targets taken from `args` by their wire names) or, for a type without one, its
+/// `Default`, and returns it encoded as JSON. The defaults test sends what it builds.
+fn construct_tokens(arms: &[TokenStream]) -> TokenStream {
+    quote! {
+        /// Builds request schema `name` with its generated constructor (`new(..)`, the
+        /// required fields and the targets taken from `args` by wire name; `Default` where
+        /// there is no `new`) and encodes it. `None` when `name` is not a request struct.
+        pub fn construct(name: &str, args: &::serde_json::Value) -> Option<Result<::serde_json::Value, String>> {
+            build(name, args).transpose()
+        }
+
+        fn build(name: &str, args: &::serde_json::Value) -> Result<Option<::serde_json::Value>, String> {
+            Ok(Some(match name {
+                #( #arms )*
+                _ => return Ok(None),
+            }))
+        }
+
+        fn field<T: ::serde::de::DeserializeOwned>(schema: &str, args: &::serde_json::Value, wire: &str) -> Result<T, String> {
+            let value = args.get(wire).ok_or_else(|| format!("{schema}: `new` needs `{wire}`, not given"))?;
+            ::serde_json::from_value(value.clone()).map_err(|e| format!("{schema}.{wire}: {e}"))
+        }
+
+        fn encode<T: ::serde::Serialize>(value: &T) -> Result<::serde_json::Value, String> {
+            ::serde_json::to_value(value).map_err(|e| format!("does not encode: {e}"))
+        }
+    }
+}
+
+/// One arm of `construct` (see [`construct_tokens`]).
+fn construct_arm(
+    root: &syn::Ident,
+    name: &str,
+    schema: &Value,
+    fields: &[Field],
+    groups: &[Group],
+    targets: &BTreeMap<String, Target>,
+    has_default: bool,
+) -> Result<TokenStream, Error> {
+    let ty = format_ident!("{}", name);
+    let wire_of = |ident: &syn::Ident| -> Result<String, Error> {
+        schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(wire, _)| wire)
+            .find(|wire| field_ident(fields, wire).is_some_and(|f| &f.ident == ident))
+            .cloned()
+            .ok_or_else(|| Error(format!("`{name}`: no property for field `{ident}`")))
+    };
+    let mut args = Vec::new();
+    if !has_default {
+        for f in fields.iter().filter(|f| !f.optional) {
+            let t = test_type(root, &f.ty);
+            match wire_of(&f.ident) {
+                Ok(wire) => args.push(quote!(field::<#t>(#name, args, #wire)?)),
+                // typify's flattened `extra` (additional properties): none.
+                Err(_) if f.ident == "extra" => {
+                    args.push(quote!(<#t as ::std::default::Default>::default()))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    for g in groups {
+        let enum_ty = targets
+            .get(&g.name)
+            .map(Target::ident)
+            .ok_or_else(|| Error(format!("`{name}`: unknown target `{}`", g.name)))?;
+        let mut picks = Vec::new();
+        for wire in &g.fields {
+            let f = field_ident(fields, wire).ok_or_else(|| {
+                Error(format!(
+                    "`{name}`: the generated struct has no field for `{wire}`"
+                ))
+            })?;
+            let inner = test_type(root, f.option_of.as_ref().unwrap_or(&f.ty));
+            let v = crate::names::rust_type_ident(wire);
+            picks.push(quote! {
+                if args.get(#wire).is_some() {
+                    given.push(#root::targets::#enum_ty::#v(field::<#inner>(#name, args, #wire)?));
+                }
+            });
+        }
+        let missing = format!("{name}: `new` needs one of {:?}, none given", g.fields);
+        args.push(quote! {{
+            let mut given = Vec::new();
+            #( #picks )*
+            given.into_iter().next().ok_or_else(|| #missing.to_string())?
+        }});
+    }
+    let build = if has_default && groups.is_empty() {
+        quote!(<#root::types::#ty as ::std::default::Default>::default())
+    } else {
+        quote!(#root::types::#ty::new(#( #args ),*))
+    };
+    Ok(quote! {
+        #name => encode(&#build)?,
     })
+}
+
+/// A typify field type as the client's tests name it: `crate::` and the bare names of
+/// `types` under the crate's root (`root`).
+fn test_type(root: &syn::Ident, ty: &syn::Type) -> TokenStream {
+    const PRIMITIVES: &[&str] = &[
+        "bool", "char", "str", "f32", "f64", "i8", "i16", "i32", "i64", "i128", "isize", "u8",
+        "u16", "u32", "u64", "u128", "usize",
+    ];
+    let syn::Type::Path(p) = ty else {
+        return quote!(#ty);
+    };
+    if p.qself.is_some() {
+        return quote!(#ty);
+    }
+    let segments: Vec<TokenStream> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| {
+            let ident = &s.ident;
+            match &s.arguments {
+                syn::PathArguments::AngleBracketed(a) => {
+                    let args = a.args.iter().map(|g| match g {
+                        syn::GenericArgument::Type(t) => test_type(root, t),
+                        other => quote!(#other),
+                    });
+                    quote!(#ident < #( #args ),* >)
+                }
+                _ => quote!(#s),
+            }
+        })
+        .collect();
+    let first = p.path.segments.first().map(|s| s.ident.to_string());
+    if p.path.leading_colon.is_some() {
+        quote!(#( :: #segments )*)
+    } else if first.as_deref() == Some("crate") {
+        let rest = &segments[1..];
+        quote!(#root #( :: #rest )*)
+    } else if p.path.segments.len() == 1 && first.is_some_and(|f| PRIMITIVES.contains(&f.as_str()))
+    {
+        quote!(#( #segments )*)
+    } else {
+        quote!(#root::types #( :: #segments )*)
+    }
 }
 
 fn one(
     name: &str,
+    schema: &Value,
     fields: &[Field],
     groups: &[Group],
     targets: &BTreeMap<String, Target>,
@@ -252,9 +476,12 @@ fn one(
         let mut inits = Vec::new();
         let mut sets = Vec::new();
         let mut arg_docs = Vec::new();
+        let defaults = documented_defaults(name, schema, fields)?;
         for f in fields {
             let id = &f.ident;
-            if f.optional {
+            if let Some(value) = defaults.get(&f.ident.to_string()) {
+                inits.push(quote!(#id: #value));
+            } else if f.optional {
                 inits.push(quote!(#id: ::std::default::Default::default()));
             } else {
                 let t = &f.ty;
@@ -276,7 +503,7 @@ fn one(
                 g.argument, g.name
             ));
         }
-        let doc = if arg_docs.is_empty() {
+        let mut doc = if arg_docs.is_empty() {
             format!(" A `{name}` with every field empty.")
         } else {
             format!(
@@ -284,6 +511,17 @@ fn one(
                 arg_docs.join(", ")
             )
         };
+        if !defaults.is_empty() {
+            doc.push_str(&format!(
+                " {} start{} at the documented default.",
+                defaults
+                    .keys()
+                    .map(|k| format!("`{k}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if defaults.len() == 1 { "s" } else { "" }
+            ));
+        }
         let body = if sets.is_empty() {
             quote!(Self { #( #inits ),* })
         } else {

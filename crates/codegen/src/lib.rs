@@ -77,8 +77,9 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
     // Setters are named as the fields (`add`, `remove`): the docs' names, not operators.
+    let (bodies_tokens, construct_tokens) = bodies::tokens(api, &progenitor, doc, &targets)?;
     let bodies_src = rust_client::format(
-        bodies::tokens(&progenitor, doc, &targets)?,
+        bodies_tokens,
         "#![allow(clippy::should_implement_trait)]\n\n",
     )?;
     let enums_src = rust_client::format(enums::tokens(enums), "")?;
@@ -168,8 +169,10 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         Output {
             path: format!("{}/tests/support/registry.rs", api.crate_dir),
             contents: rust_client::format(
-                test_support::registry::tokens(api, &model.schemas, enums),
-                "",
+                test_support::registry::tokens(api, &model.schemas, enums, construct_tokens),
+                // Each test uses a part: the example tests `roundtrip_schema`, the defaults
+                // test `construct`.
+                "#![allow(dead_code)]\n\n",
             )?,
         },
     ])

@@ -174,7 +174,7 @@ impl<'a> Model<'a> {
             .flatten()
             .map(|(name, schema)| (name.as_str(), schema))
             .collect();
-        let v1_methods = crate::v1::collect(&operations)?;
+        let v1_methods = crate::v1::collect(doc, &operations)?;
         Ok(Model {
             doc,
             operations,

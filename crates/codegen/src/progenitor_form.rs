@@ -10,10 +10,19 @@
 //!   the 429 body, plain text) so errors are left for it.
 //! - All success responses but the first: one success body type per operation.
 //!
-//! And one change of shape: an optional array or map property is marked `nullable`.
-//! typify otherwise types it as a bare `Vec`/`Map` that is skipped when empty, so a caller
-//! could never send `"nodes": []` (which can mean "clear them" to the server) and a reply's
-//! `[]` would come back as absent. As `Option<Vec<_>>` both survive the round trip.
+//! And two changes of shape:
+//! - a request's `serverId` property (see [`SERVER_ID`]) loses its `default`, `minimum` and
+//!   `required`, so typify types it `Option<i64>`, skipped when `None`: a constructor leaves
+//!   it unset and the client fills in its configured server id when it sends the request
+//!   (`crate::v1`'s `fills_server_id`). With the spec's `default: 1` typify would write a
+//!   serde default that `new(..)` cannot see (so constructors sent `0`), and with
+//!   `minimum: 1` it would pick `NonZeroU64`. The merged document keeps both: the fake
+//!   refuses `serverId: 0` as the API does. A `serverId` parameter loses `minimum` alone,
+//!   for the same reason.
+//! - an optional array or map property is marked `nullable`.
+//!   typify otherwise types it as a bare `Vec`/`Map` that is skipped when empty, so a caller
+//!   could never send `"nodes": []` (which can mean "clear them" to the server) and a reply's
+//!   `[]` would come back as absent. As `Option<Vec<_>>` both survive the round trip.
 
 use serde_json::{Map, Value};
 
@@ -67,9 +76,64 @@ pub fn reduce(doc: &Value) -> Reduced {
             })
         });
     }
+    server_id_from_client(&mut document, doc);
     keep_empty_collections(&mut document);
     excluded.sort();
     Reduced { document, excluded }
+}
+
+/// The wire name of the field that holds the CAD server id. In a request it is filled from
+/// the client's configuration (`Client::builder().server_id(..)`, default 1) unless the
+/// caller sets it.
+pub const SERVER_ID: &str = "serverId";
+
+/// See the module docs: `serverId` in request schemas becomes a plain optional integer.
+fn server_id_from_client(document: &mut Value, doc: &Value) {
+    for name in crate::bodies::request_schemas(doc) {
+        let Some(schema) = document
+            .pointer_mut(&format!("/components/schemas/{name}"))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let Some(prop) = schema
+            .get_mut("properties")
+            .and_then(|p| p.get_mut(SERVER_ID))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        prop.remove("default");
+        prop.remove("minimum");
+        let said = prop
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("CAD server id.")
+            .to_string();
+        prop.insert(
+            "description".into(),
+            Value::from(format!(
+                "{said} Left unset, the client sends its configured server id (`Client::builder().server_id(..)`)."
+            )),
+        );
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|r| r.as_str() != Some(SERVER_ID));
+        }
+    }
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut() {
+                let params = op.get_mut("parameters").and_then(Value::as_array_mut);
+                for p in params.into_iter().flatten() {
+                    if p.get("name").and_then(Value::as_str) == Some(SERVER_ID)
+                        && let Some(s) = p.get_mut("schema").and_then(Value::as_object_mut)
+                    {
+                        s.remove("minimum");
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn keep_first_success(op: &mut Value) {

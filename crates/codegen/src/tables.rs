@@ -373,8 +373,8 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
             Reply::JsonOrText(_) => "jsonOrText",
         };
         let row = format!(
-            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra} }}, success: 200 }}",
-            m.operation_id, m.path, m.v1_type,
+            "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra}, server_id: {} }}, success: 200 }}",
+            m.operation_id, m.path, m.v1_type, m.fills_server_id,
         );
         ops.push(JsOperation {
             name: crate::names::camel_case(&m.method),

@@ -151,7 +151,10 @@ impl<'a> TypeScript<'a> {
             if let Some(d) = self.property_doc(prop) {
                 let _ = writeln!(out, "  /** {} */", doc_text(&d));
             }
-            let optional = if required.contains(&name.as_str()) {
+            // `serverId` is always optional to the caller of a request: the client fills it
+            // with its configured server (`progenitor_form::SERVER_ID`).
+            let server_id = self.payloads.is_none() && name == crate::progenitor_form::SERVER_ID;
+            let optional = if required.contains(&name.as_str()) && !server_id {
                 ""
             } else {
                 "?"

@@ -22,6 +22,9 @@ pub struct V1Method {
     pub path: String,
     pub v1_type: String,
     pub data: Option<DataParam>,
+    /// `data` (its items, when an array) has a `serverId` property: the client fills it
+    /// with its configured server id where the caller left it unset.
+    pub fills_server_id: bool,
     /// Top-level envelope properties besides id/key/type/data: (name, schema, required).
     pub extra: Vec<(String, Value, bool)>,
     pub reply: Reply,
@@ -58,7 +61,7 @@ impl V1Method {
 
 /// The v1 methods described by the merged document (multipart calls excepted: see
 /// `progenitor_form`, which leaves them out of the reduced document).
-pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
+pub fn collect(doc: &Value, operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
     let mut out = Vec::new();
     for operation in operations.iter().filter(|o| o.kind == Kind::V1) {
         let (path, op) = (operation.path, operation.raw);
@@ -79,6 +82,7 @@ pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
             }
             Some(s) => Some(DataParam::Typed(s.clone())),
         };
+        let fills_server_id = props.get("data").is_some_and(|d| has_server_id(doc, d));
         let extra: Vec<(String, Value, bool)> = props
             .iter()
             .filter(|(k, _)| !["id", "key", "type", "data"].contains(&k.as_str()))
@@ -126,6 +130,7 @@ pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
                 path: path.to_string(),
                 v1_type: v1_type.clone(),
                 data: data.clone(),
+                fills_server_id,
                 extra: extra.clone(),
                 reply: reply.clone(),
                 summary: op
@@ -162,6 +167,33 @@ pub fn collect(operations: &[Operation]) -> Result<Vec<V1Method>, Error> {
     }
     out.sort_by(|a, b| a.method.cmp(&b.method));
     Ok(out)
+}
+
+/// Whether a v1 `data` schema (or its item schema, when it is an array) has a `serverId`
+/// property (`progenitor_form::SERVER_ID`).
+pub fn has_server_id(doc: &Value, data: &Value) -> bool {
+    let mut schema = data;
+    for _ in 0..8 {
+        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+            match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
+                Some(s) => schema = s,
+                None => return false,
+            }
+        } else if schema.get("type").and_then(Value::as_str) == Some("array") {
+            match schema.get("items") {
+                Some(items) => schema = items,
+                None => return false,
+            }
+        } else {
+            break;
+        }
+    }
+    schema
+        .pointer(&format!(
+            "/properties/{}",
+            crate::progenitor_form::SERVER_ID
+        ))
+        .is_some()
 }
 
 /// The Rust type of a schema, as the generated types name it.
@@ -221,6 +253,13 @@ fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &st
         "v1: `POST {}` with envelope `type` `{}` (operation `{}`); `id` and `key` come from the client.",
         m.path, m.v1_type, m.operation_id
     ));
+    if m.fills_server_id {
+        lines.push(String::new());
+        lines.push(
+            "`serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set."
+                .into(),
+        );
+    }
     lines.push(String::new());
     lines.push("Rate limit: none documented for v1 calls.".into());
     if let Some(p) = &m.docs_page {
@@ -277,6 +316,7 @@ pub fn tokens(
             Reply::Json(_) => quote!(.json()),
             Reply::JsonOrText(_) => quote!(.json_or_text()),
         };
+        let fills_server_id = m.fills_server_id;
         let deprecated = m.deprecated.then(|| {
             let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
             quote!(#[deprecated(note = #note)])
@@ -285,7 +325,7 @@ pub fn tokens(
             #( #[doc = #doc] )*
             #deprecated
             pub async fn #name(&self, #data_param #(#extra_params)*) -> ::std::result::Result<#ret, crate::Error> {
-                self.client.v1_send(#op_id, #path, #v1_type, #data_arg, vec![#(#extra_values),*]).await? #finish
+                self.client.v1_send(#op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*]).await? #finish
             }
         }
     });

@@ -158,3 +158,46 @@ fn npm_integer_enum() {
         ],
     );
 }
+
+/// A request's `serverId` is left to the client (no constructor argument, `Option`, the v1
+/// method asks the sender to fill it) and a documented `default:` is where `new` starts.
+#[test]
+fn server_id_from_the_client_and_documented_defaults() {
+    use sonoran_codegen::{bodies, targets, v1};
+    let doc = fixture("v1_defaults");
+    let enums = enums::collect(&doc).unwrap();
+    let reduced = progenitor_form::reduce(&doc);
+    let progenitor = rust_client::generate_tokens(&reduced.document, &enums).unwrap();
+    let api = &sonoran_spec::api::CAD;
+    let (bodies, _) =
+        bodies::tokens(api, &progenitor, &doc, &targets::collect(&doc).unwrap()).unwrap();
+    let bodies = rust_client::format(bodies, "").unwrap();
+    let types = rust_client::format(progenitor, "").unwrap();
+    let model = sonoran_codegen::model::Model::read(&doc).unwrap();
+    let methods = &model.v1_methods;
+    assert!(methods[0].fills_server_id);
+    let v1_src = rust_client::format(
+        v1::tokens(api, methods, &[], &enums, &Default::default()),
+        "",
+    )
+    .unwrap();
+    for (text, needle) in [
+        (&types, "pub server_id: ::std::option::Option<i64>,"),
+        (
+            &bodies,
+            "pub fn new(call_id: impl ::std::convert::Into<i64>) -> Self {",
+        ),
+        (&bodies, "partial: true,"),
+        (
+            &bodies,
+            "limit: ::std::num::NonZeroU64::new(100).expect(\"100 is not zero\"),",
+        ),
+        (&bodies, "offset: 0,"),
+        (&bodies, "server_id: ::std::default::Default::default(),"),
+        (&v1_src, "true,"),
+    ] {
+        assert!(text.contains(needle), "`{needle}` missing in\n{text}");
+    }
+    insta::assert_snapshot!("v1_defaults__bodies", bodies);
+    insta::assert_snapshot!("v1_defaults__v1_methods", v1_src);
+}

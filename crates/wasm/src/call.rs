@@ -122,7 +122,9 @@ pub(crate) fn prepare(
     config: &Config,
 ) -> Result<Prepared, Refused> {
     match &op.body {
-        Body::V1 { kind, data, extra } => v1(op, name, args, config, kind, data, *extra),
+        Body::V1 {
+            kind, data, extra, ..
+        } => v1(op, name, args, config, kind, data, *extra),
         _ => v2(op, name, args, config),
     }
 }
@@ -258,6 +260,13 @@ fn v1(
     data: &Data,
     extra: Span,
 ) -> Result<Prepared, Refused> {
+    let fills_server_id = matches!(
+        op.body,
+        Body::V1 {
+            server_id: true,
+            ..
+        }
+    );
     let extra = table::fields(extra);
     let given: [Option<&str>; 2] = [Some(args.first), args.second];
     let given = given.map(|a| a.filter(|a| *a != "null"));
@@ -291,11 +300,20 @@ fn v1(
             let raw = given[0].ok_or_else(|| {
                 Refused::Argument(format!("{name}: `data` (the first argument) is required"))
             })?;
-            let value = parse_arg(name, "`data`", raw)?;
+            let mut value = parse_arg(name, "`data`", raw)?;
+            // As written, unless an item left out `serverId`: then with the configured
+            // server filled in, as the Rust client sends it (before the check, so that a
+            // call whose items require it, EDIT_DISPATCH, takes them without it too).
+            let filled = fills_server_id
+                && sonoran_cad::runtime::fill_server_id(&mut value, config.server_id);
             let mut path = String::from("data");
             check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
             envelope.push_str(",\"data\":");
-            envelope.push_str(raw);
+            if filled {
+                envelope.push_str(&value.to_string());
+            } else {
+                envelope.push_str(raw);
+            }
         }
     }
     let options = given[next];
@@ -440,6 +458,51 @@ mod tests {
             p.body.as_deref(),
             Some(body),
             "sent as written, null included"
+        );
+    }
+
+    #[test]
+    fn v1_items_without_server_id_get_the_configured_one() {
+        let (o, n) = op("unitStatusV1");
+        let send = |data: &str| {
+            let p = prepare(
+                o,
+                n,
+                Args {
+                    first: data,
+                    second: None,
+                    count: 1,
+                },
+                &config(),
+            )
+            .unwrap();
+            let envelope: Value = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
+            envelope["data"].clone()
+        };
+        // EDIT_DISPATCH requires `serverId` in each item: filled, it is not refused.
+        let (edit, edit_name) = op("editDispatchV1");
+        let p = prepare(
+            edit,
+            edit_name,
+            Args {
+                first: r#"[{"callId":7}]"#,
+                second: None,
+                count: 1,
+            },
+            &config(),
+        )
+        .unwrap();
+        let envelope: Value = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
+        assert_eq!(
+            envelope["data"],
+            serde_json::json!([{"callId": 7, "serverId": 3}])
+        );
+        assert_eq!(
+            send(r#"[{"apiId":"a","status":1},{"apiId":"b","status":2,"serverId":5}]"#),
+            serde_json::json!([
+                {"apiId": "a", "status": 1, "serverId": 3},
+                {"apiId": "b", "status": 2, "serverId": 5}
+            ])
         );
     }
 

@@ -183,7 +183,12 @@ fn check(op: &'static Operation, name: &str, c: &Case) -> Result<bool, TestCaseE
                 p.url
             );
             match &op.body {
-                Body::V1 { kind, data, .. } => {
+                Body::V1 {
+                    kind,
+                    data,
+                    server_id: fills,
+                    ..
+                } => {
                     prop_assert_eq!(p.method, "POST");
                     prop_assert_eq!(p.headers, Headers::V1);
                     let body = p.body.as_deref().unwrap_or_default();
@@ -195,9 +200,18 @@ fn check(op: &'static Operation, name: &str, c: &Case) -> Result<bool, TestCaseE
                     prop_assert_eq!(envelope.get("id").is_some(), *with_id);
                     prop_assert_eq!(envelope.get("key").is_some(), *with_id && *with_key);
                     if let Data::Typed(_) = data {
-                        let given: Value = serde_json::from_str(first).unwrap();
-                        prop_assert_eq!(&envelope["data"], &given, "{}: data as given", name);
-                        prop_assert!(body.contains(first.as_str()), "{}: data as written", name);
+                        let mut given: Value = serde_json::from_str(first).unwrap();
+                        // An item without `serverId` gets the configured one; else as written.
+                        if *fills && sonoran_cad::runtime::fill_server_id(&mut given, *server_id) {
+                            prop_assert_eq!(&envelope["data"], &given, "{}: serverId filled", name);
+                        } else {
+                            prop_assert_eq!(&envelope["data"], &given, "{}: data as given", name);
+                            prop_assert!(
+                                body.contains(first.as_str()),
+                                "{}: data as written",
+                                name
+                            );
+                        }
                     }
                 }
                 Body::Json { .. } => {

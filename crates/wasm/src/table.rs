@@ -78,6 +78,9 @@ pub(crate) enum Body {
         data: Data,
         /// Envelope fields besides `data`: the options argument.
         extra: Span,
+        /// `data` (each item of it) has a `serverId`: filled with the configured server
+        /// where the caller left it out (`sonoran_cad::runtime::fill_server_id`).
+        server_id: bool,
     },
 }
 

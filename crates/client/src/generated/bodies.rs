@@ -13,9 +13,9 @@ impl types::AddBlipV1Item {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -66,9 +66,9 @@ impl types::AddCallNoteV1Item {
         self.label = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -177,9 +177,9 @@ impl types::AttachUnitV1Item {
         self.ident_ids = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     ///Option 1: API IDs of the units (typically Steam hex).
@@ -247,7 +247,7 @@ impl types::AttachUnitsRequest {
     }
 }
 impl types::AuthStreetSignsV1Data {
-    ///The CAD server id whose street signs are authenticated.
+    ///The CAD server id whose street signs are authenticated. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.server_id = ::std::option::Option::Some(value.into());
         self
@@ -468,9 +468,9 @@ impl types::Call911V1Item {
         self.meta_data = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1); sends the call to that server's dispatchers.
+    ///CAD server id (default 1); sends the call to that server's dispatchers. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -570,9 +570,9 @@ impl types::CloseCallV1Item {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1082,9 +1082,9 @@ impl types::DetachUnitV1Item {
         self.account = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     ///Option 1: API IDs of the units (typically Steam hex).
@@ -1192,11 +1192,8 @@ impl types::EditCharacterV1Item {
     }
 }
 impl types::EditDispatchV1Item {
-    /// A `EditDispatchV1Item` with its required `call_id`, `server_id`; the optional fields start empty: set them with the methods below.
-    pub fn new(
-        call_id: impl ::std::convert::Into<i64>,
-        server_id: impl ::std::convert::Into<i64>,
-    ) -> Self {
+    /// A `EditDispatchV1Item` with its required `call_id`; the optional fields start empty: set them with the methods below.
+    pub fn new(call_id: impl ::std::convert::Into<i64>) -> Self {
         Self {
             address: ::std::default::Default::default(),
             block: ::std::default::Default::default(),
@@ -1208,7 +1205,7 @@ impl types::EditDispatchV1Item {
             postal: ::std::default::Default::default(),
             primary: ::std::default::Default::default(),
             priority: ::std::default::Default::default(),
-            server_id: server_id.into(),
+            server_id: ::std::default::Default::default(),
             status: ::std::default::Default::default(),
             title: ::std::default::Default::default(),
             track_primary: ::std::default::Default::default(),
@@ -1278,6 +1275,11 @@ impl types::EditDispatchV1Item {
         value: impl ::std::convert::Into<crate::enums::DispatchPriority>,
     ) -> Self {
         self.priority = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///CAD server id (default 1). Required by this call. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+    pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     pub fn status(
@@ -1610,16 +1612,16 @@ impl types::GetActiveUnitsV1Item {
         self.only_units = value.into();
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
 impl types::GetBlipsV1Item {
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1634,9 +1636,9 @@ impl types::GetCallsV1Item {
         self.closed_offset = value.into();
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     pub fn type_(
@@ -1690,9 +1692,9 @@ impl types::GetIdentifiersV1Item {
     }
 }
 impl types::GetPagerConfigV1Item {
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1813,9 +1815,9 @@ impl types::IdentsToGroupV1Item {
         self.account = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -1896,9 +1898,9 @@ impl types::KickUnitV1Item {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -2252,7 +2254,7 @@ impl types::LookupNameOrPlateRequest {
     }
 }
 impl types::LookupV1Item {
-    /// A `LookupV1Item` with its required `first`, `last`, `mi`, `plate`; the optional fields start empty: set them with the methods below.
+    /// A `LookupV1Item` with its required `first`, `last`, `mi`, `plate`; the optional fields start empty: set them with the methods below. `partial` starts at the documented default.
     pub fn new(
         first: impl ::std::convert::Into<::std::string::String>,
         last: impl ::std::convert::Into<::std::string::String>,
@@ -2267,7 +2269,7 @@ impl types::LookupV1Item {
             first: first.into(),
             last: last.into(),
             mi: mi.into(),
-            partial: ::std::default::Default::default(),
+            partial: true,
             plate: plate.into(),
             subdivision: ::std::default::Default::default(),
             types: ::std::default::Default::default(),
@@ -2719,9 +2721,9 @@ impl types::NewDispatchV1Item {
         self.primary = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     ///Track the primary unit in-game with the Dispatch Notify plugin.
@@ -3540,9 +3542,9 @@ impl types::Remove911V1Item {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -3980,9 +3982,9 @@ impl types::SetAvailableCalloutsV1Data {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -3998,9 +4000,9 @@ impl types::SetCallPostalV1Item {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4017,9 +4019,9 @@ impl types::SetCallPrimaryV1Item {
             track_primary: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
     ///Track the primary unit in-game with the Dispatch Notify plugin.
@@ -4084,7 +4086,7 @@ impl types::SetClockV1Item {
         self.seconds_per_hour = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id.
+    ///CAD server id. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
         self.server_id = ::std::option::Option::Some(value.into());
         self
@@ -4232,9 +4234,9 @@ impl types::SetPagerConfigV1Item {
         self.nodes = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4383,9 +4385,9 @@ impl types::SetStationsV1Data {
             server_id: ::std::default::Default::default(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4405,9 +4407,9 @@ impl types::SetStreetsignConfigV1Item {
             sign_config: sign_config.into(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -4811,9 +4813,9 @@ impl types::UnitStatusV1Item {
         self.ident_ids = ::std::option::Option::Some(value.into());
         self
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }
@@ -5192,9 +5194,9 @@ impl types::UpdateStreetsignV1Item {
             sign_data: sign_data.into(),
         }
     }
-    ///CAD server id (default 1).
+    ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
     pub fn server_id(mut self, value: impl ::std::convert::Into<i64>) -> Self {
-        self.server_id = value.into();
+        self.server_id = ::std::option::Option::Some(value.into());
         self
     }
 }

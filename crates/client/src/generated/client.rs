@@ -559,9 +559,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddBlipV1Item {
         pub blip: BlipV1,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///A note to add to a call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -603,9 +606,12 @@ pub mod types {
         pub label: ::std::option::Option<::std::string::String>,
         ///Note text.
         pub note: ::std::string::String,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///The account to link the sync character to. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -700,9 +706,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         ///Option 1: API IDs of the units (typically Steam hex).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -781,7 +790,7 @@ pub mod types {
     ///The request object (`data` is an object here, not an array).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AuthStreetSignsV1Data {
-        ///The CAD server id whose street signs are authenticated.
+        ///The CAD server id whose street signs are authenticated. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
             rename = "serverId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -942,9 +951,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub meta_data: ::std::option::Option<Call911MetaDataV1>,
-        ///CAD server id (default 1); sends the call to that server's dispatchers.
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1); sends the call to that server's dispatchers. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///String key/value metadata stored on a dispatch or 911 call ("Additional string key/value metadata", create-dispatch-call / create-911-call). Keys are chosen by the integration; keys the CAD understands: `x` and `y` (live map placement, 911 screenshot rendering and coordinate-based tools), `z`, `radius`, `postal`, `block`, `code`, `priority`. Coordinates are strings in v2 (v1 showed numbers). On update-dispatch-call a given `metaData` replaces the stored object whole.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1104,9 +1116,12 @@ pub mod types {
         ///Dispatch call id (from get_calls).
         #[serde(rename = "callId")]
         pub call_id: i64,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///Dispatch calls to close.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1544,26 +1559,20 @@ pub mod types {
         pub record_id: ::std::option::Option<i64>,
     }
     ///The units to detach (give units or account).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DetachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is detached.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         ///Option 1: API IDs of the units (typically Steam hex).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    }
-    impl ::std::default::Default for DetachUnitV1Item {
-        fn default() -> Self {
-            Self {
-                account: Default::default(),
-                server_id: defaults::default_u64::<i64, 1>(),
-                units: Default::default(),
-            }
-        }
     }
     ///Units to detach from whatever dispatch call they are attached to: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1917,9 +1926,12 @@ pub mod types {
         pub primary: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
-        ///CAD server id (default 1). Required by this call.
-        #[serde(rename = "serverId")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Required by this call. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Call title.
@@ -2329,9 +2341,12 @@ pub mod types {
         ///Hide active dispatchers (default true).
         #[serde(rename = "onlyUnits", default = "defaults::default_bool::<true>")]
         pub only_units: bool,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     impl ::std::default::Default for GetActiveUnitsV1Item {
         fn default() -> Self {
@@ -2340,23 +2355,19 @@ pub mod types {
                 limit: defaults::default_u64::<i64, 100>(),
                 offset: Default::default(),
                 only_units: defaults::default_bool::<true>(),
-                server_id: defaults::default_u64::<i64, 1>(),
+                server_id: Default::default(),
             }
         }
     }
     ///The server whose blips are returned.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetBlipsV1Item {
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
-    }
-    impl ::std::default::Default for GetBlipsV1Item {
-        fn default() -> Self {
-            Self {
-                server_id: defaults::default_u64::<i64, 1>(),
-            }
-        }
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///Calls of a server, split by table. Key casing is PascalCase as documented (see x-decisions of getCalls).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2395,9 +2406,12 @@ pub mod types {
         ///Offset into the closed dispatch calls, used with closedLimit to page.
         #[serde(rename = "closedOffset", default)]
         pub closed_offset: i64,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::CallTableType>,
     }
@@ -2406,7 +2420,7 @@ pub mod types {
             Self {
                 closed_limit: defaults::default_u64::<i64, 10>(),
                 closed_offset: Default::default(),
-                server_id: defaults::default_u64::<i64, 1>(),
+                server_id: Default::default(),
                 type_: Default::default(),
             }
         }
@@ -2566,18 +2580,14 @@ pub mod types {
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ///The server whose pager configuration is returned.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetPagerConfigV1Item {
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
-    }
-    impl ::std::default::Default for GetPagerConfigV1Item {
-        fn default() -> Self {
-            Self {
-                server_id: defaults::default_u64::<i64, 1>(),
-            }
-        }
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///Inferno Pager configuration of one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2851,9 +2861,12 @@ pub mod types {
         ///Identifier ids.
         #[serde(rename = "identIds")]
         pub ident_ids: ::std::vec::Vec<i64>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2977,9 +2990,12 @@ pub mod types {
         pub api_id: ::std::string::String,
         ///Shown to the unit as "You have been kicked for {REASON}".
         pub reason: ::std::string::String,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///One kicked target in the reply to an array kick request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -3675,9 +3691,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
         pub priority: crate::enums::DispatchPriority,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         pub status: crate::enums::CallStatus,
         ///Call title.
         pub title: ::std::string::String,
@@ -4614,9 +4633,12 @@ pub mod types {
         ///Emergency call id, from get_calls or from the reply of call_911.
         #[serde(rename = "callId")]
         pub call_id: i64,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///The blips to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4951,9 +4973,12 @@ pub mod types {
     pub struct SetAvailableCalloutsV1Data {
         ///The available callouts.
         pub callouts: ::std::vec::Vec<ErsCalloutV1>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///The dispatch call and its new postal.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4963,9 +4988,12 @@ pub mod types {
         pub call_id: i64,
         ///New postal.
         pub postal: ::std::string::String,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///The dispatch call and its new primary identifier.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4975,9 +5003,12 @@ pub mod types {
         pub call_id: i64,
         ///Identifier id of the new primary unit; -1 clears it.
         pub primary: i64,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
         #[serde(
             rename = "trackPrimary",
@@ -5040,7 +5071,7 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub seconds_per_hour: ::std::option::Option<i64>,
-        ///CAD server id.
+        ///CAD server id. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
             rename = "serverId",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5229,7 +5260,7 @@ pub mod types {
         pub server_id: ::std::option::Option<i64>,
     }
     ///The pager configuration to store for one server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SetPagerConfigV1Item {
         ///Maximum number of addresses per page.
         #[serde(
@@ -5251,20 +5282,12 @@ pub mod types {
         ///The pager node tree. Omit it to keep the server's existing tree.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNodeV1>>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
-    }
-    impl ::std::default::Default for SetPagerConfigV1Item {
-        fn default() -> Self {
-            Self {
-                max_addresses: Default::default(),
-                max_body_length: Default::default(),
-                nature_words: Default::default(),
-                nodes: Default::default(),
-                server_id: defaults::default_u64::<i64, 1>(),
-            }
-        }
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///The complete new penal code list (replaces the existing configuration).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5432,9 +5455,12 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SetStationsV1Data {
         pub config: SetStationsV1DataConfig,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
     }
     ///Station alert configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5468,9 +5494,12 @@ pub mod types {
     ///The street signs of one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SetStreetsignConfigV1Item {
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         ///The configured street signs.
         #[serde(rename = "signConfig")]
         pub sign_config: ::std::vec::Vec<StreetSignV1>,
@@ -5794,9 +5823,12 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         pub status: crate::enums::UnitStatus,
     }
     ///The 3D vehicle model shown for a unit on the live map. The HTTP page shows only `model` and `headingOffset`; the other fields and all descriptions come from the websocket `unitLocation` page (websocket-api/unit-locations.md), which sends the same object.
@@ -6092,9 +6124,12 @@ pub mod types {
     ///The signs to change on one server and their new text.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateStreetsignV1Item {
-        ///CAD server id (default 1).
-        #[serde(rename = "serverId", default = "defaults::default_u64::<i64, 1>")]
-        pub server_id: i64,
+        ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
         #[serde(rename = "signData")]
         pub sign_data: UpdateStreetsignV1ItemSignData,
     }

@@ -66,6 +66,8 @@ impl crate::V1<'_> {
     ///
     /// v1: `POST /emergency/add_blip` with envelope `type` `ADD_BLIP` (operation `addBlipV1`); `id` and `key` come from the client.
     ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
+    ///
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip>
@@ -74,7 +76,14 @@ impl crate::V1<'_> {
         data: &[crate::types::AddBlipV1Item],
     ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
         self.client
-            .v1_send("addBlipV1", "/emergency/add_blip", "ADD_BLIP", Some(data), vec![])
+            .v1_send(
+                "addBlipV1",
+                "/emergency/add_blip",
+                "ADD_BLIP",
+                Some(data),
+                true,
+                vec![],
+            )
             .await?
             .json()
     }
@@ -83,6 +92,8 @@ impl crate::V1<'_> {
     /// Add a note to a dispatch call. The note is stored on the call as a note object (`CallNoteV1`: time, label, type, content). Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/add_call_note` with envelope `type` `ADD_CALL_NOTE` (operation `addCallNoteV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -97,6 +108,7 @@ impl crate::V1<'_> {
                 "/emergency/add_call_note",
                 "ADD_CALL_NOTE",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -121,6 +133,7 @@ impl crate::V1<'_> {
                 "/general/apply_permission_key",
                 "APPLY_PERMISSION_KEY",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -131,6 +144,8 @@ impl crate::V1<'_> {
     /// Attach units to an existing dispatch call, given by API IDs (`units`), an account UUID (`account`) or identifier ids (`identIds`). Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/attach_unit` with envelope `type` `ATTACH_UNIT` (operation `attachUnitV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -145,6 +160,7 @@ impl crate::V1<'_> {
                 "/emergency/attach_unit",
                 "ATTACH_UNIT",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -155,6 +171,8 @@ impl crate::V1<'_> {
     /// Authenticates the use of the integrated street signs plugin for a server. Requires the Pro plan or higher.
     ///
     /// v1: `POST /general/auth_streetsigns` with envelope `type` `AUTH_STREETSIGNS` (operation `authStreetSignsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -169,6 +187,7 @@ impl crate::V1<'_> {
                 "/general/auth_streetsigns",
                 "AUTH_STREETSIGNS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -188,7 +207,14 @@ impl crate::V1<'_> {
         data: &[crate::types::BanUserV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.client
-            .v1_send("banUserV1", "/general/ban_user", "BAN_USER", Some(data), vec![])
+            .v1_send(
+                "banUserV1",
+                "/general/ban_user",
+                "BAN_USER",
+                Some(data),
+                false,
+                vec![],
+            )
             .await?
             .text()
     }
@@ -198,6 +224,8 @@ impl crate::V1<'_> {
     ///
     /// v1: `POST /emergency/call_911` with envelope `type` `CALL_911` (operation `call911V1`); `id` and `key` come from the client.
     ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
+    ///
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
@@ -206,7 +234,14 @@ impl crate::V1<'_> {
         data: &[crate::types::Call911V1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.client
-            .v1_send("call911V1", "/emergency/call_911", "CALL_911", Some(data), vec![])
+            .v1_send(
+                "call911V1",
+                "/emergency/call_911",
+                "CALL_911",
+                Some(data),
+                true,
+                vec![],
+            )
             .await?
             .text()
     }
@@ -229,6 +264,7 @@ impl crate::V1<'_> {
                 "/general/check_apiid",
                 "CHECK_APIID",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -239,6 +275,8 @@ impl crate::V1<'_> {
     /// Close an existing dispatch call. The page's hint says the Standard version of Sonoran CAD or higher; api-restrictions.md says Plus.
     ///
     /// v1: `POST /emergency/close_call` with envelope `type` `CLOSE_CALL` (operation `closeCallV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -253,6 +291,7 @@ impl crate::V1<'_> {
                 "/emergency/close_call",
                 "CLOSE_CALL",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -263,6 +302,8 @@ impl crate::V1<'_> {
     /// Detach units from whatever active dispatch call they are on, given by API IDs (`units`) or an account UUID (`account`). Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/detach_unit` with envelope `type` `DETACH_UNIT` (operation `detachUnitV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -277,6 +318,7 @@ impl crate::V1<'_> {
                 "/emergency/detach_unit",
                 "DETACH_UNIT",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -301,6 +343,7 @@ impl crate::V1<'_> {
                 "/civilian/edit_character",
                 "EDIT_CHARACTER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -311,6 +354,8 @@ impl crate::V1<'_> {
     /// Update an existing dispatch call by changing one or more fields. Only `serverId` and `callId` are required; at least one other field must be given. Units and notes have their own calls (attach_unit, detach_unit, add_call_note). Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/edit_dispatch` with envelope `type` `EDIT_DISPATCH` (operation `editDispatchV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -325,6 +370,7 @@ impl crate::V1<'_> {
                 "/emergency/edit_dispatch",
                 "EDIT_DISPATCH",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -358,7 +404,14 @@ impl crate::V1<'_> {
         data: &[crate::types::EditLicenseV1Item],
     ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
         self.client
-            .v1_send("editLicenseV1", "/civilian", "EDIT_LICENSE", Some(data), vec![])
+            .v1_send(
+                "editLicenseV1",
+                "/civilian",
+                "EDIT_LICENSE",
+                Some(data),
+                false,
+                vec![],
+            )
             .await?
             .json()
     }
@@ -381,6 +434,7 @@ impl crate::V1<'_> {
                 "/general/edit_record",
                 "EDIT_RECORD",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -405,6 +459,7 @@ impl crate::V1<'_> {
                 "/general/get_account",
                 "GET_ACCOUNT",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -429,6 +484,7 @@ impl crate::V1<'_> {
                 "/general/get_accounts",
                 "GET_ACCOUNTS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -439,6 +495,8 @@ impl crate::V1<'_> {
     /// Retrieve all active units of a server. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/get_active_units` with envelope `type` `GET_ACTIVE_UNITS` (operation `getActiveUnitsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -456,6 +514,7 @@ impl crate::V1<'_> {
                 "/emergency/get_active_units",
                 "GET_ACTIVE_UNITS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -466,6 +525,8 @@ impl crate::V1<'_> {
     /// Retrieve all custom blips on the community's live map. Requires the Pro version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/get_blips` with envelope `type` `GET_BLIPS` (operation `getBlipsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -480,6 +541,7 @@ impl crate::V1<'_> {
                 "/emergency/get_blips",
                 "GET_BLIPS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -490,6 +552,8 @@ impl crate::V1<'_> {
     /// Retrieve the active emergency calls, the active dispatch calls and the previously closed dispatch calls (paged with closedLimit/closedOffset). Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/get_calls` with envelope `type` `GET_CALLS` (operation `getCallsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -504,6 +568,7 @@ impl crate::V1<'_> {
                 "/emergency/get_calls",
                 "GET_CALLS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -528,6 +593,7 @@ impl crate::V1<'_> {
                 "/civilian/get_character_links",
                 "GET_CHARACTER_LINKS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -552,6 +618,7 @@ impl crate::V1<'_> {
                 "/civilian/get_characters",
                 "GET_CHARACTERS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -576,6 +643,7 @@ impl crate::V1<'_> {
                 "/emergency/get_identifiers",
                 "GET_IDENTIFIERS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -586,6 +654,8 @@ impl crate::V1<'_> {
     /// Retrieve the Inferno Pager configuration of one server; the reply is always for the requested serverId. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/GET_PAGER_CONFIG` with envelope `type` `GET_PAGER_CONFIG` (operation `getPagerConfigV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -600,6 +670,7 @@ impl crate::V1<'_> {
                 "/emergency/GET_PAGER_CONFIG",
                 "GET_PAGER_CONFIG",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -623,6 +694,7 @@ impl crate::V1<'_> {
                 "/general/get_servers",
                 "GET_SERVERS",
                 Some(&[] as &[::serde_json::Value]),
+                false,
                 vec![],
             )
             .await?
@@ -647,6 +719,7 @@ impl crate::V1<'_> {
                 "/general/get_templates",
                 "GET_TEMPLATES",
                 None::<&()>,
+                false,
                 vec![
                     ("recordTypeId", ::serde_json::to_value(record_type_id)
                     .unwrap_or(::serde_json::Value::Null))
@@ -673,6 +746,7 @@ impl crate::V1<'_> {
                 "/general/get_version",
                 "GET_VERSION",
                 Some(&[] as &[::serde_json::Value]),
+                false,
                 vec![],
             )
             .await?
@@ -683,6 +757,8 @@ impl crate::V1<'_> {
     /// Set, change or remove (empty `groupName`) the group of one or more unit identifiers. Requires the Pro version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/idents_to_group` with envelope `type` `IDENTS_TO_GROUP` (operation `identsToGroupV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -697,6 +773,7 @@ impl crate::V1<'_> {
                 "/emergency/idents_to_group",
                 "IDENTS_TO_GROUP",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -722,6 +799,7 @@ impl crate::V1<'_> {
                 "/sso/community",
                 "JOIN_COMMUNITY",
                 Some(data),
+                false,
                 vec![
                     ("internalKey", ::serde_json::to_value(internal_key)
                     .unwrap_or(::serde_json::Value::Null))
@@ -736,6 +814,8 @@ impl crate::V1<'_> {
     ///
     /// v1: `POST /emergency/kick_unit` with envelope `type` `KICK_UNIT` (operation `kickUnitV1`); `id` and `key` come from the client.
     ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
+    ///
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit>
@@ -749,6 +829,7 @@ impl crate::V1<'_> {
                 "/emergency/kick_unit",
                 "KICK_UNIT",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -774,6 +855,7 @@ impl crate::V1<'_> {
                 "/sso/community",
                 "LEAVE_COMMUNITY",
                 Some(data),
+                false,
                 vec![
                     ("internalKey", ::serde_json::to_value(internal_key)
                     .unwrap_or(::serde_json::Value::Null))
@@ -801,6 +883,7 @@ impl crate::V1<'_> {
                 "/civilian/link_character",
                 "LINK_CHARACTER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -825,6 +908,7 @@ impl crate::V1<'_> {
                 "/general/lookup_custom",
                 "LOOKUP_INT",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -844,7 +928,7 @@ impl crate::V1<'_> {
         data: &[crate::types::LookupV1Item],
     ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
         self.client
-            .v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), vec![])
+            .v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), false, vec![])
             .await?
             .json()
     }
@@ -867,6 +951,7 @@ impl crate::V1<'_> {
                 "/general/lookup_value",
                 "LOOKUP_INT",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -891,6 +976,7 @@ impl crate::V1<'_> {
                 "/emergency/modify_blip",
                 "MODIFY_BLIP",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -937,6 +1023,7 @@ impl crate::V1<'_> {
                 "/emergency/modify_identifier",
                 "MODIFY_IDENTIFIER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -961,6 +1048,7 @@ impl crate::V1<'_> {
                 "/civilian/new_character",
                 "NEW_CHARACTER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -971,6 +1059,8 @@ impl crate::V1<'_> {
     /// Create a new dispatch call and attach units to it. The call's primary unit is the first entry of `units`, if there is one. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/new_dispatch` with envelope `type` `NEW_DISPATCH` (operation `newDispatchV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -985,6 +1075,7 @@ impl crate::V1<'_> {
                 "/emergency/new_dispatch",
                 "NEW_DISPATCH",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1009,6 +1100,7 @@ impl crate::V1<'_> {
                 "/general/new_record",
                 "NEW_RECORD",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1019,6 +1111,8 @@ impl crate::V1<'_> {
     /// Remove an existing emergency (911) call from the CAD. Requires the Standard version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/remove_911` with envelope `type` `REMOVE_911` (operation `remove911V1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1033,6 +1127,7 @@ impl crate::V1<'_> {
                 "/emergency/remove_911",
                 "REMOVE_911",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1057,6 +1152,7 @@ impl crate::V1<'_> {
                 "/emergency/remove_blip",
                 "REMOVE_BLIP",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1081,6 +1177,7 @@ impl crate::V1<'_> {
                 "/civilian/remove_character",
                 "REMOVE_CHARACTER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1105,6 +1202,7 @@ impl crate::V1<'_> {
                 "/general/remove_record",
                 "REMOVE_RECORD",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1129,6 +1227,7 @@ impl crate::V1<'_> {
                 "/general/send_photo",
                 "SEND_PHOTO",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1168,6 +1267,7 @@ impl crate::V1<'_> {
                 "/general/set_account_permissions",
                 "SET_ACCOUNT_PERMISSIONS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1192,6 +1292,7 @@ impl crate::V1<'_> {
                 "/general/set_api_id",
                 "SET_API_ID",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1202,6 +1303,8 @@ impl crate::V1<'_> {
     /// Set the community's available ERS callouts for a server. Requires the Pro version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/SET_AVAILABLE_CALLOUTS` with envelope `type` `SET_AVAILABLE_CALLOUTS` (operation `setAvailableCalloutsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1216,6 +1319,7 @@ impl crate::V1<'_> {
                 "/emergency/SET_AVAILABLE_CALLOUTS",
                 "SET_AVAILABLE_CALLOUTS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1226,6 +1330,8 @@ impl crate::V1<'_> {
     /// Update the postal of a dispatch call. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/set_call_postal` with envelope `type` `SET_CALL_POSTAL` (operation `setCallPostalV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1240,6 +1346,7 @@ impl crate::V1<'_> {
                 "/emergency/set_call_postal",
                 "SET_CALL_POSTAL",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1250,6 +1357,8 @@ impl crate::V1<'_> {
     /// Update the primary unit identifier of a dispatch call; set `primary` to -1 to clear it. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/set_call_primary` with envelope `type` `SET_CALL_PRIMARY` (operation `setCallPrimaryV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1264,6 +1373,7 @@ impl crate::V1<'_> {
                 "/emergency/set_call_primary",
                 "SET_CALL_PRIMARY",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1288,6 +1398,7 @@ impl crate::V1<'_> {
                 "/civilian/set_character",
                 "SET_CHARACTER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1299,6 +1410,8 @@ impl crate::V1<'_> {
     ///
     /// v1: `POST /general/set_clock` with envelope `type` `SET_CLOCK` (operation `setClockV1`); `id` and `key` come from the client.
     ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
+    ///
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time>
@@ -1307,7 +1420,14 @@ impl crate::V1<'_> {
         data: &[crate::types::SetClockV1Item],
     ) -> ::std::result::Result<::std::string::String, crate::Error> {
         self.client
-            .v1_send("setClockV1", "/general/set_clock", "SET_CLOCK", Some(data), vec![])
+            .v1_send(
+                "setClockV1",
+                "/general/set_clock",
+                "SET_CLOCK",
+                Some(data),
+                true,
+                vec![],
+            )
             .await?
             .text()
     }
@@ -1330,6 +1450,7 @@ impl crate::V1<'_> {
                 "/emergency/set_identifier",
                 "SET_IDENTIFIER",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1340,6 +1461,8 @@ impl crate::V1<'_> {
     /// Set the Inferno Pager configuration of one server. `nodes` is optional: when it is omitted the existing node tree of that server is kept and only the other fields are updated. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/SET_PAGER_CONFIG` with envelope `type` `SET_PAGER_CONFIG` (operation `setPagerConfigV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1354,6 +1477,7 @@ impl crate::V1<'_> {
                 "/emergency/SET_PAGER_CONFIG",
                 "SET_PAGER_CONFIG",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1378,6 +1502,7 @@ impl crate::V1<'_> {
                 "/general/set_penal_codes",
                 "SET_PENAL_CODES",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1402,6 +1527,7 @@ impl crate::V1<'_> {
                 "/general/set_postals",
                 "SET_POSTALS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1426,6 +1552,7 @@ impl crate::V1<'_> {
                 "/general/set_servers",
                 "SET_SERVERS",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1436,6 +1563,8 @@ impl crate::V1<'_> {
     /// Set the community's fire stations (station alert locations and tones) for a server. Requires the Plus version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/SET_STATIONS` with envelope `type` `SET_STATIONS` (operation `setStationsV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1450,6 +1579,7 @@ impl crate::V1<'_> {
                 "/emergency/SET_STATIONS",
                 "SET_STATIONS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1460,6 +1590,8 @@ impl crate::V1<'_> {
     /// Set the community's street sign configuration for a server. Requires the Pro version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/SET_STREETSIGN_CONFIG` with envelope `type` `SET_STREETSIGN_CONFIG` (operation `setStreetsignConfigV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1474,6 +1606,7 @@ impl crate::V1<'_> {
                 "/emergency/SET_STREETSIGN_CONFIG",
                 "SET_STREETSIGN_CONFIG",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1498,6 +1631,7 @@ impl crate::V1<'_> {
                 "/emergency/unit_location",
                 "UNIT_LOCATION",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1522,6 +1656,7 @@ impl crate::V1<'_> {
                 "/emergency/unit_panic",
                 "UNIT_PANIC",
                 Some(data),
+                false,
                 vec![],
             )
             .await?
@@ -1532,6 +1667,8 @@ impl crate::V1<'_> {
     /// Update a unit's current status. The values are the default unit statuses; a community may have renamed them. Requires the Standard version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/unit_status` with envelope `type` `UNIT_STATUS` (operation `unitStatusV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1546,6 +1683,7 @@ impl crate::V1<'_> {
                 "/emergency/unit_status",
                 "UNIT_STATUS",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1556,6 +1694,8 @@ impl crate::V1<'_> {
     /// Change the text of existing street signs. Requires the Pro version of Sonoran CAD or higher.
     ///
     /// v1: `POST /emergency/UPDATE_STREETSIGN` with envelope `type` `UPDATE_STREETSIGN` (operation `updateStreetsignV1`); `id` and `key` come from the client.
+    ///
+    /// `serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set.
     ///
     /// Rate limit: none documented for v1 calls.
     ///
@@ -1570,6 +1710,7 @@ impl crate::V1<'_> {
                 "/emergency/UPDATE_STREETSIGN",
                 "UPDATE_STREETSIGN",
                 Some(data),
+                true,
                 vec![],
             )
             .await?
@@ -1594,6 +1735,7 @@ impl crate::V1<'_> {
                 "/general/verify_secret",
                 "VERIFY_SECRET",
                 Some(data),
+                false,
                 vec![],
             )
             .await?

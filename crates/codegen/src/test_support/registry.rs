@@ -1,5 +1,6 @@
 //! A test-support table from schema name to generated Rust type, so that tests can
-//! decode any documented example into the type the client really uses.
+//! decode any documented example into the type the client really uses, and build any
+//! request type with its generated constructor (`construct`, from `bodies`).
 
 use crate::enums::IntEnum;
 use proc_macro2::TokenStream;
@@ -7,8 +8,14 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use sonoran_spec::api::Api;
 
-/// `<crate_dir>/tests/support/registry.rs`: `roundtrip_schema` over `schemas` (name, schema).
-pub fn tokens(api: &Api, schemas: &[(&str, &Value)], enums: &[IntEnum]) -> TokenStream {
+/// `<crate_dir>/tests/support/registry.rs`: `roundtrip_schema` over `schemas` (name, schema),
+/// and `construct` (from `bodies`), each request type built by its generated constructor.
+pub fn tokens(
+    api: &Api,
+    schemas: &[(&str, &Value)],
+    enums: &[IntEnum],
+    construct: TokenStream,
+) -> TokenStream {
     let root = format_ident!("{}", api.lib_name());
     let arms = schemas.iter().map(|(name, _)| {
         let ident = format_ident!("{}", name);
@@ -20,7 +27,8 @@ pub fn tokens(api: &Api, schemas: &[(&str, &Value)], enums: &[IntEnum]) -> Token
         quote! { #name => roundtrip::<#ty>(value), }
     });
     quote! {
-        //! Schema name -> generated type, for the example tests.
+        //! Schema name -> generated type, for the example tests; schema name -> generated
+        //! constructor, for the defaults test.
 
         /// Decodes `value` as the generated type of schema `name` and encodes it again.
         /// `None` when no schema has that name.
@@ -35,5 +43,7 @@ pub fn tokens(api: &Api, schemas: &[(&str, &Value)], enums: &[IntEnum]) -> Token
             let typed: T = serde_json::from_value(value.clone()).map_err(|e| format!("does not decode: {e}"))?;
             serde_json::to_value(&typed).map_err(|e| format!("does not encode again: {e}"))
         }
+
+        #construct
     }
 }

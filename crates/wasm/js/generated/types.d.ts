@@ -1064,7 +1064,7 @@ export type EditCharacterV1Item = {
 /** The dispatch call to update and the fields to change (at least one besides serverId/callId). */
 export type EditDispatchV1Item = {
   /** CAD server id (default 1). Required by this call. */
-  serverId: number;
+  serverId?: number;
   /** Id of the dispatch call to update. */
   callId: number;
   origin?: CallOrigin;
