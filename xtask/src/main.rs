@@ -14,8 +14,9 @@ cargo xtask <command>
   stats [--misses]       how many operations are hand-typed, inferred, typed by the docs or
                          open, and how well inference agrees with the hand typing
                          (--misses: every disagreement)
-  import-docs <DIR>      import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
-                         into openapi/<api>/v2/ and report what changed
+  import-docs <DIR>...   import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
+                         into openapi/<api>/v2/ and report what changed; with several
+                         DIRs, a later one's page replaces an earlier one's at the same path
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
                          offline development: every v1/v2 operation, documented replies
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
@@ -77,11 +78,11 @@ fn run(args: Vec<String>) -> Result<()> {
             }
         }
         Some("import-docs") => {
-            let dir = PathBuf::from(
-                args.next()
-                    .context("usage: cargo xtask import-docs <DIR>")?,
-            );
-            import_docs(&root, &dir)?;
+            let dirs: Vec<PathBuf> = args.by_ref().map(PathBuf::from).collect();
+            if dirs.is_empty() {
+                bail!("usage: cargo xtask import-docs <DIR> [<DIR>...]");
+            }
+            import_docs(&root, &dirs)?;
         }
         Some("test") => xtask::test_all::run(&root)?,
         Some("publish-check") => {
@@ -113,9 +114,10 @@ fn run(args: Vec<String>) -> Result<()> {
     Ok(())
 }
 
-fn import_docs(root: &std::path::Path, dir: &std::path::Path) -> Result<()> {
+fn import_docs(root: &std::path::Path, dirs: &[PathBuf]) -> Result<()> {
     let openapi = root.join(sonoran_spec::api::CAD.openapi_dir());
-    let pages = sonoran_spec::import::scan(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let layers: Vec<&std::path::Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let pages = sonoran_spec::import::scan_layers(&layers).map_err(|e| anyhow::anyhow!("{e}"))?;
     let plan = sonoran_spec::import::plan(&openapi, &pages).map_err(|e| anyhow::anyhow!("{e}"))?;
     for (rel, contents) in &plan.writes {
         let path = openapi.join(rel);

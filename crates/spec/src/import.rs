@@ -50,17 +50,33 @@ pub struct ImportedPage {
 /// are skipped by design: they describe no `/v2` operation. A page whose block cannot be
 /// read is an error naming the page and the line.
 pub fn scan(docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
-    let root = docs_dir.join(V2_PAGES);
-    if !root.is_dir() {
-        return Err(Error::one(Problem::new(
-            docs_dir,
-            format!("no `{V2_PAGES}` folder here; pass the folder that holds `api-integration/`"),
-        )));
+    scan_layers(&[docs_dir])
+}
+
+/// Like [`scan`] over several docs folders laid over each other, in order: a page of a later
+/// folder replaces the page of an earlier one at the same relative path (a snapshot, then a
+/// folder of pages newer than it). Every folder must hold `api-integration/api-endpoints-v2/`.
+pub fn scan_layers(docs_dirs: &[&Path]) -> Result<Vec<ImportedPage>, Error> {
+    // Keyed by the relative path (compared by components, as the walk sorts).
+    let mut layered: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for docs_dir in docs_dirs {
+        let root = docs_dir.join(V2_PAGES);
+        if !root.is_dir() {
+            return Err(Error::one(Problem::new(
+                docs_dir,
+                format!(
+                    "no `{V2_PAGES}` folder here; pass the folder that holds `api-integration/`"
+                ),
+            )));
+        }
+        for md in markdown_files(&root).map_err(|e| Error::io(&root, &e))? {
+            let rel = md.strip_prefix(&root).expect("walked from root");
+            layered.insert(rel.to_path_buf(), md);
+        }
     }
     let mut pages = Vec::new();
     let mut problems = Vec::new();
-    for md in markdown_files(&root).map_err(|e| Error::io(&root, &e))? {
-        let rel = md.strip_prefix(&root).expect("walked from root");
+    for (rel, md) in layered {
         let rel_str = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&md).map_err(|e| Error::io(&md, &e))?;
         let (block, format) = match find_openapi_block(&text) {
