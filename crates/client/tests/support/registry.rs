@@ -9,6 +9,12 @@ pub fn roundtrip_schema(
     Some(
         match name {
             "Account" => roundtrip::<sonoran_cad::types::Account>(value),
+            "AccountPermissionGrants" => {
+                roundtrip::<sonoran_cad::types::AccountPermissionGrants>(value)
+            }
+            "AccountPermissionSnapshot" => {
+                roundtrip::<sonoran_cad::types::AccountPermissionSnapshot>(value)
+            }
             "AccountPermissions" => {
                 roundtrip::<sonoran_cad::types::AccountPermissions>(value)
             }
@@ -19,6 +25,21 @@ pub fn roundtrip_schema(
             "AccountV1" => roundtrip::<sonoran_cad::types::AccountV1>(value),
             "AccountsPagination" => {
                 roundtrip::<sonoran_cad::types::AccountsPagination>(value)
+            }
+            "AcknowledgeFivemConfigurationResponse" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeFivemConfigurationResponse,
+                >(value)
+            }
+            "AcknowledgeIntegrationPanelActionRequest" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeIntegrationPanelActionRequest,
+                >(value)
+            }
+            "AcknowledgeIntegrationPanelActionResponse" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeIntegrationPanelActionResponse,
+                >(value)
             }
             "AddBlipV1Item" => roundtrip::<sonoran_cad::types::AddBlipV1Item>(value),
             "AddCallNoteRequest" => {
@@ -141,6 +162,9 @@ pub fn roundtrip_schema(
             "DeleteIdentifierResponse" => {
                 roundtrip::<sonoran_cad::types::DeleteIdentifierResponse>(value)
             }
+            "DeleteIntegrationPanelResponse" => {
+                roundtrip::<sonoran_cad::types::DeleteIntegrationPanelResponse>(value)
+            }
             "DeleteRecordResponse" => {
                 roundtrip::<sonoran_cad::types::DeleteRecordResponse>(value)
             }
@@ -194,6 +218,12 @@ pub fn roundtrip_schema(
             }
             "ErsCalloutV1" => roundtrip::<sonoran_cad::types::ErsCalloutV1>(value),
             "FieldType" => roundtrip::<sonoran_cad::types::FieldType>(value),
+            "FivemConfiguration" => {
+                roundtrip::<sonoran_cad::types::FivemConfiguration>(value)
+            }
+            "FivemConfigurationValues" => {
+                roundtrip::<sonoran_cad::types::FivemConfigurationValues>(value)
+            }
             "GetAccountUnitsResponse" => {
                 roundtrip::<sonoran_cad::types::GetAccountUnitsResponse>(value)
             }
@@ -283,6 +313,42 @@ pub fn roundtrip_schema(
             "IdentifierV1" => roundtrip::<sonoran_cad::types::IdentifierV1>(value),
             "IdentsToGroupV1Item" => {
                 roundtrip::<sonoran_cad::types::IdentsToGroupV1Item>(value)
+            }
+            "IntegrationPanel" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanel>(value)
+            }
+            "IntegrationPanelActionEvent" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActionEvent>(value)
+            }
+            "IntegrationPanelActionSpec" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActionSpec>(value)
+            }
+            "IntegrationPanelActions" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActions>(value)
+            }
+            "IntegrationPanelCondition" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelCondition>(value)
+            }
+            "IntegrationPanelDefinition" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelDefinition>(value)
+            }
+            "IntegrationPanelInstance" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelInstance>(value)
+            }
+            "IntegrationPanelNode" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelNode>(value)
+            }
+            "IntegrationPanelSound" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelSound>(value)
+            }
+            "IntegrationPanelSoundTrigger" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelSoundTrigger>(value)
+            }
+            "IntegrationPanelState" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelState>(value)
+            }
+            "IntegrationPanelStateResponse" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelStateResponse>(value)
             }
             "KickOrBanUserRequest" => {
                 roundtrip::<sonoran_cad::types::KickOrBanUserRequest>(value)
@@ -378,6 +444,12 @@ pub fn roundtrip_schema(
             }
             "PenalCode" => roundtrip::<sonoran_cad::types::PenalCode>(value),
             "PenalCodeV1" => roundtrip::<sonoran_cad::types::PenalCodeV1>(value),
+            "PermissionCatalog" => {
+                roundtrip::<sonoran_cad::types::PermissionCatalog>(value)
+            }
+            "PermissionCatalogEntry" => {
+                roundtrip::<sonoran_cad::types::PermissionCatalogEntry>(value)
+            }
             "PermissionName" => roundtrip::<sonoran_cad::types::PermissionName>(value),
             "PlanVersion" => roundtrip::<sonoran_cad::enums::PlanVersion>(value),
             "PostalEntry" => roundtrip::<sonoran_cad::types::PostalEntry>(value),
@@ -420,6 +492,12 @@ pub fn roundtrip_schema(
             }
             "RemoveRecordV1Item" => {
                 roundtrip::<sonoran_cad::types::RemoveRecordV1Item>(value)
+            }
+            "ReplaceAccountPermissionsRequest" => {
+                roundtrip::<sonoran_cad::types::ReplaceAccountPermissionsRequest>(value)
+            }
+            "ReplaceAccountPermissionsResponse" => {
+                roundtrip::<sonoran_cad::types::ReplaceAccountPermissionsResponse>(value)
             }
             "SectionCategory" => roundtrip::<sonoran_cad::enums::SectionCategory>(value),
             "SendDraftRequest" => {
@@ -471,6 +549,12 @@ pub fn roundtrip_schema(
             }
             "SetIdentifierV1Item" => {
                 roundtrip::<sonoran_cad::types::SetIdentifierV1Item>(value)
+            }
+            "SetIntegrationPanelRequest" => {
+                roundtrip::<sonoran_cad::types::SetIntegrationPanelRequest>(value)
+            }
+            "SetIntegrationPanelStateRequest" => {
+                roundtrip::<sonoran_cad::types::SetIntegrationPanelStateRequest>(value)
             }
             "SetPagerConfigRequest" => {
                 roundtrip::<sonoran_cad::types::SetPagerConfigRequest>(value)
