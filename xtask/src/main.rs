@@ -20,8 +20,9 @@ cargo xtask <command>
                          typing (--misses: every open field and every disagreement)
   import-docs [--api cad|cms] <DIR>...
                          import the v2 docs pages' OpenAPI blocks from DIR/api-integration/
-                         into openapi/<api>/v2/ (default cad) and report what changed; for an
-                         API whose v1 calls are imported (cms), also the v1 envelope calls of
+                         into openapi/<api>/v2/ (default cad) and report what changed; with
+                         several DIRs, a later one's page replaces an earlier one's at the same
+                         path; for an API whose v1 calls are imported (cms), also the v1 envelope calls of
                          DIR/api-integration/api-endpoints/ into openapi/<api>/v1/ (hand
                          decisions under openapi/<api>/types/v1/)
   fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
@@ -165,10 +166,8 @@ fn api_option(args: &[String]) -> Result<Option<Api>> {
 fn import_docs(root: &std::path::Path, api: &Api, dirs: &[PathBuf]) -> Result<()> {
     let openapi = root.join(api.openapi_dir());
     let fail = |e: sonoran_spec::Error| anyhow::anyhow!("{e}");
-    let mut pages = Vec::new();
-    for dir in dirs {
-        pages.extend(sonoran_spec::import::scan(api, dir).map_err(fail)?);
-    }
+    let layers: Vec<&std::path::Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let pages = sonoran_spec::import::scan_layers(api, &layers).map_err(fail)?;
     let plan = sonoran_spec::import::plan(api, &openapi, &pages).map_err(fail)?;
     let mut writes = plan.writes.clone();
     let mut deletes = plan.deletes.clone();

@@ -729,14 +729,28 @@ fn on_record(
 
 /// `{key, type, data}` (or the same as a JSON string, as the docs' example allows) to a
 /// typed event through [`crate::events::receive_value`]: the key checked in constant time
-/// first (a key not this session's is a forged event), then the data decoded.
+/// first (a key not this session's is a forged event), then the data decoded. A payload
+/// without `key` is decoded as it is, as the npm session does: the hub delivers only to
+/// sessions it authenticated with the key, and websocket-api/fivem-configuration.md shows
+/// `EVENT_FIVEM_CONFIGURATION` as `{type, data}`.
 fn decode_push(api_key: &ApiKey, payload: Value) -> Result<PushEvent, WsError> {
     let payload = match payload {
         Value::String(text) => serde_json::from_str(&text)
             .map_err(|e| WsError::Event(ReceiveError::NotJson(e.to_string())))?,
         other => other,
     };
-    crate::events::receive_value(payload, api_key).map_err(WsError::Event)
+    match payload {
+        Value::Object(mut envelope) if envelope.get("key").is_none_or(Value::is_null) => {
+            let Some(Value::String(type_)) = envelope.remove("type") else {
+                return Err(WsError::Event(ReceiveError::NotAnEnvelope(
+                    "`type` is missing or not a string",
+                )));
+            };
+            let data = envelope.remove("data").unwrap_or(Value::Null);
+            PushEvent::decode(&type_, data).map_err(|e| WsError::Event(e.into()))
+        }
+        other => crate::events::receive_value(other, api_key).map_err(WsError::Event),
+    }
 }
 
 #[cfg(test)]
@@ -803,6 +817,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(ok.type_name(), "EVENT_UNIT_STATUS");
+        // The FiveM configuration page's payload has no `key`: decoded, typed.
+        let fivem = decode_push(
+            &key,
+            json!(r#"{"type":"EVENT_FIVEM_CONFIGURATION","data":{"serverId":1,"revision":4,"schemaVersion":1,"templateRevision":"AAAA"}}"#),
+        )
+        .unwrap();
+        match fivem {
+            PushEvent::FivemConfiguration(d) => {
+                assert_eq!((d.server_id, d.revision, d.schema_version), (1, 4, 1));
+                assert_eq!(d.template_revision, "AAAA");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(envelope(json!({"key": null, "data": {}})));
     }
 
     #[test]

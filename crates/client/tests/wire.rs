@@ -152,3 +152,102 @@ async fn database_sync_configuration_is_typed_and_paced_at_ten_per_minute() {
         assert_eq!(s.headers["authorization"], "Bearer sync-key");
     }
 }
+
+/// acknowledge-fivem-configuration.md: the revision in the path, no body, and the documented
+/// 409 "stale revision" back as a typed problem.
+#[tokio::test]
+async fn a_stale_fivem_revision_acknowledgement_is_a_typed_409_problem() {
+    let (url, seen) = serve_once(
+        409,
+        "application/problem+json",
+        r#"{"status":409,"title":"Revision changed","detail":"Configuration changed after startup."}"#,
+    )
+    .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&url)
+        .server_id(2)
+        .build()
+        .unwrap();
+    let err = client.acknowledge_fivem_configuration(4).await.unwrap_err();
+    let seen = seen.await;
+    assert_eq!(seen.method, "POST");
+    assert_eq!(
+        seen.target,
+        "/v2/fivem/servers/2/configuration/acknowledge/4"
+    );
+    assert_eq!(seen.body, "", "the page says there is no request body");
+    assert_eq!(err.status(), Some(409));
+    match err {
+        sonoran_cad::Error::Api(e) => {
+            assert_eq!(e.title.as_deref(), Some("Revision changed"));
+            assert_eq!(
+                e.detail.as_deref(),
+                Some("Configuration changed after startup.")
+            );
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+}
+
+/// poll-actions.md: the cursor goes out as the `after` query parameter, and the reply's
+/// `nextCursor` and events come back typed.
+#[tokio::test]
+async fn integration_panel_actions_are_polled_after_a_cursor() {
+    let (url, seen) = serve_once(
+        200,
+        "application/json",
+        r#"{"events":[{"cursor":43,"id":"11111111-1111-1111-1111-111111111111","panelKey":"doors","serverId":1,"instanceKey":"default","actionId":"door.set-locked","actorUuid":"22222222-2222-2222-2222-222222222222","actorName":"John Doe","values":{"doorId":"d1","locked":true},"createdAt":"2026-08-25T18:02:00Z","expiresAt":"2026-08-25T18:03:00Z"}],"nextCursor":43}"#,
+    )
+    .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&url)
+        .build()
+        .unwrap();
+    let reply = client
+        .poll_integration_panel_actions("doors")
+        .after(42)
+        .limit(std::num::NonZeroU64::new(10).unwrap())
+        .await
+        .unwrap();
+    let seen = seen.await;
+    assert_eq!(seen.method, "GET");
+    assert_eq!(
+        seen.target,
+        "/v2/integration-panels/servers/1/panels/doors/actions?after=42&limit=10"
+    );
+    assert_eq!(reply.next_cursor, Some(43));
+    let events = reply.events.unwrap();
+    assert_eq!(events[0].cursor, Some(43));
+    assert_eq!(events[0].action_id.as_deref(), Some("door.set-locked"));
+    assert_eq!(events[0].values.as_ref().unwrap()["locked"], true);
+}
+
+/// delete-panel.md states `30 requests per minute`: the 31st call in a minute is held.
+#[tokio::test]
+async fn integration_panel_definition_calls_are_paced_at_thirty_per_minute() {
+    const BODY: &str = r#"{"key":"doors","enabled":false}"#;
+    let server = Server::start().await;
+    server.script(vec![Reply::new(200, "application/json", BODY); 30]);
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(&server.url)
+        .max_queue(Some(std::time::Duration::ZERO))
+        .build()
+        .unwrap();
+    for _ in 0..30 {
+        let reply = client.delete_integration_panel("doors").await.unwrap();
+        assert_eq!(reply.enabled, Some(false));
+    }
+    let err = client.delete_integration_panel("doors").await.unwrap_err();
+    assert!(
+        matches!(err, sonoran_cad::Error::RateLimited { .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.take().len(),
+        30,
+        "the held call never reached the server"
+    );
+}

@@ -191,8 +191,18 @@ fn documented_defaults(
         }
         let ty = &field.ty;
         let is_non_zero = quote!(#ty).to_string().contains("NonZero");
+        // typify gives a one-of-these-numbers field (`enum: [2]`) a checked newtype.
+        let checked_newtype = matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| {
+            let last = s.ident.to_string();
+            !is_non_zero && !matches!(last.as_str(), "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "f32" | "f64" | "bool" | "String")
+        }));
         let value = match default {
             Value::Bool(b) => quote!(#b),
+            Value::Number(n) if checked_newtype && n.as_i64().is_some() => {
+                let n = proc_macro2::Literal::i64_unsuffixed(n.as_i64().unwrap_or(0));
+                let why = format!("the documented default {n} is one of the documented values");
+                quote!(<#ty as ::std::convert::TryFrom<i64>>::try_from(#n).expect(#why))
+            }
             Value::Number(n) if n.as_u64().is_some_and(|n| n > 0) && is_non_zero => {
                 let n = proc_macro2::Literal::u64_unsuffixed(n.as_u64().unwrap_or(1));
                 let why = format!("{n} is not zero");

@@ -67,17 +67,33 @@ const RATE_LIMIT_PAGE: &str = "rate-limits.md";
 /// are skipped by design: they describe no `/v2` operation. A page whose block cannot be
 /// read is an error naming the page and the line.
 pub fn scan(api: &crate::api::Api, docs_dir: &Path) -> Result<Vec<ImportedPage>, Error> {
-    let root = docs_dir.join(V2_PAGES);
-    if !root.is_dir() {
-        return Err(Error::one(Problem::new(
-            docs_dir,
-            format!("no `{V2_PAGES}` folder here; pass the folder that holds `api-integration/`"),
-        )));
+    scan_layers(api, &[docs_dir])
+}
+
+/// Like [`scan`] over several docs folders laid over each other, in order: a page of a later
+/// folder replaces the page of an earlier one at the same relative path (a snapshot, then a
+/// folder of pages newer than it). Every folder must hold `api-integration/api-endpoints-v2/`.
+pub fn scan_layers(api: &crate::api::Api, docs_dirs: &[&Path]) -> Result<Vec<ImportedPage>, Error> {
+    // Keyed by the relative path (compared by components, as the walk sorts).
+    let mut layered: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for docs_dir in docs_dirs {
+        let root = docs_dir.join(V2_PAGES);
+        if !root.is_dir() {
+            return Err(Error::one(Problem::new(
+                docs_dir,
+                format!(
+                    "no `{V2_PAGES}` folder here; pass the folder that holds `api-integration/`"
+                ),
+            )));
+        }
+        for md in markdown_files(&root).map_err(|e| Error::io(&root, &e))? {
+            let rel = md.strip_prefix(&root).expect("walked from root");
+            layered.insert(rel.to_path_buf(), md);
+        }
     }
     let mut pages = Vec::new();
     let mut problems = Vec::new();
-    for md in markdown_files(&root).map_err(|e| Error::io(&root, &e))? {
-        let rel = md.strip_prefix(&root).expect("walked from root");
+    for (rel, md) in layered {
         let rel_str = rel.to_string_lossy().replace('\\', "/");
         let text = std::fs::read_to_string(&md).map_err(|e| Error::io(&md, &e))?;
         let (block, format) = match find_openapi_block(&text) {
@@ -123,8 +139,13 @@ pub fn scan(api: &crate::api::Api, docs_dir: &Path) -> Result<Vec<ImportedPage>,
             Err(p) => problems.push(p),
         }
     }
-    let table = root.join(RATE_LIMIT_PAGE);
-    if table.is_file() {
+    // The rate-limit table of the topmost folder that has one.
+    let table = docs_dirs
+        .iter()
+        .rev()
+        .map(|d| d.join(V2_PAGES).join(RATE_LIMIT_PAGE))
+        .find(|t| t.is_file());
+    if let Some(table) = table {
         let text = std::fs::read_to_string(&table).map_err(|e| Error::io(&table, &e))?;
         for (page, limit, line) in listed_limits(&text) {
             let at = Problem::new(&table, "").line(Some(line));

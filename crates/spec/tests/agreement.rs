@@ -1,13 +1,16 @@
 //! Inference measured against the hand-typed operations of the repository's own `openapi/`
 //! (`cargo xtask stats` prints the same figure): it must not fall below what it reached.
 
-/// Agreement reached, in tenths of a percent of all the hand schemas' fields. (56.9%: the
-/// hand typing of `priority` as the `DispatchPriority` enum, which the v2 pages do not
-/// list, took one field the inference had matched as a plain integer.)
-const FLOOR_PERMILLE: usize = 569;
+/// Agreement reached, in tenths of a percent of all the hand schemas' fields. (56.9% over the
+/// 74 operations of the snapshot: the hand typing of `priority` as the `DispatchPriority`
+/// enum, which the v2 pages do not list, took one field the inference had matched as a plain
+/// integer. 56.4% since the 12 operations of the newer-format pages: the integration-panel
+/// definition is typed by hand from manifest-reference.md, a page with no OpenAPI block and so
+/// no facts the inference can read; 55 of its fields are not inferred.)
+const FLOOR_PERMILLE: usize = 564;
 /// Agreement reached, in tenths of a percent of the fields both the hand schema and the
-/// inference have.
-const FLOOR_SHARED_PERMILLE: usize = 926;
+/// inference have (92.6% before the newer-format pages, 92.5% with them).
+const FLOOR_SHARED_PERMILLE: usize = 925;
 
 #[test]
 fn inference_agreement_does_not_fall() {
@@ -15,7 +18,7 @@ fn inference_agreement_does_not_fall() {
     let a = sonoran_spec::agreement::measure_dir(&sonoran_spec::api::CAD, &openapi).unwrap();
     assert_eq!(
         a.operations.len(),
-        74,
+        86,
         "every hand-typed v2 operation is measured"
     );
     assert!(a.total() > 1000, "{a}");
@@ -23,7 +26,7 @@ fn inference_agreement_does_not_fall() {
     assert!(a.shared_permille() >= FLOOR_SHARED_PERMILLE, "{a}");
 }
 
-/// What `cargo xtask stats` reports for the repository: 75 v2 operations, all typed (74 by
+/// What `cargo xtask stats` reports for the repository: 87 v2 operations, all typed (86 by
 /// hand, the database-sync page by its own components), and 64 v1 calls (63 operations;
 /// JOIN_COMMUNITY and LEAVE_COMMUNITY share `POST /sso/community`).
 #[test]
@@ -31,21 +34,23 @@ fn the_repository_counts() {
     let openapi = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/cad");
     let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     let s = sonoran_spec::stats::stats(&doc);
-    assert_eq!(s.v2_operations, 75, "{s}");
+    assert_eq!(s.v2_operations, 87, "{s}");
     assert_eq!(
         (s.v2_hand_typed, s.v2_docs_typed, s.v2_inferred),
-        (74, 1, 0),
+        (86, 1, 0),
         "{s}"
     );
-    assert_eq!(s.v2_typed, 75, "{s}");
+    assert_eq!(s.v2_typed, 87, "{s}");
     assert_eq!((s.v1_operations, s.v1_calls), (63, 64), "{s}");
 }
 
 /// Fields of the docs' JSON reply examples that end typed, per API, in tenths of a percent
 /// (`cargo xtask stats` prints the same). CMS: 548 of 613; of the 65 open ones, 63 are values
 /// the docs show only as `null`, `[]` or `{}` (session `stats`, form `stages`, `notes`, ...)
-/// and 2 are a roster row's dynamic keys (free-form by decision).
-const EXAMPLE_FIELDS_FLOOR: &[(&str, usize)] = &[("cad", 959), ("cms", 893)];
+/// and 2 are a roster row's dynamic keys (free-form by decision). CAD: 653 of 691; the
+/// integration panels' `state` and action `values` are free-form by decision (the pages say
+/// a panel defines them), and their example fields count as open.
+const EXAMPLE_FIELDS_FLOOR: &[(&str, usize)] = &[("cad", 945), ("cms", 893)];
 
 #[test]
 fn typed_reply_example_fields_do_not_fall() {

@@ -117,7 +117,7 @@ fn the_committed_events_merge_into_the_document() {
     )
     .unwrap();
     let events: Vec<(&str, &Value)> = sonoran_spec::events::events(&doc).collect();
-    assert_eq!(events.len(), 26);
+    assert_eq!(events.len(), 27);
     for (type_, event) in events {
         let (name, schema) =
             sonoran_spec::events::event_schema(&doc, event).unwrap_or_else(|| panic!("{type_}"));

@@ -276,3 +276,99 @@ fn an_untyped_operation_gets_an_inferred_draft_that_moving_promotes() {
     let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
     assert_eq!(sonoran_spec::stats::stats(&doc).v2_hand_typed, 1);
 }
+
+const LIST_PANELS: &str = include_str!("fixtures/list-panels.md");
+const GET_PANEL: &str = include_str!("fixtures/get-panel.md");
+const ACK_FIVEM: &str = include_str!("fixtures/acknowledge-fivem-configuration.md");
+
+/// Three newer-format pages as published: the method in a `<mark>` tag or bare, the rate
+/// limit followed by "per API key" or absent, `bearerAuth:` written as null or `BearerAuth`,
+/// a reply typed only by the block's example (an array) or only by the page's Response JSON,
+/// a snake_case operationId and a problem+json 409.
+#[test]
+fn the_newer_integration_panel_and_fivem_pages_as_published() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (docs, openapi) = (tmp.path().join("docs"), tmp.path().join("openapi"));
+    write(
+        &docs.join(V2).join("integration-panels/list-panels.md"),
+        LIST_PANELS,
+    );
+    write(
+        &docs.join(V2).join("integration-panels/get-panel.md"),
+        GET_PANEL,
+    );
+    write(
+        &docs
+            .join(V2)
+            .join("general/configuration/acknowledge-fivem-configuration.md"),
+        ACK_FIVEM,
+    );
+    let report = import_into(&docs, &openapi);
+    assert!(
+        report
+            .formats
+            .iter()
+            .all(|(_, f)| *f == PageFormat::OpenApiTab),
+        "{report}"
+    );
+    assert_eq!(
+        report.added_operations,
+        [
+            "acknowledge_fivem_configuration",
+            "getIntegrationPanel",
+            "listIntegrationPanels"
+        ]
+    );
+    let drafted: Vec<&str> = report.inferred.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(
+        drafted,
+        ["getIntegrationPanel", "listIntegrationPanels"],
+        "the panel replies are open in the blocks; the acknowledgement types its own"
+    );
+
+    let doc = sonoran_spec::build(&sonoran_spec::api::CAD, &openapi).unwrap();
+    let list = &doc["paths"]["/v2/integration-panels"]["get"];
+    assert_eq!(
+        list["x-rate-limit-per-minute"], 120,
+        "`120 requests per minute` per API key"
+    );
+    assert_eq!(list["security"][0]["bearerAuth"], serde_json::json!([]));
+    // Typed only by the block's example: an array of panels with their instances.
+    let list_ref = list["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap();
+    let list_schema = doc
+        .pointer(&list_ref.replace("#/", "/"))
+        .unwrap_or_else(|| panic!("{list_ref}"));
+    assert_eq!(list_schema["type"], "array");
+    assert_eq!(
+        list_schema["items"]["properties"]["instances"]["items"]["properties"]["revision"]["type"],
+        "integer"
+    );
+    // Typed only by the page's `## Response` JSON (the block has no example).
+    let get = &doc["paths"]["/v2/integration-panels/{panelKey}"]["get"];
+    let get_ref = get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .unwrap();
+    let get_schema = doc.pointer(&get_ref.replace("#/", "/")).unwrap();
+    assert_eq!(get_schema["properties"]["updatedAt"]["type"], "string");
+    assert_eq!(get_schema["properties"]["id"]["type"], "string");
+
+    let ack =
+        &doc["paths"]["/v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}"]["post"];
+    assert_eq!(ack["operationId"], "acknowledgeFivemConfiguration");
+    assert_eq!(
+        ack["x-docs-operation-id"],
+        "acknowledge_fivem_configuration"
+    );
+    assert!(
+        ack.get("x-rate-limit-per-minute").is_none(),
+        "the page states no limit"
+    );
+    assert_eq!(
+        ack["responses"]["409"]["content"]["application/problem+json"]["example"]["status"],
+        409
+    );
+    let stats = sonoran_spec::stats::stats(&doc);
+    assert_eq!((stats.v2_operations, stats.v2_typed), (3, 3), "{stats}");
+}

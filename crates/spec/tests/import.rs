@@ -152,3 +152,58 @@ fn a_folder_without_the_docs_is_refused_clearly() {
         .to_string();
     assert!(err.contains("api-integration"), "{err}");
 }
+
+#[test]
+fn a_later_folder_replaces_an_earlier_ones_pages_at_the_same_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (snapshot, newer) = (tmp.path().join("snapshot"), tmp.path().join("newer"));
+    let v2 = "api-integration/api-endpoints-v2";
+    write(&snapshot.join(v2).join("general/get-version.md"), PAGE);
+    write(
+        &snapshot.join(v2).join("general/get-old.md"),
+        &PAGE
+            .replace("/v2/general/version", "/v2/general/old")
+            .replace("\"getVersion\"", "\"getOld\""),
+    );
+    write(
+        &newer.join(v2).join("general/get-version.md"),
+        &PAGE.replace("`10 requests per minute`", "`20 requests per minute`"),
+    );
+    write(
+        &newer.join(v2).join("panels/list-panels.md"),
+        &PAGE
+            .replace("/v2/general/version", "/v2/panels")
+            .replace("\"getVersion\"", "\"listPanels\""),
+    );
+
+    let pages = import::scan_layers(&sonoran_spec::api::CAD, &[&snapshot, &newer]).unwrap();
+    let summary: Vec<(&str, Option<u32>)> = pages
+        .iter()
+        .map(|p| (p.entry.file.as_str(), p.entry.rate_limit_per_minute))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("general/get-old.yaml", Some(10)),
+            ("general/get-version.yaml", Some(20)),
+            ("panels/list-panels.yaml", Some(10)),
+        ],
+        "the snapshot's pages, the newer folder's page in place of the snapshot's, its new page"
+    );
+    // One folder alone is the same as `scan`.
+    let alone = import::scan_layers(&sonoran_spec::api::CAD, &[&snapshot]).unwrap();
+    assert_eq!(
+        alone.len(),
+        import::scan(&sonoran_spec::api::CAD, &snapshot)
+            .unwrap()
+            .len()
+    );
+
+    let err = import::scan_layers(&sonoran_spec::api::CAD, &[&snapshot, tmp.path()])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&tmp.path().display().to_string()) && err.contains("api-integration"),
+        "a folder without the docs is named: {err}"
+    );
+}

@@ -5,6 +5,34 @@
 //! "Request bodies").
 use super::client::types;
 use super::client::types::*;
+impl types::AcknowledgeIntegrationPanelActionRequest {
+    /// A `AcknowledgeIntegrationPanelActionRequest` with its required `success`; the optional fields start empty: set them with the methods below.
+    pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+        Self {
+            message: ::std::default::Default::default(),
+            result: ::std::default::Default::default(),
+            success: success.into(),
+        }
+    }
+    ///User-facing result message; at most 500 characters.
+    pub fn message(
+        mut self,
+        value: impl ::std::convert::Into<AcknowledgeIntegrationPanelActionRequestMessage>,
+    ) -> Self {
+        self.message = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Structured result data, at most 32 KiB. Free-form on purpose.
+    pub fn result(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.result = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 impl types::AddBlipV1Item {
     /// A `AddBlipV1Item` with its required `blip`; the optional fields start empty: set them with the methods below.
     pub fn new(blip: impl ::std::convert::Into<BlipV1>) -> Self {
@@ -1821,6 +1849,241 @@ impl types::IdentsToGroupV1Item {
         self
     }
 }
+impl types::IntegrationPanelActionSpec {
+    /// A `IntegrationPanelActionSpec` with its required `id`; the optional fields start empty: set them with the methods below.
+    pub fn new(id: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            confirm: ::std::default::Default::default(),
+            id: id.into(),
+            values: ::std::default::Default::default(),
+        }
+    }
+    ///Optional confirmation prompt shown before the action is queued.
+    pub fn confirm(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.confirm = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Values to resolve and send with the action, keyed by name. Free-form on purpose: each value is a binding (`$item.id`, `$value`) or a literal.
+    pub fn values(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        self.values = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl types::IntegrationPanelCondition {
+    /// A `IntegrationPanelCondition` with its required `path`; the optional fields start empty: set them with the methods below.
+    pub fn new(path: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            equals: ::std::default::Default::default(),
+            in_: ::std::default::Default::default(),
+            not_equals: ::std::default::Default::default(),
+            path: path.into(),
+        }
+    }
+    ///Visible when the bound value equals this value.
+    pub fn equals(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.equals = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Visible when the bound value is one of these values.
+    pub fn in_(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::serde_json::Value>>,
+    ) -> Self {
+        self.in_ = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Visible when the bound value differs from this value.
+    pub fn not_equals(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.not_equals = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl types::IntegrationPanelDefinition {
+    /// A `IntegrationPanelDefinition` with its required `body`, `name`, `schema_version`, `extra`; the optional fields start empty: set them with the methods below.
+    pub fn new(
+        body: impl ::std::convert::Into<::std::vec::Vec<IntegrationPanelNode>>,
+        name: impl ::std::convert::Into<::std::string::String>,
+        schema_version: impl ::std::convert::Into<i64>,
+        extra: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            body: body.into(),
+            icon: ::std::default::Default::default(),
+            key: ::std::default::Default::default(),
+            name: name.into(),
+            schema_version: schema_version.into(),
+            sounds: ::std::default::Default::default(),
+            surfaces: ::std::default::Default::default(),
+            extra: extra.into(),
+        }
+    }
+    ///Quasar or Font Awesome icon, such as `fas fa-lock`.
+    pub fn icon(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.icon = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///When present, must equal the route `panelKey`.
+    pub fn key(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.key = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Up to 20 sound triggers.
+    pub fn sounds(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<IntegrationPanelSound>>,
+    ) -> Self {
+        self.sounds = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Any of `dispatch`, `police`, `fire` or `ems`.
+    pub fn surfaces(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.surfaces = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl types::IntegrationPanelNode {
+    /// A `IntegrationPanelNode` with its required `type_`, `extra`; the optional fields start empty: set them with the methods below.
+    pub fn new(
+        type_: impl ::std::convert::Into<::std::string::String>,
+        extra: impl ::std::convert::Into<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    ) -> Self {
+        Self {
+            action: ::std::default::Default::default(),
+            children: ::std::default::Default::default(),
+            id: ::std::default::Default::default(),
+            type_: type_.into(),
+            visible_when: ::std::default::Default::default(),
+            extra: extra.into(),
+        }
+    }
+    pub fn action(
+        mut self,
+        value: impl ::std::convert::Into<IntegrationPanelActionSpec>,
+    ) -> Self {
+        self.action = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Child nodes of a layout node (row, column, grid, section, repeat).
+    pub fn children(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<IntegrationPanelNode>>,
+    ) -> Self {
+        self.children = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Control id (input, number, textarea, select, toggle, checkbox), read as `$inputs.id`.
+    pub fn id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.id = ::std::option::Option::Some(value.into());
+        self
+    }
+    pub fn visible_when(
+        mut self,
+        value: impl ::std::convert::Into<IntegrationPanelCondition>,
+    ) -> Self {
+        self.visible_when = ::std::option::Option::Some(value.into());
+        self
+    }
+}
+impl types::IntegrationPanelSound {
+    /// A `IntegrationPanelSound` with its required `id`, `trigger`, `url`; the optional fields start empty: set them with the methods below. `max_duration_ms`, `volume` start at the documented default.
+    pub fn new(
+        id: impl ::std::convert::Into<::std::string::String>,
+        trigger: impl ::std::convert::Into<IntegrationPanelSoundTrigger>,
+        url: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            max_duration_ms: 10000,
+            trigger: trigger.into(),
+            url: url.into(),
+            volume: 0.7,
+        }
+    }
+    ///1000-30000; default 10000.
+    pub fn max_duration_ms(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+        self.max_duration_ms = value.into();
+        self
+    }
+    ///0-1; default 0.7.
+    pub fn volume(mut self, value: impl ::std::convert::Into<f64>) -> Self {
+        self.volume = value.into();
+        self
+    }
+}
+impl types::IntegrationPanelSoundTrigger {
+    /// A `IntegrationPanelSoundTrigger` with its required `event`; the optional fields start empty: set them with the methods below.
+    pub fn new(event: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            action_id: ::std::default::Default::default(),
+            event: event.into(),
+            operator: ::std::default::Default::default(),
+            path: ::std::default::Default::default(),
+            value: ::std::default::Default::default(),
+        }
+    }
+    ///Optional action id filter for action sounds.
+    pub fn action_id(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.action_id = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///`changed`, `increased`, `decreased`, `equals`, `becameTrue` or `becameFalse`.
+    pub fn operator(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.operator = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Dot path in state; omit to compare the complete state.
+    pub fn path(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.path = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Comparison value for `equals`.
+    pub fn value(
+        mut self,
+        value: impl ::std::convert::Into<::serde_json::Value>,
+    ) -> Self {
+        self.value = ::std::option::Option::Some(value.into());
+        self
+    }
+}
 impl types::KickOrBanUserRequest {
     /// A `KickOrBanUserRequest` for `target` (one of [`crate::targets::AccountTarget`]); the other fields start empty: set them with the methods below.
     pub fn new(target: crate::targets::AccountTarget) -> Self {
@@ -3594,6 +3857,28 @@ impl types::RemoveRecordV1Item {
         Self { id: id.into() }
     }
 }
+impl types::ReplaceAccountPermissionsRequest {
+    /// A `ReplaceAccountPermissionsRequest` with its required `grants`; the optional fields start empty: set them with the methods below. `version` starts at the documented default.
+    pub fn new(
+        grants: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        Self {
+            grants: grants.into(),
+            version: <ReplaceAccountPermissionsRequestVersion as ::std::convert::TryFrom<
+                i64,
+            >>::try_from(2)
+                .expect("the documented default 2 is one of the documented values"),
+        }
+    }
+    ///Permission document version; 2 (the default when omitted).
+    pub fn version(
+        mut self,
+        value: impl ::std::convert::Into<ReplaceAccountPermissionsRequestVersion>,
+    ) -> Self {
+        self.version = value.into();
+        self
+    }
+}
 impl types::SendDraftRequest {
     ///UUID of the account to send the draft to.
     pub fn account_uuid(
@@ -4179,6 +4464,22 @@ impl types::SetIdentifierV1Item {
     ) -> Self {
         self.api_id = ::std::option::Option::Some(value.into());
         self
+    }
+}
+impl types::SetIntegrationPanelRequest {
+    /// A `SetIntegrationPanelRequest` with its required `definition`; the optional fields start empty: set them with the methods below.
+    pub fn new(
+        definition: impl ::std::convert::Into<IntegrationPanelDefinition>,
+    ) -> Self {
+        Self {
+            definition: definition.into(),
+        }
+    }
+}
+impl types::SetIntegrationPanelStateRequest {
+    /// A `SetIntegrationPanelStateRequest` with its required `state`; the optional fields start empty: set them with the methods below.
+    pub fn new(state: impl ::std::convert::Into<IntegrationPanelState>) -> Self {
+        Self { state: state.into() }
     }
 }
 impl types::SetPagerConfigRequest {

@@ -37,6 +37,76 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ///A version 2 permission document.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AccountPermissionGrants {
+        ///Case-sensitive grant IDs from the permission catalog.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub grants: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ///Legacy permission metadata of a legacy-derived read.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub legacy: ::std::option::Option<::serde_json::Value>,
+        ///Legacy record-template metadata of a legacy-derived read.
+        #[serde(
+            rename = "legacyTemplates",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub legacy_templates: ::std::option::Option<::serde_json::Value>,
+        ///Permission document version; always 2.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<AccountPermissionGrantsVersion>,
+    }
+    ///Permission document version; always 2.
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct AccountPermissionGrantsVersion(i64);
+    impl ::std::ops::Deref for AccountPermissionGrantsVersion {
+        type Target = i64;
+        fn deref(&self) -> &i64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AccountPermissionGrantsVersion> for i64 {
+        fn from(value: AccountPermissionGrantsVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for AccountPermissionGrantsVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i64,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![2_i64].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for AccountPermissionGrantsVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i64>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///An account's permissions in the authenticated community.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AccountPermissionSnapshot {
+        ///Whether the community's v2 permission storage is available (not whether this account was edited explicitly).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub migrated: ::std::option::Option<bool>,
+        ///Whether the account owns the community (an owner's snapshot holds every catalog grant).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub owner: ::std::option::Option<bool>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub permissions: ::std::option::Option<AccountPermissionGrants>,
+        ///Membership status; 0 pending, 1 active (other statuses are not editable).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+    }
     ///The 43 permission flags of an account (account-object.md "Permissions"). Each camelCase key matches a PermissionName value case-insensitively (e.g. `polRecEdit` is POLRECEDIT); the descriptions come from the v1 permission table. Replies may carry only some of the keys (the examples show four), so every key is optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct AccountPermissions {
@@ -554,6 +624,109 @@ pub mod types {
         ///Total number of matching accounts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
+    }
+    ///The acknowledgement's result.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AcknowledgeFivemConfigurationResponse {
+        ///Always true on a 200.
+        pub success: bool,
+    }
+    ///The outcome of a processed action.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct AcknowledgeIntegrationPanelActionRequest {
+        ///User-facing result message; at most 500 characters.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<
+            AcknowledgeIntegrationPanelActionRequestMessage,
+        >,
+        ///Structured result data, at most 32 KiB. Free-form on purpose.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///Whether the third-party action succeeded.
+        pub success: bool,
+    }
+    ///User-facing result message; at most 500 characters.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct AcknowledgeIntegrationPanelActionRequestMessage(::std::string::String);
+    impl ::std::ops::Deref for AcknowledgeIntegrationPanelActionRequestMessage {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<AcknowledgeIntegrationPanelActionRequestMessage>
+    for ::std::string::String {
+        fn from(value: AcknowledgeIntegrationPanelActionRequestMessage) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for AcknowledgeIntegrationPanelActionRequestMessage {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str>
+    for AcknowledgeIntegrationPanelActionRequestMessage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for AcknowledgeIntegrationPanelActionRequestMessage {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+    for AcknowledgeIntegrationPanelActionRequestMessage {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///The acknowledged action.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct AcknowledgeIntegrationPanelActionResponse {
+        #[serde(
+            rename = "eventId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub event_id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub message: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "panelKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub panel_key: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
     }
     ///A blip to add and the server to add it to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1548,6 +1721,16 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ///The disabled panel.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct DeleteIntegrationPanelResponse {
+        ///Whether the panel is active (`false` after a delete).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
+        ///The panel key.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+    }
     ///The deleted record's id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct DeleteRecordResponse {
@@ -2227,6 +2410,42 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    ///The resolved FiveM configuration of one server. `revision` 0 means nothing has been saved for the server yet: defaults are returned. Local bootstrap credentials (`communityID`, `apiKey`, `serverId`, `mode`) are not part of `values`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FivemConfiguration {
+        ///Last acknowledgement time (RFC 3339 timestamp), or null.
+        #[serde(
+            rename = "appliedAt",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub applied_at: ::std::option::Option<::std::string::String>,
+        ///Last acknowledged saved revision, or null.
+        #[serde(
+            rename = "appliedRevision",
+            deserialize_with = "::std::option::Option::deserialize"
+        )]
+        pub applied_revision: ::std::option::Option<i64>,
+        ///Saved configuration revision (0 or greater); zero means this server has no saved configuration.
+        pub revision: i64,
+        ///Wire protocol version; currently 1.
+        #[serde(rename = "schemaVersion")]
+        pub schema_version: i64,
+        ///The requested server ID.
+        #[serde(rename = "serverId")]
+        pub server_id: i64,
+        ///SHA-256 fingerprint of the current configuration catalog; compare it as well as the revision.
+        #[serde(rename = "templateRevision")]
+        pub template_revision: ::std::string::String,
+        pub values: FivemConfigurationValues,
+    }
+    ///The resolved settings.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct FivemConfigurationValues {
+        ///Resolved core settings. Free-form on purpose (the catalog decides the keys; keep their JSON types).
+        pub core: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ///Resolved settings keyed by submodule name. Free-form on purpose, as `core`.
+        pub plugins: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
     ///`GetAccountUnitsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetAccountUnitsResponse {
@@ -2867,6 +3086,301 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub server_id: ::std::option::Option<i64>,
+    }
+    ///An active integration panel and its stored instances (list-panels, get-panel, set-panel). Typed from the pages' Response JSON examples: the OpenAPI blocks say only `type: object`, and list-panels' YAML example leaves out `id` and `updatedAt`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct IntegrationPanel {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub definition: ::std::option::Option<IntegrationPanelDefinition>,
+        ///Panel id.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::uuid::Uuid>,
+        ///Stored instances (live state per server and instance key).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instances: ::std::option::Option<::std::vec::Vec<IntegrationPanelInstance>>,
+        ///Stable panel key (2-80 lowercase letters, numbers, dots, underscores or hyphens).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///Panel header name.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+        ///When the definition was last stored (RFC 3339 timestamp).
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+    }
+    ///A queued CAD user action on a panel (poll-actions).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct IntegrationPanelActionEvent {
+        ///The control's action id.
+        #[serde(
+            rename = "actionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_id: ::std::option::Option<::std::string::String>,
+        ///Name of the CAD user who acted.
+        #[serde(
+            rename = "actorName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub actor_name: ::std::option::Option<::std::string::String>,
+        ///Account UUID of the CAD user who acted.
+        #[serde(
+            rename = "actorUuid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub actor_uuid: ::std::option::Option<::uuid::Uuid>,
+        ///When the action was queued (RFC 3339 timestamp).
+        #[serde(
+            rename = "createdAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub created_at: ::std::option::Option<::std::string::String>,
+        ///Position in the action queue; process events in cursor order.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cursor: ::std::option::Option<i64>,
+        ///When the unacknowledged action expires, 60 seconds after it was queued (RFC 3339 timestamp).
+        #[serde(
+            rename = "expiresAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub expires_at: ::std::option::Option<::std::string::String>,
+        ///Action event id, the `eventId` to acknowledge.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::uuid::Uuid>,
+        #[serde(
+            rename = "instanceKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub instance_key: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "panelKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub panel_key: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
+        ///The action's resolved values, keyed as the definition's `action.values`. Free-form on purpose: the definition decides the keys and value types.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub values: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///The action envelope of a control: CAD queues an action event with this id and the resolved values when the user changes the control or presses the button.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelActionSpec {
+        ///Optional confirmation prompt shown before the action is queued.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub confirm: ::std::option::Option<::std::string::String>,
+        ///Action id, reported as the event's `actionId`.
+        pub id: ::std::string::String,
+        ///Values to resolve and send with the action, keyed by name. Free-form on purpose: each value is a binding (`$item.id`, `$value`) or a literal.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub values: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+    }
+    ///One page of a panel's pending CAD user actions.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct IntegrationPanelActions {
+        ///Pending actions in cursor order; acknowledge each after processing it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub events: ::std::option::Option<::std::vec::Vec<IntegrationPanelActionEvent>>,
+        ///The `after` value for the next poll, to persist once these events are processed.
+        #[serde(
+            rename = "nextCursor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub next_cursor: ::std::option::Option<i64>,
+    }
+    ///`visibleWhen`: one comparison (`equals`, `notEquals` or `in`) on a bound `path`; with no comparison, visibility follows the truthiness of `path`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelCondition {
+        ///Visible when the bound value equals this value.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub equals: ::std::option::Option<::serde_json::Value>,
+        ///Visible when the bound value is one of these values.
+        #[serde(rename = "in", skip_serializing_if = "::std::option::Option::is_none")]
+        pub in_: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        ///Visible when the bound value differs from this value.
+        #[serde(
+            rename = "notEquals",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub not_equals: ::std::option::Option<::serde_json::Value>,
+        ///A binding, such as `$item.status`.
+        pub path: ::std::string::String,
+    }
+    ///A schema version 1 panel definition (manifest-reference.md, "Definition"); at most 128 KiB. Properties the reference does not list are kept as they are.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelDefinition {
+        ///Root UI nodes; at most 200.
+        pub body: ::std::vec::Vec<IntegrationPanelNode>,
+        ///Quasar or Font Awesome icon, such as `fas fa-lock`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub icon: ::std::option::Option<::std::string::String>,
+        ///When present, must equal the route `panelKey`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub key: ::std::option::Option<::std::string::String>,
+        ///Panel header name; at most 80 characters.
+        pub name: ::std::string::String,
+        ///Must be `1`.
+        #[serde(rename = "schemaVersion")]
+        pub schema_version: i64,
+        ///Up to 20 sound triggers.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub sounds: ::std::option::Option<::std::vec::Vec<IntegrationPanelSound>>,
+        ///Any of `dispatch`, `police`, `fire` or `ems`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub surfaces: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///One stored instance of a panel, as list-panels and get-panel show it.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct IntegrationPanelInstance {
+        ///Stable instance key, commonly `default`.
+        #[serde(
+            rename = "instanceKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub instance_key: ::std::option::Option<::std::string::String>,
+        ///State revision; each replacement increments it.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revision: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<IntegrationPanelState>,
+        ///When the state was last replaced (RFC 3339 timestamp).
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::std::string::String>,
+    }
+    ///One UI node (manifest-reference.md, "Node Types"): `type` selects the node (`row`, `column`, `grid`, `section`, `repeat`, `text`, `icon`, `badge`, `divider`, `spacer`, `alert`, `input`, `number`, `textarea`, `select`, `toggle`, `checkbox`, `button`); the properties shared by several node types are typed below, and the others (`text`, `label`, `value`, `gap`, `style`, `search`, `sort`, ...) are kept as they are, since their shapes depend on the node type and on bindings (`$state.path`, `$item.path`, `$inputs.id`, `$value`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelNode {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<IntegrationPanelActionSpec>,
+        ///Child nodes of a layout node (row, column, grid, section, repeat).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub children: ::std::option::Option<::std::vec::Vec<IntegrationPanelNode>>,
+        ///Control id (input, number, textarea, select, toggle, checkbox), read as `$inputs.id`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        ///The node type.
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+        #[serde(
+            rename = "visibleWhen",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub visible_when: ::std::option::Option<IntegrationPanelCondition>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    ///A sound trigger (manifest-reference.md, "Sounds").
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelSound {
+        ///Stable sound identifier.
+        pub id: ::std::string::String,
+        ///1000-30000; default 10000.
+        #[serde(
+            rename = "maxDurationMs",
+            default = "defaults::default_u64::<i64, 10000>"
+        )]
+        pub max_duration_ms: i64,
+        pub trigger: IntegrationPanelSoundTrigger,
+        ///HTTPS audio URL (local paths and localhost HTTP while developing).
+        pub url: ::std::string::String,
+        ///0-1; default 0.7.
+        #[serde(default = "defaults::integration_panel_sound_volume")]
+        pub volume: f64,
+    }
+    ///When a sound plays.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IntegrationPanelSoundTrigger {
+        ///Optional action id filter for action sounds.
+        #[serde(
+            rename = "actionId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub action_id: ::std::option::Option<::std::string::String>,
+        ///`state` or `action`.
+        pub event: ::std::string::String,
+        ///`changed`, `increased`, `decreased`, `equals`, `becameTrue` or `becameFalse`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub operator: ::std::option::Option<::std::string::String>,
+        ///Dot path in state; omit to compare the complete state.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub path: ::std::option::Option<::std::string::String>,
+        ///Comparison value for `equals`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub value: ::std::option::Option<::serde_json::Value>,
+    }
+    ///An instance's live state. Free-form on purpose: its keys are whatever the panel's definition binds to (`$state.path`, `{{state.path}}`); at most 512 KiB.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct IntegrationPanelState(
+        pub ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    );
+    impl ::std::ops::Deref for IntegrationPanelState {
+        type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn deref(
+            &self,
+        ) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<IntegrationPanelState>
+    for ::serde_json::Map<::std::string::String, ::serde_json::Value> {
+        fn from(value: IntegrationPanelState) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::From<
+        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    > for IntegrationPanelState {
+        fn from(
+            value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(value)
+        }
+    }
+    ///One instance's stored state after a replacement.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct IntegrationPanelStateResponse {
+        #[serde(
+            rename = "instanceKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub instance_key: ::std::option::Option<::std::string::String>,
+        #[serde(
+            rename = "panelKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub panel_key: ::std::option::Option<::std::string::String>,
+        ///The new state revision.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub revision: ::std::option::Option<i64>,
+        #[serde(
+            rename = "serverId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub server_id: ::std::option::Option<i64>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state: ::std::option::Option<IntegrationPanelState>,
+        ///When the state was stored (RFC 3339 timestamp).
+        #[serde(
+            rename = "updatedAt",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ///Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -3947,6 +4461,89 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ///The community's catalog of case-sensitive grant IDs: `global.<fieldName>` and `record.<templateId>.<action>` (read, create, edit.own, edit.any, delete.own, delete.any, supervise and, where the backend supports it, edit.selected).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PermissionCatalog {
+        #[serde(
+            rename = "communityUuid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub community_uuid: ::std::option::Option<::uuid::Uuid>,
+        ///Upper-case legacy flag (such as `POLICE`) -> the grants CAD's migration rules produce for it.
+        #[serde(
+            rename = "legacyGrants",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub legacy_grants: ::std::option::Option<
+            ::std::collections::HashMap<
+                ::std::string::String,
+                ::std::vec::Vec<::std::string::String>,
+            >,
+        >,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub permissions: ::std::option::Option<::std::vec::Vec<PermissionCatalogEntry>>,
+        ///Permission document version; always 2.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub version: ::std::option::Option<PermissionCatalogVersion>,
+    }
+    ///One grant of the catalog.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct PermissionCatalogEntry {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub action: ::std::option::Option<::std::string::String>,
+        ///The grant ID.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub label: ::std::option::Option<::std::string::String>,
+        ///The record template of a record grant; null for a global grant.
+        #[serde(
+            rename = "templateId",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub template_id: ::std::option::Option<i64>,
+        #[serde(
+            rename = "templateName",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub template_name: ::std::option::Option<::std::string::String>,
+    }
+    ///Permission document version; always 2.
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct PermissionCatalogVersion(i64);
+    impl ::std::ops::Deref for PermissionCatalogVersion {
+        type Target = i64;
+        fn deref(&self) -> &i64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<PermissionCatalogVersion> for i64 {
+        fn from(value: PermissionCatalogVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for PermissionCatalogVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i64,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![2_i64].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for PermissionCatalogVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i64>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
     ///Account permission names as v1 set_account_permissions and v2 modify-account-permissions take them (upper case), from the 43-row v1 table. They match the 43 camelCase booleans of the v2 Account object case-insensitively.
     #[derive(
         ::serde::Deserialize,
@@ -4680,6 +5277,67 @@ pub mod types {
         ///The record's unique id, as a lookup returns it.
         pub id: i64,
     }
+    ///The account's complete explicit grant list: omitted grants are removed. Nonempty grants activate a pending membership; an empty list clears every grant and makes an active membership pending.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct ReplaceAccountPermissionsRequest {
+        ///Exact, case-sensitive grant IDs from the permission catalog.
+        pub grants: ::std::vec::Vec<::std::string::String>,
+        ///Permission document version; 2 (the default when omitted).
+        #[serde(default = "defaults::replace_account_permissions_request_version")]
+        pub version: ReplaceAccountPermissionsRequestVersion,
+    }
+    ///Permission document version; 2 (the default when omitted).
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(transparent)]
+    pub struct ReplaceAccountPermissionsRequestVersion(i64);
+    impl ::std::ops::Deref for ReplaceAccountPermissionsRequestVersion {
+        type Target = i64;
+        fn deref(&self) -> &i64 {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ReplaceAccountPermissionsRequestVersion> for i64 {
+        fn from(value: ReplaceAccountPermissionsRequestVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::default::Default for ReplaceAccountPermissionsRequestVersion {
+        fn default() -> Self {
+            ReplaceAccountPermissionsRequestVersion(2_i64)
+        }
+    }
+    impl ::std::convert::TryFrom<i64> for ReplaceAccountPermissionsRequestVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: i64,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if ![2_i64].contains(&value) {
+                Err("invalid value".into())
+            } else {
+                Ok(Self(value))
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReplaceAccountPermissionsRequestVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            Self::try_from(<i64>::deserialize(deserializer)?)
+                .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
+        }
+    }
+    ///The replaced grants.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct ReplaceAccountPermissionsResponse {
+        #[serde(
+            rename = "accountUuid",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub account_uuid: ::std::option::Option<::uuid::Uuid>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub permissions: ::std::option::Option<AccountPermissionGrants>,
+    }
     ///Build a draft record from a template and, when a target account is given, send it to that user over their active websocket session. Optional target: `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SendDraftRequest {
@@ -5224,6 +5882,16 @@ pub mod types {
         ///Id of the identifier to select.
         #[serde(rename = "identId")]
         pub ident_id: i64,
+    }
+    ///Create or replace a panel's complete definition.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SetIntegrationPanelRequest {
+        pub definition: IntegrationPanelDefinition,
+    }
+    ///The complete replacement state of one panel instance.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SetIntegrationPanelStateRequest {
+        pub state: IntegrationPanelState,
     }
     ///The new pager configuration of the server. If `nodes` is omitted, Sonoran CAD keeps the existing node tree and only updates the other fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6509,6 +7177,13 @@ pub mod types {
         pub(super) fn default_bool<const V: bool>() -> bool {
             V
         }
+        pub(super) fn default_i64<T, const V: i64>() -> T
+        where
+            T: ::std::convert::TryFrom<i64>,
+            <T as ::std::convert::TryFrom<i64>>::Error: ::std::fmt::Debug,
+        {
+            T::try_from(V).unwrap()
+        }
         pub(super) fn default_u64<T, const V: u64>() -> T
         where
             T: ::std::convert::TryFrom<u64>,
@@ -6545,6 +7220,12 @@ pub mod types {
         }
         pub(super) fn get_accounts_v1_item_status() -> crate::enums::AccountStatus {
             ::serde_json::from_str::<crate::enums::AccountStatus>("1").unwrap()
+        }
+        pub(super) fn integration_panel_sound_volume() -> f64 {
+            0.7_f64
+        }
+        pub(super) fn replace_account_permissions_request_version() -> super::ReplaceAccountPermissionsRequestVersion {
+            super::ReplaceAccountPermissionsRequestVersion(2_i64)
         }
     }
     /// Error types.
@@ -8646,6 +9327,94 @@ Arguments:
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Get FiveM Configuration
+
+Sends a `GET` request to `/v2/fivem/servers/{serverId}/configuration`
+
+Arguments:
+- `server_id`: Numeric ID of a server in the API key's community (1 or greater).
+*/
+    pub async fn get_fivem_configuration<'a>(
+        &'a self,
+        server_id: i64,
+    ) -> Result<ResponseValue<types::FivemConfiguration>, Error<()>> {
+        let url = format!(
+            "{}/v2/fivem/servers/{}/configuration", self.baseurl, encode_path(& server_id
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_fivem_configuration",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Acknowledge FiveM Configuration
+
+Sends a `POST` request to `/v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}`
+
+Arguments:
+- `server_id`: Numeric ID of a server in the API key's community (1 or greater).
+- `revision`: The saved revision that was loaded (1 or greater): the `revision` of the configuration fetched, not the push event's when a later save won.
+*/
+    pub async fn acknowledge_fivem_configuration<'a>(
+        &'a self,
+        server_id: i64,
+        revision: i64,
+    ) -> Result<ResponseValue<types::AcknowledgeFivemConfigurationResponse>, Error<()>> {
+        let url = format!(
+            "{}/v2/fivem/servers/{}/configuration/acknowledge/{}", self.baseurl,
+            encode_path(& server_id.to_string()), encode_path(& revision.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "acknowledge_fivem_configuration",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**Kick Or Ban User
 
 Sends a `POST` request to `/v2/general/account-bans`
@@ -9303,6 +10072,132 @@ Sends a `POST` request to `/v2/general/permission-keys/applications`
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
+    /**Get Account Permissions
+
+Sends a `GET` request to `/v2/general/permissions/accounts/{accountId}`
+
+Arguments:
+- `account_id`: The account UUID (not its community user ID, Discord ID or Roblox ID).
+*/
+    pub async fn get_account_permissions<'a>(
+        &'a self,
+        account_id: &'a ::uuid::Uuid,
+    ) -> Result<ResponseValue<types::AccountPermissionSnapshot>, Error<()>> {
+        let url = format!(
+            "{}/v2/general/permissions/accounts/{}", self.baseurl, encode_path(&
+            account_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_account_permissions",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Replace Account Permissions
+
+Sends a `PUT` request to `/v2/general/permissions/accounts/{accountId}`
+
+Arguments:
+- `account_id`: The account UUID (not a community user ID).
+- `body`
+*/
+    pub async fn replace_account_permissions<'a>(
+        &'a self,
+        account_id: &'a ::uuid::Uuid,
+        body: &'a types::ReplaceAccountPermissionsRequest,
+    ) -> Result<ResponseValue<types::ReplaceAccountPermissionsResponse>, Error<()>> {
+        let url = format!(
+            "{}/v2/general/permissions/accounts/{}", self.baseurl, encode_path(&
+            account_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .put(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "replace_account_permissions",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get Permission Catalog
+
+Sends a `GET` request to `/v2/general/permissions/catalog`
+
+*/
+    pub async fn get_permission_catalog<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<types::PermissionCatalog>, Error<()>> {
+        let url = format!("{}/v2/general/permissions/catalog", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_permission_catalog",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
     /**Send Photo
 
 Sends a `POST` request to `/v2/general/photos`
@@ -9900,6 +10795,331 @@ Sends a `GET` request to `/v2/general/version`
             .build()?;
         let info = OperationInfo {
             operation_id: "get_version",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**List Integration Panels
+
+Sends a `GET` request to `/v2/integration-panels`
+
+*/
+    pub async fn list_integration_panels<'a>(
+        &'a self,
+    ) -> Result<ResponseValue<::std::vec::Vec<types::IntegrationPanel>>, Error<()>> {
+        let url = format!("{}/v2/integration-panels", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "list_integration_panels",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Poll Integration Panel Actions
+
+Sends a `GET` request to `/v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions`
+
+Arguments:
+- `server_id`: Configured CAD server ID allowed by the API key.
+- `panel_key`: Stable panel key.
+- `after`: The cursor: return events with a `cursor` greater than this value. Pass the previous reply's `nextCursor` once its events are processed and acknowledged; poll again with the prior value when processing failed.
+- `limit`: Return 1-100 events.
+*/
+    pub async fn poll_integration_panel_actions<'a>(
+        &'a self,
+        server_id: i64,
+        panel_key: &'a str,
+        after: Option<i64>,
+        limit: Option<::std::num::NonZeroU64>,
+    ) -> Result<ResponseValue<types::IntegrationPanelActions>, Error<()>> {
+        let url = format!(
+            "{}/v2/integration-panels/servers/{}/panels/{}/actions", self.baseurl,
+            encode_path(& server_id.to_string()), encode_path(& panel_key.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .query(&progenitor_client::QueryParam::new("after", &after))
+            .query(&progenitor_client::QueryParam::new("limit", &limit))
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "poll_integration_panel_actions",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Acknowledge Integration Panel Action
+
+Sends a `POST` request to `/v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack`
+
+Arguments:
+- `server_id`: Configured CAD server ID allowed by the API key.
+- `panel_key`: Stable panel key.
+- `event_id`: Action event ID returned by the poll endpoint (the event's `id`).
+- `body`
+*/
+    pub async fn acknowledge_integration_panel_action<'a>(
+        &'a self,
+        server_id: i64,
+        panel_key: &'a str,
+        event_id: &'a ::uuid::Uuid,
+        body: &'a types::AcknowledgeIntegrationPanelActionRequest,
+    ) -> Result<
+        ResponseValue<types::AcknowledgeIntegrationPanelActionResponse>,
+        Error<()>,
+    > {
+        let url = format!(
+            "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack", self.baseurl,
+            encode_path(& server_id.to_string()), encode_path(& panel_key.to_string()),
+            encode_path(& event_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "acknowledge_integration_panel_action",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Set Integration Panel State
+
+Sends a `PUT` request to `/v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state`
+
+Arguments:
+- `server_id`: Configured CAD server ID allowed by the API key.
+- `panel_key`: Stable panel key.
+- `instance_key`: Stable instance key, commonly `default`.
+- `body`
+*/
+    pub async fn replace_integration_panel_state<'a>(
+        &'a self,
+        server_id: i64,
+        panel_key: &'a str,
+        instance_key: &'a str,
+        body: &'a types::SetIntegrationPanelStateRequest,
+    ) -> Result<ResponseValue<types::IntegrationPanelStateResponse>, Error<()>> {
+        let url = format!(
+            "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state", self
+            .baseurl, encode_path(& server_id.to_string()), encode_path(& panel_key
+            .to_string()), encode_path(& instance_key.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .put(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "replace_integration_panel_state",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Get Integration Panel
+
+Sends a `GET` request to `/v2/integration-panels/{panelKey}`
+
+Arguments:
+- `panel_key`: Stable panel key.
+*/
+    pub async fn get_integration_panel<'a>(
+        &'a self,
+        panel_key: &'a str,
+    ) -> Result<ResponseValue<types::IntegrationPanel>, Error<()>> {
+        let url = format!(
+            "{}/v2/integration-panels/{}", self.baseurl, encode_path(& panel_key
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "get_integration_panel",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Set Integration Panel
+
+Sends a `PUT` request to `/v2/integration-panels/{panelKey}`
+
+Arguments:
+- `panel_key`: Stable 2-80 character panel key (lowercase letters, numbers, dots, underscores or hyphens).
+- `body`
+*/
+    pub async fn put_integration_panel<'a>(
+        &'a self,
+        panel_key: &'a str,
+        body: &'a types::SetIntegrationPanelRequest,
+    ) -> Result<ResponseValue<types::IntegrationPanel>, Error<()>> {
+        let url = format!(
+            "{}/v2/integration-panels/{}", self.baseurl, encode_path(& panel_key
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .put(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "put_integration_panel",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+    /**Delete Integration Panel
+
+Sends a `DELETE` request to `/v2/integration-panels/{panelKey}`
+
+Arguments:
+- `panel_key`: Stable panel key.
+*/
+    pub async fn delete_integration_panel<'a>(
+        &'a self,
+        panel_key: &'a str,
+    ) -> Result<ResponseValue<types::DeleteIntegrationPanelResponse>, Error<()>> {
+        let url = format!(
+            "{}/v2/integration-panels/{}", self.baseurl, encode_path(& panel_key
+            .to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .delete(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "delete_integration_panel",
         };
         self.pre(&mut request, &info).await?;
         let result = self.exec(request, &info).await;

@@ -25,6 +25,10 @@ pub use v1::V1ErrorCode;
 #[cfg(feature = "http")]
 pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
     match method {
+        "acknowledge_fivem_configuration" => Some("acknowledgeFivemConfiguration"),
+        "acknowledge_integration_panel_action" => {
+            Some("acknowledgeIntegrationPanelAction")
+        }
         "add_call_note" => Some("addCallNote"),
         "add_character_link" => Some("addCharacterLink"),
         "apply_permission_key" => Some("applyPermissionKey"),
@@ -42,9 +46,11 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
         "delete_blips" => Some("deleteBlips"),
         "delete_character" => Some("deleteCharacter"),
         "delete_identifier" => Some("deleteIdentifier"),
+        "delete_integration_panel" => Some("deleteIntegrationPanel"),
         "delete_record" => Some("deleteRecord"),
         "detach_units" => Some("detachUnits"),
         "get_account" => Some("getAccount"),
+        "get_account_permissions" => Some("getAccountPermissions"),
         "get_account_units" => Some("getAccountUnits"),
         "get_accounts" => Some("getAccounts"),
         "get_active_units" => Some("getActiveUnits"),
@@ -56,11 +62,14 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
         "get_database_sync_configuration" => Some("getDatabaseSyncConfiguration"),
         "get_dispatch_template" => Some("getDispatchTemplate"),
         "get_dispatch_templates" => Some("getDispatchTemplates"),
+        "get_fivem_configuration" => Some("getFivemConfiguration"),
         "get_identifiers" => Some("getIdentifiers"),
         "get_info" => Some("getInfo"),
+        "get_integration_panel" => Some("getIntegrationPanel"),
         "get_login_page" => Some("getLoginPage"),
         "get_pager_config" => Some("getPagerConfig"),
         "get_penal_codes" => Some("getPenalCodes"),
+        "get_permission_catalog" => Some("getPermissionCatalog"),
         "get_servers" => Some("getServers"),
         "get_template" => Some("getTemplate"),
         "get_templates" => Some("getTemplates"),
@@ -69,12 +78,17 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
         "heartbeat" => Some("heartbeat"),
         "kick_or_ban_user" => Some("kickOrBanUser"),
         "kick_unit" => Some("kickUnit"),
+        "list_integration_panels" => Some("listIntegrationPanels"),
         "lookup_by_custom_search" => Some("lookupByCustomSearch"),
         "lookup_by_value" => Some("lookupByValue"),
         "lookup_name_or_plate" => Some("lookupNameOrPlate"),
         "modify_account_permissions" => Some("modifyAccountPermissions"),
+        "poll_integration_panel_actions" => Some("pollIntegrationPanelActions"),
+        "put_integration_panel" => Some("putIntegrationPanel"),
         "remove911_call" => Some("remove911Call"),
         "remove_character_link" => Some("removeCharacterLink"),
+        "replace_account_permissions" => Some("replaceAccountPermissions"),
+        "replace_integration_panel_state" => Some("replaceIntegrationPanelState"),
         "send_draft" => Some("sendDraft"),
         "send_photo" => Some("sendPhoto"),
         "set_callouts" => Some("setCallouts"),
@@ -108,6 +122,10 @@ pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Operation {
+    ///acknowledgeFivemConfiguration
+    AcknowledgeFivemConfiguration,
+    ///acknowledgeIntegrationPanelAction
+    AcknowledgeIntegrationPanelAction,
     ///addBlipV1
     AddBlipV1,
     ///addCallNote
@@ -160,6 +178,8 @@ pub enum Operation {
     DeleteCharacter,
     ///deleteIdentifier
     DeleteIdentifier,
+    ///deleteIntegrationPanel
+    DeleteIntegrationPanel,
     ///deleteRecord
     DeleteRecord,
     ///detachUnitV1
@@ -176,6 +196,8 @@ pub enum Operation {
     EditRecordV1,
     ///getAccount
     GetAccount,
+    ///getAccountPermissions
+    GetAccountPermissions,
     ///getAccountUnits
     GetAccountUnits,
     ///getAccountV1
@@ -212,12 +234,16 @@ pub enum Operation {
     GetDispatchTemplate,
     ///getDispatchTemplates
     GetDispatchTemplates,
+    ///getFivemConfiguration
+    GetFivemConfiguration,
     ///getIdentifiers
     GetIdentifiers,
     ///getIdentifiersV1
     GetIdentifiersV1,
     ///getInfo
     GetInfo,
+    ///getIntegrationPanel
+    GetIntegrationPanel,
     ///getLoginPage
     GetLoginPage,
     ///getPagerConfig
@@ -226,6 +252,8 @@ pub enum Operation {
     GetPagerConfigV1,
     ///getPenalCodes
     GetPenalCodes,
+    ///getPermissionCatalog
+    GetPermissionCatalog,
     ///getServers
     GetServers,
     ///getServersV1
@@ -256,6 +284,8 @@ pub enum Operation {
     KickUnitV1,
     ///linkCharacterV1
     LinkCharacterV1,
+    ///listIntegrationPanels
+    ListIntegrationPanels,
     ///lookupByCustomSearch
     LookupByCustomSearch,
     ///lookupByValue
@@ -280,6 +310,10 @@ pub enum Operation {
     NewDispatchV1,
     ///newRecordV1
     NewRecordV1,
+    ///pollIntegrationPanelActions
+    PollIntegrationPanelActions,
+    ///putIntegrationPanel
+    PutIntegrationPanel,
     ///remove911Call
     Remove911Call,
     ///remove911V1
@@ -292,6 +326,10 @@ pub enum Operation {
     RemoveCharacterV1,
     ///removeRecordV1
     RemoveRecordV1,
+    ///replaceAccountPermissions
+    ReplaceAccountPermissions,
+    ///replaceIntegrationPanelState
+    ReplaceIntegrationPanelState,
     ///sendDraft
     SendDraft,
     ///sendPhoto
@@ -387,7 +425,9 @@ pub enum Operation {
 }
 impl Operation {
     /// Every operation, in operationId order.
-    pub const ALL: [Operation; 138usize] = [
+    pub const ALL: [Operation; 150usize] = [
+        Operation::AcknowledgeFivemConfiguration,
+        Operation::AcknowledgeIntegrationPanelAction,
         Operation::AddBlipV1,
         Operation::AddCallNote,
         Operation::AddCallNoteV1,
@@ -414,6 +454,7 @@ impl Operation {
         Operation::DeleteBlips,
         Operation::DeleteCharacter,
         Operation::DeleteIdentifier,
+        Operation::DeleteIntegrationPanel,
         Operation::DeleteRecord,
         Operation::DetachUnitV1,
         Operation::DetachUnits,
@@ -422,6 +463,7 @@ impl Operation {
         Operation::EditLicenseV1,
         Operation::EditRecordV1,
         Operation::GetAccount,
+        Operation::GetAccountPermissions,
         Operation::GetAccountUnits,
         Operation::GetAccountV1,
         Operation::GetAccounts,
@@ -440,13 +482,16 @@ impl Operation {
         Operation::GetDatabaseSyncConfiguration,
         Operation::GetDispatchTemplate,
         Operation::GetDispatchTemplates,
+        Operation::GetFivemConfiguration,
         Operation::GetIdentifiers,
         Operation::GetIdentifiersV1,
         Operation::GetInfo,
+        Operation::GetIntegrationPanel,
         Operation::GetLoginPage,
         Operation::GetPagerConfig,
         Operation::GetPagerConfigV1,
         Operation::GetPenalCodes,
+        Operation::GetPermissionCatalog,
         Operation::GetServers,
         Operation::GetServersV1,
         Operation::GetTemplate,
@@ -462,6 +507,7 @@ impl Operation {
         Operation::KickUnit,
         Operation::KickUnitV1,
         Operation::LinkCharacterV1,
+        Operation::ListIntegrationPanels,
         Operation::LookupByCustomSearch,
         Operation::LookupByValue,
         Operation::LookupCustomV1,
@@ -474,12 +520,16 @@ impl Operation {
         Operation::NewCharacterV1,
         Operation::NewDispatchV1,
         Operation::NewRecordV1,
+        Operation::PollIntegrationPanelActions,
+        Operation::PutIntegrationPanel,
         Operation::Remove911Call,
         Operation::Remove911V1,
         Operation::RemoveBlipV1,
         Operation::RemoveCharacterLink,
         Operation::RemoveCharacterV1,
         Operation::RemoveRecordV1,
+        Operation::ReplaceAccountPermissions,
+        Operation::ReplaceIntegrationPanelState,
         Operation::SendDraft,
         Operation::SendPhoto,
         Operation::SendPhotoV1,
@@ -530,6 +580,10 @@ impl Operation {
     /// The operationId (`getCalls`, `unitStatusV1`, ...).
     pub fn id(self) -> &'static str {
         match self {
+            Operation::AcknowledgeFivemConfiguration => "acknowledgeFivemConfiguration",
+            Operation::AcknowledgeIntegrationPanelAction => {
+                "acknowledgeIntegrationPanelAction"
+            }
             Operation::AddBlipV1 => "addBlipV1",
             Operation::AddCallNote => "addCallNote",
             Operation::AddCallNoteV1 => "addCallNoteV1",
@@ -556,6 +610,7 @@ impl Operation {
             Operation::DeleteBlips => "deleteBlips",
             Operation::DeleteCharacter => "deleteCharacter",
             Operation::DeleteIdentifier => "deleteIdentifier",
+            Operation::DeleteIntegrationPanel => "deleteIntegrationPanel",
             Operation::DeleteRecord => "deleteRecord",
             Operation::DetachUnitV1 => "detachUnitV1",
             Operation::DetachUnits => "detachUnits",
@@ -564,6 +619,7 @@ impl Operation {
             Operation::EditLicenseV1 => "editLicenseV1",
             Operation::EditRecordV1 => "editRecordV1",
             Operation::GetAccount => "getAccount",
+            Operation::GetAccountPermissions => "getAccountPermissions",
             Operation::GetAccountUnits => "getAccountUnits",
             Operation::GetAccountV1 => "getAccountV1",
             Operation::GetAccounts => "getAccounts",
@@ -582,13 +638,16 @@ impl Operation {
             Operation::GetDatabaseSyncConfiguration => "getDatabaseSyncConfiguration",
             Operation::GetDispatchTemplate => "getDispatchTemplate",
             Operation::GetDispatchTemplates => "getDispatchTemplates",
+            Operation::GetFivemConfiguration => "getFivemConfiguration",
             Operation::GetIdentifiers => "getIdentifiers",
             Operation::GetIdentifiersV1 => "getIdentifiersV1",
             Operation::GetInfo => "getInfo",
+            Operation::GetIntegrationPanel => "getIntegrationPanel",
             Operation::GetLoginPage => "getLoginPage",
             Operation::GetPagerConfig => "getPagerConfig",
             Operation::GetPagerConfigV1 => "getPagerConfigV1",
             Operation::GetPenalCodes => "getPenalCodes",
+            Operation::GetPermissionCatalog => "getPermissionCatalog",
             Operation::GetServers => "getServers",
             Operation::GetServersV1 => "getServersV1",
             Operation::GetTemplate => "getTemplate",
@@ -604,6 +663,7 @@ impl Operation {
             Operation::KickUnit => "kickUnit",
             Operation::KickUnitV1 => "kickUnitV1",
             Operation::LinkCharacterV1 => "linkCharacterV1",
+            Operation::ListIntegrationPanels => "listIntegrationPanels",
             Operation::LookupByCustomSearch => "lookupByCustomSearch",
             Operation::LookupByValue => "lookupByValue",
             Operation::LookupCustomV1 => "lookupCustomV1",
@@ -616,12 +676,16 @@ impl Operation {
             Operation::NewCharacterV1 => "newCharacterV1",
             Operation::NewDispatchV1 => "newDispatchV1",
             Operation::NewRecordV1 => "newRecordV1",
+            Operation::PollIntegrationPanelActions => "pollIntegrationPanelActions",
+            Operation::PutIntegrationPanel => "putIntegrationPanel",
             Operation::Remove911Call => "remove911Call",
             Operation::Remove911V1 => "remove911V1",
             Operation::RemoveBlipV1 => "removeBlipV1",
             Operation::RemoveCharacterLink => "removeCharacterLink",
             Operation::RemoveCharacterV1 => "removeCharacterV1",
             Operation::RemoveRecordV1 => "removeRecordV1",
+            Operation::ReplaceAccountPermissions => "replaceAccountPermissions",
+            Operation::ReplaceIntegrationPanelState => "replaceIntegrationPanelState",
             Operation::SendDraft => "sendDraft",
             Operation::SendPhoto => "sendPhoto",
             Operation::SendPhotoV1 => "sendPhotoV1",
@@ -673,6 +737,12 @@ impl Operation {
     /// The operation of an operationId.
     pub fn from_id(id: &str) -> ::std::option::Option<Self> {
         match id {
+            "acknowledgeFivemConfiguration" => {
+                Some(Operation::AcknowledgeFivemConfiguration)
+            }
+            "acknowledgeIntegrationPanelAction" => {
+                Some(Operation::AcknowledgeIntegrationPanelAction)
+            }
             "addBlipV1" => Some(Operation::AddBlipV1),
             "addCallNote" => Some(Operation::AddCallNote),
             "addCallNoteV1" => Some(Operation::AddCallNoteV1),
@@ -699,6 +769,7 @@ impl Operation {
             "deleteBlips" => Some(Operation::DeleteBlips),
             "deleteCharacter" => Some(Operation::DeleteCharacter),
             "deleteIdentifier" => Some(Operation::DeleteIdentifier),
+            "deleteIntegrationPanel" => Some(Operation::DeleteIntegrationPanel),
             "deleteRecord" => Some(Operation::DeleteRecord),
             "detachUnitV1" => Some(Operation::DetachUnitV1),
             "detachUnits" => Some(Operation::DetachUnits),
@@ -707,6 +778,7 @@ impl Operation {
             "editLicenseV1" => Some(Operation::EditLicenseV1),
             "editRecordV1" => Some(Operation::EditRecordV1),
             "getAccount" => Some(Operation::GetAccount),
+            "getAccountPermissions" => Some(Operation::GetAccountPermissions),
             "getAccountUnits" => Some(Operation::GetAccountUnits),
             "getAccountV1" => Some(Operation::GetAccountV1),
             "getAccounts" => Some(Operation::GetAccounts),
@@ -727,13 +799,16 @@ impl Operation {
             }
             "getDispatchTemplate" => Some(Operation::GetDispatchTemplate),
             "getDispatchTemplates" => Some(Operation::GetDispatchTemplates),
+            "getFivemConfiguration" => Some(Operation::GetFivemConfiguration),
             "getIdentifiers" => Some(Operation::GetIdentifiers),
             "getIdentifiersV1" => Some(Operation::GetIdentifiersV1),
             "getInfo" => Some(Operation::GetInfo),
+            "getIntegrationPanel" => Some(Operation::GetIntegrationPanel),
             "getLoginPage" => Some(Operation::GetLoginPage),
             "getPagerConfig" => Some(Operation::GetPagerConfig),
             "getPagerConfigV1" => Some(Operation::GetPagerConfigV1),
             "getPenalCodes" => Some(Operation::GetPenalCodes),
+            "getPermissionCatalog" => Some(Operation::GetPermissionCatalog),
             "getServers" => Some(Operation::GetServers),
             "getServersV1" => Some(Operation::GetServersV1),
             "getTemplate" => Some(Operation::GetTemplate),
@@ -749,6 +824,7 @@ impl Operation {
             "kickUnit" => Some(Operation::KickUnit),
             "kickUnitV1" => Some(Operation::KickUnitV1),
             "linkCharacterV1" => Some(Operation::LinkCharacterV1),
+            "listIntegrationPanels" => Some(Operation::ListIntegrationPanels),
             "lookupByCustomSearch" => Some(Operation::LookupByCustomSearch),
             "lookupByValue" => Some(Operation::LookupByValue),
             "lookupCustomV1" => Some(Operation::LookupCustomV1),
@@ -761,12 +837,18 @@ impl Operation {
             "newCharacterV1" => Some(Operation::NewCharacterV1),
             "newDispatchV1" => Some(Operation::NewDispatchV1),
             "newRecordV1" => Some(Operation::NewRecordV1),
+            "pollIntegrationPanelActions" => Some(Operation::PollIntegrationPanelActions),
+            "putIntegrationPanel" => Some(Operation::PutIntegrationPanel),
             "remove911Call" => Some(Operation::Remove911Call),
             "remove911V1" => Some(Operation::Remove911V1),
             "removeBlipV1" => Some(Operation::RemoveBlipV1),
             "removeCharacterLink" => Some(Operation::RemoveCharacterLink),
             "removeCharacterV1" => Some(Operation::RemoveCharacterV1),
             "removeRecordV1" => Some(Operation::RemoveRecordV1),
+            "replaceAccountPermissions" => Some(Operation::ReplaceAccountPermissions),
+            "replaceIntegrationPanelState" => {
+                Some(Operation::ReplaceIntegrationPanelState)
+            }
             "sendDraft" => Some(Operation::SendDraft),
             "sendPhoto" => Some(Operation::SendPhoto),
             "sendPhotoV1" => Some(Operation::SendPhotoV1),
@@ -829,6 +911,7 @@ impl ::std::fmt::Display for Operation {
 /// The rate limit each docs page states for its operation (`x-rate-limit-per-minute`).
 pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {
     match operation_id {
+        "acknowledgeIntegrationPanelAction" => Some(240u32),
         "addCallNote" => Some(60u32),
         "addCharacterLink" => Some(10u32),
         "applyPermissionKey" => Some(10u32),
@@ -845,6 +928,7 @@ pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {
         "deleteBlips" => Some(30u32),
         "deleteCharacter" => Some(10u32),
         "deleteIdentifier" => Some(10u32),
+        "deleteIntegrationPanel" => Some(30u32),
         "deleteRecord" => Some(10u32),
         "detachUnits" => Some(10u32),
         "getAccount" => Some(10u32),
@@ -859,6 +943,7 @@ pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {
         "getDatabaseSyncConfiguration" => Some(10u32),
         "getIdentifiers" => Some(10u32),
         "getInfo" => Some(10u32),
+        "getIntegrationPanel" => Some(120u32),
         "getLoginPage" => Some(10u32),
         "getPagerConfig" => Some(2u32),
         "getPenalCodes" => Some(4u32),
@@ -870,12 +955,16 @@ pub(crate) fn rate_limit_per_minute(operation_id: &str) -> Option<u32> {
         "heartbeat" => Some(10u32),
         "kickOrBanUser" => Some(10u32),
         "kickUnit" => Some(20u32),
+        "listIntegrationPanels" => Some(120u32),
         "lookupByCustomSearch" => Some(30u32),
         "lookupByValue" => Some(30u32),
         "lookupNameOrPlate" => Some(30u32),
         "modifyAccountPermissions" => Some(10u32),
+        "pollIntegrationPanelActions" => Some(240u32),
+        "putIntegrationPanel" => Some(30u32),
         "remove911Call" => Some(10u32),
         "removeCharacterLink" => Some(10u32),
+        "replaceIntegrationPanelState" => Some(300u32),
         "sendDraft" => Some(10u32),
         "sendPhoto" => Some(10u32),
         "setCallouts" => Some(2u32),

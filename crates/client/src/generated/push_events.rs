@@ -195,6 +195,22 @@ pub struct DispatchUnitsEvent {
     #[serde(rename = "callId")]
     pub call_id: i64,
 }
+///Which saved configuration to fetch and apply. It carries no configuration values and no API key.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct FivemConfigurationEvent {
+    ///Server whose configuration should be applied.
+    #[serde(rename = "serverId")]
+    pub server_id: i64,
+    ///Saved configuration revision to fetch.
+    #[serde(rename = "revision")]
+    pub revision: i64,
+    ///Required wire protocol version; currently 1.
+    #[serde(rename = "schemaVersion")]
+    pub schema_version: i64,
+    ///SHA-256 fingerprint of the catalog used for this apply request.
+    #[serde(rename = "templateRevision")]
+    pub template_revision: ::std::string::String,
+}
 ///`NewCalloutEventCalloutCalloutLocations` (a push event's payload or a part of one).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct NewCalloutEventCalloutCalloutLocations {
@@ -526,6 +542,10 @@ pub enum PushEvent {
 
 [Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/detach-unit)*/
     DispatchUnitDetach(DispatchUnitsEvent),
+    /**`EVENT_FIVEM_CONFIGURATION`: An administrator applied the saved FiveM configuration (Apply and restart): fetch it (getFivemConfiguration), check revision and catalog fingerprint, apply it, then acknowledge the revision loaded (acknowledgeFivemConfiguration).
+
+[Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/websocket-api/fivem-configuration)*/
+    FivemConfiguration(FivemConfigurationEvent),
     /**`EVENT_NEW_CALLOUT`: A new ERS callout was requested on the live map.
 
 [Sonoran's docs page](https://docs.sonoransoftware.com/cad/api-integration/push-events/ers/new-callout)*/
@@ -599,7 +619,7 @@ pub enum PushEvent {
     },
 }
 /// Every documented event type string, sorted.
-pub const DOCUMENTED_TYPES: [&str; 26usize] = [
+pub const DOCUMENTED_TYPES: [&str; 27usize] = [
     "EVENT_911",
     "EVENT_CHAR_SELECTED",
     "EVENT_COMMUNITY_LINK_VERIFIED",
@@ -610,6 +630,7 @@ pub const DOCUMENTED_TYPES: [&str; 26usize] = [
     "EVENT_DISPATCH_TOGGLE_BODYCAM",
     "EVENT_DISPATCH_UNIT_ATTACH",
     "EVENT_DISPATCH_UNIT_DETACH",
+    "EVENT_FIVEM_CONFIGURATION",
     "EVENT_NEW_CALLOUT",
     "EVENT_PAGER_REBORN",
     "EVENT_RECORD_ADD",
@@ -641,6 +662,7 @@ impl PushEvent {
             Self::DispatchToggleBodycam(_) => "EVENT_DISPATCH_TOGGLE_BODYCAM",
             Self::DispatchUnitAttach(_) => "EVENT_DISPATCH_UNIT_ATTACH",
             Self::DispatchUnitDetach(_) => "EVENT_DISPATCH_UNIT_DETACH",
+            Self::FivemConfiguration(_) => "EVENT_FIVEM_CONFIGURATION",
             Self::NewCallout(_) => "EVENT_NEW_CALLOUT",
             Self::PagerReborn(_) => "EVENT_PAGER_REBORN",
             Self::RecordAdd(_) => "EVENT_RECORD_ADD",
@@ -699,6 +721,10 @@ impl PushEvent {
                 "EVENT_DISPATCH_UNIT_DETACH" => {
                     typed("EVENT_DISPATCH_UNIT_DETACH", data)
                         .map(Self::DispatchUnitDetach)
+                }
+                "EVENT_FIVEM_CONFIGURATION" => {
+                    typed("EVENT_FIVEM_CONFIGURATION", data)
+                        .map(Self::FivemConfiguration)
                 }
                 "EVENT_NEW_CALLOUT" => {
                     typed("EVENT_NEW_CALLOUT", data).map(Self::NewCallout)
@@ -1015,6 +1041,20 @@ pub(crate) fn rules(type_: &str) -> ::std::option::Option<&'static [Rule]> {
                     Rule {
                         path: &[Step::Key("callId")],
                         lenient: Lenient::NumericString,
+                    },
+                ],
+            )
+        }
+        "EVENT_FIVEM_CONFIGURATION" => {
+            Some(
+                &[
+                    Rule {
+                        path: &[],
+                        lenient: Lenient::OneElementArray,
+                    },
+                    Rule {
+                        path: &[],
+                        lenient: Lenient::Object,
                     },
                 ],
             )
@@ -1433,6 +1473,10 @@ impl ::serde::Serialize for PushEvent {
             }
             Self::DispatchUnitDetach(data) => {
                 s.serialize_field("type", "EVENT_DISPATCH_UNIT_DETACH")?;
+                s.serialize_field("data", data)?;
+            }
+            Self::FivemConfiguration(data) => {
+                s.serialize_field("type", "EVENT_FIVEM_CONFIGURATION")?;
                 s.serialize_field("data", data)?;
             }
             Self::NewCallout(data) => {

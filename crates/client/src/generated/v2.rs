@@ -747,6 +747,36 @@ impl crate::Client {
             body,
         }
     }
+    /// Get FiveM Configuration
+    ///
+    /// `GET /v2/fivem/servers/{serverId}/configuration` (operation `getFivemConfiguration`). Returns a [`requests::GetFivemConfiguration`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration>
+    pub fn get_fivem_configuration(&self) -> requests::GetFivemConfiguration<'_> {
+        requests::GetFivemConfiguration {
+            client: self,
+            server_id: ::std::option::Option::None,
+        }
+    }
+    /// Acknowledge FiveM Configuration
+    ///
+    /// `POST /v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}` (operation `acknowledgeFivemConfiguration`). Returns a [`requests::AcknowledgeFivemConfiguration`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/acknowledge-fivem-configuration>
+    pub fn acknowledge_fivem_configuration(
+        &self,
+        revision: i64,
+    ) -> requests::AcknowledgeFivemConfiguration<'_> {
+        requests::AcknowledgeFivemConfiguration {
+            client: self,
+            server_id: ::std::option::Option::None,
+            revision,
+        }
+    }
     /// Kick Or Ban User
     ///
     /// `POST /v2/general/account-bans` (operation `kickOrBanUser`). Returns a [`requests::KickOrBanUser`]: set optional parameters on it, then `.send().await` or `.await` it.
@@ -1012,6 +1042,52 @@ impl crate::Client {
             body,
         }
     }
+    /// Get Account Permissions
+    ///
+    /// `GET /v2/general/permissions/accounts/{accountId}` (operation `getAccountPermissions`). Returns a [`requests::GetAccountPermissions`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account-permissions>
+    pub fn get_account_permissions(
+        &self,
+        account_id: ::uuid::Uuid,
+    ) -> requests::GetAccountPermissions<'_> {
+        requests::GetAccountPermissions {
+            client: self,
+            account_id,
+        }
+    }
+    /// Replace Account Permissions
+    ///
+    /// `PUT /v2/general/permissions/accounts/{accountId}` (operation `replaceAccountPermissions`). Returns a [`requests::ReplaceAccountPermissions`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/replace-account-permissions>
+    pub fn replace_account_permissions(
+        &self,
+        account_id: ::uuid::Uuid,
+        body: types::ReplaceAccountPermissionsRequest,
+    ) -> requests::ReplaceAccountPermissions<'_> {
+        requests::ReplaceAccountPermissions {
+            client: self,
+            account_id,
+            body,
+        }
+    }
+    /// Get Permission Catalog
+    ///
+    /// `GET /v2/general/permissions/catalog` (operation `getPermissionCatalog`). Returns a [`requests::GetPermissionCatalog`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: none documented.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog>
+    pub fn get_permission_catalog(&self) -> requests::GetPermissionCatalog<'_> {
+        requests::GetPermissionCatalog {
+            client: self,
+        }
+    }
     /// Send Photo
     ///
     /// `POST /v2/general/photos` (operation `sendPhoto`). Returns a [`requests::SendPhoto`]: set optional parameters on it, then `.send().await` or `.await` it.
@@ -1220,6 +1296,129 @@ impl crate::Client {
     pub fn get_version(&self) -> requests::GetVersion<'_> {
         requests::GetVersion {
             client: self,
+        }
+    }
+    /// List Integration Panels
+    ///
+    /// `GET /v2/integration-panels` (operation `listIntegrationPanels`). Returns a [`requests::ListIntegrationPanels`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 120 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels>
+    pub fn list_integration_panels(&self) -> requests::ListIntegrationPanels<'_> {
+        requests::ListIntegrationPanels {
+            client: self,
+        }
+    }
+    /// Poll Integration Panel Actions
+    ///
+    /// `GET /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions` (operation `pollIntegrationPanelActions`). Returns a [`requests::PollIntegrationPanelActions`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 240 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/poll-actions>
+    pub fn poll_integration_panel_actions(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+    ) -> requests::PollIntegrationPanelActions<'_> {
+        requests::PollIntegrationPanelActions {
+            client: self,
+            server_id: ::std::option::Option::None,
+            panel_key: panel_key.into(),
+            after: ::std::option::Option::None,
+            limit: ::std::option::Option::None,
+        }
+    }
+    /// Acknowledge Integration Panel Action
+    ///
+    /// `POST /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack` (operation `acknowledgeIntegrationPanelAction`). Returns a [`requests::AcknowledgeIntegrationPanelAction`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 240 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/acknowledge-action>
+    pub fn acknowledge_integration_panel_action(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+        event_id: ::uuid::Uuid,
+        body: types::AcknowledgeIntegrationPanelActionRequest,
+    ) -> requests::AcknowledgeIntegrationPanelAction<'_> {
+        requests::AcknowledgeIntegrationPanelAction {
+            client: self,
+            server_id: ::std::option::Option::None,
+            panel_key: panel_key.into(),
+            event_id,
+            body,
+        }
+    }
+    /// Set Integration Panel State
+    ///
+    /// `PUT /v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state` (operation `replaceIntegrationPanelState`). Returns a [`requests::ReplaceIntegrationPanelState`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 300 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-state>
+    pub fn replace_integration_panel_state(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+        instance_key: impl ::std::convert::Into<::std::string::String>,
+        body: types::SetIntegrationPanelStateRequest,
+    ) -> requests::ReplaceIntegrationPanelState<'_> {
+        requests::ReplaceIntegrationPanelState {
+            client: self,
+            server_id: ::std::option::Option::None,
+            panel_key: panel_key.into(),
+            instance_key: instance_key.into(),
+            body,
+        }
+    }
+    /// Get Integration Panel
+    ///
+    /// `GET /v2/integration-panels/{panelKey}` (operation `getIntegrationPanel`). Returns a [`requests::GetIntegrationPanel`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 120 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/get-panel>
+    pub fn get_integration_panel(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+    ) -> requests::GetIntegrationPanel<'_> {
+        requests::GetIntegrationPanel {
+            client: self,
+            panel_key: panel_key.into(),
+        }
+    }
+    /// Set Integration Panel
+    ///
+    /// `PUT /v2/integration-panels/{panelKey}` (operation `putIntegrationPanel`). Returns a [`requests::PutIntegrationPanel`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-panel>
+    pub fn put_integration_panel(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+        body: types::SetIntegrationPanelRequest,
+    ) -> requests::PutIntegrationPanel<'_> {
+        requests::PutIntegrationPanel {
+            client: self,
+            panel_key: panel_key.into(),
+            body,
+        }
+    }
+    /// Delete Integration Panel
+    ///
+    /// `DELETE /v2/integration-panels/{panelKey}` (operation `deleteIntegrationPanel`). Returns a [`requests::DeleteIntegrationPanel`]: set optional parameters on it, then `.send().await` or `.await` it.
+    ///
+    /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
+    ///
+    /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/delete-panel>
+    pub fn delete_integration_panel(
+        &self,
+        panel_key: impl ::std::convert::Into<::std::string::String>,
+    ) -> requests::DeleteIntegrationPanel<'_> {
+        requests::DeleteIntegrationPanel {
+            client: self,
+            panel_key: panel_key.into(),
         }
     }
 }
@@ -2944,6 +3143,91 @@ pub mod requests {
             ::std::boxed::Box::pin(self.send())
         }
     }
+    /// `getFivemConfiguration`: the request [`crate::Client::get_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetFivemConfiguration<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) server_id: ::std::option::Option<i64>,
+    }
+    impl<'a> GetFivemConfiguration<'a> {
+        /// The server (`serverId`); the client's configured server when not set.
+        pub fn server_id(mut self, value: i64) -> Self {
+            self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::FivemConfiguration, crate::Error> {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .get_fivem_configuration(
+                            self.server_id.unwrap_or_else(|| self.client.server_id()),
+                        )
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetFivemConfiguration<'a> {
+        type Output = ::std::result::Result<types::FivemConfiguration, crate::Error>;
+        type IntoFuture = crate::CallFuture<'a, types::FivemConfiguration>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `acknowledgeFivemConfiguration`: the request [`crate::Client::acknowledge_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AcknowledgeFivemConfiguration<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) revision: i64,
+    }
+    impl<'a> AcknowledgeFivemConfiguration<'a> {
+        /// The server (`serverId`); the client's configured server when not set.
+        pub fn server_id(mut self, value: i64) -> Self {
+            self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::AcknowledgeFivemConfigurationResponse,
+            crate::Error,
+        > {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .acknowledge_fivem_configuration(
+                            self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            self.revision,
+                        )
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for AcknowledgeFivemConfiguration<'a> {
+        type Output = ::std::result::Result<
+            types::AcknowledgeFivemConfigurationResponse,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            'a,
+            types::AcknowledgeFivemConfigurationResponse,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
     /// `kickOrBanUser`: the request [`crate::Client::kick_or_ban_user`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
@@ -3468,6 +3752,100 @@ pub mod requests {
             ::std::boxed::Box::pin(self.send())
         }
     }
+    /// `getAccountPermissions`: the request [`crate::Client::get_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetAccountPermissions<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) account_id: ::uuid::Uuid,
+    }
+    impl<'a> GetAccountPermissions<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::AccountPermissionSnapshot, crate::Error> {
+            crate::runtime::v2_result(
+                    self.client.raw.get_account_permissions(&self.account_id).await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetAccountPermissions<'a> {
+        type Output = ::std::result::Result<
+            types::AccountPermissionSnapshot,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<'a, types::AccountPermissionSnapshot>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `replaceAccountPermissions`: the request [`crate::Client::replace_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ReplaceAccountPermissions<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) account_id: ::uuid::Uuid,
+        pub(super) body: types::ReplaceAccountPermissionsRequest,
+    }
+    impl<'a> ReplaceAccountPermissions<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::ReplaceAccountPermissionsResponse,
+            crate::Error,
+        > {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .replace_account_permissions(&self.account_id, &self.body)
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ReplaceAccountPermissions<'a> {
+        type Output = ::std::result::Result<
+            types::ReplaceAccountPermissionsResponse,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            'a,
+            types::ReplaceAccountPermissionsResponse,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `getPermissionCatalog`: the request [`crate::Client::get_permission_catalog`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetPermissionCatalog<'a> {
+        pub(super) client: &'a crate::Client,
+    }
+    impl<'a> GetPermissionCatalog<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::PermissionCatalog, crate::Error> {
+            crate::runtime::v2_result(
+                    self.client.raw.get_permission_catalog().await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetPermissionCatalog<'a> {
+        type Output = ::std::result::Result<types::PermissionCatalog, crate::Error>;
+        type IntoFuture = crate::CallFuture<'a, types::PermissionCatalog>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
     /// `sendPhoto`: the request [`crate::Client::send_photo`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
@@ -3882,6 +4260,280 @@ pub mod requests {
     impl<'a> ::std::future::IntoFuture for GetVersion<'a> {
         type Output = ::std::result::Result<types::GetVersionResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<'a, types::GetVersionResponse>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `listIntegrationPanels`: the request [`crate::Client::list_integration_panels`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ListIntegrationPanels<'a> {
+        pub(super) client: &'a crate::Client,
+    }
+    impl<'a> ListIntegrationPanels<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<types::IntegrationPanel>,
+            crate::Error,
+        > {
+            crate::runtime::v2_result(
+                    self.client.raw.list_integration_panels().await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ListIntegrationPanels<'a> {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<types::IntegrationPanel>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            'a,
+            ::std::vec::Vec<types::IntegrationPanel>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `pollIntegrationPanelActions`: the request [`crate::Client::poll_integration_panel_actions`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct PollIntegrationPanelActions<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) panel_key: ::std::string::String,
+        pub(super) after: ::std::option::Option<i64>,
+        pub(super) limit: ::std::option::Option<::std::num::NonZeroU64>,
+    }
+    impl<'a> PollIntegrationPanelActions<'a> {
+        /// The server (`serverId`); the client's configured server when not set.
+        pub fn server_id(mut self, value: i64) -> Self {
+            self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The cursor: return events with a `cursor` greater than this value. Pass the previous reply's `nextCursor` once its events are processed and acknowledged; poll again with the prior value when processing failed.
+        pub fn after(mut self, value: i64) -> Self {
+            self.after = ::std::option::Option::Some(value);
+            self
+        }
+        /// Return 1-100 events.
+        pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
+            self.limit = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::IntegrationPanelActions, crate::Error> {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .poll_integration_panel_actions(
+                            self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            &self.panel_key,
+                            self.after,
+                            self.limit,
+                        )
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for PollIntegrationPanelActions<'a> {
+        type Output = ::std::result::Result<
+            types::IntegrationPanelActions,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanelActions>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `acknowledgeIntegrationPanelAction`: the request [`crate::Client::acknowledge_integration_panel_action`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AcknowledgeIntegrationPanelAction<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) panel_key: ::std::string::String,
+        pub(super) event_id: ::uuid::Uuid,
+        pub(super) body: types::AcknowledgeIntegrationPanelActionRequest,
+    }
+    impl<'a> AcknowledgeIntegrationPanelAction<'a> {
+        /// The server (`serverId`); the client's configured server when not set.
+        pub fn server_id(mut self, value: i64) -> Self {
+            self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            types::AcknowledgeIntegrationPanelActionResponse,
+            crate::Error,
+        > {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .acknowledge_integration_panel_action(
+                            self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            &self.panel_key,
+                            &self.event_id,
+                            &self.body,
+                        )
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for AcknowledgeIntegrationPanelAction<'a> {
+        type Output = ::std::result::Result<
+            types::AcknowledgeIntegrationPanelActionResponse,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            'a,
+            types::AcknowledgeIntegrationPanelActionResponse,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `replaceIntegrationPanelState`: the request [`crate::Client::replace_integration_panel_state`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ReplaceIntegrationPanelState<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) panel_key: ::std::string::String,
+        pub(super) instance_key: ::std::string::String,
+        pub(super) body: types::SetIntegrationPanelStateRequest,
+    }
+    impl<'a> ReplaceIntegrationPanelState<'a> {
+        /// The server (`serverId`); the client's configured server when not set.
+        pub fn server_id(mut self, value: i64) -> Self {
+            self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::IntegrationPanelStateResponse, crate::Error> {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .replace_integration_panel_state(
+                            self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            &self.panel_key,
+                            &self.instance_key,
+                            &self.body,
+                        )
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for ReplaceIntegrationPanelState<'a> {
+        type Output = ::std::result::Result<
+            types::IntegrationPanelStateResponse,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanelStateResponse>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `getIntegrationPanel`: the request [`crate::Client::get_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetIntegrationPanel<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) panel_key: ::std::string::String,
+    }
+    impl<'a> GetIntegrationPanel<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
+            crate::runtime::v2_result(
+                    self.client.raw.get_integration_panel(&self.panel_key).await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for GetIntegrationPanel<'a> {
+        type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
+        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanel>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `putIntegrationPanel`: the request [`crate::Client::put_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct PutIntegrationPanel<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) panel_key: ::std::string::String,
+        pub(super) body: types::SetIntegrationPanelRequest,
+    }
+    impl<'a> PutIntegrationPanel<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
+            crate::runtime::v2_result(
+                    self
+                        .client
+                        .raw
+                        .put_integration_panel(&self.panel_key, &self.body)
+                        .await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for PutIntegrationPanel<'a> {
+        type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
+        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanel>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `deleteIntegrationPanel`: the request [`crate::Client::delete_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct DeleteIntegrationPanel<'a> {
+        pub(super) client: &'a crate::Client,
+        pub(super) panel_key: ::std::string::String,
+    }
+    impl<'a> DeleteIntegrationPanel<'a> {
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<types::DeleteIntegrationPanelResponse, crate::Error> {
+            crate::runtime::v2_result(
+                    self.client.raw.delete_integration_panel(&self.panel_key).await,
+                    200u16,
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for DeleteIntegrationPanel<'a> {
+        type Output = ::std::result::Result<
+            types::DeleteIntegrationPanelResponse,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<'a, types::DeleteIntegrationPanelResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }

@@ -12,6 +12,12 @@ pub fn roundtrip_schema(
     Some(
         match name {
             "Account" => roundtrip::<sonoran_cad::types::Account>(value),
+            "AccountPermissionGrants" => {
+                roundtrip::<sonoran_cad::types::AccountPermissionGrants>(value)
+            }
+            "AccountPermissionSnapshot" => {
+                roundtrip::<sonoran_cad::types::AccountPermissionSnapshot>(value)
+            }
             "AccountPermissions" => {
                 roundtrip::<sonoran_cad::types::AccountPermissions>(value)
             }
@@ -22,6 +28,21 @@ pub fn roundtrip_schema(
             "AccountV1" => roundtrip::<sonoran_cad::types::AccountV1>(value),
             "AccountsPagination" => {
                 roundtrip::<sonoran_cad::types::AccountsPagination>(value)
+            }
+            "AcknowledgeFivemConfigurationResponse" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeFivemConfigurationResponse,
+                >(value)
+            }
+            "AcknowledgeIntegrationPanelActionRequest" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeIntegrationPanelActionRequest,
+                >(value)
+            }
+            "AcknowledgeIntegrationPanelActionResponse" => {
+                roundtrip::<
+                    sonoran_cad::types::AcknowledgeIntegrationPanelActionResponse,
+                >(value)
             }
             "AddBlipV1Item" => roundtrip::<sonoran_cad::types::AddBlipV1Item>(value),
             "AddCallNoteRequest" => {
@@ -144,6 +165,9 @@ pub fn roundtrip_schema(
             "DeleteIdentifierResponse" => {
                 roundtrip::<sonoran_cad::types::DeleteIdentifierResponse>(value)
             }
+            "DeleteIntegrationPanelResponse" => {
+                roundtrip::<sonoran_cad::types::DeleteIntegrationPanelResponse>(value)
+            }
             "DeleteRecordResponse" => {
                 roundtrip::<sonoran_cad::types::DeleteRecordResponse>(value)
             }
@@ -197,6 +221,12 @@ pub fn roundtrip_schema(
             }
             "ErsCalloutV1" => roundtrip::<sonoran_cad::types::ErsCalloutV1>(value),
             "FieldType" => roundtrip::<sonoran_cad::types::FieldType>(value),
+            "FivemConfiguration" => {
+                roundtrip::<sonoran_cad::types::FivemConfiguration>(value)
+            }
+            "FivemConfigurationValues" => {
+                roundtrip::<sonoran_cad::types::FivemConfigurationValues>(value)
+            }
             "GetAccountUnitsResponse" => {
                 roundtrip::<sonoran_cad::types::GetAccountUnitsResponse>(value)
             }
@@ -286,6 +316,42 @@ pub fn roundtrip_schema(
             "IdentifierV1" => roundtrip::<sonoran_cad::types::IdentifierV1>(value),
             "IdentsToGroupV1Item" => {
                 roundtrip::<sonoran_cad::types::IdentsToGroupV1Item>(value)
+            }
+            "IntegrationPanel" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanel>(value)
+            }
+            "IntegrationPanelActionEvent" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActionEvent>(value)
+            }
+            "IntegrationPanelActionSpec" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActionSpec>(value)
+            }
+            "IntegrationPanelActions" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelActions>(value)
+            }
+            "IntegrationPanelCondition" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelCondition>(value)
+            }
+            "IntegrationPanelDefinition" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelDefinition>(value)
+            }
+            "IntegrationPanelInstance" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelInstance>(value)
+            }
+            "IntegrationPanelNode" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelNode>(value)
+            }
+            "IntegrationPanelSound" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelSound>(value)
+            }
+            "IntegrationPanelSoundTrigger" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelSoundTrigger>(value)
+            }
+            "IntegrationPanelState" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelState>(value)
+            }
+            "IntegrationPanelStateResponse" => {
+                roundtrip::<sonoran_cad::types::IntegrationPanelStateResponse>(value)
             }
             "KickOrBanUserRequest" => {
                 roundtrip::<sonoran_cad::types::KickOrBanUserRequest>(value)
@@ -381,6 +447,12 @@ pub fn roundtrip_schema(
             }
             "PenalCode" => roundtrip::<sonoran_cad::types::PenalCode>(value),
             "PenalCodeV1" => roundtrip::<sonoran_cad::types::PenalCodeV1>(value),
+            "PermissionCatalog" => {
+                roundtrip::<sonoran_cad::types::PermissionCatalog>(value)
+            }
+            "PermissionCatalogEntry" => {
+                roundtrip::<sonoran_cad::types::PermissionCatalogEntry>(value)
+            }
             "PermissionName" => roundtrip::<sonoran_cad::types::PermissionName>(value),
             "PlanVersion" => roundtrip::<sonoran_cad::enums::PlanVersion>(value),
             "PostalEntry" => roundtrip::<sonoran_cad::types::PostalEntry>(value),
@@ -423,6 +495,12 @@ pub fn roundtrip_schema(
             }
             "RemoveRecordV1Item" => {
                 roundtrip::<sonoran_cad::types::RemoveRecordV1Item>(value)
+            }
+            "ReplaceAccountPermissionsRequest" => {
+                roundtrip::<sonoran_cad::types::ReplaceAccountPermissionsRequest>(value)
+            }
+            "ReplaceAccountPermissionsResponse" => {
+                roundtrip::<sonoran_cad::types::ReplaceAccountPermissionsResponse>(value)
             }
             "SectionCategory" => roundtrip::<sonoran_cad::enums::SectionCategory>(value),
             "SendDraftRequest" => {
@@ -474,6 +552,12 @@ pub fn roundtrip_schema(
             }
             "SetIdentifierV1Item" => {
                 roundtrip::<sonoran_cad::types::SetIdentifierV1Item>(value)
+            }
+            "SetIntegrationPanelRequest" => {
+                roundtrip::<sonoran_cad::types::SetIntegrationPanelRequest>(value)
+            }
+            "SetIntegrationPanelStateRequest" => {
+                roundtrip::<sonoran_cad::types::SetIntegrationPanelStateRequest>(value)
             }
             "SetPagerConfigRequest" => {
                 roundtrip::<sonoran_cad::types::SetPagerConfigRequest>(value)
@@ -665,6 +749,19 @@ fn build(
     Ok(
         Some(
             match name {
+                "AcknowledgeIntegrationPanelActionRequest" => {
+                    encode(
+                        &sonoran_cad::types::AcknowledgeIntegrationPanelActionRequest::new(
+                            field::<
+                                bool,
+                            >(
+                                "AcknowledgeIntegrationPanelActionRequest",
+                                args,
+                                "success",
+                            )?,
+                        ),
+                    )?
+                }
                 "AddBlipV1Item" => {
                     encode(
                         &sonoran_cad::types::AddBlipV1Item::new(
@@ -1147,6 +1244,80 @@ fn build(
                         ),
                     )?
                 }
+                "IntegrationPanelActionSpec" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelActionSpec::new(
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelActionSpec", args, "id")?,
+                        ),
+                    )?
+                }
+                "IntegrationPanelCondition" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelCondition::new(
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelCondition", args, "path")?,
+                        ),
+                    )?
+                }
+                "IntegrationPanelDefinition" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelDefinition::new(
+                            field::<
+                                ::std::vec::Vec<sonoran_cad::types::IntegrationPanelNode>,
+                            >("IntegrationPanelDefinition", args, "body")?,
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelDefinition", args, "name")?,
+                            field::<
+                                i64,
+                            >("IntegrationPanelDefinition", args, "schemaVersion")?,
+                            <::serde_json::Map<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            > as ::std::default::Default>::default(),
+                        ),
+                    )?
+                }
+                "IntegrationPanelNode" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelNode::new(
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelNode", args, "type")?,
+                            <::serde_json::Map<
+                                ::std::string::String,
+                                ::serde_json::Value,
+                            > as ::std::default::Default>::default(),
+                        ),
+                    )?
+                }
+                "IntegrationPanelSound" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelSound::new(
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelSound", args, "id")?,
+                            field::<
+                                sonoran_cad::types::IntegrationPanelSoundTrigger,
+                            >("IntegrationPanelSound", args, "trigger")?,
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelSound", args, "url")?,
+                        ),
+                    )?
+                }
+                "IntegrationPanelSoundTrigger" => {
+                    encode(
+                        &sonoran_cad::types::IntegrationPanelSoundTrigger::new(
+                            field::<
+                                ::std::string::String,
+                            >("IntegrationPanelSoundTrigger", args, "event")?,
+                        ),
+                    )?
+                }
                 "KickOrBanUserRequest" => {
                     encode(
                         &sonoran_cad::types::KickOrBanUserRequest::new({
@@ -1578,6 +1749,15 @@ fn build(
                         ),
                     )?
                 }
+                "ReplaceAccountPermissionsRequest" => {
+                    encode(
+                        &sonoran_cad::types::ReplaceAccountPermissionsRequest::new(
+                            field::<
+                                ::std::vec::Vec<::std::string::String>,
+                            >("ReplaceAccountPermissionsRequest", args, "grants")?,
+                        ),
+                    )?
+                }
                 "SendDraftRequest" => {
                     encode(
                         &<sonoran_cad::types::SendDraftRequest as ::std::default::Default>::default(),
@@ -1687,6 +1867,24 @@ fn build(
                     encode(
                         &sonoran_cad::types::SetIdentifierV1Item::new(
                             field::<i64>("SetIdentifierV1Item", args, "identId")?,
+                        ),
+                    )?
+                }
+                "SetIntegrationPanelRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetIntegrationPanelRequest::new(
+                            field::<
+                                sonoran_cad::types::IntegrationPanelDefinition,
+                            >("SetIntegrationPanelRequest", args, "definition")?,
+                        ),
+                    )?
+                }
+                "SetIntegrationPanelStateRequest" => {
+                    encode(
+                        &sonoran_cad::types::SetIntegrationPanelStateRequest::new(
+                            field::<
+                                sonoran_cad::types::IntegrationPanelState,
+                            >("SetIntegrationPanelStateRequest", args, "state")?,
                         ),
                     )?
                 }

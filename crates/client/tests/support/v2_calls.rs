@@ -3,6 +3,8 @@
 //! plus `body`) -> the generated v2 method, for the tests.
 /// Every v2 operation `call_v2` knows (the JSON-or-no-body ones), sorted.
 pub const V2_OPERATION_IDS: &[&str] = &[
+    "acknowledgeFivemConfiguration",
+    "acknowledgeIntegrationPanelAction",
     "addCallNote",
     "addCharacterLink",
     "applyPermissionKey",
@@ -20,9 +22,11 @@ pub const V2_OPERATION_IDS: &[&str] = &[
     "deleteBlips",
     "deleteCharacter",
     "deleteIdentifier",
+    "deleteIntegrationPanel",
     "deleteRecord",
     "detachUnits",
     "getAccount",
+    "getAccountPermissions",
     "getAccountUnits",
     "getAccounts",
     "getActiveUnits",
@@ -34,11 +38,14 @@ pub const V2_OPERATION_IDS: &[&str] = &[
     "getDatabaseSyncConfiguration",
     "getDispatchTemplate",
     "getDispatchTemplates",
+    "getFivemConfiguration",
     "getIdentifiers",
     "getInfo",
+    "getIntegrationPanel",
     "getLoginPage",
     "getPagerConfig",
     "getPenalCodes",
+    "getPermissionCatalog",
     "getServers",
     "getTemplate",
     "getTemplates",
@@ -47,12 +54,17 @@ pub const V2_OPERATION_IDS: &[&str] = &[
     "heartbeat",
     "kickOrBanUser",
     "kickUnit",
+    "listIntegrationPanels",
     "lookupByCustomSearch",
     "lookupByValue",
     "lookupNameOrPlate",
     "modifyAccountPermissions",
+    "pollIntegrationPanelActions",
+    "putIntegrationPanel",
     "remove911Call",
     "removeCharacterLink",
+    "replaceAccountPermissions",
+    "replaceIntegrationPanelState",
     "sendDraft",
     "sendPhoto",
     "setCallouts",
@@ -1187,6 +1199,45 @@ pub async fn call_v2(
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
+        "getFivemConfiguration" => {
+            only("getFivemConfiguration", args, &["serverId"]);
+            let a_server_id: ::std::option::Option<i64> = arg(
+                "getFivemConfiguration",
+                args,
+                "serverId",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.get_fivem_configuration();
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "acknowledgeFivemConfiguration" => {
+            only("acknowledgeFivemConfiguration", args, &["serverId", "revision"]);
+            let a_server_id: ::std::option::Option<i64> = arg(
+                "acknowledgeFivemConfiguration",
+                args,
+                "serverId",
+            );
+            let a_revision: i64 = arg("acknowledgeFivemConfiguration", args, "revision");
+            #[allow(unused_mut)]
+            let mut request = client.acknowledge_fivem_configuration(a_revision);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
         "kickOrBanUser" => {
             only("kickOrBanUser", args, &["body"]);
             let a_body: sonoran_cad::types::KickOrBanUserRequest = arg(
@@ -1515,6 +1566,54 @@ pub async fn call_v2(
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
+        "getAccountPermissions" => {
+            only("getAccountPermissions", args, &["accountId"]);
+            let a_account_id: ::uuid::Uuid = arg(
+                "getAccountPermissions",
+                args,
+                "accountId",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.get_account_permissions(a_account_id);
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "replaceAccountPermissions" => {
+            only("replaceAccountPermissions", args, &["accountId", "body"]);
+            let a_account_id: ::uuid::Uuid = arg(
+                "replaceAccountPermissions",
+                args,
+                "accountId",
+            );
+            let a_body: sonoran_cad::types::ReplaceAccountPermissionsRequest = arg(
+                "replaceAccountPermissions",
+                args,
+                "body",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.replace_account_permissions(a_account_id, a_body);
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "getPermissionCatalog" => {
+            only("getPermissionCatalog", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.get_permission_catalog();
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
         "sendPhoto" => {
             only("sendPhoto", args, &["body"]);
             let a_body: sonoran_cad::types::SendPhotoRequest = arg(
@@ -1740,6 +1839,192 @@ pub async fn call_v2(
             only("getVersion", args, &[]);
             #[allow(unused_mut)]
             let mut request = client.get_version();
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "listIntegrationPanels" => {
+            only("listIntegrationPanels", args, &[]);
+            #[allow(unused_mut)]
+            let mut request = client.list_integration_panels();
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "pollIntegrationPanelActions" => {
+            only(
+                "pollIntegrationPanelActions",
+                args,
+                &["serverId", "panelKey", "after", "limit"],
+            );
+            let a_server_id: ::std::option::Option<i64> = arg(
+                "pollIntegrationPanelActions",
+                args,
+                "serverId",
+            );
+            let a_panel_key: ::std::string::String = arg(
+                "pollIntegrationPanelActions",
+                args,
+                "panelKey",
+            );
+            let a_after: ::std::option::Option<i64> = arg(
+                "pollIntegrationPanelActions",
+                args,
+                "after",
+            );
+            let a_limit: ::std::option::Option<::std::num::NonZeroU64> = arg(
+                "pollIntegrationPanelActions",
+                args,
+                "limit",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.poll_integration_panel_actions(a_panel_key);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            if let Some(v) = a_after {
+                request = request.after(v);
+            }
+            if let Some(v) = a_limit {
+                request = request.limit(v);
+            }
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "acknowledgeIntegrationPanelAction" => {
+            only(
+                "acknowledgeIntegrationPanelAction",
+                args,
+                &["serverId", "panelKey", "eventId", "body"],
+            );
+            let a_server_id: ::std::option::Option<i64> = arg(
+                "acknowledgeIntegrationPanelAction",
+                args,
+                "serverId",
+            );
+            let a_panel_key: ::std::string::String = arg(
+                "acknowledgeIntegrationPanelAction",
+                args,
+                "panelKey",
+            );
+            let a_event_id: ::uuid::Uuid = arg(
+                "acknowledgeIntegrationPanelAction",
+                args,
+                "eventId",
+            );
+            let a_body: sonoran_cad::types::AcknowledgeIntegrationPanelActionRequest = arg(
+                "acknowledgeIntegrationPanelAction",
+                args,
+                "body",
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .acknowledge_integration_panel_action(a_panel_key, a_event_id, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "replaceIntegrationPanelState" => {
+            only(
+                "replaceIntegrationPanelState",
+                args,
+                &["serverId", "panelKey", "instanceKey", "body"],
+            );
+            let a_server_id: ::std::option::Option<i64> = arg(
+                "replaceIntegrationPanelState",
+                args,
+                "serverId",
+            );
+            let a_panel_key: ::std::string::String = arg(
+                "replaceIntegrationPanelState",
+                args,
+                "panelKey",
+            );
+            let a_instance_key: ::std::string::String = arg(
+                "replaceIntegrationPanelState",
+                args,
+                "instanceKey",
+            );
+            let a_body: sonoran_cad::types::SetIntegrationPanelStateRequest = arg(
+                "replaceIntegrationPanelState",
+                args,
+                "body",
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .replace_integration_panel_state(a_panel_key, a_instance_key, a_body);
+            if let Some(v) = a_server_id {
+                request = request.server_id(v);
+            }
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "deleteIntegrationPanel" => {
+            only("deleteIntegrationPanel", args, &["panelKey"]);
+            let a_panel_key: ::std::string::String = arg(
+                "deleteIntegrationPanel",
+                args,
+                "panelKey",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.delete_integration_panel(a_panel_key);
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "getIntegrationPanel" => {
+            only("getIntegrationPanel", args, &["panelKey"]);
+            let a_panel_key: ::std::string::String = arg(
+                "getIntegrationPanel",
+                args,
+                "panelKey",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.get_integration_panel(a_panel_key);
+            Some(
+                request
+                    .send()
+                    .await
+                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+            )
+        }
+        "putIntegrationPanel" => {
+            only("putIntegrationPanel", args, &["panelKey", "body"]);
+            let a_panel_key: ::std::string::String = arg(
+                "putIntegrationPanel",
+                args,
+                "panelKey",
+            );
+            let a_body: sonoran_cad::types::SetIntegrationPanelRequest = arg(
+                "putIntegrationPanel",
+                args,
+                "body",
+            );
+            #[allow(unused_mut)]
+            let mut request = client.put_integration_panel(a_panel_key, a_body);
             Some(
                 request
                     .send()

@@ -131,6 +131,18 @@ export interface EventUnit {
   };
 }
 
+/** Which saved configuration to fetch and apply. It carries no configuration values and no API key. */
+export interface FivemConfigurationEvent {
+  /** Server whose configuration should be applied. */
+  serverId: number;
+  /** Saved configuration revision to fetch. */
+  revision: number;
+  /** Required wire protocol version; currently 1. */
+  schemaVersion: number;
+  /** SHA-256 fingerprint of the catalog used for this apply request. */
+  templateRevision: string;
+}
+
 export interface NewCalloutEvent {
   callout: {
     /** One location; Z must be set dynamically. */
@@ -285,6 +297,8 @@ export type KnownPushEvent =
   | { type: 'EVENT_DISPATCH_UNIT_ATTACH'; data: DispatchUnitsEvent; unknown?: undefined }
   /** Units were detached from a dispatch call. (https://docs.sonoransoftware.com/cad/api-integration/push-events/dispatch-events/detach-unit) */
   | { type: 'EVENT_DISPATCH_UNIT_DETACH'; data: DispatchUnitsEvent; unknown?: undefined }
+  /** An administrator applied the saved FiveM configuration (Apply and restart): fetch it (getFivemConfiguration), check revision and catalog fingerprint, apply it, then acknowledge the revision loaded (acknowledgeFivemConfiguration). (https://docs.sonoransoftware.com/cad/api-integration/websocket-api/fivem-configuration) */
+  | { type: 'EVENT_FIVEM_CONFIGURATION'; data: FivemConfigurationEvent; unknown?: undefined }
   /** A new ERS callout was requested on the live map. (https://docs.sonoransoftware.com/cad/api-integration/push-events/ers/new-callout) */
   | { type: 'EVENT_NEW_CALLOUT'; data: NewCalloutEvent; unknown?: undefined }
   /** A new Inferno pager page was sent. (https://docs.sonoransoftware.com/cad/api-integration/push-events/inferno-pager/event-pager-reborn) */

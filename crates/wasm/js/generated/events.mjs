@@ -16,6 +16,7 @@ S.DispatchEvent = { t: 'object', p: { "eventOriginIdent": S.EventIdentId, "dispa
 S.DispatchNoteEvent = { t: 'object', p: { "callId": S.EventCallId, "note": { t: 'object', p: { "time": { t: 'string' }, "label": { t: 'string' }, "type": { t: 'string' }, "content": { t: 'string' } } } }, r: ["callId","note"], l: 'one-element-array' };
 S.DispatchUnitsEvent = { t: 'object', p: { "eventOriginIdent": S.EventIdentId, "ident": S.EventIdentId, "idents": S.EventIdentIds, "callId": S.EventCallId }, r: ["callId"], l: 'one-element-array' };
 S.EventUnit = { t: 'object', p: { "id": S.EventIdentId, "accId": { t: 'string' }, "status": { t: 'integer' }, "isPanic": { t: 'boolean' }, "location": { t: 'string' }, "aop": { t: 'string' }, "data": { t: 'object', p: { "apiIds": { t: 'array', i: { t: 'string' }, l: 'single-as-list' }, "unitNum": { t: 'string' }, "name": { t: 'string' }, "district": { t: 'string' }, "department": { t: 'string' }, "subdivision": { t: 'string' }, "rank": { t: 'string' }, "group": { t: 'string' }, "page": { t: 'integer' } } } } };
+S.FivemConfigurationEvent = { t: 'object', p: { "serverId": { t: 'integer' }, "revision": { t: 'integer' }, "schemaVersion": { t: 'integer' }, "templateRevision": { t: 'string' } }, r: ["serverId","revision","schemaVersion","templateRevision"], l: 'one-element-array' };
 S.NewCalloutEvent = { t: 'object', p: { "callout": { t: 'object', p: { "calloutLocations": { t: 'array', i: { t: 'object', p: { "x": { t: 'number' }, "y": { t: 'number' }, "z": { t: 'number' } } }, l: 'single-as-list' }, "pedWeaponData": { t: 'array', i: { t: 'string' }, l: 'single-as-list' }, "pedActionOnNoActionFound": { t: 'string' }, "pedChanceToFleeFromPlayer": { t: 'number' }, "pedChanceToObtainWeapons": { t: 'number' }, "pedChanceToAttackPlayer": { t: 'number' }, "pedChanceToSurrender": { t: 'number' } } } }, r: ["callout"], l: 'one-element-array' };
 S.PagerRebornEvent = { t: 'object', p: { "addresses": { t: 'array', i: { t: 'string' } }, "identIds": S.EventIdentIds, "nature": { t: 'string' }, "body": { t: 'string' } }, l: 'one-element-array' };
 S.RecordEvent = { t: 'object', p: { "record": { t: 'map' } }, r: ["record"], l: 'one-element-array' };
@@ -44,6 +45,7 @@ export const EVENTS = {
   EVENT_DISPATCH_TOGGLE_BODYCAM: S.ToggleBodycamEvent,
   EVENT_DISPATCH_UNIT_ATTACH: S.DispatchUnitsEvent,
   EVENT_DISPATCH_UNIT_DETACH: S.DispatchUnitsEvent,
+  EVENT_FIVEM_CONFIGURATION: S.FivemConfigurationEvent,
   EVENT_NEW_CALLOUT: S.NewCalloutEvent,
   EVENT_PAGER_REBORN: S.PagerRebornEvent,
   EVENT_RECORD_ADD: S.RecordEvent,

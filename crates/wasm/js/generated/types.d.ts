@@ -112,6 +112,29 @@ export type Account = {
   permissions?: AccountPermissions;
 };
 
+/** A version 2 permission document. */
+export type AccountPermissionGrants = {
+  /** Permission document version; always 2. */
+  version?: 2 | (number & {});
+  /** Case-sensitive grant IDs from the permission catalog. */
+  grants?: Array<string>;
+  /** Legacy permission metadata of a legacy-derived read. */
+  legacy?: unknown;
+  /** Legacy record-template metadata of a legacy-derived read. */
+  legacyTemplates?: unknown;
+};
+
+/** An account's permissions in the authenticated community. */
+export type AccountPermissionSnapshot = {
+  permissions?: AccountPermissionGrants;
+  /** Whether the account owns the community (an owner's snapshot holds every catalog grant). */
+  owner?: boolean;
+  /** Whether the community's v2 permission storage is available (not whether this account was edited explicitly). */
+  migrated?: boolean;
+  /** Membership status; 0 pending, 1 active (other statuses are not editable). */
+  status?: number;
+};
+
 /** The 43 permission flags of an account (account-object.md "Permissions"). Each camelCase key matches a PermissionName value case-insensitively (e.g. `polRecEdit` is POLRECEDIT); the descriptions come from the v1 permission table. Replies may carry only some of the keys (the examples show four), so every key is optional. */
 export type AccountPermissions = {
   /** Access to the Admin page (ADMIN). */
@@ -319,6 +342,31 @@ export type AccountsPagination = {
   offset?: number;
   /** Total number of matching accounts. */
   total?: number;
+};
+
+/** The acknowledgement's result. */
+export type AcknowledgeFivemConfigurationResponse = {
+  /** Always true on a 200. */
+  success: boolean;
+};
+
+/** The outcome of a processed action. */
+export type AcknowledgeIntegrationPanelActionRequest = {
+  /** Whether the third-party action succeeded. */
+  success: boolean;
+  /** User-facing result message; at most 500 characters. */
+  message?: string;
+  /** Structured result data, at most 32 KiB. Free-form on purpose. */
+  result?: { [key: string]: unknown };
+};
+
+/** The acknowledged action. */
+export type AcknowledgeIntegrationPanelActionResponse = {
+  panelKey?: string;
+  serverId?: number;
+  eventId?: string;
+  success?: boolean;
+  message?: string;
 };
 
 /** A blip to add and the server to add it to. */
@@ -876,6 +924,14 @@ export type DeleteIdentifierResponse = {
   serverId?: number;
 };
 
+/** The disabled panel. */
+export type DeleteIntegrationPanelResponse = {
+  /** The panel key. */
+  key?: string;
+  /** Whether the panel is active (`false` after a delete). */
+  enabled?: boolean;
+};
+
 /** The deleted record's id. */
 export type DeleteRecordResponse = {
   /** Id of the deleted record. */
@@ -1208,6 +1264,31 @@ export type ErsCalloutV1 = {
 /** Record template field type. Known values: INPUT, TEXTAREA, ADDRESS, SELECT, STATUS, DATE, TIME, IMAGE, CHECKBOXES, LABEL, UNIT_NUMBER, UNIT_NAME, UNIT_RANK, UNIT_AGENCY, UNIT_DEPARTMENT, UNIT_SUBDIVISION, UNIT_AGENCY_LOCATION, UNIT_AGENCY_ZIP, UNIT_LOCATION. Decision: a plain string, not a closed enum, because the server sends it back, the v1 example writes it in lower case (`"input"`) and communities may see new types. */
 export type FieldType = string;
 
+/** The resolved FiveM configuration of one server. `revision` 0 means nothing has been saved for the server yet: defaults are returned. Local bootstrap credentials (`communityID`, `apiKey`, `serverId`, `mode`) are not part of `values`. */
+export type FivemConfiguration = {
+  /** Saved configuration revision (0 or greater); zero means this server has no saved configuration. */
+  revision: number;
+  /** Wire protocol version; currently 1. */
+  schemaVersion: number;
+  /** SHA-256 fingerprint of the current configuration catalog; compare it as well as the revision. */
+  templateRevision: string;
+  /** The requested server ID. */
+  serverId?: number;
+  values: FivemConfigurationValues;
+  /** Last acknowledged saved revision, or null. */
+  appliedRevision: number | null;
+  /** Last acknowledgement time (RFC 3339 timestamp), or null. */
+  appliedAt: string | null;
+};
+
+/** The resolved settings. */
+export type FivemConfigurationValues = {
+  /** Resolved core settings. Free-form on purpose (the catalog decides the keys; keep their JSON types). */
+  core: { [key: string]: unknown };
+  /** Resolved settings keyed by submodule name. Free-form on purpose, as `core`. */
+  plugins: { [key: string]: unknown };
+};
+
 export type GetAccountUnitsResponse = {
   /** The account's unit identifiers on the server. */
   Units?: Array<Unit>;
@@ -1530,6 +1611,159 @@ export type IdentsToGroupV1Item = {
   account?: string;
   /** Group to put the identifiers in; an empty string clears their group. */
   groupName: string;
+};
+
+/** An active integration panel and its stored instances (list-panels, get-panel, set-panel). Typed from the pages' Response JSON examples: the OpenAPI blocks say only `type: object`, and list-panels' YAML example leaves out `id` and `updatedAt`. */
+export type IntegrationPanel = {
+  /** Panel id. */
+  id?: string;
+  /** Stable panel key (2-80 lowercase letters, numbers, dots, underscores or hyphens). */
+  key?: string;
+  /** Panel header name. */
+  name?: string;
+  definition?: IntegrationPanelDefinition;
+  /** When the definition was last stored (RFC 3339 timestamp). */
+  updatedAt?: string;
+  /** Stored instances (live state per server and instance key). */
+  instances?: Array<IntegrationPanelInstance>;
+};
+
+/** A queued CAD user action on a panel (poll-actions). */
+export type IntegrationPanelActionEvent = {
+  /** Position in the action queue; process events in cursor order. */
+  cursor?: number;
+  /** Action event id, the `eventId` to acknowledge. */
+  id?: string;
+  panelKey?: string;
+  serverId?: number;
+  instanceKey?: string;
+  /** The control's action id. */
+  actionId?: string;
+  /** Account UUID of the CAD user who acted. */
+  actorUuid?: string;
+  /** Name of the CAD user who acted. */
+  actorName?: string;
+  /** The action's resolved values, keyed as the definition's `action.values`. Free-form on purpose: the definition decides the keys and value types. */
+  values?: { [key: string]: unknown };
+  /** When the action was queued (RFC 3339 timestamp). */
+  createdAt?: string;
+  /** When the unacknowledged action expires, 60 seconds after it was queued (RFC 3339 timestamp). */
+  expiresAt?: string;
+};
+
+/** The action envelope of a control: CAD queues an action event with this id and the resolved values when the user changes the control or presses the button. */
+export type IntegrationPanelActionSpec = {
+  /** Action id, reported as the event's `actionId`. */
+  id: string;
+  /** Optional confirmation prompt shown before the action is queued. */
+  confirm?: string;
+  /** Values to resolve and send with the action, keyed by name. Free-form on purpose: each value is a binding (`$item.id`, `$value`) or a literal. */
+  values?: { [key: string]: unknown };
+};
+
+/** One page of a panel's pending CAD user actions. */
+export type IntegrationPanelActions = {
+  /** Pending actions in cursor order; acknowledge each after processing it. */
+  events?: Array<IntegrationPanelActionEvent>;
+  /** The `after` value for the next poll, to persist once these events are processed. */
+  nextCursor?: number;
+};
+
+/** `visibleWhen`: one comparison (`equals`, `notEquals` or `in`) on a bound `path`; with no comparison, visibility follows the truthiness of `path`. */
+export type IntegrationPanelCondition = {
+  /** A binding, such as `$item.status`. */
+  path: string;
+  /** Visible when the bound value equals this value. */
+  equals?: unknown;
+  /** Visible when the bound value differs from this value. */
+  notEquals?: unknown;
+  /** Visible when the bound value is one of these values. */
+  in?: Array<unknown>;
+};
+
+/** A schema version 1 panel definition (manifest-reference.md, "Definition"); at most 128 KiB. Properties the reference does not list are kept as they are. */
+export type IntegrationPanelDefinition = {
+  /** Must be `1`. */
+  schemaVersion: number;
+  /** When present, must equal the route `panelKey`. */
+  key?: string;
+  /** Panel header name; at most 80 characters. */
+  name: string;
+  /** Quasar or Font Awesome icon, such as `fas fa-lock`. */
+  icon?: string;
+  /** Any of `dispatch`, `police`, `fire` or `ems`. */
+  surfaces?: Array<string>;
+  /** Up to 20 sound triggers. */
+  sounds?: Array<IntegrationPanelSound>;
+  /** Root UI nodes; at most 200. */
+  body: Array<IntegrationPanelNode>;
+  [key: string]: unknown;
+};
+
+/** One stored instance of a panel, as list-panels and get-panel show it. */
+export type IntegrationPanelInstance = {
+  /** Stable instance key, commonly `default`. */
+  instanceKey?: string;
+  state?: IntegrationPanelState;
+  /** State revision; each replacement increments it. */
+  revision?: number;
+  /** When the state was last replaced (RFC 3339 timestamp). */
+  updatedAt?: string;
+};
+
+/** One UI node (manifest-reference.md, "Node Types"): `type` selects the node (`row`, `column`, `grid`, `section`, `repeat`, `text`, `icon`, `badge`, `divider`, `spacer`, `alert`, `input`, `number`, `textarea`, `select`, `toggle`, `checkbox`, `button`); the properties shared by several node types are typed below, and the others (`text`, `label`, `value`, `gap`, `style`, `search`, `sort`, ...) are kept as they are, since their shapes depend on the node type and on bindings (`$state.path`, `$item.path`, `$inputs.id`, `$value`). */
+export type IntegrationPanelNode = {
+  /** The node type. */
+  type: string;
+  /** Control id (input, number, textarea, select, toggle, checkbox), read as `$inputs.id`. */
+  id?: string;
+  /** Child nodes of a layout node (row, column, grid, section, repeat). */
+  children?: Array<IntegrationPanelNode>;
+  visibleWhen?: IntegrationPanelCondition;
+  action?: IntegrationPanelActionSpec;
+  [key: string]: unknown;
+};
+
+/** A sound trigger (manifest-reference.md, "Sounds"). */
+export type IntegrationPanelSound = {
+  /** Stable sound identifier. */
+  id: string;
+  /** HTTPS audio URL (local paths and localhost HTTP while developing). */
+  url: string;
+  /** 0-1; default 0.7. */
+  volume?: number;
+  /** 1000-30000; default 10000. */
+  maxDurationMs?: number;
+  trigger: IntegrationPanelSoundTrigger;
+};
+
+/** When a sound plays. */
+export type IntegrationPanelSoundTrigger = {
+  /** `state` or `action`. */
+  event: string;
+  /** Dot path in state; omit to compare the complete state. */
+  path?: string;
+  /** `changed`, `increased`, `decreased`, `equals`, `becameTrue` or `becameFalse`. */
+  operator?: string;
+  /** Comparison value for `equals`. */
+  value?: unknown;
+  /** Optional action id filter for action sounds. */
+  actionId?: string;
+};
+
+/** An instance's live state. Free-form on purpose: its keys are whatever the panel's definition binds to (`$state.path`, `{{state.path}}`); at most 512 KiB. */
+export type IntegrationPanelState = { [key: string]: unknown };
+
+/** One instance's stored state after a replacement. */
+export type IntegrationPanelStateResponse = {
+  panelKey?: string;
+  serverId?: number;
+  instanceKey?: string;
+  state?: IntegrationPanelState;
+  /** The new state revision. */
+  revision?: number;
+  /** When the state was stored (RFC 3339 timestamp). */
+  updatedAt?: string;
 };
 
 /** Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead. */
@@ -2057,6 +2291,27 @@ export type PenalCodeV1 = {
   bondAmount?: number;
 };
 
+/** The community's catalog of case-sensitive grant IDs: `global.<fieldName>` and `record.<templateId>.<action>` (read, create, edit.own, edit.any, delete.own, delete.any, supervise and, where the backend supports it, edit.selected). */
+export type PermissionCatalog = {
+  /** Permission document version; always 2. */
+  version?: 2 | (number & {});
+  communityUuid?: string;
+  permissions?: Array<PermissionCatalogEntry>;
+  /** Upper-case legacy flag (such as `POLICE`) -> the grants CAD's migration rules produce for it. */
+  legacyGrants?: { [key: string]: Array<string> };
+};
+
+/** One grant of the catalog. */
+export type PermissionCatalogEntry = {
+  /** The grant ID. */
+  id?: string;
+  label?: string;
+  /** The record template of a record grant; null for a global grant. */
+  templateId?: number | null;
+  templateName?: string | null;
+  action?: string;
+};
+
 /** Account permission names as v1 set_account_permissions and v2 modify-account-permissions take them (upper case), from the 43-row v1 table. They match the 43 camelCase booleans of the v2 Account object case-insensitively. */
 export type PermissionName = "CIVILIAN" | "LAWYER" | "DMV" | "POLICE" | "FIRE" | "EMS" | "DISPATCH" | "ADMIN" | "POLRECADD" | "POLRECEDIT" | "POLRECREMOVE" | "POLSUPER" | "POLEDITUNIT" | "POLEDITOTHERUNIT" | "SELFDISPATCH" | "LIVEMAP" | "MEDRECADD" | "MEDRECEDIT" | "MEDRECREMOVE" | "MEDSUPER" | "FIRERECADD" | "FIRERECEDIT" | "FIRERECREMOVE" | "FIRESUPER" | "DMVRECADD" | "DMVRECEDIT" | "DMVRECREMOVE" | "DMVSUPER" | "MODIFYSTREETSIGNS" | "LAWRECADD" | "LAWRECEDIT" | "LAWRECREMOVE" | "LAWSUPER" | "ADMINACCOUNTS" | "ADMINPERMISSIONKEYS" | "ADMINCUSTOMIZATION" | "ADMINDEPARTMENTS" | "ADMINTENCODES" | "ADMINPENALCODES" | "ADMININGAMEINTEGRATION" | "ADMINDISCORDINTEGRATION" | "ADMINLIMITS" | "ADMINLOGS";
 
@@ -2321,6 +2576,20 @@ export type RemoveRecordV1Item = {
   id: number;
 };
 
+/** The account's complete explicit grant list: omitted grants are removed. Nonempty grants activate a pending membership; an empty list clears every grant and makes an active membership pending. */
+export type ReplaceAccountPermissionsRequest = {
+  /** Permission document version; 2 (the default when omitted). */
+  version?: 2 | (number & {});
+  /** Exact, case-sensitive grant IDs from the permission catalog. */
+  grants: Array<string>;
+};
+
+/** The replaced grants. */
+export type ReplaceAccountPermissionsResponse = {
+  accountUuid?: string;
+  permissions?: AccountPermissionGrants;
+};
+
 /** Record template section category. The v1 table lists 0, 1, 5, 6, 9; the same page's prose also uses 2 (Agency), so it is included. */
 export type SectionCategory = 0 | 1 | 2 | 5 | 6 | 9 | (number & {});
 
@@ -2572,6 +2841,16 @@ export type SetIdentifierV1Item = {
   account?: string;
   /** Id of the identifier to select. */
   identId: number;
+};
+
+/** Create or replace a panel's complete definition. */
+export type SetIntegrationPanelRequest = {
+  definition: IntegrationPanelDefinition;
+};
+
+/** The complete replacement state of one panel instance. */
+export type SetIntegrationPanelStateRequest = {
+  state: IntegrationPanelState;
 };
 
 /** The new pager configuration of the server. If `nodes` is omitted, Sonoran CAD keeps the existing node tree and only updates the other fields. */
@@ -3314,6 +3593,26 @@ export declare const UnitStatus: {
   readonly OFFLINE: 100;
 };
 
+/** Arguments of `acknowledgeFivemConfiguration` (`POST /v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}`). */
+export interface AcknowledgeFivemConfigurationArgs {
+  /** Numeric ID of a server in the API key's community (1 or greater). Default: the client's `serverId`. */
+  serverId?: number;
+  /** The saved revision that was loaded (1 or greater): the `revision` of the configuration fetched, not the push event's when a later save won. */
+  revision: number;
+}
+
+/** Arguments of `acknowledgeIntegrationPanelAction` (`POST /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack`). */
+export interface AcknowledgeIntegrationPanelActionArgs {
+  /** Configured CAD server ID allowed by the API key. Default: the client's `serverId`. */
+  serverId?: number;
+  /** Stable panel key. */
+  panelKey: string;
+  /** Action event ID returned by the poll endpoint (the event's `id`). */
+  eventId: string;
+  /** The request body. */
+  body: AcknowledgeIntegrationPanelActionRequest;
+}
+
 /** Arguments of `addCallNote` (`POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/notes`). */
 export interface AddCallNoteArgs {
   /** CAD server id (default 1). Default: the client's `serverId`. */
@@ -3442,6 +3741,12 @@ export interface DeleteIdentifierArgs {
   identId: number;
 }
 
+/** Arguments of `deleteIntegrationPanel` (`DELETE /v2/integration-panels/{panelKey}`). */
+export interface DeleteIntegrationPanelArgs {
+  /** Stable panel key. */
+  panelKey: string;
+}
+
 /** Arguments of `deleteRecord` (`DELETE /v2/general/records/{recordId}`). */
 export interface DeleteRecordArgs {
   /** Record ID. */
@@ -3468,6 +3773,12 @@ export interface GetAccountArgs {
   username?: string;
   /** Target the account linked to a Discord user ID. Provide exactly one identifier. */
   discord?: string;
+}
+
+/** Arguments of `getAccountPermissions` (`GET /v2/general/permissions/accounts/{accountId}`). */
+export interface GetAccountPermissionsArgs {
+  /** The account UUID (not its community user ID, Discord ID or Roblox ID). */
+  accountId: string;
 }
 
 /** Arguments of `getAccountUnits` (`GET /v2/emergency/servers/{serverId}/accounts/{accountUuid}/units`). */
@@ -3574,6 +3885,12 @@ export interface GetDispatchTemplateArgs {
 export interface GetDispatchTemplatesArgs {
 }
 
+/** Arguments of `getFivemConfiguration` (`GET /v2/fivem/servers/{serverId}/configuration`). */
+export interface GetFivemConfigurationArgs {
+  /** Numeric ID of a server in the API key's community (1 or greater). Default: the client's `serverId`. */
+  serverId?: number;
+}
+
 /** Arguments of `getIdentifiers` (`GET /v2/emergency/accounts/{accountUuid}/identifiers`). */
 export interface GetIdentifiersArgs {
   /** Sonoran CAD account UUID. */
@@ -3582,6 +3899,12 @@ export interface GetIdentifiersArgs {
 
 /** Arguments of `getInfo` (`GET /v2/general/info`). */
 export interface GetInfoArgs {
+}
+
+/** Arguments of `getIntegrationPanel` (`GET /v2/integration-panels/{panelKey}`). */
+export interface GetIntegrationPanelArgs {
+  /** Stable panel key. */
+  panelKey: string;
 }
 
 /** Arguments of `getLoginPage` (`GET /v2/general/login-page`). */
@@ -3600,6 +3923,10 @@ export interface GetPagerConfigArgs {
 
 /** Arguments of `getPenalCodes` (`GET /v2/general/penal-codes`). */
 export interface GetPenalCodesArgs {
+}
+
+/** Arguments of `getPermissionCatalog` (`GET /v2/general/permissions/catalog`). */
+export interface GetPermissionCatalogArgs {
 }
 
 /** Arguments of `getServers` (`GET /v2/general/servers`). */
@@ -3648,6 +3975,10 @@ export interface KickUnitArgs {
   body: KickUnitRequest;
 }
 
+/** Arguments of `listIntegrationPanels` (`GET /v2/integration-panels`). */
+export interface ListIntegrationPanelsArgs {
+}
+
 /** Arguments of `lookupByCustomSearch` (`POST /v2/general/lookups/custom`). */
 export interface LookupByCustomSearchArgs {
   /** The request body. */
@@ -3672,6 +4003,26 @@ export interface ModifyAccountPermissionsArgs {
   body: ModifyAccountPermissionsRequest;
 }
 
+/** Arguments of `pollIntegrationPanelActions` (`GET /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions`). */
+export interface PollIntegrationPanelActionsArgs {
+  /** Configured CAD server ID allowed by the API key. Default: the client's `serverId`. */
+  serverId?: number;
+  /** Stable panel key. */
+  panelKey: string;
+  /** The cursor: return events with a `cursor` greater than this value. Pass the previous reply's `nextCursor` once its events are processed and acknowledged; poll again with the prior value when processing failed. */
+  after?: number;
+  /** Return 1-100 events. */
+  limit?: number;
+}
+
+/** Arguments of `putIntegrationPanel` (`PUT /v2/integration-panels/{panelKey}`). */
+export interface PutIntegrationPanelArgs {
+  /** Stable 2-80 character panel key (lowercase letters, numbers, dots, underscores or hyphens). */
+  panelKey: string;
+  /** The request body. */
+  body: SetIntegrationPanelRequest;
+}
+
 /** Arguments of `remove911Call` (`DELETE /v2/emergency/servers/{serverId}/calls/911/{callId}`). */
 export interface Remove911CallArgs {
   /** CAD server id (default 1). Default: the client's `serverId`. */
@@ -3686,6 +4037,26 @@ export interface RemoveCharacterLinkArgs {
   syncId: string;
   /** The request body. */
   body: RemoveCharacterLinkRequest;
+}
+
+/** Arguments of `replaceAccountPermissions` (`PUT /v2/general/permissions/accounts/{accountId}`). */
+export interface ReplaceAccountPermissionsArgs {
+  /** The account UUID (not a community user ID). */
+  accountId: string;
+  /** The request body. */
+  body: ReplaceAccountPermissionsRequest;
+}
+
+/** Arguments of `replaceIntegrationPanelState` (`PUT /v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state`). */
+export interface ReplaceIntegrationPanelStateArgs {
+  /** Configured CAD server ID allowed by the API key. Default: the client's `serverId`. */
+  serverId?: number;
+  /** Stable panel key. */
+  panelKey: string;
+  /** Stable instance key, commonly `default`. */
+  instanceKey: string;
+  /** The request body. */
+  body: SetIntegrationPanelStateRequest;
 }
 
 /** Arguments of `sendDraft` (`POST /v2/general/record-drafts`). */
@@ -3904,6 +4275,20 @@ export declare class SonoranClient {
   /** Frees the client's memory in the module; any later call rejects. `using` calls it. */
   [Symbol.dispose](): void;
   /**
+   * Acknowledge FiveM Configuration (v2 `POST /v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}`).
+   * Rate limit: none documented.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/acknowledge-fivem-configuration}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  acknowledgeFivemConfiguration(args: AcknowledgeFivemConfigurationArgs, call?: CallOptions): Promise<AcknowledgeFivemConfigurationResponse>;
+  /**
+   * Acknowledge Integration Panel Action (v2 `POST /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack`).
+   * Rate limit: 240 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/acknowledge-action}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  acknowledgeIntegrationPanelAction(args: AcknowledgeIntegrationPanelActionArgs, call?: CallOptions): Promise<AcknowledgeIntegrationPanelActionResponse>;
+  /**
    * Add Call Note (v2 `POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/notes`).
    * Rate limit: 60 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note}
@@ -4023,6 +4408,13 @@ export declare class SonoranClient {
    */
   deleteIdentifier(args: DeleteIdentifierArgs, call?: CallOptions): Promise<DeleteIdentifierResponse>;
   /**
+   * Delete Integration Panel (v2 `DELETE /v2/integration-panels/{panelKey}`).
+   * Rate limit: 30 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/delete-panel}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  deleteIntegrationPanel(args: DeleteIntegrationPanelArgs, call?: CallOptions): Promise<DeleteIntegrationPanelResponse>;
+  /**
    * Delete Record (v2 `DELETE /v2/general/records/{recordId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record}
@@ -4044,6 +4436,13 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getAccount(args?: GetAccountArgs, call?: CallOptions): Promise<Account>;
+  /**
+   * Get Account Permissions (v2 `GET /v2/general/permissions/accounts/{accountId}`).
+   * Rate limit: none documented.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account-permissions}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  getAccountPermissions(args: GetAccountPermissionsArgs, call?: CallOptions): Promise<AccountPermissionSnapshot>;
   /**
    * Get Account Units (v2 `GET /v2/emergency/servers/{serverId}/accounts/{accountUuid}/units`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
@@ -4122,6 +4521,13 @@ export declare class SonoranClient {
    */
   getDispatchTemplates(args?: GetDispatchTemplatesArgs, call?: CallOptions): Promise<Array<DispatchTemplate>>;
   /**
+   * Get FiveM Configuration (v2 `GET /v2/fivem/servers/{serverId}/configuration`).
+   * Rate limit: none documented.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  getFivemConfiguration(args?: GetFivemConfigurationArgs, call?: CallOptions): Promise<FivemConfiguration>;
+  /**
    * Get Identifiers (v2 `GET /v2/emergency/accounts/{accountUuid}/identifiers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers}
@@ -4135,6 +4541,13 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getInfo(args?: GetInfoArgs, call?: CallOptions): Promise<GetInfoResponse>;
+  /**
+   * Get Integration Panel (v2 `GET /v2/integration-panels/{panelKey}`).
+   * Rate limit: 120 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/get-panel}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  getIntegrationPanel(args: GetIntegrationPanelArgs, call?: CallOptions): Promise<IntegrationPanel>;
   /**
    * Get Login Page (v2 `GET /v2/general/login-page`).
    * Return public login-page details for a community, looked up by `communityId` or by `url` (provide exactly one). Does not require bearer authentication.
@@ -4157,6 +4570,13 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   getPenalCodes(args?: GetPenalCodesArgs, call?: CallOptions): Promise<Array<PenalCode>>;
+  /**
+   * Get Permission Catalog (v2 `GET /v2/general/permissions/catalog`).
+   * Rate limit: none documented.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  getPermissionCatalog(args?: GetPermissionCatalogArgs, call?: CallOptions): Promise<PermissionCatalog>;
   /**
    * Get Servers (v2 `GET /v2/general/servers`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
@@ -4214,6 +4634,13 @@ export declare class SonoranClient {
    */
   kickUnit(args: KickUnitArgs, call?: CallOptions): Promise<KickUnitResponse>;
   /**
+   * List Integration Panels (v2 `GET /v2/integration-panels`).
+   * Rate limit: 120 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  listIntegrationPanels(args?: ListIntegrationPanelsArgs, call?: CallOptions): Promise<Array<IntegrationPanel>>;
+  /**
    * Lookup By Custom Search (v2 `POST /v2/general/lookups/custom`).
    * Rate limit: 30 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom}
@@ -4242,6 +4669,20 @@ export declare class SonoranClient {
    */
   modifyAccountPermissions(args: ModifyAccountPermissionsArgs, call?: CallOptions): Promise<ModifyAccountPermissionsResponse>;
   /**
+   * Poll Integration Panel Actions (v2 `GET /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions`).
+   * Rate limit: 240 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/poll-actions}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  pollIntegrationPanelActions(args: PollIntegrationPanelActionsArgs, call?: CallOptions): Promise<IntegrationPanelActions>;
+  /**
+   * Set Integration Panel (v2 `PUT /v2/integration-panels/{panelKey}`).
+   * Rate limit: 30 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-panel}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  putIntegrationPanel(args: PutIntegrationPanelArgs, call?: CallOptions): Promise<IntegrationPanel>;
+  /**
    * Remove 911 Call (v2 `DELETE /v2/emergency/servers/{serverId}/calls/911/{callId}`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.
    * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call}
@@ -4255,6 +4696,20 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   removeCharacterLink(args: RemoveCharacterLinkArgs, call?: CallOptions): Promise<CharacterLinkResult>;
+  /**
+   * Replace Account Permissions (v2 `PUT /v2/general/permissions/accounts/{accountId}`).
+   * Rate limit: none documented.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/replace-account-permissions}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  replaceAccountPermissions(args: ReplaceAccountPermissionsArgs, call?: CallOptions): Promise<ReplaceAccountPermissionsResponse>;
+  /**
+   * Set Integration Panel State (v2 `PUT /v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state`).
+   * Rate limit: 300 requests per minute per API key; the client paces calls to it.
+   * @see {@link https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-state}
+   * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
+   */
+  replaceIntegrationPanelState(args: ReplaceIntegrationPanelStateArgs, call?: CallOptions): Promise<IntegrationPanelStateResponse>;
   /**
    * Send Draft (v2 `POST /v2/general/record-drafts`).
    * Rate limit: 10 requests per minute per API key; the client paces calls to it.

@@ -3,7 +3,11 @@
 // the package declares for it.
 import type {
   Account,
+  AccountPermissionSnapshot,
   AccountV1,
+  AcknowledgeFivemConfigurationResponse,
+  AcknowledgeIntegrationPanelActionRequest,
+  AcknowledgeIntegrationPanelActionResponse,
   AddBlipV1Item,
   AddCallNoteRequest,
   AddCallNoteResponse,
@@ -44,6 +48,7 @@ import type {
   DeleteBlipsResponse,
   DeleteCharacterResponse,
   DeleteIdentifierResponse,
+  DeleteIntegrationPanelResponse,
   DeleteRecordResponse,
   DetachUnitV1Item,
   DetachUnitsRequest,
@@ -55,6 +60,7 @@ import type {
   EditLicenseV1Item,
   EditRecordV1Item,
   EmergencyCall,
+  FivemConfiguration,
   GetAccountUnitsResponse,
   GetAccountV1Item,
   GetAccountsResponse,
@@ -86,6 +92,9 @@ import type {
   HeartbeatResponse,
   IdentifierV1,
   IdentsToGroupV1Item,
+  IntegrationPanel,
+  IntegrationPanelActions,
+  IntegrationPanelStateResponse,
   JoinCommunityV1Options,
   KickOrBanUserRequest,
   KickOrBanUserResponse,
@@ -111,6 +120,7 @@ import type {
   PagerConfig,
   PenalCode,
   PenalCodeV1,
+  PermissionCatalog,
   RecordTemplate,
   RecordV1,
   Remove911CallResponse,
@@ -119,6 +129,8 @@ import type {
   RemoveCharacterLinkRequest,
   RemoveCharacterV1Item,
   RemoveRecordV1Item,
+  ReplaceAccountPermissionsRequest,
+  ReplaceAccountPermissionsResponse,
   SendDraftRequest,
   SendPhotoRequest,
   SendPhotoResponse,
@@ -137,6 +149,8 @@ import type {
   SetIdentifierGroupRequest,
   SetIdentifierGroupResponse,
   SetIdentifierV1Item,
+  SetIntegrationPanelRequest,
+  SetIntegrationPanelStateRequest,
   SetPagerConfigRequest,
   SetPagerConfigResponse,
   SetPagerConfigV1Item,
@@ -186,6 +200,30 @@ import type {
   VerifySecretV1Item,
   VerifySecretV1Response,
 } from 'sonoran-cad';
+
+// acknowledgeFivemConfiguration (`POST /v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}`): the reply example
+export const acknowledgeFivemConfigurationReply = {
+  "success": true
+} satisfies AcknowledgeFivemConfigurationResponse;
+
+// acknowledgeIntegrationPanelAction (`POST /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack`): the request body example
+export const acknowledgeIntegrationPanelActionBody = {
+  "success": true,
+  "message": "Alarm disabled",
+  "result": {
+    "alarmId": "mrpd-lobby",
+    "active": false
+  }
+} satisfies AcknowledgeIntegrationPanelActionRequest;
+
+// acknowledgeIntegrationPanelAction (`POST /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions/{eventId}/ack`): the reply example
+export const acknowledgeIntegrationPanelActionReply = {
+  "panelKey": "example.fire-alarms",
+  "serverId": 1,
+  "eventId": "11111111-1111-1111-1111-111111111111",
+  "success": true,
+  "message": "Alarm disabled"
+} satisfies AcknowledgeIntegrationPanelActionResponse;
 
 // addCallNote (`POST /v2/emergency/servers/{serverId}/dispatch-calls/{callId}/notes`): the request body example
 export const addCallNoteBody = {
@@ -524,6 +562,12 @@ export const deleteIdentifierReply = {
   "serverId": 1
 } satisfies DeleteIdentifierResponse;
 
+// deleteIntegrationPanel (`DELETE /v2/integration-panels/{panelKey}`): the reply example
+export const deleteIntegrationPanelReply = {
+  "key": "example.fire-alarms",
+  "enabled": false
+} satisfies DeleteIntegrationPanelResponse;
+
 // deleteRecord (`DELETE /v2/general/records/{recordId}`): the reply example
 export const deleteRecordReply = {
   "recordId": 451
@@ -557,6 +601,19 @@ export const getAccountReply = {
     "admin": false
   }
 } satisfies Account;
+
+// getAccountPermissions (`GET /v2/general/permissions/accounts/{accountId}`): the reply example
+export const getAccountPermissionsReply = {
+  "permissions": {
+    "version": 2,
+    "grants": [
+      "global.police"
+    ]
+  },
+  "owner": false,
+  "migrated": true,
+  "status": 1
+} satisfies AccountPermissionSnapshot;
 
 // getAccountUnits (`GET /v2/emergency/servers/{serverId}/accounts/{accountUuid}/units`): the reply example
 export const getAccountUnitsReply = {
@@ -827,6 +884,20 @@ export const getDispatchTemplatesReply = [
   }
 ] satisfies Array<DispatchTemplate>;
 
+// getFivemConfiguration (`GET /v2/fivem/servers/{serverId}/configuration`): the reply example
+export const getFivemConfigurationReply = {
+  "revision": 4,
+  "schemaVersion": 1,
+  "templateRevision": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+  "serverId": 1,
+  "values": {
+    "core": {},
+    "plugins": {}
+  },
+  "appliedRevision": 3,
+  "appliedAt": "2026-09-21T15:30:00Z"
+} satisfies FivemConfiguration;
+
 // getIdentifiers (`GET /v2/emergency/accounts/{accountUuid}/identifiers`): the reply example
 export const getIdentifiersReply = {
   "SelectedIdent": 12,
@@ -874,6 +945,27 @@ export const getInfoReply = {
   ]
 } satisfies GetInfoResponse;
 
+// getIntegrationPanel (`GET /v2/integration-panels/{panelKey}`): the reply example
+export const getIntegrationPanelReply = {
+  "id": "00000000-0000-0000-0000-000000000000",
+  "key": "example.fire-alarms",
+  "name": "Fire Alarm",
+  "definition": {
+    "schemaVersion": 1,
+    "name": "Fire Alarm",
+    "body": []
+  },
+  "updatedAt": "2026-08-25T18:00:00Z",
+  "instances": [
+    {
+      "instanceKey": "default",
+      "state": {},
+      "revision": 4,
+      "updatedAt": "2026-08-25T18:01:00Z"
+    }
+  ]
+} satisfies IntegrationPanel;
+
 // getLoginPage (`GET /v2/general/login-page`): the reply example
 export const getLoginPageReply = {
   "comId": "examplecad",
@@ -909,6 +1001,34 @@ export const getPenalCodesReply = [
     "jailTime": "0"
   }
 ] satisfies Array<PenalCode>;
+
+// getPermissionCatalog (`GET /v2/general/permissions/catalog`): the reply example
+export const getPermissionCatalogReply = {
+  "version": 2,
+  "communityUuid": "00000000-0000-0000-0000-000000000000",
+  "permissions": [
+    {
+      "id": "global.police",
+      "label": "police",
+      "templateId": null,
+      "templateName": null,
+      "action": "police"
+    },
+    {
+      "id": "record.4.read",
+      "label": "read",
+      "templateId": 4,
+      "templateName": "Example record template",
+      "action": "read"
+    }
+  ],
+  "legacyGrants": {
+    "POLICE": [
+      "global.police",
+      "record.4.read"
+    ]
+  }
+} satisfies PermissionCatalog;
 
 // getServers (`GET /v2/general/servers`): the reply example
 export const getServersReply = {
@@ -1050,6 +1170,29 @@ export const kickUnitReply = {
     }
   ]
 } satisfies KickUnitResponse;
+
+// listIntegrationPanels (`GET /v2/integration-panels`): the reply example
+export const listIntegrationPanelsReply = [
+  {
+    "id": "00000000-0000-0000-0000-000000000000",
+    "key": "example.fire-alarms",
+    "name": "Fire Alarm",
+    "definition": {
+      "schemaVersion": 1,
+      "name": "Fire Alarm",
+      "body": []
+    },
+    "updatedAt": "2026-08-25T18:00:00Z",
+    "instances": [
+      {
+        "instanceKey": "default",
+        "state": {},
+        "revision": 4,
+        "updatedAt": "2026-08-25T18:01:00Z"
+      }
+    ]
+  }
+] satisfies Array<IntegrationPanel>;
 
 // lookupByCustomSearch (`POST /v2/general/lookups/custom`): the request body example
 export const lookupByCustomSearchBody = {
@@ -1198,6 +1341,74 @@ export const modifyAccountPermissionsReply = {
   "active": true
 } satisfies ModifyAccountPermissionsResponse;
 
+// pollIntegrationPanelActions (`GET /v2/integration-panels/servers/{serverId}/panels/{panelKey}/actions`): the reply example
+export const pollIntegrationPanelActionsReply = {
+  "events": [
+    {
+      "cursor": 42,
+      "id": "11111111-1111-1111-1111-111111111111",
+      "panelKey": "example.fire-alarms",
+      "serverId": 1,
+      "instanceKey": "default",
+      "actionId": "alarm.set-active",
+      "actorUuid": "22222222-2222-2222-2222-222222222222",
+      "actorName": "John Doe",
+      "values": {
+        "alarmId": "mrpd-lobby",
+        "active": false
+      },
+      "createdAt": "2026-08-25T18:02:00Z",
+      "expiresAt": "2026-08-25T18:03:00Z"
+    }
+  ],
+  "nextCursor": 42
+} satisfies IntegrationPanelActions;
+
+// putIntegrationPanel (`PUT /v2/integration-panels/{panelKey}`): the request body example
+export const putIntegrationPanelBody = {
+  "definition": {
+    "schemaVersion": 1,
+    "key": "example.fire-alarms",
+    "name": "Fire Alarm",
+    "icon": "fas fa-bell",
+    "surfaces": [
+      "dispatch",
+      "fire"
+    ],
+    "body": [
+      {
+        "type": "text",
+        "text": "Connected to the alarm controller."
+      }
+    ]
+  }
+} satisfies SetIntegrationPanelRequest;
+
+// putIntegrationPanel (`PUT /v2/integration-panels/{panelKey}`): the reply example
+export const putIntegrationPanelReply = {
+  "id": "00000000-0000-0000-0000-000000000000",
+  "key": "example.fire-alarms",
+  "name": "Fire Alarm",
+  "definition": {
+    "schemaVersion": 1,
+    "key": "example.fire-alarms",
+    "name": "Fire Alarm",
+    "icon": "fas fa-bell",
+    "surfaces": [
+      "dispatch",
+      "fire"
+    ],
+    "body": [
+      {
+        "type": "text",
+        "text": "Connected to the alarm controller."
+      }
+    ]
+  },
+  "updatedAt": "2026-08-25T18:00:00Z",
+  "instances": []
+} satisfies IntegrationPanel;
+
 // remove911Call (`DELETE /v2/emergency/servers/{serverId}/calls/911/{callId}`): the reply example
 export const remove911CallReply = {
   "callId": 302,
@@ -1215,6 +1426,64 @@ export const removeCharacterLinkReply = {
   "syncId": "citizen:1234",
   "action": "REMOVE"
 } satisfies CharacterLinkResult;
+
+// replaceAccountPermissions (`PUT /v2/general/permissions/accounts/{accountId}`): the request body example
+export const replaceAccountPermissionsBody = {
+  "version": 2,
+  "grants": [
+    "global.police"
+  ]
+} satisfies ReplaceAccountPermissionsRequest;
+
+// replaceAccountPermissions (`PUT /v2/general/permissions/accounts/{accountId}`): the reply example
+export const replaceAccountPermissionsReply = {
+  "accountUuid": "00000000-0000-0000-0000-000000000000",
+  "permissions": {
+    "version": 2,
+    "grants": [
+      "global.police"
+    ]
+  }
+} satisfies ReplaceAccountPermissionsResponse;
+
+// replaceIntegrationPanelState (`PUT /v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state`): the request body example
+export const replaceIntegrationPanelStateBody = {
+  "state": {
+    "summary": {
+      "active": 1,
+      "normal": 2
+    },
+    "alarms": [
+      {
+        "id": "mrpd-lobby",
+        "name": "MRPD Lobby",
+        "active": true
+      }
+    ]
+  }
+} satisfies SetIntegrationPanelStateRequest;
+
+// replaceIntegrationPanelState (`PUT /v2/integration-panels/servers/{serverId}/panels/{panelKey}/instances/{instanceKey}/state`): the reply example
+export const replaceIntegrationPanelStateReply = {
+  "panelKey": "example.fire-alarms",
+  "serverId": 1,
+  "instanceKey": "default",
+  "state": {
+    "summary": {
+      "active": 1,
+      "normal": 2
+    },
+    "alarms": [
+      {
+        "id": "mrpd-lobby",
+        "name": "MRPD Lobby",
+        "active": true
+      }
+    ]
+  },
+  "revision": 5,
+  "updatedAt": "2026-08-25T18:01:00Z"
+} satisfies IntegrationPanelStateResponse;
 
 // sendDraft (`POST /v2/general/record-drafts`): the request body example
 export const sendDraftBody = {
