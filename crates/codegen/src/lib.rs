@@ -67,7 +67,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let progenitor = rust_client::generate_tokens(&form.document, enums)?;
     let client = rust_client::format(
         progenitor.clone(),
-        "#![allow(clippy::all, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
+        "#![allow(clippy::all, dead_code, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
     )?;
     let targets = targets::collect(doc)?;
     let examples = doc_examples::for_api(api);
