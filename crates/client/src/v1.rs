@@ -12,20 +12,7 @@ use serde_json::{Map, Value};
 
 /// A reply that the docs say is JSON for some requests and text for others
 /// (MODIFY_IDENTIFIER: JSON for ADD/EDIT, text for REMOVE).
-#[derive(Debug, Clone, PartialEq)]
-pub enum JsonOrText<T> {
-    Json(T),
-    Text(String),
-}
-
-impl<T: Serialize> Serialize for JsonOrText<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Json(v) => v.serialize(serializer),
-            Self::Text(t) => serializer.serialize_str(t),
-        }
-    }
-}
+pub use sonoran_runtime::JsonOrText;
 
 /// The v1 envelope as sent: the documented keys first, in the documented order.
 #[derive(Serialize)]
@@ -52,7 +39,7 @@ impl Client {
         data: Option<&D>,
         fills_server_id: bool,
         extra: Vec<(&'static str, Value)>,
-    ) -> Result<crate::reply::Reply, Error> {
+    ) -> Result<sonoran_runtime::Reply, Error> {
         let Some(community_id) = self.community_id() else {
             return Err(Error::InvalidRequest(
                 "v1 calls need the community id: set it with `Client::builder().community_id(..)`"

@@ -289,6 +289,7 @@ impl Client {
             max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
             // The JS driver bounds its own waits (`maxQueueMs`).
             max_queue: None,
+            rate_limits: sonoran_cad::RATE_LIMITS,
         });
         Ok(Client {
             runtime,
