@@ -33,7 +33,8 @@ cargo xtask <command>
                          MSRV of their dependencies, a new crate outside the workspace using
                          sonoran-cad with the newest serde/serde_json/tokio against the fake,
                          and `cargo package` of the published crates (sonoran-runtime,
-                         sonoran-cad, sonoran-fake), each unpacked and tested on its own
+                         sonoran-cad, sonoran-cms, sonoran-fake), each unpacked and tested
+                         on its own
   wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
                          target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen

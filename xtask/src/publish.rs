@@ -1,4 +1,4 @@
-//! The published crates (`sonoran-runtime`, `sonoran-cad`, `sonoran-fake`) as a user gets them: the MSRV of
+//! The published crates (`sonoran-runtime`, `sonoran-cad`, `sonoran-cms`, `sonoran-fake`) as a user gets them: the MSRV of
 //! their dependency tree, their packages built and tested on their own, and a new crate
 //! outside the workspace that depends on `sonoran-cad` next to the newest serde,
 //! serde_json and tokio and makes a call against the fake server.
@@ -11,7 +11,12 @@ use std::path::Path;
 use std::process::Command;
 
 /// The crates published on crates.io; everything they depend on must be published too.
-pub const PUBLISHED: [&str; 3] = ["sonoran-runtime", "sonoran-cad", "sonoran-fake"];
+pub const PUBLISHED: [&str; 4] = [
+    "sonoran-runtime",
+    "sonoran-cad",
+    "sonoran-cms",
+    "sonoran-fake",
+];
 
 /// What the scratch crate calls, with the client built from `SONORAN_BASE_URL`,
 /// `SONORAN_API_KEY` and `SONORAN_COMMUNITY_ID`: one call whose reply it prints as JSON on
@@ -293,6 +298,7 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
 fn depends_on(p: &str) -> &'static [&'static str] {
     match p {
         "sonoran-cad" => &["sonoran-runtime", "sonoran-fake"],
+        "sonoran-cms" => &["sonoran-runtime"],
         _ => &[],
     }
 }
@@ -409,6 +415,7 @@ mod tests {
             "packages": [
                 {"id": "r", "name": "sonoran-runtime", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "a", "name": "sonoran-cad", "version": "0.1.0", "rust_version": "1.89"},
+                {"id": "m", "name": "sonoran-cms", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "f", "name": "sonoran-fake", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "n", "name": "normal", "version": "1.0.0", "rust_version": "1.91.1"},
                 {"id": "o", "name": "old", "version": "2.0.0", "rust_version": "1.70"},
@@ -419,6 +426,7 @@ mod tests {
             "resolve": {"nodes": [
                 {"id": "r", "deps": [dep("x", Value::Null)]},
                 {"id": "a", "deps": [dep("r", Value::Null), dep("n", Value::Null), dep("d", json!("dev")), dep("x", Value::Null)]},
+                {"id": "m", "deps": [dep("r", Value::Null)]},
                 {"id": "f", "deps": [dep("o", Value::Null)]},
                 {"id": "n", "deps": [dep("t", Value::Null)]},
                 {"id": "o", "deps": []}, {"id": "d", "deps": []}, {"id": "t", "deps": []},

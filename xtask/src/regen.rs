@@ -36,7 +36,10 @@ pub type Merged = (Api, serde_json::Value);
 
 /// All generated files for the repository at `root`, and each API's merged document. Every
 /// API is built before anything is returned: one that fails fails the whole run. An API
-/// whose crate folder does not exist yet gets its merged document only.
+/// whose crate folder does not exist yet gets its merged document only; one whose npm
+/// folder (`api.npm_dir`) does not exist yet gets no npm files; the fake server's copy of
+/// the merged document is kept up to date where the fake carries one (making the fake
+/// serve an API starts with adding its copy).
 pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
     let mut docs = Vec::new();
     let mut outputs = Vec::new();
@@ -44,16 +47,23 @@ pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
         let doc = build(root, &api)?;
         let merged = sonoran_spec::to_json_text(&doc);
         if root.join(api.crate_dir).is_dir() {
-            outputs.push(Output {
-                path: fake_copy(&api),
-                contents: merged.clone(),
-            });
+            if root.join(fake_copy(&api)).is_file() {
+                outputs.push(Output {
+                    path: fake_copy(&api),
+                    contents: merged.clone(),
+                });
+            }
             outputs.push(Output {
                 path: api.merged_path(),
                 contents: merged,
             });
+            let npm = root.join(api.npm_dir).is_dir();
+            let npm_prefix = format!("{}/", api.npm_dir);
             outputs.extend(
-                sonoran_codegen::generate(&doc, &api).context("generating the Rust client")?,
+                sonoran_codegen::generate(&doc, &api)
+                    .context("generating the Rust client")?
+                    .into_iter()
+                    .filter(|o| npm || !o.path.starts_with(&npm_prefix)),
             );
         } else {
             outputs.push(Output {

@@ -57,13 +57,12 @@ impl Client {
         bearer: bool,
         operation_id: &'static str,
     ) -> Result<sonoran_runtime::Reply, crate::Error> {
-        let mut request = request.build().map_err(crate::Error::from_reqwest)?;
-        self.raw.inner.prepare(&mut request, bearer)?;
-        sonoran_runtime::Reply::read(
-            self.raw
-                .inner
-                .send_reqwest(&self.raw.client, request, operation_id)
-                .await,
+        sonoran_runtime::v1::send_built(
+            &self.raw.inner,
+            &self.raw.client,
+            request,
+            bearer,
+            operation_id,
         )
         .await
     }

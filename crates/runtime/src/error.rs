@@ -181,6 +181,27 @@ impl<C: V1Code> ApiError<C> {
     }
 }
 
+impl<C> ApiError<C> {
+    /// A success status whose enveloped body says `success: false` (CMS): `detail` is the
+    /// body's `message` or `error` text when it has one.
+    pub fn unsuccessful(status: u16, body: &str) -> Self {
+        let parsed = serde_json::from_str::<serde_json::Value>(body).ok();
+        let said = parsed.as_ref().and_then(|v| {
+            ["message", "error", "detail"]
+                .iter()
+                .find_map(|k| v.get(*k)?.as_str().map(str::to_string))
+        });
+        Self {
+            status,
+            code: None,
+            title: Some("the reply's envelope says `success: false`".into()),
+            detail: said,
+            trace_id: None,
+            body: clip(body.trim()),
+        }
+    }
+}
+
 /// At most 2 KiB of a reply body (cut on a char boundary, marked `…`): enough to see what
 /// came, for an error that carries the body.
 pub(crate) fn clip(text: &str) -> String {

@@ -338,6 +338,16 @@ pub async fn v2_result<T, C: V1Code>(
         Err(P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e)) => {
             Err(Error::from_reqwest(e))
         }
+        Err(P::InvalidResponsePayload(bytes, _))
+            if serde_json::from_slice::<serde_json::Value>(&bytes)
+                .is_ok_and(|v| v.get("success") == Some(&serde_json::Value::Bool(false))) =>
+        {
+            // An enveloped reply that says it failed (CMS): the API said no.
+            Err(Error::Api(ApiError::unsuccessful(
+                success,
+                &String::from_utf8_lossy(&bytes),
+            )))
+        }
         Err(P::InvalidResponsePayload(bytes, e)) => Err(Error::MalformedReply {
             status: success,
             body: crate::error::clip(&String::from_utf8_lossy(&bytes)),
@@ -356,4 +366,11 @@ pub async fn v2_result<T, C: V1Code>(
             })
         }
     }
+}
+
+/// The error an enveloped reply (`{success, data, meta}`) stands for when it decoded but its
+/// `success` is not `true`: [`Error::Api`] with the reply's status and body.
+pub fn unsuccessful<R: serde::Serialize, C: V1Code>(status: u16, reply: &R) -> Error<C> {
+    let body = serde_json::to_string(reply).unwrap_or_default();
+    Error::Api(ApiError::unsuccessful(status, &body))
 }

@@ -14,6 +14,7 @@ mod clock;
 #[cfg(feature = "http")]
 mod config;
 mod error;
+pub mod events;
 #[cfg(feature = "http")]
 pub mod http;
 mod key;
@@ -24,6 +25,8 @@ pub mod retry;
 pub mod runtime;
 #[cfg(feature = "redis")]
 mod shared;
+#[cfg(feature = "http")]
+pub mod v1;
 
 #[cfg(feature = "http")]
 pub use config::{Api, BuildError, ClientBuilder, HasServerId};
@@ -44,3 +47,14 @@ compile_error!("the `redis` feature (rate limits shared through Redis) is for na
 /// A documented per-minute rate limit table: the operationId's limit, or `None` where the
 /// docs give none. Each API crate passes its generated table.
 pub type RateLimits = fn(&str) -> Option<u32>;
+
+/// An enveloped v2 reply (`{success, data, meta}`, CMS) once its `success` was checked: the
+/// payload and what the API says besides it. The API crates name it with their `meta`
+/// type (`sonoran_cms::Enveloped<T>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enveloped<T, M> {
+    /// The payload: what the request builder itself resolves to.
+    pub data: T,
+    /// `meta` of the reply (when it came, the time and the path).
+    pub meta: Option<M>,
+}

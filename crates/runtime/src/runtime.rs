@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 #[cfg(feature = "http")]
-pub use crate::http::v2_result;
+pub use crate::http::{unsuccessful, v2_result};
 
 pub use crate::retry::RetryPolicy;
 use crate::retry::{Failure, Outcome};
