@@ -10,6 +10,7 @@ use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 impl Runtime {
     /// Adds what every request carries: extra headers, the bearer header (v2 only: v1
     /// carries the key in its body), the timeout.
+    #[doc(hidden)]
     pub fn prepare<C: V1Code>(
         &self,
         request: &mut reqwest::Request,
@@ -42,6 +43,7 @@ impl Runtime {
 
     /// Sends `request` for `operation_id` through [`Runtime::execute`]. A request whose
     /// body cannot be copied (a stream) is sent once, without retries.
+    #[doc(hidden)]
     pub async fn send_reqwest(
         &self,
         http: &reqwest::Client,

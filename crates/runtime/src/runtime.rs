@@ -13,7 +13,9 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// For the generated API crates (their request builders call them as `crate::runtime::..`).
 #[cfg(feature = "http")]
+#[doc(hidden)]
 pub use crate::http::{unsuccessful, v2_result};
 
 pub use crate::retry::RetryPolicy;
