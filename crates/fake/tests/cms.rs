@@ -9,7 +9,7 @@ mod common;
 use common::*;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
-use sonoran_fake::{FakeApi, FakeServer};
+use sonoran_fake::{DeliveryError, FakeApi, FakeServer};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -423,7 +423,12 @@ async fn control_api_records_injects_and_delivers_for_cms() {
         .unwrap();
     assert_eq!(stats, json!({"requests": 2, "rateLimited": 1}));
 
-    // Without a listener an event has nowhere to go; with one it is POSTed there.
+    // Without a listener an event has nowhere to go (no hub on CMS); with one it is POSTed
+    // there.
+    assert_eq!(
+        fake.push_event(1, "ACCOUNT_BANNED", json!({})).await,
+        Err(DeliveryError::NoListener)
+    );
     let event = json!({"type": "ACCOUNT_KICKED"});
     let r = client()
         .post(format!("{base}/__fake/events"))
