@@ -83,12 +83,19 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
             let stats = state.stats();
             ok_json(&json!({ "requests": stats.requests, "rateLimited": stats.rate_limited }))
         }
-        "info" => ok_json(&json!({
-            "communityId": state.community_id,
-            "apiKey": state.api_key,
-            "url": state.url,
-            "wsUrl": state.api.has_hub().then(|| format!("ws{}{}", state.url.trim_start_matches("http"), hub::PATH)),
-        })),
+        "info" => {
+            // CMS has no hub: `wsUrl` is null there.
+            let ws_url = state
+                .api
+                .has_hub()
+                .then(|| format!("ws{}{}", state.url.trim_start_matches("http"), hub::PATH));
+            ok_json(&json!({
+                "communityId": state.community_id,
+                "apiKey": state.api_key,
+                "url": state.url,
+                "wsUrl": ws_url,
+            }))
+        }
         "ws" => ok_json(&hub::stats_json(state)),
         "ws/drop" => ok_json(&json!({ "dropped": state.hub.drop_all() })),
         "listener" => match parse_listener_body(&body) {
