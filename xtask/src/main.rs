@@ -25,8 +25,11 @@ cargo xtask <command>
                          path; for an API whose v1 calls are imported (cms), also the v1 envelope calls of
                          DIR/api-integration/api-endpoints/ into openapi/<api>/v1/ (hand
                          decisions under openapi/<api>/types/v1/)
-  fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
-                         offline development: every v1/v2 operation, documented replies
+  fake [--api cad|cms] [--addr ADDR]
+                         run the fake Sonoran API (default cad) on ADDR (default
+                         127.0.0.1:8787 for cad, 127.0.0.1:8788 for cms) for offline
+                         development: every v1/v2 operation, documented replies
+                         (`cargo xtask fake --help` for more)
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
                          cargo test), installing the wasm32 target when missing
   publish-check          what a user of the published crates gets (also part of `test`): the
@@ -133,12 +136,11 @@ fn run(args: Vec<String>) -> Result<()> {
             xtask::wasm::build(&root)?;
         }
         Some("fake") => {
-            let addr = match (args.next().as_deref(), args.next()) {
-                (None, _) => "127.0.0.1:8787".to_string(),
-                (Some("--addr"), Some(addr)) => addr,
-                _ => bail!("usage: cargo xtask fake [--addr 127.0.0.1:PORT]"),
-            };
-            xtask::fake::run(&addr)?;
+            let rest: Vec<String> = args.collect();
+            match xtask::fake::parse_args(&rest)? {
+                Some(options) => xtask::fake::run(options.api, &options.addr)?,
+                None => print!("{}", xtask::fake::HELP),
+            }
         }
         Some("help" | "--help" | "-h") | None => print!("{HELP}"),
         Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),

@@ -35,19 +35,20 @@ pub fn fake_copy(api: &Api) -> String {
 pub type Merged = (Api, serde_json::Value);
 
 /// All generated files for the repository at `root`, and each API's merged document. Every
-/// API is built before anything is returned: one that fails fails the whole run. An API
-/// whose crate folder does not exist yet gets its merged document only.
+/// API is built before anything is returned: one that fails fails the whole run. Every API
+/// gets its merged document and the fake server's copy of it; one whose crate folder does not
+/// exist yet gets no generated client.
 pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
     let mut docs = Vec::new();
     let mut outputs = Vec::new();
     for api in apis(root) {
         let doc = build(root, &api)?;
         let merged = sonoran_spec::to_json_text(&doc);
+        outputs.push(Output {
+            path: fake_copy(&api),
+            contents: merged.clone(),
+        });
         if root.join(api.crate_dir).is_dir() {
-            outputs.push(Output {
-                path: fake_copy(&api),
-                contents: merged.clone(),
-            });
             outputs.push(Output {
                 path: api.merged_path(),
                 contents: merged,
