@@ -124,7 +124,7 @@ pub fn measure(
     for src in &sources.imported {
         all_facts.push(load_facts(openapi_dir, &src.rel)?);
     }
-    let pool = infer::Pool::from_facts(&all_facts);
+    let pool = infer::Pool::from_facts(&all_facts).with_v1_examples(openapi_dir)?;
     let merged_ops: BTreeMap<&str, &Value> = crate::operations(doc)
         .filter_map(|(_, _, op)| Some((op.get("operationId")?.as_str()?, op)))
         .collect();

@@ -749,6 +749,30 @@ pub struct Pool {
     by_name: std::collections::BTreeMap<String, Vec<Shape>>,
     /// Every non-null scalar value the docs show under each name, merged.
     scalars: std::collections::BTreeMap<String, Shape>,
+    /// What the API's v1 pages show (see [`Pool::with_v1_examples`]): used only for what the
+    /// v2 pages leave open, never to change what they show.
+    v1: Option<Box<V1Evidence>>,
+}
+
+/// The reply examples of the v1 pages, pooled like the v2 ones, with the pages that showed
+/// a value under each name.
+#[derive(Debug, Clone, Default)]
+struct V1Evidence {
+    pool: Pool,
+    pages: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl V1Evidence {
+    fn pages_of(&self, name: &str) -> String {
+        let pages: Vec<&str> = self
+            .pages
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        pages.join(", ")
+    }
 }
 
 impl Pool {
@@ -760,6 +784,54 @@ impl Pool {
             }
         }
         pool
+    }
+
+    /// The pool with the reply examples of the API's v1 calls (`v1/**.yaml` under
+    /// `openapi_dir`) as further evidence: the v1 pages often show, with values, the same
+    /// objects the v2 pages show only as `null`, `[]` or `{}` (a roster column's `style`, an
+    /// activity row's `clearReason`). They only decide what the v2 pages leave open: a field
+    /// a v2 page shows keeps the kinds it shows there. A folder without `v1/` adds nothing.
+    pub fn with_v1_examples(mut self, openapi_dir: &std::path::Path) -> crate::Result<Pool> {
+        if !openapi_dir.join("v1").is_dir() {
+            return Ok(self);
+        }
+        let mut v1 = V1Evidence::default();
+        for rel in crate::load::yaml_files(openapi_dir)? {
+            if !rel.starts_with("v1/") {
+                continue;
+            }
+            let path = openapi_dir.join(&rel);
+            let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::io(&path, &e))?;
+            let doc =
+                crate::yaml::parse(std::path::Path::new(&rel), &text).map_err(crate::Error::one)?;
+            for (_, _, op) in crate::operations(&doc) {
+                let page = op
+                    .get("x-docs-page")
+                    .and_then(Value::as_str)
+                    .unwrap_or(rel.as_str())
+                    .to_string();
+                for (code, resp) in op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (true, Some(example)) = (
+                        code.starts_with('2'),
+                        resp.pointer("/content/application~1json/example"),
+                    ) {
+                        v1.pool.collect(example);
+                        let mut names = Vec::new();
+                        keys(example, &mut names);
+                        for name in names {
+                            v1.pages.entry(name).or_default().insert(page.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.v1 = Some(Box::new(v1));
+        Ok(self)
     }
 
     fn collect(&mut self, v: &Value) {
@@ -916,13 +988,24 @@ impl Shape {
                     let why = format!("shown only as null here; a {} wherever the docs show a value under this name", kind.kind_name());
                     return Some((i, kind.with_note(why)));
                 }
-                let suffix = last_word(name)?;
-                fields.iter().find_map(|(other, s)| {
-                    let kind = s.single_scalar()?;
-                    (other != name && last_word(other) == Some(suffix)).then(|| {
-                        let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
-                        (i, kind.with_note(why))
+                let sibling = last_word(name).and_then(|suffix| {
+                    fields.iter().find_map(|(other, s)| {
+                        let kind = s.single_scalar()?;
+                        (other != name && last_word(other) == Some(suffix)).then(|| {
+                            let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
+                            (i, kind.with_note(why))
+                        })
                     })
+                });
+                sibling.or_else(|| {
+                    let v1 = pool.v1.as_deref()?;
+                    let kind = v1.pool.scalars.get(name).and_then(Shape::single_scalar)?;
+                    let why = format!(
+                        "shown only as null here; a {} where the v1 pages show a value under this name ({})",
+                        kind.kind_name(),
+                        v1.pages_of(name)
+                    );
+                    Some((i, kind.with_note(why)))
                 })
             })
             .collect();
@@ -933,6 +1016,35 @@ impl Shape {
             shape.number = kind.number;
             shape.string = kind.string;
             shape.typed_by = kind.typed_by;
+        }
+        // A list shown only empty beside a list of scalars whose name differs only in its
+        // last word (`ranksToRemove` beside `ranksToAdd`) holds the same kind of element.
+        let lists: Vec<(usize, Shape)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| s.only_empty_list())
+            .filter_map(|(i, (name, _))| {
+                let head = head_words(name)?;
+                fields.iter().find_map(|(other, s)| {
+                    let el = s.array.as_ref().filter(|_| s.object.is_none())?;
+                    let kind = el.single_scalar().filter(|_| !el.null)?;
+                    (other != name && head_words(other) == Some(head)).then(|| {
+                        let why = format!(
+                            "shown only as []; its elements typed like those of its sibling `{other}` ({})",
+                            kind.kind_name()
+                        );
+                        (i, kind.with_note(why))
+                    })
+                })
+            })
+            .collect();
+        for (i, el) in lists {
+            let shape = &mut fields[i].1;
+            shape.typed_by = el.typed_by.clone();
+            shape.array = Some(Box::new(Shape {
+                typed_by: None,
+                ..el
+            }));
         }
         for (name, shape) in fields.iter_mut() {
             let target = match (&shape.object, &mut shape.array) {
@@ -954,6 +1066,32 @@ impl Shape {
                     };
                     target.absorb(&fields_only);
                 }
+                if let Some(v1) = pool.v1.as_deref() {
+                    let own = target.object.clone().unwrap_or_default();
+                    let shown: Vec<Shape> = v1.pool.similar(name, &own).cloned().collect();
+                    let mine = target.object.as_mut().expect("an object with fields");
+                    for o in &shown {
+                        for (k, theirs) in o.object.iter().flatten() {
+                            let Some((_, field)) = mine.iter_mut().find(|(n, _)| n == k) else {
+                                continue;
+                            };
+                            if field.unshown() && !theirs.unshown() {
+                                let was = if field.only_null() {
+                                    "null"
+                                } else if field.array.is_some() {
+                                    "[]"
+                                } else {
+                                    "{}"
+                                };
+                                field.absorb(theirs);
+                                field.typed_by = Some(format!(
+                                    "shown only as {was} here; typed as the v1 pages show `{name}` ({})",
+                                    v1.pages_of(k)
+                                ));
+                            }
+                        }
+                    }
+                }
             }
             shape.enrich(pool, depth + 1);
         }
@@ -968,6 +1106,25 @@ impl Shape {
                 || self.number
                 || self.string
                 || self.array.is_some()
+                || self.object.is_some())
+    }
+
+    /// Seen, and only ever as `null`, `[]` or `{}`: nothing about what it holds.
+    fn unshown(&self) -> bool {
+        self.samples > 0
+            && !(self.boolean || self.integer || self.number || self.string)
+            && self.array.as_ref().is_none_or(|el| el.samples == 0)
+            && self.object.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// Seen, and only ever as an empty array (or `null`).
+    fn only_empty_list(&self) -> bool {
+        self.samples > 0
+            && self.array.as_ref().is_some_and(|el| el.samples == 0)
+            && !(self.boolean
+                || self.integer
+                || self.number
+                || self.string
                 || self.object.is_some())
     }
 
@@ -1080,6 +1237,33 @@ impl Shape {
 fn last_word(name: &str) -> Option<&str> {
     let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
     (i > 0 && name.len() - i >= 2).then(|| &name[i..])
+}
+
+/// Every key of `v` that holds a value (not `null`, `[]` or `{}`), at any depth.
+fn keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                let shown = !(val.is_null()
+                    || val.as_array().is_some_and(Vec::is_empty)
+                    || val.as_object().is_some_and(Map::is_empty));
+                if shown {
+                    out.push(k.clone());
+                }
+                keys(val, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| keys(i, out)),
+        _ => {}
+    }
+}
+
+/// A camelCase field name without its last word, when that leaves two words or more
+/// (`ranksToRemove` -> `ranksTo`; `rankIds` -> none: one word is too little to tell).
+fn head_words(name: &str) -> Option<&str> {
+    let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
+    let head = &name[..i];
+    (i > 0 && name.len() - i >= 2 && head.chars().any(|c| c.is_ascii_uppercase())).then_some(head)
 }
 
 /// A key that is a value rather than a field name: an ISO timestamp
@@ -1236,6 +1420,57 @@ mod tests {
         assert!(
             s["properties"]["none"].get("x-unknown-shape").is_some(),
             "[] stays open"
+        );
+    }
+
+    #[test]
+    fn v1_examples_decide_only_what_the_v2_pages_leave_open() {
+        let dir = std::env::temp_dir().join(format!("sonoran-infer-v1-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("v1/x")).unwrap();
+        std::fs::write(
+            dir.join("v1/x/get.yaml"),
+            "paths:\n  /x/get:\n    post:\n      operationId: getXV1\n      x-docs-page: api-endpoints/x/get.md\n\
+             \x20     responses:\n        '200':\n          description: ok\n          content:\n\
+             \x20           application/json:\n              example:\n                clearReason: Stopped\n\
+             \x20               columns:\n                - {field: a, label: A, style: {align: left}, note: 5}\n",
+        )
+        .unwrap();
+        let pool = Pool::default().with_v1_examples(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let here = json!({"clearReason": null, "columns": [{"field": "b", "label": "B", "style": {}, "note": "x"}]});
+        let s = Shape::of_all(&[&here]).enriched(&pool).to_schema();
+        let p = &s["properties"];
+        assert_eq!(p["clearReason"]["type"], "string");
+        assert!(
+            p["clearReason"]["x-typed-from"]
+                .as_str()
+                .unwrap()
+                .contains("api-endpoints/x/get.md")
+        );
+        let col = &p["columns"]["items"]["properties"];
+        assert_eq!(
+            col["style"]["properties"]["align"]["type"], "string",
+            "`{{}}` here, an object on the v1 page of the same column"
+        );
+        assert_eq!(
+            col["note"]["type"], "string",
+            "what the v2 page shows is not changed by the v1 page"
+        );
+    }
+
+    #[test]
+    fn an_empty_list_beside_a_list_differing_in_its_last_word_shares_its_elements() {
+        let here =
+            json!({"ranksToAdd": ["r-1"], "ranksToRemove": [], "rankIds": [], "roleIds": ["x"]});
+        let s = Shape::of_all(&[&here])
+            .enriched(&Pool::default())
+            .to_schema();
+        let p = &s["properties"];
+        assert_eq!(p["ranksToRemove"]["items"]["type"], "string");
+        assert!(p["ranksToRemove"].get("x-typed-from").is_some());
+        assert!(
+            p["rankIds"].get("x-unknown-shape").is_some(),
+            "one leading word is too little to tell"
         );
     }
 
