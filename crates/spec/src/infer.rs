@@ -1259,6 +1259,21 @@ impl Shape {
             shape.string = kind.string;
             shape.typed_by = kind.typed_by;
         }
+        // A number integral here but not where other pages show the same name is a number
+        // (quicktype's rule, over every page's samples).
+        for (name, shape) in fields.iter_mut() {
+            if shape.integer
+                && !shape.number
+                && shape.typed_by.is_none()
+                && pool.scalars.get(name.as_str()).is_some_and(|s| s.number)
+            {
+                shape.number = true;
+                shape.typed_by = Some(
+                    "integral here; a number with a fraction where other pages show this name"
+                        .to_string(),
+                );
+            }
+        }
         // A list shown only empty beside a list of scalars whose name differs only in its
         // last word (`ranksToRemove` beside `ranksToAdd`) holds the same kind of element.
         let lists: Vec<(usize, Shape)> = fields
@@ -1761,6 +1776,17 @@ mod tests {
                 .contains("2 of the 3")
         );
         assert_eq!(p["discord"], json!({"type": "string"}), "no table lists it");
+    }
+
+    #[test]
+    fn a_number_with_a_fraction_elsewhere_makes_an_integral_one_here_a_number() {
+        let elsewhere = facts("## Response\n\n```json\n{\"radius\": 50.5, \"count\": 2}\n```\n");
+        let pool = Pool::from_facts([&elsewhere]);
+        let here = json!({"radius": 100, "count": 3});
+        let s = Shape::of_all(&[&here]).enriched(&pool).to_schema();
+        assert_eq!(s["properties"]["radius"]["type"], "number");
+        assert!(s["properties"]["radius"]["x-typed-from"].is_string());
+        assert_eq!(s["properties"]["count"]["type"], "integer");
     }
 
     #[test]

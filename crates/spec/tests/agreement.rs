@@ -12,12 +12,13 @@
 /// name, `LIVE_MAP_FORMAT` for `liveMapFormat`; by a table tying the field in an object
 /// sharing its fields, an identifier's `status`), the type most pages' tables declare for a
 /// field the text only names (`roblox`), and what the page's example shows only as `[]`
-/// filled from its OpenAPI block's example (`accounts[]` on get-accounts).
-/// CAD, of the fields both know: 92.5% before, 95.0% now. Of the hand fields the page
+/// filled from its OpenAPI block's example (`accounts[]` on get-accounts), a number integral
+/// here and with a fraction on other pages (`radius`).
+/// CAD, of the fields both know: 92.5% before, 95.1% now. Of the hand fields the page
 /// shows: 96.9% (1066 of 1100; the measure is new).
 /// CMS (4 hand overlays, each deciding where a page contradicts itself): 81.8%, 97.2%, 96.7%.
 const AGREEMENT_FLOORS: &[(&str, usize, usize, usize, usize)] =
-    &[("cad", 86, 585, 950, 969), ("cms", 4, 818, 972, 967)];
+    &[("cad", 86, 585, 951, 969), ("cms", 4, 818, 972, 967)];
 
 #[test]
 fn inference_agreement_does_not_fall() {
