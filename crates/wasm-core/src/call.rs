@@ -607,14 +607,18 @@ mod tests {
 
     #[test]
     fn every_row_is_consistent() {
-        for (o, n) in OPERATIONS.iter().zip(NAMES.iter()) {
-            assert!(!n.is_empty() && !o.id.is_empty());
-            for p in o.params {
-                assert!(usize::from(p.schema) < crate::generated::SCHEMAS.len());
-                if p.path {
-                    assert!(o.path.contains(&format!("{{{}}}", p.name)), "{}", o.id);
+        crate::for_each_api(|api| {
+            let tables = crate::tables();
+            assert_eq!(tables.operations.len(), tables.names.len(), "{api}");
+            for (o, n) in tables.operations.iter().zip(tables.names) {
+                assert!(!n.is_empty() && !o.id.is_empty(), "{api}");
+                for p in o.params {
+                    assert!(usize::from(p.schema) < tables.schemas.len(), "{api}");
+                    if p.path {
+                        assert!(o.path.contains(&format!("{{{}}}", p.name)), "{}", o.id);
+                    }
                 }
             }
-        }
+        });
     }
 }

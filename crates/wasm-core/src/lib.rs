@@ -16,11 +16,16 @@ mod fuzz;
 pub mod table;
 mod validate;
 
-// The tests run over CAD's tables (the biggest): the file codegen writes for crates/wasm.
+// The tests run over every API's tables: the files codegen writes for crates/wasm (CAD's,
+// the default) and crates/cms-wasm.
 #[cfg(test)]
 #[rustfmt::skip]
 #[path = "../../wasm/src/generated.rs"]
 mod generated;
+#[cfg(test)]
+#[rustfmt::skip]
+#[path = "../../cms-wasm/src/generated.rs"]
+mod cms_generated;
 
 /// One API's generated tables (its `generated.rs`), as slices.
 #[derive(Debug)]
@@ -35,6 +40,11 @@ pub struct Tables {
     pub values: &'static [&'static str],
 }
 
+/// `policy` with `per_window` requests for operationId `id`, or `None` for an id the runtime
+/// does not know.
+pub type CustomLimit =
+    fn(policy: RateLimitPolicy, id: &str, per_window: u32) -> Option<RateLimitPolicy>;
+
 /// What a package's module tells the shared code about its API.
 #[derive(Debug)]
 pub struct Api {
@@ -48,7 +58,7 @@ pub struct Api {
     /// (CMS): its calls are then not paced, as the runtime's documented limits are CAD's, and
     /// 429s are still retried as the server asks. A function of the API's own crate, so that
     /// the runtime's list of CAD's operations is linked into CAD's module only.
-    pub custom_limit: Option<fn(RateLimitPolicy, &str, u32) -> Option<RateLimitPolicy>>,
+    pub custom_limit: Option<CustomLimit>,
 }
 
 static NO_TABLES: Tables = Tables {
@@ -83,7 +93,42 @@ fn api() -> &'static Api {
 }
 
 #[cfg(test)]
+thread_local! {
+    /// The API a test thread runs over (tests run on threads of their own).
+    static TEST_API: std::cell::Cell<Option<&'static Api>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with each API's tables installed (on this test's thread): CAD's, then CMS's.
+#[cfg(test)]
+pub(crate) fn for_each_api(mut f: impl FnMut(&'static str)) {
+    static CMS: Api = Api {
+        tables: Tables {
+            operations: &cms_generated::OPERATIONS,
+            names: &cms_generated::NAMES,
+            schemas: &cms_generated::SCHEMAS,
+            fields: &cms_generated::FIELDS,
+            keys: &cms_generated::KEYS,
+            lists: &cms_generated::LISTS,
+            values: &cms_generated::VALUES,
+        },
+        production_url: "https://api.sonorancms.com",
+        class: "SonoranCms",
+        custom_limit: None,
+    };
+    for (name, api) in [("CAD", cad()), ("CMS", &CMS)] {
+        TEST_API.with(|t| t.set(Some(api)));
+        f(name);
+        TEST_API.with(|t| t.set(None));
+    }
+}
+
+#[cfg(test)]
 fn api() -> &'static Api {
+    TEST_API.with(|t| t.get()).unwrap_or(cad())
+}
+
+#[cfg(test)]
+fn cad() -> &'static Api {
     static CAD: Api = Api {
         tables: Tables {
             operations: &generated::OPERATIONS,
@@ -98,8 +143,8 @@ fn api() -> &'static Api {
         class: "SonoranClient",
         custom_limit: Some(|p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n))),
     };
-    let _ = &NO_API;
-    INSTALLED.get().copied().unwrap_or(&CAD)
+    let _ = (&NO_API, &INSTALLED);
+    &CAD
 }
 
 /// The tables of the installed API (empty before [`install`]: every operation is then

@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync, realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -60,4 +61,16 @@ test('sonoran-cms/events decodes the documented CMS push events', async () => {
   assert.deepEqual(kicked, { type: 'ACCOUNT_KICKED', data: { discordId: '1', accountId: 'a' } });
   assert.throws(() => events.decodePushEvent('ACCOUNT_UPDATED', { owner: 'yes' }), (e) => e instanceof events.PushEventError && /owner/.test(e.message));
   assert.throws(() => events.receivePushEvent(JSON.stringify({ key: 'other', type: 'ACCOUNT_KICKED', data: {} }), 'k'), (e) => e.kind === 'wrongKey');
+});
+
+test('npm pack ships every file of the package and nothing of CAD', () => {
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: PKG, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  assert.equal(packed.name, 'sonoran-cms');
+  const shipped = packed.files.map((f) => f.path).sort();
+  const present = readdirSync(PKG, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name).slice(PKG.length + 1))
+    .sort();
+  assert.deepEqual(shipped, present);
+  assert.ok(shipped.includes('sonoran_cms_bg.wasm') && !shipped.some((f) => f.startsWith('websocket')), shipped.join(', '));
 });
