@@ -55,7 +55,7 @@ pub fn run(root: &Path) -> Result<()> {
     let fake = InProcessFake::start()?;
     println!("\n==> fake Sonoran server on {}", fake.url);
     let wasm = root.join("crates/wasm");
-    let steps: [(&str, PathBuf, Vec<&str>); 6] = [
+    let steps: [(&str, PathBuf, Vec<&str>); 7] = [
         (
             "node --test crates/wasm/tests/node/",
             "node".into(),
@@ -87,6 +87,11 @@ pub fn run(root: &Path) -> Result<()> {
             "tsc -p crates/cms-wasm/tests/ts",
             wasm.join("node_modules/.bin/tsc"),
             vec!["-p", "crates/cms-wasm/tests/ts"],
+        ),
+        (
+            "attw --pack crates/cms-wasm/pkg (@arethetypeswrong/cli)",
+            wasm.join("node_modules/.bin/attw"),
+            vec!["--pack", "crates/cms-wasm/pkg"],
         ),
         (
             "node crates/wasm/tests/browser/run.mjs (chromium)",
