@@ -1,7 +1,7 @@
 //! The npm packages' tests. `sonoran-cad` (crates/wasm/tests/): Node tests, a strict TypeScript
 //! consumer and a headless-chromium page, all against the fake Sonoran server started
-//! in-process. `sonoran-cms` (crates/cms-wasm/tests/): Node tests against a loopback server of
-//! their own, and a strict TypeScript consumer.
+//! in-process. `sonoran-cms` (crates/cms-wasm/tests/): Node tests, attw, and a chromium page
+//! against loopback servers of their own, and a strict TypeScript consumer.
 //!
 //! Installs what it needs: builds the package when it is missing or older than its sources,
 //! runs `npm ci` for the dev tools, and installs Debian's chromium with apt-get.
@@ -55,7 +55,7 @@ pub fn run(root: &Path) -> Result<()> {
     let fake = InProcessFake::start()?;
     println!("\n==> fake Sonoran server on {}", fake.url);
     let wasm = root.join("crates/wasm");
-    let steps: [(&str, PathBuf, Vec<&str>); 7] = [
+    let steps: [(&str, PathBuf, Vec<&str>); 8] = [
         (
             "node --test crates/wasm/tests/node/",
             "node".into(),
@@ -97,6 +97,11 @@ pub fn run(root: &Path) -> Result<()> {
             "node crates/wasm/tests/browser/run.mjs (chromium)",
             "node".into(),
             vec!["crates/wasm/tests/browser/run.mjs"],
+        ),
+        (
+            "node crates/cms-wasm/tests/browser/run.mjs (chromium)",
+            "node".into(),
+            vec!["crates/cms-wasm/tests/browser/run.mjs"],
         ),
         (
             "node crates/wasm/tests/package/run.mjs (npm pack, install, tsc, attw, vite)",
