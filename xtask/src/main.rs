@@ -37,8 +37,9 @@ cargo xtask <command>
                          sonoran-cad with the newest serde/serde_json/tokio against the fake,
                          and `cargo package` of sonoran-cad and sonoran-fake, each unpacked
                          and tested on its own
-  wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
-                         target, the matching wasm-bindgen-cli and npm tools when missing)
+  wasm                   build the npm packages: sonoran-cad into crates/wasm/pkg, sonoran-cms
+                         into crates/cms-wasm/pkg, printing their gzipped sizes (installs the
+                         wasm32 target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
                          time, pacing, compile time, shared limits); several minutes
   bench shared           only the shared-limits section (Redis), printed, not written

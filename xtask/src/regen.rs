@@ -36,31 +36,35 @@ pub type Merged = (Api, serde_json::Value);
 
 /// All generated files for the repository at `root`, and each API's merged document. Every
 /// API is built before anything is returned: one that fails fails the whole run. Every API
-/// gets its merged document and the fake server's copy of it; one whose crate folder does not
-/// exist yet gets no generated client.
+/// gets its merged document and the fake server's copy of it; its Rust files are written only
+/// when its crate folder exists, its npm files only when its npm folder does.
 pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
     let mut docs = Vec::new();
     let mut outputs = Vec::new();
     for api in apis(root) {
         let doc = build(root, &api)?;
         let merged = sonoran_spec::to_json_text(&doc);
+        let rust = root.join(api.crate_dir).is_dir();
+        let npm = root.join(api.npm_dir).is_dir();
         outputs.push(Output {
             path: fake_copy(&api),
             contents: merged.clone(),
         });
-        if root.join(api.crate_dir).is_dir() {
-            outputs.push(Output {
-                path: api.merged_path(),
-                contents: merged,
-            });
-            outputs.extend(
-                sonoran_codegen::generate(&doc, &api).context("generating the Rust client")?,
-            );
-        } else {
-            outputs.push(Output {
-                path: api.merged_path(),
-                contents: merged,
-            });
+        outputs.push(Output {
+            path: api.merged_path(),
+            contents: merged,
+        });
+        if rust || npm {
+            let generated =
+                sonoran_codegen::generate(&doc, &api).context("generating the client")?;
+            let npm_prefix = format!("{}/", api.npm_dir);
+            outputs.extend(generated.into_iter().filter(|o| {
+                if o.path.starts_with(&npm_prefix) {
+                    npm
+                } else {
+                    rust
+                }
+            }));
         }
         docs.push((api, doc));
     }
