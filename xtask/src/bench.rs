@@ -776,8 +776,8 @@ fn weight_breakdown(root: &Path) -> String {
     };
     let families: [(&str, &[&str]); 9] = [
         (
-            "the request path: tables, validation, request building (sonoran_cad_wasm)",
-            &["sonoran_cad_wasm"],
+            "the request path: tables, validation, request building (sonoran_wasm_core, sonoran_cad_wasm)",
+            &["sonoran_wasm_core", "sonoran_cad_wasm"],
         ),
         (
             "the runtime: pacing, retries, errors (sonoran_cad)",

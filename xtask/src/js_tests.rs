@@ -1,5 +1,7 @@
-//! The npm package's tests (crates/wasm/tests/): Node tests, a strict TypeScript consumer and
-//! a headless-chromium page, all against the fake Sonoran server started in-process.
+//! The npm packages' tests. `sonoran-cad` (crates/wasm/tests/): Node tests, a strict TypeScript
+//! consumer and a headless-chromium page, all against the fake Sonoran server started
+//! in-process. `sonoran-cms` (crates/cms-wasm/tests/): Node tests, attw, and a chromium page
+//! against loopback servers of their own, and a strict TypeScript consumer.
 //!
 //! Installs what it needs: builds the package when it is missing or older than its sources,
 //! runs `npm ci` for the dev tools, and installs Debian's chromium with apt-get.
@@ -13,8 +15,18 @@ use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-/// What the package is built from: a newer file here means crates/wasm/pkg is stale.
-const SOURCES: [&str; 3] = ["crates/wasm/src", "crates/wasm/js", "crates/client/src"];
+/// What the packages are built from: a newer file here means a package is stale.
+const SOURCES: [&str; 7] = [
+    "crates/wasm-core/src",
+    "crates/wasm-core/js",
+    "crates/wasm/src",
+    "crates/wasm/js",
+    "crates/cms-wasm/src",
+    "crates/cms-wasm/js",
+    "crates/client/src",
+];
+/// CMS's package, and its tests (which need no fake: they serve their own replies).
+const CMS_PKG: &str = "crates/cms-wasm/pkg";
 
 pub fn run(root: &Path) -> Result<()> {
     if let Some(why) = package_stale(root)? {
@@ -43,7 +55,7 @@ pub fn run(root: &Path) -> Result<()> {
     let fake = InProcessFake::start()?;
     println!("\n==> fake Sonoran server on {}", fake.url);
     let wasm = root.join("crates/wasm");
-    let steps: [(&str, PathBuf, Vec<&str>); 4] = [
+    let steps: [(&str, PathBuf, Vec<&str>); 8] = [
         (
             "node --test crates/wasm/tests/node/",
             "node".into(),
@@ -62,9 +74,34 @@ pub fn run(root: &Path) -> Result<()> {
             vec!["-p", "crates/wasm/tests/ts"],
         ),
         (
+            "node --test crates/cms-wasm/tests/node/",
+            "node".into(),
+            vec![
+                "--test",
+                "--test-timeout=30000",
+                "--test-reporter=spec",
+                "crates/cms-wasm/tests/node/",
+            ],
+        ),
+        (
+            "tsc -p crates/cms-wasm/tests/ts",
+            wasm.join("node_modules/.bin/tsc"),
+            vec!["-p", "crates/cms-wasm/tests/ts"],
+        ),
+        (
+            "attw --pack crates/cms-wasm/pkg (@arethetypeswrong/cli)",
+            wasm.join("node_modules/.bin/attw"),
+            vec!["--pack", "crates/cms-wasm/pkg"],
+        ),
+        (
             "node crates/wasm/tests/browser/run.mjs (chromium)",
             "node".into(),
             vec!["crates/wasm/tests/browser/run.mjs"],
+        ),
+        (
+            "node crates/cms-wasm/tests/browser/run.mjs (chromium)",
+            "node".into(),
+            vec!["crates/cms-wasm/tests/browser/run.mjs"],
         ),
         (
             "node crates/wasm/tests/package/run.mjs (npm pack, install, tsc, attw, vite)",
@@ -89,11 +126,19 @@ pub fn run(root: &Path) -> Result<()> {
     fake.stop()
 }
 
-/// Why crates/wasm/pkg must be (re)built, or `None` when it is up to date.
+/// Why the packages (crates/wasm/pkg, crates/cms-wasm/pkg) must be (re)built, or `None` when
+/// they are up to date.
 fn package_stale(root: &Path) -> Result<Option<String>> {
-    let manifest = root.join(crate::wasm::PKG).join("package.json");
-    let Ok(built) = std::fs::metadata(&manifest).and_then(|m| m.modified()) else {
-        return Ok(Some(format!("{} is missing", crate::wasm::PKG)));
+    let mut built = None;
+    for pkg in [crate::wasm::PKG, CMS_PKG] {
+        let manifest = root.join(pkg).join("package.json");
+        let Ok(time) = std::fs::metadata(&manifest).and_then(|m| m.modified()) else {
+            return Ok(Some(format!("{pkg} is missing")));
+        };
+        built = Some(built.map_or(time, |b: SystemTime| b.min(time)));
+    }
+    let Some(built) = built else {
+        return Ok(None);
     };
     for dir in SOURCES {
         if let Some((newest, path)) = newest_file(&root.join(dir))?
@@ -223,13 +268,19 @@ mod tests {
         std::fs::create_dir_all(root.join("crates/wasm/pkg")).unwrap();
         std::fs::create_dir_all(root.join("crates/client/src/generated")).unwrap();
         std::fs::write(root.join("crates/wasm/pkg/package.json"), "{}").unwrap();
+        let why = super::package_stale(root).unwrap().unwrap();
+        assert!(why.contains("crates/cms-wasm/pkg is missing"), "{why}");
+        std::fs::create_dir_all(root.join("crates/cms-wasm/pkg")).unwrap();
+        std::fs::write(root.join("crates/cms-wasm/pkg/package.json"), "{}").unwrap();
         let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(root.join("crates/wasm/pkg/package.json"))
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        for pkg in ["crates/wasm/pkg", "crates/cms-wasm/pkg"] {
+            std::fs::File::options()
+                .write(true)
+                .open(root.join(pkg).join("package.json"))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
         assert_eq!(super::package_stale(root).unwrap(), None);
         std::fs::write(root.join("crates/client/src/generated/x.rs"), "").unwrap();
         let why = super::package_stale(root).unwrap().unwrap();

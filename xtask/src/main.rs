@@ -25,8 +25,11 @@ cargo xtask <command>
                          path; for an API whose v1 calls are imported (cms), also the v1 envelope calls of
                          DIR/api-integration/api-endpoints/ into openapi/<api>/v1/ (hand
                          decisions under openapi/<api>/types/v1/)
-  fake [--addr ADDR]     run the fake Sonoran API on ADDR (default 127.0.0.1:8787) for
-                         offline development: every v1/v2 operation, documented replies
+  fake [--api cad|cms] [--addr ADDR]
+                         run the fake Sonoran API (default cad) on ADDR (default
+                         127.0.0.1:8787 for cad, 127.0.0.1:8788 for cms) for offline
+                         development: every v1/v2 operation, documented replies
+                         (`cargo xtask fake --help` for more)
   test                   every test and check (fmt, clippy, regen --check, wasm32 build,
                          cargo test), installing the wasm32 target when missing
   publish-check          what a user of the published crates gets (also part of `test`): the
@@ -35,8 +38,9 @@ cargo xtask <command>
                          and `cargo package` of the published crates (sonoran-runtime,
                          sonoran-cad, sonoran-cms, sonoran-fake), each unpacked and tested
                          on its own
-  wasm                   build the npm package into crates/wasm/pkg (installs the wasm32
-                         target, the matching wasm-bindgen-cli and npm tools when missing)
+  wasm                   build the npm packages: sonoran-cad into crates/wasm/pkg, sonoran-cms
+                         into crates/cms-wasm/pkg, printing their gzipped sizes (installs the
+                         wasm32 target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
                          time, pacing, compile time, shared limits); several minutes
   bench shared           only the shared-limits section (Redis), printed, not written
@@ -134,12 +138,11 @@ fn run(args: Vec<String>) -> Result<()> {
             xtask::wasm::build(&root)?;
         }
         Some("fake") => {
-            let addr = match (args.next().as_deref(), args.next()) {
-                (None, _) => "127.0.0.1:8787".to_string(),
-                (Some("--addr"), Some(addr)) => addr,
-                _ => bail!("usage: cargo xtask fake [--addr 127.0.0.1:PORT]"),
-            };
-            xtask::fake::run(&addr)?;
+            let rest: Vec<String> = args.collect();
+            match xtask::fake::parse_args(&rest)? {
+                Some(options) => xtask::fake::run(options.api, &options.addr)?,
+                None => print!("{}", xtask::fake::HELP),
+            }
         }
         Some("help" | "--help" | "-h") | None => print!("{HELP}"),
         Some(other) => bail!("unknown command `{other}`\n\n{HELP}"),

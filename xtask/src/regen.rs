@@ -35,41 +35,36 @@ pub fn fake_copy(api: &Api) -> String {
 pub type Merged = (Api, serde_json::Value);
 
 /// All generated files for the repository at `root`, and each API's merged document. Every
-/// API is built before anything is returned: one that fails fails the whole run. An API
-/// whose crate folder does not exist yet gets its merged document only; one whose npm
-/// folder (`api.npm_dir`) does not exist yet gets no npm files; the fake server's copy of
-/// the merged document is kept up to date where the fake carries one (making the fake
-/// serve an API starts with adding its copy).
+/// API is built before anything is returned: one that fails fails the whole run. Every API
+/// gets its merged document and the fake server's copy of it; its Rust files are written only
+/// when its crate folder exists, its npm files only when its npm folder does.
 pub fn outputs(root: &Path) -> Result<(Vec<Merged>, Vec<Output>)> {
     let mut docs = Vec::new();
     let mut outputs = Vec::new();
     for api in apis(root) {
         let doc = build(root, &api)?;
         let merged = sonoran_spec::to_json_text(&doc);
-        if root.join(api.crate_dir).is_dir() {
-            if root.join(fake_copy(&api)).is_file() {
-                outputs.push(Output {
-                    path: fake_copy(&api),
-                    contents: merged.clone(),
-                });
-            }
-            outputs.push(Output {
-                path: api.merged_path(),
-                contents: merged,
-            });
-            let npm = root.join(api.npm_dir).is_dir();
+        let rust = root.join(api.crate_dir).is_dir();
+        let npm = root.join(api.npm_dir).is_dir();
+        outputs.push(Output {
+            path: fake_copy(&api),
+            contents: merged.clone(),
+        });
+        outputs.push(Output {
+            path: api.merged_path(),
+            contents: merged,
+        });
+        if rust || npm {
+            let generated =
+                sonoran_codegen::generate(&doc, &api).context("generating the client")?;
             let npm_prefix = format!("{}/", api.npm_dir);
-            outputs.extend(
-                sonoran_codegen::generate(&doc, &api)
-                    .context("generating the Rust client")?
-                    .into_iter()
-                    .filter(|o| npm || !o.path.starts_with(&npm_prefix)),
-            );
-        } else {
-            outputs.push(Output {
-                path: api.merged_path(),
-                contents: merged,
-            });
+            outputs.extend(generated.into_iter().filter(|o| {
+                if o.path.starts_with(&npm_prefix) {
+                    npm
+                } else {
+                    rust
+                }
+            }));
         }
         docs.push((api, doc));
     }

@@ -1,19 +1,50 @@
-//! `cargo xtask wasm`: the npm package `sonoran-cad` in `crates/wasm/pkg/`.
+//! `cargo xtask wasm`: the npm packages, one per API whose npm folder exists: `sonoran-cad`
+//! in `crates/wasm/pkg/`, `sonoran-cms` in `crates/cms-wasm/pkg/`.
 //!
 //! Installs what it needs when missing (the wasm32 target, the wasm-bindgen CLI at the
-//! version Cargo.lock pins, the npm dev tools of crates/wasm), builds the wasm crate with
-//! the size profile, binds it twice (Node: CommonJS; web: ES module), shrinks both modules
-//! with binaryen's wasm-opt (Debian's wasm-opt 108 produces broken modules), and writes
-//! the package around them.
+//! version Cargo.lock pins, the npm dev tools of crates/wasm), builds each API's wasm crate
+//! (its tables over the shared `crates/wasm-core`) with the size profile, binds it for the
+//! web target (Node's CommonJS copy is made from it), shrinks the module with binaryen's
+//! wasm-opt (Debian's wasm-opt 108 produces broken modules), and writes the package around
+//! it: the shared JS of `crates/wasm-core/js/` with the API's names filled in, the API's
+//! generated JS and declarations, and its README.
 
 use crate::{cargo, run};
 use anyhow::{Context, Result, bail};
+use sonoran_spec::api::{Api, CAD};
 use std::path::Path;
 use std::process::Command;
 
+/// CAD's package (the one the tests and benchmarks of crates/wasm use).
 pub const PKG: &str = "crates/wasm/pkg";
+/// Where the npm dev tools (wasm-opt, tsc, ...) are installed, for every package.
 const CRATE: &str = "crates/wasm";
-const WASM_NAME: &str = "sonoran_cad_wasm";
+/// The JS every package shares, as templates (`@package@`, `@Class@`, `@module@`, ...).
+const SHARED_JS: &str = "crates/wasm-core/js";
+
+/// The folder `api`'s package is written to.
+pub fn pkg_dir(api: &Api) -> String {
+    format!("{}/pkg", api.npm_dir)
+}
+
+/// The cargo package of `api`'s module (`sonoran-cad-wasm`).
+fn wasm_crate(api: &Api) -> String {
+    format!("{}-wasm", api.package_name)
+}
+
+/// The module's file name in `api`'s package (`sonoran_cad_bg.wasm`): one copy, loaded by
+/// every entry point.
+pub fn module(api: &Api) -> String {
+    format!("{}_bg.wasm", api.package_name.replace('-', "_"))
+}
+
+/// The APIs whose npm folder exists, each with its package.
+pub fn apis(root: &Path) -> Vec<Api> {
+    crate::regen::apis(root)
+        .into_iter()
+        .filter(|api| root.join(api.npm_dir).join("Cargo.toml").is_file())
+        .collect()
+}
 
 /// The wasm-bindgen version Cargo.lock pins (the CLI must match it exactly).
 pub fn locked_wasm_bindgen(root: &Path) -> Result<String> {
@@ -116,9 +147,15 @@ impl std::fmt::Display for Sizes {
     }
 }
 
+/// The sizes of CAD's package.
 pub fn sizes(root: &Path) -> Result<Sizes> {
-    let pkg = root.join(PKG);
-    let wasm = pkg.join(MODULE);
+    sizes_of(root, &CAD)
+}
+
+/// The sizes of `api`'s package.
+pub fn sizes_of(root: &Path, api: &Api) -> Result<Sizes> {
+    let pkg = root.join(pkg_dir(api));
+    let wasm = pkg.join(module(api));
     let mut js = 0;
     let mut js_gz = 0;
     // What a browser loads besides the module: the glue, the shared core, the tables of
@@ -164,10 +201,11 @@ pub fn tarball_sizes(root: &Path) -> Result<(u64, u64)> {
     ))
 }
 
-/// The module's file name in the package: one copy, loaded by every entry point.
-pub const MODULE: &str = "sonoran_cad_bg.wasm";
-
-fn package_json(version: &str) -> String {
+fn package_json(api: &Api, version: &str) -> String {
+    if *api != CAD {
+        return other_package_json(api, version);
+    }
+    let module = module(api);
     format!(
         r#"{{
   "name": "sonoran-cad",
@@ -193,12 +231,74 @@ fn package_json(version: &str) -> String {
   }},
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "{MODULE}", "README.md"],
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "{module}", "README.md"],
   "peerDependencies": {{ "@microsoft/signalr": "^10.0.11" }},
   "peerDependenciesMeta": {{ "@microsoft/signalr": {{ "optional": true }} }}
 }}
 "#
     )
+}
+
+/// The package.json of an API other than CAD's: no websocket entry.
+fn other_package_json(api: &Api, version: &str) -> String {
+    let module = module(api);
+    let name = api.package_name;
+    let product = api.product;
+    let short = api.short_name.to_ascii_lowercase();
+    format!(
+        r#"{{
+  "name": "{name}",
+  "version": "{version}",
+  "description": "Typed client for the {product} API (v1 and v2) for Node and browsers, generated from the API docs; Rust compiled to WebAssembly.",
+  "license": "MIT OR Apache-2.0",
+  "keywords": ["sonoran", "sonoran{short}", "{short}", "fivem", "api", "client", "wasm"],
+  "main": "./index.cjs",
+  "module": "./browser.mjs",
+  "types": "./index.d.cts",
+  "exports": {{
+    ".": {{
+      "browser": {{ "types": "./index.d.mts", "default": "./browser.mjs" }},
+      "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
+      "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
+    }},
+    "./events": {{
+      "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
+      "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
+    }},
+    "./package.json": "./package.json"
+  }},
+  "engines": {{ "node": ">=18" }},
+  "sideEffects": ["./browser.mjs"],
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "{module}", "README.md"]
+}}
+"#
+    )
+}
+
+/// A shared JS template with `api`'s names filled in: `@package@`, `@Class@`, `@module@`,
+/// `@push_path@`, and `/*@envelope@...@*/`, kept (without its markers) when the API's replies
+/// come in an envelope and dropped otherwise.
+fn fill(template: &str, api: &Api) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("/*@envelope@") {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + "/*@envelope@".len()..];
+        let Some(end) = inner.find("@*/") else {
+            out.push_str(&rest[start..]);
+            rest = "";
+            break;
+        };
+        if api.envelope.payload_key().is_some() {
+            out.push_str(&inner[..end]);
+        }
+        rest = &inner[end + "@*/".len()..];
+    }
+    out.push_str(rest);
+    out.replace("@package@", api.package_name)
+        .replace("@Class@", api.js_class)
+        .replace("@module@", &module(api))
+        .replace("@push_path@", api.push_path)
 }
 
 /// An ES module as CommonJS, so that `require` works on Node versions that cannot require
@@ -273,31 +373,48 @@ fn commonjs(esm: &str, source: &str) -> Result<String> {
     Ok(out)
 }
 
+/// Builds every API's package (CAD's first); returns CAD's sizes.
 pub fn build(root: &Path) -> Result<Sizes> {
     crate::test_all::ensure_wasm_target()?;
     ensure_wasm_bindgen_cli(&locked_wasm_bindgen(root)?)?;
     ensure_npm_tools(root)?;
-    println!("==> cargo build (wasm32, profile wasm-release)");
+    let mut cad = None;
+    for api in apis(root) {
+        let sizes = build_api(root, &api)?;
+        if api == CAD {
+            cad = Some(sizes);
+        }
+    }
+    cad.context("crates/wasm (the sonoran-cad package) is missing")
+}
+
+/// Builds `api`'s package into [`pkg_dir`].
+pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
+    let krate = wasm_crate(api);
+    println!("==> cargo build -p {krate} (wasm32, profile wasm-release)");
     run(
         "cargo build",
         cargo().current_dir(root).args([
             "build",
             "-p",
-            "sonoran-cad-wasm",
+            &krate,
             "--target",
             "wasm32-unknown-unknown",
             "--profile",
             "wasm-release",
         ]),
     )?;
-    let module = crate::target_dir(root).join(format!(
-        "wasm32-unknown-unknown/wasm-release/{WASM_NAME}.wasm"
+    let built = crate::target_dir(root).join(format!(
+        "wasm32-unknown-unknown/wasm-release/{}.wasm",
+        krate.replace('-', "_")
     ));
-    let pkg = root.join(PKG);
+    let pkg = root.join(pkg_dir(api));
     if pkg.exists() {
         std::fs::remove_dir_all(&pkg).with_context(|| format!("clearing {}", pkg.display()))?;
     }
-    let bound = crate::target_dir(root).join("wasm-bindgen-web");
+    let module = module(api);
+    let out_name = api.package_name.replace('-', "_");
+    let bound = crate::target_dir(root).join(format!("wasm-bindgen-web-{}", api.id));
     println!("==> wasm-bindgen --target web");
     run(
         "wasm-bindgen",
@@ -308,11 +425,11 @@ pub fn build(root: &Path) -> Result<Sizes> {
                 "web",
                 "--no-typescript",
                 "--out-name",
-                "sonoran_cad",
+                &out_name,
                 "--out-dir",
             ])
             .arg(&bound)
-            .arg(&module),
+            .arg(&built),
     )?;
     std::fs::create_dir_all(&pkg)?;
     let wasm_opt = root.join(CRATE).join("node_modules/.bin/wasm-opt");
@@ -331,31 +448,37 @@ pub fn build(root: &Path) -> Result<Sizes> {
                 "--enable-reference-types",
                 "--enable-multivalue",
             ])
-            .arg(bound.join(MODULE))
+            .arg(bound.join(&module))
             .arg("-o")
-            .arg(pkg.join(MODULE)),
+            .arg(pkg.join(&module)),
     )?;
-    let glue = std::fs::read_to_string(bound.join("sonoran_cad.js"))?;
+    let glue = std::fs::read_to_string(bound.join(format!("{out_name}.js")))?;
     std::fs::write(pkg.join("glue.mjs"), &glue)?;
     std::fs::write(
         pkg.join("glue.cjs"),
         commonjs(&glue, "wasm-bindgen's glue")?,
     )?;
-    let js = root.join(CRATE).join("js");
-    for (from, name) in [
-        ("core.mjs", "core"),
-        ("generated/operations.mjs", "operations"),
-        ("generated/enums.mjs", "enums"),
+    let shared = root.join(SHARED_JS);
+    let js = root.join(api.npm_dir).join("js");
+    let read = |dir: &Path, from: &str| {
+        std::fs::read_to_string(dir.join(from))
+            .with_context(|| format!("reading {}", dir.join(from).display()))
+    };
+    let core = fill(&read(&shared, "core.mjs")?, api);
+    let operations = read(&js, "generated/operations.mjs")?;
+    let enums = read(&js, "generated/enums.mjs")?;
+    for (name, text, from) in [
+        ("core", &core, "core.mjs"),
+        ("operations", &operations, "generated/operations.mjs"),
+        ("enums", &enums, "generated/enums.mjs"),
     ] {
-        let text =
-            std::fs::read_to_string(js.join(from)).with_context(|| format!("reading js/{from}"))?;
-        std::fs::write(pkg.join(format!("{name}.mjs")), &text)?;
-        std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(&text, from)?)?;
+        std::fs::write(pkg.join(format!("{name}.mjs")), text)?;
+        std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(text, from)?)?;
     }
-    // `sonoran-cad/events`: its own entry, so that REST-only users load none of it.
-    let events = std::fs::read_to_string(js.join("events.mjs")).context("reading js/events.mjs")?;
-    let events = events.replace("'./generated/events.mjs'", "'./event-schemas.mjs'");
-    let schemas = std::fs::read_to_string(js.join("generated/events.mjs"))?;
+    // `<package>/events`: its own entry, so that REST-only users load none of it.
+    let events = fill(&read(&shared, "events.mjs")?, api)
+        .replace("'./generated/events.mjs'", "'./event-schemas.mjs'");
+    let schemas = read(&js, "generated/events.mjs")?;
     for (name, text, from) in [
         ("events", &events, "events.mjs"),
         ("event-schemas", &schemas, "generated/events.mjs"),
@@ -363,7 +486,7 @@ pub fn build(root: &Path) -> Result<Sizes> {
         std::fs::write(pkg.join(format!("{name}.mjs")), text)?;
         std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(text, from)?)?;
     }
-    let event_types = std::fs::read_to_string(js.join("generated/events.d.ts"))?;
+    let event_types = read(&js, "generated/events.d.ts")?;
     std::fs::write(pkg.join("events.d.cts"), &event_types)?;
     std::fs::write(pkg.join("events.d.mts"), &event_types)?;
     // For resolvers without `exports` (TypeScript's node10): the folder names the CommonJS copy.
@@ -372,27 +495,27 @@ pub fn build(root: &Path) -> Result<Sizes> {
         pkg.join("events/package.json"),
         "{\n  \"private\": true,\n  \"main\": \"../events.cjs\",\n  \"types\": \"../events.d.cts\"\n}\n",
     )?;
-    for file in [
-        "index.cjs",
-        "index.mjs",
-        "browser.mjs",
-        "websocket.mjs",
-        "websocket.d.mts",
-        "README.md",
-    ] {
+    for file in ["index.cjs", "index.mjs", "browser.mjs"] {
+        std::fs::write(pkg.join(file), fill(&read(&shared, file)?, api))?;
+    }
+    let mut own = vec!["README.md"];
+    if *api == CAD {
+        own.extend(["websocket.mjs", "websocket.d.mts"]);
+    }
+    for file in own {
         std::fs::copy(js.join(file), pkg.join(file))
-            .with_context(|| format!("copying js/{file}"))?;
+            .with_context(|| format!("copying {}/js/{file}", api.npm_dir))?;
     }
     // One declaration file per module kind, so that each entry's types match its format.
-    let types = std::fs::read_to_string(js.join("generated/types.d.ts"))?;
+    let types = read(&js, "generated/types.d.ts")?;
     std::fs::write(pkg.join("index.d.cts"), &types)?;
     std::fs::write(pkg.join("index.d.mts"), &types)?;
     std::fs::write(
         pkg.join("package.json"),
-        package_json(env!("CARGO_PKG_VERSION")),
+        package_json(api, env!("CARGO_PKG_VERSION")),
     )?;
-    let sizes = sizes(root)?;
-    println!("==> {PKG}: {sizes}");
+    let sizes = sizes_of(root, api)?;
+    println!("==> {}: {sizes}", pkg_dir(api));
     Ok(sizes)
 }
 
@@ -426,6 +549,22 @@ mod tests {
             named.contains("const { c } = require('node:crypto');"),
             "{named}"
         );
+    }
+
+    #[test]
+    fn templates_get_the_api_names() {
+        use sonoran_spec::api::CMS;
+        let t =
+            "new @Class@ from '@package@' ('@module@', @push_path@) {{ A/*@envelope@, metaOf@*/ }}";
+        assert_eq!(
+            fill(t, &CAD),
+            "new SonoranClient from 'sonoran-cad' ('sonoran_cad_bg.wasm', /sonorancad/event) {{ A }}"
+        );
+        assert_eq!(
+            fill(t, &CMS),
+            "new SonoranCms from 'sonoran-cms' ('sonoran_cms_bg.wasm', /sonorancms/events) {{ A, metaOf }}"
+        );
+        assert!(other_package_json(&CMS, "0.1.0").contains("\"name\": \"sonoran-cms\""));
     }
 
     #[test]

@@ -368,6 +368,7 @@ fn every_docs_link_is_the_public_page_of_a_documented_page() {
     outputs.retain(|o| !of_another_api(&api, &o.path));
     hand_written("crates/client/src", &[".rs"], &mut outputs);
     hand_written("crates/wasm/src", &[".rs"], &mut outputs);
+    hand_written("crates/wasm-core/src", &[".rs"], &mut outputs);
     hand_written(
         "crates/wasm/js",
         &[".mjs", ".js", ".ts", ".md"],
@@ -413,5 +414,29 @@ fn every_docs_link_is_the_public_page_of_a_documented_page() {
     assert!(
         unlinked.is_empty(),
         "docs pages no generated file links to: {unlinked:?}"
+    );
+}
+
+/// Every API's merged document is copied into the fake server's crate, byte for byte, whether
+/// or not the API has a client crate yet: `sonoran-fake` embeds each copy.
+#[test]
+fn every_api_has_a_fake_copy_equal_to_its_merged_document() {
+    let (_, outputs) = regen::outputs(&root()).unwrap();
+    let apis = regen::apis(&root());
+    assert!(apis.len() >= 2, "CAD and CMS");
+    for api in &apis {
+        let copy = outputs
+            .iter()
+            .find(|o| o.path == regen::fake_copy(api))
+            .unwrap_or_else(|| panic!("no fake copy for {}", api.id));
+        let merged = outputs
+            .iter()
+            .find(|o| o.path == api.merged_path())
+            .unwrap_or_else(|| panic!("no merged document for {}", api.id));
+        assert_eq!(copy.contents, merged.contents, "{}", api.id);
+    }
+    assert_eq!(
+        regen::fake_copy(&sonoran_spec::api::CMS),
+        "crates/fake/openapi/sonoran-cms.openapi.json"
     );
 }

@@ -233,7 +233,7 @@ fn documented_defaults(
 }
 
 /// `generated/bodies.rs`, and the test-support `construct` function (see
-/// [`construct_tokens`]).
+/// `construct_tokens`).
 pub fn tokens(
     api: &sonoran_spec::api::Api,
     progenitor: &proc_macro2::TokenStream,
@@ -310,7 +310,7 @@ fn construct_tokens(arms: &[TokenStream]) -> TokenStream {
     }
 }
 
-/// One arm of `construct` (see [`construct_tokens`]).
+/// One arm of `construct` (see `construct_tokens`).
 fn construct_arm(
     root: &syn::Ident,
     name: &str,

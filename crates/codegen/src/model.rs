@@ -87,6 +87,8 @@ pub struct Reply<'a> {
     pub json_example: Option<&'a Value>,
     /// Whether a `text/plain` body is documented.
     pub text: bool,
+    /// `x-envelope`: the property of the JSON body that holds the payload (CMS v2).
+    pub envelope: Option<&'a str>,
 }
 
 impl Reply<'_> {
@@ -267,6 +269,7 @@ fn operation<'a>(
                 json_schema: json.and_then(|m| m.get("schema")),
                 json_example: json.and_then(|m| m.get("example")),
                 text: r.pointer("/content/text~1plain").is_some(),
+                envelope: r.get("x-envelope").and_then(Value::as_str),
             }
         })
         .collect();

@@ -338,10 +338,22 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
             ),
             None => "Body::None".into(),
         };
-        let status = op
+        let success = op
             .success()
-            .and_then(|r| r.status())
             .ok_or_else(|| Error(format!("`{id}` documents no success reply")))?;
+        let status = success
+            .status()
+            .ok_or_else(|| Error(format!("`{id}` documents no success reply")))?;
+        // The JS side unwraps the payload of an enveloped reply (CMS v2: `data`).
+        let reply = match success.envelope {
+            Some("data") => "envelope",
+            Some(other) => {
+                return Err(Error(format!(
+                    "`{id}`: x-envelope {other:?}: the npm package unwraps `data` only"
+                )));
+            }
+            None => "json",
+        };
         let row = format!(
             "Operation {{ id: {id:?}, method: {method:?}, path: {path:?}, params: &[{}], body: {body}, success: {status} }}",
             params.join(", ")
@@ -350,7 +362,7 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
             name: id.clone(),
             operation_id: id,
             v1: false,
-            reply: "json",
+            reply,
             arity: 1,
             row,
         });

@@ -58,9 +58,8 @@ fn fixture(name: &str) -> serde_json::Value {
 }
 
 /// Every generator's output for one fixture: (generator, text).
-fn outputs(name: &str) -> Vec<(&'static str, String)> {
+fn outputs(name: &str, api: &sonoran_spec::api::Api) -> Vec<(&'static str, String)> {
     use sonoran_codegen::{model::Model, npm, tables, test_support, v1};
-    let api = &sonoran_spec::api::CAD;
     let doc = fixture(name);
     let model = Model::read(&doc).unwrap();
     let (table, ops) = tables::generate(&model).unwrap();
@@ -90,7 +89,17 @@ fn outputs(name: &str) -> Vec<(&'static str, String)> {
 
 /// Snapshots the `generators` that concern `fixture`, after checking the `expect`ed lines.
 fn snapshot_all(fixture: &str, generators: &[&str], expect: &[(&str, &str)]) {
-    for (generator, text) in outputs(fixture) {
+    snapshot_all_for(&sonoran_spec::api::CAD, fixture, generators, expect);
+}
+
+/// [`snapshot_all`] for `api`.
+fn snapshot_all_for(
+    api: &sonoran_spec::api::Api,
+    fixture: &str,
+    generators: &[&str],
+    expect: &[(&str, &str)],
+) {
+    for (generator, text) in outputs(fixture, api) {
         if !generators.contains(&generator) {
             continue;
         }
@@ -119,6 +128,27 @@ fn npm_v2_operation() {
             ("operations_module", "[\"updateUnit\", 0, 0, 1],"),
             ("examples", "satisfies UpdateUnitRequest;"),
             ("examples", "satisfies Unit;"),
+        ],
+    );
+}
+
+/// An enveloped reply (CMS v2): the method resolves to `data` (reply kind 3 for the JS side,
+/// `data`'s type in the declarations and the examples), `meta` through `metaOf`.
+#[test]
+fn npm_enveloped_reply() {
+    snapshot_all_for(
+        &sonoran_spec::api::CMS,
+        "npm_envelope",
+        &["declarations", "operations_module", "examples"],
+        &[
+            ("operations_module", "[\"getAccountRanks\", 0, 3, 1],"),
+            ("declarations", "Promise<Ranks>;"),
+            (
+                "declarations",
+                "export declare function metaOf(result: unknown): ReplyMeta | undefined;",
+            ),
+            ("declarations", "export declare class SonoranCms"),
+            ("examples", "= [\n  \"rank-a\"\n] satisfies Ranks;"),
         ],
     );
 }

@@ -7,7 +7,7 @@ use crate::hub;
 use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
 use crate::server::State;
-use crate::spec::{JSON, operations};
+use crate::spec::{FakeApi, JSON, operations};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -83,12 +83,19 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
             let stats = state.stats();
             ok_json(&json!({ "requests": stats.requests, "rateLimited": stats.rate_limited }))
         }
-        "info" => ok_json(&json!({
-            "communityId": state.community_id,
-            "apiKey": state.api_key,
-            "url": state.url,
-            "wsUrl": format!("ws{}{}", state.url.trim_start_matches("http"), hub::PATH),
-        })),
+        "info" => {
+            // CMS has no hub: `wsUrl` is null there.
+            let ws_url = state
+                .api
+                .has_hub()
+                .then(|| format!("ws{}{}", state.url.trim_start_matches("http"), hub::PATH));
+            ok_json(&json!({
+                "communityId": state.community_id,
+                "apiKey": state.api_key,
+                "url": state.url,
+                "wsUrl": ws_url,
+            }))
+        }
         "ws" => ok_json(&hub::stats_json(state)),
         "ws/drop" => ok_json(&json!({ "dropped": state.hub.drop_all() })),
         "listener" => match parse_listener_body(&body) {
@@ -98,7 +105,7 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
             }
             Err(message) => error(StatusCode::BAD_REQUEST, &message),
         },
-        "events" => match parse_event(&body) {
+        "events" => match parse_event(state.api, &body) {
             Ok((server_id, event_type, data)) => {
                 match hub::deliver(state, server_id, &event_type, data).await {
                     Ok(hub::Delivery::Websocket { sessions }) => {
@@ -107,9 +114,9 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
                     Ok(hub::Delivery::Http { status }) => {
                         ok_json(&json!({ "delivered": "http", "status": status }))
                     }
-                    Err(e @ hub::DeliveryError::NoRoute { .. }) => {
-                        error(StatusCode::CONFLICT, &e.to_string())
-                    }
+                    Err(
+                        e @ (hub::DeliveryError::NoRoute { .. } | hub::DeliveryError::NoListener),
+                    ) => error(StatusCode::CONFLICT, &e.to_string()),
                     Err(e) => error(StatusCode::BAD_GATEWAY, &e.to_string()),
                 }
             }
@@ -119,7 +126,7 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
             state.reset();
             no_content()
         }
-        _ => match parse_fault(&body) {
+        _ => match parse_fault(state.api, &body) {
             Ok(fault) => {
                 state.faults.push(fault);
                 no_content()
@@ -166,7 +173,7 @@ fn parse_listener_body(body: &[u8]) -> Result<Option<String>, String> {
 
 /// `{"type": "EVENT_...", "data"?: any, "serverId"?: n}`: server 1 by default, and the
 /// documented example of a documented type when `data` is left out.
-pub(crate) fn parse_event(body: &[u8]) -> Result<(i64, String, Value), String> {
+pub(crate) fn parse_event(api: FakeApi, body: &[u8]) -> Result<(i64, String, Value), String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
     let obj = value
@@ -192,7 +199,7 @@ pub(crate) fn parse_event(body: &[u8]) -> Result<(i64, String, Value), String> {
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("serverId: expected a positive integer, got {}", describe(v)))?,
     };
-    let documented = crate::spec::doc()
+    let documented = crate::spec::doc(api)
         .get("x-push-events")
         .and_then(|events| events.get(&event_type));
     let data = match (obj.get("data"), documented) {
@@ -235,7 +242,7 @@ fn request_json(r: &RecordedRequest) -> Value {
 }
 
 /// `{operationId?, times?, kind: {type, ...}}` to a [`Fault`]; the error names the field.
-pub(crate) fn parse_fault(body: &[u8]) -> Result<Fault, String> {
+pub(crate) fn parse_fault(api: FakeApi, body: &[u8]) -> Result<Fault, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
     let obj = value
@@ -246,7 +253,7 @@ pub(crate) fn parse_fault(body: &[u8]) -> Result<Fault, String> {
     let operation_id = match obj.get("operationId") {
         None | Some(Value::Null) => None,
         Some(Value::String(id)) => {
-            if !operations().iter().any(|op| op.id == *id) {
+            if !operations(api).iter().any(|op| op.id == *id) {
                 return Err(format!(
                     "operationId: no operation is named {id:?} (operationIds are as in the \
                      spec, e.g. \"getVersion\", \"getVersionV1\")"
@@ -501,7 +508,7 @@ mod tests {
     use super::*;
 
     fn parse(v: Value) -> Result<Fault, String> {
-        parse_fault(v.to_string().as_bytes())
+        parse_fault(FakeApi::Cad, v.to_string().as_bytes())
     }
 
     #[test]
@@ -611,29 +618,41 @@ mod tests {
 
     #[test]
     fn events_default_to_the_documented_example() {
-        let (server, ty, data) = parse_event(br#"{"type": "EVENT_UNIT_LOGOUT"}"#).unwrap();
+        let (server, ty, data) =
+            parse_event(FakeApi::Cad, br#"{"type": "EVENT_UNIT_LOGOUT"}"#).unwrap();
         assert_eq!((server, ty.as_str()), (1, "EVENT_UNIT_LOGOUT"));
         assert!(!data.is_null());
-        let (server, _, data) =
-            parse_event(br#"{"type": "EVENT_X", "data": {"a": 1}, "serverId": 3}"#).unwrap();
+        let (_, ty, data) = parse_event(FakeApi::Cms, br#"{"type": "ACCOUNT_KICKED"}"#).unwrap();
+        assert_eq!(ty, "ACCOUNT_KICKED");
+        assert!(data.get("accountId").is_some(), "{data}");
+        assert!(
+            parse_event(FakeApi::Cms, br#"{"type": "EVENT_UNIT_LOGOUT"}"#)
+                .unwrap_err()
+                .starts_with("data: missing")
+        );
+        let (server, _, data) = parse_event(
+            FakeApi::Cad,
+            br#"{"type": "EVENT_X", "data": {"a": 1}, "serverId": 3}"#,
+        )
+        .unwrap();
         assert_eq!((server, data), (3, json!({"a": 1})));
         assert!(
-            parse_event(br#"{"type": "EVENT_X"}"#)
+            parse_event(FakeApi::Cad, br#"{"type": "EVENT_X"}"#)
                 .unwrap_err()
                 .starts_with("data: missing")
         );
         assert!(
-            parse_event(br#"{"type": ""}"#)
+            parse_event(FakeApi::Cad, br#"{"type": ""}"#)
                 .unwrap_err()
                 .starts_with("type:")
         );
         assert!(
-            parse_event(br#"{"type": "E", "serverId": 0}"#)
+            parse_event(FakeApi::Cad, br#"{"type": "E", "serverId": 0}"#)
                 .unwrap_err()
                 .starts_with("serverId:")
         );
         assert!(
-            parse_event(br#"{"type": "E", "extra": 1}"#)
+            parse_event(FakeApi::Cad, br#"{"type": "E", "extra": 1}"#)
                 .unwrap_err()
                 .starts_with("extra: unknown")
         );
@@ -656,7 +675,7 @@ mod tests {
         );
         assert!(err(json!([])).starts_with("body: expected an object"));
         assert!(
-            parse_fault(b"{")
+            parse_fault(FakeApi::Cad, b"{")
                 .unwrap_err()
                 .starts_with("body: not valid JSON")
         );

@@ -202,7 +202,7 @@ fn kind_reply(kind: &FaultKind, op: &Operation, path: &str) -> Option<Reply> {
     Some(match kind {
         FaultKind::Delay(_) => return None,
         FaultKind::RateLimited { retry_after } => {
-            Reply::rate_limited(retry_after.as_ref().map(RetryAfter::header_value))
+            Reply::rate_limited(op, path, retry_after.as_ref().map(RetryAfter::header_value))
         }
         FaultKind::Status(code) => {
             let status = status(*code);

@@ -7,8 +7,12 @@
 //! early past its time budget, saying how many cases ran.
 
 use crate::server::FakeServer;
-use crate::spec::{Api, BodyKind, Operation, ParamIn, operations};
+use crate::spec::{Api, BodyKind, FakeApi, Operation, ParamIn, operations};
 use crate::validate::validate;
+
+fn cad() -> &'static serde_json::Value {
+    crate::spec::doc(FakeApi::Cad)
+}
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
@@ -203,7 +207,7 @@ fn on_the_changed_line(message: &str, root: &str, changed: &[Step]) -> bool {
 
 /// The operations with a JSON request body, with the schema and documented example.
 fn json_ops() -> Vec<(&'static Operation, &'static Value, &'static Value)> {
-    let ops: Vec<_> = operations()
+    let ops: Vec<_> = operations(FakeApi::Cad)
         .iter()
         .filter_map(|op| match op.body.as_ref().map(|b| &b.kind) {
             Some(BodyKind::Json(schema)) => Some((op, *schema, op.request_example?)),
@@ -230,7 +234,7 @@ fn mutated_examples_fail_on_the_line_of_the_mutated_field() {
     let (checked, rejected) = (Cell::new(0u32), Cell::new(0u32));
     for (op, schema, example) in json_ops() {
         assert_eq!(
-            validate(example, schema, "body"),
+            validate(cad(), example, schema, "body"),
             Ok(()),
             "{}: its own example",
             op.id
@@ -244,7 +248,7 @@ fn mutated_examples_fail_on_the_line_of_the_mutated_field() {
                     return Ok(());
                 };
                 checked.set(checked.get() + 1);
-                if let Err(message) = validate(&doc, schema, "body") {
+                if let Err(message) = validate(cad(), &doc, schema, "body") {
                     rejected.set(rejected.get() + 1);
                     prop_assert!(
                         on_the_changed_line(&message, "body", &changed),
@@ -279,7 +283,7 @@ fn arbitrary_values_never_panic_and_name_the_body() {
     runner
         .run(&(any::<Index>(), any_json()), |(i, value)| {
             let (op, schema, _) = i.get(&ops);
-            if let Err(message) = validate(&value, schema, "body") {
+            if let Err(message) = validate(cad(), &value, schema, "body") {
                 prop_assert!(
                     message.starts_with("body: ")
                         || message.starts_with("body.")
@@ -408,7 +412,7 @@ fn over_http_every_rejection_is_a_400_that_says_what_the_validator_says() {
                 };
                 let (status, ct, body) =
                     rt.block_on(send(&http, &base, op, doc.to_string().into_bytes()));
-                match validate(&doc, schema, "body") {
+                match validate(cad(), &doc, schema, "body") {
                     Ok(()) => prop_assert_eq!(
                         status,
                         op.success.status,

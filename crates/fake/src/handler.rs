@@ -9,7 +9,7 @@ use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
 use crate::routing::{self, Route, query_pairs};
 use crate::server::State;
-use crate::spec::{Api, BodyKind, Operation, ParamIn};
+use crate::spec::{Api, BodyKind, Operation, ParamIn, doc};
 use crate::validate::{coerce_param, validate};
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -35,13 +35,13 @@ pub(crate) async fn handle(
         return Ok(control::handle(&state, req).await);
     }
     let path = req.uri().path();
-    if path == hub::PATH || path.starts_with("/apiWsHub/") {
+    if state.api.has_hub() && (path == hub::PATH || path.starts_with("/apiWsHub/")) {
         return Ok(hub::answer(Arc::clone(&state), req));
     }
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_owned();
     let query = parts.uri.query().map(str::to_owned);
-    let route = routing::route(&parts.method, &path);
+    let route = routing::route(state.api, &parts.method, &path);
     let api = route.as_ref().map_or_else(|| api_of(&path), |r| r.op.api);
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
@@ -175,13 +175,13 @@ async fn answer(state: &State, req: Routed<'_>) -> Result<Reply, Reply> {
         state
             .limiter
             .admit(key, &op.id, limit)
-            .map_err(|secs| Reply::rate_limited(Some(secs.to_string())))?;
+            .map_err(|secs| Reply::rate_limited(op, req.path, Some(secs.to_string())))?;
     }
 
-    check_params(op, &req.route.path_params, req.query).map_err(|d| bad(&d))?;
+    check_params(doc(state.api), op, &req.route.path_params, req.query).map_err(|d| bad(&d))?;
     if let (Some(value), Some(BodyKind::Json(schema))) = (&json, op.body.as_ref().map(|b| &b.kind))
     {
-        validate(value, schema, "body").map_err(|d| bad(&d))?;
+        validate(doc(state.api), value, schema, "body").map_err(|d| bad(&d))?;
     }
     Ok(Reply::success(&op.success))
 }
@@ -265,6 +265,7 @@ fn media_type(headers: &HeaderMap) -> String {
 }
 
 fn check_params(
+    doc: &Value,
     op: &Operation,
     path_params: &[(String, String)],
     query: Option<&str>,
@@ -287,7 +288,7 @@ fn check_params(
         let at = format!("{prefix}.{}", param.name);
         match text {
             Some(text) => {
-                coerce_param(text, param.schema, &at)?;
+                coerce_param(doc, text, param.schema, &at)?;
             }
             None if param.required => return Err(format!("{at}: missing required parameter")),
             None => {}

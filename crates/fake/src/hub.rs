@@ -133,6 +133,8 @@ pub enum Delivery {
 pub enum DeliveryError {
     /// No session for the server and no listener configured.
     NoRoute { server_id: i64 },
+    /// An API without a websocket hub (CMS) and no listener configured.
+    NoListener,
     /// The listener could not be reached or did not answer.
     Listener { url: String, reason: String },
 }
@@ -144,6 +146,11 @@ impl std::fmt::Display for DeliveryError {
                 f,
                 "no websocket session is authenticated for serverId {server_id} and no HTTP \
                  listener is configured (POST /__fake/listener)"
+            ),
+            DeliveryError::NoListener => write!(
+                f,
+                "no HTTP push listener is configured (POST /__fake/listener; Sonoran CMS posts \
+                 events to http://<game server>/sonorancms/events)"
             ),
             DeliveryError::Listener { url, reason } => {
                 write!(f, "the push event listener {url} failed: {reason}")
@@ -579,7 +586,7 @@ pub(crate) async fn deliver(
     data: Value,
 ) -> Result<Delivery, DeliveryError> {
     let payload = json!({"key": state.api_key, "type": event_type, "data": data});
-    let listener = {
+    let listener = if state.api.has_hub() {
         let mut inner = lock(&state.hub.inner);
         let message = format!(
             "{}{RS}",
@@ -598,9 +605,15 @@ pub(crate) async fn deliver(
             return Ok(Delivery::Websocket { sessions: sent });
         }
         inner.listener.clone()
+    } else {
+        lock(&state.hub.inner).listener.clone()
     };
     let Some(url) = listener else {
-        return Err(DeliveryError::NoRoute { server_id });
+        return Err(if state.api.has_hub() {
+            DeliveryError::NoRoute { server_id }
+        } else {
+            DeliveryError::NoListener
+        });
     };
     let status = post_json(&url, &payload.to_string())
         .await

@@ -1,6 +1,9 @@
-//! A fake [Sonoran CAD](https://sonorancad.com) API server on loopback, driven by the merged
-//! OpenAPI document (`openapi/sonoran-cad.openapi.json` of the sonoran-rs repository,
-//! embedded at compile time: [`spec_json`]).
+//! A fake [Sonoran CAD](https://sonorancad.com) or [Sonoran CMS](https://sonorancms.com) API
+//! server on loopback, driven by the API's merged OpenAPI document
+//! (`openapi/sonoran-cad.openapi.json` or `openapi/sonoran-cms.openapi.json` of the sonoran-rs
+//! repository, embedded at compile time: [`FakeApi::spec_json`]). CAD is the default;
+//! [`FakeServer::cms`] (or [`FakeServerBuilder::api`]) serves CMS, [described
+//! below](#sonoran-cms).
 //!
 //! Every operation of the document is routed (literal path segments win over templates).
 //! Requests are checked the way the real API checks them, then answered with the
@@ -59,7 +62,7 @@
 //! | `POST /__fake/reset` | `204`; forgets recorded requests, queued faults, rate-limit windows and stats ([`FakeHandle::reset`]) |
 //! | `POST /__fake/faults` | `204`; queues a fault like [`FakeHandle::inject`] (body below) |
 //! | `GET /__fake/stats` | `200`, `{"requests": n, "rateLimited": n}` ([`FakeHandle::stats`]) |
-//! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url", "wsUrl"}`: the test credentials the fake expects, its base URL and its hub's URL |
+//! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url", "wsUrl"}`: the test credentials the fake expects, its base URL and its hub's URL (`null` for CMS, which has no hub) |
 //! | `POST /__fake/events` | delivers a push event (body `{"type": "EVENT_...", "data"?: any, "serverId"?: 1}`; without `data`, a documented type's documented example): `200` `{"delivered": "websocket", "sessions": n}` or `{"delivered": "http", "status": n}`; `409` when no session is authenticated for the server and no listener is set; `502` when the listener fails ([`FakeHandle::push_event`]) |
 //! | `POST /__fake/listener` | `204`; body `{"url": "http://host:port/path"}` (or `null`): where events go by HTTP POST when no session is authenticated for their server ([`FakeServerBuilder::push_listener`]; a reset returns to the builder's) |
 //! | `GET /__fake/ws` | `200`, the hub's counters: `{connections, open, authenticated, servers, authentications, failedAuthentications, unitLocationMessages, unitUpdates, maxUnitsInMessage, minUnitIntervalMs, violations, eventsWebsocket, eventsHttp, listener, units}`; `units` maps each unit (`identId:42`, `communityUserId:player-1`, ...) to its latest update ([`FakeHandle::hub_stats`], [`FakeHandle::unit_positions`]) |
@@ -128,6 +131,29 @@
 //! session authenticated for its server; when there is none, the same JSON is POSTed to the
 //! push listener, as Sonoran falls back to a server's HTTP listener.
 //!
+//! # Sonoran CMS
+//! `FakeServer::cms()` serves the CMS document (`cargo xtask fake --api cms` on the command
+//! line) with the same checks, faults, limits and control API; what differs follows the CMS
+//! docs:
+//!
+//! - **v2** (`/v2/community/...`, 57 operations): `Authorization: Bearer <api_key>`, the only
+//!   credential the v2 README names (`api-endpoints-v2/README.md`: "The v2 API uses
+//!   `Authorization: Bearer <api key>`"), else `401` problem+json. A success answers the
+//!   page's documented reply, which is the whole `{success: true, data, meta}` envelope
+//!   (`x-envelope: data`); `cancelSession` answers `204` without a body.
+//! - **Rate limits**: each operation's `x-rate-limit-per-minute`, per API key and operation
+//!   (`rate-limits.md`: "All limits are enforced per credential"; each page: "rate limited per
+//!   credential rather than per IP address"); the `429` is problem+json with `Retry-After`
+//!   (errors are `application/problem+json`), as are injected `rateLimited` faults on v2.
+//! - **v1** (`POST /<area>/<call>`, 33 calls): the `{id, key, type, data}` envelope with the
+//!   same texts as CAD (`INVALID COMMUNITY ID`, `INVALID API KEY`, `INVALID REQUEST TYPE`, the
+//!   first three of `V1ErrorText`'s known values).
+//! - **Push events** (`ACCOUNT_BANNED`, `ACCOUNT_KICKED`, `ACCOUNT_UPDATED`): there is no
+//!   websocket hub (`/apiWsHub` is an unknown route), so `POST /__fake/events` and
+//!   [`FakeHandle::push_event`] POST `{key, type, data}` to the push listener, which a test
+//!   sets to its `http://host:port/sonorancms/events` (the path Sonoran CMS posts to); `409`
+//!   ([`DeliveryError::NoListener`]) without one. `serverId` is accepted and ignored.
+//!
 //! ```text
 //! const info = await (await fetch(`${base}/__fake/info`)).json();
 //! await fetch(`${base}/__fake/faults`, {method: "POST", headers: {"content-type": "application/json"},
@@ -156,15 +182,16 @@ pub use hub::{
 };
 pub use record::RecordedRequest;
 pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};
+pub use spec::FakeApi;
 
-/// The merged OpenAPI document this fake serves, as JSON text: every operation with its
-/// parameters, schemas, documented examples and rate limits. Tests can read the expected
-/// shapes from it.
+/// The merged OpenAPI document the CAD fake serves (the default API), as JSON text: every
+/// operation with its parameters, schemas, documented examples and rate limits. Tests can
+/// read the expected shapes from it. [`FakeApi::spec_json`] gives any API's.
 ///
 /// ```
 /// let doc: serde_json::Value = serde_json::from_str(sonoran_fake::spec_json()).unwrap();
 /// assert!(doc["paths"]["/v2/general/version"].is_object());
 /// ```
 pub fn spec_json() -> &'static str {
-    spec::SPEC_JSON
+    spec::CAD_JSON
 }

@@ -2,7 +2,7 @@
 //! headers every reply carries, and the response body type (which can also cut itself
 //! short, drip, or generate a large body for the faults that need it).
 
-use crate::spec::{Api, JSON, Success, TEXT};
+use crate::spec::{Api, JSON, Operation, Success, TEXT};
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::header::{self, HeaderValue};
@@ -84,8 +84,23 @@ impl Reply {
         }
     }
 
-    /// The gateway's 429 (not problem+json).
-    pub(crate) fn rate_limited(retry_after: Option<String>) -> Self {
+    /// A 429 as `op`'s API sends it: problem+json on CMS v2 (`api-endpoints-v2/README.md`:
+    /// errors are `application/problem+json`), else the CAD gateway's JSON.
+    pub(crate) fn rate_limited(
+        op: &Operation,
+        instance: &str,
+        retry_after: Option<String>,
+    ) -> Self {
+        if op.problem_429 {
+            let mut reply = Reply::problem(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+                "Rate limit exceeded for this credential; retry after the Retry-After delay.",
+                instance,
+            );
+            reply.retry_after = retry_after;
+            return reply;
+        }
         let body = json!({ "message": "API rate limit exceeded", "request_id": request_id() });
         let mut reply = Reply::new(StatusCode::TOO_MANY_REQUESTS, Some(JSON), body.to_string());
         reply.retry_after = retry_after;

@@ -2,7 +2,7 @@
 //! templates match, the one with a literal segment earliest wins
 //! (`POST .../dispatch-calls/close` over `.../dispatch-calls/{callId}`).
 
-use crate::spec::{Operation, operations};
+use crate::spec::{FakeApi, Operation, operations};
 use hyper::Method;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,10 +32,10 @@ pub(crate) fn parse_template(template: &str) -> Vec<Segment> {
 }
 
 /// The operation answering `method path`, if any.
-pub(crate) fn route(method: &Method, path: &str) -> Option<Route> {
+pub(crate) fn route(api: FakeApi, method: &Method, path: &str) -> Option<Route> {
     let parts: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
     let mut best: Option<(&'static Operation, Vec<bool>)> = None;
-    for op in operations().iter().filter(|op| op.method == *method) {
+    for op in operations(api).iter().filter(|op| op.method == *method) {
         if !matches(&op.segments, &parts) {
             continue;
         }
@@ -116,12 +116,18 @@ mod tests {
     #[test]
     fn literal_beats_template() {
         let r = route(
+            FakeApi::Cad,
             &Method::POST,
             "/v2/emergency/servers/1/dispatch-calls/close",
         )
         .unwrap();
         assert_eq!(r.op.id, "closeDispatchCalls");
-        let r = route(&Method::PATCH, "/v2/emergency/servers/1/dispatch-calls/77").unwrap();
+        let r = route(
+            FakeApi::Cad,
+            &Method::PATCH,
+            "/v2/emergency/servers/1/dispatch-calls/77",
+        )
+        .unwrap();
         assert_eq!(r.op.id, "updateDispatchCall");
         assert_eq!(
             r.path_params,
@@ -130,8 +136,8 @@ mod tests {
                 ("callId".to_owned(), "77".to_owned())
             ]
         );
-        assert!(route(&Method::GET, "/v2/nope").is_none());
-        assert!(route(&Method::GET, "/v2/general/info/").is_none());
+        assert!(route(FakeApi::Cad, &Method::GET, "/v2/nope").is_none());
+        assert!(route(FakeApi::Cad, &Method::GET, "/v2/general/info/").is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::handler::handle;
 use crate::hub::{Delivery, DeliveryError, Hub, HubStats};
 use crate::limits::Limiter;
 use crate::record::RecordedRequest;
+use crate::spec::FakeApi;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -28,6 +29,12 @@ impl FakeServer {
         FakeServerBuilder::default()
     }
 
+    /// A builder for the fake Sonoran CMS API (`FakeServer::builder().api(FakeApi::Cms)`),
+    /// with the same defaults.
+    pub fn cms() -> FakeServerBuilder {
+        FakeServerBuilder::default().api(FakeApi::Cms)
+    }
+
     /// Starts a server with the defaults on `127.0.0.1:0`; see [`FakeServerBuilder::start`].
     pub async fn start() -> FakeHandle {
         Self::builder().start().await
@@ -37,6 +44,7 @@ impl FakeServer {
 /// Configures a fake server.
 #[derive(Debug, Clone)]
 pub struct FakeServerBuilder {
+    api: FakeApi,
     community_id: String,
     api_key: String,
     time_scale: f64,
@@ -48,6 +56,7 @@ pub struct FakeServerBuilder {
 impl Default for FakeServerBuilder {
     fn default() -> Self {
         FakeServerBuilder {
+            api: FakeApi::Cad,
             community_id: "YOUR_COMMUNITY_ID".to_owned(),
             api_key: "YOUR_API_KEY".to_owned(),
             time_scale: 1.0,
@@ -59,6 +68,14 @@ impl Default for FakeServerBuilder {
 }
 
 impl FakeServerBuilder {
+    /// Which API to serve: [`FakeApi::Cad`] (the default) or [`FakeApi::Cms`]. Each serves
+    /// its own merged document; the websocket hub is CAD's only.
+    #[must_use]
+    pub fn api(mut self, api: FakeApi) -> Self {
+        self.api = api;
+        self
+    }
+
     /// The community id v1 envelopes must carry (`id`).
     #[must_use]
     pub fn community_id(mut self, id: impl Into<String>) -> Self {
@@ -120,7 +137,7 @@ impl FakeServerBuilder {
 
     /// Binds `addr` and serves on the current tokio runtime.
     pub async fn start_on(self, addr: impl ToSocketAddrs) -> std::io::Result<FakeHandle> {
-        crate::spec::operations(); // parse the embedded spec now, not on the first request
+        crate::spec::operations(self.api); // parse the embedded spec now, not on the first request
         if let Some(url) = &self.push_listener {
             crate::hub::parse_listener(url)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -128,6 +145,7 @@ impl FakeServerBuilder {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
+            api: self.api,
             url: format!("http://{addr}"),
             control_api: self.control_api,
             limiter: Limiter::new(self.time_scale),
@@ -153,6 +171,8 @@ impl FakeServerBuilder {
 /// Shared by the handle and every connection.
 #[derive(Debug)]
 pub(crate) struct State {
+    /// The API served.
+    pub api: FakeApi,
     /// `http://ADDR` of the bound address.
     pub url: String,
     pub control_api: bool,
@@ -208,6 +228,11 @@ pub struct FakeHandle {
 }
 
 impl FakeHandle {
+    /// The API served.
+    pub fn api(&self) -> FakeApi {
+        self.state.api
+    }
+
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub fn url(&self) -> String {
         self.state.url.clone()
@@ -260,7 +285,8 @@ impl FakeHandle {
         self.state.reset();
     }
 
-    /// The websocket URL of the hub, `ws://127.0.0.1:PORT/apiWsHub`.
+    /// The websocket URL of the hub, `ws://127.0.0.1:PORT/apiWsHub` (CAD only: a CMS fake
+    /// has no hub, and that path is an unknown route there).
     pub fn ws_url(&self) -> String {
         format!("ws://{}{}", self.addr, crate::hub::PATH)
     }
@@ -268,6 +294,7 @@ impl FakeHandle {
     /// Delivers a push event the way Sonoran does: as `pushEvent` `{key, type, data}` to
     /// every websocket session authenticated for `server_id`; when there is none, by HTTP
     /// POST of the same JSON to the push listener ([`FakeServerBuilder::push_listener`]).
+    /// A CMS fake has no hub: it always POSTs to the listener (`server_id` is ignored).
     pub async fn push_event(
         &self,
         server_id: i64,

@@ -8,23 +8,88 @@ use hyper::Method;
 use serde_json::Value;
 use std::sync::LazyLock;
 
-/// A copy of `openapi/sonoran-cad.openapi.json` that `cargo xtask regen` writes into this
-/// crate (and `regen --check` keeps equal), so that the packaged crate carries it.
-pub(crate) const SPEC_JSON: &str = include_str!("../openapi/sonoran-cad.openapi.json");
+/// Copies of `openapi/sonoran-cad.openapi.json` and `openapi/sonoran-cms.openapi.json` that
+/// `cargo xtask regen` writes into this crate (and `regen --check` keeps equal), so that the
+/// packaged crate carries them.
+pub(crate) const CAD_JSON: &str = include_str!("../openapi/sonoran-cad.openapi.json");
+pub(crate) const CMS_JSON: &str = include_str!("../openapi/sonoran-cms.openapi.json");
 
-static DOC: LazyLock<Value> =
-    LazyLock::new(|| serde_json::from_str(SPEC_JSON).expect("the embedded merged spec is JSON"));
+static CAD_DOC: LazyLock<Value> =
+    LazyLock::new(|| serde_json::from_str(CAD_JSON).expect("the embedded CAD spec is JSON"));
+static CMS_DOC: LazyLock<Value> =
+    LazyLock::new(|| serde_json::from_str(CMS_JSON).expect("the embedded CMS spec is JSON"));
 
-static OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| index(&DOC));
+static CAD_OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| index(FakeApi::Cad, &CAD_DOC));
+static CMS_OPERATIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| index(FakeApi::Cms, &CMS_DOC));
 
-/// The whole document (for `$ref` resolution).
-pub(crate) fn doc() -> &'static Value {
-    &DOC
+/// The whole document of `api` (for `$ref` resolution).
+pub(crate) fn doc(api: FakeApi) -> &'static Value {
+    match api {
+        FakeApi::Cad => &CAD_DOC,
+        FakeApi::Cms => &CMS_DOC,
+    }
 }
 
-/// Every operation of the document, in document order.
-pub(crate) fn operations() -> &'static [Operation] {
-    &OPERATIONS
+/// Every operation of `api`'s document, in document order.
+pub(crate) fn operations(api: FakeApi) -> &'static [Operation] {
+    match api {
+        FakeApi::Cad => &CAD_OPERATIONS,
+        FakeApi::Cms => &CMS_OPERATIONS,
+    }
+}
+
+/// Which Sonoran API a fake server serves: its merged document, its product name and what
+/// only it has (CAD's websocket hub).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum FakeApi {
+    /// Sonoran CAD (`api.sonorancad.com`): the default.
+    #[default]
+    Cad,
+    /// Sonoran CMS (`api.sonorancms.com`): v2 replies in the `{success, data, meta}`
+    /// envelope, no websocket hub.
+    Cms,
+}
+
+impl FakeApi {
+    /// Every API the fake serves.
+    pub const ALL: [FakeApi; 2] = [FakeApi::Cad, FakeApi::Cms];
+
+    /// `"cad"` or `"cms"`: the id `cargo xtask fake --api` takes.
+    pub fn id(self) -> &'static str {
+        match self {
+            FakeApi::Cad => "cad",
+            FakeApi::Cms => "cms",
+        }
+    }
+
+    /// The API of an id (`"cad"`, `"cms"`; ASCII case ignored).
+    pub fn from_id(id: &str) -> Option<FakeApi> {
+        Self::ALL
+            .into_iter()
+            .find(|api| api.id().eq_ignore_ascii_case(id))
+    }
+
+    /// `"Sonoran CAD"` or `"Sonoran CMS"`.
+    pub fn product(self) -> &'static str {
+        match self {
+            FakeApi::Cad => "Sonoran CAD",
+            FakeApi::Cms => "Sonoran CMS",
+        }
+    }
+
+    /// The merged OpenAPI document this API's fake serves, as JSON text.
+    pub fn spec_json(self) -> &'static str {
+        match self {
+            FakeApi::Cad => CAD_JSON,
+            FakeApi::Cms => CMS_JSON,
+        }
+    }
+
+    /// Whether this API has the websocket hub (`/apiWsHub`): CAD only.
+    pub fn has_hub(self) -> bool {
+        self == FakeApi::Cad
+    }
 }
 
 /// Which API generation an operation belongs to; decides the shape of every error reply.
@@ -79,6 +144,8 @@ pub(crate) struct Operation {
     pub segments: Vec<Segment>,
     pub api: Api,
     pub needs_bearer: bool,
+    /// A 429 is `application/problem+json` (CMS v2), not the gateway's JSON (CAD).
+    pub problem_429: bool,
     /// Accepted envelope `type`s; empty for calls without an envelope (the v1 upload).
     pub v1_types: Vec<String>,
     pub rate_limit_per_minute: Option<u32>,
@@ -93,13 +160,14 @@ pub(crate) struct Operation {
 pub(crate) const JSON: &str = "application/json";
 pub(crate) const TEXT: &str = "text/plain; charset=utf-8";
 
-/// Follows a local `$ref` (`#/components/schemas/X`); `None` when it does not resolve.
-pub(crate) fn resolve(reference: &str) -> Option<&'static Value> {
+/// Follows a local `$ref` (`#/components/schemas/X`) in `doc`; `None` when it does not
+/// resolve.
+pub(crate) fn resolve<'d>(doc: &'d Value, reference: &str) -> Option<&'d Value> {
     let pointer = reference.strip_prefix('#')?;
-    doc().pointer(pointer)
+    doc.pointer(pointer)
 }
 
-fn index(doc: &'static Value) -> Vec<Operation> {
+fn index(fake_api: FakeApi, doc: &'static Value) -> Vec<Operation> {
     let mut ops = Vec::new();
     let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
         return ops;
@@ -118,13 +186,22 @@ fn index(doc: &'static Value) -> Vec<Operation> {
             ) {
                 continue;
             }
-            ops.push(operation(template, method, op, item.get("parameters")));
+            ops.push(operation(
+                fake_api,
+                doc,
+                template,
+                method,
+                op,
+                item.get("parameters"),
+            ));
         }
     }
     ops
 }
 
 fn operation(
+    fake_api: FakeApi,
+    doc: &'static Value,
     template: &str,
     method: Method,
     op: &'static Value,
@@ -162,7 +239,7 @@ fn operation(
                 .into_iter()
                 .flatten(),
         )
-        .filter_map(param)
+        .filter_map(|p| param(doc, p))
         .collect();
     Operation {
         id: op
@@ -175,6 +252,7 @@ fn operation(
         segments: crate::routing::parse_template(template),
         api,
         needs_bearer,
+        problem_429: fake_api == FakeApi::Cms && api == Api::V2,
         v1_types,
         rate_limit_per_minute: op
             .get("x-rate-limit-per-minute")
@@ -183,13 +261,13 @@ fn operation(
         params,
         body: body(op.get("requestBody")),
         request_example: op.pointer("/requestBody/content/application~1json/example"),
-        success: synth::success(op.get("responses")),
+        success: synth::success(doc, op.get("responses")),
     }
 }
 
-fn param(p: &'static Value) -> Option<Param> {
+fn param(doc: &'static Value, p: &'static Value) -> Option<Param> {
     let p = match p.get("$ref").and_then(Value::as_str) {
-        Some(r) => resolve(r)?,
+        Some(r) => resolve(doc, r)?,
         None => p,
     };
     let location = match p.get("in")?.as_str()? {
@@ -227,7 +305,7 @@ mod tests {
 
     #[test]
     fn every_operation_is_indexed() {
-        let ops = operations();
+        let ops = operations(FakeApi::Cad);
         assert!(ops.len() >= 130, "only {} operations", ops.len());
         let v2 = ops.iter().filter(|o| o.api == Api::V2).count();
         assert!(v2 >= 70);
@@ -246,5 +324,25 @@ mod tests {
             .find(|o| o.id == "joinOrLeaveCommunityV1")
             .unwrap();
         assert_eq!(join.v1_types, ["JOIN_COMMUNITY", "LEAVE_COMMUNITY"]);
+    }
+
+    #[test]
+    fn every_cms_operation_is_indexed() {
+        let ops = operations(FakeApi::Cms);
+        let v2: Vec<_> = ops.iter().filter(|o| o.api == Api::V2).collect();
+        let v1: Vec<_> = ops.iter().filter(|o| o.api == Api::V1).collect();
+        assert_eq!((v2.len(), v1.len()), (57, 33));
+        for op in v2 {
+            assert!(op.needs_bearer, "{}", op.id);
+            assert!(op.rate_limit_per_minute.is_some(), "{}", op.id);
+        }
+        for op in v1 {
+            assert_eq!(op.v1_types.len(), 1, "{}", op.id);
+        }
+        for api in FakeApi::ALL {
+            assert_eq!(FakeApi::from_id(api.id()), Some(api));
+        }
+        assert_eq!(FakeApi::from_id("CMS"), Some(FakeApi::Cms));
+        assert_eq!(FakeApi::from_id("rms"), None);
     }
 }

@@ -15,13 +15,24 @@ use std::fmt::Write as _;
 const MAX_DEPTH: usize = 96;
 
 /// Checks `value` against `schema`; `path` names the root (`body`, `query.limit`).
-pub(crate) fn validate(value: &Value, schema: &Value, path: &str) -> Result<(), String> {
-    check(value, schema, path, 0)
+/// `doc` is the document `$ref`s resolve in.
+pub(crate) fn validate(
+    doc: &Value,
+    value: &Value,
+    schema: &Value,
+    path: &str,
+) -> Result<(), String> {
+    check(doc, value, schema, path, 0)
 }
 
 /// A path or query parameter's text as the JSON value its schema asks for.
-pub(crate) fn coerce_param(text: &str, schema: &Value, path: &str) -> Result<Value, String> {
-    let value = match scalar_type(schema, 0) {
+pub(crate) fn coerce_param(
+    doc: &Value,
+    text: &str,
+    schema: &Value,
+    path: &str,
+) -> Result<Value, String> {
+    let value = match scalar_type(doc, schema, 0) {
         Some("integer") => text
             .parse::<i64>()
             .map(Value::from)
@@ -38,26 +49,26 @@ pub(crate) fn coerce_param(text: &str, schema: &Value, path: &str) -> Result<Val
             "false" => Ok(Value::Bool(false)),
             _ => Err(()),
         },
-        _ => return validate(&Value::from(text), schema, path).map(|()| Value::from(text)),
+        _ => return validate(doc, &Value::from(text), schema, path).map(|()| Value::from(text)),
     };
     let value = value.map_err(|_| {
         format!(
             "{path}: expected {}, got {}",
-            scalar_type(schema, 0).map_or_else(|| "a value".to_owned(), article),
+            scalar_type(doc, schema, 0).map_or_else(|| "a value".to_owned(), article),
             show(&Value::from(text))
         )
     })?;
-    validate(&value, schema, path)?;
+    validate(doc, &value, schema, path)?;
     Ok(value)
 }
 
 /// The `type` of a schema, looking through `$ref` and `allOf`.
-fn scalar_type(schema: &Value, depth: usize) -> Option<&str> {
+fn scalar_type<'a>(doc: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a str> {
     if depth > MAX_DEPTH {
         return None;
     }
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return scalar_type(resolve(r)?, depth + 1);
+        return scalar_type(doc, resolve(doc, r)?, depth + 1);
     }
     if let Some(t) = schema.get("type").and_then(Value::as_str) {
         return Some(t);
@@ -66,16 +77,16 @@ fn scalar_type(schema: &Value, depth: usize) -> Option<&str> {
         .get("allOf")?
         .as_array()?
         .iter()
-        .find_map(|s| scalar_type(s, depth + 1))
+        .find_map(|s| scalar_type(doc, s, depth + 1))
 }
 
-fn check(v: &Value, s: &Value, path: &str, depth: usize) -> Result<(), String> {
+fn check(doc: &Value, v: &Value, s: &Value, path: &str, depth: usize) -> Result<(), String> {
     if depth > MAX_DEPTH {
         return Ok(());
     }
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
-        return match resolve(r) {
-            Some(target) => check(v, target, path, depth + 1),
+        return match resolve(doc, r) {
+            Some(target) => check(doc, v, target, path, depth + 1),
             None => Ok(()),
         };
     }
@@ -109,20 +120,22 @@ fn check(v: &Value, s: &Value, path: &str, depth: usize) -> Result<(), String> {
         .into_iter()
         .flatten()
     {
-        check(v, sub, path, depth + 1)?;
+        check(doc, v, sub, path, depth + 1)?;
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(alts) = s.get(key).and_then(Value::as_array)
             && !alts.is_empty()
         {
             let mut first_error = None;
-            let ok = alts.iter().any(|alt| match check(v, alt, path, depth + 1) {
-                Ok(()) => true,
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    false
-                }
-            });
+            let ok = alts
+                .iter()
+                .any(|alt| match check(doc, v, alt, path, depth + 1) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                        false
+                    }
+                });
             if !ok {
                 let mut msg = format!(
                     "{path}: {} matches none of the {} allowed forms",
@@ -154,12 +167,12 @@ fn check(v: &Value, s: &Value, path: &str, depth: usize) -> Result<(), String> {
             for (name, value) in map {
                 let child = join(path, name);
                 match props.and_then(|p| p.get(name)) {
-                    Some(sub) => check(value, sub, &child, depth + 1)?,
+                    Some(sub) => check(doc, value, sub, &child, depth + 1)?,
                     None => match s.get("additionalProperties") {
                         Some(Value::Bool(false)) => {
                             return Err(format!("{child}: property is not allowed"));
                         }
-                        Some(sub @ Value::Object(_)) => check(value, sub, &child, depth + 1)?,
+                        Some(sub @ Value::Object(_)) => check(doc, value, sub, &child, depth + 1)?,
                         _ => {}
                     },
                 }
@@ -184,7 +197,7 @@ fn check(v: &Value, s: &Value, path: &str, depth: usize) -> Result<(), String> {
             }
             if let Some(item_schema) = s.get("items") {
                 for (i, item) in items.iter().enumerate() {
-                    check(item, item_schema, &format!("{path}[{i}]"), depth + 1)?;
+                    check(doc, item, item_schema, &format!("{path}[{i}]"), depth + 1)?;
                 }
             }
         }
@@ -286,6 +299,11 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// The CAD document: the `$ref`s below name its schemas.
+    fn cad() -> &'static Value {
+        crate::spec::doc(crate::spec::FakeApi::Cad)
+    }
+
     fn schema(name: &str) -> Value {
         json!({ "$ref": format!("#/components/schemas/{name}") })
     }
@@ -303,63 +321,72 @@ mod tests {
                 "e f": { "type": "string" }
             }
         });
-        assert!(validate(&json!({"a": 1, "zzz": [1]}), &s, "body").is_ok());
-        assert!(validate(&json!({"a": 1.0, "d": null}), &s, "body").is_ok());
+        assert!(validate(cad(), &json!({"a": 1, "zzz": [1]}), &s, "body").is_ok());
+        assert!(validate(cad(), &json!({"a": 1.0, "d": null}), &s, "body").is_ok());
         assert_eq!(
-            validate(&json!({}), &s, "body").unwrap_err(),
+            validate(cad(), &json!({}), &s, "body").unwrap_err(),
             "body: missing required property \"a\""
         );
         assert_eq!(
-            validate(&json!({"a": "1"}), &s, "body").unwrap_err(),
+            validate(cad(), &json!({"a": "1"}), &s, "body").unwrap_err(),
             "body.a: expected an integer, got \"1\""
         );
         assert_eq!(
-            validate(&json!({"a": 1, "b": "FOO"}), &s, "body").unwrap_err(),
+            validate(cad(), &json!({"a": 1, "b": "FOO"}), &s, "body").unwrap_err(),
             "body.b: \"FOO\" is not one of [\"X\", \"Y\"]"
         );
         assert_eq!(
-            validate(&json!({"a": 1, "c": [true, false]}), &s, "body").unwrap_err(),
+            validate(
+                &Value::Null,
+                &json!({"a": 1, "c": [true, false]}),
+                &s,
+                "body"
+            )
+            .unwrap_err(),
             "body.c: 2 items, at most 1 allowed"
         );
         assert_eq!(
-            validate(&json!({"a": 1, "c": ["no"]}), &s, "body").unwrap_err(),
+            validate(cad(), &json!({"a": 1, "c": ["no"]}), &s, "body").unwrap_err(),
             "body.c[0]: expected a boolean, got \"no\""
         );
         assert_eq!(
-            validate(&json!({"a": 1, "e f": 2}), &s, "body").unwrap_err(),
+            validate(cad(), &json!({"a": 1, "e f": 2}), &s, "body").unwrap_err(),
             "body[\"e f\"]: expected a string, got 2"
         );
-        assert!(validate(&json!({"a": null}), &s, "body").is_err());
+        assert!(validate(cad(), &json!({"a": null}), &s, "body").is_err());
     }
 
     #[test]
     fn refs_one_of_all_of() {
         let s = schema("StringOrInteger");
-        assert!(validate(&json!("x"), &s, "body").is_ok());
-        assert!(validate(&json!(3), &s, "body").is_ok());
-        let err = validate(&json!(true), &s, "body").unwrap_err();
+        assert!(validate(cad(), &json!("x"), &s, "body").is_ok());
+        assert!(validate(cad(), &json!(3), &s, "body").is_ok());
+        let err = validate(cad(), &json!(true), &s, "body").unwrap_err();
         assert!(
             err.starts_with("body: true matches none of the 2 allowed forms"),
             "{err}"
         );
         let all = json!({"allOf": [{"type": "object", "required": ["x"]}, {"type": "object", "required": ["y"]}]});
-        assert!(validate(&json!({"x": 1, "y": 2}), &all, "body").is_ok());
-        assert!(validate(&json!({"x": 1}), &all, "body").is_err());
+        assert!(validate(cad(), &json!({"x": 1, "y": 2}), &all, "body").is_ok());
+        assert!(validate(cad(), &json!({"x": 1}), &all, "body").is_err());
     }
 
     /// No documented request example is rejected: the checks are not stricter than the spec.
     #[test]
     fn documented_request_examples_pass() {
         let mut bad = Vec::new();
-        for op in crate::spec::operations() {
+        for (api, op) in crate::spec::FakeApi::ALL
+            .into_iter()
+            .flat_map(|api| crate::spec::operations(api).iter().map(move |op| (api, op)))
+        {
             if let Some(crate::spec::BodySpec {
                 kind: crate::spec::BodyKind::Json(schema),
                 ..
             }) = &op.body
                 && let Some(example) = op.request_example
-                && let Err(e) = validate(example, schema, "body")
+                && let Err(e) = validate(crate::spec::doc(api), example, schema, "body")
             {
-                bad.push(format!("{}: {e}", op.id));
+                bad.push(format!("{}: {}: {e}", api.id(), op.id));
             }
         }
         assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -368,17 +395,20 @@ mod tests {
     #[test]
     fn params() {
         let int = json!({"type": "integer", "minimum": 1});
-        assert_eq!(coerce_param("5", &int, "path.x").unwrap(), json!(5));
+        assert_eq!(coerce_param(cad(), "5", &int, "path.x").unwrap(), json!(5));
         assert_eq!(
-            coerce_param("abc", &int, "path.x").unwrap_err(),
+            coerce_param(cad(), "abc", &int, "path.x").unwrap_err(),
             "path.x: expected an integer, got \"abc\""
         );
-        assert!(coerce_param("0", &int, "path.x").is_err());
+        assert!(coerce_param(cad(), "0", &int, "path.x").is_err());
         let b = json!({"type": "boolean"});
-        assert_eq!(coerce_param("true", &b, "query.b").unwrap(), json!(true));
-        assert!(coerce_param("yes", &b, "query.b").is_err());
         assert_eq!(
-            coerce_param("u", &json!({"type": "string"}), "q").unwrap(),
+            coerce_param(cad(), "true", &b, "query.b").unwrap(),
+            json!(true)
+        );
+        assert!(coerce_param(cad(), "yes", &b, "query.b").is_err());
+        assert_eq!(
+            coerce_param(cad(), "u", &json!({"type": "string"}), "q").unwrap(),
             json!("u")
         );
     }

@@ -21,6 +21,14 @@ pub struct Agreement {
     pub operations: BTreeMap<String, (usize, usize)>,
     /// operationId -> the first few disagreements, for the report.
     pub misses: BTreeMap<String, Vec<String>>,
+    /// operationId -> (hand fields the page itself shows that inference found, hand fields
+    /// the page itself shows): a field is shown when its name is a key of one of the page's
+    /// JSON examples, a row of one of its tables, a name its prose quotes, or a parameter,
+    /// property or example key of its OpenAPI block. What only another page shows (the
+    /// integration panels' manifest reference, an enum listed elsewhere) is not counted.
+    pub shown: BTreeMap<String, (usize, usize)>,
+    /// operationId -> hand fields the page shows that inference did not find.
+    pub shown_misses: BTreeMap<String, Vec<String>>,
 }
 
 impl Agreement {
@@ -40,6 +48,21 @@ impl Agreement {
     pub fn shared_permille(&self) -> usize {
         (self.matched() * 1000)
             .checked_div(self.shared)
+            .unwrap_or(1000)
+    }
+    /// Hand fields the page itself shows.
+    pub fn shown_total(&self) -> usize {
+        self.shown.values().map(|(_, t)| t).sum()
+    }
+    /// Hand fields the page itself shows that inference found.
+    pub fn shown_found(&self) -> usize {
+        self.shown.values().map(|(f, _)| f).sum()
+    }
+    /// Of the hand fields the page itself shows, those inference found, in tenths of a
+    /// percent.
+    pub fn shown_permille(&self) -> usize {
+        (self.shown_found() * 1000)
+            .checked_div(self.shown_total())
             .unwrap_or(1000)
     }
 }
@@ -71,6 +94,15 @@ impl fmt::Display for Agreement {
             self.total() - self.shared,
             self.extra
         )?;
+        let r = self.shown_permille();
+        writeln!(
+            f,
+            "  of the hand fields the page itself shows (example, table, prose, YAML), found by inference: {}/{} ({}.{}%)",
+            self.shown_found(),
+            self.shown_total(),
+            r / 10,
+            r % 10
+        )?;
         let mut worst: Vec<(&String, &(usize, usize))> =
             self.operations.iter().filter(|(_, (m, t))| m < t).collect();
         worst.sort_by(|a, b| {
@@ -91,6 +123,17 @@ impl fmt::Display for Agreement {
             writeln!(f, "  {id}: {m}/{t}")?;
             for miss in self.misses.get(id).into_iter().flatten().take(per) {
                 writeln!(f, "      {miss}")?;
+            }
+        }
+        let unfound: Vec<(&String, &(usize, usize))> =
+            self.shown.iter().filter(|(_, (n, t))| n < t).collect();
+        if f.alternate() && !unfound.is_empty() {
+            writeln!(f, "hand fields the page shows that inference did not find:")?;
+            for (id, (n, t)) in unfound {
+                writeln!(f, "  {id}: {n}/{t} found")?;
+                for miss in self.shown_misses.get(id).into_iter().flatten() {
+                    writeln!(f, "      {miss}")?;
+                }
             }
         }
         Ok(())
@@ -124,7 +167,7 @@ pub fn measure(
     for src in &sources.imported {
         all_facts.push(load_facts(openapi_dir, &src.rel)?);
     }
-    let pool = infer::Pool::from_facts(&all_facts);
+    let pool = infer::Pool::from_facts(&all_facts).with_v1_examples(openapi_dir)?;
     let merged_ops: BTreeMap<&str, &Value> = crate::operations(doc)
         .filter_map(|(_, _, op)| Some((op.get("operationId")?.as_str()?, op)))
         .collect();
@@ -182,6 +225,19 @@ pub fn measure(
                     None => misses.push(format!("{k}: not inferred")),
                 }
             }
+            let (names, paths) = shown_on_page(&facts, &src.doc);
+            let shown: Vec<&String> = truth
+                .keys()
+                .filter(|k| names.contains(last_name(k)) || paths.contains(&example_path(k)))
+                .collect();
+            let unfound: Vec<String> = shown
+                .iter()
+                .filter(|k| !guess.contains_key(**k))
+                .map(|k| k.to_string())
+                .collect();
+            out.shown
+                .insert(id.to_string(), (shown.len() - unfound.len(), shown.len()));
+            out.shown_misses.insert(id.to_string(), unfound);
             let extra = guess.keys().filter(|k| !truth.contains_key(*k)).count();
             out.shared += truth.keys().filter(|k| guess.contains_key(*k)).count();
             out.extra += extra;
@@ -191,6 +247,107 @@ pub fn measure(
         }
     }
     Ok(out)
+}
+
+/// The name a field path ends in: `reply.accounts[].joined` -> `joined`, `path.serverId` ->
+/// `serverId`.
+fn last_name(path: &str) -> &str {
+    let path = path.trim_end_matches("[]");
+    path.rsplit('.')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches("[]")
+}
+
+/// A field path as an example shows it: `reply.accounts[].joined` -> `accounts.joined`,
+/// `body.record.id` -> `record.id` (parameters keep their `path.`/`query.` prefix and so
+/// never match an example).
+fn example_path(field: &str) -> String {
+    let rest = field
+        .strip_prefix("reply")
+        .or_else(|| field.strip_prefix("body"))
+        .map_or(field, |r| r);
+    rest.replace("[]", "").trim_start_matches('.').to_string()
+}
+
+/// What the page itself shows: the names its tables list (the first cell of each row), its
+/// prose quotes and its OpenAPI block (`doc`) gives as parameters or properties; and the
+/// paths of its JSON examples and of the examples in its block (`a.b.c`, arrays looked
+/// through). A field of an example counts only at its place: a `type` at the top of a reply
+/// does not show a `type` inside its `sections`.
+fn shown_on_page(facts: &PageFacts, doc: &Value) -> (BTreeSet<String>, BTreeSet<String>) {
+    fn paths(v: &Value, at: &str, out: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let here = if at.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{at}.{k}")
+                    };
+                    out.insert(here.clone());
+                    paths(v, &here, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| paths(v, at, out)),
+            _ => {}
+        }
+    }
+    fn block(v: &Value, names: &mut BTreeSet<String>, shown: &mut BTreeSet<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    match k.as_str() {
+                        "example" => paths(v, "", shown),
+                        "examples" => {
+                            for e in v.as_object().into_iter().flatten().map(|(_, e)| e) {
+                                paths(e.get("value").unwrap_or(e), "", shown);
+                            }
+                        }
+                        "properties" => {
+                            names.extend(
+                                v.as_object().into_iter().flatten().map(|(k, _)| k.clone()),
+                            );
+                            block(v, names, shown);
+                        }
+                        "parameters" => {
+                            for p in v.as_array().into_iter().flatten() {
+                                if let Some(n) = p.get("name").and_then(Value::as_str) {
+                                    names.insert(n.to_string());
+                                }
+                            }
+                            block(v, names, shown);
+                        }
+                        _ => block(v, names, shown),
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| block(v, names, shown)),
+            _ => {}
+        }
+    }
+    let mut names = BTreeSet::new();
+    let mut shown = BTreeSet::new();
+    for s in &facts.samples {
+        paths(&s.json, "", &mut shown);
+    }
+    for t in &facts.tables {
+        for row in &t.rows {
+            if let Some(first) = row.first() {
+                let name = crate::page::unquote(first);
+                // `a.b[].c` names `c` as much as the path.
+                names.extend(
+                    name.split('.')
+                        .map(|p| p.trim_end_matches("[]").to_string()),
+                );
+            }
+        }
+    }
+    for n in &facts.notes {
+        names.extend(n.names().into_iter().map(str::to_string));
+    }
+    block(doc, &mut names, &mut shown);
+    (names, shown)
 }
 
 fn show(f: &Field) -> String {
@@ -447,4 +604,29 @@ fn type_of(doc: &Value, s: &Value) -> String {
         };
     }
     "open".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_shows_example_fields_at_their_place_and_named_fields_anywhere() {
+        let facts = crate::page::facts(
+            "## Request Body\n\n| Property | Type | Required | Description |\n| --- | --- | --- | --- |\n\
+             | `record.id` | integer | Yes | Id. |\n\n## Response\n\n```json\n\
+             {\"type\": 9, \"sections\": [{\"label\": \"A\"}]}\n```\n",
+        );
+        let doc = serde_json::json!({"paths": {"/x": {"get": {"parameters": [{"name": "serverId", "in": "path"}]}}}});
+        let (names, paths) = shown_on_page(&facts, &doc);
+        let shown = |k: &str| names.contains(last_name(k)) || paths.contains(&example_path(k));
+        assert!(shown("reply.sections[].label"));
+        assert!(shown("reply.type"));
+        assert!(
+            !shown("reply.sections[].fields[].type"),
+            "a `type` elsewhere does not show this one"
+        );
+        assert!(shown("body.record.id") && shown("path.serverId"));
+        assert!(!shown("body.record.name"));
+    }
 }

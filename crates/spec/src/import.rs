@@ -549,7 +549,8 @@ pub fn plan(
         .collect();
 
     one_page_per_operation(pages, &mut problems);
-    let pool = crate::infer::Pool::from_facts(pages.iter().map(|p| &p.facts));
+    let pool = crate::infer::Pool::from_facts(pages.iter().map(|p| &p.facts))
+        .with_v1_examples(openapi_dir)?;
     for page in pages {
         if let Some(listed) = &page.listed_limit
             && page.entry.rate_limit_per_minute != Some(listed.per_minute)

@@ -13,8 +13,9 @@
 //! open (`x-unknown-shape`) rather than guessed.
 
 use crate::naming::pascal_case;
-use crate::page::{PageFacts, Table, unquote};
+use crate::page::{EnumValue, PageFacts, Table, unquote};
 use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The folder, relative to `openapi/`, of the inferred (draft) overlays.
 pub const INFERRED_DIR: &str = "types/inferred/v2";
@@ -100,7 +101,7 @@ pub fn infer_operation(
     schemas: &mut Map<String, Value>,
 ) -> Option<Value> {
     let mut overlay = Map::new();
-    let enums = EnumIndex::new(facts);
+    let enums = EnumIndex::new(facts, pool);
     let base = pascal_case(id);
 
     if let Some(params) = infer_parameters(op, facts) {
@@ -119,11 +120,15 @@ pub fn infer_operation(
         {
             samples.push(example);
         }
-        let mut schema = Shape::of_all(&samples).enriched(pool).to_schema();
+        let block = op.pointer("/requestBody/content/application~1json/example");
+        let mut schema = Shape::of_all(&samples)
+            .filled_from(block)
+            .enriched(pool)
+            .to_schema();
         if let Some(table) = body_table {
             apply_table(&mut schema, table, &enums);
         }
-        apply_alternatives(&mut schema, facts);
+        apply_alternatives(&mut schema, facts, pool);
         enums.apply_by_name(&mut schema);
         let name = format!("{base}Request");
         let mut media = Map::new();
@@ -168,7 +173,13 @@ pub fn infer_operation(
         if samples.is_empty() {
             continue;
         }
-        let mut schema = Shape::of_all(&samples).enriched(pool).to_schema();
+        let block = resp
+            .pointer("/content/application~1json/example")
+            .and_then(|e| payload(api, e));
+        let mut schema = Shape::of_all(&samples)
+            .filled_from(block)
+            .enriched(pool)
+            .to_schema();
         for table in facts.tables_in("response") {
             if table.column(&["property", "field", "name"]).is_some()
                 && table.column(&["type"]).is_some()
@@ -445,7 +456,7 @@ fn apply_table(schema: &mut Value, table: &Table, enums: &EnumIndex) {
 /// default, or provide `roblox`, `discord`, `accountUuid` or `identIds`") are optional
 /// alternatives of it: a singular name takes the shown field's type when that is a scalar, a
 /// plural one is an array whose elements the page does not show; anything else stays open.
-fn apply_alternatives(schema: &mut Value, facts: &PageFacts) {
+fn apply_alternatives(schema: &mut Value, facts: &PageFacts, pool: &Pool) {
     let target = if schema.get("type") == Some(&Value::from("array")) {
         match schema.get_mut("items") {
             Some(items) => items,
@@ -483,7 +494,10 @@ fn apply_alternatives(schema: &mut Value, facts: &PageFacts) {
             if props.contains_key(name) {
                 continue;
             }
-            let schema = if name.ends_with('s') {
+            let declared = pool.declared_type(name);
+            let schema = if let Some((t, n, m)) = declared {
+                json!({ "type": t, "x-typed-from": format!("named in the page's text; {n} of the {m} pages' tables that list `{name}` declare it {t}") })
+            } else if name.ends_with('s') {
                 json!({ "type": "array", "x-unknown-shape": "named in the page's text; its elements are never shown" })
             } else if let Some(t) = &scalar {
                 json!({ "type": t })
@@ -632,15 +646,18 @@ fn merge_declared(prop: &mut Value, declared: Value) {
     }
 }
 
-/// The page's enums, and which field names they belong to.
+/// The page's enums, and which field names they belong to; the enums of other pages where
+/// the page names none for a field (see [`EnumIndex::apply_by_name`]).
 struct EnumIndex<'a> {
-    facts: &'a PageFacts,
+    /// The page's enums, each completed with the values other pages list under its name.
+    enums: BTreeMap<String, Vec<EnumValue>>,
     /// field name -> enum name, from table rows that point at an enum.
     by_field: Vec<(String, String)>,
+    pool: &'a Pool,
 }
 
 struct EnumRef<'a> {
-    values: &'a [crate::page::EnumValue],
+    values: &'a [EnumValue],
 }
 
 impl EnumRef<'_> {
@@ -665,76 +682,184 @@ impl EnumRef<'_> {
             m.remove("x-unknown-shape");
         }
     }
+
+    /// Whether a field the examples type `ty` (or leave untyped) can take this enum.
+    fn fits(&self, ty: Option<&str>) -> bool {
+        let all_int = self.values.iter().all(|v| v.value.is_i64());
+        ty.is_none() || (all_int && ty == Some("integer")) || (!all_int && ty == Some("string"))
+    }
+}
+
+/// The enums a table ties to its rows: (enum name, field name, the table's field names).
+fn table_ties(facts: &PageFacts) -> Vec<(String, String, BTreeSet<String>)> {
+    let mut out = Vec::new();
+    for table in &facts.tables {
+        let (Some(n), Some(d)) = (
+            table.column(&["property", "name", "field"]),
+            table.column(&["description", "notes"]),
+        ) else {
+            continue;
+        };
+        let fields: BTreeSet<String> = table
+            .rows
+            .iter()
+            .filter_map(|r| r.get(n).map(|c| unquote(c)))
+            .collect();
+        for row in &table.rows {
+            let (Some(name), Some(desc)) = (row.get(n), row.get(d)) else {
+                continue;
+            };
+            if let Some(e) = facts
+                .enums
+                .keys()
+                .find(|e| desc.contains(&format!("`{e}`")))
+            {
+                out.push((e.clone(), unquote(name), fields.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `liveMapFormat` -> `LIVE_MAP_FORMAT`.
+fn upper_snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// Whether enum `e` is named after field `name`: `LIVE_MAP_FORMAT` for `liveMapFormat`, or
+/// one word then the field (`CALL_ORIGIN` for `origin`, `UNIT_STATUS` for `status`).
+fn named_after(e: &str, name: &str) -> bool {
+    let field = upper_snake(name);
+    e == field
+        || e.strip_suffix(&field)
+            .and_then(|head| head.strip_suffix('_'))
+            .is_some_and(|head| !head.is_empty() && !head.contains('_'))
 }
 
 impl<'a> EnumIndex<'a> {
-    fn new(facts: &'a PageFacts) -> Self {
-        let mut by_field = Vec::new();
-        for table in &facts.tables {
-            let (Some(n), Some(d)) = (
-                table.column(&["property", "name", "field"]),
-                table.column(&["description", "notes"]),
-            ) else {
-                continue;
-            };
-            for row in &table.rows {
-                let (Some(name), Some(desc)) = (row.get(n), row.get(d)) else {
-                    continue;
-                };
-                if let Some(e) = facts
-                    .enums
-                    .keys()
-                    .find(|e| desc.contains(&format!("`{e}`")))
-                {
-                    by_field.push((unquote(name), e.clone()));
+    fn new(facts: &'a PageFacts, pool: &'a Pool) -> Self {
+        let enums = facts
+            .enums
+            .iter()
+            .map(|(name, values)| {
+                let mut values = values.clone();
+                for v in pool.enums.get(name).into_iter().flatten() {
+                    if !values.iter().any(|w| w.value == v.value) {
+                        values.push(v.clone());
+                    }
                 }
-            }
+                (name.clone(), values)
+            })
+            .collect();
+        let by_field = table_ties(facts)
+            .into_iter()
+            .map(|(e, field, _)| (field, e))
+            .collect();
+        Self {
+            enums,
+            by_field,
+            pool,
         }
-        Self { facts, by_field }
     }
 
-    fn referenced_by(&self, description: &str) -> Option<EnumRef<'a>> {
+    fn referenced_by(&self, description: &str) -> Option<EnumRef<'_>> {
         let (_, values) = self
-            .facts
             .enums
             .iter()
             .find(|(e, _)| description.contains(&format!("`{e}`")))?;
         Some(EnumRef { values })
     }
 
-    /// Every field of `schema` (at any depth) named like a field a table tied to an enum.
+    /// Every field of `schema` (at any depth) without an enum takes, in this order: the enum
+    /// a table of the page ties to its name; the one enum the page lists named after it
+    /// (`CALL_ORIGIN` for `origin`); the enum another page lists under its exact name
+    /// (`LIVE_MAP_FORMAT` for `liveMapFormat`); the one enum other pages' tables tie to its
+    /// name in an object sharing at least two more fields with the table (an identifier's
+    /// `status` is `UNIT_STATUS` where the identifier table says so, a call's `CALL_STATUS`).
+    /// An enum taken from another page says so in `x-typed-from`.
     fn apply_by_name(&self, schema: &mut Value) {
-        if self.by_field.is_empty() {
-            return;
-        }
-        walk_props(schema, &mut |name, prop| {
+        walk_objects(schema, &mut |siblings, name, prop| {
             if prop.get("enum").is_some() {
                 return;
             }
-            let ty = prop.get("type").and_then(Value::as_str);
-            if let Some((_, e)) = self.by_field.iter().find(|(f, _)| f == name)
-                && let Some(values) = self.facts.enums.get(e)
-            {
-                let all_int = values.iter().all(|v| v.value.is_i64());
-                if ty.is_none()
-                    || (all_int && ty == Some("integer"))
-                    || (!all_int && ty == Some("string"))
+            let ty = prop.get("type").and_then(Value::as_str).map(str::to_string);
+            let ty = ty.as_deref();
+            let own = self
+                .by_field
+                .iter()
+                .find(|(f, _)| f == name)
+                .map(|(_, e)| e.clone())
+                .or_else(|| {
+                    let mut named = self.enums.keys().filter(|e| named_after(e, name));
+                    match (named.next(), named.next()) {
+                        (Some(e), None) => Some(e.clone()),
+                        _ => None,
+                    }
+                });
+            if let Some(e) = own {
+                if let Some(values) = self.enums.get(&e)
+                    && (EnumRef { values }).fits(ty)
                 {
                     EnumRef { values }.apply(prop);
+                }
+                return;
+            }
+            let exact = upper_snake(name);
+            let elsewhere = if self.pool.enums.contains_key(&exact) {
+                Some((
+                    exact,
+                    "the enum another page lists under this field's name".to_string(),
+                ))
+            } else {
+                let mut tied: Vec<&String> = self
+                    .pool
+                    .ties
+                    .iter()
+                    .filter(|(_, f, fields)| {
+                        f == name && fields.iter().filter(|t| siblings.contains(*t)).count() >= 3
+                    })
+                    .map(|(e, _, _)| e)
+                    .collect();
+                tied.sort();
+                tied.dedup();
+                match tied.as_slice() {
+                    [e] => Some((
+                        (*e).clone(),
+                        "the enum another page's table ties to this field, in an object sharing its fields".to_string(),
+                    )),
+                    _ => None,
+                }
+            };
+            if let Some((e, why)) = elsewhere
+                && let Some(values) = self.pool.enums.get(&e)
+                && (EnumRef { values }).fits(ty)
+            {
+                EnumRef { values }.apply(prop);
+                if prop.get("x-typed-from").is_none() {
+                    prop["x-typed-from"] = Value::from(format!("{why} ({e})"));
                 }
             }
         });
     }
 }
 
-fn walk_props(schema: &mut Value, f: &mut impl FnMut(&str, &mut Value)) {
+/// Calls `f` with the property names of each object (at any depth), then each property.
+fn walk_objects(schema: &mut Value, f: &mut impl FnMut(&BTreeSet<String>, &str, &mut Value)) {
     if let Some(items) = schema.get_mut("items") {
-        walk_props(items, f);
+        walk_objects(items, f);
     }
     if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        let names: BTreeSet<String> = props.keys().cloned().collect();
         for (name, prop) in props.iter_mut() {
-            f(name, prop);
-            walk_props(prop, f);
+            f(&names, name, prop);
+            walk_objects(prop, f);
         }
     }
 }
@@ -749,6 +874,36 @@ pub struct Pool {
     by_name: std::collections::BTreeMap<String, Vec<Shape>>,
     /// Every non-null scalar value the docs show under each name, merged.
     scalars: std::collections::BTreeMap<String, Shape>,
+    /// What the API's v1 pages show (see [`Pool::with_v1_examples`]): used only for what the
+    /// v2 pages leave open, never to change what they show.
+    v1: Option<Box<V1Evidence>>,
+    /// Every page's enums by name, the values of every page that lists one merged.
+    enums: BTreeMap<String, Vec<EnumValue>>,
+    /// Every page's table ties: (enum name, field name, the table's field names).
+    ties: Vec<(String, String, BTreeSet<String>)>,
+    /// field name -> scalar type a table declares for it -> how many pages' tables do.
+    declared: BTreeMap<String, BTreeMap<String, usize>>,
+}
+
+/// The reply examples of the v1 pages, pooled like the v2 ones, with the pages that showed
+/// a value under each name.
+#[derive(Debug, Clone, Default)]
+struct V1Evidence {
+    pool: Pool,
+    pages: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+}
+
+impl V1Evidence {
+    fn pages_of(&self, name: &str) -> String {
+        let pages: Vec<&str> = self
+            .pages
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        pages.join(", ")
+    }
 }
 
 impl Pool {
@@ -758,8 +913,94 @@ impl Pool {
             for s in &facts.samples {
                 pool.collect(&s.json);
             }
+            for (name, values) in &facts.enums {
+                let merged = pool.enums.entry(name.clone()).or_default();
+                for v in values {
+                    if !merged.iter().any(|w| w.value == v.value) {
+                        merged.push(v.clone());
+                    }
+                }
+            }
+            pool.ties.extend(table_ties(facts));
+            let mut seen = BTreeSet::new();
+            for table in &facts.tables {
+                let (Some(n), Some(t)) = (
+                    table.column(&["property", "name", "field", "parameter"]),
+                    table.column(&["type"]),
+                ) else {
+                    continue;
+                };
+                for row in &table.rows {
+                    let (Some(name), Some(cell)) = (row.get(n), row.get(t)) else {
+                        continue;
+                    };
+                    let ty = table_type(cell)
+                        .and_then(|s| s.get("type").and_then(Value::as_str).map(str::to_string))
+                        .filter(|t| {
+                            ["string", "integer", "number", "boolean"].contains(&t.as_str())
+                        });
+                    if let Some(ty) = ty
+                        && seen.insert((unquote(name), ty.clone()))
+                    {
+                        *pool
+                            .declared
+                            .entry(unquote(name))
+                            .or_default()
+                            .entry(ty)
+                            .or_default() += 1;
+                    }
+                }
+            }
         }
         pool
+    }
+
+    /// The pool with the reply examples of the API's v1 calls (`v1/**.yaml` under
+    /// `openapi_dir`) as further evidence: the v1 pages often show, with values, the same
+    /// objects the v2 pages show only as `null`, `[]` or `{}` (a roster column's `style`, an
+    /// activity row's `clearReason`). They only decide what the v2 pages leave open: a field
+    /// a v2 page shows keeps the kinds it shows there. A folder without `v1/` adds nothing.
+    pub fn with_v1_examples(mut self, openapi_dir: &std::path::Path) -> crate::Result<Pool> {
+        if !openapi_dir.join("v1").is_dir() {
+            return Ok(self);
+        }
+        let mut v1 = V1Evidence::default();
+        for rel in crate::load::yaml_files(openapi_dir)? {
+            if !rel.starts_with("v1/") {
+                continue;
+            }
+            let path = openapi_dir.join(&rel);
+            let text = std::fs::read_to_string(&path).map_err(|e| crate::Error::io(&path, &e))?;
+            let doc =
+                crate::yaml::parse(std::path::Path::new(&rel), &text).map_err(crate::Error::one)?;
+            for (_, _, op) in crate::operations(&doc) {
+                let page = op
+                    .get("x-docs-page")
+                    .and_then(Value::as_str)
+                    .unwrap_or(rel.as_str())
+                    .to_string();
+                for (code, resp) in op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (true, Some(example)) = (
+                        code.starts_with('2'),
+                        resp.pointer("/content/application~1json/example"),
+                    ) {
+                        v1.pool.collect(example);
+                        let mut names = Vec::new();
+                        keys(example, &mut names);
+                        for name in names {
+                            v1.pages.entry(name).or_default().insert(page.clone());
+                        }
+                    }
+                }
+            }
+        }
+        self.v1 = Some(Box::new(v1));
+        Ok(self)
     }
 
     fn collect(&mut self, v: &Value) {
@@ -785,6 +1026,20 @@ impl Pool {
             }
             Value::Array(items) => items.iter().for_each(|i| self.collect(i)),
             _ => {}
+        }
+    }
+
+    /// The scalar type most pages' tables declare for `name` (more than any other type):
+    /// the type, how many pages declare it, how many declare any.
+    fn declared_type(&self, name: &str) -> Option<(String, usize, usize)> {
+        let counts = self.declared.get(name)?;
+        let total = counts.values().sum();
+        let mut by_count: Vec<(&String, &usize)> = counts.iter().collect();
+        by_count.sort_by(|a, b| b.1.cmp(a.1));
+        match by_count.as_slice() {
+            [(t, n)] => Some(((*t).clone(), **n, total)),
+            [(t, n), (_, m), ..] if n > m => Some(((*t).clone(), **n, total)),
+            _ => None,
         }
     }
 
@@ -888,6 +1143,65 @@ impl Shape {
         }
     }
 
+    /// This shape with what its samples show only as `null`, `[]` or `{}` taken from the
+    /// example of the page's OpenAPI block (`block`), the docs generator's flattened copy of
+    /// the same value: where it shows an object for a list, that object is the list's
+    /// element. What the samples show is never changed; said in `x-typed-from`.
+    pub fn filled_from(mut self, block: Option<&Value>) -> Shape {
+        if let Some(block) = block {
+            self.fill(&Shape::of_all(&[block]), 0);
+        }
+        self
+    }
+
+    fn fill(&mut self, block: &Shape, depth: usize) {
+        if depth > 12 {
+            return;
+        }
+        // A list here, an object (a folded list) or a list in the block.
+        if let Some(el) = self.array.as_deref_mut() {
+            let theirs = block.array.as_deref().unwrap_or(block);
+            if el.samples > 0 {
+                el.fill(theirs, depth + 1);
+            }
+            return;
+        }
+        let (Some(mine), Some(theirs)) = (self.object.as_mut(), block.object.as_ref()) else {
+            return;
+        };
+        for (k, field) in mine.iter_mut() {
+            let Some((_, b)) = theirs.iter().find(|(n, _)| n == k) else {
+                continue;
+            };
+            if field.unshown() && !b.unshown() {
+                let note = if field.array.is_some() {
+                    let el = match &b.array {
+                        Some(el) if el.samples > 0 => (**el).clone(),
+                        Some(_) => continue,
+                        None if b.object.is_some() => Shape {
+                            typed_by: None,
+                            ..b.clone()
+                        },
+                        None => continue,
+                    };
+                    field.array = Some(Box::new(el));
+                    "shown as [] in the page's example; its elements as the example of the page's OpenAPI block shows them"
+                } else {
+                    let was_null = field.only_null();
+                    field.absorb(b);
+                    if was_null {
+                        "shown as null in the page's example; typed as the example of the page's OpenAPI block shows it"
+                    } else {
+                        "shown as {} in the page's example; typed as the example of the page's OpenAPI block shows it"
+                    }
+                };
+                field.typed_by = Some(note.to_string());
+            } else {
+                field.fill(b, depth + 1);
+            }
+        }
+    }
+
     /// This shape with its named objects completed from the pool (see [`Pool`]).
     pub fn enriched(mut self, pool: &Pool) -> Shape {
         self.enrich(pool, 0);
@@ -916,13 +1230,24 @@ impl Shape {
                     let why = format!("shown only as null here; a {} wherever the docs show a value under this name", kind.kind_name());
                     return Some((i, kind.with_note(why)));
                 }
-                let suffix = last_word(name)?;
-                fields.iter().find_map(|(other, s)| {
-                    let kind = s.single_scalar()?;
-                    (other != name && last_word(other) == Some(suffix)).then(|| {
-                        let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
-                        (i, kind.with_note(why))
+                let sibling = last_word(name).and_then(|suffix| {
+                    fields.iter().find_map(|(other, s)| {
+                        let kind = s.single_scalar()?;
+                        (other != name && last_word(other) == Some(suffix)).then(|| {
+                            let why = format!("shown only as null; typed like its sibling `{other}` ({})", kind.kind_name());
+                            (i, kind.with_note(why))
+                        })
                     })
+                });
+                sibling.or_else(|| {
+                    let v1 = pool.v1.as_deref()?;
+                    let kind = v1.pool.scalars.get(name).and_then(Shape::single_scalar)?;
+                    let why = format!(
+                        "shown only as null here; a {} where the v1 pages show a value under this name ({})",
+                        kind.kind_name(),
+                        v1.pages_of(name)
+                    );
+                    Some((i, kind.with_note(why)))
                 })
             })
             .collect();
@@ -933,6 +1258,50 @@ impl Shape {
             shape.number = kind.number;
             shape.string = kind.string;
             shape.typed_by = kind.typed_by;
+        }
+        // A number integral here but not where other pages show the same name is a number
+        // (quicktype's rule, over every page's samples).
+        for (name, shape) in fields.iter_mut() {
+            if shape.integer
+                && !shape.number
+                && shape.typed_by.is_none()
+                && pool.scalars.get(name.as_str()).is_some_and(|s| s.number)
+            {
+                shape.number = true;
+                shape.typed_by = Some(
+                    "integral here; a number with a fraction where other pages show this name"
+                        .to_string(),
+                );
+            }
+        }
+        // A list shown only empty beside a list of scalars whose name differs only in its
+        // last word (`ranksToRemove` beside `ranksToAdd`) holds the same kind of element.
+        let lists: Vec<(usize, Shape)> = fields
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, s))| s.only_empty_list())
+            .filter_map(|(i, (name, _))| {
+                let head = head_words(name)?;
+                fields.iter().find_map(|(other, s)| {
+                    let el = s.array.as_ref().filter(|_| s.object.is_none())?;
+                    let kind = el.single_scalar().filter(|_| !el.null)?;
+                    (other != name && head_words(other) == Some(head)).then(|| {
+                        let why = format!(
+                            "shown only as []; its elements typed like those of its sibling `{other}` ({})",
+                            kind.kind_name()
+                        );
+                        (i, kind.with_note(why))
+                    })
+                })
+            })
+            .collect();
+        for (i, el) in lists {
+            let shape = &mut fields[i].1;
+            shape.typed_by = el.typed_by.clone();
+            shape.array = Some(Box::new(Shape {
+                typed_by: None,
+                ..el
+            }));
         }
         for (name, shape) in fields.iter_mut() {
             let target = match (&shape.object, &mut shape.array) {
@@ -954,6 +1323,32 @@ impl Shape {
                     };
                     target.absorb(&fields_only);
                 }
+                if let Some(v1) = pool.v1.as_deref() {
+                    let own = target.object.clone().unwrap_or_default();
+                    let shown: Vec<Shape> = v1.pool.similar(name, &own).cloned().collect();
+                    let mine = target.object.as_mut().expect("an object with fields");
+                    for o in &shown {
+                        for (k, theirs) in o.object.iter().flatten() {
+                            let Some((_, field)) = mine.iter_mut().find(|(n, _)| n == k) else {
+                                continue;
+                            };
+                            if field.unshown() && !theirs.unshown() {
+                                let was = if field.only_null() {
+                                    "null"
+                                } else if field.array.is_some() {
+                                    "[]"
+                                } else {
+                                    "{}"
+                                };
+                                field.absorb(theirs);
+                                field.typed_by = Some(format!(
+                                    "shown only as {was} here; typed as the v1 pages show `{name}` ({})",
+                                    v1.pages_of(k)
+                                ));
+                            }
+                        }
+                    }
+                }
             }
             shape.enrich(pool, depth + 1);
         }
@@ -968,6 +1363,25 @@ impl Shape {
                 || self.number
                 || self.string
                 || self.array.is_some()
+                || self.object.is_some())
+    }
+
+    /// Seen, and only ever as `null`, `[]` or `{}`: nothing about what it holds.
+    fn unshown(&self) -> bool {
+        self.samples > 0
+            && !(self.boolean || self.integer || self.number || self.string)
+            && self.array.as_ref().is_none_or(|el| el.samples == 0)
+            && self.object.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// Seen, and only ever as an empty array (or `null`).
+    fn only_empty_list(&self) -> bool {
+        self.samples > 0
+            && self.array.as_ref().is_some_and(|el| el.samples == 0)
+            && !(self.boolean
+                || self.integer
+                || self.number
+                || self.string
                 || self.object.is_some())
     }
 
@@ -1080,6 +1494,33 @@ impl Shape {
 fn last_word(name: &str) -> Option<&str> {
     let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
     (i > 0 && name.len() - i >= 2).then(|| &name[i..])
+}
+
+/// Every key of `v` that holds a value (not `null`, `[]` or `{}`), at any depth.
+fn keys(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, val) in map {
+                let shown = !(val.is_null()
+                    || val.as_array().is_some_and(Vec::is_empty)
+                    || val.as_object().is_some_and(Map::is_empty));
+                if shown {
+                    out.push(k.clone());
+                }
+                keys(val, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| keys(i, out)),
+        _ => {}
+    }
+}
+
+/// A camelCase field name without its last word, when that leaves two words or more
+/// (`ranksToRemove` -> `ranksTo`; `rankIds` -> none: one word is too little to tell).
+fn head_words(name: &str) -> Option<&str> {
+    let i = name.rfind(|c: char| c.is_ascii_uppercase())?;
+    let head = &name[..i];
+    (i > 0 && name.len() - i >= 2 && head.chars().any(|c| c.is_ascii_uppercase())).then_some(head)
 }
 
 /// A key that is a value rather than a field name: an ISO timestamp
@@ -1236,6 +1677,149 @@ mod tests {
         assert!(
             s["properties"]["none"].get("x-unknown-shape").is_some(),
             "[] stays open"
+        );
+    }
+
+    #[test]
+    fn v1_examples_decide_only_what_the_v2_pages_leave_open() {
+        let dir = std::env::temp_dir().join(format!("sonoran-infer-v1-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("v1/x")).unwrap();
+        std::fs::write(
+            dir.join("v1/x/get.yaml"),
+            "paths:\n  /x/get:\n    post:\n      operationId: getXV1\n      x-docs-page: api-endpoints/x/get.md\n\
+             \x20     responses:\n        '200':\n          description: ok\n          content:\n\
+             \x20           application/json:\n              example:\n                clearReason: Stopped\n\
+             \x20               columns:\n                - {field: a, label: A, style: {align: left}, note: 5}\n",
+        )
+        .unwrap();
+        let pool = Pool::default().with_v1_examples(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let here = json!({"clearReason": null, "columns": [{"field": "b", "label": "B", "style": {}, "note": "x"}]});
+        let s = Shape::of_all(&[&here]).enriched(&pool).to_schema();
+        let p = &s["properties"];
+        assert_eq!(p["clearReason"]["type"], "string");
+        assert!(
+            p["clearReason"]["x-typed-from"]
+                .as_str()
+                .unwrap()
+                .contains("api-endpoints/x/get.md")
+        );
+        let col = &p["columns"]["items"]["properties"];
+        assert_eq!(
+            col["style"]["properties"]["align"]["type"], "string",
+            "`{{}}` here, an object on the v1 page of the same column"
+        );
+        assert_eq!(
+            col["note"]["type"], "string",
+            "what the v2 page shows is not changed by the v1 page"
+        );
+    }
+
+    #[test]
+    fn enums_of_other_pages_by_name_and_by_a_table_in_an_object_sharing_its_fields() {
+        let elsewhere = facts(
+            "## Request Body\n\n| Property | Type | Required | Description |\n| --- | --- | --- | --- |\n\
+             | `status` | integer | No | See `UNIT_STATUS`. |\n| `unitNum` | string | No | Unit. |\n\
+             | `aop` | string | No | Area. |\n| `name` | string | No | Name. |\n\n\
+             ## Enumeration Values\n\n### UNIT_STATUS\n\n| Value | Description |\n| --- | --- |\n\
+             | `0` | `UNAVAILABLE` |\n| `1` | `BUSY` |\n\n### LIVE_MAP_FORMAT\n\n\
+             | Value | Description |\n| --- | --- |\n| `0` | `GTA_V` |\n| `1` | `ROBLOX` |\n",
+        );
+        let here = facts(
+            "## Response\n\n```json\n{\"units\": [{\"status\": 1, \"unitNum\": \"1A\", \"aop\": \"LS\", \"name\": \"A\"}],\
+             \"calls\": [{\"status\": 1, \"title\": \"x\"}], \"liveMapFormat\": 0}\n```\n",
+        );
+        let pool = Pool::from_facts([&elsewhere, &here]);
+        let doc = json!({"paths": {"/v2/x": {"get": {"operationId": "getThings",
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}}}}});
+        let inferred = infer_page(&crate::api::CAD, &doc, &here, &pool, |_| false);
+        let p = &inferred.schemas["GetThingsResponse"]["properties"];
+        assert_eq!(p["liveMapFormat"]["enum"], json!([0, 1]));
+        assert!(p["liveMapFormat"]["x-typed-from"].is_string());
+        let unit = &p["units"]["items"]["properties"];
+        assert_eq!(
+            unit["status"]["x-enum-varnames"],
+            json!(["UNAVAILABLE", "BUSY"])
+        );
+        assert!(
+            p["calls"]["items"]["properties"]["status"]
+                .get("enum")
+                .is_none(),
+            "a `status` in an object the table does not describe takes no enum"
+        );
+    }
+
+    #[test]
+    fn a_name_only_the_text_gives_takes_the_type_most_tables_declare_for_it() {
+        let tables = |ty: &str| {
+            facts(&format!(
+                "## Request Body\n\n| Property | Type | Required | Description |\n| --- | --- | --- | --- |\n\
+                 | `roblox` | {ty} | No | Roblox user. |\n"
+            ))
+        };
+        let (a, b, c) = (tables("integer"), tables("integer"), tables("string"));
+        let pool = Pool::from_facts([&a, &b, &c]);
+        let md = "## Request Body\n\nUse `communityUserId` by default, or provide `roblox` or `discord`.\n\n\
+                  ```json\n{\"communityUserId\": \"p-1\"}\n```\n";
+        let doc = json!({"paths": {"/v2/x": {"post": {
+            "operationId": "setThing",
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {"200": {"description": "ok"}}
+        }}}});
+        let inferred = infer_page(&crate::api::CAD, &doc, &facts(md), &pool, |_| false);
+        let p = &inferred.schemas["SetThingRequest"]["properties"];
+        assert_eq!(p["roblox"]["type"], "integer");
+        assert!(
+            p["roblox"]["x-typed-from"]
+                .as_str()
+                .unwrap()
+                .contains("2 of the 3")
+        );
+        assert_eq!(p["discord"], json!({"type": "string"}), "no table lists it");
+    }
+
+    #[test]
+    fn a_number_with_a_fraction_elsewhere_makes_an_integral_one_here_a_number() {
+        let elsewhere = facts("## Response\n\n```json\n{\"radius\": 50.5, \"count\": 2}\n```\n");
+        let pool = Pool::from_facts([&elsewhere]);
+        let here = json!({"radius": 100, "count": 3});
+        let s = Shape::of_all(&[&here]).enriched(&pool).to_schema();
+        assert_eq!(s["properties"]["radius"]["type"], "number");
+        assert!(s["properties"]["radius"]["x-typed-from"].is_string());
+        assert_eq!(s["properties"]["count"]["type"], "integer");
+    }
+
+    #[test]
+    fn what_the_example_shows_empty_is_taken_from_the_blocks_flattened_example() {
+        let page = json!({"total": 1, "accounts": [], "note": null, "kept": "x"});
+        let block =
+            json!({"total": 1, "accounts": {"uuid": "u", "status": 1}, "note": "n", "kept": 5});
+        let s = Shape::of_all(&[&page])
+            .filled_from(Some(&block))
+            .to_schema();
+        let p = &s["properties"];
+        assert_eq!(
+            p["accounts"]["items"]["properties"]["status"]["type"],
+            "integer"
+        );
+        assert!(p["accounts"]["x-typed-from"].is_string());
+        assert_eq!(p["note"]["type"], "string");
+        assert_eq!(p["kept"]["type"], "string", "what the page shows stays");
+    }
+
+    #[test]
+    fn an_empty_list_beside_a_list_differing_in_its_last_word_shares_its_elements() {
+        let here =
+            json!({"ranksToAdd": ["r-1"], "ranksToRemove": [], "rankIds": [], "roleIds": ["x"]});
+        let s = Shape::of_all(&[&here])
+            .enriched(&Pool::default())
+            .to_schema();
+        let p = &s["properties"];
+        assert_eq!(p["ranksToRemove"]["items"]["type"], "string");
+        assert!(p["ranksToRemove"].get("x-typed-from").is_some());
+        assert!(
+            p["rankIds"].get("x-unknown-shape").is_some(),
+            "one leading word is too little to tell"
         );
     }
 

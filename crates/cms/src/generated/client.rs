@@ -20,7 +20,7 @@ pub mod types {
             rename = "clearReason",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub clear_reason: ::std::option::Option<::serde_json::Value>,
+        pub clear_reason: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3363,7 +3363,9 @@ pub mod types {
             rename = "ranksToRemove",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub ranks_to_remove: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub ranks_to_remove: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
     }
     ///`GetPromotionFlowsDataItemActions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -3405,15 +3407,15 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetRosterContentsDataColumnsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub cosmetic: ::std::option::Option<GetRosterContentsDataColumnsItemCosmetic>,
+        pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mask: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub metadata: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub metadata: ::std::option::Option<GetRosterContentsDataColumnsItemMetadata>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         #[serde(
@@ -3421,25 +3423,42 @@ pub mod types {
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub reverse_mask: ::std::option::Option<bool>,
-        #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
-        pub style: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub style: ::std::option::Option<GetRosterContentsDataColumnsItemStyle>,
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
-    ///`GetRosterContentsDataColumnsItemCosmetic`
+    ///`GetRosterContentsDataColumnsItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct GetRosterContentsDataColumnsItemCosmetic {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub align: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub color: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub font: ::std::option::Option<::serde_json::Value>,
+    pub struct GetRosterContentsDataColumnsItemMetadata {
         #[serde(
-            rename = "textColor",
+            rename = "adminHidden",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub text_color: ::std::option::Option<::serde_json::Value>,
+        pub admin_hidden: ::std::option::Option<bool>,
+        #[serde(
+            rename = "modHidden",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub mod_hidden: ::std::option::Option<bool>,
+        #[serde(
+            rename = "rankBased",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub rank_based: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+    }
+    ///`GetRosterContentsDataColumnsItemStyle`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct GetRosterContentsDataColumnsItemStyle {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
+        #[serde(
+            rename = "formattedStyles",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub formatted_styles: ::std::option::Option<
+            ::std::vec::Vec<::serde_json::Value>,
+        >,
     }
     ///One roster row; besides `uuid` and `sortPower`, one value per roster column, keyed by the column's `field`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4035,6 +4054,21 @@ pub mod types {
         ///When the server answered.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
+    }
+    ///How a roster column is drawn.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    pub struct RosterColumnCosmetic {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub align: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub color: ::std::option::Option<::std::string::String>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub font: ::std::option::Option<::serde_json::Value>,
+        #[serde(
+            rename = "textColor",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub text_color: ::std::option::Option<::serde_json::Value>,
     }
     ///`RsvpV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5135,7 +5169,9 @@ pub mod types {
             rename = "ranksToRemove",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub ranks_to_remove: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+        pub ranks_to_remove: ::std::option::Option<
+            ::std::vec::Vec<::std::string::String>,
+        >,
     }
     ///`TriggerPromotionFlowsDataItemConfigActions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]

@@ -259,6 +259,9 @@ pub fn roundtrip_schema(
                 roundtrip::<sonoran_cms::types::RegisterIdentifiersRequest>(value)
             }
             "ReplyMeta" => roundtrip::<sonoran_cms::types::ReplyMeta>(value),
+            "RosterColumnCosmetic" => {
+                roundtrip::<sonoran_cms::types::RosterColumnCosmetic>(value)
+            }
             "RsvpV1Item" => roundtrip::<sonoran_cms::types::RsvpV1Item>(value),
             "SearchAccountsData" => {
                 roundtrip::<sonoran_cms::types::SearchAccountsData>(value)

@@ -28,9 +28,18 @@ fn referenced_types(ts: &TypeScript, schema: &Value, out: &mut std::collections:
 }
 
 /// The documented example of the first 2xx reply's JSON, with that reply's schema.
+/// The success reply's example and schema; for an enveloped reply (`x-envelope`) its payload,
+/// which is what the JS method resolves to.
 fn success_json_example<'a>(op: &Operation<'a>) -> Option<(&'a Value, &'a Value)> {
     let reply = op.success()?;
-    Some((reply.json_example?, reply.json_schema?))
+    let (example, schema) = (reply.json_example?, reply.json_schema?);
+    match reply.envelope {
+        None => Some((example, schema)),
+        Some(key) => Some((
+            example.get(key)?,
+            schema.pointer(&format!("/properties/{key}"))?,
+        )),
+    }
 }
 
 fn check(body: &mut String, what: &str, name: &str, example: &Value, ty: String) {

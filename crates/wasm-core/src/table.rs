@@ -5,11 +5,9 @@
 //! in `SCHEMAS`, a run of members by a [`Span`] of `FIELDS`), which keeps the tables a
 //! fraction of the module's size.
 
-use crate::generated::{FIELDS, KEYS, LISTS, VALUES};
-
 /// A run of `len` entries of a table, from `start`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Span {
+pub struct Span {
     pub start: u16,
     pub len: u16,
 }
@@ -25,22 +23,22 @@ impl Span {
 
 /// The members a span of `FIELDS` holds.
 pub(crate) fn fields(span: Span) -> &'static [Field] {
-    span.of(&FIELDS)
+    span.of(crate::tables().fields)
 }
 
 /// The schemas a span of `LISTS` holds.
 pub(crate) fn list(span: Span) -> &'static [u16] {
-    span.of(&LISTS)
+    span.of(crate::tables().lists)
 }
 
 /// The string enum values a span of `VALUES` holds.
 pub(crate) fn values(span: Span) -> &'static [&'static str] {
-    span.of(&VALUES)
+    span.of(crate::tables().values)
 }
 
 /// One operation: a v2 REST call or a v1 envelope call.
 #[derive(Debug)]
-pub(crate) struct Operation {
+pub struct Operation {
     /// The operationId: what rate limits, errors and logs name.
     pub id: &'static str,
     pub method: &'static str,
@@ -54,7 +52,7 @@ pub(crate) struct Operation {
 
 /// A path or query parameter of a v2 call.
 #[derive(Debug)]
-pub(crate) struct Param {
+pub struct Param {
     pub name: &'static str,
     /// In the path (else in the query).
     pub path: bool,
@@ -65,7 +63,7 @@ pub(crate) struct Param {
 }
 
 #[derive(Debug)]
-pub(crate) enum Body {
+pub enum Body {
     None,
     /// A JSON request body, the `body` argument.
     Json {
@@ -86,7 +84,7 @@ pub(crate) enum Body {
 
 /// A v1 envelope's `data`.
 #[derive(Debug)]
-pub(crate) enum Data {
+pub enum Data {
     /// The envelope has no `data`.
     None,
     /// Always `[]`: the caller passes nothing.
@@ -97,7 +95,7 @@ pub(crate) enum Data {
 
 /// A named member: an object field or a v1 envelope field.
 #[derive(Debug)]
-pub(crate) struct Field {
+pub struct Field {
     /// Its name's index in `KEYS`.
     pub name: u16,
     pub schema: u16,
@@ -106,20 +104,24 @@ pub(crate) struct Field {
 
 impl Field {
     pub(crate) fn name(&self) -> &'static str {
-        KEYS.get(usize::from(self.name)).copied().unwrap_or("")
+        crate::tables()
+            .keys
+            .get(usize::from(self.name))
+            .copied()
+            .unwrap_or("")
     }
 }
 
 /// What an object accepts besides its listed fields.
 #[derive(Debug)]
-pub(crate) enum Extra {
+pub enum Extra {
     Deny,
     Any,
     Each(u16),
 }
 
 #[derive(Debug)]
-pub(crate) enum Schema {
+pub enum Schema {
     Any,
     Bool,
     Str {

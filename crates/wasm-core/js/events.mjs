@@ -1,8 +1,8 @@
-// Push events for Node (the package entry `sonoran-cad/events`, apart from the REST client):
+// Push events for Node (the package entry `@package@/events`, apart from the REST client):
 // `decodePushEvent` types one event's `data` leniently, as the Rust crate does (the same
 // `x-lenient` rules, from the generated schema table), and `createPushHandler` is the HTTP
 // fallback receiver for `http.createServer` and Express. `cargo xtask wasm` also emits a
-// CommonJS copy (events.cjs) of this file.
+// CommonJS copy (events.cjs) of this file. A template: the `@...@` names are the package's.
 
 import { timingSafeEqual } from 'node:crypto';
 import { EVENTS } from './generated/events.mjs';
@@ -23,7 +23,7 @@ export class PushEventError extends Error {
 export const DOCUMENTED_TYPES = Object.freeze(Object.keys(EVENTS).sort());
 
 /** The path Sonoran posts events to. */
-export const EVENT_PATH = '/sonorancad/event';
+export const EVENT_PATH = '@push_path@';
 /** The default cap on a request body. */
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -239,7 +239,7 @@ function readBody(req, max) {
 
 /**
  * The HTTP fallback receiver: `(req, res, next?) => Promise<void>` for `http.createServer`
- * or Express (`app.post('/sonorancad/event', handler)`; a body Express already parsed is
+ * or Express (`app.post('@push_path@', handler)`; a body Express already parsed is
  * used as it is). Answers 200 for an accepted event (after `onEvent` has run, awaited),
  * 401 for a wrong key, 400 for a body that is not an event, 413 over `maxBodyBytes`,
  * 405 for a method other than POST, and 404 (or `next()` under Express) for another path.
@@ -290,7 +290,7 @@ export function createPushHandler(options) {
     } catch (e) {
       reply(res, 500, 'the event handler failed');
       if (onError) onError(e, event);
-      else console.error(`sonoran-cad push handler: onEvent threw for ${event.type}:`, e);
+      else console.error(`@package@ push handler: onEvent threw for ${event.type}:`, e);
       return;
     }
     reply(res, 200, 'ok');

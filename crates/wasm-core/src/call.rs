@@ -5,7 +5,6 @@
 //! `crate::transport`) making each attempt. What the caller passed as a body is sent as
 //! written: it is checked, never decoded into Rust types and encoded again.
 
-use crate::generated::{NAMES, OPERATIONS};
 use crate::table::{self, Body, Data, Operation, Span};
 use crate::validate::{Invalid, check, js_kind, push_key};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
@@ -102,7 +101,8 @@ fn invalid(name: &str, e: Invalid) -> Refused {
 /// The operation at `index`, with its JS name.
 pub(crate) fn operation(index: u32) -> Option<(&'static Operation, &'static str)> {
     let i = usize::try_from(index).ok()?;
-    Some((OPERATIONS.get(i)?, NAMES.get(i)?))
+    let tables = crate::tables();
+    Some((tables.operations.get(i)?, tables.names.get(i)?))
 }
 
 /// The caller's arguments, each as `JSON.stringify` wrote it. v2: the arguments object
@@ -379,6 +379,7 @@ fn v1(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::generated::{NAMES, OPERATIONS};
 
     fn config() -> Config {
         Config {
@@ -606,14 +607,18 @@ mod tests {
 
     #[test]
     fn every_row_is_consistent() {
-        for (o, n) in OPERATIONS.iter().zip(NAMES.iter()) {
-            assert!(!n.is_empty() && !o.id.is_empty());
-            for p in o.params {
-                assert!(usize::from(p.schema) < crate::generated::SCHEMAS.len());
-                if p.path {
-                    assert!(o.path.contains(&format!("{{{}}}", p.name)), "{}", o.id);
+        crate::for_each_api(|api| {
+            let tables = crate::tables();
+            assert_eq!(tables.operations.len(), tables.names.len(), "{api}");
+            for (o, n) in tables.operations.iter().zip(tables.names) {
+                assert!(!n.is_empty() && !o.id.is_empty(), "{api}");
+                for p in o.params {
+                    assert!(usize::from(p.schema) < tables.schemas.len(), "{api}");
+                    if p.path {
+                        assert!(o.path.contains(&format!("{{{}}}", p.name)), "{}", o.id);
+                    }
                 }
             }
-        }
+        });
     }
 }

@@ -1,7 +1,8 @@
-// The JS side of the package, shared by every entry point: `SonoranError`, the transport
-// (the platform's `fetch`, or the caller's own), and the `SonoranClient` class, whose
-// methods are defined from the module's operation table: one per row, no code per operation.
-// `cargo xtask wasm` also emits a CommonJS copy (core.cjs) of this file.
+// The JS side of every package (sonoran-cad, sonoran-cms), shared by every entry point:
+// `SonoranError`, the transport (the platform's `fetch`, or the caller's own), and the client
+// class (`SonoranClient`, `SonoranCms`), whose methods are defined from the module's operation
+// table: one per row, no code per operation. `cargo xtask wasm` copies it into each package
+// and also emits a CommonJS copy (core.cjs). It names no API: `makeClient` is told its names.
 
 const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'retryAfter', 'requestId', 'body'];
 
@@ -22,7 +23,7 @@ function toSonoranError(e) {
   if (e && e.name === 'SonoranError') return new SonoranError(e.message, e);
   // Anything else (a wasm trap, an engine error) still surfaces as a SonoranError.
   const message = e && e.message ? e.message : String(e);
-  return new SonoranError(`internal error in sonoran-cad: ${message}`, { kind: 'internal', cause: e });
+  return new SonoranError(`internal error in the client: ${message}`, { kind: 'internal', cause: e });
 }
 
 // JSON.stringify silently drops functions and symbols and throws on BigInt: name them instead.
@@ -219,6 +220,30 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
 
 const JSON_TYPE = /[/+]json\b/i;
 
+// The envelope's `meta` of each payload an enveloped call resolved to (reply kind 3).
+const META = new WeakMap();
+
+/**
+ * The `meta` of the reply envelope `payload` came in (`{ timestamp, path }` on CMS v2), for a
+ * payload that is an object or an array; `undefined` otherwise.
+ */
+export function metaOf(payload) {
+  return payload !== null && typeof payload === 'object' ? META.get(payload) : undefined;
+}
+
+function unwrap(name, reply, parsed) {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('data' in parsed)) {
+    throw new SonoranError(`${name}: the Sonoran API answered ${reply.status} without the \`{ success, data }\` envelope its docs describe`, {
+      kind: 'malformedReply',
+      status: reply.status,
+      body: reply.text.length > 2048 ? `${reply.text.slice(0, 2048)}…` : reply.text,
+    });
+  }
+  const data = parsed.data;
+  if (data !== null && typeof data === 'object' && parsed.meta !== undefined) META.set(data, parsed.meta);
+  return data;
+}
+
 function decode(name, kind, reply) {
   const text = reply.text;
   if (kind === 1) return text;
@@ -232,8 +257,9 @@ function decode(name, kind, reply) {
       return text;
     }
   }
+  let parsed;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new SonoranError(`${name}: the Sonoran API answered ${reply.status} with a body this client cannot read: expected JSON: ${e.message}`, {
       kind: 'malformedReply',
@@ -241,6 +267,7 @@ function decode(name, kind, reply) {
       body: text.length > 2048 ? `${text.slice(0, 2048)}…` : text,
     });
   }
+  return kind === 3 ? unwrap(name, reply, parsed) : parsed;
 }
 
 function checkQueueBound(where, ms) {
@@ -268,15 +295,16 @@ function callOptions(name, given) {
   return { signal, maxQueueMs };
 }
 
-const RAW = Symbol('sonoran-cad raw client');
+const RAW = Symbol('module client');
 const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for('nodejs.dispose');
 
 /**
- * The public `SonoranClient` class over a module's `Client`. `load()` returns the module
- * once it is ready, or `null` while it is still loading (a browser); then construction
- * waits for the first call.
+ * The public client class, named `className` (`SonoranClient`, `SonoranCms`), over a module's
+ * `Client`. `load()` returns the module once it is ready, or `null` while it is still loading
+ * (a browser); then construction waits for the first call.
  */
-export function makeClient(operations, load, ready, userAgent) {
+export function makeClient(className, operations, load, ready, userAgent) {
+  const NEW = `new ${className}`;
   const FETCH = Symbol('fetch');
   const SETS = Symbol('header sets');
   const HOOKS = Symbol('hooks');
@@ -293,27 +321,27 @@ export function makeClient(operations, load, ready, userAgent) {
   class SonoranClient {
     constructor(options) {
       if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-        throw new SonoranError('new SonoranClient: expected an options object, e.g. { apiKey, communityId }', { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: expected an options object, e.g. { apiKey, communityId }`, { kind: 'invalidArgument' });
       }
       const { fetch: fetchImpl, onRateLimit, maxQueueMs, ...rest } = options;
       if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
-        throw new SonoranError('new SonoranClient: the `fetch` option must be a function', { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: the \`fetch\` option must be a function`, { kind: 'invalidArgument' });
       }
       if (onRateLimit !== undefined && typeof onRateLimit !== 'function') {
-        throw new SonoranError('new SonoranClient: the `onRateLimit` option must be a function', { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: the \`onRateLimit\` option must be a function`, { kind: 'invalidArgument' });
       }
-      checkQueueBound('new SonoranClient', maxQueueMs);
+      checkQueueBound(NEW, maxQueueMs);
       const f = fetchImpl ?? globalThis.fetch;
       if (typeof f !== 'function') {
-        throw new SonoranError('new SonoranClient: no global fetch here: pass the `fetch` option', { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: no global fetch here: pass the \`fetch\` option`, { kind: 'invalidArgument' });
       }
-      Object.defineProperty(this, 'optionsJson', { value: encode('new SonoranClient', rest, '') });
+      Object.defineProperty(this, 'optionsJson', { value: encode(NEW, rest, '') });
       Object.defineProperty(this, FETCH, { value: f.bind(globalThis) });
       Object.defineProperty(this, SETS, { value: [] });
       Object.defineProperty(this, HOOKS, { value: { onRateLimit, maxQueueMs } });
       if (load() !== null) {
         try {
-          raw(this, 'new SonoranClient');
+          raw(this, NEW);
         } catch (e) {
           throw toSonoranError(e);
         }
@@ -396,5 +424,6 @@ export function makeClient(operations, load, ready, userAgent) {
     });
   });
 
+  Object.defineProperty(SonoranClient, 'name', { value: className });
   return SonoranClient;
 }

@@ -1,5 +1,5 @@
 //! Bounded property tests of the npm module's argument path (issue 13, point 5): for every
-//! row of [`OPERATIONS`], arbitrary JSON (and non-JSON) arguments through
+//! row of every API's operation table, arbitrary JSON (and non-JSON) arguments through
 //! [`prepare`], with every configuration shape.
 //!
 //! Properties: no panic; every refusal is `Refused::Argument` or `Refused::Config` whose
@@ -16,7 +16,6 @@
 //! Fixed case counts and a fixed seed: the same cases on every run.
 
 use crate::call::{Args, Config, Headers, Refused, prepare};
-use crate::generated::{NAMES, OPERATIONS, SCHEMAS};
 use crate::table::{self, Body, Data, Operation, Schema};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -249,31 +248,35 @@ fn check(op: &'static Operation, name: &str, c: &Case) -> Result<bool, TestCaseE
 
 #[test]
 fn every_operation_refuses_bad_arguments_by_name_and_builds_well_formed_requests() {
-    let mut accepted = 0u32;
-    let mut cases = 0u32;
-    for (op, name) in OPERATIONS.iter().zip(NAMES) {
-        let strategy = case(op);
-        let ok = std::cell::Cell::new(0u32);
-        let n = std::cell::Cell::new(0u32);
-        runner(40)
-            .run(&strategy, |c| {
-                n.set(n.get() + 1);
-                if check(op, name, &c)? {
-                    ok.set(ok.get() + 1);
-                }
-                Ok(())
-            })
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-        accepted += ok.get();
-        cases += n.get();
-    }
-    println!(
-        "{cases} cases over {} operations, {accepted} accepted",
-        OPERATIONS.len()
-    );
-    assert!(cases >= 136 * 40);
-    // Arbitrary arguments are mostly refused; the test below covers accepted ones.
-    assert!(accepted > 0, "none accepted");
+    crate::for_each_api(|api| {
+        let tables = crate::tables();
+        let mut accepted = 0u32;
+        let mut cases = 0u32;
+        for (op, name) in tables.operations.iter().zip(tables.names) {
+            let strategy = case(op);
+            let ok = std::cell::Cell::new(0u32);
+            let n = std::cell::Cell::new(0u32);
+            runner(40)
+                .run(&strategy, |c| {
+                    n.set(n.get() + 1);
+                    if check(op, name, &c)? {
+                        ok.set(ok.get() + 1);
+                    }
+                    Ok(())
+                })
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            accepted += ok.get();
+            cases += n.get();
+        }
+        println!(
+            "{api}: {cases} cases over {} operations, {accepted} accepted",
+            tables.operations.len()
+        );
+        assert!(tables.operations.len() >= 90, "{api}");
+        assert!(cases >= tables.operations.len() as u32 * 40, "{api}");
+        // Arbitrary arguments are mostly refused; the test below covers accepted ones.
+        assert!(accepted > 0, "{api}: none accepted");
+    });
 }
 
 /// splitmix64: a seed from proptest, many draws from it.
@@ -309,7 +312,7 @@ fn valid(index: u16, d: &mut Draw, depth: u32, sure: &mut bool) -> Value {
         *sure = false;
         return Value::Null;
     }
-    let Some(schema) = SCHEMAS.get(usize::from(index)) else {
+    let Some(schema) = crate::tables().schemas.get(usize::from(index)) else {
         return Value::Null;
     };
     match schema {
@@ -473,47 +476,53 @@ fn valid_case(op: &Operation, seed: u64) -> (Case, bool) {
 
 #[test]
 fn arguments_that_satisfy_the_tables_are_accepted_and_well_formed() {
-    let (total, unsure) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
-    for (op, name) in OPERATIONS.iter().zip(NAMES) {
-        runner(25)
-            .run(&any::<u64>(), |seed| {
-                let (c, sure) = valid_case(op, seed);
-                total.set(total.get() + 1);
-                let accepted = check(op, name, &c)?;
-                if sure {
-                    prop_assert!(
-                        accepted,
-                        "{}: refused valid arguments {:?}: {:?}",
-                        name,
-                        c,
-                        prepare(
-                            op,
+    crate::for_each_api(|api| {
+        let tables = crate::tables();
+        let (total, unsure) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+        for (op, name) in tables.operations.iter().zip(tables.names) {
+            runner(25)
+                .run(&any::<u64>(), |seed| {
+                    let (c, sure) = valid_case(op, seed);
+                    total.set(total.get() + 1);
+                    let accepted = check(op, name, &c)?;
+                    if sure {
+                        prop_assert!(
+                            accepted,
+                            "{}: refused valid arguments {:?}: {:?}",
                             name,
-                            Args {
-                                first: &c.0,
-                                second: c.1.as_deref(),
-                                count: c.2
-                            },
-                            &Config {
-                                base_url: BASE.to_owned(),
-                                server_id: c.5,
-                                api_key: Some("k".into()),
-                                community_id: Some("c".into()),
-                                headers: String::new(),
-                            }
-                        )
-                    );
-                } else {
-                    unsure.set(unsure.get() + 1);
-                }
-                Ok(())
-            })
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
-    println!(
-        "{} valid-argument cases, {} not certain to be valid",
-        total.get(),
-        unsure.get()
-    );
-    assert!(unsure.get() * 10 <= total.get(), "too few certain cases");
+                            c,
+                            prepare(
+                                op,
+                                name,
+                                Args {
+                                    first: &c.0,
+                                    second: c.1.as_deref(),
+                                    count: c.2
+                                },
+                                &Config {
+                                    base_url: BASE.to_owned(),
+                                    server_id: c.5,
+                                    api_key: Some("k".into()),
+                                    community_id: Some("c".into()),
+                                    headers: String::new(),
+                                }
+                            )
+                        );
+                    } else {
+                        unsure.set(unsure.get() + 1);
+                    }
+                    Ok(())
+                })
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        println!(
+            "{api}: {} valid-argument cases, {} not certain to be valid",
+            total.get(),
+            unsure.get()
+        );
+        assert!(
+            unsure.get() * 10 <= total.get(),
+            "{api}: too few certain cases"
+        );
+    });
 }

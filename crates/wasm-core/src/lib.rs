@@ -1,0 +1,627 @@
+//! The API-independent part of the npm packages' modules (`cargo xtask wasm`): `sonoran-cad`
+//! (crates/wasm) and `sonoran-cms` (crates/cms-wasm) are each a thin cdylib that holds its
+//! own generated tables (`generated.rs`, from its merged spec) and hands them to
+//! [`install`] when the module starts; everything else is here, once.
+//!
+//! It holds no code per operation or per type. Every operation is a row of the tables, and
+//! one path runs any of them: [`Client::prepare`] checks the arguments and builds the
+//! request, which goes through the `sonoran-cad` runtime (the same pacing and retries as the
+//! Rust client, [`Client::pace`], [`Client::after`]) with the platform's `fetch`. The reply
+//! text goes back to JavaScript untouched; the JS side parses it.
+
+mod call;
+mod convert;
+#[cfg(test)]
+mod fuzz;
+pub mod table;
+mod validate;
+
+// The tests run over every API's tables: the files codegen writes for crates/wasm (CAD's,
+// the default) and crates/cms-wasm.
+#[cfg(test)]
+#[rustfmt::skip]
+#[path = "../../wasm/src/generated.rs"]
+mod generated;
+#[cfg(test)]
+#[rustfmt::skip]
+#[path = "../../cms-wasm/src/generated.rs"]
+mod cms_generated;
+
+/// One API's generated tables (its `generated.rs`), as slices.
+#[derive(Debug)]
+pub struct Tables {
+    pub operations: &'static [table::Operation],
+    /// The JS method name of each operation, in the order of `operations`.
+    pub names: &'static [&'static str],
+    pub schemas: &'static [table::Schema],
+    pub fields: &'static [table::Field],
+    pub keys: &'static [&'static str],
+    pub lists: &'static [u16],
+    pub values: &'static [&'static str],
+}
+
+/// `policy` with `per_window` requests for operationId `id`, or `None` for an id the runtime
+/// does not know.
+pub type CustomLimit =
+    fn(policy: RateLimitPolicy, id: &str, per_window: u32) -> Option<RateLimitPolicy>;
+
+/// What a package's module tells the shared code about its API.
+#[derive(Debug)]
+pub struct Api {
+    pub tables: Tables,
+    /// The production base URL, the default of `baseUrl`.
+    pub production_url: &'static str,
+    /// The JS class, as errors about the options name it (`new SonoranClient: ...`).
+    pub class: &'static str,
+    /// `policy` with a custom limit (`rateLimit.limits`) for an operationId, `None` for an id
+    /// the runtime does not know. `None` while the runtime knows no operation of this API
+    /// (CMS): its calls are then not paced, as the runtime's documented limits are CAD's, and
+    /// 429s are still retried as the server asks. A function of the API's own crate, so that
+    /// the runtime's list of CAD's operations is linked into CAD's module only.
+    pub custom_limit: Option<CustomLimit>,
+    /// The API's documented per-minute limits by operationId (`sonoran_cad::RATE_LIMITS`),
+    /// what `rateLimit: "documented"` paces to.
+    pub rate_limits: fn(&str) -> Option<u32>,
+}
+
+static NO_TABLES: Tables = Tables {
+    operations: &[],
+    names: &[],
+    schemas: &[],
+    fields: &[],
+    keys: &[],
+    lists: &[],
+    values: &[],
+};
+
+static NO_API: Api = Api {
+    tables: Tables { ..NO_TABLES },
+    production_url: "",
+    class: "client",
+    custom_limit: None,
+    rate_limits: |_| None,
+};
+
+static INSTALLED: std::sync::OnceLock<&'static Api> = std::sync::OnceLock::new();
+
+/// Makes `api` the module's API: each package's cdylib calls it from its
+/// `#[wasm_bindgen(start)]` function, which the glue runs when the module is instantiated,
+/// before any client exists. A second call changes nothing.
+pub fn install(api: &'static Api) {
+    let _ = INSTALLED.set(api);
+}
+
+#[cfg(not(test))]
+fn api() -> &'static Api {
+    INSTALLED.get().copied().unwrap_or(&NO_API)
+}
+
+#[cfg(test)]
+thread_local! {
+    /// The API a test thread runs over (tests run on threads of their own).
+    static TEST_API: std::cell::Cell<Option<&'static Api>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with each API's tables installed (on this test's thread): CAD's, then CMS's.
+#[cfg(test)]
+pub(crate) fn for_each_api(mut f: impl FnMut(&'static str)) {
+    static CMS: Api = Api {
+        tables: Tables {
+            operations: &cms_generated::OPERATIONS,
+            names: &cms_generated::NAMES,
+            schemas: &cms_generated::SCHEMAS,
+            fields: &cms_generated::FIELDS,
+            keys: &cms_generated::KEYS,
+            lists: &cms_generated::LISTS,
+            values: &cms_generated::VALUES,
+        },
+        production_url: "https://api.sonorancms.com",
+        class: "SonoranCms",
+        custom_limit: None,
+        rate_limits: |_| None,
+    };
+    for (name, api) in [("CAD", cad()), ("CMS", &CMS)] {
+        TEST_API.with(|t| t.set(Some(api)));
+        f(name);
+        TEST_API.with(|t| t.set(None));
+    }
+}
+
+#[cfg(test)]
+fn api() -> &'static Api {
+    TEST_API.with(|t| t.get()).unwrap_or(cad())
+}
+
+#[cfg(test)]
+fn cad() -> &'static Api {
+    static CAD: Api = Api {
+        tables: Tables {
+            operations: &generated::OPERATIONS,
+            names: &generated::NAMES,
+            schemas: &generated::SCHEMAS,
+            fields: &generated::FIELDS,
+            keys: &generated::KEYS,
+            lists: &generated::LISTS,
+            values: &generated::VALUES,
+        },
+        production_url: "https://api.sonorancad.com",
+        class: "SonoranClient",
+        custom_limit: Some(|p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n))),
+        rate_limits: sonoran_cad::RATE_LIMITS,
+    };
+    let _ = (&NO_API, &INSTALLED);
+    &CAD
+}
+
+/// The tables of the installed API (empty before [`install`]: every operation is then
+/// unknown).
+pub(crate) fn tables() -> &'static Tables {
+    &api().tables
+}
+
+use call::{Config, Refused};
+use serde_json::Value;
+pub use sonoran_cad::RateLimitPolicy;
+use sonoran_cad::runtime::{Pace, Runtime, Settings};
+use sonoran_cad::{ApiKey, RetryPolicy};
+use std::time::Duration;
+use wasm_bindgen::prelude::*;
+
+/// The client the JS class (`SonoranClient`, `SonoranCms`) wraps.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Client {
+    runtime: Runtime,
+    config: Config,
+}
+
+/// The options object, read field by field so that a bad one is named in JS terms.
+struct Options(serde_json::Map<String, Value>);
+
+const OPTIONS: [&str; 8] = [
+    "communityId",
+    "apiKey",
+    "serverId",
+    "baseUrl",
+    "timeoutMs",
+    "retries",
+    "rateLimit",
+    "headers",
+];
+
+impl Options {
+    fn parse(json: &str) -> Result<Self, JsValue> {
+        let map = match serde_json::from_str::<Value>(json) {
+            Ok(Value::Object(m)) => m,
+            Ok(other) => {
+                return Err(bad_option(format!(
+                    "expected an options object, got {}",
+                    validate::js_kind(&other)
+                )));
+            }
+            Err(e) => return Err(bad_option(e.to_string())),
+        };
+        if let Some(k) = map.keys().find(|k| !OPTIONS.contains(&k.as_str())) {
+            return Err(bad_option(format!(
+                "unknown option `{k}` (known: {})",
+                OPTIONS.join(", ")
+            )));
+        }
+        Ok(Self(map))
+    }
+
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+
+    fn string(&self, name: &str) -> Result<Option<String>, JsValue> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(bad_option(format!(
+                "`{name}` must be a string, got {}",
+                validate::js_kind(v)
+            ))),
+        }
+    }
+
+    fn number(&self, name: &str) -> Result<Option<f64>, JsValue> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(n.as_f64()),
+            Some(v) => Err(bad_option(format!(
+                "`{name}` must be a number, got {}",
+                validate::js_kind(v)
+            ))),
+        }
+    }
+
+    fn integer(&self, name: &str, min: i64, max: i64) -> Result<Option<i64>, JsValue> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(Value::Number(n)) if n.as_i64().is_some_and(|i| (min..=max).contains(&i)) => {
+                Ok(n.as_i64())
+            }
+            Some(v) => Err(bad_option(format!(
+                "`{name}` must be an integer from {min} to {max}, got {}",
+                validate::js_kind(v)
+            ))),
+        }
+    }
+}
+
+fn bad_option(message: String) -> JsValue {
+    convert::failure(
+        "invalidArgument",
+        &format!("new {}: {message}", api().class),
+    )
+}
+
+fn duration_ms(field: &str, ms: f64) -> Result<Duration, JsValue> {
+    if ms.is_finite() && ms >= 0.0 {
+        Ok(Duration::from_secs_f64(ms / 1000.0))
+    } else {
+        Err(bad_option(format!(
+            "`{field}` must be a number of milliseconds >= 0, got {}",
+            validate::js_kind(&Value::from(ms))
+        )))
+    }
+}
+
+/// The base URL without its trailing slash, or why it is refused.
+fn base_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("it must start with http:// or https://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty() {
+        return Err("it has no host".into());
+    }
+    if url.contains(['?', '#']) {
+        return Err("it must not carry a query or fragment".into());
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("it contains spaces or control characters".into());
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn header_ok(name: &str, value: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
+        && !value.contains(['\r', '\n', '\0'])
+}
+
+#[wasm_bindgen]
+impl Client {
+    /// `options`: the JSON of the JS options (less `fetch`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: &str) -> Result<Client, JsValue> {
+        let o = Options::parse(options)?;
+        let community_id = o.string("communityId")?;
+        let api_key = o.string("apiKey")?.filter(|k| !k.trim().is_empty());
+        let given_url = o.string("baseUrl")?;
+        let base =
+            base_url(given_url.as_deref().unwrap_or(api().production_url)).map_err(|why| {
+                bad_option(format!(
+                    "invalid `baseUrl` {:?}: {why}",
+                    given_url.unwrap_or_default()
+                ))
+            })?;
+        let timeout = match o.number("timeoutMs")? {
+            None => Some(Duration::from_secs(30)),
+            Some(0.0) => None,
+            Some(ms) => Some(duration_ms("timeoutMs", ms)?),
+        };
+        let retry = match o.integer("retries", 0, 100)? {
+            Some(n) => RetryPolicy {
+                max_retries: n as u32,
+                ..RetryPolicy::default()
+            },
+            None => RetryPolicy::default(),
+        };
+        const RATE_LIMIT: &str = "`rateLimit` must be \"documented\", \"off\" or { limits: { [operationId]: number }, windowMs: number }";
+        let custom_limit = api().custom_limit;
+        let rate_limit = match o.get("rateLimit").cloned() {
+            None => RateLimitPolicy::documented(),
+            Some(Value::String(m)) if m == "documented" => RateLimitPolicy::documented(),
+            Some(Value::String(m)) if m == "off" => RateLimitPolicy::off(),
+            Some(Value::Object(c)) => {
+                if let Some(k) = c.keys().find(|k| *k != "limits" && *k != "windowMs") {
+                    return Err(bad_option(format!("{RATE_LIMIT}: unknown option `{k}`")));
+                }
+                let limits = match c.get("limits") {
+                    None | Some(Value::Null) => serde_json::Map::new(),
+                    Some(Value::Object(m)) => m.clone(),
+                    Some(v) => {
+                        return Err(bad_option(format!(
+                            "`rateLimit.limits` must be an object, got {}",
+                            validate::js_kind(v)
+                        )));
+                    }
+                };
+                let mut p = RateLimitPolicy::documented();
+                for (op, n) in limits {
+                    let Some(n) = n
+                        .as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .filter(|n| *n > 0)
+                    else {
+                        return Err(bad_option(format!(
+                            "`rateLimit.limits.{op}` must be a whole number of requests > 0, got {}",
+                            validate::js_kind(&n)
+                        )));
+                    };
+                    if !tables().operations.iter().any(|o| o.id == op) {
+                        return Err(bad_option(format!(
+                            "`rateLimit.limits`: {op:?} is no operationId of this API"
+                        )));
+                    }
+                    let Some(limited) = custom_limit.and_then(|with| with(p, &op, n)) else {
+                        return Err(bad_option(format!(
+                            "`rateLimit.limits`: this package's runtime cannot pace {op:?} yet (its calls go out unpaced; a 429 is still retried)"
+                        )));
+                    };
+                    p = limited;
+                }
+                match c.get("windowMs") {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Number(ms)) => {
+                        p = p.with_window(duration_ms(
+                            "rateLimit.windowMs",
+                            ms.as_f64().unwrap_or(f64::NAN),
+                        )?);
+                    }
+                    Some(v) => {
+                        return Err(bad_option(format!(
+                            "`rateLimit.windowMs` must be a number, got {}",
+                            validate::js_kind(v)
+                        )));
+                    }
+                }
+                p
+            }
+            Some(other) => {
+                return Err(bad_option(format!(
+                    "{RATE_LIMIT}, got {}",
+                    validate::js_kind(&other)
+                )));
+            }
+        };
+        // An API whose operations the runtime does not know yet is not paced: its documented
+        // limits are not the runtime's, and an id both APIs use would get CAD's.
+        let rate_limit = if custom_limit.is_some() {
+            rate_limit
+        } else {
+            RateLimitPolicy::off()
+        };
+        let mut headers = String::new();
+        let mut pairs = Vec::new();
+        let given_headers = match o.get("headers") {
+            None => serde_json::Map::new(),
+            Some(Value::Object(m)) => m.clone(),
+            Some(v) => {
+                return Err(bad_option(format!(
+                    "`headers` must be an object of strings, got {}",
+                    validate::js_kind(v)
+                )));
+            }
+        };
+        for (name, value) in given_headers {
+            let Value::String(value) = value else {
+                return Err(bad_option(format!(
+                    "`headers.{name}` must be a string, got {}",
+                    validate::js_kind(&value)
+                )));
+            };
+            if !header_ok(&name, &value) {
+                return Err(bad_option(format!(
+                    "`headers`: {name:?} is not a valid header name and value"
+                )));
+            }
+            headers.push_str(&format!("{}\n{value}\n", name.to_ascii_lowercase()));
+            pairs.push((name, value));
+        }
+        if let Some(key) = &api_key
+            && !header_ok("authorization", key)
+        {
+            return Err(bad_option(
+                "`apiKey` contains characters that cannot go in an HTTP header".into(),
+            ));
+        }
+        let server_id = o
+            .integer("serverId", i64::from(i32::MIN), i64::from(i32::MAX))?
+            .unwrap_or(1);
+        let runtime = Runtime::new(Settings {
+            api_key: api_key.clone().map(ApiKey::new),
+            community_id: community_id.clone(),
+            server_id,
+            timeout,
+            retry,
+            rate_limit,
+            headers: pairs,
+            max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
+            // The JS driver bounds its own waits (`maxQueueMs`).
+            max_queue: None,
+            rate_limits: api().rate_limits,
+        });
+        Ok(Client {
+            runtime,
+            config: Config {
+                base_url: base,
+                server_id,
+                api_key,
+                community_id,
+                headers,
+            },
+        })
+    }
+
+    /// The CAD server used when a call does not name one.
+    #[wasm_bindgen(getter, js_name = serverId)]
+    pub fn server_id(&self) -> f64 {
+        self.config.server_id as f64
+    }
+
+    /// Where requests go.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> String {
+        self.config.base_url.clone()
+    }
+
+    /// The per-request timeout in milliseconds (0: none).
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.runtime
+            .timeout()
+            .map_or(0.0, |t| t.as_secs_f64() * 1000.0)
+    }
+
+    /// The headers of set `kind` (the first field of `prepare`'s text): a name and a value
+    /// line per header. The same for every call of this client: the JS side asks once.
+    #[wasm_bindgen(js_name = headerLines)]
+    pub fn header_lines(&self, kind: u8) -> String {
+        let kind = match kind {
+            1 => call::Headers::V2Json,
+            2 => call::Headers::V1,
+            _ => call::Headers::V2,
+        };
+        call::header_lines(kind, &self.config)
+    }
+
+    /// Checks the arguments of operation `index` and builds its request, as one text: the
+    /// header set (a digit, see `headerLines`), the method, the URL, each on its line, then
+    /// the body when there is one. v2: `first` is the JSON of the arguments object without
+    /// `body`, `second` that of `body`; v1: the JSON of the first two arguments, and `count`
+    /// how many were passed. Throws a `SonoranError`-shaped `Error` for a bad argument.
+    pub fn prepare(
+        &self,
+        index: u32,
+        first: &str,
+        second: Option<String>,
+        count: u32,
+    ) -> Result<String, JsValue> {
+        let (op, name) = call::operation(index)
+            .ok_or_else(|| convert::failure("internal", &format!("no operation {index}")))?;
+        let args = call::Args {
+            first,
+            second: second.as_deref(),
+            count,
+        };
+        let p = call::prepare(op, name, args, &self.config).map_err(|e| match e {
+            Refused::Argument(m) => convert::failure("invalidArgument", &m),
+            Refused::Config(m) => convert::failure("invalidRequest", &m),
+        })?;
+        let mut text =
+            String::with_capacity(p.url.len() + p.body.as_ref().map_or(0, String::len) + 12);
+        text.push(char::from(b'0' + p.headers as u8));
+        text.push('\n');
+        text.push_str(p.method);
+        text.push('\n');
+        text.push_str(&p.url);
+        if let Some(body) = &p.body {
+            text.push('\n');
+            text.push_str(body);
+        }
+        Ok(text)
+    }
+
+    /// The pacing of operation `index` now, as one number: a ticket (>= 0) when a place
+    /// is taken (give it back with `release`), -1 when the operation is not paced, and
+    /// -(2 + ms) to wait ms milliseconds and ask again.
+    pub fn pace(&self, index: u32) -> f64 {
+        let Some((op, _)) = call::operation(index) else {
+            return -1.0;
+        };
+        match self.runtime.pace_now(op.id) {
+            Pace::Unpaced => -1.0,
+            Pace::Taken(ticket) => ticket as f64,
+            Pace::Wait(wait) => -(2.0 + wait.as_secs_f64() * 1000.0),
+        }
+    }
+
+    /// The reply to the request that took `ticket` is in (or none will come).
+    pub fn release(&self, index: u32, ticket: f64) {
+        if let Some((op, _)) = call::operation(index) {
+            self.runtime.release_now(op.id, ticket as u64);
+        }
+    }
+
+    /// After attempt `attempt` answered `status` (0: no reply, then `failure` says why:
+    /// 1 no connection, 2 timeout, 3 broken), `elapsed_ms` into the call: milliseconds to
+    /// wait before trying again, or -1 when this outcome is the call's. The rules are the
+    /// runtime's (`sonoran_cad::retry`).
+    pub fn after(
+        &self,
+        index: u32,
+        attempt: u32,
+        status: u16,
+        retry_after: Option<String>,
+        failure: u8,
+        elapsed_ms: f64,
+    ) -> f64 {
+        use sonoran_cad::retry::{Failure, Outcome};
+        let Some((op, _)) = call::operation(index) else {
+            return -1.0;
+        };
+        let outcome = Outcome {
+            status: (status != 0).then_some(status),
+            failure: match failure {
+                1 => Some(Failure::Connect),
+                2 => Some(Failure::Timeout),
+                _ => Some(Failure::Interrupted),
+            },
+            retry_after: retry_after.as_deref(),
+        };
+        let elapsed = Duration::from_secs_f64((elapsed_ms / 1000.0).max(0.0));
+        self.runtime
+            .next_wait(op.id, op.method, attempt, outcome, elapsed)
+            .map_or(-1.0, |w| w.as_secs_f64() * 1000.0)
+    }
+
+    /// Whether `status` is a success of operation `index` (its documented status on v2,
+    /// any 2xx on v1).
+    pub fn ok(&self, index: u32, status: u16) -> bool {
+        call::operation(index).is_some_and(|(op, _)| convert::is_success(op, status))
+    }
+
+    /// The error a reply that is not a success stands for.
+    pub fn failure(
+        &self,
+        index: u32,
+        status: u16,
+        retry_after: Option<String>,
+        text: &str,
+    ) -> JsValue {
+        match call::operation(index) {
+            Some((op, name)) => {
+                convert::failure_of_reply(op, name, status, retry_after.as_deref(), text)
+            }
+            None => convert::failure("internal", &format!("no operation {index}")),
+        }
+    }
+
+    /// The error of an attempt that got no reply (`failure` as for `after`), with the
+    /// transport's `message`.
+    #[wasm_bindgen(js_name = noReply)]
+    pub fn no_reply(&self, index: u32, failure: u8, message: &str) -> JsValue {
+        let name = call::operation(index).map_or("call", |(_, n)| n);
+        convert::no_reply(name, failure, message)
+    }
+
+    /// The longest reply accepted, in bytes.
+    #[wasm_bindgen(getter, js_name = maxReplyBytes)]
+    pub fn max_reply_bytes(&self) -> f64 {
+        self.runtime.max_reply_bytes() as f64
+    }
+
+    /// The error of a reply longer than `maxReplyBytes`.
+    #[wasm_bindgen(js_name = tooLarge)]
+    pub fn too_large(&self, index: u32) -> JsValue {
+        let name = call::operation(index).map_or("call", |(_, n)| n);
+        convert::too_large(name, self.runtime.max_reply_bytes())
+    }
+}
