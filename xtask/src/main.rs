@@ -35,8 +35,9 @@ cargo xtask <command>
   publish-check          what a user of the published crates gets (also part of `test`): the
                          MSRV of their dependencies, a new crate outside the workspace using
                          sonoran-cad with the newest serde/serde_json/tokio against the fake,
-                         and `cargo package` of sonoran-cad and sonoran-fake, each unpacked
-                         and tested on its own
+                         and `cargo package` of the published crates (sonoran-runtime,
+                         sonoran-cad, sonoran-cms, sonoran-fake), each unpacked and tested
+                         on its own
   wasm                   build the npm packages: sonoran-cad into crates/wasm/pkg, sonoran-cms
                          into crates/cms-wasm/pkg, printing their gzipped sizes (installs the
                          wasm32 target, the matching wasm-bindgen-cli and npm tools when missing)

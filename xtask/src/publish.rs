@@ -1,4 +1,4 @@
-//! The published crates (`sonoran-cad`, `sonoran-fake`) as a user gets them: the MSRV of
+//! The published crates (`sonoran-runtime`, `sonoran-cad`, `sonoran-cms`, `sonoran-fake`) as a user gets them: the MSRV of
 //! their dependency tree, their packages built and tested on their own, and a new crate
 //! outside the workspace that depends on `sonoran-cad` next to the newest serde,
 //! serde_json and tokio and makes a call against the fake server.
@@ -11,7 +11,12 @@ use std::path::Path;
 use std::process::Command;
 
 /// The crates published on crates.io; everything they depend on must be published too.
-pub const PUBLISHED: [&str; 2] = ["sonoran-cad", "sonoran-fake"];
+pub const PUBLISHED: [&str; 4] = [
+    "sonoran-runtime",
+    "sonoran-cad",
+    "sonoran-cms",
+    "sonoran-fake",
+];
 
 /// What the scratch crate calls, with the client built from `SONORAN_BASE_URL`,
 /// `SONORAN_API_KEY` and `SONORAN_COMMUNITY_ID`: one call whose reply it prints as JSON on
@@ -212,7 +217,10 @@ pub fn package_and_test(root: &Path) -> Result<()> {
         package.args(["-p", p]);
     }
     crate::test_all::step(
-        "cargo package -p sonoran-cad -p sonoran-fake (each built from its package)",
+        &format!(
+            "cargo package -p {} (each built from its package)",
+            PUBLISHED.join(" -p ")
+        ),
         &mut package,
     )?;
     let version = workspace_version(root)?;
@@ -256,10 +264,12 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
         touch_all(&dir)?;
         dirs.insert(p, dir);
     }
-    let patch = format!(
-        "patch.crates-io.sonoran-fake.path={:?}",
-        dirs["sonoran-fake"].display().to_string()
-    );
+    let patch = |dep: &str| {
+        format!(
+            "patch.crates-io.{dep}.path={:?}",
+            dirs[dep].display().to_string()
+        )
+    };
     // One target dir under the workspace's, kept between runs (the packages' own builds).
     let target = crate::target_dir(root).join("packaged");
     for p in PUBLISHED {
@@ -271,9 +281,10 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
                 unpacked.join("rust-requests.json"),
             )
             .args(["test", "-q"]);
-        if p == "sonoran-cad" {
-            // Its dev-dependency `sonoran-fake = "0.1.0"`: the package next to it.
-            cmd.args(["--config", &patch]);
+        // Each dependency on another published crate (`sonoran-runtime = "0.1.0"`, the
+        // client's dev-dependency `sonoran-fake`): the package next to it.
+        for dep in depends_on(p) {
+            cmd.args(["--config", &patch(dep)]);
         }
         crate::test_all::step(
             &format!("cargo test in the unpacked {p} package, outside the workspace"),
@@ -281,6 +292,15 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The published crates that the published crate `p` depends on (dev-dependencies too).
+fn depends_on(p: &str) -> &'static [&'static str] {
+    match p {
+        "sonoran-cad" => &["sonoran-runtime", "sonoran-fake"],
+        "sonoran-cms" => &["sonoran-runtime"],
+        _ => &[],
+    }
 }
 
 /// Sets the modification time of every file under `dir` to now.
@@ -393,7 +413,9 @@ mod tests {
         let dep = |pkg: &str, kind: Value| json!({"pkg": pkg, "dep_kinds": [{"kind": kind}]});
         json!({
             "packages": [
+                {"id": "r", "name": "sonoran-runtime", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "a", "name": "sonoran-cad", "version": "0.1.0", "rust_version": "1.89"},
+                {"id": "m", "name": "sonoran-cms", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "f", "name": "sonoran-fake", "version": "0.1.0", "rust_version": "1.89"},
                 {"id": "n", "name": "normal", "version": "1.0.0", "rust_version": "1.91.1"},
                 {"id": "o", "name": "old", "version": "2.0.0", "rust_version": "1.70"},
@@ -402,7 +424,9 @@ mod tests {
                 {"id": "x", "name": "none", "version": "1.0.0", "rust_version": null}
             ],
             "resolve": {"nodes": [
-                {"id": "a", "deps": [dep("n", Value::Null), dep("d", json!("dev")), dep("x", Value::Null)]},
+                {"id": "r", "deps": [dep("x", Value::Null)]},
+                {"id": "a", "deps": [dep("r", Value::Null), dep("n", Value::Null), dep("d", json!("dev")), dep("x", Value::Null)]},
+                {"id": "m", "deps": [dep("r", Value::Null)]},
                 {"id": "f", "deps": [dep("o", Value::Null)]},
                 {"id": "n", "deps": [dep("t", Value::Null)]},
                 {"id": "o", "deps": []}, {"id": "d", "deps": []}, {"id": "t", "deps": []},

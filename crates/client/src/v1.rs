@@ -8,37 +8,11 @@
 
 use crate::{Client, Error};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// A reply that the docs say is JSON for some requests and text for others
 /// (MODIFY_IDENTIFIER: JSON for ADD/EDIT, text for REMOVE).
-#[derive(Debug, Clone, PartialEq)]
-pub enum JsonOrText<T> {
-    Json(T),
-    Text(String),
-}
-
-impl<T: Serialize> Serialize for JsonOrText<T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Self::Json(v) => v.serialize(serializer),
-            Self::Text(t) => serializer.serialize_str(t),
-        }
-    }
-}
-
-/// The v1 envelope as sent: the documented keys first, in the documented order.
-#[derive(Serialize)]
-struct Envelope<'a, D: Serialize + ?Sized> {
-    id: &'a str,
-    key: &'a str,
-    #[serde(rename = "type")]
-    v1_type: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a D>,
-    #[serde(flatten)]
-    rest: Map<String, Value>,
-}
+pub use sonoran_runtime::JsonOrText;
 
 impl Client {
     /// Sends one v1 call. `data` is `None` only for calls whose envelope has no `data`.
@@ -52,54 +26,21 @@ impl Client {
         data: Option<&D>,
         fills_server_id: bool,
         extra: Vec<(&'static str, Value)>,
-    ) -> Result<crate::reply::Reply, Error> {
-        let Some(community_id) = self.community_id() else {
-            return Err(Error::InvalidRequest(
-                "v1 calls need the community id: set it with `Client::builder().community_id(..)`"
-                    .into(),
-            ));
+    ) -> Result<sonoran_runtime::Reply, Error> {
+        let call = sonoran_runtime::v1::V1Call {
+            operation_id,
+            path,
+            v1_type,
+            data,
+            fills_server_id,
         };
-        let mut rest = Map::new();
-        for (k, v) in extra {
-            if !v.is_null() {
-                rest.insert(k.into(), v);
-            }
-        }
-        let cannot_encode = |e: serde_json::Error| {
-            Error::InvalidRequest(format!("{v1_type}: `data` cannot be encoded as JSON: {e}"))
-        };
-        // A struct, not a `Map`: the envelope goes out as `{id, key, type, data, ...}` in
-        // that order whether or not serde_json's `preserve_order` is on in the user's build.
-        // `data` goes through a `Value` only when `serverId` may need filling.
-        let key = self.api_key();
-        let body = match data {
-            Some(data) if fills_server_id => {
-                let mut data = serde_json::to_value(data).map_err(cannot_encode)?;
-                crate::runtime::fill_server_id(&mut data, self.server_id());
-                serde_json::to_vec(&Envelope {
-                    id: community_id,
-                    key: key.expose(),
-                    v1_type,
-                    data: Some(&data),
-                    rest,
-                })
-            }
-            data => serde_json::to_vec(&Envelope {
-                id: community_id,
-                key: key.expose(),
-                v1_type,
-                data,
-                rest,
-            }),
-        }
-        .map_err(cannot_encode)?;
-        let request = self
-            .raw
-            .client
-            .post(format!("{}{path}", self.raw.baseurl))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json, text/plain")
-            .body(body);
-        self.send(request, false, operation_id).await
+        sonoran_runtime::v1::send(
+            &self.raw.inner,
+            &self.raw.client,
+            &self.raw.baseurl,
+            call,
+            extra,
+        )
+        .await
     }
 }

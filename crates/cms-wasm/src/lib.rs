@@ -29,6 +29,9 @@ static CMS: Api = Api {
     // The runtime (sonoran-cad's, for now) knows CAD's operations only: CMS calls are not
     // paced to their documented limits until it knows CMS's; 429s are retried all the same.
     custom_limit: None,
+    // Unused while `custom_limit` is `None` (calls go unpaced, see above); the Rust crate
+    // sonoran-cms paces to `sonoran_cms::RATE_LIMITS` over the same runtime.
+    rate_limits: |_| None,
 };
 
 /// Run by the glue when the module is instantiated.

@@ -360,6 +360,8 @@ pub fn rust_tokens(
         //! Push-event payload types and the `PushEvent` enum, from `x-push-events` of the
         //! merged document (`openapi/<api>/events/`).
 
+        // `Step` only where a rule has a path (an API whose events need no path has none).
+        #[allow(unused_imports)]
         use crate::events::{Lenient, Rule, Step, EventError, typed};
 
         #(#types)*

@@ -34,6 +34,12 @@ pub struct Reduced {
 }
 
 pub fn reduce(doc: &Value) -> Reduced {
+    reduce_for(doc, true)
+}
+
+/// [`reduce`] for an API whose client has a default server (`server_id_default`) or not: only
+/// with one does a request's `serverId` become optional.
+pub fn reduce_for(doc: &Value, server_id_default: bool) -> Reduced {
     let mut document = doc.clone();
     let mut excluded = Vec::new();
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
@@ -76,10 +82,34 @@ pub fn reduce(doc: &Value) -> Reduced {
             })
         });
     }
-    server_id_from_client(&mut document, doc);
+    if server_id_default {
+        server_id_from_client(&mut document, doc);
+    }
     keep_empty_collections(&mut document);
+    dates_as_text(&mut document);
     excluded.sort();
     Reduced { document, excluded }
+}
+
+/// `format: date-time` and `format: date` strings stay `String` in the Rust types: progenitor
+/// would type them with `chrono`, a dependency (and a parse that can refuse what the server
+/// sends) the clients do without. The format stays in the merged document and its docs.
+fn dates_as_text(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("string")
+                && matches!(
+                    map.get("format").and_then(Value::as_str),
+                    Some("date-time" | "date")
+                )
+            {
+                map.remove("format");
+            }
+            map.values_mut().for_each(dates_as_text);
+        }
+        Value::Array(items) => items.iter_mut().for_each(dates_as_text),
+        _ => {}
+    }
 }
 
 /// The wire name of the field that holds the CAD server id. In a request it is filled from

@@ -253,7 +253,7 @@ fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &st
         "v1: `POST {}` with envelope `type` `{}` (operation `{}`); `id` and `key` come from the client.",
         m.path, m.v1_type, m.operation_id
     ));
-    if m.fills_server_id {
+    if m.fills_server_id && api.server_id_default {
         lines.push(String::new());
         lines.push(
             "`serverId` left unset in `data` is sent as the client's server id (`Client::builder().server_id(..)`, default 1); one set on an item is sent as set."
@@ -316,7 +316,7 @@ pub fn tokens(
             Reply::Json(_) => quote!(.json()),
             Reply::JsonOrText(_) => quote!(.json_or_text()),
         };
-        let fills_server_id = m.fills_server_id;
+        let fills_server_id = m.fills_server_id && api.server_id_default;
         let deprecated = m.deprecated.then(|| {
             let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
             quote!(#[deprecated(note = #note)])

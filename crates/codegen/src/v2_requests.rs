@@ -65,6 +65,7 @@ pub fn tokens(
         .v2()
         .map(|op| (crate::names::snake_case(op.id), op))
         .collect();
+    let envelopes = envelope_payloads(progenitor)?;
     let mut methods = Vec::new();
     let mut builders = Vec::new();
     for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
@@ -72,7 +73,7 @@ pub fn tokens(
         let op = ops
             .get(&name)
             .ok_or_else(|| Error(format!("progenitor method `{name}` has no v2 operation")))?;
-        let (m, b) = one(api, f, op, targets, examples)?;
+        let (m, b) = one(api, f, op, targets, examples, &envelopes)?;
         methods.push(m);
         builders.push(b);
     }
@@ -162,6 +163,7 @@ fn one(
     op: &Operation,
     targets: &BTreeMap<String, Target>,
     examples: &BTreeMap<&str, &str>,
+    envelopes: &BTreeMap<String, syn::Type>,
 ) -> Result<(TokenStream, TokenStream), Error> {
     let sig = &f.sig;
     let name = &sig.ident;
@@ -192,7 +194,10 @@ fn one(
             },
             t => Pass::Value(t.clone()),
         };
-        let server_id = ident == "server_id" && !optional && matches!(&pass, Pass::Value(_));
+        let server_id = api.server_id_default
+            && ident == "server_id"
+            && !optional
+            && matches!(&pass, Pass::Value(_));
         let wire = ident.to_string();
         let group = groups.iter().position(|g| {
             g.fields
@@ -357,6 +362,45 @@ fn one(
             requests::#builder { client: self, #( #ctor_inits ),* }
         }
     };
+    let raw_call = quote! {
+        #( #locals )*
+        crate::runtime::v2_result(self.client.raw.#name(#( #args ),*).await, #status).await
+    };
+    // An enveloped reply (`x-envelope` on the success response): the builder resolves to the
+    // payload, `send_enveloped` to payload and `meta`; `success: false` is an error.
+    let (send, body_type) = match enveloped_payload(op, &body_type, envelopes)? {
+        None => (
+            quote! {
+                /// Sends the request (paced, retried per the client's policies).
+                pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
+                    #raw_call
+                }
+            },
+            body_type,
+        ),
+        Some(data) => (
+            quote! {
+                /// Sends the request (paced, retried per the client's policies) and resolves to
+                /// the reply's `data`.
+                pub async fn send(self) -> ::std::result::Result<#data, crate::Error> {
+                    self.send_enveloped().await.map(|reply| reply.data)
+                }
+
+                /// Sends the request like [`Self::send`] and resolves to the whole envelope:
+                /// `data` and `meta`. A reply whose `success` is not `true` is an error.
+                pub async fn send_enveloped(
+                    self,
+                ) -> ::std::result::Result<crate::Enveloped<#data>, crate::Error> {
+                    let reply: #body_type = { #raw_call }?;
+                    if !reply.success {
+                        return Err(crate::runtime::unsuccessful(#status, &reply));
+                    }
+                    Ok(crate::Enveloped { data: reply.data, meta: reply.meta })
+                }
+            },
+            data,
+        ),
+    };
     let builder_tokens = quote! {
         #[doc = #builder_doc]
         #[derive(Debug, Clone)]
@@ -369,11 +413,7 @@ fn one(
         impl<'a> #builder<'a> {
             #( #setters )*
 
-            /// Sends the request (paced, retried per the client's policies).
-            pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
-                #( #locals )*
-                crate::runtime::v2_result(self.client.raw.#name(#( #args ),*).await, #status).await
-            }
+            #send
         }
 
         impl<'a> ::std::future::IntoFuture for #builder<'a> {
@@ -385,6 +425,108 @@ fn one(
         }
     };
     Ok((method, builder_tokens))
+}
+
+/// The type of `data` of every envelope struct progenitor made (`{success, data, meta}`),
+/// by struct name, as a path from the v2 module (`types::GetAccountRanksData`).
+fn envelope_payloads(progenitor: &TokenStream) -> Result<BTreeMap<String, syn::Type>, Error> {
+    let file: syn::File = syn::parse2(progenitor.clone())
+        .map_err(|e| Error(format!("progenitor output does not parse: {e}")))?;
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let syn::Item::Mod(m) = item else { continue };
+        if m.ident != "types" {
+            continue;
+        }
+        for item in m.content.iter().flat_map(|(_, items)| items) {
+            let syn::Item::Struct(st) = item else {
+                continue;
+            };
+            let syn::Fields::Named(fields) = &st.fields else {
+                continue;
+            };
+            let field = |name: &str| {
+                fields
+                    .named
+                    .iter()
+                    .find(|f| f.ident.as_ref().is_some_and(|i| i == name))
+            };
+            if let (Some(_), Some(data), Some(_)) = (field("success"), field("data"), field("meta"))
+            {
+                out.insert(st.ident.to_string(), qualify(&data.ty));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A type of progenitor's `types` module as seen from the v2 module: its own names get a
+/// `types::` prefix; absolute paths (`::std::...`) stay, their arguments qualified.
+fn qualify(ty: &syn::Type) -> syn::Type {
+    let mut ty = ty.clone();
+    if let syn::Type::Path(p) = &mut ty
+        && p.qself.is_none()
+    {
+        for seg in p.path.segments.iter_mut() {
+            if let syn::PathArguments::AngleBracketed(args) = &mut seg.arguments {
+                for arg in args.args.iter_mut() {
+                    if let syn::GenericArgument::Type(t) = arg {
+                        *t = qualify(t);
+                    }
+                }
+            }
+        }
+        if p.path.leading_colon.is_none()
+            && p.path.segments.first().is_some_and(|s| s.ident != "types")
+        {
+            p.path
+                .segments
+                .insert(0, syn::PathSegment::from(format_ident!("types")));
+        }
+    }
+    ty
+}
+
+/// The payload type of `op`'s reply when its success response is enveloped
+/// (`x-envelope: data` on it), else `None`. An envelope the generated type does not have is
+/// an error naming the operation.
+fn enveloped_payload(
+    op: &Operation,
+    body_type: &syn::Type,
+    envelopes: &BTreeMap<String, syn::Type>,
+) -> Result<Option<syn::Type>, Error> {
+    let Some(reply) = op.success() else {
+        return Ok(None);
+    };
+    let mark = op.raw["responses"][reply.code][sonoran_spec::api::Envelope::MARK].as_str();
+    let Some(key) = mark else {
+        return Ok(None);
+    };
+    if key != "data" {
+        return Err(Error(format!(
+            "`{}`: `{}: {key}` names a payload property this generator does not unwrap (only `data`)",
+            op.id,
+            sonoran_spec::api::Envelope::MARK
+        )));
+    }
+    let syn::Type::Path(p) = body_type else {
+        return Err(Error(format!(
+            "`{}`: the enveloped reply is not a named type",
+            op.id
+        )));
+    };
+    let name = p
+        .path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    envelopes.get(&name).cloned().map(Some).ok_or_else(|| {
+        Error(format!(
+            "`{}`: the reply type `{name}` is not an envelope `{{success, data, meta}}`",
+            op.id
+        ))
+    })
 }
 
 /// `T` out of `Result<ResponseValue<T>, Error<..>>`.

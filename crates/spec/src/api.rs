@@ -128,6 +128,10 @@ pub struct Api {
     pub v1_imported: bool,
     /// The path push events are posted to on the community's server.
     pub push_path: &'static str,
+    /// The client has a default server (CAD's `Client::builder().server_id(..)`, default 1)
+    /// that a `serverId` left out of a call's path, body or v1 `data` goes to. Without it
+    /// (CMS), `serverId` is what the docs say: required where they require it.
+    pub server_id_default: bool,
     /// The Rust crate (and its folder under the repository root).
     pub crate_name: &'static str,
     pub crate_dir: &'static str,
@@ -152,6 +156,7 @@ pub const CAD: Api = Api {
     envelope: Envelope::None,
     v1_imported: false,
     push_path: "/sonorancad/event",
+    server_id_default: true,
     crate_name: "sonoran-cad",
     crate_dir: "crates/client",
     package_name: "sonoran-cad",
@@ -173,6 +178,7 @@ pub const CMS: Api = Api {
     envelope: Envelope::SuccessDataMeta,
     v1_imported: true,
     push_path: "/sonorancms/events",
+    server_id_default: false,
     crate_name: "sonoran-cms",
     crate_dir: "crates/cms",
     package_name: "sonoran-cms",

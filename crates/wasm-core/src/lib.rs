@@ -59,6 +59,9 @@ pub struct Api {
     /// 429s are still retried as the server asks. A function of the API's own crate, so that
     /// the runtime's list of CAD's operations is linked into CAD's module only.
     pub custom_limit: Option<CustomLimit>,
+    /// The API's documented per-minute limits by operationId (`sonoran_cad::RATE_LIMITS`),
+    /// what `rateLimit: "documented"` paces to.
+    pub rate_limits: fn(&str) -> Option<u32>,
 }
 
 static NO_TABLES: Tables = Tables {
@@ -76,6 +79,7 @@ static NO_API: Api = Api {
     production_url: "",
     class: "client",
     custom_limit: None,
+    rate_limits: |_| None,
 };
 
 static INSTALLED: std::sync::OnceLock<&'static Api> = std::sync::OnceLock::new();
@@ -114,6 +118,7 @@ pub(crate) fn for_each_api(mut f: impl FnMut(&'static str)) {
         production_url: "https://api.sonorancms.com",
         class: "SonoranCms",
         custom_limit: None,
+        rate_limits: |_| None,
     };
     for (name, api) in [("CAD", cad()), ("CMS", &CMS)] {
         TEST_API.with(|t| t.set(Some(api)));
@@ -142,6 +147,7 @@ fn cad() -> &'static Api {
         production_url: "https://api.sonorancad.com",
         class: "SonoranClient",
         custom_limit: Some(|p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n))),
+        rate_limits: sonoran_cad::RATE_LIMITS,
     };
     let _ = (&NO_API, &INSTALLED);
     &CAD
@@ -440,6 +446,7 @@ impl Client {
             max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
             // The JS driver bounds its own waits (`maxQueueMs`).
             max_queue: None,
+            rate_limits: api().rate_limits,
         });
         Ok(Client {
             runtime,

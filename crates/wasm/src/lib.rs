@@ -26,6 +26,7 @@ static CAD: Api = Api {
     production_url: "https://api.sonorancad.com",
     class: "SonoranClient",
     custom_limit: Some(custom_limit),
+    rate_limits: sonoran_cad::RATE_LIMITS,
 };
 
 /// `rateLimit.limits`: the runtime's operations are CAD's.

@@ -5,13 +5,36 @@
 //! what a caller needs to act on it. It never holds the API key: request bodies (which
 //! carry the key on v1) are never copied into an error.
 
-use crate::V1ErrorCode;
+/// An API's documented plain-text v1 errors (`sonoran_cad::V1ErrorCode`, ...): what
+/// [`ApiError::code`] holds. Implemented by each API crate's generated enum.
+pub trait V1Code:
+    Copy + fmt::Debug + PartialEq + Eq + std::hash::Hash + Send + Sync + 'static
+{
+    /// The code a reply body (trimmed) stands for, when it is a documented one.
+    fn from_text(body: &str) -> Option<Self>;
+    /// The exact text the API sends.
+    fn text(self) -> &'static str;
+}
+
+/// The code type of an API without documented v1 error texts, and of the runtime's own
+/// errors before an API crate names its codes: there is no value of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NoV1Code {}
+
+impl V1Code for NoV1Code {
+    fn from_text(_: &str) -> Option<Self> {
+        None
+    }
+    fn text(self) -> &'static str {
+        match self {}
+    }
+}
 use std::fmt;
 use std::time::Duration;
 
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Error {
+pub enum Error<C = NoV1Code> {
     /// The call could not be made as asked (a bad argument, missing configuration).
     InvalidRequest(String),
     /// No reply within the configured timeout.
@@ -26,7 +49,7 @@ pub enum Error {
         request_id: Option<String>,
     },
     /// The API answered with an error status.
-    Api(ApiError),
+    Api(ApiError<C>),
     /// The shared rate limiter ([`crate::SharedLimiter`]) did not answer in time and its
     /// policy is [`crate::OnUnavailable::Fail`]: the call was not sent.
     #[cfg(feature = "redis")]
@@ -115,10 +138,10 @@ impl std::error::Error for TransportError {
 
 /// An error reply from the API: v2 `application/problem+json`, or a v1 plain-text line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
+pub struct ApiError<C = NoV1Code> {
     pub status: u16,
     /// The documented v1 error this is, when it is one.
-    pub code: Option<V1ErrorCode>,
+    pub code: Option<C>,
     /// problem+json `title`.
     pub title: Option<String>,
     /// problem+json `detail`, or the v1 text.
@@ -129,7 +152,7 @@ pub struct ApiError {
     pub body: String,
 }
 
-impl ApiError {
+impl<C: V1Code> ApiError<C> {
     /// Reads an error body: problem+json when it parses as such, else plain text.
     pub fn from_body(status: u16, body: &str) -> Self {
         let body = clip(body.trim());
@@ -149,11 +172,32 @@ impl ApiError {
         let detail = (!body.is_empty()).then(|| body.clone());
         Self {
             status,
-            code: V1ErrorCode::from_text(&body),
+            code: C::from_text(&body),
             title: None,
             detail,
             trace_id: None,
             body,
+        }
+    }
+}
+
+impl<C> ApiError<C> {
+    /// A success status whose enveloped body says `success: false` (CMS): `detail` is the
+    /// body's `message` or `error` text when it has one.
+    pub fn unsuccessful(status: u16, body: &str) -> Self {
+        let parsed = serde_json::from_str::<serde_json::Value>(body).ok();
+        let said = parsed.as_ref().and_then(|v| {
+            ["message", "error", "detail"]
+                .iter()
+                .find_map(|k| v.get(*k)?.as_str().map(str::to_string))
+        });
+        Self {
+            status,
+            code: None,
+            title: Some("the reply's envelope says `success: false`".into()),
+            detail: said,
+            trace_id: None,
+            body: clip(body.trim()),
         }
     }
 }
@@ -172,7 +216,7 @@ pub(crate) fn clip(text: &str) -> String {
     format!("{}…", &text[..end])
 }
 
-impl fmt::Display for Error {
+impl<C: V1Code> fmt::Display for Error<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
@@ -233,7 +277,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
+impl<C: V1Code> std::error::Error for Error<C> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Transport(e) => Some(e),
@@ -242,7 +286,7 @@ impl std::error::Error for Error {
     }
 }
 
-impl Error {
+impl<C: V1Code> Error<C> {
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -281,15 +325,17 @@ impl Error {
     }
 
     /// The documented v1 error code, when this is one.
-    pub fn v1_code(&self) -> Option<V1ErrorCode> {
+    pub fn v1_code(&self) -> Option<C> {
         match self {
             Self::Api(e) => e.code,
             _ => None,
         }
     }
 
+    /// The error a failed reqwest request stands for (never with the URL, which the
+    /// caller may have put a secret in).
     #[cfg(feature = "http")]
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+    pub fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
             return Self::Timeout;
         }
@@ -427,6 +473,24 @@ pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Dura
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A code table as an API crate generates one.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    enum V1ErrorCode {
+        InvalidApiKey,
+    }
+
+    impl V1Code for V1ErrorCode {
+        fn from_text(body: &str) -> Option<Self> {
+            (body.trim() == "INVALID API KEY").then_some(Self::InvalidApiKey)
+        }
+        fn text(self) -> &'static str {
+            "INVALID API KEY"
+        }
+    }
+
+    type ApiError = super::ApiError<V1ErrorCode>;
+    type Error = super::Error<V1ErrorCode>;
 
     #[test]
     fn problem_json_is_parsed() {

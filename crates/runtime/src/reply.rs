@@ -1,28 +1,25 @@
-//! Reading a reply the client sent itself (v1 calls, multipart uploads): a success body
+//! Reading a reply a client sent itself (v1 calls, multipart uploads, enveloped replies): a success body
 //! to decode as documented, or the typed error for everything else.
 
-use crate::v1::JsonOrText;
-use crate::{Client, Error};
+use crate::Error;
+use crate::error::V1Code;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-impl Client {
-    /// Sends a request this client built itself (v1 calls, uploads) through the runtime:
-    /// headers, bearer auth when `bearer`, timeout, pacing, retries; then reads the reply.
-    pub(crate) async fn send(
-        &self,
-        request: reqwest::RequestBuilder,
-        bearer: bool,
-        operation_id: &'static str,
-    ) -> Result<Reply, Error> {
-        let mut request = request.build().map_err(Error::from_reqwest)?;
-        self.raw.inner.prepare(&mut request, bearer)?;
-        Reply::read(
-            self.raw
-                .inner
-                .send_reqwest(&self.raw.client, request, operation_id)
-                .await,
-        )
-        .await
+/// A reply that the docs say is JSON for some requests and text for others
+/// (CAD's MODIFY_IDENTIFIER: JSON for ADD/EDIT, text for REMOVE).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonOrText<T> {
+    Json(T),
+    Text(String),
+}
+
+impl<T: Serialize> Serialize for JsonOrText<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Json(v) => v.serialize(serializer),
+            Self::Text(t) => serializer.serialize_str(t),
+        }
     }
 }
 
@@ -30,7 +27,7 @@ impl Client {
 /// reply names) with invalid bytes replaced by U+FFFD, as reqwest's `text()` does: a text
 /// reply never fails for its encoding, and a JSON one with invalid bytes does not parse.
 #[derive(Debug)]
-pub(crate) struct Reply {
+pub struct Reply {
     status: u16,
     json: bool,
     body: String,
@@ -38,7 +35,9 @@ pub(crate) struct Reply {
 
 impl Reply {
     /// Turns a sent request's outcome into a success reply or the matching [`Error`].
-    pub(crate) async fn read(sent: reqwest::Result<reqwest::Response>) -> Result<Self, Error> {
+    pub async fn read<C: V1Code>(
+        sent: reqwest::Result<reqwest::Response>,
+    ) -> Result<Self, Error<C>> {
         let response = sent.map_err(Error::from_reqwest)?;
         #[cfg(feature = "redis")]
         if let Some(refused) = response.extensions().get::<crate::shared::Refused>() {
@@ -64,7 +63,8 @@ impl Reply {
         Ok(Self { status, json, body })
     }
 
-    pub(crate) fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+    /// The body as the documented JSON, or [`Error::MalformedReply`].
+    pub fn json<T: DeserializeOwned, C: V1Code>(self) -> Result<T, Error<C>> {
         serde_json::from_str(&self.body).map_err(|e| Error::MalformedReply {
             status: self.status,
             reason: format!("expected JSON of the documented shape: {e}"),
@@ -72,15 +72,18 @@ impl Reply {
         })
     }
 
-    pub(crate) fn status(&self) -> u16 {
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
         self.status
     }
 
-    pub(crate) fn into_body(self) -> String {
+    /// The body as text.
+    pub fn into_body(self) -> String {
         self.body
     }
 
-    pub(crate) fn text(self) -> Result<String, Error> {
+    /// The body as text, for the operations documented as text.
+    pub fn text<C: V1Code>(self) -> Result<String, Error<C>> {
         Ok(self.body)
     }
 
@@ -88,7 +91,7 @@ impl Reply {
     /// type it must be the documented JSON (a cut or broken body is
     /// [`Error::MalformedReply`], never a text success); without one, text that parses as
     /// the documented JSON is JSON and anything else is the text.
-    pub(crate) fn json_or_text<T: DeserializeOwned>(self) -> Result<JsonOrText<T>, Error> {
+    pub fn json_or_text<T: DeserializeOwned, C: V1Code>(self) -> Result<JsonOrText<T>, Error<C>> {
         if self.json {
             return self.json().map(JsonOrText::Json);
         }

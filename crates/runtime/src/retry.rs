@@ -152,8 +152,10 @@ impl RetryPolicy {
 }
 
 /// A number in [0, 1) from a small xorshift generator seeded by the clock: enough to spread
-/// retries apart, not for anything secret (and no `getrandom` on wasm32).
-pub(crate) fn unit_random() -> f64 {
+/// retries apart, not for anything secret (and no `getrandom` on wasm32). For the API
+/// crates' own backoffs (CAD's hub reconnects).
+#[doc(hidden)]
+pub fn unit_random() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {

@@ -1,17 +1,29 @@
-//! Building a [`Client`]: credentials, server, base URL, timeout.
+//! Building a client of one API: credentials, server, base URL, timeout.
 
-use crate::generated::RawClient;
+use crate::ApiKey;
 use crate::limiter::RateLimitPolicy;
 use crate::runtime::{RetryPolicy, Runtime, Settings};
-use crate::{ApiKey, Client};
 use reqwest::header::{HeaderName, HeaderValue};
 use std::fmt;
+use std::marker::PhantomData;
 use std::time::Duration;
 
-/// The production API.
-pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
-/// The development-branch (staging) API.
-pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
+/// What [`ClientBuilder`] needs to know of the API it builds a client for. Each API crate's
+/// `Client` implements it (`sonoran_cad::Client`, `sonoran_cms::Client`).
+pub trait Api: Sized {
+    /// Where the API lives unless configured (its production URL).
+    const DEFAULT_BASE_URL: &'static str;
+    /// The crate users depend on, for messages (`sonoran-cad`).
+    const CRATE_NAME: &'static str;
+    /// The documented `x-rate-limit-per-minute` of each operation.
+    const RATE_LIMITS: crate::RateLimits;
+    /// The client from what [`ClientBuilder::build`] made of the configuration.
+    fn from_parts(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+}
+
+/// An API whose calls name one of the community's servers (CAD): its builder has
+/// [`ClientBuilder::server_id`].
+pub trait HasServerId: Api {}
 
 /// Why [`ClientBuilder::build`] refused a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +43,7 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::MissingApiKey => f.write_str("no API key: call `.api_key(...)` with your community's API key (Admin > Advanced > API Integration)"),
-            Self::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}; use e.g. `{PRODUCTION_URL}`"),
+            Self::InvalidBaseUrl { url, reason } => write!(f, "invalid base URL `{url}`: {reason}; use an absolute http(s) URL such as the API's production URL"),
             Self::InvalidHeader { name, reason } => write!(f, "invalid extra header `{name}`: {reason}"),
             Self::Http(e) => write!(f, "cannot create the HTTP client: {e}"),
         }
@@ -40,9 +52,10 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// Configuration for a [`Client`]; start with [`Client::builder`].
+/// Configuration for a client of the API `A`; start with the API crate's
+/// `Client::builder()`.
 #[derive(Debug, Clone)]
-pub struct ClientBuilder {
+pub struct ClientBuilder<A> {
     community_id: Option<String>,
     api_key: Option<ApiKey>,
     server_id: i64,
@@ -53,26 +66,36 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     max_reply_bytes: u64,
     max_queue: Option<Option<Duration>>,
+    api: PhantomData<fn() -> A>,
 }
 
-impl Default for ClientBuilder {
+impl<A: Api> Default for ClientBuilder<A> {
     fn default() -> Self {
         Self {
             community_id: None,
             api_key: None,
             server_id: 1,
-            base_url: PRODUCTION_URL.into(),
+            base_url: A::DEFAULT_BASE_URL.into(),
             timeout: Some(Duration::from_secs(30)),
             retry: RetryPolicy::default(),
             rate_limit: RateLimitPolicy::documented(),
             headers: Vec::new(),
             max_reply_bytes: crate::runtime::DEFAULT_MAX_REPLY_BYTES,
             max_queue: None,
+            api: PhantomData,
         }
     }
 }
 
-impl ClientBuilder {
+impl<A: HasServerId> ClientBuilder<A> {
+    /// The server id used when a call does not name one (default 1).
+    pub fn server_id(mut self, id: i64) -> Self {
+        self.server_id = id;
+        self
+    }
+}
+
+impl<A: Api> ClientBuilder<A> {
     /// The community id (needed by v1 calls, which carry it in their envelope).
     pub fn community_id(mut self, id: impl Into<String>) -> Self {
         self.community_id = Some(id.into());
@@ -84,13 +107,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The CAD server id used when a call does not name one (default 1).
-    pub fn server_id(mut self, id: i64) -> Self {
-        self.server_id = id;
-        self
-    }
-
-    /// Where the API lives (default [`PRODUCTION_URL`]; see also [`STAGING_URL`]).
+    /// Where the API lives (default [`Api::DEFAULT_BASE_URL`], its production URL).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -139,12 +156,13 @@ impl ClientBuilder {
         self
     }
 
-    pub fn build(self) -> Result<Client, BuildError> {
+    /// Checks the configuration and makes the client.
+    pub fn build(self) -> Result<A, BuildError> {
         let api_key = self
             .api_key
             .filter(|k| !k.is_blank())
             .ok_or(BuildError::MissingApiKey)?;
-        let base_url = validate_base_url(&self.base_url)?;
+        let base_url = validate_base_url(&self.base_url, A::CRATE_NAME)?;
         for (name, value) in &self.headers {
             let bad = |reason: String| BuildError::InvalidHeader {
                 name: name.clone(),
@@ -178,14 +196,15 @@ impl ClientBuilder {
             headers: self.headers,
             max_reply_bytes: self.max_reply_bytes,
             max_queue: self.max_queue.unwrap_or(self.timeout),
+            rate_limits: A::RATE_LIMITS,
         });
-        Ok(Client {
-            raw: RawClient::new_with_client(&base_url, http, runtime),
-        })
+        Ok(A::from_parts(&base_url, http, runtime))
     }
 }
 
-fn validate_base_url(url: &str) -> Result<String, BuildError> {
+fn validate_base_url(url: &str, crate_name: &str) -> Result<String, BuildError> {
+    // Named only in the refusal of a build without TLS.
+    let _ = crate_name;
     let bad = |reason: &str| BuildError::InvalidBaseUrl {
         url: url.to_string(),
         reason: reason.to_string(),
@@ -200,9 +219,9 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
         not(target_arch = "wasm32")
     ))]
     if parsed.scheme() == "https" {
-        return Err(bad(
-            "this build of sonoran-cad has no TLS: enable one of its features `rustls` (on by default), `rustls-ring` or `native-tls` to reach https URLs",
-        ));
+        return Err(bad(&format!(
+            "this build of {crate_name} has no TLS: enable one of its features `rustls` (on by default), `rustls-ring` or `native-tls` to reach https URLs"
+        )));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(bad("it has no host"));
@@ -214,9 +233,44 @@ fn validate_base_url(url: &str) -> Result<String, BuildError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
+/// An API as the API crates describe theirs, for the tests.
+#[cfg(test)]
+#[derive(Debug, Clone)]
+struct Client {
+    base_url: String,
+    runtime: Runtime,
+}
+
+#[cfg(test)]
+impl Api for Client {
+    const DEFAULT_BASE_URL: &'static str = "https://api.example.com";
+    const CRATE_NAME: &'static str = "sonoran-runtime";
+    const RATE_LIMITS: crate::RateLimits = |_| None;
+    fn from_parts(base_url: &str, _: reqwest::Client, runtime: Runtime) -> Self {
+        Self {
+            base_url: base_url.to_string(),
+            runtime,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Client {
+    fn builder() -> ClientBuilder<Self> {
+        ClientBuilder::default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_api_supplies_the_default_url() {
+        let client = Client::builder().api_key("k").build().unwrap();
+        assert_eq!(client.base_url, "https://api.example.com");
+        assert_eq!(client.runtime.server_id(), 1);
+    }
 
     #[test]
     fn a_key_is_required() {

@@ -13,6 +13,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// An operation of an API, as a caller names one (each API crate's generated `Operation`
+/// enum): its operationId keys the rate limits.
+pub trait OperationId {
+    /// The operationId (`getCalls`, `getAccountRanks`, `unitStatusV1`, ...).
+    fn operation_id(&self) -> &'static str;
+}
+
 /// How the client paces requests. Start from [`RateLimitPolicy::documented`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitPolicy {
@@ -31,7 +38,8 @@ impl Default for RateLimitPolicy {
 }
 
 impl RateLimitPolicy {
-    /// Each v2 operation paced to its documented `x-rate-limit-per-minute` (the default).
+    /// Each v2 operation paced to its documented `x-rate-limit-per-minute` (the default;
+    /// the limits are the client's API's, from its generated table).
     pub fn documented() -> Self {
         Self {
             enabled: true,
@@ -54,9 +62,9 @@ impl RateLimitPolicy {
     /// A custom limit (requests per window) for one operation
     /// (`Operation::GetCalls`, `Operation::SetAccountPermissionsV1`, ...). Also paces v1
     /// calls, which have no published limit.
-    pub fn with_limit(mut self, operation: crate::Operation, per_window: u32) -> Self {
+    pub fn with_limit(mut self, operation: impl OperationId, per_window: u32) -> Self {
         self.overrides
-            .insert(operation.id().to_string(), per_window.max(1));
+            .insert(operation.operation_id().to_string(), per_window.max(1));
         self
     }
 
@@ -94,14 +102,14 @@ impl RateLimitPolicy {
         self.enabled
     }
 
-    fn limit_for(&self, operation_id: &str) -> Option<u32> {
+    fn limit_for(&self, operation_id: &str, documented: crate::RateLimits) -> Option<u32> {
         if !self.enabled {
             return None;
         }
         self.overrides
             .get(operation_id)
             .copied()
-            .or_else(|| crate::generated::rate_limit_per_minute(operation_id))
+            .or_else(|| documented(operation_id))
     }
 }
 
@@ -283,6 +291,8 @@ impl Store for InProcess {
 
 pub(crate) struct Limiter {
     policy: RateLimitPolicy,
+    /// The API's documented limits.
+    documented: crate::RateLimits,
     /// Where the places are kept: this process (the default), or a shared store.
     store: Box<dyn Store>,
 }
@@ -296,7 +306,7 @@ impl std::fmt::Debug for Limiter {
 }
 
 impl Limiter {
-    pub(crate) fn new(policy: RateLimitPolicy) -> Self {
+    pub(crate) fn new(policy: RateLimitPolicy, documented: crate::RateLimits) -> Self {
         #[cfg(feature = "redis")]
         let store: Box<dyn Store> = match policy.shared.clone() {
             Some(shared) => Box::new(shared.store()),
@@ -304,11 +314,15 @@ impl Limiter {
         };
         #[cfg(not(feature = "redis"))]
         let store: Box<dyn Store> = Box::new(InProcess::default());
-        Self { policy, store }
+        Self {
+            policy,
+            documented,
+            store,
+        }
     }
 
     fn bucket<'a>(&self, operation_id: &'a str) -> Option<Bucket<'a>> {
-        let limit = self.policy.limit_for(operation_id)?;
+        let limit = self.policy.limit_for(operation_id, self.documented)?;
         Some(Bucket {
             operation_id,
             limit,
@@ -449,8 +463,33 @@ impl Drop for Held<'_> {
 mod tests {
     use super::*;
 
+    /// A documented table as an API crate generates one.
+    fn documented(operation_id: &str) -> Option<u32> {
+        match operation_id {
+            "getCalls" => Some(5),
+            "addCallNote" => Some(60),
+            _ => None,
+        }
+    }
+
+    /// An operation enum as an API crate generates one.
+    #[derive(Clone, Copy)]
+    enum Operation {
+        GetCalls,
+        GetDispatchTemplates,
+    }
+
+    impl OperationId for Operation {
+        fn operation_id(&self) -> &'static str {
+            match self {
+                Self::GetCalls => "getCalls",
+                Self::GetDispatchTemplates => "getDispatchTemplates",
+            }
+        }
+    }
+
     // An operation with no documented limit, so only the test's own limit applies.
-    const OPERATION: crate::Operation = crate::Operation::GetDispatchTemplates;
+    const OPERATION: Operation = Operation::GetDispatchTemplates;
     const OP: &str = "getDispatchTemplates";
 
     fn take(store: &InProcess, limit: u32, now_ms: f64) -> Take {
@@ -522,10 +561,13 @@ mod tests {
         ticket(take(&s, 1, 0.0));
         ticket(s.acquire("other", 1, 1000.0, 0.0));
         assert_eq!(take(&s, 1, 0.0), Take::Wait(IN_FLIGHT_POLL));
-        let l = Limiter::new(RateLimitPolicy::documented().with_limit(OPERATION, 1));
+        let l = Limiter::new(
+            RateLimitPolicy::documented().with_limit(OPERATION, 1),
+            documented,
+        );
         assert!(l.bucket("getDispatchTemplate").is_none(), "no limit stated");
         assert_eq!(l.bucket(OP).map(|b| b.limit), Some(1));
-        let off = Limiter::new(RateLimitPolicy::off().with_limit(OPERATION, 1));
+        let off = Limiter::new(RateLimitPolicy::off().with_limit(OPERATION, 1), documented);
         assert!(off.bucket(OP).is_none());
     }
 
@@ -536,6 +578,7 @@ mod tests {
                 .with_limit(OPERATION, 1)
                 .with_window(Duration::from_millis(1000))
                 .with_margin(Duration::ZERO),
+            documented,
         );
         let first = Held::wait_for(&l, OP, Some(Duration::ZERO))
             .await
@@ -563,6 +606,7 @@ mod tests {
                 .with_limit(OPERATION, 1)
                 .with_window(Duration::from_millis(1000))
                 .with_margin(Duration::ZERO),
+            documented,
         );
         let held = Held::wait_for(&l, OP, None).await.expect("unbounded");
         let bucket = held.bucket.expect("paced");
@@ -592,13 +636,17 @@ mod tests {
     #[test]
     fn documented_limits_come_from_the_spec() {
         let p = RateLimitPolicy::documented();
-        assert_eq!(p.limit_for("getCalls"), Some(5));
-        assert_eq!(p.limit_for("addCallNote"), Some(60));
-        assert_eq!(p.limit_for("getDispatchTemplates"), None, "no limit stated");
+        assert_eq!(p.limit_for("getCalls", documented), Some(5));
+        assert_eq!(p.limit_for("addCallNote", documented), Some(60));
+        assert_eq!(
+            p.limit_for("getDispatchTemplates", documented),
+            None,
+            "no limit stated"
+        );
         assert_eq!(
             p.clone()
-                .with_limit(crate::Operation::GetCalls, 1)
-                .limit_for("getCalls"),
+                .with_limit(Operation::GetCalls, 1)
+                .limit_for("getCalls", documented),
             Some(1)
         );
     }

@@ -13,8 +13,10 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// For the generated API crates (their request builders call them as `crate::runtime::..`).
 #[cfg(feature = "http")]
-pub(crate) use crate::http::v2_result;
+#[doc(hidden)]
+pub use crate::http::{unsuccessful, v2_result};
 
 pub use crate::retry::RetryPolicy;
 use crate::retry::{Failure, Outcome};
@@ -62,7 +64,8 @@ pub struct Settings {
     /// credentials (the npm package behind the user's own backend).
     pub api_key: Option<ApiKey>,
     pub community_id: Option<String>,
-    /// The CAD server a call uses when it does not name one.
+    /// The server a call uses when it does not name one (CAD; an API without servers
+    /// ignores it).
     pub server_id: i64,
     /// Per-request timeout; `None` waits forever. Waiting for the rate limit is bounded by
     /// `max_queue` instead.
@@ -77,6 +80,9 @@ pub struct Settings {
     /// fails at once as rate limited (`None`: waits as long as the limit says). The
     /// default of the builders is the call's timeout.
     pub max_queue: Option<Duration>,
+    /// The API's documented per-minute limits (its generated table), which
+    /// [`RateLimitPolicy::documented`] paces to.
+    pub rate_limits: crate::RateLimits,
 }
 
 /// The default of [`Settings::max_reply_bytes`]: 16 MiB, far above any documented reply.
@@ -96,12 +102,15 @@ pub struct Runtime(Arc<Shared>);
 
 impl Runtime {
     pub fn new(settings: Settings) -> Self {
-        let limiter = Arc::new(Limiter::new(settings.rate_limit.clone()));
+        let limiter = Arc::new(Limiter::new(
+            settings.rate_limit.clone(),
+            settings.rate_limits,
+        ));
         Self(Arc::new(Shared { settings, limiter }))
     }
 
     /// This runtime with another bound on queueing for the rate limit, sharing its windows
-    /// (for one call or a few: see [`Client::with_max_queue`](crate::Client)).
+    /// (for one call or a few: the API crates' `Client::with_max_queue`).
     pub fn with_max_queue(&self, bound: Option<Duration>) -> Self {
         let mut settings = self.0.settings.clone();
         settings.max_queue = bound;
@@ -249,7 +258,7 @@ impl Runtime {
         #[cfg(feature = "tracing")]
         let call = tracing::Instrument::instrument(
             call,
-            tracing::debug_span!("sonoran_cad.call", operation = operation_id, method),
+            tracing::debug_span!("sonoran.call", operation = operation_id, method),
         );
         #[cfg(not(feature = "tracing"))]
         let _ = method;

@@ -2,20 +2,20 @@
 //! v1 sender and the uploads) through the shared [`Runtime`] loop.
 
 use crate::Error;
-use crate::error::ApiError;
-use crate::generated::RawClient;
+use crate::error::{ApiError, NoV1Code, V1Code};
 use crate::runtime::{Attempt, Runtime};
-use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use progenitor_client::ResponseValue;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 impl Runtime {
     /// Adds what every request carries: extra headers, the bearer header (v2 only: v1
     /// carries the key in its body), the timeout.
-    pub(crate) fn prepare(
+    #[doc(hidden)]
+    pub fn prepare<C: V1Code>(
         &self,
         request: &mut reqwest::Request,
         bearer: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Error<C>> {
         for (name, value) in self.headers() {
             // Validated when the client was built.
             if let (Ok(n), Ok(v)) = (
@@ -43,7 +43,8 @@ impl Runtime {
 
     /// Sends `request` for `operation_id` through [`Runtime::execute`]. A request whose
     /// body cannot be copied (a stream) is sent once, without retries.
-    pub(crate) async fn send_reqwest(
+    #[doc(hidden)]
+    pub async fn send_reqwest(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
@@ -92,36 +93,35 @@ impl Runtime {
     }
 }
 
-impl ClientHooks<Runtime> for RawClient {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        // progenitor adds `api-version` to every request; the Sonoran API does not use it,
-        // and in a browser the extra header would force a CORS preflight.
-        request.headers_mut().remove("api-version");
-        self.inner.prepare(request, true).map_err(|e| {
-            // The message alone: v2_result adds "invalid request" once.
-            progenitor_client::Error::InvalidRequest(match e {
-                Error::InvalidRequest(why) => why,
-                other => other.to_string(),
-            })
+/// The body of a generated client's `ClientHooks::pre`: drops progenitor's `api-version`
+/// header (the Sonoran APIs do not use it, and in a browser the extra header would force a
+/// CORS preflight), then adds the runtime's headers, bearer auth and timeout. (Its error
+/// type is the one progenitor's hook returns.)
+#[allow(clippy::result_large_err)]
+pub fn pre_hook<E>(
+    runtime: &Runtime,
+    request: &mut reqwest::Request,
+) -> Result<(), progenitor_client::Error<E>> {
+    request.headers_mut().remove("api-version");
+    runtime.prepare::<NoV1Code>(request, true).map_err(|e| {
+        // The message alone: v2_result adds "invalid request" once.
+        progenitor_client::Error::InvalidRequest(match e {
+            Error::InvalidRequest(why) => why,
+            other => other.to_string(),
         })
-    }
+    })
+}
 
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        // progenitor names the method (`get_calls`); limits and logs use the operationId.
-        let operation_id =
-            crate::generated::operation_id(info.operation_id).unwrap_or(info.operation_id);
-        self.inner
-            .send_reqwest(&self.client, request, operation_id)
-            .await
-    }
+/// The body of a generated client's `ClientHooks::exec`: sends through the runtime's loop
+/// (pacing, retries) under `operation_id` (the operationId, which keys the limits and the
+/// logs; progenitor names the method in snake case).
+pub async fn exec_hook(
+    runtime: &Runtime,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    operation_id: &str,
+) -> reqwest::Result<reqwest::Response> {
+    runtime.send_reqwest(http, request, operation_id).await
 }
 
 /// Reads `reply`'s whole body within the attempt (bounded by `cap` bytes), so that a
@@ -329,16 +329,26 @@ impl Attempt for Raw {
 
 /// A v2 method's outcome as the client's own result type. `success` is the documented
 /// success status (progenitor does not keep it in a payload error).
-pub(crate) async fn v2_result<T>(
+pub async fn v2_result<T, C: V1Code>(
     result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
     success: u16,
-) -> Result<T, Error> {
+) -> Result<T, Error<C>> {
     use progenitor_client::Error as P;
     match result {
         Ok(value) => Ok(value.into_inner()),
         Err(P::InvalidRequest(why) | P::Custom(why)) => Err(Error::InvalidRequest(why)),
         Err(P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e)) => {
             Err(Error::from_reqwest(e))
+        }
+        Err(P::InvalidResponsePayload(bytes, _))
+            if serde_json::from_slice::<serde_json::Value>(&bytes)
+                .is_ok_and(|v| v.get("success") == Some(&serde_json::Value::Bool(false))) =>
+        {
+            // An enveloped reply that says it failed (CMS): the API said no.
+            Err(Error::Api(ApiError::unsuccessful(
+                success,
+                &String::from_utf8_lossy(&bytes),
+            )))
         }
         Err(P::InvalidResponsePayload(bytes, e)) => Err(Error::MalformedReply {
             status: success,
@@ -358,4 +368,11 @@ pub(crate) async fn v2_result<T>(
             })
         }
     }
+}
+
+/// The error an enveloped reply (`{success, data, meta}`) stands for when it decoded but its
+/// `success` is not `true`: [`Error::Api`] with the reply's status and body.
+pub fn unsuccessful<R: serde::Serialize, C: V1Code>(status: u16, reply: &R) -> Error<C> {
+    let body = serde_json::to_string(reply).unwrap_or_default();
+    Error::Api(ApiError::unsuccessful(status, &body))
 }

@@ -1,0 +1,60 @@
+#![doc = include_str!("../README.md")]
+
+/// `tracing` events and spans, compiled in with the `tracing` feature (on with `http`, the
+/// default): without it (the npm packages' modules) they cost nothing, not even code size.
+macro_rules! trace {
+    ($level:ident!($($arg:tt)*)) => {
+        #[cfg(feature = "tracing")]
+        ::tracing::$level!($($arg)*);
+    };
+}
+pub(crate) use trace;
+
+mod clock;
+#[cfg(feature = "http")]
+mod config;
+mod error;
+pub mod events;
+#[cfg(feature = "http")]
+pub mod http;
+mod key;
+mod limiter;
+#[cfg(feature = "http")]
+mod reply;
+pub mod retry;
+pub mod runtime;
+#[cfg(feature = "redis")]
+mod shared;
+#[cfg(feature = "http")]
+pub mod v1;
+
+#[cfg(feature = "http")]
+pub use config::{Api, BuildError, ClientBuilder, HasServerId};
+pub use error::{
+    ApiError, Error, NoV1Code, TransportError, TransportKind, V1Code, parse_retry_after,
+};
+pub use key::ApiKey;
+pub use limiter::{OperationId, RateLimitPolicy};
+#[cfg(feature = "http")]
+pub use reply::{JsonOrText, Reply};
+pub use runtime::RetryPolicy;
+#[cfg(feature = "redis")]
+pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
+
+#[cfg(all(feature = "redis", target_arch = "wasm32"))]
+compile_error!("the `redis` feature (rate limits shared through Redis) is for native targets only");
+
+/// A documented per-minute rate limit table: the operationId's limit, or `None` where the
+/// docs give none. Each API crate passes its generated table.
+pub type RateLimits = fn(&str) -> Option<u32>;
+
+/// An enveloped v2 reply (`{success, data, meta}`, CMS) once its `success` was checked: the
+/// payload and what the API says besides it. The API crates name it with their `meta`
+/// type (`sonoran_cms::Enveloped<T>`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enveloped<T, M> {
+    /// The payload: what the request builder itself resolves to.
+    pub data: T,
+    /// `meta` of the reply (when it came, the time and the path).
+    pub meta: Option<M>,
+}
