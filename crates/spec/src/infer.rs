@@ -312,7 +312,7 @@ fn infer_parameters(op: &Value, facts: &PageFacts) -> Option<Value> {
                 };
                 if let Some(schema) = table_type(ty) {
                     let default = param.pointer("/schema/default").cloned();
-                    let mut schema = schema;
+                    let mut schema = whole_number_parameter(&name, schema);
                     if let (Some(d), Some(m)) = (default, schema.as_object_mut()) {
                         m.insert("default".into(), d);
                     }
@@ -331,6 +331,19 @@ fn infer_parameters(op: &Value, facts: &PageFacts) -> Option<Value> {
         }
     }
     (changed && !params.is_empty()).then_some(Value::Array(params))
+}
+
+/// The parameters pages count or number things with (`skip`, `take`, `limit`, `offset`,
+/// `serverId`) are whole numbers: CMS tables call them `number`, and a client that believed
+/// it would send `skip=0.0`.
+fn whole_number_parameter(name: &str, schema: Value) -> Value {
+    const WHOLE: &[&str] = &["skip", "take", "limit", "offset", "serverId"];
+    if WHOLE.contains(&name) && schema.get("type").and_then(Value::as_str) == Some("number") {
+        let mut schema = schema;
+        schema["type"] = Value::from("integer");
+        return schema;
+    }
+    schema
 }
 
 /// A table's type cell as a schema: `integer`, `string (uuid)`, `array of strings`, ...
@@ -1541,6 +1554,26 @@ pub fn is_dynamic_key(k: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn paging_and_id_parameters_are_whole_numbers() {
+        let number = json!({ "type": "number" });
+        assert_eq!(
+            whole_number_parameter("skip", number.clone())["type"],
+            "integer"
+        );
+        assert_eq!(
+            whole_number_parameter("serverId", number.clone())["type"],
+            "integer"
+        );
+        assert_eq!(
+            whole_number_parameter("radius", number.clone())["type"],
+            "number"
+        );
+        let string = json!({ "type": "string" });
+        assert_eq!(whole_number_parameter("take", string.clone()), string);
+    }
+
     use super::*;
     use crate::page::facts;
 

@@ -6418,9 +6418,9 @@ Arguments:
         archived: Option<bool>,
         banned: Option<bool>,
         com_status: Option<bool>,
-        skip: Option<f64>,
+        skip: Option<i64>,
         sys_status: Option<bool>,
-        take: Option<f64>,
+        take: Option<i64>,
     ) -> Result<ResponseValue<types::GetAccountsResponse>, Error<()>> {
         let url = format!("{}/v2/community/accounts", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
@@ -7917,8 +7917,8 @@ Arguments:
     pub async fn get_template_submissions<'a>(
         &'a self,
         template_id: i64,
-        skip: Option<f64>,
-        take: Option<f64>,
+        skip: Option<i64>,
+        take: Option<i64>,
     ) -> Result<ResponseValue<types::GetTemplateSubmissionsResponse>, Error<()>> {
         let url = format!(
             "{}/v2/community/forms/{}/submissions", self.baseurl, encode_path(&
@@ -8169,8 +8169,8 @@ Arguments:
     pub async fn get_roster_contents<'a>(
         &'a self,
         roster_id: i64,
-        limit: Option<f64>,
-        skip: Option<f64>,
+        limit: Option<i64>,
+        skip: Option<i64>,
     ) -> Result<ResponseValue<types::GetRosterContentsResponse>, Error<()>> {
         let url = format!(
             "{}/v2/community/rosters/{}", self.baseurl, encode_path(& roster_id
@@ -8756,7 +8756,7 @@ Arguments:
 */
     pub async fn get_current_session<'a>(
         &'a self,
-        server_id: Option<f64>,
+        server_id: Option<i64>,
     ) -> Result<ResponseValue<types::GetCurrentSessionResponse>, Error<()>> {
         let url = format!("{}/v2/community/sessions/current", self.baseurl,);
         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);

@@ -979,9 +979,9 @@ pub mod requests {
         pub(super) archived: ::std::option::Option<bool>,
         pub(super) banned: ::std::option::Option<bool>,
         pub(super) com_status: ::std::option::Option<bool>,
-        pub(super) skip: ::std::option::Option<f64>,
+        pub(super) skip: ::std::option::Option<i64>,
         pub(super) sys_status: ::std::option::Option<bool>,
-        pub(super) take: ::std::option::Option<f64>,
+        pub(super) take: ::std::option::Option<i64>,
     }
     impl<'a> GetAccounts<'a> {
         /// Filter by archived state.
@@ -1000,7 +1000,7 @@ pub mod requests {
             self
         }
         /// Number of rows to skip.
-        pub fn skip(mut self, value: f64) -> Self {
+        pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
         }
@@ -1010,7 +1010,7 @@ pub mod requests {
             self
         }
         /// Number of rows to take.
-        pub fn take(mut self, value: f64) -> Self {
+        pub fn take(mut self, value: i64) -> Self {
             self.take = ::std::option::Option::Some(value);
             self
         }
@@ -2887,17 +2887,17 @@ pub mod requests {
     pub struct GetTemplateSubmissions<'a> {
         pub(super) client: &'a crate::Client,
         pub(super) template_id: i64,
-        pub(super) skip: ::std::option::Option<f64>,
-        pub(super) take: ::std::option::Option<f64>,
+        pub(super) skip: ::std::option::Option<i64>,
+        pub(super) take: ::std::option::Option<i64>,
     }
     impl<'a> GetTemplateSubmissions<'a> {
         /// Number of rows to skip.
-        pub fn skip(mut self, value: f64) -> Self {
+        pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to take.
-        pub fn take(mut self, value: f64) -> Self {
+        pub fn take(mut self, value: i64) -> Self {
             self.take = ::std::option::Option::Some(value);
             self
         }
@@ -3210,17 +3210,17 @@ pub mod requests {
     pub struct GetRosterContents<'a> {
         pub(super) client: &'a crate::Client,
         pub(super) roster_id: i64,
-        pub(super) limit: ::std::option::Option<f64>,
-        pub(super) skip: ::std::option::Option<f64>,
+        pub(super) limit: ::std::option::Option<i64>,
+        pub(super) skip: ::std::option::Option<i64>,
     }
     impl<'a> GetRosterContents<'a> {
         /// Maximum number of rows to return.
-        pub fn limit(mut self, value: f64) -> Self {
+        pub fn limit(mut self, value: i64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
-        pub fn skip(mut self, value: f64) -> Self {
+        pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
         }
@@ -3866,11 +3866,11 @@ pub mod requests {
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
     pub struct GetCurrentSession<'a> {
         pub(super) client: &'a crate::Client,
-        pub(super) server_id: ::std::option::Option<f64>,
+        pub(super) server_id: ::std::option::Option<i64>,
     }
     impl<'a> GetCurrentSession<'a> {
         /// Query parameter serverId.
-        pub fn server_id(mut self, value: f64) -> Self {
+        pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }

@@ -103,13 +103,13 @@ pub async fn call_v2(
                 args,
                 "comStatus",
             );
-            let a_skip: ::std::option::Option<f64> = arg("getAccounts", args, "skip");
+            let a_skip: ::std::option::Option<i64> = arg("getAccounts", args, "skip");
             let a_sys_status: ::std::option::Option<bool> = arg(
                 "getAccounts",
                 args,
                 "sysStatus",
             );
-            let a_take: ::std::option::Option<f64> = arg("getAccounts", args, "take");
+            let a_take: ::std::option::Option<i64> = arg("getAccounts", args, "take");
             #[allow(unused_mut)]
             let mut request = client.get_accounts();
             if let Some(v) = a_archived {
@@ -847,12 +847,12 @@ pub async fn call_v2(
         "getTemplateSubmissions" => {
             only("getTemplateSubmissions", args, &["templateId", "skip", "take"]);
             let a_template_id: i64 = arg("getTemplateSubmissions", args, "templateId");
-            let a_skip: ::std::option::Option<f64> = arg(
+            let a_skip: ::std::option::Option<i64> = arg(
                 "getTemplateSubmissions",
                 args,
                 "skip",
             );
-            let a_take: ::std::option::Option<f64> = arg(
+            let a_take: ::std::option::Option<i64> = arg(
                 "getTemplateSubmissions",
                 args,
                 "take",
@@ -957,12 +957,12 @@ pub async fn call_v2(
         "getRosterContents" => {
             only("getRosterContents", args, &["rosterId", "limit", "skip"]);
             let a_roster_id: i64 = arg("getRosterContents", args, "rosterId");
-            let a_limit: ::std::option::Option<f64> = arg(
+            let a_limit: ::std::option::Option<i64> = arg(
                 "getRosterContents",
                 args,
                 "limit",
             );
-            let a_skip: ::std::option::Option<f64> = arg(
+            let a_skip: ::std::option::Option<i64> = arg(
                 "getRosterContents",
                 args,
                 "skip",
@@ -1228,7 +1228,7 @@ pub async fn call_v2(
         }
         "getCurrentSession" => {
             only("getCurrentSession", args, &["serverId"]);
-            let a_server_id: ::std::option::Option<f64> = arg(
+            let a_server_id: ::std::option::Option<i64> = arg(
                 "getCurrentSession",
                 args,
                 "serverId",
