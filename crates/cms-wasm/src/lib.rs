@@ -26,13 +26,19 @@ static CMS: Api = Api {
     },
     production_url: "https://api.sonorancms.com",
     class: "SonoranCms",
-    // The runtime (sonoran-cad's, for now) knows CAD's operations only: CMS calls are not
-    // paced to their documented limits until it knows CMS's; 429s are retried all the same.
-    custom_limit: None,
-    // Unused while `custom_limit` is `None` (calls go unpaced, see above); the Rust crate
-    // sonoran-cms paces to `sonoran_cms::RATE_LIMITS` over the same runtime.
-    rate_limits: |_| None,
+    custom_limit,
+    // What the Rust crate sonoran-cms paces to, over the same runtime.
+    rate_limits: sonoran_cms::RATE_LIMITS,
 };
+
+/// `rateLimit.limits`: CMS's operations.
+fn custom_limit(
+    policy: sonoran_wasm_core::RateLimitPolicy,
+    id: &str,
+    per_window: u32,
+) -> Option<sonoran_wasm_core::RateLimitPolicy> {
+    Some(policy.with_limit(sonoran_cms::Operation::from_id(id)?, per_window))
+}
 
 /// Run by the glue when the module is instantiated.
 #[wasm_bindgen(start)]

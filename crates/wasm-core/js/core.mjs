@@ -111,7 +111,7 @@ function headerSet(r, sets, kind, userAgent) {
 
 /**
  * Runs one call. The module checks the arguments and builds the request, paces it and
- * decides on retries and errors (the `sonoran-cad` runtime's own rules); this loop only
+ * decides on retries and errors (the shared runtime's own rules, `sonoran-runtime`); this loop only
  * awaits what the module asks for: `fetch` and timers.
  */
 async function run(r, fetchImpl, sets, userAgent, index, first, second, count, limits) {

@@ -305,7 +305,7 @@ fn v1(
             // server filled in, as the Rust client sends it (before the check, so that a
             // call whose items require it, EDIT_DISPATCH, takes them without it too).
             let filled = fills_server_id
-                && sonoran_cad::runtime::fill_server_id(&mut value, config.server_id);
+                && sonoran_runtime::runtime::fill_server_id(&mut value, config.server_id);
             let mut path = String::from("data");
             check(*schema, &value, &mut path).map_err(|e| invalid(name, e))?;
             envelope.push_str(",\"data\":");

@@ -6,7 +6,7 @@
 //! are never copied into one.
 
 use crate::table::{Body, Operation};
-use sonoran_cad::{Error, TransportError, TransportKind};
+use sonoran_runtime::{Error, TransportError, TransportKind};
 use wasm_bindgen::JsValue;
 
 fn sonoran_error(kind: &str, message: &str) -> js_sys::Error {

@@ -201,7 +201,9 @@ fn check(op: &'static Operation, name: &str, c: &Case) -> Result<bool, TestCaseE
                     if let Data::Typed(_) = data {
                         let mut given: Value = serde_json::from_str(first).unwrap();
                         // An item without `serverId` gets the configured one; else as written.
-                        if *fills && sonoran_cad::runtime::fill_server_id(&mut given, *server_id) {
+                        if *fills
+                            && sonoran_runtime::runtime::fill_server_id(&mut given, *server_id)
+                        {
                             prop_assert_eq!(&envelope["data"], &given, "{}: serverId filled", name);
                         } else {
                             prop_assert_eq!(&envelope["data"], &given, "{}: data as given", name);

@@ -5,8 +5,8 @@
 //!
 //! It holds no code per operation or per type. Every operation is a row of the tables, and
 //! one path runs any of them: [`Client::prepare`] checks the arguments and builds the
-//! request, which goes through the `sonoran-cad` runtime (the same pacing and retries as the
-//! Rust client, [`Client::pace`], [`Client::after`]) with the platform's `fetch`. The reply
+//! request, which goes through the shared runtime (`sonoran-runtime`: the same pacing to the
+//! API's documented limits and the same retries as the Rust clients, [`Client::pace`], [`Client::after`]) with the platform's `fetch`. The reply
 //! text goes back to JavaScript untouched; the JS side parses it.
 
 mod call;
@@ -40,8 +40,8 @@ pub struct Tables {
     pub values: &'static [&'static str],
 }
 
-/// `policy` with `per_window` requests for operationId `id`, or `None` for an id the runtime
-/// does not know.
+/// `policy` with `per_window` requests for operationId `id`, or `None` for an id that is no
+/// operation of the API.
 pub type CustomLimit =
     fn(policy: RateLimitPolicy, id: &str, per_window: u32) -> Option<RateLimitPolicy>;
 
@@ -53,15 +53,14 @@ pub struct Api {
     pub production_url: &'static str,
     /// The JS class, as errors about the options name it (`new SonoranClient: ...`).
     pub class: &'static str,
-    /// `policy` with a custom limit (`rateLimit.limits`) for an operationId, `None` for an id
-    /// the runtime does not know. `None` while the runtime knows no operation of this API
-    /// (CMS): its calls are then not paced, as the runtime's documented limits are CAD's, and
-    /// 429s are still retried as the server asks. A function of the API's own crate, so that
-    /// the runtime's list of CAD's operations is linked into CAD's module only.
-    pub custom_limit: Option<CustomLimit>,
-    /// The API's documented per-minute limits by operationId (`sonoran_cad::RATE_LIMITS`),
-    /// what `rateLimit: "documented"` paces to.
-    pub rate_limits: fn(&str) -> Option<u32>,
+    /// `policy` with a custom limit (`rateLimit.limits`) for an operationId of this API,
+    /// `None` for an id that is none of its operations: a function of the API's own crate
+    /// (over its `Operation::from_id`), so that each module links its own API's operations
+    /// only.
+    pub custom_limit: CustomLimit,
+    /// The API's documented per-minute limits by operationId (`sonoran_cad::RATE_LIMITS`,
+    /// `sonoran_cms::RATE_LIMITS`), what `rateLimit: "documented"` (the default) paces to.
+    pub rate_limits: sonoran_runtime::RateLimits,
 }
 
 static NO_TABLES: Tables = Tables {
@@ -78,7 +77,7 @@ static NO_API: Api = Api {
     tables: Tables { ..NO_TABLES },
     production_url: "",
     class: "client",
-    custom_limit: None,
+    custom_limit: |_, _, _| None,
     rate_limits: |_| None,
 };
 
@@ -117,8 +116,8 @@ pub(crate) fn for_each_api(mut f: impl FnMut(&'static str)) {
         },
         production_url: "https://api.sonorancms.com",
         class: "SonoranCms",
-        custom_limit: None,
-        rate_limits: |_| None,
+        custom_limit: |p, id, n| Some(p.with_limit(sonoran_cms::Operation::from_id(id)?, n)),
+        rate_limits: sonoran_cms::RATE_LIMITS,
     };
     for (name, api) in [("CAD", cad()), ("CMS", &CMS)] {
         TEST_API.with(|t| t.set(Some(api)));
@@ -146,7 +145,7 @@ fn cad() -> &'static Api {
         },
         production_url: "https://api.sonorancad.com",
         class: "SonoranClient",
-        custom_limit: Some(|p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n))),
+        custom_limit: |p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n)),
         rate_limits: sonoran_cad::RATE_LIMITS,
     };
     let _ = (&NO_API, &INSTALLED);
@@ -161,9 +160,9 @@ pub(crate) fn tables() -> &'static Tables {
 
 use call::{Config, Refused};
 use serde_json::Value;
-pub use sonoran_cad::RateLimitPolicy;
-use sonoran_cad::runtime::{Pace, Runtime, Settings};
-use sonoran_cad::{ApiKey, RetryPolicy};
+pub use sonoran_runtime::RateLimitPolicy;
+use sonoran_runtime::runtime::{Pace, Runtime, Settings};
+use sonoran_runtime::{ApiKey, RetryPolicy};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 
@@ -360,9 +359,9 @@ impl Client {
                             "`rateLimit.limits`: {op:?} is no operationId of this API"
                         )));
                     }
-                    let Some(limited) = custom_limit.and_then(|with| with(p, &op, n)) else {
+                    let Some(limited) = custom_limit(p, &op, n) else {
                         return Err(bad_option(format!(
-                            "`rateLimit.limits`: this package's runtime cannot pace {op:?} yet (its calls go out unpaced; a 429 is still retried)"
+                            "`rateLimit.limits`: {op:?} is no operationId of this API"
                         )));
                     };
                     p = limited;
@@ -390,13 +389,6 @@ impl Client {
                     validate::js_kind(&other)
                 )));
             }
-        };
-        // An API whose operations the runtime does not know yet is not paced: its documented
-        // limits are not the runtime's, and an id both APIs use would get CAD's.
-        let rate_limit = if custom_limit.is_some() {
-            rate_limit
-        } else {
-            RateLimitPolicy::off()
         };
         let mut headers = String::new();
         let mut pairs = Vec::new();
@@ -443,7 +435,7 @@ impl Client {
             retry,
             rate_limit,
             headers: pairs,
-            max_reply_bytes: sonoran_cad::runtime::DEFAULT_MAX_REPLY_BYTES,
+            max_reply_bytes: sonoran_runtime::runtime::DEFAULT_MAX_REPLY_BYTES,
             // The JS driver bounds its own waits (`maxQueueMs`).
             max_queue: None,
             rate_limits: api().rate_limits,
@@ -553,7 +545,7 @@ impl Client {
     /// After attempt `attempt` answered `status` (0: no reply, then `failure` says why:
     /// 1 no connection, 2 timeout, 3 broken), `elapsed_ms` into the call: milliseconds to
     /// wait before trying again, or -1 when this outcome is the call's. The rules are the
-    /// runtime's (`sonoran_cad::retry`).
+    /// runtime's (`sonoran_runtime::retry`).
     pub fn after(
         &self,
         index: u32,
@@ -563,7 +555,7 @@ impl Client {
         failure: u8,
         elapsed_ms: f64,
     ) -> f64 {
-        use sonoran_cad::retry::{Failure, Outcome};
+        use sonoran_runtime::retry::{Failure, Outcome};
         let Some((op, _)) = call::operation(index) else {
             return -1.0;
         };

@@ -77,7 +77,7 @@ pub enum Body {
         /// Envelope fields besides `data`: the options argument.
         extra: Span,
         /// `data` (each item of it) has a `serverId`: filled with the configured server
-        /// where the caller left it out (`sonoran_cad::runtime::fill_server_id`).
+        /// where the caller left it out (`sonoran_runtime::runtime::fill_server_id`).
         server_id: bool,
     },
 }

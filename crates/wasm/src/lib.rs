@@ -25,11 +25,11 @@ static CAD: Api = Api {
     },
     production_url: "https://api.sonorancad.com",
     class: "SonoranClient",
-    custom_limit: Some(custom_limit),
+    custom_limit,
     rate_limits: sonoran_cad::RATE_LIMITS,
 };
 
-/// `rateLimit.limits`: the runtime's operations are CAD's.
+/// `rateLimit.limits`: CAD's operations.
 fn custom_limit(
     policy: sonoran_wasm_core::RateLimitPolicy,
     id: &str,

@@ -130,24 +130,92 @@ test('a 429 waits for its Retry-After and is retried; past `retries` it is rateL
   noKey(e);
 });
 
-test('custom rate limits are refused while the runtime cannot pace CMS calls', () => {
-  assert.throws(
-    () => new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getAccountRanks: 1 } } }),
-    (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /getAccountRanks/.test(e.message),
+/** Resolves once `check()` holds, polling on the event loop (no upper bound on the wait). */
+async function until(check) {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+test('a burst beyond a documented CMS limit is held: getCommunity sends 13 a minute', async () => {
+  // getCommunity's documented limit is 13 per minute (sonoran_cms::RATE_LIMITS).
+  const LIMIT = 13;
+  const events = [];
+  const client = new SonoranCms({
+    communityId: server.COMMUNITY_ID,
+    apiKey: server.API_KEY,
+    baseUrl: s.url,
+    // Queue for as long as the limit says (by default the 30 s timeout bounds the wait).
+    maxQueueMs: 120_000,
+    onRateLimit: (e) => events.push(e),
+  });
+  s.answer(() => server.envelope({ name: 'Community' }, '/v2/community'));
+  const stop = new AbortController();
+  const settled = [];
+  const calls = Array.from({ length: LIMIT + 2 }, (_, i) =>
+    client.getCommunity({}, { signal: stop.signal }).then(
+      () => settled.push(i),
+      (e) => e,
+    ),
   );
+  // The two beyond it wait for the window: a minute from the first replies. (While those are
+  // in flight they are first held for short polls.)
+  const long = () => events.filter((e) => e.waitMs > 50_000);
+  await until(() => settled.length === LIMIT && long().length === 2);
+  assert.equal(s.requests.length, LIMIT, 'the burst went past the documented limit');
+  assert.ok(events.every((e) => e.operation === 'getCommunity' && e.reason === 'paced'), JSON.stringify(events));
+  // Still held after more turns of the event loop, then let go by the caller.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(s.requests.length, LIMIT);
+  stop.abort();
+  const held = (await Promise.all(calls)).filter((e) => e instanceof SonoranError);
+  assert.deepEqual(held.map((e) => e.kind), ['aborted', 'aborted']);
+  assert.equal(s.requests.length, LIMIT, 'an aborted call was sent');
+});
+
+test('custom rate limits per CMS operationId hold a burst until the window has passed', async () => {
+  const WINDOW = 400;
+  const events = [];
+  const client = new SonoranCms({
+    communityId: server.COMMUNITY_ID,
+    apiKey: server.API_KEY,
+    baseUrl: s.url,
+    rateLimit: { limits: { getAccountRanks: 2 }, windowMs: WINDOW },
+    onRateLimit: (e) => events.push(e),
+  });
+  s.answer(() => server.envelope([], `/v2/community/accounts/${ACCOUNT}/ranks`));
+  let done = 0;
+  const calls = Array.from({ length: 3 }, () => client.getAccountRanks({ accountId: ACCOUNT }).then((r) => (done++, r)));
+  await until(() => done === 2 && events.length > 0);
+  assert.equal(s.requests.length, 2, 'the third call went out inside the window');
+  assert.ok(events.every((e) => e.reason === 'paced' && e.waitMs > 0), JSON.stringify(events));
+  assert.deepEqual(await Promise.all(calls), [[], [], []]);
+  assert.equal(s.requests.length, 3);
+  // Spaced from the reply times: the third arrived a window after the first two went.
+  assert.ok(s.requests[2].at - s.requests[0].at >= WINDOW - 15, `third after ${s.requests[2].at - s.requests[0].at} ms`);
+  // `rateLimit: "off"` sends the same burst at once.
+  const off = new SonoranCms({ communityId: server.COMMUNITY_ID, apiKey: server.API_KEY, baseUrl: s.url, rateLimit: 'off' });
+  s.answer(() => server.envelope([], `/v2/community/accounts/${ACCOUNT}/ranks`));
+  await Promise.all(Array.from({ length: 3 }, () => off.getAccountRanks({ accountId: ACCOUNT })));
+  assert.equal(s.requests.length, 3);
+});
+
+test('custom rate limits name an operationId of this API', () => {
   assert.throws(
     () => new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getCalls: 1 } } }),
-    (e) => e instanceof SonoranError && /no operationId of this API/.test(e.message),
+    (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /"getCalls" is no operationId of this API/.test(e.message),
   );
+  assert.throws(
+    () => new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getAccountRanks: 0 } } }),
+    (e) => e instanceof SonoranError && /`rateLimit\.limits\.getAccountRanks` must be a whole number/.test(e.message),
+  );
+  assert.equal(new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getAccountRanks: 1 } } }).baseUrl, 'https://api.sonorancms.com');
 });
 
 test('the module holds none of CAD\'s operations', () => {
   const wasm = readFileSync(new URL('../../pkg/sonoran_cms_bg.wasm', import.meta.url)).toString('latin1');
   assert.ok(wasm.includes('/v2/community/accounts/{accountId}/ranks'));
-  // CAD's tables (paths, v1 types, schemas, push events) and its list of operations are not
-  // linked in. (The runtime, sonoran-cad's for now, still holds CAD's documented limits by
-  // v2 operationId: they leave with the switch to sonoran-runtime.)
-  for (const cad of ['/v2/emergency/', 'SET_ACCOUNT_PERMISSIONS', 'unitStatusV1', 'setAccountPermissionsV1', 'EVENT_UNIT_STATUS']) {
+  // CAD's tables (paths, v1 types, schemas, push events), its list of operations and its
+  // documented limits are not linked in.
+  for (const cad of ['/v2/emergency/', 'SET_ACCOUNT_PERMISSIONS', 'unitStatusV1', 'setAccountPermissionsV1', 'EVENT_UNIT_STATUS', 'getCalls', 'getActiveUnits']) {
     assert.ok(!wasm.includes(cad), `the CMS module contains CAD's ${cad}`);
   }
 });
