@@ -1,7 +1,8 @@
 //! The module behind the npm package `sonoran-cms` (`cargo xtask wasm`): CMS's generated
-//! operation and schema tables, handed to the shared request path (`sonoran-wasm-core`)
-//! when the module starts. All of the logic is there; nothing here is per operation, and
-//! nothing of CAD's (its tables, its operations) is linked in.
+//! operation and schema tables and its crate's documented limits, operations and v1 error
+//! codes (`sonoran-cms` without its typed client), handed to the shared request path
+//! (`sonoran-wasm-core`) when the module starts. All of the logic is there; nothing here is
+//! per operation, and nothing of CAD's (its tables, its operations, its codes) is linked in.
 
 // The rows of `generated.rs` name their types as `crate::table::...`.
 mod table {
@@ -11,37 +12,4 @@ mod table {
 #[rustfmt::skip]
 mod generated;
 
-use sonoran_wasm_core::{Api, Tables};
-use wasm_bindgen::prelude::*;
-
-static CMS: Api = Api {
-    tables: Tables {
-        operations: &generated::OPERATIONS,
-        names: &generated::NAMES,
-        schemas: &generated::SCHEMAS,
-        fields: &generated::FIELDS,
-        keys: &generated::KEYS,
-        lists: &generated::LISTS,
-        values: &generated::VALUES,
-    },
-    production_url: "https://api.sonorancms.com",
-    class: "SonoranCms",
-    custom_limit,
-    // What the Rust crate sonoran-cms paces to, over the same runtime.
-    rate_limits: sonoran_cms::RATE_LIMITS,
-};
-
-/// `rateLimit.limits`: CMS's operations.
-fn custom_limit(
-    policy: sonoran_wasm_core::RateLimitPolicy,
-    id: &str,
-    per_window: u32,
-) -> Option<sonoran_wasm_core::RateLimitPolicy> {
-    Some(policy.with_limit(sonoran_cms::Operation::from_id(id)?, per_window))
-}
-
-/// Run by the glue when the module is instantiated.
-#[wasm_bindgen(start)]
-pub fn start() {
-    sonoran_wasm_core::install(&CMS);
-}
+sonoran_wasm_core::module!(sonoran_cms);

@@ -89,7 +89,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         "",
     )?;
     let module = rust_client::format(module_tokens(&model), "")?;
-    let (tables, js_ops) = tables::generate(&model)?;
+    let (tables, js_ops) = tables::generate(&model, api)?;
     let push_events = &model.events;
     Ok(vec![
         Output {

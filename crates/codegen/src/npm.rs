@@ -114,9 +114,7 @@ export interface @Client@Options {
    * must never be shipped to a browser.
    */
   apiKey?: string;
-  /** The @short@ server used when a call does not name one (default 1). */
-  serverId?: number;
-  /** @base_url@ */
+@server_option@  /** @base_url@ */
   baseUrl?: string;
   /** Per-request timeout in milliseconds (default 30000; 0 waits forever). */
   timeoutMs?: number;
@@ -188,6 +186,21 @@ fn preamble(api: &Api) -> String {
         .replace("@vendor@", api.vendor)
         .replace("@short@", api.short_name)
         .replace("@base_url@", &base_url)
+        .replace("@server_option@", &server_option(api))
+}
+
+/// The `serverId` option, for an API whose client has a default server (CAD). Without one
+/// (CMS) a call's `serverId` is the caller's, as the docs and the Rust crate have it, and the
+/// option does not exist.
+fn server_option(api: &Api) -> String {
+    if api.server_id_default {
+        format!(
+            "  /** The {} server used when a call does not name one (default 1). */\n  serverId?: number;\n",
+            api.short_name
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// The `.d.ts` of the whole package.
@@ -279,7 +292,7 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
         let mut all_optional = true;
         for p in &op.params {
             let name = p.name;
-            let server = p.is_server_id();
+            let server = p.is_server_id() && api.server_id_default;
             let required = !server && p.required;
             all_optional &= !required;
             let mut d = p.description.unwrap_or_default().to_string();
@@ -323,10 +336,17 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
     }
     let _ = write!(
         out,
-        "/**\n * A {product} API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class {class} {{\n  constructor(options: {class}Options);\n  /** The {short} server used when a call does not name one. */\n  readonly serverId: number;\n  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
+        "/**\n * A {product} API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class {class} {{\n  constructor(options: {class}Options);\n{server}  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
         product = api.product,
         class = api.js_class,
-        short = api.short_name,
+        server = if api.server_id_default {
+            format!(
+                "  /** The {} server used when a call does not name one. */\n  readonly serverId: number;\n",
+                api.short_name
+            )
+        } else {
+            String::new()
+        },
     );
     out.push_str(&methods);
     out.push_str("}\n");

@@ -10,6 +10,7 @@ use crate::Error;
 use crate::model::{Location, Model, Operation};
 use crate::v1::{DataParam, Reply};
 use serde_json::Value;
+use sonoran_spec::api::Api;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -304,7 +305,9 @@ pub fn v2_operations<'m, 'a>(model: &'m Model<'a>) -> Vec<&'m Operation<'a>> {
 }
 
 /// Every operation's row and the schema table, as the generated Rust source.
-pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
+/// `api`'s facts the module needs ([`Api::production_url`], [`Api::js_class`],
+/// [`Api::server_id_default`]) lead the file.
+pub fn generate(model: &Model, api: &Api) -> Result<(String, Vec<JsOperation>), Error> {
     let mut interner = Interner::new(&model.schemas);
     for (i, (_, schema)) in model.schemas.iter().enumerate() {
         interner.rows[i] = interner.row(schema)?;
@@ -324,7 +327,9 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
                 )));
             }
             let schema = interner.index(p.schema)?;
-            let server = p.is_server_id();
+            // Filled with the client's configured server only where the API's clients have
+            // one (CAD); elsewhere (CMS) a path `serverId` is the caller's, as in Rust.
+            let server = p.is_server_id() && api.server_id_default;
             let required = !server && p.required;
             params.push(format!(
                 "Param {{ name: {name:?}, path: {path_param}, schema: {schema}, required: {required}, server: {server} }}"
@@ -386,7 +391,10 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
         };
         let row = format!(
             "Operation {{ id: {:?}, method: \"POST\", path: {:?}, params: &[], body: Body::V1 {{ kind: {:?}, data: {data}, extra: {extra}, server_id: {} }}, success: 200 }}",
-            m.operation_id, m.path, m.v1_type, m.fills_server_id,
+            m.operation_id,
+            m.path,
+            m.v1_type,
+            m.fills_server_id && api.server_id_default,
         );
         ops.push(JsOperation {
             name: crate::names::camel_case(&m.method),
@@ -403,6 +411,17 @@ pub fn generate(model: &Model) -> Result<(String, Vec<JsOperation>), Error> {
         "//! The operation and schema tables of the npm package's module, from the merged spec.\n\
          //! Rows only: `crate::table` defines them and `crate::call` runs them.\n\n\
          use crate::table::{Body, Data, Extra, Field, Operation, Param, Schema as S, Span};\n\n",
+    );
+    let _ = writeln!(
+        src,
+        "/// {product}'s production base URL: the default of `baseUrl`.\npub(crate) const PRODUCTION_URL: &str = {url:?};\n\
+         /// The JS class, as errors about the options name it.\npub(crate) const CLASS: &str = {class:?};\n\
+         /// Whether the client has a default server (the `serverId` option) that a call's\n\
+         /// left-out `serverId` goes to (the `server` rows below).\npub(crate) const SERVER_ID_DEFAULT: bool = {server};\n",
+        product = api.product,
+        url = api.production_url,
+        class = api.js_class,
+        server = api.server_id_default,
     );
     let _ = writeln!(
         src,

@@ -22,6 +22,9 @@ pub struct TypeScript<'a> {
     global_prefix: &'a str,
     /// Rendering push-event payloads: the payload schemas by name.
     payloads: Option<&'a BTreeMap<String, Value>>,
+    /// The client fills a left-out `serverId` with its configured server
+    /// ([`Api::server_id_default`]): the property is then optional to the caller.
+    server_id_default: bool,
 }
 
 impl<'a> TypeScript<'a> {
@@ -31,6 +34,7 @@ impl<'a> TypeScript<'a> {
         TypeScript {
             global_prefix: api.vendor,
             payloads: None,
+            server_id_default: api.server_id_default,
         }
     }
 
@@ -43,6 +47,7 @@ impl<'a> TypeScript<'a> {
         TypeScript {
             global_prefix: api.vendor,
             payloads: Some(named),
+            server_id_default: api.server_id_default,
         }
     }
 
@@ -151,9 +156,12 @@ impl<'a> TypeScript<'a> {
             if let Some(d) = self.property_doc(prop) {
                 let _ = writeln!(out, "  /** {} */", doc_text(&d));
             }
-            // `serverId` is always optional to the caller of a request: the client fills it
-            // with its configured server (`progenitor_form::SERVER_ID`).
-            let server_id = self.payloads.is_none() && name == crate::progenitor_form::SERVER_ID;
+            // `serverId` is optional to the caller of a request of an API whose client has a
+            // default server (CAD): the client fills it with its configured server
+            // (`progenitor_form::SERVER_ID`). Elsewhere (CMS) it is as the docs say.
+            let server_id = self.payloads.is_none()
+                && self.server_id_default
+                && name == crate::progenitor_form::SERVER_ID;
             let optional = if required.contains(&name.as_str()) && !server_id {
                 ""
             } else {

@@ -62,7 +62,7 @@ fn outputs(name: &str, api: &sonoran_spec::api::Api) -> Vec<(&'static str, Strin
     use sonoran_codegen::{model::Model, npm, tables, test_support, v1};
     let doc = fixture(name);
     let model = Model::read(&doc).unwrap();
-    let (table, ops) = tables::generate(&model).unwrap();
+    let (table, ops) = tables::generate(&model, api).unwrap();
     let v1_src = rust_client::format(
         v1::tokens(
             api,

@@ -507,6 +507,46 @@ mod tests {
         );
     }
 
+    /// CMS's clients have no default server (`server_id_default`, as in the Rust crate
+    /// sonoran-cms): a `serverId` goes out only where the caller gave one.
+    #[test]
+    fn cms_sends_a_server_id_only_as_the_caller_gives_it() {
+        use crate::cms_generated::{NAMES, OPERATIONS};
+        let op = |id: &str| {
+            let i = OPERATIONS.iter().position(|o| o.id == id).expect(id);
+            (&OPERATIONS[i], NAMES[i])
+        };
+        let args = |first| Args {
+            first,
+            second: None,
+            count: 1,
+        };
+        crate::with_api(crate::cms(), || {
+            let (o, n) = op("getAceConfig");
+            match prepare(o, n, args("{}"), &config()) {
+                Err(Refused::Argument(m)) => {
+                    assert_eq!(m, "getAceConfig: `serverId` is required");
+                }
+                other => panic!("getAceConfig without serverId: {other:?}"),
+            }
+            let p = prepare(o, n, args(r#"{"serverId":2}"#), &config()).unwrap();
+            assert_eq!(
+                p.url,
+                "http://127.0.0.1:1/v2/community/servers/2/ace-config"
+            );
+            let (o, n) = op("startSessionV1");
+            let data = |first| {
+                let p = prepare(o, n, args(first), &config()).unwrap();
+                let envelope: Value = serde_json::from_str(p.body.as_deref().unwrap()).unwrap();
+                envelope["data"].clone()
+            };
+            assert_eq!(
+                data(r#"[{"accId":"a"},{"accId":"b","serverId":5}]"#),
+                serde_json::json!([{"accId": "a"}, {"accId": "b", "serverId": 5}])
+            );
+        });
+    }
+
     #[test]
     fn v1_envelope_keeps_what_was_passed() {
         let (o, n) = op("editCharacterV1");

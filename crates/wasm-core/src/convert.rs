@@ -6,8 +6,32 @@
 //! are never copied into one.
 
 use crate::table::{Body, Operation};
-use sonoran_runtime::{Error, TransportError, TransportKind};
+use sonoran_runtime::{TransportError, TransportKind, V1Code};
 use wasm_bindgen::JsValue;
+
+/// The runtime's error with the installed API's documented v1 error codes.
+type Error = sonoran_runtime::Error<Code>;
+
+/// A documented v1 error of the installed API ([`crate::Api::v1_codes`]), held as its exact
+/// text; its `Debug` is the code's name (`InvalidApiKey`), what JS sees as `code`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Code(&'static str);
+
+impl std::fmt::Debug for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (crate::api().v1_codes.name)(self.0, f)
+    }
+}
+
+impl V1Code for Code {
+    fn from_text(body: &str) -> Option<Self> {
+        (crate::api().v1_codes.find)(body).map(Code)
+    }
+
+    fn text(self) -> &'static str {
+        self.0
+    }
+}
 
 fn sonoran_error(kind: &str, message: &str) -> js_sys::Error {
     let e = js_sys::Error::new(message);
@@ -110,4 +134,56 @@ fn error_of(name: &str, e: &Error) -> js_sys::Error {
         _ => {}
     }
     js
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{cad, cms, with_api};
+
+    /// The code of a v1 reply `text` with status 400, as JS would see it, under `api`.
+    fn code(api: &'static crate::Api, text: &str) -> Option<String> {
+        with_api(api, || {
+            Error::from_reply(400, None, text)
+                .v1_code()
+                .map(|c| format!("{c:?}"))
+        })
+    }
+
+    #[test]
+    fn v1_texts_map_to_the_installed_apis_codes() {
+        assert_eq!(
+            code(cad(), "INVALID API KEY").as_deref(),
+            Some("InvalidApiKey")
+        );
+        assert_eq!(
+            code(cms(), "INVALID API KEY\n").as_deref(),
+            Some("InvalidApiKey")
+        );
+        // Each API's own texts: CAD's is no CMS error, CMS's no CAD error.
+        assert_eq!(
+            code(cad(), "API IS NOT ENABLED FOR THIS COMMUNITY").as_deref(),
+            Some("ApiNotEnabled")
+        );
+        assert_eq!(code(cms(), "API IS NOT ENABLED FOR THIS COMMUNITY"), None);
+        assert_eq!(
+            code(cms(), "ROSTER NOT FOUND").as_deref(),
+            Some("RosterNotFound")
+        );
+        assert_eq!(code(cad(), "ROSTER NOT FOUND"), None);
+        // Not a documented text, and problem+json: no code.
+        assert_eq!(code(cad(), "something else"), None);
+        assert_eq!(code(cad(), r#"{"title":"INVALID API KEY"}"#), None);
+    }
+
+    #[test]
+    fn the_message_names_the_code() {
+        let message = with_api(cms(), || {
+            Error::from_reply(404, None, "MEMBER NOT FOUND").to_string()
+        });
+        assert_eq!(
+            message,
+            "the Sonoran API answered 404 MemberNotFound: MEMBER NOT FOUND"
+        );
+    }
 }

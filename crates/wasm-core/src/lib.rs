@@ -45,7 +45,39 @@ pub struct Tables {
 pub type CustomLimit =
     fn(policy: RateLimitPolicy, id: &str, per_window: u32) -> Option<RateLimitPolicy>;
 
-/// What a package's module tells the shared code about its API.
+/// An API's documented plain-text v1 errors (its generated `V1ErrorCode`), as the errors of
+/// its calls name them: `code: "InvalidApiKey"` for the text `INVALID API KEY`. Each API has
+/// its own texts (CMS's `ROSTER NOT FOUND` is no CAD error), and each module links only its
+/// own API's.
+#[derive(Debug, Clone, Copy)]
+pub struct V1Codes {
+    /// The documented text a reply body (trimmed) is, when it is one.
+    find: fn(&str) -> Option<&'static str>,
+    /// Writes the code of a documented text (`InvalidApiKey`).
+    name: fn(&str, &mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+}
+
+impl V1Codes {
+    /// The codes of `C` (`sonoran_cad::V1ErrorCode`, `sonoran_cms::V1ErrorCode`).
+    pub const fn of<C: V1Code>() -> Self {
+        fn find<C: V1Code>(body: &str) -> Option<&'static str> {
+            C::from_text(body).map(C::text)
+        }
+        fn name<C: V1Code>(text: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match C::from_text(text) {
+                Some(code) => std::fmt::Debug::fmt(&code, f),
+                None => f.write_str(text),
+            }
+        }
+        Self {
+            find: find::<C>,
+            name: name::<C>,
+        }
+    }
+}
+
+/// What a package's module tells the shared code about its API: [`module!`] builds it from
+/// the API's crate and its generated tables.
 #[derive(Debug)]
 pub struct Api {
     pub tables: Tables,
@@ -53,6 +85,10 @@ pub struct Api {
     pub production_url: &'static str,
     /// The JS class, as errors about the options name it (`new SonoranClient: ...`).
     pub class: &'static str,
+    /// The client has a default server (the `serverId` option, default 1; CAD's
+    /// `server_id_default`). Without one (CMS) the option is refused: a call's `serverId` is
+    /// the caller's, and the tables fill none.
+    pub server_id_default: bool,
     /// `policy` with a custom limit (`rateLimit.limits`) for an operationId of this API,
     /// `None` for an id that is none of its operations: a function of the API's own crate
     /// (over its `Operation::from_id`), so that each module links its own API's operations
@@ -61,6 +97,47 @@ pub struct Api {
     /// The API's documented per-minute limits by operationId (`sonoran_cad::RATE_LIMITS`,
     /// `sonoran_cms::RATE_LIMITS`), what `rateLimit: "documented"` (the default) paces to.
     pub rate_limits: sonoran_runtime::RateLimits,
+    /// The API's documented v1 error texts.
+    pub v1_codes: V1Codes,
+}
+
+/// The module of one API's npm package: its [`Api`], from the API's crate (`$api`: its
+/// `RATE_LIMITS`, `Operation::from_id` and `V1ErrorCode`, without its typed client) and the
+/// generated tables in the invoking crate's `generated` module (which also give the
+/// production URL, the JS class and whether there is a default server), installed by the
+/// module's start function when the glue instantiates it. The invoking crate defines
+/// `mod generated;` and `mod table` (re-exporting [`table`]) and depends on `wasm-bindgen`.
+#[macro_export]
+macro_rules! module {
+    ($api:ident) => {
+        static API: $crate::Api = $crate::Api {
+            tables: $crate::Tables {
+                operations: &generated::OPERATIONS,
+                names: &generated::NAMES,
+                schemas: &generated::SCHEMAS,
+                fields: &generated::FIELDS,
+                keys: &generated::KEYS,
+                lists: &generated::LISTS,
+                values: &generated::VALUES,
+            },
+            production_url: generated::PRODUCTION_URL,
+            class: generated::CLASS,
+            server_id_default: generated::SERVER_ID_DEFAULT,
+            custom_limit: |policy, id, per_window| {
+                ::core::option::Option::Some(
+                    policy.with_limit($api::Operation::from_id(id)?, per_window),
+                )
+            },
+            rate_limits: $api::RATE_LIMITS,
+            v1_codes: $crate::V1Codes::of::<$api::V1ErrorCode>(),
+        };
+
+        /// Run by the glue when the module is instantiated.
+        #[::wasm_bindgen::prelude::wasm_bindgen(start)]
+        pub fn start() {
+            $crate::install(&API);
+        }
+    };
 }
 
 static NO_TABLES: Tables = Tables {
@@ -77,8 +154,10 @@ static NO_API: Api = Api {
     tables: Tables { ..NO_TABLES },
     production_url: "",
     class: "client",
+    server_id_default: false,
     custom_limit: |_, _, _| None,
     rate_limits: |_| None,
+    v1_codes: V1Codes::of::<sonoran_runtime::NoV1Code>(),
 };
 
 static INSTALLED: std::sync::OnceLock<&'static Api> = std::sync::OnceLock::new();
@@ -101,29 +180,46 @@ thread_local! {
     static TEST_API: std::cell::Cell<Option<&'static Api>> = const { std::cell::Cell::new(None) };
 }
 
+/// An API as its module's [`module!`] builds it, over tables included for the tests.
+#[cfg(test)]
+macro_rules! test_api {
+    ($api:ident, $generated:ident) => {{
+        static API: Api = Api {
+            tables: Tables {
+                operations: &$generated::OPERATIONS,
+                names: &$generated::NAMES,
+                schemas: &$generated::SCHEMAS,
+                fields: &$generated::FIELDS,
+                keys: &$generated::KEYS,
+                lists: &$generated::LISTS,
+                values: &$generated::VALUES,
+            },
+            production_url: $generated::PRODUCTION_URL,
+            class: $generated::CLASS,
+            server_id_default: $generated::SERVER_ID_DEFAULT,
+            custom_limit: |p, id, n| Some(p.with_limit($api::Operation::from_id(id)?, n)),
+            rate_limits: $api::RATE_LIMITS,
+            v1_codes: V1Codes::of::<$api::V1ErrorCode>(),
+        };
+        &API
+    }};
+}
+
 /// Runs `f` with each API's tables installed (on this test's thread): CAD's, then CMS's.
 #[cfg(test)]
 pub(crate) fn for_each_api(mut f: impl FnMut(&'static str)) {
-    static CMS: Api = Api {
-        tables: Tables {
-            operations: &cms_generated::OPERATIONS,
-            names: &cms_generated::NAMES,
-            schemas: &cms_generated::SCHEMAS,
-            fields: &cms_generated::FIELDS,
-            keys: &cms_generated::KEYS,
-            lists: &cms_generated::LISTS,
-            values: &cms_generated::VALUES,
-        },
-        production_url: "https://api.sonorancms.com",
-        class: "SonoranCms",
-        custom_limit: |p, id, n| Some(p.with_limit(sonoran_cms::Operation::from_id(id)?, n)),
-        rate_limits: sonoran_cms::RATE_LIMITS,
-    };
-    for (name, api) in [("CAD", cad()), ("CMS", &CMS)] {
-        TEST_API.with(|t| t.set(Some(api)));
-        f(name);
-        TEST_API.with(|t| t.set(None));
+    for (name, api) in [("CAD", cad()), ("CMS", cms())] {
+        with_api(api, || f(name));
     }
+}
+
+/// Runs `f` with `api` installed on this test's thread.
+#[cfg(test)]
+pub(crate) fn with_api<T>(api: &'static Api, f: impl FnOnce() -> T) -> T {
+    TEST_API.with(|t| t.set(Some(api)));
+    let out = f();
+    TEST_API.with(|t| t.set(None));
+    out
 }
 
 #[cfg(test)]
@@ -132,24 +228,14 @@ fn api() -> &'static Api {
 }
 
 #[cfg(test)]
-fn cad() -> &'static Api {
-    static CAD: Api = Api {
-        tables: Tables {
-            operations: &generated::OPERATIONS,
-            names: &generated::NAMES,
-            schemas: &generated::SCHEMAS,
-            fields: &generated::FIELDS,
-            keys: &generated::KEYS,
-            lists: &generated::LISTS,
-            values: &generated::VALUES,
-        },
-        production_url: "https://api.sonorancad.com",
-        class: "SonoranClient",
-        custom_limit: |p, id, n| Some(p.with_limit(sonoran_cad::Operation::from_id(id)?, n)),
-        rate_limits: sonoran_cad::RATE_LIMITS,
-    };
+pub(crate) fn cad() -> &'static Api {
     let _ = (&NO_API, &INSTALLED);
-    &CAD
+    test_api!(sonoran_cad, generated)
+}
+
+#[cfg(test)]
+pub(crate) fn cms() -> &'static Api {
+    test_api!(sonoran_cms, cms_generated)
 }
 
 /// The tables of the installed API (empty before [`install`]: every operation is then
@@ -162,7 +248,7 @@ use call::{Config, Refused};
 use serde_json::Value;
 pub use sonoran_runtime::RateLimitPolicy;
 use sonoran_runtime::runtime::{Pace, Runtime, Settings};
-use sonoran_runtime::{ApiKey, RetryPolicy};
+use sonoran_runtime::{ApiKey, RetryPolicy, V1Code};
 use std::time::Duration;
 use wasm_bindgen::prelude::*;
 
@@ -424,9 +510,13 @@ impl Client {
                 "`apiKey` contains characters that cannot go in an HTTP header".into(),
             ));
         }
-        let server_id = o
-            .integer("serverId", i64::from(i32::MIN), i64::from(i32::MAX))?
-            .unwrap_or(1);
+        let server_id = o.integer("serverId", i64::from(i32::MIN), i64::from(i32::MAX))?;
+        if server_id.is_some() && !api().server_id_default {
+            return Err(bad_option(
+                "`serverId`: this API's calls name their server themselves (pass `serverId` to the calls that take one); the client has no default server".into(),
+            ));
+        }
+        let server_id = server_id.unwrap_or(1);
         let runtime = Runtime::new(Settings {
             api_key: api_key.clone().map(ApiKey::new),
             community_id: community_id.clone(),
@@ -452,10 +542,13 @@ impl Client {
         })
     }
 
-    /// The CAD server used when a call does not name one.
+    /// The server used when a call does not name one; `undefined` for an API whose client
+    /// has no default server (CMS).
     #[wasm_bindgen(getter, js_name = serverId)]
-    pub fn server_id(&self) -> f64 {
-        self.config.server_id as f64
+    pub fn server_id(&self) -> Option<f64> {
+        api()
+            .server_id_default
+            .then_some(self.config.server_id as f64)
     }
 
     /// Where requests go.

@@ -4,6 +4,14 @@
 
 use crate::table::{Body, Data, Extra, Field, Operation, Param, Schema as S, Span};
 
+/// Sonoran CAD's production base URL: the default of `baseUrl`.
+pub(crate) const PRODUCTION_URL: &str = "https://api.sonorancad.com";
+/// The JS class, as errors about the options name it.
+pub(crate) const CLASS: &str = "SonoranClient";
+/// Whether the client has a default server (the `serverId` option) that a call's
+/// left-out `serverId` goes to (the `server` rows below).
+pub(crate) const SERVER_ID_DEFAULT: bool = true;
+
 /// Every operation, in the order of [`NAMES`].
 pub(crate) static OPERATIONS: [Operation; 149] = [
     Operation { id: "acknowledgeFivemConfiguration", method: "POST", path: "/v2/fivem/servers/{serverId}/configuration/acknowledge/{revision}", params: &[Param { name: "serverId", path: true, schema: 294, required: false, server: true }, Param { name: "revision", path: true, schema: 299, required: true, server: false }], body: Body::None, success: 200 },

@@ -1,6 +1,8 @@
 //! The module behind the npm package `sonoran-cad` (`cargo xtask wasm`): CAD's generated
-//! operation and schema tables, handed to the shared request path (`sonoran-wasm-core`)
-//! when the module starts. All of the logic is there; nothing here is per operation.
+//! operation and schema tables and its crate's documented limits, operations and v1 error
+//! codes (`sonoran-cad` without its typed client), handed to the shared request path
+//! (`sonoran-wasm-core`) when the module starts. All of the logic is there; nothing here is
+//! per operation.
 
 // The rows of `generated.rs` name their types as `crate::table::...`.
 mod table {
@@ -10,36 +12,4 @@ mod table {
 #[rustfmt::skip]
 mod generated;
 
-use sonoran_wasm_core::{Api, Tables};
-use wasm_bindgen::prelude::*;
-
-static CAD: Api = Api {
-    tables: Tables {
-        operations: &generated::OPERATIONS,
-        names: &generated::NAMES,
-        schemas: &generated::SCHEMAS,
-        fields: &generated::FIELDS,
-        keys: &generated::KEYS,
-        lists: &generated::LISTS,
-        values: &generated::VALUES,
-    },
-    production_url: "https://api.sonorancad.com",
-    class: "SonoranClient",
-    custom_limit,
-    rate_limits: sonoran_cad::RATE_LIMITS,
-};
-
-/// `rateLimit.limits`: CAD's operations.
-fn custom_limit(
-    policy: sonoran_wasm_core::RateLimitPolicy,
-    id: &str,
-    per_window: u32,
-) -> Option<sonoran_wasm_core::RateLimitPolicy> {
-    Some(policy.with_limit(sonoran_cad::Operation::from_id(id)?, per_window))
-}
-
-/// Run by the glue when the module is instantiated.
-#[wasm_bindgen(start)]
-pub fn start() {
-    sonoran_wasm_core::install(&CAD);
-}
+sonoran_wasm_core::module!(sonoran_cad);

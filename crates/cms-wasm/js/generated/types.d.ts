@@ -46,8 +46,6 @@ export interface SonoranCmsOptions {
    * must never be shipped to a browser.
    */
   apiKey?: string;
-  /** The CMS server used when a call does not name one (default 1). */
-  serverId?: number;
   /** Default `https://api.sonorancms.com`; the development branch is `https://staging-api.dev.sonorancms.com`. */
   baseUrl?: string;
   /** Per-request timeout in milliseconds (default 30000; 0 waits forever). */
@@ -311,7 +309,7 @@ export type BanAccountV1Item = {
 /** Inferred from the docs page's examples and tables (a draft). */
 export type CancelSessionRequest = {
   /** See example request for the shape. */
-  serverId?: number;
+  serverId: number;
   /** See example request for the shape. */
   accId: string;
 };
@@ -1515,7 +1513,7 @@ export type StartSessionData = {
 /** Inferred from the docs page's examples and tables (a draft). */
 export type StartSessionRequest = {
   /** See example request for the shape. */
-  serverId?: number;
+  serverId: number;
   /** See example request for the shape. */
   accId: string;
 };
@@ -1557,7 +1555,7 @@ export type StopSessionData = {
 /** Inferred from the docs page's examples and tables (a draft). */
 export type StopSessionRequest = {
   /** See example request for the shape. */
-  serverId?: number;
+  serverId: number;
   /** See example request for the shape. */
   accId: string;
 };
@@ -1890,16 +1888,16 @@ export type VerifyWhitelistV1Item = {
 
 /** Arguments of `activityTracker` (`POST /v2/community/servers/{serverId}/activity`). */
 export interface ActivityTrackerArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
   /** The request body. */
   body: ActivityTrackerRequest;
 }
 
 /** Arguments of `activityTrackerServerStart` (`POST /v2/community/servers/{serverId}/activity/start`). */
 export interface ActivityTrackerServerStartArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
 }
 
 /** Arguments of `addErlcRecord` (`POST /v2/community/erlc/records`). */
@@ -2016,8 +2014,8 @@ export interface GetAccountsArgs {
 
 /** Arguments of `getAceConfig` (`GET /v2/community/servers/{serverId}/ace-config`). */
 export interface GetAceConfigArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
 }
 
 /** Arguments of `getClockInTypes` (`GET /v2/community/clockin-types`). */
@@ -2070,8 +2068,8 @@ export interface GetFormSubmissionArgs {
 
 /** Arguments of `getFullWhitelist` (`GET /v2/community/servers/{serverId}/whitelist`). */
 export interface GetFullWhitelistArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
 }
 
 /** Arguments of `getLatestActivity` (`GET /v2/community/accounts/{accountId}/activity/latest`). */
@@ -2224,8 +2222,8 @@ export interface SetAccountRanksArgs {
 
 /** Arguments of `setAceConfig` (`PATCH /v2/community/servers/{serverId}/ace-config`). */
 export interface SetAceConfigArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
   /** The request body. */
   body: SetAceConfigRequest;
 }
@@ -2240,8 +2238,8 @@ export interface SetFormLockStatusArgs {
 
 /** Arguments of `setServerType` (`PATCH /v2/community/servers/{serverId}/type`). */
 export interface SetServerTypeArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
   /** The request body. */
   body: SetServerTypeRequest;
 }
@@ -2310,8 +2308,8 @@ export interface UpdateMemberRecordStatusArgs {
 
 /** Arguments of `verifyWhitelist` (`POST /v2/community/servers/{serverId}/whitelist/check`). */
 export interface VerifyWhitelistArgs {
-  /** Target server id. Default: the client's `serverId`. */
-  serverId?: number;
+  /** Target server id. */
+  serverId: number;
   /** The request body. */
   body: VerifyWhitelistRequest;
 }
@@ -2322,8 +2320,6 @@ export interface VerifyWhitelistArgs {
  */
 export declare class SonoranCms {
   constructor(options: SonoranCmsOptions);
-  /** The CMS server used when a call does not name one. */
-  readonly serverId: number;
   /** Where requests go. */
   readonly baseUrl: string;
   /** Frees the client's memory in the module; any later call rejects. `using` calls it. */
@@ -2341,7 +2337,7 @@ export declare class SonoranCms {
    * @see {@link https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker-server-start}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  activityTrackerServerStart(args?: ActivityTrackerServerStartArgs, call?: CallOptions): Promise<ActivityTrackerServerStartData>;
+  activityTrackerServerStart(args: ActivityTrackerServerStartArgs, call?: CallOptions): Promise<ActivityTrackerServerStartData>;
   /**
    * Add Record (v2 `POST /v2/community/erlc/records`).
    * Rate limit: 18 requests per minute per API key; the client paces calls to it.
@@ -2453,7 +2449,7 @@ export declare class SonoranCms {
    * @see {@link https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-ace-config}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getAceConfig(args?: GetAceConfigArgs, call?: CallOptions): Promise<GetAceConfigData>;
+  getAceConfig(args: GetAceConfigArgs, call?: CallOptions): Promise<GetAceConfigData>;
   /**
    * Get Clockin Types (v2 `GET /v2/community/clockin-types`).
    * Rate limit: 13 requests per minute per API key; the client paces calls to it.
@@ -2516,7 +2512,7 @@ export declare class SonoranCms {
    * @see {@link https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/full-whitelist}
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
-  getFullWhitelist(args?: GetFullWhitelistArgs, call?: CallOptions): Promise<GetFullWhitelistData>;
+  getFullWhitelist(args: GetFullWhitelistArgs, call?: CallOptions): Promise<GetFullWhitelistData>;
   /**
    * Get Latest Activity (v2 `GET /v2/community/accounts/{accountId}/activity/latest`).
    * Rate limit: 27 requests per minute per API key; the client paces calls to it.

@@ -97,6 +97,57 @@ test('a v1 call posts the envelope with id, key and type, and resolves to the re
   });
 });
 
+test('CMS has no default server: a serverId goes out only as the caller passes it', async () => {
+  // As the Rust crate sonoran-cms (no `server_id` on its builder, `server_id_default: false`).
+  assert.equal(cms.serverId, undefined);
+  assert.throws(
+    () => new SonoranCms({ apiKey: 'k', serverId: 2 }),
+    (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /^new SonoranCms: `serverId`: /.test(e.message),
+  );
+  // v2 replies in the envelope; the v1 call's as it documents it.
+  s.answer((req) => (req.url.startsWith('/v2/') ? server.envelope({}, '/x') : { status: 200, body: { id: 's' } }));
+  // v2, path: required, never filled in.
+  const e = await cms.getAceConfig({}).catch((e) => e);
+  assert.ok(e instanceof SonoranError);
+  assert.equal(e.kind, 'invalidArgument');
+  assert.equal(e.message, 'getAceConfig: `serverId` is required');
+  assert.equal(s.requests.length, 0, 'sent without its serverId');
+  await cms.getAceConfig({ serverId: 4 });
+  // v2, query: sent only when given.
+  await cms.getCurrentSession({});
+  await cms.getCurrentSession({ serverId: 3 });
+  // v1 `data` items: as written, with no serverId added to those without one.
+  await cms.startSessionV1([{ accId: 'a' }, { accId: 'b', serverId: 5 }]);
+  const wire = s.requests.map((r) => [r.method, r.url, r.body]);
+  assert.deepEqual(wire.slice(0, 3), [
+    ['GET', '/v2/community/servers/4/ace-config', ''],
+    ['GET', '/v2/community/sessions/current', ''],
+    ['GET', '/v2/community/sessions/current?serverId=3', ''],
+  ]);
+  const [method, url, body] = wire[3];
+  assert.deepEqual([method, url], ['POST', '/sessions/start']);
+  assert.deepEqual(JSON.parse(body), {
+    id: server.COMMUNITY_ID,
+    key: server.API_KEY,
+    type: 'START_SESSION',
+    data: [{ accId: 'a' }, { accId: 'b', serverId: 5 }],
+  });
+});
+
+test('a v1 error text is mapped to CMS\'s own documented code', async () => {
+  // CMS's texts (sonoran_cms::V1ErrorCode), not CAD's.
+  for (const [text, code] of [['INVALID API KEY', 'InvalidApiKey'], ['ROSTER NOT FOUND', 'RosterNotFound'], ['API IS NOT ENABLED FOR THIS COMMUNITY', undefined]]) {
+    s.answer(() => ({ status: 400, headers: { 'content-type': 'text/plain' }, body: text }));
+    const e = await cms.getAccountRanksV1([{ apiId: 'STEAM:1234' }]).catch((e) => e);
+    assert.ok(e instanceof SonoranError, String(e));
+    assert.equal(e.kind, 'api');
+    assert.equal(e.status, 400);
+    assert.equal(e.code, code, text);
+    assert.equal(e.detail, text);
+    noKey(e);
+  }
+});
+
 test('a problem+json error is a SonoranError of kind api with its fields', async () => {
   const problem = { type: 'about:blank', title: 'Not Found', status: 404, detail: 'No such account', instance: '/v2/x' };
   s.answer(() => ({ status: 404, headers: { 'content-type': 'application/problem+json' }, body: problem }));
@@ -128,74 +179,6 @@ test('a 429 waits for its Retry-After and is retried; past `retries` it is rateL
   assert.equal(e.kind, 'rateLimited');
   assert.equal(e.retryAfter, 1);
   noKey(e);
-});
-
-/** Resolves once `check()` holds, polling on the event loop (no upper bound on the wait). */
-async function until(check) {
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
-
-test('a burst beyond a documented CMS limit is held: getCommunity sends 13 a minute', async () => {
-  // getCommunity's documented limit is 13 per minute (sonoran_cms::RATE_LIMITS).
-  const LIMIT = 13;
-  const events = [];
-  const client = new SonoranCms({
-    communityId: server.COMMUNITY_ID,
-    apiKey: server.API_KEY,
-    baseUrl: s.url,
-    // Queue for as long as the limit says (by default the 30 s timeout bounds the wait).
-    maxQueueMs: 120_000,
-    onRateLimit: (e) => events.push(e),
-  });
-  s.answer(() => server.envelope({ name: 'Community' }, '/v2/community'));
-  const stop = new AbortController();
-  const settled = [];
-  const calls = Array.from({ length: LIMIT + 2 }, (_, i) =>
-    client.getCommunity({}, { signal: stop.signal }).then(
-      () => settled.push(i),
-      (e) => e,
-    ),
-  );
-  // The two beyond it wait for the window: a minute from the first replies. (While those are
-  // in flight they are first held for short polls.)
-  const long = () => events.filter((e) => e.waitMs > 50_000);
-  await until(() => settled.length === LIMIT && long().length === 2);
-  assert.equal(s.requests.length, LIMIT, 'the burst went past the documented limit');
-  assert.ok(events.every((e) => e.operation === 'getCommunity' && e.reason === 'paced'), JSON.stringify(events));
-  // Still held after more turns of the event loop, then let go by the caller.
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(s.requests.length, LIMIT);
-  stop.abort();
-  const held = (await Promise.all(calls)).filter((e) => e instanceof SonoranError);
-  assert.deepEqual(held.map((e) => e.kind), ['aborted', 'aborted']);
-  assert.equal(s.requests.length, LIMIT, 'an aborted call was sent');
-});
-
-test('custom rate limits per CMS operationId hold a burst until the window has passed', async () => {
-  const WINDOW = 400;
-  const events = [];
-  const client = new SonoranCms({
-    communityId: server.COMMUNITY_ID,
-    apiKey: server.API_KEY,
-    baseUrl: s.url,
-    rateLimit: { limits: { getAccountRanks: 2 }, windowMs: WINDOW },
-    onRateLimit: (e) => events.push(e),
-  });
-  s.answer(() => server.envelope([], `/v2/community/accounts/${ACCOUNT}/ranks`));
-  let done = 0;
-  const calls = Array.from({ length: 3 }, () => client.getAccountRanks({ accountId: ACCOUNT }).then((r) => (done++, r)));
-  await until(() => done === 2 && events.length > 0);
-  assert.equal(s.requests.length, 2, 'the third call went out inside the window');
-  assert.ok(events.every((e) => e.reason === 'paced' && e.waitMs > 0), JSON.stringify(events));
-  assert.deepEqual(await Promise.all(calls), [[], [], []]);
-  assert.equal(s.requests.length, 3);
-  // Spaced from the reply times: the third arrived a window after the first two went.
-  assert.ok(s.requests[2].at - s.requests[0].at >= WINDOW - 15, `third after ${s.requests[2].at - s.requests[0].at} ms`);
-  // `rateLimit: "off"` sends the same burst at once.
-  const off = new SonoranCms({ communityId: server.COMMUNITY_ID, apiKey: server.API_KEY, baseUrl: s.url, rateLimit: 'off' });
-  s.answer(() => server.envelope([], `/v2/community/accounts/${ACCOUNT}/ranks`));
-  await Promise.all(Array.from({ length: 3 }, () => off.getAccountRanks({ accountId: ACCOUNT })));
-  assert.equal(s.requests.length, 3);
 });
 
 test('custom rate limits name an operationId of this API', () => {

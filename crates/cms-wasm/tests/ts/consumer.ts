@@ -24,6 +24,13 @@ export async function main(baseUrl: string): Promise<void> {
   // @ts-expect-error no such method: CAD's operations are not CMS's
   await cms.updateIdentifier({});
 
+  // No default server (as in the Rust crate): no `serverId` option, and a call's is its own.
+  // @ts-expect-error no `serverId` option
+  new SonoranCms({ apiKey: 'k', serverId: 2 });
+  // @ts-expect-error the path's serverId is required
+  await cms.getAceConfig({});
+  await cms.getAceConfig({ serverId: 2 });
+
   try {
     await cms.getCommunity(undefined, { signal: AbortSignal.timeout(1000) });
   } catch (e) {
