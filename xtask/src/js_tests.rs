@@ -16,14 +16,16 @@ use std::time::{Instant, SystemTime};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// What the packages are built from: a newer file here means a package is stale.
-const SOURCES: [&str; 7] = [
+const SOURCES: [&str; 9] = [
     "crates/wasm-core/src",
     "crates/wasm-core/js",
     "crates/wasm/src",
     "crates/wasm/js",
     "crates/cms-wasm/src",
     "crates/cms-wasm/js",
+    "crates/runtime/src",
     "crates/client/src",
+    "crates/cms/src",
 ];
 /// CMS's package, and its tests (which need no fake: they serve their own replies).
 const CMS_PKG: &str = "crates/cms-wasm/pkg";

@@ -196,9 +196,10 @@ test('custom rate limits name an operationId of this API', () => {
 test('the module holds none of CAD\'s operations', () => {
   const wasm = readFileSync(new URL('../../pkg/sonoran_cms_bg.wasm', import.meta.url)).toString('latin1');
   assert.ok(wasm.includes('/v2/community/accounts/{accountId}/ranks'));
-  // CAD's tables (paths, v1 types, schemas, push events), its list of operations and its
-  // documented limits are not linked in.
-  for (const cad of ['/v2/emergency/', 'SET_ACCOUNT_PERMISSIONS', 'unitStatusV1', 'setAccountPermissionsV1', 'EVENT_UNIT_STATUS', 'getCalls', 'getActiveUnits']) {
+  assert.ok(wasm.includes('ROSTER NOT FOUND') && wasm.includes('RosterNotFound'), 'CMS\'s v1 error codes');
+  // CAD's tables (paths, v1 types, schemas, push events), its list of operations, its
+  // documented limits and its v1 error codes are not linked in.
+  for (const cad of ['/v2/emergency/', 'SET_ACCOUNT_PERMISSIONS', 'unitStatusV1', 'setAccountPermissionsV1', 'EVENT_UNIT_STATUS', 'getCalls', 'getActiveUnits', 'INVALID EMPTY SEARCH', 'InvalidEmptySearch']) {
     assert.ok(!wasm.includes(cad), `the CMS module contains CAD's ${cad}`);
   }
 });

@@ -115,6 +115,15 @@ test('api: an injected v1 error text becomes its code', async () => {
   assert.equal(e.detail, 'INVALID API KEY');
 });
 
+test('api: v1 texts are CAD\'s: a CAD-only one has its code, a CMS-only one none', async () => {
+  for (const [text, code] of [['INVALID EMPTY SEARCH', 'InvalidEmptySearch'], ['ROSTER NOT FOUND', undefined]]) {
+    await fake.inject({ operationId: 'setAccountPermissionsV1', kind: { type: 'v1Text', status: 400, text } });
+    const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'api');
+    assert.equal(e.code, code, text);
+    assert.equal(e.detail, text);
+  }
+});
+
 test('api: a 503 is retried for a GET, not for a PATCH', async () => {
   await fake.inject({ operationId: 'getVersion', kind: { type: 'status', status: 503 } });
   const v = await client.getVersion({});
