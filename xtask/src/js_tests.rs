@@ -1,7 +1,8 @@
 //! The npm packages' tests. `sonoran-cad` (crates/wasm/tests/): Node tests, a strict TypeScript
 //! consumer and a headless-chromium page, all against the fake Sonoran server started
 //! in-process. `sonoran-cms` (crates/cms-wasm/tests/): Node tests, attw, and a chromium page
-//! against loopback servers of their own, and a strict TypeScript consumer.
+//! against loopback servers of their own, and a strict TypeScript consumer. Each package's
+//! equivalence test replays what the typed Rust client's own test recorded just before.
 //!
 //! Installs what it needs: builds the package when it is missing or older than its sources,
 //! runs `npm ci` for the dev tools, and installs Debian's chromium with apt-get.
@@ -49,6 +50,24 @@ pub fn run(root: &Path) -> Result<()> {
             "-q",
             "-p",
             "sonoran-cad",
+            "--test",
+            "npm_equivalence",
+        ]),
+    )?;
+
+    // The same for CMS: every operation's request as the typed Rust client sends it (and
+    // checked against its docs page's example), written to target/npm-equivalence/ for
+    // crates/cms-wasm/tests/node/equivalence.test.mjs.
+    println!(
+        "\n==> cargo test -p sonoran-cms --test npm_equivalence (the Rust side of the CMS equivalence test)"
+    );
+    crate::run(
+        "cargo test -p sonoran-cms --test npm_equivalence",
+        crate::cargo().current_dir(root).args([
+            "test",
+            "-q",
+            "-p",
+            "sonoran-cms",
             "--test",
             "npm_equivalence",
         ]),

@@ -23,6 +23,112 @@ pub struct PageFacts {
     /// Enum name (the page's `### CALL_STATUS` heading) -> its values, in page order.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub enums: BTreeMap<String, Vec<EnumValue>>,
+    /// The page's own example request, as its `cURL` tab sends it (the SDK tabs say the
+    /// same in code). Tests hold the clients' requests against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestExample>,
+}
+
+/// An example request of a page's `{% tab title="cURL" %}`: `curl --request M --url "U"
+/// --header "H: v" ... --data 'JSON'`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestExample {
+    /// The tab it was read from (`cURL`).
+    pub tab: String,
+    pub method: String,
+    /// As the page writes it: the docs' base URL, the path and the query.
+    pub url: String,
+    /// `Name: value`, in page order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<String>,
+    /// The `--data` argument: parsed JSON, or the text when it is not JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+}
+
+impl RequestExample {
+    /// Reads a cURL command (lines joined at their trailing `\`); `None` when it names no
+    /// URL.
+    pub fn from_curl(script: &str) -> Option<Self> {
+        let joined = script
+            .lines()
+            .map(|l| l.trim_end().trim_end_matches('\\'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = shell_words(&joined);
+        let mut words = words.iter();
+        let mut out = RequestExample {
+            tab: "cURL".into(),
+            method: String::new(),
+            url: String::new(),
+            headers: Vec::new(),
+            body: None,
+        };
+        let mut data = None;
+        while let Some(w) = words.next() {
+            match w.as_str() {
+                "curl" => {}
+                "--request" | "-X" => out.method = words.next()?.to_ascii_uppercase(),
+                "--url" => out.url = words.next()?.clone(),
+                "--header" | "-H" => out.headers.push(words.next()?.clone()),
+                "--data" | "--data-raw" | "--data-binary" | "-d" => data = words.next().cloned(),
+                other if !other.starts_with('-') && out.url.is_empty() => out.url = other.into(),
+                _ => {}
+            }
+        }
+        if out.url.is_empty() {
+            return None;
+        }
+        if out.method.is_empty() {
+            out.method = if data.is_some() { "POST" } else { "GET" }.into();
+        }
+        out.body = data.map(|d| serde_json::from_str(&d).unwrap_or(Value::String(d)));
+        Some(out)
+    }
+}
+
+/// Splits a shell command line into words: `'...'` literally, `"..."` with `\"` and `\\`
+/// escapes, whitespace between.
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                for c in chars.by_ref() {
+                    if c == '\'' {
+                        break;
+                    }
+                    w.push(c);
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' => {
+                            if let Some(n) = chars.next() {
+                                w.push(n);
+                            }
+                        }
+                        c => w.push(c),
+                    }
+                }
+            }
+            c if c.is_whitespace() => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 /// A markdown table and the `##` section it sits in.
@@ -122,14 +228,16 @@ impl Table {
     }
 }
 
-/// Reads the facts of one page. Example-request tabs (`{% tabs %}`...) are skipped: they
-/// hold SDK snippets and the OpenAPI block, which is imported on its own.
+/// Reads the facts of one page. Example-request tabs (`{% tabs %}`...) are skipped (they
+/// hold SDK snippets and the OpenAPI block, which is imported on its own), except the first
+/// `cURL` tab's command: the page's example request.
 pub fn facts(markdown: &str) -> PageFacts {
     let mut out = PageFacts::default();
     let mut section = String::new();
     let mut subsection = String::new();
     let mut lines = markdown.lines().peekable();
     let mut in_tabs = 0usize;
+    let mut in_curl_tab = false;
     while let Some(line) = lines.next() {
         let t = line.trim();
         if t.starts_with("{% tabs") {
@@ -141,6 +249,21 @@ pub fn facts(markdown: &str) -> PageFacts {
             continue;
         }
         if in_tabs > 0 {
+            if t.starts_with("{% tab ") {
+                in_curl_tab = t.contains("title=\"cURL\"");
+            } else if t.starts_with("{% endtab ") || t.starts_with("{% endtab%") {
+                in_curl_tab = false;
+            } else if in_curl_tab && out.request.is_none() && t.starts_with("```") {
+                let mut script = String::new();
+                for inner in lines.by_ref() {
+                    if inner.trim() == "```" {
+                        break;
+                    }
+                    script.push_str(inner);
+                    script.push('\n');
+                }
+                out.request = RequestExample::from_curl(&script);
+            }
             continue;
         }
         if let Some(fence) = ["```", "~~~"].into_iter().find(|f| t.starts_with(f)) {
@@ -347,6 +470,32 @@ mod tests {
         let e = &f.enums["CALL_STATUS"];
         assert_eq!(e[1].value, 1);
         assert_eq!(e[1].name.as_deref(), Some("ACTIVE"));
+    }
+
+    #[test]
+    fn reads_the_curl_tab_as_the_example_request() {
+        let page = "## Example Request\n\n{% tabs %}\n{% tab title=\"Sonoran.py\" %}\n```python\nx = 1\n```\n\
+            {% endtab %}\n\n{% tab title=\"cURL\" %}\n\n```bash\n\ncurl --request PATCH \\\n\n  --url \"https://x.test/v2/a/1?skip=0&take=25\" \\\n\
+            \n  --header \"Authorization: Bearer YOUR_API_KEY\" \\\n  --data '{\"name\":\"x y\"}'\n```\n{% endtab %}\n{% endtabs %}\n";
+        let r = facts(page).request.expect("the cURL tab");
+        assert_eq!(r.tab, "cURL");
+        assert_eq!(r.method, "PATCH");
+        assert_eq!(r.url, "https://x.test/v2/a/1?skip=0&take=25");
+        assert_eq!(r.headers, ["Authorization: Bearer YOUR_API_KEY"]);
+        assert_eq!(r.body, Some(serde_json::json!({"name": "x y"})));
+        let text = RequestExample::from_curl(r#"curl --url u --data 'a=b&c="d"'"#).unwrap();
+        assert_eq!(text.body, Some(Value::String(r#"a=b&c="d""#.into())));
+        let get = RequestExample::from_curl("curl \"https://x.test/a\" -H 'Accept: */*'").unwrap();
+        assert_eq!(
+            (get.method.as_str(), get.url.as_str()),
+            ("GET", "https://x.test/a")
+        );
+        assert_eq!(get.body, None);
+        let post = RequestExample::from_curl("curl -X post --url u -d '{\"a\": [1]}'").unwrap();
+        assert_eq!(post.method, "POST");
+        assert_eq!(post.body, Some(serde_json::json!({"a": [1]})));
+        assert_eq!(RequestExample::from_curl("curl --request GET"), None);
+        assert_eq!(facts(PAGE).request, None, "no cURL tab");
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn import_into(docs: &Path, openapi: &Path) -> import::Report {
 
 /// What the importer reads from each quirky page: its index entry, its OpenAPI block as
 /// parsed (blank lines gone, the timestamp key a string) and its facts (the tables read
-/// across blank lines, the reply example, and nothing from the SDK tabs).
+/// across blank lines, the reply example, and of the example tabs only the cURL request).
 #[test]
 fn cms_page_quirks_parse() {
     let pages = import::scan(&CMS, &fixture()).unwrap();

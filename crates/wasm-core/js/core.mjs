@@ -232,7 +232,19 @@ export function metaOf(payload) {
 }
 
 function unwrap(name, reply, parsed) {
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || !('data' in parsed)) {
+  const enveloped = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+  if (enveloped && parsed.success === false) {
+    // The API said no on a success status: an `api` error, as the Rust client's `Error::Api`.
+    const said = ['message', 'error', 'detail'].map((k) => parsed[k]).find((v) => typeof v === 'string');
+    throw new SonoranError(`${name}: the Sonoran API answered ${reply.status}, its envelope says \`success: false\`${said === undefined ? '' : `: ${said}`}`, {
+      kind: 'api',
+      status: reply.status,
+      title: 'the reply\'s envelope says `success: false`',
+      detail: said,
+      body: reply.text.length > 2048 ? `${reply.text.slice(0, 2048)}…` : reply.text,
+    });
+  }
+  if (!enveloped || parsed.success !== true || !('data' in parsed)) {
     throw new SonoranError(`${name}: the Sonoran API answered ${reply.status} without the \`{ success, data }\` envelope its docs describe`, {
       kind: 'malformedReply',
       status: reply.status,
@@ -247,6 +259,8 @@ function unwrap(name, reply, parsed) {
 function decode(name, kind, reply) {
   const text = reply.text;
   if (kind === 1) return text;
+  // A documented "No Content" (CMS's DELETE /v2/community/sessions): nothing to parse.
+  if (reply.status === 204 && text === '') return undefined;
   const jsonType = reply.contentType != null && JSON_TYPE.test(reply.contentType);
   if (kind === 2 && !jsonType) {
     const c = text.trimStart()[0];

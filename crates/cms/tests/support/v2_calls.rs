@@ -1027,16 +1027,9 @@ pub async fn call_v2(
         }
         "getAceConfig" => {
             only("getAceConfig", args, &["serverId"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "getAceConfig",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("getAceConfig", args, "serverId");
             #[allow(unused_mut)]
-            let mut request = client.get_ace_config();
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.get_ace_config(a_server_id);
             Some(
                 request
                     .send()
@@ -1046,21 +1039,14 @@ pub async fn call_v2(
         }
         "setAceConfig" => {
             only("setAceConfig", args, &["serverId", "body"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "setAceConfig",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("setAceConfig", args, "serverId");
             let a_body: sonoran_cms::types::SetAceConfigRequest = arg(
                 "setAceConfig",
                 args,
                 "body",
             );
             #[allow(unused_mut)]
-            let mut request = client.set_ace_config(a_body);
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.set_ace_config(a_server_id, a_body);
             Some(
                 request
                     .send()
@@ -1070,21 +1056,14 @@ pub async fn call_v2(
         }
         "activityTracker" => {
             only("activityTracker", args, &["serverId", "body"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "activityTracker",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("activityTracker", args, "serverId");
             let a_body: sonoran_cms::types::ActivityTrackerRequest = arg(
                 "activityTracker",
                 args,
                 "body",
             );
             #[allow(unused_mut)]
-            let mut request = client.activity_tracker(a_body);
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.activity_tracker(a_server_id, a_body);
             Some(
                 request
                     .send()
@@ -1094,16 +1073,9 @@ pub async fn call_v2(
         }
         "activityTrackerServerStart" => {
             only("activityTrackerServerStart", args, &["serverId"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "activityTrackerServerStart",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("activityTrackerServerStart", args, "serverId");
             #[allow(unused_mut)]
-            let mut request = client.activity_tracker_server_start();
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.activity_tracker_server_start(a_server_id);
             Some(
                 request
                     .send()
@@ -1113,21 +1085,14 @@ pub async fn call_v2(
         }
         "setServerType" => {
             only("setServerType", args, &["serverId", "body"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "setServerType",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("setServerType", args, "serverId");
             let a_body: sonoran_cms::types::SetServerTypeRequest = arg(
                 "setServerType",
                 args,
                 "body",
             );
             #[allow(unused_mut)]
-            let mut request = client.set_server_type(a_body);
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.set_server_type(a_server_id, a_body);
             Some(
                 request
                     .send()
@@ -1137,16 +1102,9 @@ pub async fn call_v2(
         }
         "getFullWhitelist" => {
             only("getFullWhitelist", args, &["serverId"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "getFullWhitelist",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("getFullWhitelist", args, "serverId");
             #[allow(unused_mut)]
-            let mut request = client.get_full_whitelist();
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.get_full_whitelist(a_server_id);
             Some(
                 request
                     .send()
@@ -1156,21 +1114,14 @@ pub async fn call_v2(
         }
         "verifyWhitelist" => {
             only("verifyWhitelist", args, &["serverId", "body"]);
-            let a_server_id: ::std::option::Option<i64> = arg(
-                "verifyWhitelist",
-                args,
-                "serverId",
-            );
+            let a_server_id: i64 = arg("verifyWhitelist", args, "serverId");
             let a_body: sonoran_cms::types::VerifyWhitelistRequest = arg(
                 "verifyWhitelist",
                 args,
                 "body",
             );
             #[allow(unused_mut)]
-            let mut request = client.verify_whitelist(a_body);
-            if let Some(v) = a_server_id {
-                request = request.server_id(v);
-            }
+            let mut request = client.verify_whitelist(a_server_id, a_body);
             Some(
                 request
                     .send()

@@ -3,8 +3,10 @@
 //! The arguments are one JSON object as the npm package takes them: path and query
 //! parameters by their spec names, plus `body`. Each argument is decoded into the type the
 //! Rust method takes (its signature is progenitor's, as in [`crate::v2_requests`]), so a
-//! test can drive every v2 operation of the typed client from data alone. `serverId` may be
-//! left out: the method then uses the client's configured server, as the npm package does.
+//! test can drive every v2 operation of the typed client from data alone. Where the API's
+//! client has a default server (CAD), `serverId` may be left out: the method then uses the
+//! client's configured server, as the npm package does; elsewhere (CMS) it is an argument
+//! like any other.
 
 use crate::Error;
 use crate::model::Model;
@@ -34,7 +36,7 @@ pub fn tokens(api: &Api, progenitor: &TokenStream, model: &Model) -> Result<Toke
         })?;
         let params: Vec<String> = op.params.iter().map(|p| p.name.to_string()).collect();
         let groups = crate::targets::groups(op.raw, id)?;
-        arms.push(arm(&root, id, f, &params, &groups)?);
+        arms.push(arm(&root, id, f, &params, &groups, api.server_id_default)?);
         ids.push(id.to_string());
     }
     ids.sort();
@@ -86,6 +88,7 @@ fn arm(
     f: &syn::ImplItemFn,
     params: &[String],
     groups: &[crate::targets::Group],
+    server_id_default: bool,
 ) -> Result<TokenStream, Error> {
     let name = &f.sig.ident;
     let mut decls = Vec::new();
@@ -116,7 +119,7 @@ fn arm(
                 })?
         };
         let var = format_ident!("a_{}", rust_name.trim_end_matches('_'));
-        let (owned, is_optional) = owned_type(root, &pat.ty, &rust_name);
+        let (owned, is_optional) = owned_type(root, &pat.ty, &rust_name, server_id_default);
         decls.push(quote! { let #var: #owned = arg(#id, args, #spec_name); });
         if let Some(g) = groups.iter().position(|g| g.fields.contains(&spec_name)) {
             grouped[g].push((spec_name.clone(), var));
@@ -157,10 +160,16 @@ fn arm(
 }
 
 /// The owned type a parameter is decoded into, and whether the builder takes it as a
-/// setter (optional) rather than an argument of the method.
-fn owned_type(root: &TokenStream, ty: &syn::Type, rust_name: &str) -> (TokenStream, bool) {
+/// setter (optional) rather than an argument of the method. `server_id_default`: the API's
+/// client has a default server ([`Api::server_id_default`]), so `{serverId}` is a setter.
+fn owned_type(
+    root: &TokenStream,
+    ty: &syn::Type,
+    rust_name: &str,
+    server_id_default: bool,
+) -> (TokenStream, bool) {
     // `{serverId}`: a setter; absent -> the client's.
-    if rust_name == "server_id" && quote!(#ty).to_string() == "i64" {
+    if server_id_default && rust_name == "server_id" && quote!(#ty).to_string() == "i64" {
         return (quote!(::std::option::Option<i64>), true);
     }
     if let syn::Type::Reference(r) = ty {
