@@ -4,28 +4,43 @@
 #[rustfmt::skip]
 mod generated;
 
-/// Push events: what Sonoran CMS sends to a community's server, typed
-/// ([`events::PushEvent::decode`]). Decoding only, no I/O.
+/// Push events: what Sonoran CMS posts to a community's server (`{key, type, data}` to
+/// `/sonorancms/events`; the docs head them "not implemented on production"), typed.
+/// [`events::PushEvent::decode`] types one event's `data`, [`events::receive`] checks a whole
+/// body (the key in constant time) and decodes it, and [`events::PushReceiver`] (feature
+/// `push-receiver`) is the HTTP receiver over [`events::receive`].
+///
+/// ```
+/// use sonoran_cms::{ApiKey, events::{receive, PushEvent, ReceiveError}};
+///
+/// let key = ApiKey::new("community-key");
+/// let body = br#"{"key": "community-key", "type": "ACCOUNT_KICKED",
+///     "data": {"discordId": "235947056630333440", "accountId": "67ceebae-ee63-43c1-a6a6-5234b2210abf"}}"#;
+/// let PushEvent::AccountKicked(kicked) = receive(body, &key)? else { unreachable!() };
+/// assert_eq!(kicked.discord_id.as_deref(), Some("235947056630333440"));
+///
+/// let forged = br#"{"key": "guess", "type": "ACCOUNT_KICKED", "data": {}}"#;
+/// assert_eq!(receive(forged, &key), Err(ReceiveError::WrongKey));
+/// # Ok::<(), ReceiveError>(())
+/// ```
 pub mod events {
     pub use crate::generated::push_events::*;
-    use serde_json::Value;
-    pub use sonoran_runtime::events::EventError;
-    pub(crate) use sonoran_runtime::events::{Lenient, Rule, Step, typed};
+    pub use sonoran_runtime::events::{EventError, ReceiveError};
 
-    impl PushEvent {
-        /// Decodes one event's `type` and `data`, leniently where the docs disagree with
-        /// themselves. A type the docs do not list is `Ok(PushEvent::Unknown { .. })`.
-        pub fn decode(type_: &str, mut data: Value) -> Result<PushEvent, EventError> {
-            let Some(rules) = rules(type_) else {
-                return Ok(PushEvent::Unknown {
-                    type_: type_.to_string(),
-                    data,
-                });
-            };
-            sonoran_runtime::events::normalize_checked(type_, &mut data, rules)?;
-            PushEvent::decode_documented(type_, data).expect("a type with rules is documented")
-        }
-    }
+    /// A `tower` service receiving Sonoran CMS's push events over HTTP at
+    /// [`EVENT_PATH`] (a thin layer over [`receive`]; answers `200`, `401` for a wrong key,
+    /// `400` saying what is wrong, `413`, `405`, `404`); calls `on_event` with every accepted
+    /// event. Cheap to clone.
+    ///
+    /// ```
+    /// use sonoran_cms::{ApiKey, events::PushReceiver};
+    ///
+    /// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()));
+    /// // axum: Router::new().route_service(sonoran_cms::events::EVENT_PATH, receiver)
+    /// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
+    /// ```
+    #[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
+    pub type PushReceiver = sonoran_runtime::events::PushReceiver<PushEvent>;
 }
 
 /// An enveloped v2 reply once its `success` was checked: `data` (what the request builder
