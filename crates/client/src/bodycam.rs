@@ -164,3 +164,23 @@ impl Client {
             .json()
     }
 }
+
+impl Client {
+    /// Sends a request this client built itself (the uploads) through the runtime: headers,
+    /// bearer auth when `bearer`, timeout, pacing, retries; then reads the reply.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        bearer: bool,
+        operation_id: &'static str,
+    ) -> Result<sonoran_runtime::Reply, Error> {
+        sonoran_runtime::v1::send_built(
+            &self.raw.inner,
+            &self.raw.client,
+            request,
+            bearer,
+            operation_id,
+        )
+        .await
+    }
+}

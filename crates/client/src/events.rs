@@ -56,122 +56,42 @@
 //! time): Sonoran's FiveM resource compares upper-cased keys, but a key that differs in case
 //! is not the community's key, so it is refused here.
 
-use crate::ApiKey;
-use serde_json::Value;
-use std::fmt;
-
 pub use crate::generated::push_events::*;
+pub use sonoran_runtime::events::{EventError, ReceiveError};
 
+/// The HTTP receiver of push events (feature `push-receiver`; native targets only).
 #[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
-pub mod receiver;
+pub mod receiver {
+    pub use super::EVENT_PATH;
+    pub use sonoran_runtime::events::DEFAULT_MAX_BODY_BYTES;
+
+    /// A `tower` service receiving Sonoran CAD's push events over HTTP (a thin layer over
+    /// [`receive`](super::receive)); calls `on_event` with every accepted event. Cheap to
+    /// clone (clones share the callback).
+    ///
+    /// | request | answer |
+    /// | --- | --- |
+    /// | an event with the right key (any type, documented or not) | `200` |
+    /// | the wrong key | `401` (the body never echoes a key) |
+    /// | not JSON, not `{key, type, data}`, or a documented type with malformed `data` | `400`, saying what is wrong |
+    /// | a body over the size cap (1 MiB unless set) | `413` |
+    /// | a method other than `POST` | `405` |
+    /// | another path than the configured one (`/sonorancad/event` unless set) | `404` |
+    ///
+    /// ```
+    /// use sonoran_cad::{ApiKey, events::PushReceiver};
+    ///
+    /// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()))
+    ///     .max_body_bytes(256 * 1024);
+    /// // axum: Router::new().route_service("/sonorancad/event", receiver)
+    /// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
+    /// ```
+    ///
+    /// With plain hyper, see the `push_listener` example of this crate.
+    pub type PushReceiver = sonoran_runtime::events::PushReceiver<super::PushEvent>;
+}
 #[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
 pub use receiver::PushReceiver;
-
-impl PushEvent {
-    /// Decodes one event's `type` and `data`, leniently where the docs disagree with
-    /// themselves (object or one-element array, a single id or a list, number or numeric
-    /// string). A type the docs do not list is `Ok(PushEvent::Unknown { .. })`.
-    pub fn decode(type_: &str, mut data: Value) -> Result<PushEvent, EventError> {
-        let Some(rules) = rules(type_) else {
-            return Ok(PushEvent::Unknown {
-                type_: type_.to_string(),
-                data,
-            });
-        };
-        sonoran_runtime::events::normalize_checked(type_, &mut data, rules)?;
-        PushEvent::decode_documented(type_, data).expect("a type with rules is documented")
-    }
-}
-
-pub use sonoran_runtime::events::EventError;
-pub(crate) use sonoran_runtime::events::{Lenient, Rule, Step, typed};
-
-/// Why a push-event body was refused. Never holds the key (neither the expected one nor
-/// the one sent).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ReceiveError {
-    /// The body is not JSON (the parser's message says where).
-    NotJson(String),
-    /// The body is JSON but not an event envelope `{key, type, data}`: says what is missing.
-    NotAnEnvelope(&'static str),
-    /// The `key` is not the community's API key.
-    WrongKey,
-    /// A documented event whose `data` does not have the documented shape.
-    Event(EventError),
-}
-
-impl fmt::Display for ReceiveError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReceiveError::NotJson(e) => write!(f, "the push-event body is not JSON: {e}"),
-            ReceiveError::NotAnEnvelope(what) => write!(f, "not a push event: {what}"),
-            ReceiveError::WrongKey => {
-                f.write_str("the push event's `key` is not the community's API key")
-            }
-            ReceiveError::Event(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for ReceiveError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ReceiveError::Event(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<EventError> for ReceiveError {
-    fn from(e: EventError) -> Self {
-        ReceiveError::Event(e)
-    }
-}
-
-/// Checks and decodes one push-event body `{"key", "type", "data"}` as Sonoran sends it (the
-/// HTTP fallback's request body, or a websocket `pushEvent` payload): the key is compared
-/// with `api_key` in constant time before anything else is looked at.
-///
-/// ```
-/// use sonoran_cad::{ApiKey, events::{receive, PushEvent, ReceiveError}};
-///
-/// let key = ApiKey::new("community-key");
-/// let body = br#"{"key": "community-key", "type": "EVENT_UNIT_LOGOUT", "data": [{"identId": 7}]}"#;
-/// let PushEvent::UnitLogout(logout) = receive(body, &key)? else { unreachable!() };
-/// assert_eq!(logout.ident_id, 7);
-///
-/// let forged = br#"{"key": "guess", "type": "EVENT_UNIT_LOGOUT", "data": {"identId": 7}}"#;
-/// assert_eq!(receive(forged, &key), Err(ReceiveError::WrongKey));
-/// # Ok::<(), ReceiveError>(())
-/// ```
-pub fn receive(body: &[u8], api_key: &ApiKey) -> Result<PushEvent, ReceiveError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| ReceiveError::NotJson(e.to_string()))?;
-    receive_value(value, api_key)
-}
-
-/// [`receive`] for a body already parsed (a websocket payload that arrived as JSON).
-pub fn receive_value(value: Value, api_key: &ApiKey) -> Result<PushEvent, ReceiveError> {
-    let Value::Object(mut envelope) = value else {
-        return Err(ReceiveError::NotAnEnvelope("the body is not a JSON object"));
-    };
-    let Some(Value::String(key)) = envelope.get("key") else {
-        return Err(ReceiveError::NotAnEnvelope(
-            "`key` is missing or not a string",
-        ));
-    };
-    if !api_key.matches(key) {
-        return Err(ReceiveError::WrongKey);
-    }
-    let Some(Value::String(type_)) = envelope.remove("type") else {
-        return Err(ReceiveError::NotAnEnvelope(
-            "`type` is missing or not a string",
-        ));
-    };
-    let data = envelope.remove("data").unwrap_or(Value::Null);
-    Ok(PushEvent::decode(&type_, data)?)
-}
 
 #[cfg(test)]
 mod tests {
@@ -213,7 +133,21 @@ mod tests {
     }
 
     #[test]
+    fn a_body_is_checked_then_decoded() {
+        let key = crate::ApiKey::new("community-key");
+        let body =
+            br#"{"key": "community-key", "type": "EVENT_UNIT_LOGOUT", "data": [{"identId": 7}]}"#;
+        let PushEvent::UnitLogout(logout) = receive(body, &key).unwrap() else {
+            panic!("not a logout")
+        };
+        assert_eq!(logout.ident_id, 7);
+        let forged = br#"{"key": "guess", "type": "EVENT_UNIT_LOGOUT", "data": {"identId": 7}}"#;
+        assert_eq!(receive(forged, &key), Err(ReceiveError::WrongKey));
+    }
+
+    #[test]
     fn the_key_is_checked_first_and_never_shown() {
+        use crate::ApiKey;
         let key = ApiKey::new("secret-key-123");
         let body = br#"{"key": "secret-key-124", "type": "EVENT_UNIT_LOGIN", "data": 5}"#;
         let e = receive(body, &key).unwrap_err();

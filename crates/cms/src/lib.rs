@@ -4,224 +4,55 @@
 #[rustfmt::skip]
 mod generated;
 
-/// Push events: what Sonoran CMS sends to a community's server, typed
-/// ([`events::PushEvent::decode`]). Decoding only, no I/O.
+/// Push events: what Sonoran CMS posts to a community's server (`{key, type, data}` to
+/// `/sonorancms/events`; the docs head them "not implemented on production"), typed.
+/// [`events::PushEvent::decode`] types one event's `data`, [`events::receive`] checks a whole
+/// body (the key in constant time) and decodes it, and [`events::PushReceiver`] (feature
+/// `push-receiver`) is the HTTP receiver over [`events::receive`].
+///
+/// ```
+/// use sonoran_cms::{ApiKey, events::{receive, PushEvent, ReceiveError}};
+///
+/// let key = ApiKey::new("community-key");
+/// let body = br#"{"key": "community-key", "type": "ACCOUNT_KICKED",
+///     "data": {"discordId": "235947056630333440", "accountId": "67ceebae-ee63-43c1-a6a6-5234b2210abf"}}"#;
+/// let PushEvent::AccountKicked(kicked) = receive(body, &key)? else { unreachable!() };
+/// assert_eq!(kicked.discord_id.as_deref(), Some("235947056630333440"));
+///
+/// let forged = br#"{"key": "guess", "type": "ACCOUNT_KICKED", "data": {}}"#;
+/// assert_eq!(receive(forged, &key), Err(ReceiveError::WrongKey));
+/// # Ok::<(), ReceiveError>(())
+/// ```
 pub mod events {
     pub use crate::generated::push_events::*;
-    use serde_json::Value;
-    pub use sonoran_runtime::events::EventError;
-    pub(crate) use sonoran_runtime::events::{Lenient, Rule, Step, typed};
+    pub use sonoran_runtime::events::{EventError, ReceiveError};
 
-    impl PushEvent {
-        /// Decodes one event's `type` and `data`, leniently where the docs disagree with
-        /// themselves. A type the docs do not list is `Ok(PushEvent::Unknown { .. })`.
-        pub fn decode(type_: &str, mut data: Value) -> Result<PushEvent, EventError> {
-            let Some(rules) = rules(type_) else {
-                return Ok(PushEvent::Unknown {
-                    type_: type_.to_string(),
-                    data,
-                });
-            };
-            sonoran_runtime::events::normalize_checked(type_, &mut data, rules)?;
-            PushEvent::decode_documented(type_, data).expect("a type with rules is documented")
-        }
-    }
+    /// A `tower` service receiving Sonoran CMS's push events over HTTP at
+    /// [`EVENT_PATH`] (a thin layer over [`receive`]; answers `200`, `401` for a wrong key,
+    /// `400` saying what is wrong, `413`, `405`, `404`); calls `on_event` with every accepted
+    /// event. Cheap to clone.
+    ///
+    /// ```
+    /// use sonoran_cms::{ApiKey, events::PushReceiver};
+    ///
+    /// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()));
+    /// // axum: Router::new().route_service(sonoran_cms::events::EVENT_PATH, receiver)
+    /// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
+    /// ```
+    #[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
+    pub type PushReceiver = sonoran_runtime::events::PushReceiver<PushEvent>;
 }
 
-/// When a call is retried: [`sonoran_runtime::retry`].
-pub use sonoran_runtime::retry;
-/// The runtime every request goes through (pacing, retries), shared with the other Sonoran
-/// API crates: [`sonoran_runtime::runtime`].
-pub use sonoran_runtime::runtime;
-
-/// The one error type of the client: [`sonoran_runtime::Error`] with CMS's documented v1
-/// error codes ([`V1ErrorCode`]).
-pub type Error = sonoran_runtime::Error<V1ErrorCode>;
-/// An error reply from the API (v2 problem+json, an enveloped reply with `success: false`,
-/// or a v1 plain-text line with its [`V1ErrorCode`]).
-pub type ApiError = sonoran_runtime::ApiError<V1ErrorCode>;
-/// Configuration for a [`Client`]; start with [`Client::builder`].
-#[cfg(feature = "http")]
-pub type ClientBuilder = sonoran_runtime::ClientBuilder<Client>;
 /// An enveloped v2 reply once its `success` was checked: `data` (what the request builder
 /// itself resolves to) and `meta`. From a request builder's `send_enveloped()`.
 #[cfg(feature = "http")]
 pub type Enveloped<T> = sonoran_runtime::Enveloped<T, types::ReplyMeta>;
-#[cfg(feature = "http")]
-pub use sonoran_runtime::BuildError;
-/// The v1 calls' reply shapes ([`Client::v1`] has the calls).
 #[cfg(feature = "http")]
 pub mod v1 {
     /// A reply that the docs say is JSON for some requests and text for others.
     pub use sonoran_runtime::JsonOrText;
 }
 pub use generated::*;
-pub use sonoran_runtime::{
-    ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind, parse_retry_after,
-};
-#[cfg(feature = "redis")]
-pub use sonoran_runtime::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
 /// The `uuid` crate, whose `Uuid` the types use for `format: uuid` fields.
 #[cfg(feature = "http")]
 pub use uuid;
-
-/// CMS's documented `x-rate-limit-per-minute` of each operation, by operationId: what
-/// [`RateLimitPolicy::documented`] paces to (per credential, as the docs enforce them).
-pub const RATE_LIMITS: sonoran_runtime::RateLimits = generated::rate_limit_per_minute;
-
-/// The production API.
-pub const PRODUCTION_URL: &str = "https://api.sonorancms.com";
-/// The development-branch (staging) API.
-pub const STAGING_URL: &str = "https://staging-api.dev.sonorancms.com";
-
-/// The future of a sent request ([`requests`] builders are `IntoFuture` with it).
-#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
-pub type CallFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
-/// The future of a sent request ([`requests`] builders are `IntoFuture` with it).
-#[cfg(all(feature = "http", target_arch = "wasm32"))]
-pub type CallFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Error>> + 'a>>;
-
-/// A Sonoran CMS API client: every v2 operation as a method returning its request builder
-/// ([`requests`]), every v1 call under [`Client::v1`]. Cheap to clone; clones share the
-/// configuration and the rate limiter.
-#[cfg(feature = "http")]
-#[derive(Debug, Clone)]
-pub struct Client {
-    pub(crate) raw: generated::RawClient,
-}
-
-#[cfg(feature = "http")]
-impl Client {
-    /// Starts configuring a client: at least [`ClientBuilder::api_key`].
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// The configured community id, if any (v1 calls need it).
-    pub fn community_id(&self) -> Option<&str> {
-        self.raw.inner.community_id()
-    }
-
-    /// This client with another bound on how long a call may queue for the documented rate
-    /// limit (see [`ClientBuilder::max_queue`]), sharing the rate-limit windows, the
-    /// connection pool and everything else with `self`.
-    pub fn with_max_queue(&self, bound: Option<std::time::Duration>) -> Client {
-        Client {
-            raw: generated::RawClient::new_with_client(
-                &self.raw.baseurl,
-                self.raw.client.clone(),
-                self.raw.inner.with_max_queue(bound),
-            ),
-        }
-    }
-
-    /// The v1 calls (`POST /<area>/<call>` with the `{id, key, type, data}` envelope), each
-    /// named after its documented `type`: `client.v1().get_sub_version()` sends
-    /// `GET_SUB_VERSION`. The client fills `id`, `key` and `type`; you pass `data`.
-    pub fn v1(&self) -> V1<'_> {
-        V1 { client: self }
-    }
-
-    /// The configured API key (redacted in `Debug`).
-    pub fn api_key(&self) -> &ApiKey {
-        self.raw
-            .inner
-            .api_key()
-            .expect("the builder refuses a client without a key")
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.raw.baseurl
-    }
-
-    /// Sends one v1 call (the generated `V1` methods).
-    pub(crate) async fn v1_send<D: serde::Serialize + ?Sized>(
-        &self,
-        operation_id: &'static str,
-        path: &'static str,
-        v1_type: &'static str,
-        data: Option<&D>,
-        fills_server_id: bool,
-        extra: Vec<(&'static str, serde_json::Value)>,
-    ) -> Result<sonoran_runtime::Reply, Error> {
-        let call = sonoran_runtime::v1::V1Call {
-            operation_id,
-            path,
-            v1_type,
-            data,
-            fills_server_id,
-        };
-        sonoran_runtime::v1::send(
-            &self.raw.inner,
-            &self.raw.client,
-            &self.raw.baseurl,
-            call,
-            extra,
-        )
-        .await
-    }
-}
-
-/// The v1 calls of a [`Client`], from [`Client::v1`].
-#[cfg(feature = "http")]
-#[derive(Debug, Clone, Copy)]
-pub struct V1<'a> {
-    pub(crate) client: &'a Client,
-}
-
-#[cfg(feature = "http")]
-impl sonoran_runtime::Api for Client {
-    const DEFAULT_BASE_URL: &'static str = PRODUCTION_URL;
-    const CRATE_NAME: &'static str = "sonoran-cms";
-    const RATE_LIMITS: sonoran_runtime::RateLimits = RATE_LIMITS;
-
-    fn from_parts(
-        base_url: &str,
-        http: reqwest::Client,
-        runtime: sonoran_runtime::runtime::Runtime,
-    ) -> Self {
-        Client {
-            raw: generated::RawClient::new_with_client(base_url, http, runtime),
-        }
-    }
-}
-
-#[cfg(feature = "http")]
-impl progenitor_client::ClientHooks<sonoran_runtime::runtime::Runtime> for generated::RawClient {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &progenitor_client::OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        sonoran_runtime::http::pre_hook(&self.inner, request)
-    }
-
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        // progenitor names the method (`get_accounts`); limits and logs use the operationId.
-        let operation_id = generated::operation_id(info.operation_id).unwrap_or(info.operation_id);
-        sonoran_runtime::http::exec_hook(&self.inner, &self.client, request, operation_id).await
-    }
-}
-
-impl sonoran_runtime::OperationId for Operation {
-    fn operation_id(&self) -> &'static str {
-        self.id()
-    }
-}
-
-impl sonoran_runtime::V1Code for V1ErrorCode {
-    fn from_text(body: &str) -> Option<Self> {
-        V1ErrorCode::from_text(body)
-    }
-
-    fn text(self) -> &'static str {
-        V1ErrorCode::text(self)
-    }
-}

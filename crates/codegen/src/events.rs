@@ -350,6 +350,11 @@ pub fn rust_tokens(
     }
     let types = types.items;
     let count = events.len();
+    let push_path = api.push_path;
+    let path_doc = format!(
+        " The path {} posts push events to on the community's server.",
+        api.product
+    );
     let type_names = events.iter().map(|e| e.type_.as_str());
     let ser_arms = events.iter().map(|e| {
         let variant = format_ident!("{}", e.variant);
@@ -362,7 +367,7 @@ pub fn rust_tokens(
 
         // `Step` only where a rule has a path (an API whose events need no path has none).
         #[allow(unused_imports)]
-        use crate::events::{Lenient, Rule, Step, EventError, typed};
+        use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 
         #(#types)*
 
@@ -403,6 +408,47 @@ pub fn rust_tokens(
                     _ => return None,
                 })
             }
+        }
+
+        impl PushEvent {
+            /// Decodes one event's `type` and `data`, leniently where the docs disagree with
+            /// themselves (an object or a one-element array, a single id or a list, a number or
+            /// a numeric string, where the spec marks a field `x-lenient`). A type the docs do
+            /// not list is `Ok(PushEvent::Unknown { .. })`.
+            pub fn decode(type_: &str, mut data: ::serde_json::Value) -> ::std::result::Result<PushEvent, EventError> {
+                let ::std::option::Option::Some(rules) = rules(type_) else {
+                    return Ok(PushEvent::Unknown { type_: type_.to_string(), data });
+                };
+                sonoran_runtime::events::normalize_checked(type_, &mut data, rules)?;
+                PushEvent::decode_documented(type_, data).expect("a type with rules is documented")
+            }
+        }
+
+        impl sonoran_runtime::events::Event for PushEvent {
+            const PATH: &'static str = EVENT_PATH;
+
+            fn decode(type_: &str, data: ::serde_json::Value) -> ::std::result::Result<Self, EventError> {
+                PushEvent::decode(type_, data)
+            }
+
+            fn type_name(&self) -> &str {
+                PushEvent::type_name(self)
+            }
+        }
+
+        #[doc = #path_doc]
+        pub const EVENT_PATH: &str = #push_path;
+
+        /// Checks and decodes one push-event body `{"key", "type", "data"}` as Sonoran sends it
+        /// (an HTTP request's body, or a websocket `pushEvent` payload): the key is compared with
+        /// `api_key` in constant time before anything else is looked at.
+        pub fn receive(body: &[u8], api_key: &crate::ApiKey) -> ::std::result::Result<PushEvent, ReceiveError> {
+            sonoran_runtime::events::receive(body, api_key)
+        }
+
+        /// [`receive`] for a body already parsed (a websocket payload that arrived as JSON).
+        pub fn receive_value(value: ::serde_json::Value, api_key: &crate::ApiKey) -> ::std::result::Result<PushEvent, ReceiveError> {
+            sonoran_runtime::events::receive_value(value, api_key)
         }
 
         /// The `x-lenient` normalisations of a documented type's payload, parents first.

@@ -12,6 +12,7 @@ pub mod bodies;
 pub mod doc_examples;
 pub mod enums;
 pub mod events;
+pub mod glue;
 pub mod model;
 pub mod names;
 pub mod npm;
@@ -89,12 +90,17 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         "",
     )?;
     let module = rust_client::format(module_tokens(&model), "")?;
+    let glue = rust_client::format(glue::tokens(api, v1_methods), "")?;
     let (tables, js_ops) = tables::generate(&model, api)?;
     let push_events = &model.events;
     Ok(vec![
         Output {
             path: format!("{}/src/generated/mod.rs", api.crate_dir),
             contents: module,
+        },
+        Output {
+            path: format!("{}/src/generated/api.rs", api.crate_dir),
+            contents: glue,
         },
         Output {
             path: format!("{}/src/generated/client.rs", api.crate_dir),
@@ -204,8 +210,10 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
-        //! calls, `enums` the documented integer enums, `push_events` the push events.
+        //! calls, `enums` the documented integer enums, `push_events` the push events, `api`
+        //! what ties the client to the shared runtime.
 
+        mod api;
         pub mod enums;
         pub(crate) mod push_events;
         #[cfg(feature = "http")]
@@ -225,6 +233,7 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
         #[cfg(feature = "http")]
         pub(crate) use client::Client as RawClient;
         pub use v1::V1ErrorCode;
+        pub use api::*;
 
         /// The operationId of a progenitor method, which names itself in snake case in
         /// the hooks' `OperationInfo`.

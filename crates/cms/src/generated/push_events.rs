@@ -4,7 +4,7 @@
 //! Push-event payload types and the `PushEvent` enum, from `x-push-events` of the
 //! merged document (`openapi/<api>/events/`).
 #[allow(unused_imports)]
-use crate::events::{Lenient, Rule, Step, EventError, typed};
+use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 ///`AccountBannedEvent` (a push event's payload or a part of one).
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AccountBannedEvent {
@@ -156,6 +156,56 @@ impl PushEvent {
             },
         )
     }
+}
+impl PushEvent {
+    /// Decodes one event's `type` and `data`, leniently where the docs disagree with
+    /// themselves (an object or a one-element array, a single id or a list, a number or
+    /// a numeric string, where the spec marks a field `x-lenient`). A type the docs do
+    /// not list is `Ok(PushEvent::Unknown { .. })`.
+    pub fn decode(
+        type_: &str,
+        mut data: ::serde_json::Value,
+    ) -> ::std::result::Result<PushEvent, EventError> {
+        let ::std::option::Option::Some(rules) = rules(type_) else {
+            return Ok(PushEvent::Unknown {
+                type_: type_.to_string(),
+                data,
+            });
+        };
+        sonoran_runtime::events::normalize_checked(type_, &mut data, rules)?;
+        PushEvent::decode_documented(type_, data)
+            .expect("a type with rules is documented")
+    }
+}
+impl sonoran_runtime::events::Event for PushEvent {
+    const PATH: &'static str = EVENT_PATH;
+    fn decode(
+        type_: &str,
+        data: ::serde_json::Value,
+    ) -> ::std::result::Result<Self, EventError> {
+        PushEvent::decode(type_, data)
+    }
+    fn type_name(&self) -> &str {
+        PushEvent::type_name(self)
+    }
+}
+/// The path Sonoran CMS posts push events to on the community's server.
+pub const EVENT_PATH: &str = "/sonorancms/events";
+/// Checks and decodes one push-event body `{"key", "type", "data"}` as Sonoran sends it
+/// (an HTTP request's body, or a websocket `pushEvent` payload): the key is compared with
+/// `api_key` in constant time before anything else is looked at.
+pub fn receive(
+    body: &[u8],
+    api_key: &crate::ApiKey,
+) -> ::std::result::Result<PushEvent, ReceiveError> {
+    sonoran_runtime::events::receive(body, api_key)
+}
+/// [`receive`] for a body already parsed (a websocket payload that arrived as JSON).
+pub fn receive_value(
+    value: ::serde_json::Value,
+    api_key: &crate::ApiKey,
+) -> ::std::result::Result<PushEvent, ReceiveError> {
+    sonoran_runtime::events::receive_value(value, api_key)
 }
 /// The `x-lenient` normalisations of a documented type's payload, parents first.
 pub(crate) fn rules(type_: &str) -> ::std::option::Option<&'static [Rule]> {

@@ -1,5 +1,6 @@
-//! The HTTP fallback delivery of push events: Sonoran `POST`s `{key, type, data}` to
-//! `/sonorancad/event` on the game server when no websocket session is open for it.
+//! The HTTP delivery of push events: Sonoran `POST`s `{key, type, data}` to the API's event
+//! path on the game server (CAD: `/sonorancad/event`, when no websocket session is open for
+//! it; CMS: `/sonorancms/events`).
 //!
 //! [`PushReceiver`] is a `tower` service over `http` types, so it mounts in axum
 //! (`Router::route_service`) or serves plain hyper (through `hyper_util`'s
@@ -12,9 +13,9 @@
 //! | not JSON, not `{key, type, data}`, or a documented type with malformed `data` | `400`, saying what is wrong |
 //! | a body over the size cap (1 MiB unless set) | `413` |
 //! | a method other than `POST` | `405` |
-//! | another path than the configured one (`/sonorancad/event` unless set) | `404` |
+//! | another path than the configured one (the API's [`Event::PATH`] unless set) | `404` |
 
-use super::{PushEvent, ReceiveError, receive};
+use super::{Event, ReceiveError, receive};
 use crate::ApiKey;
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
@@ -26,38 +27,43 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-/// The path Sonoran posts events to.
-pub const EVENT_PATH: &str = "/sonorancad/event";
 /// The default cap on a request body.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
 
-/// A `tower` service receiving Sonoran's push events over HTTP; calls `on_event` with every
-/// accepted event. Cheap to clone (clones share the callback).
-///
-/// ```
-/// use sonoran_cad::{ApiKey, events::PushReceiver};
-///
-/// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()))
-///     .max_body_bytes(256 * 1024);
-/// // axum: Router::new().route_service("/sonorancad/event", receiver)
-/// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
-/// ```
-///
-/// With plain hyper, see the `push_listener` example of this crate.
-#[derive(Clone)]
-pub struct PushReceiver {
-    inner: Arc<Inner>,
+/// A `tower` service receiving Sonoran's push events of one API (`E`, the API crate's
+/// `PushEvent`) over HTTP; calls `on_event` with every accepted event. Cheap to clone (clones
+/// share the callback). Each API crate names it `events::PushReceiver`, with an example.
+pub struct PushReceiver<E> {
+    inner: Arc<Inner<E>>,
 }
 
-#[derive(Clone)]
-struct Inner {
+impl<E> Clone for PushReceiver<E> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+struct Inner<E> {
     key: ApiKey,
     max_body_bytes: usize,
     path: Option<String>,
-    on_event: Arc<dyn Fn(PushEvent) + Send + Sync>,
+    on_event: Arc<dyn Fn(E) + Send + Sync>,
 }
 
-impl fmt::Debug for PushReceiver {
+impl<E> Clone for Inner<E> {
+    fn clone(&self) -> Self {
+        Self {
+            key: self.key.clone(),
+            max_body_bytes: self.max_body_bytes,
+            path: self.path.clone(),
+            on_event: self.on_event.clone(),
+        }
+    }
+}
+
+impl<E> fmt::Debug for PushReceiver<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PushReceiver")
             .field("key", &self.inner.key)
@@ -67,21 +73,21 @@ impl fmt::Debug for PushReceiver {
     }
 }
 
-impl PushReceiver {
+impl<E: Event + 'static> PushReceiver<E> {
     /// A receiver that accepts events carrying `api_key` (compared in constant time) and
     /// hands each to `on_event` (keep it short: send it to a channel for slow work).
-    pub fn new(api_key: ApiKey, on_event: impl Fn(PushEvent) + Send + Sync + 'static) -> Self {
+    pub fn new(api_key: ApiKey, on_event: impl Fn(E) + Send + Sync + 'static) -> Self {
         Self {
             inner: Arc::new(Inner {
                 key: api_key,
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-                path: Some(EVENT_PATH.to_string()),
+                path: Some(E::PATH.to_string()),
                 on_event: Arc::new(on_event),
             }),
         }
     }
 
-    fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
+    fn edit(mut self, f: impl FnOnce(&mut Inner<E>)) -> Self {
         f(Arc::make_mut(&mut self.inner));
         self
     }
@@ -91,8 +97,8 @@ impl PushReceiver {
         self.edit(|i| i.max_body_bytes = max)
     }
 
-    /// The only path answered (others get `404`); `/sonorancad/event` by default, `None` for
-    /// any path (when a router already chose this service).
+    /// The only path answered (others get `404`); the API's [`Event::PATH`] by default,
+    /// `None` for any path (when a router already chose this service).
     pub fn path(self, path: Option<&str>) -> Self {
         self.edit(|i| i.path = path.map(str::to_string))
     }
@@ -141,7 +147,7 @@ impl PushReceiver {
                 );
             }
         };
-        match receive(&body, &inner.key) {
+        match receive::<E>(&body, &inner.key) {
             Ok(event) => {
                 crate::trace!(debug!(r#type = event.type_name(), "push event received"));
                 (inner.on_event)(event);
@@ -176,8 +182,9 @@ fn answer(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
     r
 }
 
-impl<B> tower_service::Service<Request<B>> for PushReceiver
+impl<E, B> tower_service::Service<Request<B>> for PushReceiver<E>
 where
+    E: Event + 'static,
     B: http_body::Body + Send + 'static,
     B::Data: Send,
     B::Error: std::error::Error + Send + Sync + 'static,

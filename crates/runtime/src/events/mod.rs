@@ -1,9 +1,104 @@
 //! Push events, the API-independent part: the lenient normalisation the generated
 //! `PushEvent::decode` of each API crate applies (`x-lenient` in the spec), decoding a
-//! payload with the failing field named, and [`EventError`]. No I/O; builds for wasm32.
+//! payload with the failing field named, and [`EventError`]; checking a whole body
+//! `{key, type, data}` ([`receive`], the key in constant time, [`ReceiveError`]); and, with
+//! the `push-receiver` feature, the HTTP receiver ([`PushReceiver`]). Decoding is no I/O and
+//! builds for wasm32.
 
+use crate::ApiKey;
 use serde_json::Value;
 use std::fmt;
+
+#[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
+mod receiver;
+#[cfg(all(feature = "push-receiver", not(target_arch = "wasm32")))]
+pub use receiver::{DEFAULT_MAX_BODY_BYTES, PushReceiver};
+
+/// An API's push-event enum (each API crate's generated `events::PushEvent`): how a body's
+/// `type` and `data` decode, and where Sonoran posts the events.
+pub trait Event: Sized {
+    /// The path Sonoran posts this API's events to on the community's server.
+    const PATH: &'static str;
+    /// Decodes one event's `type` and `data`; a type the docs do not list is an `Unknown`
+    /// event, not an error.
+    fn decode(type_: &str, data: Value) -> Result<Self, EventError>;
+    /// The wire type string.
+    fn type_name(&self) -> &str;
+}
+
+/// Why a push-event body was refused. Never holds the key (neither the expected one nor
+/// the one sent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ReceiveError {
+    /// The body is not JSON (the parser's message says where).
+    NotJson(String),
+    /// The body is JSON but not an event envelope `{key, type, data}`: says what is missing.
+    NotAnEnvelope(&'static str),
+    /// The `key` is not the community's API key.
+    WrongKey,
+    /// A documented event whose `data` does not have the documented shape.
+    Event(EventError),
+}
+
+impl fmt::Display for ReceiveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReceiveError::NotJson(e) => write!(f, "the push-event body is not JSON: {e}"),
+            ReceiveError::NotAnEnvelope(what) => write!(f, "not a push event: {what}"),
+            ReceiveError::WrongKey => {
+                f.write_str("the push event's `key` is not the community's API key")
+            }
+            ReceiveError::Event(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReceiveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReceiveError::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<EventError> for ReceiveError {
+    fn from(e: EventError) -> Self {
+        ReceiveError::Event(e)
+    }
+}
+
+/// Checks and decodes one push-event body `{"key", "type", "data"}` as Sonoran sends it (the
+/// HTTP fallback's request body, or a websocket `pushEvent` payload): the key is compared
+/// with `api_key` in constant time before anything else is looked at.
+pub fn receive<E: Event>(body: &[u8], api_key: &ApiKey) -> Result<E, ReceiveError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| ReceiveError::NotJson(e.to_string()))?;
+    receive_value(value, api_key)
+}
+
+/// [`receive`] for a body already parsed (a websocket payload that arrived as JSON).
+pub fn receive_value<E: Event>(value: Value, api_key: &ApiKey) -> Result<E, ReceiveError> {
+    let Value::Object(mut envelope) = value else {
+        return Err(ReceiveError::NotAnEnvelope("the body is not a JSON object"));
+    };
+    let Some(Value::String(key)) = envelope.get("key") else {
+        return Err(ReceiveError::NotAnEnvelope(
+            "`key` is missing or not a string",
+        ));
+    };
+    if !api_key.matches(key) {
+        return Err(ReceiveError::WrongKey);
+    }
+    let Some(Value::String(type_)) = envelope.remove("type") else {
+        return Err(ReceiveError::NotAnEnvelope(
+            "`type` is missing or not a string",
+        ));
+    };
+    let data = envelope.remove("data").unwrap_or(Value::Null);
+    Ok(E::decode(&type_, data)?)
+}
 
 /// A documented event whose `data` does not have the documented shape, even after the
 /// lenient normalisations. Names the event type and the field.
