@@ -46,8 +46,14 @@ export interface WebsocketSession extends AsyncIterable<PushEvent>, AsyncDisposa
   readonly state: 'connected' | 'reconnecting' | 'closed';
   readonly unitLocations: UnitLocations;
   on(type: 'error', handler: (error: WebsocketError) => void): () => void;
-  on(type: 'reconnecting', handler: (error: Error | null) => void): () => void;
+  /** The connection dropped (SignalR's error, or null); reconnect attempts follow. */
+  on(type: 'disconnected', handler: (error: Error | null) => void): () => void;
+  /** Before each reconnect attempt (from 0), `afterMs` from now. */
+  on(type: 'reconnecting', handler: (attempt: { attempt: number; afterMs: number; reason: Error | null }) => void): () => void;
+  /** Connected and authenticated again: push events flow once more. */
   on(type: 'reconnected', handler: (value: null) => void): () => void;
+  /** The connection ended for good (closed, or out of attempts). */
+  on(type: 'closed', handler: (error: Error | null) => void): () => void;
   on(type: string, handler: (event: PushEvent) => void): () => void;
   invoke(method: string, ...args: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -60,11 +66,21 @@ export interface WebsocketOptions {
   serverId?: number;
   /** Default `https://api.sonorancad.com`; the hub's URL works too. */
   baseUrl?: string;
-  reconnect?: { initialMs?: number; maxMs?: number; maxAttempts?: number };
+  /** Go straight to the websocket, without `POST /apiWsHub/negotiate` (default false: negotiate, as Sonoran's own clients do). */
+  skipNegotiation?: boolean;
+  /** Attempt n waits `delaysMs[n]`, the last one repeating (default `[0, 2000, 10000, 30000]`, the first-party schedule). */
+  reconnect?: { delaysMs?: readonly number[]; maxAttempts?: number };
   /** A @microsoft/signalr log level or logger (default: warnings). */
   logger?: unknown;
 }
 
 export declare function connectWebsocket(options: WebsocketOptions): Promise<WebsocketSession>;
-/** The wait before reconnect attempt `n`: doubling, capped, drawn in [half, all]. */
-export declare function reconnectDelay(n: number, policy?: { initialMs?: number; maxMs?: number }): number;
+/** The first-party reconnect schedule: `[0, 2000, 10000, 30000]` ms. */
+export declare const FIRST_PARTY_RECONNECT_DELAYS_MS: readonly number[];
+/** The wait before reconnect attempt `n` (from 0): `delaysMs[n]`, the last one repeating. */
+export declare function reconnectDelay(n: number, policy?: { delaysMs?: readonly number[] }): number;
+/** The SignalR retry policy the session uses; `onAttempt` is told before each attempt. */
+export declare function reconnectPolicy(
+  policy?: { delaysMs?: readonly number[]; maxAttempts?: number },
+  onAttempt?: (attempt: { attempt: number; afterMs: number; reason: Error | null }) => void,
+): { nextRetryDelayInMilliseconds(context: { previousRetryCount: number; elapsedMilliseconds: number; retryReason: Error }): number | null };

@@ -2,9 +2,13 @@
 // official SignalR client (`@microsoft/signalr`, as Sonoran's docs use it). A separate entry
 // point: a page or a bot that only makes REST calls loads none of it.
 //
-// The session authenticates with `authenticatev2`, reconnects with capped, jittered backoff and
-// authenticates again after every reconnect, keeps alive with SignalR's pings, and hands out
-// push events (`on(type, handler)` or `for await`). `unitLocations.update(...)` keeps the latest
+// The session connects as SignalR does by default (negotiate, then the websocket with the
+// connection token), as Sonoran's own FiveM resource (`sonorancad/core/apiws.js`) does, or
+// with `skipNegotiation: true` straight to the websocket, as Sonoran's docs show. It
+// authenticates with `authenticatev2`, reconnects after a drop on the first-party schedule (at
+// once, then after 2, 10 and 30 s, then every 30 s) and authenticates again after every
+// reconnect, keeps alive with SignalR's pings, reports `disconnected` / `reconnecting` /
+// `reconnected` / `closed`, and hands out push events (`on(type, handler)` or `for await`). `unitLocations.update(...)` keeps the latest
 // position per unit and sends at most 25 units a message, one message 250 ms after the
 // previous one was answered.
 import * as signalR from '@microsoft/signalr';
@@ -42,10 +46,32 @@ function hubUrl(url) {
   return /\/apiWsHub$/.test(trimmed) ? trimmed : `${trimmed}/apiWsHub`;
 }
 
-/** The wait before reconnect attempt `n` (from 0): doubling from `initialMs` up to `maxMs`, drawn in [half, all]. */
-export function reconnectDelay(n, { initialMs = 500, maxMs = 30000 } = {}) {
-  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(n, 30));
-  return cap / 2 + Math.random() * (cap / 2);
+/** The first-party reconnect schedule (`sonorancad/core/apiws.js`): at once, then 2, 10 and 30 s. */
+export const FIRST_PARTY_RECONNECT_DELAYS_MS = Object.freeze([0, 2000, 10000, 30000]);
+
+/** The wait before reconnect attempt `n` (from 0): `delaysMs[n]`, the last delay again for every later attempt. */
+export function reconnectDelay(n, { delaysMs = FIRST_PARTY_RECONNECT_DELAYS_MS } = {}) {
+  if (!Array.isArray(delaysMs) || delaysMs.length === 0) return 0;
+  return delaysMs[Math.min(n, delaysMs.length - 1)];
+}
+
+/**
+ * The session's retry policy for SignalR's `withAutomaticReconnect`: `reconnectDelay` for
+ * attempts below `maxAttempts`, then `null` (give up). `onAttempt({attempt, afterMs, reason})`
+ * is told before each attempt.
+ */
+export function reconnectPolicy({ delaysMs = FIRST_PARTY_RECONNECT_DELAYS_MS, maxAttempts = Infinity } = {}, onAttempt = () => {}) {
+  if (!Array.isArray(delaysMs) || !delaysMs.every((d) => Number.isFinite(d) && d >= 0)) {
+    throw new WebsocketError('config', `reconnect.delaysMs: expected an array of non-negative numbers, got ${JSON.stringify(delaysMs)}`);
+  }
+  return {
+    nextRetryDelayInMilliseconds({ previousRetryCount, retryReason }) {
+      if (previousRetryCount >= maxAttempts) return null;
+      const afterMs = reconnectDelay(previousRetryCount, { delaysMs });
+      onAttempt({ attempt: previousRetryCount, afterMs, reason: retryReason ?? null });
+      return afterMs;
+    },
+  };
 }
 
 /** `{key, type, data}` (or that as a JSON string) to `{type, data}`; a key not the session's is a forged event. */
@@ -168,8 +194,9 @@ class UnitLocations {
 /**
  * An authenticated websocket session. Create with `connectWebsocket(...)`.
  * `on(type, handler)`: `type` an event type (`'EVENT_UNIT_STATUS'`), `'*'` for every event,
- * `'error'` for payloads that fail to decode and for the reason a session ended,
- * `'reconnecting'` / `'reconnected'` for the connection's state.
+ * `'error'` for payloads that fail to decode and for the reason a session ended, and the
+ * connection's lifecycle: `'disconnected'` (the error, or null), `'reconnecting'` before each
+ * attempt (`{attempt, afterMs, reason}`), `'reconnected'` (authenticated again), `'closed'`.
  */
 class WebsocketSession {
   #connection;
@@ -189,9 +216,10 @@ class WebsocketSession {
     this.#options = options;
     this.unitLocations = new UnitLocations(this);
     connection.on('pushEvent', (payload) => this.#onPayload(payload));
-    connection.onreconnecting((error) => {
+    // SignalR asks the retry policy for attempt 0 before it calls `onreconnecting`: the
+    // policy's callback (`_attempt`) reports `disconnected` first, then each attempt.
+    connection.onreconnecting(() => {
       this.#authenticated = false;
-      this.#emit('reconnecting', error ?? null);
     });
     connection.onreconnected(() => this.#reauthenticate());
     connection.onclose((error) => {
@@ -199,7 +227,15 @@ class WebsocketSession {
       if (!this.#closed) {
         this.#end(new WebsocketError('connect', `the websocket connection closed and was not re-established${error ? ` (${error.message})` : ''}`));
       }
+      this.#emit('closed', error ?? null);
     });
+  }
+
+  /** Told by the retry policy before each reconnect attempt. */
+  _attempt(attempt) {
+    this.#authenticated = false;
+    if (attempt.attempt === 0) this.#emit('disconnected', attempt.reason);
+    this.#emit('reconnecting', attempt);
   }
 
   /** `'connected'` (and authenticated), `'reconnecting'` or `'closed'`. */
@@ -322,33 +358,34 @@ class WebsocketSession {
 }
 
 /**
- * Connects to `/apiWsHub` (WebSockets, no negotiation, as the docs connect), authenticates
- * with `authenticatev2` and returns the session. Rejects with a `WebsocketError`: `auth` for
+ * Connects to `/apiWsHub` (negotiate, then WebSockets, as SignalR and Sonoran's own clients
+ * do; `skipNegotiation: true` for the websocket alone), authenticates with `authenticatev2`
+ * and returns the session. Rejects with a `WebsocketError`: `auth` for
  * a wrong community id or key (not retried), `connect` when the hub cannot be reached.
  *
  * Options: `communityId`, `apiKey` (required), `serverId` (the server whose push events this
  * session receives; without one, no events), `baseUrl` (default `https://api.sonorancad.com`;
- * the hub's URL works too), `reconnect` (`{initialMs: 500, maxMs: 30000, maxAttempts:
- * Infinity}`), `logger` (a SignalR log level or logger; default warnings only).
+ * the hub's URL works too), `skipNegotiation` (default false), `reconnect` (`{delaysMs:
+ * [0, 2000, 10000, 30000], maxAttempts: Infinity}`: attempt n waits `delaysMs[n]`, the last
+ * one repeating), `logger` (a SignalR log level or logger; default warnings only).
  */
 export async function connectWebsocket(options = {}) {
-  const { communityId, apiKey, serverId, baseUrl = PRODUCTION_URL, reconnect = {}, logger = signalR.LogLevel.Warning } = options;
+  const { communityId, apiKey, serverId, baseUrl = PRODUCTION_URL, skipNegotiation = false, reconnect = {}, logger = signalR.LogLevel.Warning } = options;
   if (typeof apiKey !== 'string' || apiKey.trim() === '') throw new WebsocketError('config', 'apiKey: required (a non-empty string)');
   if (typeof communityId !== 'string' || communityId.trim() === '') throw new WebsocketError('config', 'communityId: required (a non-empty string)');
   if (serverId !== undefined && serverId !== null && !(Number.isInteger(serverId) && serverId > 0)) {
     throw new WebsocketError('config', `serverId: expected a positive integer, got ${JSON.stringify(serverId)}`);
   }
+  if (typeof skipNegotiation !== 'boolean') throw new WebsocketError('config', `skipNegotiation: expected a boolean, got ${JSON.stringify(skipNegotiation)}`);
   const url = hubUrl(baseUrl);
-  const maxAttempts = reconnect.maxAttempts ?? Infinity;
+  let session = null;
+  const policy = reconnectPolicy(reconnect, (attempt) => session?._attempt(attempt));
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl(url, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation: true, logMessageContent: false })
-    .withAutomaticReconnect({
-      nextRetryDelayInMilliseconds: ({ previousRetryCount }) =>
-        previousRetryCount >= maxAttempts ? null : reconnectDelay(previousRetryCount, reconnect),
-    })
+    .withUrl(url, { transport: signalR.HttpTransportType.WebSockets, skipNegotiation, logMessageContent: false })
+    .withAutomaticReconnect(policy)
     .configureLogging(logger)
     .build();
-  const session = new WebsocketSession(connection, { communityId, apiKey, serverId });
+  session = new WebsocketSession(connection, { communityId, apiKey, serverId });
   try {
     await connection.start();
   } catch (e) {
