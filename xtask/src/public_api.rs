@@ -24,6 +24,7 @@ pub const CRATES: &[(&str, &str)] = &[
     ("sonoran-runtime", "http,redis,push-receiver"),
     ("sonoran-cad", "redis,websocket,push-receiver"),
     ("sonoran-cms", "redis,push-receiver"),
+    ("sonoran-fake", ""),
 ];
 
 /// Runs rustdoc for `package` with `features` into `target_dir` and reads its JSON.
