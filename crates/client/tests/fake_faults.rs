@@ -2,9 +2,9 @@
 //! documented outcome, and retries happen exactly where the rules allow them.
 
 use sonoran_cad::retry::RetryPolicy;
+use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, TransportKind};
 use sonoran_fake::{FakeHandle, FakeServer, Fault, FaultKind};
-use sonoran_cad::runtime::VirtualClock;
 use std::time::{Duration, SystemTime};
 
 fn client(fake: &FakeHandle, retry: RetryPolicy) -> Client {

@@ -1,9 +1,9 @@
 //! The runtime against the fake Sonoran server on loopback: pacing, retries, every error
 //! kind, timeouts, concurrency, and that the key never shows.
 
+use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, RetryPolicy, V1ErrorCode};
 use sonoran_fake::{FakeServer, Fault, FaultKind, RetryAfter};
-use sonoran_cad::runtime::VirtualClock;
 use std::time::{Duration, Instant, SystemTime};
 
 const KEY: &str = "YOUR_API_KEY";
