@@ -24,15 +24,12 @@ use std::cell::Cell;
 /// failing test's output) so that a failure can be replayed.
 fn fuzz_seed() -> u64 {
     static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *SEED.get_or_init(|| {
-        let seed = match std::env::var("SONORAN_FUZZ_SEED") {
-            Ok(v) => v
-                .trim()
-                .parse()
-                .unwrap_or_else(|_| panic!("SONORAN_FUZZ_SEED={v:?} is not a decimal u64")),
-            Err(_) => DEFAULT_SEED,
-        };
-        seed
+    *SEED.get_or_init(|| match std::env::var("SONORAN_FUZZ_SEED") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("SONORAN_FUZZ_SEED={v:?} is not a decimal u64")),
+        Err(_) => DEFAULT_SEED,
     })
 }
 
