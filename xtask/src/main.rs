@@ -121,7 +121,24 @@ fn run(args: Vec<String>) -> Result<()> {
             }
             import_docs(&root, &api, &dirs)?;
         }
-        Some("test") => xtask::test_all::run(&root)?,
+        Some("test") => {
+            let mut repeat = 1u32;
+            let mut load = false;
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--repeat" => {
+                        let n = args.next().unwrap_or_default();
+                        repeat = match n.parse() {
+                            Ok(n) if n >= 1 => n,
+                            _ => bail!("--repeat takes a count of at least 1, not `{n}`"),
+                        };
+                    }
+                    "--load" => load = true,
+                    other => bail!("usage: cargo xtask test [--repeat N] [--load] (not `{other}`)"),
+                }
+            }
+            xtask::test_all::run_repeated(&root, repeat, load)?
+        }
         Some("publish-check") => {
             print!("{}", xtask::publish::check_msrv(&root)?);
             xtask::publish::scratch_crate(&root)?;
