@@ -124,13 +124,13 @@ async fn a_post_sends_its_json_body() {
     let client = client(&server);
     let said = client
         // The docs page's example request.
-        .execute_erlc_command(types::ExecuteErlcCommandRequest {
-            roblox_join_code: "ABC123".into(),
-            discord_id: "1234567890".into(),
-            type_: "announce".into(),
-            args: "Server restart in 10 minutes".into(),
-            includes_player_name_or_id: false,
-        })
+        .execute_erlc_command(types::ExecuteErlcCommandRequest::new(
+            "Server restart in 10 minutes",
+            "1234567890",
+            false,
+            "ABC123",
+            "announce",
+        ))
         .await
         .unwrap();
     assert_eq!(*said, "Successfully added command to queue");
