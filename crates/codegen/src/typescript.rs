@@ -146,13 +146,18 @@ impl<'a> TypeScript<'a> {
     /// An object schema with `properties` as a TypeScript object type (`{ ... }`).
     pub fn object_type(&self, schema: &Value) -> String {
         let required = crate::required_names(schema);
+        // "Provide exactly one of" (`x-exactly-one-of`): those fields go into `ExactlyOne<...>`.
+        let groups = match self.payloads {
+            None => crate::targets::groups(schema, "schema").unwrap_or_default(),
+            Some(_) => Vec::new(),
+        };
+        let grouped = |name: &str| groups.iter().any(|g| g.fields.iter().any(|f| f == name));
+        let properties = schema.get("properties").and_then(Value::as_object);
         let mut out = String::from("{\n");
-        for (name, prop) in schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, prop) in properties.into_iter().flatten() {
+            if grouped(name) {
+                continue;
+            }
             if let Some(d) = self.property_doc(prop) {
                 let _ = writeln!(out, "  /** {} */", doc_text(&d));
             }
@@ -181,6 +186,24 @@ impl<'a> TypeScript<'a> {
             _ => {}
         }
         out.push('}');
+        for g in &groups {
+            out.push_str(" & ExactlyOne<{\n");
+            for field in &g.fields {
+                let Some(prop) = properties.and_then(|p| p.get(field)) else {
+                    continue;
+                };
+                if let Some(d) = self.property_doc(prop) {
+                    let _ = writeln!(out, "  /** {} */", doc_text(&d));
+                }
+                let _ = writeln!(
+                    out,
+                    "  {}: {};",
+                    crate::names::js_property(field),
+                    indent(&self.ts_type(prop))
+                );
+            }
+            out.push_str("}>");
+        }
         out
     }
 }
