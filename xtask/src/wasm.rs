@@ -10,8 +10,9 @@
 //! `crates/wasm-core/js/` with the API's names filled in, bundled with the API's generated JS
 //! by esbuild (one CommonJS file for Node, which the ES module entry re-exports, so that
 //! `require` and `import` give the same classes; one ES module for browsers and bundlers),
-//! and the declarations: the shared, hand-written `core.d.ts` and `index.d.ts` beside the
-//! API's generated `types.d.ts` and `events.d.ts`, each as `.d.cts` and `.d.mts`.
+//! and the declarations: the shared, hand-written `core.d.ts`, `index.d.ts` and `events.d.ts`
+//! beside the API's generated `types.d.ts` and `events.d.ts` (shipped as `event-types`), each
+//! as `.d.cts` and `.d.mts`.
 
 use crate::{cargo, run};
 use anyhow::{Context, Result, bail};
@@ -462,7 +463,8 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
         ("index", read(&shared, "index.d.ts")?),
         ("core", read(&shared, "core.d.ts")?),
         ("types", read(&js, "generated/types.d.ts")?),
-        ("events", read(&js, "generated/events.d.ts")?),
+        ("events", read(&shared, "events.d.ts")?),
+        ("event-types", read(&js, "generated/events.d.ts")?),
     ] {
         for ext in ["cts", "mts"] {
             std::fs::write(

@@ -29,7 +29,7 @@ const DEADLINE_MS = 15 * 60_000;
 const SHIPPED = [
   'package.json', 'README.md', 'index.cjs', 'index.mjs', 'browser.mjs', 'index.d.cts', 'index.d.mts',
   'core.d.cts', 'core.d.mts', 'types.d.cts', 'types.d.mts', 'events.cjs', 'events.mjs',
-  'events.d.cts', 'events.d.mts', 'events/package.json', 'websocket.mjs', 'websocket.d.mts',
+  'events.d.cts', 'events.d.mts', 'event-types.d.cts', 'event-types.d.mts', 'events/package.json', 'websocket.mjs', 'websocket.d.mts',
   'sonoran_cad_bg.wasm',
 ];
 
