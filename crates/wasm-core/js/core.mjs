@@ -179,6 +179,8 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       }
     }
   };
+  // `queued`: the waits for a place under the rate limit; `waited`: every wait, retries' too.
+  let queued = 0;
   let waited = 0;
   for (let attempt = 0; ; attempt++) {
     let ticket;
@@ -187,7 +189,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       if (ticket >= -1) break;
       const wait = -ticket - 2;
       const left = deadline - Date.now();
-      if (waited + wait > bound || wait > left) {
+      if ((explicitBound ? waited : queued) + wait > bound || wait > left) {
         tell({ reason: 'refused', waitMs: wait });
         const why = wait > left ? `its deadline (\`timeoutMs\` ${deadlineMs} ms, ${Math.max(0, left)} ms left)` : `its \`maxQueueMs\` (${bound} ms)`;
         // The client's own decision, not the API's: nothing was sent.
@@ -198,6 +200,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       }
       tell({ reason: 'paced', waitMs: wait });
       await pause(wait, signal, aborted);
+      queued += wait;
       waited += wait;
     }
     const left = deadline - Date.now();
@@ -390,12 +393,15 @@ function callOptions(name, given) {
  */
 function checkGroups(name, groups, args) {
   for (const [where, ...fields] of groups) {
-    const holder = where === 'body' ? (Array.isArray(args) ? args[0] : args && args.body) : args;
-    const given = holder !== null && typeof holder === 'object' ? fields.filter((f) => holder[f] !== undefined && holder[f] !== null) : [];
-    if (given.length !== 1) {
-      const at = where === 'body' ? (Array.isArray(args) ? '`data`' : '`body`') : 'the arguments';
-      const got = given.length === 0 ? 'none' : given.map((f) => `\`${f}\``).join(' and ');
-      throw new SonoranError(`${name}: ${at} must have exactly one of ${fields.map((f) => `\`${f}\``).join(', ')}; got ${got}`, { kind: 'invalidArgument' });
+    // A v1 call's data is a list of items: each one is checked.
+    const v1 = Array.isArray(args);
+    const holders = where !== 'body' ? [[args, 'the arguments']] : v1 ? (Array.isArray(args[0]) ? args[0].map((item, i) => [item, `\`data[${i}]\``]) : [[args[0], '`data`']]) : [[args && args.body, '`body`']];
+    for (const [holder, at] of holders) {
+      const given = holder !== null && typeof holder === 'object' ? fields.filter((f) => holder[f] !== undefined && holder[f] !== null) : [];
+      if (given.length !== 1) {
+        const got = given.length === 0 ? 'none' : given.map((f) => `\`${f}\``).join(' and ');
+        throw new SonoranError(`${name}: ${at} must have exactly one of ${fields.map((f) => `\`${f}\``).join(', ')}; got ${got}`, { kind: 'invalidArgument' });
+      }
     }
   }
 }
