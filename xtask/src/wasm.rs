@@ -175,6 +175,21 @@ pub fn sizes_of(root: &Path, api: &Api) -> Result<Sizes> {
     })
 }
 
+/// What a browser may download of a package, gzipped: the module and its JS (100 KB).
+pub const GZIP_BUDGET: u64 = 100_000;
+
+/// Fails when `api`'s package is over [`GZIP_BUDGET`].
+fn within_budget(api: &Api, sizes: &Sizes) -> Result<()> {
+    let total = sizes.wasm_gz + sizes.glue_gz;
+    if total > GZIP_BUDGET {
+        bail!(
+            "{}: {total} bytes gzipped (the module and browser.mjs), over the budget of {GZIP_BUDGET} bytes",
+            api.package_name
+        );
+    }
+    Ok(())
+}
+
 /// `npm pack --dry-run` of the package: (tarball bytes, unpacked bytes).
 pub fn tarball_sizes(root: &Path) -> Result<(u64, u64)> {
     let out = Command::new("npm")
@@ -484,6 +499,7 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
     std::fs::write(pkg.join("package.json"), package_json(root, api, version)?)?;
     let sizes = sizes_of(root, api)?;
     println!("==> {}: {sizes}", pkg_dir(api));
+    within_budget(api, &sizes)?;
     Ok(sizes)
 }
 
@@ -528,6 +544,19 @@ mod tests {
             fill(t, &CMS),
             "new SonoranCms from 'sonoran-cms' ('sonoran_cms_bg.wasm', /sonorancms/events) {{ A, metaOf }}"
         );
+    }
+
+    #[test]
+    fn a_package_over_its_budget_fails_the_build() {
+        let sizes = |wasm_gz, glue_gz| Sizes {
+            wasm: 0,
+            wasm_gz,
+            glue: 0,
+            glue_gz,
+        };
+        assert!(within_budget(&CAD, &sizes(80_000, 20_000)).is_ok());
+        let e = within_budget(&CAD, &sizes(80_000, 20_001)).unwrap_err();
+        assert!(e.to_string().contains("sonoran-cad: 100001 bytes"), "{e}");
     }
 
     #[test]

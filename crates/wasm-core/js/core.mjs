@@ -350,6 +350,8 @@ function checkQueueBound(where, ms) {
 }
 
 const CALL_OPTIONS = ['signal', 'timeoutMs', 'headers', 'maxQueueMs'];
+// An HTTP token (RFC 9110).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The per-call options `{ signal, timeoutMs, headers, maxQueueMs }`. */
 function callOptions(name, given) {
@@ -378,6 +380,9 @@ function callOptions(name, given) {
     for (const [key, value] of Object.entries(headers)) {
       if (typeof value !== 'string') {
         throw new SonoranError(`${name}: the per-call header \`${key}\` must be a string, got ${value === null ? 'null' : typeof value}`, { kind: 'invalidArgument' });
+      }
+      if (!HEADER_NAME.test(key) || /[\r\n\0]/.test(value)) {
+        throw new SonoranError(`${name}: the per-call header ${JSON.stringify(key)} is not a valid header name and value`, { kind: 'invalidArgument' });
       }
       extra[key.toLowerCase()] = value;
     }

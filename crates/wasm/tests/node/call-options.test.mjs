@@ -85,6 +85,8 @@ test('per-call headers go with that call only, over the client\'s', async () => 
   const bad = await c.getVersion(undefined, { headers: { 'x-n': 1 } }).catch((e) => e);
   assert.equal(bad.kind, 'invalidArgument');
   assert.equal(bad.message, 'getVersion: the per-call header `x-n` must be a string, got number');
+  const broken = await c.getVersion(undefined, { headers: { 'x-a': 'one\r\nx-b: two' } }).catch((e) => e);
+  assert.equal(broken.message, 'getVersion: the per-call header "x-a" is not a valid header name and value');
   const worse = await c.getVersion(undefined, { timeoutMs: -1 }).catch((e) => e);
   assert.equal(worse.message, 'getVersion: the per-call `timeoutMs` must be a number of milliseconds > 0');
   assert.equal(sent.length, 2, 'refused calls were not sent');
