@@ -3,8 +3,9 @@
 //! The shapes follow what the Rust types put on the wire (the JS side sees the same JSON):
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
 //! since unknown values are kept, with named constants beside them), free-form objects are
-//! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
-//! is exported under the API's [`Api::vendor`] prefix, so that it shadows nothing.
+//! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`) or
+//! one of the shared declarations' (`CallOptions`) is exported under the API's
+//! [`Api::vendor`] prefix, so that it shadows nothing.
 //!
 //! The push events' payloads (`events.d.ts`) go through the same rendering, with their own
 //! reference rule: see [`TypeScript::for_payloads`].
@@ -212,10 +213,30 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n  ")
 }
 
-/// TypeScript's global types that an exported name must not shadow.
-const GLOBALS: [&str; 12] = [
-    "Record", "Partial", "Required", "Readonly", "Pick", "Omit", "Map", "Set", "Date", "Error",
-    "Promise", "Array",
+/// TypeScript's global types that an exported name must not shadow, and the names the
+/// packages' hand-written declarations (`crates/wasm-core/js/core.d.ts`) export beside the
+/// generated ones.
+const GLOBALS: [&str; 20] = [
+    "Record",
+    "Partial",
+    "Required",
+    "Readonly",
+    "Pick",
+    "Omit",
+    "Map",
+    "Set",
+    "Date",
+    "Error",
+    "Promise",
+    "Array",
+    "SonoranError",
+    "SonoranErrorKind",
+    "ClientOptions",
+    "RateLimitEvent",
+    "CallOptions",
+    "ResponseInfo",
+    "APIPromise",
+    "ExactlyOne",
 ];
 
 impl TypeScript<'_> {
@@ -271,6 +292,11 @@ mod tests {
             ts_type(&json!({"$ref": "#/components/schemas/Record"})),
             "SonoranRecord",
             "a global's name gets the vendor's prefix"
+        );
+        assert_eq!(
+            ts_type(&json!({"$ref": "#/components/schemas/CallOptions"})),
+            "SonoranCallOptions",
+            "so does a name of the shared declarations"
         );
         assert_eq!(
             ts_type(&json!({"type": "array", "items": {"type": "string"}})),
