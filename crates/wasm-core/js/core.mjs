@@ -1,8 +1,9 @@
 // The JS side of every package (sonoran-cad, sonoran-cms), shared by every entry point:
 // `SonoranError`, the transport (the platform's `fetch`, or the caller's own), and the client
 // class (`SonoranClient`, `SonoranCms`), whose methods are defined from the module's operation
-// table: one per row, no code per operation. `cargo xtask wasm` copies it into each package
-// and also emits a CommonJS copy (core.cjs). It names no API: `makeClient` is told its names.
+// table: one per row, no code per operation; each method returns an `APIPromise` and takes the
+// per-call options. `cargo xtask wasm` bundles it (esbuild) into each package's entries
+// (index.cjs, browser.mjs). It names no API: `makeClient` is told its names.
 
 const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'requestId', 'body', 'operation', 'attempts', 'source'];
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
