@@ -152,7 +152,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/js/generated/operations.mjs", api.npm_dir),
-            contents: npm::operations_module(&js_ops),
+            contents: npm::operations_module(&model, &js_ops),
         },
         Output {
             path: format!("{}/js/generated/enums.mjs", api.npm_dir),

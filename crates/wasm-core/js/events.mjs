@@ -1,11 +1,12 @@
 // Push events for Node (the package entry `@package@/events`, apart from the REST client):
 // `decodePushEvent` types one event's `data` leniently, as the Rust crate does (the same
 // `x-lenient` rules, from the generated schema table), and `createPushHandler` is the HTTP
-// fallback receiver for `http.createServer` and Express. `cargo xtask wasm` also emits a
-// CommonJS copy (events.cjs) of this file. A template: the `@...@` names are the package's.
+// fallback receiver for `http.createServer` and Express. `cargo xtask wasm` bundles it with
+// the generated schemas into the CommonJS events.cjs (events.mjs re-exports that). A template: the `@...@` names are the package's.
 
 import { timingSafeEqual } from 'node:crypto';
 import { EVENTS } from './generated/events.mjs';
+import * as self from './events.mjs';
 
 /** A refused push event: `kind` says why, `eventType` and `path` where (never the key). */
 export class PushEventError extends Error {
@@ -296,3 +297,8 @@ export function createPushHandler(options) {
     reply(res, 200, 'ok');
   };
 }
+
+// esbuild marks the CommonJS exports as an ES module's (`__esModule`): a default import
+// through TypeScript's or Babel's interop (`import x from '@package@/events'` in CommonJS)
+// reads `.default`, which is then the entry itself, as the types say.
+export default self;

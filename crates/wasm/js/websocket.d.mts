@@ -5,8 +5,14 @@ export declare const MAX_UNITS_PER_MESSAGE: 25;
 /** Documented: one `unitLocation` every 250 ms. */
 export declare const UNIT_INTERVAL_MS: 250;
 
+/** Why a session failed: `kind`, as `SonoranError` and `PushEventError` name their category. */
+export type WebsocketErrorKind = 'config' | 'connect' | 'auth' | 'event' | 'invocation' | 'closed';
+
 export declare class WebsocketError extends Error {
-  readonly code: 'config' | 'connect' | 'auth' | 'event' | 'invocation' | 'closed';
+  readonly name: 'WebsocketError';
+  readonly kind: WebsocketErrorKind;
+  /** @deprecated Use `kind` (the same value). */
+  readonly code: WebsocketErrorKind;
 }
 
 /** A push event, decoded as `sonoran-cad/events` decodes it: `event.type` narrows `event.data`. */

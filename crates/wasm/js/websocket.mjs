@@ -21,12 +21,21 @@ export const MAX_UNITS_PER_MESSAGE = 25;
 export const UNIT_INTERVAL_MS = 250;
 const PRODUCTION_URL = 'https://api.sonorancad.com';
 
-/** Why a session failed: `code` is `config`, `connect`, `auth`, `event`, `invocation` or `closed`. The API key never appears in it. */
+/**
+ * Why a session failed: `kind` is `config`, `connect`, `auth`, `event`, `invocation` or
+ * `closed` (as `SonoranError` and `PushEventError` name their category; `code` is the same
+ * value, kept as a deprecated alias). The API key never appears in it.
+ */
 export class WebsocketError extends Error {
-  constructor(code, message, options) {
+  constructor(kind, message, options) {
     super(message, options);
     this.name = 'WebsocketError';
-    this.code = code;
+    this.kind = kind;
+  }
+
+  /** @deprecated Use `kind`. */
+  get code() {
+    return this.kind;
   }
 }
 

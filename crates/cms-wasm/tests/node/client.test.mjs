@@ -181,7 +181,7 @@ test('a 429 waits for its Retry-After and is retried; past `retries` it is rateL
   const e = await once.getAccountRanks({ accountId: ACCOUNT }).catch((e) => e);
   assert.ok(e instanceof SonoranError);
   assert.equal(e.kind, 'rateLimited');
-  assert.equal(e.retryAfter, 1);
+  assert.equal(e.retryAfter(), 1);
   noKey(e);
 });
 

@@ -88,7 +88,7 @@ const MALFORMED = [
   ['v1 unknown field', (c) => c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]),
     'setAccountPermissionsV1: `data[0].typo` is not a field of this object'],
   ['v1 extra argument', (c) => c.setAccountPermissionsV1([], { x: 1 }),
-    'setAccountPermissionsV1: `x` is not a per-call option (signal, maxQueueMs)'],
+    'setAccountPermissionsV1: `x` is not a per-call option (signal, timeoutMs, headers, maxQueueMs)'],
   ['v1 too many arguments', (c) => c.setAccountPermissionsV1([], {}, {}),
     'setAccountPermissionsV1: takes 1 argument and the per-call options, got 3 arguments'],
   ['v1 wrong type', (c) => c.setAccountPermissionsV1([{ apiId: 5 }]),
@@ -102,7 +102,7 @@ const MALFORMED = [
   // The spec's only array length limits are `maxItems: 0` on the `data: []` of
   // getServersV1/getVersionV1, which the methods take as no argument at all.
   ['v1 data given where the spec documents `data: []` (maxItems 0)', (c) => c.getVersionV1([1]),
-    'getVersionV1: the per-call options must be an object { signal, maxQueueMs }'],
+    'getVersionV1: the per-call options must be an object { signal, timeoutMs, headers, maxQueueMs }'],
 ];
 
 for (const [label, call, expected] of MALFORMED) {
@@ -194,7 +194,7 @@ test('a call the documented limit would hold past maxQueueMs rejects at once as 
   const e = await clock.settle(rejects(c.getVersion(), 'rateLimited'));
   assert.equal(clock.now(), 0, 'failed without waiting (virtual ms)');
   // The window (1 s) and the limiter's margin (100 ms): no time passed since the first reply.
-  assert.equal(e.retryAfter, 1.1);
+  assert.equal(e.retryAfter(), 1.1);
   assert.equal((await fake.requests()).length, 1, 'the held call was not sent');
   assert.deepEqual(events.map((x) => [x.operation, x.reason, x.waitMs]), [['getVersion', 'refused', 1100]]);
   // Per call, a larger bound lets it wait its turn (and onRateLimit says it was held).

@@ -142,7 +142,7 @@ test('rateLimited: a 429 with retries: 0 carries retryAfter', async () => {
   await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'rateLimited', retryAfterSeconds: 7 } });
   const e = await rejects(noRetry.updateIdentifier(U), 'rateLimited');
   assert.equal(e.status, 429);
-  assert.equal(e.retryAfter, 7);
+  assert.equal(e.retryAfter(), 7);
   assert.equal((await fake.requests()).length, 1, 'not retried');
   await noRetry.updateIdentifier(U);
 });

@@ -139,7 +139,8 @@ test('sonoran-cad/websocket: authenticate, an event by on(type) and by for await
 test('a wrong key is an auth error, not a reconnect loop', async () => {
   const err = await connectWebsocket({ ...info, apiKey: 'not-the-key', baseUrl: fake.FAKE, serverId: 1 }).catch((e) => e);
   assert.ok(err instanceof WebsocketError, String(err));
-  assert.equal(err.code, 'auth');
+  assert.equal(err.kind, 'auth');
+  assert.equal(err.code, 'auth', 'the deprecated alias of kind');
   assert.match(err.message, /Invalid community ID or API key/);
   assert.ok(!err.message.includes('not-the-key'));
   const stats = await hub();
@@ -148,7 +149,7 @@ test('a wrong key is an auth error, not a reconnect loop', async () => {
   // connection (and the previous test's) are gone once the hub has read their close.
   await until('the refused connection to be closed', async () => (await hub()).open === 0);
   const config = await connectWebsocket({ communityId: 'c', baseUrl: fake.FAKE }).catch((e) => e);
-  assert.equal(config.code, 'config');
+  assert.equal(config.kind, 'config');
 });
 
 test('after the fake drops the socket: reconnected, re-authenticated, no event lost after it is back', async () => {

@@ -27,11 +27,10 @@ const CHILD_TIMEOUT_MS = 120_000;
 const DEADLINE_MS = 15 * 60_000;
 /** The files the package must ship (package.json's `files`, plus package.json itself). */
 const SHIPPED = [
-  'package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts', 'browser.mjs',
-  'core.cjs', 'core.mjs', 'glue.cjs', 'glue.mjs', 'operations.cjs', 'operations.mjs', 'enums.cjs',
-  'enums.mjs', 'events.cjs', 'events.mjs', 'events.d.cts', 'events.d.mts', 'event-schemas.cjs',
-  'event-schemas.mjs', 'events/package.json', 'websocket.mjs',
-  'websocket.d.mts', 'sonoran_cad_bg.wasm',
+  'package.json', 'README.md', 'index.cjs', 'index.mjs', 'browser.mjs', 'index.d.cts', 'index.d.mts',
+  'core.d.cts', 'core.d.mts', 'types.d.cts', 'types.d.mts', 'events.cjs', 'events.mjs',
+  'events.d.cts', 'events.d.mts', 'event-types.d.cts', 'event-types.d.mts', 'events/package.json', 'websocket.mjs', 'websocket.d.mts',
+  'sonoran_cad_bg.wasm',
 ];
 
 let passed = 0;
@@ -181,7 +180,9 @@ const { SonoranClient, SonoranError, UnitStatus } = cad;
 assert.equal(typeof SonoranClient, 'function');
 assert.ok(new SonoranError('x') instanceof Error);
 assert.equal(UnitStatus.ENROUTE, 3);
-assert.equal(cad.default, undefined, 'no default export');
+// esbuild marks the exports as an ES module's (\`__esModule\`): interop's default import reads
+// \`.default\`, which is the package itself.
+assert.equal(cad.default.SonoranClient, SonoranClient, 'the default of interop is the package');
 (async () => {
   const client = new SonoranClient(${OPTIONS_FROM_ENV});
   const version = await client.getVersion();
