@@ -226,12 +226,15 @@ fn package_json(api: &Api, version: &str) -> String {
       "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
       "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
     }},
-    "./websocket": {{ "import": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }} }},
+    "./websocket": {{
+      "import": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }},
+      "require": {{ "types": "./websocket.d.cts", "default": "./websocket.cjs" }}
+    }},
     "./package.json": "./package.json"
   }},
   "engines": {{ "node": ">=18" }},
   "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "{module}", "README.md"],
+  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "websocket.cjs", "websocket.d.cts", "websocket/package.json", "{module}", "README.md"],
   "peerDependencies": {{ "@microsoft/signalr": "^10.0.11" }},
   "peerDependenciesMeta": {{ "@microsoft/signalr": {{ "optional": true }} }}
 }}
@@ -319,6 +322,10 @@ fn commonjs(esm: &str, source: &str) -> Result<String> {
             let n = rest.split('(').next().unwrap_or_default().to_string();
             names.push((n.clone(), n));
             format!("function {rest}")
+        } else if let Some(rest) = line.strip_prefix("export async function ") {
+            let n = rest.split('(').next().unwrap_or_default().to_string();
+            names.push((n.clone(), n));
+            format!("async function {rest}")
         } else if let Some(rest) = line.strip_prefix("export const ") {
             let n = rest
                 .split([' ', '='])
@@ -371,6 +378,26 @@ fn commonjs(esm: &str, source: &str) -> Result<String> {
         .collect();
     out.push_str(&format!("\nmodule.exports = {{ {} }};\n", list.join(", ")));
     Ok(out)
+}
+
+/// `require('sonoran-cad/websocket')`: a CommonJS copy of websocket.mjs (which requires
+/// events.cjs and @microsoft/signalr's CommonJS build), its declarations as .d.cts (the event
+/// types from events.d.cts), and websocket/package.json for resolvers without `exports`.
+fn websocket_commonjs(js: &Path, pkg: &Path) -> Result<()> {
+    let read = |from: &str| {
+        std::fs::read_to_string(js.join(from))
+            .with_context(|| format!("reading {}", js.join(from).display()))
+    };
+    let esm = read("websocket.mjs")?;
+    std::fs::write(pkg.join("websocket.cjs"), commonjs(&esm, "websocket.mjs")?)?;
+    let types = read("websocket.d.mts")?.replace("from './events.mjs'", "from './events.cjs'");
+    std::fs::write(pkg.join("websocket.d.cts"), types)?;
+    std::fs::create_dir_all(pkg.join("websocket"))?;
+    std::fs::write(
+        pkg.join("websocket/package.json"),
+        "{\n  \"private\": true,\n  \"main\": \"../websocket.cjs\",\n  \"types\": \"../websocket.d.cts\"\n}\n",
+    )?;
+    Ok(())
 }
 
 /// Builds every API's package (CAD's first); returns CAD's sizes.
@@ -501,6 +528,7 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
     let mut own = vec!["README.md"];
     if *api == CAD {
         own.extend(["websocket.mjs", "websocket.d.mts"]);
+        websocket_commonjs(&js, &pkg)?;
     }
     for file in own {
         std::fs::copy(js.join(file), pkg.join(file))
@@ -526,13 +554,14 @@ mod tests {
     #[test]
     fn commonjs_exports_what_the_module_exports() {
         let cjs = commonjs(
-            "export class A extends Error {}\nconst x = 1;\nexport function wrap(R) {}\nexport const B = 2;\nexport { initSync, init as default };\n",
+            "export class A extends Error {}\nconst x = 1;\nexport function wrap(R) {}\nexport async function go() {}\nexport const B = 2;\nexport { initSync, init as default };\n",
             "t",
         )
         .unwrap();
         assert!(cjs.contains("class A extends Error {}") && cjs.contains("function wrap(R) {}"));
+        assert!(cjs.contains("\nasync function go() {}"), "{cjs}");
         assert!(
-            cjs.ends_with("module.exports = { A, wrap, B, initSync, default: init };\n"),
+            cjs.ends_with("module.exports = { A, wrap, go, B, initSync, default: init };\n"),
             "{cjs}"
         );
         assert!(commonjs("import x from 'y';\n", "t").is_err());
