@@ -336,6 +336,47 @@ fn declarations_for(text: &str, ext: &str) -> String {
     out
 }
 
+/// `require('sonoran-cad/websocket')`: websocket.mjs turned into CommonJS by esbuild (a
+/// transform, not a bundle: it requires `./events.cjs`, the same build `require('sonoran-cad/events')`
+/// gives, and @microsoft/signalr's own CommonJS build), its declarations as .d.cts (the event
+/// types from events.d.cts), and websocket/package.json for resolvers without `exports`.
+fn websocket_commonjs(root: &Path, js: &Path, pkg: &Path) -> Result<()> {
+    let read = |from: &str| {
+        std::fs::read_to_string(js.join(from))
+            .with_context(|| format!("reading {}", js.join(from).display()))
+    };
+    let esm = read("websocket.mjs")?;
+    if !esm.contains("from './events.mjs'") {
+        bail!("websocket.mjs no longer imports './events.mjs': update websocket_commonjs");
+    }
+    // The CommonJS copy requires the CommonJS events build, so both entries share its classes.
+    let staged = pkg.join("websocket.cjs.src.mjs");
+    std::fs::write(&staged, esm.replace("from './events.mjs'", "from './events.cjs'"))?;
+    let esbuild = root.join(CRATE).join("node_modules/.bin/esbuild");
+    let outcome = run(
+        "esbuild websocket.mjs -> websocket.cjs",
+        Command::new(&esbuild).arg(&staged).args([
+            &format!("--outfile={}", pkg.join("websocket.cjs").display()),
+            "--format=cjs",
+            "--platform=node",
+            "--target=node18",
+            "--log-level=warning",
+            "--legal-comments=none",
+            "--banner:js='use strict';",
+        ]),
+    );
+    std::fs::remove_file(&staged)?;
+    outcome?;
+    let types = read("websocket.d.mts")?.replace("from './events.mjs'", "from './events.cjs'");
+    std::fs::write(pkg.join("websocket.d.cts"), types)?;
+    std::fs::create_dir_all(pkg.join("websocket"))?;
+    std::fs::write(
+        pkg.join("websocket/package.json"),
+        "{\n  \"private\": true,\n  \"main\": \"../websocket.cjs\",\n  \"types\": \"../websocket.d.cts\"\n}\n",
+    )?;
+    Ok(())
+}
+
 /// Builds every API's package (CAD's first); returns CAD's sizes.
 pub fn build(root: &Path) -> Result<Sizes> {
     crate::test_all::ensure_wasm_target()?;
@@ -491,6 +532,7 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
     let mut own = vec!["README.md"];
     if *api == CAD {
         own.extend(["websocket.mjs", "websocket.d.mts"]);
+        websocket_commonjs(root, &js, &pkg)?;
     }
     for file in own {
         std::fs::copy(js.join(file), pkg.join(file))

@@ -12,7 +12,7 @@
 //! the server's push events resume. A refused authentication is never retried:
 //! [`SessionBuilder::connect`] returns [`WsError::Auth`], and a refusal after a reconnect ends
 //! the event stream with it. [`Session::lifecycle`] reports each disconnect, reconnect attempt
-//! and reconnect.
+//! and reconnect (`Connected`, then `Reconnected`), so that users can resynchronise.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), sonoran_cad::websocket::WsError> {
@@ -162,6 +162,11 @@ impl ReconnectPolicy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Lifecycle {
+    /// Connected and authenticated again after a drop, sent just before [`Lifecycle::Reconnected`]:
+    /// reload what you mirror here (events sent while the session was down are not replayed).
+    /// The session's first connection has no such item: it is connected and authenticated
+    /// when [`SessionBuilder::connect`] returns, before a receiver can exist.
+    Connected,
     /// The connection dropped or the hub closed it (with the hub's `error`, if it gave one).
     Disconnected { reason: Option<String> },
     /// Reconnect attempt `attempt` (from 0) starts after `after`.
@@ -433,9 +438,11 @@ impl Session {
     }
 
     /// What happens to the connection from now on, in order: [`Lifecycle::Disconnected`],
-    /// then [`Lifecycle::Reconnecting`] before each attempt, [`Lifecycle::Reconnected`] once
-    /// connected and authenticated again, [`Lifecycle::Closed`] at the end. (The session is
-    /// connected when [`SessionBuilder::connect`] returns.) A receiver that falls more than 64
+    /// then [`Lifecycle::Reconnecting`] before each attempt, [`Lifecycle::Connected`] and
+    /// [`Lifecycle::Reconnected`] once connected and authenticated again,
+    /// [`Lifecycle::Closed`] at the end. (The session is connected when
+    /// [`SessionBuilder::connect`] returns: load your state then, and again at each
+    /// [`Lifecycle::Connected`].) A receiver that falls more than 64
     /// changes behind gets `RecvError::Lagged` and goes on from the oldest it still has.
     pub fn lifecycle(&self) -> broadcast::Receiver<Lifecycle> {
         self.lifecycle.subscribe()
@@ -751,6 +758,7 @@ async fn drive(
         if let Some(conn) = connection.take() {
             let _ = state.send(SessionState::Connected);
             if !std::mem::take(&mut first_time) {
+                let _ = lifecycle.send(Lifecycle::Connected);
                 let _ = lifecycle.send(Lifecycle::Reconnected);
             }
             crate::trace!(debug!(url = %config.url, "websocket session authenticated"));

@@ -543,7 +543,7 @@ async fn reconnects_on_the_first_party_schedule_in_virtual_time() {
             after: secs(after),
         });
     }
-    expected.push(Lifecycle::Reconnected);
+    expected.extend([Lifecycle::Connected, Lifecycle::Reconnected]);
     assert_eq!(seen, expected);
     // The refused attempts came at exactly 0, 2, 12, 42 and 72 s after the drop (virtual).
     let refused: Vec<Duration> = gate
@@ -607,6 +607,10 @@ async fn a_close_message_from_the_hub_is_reported_and_reconnected() {
         within("the attempt", lifecycle.recv()).await.unwrap(),
         Lifecycle::Reconnecting { attempt: 0, .. }
     ));
+    assert_eq!(
+        within("the connection", lifecycle.recv()).await.unwrap(),
+        Lifecycle::Connected
+    );
     assert_eq!(
         within("the reconnect", lifecycle.recv()).await.unwrap(),
         Lifecycle::Reconnected

@@ -56,8 +56,12 @@ export interface PushHandlerOptions {
   apiKey: string;
   /** Called with every accepted event (awaited before the 200). */
   onEvent: (event: PushEvent) => void | Promise<void>;
-  /** Called when `onEvent` throws (the request gets 500); by default the error is logged. */
-  onError?: (error: unknown, event: PushEvent) => void;
+  /**
+   * Told of every event the handler refuses (`error` a `PushEventError`, `event` undefined:
+   * 400, 401 or 413) and of `onEvent` throwing (the request gets 500; `event` the event). Without
+   * it a throwing `onEvent` is logged and refusals are only answered.
+   */
+  onError?: (error: unknown, event: PushEvent | undefined) => void;
   /** The largest request body accepted (larger ones get 413); 1 MiB by default. */
   maxBodyBytes?: number;
   /** The only path answered (`EVENT_PATH` by default); `null` for any. */

@@ -244,6 +244,9 @@ function readBody(req, max) {
  * used as it is). Answers 200 for an accepted event (after `onEvent` has run, awaited),
  * 401 for a wrong key, 400 for a body that is not an event, 413 over `maxBodyBytes`,
  * 405 for a method other than POST, and 404 (or `next()` under Express) for another path.
+ * `onError(error, event)` hears of every event it refuses (a `PushEventError`, `event`
+ * undefined: a body that is no event or does not match the docs, a wrong key, too large)
+ * and of `onEvent` throwing (with the event).
  */
 export function createPushHandler(options) {
   const { apiKey, onEvent, onError, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, path = EVENT_PATH } = options ?? {};
@@ -262,6 +265,15 @@ export function createPushHandler(options) {
   if (path !== null && typeof path !== 'string') {
     throw new PushEventError('createPushHandler: `path` must be a string or null', { kind: 'invalidArgument' });
   }
+  // `onError` throwing must not turn an answered request into an unhandled rejection.
+  const report = (error, event) => {
+    if (!onError) return;
+    try {
+      onError(error, event);
+    } catch (thrown) {
+      console.error('@package@ push handler: onError threw:', thrown);
+    }
+  };
   return async function sonoranPushHandler(req, res, next) {
     const url = String(req.originalUrl ?? req.url ?? '').split('?')[0];
     if (path !== null && url !== path) {
@@ -282,15 +294,18 @@ export function createPushHandler(options) {
       if (status === 413) {
         reply(res, 413, e.message, { connection: 'close' });
         req.resume?.();
-        return;
+      } else {
+        reply(res, status, status === 401 ? 'unauthorized: wrong key' : e.message);
       }
-      return reply(res, status, status === 401 ? 'unauthorized: wrong key' : e.message);
+      // A refused event is told to `onError` (without an event), after the answer.
+      report(e, undefined);
+      return;
     }
     try {
       await onEvent(event);
     } catch (e) {
       reply(res, 500, 'the event handler failed');
-      if (onError) onError(e, event);
+      if (onError) report(e, event);
       else console.error(`@package@ push handler: onEvent threw for ${event.type}:`, e);
       return;
     }

@@ -9,7 +9,16 @@ import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import * as signalR from '@microsoft/signalr';
 import { createServer as createTcpServer, connect as tcpConnect } from 'node:net';
-import { connectWebsocket, reconnectPolicy, reconnectDelay, FIRST_PARTY_RECONNECT_DELAYS_MS, WebsocketError } from '../../pkg/websocket.mjs';
+import {
+  connectWebsocket,
+  reconnectPolicy,
+  reconnectDelay,
+  FIRST_PARTY_RECONNECT_DELAYS_MS,
+  DEFAULT_SERVER_ID,
+  SESSION_EVENTS,
+  WebsocketError,
+} from '../../pkg/websocket.mjs';
+import { DOCUMENTED_TYPES } from '../../pkg/events.mjs';
 import * as fake from './fake.mjs';
 
 let info;
@@ -156,13 +165,27 @@ test('after the fake drops the socket: reconnected, re-authenticated, no event l
   const session = await connectWebsocket({ ...info, baseUrl: fake.FAKE, serverId: 1, reconnect: { delaysMs: [20, 200] } });
   try {
     const lifecycle = [];
-    for (const type of ['disconnected', 'reconnecting', 'reconnected', 'closed']) {
-      session.on(type, (value) => lifecycle.push(type === 'reconnecting' ? { attempt: value.attempt, afterMs: value.afterMs } : type));
+    for (const type of ['connected', 'disconnected', 'reconnecting', 'reconnected', 'closed']) {
+      session.on(type, (value) => lifecycle.push(
+        type === 'reconnecting' ? { attempt: value.attempt, afterMs: value.afterMs } : type === 'connected' ? `connected (reconnect: ${value.reconnect})` : type,
+      ));
     }
+    // A 'connected' handler added to a connected session is told at once (in a microtask).
+    assert.deepEqual(lifecycle, []);
+    await null;
+    assert.deepEqual(lifecycle, ['connected (reconnect: false)']);
     const reconnected = once((resolve) => session.on('reconnected', resolve));
     assert.deepEqual((await control('POST', 'ws/drop')).body, { dropped: 1 });
     await reconnected;
-    assert.deepEqual(lifecycle, ['disconnected', { attempt: 0, afterMs: 20 }, 'reconnected']);
+    assert.deepEqual(lifecycle, [
+      'connected (reconnect: false)',
+      'disconnected',
+      { attempt: 0, afterMs: 20 },
+      'connected (reconnect: true)',
+      'reconnected',
+    ]);
+    // Added after the reconnect: told at once that this connection is a reconnect.
+    assert.equal((await once((resolve) => session.on('connected', resolve))).reconnect, true);
     assert.equal(session.state, 'connected');
     await until('the fake to see the re-authentication', async () => (await hub()).servers.length === 1);
     assert.equal((await hub()).authentications, 2);
@@ -175,6 +198,131 @@ test('after the fake drops the socket: reconnected, re-authenticated, no event l
   } finally {
     await session.close();
   }
+});
+
+test('serverId: 1 by default, as the REST client; null authenticates for no server; anything else is refused', async () => {
+  assert.equal(DEFAULT_SERVER_ID, 1);
+  const session = await connectWebsocket({ ...info, baseUrl: fake.FAKE });
+  try {
+    assert.equal(session.serverId, 1);
+    assert.deepEqual((await hub()).servers, [1]);
+    const got = once((resolve) => session.on('EVENT_UNIT_LOGOUT', resolve));
+    assert.equal((await pushEvent('EVENT_UNIT_LOGOUT', { identId: 4 })).body.delivered, 'websocket');
+    assert.deepEqual(await got, { type: 'EVENT_UNIT_LOGOUT', data: { identId: 4 } });
+  } finally {
+    await session.close();
+  }
+  await until('the first session to be closed', async () => (await hub()).open === 0);
+  const none = await connectWebsocket({ ...info, baseUrl: fake.FAKE, serverId: null });
+  try {
+    assert.equal(none.serverId, null);
+    assert.deepEqual((await hub()).servers, [null]);
+    assert.equal((await pushEvent('EVENT_UNIT_LOGOUT', { identId: 4 })).status, 409);
+  } finally {
+    await none.close();
+  }
+  for (const serverId of [0, -1, 1.5, '1']) {
+    const bad = await connectWebsocket({ ...info, baseUrl: fake.FAKE, serverId }).catch((e) => e);
+    assert.ok(bad instanceof WebsocketError && bad.code === 'config' && /serverId/.test(bad.message), String(bad));
+  }
+});
+
+test('on() takes the documented event types and the session events only: a misspelled name throws, naming the nearest', async () => {
+  const session = await connectWebsocket({ ...info, baseUrl: fake.FAKE });
+  try {
+    assert.deepEqual([...SESSION_EVENTS], ['*', 'error', 'connected', 'disconnected', 'reconnecting', 'reconnected', 'closed']);
+    for (const type of [...DOCUMENTED_TYPES, ...SESSION_EVENTS]) session.on(type, () => {})();
+    const refused = (type) => {
+      try {
+        session.on(type, () => {});
+      } catch (e) {
+        assert.ok(e instanceof WebsocketError && e.code === 'config', String(e));
+        return e.message;
+      }
+      assert.fail(`on(${JSON.stringify(type)}) was accepted`);
+    };
+    assert.match(refused('EVENT_UNIT_STAUTS'), /^on\("EVENT_UNIT_STAUTS"\): not a documented event type \(did you mean "EVENT_UNIT_STATUS"\?\); '\*' receives every event/);
+    assert.match(refused('event_unit_logout'), /did you mean "EVENT_UNIT_LOGOUT"/);
+    assert.doesNotMatch(refused('EVENT_AFTER'), /did you mean/);
+    assert.match(refused('message'), /'error', 'connected', 'disconnected', 'reconnecting', 'reconnected', 'closed'/);
+    assert.match(refused(undefined), /must be a string/);
+    // An undocumented type still arrives, through '*'.
+    const any = once((resolve) => session.on('*', resolve));
+    await pushEvent('EVENT_AFTER', { n: 1 });
+    assert.deepEqual(await any, { type: 'EVENT_AFTER', data: { n: 1 }, unknown: true });
+  } finally {
+    await session.close();
+  }
+});
+
+test('for await keeps events only while an iterator is open, at most maxQueuedEvents (the oldest dropped, told once per overflow)', async () => {
+  const session = await connectWebsocket({ ...info, baseUrl: fake.FAKE, maxQueuedEvents: 2 });
+  try {
+    const seen = [];
+    let arrived = () => {};
+    session.on('*', (e) => { seen.push(e.data.n); arrived(); });
+    const seenUpTo = async (n) => {
+      while (seen.length < n) await new Promise((resolve) => { arrived = resolve; });
+    };
+    const send = async (...ns) => {
+      for (const n of ns) assert.equal((await pushEvent('EVENT_AFTER', { n })).body.delivered, 'websocket');
+      await seenUpTo(ns[ns.length - 1]);
+    };
+    const errors = [];
+    session.on('error', (e) => errors.push(e.code));
+    const n = async (it) => (await it.next()).value.data.n;
+
+    await send(1, 2, 3); // nobody iterates: nothing is kept
+    const iterator = session[Symbol.asyncIterator]();
+    await send(4, 5, 6, 7); // a busy reader: the newest 2 are kept
+    assert.equal(session.droppedEvents, 2);
+    assert.deepEqual(errors, ['overflow']);
+    assert.deepEqual([await n(iterator), await n(iterator)], [6, 7]);
+    // A waiting reader gets the next event as it comes.
+    const waiting = n(iterator);
+    await send(8);
+    assert.equal(await waiting, 8);
+    await send(9, 10, 11); // drained since: a new overflow is told again
+    assert.deepEqual(errors, ['overflow', 'overflow']);
+    assert.equal(session.droppedEvents, 3);
+    // `break` out of `for await` closes the iterator: what waited is let go, nothing more is kept.
+    for await (const event of iterator) {
+      assert.equal(event.data.n, 10);
+      break;
+    }
+    await send(12, 13);
+    const again = session[Symbol.asyncIterator]();
+    const next = n(again);
+    await send(14);
+    assert.equal(await next, 14, 'neither 11 (left in the closed queue) nor 12, 13 (sent while nobody iterated)');
+    await again.return();
+    assert.equal(session.droppedEvents, 3);
+  } finally {
+    await session.close();
+  }
+  const bad = await connectWebsocket({ ...info, baseUrl: fake.FAKE, maxQueuedEvents: -1 }).catch((e) => e);
+  assert.ok(bad instanceof WebsocketError && /maxQueuedEvents/.test(bad.message), String(bad));
+});
+
+test("SignalR's own logging is quiet unless asked (connect, a drop and its reconnect, close); logger: 'information' logs", async (t) => {
+  const calls = [];
+  for (const method of ['log', 'info', 'warn', 'error', 'debug']) {
+    t.mock.method(console, method, (...args) => calls.push([method, args.join(' ')]));
+  }
+  const quiet = await connectWebsocket({ ...info, baseUrl: fake.FAKE, reconnect: { delaysMs: [0] } });
+  try {
+    const back = once((resolve) => quiet.on('reconnected', resolve));
+    assert.deepEqual((await control('POST', 'ws/drop')).body, { dropped: 1 });
+    await back;
+  } finally {
+    await quiet.close();
+  }
+  assert.deepEqual(calls, []);
+  const told = await connectWebsocket({ ...info, baseUrl: fake.FAKE, logger: 'information' });
+  await told.close();
+  assert.ok(calls.some(([method, text]) => method === 'info' && /WebSocket connected/.test(text)), JSON.stringify(calls));
+  const bad = await connectWebsocket({ ...info, baseUrl: fake.FAKE, logger: 'loud' }).catch((e) => e);
+  assert.ok(bad instanceof WebsocketError && /logger/.test(bad.message), String(bad));
 });
 
 test('with no session for the server, the fake posts the event to the listener', async () => {
