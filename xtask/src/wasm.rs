@@ -351,7 +351,10 @@ fn websocket_commonjs(root: &Path, js: &Path, pkg: &Path) -> Result<()> {
     }
     // The CommonJS copy requires the CommonJS events build, so both entries share its classes.
     let staged = pkg.join("websocket.cjs.src.mjs");
-    std::fs::write(&staged, esm.replace("from './events.mjs'", "from './events.cjs'"))?;
+    std::fs::write(
+        &staged,
+        esm.replace("from './events.mjs'", "from './events.cjs'"),
+    )?;
     let esbuild = root.join(CRATE).join("node_modules/.bin/esbuild");
     let outcome = run(
         "esbuild websocket.mjs -> websocket.cjs",
