@@ -1,12 +1,8 @@
 //! The multipart bodycam uploads on the wire, and their argument checks.
 
-mod support {
-    pub mod server;
-}
-
 use sonoran_cad::bodycam::{BodycamClip, BodycamOwner};
 use sonoran_cad::{Client, Error};
-use support::server::{Reply, Server};
+use sonoran_fake::scripted::{Reply, Server};
 
 const STORED: &str = r#"["https://files.example.com/bodycam/community/unit/clip.webm"]"#;
 

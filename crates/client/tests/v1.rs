@@ -5,12 +5,11 @@ mod support {
     pub mod spec;
     #[rustfmt::skip]
     pub mod v1_calls;
-    pub mod server;
 }
 
 use serde_json::Value;
 use sonoran_cad::{Client, Error, V1ErrorCode};
-use support::server::{Reply, Server};
+use sonoran_fake::scripted::{Reply, Server};
 
 /// Every documented v1 envelope call as (operationId, path, type, request example, 200 reply).
 type V1Call = (

@@ -1,12 +1,8 @@
 //! Real requests over loopback: what the generated client puts on the wire for v2 calls,
 //! and that it decodes the typed reply.
 
-mod support {
-    pub mod server;
-}
-
 use sonoran_cad::{Client, types};
-use support::server::{Reply, Seen, Server};
+use sonoran_fake::scripted::{Reply, Seen, Server};
 
 /// Serves one scripted reply and hands back the one request it received.
 async fn serve_once(

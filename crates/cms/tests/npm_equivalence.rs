@@ -23,7 +23,6 @@
 //! tests say so and check nothing.
 
 mod support {
-    pub mod server;
     #[rustfmt::skip]
     pub mod v1_calls;
     #[rustfmt::skip]
@@ -32,9 +31,9 @@ mod support {
 
 use serde_json::{Map, Value, json};
 use sonoran_cms::{Client, Error, RateLimitPolicy, RetryPolicy, V1ErrorCode};
+use sonoran_fake::scripted::{Reply, Seen, Server};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use support::server::{Reply, Seen, Server};
 
 const API_KEY: &str = "cms-proof-key-0123456789";
 const COMMUNITY_ID: &str = "cms-proof-community";

@@ -4,14 +4,10 @@
 //! holds the same examples; `the_fixtures_are_the_documented_examples` checks that inside
 //! the repository).
 
-mod support {
-    pub mod server;
-}
-
 use sonoran_cms::runtime::VirtualClock;
 use sonoran_cms::{Client, Error, Operation, RateLimitPolicy, RetryPolicy, V1ErrorCode, types};
+use sonoran_fake::scripted::{Reply, Server};
 use std::time::{Duration, SystemTime};
-use support::server::{Reply, Server};
 
 const ACCOUNT: &str = "00000000-0000-0000-0000-000000000000";
 

@@ -183,6 +183,7 @@ mod limits;
 mod record;
 mod respond;
 mod routing;
+pub mod scripted;
 mod server;
 mod spec;
 mod synth;

@@ -1,20 +1,40 @@
-//! A scripted HTTP server on loopback for wire tests: it answers each request with the
-//! next scripted reply (or the last one again) and records what it received.
+//! A scripted HTTP server on loopback, for tests of code that talks to Sonoran: it answers each
+//! request with the next scripted reply (the last one again once the script runs out) and
+//! records what it received. Where [`crate::FakeServer`] answers as the docs describe,
+//! this answers exactly what a test scripts: a malformed body, an odd status, a header.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use sonoran_fake::scripted::{Reply, Server};
+//!
+//! let server = Server::start().await;
+//! server.script(vec![Reply::new(429, "text/plain", "slow down").header("retry-after", "1")]);
+//! // point the client under test at `server.url`, call it, then:
+//! assert!(server.take().is_empty());
+//! # }
+//! ```
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// One request as the server received it.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Seen {
+    /// `GET`, `POST`, ...
     pub method: String,
+    /// The request target: path and query.
     pub target: String,
+    /// Header names in lower case.
     pub headers: BTreeMap<String, String>,
     pub body: String,
 }
 
+/// One scripted reply.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Reply {
     pub status: u16,
     pub content_type: String,
@@ -23,6 +43,7 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A reply with `status`, `content-type` and `body`, and no other header.
     pub fn new(status: u16, content_type: &str, body: &str) -> Self {
         Self {
             status,
@@ -30,6 +51,12 @@ impl Reply {
             headers: vec![],
             body: body.into(),
         }
+    }
+
+    /// This reply with one more header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
     }
 }
 
@@ -39,15 +66,45 @@ struct State {
     seen: Vec<Seen>,
 }
 
+/// The server: on `127.0.0.1`, a free port, until the tokio runtime that started it ends.
+#[derive(Debug)]
 pub struct Server {
+    /// `http://127.0.0.1:<port>`.
     pub url: String,
     state: Arc<Mutex<State>>,
 }
 
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("replies", &self.replies.len())
+            .field("seen", &self.seen.len())
+            .finish()
+    }
+}
+
+fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
+    // A panicking test thread must not hide what was recorded from the others.
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Server {
+    /// Starts the server on a free loopback port.
+    ///
+    /// # Panics
+    /// When no loopback port can be bound (use [`Server::try_start`] to handle that).
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        Self::try_start()
+            .await
+            .expect("binding a loopback port for the scripted server")
+    }
+
+    /// Starts the server on a free loopback port, or says why it could not.
+    pub async fn try_start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
         tokio::spawn(async move {
@@ -55,17 +112,18 @@ impl Server {
                 tokio::spawn(handle(socket, shared.clone()));
             }
         });
-        Self { url, state }
+        Ok(Self { url, state })
     }
 
-    /// Replies to give, in order; the last one repeats.
+    /// Replies to give, in order; the last one repeats (an empty script answers `200` with an
+    /// empty body).
     pub fn script(&self, replies: Vec<Reply>) {
-        self.state.lock().unwrap().replies = replies;
+        lock(&self.state).replies = replies;
     }
 
     /// Everything received so far, and forget it.
     pub fn take(&self) -> Vec<Seen> {
-        std::mem::take(&mut self.state.lock().unwrap().seen)
+        std::mem::take(&mut lock(&self.state).seen)
     }
 }
 
@@ -108,7 +166,7 @@ async fn handle(mut socket: tokio::net::TcpStream, state: Arc<Mutex<State>>) {
     }
     let body = String::from_utf8_lossy(&buf[head_end..head_end + len]).to_string();
     let reply = {
-        let mut s = state.lock().unwrap();
+        let mut s = lock(&state);
         s.seen.push(Seen {
             method,
             target,
