@@ -1,5 +1,5 @@
 //! Per-call cost measured so that it holds on a shared machine: CPU time of this process
-//! (`getrusage`, user + system, every thread) beside wall time, instruction counts under
+//! (user + system, every thread) beside wall time, instruction counts under
 //! callgrind, and resident memory from `/proc/self/status`.
 //!
 //! The server always runs in another process (`sonoran-bench serve`), so the CPU time and
@@ -15,16 +15,12 @@ use std::time::{Duration, Instant};
 /// stands for.
 pub const PATHS: [&str; 4] = ["cad_client", "cad_raw", "cms_client", "cms_raw"];
 
-/// CPU time of this process so far (user + system, all threads).
+/// CPU time of this process so far: user + system, all threads
+/// (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`, the sum `getrusage(RUSAGE_SELF)` gives, at
+/// nanosecond resolution and without `unsafe`).
 pub fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// `VmRSS` and `VmHWM` of this process, in KiB.
@@ -115,6 +111,14 @@ impl Path {
         Ok(match name {
             "cad_client" => Self::Cad(cad_client(url)?),
             "cms_client" => Self::Cms(cms_client(url)?),
+            // For the memory comparison only: the same client with pacing off.
+            "cad_client_unpaced" => Self::Cad(
+                sonoran_cad::Client::builder()
+                    .api_key("bench-key")
+                    .base_url(url)
+                    .rate_limit(sonoran_cad::RateLimitPolicy::off())
+                    .build()?,
+            ),
             "cad_raw" => Self::Raw {
                 http: reqwest::Client::new(),
                 url: format!("{url}/v2/general/version"),
@@ -219,10 +223,12 @@ pub fn instr(path: &str, calls: usize, url: &str) -> Result<()> {
     })
 }
 
-/// `memory CLIENTS URL`: resident memory of a process holding CLIENTS CAD clients: before
-/// building them, idle, after 1000, 10,000 and 20,000 calls (spread over the clients
-/// in turn). Prints `{clients, stages: [{stage, calls, rss_kib, hwm_kib}]}`.
-pub fn memory(clients: usize, url: &str) -> Result<()> {
+/// `memory PATH CLIENTS URL`: resident memory of a process holding CLIENTS clients of PATH
+/// (`cad_client`: `sonoran_cad::Client`, defaults, pacing on; `cad_raw`: a plain
+/// `reqwest::Client`, and `cad_client_unpaced`: the client with pacing off, for comparison): before building them, idle, after 1000, 10,000 and
+/// 20,000 calls (spread over the clients in turn). Prints
+/// `{path, clients, stages: [{stage, calls, rss_kib, hwm_kib}]}`.
+pub fn memory(path: &str, clients: usize, url: &str) -> Result<()> {
     let rt = current_thread()?;
     rt.block_on(async {
         let mut stages = Vec::new();
@@ -231,19 +237,22 @@ pub fn memory(clients: usize, url: &str) -> Result<()> {
             stages.push(json!({ "stage": stage, "calls": calls, "rss_kib": rss, "hwm_kib": hwm }));
         };
         mark("no client", 0);
-        let all: Vec<sonoran_cad::Client> = (0..clients)
-            .map(|_| cad_client(url))
+        let all: Vec<Path> = (0..clients)
+            .map(|_| Path::new(path, url))
             .collect::<Result<_>>()?;
         mark("idle", 0);
         let mut done = 0;
         for target in [1000, 10_000, 20_000] {
             while done < target {
-                all[done % clients].get_version().await?;
+                all[done % clients].call().await?;
                 done += 1;
             }
             mark("after calls", done);
         }
-        println!("{}", json!({ "clients": clients, "stages": stages }));
+        println!(
+            "{}",
+            json!({ "path": path, "clients": clients, "stages": stages })
+        );
         Ok(())
     })
 }
@@ -285,8 +294,7 @@ fn process_figures(pid: u32) -> Result<(u64, Duration)> {
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here (0-based).
     let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-    // SAFETY: sysconf reads a constant.
-    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    let hz = rustix::param::clock_ticks_per_second().max(1);
     Ok((rss, Duration::from_millis(ticks * 1000 / hz)))
 }
 

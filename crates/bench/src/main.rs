@@ -4,7 +4,7 @@
 //!   documented getVersion reply (CMS's getSubVersion reply, in its envelope, for
 //!   `/v2/community/sub-version`), so that the client's own cost is not hidden behind a
 //!   server's; prints its URL and serves until stdin closes.
-//! - `cpu URL RUNS CALLS`, `instr PATH CALLS URL`, `memory CLIENTS URL`, `fake-serve`,
+//! - `cpu URL RUNS CALLS`, `instr PATH CALLS URL`, `memory PATH CLIENTS URL`, `fake-serve`,
 //!   `fake-load URL KEY PID SECONDS CONCURRENCY`: see [`cost`].
 //! - `overhead URL`: the same v2 call (GET /v2/general/version) through
 //!   `sonoran_cad::Client` and through raw reqwest + serde_json, interleaved runs.
@@ -62,8 +62,8 @@ fn main() -> Result<()> {
             return cost::instr(arg(1, usage)?, arg(2, usage)?.parse()?, arg(3, usage)?);
         }
         Some("memory") => {
-            let usage = "memory CLIENTS URL";
-            return cost::memory(arg(1, usage)?.parse()?, arg(2, usage)?);
+            let usage = "memory PATH CLIENTS URL";
+            return cost::memory(arg(1, usage)?, arg(2, usage)?.parse()?, arg(3, usage)?);
         }
         Some("fake-serve") => return cost::fake_serve(),
         Some("fake-load") => {
@@ -95,7 +95,7 @@ fn main() -> Result<()> {
             args.get(2).context("shared-cost URL REDIS_URL")?,
         )),
         _ => bail!(
-            "usage: sonoran-bench serve | cpu URL RUNS CALLS | instr PATH CALLS URL | memory CLIENTS URL | fake-serve | fake-load URL KEY PID SECONDS CONCURRENCY | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
+            "usage: sonoran-bench serve | cpu URL RUNS CALLS | instr PATH CALLS URL | memory PATH CLIENTS URL | fake-serve | fake-load URL KEY PID SECONDS CONCURRENCY | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
         ),
     }
 }
