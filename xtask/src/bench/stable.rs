@@ -425,7 +425,7 @@ fn instruction_section(
     let (a, b) = size.instr_calls;
     let _ = writeln!(
         md,
-        "### Rust instructions per call (callgrind)\n\nEach path run under `valgrind --tool=callgrind` twice, with {a} and with {b} calls after the same ten\nwarm-up calls (one thread); the difference of the two totals divided by {} is the instructions per call,\nso start-up (the runtime, TLS roots, the first connection) cancels out. Repeated {} time(s) to show the\ncount is stable. Command: `valgrind --tool=callgrind sonoran-bench instr PATH CALLS URL`.\n",
+        "### Rust instructions per call (callgrind)\n\nEach path run under `valgrind --tool=callgrind` twice, with {a} and with {b} calls after the same ten\nwarm-up calls (one thread); the difference of the two totals divided by {} is the instructions per call,\nso start-up (the runtime, TLS roots, the first connection) cancels out. Repeated {} time(s) to show the\ncount is stable. Command: `valgrind --tool=callgrind sonoran-bench instr PATH CALLS URL`. Callgrind counts\ninstructions in user space only: the kernel's part of each call (the loopback send and receive, about the\nsame for both paths) is in the CPU time above but not in these counts.\n",
         b - a,
         size.instr_repeats
     );
