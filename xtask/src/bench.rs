@@ -1,7 +1,12 @@
 //! `cargo xtask bench`: every figure of BENCHMARKS.md, measured here and now.
 //!
 //! Each figure is the median of several runs, with min and max. Nothing here is a test:
-//! goals are compared and reported, never asserted.
+//! goals are compared and reported, never asserted. The per-call goals are judged on CPU
+//! time and instruction counts ([`stable`], with the statistics of [`stats`]), which hold on
+//! a shared machine where wall time does not.
+
+mod stable;
+pub mod stats;
 
 use crate::cargo;
 use anyhow::{Context, Result, bail};
@@ -24,12 +29,68 @@ fn output(cmd: &mut Command) -> Result<String> {
 fn stats(values: &[f64]) -> (f64, f64, f64) {
     let mut v = values.to_vec();
     v.sort_by(f64::total_cmp);
-    let median = if v.len() % 2 == 1 {
-        v[v.len() / 2]
+    (
+        stats::median(&v),
+        v.first().copied().unwrap_or(f64::NAN),
+        v.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+/// The 1-minute load average, as text.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// How much of the bench to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every section, written to BENCHMARKS.md.
+    Full,
+    /// Sections 9 to 11 (CPU time, instructions, memory, the fake) at full size, printed.
+    Stable,
+    /// Sections 9 to 11 with few runs, printed: for iterating on the bench itself.
+    Quick,
+}
+
+fn build_bench(root: &Path) -> Result<std::path::PathBuf> {
+    println!("==> building sonoran-bench (release)");
+    output(
+        cargo()
+            .current_dir(root)
+            .args(["build", "--release", "-p", "sonoran-bench"]),
+    )?;
+    Ok(crate::target_dir(root).join("release/sonoran-bench"))
+}
+
+fn ensure_packages(root: &Path) -> Result<()> {
+    let cms = root.join("crates/cms-wasm/pkg/package.json");
+    if !root.join(crate::wasm::PKG).join("package.json").exists() || !cms.exists() {
+        crate::wasm::build(root)?;
+    }
+    Ok(())
+}
+
+/// `cargo xtask bench stable` and `cargo xtask bench --quick`: sections 9 to 11 alone,
+/// returned as markdown (with the goals table first), not written.
+pub fn stable_only(root: &Path, mode: Mode) -> Result<String> {
+    let size = if mode == Mode::Quick {
+        stable::Size::QUICK
     } else {
-        (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        stable::Size::FULL
     };
-    (median, v[0], v[v.len() - 1])
+    let bin = build_bench(root)?;
+    ensure_packages(root)?;
+    let server = Server::start(&bin)?;
+    let load_before = load_average();
+    let (md, goals) = stable::sections(root, &bin, &server, size)?;
+    Ok(format!(
+        "{}{md}Load average (1 min) before: {load_before}, after: {}.\n",
+        stable::goals_table(&goals),
+        load_average()
+    ))
 }
 
 fn series(json: &Value, key: &str) -> Vec<f64> {
@@ -131,16 +192,25 @@ pub fn run(root: &Path) -> Result<()> {
     md.push_str(
         "Nothing in the test suite fails on a time: goals are reported here, not asserted.\n\n",
     );
+    let load_before = load_average();
 
-    println!("==> building sonoran-bench (release)");
-    output(
-        cargo()
-            .current_dir(root)
-            .args(["build", "--release", "-p", "sonoran-bench"]),
-    )?;
+    let bin = build_bench(root)?;
     let target = crate::target_dir(root);
-    let bin = target.join("release/sonoran-bench");
+    ensure_packages(root)?;
     let server = Server::start(&bin)?;
+    // Sections 9 to 11 first (their goals head the file), while the server is fresh.
+    let (stable_md, goals) = stable::sections(root, &bin, &server, stable::Size::FULL)?;
+    let load_after_stable = load_average();
+    md.push_str("## Goals at a glance (issue 23)\n\n");
+    md.push_str("Per-call goals are judged on CPU time (median ratio of interleaved runs, with its 95% interval)\n");
+    md.push_str("and, in Rust, on instructions counted by callgrind; see section 9. This machine is shared: other\n");
+    md.push_str("builds ran on the same 2 cores during the run, which moves every wall-clock figure here; the CPU\n");
+    md.push_str("time of the measuring process and the instruction counts are what stays fair under that load.\n");
+    let _ = writeln!(
+        md,
+        "Load average (1 min) at the start: {load_before}; after sections 9 to 11: {load_after_stable}.\n"
+    );
+    md.push_str(&stable::goals_table(&goals));
 
     // 1. Rust per-call overhead.
     println!("==> Rust per-call overhead");
@@ -167,16 +237,10 @@ pub fn run(root: &Path) -> Result<()> {
         "| ratio client/raw (per run) | {rm:.3} | {rlo:.3} | {rhi:.3} | {} |\n",
         ratios.len()
     );
-    let _ = writeln!(md, "Goal ≤ 1.10: {}.\n", verdict(ratio <= 1.10));
-    if ratio > 1.10 {
-        let diffs: Vec<f64> = client.iter().zip(&raw).map(|(c, r)| c - r).collect();
-        let (d, _, _) = stats(&diffs);
-        let (r, _, _) = stats(&raw);
-        let _ = writeln!(
-            md,
-            "Why it is over: the client's fixed cost per call, {d:.1} µs here (the hooks, the copy of the request kept\nfor a retry, reading the reply whole within the attempt so that a cut reply can be retried and an\noversized one refused, the typed decode), against a raw call of {r:.1} µs on this loopback; the goal was\nmet when a loopback call took about 180 µs. What would lower it: not keeping a copy of requests that\nthe retry rules would never repeat.\n"
-        );
-    }
+    let _ = writeln!(
+        md,
+        "Wall-time ratio {ratio:.3}, for reference only: on this shared machine it swings from run to run; the\ngoal (≤ 1.10) is judged on CPU time and instructions in section 9.\n"
+    );
 
     println!("==> limiter and hooks cost");
     let l: Value =
@@ -228,9 +292,7 @@ pub fn run(root: &Path) -> Result<()> {
     let (uratio, _, _) = stats(&uratios);
     let _ = writeln!(
         md,
-        "Goal ≤ 1.1: with the defaults {}; with `timeoutMs: 0` {}.\n",
-        verdict(nratio <= 1.1),
-        verdict(uratio <= 1.1)
+        "Wall-time ratios, for reference only (defaults {nratio:.3}, `timeoutMs: 0` {uratio:.3}): the goal (≤ 1.10)\nis judged on CPU time in section 9.\n"
     );
     let (iclient, iraw) = (series(&n, "instant_client"), series(&n, "instant_raw"));
     let extra: Vec<f64> = iclient.iter().zip(&iraw).map(|(c, r)| c - r).collect();
@@ -370,6 +432,13 @@ pub fn run(root: &Path) -> Result<()> {
     md.push_str(&shared_limits(&bin)?);
     // 8. Unit locations through the websocket sender.
     md.push_str(&unit_locations(&bin)?);
+    // 9 to 11: measured first, above.
+    md.push_str(&stable_md);
+    let _ = writeln!(
+        md,
+        "Command: `cargo xtask bench`. Load average (1 min) at the end: {}.\n",
+        load_average()
+    );
     let _ = writeln!(
         md,
         "`cargo xtask bench` took {:.0} s.",

@@ -45,7 +45,11 @@ cargo xtask <command>
                          into crates/cms-wasm/pkg, printing their gzipped sizes (installs the
                          wasm32 target, the matching wasm-bindgen-cli and npm tools when missing)
   bench                  measure and write BENCHMARKS.md (overheads, package weight, regen
-                         time, pacing, compile time, shared limits); several minutes
+                         time, pacing, compile time, shared limits, CPU time and instructions
+                         per call, memory, the fake's throughput); many minutes
+  bench --quick          sections 9-11 only (CPU time per call with 95% intervals, callgrind
+                         instructions, memory, the fake's throughput) with few runs, printed
+  bench stable           the same sections at full size, printed, not written
   bench shared           only the shared-limits section (Redis), printed, not written
   bench units            only the unit-locations section (websocket), printed, not written
   bench compile          only the build-cost section (a new crate using sonoran-cad, cold and
@@ -154,7 +158,17 @@ fn run(args: Vec<String>) -> Result<()> {
             Some("shared") => print!("{}", xtask::bench::shared_only(&root)?),
             Some("units") => print!("{}", xtask::bench::units_only(&root)?),
             Some("compile") => print!("{}", xtask::bench::compile_only(&root)?),
-            Some(other) => bail!("usage: cargo xtask bench [shared|units|compile] (not `{other}`)"),
+            Some("stable") => print!(
+                "{}",
+                xtask::bench::stable_only(&root, xtask::bench::Mode::Stable)?
+            ),
+            Some("--quick") => print!(
+                "{}",
+                xtask::bench::stable_only(&root, xtask::bench::Mode::Quick)?
+            ),
+            Some(other) => bail!(
+                "usage: cargo xtask bench [--quick|stable|shared|units|compile] (not `{other}`)"
+            ),
         },
         Some("wasm") => {
             xtask::wasm::build(&root)?;

@@ -1,8 +1,11 @@
 //! `sonoran-bench <what>`: one measurement, printed as JSON on stdout for `cargo xtask bench`.
 //!
 //! - `serve`: a minimal HTTP/1.1 server on loopback that answers every request with the
-//!   documented getVersion reply, so that the client's own cost is not hidden behind a
+//!   documented getVersion reply (CMS's getSubVersion reply, in its envelope, for
+//!   `/v2/community/sub-version`), so that the client's own cost is not hidden behind a
 //!   server's; prints its URL and serves until stdin closes.
+//! - `cpu URL RUNS CALLS`, `instr PATH CALLS URL`, `memory PATH CLIENTS URL`, `fake-serve`,
+//!   `fake-load URL KEY PID SECONDS CONCURRENCY`: see [`cost`].
 //! - `overhead URL`: the same v2 call (GET /v2/general/version) through
 //!   `sonoran_cad::Client` and through raw reqwest + serde_json, interleaved runs.
 //! - `limiter URL`: the client with pacing off vs on (a limit it never reaches), to show
@@ -25,7 +28,10 @@ use sonoran_cad::{Client, RateLimitPolicy, RetryPolicy};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+mod cost;
+
 const REPLY: &str = r#"{"version":2,"name":"PLUS"}"#;
+const CMS_REPLY: &str = r#"{"success":true,"data":{"subVersion":5,"tier":"SonoranOne"},"meta":{"timestamp":"2026-04-15T00:00:00.000Z","path":"/v2/community/sub-version"}}"#;
 const CALLS_PER_RUN: usize = 2000;
 const RUNS: usize = 7;
 
@@ -37,6 +43,41 @@ struct Series {
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, what: &str| -> Result<&str> {
+        args.get(i)
+            .map(String::as_str)
+            .with_context(|| format!("usage: sonoran-bench {what}"))
+    };
+    match args.first().map(String::as_str) {
+        Some("cpu") => {
+            let usage = "cpu URL RUNS CALLS";
+            return cost::cpu(
+                arg(1, usage)?,
+                arg(2, usage)?.parse()?,
+                arg(3, usage)?.parse()?,
+            );
+        }
+        Some("instr") => {
+            let usage = "instr PATH CALLS URL";
+            return cost::instr(arg(1, usage)?, arg(2, usage)?.parse()?, arg(3, usage)?);
+        }
+        Some("memory") => {
+            let usage = "memory PATH CLIENTS URL";
+            return cost::memory(arg(1, usage)?, arg(2, usage)?.parse()?, arg(3, usage)?);
+        }
+        Some("fake-serve") => return cost::fake_serve(),
+        Some("fake-load") => {
+            let usage = "fake-load URL KEY PID SECONDS CONCURRENCY";
+            return cost::fake_load(
+                arg(1, usage)?,
+                arg(2, usage)?,
+                arg(3, usage)?.parse()?,
+                arg(4, usage)?.parse()?,
+                arg(5, usage)?.parse()?,
+            );
+        }
+        _ => {}
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -54,7 +95,7 @@ fn main() -> Result<()> {
             args.get(2).context("shared-cost URL REDIS_URL")?,
         )),
         _ => bail!(
-            "usage: sonoran-bench serve | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
+            "usage: sonoran-bench serve | cpu URL RUNS CALLS | instr PATH CALLS URL | memory PATH CLIENTS URL | fake-serve | fake-load URL KEY PID SECONDS CONCURRENCY | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
         ),
     }
 }
@@ -77,9 +118,14 @@ async fn serve() -> Result<()> {
                     filled += n;
                     // GET requests without bodies: one request per blank line.
                     while let Some(end) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                        let body = if buf[..end].starts_with(b"GET /v2/community/sub-version ") {
+                            CMS_REPLY
+                        } else {
+                            REPLY
+                        };
                         let reply = format!(
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{REPLY}",
-                            REPLY.len()
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                            body.len()
                         );
                         if socket.write_all(reply.as_bytes()).await.is_err() {
                             return;
