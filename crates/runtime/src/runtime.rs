@@ -19,6 +19,11 @@ use std::time::Duration;
 pub use crate::http::{unsuccessful, v2_result};
 
 pub use crate::retry::RetryPolicy;
+
+/// Tests only: the runtime's waits on a virtual clock (see its docs).
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub use crate::clock::VirtualClock;
 use crate::retry::{Failure, Outcome};
 
 /// What the runtime needs to know of one attempt's outcome, whatever sent it.
