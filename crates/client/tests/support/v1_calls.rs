@@ -19,7 +19,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .add_blip(data)
+                    .add_blip_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -35,7 +35,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .add_call_note(data)
+                    .add_call_note_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -53,7 +53,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .apply_permission_key(data)
+                    .apply_permission_key_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -69,7 +69,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .attach_unit(data)
+                    .attach_unit_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -85,7 +85,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .auth_streetsigns(data)
+                    .auth_street_signs_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -101,7 +101,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .ban_user(data)
+                    .ban_user_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -117,7 +117,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .call_911(data)
+                    .call911_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -133,7 +133,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .check_apiid(data)
+                    .check_api_id_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -149,7 +149,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .close_call(data)
+                    .close_call_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -165,7 +165,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .detach_unit(data)
+                    .detach_unit_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -181,7 +181,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .edit_character(data)
+                    .edit_character_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -197,7 +197,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .edit_dispatch(data)
+                    .edit_dispatch_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -213,7 +213,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .edit_license(data)
+                    .edit_license_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -229,7 +229,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .edit_record(data)
+                    .edit_record_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -245,7 +245,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_account(data)
+                    .get_account_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -261,7 +261,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_accounts(data)
+                    .get_accounts_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -277,7 +277,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_active_units(data)
+                    .get_active_units_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -293,7 +293,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_blips(data)
+                    .get_blips_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -309,7 +309,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_calls(data)
+                    .get_calls_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -327,7 +327,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_character_links(data)
+                    .get_character_links_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -343,7 +343,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_characters(data)
+                    .get_characters_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -359,7 +359,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_identifiers(data)
+                    .get_identifiers_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -375,7 +375,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_pager_config(data)
+                    .get_pager_config_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -384,7 +384,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_servers()
+                    .get_servers_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -393,7 +393,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_templates(
+                    .get_templates_v1(
                         envelope
                             .get("recordTypeId")
                             .cloned()
@@ -415,7 +415,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_version()
+                    .get_version_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -431,7 +431,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .idents_to_group(data)
+                    .idents_to_group_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -449,7 +449,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .join_community(
+                    .join_community_v1(
                         data,
                         envelope
                             .get("internalKey")
@@ -481,7 +481,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .kick_unit(data)
+                    .kick_unit_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -499,7 +499,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .leave_community(
+                    .leave_community_v1(
                         data,
                         envelope
                             .get("internalKey")
@@ -531,7 +531,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .link_character(data)
+                    .link_character_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -547,7 +547,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .lookup_custom(data)
+                    .lookup_custom_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -563,7 +563,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .lookup(data)
+                    .lookup_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -579,7 +579,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .lookup_value(data)
+                    .lookup_value_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -595,7 +595,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .modify_blip(data)
+                    .modify_blip_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -611,7 +611,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .modify_identifier(data)
+                    .modify_identifier_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -627,7 +627,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .new_character(data)
+                    .new_character_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -643,7 +643,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .new_dispatch(data)
+                    .new_dispatch_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -659,7 +659,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .new_record(data)
+                    .new_record_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -675,7 +675,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .remove_911(data)
+                    .remove911_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -691,7 +691,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .remove_blip(data)
+                    .remove_blip_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -707,7 +707,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .remove_character(data)
+                    .remove_character_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -723,7 +723,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .remove_record(data)
+                    .remove_record_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -739,7 +739,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .send_photo(data)
+                    .send_photo_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -758,7 +758,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_account_permissions(data)
+                    .set_account_permissions_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -774,7 +774,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_api_id(data)
+                    .set_api_id_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -792,7 +792,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_available_callouts(data)
+                    .set_available_callouts_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -808,7 +808,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_call_postal(data)
+                    .set_call_postal_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -824,7 +824,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_call_primary(data)
+                    .set_call_primary_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -840,7 +840,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_character(data)
+                    .set_character_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -856,7 +856,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_clock(data)
+                    .set_clock_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -872,7 +872,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_identifier(data)
+                    .set_identifier_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -888,7 +888,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_pager_config(data)
+                    .set_pager_config_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -904,7 +904,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_penal_codes(data)
+                    .set_penal_codes_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -920,7 +920,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_postals(data)
+                    .set_postals_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -936,7 +936,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_servers(data)
+                    .set_servers_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -952,7 +952,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_stations(data)
+                    .set_stations_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -970,7 +970,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_streetsign_config(data)
+                    .set_streetsign_config_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -986,7 +986,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .unit_location(data)
+                    .unit_location_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1002,7 +1002,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .unit_panic(data)
+                    .unit_panic_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1018,7 +1018,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .unit_status(data)
+                    .unit_status_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1034,7 +1034,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .update_streetsign(data)
+                    .update_streetsign_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -1050,7 +1050,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .verify_secret(data)
+                    .verify_secret_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )

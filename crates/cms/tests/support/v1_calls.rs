@@ -22,7 +22,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .activity_tracker_server_start(data)
+                    .activity_tracker_server_start_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -41,7 +41,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .activity_tracker_start_stop(data)
+                    .activity_tracker_start_stop_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -57,7 +57,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .add_member_record(data)
+                    .add_member_record_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -73,7 +73,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .ban_account(data)
+                    .ban_account_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -89,7 +89,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .cancel_session(data)
+                    .cancel_session_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -105,7 +105,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .check_com_apiid(data)
+                    .check_com_apiid_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -121,7 +121,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .clock_in_out(data)
+                    .clock_in_out_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -139,7 +139,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .edit_acc_proflie_fields(data)
+                    .edit_acc_profile_fields_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -155,7 +155,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .full_whitelist(data)
+                    .full_whitelist_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -171,7 +171,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_account_ranks(data)
+                    .get_account_ranks_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -187,7 +187,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_accounts(data)
+                    .get_accounts_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -203,7 +203,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_com_account(data)
+                    .get_com_account_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -221,7 +221,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_current_clock_in(data)
+                    .get_current_clock_in_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -239,7 +239,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_current_session(data)
+                    .get_current_session_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -248,7 +248,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_departments()
+                    .get_departments_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -266,7 +266,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_form_lock_status(data)
+                    .get_form_lock_status_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -285,7 +285,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_form_template_submissions(data)
+                    .get_form_template_submissions_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -294,7 +294,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_game_servers()
+                    .get_game_servers_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -310,7 +310,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_member_points(data)
+                    .get_member_points_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -326,7 +326,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_member_records(data)
+                    .get_member_records_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -335,7 +335,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_profile_fields()
+                    .get_profile_fields_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -353,7 +353,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_roster_contents(data)
+                    .get_roster_contents_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -362,7 +362,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .get_sub_version()
+                    .get_sub_version_v1()
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -378,7 +378,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .kick_account(data)
+                    .kick_account_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -394,7 +394,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .rsvp(data)
+                    .rsvp_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -410,7 +410,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_account_ranks(data)
+                    .set_account_ranks_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -428,7 +428,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_form_lock_status(data)
+                    .set_form_lock_status_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -444,7 +444,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .set_game_servers(data)
+                    .set_game_servers_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -460,7 +460,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .start_session(data)
+                    .start_session_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -476,7 +476,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .stop_session(data)
+                    .stop_session_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -495,7 +495,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .update_member_record_points(data)
+                    .update_member_record_points_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -514,7 +514,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .update_member_record_reason(data)
+                    .update_member_record_reason_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
@@ -530,7 +530,7 @@ pub async fn call_v1(
             Some(
                 client
                     .v1()
-                    .verify_whitelist(data)
+                    .verify_whitelist_v1(data)
                     .await
                     .map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
