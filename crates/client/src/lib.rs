@@ -2,14 +2,14 @@
 
 /// `tracing` events and spans, compiled in with the `tracing` feature (on with `http`, the
 /// default): without it (the npm package's module) they cost nothing, not even code size.
-#[cfg(any(feature = "websocket", feature = "push-receiver"))]
+#[cfg(feature = "websocket")]
 macro_rules! trace {
     ($level:ident!($($arg:tt)*)) => {
         #[cfg(feature = "tracing")]
         ::tracing::$level!($($arg)*);
     };
 }
-#[cfg(any(feature = "websocket", feature = "push-receiver"))]
+#[cfg(feature = "websocket")]
 pub(crate) use trace;
 
 #[cfg(feature = "http")]

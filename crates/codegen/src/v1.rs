@@ -341,7 +341,10 @@ pub fn tokens(
                 inits.push(quote!(#ident: ::std::option::Option::None,));
                 let doc = format!(" `{prop}` of the envelope (left out when not set).");
                 let (arg, value) = if string {
-                    (quote!(impl ::std::convert::Into<::std::string::String>), quote!(value.into()))
+                    (
+                        quote!(impl ::std::convert::Into<::std::string::String>),
+                        quote!(value.into()),
+                    )
                 } else {
                     (quote!(#stored), quote!(value))
                 };
@@ -363,7 +366,10 @@ pub fn tokens(
         };
         let fills_server_id = m.fills_server_id && api.server_id_default;
         let deprecated = m.deprecated.then(|| {
-            let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
+            let note = format!(
+                "{} is no longer in the {} docs; see the method's documentation",
+                m.v1_type, api.vendor
+            );
             quote!(#[deprecated(note = #note)])
         });
         let builder_doc = format!(

@@ -264,10 +264,7 @@ impl<C: V1Code> fmt::Display for Error<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
-            Self::Timeout {
-                attempts: 0,
-                ..
-            } => f.write_str(
+            Self::Timeout { attempts: 0, .. } => f.write_str(
                 "the Sonoran API did not answer in time; retry later or raise the client's timeout",
             ),
             Self::Timeout {

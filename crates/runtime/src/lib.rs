@@ -30,7 +30,6 @@ pub mod v1;
 
 #[cfg(feature = "http")]
 pub use config::{Api, BuildError, ClientBuilder, HasServerId};
-pub use runtime::CallOptions;
 pub use error::{
     ApiError, Error, NoV1Code, TransportError, TransportKind, V1Code, parse_retry_after,
 };
@@ -38,6 +37,7 @@ pub use key::ApiKey;
 pub use limiter::{OperationId, RateLimitPolicy};
 #[cfg(feature = "http")]
 pub use reply::{JsonOrText, Reply};
+pub use runtime::CallOptions;
 pub use runtime::RetryPolicy;
 #[cfg(feature = "redis")]
 pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};

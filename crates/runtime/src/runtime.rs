@@ -203,7 +203,11 @@ impl Runtime {
     /// a scope).
     pub fn take_record(&self) -> Option<CallRecord> {
         let scope = self.scope.as_ref()?;
-        scope.record.lock().unwrap_or_else(|e| e.into_inner()).take()
+        scope
+            .record
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     /// Records how this scoped runtime's call went (the HTTP layer's sender calls it).
@@ -319,7 +323,8 @@ impl Runtime {
         let deadline = self.call_timeout();
         let call = async move {
             let started = clock::now_ms();
-            let elapsed = || Duration::from_secs_f64(((clock::now_ms() - started) / 1000.0).max(0.0));
+            let elapsed =
+                || Duration::from_secs_f64(((clock::now_ms() - started) / 1000.0).max(0.0));
             let left = |elapsed: Duration| deadline.map(|d| d.saturating_sub(elapsed));
             let mut attempts = 0u32;
             let end = |outcome, attempts, elapsed| Executed {
@@ -366,7 +371,12 @@ impl Runtime {
                 attempts += 1;
                 drop(place);
                 let status = outcome.status();
-                crate::trace!(debug!(operation = operation_id, attempt = attempts - 1, status, "reply"));
+                crate::trace!(debug!(
+                    operation = operation_id,
+                    attempt = attempts - 1,
+                    status,
+                    "reply"
+                ));
                 if !repeatable {
                     return end(Ok(outcome), attempts, elapsed());
                 }
