@@ -60,8 +60,10 @@ pub struct Settings {
     /// The server a call uses when it does not name one (CAD; an API without servers
     /// ignores it).
     pub server_id: i64,
-    /// Per-request timeout; `None` waits forever. Waiting for the rate limit is bounded by
-    /// `max_queue` instead.
+    /// The deadline of each call (a request's own [`CallOptions::timeout`] replaces it):
+    /// it bounds the whole call, the wait for the rate limit, every attempt and every wait
+    /// between them; `None` waits forever. Waiting for the rate limit is also bounded by
+    /// `max_queue`.
     pub timeout: Option<Duration>,
     pub retry: RetryPolicy,
     pub rate_limit: RateLimitPolicy,
