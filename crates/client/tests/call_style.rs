@@ -120,6 +120,16 @@ async fn a_header_reaches_the_wire_for_that_request_only() {
     let seen = s.take();
     assert_eq!(seen.len(), 3);
     assert_eq!(
+        (seen[0].method.as_str(), seen[0].target.as_str()),
+        ("GET", "/v2/general/version")
+    );
+    assert_eq!(seen[1].method, "POST");
+    assert!(
+        seen[1].body.contains(r#""type":"GET_VERSION""#),
+        "{}",
+        seen[1].body
+    );
+    assert_eq!(
         seen[0].headers.get("x-trace").map(String::as_str),
         Some("v2-call")
     );

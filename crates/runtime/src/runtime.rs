@@ -465,3 +465,129 @@ mod fill_tests {
         assert_eq!(set, json!([{"serverId": 4}]));
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod deadline_tests {
+    use super::*;
+    use crate::clock::VirtualClock;
+    use std::time::SystemTime;
+
+    /// An attempt's outcome as a test scripts it.
+    struct Scripted {
+        status: u16,
+        retry_after: Option<&'static str>,
+    }
+
+    impl Attempt for Scripted {
+        fn status(&self) -> Option<u16> {
+            Some(self.status)
+        }
+        fn retry_after(&self) -> Option<&str> {
+            self.retry_after
+        }
+    }
+
+    struct Op;
+    impl crate::OperationId for Op {
+        fn operation_id(&self) -> &'static str {
+            "getThing"
+        }
+    }
+
+    fn runtime(timeout: Option<Duration>, rate_limit: RateLimitPolicy) -> Runtime {
+        Runtime::new(Settings {
+            api_key: None,
+            community_id: None,
+            server_id: 1,
+            timeout,
+            retry: RetryPolicy {
+                max_retries: 5,
+                jitter: false,
+                ..RetryPolicy::default()
+            },
+            rate_limit,
+            headers: Vec::new(),
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
+            max_queue: None,
+            rate_limits: |_| None,
+        })
+    }
+
+    /// Runs one call whose attempts answer `script` in turn; returns the outcome, the
+    /// stats and the time budget each attempt was given.
+    async fn run(
+        rt: &Runtime,
+        script: &[(u16, Option<&'static str>)],
+    ) -> (Result<u16, Stopped>, CallStats, Vec<Option<Duration>>) {
+        let mut budgets = Vec::new();
+        let mut next = script.iter();
+        let executed = rt
+            .execute("getThing", "GET", true, |budget| {
+                budgets.push(budget);
+                let &(status, retry_after) = next.next().expect("scripted");
+                async move {
+                    Scripted {
+                        status,
+                        retry_after,
+                    }
+                }
+            })
+            .await;
+        (executed.outcome.map(|a| a.status), executed.stats, budgets)
+    }
+
+    #[tokio::test]
+    async fn the_deadline_bounds_retry_waits_and_each_attempt_gets_what_is_left() {
+        let _clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+        let rt = runtime(Some(Duration::from_secs(1)), RateLimitPolicy::off());
+        let s = Some("0.4");
+        let (outcome, stats, budgets) =
+            run(&rt, &[(429, s), (429, s), (429, s), (200, None)]).await;
+        // 0.4 + 0.4 waited; the third 429 asks 0.4 with 0.2 left: the call ends with it.
+        assert_eq!(outcome, Ok(429));
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(stats.elapsed, Duration::from_millis(800));
+        let ms = |m| Some(Duration::from_millis(m));
+        assert_eq!(budgets, [ms(1000), ms(600), ms(200)]);
+
+        // The same script with the call's own, longer deadline is retried to the end.
+        let long = rt.scoped(CallOptions {
+            timeout: Some(Duration::from_secs(5)),
+            headers: Vec::new(),
+        });
+        let (outcome, stats, _) = run(&long, &[(429, s), (429, s), (429, s), (200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 4));
+        assert_eq!(stats.elapsed, Duration::from_millis(1200));
+    }
+
+    #[tokio::test]
+    async fn pacing_past_the_deadline_is_refused_before_anything_is_sent() {
+        let _clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+        let paced = RateLimitPolicy::documented()
+            .with_limit(Op, 1)
+            .with_window(Duration::from_secs(10))
+            .with_margin(Duration::ZERO);
+        let rt = runtime(Some(Duration::from_secs(3)), paced);
+        let (outcome, stats, _) = run(&rt, &[(200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 1));
+        let (outcome, stats, budgets) = run(&rt, &[(200, None)]).await;
+        assert_eq!(
+            outcome,
+            Err(Stopped::Refused {
+                wait: Duration::from_secs(10),
+                bound: Duration::from_secs(3)
+            })
+        );
+        assert_eq!((stats.attempts, stats.elapsed), (0, Duration::ZERO));
+        assert!(budgets.is_empty(), "nothing was sent");
+        // With a deadline past the wait, the call waits its turn, exactly.
+        let patient = rt.scoped(CallOptions {
+            timeout: Some(Duration::from_secs(11)),
+            headers: Vec::new(),
+        });
+        let (outcome, stats, budgets) = run(&patient, &[(200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 1));
+        assert_eq!(stats.elapsed, Duration::from_secs(10));
+        assert_eq!(budgets, [Some(Duration::from_secs(1))]);
+    }
+}
