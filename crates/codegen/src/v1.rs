@@ -356,7 +356,7 @@ pub fn tokens(
                     }
                 });
             }
-            extra_values.push(quote!((#prop, ::serde_json::to_value(&self.#ident).unwrap_or(::serde_json::Value::Null))));
+            extra_values.push(quote!((#prop, ::serde_json::to_value(self.#ident).unwrap_or(::serde_json::Value::Null))));
         }
         let ret = reply_type(&m.reply, enums);
         let finish = match &m.reply {

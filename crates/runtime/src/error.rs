@@ -178,13 +178,36 @@ pub struct ApiError<C = NoV1Code> {
     pub trace_id: Option<String>,
     /// The body as received (trimmed, at most 2 KiB).
     pub body: String,
-    /// The reply's request id (a request-id header), when it has one; see
-    /// [`Error::request_id`].
-    pub request_id: Option<String>,
-    /// The operationId, once the call is known.
-    pub operation: Option<&'static str>,
-    /// The attempts sent.
-    pub attempts: u32,
+    /// The call it answered (boxed: the error stays small).
+    call: Option<Box<CallInfo>>,
+}
+
+/// What an [`ApiError`] knows of the call it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CallInfo {
+    operation: &'static str,
+    attempts: u32,
+    request_id: Option<String>,
+}
+
+impl<C> ApiError<C> {
+    /// The operationId of the call, once known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.call.as_ref().map(|c| c.operation)
+    }
+
+    /// The attempts the call sent (0 until known).
+    pub fn attempts(&self) -> u32 {
+        self.call.as_ref().map_or(0, |c| c.attempts)
+    }
+
+    /// The request id of a request-id header of the reply, else problem+json's `traceId`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.call
+            .as_ref()
+            .and_then(|c| c.request_id.as_deref())
+            .or(self.trace_id.as_deref())
+    }
 }
 
 impl<C: V1Code> ApiError<C> {
@@ -201,9 +224,7 @@ impl<C: V1Code> ApiError<C> {
                     detail: s("detail"),
                     trace_id: s("traceId"),
                     body,
-                    request_id: None,
-                    operation: None,
-                    attempts: 0,
+                    call: None,
                 };
             }
         }
@@ -215,9 +236,7 @@ impl<C: V1Code> ApiError<C> {
             detail,
             trace_id: None,
             body,
-            request_id: None,
-            operation: None,
-            attempts: 0,
+            call: None,
         }
     }
 }
@@ -239,9 +258,7 @@ impl<C> ApiError<C> {
             detail: said,
             trace_id: None,
             body: clip(body.trim()),
-            request_id: None,
-            operation: None,
-            attempts: 0,
+            call: None,
         }
     }
 }
@@ -399,7 +416,7 @@ impl<C: V1Code> Error<C> {
             Self::Timeout { operation, .. }
             | Self::RateLimited { operation, .. }
             | Self::PacingRefused { operation, .. } => *operation,
-            Self::Api(e) => e.operation,
+            Self::Api(e) => e.operation(),
             Self::Transport(e) => e.operation,
             _ => None,
         }
@@ -411,7 +428,7 @@ impl<C: V1Code> Error<C> {
         match self {
             Self::Timeout { attempts, .. } | Self::RateLimited { attempts, .. } => Some(*attempts),
             Self::PacingRefused { .. } => Some(0),
-            Self::Api(e) => Some(e.attempts),
+            Self::Api(e) => Some(e.attempts()),
             Self::Transport(e) => Some(e.attempts),
             _ => None,
         }
@@ -423,7 +440,7 @@ impl<C: V1Code> Error<C> {
     pub fn request_id(&self) -> Option<&str> {
         match self {
             Self::RateLimited { request_id, .. } => request_id.as_deref(),
-            Self::Api(e) => e.request_id.as_deref().or(e.trace_id.as_deref()),
+            Self::Api(e) => e.request_id(),
             _ => None,
         }
     }
@@ -491,11 +508,11 @@ impl<C: V1Code> Error<C> {
             }
             Self::PacingRefused { operation: o, .. } => *o = Some(operation),
             Self::Api(e) => {
-                e.operation = Some(operation);
-                e.attempts = attempts;
-                if e.request_id.is_none() {
-                    e.request_id = request_id;
-                }
+                e.call = Some(Box::new(CallInfo {
+                    operation,
+                    attempts,
+                    request_id,
+                }));
             }
             Self::Transport(e) => {
                 e.operation = Some(operation);

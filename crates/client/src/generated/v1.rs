@@ -3061,7 +3061,7 @@ pub mod requests {
                     None::<&()>,
                     false,
                     vec![
-                        ("recordTypeId", ::serde_json::to_value(& self.record_type_id)
+                        ("recordTypeId", ::serde_json::to_value(self.record_type_id)
                         .unwrap_or(::serde_json::Value::Null))
                     ],
                 )
@@ -3268,7 +3268,7 @@ pub mod requests {
                     Some(&self.data),
                     false,
                     vec![
-                        ("internalKey", ::serde_json::to_value(& self.internal_key)
+                        ("internalKey", ::serde_json::to_value(self.internal_key)
                         .unwrap_or(::serde_json::Value::Null))
                     ],
                 )
@@ -3406,7 +3406,7 @@ pub mod requests {
                     Some(&self.data),
                     false,
                     vec![
-                        ("internalKey", ::serde_json::to_value(& self.internal_key)
+                        ("internalKey", ::serde_json::to_value(self.internal_key)
                         .unwrap_or(::serde_json::Value::Null))
                     ],
                 )
