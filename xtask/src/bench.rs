@@ -274,7 +274,7 @@ pub fn run(root: &Path) -> Result<()> {
     let sizes = crate::wasm::sizes(root)?;
     let total_gz = sizes.wasm_gz + sizes.glue_gz;
     md.push_str("## 3. npm package weight\n\n");
-    md.push_str("What a browser loads: the one module `sonoran_cad_bg.wasm` (after `wasm-opt -Oz`) and the JS\n(`browser.mjs`, `core.mjs`, wasm-bindgen's `glue.mjs`, the `operations.mjs` and `enums.mjs` tables); gzip -9.\n\n");
+    md.push_str("What a browser loads: the one module `sonoran_cad_bg.wasm` (after `wasm-opt -Oz`) and the JS\n(`browser.mjs`: esbuild's bundle of the shared client, wasm-bindgen's glue and the operation and enum tables); gzip -9.\n\n");
     md.push_str("| file | raw | gzip -9 |\n| --- | --- | --- |\n");
     let _ = writeln!(
         md,

@@ -30,8 +30,11 @@ cargo xtask <command>
                          127.0.0.1:8787 for cad, 127.0.0.1:8788 for cms) for offline
                          development: every v1/v2 operation, documented replies
                          (`cargo xtask fake --help` for more)
-  test                   every test and check (fmt, clippy, regen --check, wasm32 build,
-                         cargo test), installing the wasm32 target when missing
+  test [--repeat N] [--load]
+                         every test and check (fmt, clippy, regen --check, wasm32 build,
+                         cargo test), installing the wasm32 target when missing; N times in a
+                         row, under one busy thread per core with --load
+  test-js                the npm packages' part of `test` alone (built when stale)
   publish-check          what a user of the published crates gets (also part of `test`): the
                          MSRV of their dependencies, a new crate outside the workspace using
                          sonoran-cad with the newest serde/serde_json/tokio against the fake,
@@ -121,7 +124,26 @@ fn run(args: Vec<String>) -> Result<()> {
             }
             import_docs(&root, &api, &dirs)?;
         }
-        Some("test") => xtask::test_all::run(&root)?,
+        Some("test") => {
+            let mut repeat = 1u32;
+            let mut load = false;
+            while let Some(arg) = args.next() {
+                match arg.as_str() {
+                    "--repeat" => {
+                        let n = args.next().unwrap_or_default();
+                        repeat = match n.parse() {
+                            Ok(n) if n >= 1 => n,
+                            _ => bail!("--repeat takes a count of at least 1, not `{n}`"),
+                        };
+                    }
+                    "--load" => load = true,
+                    other => bail!("usage: cargo xtask test [--repeat N] [--load] (not `{other}`)"),
+                }
+            }
+            xtask::test_all::run_repeated(&root, repeat, load)?
+        }
+        // The npm packages' part of `test` alone (built when stale), for iterating on JS.
+        Some("test-js") => xtask::js_tests::run(&root)?,
         Some("publish-check") => {
             print!("{}", xtask::publish::check_msrv(&root)?);
             xtask::publish::scratch_crate(&root)?;

@@ -33,6 +33,66 @@ pub fn ensure_wasm_target() -> Result<()> {
     )
 }
 
+/// [`run`] `repeat` times in a row, stopping at the first failure; with `load`, while two
+/// busy threads (one per core of a 2-core machine) compete for the CPU the whole time, as
+/// another build would. Prints each run's outcome and duration, then a summary.
+pub fn run_repeated(root: &Path, repeat: u32, load: bool) -> Result<()> {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burners: Vec<_> = if load {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        println!("==> load: {cores} busy threads for the whole run");
+        (0..cores)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        for i in 0..100_000u64 {
+                            x = std::hint::black_box(
+                                x.wrapping_mul(6364136223846793005).wrapping_add(i),
+                            );
+                        }
+                    }
+                    x
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut outcomes = Vec::new();
+    let mut result = Ok(());
+    for i in 1..=repeat {
+        if repeat > 1 {
+            println!("\n==> run {i} of {repeat}");
+        }
+        let started = std::time::Instant::now();
+        let outcome = run(root);
+        let secs = started.elapsed().as_secs();
+        outcomes.push(format!(
+            "run {i}: {} in {}m{:02}s",
+            if outcome.is_ok() { "passed" } else { "FAILED" },
+            secs / 60,
+            secs % 60
+        ));
+        if let Err(e) = outcome {
+            result = Err(e);
+            break;
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for b in burners {
+        let _ = b.join();
+    }
+    if repeat > 1 || load {
+        println!("\n==> summary{}", if load { " (under load)" } else { "" });
+        for line in &outcomes {
+            println!("{line}");
+        }
+    }
+    result
+}
+
 pub fn run(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
     step(

@@ -6,8 +6,13 @@
 //! (its tables over the shared `crates/wasm-core`) with the size profile, binds it for the
 //! web target (Node's CommonJS copy is made from it), shrinks the module with binaryen's
 //! wasm-opt (Debian's wasm-opt 108 produces broken modules), and writes the package around
-//! it: the shared JS of `crates/wasm-core/js/` with the API's names filled in, the API's
-//! generated JS and declarations, and its README.
+//! it: the API's own `package.json` and README (`<npm_dir>/js/`), the shared JS of
+//! `crates/wasm-core/js/` with the API's names filled in, bundled with the API's generated JS
+//! by esbuild (one CommonJS file for Node, which the ES module entry re-exports, so that
+//! `require` and `import` give the same classes; one ES module for browsers and bundlers),
+//! and the declarations: the shared, hand-written `core.d.ts`, `index.d.ts` and `events.d.ts`
+//! beside the API's generated `types.d.ts` and `events.d.ts` (shipped as `event-types`), each
+//! as `.d.cts` and `.d.mts`.
 
 use crate::{cargo, run};
 use anyhow::{Context, Result, bail};
@@ -90,6 +95,9 @@ fn ensure_wasm_bindgen_cli(version: &str) -> Result<()> {
     )
 }
 
+/// The npm dev tools the build and the tests run from crates/wasm/node_modules/.bin.
+const NPM_TOOLS: [&str; 5] = ["wasm-opt", "tsc", "attw", "vite", "esbuild"];
+
 /// `npm ci` in crates/wasm when its tools are missing, or when package-lock.json changed
 /// since they were installed (npm's own `node_modules/.package-lock.json` is older).
 pub fn ensure_npm_tools(root: &Path) -> Result<()> {
@@ -99,7 +107,7 @@ pub fn ensure_npm_tools(root: &Path) -> Result<()> {
     let locked = modified(&dir.join("package-lock.json"));
     let current = matches!((installed, locked), (Some(i), Some(l)) if i >= l);
     if current
-        && ["wasm-opt", "tsc", "attw", "vite"]
+        && NPM_TOOLS
             .iter()
             .all(|bin| dir.join("node_modules/.bin").join(bin).exists())
     {
@@ -156,27 +164,30 @@ pub fn sizes(root: &Path) -> Result<Sizes> {
 pub fn sizes_of(root: &Path, api: &Api) -> Result<Sizes> {
     let pkg = root.join(pkg_dir(api));
     let wasm = pkg.join(module(api));
-    let mut js = 0;
-    let mut js_gz = 0;
-    // What a browser loads besides the module: the glue, the shared core, the tables of
-    // names and enum values, the entry.
-    for file in [
-        "glue.mjs",
-        "core.mjs",
-        "operations.mjs",
-        "enums.mjs",
-        "browser.mjs",
-    ] {
-        let path = pkg.join(file);
-        js += std::fs::metadata(&path)?.len();
-        js_gz += gzip_size(&path)?;
-    }
+    // What a browser loads besides the module: its entry, which esbuild bundled with the
+    // glue, the shared core and the tables of names and enum values.
+    let js = pkg.join("browser.mjs");
     Ok(Sizes {
         wasm: std::fs::metadata(&wasm)?.len(),
         wasm_gz: gzip_size(&wasm)?,
-        glue: js,
-        glue_gz: js_gz,
+        glue: std::fs::metadata(&js)?.len(),
+        glue_gz: gzip_size(&js)?,
     })
+}
+
+/// What a browser may download of a package, gzipped: the module and its JS (100 KB).
+pub const GZIP_BUDGET: u64 = 100_000;
+
+/// Fails when `api`'s package is over [`GZIP_BUDGET`].
+fn within_budget(api: &Api, sizes: &Sizes) -> Result<()> {
+    let total = sizes.wasm_gz + sizes.glue_gz;
+    if total > GZIP_BUDGET {
+        bail!(
+            "{}: {total} bytes gzipped (the module and browser.mjs), over the budget of {GZIP_BUDGET} bytes",
+            api.package_name
+        );
+    }
+    Ok(())
 }
 
 /// `npm pack --dry-run` of the package: (tarball bytes, unpacked bytes).
@@ -201,78 +212,38 @@ pub fn tarball_sizes(root: &Path) -> Result<(u64, u64)> {
     ))
 }
 
-fn package_json(api: &Api, version: &str) -> String {
-    if *api != CAD {
-        return other_package_json(api, version);
-    }
-    let module = module(api);
-    format!(
-        r#"{{
-  "name": "sonoran-cad",
-  "version": "{version}",
-  "description": "Typed client for the Sonoran CAD API (v1 and v2) for Node and browsers, generated from the API docs; Rust compiled to WebAssembly.",
-  "license": "MIT OR Apache-2.0",
-  "keywords": ["sonoran", "sonorancad", "cad", "fivem", "api", "client", "wasm"],
-  "main": "./index.cjs",
-  "module": "./browser.mjs",
-  "types": "./index.d.cts",
-  "exports": {{
-    ".": {{
-      "browser": {{ "types": "./index.d.mts", "default": "./browser.mjs" }},
-      "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
-      "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
-    }},
-    "./events": {{
-      "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
-      "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
-    }},
-    "./websocket": {{ "import": {{ "types": "./websocket.d.mts", "default": "./websocket.mjs" }} }},
-    "./package.json": "./package.json"
-  }},
-  "engines": {{ "node": ">=18" }},
-  "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "websocket.mjs", "websocket.d.mts", "{module}", "README.md"],
-  "peerDependencies": {{ "@microsoft/signalr": "^10.0.11" }},
-  "peerDependenciesMeta": {{ "@microsoft/signalr": {{ "optional": true }} }}
-}}
-"#
-    )
+/// `api`'s `package.json` (`<npm_dir>/js/package.json`, a file of its own), checked against
+/// the API: its name is the package's and its version the workspace's.
+fn package_json(root: &Path, api: &Api, version: &str) -> Result<String> {
+    let path = root.join(api.npm_dir).join("js/package.json");
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    check_package_json(&text, api, version).with_context(|| format!("{}", path.display()))?;
+    Ok(text)
 }
 
-/// The package.json of an API other than CAD's: no websocket entry.
-fn other_package_json(api: &Api, version: &str) -> String {
-    let module = module(api);
-    let name = api.package_name;
-    let product = api.product;
-    let short = api.short_name.to_ascii_lowercase();
-    format!(
-        r#"{{
-  "name": "{name}",
-  "version": "{version}",
-  "description": "Typed client for the {product} API (v1 and v2) for Node and browsers, generated from the API docs; Rust compiled to WebAssembly.",
-  "license": "MIT OR Apache-2.0",
-  "keywords": ["sonoran", "sonoran{short}", "{short}", "fivem", "api", "client", "wasm"],
-  "main": "./index.cjs",
-  "module": "./browser.mjs",
-  "types": "./index.d.cts",
-  "exports": {{
-    ".": {{
-      "browser": {{ "types": "./index.d.mts", "default": "./browser.mjs" }},
-      "import": {{ "types": "./index.d.mts", "default": "./index.mjs" }},
-      "require": {{ "types": "./index.d.cts", "default": "./index.cjs" }}
-    }},
-    "./events": {{
-      "import": {{ "types": "./events.d.mts", "default": "./events.mjs" }},
-      "require": {{ "types": "./events.d.cts", "default": "./events.cjs" }}
-    }},
-    "./package.json": "./package.json"
-  }},
-  "engines": {{ "node": ">=18" }},
-  "sideEffects": ["./browser.mjs"],
-  "files": ["index.cjs", "index.mjs", "index.d.cts", "index.d.mts", "browser.mjs", "core.cjs", "core.mjs", "glue.cjs", "glue.mjs", "operations.cjs", "operations.mjs", "enums.cjs", "enums.mjs", "events.cjs", "events.mjs", "events.d.cts", "events.d.mts", "event-schemas.cjs", "event-schemas.mjs", "events/package.json", "{module}", "README.md"]
-}}
-"#
-    )
+/// What [`package_json`] checks.
+fn check_package_json(text: &str, api: &Api, version: &str) -> Result<()> {
+    let v: serde_json::Value = serde_json::from_str(text).context("not JSON")?;
+    if v["name"] != api.package_name {
+        bail!("`name` is {}, expected \"{}\"", v["name"], api.package_name);
+    }
+    if v["version"] != version {
+        bail!(
+            "`version` is {}, expected the workspace's \"{version}\" (Cargo.toml)",
+            v["version"]
+        );
+    }
+    let files = v["files"].as_array().context("no `files` list")?;
+    for must in ["package.json", "index.cjs", "index.mjs", "browser.mjs"] {
+        if must != "package.json" && !files.iter().any(|f| f == must) {
+            bail!("`files` does not list {must}");
+        }
+    }
+    if !files.iter().any(|f| *f == module(api)) {
+        bail!("`files` does not list the module {}", module(api));
+    }
+    Ok(())
 }
 
 /// A shared JS template with `api`'s names filled in: `@package@`, `@Class@`, `@module@`,
@@ -301,76 +272,112 @@ fn fill(template: &str, api: &Api) -> String {
         .replace("@push_path@", api.push_path)
 }
 
-/// An ES module as CommonJS, so that `require` works on Node versions that cannot require
-/// ESM: `export` declarations become locals listed in `module.exports`.
-fn commonjs(esm: &str, source: &str) -> Result<String> {
-    let mut names: Vec<(String, String)> = Vec::new();
-    let mut out = format!("'use strict';\n// Generated by `cargo xtask wasm` from {source}.\n");
-    for line in esm.lines() {
-        let line = if let Some(rest) = line.strip_prefix("export class ") {
-            let n = rest
-                .split([' ', '{'])
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            names.push((n.clone(), n));
-            format!("class {rest}")
-        } else if let Some(rest) = line.strip_prefix("export function ") {
-            let n = rest.split('(').next().unwrap_or_default().to_string();
-            names.push((n.clone(), n));
-            format!("function {rest}")
-        } else if let Some(rest) = line.strip_prefix("export const ") {
-            let n = rest
-                .split([' ', '='])
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            names.push((n.clone(), n));
-            format!("const {rest}")
-        } else if let Some(rest) = line.strip_prefix("export default ") {
-            let n = rest.trim_end_matches(';').trim().to_string();
-            names.push(("default".into(), n));
-            continue;
-        } else if let Some(rest) = line.strip_prefix("export {") {
-            for n in rest.trim_end_matches(['}', ';', ' ']).split(',') {
-                // `local` or `local as exported`.
-                let mut parts = n.split(" as ").map(str::trim);
-                let local = parts.next().unwrap_or_default().to_string();
-                let exported = parts.next().map_or_else(|| local.clone(), str::to_string);
-                if !local.is_empty() {
-                    names.push((exported, local));
-                }
-            }
-            continue;
-        } else if let Some(rest) = line.strip_prefix("import {")
-            && let Some((names, from)) = rest.split_once("} from ")
-        {
-            // `import { a, b } from 'x.mjs';` -> `const { a, b } = require('x.cjs');`
-            let from = from.trim_end_matches(';').replace(".mjs'", ".cjs'");
-            format!("const {{{names}}} = require({from});")
-        } else if line.starts_with("import ") || line.starts_with("export ") {
-            bail!("{source}: cannot turn `{line}` into CommonJS");
-        } else {
-            line.replace(
-                "import.meta.url",
-                "require('node:url').pathToFileURL(__filename).href",
-            )
-        };
-        out.push_str(&line);
-        out.push('\n');
+/// What esbuild makes of an entry.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bundle {
+    /// One CommonJS file for Node 18+.
+    Node,
+    /// One ES module for browsers and bundlers (es2022: the client uses private fields).
+    Browser,
+}
+
+/// `entry` and what it imports as one file, by esbuild (crates/wasm's dev tools).
+fn bundle(root: &Path, entry: &Path, out: &Path, kind: Bundle) -> Result<()> {
+    let esbuild = root.join(CRATE).join("node_modules/.bin/esbuild");
+    let mut cmd = Command::new(&esbuild);
+    cmd.arg(entry)
+        .arg(format!("--outfile={}", out.display()))
+        .args(["--bundle", "--log-level=warning", "--legal-comments=none"]);
+    match kind {
+        Bundle::Node => {
+            cmd.args([
+                "--format=cjs",
+                "--platform=node",
+                "--target=node18",
+                // The glue's fallback URL of the module (not taken: Node passes the bytes) and
+                // any other `import.meta.url`: this file's URL, as in the ES module.
+                "--define:import.meta.url=__import_meta_url",
+                "--banner:js='use strict';\nconst __import_meta_url = require('node:url').pathToFileURL(__filename).href;",
+            ]);
+        }
+        Bundle::Browser => {
+            cmd.args(["--format=esm", "--platform=browser", "--target=es2022"]);
+        }
     }
-    let list: Vec<String> = names
-        .iter()
-        .map(|(k, v)| {
-            if k == v {
-                k.clone()
-            } else {
-                format!("{k}: {v}")
+    println!(
+        "==> esbuild {} -> {}",
+        entry.file_name().unwrap_or_default().to_string_lossy(),
+        out.file_name().unwrap_or_default().to_string_lossy()
+    );
+    run("esbuild", &mut cmd)
+}
+
+/// A declaration file for the module kind `ext` (`cts`, `mts`): its relative imports
+/// (`from './core.js'`) name the declarations of the same kind (`'./core.cjs'`).
+fn declarations_for(text: &str, ext: &str) -> String {
+    let js = &ext[..1];
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("from './") {
+        let (before, after) = rest.split_at(at + "from './".len());
+        out.push_str(before);
+        match after.find('\'') {
+            Some(end) if after[..end].ends_with(".js") || after[..end].ends_with(".mjs") => {
+                let name = after[..end]
+                    .trim_end_matches(".js")
+                    .trim_end_matches(".mjs");
+                out.push_str(&format!("{name}.{js}js"));
+                rest = &after[end..];
             }
-        })
-        .collect();
-    out.push_str(&format!("\nmodule.exports = {{ {} }};\n", list.join(", ")));
-    Ok(out)
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `require('sonoran-cad/websocket')`: websocket.mjs turned into CommonJS by esbuild (a
+/// transform, not a bundle: it requires `./events.cjs`, the same build `require('sonoran-cad/events')`
+/// gives, and @microsoft/signalr's own CommonJS build), its declarations as .d.cts (the event
+/// types from events.d.cts), and websocket/package.json for resolvers without `exports`.
+fn websocket_commonjs(root: &Path, js: &Path, pkg: &Path) -> Result<()> {
+    let read = |from: &str| {
+        std::fs::read_to_string(js.join(from))
+            .with_context(|| format!("reading {}", js.join(from).display()))
+    };
+    let esm = read("websocket.mjs")?;
+    if !esm.contains("from './events.mjs'") {
+        bail!("websocket.mjs no longer imports './events.mjs': update websocket_commonjs");
+    }
+    // The CommonJS copy requires the CommonJS events build, so both entries share its classes.
+    let staged = pkg.join("websocket.cjs.src.mjs");
+    std::fs::write(
+        &staged,
+        esm.replace("from './events.mjs'", "from './events.cjs'"),
+    )?;
+    let esbuild = root.join(CRATE).join("node_modules/.bin/esbuild");
+    let outcome = run(
+        "esbuild websocket.mjs -> websocket.cjs",
+        Command::new(&esbuild).arg(&staged).args([
+            &format!("--outfile={}", pkg.join("websocket.cjs").display()),
+            "--format=cjs",
+            "--platform=node",
+            "--target=node18",
+            "--log-level=warning",
+            "--legal-comments=none",
+            "--banner:js='use strict';",
+        ]),
+    );
+    std::fs::remove_file(&staged)?;
+    outcome?;
+    let types = read("websocket.d.mts")?.replace("from './events.mjs'", "from './events.cjs'");
+    std::fs::write(pkg.join("websocket.d.cts"), types)?;
+    std::fs::create_dir_all(pkg.join("websocket"))?;
+    std::fs::write(
+        pkg.join("websocket/package.json"),
+        "{\n  \"private\": true,\n  \"main\": \"../websocket.cjs\",\n  \"types\": \"../websocket.d.cts\"\n}\n",
+    )?;
+    Ok(())
 }
 
 /// Builds every API's package (CAD's first); returns CAD's sizes.
@@ -452,70 +459,92 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
             .arg("-o")
             .arg(pkg.join(&module)),
     )?;
-    let glue = std::fs::read_to_string(bound.join(format!("{out_name}.js")))?;
-    std::fs::write(pkg.join("glue.mjs"), &glue)?;
-    std::fs::write(
-        pkg.join("glue.cjs"),
-        commonjs(&glue, "wasm-bindgen's glue")?,
-    )?;
+    // The sources esbuild bundles: the glue, the shared templates filled with the API's
+    // names, the API's generated modules.
+    let src = crate::target_dir(root).join(format!("npm-src-{}", api.id));
+    if src.exists() {
+        std::fs::remove_dir_all(&src)?;
+    }
+    std::fs::create_dir_all(src.join("generated"))?;
+    std::fs::copy(bound.join(format!("{out_name}.js")), src.join("glue.mjs"))?;
     let shared = root.join(SHARED_JS);
     let js = root.join(api.npm_dir).join("js");
     let read = |dir: &Path, from: &str| {
         std::fs::read_to_string(dir.join(from))
             .with_context(|| format!("reading {}", dir.join(from).display()))
     };
-    let core = fill(&read(&shared, "core.mjs")?, api);
-    let operations = read(&js, "generated/operations.mjs")?;
-    let enums = read(&js, "generated/enums.mjs")?;
-    for (name, text, from) in [
-        ("core", &core, "core.mjs"),
-        ("operations", &operations, "generated/operations.mjs"),
-        ("enums", &enums, "generated/enums.mjs"),
-    ] {
-        std::fs::write(pkg.join(format!("{name}.mjs")), text)?;
-        std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(text, from)?)?;
+    let version = env!("CARGO_PKG_VERSION");
+    for file in ["core.mjs", "node.mjs", "browser.mjs", "events.mjs"] {
+        let text = fill(&read(&shared, file)?, api).replace("@version@", version);
+        std::fs::write(src.join(file), text)?;
     }
-    // `<package>/events`: its own entry, so that REST-only users load none of it.
-    let events = fill(&read(&shared, "events.mjs")?, api)
-        .replace("'./generated/events.mjs'", "'./event-schemas.mjs'");
-    let schemas = read(&js, "generated/events.mjs")?;
-    for (name, text, from) in [
-        ("events", &events, "events.mjs"),
-        ("event-schemas", &schemas, "generated/events.mjs"),
-    ] {
-        std::fs::write(pkg.join(format!("{name}.mjs")), text)?;
-        std::fs::write(pkg.join(format!("{name}.cjs")), commonjs(text, from)?)?;
+    for file in ["operations.mjs", "enums.mjs", "events.mjs"] {
+        std::fs::copy(
+            js.join("generated").join(file),
+            src.join("generated").join(file),
+        )
+        .with_context(|| format!("copying {}/js/generated/{file}", api.npm_dir))?;
     }
-    let event_types = read(&js, "generated/events.d.ts")?;
-    std::fs::write(pkg.join("events.d.cts"), &event_types)?;
-    std::fs::write(pkg.join("events.d.mts"), &event_types)?;
+    // Node: one CommonJS file per entry (`require`); the ES module entries re-export it.
+    bundle(
+        root,
+        &src.join("node.mjs"),
+        &pkg.join("index.cjs"),
+        Bundle::Node,
+    )?;
+    bundle(
+        root,
+        &src.join("events.mjs"),
+        &pkg.join("events.cjs"),
+        Bundle::Node,
+    )?;
+    // Browsers and bundlers: one ES module, which loads the `.wasm` beside it.
+    bundle(
+        root,
+        &src.join("browser.mjs"),
+        &pkg.join("browser.mjs"),
+        Bundle::Browser,
+    )?;
+    // The ES module entries for Node are the CommonJS ones re-exported (one copy of every
+    // class, whichever way it is loaded: no dual-package hazard).
+    for file in ["index.mjs", "events.mjs"] {
+        let text = fill(&read(&shared.join("entries"), file)?, api);
+        std::fs::write(pkg.join(file), text)?;
+    }
     // For resolvers without `exports` (TypeScript's node10): the folder names the CommonJS copy.
     std::fs::create_dir_all(pkg.join("events"))?;
     std::fs::write(
         pkg.join("events/package.json"),
         "{\n  \"private\": true,\n  \"main\": \"../events.cjs\",\n  \"types\": \"../events.d.cts\"\n}\n",
     )?;
-    for file in ["index.cjs", "index.mjs", "browser.mjs"] {
-        std::fs::write(pkg.join(file), fill(&read(&shared, file)?, api))?;
+    // Declarations: one file per module kind, so that each entry's types match its format.
+    for (name, text) in [
+        ("index", read(&shared, "index.d.ts")?),
+        ("core", read(&shared, "core.d.ts")?),
+        ("types", read(&js, "generated/types.d.ts")?),
+        ("events", read(&shared, "events.d.ts")?),
+        ("event-types", read(&js, "generated/events.d.ts")?),
+    ] {
+        for ext in ["cts", "mts"] {
+            std::fs::write(
+                pkg.join(format!("{name}.d.{ext}")),
+                declarations_for(&text, ext),
+            )?;
+        }
     }
     let mut own = vec!["README.md"];
     if *api == CAD {
         own.extend(["websocket.mjs", "websocket.d.mts"]);
+        websocket_commonjs(root, &js, &pkg)?;
     }
     for file in own {
         std::fs::copy(js.join(file), pkg.join(file))
             .with_context(|| format!("copying {}/js/{file}", api.npm_dir))?;
     }
-    // One declaration file per module kind, so that each entry's types match its format.
-    let types = read(&js, "generated/types.d.ts")?;
-    std::fs::write(pkg.join("index.d.cts"), &types)?;
-    std::fs::write(pkg.join("index.d.mts"), &types)?;
-    std::fs::write(
-        pkg.join("package.json"),
-        package_json(api, env!("CARGO_PKG_VERSION")),
-    )?;
+    std::fs::write(pkg.join("package.json"), package_json(root, api, version)?)?;
     let sizes = sizes_of(root, api)?;
     println!("==> {}: {sizes}", pkg_dir(api));
+    within_budget(api, &sizes)?;
     Ok(sizes)
 }
 
@@ -524,31 +553,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commonjs_exports_what_the_module_exports() {
-        let cjs = commonjs(
-            "export class A extends Error {}\nconst x = 1;\nexport function wrap(R) {}\nexport const B = 2;\nexport { initSync, init as default };\n",
-            "t",
-        )
-        .unwrap();
-        assert!(cjs.contains("class A extends Error {}") && cjs.contains("function wrap(R) {}"));
-        assert!(
-            cjs.ends_with("module.exports = { A, wrap, B, initSync, default: init };\n"),
-            "{cjs}"
+    fn declarations_name_their_own_kind() {
+        let text = "export * from './core.js';\nimport type { A } from './types.js';\nimport x from 'lib';\nexport * from './events.mjs';\n";
+        assert_eq!(
+            declarations_for(text, "cts"),
+            "export * from './core.cjs';\nimport type { A } from './types.cjs';\nimport x from 'lib';\nexport * from './events.cjs';\n"
         );
-        assert!(commonjs("import x from 'y';\n", "t").is_err());
-        let named = commonjs(
-            "import { a, b } from './t.mjs';\nimport { c } from 'node:crypto';\n",
-            "t",
-        )
-        .unwrap();
-        assert!(
-            named.contains("const { a, b } = require('./t.cjs');"),
-            "{named}"
-        );
-        assert!(
-            named.contains("const { c } = require('node:crypto');"),
-            "{named}"
-        );
+        assert!(declarations_for(text, "mts").contains("from './types.mjs'"));
+    }
+
+    #[test]
+    fn every_package_json_is_its_api_s() {
+        let root = crate::repo_root();
+        for api in apis(&root) {
+            let text = package_json(&root, &api, env!("CARGO_PKG_VERSION")).unwrap();
+            assert!(text.contains(&module(&api)), "{}", api.package_name);
+        }
+        let cad = std::fs::read_to_string(root.join("crates/wasm/js/package.json")).unwrap();
+        let err = check_package_json(&cad, &CAD, "9.9.9").unwrap_err();
+        assert!(err.to_string().contains("9.9.9"), "{err}");
+        let err = check_package_json(&cad, &sonoran_spec::api::CMS, "0.1.0").unwrap_err();
+        assert!(err.to_string().contains("sonoran-cms"), "{err}");
     }
 
     #[test]
@@ -564,7 +589,19 @@ mod tests {
             fill(t, &CMS),
             "new SonoranCms from 'sonoran-cms' ('sonoran_cms_bg.wasm', /sonorancms/events) {{ A, metaOf }}"
         );
-        assert!(other_package_json(&CMS, "0.1.0").contains("\"name\": \"sonoran-cms\""));
+    }
+
+    #[test]
+    fn a_package_over_its_budget_fails_the_build() {
+        let sizes = |wasm_gz, glue_gz| Sizes {
+            wasm: 0,
+            wasm_gz,
+            glue: 0,
+            glue_gz,
+        };
+        assert!(within_budget(&CAD, &sizes(80_000, 20_000)).is_ok());
+        let e = within_budget(&CAD, &sizes(80_000, 20_001)).unwrap_err();
+        assert!(e.to_string().contains("sonoran-cad: 100001 bytes"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use sonoran_cad::enums::{ModifyIdentifierActionV1, UnitPage, UnitStatus};
 use sonoran_cad::types::{self, PermissionName};
-use sonoran_cad::{AccountTargetOrUsername, Client, Error};
+use sonoran_cad::{Client, Error, targets::AccountTargetOrUsername};
 use std::fmt::Debug;
 use std::process::ExitCode;
 

@@ -23,8 +23,6 @@ pub mod v1;
 #[cfg(feature = "websocket")]
 pub mod websocket;
 
-#[cfg(feature = "http")]
-pub use generated::targets::*;
 pub use generated::*;
 /// The `uuid` crate, whose `Uuid` the types use for `format: uuid` fields.
 #[cfg(feature = "http")]

@@ -1,12 +1,18 @@
 //! The websocket API (`/apiWsHub`): one authenticated session that receives Sonoran's push
 //! events and streams `unitLocation` updates (feature `websocket`, native targets).
 //!
-//! The hub speaks SignalR's JSON hub protocol over a WebSocket, without negotiation (as
-//! Sonoran's docs connect). A [`Session`] authenticates with `authenticatev2` (community id,
-//! API key, server id), sends a ping every 15 s, treats 30 s without a message from the hub
-//! as a dead connection, and reconnects with capped, jittered backoff, authenticating again
-//! after every reconnect. A refused authentication is never retried: [`SessionBuilder::connect`]
-//! returns [`WsError::Auth`], and a refusal after a reconnect ends the event stream with it.
+//! The hub is an ASP.NET Core SignalR hub speaking the JSON hub protocol. A [`Session`]
+//! connects the way SignalR clients do by default, as Sonoran's own FiveM resource does:
+//! `POST /apiWsHub/negotiate?negotiateVersion=1`, then the websocket with the connection token
+//! ([`SessionBuilder::skip_negotiation`] goes straight to the websocket, as Sonoran's docs
+//! show). It authenticates with `authenticatev2` (community id, API key, server id), sends a
+//! ping every 15 s, treats 30 s without a message from the hub as a dead connection, and
+//! reconnects after a drop on the first-party schedule (at once, then after 2, 10 and 30 s,
+//! then every 30 s: [`ReconnectPolicy`]), negotiating and authenticating again each time, so
+//! the server's push events resume. A refused authentication is never retried:
+//! [`SessionBuilder::connect`] returns [`WsError::Auth`], and a refusal after a reconnect ends
+//! the event stream with it. [`Session::lifecycle`] reports each disconnect, reconnect attempt
+//! and reconnect (`Connected`, then `Reconnected`), so that users can resynchronise.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), sonoran_cad::websocket::WsError> {
@@ -51,7 +57,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 /// The production hub.
@@ -105,36 +111,70 @@ impl fmt::Display for WsError {
 
 impl std::error::Error for WsError {}
 
-/// How a dropped connection is retried: waits double from `initial_backoff` up to
-/// `max_backoff`, each drawn between half of it and all of it (so that many clients dropped
-/// together do not come back together), without end unless `max_attempts` is set.
+/// How a dropped connection is retried: attempt `n` (from 0) waits `delays[n]`, the last
+/// delay again for every later attempt, without end unless `max_attempts` is set. The
+/// default is the schedule of Sonoran's own FiveM resource (`sonorancad/core/apiws.js`:
+/// SignalR's `withAutomaticReconnect` with `[0, 2000, 10000, 30000]` ms, then a retry every
+/// 30 s): at once, after 2 s, 10 s, 30 s, then every 30 s.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReconnectPolicy {
-    pub initial_backoff: Duration,
-    pub max_backoff: Duration,
+    /// The wait before each attempt; the last one repeats (empty: no wait).
+    pub delays: Vec<Duration>,
     /// Reconnect attempts after a drop before the session gives up (`None`: no bound).
     pub max_attempts: Option<u32>,
 }
 
+/// The first-party reconnect schedule: 0, 2, 10 and 30 s.
+pub const FIRST_PARTY_RECONNECT_DELAYS: [Duration; 4] = [
+    Duration::ZERO,
+    Duration::from_secs(2),
+    Duration::from_secs(10),
+    Duration::from_secs(30),
+];
+
 impl Default for ReconnectPolicy {
     fn default() -> Self {
         ReconnectPolicy {
-            initial_backoff: Duration::from_millis(500),
-            max_backoff: Duration::from_secs(30),
+            delays: FIRST_PARTY_RECONNECT_DELAYS.to_vec(),
             max_attempts: None,
         }
     }
 }
 
 impl ReconnectPolicy {
+    /// Waits `delays`, the last one repeating, without a bound on attempts.
+    pub fn with_delays(delays: impl IntoIterator<Item = Duration>) -> Self {
+        ReconnectPolicy {
+            delays: delays.into_iter().collect(),
+            max_attempts: None,
+        }
+    }
+
     /// The wait before reconnect attempt `attempt` (0 first).
     pub fn backoff(&self, attempt: u32) -> Duration {
-        let cap = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(attempt.min(31)))
-            .min(self.max_backoff);
-        cap.mul_f64(0.5 + 0.5 * crate::retry::unit_random())
+        let last = self.delays.len().saturating_sub(1);
+        let index = usize::try_from(attempt).unwrap_or(usize::MAX).min(last);
+        self.delays.get(index).copied().unwrap_or_default()
     }
+}
+
+/// What happened to a session's connection ([`Session::lifecycle`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lifecycle {
+    /// Connected and authenticated again after a drop, sent just before [`Lifecycle::Reconnected`]:
+    /// reload what you mirror here (events sent while the session was down are not replayed).
+    /// The session's first connection has no such item: it is connected and authenticated
+    /// when [`SessionBuilder::connect`] returns, before a receiver can exist.
+    Connected,
+    /// The connection dropped or the hub closed it (with the hub's `error`, if it gave one).
+    Disconnected { reason: Option<String> },
+    /// Reconnect attempt `attempt` (from 0) starts after `after`.
+    Reconnecting { attempt: u32, after: Duration },
+    /// Connected and authenticated again: push events flow once more.
+    Reconnected,
+    /// The session ended (closed, a refused re-authentication, out of attempts).
+    Closed,
 }
 
 /// Where a session is.
@@ -160,6 +200,7 @@ pub struct SessionBuilder {
     reconnect: ReconnectPolicy,
     keep_alive: Duration,
     server_timeout: Duration,
+    skip_negotiation: bool,
 }
 
 impl fmt::Debug for SessionBuilder {
@@ -170,6 +211,7 @@ impl fmt::Debug for SessionBuilder {
             .field("api_key", &self.api_key)
             .field("server_id", &self.server_id)
             .field("reconnect", &self.reconnect)
+            .field("skip_negotiation", &self.skip_negotiation)
             .finish_non_exhaustive()
     }
 }
@@ -184,6 +226,7 @@ impl Default for SessionBuilder {
             reconnect: ReconnectPolicy::default(),
             keep_alive: Duration::from_secs(15),
             server_timeout: Duration::from_secs(30),
+            skip_negotiation: false,
         }
     }
 }
@@ -211,6 +254,14 @@ impl SessionBuilder {
     /// `/apiWsHub` is added when missing.
     pub fn url(mut self, url: impl AsRef<str>) -> Self {
         self.url = url.as_ref().to_owned();
+        self
+    }
+
+    /// Go straight to the websocket, without `POST /apiWsHub/negotiate` (SignalR's
+    /// `skipNegotiation: true`, as Sonoran's docs connect). Off by default: the session
+    /// negotiates first, as SignalR clients and Sonoran's own FiveM resource do.
+    pub fn skip_negotiation(mut self, skip: bool) -> Self {
+        self.skip_negotiation = skip;
         self
     }
 
@@ -256,8 +307,15 @@ impl SessionBuilder {
             reconnect: self.reconnect,
             keep_alive: self.keep_alive,
             server_timeout: self.server_timeout,
+            skip_negotiation: self.skip_negotiation,
+            // One negotiate request per connection attempt: nothing to pool.
+            http: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .map_err(|e| WsError::Config(format!("the HTTP client for negotiate: {e}")))?,
         });
         let connection = open(&config).await?;
+        let (lifecycle, _) = broadcast::channel(64);
         let (commands, command_rx) = mpsc::unbounded_channel();
         let (events_tx, events) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(SessionState::Connected);
@@ -268,6 +326,7 @@ impl SessionBuilder {
             command_rx,
             events_tx,
             state_tx,
+            lifecycle.clone(),
         ));
         tokio::spawn(units::flush_loop(
             Arc::clone(&units),
@@ -279,6 +338,7 @@ impl SessionBuilder {
             commands,
             events,
             state,
+            lifecycle,
             units: UnitLocations { shared: units },
         })
     }
@@ -320,6 +380,9 @@ struct Config {
     reconnect: ReconnectPolicy,
     keep_alive: Duration,
     server_timeout: Duration,
+    skip_negotiation: bool,
+    /// For `POST /apiWsHub/negotiate`.
+    http: reqwest::Client,
 }
 
 /// A call for the connection task.
@@ -338,6 +401,7 @@ pub struct Session {
     commands: mpsc::UnboundedSender<Command>,
     events: mpsc::UnboundedReceiver<Result<PushEvent, WsError>>,
     state: watch::Receiver<SessionState>,
+    lifecycle: broadcast::Sender<Lifecycle>,
     units: UnitLocations,
 }
 
@@ -371,6 +435,17 @@ impl Session {
 
     pub fn state(&self) -> SessionState {
         *self.state.borrow()
+    }
+
+    /// What happens to the connection from now on, in order: [`Lifecycle::Disconnected`],
+    /// then [`Lifecycle::Reconnecting`] before each attempt, [`Lifecycle::Connected`] and
+    /// [`Lifecycle::Reconnected`] once connected and authenticated again,
+    /// [`Lifecycle::Closed`] at the end. (The session is connected when
+    /// [`SessionBuilder::connect`] returns: load your state then, and again at each
+    /// [`Lifecycle::Connected`].) A receiver that falls more than 64
+    /// changes behind gets `RecvError::Lagged` and goes on from the oldest it still has.
+    pub fn lifecycle(&self) -> broadcast::Receiver<Lifecycle> {
+        self.lifecycle.subscribe()
     }
 
     /// Waits until the session is connected and authenticated (at once when it is), or
@@ -433,10 +508,129 @@ struct Connection {
     early: Vec<String>,
 }
 
-/// Connects, handshakes and authenticates once.
+/// `POST /apiWsHub/negotiate?negotiateVersion=1` (dotnet/aspnetcore `TransportProtocols.md`):
+/// the id the websocket brings (`connectionToken`, or `connectionId` from a version 0 hub),
+/// after checking that the hub offers WebSockets with text frames.
+async fn negotiate(config: &Config, step: Duration) -> Result<String, WsError> {
+    let url = negotiate_url(&config.url);
+    let failed = |reason: String| WsError::Connect {
+        url: config.url.clone(),
+        reason,
+    };
+    let reply = config
+        .http
+        .post(&url)
+        .header("content-type", "text/plain;charset=UTF-8")
+        .timeout(step)
+        .send()
+        .await
+        .map_err(|e| failed(format!("negotiate: {}", with_sources(e.without_url()))))?;
+    let status = reply.status();
+    let text = reply.text().await.map_err(|e| {
+        failed(format!(
+            "negotiate: reading the reply: {}",
+            with_sources(e.without_url())
+        ))
+    })?;
+    if !status.is_success() {
+        let text: String = text.chars().take(200).collect();
+        return Err(failed(format!("negotiate answered {status}: {text}")));
+    }
+    negotiated_id(&text).map_err(failed)
+}
+
+/// An error and its sources, `: `-joined (reqwest's own text is only "error sending request").
+fn with_sources(error: reqwest::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+/// The negotiate URL of a hub URL (`ws(s)://host/apiWsHub`).
+fn negotiate_url(hub: &str) -> String {
+    let http = match hub.strip_prefix("wss://") {
+        Some(rest) => format!("https://{rest}"),
+        None => format!("http://{}", hub.trim_start_matches("ws://")),
+    };
+    format!("{http}/negotiate?negotiateVersion=1")
+}
+
+/// The websocket's `id` from a negotiate reply, or why there is none.
+fn negotiated_id(text: &str) -> Result<String, String> {
+    let reply: Value = serde_json::from_str(text)
+        .map_err(|e| format!("negotiate: the reply is not JSON ({e})"))?;
+    if let Some(error) = reply.get("error").and_then(Value::as_str) {
+        return Err(format!("negotiate: the hub refused: {error}"));
+    }
+    if reply.get("url").is_some_and(|u| !u.is_null()) {
+        return Err(
+            "negotiate: the hub redirects to another service (`url`), which this client does \
+             not follow"
+                .to_owned(),
+        );
+    }
+    let websockets = reply
+        .get("availableTransports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|t| {
+            t.get("transport").and_then(Value::as_str) == Some("WebSockets")
+                && t.get("transferFormats")
+                    .and_then(Value::as_array)
+                    .is_some_and(|f| f.iter().any(|f| f == "Text"))
+        });
+    if !websockets {
+        return Err(format!(
+            "negotiate: the hub offers no WebSockets transport with text frames ({})",
+            reply.get("availableTransports").unwrap_or(&Value::Null)
+        ));
+    }
+    let version = reply
+        .get("negotiateVersion")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let field = if version >= 1 {
+        "connectionToken"
+    } else {
+        "connectionId"
+    };
+    reply
+        .get(field)
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("negotiate: version {version} reply without `{field}`"))
+}
+
+/// `value` percent-encoded for a query string (ids are base64url, but a hub may send more).
+fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Connects (negotiating first unless told not to), handshakes and authenticates once.
 async fn open(config: &Config) -> Result<Connection, WsError> {
     const STEP: Duration = Duration::from_secs(15);
-    let connect = tokio_tungstenite::connect_async(config.url.as_str());
+    let ws_url = if config.skip_negotiation {
+        config.url.clone()
+    } else {
+        let id = negotiate(config, STEP).await?;
+        format!("{}?id={}", config.url, query_escape(&id))
+    };
+    let connect = tokio_tungstenite::connect_async(ws_url.as_str());
     let (mut socket, _) = tokio::time::timeout(STEP, connect)
         .await
         .map_err(|_| WsError::Connect {
@@ -542,8 +736,8 @@ async fn next_text(socket: &mut Socket) -> Result<String, WsError> {
 
 /// Why a connection ended.
 enum Ended {
-    /// Reconnect.
-    Dropped,
+    /// Reconnect; the hub's reason when it closed the connection with one.
+    Dropped(Option<String>),
     /// [`Session::close`] or the session was dropped.
     Closed,
 }
@@ -555,16 +749,24 @@ async fn drive(
     mut commands: mpsc::UnboundedReceiver<Command>,
     events: mpsc::UnboundedSender<Result<PushEvent, WsError>>,
     state: watch::Sender<SessionState>,
+    lifecycle: broadcast::Sender<Lifecycle>,
 ) {
     let mut connection = Some(first);
     let mut next_id: u64 = 1;
+    let mut first_time = true;
     loop {
         if let Some(conn) = connection.take() {
             let _ = state.send(SessionState::Connected);
+            if !std::mem::take(&mut first_time) {
+                let _ = lifecycle.send(Lifecycle::Connected);
+                let _ = lifecycle.send(Lifecycle::Reconnected);
+            }
             crate::trace!(debug!(url = %config.url, "websocket session authenticated"));
             match run(&config, conn, &mut commands, &events, &mut next_id).await {
                 Ended::Closed => break,
-                Ended::Dropped => {}
+                Ended::Dropped(reason) => {
+                    let _ = lifecycle.send(Lifecycle::Disconnected { reason });
+                }
             }
         }
         // Reconnect: backoff, then connect and authenticate again.
@@ -582,7 +784,9 @@ async fn drive(
                 break None;
             }
             let _ = state.send(SessionState::Reconnecting { attempt });
-            let wait = tokio::time::sleep(config.reconnect.backoff(attempt));
+            let after = config.reconnect.backoff(attempt);
+            let _ = lifecycle.send(Lifecycle::Reconnecting { attempt, after });
+            let wait = tokio::time::sleep(after);
             tokio::pin!(wait);
             // While down, calls fail at once and a close ends the session.
             let closed = loop {
@@ -612,6 +816,7 @@ async fn drive(
         }
     }
     let _ = state.send(SessionState::Closed);
+    let _ = lifecycle.send(Lifecycle::Closed);
 }
 
 /// Invocations awaiting their completion, by invocation id: the method and the caller.
@@ -643,17 +848,17 @@ async fn run(
             frame = next_text(&mut socket) => match frame {
                 Ok(frame) => {
                     silence.as_mut().reset(tokio::time::Instant::now() + config.server_timeout);
-                    let mut dropped = false;
+                    let mut closed_by_hub = None;
                     for record in protocol::records(&frame) {
                         match on_record(config, record, events, &mut pending) {
-                            Ok(true) => dropped = true,
-                            Ok(false) => {}
+                            Ok(Some(reason)) => closed_by_hub = Some(reason),
+                            Ok(None) => {}
                             Err(e) => { let _ = events.send(Err(e)); }
                         }
                     }
-                    if dropped { break Ended::Dropped; }
+                    if let Some(reason) = closed_by_hub { break Ended::Dropped(reason); }
                 }
-                Err(_) => break Ended::Dropped,
+                Err(_) => break Ended::Dropped(None),
             },
             cmd = commands.recv() => match cmd {
                 Some(Command::Invoke { target, arguments, reply }) => {
@@ -661,7 +866,7 @@ async fn run(
                     *next_id += 1;
                     if send(&mut socket, protocol::invocation(id, target, &arguments)).await.is_err() {
                         let _ = reply.send(Err(WsError::Disconnected));
-                        break Ended::Dropped;
+                        break Ended::Dropped(None);
                     }
                     pending.insert(id.to_string(), (target, reply));
                 }
@@ -672,17 +877,17 @@ async fn run(
                 }
             },
             _ = ping.tick() => {
-                if send(&mut socket, protocol::ping()).await.is_err() { break Ended::Dropped; }
+                if send(&mut socket, protocol::ping()).await.is_err() { break Ended::Dropped(None); }
             }
             () = &mut silence => {
                 crate::trace!(warn!(url = %config.url, "no message from the hub within the server timeout; reconnecting"));
-                break Ended::Dropped;
+                break Ended::Dropped(Some("no message from the hub within the server timeout".to_owned()));
             }
         }
     };
     let error = match ended {
         Ended::Closed => WsError::Closed,
-        Ended::Dropped => WsError::Disconnected,
+        Ended::Dropped(_) => WsError::Disconnected,
     };
     for (_, (_, reply)) in pending.drain() {
         let _ = reply.send(Err(error.clone()));
@@ -690,13 +895,14 @@ async fn run(
     ended
 }
 
-/// One record on a running connection; `Ok(true)` when the hub closed it.
+/// One record on a running connection; `Ok(Some(reason))` when the hub closed it (with its
+/// `error`, if any), `Ok(None)` to go on.
 fn on_record(
     config: &Config,
     record: &str,
     events: &mpsc::UnboundedSender<Result<PushEvent, WsError>>,
     pending: &mut Pending,
-) -> Result<bool, WsError> {
+) -> Result<Option<Option<String>>, WsError> {
     match protocol::parse(record).map_err(WsError::Protocol)? {
         Incoming::Invocation { target, arguments } if target.eq_ignore_ascii_case("pushEvent") => {
             let payload =
@@ -707,9 +913,9 @@ fn on_record(
                         "pushEvent came without an argument",
                     )))?;
             let _ = events.send(decode_push(&config.api_key, payload));
-            Ok(false)
+            Ok(None)
         }
-        Incoming::Invocation { .. } | Incoming::Ping | Incoming::Other(_) => Ok(false),
+        Incoming::Invocation { .. } | Incoming::Ping | Incoming::Other(_) => Ok(None),
         Incoming::Completion { id, outcome } => {
             if let Some((method, reply)) = pending.remove(&id) {
                 let _ = reply.send(outcome.map_err(|error| WsError::Invocation {
@@ -717,12 +923,11 @@ fn on_record(
                     error,
                 }));
             }
-            Ok(false)
+            Ok(None)
         }
         Incoming::Close { error } => {
             crate::trace!(info!(reason = ?error, "the hub closed the websocket connection"));
-            let _ = error;
-            Ok(true)
+            Ok(Some(error))
         }
     }
 }
@@ -774,15 +979,54 @@ mod tests {
     }
 
     #[test]
-    fn backoff_is_capped_and_jittered() {
+    fn the_default_backoff_is_the_first_party_schedule() {
         let p = ReconnectPolicy::default();
-        for attempt in 0..40 {
-            let cap = Duration::from_millis(500)
-                .saturating_mul(2u32.saturating_pow(attempt.min(31)))
-                .min(Duration::from_secs(30));
-            let w = p.backoff(attempt);
-            assert!(w >= cap / 2 && w <= cap, "attempt {attempt}: {w:?}");
-        }
+        let waits: Vec<u64> = (0..7).map(|n| p.backoff(n).as_secs()).collect();
+        assert_eq!(waits, [0, 2, 10, 30, 30, 30, 30]);
+        assert_eq!(p.backoff(u32::MAX), Duration::from_secs(30));
+        assert_eq!(ReconnectPolicy::with_delays([]).backoff(3), Duration::ZERO);
+    }
+
+    #[test]
+    fn negotiate_replies() {
+        let ws = r#"[{"transport":"WebSockets","transferFormats":["Text","Binary"]}]"#;
+        assert_eq!(
+            negotiated_id(&format!(
+                r#"{{"negotiateVersion":1,"connectionId":"a","connectionToken":"t","availableTransports":{ws}}}"#
+            ))
+            .unwrap(),
+            "t"
+        );
+        assert_eq!(
+            negotiated_id(&format!(
+                r#"{{"connectionId":"a","availableTransports":{ws}}}"#
+            ))
+            .unwrap(),
+            "a"
+        );
+        let err = |text: &str| negotiated_id(text).unwrap_err();
+        assert!(err(r#"{"error":"Negotiate failed"}"#).contains("Negotiate failed"));
+        assert!(err("<html>").contains("not JSON"));
+        assert!(err(r#"{"url":"https://x","accessToken":"k"}"#).contains("redirects"));
+        assert!(
+            err(r#"{"negotiateVersion":1,"connectionId":"a","connectionToken":"t","availableTransports":[{"transport":"LongPolling","transferFormats":["Text"]}]}"#)
+                .contains("no WebSockets")
+        );
+        assert!(
+            err(&format!(
+                r#"{{"negotiateVersion":1,"connectionId":"a","availableTransports":{ws}}}"#
+            ))
+            .contains("without `connectionToken`")
+        );
+        assert_eq!(
+            negotiate_url("wss://api.sonorancad.com/apiWsHub"),
+            "https://api.sonorancad.com/apiWsHub/negotiate?negotiateVersion=1"
+        );
+        assert_eq!(
+            negotiate_url("ws://127.0.0.1:1/apiWsHub"),
+            "http://127.0.0.1:1/apiWsHub/negotiate?negotiateVersion=1"
+        );
+        assert_eq!(query_escape("a+b/c=_-"), "a%2Bb%2Fc%3D_-");
     }
 
     #[test]

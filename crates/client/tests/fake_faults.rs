@@ -2,9 +2,10 @@
 //! documented outcome, and retries happen exactly where the rules allow them.
 
 use sonoran_cad::retry::RetryPolicy;
+use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, TransportKind};
 use sonoran_fake::{FakeHandle, FakeServer, Fault, FaultKind};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 
 fn client(fake: &FakeHandle, retry: RetryPolicy) -> Client {
     Client::builder()
@@ -48,12 +49,12 @@ async fn a_503_then_success_is_retried_for_a_get_and_for_a_post_only_when_told_w
 
     fake.clear_requests();
     fake.inject(Fault::on("getVersionV1", FaultKind::Status(503)).with_retry_after("1"));
-    let started = Instant::now();
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
     c.v1().get_version_v1().await.unwrap();
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(1800),
-        "{took:?}"
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_secs(1),
+        "waited the server's Retry-After: 1, on the virtual clock"
     );
     assert_eq!(
         fake.requests().len(),

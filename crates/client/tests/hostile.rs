@@ -1,11 +1,14 @@
 //! The client against a server that misbehaves on the wire: every fault pinned to one error
-//! kind, waits measured (lower and upper bounds), request counts checked, nothing panics.
+//! kind, request counts checked, nothing panics. Waits (retry-after, backoff, pacing) are
+//! measured on the runtime's virtual clock (`VirtualClock`: each wait moves it on by exactly
+//! that wait, requests take none) and asserted exactly; no test reads the wall clock.
 
 use sonoran_cad::retry::RetryPolicy;
+use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, TransportKind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -119,6 +122,23 @@ async fn serve(mut socket: TcpStream, answers: Arc<Mutex<Vec<Answer>>>, count: A
     }
 }
 
+/// The system time at the virtual clock's 0: a whole second, so that an HTTP date is exact.
+const T0: u64 = 1_000_000_000;
+
+fn virtual_clock() -> VirtualClock {
+    VirtualClock::install(UNIX_EPOCH + Duration::from_secs(T0))
+}
+
+/// `took` on the virtual clock is exactly `ms`.
+#[track_caller]
+fn assert_took(took: Duration, ms: u64, what: &str) {
+    assert_eq!(
+        took,
+        Duration::from_millis(ms),
+        "{what}: virtual time taken"
+    );
+}
+
 fn exact_retries(max: u32, initial_ms: u64) -> RetryPolicy {
     RetryPolicy {
         max_retries: max,
@@ -144,6 +164,7 @@ const VERSION: &str = r#"{"version":2,"name":"PLUS"}"#;
 
 #[tokio::test]
 async fn retry_after_of_any_value_never_panics_and_a_long_one_fails_at_once() {
+    let clock = virtual_clock();
     for value in [
         "1e20",
         "18446744073709551616",
@@ -151,7 +172,7 @@ async fn retry_after_of_any_value_never_panics_and_a_long_one_fails_at_once() {
         "Fri, 31 Dec 9999 23:59:59 GMT",
     ] {
         let s = script(vec![answer(429, &[("retry-after", value)], b"")]).await;
-        let started = Instant::now();
+        let started = clock.elapsed();
         let e = client(&s.url, exact_retries(2, 10))
             .get_version()
             .await
@@ -168,7 +189,7 @@ async fn retry_after_of_any_value_never_panics_and_a_long_one_fails_at_once() {
             1,
             "{value}: not waited for"
         );
-        assert!(started.elapsed() < Duration::from_secs(1), "{value}");
+        assert_took(clock.elapsed() - started, 0, value);
     }
     // Garbage and negative values: the policy's own backoff (10 ms, jitter off).
     for value in ["soon", "-5", "NaN", ""] {
@@ -177,13 +198,13 @@ async fn retry_after_of_any_value_never_panics_and_a_long_one_fails_at_once() {
             json(200, VERSION),
         ])
         .await;
-        let started = Instant::now();
+        let started = clock.elapsed();
         client(&s.url, exact_retries(2, 10))
             .get_version()
             .await
             .unwrap();
         assert_eq!(s.requests.load(Ordering::SeqCst), 2, "{value}");
-        assert!(started.elapsed() < Duration::from_millis(500), "{value}");
+        assert_took(clock.elapsed() - started, 10, value);
     }
     // A date in the past: retried at once.
     let s = script(vec![
@@ -195,54 +216,55 @@ async fn retry_after_of_any_value_never_panics_and_a_long_one_fails_at_once() {
         json(200, VERSION),
     ])
     .await;
+    let started = clock.elapsed();
     client(&s.url, exact_retries(2, 5000))
         .get_version()
         .await
         .unwrap();
     assert_eq!(s.requests.load(Ordering::SeqCst), 2);
+    assert_took(clock.elapsed() - started, 0, "a date in the past");
 }
 
 #[tokio::test]
 async fn retry_after_in_seconds_and_as_a_date_is_waited_for_measured() {
+    let clock = virtual_clock();
     let s = script(vec![
         answer(429, &[("retry-after", "1")], b""),
         json(200, VERSION),
     ])
     .await;
-    let started = Instant::now();
+    let started = clock.elapsed();
     client(&s.url, exact_retries(2, 10))
         .get_version()
         .await
         .unwrap();
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(950) && took < Duration::from_millis(1600),
-        "{took:?}"
-    );
+    assert_took(clock.elapsed() - started, 1000, "retry-after: 1");
     assert_eq!(s.requests.load(Ordering::SeqCst), 2);
 
-    let when = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(2));
+    // An HTTP date is read against the virtual clock's system time: 2 s from now exactly.
+    let now: SystemTime = clock.system_time();
+    let when = httpdate::fmt_http_date(now + Duration::from_secs(2));
     let s = script(vec![
         answer(429, &[("retry-after", &when)], b""),
         json(200, VERSION),
     ])
     .await;
-    let started = Instant::now();
+    let started = clock.elapsed();
     client(&s.url, exact_retries(2, 10))
         .get_version()
         .await
         .unwrap();
-    let took = started.elapsed();
-    // An HTTP date has whole seconds: between 1 and 2 s from now.
-    assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(2600),
-        "{took:?}"
+    assert_took(
+        clock.elapsed() - started,
+        2000,
+        "retry-after: a date 2 s ahead",
     );
     assert_eq!(s.requests.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn backoff_doubles_and_is_capped_measured() {
+    let clock = virtual_clock();
     // Three 503s on a GET, then success: waits of 100, 200 and (capped) 300 ms.
     let s = script(vec![
         answer(503, &[], b""),
@@ -255,24 +277,26 @@ async fn backoff_doubles_and_is_capped_measured() {
         max_backoff: Duration::from_millis(300),
         ..exact_retries(3, 100)
     };
-    let started = Instant::now();
+    let started = clock.elapsed();
     client(&s.url, retry).get_version().await.unwrap();
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(600) && took < Duration::from_millis(1100),
-        "{took:?}"
+    assert_took(
+        clock.elapsed() - started,
+        100 + 200 + 300,
+        "backoff 100, 200, 300 (capped)",
     );
     assert_eq!(s.requests.load(Ordering::SeqCst), 4);
 }
 
 #[tokio::test]
 async fn a_503_is_retried_for_a_get_but_not_for_a_post_unless_the_server_says_when() {
+    let clock = virtual_clock();
     let s = script(vec![answer(503, &[], b""), json(200, VERSION)]).await;
     client(&s.url, exact_retries(2, 10))
         .get_version()
         .await
         .unwrap();
     assert_eq!(s.requests.load(Ordering::SeqCst), 2, "GET retried");
+    assert_took(clock.elapsed(), 10, "one backoff of 10 ms");
 
     // Every v1 call is a POST.
     let s = script(vec![
@@ -338,6 +362,7 @@ async fn a_refused_connection_is_a_connect_error_with_its_cause() {
 
 #[tokio::test]
 async fn a_reply_cut_mid_body_is_a_reset_and_is_retried_only_for_a_get() {
+    let _clock = virtual_clock();
     let mut cut = json(200, VERSION);
     cut.head = cut.head.replace(
         &format!("content-length: {}", VERSION.len()),
@@ -385,10 +410,10 @@ async fn a_slow_drip_times_out() {
         .timeout(Some(Duration::from_millis(500)))
         .build()
         .unwrap();
-    let started = Instant::now();
     let e = c.get_version().await.unwrap_err();
+    // The whole call's deadline (the request timeout, on tokio's real clock), not the gap
+    // between chunks, which is always under it.
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
-    assert!(started.elapsed() < Duration::from_millis(1500));
 }
 
 #[tokio::test]
@@ -494,6 +519,7 @@ async fn an_invalid_request_says_so_once() {
 
 #[tokio::test]
 async fn pacing_past_the_queue_bound_fails_at_once_as_refused_by_pacing() {
+    let clock = virtual_clock();
     let s = script(vec![json(200, VERSION)]).await;
     let paced = |bound: Option<Duration>| {
         Client::builder()
@@ -512,19 +538,14 @@ async fn pacing_past_the_queue_bound_fails_at_once_as_refused_by_pacing() {
     };
     let c = paced(Some(Duration::from_millis(200)));
     c.get_version().await.unwrap();
-    let started = Instant::now();
+    let started = clock.elapsed();
     let e = c.get_version().await.unwrap_err();
     let Error::PacingRefused { wait, .. } = e else {
         panic!("{e:?}");
     };
-    assert!(
-        wait > Duration::from_millis(700) && wait <= Duration::from_secs(1),
-        "{wait:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_millis(150),
-        "failed without waiting"
-    );
+    // No time passed on the paused clock since the first call: the whole window is left.
+    assert_eq!(wait, Duration::from_secs(1), "the wait it would have taken");
+    assert_took(clock.elapsed() - started, 0, "failed without waiting");
     assert_eq!(
         s.requests.load(Ordering::SeqCst),
         1,
@@ -532,26 +553,22 @@ async fn pacing_past_the_queue_bound_fails_at_once_as_refused_by_pacing() {
     );
 
     // Per call: the same client with a larger bound waits its turn, sharing the window.
-    let started = Instant::now();
+    let started = clock.elapsed();
     c.with_max_queue(Some(Duration::from_secs(5)))
         .get_version()
         .await
         .unwrap();
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(600) && took < Duration::from_millis(1600),
-        "{took:?}"
-    );
+    assert_took(clock.elapsed() - started, 1000, "waited out the window");
     assert_eq!(s.requests.load(Ordering::SeqCst), 2);
 
     // Unbounded, the same call waits out the window and succeeds.
     let c = paced(None);
     c.get_version().await.unwrap();
-    let started = Instant::now();
+    let started = clock.elapsed();
     c.get_version().await.unwrap();
-    let took = started.elapsed();
-    assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(1600),
-        "{took:?}"
+    assert_took(
+        clock.elapsed() - started,
+        1000,
+        "unbounded: waited out the window",
     );
 }

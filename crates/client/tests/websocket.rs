@@ -1,12 +1,13 @@
-//! The websocket API end to end against the fake's hub on loopback: authenticate, receive a
-//! push event, a wrong key, reconnect after the fake drops the socket (re-authenticated, no
-//! event lost after it is back, the ones in the gap sent to the HTTP listener as Sonoran
-//! does), and a burst of 500 unit updates within the documented limits.
+//! The websocket API end to end against the fake's hub on loopback: negotiate (the default)
+//! or skip it, authenticate, receive a push event, a wrong key, reconnect after the fake
+//! drops the socket (re-authenticated, no event lost after it is back, the ones in the gap
+//! sent to the HTTP listener as Sonoran does), the reconnect schedule on a paused clock,
+//! lifecycle events, and a burst of 500 unit updates within the documented limits.
 
 use serde_json::{Value, json};
 use sonoran_cad::events::{PushEvent, ReceiveError};
 use sonoran_cad::websocket::{
-    ReconnectPolicy, Session, SessionState, UnitLocation, UnitTarget, WsError,
+    Lifecycle, ReconnectPolicy, Session, SessionState, UnitLocation, UnitTarget, WsError,
 };
 use sonoran_fake::{Delivery, FakeHandle, FakeServer};
 use std::time::{Duration, Instant};
@@ -22,11 +23,7 @@ async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
 }
 
 fn fast_reconnect() -> ReconnectPolicy {
-    ReconnectPolicy {
-        initial_backoff: Duration::from_millis(20),
-        max_backoff: Duration::from_millis(200),
-        max_attempts: None,
-    }
+    ReconnectPolicy::with_delays([Duration::from_millis(20), Duration::from_millis(200)])
 }
 
 async fn session(fake: &FakeHandle) -> Session {
@@ -199,11 +196,7 @@ async fn reconnects_reauthenticates_and_loses_no_event_after() {
         .community_id(fake.community_id())
         .api_key(fake.api_key())
         .server_id(1)
-        .reconnect(ReconnectPolicy {
-            initial_backoff: Duration::from_millis(600),
-            max_backoff: Duration::from_millis(600),
-            max_attempts: None,
-        })
+        .reconnect(ReconnectPolicy::with_delays([Duration::from_millis(600)]))
         .connect()
         .await
         .unwrap();
@@ -394,6 +387,7 @@ async fn a_hostile_hub_gets_typed_errors_and_the_session_goes_on() {
         .community_id("c")
         .api_key("the-key")
         .server_id(1)
+        .skip_negotiation(true)
         .connect()
         .await
         .unwrap();
@@ -411,4 +405,222 @@ async fn a_hostile_hub_gets_typed_errors_and_the_session_goes_on() {
         panic!("expected the logout");
     };
     assert_eq!(logout.ident_id, 7);
+}
+
+#[tokio::test]
+async fn negotiates_by_default_and_skips_when_told() {
+    let fake = FakeServer::start().await;
+    let negotiated = session(&fake).await;
+    let stats = fake.hub_stats();
+    assert_eq!((stats.negotiations, stats.negotiated_connections), (1, 1));
+    let skipping = Session::builder()
+        .url(fake.url())
+        .community_id(fake.community_id())
+        .api_key(fake.api_key())
+        .server_id(1)
+        .skip_negotiation(true)
+        .connect()
+        .await
+        .unwrap();
+    let stats = fake.hub_stats();
+    assert_eq!(
+        (
+            stats.negotiations,
+            stats.connections,
+            stats.negotiated_connections
+        ),
+        (1, 2, 1)
+    );
+    assert_eq!(fake.ws_sessions(), [Some(1), Some(1)]);
+    drop((negotiated, skipping));
+    // A negotiate the hub refuses is a connect error naming the status.
+    let err = Session::builder()
+        .url(format!("{}/v2", fake.url()))
+        .community_id("c")
+        .api_key("k")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, WsError::Connect { ref reason, .. } if reason.contains("404")),
+        "{err:?}"
+    );
+}
+
+/// Between the session and the fake: forwards connections, or refuses the next `refuse`
+/// ones (accepts and closes them at once), recording when each refused one came.
+/// `cut()` drops every forwarded connection, as a network failure would.
+struct Gate {
+    refuse: std::sync::atomic::AtomicUsize,
+    refused_at: std::sync::Mutex<Vec<tokio::time::Instant>>,
+    cut: tokio::sync::watch::Sender<u64>,
+}
+
+impl Gate {
+    async fn start(target: std::net::SocketAddr) -> (String, std::sync::Arc<Gate>) {
+        use std::sync::Arc;
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let gate = Arc::new(Gate {
+            refuse: 0.into(),
+            refused_at: Default::default(),
+            cut: tokio::sync::watch::channel(0).0,
+        });
+        let g = Arc::clone(&gate);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let refuse = g
+                    .refuse
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok();
+                if refuse {
+                    g.refused_at
+                        .lock()
+                        .unwrap()
+                        .push(tokio::time::Instant::now());
+                    drop(inbound);
+                    continue;
+                }
+                let mut cut = g.cut.subscribe();
+                tokio::spawn(async move {
+                    let mut outbound = tokio::net::TcpStream::connect(target).await.unwrap();
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cut.changed() => {}
+                    }
+                });
+            }
+        });
+        (url, gate)
+    }
+
+    /// Refuses the next `n` connections and drops the open ones.
+    fn cut(&self, refuse_next: usize) {
+        self.refuse
+            .store(refuse_next, std::sync::atomic::Ordering::SeqCst);
+        self.cut.send_modify(|n| *n += 1);
+    }
+}
+
+/// On tokio's paused clock: the connection drops and the next five attempts are refused;
+/// the session tries again on the first-party schedule (at once, 2 s, 10 s, 30 s, then every
+/// 30 s), exactly, reports each step, re-authenticates, and every event pushed after the
+/// reconnect arrives.
+#[tokio::test(start_paused = true)]
+async fn reconnects_on_the_first_party_schedule_in_virtual_time() {
+    let fake = FakeServer::start().await;
+    let (url, gate) = Gate::start(fake.addr()).await;
+    let mut session = Session::builder()
+        .url(&url)
+        .community_id(fake.community_id())
+        .api_key(fake.api_key())
+        .server_id(1)
+        .connect()
+        .await
+        .unwrap();
+    let mut lifecycle = session.lifecycle();
+    assert_eq!(fake.hub_stats().negotiated_connections, 1);
+
+    let dropped_at = tokio::time::Instant::now();
+    gate.cut(5);
+    let mut seen = Vec::new();
+    loop {
+        let change = lifecycle.recv().await.unwrap();
+        seen.push(change.clone());
+        if change == Lifecycle::Reconnected {
+            break;
+        }
+    }
+    let secs = Duration::from_secs;
+    let mut expected = vec![Lifecycle::Disconnected { reason: None }];
+    for (attempt, after) in [0, 2, 10, 30, 30, 30].into_iter().enumerate() {
+        expected.push(Lifecycle::Reconnecting {
+            attempt: attempt as u32,
+            after: secs(after),
+        });
+    }
+    expected.extend([Lifecycle::Connected, Lifecycle::Reconnected]);
+    assert_eq!(seen, expected);
+    // The refused attempts came at exactly 0, 2, 12, 42 and 72 s after the drop (virtual).
+    let refused: Vec<Duration> = gate
+        .refused_at
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| t.duration_since(dropped_at))
+        .collect();
+    assert_eq!(refused, [secs(0), secs(2), secs(12), secs(42), secs(72)]);
+    // Connected again at 102 s, authenticated for its server: events resume, none lost.
+    assert_eq!(session.state(), SessionState::Connected);
+    assert_eq!(fake.ws_sessions(), [Some(1)]);
+    let stats = fake.hub_stats();
+    assert_eq!(
+        (stats.authentications, stats.negotiated_connections),
+        (2, 2)
+    );
+    for n in 1..=3 {
+        assert_eq!(
+            fake.push_event(1, "EVENT_AFTER", json!({ "n": n }))
+                .await
+                .unwrap(),
+            Delivery::Websocket { sessions: 1 }
+        );
+    }
+    for n in 1..=3 {
+        let event = session.next_event().await.unwrap().unwrap();
+        let wire = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            (wire["type"].clone(), wire["data"]["n"].clone()),
+            (json!("EVENT_AFTER"), json!(n))
+        );
+    }
+    session.close();
+    loop {
+        if lifecycle.recv().await.unwrap() == Lifecycle::Closed {
+            break;
+        }
+    }
+}
+
+/// The hub closes the connection with a reason (a close message, as ASP.NET sends it): the
+/// session reports it and reconnects at once.
+#[tokio::test]
+async fn a_close_message_from_the_hub_is_reported_and_reconnected() {
+    let fake = FakeServer::start().await;
+    let mut session = session(&fake).await;
+    let mut lifecycle = session.lifecycle();
+    assert_eq!(
+        fake.close_ws_connections(Some("Server is restarting."), true),
+        1
+    );
+    assert_eq!(
+        within("the disconnect", lifecycle.recv()).await.unwrap(),
+        Lifecycle::Disconnected {
+            reason: Some("Server is restarting.".to_owned())
+        }
+    );
+    assert!(matches!(
+        within("the attempt", lifecycle.recv()).await.unwrap(),
+        Lifecycle::Reconnecting { attempt: 0, .. }
+    ));
+    assert_eq!(
+        within("the connection", lifecycle.recv()).await.unwrap(),
+        Lifecycle::Connected
+    );
+    assert_eq!(
+        within("the reconnect", lifecycle.recv()).await.unwrap(),
+        Lifecycle::Reconnected
+    );
+    fake.push_event(1, "EVENT_AFTER", json!({"n": 1}))
+        .await
+        .unwrap();
+    let event = within("the event", session.next_event())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(event.type_name(), "EVENT_AFTER");
 }

@@ -8,8 +8,9 @@ mod support {
     pub mod server;
 }
 
+use sonoran_cms::runtime::VirtualClock;
 use sonoran_cms::{Client, Error, Operation, RateLimitPolicy, RetryPolicy, V1ErrorCode, types};
-use std::time::{Duration, Instant};
+use std::time::{Duration, SystemTime};
 use support::server::{Reply, Server};
 
 const ACCOUNT: &str = "00000000-0000-0000-0000-000000000000";
@@ -123,13 +124,13 @@ async fn a_post_sends_its_json_body() {
     let client = client(&server);
     let said = client
         // The docs page's example request.
-        .execute_erlc_command(types::ExecuteErlcCommandRequest {
-            roblox_join_code: "ABC123".into(),
-            discord_id: "1234567890".into(),
-            type_: "announce".into(),
-            args: "Server restart in 10 minutes".into(),
-            includes_player_name_or_id: false,
-        })
+        .execute_erlc_command(types::ExecuteErlcCommandRequest::new(
+            "Server restart in 10 minutes",
+            "1234567890",
+            false,
+            "ABC123",
+            "announce",
+        ))
         .await
         .unwrap();
     assert_eq!(*said, "Successfully added command to queue");
@@ -268,12 +269,13 @@ async fn a_429_waits_for_retry_after_then_retries() {
         })
         .build()
         .unwrap();
-    let started = Instant::now();
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
     let ranks = client.get_account_ranks(account()).await.unwrap();
     assert_eq!(ranks.len(), 2);
-    assert!(
-        started.elapsed() >= Duration::from_millis(300),
-        "the retry waited for Retry-After"
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_millis(300),
+        "the retry waited for Retry-After: 0.3, on the virtual clock"
     );
     assert_eq!(server.take().len(), 2);
 
@@ -307,16 +309,24 @@ async fn calls_are_paced_to_the_limit_per_credential() {
         )
         .build()
         .unwrap();
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
     client.get_account_ranks(account()).await.unwrap();
-    let after_first = Instant::now();
+    assert_eq!(clock.elapsed(), Duration::ZERO, "the first call is free");
+    clock.advance(Duration::from_millis(150));
     client.get_account_ranks(account()).await.unwrap();
-    assert!(
-        after_first.elapsed() >= Duration::from_millis(350),
-        "the second call waited for the window"
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_millis(400),
+        "the second call left a window after the first reply"
     );
     // Another operation has its own window: not held by the first.
     server.script(vec![json(200, ACCOUNTS)]);
     client.get_accounts().await.unwrap();
+    assert_eq!(
+        clock.elapsed(),
+        Duration::from_millis(400),
+        "another operation is not held"
+    );
     assert_eq!(server.take().len(), 3);
 }
 

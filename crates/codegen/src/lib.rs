@@ -67,7 +67,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let form = progenitor_form::reduce_for(doc, api.server_id_default);
     let progenitor = rust_client::generate_tokens(&form.document, enums)?;
     let client = rust_client::format(
-        progenitor.clone(),
+        rust_client::seal_types(progenitor.clone())?,
         "#![allow(clippy::all, dead_code, missing_debug_implementations, unused_imports, rustdoc::all)]\n\n",
     )?;
     let targets = targets::collect(doc)?;
@@ -152,7 +152,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
         },
         Output {
             path: format!("{}/js/generated/operations.mjs", api.npm_dir),
-            contents: npm::operations_module(&js_ops),
+            contents: npm::operations_module(&model, &js_ops),
         },
         Output {
             path: format!("{}/js/generated/enums.mjs", api.npm_dir),

@@ -66,104 +66,20 @@ pub(crate) fn success_ts(ts: &TypeScript, op: &Operation) -> String {
     }
 }
 
-/// The declarations before the generated types; `@name@` placeholders are the API's.
-const PREAMBLE: &str = r#"/** Why a call failed. */
-export type @Error@Kind =
-  | 'invalidArgument'
-  | 'invalidRequest'
-  | 'timeout'
-  | 'transport'
-  | 'rateLimited'
-  | 'api'
-  | 'malformedReply'
-  | 'aborted'
-  | 'internal'
-  | 'other';
+/// What the generated declarations may use of the hand-written ones
+/// (`crates/wasm-core/js/core.d.ts`); each file imports those it uses.
+const SHARED: [&str; 4] = ["APIPromise", "CallOptions", "ClientOptions", "ExactlyOne"];
 
-/** Every rejection of a `@Client@` method is a `@Error@`. */
-export declare class @Error@ extends Error {
-  constructor(message: string, fields?: Partial<Omit<@Error@, 'name' | 'message'>> & { cause?: unknown });
-  readonly name: '@Error@';
-  readonly kind: @Error@Kind;
-  /** HTTP status, when the API answered. */
-  readonly status?: number;
-  /** The documented v1 error, e.g. `InvalidApiKey`. */
-  readonly code?: string;
-  /** problem+json `title`. */
-  readonly title?: string;
-  /** problem+json `detail`, or the v1 error text. */
-  readonly detail?: string;
-  /** problem+json `traceId`: quote it to @vendor@ support. */
-  readonly traceId?: string;
-  /** Seconds the API asked to wait (429). */
-  readonly retryAfter?: number;
-  readonly requestId?: string;
-  /** The error body as received. */
-  readonly body?: string;
-  /** For a transport failure: the platform's own error (e.g. with `code: 'ECONNREFUSED'`). */
-  readonly cause?: unknown;
+/// Whether `text` has `name` as a whole word (not inside a longer name).
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+    text.match_indices(name).any(|(at, _)| {
+        !word(text[..at].chars().next_back()) && !word(text[at + name.len()..].chars().next())
+    })
 }
 
-/** Options of `new @Client@(...)`. */
-export interface @Client@Options {
-  /** Your community id (v1 calls carry it in their envelope). */
-  communityId?: string;
-  /**
-   * Your community API key (Admin > Advanced > API Integration). Never logged. Leave it out
-   * only when `baseUrl` is your own backend that adds the credentials: a community API key
-   * must never be shipped to a browser.
-   */
-  apiKey?: string;
-@server_option@  /** @base_url@ */
-  baseUrl?: string;
-  /** Per-request timeout in milliseconds (default 30000; 0 waits forever). */
-  timeoutMs?: number;
-  /** How often a 429 is retried (default 2). */
-  retries?: number;
-  /** "documented" (default): each operation paced to its documented limit; "off"; or custom limits per operationId. */
-  rateLimit?: 'documented' | 'off' | { limits?: { [operationId: string]: number }; windowMs?: number };
-  /** Extra headers sent with every request. */
-  headers?: { [name: string]: string };
-  /**
-   * The longest a call may wait for its place under the documented rate limit before it
-   * rejects at once with kind `rateLimited` and `retryAfter` (default: `timeoutMs`; 0: never
-   * queue). Per call: the `maxQueueMs` per-call option.
-   */
-  maxQueueMs?: number;
-  /** Called when a call is held by the documented rate limit, retried after a wait, or refused for its queue bound. */
-  onRateLimit?: (event: RateLimitEvent) => void;
-  /** The `fetch` to use (default: the global one). */
-  fetch?: (input: string, init: { method: string; headers: { [name: string]: string }; body?: string; signal?: AbortSignal }) => Promise<{ status: number; headers: { get(name: string): string | null }; text(): Promise<string> }>;
-}
-
-/** What `onRateLimit` is told. */
-export interface RateLimitEvent {
-  /** The operationId (the method's name). */
-  operation: string;
-  /** `paced`: held for the documented limit; `retry`: waiting before a retry; `refused`: the wait is past the call's queue bound. */
-  reason: 'paced' | 'retry' | 'refused';
-  waitMs: number;
-  /** For `retry`: the status that is retried (0: no reply) and the attempt that got it. */
-  status?: number;
-  attempt?: number;
-}
-
-/** Options of one call, passed after its arguments. */
-export interface CallOptions {
-  /** Cancels the call: a queued or waiting call stops at once, a request in flight is aborted; rejects with kind `aborted`. */
-  signal?: AbortSignal;
-  /** Overrides the client's `maxQueueMs` for this call. */
-  maxQueueMs?: number;
-}
-
-declare global {
-  interface SymbolConstructor {
-    readonly dispose: unique symbol;
-  }
-}
-"#;
-
-/// [`PREAMBLE`] for `api`.
+/// The declarations before the generated types: the client's options (the shared ones and
+/// `api`'s own), and `metaOf` for an API whose replies come in an envelope.
 fn preamble(api: &Api) -> String {
     let base_url = match api.staging_url {
         Some(staging) => format!(
@@ -172,21 +88,20 @@ fn preamble(api: &Api) -> String {
         ),
         None => format!("Default `{}`.", api.production_url),
     };
-    let mut preamble = PREAMBLE.to_string();
+    let mut out = format!(
+        "/** Options of `new {class}(...)`. */\nexport interface {class}Options extends ClientOptions {{\n{server}  /** {base_url} */\n  baseUrl?: string;\n}}\n",
+        class = api.js_class,
+        server = server_option(api),
+    );
     if let Some(key) = api.envelope.payload_key() {
         // The JS method resolves to the payload; the rest of the envelope through `metaOf`.
-        preamble.push_str(&format!(
+        let _ = write!(
+            out,
             "\n/**\n * The `meta` of the reply envelope a v2 call's result came in (its `{key}`), for a result\n * that is an object or an array; `undefined` otherwise (a v1 call, a string, a number, null).\n */\nexport declare function metaOf(result: unknown): {} | undefined;\n",
             sonoran_spec::api::Envelope::META_SCHEMA
-        ));
+        );
     }
-    preamble
-        .replace("@Error@", api.js_error_class)
-        .replace("@Client@", api.js_class)
-        .replace("@vendor@", api.vendor)
-        .replace("@short@", api.short_name)
-        .replace("@base_url@", &base_url)
-        .replace("@server_option@", &server_option(api))
+    out
 }
 
 /// The `serverId` option, for an API whose client has a default server (CAD). Without one
@@ -206,8 +121,7 @@ fn server_option(api: &Api) -> String {
 /// The `.d.ts` of the whole package.
 pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> String {
     let ts = TypeScript::for_api(api);
-    let mut out = String::from("// generated by `cargo xtask regen`, do not edit.\n");
-    out.push_str(&preamble(api));
+    let mut out = preamble(api);
     out.push('\n');
     out.push_str(&ts.declarations(&model.schemas));
     for e in &model.enums {
@@ -275,7 +189,7 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
             params.push("call?: CallOptions".into());
             let _ = writeln!(
                 methods,
-                "  {}({}): Promise<{}>;",
+                "  {}({}): APIPromise<{}>;",
                 js.name,
                 params.join(", "),
                 ret.replace('\n', "\n  ")
@@ -284,14 +198,15 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
         }
         let (path, method) = (op.path, op.method.to_ascii_uppercase());
         let args = format!("{}Args", pascal_case(&js.name));
-        let _ = writeln!(
-            out,
-            "/** Arguments of `{}` (`{method} {path}`). */\nexport interface {args} {{",
-            js.name
-        );
-        let mut all_optional = true;
+        let groups = crate::targets::groups(op.raw, op.id).unwrap_or_default();
+        let grouped = |name: &str| groups.iter().any(|g| g.fields.iter().any(|f| f == name));
+        let mut fields = String::new();
+        let mut all_optional = groups.is_empty();
         for p in &op.params {
             let name = p.name;
+            if grouped(name) {
+                continue;
+            }
             let server = p.is_server_id() && api.server_id_default;
             let required = !server && p.required;
             all_optional &= !required;
@@ -300,10 +215,10 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
                 d.push_str(" Default: the client's `serverId`.");
             }
             if !d.trim().is_empty() {
-                let _ = writeln!(out, "  /** {} */", doc_text(&d));
+                let _ = writeln!(fields, "  /** {} */", doc_text(&d));
             }
             let _ = writeln!(
-                out,
+                fields,
                 "  {}{}: {};",
                 js_property(name),
                 if required { "" } else { "?" },
@@ -314,13 +229,42 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
             let required = op.body.as_ref().is_some_and(|b| b.required);
             all_optional &= !required;
             let _ = writeln!(
-                out,
+                fields,
                 "  /** The request body. */\n  body{}: {};",
                 if required { "" } else { "?" },
                 ts.ts_type(s).replace('\n', "\n  ")
             );
         }
-        out.push_str("}\n\n");
+        let heading = format!("/** Arguments of `{}` (`{method} {path}`). */", js.name);
+        if groups.is_empty() {
+            let _ = writeln!(out, "{heading}\nexport interface {args} {{\n{fields}}}\n");
+        } else {
+            // "Provide exactly one of": each group as `ExactlyOne<...>` (checked at run time too).
+            let mut alternatives = String::new();
+            for g in &groups {
+                alternatives.push_str(" & ExactlyOne<{\n");
+                for field in &g.fields {
+                    let Some(p) = op.params.iter().find(|p| p.name == field) else {
+                        continue;
+                    };
+                    if let Some(d) = p.description.filter(|d| !d.trim().is_empty()) {
+                        let _ = writeln!(alternatives, "  /** {} */", doc_text(d));
+                    }
+                    let _ = writeln!(
+                        alternatives,
+                        "  {}: {};",
+                        js_property(field),
+                        ts.ts_type(p.schema).replace('\n', "\n  ")
+                    );
+                }
+                alternatives.push('}');
+                alternatives.push('>');
+            }
+            let _ = writeln!(
+                out,
+                "{heading}\nexport type {args} = {{\n{fields}}}{alternatives};\n"
+            );
+        }
         methods.push_str(&jsdoc(&method_doc(
             api,
             op,
@@ -328,7 +272,7 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
         )));
         let _ = writeln!(
             methods,
-            "  {}(args{}: {args}, call?: CallOptions): Promise<{}>;",
+            "  {}(args{}: {args}, call?: CallOptions): APIPromise<{}>;",
             js.name,
             if all_optional { "?" } else { "" },
             success_ts(&ts, op).replace('\n', "\n  ")
@@ -350,7 +294,14 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
     );
     out.push_str(&methods);
     out.push_str("}\n");
-    out
+    let used: Vec<&str> = SHARED
+        .into_iter()
+        .filter(|name| mentions(&out, name))
+        .collect();
+    format!(
+        "// generated by `cargo xtask regen`, do not edit.\n// The package's own surface; what every package shares is in core.d.ts.\nimport type {{ {} }} from './core.js';\n\n{out}",
+        used.join(", ")
+    )
 }
 
 /// The integer enums' named constants, as an ES module.
@@ -370,13 +321,39 @@ pub fn enums_module(enums: &[IntEnum]) -> String {
     out
 }
 
-/// The operation list the JS side defines its methods from: `[name, isV1, replyKind, arity]` per
-/// row of the module's table, in its order: the reply kind lives here only, since the JS side
-/// reads the replies.
-pub fn operations_module(ops: &[JsOperation]) -> String {
+/// The "exactly one of" groups (`x-exactly-one-of`) the JS side checks for `op`: `args` for
+/// the operation's own (query parameters), `body` for its request body's schema.
+fn exactly_one_groups(model: &Model, op: &Operation) -> Vec<(&'static str, Vec<String>)> {
+    let mut out: Vec<(&'static str, Vec<String>)> = crate::targets::groups(op.raw, op.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| ("args", g.fields))
+        .collect();
+    if let Some(body) = op.json_body() {
+        let schema = match body.get("$ref").and_then(serde_json::Value::as_str) {
+            Some(r) => r
+                .strip_prefix('#')
+                .and_then(|pointer| model.doc.pointer(pointer)),
+            None => Some(body),
+        };
+        if let Some(schema) = schema {
+            out.extend(
+                crate::targets::groups(schema, op.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|g| ("body", g.fields)),
+            );
+        }
+    }
+    out
+}
+
+/// The operation list the JS side defines its methods from: `[name, isV1, replyKind, arity]`
+/// per row of the module's table, in its order, and the operation's "exactly one of" groups
+/// when it has any: the reply kind lives here only, since the JS side reads the replies.
+pub fn operations_module(model: &Model, ops: &[JsOperation]) -> String {
     let mut out = String::from(
-        "// generated by `cargo xtask regen`, do not edit.\n// One row per operation of the module's table: [JS method name, isV1, replyKind (0 JSON, 1 text,\n// 2 JSON or text, 3 JSON whose payload is its `data`), how many arguments come before the
-// per-call options].\nexport const OPERATIONS = [\n",
+        "// generated by `cargo xtask regen`, do not edit.\n// One row per operation of the module's table: [JS method name, isV1, replyKind (0 JSON, 1 text,\n// 2 JSON or text, 3 JSON whose payload is its `data`), how many arguments come before the\n// per-call options, and its \"exactly one of\" groups when it has any: [where, ...fields], where\n// `args` is the argument object and `body` its body (a v1 call's data)].\nexport const OPERATIONS = [\n",
     );
     for op in ops {
         let reply = match op.reply {
@@ -385,9 +362,26 @@ pub fn operations_module(ops: &[JsOperation]) -> String {
             "envelope" => 3,
             _ => 0,
         };
+        let groups = model
+            .operation(&op.operation_id)
+            .map(|o| exactly_one_groups(model, o))
+            .unwrap_or_default();
+        let groups = if groups.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = groups
+                .iter()
+                .map(|(at, fields)| {
+                    let mut items = vec![format!("{at:?}")];
+                    items.extend(fields.iter().map(|f| format!("{f:?}")));
+                    format!("[{}]", items.join(", "))
+                })
+                .collect();
+            format!(", [{}]", list.join(", "))
+        };
         let _ = writeln!(
             out,
-            "  [{:?}, {}, {reply}, {}],",
+            "  [{:?}, {}, {reply}, {}{groups}],",
             op.name,
             u8::from(op.v1),
             op.arity
@@ -395,4 +389,100 @@ pub fn operations_module(ops: &[JsOperation]) -> String {
     }
     out.push_str("];\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A document with an "exactly one of" group on an operation's query and on a body.
+    fn doc() -> serde_json::Value {
+        let group =
+            json!([{"name": "Who", "argument": "target", "fields": ["discord", "accountUuid"]}]);
+        let ok = json!({"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}});
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/v2/a": {"get": {
+                    "operationId": "getA",
+                    "x-exactly-one-of": group,
+                    "parameters": [
+                        {"name": "discord", "in": "query", "description": "By Discord id.", "schema": {"type": "string"}},
+                        {"name": "accountUuid", "in": "query", "schema": {"type": "string"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+                    ],
+                    "responses": ok
+                }},
+                "/v2/b": {"post": {
+                    "operationId": "postB",
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Body"}}}},
+                    "responses": ok
+                }}
+            },
+            "components": {"schemas": {"Body": {
+                "type": "object",
+                "x-exactly-one-of": group,
+                "required": ["add"],
+                "properties": {"discord": {"type": "string"}, "accountUuid": {"type": "string"}, "add": {"type": "boolean"}}
+            }}}
+        })
+    }
+
+    #[test]
+    fn exactly_one_groups_reach_the_operation_list_and_the_types() {
+        let doc = doc();
+        let model = Model::read(&doc).unwrap();
+        let op = |id: &str| model.operation(id).unwrap();
+        assert_eq!(
+            exactly_one_groups(&model, op("getA")),
+            [(
+                "args",
+                vec!["discord".to_string(), "accountUuid".to_string()]
+            )]
+        );
+        assert_eq!(
+            exactly_one_groups(&model, op("postB")),
+            [(
+                "body",
+                vec!["discord".to_string(), "accountUuid".to_string()]
+            )]
+        );
+        let ts = TypeScript::for_api(&sonoran_spec::api::CMS);
+        let body = ts.ts_type(&doc["components"]["schemas"]["Body"]);
+        assert_eq!(
+            body,
+            "{\n  add: boolean;\n} & ExactlyOne<{\n  discord: string;\n  accountUuid: string;\n}>"
+        );
+        let api = &sonoran_spec::api::CMS;
+        let (_, ops) = crate::tables::generate(&model, api).unwrap();
+        let list = operations_module(&model, &ops);
+        assert!(
+            list.contains(r#"["getA", 0, 0, 1, [["args", "discord", "accountUuid"]]],"#),
+            "{list}"
+        );
+        assert!(
+            list.contains(r#"["postB", 0, 0, 1, [["body", "discord", "accountUuid"]]],"#),
+            "{list}"
+        );
+        let d = declarations_file(api, &model, &ops);
+        assert!(
+            d.contains("export type GetAArgs = {\n  limit?: number;\n} & ExactlyOne<{\n  /** By Discord id. */\n  discord: string;\n  accountUuid: string;\n}>;"),
+            "{d}"
+        );
+        assert!(
+            d.contains("  getA(args: GetAArgs, call?: CallOptions): APIPromise<"),
+            "{d}"
+        );
+        assert!(d.starts_with("// generated by `cargo xtask regen`, do not edit.\n"));
+        assert!(!d.contains("declare global"), "no global augmentation");
+        assert!(
+            d.contains("import type { APIPromise, CallOptions, ClientOptions, ExactlyOne } from './core.js';"),
+            "{d}"
+        );
+        assert!(mentions("a: ExactlyOne<{", "ExactlyOne"));
+        assert!(!mentions("a: MyExactlyOne<{", "ExactlyOne"));
+        assert!(!mentions("a: ExactlyOneOf", "ExactlyOne"));
+    }
 }

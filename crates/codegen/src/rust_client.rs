@@ -56,6 +56,42 @@ pub fn generate_tokens(doc: &Value, enums: &[IntEnum]) -> Result<proc_macro2::To
     Ok(tokens)
 }
 
+/// progenitor's output with every type of its `types` module (request bodies, replies, their
+/// parts, string enums) marked `#[non_exhaustive]`: regenerating from newer docs adds fields
+/// and variants, which must not be a breaking change for users. Bodies are built with their
+/// `new(..)` or `Default` and setters, not struct literals.
+pub fn seal_types(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
+    fn seal(items: &mut [syn::Item]) {
+        for item in items {
+            let attrs = match item {
+                syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => &mut s.attrs,
+                syn::Item::Enum(e) => &mut e.attrs,
+                syn::Item::Mod(m) if m.ident != "builder" => {
+                    if let Some((_, items)) = &mut m.content {
+                        seal(items);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+                attrs.push(syn::parse_quote!(#[non_exhaustive]));
+            }
+        }
+    }
+    for item in &mut file.items {
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+            && let Some((_, items)) = &mut m.content
+        {
+            seal(items);
+        }
+    }
+    Ok(quote::quote!(#file))
+}
+
 /// prettyplease alone (not rustfmt afterwards: it re-indents doc blocks into doctests).
 pub fn format(tokens: proc_macro2::TokenStream, preamble: &str) -> Result<String, Error> {
     let file: syn::File =

@@ -3,8 +3,9 @@
 //! The shapes follow what the Rust types put on the wire (the JS side sees the same JSON):
 //! optional fields may be absent, integer enums are their numbers (any number is accepted,
 //! since unknown values are kept, with named constants beside them), free-form objects are
-//! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`)
-//! is exported under the API's [`Api::vendor`] prefix, so that it shadows nothing.
+//! index signatures of `unknown`. A schema whose name is a TypeScript global (`Record`) or
+//! one of the shared declarations' (`CallOptions`) is exported under the API's
+//! [`Api::vendor`] prefix, so that it shadows nothing.
 //!
 //! The push events' payloads (`events.d.ts`) go through the same rendering, with their own
 //! reference rule: see [`TypeScript::for_payloads`].
@@ -146,13 +147,18 @@ impl<'a> TypeScript<'a> {
     /// An object schema with `properties` as a TypeScript object type (`{ ... }`).
     pub fn object_type(&self, schema: &Value) -> String {
         let required = crate::required_names(schema);
+        // "Provide exactly one of" (`x-exactly-one-of`): those fields go into `ExactlyOne<...>`.
+        let groups = match self.payloads {
+            None => crate::targets::groups(schema, "schema").unwrap_or_default(),
+            Some(_) => Vec::new(),
+        };
+        let grouped = |name: &str| groups.iter().any(|g| g.fields.iter().any(|f| f == name));
+        let properties = schema.get("properties").and_then(Value::as_object);
         let mut out = String::from("{\n");
-        for (name, prop) in schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
+        for (name, prop) in properties.into_iter().flatten() {
+            if grouped(name) {
+                continue;
+            }
             if let Some(d) = self.property_doc(prop) {
                 let _ = writeln!(out, "  /** {} */", doc_text(&d));
             }
@@ -181,6 +187,24 @@ impl<'a> TypeScript<'a> {
             _ => {}
         }
         out.push('}');
+        for g in &groups {
+            out.push_str(" & ExactlyOne<{\n");
+            for field in &g.fields {
+                let Some(prop) = properties.and_then(|p| p.get(field)) else {
+                    continue;
+                };
+                if let Some(d) = self.property_doc(prop) {
+                    let _ = writeln!(out, "  /** {} */", doc_text(&d));
+                }
+                let _ = writeln!(
+                    out,
+                    "  {}: {};",
+                    crate::names::js_property(field),
+                    indent(&self.ts_type(prop))
+                );
+            }
+            out.push_str("}>");
+        }
         out
     }
 }
@@ -189,10 +213,30 @@ fn indent(text: &str) -> String {
     text.replace('\n', "\n  ")
 }
 
-/// TypeScript's global types that an exported name must not shadow.
-const GLOBALS: [&str; 12] = [
-    "Record", "Partial", "Required", "Readonly", "Pick", "Omit", "Map", "Set", "Date", "Error",
-    "Promise", "Array",
+/// TypeScript's global types that an exported name must not shadow, and the names the
+/// packages' hand-written declarations (`crates/wasm-core/js/core.d.ts`) export beside the
+/// generated ones.
+const GLOBALS: [&str; 20] = [
+    "Record",
+    "Partial",
+    "Required",
+    "Readonly",
+    "Pick",
+    "Omit",
+    "Map",
+    "Set",
+    "Date",
+    "Error",
+    "Promise",
+    "Array",
+    "SonoranError",
+    "SonoranErrorKind",
+    "ClientOptions",
+    "RateLimitEvent",
+    "CallOptions",
+    "ResponseInfo",
+    "APIPromise",
+    "ExactlyOne",
 ];
 
 impl TypeScript<'_> {
@@ -248,6 +292,11 @@ mod tests {
             ts_type(&json!({"$ref": "#/components/schemas/Record"})),
             "SonoranRecord",
             "a global's name gets the vendor's prefix"
+        );
+        assert_eq!(
+            ts_type(&json!({"$ref": "#/components/schemas/CallOptions"})),
+            "SonoranCallOptions",
+            "so does a name of the shared declarations"
         );
         assert_eq!(
             ts_type(&json!({"type": "array", "items": {"type": "string"}})),

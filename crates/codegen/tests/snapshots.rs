@@ -77,7 +77,7 @@ fn outputs(name: &str, api: &sonoran_spec::api::Api) -> Vec<(&'static str, Strin
     vec![
         ("tables", table),
         ("declarations", npm::declarations_file(api, &model, &ops)),
-        ("operations_module", npm::operations_module(&ops)),
+        ("operations_module", npm::operations_module(&model, &ops)),
         ("enums_module", npm::enums_module(&model.enums)),
         ("v1_methods", v1_src),
         (

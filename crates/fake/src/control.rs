@@ -24,7 +24,8 @@ const MAX_BODY: usize = 1024 * 1024;
 
 const ENDPOINTS: &str = "GET /__fake/requests, GET /__fake/stats, GET /__fake/info, \
                          POST /__fake/reset, POST /__fake/faults, POST /__fake/events, \
-                         POST /__fake/listener, GET /__fake/ws, POST /__fake/ws/drop";
+                         POST /__fake/listener, GET /__fake/ws, POST /__fake/ws/drop, \
+                         POST /__fake/ws/close";
 
 /// Whether `path` is under the control prefix.
 pub(crate) fn is_control(path: &str) -> bool {
@@ -44,7 +45,9 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
         .trim_matches('/');
     let (allowed, allow) = match endpoint {
         "requests" | "stats" | "info" | "ws" => (Method::GET, "GET"),
-        "reset" | "faults" | "events" | "listener" | "ws/drop" => (Method::POST, "POST"),
+        "reset" | "faults" | "events" | "listener" | "ws/drop" | "ws/close" => {
+            (Method::POST, "POST")
+        }
         _ => {
             return error(
                 StatusCode::NOT_FOUND,
@@ -98,6 +101,12 @@ pub(crate) async fn handle(state: &State, req: Request<Incoming>) -> Response<Re
         }
         "ws" => ok_json(&hub::stats_json(state)),
         "ws/drop" => ok_json(&json!({ "dropped": state.hub.drop_all() })),
+        "ws/close" => match parse_close_body(&body) {
+            Ok((error, allow_reconnect)) => ok_json(
+                &json!({ "closed": state.hub.close_all(error.as_deref(), allow_reconnect) }),
+            ),
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
         "listener" => match parse_listener_body(&body) {
             Ok(url) => {
                 state.hub.set_listener(url);
@@ -171,6 +180,37 @@ fn parse_listener_body(body: &[u8]) -> Result<Option<String>, String> {
     }
 }
 
+/// `{"error"?: string, "allowReconnect"?: bool}` (an empty body: neither).
+fn parse_close_body(body: &[u8]) -> Result<(Option<String>, bool), String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok((None, false));
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body: not valid JSON ({e})"))?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| format!("body: expected an object, got {}", describe(&value)))?;
+    only(obj, "", &["error", "allowReconnect"])?;
+    let error = match obj.get("error") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(e)) => Some(e.clone()),
+        Some(other) => {
+            return Err(format!("error: expected a string, got {}", describe(other)));
+        }
+    };
+    let allow_reconnect = match obj.get("allowReconnect") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(other) => {
+            return Err(format!(
+                "allowReconnect: expected a boolean, got {}",
+                describe(other)
+            ));
+        }
+    };
+    Ok((error, allow_reconnect))
+}
+
 /// `{"type": "EVENT_...", "data"?: any, "serverId"?: n}`: server 1 by default, and the
 /// documented example of a documented type when `data` is left out.
 pub(crate) fn parse_event(api: FakeApi, body: &[u8]) -> Result<(i64, String, Value), String> {
@@ -199,19 +239,13 @@ pub(crate) fn parse_event(api: FakeApi, body: &[u8]) -> Result<(i64, String, Val
             .filter(|n| *n > 0)
             .ok_or_else(|| format!("serverId: expected a positive integer, got {}", describe(v)))?,
     };
-    let documented = crate::spec::doc(api)
-        .get("x-push-events")
-        .and_then(|events| events.get(&event_type));
-    let data = match (obj.get("data"), documented) {
-        (Some(data), _) => data.clone(),
-        (None, Some(event)) => event.get("example").cloned().unwrap_or(Value::Null),
-        (None, None) => {
-            return Err(format!(
-                "data: missing, and {event_type:?} is not a documented event type with an \
-                 example (give `data`, or a documented type such as \"EVENT_UNIT_STATUS\")"
-            ));
-        }
-    };
+    // Left out or null: the documented example, as `FakeHandle::push_event` does with null.
+    let data = hub::event_data(
+        api,
+        &event_type,
+        obj.get("data").cloned().unwrap_or(Value::Null),
+    )
+    .map_err(|e| format!("data: {e}"))?;
     Ok((server_id, event_type, data))
 }
 
@@ -628,7 +662,7 @@ mod tests {
         assert!(
             parse_event(FakeApi::Cms, br#"{"type": "EVENT_UNIT_LOGOUT"}"#)
                 .unwrap_err()
-                .starts_with("data: missing")
+                .starts_with("data: null or missing")
         );
         let (server, _, data) = parse_event(
             FakeApi::Cad,
@@ -636,10 +670,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!((server, data), (3, json!({"a": 1})));
+        // `data: null` is the documented example too (one behaviour with `push_event`).
+        let (_, _, data) = parse_event(
+            FakeApi::Cad,
+            br#"{"type": "EVENT_UNIT_LOGOUT", "data": null}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            data,
+            hub::event_data(FakeApi::Cad, "EVENT_UNIT_LOGOUT", Value::Null).unwrap()
+        );
+        assert!(!data.is_null());
+        assert!(
+            parse_event(FakeApi::Cad, br#"{"type": "EVENT_X", "data": null}"#)
+                .unwrap_err()
+                .starts_with("data: null")
+        );
         assert!(
             parse_event(FakeApi::Cad, br#"{"type": "EVENT_X"}"#)
                 .unwrap_err()
-                .starts_with("data: missing")
+                .starts_with("data: null or missing")
         );
         assert!(
             parse_event(FakeApi::Cad, br#"{"type": ""}"#)

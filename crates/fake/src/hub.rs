@@ -1,14 +1,21 @@
 //! The websocket API: a SignalR hub at `/apiWsHub` speaking the JSON hub protocol over a
-//! WebSocket (no negotiation, as Sonoran's docs connect), with `authenticatev2`
+//! WebSocket, with `authenticatev2`
 //! (`authenticate` too, as one docs example calls it), `unitLocation` with its documented
 //! limits, and `pushEvent` delivery to the sessions authenticated for a server.
+//!
+//! Connecting (dotnet/aspnetcore `TransportProtocols.md`), as an ASP.NET Core hub serves it:
+//! `POST /apiWsHub/negotiate?negotiateVersion=1` answers a connection id, (version 1) a
+//! connection token and the transports (WebSockets, text); the websocket then comes to
+//! `/apiWsHub?id=<token>` (version 0: the connection id), each token once (an unknown or used
+//! one gets 404, as ASP.NET answers). A websocket without `id` is a client that skipped
+//! negotiation (`skipNegotiation: true`, as Sonoran's docs connect), also accepted.
 //!
 //! The protocol (dotnet/aspnetcore `HubProtocol.md`): the client's first message is the
 //! handshake `{"protocol":"json","version":1}` and the hub answers `{}` (or `{"error":..}`
 //! and closes); every message is a JSON record ended by `0x1E`. Invocations (type 1) with an
 //! `invocationId` get a completion (type 3) with `result` or `error`; pings (type 6) go both
-//! ways (the hub sends one every 15 s, as an ASP.NET Core hub does); a close (type 7) ends
-//! the session.
+//! ways (the hub sends one every 15 s by default, as an ASP.NET Core hub does); a close
+//! (type 7) ends the session, with `error` when the hub closes it for a reason.
 
 use crate::faults::lock;
 use crate::respond::ReplyBody;
@@ -44,7 +51,13 @@ pub const MIN_UNIT_INTERVAL: Duration = Duration::from_millis(200);
 /// Documented limit: one `unitLocation` every 250 ms; closer is recorded as a violation.
 pub const UNIT_INTERVAL: Duration = Duration::from_millis(250);
 
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often the hub pings each connection by default (ASP.NET Core's `KeepAliveInterval`).
+pub const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The highest negotiate version the hub speaks (as ASP.NET Core's).
+const NEGOTIATE_VERSION: u64 = 1;
+/// ASP.NET Core's answer to a websocket whose `id` is unknown or already used.
+const NO_CONNECTION: &str = "No Connection with that ID";
 
 /// The documented `unitLocation` errors, word for word.
 const UNAUTHENTICATED: &str = "Unauthenticated. Call authenticate first.";
@@ -69,6 +82,8 @@ struct Session {
 #[derive(Debug)]
 enum Out {
     Text(String),
+    /// Send this close message (type 7), then close the websocket.
+    Close(String),
     /// Drop the TCP connection without a close frame (a network failure).
     Drop,
 }
@@ -77,6 +92,7 @@ enum Out {
 #[derive(Debug, Default)]
 pub(crate) struct Hub {
     next_id: AtomicU64,
+    keep_alive: Duration,
     inner: Mutex<Inner>,
 }
 
@@ -88,14 +104,22 @@ struct Inner {
     units: HashMap<String, Value>,
     /// Where events go when no session is authenticated for their server.
     listener: Option<String>,
+    /// Negotiated connections whose websocket has not come yet: the token the websocket
+    /// brings as `id`, to its connection id.
+    negotiated: HashMap<String, String>,
 }
 
 /// What the hub has seen since start or the last reset (`GET /__fake/ws`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HubStats {
+    /// `POST /apiWsHub/negotiate` requests answered.
+    pub negotiations: u64,
     /// Websocket connections accepted (handshake done).
     pub connections: u64,
+    /// Of those, connections that came with a negotiated token (`?id=`), not skipping
+    /// negotiation.
+    pub negotiated_connections: u64,
     /// Successful `authenticatev2` / `authenticate` calls.
     pub authentications: u64,
     /// Refused authentications (wrong community id or key, bad serverId).
@@ -137,6 +161,8 @@ pub enum DeliveryError {
     NoListener,
     /// The listener could not be reached or did not answer.
     Listener { url: String, reason: String },
+    /// `data` is null (which stands for the documented example) and the type has none.
+    NoExample { event_type: String },
 }
 
 impl std::fmt::Display for DeliveryError {
@@ -155,6 +181,7 @@ impl std::fmt::Display for DeliveryError {
             DeliveryError::Listener { url, reason } => {
                 write!(f, "the push event listener {url} failed: {reason}")
             }
+            DeliveryError::NoExample { event_type } => write!(f, "{}", no_example(event_type)),
         }
     }
 }
@@ -162,9 +189,10 @@ impl std::fmt::Display for DeliveryError {
 impl std::error::Error for DeliveryError {}
 
 impl Hub {
-    pub(crate) fn new(listener: Option<String>) -> Self {
+    pub(crate) fn new(listener: Option<String>, keep_alive: Duration) -> Self {
         Hub {
             next_id: AtomicU64::new(1),
+            keep_alive,
             inner: Mutex::new(Inner {
                 listener,
                 ..Inner::default()
@@ -214,6 +242,77 @@ impl Hub {
         }
         inner.sessions.len()
     }
+
+    /// Closes every open connection as the hub does: the close message (type 7, with
+    /// `error` and `allowReconnect` when given), then the websocket close; returns how many.
+    pub(crate) fn close_all(&self, error: Option<&str>, allow_reconnect: bool) -> usize {
+        let message = close_record(error, allow_reconnect);
+        let inner = lock(&self.inner);
+        for session in inner.sessions.values() {
+            let _ = session.out.send(Out::Close(message.clone()));
+        }
+        inner.sessions.len()
+    }
+
+    /// A new negotiated connection: `(connectionId, connectionToken)`. The websocket brings
+    /// the token as `id` (negotiate version 1), or the connection id (version 0).
+    fn negotiate(&self, version: u64) -> (String, String) {
+        let id = connection_id();
+        let token = connection_id();
+        let mut inner = lock(&self.inner);
+        inner.stats.negotiations += 1;
+        let key = if version == 0 { &id } else { &token };
+        inner.negotiated.insert(key.clone(), id.clone());
+        (id, token)
+    }
+}
+
+/// 16 random bytes as 22 characters of unpadded base64url, the shape of ASP.NET Core's ids.
+fn connection_id() -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bits =
+        (u128::from(crate::respond::random_u64()) << 64) | u128::from(crate::respond::random_u64());
+    (0..22)
+        .map(|i| char::from(ALPHABET[((bits >> (i * 6)) & 63) as usize]))
+        .collect()
+}
+
+/// The close message: `{"type":7}`, with `error` and `allowReconnect` when given.
+fn close_record(error: Option<&str>, allow_reconnect: bool) -> String {
+    let mut message = json!({"type": 7});
+    if let Some(error) = error {
+        message["error"] = json!(error);
+    }
+    if allow_reconnect {
+        message["allowReconnect"] = json!(true);
+    }
+    format!("{message}{RS}")
+}
+
+fn no_example(event_type: &str) -> String {
+    format!(
+        "null or missing, and {event_type:?} is not a documented event type with an example \
+         (give `data`, or a documented type such as \"EVENT_UNIT_STATUS\")"
+    )
+}
+
+/// A push event's data: as given, or for `null` the documented example of its type (the
+/// HTTP control API and [`FakeHandle::push_event`](crate::FakeHandle::push_event) alike).
+pub(crate) fn event_data(
+    api: crate::spec::FakeApi,
+    event_type: &str,
+    data: Value,
+) -> Result<Value, String> {
+    if !data.is_null() {
+        return Ok(data);
+    }
+    crate::spec::doc(api)
+        .get("x-push-events")
+        .and_then(|events| events.get(event_type))
+        .and_then(|event| event.get("example"))
+        .filter(|example| !example.is_null())
+        .cloned()
+        .ok_or_else(|| no_example(event_type))
 }
 
 /// Whether `req` asks for a websocket upgrade.
@@ -244,13 +343,36 @@ pub(crate) fn answer(
         );
         r
     };
-    if req.uri().path() != PATH {
-        // `/apiWsHub/negotiate` and the like: Sonoran's docs connect with skipNegotiation.
+    let path = req.uri().path();
+    if path == NEGOTIATE_PATH {
+        if req.method() != hyper::Method::POST {
+            let mut r = plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "negotiate takes POST (TransportProtocols.md)",
+            );
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return r;
+        }
+        return negotiate(&state, req.uri().query());
+    }
+    if path != PATH {
         return plain(
             StatusCode::NOT_FOUND,
-            "this hub takes WebSockets only, without negotiation (skipNegotiation: true)",
+            "this hub serves POST /apiWsHub/negotiate and the WebSocket at /apiWsHub",
         );
     }
+    // `?id=`: a negotiated connection, each token once.
+    let id = query_value(req.uri().query(), "id");
+    let negotiated = match id {
+        Some(token) => {
+            if lock(&state.hub.inner).negotiated.remove(&token).is_none() {
+                return plain(StatusCode::NOT_FOUND, NO_CONNECTION);
+            }
+            true
+        }
+        None => false,
+    };
     let key = req
         .headers()
         .get(header::SEC_WEBSOCKET_KEY)
@@ -271,7 +393,7 @@ pub(crate) fn answer(
         if let Ok(upgraded) = upgrade.await {
             let ws =
                 WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-            run(&state, ws).await;
+            run(&state, ws, negotiated).await;
         }
     });
     let mut r = Response::new(ReplyBody::full(Bytes::new()));
@@ -287,8 +409,90 @@ pub(crate) fn answer(
 
 type Ws = WebSocketStream<TokioIo<Upgraded>>;
 
+/// `/apiWsHub/negotiate`.
+const NEGOTIATE_PATH: &str = "/apiWsHub/negotiate";
+
+/// A query parameter's value, percent-decoded (`id` tokens are base64url: nothing to decode
+/// in ours, but a client may encode them anyway).
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `POST /apiWsHub/negotiate?negotiateVersion=N` as ASP.NET Core answers it: version 0
+/// without a token (the websocket brings the connection id), version 1 (the highest; a
+/// higher request gets 1) with `connectionToken`. Only WebSockets with text frames is
+/// offered: the JSON hub protocol, the only one this hub speaks, is text.
+fn negotiate(state: &State, query: Option<&str>) -> Response<ReplyBody> {
+    let requested = match query_value(query, "negotiateVersion") {
+        None => 0,
+        Some(v) => match v.parse::<u64>() {
+            Ok(n) => n,
+            Err(_) => {
+                let mut r = Response::new(ReplyBody::full(Bytes::from(
+                    "negotiateVersion: expected a non-negative integer",
+                )));
+                *r.status_mut() = StatusCode::BAD_REQUEST;
+                return r;
+            }
+        },
+    };
+    let version = requested.min(NEGOTIATE_VERSION);
+    let (connection_id, token) = state.hub.negotiate(version);
+    let transports = json!([{"transport": "WebSockets", "transferFormats": ["Text"]}]);
+    let body = if version == 0 {
+        json!({
+            "connectionId": connection_id,
+            "negotiateVersion": 0,
+            "availableTransports": transports,
+        })
+    } else {
+        json!({
+            "connectionId": connection_id,
+            "connectionToken": token,
+            "negotiateVersion": version,
+            "availableTransports": transports,
+        })
+    };
+    let mut r = Response::new(ReplyBody::full(Bytes::from(body.to_string())));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    r
+}
+
 /// One connection: the handshake, then messages until close.
-async fn run(state: &State, ws: Ws) {
+async fn run(state: &State, ws: Ws, negotiated: bool) {
     let (mut sink, mut stream) = ws.split();
     let hub = &state.hub;
     // The handshake: the first text message, `{"protocol":"json","version":1}\x1e`.
@@ -320,6 +524,7 @@ async fn run(state: &State, ws: Ws) {
     {
         let mut inner = lock(&hub.inner);
         inner.stats.connections += 1;
+        inner.stats.negotiated_connections += u64::from(negotiated);
         inner.sessions.insert(
             id,
             Session {
@@ -333,7 +538,8 @@ async fn run(state: &State, ws: Ws) {
         handle_record(state, id, &record, &out);
     }
 
-    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    let keep_alive = hub.keep_alive;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + keep_alive, keep_alive);
     loop {
         tokio::select! {
             incoming = stream.next() => match incoming {
@@ -354,6 +560,10 @@ async fn run(state: &State, ws: Ws) {
             next = outbox.recv() => match next {
                 Some(Out::Text(text)) => {
                     if sink.send(Message::text(text)).await.is_err() { break; }
+                }
+                Some(Out::Close(text)) => {
+                    let _ = out.send(Out::Text(text));
+                    break;
                 }
                 Some(Out::Drop) | None => {
                     lock(&hub.inner).sessions.remove(&id);
@@ -389,7 +599,7 @@ fn check_handshake(first: &str, terminated: bool) -> Result<(), String> {
 }
 
 fn close_message(error: &str) -> String {
-    format!("{}{RS}", json!({"type": 7, "error": error}))
+    close_record(Some(error), false)
 }
 
 /// One record from the client; `true` when the session must end.
@@ -585,6 +795,9 @@ pub(crate) async fn deliver(
     event_type: &str,
     data: Value,
 ) -> Result<Delivery, DeliveryError> {
+    let data = event_data(state.api, event_type, data).map_err(|_| DeliveryError::NoExample {
+        event_type: event_type.to_owned(),
+    })?;
     let payload = json!({"key": state.api_key, "type": event_type, "data": data});
     let listener = if state.api.has_hub() {
         let mut inner = lock(&state.hub.inner);
@@ -674,7 +887,9 @@ pub(crate) fn stats_json(state: &State) -> Value {
     let (open, servers) = hub.sessions();
     let units: Map<String, Value> = hub.units().into_iter().collect();
     json!({
+        "negotiations": stats.negotiations,
         "connections": stats.connections,
+        "negotiatedConnections": stats.negotiated_connections,
         "open": open,
         "authenticated": servers.len(),
         "servers": servers,

@@ -63,10 +63,11 @@
 //! | `POST /__fake/faults` | `204`; queues a fault like [`FakeHandle::inject`] (body below) |
 //! | `GET /__fake/stats` | `200`, `{"requests": n, "rateLimited": n}` ([`FakeHandle::stats`]) |
 //! | `GET /__fake/info` | `200`, `{"communityId", "apiKey", "url", "wsUrl"}`: the test credentials the fake expects, its base URL and its hub's URL (`null` for CMS, which has no hub) |
-//! | `POST /__fake/events` | delivers a push event (body `{"type": "EVENT_...", "data"?: any, "serverId"?: 1}`; without `data`, a documented type's documented example): `200` `{"delivered": "websocket", "sessions": n}` or `{"delivered": "http", "status": n}`; `409` when no session is authenticated for the server and no listener is set; `502` when the listener fails ([`FakeHandle::push_event`]) |
+//! | `POST /__fake/events` | delivers a push event (body `{"type": "EVENT_...", "data"?: any, "serverId"?: 1}`; without `data` or with `"data": null`, a documented type's documented example, as [`FakeHandle::push_event`] with null): `200` `{"delivered": "websocket", "sessions": n}` or `{"delivered": "http", "status": n}`; `409` when no session is authenticated for the server and no listener is set; `502` when the listener fails ([`FakeHandle::push_event`]) |
 //! | `POST /__fake/listener` | `204`; body `{"url": "http://host:port/path"}` (or `null`): where events go by HTTP POST when no session is authenticated for their server ([`FakeServerBuilder::push_listener`]; a reset returns to the builder's) |
-//! | `GET /__fake/ws` | `200`, the hub's counters: `{connections, open, authenticated, servers, authentications, failedAuthentications, unitLocationMessages, unitUpdates, maxUnitsInMessage, minUnitIntervalMs, violations, eventsWebsocket, eventsHttp, listener, units}`; `units` maps each unit (`identId:42`, `communityUserId:player-1`, ...) to its latest update ([`FakeHandle::hub_stats`], [`FakeHandle::unit_positions`]) |
+//! | `GET /__fake/ws` | `200`, the hub's counters: `{negotiations, connections, negotiatedConnections, open, authenticated, servers, authentications, failedAuthentications, unitLocationMessages, unitUpdates, maxUnitsInMessage, minUnitIntervalMs, violations, eventsWebsocket, eventsHttp, listener, units}`; `units` maps each unit (`identId:42`, `communityUserId:player-1`, ...) to its latest update ([`FakeHandle::hub_stats`], [`FakeHandle::unit_positions`]) |
 //! | `POST /__fake/ws/drop` | `200`, `{"dropped": n}`: drops every websocket connection without a close frame, as a network failure would ([`FakeHandle::drop_ws_connections`]) |
+//! | `POST /__fake/ws/close` | `200`, `{"closed": n}`; body `{"error"?: "..", "allowReconnect"?: true}` (or none): closes every websocket connection as the hub does, the close message `{"type":7}` (with `error`, and `allowReconnect` when true) then the websocket close ([`FakeHandle::close_ws_connections`]) |
 //!
 //! The fault body is `{"operationId"?: string, "times"?: n, "kind": {...}}` (no
 //! `operationId`: any operation; `times` defaults to 1), with `kind` one of
@@ -111,12 +112,23 @@
 //! `{"error": "..."}`.
 //!
 //! # Websocket API
-//! `ws://ADDR/apiWsHub` speaks SignalR's JSON hub protocol over a WebSocket, as Sonoran's
-//! hub does for clients that skip negotiation (the official `@microsoft/signalr` client with
-//! `skipNegotiation: true` and the WebSockets transport connects to it as it is):
-//! the handshake `{"protocol":"json","version":1}` answered `{}` (another protocol gets
-//! `{"error": ..}` and a close), records ended by `0x1E`, a ping every 15 s, completions
-//! for invocations that carry an `invocationId`.
+//! `/apiWsHub` is a SignalR hub as ASP.NET Core serves it, so the official `@microsoft/signalr`
+//! client connects in its default mode (as Sonoran's own FiveM resource does) and with
+//! `skipNegotiation: true` alike (dotnet/aspnetcore `TransportProtocols.md`, `HubProtocol.md`):
+//!
+//! - `POST /apiWsHub/negotiate?negotiateVersion=1` answers `{connectionId, connectionToken,
+//!   negotiateVersion: 1, availableTransports: [{transport: "WebSockets", transferFormats:
+//!   ["Text"]}]}`; without `negotiateVersion` (version 0) there is no `connectionToken`.
+//!   Other methods get `405`.
+//! - The websocket at `ws://ADDR/apiWsHub?id=<connectionToken>` (version 0: the
+//!   `connectionId`); each id once: an unknown or used one gets `404 No Connection with that
+//!   ID`. Without `id` (a client that skipped negotiation) it is accepted as well.
+//! - The JSON hub protocol: the handshake `{"protocol":"json","version":1}` answered `{}`
+//!   (another protocol gets `{"error": ..}` and a close), records ended by `0x1E`, a ping
+//!   `{"type":6}` every 15 s ([`FakeServerBuilder::hub_keep_alive`]), completions for
+//!   invocations that carry an `invocationId`, and a close message `{"type":7}` (with
+//!   `error` when closing for a reason: a malformed message, [`FakeHandle::close_ws_connections`])
+//!   before the hub closes a websocket.
 //!
 //! | method | arguments | answer |
 //! | --- | --- | --- |
@@ -178,7 +190,8 @@ mod validate;
 
 pub use faults::{Fault, FaultKind, RetryAfter};
 pub use hub::{
-    Delivery, DeliveryError, HubStats, MAX_UNITS_PER_MESSAGE, MIN_UNIT_INTERVAL, UNIT_INTERVAL,
+    DEFAULT_KEEP_ALIVE, Delivery, DeliveryError, HubStats, MAX_UNITS_PER_MESSAGE,
+    MIN_UNIT_INTERVAL, UNIT_INTERVAL,
 };
 pub use record::RecordedRequest;
 pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};

@@ -377,7 +377,7 @@ impl Body for ReplyBody {
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// 64 bits that differ on every call (time, a counter and splitmix64); not cryptographic.
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);

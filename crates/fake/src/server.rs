@@ -51,6 +51,7 @@ pub struct FakeServerBuilder {
     enforce_rate_limits: bool,
     control_api: bool,
     push_listener: Option<String>,
+    hub_keep_alive: Duration,
 }
 
 impl Default for FakeServerBuilder {
@@ -63,6 +64,7 @@ impl Default for FakeServerBuilder {
             enforce_rate_limits: false,
             control_api: true,
             push_listener: None,
+            hub_keep_alive: crate::hub::DEFAULT_KEEP_ALIVE,
         }
     }
 }
@@ -125,6 +127,16 @@ impl FakeServerBuilder {
         self
     }
 
+    /// How often the hub pings each websocket connection (`{"type":6}`): 15 s by default, as
+    /// an ASP.NET Core hub's `KeepAliveInterval`. A zero duration is ignored.
+    #[must_use]
+    pub fn hub_keep_alive(mut self, every: Duration) -> Self {
+        if !every.is_zero() {
+            self.hub_keep_alive = every;
+        }
+        self
+    }
+
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
     ///
     /// # Panics
@@ -156,7 +168,7 @@ impl FakeServerBuilder {
             requests: Mutex::new(Vec::new()),
             request_count: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
-            hub: Hub::new(self.push_listener.clone()),
+            hub: Hub::new(self.push_listener.clone(), self.hub_keep_alive),
             push_listener: self.push_listener,
         });
         let task = tokio::spawn(serve(listener, Arc::clone(&state)));
@@ -295,6 +307,10 @@ impl FakeHandle {
     /// every websocket session authenticated for `server_id`; when there is none, by HTTP
     /// POST of the same JSON to the push listener ([`FakeServerBuilder::push_listener`]).
     /// A CMS fake has no hub: it always POSTs to the listener (`server_id` is ignored).
+    ///
+    /// `data` null stands for the documented example of `event_type`, as a `POST
+    /// /__fake/events` without `data` (or with `"data": null`);
+    /// [`DeliveryError::NoExample`] when the type has none.
     pub async fn push_event(
         &self,
         server_id: i64,
@@ -326,6 +342,13 @@ impl FakeHandle {
     /// would; returns how many were open.
     pub fn drop_ws_connections(&self) -> usize {
         self.state.hub.drop_all()
+    }
+
+    /// Closes every websocket connection as the hub does when it ends one: the close message
+    /// (`{"type":7}`, with `"error"` when given and `"allowReconnect": true` when asked),
+    /// then the websocket close; returns how many were open (`POST /__fake/ws/close`).
+    pub fn close_ws_connections(&self, error: Option<&str>, allow_reconnect: bool) -> usize {
+        self.state.hub.close_all(error, allow_reconnect)
     }
 
     /// Stops accepting, closes open connections and waits for the server task to end.

@@ -6,7 +6,7 @@ use common::*;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use sonoran_fake::{FakeServer, Fault, FaultKind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const VERSION: &str = "/v2/general/version";
 /// getPagerConfig allows 2 requests a minute.
@@ -174,7 +174,9 @@ async fn reset_clears_requests_faults_windows_and_stats() {
     assert_eq!(v2(&base, Method::GET, PAGER, None).await.status(), 429);
 }
 
-#[tokio::test]
+/// On tokio's paused clock (the fake runs on the test's runtime): the delay is asserted
+/// exactly in virtual time.
+#[tokio::test(start_paused = true)]
 async fn faults_of_each_kind() {
     let fake = FakeServer::start().await;
     let base = fake.url();
@@ -232,9 +234,13 @@ async fn faults_of_each_kind() {
     assert_eq!(r.text().await.unwrap(), "INVALID API KEY");
 
     inject(&base, json!({"kind": {"type": "delayMs", "ms": 150}})).await;
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     assert_eq!(v2(&base, Method::GET, VERSION, None).await.status(), 200);
-    assert!(started.elapsed() >= Duration::from_millis(150));
+    assert_eq!(
+        started.elapsed(),
+        Duration::from_millis(150),
+        "delayed by exactly delayMs"
+    );
 
     inject(
         &base,

@@ -6,7 +6,7 @@ use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sonoran_fake::{FakeServer, Fault, FaultKind, RetryAfter};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 const VERSION: &str = "/v2/general/version";
 
@@ -121,14 +121,22 @@ async fn problem_and_v1_text() {
     );
 }
 
-#[tokio::test]
+/// On tokio's paused clock, with the fake on the test's runtime: the fake's delay is a
+/// timer, so the reply comes exactly that much virtual time later. (Nothing else in this
+/// exchange sets a timer, so the clock, which jumps to the next timer whenever the runtime
+/// waits, can only jump to the delay's end.)
+#[tokio::test(start_paused = true)]
 async fn delay_then_normal_answer() {
     let fake = FakeServer::start().await;
     let pause = Duration::from_millis(150);
     fake.inject(Fault::on("getVersion", FaultKind::Delay(pause)));
-    let started = Instant::now();
+    let started = tokio::time::Instant::now();
     let r = v2(&fake.url(), Method::GET, VERSION, None).await;
-    assert!(started.elapsed() >= pause);
+    assert_eq!(
+        started.elapsed(),
+        pause,
+        "delayed by exactly the fault's pause"
+    );
     assert_eq!(r.status(), 200);
     // A delayed request still goes through auth.
     fake.inject(Fault::on(

@@ -6,9 +6,10 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 use sonoran_fake::{FakeServer, Fault, FaultKind};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 
 const VERSION: &str = "/v2/general/version";
 const SERVERS: &str = "/v2/general/servers";
@@ -214,7 +215,9 @@ async fn truncate_is_a_reset_mid_body() {
     );
 }
 
-#[tokio::test]
+/// On tokio's paused clock (the fake on the test's runtime; its drip is a timer, and the
+/// only one until the client's timeout below): the chunks' spacing is exact virtual time.
+#[tokio::test(start_paused = true)]
 async fn drip_sends_the_body_a_few_bytes_at_a_time() {
     let fake = FakeServer::start().await;
     let whole = get(&fake.url(), VERSION).await;
@@ -232,12 +235,9 @@ async fn drip_sends_the_body_a_few_bytes_at_a_time() {
         "never more than a chunk per read: {:?}",
         r.reads
     );
-    let (first, last) = (r.reads[0].0, r.reads.last().unwrap().0);
-    assert!(
-        last - first >= every * (chunks as u32 - 1) - Duration::from_millis(5),
-        "the chunks are spaced: {:?}",
-        r.reads
-    );
+    let at: Vec<Duration> = r.reads.iter().map(|(t, _)| *t - r.reads[0].0).collect();
+    let spaced: Vec<Duration> = (0..chunks as u32).map(|i| every * i).collect();
+    assert_eq!(at, spaced, "one chunk every {every:?} of virtual time");
 
     // Over the control API, with a client timeout firing mid-body.
     let r = client()
@@ -248,6 +248,7 @@ async fn drip_sends_the_body_a_few_bytes_at_a_time() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
+    let sent = Instant::now();
     let r = client()
         .get(format!("{}{VERSION}", fake.url()))
         .bearer_auth(KEY)
@@ -258,6 +259,11 @@ async fn drip_sends_the_body_a_few_bytes_at_a_time() {
     assert_eq!(r.status(), 200, "the head arrives at once");
     let e = r.bytes().await.unwrap_err();
     assert!(e.is_timeout(), "the timeout fires mid-body: {e}");
+    assert_eq!(
+        sent.elapsed(),
+        Duration::from_millis(500),
+        "at the client's timeout (virtual time), not after the body"
+    );
 }
 
 #[tokio::test]

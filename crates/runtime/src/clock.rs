@@ -184,3 +184,30 @@ impl std::future::Future for YieldOnce {
         std::task::Poll::Pending
     }
 }
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_virtual_clock_moves_by_each_wait_and_goes_with_its_guard() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        {
+            let clock = VirtualClock::install(at);
+            assert_eq!(now_ms(), 0.0);
+            sleep(Duration::from_millis(250)).await;
+            sleep(Duration::ZERO).await;
+            clock.advance(Duration::from_millis(50));
+            assert_eq!(clock.elapsed(), Duration::from_millis(300));
+            assert_eq!(now_ms(), 300.0);
+            assert_eq!(now_system(), at + Duration::from_millis(300));
+            {
+                let inner = VirtualClock::install(SystemTime::UNIX_EPOCH);
+                assert_eq!(inner.elapsed(), Duration::ZERO);
+            }
+            assert_eq!(clock.elapsed(), Duration::from_millis(300), "restored");
+        }
+        assert!(virtual_clock::now_ms().is_none(), "uninstalled");
+        assert!(now_system() > at, "the system clock again");
+    }
+}

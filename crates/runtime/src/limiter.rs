@@ -580,21 +580,20 @@ mod tests {
                 .with_margin(Duration::ZERO),
             documented,
         );
+        let clock = crate::clock::VirtualClock::install(std::time::SystemTime::UNIX_EPOCH);
         let first = Held::wait_for(&l, OP, Some(Duration::ZERO))
             .await
             .expect("free");
         drop(first);
-        let started = std::time::Instant::now();
+        clock.advance(Duration::from_millis(100));
         let wait = Held::wait_for(&l, OP, Some(Duration::from_millis(200)))
             .await
             .err()
-            .expect("the window holds the next place for about a second");
-        assert!(
-            wait > Duration::from_millis(900) && wait <= Duration::from_millis(1000),
-            "{wait:?}"
-        );
-        assert!(
-            started.elapsed() < Duration::from_millis(100),
+            .expect("the window holds the next place for the rest of the second");
+        assert_eq!(wait, Duration::from_millis(900), "a window less 100 ms");
+        assert_eq!(
+            clock.elapsed(),
+            Duration::from_millis(100),
             "refused without waiting"
         );
     }
@@ -615,18 +614,18 @@ mod tests {
             Ok(Take::Wait(IN_FLIGHT_POLL)),
             "held: in flight"
         );
-        let before = crate::clock::now_ms();
+        let clock = crate::clock::VirtualClock::install(std::time::SystemTime::UNIX_EPOCH);
+        clock.advance(Duration::from_millis(300));
         drop(held);
         // Released at "now", so it counts from now: not free for a whole window, and no
         // longer in flight (which would be IN_FLIGHT_POLL).
-        let told = l.store.take(bucket).await;
-        let elapsed = crate::clock::now_ms() - before;
-        match told {
+        clock.advance(Duration::from_millis(40));
+        match l.store.take(bucket).await {
             Ok(Take::Wait(wait)) => {
-                let ms = wait.as_secs_f64() * 1000.0;
-                assert!(
-                    ms <= 1000.0 && ms >= 1000.0 - elapsed - 1.0,
-                    "waits out the window from the release: {ms} ms"
+                assert_eq!(
+                    wait,
+                    Duration::from_millis(960),
+                    "waits out the window from the release"
                 );
             }
             other => panic!("expected a wait of one window, got {other:?}"),

@@ -1,9 +1,10 @@
 // Browsers and bundlers. No top-level await: the module starts loading at import, and a
 // client made before it is ready checks its options at its first call, which waits for it.
-// A template: `cargo xtask wasm` fills in the package's names (`@...@`).
+// esbuild bundles this file with the shared client, the tables and wasm-bindgen's glue into
+// the package's browser.mjs. A template: `cargo xtask wasm` fills in the package's names (`@...@`).
 import init, * as glue from './glue.mjs';
-import { SonoranError, makeClient/*@envelope@, metaOf@*/ } from './core.mjs';
-import { OPERATIONS } from './operations.mjs';
+import { makeClient } from './core.mjs';
+import { OPERATIONS } from './generated/operations.mjs';
 
 let loaded = null;
 const ready = init({ module_or_path: new URL('./@module@', import.meta.url) }).then(() => {
@@ -13,5 +14,5 @@ const ready = init({ module_or_path: new URL('./@module@', import.meta.url) }).t
 ready.catch(() => {});
 
 export const @Class@ = makeClient('@Class@', OPERATIONS, () => loaded, ready, null);
-export { SonoranError/*@envelope@, metaOf@*/ };
-export * from './enums.mjs';
+export { SonoranError/*@envelope@, metaOf@*/ } from './core.mjs';
+export * from './generated/enums.mjs';

@@ -1,12 +1,20 @@
 // The JS side of every package (sonoran-cad, sonoran-cms), shared by every entry point:
 // `SonoranError`, the transport (the platform's `fetch`, or the caller's own), and the client
 // class (`SonoranClient`, `SonoranCms`), whose methods are defined from the module's operation
-// table: one per row, no code per operation. `cargo xtask wasm` copies it into each package
-// and also emits a CommonJS copy (core.cjs). It names no API: `makeClient` is told its names.
+// table: one per row, no code per operation; each method returns an `APIPromise` and takes the
+// per-call options. `cargo xtask wasm` bundles it (esbuild) into each package's entries
+// (index.cjs, browser.mjs). It names no API: `makeClient` is told its names.
 
-const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'retryAfter', 'requestId', 'body'];
+const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'requestId', 'body', 'operation', 'attempts', 'source'];
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
-/** A failed call: a bad argument, a timeout, a transport failure, a rate limit, an API error. */
+/**
+ * A failed call: a bad argument, a timeout, a transport failure, a rate limit, an API error.
+ * `kind` names the category; `operation`, `attempts` and `requestId` say which call and how
+ * far it got; `source` says who refused it: `'server'` when the API answered, `'client'` when
+ * this client refused a call it never sent (its pacing would have held it past the call's
+ * deadline or `maxQueueMs`).
+ */
 export class SonoranError extends Error {
   constructor(message, fields = {}) {
     super(message, fields.cause !== undefined ? { cause: fields.cause } : undefined);
@@ -15,6 +23,25 @@ export class SonoranError extends Error {
     for (const key of FIELDS) {
       if (fields[key] !== undefined) this[key] = fields[key];
     }
+    // Seconds to wait, as the API (or, for `source: 'client'`, the client's pacing) said.
+    const wait = fields.retryAfterSeconds ?? fields.retryAfter;
+    if (typeof wait === 'number') this.retryAfterSeconds = wait;
+  }
+
+  /** The API answered 404 (or a v1 "not found" error). */
+  isNotFound() {
+    return this.status === 404 || (typeof this.code === 'string' && /NotFound$/.test(this.code));
+  }
+
+  /** Trying the same call again later may succeed: a rate limit, a timeout, a transport failure, a 502/503/504. */
+  isRetryable() {
+    if (this.kind === 'rateLimited' || this.kind === 'timeout' || this.kind === 'transport') return true;
+    return this.status !== undefined && RETRYABLE_STATUS.has(this.status);
+  }
+
+  /** Seconds to wait before trying again (the server's `Retry-After`, or the client's pacing), if known. */
+  retryAfter() {
+    return this.retryAfterSeconds;
   }
 }
 
@@ -112,10 +139,15 @@ function headerSet(r, sets, kind, userAgent) {
 /**
  * Runs one call. The module checks the arguments and builds the request, paces it and
  * decides on retries and errors (the shared runtime's own rules, `sonoran-runtime`); this loop only
- * awaits what the module asks for: `fetch` and timers.
+ * awaits what the module asks for: `fetch` and timers. `state` counts the attempts and keeps
+ * the last request id, for the error or the response.
+ *
+ * Bounds: the call's deadline (`deadlineMs`, the per-call `timeoutMs`) covers everything (pacing
+ * waits, attempts, waits the server asks for); `maxQueueMs` bounds the waits (pacing, and when
+ * set explicitly also the retries' waits); a wait past either fails at once.
  */
-async function run(r, fetchImpl, sets, userAgent, index, first, second, count, limits) {
-  const { name, signal, onRateLimit } = limits;
+async function run(r, fetchImpl, sets, userAgent, index, first, second, count, limits, state) {
+  const { name, signal, onRateLimit, deadlineMs } = limits;
   const aborted = () => new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: signal.reason });
   if (signal && signal.aborted) throw aborted();
   // "<header set>\n<method>\n<url>[\n<body>]": JSON text has no raw line breaks.
@@ -124,15 +156,21 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
   const u = plan.indexOf('\n', m + 1);
   const method = plan.slice(2, m);
   const url = u < 0 ? plan.slice(m + 1) : plan.slice(m + 1, u);
-  const init = { headers: headerSet(r, sets, plan.charCodeAt(0) - 48, userAgent) };
+  const set = headerSet(r, sets, plan.charCodeAt(0) - 48, userAgent);
+  const init = { headers: limits.headers ? { ...set, ...limits.headers } : set };
   // GET is fetch's default: naming it costs a method check per call in Node's fetch.
   if (method !== 'GET') init.method = method;
   if (u >= 0) init.body = plan.slice(u + 1);
   const timeoutMs = r.timeoutMs;
   const cap = r.maxReplyBytes;
-  // By default the call's timeout bounds its queueing too.
+  // By default the client's timeout bounds the queueing for a place under the rate limit;
+  // a `maxQueueMs` that was given bounds every wait, the retries' too.
+  const explicitBound = limits.maxQueueMs !== undefined;
   const bound = limits.maxQueueMs ?? (timeoutMs > 0 ? timeoutMs : Infinity);
   const started = Date.now();
+  const deadline = deadlineMs !== undefined ? started + deadlineMs : Infinity;
+  const pastDeadline = () =>
+    new SonoranError(`${name}: no reply within the call's deadline (\`timeoutMs\` ${deadlineMs} ms)`, { kind: 'timeout', source: 'client' });
   const tell = (info) => {
     if (onRateLimit) {
       try {
@@ -142,29 +180,44 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       }
     }
   };
+  // `queued`: the waits for a place under the rate limit; `waited`: every wait, retries' too.
   let queued = 0;
+  let waited = 0;
   for (let attempt = 0; ; attempt++) {
     let ticket;
     for (;;) {
       ticket = r.pace(index);
       if (ticket >= -1) break;
       const wait = -ticket - 2;
-      if (queued + wait > bound) {
+      const left = deadline - Date.now();
+      if ((explicitBound ? waited : queued) + wait > bound || wait > left) {
         tell({ reason: 'refused', waitMs: wait });
-        // As the server would say it: a 429 whose Retry-After is the wait.
-        throw r.failure(index, 429, String(wait / 1000), '');
+        const why = wait > left ? `its deadline (\`timeoutMs\` ${deadlineMs} ms, ${Math.max(0, left)} ms left)` : `its \`maxQueueMs\` (${bound} ms)`;
+        // The client's own decision, not the API's: nothing was sent.
+        throw new SonoranError(
+          `${name}: not sent: this client's pacing under the operation's rate limit would hold the call ${wait} ms, past ${why}`,
+          { kind: 'rateLimited', source: 'client', retryAfter: wait / 1000 },
+        );
       }
       tell({ reason: 'paced', waitMs: wait });
       await pause(wait, signal, aborted);
       queued += wait;
+      waited += wait;
     }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      if (ticket >= 0) r.release(index, ticket);
+      throw pastDeadline();
+    }
+    // This attempt's own limit: the client's timeout, or what is left of the deadline.
+    const limit = Math.min(timeoutMs > 0 ? timeoutMs : Infinity, left);
     let timer;
     let controller;
     let onAbort;
-    if (timeoutMs > 0 || signal) {
+    if (limit !== Infinity || signal) {
       controller = new AbortController();
       init.signal = controller.signal;
-      if (timeoutMs > 0) timer = setTimeout(() => controller.abort(), timeoutMs);
+      if (limit !== Infinity) timer = setTimeout(() => controller.abort(), limit);
       if (signal) {
         onAbort = () => controller.abort();
         signal.addEventListener('abort', onAbort, { once: true });
@@ -175,8 +228,10 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
     let text;
     let failed;
     let tooLarge = false;
+    state.attempts = attempt + 1;
     try {
       res = await fetchImpl(url, init);
+      state.requestId = res.headers.get('x-request-id') ?? undefined;
       // A body announced longer than the cap is not read at all; one without a length is
       // checked once read (fetch gives no cheaper way to stop it part way).
       const length = Number(res.headers.get('content-length'));
@@ -197,15 +252,20 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       if (controller) controller.abort();
       throw r.tooLarge(index);
     }
-    const retryAfter = status === 429 || status === 503 ? seconds(res.headers.get('retry-after')) : undefined;
     const timedOut = !!(controller && controller.signal.aborted);
+    if (timedOut && Date.now() >= deadline) throw pastDeadline();
+    const retryAfter = status === 429 || status === 503 ? seconds(res.headers.get('retry-after')) : undefined;
     const failure = status === 0 ? failureKind(failed, timedOut) : 0;
     const wait = r.after(index, attempt, status, retryAfter, failure, Date.now() - started);
-    if (wait >= 0) {
+    // A wait past the deadline (or past an explicit `maxQueueMs`) is not waited: the call
+    // fails at once with this attempt's outcome (the server's Retry-After included).
+    if (wait >= 0 && wait <= deadline - Date.now() && !(explicitBound && waited + wait > bound)) {
       tell({ reason: 'retry', waitMs: wait, status, attempt });
       await pause(wait, signal, aborted);
+      waited += wait;
       continue;
     }
+    if (wait >= 0) tell({ reason: 'refused', waitMs: wait, status, attempt });
     if (status === 0) {
       // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
       const cause = failed && failed.cause !== undefined ? failed.cause : failed;
@@ -214,7 +274,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       throw e;
     }
     if (!r.ok(index, status)) throw r.failure(index, status, retryAfter, text);
-    return { status, text, contentType: res.headers.get('content-type') };
+    return { status, text, contentType: res.headers.get('content-type'), headers: res.headers };
   }
 }
 
@@ -290,23 +350,116 @@ function checkQueueBound(where, ms) {
   }
 }
 
-/** The per-call options `{ signal, maxQueueMs }`. */
+const CALL_OPTIONS = ['signal', 'timeoutMs', 'headers', 'maxQueueMs'];
+// An HTTP token (RFC 9110).
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The per-call options `{ signal, timeoutMs, headers, maxQueueMs }`. */
 function callOptions(name, given) {
   if (given === undefined || given === null) return {};
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new SonoranError(`${name}: the per-call options must be an object { signal, maxQueueMs }`, { kind: 'invalidArgument' });
+    throw new SonoranError(`${name}: the per-call options must be an object { ${CALL_OPTIONS.join(', ')} }`, { kind: 'invalidArgument' });
   }
   for (const key of Object.keys(given)) {
-    if (key !== 'signal' && key !== 'maxQueueMs') {
-      throw new SonoranError(`${name}: \`${key}\` is not a per-call option (signal, maxQueueMs)`, { kind: 'invalidArgument' });
+    if (!CALL_OPTIONS.includes(key)) {
+      throw new SonoranError(`${name}: \`${key}\` is not a per-call option (${CALL_OPTIONS.join(', ')})`, { kind: 'invalidArgument' });
     }
   }
-  const { signal, maxQueueMs } = given;
+  const { signal, timeoutMs, headers, maxQueueMs } = given;
   if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
     throw new SonoranError(`${name}: \`signal\` must be an AbortSignal`, { kind: 'invalidArgument' });
   }
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs !== Infinity)) {
+    throw new SonoranError(`${name}: the per-call \`timeoutMs\` must be a number of milliseconds > 0`, { kind: 'invalidArgument' });
+  }
+  let extra;
+  if (headers !== undefined) {
+    if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
+      throw new SonoranError(`${name}: the per-call \`headers\` must be an object of header names to strings`, { kind: 'invalidArgument' });
+    }
+    extra = {};
+    for (const [key, value] of Object.entries(headers)) {
+      if (typeof value !== 'string') {
+        throw new SonoranError(`${name}: the per-call header \`${key}\` must be a string, got ${value === null ? 'null' : typeof value}`, { kind: 'invalidArgument' });
+      }
+      if (!HEADER_NAME.test(key) || /[\r\n\0]/.test(value)) {
+        throw new SonoranError(`${name}: the per-call header ${JSON.stringify(key)} is not a valid header name and value`, { kind: 'invalidArgument' });
+      }
+      extra[key.toLowerCase()] = value;
+    }
+  }
   checkQueueBound(name, maxQueueMs);
-  return { signal, maxQueueMs };
+  return { signal, timeoutMs, headers: extra, maxQueueMs };
+}
+
+/**
+ * The "exactly one of" groups of an operation (`x-exactly-one-of`: `[where, ...fields]`, where
+ * is `args` for the argument object, `body` for its body or a v1 call's data), checked as the
+ * Rust client's enums enforce them.
+ */
+function checkGroups(name, groups, args) {
+  for (const [where, ...fields] of groups) {
+    // A v1 call's data is a list of items: each one is checked.
+    const v1 = Array.isArray(args);
+    const holders = where !== 'body' ? [[args, 'the arguments']] : v1 ? (Array.isArray(args[0]) ? args[0].map((item, i) => [item, `\`data[${i}]\``]) : [[args[0], '`data`']]) : [[args && args.body, '`body`']];
+    for (const [holder, at] of holders) {
+      const given = holder !== null && typeof holder === 'object' ? fields.filter((f) => holder[f] !== undefined && holder[f] !== null) : [];
+      if (given.length !== 1) {
+        const got = given.length === 0 ? 'none' : given.map((f) => `\`${f}\``).join(' and ');
+        throw new SonoranError(`${name}: ${at} must have exactly one of ${fields.map((f) => `\`${f}\``).join(', ')}; got ${got}`, { kind: 'invalidArgument' });
+      }
+    }
+  }
+}
+
+/**
+ * What every method returns: a Promise of the result that also offers `.withResponse()`, a
+ * Promise of `{ data, response: { status, headers, requestId, attempts } }`.
+ */
+export class APIPromise extends Promise {
+  #inner;
+  #data;
+  constructor(inner) {
+    super((resolve) => resolve(undefined));
+    this.#inner = inner;
+  }
+
+  // `then` and friends return plain Promises.
+  static get [Symbol.species]() {
+    return Promise;
+  }
+
+  #parsed() {
+    if (this.#data === undefined) this.#data = this.#inner.then((r) => r.data);
+    return this.#data;
+  }
+
+  /** The result together with what the reply said besides it. */
+  withResponse() {
+    return this.#inner;
+  }
+
+  then(onFulfilled, onRejected) {
+    return this.#parsed().then(onFulfilled, onRejected);
+  }
+
+  catch(onRejected) {
+    return this.#parsed().catch(onRejected);
+  }
+
+  finally(onFinally) {
+    return this.#parsed().finally(onFinally);
+  }
+}
+
+/** `e` as a SonoranError naming the call, its attempts and the last request id. */
+function described(e, name, state) {
+  const err = toSonoranError(e);
+  if (err.operation === undefined) err.operation = name;
+  if (err.attempts === undefined) err.attempts = state.attempts ?? 0;
+  if (err.requestId === undefined && state.requestId !== undefined) err.requestId = state.requestId;
+  if (err.source === undefined && err.status !== undefined) err.source = 'server';
+  return err;
 }
 
 const RAW = Symbol('module client');
@@ -377,7 +530,7 @@ export function makeClient(className, operations, load, ready, userAgent) {
     }
   }
 
-  operations.forEach(([name, v1, reply, arity], index) => {
+  operations.forEach(([name, v1, reply, arity, groups], index) => {
     const call = async function (args, perCall) {
       // Each piece is stringified apart, so that the module sends a body as written.
       let first;
@@ -386,6 +539,7 @@ export function makeClient(className, operations, load, ready, userAgent) {
       let call;
       try {
         call = callOptions(name, perCall);
+        if (groups) checkGroups(name, groups, args);
         if (v1) {
           while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
           count = args.length;
@@ -399,39 +553,46 @@ export function makeClient(className, operations, load, ready, userAgent) {
           first = encode(name, args, '');
         }
       } catch (e) {
-        throw toSonoranError(e);
+        throw described(e, name, {});
+      }
+      if (call.signal && call.signal.aborted) {
+        throw described(new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: call.signal.reason }), name, {});
       }
       if (ready) await ready;
-      let r;
-      let sent;
+      const state = { attempts: 0, requestId: undefined };
       try {
-        r = raw(this, name);
+        const r = raw(this, name);
         const hooks = this[HOOKS];
         const limits = {
           name,
           signal: call.signal,
+          deadlineMs: call.timeoutMs,
+          headers: call.headers,
           maxQueueMs: call.maxQueueMs ?? hooks.maxQueueMs,
           onRateLimit: hooks.onRateLimit,
         };
-        sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count, limits);
+        const sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count, limits, state);
+        const data = decode(name, reply, sent);
+        const response = { status: sent.status, headers: sent.headers, requestId: state.requestId, attempts: state.attempts };
+        return { data, response };
       } catch (e) {
-        throw toSonoranError(e);
+        throw described(e, name, state);
       }
-      return decode(name, reply, sent);
     };
     Object.defineProperty(SonoranClient.prototype, name, {
-      // The argument after the call's own ones, when given, is `{ signal, maxQueueMs }`.
+      // The argument after the call's own ones, when given, is the per-call options.
       value: v1
         ? function (...args) {
             if (args.length > arity + 1) {
               const takes = `${arity} argument${arity === 1 ? '' : 's'}`;
-              return Promise.reject(new SonoranError(`${name}: takes ${takes} and the per-call options, got ${args.length} arguments`, { kind: 'invalidArgument' }));
+              const e = new SonoranError(`${name}: takes ${takes} and the per-call options, got ${args.length} arguments`, { kind: 'invalidArgument', operation: name, attempts: 0 });
+              return new APIPromise(Promise.reject(e));
             }
             const perCall = args.length > arity ? args.splice(arity)[0] : undefined;
-            return call.call(this, args, perCall);
+            return new APIPromise(call.call(this, args, perCall));
           }
         : function (args, perCall) {
-            return call.call(this, args, perCall);
+            return new APIPromise(call.call(this, args, perCall));
           },
       writable: true,
       configurable: true,

@@ -1,11 +1,12 @@
 // Push events for Node (the package entry `@package@/events`, apart from the REST client):
 // `decodePushEvent` types one event's `data` leniently, as the Rust crate does (the same
 // `x-lenient` rules, from the generated schema table), and `createPushHandler` is the HTTP
-// fallback receiver for `http.createServer` and Express. `cargo xtask wasm` also emits a
-// CommonJS copy (events.cjs) of this file. A template: the `@...@` names are the package's.
+// fallback receiver for `http.createServer` and Express. `cargo xtask wasm` bundles it with
+// the generated schemas into the CommonJS events.cjs (events.mjs re-exports that). A template: the `@...@` names are the package's.
 
 import { timingSafeEqual } from 'node:crypto';
 import { EVENTS } from './generated/events.mjs';
+import * as self from './events.mjs';
 
 /** A refused push event: `kind` says why, `eventType` and `path` where (never the key). */
 export class PushEventError extends Error {
@@ -243,6 +244,9 @@ function readBody(req, max) {
  * used as it is). Answers 200 for an accepted event (after `onEvent` has run, awaited),
  * 401 for a wrong key, 400 for a body that is not an event, 413 over `maxBodyBytes`,
  * 405 for a method other than POST, and 404 (or `next()` under Express) for another path.
+ * `onError(error, event)` hears of every event it refuses (a `PushEventError`, `event`
+ * undefined: a body that is no event or does not match the docs, a wrong key, too large)
+ * and of `onEvent` throwing (with the event).
  */
 export function createPushHandler(options) {
   const { apiKey, onEvent, onError, maxBodyBytes = DEFAULT_MAX_BODY_BYTES, path = EVENT_PATH } = options ?? {};
@@ -261,6 +265,15 @@ export function createPushHandler(options) {
   if (path !== null && typeof path !== 'string') {
     throw new PushEventError('createPushHandler: `path` must be a string or null', { kind: 'invalidArgument' });
   }
+  // `onError` throwing must not turn an answered request into an unhandled rejection.
+  const report = (error, event) => {
+    if (!onError) return;
+    try {
+      onError(error, event);
+    } catch (thrown) {
+      console.error('@package@ push handler: onError threw:', thrown);
+    }
+  };
   return async function sonoranPushHandler(req, res, next) {
     const url = String(req.originalUrl ?? req.url ?? '').split('?')[0];
     if (path !== null && url !== path) {
@@ -281,18 +294,26 @@ export function createPushHandler(options) {
       if (status === 413) {
         reply(res, 413, e.message, { connection: 'close' });
         req.resume?.();
-        return;
+      } else {
+        reply(res, status, status === 401 ? 'unauthorized: wrong key' : e.message);
       }
-      return reply(res, status, status === 401 ? 'unauthorized: wrong key' : e.message);
+      // A refused event is told to `onError` (without an event), after the answer.
+      report(e, undefined);
+      return;
     }
     try {
       await onEvent(event);
     } catch (e) {
       reply(res, 500, 'the event handler failed');
-      if (onError) onError(e, event);
+      if (onError) report(e, event);
       else console.error(`@package@ push handler: onEvent threw for ${event.type}:`, e);
       return;
     }
     reply(res, 200, 'ok');
   };
 }
+
+// esbuild marks the CommonJS exports as an ES module's (`__esModule`): a default import
+// through TypeScript's or Babel's interop (`import x from '@package@/events'` in CommonJS)
+// reads `.default`, which is then the entry itself, as the types say.
+export default self;

@@ -13,7 +13,8 @@
 //! from its schema rows, with odd characters in strings) and requires them to be accepted
 //! and well formed.
 //!
-//! Fixed case counts and a fixed seed: the same cases on every run.
+//! Fixed case counts from a fixed seed (the same cases on every run), printed and
+//! overridable with `SONORAN_FUZZ_SEED`; no time budget.
 
 use crate::call::{Args, Config, Headers, Refused, prepare};
 use crate::table::{self, Body, Data, Operation, Schema};
@@ -26,6 +27,24 @@ use serde_json::Value;
 
 const BASE: &str = "http://127.0.0.1:1/base";
 
+/// The seed of every runner here: `SONORAN_FUZZ_SEED` (a decimal `u64`) when set, else
+/// [`DEFAULT_SEED`]. Each runner prints it (shown with a failing test's output) so that a
+/// failure can be replayed.
+fn fuzz_seed() -> u64 {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| match std::env::var("SONORAN_FUZZ_SEED") {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("SONORAN_FUZZ_SEED={v:?} is not a decimal u64")),
+        Err(_) => DEFAULT_SEED,
+    })
+}
+
+/// The seed when `SONORAN_FUZZ_SEED` is not set.
+const DEFAULT_SEED: u64 = 0x5049_4E45_5452_4545;
+
+/// A runner with the seed of [`fuzz_seed`], `cases` cases, little shrinking, no files written.
 fn runner(cases: u32) -> TestRunner {
     let config = RunConfig {
         cases,
@@ -33,7 +52,10 @@ fn runner(cases: u32) -> TestRunner {
         failure_persistence: None,
         ..RunConfig::default()
     };
-    TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
+    eprintln!("fuzz seed {} (replay: SONORAN_FUZZ_SEED={0})", fuzz_seed());
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&fuzz_seed().to_le_bytes());
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &seed))
 }
 
 /// Any JSON value, at most 3 levels deep; strings include the odd ones (`{}`, `/`, `%`,

@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///A community member's Sonoran CAD account (the Account Object), as returned by get-account (one object) and get-accounts (under `accounts`). No field is documented as always present; get-accounts' example omits `communityUserId`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Account {
         ///The in-game community user ID linked to the account.
         #[serde(
@@ -39,6 +40,7 @@ pub mod types {
     }
     ///A version 2 permission document.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountPermissionGrants {
         ///Case-sensitive grant IDs from the permission catalog.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -94,6 +96,7 @@ pub mod types {
     }
     ///An account's permissions in the authenticated community.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountPermissionSnapshot {
         ///Whether the community's v2 permission storage is available (not whether this account was edited explicitly).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -109,6 +112,7 @@ pub mod types {
     }
     ///The 43 permission flags of an account (account-object.md "Permissions"). Each camelCase key matches a PermissionName value case-insensitively (e.g. `polRecEdit` is POLRECEDIT); the descriptions come from the v1 permission table. Replies may carry only some of the keys (the examples show four), so every key is optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountPermissions {
         ///Access to the Admin page (ADMIN).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -347,6 +351,7 @@ pub mod types {
     }
     ///The account's permissions as camelCase booleans. They match the upper-case `PermissionName` values case-insensitively. The GET_ACCOUNT example omits `liveMap` and `modifyStreetSigns` (GET_ACCOUNTS has them), so every flag is optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountPermissionsV1 {
         ///Access to the Admin page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -585,6 +590,7 @@ pub mod types {
     }
     ///A community member's account as v1 GET_ACCOUNT returns it and GET_ACCOUNTS lists it (api-endpoints/general/get-account.md, get-account-1.md). No field is stated to be always present, so all are optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountV1 {
         ///The account's API IDs (typically Steam hex ids); may contain empty strings.
         #[serde(
@@ -614,6 +620,7 @@ pub mod types {
     }
     ///Paging information of get-accounts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountsPagination {
         ///The limit applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -627,12 +634,14 @@ pub mod types {
     }
     ///The acknowledgement's result.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AcknowledgeFivemConfigurationResponse {
         ///Always true on a 200.
         pub success: bool,
     }
     ///The outcome of a processed action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionRequest {
         ///User-facing result message; at most 500 characters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -707,6 +716,7 @@ pub mod types {
     }
     ///The acknowledged action.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionResponse {
         #[serde(
             rename = "eventId",
@@ -730,6 +740,7 @@ pub mod types {
     }
     ///A blip to add and the server to add it to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddBlipV1Item {
         pub blip: BlipV1,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -741,6 +752,7 @@ pub mod types {
     }
     ///A note to add to a call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddCallNoteRequest {
         ///Sender of the note shown in the CAD.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -757,6 +769,7 @@ pub mod types {
     }
     ///Result of adding a note.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddCallNoteResponse {
         ///The call ID.
         #[serde(
@@ -770,6 +783,7 @@ pub mod types {
     }
     ///The note to add and the call to add it to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddCallNoteV1Item {
         ///Dispatch call id.
         #[serde(rename = "callId")]
@@ -788,6 +802,7 @@ pub mod types {
     }
     ///The account to link the sync character to. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddCharacterLinkRequest {
         ///Target account UUID.
         #[serde(
@@ -810,6 +825,7 @@ pub mod types {
     }
     ///Apply a permission key to an account. Target the account with `communityUserId` (default), or provide `roblox` or `discord` instead; send exactly one target.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ApplyPermissionKeyRequest {
         ///In-game community user ID of the target account (default target).
         #[serde(
@@ -832,6 +848,7 @@ pub mod types {
     }
     ///The account the key was applied to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ApplyPermissionKeyResponse {
         ///Account UUID.
         #[serde(
@@ -850,6 +867,7 @@ pub mod types {
     }
     ///One permission key to apply to one user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ApplyPermissionKeyV1Item {
         ///API ID entered in the unit identifiers (typically the Steam id).
         #[serde(
@@ -866,6 +884,7 @@ pub mod types {
     }
     ///The call and the units to attach (give units, account or identIds).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AttachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is attached.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -891,6 +910,7 @@ pub mod types {
     }
     ///Units to attach: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AttachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
         #[serde(
@@ -933,6 +953,7 @@ pub mod types {
     }
     ///Result of attaching units to a call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AttachUnitsResponse {
         ///The dispatch call ID.
         #[serde(
@@ -949,6 +970,7 @@ pub mod types {
     }
     ///Street-sign authorization result.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AuthStreetSignsResponse {
         ///true when the requesting IP matches the server's configuration.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -962,6 +984,7 @@ pub mod types {
     }
     ///The request object (`data` is an object here, not an array).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AuthStreetSignsV1Data {
         ///The CAD server id whose street signs are authenticated. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
@@ -972,6 +995,7 @@ pub mod types {
     }
     ///One account to kick or (un)ban. Identify it by `apiId` (option 1) or `accId` (option 2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BanUserV1Item {
         ///(Option 2) Sonoran SSO account UUID.
         #[serde(
@@ -1000,6 +1024,7 @@ pub mod types {
     }
     ///A custom live-map blip (get-blips, create-blip). No field is documented as always present.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Blip {
         ///Colour, a hex code (`#ff0000`) or a colour name (`red`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1030,6 +1055,7 @@ pub mod types {
     }
     ///One title/text pair displayed with a blip.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BlipDataEntry {
         ///Display text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1040,6 +1066,7 @@ pub mod types {
     }
     ///One title/text row shown in a custom blip's info panel.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BlipDataEntryV1 {
         ///Row text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1050,6 +1077,7 @@ pub mod types {
     }
     ///A custom live-map blip (v1 add_blip / get_blips). Every field is optional: the get_blips example has no radius or tooltip and the add_blip reply only id, coordinates and icon.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BlipV1 {
         ///Hex color code, e.g. `#df03fc`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1080,6 +1108,7 @@ pub mod types {
     }
     ///Custom API data stored on the 911 call. Free-form on purpose (any keys); the keys below have a documented meaning: priority/block/postal/code fill in the dispatch call, x/y place the call on the live map.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Call911MetaDataV1 {
         ///Dispatch call block.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1103,6 +1132,7 @@ pub mod types {
     }
     ///An emergency call to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Call911V1Item {
         ///Caller name.
         pub caller: ::std::string::String,
@@ -1168,6 +1198,7 @@ pub mod types {
     }
     ///A note stored on a dispatch call (v1 "Note Object"; v2 `notes[]` of a dispatch call, and the initial `notes` of create-dispatch-call / create-custom-dispatch-call).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CallNote {
         ///The note text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1184,6 +1215,7 @@ pub mod types {
     }
     ///A dispatch call note as the v1 add_call_note and new_dispatch pages show it. `time` is a clock time such as `12:00:00` in the v1 docs (v2 uses ISO 8601 timestamps).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CallNoteV1 {
         ///Note text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1200,6 +1232,7 @@ pub mod types {
     }
     ///A civilian character: a custom record of record type 7 (Character). See general/records for the section/field format. The v1 page notes the currently selected character is always first in the list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Character {
         ///Character record id (the `characterId` of delete-character).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1227,6 +1260,7 @@ pub mod types {
     }
     ///The result of add-character-link and remove-character-link.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CharacterLinkResult {
         ///UUID of the account the sync character was linked to or unlinked from.
         #[serde(
@@ -1246,6 +1280,7 @@ pub mod types {
     }
     ///One API ID to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CheckApiIdV1Item {
         ///API ID entered in the unit identifiers, typically the Steam id.
         #[serde(
@@ -1256,6 +1291,7 @@ pub mod types {
     }
     ///The community user ID to resolve.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CheckCommunityLinkRequest {
         ///In-game community user ID to check.
         #[serde(
@@ -1266,6 +1302,7 @@ pub mod types {
     }
     ///Link status of a community user ID. When not linked, `linked` is false and `accountUuid` is null (the page's second example).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CheckCommunityLinkResponse {
         ///UUID of the linked account; null when not linked.
         #[serde(
@@ -1285,6 +1322,7 @@ pub mod types {
     }
     ///The dispatch call to close.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CloseCallV1Item {
         ///Dispatch call id (from get_calls).
         #[serde(rename = "callId")]
@@ -1298,6 +1336,7 @@ pub mod types {
     }
     ///Dispatch calls to close.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CloseDispatchCallsRequest {
         ///IDs of the dispatch calls to close.
         #[serde(
@@ -1308,6 +1347,7 @@ pub mod types {
     }
     ///Result of closing dispatch calls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CloseDispatchCallsResponse {
         ///IDs of the closed dispatch calls.
         #[serde(
@@ -1318,6 +1358,7 @@ pub mod types {
     }
     ///The account joining or leaving.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CommunityMembershipV1Item {
         ///Account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1325,6 +1366,7 @@ pub mod types {
     }
     ///Public community details (get-login-page, and `community` in get-info).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CommunitySummary {
         ///Community id, e.g. `examplecad`.
         #[serde(
@@ -1347,6 +1389,7 @@ pub mod types {
     }
     ///A live-map position. The v2 pages always show all four axes as floats; v1 pages and station configs send only `x`/`y` (sometimes as integers), so every axis is optional and `number` accepts both.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Coordinates {
         ///Heading in degrees.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1363,6 +1406,7 @@ pub mod types {
     }
     ///A new 911 call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Create911CallRequest {
         ///Caller name or label shown in CAD.
         pub caller: ::std::string::String,
@@ -1387,6 +1431,7 @@ pub mod types {
     }
     ///A new custom blip.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateBlipRequest {
         ///Colour, a hex code or a colour name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1414,6 +1459,7 @@ pub mod types {
     }
     ///The community user ID to create a link code for.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateCommunityLinkRequest {
         ///In-game community user ID to link.
         #[serde(
@@ -1424,6 +1470,7 @@ pub mod types {
     }
     ///A short-lived link code, scoped to the authenticated community. Send the user to `sonorancad.com/id?code=<code>` to complete the link.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateCommunityLinkResponse {
         ///The 4-character link code (alphanumeric, e.g. `A7K2`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1455,6 +1502,7 @@ pub mod types {
     }
     ///A dispatch call built from a dispatch template (GET /v2/emergency/dispatch-templates). At least one valid unit target is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateCustomDispatchCallRequest {
         ///Account UUID whose selected identifier is attached.
         #[serde(
@@ -1513,6 +1561,7 @@ pub mod types {
     }
     ///A new dispatch call. Send at least one target property (communityUserIds, accounts, roblox or discord); `communityUserIds: []` or `accounts: []` creates an unassigned call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateDispatchCallRequest {
         ///Account UUIDs whose selected identifiers should be attached. An empty array creates an unassigned call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1568,6 +1617,7 @@ pub mod types {
     }
     ///All properties are optional; the server fills the defaults given per field, and `status` defaults to 0 (UNAVAILABLE), `page` to -1 (UNKNOWN).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateIdentifierRequest {
         ///Optional area of patrol string.
         #[serde(default)]
@@ -1623,6 +1673,7 @@ pub mod types {
     }
     ///`CreateIdentifierResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateIdentifierResponse {
         ///Id of the created identifier.
         #[serde(
@@ -1633,6 +1684,7 @@ pub mod types {
     }
     ///Create a custom record (or, with recordTypeId 7, a civilian character) for a target account. Target it with `communityUserId` (default), or provide exactly one of `roblox`, `discord` or `accountUuid`. Recommended form: `useDictionary: true`, `recordTypeId` and `replaceValues`. Advanced form: a full `record` instead of those three.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateRecordRequest {
         ///Target account UUID.
         #[serde(
@@ -1674,6 +1726,7 @@ pub mod types {
     }
     ///`DatabaseSyncConfiguration`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DatabaseSyncConfiguration {
         pub character: bool,
         pub enabled: bool,
@@ -1683,6 +1736,7 @@ pub mod types {
     }
     ///Blips to delete.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteBlipsRequest {
         ///IDs of the blips to delete.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1690,6 +1744,7 @@ pub mod types {
     }
     ///Result of deleting blips.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteBlipsResponse {
         ///IDs of the deleted blips.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1697,6 +1752,7 @@ pub mod types {
     }
     ///`DeleteCharacterResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteCharacterResponse {
         ///Id of the removed character record.
         #[serde(
@@ -1707,6 +1763,7 @@ pub mod types {
     }
     ///`DeleteIdentifierResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteIdentifierResponse {
         ///Id of the deleted identifier.
         #[serde(
@@ -1723,6 +1780,7 @@ pub mod types {
     }
     ///The disabled panel.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteIntegrationPanelResponse {
         ///Whether the panel is active (`false` after a delete).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1733,6 +1791,7 @@ pub mod types {
     }
     ///The deleted record's id.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DeleteRecordResponse {
         ///Id of the deleted record.
         #[serde(
@@ -1743,6 +1802,7 @@ pub mod types {
     }
     ///The units to detach (give units or account).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is detached.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1759,6 +1819,7 @@ pub mod types {
     }
     ///Units to detach from whatever dispatch call they are attached to: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
         #[serde(
@@ -1801,6 +1862,7 @@ pub mod types {
     }
     ///Result of detaching units.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetachUnitsResponse {
         ///Identifier IDs detached from their calls.
         #[serde(
@@ -1811,6 +1873,7 @@ pub mod types {
     }
     ///A dispatch call as get-calls (`ActiveCalls`, `ClosedCalls`), create-dispatch-call, update-dispatch-call and create-custom-dispatch-call return it. Calls created from a custom dispatch template additionally carry `template`, `values` and `statusId` (create-custom-dispatch-call prose). No field is documented as always present.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchCall {
         ///Dispatch address text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1882,6 +1945,7 @@ pub mod types {
     }
     ///A dispatch call as v1 get_calls returns it (in `activeCalls` and `closedCalls`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchCallV1 {
         ///Address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1951,6 +2015,7 @@ pub mod types {
     }
     ///A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchTemplate {
         ///Whether this is the community's default layout.
         #[serde(
@@ -1984,6 +2049,7 @@ pub mod types {
     }
     ///One field of a dispatch template. Fields bound to `status`, `units` or `description` are locked and required. Priority is an ordinary `select` field whose text `options` the community controls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchTemplateField {
         ///Canonical call field this field is bound to, e.g. `status`, `units`, `description`. The docs give no complete list; treat it as open.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2015,6 +2081,7 @@ pub mod types {
     }
     ///A group of fields in a dispatch template.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchTemplateSection {
         ///The section's fields.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2034,6 +2101,7 @@ pub mod types {
     }
     ///One status option of a dispatch template: a community-facing label and API `id` mapped to the canonical call behaviour. Custom dispatch calls take the `id` (not the numeric status) as the value of the status field.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DispatchTemplateStatusOption {
         ///API id of the option, e.g. `deployed`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2046,6 +2114,7 @@ pub mod types {
     }
     ///One character to update, by dictionary (option 1) or raw record (option 2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EditCharacterV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2078,6 +2147,7 @@ pub mod types {
     }
     ///The dispatch call to update and the fields to change (at least one besides serverId/callId).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EditDispatchV1Item {
         ///Address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2129,6 +2199,7 @@ pub mod types {
     }
     ///The license to edit (its id) with its new values.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EditLicenseV1Item {
         ///Expiration date as text, e.g. `01/01/1900`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2146,6 +2217,7 @@ pub mod types {
     }
     ///One record change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EditRecordV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2179,6 +2251,7 @@ pub mod types {
     }
     ///A 911 call as get-calls (`EmergencyCalls`) and create-911-call return it. No field is documented as always present.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EmergencyCall {
         ///911 call ID.
         #[serde(
@@ -2212,6 +2285,7 @@ pub mod types {
     }
     ///An emergency (911) call as v1 get_calls returns it (in `emergencyCalls`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EmergencyCallV1 {
         ///Emergency call id.
         #[serde(
@@ -2237,6 +2311,7 @@ pub mod types {
     }
     ///One available ERS callout of a server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErsCallout {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ErsCalloutData>,
@@ -2245,6 +2320,7 @@ pub mod types {
     }
     ///The ERS callout definition, as set-callouts.md shows it (keys are PascalCase, as ERS uses them). The page gives no descriptions; every field is optional (v1 SET_AVAILABLE_CALLOUTS even sends `data: {}`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ErsCalloutData {
         ///Possible descriptions of the callout.
         #[serde(
@@ -2332,6 +2408,7 @@ pub mod types {
     }
     ///Which services an ERS callout needs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ErsCalloutUnitsRequired {
         ///An ambulance is required.
         #[serde(
@@ -2363,6 +2440,7 @@ pub mod types {
     }
     ///One ERS callout: its id and its definition (`data`). The v1 page only shows `data: {}`; the definition is the v2 set-callouts one (`ErsCalloutData`, every field optional), since both versions store the same ERS callout.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ErsCalloutV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ErsCalloutData>,
@@ -2412,6 +2490,7 @@ pub mod types {
     }
     ///The resolved FiveM configuration of one server. `revision` 0 means nothing has been saved for the server yet: defaults are returned. Local bootstrap credentials (`communityID`, `apiKey`, `serverId`, `mode`) are not part of `values`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct FivemConfiguration {
         ///Last acknowledgement time (RFC 3339 timestamp), or null.
         #[serde(
@@ -2440,6 +2519,7 @@ pub mod types {
     }
     ///The resolved settings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct FivemConfigurationValues {
         ///Resolved core settings. Free-form on purpose (the catalog decides the keys; keep their JSON types).
         pub core: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -2448,6 +2528,7 @@ pub mod types {
     }
     ///`GetAccountUnitsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountUnitsResponse {
         ///The account's unit identifiers on the server.
         #[serde(
@@ -2458,6 +2539,7 @@ pub mod types {
     }
     ///Which account to get: by `apiId` (option 1), `username` (option 2) or `account` UUID (option 3); one is enough.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountV1Item {
         ///(Option 3) Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2474,6 +2556,7 @@ pub mod types {
     }
     ///A page of community accounts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsResponse {
         ///The accounts of this page (Account Objects).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2483,6 +2566,7 @@ pub mod types {
     }
     ///Paging and filter options; every field is optional.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Max number of accounts to return (default and maximum 100).
         #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
@@ -2505,6 +2589,7 @@ pub mod types {
     }
     ///Where this page sits in the whole list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1Pagination {
         ///The page size used.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2518,6 +2603,7 @@ pub mod types {
     }
     ///One page of community accounts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1Response {
         ///The accounts of this page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2547,6 +2633,7 @@ pub mod types {
     }
     ///Which server's units to list, with filters and paging.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetActiveUnitsV1Item {
         ///Include offline units.
         #[serde(rename = "includeOffline", default)]
@@ -2580,6 +2667,7 @@ pub mod types {
     }
     ///The server whose blips are returned.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetBlipsV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
@@ -2590,6 +2678,7 @@ pub mod types {
     }
     ///Calls of a server, split by table. Key casing is PascalCase as documented (see x-decisions of getCalls).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCallsResponse {
         ///Active (pending or active) dispatch calls.
         #[serde(
@@ -2618,6 +2707,7 @@ pub mod types {
     }
     ///Which server and which calls to return. `type` (CALL_TYPE) limits the reply to dispatch (0) or emergency (1) calls; both are returned when it is omitted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCallsV1Item {
         ///Maximum number of closed dispatch calls returned (max 100, default 10).
         #[serde(rename = "closedLimit", default = "defaults::default_u64::<i64, 10>")]
@@ -2646,6 +2736,7 @@ pub mod types {
     }
     ///Calls of the server, by table.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCallsV1Response {
         ///Active dispatch calls.
         #[serde(
@@ -2690,6 +2781,7 @@ pub mod types {
     }
     ///The user whose character links are returned.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCharacterLinksV1Item {
         ///API ID of the user, typically the Steam hex.
         #[serde(rename = "apiId")]
@@ -2717,6 +2809,7 @@ pub mod types {
     }
     ///The user whose characters are returned (give apiId or account).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCharactersV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2730,6 +2823,7 @@ pub mod types {
     }
     ///Current selected identifier and active call of an account. Key casing is PascalCase as documented.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentCallResponse {
         ///ID of the active call that identifier is attached to.
         #[serde(
@@ -2746,6 +2840,7 @@ pub mod types {
     }
     ///`GetIdentifiersResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetIdentifiersResponse {
         ///All identifiers of the account.
         #[serde(
@@ -2762,6 +2857,7 @@ pub mod types {
     }
     ///The account whose identifiers are returned (give apiId or account).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetIdentifiersV1Item {
         ///Option 2: Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2775,6 +2871,7 @@ pub mod types {
     }
     ///An account's identifiers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetIdentifiersV1Response {
         ///All identifiers of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2788,6 +2885,7 @@ pub mod types {
     }
     ///Community metadata for the authenticated API key.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetInfoResponse {
         ///Shared code list (e.g. ten-codes such as `10-8`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2800,6 +2898,7 @@ pub mod types {
     }
     ///The server whose pager configuration is returned.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPagerConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
@@ -2810,6 +2909,7 @@ pub mod types {
     }
     ///Inferno Pager configuration of one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPagerConfigV1Response {
         ///Maximum number of addresses per page.
         #[serde(
@@ -2834,6 +2934,7 @@ pub mod types {
     }
     ///The community's server list.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersResponse {
         ///Configured servers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2841,6 +2942,7 @@ pub mod types {
     }
     ///The community's server configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersV1Response {
         ///One entry per configured CAD server.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2848,6 +2950,7 @@ pub mod types {
     }
     ///Temporary TURN credentials (no paid plan required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTurnCredentialsResponse {
         ///ICE servers to configure on the RTCPeerConnection.
         #[serde(
@@ -2861,6 +2964,7 @@ pub mod types {
     }
     ///Plan version metadata resolved during API authentication.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetVersionResponse {
         ///Plan name as the server reports it, e.g. `PLUS`. May disagree with the PlanVersion name of `version` (see x-decisions); the list of names may grow.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2870,6 +2974,7 @@ pub mod types {
     }
     ///A server heartbeat.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct HeartbeatRequest {
         ///Current number of players on the server.
         #[serde(
@@ -2880,6 +2985,7 @@ pub mod types {
     }
     ///The heartbeat as recorded.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct HeartbeatResponse {
         ///The recorded player count.
         #[serde(
@@ -2902,6 +3008,7 @@ pub mod types {
     }
     ///A unit identifier of an account (get-identifiers, update-identifier, set-selected-identifier). Same shape as `Unit`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Identifier {
         ///UUID of the account that owns the identifier.
         #[serde(
@@ -2939,6 +3046,7 @@ pub mod types {
     }
     ///The `data` part of a unit identifier: the values shown on the unit's CAD card. Descriptions and create-time defaults come from create-identifier.md.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IdentifierData {
         ///First legacy API ID (typically a Steam hex). Documented by v1 get_active_units only.
         #[serde(
@@ -2987,6 +3095,7 @@ pub mod types {
     }
     ///The `data` of a unit identifier (v1 get_active_units, get_identifiers, modify_identifier). `apiId1`/`apiId2` appear in the get_active_units example only; `page` is described in get_active_units' PAGE table.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IdentifierDataV1 {
         ///First API ID of the identifier, typically a Steam hex.
         #[serde(
@@ -3035,6 +3144,7 @@ pub mod types {
     }
     ///A unit identifier (v1 "unit object"): what get_active_units lists, get_identifiers returns in `identifiers`, and modify_identifier returns after ADD or EDIT.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IdentifierV1 {
         ///Sonoran account UUID that owns the identifier.
         #[serde(
@@ -3070,6 +3180,7 @@ pub mod types {
     }
     ///The identifiers and the group to put them in.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IdentsToGroupV1Item {
         ///Optional Sonoran account UUID whose current identifier is added to identIds.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3089,6 +3200,7 @@ pub mod types {
     }
     ///An active integration panel and its stored instances (list-panels, get-panel, set-panel). Typed from the pages' Response JSON examples: the OpenAPI blocks say only `type: object`, and list-panels' YAML example leaves out `id` and `updatedAt`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub definition: ::std::option::Option<IntegrationPanelDefinition>,
@@ -3113,6 +3225,7 @@ pub mod types {
     }
     ///A queued CAD user action on a panel (poll-actions).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelActionEvent {
         ///The control's action id.
         #[serde(
@@ -3173,6 +3286,7 @@ pub mod types {
     }
     ///The action envelope of a control: CAD queues an action event with this id and the resolved values when the user changes the control or presses the button.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelActionSpec {
         ///Optional confirmation prompt shown before the action is queued.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3187,6 +3301,7 @@ pub mod types {
     }
     ///One page of a panel's pending CAD user actions.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelActions {
         ///Pending actions in cursor order; acknowledge each after processing it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3200,6 +3315,7 @@ pub mod types {
     }
     ///`visibleWhen`: one comparison (`equals`, `notEquals` or `in`) on a bound `path`; with no comparison, visibility follows the truthiness of `path`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelCondition {
         ///Visible when the bound value equals this value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3218,6 +3334,7 @@ pub mod types {
     }
     ///A schema version 1 panel definition (manifest-reference.md, "Definition"); at most 128 KiB. Properties the reference does not list are kept as they are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelDefinition {
         ///Root UI nodes; at most 200.
         pub body: ::std::vec::Vec<IntegrationPanelNode>,
@@ -3243,6 +3360,7 @@ pub mod types {
     }
     ///One stored instance of a panel, as list-panels and get-panel show it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelInstance {
         ///Stable instance key, commonly `default`.
         #[serde(
@@ -3264,6 +3382,7 @@ pub mod types {
     }
     ///One UI node (manifest-reference.md, "Node Types"): `type` selects the node (`row`, `column`, `grid`, `section`, `repeat`, `text`, `icon`, `badge`, `divider`, `spacer`, `alert`, `input`, `number`, `textarea`, `select`, `toggle`, `checkbox`, `button`); the properties shared by several node types are typed below, and the others (`text`, `label`, `value`, `gap`, `style`, `search`, `sort`, ...) are kept as they are, since their shapes depend on the node type and on bindings (`$state.path`, `$item.path`, `$inputs.id`, `$value`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelNode {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<IntegrationPanelActionSpec>,
@@ -3286,6 +3405,7 @@ pub mod types {
     }
     ///A sound trigger (manifest-reference.md, "Sounds").
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelSound {
         ///Stable sound identifier.
         pub id: ::std::string::String,
@@ -3304,6 +3424,7 @@ pub mod types {
     }
     ///When a sound plays.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelSoundTrigger {
         ///Optional action id filter for action sounds.
         #[serde(
@@ -3354,6 +3475,7 @@ pub mod types {
     }
     ///One instance's stored state after a replacement.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct IntegrationPanelStateResponse {
         #[serde(
             rename = "instanceKey",
@@ -3384,6 +3506,7 @@ pub mod types {
     }
     ///Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct KickOrBanUserRequest {
         ///Target account UUID.
         #[serde(
@@ -3412,6 +3535,7 @@ pub mod types {
     }
     ///Result of a kick or ban.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct KickOrBanUserResponse {
         ///UUID of the affected account.
         #[serde(
@@ -3428,6 +3552,7 @@ pub mod types {
     }
     ///Reply to an array kick request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct KickUnitBatchResult {
         ///Number of units kicked.
         pub count: i64,
@@ -3437,6 +3562,7 @@ pub mod types {
     ///A single kick request object, or an array of them to kick several units in one call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum KickUnitRequest {
         KickUnitTarget(KickUnitTarget),
         Array(::std::vec::Vec<KickUnitTarget>),
@@ -3454,6 +3580,7 @@ pub mod types {
     ///`KickUnitResult` for a single-object request, `KickUnitBatchResult` for an array request. The two are told apart by their required keys (`identId` vs `count`/`kicked`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum KickUnitResponse {
         BatchResult(KickUnitBatchResult),
         Result(KickUnitResult),
@@ -3470,6 +3597,7 @@ pub mod types {
     }
     ///Reply to a single-object kick request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct KickUnitResult {
         ///Id of the identifier that was forced offline.
         #[serde(rename = "identId")]
@@ -3480,6 +3608,7 @@ pub mod types {
     }
     ///One unit to kick: its currently selected identifier is forced offline. Use `communityUserId` by default, or `roblox` or `discord` to target the unit through a linked external account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct KickUnitTarget {
         ///In-game community user id of the unit (default target).
         #[serde(
@@ -3498,6 +3627,7 @@ pub mod types {
     }
     ///The unit to kick and why.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct KickUnitV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
         #[serde(rename = "apiId")]
@@ -3513,6 +3643,7 @@ pub mod types {
     }
     ///One kicked target in the reply to an array kick request.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct KickedUnit {
         ///The community user id the target was given by.
         #[serde(
@@ -3532,6 +3663,7 @@ pub mod types {
     }
     ///The license holder as the retired EDIT_LICENSE page showed it. All values are text.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LicensePersonV1 {
         ///Age, as text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3656,6 +3788,7 @@ pub mod types {
     }
     ///A license as the retired EDIT_LICENSE page showed it (seed page, legacy `api-method` format). Licenses are custom records (RecordType 4) in the current docs; this shape is kept only for the deprecated editLicenseV1 call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LicenseV1 {
         ///Expiration date as text, e.g. `01/01/1900`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3674,6 +3807,7 @@ pub mod types {
     }
     ///The user, the DB sync character and whether to add or remove the link.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LinkCharacterV1Item {
         pub action: crate::enums::LinkCharacterActionV1,
         ///API ID of the user, typically the Steam hex.
@@ -3685,6 +3819,7 @@ pub mod types {
     }
     ///Search records by a custom search type (a mapped custom record field).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupByCustomSearchRequest {
         ///The custom record field ID of the custom search type, e.g. `drivers_license`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3701,6 +3836,7 @@ pub mod types {
     }
     ///Search records by a typed value. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupByValueRequest {
         ///Also send the results to this account's CAD.
         #[serde(
@@ -3739,6 +3875,7 @@ pub mod types {
     }
     ///One custom search.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupCustomV1Item {
         ///The unique Custom Record Field ID used in your custom search type.
         pub map: ::std::string::String,
@@ -3753,6 +3890,7 @@ pub mod types {
     }
     ///Search records by name (`first`, `last`, optional `mi`) or by `plate`. Unused fields may be omitted or left blank, but at least one name or plate value must be given. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupNameOrPlateRequest {
         ///First name (partial match when `partial` is true).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3800,6 +3938,7 @@ pub mod types {
     ///The lookup-by-value `searchType`. v1 sends the integer (LookupSearchType); the v2 example sends the name as a string (`"NUMBER"`). Both forms are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum LookupSearchTypeValue {
         LookupSearchType(crate::enums::LookupSearchType),
         String(LookupSearchTypeValueString),
@@ -3827,6 +3966,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum LookupSearchTypeValueString {
         #[serde(rename = "IDENTIFIER")]
         Identifier,
@@ -3887,6 +4027,7 @@ pub mod types {
     }
     ///One name or plate search.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3923,6 +4064,7 @@ pub mod types {
     }
     ///Records matching a name or plate lookup.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupV1Response {
         ///The matching records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3930,6 +4072,7 @@ pub mod types {
     }
     ///One lookup by value.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupValueV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3955,6 +4098,7 @@ pub mod types {
     }
     ///Live-map X/Y coordinates as the v1 pages show them (blips, unit locations, stations). The unit-location page calls them floats; the examples use whole numbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct MapCoordinatesV1 {
         ///Live map X coordinate.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3976,6 +4120,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum MapTypeV1 {
         #[serde(rename = "NORMAL")]
         Normal,
@@ -4024,6 +4169,7 @@ pub mod types {
     }
     ///Add and/or remove permissions of one account and optionally set its status. Target the account with `communityUserId` (default), or provide exactly one of `roblox`, `discord`, `accountUuid` or `username` instead.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ModifyAccountPermissionsRequest {
         ///Target account UUID.
         #[serde(
@@ -4058,6 +4204,7 @@ pub mod types {
     }
     ///The account after the change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ModifyAccountPermissionsResponse {
         ///UUID of the modified account.
         #[serde(
@@ -4073,6 +4220,7 @@ pub mod types {
     }
     ///The blip to modify (by id) and the fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ModifyBlipV1Item {
         ///Hex color code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4102,6 +4250,7 @@ pub mod types {
     }
     ///The identifier's fields, for ADD and EDIT only.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ModifyIdentifierV1Identifier {
         ///Area of patrol.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4116,6 +4265,7 @@ pub mod types {
     }
     ///The account, the action and the identifier (ADD/EDIT) or its id (REMOVE).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ModifyIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4138,6 +4288,7 @@ pub mod types {
     }
     ///One character to add, by dictionary (option 1) or raw record (option 2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct NewCharacterV1Item {
         ///Delete the character after this many minutes (a temporary record).
         #[serde(
@@ -4170,6 +4321,7 @@ pub mod types {
     }
     ///A dispatch call to create.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct NewDispatchV1Item {
         ///Address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4226,6 +4378,7 @@ pub mod types {
     }
     ///One record to add.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct NewRecordV1Item {
         ///Optional. Delete the record after this many minutes (a temporary record).
         #[serde(
@@ -4259,6 +4412,7 @@ pub mod types {
     }
     ///The normalized Inferno pager configuration of a server (get-pager-config).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerConfig {
         ///Maximum number of addresses per page.
         #[serde(
@@ -4285,6 +4439,7 @@ pub mod types {
     }
     ///Display words for the Inferno pager call natures. The docs show exactly these three keys; other keys are kept by the server as sent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerNatureWords {
         ///Word used for administrative pages.
         #[serde(
@@ -4307,6 +4462,7 @@ pub mod types {
     }
     ///Inferno pager nature words: the label shown for each call nature. The docs show exactly these three keys.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerNatureWordsV1 {
         ///Label for administrative pages.
         #[serde(
@@ -4329,6 +4485,7 @@ pub mod types {
     }
     ///One node of the Inferno pager tree (a group or a pageable node); `children` nests further nodes. Shape from set-pager-config.md and v1 get_pager_config.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerNode {
         ///Pager address (e.g. `FIRE-01`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4360,6 +4517,7 @@ pub mod types {
     }
     ///A node of the Inferno pager tree (a group or a pageable node), with its children.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerNodeV1 {
         ///Pager address, e.g. `FIRE-01`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4391,6 +4549,7 @@ pub mod types {
     }
     ///Pager permissions. The docs only ever show empty arrays, so the item type is not known and any JSON value is accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PagerPermissions {
         ///Players allowed to page (item shape undocumented).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4401,6 +4560,7 @@ pub mod types {
     }
     ///One penal code (get-penal-codes, set-penal-codes). `type` and `bondType` are community-defined text (v2 example `INFRACTION`/`NONE`, v1 example `Felony`/`Federal Bail Bond`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PenalCode {
         ///Bond amount.
         #[serde(
@@ -4432,6 +4592,7 @@ pub mod types {
     }
     ///One penal code as v1 SET_PENAL_CODES takes it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PenalCodeV1 {
         ///The bond amount.
         #[serde(
@@ -4463,6 +4624,7 @@ pub mod types {
     }
     ///The community's catalog of case-sensitive grant IDs: `global.<fieldName>` and `record.<templateId>.<action>` (read, create, edit.own, edit.any, delete.own, delete.any, supervise and, where the backend supports it, edit.selected).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PermissionCatalog {
         #[serde(
             rename = "communityUuid",
@@ -4488,6 +4650,7 @@ pub mod types {
     }
     ///One grant of the catalog.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PermissionCatalogEntry {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -4557,6 +4720,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum PermissionName {
         #[serde(rename = "CIVILIAN")]
         Civilian,
@@ -4765,6 +4929,7 @@ pub mod types {
     }
     ///One postal of set-postal-config. The v2 page documents only `postals: []`; the item shape is taken from v1 SET_POSTALS (`code`, `x`, `y`), the same backend.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PostalEntry {
         ///Postal code, e.g. `2000`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4778,6 +4943,7 @@ pub mod types {
     }
     ///A failed v2 request (RFC 7807 `application/problem+json`), as documented in api-endpoints-v2/authentication.md. Every field is optional: the gateway may omit any.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4803,6 +4969,7 @@ pub mod types {
     }
     ///The body of a v2 `429` reply. It is not problem+json although the docs say failures are (inventory B.8): the gateway sends `{message, request_id}`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RateLimitExceeded {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -4811,6 +4978,7 @@ pub mod types {
     }
     ///A custom record or report (also a civilian character, `type` 7), as returned by create-record, update-record, send-draft and the lookups. Every field is optional: the advanced "raw record" request form sends only `type`, `name` and `sections`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Record {
         ///Record id (`recordId` in the record routes). -1 for a new record, 0 in a template or draft.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4838,6 +5006,7 @@ pub mod types {
     }
     ///Show a section or field only when another field has one of the given values.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordDependencyV1 {
         ///Values of that field that satisfy the dependency.
         #[serde(
@@ -4856,6 +5025,7 @@ pub mod types {
     }
     ///One field of a record section (v1 custom-records "Field").
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordField {
         ///Free-form on purpose: the object stored by a premade section (flags, agency, speed, charges, linked records); its shape depends on the section's `category`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4933,6 +5103,7 @@ pub mod types {
     }
     ///Show a section or field only when another field has one of the given values.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordFieldDependency {
         ///Values of that field that satisfy the dependency.
         #[serde(
@@ -4951,6 +5122,7 @@ pub mod types {
     }
     ///One field of a record section (custom-records/README.md, "Field" tab).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordFieldV1 {
         ///Free-form on purpose: the object stored for premade sections, whose shape depends on the parent section's `category` (flags `{flags}`, checkboxes `{flags}`, agency `{name, recordNumber, date, officer, location, zip, badge}`, speed `{vehicleSpeed, speedLimit, paceType, date, time, fine}`, charges `{arrestCharge, ...}` or `{charges: [...]}`, linked records `{records: [...]}`); the docs give these shapes inconsistently (e.g. `fine` as number and as string).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5092,6 +5264,7 @@ pub mod types {
     }
     ///One section of a record or template (v1 custom-records "Section").
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordSection {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::enums::SectionCategory>,
@@ -5124,6 +5297,7 @@ pub mod types {
     }
     ///One section of a custom record (custom-records/README.md, "Section" tab).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordSectionV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::enums::SectionCategory>,
@@ -5156,6 +5330,7 @@ pub mod types {
     }
     ///A record template (get-templates, get-template): a record skeleton with `id` 0 and empty field values. Same shape as Record.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordTemplate {
         ///Always 0 for a template.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5183,6 +5358,7 @@ pub mod types {
     }
     ///A custom record or report, or a record template (a template is a record with `id` -1), in the format of api-endpoints/general/custom-records/README.md. Lookups return these; GET_TEMPLATES returns templates; NEW_RECORD and EDIT_RECORD take one as the raw `record`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RecordV1 {
         ///The individual record id number (-1 for a new record or a template).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5210,6 +5386,7 @@ pub mod types {
     }
     ///Identifies the removed 911 call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Remove911CallResponse {
         ///ID of the removed 911 call.
         #[serde(
@@ -5226,6 +5403,7 @@ pub mod types {
     }
     ///The emergency call to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Remove911V1Item {
         ///Emergency call id, from get_calls or from the reply of call_911.
         #[serde(rename = "callId")]
@@ -5239,12 +5417,14 @@ pub mod types {
     }
     ///The blips to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RemoveBlipV1Item {
         ///Ids of the blips to remove.
         pub ids: ::std::vec::Vec<i64>,
     }
     ///The account to unlink the sync character from. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RemoveCharacterLinkRequest {
         ///Target account UUID.
         #[serde(
@@ -5267,18 +5447,21 @@ pub mod types {
     }
     ///The character to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RemoveCharacterV1Item {
         ///Unique character id (from get_characters).
         pub id: i64,
     }
     ///One record to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RemoveRecordV1Item {
         ///The record's unique id, as a lookup returns it.
         pub id: i64,
     }
     ///The account's complete explicit grant list: omitted grants are removed. Nonempty grants activate a pending membership; an empty list clears every grant and makes an active membership pending.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ReplaceAccountPermissionsRequest {
         ///Exact, case-sensitive grant IDs from the permission catalog.
         pub grants: ::std::vec::Vec<::std::string::String>,
@@ -5329,6 +5512,7 @@ pub mod types {
     }
     ///The replaced grants.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ReplaceAccountPermissionsResponse {
         #[serde(
             rename = "accountUuid",
@@ -5340,6 +5524,7 @@ pub mod types {
     }
     ///Build a draft record from a template and, when a target account is given, send it to that user over their active websocket session. Optional target: `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SendDraftRequest {
         ///UUID of the account to send the draft to.
         #[serde(
@@ -5373,6 +5558,7 @@ pub mod types {
     }
     ///Send a photo URL to every active connection of an account. Target it with `communityUserId` (default), or provide `roblox` or `discord` instead; send one target.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SendPhotoRequest {
         ///In-game community user ID of the receiving account (default target).
         #[serde(
@@ -5392,6 +5578,7 @@ pub mod types {
     }
     ///Delivery result.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SendPhotoResponse {
         ///The targeted community user ID.
         #[serde(
@@ -5405,6 +5592,7 @@ pub mod types {
     }
     ///One photo to show to one user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SendPhotoV1Item {
         ///The receiving user's API ID.
         #[serde(
@@ -5418,6 +5606,7 @@ pub mod types {
     }
     ///A configured community server (get-servers, set-servers). Each `servers[]` item can include every field below; none is documented as always present. `listenerPort` is a string in the v2 examples and an integer in v1 (both accepted); `mapPort` appears only in the v1 get_servers reply.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Server {
         ///Server description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5491,6 +5680,7 @@ pub mod types {
     }
     ///One CAD server's configuration (Live Map settings) as v1 GET_SERVERS returns it and SET_SERVERS takes it. The GET_SERVERS example sends `listenerPort` as a string (`"0000"`) and SET_SERVERS as an integer (`3232`); `mapPort` is a string in GET_SERVERS; both port fields accept either form.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ServerV1 {
         ///Server description.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5558,6 +5748,7 @@ pub mod types {
     }
     ///The permission change for one account. Identify the account by `apiId` (option 1), `username` (option 2) or `accId` (option 3); one is enough. `add` and `remove` need not both be given; `set`, when given, overrides them.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountPermissionsV1Item {
         ///(Option 3) Sonoran SSO account UUID.
         #[serde(
@@ -5592,6 +5783,7 @@ pub mod types {
     }
     ///The API IDs of one account, identified by `username` (option 1) or `account` UUID (option 2).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetApiIdV1Item {
         ///(Option 2) Account GUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5628,6 +5820,7 @@ pub mod types {
     }
     ///The callouts to make available on a server (replaces the list).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAvailableCalloutsV1Data {
         ///The available callouts.
         pub callouts: ::std::vec::Vec<ErsCalloutV1>,
@@ -5640,6 +5833,7 @@ pub mod types {
     }
     ///The dispatch call and its new postal.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCallPostalV1Item {
         ///Dispatch call id (from get_calls).
         #[serde(rename = "callId")]
@@ -5655,6 +5849,7 @@ pub mod types {
     }
     ///The dispatch call and its new primary identifier.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCallPrimaryV1Item {
         ///Dispatch call id (from get_calls).
         #[serde(rename = "callId")]
@@ -5676,12 +5871,14 @@ pub mod types {
     }
     ///The full list of available ERS callouts for the server (replaces the existing list).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCalloutsRequest {
         ///The available callouts.
         pub callouts: ::std::vec::Vec<ErsCallout>,
     }
     ///`SetCalloutsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCalloutsResponse {
         ///Number of callouts stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5695,6 +5892,7 @@ pub mod types {
     }
     ///The user (give apiId or account) and the character to select. `charId` is the character as in the get_characters result: its `id` (integer), or its `syncId` (string) when DB sync is enabled.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCharacterV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5710,6 +5908,7 @@ pub mod types {
     }
     ///The clock setting of one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetClockV1Item {
         ///The in-game time at `currentUtc`, same format.
         #[serde(
@@ -5738,6 +5937,7 @@ pub mod types {
     }
     ///Directly link an account to an in-game user ID (trusted server-side integrations only). If the in-game ID is already linked to another account, the link is reassigned atomically. `secretUuid` is sensitive: never log it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCommunityLinkRequest {
         ///Account UUID (from the CAD frontend's `scad:account-link` iframe message).
         #[serde(rename = "accountUuid")]
@@ -5807,6 +6007,7 @@ pub mod types {
     }
     ///The link that was set.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetCommunityLinkResponse {
         ///The linked account UUID.
         #[serde(
@@ -5826,6 +6027,7 @@ pub mod types {
     }
     ///Which identifiers to put into the group. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetIdentifierGroupRequest {
         ///All active identifiers of this account (UUID).
         #[serde(
@@ -5862,6 +6064,7 @@ pub mod types {
     }
     ///`SetIdentifierGroupResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetIdentifierGroupResponse {
         ///True when the group was set.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5869,6 +6072,7 @@ pub mod types {
     }
     ///The unit (give apiId or account) and the identifier to select.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5885,16 +6089,19 @@ pub mod types {
     }
     ///Create or replace a panel's complete definition.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetIntegrationPanelRequest {
         pub definition: IntegrationPanelDefinition,
     }
     ///The complete replacement state of one panel instance.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetIntegrationPanelStateRequest {
         pub state: IntegrationPanelState,
     }
     ///The new pager configuration of the server. If `nodes` is omitted, Sonoran CAD keeps the existing node tree and only updates the other fields.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPagerConfigRequest {
         ///Maximum number of addresses per page.
         #[serde(
@@ -5919,6 +6126,7 @@ pub mod types {
     }
     ///`SetPagerConfigResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPagerConfigResponse {
         ///CAD server id that was updated.
         #[serde(
@@ -5929,6 +6137,7 @@ pub mod types {
     }
     ///The pager configuration to store for one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPagerConfigV1Item {
         ///Maximum number of addresses per page.
         #[serde(
@@ -5959,18 +6168,21 @@ pub mod types {
     }
     ///The complete new penal code list (replaces the existing configuration).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPenalCodesRequest {
         ///Every penal code of the community.
         pub codes: ::std::vec::Vec<PenalCode>,
     }
     ///Result of set-penal-codes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPenalCodesResponse {
         ///Number of penal codes stored.
         pub updated: i64,
     }
     ///The complete new postal list (replaces the existing configuration).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPostalConfigRequest {
         ///Every postal of the community.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5978,6 +6190,7 @@ pub mod types {
     }
     ///Result of set-postal-config.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPostalConfigResponse {
         ///Number of postals stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5985,6 +6198,7 @@ pub mod types {
     }
     ///One postal code and its map position.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetPostalsV1Item {
         ///The postal code, e.g. `2000`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5998,6 +6212,7 @@ pub mod types {
     }
     ///The account and the character to select. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetSelectedCharacterRequest {
         ///Target account UUID.
         #[serde(
@@ -6022,6 +6237,7 @@ pub mod types {
     }
     ///`SetSelectedCharacterResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetSelectedCharacterResponse {
         ///UUID of the account whose selected character was set.
         #[serde(
@@ -6037,6 +6253,7 @@ pub mod types {
     }
     ///`SetSelectedIdentifierRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetSelectedIdentifierRequest {
         ///Id of the identifier to select.
         #[serde(rename = "identId")]
@@ -6044,6 +6261,7 @@ pub mod types {
     }
     ///`SetSelectedIdentifierResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetSelectedIdentifierResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<Identifier>,
@@ -6062,6 +6280,7 @@ pub mod types {
     }
     ///The complete new server list (replaces the existing configuration).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersRequest {
         ///Deploy the live map with these server changes (v1 comment).
         #[serde(
@@ -6075,6 +6294,7 @@ pub mod types {
     }
     ///The server list after the change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersResponse {
         ///Configured servers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6082,6 +6302,7 @@ pub mod types {
     }
     ///The new server configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersV1Data {
         ///Deploy the Live Map with these server changes.
         #[serde(
@@ -6095,6 +6316,7 @@ pub mod types {
     }
     ///The station alert configuration of the server (replaces the existing one).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStationsRequest {
         ///The stations.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6111,6 +6333,7 @@ pub mod types {
     }
     ///`SetStationsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStationsResponse {
         ///CAD server id that was updated.
         #[serde(
@@ -6121,6 +6344,7 @@ pub mod types {
     }
     ///The station configuration of a server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStationsV1Data {
         pub config: SetStationsV1DataConfig,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -6132,6 +6356,7 @@ pub mod types {
     }
     ///Station alert configuration.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStationsV1DataConfig {
         ///Fire stations.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6142,12 +6367,14 @@ pub mod types {
     }
     ///The full street sign configuration of the server (replaces the existing one).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStreetSignConfigRequest {
         ///The street signs.
         pub signs: ::std::vec::Vec<StreetSign>,
     }
     ///`SetStreetSignConfigResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStreetSignConfigResponse {
         ///CAD server id that was updated.
         #[serde(
@@ -6161,6 +6388,7 @@ pub mod types {
     }
     ///The street signs of one server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetStreetsignConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
@@ -6174,6 +6402,7 @@ pub mod types {
     }
     ///Which identifiers to update and the panic state to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetUnitPanicRequest {
         ///Updates all active identifiers for the target account (UUID).
         #[serde(
@@ -6213,6 +6442,7 @@ pub mod types {
     }
     ///`SetUnitPanicResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetUnitPanicResponse {
         ///The panic state that was set.
         #[serde(
@@ -6226,6 +6456,7 @@ pub mod types {
     }
     ///Which identifiers to update and the status to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetUnitStatusRequest {
         ///Updates all active identifiers for the target account (UUID).
         #[serde(
@@ -6263,6 +6494,7 @@ pub mod types {
     }
     ///`SetUnitStatusResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetUnitStatusResponse {
         ///NAME of the status that was set (e.g. `ENROUTE`; defaults are UNAVAILABLE, BUSY, AVAILABLE, ENROUTE, ON_SCENE, OFFLINE). A plain string: communities can define other status names, so the set may grow.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6273,6 +6505,7 @@ pub mod types {
     }
     ///A fire station for station alerts (set-stations).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StationLocation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
@@ -6288,6 +6521,7 @@ pub mod types {
     }
     ///One fire station.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StationLocationV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<MapCoordinatesV1>,
@@ -6303,6 +6537,7 @@ pub mod types {
     }
     ///One configured in-game street sign (set-street-sign-config).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StreetSign {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
@@ -6324,6 +6559,7 @@ pub mod types {
     }
     ///One street sign and its three text lines.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StreetSignV1 {
         ///Street sign id.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6344,6 +6580,7 @@ pub mod types {
     ///A value the docs show both as a string and as an integer (for example `roblox` user ids); both forms are accepted so that a real reply never fails to decode.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum StringOrInteger {
         String(::std::string::String),
         Integer(i64),
@@ -6363,6 +6600,7 @@ pub mod types {
     }
     ///One WebRTC ICE server entry of get-turn-credentials.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct TurnIceServer {
         ///Temporary TURN credential.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6376,6 +6614,7 @@ pub mod types {
     }
     ///An active unit as get-active-units and get-account-units return it: the identifier object of the unit's selected identifier. Its `data` may carry `communityUserId`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Unit {
         ///UUID of the account that owns the identifier.
         #[serde(
@@ -6413,6 +6652,7 @@ pub mod types {
     }
     ///One unit's location. Target the unit with `communityUserId` by default, or with `roblox` or `discord`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UnitLocationUpdate {
         ///In-game community user id of the unit (default target).
         #[serde(
@@ -6442,6 +6682,7 @@ pub mod types {
     }
     ///One unit's new location.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UnitLocationV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
         #[serde(rename = "apiId")]
@@ -6453,6 +6694,7 @@ pub mod types {
     }
     ///The unit(s) (give apiId, account or identIds) and the panic state.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UnitPanicV1Item {
         ///Option 2: Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6475,6 +6717,7 @@ pub mod types {
     }
     ///The unit(s) (give apiId, account or identIds) and the new status.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UnitStatusV1Item {
         ///Option 2: Sonoran account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6501,6 +6744,7 @@ pub mod types {
     }
     ///The 3D vehicle model shown for a unit on the live map. The HTTP page shows only `model` and `headingOffset`; the other fields and all descriptions come from the websocket `unitLocation` page (websocket-api/unit-locations.md), which sends the same object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UnitVehicle {
         ///Offset of the heading direction of the 3D model.
         #[serde(
@@ -6535,6 +6779,7 @@ pub mod types {
     }
     ///Fields to change on a custom blip; send only those.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateBlipRequest {
         ///Colour, a hex code or a colour name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6562,6 +6807,7 @@ pub mod types {
     }
     ///Identifies the updated blip.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateBlipResponse {
         ///Blip ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6569,6 +6815,7 @@ pub mod types {
     }
     ///New postal of a dispatch call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateCallPostalRequest {
         ///Postal code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6576,6 +6823,7 @@ pub mod types {
     }
     ///The call's postal after the update.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateCallPostalResponse {
         ///The dispatch call ID.
         #[serde(
@@ -6589,6 +6837,7 @@ pub mod types {
     }
     ///New primary unit of a dispatch call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateCallPrimaryRequest {
         ///Identifier ID of the new primary unit.
         #[serde(
@@ -6605,6 +6854,7 @@ pub mod types {
     }
     ///The call's primary unit after the update.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateCallPrimaryResponse {
         ///The dispatch call ID.
         #[serde(
@@ -6627,6 +6877,7 @@ pub mod types {
     }
     ///Fields to change on a dispatch call; send only those. A given `metaData` replaces the stored object whole, so include existing keys you want to keep.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateDispatchCallRequest {
         ///Dispatch address text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6669,6 +6920,7 @@ pub mod types {
     }
     ///Partial update; send at least one property. Only the fields sent are overwritten.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateIdentifierRequest {
         ///New area of patrol string.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6710,6 +6962,7 @@ pub mod types {
     }
     ///`UpdateIdentifierResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateIdentifierResponse {
         ///Id of the updated identifier.
         #[serde(
@@ -6728,6 +6981,7 @@ pub mod types {
     }
     ///Update a record. Recommended form: `useDictionary: true`, `templateId` and `replaceValues`. Advanced form: a full `record` instead of those three. When the update needs an account target, use `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateRecordRequest {
         ///Target account UUID.
         #[serde(
@@ -6769,6 +7023,7 @@ pub mod types {
     }
     ///New text for one or more configured street signs.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateStreetSignsRequest {
         ///Ids of the street signs to update (see `StreetSign.id`).
         pub ids: ::std::vec::Vec<i64>,
@@ -6784,6 +7039,7 @@ pub mod types {
     }
     ///`UpdateStreetSignsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateStreetSignsResponse {
         ///Ids of the street signs that were updated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6791,6 +7047,7 @@ pub mod types {
     }
     ///The signs to change on one server and their new text.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateStreetsignV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
@@ -6803,6 +7060,7 @@ pub mod types {
     }
     ///The new text, applied to every sign in `ids`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateStreetsignV1ItemSignData {
         ///Ids of the street signs to change.
         pub ids: ::std::vec::Vec<i64>,
@@ -6818,12 +7076,14 @@ pub mod types {
     }
     ///`UpdateUnitLocationsRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateUnitLocationsRequest {
         ///The location updates, one per unit.
         pub updates: ::std::vec::Vec<UnitLocationUpdate>,
     }
     ///`UpdateUnitLocationsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateUnitLocationsResponse {
         ///Number of location updates accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6831,6 +7091,7 @@ pub mod types {
     }
     ///One bodycam clip as multipart/form-data. Provide exactly one owner: `accountUuid`, `communityUserId`, `roblox` or `discord`. Limits: one `.webm` file of at most 6000000 bytes and 120000 ms, within the plan's rolling 24-hour allowance.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UploadBodycamRecordingRequest {
         ///Account UUID that owns the recording.
         #[serde(
@@ -6876,6 +7137,7 @@ pub mod types {
     }
     ///The multipart form fields of a bodycam upload.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UploadBodycamRecordingV1Form {
         ///The user's account UUID.
         pub account: ::std::string::String,
@@ -6926,6 +7188,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum UploadBodycamRecordingV1FormType {
         #[serde(rename = "bodycam")]
         Bodycam,
@@ -7090,6 +7353,7 @@ pub mod types {
     }
     ///The account secret to verify.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifySecretRequest {
         ///The account's secret UUID (shown to users in their API ID settings).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7132,6 +7396,7 @@ pub mod types {
     }
     ///The secret to verify.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifySecretV1Item {
         ///The user account's secret ID (a GUID/UUID, shown in the user's API ID settings).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]

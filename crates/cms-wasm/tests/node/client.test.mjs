@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { SonoranCms, SonoranError, metaOf } from '../../pkg/index.mjs';
 import * as server from './server.mjs';
+import { virtualTime } from '../../../wasm/tests/node/virtual-time.mjs';
 
 const ACCOUNT = '00000000-0000-0000-0000-000000000007';
 let s;
@@ -162,14 +163,17 @@ test('a problem+json error is a SonoranError of kind api with its fields', async
   assert.equal(s.requests.length, 1, 'a 404 is not retried');
 });
 
-test('a 429 waits for its Retry-After and is retried; past `retries` it is rateLimited', async () => {
+test('a 429 waits for its Retry-After and is retried; past `retries` it is rateLimited', async (t) => {
+  // Virtual time (node:test mock timers; the loopback server stamps `at` with the mocked
+  // Date too): the retry leaves exactly 1000 ms after the 429.
+  const clock = virtualTime(t);
   const events = [];
-  const paced = new SonoranCms({ communityId: server.COMMUNITY_ID, apiKey: server.API_KEY, baseUrl: s.url, onRateLimit: (e) => events.push(e) });
+  const paced = new SonoranCms({ communityId: server.COMMUNITY_ID, apiKey: server.API_KEY, baseUrl: s.url, onRateLimit: (e) => events.push(e), fetch: clock.fetch });
   const tooMany = () => ({ status: 429, headers: { 'content-type': 'application/json', 'retry-after': '1' }, body: { title: 'Too Many Requests' } });
   s.answer(tooMany, () => server.envelope(['rank-a'], '/x'));
-  assert.deepEqual(await paced.getAccountRanks({ accountId: ACCOUNT }), ['rank-a']);
+  assert.deepEqual(await clock.settle(paced.getAccountRanks({ accountId: ACCOUNT })), ['rank-a']);
   assert.equal(s.requests.length, 2);
-  assert.ok(s.requests[1].at - s.requests[0].at >= 950, `retried after ${s.requests[1].at - s.requests[0].at} ms`);
+  assert.deepEqual(s.requests.map((r) => r.at), [0, 1000], 'virtual ms at which each attempt arrived');
   assert.deepEqual(events, [{ operation: 'getAccountRanks', reason: 'retry', waitMs: 1000, status: 429, attempt: 0 }]);
 
   const once = new SonoranCms({ communityId: server.COMMUNITY_ID, apiKey: server.API_KEY, baseUrl: s.url, retries: 0 });
@@ -177,7 +181,7 @@ test('a 429 waits for its Retry-After and is retried; past `retries` it is rateL
   const e = await once.getAccountRanks({ accountId: ACCOUNT }).catch((e) => e);
   assert.ok(e instanceof SonoranError);
   assert.equal(e.kind, 'rateLimited');
-  assert.equal(e.retryAfter, 1);
+  assert.equal(e.retryAfter(), 1);
   noKey(e);
 });
 

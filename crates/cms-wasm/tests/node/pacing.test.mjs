@@ -89,7 +89,7 @@ test('by default the 30 s timeout bounds the queue: a call that would wait a min
   assert.ok(e instanceof SonoranError, String(e));
   assert.equal(e.kind, 'rateLimited');
   // A minute plus the limiter's 100 ms margin.
-  assert.equal(e.retryAfter, 60.1);
+  assert.equal(e.retryAfter(), 60.1);
   assert.equal(s.requests.length, 13);
   assert.deepEqual(events.map(({ at, ...e }) => e), [{ operation: 'getCommunity', reason: 'refused', waitMs: 60_100 }]);
 });

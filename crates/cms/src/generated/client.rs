@@ -10,6 +10,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerData {
         #[serde(
             rename = "accId",
@@ -39,6 +40,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -49,6 +51,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerResponse {
         pub data: ActivityTrackerData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -82,6 +85,7 @@ pub mod types {
     }
     ///`ActivityTrackerServerStartDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerServerStartDataItem {
         #[serde(
             rename = "accId",
@@ -100,6 +104,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerServerStartResponse {
         pub data: ActivityTrackerServerStartData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -109,6 +114,7 @@ pub mod types {
     }
     ///DATA OBJECT
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Data {
         #[serde(
             rename = "serverId",
@@ -118,6 +124,7 @@ pub mod types {
     }
     ///`ActivityTrackerServerStartV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -128,6 +135,7 @@ pub mod types {
     }
     ///`ActivityTrackerServerStartV1ReplyDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1ReplyDataItem {
         #[serde(
             rename = "accId",
@@ -157,6 +165,7 @@ pub mod types {
     }
     ///DATA OBJECT
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Data {
         ///Optional - One is Required
         #[serde(
@@ -202,6 +211,7 @@ pub mod types {
     }
     ///`ActivityTrackerStartStopV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ActivityTrackerStartStopV1ReplyData>,
@@ -210,6 +220,7 @@ pub mod types {
     }
     ///`ActivityTrackerStartStopV1ReplyData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1ReplyData {
         #[serde(
             rename = "accId",
@@ -241,6 +252,7 @@ pub mod types {
     }
     ///An ERLC record (the page's request table; all rows required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddErlcRecordRequest {
         #[serde(rename = "executerDiscordId")]
         pub executer_discord_id: ::std::string::String,
@@ -254,6 +266,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddErlcRecordResponse {
         pub data: AddErlcRecordResult,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -263,6 +276,7 @@ pub mod types {
     }
     ///The reply payload; which fields are present depends on the record's `type`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddErlcRecordResult {
         ///Present for `disciplinary` records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -297,6 +311,7 @@ pub mod types {
     }
     ///`AddMemberRecordDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordDataItem {
         #[serde(
             rename = "accId",
@@ -342,6 +357,7 @@ pub mod types {
     }
     ///`AddMemberRecordDataItemHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -363,6 +379,7 @@ pub mod types {
     }
     ///`AddMemberRecordDataItemHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -372,6 +389,7 @@ pub mod types {
     }
     ///`AddMemberRecordDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordDataItemMetadata {
         #[serde(
             rename = "executionSource",
@@ -381,6 +399,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordRequest {
         ///See example request for the shape.
         pub points: f64,
@@ -389,6 +408,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordResponse {
         pub data: AddMemberRecordData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -398,6 +418,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordV1Data {
         ///Optional - must have one
         #[serde(
@@ -432,6 +453,7 @@ pub mod types {
     }
     ///`AddMemberRecordV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddMemberRecordV1Reply {
         #[serde(
             rename = "accId",
@@ -460,12 +482,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<AddServersDataServersItem>>,
     }
     ///`AddServersDataServersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersDataServersItem {
         #[serde(
             rename = "aceConfig",
@@ -497,6 +521,7 @@ pub mod types {
     }
     ///`AddServersDataServersItemAceConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
@@ -505,6 +530,7 @@ pub mod types {
     }
     ///`AddServersDataServersItemAceConfigMappingsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -513,12 +539,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersRequest {
         ///See example request for the shape.
         pub servers: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AddServersResponse {
         pub data: AddServersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -528,6 +556,7 @@ pub mod types {
     }
     ///`BanAccountV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BanAccountV1Item {
         ///Optional - must have one
         #[serde(
@@ -556,6 +585,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CancelSessionRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -566,6 +596,7 @@ pub mod types {
     }
     ///`CancelSessionV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CancelSessionV1Item {
         #[serde(
             rename = "accId",
@@ -580,6 +611,7 @@ pub mod types {
     }
     ///`CancelSessionV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CancelSessionV1Reply {
         #[serde(
             rename = "cancelledBy",
@@ -627,6 +659,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorized: ::std::option::Option<bool>,
@@ -637,6 +670,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataData {
         #[serde(
             rename = "availableStages",
@@ -655,6 +689,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataAvailableStagesItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataAvailableStagesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -663,6 +698,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataForm`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataForm {
         #[serde(
             rename = "formComments",
@@ -757,12 +793,14 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataFormFormComments`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ///`ChangeFormStageDataDataFormFormReplySettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
@@ -776,6 +814,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataFormFormStructure`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -787,6 +826,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataFormStageInfoBackup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -795,6 +835,7 @@ pub mod types {
     }
     ///`ChangeFormStageDataDataNewStage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageDataDataNewStage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -803,6 +844,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -816,6 +858,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ChangeFormStageResponse {
         pub data: ChangeFormStageData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -825,6 +868,7 @@ pub mod types {
     }
     ///`CheckComApiidV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CheckComApiidV1Item {
         #[serde(
             rename = "apiId",
@@ -834,6 +878,7 @@ pub mod types {
     }
     ///Clock an account in or out (the page's request table; all rows required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ClockAccountRequest {
         ///The account to clock.
         #[serde(rename = "accId")]
@@ -846,6 +891,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ClockAccountResponse {
         pub data: ClockAccountResponseData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -856,6 +902,7 @@ pub mod types {
     ///`ClockAccountResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum ClockAccountResponseData {
         ClockRow(ClockRow),
         Boolean(bool),
@@ -872,6 +919,7 @@ pub mod types {
     }
     ///`ClockInOutV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ClockInOutV1Item {
         ///Optional - must have one
         #[serde(
@@ -912,6 +960,7 @@ pub mod types {
     }
     ///A clock-in row, as the clock pages' examples show it (get-current-clock-in.md, clock-account.md, get-latest-activity.md).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ClockRow {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -947,6 +996,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum CreateRsvpData {
         #[serde(rename = "RSVP_SUCCESS")]
         RsvpSuccess,
@@ -991,6 +1041,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateRsvpRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -998,6 +1049,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateRsvpResponse {
         pub data: CreateRsvpData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1007,6 +1059,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateShortUrlData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub redirect: ::std::option::Option<::std::string::String>,
@@ -1015,6 +1068,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateShortUrlRequest {
         ///See example request for the shape.
         #[serde(rename = "isCustomDomain")]
@@ -1024,6 +1078,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateShortUrlResponse {
         pub data: CreateShortUrlData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1033,6 +1088,7 @@ pub mod types {
     }
     ///A disciplinary record row, as disciplinary/get-member-records.md shows it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DisciplinaryRecord {
         #[serde(
             rename = "accId",
@@ -1080,6 +1136,7 @@ pub mod types {
     }
     ///`DisciplinaryRecordHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DisciplinaryRecordHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -1101,6 +1158,7 @@ pub mod types {
     }
     ///`DisciplinaryRecordHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DisciplinaryRecordHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -1112,6 +1170,7 @@ pub mod types {
     }
     ///Free-form on purpose (the docs show `executionSource`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct DisciplinaryRecordMetadata {
         #[serde(
             rename = "executionSource",
@@ -1123,6 +1182,7 @@ pub mod types {
     }
     ///`EditAccProfileFieldsV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EditAccProfileFieldsV1Item {
         ///Optional - must have one
         #[serde(
@@ -1158,6 +1218,7 @@ pub mod types {
     }
     ///`EditAccProfileFieldsV1ItemProfileFieldsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ItemProfileFieldsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1190,6 +1251,7 @@ pub mod types {
     }
     ///`EditAccProfileFieldsV1ReplyItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ReplyItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1220,6 +1282,7 @@ pub mod types {
     }
     ///`EditProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct EditProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1228,6 +1291,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EditProfileFieldsRequest {
         ///See example request for the shape.
         #[serde(rename = "profileFields")]
@@ -1235,6 +1299,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct EditProfileFieldsResponse {
         pub data: EditProfileFieldsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1285,6 +1350,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ExecuteErlcCommandRequest {
         ///See example request for the shape.
         pub args: ::std::string::String,
@@ -1303,6 +1369,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ExecuteErlcCommandResponse {
         pub data: ExecuteErlcCommandData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1353,6 +1420,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ForceSyncRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -1360,6 +1428,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ForceSyncResponse {
         pub data: ForceSyncData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1369,6 +1438,7 @@ pub mod types {
     }
     ///`FullWhitelistV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct FullWhitelistV1Item {
         #[serde(
             rename = "serverId",
@@ -1378,6 +1448,7 @@ pub mod types {
     }
     ///`FullWhitelistV1Member`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct FullWhitelistV1Member {
         ///The member's API ids.
         #[serde(
@@ -1391,6 +1462,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountData {
         #[serde(
             rename = "accId",
@@ -1472,6 +1544,7 @@ pub mod types {
     }
     ///`GetAccountDataClockData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -1480,6 +1553,7 @@ pub mod types {
     }
     ///`GetAccountDataClockDataDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -1502,6 +1576,7 @@ pub mod types {
     }
     ///`GetAccountDataIdentifiers`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
@@ -1510,6 +1585,7 @@ pub mod types {
     }
     ///`GetAccountDataIdentifiersIdentsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataIdentifiersIdentsItem {
         #[serde(
             rename = "accId",
@@ -1549,6 +1625,7 @@ pub mod types {
     }
     ///`GetAccountDataProfileFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -1557,6 +1634,7 @@ pub mod types {
     }
     ///`GetAccountDataProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountDataProfileFieldsDataItem {
         #[serde(
             rename = "accId",
@@ -1620,6 +1698,7 @@ pub mod types {
     }
     ///`GetAccountIdentifiersDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountIdentifiersDataItem {
         #[serde(
             rename = "accId",
@@ -1659,6 +1738,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountIdentifiersResponse {
         pub data: GetAccountIdentifiersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1690,6 +1770,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountRanksResponse {
         pub data: GetAccountRanksData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1699,6 +1780,7 @@ pub mod types {
     }
     ///`GetAccountRanksV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountRanksV1Item {
         ///Optional - must have one
         #[serde(
@@ -1727,6 +1809,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountResponse {
         pub data: GetAccountData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1736,6 +1819,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub items: ::std::option::Option<::std::vec::Vec<GetAccountsDataItemsItem>>,
@@ -1748,6 +1832,7 @@ pub mod types {
     }
     ///`GetAccountsDataItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsDataItemsItem {
         #[serde(
             rename = "accId",
@@ -1803,6 +1888,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsResponse {
         pub data: GetAccountsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1812,6 +1898,7 @@ pub mod types {
     }
     ///`GetAccountsV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Archived community acc paramter
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1840,6 +1927,7 @@ pub mod types {
     }
     ///`GetAccountsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<
@@ -1857,6 +1945,7 @@ pub mod types {
     }
     ///`GetAccountsV1ReplyAccountsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAccountsV1ReplyAccountsItem {
         #[serde(
             rename = "accId",
@@ -1919,6 +2008,7 @@ pub mod types {
     }
     ///`GetAceConfigDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAceConfigDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -1927,6 +2017,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetAceConfigResponse {
         pub data: GetAceConfigData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1958,6 +2049,7 @@ pub mod types {
     }
     ///`GetClockInTypesDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetClockInTypesDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -1966,6 +2058,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetClockInTypesResponse {
         pub data: GetClockInTypesData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1975,6 +2068,7 @@ pub mod types {
     }
     ///`GetComAccountV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetComAccountV1Item {
         ///Optional - must have one
         #[serde(
@@ -2003,6 +2097,7 @@ pub mod types {
     }
     ///`GetComAccountV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetComAccountV1Reply {
         #[serde(
             rename = "accId",
@@ -2089,6 +2184,7 @@ pub mod types {
     }
     ///`GetComAccountV1ReplyProfileFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -2097,6 +2193,7 @@ pub mod types {
     }
     ///`GetComAccountV1ReplyProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2105,6 +2202,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCommunityData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2124,6 +2222,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCommunityResponse {
         pub data: GetCommunityData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2133,6 +2232,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentClockInResponse {
         pub data: GetCurrentClockInResponseData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2143,6 +2243,7 @@ pub mod types {
     ///`GetCurrentClockInResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum GetCurrentClockInResponseData {
         ClockRow(ClockRow),
         String(GetCurrentClockInResponseDataString),
@@ -2171,6 +2272,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum GetCurrentClockInResponseDataString {
         #[serde(rename = "Not Clocked In")]
         NotClockedIn,
@@ -2212,6 +2314,7 @@ pub mod types {
     }
     ///Requst Data Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentClockInV1Data {
         ///Optional - must have one
         #[serde(
@@ -2240,6 +2343,7 @@ pub mod types {
     }
     ///`GetCurrentClockInV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentClockInV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -2260,6 +2364,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentSessionData {
         #[serde(
             rename = "cancelledBy",
@@ -2307,6 +2412,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentSessionResponse {
         pub data: GetCurrentSessionData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2316,6 +2422,7 @@ pub mod types {
     }
     ///`GetCurrentSessionV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentSessionV1Item {
         #[serde(
             rename = "serverId",
@@ -2325,6 +2432,7 @@ pub mod types {
     }
     ///`GetCurrentSessionV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCurrentSessionV1Reply {
         #[serde(
             rename = "cancelledBy",
@@ -2394,6 +2502,7 @@ pub mod types {
     }
     ///`GetCustomLogTypesDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCustomLogTypesDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2412,6 +2521,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCustomLogTypesResponse {
         pub data: GetCustomLogTypesData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2443,6 +2553,7 @@ pub mod types {
     }
     ///`GetDepartmentsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetDepartmentsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
@@ -2460,6 +2571,7 @@ pub mod types {
     }
     ///`GetDepartmentsDataItemRanksItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetDepartmentsDataItemRanksItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2480,6 +2592,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetDepartmentsResponse {
         pub data: GetDepartmentsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2532,6 +2645,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormLockStatusResponse {
         pub data: GetFormLockStatusData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2541,6 +2655,7 @@ pub mod types {
     }
     ///`GetFormLockStatusV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormLockStatusV1Item {
         #[serde(
             rename = "templateId",
@@ -2550,6 +2665,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionData {
         #[serde(
             rename = "formComments",
@@ -2640,12 +2756,14 @@ pub mod types {
     }
     ///`GetFormSubmissionDataFormComments`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionDataFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ///`GetFormSubmissionDataFormReplySettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionDataFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
@@ -2659,6 +2777,7 @@ pub mod types {
     }
     ///`GetFormSubmissionDataFormStructure`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionDataFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -2670,6 +2789,7 @@ pub mod types {
     }
     ///`GetFormSubmissionDataStageInfoBackup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionDataStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -2678,6 +2798,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormSubmissionResponse {
         pub data: GetFormSubmissionData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2687,6 +2808,7 @@ pub mod types {
     }
     ///`GetFormTemplateSubmissionsV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFormTemplateSubmissionsV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
@@ -2723,6 +2845,7 @@ pub mod types {
     }
     ///`GetFullWhitelistDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFullWhitelistDataItem {
         #[serde(
             rename = "apiIds",
@@ -2734,6 +2857,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetFullWhitelistResponse {
         pub data: GetFullWhitelistData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2743,6 +2867,7 @@ pub mod types {
     }
     ///`GetGameServersV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetGameServersV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<
@@ -2751,6 +2876,7 @@ pub mod types {
     }
     ///`GetGameServersV1ReplyServersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetGameServersV1ReplyServersItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -2783,6 +2909,7 @@ pub mod types {
     }
     ///`GetLatestActivityDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetLatestActivityDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -2805,6 +2932,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetLatestActivityResponse {
         pub data: GetLatestActivityData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2857,6 +2985,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberPointsResponse {
         pub data: GetMemberPointsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2866,6 +2995,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberPointsV1Data {
         ///Optional - must have one
         #[serde(
@@ -2916,6 +3046,7 @@ pub mod types {
     }
     ///`GetMemberRecordsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsDataItem {
         #[serde(
             rename = "accId",
@@ -2961,6 +3092,7 @@ pub mod types {
     }
     ///`GetMemberRecordsDataItemHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -2984,6 +3116,7 @@ pub mod types {
     }
     ///`GetMemberRecordsDataItemHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -2993,6 +3126,7 @@ pub mod types {
     }
     ///`GetMemberRecordsDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsDataItemMetadata {
         #[serde(
             rename = "executionSource",
@@ -3002,6 +3136,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsResponse {
         pub data: GetMemberRecordsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3011,6 +3146,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsV1Data {
         ///Optional - must have one
         #[serde(
@@ -3061,6 +3197,7 @@ pub mod types {
     }
     ///`GetMemberRecordsV1ReplyItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMemberRecordsV1ReplyItem {
         #[serde(
             rename = "accId",
@@ -3111,6 +3248,7 @@ pub mod types {
     }
     ///`GetOnlinePlayersDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetOnlinePlayersDataItem {
         #[serde(
             rename = "Actioned",
@@ -3142,6 +3280,7 @@ pub mod types {
     }
     ///`GetOnlinePlayersDataItemLocation`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetOnlinePlayersDataItemLocation {
         #[serde(
             rename = "LocationX",
@@ -3161,6 +3300,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetOnlinePlayersResponse {
         pub data: GetOnlinePlayersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3213,6 +3353,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPlayerQueueResponse {
         pub data: GetPlayerQueueData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3244,6 +3385,7 @@ pub mod types {
     }
     ///`GetProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -3258,12 +3400,14 @@ pub mod types {
     }
     ///`GetProfileFieldsDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetProfileFieldsDataItemMetadata {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub placeholder: ::std::option::Option<::std::string::String>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetProfileFieldsResponse {
         pub data: GetProfileFieldsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3295,6 +3439,7 @@ pub mod types {
     }
     ///`GetProfileFieldsV1ReplyItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetProfileFieldsV1ReplyItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -3329,6 +3474,7 @@ pub mod types {
     }
     ///`GetPromotionFlowsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPromotionFlowsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub actions: ::std::option::Option<GetPromotionFlowsDataItemActions>,
@@ -3369,6 +3515,7 @@ pub mod types {
     }
     ///`GetPromotionFlowsDataItemActions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPromotionFlowsDataItemActions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -3380,6 +3527,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetPromotionFlowsResponse {
         pub data: GetPromotionFlowsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3389,6 +3537,7 @@ pub mod types {
     }
     ///A page of roster rows and the columns that shaped them.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub columns: ::std::option::Option<
@@ -3405,6 +3554,7 @@ pub mod types {
     }
     ///`GetRosterContentsDataColumnsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
@@ -3430,6 +3580,7 @@ pub mod types {
     }
     ///`GetRosterContentsDataColumnsItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemMetadata {
         #[serde(
             rename = "adminHidden",
@@ -3449,6 +3600,7 @@ pub mod types {
     }
     ///`GetRosterContentsDataColumnsItemStyle`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemStyle {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
@@ -3462,6 +3614,7 @@ pub mod types {
     }
     ///One roster row; besides `uuid` and `sortPower`, one value per roster column, keyed by the column's `field`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsDataRowsItem {
         #[serde(
             rename = "sortPower",
@@ -3475,6 +3628,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsResponse {
         pub data: GetRosterContentsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3484,6 +3638,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1Data {
         ///Max. Limit 50
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3498,6 +3653,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub columns: ::std::option::Option<
@@ -3516,6 +3672,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyColumnsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
@@ -3541,6 +3698,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyColumnsItemCosmetic`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
@@ -3556,6 +3714,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyColumnsItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemMetadata {
         #[serde(
             rename = "adminHidden",
@@ -3575,6 +3734,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyColumnsItemStyle`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyle {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<
@@ -3590,6 +3750,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyColumnsItemStyleCosmetic`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyleCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
@@ -3605,6 +3766,7 @@ pub mod types {
     }
     ///`GetRosterContentsV1ReplyRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyRowsItem {
         #[serde(
             rename = "entryId",
@@ -3632,12 +3794,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<GetServersDataServersItem>>,
     }
     ///`GetServersDataServersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersDataServersItem {
         #[serde(
             rename = "aceConfig",
@@ -3669,6 +3833,7 @@ pub mod types {
     }
     ///`GetServersDataServersItemAceConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
@@ -3677,6 +3842,7 @@ pub mod types {
     }
     ///`GetServersDataServersItemAceConfigMappingsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -3685,6 +3851,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetServersResponse {
         pub data: GetServersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3694,6 +3861,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetSubVersionData {
         #[serde(
             rename = "subVersion",
@@ -3705,6 +3873,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetSubVersionResponse {
         pub data: GetSubVersionData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3714,6 +3883,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
@@ -3724,6 +3894,7 @@ pub mod types {
     }
     ///`GetTemplateSubmissionsDataFormsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItem {
         #[serde(
             rename = "formComments",
@@ -3818,12 +3989,14 @@ pub mod types {
     }
     ///`GetTemplateSubmissionsDataFormsItemFormComments`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ///`GetTemplateSubmissionsDataFormsItemFormReplySettings`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
@@ -3837,6 +4010,7 @@ pub mod types {
     }
     ///`GetTemplateSubmissionsDataFormsItemFormStructure`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -3848,6 +4022,7 @@ pub mod types {
     }
     ///`GetTemplateSubmissionsDataFormsItemStageInfoBackup`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -3856,6 +4031,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetTemplateSubmissionsResponse {
         pub data: GetTemplateSubmissionsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3865,6 +4041,7 @@ pub mod types {
     }
     ///`KickAccountV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct KickAccountV1Item {
         ///Optional - must have one
         #[serde(
@@ -3934,6 +4111,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LockTeamRequest {
         ///See example request for the shape.
         #[serde(rename = "maxPlayers")]
@@ -3946,6 +4124,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LockTeamResponse {
         pub data: LockTeamData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3955,6 +4134,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupCommunityData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -3974,6 +4154,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct LookupCommunityResponse {
         pub data: LookupCommunityData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3983,6 +4164,7 @@ pub mod types {
     }
     ///A failed v2 request (RFC 7807 `application/problem+json`, api-endpoints-v2/README.md). Every field is optional: the docs show no error body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4024,6 +4206,7 @@ pub mod types {
     }
     ///`RegisterIdentifiersDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RegisterIdentifiersDataItem {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
@@ -4032,12 +4215,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RegisterIdentifiersRequest {
         ///See example request for the shape.
         pub identifiers: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RegisterIdentifiersResponse {
         pub data: RegisterIdentifiersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4047,6 +4232,7 @@ pub mod types {
     }
     ///What every v2 reply carries besides its payload (api-endpoints-v2/README.md).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ReplyMeta {
         ///The request path.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4057,6 +4243,7 @@ pub mod types {
     }
     ///How a roster column is drawn.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RosterColumnCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
@@ -4072,6 +4259,7 @@ pub mod types {
     }
     ///`RsvpV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RsvpV1Item {
         ///Optional - must have one
         #[serde(
@@ -4106,6 +4294,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SearchAccountsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub items: ::std::option::Option<::std::vec::Vec<SearchAccountsDataItemsItem>>,
@@ -4114,6 +4303,7 @@ pub mod types {
     }
     ///`SearchAccountsDataItemsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SearchAccountsDataItemsItem {
         #[serde(
             rename = "accId",
@@ -4169,6 +4359,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SearchAccountsResponse {
         pub data: SearchAccountsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4219,6 +4410,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountNameRequest {
         ///See example request for the shape.
         #[serde(rename = "newName")]
@@ -4226,6 +4418,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountNameResponse {
         pub data: SetAccountNameData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4235,6 +4428,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksData {
         #[serde(
             rename = "accId",
@@ -4355,12 +4549,14 @@ pub mod types {
     }
     ///`SetAccountRanksDataApiIds`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataApiIds {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ///`SetAccountRanksDataClockData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -4369,6 +4565,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataClockDataDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -4391,6 +4588,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataIdentifiers`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
@@ -4399,6 +4597,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataIdentifiersIdentsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataIdentifiersIdentsItem {
         #[serde(
             rename = "accId",
@@ -4438,6 +4637,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataNotificationPreferences`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferences {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub forms: ::std::option::Option<
@@ -4446,6 +4646,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataNotificationPreferencesForms`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesForms {
         #[serde(
             rename = "statusChange",
@@ -4457,6 +4658,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataNotificationPreferencesFormsStatusChange`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesFormsStatusChange {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub desktop: ::std::option::Option<bool>,
@@ -4471,6 +4673,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataProfileFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -4479,6 +4682,7 @@ pub mod types {
     }
     ///`SetAccountRanksDataProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksDataProfileFieldsDataItem {
         #[serde(
             rename = "accId",
@@ -4518,6 +4722,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -4529,6 +4734,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksResponse {
         pub data: SetAccountRanksData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4538,6 +4744,7 @@ pub mod types {
     }
     ///`SetAccountRanksV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAccountRanksV1Item {
         ///Optional - must have one
         #[serde(
@@ -4575,6 +4782,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAceConfigData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
@@ -4583,6 +4791,7 @@ pub mod types {
     }
     ///`SetAceConfigDataMappingsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAceConfigDataMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -4591,12 +4800,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAceConfigRequest {
         ///See example request for the shape.
         pub mappings: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetAceConfigResponse {
         pub data: SetAceConfigData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4647,12 +4858,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetFormLockStatusRequest {
         ///See example request for the shape.
         pub state: bool,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetFormLockStatusResponse {
         pub data: SetFormLockStatusData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4662,6 +4875,7 @@ pub mod types {
     }
     ///`SetFormLockStatusV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetFormLockStatusV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<bool>,
@@ -4673,6 +4887,7 @@ pub mod types {
     }
     ///`SetGameServersV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetGameServersV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -4688,6 +4903,7 @@ pub mod types {
     }
     ///`SetGameServersV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetGameServersV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<SetGameServersV1ReplyDataItem>>,
@@ -4696,6 +4912,7 @@ pub mod types {
     }
     ///`SetGameServersV1ReplyDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetGameServersV1ReplyDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
@@ -4710,6 +4927,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServerTypeData {
         #[serde(
             rename = "aceConfig",
@@ -4741,6 +4959,7 @@ pub mod types {
     }
     ///`SetServerTypeDataAceConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServerTypeDataAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
@@ -4749,6 +4968,7 @@ pub mod types {
     }
     ///`SetServerTypeDataAceConfigMappingsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServerTypeDataAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -4757,6 +4977,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServerTypeRequest {
         ///See example request for the shape.
         #[serde(rename = "type")]
@@ -4764,6 +4985,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServerTypeResponse {
         pub data: SetServerTypeData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4773,12 +4995,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<SetServersDataServersItem>>,
     }
     ///`SetServersDataServersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersDataServersItem {
         #[serde(
             rename = "aceConfig",
@@ -4810,6 +5034,7 @@ pub mod types {
     }
     ///`SetServersDataServersItemAceConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
@@ -4818,6 +5043,7 @@ pub mod types {
     }
     ///`SetServersDataServersItemAceConfigMappingsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
@@ -4826,12 +5052,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersRequest {
         ///See example request for the shape.
         pub servers: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SetServersResponse {
         pub data: SetServersData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4841,6 +5069,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StartSessionData {
         #[serde(
             rename = "cancelledBy",
@@ -4888,6 +5117,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct StartSessionRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -4898,6 +5128,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct StartSessionResponse {
         pub data: StartSessionData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4907,6 +5138,7 @@ pub mod types {
     }
     ///`StartSessionV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StartSessionV1Item {
         #[serde(
             rename = "accId",
@@ -4921,6 +5153,7 @@ pub mod types {
     }
     ///`StartSessionV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StartSessionV1Reply {
         #[serde(
             rename = "cancelledBy",
@@ -4968,6 +5201,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StopSessionData {
         #[serde(
             rename = "cancelledBy",
@@ -5015,6 +5249,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct StopSessionRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -5025,6 +5260,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct StopSessionResponse {
         pub data: StopSessionData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5034,6 +5270,7 @@ pub mod types {
     }
     ///`StopSessionV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StopSessionV1Item {
         #[serde(
             rename = "accId",
@@ -5048,6 +5285,7 @@ pub mod types {
     }
     ///`StopSessionV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StopSessionV1Reply {
         #[serde(
             rename = "cancelledBy",
@@ -5119,6 +5357,7 @@ pub mod types {
     }
     ///`TriggerPromotionFlowsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub config: ::std::option::Option<TriggerPromotionFlowsDataItemConfig>,
@@ -5135,6 +5374,7 @@ pub mod types {
     }
     ///`TriggerPromotionFlowsDataItemConfig`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub actions: ::std::option::Option<TriggerPromotionFlowsDataItemConfigActions>,
@@ -5175,6 +5415,7 @@ pub mod types {
     }
     ///`TriggerPromotionFlowsDataItemConfigActions`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfigActions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
@@ -5186,12 +5427,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TriggerPromotionFlowsRequest {
         ///See example request for the shape.
         pub data: ::std::vec::Vec<::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TriggerPromotionFlowsResponse {
         pub data: TriggerPromotionFlowsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5201,6 +5444,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<UndoRankChangeDataAccount>,
@@ -5234,6 +5478,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccount`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccount {
         #[serde(
             rename = "accId",
@@ -5356,12 +5601,14 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountApiIds`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountApiIds {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ///`UndoRankChangeDataAccountClockData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -5370,6 +5617,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountClockDataDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
@@ -5392,6 +5640,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountIdentifiers`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
@@ -5400,6 +5649,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountIdentifiersIdentsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountIdentifiersIdentsItem {
         #[serde(
             rename = "accId",
@@ -5439,6 +5689,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountNotificationPreferences`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferences {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub forms: ::std::option::Option<
@@ -5447,6 +5698,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountNotificationPreferencesForms`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesForms {
         #[serde(
             rename = "statusChange",
@@ -5458,6 +5710,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub desktop: ::std::option::Option<bool>,
@@ -5472,6 +5725,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountProfileFields`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
@@ -5480,6 +5734,7 @@ pub mod types {
     }
     ///`UndoRankChangeDataAccountProfileFieldsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeDataAccountProfileFieldsDataItem {
         #[serde(
             rename = "accId",
@@ -5519,6 +5774,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeRequest {
         ///See example request for the shape.
         #[serde(rename = "userId")]
@@ -5526,6 +5782,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UndoRankChangeResponse {
         pub data: UndoRankChangeData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5576,6 +5833,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UnlockTeamRequest {
         ///See example request for the shape.
         #[serde(rename = "robloxJoinCode")]
@@ -5585,6 +5843,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UnlockTeamResponse {
         pub data: UnlockTeamData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5618,6 +5877,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordPointsDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItem {
         #[serde(
             rename = "accId",
@@ -5663,6 +5923,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordPointsDataItemHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -5686,6 +5947,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordPointsDataItemHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -5695,6 +5957,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordPointsDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemMetadata {
         #[serde(
             rename = "executionSource",
@@ -5704,12 +5967,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsRequest {
         ///See example request for the shape.
         pub points: f64,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsResponse {
         pub data: UpdateMemberRecordPointsData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5719,6 +5984,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsV1Data {
         ///How many points this disciplinary record incurs
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5731,6 +5997,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordPointsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordPointsV1Reply {
         #[serde(
             rename = "accId",
@@ -5783,6 +6050,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordReasonDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItem {
         #[serde(
             rename = "accId",
@@ -5828,6 +6096,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordReasonDataItemHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -5851,6 +6120,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordReasonDataItemHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -5860,6 +6130,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordReasonDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemMetadata {
         #[serde(
             rename = "executionSource",
@@ -5869,12 +6140,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonRequest {
         ///See example request for the shape.
         pub reason: ::std::string::String,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonResponse {
         pub data: UpdateMemberRecordReasonData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5884,6 +6157,7 @@ pub mod types {
     }
     ///Object
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonV1Data {
         ///Reason for the disciplinary record
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5896,6 +6170,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordReasonV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordReasonV1Reply {
         #[serde(
             rename = "accId",
@@ -5948,6 +6223,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordStatusDataItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItem {
         #[serde(
             rename = "accId",
@@ -5993,6 +6269,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordStatusDataItemHistoryValue`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
@@ -6016,6 +6293,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordStatusDataItemHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValueMetadata {
         #[serde(
             rename = "executionSource",
@@ -6025,6 +6303,7 @@ pub mod types {
     }
     ///`UpdateMemberRecordStatusDataItemMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemMetadata {
         #[serde(
             rename = "executionSource",
@@ -6034,12 +6313,14 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusRequest {
         ///See example request for the shape.
         pub status: bool,
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct UpdateMemberRecordStatusResponse {
         pub data: UpdateMemberRecordStatusData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6213,6 +6494,7 @@ pub mod types {
     }
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifyWhitelistRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
@@ -6220,6 +6502,7 @@ pub mod types {
     }
     ///The v2 success envelope; the payload is `data`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifyWhitelistResponse {
         pub data: VerifyWhitelistData,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6229,6 +6512,7 @@ pub mod types {
     }
     ///`VerifyWhitelistV1Error400`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifyWhitelistV1Error400 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
@@ -6237,6 +6521,7 @@ pub mod types {
     }
     ///`VerifyWhitelistV1Item`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct VerifyWhitelistV1Item {
         ///Optional - must have one
         #[serde(

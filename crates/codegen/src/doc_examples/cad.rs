@@ -2,7 +2,7 @@
 
 const MODIFY_ACCOUNT_PERMISSIONS: &str = r#"```rust,no_run
 # async fn run(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
-use sonoran_cad::AccountTargetOrUsername;
+use sonoran_cad::targets::AccountTargetOrUsername;
 use sonoran_cad::types::{ModifyAccountPermissionsRequest, PermissionName};
 
 let body = ModifyAccountPermissionsRequest::new(AccountTargetOrUsername::Discord(

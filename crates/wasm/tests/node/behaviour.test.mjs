@@ -1,9 +1,10 @@
-// The package's behaviour, measured: the 429 wait and the pacing are timed, every kind of
-// malformed argument is refused with its exact message before anything is sent, and the
-// transport, enum, fetch, user-agent and dispose contracts are checked against the fake.
+// The package's behaviour: the 429 wait and the pacing are asserted exactly on virtual time
+// (./virtual-time.mjs: node:test's mock timers, no wall clock), every kind of malformed
+// argument is refused with its exact message before anything is sent, and the transport,
+// enum, fetch, user-agent and dispose contracts are checked against the fake.
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { performance } from 'node:perf_hooks';
+import { virtualTime } from './virtual-time.mjs';
 import { createServer } from 'node:net';
 import { SonoranClient, SonoranError, UnitStatus } from '../../pkg/index.mjs';
 import * as fake from './fake.mjs';
@@ -27,52 +28,30 @@ async function rejects(promise, kind) {
   return e;
 }
 
-/** A `fetch` that records when each request left (performance.now(), ms). */
-function timedFetch() {
-  const sent = [];
-  const f = (url, init) => {
-    sent.push({ at: performance.now(), url, init });
-    return globalThis.fetch(url, init);
-  };
-  return { f, sent };
-}
-
-test('a 429 with Retry-After: 1 is retried after about one second, once', async () => {
-  const client = new SonoranClient(await fake.options()); // default retries (2)
+test('a 429 with Retry-After: 1 is retried after exactly one second, once', async (t) => {
+  const clock = virtualTime(t);
+  const client = new SonoranClient(await fake.options({ fetch: clock.fetch })); // default retries (2)
   await fake.inject({ operationId: 'getVersion', times: 1, kind: { type: 'rateLimited', retryAfterSeconds: 1 } });
-  const started = performance.now();
-  const version = await client.getVersion();
-  const elapsed = performance.now() - started;
+  const version = await clock.settle(client.getVersion());
   assert.equal(typeof version, 'object');
-  assert.ok(elapsed >= 900, `resolved after ${elapsed.toFixed(0)} ms: the Retry-After of 1 s was not honoured`);
-  assert.ok(elapsed < 2500, `resolved after ${elapsed.toFixed(0)} ms: waited too long`);
+  assert.deepEqual(clock.sent.map((s) => s.at), [0, 1000], 'virtual ms at which each attempt left');
   const seen = await fake.requests();
   assert.equal(seen.length, 2, `requests: ${seen.map((r) => r.operationId).join(', ')}`);
   assert.ok(seen.every((r) => r.operationId === 'getVersion'));
 });
 
-test('a burst is paced: 6 calls at 2 per 300 ms take 2 windows, never 3 in one', async () => {
+test('a burst is paced: 6 calls at 2 per 300 ms leave two by two, a window and its margin apart', async (t) => {
   const WINDOW = 300;
-  // Timestamps are taken where fetch is called, a little after the limiter's own clock:
-  // allow that much measurement slack (it can only shorten a measured span).
-  const SLACK = 15;
-  const { f, sent } = timedFetch();
-  const client = new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 2 }, windowMs: WINDOW }, fetch: f }));
-  const started = performance.now();
-  const replies = await Promise.all(Array.from({ length: 6 }, () => client.getVersion()));
-  const elapsed = performance.now() - started;
+  // The limiter's margin per window (its default, 100 ms): see the Rust RateLimitPolicy.
+  const MARGIN = 100;
+  const clock = virtualTime(t);
+  const client = new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 2 }, windowMs: WINDOW }, fetch: clock.fetch }));
+  const replies = await clock.settle(Promise.all(Array.from({ length: 6 }, () => client.getVersion())));
   assert.equal(replies.length, 6);
-  assert.equal(sent.length, 6, 'each call sent once');
-  assert.equal((await fake.requests()).length, 6);
-  assert.ok(elapsed >= 2 * WINDOW - SLACK, `6 calls took ${elapsed.toFixed(0)} ms: not paced to 2 per ${WINDOW} ms`);
-  assert.ok(elapsed < 2000, `6 calls took ${elapsed.toFixed(0)} ms: paced far more than needed`);
-  const times = sent.map((s) => s.at).sort((a, b) => a - b);
-  for (const t of times) {
-    const inside = times.filter((u) => u >= t && u < t + WINDOW - SLACK).length;
-    assert.ok(inside <= 2, `${inside} requests within ${WINDOW} ms of ${(t - started).toFixed(0)} ms: ${times.map((u) => (u - started).toFixed(0)).join(', ')}`);
-  }
-  // The first window's two go at once.
-  assert.ok(times[1] - times[0] < 100, `the first two were spread: ${times.map((u) => (u - started).toFixed(0)).join(', ')}`);
+  assert.equal((await fake.requests()).length, 6, 'each call sent once');
+  // Replies take no virtual time: each place frees a window and a margin after it left.
+  const step = WINDOW + MARGIN;
+  assert.deepEqual(clock.sent.map((s) => s.at), [0, 0, step, step, 2 * step, 2 * step]);
 });
 
 const E = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -109,7 +88,7 @@ const MALFORMED = [
   ['v1 unknown field', (c) => c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]),
     'setAccountPermissionsV1: `data[0].typo` is not a field of this object'],
   ['v1 extra argument', (c) => c.setAccountPermissionsV1([], { x: 1 }),
-    'setAccountPermissionsV1: `x` is not a per-call option (signal, maxQueueMs)'],
+    'setAccountPermissionsV1: `x` is not a per-call option (signal, timeoutMs, headers, maxQueueMs)'],
   ['v1 too many arguments', (c) => c.setAccountPermissionsV1([], {}, {}),
     'setAccountPermissionsV1: takes 1 argument and the per-call options, got 3 arguments'],
   ['v1 wrong type', (c) => c.setAccountPermissionsV1([{ apiId: 5 }]),
@@ -123,7 +102,7 @@ const MALFORMED = [
   // The spec's only array length limits are `maxItems: 0` on the `data: []` of
   // getServersV1/getVersionV1, which the methods take as no argument at all.
   ['v1 data given where the spec documents `data: []` (maxItems 0)', (c) => c.getVersionV1([1]),
-    'getVersionV1: the per-call options must be an object { signal, maxQueueMs }'],
+    'getVersionV1: the per-call options must be an object { signal, timeoutMs, headers, maxQueueMs }'],
 ];
 
 for (const [label, call, expected] of MALFORMED) {
@@ -207,44 +186,51 @@ async function pacedClient(extra = {}) {
   return new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 1 }, windowMs: 1000 }, ...extra }));
 }
 
-test('a call the documented limit would hold past maxQueueMs rejects at once as rateLimited, unsent', async () => {
+test('a call the documented limit would hold past maxQueueMs rejects at once as rateLimited, unsent', async (t) => {
+  const clock = virtualTime(t);
   const events = [];
-  const c = await pacedClient({ maxQueueMs: 200, onRateLimit: (e) => events.push(e) });
-  await c.getVersion();
-  const t = performance.now();
-  const e = await rejects(c.getVersion(), 'rateLimited');
-  assert.ok(performance.now() - t < 150, 'failed without waiting');
-  // The window (1 s) and the limiter's margin (100 ms), less the time since the first reply.
-  assert.ok(e.retryAfter > 0.7 && e.retryAfter <= 1.1, `retryAfter ${e.retryAfter}`);
+  const c = await pacedClient({ maxQueueMs: 200, onRateLimit: (e) => events.push(e), fetch: clock.fetch });
+  await clock.settle(c.getVersion());
+  const e = await clock.settle(rejects(c.getVersion(), 'rateLimited'));
+  assert.equal(clock.now(), 0, 'failed without waiting (virtual ms)');
+  // The window (1 s) and the limiter's margin (100 ms): no time passed since the first reply.
+  assert.equal(e.retryAfter(), 1.1);
   assert.equal((await fake.requests()).length, 1, 'the held call was not sent');
-  assert.deepEqual(events.map((x) => [x.operation, x.reason]), [['getVersion', 'refused']]);
+  assert.deepEqual(events.map((x) => [x.operation, x.reason, x.waitMs]), [['getVersion', 'refused', 1100]]);
   // Per call, a larger bound lets it wait its turn (and onRateLimit says it was held).
-  const t2 = performance.now();
-  await c.getVersion(undefined, { maxQueueMs: 5000 });
-  const took = performance.now() - t2;
-  assert.ok(took >= 650 && took < 1600, `waited its turn: ${took} ms`);
-  assert.equal(events.at(-1).reason, 'paced');
+  await clock.settle(c.getVersion(undefined, { maxQueueMs: 5000 }));
+  assert.deepEqual(clock.sent.map((s) => s.at), [0, 1100], 'waited its turn exactly');
+  assert.deepEqual(events.at(-1), { operation: 'getVersion', reason: 'paced', waitMs: 1100 });
 });
 
-test('a signal cancels a queued call at once and aborts one in flight', async () => {
-  const c = await pacedClient();
-  await c.getVersion();
+test('a signal cancels a queued call at once and aborts one in flight', async (t) => {
+  const clock = virtualTime(t);
+  const c = await pacedClient({ fetch: clock.fetch });
+  await clock.settle(c.getVersion());
   const queued = new AbortController();
-  const t = performance.now();
   const pending = c.getVersion(undefined, { signal: queued.signal });
-  setTimeout(() => queued.abort(), 100);
-  const e = await rejects(pending, 'aborted');
-  assert.ok(performance.now() - t < 500, 'stopped while queued');
+  setTimeout(() => queued.abort(), 100); // virtual: the call waits 1100 ms for its place
+  const e = await clock.settle(rejects(pending, 'aborted'));
+  assert.equal(clock.now(), 100, 'stopped while queued, when the signal aborted (virtual ms)');
   assert.equal((await fake.requests()).length, 1);
 
-  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'delayMs', ms: 3000 } });
-  const client = new SonoranClient(await fake.options());
+  // In flight: the fake holds the reply for a minute; the signal aborts once the request
+  // has gone out (a call that waited for the reply would outlast the test's timeout).
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'delayMs', ms: 60000 } });
   const inFlight = new AbortController();
-  const t2 = performance.now();
-  const p = client.updateIdentifier(U, { signal: inFlight.signal });
-  setTimeout(() => inFlight.abort(), 150);
-  await rejects(p, 'aborted');
-  assert.ok(performance.now() - t2 < 1000, 'the request was aborted, not waited for');
+  let out = 0;
+  const client = new SonoranClient(
+    await fake.options({
+      fetch: (url, init) => {
+        out += 1;
+        const reply = globalThis.fetch(url, init);
+        inFlight.abort();
+        return reply;
+      },
+    }),
+  );
+  await rejects(client.updateIdentifier(U, { signal: inFlight.signal }), 'aborted');
+  assert.equal(out, 1, 'the request went out and was aborted, not retried');
   // v1 calls take the per-call options after their own arguments.
   const already = AbortSignal.abort();
   await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1, { signal: already }), 'aborted');

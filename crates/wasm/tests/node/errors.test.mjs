@@ -2,6 +2,7 @@
 // the client unusable. Faults come from the fake's POST /__fake/faults.
 import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { SonoranClient, SonoranError } from '../../pkg/index.mjs';
 import * as fake from './fake.mjs';
 
@@ -141,7 +142,7 @@ test('rateLimited: a 429 with retries: 0 carries retryAfter', async () => {
   await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'rateLimited', retryAfterSeconds: 7 } });
   const e = await rejects(noRetry.updateIdentifier(U), 'rateLimited');
   assert.equal(e.status, 429);
-  assert.equal(e.retryAfter, 7);
+  assert.equal(e.retryAfter(), 7);
   assert.equal((await fake.requests()).length, 1, 'not retried');
   await noRetry.updateIdentifier(U);
 });
@@ -223,4 +224,45 @@ test('after every failure above, the same client still works', async () => {
   const r = await client.updateIdentifier(U);
   assert.equal(r.identId, 12);
   assert.equal(await client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'User account permissions updated.');
+});
+
+/**
+ * The v1 error replies the CAD docs pages list, `[status, text]`, from the table extracted
+ * from the pages (crates/client/tests/data/v1-error-texts.tsv; not from openapi/ or the
+ * generated code).
+ */
+function pageErrorTexts() {
+  const file = new URL('../../../client/tests/data/v1-error-texts.tsv', import.meta.url);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+    .map((line, i) => {
+      const [status, text, pages] = line.split('\t');
+      assert.ok(/^\d{3}$/.test(status) && text && pages, `v1-error-texts.tsv row ${i + 1}: ${line}`);
+      return [Number(status), text];
+    });
+}
+/** An upper-case phrase the pages list is a documented code; anything else a free message. */
+const isCodeText = (text) => /^[A-Z][A-Z _]*[A-Z]$/.test(text);
+
+test('api: every v1 error text the docs pages list: its own code when upper-case, verbatim either way', async () => {
+  const listed = pageErrorTexts();
+  assert.ok(listed.length >= 10, `${listed.length} texts`);
+  const codes = new Map(); // code -> text
+  for (const [status, text] of listed) {
+    await fake.reset();
+    await fake.inject({ operationId: 'setAccountPermissionsV1', kind: { type: 'v1Text', status, text } });
+    const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'api');
+    assert.equal(e.status, status, text);
+    assert.equal(e.detail, text, 'the text verbatim');
+    if (isCodeText(text)) {
+      assert.equal(typeof e.code, 'string', `${text}: a documented code`);
+      assert.ok(!codes.has(e.code) || codes.get(e.code) === text, `${e.code} for both ${codes.get(e.code)} and ${text}`);
+      codes.set(e.code, text);
+    } else {
+      assert.equal(e.code ?? null, null, `${text}: a message, no code`);
+    }
+  }
+  const upper = new Set(listed.map(([, t]) => t).filter(isCodeText));
+  assert.equal(codes.size, upper.size, 'one code for each upper-case text the pages list');
 });

@@ -57,3 +57,18 @@ test('files outside `exports` are not reachable by name', async () => {
   writeFileSync(join(dir, 'deep.mjs'), "export * from 'sonoran-cad/core.mjs';");
   await assert.rejects(import(pathToFileURL(join(dir, 'deep.mjs'))), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
 });
+
+test("import and require of 'sonoran-cad/events' share one build: one PushEventError, one set of enums", async () => {
+  writeFileSync(join(dir, 'events.mjs'), [
+    "export { PushEventError, decodePushEvent } from 'sonoran-cad/events';",
+    "export { UnitStatus } from 'sonoran-cad';",
+  ].join('\n'));
+  writeFileSync(join(dir, 'events.cjs'), "module.exports = { ...require('sonoran-cad/events'), UnitStatus: require('sonoran-cad').UnitStatus };");
+  const { createRequire } = await import('node:module');
+  const esm = await import(pathToFileURL(join(dir, 'events.mjs')));
+  const cjs = createRequire(import.meta.url)(join(dir, 'events.cjs'));
+  assert.equal(esm.PushEventError, cjs.PushEventError);
+  assert.equal(esm.UnitStatus, cjs.UnitStatus);
+  // An error thrown through one is an instance of the other's class.
+  assert.throws(() => esm.decodePushEvent('EVENT_UNIT_LOGIN', { unit: { status: 'x' } }), cjs.PushEventError);
+});

@@ -27,11 +27,10 @@ const CHILD_TIMEOUT_MS = 120_000;
 const DEADLINE_MS = 15 * 60_000;
 /** The files the package must ship (package.json's `files`, plus package.json itself). */
 const SHIPPED = [
-  'package.json', 'README.md', 'index.cjs', 'index.mjs', 'index.d.cts', 'index.d.mts', 'browser.mjs',
-  'core.cjs', 'core.mjs', 'glue.cjs', 'glue.mjs', 'operations.cjs', 'operations.mjs', 'enums.cjs',
-  'enums.mjs', 'events.cjs', 'events.mjs', 'events.d.cts', 'events.d.mts', 'event-schemas.cjs',
-  'event-schemas.mjs', 'events/package.json', 'websocket.mjs',
-  'websocket.d.mts', 'sonoran_cad_bg.wasm',
+  'package.json', 'README.md', 'index.cjs', 'index.mjs', 'browser.mjs', 'index.d.cts', 'index.d.mts',
+  'core.d.cts', 'core.d.mts', 'types.d.cts', 'types.d.mts', 'events.cjs', 'events.mjs',
+  'events.d.cts', 'events.d.mts', 'event-types.d.cts', 'event-types.d.mts', 'events/package.json', 'websocket.mjs', 'websocket.d.mts',
+  'websocket.cjs', 'websocket.d.cts', 'websocket/package.json', 'sonoran_cad_bg.wasm',
 ];
 
 let passed = 0;
@@ -181,7 +180,9 @@ const { SonoranClient, SonoranError, UnitStatus } = cad;
 assert.equal(typeof SonoranClient, 'function');
 assert.ok(new SonoranError('x') instanceof Error);
 assert.equal(UnitStatus.ENROUTE, 3);
-assert.equal(cad.default, undefined, 'no default export');
+// esbuild marks the exports as an ES module's (\`__esModule\`): interop's default import reads
+// \`.default\`, which is the package itself.
+assert.equal(cad.default.SonoranClient, SonoranClient, 'the default of interop is the package');
 (async () => {
   const client = new SonoranClient(${OPTIONS_FROM_ENV});
   const version = await client.getVersion();
@@ -232,17 +233,27 @@ const EVENTS_CJS_TEST = EVENTS_TEST("'use strict';\nconst { createPushHandler, D
 const EVENTS_ESM_TEST = EVENTS_TEST("import { createRequire } from 'node:module';\nimport { createPushHandler, DOCUMENTED_TYPES } from 'sonoran-cad/events';\nconst require = createRequire(import.meta.url);");
 // import { connectWebsocket } from 'sonoran-cad/websocket': the websocket entry (with the
 // @microsoft/signalr peer the user installs) authenticates to the fake's hub and gets an event.
-const WEBSOCKET_TEST = `import assert from 'node:assert/strict';
-import { connectWebsocket, WebsocketError } from 'sonoran-cad/websocket';
-const { communityId, apiKey, baseUrl } = ${OPTIONS_FROM_ENV};
-const session = await connectWebsocket({ communityId, apiKey, baseUrl, serverId: 1 });
+// The same from CommonJS, as most discord.js bots are: require('sonoran-cad/websocket'),
+// without a serverId (server 1, as the REST client defaults).
+const WEBSOCKET_BODY = `const { communityId, apiKey, baseUrl } = ${OPTIONS_FROM_ENV};
+const session = await connectWebsocket({ communityId, apiKey, baseUrl });
 const got = new Promise((resolve) => session.on('EVENT_UNIT_LOGOUT', resolve));
 const res = await fetch(baseUrl + '/__fake/events', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'EVENT_UNIT_LOGOUT' }) });
 assert.equal(res.status, 200);
 const event = await got;
 await session.close();
 assert.ok(WebsocketError.prototype instanceof Error);
+assert.throws(() => session.on('EVENT_UNIT_LOGUOT', () => {}), WebsocketError);
 console.log(JSON.stringify(event));
+`;
+const WEBSOCKET_TEST = `import assert from 'node:assert/strict';
+import { connectWebsocket, WebsocketError } from 'sonoran-cad/websocket';
+${WEBSOCKET_BODY}`;
+const WEBSOCKET_CJS_TEST = `'use strict';
+const assert = require('node:assert/strict');
+const { connectWebsocket, WebsocketError } = require('sonoran-cad/websocket');
+(async () => {
+${WEBSOCKET_BODY}})().catch((e) => { console.error(e); process.exit(1); });
 `;
 
 const WEBSOCKET_TS = `import { connectWebsocket } from 'sonoran-cad/websocket';
@@ -251,7 +262,23 @@ const session: WebsocketSession = await connectWebsocket({ communityId: 'c', api
 const unit: UnitLocation = { apiId: 'STEAM:1', location: 'Route 68', coordinates: { x: 1, y: 2, z: 3, w: 90 } };
 session.unitLocations.update(unit);
 session.on('EVENT_UNIT_STATUS', (e: PushEvent) => console.log(e.type));
+session.on('EVENT_UNIT_STATUS', (e) => console.log(e.data.status));
+// @ts-expect-error: not a documented event type
+session.on('EVENT_UNIT_STAUTS', () => {});
 for await (const event of session) console.log(event.type, event.data);
+`;
+// The same declarations from CommonJS (node16/nodenext .cts, and node10 through websocket/package.json).
+const WEBSOCKET_CTS = `import { connectWebsocket, WebsocketError } from 'sonoran-cad/websocket';
+import type { UnitLocation, WebsocketSession } from 'sonoran-cad/websocket';
+export async function run(): Promise<void> {
+  const session: WebsocketSession = await connectWebsocket({ communityId: 'c', apiKey: 'k' });
+  const unit: UnitLocation = { apiId: 'STEAM:1', location: 'Route 68' };
+  session.unitLocations.update(unit);
+  session.on('EVENT_UNIT_STATUS', (e) => console.log(e.data.status));
+  session.on('connected', ({ reconnect }) => console.log(reconnect));
+  session.on('error', (e: WebsocketError) => console.log(e.code));
+  await session.close();
+}
 `;
 
 const DEFAULT_IMPORT_JS = `import cad from 'sonoran-cad';
@@ -455,6 +482,23 @@ async function main() {
     succeeded(await run(join(BIN, 'tsc'), ['-p', 'tsconfig.websocket.json'], { cwd: app }));
     return `pushEvent -> ${r.stdout.trim().slice(0, 80)}; websocket-consumer.mts typechecks`;
   });
+  await check("CommonJS: require('sonoran-cad/websocket') receives an event from the fake's hub (server 1 by default); its types from .cts (node16) and node10", async () => {
+    needApp();
+    const peer = join(app, 'node_modules/@microsoft/signalr');
+    await mkdir(dirname(peer), { recursive: true });
+    if (!existsSync(peer)) await symlink(join(WASM_DIR, 'node_modules/@microsoft/signalr'), peer, 'dir');
+    await files(app, { 'websocket.cjs': WEBSOCKET_CJS_TEST, 'websocket-consumer.cts': WEBSOCKET_CTS, 'websocket-consumer-node10.ts': WEBSOCKET_CTS });
+    const r = succeeded(await run('node', ['websocket.cjs'], { cwd: app, env: clientEnv, timeoutMs: 30_000 }));
+    const event = JSON.parse(r.stdout.trim().split('\n').pop());
+    if (event.type !== 'EVENT_UNIT_LOGOUT') fail(`got ${r.stdout.trim()}`);
+    await files(app, {
+      'tsconfig.websocket-cjs.json': tsconfig('node16', 'node16', ['websocket-consumer.cts']),
+      'tsconfig.websocket-node10.json': tsconfig('commonjs', 'node10', ['websocket-consumer-node10.ts']),
+    });
+    succeeded(await run(join(BIN, 'tsc'), ['-p', 'tsconfig.websocket-cjs.json'], { cwd: app }));
+    succeeded(await run(join(BIN, 'tsc'), ['-p', 'tsconfig.websocket-node10.json'], { cwd: app }));
+    return `pushEvent -> ${r.stdout.trim().slice(0, 80)}; websocket-consumer.cts (node16) and node10 typecheck`;
+  });
 
   await check("ESM: import x from 'sonoran-cad' fails at runtime (no default export)", async () => {
     needApp();
@@ -537,23 +581,18 @@ async function main() {
     return `after the block: ${after}`;
   });
 
-  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli; ./websocket with --profile esm-only)`, async () => {
+  await check(`attw --pack ${shown(PKG)} (@arethetypeswrong/cli, strict, every entry point)`, async () => {
     // attw packs into the package directory and deletes the tarball; a timeout would leave it.
     const stray = join(PKG, `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`);
     const strayBefore = existsSync(stray);
-    // Strict for the main entry; `sonoran-cad/websocket` is ESM only (an `import` condition
-    // alone), so it is checked with the esm-only profile, where require and node10 do not count.
-    const attw = (args) => run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji', ...args], { cwd: WASM_DIR });
-    const r = await attw(['--exclude-entrypoints', './websocket']);
-    const ws = await attw(['--entrypoints', './websocket', '--profile', 'esm-only']);
+    // Strict for every entry, `sonoran-cad/websocket` included (CommonJS and node10 too).
+    const r = await run(join(BIN, 'attw'), ['--pack', PKG, '--format', 'ascii', '--no-color', '--no-emoji'], { cwd: WASM_DIR });
     if (!strayBefore && existsSync(stray)) rmSync(stray, { force: true });
-    console.log(indent(`${r.stdout}${r.stderr}${ws.stdout}${ws.stderr}`.trimEnd()));
-    for (const [label, x] of [['strict', r], ['esm-only (./websocket)', ws]]) {
-      if (x.error || x.timedOut || x.code !== 0) fail(`attw ${label} reported problems (or failed): ${x.error ? x.error.message : x.timedOut ? 'timed out' : `exit ${x.code}`}`);
-    }
+    console.log(indent(`${r.stdout}${r.stderr}`.trimEnd()));
+    if (r.error || r.timedOut || r.code !== 0) fail(`attw reported problems (or failed): ${r.error ? r.error.message : r.timedOut ? 'timed out' : `exit ${r.code}`}`);
     if (!/No problems found/.test(r.stdout)) fail('attw exited 0 but did not say "No problems found"');
-    if (!/node16 \(from ESM\): OK \(ESM\)/.test(ws.stdout) || !/bundler: OK/.test(ws.stdout)) fail('attw did not resolve sonoran-cad/websocket for node16 ESM and bundlers');
-    return 'no problems found (the websocket entry: ESM only, resolved for node16 ESM and bundlers)';
+    if (!/"sonoran-cad\/websocket"/.test(r.stdout)) fail('attw did not check sonoran-cad/websocket');
+    return 'no problems found (every entry point: ., ./events, ./websocket)';
   });
 
   await check("Vite 5, default config: vite build of a page that imports { SonoranClient } from 'sonoran-cad' emits the .wasm asset", async () => {

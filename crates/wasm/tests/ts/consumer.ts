@@ -57,11 +57,43 @@ export async function main(baseUrl: string): Promise<void> {
     if (e instanceof SonoranError) {
       const kind: SonoranErrorKind = e.kind;
       const status: number | undefined = e.status;
-      const retry: number | undefined = e.retryAfter;
+      const retry: number | undefined = e.retryAfter();
+      const helpers: boolean = e.isNotFound() || e.isRetryable();
+      const who: 'client' | 'server' | undefined = e.source;
+      const where: string | undefined = e.operation;
+      const attempts: number | undefined = e.attempts;
+      console.log(helpers, who, where, attempts, e.requestId);
       // @ts-expect-error kind is a union of literals
       const bad: 'nope' = e.kind;
       console.log(kind, status, retry, bad, e.traceId?.length, e.message);
     }
   }
-  console.log(s, unit, police, text, active, wrong, enroute);
+  // Per-call options: a signal, a deadline for the whole call, extra headers.
+  const controller = new AbortController();
+  const paced = await c.getVersion(undefined, { signal: controller.signal, timeoutMs: 2500, headers: { 'x-trace': '1' } });
+  // @ts-expect-error not a per-call option
+  await c.getVersion(undefined, { retries: 3 });
+  // @ts-expect-error header values are strings
+  await c.getVersion(undefined, { headers: { 'x-n': 1 } });
+  // `.withResponse()`: the result with the reply's status, headers, request id and attempts.
+  const { data, response } = await c.getVersion().withResponse();
+  const named: string | undefined = data.name;
+  const status: number = response.status;
+  const tries: number = response.attempts;
+  const rid: string | undefined = response.requestId;
+  const header: string | null = response.headers.get('content-type');
+  // v1 calls too.
+  const v1: string = (await c.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'] }], { timeoutMs: 1000 }).withResponse()).data;
+  // "Provide exactly one of": one target, by name.
+  await c.getAccount({ discord: '123' });
+  await c.getAccount({ username: 'someone' });
+  // @ts-expect-error exactly one target: none is not enough
+  await c.getAccount({});
+  // @ts-expect-error exactly one target: two are too many
+  await c.getAccount({ discord: '123', username: 'someone' });
+  // @ts-expect-error the arguments are required when a target is
+  await c.getAccount();
+  // @ts-expect-error a body's target too: exactly one
+  await c.modifyAccountPermissions({ body: { add: ['POLICE'] } });
+  console.log(s, unit, police, text, active, wrong, enroute, paced.name, named, status, tries, rid, header, v1);
 }
