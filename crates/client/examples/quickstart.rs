@@ -103,7 +103,7 @@ async fn main() -> ExitCode {
         "v1 SET_ACCOUNT_PERMISSIONS",
         client
             .v1()
-            .set_account_permissions(&[set_permissions])
+            .set_account_permissions_v1(&[set_permissions])
             .await,
         &mut failed,
     );
@@ -131,7 +131,7 @@ async fn main() -> ExitCode {
         );
     report(
         "v1 MODIFY_IDENTIFIER",
-        client.v1().modify_identifier(&[modify]).await,
+        client.v1().modify_identifier_v1(&[modify]).await,
         &mut failed,
     );
 
@@ -149,7 +149,7 @@ async fn main() -> ExitCode {
         .expiration("01/01/1900")
         .person(person);
     #[allow(deprecated)]
-    let edited = client.v1().edit_license(&[license]).await;
+    let edited = client.v1().edit_license_v1(&[license]).await;
     report("v1 EDIT_LICENSE", edited, &mut failed);
 
     if failed == 0 {

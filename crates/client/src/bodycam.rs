@@ -2,8 +2,11 @@
 //! which progenitor cannot generate, so they are written here against the spec's
 //! description of the form.
 
-use crate::{Client, Error};
+use crate::{CallFuture, Client, Error, Response, V1};
 use reqwest::multipart::{Form, Part};
+use sonoran_runtime::CallOptions;
+use std::future::IntoFuture;
+use std::time::Duration;
 
 /// The documented limits of one clip.
 pub const MAX_CLIP_BYTES: usize = 6_000_000;
@@ -102,85 +105,197 @@ pub enum BodycamOwner {
 impl Client {
     /// Uploads one bodycam clip (v2 `POST /v2/general/bodycam-recordings`, multipart) and
     /// returns the stored clip's URL(s). Checks the documented limits before sending.
+    /// Returns its request builder: `.send().await` or `.await` it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/upload-bodycam-recording>
-    pub async fn upload_bodycam_recording(
+    pub fn upload_bodycam_recording(
         &self,
         owner: BodycamOwner,
-        clip: &BodycamClip,
-    ) -> Result<Vec<String>, Error> {
-        clip.check()?;
-        let form = match owner {
-            BodycamOwner::AccountUuid(v) => clip.form()?.text("accountUuid", v),
-            BodycamOwner::CommunityUserId(v) => clip.form()?.text("communityUserId", v),
-            BodycamOwner::Roblox(v) => clip.form()?.text("roblox", v.to_string()),
-            BodycamOwner::Discord(v) => clip.form()?.text("discord", v),
-        };
-        let request = self
-            .raw
-            .client
-            .post(format!(
-                "{}/v2/general/bodycam-recordings",
-                self.raw.baseurl
-            ))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .multipart(form);
-        self.send(request, true, "uploadBodycamRecording")
-            .await?
-            .json()
+        clip: BodycamClip,
+    ) -> UploadBodycamRecording {
+        UploadBodycamRecording {
+            client: self.clone(),
+            owner,
+            clip,
+            options: CallOptions::default(),
+        }
     }
+}
 
+impl V1 {
     /// Uploads one bodycam clip through v1 (`POST /upload`, multipart; the community id
-    /// comes from the configuration) and returns the stored clip's URL(s).
+    /// comes from the configuration) and returns the stored clip's URL(s). Returns its
+    /// request builder: `.send().await` or `.await` it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/upload-bodycam-recording>
-    pub async fn upload_bodycam_recording_v1(
+    pub fn upload_bodycam_recording_v1(
         &self,
         account: &str,
         session_id: &str,
         username: &str,
-        clip: &BodycamClip,
-    ) -> Result<Vec<String>, Error> {
-        clip.check()?;
-        let Some(community) = self.community_id() else {
+        clip: BodycamClip,
+    ) -> UploadBodycamRecordingV1 {
+        UploadBodycamRecordingV1 {
+            client: self.client.clone(),
+            account: account.to_string(),
+            session_id: session_id.to_string(),
+            username: username.to_string(),
+            clip,
+            options: CallOptions::default(),
+        }
+    }
+}
+
+/// The per-call setters every request builder has (the generated ones' too).
+macro_rules! call_options {
+    () => {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them).
+        pub fn timeout(mut self, timeout: Duration) -> Self {
+            self.options.timeout = Some(timeout);
+            self
+        }
+
+        /// A header for this request only, sent besides the client's own.
+        pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+    };
+}
+
+/// `uploadBodycamRecording`: the request [`Client::upload_bodycam_recording`] returns.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+pub struct UploadBodycamRecording {
+    client: Client,
+    owner: BodycamOwner,
+    clip: BodycamClip,
+    options: CallOptions,
+}
+
+impl UploadBodycamRecording {
+    call_options!();
+
+    /// Sends the upload (not retried unless the server asks: it is a POST).
+    pub async fn send(self) -> Result<Vec<String>, Error> {
+        self.send_with_response().await.map(Response::into_inner)
+    }
+
+    /// Sends the upload like [`Self::send`] and resolves to the reply with its status,
+    /// headers, request id, attempts and elapsed time.
+    pub async fn send_with_response(self) -> Result<Response<Vec<String>>, Error> {
+        self.clip.check()?;
+        let form = match &self.owner {
+            BodycamOwner::AccountUuid(v) => self.clip.form()?.text("accountUuid", v.clone()),
+            BodycamOwner::CommunityUserId(v) => {
+                self.clip.form()?.text("communityUserId", v.clone())
+            }
+            BodycamOwner::Roblox(v) => self.clip.form()?.text("roblox", v.to_string()),
+            BodycamOwner::Discord(v) => self.clip.form()?.text("discord", v.clone()),
+        };
+        let request = self
+            .client
+            .raw
+            .client
+            .post(format!(
+                "{}/v2/general/bodycam-recordings",
+                self.client.raw.baseurl
+            ))
+            .header(reqwest::header::ACCEPT, "application/json")
+            .multipart(form);
+        self.client
+            .send(self.options, request, true, "uploadBodycamRecording")
+            .await
+    }
+}
+
+impl IntoFuture for UploadBodycamRecording {
+    type Output = Result<Vec<String>, Error>;
+    type IntoFuture = CallFuture<Vec<String>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// `uploadBodycamRecordingV1`: the request [`V1::upload_bodycam_recording_v1`] returns.
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+pub struct UploadBodycamRecordingV1 {
+    client: Client,
+    account: String,
+    session_id: String,
+    username: String,
+    clip: BodycamClip,
+    options: CallOptions,
+}
+
+impl UploadBodycamRecordingV1 {
+    call_options!();
+
+    /// Sends the upload (not retried unless the server asks: it is a POST).
+    pub async fn send(self) -> Result<Vec<String>, Error> {
+        self.send_with_response().await.map(Response::into_inner)
+    }
+
+    /// Sends the upload like [`Self::send`] and resolves to the reply with its status,
+    /// headers, request id, attempts and elapsed time.
+    pub async fn send_with_response(self) -> Result<Response<Vec<String>>, Error> {
+        self.clip.check()?;
+        let Some(community) = self.client.community_id() else {
             return Err(Error::InvalidRequest(
                 "v1 /upload needs the community id: set it with `Client::builder().community_id(..)`".into(),
             ));
         };
-        let form = clip
+        let form = self
+            .clip
             .form()?
             .text("community", community.to_string())
-            .text("account", account.to_string())
-            .text("sessionId", session_id.to_string())
-            .text("username", username.to_string())
+            .text("account", self.account.clone())
+            .text("sessionId", self.session_id.clone())
+            .text("username", self.username.clone())
             .text("type", "bodycam");
         let request = self
+            .client
             .raw
             .client
-            .post(format!("{}/upload", self.raw.baseurl))
+            .post(format!("{}/upload", self.client.raw.baseurl))
             .multipart(form);
-        self.send(request, false, "uploadBodycamRecordingV1")
-            .await?
-            .json()
+        self.client
+            .send(self.options, request, false, "uploadBodycamRecordingV1")
+            .await
+    }
+}
+
+impl IntoFuture for UploadBodycamRecordingV1 {
+    type Output = Result<Vec<String>, Error>;
+    type IntoFuture = CallFuture<Vec<String>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 
 impl Client {
-    /// Sends a request this client built itself (the uploads) through the runtime: headers,
-    /// bearer auth when `bearer`, timeout, pacing, retries; then reads the reply.
+    /// Sends a request this client built itself (the uploads) through the runtime scoped
+    /// to the call: headers, bearer auth when `bearer`, the call's deadline, pacing,
+    /// retries; then reads the reply as JSON.
     async fn send(
         &self,
+        options: CallOptions,
         request: reqwest::RequestBuilder,
         bearer: bool,
         operation_id: &'static str,
-    ) -> Result<sonoran_runtime::Reply, Error> {
-        sonoran_runtime::v1::send_built(
-            &self.raw.inner,
+    ) -> Result<Response<Vec<String>>, Error> {
+        let runtime = self.raw.inner.scoped(options);
+        let result = sonoran_runtime::v1::send_built(
+            &runtime,
             &self.raw.client,
             request,
             bearer,
             operation_id,
         )
         .await
+        .and_then(|reply| reply.json());
+        runtime.finish(result)
     }
 }

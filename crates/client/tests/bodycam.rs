@@ -23,7 +23,7 @@ async fn v2_upload_is_multipart_with_bearer_auth() {
         .build()
         .unwrap();
     let urls = client
-        .upload_bodycam_recording(BodycamOwner::CommunityUserId("player-1234".into()), &clip())
+        .upload_bodycam_recording(BodycamOwner::CommunityUserId("player-1234".into()), clip())
         .await
         .unwrap();
     assert_eq!(
@@ -62,7 +62,8 @@ async fn v1_upload_carries_the_community_in_the_form_not_a_header() {
         .build()
         .unwrap();
     let urls = client
-        .upload_bodycam_recording_v1("acc-uuid", "sess-uuid", "SonoranBrian", &clip())
+        .v1()
+        .upload_bodycam_recording_v1("acc-uuid", "sess-uuid", "SonoranBrian", clip())
         .await
         .unwrap();
     assert_eq!(urls.len(), 1);
@@ -98,7 +99,7 @@ async fn documented_limits_are_checked_before_sending() {
     huge.file = vec![0; 6_000_001];
     for (bad, field) in [(long, "durationMs"), (empty, "file"), (huge, "file")] {
         match client
-            .upload_bodycam_recording(owner(), &bad)
+            .upload_bodycam_recording(owner(), bad.clone())
             .await
             .unwrap_err()
         {
@@ -123,7 +124,7 @@ async fn a_problem_reply_to_an_upload_is_an_api_error() {
         .build()
         .unwrap();
     match client
-        .upload_bodycam_recording(BodycamOwner::Discord("1".into()), &clip())
+        .upload_bodycam_recording(BodycamOwner::Discord("1".into()), clip())
         .await
         .unwrap_err()
     {

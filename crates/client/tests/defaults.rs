@@ -547,7 +547,7 @@ async fn a_v1_item_built_without_server_goes_to_the_clients_server_and_an_explic
             .api_id("steam:2")
             .server_id(5),
     ];
-    client.v1().unit_status(&items).await.unwrap();
+    client.v1().unit_status_v1(&items).await.unwrap();
     let sent = only_request(&fake, "UNIT_STATUS").json().unwrap();
     assert_eq!(sent["data"][0]["serverId"], json!(SERVER));
     assert_eq!(sent["data"][1]["serverId"], json!(5));
@@ -556,7 +556,7 @@ async fn a_v1_item_built_without_server_goes_to_the_clients_server_and_an_explic
     fake.clear_requests();
     client
         .v1()
-        .lookup(&[types::LookupV1Item::new("John", "Doe", "", "")])
+        .lookup_v1(&[types::LookupV1Item::new("John", "Doe", "", "")])
         .await
         .unwrap();
     let sent = only_request(&fake, "LOOKUP").json().unwrap();

@@ -39,7 +39,7 @@ async fn a_503_then_success_is_retried_for_a_get_and_for_a_post_only_when_told_w
 
     fake.clear_requests();
     fake.inject(Fault::on("getVersionV1", FaultKind::Status(503)));
-    let e = c.v1().get_version().await.unwrap_err();
+    let e = c.v1().get_version_v1().await.unwrap_err();
     assert_eq!(e.status(), Some(503));
     assert_eq!(
         fake.requests().len(),
@@ -50,7 +50,7 @@ async fn a_503_then_success_is_retried_for_a_get_and_for_a_post_only_when_told_w
     fake.clear_requests();
     fake.inject(Fault::on("getVersionV1", FaultKind::Status(503)).with_retry_after("1"));
     let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
-    c.v1().get_version().await.unwrap();
+    c.v1().get_version_v1().await.unwrap();
     assert_eq!(
         clock.elapsed(),
         Duration::from_secs(1),
@@ -102,7 +102,7 @@ async fn hostile_replies_from_the_fake_end_as_one_error_kind_each() {
     );
 
     fake.inject(Fault::on("getVersionV1", FaultKind::NonUtf8));
-    let text = none.v1().get_version().await.unwrap();
+    let text = none.v1().get_version_v1().await.unwrap();
     assert!(text.contains('\u{fffd}'), "{text:?}");
 
     // A broken reply to a GET is retried; the second attempt is clean.

@@ -136,6 +136,7 @@ async fn a_429_storm_is_retried_then_reported_with_the_wait() {
         Error::RateLimited {
             retry_after,
             request_id,
+            ..
         } => {
             assert_eq!(retry_after, Some(Duration::ZERO));
             assert!(request_id.is_some());
@@ -153,7 +154,7 @@ async fn a_429_storm_is_retried_then_reported_with_the_wait() {
     ));
     client
         .v1()
-        .get_version()
+        .get_version_v1()
         .await
         .expect("v1 calls are retried the same way");
 }
@@ -200,7 +201,7 @@ async fn every_error_kind_is_typed() {
         },
     ));
     assert_eq!(
-        client.v1().get_version().await.unwrap_err().v1_code(),
+        client.v1().get_version_v1().await.unwrap_err().v1_code(),
         Some(V1ErrorCode::ApiNotEnabled)
     );
 
@@ -210,7 +211,7 @@ async fn every_error_kind_is_typed() {
     ));
     assert!(matches!(
         client.get_version().await.unwrap_err(),
-        Error::Timeout
+        Error::Timeout { .. }
     ));
 
     // A reply cut short: the connection broke mid-reply (the retry policy is off here).
@@ -229,7 +230,7 @@ async fn every_error_kind_is_typed() {
         .unwrap();
     assert_eq!(wrong.get_version().await.unwrap_err().status(), Some(401));
     assert_eq!(
-        wrong.v1().get_version().await.unwrap_err().v1_code(),
+        wrong.v1().get_version_v1().await.unwrap_err().v1_code(),
         Some(V1ErrorCode::InvalidCommunityId)
     );
 
@@ -350,7 +351,7 @@ async fn the_key_never_shows_in_logs_debug_output_or_errors() {
         FaultKind::RateLimited { retry_after: None },
     ));
     client.get_version().await.unwrap();
-    client.v1().get_version().await.unwrap();
+    client.v1().get_version_v1().await.unwrap();
     let wrong = client_for(fake.url())
         .api_key(format!("{secret}-wrong"))
         .build()

@@ -337,7 +337,7 @@ async fn every_v1_error_text_the_pages_list_has_its_code_on_the_wire() {
     let listed = page_error_texts();
     for (status, text) in &listed {
         server.script(vec![Reply::new(*status, "text/plain", text)]);
-        let err = client.v1().get_version().await.unwrap_err();
+        let err = client.v1().get_version_v1().await.unwrap_err();
         assert_eq!(err.status(), Some(*status), "{text}");
         assert!(err.to_string().contains(text.as_str()), "{text}: {err}");
         assert_eq!(
@@ -365,10 +365,11 @@ async fn a_v1_429_is_a_rate_limited_error_not_a_silent_success() {
     );
     reply.headers.push(("retry-after".into(), "7".into()));
     server.script(vec![reply]);
-    match client.v1().get_version().await.unwrap_err() {
+    match client.v1().get_version_v1().await.unwrap_err() {
         Error::RateLimited {
             retry_after,
             request_id,
+            ..
         } => {
             assert_eq!(retry_after, Some(std::time::Duration::from_secs(7)));
             assert_eq!(request_id.as_deref(), Some("r-1"));
@@ -393,7 +394,7 @@ async fn modify_identifier_replies_json_or_text() {
     .unwrap();
     server.script(vec![Reply::new(200, "text/plain", "Identifier removed.")]);
     assert_eq!(
-        client.v1().modify_identifier(&data).await.unwrap(),
+        client.v1().modify_identifier_v1(&data).await.unwrap(),
         JsonOrText::Text("Identifier removed.".into())
     );
     server.script(vec![Reply::new(
@@ -401,7 +402,7 @@ async fn modify_identifier_replies_json_or_text() {
         "application/json",
         r#"{"id":12,"status":2,"isPanic":false}"#,
     )]);
-    match client.v1().modify_identifier(&data).await.unwrap() {
+    match client.v1().modify_identifier_v1(&data).await.unwrap() {
         JsonOrText::Json(ident) => assert_eq!(ident.id, Some(12)),
         other => panic!("expected JSON, got {other:?}"),
     }
@@ -417,7 +418,7 @@ async fn a_malformed_json_reply_is_a_typed_error_with_the_raw_text() {
         .build()
         .unwrap();
     server.script(vec![Reply::new(200, "application/json", "{not json")]);
-    match client.v1().get_servers().await.unwrap_err() {
+    match client.v1().get_servers_v1().await.unwrap_err() {
         Error::MalformedReply { status, body, .. } => {
             assert_eq!(status, 200);
             assert_eq!(body, "{not json");
@@ -433,7 +434,7 @@ async fn v1_calls_need_the_community_id() {
         .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();
-    match client.v1().get_version().await.unwrap_err() {
+    match client.v1().get_version_v1().await.unwrap_err() {
         Error::InvalidRequest(why) => assert!(why.contains("community_id"), "{why}"),
         other => panic!("expected InvalidRequest, got {other:?}"),
     }

@@ -135,10 +135,9 @@ async fn database_sync_configuration_is_typed_and_paced_at_ten_per_minute() {
     }
     // The eleventh call in the same minute is held by the documented limit, not sent.
     let err = client.get_database_sync_configuration().await.unwrap_err();
-    let sonoran_cad::Error::RateLimited { retry_after, .. } = err else {
+    let sonoran_cad::Error::PacingRefused { wait, .. } = err else {
         panic!("expected the documented pace to hold the call, got {err:?}");
     };
-    let wait = retry_after.expect("the wait the pace asks for");
     assert!(wait > std::time::Duration::from_secs(30), "{wait:?}");
     let seen = server.take();
     assert_eq!(seen.len(), 10, "the held call never reached the server");
@@ -238,7 +237,7 @@ async fn integration_panel_definition_calls_are_paced_at_thirty_per_minute() {
     }
     let err = client.delete_integration_panel("doors").await.unwrap_err();
     assert!(
-        matches!(err, sonoran_cad::Error::RateLimited { .. }),
+        matches!(err, sonoran_cad::Error::PacingRefused { .. }),
         "{err:?}"
     );
     assert_eq!(

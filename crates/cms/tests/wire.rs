@@ -150,7 +150,7 @@ async fn a_v1_call_sends_the_envelope_and_reads_its_reply() {
         serde_json::json!({ "accId": "67ceebae-ee63-43c1-a6a6-5234b2210abf" }),
     )
     .unwrap();
-    let account = client.v1().get_com_account(&[item]).await.unwrap();
+    let account = client.v1().get_com_account_v1(&[item]).await.unwrap();
     assert_eq!(account.acc_name.as_deref(), Some("Dawson G."));
     let seen = server.take();
     assert_eq!(seen[0].method, "POST");
@@ -171,7 +171,7 @@ async fn a_v1_call_sends_the_envelope_and_reads_its_reply() {
     );
     // The documented plain-text error, with its code.
     server.script(vec![Reply::new(400, "text/plain", "INVALID API KEY")]);
-    let err = client.v1().get_sub_version().await.unwrap_err();
+    let err = client.v1().get_sub_version_v1().await.unwrap_err();
     assert_eq!(err.v1_code(), Some(V1ErrorCode::InvalidApiKey));
     assert_eq!(err.status(), Some(400));
 }

@@ -45,11 +45,11 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         .map(|m| {
             let args = if m.data.is_some() { "&data" } else { "" };
             format!(
-                " named after its documented `type`: `client.v1().{}({args})` sends\n `{}`.",
+                " a request builder named after the call (its operationId in snake case): `client.v1().{}({args})`\n sends `{}`.",
                 m.rust_method, m.v1_type
             )
         })
-        .unwrap_or_else(|| " named after its documented `type`.".to_string());
+        .unwrap_or_else(|| " a request builder named after the call.".to_string());
     let v1_doc = format!(
         " The v1 calls (`POST /<area>/<call>` with the `{{id, key, type, data}}` envelope), each\n{example} The client fills `id` and `key`{} and `type`; you pass `data`.",
         if api.server_id_default {
@@ -94,6 +94,10 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         pub use sonoran_runtime::{
             ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind, parse_retry_after,
         };
+        /// A reply with its status, headers, request id, attempts and elapsed time: what a
+        /// request builder's `send_with_response()` resolves to.
+        #[cfg(feature = "http")]
+        pub use sonoran_runtime::Response;
         #[cfg(feature = "http")]
         pub use sonoran_runtime::BuildError;
         #[cfg(feature = "redis")]
@@ -114,14 +118,16 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         pub const PRODUCTION_URL: &str = #production;
         #staging
 
-        /// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture` with it).
+        /// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
+        /// with it): it owns what it needs, so it can be stored, joined and spawned.
         #[cfg(all(feature = "http", not(target_arch = "wasm32")))]
-        pub type CallFuture<'a, T> =
-            ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Result<T, Error>> + Send + 'a>>;
-        /// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture` with it).
+        pub type CallFuture<T> =
+            ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Result<T, Error>> + Send + 'static>>;
+        /// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
+        /// with it): it owns what it needs, so it can be stored and joined.
         #[cfg(all(feature = "http", target_arch = "wasm32"))]
-        pub type CallFuture<'a, T> =
-            ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'a>>;
+        pub type CallFuture<T> =
+            ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'static>>;
 
         #[doc = #client_doc]
         #[cfg(feature = "http")]
@@ -154,8 +160,8 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
             }
 
             #[doc = #v1_doc]
-            pub fn v1(&self) -> V1<'_> {
-                V1 { client: self }
+            pub fn v1(&self) -> V1 {
+                V1 { client: self.clone() }
             }
 
             /// The configured API key (redacted in `Debug`).
@@ -171,11 +177,14 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
                 &self.raw.baseurl
             }
 
-            /// Sends one v1 call (the generated `V1` methods). `data` is `None` only for calls
-            /// whose envelope has no `data`. `fills_server_id`: `data` (each item of it) has a
-            /// `serverId` property, sent as the client's server id where the caller left it unset.
+            /// Sends one v1 call (the generated v1 request builders) through `runtime` (the
+            /// client's, scoped to the call). `data` is `None` only for calls whose envelope has
+            /// no `data`. `fills_server_id`: `data` (each item of it) has a `serverId` property,
+            /// sent as the client's server id where the caller left it unset.
+            #[allow(clippy::too_many_arguments)]
             pub(crate) async fn v1_send<D: ::serde::Serialize + ?Sized>(
                 &self,
+                runtime: &sonoran_runtime::runtime::Runtime,
                 operation_id: &'static str,
                 path: &'static str,
                 v1_type: &'static str,
@@ -191,7 +200,7 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
                     fills_server_id,
                 };
                 sonoran_runtime::v1::send(
-                    &self.raw.inner,
+                    runtime,
                     &self.raw.client,
                     &self.raw.baseurl,
                     call,
@@ -201,11 +210,12 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
             }
         }
 
-        /// The v1 calls of a [`Client`], from [`Client::v1`].
+        /// The v1 calls of a [`Client`], from [`Client::v1`]: each method returns its request
+        /// builder ([`requests`](crate::requests)). It holds a clone of the client.
         #[cfg(feature = "http")]
-        #[derive(Debug, Clone, Copy)]
-        pub struct V1<'a> {
-            pub(crate) client: &'a Client,
+        #[derive(Debug, Clone)]
+        pub struct V1 {
+            pub(crate) client: Client,
         }
 
         #[cfg(feature = "http")]

@@ -32,7 +32,7 @@ pub struct V1Method {
     pub description: Option<String>,
     pub docs_page: Option<String>,
     pub deprecated: bool,
-    /// The Rust method on `client.v1()` (see [`collect`]).
+    /// The Rust method on `client.v1()`: [`V1Method::method`] (see [`collect`]).
     pub rust_method: String,
 }
 
@@ -52,10 +52,16 @@ pub enum Reply {
 }
 
 impl V1Method {
-    /// The Rust method on `client.v1()`: the documented `type`, lower case
-    /// (`UNIT_STATUS` -> `unit_status`).
+    /// The Rust method on `client.v1()`: the call's name in snake case
+    /// (`unitStatusV1` -> `unit_status_v1`), the same name as its JS method and, but for
+    /// an operation documented for several `type`s, its `Operation` variant.
     pub fn rust_name(&self) -> proc_macro2::Ident {
         crate::names::rust_ident(&self.rust_method)
+    }
+
+    /// Its request builder (`UnitStatusV1`).
+    pub fn builder_name(&self) -> proc_macro2::Ident {
+        format_ident!("{}", crate::names::pascal_case(&self.rust_method))
     }
 }
 
@@ -149,21 +155,15 @@ pub fn collect(doc: &Value, operations: &[Operation]) -> Result<Vec<V1Method>, E
                     .and_then(Value::as_str)
                     .map(str::to_string),
                 deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
-                rust_method: v1_type.to_ascii_lowercase(),
+                rust_method: String::new(),
             });
         }
     }
-    // Named after the documented `type`; where two paths share one (`LOOKUP_INT` is both
-    // lookup_custom and lookup_value), after the operation instead.
-    let shared: Vec<String> = out
-        .iter()
-        .filter(|m| out.iter().filter(|o| o.v1_type == m.v1_type).count() > 1)
-        .map(|m| m.v1_type.clone())
-        .collect();
+    // One name per call (the naming rule of the README): the operationId, or
+    // `<type>_v1` for each `type` of an operation documented for several; Rust snake case,
+    // JS camel case of the same.
     for m in &mut out {
-        if shared.contains(&m.v1_type) {
-            m.rust_method = crate::names::snake_case(m.operation_id.trim_end_matches("V1"));
-        }
+        m.rust_method = m.method.clone();
     }
     out.sort_by(|a, b| a.method.cmp(&b.method));
     Ok(out)
@@ -277,38 +277,86 @@ pub fn tokens(
     enums: &[IntEnum],
     examples: &std::collections::BTreeMap<&str, &str>,
 ) -> TokenStream {
-    let fns = methods.iter().map(|m| {
+    let mut fns = Vec::new();
+    let mut builders = Vec::new();
+    for m in methods {
         let name = m.rust_name();
+        let builder = m.builder_name();
         let doc = docs(api, m, examples);
         let path = &m.path;
         let v1_type = &m.v1_type;
         let op_id = &m.operation_id;
-        let (data_param, data_arg) = match &m.data {
-            None => (quote!(), quote!(None::<&()>)),
-            Some(DataParam::EmptyArray) => (quote!(), quote!(Some(&[] as &[::serde_json::Value]))),
+        // `data` as the method takes it, as the builder keeps it, and as it is sent.
+        let (data_param, data_field, data_init, data_arg) = match &m.data {
+            None => (quote!(), quote!(), quote!(), quote!(None::<&()>)),
+            Some(DataParam::EmptyArray) => (
+                quote!(),
+                quote!(),
+                quote!(),
+                quote!(Some(&[] as &[::serde_json::Value])),
+            ),
             Some(DataParam::Typed(s)) if s.get("type").and_then(Value::as_str) == Some("array") => {
                 let item = rust_type(s.get("items").unwrap_or(&Value::Null), enums);
-                (quote!(data: &[#item],), quote!(Some(data)))
+                (
+                    quote!(data: &[#item],),
+                    quote!(pub(super) data: ::std::vec::Vec<#item>,),
+                    quote!(data: data.to_vec(),),
+                    quote!(Some(&self.data)),
+                )
             }
             Some(DataParam::Typed(s)) => {
                 let t = rust_type(s, enums);
-                (quote!(data: &#t,), quote!(Some(data)))
+                (
+                    quote!(data: &#t,),
+                    quote!(pub(super) data: #t,),
+                    quote!(data: data.clone(),),
+                    quote!(Some(&self.data)),
+                )
             }
         };
-        let mut extra_params = Vec::new();
+        let mut params = Vec::new();
+        let mut fields = Vec::new();
+        let mut inits = Vec::new();
+        let mut setters = Vec::new();
         let mut extra_values = Vec::new();
         for (prop, schema, required) in &m.extra {
             let ident = crate::names::rust_field(prop);
-            let t = match schema.get("type").and_then(Value::as_str) {
-                Some("string") => quote!(&str),
-                _ => rust_type(schema, enums),
+            let string = schema.get("type").and_then(Value::as_str) == Some("string");
+            let stored = if string {
+                quote!(::std::string::String)
+            } else {
+                rust_type(schema, enums)
             };
             if *required {
-                extra_params.push(quote!(#ident: #t,));
+                if string {
+                    params.push(quote!(#ident: &str,));
+                    inits.push(quote!(#ident: #ident.to_string(),));
+                } else {
+                    params.push(quote!(#ident: #stored,));
+                    inits.push(quote!(#ident,));
+                }
+                fields.push(quote!(pub(super) #ident: #stored,));
             } else {
-                extra_params.push(quote!(#ident: ::std::option::Option<#t>,));
+                fields.push(quote!(pub(super) #ident: ::std::option::Option<#stored>,));
+                inits.push(quote!(#ident: ::std::option::Option::None,));
+                let doc = format!(" `{prop}` of the envelope (left out when not set).");
+                let (arg, value) = if string {
+                    (
+                        quote!(impl ::std::convert::Into<::std::string::String>),
+                        quote!(value.into()),
+                    )
+                } else {
+                    (quote!(#stored), quote!(value))
+                };
+                setters.push(quote! {
+                    #[doc = #doc]
+                    pub fn #ident(mut self, value: #arg) -> Self {
+                        self.#ident = ::std::option::Option::Some(#value);
+                        self
+                    }
+                });
             }
-            extra_values.push(quote!((#prop, ::serde_json::to_value(#ident).unwrap_or(::serde_json::Value::Null))));
+            extra_values.push(quote!((#prop, ::serde_json::to_value(self.#ident).unwrap_or(::serde_json::Value::Null))));
         }
         let ret = reply_type(&m.reply, enums);
         let finish = match &m.reply {
@@ -318,17 +366,77 @@ pub fn tokens(
         };
         let fills_server_id = m.fills_server_id && api.server_id_default;
         let deprecated = m.deprecated.then(|| {
-            let note = format!("{} is no longer in the {} docs; see the method's documentation", m.v1_type, api.vendor);
+            let note = format!(
+                "{} is no longer in the {} docs; see the method's documentation",
+                m.v1_type, api.vendor
+            );
             quote!(#[deprecated(note = #note)])
         });
-        quote! {
+        let builder_doc = format!(
+            " `{}` (v1 `{v1_type}`): the request [`crate::V1::{name}`] returns. Set optional values, then `.send().await` or `.await` it.",
+            m.method
+        );
+        let common = crate::v2_requests::call_option_setters();
+        fns.push(quote! {
             #( #[doc = #doc] )*
             #deprecated
-            pub async fn #name(&self, #data_param #(#extra_params)*) -> ::std::result::Result<#ret, crate::Error> {
-                self.client.v1_send(#op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*]).await? #finish
+            pub fn #name(&self, #data_param #(#params)*) -> requests::#builder {
+                requests::#builder {
+                    client: self.client.clone(),
+                    #data_init
+                    #(#inits)*
+                    options: ::std::default::Default::default(),
+                }
             }
-        }
-    });
+        });
+        builders.push(quote! {
+            #[doc = #builder_doc]
+            #[derive(Debug, Clone)]
+            #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+            pub struct #builder {
+                pub(super) client: crate::Client,
+                #data_field
+                #(#fields)*
+                pub(super) options: ::sonoran_runtime::CallOptions,
+            }
+
+            impl #builder {
+                #(#setters)*
+
+                #common
+
+                /// Sends the request (paced, retried per the client's policies).
+                pub async fn send(self) -> ::std::result::Result<#ret, crate::Error> {
+                    self.send_with_response().await.map(crate::Response::into_inner)
+                }
+
+                /// Sends the request like [`Self::send`] and resolves to the reply with its
+                /// status, headers, request id, attempts and elapsed time.
+                pub async fn send_with_response(
+                    self,
+                ) -> ::std::result::Result<crate::Response<#ret>, crate::Error> {
+                    let runtime = self.client.raw.inner.scoped(self.options.clone());
+                    let result = match self
+                        .client
+                        .v1_send(&runtime, #op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*])
+                        .await
+                    {
+                        Ok(reply) => reply #finish,
+                        Err(e) => Err(e),
+                    };
+                    runtime.finish(result)
+                }
+            }
+
+            impl ::std::future::IntoFuture for #builder {
+                type Output = ::std::result::Result<#ret, crate::Error>;
+                type IntoFuture = crate::CallFuture<#ret>;
+                fn into_future(self) -> Self::IntoFuture {
+                    ::std::boxed::Box::pin(self.send())
+                }
+            }
+        });
+    }
     let variants: Vec<_> = known_errors
         .iter()
         .map(|(_, v)| format_ident!("{}", v))
@@ -361,8 +469,15 @@ pub fn tokens(
         }
 
         #[cfg(feature = "http")]
-        impl crate::V1<'_> {
+        impl crate::V1 {
             #( #fns )*
+        }
+
+        /// One request builder per v1 call, returned by its [`crate::V1`] method (and
+        /// re-exported in [`crate::requests`]).
+        #[cfg(feature = "http")]
+        pub mod requests {
+            #( #builders )*
         }
     }
 }

@@ -95,12 +95,41 @@ pub fn tokens(
         ///
         /// Set optional parameters by name, then `.send().await` (or `.await` the builder
         /// itself). A builder does nothing until it is sent; it can be cloned and sent again.
+        /// It owns what it needs (a clone of the client), so it can be stored, joined and
+        /// spawned. The v1 calls' builders are here too.
         pub mod requests {
             use super::super::client::types;
+            #[doc(inline)]
+            pub use super::super::v1::requests::*;
 
             #( #builders )*
         }
     })
+}
+
+/// The setters every request builder has (v1 and v2): the call's deadline and its own
+/// headers, kept in the builder's `options` field.
+pub(crate) fn call_option_setters() -> TokenStream {
+    quote! {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+    }
 }
 
 fn success_status(op: &Operation) -> u16 {
@@ -358,13 +387,27 @@ fn one(
     let method = quote! {
         #( #[doc = #docs] )*
         #( #deprecated )*
-        pub fn #name(&self, #( #ctor_params ),*) -> requests::#builder<'_> {
-            requests::#builder { client: self, #( #ctor_inits ),* }
+        pub fn #name(&self, #( #ctor_params ),*) -> requests::#builder {
+            requests::#builder {
+                client: self.clone(),
+                #( #ctor_inits, )*
+                options: ::std::default::Default::default(),
+            }
         }
+    };
+    // The call goes through a runtime scoped to it: its options apply and it records how
+    // the call went (`finish` reads it).
+    let scoped = quote! {
+        let runtime = self.client.raw.inner.scoped(self.options.clone());
+        let raw = super::super::RawClient::new_with_client(
+            &self.client.raw.baseurl,
+            self.client.raw.client.clone(),
+            runtime.clone(),
+        );
     };
     let raw_call = quote! {
         #( #locals )*
-        crate::runtime::v2_result(self.client.raw.#name(#( #args ),*).await, #status).await
+        crate::runtime::v2_result(raw.#name(#( #args ),*).await, #status).await
     };
     // An enveloped reply (`x-envelope` on the success response): the builder resolves to the
     // payload, `send_enveloped` to payload and `meta`; `success: false` is an error.
@@ -373,7 +416,17 @@ fn one(
             quote! {
                 /// Sends the request (paced, retried per the client's policies).
                 pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
-                    #raw_call
+                    self.send_with_response().await.map(crate::Response::into_inner)
+                }
+
+                /// Sends the request like [`Self::send`] and resolves to the reply with its
+                /// status, headers, request id, attempts and elapsed time.
+                pub async fn send_with_response(
+                    self,
+                ) -> ::std::result::Result<crate::Response<#body_type>, crate::Error> {
+                    #scoped
+                    let result = { #raw_call };
+                    runtime.finish(result)
                 }
             },
             body_type,
@@ -386,39 +439,68 @@ fn one(
                     self.send_enveloped().await.map(|reply| reply.data)
                 }
 
+                /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+                /// with its status, headers, request id, attempts and elapsed time.
+                pub async fn send_with_response(
+                    self,
+                ) -> ::std::result::Result<crate::Response<#data>, crate::Error> {
+                    self.send_enveloped_with_response()
+                        .await
+                        .map(|r| r.map(|reply| reply.data))
+                }
+
                 /// Sends the request like [`Self::send`] and resolves to the whole envelope:
                 /// `data` and `meta`. A reply whose `success` is not `true` is an error.
                 pub async fn send_enveloped(
                     self,
                 ) -> ::std::result::Result<crate::Enveloped<#data>, crate::Error> {
-                    let reply: #body_type = { #raw_call }?;
-                    if !reply.success {
-                        return Err(crate::runtime::unsuccessful(#status, &reply));
+                    self.send_enveloped_with_response()
+                        .await
+                        .map(crate::Response::into_inner)
+                }
+
+                /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+                /// attempts and elapsed time.
+                pub async fn send_enveloped_with_response(
+                    self,
+                ) -> ::std::result::Result<crate::Response<crate::Enveloped<#data>>, crate::Error> {
+                    #scoped
+                    let result = async {
+                        let reply: #body_type = { #raw_call }?;
+                        if !reply.success {
+                            return Err(crate::runtime::unsuccessful(#status, &reply));
+                        }
+                        Ok(crate::Enveloped { data: reply.data, meta: reply.meta })
                     }
-                    Ok(crate::Enveloped { data: reply.data, meta: reply.meta })
+                    .await;
+                    runtime.finish(result)
                 }
             },
             data,
         ),
     };
+    let common = call_option_setters();
     let builder_tokens = quote! {
         #[doc = #builder_doc]
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-        pub struct #builder<'a> {
-            pub(super) client: &'a crate::Client,
+        pub struct #builder {
+            pub(super) client: crate::Client,
             #( #fields, )*
+            pub(super) options: ::sonoran_runtime::CallOptions,
         }
 
-        impl<'a> #builder<'a> {
+        impl #builder {
             #( #setters )*
+
+            #common
 
             #send
         }
 
-        impl<'a> ::std::future::IntoFuture for #builder<'a> {
+        impl ::std::future::IntoFuture for #builder {
             type Output = ::std::result::Result<#body_type, crate::Error>;
-            type IntoFuture = crate::CallFuture<'a, #body_type>;
+            type IntoFuture = crate::CallFuture<#body_type>;
             fn into_future(self) -> Self::IntoFuture {
                 ::std::boxed::Box::pin(self.send())
             }

@@ -168,7 +168,7 @@ fn npm_v1_envelope_calls() {
             ("tables", "kind: \"SET_NOTE\""),
             ("declarations", "serverId?: number;"),
             ("operations_module", "[\"setNoteV1\", 1, 1, 2],"),
-            ("v1_methods", "pub async fn set_note("),
+            ("v1_methods", "pub fn set_note_v1("),
             ("examples", "satisfies SetNoteV1Options;"),
         ],
     );

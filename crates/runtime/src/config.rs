@@ -113,8 +113,9 @@ impl<A: Api> ClientBuilder<A> {
         self
     }
 
-    /// Per-request timeout (default 30 s; `None` waits forever). It also bounds how long a
-    /// call queues for the rate limit, unless [`ClientBuilder::max_queue`] says otherwise.
+    /// The deadline of each call (default 30 s; `None` waits forever; a request's own
+    /// `.timeout(..)` replaces it): it bounds the whole call, the wait for the rate limit,
+    /// every attempt and every wait between attempts.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
@@ -133,9 +134,10 @@ impl<A: Api> ClientBuilder<A> {
     }
 
     /// The longest a call may wait for its place under the documented rate limit before
-    /// it fails at once with [`Error::RateLimited`](crate::Error::RateLimited) carrying the
-    /// wait (default: the timeout, so that a call never queues past it; `None`: wait as long
-    /// as the limit says; `Some(Duration::ZERO)`: fail fast, never queue). A Discord
+    /// it fails at once, unsent, with [`Error::PacingRefused`](crate::Error::PacingRefused)
+    /// carrying the wait (default: the timeout; a call never queues past its own deadline
+    /// either; `None`: wait as long as the limit and the deadline allow;
+    /// `Some(Duration::ZERO)`: fail fast, never queue). A Discord
     /// interaction with a 3 s deadline wants `Some(Duration::from_secs(2))`, say.
     pub fn max_queue(mut self, bound: Option<Duration>) -> Self {
         self.max_queue = Some(bound);

@@ -37,8 +37,16 @@ use std::time::Duration;
 pub enum Error<C = NoV1Code> {
     /// The call could not be made as asked (a bad argument, missing configuration).
     InvalidRequest(String),
-    /// No reply within the configured timeout.
-    Timeout,
+    /// The call's deadline (its `.timeout(..)`, else the client's timeout) passed: it
+    /// bounds the whole call, pacing, attempts and waits between them.
+    Timeout {
+        /// The operationId, once the call is known.
+        operation: Option<&'static str>,
+        /// The attempts sent.
+        attempts: u32,
+        /// How long the call took before it gave up (the runtime's clock).
+        elapsed: Duration,
+    },
     /// The request could not be sent or the reply not received whole (DNS, TLS,
     /// connection refused or dropped, a reply cut off). `source()` is the underlying error.
     Transport(TransportError),
@@ -46,7 +54,21 @@ pub enum Error<C = NoV1Code> {
     /// the server asked for, when it said.
     RateLimited {
         retry_after: Option<Duration>,
+        /// The gateway's `request_id` (the 429 body's, or a request-id header).
         request_id: Option<String>,
+        /// The operationId, once the call is known.
+        operation: Option<&'static str>,
+        /// The attempts sent (every one of them answered 429, or the last did and the
+        /// wait it asked for would pass the call's deadline or `RetryPolicy::max_wait`).
+        attempts: u32,
+    },
+    /// Not sent: this client's own pacing to the documented rate limit would hold the call
+    /// `wait`, longer than it may wait (`bound`: what was left of its deadline, or the
+    /// client's `max_queue`). The API was not asked and did not refuse anything.
+    PacingRefused {
+        operation: Option<&'static str>,
+        wait: Duration,
+        bound: Duration,
     },
     /// The API answered with an error status.
     Api(ApiError<C>),
@@ -103,6 +125,10 @@ pub struct TransportError {
     pub kind: TransportKind,
     /// The innermost reason (e.g. "Connection refused (os error 111)").
     pub reason: String,
+    /// The operationId, once the call is known.
+    pub operation: Option<&'static str>,
+    /// The attempts sent.
+    pub attempts: u32,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 }
 
@@ -113,6 +139,8 @@ impl TransportError {
         Self {
             kind,
             reason: reason.into(),
+            operation: None,
+            attempts: 0,
             source: None,
         }
     }
@@ -150,6 +178,36 @@ pub struct ApiError<C = NoV1Code> {
     pub trace_id: Option<String>,
     /// The body as received (trimmed, at most 2 KiB).
     pub body: String,
+    /// The call it answered (boxed: the error stays small).
+    call: Option<Box<CallInfo>>,
+}
+
+/// What an [`ApiError`] knows of the call it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CallInfo {
+    operation: &'static str,
+    attempts: u32,
+    request_id: Option<String>,
+}
+
+impl<C> ApiError<C> {
+    /// The operationId of the call, once known.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.call.as_ref().map(|c| c.operation)
+    }
+
+    /// The attempts the call sent (0 until known).
+    pub fn attempts(&self) -> u32 {
+        self.call.as_ref().map_or(0, |c| c.attempts)
+    }
+
+    /// The request id of a request-id header of the reply, else problem+json's `traceId`.
+    pub fn request_id(&self) -> Option<&str> {
+        self.call
+            .as_ref()
+            .and_then(|c| c.request_id.as_deref())
+            .or(self.trace_id.as_deref())
+    }
 }
 
 impl<C: V1Code> ApiError<C> {
@@ -166,6 +224,7 @@ impl<C: V1Code> ApiError<C> {
                     detail: s("detail"),
                     trace_id: s("traceId"),
                     body,
+                    call: None,
                 };
             }
         }
@@ -177,6 +236,7 @@ impl<C: V1Code> ApiError<C> {
             detail,
             trace_id: None,
             body,
+            call: None,
         }
     }
 }
@@ -198,6 +258,7 @@ impl<C> ApiError<C> {
             detail: said,
             trace_id: None,
             body: clip(body.trim()),
+            call: None,
         }
     }
 }
@@ -220,8 +281,22 @@ impl<C: V1Code> fmt::Display for Error<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidRequest(why) => write!(f, "invalid request: {why}"),
-            Self::Timeout => f.write_str(
+            Self::Timeout { attempts: 0, .. } => f.write_str(
                 "the Sonoran API did not answer in time; retry later or raise the client's timeout",
+            ),
+            Self::Timeout {
+                attempts, elapsed, ..
+            } => write!(
+                f,
+                "the Sonoran API did not answer in time: the call's deadline passed after {} ms and {attempts} attempt{}; retry later or raise the timeout",
+                elapsed.as_millis(),
+                if *attempts == 1 { "" } else { "s" }
+            ),
+            Self::PacingRefused { wait, bound, .. } => write!(
+                f,
+                "not sent: this client paces calls to the documented rate limit, and this one would have waited {} ms for its turn, longer than it may wait ({} ms: what was left of its timeout, or the client's max_queue); retry later or allow more time",
+                wait.as_millis(),
+                bound.as_millis()
             ),
             Self::Transport(e) => write!(f, "the connection to the Sonoran API failed: {e}"),
             Self::ReplyTooLarge { limit } => write!(
@@ -309,6 +384,8 @@ impl<C: V1Code> Error<C> {
                 retry_after: retry_after
                     .and_then(|v| parse_retry_after(v, crate::clock::now_system())),
                 request_id,
+                operation: None,
+                attempts: 0,
             };
         }
         Self::Api(ApiError::from_body(status, body))
@@ -332,12 +409,130 @@ impl<C: V1Code> Error<C> {
         }
     }
 
+    /// The operationId of the call that failed (`getCalls`, `unitStatusV1`), where the
+    /// error came from a call.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Timeout { operation, .. }
+            | Self::RateLimited { operation, .. }
+            | Self::PacingRefused { operation, .. } => *operation,
+            Self::Api(e) => e.operation(),
+            Self::Transport(e) => e.operation,
+            _ => None,
+        }
+    }
+
+    /// The attempts the call sent before it failed (`Some(0)`: none went out; `None`: the
+    /// error does not say, as for an invalid request).
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Self::Timeout { attempts, .. } | Self::RateLimited { attempts, .. } => Some(*attempts),
+            Self::PacingRefused { .. } => Some(0),
+            Self::Api(e) => Some(e.attempts()),
+            Self::Transport(e) => Some(e.attempts),
+            _ => None,
+        }
+    }
+
+    /// The id the API gave the failed request, whichever way it came: a 429 body's
+    /// `request_id`, a request-id header (`x-request-id`, `request-id`, `x-amzn-requestid`)
+    /// or problem+json's `traceId`. Quote it to Sonoran support.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::RateLimited { request_id, .. } => request_id.as_deref(),
+            Self::Api(e) => e.request_id(),
+            _ => None,
+        }
+    }
+
+    /// A 404 from the API (an unknown id, a record that is not there).
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// Whether the same call may succeed if made again later: a timeout, a connection
+    /// failure, a 429 or the client's own pacing refusal, a 502/503/504, or the shared rate
+    /// limiter not answering. The client already retried what its retry policy allows
+    /// ([`crate::retry`]); this is for the caller's own decision.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Timeout { .. } | Self::RateLimited { .. } | Self::PacingRefused { .. } => true,
+            Self::Transport(e) => !matches!(e.kind, TransportKind::Tls),
+            Self::Api(e) => matches!(e.status, 502..=504),
+            #[cfg(feature = "redis")]
+            Self::SharedLimiterUnavailable { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// How long to wait before trying again, where it is known: the server's
+    /// `Retry-After` of a 429, or the wait the client's pacing asked for.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            Self::PacingRefused { wait, .. } => Some(*wait),
+            _ => None,
+        }
+    }
+
+    /// This error as the outcome of a call of `operation` that sent `attempts` attempts
+    /// over `elapsed`; `request_id` is the last reply's request-id header, when it had one.
+    pub fn with_call(
+        mut self,
+        operation: &'static str,
+        attempts: u32,
+        elapsed: Duration,
+        request_id: Option<String>,
+    ) -> Self {
+        match &mut self {
+            Self::Timeout {
+                operation: o,
+                attempts: a,
+                elapsed: e,
+            } => {
+                *o = Some(operation);
+                *a = attempts;
+                *e = elapsed;
+            }
+            Self::RateLimited {
+                operation: o,
+                attempts: a,
+                request_id: r,
+                ..
+            } => {
+                *o = Some(operation);
+                *a = attempts;
+                if r.is_none() {
+                    *r = request_id;
+                }
+            }
+            Self::PacingRefused { operation: o, .. } => *o = Some(operation),
+            Self::Api(e) => {
+                e.call = Some(Box::new(CallInfo {
+                    operation,
+                    attempts,
+                    request_id,
+                }));
+            }
+            Self::Transport(e) => {
+                e.operation = Some(operation);
+                e.attempts = attempts;
+            }
+            _ => {}
+        }
+        self
+    }
+
     /// The error a failed reqwest request stands for (never with the URL, which the
     /// caller may have put a secret in).
     #[cfg(feature = "http")]
     pub fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
-            return Self::Timeout;
+            return Self::Timeout {
+                operation: None,
+                attempts: 0,
+                elapsed: Duration::ZERO,
+            };
         }
         let e = e.without_url();
         #[cfg(not(target_arch = "wasm32"))]
@@ -377,6 +572,8 @@ impl<C: V1Code> Error<C> {
         Self::Transport(TransportError {
             kind,
             reason: innermost(&e),
+            operation: None,
+            attempts: 0,
             source: Some(Box::new(e)),
         })
     }

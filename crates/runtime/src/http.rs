@@ -8,8 +8,9 @@ use progenitor_client::ResponseValue;
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 
 impl Runtime {
-    /// Adds what every request carries: extra headers, the bearer header (v2 only: v1
-    /// carries the key in its body), the timeout.
+    /// Adds what every request carries: extra headers (the client's, then the call's own),
+    /// the bearer header (v2 only: v1 carries the key in its body). The timeout is set per
+    /// attempt by [`Runtime::send_reqwest`].
     #[doc(hidden)]
     pub fn prepare<C: V1Code>(
         &self,
@@ -25,6 +26,19 @@ impl Runtime {
                 request.headers_mut().insert(n, v);
             }
         }
+        if let Some(options) = self.call_options() {
+            for (name, value) in &options.headers {
+                let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    Error::InvalidRequest(format!("`{name}` is not a valid HTTP header name"))
+                })?;
+                let v = HeaderValue::from_str(value).map_err(|_| {
+                    Error::InvalidRequest(format!(
+                        "the value of header `{name}` cannot go in an HTTP header"
+                    ))
+                })?;
+                request.headers_mut().insert(n, v);
+            }
+        }
         if bearer && let Some(key) = self.api_key() {
             let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
@@ -35,30 +49,34 @@ impl Runtime {
             value.set_sensitive(true);
             request.headers_mut().insert(AUTHORIZATION, value);
         }
-        if let (Some(t), None) = (self.timeout(), request.timeout()) {
-            *request.timeout_mut() = Some(t);
-        }
         Ok(())
     }
 
-    /// Sends `request` for `operation_id` through [`Runtime::execute`]. A request whose
-    /// body cannot be copied (a stream) is sent once, without retries.
+    /// Sends `request` for `operation_id` through [`Runtime::execute`], each attempt
+    /// bounded by what is left of the call's deadline, and records how the call went in
+    /// this runtime's scope ([`Runtime::take_record`]). A request whose body cannot be
+    /// copied (a stream) is sent once, without retries. A call the runtime ended itself
+    /// ([`Stopped`](crate::runtime::Stopped)) comes back as a made-up 429 whose record
+    /// says why; [`Runtime::finish`] turns it into the error.
     #[doc(hidden)]
     pub async fn send_reqwest(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        operation_id: &str,
+        operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
         let spare = request.try_clone();
         let repeatable = spare.is_some();
         let method = request.method().to_string();
         let mut first = Some(request);
-        let outcome: Raw = self
-            .execute(operation_id, &method, repeatable, || {
-                let request = first
+        let executed = self
+            .execute(operation_id, &method, repeatable, |budget| {
+                let mut request = first
                     .take()
                     .or_else(|| spare.as_ref().and_then(reqwest::Request::try_clone));
+                if let (Some(r), Some(budget)) = (request.as_mut(), budget) {
+                    *r.timeout_mut() = Some(budget);
+                }
                 let http = http.clone();
                 let cap = self.max_reply_bytes();
                 async move {
@@ -84,12 +102,101 @@ impl Runtime {
                 }
             })
             .await;
+        let mut record = crate::runtime::CallRecord {
+            operation_id,
+            stats: executed.stats,
+            ..Default::default()
+        };
+        let outcome = match executed.outcome {
+            Ok(outcome) => outcome,
+            Err(stopped) => {
+                record.stopped = Some(stopped);
+                self.put_record(record);
+                return Ok(made_up_429());
+            }
+        };
+        if let Some(Ok(reply)) = &outcome.sent {
+            record.status = Some(reply.status().as_u16());
+            record.headers = reply.headers().clone();
+        }
+        self.put_record(record);
         match outcome.sent {
             Some(sent) => sent,
             // `execute` calls the closure once unless `repeatable`, and a request that was
             // copied once copies again: there is always a request to send.
             None => unreachable!("a request for every attempt"),
         }
+    }
+
+    /// A call's result as the caller gets it: `result` (the reply decoded, or the error it
+    /// stands for) with what this scoped runtime recorded: the runtime's own ending of the
+    /// call as its error ([`Error::PacingRefused`], [`Error::Timeout`]), and the
+    /// operation, attempts, elapsed time and request id on every error and every reply.
+    pub fn finish<T, C: V1Code>(
+        &self,
+        result: Result<T, Error<C>>,
+    ) -> Result<crate::Response<T>, Error<C>> {
+        let record = self.take_record().unwrap_or_default();
+        let crate::runtime::CallRecord {
+            operation_id,
+            stats,
+            stopped,
+            status,
+            headers,
+        } = record;
+        let request_id = request_id_of(&headers);
+        let result = match stopped {
+            Some(crate::runtime::Stopped::Refused { wait, bound }) => Err(Error::PacingRefused {
+                operation: None,
+                wait,
+                bound,
+            }),
+            Some(crate::runtime::Stopped::DeadlinePassed) => Err(Error::Timeout {
+                operation: None,
+                attempts: 0,
+                elapsed: stats.elapsed,
+            }),
+            None => result,
+        };
+        match result {
+            Ok(value) => Ok(crate::Response {
+                value,
+                status: status.unwrap_or_default(),
+                headers,
+                request_id,
+                attempts: stats.attempts,
+                elapsed: stats.elapsed,
+            }),
+            Err(e) if operation_id.is_empty() => Err(e),
+            Err(e) => Err(e.with_call(operation_id, stats.attempts, stats.elapsed, request_id)),
+        }
+    }
+}
+
+/// The headers a request id may come in, first found wins (see [`Error::request_id`]).
+pub const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
+
+/// The request id among `headers`, when one of [`REQUEST_ID_HEADERS`] is there.
+pub fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .map(str::to_string)
+}
+
+/// The reply standing for a call the runtime ended itself (its record says why).
+fn made_up_429() -> reqwest::Response {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let mut reply = ::http::Response::new(reqwest::Body::from(String::new()));
+        *reply.status_mut() = ::http::StatusCode::TOO_MANY_REQUESTS;
+        reqwest::Response::from(reply)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        // `Runtime::execute` never stops a call itself on wasm32 (a held call waits, a
+        // passed deadline times the attempt out).
+        unreachable!("no runtime-ended calls on wasm32")
     }
 }
 
@@ -119,7 +226,7 @@ pub async fn exec_hook(
     runtime: &Runtime,
     http: &reqwest::Client,
     request: reqwest::Request,
-    operation_id: &str,
+    operation_id: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
     runtime.send_reqwest(http, request, operation_id).await
 }
@@ -278,21 +385,6 @@ struct Raw {
 }
 
 impl Attempt for Raw {
-    // On wasm32 (the typed client in a browser) a held call waits instead.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn held_too_long(wait: std::time::Duration) -> Option<Self> {
-        let mut reply = ::http::Response::new(reqwest::Body::from(String::new()));
-        *reply.status_mut() = ::http::StatusCode::TOO_MANY_REQUESTS;
-        let seconds = format!("{:.3}", wait.as_secs_f64());
-        if let Ok(v) = ::http::HeaderValue::from_str(&seconds) {
-            reply.headers_mut().insert(reqwest::header::RETRY_AFTER, v);
-        }
-        Some(Raw {
-            sent: Some(Ok(reqwest::Response::from(reply))),
-            broken: false,
-        })
-    }
-
     #[cfg(feature = "redis")]
     fn refused(reason: &str) -> Option<Self> {
         Some(Raw {

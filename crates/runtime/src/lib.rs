@@ -37,6 +37,7 @@ pub use key::ApiKey;
 pub use limiter::{OperationId, RateLimitPolicy};
 #[cfg(feature = "http")]
 pub use reply::{JsonOrText, Reply};
+pub use runtime::CallOptions;
 pub use runtime::RetryPolicy;
 #[cfg(feature = "redis")]
 pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
@@ -47,6 +48,58 @@ compile_error!("the `redis` feature (rate limits shared through Redis) is for na
 /// A documented per-minute rate limit table: the operationId's limit, or `None` where the
 /// docs give none. Each API crate passes its generated table.
 pub type RateLimits = fn(&str) -> Option<u32>;
+
+/// A call's decoded reply with what came with it and how the call went: what a request
+/// builder's `send_with_response()` resolves to.
+#[cfg(feature = "http")]
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<T> {
+    /// The decoded reply: what `send()` resolves to.
+    pub value: T,
+    /// The HTTP status of the reply.
+    pub status: u16,
+    /// The reply's headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The request id a header of the reply carried (see [`Error::request_id`]).
+    pub request_id: Option<String>,
+    /// The attempts sent (more than 1 when the call was retried).
+    pub attempts: u32,
+    /// From the call's start to its reply, pacing and retry waits included.
+    pub elapsed: std::time::Duration,
+}
+
+#[cfg(feature = "http")]
+impl<T> Response<T> {
+    /// The decoded reply.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+
+    /// The same response with its value turned by `f`.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Response<U> {
+        Response {
+            value: f(self.value),
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            attempts: self.attempts,
+            elapsed: self.elapsed,
+        }
+    }
+
+    /// The same response with its value turned by `f`, or `f`'s error.
+    pub fn try_map<U, E>(self, f: impl FnOnce(T) -> Result<U, E>) -> Result<Response<U>, E> {
+        Ok(Response {
+            value: f(self.value)?,
+            status: self.status,
+            headers: self.headers,
+            request_id: self.request_id,
+            attempts: self.attempts,
+            elapsed: self.elapsed,
+        })
+    }
+}
 
 /// An enveloped v2 reply (`{success, data, meta}`, CMS) once its `success` was checked: the
 /// payload and what the API says besides it. The API crates name it with their `meta`

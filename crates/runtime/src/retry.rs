@@ -15,7 +15,9 @@
 //!
 //! POST and PATCH, and so every v1 call (all POST), are retried only when the server says so.
 //! A `Retry-After` longer than [`RetryPolicy::max_wait`] is not waited for: the call fails at
-//! once with [`Error::RateLimited`](crate::Error::RateLimited) carrying what the server said.
+//! once with [`Error::RateLimited`](crate::Error::RateLimited) carrying what the server said,
+//! and so does one that would pass the call's deadline (its timeout, which bounds the whole
+//! call: see [`Runtime::execute`](crate::runtime::Runtime::execute)).
 
 use crate::clock;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -38,18 +38,6 @@ pub trait Attempt {
         None
     }
 
-    /// The outcome of a call that pacing would hold longer than its bound: a 429 of this
-    /// client's own making whose `Retry-After` is `wait`, so that it ends as
-    /// [`Error::RateLimited`](crate::Error::RateLimited) without being sent; `None` where
-    /// this kind of attempt cannot say so (the call then waits).
-    fn held_too_long(wait: Duration) -> Option<Self>
-    where
-        Self: Sized,
-    {
-        let _ = wait;
-        None
-    }
-
     /// The outcome of a call that the shared rate limiter refused to let out (its store
     /// did not answer and its policy is to fail), or `None` where this kind of attempt
     /// cannot say so, in which case the call goes out paced locally.
@@ -72,8 +60,10 @@ pub struct Settings {
     /// The server a call uses when it does not name one (CAD; an API without servers
     /// ignores it).
     pub server_id: i64,
-    /// Per-request timeout; `None` waits forever. Waiting for the rate limit is bounded by
-    /// `max_queue` instead.
+    /// The deadline of each call (a request's own [`CallOptions::timeout`] replaces it):
+    /// it bounds the whole call, the wait for the rate limit, every attempt and every wait
+    /// between them; `None` waits forever. Waiting for the rate limit is also bounded by
+    /// `max_queue`.
     pub timeout: Option<Duration>,
     pub retry: RetryPolicy,
     pub rate_limit: RateLimitPolicy,
@@ -100,10 +90,73 @@ struct Shared {
     limiter: Arc<Limiter>,
 }
 
+/// What one request asks besides the client's configuration: the request builders'
+/// `.timeout(..)` and `.header(..)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallOptions {
+    /// The deadline of the whole call (pacing wait, every attempt, every wait between
+    /// them); `None`: the client's timeout.
+    pub timeout: Option<Duration>,
+    /// Headers for this request only, (name, value) as given: checked when it is sent.
+    pub headers: Vec<(String, String)>,
+}
+
+/// How one call went, whatever its outcome: what [`Runtime::execute`] measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallStats {
+    /// The attempts sent (0 when the call ended before one went out).
+    pub attempts: u32,
+    /// From the call's start to its end, pacing and waits included (the runtime's clock).
+    pub elapsed: Duration,
+}
+
+/// How a call ended before it got a reply worth returning, decided by the runtime itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The pacing to the documented limit would hold the call `wait`, past `bound` (the
+    /// call's deadline or the client's `max_queue`): nothing was sent.
+    Refused { wait: Duration, bound: Duration },
+    /// The call's deadline passed before another attempt could start.
+    DeadlinePassed,
+}
+
+/// What [`Runtime::execute`] returns: the last attempt's outcome (or why there is none)
+/// and how the call went.
+#[derive(Debug)]
+pub struct Executed<A> {
+    /// `Ok`: the last attempt's outcome; `Err`: the runtime ended the call itself.
+    pub outcome: Result<A, Stopped>,
+    pub stats: CallStats,
+}
+
+/// What one call through a scoped runtime recorded (see [`Runtime::scoped`]).
+#[derive(Debug, Clone, Default)]
+pub struct CallRecord {
+    pub operation_id: &'static str,
+    pub stats: CallStats,
+    /// The runtime ended the call itself.
+    pub stopped: Option<Stopped>,
+    /// The last reply's status and headers (none when no reply came).
+    #[cfg(feature = "http")]
+    pub status: Option<u16>,
+    #[cfg(feature = "http")]
+    pub headers: reqwest::header::HeaderMap,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    options: CallOptions,
+    record: std::sync::Mutex<Option<CallRecord>>,
+}
+
 /// The client's configuration and state as every request needs it. Cloning shares it,
 /// rate limiter included.
 #[derive(Debug, Clone)]
-pub struct Runtime(Arc<Shared>);
+pub struct Runtime {
+    shared: Arc<Shared>,
+    /// Set on the runtime of one call ([`Runtime::scoped`]).
+    scope: Option<Arc<Scope>>,
+}
 
 impl Runtime {
     pub fn new(settings: Settings) -> Self {
@@ -111,49 +164,97 @@ impl Runtime {
             settings.rate_limit.clone(),
             settings.rate_limits,
         ));
-        Self(Arc::new(Shared { settings, limiter }))
+        Self {
+            shared: Arc::new(Shared { settings, limiter }),
+            scope: None,
+        }
     }
 
     /// This runtime with another bound on queueing for the rate limit, sharing its windows
     /// (for one call or a few: the API crates' `Client::with_max_queue`).
     pub fn with_max_queue(&self, bound: Option<Duration>) -> Self {
-        let mut settings = self.0.settings.clone();
+        let mut settings = self.shared.settings.clone();
         settings.max_queue = bound;
-        Self(Arc::new(Shared {
-            settings,
-            limiter: self.0.limiter.clone(),
-        }))
+        Self {
+            shared: Arc::new(Shared {
+                settings,
+                limiter: self.shared.limiter.clone(),
+            }),
+            scope: None,
+        }
+    }
+
+    /// This runtime for one call with `options`: sharing everything with `self`, it
+    /// applies the options and records how the call went ([`Runtime::take_record`]).
+    pub fn scoped(&self, options: CallOptions) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            scope: Some(Arc::new(Scope {
+                options,
+                record: std::sync::Mutex::new(None),
+            })),
+        }
+    }
+
+    /// The options of this call (default ones outside [`Runtime::scoped`]).
+    pub fn call_options(&self) -> Option<&CallOptions> {
+        self.scope.as_ref().map(|s| &s.options)
+    }
+
+    /// How the call of this scoped runtime went, once it ended (`None` before, or outside
+    /// a scope).
+    pub fn take_record(&self) -> Option<CallRecord> {
+        let scope = self.scope.as_ref()?;
+        scope
+            .record
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    /// Records how this scoped runtime's call went (the HTTP layer's sender calls it).
+    pub fn put_record(&self, record: CallRecord) {
+        if let Some(scope) = &self.scope {
+            *scope.record.lock().unwrap_or_else(|e| e.into_inner()) = Some(record);
+        }
+    }
+
+    /// The deadline of a call: its own timeout, else the client's.
+    pub fn call_timeout(&self) -> Option<Duration> {
+        self.call_options()
+            .and_then(|o| o.timeout)
+            .or(self.shared.settings.timeout)
     }
 
     pub fn community_id(&self) -> Option<&str> {
-        self.0.settings.community_id.as_deref()
+        self.shared.settings.community_id.as_deref()
     }
 
     pub fn server_id(&self) -> i64 {
-        self.0.settings.server_id
+        self.shared.settings.server_id
     }
 
     pub fn api_key(&self) -> Option<&ApiKey> {
-        self.0.settings.api_key.as_ref()
+        self.shared.settings.api_key.as_ref()
     }
 
     pub fn timeout(&self) -> Option<Duration> {
-        self.0.settings.timeout
+        self.shared.settings.timeout
     }
 
     /// The longest a call may wait for its place under the documented limit.
     pub fn max_queue(&self) -> Option<Duration> {
-        self.0.settings.max_queue
+        self.shared.settings.max_queue
     }
 
     /// The longest reply body accepted, in bytes.
     pub fn max_reply_bytes(&self) -> u64 {
-        self.0.settings.max_reply_bytes
+        self.shared.settings.max_reply_bytes
     }
 
     /// The extra headers every request carries.
     pub fn headers(&self) -> &[(String, String)] {
-        &self.0.settings.headers
+        &self.shared.settings.headers
     }
 
     /// Pacing asked at once, for a driver that waits by itself (the npm package's, which
@@ -162,12 +263,12 @@ impl Runtime {
     /// [`Runtime::release_now`] when the reply is in. [`Runtime::execute`] is the same
     /// pacing for Rust futures.
     pub fn pace_now(&self, operation_id: &str) -> Pace {
-        self.0.limiter.pace_now(operation_id)
+        self.shared.limiter.pace_now(operation_id)
     }
 
     /// Gives back a place [`Runtime::pace_now`] took: it counts from now.
     pub fn release_now(&self, operation_id: &str, ticket: u64) {
-        self.0.limiter.release_now(operation_id, ticket);
+        self.shared.limiter.release_now(operation_id, ticket);
     }
 
     /// After attempt `attempt` (0 for the first) of a `method` call of `operation_id`
@@ -182,7 +283,7 @@ impl Runtime {
         elapsed: Duration,
     ) -> Option<Duration> {
         let wait = self
-            .0
+            .shared
             .settings
             .retry
             .next_wait(method, attempt, outcome, elapsed)?;
@@ -201,63 +302,111 @@ impl Runtime {
     /// Runs one call of `operation_id`: waits for its rate-limit place, makes an attempt
     /// with `send`, and when the outcome is a transient failure the retry rules allow for
     /// `method` (and the request is `repeatable`: its body can be sent again), waits as
-    /// the server or the policy says and tries again. Returns the last
-    /// attempt's outcome (a final 429 included, which the caller turns into
-    /// [`Error::RateLimited`](crate::Error::RateLimited)).
+    /// the server or the policy says and tries again. `send` is given the time left before
+    /// the call's deadline ([`Runtime::call_timeout`], from the call's start), which bounds
+    /// the attempt.
+    ///
+    /// The deadline bounds the whole call: a pacing wait that would pass it (or the
+    /// client's `max_queue`) ends the call at once as [`Stopped::Refused`], nothing sent; a
+    /// wait before a retry (the server's `Retry-After` or the backoff) that would pass it
+    /// ends the call with the attempt's outcome (a 429 with its `Retry-After` included,
+    /// which the caller turns into [`Error::RateLimited`](crate::Error::RateLimited)).
     pub async fn execute<A, F>(
         &self,
         operation_id: &str,
         method: &str,
         repeatable: bool,
-        mut send: impl FnMut() -> F,
-    ) -> A
+        mut send: impl FnMut(Option<Duration>) -> F,
+    ) -> Executed<A>
     where
         A: Attempt,
         F: Future<Output = A>,
     {
+        let deadline = self.call_timeout();
         let call = async move {
             let started = clock::now_ms();
-            let mut attempt = 0u32;
+            let elapsed =
+                || Duration::from_secs_f64(((clock::now_ms() - started) / 1000.0).max(0.0));
+            let left = |elapsed: Duration| deadline.map(|d| d.saturating_sub(elapsed));
+            let mut attempts = 0u32;
+            let end = |outcome, attempts, elapsed| Executed {
+                outcome,
+                stats: CallStats { attempts, elapsed },
+            };
             loop {
+                // Pacing: bounded by max_queue and by what is left of the deadline.
+                let bound = match (self.max_queue(), left(elapsed())) {
+                    (Some(q), Some(l)) => Some(q.min(l)),
+                    (q, l) => q.or(l),
+                };
                 // Held until the reply is in: see `limiter` for why.
-                let place =
-                    match Held::wait_for(&self.0.limiter, operation_id, self.max_queue()).await {
-                        Ok(place) => place,
-                        Err(wait) => match A::held_too_long(wait) {
-                            Some(outcome) => return outcome,
-                            None => {
-                                clock::sleep(wait).await;
-                                continue;
-                            }
-                        },
-                    };
+                let place = match Held::wait_for(&self.shared.limiter, operation_id, bound).await {
+                    Ok(place) => place,
+                    // On wasm32 (the typed client in a browser, where a reply cannot be
+                    // made up) a held call waits instead.
+                    #[cfg(target_arch = "wasm32")]
+                    Err(wait) => {
+                        clock::sleep(wait).await;
+                        continue;
+                    }
+                    #[cfg(not(target_arch = "wasm32"))]
+                    Err(wait) => {
+                        let bound = bound.unwrap_or_default();
+                        return end(Err(Stopped::Refused { wait, bound }), attempts, elapsed());
+                    }
+                };
                 if let Some(refused) = place.refusal().and_then(A::refused) {
-                    return refused;
+                    return end(Ok(refused), attempts, elapsed());
                 }
-                let outcome = send().await;
+                #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
+                let mut budget = left(elapsed());
+                if budget.is_some_and(|b| b.is_zero()) {
+                    #[cfg(not(target_arch = "wasm32"))]
+                    return end(Err(Stopped::DeadlinePassed), attempts, elapsed());
+                    // wasm32: the attempt goes out and times out at once.
+                    #[cfg(target_arch = "wasm32")]
+                    {
+                        budget = Some(Duration::from_millis(1));
+                    }
+                }
+                let outcome = send(budget).await;
+                attempts += 1;
                 drop(place);
                 let status = outcome.status();
-                crate::trace!(debug!(operation = operation_id, attempt, status, "reply"));
+                crate::trace!(debug!(
+                    operation = operation_id,
+                    attempt = attempts - 1,
+                    status,
+                    "reply"
+                ));
                 if !repeatable {
-                    return outcome;
+                    return end(Ok(outcome), attempts, elapsed());
                 }
-                let elapsed =
-                    Duration::from_secs_f64(((clock::now_ms() - started) / 1000.0).max(0.0));
+                let so_far = elapsed();
                 let Some(wait) = self.next_wait(
                     operation_id,
                     method,
-                    attempt,
+                    attempts - 1,
                     Outcome {
                         status,
                         failure: outcome.failure(),
                         retry_after: outcome.retry_after(),
                     },
-                    elapsed,
+                    so_far,
                 ) else {
-                    return outcome;
+                    return end(Ok(outcome), attempts, so_far);
                 };
+                // A wait that would pass the deadline is not started: the call ends now
+                // with this attempt's outcome (what the server said included).
+                if left(so_far).is_some_and(|l| wait >= l) {
+                    crate::trace!(info!(
+                        operation = operation_id,
+                        wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                        "the wait before a retry would pass the call's deadline: failing it"
+                    ));
+                    return end(Ok(outcome), attempts, so_far);
+                }
                 clock::sleep(wait).await;
-                attempt += 1;
             }
         };
         #[cfg(feature = "tracing")]
@@ -314,5 +463,131 @@ mod fill_tests {
         let mut set = json!([{"serverId": 4}]);
         assert!(!fill_server_id(&mut set, 3));
         assert_eq!(set, json!([{"serverId": 4}]));
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod deadline_tests {
+    use super::*;
+    use crate::clock::VirtualClock;
+    use std::time::SystemTime;
+
+    /// An attempt's outcome as a test scripts it.
+    struct Scripted {
+        status: u16,
+        retry_after: Option<&'static str>,
+    }
+
+    impl Attempt for Scripted {
+        fn status(&self) -> Option<u16> {
+            Some(self.status)
+        }
+        fn retry_after(&self) -> Option<&str> {
+            self.retry_after
+        }
+    }
+
+    struct Op;
+    impl crate::OperationId for Op {
+        fn operation_id(&self) -> &'static str {
+            "getThing"
+        }
+    }
+
+    fn runtime(timeout: Option<Duration>, rate_limit: RateLimitPolicy) -> Runtime {
+        Runtime::new(Settings {
+            api_key: None,
+            community_id: None,
+            server_id: 1,
+            timeout,
+            retry: RetryPolicy {
+                max_retries: 5,
+                jitter: false,
+                ..RetryPolicy::default()
+            },
+            rate_limit,
+            headers: Vec::new(),
+            max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
+            max_queue: None,
+            rate_limits: |_| None,
+        })
+    }
+
+    /// Runs one call whose attempts answer `script` in turn; returns the outcome, the
+    /// stats and the time budget each attempt was given.
+    async fn run(
+        rt: &Runtime,
+        script: &[(u16, Option<&'static str>)],
+    ) -> (Result<u16, Stopped>, CallStats, Vec<Option<Duration>>) {
+        let mut budgets = Vec::new();
+        let mut next = script.iter();
+        let executed = rt
+            .execute("getThing", "GET", true, |budget| {
+                budgets.push(budget);
+                let &(status, retry_after) = next.next().expect("scripted");
+                async move {
+                    Scripted {
+                        status,
+                        retry_after,
+                    }
+                }
+            })
+            .await;
+        (executed.outcome.map(|a| a.status), executed.stats, budgets)
+    }
+
+    #[tokio::test]
+    async fn the_deadline_bounds_retry_waits_and_each_attempt_gets_what_is_left() {
+        let _clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+        let rt = runtime(Some(Duration::from_secs(1)), RateLimitPolicy::off());
+        let s = Some("0.4");
+        let (outcome, stats, budgets) =
+            run(&rt, &[(429, s), (429, s), (429, s), (200, None)]).await;
+        // 0.4 + 0.4 waited; the third 429 asks 0.4 with 0.2 left: the call ends with it.
+        assert_eq!(outcome, Ok(429));
+        assert_eq!(stats.attempts, 3);
+        assert_eq!(stats.elapsed, Duration::from_millis(800));
+        let ms = |m| Some(Duration::from_millis(m));
+        assert_eq!(budgets, [ms(1000), ms(600), ms(200)]);
+
+        // The same script with the call's own, longer deadline is retried to the end.
+        let long = rt.scoped(CallOptions {
+            timeout: Some(Duration::from_secs(5)),
+            headers: Vec::new(),
+        });
+        let (outcome, stats, _) = run(&long, &[(429, s), (429, s), (429, s), (200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 4));
+        assert_eq!(stats.elapsed, Duration::from_millis(1200));
+    }
+
+    #[tokio::test]
+    async fn pacing_past_the_deadline_is_refused_before_anything_is_sent() {
+        let _clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+        let paced = RateLimitPolicy::documented()
+            .with_limit(Op, 1)
+            .with_window(Duration::from_secs(10))
+            .with_margin(Duration::ZERO);
+        let rt = runtime(Some(Duration::from_secs(3)), paced);
+        let (outcome, stats, _) = run(&rt, &[(200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 1));
+        let (outcome, stats, budgets) = run(&rt, &[(200, None)]).await;
+        assert_eq!(
+            outcome,
+            Err(Stopped::Refused {
+                wait: Duration::from_secs(10),
+                bound: Duration::from_secs(3)
+            })
+        );
+        assert_eq!((stats.attempts, stats.elapsed), (0, Duration::ZERO));
+        assert!(budgets.is_empty(), "nothing was sent");
+        // With a deadline past the wait, the call waits its turn, exactly.
+        let patient = rt.scoped(CallOptions {
+            timeout: Some(Duration::from_secs(11)),
+            headers: Vec::new(),
+        });
+        let (outcome, stats, budgets) = run(&patient, &[(200, None)]).await;
+        assert_eq!((outcome, stats.attempts), (Ok(200), 1));
+        assert_eq!(stats.elapsed, Duration::from_secs(10));
+        assert_eq!(budgets, [Some(Duration::from_secs(1))]);
     }
 }

@@ -77,7 +77,11 @@ pub(crate) fn failure_of_reply(
 /// 3 broken). The JS side adds the platform's error as `cause`.
 pub(crate) fn no_reply(name: &str, failure: u8, message: &str) -> JsValue {
     let error = match failure {
-        2 => Error::Timeout,
+        2 => Error::Timeout {
+            operation: None,
+            attempts: 0,
+            elapsed: std::time::Duration::ZERO,
+        },
         1 => Error::Transport(TransportError::new(TransportKind::Connect, message)),
         _ => Error::Transport(TransportError::new(TransportKind::Reset, message)),
     };
@@ -92,7 +96,8 @@ pub(crate) fn too_large(name: &str, limit: u64) -> JsValue {
 fn error_of(name: &str, e: &Error) -> js_sys::Error {
     let kind = match e {
         Error::InvalidRequest(_) => "invalidRequest",
-        Error::Timeout => "timeout",
+        Error::Timeout { .. } => "timeout",
+        Error::PacingRefused { .. } => "rateLimited",
         Error::Transport(_) => "transport",
         Error::RateLimited { .. } => "rateLimited",
         Error::Api(_) => "api",
@@ -107,6 +112,7 @@ fn error_of(name: &str, e: &Error) -> js_sys::Error {
         Error::RateLimited {
             retry_after,
             request_id,
+            ..
         } => {
             if let Some(wait) = retry_after {
                 set(&js, "retryAfter", &wait.as_secs_f64().into());

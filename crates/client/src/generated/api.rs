@@ -11,6 +11,10 @@ pub use sonoran_runtime::{
     ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind,
     parse_retry_after,
 };
+/// A reply with its status, headers, request id, attempts and elapsed time: what a
+/// request builder's `send_with_response()` resolves to.
+#[cfg(feature = "http")]
+pub use sonoran_runtime::Response;
 #[cfg(feature = "http")]
 pub use sonoran_runtime::BuildError;
 #[cfg(feature = "redis")]
@@ -32,15 +36,17 @@ pub const RATE_LIMITS: sonoran_runtime::RateLimits = super::rate_limit_per_minut
 pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
 /// The development-branch (staging) API.
 pub const STAGING_URL: &str = "https://staging-api.dev.sonorancad.com";
-/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture` with it).
+/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
+/// with it): it owns what it needs, so it can be stored, joined and spawned.
 #[cfg(all(feature = "http", not(target_arch = "wasm32")))]
-pub type CallFuture<'a, T> = ::std::pin::Pin<
-    Box<dyn ::std::future::Future<Output = Result<T, Error>> + Send + 'a>,
+pub type CallFuture<T> = ::std::pin::Pin<
+    Box<dyn ::std::future::Future<Output = Result<T, Error>> + Send + 'static>,
 >;
-/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture` with it).
+/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
+/// with it): it owns what it needs, so it can be stored and joined.
 #[cfg(all(feature = "http", target_arch = "wasm32"))]
-pub type CallFuture<'a, T> = ::std::pin::Pin<
-    Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'a>,
+pub type CallFuture<T> = ::std::pin::Pin<
+    Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'static>,
 >;
 /** A Sonoran CAD API client: every v2 operation as a method returning its request builder
  ([`requests`](crate::requests)), every v1 call under [`Client::v1`]. Cheap to clone; clones share the
@@ -81,10 +87,10 @@ impl Client {
         }
     }
     /** The v1 calls (`POST /<area>/<call>` with the `{id, key, type, data}` envelope), each
- named after its documented `type`: `client.v1().get_templates()` sends
- `GET_TEMPLATES`. The client fills `id` and `key` (and a `serverId` left unset) and `type`; you pass `data`.*/
-    pub fn v1(&self) -> V1<'_> {
-        V1 { client: self }
+ a request builder named after the call (its operationId in snake case): `client.v1().get_templates_v1()`
+ sends `GET_TEMPLATES`. The client fills `id` and `key` (and a `serverId` left unset) and `type`; you pass `data`.*/
+    pub fn v1(&self) -> V1 {
+        V1 { client: self.clone() }
     }
     /// The configured API key (redacted in `Debug`).
     pub fn api_key(&self) -> &ApiKey {
@@ -94,11 +100,14 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.raw.baseurl
     }
-    /// Sends one v1 call (the generated `V1` methods). `data` is `None` only for calls
-    /// whose envelope has no `data`. `fills_server_id`: `data` (each item of it) has a
-    /// `serverId` property, sent as the client's server id where the caller left it unset.
+    /// Sends one v1 call (the generated v1 request builders) through `runtime` (the
+    /// client's, scoped to the call). `data` is `None` only for calls whose envelope has
+    /// no `data`. `fills_server_id`: `data` (each item of it) has a `serverId` property,
+    /// sent as the client's server id where the caller left it unset.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn v1_send<D: ::serde::Serialize + ?Sized>(
         &self,
+        runtime: &sonoran_runtime::runtime::Runtime,
         operation_id: &'static str,
         path: &'static str,
         v1_type: &'static str,
@@ -114,7 +123,7 @@ impl Client {
             fills_server_id,
         };
         sonoran_runtime::v1::send(
-                &self.raw.inner,
+                runtime,
                 &self.raw.client,
                 &self.raw.baseurl,
                 call,
@@ -123,11 +132,12 @@ impl Client {
             .await
     }
 }
-/// The v1 calls of a [`Client`], from [`Client::v1`].
+/// The v1 calls of a [`Client`], from [`Client::v1`]: each method returns its request
+/// builder ([`requests`](crate::requests)). It holds a clone of the client.
 #[cfg(feature = "http")]
-#[derive(Debug, Clone, Copy)]
-pub struct V1<'a> {
-    pub(crate) client: &'a Client,
+#[derive(Debug, Clone)]
+pub struct V1 {
+    pub(crate) client: Client,
 }
 #[cfg(feature = "http")]
 impl sonoran_runtime::Api for Client {

@@ -59,7 +59,7 @@ impl V1ErrorCode {
     }
 }
 #[cfg(feature = "http")]
-impl crate::V1<'_> {
+impl crate::V1 {
     /// Add Blip
     ///
     /// Add a custom blip to the community's live map. Requires the Pro version of Sonoran CAD or higher.
@@ -71,21 +71,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip>
-    pub async fn add_blip(
+    pub fn add_blip_v1(
         &self,
         data: &[crate::types::AddBlipV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "addBlipV1",
-                "/emergency/add_blip",
-                "ADD_BLIP",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::AddBlipV1 {
+        requests::AddBlipV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Add Call Note
     ///
@@ -98,21 +92,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note>
-    pub async fn add_call_note(
+    pub fn add_call_note_v1(
         &self,
         data: &[crate::types::AddCallNoteV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "addCallNoteV1",
-                "/emergency/add_call_note",
-                "ADD_CALL_NOTE",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::AddCallNoteV1 {
+        requests::AddCallNoteV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Apply Permission Key
     ///
@@ -123,21 +111,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key>
-    pub async fn apply_permission_key(
+    pub fn apply_permission_key_v1(
         &self,
         data: &[crate::types::ApplyPermissionKeyV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "applyPermissionKeyV1",
-                "/general/apply_permission_key",
-                "APPLY_PERMISSION_KEY",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::ApplyPermissionKeyV1 {
+        requests::ApplyPermissionKeyV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Attach Unit
     ///
@@ -150,21 +132,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units>
-    pub async fn attach_unit(
+    pub fn attach_unit_v1(
         &self,
         data: &[crate::types::AttachUnitV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "attachUnitV1",
-                "/emergency/attach_unit",
-                "ATTACH_UNIT",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::AttachUnitV1 {
+        requests::AttachUnitV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Authenticate Street Signs
     ///
@@ -177,21 +153,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs>
-    pub async fn auth_streetsigns(
+    pub fn auth_street_signs_v1(
         &self,
         data: &crate::types::AuthStreetSignsV1Data,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "authStreetSignsV1",
-                "/general/auth_streetsigns",
-                "AUTH_STREETSIGNS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::AuthStreetSignsV1 {
+        requests::AuthStreetSignsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Kick or Ban User
     ///
@@ -202,21 +172,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user>
-    pub async fn ban_user(
+    pub fn ban_user_v1(
         &self,
         data: &[crate::types::BanUserV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "banUserV1",
-                "/general/ban_user",
-                "BAN_USER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::BanUserV1 {
+        requests::BanUserV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// New 911 Call
     ///
@@ -229,21 +193,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
-    pub async fn call_911(
+    pub fn call911_v1(
         &self,
         data: &[crate::types::Call911V1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "call911V1",
-                "/emergency/call_911",
-                "CALL_911",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::Call911V1 {
+        requests::Call911V1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Check API ID
     ///
@@ -254,21 +212,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id>
-    pub async fn check_apiid(
+    pub fn check_api_id_v1(
         &self,
         data: &[crate::types::CheckApiIdV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "checkApiIdV1",
-                "/general/check_apiid",
-                "CHECK_APIID",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::CheckApiIdV1 {
+        requests::CheckApiIdV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Close Dispatch
     ///
@@ -281,21 +233,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call>
-    pub async fn close_call(
+    pub fn close_call_v1(
         &self,
         data: &[crate::types::CloseCallV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "closeCallV1",
-                "/emergency/close_call",
-                "CLOSE_CALL",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::CloseCallV1 {
+        requests::CloseCallV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Detach Unit
     ///
@@ -308,21 +254,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit>
-    pub async fn detach_unit(
+    pub fn detach_unit_v1(
         &self,
         data: &[crate::types::DetachUnitV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "detachUnitV1",
-                "/emergency/detach_unit",
-                "DETACH_UNIT",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::DetachUnitV1 {
+        requests::DetachUnitV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Edit Character
     ///
@@ -333,21 +273,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character>
-    pub async fn edit_character(
+    pub fn edit_character_v1(
         &self,
         data: &[crate::types::EditCharacterV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "editCharacterV1",
-                "/civilian/edit_character",
-                "EDIT_CHARACTER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::EditCharacterV1 {
+        requests::EditCharacterV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Edit Dispatch
     ///
@@ -360,21 +294,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch>
-    pub async fn edit_dispatch(
+    pub fn edit_dispatch_v1(
         &self,
         data: &[crate::types::EditDispatchV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "editDispatchV1",
-                "/emergency/edit_dispatch",
-                "EDIT_DISPATCH",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::EditDispatchV1 {
+        requests::EditDispatchV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Edit License
     ///
@@ -392,28 +320,22 @@ impl crate::V1<'_> {
     ///
     /// let license = EditLicenseV1Item::new(100).status("SUSPENDED").expiration("01/01/2030");
     /// #[allow(deprecated)]
-    /// let edited = client.v1().edit_license(&[license]).await?;
+    /// let edited = client.v1().edit_license_v1(&[license]).await?;
     /// println!("{edited:?}");
     /// # Ok(()) }
     /// ```
     #[deprecated(
         note = "EDIT_LICENSE is no longer in the Sonoran docs; see the method's documentation"
     )]
-    pub async fn edit_license(
+    pub fn edit_license_v1(
         &self,
         data: &[crate::types::EditLicenseV1Item],
-    ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
-        self.client
-            .v1_send(
-                "editLicenseV1",
-                "/civilian",
-                "EDIT_LICENSE",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::EditLicenseV1 {
+        requests::EditLicenseV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Edit Record
     ///
@@ -424,21 +346,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record>
-    pub async fn edit_record(
+    pub fn edit_record_v1(
         &self,
         data: &[crate::types::EditRecordV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "editRecordV1",
-                "/general/edit_record",
-                "EDIT_RECORD",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::EditRecordV1 {
+        requests::EditRecordV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Account
     ///
@@ -449,21 +365,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account>
-    pub async fn get_account(
+    pub fn get_account_v1(
         &self,
         data: &[crate::types::GetAccountV1Item],
-    ) -> ::std::result::Result<crate::types::AccountV1, crate::Error> {
-        self.client
-            .v1_send(
-                "getAccountV1",
-                "/general/get_account",
-                "GET_ACCOUNT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetAccountV1 {
+        requests::GetAccountV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Accounts
     ///
@@ -474,21 +384,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1>
-    pub async fn get_accounts(
+    pub fn get_accounts_v1(
         &self,
         data: &[crate::types::GetAccountsV1Item],
-    ) -> ::std::result::Result<crate::types::GetAccountsV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "getAccountsV1",
-                "/general/get_accounts",
-                "GET_ACCOUNTS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetAccountsV1 {
+        requests::GetAccountsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Active Units
     ///
@@ -501,24 +405,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units>
-    pub async fn get_active_units(
+    pub fn get_active_units_v1(
         &self,
         data: &[crate::types::GetActiveUnitsV1Item],
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<crate::types::IdentifierV1>,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "getActiveUnitsV1",
-                "/emergency/get_active_units",
-                "GET_ACTIVE_UNITS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetActiveUnitsV1 {
+        requests::GetActiveUnitsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Map Blips
     ///
@@ -531,21 +426,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips>
-    pub async fn get_blips(
+    pub fn get_blips_v1(
         &self,
         data: &[crate::types::GetBlipsV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "getBlipsV1",
-                "/emergency/get_blips",
-                "GET_BLIPS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetBlipsV1 {
+        requests::GetBlipsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Calls
     ///
@@ -558,21 +447,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls>
-    pub async fn get_calls(
+    pub fn get_calls_v1(
         &self,
         data: &[crate::types::GetCallsV1Item],
-    ) -> ::std::result::Result<crate::types::GetCallsV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "getCallsV1",
-                "/emergency/get_calls",
-                "GET_CALLS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetCallsV1 {
+        requests::GetCallsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// DB Sync: Get Character Links
     ///
@@ -583,21 +466,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links>
-    pub async fn get_character_links(
+    pub fn get_character_links_v1(
         &self,
         data: &[crate::types::GetCharacterLinksV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, crate::Error> {
-        self.client
-            .v1_send(
-                "getCharacterLinksV1",
-                "/civilian/get_character_links",
-                "GET_CHARACTER_LINKS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetCharacterLinksV1 {
+        requests::GetCharacterLinksV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Characters
     ///
@@ -608,21 +485,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters>
-    pub async fn get_characters(
+    pub fn get_characters_v1(
         &self,
         data: &[crate::types::GetCharactersV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "getCharactersV1",
-                "/civilian/get_characters",
-                "GET_CHARACTERS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetCharactersV1 {
+        requests::GetCharactersV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Identifiers
     ///
@@ -633,21 +504,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers>
-    pub async fn get_identifiers(
+    pub fn get_identifiers_v1(
         &self,
         data: &[crate::types::GetIdentifiersV1Item],
-    ) -> ::std::result::Result<crate::types::GetIdentifiersV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "getIdentifiersV1",
-                "/emergency/get_identifiers",
-                "GET_IDENTIFIERS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetIdentifiersV1 {
+        requests::GetIdentifiersV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Pager Config
     ///
@@ -660,21 +525,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config>
-    pub async fn get_pager_config(
+    pub fn get_pager_config_v1(
         &self,
         data: &[crate::types::GetPagerConfigV1Item],
-    ) -> ::std::result::Result<crate::types::GetPagerConfigV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "getPagerConfigV1",
-                "/emergency/GET_PAGER_CONFIG",
-                "GET_PAGER_CONFIG",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetPagerConfigV1 {
+        requests::GetPagerConfigV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Servers
     ///
@@ -685,20 +544,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers>
-    pub async fn get_servers(
-        &self,
-    ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "getServersV1",
-                "/general/get_servers",
-                "GET_SERVERS",
-                Some(&[] as &[::serde_json::Value]),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    pub fn get_servers_v1(&self) -> requests::GetServersV1 {
+        requests::GetServersV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Record Templates
     ///
@@ -709,24 +559,12 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template>
-    pub async fn get_templates(
-        &self,
-        record_type_id: ::std::option::Option<i64>,
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "getTemplatesV1",
-                "/general/get_templates",
-                "GET_TEMPLATES",
-                None::<&()>,
-                false,
-                vec![
-                    ("recordTypeId", ::serde_json::to_value(record_type_id)
-                    .unwrap_or(::serde_json::Value::Null))
-                ],
-            )
-            .await?
-            .json()
+    pub fn get_templates_v1(&self) -> requests::GetTemplatesV1 {
+        requests::GetTemplatesV1 {
+            client: self.client.clone(),
+            record_type_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Version
     ///
@@ -737,20 +575,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version>
-    pub async fn get_version(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "getVersionV1",
-                "/general/get_version",
-                "GET_VERSION",
-                Some(&[] as &[::serde_json::Value]),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    pub fn get_version_v1(&self) -> requests::GetVersionV1 {
+        requests::GetVersionV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Ident Group
     ///
@@ -763,21 +592,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group>
-    pub async fn idents_to_group(
+    pub fn idents_to_group_v1(
         &self,
         data: &[crate::types::IdentsToGroupV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "identsToGroupV1",
-                "/emergency/idents_to_group",
-                "IDENTS_TO_GROUP",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::IdentsToGroupV1 {
+        requests::IdentsToGroupV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Join or Leave Community (internal)
     ///
@@ -788,25 +611,17 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community>
-    pub async fn join_community(
+    pub fn join_community_v1(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
         internal_key: &str,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "joinOrLeaveCommunityV1",
-                "/sso/community",
-                "JOIN_COMMUNITY",
-                Some(data),
-                false,
-                vec![
-                    ("internalKey", ::serde_json::to_value(internal_key)
-                    .unwrap_or(::serde_json::Value::Null))
-                ],
-            )
-            .await?
-            .text()
+    ) -> requests::JoinCommunityV1 {
+        requests::JoinCommunityV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            internal_key: internal_key.to_string(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Kick Unit
     ///
@@ -819,21 +634,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit>
-    pub async fn kick_unit(
+    pub fn kick_unit_v1(
         &self,
         data: &[crate::types::KickUnitV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "kickUnitV1",
-                "/emergency/kick_unit",
-                "KICK_UNIT",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::KickUnitV1 {
+        requests::KickUnitV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Join or Leave Community (internal)
     ///
@@ -844,25 +653,17 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/leave-community>
-    pub async fn leave_community(
+    pub fn leave_community_v1(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
         internal_key: &str,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "joinOrLeaveCommunityV1",
-                "/sso/community",
-                "LEAVE_COMMUNITY",
-                Some(data),
-                false,
-                vec![
-                    ("internalKey", ::serde_json::to_value(internal_key)
-                    .unwrap_or(::serde_json::Value::Null))
-                ],
-            )
-            .await?
-            .text()
+    ) -> requests::LeaveCommunityV1 {
+        requests::LeaveCommunityV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            internal_key: internal_key.to_string(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// DB Sync: Link Character
     ///
@@ -873,21 +674,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character>
-    pub async fn link_character(
+    pub fn link_character_v1(
         &self,
         data: &[crate::types::LinkCharacterV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "linkCharacterV1",
-                "/civilian/link_character",
-                "LINK_CHARACTER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::LinkCharacterV1 {
+        requests::LinkCharacterV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Lookup By Custom Search
     ///
@@ -898,21 +693,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom>
-    pub async fn lookup_custom(
+    pub fn lookup_custom_v1(
         &self,
         data: &[crate::types::LookupCustomV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "lookupCustomV1",
-                "/general/lookup_custom",
-                "LOOKUP_INT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::LookupCustomV1 {
+        requests::LookupCustomV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Lookup Name or Plate
     ///
@@ -923,14 +712,12 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate>
-    pub async fn lookup(
-        &self,
-        data: &[crate::types::LookupV1Item],
-    ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
-        self.client
-            .v1_send("lookupV1", "/general/lookup", "LOOKUP", Some(data), false, vec![])
-            .await?
-            .json()
+    pub fn lookup_v1(&self, data: &[crate::types::LookupV1Item]) -> requests::LookupV1 {
+        requests::LookupV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Lookup By Value
     ///
@@ -941,21 +728,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer>
-    pub async fn lookup_value(
+    pub fn lookup_value_v1(
         &self,
         data: &[crate::types::LookupValueV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "lookupValueV1",
-                "/general/lookup_value",
-                "LOOKUP_INT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::LookupValueV1 {
+        requests::LookupValueV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Modify Blip
     ///
@@ -966,21 +747,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip>
-    pub async fn modify_blip(
+    pub fn modify_blip_v1(
         &self,
         data: &[crate::types::ModifyBlipV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "modifyBlipV1",
-                "/emergency/modify_blip",
-                "MODIFY_BLIP",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::ModifyBlipV1 {
+        requests::ModifyBlipV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Modify Identifier
     ///
@@ -1004,30 +779,21 @@ impl crate::V1<'_> {
     /// let add = ModifyIdentifierV1Item::new(ModifyIdentifierActionV1::Add)
     ///     .api_id("STEAM:1234")
     ///     .identifier(ModifyIdentifierV1Identifier::default().status(UnitStatus::Available).data(unit));
-    /// match client.v1().modify_identifier(&[add]).await? {
+    /// match client.v1().modify_identifier_v1(&[add]).await? {
     ///     JsonOrText::Json(identifiers) => println!("{identifiers:?}"),
     ///     JsonOrText::Text(text) => println!("{text}"),
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn modify_identifier(
+    pub fn modify_identifier_v1(
         &self,
         data: &[crate::types::ModifyIdentifierV1Item],
-    ) -> ::std::result::Result<
-        crate::v1::JsonOrText<crate::types::IdentifierV1>,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "modifyIdentifierV1",
-                "/emergency/modify_identifier",
-                "MODIFY_IDENTIFIER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json_or_text()
+    ) -> requests::ModifyIdentifierV1 {
+        requests::ModifyIdentifierV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// New Character
     ///
@@ -1038,21 +804,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character>
-    pub async fn new_character(
+    pub fn new_character_v1(
         &self,
         data: &[crate::types::NewCharacterV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "newCharacterV1",
-                "/civilian/new_character",
-                "NEW_CHARACTER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::NewCharacterV1 {
+        requests::NewCharacterV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// New Dispatch
     ///
@@ -1065,21 +825,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch>
-    pub async fn new_dispatch(
+    pub fn new_dispatch_v1(
         &self,
         data: &[crate::types::NewDispatchV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "newDispatchV1",
-                "/emergency/new_dispatch",
-                "NEW_DISPATCH",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::NewDispatchV1 {
+        requests::NewDispatchV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// New Record
     ///
@@ -1090,21 +844,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record>
-    pub async fn new_record(
+    pub fn new_record_v1(
         &self,
         data: &[crate::types::NewRecordV1Item],
-    ) -> ::std::result::Result<crate::types::RecordV1, crate::Error> {
-        self.client
-            .v1_send(
-                "newRecordV1",
-                "/general/new_record",
-                "NEW_RECORD",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::NewRecordV1 {
+        requests::NewRecordV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Remove 911
     ///
@@ -1117,21 +865,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911>
-    pub async fn remove_911(
+    pub fn remove911_v1(
         &self,
         data: &[crate::types::Remove911V1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "remove911V1",
-                "/emergency/remove_911",
-                "REMOVE_911",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::Remove911V1 {
+        requests::Remove911V1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Remove Blip
     ///
@@ -1142,21 +884,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip>
-    pub async fn remove_blip(
+    pub fn remove_blip_v1(
         &self,
         data: &[crate::types::RemoveBlipV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "removeBlipV1",
-                "/emergency/remove_blip",
-                "REMOVE_BLIP",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::RemoveBlipV1 {
+        requests::RemoveBlipV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Remove Character
     ///
@@ -1167,21 +903,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character>
-    pub async fn remove_character(
+    pub fn remove_character_v1(
         &self,
         data: &[crate::types::RemoveCharacterV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "removeCharacterV1",
-                "/civilian/remove_character",
-                "REMOVE_CHARACTER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::RemoveCharacterV1 {
+        requests::RemoveCharacterV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Remove Record
     ///
@@ -1192,21 +922,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record>
-    pub async fn remove_record(
+    pub fn remove_record_v1(
         &self,
         data: &[crate::types::RemoveRecordV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "removeRecordV1",
-                "/general/remove_record",
-                "REMOVE_RECORD",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::RemoveRecordV1 {
+        requests::RemoveRecordV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Send Photo
     ///
@@ -1217,21 +941,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo>
-    pub async fn send_photo(
+    pub fn send_photo_v1(
         &self,
         data: &[crate::types::SendPhotoV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "sendPhotoV1",
-                "/general/send_photo",
-                "SEND_PHOTO",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SendPhotoV1 {
+        requests::SendPhotoV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Modify Account Permissions
     ///
@@ -1253,25 +971,19 @@ impl crate::V1<'_> {
     ///     .api_id("STEAM:1234")
     ///     .add(vec![PermissionName::Police])
     ///     .remove(vec![PermissionName::Civilian]);
-    /// let text: String = client.v1().set_account_permissions(&[change]).await?;
+    /// let text: String = client.v1().set_account_permissions_v1(&[change]).await?;
     /// println!("{text}");
     /// # Ok(()) }
     /// ```
-    pub async fn set_account_permissions(
+    pub fn set_account_permissions_v1(
         &self,
         data: &[crate::types::SetAccountPermissionsV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setAccountPermissionsV1",
-                "/general/set_account_permissions",
-                "SET_ACCOUNT_PERMISSIONS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetAccountPermissionsV1 {
+        requests::SetAccountPermissionsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set API IDs
     ///
@@ -1282,21 +994,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids>
-    pub async fn set_api_id(
+    pub fn set_api_id_v1(
         &self,
         data: &[crate::types::SetApiIdV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setApiIdV1",
-                "/general/set_api_id",
-                "SET_API_ID",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetApiIdV1 {
+        requests::SetApiIdV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Available Callouts
     ///
@@ -1309,21 +1015,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config>
-    pub async fn set_available_callouts(
+    pub fn set_available_callouts_v1(
         &self,
         data: &crate::types::SetAvailableCalloutsV1Data,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setAvailableCalloutsV1",
-                "/emergency/SET_AVAILABLE_CALLOUTS",
-                "SET_AVAILABLE_CALLOUTS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetAvailableCalloutsV1 {
+        requests::SetAvailableCalloutsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Call Postal
     ///
@@ -1336,21 +1036,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal>
-    pub async fn set_call_postal(
+    pub fn set_call_postal_v1(
         &self,
         data: &[crate::types::SetCallPostalV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setCallPostalV1",
-                "/emergency/set_call_postal",
-                "SET_CALL_POSTAL",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetCallPostalV1 {
+        requests::SetCallPostalV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Call Primary
     ///
@@ -1363,21 +1057,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary>
-    pub async fn set_call_primary(
+    pub fn set_call_primary_v1(
         &self,
         data: &[crate::types::SetCallPrimaryV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setCallPrimaryV1",
-                "/emergency/set_call_primary",
-                "SET_CALL_PRIMARY",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetCallPrimaryV1 {
+        requests::SetCallPrimaryV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Character
     ///
@@ -1388,21 +1076,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character>
-    pub async fn set_character(
+    pub fn set_character_v1(
         &self,
         data: &[crate::types::SetCharacterV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<crate::types::RecordV1>, crate::Error> {
-        self.client
-            .v1_send(
-                "setCharacterV1",
-                "/civilian/set_character",
-                "SET_CHARACTER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::SetCharacterV1 {
+        requests::SetCharacterV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Clock Time
     ///
@@ -1415,21 +1097,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time>
-    pub async fn set_clock(
+    pub fn set_clock_v1(
         &self,
         data: &[crate::types::SetClockV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setClockV1",
-                "/general/set_clock",
-                "SET_CLOCK",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetClockV1 {
+        requests::SetClockV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Identifier
     ///
@@ -1440,21 +1116,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier>
-    pub async fn set_identifier(
+    pub fn set_identifier_v1(
         &self,
         data: &[crate::types::SetIdentifierV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setIdentifierV1",
-                "/emergency/set_identifier",
-                "SET_IDENTIFIER",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetIdentifierV1 {
+        requests::SetIdentifierV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Pager Config
     ///
@@ -1467,21 +1137,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config>
-    pub async fn set_pager_config(
+    pub fn set_pager_config_v1(
         &self,
         data: &[crate::types::SetPagerConfigV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setPagerConfigV1",
-                "/emergency/SET_PAGER_CONFIG",
-                "SET_PAGER_CONFIG",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetPagerConfigV1 {
+        requests::SetPagerConfigV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Penal Codes
     ///
@@ -1492,21 +1156,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes>
-    pub async fn set_penal_codes(
+    pub fn set_penal_codes_v1(
         &self,
         data: &[crate::types::PenalCodeV1],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setPenalCodesV1",
-                "/general/set_penal_codes",
-                "SET_PENAL_CODES",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetPenalCodesV1 {
+        requests::SetPenalCodesV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Postal Config
     ///
@@ -1517,21 +1175,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config>
-    pub async fn set_postals(
+    pub fn set_postals_v1(
         &self,
         data: &[crate::types::SetPostalsV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setPostalsV1",
-                "/general/set_postals",
-                "SET_POSTALS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetPostalsV1 {
+        requests::SetPostalsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Servers
     ///
@@ -1542,21 +1194,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers>
-    pub async fn set_servers(
+    pub fn set_servers_v1(
         &self,
         data: &crate::types::SetServersV1Data,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setServersV1",
-                "/general/set_servers",
-                "SET_SERVERS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetServersV1 {
+        requests::SetServersV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Stations
     ///
@@ -1569,21 +1215,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations>
-    pub async fn set_stations(
+    pub fn set_stations_v1(
         &self,
         data: &crate::types::SetStationsV1Data,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setStationsV1",
-                "/emergency/SET_STATIONS",
-                "SET_STATIONS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetStationsV1 {
+        requests::SetStationsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Street Sign Config
     ///
@@ -1596,21 +1236,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config>
-    pub async fn set_streetsign_config(
+    pub fn set_streetsign_config_v1(
         &self,
         data: &[crate::types::SetStreetsignConfigV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setStreetsignConfigV1",
-                "/emergency/SET_STREETSIGN_CONFIG",
-                "SET_STREETSIGN_CONFIG",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetStreetsignConfigV1 {
+        requests::SetStreetsignConfigV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Unit Location
     ///
@@ -1621,21 +1255,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location>
-    pub async fn unit_location(
+    pub fn unit_location_v1(
         &self,
         data: &[crate::types::UnitLocationV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "unitLocationV1",
-                "/emergency/unit_location",
-                "UNIT_LOCATION",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::UnitLocationV1 {
+        requests::UnitLocationV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Unit Panic
     ///
@@ -1646,21 +1274,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic>
-    pub async fn unit_panic(
+    pub fn unit_panic_v1(
         &self,
         data: &[crate::types::UnitPanicV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "unitPanicV1",
-                "/emergency/unit_panic",
-                "UNIT_PANIC",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::UnitPanicV1 {
+        requests::UnitPanicV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Unit Status
     ///
@@ -1673,21 +1295,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status>
-    pub async fn unit_status(
+    pub fn unit_status_v1(
         &self,
         data: &[crate::types::UnitStatusV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "unitStatusV1",
-                "/emergency/unit_status",
-                "UNIT_STATUS",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::UnitStatusV1 {
+        requests::UnitStatusV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Street Sign
     ///
@@ -1700,21 +1316,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign>
-    pub async fn update_streetsign(
+    pub fn update_streetsign_v1(
         &self,
         data: &[crate::types::UpdateStreetsignV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "updateStreetsignV1",
-                "/emergency/UPDATE_STREETSIGN",
-                "UPDATE_STREETSIGN",
-                Some(data),
-                true,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::UpdateStreetsignV1 {
+        requests::UpdateStreetsignV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Verify Secret
     ///
@@ -1725,20 +1335,4337 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret>
-    pub async fn verify_secret(
+    pub fn verify_secret_v1(
         &self,
         data: &[crate::types::VerifySecretV1Item],
-    ) -> ::std::result::Result<crate::types::VerifySecretV1Response, crate::Error> {
-        self.client
-            .v1_send(
-                "verifySecretV1",
-                "/general/verify_secret",
-                "VERIFY_SECRET",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::VerifySecretV1 {
+        requests::VerifySecretV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
+    }
+}
+/// One request builder per v1 call, returned by its [`crate::V1`] method (and
+/// re-exported in [`crate::requests`]).
+#[cfg(feature = "http")]
+pub mod requests {
+    /// `add_blip_v1` (v1 `ADD_BLIP`): the request [`crate::V1::add_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AddBlipV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::AddBlipV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl AddBlipV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::BlipV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "addBlipV1",
+                    "/emergency/add_blip",
+                    "ADD_BLIP",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for AddBlipV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::BlipV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `add_call_note_v1` (v1 `ADD_CALL_NOTE`): the request [`crate::V1::add_call_note_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AddCallNoteV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::AddCallNoteV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl AddCallNoteV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "addCallNoteV1",
+                    "/emergency/add_call_note",
+                    "ADD_CALL_NOTE",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for AddCallNoteV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `apply_permission_key_v1` (v1 `APPLY_PERMISSION_KEY`): the request [`crate::V1::apply_permission_key_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ApplyPermissionKeyV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::ApplyPermissionKeyV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ApplyPermissionKeyV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "applyPermissionKeyV1",
+                    "/general/apply_permission_key",
+                    "APPLY_PERMISSION_KEY",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ApplyPermissionKeyV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `attach_unit_v1` (v1 `ATTACH_UNIT`): the request [`crate::V1::attach_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AttachUnitV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::AttachUnitV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl AttachUnitV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "attachUnitV1",
+                    "/emergency/attach_unit",
+                    "ATTACH_UNIT",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for AttachUnitV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `auth_street_signs_v1` (v1 `AUTH_STREETSIGNS`): the request [`crate::V1::auth_street_signs_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AuthStreetSignsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::AuthStreetSignsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl AuthStreetSignsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "authStreetSignsV1",
+                    "/general/auth_streetsigns",
+                    "AUTH_STREETSIGNS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for AuthStreetSignsV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `ban_user_v1` (v1 `BAN_USER`): the request [`crate::V1::ban_user_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct BanUserV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::BanUserV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl BanUserV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "banUserV1",
+                    "/general/ban_user",
+                    "BAN_USER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for BanUserV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `call911_v1` (v1 `CALL_911`): the request [`crate::V1::call911_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct Call911V1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::Call911V1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl Call911V1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "call911V1",
+                    "/emergency/call_911",
+                    "CALL_911",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for Call911V1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `check_api_id_v1` (v1 `CHECK_APIID`): the request [`crate::V1::check_api_id_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct CheckApiIdV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CheckApiIdV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl CheckApiIdV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "checkApiIdV1",
+                    "/general/check_apiid",
+                    "CHECK_APIID",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for CheckApiIdV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `close_call_v1` (v1 `CLOSE_CALL`): the request [`crate::V1::close_call_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct CloseCallV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CloseCallV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl CloseCallV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "closeCallV1",
+                    "/emergency/close_call",
+                    "CLOSE_CALL",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for CloseCallV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `detach_unit_v1` (v1 `DETACH_UNIT`): the request [`crate::V1::detach_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct DetachUnitV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::DetachUnitV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl DetachUnitV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "detachUnitV1",
+                    "/emergency/detach_unit",
+                    "DETACH_UNIT",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for DetachUnitV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `edit_character_v1` (v1 `EDIT_CHARACTER`): the request [`crate::V1::edit_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct EditCharacterV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::EditCharacterV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl EditCharacterV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "editCharacterV1",
+                    "/civilian/edit_character",
+                    "EDIT_CHARACTER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for EditCharacterV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `edit_dispatch_v1` (v1 `EDIT_DISPATCH`): the request [`crate::V1::edit_dispatch_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct EditDispatchV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::EditDispatchV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl EditDispatchV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "editDispatchV1",
+                    "/emergency/edit_dispatch",
+                    "EDIT_DISPATCH",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for EditDispatchV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `edit_license_v1` (v1 `EDIT_LICENSE`): the request [`crate::V1::edit_license_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct EditLicenseV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::EditLicenseV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl EditLicenseV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::LicenseV1>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "editLicenseV1",
+                    "/civilian",
+                    "EDIT_LICENSE",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for EditLicenseV1 {
+        type Output = ::std::result::Result<crate::types::LicenseV1, crate::Error>;
+        type IntoFuture = crate::CallFuture<crate::types::LicenseV1>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `edit_record_v1` (v1 `EDIT_RECORD`): the request [`crate::V1::edit_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct EditRecordV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::EditRecordV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl EditRecordV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "editRecordV1",
+                    "/general/edit_record",
+                    "EDIT_RECORD",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for EditRecordV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_account_v1` (v1 `GET_ACCOUNT`): the request [`crate::V1::get_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetAccountV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetAccountV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetAccountV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::AccountV1, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::AccountV1>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getAccountV1",
+                    "/general/get_account",
+                    "GET_ACCOUNT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetAccountV1 {
+        type Output = ::std::result::Result<crate::types::AccountV1, crate::Error>;
+        type IntoFuture = crate::CallFuture<crate::types::AccountV1>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_accounts_v1` (v1 `GET_ACCOUNTS`): the request [`crate::V1::get_accounts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetAccountsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetAccountsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetAccountsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetAccountsV1Response, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetAccountsV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getAccountsV1",
+                    "/general/get_accounts",
+                    "GET_ACCOUNTS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetAccountsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetAccountsV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetAccountsV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_active_units_v1` (v1 `GET_ACTIVE_UNITS`): the request [`crate::V1::get_active_units_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetActiveUnitsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetActiveUnitsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetActiveUnitsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::IdentifierV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::IdentifierV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getActiveUnitsV1",
+                    "/emergency/get_active_units",
+                    "GET_ACTIVE_UNITS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetActiveUnitsV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::IdentifierV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::IdentifierV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_blips_v1` (v1 `GET_BLIPS`): the request [`crate::V1::get_blips_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetBlipsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetBlipsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetBlipsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::BlipV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getBlipsV1",
+                    "/emergency/get_blips",
+                    "GET_BLIPS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetBlipsV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::BlipV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_calls_v1` (v1 `GET_CALLS`): the request [`crate::V1::get_calls_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetCallsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetCallsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetCallsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetCallsV1Response, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetCallsV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getCallsV1",
+                    "/emergency/get_calls",
+                    "GET_CALLS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetCallsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetCallsV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetCallsV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_character_links_v1` (v1 `GET_CHARACTER_LINKS`): the request [`crate::V1::get_character_links_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetCharacterLinksV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetCharacterLinksV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetCharacterLinksV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<::std::string::String>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getCharacterLinksV1",
+                    "/civilian/get_character_links",
+                    "GET_CHARACTER_LINKS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetCharacterLinksV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_characters_v1` (v1 `GET_CHARACTERS`): the request [`crate::V1::get_characters_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetCharactersV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetCharactersV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetCharactersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getCharactersV1",
+                    "/civilian/get_characters",
+                    "GET_CHARACTERS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetCharactersV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_identifiers_v1` (v1 `GET_IDENTIFIERS`): the request [`crate::V1::get_identifiers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetIdentifiersV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetIdentifiersV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetIdentifiersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::GetIdentifiersV1Response,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetIdentifiersV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getIdentifiersV1",
+                    "/emergency/get_identifiers",
+                    "GET_IDENTIFIERS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetIdentifiersV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetIdentifiersV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetIdentifiersV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_pager_config_v1` (v1 `GET_PAGER_CONFIG`): the request [`crate::V1::get_pager_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetPagerConfigV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetPagerConfigV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetPagerConfigV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::GetPagerConfigV1Response,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetPagerConfigV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getPagerConfigV1",
+                    "/emergency/GET_PAGER_CONFIG",
+                    "GET_PAGER_CONFIG",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetPagerConfigV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetPagerConfigV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetPagerConfigV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_servers_v1` (v1 `GET_SERVERS`): the request [`crate::V1::get_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetServersV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetServersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetServersV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getServersV1",
+                    "/general/get_servers",
+                    "GET_SERVERS",
+                    Some(&[] as &[::serde_json::Value]),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetServersV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetServersV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetServersV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_templates_v1` (v1 `GET_TEMPLATES`): the request [`crate::V1::get_templates_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetTemplatesV1 {
+        pub(super) client: crate::Client,
+        pub(super) record_type_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetTemplatesV1 {
+        /// `recordTypeId` of the envelope (left out when not set).
+        pub fn record_type_id(mut self, value: i64) -> Self {
+            self.record_type_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getTemplatesV1",
+                    "/general/get_templates",
+                    "GET_TEMPLATES",
+                    None::<&()>,
+                    false,
+                    vec![
+                        ("recordTypeId", ::serde_json::to_value(self.record_type_id)
+                        .unwrap_or(::serde_json::Value::Null))
+                    ],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetTemplatesV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_version_v1` (v1 `GET_VERSION`): the request [`crate::V1::get_version_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetVersionV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetVersionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getVersionV1",
+                    "/general/get_version",
+                    "GET_VERSION",
+                    Some(&[] as &[::serde_json::Value]),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetVersionV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `idents_to_group_v1` (v1 `IDENTS_TO_GROUP`): the request [`crate::V1::idents_to_group_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct IdentsToGroupV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::IdentsToGroupV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl IdentsToGroupV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "identsToGroupV1",
+                    "/emergency/idents_to_group",
+                    "IDENTS_TO_GROUP",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for IdentsToGroupV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `join_community_v1` (v1 `JOIN_COMMUNITY`): the request [`crate::V1::join_community_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct JoinCommunityV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CommunityMembershipV1Item>,
+        pub(super) internal_key: ::std::string::String,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl JoinCommunityV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "joinOrLeaveCommunityV1",
+                    "/sso/community",
+                    "JOIN_COMMUNITY",
+                    Some(&self.data),
+                    false,
+                    vec![
+                        ("internalKey", ::serde_json::to_value(self.internal_key)
+                        .unwrap_or(::serde_json::Value::Null))
+                    ],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for JoinCommunityV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `kick_unit_v1` (v1 `KICK_UNIT`): the request [`crate::V1::kick_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct KickUnitV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::KickUnitV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl KickUnitV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "kickUnitV1",
+                    "/emergency/kick_unit",
+                    "KICK_UNIT",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for KickUnitV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `leave_community_v1` (v1 `LEAVE_COMMUNITY`): the request [`crate::V1::leave_community_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct LeaveCommunityV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CommunityMembershipV1Item>,
+        pub(super) internal_key: ::std::string::String,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl LeaveCommunityV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "joinOrLeaveCommunityV1",
+                    "/sso/community",
+                    "LEAVE_COMMUNITY",
+                    Some(&self.data),
+                    false,
+                    vec![
+                        ("internalKey", ::serde_json::to_value(self.internal_key)
+                        .unwrap_or(::serde_json::Value::Null))
+                    ],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for LeaveCommunityV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `link_character_v1` (v1 `LINK_CHARACTER`): the request [`crate::V1::link_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct LinkCharacterV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::LinkCharacterV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl LinkCharacterV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "linkCharacterV1",
+                    "/civilian/link_character",
+                    "LINK_CHARACTER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for LinkCharacterV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `lookup_custom_v1` (v1 `LOOKUP_INT`): the request [`crate::V1::lookup_custom_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct LookupCustomV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::LookupCustomV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl LookupCustomV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "lookupCustomV1",
+                    "/general/lookup_custom",
+                    "LOOKUP_INT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for LookupCustomV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `lookup_v1` (v1 `LOOKUP`): the request [`crate::V1::lookup_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct LookupV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::LookupV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl LookupV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::LookupV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "lookupV1",
+                    "/general/lookup",
+                    "LOOKUP",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for LookupV1 {
+        type Output = ::std::result::Result<
+            crate::types::LookupV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::LookupV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `lookup_value_v1` (v1 `LOOKUP_INT`): the request [`crate::V1::lookup_value_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct LookupValueV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::LookupValueV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl LookupValueV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "lookupValueV1",
+                    "/general/lookup_value",
+                    "LOOKUP_INT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for LookupValueV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `modify_blip_v1` (v1 `MODIFY_BLIP`): the request [`crate::V1::modify_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ModifyBlipV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::ModifyBlipV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ModifyBlipV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "modifyBlipV1",
+                    "/emergency/modify_blip",
+                    "MODIFY_BLIP",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ModifyBlipV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `modify_identifier_v1` (v1 `MODIFY_IDENTIFIER`): the request [`crate::V1::modify_identifier_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ModifyIdentifierV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::ModifyIdentifierV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ModifyIdentifierV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::v1::JsonOrText<crate::types::IdentifierV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::v1::JsonOrText<crate::types::IdentifierV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "modifyIdentifierV1",
+                    "/emergency/modify_identifier",
+                    "MODIFY_IDENTIFIER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json_or_text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ModifyIdentifierV1 {
+        type Output = ::std::result::Result<
+            crate::v1::JsonOrText<crate::types::IdentifierV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::v1::JsonOrText<crate::types::IdentifierV1>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `new_character_v1` (v1 `NEW_CHARACTER`): the request [`crate::V1::new_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct NewCharacterV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::NewCharacterV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl NewCharacterV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "newCharacterV1",
+                    "/civilian/new_character",
+                    "NEW_CHARACTER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for NewCharacterV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `new_dispatch_v1` (v1 `NEW_DISPATCH`): the request [`crate::V1::new_dispatch_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct NewDispatchV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::NewDispatchV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl NewDispatchV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "newDispatchV1",
+                    "/emergency/new_dispatch",
+                    "NEW_DISPATCH",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for NewDispatchV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `new_record_v1` (v1 `NEW_RECORD`): the request [`crate::V1::new_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct NewRecordV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::NewRecordV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl NewRecordV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::RecordV1, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "newRecordV1",
+                    "/general/new_record",
+                    "NEW_RECORD",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for NewRecordV1 {
+        type Output = ::std::result::Result<crate::types::RecordV1, crate::Error>;
+        type IntoFuture = crate::CallFuture<crate::types::RecordV1>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `remove911_v1` (v1 `REMOVE_911`): the request [`crate::V1::remove911_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct Remove911V1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::Remove911V1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl Remove911V1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "remove911V1",
+                    "/emergency/remove_911",
+                    "REMOVE_911",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for Remove911V1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `remove_blip_v1` (v1 `REMOVE_BLIP`): the request [`crate::V1::remove_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct RemoveBlipV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::RemoveBlipV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl RemoveBlipV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "removeBlipV1",
+                    "/emergency/remove_blip",
+                    "REMOVE_BLIP",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for RemoveBlipV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `remove_character_v1` (v1 `REMOVE_CHARACTER`): the request [`crate::V1::remove_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct RemoveCharacterV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::RemoveCharacterV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl RemoveCharacterV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "removeCharacterV1",
+                    "/civilian/remove_character",
+                    "REMOVE_CHARACTER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for RemoveCharacterV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `remove_record_v1` (v1 `REMOVE_RECORD`): the request [`crate::V1::remove_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct RemoveRecordV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::RemoveRecordV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl RemoveRecordV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "removeRecordV1",
+                    "/general/remove_record",
+                    "REMOVE_RECORD",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for RemoveRecordV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `send_photo_v1` (v1 `SEND_PHOTO`): the request [`crate::V1::send_photo_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SendPhotoV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SendPhotoV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SendPhotoV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "sendPhotoV1",
+                    "/general/send_photo",
+                    "SEND_PHOTO",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SendPhotoV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_account_permissions_v1` (v1 `SET_ACCOUNT_PERMISSIONS`): the request [`crate::V1::set_account_permissions_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetAccountPermissionsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetAccountPermissionsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetAccountPermissionsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setAccountPermissionsV1",
+                    "/general/set_account_permissions",
+                    "SET_ACCOUNT_PERMISSIONS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetAccountPermissionsV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_api_id_v1` (v1 `SET_API_ID`): the request [`crate::V1::set_api_id_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetApiIdV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetApiIdV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetApiIdV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setApiIdV1",
+                    "/general/set_api_id",
+                    "SET_API_ID",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetApiIdV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_available_callouts_v1` (v1 `SET_AVAILABLE_CALLOUTS`): the request [`crate::V1::set_available_callouts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetAvailableCalloutsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::SetAvailableCalloutsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetAvailableCalloutsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setAvailableCalloutsV1",
+                    "/emergency/SET_AVAILABLE_CALLOUTS",
+                    "SET_AVAILABLE_CALLOUTS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetAvailableCalloutsV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_call_postal_v1` (v1 `SET_CALL_POSTAL`): the request [`crate::V1::set_call_postal_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetCallPostalV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetCallPostalV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetCallPostalV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setCallPostalV1",
+                    "/emergency/set_call_postal",
+                    "SET_CALL_POSTAL",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetCallPostalV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_call_primary_v1` (v1 `SET_CALL_PRIMARY`): the request [`crate::V1::set_call_primary_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetCallPrimaryV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetCallPrimaryV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetCallPrimaryV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setCallPrimaryV1",
+                    "/emergency/set_call_primary",
+                    "SET_CALL_PRIMARY",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetCallPrimaryV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_character_v1` (v1 `SET_CHARACTER`): the request [`crate::V1::set_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetCharacterV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetCharacterV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetCharacterV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setCharacterV1",
+                    "/civilian/set_character",
+                    "SET_CHARACTER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetCharacterV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::RecordV1>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_clock_v1` (v1 `SET_CLOCK`): the request [`crate::V1::set_clock_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetClockV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetClockV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetClockV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setClockV1",
+                    "/general/set_clock",
+                    "SET_CLOCK",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetClockV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_identifier_v1` (v1 `SET_IDENTIFIER`): the request [`crate::V1::set_identifier_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetIdentifierV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetIdentifierV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetIdentifierV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setIdentifierV1",
+                    "/emergency/set_identifier",
+                    "SET_IDENTIFIER",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetIdentifierV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_pager_config_v1` (v1 `SET_PAGER_CONFIG`): the request [`crate::V1::set_pager_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetPagerConfigV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetPagerConfigV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetPagerConfigV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setPagerConfigV1",
+                    "/emergency/SET_PAGER_CONFIG",
+                    "SET_PAGER_CONFIG",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetPagerConfigV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_penal_codes_v1` (v1 `SET_PENAL_CODES`): the request [`crate::V1::set_penal_codes_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetPenalCodesV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::PenalCodeV1>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetPenalCodesV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setPenalCodesV1",
+                    "/general/set_penal_codes",
+                    "SET_PENAL_CODES",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetPenalCodesV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_postals_v1` (v1 `SET_POSTALS`): the request [`crate::V1::set_postals_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetPostalsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetPostalsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetPostalsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setPostalsV1",
+                    "/general/set_postals",
+                    "SET_POSTALS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetPostalsV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_servers_v1` (v1 `SET_SERVERS`): the request [`crate::V1::set_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetServersV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::SetServersV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetServersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setServersV1",
+                    "/general/set_servers",
+                    "SET_SERVERS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetServersV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_stations_v1` (v1 `SET_STATIONS`): the request [`crate::V1::set_stations_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetStationsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::SetStationsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetStationsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setStationsV1",
+                    "/emergency/SET_STATIONS",
+                    "SET_STATIONS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetStationsV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_streetsign_config_v1` (v1 `SET_STREETSIGN_CONFIG`): the request [`crate::V1::set_streetsign_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetStreetsignConfigV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetStreetsignConfigV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetStreetsignConfigV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setStreetsignConfigV1",
+                    "/emergency/SET_STREETSIGN_CONFIG",
+                    "SET_STREETSIGN_CONFIG",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetStreetsignConfigV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `unit_location_v1` (v1 `UNIT_LOCATION`): the request [`crate::V1::unit_location_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UnitLocationV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::UnitLocationV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UnitLocationV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "unitLocationV1",
+                    "/emergency/unit_location",
+                    "UNIT_LOCATION",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UnitLocationV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `unit_panic_v1` (v1 `UNIT_PANIC`): the request [`crate::V1::unit_panic_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UnitPanicV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::UnitPanicV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UnitPanicV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "unitPanicV1",
+                    "/emergency/unit_panic",
+                    "UNIT_PANIC",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UnitPanicV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `unit_status_v1` (v1 `UNIT_STATUS`): the request [`crate::V1::unit_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UnitStatusV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::UnitStatusV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UnitStatusV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "unitStatusV1",
+                    "/emergency/unit_status",
+                    "UNIT_STATUS",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UnitStatusV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `update_streetsign_v1` (v1 `UPDATE_STREETSIGN`): the request [`crate::V1::update_streetsign_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UpdateStreetsignV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::UpdateStreetsignV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UpdateStreetsignV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "updateStreetsignV1",
+                    "/emergency/UPDATE_STREETSIGN",
+                    "UPDATE_STREETSIGN",
+                    Some(&self.data),
+                    true,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UpdateStreetsignV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `verify_secret_v1` (v1 `VERIFY_SECRET`): the request [`crate::V1::verify_secret_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct VerifySecretV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::VerifySecretV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl VerifySecretV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::VerifySecretV1Response, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::VerifySecretV1Response>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "verifySecretV1",
+                    "/general/verify_secret",
+                    "VERIFY_SECRET",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for VerifySecretV1 {
+        type Output = ::std::result::Result<
+            crate::types::VerifySecretV1Response,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::VerifySecretV1Response>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
     }
 }

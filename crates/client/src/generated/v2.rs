@@ -13,10 +13,11 @@ impl crate::Client {
     pub fn get_character_links(
         &self,
         target: crate::targets::AccountTarget,
-    ) -> requests::GetCharacterLinks<'_> {
+    ) -> requests::GetCharacterLinks {
         requests::GetCharacterLinks {
-            client: self,
+            client: self.clone(),
             target,
+            options: ::std::default::Default::default(),
         }
     }
     /// Add Character Link
@@ -30,11 +31,12 @@ impl crate::Client {
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
         body: types::AddCharacterLinkRequest,
-    ) -> requests::AddCharacterLink<'_> {
+    ) -> requests::AddCharacterLink {
         requests::AddCharacterLink {
-            client: self,
+            client: self.clone(),
             sync_id: sync_id.into(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Remove Character Link
@@ -48,11 +50,12 @@ impl crate::Client {
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
         body: types::RemoveCharacterLinkRequest,
-    ) -> requests::RemoveCharacterLink<'_> {
+    ) -> requests::RemoveCharacterLink {
         requests::RemoveCharacterLink {
-            client: self,
+            client: self.clone(),
             sync_id: sync_id.into(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Characters
@@ -65,10 +68,11 @@ impl crate::Client {
     pub fn get_characters(
         &self,
         target: crate::targets::AccountTarget,
-    ) -> requests::GetCharacters<'_> {
+    ) -> requests::GetCharacters {
         requests::GetCharacters {
-            client: self,
+            client: self.clone(),
             target,
+            options: ::std::default::Default::default(),
         }
     }
     /// Delete Character
@@ -78,10 +82,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character>
-    pub fn delete_character(&self, character_id: i64) -> requests::DeleteCharacter<'_> {
+    pub fn delete_character(&self, character_id: i64) -> requests::DeleteCharacter {
         requests::DeleteCharacter {
-            client: self,
+            client: self.clone(),
             character_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Selected Character
@@ -94,10 +99,11 @@ impl crate::Client {
     pub fn set_selected_character(
         &self,
         body: types::SetSelectedCharacterRequest,
-    ) -> requests::SetSelectedCharacter<'_> {
+    ) -> requests::SetSelectedCharacter {
         requests::SetSelectedCharacter {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Current Call
@@ -110,10 +116,11 @@ impl crate::Client {
     pub fn get_current_call(
         &self,
         account_uuid: ::uuid::Uuid,
-    ) -> requests::GetCurrentCall<'_> {
+    ) -> requests::GetCurrentCall {
         requests::GetCurrentCall {
-            client: self,
+            client: self.clone(),
             account_uuid,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Identifiers
@@ -126,10 +133,11 @@ impl crate::Client {
     pub fn get_identifiers(
         &self,
         account_uuid: ::uuid::Uuid,
-    ) -> requests::GetIdentifiers<'_> {
+    ) -> requests::GetIdentifiers {
         requests::GetIdentifiers {
-            client: self,
+            client: self.clone(),
             account_uuid,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Identifier
@@ -143,11 +151,12 @@ impl crate::Client {
         &self,
         account_uuid: ::uuid::Uuid,
         body: types::CreateIdentifierRequest,
-    ) -> requests::CreateIdentifier<'_> {
+    ) -> requests::CreateIdentifier {
         requests::CreateIdentifier {
-            client: self,
+            client: self.clone(),
             account_uuid,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Delete Identifier
@@ -161,11 +170,12 @@ impl crate::Client {
         &self,
         account_uuid: ::uuid::Uuid,
         ident_id: i64,
-    ) -> requests::DeleteIdentifier<'_> {
+    ) -> requests::DeleteIdentifier {
         requests::DeleteIdentifier {
-            client: self,
+            client: self.clone(),
             account_uuid,
             ident_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Identifier
@@ -197,12 +207,13 @@ impl crate::Client {
         account_uuid: ::uuid::Uuid,
         ident_id: i64,
         body: types::UpdateIdentifierRequest,
-    ) -> requests::UpdateIdentifier<'_> {
+    ) -> requests::UpdateIdentifier {
         requests::UpdateIdentifier {
-            client: self,
+            client: self.clone(),
             account_uuid,
             ident_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Selected Identifier
@@ -216,11 +227,12 @@ impl crate::Client {
         &self,
         account_uuid: ::uuid::Uuid,
         body: types::SetSelectedIdentifierRequest,
-    ) -> requests::SetSelectedIdentifier<'_> {
+    ) -> requests::SetSelectedIdentifier {
         requests::SetSelectedIdentifier {
-            client: self,
+            client: self.clone(),
             account_uuid,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Dispatch Templates
@@ -230,9 +242,10 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates>
-    pub fn get_dispatch_templates(&self) -> requests::GetDispatchTemplates<'_> {
+    pub fn get_dispatch_templates(&self) -> requests::GetDispatchTemplates {
         requests::GetDispatchTemplates {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Dispatch Template
@@ -245,10 +258,11 @@ impl crate::Client {
     pub fn get_dispatch_template(
         &self,
         template_id: i64,
-    ) -> requests::GetDispatchTemplate<'_> {
+    ) -> requests::GetDispatchTemplate {
         requests::GetDispatchTemplate {
-            client: self,
+            client: self.clone(),
             template_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account Units
@@ -261,15 +275,16 @@ impl crate::Client {
     pub fn get_account_units(
         &self,
         account_uuid: ::uuid::Uuid,
-    ) -> requests::GetAccountUnits<'_> {
+    ) -> requests::GetAccountUnits {
         requests::GetAccountUnits {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             account_uuid,
             limit: ::std::option::Option::None,
             offset: ::std::option::Option::None,
             only_online: ::std::option::Option::None,
             only_units: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Blips
@@ -279,10 +294,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips>
-    pub fn get_blips(&self) -> requests::GetBlips<'_> {
+    pub fn get_blips(&self) -> requests::GetBlips {
         requests::GetBlips {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Blip
@@ -292,14 +308,12 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip>
-    pub fn create_blip(
-        &self,
-        body: types::CreateBlipRequest,
-    ) -> requests::CreateBlip<'_> {
+    pub fn create_blip(&self, body: types::CreateBlipRequest) -> requests::CreateBlip {
         requests::CreateBlip {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Delete Blips
@@ -312,11 +326,12 @@ impl crate::Client {
     pub fn delete_blips(
         &self,
         body: types::DeleteBlipsRequest,
-    ) -> requests::DeleteBlips<'_> {
+    ) -> requests::DeleteBlips {
         requests::DeleteBlips {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Blip
@@ -330,12 +345,13 @@ impl crate::Client {
         &self,
         blip_id: i64,
         body: types::UpdateBlipRequest,
-    ) -> requests::UpdateBlip<'_> {
+    ) -> requests::UpdateBlip {
         requests::UpdateBlip {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             blip_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Callouts
@@ -348,11 +364,12 @@ impl crate::Client {
     pub fn set_callouts(
         &self,
         body: types::SetCalloutsRequest,
-    ) -> requests::SetCallouts<'_> {
+    ) -> requests::SetCallouts {
         requests::SetCallouts {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Calls
@@ -362,13 +379,14 @@ impl crate::Client {
     /// Rate limit: 5 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls>
-    pub fn get_calls(&self) -> requests::GetCalls<'_> {
+    pub fn get_calls(&self) -> requests::GetCalls {
         requests::GetCalls {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             closed_limit: ::std::option::Option::None,
             closed_offset: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create 911 Call
@@ -381,11 +399,12 @@ impl crate::Client {
     pub fn create911_call(
         &self,
         body: types::Create911CallRequest,
-    ) -> requests::Create911Call<'_> {
+    ) -> requests::Create911Call {
         requests::Create911Call {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Remove 911 Call
@@ -395,11 +414,12 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call>
-    pub fn remove911_call(&self, call_id: i64) -> requests::Remove911Call<'_> {
+    pub fn remove911_call(&self, call_id: i64) -> requests::Remove911Call {
         requests::Remove911Call {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Custom Dispatch Call
@@ -412,11 +432,12 @@ impl crate::Client {
     pub fn create_custom_dispatch_call(
         &self,
         body: types::CreateCustomDispatchCallRequest,
-    ) -> requests::CreateCustomDispatchCall<'_> {
+    ) -> requests::CreateCustomDispatchCall {
         requests::CreateCustomDispatchCall {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Dispatch Call
@@ -429,11 +450,12 @@ impl crate::Client {
     pub fn create_dispatch_call(
         &self,
         body: types::CreateDispatchCallRequest,
-    ) -> requests::CreateDispatchCall<'_> {
+    ) -> requests::CreateDispatchCall {
         requests::CreateDispatchCall {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Detach Units
@@ -446,11 +468,12 @@ impl crate::Client {
     pub fn detach_units(
         &self,
         body: types::DetachUnitsRequest,
-    ) -> requests::DetachUnits<'_> {
+    ) -> requests::DetachUnits {
         requests::DetachUnits {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Close Dispatch Calls
@@ -463,11 +486,12 @@ impl crate::Client {
     pub fn close_dispatch_calls(
         &self,
         body: types::CloseDispatchCallsRequest,
-    ) -> requests::CloseDispatchCalls<'_> {
+    ) -> requests::CloseDispatchCalls {
         requests::CloseDispatchCalls {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Dispatch Call
@@ -481,12 +505,13 @@ impl crate::Client {
         &self,
         call_id: i64,
         body: types::UpdateDispatchCallRequest,
-    ) -> requests::UpdateDispatchCall<'_> {
+    ) -> requests::UpdateDispatchCall {
         requests::UpdateDispatchCall {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Attach Units
@@ -500,12 +525,13 @@ impl crate::Client {
         &self,
         call_id: i64,
         body: types::AttachUnitsRequest,
-    ) -> requests::AttachUnits<'_> {
+    ) -> requests::AttachUnits {
         requests::AttachUnits {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Add Call Note
@@ -519,12 +545,13 @@ impl crate::Client {
         &self,
         call_id: i64,
         body: types::AddCallNoteRequest,
-    ) -> requests::AddCallNote<'_> {
+    ) -> requests::AddCallNote {
         requests::AddCallNote {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Call Postal
@@ -538,12 +565,13 @@ impl crate::Client {
         &self,
         call_id: i64,
         body: types::UpdateCallPostalRequest,
-    ) -> requests::UpdateCallPostal<'_> {
+    ) -> requests::UpdateCallPostal {
         requests::UpdateCallPostal {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Call Primary
@@ -557,12 +585,13 @@ impl crate::Client {
         &self,
         call_id: i64,
         body: types::UpdateCallPrimaryRequest,
-    ) -> requests::UpdateCallPrimary<'_> {
+    ) -> requests::UpdateCallPrimary {
         requests::UpdateCallPrimary {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             call_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Identifier Group
@@ -576,12 +605,13 @@ impl crate::Client {
         &self,
         group_name: impl ::std::convert::Into<::std::string::String>,
         body: types::SetIdentifierGroupRequest,
-    ) -> requests::SetIdentifierGroup<'_> {
+    ) -> requests::SetIdentifierGroup {
         requests::SetIdentifierGroup {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             group_name: group_name.into(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Pager Config
@@ -591,10 +621,11 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config>
-    pub fn get_pager_config(&self) -> requests::GetPagerConfig<'_> {
+    pub fn get_pager_config(&self) -> requests::GetPagerConfig {
         requests::GetPagerConfig {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Pager Config
@@ -607,11 +638,12 @@ impl crate::Client {
     pub fn set_pager_config(
         &self,
         body: types::SetPagerConfigRequest,
-    ) -> requests::SetPagerConfig<'_> {
+    ) -> requests::SetPagerConfig {
         requests::SetPagerConfig {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Stations
@@ -624,11 +656,12 @@ impl crate::Client {
     pub fn set_stations(
         &self,
         body: types::SetStationsRequest,
-    ) -> requests::SetStations<'_> {
+    ) -> requests::SetStations {
         requests::SetStations {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Street Sign Config
@@ -641,11 +674,12 @@ impl crate::Client {
     pub fn set_street_sign_config(
         &self,
         body: types::SetStreetSignConfigRequest,
-    ) -> requests::SetStreetSignConfig<'_> {
+    ) -> requests::SetStreetSignConfig {
         requests::SetStreetSignConfig {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Street Signs
@@ -658,11 +692,12 @@ impl crate::Client {
     pub fn update_street_signs(
         &self,
         body: types::UpdateStreetSignsRequest,
-    ) -> requests::UpdateStreetSigns<'_> {
+    ) -> requests::UpdateStreetSigns {
         requests::UpdateStreetSigns {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Unit Locations
@@ -675,11 +710,12 @@ impl crate::Client {
     pub fn update_unit_locations(
         &self,
         body: types::UpdateUnitLocationsRequest,
-    ) -> requests::UpdateUnitLocations<'_> {
+    ) -> requests::UpdateUnitLocations {
         requests::UpdateUnitLocations {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Active Units
@@ -689,14 +725,15 @@ impl crate::Client {
     /// Rate limit: 3 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units>
-    pub fn get_active_units(&self) -> requests::GetActiveUnits<'_> {
+    pub fn get_active_units(&self) -> requests::GetActiveUnits {
         requests::GetActiveUnits {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             include_offline: ::std::option::Option::None,
             limit: ::std::option::Option::None,
             offset: ::std::option::Option::None,
             only_units: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Kick Unit
@@ -706,11 +743,12 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit>
-    pub fn kick_unit(&self, body: types::KickUnitRequest) -> requests::KickUnit<'_> {
+    pub fn kick_unit(&self, body: types::KickUnitRequest) -> requests::KickUnit {
         requests::KickUnit {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Unit Panic
@@ -723,11 +761,12 @@ impl crate::Client {
     pub fn set_unit_panic(
         &self,
         body: types::SetUnitPanicRequest,
-    ) -> requests::SetUnitPanic<'_> {
+    ) -> requests::SetUnitPanic {
         requests::SetUnitPanic {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Unit Status
@@ -740,11 +779,12 @@ impl crate::Client {
     pub fn set_unit_status(
         &self,
         body: types::SetUnitStatusRequest,
-    ) -> requests::SetUnitStatus<'_> {
+    ) -> requests::SetUnitStatus {
         requests::SetUnitStatus {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get FiveM Configuration
@@ -754,10 +794,11 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration>
-    pub fn get_fivem_configuration(&self) -> requests::GetFivemConfiguration<'_> {
+    pub fn get_fivem_configuration(&self) -> requests::GetFivemConfiguration {
         requests::GetFivemConfiguration {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Acknowledge FiveM Configuration
@@ -770,11 +811,12 @@ impl crate::Client {
     pub fn acknowledge_fivem_configuration(
         &self,
         revision: i64,
-    ) -> requests::AcknowledgeFivemConfiguration<'_> {
+    ) -> requests::AcknowledgeFivemConfiguration {
         requests::AcknowledgeFivemConfiguration {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             revision,
+            options: ::std::default::Default::default(),
         }
     }
     /// Kick Or Ban User
@@ -787,10 +829,11 @@ impl crate::Client {
     pub fn kick_or_ban_user(
         &self,
         body: types::KickOrBanUserRequest,
-    ) -> requests::KickOrBanUser<'_> {
+    ) -> requests::KickOrBanUser {
         requests::KickOrBanUser {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Accounts
@@ -800,13 +843,14 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts>
-    pub fn get_accounts(&self) -> requests::GetAccounts<'_> {
+    pub fn get_accounts(&self) -> requests::GetAccounts {
         requests::GetAccounts {
-            client: self,
+            client: self.clone(),
             limit: ::std::option::Option::None,
             offset: ::std::option::Option::None,
             status: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account
@@ -821,10 +865,11 @@ impl crate::Client {
     pub fn get_account(
         &self,
         target: crate::targets::AccountTargetOrUsername,
-    ) -> requests::GetAccount<'_> {
+    ) -> requests::GetAccount {
         requests::GetAccount {
-            client: self,
+            client: self.clone(),
             target,
+            options: ::std::default::Default::default(),
         }
     }
     /// Modify Account Permissions
@@ -854,10 +899,11 @@ impl crate::Client {
     pub fn modify_account_permissions(
         &self,
         body: types::ModifyAccountPermissionsRequest,
-    ) -> requests::ModifyAccountPermissions<'_> {
+    ) -> requests::ModifyAccountPermissions {
         requests::ModifyAccountPermissions {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Database Sync Configuration
@@ -869,9 +915,10 @@ impl crate::Client {
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration>
     pub fn get_database_sync_configuration(
         &self,
-    ) -> requests::GetDatabaseSyncConfiguration<'_> {
+    ) -> requests::GetDatabaseSyncConfiguration {
         requests::GetDatabaseSyncConfiguration {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Info
@@ -881,8 +928,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info>
-    pub fn get_info(&self) -> requests::GetInfo<'_> {
-        requests::GetInfo { client: self }
+    pub fn get_info(&self) -> requests::GetInfo {
+        requests::GetInfo {
+            client: self.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Create Community Link
     ///
@@ -894,10 +944,11 @@ impl crate::Client {
     pub fn create_community_link(
         &self,
         body: types::CreateCommunityLinkRequest,
-    ) -> requests::CreateCommunityLink<'_> {
+    ) -> requests::CreateCommunityLink {
         requests::CreateCommunityLink {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Check Community Link
@@ -910,10 +961,11 @@ impl crate::Client {
     pub fn check_community_link(
         &self,
         body: types::CheckCommunityLinkRequest,
-    ) -> requests::CheckCommunityLink<'_> {
+    ) -> requests::CheckCommunityLink {
         requests::CheckCommunityLink {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Community Link
@@ -926,10 +978,11 @@ impl crate::Client {
     pub fn set_community_link(
         &self,
         body: types::SetCommunityLinkRequest,
-    ) -> requests::SetCommunityLink<'_> {
+    ) -> requests::SetCommunityLink {
         requests::SetCommunityLink {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Login Page
@@ -944,10 +997,11 @@ impl crate::Client {
     pub fn get_login_page(
         &self,
         community: crate::targets::LoginPageTarget,
-    ) -> requests::GetLoginPage<'_> {
+    ) -> requests::GetLoginPage {
         requests::GetLoginPage {
-            client: self,
+            client: self.clone(),
             community,
+            options: ::std::default::Default::default(),
         }
     }
     /// Lookup Name Or Plate
@@ -960,10 +1014,11 @@ impl crate::Client {
     pub fn lookup_name_or_plate(
         &self,
         body: types::LookupNameOrPlateRequest,
-    ) -> requests::LookupNameOrPlate<'_> {
+    ) -> requests::LookupNameOrPlate {
         requests::LookupNameOrPlate {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Lookup By Value
@@ -976,10 +1031,11 @@ impl crate::Client {
     pub fn lookup_by_value(
         &self,
         body: types::LookupByValueRequest,
-    ) -> requests::LookupByValue<'_> {
+    ) -> requests::LookupByValue {
         requests::LookupByValue {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Lookup By Custom Search
@@ -992,10 +1048,11 @@ impl crate::Client {
     pub fn lookup_by_custom_search(
         &self,
         body: types::LookupByCustomSearchRequest,
-    ) -> requests::LookupByCustomSearch<'_> {
+    ) -> requests::LookupByCustomSearch {
         requests::LookupByCustomSearch {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Penal Codes
@@ -1005,9 +1062,10 @@ impl crate::Client {
     /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes>
-    pub fn get_penal_codes(&self) -> requests::GetPenalCodes<'_> {
+    pub fn get_penal_codes(&self) -> requests::GetPenalCodes {
         requests::GetPenalCodes {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Penal Codes
@@ -1020,10 +1078,11 @@ impl crate::Client {
     pub fn set_penal_codes(
         &self,
         body: types::SetPenalCodesRequest,
-    ) -> requests::SetPenalCodes<'_> {
+    ) -> requests::SetPenalCodes {
         requests::SetPenalCodes {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Apply Permission Key
@@ -1036,10 +1095,11 @@ impl crate::Client {
     pub fn apply_permission_key(
         &self,
         body: types::ApplyPermissionKeyRequest,
-    ) -> requests::ApplyPermissionKey<'_> {
+    ) -> requests::ApplyPermissionKey {
         requests::ApplyPermissionKey {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account Permissions
@@ -1052,10 +1112,11 @@ impl crate::Client {
     pub fn get_account_permissions(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetAccountPermissions<'_> {
+    ) -> requests::GetAccountPermissions {
         requests::GetAccountPermissions {
-            client: self,
+            client: self.clone(),
             account_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Replace Account Permissions
@@ -1069,11 +1130,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::ReplaceAccountPermissionsRequest,
-    ) -> requests::ReplaceAccountPermissions<'_> {
+    ) -> requests::ReplaceAccountPermissions {
         requests::ReplaceAccountPermissions {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Permission Catalog
@@ -1083,9 +1145,10 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog>
-    pub fn get_permission_catalog(&self) -> requests::GetPermissionCatalog<'_> {
+    pub fn get_permission_catalog(&self) -> requests::GetPermissionCatalog {
         requests::GetPermissionCatalog {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Send Photo
@@ -1095,10 +1158,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo>
-    pub fn send_photo(&self, body: types::SendPhotoRequest) -> requests::SendPhoto<'_> {
+    pub fn send_photo(&self, body: types::SendPhotoRequest) -> requests::SendPhoto {
         requests::SendPhoto {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Postal Config
@@ -1111,10 +1175,11 @@ impl crate::Client {
     pub fn set_postal_config(
         &self,
         body: types::SetPostalConfigRequest,
-    ) -> requests::SetPostalConfig<'_> {
+    ) -> requests::SetPostalConfig {
         requests::SetPostalConfig {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Send Draft
@@ -1124,10 +1189,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft>
-    pub fn send_draft(&self, body: types::SendDraftRequest) -> requests::SendDraft<'_> {
+    pub fn send_draft(&self, body: types::SendDraftRequest) -> requests::SendDraft {
         requests::SendDraft {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Record
@@ -1140,10 +1206,11 @@ impl crate::Client {
     pub fn create_record(
         &self,
         body: types::CreateRecordRequest,
-    ) -> requests::CreateRecord<'_> {
+    ) -> requests::CreateRecord {
         requests::CreateRecord {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Delete Record
@@ -1153,10 +1220,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record>
-    pub fn delete_record(&self, record_id: i64) -> requests::DeleteRecord<'_> {
+    pub fn delete_record(&self, record_id: i64) -> requests::DeleteRecord {
         requests::DeleteRecord {
-            client: self,
+            client: self.clone(),
             record_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Record
@@ -1170,11 +1238,12 @@ impl crate::Client {
         &self,
         record_id: i64,
         body: types::UpdateRecordRequest,
-    ) -> requests::UpdateRecord<'_> {
+    ) -> requests::UpdateRecord {
         requests::UpdateRecord {
-            client: self,
+            client: self.clone(),
             record_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Verify Secret
@@ -1187,10 +1256,11 @@ impl crate::Client {
     pub fn verify_secret(
         &self,
         body: types::VerifySecretRequest,
-    ) -> requests::VerifySecret<'_> {
+    ) -> requests::VerifySecret {
         requests::VerifySecret {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Servers
@@ -1200,9 +1270,10 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers>
-    pub fn get_servers(&self) -> requests::GetServers<'_> {
+    pub fn get_servers(&self) -> requests::GetServers {
         requests::GetServers {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Servers
@@ -1212,13 +1283,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers>
-    pub fn set_servers(
-        &self,
-        body: types::SetServersRequest,
-    ) -> requests::SetServers<'_> {
+    pub fn set_servers(&self, body: types::SetServersRequest) -> requests::SetServers {
         requests::SetServers {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Heartbeat
@@ -1228,11 +1297,12 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat>
-    pub fn heartbeat(&self, body: types::HeartbeatRequest) -> requests::Heartbeat<'_> {
+    pub fn heartbeat(&self, body: types::HeartbeatRequest) -> requests::Heartbeat {
         requests::Heartbeat {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Auth Street Signs
@@ -1242,10 +1312,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs>
-    pub fn auth_street_signs(&self) -> requests::AuthStreetSigns<'_> {
+    pub fn auth_street_signs(&self) -> requests::AuthStreetSigns {
         requests::AuthStreetSigns {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Templates
@@ -1255,9 +1326,10 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates>
-    pub fn get_templates(&self) -> requests::GetTemplates<'_> {
+    pub fn get_templates(&self) -> requests::GetTemplates {
         requests::GetTemplates {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Template
@@ -1267,10 +1339,11 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template>
-    pub fn get_template(&self, record_type_id: i64) -> requests::GetTemplate<'_> {
+    pub fn get_template(&self, record_type_id: i64) -> requests::GetTemplate {
         requests::GetTemplate {
-            client: self,
+            client: self.clone(),
             record_type_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Turn Credentials
@@ -1280,10 +1353,11 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials>
-    pub fn get_turn_credentials(&self) -> requests::GetTurnCredentials<'_> {
+    pub fn get_turn_credentials(&self) -> requests::GetTurnCredentials {
         requests::GetTurnCredentials {
-            client: self,
+            client: self.clone(),
             user_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Version
@@ -1293,9 +1367,10 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version>
-    pub fn get_version(&self) -> requests::GetVersion<'_> {
+    pub fn get_version(&self) -> requests::GetVersion {
         requests::GetVersion {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// List Integration Panels
@@ -1305,9 +1380,10 @@ impl crate::Client {
     /// Rate limit: 120 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels>
-    pub fn list_integration_panels(&self) -> requests::ListIntegrationPanels<'_> {
+    pub fn list_integration_panels(&self) -> requests::ListIntegrationPanels {
         requests::ListIntegrationPanels {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Poll Integration Panel Actions
@@ -1320,13 +1396,14 @@ impl crate::Client {
     pub fn poll_integration_panel_actions(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
-    ) -> requests::PollIntegrationPanelActions<'_> {
+    ) -> requests::PollIntegrationPanelActions {
         requests::PollIntegrationPanelActions {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             panel_key: panel_key.into(),
             after: ::std::option::Option::None,
             limit: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Acknowledge Integration Panel Action
@@ -1341,13 +1418,14 @@ impl crate::Client {
         panel_key: impl ::std::convert::Into<::std::string::String>,
         event_id: ::uuid::Uuid,
         body: types::AcknowledgeIntegrationPanelActionRequest,
-    ) -> requests::AcknowledgeIntegrationPanelAction<'_> {
+    ) -> requests::AcknowledgeIntegrationPanelAction {
         requests::AcknowledgeIntegrationPanelAction {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             panel_key: panel_key.into(),
             event_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Integration Panel State
@@ -1362,13 +1440,14 @@ impl crate::Client {
         panel_key: impl ::std::convert::Into<::std::string::String>,
         instance_key: impl ::std::convert::Into<::std::string::String>,
         body: types::SetIntegrationPanelStateRequest,
-    ) -> requests::ReplaceIntegrationPanelState<'_> {
+    ) -> requests::ReplaceIntegrationPanelState {
         requests::ReplaceIntegrationPanelState {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
             panel_key: panel_key.into(),
             instance_key: instance_key.into(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Integration Panel
@@ -1381,10 +1460,11 @@ impl crate::Client {
     pub fn get_integration_panel(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
-    ) -> requests::GetIntegrationPanel<'_> {
+    ) -> requests::GetIntegrationPanel {
         requests::GetIntegrationPanel {
-            client: self,
+            client: self.clone(),
             panel_key: panel_key.into(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Integration Panel
@@ -1398,11 +1478,12 @@ impl crate::Client {
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
         body: types::SetIntegrationPanelRequest,
-    ) -> requests::PutIntegrationPanel<'_> {
+    ) -> requests::PutIntegrationPanel {
         requests::PutIntegrationPanel {
-            client: self,
+            client: self.clone(),
             panel_key: panel_key.into(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Delete Integration Panel
@@ -1415,10 +1496,11 @@ impl crate::Client {
     pub fn delete_integration_panel(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
-    ) -> requests::DeleteIntegrationPanel<'_> {
+    ) -> requests::DeleteIntegrationPanel {
         requests::DeleteIntegrationPanel {
-            client: self,
+            client: self.clone(),
             panel_key: panel_key.into(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -1426,65 +1508,104 @@ impl crate::Client {
 ///
 /// Set optional parameters by name, then `.send().await` (or `.await` the builder
 /// itself). A builder does nothing until it is sent; it can be cloned and sent again.
+/// It owns what it needs (a clone of the client), so it can be stored, joined and
+/// spawned. The v1 calls' builders are here too.
 pub mod requests {
     use super::super::client::types;
+    #[doc(inline)]
+    pub use super::super::v1::requests::*;
     /// `getCharacterLinks`: the request [`crate::Client::get_character_links`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCharacterLinks<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCharacterLinks {
+        pub(super) client: crate::Client,
         pub(super) target: crate::targets::AccountTarget,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCharacterLinks<'a> {
+    impl GetCharacterLinks {
         /// Replaces the `target` given to the method.
         pub fn target(mut self, value: crate::targets::AccountTarget) -> Self {
             self.target = value;
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCharacterLinksResponse, crate::Error> {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTarget::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCharacterLinksResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                match &self.target {
+                    crate::targets::AccountTarget::CommunityUserId(v) => {
+                        community_user_id = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTarget::Roblox(v) => {
+                        roblox = ::std::option::Option::Some(*v);
+                    }
+                    crate::targets::AccountTarget::Discord(v) => {
+                        discord = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTarget::AccountUuid(v) => {
+                        account_uuid = ::std::option::Option::Some(v);
+                    }
                 }
-                crate::targets::AccountTarget::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTarget::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-            }
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_character_links(
-                            account_uuid,
-                            community_user_id,
-                            discord,
-                            roblox,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+                crate::runtime::v2_result(
+                        raw
+                            .get_character_links(
+                                account_uuid,
+                                community_user_id,
+                                discord,
+                                roblox,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCharacterLinks<'a> {
+    impl ::std::future::IntoFuture for GetCharacterLinks {
         type Output = ::std::result::Result<
             types::GetCharacterLinksResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetCharacterLinksResponse>;
+        type IntoFuture = crate::CallFuture<types::GetCharacterLinksResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1492,26 +1613,63 @@ pub mod requests {
     /// `addCharacterLink`: the request [`crate::Client::add_character_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AddCharacterLink<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AddCharacterLink {
+        pub(super) client: crate::Client,
         pub(super) sync_id: ::std::string::String,
         pub(super) body: types::AddCharacterLinkRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AddCharacterLink<'a> {
+    impl AddCharacterLink {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CharacterLinkResult, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.add_character_link(&self.sync_id, &self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CharacterLinkResult>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.add_character_link(&self.sync_id, &self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AddCharacterLink<'a> {
+    impl ::std::future::IntoFuture for AddCharacterLink {
         type Output = ::std::result::Result<types::CharacterLinkResult, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::CharacterLinkResult>;
+        type IntoFuture = crate::CallFuture<types::CharacterLinkResult>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1519,30 +1677,63 @@ pub mod requests {
     /// `removeCharacterLink`: the request [`crate::Client::remove_character_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct RemoveCharacterLink<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct RemoveCharacterLink {
+        pub(super) client: crate::Client,
         pub(super) sync_id: ::std::string::String,
         pub(super) body: types::RemoveCharacterLinkRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> RemoveCharacterLink<'a> {
+    impl RemoveCharacterLink {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CharacterLinkResult, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .remove_character_link(&self.sync_id, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CharacterLinkResult>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.remove_character_link(&self.sync_id, &self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for RemoveCharacterLink<'a> {
+    impl ::std::future::IntoFuture for RemoveCharacterLink {
         type Output = ::std::result::Result<types::CharacterLinkResult, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::CharacterLinkResult>;
+        type IntoFuture = crate::CallFuture<types::CharacterLinkResult>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1550,52 +1741,92 @@ pub mod requests {
     /// `getCharacters`: the request [`crate::Client::get_characters`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCharacters<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCharacters {
+        pub(super) client: crate::Client,
         pub(super) target: crate::targets::AccountTarget,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCharacters<'a> {
+    impl GetCharacters {
         /// Replaces the `target` given to the method.
         pub fn target(mut self, value: crate::targets::AccountTarget) -> Self {
             self.target = value;
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCharactersResponse, crate::Error> {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTarget::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCharactersResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                match &self.target {
+                    crate::targets::AccountTarget::CommunityUserId(v) => {
+                        community_user_id = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTarget::Roblox(v) => {
+                        roblox = ::std::option::Option::Some(*v);
+                    }
+                    crate::targets::AccountTarget::Discord(v) => {
+                        discord = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTarget::AccountUuid(v) => {
+                        account_uuid = ::std::option::Option::Some(v);
+                    }
                 }
-                crate::targets::AccountTarget::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTarget::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-            }
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_characters(account_uuid, community_user_id, discord, roblox)
-                        .await,
-                    200u16,
-                )
-                .await
+                crate::runtime::v2_result(
+                        raw
+                            .get_characters(
+                                account_uuid,
+                                community_user_id,
+                                discord,
+                                roblox,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCharacters<'a> {
+    impl ::std::future::IntoFuture for GetCharacters {
         type Output = ::std::result::Result<types::GetCharactersResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCharactersResponse>;
+        type IntoFuture = crate::CallFuture<types::GetCharactersResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1603,28 +1834,65 @@ pub mod requests {
     /// `deleteCharacter`: the request [`crate::Client::delete_character`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DeleteCharacter<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DeleteCharacter {
+        pub(super) client: crate::Client,
         pub(super) character_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DeleteCharacter<'a> {
+    impl DeleteCharacter {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DeleteCharacterResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.delete_character(self.character_id).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DeleteCharacterResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.delete_character(self.character_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DeleteCharacter<'a> {
+    impl ::std::future::IntoFuture for DeleteCharacter {
         type Output = ::std::result::Result<
             types::DeleteCharacterResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::DeleteCharacterResponse>;
+        type IntoFuture = crate::CallFuture<types::DeleteCharacterResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1632,28 +1900,65 @@ pub mod requests {
     /// `setSelectedCharacter`: the request [`crate::Client::set_selected_character`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetSelectedCharacter<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetSelectedCharacter {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetSelectedCharacterRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetSelectedCharacter<'a> {
+    impl SetSelectedCharacter {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetSelectedCharacterResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.set_selected_character(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetSelectedCharacterResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.set_selected_character(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetSelectedCharacter<'a> {
+    impl ::std::future::IntoFuture for SetSelectedCharacter {
         type Output = ::std::result::Result<
             types::SetSelectedCharacterResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetSelectedCharacterResponse>;
+        type IntoFuture = crate::CallFuture<types::SetSelectedCharacterResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1661,25 +1966,62 @@ pub mod requests {
     /// `getCurrentCall`: the request [`crate::Client::get_current_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCurrentCall<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCurrentCall {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCurrentCall<'a> {
+    impl GetCurrentCall {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCurrentCallResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_current_call(&self.account_uuid).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCurrentCallResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_current_call(&self.account_uuid).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCurrentCall<'a> {
+    impl ::std::future::IntoFuture for GetCurrentCall {
         type Output = ::std::result::Result<types::GetCurrentCallResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCurrentCallResponse>;
+        type IntoFuture = crate::CallFuture<types::GetCurrentCallResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1687,25 +2029,62 @@ pub mod requests {
     /// `getIdentifiers`: the request [`crate::Client::get_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetIdentifiers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetIdentifiers {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetIdentifiers<'a> {
+    impl GetIdentifiers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetIdentifiersResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_identifiers(&self.account_uuid).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetIdentifiersResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_identifiers(&self.account_uuid).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetIdentifiers<'a> {
+    impl ::std::future::IntoFuture for GetIdentifiers {
         type Output = ::std::result::Result<types::GetIdentifiersResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetIdentifiersResponse>;
+        type IntoFuture = crate::CallFuture<types::GetIdentifiersResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1713,33 +2092,66 @@ pub mod requests {
     /// `createIdentifier`: the request [`crate::Client::create_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateIdentifier<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateIdentifier {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
         pub(super) body: types::CreateIdentifierRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateIdentifier<'a> {
+    impl CreateIdentifier {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CreateIdentifierResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .create_identifier(&self.account_uuid, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CreateIdentifierResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.create_identifier(&self.account_uuid, &self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateIdentifier<'a> {
+    impl ::std::future::IntoFuture for CreateIdentifier {
         type Output = ::std::result::Result<
             types::CreateIdentifierResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::CreateIdentifierResponse>;
+        type IntoFuture = crate::CallFuture<types::CreateIdentifierResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1747,33 +2159,66 @@ pub mod requests {
     /// `deleteIdentifier`: the request [`crate::Client::delete_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DeleteIdentifier<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DeleteIdentifier {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
         pub(super) ident_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DeleteIdentifier<'a> {
+    impl DeleteIdentifier {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DeleteIdentifierResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .delete_identifier(&self.account_uuid, self.ident_id)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DeleteIdentifierResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.delete_identifier(&self.account_uuid, self.ident_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DeleteIdentifier<'a> {
+    impl ::std::future::IntoFuture for DeleteIdentifier {
         type Output = ::std::result::Result<
             types::DeleteIdentifierResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::DeleteIdentifierResponse>;
+        type IntoFuture = crate::CallFuture<types::DeleteIdentifierResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1781,34 +2226,73 @@ pub mod requests {
     /// `updateIdentifier`: the request [`crate::Client::update_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateIdentifier<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateIdentifier {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
         pub(super) ident_id: i64,
         pub(super) body: types::UpdateIdentifierRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateIdentifier<'a> {
+    impl UpdateIdentifier {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateIdentifierResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_identifier(&self.account_uuid, self.ident_id, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateIdentifierResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_identifier(
+                                &self.account_uuid,
+                                self.ident_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateIdentifier<'a> {
+    impl ::std::future::IntoFuture for UpdateIdentifier {
         type Output = ::std::result::Result<
             types::UpdateIdentifierResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateIdentifierResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateIdentifierResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1816,33 +2300,68 @@ pub mod requests {
     /// `setSelectedIdentifier`: the request [`crate::Client::set_selected_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetSelectedIdentifier<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetSelectedIdentifier {
+        pub(super) client: crate::Client,
         pub(super) account_uuid: ::uuid::Uuid,
         pub(super) body: types::SetSelectedIdentifierRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetSelectedIdentifier<'a> {
+    impl SetSelectedIdentifier {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetSelectedIdentifierResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_selected_identifier(&self.account_uuid, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetSelectedIdentifierResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_selected_identifier(&self.account_uuid, &self.body)
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetSelectedIdentifier<'a> {
+    impl ::std::future::IntoFuture for SetSelectedIdentifier {
         type Output = ::std::result::Result<
             types::SetSelectedIdentifierResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetSelectedIdentifierResponse>;
+        type IntoFuture = crate::CallFuture<types::SetSelectedIdentifierResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1850,10 +2369,28 @@ pub mod requests {
     /// `getDispatchTemplates`: the request [`crate::Client::get_dispatch_templates`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetDispatchTemplates<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetDispatchTemplates {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetDispatchTemplates<'a> {
+    impl GetDispatchTemplates {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -1861,22 +2398,35 @@ pub mod requests {
             ::std::vec::Vec<types::DispatchTemplate>,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self.client.raw.get_dispatch_templates().await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::DispatchTemplate>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_dispatch_templates().await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetDispatchTemplates<'a> {
+    impl ::std::future::IntoFuture for GetDispatchTemplates {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::DispatchTemplate>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<
-            'a,
-            ::std::vec::Vec<types::DispatchTemplate>,
-        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::DispatchTemplate>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1884,25 +2434,62 @@ pub mod requests {
     /// `getDispatchTemplate`: the request [`crate::Client::get_dispatch_template`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetDispatchTemplate<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetDispatchTemplate {
+        pub(super) client: crate::Client,
         pub(super) template_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetDispatchTemplate<'a> {
+    impl GetDispatchTemplate {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DispatchTemplate, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_dispatch_template(self.template_id).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DispatchTemplate>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_dispatch_template(self.template_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetDispatchTemplate<'a> {
+    impl ::std::future::IntoFuture for GetDispatchTemplate {
         type Output = ::std::result::Result<types::DispatchTemplate, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DispatchTemplate>;
+        type IntoFuture = crate::CallFuture<types::DispatchTemplate>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1910,16 +2497,17 @@ pub mod requests {
     /// `getAccountUnits`: the request [`crate::Client::get_account_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccountUnits<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccountUnits {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) account_uuid: ::uuid::Uuid,
         pub(super) limit: ::std::option::Option<i64>,
         pub(super) offset: ::std::option::Option<i64>,
         pub(super) only_online: ::std::option::Option<bool>,
         pub(super) only_units: ::std::option::Option<bool>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccountUnits<'a> {
+    impl GetAccountUnits {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
@@ -1945,34 +2533,68 @@ pub mod requests {
             self.only_units = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountUnitsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_account_units(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.account_uuid,
-                            self.limit,
-                            self.offset,
-                            self.only_online,
-                            self.only_units,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountUnitsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_account_units(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.account_uuid,
+                                self.limit,
+                                self.offset,
+                                self.only_online,
+                                self.only_units,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccountUnits<'a> {
+    impl ::std::future::IntoFuture for GetAccountUnits {
         type Output = ::std::result::Result<
             types::GetAccountUnitsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountUnitsResponse>;
+        type IntoFuture = crate::CallFuture<types::GetAccountUnitsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1980,36 +2602,71 @@ pub mod requests {
     /// `getBlips`: the request [`crate::Client::get_blips`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetBlips<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetBlips {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetBlips<'a> {
+    impl GetBlips {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<::std::vec::Vec<types::Blip>, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_blips(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::Blip>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_blips(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetBlips<'a> {
+    impl ::std::future::IntoFuture for GetBlips {
         type Output = ::std::result::Result<::std::vec::Vec<types::Blip>, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::Blip>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Blip>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2017,36 +2674,68 @@ pub mod requests {
     /// `createBlip`: the request [`crate::Client::create_blip`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateBlip<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateBlip {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::CreateBlipRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateBlip<'a> {
+    impl CreateBlip {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<types::Blip, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .create_blip(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Blip>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .create_blip(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateBlip<'a> {
+    impl ::std::future::IntoFuture for CreateBlip {
         type Output = ::std::result::Result<types::Blip, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Blip>;
+        type IntoFuture = crate::CallFuture<types::Blip>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2054,38 +2743,73 @@ pub mod requests {
     /// `deleteBlips`: the request [`crate::Client::delete_blips`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DeleteBlips<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DeleteBlips {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::DeleteBlipsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DeleteBlips<'a> {
+    impl DeleteBlips {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DeleteBlipsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .delete_blips(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DeleteBlipsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .delete_blips(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DeleteBlips<'a> {
+    impl ::std::future::IntoFuture for DeleteBlips {
         type Output = ::std::result::Result<types::DeleteBlipsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DeleteBlipsResponse>;
+        type IntoFuture = crate::CallFuture<types::DeleteBlipsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2093,40 +2817,75 @@ pub mod requests {
     /// `updateBlip`: the request [`crate::Client::update_blip`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateBlip<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateBlip {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) blip_id: i64,
         pub(super) body: types::UpdateBlipRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateBlip<'a> {
+    impl UpdateBlip {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateBlipResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_blip(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.blip_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateBlipResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_blip(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.blip_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateBlip<'a> {
+    impl ::std::future::IntoFuture for UpdateBlip {
         type Output = ::std::result::Result<types::UpdateBlipResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateBlipResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateBlipResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2134,38 +2893,73 @@ pub mod requests {
     /// `setCallouts`: the request [`crate::Client::set_callouts`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetCallouts<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetCallouts {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetCalloutsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetCallouts<'a> {
+    impl SetCallouts {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetCalloutsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_callouts(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetCalloutsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_callouts(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetCallouts<'a> {
+    impl ::std::future::IntoFuture for SetCallouts {
         type Output = ::std::result::Result<types::SetCalloutsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetCalloutsResponse>;
+        type IntoFuture = crate::CallFuture<types::SetCalloutsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2173,14 +2967,15 @@ pub mod requests {
     /// `getCalls`: the request [`crate::Client::get_calls`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCalls<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCalls {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) closed_limit: ::std::option::Option<i64>,
         pub(super) closed_offset: ::std::option::Option<i64>,
         pub(super) type_: ::std::option::Option<crate::enums::CallTableType>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCalls<'a> {
+    impl GetCalls {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
@@ -2201,29 +2996,63 @@ pub mod requests {
             self.type_ = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCallsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_calls(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.closed_limit,
-                            self.closed_offset,
-                            self.type_.as_ref(),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCallsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_calls(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.closed_limit,
+                                self.closed_offset,
+                                self.type_.as_ref(),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCalls<'a> {
+    impl ::std::future::IntoFuture for GetCalls {
         type Output = ::std::result::Result<types::GetCallsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCallsResponse>;
+        type IntoFuture = crate::CallFuture<types::GetCallsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2231,38 +3060,70 @@ pub mod requests {
     /// `create911Call`: the request [`crate::Client::create911_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct Create911Call<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct Create911Call {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::Create911CallRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> Create911Call<'a> {
+    impl Create911Call {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::EmergencyCall, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .create911_call(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::EmergencyCall>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .create911_call(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for Create911Call<'a> {
+    impl ::std::future::IntoFuture for Create911Call {
         type Output = ::std::result::Result<types::EmergencyCall, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::EmergencyCall>;
+        type IntoFuture = crate::CallFuture<types::EmergencyCall>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2270,38 +3131,73 @@ pub mod requests {
     /// `remove911Call`: the request [`crate::Client::remove911_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct Remove911Call<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct Remove911Call {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> Remove911Call<'a> {
+    impl Remove911Call {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::Remove911CallResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .remove911_call(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::Remove911CallResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .remove911_call(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for Remove911Call<'a> {
+    impl ::std::future::IntoFuture for Remove911Call {
         type Output = ::std::result::Result<types::Remove911CallResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Remove911CallResponse>;
+        type IntoFuture = crate::CallFuture<types::Remove911CallResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2309,38 +3205,70 @@ pub mod requests {
     /// `createCustomDispatchCall`: the request [`crate::Client::create_custom_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateCustomDispatchCall<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateCustomDispatchCall {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::CreateCustomDispatchCallRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateCustomDispatchCall<'a> {
+    impl CreateCustomDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .create_custom_dispatch_call(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    201u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .create_custom_dispatch_call(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        201u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateCustomDispatchCall<'a> {
+    impl ::std::future::IntoFuture for CreateCustomDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DispatchCall>;
+        type IntoFuture = crate::CallFuture<types::DispatchCall>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2348,38 +3276,70 @@ pub mod requests {
     /// `createDispatchCall`: the request [`crate::Client::create_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateDispatchCall<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateDispatchCall {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::CreateDispatchCallRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateDispatchCall<'a> {
+    impl CreateDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .create_dispatch_call(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    201u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .create_dispatch_call(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        201u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateDispatchCall<'a> {
+    impl ::std::future::IntoFuture for CreateDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DispatchCall>;
+        type IntoFuture = crate::CallFuture<types::DispatchCall>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2387,38 +3347,73 @@ pub mod requests {
     /// `detachUnits`: the request [`crate::Client::detach_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DetachUnits<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DetachUnits {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::DetachUnitsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DetachUnits<'a> {
+    impl DetachUnits {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DetachUnitsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .detach_units(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DetachUnitsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .detach_units(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DetachUnits<'a> {
+    impl ::std::future::IntoFuture for DetachUnits {
         type Output = ::std::result::Result<types::DetachUnitsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DetachUnitsResponse>;
+        type IntoFuture = crate::CallFuture<types::DetachUnitsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2426,41 +3421,76 @@ pub mod requests {
     /// `closeDispatchCalls`: the request [`crate::Client::close_dispatch_calls`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CloseDispatchCalls<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CloseDispatchCalls {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::CloseDispatchCallsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CloseDispatchCalls<'a> {
+    impl CloseDispatchCalls {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CloseDispatchCallsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .close_dispatch_calls(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CloseDispatchCallsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .close_dispatch_calls(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CloseDispatchCalls<'a> {
+    impl ::std::future::IntoFuture for CloseDispatchCalls {
         type Output = ::std::result::Result<
             types::CloseDispatchCallsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::CloseDispatchCallsResponse>;
+        type IntoFuture = crate::CallFuture<types::CloseDispatchCallsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2468,40 +3498,72 @@ pub mod requests {
     /// `updateDispatchCall`: the request [`crate::Client::update_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateDispatchCall<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateDispatchCall {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
         pub(super) body: types::UpdateDispatchCallRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateDispatchCall<'a> {
+    impl UpdateDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_dispatch_call(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_dispatch_call(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateDispatchCall<'a> {
+    impl ::std::future::IntoFuture for UpdateDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DispatchCall>;
+        type IntoFuture = crate::CallFuture<types::DispatchCall>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2509,40 +3571,75 @@ pub mod requests {
     /// `attachUnits`: the request [`crate::Client::attach_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AttachUnits<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AttachUnits {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
         pub(super) body: types::AttachUnitsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AttachUnits<'a> {
+    impl AttachUnits {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AttachUnitsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .attach_units(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AttachUnitsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .attach_units(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AttachUnits<'a> {
+    impl ::std::future::IntoFuture for AttachUnits {
         type Output = ::std::result::Result<types::AttachUnitsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::AttachUnitsResponse>;
+        type IntoFuture = crate::CallFuture<types::AttachUnitsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2550,40 +3647,75 @@ pub mod requests {
     /// `addCallNote`: the request [`crate::Client::add_call_note`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AddCallNote<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AddCallNote {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
         pub(super) body: types::AddCallNoteRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AddCallNote<'a> {
+    impl AddCallNote {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AddCallNoteResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .add_call_note(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AddCallNoteResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .add_call_note(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AddCallNote<'a> {
+    impl ::std::future::IntoFuture for AddCallNote {
         type Output = ::std::result::Result<types::AddCallNoteResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::AddCallNoteResponse>;
+        type IntoFuture = crate::CallFuture<types::AddCallNoteResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2591,43 +3723,78 @@ pub mod requests {
     /// `updateCallPostal`: the request [`crate::Client::update_call_postal`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateCallPostal<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateCallPostal {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
         pub(super) body: types::UpdateCallPostalRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateCallPostal<'a> {
+    impl UpdateCallPostal {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateCallPostalResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_call_postal(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateCallPostalResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_call_postal(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateCallPostal<'a> {
+    impl ::std::future::IntoFuture for UpdateCallPostal {
         type Output = ::std::result::Result<
             types::UpdateCallPostalResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateCallPostalResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateCallPostalResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2635,43 +3802,78 @@ pub mod requests {
     /// `updateCallPrimary`: the request [`crate::Client::update_call_primary`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateCallPrimary<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateCallPrimary {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) call_id: i64,
         pub(super) body: types::UpdateCallPrimaryRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateCallPrimary<'a> {
+    impl UpdateCallPrimary {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateCallPrimaryResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_call_primary(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.call_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateCallPrimaryResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_call_primary(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.call_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateCallPrimary<'a> {
+    impl ::std::future::IntoFuture for UpdateCallPrimary {
         type Output = ::std::result::Result<
             types::UpdateCallPrimaryResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateCallPrimaryResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateCallPrimaryResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2679,43 +3881,78 @@ pub mod requests {
     /// `setIdentifierGroup`: the request [`crate::Client::set_identifier_group`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetIdentifierGroup<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetIdentifierGroup {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) group_name: ::std::string::String,
         pub(super) body: types::SetIdentifierGroupRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetIdentifierGroup<'a> {
+    impl SetIdentifierGroup {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetIdentifierGroupResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_identifier_group(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.group_name,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetIdentifierGroupResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_identifier_group(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.group_name,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetIdentifierGroup<'a> {
+    impl ::std::future::IntoFuture for SetIdentifierGroup {
         type Output = ::std::result::Result<
             types::SetIdentifierGroupResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetIdentifierGroupResponse>;
+        type IntoFuture = crate::CallFuture<types::SetIdentifierGroupResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2723,36 +3960,68 @@ pub mod requests {
     /// `getPagerConfig`: the request [`crate::Client::get_pager_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetPagerConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetPagerConfig {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetPagerConfig<'a> {
+    impl GetPagerConfig {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::PagerConfig, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_pager_config(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::PagerConfig>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_pager_config(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetPagerConfig<'a> {
+    impl ::std::future::IntoFuture for GetPagerConfig {
         type Output = ::std::result::Result<types::PagerConfig, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::PagerConfig>;
+        type IntoFuture = crate::CallFuture<types::PagerConfig>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2760,38 +4029,73 @@ pub mod requests {
     /// `setPagerConfig`: the request [`crate::Client::set_pager_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetPagerConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetPagerConfig {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetPagerConfigRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetPagerConfig<'a> {
+    impl SetPagerConfig {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetPagerConfigResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_pager_config(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetPagerConfigResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_pager_config(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetPagerConfig<'a> {
+    impl ::std::future::IntoFuture for SetPagerConfig {
         type Output = ::std::result::Result<types::SetPagerConfigResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetPagerConfigResponse>;
+        type IntoFuture = crate::CallFuture<types::SetPagerConfigResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2799,38 +4103,73 @@ pub mod requests {
     /// `setStations`: the request [`crate::Client::set_stations`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetStations<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetStations {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetStationsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetStations<'a> {
+    impl SetStations {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetStationsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_stations(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetStationsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_stations(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetStations<'a> {
+    impl ::std::future::IntoFuture for SetStations {
         type Output = ::std::result::Result<types::SetStationsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetStationsResponse>;
+        type IntoFuture = crate::CallFuture<types::SetStationsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2838,41 +4177,76 @@ pub mod requests {
     /// `setStreetSignConfig`: the request [`crate::Client::set_street_sign_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetStreetSignConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetStreetSignConfig {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetStreetSignConfigRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetStreetSignConfig<'a> {
+    impl SetStreetSignConfig {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetStreetSignConfigResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_street_sign_config(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetStreetSignConfigResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_street_sign_config(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetStreetSignConfig<'a> {
+    impl ::std::future::IntoFuture for SetStreetSignConfig {
         type Output = ::std::result::Result<
             types::SetStreetSignConfigResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetStreetSignConfigResponse>;
+        type IntoFuture = crate::CallFuture<types::SetStreetSignConfigResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2880,41 +4254,76 @@ pub mod requests {
     /// `updateStreetSigns`: the request [`crate::Client::update_street_signs`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateStreetSigns<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateStreetSigns {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::UpdateStreetSignsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateStreetSigns<'a> {
+    impl UpdateStreetSigns {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateStreetSignsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_street_signs(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateStreetSignsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_street_signs(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateStreetSigns<'a> {
+    impl ::std::future::IntoFuture for UpdateStreetSigns {
         type Output = ::std::result::Result<
             types::UpdateStreetSignsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateStreetSignsResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateStreetSignsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2922,41 +4331,76 @@ pub mod requests {
     /// `updateUnitLocations`: the request [`crate::Client::update_unit_locations`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateUnitLocations<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateUnitLocations {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::UpdateUnitLocationsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateUnitLocations<'a> {
+    impl UpdateUnitLocations {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateUnitLocationsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .update_unit_locations(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateUnitLocationsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .update_unit_locations(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateUnitLocations<'a> {
+    impl ::std::future::IntoFuture for UpdateUnitLocations {
         type Output = ::std::result::Result<
             types::UpdateUnitLocationsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateUnitLocationsResponse>;
+        type IntoFuture = crate::CallFuture<types::UpdateUnitLocationsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2964,15 +4408,16 @@ pub mod requests {
     /// `getActiveUnits`: the request [`crate::Client::get_active_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetActiveUnits<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetActiveUnits {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) include_offline: ::std::option::Option<bool>,
         pub(super) limit: ::std::option::Option<i64>,
         pub(super) offset: ::std::option::Option<i64>,
         pub(super) only_units: ::std::option::Option<bool>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetActiveUnits<'a> {
+    impl GetActiveUnits {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
@@ -2998,30 +4443,64 @@ pub mod requests {
             self.only_units = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetActiveUnitsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_active_units(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.include_offline,
-                            self.limit,
-                            self.offset,
-                            self.only_units,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetActiveUnitsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_active_units(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.include_offline,
+                                self.limit,
+                                self.offset,
+                                self.only_units,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetActiveUnits<'a> {
+    impl ::std::future::IntoFuture for GetActiveUnits {
         type Output = ::std::result::Result<types::GetActiveUnitsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetActiveUnitsResponse>;
+        type IntoFuture = crate::CallFuture<types::GetActiveUnitsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3029,38 +4508,73 @@ pub mod requests {
     /// `kickUnit`: the request [`crate::Client::kick_unit`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct KickUnit<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct KickUnit {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::KickUnitRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> KickUnit<'a> {
+    impl KickUnit {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::KickUnitResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .kick_unit(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::KickUnitResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .kick_unit(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for KickUnit<'a> {
+    impl ::std::future::IntoFuture for KickUnit {
         type Output = ::std::result::Result<types::KickUnitResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::KickUnitResponse>;
+        type IntoFuture = crate::CallFuture<types::KickUnitResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3068,38 +4582,73 @@ pub mod requests {
     /// `setUnitPanic`: the request [`crate::Client::set_unit_panic`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetUnitPanic<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetUnitPanic {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetUnitPanicRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetUnitPanic<'a> {
+    impl SetUnitPanic {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetUnitPanicResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_unit_panic(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetUnitPanicResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_unit_panic(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetUnitPanic<'a> {
+    impl ::std::future::IntoFuture for SetUnitPanic {
         type Output = ::std::result::Result<types::SetUnitPanicResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetUnitPanicResponse>;
+        type IntoFuture = crate::CallFuture<types::SetUnitPanicResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3107,38 +4656,73 @@ pub mod requests {
     /// `setUnitStatus`: the request [`crate::Client::set_unit_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetUnitStatus<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetUnitStatus {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::SetUnitStatusRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetUnitStatus<'a> {
+    impl SetUnitStatus {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetUnitStatusResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .set_unit_status(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetUnitStatusResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .set_unit_status(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetUnitStatus<'a> {
+    impl ::std::future::IntoFuture for SetUnitStatus {
         type Output = ::std::result::Result<types::SetUnitStatusResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetUnitStatusResponse>;
+        type IntoFuture = crate::CallFuture<types::SetUnitStatusResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3146,36 +4730,71 @@ pub mod requests {
     /// `getFivemConfiguration`: the request [`crate::Client::get_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetFivemConfiguration<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetFivemConfiguration {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetFivemConfiguration<'a> {
+    impl GetFivemConfiguration {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::FivemConfiguration, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_fivem_configuration(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::FivemConfiguration>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_fivem_configuration(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetFivemConfiguration<'a> {
+    impl ::std::future::IntoFuture for GetFivemConfiguration {
         type Output = ::std::result::Result<types::FivemConfiguration, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::FivemConfiguration>;
+        type IntoFuture = crate::CallFuture<types::FivemConfiguration>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3183,15 +4802,33 @@ pub mod requests {
     /// `acknowledgeFivemConfiguration`: the request [`crate::Client::acknowledge_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AcknowledgeFivemConfiguration<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AcknowledgeFivemConfiguration {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) revision: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AcknowledgeFivemConfiguration<'a> {
+    impl AcknowledgeFivemConfiguration {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
@@ -3201,27 +4838,43 @@ pub mod requests {
             types::AcknowledgeFivemConfigurationResponse,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .acknowledge_fivem_configuration(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            self.revision,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AcknowledgeFivemConfigurationResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .acknowledge_fivem_configuration(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                self.revision,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AcknowledgeFivemConfiguration<'a> {
+    impl ::std::future::IntoFuture for AcknowledgeFivemConfiguration {
         type Output = ::std::result::Result<
             types::AcknowledgeFivemConfigurationResponse,
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<
-            'a,
             types::AcknowledgeFivemConfigurationResponse,
         >;
         fn into_future(self) -> Self::IntoFuture {
@@ -3231,25 +4884,59 @@ pub mod requests {
     /// `kickOrBanUser`: the request [`crate::Client::kick_or_ban_user`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct KickOrBanUser<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct KickOrBanUser {
+        pub(super) client: crate::Client,
         pub(super) body: types::KickOrBanUserRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> KickOrBanUser<'a> {
+    impl KickOrBanUser {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::KickOrBanUserResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.kick_or_ban_user(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::KickOrBanUserResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.kick_or_ban_user(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for KickOrBanUser<'a> {
+    impl ::std::future::IntoFuture for KickOrBanUser {
         type Output = ::std::result::Result<types::KickOrBanUserResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::KickOrBanUserResponse>;
+        type IntoFuture = crate::CallFuture<types::KickOrBanUserResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3257,14 +4944,15 @@ pub mod requests {
     /// `getAccounts`: the request [`crate::Client::get_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccounts<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccounts {
+        pub(super) client: crate::Client,
         pub(super) limit: ::std::option::Option<::std::num::NonZeroU64>,
         pub(super) offset: ::std::option::Option<u64>,
         pub(super) status: ::std::option::Option<crate::enums::AccountStatus>,
         pub(super) username: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccounts<'a> {
+    impl GetAccounts {
         /// Maximum number of accounts returned. The backend enforces 1-100.
         pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
@@ -3288,29 +4976,63 @@ pub mod requests {
             self.username = ::std::option::Option::Some(value.into());
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_accounts(
-                            self.limit,
-                            self.offset,
-                            self.status.as_ref(),
-                            self.username.as_deref(),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .get_accounts(
+                                self.limit,
+                                self.offset,
+                                self.status.as_ref(),
+                                self.username.as_deref(),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccounts<'a> {
+    impl ::std::future::IntoFuture for GetAccounts {
         type Output = ::std::result::Result<types::GetAccountsResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountsResponse>;
+        type IntoFuture = crate::CallFuture<types::GetAccountsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3318,60 +5040,92 @@ pub mod requests {
     /// `getAccount`: the request [`crate::Client::get_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccount<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccount {
+        pub(super) client: crate::Client,
         pub(super) target: crate::targets::AccountTargetOrUsername,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccount<'a> {
+    impl GetAccount {
         /// Replaces the `target` given to the method.
         pub fn target(mut self, value: crate::targets::AccountTargetOrUsername) -> Self {
             self.target = value;
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<types::Account, crate::Error> {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTargetOrUsername::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Account>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
+                match &self.target {
+                    crate::targets::AccountTargetOrUsername::CommunityUserId(v) => {
+                        community_user_id = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTargetOrUsername::Roblox(v) => {
+                        roblox = ::std::option::Option::Some(*v);
+                    }
+                    crate::targets::AccountTargetOrUsername::Discord(v) => {
+                        discord = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
+                        account_uuid = ::std::option::Option::Some(v);
+                    }
+                    crate::targets::AccountTargetOrUsername::Username(v) => {
+                        username = ::std::option::Option::Some(v.as_str());
+                    }
                 }
-                crate::targets::AccountTargetOrUsername::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTargetOrUsername::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-                crate::targets::AccountTargetOrUsername::Username(v) => {
-                    username = ::std::option::Option::Some(v.as_str());
-                }
-            }
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .get_account(
-                            account_uuid,
-                            community_user_id,
-                            discord,
-                            roblox,
-                            username,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+                crate::runtime::v2_result(
+                        raw
+                            .get_account(
+                                account_uuid,
+                                community_user_id,
+                                discord,
+                                roblox,
+                                username,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccount<'a> {
+    impl ::std::future::IntoFuture for GetAccount {
         type Output = ::std::result::Result<types::Account, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Account>;
+        type IntoFuture = crate::CallFuture<types::Account>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3379,11 +5133,29 @@ pub mod requests {
     /// `modifyAccountPermissions`: the request [`crate::Client::modify_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ModifyAccountPermissions<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ModifyAccountPermissions {
+        pub(super) client: crate::Client,
         pub(super) body: types::ModifyAccountPermissionsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ModifyAccountPermissions<'a> {
+    impl ModifyAccountPermissions {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -3391,19 +5163,38 @@ pub mod requests {
             types::ModifyAccountPermissionsResponse,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self.client.raw.modify_account_permissions(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ModifyAccountPermissionsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.modify_account_permissions(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ModifyAccountPermissions<'a> {
+    impl ::std::future::IntoFuture for ModifyAccountPermissions {
         type Output = ::std::result::Result<
             types::ModifyAccountPermissionsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::ModifyAccountPermissionsResponse>;
+        type IntoFuture = crate::CallFuture<types::ModifyAccountPermissionsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3411,27 +5202,64 @@ pub mod requests {
     /// `getDatabaseSyncConfiguration`: the request [`crate::Client::get_database_sync_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetDatabaseSyncConfiguration<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetDatabaseSyncConfiguration {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetDatabaseSyncConfiguration<'a> {
+    impl GetDatabaseSyncConfiguration {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DatabaseSyncConfiguration, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_database_sync_configuration().await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DatabaseSyncConfiguration>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_database_sync_configuration().await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetDatabaseSyncConfiguration<'a> {
+    impl ::std::future::IntoFuture for GetDatabaseSyncConfiguration {
         type Output = ::std::result::Result<
             types::DatabaseSyncConfiguration,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::DatabaseSyncConfiguration>;
+        type IntoFuture = crate::CallFuture<types::DatabaseSyncConfiguration>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3439,20 +5267,57 @@ pub mod requests {
     /// `getInfo`: the request [`crate::Client::get_info`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetInfo<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetInfo {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetInfo<'a> {
+    impl GetInfo {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetInfoResponse, crate::Error> {
-            crate::runtime::v2_result(self.client.raw.get_info().await, 200u16).await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetInfoResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_info().await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetInfo<'a> {
+    impl ::std::future::IntoFuture for GetInfo {
         type Output = ::std::result::Result<types::GetInfoResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetInfoResponse>;
+        type IntoFuture = crate::CallFuture<types::GetInfoResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3460,28 +5325,65 @@ pub mod requests {
     /// `createCommunityLink`: the request [`crate::Client::create_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateCommunityLink<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateCommunityLink {
+        pub(super) client: crate::Client,
         pub(super) body: types::CreateCommunityLinkRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateCommunityLink<'a> {
+    impl CreateCommunityLink {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CreateCommunityLinkResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.create_community_link(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CreateCommunityLinkResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.create_community_link(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateCommunityLink<'a> {
+    impl ::std::future::IntoFuture for CreateCommunityLink {
         type Output = ::std::result::Result<
             types::CreateCommunityLinkResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::CreateCommunityLinkResponse>;
+        type IntoFuture = crate::CallFuture<types::CreateCommunityLinkResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3489,28 +5391,65 @@ pub mod requests {
     /// `checkCommunityLink`: the request [`crate::Client::check_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CheckCommunityLink<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CheckCommunityLink {
+        pub(super) client: crate::Client,
         pub(super) body: types::CheckCommunityLinkRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CheckCommunityLink<'a> {
+    impl CheckCommunityLink {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CheckCommunityLinkResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.check_community_link(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CheckCommunityLinkResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.check_community_link(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CheckCommunityLink<'a> {
+    impl ::std::future::IntoFuture for CheckCommunityLink {
         type Output = ::std::result::Result<
             types::CheckCommunityLinkResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::CheckCommunityLinkResponse>;
+        type IntoFuture = crate::CallFuture<types::CheckCommunityLinkResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3518,28 +5457,65 @@ pub mod requests {
     /// `setCommunityLink`: the request [`crate::Client::set_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetCommunityLink<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetCommunityLink {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetCommunityLinkRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetCommunityLink<'a> {
+    impl SetCommunityLink {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetCommunityLinkResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.set_community_link(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetCommunityLinkResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.set_community_link(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetCommunityLink<'a> {
+    impl ::std::future::IntoFuture for SetCommunityLink {
         type Output = ::std::result::Result<
             types::SetCommunityLinkResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetCommunityLinkResponse>;
+        type IntoFuture = crate::CallFuture<types::SetCommunityLinkResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3547,40 +5523,77 @@ pub mod requests {
     /// `getLoginPage`: the request [`crate::Client::get_login_page`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetLoginPage<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetLoginPage {
+        pub(super) client: crate::Client,
         pub(super) community: crate::targets::LoginPageTarget,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetLoginPage<'a> {
+    impl GetLoginPage {
         /// Replaces the `community` given to the method.
         pub fn community(mut self, value: crate::targets::LoginPageTarget) -> Self {
             self.community = value;
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CommunitySummary, crate::Error> {
-            let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
-            match &self.community {
-                crate::targets::LoginPageTarget::CommunityId(v) => {
-                    community_id = ::std::option::Option::Some(v.as_str());
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CommunitySummary>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
+                match &self.community {
+                    crate::targets::LoginPageTarget::CommunityId(v) => {
+                        community_id = ::std::option::Option::Some(v.as_str());
+                    }
+                    crate::targets::LoginPageTarget::Url(v) => {
+                        url = ::std::option::Option::Some(v.as_str());
+                    }
                 }
-                crate::targets::LoginPageTarget::Url(v) => {
-                    url = ::std::option::Option::Some(v.as_str());
-                }
-            }
-            crate::runtime::v2_result(
-                    self.client.raw.get_login_page(community_id, url).await,
-                    200u16,
-                )
-                .await
+                crate::runtime::v2_result(
+                        raw.get_login_page(community_id, url).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetLoginPage<'a> {
+    impl ::std::future::IntoFuture for GetLoginPage {
         type Output = ::std::result::Result<types::CommunitySummary, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::CommunitySummary>;
+        type IntoFuture = crate::CallFuture<types::CommunitySummary>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3588,28 +5601,65 @@ pub mod requests {
     /// `lookupNameOrPlate`: the request [`crate::Client::lookup_name_or_plate`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct LookupNameOrPlate<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct LookupNameOrPlate {
+        pub(super) client: crate::Client,
         pub(super) body: types::LookupNameOrPlateRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> LookupNameOrPlate<'a> {
+    impl LookupNameOrPlate {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.lookup_name_or_plate(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::Record>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.lookup_name_or_plate(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for LookupNameOrPlate<'a> {
+    impl ::std::future::IntoFuture for LookupNameOrPlate {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::Record>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::Record>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3617,28 +5667,62 @@ pub mod requests {
     /// `lookupByValue`: the request [`crate::Client::lookup_by_value`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct LookupByValue<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct LookupByValue {
+        pub(super) client: crate::Client,
         pub(super) body: types::LookupByValueRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> LookupByValue<'a> {
+    impl LookupByValue {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.lookup_by_value(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::Record>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.lookup_by_value(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for LookupByValue<'a> {
+    impl ::std::future::IntoFuture for LookupByValue {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::Record>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::Record>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3646,28 +5730,65 @@ pub mod requests {
     /// `lookupByCustomSearch`: the request [`crate::Client::lookup_by_custom_search`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct LookupByCustomSearch<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct LookupByCustomSearch {
+        pub(super) client: crate::Client,
         pub(super) body: types::LookupByCustomSearchRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> LookupByCustomSearch<'a> {
+    impl LookupByCustomSearch {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.lookup_by_custom_search(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::Record>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.lookup_by_custom_search(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for LookupByCustomSearch<'a> {
+    impl ::std::future::IntoFuture for LookupByCustomSearch {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::Record>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::Record>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3675,24 +5796,60 @@ pub mod requests {
     /// `getPenalCodes`: the request [`crate::Client::get_penal_codes`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetPenalCodes<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetPenalCodes {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetPenalCodes<'a> {
+    impl GetPenalCodes {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<::std::vec::Vec<types::PenalCode>, crate::Error> {
-            crate::runtime::v2_result(self.client.raw.get_penal_codes().await, 200u16)
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::PenalCode>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_penal_codes().await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetPenalCodes<'a> {
+    impl ::std::future::IntoFuture for GetPenalCodes {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::PenalCode>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::PenalCode>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::PenalCode>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3700,25 +5857,59 @@ pub mod requests {
     /// `setPenalCodes`: the request [`crate::Client::set_penal_codes`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetPenalCodes<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetPenalCodes {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetPenalCodesRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetPenalCodes<'a> {
+    impl SetPenalCodes {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetPenalCodesResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.set_penal_codes(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetPenalCodesResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.set_penal_codes(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetPenalCodes<'a> {
+    impl ::std::future::IntoFuture for SetPenalCodes {
         type Output = ::std::result::Result<types::SetPenalCodesResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetPenalCodesResponse>;
+        type IntoFuture = crate::CallFuture<types::SetPenalCodesResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3726,28 +5917,65 @@ pub mod requests {
     /// `applyPermissionKey`: the request [`crate::Client::apply_permission_key`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ApplyPermissionKey<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ApplyPermissionKey {
+        pub(super) client: crate::Client,
         pub(super) body: types::ApplyPermissionKeyRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ApplyPermissionKey<'a> {
+    impl ApplyPermissionKey {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ApplyPermissionKeyResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.apply_permission_key(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ApplyPermissionKeyResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.apply_permission_key(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ApplyPermissionKey<'a> {
+    impl ::std::future::IntoFuture for ApplyPermissionKey {
         type Output = ::std::result::Result<
             types::ApplyPermissionKeyResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::ApplyPermissionKeyResponse>;
+        type IntoFuture = crate::CallFuture<types::ApplyPermissionKeyResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3755,28 +5983,65 @@ pub mod requests {
     /// `getAccountPermissions`: the request [`crate::Client::get_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccountPermissions<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccountPermissions {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccountPermissions<'a> {
+    impl GetAccountPermissions {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AccountPermissionSnapshot, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_account_permissions(&self.account_id).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AccountPermissionSnapshot>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_account_permissions(&self.account_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccountPermissions<'a> {
+    impl ::std::future::IntoFuture for GetAccountPermissions {
         type Output = ::std::result::Result<
             types::AccountPermissionSnapshot,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::AccountPermissionSnapshot>;
+        type IntoFuture = crate::CallFuture<types::AccountPermissionSnapshot>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3784,12 +6049,30 @@ pub mod requests {
     /// `replaceAccountPermissions`: the request [`crate::Client::replace_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ReplaceAccountPermissions<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ReplaceAccountPermissions {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::ReplaceAccountPermissionsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ReplaceAccountPermissions<'a> {
+    impl ReplaceAccountPermissions {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -3797,26 +6080,40 @@ pub mod requests {
             types::ReplaceAccountPermissionsResponse,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .replace_account_permissions(&self.account_id, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ReplaceAccountPermissionsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .replace_account_permissions(&self.account_id, &self.body)
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ReplaceAccountPermissions<'a> {
+    impl ::std::future::IntoFuture for ReplaceAccountPermissions {
         type Output = ::std::result::Result<
             types::ReplaceAccountPermissionsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<
-            'a,
-            types::ReplaceAccountPermissionsResponse,
-        >;
+        type IntoFuture = crate::CallFuture<types::ReplaceAccountPermissionsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3824,24 +6121,58 @@ pub mod requests {
     /// `getPermissionCatalog`: the request [`crate::Client::get_permission_catalog`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetPermissionCatalog<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetPermissionCatalog {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetPermissionCatalog<'a> {
+    impl GetPermissionCatalog {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::PermissionCatalog, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_permission_catalog().await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::PermissionCatalog>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_permission_catalog().await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetPermissionCatalog<'a> {
+    impl ::std::future::IntoFuture for GetPermissionCatalog {
         type Output = ::std::result::Result<types::PermissionCatalog, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::PermissionCatalog>;
+        type IntoFuture = crate::CallFuture<types::PermissionCatalog>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3849,25 +6180,58 @@ pub mod requests {
     /// `sendPhoto`: the request [`crate::Client::send_photo`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SendPhoto<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SendPhoto {
+        pub(super) client: crate::Client,
         pub(super) body: types::SendPhotoRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SendPhoto<'a> {
+    impl SendPhoto {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SendPhotoResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.send_photo(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SendPhotoResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.send_photo(&self.body).await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SendPhoto<'a> {
+    impl ::std::future::IntoFuture for SendPhoto {
         type Output = ::std::result::Result<types::SendPhotoResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SendPhotoResponse>;
+        type IntoFuture = crate::CallFuture<types::SendPhotoResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3875,28 +6239,65 @@ pub mod requests {
     /// `setPostalConfig`: the request [`crate::Client::set_postal_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetPostalConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetPostalConfig {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetPostalConfigRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetPostalConfig<'a> {
+    impl SetPostalConfig {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetPostalConfigResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.set_postal_config(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetPostalConfigResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.set_postal_config(&self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetPostalConfig<'a> {
+    impl ::std::future::IntoFuture for SetPostalConfig {
         type Output = ::std::result::Result<
             types::SetPostalConfigResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::SetPostalConfigResponse>;
+        type IntoFuture = crate::CallFuture<types::SetPostalConfigResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3904,23 +6305,53 @@ pub mod requests {
     /// `sendDraft`: the request [`crate::Client::send_draft`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SendDraft<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SendDraft {
+        pub(super) client: crate::Client,
         pub(super) body: types::SendDraftRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SendDraft<'a> {
+    impl SendDraft {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.send_draft(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.send_draft(&self.body).await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SendDraft<'a> {
+    impl ::std::future::IntoFuture for SendDraft {
         type Output = ::std::result::Result<types::Record, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Record>;
+        type IntoFuture = crate::CallFuture<types::Record>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3928,23 +6359,54 @@ pub mod requests {
     /// `createRecord`: the request [`crate::Client::create_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateRecord<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateRecord {
+        pub(super) client: crate::Client,
         pub(super) body: types::CreateRecordRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateRecord<'a> {
+    impl CreateRecord {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.create_record(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.create_record(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateRecord<'a> {
+    impl ::std::future::IntoFuture for CreateRecord {
         type Output = ::std::result::Result<types::Record, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Record>;
+        type IntoFuture = crate::CallFuture<types::Record>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3952,25 +6414,62 @@ pub mod requests {
     /// `deleteRecord`: the request [`crate::Client::delete_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DeleteRecord<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DeleteRecord {
+        pub(super) client: crate::Client,
         pub(super) record_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DeleteRecord<'a> {
+    impl DeleteRecord {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DeleteRecordResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.delete_record(self.record_id).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DeleteRecordResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.delete_record(self.record_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DeleteRecord<'a> {
+    impl ::std::future::IntoFuture for DeleteRecord {
         type Output = ::std::result::Result<types::DeleteRecordResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::DeleteRecordResponse>;
+        type IntoFuture = crate::CallFuture<types::DeleteRecordResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3978,24 +6477,58 @@ pub mod requests {
     /// `updateRecord`: the request [`crate::Client::update_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateRecord<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateRecord {
+        pub(super) client: crate::Client,
         pub(super) record_id: i64,
         pub(super) body: types::UpdateRecordRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateRecord<'a> {
+    impl UpdateRecord {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.update_record(self.record_id, &self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.update_record(self.record_id, &self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateRecord<'a> {
+    impl ::std::future::IntoFuture for UpdateRecord {
         type Output = ::std::result::Result<types::Record, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::Record>;
+        type IntoFuture = crate::CallFuture<types::Record>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4003,25 +6536,59 @@ pub mod requests {
     /// `verifySecret`: the request [`crate::Client::verify_secret`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct VerifySecret<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct VerifySecret {
+        pub(super) client: crate::Client,
         pub(super) body: types::VerifySecretRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> VerifySecret<'a> {
+    impl VerifySecret {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::VerifySecretResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.verify_secret(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::VerifySecretResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.verify_secret(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for VerifySecret<'a> {
+    impl ::std::future::IntoFuture for VerifySecret {
         type Output = ::std::result::Result<types::VerifySecretResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::VerifySecretResponse>;
+        type IntoFuture = crate::CallFuture<types::VerifySecretResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4029,20 +6596,57 @@ pub mod requests {
     /// `getServers`: the request [`crate::Client::get_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetServers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetServers {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetServers<'a> {
+    impl GetServers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetServersResponse, crate::Error> {
-            crate::runtime::v2_result(self.client.raw.get_servers().await, 200u16).await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetServersResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_servers().await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetServers<'a> {
+    impl ::std::future::IntoFuture for GetServers {
         type Output = ::std::result::Result<types::GetServersResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetServersResponse>;
+        type IntoFuture = crate::CallFuture<types::GetServersResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4050,25 +6654,59 @@ pub mod requests {
     /// `setServers`: the request [`crate::Client::set_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetServers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetServers {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetServersRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetServers<'a> {
+    impl SetServers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetServersResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.set_servers(&self.body).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetServersResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.set_servers(&self.body).await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetServers<'a> {
+    impl ::std::future::IntoFuture for SetServers {
         type Output = ::std::result::Result<types::SetServersResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetServersResponse>;
+        type IntoFuture = crate::CallFuture<types::SetServersResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4076,38 +6714,73 @@ pub mod requests {
     /// `heartbeat`: the request [`crate::Client::heartbeat`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct Heartbeat<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct Heartbeat {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) body: types::HeartbeatRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> Heartbeat<'a> {
+    impl Heartbeat {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::HeartbeatResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .heartbeat(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::HeartbeatResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .heartbeat(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for Heartbeat<'a> {
+    impl ::std::future::IntoFuture for Heartbeat {
         type Output = ::std::result::Result<types::HeartbeatResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::HeartbeatResponse>;
+        type IntoFuture = crate::CallFuture<types::HeartbeatResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4115,39 +6788,74 @@ pub mod requests {
     /// `authStreetSigns`: the request [`crate::Client::auth_street_signs`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AuthStreetSigns<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AuthStreetSigns {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AuthStreetSigns<'a> {
+    impl AuthStreetSigns {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AuthStreetSignsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .auth_street_signs(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AuthStreetSignsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .auth_street_signs(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AuthStreetSigns<'a> {
+    impl ::std::future::IntoFuture for AuthStreetSigns {
         type Output = ::std::result::Result<
             types::AuthStreetSignsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::AuthStreetSignsResponse>;
+        type IntoFuture = crate::CallFuture<types::AuthStreetSignsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4155,10 +6863,28 @@ pub mod requests {
     /// `getTemplates`: the request [`crate::Client::get_templates`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetTemplates<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetTemplates {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetTemplates<'a> {
+    impl GetTemplates {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -4166,16 +6892,34 @@ pub mod requests {
             ::std::vec::Vec<types::RecordTemplate>,
             crate::Error,
         > {
-            crate::runtime::v2_result(self.client.raw.get_templates().await, 200u16)
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::RecordTemplate>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_templates().await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetTemplates<'a> {
+    impl ::std::future::IntoFuture for GetTemplates {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::RecordTemplate>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, ::std::vec::Vec<types::RecordTemplate>>;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::RecordTemplate>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4183,25 +6927,62 @@ pub mod requests {
     /// `getTemplate`: the request [`crate::Client::get_template`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetTemplate<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetTemplate {
+        pub(super) client: crate::Client,
         pub(super) record_type_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetTemplate<'a> {
+    impl GetTemplate {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::RecordTemplate, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_template(self.record_type_id).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::RecordTemplate>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_template(self.record_type_id).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetTemplate<'a> {
+    impl ::std::future::IntoFuture for GetTemplate {
         type Output = ::std::result::Result<types::RecordTemplate, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::RecordTemplate>;
+        type IntoFuture = crate::CallFuture<types::RecordTemplate>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4209,11 +6990,12 @@ pub mod requests {
     /// `getTurnCredentials`: the request [`crate::Client::get_turn_credentials`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetTurnCredentials<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetTurnCredentials {
+        pub(super) client: crate::Client,
         pub(super) user_id: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetTurnCredentials<'a> {
+    impl GetTurnCredentials {
         /// Optional user identifier appended to the generated TURN username. Colons are normalized to underscores.
         pub fn user_id(
             mut self,
@@ -4222,23 +7004,59 @@ pub mod requests {
             self.user_id = ::std::option::Option::Some(value.into());
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetTurnCredentialsResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_turn_credentials(self.user_id.as_deref()).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetTurnCredentialsResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_turn_credentials(self.user_id.as_deref()).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetTurnCredentials<'a> {
+    impl ::std::future::IntoFuture for GetTurnCredentials {
         type Output = ::std::result::Result<
             types::GetTurnCredentialsResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetTurnCredentialsResponse>;
+        type IntoFuture = crate::CallFuture<types::GetTurnCredentialsResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4246,20 +7064,57 @@ pub mod requests {
     /// `getVersion`: the request [`crate::Client::get_version`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetVersion<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetVersion {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetVersion<'a> {
+    impl GetVersion {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetVersionResponse, crate::Error> {
-            crate::runtime::v2_result(self.client.raw.get_version().await, 200u16).await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetVersionResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.get_version().await, 200u16).await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetVersion<'a> {
+    impl ::std::future::IntoFuture for GetVersion {
         type Output = ::std::result::Result<types::GetVersionResponse, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetVersionResponse>;
+        type IntoFuture = crate::CallFuture<types::GetVersionResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4267,10 +7122,28 @@ pub mod requests {
     /// `listIntegrationPanels`: the request [`crate::Client::list_integration_panels`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ListIntegrationPanels<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ListIntegrationPanels {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ListIntegrationPanels<'a> {
+    impl ListIntegrationPanels {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -4278,22 +7151,35 @@ pub mod requests {
             ::std::vec::Vec<types::IntegrationPanel>,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self.client.raw.list_integration_panels().await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<types::IntegrationPanel>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.list_integration_panels().await, 200u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ListIntegrationPanels<'a> {
+    impl ::std::future::IntoFuture for ListIntegrationPanels {
         type Output = ::std::result::Result<
             ::std::vec::Vec<types::IntegrationPanel>,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<
-            'a,
-            ::std::vec::Vec<types::IntegrationPanel>,
-        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<types::IntegrationPanel>>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4301,14 +7187,15 @@ pub mod requests {
     /// `pollIntegrationPanelActions`: the request [`crate::Client::poll_integration_panel_actions`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct PollIntegrationPanelActions<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct PollIntegrationPanelActions {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) panel_key: ::std::string::String,
         pub(super) after: ::std::option::Option<i64>,
         pub(super) limit: ::std::option::Option<::std::num::NonZeroU64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> PollIntegrationPanelActions<'a> {
+    impl PollIntegrationPanelActions {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
@@ -4324,32 +7211,66 @@ pub mod requests {
             self.limit = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::IntegrationPanelActions, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .poll_integration_panel_actions(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.panel_key,
-                            self.after,
-                            self.limit,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::IntegrationPanelActions>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .poll_integration_panel_actions(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.panel_key,
+                                self.after,
+                                self.limit,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for PollIntegrationPanelActions<'a> {
+    impl ::std::future::IntoFuture for PollIntegrationPanelActions {
         type Output = ::std::result::Result<
             types::IntegrationPanelActions,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanelActions>;
+        type IntoFuture = crate::CallFuture<types::IntegrationPanelActions>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4357,17 +7278,35 @@ pub mod requests {
     /// `acknowledgeIntegrationPanelAction`: the request [`crate::Client::acknowledge_integration_panel_action`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AcknowledgeIntegrationPanelAction<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AcknowledgeIntegrationPanelAction {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) panel_key: ::std::string::String,
         pub(super) event_id: ::uuid::Uuid,
         pub(super) body: types::AcknowledgeIntegrationPanelActionRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AcknowledgeIntegrationPanelAction<'a> {
+    impl AcknowledgeIntegrationPanelAction {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
@@ -4377,29 +7316,45 @@ pub mod requests {
             types::AcknowledgeIntegrationPanelActionResponse,
             crate::Error,
         > {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .acknowledge_integration_panel_action(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.panel_key,
-                            &self.event_id,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AcknowledgeIntegrationPanelActionResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .acknowledge_integration_panel_action(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.panel_key,
+                                &self.event_id,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AcknowledgeIntegrationPanelAction<'a> {
+    impl ::std::future::IntoFuture for AcknowledgeIntegrationPanelAction {
         type Output = ::std::result::Result<
             types::AcknowledgeIntegrationPanelActionResponse,
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<
-            'a,
             types::AcknowledgeIntegrationPanelActionResponse,
         >;
         fn into_future(self) -> Self::IntoFuture {
@@ -4409,45 +7364,80 @@ pub mod requests {
     /// `replaceIntegrationPanelState`: the request [`crate::Client::replace_integration_panel_state`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ReplaceIntegrationPanelState<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ReplaceIntegrationPanelState {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) panel_key: ::std::string::String,
         pub(super) instance_key: ::std::string::String,
         pub(super) body: types::SetIntegrationPanelStateRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ReplaceIntegrationPanelState<'a> {
+    impl ReplaceIntegrationPanelState {
         /// The server (`serverId`); the client's configured server when not set.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::IntegrationPanelStateResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .replace_integration_panel_state(
-                            self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            &self.panel_key,
-                            &self.instance_key,
-                            &self.body,
-                        )
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::IntegrationPanelStateResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw
+                            .replace_integration_panel_state(
+                                self.server_id.unwrap_or_else(|| self.client.server_id()),
+                                &self.panel_key,
+                                &self.instance_key,
+                                &self.body,
+                            )
+                            .await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ReplaceIntegrationPanelState<'a> {
+    impl ::std::future::IntoFuture for ReplaceIntegrationPanelState {
         type Output = ::std::result::Result<
             types::IntegrationPanelStateResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanelStateResponse>;
+        type IntoFuture = crate::CallFuture<types::IntegrationPanelStateResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4455,25 +7445,62 @@ pub mod requests {
     /// `getIntegrationPanel`: the request [`crate::Client::get_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetIntegrationPanel<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetIntegrationPanel {
+        pub(super) client: crate::Client,
         pub(super) panel_key: ::std::string::String,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetIntegrationPanel<'a> {
+    impl GetIntegrationPanel {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.get_integration_panel(&self.panel_key).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::IntegrationPanel>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.get_integration_panel(&self.panel_key).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetIntegrationPanel<'a> {
+    impl ::std::future::IntoFuture for GetIntegrationPanel {
         type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanel>;
+        type IntoFuture = crate::CallFuture<types::IntegrationPanel>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4481,30 +7508,63 @@ pub mod requests {
     /// `putIntegrationPanel`: the request [`crate::Client::put_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct PutIntegrationPanel<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct PutIntegrationPanel {
+        pub(super) client: crate::Client,
         pub(super) panel_key: ::std::string::String,
         pub(super) body: types::SetIntegrationPanelRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> PutIntegrationPanel<'a> {
+    impl PutIntegrationPanel {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
-            crate::runtime::v2_result(
-                    self
-                        .client
-                        .raw
-                        .put_integration_panel(&self.panel_key, &self.body)
-                        .await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::IntegrationPanel>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.put_integration_panel(&self.panel_key, &self.body).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for PutIntegrationPanel<'a> {
+    impl ::std::future::IntoFuture for PutIntegrationPanel {
         type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::IntegrationPanel>;
+        type IntoFuture = crate::CallFuture<types::IntegrationPanel>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -4512,28 +7572,65 @@ pub mod requests {
     /// `deleteIntegrationPanel`: the request [`crate::Client::delete_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct DeleteIntegrationPanel<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct DeleteIntegrationPanel {
+        pub(super) client: crate::Client,
         pub(super) panel_key: ::std::string::String,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> DeleteIntegrationPanel<'a> {
+    impl DeleteIntegrationPanel {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::DeleteIntegrationPanelResponse, crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.delete_integration_panel(&self.panel_key).await,
-                    200u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::DeleteIntegrationPanelResponse>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(
+                        raw.delete_integration_panel(&self.panel_key).await,
+                        200u16,
+                    )
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for DeleteIntegrationPanel<'a> {
+    impl ::std::future::IntoFuture for DeleteIntegrationPanel {
         type Output = ::std::result::Result<
             types::DeleteIntegrationPanelResponse,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::DeleteIntegrationPanelResponse>;
+        type IntoFuture = crate::CallFuture<types::DeleteIntegrationPanelResponse>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }

@@ -16,12 +16,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "addBlipV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().add_blip_v1(data);
             Some(
-                client
-                    .v1()
-                    .add_blip(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("addCallNoteV1", "ADD_CALL_NOTE") => {
@@ -32,12 +30,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "addCallNoteV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().add_call_note_v1(data);
             Some(
-                client
-                    .v1()
-                    .add_call_note(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("applyPermissionKeyV1", "APPLY_PERMISSION_KEY") => {
@@ -50,12 +46,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().apply_permission_key_v1(data);
             Some(
-                client
-                    .v1()
-                    .apply_permission_key(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("attachUnitV1", "ATTACH_UNIT") => {
@@ -66,12 +60,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "attachUnitV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().attach_unit_v1(data);
             Some(
-                client
-                    .v1()
-                    .attach_unit(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("authStreetSignsV1", "AUTH_STREETSIGNS") => {
@@ -82,12 +74,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "authStreetSignsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().auth_street_signs_v1(data);
             Some(
-                client
-                    .v1()
-                    .auth_streetsigns(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("banUserV1", "BAN_USER") => {
@@ -98,12 +88,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "banUserV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().ban_user_v1(data);
             Some(
-                client
-                    .v1()
-                    .ban_user(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("call911V1", "CALL_911") => {
@@ -114,12 +102,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "call911V1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().call911_v1(data);
             Some(
-                client
-                    .v1()
-                    .call_911(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("checkApiIdV1", "CHECK_APIID") => {
@@ -130,12 +116,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "checkApiIdV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().check_api_id_v1(data);
             Some(
-                client
-                    .v1()
-                    .check_apiid(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("closeCallV1", "CLOSE_CALL") => {
@@ -146,12 +130,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "closeCallV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().close_call_v1(data);
             Some(
-                client
-                    .v1()
-                    .close_call(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("detachUnitV1", "DETACH_UNIT") => {
@@ -162,12 +144,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "detachUnitV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().detach_unit_v1(data);
             Some(
-                client
-                    .v1()
-                    .detach_unit(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("editCharacterV1", "EDIT_CHARACTER") => {
@@ -178,12 +158,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "editCharacterV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().edit_character_v1(data);
             Some(
-                client
-                    .v1()
-                    .edit_character(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("editDispatchV1", "EDIT_DISPATCH") => {
@@ -194,12 +172,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "editDispatchV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().edit_dispatch_v1(data);
             Some(
-                client
-                    .v1()
-                    .edit_dispatch(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("editLicenseV1", "EDIT_LICENSE") => {
@@ -210,12 +186,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "editLicenseV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().edit_license_v1(data);
             Some(
-                client
-                    .v1()
-                    .edit_license(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("editRecordV1", "EDIT_RECORD") => {
@@ -226,12 +200,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "editRecordV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().edit_record_v1(data);
             Some(
-                client
-                    .v1()
-                    .edit_record(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getAccountV1", "GET_ACCOUNT") => {
@@ -242,12 +214,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getAccountV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_account_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_account(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getAccountsV1", "GET_ACCOUNTS") => {
@@ -258,12 +228,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getAccountsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_accounts_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_accounts(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getActiveUnitsV1", "GET_ACTIVE_UNITS") => {
@@ -274,12 +242,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getActiveUnitsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_active_units_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_active_units(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getBlipsV1", "GET_BLIPS") => {
@@ -290,12 +256,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getBlipsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_blips_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_blips(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getCallsV1", "GET_CALLS") => {
@@ -306,12 +270,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getCallsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_calls_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_calls(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getCharacterLinksV1", "GET_CHARACTER_LINKS") => {
@@ -324,12 +286,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_character_links_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_character_links(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getCharactersV1", "GET_CHARACTERS") => {
@@ -340,12 +300,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getCharactersV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_characters_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_characters(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getIdentifiersV1", "GET_IDENTIFIERS") => {
@@ -356,12 +314,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getIdentifiersV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_identifiers_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_identifiers(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getPagerConfigV1", "GET_PAGER_CONFIG") => {
@@ -372,52 +328,46 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getPagerConfigV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_pager_config_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_pager_config(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getServersV1", "GET_SERVERS") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_servers_v1();
             Some(
-                client
-                    .v1()
-                    .get_servers()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getTemplatesV1", "GET_TEMPLATES") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_templates_v1();
+            if let Some(value) = envelope
+                .get("recordTypeId")
+                .cloned()
+                .map(|v| {
+                    ::serde_json::from_value::<i64>(v)
+                        .unwrap_or_else(|e| {
+                            panic!(
+                                "{}: example {} does not decode: {e}", "getTemplatesV1",
+                                "recordTypeId"
+                            )
+                        })
+                })
+            {
+                request = request.record_type_id(value);
+            }
             Some(
-                client
-                    .v1()
-                    .get_templates(
-                        envelope
-                            .get("recordTypeId")
-                            .cloned()
-                            .map(|v| {
-                                ::serde_json::from_value::<i64>(v)
-                                    .unwrap_or_else(|e| {
-                                        panic!(
-                                            "{}: example {} does not decode: {e}", "getTemplatesV1",
-                                            "recordTypeId"
-                                        )
-                                    })
-                            }),
-                    )
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getVersionV1", "GET_VERSION") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_version_v1();
             Some(
-                client
-                    .v1()
-                    .get_version()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("identsToGroupV1", "IDENTS_TO_GROUP") => {
@@ -428,12 +378,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "identsToGroupV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().idents_to_group_v1(data);
             Some(
-                client
-                    .v1()
-                    .idents_to_group(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("joinOrLeaveCommunityV1", "JOIN_COMMUNITY") => {
@@ -446,28 +394,28 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client
+                .v1()
+                .join_community_v1(
+                    data,
+                    envelope
+                        .get("internalKey")
+                        .cloned()
+                        .map(|v| {
+                            ::serde_json::from_value::<::std::string::String>(v)
+                                .unwrap_or_else(|e| {
+                                    panic!(
+                                        "{}: example {} does not decode: {e}",
+                                        "joinOrLeaveCommunityV1", "internalKey"
+                                    )
+                                })
+                        })
+                        .as_deref()
+                        .expect("required in the example"),
+                );
             Some(
-                client
-                    .v1()
-                    .join_community(
-                        data,
-                        envelope
-                            .get("internalKey")
-                            .cloned()
-                            .map(|v| {
-                                ::serde_json::from_value::<::std::string::String>(v)
-                                    .unwrap_or_else(|e| {
-                                        panic!(
-                                            "{}: example {} does not decode: {e}",
-                                            "joinOrLeaveCommunityV1", "internalKey"
-                                        )
-                                    })
-                            })
-                            .as_deref()
-                            .expect("required in the example"),
-                    )
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("kickUnitV1", "KICK_UNIT") => {
@@ -478,12 +426,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "kickUnitV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().kick_unit_v1(data);
             Some(
-                client
-                    .v1()
-                    .kick_unit(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("joinOrLeaveCommunityV1", "LEAVE_COMMUNITY") => {
@@ -496,28 +442,28 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client
+                .v1()
+                .leave_community_v1(
+                    data,
+                    envelope
+                        .get("internalKey")
+                        .cloned()
+                        .map(|v| {
+                            ::serde_json::from_value::<::std::string::String>(v)
+                                .unwrap_or_else(|e| {
+                                    panic!(
+                                        "{}: example {} does not decode: {e}",
+                                        "joinOrLeaveCommunityV1", "internalKey"
+                                    )
+                                })
+                        })
+                        .as_deref()
+                        .expect("required in the example"),
+                );
             Some(
-                client
-                    .v1()
-                    .leave_community(
-                        data,
-                        envelope
-                            .get("internalKey")
-                            .cloned()
-                            .map(|v| {
-                                ::serde_json::from_value::<::std::string::String>(v)
-                                    .unwrap_or_else(|e| {
-                                        panic!(
-                                            "{}: example {} does not decode: {e}",
-                                            "joinOrLeaveCommunityV1", "internalKey"
-                                        )
-                                    })
-                            })
-                            .as_deref()
-                            .expect("required in the example"),
-                    )
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("linkCharacterV1", "LINK_CHARACTER") => {
@@ -528,12 +474,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "linkCharacterV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().link_character_v1(data);
             Some(
-                client
-                    .v1()
-                    .link_character(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("lookupCustomV1", "LOOKUP_INT") => {
@@ -544,12 +488,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "lookupCustomV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().lookup_custom_v1(data);
             Some(
-                client
-                    .v1()
-                    .lookup_custom(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("lookupV1", "LOOKUP") => {
@@ -560,12 +502,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "lookupV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().lookup_v1(data);
             Some(
-                client
-                    .v1()
-                    .lookup(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("lookupValueV1", "LOOKUP_INT") => {
@@ -576,12 +516,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "lookupValueV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().lookup_value_v1(data);
             Some(
-                client
-                    .v1()
-                    .lookup_value(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("modifyBlipV1", "MODIFY_BLIP") => {
@@ -592,12 +530,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "modifyBlipV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().modify_blip_v1(data);
             Some(
-                client
-                    .v1()
-                    .modify_blip(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("modifyIdentifierV1", "MODIFY_IDENTIFIER") => {
@@ -608,12 +544,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "modifyIdentifierV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().modify_identifier_v1(data);
             Some(
-                client
-                    .v1()
-                    .modify_identifier(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("newCharacterV1", "NEW_CHARACTER") => {
@@ -624,12 +558,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "newCharacterV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().new_character_v1(data);
             Some(
-                client
-                    .v1()
-                    .new_character(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("newDispatchV1", "NEW_DISPATCH") => {
@@ -640,12 +572,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "newDispatchV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().new_dispatch_v1(data);
             Some(
-                client
-                    .v1()
-                    .new_dispatch(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("newRecordV1", "NEW_RECORD") => {
@@ -656,12 +586,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "newRecordV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().new_record_v1(data);
             Some(
-                client
-                    .v1()
-                    .new_record(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("remove911V1", "REMOVE_911") => {
@@ -672,12 +600,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "remove911V1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().remove911_v1(data);
             Some(
-                client
-                    .v1()
-                    .remove_911(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("removeBlipV1", "REMOVE_BLIP") => {
@@ -688,12 +614,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "removeBlipV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().remove_blip_v1(data);
             Some(
-                client
-                    .v1()
-                    .remove_blip(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("removeCharacterV1", "REMOVE_CHARACTER") => {
@@ -704,12 +628,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "removeCharacterV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().remove_character_v1(data);
             Some(
-                client
-                    .v1()
-                    .remove_character(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("removeRecordV1", "REMOVE_RECORD") => {
@@ -720,12 +642,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "removeRecordV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().remove_record_v1(data);
             Some(
-                client
-                    .v1()
-                    .remove_record(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("sendPhotoV1", "SEND_PHOTO") => {
@@ -736,12 +656,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "sendPhotoV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().send_photo_v1(data);
             Some(
-                client
-                    .v1()
-                    .send_photo(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setAccountPermissionsV1", "SET_ACCOUNT_PERMISSIONS") => {
@@ -755,12 +673,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_account_permissions_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_account_permissions(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setApiIdV1", "SET_API_ID") => {
@@ -771,12 +687,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setApiIdV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_api_id_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_api_id(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setAvailableCalloutsV1", "SET_AVAILABLE_CALLOUTS") => {
@@ -789,12 +703,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_available_callouts_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_available_callouts(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setCallPostalV1", "SET_CALL_POSTAL") => {
@@ -805,12 +717,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setCallPostalV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_call_postal_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_call_postal(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setCallPrimaryV1", "SET_CALL_PRIMARY") => {
@@ -821,12 +731,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setCallPrimaryV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_call_primary_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_call_primary(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setCharacterV1", "SET_CHARACTER") => {
@@ -837,12 +745,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setCharacterV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_character_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_character(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setClockV1", "SET_CLOCK") => {
@@ -853,12 +759,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setClockV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_clock_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_clock(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setIdentifierV1", "SET_IDENTIFIER") => {
@@ -869,12 +773,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setIdentifierV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_identifier_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_identifier(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setPagerConfigV1", "SET_PAGER_CONFIG") => {
@@ -885,12 +787,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setPagerConfigV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_pager_config_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_pager_config(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setPenalCodesV1", "SET_PENAL_CODES") => {
@@ -901,12 +801,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setPenalCodesV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_penal_codes_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_penal_codes(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setPostalsV1", "SET_POSTALS") => {
@@ -917,12 +815,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setPostalsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_postals_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_postals(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setServersV1", "SET_SERVERS") => {
@@ -933,12 +829,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setServersV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_servers_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_servers(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setStationsV1", "SET_STATIONS") => {
@@ -949,12 +843,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setStationsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_stations_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_stations(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setStreetsignConfigV1", "SET_STREETSIGN_CONFIG") => {
@@ -967,12 +859,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_streetsign_config_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_streetsign_config(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("unitLocationV1", "UNIT_LOCATION") => {
@@ -983,12 +873,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "unitLocationV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().unit_location_v1(data);
             Some(
-                client
-                    .v1()
-                    .unit_location(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("unitPanicV1", "UNIT_PANIC") => {
@@ -999,12 +887,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "unitPanicV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().unit_panic_v1(data);
             Some(
-                client
-                    .v1()
-                    .unit_panic(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("unitStatusV1", "UNIT_STATUS") => {
@@ -1015,12 +901,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "unitStatusV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().unit_status_v1(data);
             Some(
-                client
-                    .v1()
-                    .unit_status(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("updateStreetsignV1", "UPDATE_STREETSIGN") => {
@@ -1031,12 +915,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "updateStreetsignV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().update_streetsign_v1(data);
             Some(
-                client
-                    .v1()
-                    .update_streetsign(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("verifySecretV1", "VERIFY_SECRET") => {
@@ -1047,12 +929,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "verifySecretV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().verify_secret_v1(data);
             Some(
-                client
-                    .v1()
-                    .verify_secret(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         _ => None,

@@ -98,7 +98,7 @@ impl V1ErrorCode {
     }
 }
 #[cfg(feature = "http")]
-impl crate::V1<'_> {
+impl crate::V1 {
     /// Activity Tracker Server Start
     ///
     /// This endpoint allows you to stop all current activity trackers for the specified server ID.
@@ -108,24 +108,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-server-start>
-    pub async fn activity_tracker_server_start(
+    pub fn activity_tracker_server_start_v1(
         &self,
         data: &crate::types::ActivityTrackerServerStartV1Data,
-    ) -> ::std::result::Result<
-        crate::types::ActivityTrackerServerStartV1Reply,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "activityTrackerServerStartV1",
-                "/servers/activity_tracker_server_start",
-                "ACTIVITY_TRACKER_SERVER_START",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::ActivityTrackerServerStartV1 {
+        requests::ActivityTrackerServerStartV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Activity Tracker Start / Stop
     ///
@@ -136,24 +127,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-start-stop>
-    pub async fn activity_tracker_start_stop(
+    pub fn activity_tracker_start_stop_v1(
         &self,
         data: &crate::types::ActivityTrackerStartStopV1Data,
-    ) -> ::std::result::Result<
-        crate::types::ActivityTrackerStartStopV1Reply,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "activityTrackerStartStopV1",
-                "/servers/activity_tracker_start_stop",
-                "ACTIVITY_TRACKER_START_STOP",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::ActivityTrackerStartStopV1 {
+        requests::ActivityTrackerStartStopV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Add Member Record
     ///
@@ -164,21 +146,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record>
-    pub async fn add_member_record(
+    pub fn add_member_record_v1(
         &self,
         data: &crate::types::AddMemberRecordV1Data,
-    ) -> ::std::result::Result<crate::types::AddMemberRecordV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "addMemberRecordV1",
-                "/disciplinary/add_member_record",
-                "ADD_MEMBER_RECORD",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::AddMemberRecordV1 {
+        requests::AddMemberRecordV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Ban Account
     ///
@@ -189,21 +165,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account>
-    pub async fn ban_account(
+    pub fn ban_account_v1(
         &self,
         data: &[crate::types::BanAccountV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "banAccountV1",
-                "/general/ban_account",
-                "BAN_ACCOUNT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::BanAccountV1 {
+        requests::BanAccountV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Cancel Session
     ///
@@ -214,21 +184,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/cancel-session>
-    pub async fn cancel_session(
+    pub fn cancel_session_v1(
         &self,
         data: &[crate::types::CancelSessionV1Item],
-    ) -> ::std::result::Result<crate::types::CancelSessionV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "cancelSessionV1",
-                "/sessions/cancel",
-                "CANCEL_SESSION",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::CancelSessionV1 {
+        requests::CancelSessionV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Check Com API ID
     ///
@@ -239,21 +203,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/check-com-api-id>
-    pub async fn check_com_apiid(
+    pub fn check_com_apiid_v1(
         &self,
         data: &[crate::types::CheckComApiidV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "checkComApiidV1",
-                "/general/check_com_apiid",
-                "CHECK_COM_APIID",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::CheckComApiidV1 {
+        requests::CheckComApiidV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Clock In Out
     ///
@@ -264,21 +222,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/clock-in-out>
-    pub async fn clock_in_out(
+    pub fn clock_in_out_v1(
         &self,
         data: &[crate::types::ClockInOutV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "clockInOutV1",
-                "/general/clock_in_out",
-                "CLOCK_IN_OUT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::ClockInOutV1 {
+        requests::ClockInOutV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Edit Account Profile Fields
     ///
@@ -289,21 +241,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account-1>
-    pub async fn edit_acc_proflie_fields(
+    pub fn edit_acc_profile_fields_v1(
         &self,
         data: &[crate::types::EditAccProfileFieldsV1Item],
-    ) -> ::std::result::Result<crate::types::EditAccProfileFieldsV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "editAccProfileFieldsV1",
-                "/general/edit_acc_profile_fields",
-                "EDIT_ACC_PROFLIE_FIELDS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::EditAccProfileFieldsV1 {
+        requests::EditAccProfileFieldsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Full Whitelist
     ///
@@ -314,24 +260,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/full-whitelist>
-    pub async fn full_whitelist(
+    pub fn full_whitelist_v1(
         &self,
         data: &[crate::types::FullWhitelistV1Item],
-    ) -> ::std::result::Result<
-        ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "fullWhitelistV1",
-                "/servers/full_whitelist",
-                "FULL_WHITELIST",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::FullWhitelistV1 {
+        requests::FullWhitelistV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Account Ranks
     ///
@@ -342,21 +279,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-account-ranks>
-    pub async fn get_account_ranks(
+    pub fn get_account_ranks_v1(
         &self,
         data: &[crate::types::GetAccountRanksV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, crate::Error> {
-        self.client
-            .v1_send(
-                "getAccountRanksV1",
-                "/general/get_account_ranks",
-                "GET_ACCOUNT_RANKS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetAccountRanksV1 {
+        requests::GetAccountRanksV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Accounts
     ///
@@ -367,21 +298,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-accounts>
-    pub async fn get_accounts(
+    pub fn get_accounts_v1(
         &self,
         data: &[crate::types::GetAccountsV1Item],
-    ) -> ::std::result::Result<crate::types::GetAccountsV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getAccountsV1",
-                "/general/get_accounts",
-                "GET_ACCOUNTS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetAccountsV1 {
+        requests::GetAccountsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Com Account
     ///
@@ -392,21 +317,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-com-account>
-    pub async fn get_com_account(
+    pub fn get_com_account_v1(
         &self,
         data: &[crate::types::GetComAccountV1Item],
-    ) -> ::std::result::Result<crate::types::GetComAccountV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getComAccountV1",
-                "/general/get_com_account",
-                "GET_COM_ACCOUNT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetComAccountV1 {
+        requests::GetComAccountV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Current Clock In
     ///
@@ -417,24 +336,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-current-clock-in>
-    pub async fn get_current_clock_in(
+    pub fn get_current_clock_in_v1(
         &self,
         data: &crate::types::GetCurrentClockInV1Data,
-    ) -> ::std::result::Result<
-        crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "getCurrentClockInV1",
-                "/general/get_current_clock_in",
-                "GET_CURRENT_CLOCK_IN",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json_or_text()
+    ) -> requests::GetCurrentClockInV1 {
+        requests::GetCurrentClockInV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Current Session
     ///
@@ -445,21 +355,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/get-current-session>
-    pub async fn get_current_session(
+    pub fn get_current_session_v1(
         &self,
         data: &[crate::types::GetCurrentSessionV1Item],
-    ) -> ::std::result::Result<crate::types::GetCurrentSessionV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getCurrentSessionV1",
-                "/sessions/get_current",
-                "GET_CURRENT_SESSION",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetCurrentSessionV1 {
+        requests::GetCurrentSessionV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Departments
     ///
@@ -470,20 +374,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments>
-    pub async fn get_departments(
-        &self,
-    ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
-        self.client
-            .v1_send(
-                "getDepartmentsV1",
-                "/general/get_departments",
-                "GET_DEPARTMENTS",
-                None::<&()>,
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    pub fn get_departments_v1(&self) -> requests::GetDepartmentsV1 {
+        requests::GetDepartmentsV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Form Lock Status
     ///
@@ -494,21 +389,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-lock-status>
-    pub async fn get_form_lock_status(
+    pub fn get_form_lock_status_v1(
         &self,
         data: &[crate::types::GetFormLockStatusV1Item],
-    ) -> ::std::result::Result<bool, crate::Error> {
-        self.client
-            .v1_send(
-                "getFormLockStatusV1",
-                "/forms/get_lock_status",
-                "GET_FORM_LOCK_STATUS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetFormLockStatusV1 {
+        requests::GetFormLockStatusV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Form Submissions
     ///
@@ -519,21 +408,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-submissions>
-    pub async fn get_form_template_submissions(
+    pub fn get_form_template_submissions_v1(
         &self,
         data: &[crate::types::GetFormTemplateSubmissionsV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
-        self.client
-            .v1_send(
-                "getFormTemplateSubmissionsV1",
-                "/forms/get_template_submissions",
-                "GET_FORM_TEMPLATE_SUBMISSIONS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetFormTemplateSubmissionsV1 {
+        requests::GetFormTemplateSubmissionsV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Game Servers
     ///
@@ -544,20 +427,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/get-game-servers>
-    pub async fn get_game_servers(
-        &self,
-    ) -> ::std::result::Result<crate::types::GetGameServersV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getGameServersV1",
-                "/servers/get_game_servers",
-                "GET_GAME_SERVERS",
-                Some(&[] as &[::serde_json::Value]),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    pub fn get_game_servers_v1(&self) -> requests::GetGameServersV1 {
+        requests::GetGameServersV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Member Points
     ///
@@ -568,21 +442,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-member-points>
-    pub async fn get_member_points(
+    pub fn get_member_points_v1(
         &self,
         data: &crate::types::GetMemberPointsV1Data,
-    ) -> ::std::result::Result<i64, crate::Error> {
-        self.client
-            .v1_send(
-                "getMemberPointsV1",
-                "/disciplinary/get_member_points",
-                "GET_MEMBER_POINTS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetMemberPointsV1 {
+        requests::GetMemberPointsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Member Records
     ///
@@ -593,21 +461,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-roster-contents>
-    pub async fn get_member_records(
+    pub fn get_member_records_v1(
         &self,
         data: &crate::types::GetMemberRecordsV1Data,
-    ) -> ::std::result::Result<crate::types::GetMemberRecordsV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getMemberRecordsV1",
-                "/disciplinary/get_member_records",
-                "GET_MEMBER_RECORDS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetMemberRecordsV1 {
+        requests::GetMemberRecordsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Profile Fields
     ///
@@ -618,20 +480,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments-1>
-    pub async fn get_profile_fields(
-        &self,
-    ) -> ::std::result::Result<crate::types::GetProfileFieldsV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getProfileFieldsV1",
-                "/general/get_profile_fields",
-                "GET_PROFILE_FIELDS",
-                None::<&()>,
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    pub fn get_profile_fields_v1(&self) -> requests::GetProfileFieldsV1 {
+        requests::GetProfileFieldsV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Roster Contents
     ///
@@ -642,21 +495,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/rosters/get-roster-contents>
-    pub async fn get_roster_contents(
+    pub fn get_roster_contents_v1(
         &self,
         data: &crate::types::GetRosterContentsV1Data,
-    ) -> ::std::result::Result<crate::types::GetRosterContentsV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "getRosterContentsV1",
-                "/rosters/get",
-                "GET_ROSTER_CONTENTS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::GetRosterContentsV1 {
+        requests::GetRosterContentsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Get Sub Version
     ///
@@ -667,20 +514,11 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-sub-version>
-    pub async fn get_sub_version(
-        &self,
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "getSubVersionV1",
-                "/general/get_sub_version",
-                "GET_SUB_VERSION",
-                Some(&[] as &[::serde_json::Value]),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    pub fn get_sub_version_v1(&self) -> requests::GetSubVersionV1 {
+        requests::GetSubVersionV1 {
+            client: self.client.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Kick Account
     ///
@@ -691,21 +529,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/kick-account>
-    pub async fn kick_account(
+    pub fn kick_account_v1(
         &self,
         data: &[crate::types::KickAccountV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "kickAccountV1",
-                "/general/kick_account",
-                "KICK_ACCOUNT",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::KickAccountV1 {
+        requests::KickAccountV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// RSVP
     ///
@@ -716,14 +548,12 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/events/rsvp>
-    pub async fn rsvp(
-        &self,
-        data: &[crate::types::RsvpV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send("rsvpV1", "/events/rsvp", "RSVP", Some(data), false, vec![])
-            .await?
-            .text()
+    pub fn rsvp_v1(&self, data: &[crate::types::RsvpV1Item]) -> requests::RsvpV1 {
+        requests::RsvpV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Account Ranks
     ///
@@ -734,21 +564,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/set-account-ranks>
-    pub async fn set_account_ranks(
+    pub fn set_account_ranks_v1(
         &self,
         data: &[crate::types::SetAccountRanksV1Item],
-    ) -> ::std::result::Result<::std::vec::Vec<::std::string::String>, crate::Error> {
-        self.client
-            .v1_send(
-                "setAccountRanksV1",
-                "/general/set_account_ranks",
-                "SET_ACCOUNT_RANKS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::SetAccountRanksV1 {
+        requests::SetAccountRanksV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Form Lock Status
     ///
@@ -759,21 +583,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/set-form-lock-status>
-    pub async fn set_form_lock_status(
+    pub fn set_form_lock_status_v1(
         &self,
         data: &[crate::types::SetFormLockStatusV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "setFormLockStatusV1",
-                "/forms/set_lock_status",
-                "SET_FORM_LOCK_STATUS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::SetFormLockStatusV1 {
+        requests::SetFormLockStatusV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Set Game Servers
     ///
@@ -784,21 +602,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/set-game-servers>
-    pub async fn set_game_servers(
+    pub fn set_game_servers_v1(
         &self,
         data: &[crate::types::SetGameServersV1Item],
-    ) -> ::std::result::Result<crate::types::SetGameServersV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "setGameServersV1",
-                "/servers/set_game_servers",
-                "SET_GAME_SERVERS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::SetGameServersV1 {
+        requests::SetGameServersV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Start Session
     ///
@@ -809,21 +621,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/start-session>
-    pub async fn start_session(
+    pub fn start_session_v1(
         &self,
         data: &[crate::types::StartSessionV1Item],
-    ) -> ::std::result::Result<crate::types::StartSessionV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "startSessionV1",
-                "/sessions/start",
-                "START_SESSION",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::StartSessionV1 {
+        requests::StartSessionV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Stop Session
     ///
@@ -834,21 +640,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/stop-session>
-    pub async fn stop_session(
+    pub fn stop_session_v1(
         &self,
         data: &[crate::types::StopSessionV1Item],
-    ) -> ::std::result::Result<crate::types::StopSessionV1Reply, crate::Error> {
-        self.client
-            .v1_send(
-                "stopSessionV1",
-                "/sessions/stop",
-                "STOP_SESSION",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::StopSessionV1 {
+        requests::StopSessionV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Member Record Points
     ///
@@ -859,24 +659,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-1>
-    pub async fn update_member_record_points(
+    pub fn update_member_record_points_v1(
         &self,
         data: &crate::types::UpdateMemberRecordPointsV1Data,
-    ) -> ::std::result::Result<
-        crate::types::UpdateMemberRecordPointsV1Reply,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "updateMemberRecordPointsV1",
-                "/disciplinary/update_member_record_points",
-                "UPDATE_MEMBER_RECORD_POINTS",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::UpdateMemberRecordPointsV1 {
+        requests::UpdateMemberRecordPointsV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Update Member Record Reason
     ///
@@ -887,24 +678,15 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-2>
-    pub async fn update_member_record_reason(
+    pub fn update_member_record_reason_v1(
         &self,
         data: &crate::types::UpdateMemberRecordReasonV1Data,
-    ) -> ::std::result::Result<
-        crate::types::UpdateMemberRecordReasonV1Reply,
-        crate::Error,
-    > {
-        self.client
-            .v1_send(
-                "updateMemberRecordReasonV1",
-                "/disciplinary/update_member_record_reason",
-                "UPDATE_MEMBER_RECORD_REASON",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .json()
+    ) -> requests::UpdateMemberRecordReasonV1 {
+        requests::UpdateMemberRecordReasonV1 {
+            client: self.client.clone(),
+            data: data.clone(),
+            options: ::std::default::Default::default(),
+        }
     }
     /// Verify Whitelist
     ///
@@ -915,20 +697,2332 @@ impl crate::V1<'_> {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/verify-whitelist>
-    pub async fn verify_whitelist(
+    pub fn verify_whitelist_v1(
         &self,
         data: &[crate::types::VerifyWhitelistV1Item],
-    ) -> ::std::result::Result<::std::string::String, crate::Error> {
-        self.client
-            .v1_send(
-                "verifyWhitelistV1",
-                "/servers/verify_whitelist",
-                "VERIFY_WHITELIST",
-                Some(data),
-                false,
-                vec![],
-            )
-            .await?
-            .text()
+    ) -> requests::VerifyWhitelistV1 {
+        requests::VerifyWhitelistV1 {
+            client: self.client.clone(),
+            data: data.to_vec(),
+            options: ::std::default::Default::default(),
+        }
+    }
+}
+/// One request builder per v1 call, returned by its [`crate::V1`] method (and
+/// re-exported in [`crate::requests`]).
+#[cfg(feature = "http")]
+pub mod requests {
+    /// `activity_tracker_server_start_v1` (v1 `ACTIVITY_TRACKER_SERVER_START`): the request [`crate::V1::activity_tracker_server_start_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ActivityTrackerServerStartV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::ActivityTrackerServerStartV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ActivityTrackerServerStartV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::ActivityTrackerServerStartV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::ActivityTrackerServerStartV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "activityTrackerServerStartV1",
+                    "/servers/activity_tracker_server_start",
+                    "ACTIVITY_TRACKER_SERVER_START",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ActivityTrackerServerStartV1 {
+        type Output = ::std::result::Result<
+            crate::types::ActivityTrackerServerStartV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::types::ActivityTrackerServerStartV1Reply,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `activity_tracker_start_stop_v1` (v1 `ACTIVITY_TRACKER_START_STOP`): the request [`crate::V1::activity_tracker_start_stop_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ActivityTrackerStartStopV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::ActivityTrackerStartStopV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ActivityTrackerStartStopV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::ActivityTrackerStartStopV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::ActivityTrackerStartStopV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "activityTrackerStartStopV1",
+                    "/servers/activity_tracker_start_stop",
+                    "ACTIVITY_TRACKER_START_STOP",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ActivityTrackerStartStopV1 {
+        type Output = ::std::result::Result<
+            crate::types::ActivityTrackerStartStopV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::types::ActivityTrackerStartStopV1Reply,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `add_member_record_v1` (v1 `ADD_MEMBER_RECORD`): the request [`crate::V1::add_member_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct AddMemberRecordV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::AddMemberRecordV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl AddMemberRecordV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::AddMemberRecordV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::AddMemberRecordV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "addMemberRecordV1",
+                    "/disciplinary/add_member_record",
+                    "ADD_MEMBER_RECORD",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for AddMemberRecordV1 {
+        type Output = ::std::result::Result<
+            crate::types::AddMemberRecordV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::AddMemberRecordV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `ban_account_v1` (v1 `BAN_ACCOUNT`): the request [`crate::V1::ban_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct BanAccountV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::BanAccountV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl BanAccountV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "banAccountV1",
+                    "/general/ban_account",
+                    "BAN_ACCOUNT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for BanAccountV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `cancel_session_v1` (v1 `CANCEL_SESSION`): the request [`crate::V1::cancel_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct CancelSessionV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CancelSessionV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl CancelSessionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::CancelSessionV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::CancelSessionV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "cancelSessionV1",
+                    "/sessions/cancel",
+                    "CANCEL_SESSION",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for CancelSessionV1 {
+        type Output = ::std::result::Result<
+            crate::types::CancelSessionV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::CancelSessionV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `check_com_apiid_v1` (v1 `CHECK_COM_APIID`): the request [`crate::V1::check_com_apiid_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct CheckComApiidV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::CheckComApiidV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl CheckComApiidV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "checkComApiidV1",
+                    "/general/check_com_apiid",
+                    "CHECK_COM_APIID",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for CheckComApiidV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `clock_in_out_v1` (v1 `CLOCK_IN_OUT`): the request [`crate::V1::clock_in_out_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct ClockInOutV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::ClockInOutV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl ClockInOutV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "clockInOutV1",
+                    "/general/clock_in_out",
+                    "CLOCK_IN_OUT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for ClockInOutV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `edit_acc_profile_fields_v1` (v1 `EDIT_ACC_PROFLIE_FIELDS`): the request [`crate::V1::edit_acc_profile_fields_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct EditAccProfileFieldsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::EditAccProfileFieldsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl EditAccProfileFieldsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::EditAccProfileFieldsV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::EditAccProfileFieldsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "editAccProfileFieldsV1",
+                    "/general/edit_acc_profile_fields",
+                    "EDIT_ACC_PROFLIE_FIELDS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for EditAccProfileFieldsV1 {
+        type Output = ::std::result::Result<
+            crate::types::EditAccProfileFieldsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::EditAccProfileFieldsV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `full_whitelist_v1` (v1 `FULL_WHITELIST`): the request [`crate::V1::full_whitelist_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct FullWhitelistV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::FullWhitelistV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl FullWhitelistV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<crate::types::FullWhitelistV1Member>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "fullWhitelistV1",
+                    "/servers/full_whitelist",
+                    "FULL_WHITELIST",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for FullWhitelistV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_account_ranks_v1` (v1 `GET_ACCOUNT_RANKS`): the request [`crate::V1::get_account_ranks_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetAccountRanksV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetAccountRanksV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetAccountRanksV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<::std::string::String>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getAccountRanksV1",
+                    "/general/get_account_ranks",
+                    "GET_ACCOUNT_RANKS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetAccountRanksV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_accounts_v1` (v1 `GET_ACCOUNTS`): the request [`crate::V1::get_accounts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetAccountsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetAccountsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetAccountsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetAccountsV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetAccountsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getAccountsV1",
+                    "/general/get_accounts",
+                    "GET_ACCOUNTS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetAccountsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetAccountsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetAccountsV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_com_account_v1` (v1 `GET_COM_ACCOUNT`): the request [`crate::V1::get_com_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetComAccountV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetComAccountV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetComAccountV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetComAccountV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetComAccountV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getComAccountV1",
+                    "/general/get_com_account",
+                    "GET_COM_ACCOUNT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetComAccountV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetComAccountV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetComAccountV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_current_clock_in_v1` (v1 `GET_CURRENT_CLOCK_IN`): the request [`crate::V1::get_current_clock_in_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetCurrentClockInV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::GetCurrentClockInV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetCurrentClockInV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<
+                crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
+            >,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getCurrentClockInV1",
+                    "/general/get_current_clock_in",
+                    "GET_CURRENT_CLOCK_IN",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json_or_text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetCurrentClockInV1 {
+        type Output = ::std::result::Result<
+            crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_current_session_v1` (v1 `GET_CURRENT_SESSION`): the request [`crate::V1::get_current_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetCurrentSessionV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetCurrentSessionV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetCurrentSessionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::GetCurrentSessionV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetCurrentSessionV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getCurrentSessionV1",
+                    "/sessions/get_current",
+                    "GET_CURRENT_SESSION",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetCurrentSessionV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetCurrentSessionV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetCurrentSessionV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_departments_v1` (v1 `GET_DEPARTMENTS`): the request [`crate::V1::get_departments_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetDepartmentsV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetDepartmentsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<::serde_json::Value>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getDepartmentsV1",
+                    "/general/get_departments",
+                    "GET_DEPARTMENTS",
+                    None::<&()>,
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetDepartmentsV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Value>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<::serde_json::Value>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_form_lock_status_v1` (v1 `GET_FORM_LOCK_STATUS`): the request [`crate::V1::get_form_lock_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetFormLockStatusV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetFormLockStatusV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetFormLockStatusV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(self) -> ::std::result::Result<bool, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<bool>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getFormLockStatusV1",
+                    "/forms/get_lock_status",
+                    "GET_FORM_LOCK_STATUS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetFormLockStatusV1 {
+        type Output = ::std::result::Result<bool, crate::Error>;
+        type IntoFuture = crate::CallFuture<bool>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_form_template_submissions_v1` (v1 `GET_FORM_TEMPLATE_SUBMISSIONS`): the request [`crate::V1::get_form_template_submissions_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetFormTemplateSubmissionsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::GetFormTemplateSubmissionsV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetFormTemplateSubmissionsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<::serde_json::Value>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getFormTemplateSubmissionsV1",
+                    "/forms/get_template_submissions",
+                    "GET_FORM_TEMPLATE_SUBMISSIONS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetFormTemplateSubmissionsV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<::serde_json::Value>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<::serde_json::Value>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_game_servers_v1` (v1 `GET_GAME_SERVERS`): the request [`crate::V1::get_game_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetGameServersV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetGameServersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetGameServersV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetGameServersV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getGameServersV1",
+                    "/servers/get_game_servers",
+                    "GET_GAME_SERVERS",
+                    Some(&[] as &[::serde_json::Value]),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetGameServersV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetGameServersV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetGameServersV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_member_points_v1` (v1 `GET_MEMBER_POINTS`): the request [`crate::V1::get_member_points_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetMemberPointsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::GetMemberPointsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetMemberPointsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(self) -> ::std::result::Result<i64, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<i64>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getMemberPointsV1",
+                    "/disciplinary/get_member_points",
+                    "GET_MEMBER_POINTS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetMemberPointsV1 {
+        type Output = ::std::result::Result<i64, crate::Error>;
+        type IntoFuture = crate::CallFuture<i64>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_member_records_v1` (v1 `GET_MEMBER_RECORDS`): the request [`crate::V1::get_member_records_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetMemberRecordsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::GetMemberRecordsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetMemberRecordsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetMemberRecordsV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetMemberRecordsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getMemberRecordsV1",
+                    "/disciplinary/get_member_records",
+                    "GET_MEMBER_RECORDS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetMemberRecordsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetMemberRecordsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetMemberRecordsV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_profile_fields_v1` (v1 `GET_PROFILE_FIELDS`): the request [`crate::V1::get_profile_fields_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetProfileFieldsV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetProfileFieldsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::GetProfileFieldsV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetProfileFieldsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getProfileFieldsV1",
+                    "/general/get_profile_fields",
+                    "GET_PROFILE_FIELDS",
+                    None::<&()>,
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetProfileFieldsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetProfileFieldsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetProfileFieldsV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_roster_contents_v1` (v1 `GET_ROSTER_CONTENTS`): the request [`crate::V1::get_roster_contents_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetRosterContentsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::GetRosterContentsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetRosterContentsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::GetRosterContentsV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::GetRosterContentsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getRosterContentsV1",
+                    "/rosters/get",
+                    "GET_ROSTER_CONTENTS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetRosterContentsV1 {
+        type Output = ::std::result::Result<
+            crate::types::GetRosterContentsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::GetRosterContentsV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `get_sub_version_v1` (v1 `GET_SUB_VERSION`): the request [`crate::V1::get_sub_version_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct GetSubVersionV1 {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl GetSubVersionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "getSubVersionV1",
+                    "/general/get_sub_version",
+                    "GET_SUB_VERSION",
+                    Some(&[] as &[::serde_json::Value]),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for GetSubVersionV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `kick_account_v1` (v1 `KICK_ACCOUNT`): the request [`crate::V1::kick_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct KickAccountV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::KickAccountV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl KickAccountV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "kickAccountV1",
+                    "/general/kick_account",
+                    "KICK_ACCOUNT",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for KickAccountV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `rsvp_v1` (v1 `RSVP`): the request [`crate::V1::rsvp_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct RsvpV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::RsvpV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl RsvpV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "rsvpV1",
+                    "/events/rsvp",
+                    "RSVP",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for RsvpV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_account_ranks_v1` (v1 `SET_ACCOUNT_RANKS`): the request [`crate::V1::set_account_ranks_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetAccountRanksV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetAccountRanksV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetAccountRanksV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::vec::Vec<::std::string::String>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setAccountRanksV1",
+                    "/general/set_account_ranks",
+                    "SET_ACCOUNT_RANKS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetAccountRanksV1 {
+        type Output = ::std::result::Result<
+            ::std::vec::Vec<::std::string::String>,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_form_lock_status_v1` (v1 `SET_FORM_LOCK_STATUS`): the request [`crate::V1::set_form_lock_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetFormLockStatusV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetFormLockStatusV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetFormLockStatusV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setFormLockStatusV1",
+                    "/forms/set_lock_status",
+                    "SET_FORM_LOCK_STATUS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetFormLockStatusV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `set_game_servers_v1` (v1 `SET_GAME_SERVERS`): the request [`crate::V1::set_game_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct SetGameServersV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::SetGameServersV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl SetGameServersV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::SetGameServersV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::SetGameServersV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "setGameServersV1",
+                    "/servers/set_game_servers",
+                    "SET_GAME_SERVERS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for SetGameServersV1 {
+        type Output = ::std::result::Result<
+            crate::types::SetGameServersV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::SetGameServersV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `start_session_v1` (v1 `START_SESSION`): the request [`crate::V1::start_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct StartSessionV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::StartSessionV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl StartSessionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::StartSessionV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::StartSessionV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "startSessionV1",
+                    "/sessions/start",
+                    "START_SESSION",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for StartSessionV1 {
+        type Output = ::std::result::Result<
+            crate::types::StartSessionV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::StartSessionV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `stop_session_v1` (v1 `STOP_SESSION`): the request [`crate::V1::stop_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct StopSessionV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::StopSessionV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl StopSessionV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<crate::types::StopSessionV1Reply, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::StopSessionV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "stopSessionV1",
+                    "/sessions/stop",
+                    "STOP_SESSION",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for StopSessionV1 {
+        type Output = ::std::result::Result<
+            crate::types::StopSessionV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<crate::types::StopSessionV1Reply>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `update_member_record_points_v1` (v1 `UPDATE_MEMBER_RECORD_POINTS`): the request [`crate::V1::update_member_record_points_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UpdateMemberRecordPointsV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::UpdateMemberRecordPointsV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UpdateMemberRecordPointsV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::UpdateMemberRecordPointsV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::UpdateMemberRecordPointsV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "updateMemberRecordPointsV1",
+                    "/disciplinary/update_member_record_points",
+                    "UPDATE_MEMBER_RECORD_POINTS",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UpdateMemberRecordPointsV1 {
+        type Output = ::std::result::Result<
+            crate::types::UpdateMemberRecordPointsV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::types::UpdateMemberRecordPointsV1Reply,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `update_member_record_reason_v1` (v1 `UPDATE_MEMBER_RECORD_REASON`): the request [`crate::V1::update_member_record_reason_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct UpdateMemberRecordReasonV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: crate::types::UpdateMemberRecordReasonV1Data,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl UpdateMemberRecordReasonV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            crate::types::UpdateMemberRecordReasonV1Reply,
+            crate::Error,
+        > {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::types::UpdateMemberRecordReasonV1Reply>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "updateMemberRecordReasonV1",
+                    "/disciplinary/update_member_record_reason",
+                    "UPDATE_MEMBER_RECORD_REASON",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.json(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for UpdateMemberRecordReasonV1 {
+        type Output = ::std::result::Result<
+            crate::types::UpdateMemberRecordReasonV1Reply,
+            crate::Error,
+        >;
+        type IntoFuture = crate::CallFuture<
+            crate::types::UpdateMemberRecordReasonV1Reply,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// `verify_whitelist_v1` (v1 `VERIFY_WHITELIST`): the request [`crate::V1::verify_whitelist_v1`] returns. Set optional values, then `.send().await` or `.await` it.
+    #[derive(Debug, Clone)]
+    #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
+    pub struct VerifyWhitelistV1 {
+        pub(super) client: crate::Client,
+        pub(super) data: ::std::vec::Vec<crate::types::VerifyWhitelistV1Item>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
+    }
+    impl VerifyWhitelistV1 {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
+        /// Sends the request (paced, retried per the client's policies).
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::std::string::String, crate::Error> {
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<::std::string::String>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let result = match self
+                .client
+                .v1_send(
+                    &runtime,
+                    "verifyWhitelistV1",
+                    "/servers/verify_whitelist",
+                    "VERIFY_WHITELIST",
+                    Some(&self.data),
+                    false,
+                    vec![],
+                )
+                .await
+            {
+                Ok(reply) => reply.text(),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        }
+    }
+    impl ::std::future::IntoFuture for VerifyWhitelistV1 {
+        type Output = ::std::result::Result<::std::string::String, crate::Error>;
+        type IntoFuture = crate::CallFuture<::std::string::String>;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
     }
 }

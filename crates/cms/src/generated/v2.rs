@@ -10,9 +10,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-community>
-    pub fn get_community(&self) -> requests::GetCommunity<'_> {
+    pub fn get_community(&self) -> requests::GetCommunity {
         requests::GetCommunity {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Accounts
@@ -22,15 +23,16 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-accounts>
-    pub fn get_accounts(&self) -> requests::GetAccounts<'_> {
+    pub fn get_accounts(&self) -> requests::GetAccounts {
         requests::GetAccounts {
-            client: self,
+            client: self.clone(),
             archived: ::std::option::Option::None,
             banned: ::std::option::Option::None,
             com_status: ::std::option::Option::None,
             skip: ::std::option::Option::None,
             sys_status: ::std::option::Option::None,
             take: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Search Accounts
@@ -40,15 +42,16 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/search-accounts>
-    pub fn search_accounts(&self) -> requests::SearchAccounts<'_> {
+    pub fn search_accounts(&self) -> requests::SearchAccounts {
         requests::SearchAccounts {
-            client: self,
+            client: self.clone(),
             acc_id: ::std::option::Option::None,
             account_id: ::std::option::Option::None,
             api_id: ::std::option::Option::None,
             discord: ::std::option::Option::None,
             unique_id: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account
@@ -58,10 +61,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account>
-    pub fn get_account(&self, account_id: ::uuid::Uuid) -> requests::GetAccount<'_> {
+    pub fn get_account(&self, account_id: ::uuid::Uuid) -> requests::GetAccount {
         requests::GetAccount {
-            client: self,
+            client: self.clone(),
             account_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Latest Activity
@@ -74,14 +78,15 @@ impl crate::Client {
     pub fn get_latest_activity(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetLatestActivity<'_> {
+    ) -> requests::GetLatestActivity {
         requests::GetLatestActivity {
-            client: self,
+            client: self.clone(),
             account_id,
             acc_id: ::std::option::Option::None,
             clock_in_type: ::std::option::Option::None,
             server_id: ::std::option::Option::None,
             type_: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Clock Account
@@ -95,11 +100,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::ClockAccountRequest,
-    ) -> requests::ClockAccount<'_> {
+    ) -> requests::ClockAccount {
         requests::ClockAccount {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Current Clock In
@@ -112,14 +118,15 @@ impl crate::Client {
     pub fn get_current_clock_in(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetCurrentClockIn<'_> {
+    ) -> requests::GetCurrentClockIn {
         requests::GetCurrentClockIn {
-            client: self,
+            client: self.clone(),
             account_id,
             api_id: ::std::option::Option::None,
             discord_id: ::std::option::Option::None,
             unique_id: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account Identifiers
@@ -132,10 +139,11 @@ impl crate::Client {
     pub fn get_account_identifiers(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetAccountIdentifiers<'_> {
+    ) -> requests::GetAccountIdentifiers {
         requests::GetAccountIdentifiers {
-            client: self,
+            client: self.clone(),
             account_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Register Identifiers
@@ -149,11 +157,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::RegisterIdentifiersRequest,
-    ) -> requests::RegisterIdentifiers<'_> {
+    ) -> requests::RegisterIdentifiers {
         requests::RegisterIdentifiers {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Account Name
@@ -167,11 +176,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::SetAccountNameRequest,
-    ) -> requests::SetAccountName<'_> {
+    ) -> requests::SetAccountName {
         requests::SetAccountName {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Edit Profile Fields
@@ -185,11 +195,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::EditProfileFieldsRequest,
-    ) -> requests::EditProfileFields<'_> {
+    ) -> requests::EditProfileFields {
         requests::EditProfileFields {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Account Ranks
@@ -202,10 +213,11 @@ impl crate::Client {
     pub fn get_account_ranks(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetAccountRanks<'_> {
+    ) -> requests::GetAccountRanks {
         requests::GetAccountRanks {
-            client: self,
+            client: self.clone(),
             account_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Account Ranks
@@ -219,11 +231,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::SetAccountRanksRequest,
-    ) -> requests::SetAccountRanks<'_> {
+    ) -> requests::SetAccountRanks {
         requests::SetAccountRanks {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Force Sync
@@ -237,11 +250,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::ForceSyncRequest,
-    ) -> requests::ForceSync<'_> {
+    ) -> requests::ForceSync {
         requests::ForceSync {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Clockin Types
@@ -251,9 +265,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-clockin-types>
-    pub fn get_clock_in_types(&self) -> requests::GetClockInTypes<'_> {
+    pub fn get_clock_in_types(&self) -> requests::GetClockInTypes {
         requests::GetClockInTypes {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Custom Log Types
@@ -263,9 +278,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-custom-log-types>
-    pub fn get_custom_log_types(&self) -> requests::GetCustomLogTypes<'_> {
+    pub fn get_custom_log_types(&self) -> requests::GetCustomLogTypes {
         requests::GetCustomLogTypes {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Departments
@@ -275,9 +291,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-departments>
-    pub fn get_departments(&self) -> requests::GetDepartments<'_> {
+    pub fn get_departments(&self) -> requests::GetDepartments {
         requests::GetDepartments {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Member Points
@@ -290,15 +307,16 @@ impl crate::Client {
     pub fn get_member_points(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetMemberPoints<'_> {
+    ) -> requests::GetMemberPoints {
         requests::GetMemberPoints {
-            client: self,
+            client: self.clone(),
             account_id,
             acc_id: ::std::option::Option::None,
             api_id: ::std::option::Option::None,
             discord_id: ::std::option::Option::None,
             unique_id: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Member Records
@@ -311,15 +329,16 @@ impl crate::Client {
     pub fn get_member_records(
         &self,
         account_id: ::uuid::Uuid,
-    ) -> requests::GetMemberRecords<'_> {
+    ) -> requests::GetMemberRecords {
         requests::GetMemberRecords {
-            client: self,
+            client: self.clone(),
             account_id,
             acc_id: ::std::option::Option::None,
             api_id: ::std::option::Option::None,
             discord_id: ::std::option::Option::None,
             unique_id: ::std::option::Option::None,
             username: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Add Member Record
@@ -333,11 +352,12 @@ impl crate::Client {
         &self,
         account_id: ::uuid::Uuid,
         body: types::AddMemberRecordRequest,
-    ) -> requests::AddMemberRecord<'_> {
+    ) -> requests::AddMemberRecord {
         requests::AddMemberRecord {
-            client: self,
+            client: self.clone(),
             account_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Member Record Points
@@ -351,11 +371,12 @@ impl crate::Client {
         &self,
         record_id: ::uuid::Uuid,
         body: types::UpdateMemberRecordPointsRequest,
-    ) -> requests::UpdateMemberRecordPoints<'_> {
+    ) -> requests::UpdateMemberRecordPoints {
         requests::UpdateMemberRecordPoints {
-            client: self,
+            client: self.clone(),
             record_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Member Record Reason
@@ -369,11 +390,12 @@ impl crate::Client {
         &self,
         record_id: ::uuid::Uuid,
         body: types::UpdateMemberRecordReasonRequest,
-    ) -> requests::UpdateMemberRecordReason<'_> {
+    ) -> requests::UpdateMemberRecordReason {
         requests::UpdateMemberRecordReason {
-            client: self,
+            client: self.clone(),
             record_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Update Member Record Status
@@ -387,11 +409,12 @@ impl crate::Client {
         &self,
         record_id: ::uuid::Uuid,
         body: types::UpdateMemberRecordStatusRequest,
-    ) -> requests::UpdateMemberRecordStatus<'_> {
+    ) -> requests::UpdateMemberRecordStatus {
         requests::UpdateMemberRecordStatus {
-            client: self,
+            client: self.clone(),
             record_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Execute Command
@@ -404,10 +427,11 @@ impl crate::Client {
     pub fn execute_erlc_command(
         &self,
         body: types::ExecuteErlcCommandRequest,
-    ) -> requests::ExecuteErlcCommand<'_> {
+    ) -> requests::ExecuteErlcCommand {
         requests::ExecuteErlcCommand {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Online Players
@@ -417,10 +441,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-online-players>
-    pub fn get_online_players(&self) -> requests::GetOnlinePlayers<'_> {
+    pub fn get_online_players(&self) -> requests::GetOnlinePlayers {
         requests::GetOnlinePlayers {
-            client: self,
+            client: self.clone(),
             roblox_join_code: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Player Queue
@@ -430,10 +455,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-player-queue>
-    pub fn get_player_queue(&self) -> requests::GetPlayerQueue<'_> {
+    pub fn get_player_queue(&self) -> requests::GetPlayerQueue {
         requests::GetPlayerQueue {
-            client: self,
+            client: self.clone(),
             roblox_join_code: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Add Record
@@ -446,10 +472,11 @@ impl crate::Client {
     pub fn add_erlc_record(
         &self,
         body: types::AddErlcRecordRequest,
-    ) -> requests::AddErlcRecord<'_> {
+    ) -> requests::AddErlcRecord {
         requests::AddErlcRecord {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Lock Team
@@ -459,10 +486,11 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/lock-team>
-    pub fn lock_team(&self, body: types::LockTeamRequest) -> requests::LockTeam<'_> {
+    pub fn lock_team(&self, body: types::LockTeamRequest) -> requests::LockTeam {
         requests::LockTeam {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Unlock Team
@@ -472,13 +500,11 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/unlock-team>
-    pub fn unlock_team(
-        &self,
-        body: types::UnlockTeamRequest,
-    ) -> requests::UnlockTeam<'_> {
+    pub fn unlock_team(&self, body: types::UnlockTeamRequest) -> requests::UnlockTeam {
         requests::UnlockTeam {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Rsvp
@@ -492,11 +518,12 @@ impl crate::Client {
         &self,
         event_id: ::uuid::Uuid,
         body: types::CreateRsvpRequest,
-    ) -> requests::CreateRsvp<'_> {
+    ) -> requests::CreateRsvp {
         requests::CreateRsvp {
-            client: self,
+            client: self.clone(),
             event_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Submission
@@ -509,10 +536,11 @@ impl crate::Client {
     pub fn get_form_submission(
         &self,
         submission_id: i64,
-    ) -> requests::GetFormSubmission<'_> {
+    ) -> requests::GetFormSubmission {
         requests::GetFormSubmission {
-            client: self,
+            client: self.clone(),
             submission_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Change Stage
@@ -526,11 +554,12 @@ impl crate::Client {
         &self,
         form_id: i64,
         body: types::ChangeFormStageRequest,
-    ) -> requests::ChangeFormStage<'_> {
+    ) -> requests::ChangeFormStage {
         requests::ChangeFormStage {
-            client: self,
+            client: self.clone(),
             form_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Lock Status
@@ -540,13 +569,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-lock-status>
-    pub fn get_form_lock_status(
-        &self,
-        template_id: i64,
-    ) -> requests::GetFormLockStatus<'_> {
+    pub fn get_form_lock_status(&self, template_id: i64) -> requests::GetFormLockStatus {
         requests::GetFormLockStatus {
-            client: self,
+            client: self.clone(),
             template_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Lock Status
@@ -560,11 +587,12 @@ impl crate::Client {
         &self,
         template_id: i64,
         body: types::SetFormLockStatusRequest,
-    ) -> requests::SetFormLockStatus<'_> {
+    ) -> requests::SetFormLockStatus {
         requests::SetFormLockStatus {
-            client: self,
+            client: self.clone(),
             template_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Template Submissions
@@ -577,12 +605,13 @@ impl crate::Client {
     pub fn get_template_submissions(
         &self,
         template_id: i64,
-    ) -> requests::GetTemplateSubmissions<'_> {
+    ) -> requests::GetTemplateSubmissions {
         requests::GetTemplateSubmissions {
-            client: self,
+            client: self.clone(),
             template_id,
             skip: ::std::option::Option::None,
             take: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Lookup Community
@@ -592,11 +621,12 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/lookup-community>
-    pub fn lookup_community(&self) -> requests::LookupCommunity<'_> {
+    pub fn lookup_community(&self) -> requests::LookupCommunity {
         requests::LookupCommunity {
-            client: self,
+            client: self.clone(),
             id: ::std::option::Option::None,
             uuid: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Profile Fields
@@ -606,9 +636,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-profile-fields>
-    pub fn get_profile_fields(&self) -> requests::GetProfileFields<'_> {
+    pub fn get_profile_fields(&self) -> requests::GetProfileFields {
         requests::GetProfileFields {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Promotion Flows
@@ -618,9 +649,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-promotion-flows>
-    pub fn get_promotion_flows(&self) -> requests::GetPromotionFlows<'_> {
+    pub fn get_promotion_flows(&self) -> requests::GetPromotionFlows {
         requests::GetPromotionFlows {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Trigger Promotion Flows
@@ -633,10 +665,11 @@ impl crate::Client {
     pub fn trigger_promotion_flows(
         &self,
         body: types::TriggerPromotionFlowsRequest,
-    ) -> requests::TriggerPromotionFlows<'_> {
+    ) -> requests::TriggerPromotionFlows {
         requests::TriggerPromotionFlows {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Undo Rank Change
@@ -650,11 +683,12 @@ impl crate::Client {
         &self,
         undo_id: ::uuid::Uuid,
         body: types::UndoRankChangeRequest,
-    ) -> requests::UndoRankChange<'_> {
+    ) -> requests::UndoRankChange {
         requests::UndoRankChange {
-            client: self,
+            client: self.clone(),
             undo_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Roster Contents
@@ -664,15 +698,13 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/rosters/get-roster-contents>
-    pub fn get_roster_contents(
-        &self,
-        roster_id: i64,
-    ) -> requests::GetRosterContents<'_> {
+    pub fn get_roster_contents(&self, roster_id: i64) -> requests::GetRosterContents {
         requests::GetRosterContents {
-            client: self,
+            client: self.clone(),
             roster_id,
             limit: ::std::option::Option::None,
             skip: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Servers
@@ -682,9 +714,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-servers>
-    pub fn get_servers(&self) -> requests::GetServers<'_> {
+    pub fn get_servers(&self) -> requests::GetServers {
         requests::GetServers {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Servers
@@ -694,13 +727,11 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-servers>
-    pub fn set_servers(
-        &self,
-        body: types::SetServersRequest,
-    ) -> requests::SetServers<'_> {
+    pub fn set_servers(&self, body: types::SetServersRequest) -> requests::SetServers {
         requests::SetServers {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Add Servers
@@ -710,13 +741,11 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/add-servers>
-    pub fn add_servers(
-        &self,
-        body: types::AddServersRequest,
-    ) -> requests::AddServers<'_> {
+    pub fn add_servers(&self, body: types::AddServersRequest) -> requests::AddServers {
         requests::AddServers {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Ace Config
@@ -726,10 +755,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-ace-config>
-    pub fn get_ace_config(&self, server_id: i64) -> requests::GetAceConfig<'_> {
+    pub fn get_ace_config(&self, server_id: i64) -> requests::GetAceConfig {
         requests::GetAceConfig {
-            client: self,
+            client: self.clone(),
             server_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Ace Config
@@ -743,11 +773,12 @@ impl crate::Client {
         &self,
         server_id: i64,
         body: types::SetAceConfigRequest,
-    ) -> requests::SetAceConfig<'_> {
+    ) -> requests::SetAceConfig {
         requests::SetAceConfig {
-            client: self,
+            client: self.clone(),
             server_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Activity Tracker
@@ -761,11 +792,12 @@ impl crate::Client {
         &self,
         server_id: i64,
         body: types::ActivityTrackerRequest,
-    ) -> requests::ActivityTracker<'_> {
+    ) -> requests::ActivityTracker {
         requests::ActivityTracker {
-            client: self,
+            client: self.clone(),
             server_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Activity Tracker Server Start
@@ -778,10 +810,11 @@ impl crate::Client {
     pub fn activity_tracker_server_start(
         &self,
         server_id: i64,
-    ) -> requests::ActivityTrackerServerStart<'_> {
+    ) -> requests::ActivityTrackerServerStart {
         requests::ActivityTrackerServerStart {
-            client: self,
+            client: self.clone(),
             server_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Set Server Type
@@ -795,11 +828,12 @@ impl crate::Client {
         &self,
         server_id: i64,
         body: types::SetServerTypeRequest,
-    ) -> requests::SetServerType<'_> {
+    ) -> requests::SetServerType {
         requests::SetServerType {
-            client: self,
+            client: self.clone(),
             server_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Full Whitelist
@@ -809,10 +843,11 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/full-whitelist>
-    pub fn get_full_whitelist(&self, server_id: i64) -> requests::GetFullWhitelist<'_> {
+    pub fn get_full_whitelist(&self, server_id: i64) -> requests::GetFullWhitelist {
         requests::GetFullWhitelist {
-            client: self,
+            client: self.clone(),
             server_id,
+            options: ::std::default::Default::default(),
         }
     }
     /// Verify Whitelist
@@ -826,11 +861,12 @@ impl crate::Client {
         &self,
         server_id: i64,
         body: types::VerifyWhitelistRequest,
-    ) -> requests::VerifyWhitelist<'_> {
+    ) -> requests::VerifyWhitelist {
         requests::VerifyWhitelist {
-            client: self,
+            client: self.clone(),
             server_id,
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Start Session
@@ -843,10 +879,11 @@ impl crate::Client {
     pub fn start_session(
         &self,
         body: types::StartSessionRequest,
-    ) -> requests::StartSession<'_> {
+    ) -> requests::StartSession {
         requests::StartSession {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Cancel Session
@@ -859,10 +896,11 @@ impl crate::Client {
     pub fn cancel_session(
         &self,
         body: types::CancelSessionRequest,
-    ) -> requests::CancelSession<'_> {
+    ) -> requests::CancelSession {
         requests::CancelSession {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Stop Session
@@ -875,10 +913,11 @@ impl crate::Client {
     pub fn stop_session(
         &self,
         body: types::StopSessionRequest,
-    ) -> requests::StopSession<'_> {
+    ) -> requests::StopSession {
         requests::StopSession {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Current Session
@@ -888,10 +927,11 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/get-current-session>
-    pub fn get_current_session(&self) -> requests::GetCurrentSession<'_> {
+    pub fn get_current_session(&self) -> requests::GetCurrentSession {
         requests::GetCurrentSession {
-            client: self,
+            client: self.clone(),
             server_id: ::std::option::Option::None,
+            options: ::std::default::Default::default(),
         }
     }
     /// Create Short Url
@@ -904,10 +944,11 @@ impl crate::Client {
     pub fn create_short_url(
         &self,
         body: types::CreateShortUrlRequest,
-    ) -> requests::CreateShortUrl<'_> {
+    ) -> requests::CreateShortUrl {
         requests::CreateShortUrl {
-            client: self,
+            client: self.clone(),
             body,
+            options: ::std::default::Default::default(),
         }
     }
     /// Get Sub Version
@@ -917,9 +958,10 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-sub-version>
-    pub fn get_sub_version(&self) -> requests::GetSubVersion<'_> {
+    pub fn get_sub_version(&self) -> requests::GetSubVersion {
         requests::GetSubVersion {
-            client: self,
+            client: self.clone(),
+            options: ::std::default::Default::default(),
         }
     }
 }
@@ -927,21 +969,53 @@ impl crate::Client {
 ///
 /// Set optional parameters by name, then `.send().await` (or `.await` the builder
 /// itself). A builder does nothing until it is sent; it can be cloned and sent again.
+/// It owns what it needs (a clone of the client), so it can be stored, joined and
+/// spawned. The v1 calls' builders are here too.
 pub mod requests {
     use super::super::client::types;
+    #[doc(inline)]
+    pub use super::super::v1::requests::*;
     /// `getCommunity`: the request [`crate::Client::get_community`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCommunity<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCommunity {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCommunity<'a> {
+    impl GetCommunity {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCommunityData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCommunityData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -951,22 +1025,41 @@ pub mod requests {
             crate::Enveloped<types::GetCommunityData>,
             crate::Error,
         > {
-            let reply: types::GetCommunityResponse = {
-                crate::runtime::v2_result(self.client.raw.get_community().await, 200u16)
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetCommunityData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetCommunityResponse = {
+                    crate::runtime::v2_result(raw.get_community().await, 200u16).await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCommunity<'a> {
+    impl ::std::future::IntoFuture for GetCommunity {
         type Output = ::std::result::Result<types::GetCommunityData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCommunityData>;
+        type IntoFuture = crate::CallFuture<types::GetCommunityData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -974,16 +1067,17 @@ pub mod requests {
     /// `getAccounts`: the request [`crate::Client::get_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccounts<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccounts {
+        pub(super) client: crate::Client,
         pub(super) archived: ::std::option::Option<bool>,
         pub(super) banned: ::std::option::Option<bool>,
         pub(super) com_status: ::std::option::Option<bool>,
         pub(super) skip: ::std::option::Option<i64>,
         pub(super) sys_status: ::std::option::Option<bool>,
         pub(super) take: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccounts<'a> {
+    impl GetAccounts {
         /// Filter by archived state.
         pub fn archived(mut self, value: bool) -> Self {
             self.archived = ::std::option::Option::Some(value);
@@ -1014,12 +1108,39 @@ pub mod requests {
             self.take = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1029,36 +1150,54 @@ pub mod requests {
             crate::Enveloped<types::GetAccountsData>,
             crate::Error,
         > {
-            let reply: types::GetAccountsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_accounts(
-                                self.archived,
-                                self.banned,
-                                self.com_status,
-                                self.skip,
-                                self.sys_status,
-                                self.take,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetAccountsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetAccountsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_accounts(
+                                    self.archived,
+                                    self.banned,
+                                    self.com_status,
+                                    self.skip,
+                                    self.sys_status,
+                                    self.take,
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccounts<'a> {
+    impl ::std::future::IntoFuture for GetAccounts {
         type Output = ::std::result::Result<types::GetAccountsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountsData>;
+        type IntoFuture = crate::CallFuture<types::GetAccountsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1066,16 +1205,17 @@ pub mod requests {
     /// `searchAccounts`: the request [`crate::Client::search_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SearchAccounts<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SearchAccounts {
+        pub(super) client: crate::Client,
         pub(super) acc_id: ::std::option::Option<::uuid::Uuid>,
         pub(super) account_id: ::std::option::Option<::uuid::Uuid>,
         pub(super) api_id: ::std::option::Option<::std::string::String>,
         pub(super) discord: ::std::option::Option<::std::string::String>,
         pub(super) unique_id: ::std::option::Option<i64>,
         pub(super) username: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SearchAccounts<'a> {
+    impl SearchAccounts {
         /// Target community account id. Provide exactly one identifier.
         pub fn acc_id(mut self, value: ::uuid::Uuid) -> Self {
             self.acc_id = ::std::option::Option::Some(value);
@@ -1115,12 +1255,39 @@ pub mod requests {
             self.username = ::std::option::Option::Some(value.into());
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SearchAccountsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SearchAccountsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1130,36 +1297,54 @@ pub mod requests {
             crate::Enveloped<types::SearchAccountsData>,
             crate::Error,
         > {
-            let reply: types::SearchAccountsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .search_accounts(
-                                self.acc_id.as_ref(),
-                                self.account_id.as_ref(),
-                                self.api_id.as_deref(),
-                                self.discord.as_deref(),
-                                self.unique_id,
-                                self.username.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SearchAccountsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SearchAccountsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .search_accounts(
+                                    self.acc_id.as_ref(),
+                                    self.account_id.as_ref(),
+                                    self.api_id.as_deref(),
+                                    self.discord.as_deref(),
+                                    self.unique_id,
+                                    self.username.as_deref(),
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SearchAccounts<'a> {
+    impl ::std::future::IntoFuture for SearchAccounts {
         type Output = ::std::result::Result<types::SearchAccountsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SearchAccountsData>;
+        type IntoFuture = crate::CallFuture<types::SearchAccountsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1167,17 +1352,45 @@ pub mod requests {
     /// `getAccount`: the request [`crate::Client::get_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccount<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccount {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccount<'a> {
+    impl GetAccount {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1187,25 +1400,45 @@ pub mod requests {
             crate::Enveloped<types::GetAccountData>,
             crate::Error,
         > {
-            let reply: types::GetAccountResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_account(&self.account_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetAccountData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetAccountResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_account(&self.account_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccount<'a> {
+    impl ::std::future::IntoFuture for GetAccount {
         type Output = ::std::result::Result<types::GetAccountData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountData>;
+        type IntoFuture = crate::CallFuture<types::GetAccountData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1213,15 +1446,16 @@ pub mod requests {
     /// `getLatestActivity`: the request [`crate::Client::get_latest_activity`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetLatestActivity<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetLatestActivity {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) acc_id: ::std::option::Option<::std::string::String>,
         pub(super) clock_in_type: ::std::option::Option<::std::string::String>,
         pub(super) server_id: ::std::option::Option<::std::string::String>,
         pub(super) type_: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetLatestActivity<'a> {
+    impl GetLatestActivity {
         /// See example request for the shape.
         pub fn acc_id(
             mut self,
@@ -1254,12 +1488,39 @@ pub mod requests {
             self.type_ = ::std::option::Option::Some(value.into());
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetLatestActivityData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetLatestActivityData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1269,35 +1530,53 @@ pub mod requests {
             crate::Enveloped<types::GetLatestActivityData>,
             crate::Error,
         > {
-            let reply: types::GetLatestActivityResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_latest_activity(
-                                &self.account_id,
-                                self.acc_id.as_deref(),
-                                self.clock_in_type.as_deref(),
-                                self.server_id.as_deref(),
-                                self.type_.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetLatestActivityData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetLatestActivityResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_latest_activity(
+                                    &self.account_id,
+                                    self.acc_id.as_deref(),
+                                    self.clock_in_type.as_deref(),
+                                    self.server_id.as_deref(),
+                                    self.type_.as_deref(),
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetLatestActivity<'a> {
+    impl ::std::future::IntoFuture for GetLatestActivity {
         type Output = ::std::result::Result<types::GetLatestActivityData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetLatestActivityData>;
+        type IntoFuture = crate::CallFuture<types::GetLatestActivityData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1305,18 +1584,46 @@ pub mod requests {
     /// `clockAccount`: the request [`crate::Client::clock_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ClockAccount<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ClockAccount {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::ClockAccountRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ClockAccount<'a> {
+    impl ClockAccount {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ClockAccountResponseData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ClockAccountResponseData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1326,32 +1633,48 @@ pub mod requests {
             crate::Enveloped<types::ClockAccountResponseData>,
             crate::Error,
         > {
-            let reply: types::ClockAccountResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .clock_account(&self.account_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ClockAccountResponseData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ClockAccountResponse = {
+                    crate::runtime::v2_result(
+                            raw.clock_account(&self.account_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ClockAccount<'a> {
+    impl ::std::future::IntoFuture for ClockAccount {
         type Output = ::std::result::Result<
             types::ClockAccountResponseData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::ClockAccountResponseData>;
+        type IntoFuture = crate::CallFuture<types::ClockAccountResponseData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1359,15 +1682,16 @@ pub mod requests {
     /// `getCurrentClockIn`: the request [`crate::Client::get_current_clock_in`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCurrentClockIn<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCurrentClockIn {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) api_id: ::std::option::Option<::std::string::String>,
         pub(super) discord_id: ::std::option::Option<::std::string::String>,
         pub(super) unique_id: ::std::option::Option<i64>,
         pub(super) username: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCurrentClockIn<'a> {
+    impl GetCurrentClockIn {
         /// Target API identifier. Provide exactly one identifier.
         pub fn api_id(
             mut self,
@@ -1395,6 +1719,23 @@ pub mod requests {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.username = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -1404,6 +1745,16 @@ pub mod requests {
         ) -> ::std::result::Result<types::GetCurrentClockInResponseData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCurrentClockInResponseData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
@@ -1412,38 +1763,56 @@ pub mod requests {
             crate::Enveloped<types::GetCurrentClockInResponseData>,
             crate::Error,
         > {
-            let reply: types::GetCurrentClockInResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_current_clock_in(
-                                &self.account_id,
-                                self.api_id.as_deref(),
-                                self.discord_id.as_deref(),
-                                self.unique_id,
-                                self.username.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetCurrentClockInResponseData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetCurrentClockInResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_current_clock_in(
+                                    &self.account_id,
+                                    self.api_id.as_deref(),
+                                    self.discord_id.as_deref(),
+                                    self.unique_id,
+                                    self.username.as_deref(),
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCurrentClockIn<'a> {
+    impl ::std::future::IntoFuture for GetCurrentClockIn {
         type Output = ::std::result::Result<
             types::GetCurrentClockInResponseData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetCurrentClockInResponseData>;
+        type IntoFuture = crate::CallFuture<types::GetCurrentClockInResponseData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1451,17 +1820,45 @@ pub mod requests {
     /// `getAccountIdentifiers`: the request [`crate::Client::get_account_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccountIdentifiers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccountIdentifiers {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccountIdentifiers<'a> {
+    impl GetAccountIdentifiers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountIdentifiersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountIdentifiersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1471,28 +1868,48 @@ pub mod requests {
             crate::Enveloped<types::GetAccountIdentifiersData>,
             crate::Error,
         > {
-            let reply: types::GetAccountIdentifiersResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_account_identifiers(&self.account_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetAccountIdentifiersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetAccountIdentifiersResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_account_identifiers(&self.account_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccountIdentifiers<'a> {
+    impl ::std::future::IntoFuture for GetAccountIdentifiers {
         type Output = ::std::result::Result<
             types::GetAccountIdentifiersData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountIdentifiersData>;
+        type IntoFuture = crate::CallFuture<types::GetAccountIdentifiersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1500,18 +1917,46 @@ pub mod requests {
     /// `registerIdentifiers`: the request [`crate::Client::register_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct RegisterIdentifiers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct RegisterIdentifiers {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::RegisterIdentifiersRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> RegisterIdentifiers<'a> {
+    impl RegisterIdentifiers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::RegisterIdentifiersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::RegisterIdentifiersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1521,32 +1966,48 @@ pub mod requests {
             crate::Enveloped<types::RegisterIdentifiersData>,
             crate::Error,
         > {
-            let reply: types::RegisterIdentifiersResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .register_identifiers(&self.account_id, &self.body)
-                            .await,
-                        201u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(201u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::RegisterIdentifiersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::RegisterIdentifiersResponse = {
+                    crate::runtime::v2_result(
+                            raw.register_identifiers(&self.account_id, &self.body).await,
+                            201u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(201u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for RegisterIdentifiers<'a> {
+    impl ::std::future::IntoFuture for RegisterIdentifiers {
         type Output = ::std::result::Result<
             types::RegisterIdentifiersData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::RegisterIdentifiersData>;
+        type IntoFuture = crate::CallFuture<types::RegisterIdentifiersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1554,18 +2015,46 @@ pub mod requests {
     /// `setAccountName`: the request [`crate::Client::set_account_name`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetAccountName<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetAccountName {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::SetAccountNameRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetAccountName<'a> {
+    impl SetAccountName {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetAccountNameData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetAccountNameData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1575,29 +2064,45 @@ pub mod requests {
             crate::Enveloped<types::SetAccountNameData>,
             crate::Error,
         > {
-            let reply: types::SetAccountNameResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .set_account_name(&self.account_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetAccountNameData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetAccountNameResponse = {
+                    crate::runtime::v2_result(
+                            raw.set_account_name(&self.account_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetAccountName<'a> {
+    impl ::std::future::IntoFuture for SetAccountName {
         type Output = ::std::result::Result<types::SetAccountNameData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetAccountNameData>;
+        type IntoFuture = crate::CallFuture<types::SetAccountNameData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1605,18 +2110,46 @@ pub mod requests {
     /// `editProfileFields`: the request [`crate::Client::edit_profile_fields`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct EditProfileFields<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct EditProfileFields {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::EditProfileFieldsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> EditProfileFields<'a> {
+    impl EditProfileFields {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::EditProfileFieldsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::EditProfileFieldsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1626,29 +2159,45 @@ pub mod requests {
             crate::Enveloped<types::EditProfileFieldsData>,
             crate::Error,
         > {
-            let reply: types::EditProfileFieldsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .edit_profile_fields(&self.account_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::EditProfileFieldsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::EditProfileFieldsResponse = {
+                    crate::runtime::v2_result(
+                            raw.edit_profile_fields(&self.account_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for EditProfileFields<'a> {
+    impl ::std::future::IntoFuture for EditProfileFields {
         type Output = ::std::result::Result<types::EditProfileFieldsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::EditProfileFieldsData>;
+        type IntoFuture = crate::CallFuture<types::EditProfileFieldsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1656,17 +2205,45 @@ pub mod requests {
     /// `getAccountRanks`: the request [`crate::Client::get_account_ranks`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAccountRanks<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAccountRanks {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAccountRanks<'a> {
+    impl GetAccountRanks {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAccountRanksData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAccountRanksData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1676,25 +2253,45 @@ pub mod requests {
             crate::Enveloped<types::GetAccountRanksData>,
             crate::Error,
         > {
-            let reply: types::GetAccountRanksResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_account_ranks(&self.account_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetAccountRanksData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetAccountRanksResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_account_ranks(&self.account_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAccountRanks<'a> {
+    impl ::std::future::IntoFuture for GetAccountRanks {
         type Output = ::std::result::Result<types::GetAccountRanksData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetAccountRanksData>;
+        type IntoFuture = crate::CallFuture<types::GetAccountRanksData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1702,18 +2299,46 @@ pub mod requests {
     /// `setAccountRanks`: the request [`crate::Client::set_account_ranks`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetAccountRanks<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetAccountRanks {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::SetAccountRanksRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetAccountRanks<'a> {
+    impl SetAccountRanks {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetAccountRanksData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetAccountRanksData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1723,29 +2348,45 @@ pub mod requests {
             crate::Enveloped<types::SetAccountRanksData>,
             crate::Error,
         > {
-            let reply: types::SetAccountRanksResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .set_account_ranks(&self.account_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetAccountRanksData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetAccountRanksResponse = {
+                    crate::runtime::v2_result(
+                            raw.set_account_ranks(&self.account_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetAccountRanks<'a> {
+    impl ::std::future::IntoFuture for SetAccountRanks {
         type Output = ::std::result::Result<types::SetAccountRanksData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetAccountRanksData>;
+        type IntoFuture = crate::CallFuture<types::SetAccountRanksData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1753,18 +2394,43 @@ pub mod requests {
     /// `forceSync`: the request [`crate::Client::force_sync`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ForceSync<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ForceSync {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::ForceSyncRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ForceSync<'a> {
+    impl ForceSync {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ForceSyncData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::ForceSyncData>, crate::Error> {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1774,25 +2440,45 @@ pub mod requests {
             crate::Enveloped<types::ForceSyncData>,
             crate::Error,
         > {
-            let reply: types::ForceSyncResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.force_sync(&self.account_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ForceSyncData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ForceSyncResponse = {
+                    crate::runtime::v2_result(
+                            raw.force_sync(&self.account_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ForceSync<'a> {
+    impl ::std::future::IntoFuture for ForceSync {
         type Output = ::std::result::Result<types::ForceSyncData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::ForceSyncData>;
+        type IntoFuture = crate::CallFuture<types::ForceSyncData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1800,16 +2486,44 @@ pub mod requests {
     /// `getClockInTypes`: the request [`crate::Client::get_clock_in_types`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetClockInTypes<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetClockInTypes {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetClockInTypes<'a> {
+    impl GetClockInTypes {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetClockInTypesData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetClockInTypesData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1819,25 +2533,42 @@ pub mod requests {
             crate::Enveloped<types::GetClockInTypesData>,
             crate::Error,
         > {
-            let reply: types::GetClockInTypesResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_clock_in_types().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetClockInTypesData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetClockInTypesResponse = {
+                    crate::runtime::v2_result(raw.get_clock_in_types().await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetClockInTypes<'a> {
+    impl ::std::future::IntoFuture for GetClockInTypes {
         type Output = ::std::result::Result<types::GetClockInTypesData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetClockInTypesData>;
+        type IntoFuture = crate::CallFuture<types::GetClockInTypesData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1845,16 +2576,44 @@ pub mod requests {
     /// `getCustomLogTypes`: the request [`crate::Client::get_custom_log_types`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCustomLogTypes<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCustomLogTypes {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCustomLogTypes<'a> {
+    impl GetCustomLogTypes {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetCustomLogTypesData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCustomLogTypesData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1864,25 +2623,42 @@ pub mod requests {
             crate::Enveloped<types::GetCustomLogTypesData>,
             crate::Error,
         > {
-            let reply: types::GetCustomLogTypesResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_custom_log_types().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetCustomLogTypesData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetCustomLogTypesResponse = {
+                    crate::runtime::v2_result(raw.get_custom_log_types().await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCustomLogTypes<'a> {
+    impl ::std::future::IntoFuture for GetCustomLogTypes {
         type Output = ::std::result::Result<types::GetCustomLogTypesData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCustomLogTypesData>;
+        type IntoFuture = crate::CallFuture<types::GetCustomLogTypesData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1890,16 +2666,44 @@ pub mod requests {
     /// `getDepartments`: the request [`crate::Client::get_departments`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetDepartments<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetDepartments {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetDepartments<'a> {
+    impl GetDepartments {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetDepartmentsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetDepartmentsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -1909,25 +2713,41 @@ pub mod requests {
             crate::Enveloped<types::GetDepartmentsData>,
             crate::Error,
         > {
-            let reply: types::GetDepartmentsResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_departments().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetDepartmentsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetDepartmentsResponse = {
+                    crate::runtime::v2_result(raw.get_departments().await, 200u16).await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetDepartments<'a> {
+    impl ::std::future::IntoFuture for GetDepartments {
         type Output = ::std::result::Result<types::GetDepartmentsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetDepartmentsData>;
+        type IntoFuture = crate::CallFuture<types::GetDepartmentsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -1935,16 +2755,17 @@ pub mod requests {
     /// `getMemberPoints`: the request [`crate::Client::get_member_points`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetMemberPoints<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetMemberPoints {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) acc_id: ::std::option::Option<::std::string::String>,
         pub(super) api_id: ::std::option::Option<::std::string::String>,
         pub(super) discord_id: ::std::option::Option<::std::string::String>,
         pub(super) unique_id: ::std::option::Option<i64>,
         pub(super) username: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetMemberPoints<'a> {
+    impl GetMemberPoints {
         /// See example request for the shape.
         pub fn acc_id(
             mut self,
@@ -1980,6 +2801,23 @@ pub mod requests {
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.username = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -1989,6 +2827,16 @@ pub mod requests {
         ) -> ::std::result::Result<types::GetMemberPointsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetMemberPointsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
@@ -1997,36 +2845,54 @@ pub mod requests {
             crate::Enveloped<types::GetMemberPointsData>,
             crate::Error,
         > {
-            let reply: types::GetMemberPointsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_member_points(
-                                &self.account_id,
-                                self.acc_id.as_deref(),
-                                self.api_id.as_deref(),
-                                self.discord_id.as_deref(),
-                                self.unique_id,
-                                self.username.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetMemberPointsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetMemberPointsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_member_points(
+                                    &self.account_id,
+                                    self.acc_id.as_deref(),
+                                    self.api_id.as_deref(),
+                                    self.discord_id.as_deref(),
+                                    self.unique_id,
+                                    self.username.as_deref(),
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetMemberPoints<'a> {
+    impl ::std::future::IntoFuture for GetMemberPoints {
         type Output = ::std::result::Result<types::GetMemberPointsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetMemberPointsData>;
+        type IntoFuture = crate::CallFuture<types::GetMemberPointsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2034,16 +2900,17 @@ pub mod requests {
     /// `getMemberRecords`: the request [`crate::Client::get_member_records`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetMemberRecords<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetMemberRecords {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) acc_id: ::std::option::Option<::std::string::String>,
         pub(super) api_id: ::std::option::Option<::std::string::String>,
         pub(super) discord_id: ::std::option::Option<::std::string::String>,
         pub(super) unique_id: ::std::option::Option<i64>,
         pub(super) username: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetMemberRecords<'a> {
+    impl GetMemberRecords {
         /// See example request for the shape.
         pub fn acc_id(
             mut self,
@@ -2081,12 +2948,39 @@ pub mod requests {
             self.username = ::std::option::Option::Some(value.into());
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetMemberRecordsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetMemberRecordsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2096,36 +2990,54 @@ pub mod requests {
             crate::Enveloped<types::GetMemberRecordsData>,
             crate::Error,
         > {
-            let reply: types::GetMemberRecordsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_member_records(
-                                &self.account_id,
-                                self.acc_id.as_deref(),
-                                self.api_id.as_deref(),
-                                self.discord_id.as_deref(),
-                                self.unique_id,
-                                self.username.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetMemberRecordsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetMemberRecordsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_member_records(
+                                    &self.account_id,
+                                    self.acc_id.as_deref(),
+                                    self.api_id.as_deref(),
+                                    self.discord_id.as_deref(),
+                                    self.unique_id,
+                                    self.username.as_deref(),
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetMemberRecords<'a> {
+    impl ::std::future::IntoFuture for GetMemberRecords {
         type Output = ::std::result::Result<types::GetMemberRecordsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetMemberRecordsData>;
+        type IntoFuture = crate::CallFuture<types::GetMemberRecordsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2133,18 +3045,46 @@ pub mod requests {
     /// `addMemberRecord`: the request [`crate::Client::add_member_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AddMemberRecord<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AddMemberRecord {
+        pub(super) client: crate::Client,
         pub(super) account_id: ::uuid::Uuid,
         pub(super) body: types::AddMemberRecordRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AddMemberRecord<'a> {
+    impl AddMemberRecord {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AddMemberRecordData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AddMemberRecordData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2154,29 +3094,45 @@ pub mod requests {
             crate::Enveloped<types::AddMemberRecordData>,
             crate::Error,
         > {
-            let reply: types::AddMemberRecordResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .add_member_record(&self.account_id, &self.body)
-                            .await,
-                        201u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(201u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::AddMemberRecordData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::AddMemberRecordResponse = {
+                    crate::runtime::v2_result(
+                            raw.add_member_record(&self.account_id, &self.body).await,
+                            201u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(201u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AddMemberRecord<'a> {
+    impl ::std::future::IntoFuture for AddMemberRecord {
         type Output = ::std::result::Result<types::AddMemberRecordData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::AddMemberRecordData>;
+        type IntoFuture = crate::CallFuture<types::AddMemberRecordData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2184,18 +3140,46 @@ pub mod requests {
     /// `updateMemberRecordPoints`: the request [`crate::Client::update_member_record_points`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateMemberRecordPoints<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateMemberRecordPoints {
+        pub(super) client: crate::Client,
         pub(super) record_id: ::uuid::Uuid,
         pub(super) body: types::UpdateMemberRecordPointsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateMemberRecordPoints<'a> {
+    impl UpdateMemberRecordPoints {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateMemberRecordPointsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateMemberRecordPointsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2205,32 +3189,50 @@ pub mod requests {
             crate::Enveloped<types::UpdateMemberRecordPointsData>,
             crate::Error,
         > {
-            let reply: types::UpdateMemberRecordPointsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .update_member_record_points(&self.record_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::UpdateMemberRecordPointsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::UpdateMemberRecordPointsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .update_member_record_points(&self.record_id, &self.body)
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateMemberRecordPoints<'a> {
+    impl ::std::future::IntoFuture for UpdateMemberRecordPoints {
         type Output = ::std::result::Result<
             types::UpdateMemberRecordPointsData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateMemberRecordPointsData>;
+        type IntoFuture = crate::CallFuture<types::UpdateMemberRecordPointsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2238,18 +3240,46 @@ pub mod requests {
     /// `updateMemberRecordReason`: the request [`crate::Client::update_member_record_reason`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateMemberRecordReason<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateMemberRecordReason {
+        pub(super) client: crate::Client,
         pub(super) record_id: ::uuid::Uuid,
         pub(super) body: types::UpdateMemberRecordReasonRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateMemberRecordReason<'a> {
+    impl UpdateMemberRecordReason {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateMemberRecordReasonData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateMemberRecordReasonData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2259,32 +3289,50 @@ pub mod requests {
             crate::Enveloped<types::UpdateMemberRecordReasonData>,
             crate::Error,
         > {
-            let reply: types::UpdateMemberRecordReasonResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .update_member_record_reason(&self.record_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::UpdateMemberRecordReasonData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::UpdateMemberRecordReasonResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .update_member_record_reason(&self.record_id, &self.body)
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateMemberRecordReason<'a> {
+    impl ::std::future::IntoFuture for UpdateMemberRecordReason {
         type Output = ::std::result::Result<
             types::UpdateMemberRecordReasonData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateMemberRecordReasonData>;
+        type IntoFuture = crate::CallFuture<types::UpdateMemberRecordReasonData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2292,18 +3340,46 @@ pub mod requests {
     /// `updateMemberRecordStatus`: the request [`crate::Client::update_member_record_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UpdateMemberRecordStatus<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UpdateMemberRecordStatus {
+        pub(super) client: crate::Client,
         pub(super) record_id: ::uuid::Uuid,
         pub(super) body: types::UpdateMemberRecordStatusRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UpdateMemberRecordStatus<'a> {
+    impl UpdateMemberRecordStatus {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UpdateMemberRecordStatusData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UpdateMemberRecordStatusData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2313,32 +3389,50 @@ pub mod requests {
             crate::Enveloped<types::UpdateMemberRecordStatusData>,
             crate::Error,
         > {
-            let reply: types::UpdateMemberRecordStatusResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .update_member_record_status(&self.record_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::UpdateMemberRecordStatusData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::UpdateMemberRecordStatusResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .update_member_record_status(&self.record_id, &self.body)
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UpdateMemberRecordStatus<'a> {
+    impl ::std::future::IntoFuture for UpdateMemberRecordStatus {
         type Output = ::std::result::Result<
             types::UpdateMemberRecordStatusData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::UpdateMemberRecordStatusData>;
+        type IntoFuture = crate::CallFuture<types::UpdateMemberRecordStatusData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2346,17 +3440,45 @@ pub mod requests {
     /// `executeErlcCommand`: the request [`crate::Client::execute_erlc_command`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ExecuteErlcCommand<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ExecuteErlcCommand {
+        pub(super) client: crate::Client,
         pub(super) body: types::ExecuteErlcCommandRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ExecuteErlcCommand<'a> {
+    impl ExecuteErlcCommand {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ExecuteErlcCommandData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ExecuteErlcCommandData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2366,25 +3488,45 @@ pub mod requests {
             crate::Enveloped<types::ExecuteErlcCommandData>,
             crate::Error,
         > {
-            let reply: types::ExecuteErlcCommandResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.execute_erlc_command(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ExecuteErlcCommandData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ExecuteErlcCommandResponse = {
+                    crate::runtime::v2_result(
+                            raw.execute_erlc_command(&self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ExecuteErlcCommand<'a> {
+    impl ::std::future::IntoFuture for ExecuteErlcCommand {
         type Output = ::std::result::Result<types::ExecuteErlcCommandData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::ExecuteErlcCommandData>;
+        type IntoFuture = crate::CallFuture<types::ExecuteErlcCommandData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2392,17 +3534,35 @@ pub mod requests {
     /// `getOnlinePlayers`: the request [`crate::Client::get_online_players`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetOnlinePlayers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetOnlinePlayers {
+        pub(super) client: crate::Client,
         pub(super) roblox_join_code: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetOnlinePlayers<'a> {
+    impl GetOnlinePlayers {
         /// Target Roblox join code.
         pub fn roblox_join_code(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.roblox_join_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -2412,6 +3572,16 @@ pub mod requests {
         ) -> ::std::result::Result<types::GetOnlinePlayersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetOnlinePlayersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
@@ -2420,29 +3590,47 @@ pub mod requests {
             crate::Enveloped<types::GetOnlinePlayersData>,
             crate::Error,
         > {
-            let reply: types::GetOnlinePlayersResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_online_players(self.roblox_join_code.as_deref())
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetOnlinePlayersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetOnlinePlayersResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_online_players(self.roblox_join_code.as_deref())
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetOnlinePlayers<'a> {
+    impl ::std::future::IntoFuture for GetOnlinePlayers {
         type Output = ::std::result::Result<types::GetOnlinePlayersData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetOnlinePlayersData>;
+        type IntoFuture = crate::CallFuture<types::GetOnlinePlayersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2450,17 +3638,35 @@ pub mod requests {
     /// `getPlayerQueue`: the request [`crate::Client::get_player_queue`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetPlayerQueue<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetPlayerQueue {
+        pub(super) client: crate::Client,
         pub(super) roblox_join_code: ::std::option::Option<::std::string::String>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetPlayerQueue<'a> {
+    impl GetPlayerQueue {
         /// Target Roblox join code.
         pub fn roblox_join_code(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
             self.roblox_join_code = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -2470,6 +3676,16 @@ pub mod requests {
         ) -> ::std::result::Result<types::GetPlayerQueueData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetPlayerQueueData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
@@ -2478,29 +3694,45 @@ pub mod requests {
             crate::Enveloped<types::GetPlayerQueueData>,
             crate::Error,
         > {
-            let reply: types::GetPlayerQueueResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_player_queue(self.roblox_join_code.as_deref())
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetPlayerQueueData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetPlayerQueueResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_player_queue(self.roblox_join_code.as_deref()).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetPlayerQueue<'a> {
+    impl ::std::future::IntoFuture for GetPlayerQueue {
         type Output = ::std::result::Result<types::GetPlayerQueueData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetPlayerQueueData>;
+        type IntoFuture = crate::CallFuture<types::GetPlayerQueueData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2508,17 +3740,45 @@ pub mod requests {
     /// `addErlcRecord`: the request [`crate::Client::add_erlc_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AddErlcRecord<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AddErlcRecord {
+        pub(super) client: crate::Client,
         pub(super) body: types::AddErlcRecordRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AddErlcRecord<'a> {
+    impl AddErlcRecord {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AddErlcRecordResult, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AddErlcRecordResult>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2528,25 +3788,45 @@ pub mod requests {
             crate::Enveloped<types::AddErlcRecordResult>,
             crate::Error,
         > {
-            let reply: types::AddErlcRecordResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.add_erlc_record(&self.body).await,
-                        201u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(201u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::AddErlcRecordResult>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::AddErlcRecordResponse = {
+                    crate::runtime::v2_result(
+                            raw.add_erlc_record(&self.body).await,
+                            201u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(201u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AddErlcRecord<'a> {
+    impl ::std::future::IntoFuture for AddErlcRecord {
         type Output = ::std::result::Result<types::AddErlcRecordResult, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::AddErlcRecordResult>;
+        type IntoFuture = crate::CallFuture<types::AddErlcRecordResult>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2554,11 +3834,29 @@ pub mod requests {
     /// `lockTeam`: the request [`crate::Client::lock_team`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct LockTeam<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct LockTeam {
+        pub(super) client: crate::Client,
         pub(super) body: types::LockTeamRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> LockTeam<'a> {
+    impl LockTeam {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
@@ -2566,30 +3864,54 @@ pub mod requests {
         ) -> ::std::result::Result<types::LockTeamData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<types::LockTeamData>, crate::Error> {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
             self,
         ) -> ::std::result::Result<crate::Enveloped<types::LockTeamData>, crate::Error> {
-            let reply: types::LockTeamResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.lock_team(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::LockTeamData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::LockTeamResponse = {
+                    crate::runtime::v2_result(raw.lock_team(&self.body).await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for LockTeam<'a> {
+    impl ::std::future::IntoFuture for LockTeam {
         type Output = ::std::result::Result<types::LockTeamData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::LockTeamData>;
+        type IntoFuture = crate::CallFuture<types::LockTeamData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2597,17 +3919,45 @@ pub mod requests {
     /// `unlockTeam`: the request [`crate::Client::unlock_team`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UnlockTeam<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UnlockTeam {
+        pub(super) client: crate::Client,
         pub(super) body: types::UnlockTeamRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UnlockTeam<'a> {
+    impl UnlockTeam {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UnlockTeamData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UnlockTeamData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2617,25 +3967,42 @@ pub mod requests {
             crate::Enveloped<types::UnlockTeamData>,
             crate::Error,
         > {
-            let reply: types::UnlockTeamResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.unlock_team(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::UnlockTeamData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::UnlockTeamResponse = {
+                    crate::runtime::v2_result(raw.unlock_team(&self.body).await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UnlockTeam<'a> {
+    impl ::std::future::IntoFuture for UnlockTeam {
         type Output = ::std::result::Result<types::UnlockTeamData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::UnlockTeamData>;
+        type IntoFuture = crate::CallFuture<types::UnlockTeamData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2643,18 +4010,46 @@ pub mod requests {
     /// `createRsvp`: the request [`crate::Client::create_rsvp`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateRsvp<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateRsvp {
+        pub(super) client: crate::Client,
         pub(super) event_id: ::uuid::Uuid,
         pub(super) body: types::CreateRsvpRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateRsvp<'a> {
+    impl CreateRsvp {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CreateRsvpData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CreateRsvpData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2664,25 +4059,45 @@ pub mod requests {
             crate::Enveloped<types::CreateRsvpData>,
             crate::Error,
         > {
-            let reply: types::CreateRsvpResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.create_rsvp(&self.event_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::CreateRsvpData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::CreateRsvpResponse = {
+                    crate::runtime::v2_result(
+                            raw.create_rsvp(&self.event_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateRsvp<'a> {
+    impl ::std::future::IntoFuture for CreateRsvp {
         type Output = ::std::result::Result<types::CreateRsvpData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::CreateRsvpData>;
+        type IntoFuture = crate::CallFuture<types::CreateRsvpData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2690,17 +4105,45 @@ pub mod requests {
     /// `getFormSubmission`: the request [`crate::Client::get_form_submission`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetFormSubmission<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetFormSubmission {
+        pub(super) client: crate::Client,
         pub(super) submission_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetFormSubmission<'a> {
+    impl GetFormSubmission {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetFormSubmissionData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetFormSubmissionData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2710,25 +4153,45 @@ pub mod requests {
             crate::Enveloped<types::GetFormSubmissionData>,
             crate::Error,
         > {
-            let reply: types::GetFormSubmissionResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_form_submission(self.submission_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetFormSubmissionData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetFormSubmissionResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_form_submission(self.submission_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetFormSubmission<'a> {
+    impl ::std::future::IntoFuture for GetFormSubmission {
         type Output = ::std::result::Result<types::GetFormSubmissionData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetFormSubmissionData>;
+        type IntoFuture = crate::CallFuture<types::GetFormSubmissionData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2736,18 +4199,46 @@ pub mod requests {
     /// `changeFormStage`: the request [`crate::Client::change_form_stage`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ChangeFormStage<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ChangeFormStage {
+        pub(super) client: crate::Client,
         pub(super) form_id: i64,
         pub(super) body: types::ChangeFormStageRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ChangeFormStage<'a> {
+    impl ChangeFormStage {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ChangeFormStageData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ChangeFormStageData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2757,29 +4248,45 @@ pub mod requests {
             crate::Enveloped<types::ChangeFormStageData>,
             crate::Error,
         > {
-            let reply: types::ChangeFormStageResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .change_form_stage(self.form_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ChangeFormStageData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ChangeFormStageResponse = {
+                    crate::runtime::v2_result(
+                            raw.change_form_stage(self.form_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ChangeFormStage<'a> {
+    impl ::std::future::IntoFuture for ChangeFormStage {
         type Output = ::std::result::Result<types::ChangeFormStageData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::ChangeFormStageData>;
+        type IntoFuture = crate::CallFuture<types::ChangeFormStageData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2787,17 +4294,45 @@ pub mod requests {
     /// `getFormLockStatus`: the request [`crate::Client::get_form_lock_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetFormLockStatus<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetFormLockStatus {
+        pub(super) client: crate::Client,
         pub(super) template_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetFormLockStatus<'a> {
+    impl GetFormLockStatus {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetFormLockStatusData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetFormLockStatusData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2807,25 +4342,45 @@ pub mod requests {
             crate::Enveloped<types::GetFormLockStatusData>,
             crate::Error,
         > {
-            let reply: types::GetFormLockStatusResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_form_lock_status(self.template_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetFormLockStatusData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetFormLockStatusResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_form_lock_status(self.template_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetFormLockStatus<'a> {
+    impl ::std::future::IntoFuture for GetFormLockStatus {
         type Output = ::std::result::Result<types::GetFormLockStatusData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetFormLockStatusData>;
+        type IntoFuture = crate::CallFuture<types::GetFormLockStatusData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2833,18 +4388,46 @@ pub mod requests {
     /// `setFormLockStatus`: the request [`crate::Client::set_form_lock_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetFormLockStatus<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetFormLockStatus {
+        pub(super) client: crate::Client,
         pub(super) template_id: i64,
         pub(super) body: types::SetFormLockStatusRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetFormLockStatus<'a> {
+    impl SetFormLockStatus {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetFormLockStatusData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetFormLockStatusData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2854,29 +4437,45 @@ pub mod requests {
             crate::Enveloped<types::SetFormLockStatusData>,
             crate::Error,
         > {
-            let reply: types::SetFormLockStatusResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .set_form_lock_status(self.template_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetFormLockStatusData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetFormLockStatusResponse = {
+                    crate::runtime::v2_result(
+                            raw.set_form_lock_status(self.template_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetFormLockStatus<'a> {
+    impl ::std::future::IntoFuture for SetFormLockStatus {
         type Output = ::std::result::Result<types::SetFormLockStatusData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetFormLockStatusData>;
+        type IntoFuture = crate::CallFuture<types::SetFormLockStatusData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2884,13 +4483,14 @@ pub mod requests {
     /// `getTemplateSubmissions`: the request [`crate::Client::get_template_submissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetTemplateSubmissions<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetTemplateSubmissions {
+        pub(super) client: crate::Client,
         pub(super) template_id: i64,
         pub(super) skip: ::std::option::Option<i64>,
         pub(super) take: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetTemplateSubmissions<'a> {
+    impl GetTemplateSubmissions {
         /// Number of rows to skip.
         pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
@@ -2901,12 +4501,39 @@ pub mod requests {
             self.take = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetTemplateSubmissionsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetTemplateSubmissionsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2916,36 +4543,54 @@ pub mod requests {
             crate::Enveloped<types::GetTemplateSubmissionsData>,
             crate::Error,
         > {
-            let reply: types::GetTemplateSubmissionsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_template_submissions(
-                                self.template_id,
-                                self.skip,
-                                self.take,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetTemplateSubmissionsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetTemplateSubmissionsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_template_submissions(
+                                    self.template_id,
+                                    self.skip,
+                                    self.take,
+                                )
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetTemplateSubmissions<'a> {
+    impl ::std::future::IntoFuture for GetTemplateSubmissions {
         type Output = ::std::result::Result<
             types::GetTemplateSubmissionsData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::GetTemplateSubmissionsData>;
+        type IntoFuture = crate::CallFuture<types::GetTemplateSubmissionsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -2953,12 +4598,13 @@ pub mod requests {
     /// `lookupCommunity`: the request [`crate::Client::lookup_community`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct LookupCommunity<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct LookupCommunity {
+        pub(super) client: crate::Client,
         pub(super) id: ::std::option::Option<::std::string::String>,
         pub(super) uuid: ::std::option::Option<::uuid::Uuid>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> LookupCommunity<'a> {
+    impl LookupCommunity {
         /// Community id. Provide exactly one identifier.
         pub fn id(
             mut self,
@@ -2972,12 +4618,39 @@ pub mod requests {
             self.uuid = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::LookupCommunityData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::LookupCommunityData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -2987,29 +4660,47 @@ pub mod requests {
             crate::Enveloped<types::LookupCommunityData>,
             crate::Error,
         > {
-            let reply: types::LookupCommunityResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .lookup_community(self.id.as_deref(), self.uuid.as_ref())
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::LookupCommunityData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::LookupCommunityResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .lookup_community(self.id.as_deref(), self.uuid.as_ref())
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for LookupCommunity<'a> {
+    impl ::std::future::IntoFuture for LookupCommunity {
         type Output = ::std::result::Result<types::LookupCommunityData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::LookupCommunityData>;
+        type IntoFuture = crate::CallFuture<types::LookupCommunityData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3017,16 +4708,44 @@ pub mod requests {
     /// `getProfileFields`: the request [`crate::Client::get_profile_fields`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetProfileFields<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetProfileFields {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetProfileFields<'a> {
+    impl GetProfileFields {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetProfileFieldsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetProfileFieldsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3036,25 +4755,42 @@ pub mod requests {
             crate::Enveloped<types::GetProfileFieldsData>,
             crate::Error,
         > {
-            let reply: types::GetProfileFieldsResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_profile_fields().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetProfileFieldsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetProfileFieldsResponse = {
+                    crate::runtime::v2_result(raw.get_profile_fields().await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetProfileFields<'a> {
+    impl ::std::future::IntoFuture for GetProfileFields {
         type Output = ::std::result::Result<types::GetProfileFieldsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetProfileFieldsData>;
+        type IntoFuture = crate::CallFuture<types::GetProfileFieldsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3062,16 +4798,44 @@ pub mod requests {
     /// `getPromotionFlows`: the request [`crate::Client::get_promotion_flows`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetPromotionFlows<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetPromotionFlows {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetPromotionFlows<'a> {
+    impl GetPromotionFlows {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetPromotionFlowsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetPromotionFlowsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3081,25 +4845,42 @@ pub mod requests {
             crate::Enveloped<types::GetPromotionFlowsData>,
             crate::Error,
         > {
-            let reply: types::GetPromotionFlowsResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_promotion_flows().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetPromotionFlowsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetPromotionFlowsResponse = {
+                    crate::runtime::v2_result(raw.get_promotion_flows().await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetPromotionFlows<'a> {
+    impl ::std::future::IntoFuture for GetPromotionFlows {
         type Output = ::std::result::Result<types::GetPromotionFlowsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetPromotionFlowsData>;
+        type IntoFuture = crate::CallFuture<types::GetPromotionFlowsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3107,17 +4888,45 @@ pub mod requests {
     /// `triggerPromotionFlows`: the request [`crate::Client::trigger_promotion_flows`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct TriggerPromotionFlows<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct TriggerPromotionFlows {
+        pub(super) client: crate::Client,
         pub(super) body: types::TriggerPromotionFlowsRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> TriggerPromotionFlows<'a> {
+    impl TriggerPromotionFlows {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::TriggerPromotionFlowsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::TriggerPromotionFlowsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3127,28 +4936,48 @@ pub mod requests {
             crate::Enveloped<types::TriggerPromotionFlowsData>,
             crate::Error,
         > {
-            let reply: types::TriggerPromotionFlowsResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.trigger_promotion_flows(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::TriggerPromotionFlowsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::TriggerPromotionFlowsResponse = {
+                    crate::runtime::v2_result(
+                            raw.trigger_promotion_flows(&self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for TriggerPromotionFlows<'a> {
+    impl ::std::future::IntoFuture for TriggerPromotionFlows {
         type Output = ::std::result::Result<
             types::TriggerPromotionFlowsData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::TriggerPromotionFlowsData>;
+        type IntoFuture = crate::CallFuture<types::TriggerPromotionFlowsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3156,18 +4985,46 @@ pub mod requests {
     /// `undoRankChange`: the request [`crate::Client::undo_rank_change`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct UndoRankChange<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct UndoRankChange {
+        pub(super) client: crate::Client,
         pub(super) undo_id: ::uuid::Uuid,
         pub(super) body: types::UndoRankChangeRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> UndoRankChange<'a> {
+    impl UndoRankChange {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::UndoRankChangeData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::UndoRankChangeData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3177,29 +5034,45 @@ pub mod requests {
             crate::Enveloped<types::UndoRankChangeData>,
             crate::Error,
         > {
-            let reply: types::UndoRankChangeResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .undo_rank_change(&self.undo_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::UndoRankChangeData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::UndoRankChangeResponse = {
+                    crate::runtime::v2_result(
+                            raw.undo_rank_change(&self.undo_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for UndoRankChange<'a> {
+    impl ::std::future::IntoFuture for UndoRankChange {
         type Output = ::std::result::Result<types::UndoRankChangeData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::UndoRankChangeData>;
+        type IntoFuture = crate::CallFuture<types::UndoRankChangeData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3207,13 +5080,14 @@ pub mod requests {
     /// `getRosterContents`: the request [`crate::Client::get_roster_contents`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetRosterContents<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetRosterContents {
+        pub(super) client: crate::Client,
         pub(super) roster_id: i64,
         pub(super) limit: ::std::option::Option<i64>,
         pub(super) skip: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetRosterContents<'a> {
+    impl GetRosterContents {
         /// Maximum number of rows to return.
         pub fn limit(mut self, value: i64) -> Self {
             self.limit = ::std::option::Option::Some(value);
@@ -3224,12 +5098,39 @@ pub mod requests {
             self.skip = ::std::option::Option::Some(value);
             self
         }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetRosterContentsData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetRosterContentsData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3239,29 +5140,47 @@ pub mod requests {
             crate::Enveloped<types::GetRosterContentsData>,
             crate::Error,
         > {
-            let reply: types::GetRosterContentsResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .get_roster_contents(self.roster_id, self.limit, self.skip)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetRosterContentsData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetRosterContentsResponse = {
+                    crate::runtime::v2_result(
+                            raw
+                                .get_roster_contents(self.roster_id, self.limit, self.skip)
+                                .await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetRosterContents<'a> {
+    impl ::std::future::IntoFuture for GetRosterContents {
         type Output = ::std::result::Result<types::GetRosterContentsData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetRosterContentsData>;
+        type IntoFuture = crate::CallFuture<types::GetRosterContentsData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3269,16 +5188,44 @@ pub mod requests {
     /// `getServers`: the request [`crate::Client::get_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetServers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetServers {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetServers<'a> {
+    impl GetServers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetServersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetServersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3288,22 +5235,41 @@ pub mod requests {
             crate::Enveloped<types::GetServersData>,
             crate::Error,
         > {
-            let reply: types::GetServersResponse = {
-                crate::runtime::v2_result(self.client.raw.get_servers().await, 200u16)
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetServersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetServersResponse = {
+                    crate::runtime::v2_result(raw.get_servers().await, 200u16).await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetServers<'a> {
+    impl ::std::future::IntoFuture for GetServers {
         type Output = ::std::result::Result<types::GetServersData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetServersData>;
+        type IntoFuture = crate::CallFuture<types::GetServersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3311,17 +5277,45 @@ pub mod requests {
     /// `setServers`: the request [`crate::Client::set_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetServers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetServers {
+        pub(super) client: crate::Client,
         pub(super) body: types::SetServersRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetServers<'a> {
+    impl SetServers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetServersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetServersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3331,25 +5325,42 @@ pub mod requests {
             crate::Enveloped<types::SetServersData>,
             crate::Error,
         > {
-            let reply: types::SetServersResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.set_servers(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetServersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetServersResponse = {
+                    crate::runtime::v2_result(raw.set_servers(&self.body).await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetServers<'a> {
+    impl ::std::future::IntoFuture for SetServers {
         type Output = ::std::result::Result<types::SetServersData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetServersData>;
+        type IntoFuture = crate::CallFuture<types::SetServersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3357,17 +5368,45 @@ pub mod requests {
     /// `addServers`: the request [`crate::Client::add_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct AddServers<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct AddServers {
+        pub(super) client: crate::Client,
         pub(super) body: types::AddServersRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> AddServers<'a> {
+    impl AddServers {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::AddServersData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::AddServersData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3377,25 +5416,42 @@ pub mod requests {
             crate::Enveloped<types::AddServersData>,
             crate::Error,
         > {
-            let reply: types::AddServersResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.add_servers(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::AddServersData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::AddServersResponse = {
+                    crate::runtime::v2_result(raw.add_servers(&self.body).await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for AddServers<'a> {
+    impl ::std::future::IntoFuture for AddServers {
         type Output = ::std::result::Result<types::AddServersData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::AddServersData>;
+        type IntoFuture = crate::CallFuture<types::AddServersData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3403,17 +5459,45 @@ pub mod requests {
     /// `getAceConfig`: the request [`crate::Client::get_ace_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetAceConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetAceConfig {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetAceConfig<'a> {
+    impl GetAceConfig {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetAceConfigData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetAceConfigData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3423,25 +5507,45 @@ pub mod requests {
             crate::Enveloped<types::GetAceConfigData>,
             crate::Error,
         > {
-            let reply: types::GetAceConfigResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_ace_config(self.server_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetAceConfigData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetAceConfigResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_ace_config(self.server_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetAceConfig<'a> {
+    impl ::std::future::IntoFuture for GetAceConfig {
         type Output = ::std::result::Result<types::GetAceConfigData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetAceConfigData>;
+        type IntoFuture = crate::CallFuture<types::GetAceConfigData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3449,18 +5553,46 @@ pub mod requests {
     /// `setAceConfig`: the request [`crate::Client::set_ace_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetAceConfig<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetAceConfig {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
         pub(super) body: types::SetAceConfigRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetAceConfig<'a> {
+    impl SetAceConfig {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetAceConfigData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetAceConfigData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3470,25 +5602,45 @@ pub mod requests {
             crate::Enveloped<types::SetAceConfigData>,
             crate::Error,
         > {
-            let reply: types::SetAceConfigResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.set_ace_config(self.server_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetAceConfigData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetAceConfigResponse = {
+                    crate::runtime::v2_result(
+                            raw.set_ace_config(self.server_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetAceConfig<'a> {
+    impl ::std::future::IntoFuture for SetAceConfig {
         type Output = ::std::result::Result<types::SetAceConfigData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetAceConfigData>;
+        type IntoFuture = crate::CallFuture<types::SetAceConfigData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3496,18 +5648,46 @@ pub mod requests {
     /// `activityTracker`: the request [`crate::Client::activity_tracker`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ActivityTracker<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ActivityTracker {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
         pub(super) body: types::ActivityTrackerRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ActivityTracker<'a> {
+    impl ActivityTracker {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ActivityTrackerData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ActivityTrackerData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3517,29 +5697,45 @@ pub mod requests {
             crate::Enveloped<types::ActivityTrackerData>,
             crate::Error,
         > {
-            let reply: types::ActivityTrackerResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .activity_tracker(self.server_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ActivityTrackerData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ActivityTrackerResponse = {
+                    crate::runtime::v2_result(
+                            raw.activity_tracker(self.server_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ActivityTracker<'a> {
+    impl ::std::future::IntoFuture for ActivityTracker {
         type Output = ::std::result::Result<types::ActivityTrackerData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::ActivityTrackerData>;
+        type IntoFuture = crate::CallFuture<types::ActivityTrackerData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3547,17 +5743,45 @@ pub mod requests {
     /// `activityTrackerServerStart`: the request [`crate::Client::activity_tracker_server_start`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct ActivityTrackerServerStart<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct ActivityTrackerServerStart {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> ActivityTrackerServerStart<'a> {
+    impl ActivityTrackerServerStart {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::ActivityTrackerServerStartData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::ActivityTrackerServerStartData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3567,32 +5791,48 @@ pub mod requests {
             crate::Enveloped<types::ActivityTrackerServerStartData>,
             crate::Error,
         > {
-            let reply: types::ActivityTrackerServerStartResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .activity_tracker_server_start(self.server_id)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::ActivityTrackerServerStartData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::ActivityTrackerServerStartResponse = {
+                    crate::runtime::v2_result(
+                            raw.activity_tracker_server_start(self.server_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for ActivityTrackerServerStart<'a> {
+    impl ::std::future::IntoFuture for ActivityTrackerServerStart {
         type Output = ::std::result::Result<
             types::ActivityTrackerServerStartData,
             crate::Error,
         >;
-        type IntoFuture = crate::CallFuture<'a, types::ActivityTrackerServerStartData>;
+        type IntoFuture = crate::CallFuture<types::ActivityTrackerServerStartData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3600,18 +5840,46 @@ pub mod requests {
     /// `setServerType`: the request [`crate::Client::set_server_type`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct SetServerType<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct SetServerType {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
         pub(super) body: types::SetServerTypeRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> SetServerType<'a> {
+    impl SetServerType {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::SetServerTypeData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::SetServerTypeData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3621,29 +5889,45 @@ pub mod requests {
             crate::Enveloped<types::SetServerTypeData>,
             crate::Error,
         > {
-            let reply: types::SetServerTypeResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .set_server_type(self.server_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::SetServerTypeData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::SetServerTypeResponse = {
+                    crate::runtime::v2_result(
+                            raw.set_server_type(self.server_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for SetServerType<'a> {
+    impl ::std::future::IntoFuture for SetServerType {
         type Output = ::std::result::Result<types::SetServerTypeData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::SetServerTypeData>;
+        type IntoFuture = crate::CallFuture<types::SetServerTypeData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3651,17 +5935,45 @@ pub mod requests {
     /// `getFullWhitelist`: the request [`crate::Client::get_full_whitelist`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetFullWhitelist<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetFullWhitelist {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetFullWhitelist<'a> {
+    impl GetFullWhitelist {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetFullWhitelistData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetFullWhitelistData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3671,25 +5983,45 @@ pub mod requests {
             crate::Enveloped<types::GetFullWhitelistData>,
             crate::Error,
         > {
-            let reply: types::GetFullWhitelistResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_full_whitelist(self.server_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetFullWhitelistData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetFullWhitelistResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_full_whitelist(self.server_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetFullWhitelist<'a> {
+    impl ::std::future::IntoFuture for GetFullWhitelist {
         type Output = ::std::result::Result<types::GetFullWhitelistData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetFullWhitelistData>;
+        type IntoFuture = crate::CallFuture<types::GetFullWhitelistData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3697,18 +6029,46 @@ pub mod requests {
     /// `verifyWhitelist`: the request [`crate::Client::verify_whitelist`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct VerifyWhitelist<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct VerifyWhitelist {
+        pub(super) client: crate::Client,
         pub(super) server_id: i64,
         pub(super) body: types::VerifyWhitelistRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> VerifyWhitelist<'a> {
+    impl VerifyWhitelist {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::VerifyWhitelistData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::VerifyWhitelistData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3718,29 +6078,45 @@ pub mod requests {
             crate::Enveloped<types::VerifyWhitelistData>,
             crate::Error,
         > {
-            let reply: types::VerifyWhitelistResponse = {
-                crate::runtime::v2_result(
-                        self
-                            .client
-                            .raw
-                            .verify_whitelist(self.server_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::VerifyWhitelistData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::VerifyWhitelistResponse = {
+                    crate::runtime::v2_result(
+                            raw.verify_whitelist(self.server_id, &self.body).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for VerifyWhitelist<'a> {
+    impl ::std::future::IntoFuture for VerifyWhitelist {
         type Output = ::std::result::Result<types::VerifyWhitelistData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::VerifyWhitelistData>;
+        type IntoFuture = crate::CallFuture<types::VerifyWhitelistData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3748,17 +6124,45 @@ pub mod requests {
     /// `startSession`: the request [`crate::Client::start_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct StartSession<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct StartSession {
+        pub(super) client: crate::Client,
         pub(super) body: types::StartSessionRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> StartSession<'a> {
+    impl StartSession {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::StartSessionData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::StartSessionData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3768,25 +6172,45 @@ pub mod requests {
             crate::Enveloped<types::StartSessionData>,
             crate::Error,
         > {
-            let reply: types::StartSessionResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.start_session(&self.body).await,
-                        201u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(201u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::StartSessionData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::StartSessionResponse = {
+                    crate::runtime::v2_result(
+                            raw.start_session(&self.body).await,
+                            201u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(201u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for StartSession<'a> {
+    impl ::std::future::IntoFuture for StartSession {
         type Output = ::std::result::Result<types::StartSessionData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::StartSessionData>;
+        type IntoFuture = crate::CallFuture<types::StartSessionData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3794,23 +6218,54 @@ pub mod requests {
     /// `cancelSession`: the request [`crate::Client::cancel_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CancelSession<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CancelSession {
+        pub(super) client: crate::Client,
         pub(super) body: types::CancelSessionRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CancelSession<'a> {
+    impl CancelSession {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            crate::runtime::v2_result(
-                    self.client.raw.cancel_session(&self.body).await,
-                    204u16,
-                )
-                .await
+            self.send_with_response().await.map(crate::Response::into_inner)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply with its
+        /// status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<crate::Response<()>, crate::Error> {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = {
+                crate::runtime::v2_result(raw.cancel_session(&self.body).await, 204u16)
+                    .await
+            };
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CancelSession<'a> {
+    impl ::std::future::IntoFuture for CancelSession {
         type Output = ::std::result::Result<(), crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, ()>;
+        type IntoFuture = crate::CallFuture<()>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3818,17 +6273,45 @@ pub mod requests {
     /// `stopSession`: the request [`crate::Client::stop_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct StopSession<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct StopSession {
+        pub(super) client: crate::Client,
         pub(super) body: types::StopSessionRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> StopSession<'a> {
+    impl StopSession {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::StopSessionData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::StopSessionData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3838,25 +6321,42 @@ pub mod requests {
             crate::Enveloped<types::StopSessionData>,
             crate::Error,
         > {
-            let reply: types::StopSessionResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.stop_session(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::StopSessionData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::StopSessionResponse = {
+                    crate::runtime::v2_result(raw.stop_session(&self.body).await, 200u16)
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for StopSession<'a> {
+    impl ::std::future::IntoFuture for StopSession {
         type Output = ::std::result::Result<types::StopSessionData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::StopSessionData>;
+        type IntoFuture = crate::CallFuture<types::StopSessionData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3864,14 +6364,32 @@ pub mod requests {
     /// `getCurrentSession`: the request [`crate::Client::get_current_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetCurrentSession<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetCurrentSession {
+        pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetCurrentSession<'a> {
+    impl GetCurrentSession {
         /// Query parameter serverId.
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
+            self
+        }
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
             self
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -3881,6 +6399,16 @@ pub mod requests {
         ) -> ::std::result::Result<types::GetCurrentSessionData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
         }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetCurrentSessionData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
         pub async fn send_enveloped(
@@ -3889,25 +6417,45 @@ pub mod requests {
             crate::Enveloped<types::GetCurrentSessionData>,
             crate::Error,
         > {
-            let reply: types::GetCurrentSessionResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_current_session(self.server_id).await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetCurrentSessionData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetCurrentSessionResponse = {
+                    crate::runtime::v2_result(
+                            raw.get_current_session(self.server_id).await,
+                            200u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetCurrentSession<'a> {
+    impl ::std::future::IntoFuture for GetCurrentSession {
         type Output = ::std::result::Result<types::GetCurrentSessionData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetCurrentSessionData>;
+        type IntoFuture = crate::CallFuture<types::GetCurrentSessionData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3915,17 +6463,45 @@ pub mod requests {
     /// `createShortUrl`: the request [`crate::Client::create_short_url`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct CreateShortUrl<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct CreateShortUrl {
+        pub(super) client: crate::Client,
         pub(super) body: types::CreateShortUrlRequest,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> CreateShortUrl<'a> {
+    impl CreateShortUrl {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::CreateShortUrlData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::CreateShortUrlData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3935,25 +6511,45 @@ pub mod requests {
             crate::Enveloped<types::CreateShortUrlData>,
             crate::Error,
         > {
-            let reply: types::CreateShortUrlResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.create_short_url(&self.body).await,
-                        201u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(201u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::CreateShortUrlData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::CreateShortUrlResponse = {
+                    crate::runtime::v2_result(
+                            raw.create_short_url(&self.body).await,
+                            201u16,
+                        )
+                        .await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(201u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for CreateShortUrl<'a> {
+    impl ::std::future::IntoFuture for CreateShortUrl {
         type Output = ::std::result::Result<types::CreateShortUrlData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::CreateShortUrlData>;
+        type IntoFuture = crate::CallFuture<types::CreateShortUrlData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }
@@ -3961,16 +6557,44 @@ pub mod requests {
     /// `getSubVersion`: the request [`crate::Client::get_sub_version`] returns. Set optional parameters, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
-    pub struct GetSubVersion<'a> {
-        pub(super) client: &'a crate::Client,
+    pub struct GetSubVersion {
+        pub(super) client: crate::Client,
+        pub(super) options: ::sonoran_runtime::CallOptions,
     }
-    impl<'a> GetSubVersion<'a> {
+    impl GetSubVersion {
+        /// The deadline of this call, replacing the client's timeout: it bounds the whole
+        /// call (the wait for the rate limit, every attempt and every wait between them). A
+        /// wait the server asks for that would pass it fails the call at once.
+        pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.options.timeout = ::std::option::Option::Some(timeout);
+            self
+        }
+        /// A header for this request only, sent besides the client's own (a name or value
+        /// that cannot go in an HTTP header fails the call as an invalid request).
+        pub fn header(
+            mut self,
+            name: impl ::std::convert::Into<::std::string::String>,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.options.headers.push((name.into(), value.into()));
+            self
+        }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
         pub async fn send(
             self,
         ) -> ::std::result::Result<types::GetSubVersionData, crate::Error> {
             self.send_enveloped().await.map(|reply| reply.data)
+        }
+        /// Sends the request like [`Self::send`] and resolves to the reply's `data`
+        /// with its status, headers, request id, attempts and elapsed time.
+        pub async fn send_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<types::GetSubVersionData>,
+            crate::Error,
+        > {
+            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
@@ -3980,25 +6604,41 @@ pub mod requests {
             crate::Enveloped<types::GetSubVersionData>,
             crate::Error,
         > {
-            let reply: types::GetSubVersionResponse = {
-                crate::runtime::v2_result(
-                        self.client.raw.get_sub_version().await,
-                        200u16,
-                    )
-                    .await
-            }?;
-            if !reply.success {
-                return Err(crate::runtime::unsuccessful(200u16, &reply));
+            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        }
+        /// [`Self::send_enveloped`] with the reply's status, headers, request id,
+        /// attempts and elapsed time.
+        pub async fn send_enveloped_with_response(
+            self,
+        ) -> ::std::result::Result<
+            crate::Response<crate::Enveloped<types::GetSubVersionData>>,
+            crate::Error,
+        > {
+            let runtime = self.client.raw.inner.scoped(self.options.clone());
+            let raw = super::super::RawClient::new_with_client(
+                &self.client.raw.baseurl,
+                self.client.raw.client.clone(),
+                runtime.clone(),
+            );
+            let result = async {
+                let reply: types::GetSubVersionResponse = {
+                    crate::runtime::v2_result(raw.get_sub_version().await, 200u16).await
+                }?;
+                if !reply.success {
+                    return Err(crate::runtime::unsuccessful(200u16, &reply));
+                }
+                Ok(crate::Enveloped {
+                    data: reply.data,
+                    meta: reply.meta,
+                })
             }
-            Ok(crate::Enveloped {
-                data: reply.data,
-                meta: reply.meta,
-            })
+                .await;
+            runtime.finish(result)
         }
     }
-    impl<'a> ::std::future::IntoFuture for GetSubVersion<'a> {
+    impl ::std::future::IntoFuture for GetSubVersion {
         type Output = ::std::result::Result<types::GetSubVersionData, crate::Error>;
-        type IntoFuture = crate::CallFuture<'a, types::GetSubVersionData>;
+        type IntoFuture = crate::CallFuture<types::GetSubVersionData>;
         fn into_future(self) -> Self::IntoFuture {
             ::std::boxed::Box::pin(self.send())
         }

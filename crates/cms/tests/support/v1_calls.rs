@@ -19,12 +19,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().activity_tracker_server_start_v1(data);
             Some(
-                client
-                    .v1()
-                    .activity_tracker_server_start(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("activityTrackerStartStopV1", "ACTIVITY_TRACKER_START_STOP") => {
@@ -38,12 +36,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().activity_tracker_start_stop_v1(data);
             Some(
-                client
-                    .v1()
-                    .activity_tracker_start_stop(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("addMemberRecordV1", "ADD_MEMBER_RECORD") => {
@@ -54,12 +50,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "addMemberRecordV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().add_member_record_v1(data);
             Some(
-                client
-                    .v1()
-                    .add_member_record(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("banAccountV1", "BAN_ACCOUNT") => {
@@ -70,12 +64,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "banAccountV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().ban_account_v1(data);
             Some(
-                client
-                    .v1()
-                    .ban_account(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("cancelSessionV1", "CANCEL_SESSION") => {
@@ -86,12 +78,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "cancelSessionV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().cancel_session_v1(data);
             Some(
-                client
-                    .v1()
-                    .cancel_session(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("checkComApiidV1", "CHECK_COM_APIID") => {
@@ -102,12 +92,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "checkComApiidV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().check_com_apiid_v1(data);
             Some(
-                client
-                    .v1()
-                    .check_com_apiid(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("clockInOutV1", "CLOCK_IN_OUT") => {
@@ -118,12 +106,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "clockInOutV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().clock_in_out_v1(data);
             Some(
-                client
-                    .v1()
-                    .clock_in_out(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("editAccProfileFieldsV1", "EDIT_ACC_PROFLIE_FIELDS") => {
@@ -136,12 +122,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().edit_acc_profile_fields_v1(data);
             Some(
-                client
-                    .v1()
-                    .edit_acc_proflie_fields(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("fullWhitelistV1", "FULL_WHITELIST") => {
@@ -152,12 +136,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "fullWhitelistV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().full_whitelist_v1(data);
             Some(
-                client
-                    .v1()
-                    .full_whitelist(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getAccountRanksV1", "GET_ACCOUNT_RANKS") => {
@@ -168,12 +150,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getAccountRanksV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_account_ranks_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_account_ranks(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getAccountsV1", "GET_ACCOUNTS") => {
@@ -184,12 +164,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getAccountsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_accounts_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_accounts(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getComAccountV1", "GET_COM_ACCOUNT") => {
@@ -200,12 +178,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getComAccountV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_com_account_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_com_account(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getCurrentClockInV1", "GET_CURRENT_CLOCK_IN") => {
@@ -218,12 +194,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_current_clock_in_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_current_clock_in(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getCurrentSessionV1", "GET_CURRENT_SESSION") => {
@@ -236,21 +210,17 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_current_session_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_current_session(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getDepartmentsV1", "GET_DEPARTMENTS") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_departments_v1();
             Some(
-                client
-                    .v1()
-                    .get_departments()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getFormLockStatusV1", "GET_FORM_LOCK_STATUS") => {
@@ -263,12 +233,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_form_lock_status_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_form_lock_status(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getFormTemplateSubmissionsV1", "GET_FORM_TEMPLATE_SUBMISSIONS") => {
@@ -282,21 +250,17 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_form_template_submissions_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_form_template_submissions(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getGameServersV1", "GET_GAME_SERVERS") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_game_servers_v1();
             Some(
-                client
-                    .v1()
-                    .get_game_servers()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getMemberPointsV1", "GET_MEMBER_POINTS") => {
@@ -307,12 +271,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getMemberPointsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_member_points_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_member_points(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getMemberRecordsV1", "GET_MEMBER_RECORDS") => {
@@ -323,21 +285,17 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "getMemberRecordsV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_member_records_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_member_records(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getProfileFieldsV1", "GET_PROFILE_FIELDS") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_profile_fields_v1();
             Some(
-                client
-                    .v1()
-                    .get_profile_fields()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getRosterContentsV1", "GET_ROSTER_CONTENTS") => {
@@ -350,21 +308,17 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_roster_contents_v1(data);
             Some(
-                client
-                    .v1()
-                    .get_roster_contents(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("getSubVersionV1", "GET_SUB_VERSION") => {
+            #[allow(unused_mut)]
+            let mut request = client.v1().get_sub_version_v1();
             Some(
-                client
-                    .v1()
-                    .get_sub_version()
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("kickAccountV1", "KICK_ACCOUNT") => {
@@ -375,12 +329,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "kickAccountV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().kick_account_v1(data);
             Some(
-                client
-                    .v1()
-                    .kick_account(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("rsvpV1", "RSVP") => {
@@ -391,12 +343,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "rsvpV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().rsvp_v1(data);
             Some(
-                client
-                    .v1()
-                    .rsvp(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setAccountRanksV1", "SET_ACCOUNT_RANKS") => {
@@ -407,12 +357,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setAccountRanksV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_account_ranks_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_account_ranks(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setFormLockStatusV1", "SET_FORM_LOCK_STATUS") => {
@@ -425,12 +373,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_form_lock_status_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_form_lock_status(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("setGameServersV1", "SET_GAME_SERVERS") => {
@@ -441,12 +387,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "setGameServersV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().set_game_servers_v1(data);
             Some(
-                client
-                    .v1()
-                    .set_game_servers(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("startSessionV1", "START_SESSION") => {
@@ -457,12 +401,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "startSessionV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().start_session_v1(data);
             Some(
-                client
-                    .v1()
-                    .start_session(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("stopSessionV1", "STOP_SESSION") => {
@@ -473,12 +415,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "stopSessionV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().stop_session_v1(data);
             Some(
-                client
-                    .v1()
-                    .stop_session(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("updateMemberRecordPointsV1", "UPDATE_MEMBER_RECORD_POINTS") => {
@@ -492,12 +432,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().update_member_record_points_v1(data);
             Some(
-                client
-                    .v1()
-                    .update_member_record_points(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("updateMemberRecordReasonV1", "UPDATE_MEMBER_RECORD_REASON") => {
@@ -511,12 +449,10 @@ pub async fn call_v1(
                     )
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().update_member_record_reason_v1(data);
             Some(
-                client
-                    .v1()
-                    .update_member_record_reason(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         ("verifyWhitelistV1", "VERIFY_WHITELIST") => {
@@ -527,12 +463,10 @@ pub async fn call_v1(
                     panic!("{}: example data does not decode: {e}", "verifyWhitelistV1")
                 });
             let data = &data;
+            #[allow(unused_mut)]
+            let mut request = client.v1().verify_whitelist_v1(data);
             Some(
-                client
-                    .v1()
-                    .verify_whitelist(data)
-                    .await
-                    .map(|r| ::serde_json::to_value(r).expect("replies encode")),
+                request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")),
             )
         }
         _ => None,

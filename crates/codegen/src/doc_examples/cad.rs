@@ -38,7 +38,7 @@ let change = SetAccountPermissionsV1Item::default()
     .api_id("STEAM:1234")
     .add(vec![PermissionName::Police])
     .remove(vec![PermissionName::Civilian]);
-let text: String = client.v1().set_account_permissions(&[change]).await?;
+let text: String = client.v1().set_account_permissions_v1(&[change]).await?;
 println!("{text}");
 # Ok(()) }
 ```"#;
@@ -53,7 +53,7 @@ let unit = IdentifierDataV1::default().unit_num("A-10").name("John Doe").departm
 let add = ModifyIdentifierV1Item::new(ModifyIdentifierActionV1::Add)
     .api_id("STEAM:1234")
     .identifier(ModifyIdentifierV1Identifier::default().status(UnitStatus::Available).data(unit));
-match client.v1().modify_identifier(&[add]).await? {
+match client.v1().modify_identifier_v1(&[add]).await? {
     JsonOrText::Json(identifiers) => println!("{identifiers:?}"),
     JsonOrText::Text(text) => println!("{text}"),
 }
@@ -66,7 +66,7 @@ use sonoran_cad::types::EditLicenseV1Item;
 
 let license = EditLicenseV1Item::new(100).status("SUSPENDED").expiration("01/01/2030");
 #[allow(deprecated)]
-let edited = client.v1().edit_license(&[license]).await?;
+let edited = client.v1().edit_license_v1(&[license]).await?;
 println!("{edited:?}");
 # Ok(()) }
 ```"#;

@@ -33,21 +33,32 @@ pub fn tokens(api: &Api, methods: &[V1Method], enums: &[IntEnum]) -> TokenStream
             Some(DataParam::Typed(_)) => quote!(data,),
             _ => quote!(),
         };
-        let extras = m.extra.iter().map(|(prop, schema, required)| {
+        // Required envelope values are the method's arguments; optional ones are the
+        // builder's setters, called when the example has them.
+        let mut extras = Vec::new();
+        let mut setters = Vec::new();
+        for (prop, schema, required) in &m.extra {
             let is_string = schema.get("type").and_then(Value::as_str) == Some("string");
             let t = if is_string { quote!(::std::string::String) } else { rust_type(schema, enums) };
             let value = quote!(envelope.get(#prop).cloned().map(|v| ::serde_json::from_value::<#t>(v).unwrap_or_else(|e| panic!("{}: example {} does not decode: {e}", #op, #prop))));
+            let setter = crate::names::rust_field(prop);
             match (required, is_string) {
-                (true, true) => quote!(#value.as_deref().expect("required in the example"),),
-                (true, false) => quote!(#value.expect("required in the example"),),
-                (false, true) => quote!(#value.as_deref(),),
-                (false, false) => quote!(#value,),
+                (true, true) => extras.push(quote!(#value.as_deref().expect("required in the example"),)),
+                (true, false) => extras.push(quote!(#value.expect("required in the example"),)),
+                (false, _) => setters.push(quote! {
+                    if let Some(value) = #value {
+                        request = request.#setter(value);
+                    }
+                }),
             }
-        });
+        }
         quote! {
             (#op, #v1_type) => {
                 #data
-                Some(client.v1().#name(#data_arg #(#extras)*).await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
+                #[allow(unused_mut)]
+                let mut request = client.v1().#name(#data_arg #(#extras)*);
+                #(#setters)*
+                Some(request.await.map(|r| ::serde_json::to_value(r).expect("replies encode")))
             }
         }
     });
