@@ -1,7 +1,7 @@
 //! The typed client against the fake server's hostile-network faults: each fault ends as one
 //! documented outcome, and retries happen exactly where the rules allow them.
 
-use sonoran_cad::retry::RetryPolicy;
+use sonoran_cad::RetryPolicy;
 use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, TransportKind};
 use sonoran_fake::{FakeHandle, FakeServer, Fault, FaultKind};

@@ -3,7 +3,7 @@
 //! measured on the runtime's virtual clock (`VirtualClock`: each wait moves it on by exactly
 //! that wait, requests take none) and asserted exactly; no test reads the wall clock.
 
-use sonoran_cad::retry::RetryPolicy;
+use sonoran_cad::RetryPolicy;
 use sonoran_cad::runtime::VirtualClock;
 use sonoran_cad::{Client, Error, RateLimitPolicy, TransportKind};
 use std::sync::atomic::{AtomicUsize, Ordering};

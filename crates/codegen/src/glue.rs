@@ -28,7 +28,7 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         _ => " An error reply from the API (v2 problem+json, an enveloped reply with `success: false`,\n or a v1 plain-text line with its [`V1ErrorCode`]).".to_string(),
     };
     let limits_doc = format!(
-        " {short}'s documented `x-rate-limit-per-minute` of each operation, by operationId: what\n [`RateLimitPolicy::documented`] paces to. A driver of the runtime of its own (the npm\n package) passes it in [`runtime::Settings::rate_limits`](sonoran_runtime::runtime::Settings::rate_limits)."
+        " {short}'s documented `x-rate-limit-per-minute` of each operation, by operationId: what\n [`RateLimitPolicy::documented`] paces to. A driver of the runtime of its own (the npm\n package) passes it in `sonoran_runtime::runtime::Settings::rate_limits`."
     );
     let staging = match api.staging_url {
         Some(url) => quote! {
@@ -85,10 +85,11 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
 
         use super::{Operation, V1ErrorCode};
 
-        /// When a call is retried: [`sonoran_runtime::retry`].
+        // The runtime's internals, for the generated code, the npm modules and tests (the virtual
+        // clock): not part of the public API (see CHANGELOG.md's versioning policy).
+        #[doc(hidden)]
         pub use sonoran_runtime::retry;
-        /// The runtime every request goes through (pacing, retries), shared with the other Sonoran
-        /// API crates: [`sonoran_runtime::runtime`].
+        #[doc(hidden)]
         pub use sonoran_runtime::runtime;
 
         pub use sonoran_runtime::{

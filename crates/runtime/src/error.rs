@@ -135,6 +135,7 @@ pub struct TransportError {
 impl TransportError {
     /// A transport failure of `kind` for `reason`, without an underlying error value (the
     /// npm package keeps the platform's error as the JS `cause` instead).
+    #[doc(hidden)]
     pub fn new(kind: TransportKind, reason: impl Into<String>) -> Self {
         Self {
             kind,
@@ -212,6 +213,7 @@ impl<C> ApiError<C> {
 
 impl<C: V1Code> ApiError<C> {
     /// Reads an error body: problem+json when it parses as such, else plain text.
+    #[doc(hidden)]
     pub fn from_body(status: u16, body: &str) -> Self {
         let body = clip(body.trim());
         if let Ok(serde_json::Value::Object(p)) = serde_json::from_str::<serde_json::Value>(&body) {
@@ -375,6 +377,7 @@ impl<C: V1Code> Error<C> {
     /// The error a reply with a status outside 2xx stands for: `429` is
     /// [`Error::RateLimited`] with the server's `Retry-After` (`retry_after`, as received)
     /// and the body's `request_id`; anything else [`Error::Api`].
+    #[doc(hidden)]
     pub fn from_reply(status: u16, retry_after: Option<&str>, body: &str) -> Self {
         if status == 429 {
             let request_id = serde_json::from_str::<serde_json::Value>(body)

@@ -2,10 +2,9 @@
 //! What ties the generated client to the shared runtime (the same for every Sonoran API
 //! but for the API's own facts).
 use super::{Operation, V1ErrorCode};
-/// When a call is retried: [`sonoran_runtime::retry`].
+#[doc(hidden)]
 pub use sonoran_runtime::retry;
-/// The runtime every request goes through (pacing, retries), shared with the other Sonoran
-/// API crates: [`sonoran_runtime::runtime`].
+#[doc(hidden)]
 pub use sonoran_runtime::runtime;
 pub use sonoran_runtime::{
     ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind,
@@ -30,7 +29,7 @@ pub type ApiError = sonoran_runtime::ApiError<V1ErrorCode>;
 pub type ClientBuilder = sonoran_runtime::ClientBuilder<Client>;
 /** CAD's documented `x-rate-limit-per-minute` of each operation, by operationId: what
  [`RateLimitPolicy::documented`] paces to. A driver of the runtime of its own (the npm
- package) passes it in [`runtime::Settings::rate_limits`](sonoran_runtime::runtime::Settings::rate_limits).*/
+ package) passes it in `sonoran_runtime::runtime::Settings::rate_limits`.*/
 pub const RATE_LIMITS: sonoran_runtime::RateLimits = super::rate_limit_per_minute;
 /// The production API.
 pub const PRODUCTION_URL: &str = "https://api.sonorancad.com";
