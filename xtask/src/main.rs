@@ -47,6 +47,11 @@ cargo xtask <command>
   bench units            only the unit-locations section (websocket), printed, not written
   bench compile          only the build-cost section (a new crate using sonoran-cad, cold and
                          after a touch, per TLS choice), printed and put into BENCHMARKS.md
+  mutants [--file F]... [--list]
+                         mutation testing (cargo-mutants, installed when missing) of the
+                         client runtime and the fake's validation, one scoped in-place run
+                         per file with the tests that exercise it (TESTING.md, Mutation
+                         testing); not part of `test`; 25-60 s per mutant
   help                   this text
 ";
 
@@ -134,6 +139,10 @@ fn run(args: Vec<String>) -> Result<()> {
             Some("compile") => print!("{}", xtask::bench::compile_only(&root)?),
             Some(other) => bail!("usage: cargo xtask bench [shared|units|compile] (not `{other}`)"),
         },
+        Some("mutants") => {
+            let rest: Vec<String> = args.collect();
+            xtask::mutants::run(&root, &rest)?;
+        }
         Some("wasm") => {
             xtask::wasm::build(&root)?;
         }
