@@ -19,6 +19,7 @@ pub const CARGO_MUTANTS_VERSION: &str = "27.1.0";
 
 /// A scoped run: the mutated file, the packages whose tests run, and what `cargo test` is
 /// given (which of those packages' test targets).
+#[derive(Debug)]
 pub struct Scope {
     pub file: &'static str,
     pub packages: &'static [&'static str],
