@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod fake;
 pub mod js_tests;
+pub mod mutants;
 pub mod public_api;
 pub mod publish;
 pub mod push_listener;

@@ -54,6 +54,11 @@ cargo xtask <command>
   bench units            only the unit-locations section (websocket), printed, not written
   bench compile          only the build-cost section (a new crate using sonoran-cad, cold and
                          after a touch, per TLS choice), printed and put into BENCHMARKS.md
+  mutants [--file F]... [--list]
+                         mutation testing (cargo-mutants, installed when missing) of the
+                         client runtime and the fake's validation, one scoped in-place run
+                         per file with the tests that exercise it (TESTING.md, Mutation
+                         testing); not part of `test`; 25-60 s per mutant
   help                   this text
 ";
 
@@ -170,6 +175,10 @@ fn run(args: Vec<String>) -> Result<()> {
                 "usage: cargo xtask bench [--quick|stable|shared|units|compile] (not `{other}`)"
             ),
         },
+        Some("mutants") => {
+            let rest: Vec<String> = args.collect();
+            xtask::mutants::run(&root, &rest)?;
+        }
         Some("wasm") => {
             xtask::wasm::build(&root)?;
         }

@@ -572,3 +572,55 @@ async fn pacing_past_the_queue_bound_fails_at_once_as_refused_by_pacing() {
         "unbounded: waited out the window",
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_up_to_max_wait_and_the_deadline_is_waited_for_and_beyond_is_not() {
+    let clock = virtual_clock();
+    // max_wait is 60 s (the default): exactly 60 is waited for, 61 fails at once. The
+    // deadline of 2 s here: a wait ending exactly at it is waited for, one beyond is not.
+    let deadline = RetryPolicy {
+        deadline: Some(Duration::from_secs(2)),
+        ..exact_retries(2, 10)
+    };
+    for (policy, value, waited) in [
+        (exact_retries(2, 10), "60", true),
+        (exact_retries(2, 10), "61", false),
+        (deadline.clone(), "2", true),
+        (deadline, "3", false),
+    ] {
+        let s = script(vec![
+            answer(429, &[("retry-after", value)], b""),
+            json(200, VERSION),
+        ])
+        .await;
+        let started = clock.elapsed();
+        // No request timeout: it must not be what bounds these waits.
+        let c = Client::builder()
+            .api_key("k")
+            .community_id("c")
+            .base_url(&s.url)
+            .rate_limit(RateLimitPolicy::off())
+            .retry(policy)
+            .timeout(None)
+            .build()
+            .unwrap();
+        let result = c.get_version().await;
+        let seconds: u64 = value.parse().unwrap();
+        if waited {
+            assert!(result.is_ok(), "retry-after {value}: {result:?}");
+            assert_eq!(s.requests.load(Ordering::SeqCst), 2, "{value}: retried");
+            assert_took(clock.elapsed() - started, seconds * 1000, value);
+        } else {
+            let Err(Error::RateLimited { retry_after, .. }) = result else {
+                panic!("retry-after {value}: {result:?}");
+            };
+            assert_eq!(retry_after, Some(Duration::from_secs(seconds)), "{value}");
+            assert_eq!(
+                s.requests.load(Ordering::SeqCst),
+                1,
+                "{value}: not waited for"
+            );
+            assert_took(clock.elapsed() - started, 0, value);
+        }
+    }
+}

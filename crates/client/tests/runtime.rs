@@ -367,3 +367,40 @@ async fn the_key_never_shows_in_logs_debug_output_or_errors() {
     assert!(!format!("{client:?}").contains(secret));
     assert!(!format!("{err:?}").contains(secret) && !err.to_string().contains(secret));
 }
+
+#[test]
+fn api_keys_compare_every_byte_and_the_length() {
+    let key = sonoran_cad::ApiKey::new("abc123");
+    // Two differences whose XORs cancel ('a' ^ 'b' == 'b' ^ 'a'): still different.
+    assert!(!key.matches("bac123"));
+    assert!(!key.matches("abc123\0"), "a longer key, padded with NUL");
+    assert!(!sonoran_cad::ApiKey::new("").matches("\0"));
+    assert!(key.matches("abc123"));
+    assert!(sonoran_cad::ApiKey::new("").matches(""));
+}
+
+/// The retry jitter's generator is xorshift64 (shifts 13, 7, 17) and a draw is its state's
+/// top 53 bits over 2^53: from one draw, one of the 2048 states it can come from must give
+/// exactly the next two draws.
+#[test]
+fn jitter_draws_follow_xorshift64() {
+    fn step(mut x: u64) -> u64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+    let top = |d: f64| -> u64 {
+        assert!((0.0..1.0).contains(&d), "a draw in [0, 1): {d}");
+        (d * (1u64 << 53) as f64) as u64
+    };
+    // Other tests of this binary may draw (on other threads) between two of ours: a few tries.
+    let followed = (0..50).any(|_| {
+        let [a, b, c] = [(); 3].map(|()| top(sonoran_cad::retry::unit_random()));
+        (0..2048u64).any(|low| {
+            let x = step((a << 11) | low);
+            x >> 11 == b && step(x) >> 11 == c
+        })
+    });
+    assert!(followed, "three draws in a row never followed xorshift64");
+}
