@@ -3,7 +3,7 @@
 
 use crate::auth;
 use crate::control;
-use crate::faults::{self, FaultKind, lock};
+use crate::faults::{self, FaultKind};
 use crate::hub;
 use crate::record::RecordedRequest;
 use crate::respond::{Reply, ReplyBody};
@@ -50,7 +50,7 @@ pub(crate) async fn handle(
     };
 
     state.request_count.fetch_add(1, Ordering::Relaxed);
-    lock(&state.requests).push(RecordedRequest {
+    state.record(RecordedRequest {
         method: parts.method.to_string(),
         path: path.clone(),
         query: query.clone(),

@@ -195,7 +195,7 @@ pub use hub::{
     MIN_UNIT_INTERVAL, UNIT_INTERVAL,
 };
 pub use record::RecordedRequest;
-pub use server::{FakeHandle, FakeServer, FakeServerBuilder, Stats};
+pub use server::{DEFAULT_RECORD_LIMIT, FakeHandle, FakeServer, FakeServerBuilder, Stats};
 pub use spec::FakeApi;
 
 /// The merged OpenAPI document the CAD fake serves (the default API), as JSON text: every

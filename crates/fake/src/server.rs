@@ -9,6 +9,7 @@ use crate::spec::FakeApi;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -41,6 +42,10 @@ impl FakeServer {
     }
 }
 
+/// How many recorded requests a fake keeps unless [`FakeServerBuilder::record_limit`] says
+/// otherwise.
+pub const DEFAULT_RECORD_LIMIT: usize = 10_000;
+
 /// Configures a fake server.
 #[derive(Debug, Clone)]
 pub struct FakeServerBuilder {
@@ -52,6 +57,7 @@ pub struct FakeServerBuilder {
     control_api: bool,
     push_listener: Option<String>,
     hub_keep_alive: Duration,
+    record_limit: usize,
 }
 
 impl Default for FakeServerBuilder {
@@ -65,6 +71,7 @@ impl Default for FakeServerBuilder {
             control_api: true,
             push_listener: None,
             hub_keep_alive: crate::hub::DEFAULT_KEEP_ALIVE,
+            record_limit: DEFAULT_RECORD_LIMIT,
         }
     }
 }
@@ -137,6 +144,16 @@ impl FakeServerBuilder {
         self
     }
 
+    /// How many recorded requests the server keeps ([`FakeHandle::requests`], `GET
+    /// /__fake/requests`): past it the oldest are forgotten, so a fake that runs for a long
+    /// time (a bot's CI, a day of offline work) does not grow without bound. Default
+    /// [`DEFAULT_RECORD_LIMIT`]; at least 1.
+    #[must_use]
+    pub fn record_limit(mut self, requests: usize) -> Self {
+        self.record_limit = requests.max(1);
+        self
+    }
+
     /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
     ///
     /// # Panics
@@ -165,7 +182,8 @@ impl FakeServerBuilder {
             api_key: self.api_key,
             enforce_rate_limits: self.enforce_rate_limits,
             faults: Faults::default(),
-            requests: Mutex::new(Vec::new()),
+            requests: Mutex::new(VecDeque::new()),
+            record_limit: self.record_limit,
             request_count: AtomicU64::new(0),
             rate_limited: AtomicU64::new(0),
             hub: Hub::new(self.push_listener.clone(), self.hub_keep_alive),
@@ -193,7 +211,9 @@ pub(crate) struct State {
     pub enforce_rate_limits: bool,
     pub limiter: Limiter,
     pub faults: Faults,
-    pub requests: Mutex<Vec<RecordedRequest>>,
+    /// The most recent requests, at most `record_limit`.
+    pub requests: Mutex<VecDeque<RecordedRequest>>,
+    pub record_limit: usize,
     pub request_count: AtomicU64,
     pub rate_limited: AtomicU64,
     /// The websocket API's sessions and counters.
@@ -203,6 +223,15 @@ pub(crate) struct State {
 }
 
 impl State {
+    /// Records one request, forgetting the oldest past the limit.
+    pub(crate) fn record(&self, request: RecordedRequest) {
+        let mut requests = lock(&self.requests);
+        while requests.len() >= self.record_limit {
+            requests.pop_front();
+        }
+        requests.push_back(request);
+    }
+
     pub(crate) fn stats(&self) -> Stats {
         Stats {
             requests: self.request_count.load(Ordering::Relaxed),
@@ -266,9 +295,9 @@ impl FakeHandle {
     }
 
     /// Every request received so far, oldest first (CORS preflights and control API
-    /// requests excluded).
+    /// requests excluded), up to the [record limit](FakeServerBuilder::record_limit).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state.requests).clone()
+        lock(&self.state.requests).iter().cloned().collect()
     }
 
     /// Forgets the recorded requests.

@@ -384,3 +384,24 @@ async fn handle_reset_matches_the_endpoint() {
     assert!(fake.requests().is_empty());
     assert_eq!(fake.stats().requests, 0);
 }
+
+#[tokio::test]
+async fn the_request_log_keeps_only_the_most_recent_up_to_its_limit() {
+    assert_eq!(sonoran_fake::DEFAULT_RECORD_LIMIT, 10_000);
+    let fake = FakeServer::builder().record_limit(3).start().await;
+    let base = fake.url();
+    for limit in 1..=5 {
+        let path = format!("/v2/emergency/servers/1/units?limit={limit}");
+        assert_eq!(v2(&base, Method::GET, &path, None).await.status(), 200);
+    }
+    let queries: Vec<Option<String>> = fake.requests().into_iter().map(|r| r.query).collect();
+    assert_eq!(
+        queries,
+        ["limit=3", "limit=4", "limit=5"].map(|q| Some(q.to_string())),
+        "the two oldest were forgotten, the order kept"
+    );
+    let list = ok_json(get(&base, "/__fake/requests").await).await;
+    assert_eq!(list.as_array().unwrap().len(), 3);
+    // The counters still count every request.
+    assert_eq!(fake.stats().requests, 5);
+}
