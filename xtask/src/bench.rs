@@ -2,7 +2,7 @@
 //!
 //! Each figure is the median of several runs, with min and max. Nothing here is a test:
 //! goals are compared and reported, never asserted. The per-call goals are judged on CPU
-//! time and instruction counts ([`stable`], with the statistics of [`stats`]), which hold on
+//! time and instruction counts (`stable`, with the statistics of [`stats`]), which hold on
 //! a shared machine where wall time does not.
 
 mod stable;
