@@ -209,6 +209,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             crate::run(&what, niced().current_dir(root).args(&baseline))?;
         }
         let args = mutants_args(scope, list);
+        // cargo-mutants creates `mutants.out/` but not its parent folder.
+        let out = root.join(output_dir(scope));
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
         let mut cmd = niced();
         cmd.current_dir(root).args(&args);
         println!("\n==> cargo {}", args.join(" "));
