@@ -462,11 +462,11 @@ async fn replies_of_the_wrong_kind_are_typed_errors() {
         Error::MalformedReply { status: 200, .. }
     ));
     // An undocumented 2xx.
-    let s = script(vec![answer(202, &[], b"")]).await;
+    let s = script(vec![answer(202, &[], b"queued for later")]).await;
     let e = c(&s).get_version().await.unwrap_err();
     assert!(
-        matches!(&e, Error::MalformedReply { status: 202, reason, .. } if reason.contains("undocumented")),
-        "{e:?}"
+        matches!(&e, Error::MalformedReply { status: 202, reason, body } if reason.contains("undocumented") && body == "queued for later"),
+        "the undocumented status's body is kept for the caller: {e:?}"
     );
     // An HTML 502 from a proxy: the API error with the page clipped.
     let page = format!("<html><body>{}</body></html>", "Bad Gateway ".repeat(1000));
