@@ -283,7 +283,7 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
             .args(["test", "-q"]);
         // Each dependency on another published crate (`sonoran-runtime = "0.1.0"`, the
         // client's dev-dependency `sonoran-fake`): the package next to it.
-        for dep in depends_on(p) {
+        for dep in depends_on(&dirs[p], p)? {
             cmd.args(["--config", &patch(dep)]);
         }
         crate::test_all::step(
@@ -294,13 +294,22 @@ fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
     Ok(())
 }
 
-/// The published crates that the published crate `p` depends on (dev-dependencies too).
-fn depends_on(p: &str) -> &'static [&'static str] {
-    match p {
-        "sonoran-cad" => &["sonoran-runtime", "sonoran-fake"],
-        "sonoran-cms" => &["sonoran-runtime"],
-        _ => &[],
-    }
+/// The published crates that the unpacked package `p` in `dir` depends on, dev-dependencies
+/// too, read from its normalized manifest (`cargo package` writes each dependency as a
+/// `[dependencies.NAME]` / `[dev-dependencies.NAME]` table).
+fn depends_on(dir: &Path, p: &str) -> Result<Vec<&'static str>> {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
+        .with_context(|| format!("reading the unpacked {p}'s Cargo.toml"))?;
+    Ok(PUBLISHED
+        .iter()
+        .copied()
+        .filter(|q| *q != p)
+        .filter(|q| {
+            ["dependencies", "dev-dependencies", "build-dependencies"]
+                .iter()
+                .any(|section| manifest.contains(&format!("[{section}.{q}]")))
+        })
+        .collect())
 }
 
 /// Sets the modification time of every file under `dir` to now.
