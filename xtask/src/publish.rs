@@ -209,10 +209,31 @@ pub fn check_msrv(root: &Path) -> Result<String> {
 /// then each unpacked outside the workspace and tested there, the client's dev-dependency
 /// on the fake patched to the fake's package. Cargo.lock is the one each package carries.
 pub fn package_and_test(root: &Path) -> Result<()> {
+    // `cargo package` verifies each crate against the others as packages in a local
+    // registry, and cargo takes a registry package's build as final once made: its
+    // fingerprint is name and version, not the sources. In a target dir kept between runs,
+    // a package built by an earlier run (the same 0.1.0, older sources) would be linked
+    // again. So the verification builds get their own target dir (dependencies stay cached
+    // there) and our crates' builds in it are removed first.
+    let verify_dir = package_target_dir(root);
+    let mut clean = cargo();
+    clean
+        .current_dir(root)
+        .arg("clean")
+        .arg("--target-dir")
+        .arg(&verify_dir);
+    for p in PUBLISHED {
+        clean.args(["-p", p]);
+    }
+    crate::run(
+        "cargo clean -p <published crates> (the previous run's packaged builds)",
+        &mut clean,
+    )?;
     let mut package = cargo();
     package
         .current_dir(root)
-        .args(["package", "--allow-dirty", "--locked"]);
+        .args(["package", "--allow-dirty", "--locked", "--target-dir"])
+        .arg(&verify_dir);
     for p in PUBLISHED {
         package.args(["-p", p]);
     }
@@ -232,6 +253,11 @@ pub fn package_and_test(root: &Path) -> Result<()> {
     result
 }
 
+/// The target dir of `cargo package`'s verification builds (and of the `.crate` files).
+fn package_target_dir(root: &Path) -> std::path::PathBuf {
+    crate::target_dir(root).join("package-verify")
+}
+
 fn workspace_version(root: &Path) -> Result<String> {
     let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
     let in_package = manifest
@@ -248,7 +274,7 @@ fn workspace_version(root: &Path) -> Result<String> {
 fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
     let mut dirs = BTreeMap::new();
     for p in PUBLISHED {
-        let file = crate::target_dir(root).join(format!("package/{p}-{version}.crate"));
+        let file = package_target_dir(root).join(format!("package/{p}-{version}.crate"));
         crate::run(
             &format!("tar xzf {}", file.display()),
             Command::new("tar")
