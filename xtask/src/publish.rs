@@ -205,41 +205,31 @@ pub fn check_msrv(root: &Path) -> Result<String> {
     ))
 }
 
-/// `cargo package` for the published crates (verified: each built from its package alone),
-/// then each unpacked outside the workspace and tested there, the client's dev-dependency
-/// on the fake patched to the fake's package. Cargo.lock is the one each package carries.
+/// `cargo package` for the published crates, then each unpacked outside the workspace and
+/// built and tested there from its package alone, the published crates it depends on
+/// (the client's dev-dependency on the fake included) patched to their packages.
 pub fn package_and_test(root: &Path) -> Result<()> {
-    // `cargo package` verifies each crate against the others as packages in a local
-    // registry, and cargo takes a registry package's build as final once made: its
-    // fingerprint is name and version, not the sources. In a target dir kept between runs,
-    // a package built by an earlier run (the same 0.1.0, older sources) would be linked
-    // again. So the verification builds get their own target dir (dependencies stay cached
-    // there) and our crates' builds in it are removed first.
-    let verify_dir = package_target_dir(root);
-    let mut clean = cargo();
-    clean
-        .current_dir(root)
-        .arg("clean")
-        .arg("--target-dir")
-        .arg(&verify_dir);
-    for p in PUBLISHED {
-        clean.args(["-p", p]);
-    }
-    crate::run(
-        "cargo clean -p <published crates> (the previous run's packaged builds)",
-        &mut clean,
-    )?;
+    // `--no-verify`: cargo's own verification builds each crate against the others as
+    // packages of a local registry, and reuses what it built or unpacked of a registry
+    // package by name and version alone (the unpacked sources under
+    // `$CARGO_HOME/registry/src`, the builds in the target dir). With CARGO_HOME and target/
+    // kept between runs, a later run linked an earlier run's `sonoran-runtime 0.1.0`, older
+    // sources and all. The unpacked packages are built and tested below as path
+    // dependencies of each other, which cargo fingerprints by their files: the same
+    // verification (each crate built from its package alone), without the stale copies.
     let mut package = cargo();
-    package
-        .current_dir(root)
-        .args(["package", "--allow-dirty", "--locked", "--target-dir"])
-        .arg(&verify_dir);
+    package.current_dir(root).args([
+        "package",
+        "--allow-dirty",
+        "--locked",
+        "--no-verify",
+    ]);
     for p in PUBLISHED {
         package.args(["-p", p]);
     }
     crate::test_all::step(
         &format!(
-            "cargo package -p {} (each built from its package)",
+            "cargo package -p {} (built and tested below, each from its package)",
             PUBLISHED.join(" -p ")
         ),
         &mut package,
@@ -251,11 +241,6 @@ pub fn package_and_test(root: &Path) -> Result<()> {
     let result = test_unpacked(root, &unpacked, &version);
     let _ = std::fs::remove_dir_all(&unpacked);
     result
-}
-
-/// The target dir of `cargo package`'s verification builds (and of the `.crate` files).
-fn package_target_dir(root: &Path) -> std::path::PathBuf {
-    crate::target_dir(root).join("package-verify")
 }
 
 fn workspace_version(root: &Path) -> Result<String> {
@@ -274,7 +259,7 @@ fn workspace_version(root: &Path) -> Result<String> {
 fn test_unpacked(root: &Path, unpacked: &Path, version: &str) -> Result<()> {
     let mut dirs = BTreeMap::new();
     for p in PUBLISHED {
-        let file = package_target_dir(root).join(format!("package/{p}-{version}.crate"));
+        let file = crate::target_dir(root).join(format!("package/{p}-{version}.crate"));
         crate::run(
             &format!("tar xzf {}", file.display()),
             Command::new("tar")
