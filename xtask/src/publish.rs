@@ -218,12 +218,9 @@ pub fn package_and_test(root: &Path) -> Result<()> {
     // dependencies of each other, which cargo fingerprints by their files: the same
     // verification (each crate built from its package alone), without the stale copies.
     let mut package = cargo();
-    package.current_dir(root).args([
-        "package",
-        "--allow-dirty",
-        "--locked",
-        "--no-verify",
-    ]);
+    package
+        .current_dir(root)
+        .args(["package", "--allow-dirty", "--locked", "--no-verify"]);
     for p in PUBLISHED {
         package.args(["-p", p]);
     }

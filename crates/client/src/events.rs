@@ -82,7 +82,8 @@ pub mod receiver {
     /// use sonoran_cad::{ApiKey, events::PushReceiver};
     ///
     /// let receiver = PushReceiver::new(ApiKey::new("YOUR_API_KEY"), |event| println!("{}", event.type_name()))
-    ///     .max_body_bytes(256 * 1024);
+    ///     .max_body_bytes(256 * 1024)
+    ///     .on_error(|refused| eprintln!("push event refused: {refused}"));
     /// // axum: Router::new().route_service("/sonorancad/event", receiver)
     /// assert!(!format!("{receiver:?}").contains("YOUR_API_KEY"));
     /// ```

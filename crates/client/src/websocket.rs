@@ -63,6 +63,10 @@ use tokio_tungstenite::tungstenite::Message;
 /// The production hub.
 pub const PRODUCTION_HUB_URL: &str = "wss://api.sonorancad.com/apiWsHub";
 
+/// The server whose push events a session receives unless told otherwise: 1, as the REST
+/// client's default server id.
+pub const DEFAULT_SERVER_ID: i64 = 1;
+
 /// Why a websocket session failed. The API key never appears in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -222,7 +226,7 @@ impl Default for SessionBuilder {
             url: PRODUCTION_HUB_URL.to_owned(),
             community_id: None,
             api_key: None,
-            server_id: None,
+            server_id: Some(DEFAULT_SERVER_ID),
             reconnect: ReconnectPolicy::default(),
             keep_alive: Duration::from_secs(15),
             server_timeout: Duration::from_secs(30),
@@ -242,10 +246,17 @@ impl SessionBuilder {
         self
     }
 
-    /// The server whose push events this session receives. Without one the session can
-    /// send `unitLocation` updates but receives no events.
+    /// The server whose push events this session receives: 1 unless set, as the REST
+    /// client's `server_id` (and the npm hub client's `serverId`). Must be 1 or more.
     pub fn server_id(mut self, id: i64) -> Self {
         self.server_id = Some(id);
+        self
+    }
+
+    /// Authenticate without a server: the session can send `unitLocation` updates but
+    /// receives no push events (the npm client's `serverId: null`).
+    pub fn without_server(mut self) -> Self {
+        self.server_id = None;
         self
     }
 
@@ -292,6 +303,11 @@ impl SessionBuilder {
             .clone()
             .filter(|k| !k.is_blank())
             .ok_or_else(|| WsError::Config("no API key: call `.api_key(...)`".to_owned()))?;
+        if let Some(id) = self.server_id.filter(|id| *id < 1) {
+            return Err(WsError::Config(format!(
+                "server id {id}: server ids start at 1 (`.without_server()` for none)"
+            )));
+        }
         let community_id = self
             .community_id
             .clone()

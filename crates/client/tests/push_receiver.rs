@@ -10,7 +10,7 @@ mod support {
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use sonoran_cad::ApiKey;
-use sonoran_cad::events::{DOCUMENTED_TYPES, PushEvent, PushReceiver};
+use sonoran_cad::events::{DOCUMENTED_TYPES, PushEvent, PushReceiver, ReceiveError};
 use std::sync::{Arc, Mutex};
 use tower_service::Service as _;
 
@@ -211,11 +211,26 @@ async fn an_undocumented_type_arrives_with_its_raw_data() {
 
 #[tokio::test]
 async fn refusals_say_why_and_never_echo_a_key() {
-    let listener = listen(|r| r.max_body_bytes(4096)).await;
+    let reported = Arc::new(Mutex::new(Vec::<ReceiveError>::new()));
+    let errors = reported.clone();
+    let listener = listen(move |r| {
+        r.max_body_bytes(4096)
+            .on_error(move |e| errors.lock().unwrap().push(e.clone()))
+    })
+    .await;
+    // Each refusal is reported once, as the error it is, and never with a key in it.
+    let last_reported = || {
+        let mut all = reported.lock().unwrap();
+        assert_eq!(all.len(), 1, "one refusal reported: {all:?}");
+        let e = all.pop().unwrap();
+        assert!(!format!("{e} {e:?}").contains("api-key"), "{e:?}");
+        e
+    };
     let wrong = json!({ "key": "the-community-api-key-9f3b", "type": "EVENT_UNIT_LOGOUT", "data": { "identId": 1 } });
     let (status, text) = post(&listener.url, wrong.to_string()).await;
     assert_eq!(status, 401);
     assert!(!text.contains("api-key"), "{text}");
+    assert_eq!(last_reported(), ReceiveError::WrongKey);
 
     let with_key = |rest: &str| format!(r#"{{"key": "{KEY}", {rest}}}"#);
     let cases = [
@@ -237,13 +252,18 @@ async fn refusals_say_why_and_never_echo_a_key() {
         assert_eq!(status, 400, "{body}: {text}");
         assert!(text.contains(says), "{body}: {text:?} should say {says:?}");
         assert!(!text.contains(KEY), "{text}");
+        let e = last_reported();
+        assert_eq!(format!("{e}\n"), text, "the answer is the reported error");
     }
 
     let big = json!({ "key": KEY, "type": "EVENT_RECORD_ADD", "data": { "record": { "x": "y".repeat(5000) } } });
     assert_eq!(post(&listener.url, big.to_string()).await.0, 413);
+    assert_eq!(last_reported(), ReceiveError::TooLarge { max: 4096 });
     // Without a Content-Length (chunked), the cap holds while reading.
     assert_eq!(post_chunked(&listener.url, &big.to_string()).await, 413);
+    assert_eq!(last_reported(), ReceiveError::TooLarge { max: 4096 });
     assert_eq!(post_chunked(&listener.url, &wrong.to_string()).await, 401);
+    assert_eq!(last_reported(), ReceiveError::WrongKey);
 
     let get = reqwest::get(&listener.url).await.unwrap();
     assert_eq!(get.status().as_u16(), 405);
@@ -253,6 +273,10 @@ async fn refusals_say_why_and_never_echo_a_key() {
     assert!(
         listener.events.lock().unwrap().is_empty(),
         "nothing refused was delivered"
+    );
+    assert!(
+        reported.lock().unwrap().is_empty(),
+        "a wrong method or path is not a push event: not reported"
     );
 }
 

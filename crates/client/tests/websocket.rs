@@ -7,7 +7,8 @@
 use serde_json::{Value, json};
 use sonoran_cad::events::{PushEvent, ReceiveError};
 use sonoran_cad::websocket::{
-    Lifecycle, ReconnectPolicy, Session, SessionState, UnitLocation, UnitTarget, WsError,
+    Lifecycle, ReconnectPolicy, Session, SessionBuilder, SessionState, UnitLocation, UnitTarget,
+    WsError,
 };
 use sonoran_fake::{Delivery, FakeHandle, FakeServer};
 use std::time::{Duration, Instant};
@@ -382,11 +383,11 @@ async fn a_hostile_hub_gets_typed_errors_and_the_session_goes_on() {
         ws.send(Message::text(frame)).await.unwrap();
         while ws.next().await.is_some() {}
     });
+    // No `.server_id(..)`: the session authenticates for server 1, as REST defaults.
     let mut session = Session::builder()
         .url(&url)
         .community_id("c")
         .api_key("the-key")
-        .server_id(1)
         .skip_negotiation(true)
         .connect()
         .await
@@ -405,6 +406,64 @@ async fn a_hostile_hub_gets_typed_errors_and_the_session_goes_on() {
         panic!("expected the logout");
     };
     assert_eq!(logout.ident_id, 7);
+}
+
+/// The hub's view of `authenticatev2`: its arguments, from a hub that answers the handshake
+/// and then reads the one invocation.
+async fn auth_arguments(configure: impl FnOnce(SessionBuilder) -> SessionBuilder) -> Value {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let socket = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/apiWsHub", socket.local_addr().unwrap());
+    let hub = tokio::spawn(async move {
+        let (tcp, _) = socket.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+        let _handshake = ws.next().await.unwrap().unwrap();
+        ws.send(Message::text("{}\u{1e}")).await.unwrap();
+        let auth = ws.next().await.unwrap().unwrap().into_text().unwrap();
+        let auth: Value = serde_json::from_str(auth.trim_end_matches('\u{1e}')).unwrap();
+        let done = json!({"type": 3, "invocationId": auth["invocationId"], "result": {"success": true, "error": "", "count": 0}});
+        ws.send(Message::text(format!("{done}\u{1e}")))
+            .await
+            .unwrap();
+        auth["arguments"].clone()
+    });
+    let builder = Session::builder()
+        .url(&url)
+        .community_id("c")
+        .api_key("the-key")
+        .skip_negotiation(true);
+    let session = within("connecting", configure(builder).connect())
+        .await
+        .unwrap();
+    let arguments = within("the hub", hub).await.unwrap();
+    session.close();
+    arguments
+}
+
+#[tokio::test]
+async fn the_server_id_defaults_to_1_and_can_be_left_out() {
+    assert_eq!(auth_arguments(|b| b).await, json!(["c", "the-key", 1]));
+    assert_eq!(
+        auth_arguments(|b| b.server_id(3)).await,
+        json!(["c", "the-key", 3])
+    );
+    assert_eq!(
+        auth_arguments(|b| b.without_server()).await,
+        json!(["c", "the-key"])
+    );
+    let refused = Session::builder()
+        .url("ws://127.0.0.1:9/apiWsHub")
+        .community_id("c")
+        .api_key("the-key")
+        .server_id(0)
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, WsError::Config(ref m) if m.contains("server id 0")),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

@@ -39,6 +39,13 @@ pub enum ReceiveError {
     WrongKey,
     /// A documented event whose `data` does not have the documented shape.
     Event(EventError),
+    /// The request body is larger than the receiver accepts (the receiver's `max_body_bytes`).
+    TooLarge {
+        /// The cap, in bytes.
+        max: usize,
+    },
+    /// The request body could not be read (the connection failed while sending it).
+    UnreadableBody(String),
 }
 
 impl fmt::Display for ReceiveError {
@@ -50,6 +57,10 @@ impl fmt::Display for ReceiveError {
                 f.write_str("the push event's `key` is not the community's API key")
             }
             ReceiveError::Event(e) => e.fmt(f),
+            ReceiveError::TooLarge { max } => write!(f, "the request body is over {max} bytes"),
+            ReceiveError::UnreadableBody(e) => {
+                write!(f, "the request body could not be read: {e}")
+            }
         }
     }
 }

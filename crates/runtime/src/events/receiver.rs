@@ -14,6 +14,10 @@
 //! | a body over the size cap (1 MiB unless set) | `413` |
 //! | a method other than `POST` | `405` |
 //! | another path than the configured one (the API's [`Event::PATH`] unless set) | `404` |
+//!
+//! Every refused body (`400`, `401`, `413`, an unreadable one) is also reported to the
+//! [`PushReceiver::on_error`] callback, if one is set, with its [`ReceiveError`]: a forged or
+//! malformed event is never silently dropped.
 
 use super::{Event, ReceiveError, receive};
 use crate::ApiKey;
@@ -45,11 +49,15 @@ impl<E> Clone for PushReceiver<E> {
     }
 }
 
+/// The callback told of each refused body.
+type ErrorHook = Arc<dyn Fn(&ReceiveError) + Send + Sync>;
+
 struct Inner<E> {
     key: ApiKey,
     max_body_bytes: usize,
     path: Option<String>,
     on_event: Arc<dyn Fn(E) + Send + Sync>,
+    on_error: Option<ErrorHook>,
 }
 
 impl<E> Clone for Inner<E> {
@@ -59,6 +67,7 @@ impl<E> Clone for Inner<E> {
             max_body_bytes: self.max_body_bytes,
             path: self.path.clone(),
             on_event: self.on_event.clone(),
+            on_error: self.on_error.clone(),
         }
     }
 }
@@ -83,6 +92,7 @@ impl<E: Event + 'static> PushReceiver<E> {
                 max_body_bytes: DEFAULT_MAX_BODY_BYTES,
                 path: Some(E::PATH.to_string()),
                 on_event: Arc::new(on_event),
+                on_error: None,
             }),
         }
     }
@@ -101,6 +111,35 @@ impl<E: Event + 'static> PushReceiver<E> {
     /// `None` for any path (when a router already chose this service).
     pub fn path(self, path: Option<&str>) -> Self {
         self.edit(|i| i.path = path.map(str::to_string))
+    }
+
+    /// Calls `on_error` with every body this receiver refuses (wrong key, not JSON, not an
+    /// event, a documented event with malformed data, too large, unreadable), after
+    /// answering it. The error never holds a key. Requests to another path or with another
+    /// method are not push events and are not reported.
+    pub fn on_error(self, on_error: impl Fn(&ReceiveError) + Send + Sync + 'static) -> Self {
+        self.edit(|i| i.on_error = Some(Arc::new(on_error)))
+    }
+
+    fn refused(&self, error: ReceiveError) -> Response<Full<Bytes>> {
+        let response = match &error {
+            ReceiveError::WrongKey => {
+                crate::trace!(warn!("push event refused: wrong key"));
+                answer(StatusCode::UNAUTHORIZED, "unauthorized: wrong key")
+            }
+            ReceiveError::TooLarge { .. } => {
+                crate::trace!(warn!(error = %error, "push event refused"));
+                answer(StatusCode::PAYLOAD_TOO_LARGE, &error.to_string())
+            }
+            _ => {
+                crate::trace!(warn!(error = %error, "push event refused"));
+                answer(StatusCode::BAD_REQUEST, &error.to_string())
+            }
+        };
+        if let Some(on_error) = &self.inner.on_error {
+            on_error(&error);
+        }
+        response
     }
 
     /// Answers one request.
@@ -129,7 +168,9 @@ impl<E: Event + 'static> PushReceiver<E> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > inner.max_body_bytes as u64) {
-            return too_large(inner.max_body_bytes);
+            return self.refused(ReceiveError::TooLarge {
+                max: inner.max_body_bytes,
+            });
         }
         let body = match Limited::new(request.into_body(), inner.max_body_bytes)
             .collect()
@@ -137,15 +178,11 @@ impl<E: Event + 'static> PushReceiver<E> {
         {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                return too_large(inner.max_body_bytes);
+                return self.refused(ReceiveError::TooLarge {
+                    max: inner.max_body_bytes,
+                });
             }
-            Err(e) => {
-                crate::trace!(warn!(error = %e, "push event: the request body could not be read"));
-                return answer(
-                    StatusCode::BAD_REQUEST,
-                    &format!("the request body could not be read: {e}"),
-                );
-            }
+            Err(e) => return self.refused(ReceiveError::UnreadableBody(e.to_string())),
         };
         match receive::<E>(&body, &inner.key) {
             Ok(event) => {
@@ -153,23 +190,9 @@ impl<E: Event + 'static> PushReceiver<E> {
                 (inner.on_event)(event);
                 answer(StatusCode::OK, "ok")
             }
-            Err(ReceiveError::WrongKey) => {
-                crate::trace!(warn!("push event refused: wrong key"));
-                answer(StatusCode::UNAUTHORIZED, "unauthorized: wrong key")
-            }
-            Err(e) => {
-                crate::trace!(warn!(error = %e, "push event refused"));
-                answer(StatusCode::BAD_REQUEST, &e.to_string())
-            }
+            Err(e) => self.refused(e),
         }
     }
-}
-
-fn too_large(max: usize) -> Response<Full<Bytes>> {
-    answer(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        &format!("the request body is over {max} bytes"),
-    )
 }
 
 fn answer(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
