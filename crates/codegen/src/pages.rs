@@ -212,6 +212,39 @@ pub fn describe(doc: &Value, op: &Operation) -> Result<Option<Paging>, Error> {
     }))
 }
 
+/// The schema of one item of `op`'s pages (`items` of the array that holds them).
+pub fn item_schema<'a>(doc: &'a Value, op: &Operation<'a>, paging: &Paging) -> Option<&'a Value> {
+    let payload = payload(doc, op)?;
+    let array = match &paging.items {
+        None => payload,
+        Some(name) => property(doc, payload, name)?,
+    };
+    array.get("items")
+}
+
+/// The row of `paging` in the npm packages' `PAGES` table: a JSON object that
+/// `crates/wasm-core/js/core.mjs` (`iterate`) reads.
+pub fn js_row(paging: &Paging) -> Value {
+    let mut row = match &paging.style {
+        Style::Offset {
+            size,
+            offset,
+            default_size,
+        } => serde_json::json!({"offset": offset, "size": size, "defaultSize": default_size}),
+        Style::Cursor { param, start, next } => {
+            serde_json::json!({"cursor": param, "start": start, "next": next})
+        }
+    };
+    row["items"] = serde_json::json!(paging.items);
+    if let Some(total) = &paging.total {
+        row["total"] = serde_json::json!(total);
+    }
+    if let Some(echo) = &paging.echoed_offset {
+        row["echo"] = serde_json::json!(echo);
+    }
+    row
+}
+
 /// Every paginated operation of the document, by operationId.
 pub fn all<'a>(model: &Model<'a>) -> Result<Vec<(&'a str, Paging)>, Error> {
     let mut out = Vec::new();

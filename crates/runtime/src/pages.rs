@@ -57,14 +57,8 @@ type Fetch<T, C> = Box<dyn FnMut(Position) -> PageFuture<T, C> + 'static>;
 /// The items of every page of a paginated operation, fetched lazily, in order: what a
 /// paginated request builder's `.stream()` returns. Each page is one call (paced, retried,
 /// with the builder's `.timeout(..)` and headers); the first error is the stream's last item.
-///
-/// ```no_run
-/// # async fn f(client: sonoran_cad::Client) -> Result<(), sonoran_cad::Error> {
-/// use futures_util::TryStreamExt;
-/// let accounts: Vec<_> = client.get_accounts().limit(std::num::NonZeroU64::new(50).unwrap())
-///     .stream().try_collect().await?;
-/// # Ok(()) }
-/// ```
+/// The API crates name it with their error type (`sonoran_cad::Pages<T>`); their docs show it
+/// in use.
 #[must_use = "a stream does nothing until it is polled"]
 pub struct Pages<T, C> {
     operation: &'static str,
@@ -136,6 +130,13 @@ impl<T, C: V1Code> Pages<T, C> {
             failed: None,
             pages: 0,
         }
+    }
+
+    /// The next item, or `None` once the pages ended (after an error, the error is the last
+    /// item): the stream read without a futures crate (`while let Some(item) =
+    /// pages.next().await`).
+    pub async fn next(&mut self) -> Option<Result<T, Error<C>>> {
+        std::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
     }
 
     /// The pages asked for so far.
