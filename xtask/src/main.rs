@@ -35,6 +35,9 @@ cargo xtask <command>
                          cargo test), installing the wasm32 target when missing; N times in a
                          row, under one busy thread per core with --load
   test-js                the npm packages' part of `test` alone (built when stale)
+  scratch                publish-check's scratch crate alone: a new crate outside the workspace
+                         (v1 builder, per-request timeout, send_with_response, every page of
+                         getAccounts through .stream()) against the fake
   publish-check          what a user of the published crates gets (also part of `test`): the
                          MSRV of their dependencies, a new crate outside the workspace using
                          sonoran-cad with the newest serde/serde_json/tokio against the fake,
@@ -153,6 +156,7 @@ fn run(args: Vec<String>) -> Result<()> {
         }
         // The npm packages' part of `test` alone (built when stale), for iterating on JS.
         Some("test-js") => xtask::js_tests::run(&root)?,
+        Some("scratch") => xtask::publish::scratch_crate(&root)?,
         Some("publish-check") => {
             print!("{}", xtask::publish::check_msrv(&root)?);
             xtask::publish::scratch_crate(&root)?;

@@ -19,21 +19,42 @@ pub const PUBLISHED: [&str; 4] = [
 ];
 
 /// What the scratch crate calls, with the client built from `SONORAN_BASE_URL`,
-/// `SONORAN_API_KEY` and `SONORAN_COMMUNITY_ID`: one call whose reply it prints as JSON on
-/// stdout. The one place to change when the client's call surface changes.
-pub const SCRATCH_CALL: &str = "client.get_version().await?";
+/// `SONORAN_API_KEY` and `SONORAN_COMMUNITY_ID`: a v2 call with its own deadline, whose reply
+/// it prints as JSON on stdout with its status and attempts (`send_with_response`). The one
+/// place to change when the client's call surface changes.
+pub const SCRATCH_CALL: &str =
+    "client.get_version().timeout(Duration::from_secs(10)).send_with_response().await?";
 /// The operation [`SCRATCH_CALL`] makes: its documented 200 example is what must be printed.
 pub const SCRATCH_OPERATION: (&str, &str) = ("/v2/general/version", "get");
+/// The v1 call the scratch crate makes (a builder under `.v1()`), printing each server's name.
+pub const SCRATCH_V1_CALL: &str =
+    "client.v1().get_servers_v1().timeout(Duration::from_secs(10)).await?";
+/// The operation [`SCRATCH_V1_CALL`] makes.
+pub const SCRATCH_V1_OPERATION: (&str, &str) = ("/general/get_servers", "post");
+/// The page size the scratch crate streams `getAccounts` with.
+pub const SCRATCH_PAGE_SIZE: u64 = 2;
 
 /// `src/main.rs` of a new binary crate using `sonoran-cad` (the scratch test and the
-/// compile benchmark both build it).
+/// compile benchmark both build it): a v2 call with a per-request timeout and
+/// `send_with_response`, a v1 builder call, and every page of `getAccounts` through
+/// `.stream()`, all printed as one JSON line.
 pub fn scratch_main() -> String {
     format!(
         r#"//! A new binary crate depending on sonoran-cad (written by `cargo xtask`).
 
+use std::time::Duration;
+
 #[derive(serde::Serialize)]
 struct Report<T> {{
+    /// The v2 call's reply, its status and attempts.
     reply: T,
+    status: u16,
+    attempts: u32,
+    /// The v1 call's servers, by name.
+    servers: Vec<String>,
+    /// Every account's username, of every page of `getAccounts`, and the pages asked for.
+    accounts: Vec<String>,
+    pages: u32,
 }}
 
 #[tokio::main]
@@ -44,8 +65,24 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
         .api_key(var("SONORAN_API_KEY")?)
         .community_id(var("SONORAN_COMMUNITY_ID")?)
         .build()?;
-    let reply = {SCRATCH_CALL};
-    println!("{{}}", serde_json::to_string(&Report {{ reply }})?);
+    let response = {SCRATCH_CALL};
+    let servers = {SCRATCH_V1_CALL};
+    let servers = servers.servers.unwrap_or_default().into_iter().filter_map(|s| s.name).collect();
+    let size = std::num::NonZeroU64::new({SCRATCH_PAGE_SIZE}).ok_or("page size 0")?;
+    let mut pages = client.get_accounts().limit(size).stream();
+    let mut accounts = Vec::new();
+    while let Some(account) = pages.next().await {{
+        accounts.push(account?.username.unwrap_or_default());
+    }}
+    let report = Report {{
+        status: response.status,
+        attempts: response.attempts,
+        reply: response.value,
+        servers,
+        accounts,
+        pages: pages.pages_requested(),
+    }};
+    println!("{{}}", serde_json::to_string(&report)?);
     Ok(())
 }}
 "#
@@ -371,24 +408,48 @@ pub fn scratch_crate(root: &Path) -> Result<()> {
     )?;
     println!("resolved (no lockfile):\n{direct}serde_json without preserve_order");
 
-    let expected = documented_example(root)?;
+    let doc = merged_document(root)?;
+    let expected = documented_example(&doc, SCRATCH_OPERATION)?;
+    let servers: Vec<Value> = documented_example(&doc, SCRATCH_V1_OPERATION)?["servers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get("name").cloned())
+        .collect();
+    let (pages, accounts) = account_pages(&doc)?;
     let bin = target.join("debug/sonoran-scratch");
-    // The fake serves on the runtime's worker threads while the binary runs.
+    // The fake serves on the runtime's worker threads while the binary runs. Its getAccounts
+    // answers the pages made from the documented account example (then its documented reply).
     let rt = tokio::runtime::Runtime::new()?;
     let fake = rt.block_on(sonoran_fake::FakeServer::start());
+    for page in &pages {
+        fake.inject(sonoran_fake::Fault::on(
+            "getAccounts",
+            sonoran_fake::FaultKind::Json {
+                status: 200,
+                body: page.clone(),
+            },
+        ));
+    }
     let out = Command::new(&bin)
         .env("SONORAN_BASE_URL", fake.url())
         .env("SONORAN_API_KEY", fake.api_key())
         .env("SONORAN_COMMUNITY_ID", fake.community_id())
         .output()
         .with_context(|| format!("starting {}", bin.display()));
-    let seen = fake.requests().len();
+    let seen: Vec<String> = fake
+        .requests()
+        .iter()
+        .map(|r| match &r.query {
+            Some(q) => format!("{} {}?{q}", r.method, r.path),
+            None => format!("{} {}", r.method, r.path),
+        })
+        .collect();
     rt.block_on(fake.shutdown());
-    let printed = out.map(|o| (o, seen))?;
-    let (out, seen) = printed;
+    let out = out?;
     if !out.status.success() {
         bail!(
-            "the scratch crate's call failed ({}): {}",
+            "the scratch crate's calls failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
@@ -396,23 +457,69 @@ pub fn scratch_crate(root: &Path) -> Result<()> {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let report: Value = serde_json::from_str(stdout.trim())
         .with_context(|| format!("the scratch crate printed `{stdout}`, not JSON"))?;
-    if report["reply"] != expected || seen != 1 {
+    let expected_requests = 2 + pages.len();
+    if report["reply"] != expected
+        || report["status"] != 200
+        || report["attempts"] != 1
+        || report["servers"] != Value::Array(servers.clone())
+        || report["accounts"] != Value::Array(accounts.clone())
+        || report["pages"] != pages.len()
+        || seen.len() != expected_requests
+    {
         bail!(
-            "the scratch crate's `{SCRATCH_CALL}` printed {} after {seen} request(s); the fake's documented reply is {expected}",
-            report["reply"]
+            "the scratch crate printed {report} after the requests {seen:?}; expected the reply {expected} (status 200, 1 attempt), the servers {servers:?} of the documented v1 example, the accounts {accounts:?} over {} page(s), {expected_requests} requests",
+            pages.len()
         );
     }
-    println!("scratch crate: `{SCRATCH_CALL}` against sonoran-fake returned {expected}");
+    println!(
+        "scratch crate: `{SCRATCH_CALL}` returned {expected}; `{SCRATCH_V1_CALL}` the documented servers; `.stream()` every account of {} getAccounts page(s), each asked for once",
+        pages.len()
+    );
     Ok(())
 }
 
-/// The documented 200 example of [`SCRATCH_OPERATION`], from the merged document.
-fn documented_example(root: &Path) -> Result<Value> {
-    let doc: Value = serde_json::from_str(
+/// The merged CAD document.
+fn merged_document(root: &Path) -> Result<Value> {
+    serde_json::from_str(
         &std::fs::read_to_string(root.join(sonoran_spec::api::CAD.merged_path()))
             .context("reading the merged document")?,
-    )?;
-    let (path, method) = SCRATCH_OPERATION;
+    )
+    .context("the merged document is not JSON")
+}
+
+/// The pages the fake answers `getAccounts` with for the scratch crate and the scratch
+/// Node script (offset pages of [`SCRATCH_PAGE_SIZE`] accounts, the last one short), made
+/// from the documented account example, and the usernames they hold in order.
+pub fn account_pages(doc: &Value) -> Result<(Vec<Value>, Vec<Value>)> {
+    let example = &doc["components"]["schemas"]["Account"]["example"];
+    let Some(name) = example["username"].as_str() else {
+        bail!("the Account schema documents no example with a `username`");
+    };
+    let size = SCRATCH_PAGE_SIZE as usize;
+    let total = 2 * size + 1;
+    let accounts: Vec<Value> = (1..=total)
+        .map(|i| {
+            let mut a = example.clone();
+            a["username"] = Value::String(format!("{name}{i}"));
+            a
+        })
+        .collect();
+    let pages = accounts
+        .chunks(size)
+        .enumerate()
+        .map(|(i, chunk)| {
+            serde_json::json!({
+                "pagination": {"limit": size, "offset": i * size, "total": total},
+                "accounts": chunk,
+            })
+        })
+        .collect();
+    let names = accounts.iter().map(|a| a["username"].clone()).collect();
+    Ok((pages, names))
+}
+
+/// The documented 200 JSON example of the operation at `(path, method)`.
+fn documented_example(doc: &Value, (path, method): (&str, &str)) -> Result<Value> {
     let example =
         &doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["example"];
     if example.is_null() {
@@ -487,5 +594,6 @@ mod tests {
                 .contains(r#"sonoran-cad = { path = "/r/crates/client" }"#)
         );
         assert!(scratch_main().contains(SCRATCH_CALL));
+        assert!(scratch_main().contains(SCRATCH_V1_CALL));
     }
 }

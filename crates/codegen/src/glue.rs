@@ -130,6 +130,12 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         pub type CallFuture<T> =
             ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'static>>;
 
+        /// The items of every page of a paginated operation, fetched lazily: what a paginated
+        /// request builder's `.stream()` returns (a `futures_core::Stream` of
+        /// `Result<T, Error>`; its first error is its last item).
+        #[cfg(feature = "http")]
+        pub type Pages<T> = sonoran_runtime::pages::Pages<T, V1ErrorCode>;
+
         #[doc = #client_doc]
         #[cfg(feature = "http")]
         #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ pub mod glue;
 pub mod model;
 pub mod names;
 pub mod npm;
+pub mod pages;
 pub mod progenitor_form;
 pub mod progenitor_methods;
 pub mod prose;

@@ -133,6 +133,7 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
         out.push_str("};\n\n");
     }
     let mut methods = String::new();
+    let mut iterators = String::new();
     for js in ops {
         let Some(op) = model.operation(&js.operation_id) else {
             continue;
@@ -277,7 +278,26 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
             if all_optional { "?" } else { "" },
             success_ts(&ts, op).replace('\n', "\n  ")
         );
+        if let Ok(Some(paging)) = crate::pages::describe(model.doc, op) {
+            let item = crate::pages::item_schema(model.doc, op, &paging)
+                .map_or_else(|| "unknown".to_string(), |s| ts.ts_type(s));
+            iterators.push_str(&jsdoc(&[
+                format!(
+                    "Every item of every page of `{}`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.",
+                    js.name
+                ),
+                format!("@example for await (const item of client.iterate('{}', args)) {{ ... }}", js.name),
+            ]));
+            let _ = writeln!(
+                iterators,
+                "  iterate(operation: '{}', args{}: {args}, call?: CallOptions): AsyncIterableIterator<{}>;",
+                js.name,
+                if all_optional { "?" } else { "" },
+                item.replace('\n', "\n  ")
+            );
+        }
     }
+    methods.push_str(&iterators);
     let _ = write!(
         out,
         "/**\n * A {product} API client: every operation as a method. Calls are paced to the\n * documented per-minute limits and 429s are retried as the server asks.\n */\nexport declare class {class} {{\n  constructor(options: {class}Options);\n{server}  /** Where requests go. */\n  readonly baseUrl: string;\n  /** Frees the client's memory in the module; any later call rejects. `using` calls it. */\n  [Symbol.dispose](): void;\n",
@@ -388,6 +408,18 @@ pub fn operations_module(model: &Model, ops: &[JsOperation]) -> String {
         );
     }
     out.push_str("];\n");
+    out.push_str(
+        "// The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:\n// `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,\n// `items` the payload's property holding a page's items (null: the payload is the array),\n// `total` and `echo` the paths of the reply's total and of the offset it repeats.\nexport const PAGES = {\n",
+    );
+    for op in ops.iter().filter(|op| !op.v1) {
+        let Some(o) = model.operation(&op.operation_id) else {
+            continue;
+        };
+        if let Ok(Some(paging)) = crate::pages::describe(model.doc, o) {
+            let _ = writeln!(out, "  {:?}: {},", op.name, crate::pages::js_row(&paging));
+        }
+    }
+    out.push_str("};\n");
     out
 }
 

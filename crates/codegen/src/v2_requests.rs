@@ -66,6 +66,7 @@ pub fn tokens(
         .map(|op| (crate::names::snake_case(op.id), op))
         .collect();
     let envelopes = envelope_payloads(progenitor)?;
+    let structs = crate::pages::Structs::parse(progenitor)?;
     let mut methods = Vec::new();
     let mut builders = Vec::new();
     for f in crate::progenitor_methods::Methods::parse(progenitor)?.iter() {
@@ -73,7 +74,16 @@ pub fn tokens(
         let op = ops
             .get(&name)
             .ok_or_else(|| Error(format!("progenitor method `{name}` has no v2 operation")))?;
-        let (m, b) = one(api, f, op, targets, examples, &envelopes)?;
+        let paging = crate::pages::describe(model.doc, op)?;
+        let (m, b) = one(
+            api,
+            f,
+            op,
+            targets,
+            examples,
+            &envelopes,
+            paging.as_ref().map(|p| (&structs, p)),
+        )?;
         methods.push(m);
         builders.push(b);
     }
@@ -193,6 +203,8 @@ fn one(
     targets: &BTreeMap<String, Target>,
     examples: &BTreeMap<&str, &str>,
     envelopes: &BTreeMap<String, syn::Type>,
+    // A paginated operation: how (and progenitor's types, to read its pages).
+    paging: Option<(&crate::pages::Structs, &crate::pages::Paging)>,
 ) -> Result<(TokenStream, TokenStream), Error> {
     let sig = &f.sig;
     let name = &sig.ident;
@@ -480,6 +492,10 @@ fn one(
         ),
     };
     let common = call_option_setters();
+    let stream = match paging {
+        Some((structs, p)) => crate::pages::rust_stream(structs, id, p, &body_type)?,
+        None => quote! {},
+    };
     let builder_tokens = quote! {
         #[doc = #builder_doc]
         #[derive(Debug, Clone)]
@@ -496,6 +512,8 @@ fn one(
             #common
 
             #send
+
+            #stream
         }
 
         impl ::std::future::IntoFuture for #builder {
@@ -544,7 +562,7 @@ fn envelope_payloads(progenitor: &TokenStream) -> Result<BTreeMap<String, syn::T
 
 /// A type of progenitor's `types` module as seen from the v2 module: its own names get a
 /// `types::` prefix; absolute paths (`::std::...`) stay, their arguments qualified.
-fn qualify(ty: &syn::Type) -> syn::Type {
+pub(crate) fn qualify(ty: &syn::Type) -> syn::Type {
     let mut ty = ty.clone();
     if let syn::Type::Path(p) = &mut ty
         && p.qself.is_none()

@@ -20,6 +20,8 @@ pub mod http;
 mod key;
 mod limiter;
 #[cfg(feature = "http")]
+pub mod pages;
+#[cfg(feature = "http")]
 mod reply;
 pub mod retry;
 pub mod runtime;

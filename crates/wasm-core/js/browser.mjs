@@ -4,7 +4,7 @@
 // the package's browser.mjs. A template: `cargo xtask wasm` fills in the package's names (`@...@`).
 import init, * as glue from './glue.mjs';
 import { makeClient } from './core.mjs';
-import { OPERATIONS } from './generated/operations.mjs';
+import { OPERATIONS, PAGES } from './generated/operations.mjs';
 
 let loaded = null;
 const ready = init({ module_or_path: new URL('./@module@', import.meta.url) }).then(() => {
@@ -13,6 +13,6 @@ const ready = init({ module_or_path: new URL('./@module@', import.meta.url) }).t
 // A failed load rejects each call; it must not also be an unhandled rejection.
 ready.catch(() => {});
 
-export const @Class@ = makeClient('@Class@', OPERATIONS, () => loaded, ready, null);
+export const @Class@ = makeClient('@Class@', OPERATIONS, () => loaded, ready, null, PAGES);
 export { SonoranError/*@envelope@, metaOf@*/ } from './core.mjs';
 export * from './generated/enums.mjs';

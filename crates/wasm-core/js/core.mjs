@@ -462,6 +462,68 @@ function described(e, name, state) {
   return err;
 }
 
+/** The value at `path` (a list of property names) of `value`, or `undefined`. */
+function at(value, path) {
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = value[key];
+  }
+  return value;
+}
+
+/**
+ * Every item of every page of the paginated operation `name` (its row of `pages`, from the
+ * docs: crates/codegen/src/pages.rs), fetched a page at a time as the loop asks, each page
+ * through the client's method (paced, retried, with the per-call options). Ends at an empty
+ * page, a page shorter than the page size asked for (or documented), the reply's `total`, or
+ * (cursor pages) a reply without a next cursor; a reply pointing back to a page already asked
+ * for, or repeating another offset than the one asked for, rejects with kind `malformedReply`.
+ */
+async function* iterate(client, pages, name, args, perCall) {
+  const page = Object.prototype.hasOwnProperty.call(pages, name) ? pages[name] : undefined;
+  if (page === undefined) {
+    const known = Object.keys(pages).join(', ');
+    throw new SonoranError(`iterate: \`${name}\` is not a paginated operation (${known})`, { kind: 'invalidArgument', operation: String(name), attempts: 0 });
+  }
+  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
+    throw new SonoranError(`${name}: the arguments must be an object`, { kind: 'invalidArgument', operation: name, attempts: 0 });
+  }
+  const base = args ?? {};
+  const malformed = (why) => new SonoranError(`${name}: pagination: ${why}`, { kind: 'malformedReply', operation: name, source: 'server' });
+  const param = page.cursor ?? page.offset;
+  let position = base[param] ?? (page.cursor !== undefined ? page.start : 0);
+  const size = base[page.size] ?? page.defaultSize ?? undefined;
+  const asked = new Set();
+  for (;;) {
+    asked.add(position);
+    const payload = await client[name]({ ...base, [param]: position }, perCall);
+    const items = page.items === null ? payload : at(payload, [page.items]) ?? [];
+    if (!Array.isArray(items)) throw malformed(`the page's \`${page.items ?? 'reply'}\` is not a list`);
+    if (page.echo !== undefined && items.length > 0) {
+      const echoed = at(payload, page.echo);
+      if (typeof echoed === 'number' && echoed !== position) {
+        throw malformed(`asked for the page at offset ${position}, the reply is the page at offset ${echoed}; stopping rather than asking for pages again`);
+      }
+    }
+    yield* items;
+    if (items.length === 0) return;
+    let next;
+    if (page.cursor !== undefined) {
+      next = at(payload, [page.next]);
+      if (next === undefined || next === null) return;
+    } else {
+      next = position + items.length;
+      const total = page.total !== undefined ? at(payload, page.total) : undefined;
+      if (typeof total === 'number' && next >= total) return;
+      if (typeof size === 'number' && items.length < size) return;
+    }
+    if (asked.has(next)) {
+      throw malformed(`the reply points to ${page.cursor !== undefined ? 'cursor' : 'offset'} ${next}, a page already asked for; stopping rather than asking for it again`);
+    }
+    position = next;
+  }
+}
+
 const RAW = Symbol('module client');
 const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for('nodejs.dispose');
 
@@ -470,7 +532,7 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
  * `Client`. `load()` returns the module once it is ready, or `null` while it is still loading
  * (a browser); then construction waits for the first call.
  */
-export function makeClient(className, operations, load, ready, userAgent) {
+export function makeClient(className, operations, load, ready, userAgent, pages = {}) {
   const NEW = `new ${className}`;
   const FETCH = Symbol('fetch');
   const SETS = Symbol('header sets');
@@ -597,6 +659,14 @@ export function makeClient(className, operations, load, ready, userAgent) {
       writable: true,
       configurable: true,
     });
+  });
+
+  Object.defineProperty(SonoranClient.prototype, 'iterate', {
+    value: function (name, args, perCall) {
+      return iterate(this, pages, name, args, perCall);
+    },
+    writable: true,
+    configurable: true,
   });
 
   Object.defineProperty(SonoranClient, 'name', { value: className });

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as glue from './glue.mjs';
 import { makeClient } from './core.mjs';
-import { OPERATIONS } from './generated/operations.mjs';
+import { OPERATIONS, PAGES } from './generated/operations.mjs';
 import * as self from './node.mjs';
 
 glue.initSync({ module: readFileSync(fileURLToPath(new URL('./@module@', import.meta.url))) });
 
 const userAgent = `@package@-js/@version@ (node ${process.version})`;
 
-export const @Class@ = makeClient('@Class@', OPERATIONS, () => glue, null, userAgent);
+export const @Class@ = makeClient('@Class@', OPERATIONS, () => glue, null, userAgent, PAGES);
 export { SonoranError/*@envelope@, metaOf@*/ } from './core.mjs';
 export * from './generated/enums.mjs';
 // esbuild marks the CommonJS exports as an ES module's (`__esModule`): a default import

@@ -2588,6 +2588,60 @@ pub mod requests {
             };
             runtime.finish(result)
         }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default 100); each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::Unit> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .offset
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .limit
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::Some(100u64));
+            ::sonoran_runtime::pages::Pages::new(
+                "getAccountUnits",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccountUnits",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccountUnits",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.offset = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.units)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetAccountUnits {
         type Output = ::std::result::Result<
@@ -4497,6 +4551,60 @@ pub mod requests {
             };
             runtime.finish(result)
         }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default 100); each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::Unit> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .offset
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .limit
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::Some(100u64));
+            ::sonoran_runtime::pages::Pages::new(
+                "getActiveUnits",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getActiveUnits",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getActiveUnits",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.offset = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .map(|v| v.0)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetActiveUnits {
         type Output = ::std::result::Result<types::GetActiveUnitsResponse, crate::Error>;
@@ -5028,6 +5136,66 @@ pub mod requests {
                     .await
             };
             runtime.finish(result)
+        }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default 100), or once `pagination.total` items were read; each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::Account> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .offset
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .limit
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::Some(100u64));
+            ::sonoran_runtime::pages::Pages::new(
+                "getAccounts",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccounts",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccounts",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.offset = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.pagination.as_ref())
+                                .and_then(|v| v.total.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            offset: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.pagination.as_ref())
+                                .and_then(|v| v.offset.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.accounts)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
         }
     }
     impl ::std::future::IntoFuture for GetAccounts {
@@ -7263,6 +7431,59 @@ pub mod requests {
                     .await
             };
             runtime.finish(result)
+        }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or a reply without `nextCursor`; each page starts at the previous reply's `nextCursor` (the first at this builder's `after`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::IntegrationPanelActionEvent> {
+            let start = ::sonoran_runtime::pages::Position::Cursor(
+                self
+                    .after
+                    .and_then(|v| ::std::primitive::i64::try_from(v).ok())
+                    .unwrap_or(0i64),
+            );
+            let size = ::std::option::Option::None;
+            ::sonoran_runtime::pages::Pages::new(
+                "pollIntegrationPanelActions",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Cursor(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "pollIntegrationPanelActions",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(cursor) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "pollIntegrationPanelActions",
+                            ::sonoran_runtime::pages::Position::Cursor(at),
+                        );
+                    };
+                    request.after = ::std::option::Option::Some(cursor);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.next_cursor.as_ref())
+                                .and_then(|v| ::std::primitive::i64::try_from(*v).ok()),
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.events)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
         }
     }
     impl ::std::future::IntoFuture for PollIntegrationPanelActions {

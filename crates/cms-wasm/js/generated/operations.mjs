@@ -95,3 +95,12 @@ export const OPERATIONS = [
   ["updateMemberRecordReasonV1", 1, 0, 1],
   ["verifyWhitelistV1", 1, 1, 1],
 ];
+// The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:
+// `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,
+// `items` the payload's property holding a page's items (null: the payload is the array),
+// `total` and `echo` the paths of the reply's total and of the offset it repeats.
+export const PAGES = {
+  "getAccounts": {"offset":"skip","size":"take","defaultSize":null,"items":"items","total":["total"],"echo":["skip"]},
+  "getRosterContents": {"offset":"skip","size":"limit","defaultSize":null,"items":"rows","total":["total"],"echo":["skip"]},
+  "getTemplateSubmissions": {"offset":"skip","size":"take","defaultSize":null,"items":"forms"},
+};

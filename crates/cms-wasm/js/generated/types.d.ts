@@ -2934,4 +2934,65 @@ export declare class SonoranCms {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   verifyWhitelistV1(data: Array<VerifyWhitelistV1Item>, call?: CallOptions): APIPromise<string>;
+  /**
+   * Every item of every page of `getAccounts`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getAccounts', args)) { ... }
+   */
+  iterate(operation: 'getAccounts', args?: GetAccountsArgs, call?: CallOptions): AsyncIterableIterator<{
+    accId?: string;
+    uniqueId?: number;
+    accName?: string;
+    comName?: string;
+    activeApiIds?: Array<string>;
+    discordId?: string;
+    sysStatus?: boolean;
+    comStatus?: boolean;
+    archived?: boolean;
+    banned?: boolean;
+    teamspeakId?: string | null;
+  }>;
+  /**
+   * Every item of every page of `getRosterContents`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getRosterContents', args)) { ... }
+   */
+  iterate(operation: 'getRosterContents', args: GetRosterContentsArgs, call?: CallOptions): AsyncIterableIterator<{
+    uuid?: string;
+    sortPower?: number;
+    [key: string]: unknown;
+  }>;
+  /**
+   * Every item of every page of `getTemplateSubmissions`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getTemplateSubmissions', args)) { ... }
+   */
+  iterate(operation: 'getTemplateSubmissions', args: GetTemplateSubmissionsArgs, call?: CallOptions): AsyncIterableIterator<{
+    formId?: number;
+    sysStatus?: boolean;
+    submissionTime?: string;
+    lastActionTime?: string;
+    formSubmitter?: string;
+    formContextUser?: unknown;
+    relatedUsers?: Array<unknown>;
+    formStructure?: {
+      _label?: string;
+      fields?: Array<unknown>;
+    };
+    formComments?: {
+      comments?: Array<unknown>;
+    };
+    stageId?: string;
+    stageGroupId?: string;
+    stageInfoBackup?: {
+      stages?: Array<unknown>;
+      groups?: Array<unknown>;
+    };
+    formTemplateId?: number;
+    formType?: number;
+    formReplySettings?: {
+      locked?: boolean;
+      submitter?: boolean;
+      rankIds?: Array<unknown>;
+    };
+    showInProfile?: boolean;
+    stages?: Array<unknown>;
+  }>;
 }

@@ -46,5 +46,11 @@ export async function main(baseUrl: string): Promise<void> {
     const id: string | undefined = event.data.accountId;
     console.log(id);
   }
+  for await (const row of cms.iterate('getRosterContents', { rosterId: 1, limit: 25 })) {
+    const power: number | undefined = row.sortPower;
+    console.log(power);
+  }
+  // @ts-expect-error not a paginated operation
+  cms.iterate('getCommunity');
   console.log(first, when, points, v1);
 }

@@ -47,6 +47,11 @@ pub type CallFuture<T> = ::std::pin::Pin<
 pub type CallFuture<T> = ::std::pin::Pin<
     Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'static>,
 >;
+/// The items of every page of a paginated operation, fetched lazily: what a paginated
+/// request builder's `.stream()` returns (a `futures_core::Stream` of
+/// `Result<T, Error>`; its first error is its last item).
+#[cfg(feature = "http")]
+pub type Pages<T> = sonoran_runtime::pages::Pages<T, V1ErrorCode>;
 /** A Sonoran CMS API client: every v2 operation as a method returning its request builder
  ([`requests`](crate::requests)), every v1 call under [`Client::v1`]. Cheap to clone; clones share the
  configuration and the rate limiter.*/

@@ -1194,6 +1194,64 @@ pub mod requests {
                 .await;
             runtime.finish(result)
         }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `take` (its documented default is not documented: an empty page ends), or once `total` items were read; each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::GetAccountsDataItemsItem> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .skip
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .take
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::None);
+            ::sonoran_runtime::pages::Pages::new(
+                "getAccounts",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccounts",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccounts",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.skip = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.total.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            offset: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.skip.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.items)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetAccounts {
         type Output = ::std::result::Result<types::GetAccountsData, crate::Error>;
@@ -4584,6 +4642,60 @@ pub mod requests {
                 .await;
             runtime.finish(result)
         }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `take` (its documented default is not documented: an empty page ends); each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::GetTemplateSubmissionsDataFormsItem> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .skip
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .take
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::None);
+            ::sonoran_runtime::pages::Pages::new(
+                "getTemplateSubmissions",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getTemplateSubmissions",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getTemplateSubmissions",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.skip = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.forms)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
+        }
     }
     impl ::std::future::IntoFuture for GetTemplateSubmissions {
         type Output = ::std::result::Result<
@@ -5176,6 +5288,64 @@ pub mod requests {
             }
                 .await;
             runtime.finish(result)
+        }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default is not documented: an empty page ends), or once `total` items were read; each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        pub fn stream(self) -> crate::Pages<types::GetRosterContentsDataRowsItem> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .skip
+                    .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .limit
+                .and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                .or(::std::option::Option::None);
+            ::sonoran_runtime::pages::Pages::new(
+                "getRosterContents",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getRosterContents",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getRosterContents",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    request.skip = ::std::option::Option::Some(at);
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.total.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            offset: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.skip.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.rows)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
         }
     }
     impl ::std::future::IntoFuture for GetRosterContents {

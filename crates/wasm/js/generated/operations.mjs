@@ -154,3 +154,13 @@ export const OPERATIONS = [
   ["updateStreetsignV1", 1, 1, 1],
   ["verifySecretV1", 1, 0, 1],
 ];
+// The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:
+// `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,
+// `items` the payload's property holding a page's items (null: the payload is the array),
+// `total` and `echo` the paths of the reply's total and of the offset it repeats.
+export const PAGES = {
+  "getAccountUnits": {"offset":"offset","size":"limit","defaultSize":100,"items":"Units"},
+  "getAccounts": {"offset":"offset","size":"limit","defaultSize":100,"items":"accounts","total":["pagination","total"],"echo":["pagination","offset"]},
+  "getActiveUnits": {"offset":"offset","size":"limit","defaultSize":100,"items":null},
+  "pollIntegrationPanelActions": {"cursor":"after","start":0,"next":"nextCursor","items":"events"},
+};

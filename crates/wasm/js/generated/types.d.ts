@@ -5370,4 +5370,24 @@ export declare class SonoranClient {
    * @throws {SonoranError} on a bad argument, a timeout, a transport failure, a rate limit or an API error.
    */
   verifySecretV1(data: Array<VerifySecretV1Item>, call?: CallOptions): APIPromise<VerifySecretV1Response>;
+  /**
+   * Every item of every page of `getAccountUnits`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getAccountUnits', args)) { ... }
+   */
+  iterate(operation: 'getAccountUnits', args: GetAccountUnitsArgs, call?: CallOptions): AsyncIterableIterator<Unit>;
+  /**
+   * Every item of every page of `getAccounts`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getAccounts', args)) { ... }
+   */
+  iterate(operation: 'getAccounts', args?: GetAccountsArgs, call?: CallOptions): AsyncIterableIterator<Account>;
+  /**
+   * Every item of every page of `getActiveUnits`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getActiveUnits', args)) { ... }
+   */
+  iterate(operation: 'getActiveUnits', args?: GetActiveUnitsArgs, call?: CallOptions): AsyncIterableIterator<Unit>;
+  /**
+   * Every item of every page of `pollIntegrationPanelActions`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('pollIntegrationPanelActions', args)) { ... }
+   */
+  iterate(operation: 'pollIntegrationPanelActions', args: PollIntegrationPanelActionsArgs, call?: CallOptions): AsyncIterableIterator<IntegrationPanelActionEvent>;
 }

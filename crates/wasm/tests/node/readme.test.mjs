@@ -41,3 +41,28 @@ test('the README example of per-call options, withResponse, abort and exactly-on
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the README example of pages as for await loops runs as written', { skip: !FAKE && 'SONORAN_FAKE_URL is not set' }, async () => {
+  // The fake answers two pages of getAccounts (25 accounts, then 1: the total), then its documented reply.
+  const names = Array.from({ length: 26 }, (_, i) => `user${i}`);
+  for (const offset of [0, 25]) {
+    const body = { pagination: { limit: 25, offset, total: names.length }, accounts: names.slice(offset, offset + 25).map((username) => ({ username })) };
+    const r = await fetch(`${FAKE}/__fake/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ operationId: 'getAccounts', kind: { type: 'json', status: 200, body } }),
+    });
+    assert.ok(r.ok, await r.text());
+  }
+  const code = example('Pages as `for await` loops')
+    .replace("from 'sonoran-cad'", `from ${JSON.stringify(PKG)}`)
+    .replaceAll('http://127.0.0.1:8787', FAKE);
+  const dir = mkdtempSync(join(tmpdir(), 'sonoran-readme-'));
+  try {
+    writeFileSync(join(dir, 'example.mjs'), code);
+    const out = execFileSync(process.execPath, [join(dir, 'example.mjs')], { encoding: 'utf8' }).trim().split('\n');
+    assert.deepEqual(out, [...names, '26 account(s)']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -9,6 +9,7 @@
 // SONORAN_PKG_DIR=<dir> tests another copy of the built package (default crates/wasm/pkg).
 //
 // One line per check, then `N passed, M failed`; exit code 1 when anything failed.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
@@ -209,6 +210,42 @@ const client = new SonoranClient(${OPTIONS_FROM_ENV});
 const version = await client.getVersion();
 assert.equal(typeof version, 'object');
 console.log(JSON.stringify(version));
+`;
+
+/**
+ * The scratch Node ESM script of issue 21's "Done when", as a user would write it in a project
+ * of their own: a v1 call, a per-call `timeoutMs`, `.withResponse()`, an `AbortSignal` (an
+ * aborted call rejects with kind `aborted`), and every page of `getAccounts` through
+ * `client.iterate`. It prints what it got as one JSON line; the check compares it with the
+ * fake's data (the documented examples, and the account pages the check gives the fake).
+ */
+const SCRATCH_ESM = `import { SonoranClient, SonoranError } from 'sonoran-cad';
+
+const client = new SonoranClient(${OPTIONS_FROM_ENV});
+// A v2 call with its own deadline, with the reply's details.
+const { data: version, response } = await client.getVersion(undefined, { timeoutMs: 5000 }).withResponse();
+// A v1 call (the client fills the envelope).
+const { servers = [] } = await client.getServersV1({ timeoutMs: 5000 });
+// A call the caller cancels: it rejects with kind 'aborted' and is not sent.
+const controller = new AbortController();
+controller.abort();
+const aborted = await client.getVersion(undefined, { signal: controller.signal }).then(
+  () => 'resolved',
+  (e) => (e instanceof SonoranError ? e.kind : String(e)),
+);
+// Every account of every page.
+const accounts = [];
+for await (const account of client.iterate('getAccounts', { limit: Number(process.env.SCRATCH_PAGE_SIZE) }, { timeoutMs: 5000 })) {
+  accounts.push(account.username);
+}
+console.log(JSON.stringify({
+  version,
+  status: response.status,
+  attempts: response.attempts,
+  servers: servers.map((s) => s.name),
+  aborted,
+  accounts,
+}));
 `;
 
 /** The push-event entry, both ways: one event through a real http.createServer. */
@@ -458,6 +495,50 @@ async function main() {
     const r = succeeded(await run('node', ['esm.mjs'], { cwd: app, env: clientEnv, timeoutMs: 30_000 }));
     if ((await requestsSeen()) <= before) fail('the fake server saw no request');
     return `getVersion() -> ${r.stdout.trim().slice(0, 80)}`;
+  });
+
+  await check('the scratch ESM script: a v1 call, timeoutMs, withResponse(), an aborted call, every page of getAccounts (iterate)', async () => {
+    needApp();
+    const doc = JSON.parse(await readFile(join(WASM_DIR, '../../openapi/sonoran-cad.openapi.json'), 'utf8'));
+    const example = (path, method) => doc.paths[path][method].responses['200'].content['application/json'].example;
+    // The fake's getAccounts answers these pages (made from the documented account example),
+    // then its documented reply.
+    const size = 2;
+    const base = doc.components.schemas.Account.example;
+    const accounts = [1, 2, 3, 4, 5].map((i) => ({ ...base, username: `${base.username}${i}` }));
+    const pages = [];
+    for (let offset = 0; offset < accounts.length; offset += size) {
+      pages.push({ pagination: { limit: size, offset, total: accounts.length }, accounts: accounts.slice(offset, offset + size) });
+    }
+    for (const body of pages) {
+      const r = await fake('faults', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ operationId: 'getAccounts', kind: { type: 'json', status: 200, body } }),
+      });
+      if (!r.ok) fail(`POST /__fake/faults: ${r.status} ${await r.text()}`);
+    }
+    await files(app, { 'scratch.mjs': SCRATCH_ESM });
+    const before = await requestsSeen();
+    const r = succeeded(await run('node', ['scratch.mjs'], { cwd: app, env: { ...clientEnv, SCRATCH_PAGE_SIZE: String(size) }, timeoutMs: 30_000 }));
+    const got = JSON.parse(r.stdout.trim().split('\n').pop());
+    const expected = {
+      version: example('/v2/general/version', 'get'),
+      status: 200,
+      attempts: 1,
+      servers: example('/general/get_servers', 'post').servers.map((s) => s.name),
+      aborted: 'aborted',
+      accounts: accounts.map((a) => a.username),
+    };
+    try {
+      assert.deepEqual(got, expected);
+    } catch {
+      fail(`the script printed ${JSON.stringify(got)}, the fake's data is ${JSON.stringify(expected)}`);
+    }
+    // getVersion, getServersV1 and one request per page; the aborted call was not sent.
+    const sent = (await requestsSeen()) - before;
+    if (sent !== 2 + pages.length) fail(`the fake saw ${sent} requests, expected ${2 + pages.length}`);
+    return `${accounts.length} accounts over ${pages.length} pages, ${expected.servers.length} server(s), an aborted call`;
   });
 
   for (const [label, file, text] of [['CommonJS: require', 'events.cjs', EVENTS_CJS_TEST], ['ESM: import', 'events.mjs', EVENTS_ESM_TEST]]) {

@@ -95,5 +95,18 @@ export async function main(baseUrl: string): Promise<void> {
   await c.getAccount();
   // @ts-expect-error a body's target too: exactly one
   await c.modifyAccountPermissions({ body: { add: ['POLICE'] } });
+  // Pages as `for await` loops: each operation's items typed.
+  for await (const account of c.iterate('getAccounts', { limit: 50 }, { timeoutMs: 5000 })) {
+    const username: string | undefined = account.username;
+    console.log(username);
+  }
+  for await (const event of c.iterate('pollIntegrationPanelActions', { panelKey: 'p' })) {
+    const cursor: number | undefined = event.cursor;
+    console.log(cursor);
+  }
+  // @ts-expect-error not a paginated operation
+  c.iterate('getVersion');
+  // @ts-expect-error getAccountUnits needs its accountUuid
+  c.iterate('getAccountUnits');
   console.log(s, unit, police, text, active, wrong, enroute, paced.name, named, status, tries, rid, header, v1);
 }

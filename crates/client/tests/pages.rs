@@ -1,0 +1,372 @@
+//! Paginated operations as streams (`.stream()` on their request builders), against a
+//! scripted server that answers exact page sequences: every item of every page in order,
+//! exactly the pages expected (never one twice), the documented ends (total, short page,
+//! empty page, no next cursor), an error mid-stream as the last item, a repeated cursor or
+//! an ignored offset as an error rather than a loop, pacing between pages on the virtual
+//! clock.
+
+use futures_util::StreamExt;
+use sonoran_cad::runtime::VirtualClock;
+use sonoran_cad::{Client, Error, RateLimitPolicy, RetryPolicy};
+use sonoran_fake::scripted::{Reply, Server};
+use std::num::NonZeroU64;
+use std::time::{Duration, SystemTime};
+
+fn client(url: &str) -> Client {
+    Client::builder()
+        .community_id("YOUR_COMMUNITY_ID")
+        .api_key("YOUR_API_KEY")
+        .base_url(url)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn json(body: serde_json::Value) -> Reply {
+    Reply::new(200, "application/json", &body.to_string())
+}
+
+fn account(name: &str) -> serde_json::Value {
+    serde_json::json!({"uuid": "00000000-0000-0000-0000-000000000000", "username": name, "status": 1})
+}
+
+fn accounts_page(offset: u64, total: u64, names: &[&str]) -> Reply {
+    json(serde_json::json!({
+        "pagination": {"limit": 2, "offset": offset, "total": total},
+        "accounts": names.iter().map(|n| account(n)).collect::<Vec<_>>(),
+    }))
+}
+
+fn unit(id: i64) -> serde_json::Value {
+    serde_json::json!({"id": id, "accId": "00000000-0000-0000-0000-000000000000", "status": 1})
+}
+
+fn units(ids: &[i64]) -> Reply {
+    json(serde_json::Value::Array(
+        ids.iter().map(|i| unit(*i)).collect(),
+    ))
+}
+
+fn targets(server: &Server) -> Vec<String> {
+    server.take().into_iter().map(|seen| seen.target).collect()
+}
+
+fn two() -> NonZeroU64 {
+    NonZeroU64::new(2).unwrap()
+}
+
+#[tokio::test]
+async fn every_account_of_every_page_in_order_each_page_asked_for_once_until_the_total() {
+    let server = Server::start().await;
+    server.script(vec![
+        accounts_page(0, 5, &["a", "b"]),
+        accounts_page(2, 5, &["c", "d"]),
+        accounts_page(4, 5, &["e"]),
+        // Never asked for: the total was reached.
+        accounts_page(6, 5, &["x"]),
+    ]);
+    let names: Vec<String> = client(&server.url)
+        .get_accounts()
+        .limit(two())
+        .stream()
+        .map(|a| a.unwrap().username.unwrap())
+        .collect()
+        .await;
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    assert_eq!(
+        targets(&server),
+        [
+            "/v2/general/accounts?limit=2&offset=0",
+            "/v2/general/accounts?limit=2&offset=2",
+            "/v2/general/accounts?limit=2&offset=4",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_full_last_page_that_reaches_the_total_ends_without_asking_for_an_empty_one() {
+    let server = Server::start().await;
+    server.script(vec![
+        accounts_page(10, 14, &["a", "b"]),
+        accounts_page(12, 14, &["c", "d"]),
+        accounts_page(14, 14, &[]),
+    ]);
+    let got: Vec<_> = client(&server.url)
+        .get_accounts()
+        .limit(two())
+        .offset(10)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 4);
+    assert_eq!(
+        targets(&server),
+        [
+            "/v2/general/accounts?limit=2&offset=10",
+            "/v2/general/accounts?limit=2&offset=12",
+        ],
+        "the stream starts at the builder's offset and stops at the total"
+    );
+}
+
+#[tokio::test]
+async fn pages_without_a_total_end_at_a_short_page() {
+    let server = Server::start().await;
+    server.script(vec![
+        units(&[1, 2]),
+        units(&[3, 4]),
+        units(&[5]),
+        units(&[9]),
+    ]);
+    let ids: Vec<i64> = client(&server.url)
+        .get_active_units()
+        .limit(2)
+        .stream()
+        .map(|u| u.unwrap().id.unwrap())
+        .collect()
+        .await;
+    assert_eq!(ids, [1, 2, 3, 4, 5]);
+    assert_eq!(
+        targets(&server),
+        [
+            "/v2/emergency/servers/1/units?limit=2&offset=0",
+            "/v2/emergency/servers/1/units?limit=2&offset=2",
+            "/v2/emergency/servers/1/units?limit=2&offset=4",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn pages_without_a_total_end_at_an_empty_page() {
+    let server = Server::start().await;
+    server.script(vec![units(&[1, 2]), units(&[]), units(&[9])]);
+    let ids: Vec<i64> = client(&server.url)
+        .get_active_units()
+        .limit(2)
+        .stream()
+        .map(|u| u.unwrap().id.unwrap())
+        .collect()
+        .await;
+    assert_eq!(ids, [1, 2]);
+    assert_eq!(targets(&server).len(), 2);
+}
+
+#[tokio::test]
+async fn the_documented_default_page_size_ends_a_short_page_when_no_limit_is_set() {
+    // getActiveUnits documents `limit` default 100: a page of 3 is the last one.
+    let server = Server::start().await;
+    server.script(vec![units(&[1, 2, 3]), units(&[9])]);
+    let got: Vec<_> = client(&server.url)
+        .get_active_units()
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 3);
+    assert_eq!(targets(&server), ["/v2/emergency/servers/1/units?offset=0"]);
+}
+
+#[tokio::test]
+async fn pages_are_asked_for_lazily() {
+    let server = Server::start().await;
+    server.script(vec![units(&[1, 2]), units(&[3, 4])]);
+    let mut stream = client(&server.url).get_active_units().limit(2).stream();
+    assert_eq!(stream.next().await.unwrap().unwrap().id, Some(1));
+    assert_eq!(stream.next().await.unwrap().unwrap().id, Some(2));
+    assert_eq!(
+        targets(&server).len(),
+        1,
+        "the second page is not asked for yet"
+    );
+    assert_eq!(stream.next().await.unwrap().unwrap().id, Some(3));
+    assert_eq!(targets(&server).len(), 1);
+    drop(stream);
+}
+
+#[tokio::test]
+async fn an_error_mid_stream_is_the_last_item() {
+    let server = Server::start().await;
+    server.script(vec![
+        units(&[1, 2]),
+        Reply::new(
+            500,
+            "application/problem+json",
+            r#"{"title":"Internal Server Error","status":500,"detail":"boom"}"#,
+        ),
+        units(&[3]),
+    ]);
+    let got: Vec<_> = client(&server.url)
+        .get_active_units()
+        .limit(2)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[0].as_ref().unwrap().id, Some(1));
+    assert_eq!(got[1].as_ref().unwrap().id, Some(2));
+    match &got[2] {
+        Err(Error::Api(e)) => assert_eq!(e.status, 500),
+        other => panic!("expected the page's API error, got {other:?}"),
+    }
+    assert_eq!(
+        targets(&server).len(),
+        2,
+        "nothing is asked for after the error"
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_the_offset_ends_the_stream_with_an_error_not_a_loop() {
+    let server = Server::start().await;
+    // Always the first page, whatever the offset asked for.
+    server.script(vec![accounts_page(0, 100, &["a", "b"])]);
+    let got: Vec<_> = client(&server.url)
+        .get_accounts()
+        .limit(two())
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    match &got[2] {
+        Err(Error::MalformedReply { reason, .. }) => {
+            assert!(
+                reason.contains("getAccounts") && reason.contains("offset 2"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected a malformed reply, got {other:?}"),
+    }
+    assert_eq!(targets(&server).len(), 2);
+}
+
+fn actions(cursors: &[i64], next: Option<i64>) -> Reply {
+    let events: Vec<_> = cursors
+        .iter()
+        .map(|c| serde_json::json!({"cursor": c, "panelKey": "example.fire-alarms", "actionId": "a"}))
+        .collect();
+    let mut body = serde_json::json!({"events": events});
+    if let Some(n) = next {
+        body["nextCursor"] = n.into();
+    }
+    json(body)
+}
+
+#[tokio::test]
+async fn cursor_pages_follow_next_cursor_until_a_reply_without_one() {
+    let server = Server::start().await;
+    server.script(vec![
+        actions(&[1, 2], Some(2)),
+        actions(&[3], Some(3)),
+        actions(&[], None),
+    ]);
+    let cursors: Vec<i64> = client(&server.url)
+        .poll_integration_panel_actions("example.fire-alarms")
+        .stream()
+        .map(|e| e.unwrap().cursor.unwrap())
+        .collect()
+        .await;
+    assert_eq!(cursors, [1, 2, 3]);
+    assert_eq!(
+        targets(&server),
+        [
+            "/v2/integration-panels/servers/1/panels/example.fire-alarms/actions?after=0",
+            "/v2/integration-panels/servers/1/panels/example.fire-alarms/actions?after=2",
+            "/v2/integration-panels/servers/1/panels/example.fire-alarms/actions?after=3",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn cursor_pages_end_at_a_reply_without_next_cursor() {
+    let server = Server::start().await;
+    server.script(vec![actions(&[7], None), actions(&[8], Some(8))]);
+    let got: Vec<_> = client(&server.url)
+        .poll_integration_panel_actions("example.fire-alarms")
+        .after(6)
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        targets(&server),
+        ["/v2/integration-panels/servers/1/panels/example.fire-alarms/actions?after=6"]
+    );
+}
+
+#[tokio::test]
+async fn a_repeated_cursor_gives_its_page_then_an_error_and_is_not_asked_for_again() {
+    let server = Server::start().await;
+    server.script(vec![actions(&[1], Some(5)), actions(&[6], Some(5))]);
+    let got: Vec<_> = client(&server.url)
+        .poll_integration_panel_actions("example.fire-alarms")
+        .stream()
+        .collect()
+        .await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert_eq!(got[1].as_ref().unwrap().cursor, Some(6));
+    match &got[2] {
+        Err(Error::MalformedReply { reason, .. }) => assert!(
+            reason.contains("pollIntegrationPanelActions") && reason.contains("cursor 5"),
+            "{reason}"
+        ),
+        other => panic!("expected a malformed reply, got {other:?}"),
+    }
+    assert_eq!(targets(&server).len(), 2);
+}
+
+#[tokio::test]
+async fn each_page_carries_the_builders_headers() {
+    let server = Server::start().await;
+    server.script(vec![units(&[1]), units(&[])]);
+    let _: Vec<_> = client(&server.url)
+        .get_active_units()
+        .limit(1)
+        .header("x-trace", "t1")
+        .stream()
+        .collect()
+        .await;
+    let seen = server.take();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen.iter()
+            .all(|s| s.headers.get("x-trace").map(String::as_str) == Some("t1"))
+    );
+}
+
+#[tokio::test]
+async fn pages_are_paced_to_the_documented_limit() {
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+    let server = Server::start().await;
+    server.script(vec![
+        units(&[1]),
+        units(&[2]),
+        units(&[3]),
+        units(&[4]),
+        units(&[]),
+    ]);
+    let client = Client::builder()
+        .community_id("YOUR_COMMUNITY_ID")
+        .api_key("YOUR_API_KEY")
+        .base_url(&server.url)
+        .retry(RetryPolicy::none())
+        .rate_limit(
+            RateLimitPolicy::documented()
+                .with_window(Duration::from_secs(1))
+                .with_margin(Duration::from_millis(25)),
+        )
+        .build()
+        .unwrap();
+    // getActiveUnits is documented at 3 per minute (here per 1 s window and a 25 ms margin):
+    // the fourth page waits for the window.
+    let mut stream = client.get_active_units().limit(1).stream();
+    let mut at = Vec::new();
+    while let Some(unit) = stream.next().await {
+        unit.unwrap();
+        at.push(clock.elapsed().as_millis());
+    }
+    assert_eq!(
+        at,
+        [0, 0, 0, 1025],
+        "virtual ms at which each page's item arrived"
+    );
+    assert_eq!(server.take().len(), 5);
+}
