@@ -86,10 +86,17 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let enums_src = rust_client::format(enums::tokens(enums), "")?;
     let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens(api, v1_methods, &v1::known_errors(doc), enums, &examples),
+        v1::tokens(
+            api,
+            v1_methods,
+            &v1::known_errors(doc),
+            &v1::error_kinds(doc)?,
+            enums,
+            &examples,
+        ),
         "",
     )?;
-    let module = rust_client::format(module_tokens(&model), "")?;
+    let module = rust_client::format(module_tokens(&model, api), "")?;
     let glue = rust_client::format(glue::tokens(api, v1_methods), "")?;
     let (tables, js_ops) = tables::generate(&model, api)?;
     let push_events = &model.events;
@@ -189,7 +196,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
 }
 
 /// `generated/mod.rs`: the module layout and the documented rate limits.
-fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
+fn module_tokens(model: &model::Model, api: &Api) -> proc_macro2::TokenStream {
     let mut limits: Vec<(&str, u32)> = model
         .operations
         .iter()
@@ -207,6 +214,23 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
     let variants: Vec<proc_macro2::Ident> =
         every.iter().map(|id| names::rust_type_ident(id)).collect();
     let count = every.len();
+    // Each operation's docs page as a URL (the first operation of an id that has one).
+    let docs: Vec<(&str, String)> = every
+        .iter()
+        .filter_map(|id| {
+            let page = model
+                .operations
+                .iter()
+                .filter(|op| op.id == *id)
+                .find_map(|op| op.docs_page)?;
+            Some((*id, api.docs_link(page)))
+        })
+        .collect();
+    let docs_variants: Vec<proc_macro2::Ident> = docs
+        .iter()
+        .map(|(id, _)| names::rust_type_ident(id))
+        .collect();
+    let docs_urls = docs.iter().map(|(_, url)| url.as_str());
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
@@ -265,6 +289,15 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
             /// The operation of an operationId.
             pub fn from_id(id: &str) -> ::std::option::Option<Self> {
                 match id { #( #every => Some(Operation::#variants), )* _ => None }
+            }
+
+            /// Its docs page (`x-docs-page`), as a URL: what an error of the call links to.
+            pub fn docs_url(self) -> ::std::option::Option<&'static str> {
+                match self {
+                    #( Operation::#docs_variants => Some(#docs_urls), )*
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                }
             }
 
             /// The limit its docs page states, in requests per minute per API key.
