@@ -54,8 +54,8 @@ fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
 }
 
 /// A failure of `kind` with `message`.
-pub(crate) fn failure(kind: &str, message: &str) -> JsValue {
-    sonoran_error(kind, message).into()
+pub(crate) fn failure(kind: sonoran_runtime::ErrorKind, message: &str) -> JsValue {
+    sonoran_error(kind.as_str(), message).into()
 }
 
 /// Whether `status` is a success of `op`: its documented status on v2, any 2xx on v1

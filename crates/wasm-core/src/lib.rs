@@ -346,7 +346,7 @@ impl Options {
 
 fn bad_option(message: String) -> JsValue {
     convert::failure(
-        "invalidArgument",
+        sonoran_runtime::ErrorKind::InvalidRequest,
         &format!("new {}: {message}", api().class),
     )
 }
@@ -598,16 +598,22 @@ impl Client {
         second: Option<String>,
         count: u32,
     ) -> Result<String, JsValue> {
-        let (op, name) = call::operation(index)
-            .ok_or_else(|| convert::failure("internal", &format!("no operation {index}")))?;
+        let (op, name) = call::operation(index).ok_or_else(|| {
+            convert::failure(
+                sonoran_runtime::ErrorKind::Internal,
+                &format!("no operation {index}"),
+            )
+        })?;
         let args = call::Args {
             first,
             second: second.as_deref(),
             count,
         };
         let p = call::prepare(op, name, args, &self.config).map_err(|e| match e {
-            Refused::Argument(m) => convert::failure("invalidArgument", &m),
-            Refused::Config(m) => convert::failure("invalidRequest", &m),
+            Refused::Argument(m) => {
+                convert::failure(sonoran_runtime::ErrorKind::InvalidRequest, &m)
+            }
+            Refused::Config(m) => convert::failure(sonoran_runtime::ErrorKind::InvalidRequest, &m),
         })?;
         let mut text =
             String::with_capacity(p.url.len() + p.body.as_ref().map_or(0, String::len) + 12);
@@ -694,7 +700,10 @@ impl Client {
             Some((op, name)) => {
                 convert::failure_of_reply(op, name, status, retry_after.as_deref(), text)
             }
-            None => convert::failure("internal", &format!("no operation {index}")),
+            None => convert::failure(
+                sonoran_runtime::ErrorKind::Internal,
+                &format!("no operation {index}"),
+            ),
         }
     }
 
