@@ -903,755 +903,457 @@ impl Operation {
     }
     /// Its docs page (`x-docs-page`), as a URL: what an error of the call links to.
     pub fn docs_url(self) -> ::std::option::Option<&'static str> {
-        match self {
-            Operation::AcknowledgeFivemConfiguration => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/acknowledge-fivem-configuration",
-                )
-            }
-            Operation::AcknowledgeIntegrationPanelAction => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/acknowledge-action",
-                )
-            }
-            Operation::AddBlipV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip",
-                )
-            }
-            Operation::AddCallNote => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note",
-                )
-            }
-            Operation::AddCallNoteV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note",
-                )
-            }
-            Operation::AddCharacterLink => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link",
-                )
-            }
-            Operation::ApplyPermissionKey => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/apply-permission-key",
-                )
-            }
-            Operation::ApplyPermissionKeyV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key",
-                )
-            }
-            Operation::AttachUnitV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units",
-                )
-            }
-            Operation::AttachUnits => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/attach-units",
-                )
-            }
-            Operation::AuthStreetSigns => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs",
-                )
-            }
-            Operation::AuthStreetSignsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs",
-                )
-            }
-            Operation::BanUserV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user",
-                )
-            }
-            Operation::Call911V1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call",
-                )
-            }
-            Operation::CheckApiIdV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id",
-                )
-            }
-            Operation::CheckCommunityLink => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/check-community-link",
-                )
-            }
-            Operation::CloseCallV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call",
-                )
-            }
-            Operation::CloseDispatchCalls => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/close-dispatch-calls",
-                )
-            }
-            Operation::Create911Call => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-911-call",
-                )
-            }
-            Operation::CreateBlip => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip",
-                )
-            }
-            Operation::CreateCommunityLink => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/create-community-link",
-                )
-            }
-            Operation::CreateCustomDispatchCall => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-custom-dispatch-call",
-                )
-            }
-            Operation::CreateDispatchCall => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-dispatch-call",
-                )
-            }
-            Operation::CreateIdentifier => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/create-identifier",
-                )
-            }
-            Operation::CreateRecord => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/create-record",
-                )
-            }
-            Operation::DeleteBlips => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/delete-blips",
-                )
-            }
-            Operation::DeleteCharacter => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character",
-                )
-            }
-            Operation::DeleteIdentifier => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/delete-identifier",
-                )
-            }
-            Operation::DeleteIntegrationPanel => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/delete-panel",
-                )
-            }
-            Operation::DeleteRecord => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record",
-                )
-            }
-            Operation::DetachUnitV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit",
-                )
-            }
-            Operation::DetachUnits => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/detach-units",
-                )
-            }
-            Operation::EditCharacterV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character",
-                )
-            }
-            Operation::EditDispatchV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch",
-                )
-            }
-            Operation::EditRecordV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record",
-                )
-            }
-            Operation::GetAccount => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account",
-                )
-            }
-            Operation::GetAccountPermissions => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account-permissions",
-                )
-            }
-            Operation::GetAccountUnits => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-account-units",
-                )
-            }
-            Operation::GetAccountV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account",
-                )
-            }
-            Operation::GetAccounts => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts",
-                )
-            }
-            Operation::GetAccountsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1",
-                )
-            }
-            Operation::GetActiveUnits => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units",
-                )
-            }
-            Operation::GetActiveUnitsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units",
-                )
-            }
-            Operation::GetBlips => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips",
-                )
-            }
-            Operation::GetBlipsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips",
-                )
-            }
-            Operation::GetCalls => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls",
-                )
-            }
-            Operation::GetCallsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls",
-                )
-            }
-            Operation::GetCharacterLinks => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-character-links",
-                )
-            }
-            Operation::GetCharacterLinksV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links",
-                )
-            }
-            Operation::GetCharacters => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-characters",
-                )
-            }
-            Operation::GetCharactersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters",
-                )
-            }
-            Operation::GetCurrentCall => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-current-call",
-                )
-            }
-            Operation::GetDatabaseSyncConfiguration => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration",
-                )
-            }
-            Operation::GetDispatchTemplate => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates",
-                )
-            }
-            Operation::GetDispatchTemplates => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates",
-                )
-            }
-            Operation::GetFivemConfiguration => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration",
-                )
-            }
-            Operation::GetIdentifiers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers",
-                )
-            }
-            Operation::GetIdentifiersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers",
-                )
-            }
-            Operation::GetInfo => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info",
-                )
-            }
-            Operation::GetIntegrationPanel => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/get-panel",
-                )
-            }
-            Operation::GetLoginPage => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-login-page",
-                )
-            }
-            Operation::GetPagerConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config",
-                )
-            }
-            Operation::GetPagerConfigV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config",
-                )
-            }
-            Operation::GetPenalCodes => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes",
-                )
-            }
-            Operation::GetPermissionCatalog => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog",
-                )
-            }
-            Operation::GetServers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers",
-                )
-            }
-            Operation::GetServersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers",
-                )
-            }
-            Operation::GetTemplate => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template",
-                )
-            }
-            Operation::GetTemplates => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates",
-                )
-            }
-            Operation::GetTemplatesV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template",
-                )
-            }
-            Operation::GetTurnCredentials => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials",
-                )
-            }
-            Operation::GetVersion => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version",
-                )
-            }
-            Operation::GetVersionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version",
-                )
-            }
-            Operation::Heartbeat => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat",
-                )
-            }
-            Operation::IdentsToGroupV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group",
-                )
-            }
-            Operation::JoinOrLeaveCommunityV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community",
-                )
-            }
-            Operation::KickOrBanUser => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/ban-user",
-                )
-            }
-            Operation::KickUnit => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit",
-                )
-            }
-            Operation::KickUnitV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit",
-                )
-            }
-            Operation::LinkCharacterV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character",
-                )
-            }
-            Operation::ListIntegrationPanels => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels",
-                )
-            }
-            Operation::LookupByCustomSearch => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom",
-                )
-            }
-            Operation::LookupByValue => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-value",
-                )
-            }
-            Operation::LookupCustomV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom",
-                )
-            }
-            Operation::LookupNameOrPlate => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-name-or-plate",
-                )
-            }
-            Operation::LookupV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate",
-                )
-            }
-            Operation::LookupValueV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer",
-                )
-            }
-            Operation::ModifyAccountPermissions => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/modify-account-permissions",
-                )
-            }
-            Operation::ModifyBlipV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip",
-                )
-            }
-            Operation::ModifyIdentifierV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/modify-identifier",
-                )
-            }
-            Operation::NewCharacterV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character",
-                )
-            }
-            Operation::NewDispatchV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch",
-                )
-            }
-            Operation::NewRecordV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record",
-                )
-            }
-            Operation::PollIntegrationPanelActions => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/poll-actions",
-                )
-            }
-            Operation::PutIntegrationPanel => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-panel",
-                )
-            }
-            Operation::Remove911Call => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call",
-                )
-            }
-            Operation::Remove911V1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911",
-                )
-            }
-            Operation::RemoveBlipV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip",
-                )
-            }
-            Operation::RemoveCharacterLink => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/remove-character-link",
-                )
-            }
-            Operation::RemoveCharacterV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character",
-                )
-            }
-            Operation::RemoveRecordV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record",
-                )
-            }
-            Operation::ReplaceAccountPermissions => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/replace-account-permissions",
-                )
-            }
-            Operation::ReplaceIntegrationPanelState => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-state",
-                )
-            }
-            Operation::SendDraft => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft",
-                )
-            }
-            Operation::SendPhoto => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo",
-                )
-            }
-            Operation::SendPhotoV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo",
-                )
-            }
-            Operation::SetAccountPermissionsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/modify-account-permissions",
-                )
-            }
-            Operation::SetApiIdV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids",
-                )
-            }
-            Operation::SetAvailableCalloutsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config",
-                )
-            }
-            Operation::SetCallPostalV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal",
-                )
-            }
-            Operation::SetCallPrimaryV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary",
-                )
-            }
-            Operation::SetCallouts => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-callouts",
-                )
-            }
-            Operation::SetCharacterV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character",
-                )
-            }
-            Operation::SetClockV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time",
-                )
-            }
-            Operation::SetCommunityLink => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/set-community-link",
-                )
-            }
-            Operation::SetIdentifierGroup => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-identifier-group",
-                )
-            }
-            Operation::SetIdentifierV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier",
-                )
-            }
-            Operation::SetPagerConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-pager-config",
-                )
-            }
-            Operation::SetPagerConfigV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config",
-                )
-            }
-            Operation::SetPenalCodes => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-penal-codes",
-                )
-            }
-            Operation::SetPenalCodesV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes",
-                )
-            }
-            Operation::SetPostalConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-postal-config",
-                )
-            }
-            Operation::SetPostalsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config",
-                )
-            }
-            Operation::SetSelectedCharacter => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/set-selected-character",
-                )
-            }
-            Operation::SetSelectedIdentifier => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-selected-identifier",
-                )
-            }
-            Operation::SetServers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers",
-                )
-            }
-            Operation::SetServersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers",
-                )
-            }
-            Operation::SetStations => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-stations",
-                )
-            }
-            Operation::SetStationsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations",
-                )
-            }
-            Operation::SetStreetSignConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-street-sign-config",
-                )
-            }
-            Operation::SetStreetsignConfigV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config",
-                )
-            }
-            Operation::SetUnitPanic => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-panic",
-                )
-            }
-            Operation::SetUnitStatus => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-status",
-                )
-            }
-            Operation::UnitLocationV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location",
-                )
-            }
-            Operation::UnitPanicV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic",
-                )
-            }
-            Operation::UnitStatusV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status",
-                )
-            }
-            Operation::UpdateBlip => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/update-blip",
-                )
-            }
-            Operation::UpdateCallPostal => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-postal",
-                )
-            }
-            Operation::UpdateCallPrimary => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-primary",
-                )
-            }
-            Operation::UpdateDispatchCall => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-dispatch-call",
-                )
-            }
-            Operation::UpdateIdentifier => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/update-identifier",
-                )
-            }
-            Operation::UpdateRecord => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/update-record",
-                )
-            }
-            Operation::UpdateStreetSigns => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/update-street-signs",
-                )
-            }
-            Operation::UpdateStreetsignV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign",
-                )
-            }
-            Operation::UpdateUnitLocations => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/update-unit-locations",
-                )
-            }
-            Operation::UploadBodycamRecording => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/upload-bodycam-recording",
-                )
-            }
-            Operation::UploadBodycamRecordingV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/upload-bodycam-recording",
-                )
-            }
-            Operation::VerifySecret => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/verify-secret",
-                )
-            }
-            Operation::VerifySecretV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret",
-                )
-            }
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
+        const DOCS: [::std::option::Option<&str>; 150usize] = [
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/acknowledge-fivem-configuration",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/acknowledge-action",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/apply-permission-key",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/attach-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/check-community-link",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/close-dispatch-calls",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-911-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/create-community-link",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-custom-dispatch-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-dispatch-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/create-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/create-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/delete-blips",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/delete-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/delete-panel",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/detach-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch",
+            ),
+            None,
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account-permissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-account-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-character-links",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-characters",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-current-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/get-panel",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-login-page",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/ban-user",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-value",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-name-or-plate",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/modify-account-permissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/modify-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/poll-actions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-panel",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/remove-character-link",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/replace-account-permissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-state",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/modify-account-permissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-callouts",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/set-community-link",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-identifier-group",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-pager-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-penal-codes",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-postal-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/set-selected-character",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-selected-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-stations",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-street-sign-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-panic",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/update-blip",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-postal",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-primary",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-dispatch-call",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/update-identifier",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/update-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/update-street-signs",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/update-unit-locations",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/upload-bodycam-recording",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/upload-bodycam-recording",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/verify-secret",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret",
+            ),
+        ];
+        DOCS[self as usize]
     }
     /// The limit its docs page states, in requests per minute per API key.
     pub fn documented_rate_limit(self) -> ::std::option::Option<u32> {

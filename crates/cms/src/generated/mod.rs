@@ -565,460 +565,279 @@ impl Operation {
     }
     /// Its docs page (`x-docs-page`), as a URL: what an error of the call links to.
     pub fn docs_url(self) -> ::std::option::Option<&'static str> {
-        match self {
-            Operation::ActivityTracker => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker",
-                )
-            }
-            Operation::ActivityTrackerServerStart => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker-server-start",
-                )
-            }
-            Operation::ActivityTrackerServerStartV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-server-start",
-                )
-            }
-            Operation::ActivityTrackerStartStopV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-start-stop",
-                )
-            }
-            Operation::AddErlcRecord => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/add-record",
-                )
-            }
-            Operation::AddMemberRecord => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/add-member-record",
-                )
-            }
-            Operation::AddMemberRecordV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record",
-                )
-            }
-            Operation::AddServers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/add-servers",
-                )
-            }
-            Operation::BanAccountV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account",
-                )
-            }
-            Operation::CancelSession => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/cancel-session",
-                )
-            }
-            Operation::CancelSessionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/cancel-session",
-                )
-            }
-            Operation::ChangeFormStage => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/change-stage",
-                )
-            }
-            Operation::CheckComApiidV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/check-com-api-id",
-                )
-            }
-            Operation::ClockAccount => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/clock-account",
-                )
-            }
-            Operation::ClockInOutV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/clock-in-out",
-                )
-            }
-            Operation::CreateRsvp => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/events/rsvp",
-                )
-            }
-            Operation::CreateShortUrl => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/create-short-url",
-                )
-            }
-            Operation::EditAccProfileFieldsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account-1",
-                )
-            }
-            Operation::EditProfileFields => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/edit-profile-fields",
-                )
-            }
-            Operation::ExecuteErlcCommand => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/execute-command",
-                )
-            }
-            Operation::ForceSync => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/force-sync",
-                )
-            }
-            Operation::FullWhitelistV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/full-whitelist",
-                )
-            }
-            Operation::GetAccount => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account",
-                )
-            }
-            Operation::GetAccountIdentifiers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-identifiers",
-                )
-            }
-            Operation::GetAccountRanks => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-ranks",
-                )
-            }
-            Operation::GetAccountRanksV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-account-ranks",
-                )
-            }
-            Operation::GetAccounts => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-accounts",
-                )
-            }
-            Operation::GetAccountsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-accounts",
-                )
-            }
-            Operation::GetAceConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-ace-config",
-                )
-            }
-            Operation::GetClockInTypes => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-clockin-types",
-                )
-            }
-            Operation::GetComAccountV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-com-account",
-                )
-            }
-            Operation::GetCommunity => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-community",
-                )
-            }
-            Operation::GetCurrentClockIn => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-current-clock-in",
-                )
-            }
-            Operation::GetCurrentClockInV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-current-clock-in",
-                )
-            }
-            Operation::GetCurrentSession => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/get-current-session",
-                )
-            }
-            Operation::GetCurrentSessionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/get-current-session",
-                )
-            }
-            Operation::GetCustomLogTypes => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-custom-log-types",
-                )
-            }
-            Operation::GetDepartments => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-departments",
-                )
-            }
-            Operation::GetDepartmentsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments",
-                )
-            }
-            Operation::GetFormLockStatus => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-lock-status",
-                )
-            }
-            Operation::GetFormLockStatusV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-lock-status",
-                )
-            }
-            Operation::GetFormSubmission => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-submission",
-                )
-            }
-            Operation::GetFormTemplateSubmissionsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-submissions",
-                )
-            }
-            Operation::GetFullWhitelist => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/full-whitelist",
-                )
-            }
-            Operation::GetGameServersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/get-game-servers",
-                )
-            }
-            Operation::GetLatestActivity => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-latest-activity",
-                )
-            }
-            Operation::GetMemberPoints => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-points",
-                )
-            }
-            Operation::GetMemberPointsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-member-points",
-                )
-            }
-            Operation::GetMemberRecords => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-records",
-                )
-            }
-            Operation::GetMemberRecordsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-roster-contents",
-                )
-            }
-            Operation::GetOnlinePlayers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-online-players",
-                )
-            }
-            Operation::GetPlayerQueue => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-player-queue",
-                )
-            }
-            Operation::GetProfileFields => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-profile-fields",
-                )
-            }
-            Operation::GetProfileFieldsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments-1",
-                )
-            }
-            Operation::GetPromotionFlows => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-promotion-flows",
-                )
-            }
-            Operation::GetRosterContents => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/rosters/get-roster-contents",
-                )
-            }
-            Operation::GetRosterContentsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/rosters/get-roster-contents",
-                )
-            }
-            Operation::GetServers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-servers",
-                )
-            }
-            Operation::GetSubVersion => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-sub-version",
-                )
-            }
-            Operation::GetSubVersionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-sub-version",
-                )
-            }
-            Operation::GetTemplateSubmissions => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-template-submissions",
-                )
-            }
-            Operation::KickAccountV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/kick-account",
-                )
-            }
-            Operation::LockTeam => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/lock-team",
-                )
-            }
-            Operation::LookupCommunity => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/lookup-community",
-                )
-            }
-            Operation::RegisterIdentifiers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/register-identifiers",
-                )
-            }
-            Operation::RsvpV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/events/rsvp",
-                )
-            }
-            Operation::SearchAccounts => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/search-accounts",
-                )
-            }
-            Operation::SetAccountName => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-name",
-                )
-            }
-            Operation::SetAccountRanks => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-ranks",
-                )
-            }
-            Operation::SetAccountRanksV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/set-account-ranks",
-                )
-            }
-            Operation::SetAceConfig => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-ace-config",
-                )
-            }
-            Operation::SetFormLockStatus => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/set-lock-status",
-                )
-            }
-            Operation::SetFormLockStatusV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/set-form-lock-status",
-                )
-            }
-            Operation::SetGameServersV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/set-game-servers",
-                )
-            }
-            Operation::SetServerType => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-server-type",
-                )
-            }
-            Operation::SetServers => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-servers",
-                )
-            }
-            Operation::StartSession => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/start-session",
-                )
-            }
-            Operation::StartSessionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/start-session",
-                )
-            }
-            Operation::StopSession => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/stop-session",
-                )
-            }
-            Operation::StopSessionV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/stop-session",
-                )
-            }
-            Operation::TriggerPromotionFlows => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/trigger-promotion-flows",
-                )
-            }
-            Operation::UndoRankChange => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/undo-rank-change",
-                )
-            }
-            Operation::UnlockTeam => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/unlock-team",
-                )
-            }
-            Operation::UpdateMemberRecordPoints => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-points",
-                )
-            }
-            Operation::UpdateMemberRecordPointsV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-1",
-                )
-            }
-            Operation::UpdateMemberRecordReason => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-reason",
-                )
-            }
-            Operation::UpdateMemberRecordReasonV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-2",
-                )
-            }
-            Operation::UpdateMemberRecordStatus => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-status",
-                )
-            }
-            Operation::VerifyWhitelist => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/verify-whitelist",
-                )
-            }
-            Operation::VerifyWhitelistV1 => {
-                Some(
-                    "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/verify-whitelist",
-                )
-            }
-            #[allow(unreachable_patterns)]
-            _ => None,
-        }
+        const DOCS: [::std::option::Option<&str>; 90usize] = [
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker-server-start",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-server-start",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-start-stop",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/add-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/add-member-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/add-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/cancel-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/cancel-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/change-stage",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/check-com-api-id",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/clock-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/clock-in-out",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/events/rsvp",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/create-short-url",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account-1",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/edit-profile-fields",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/execute-command",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/force-sync",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/full-whitelist",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-identifiers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-ranks",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-account-ranks",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-accounts",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-accounts",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-ace-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-clockin-types",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-com-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-community",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-current-clock-in",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-current-clock-in",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/get-current-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/get-current-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-custom-log-types",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-departments",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-lock-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-lock-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-submission",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-submissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/full-whitelist",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/get-game-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-latest-activity",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-points",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-member-points",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-records",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-roster-contents",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-online-players",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-player-queue",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-profile-fields",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments-1",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-promotion-flows",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/rosters/get-roster-contents",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/rosters/get-roster-contents",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-sub-version",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-sub-version",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-template-submissions",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/kick-account",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/lock-team",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/lookup-community",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/register-identifiers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/events/rsvp",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/search-accounts",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-name",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-ranks",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/set-account-ranks",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-ace-config",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/set-lock-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/set-form-lock-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/set-game-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-server-type",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-servers",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/start-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/start-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/stop-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/stop-session",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/trigger-promotion-flows",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/undo-rank-change",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/unlock-team",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-points",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-1",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-reason",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-2",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-status",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/verify-whitelist",
+            ),
+            Some(
+                "https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/verify-whitelist",
+            ),
+        ];
+        DOCS[self as usize]
     }
     /// The limit its docs page states, in requests per minute per API key.
     pub fn documented_rate_limit(self) -> ::std::option::Option<u32> {
