@@ -115,6 +115,24 @@ impl fmt::Display for WsError {
 
 impl std::error::Error for WsError {}
 
+impl WsError {
+    /// The category, named as the npm package's `WebsocketError.kind` names it (`config`,
+    /// `connect`, `auth`, `event`, `invocation`, `closed`): what failed opening the
+    /// connection (`Connect`, `Handshake`, `Protocol`) is `connect`, a connection that is
+    /// down or gone (`Disconnected`, `Closed`) is `closed`. (`overflow`, the JS `for await`
+    /// queue dropping events, has no Rust error: [`Session::next_event`] keeps every event.)
+    pub fn kind(&self) -> &'static str {
+        match self {
+            WsError::Config(_) => "config",
+            WsError::Connect { .. } | WsError::Handshake(_) | WsError::Protocol(_) => "connect",
+            WsError::Auth { .. } => "auth",
+            WsError::Event(_) => "event",
+            WsError::Invocation { .. } => "invocation",
+            WsError::Disconnected | WsError::Closed => "closed",
+        }
+    }
+}
+
 /// How a dropped connection is retried: attempt `n` (from 0) waits `delays[n]`, the last
 /// delay again for every later attempt, without end unless `max_attempts` is set. The
 /// default is the schedule of Sonoran's own FiveM resource (`sonorancad/core/apiws.js`:
@@ -977,6 +995,45 @@ fn decode_push(api_key: &ApiKey, payload: Value) -> Result<PushEvent, WsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_kinds_are_the_npm_packages_names() {
+        // `WebsocketErrorKind` of crates/wasm/js/websocket.d.mts.
+        let js = [
+            "config",
+            "connect",
+            "auth",
+            "event",
+            "invocation",
+            "closed",
+            "overflow",
+        ];
+        for (e, kind) in [
+            (WsError::Config("x".into()), "config"),
+            (
+                WsError::Connect {
+                    url: "u".into(),
+                    reason: "r".into(),
+                },
+                "connect",
+            ),
+            (WsError::Handshake("x".into()), "connect"),
+            (WsError::Protocol("x".into()), "connect"),
+            (WsError::Auth { reason: "r".into() }, "auth"),
+            (
+                WsError::Invocation {
+                    method: "m".into(),
+                    error: "e".into(),
+                },
+                "invocation",
+            ),
+            (WsError::Disconnected, "closed"),
+            (WsError::Closed, "closed"),
+        ] {
+            assert_eq!(e.kind(), kind, "{e:?}");
+            assert!(js.contains(&e.kind()));
+        }
+    }
 
     #[test]
     fn hub_urls() {

@@ -83,7 +83,7 @@ async fn hostile_replies_from_the_fake_end_as_one_error_kind_each() {
     ));
     let e = none.get_version().await.unwrap_err();
     assert!(
-        matches!(e, Error::ReplyTooLarge { limit } if limit == 16 * 1024 * 1024),
+        matches!(e, Error::ReplyTooLarge { limit, .. } if limit == 16 * 1024 * 1024),
         "{e:?}"
     );
 

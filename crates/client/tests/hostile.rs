@@ -441,12 +441,12 @@ async fn a_reply_over_the_cap_is_refused_while_it_is_read() {
             .unwrap();
         let e = c.get_version().await.unwrap_err();
         assert!(
-            matches!(e, Error::ReplyTooLarge { limit: 1024 }),
+            matches!(e, Error::ReplyTooLarge { limit: 1024, .. }),
             "chunked {chunked}: {e:?}"
         );
         let e = c.v1().get_version_v1().await.unwrap_err();
         assert!(
-            matches!(e, Error::ReplyTooLarge { limit: 1024 }),
+            matches!(e, Error::ReplyTooLarge { limit: 1024, .. }),
             "v1, chunked {chunked}: {e:?}"
         );
     }
@@ -465,7 +465,7 @@ async fn replies_of_the_wrong_kind_are_typed_errors() {
     let s = script(vec![answer(202, &[], b"queued for later")]).await;
     let e = c(&s).get_version().await.unwrap_err();
     assert!(
-        matches!(&e, Error::MalformedReply { status: 202, reason, body } if reason.contains("undocumented") && body == "queued for later"),
+        matches!(&e, Error::MalformedReply { status: 202, reason, body, .. } if reason.contains("undocumented") && body == "queued for later"),
         "the undocumented status's body is kept for the caller: {e:?}"
     );
     // An HTML 502 from a proxy: the API error with the page clipped.

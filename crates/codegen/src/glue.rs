@@ -93,7 +93,8 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         pub use sonoran_runtime::runtime;
 
         pub use sonoran_runtime::{
-            ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind, parse_retry_after,
+            ApiKey, ErrorKind, RateLimitPolicy, RetryPolicy, TransportError, TransportKind,
+            parse_retry_after,
         };
         /// A reply with its status, headers, request id, attempts and elapsed time: what a
         /// request builder's `send_with_response()` resolves to.
@@ -279,6 +280,14 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
 
             fn text(self) -> &'static str {
                 V1ErrorCode::text(self)
+            }
+
+            fn kind(self) -> Option<sonoran_runtime::ErrorKind> {
+                V1ErrorCode::kind(self)
+            }
+
+            fn docs_url(operation_id: &str) -> Option<&'static str> {
+                Operation::from_id(operation_id)?.docs_url()
             }
         }
     }

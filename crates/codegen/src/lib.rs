@@ -87,10 +87,17 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let enums_src = rust_client::format(enums::tokens(enums), "")?;
     let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens(api, v1_methods, &v1::known_errors(doc), enums, &examples),
+        v1::tokens(
+            api,
+            v1_methods,
+            &v1::known_errors(doc),
+            &v1::error_kinds(doc)?,
+            enums,
+            &examples,
+        ),
         "",
     )?;
-    let module = rust_client::format(module_tokens(&model), "")?;
+    let module = rust_client::format(module_tokens(&model, api), "")?;
     let glue = rust_client::format(glue::tokens(api, v1_methods), "")?;
     let (tables, js_ops) = tables::generate(&model, api)?;
     let push_events = &model.events;
@@ -190,7 +197,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
 }
 
 /// `generated/mod.rs`: the module layout and the documented rate limits.
-fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
+fn module_tokens(model: &model::Model, api: &Api) -> proc_macro2::TokenStream {
     let mut limits: Vec<(&str, u32)> = model
         .operations
         .iter()
@@ -208,6 +215,26 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
     let variants: Vec<proc_macro2::Ident> =
         every.iter().map(|id| names::rust_type_ident(id)).collect();
     let count = every.len();
+    // Each operation's docs page as a URL (the first operation of an id that has one), in
+    // the order of `every`: a table indexed by the variant (data, not a match: it weighs
+    // less in the npm modules).
+    let docs_urls: Vec<proc_macro2::TokenStream> = every
+        .iter()
+        .map(|id| {
+            let page = model
+                .operations
+                .iter()
+                .filter(|op| op.id == *id)
+                .find_map(|op| op.docs_page);
+            match page {
+                Some(page) => {
+                    let url = api.docs_link(page);
+                    quote::quote!(Some(#url))
+                }
+                None => quote::quote!(None),
+            }
+        })
+        .collect();
     quote::quote! {
         //! The generated part of the client: `client` is progenitor's output (the v2 calls
         //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
@@ -266,6 +293,12 @@ fn module_tokens(model: &model::Model) -> proc_macro2::TokenStream {
             /// The operation of an operationId.
             pub fn from_id(id: &str) -> ::std::option::Option<Self> {
                 match id { #( #every => Some(Operation::#variants), )* _ => None }
+            }
+
+            /// Its docs page (`x-docs-page`), as a URL: what an error of the call links to.
+            pub fn docs_url(self) -> ::std::option::Option<&'static str> {
+                const DOCS: [::std::option::Option<&str>; #count] = [ #( #docs_urls ),* ];
+                DOCS[self as usize]
             }
 
             /// The limit its docs page states, in requests per minute per API key.

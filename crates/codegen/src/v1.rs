@@ -274,6 +274,7 @@ pub fn tokens(
     api: &Api,
     methods: &[V1Method],
     known_errors: &[(String, String)],
+    error_kinds: &std::collections::BTreeMap<String, String>,
     enums: &[IntEnum],
     examples: &std::collections::BTreeMap<&str, &str>,
 ) -> TokenStream {
@@ -443,6 +444,30 @@ pub fn tokens(
         .collect();
     let texts: Vec<_> = known_errors.iter().map(|(t, _)| t.as_str()).collect();
     let count = variants.len();
+    // The documented texts with a kind of their own (`x-error-kinds`), in table order.
+    let (kind_variants, kinds): (Vec<_>, Vec<_>) = known_errors
+        .iter()
+        .filter_map(|(text, code)| {
+            let kind = error_kinds.get(text)?;
+            let mut pascal = kind.clone();
+            pascal[..1].make_ascii_uppercase();
+            Some((format_ident!("{}", code), format_ident!("{}", pascal)))
+        })
+        .unzip();
+    let kind_body = if kinds.is_empty() {
+        quote! {
+            let _ = self;
+            None
+        }
+    } else {
+        quote! {
+            match self {
+                #( Self::#kind_variants => Some(::sonoran_runtime::ErrorKind::#kinds), )*
+                #[allow(unreachable_patterns)]
+                _ => None,
+            }
+        }
+    };
     quote! {
         /// The documented plain-text v1 errors, each a known code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -457,6 +482,12 @@ pub fn tokens(
             /// The exact text the API sends.
             pub fn text(self) -> &'static str {
                 match self { #( Self::#variants => #texts, )* }
+            }
+
+            /// The kind of refusal the docs say this text is (`x-error-kinds`), when they say
+            /// more than "the API refused" ([`sonoran_runtime::ErrorKind::Api`]).
+            pub fn kind(self) -> ::std::option::Option<::sonoran_runtime::ErrorKind> {
+                #kind_body
             }
 
             /// The code of a v1 error body, when it is a documented one.
@@ -490,4 +521,46 @@ pub fn known_errors(doc: &Value) -> Vec<(String, String)> {
         .flatten()
         .filter_map(|(text, code)| Some((text.clone(), code.as_str()?.to_string())))
         .collect()
+}
+
+/// `x-error-kinds` of the `V1ErrorText` schema: documented text -> the `ErrorKind` name
+/// (`planRefused`) the docs make it. Each text must be one of `x-known-values`, each kind a
+/// kind of the runtime's `ErrorKind` other than `api` (every other text's kind).
+pub fn error_kinds(doc: &Value) -> Result<std::collections::BTreeMap<String, String>, Error> {
+    const WHERE: &str = "components/v1.yaml: V1ErrorText `x-error-kinds`";
+    let known: std::collections::BTreeSet<String> =
+        known_errors(doc).into_iter().map(|(t, _)| t).collect();
+    let Some(table) = doc.pointer("/components/schemas/V1ErrorText/x-error-kinds") else {
+        return Ok(Default::default());
+    };
+    let table = table
+        .as_object()
+        .ok_or_else(|| Error(format!("{WHERE}: expected a map of v1 error text to kind")))?;
+    let mut out = std::collections::BTreeMap::new();
+    for (text, kind) in table {
+        let kind = kind
+            .as_str()
+            .ok_or_else(|| Error(format!("{WHERE}: `{text}`: the kind must be a string")))?;
+        if !known.contains(text) {
+            return Err(Error(format!(
+                "{WHERE}: `{text}` is not one of the documented texts (`x-known-values`)"
+            )));
+        }
+        match sonoran_runtime::ErrorKind::from_name(kind) {
+            Some(k) if k != sonoran_runtime::ErrorKind::Api => {}
+            _ => {
+                let names: Vec<&str> = sonoran_runtime::ErrorKind::ALL
+                    .iter()
+                    .map(|k| k.as_str())
+                    .filter(|n| *n != "api")
+                    .collect();
+                return Err(Error(format!(
+                    "{WHERE}: `{text}`: `{kind}` is not an error kind (one of {})",
+                    names.join(", ")
+                )));
+            }
+        }
+        out.insert(text.clone(), kind.to_string());
+    }
+    Ok(out)
 }

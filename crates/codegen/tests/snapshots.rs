@@ -68,6 +68,7 @@ fn outputs(name: &str, api: &sonoran_spec::api::Api) -> Vec<(&'static str, Strin
             api,
             &model.v1_methods,
             &v1::known_errors(&doc),
+            &v1::error_kinds(&doc).unwrap(),
             &model.enums,
             &Default::default(),
         ),
@@ -207,7 +208,14 @@ fn server_id_from_the_client_and_documented_defaults() {
     let methods = &model.v1_methods;
     assert!(methods[0].fills_server_id);
     let v1_src = rust_client::format(
-        v1::tokens(api, methods, &[], &enums, &Default::default()),
+        v1::tokens(
+            api,
+            methods,
+            &[],
+            &Default::default(),
+            &enums,
+            &Default::default(),
+        ),
         "",
     )
     .unwrap();

@@ -6,7 +6,9 @@
 //! carry the key on v1) are never copied into an error.
 
 /// An API's documented plain-text v1 errors (`sonoran_cad::V1ErrorCode`, ...): what
-/// [`ApiError::code`] holds. Implemented by each API crate's generated enum.
+/// [`ApiError::code`] holds. Implemented by each API crate's generated enum, which also
+/// gives the API's facts an error reads: the [`ErrorKind`] of each documented text (from the
+/// spec's `x-error-kinds`) and the docs page of each operation (its `x-docs-page`).
 pub trait V1Code:
     Copy + fmt::Debug + PartialEq + Eq + std::hash::Hash + Send + Sync + 'static
 {
@@ -14,6 +16,119 @@ pub trait V1Code:
     fn from_text(body: &str) -> Option<Self>;
     /// The exact text the API sends.
     fn text(self) -> &'static str;
+    /// The kind of refusal the docs say this text is ([`ErrorKind::PlanRefused`], ...), when
+    /// they say more than "the API refused" ([`ErrorKind::Api`]).
+    fn kind(self) -> Option<ErrorKind> {
+        None
+    }
+    /// The docs page of the operation `operation_id`, as a URL.
+    fn docs_url(operation_id: &str) -> Option<&'static str> {
+        let _ = operation_id;
+        None
+    }
+}
+
+/// What kind of failure an [`Error`] is: one vocabulary for the Rust crates and the npm
+/// packages, whose `SonoranError.kind` is [`ErrorKind::as_str`] of the same failure
+/// (`"pacingRefused"` for [`ErrorKind::PacingRefused`]). New kinds may be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// `invalidRequest`: refused before anything was sent (a bad argument, a missing
+    /// configuration, a disposed npm client).
+    InvalidRequest,
+    /// `pacingRefused`: not sent: this client's own pacing to the documented rate limit
+    /// would hold the call past its deadline or queue bound. Sonoran refused nothing.
+    PacingRefused,
+    /// `rateLimited`: Sonoran answered `429` and the wait it asked for does not fit.
+    RateLimited,
+    /// `timeout`: the call's deadline passed.
+    Timeout,
+    /// `aborted`: the caller cancelled the call (npm: its `AbortSignal`; in Rust, dropping
+    /// the future cancels a call without an error).
+    Aborted,
+    /// `transport`: the connection failed (DNS, connect, TLS, a reply cut off).
+    Transport,
+    /// `planRefused`: the community's subscription does not include the API or this
+    /// endpoint (the docs' `API IS NOT ENABLED FOR THIS COMMUNITY`, `API ENDPOINT IS NOT
+    /// ENABLED FOR THIS COMMUNITY`: "requires the Plus version or higher").
+    PlanRefused,
+    /// `permissionDenied`: Sonoran refused the call for its credentials' rights (`403`).
+    PermissionDenied,
+    /// `api`: any other refusal by Sonoran (problem+json, a v1 error text, CMS
+    /// `success: false`).
+    Api,
+    /// `malformedReply`: the reply is not what the docs describe.
+    MalformedReply,
+    /// `replyTooLarge`: the reply was longer than the client accepts.
+    ReplyTooLarge,
+    /// `sharedLimiterUnavailable`: the shared (Redis) rate limiter did not answer and its
+    /// policy is to fail (Rust, feature `redis`).
+    SharedLimiterUnavailable,
+    /// `internal`: a fault of the client itself (npm: a wasm trap); please report it.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Every kind, in the order of the README's table.
+    pub const ALL: [ErrorKind; 13] = [
+        Self::InvalidRequest,
+        Self::PacingRefused,
+        Self::RateLimited,
+        Self::Timeout,
+        Self::Aborted,
+        Self::Transport,
+        Self::PlanRefused,
+        Self::PermissionDenied,
+        Self::Api,
+        Self::MalformedReply,
+        Self::ReplyTooLarge,
+        Self::SharedLimiterUnavailable,
+        Self::Internal,
+    ];
+
+    /// The kind's name, exactly as the npm packages' `SonoranError.kind` says it
+    /// (`"planRefused"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalidRequest",
+            Self::PacingRefused => "pacingRefused",
+            Self::RateLimited => "rateLimited",
+            Self::Timeout => "timeout",
+            Self::Aborted => "aborted",
+            Self::Transport => "transport",
+            Self::PlanRefused => "planRefused",
+            Self::PermissionDenied => "permissionDenied",
+            Self::Api => "api",
+            Self::MalformedReply => "malformedReply",
+            Self::ReplyTooLarge => "replyTooLarge",
+            Self::SharedLimiterUnavailable => "sharedLimiterUnavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The kind named `name` (as [`Self::as_str`] gives it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// The kind an error status stands for by itself, for a reply whose body says no more:
+    /// the one table of statuses with a kind of their own. `403 Forbidden` is a permission
+    /// refusal (the v2 docs' `403`s, e.g. `setCommunityLink`'s); `429` is
+    /// [`ErrorKind::RateLimited`] (its own variant, [`Error::RateLimited`]).
+    pub const fn of_status(status: u16) -> Self {
+        match status {
+            403 => Self::PermissionDenied,
+            429 => Self::RateLimited,
+            _ => Self::Api,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The code type of an API without documented v1 error texts, and of the runtime's own
@@ -78,12 +193,24 @@ pub enum Error<C = NoV1Code> {
     SharedLimiterUnavailable { reason: String },
     /// The reply was longer than the client's cap (`ClientBuilder::max_reply_bytes`,
     /// default 16 MiB); it was refused while it was being read.
-    ReplyTooLarge { limit: u64 },
+    ReplyTooLarge {
+        limit: u64,
+        /// The operationId, once the call is known.
+        operation: Option<&'static str>,
+        /// The attempts sent.
+        attempts: u32,
+    },
     /// A success status whose body is not what the operation documents.
     MalformedReply {
         status: u16,
         body: String,
         reason: String,
+        /// The operationId, once the call is known.
+        operation: Option<&'static str>,
+        /// The attempts sent.
+        attempts: u32,
+        /// The reply's request-id header, when it had one.
+        request_id: Option<String>,
     },
 }
 
@@ -212,6 +339,22 @@ impl<C> ApiError<C> {
 }
 
 impl<C: V1Code> ApiError<C> {
+    /// What kind of refusal this is: the kind the docs give its v1 text (or a problem+json
+    /// `detail`, or a CMS `success: false` message, that is one of the documented texts),
+    /// else the kind of its status ([`ErrorKind::of_status`]: a `403` is
+    /// [`ErrorKind::PermissionDenied`]), else [`ErrorKind::Api`].
+    pub fn kind(&self) -> ErrorKind {
+        let documented = self
+            .code
+            .or_else(|| self.detail.as_deref().and_then(C::from_text))
+            .and_then(V1Code::kind);
+        documented.unwrap_or(match ErrorKind::of_status(self.status) {
+            // A 429 here is one whose error came as an API error (never from `from_reply`).
+            ErrorKind::RateLimited => ErrorKind::Api,
+            kind => kind,
+        })
+    }
+
     /// Reads an error body: problem+json when it parses as such, else plain text.
     #[doc(hidden)]
     pub fn from_body(status: u16, body: &str) -> Self {
@@ -301,7 +444,7 @@ impl<C: V1Code> fmt::Display for Error<C> {
                 bound.as_millis()
             ),
             Self::Transport(e) => write!(f, "the connection to the Sonoran API failed: {e}"),
-            Self::ReplyTooLarge { limit } => write!(
+            Self::ReplyTooLarge { limit, .. } => write!(
                 f,
                 "the Sonoran API's reply was longer than this client accepts ({limit} bytes); raise the client's max_reply_bytes if that is expected"
             ),
@@ -337,7 +480,15 @@ impl<C: V1Code> fmt::Display for Error<C> {
                 if let Some(id) = &e.trace_id {
                     write!(f, " (traceId {id})")?;
                 }
-                Ok(())
+                match e.kind() {
+                    ErrorKind::PlanRefused => f.write_str(
+                        "; the community's Sonoran subscription does not include this call (its docs page names the version it requires)",
+                    ),
+                    ErrorKind::PermissionDenied => f.write_str(
+                        "; the API key or the account it acts for lacks the rights for this call",
+                    ),
+                    _ => Ok(()),
+                }
             }
             Self::MalformedReply { status, reason, .. } => {
                 write!(
@@ -364,6 +515,29 @@ impl<C: V1Code> std::error::Error for Error<C> {
 }
 
 impl<C: V1Code> Error<C> {
+    /// What kind of failure this is, named as the npm packages name it
+    /// ([`ErrorKind::as_str`]): the one vocabulary of both.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Transport(_) => ErrorKind::Transport,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::PacingRefused { .. } => ErrorKind::PacingRefused,
+            Self::Api(e) => e.kind(),
+            #[cfg(feature = "redis")]
+            Self::SharedLimiterUnavailable { .. } => ErrorKind::SharedLimiterUnavailable,
+            Self::ReplyTooLarge { .. } => ErrorKind::ReplyTooLarge,
+            Self::MalformedReply { .. } => ErrorKind::MalformedReply,
+        }
+    }
+
+    /// The docs page of the operation that failed (its `x-docs-page` as a URL), where the
+    /// error came from a call.
+    pub fn docs_url(&self) -> Option<&'static str> {
+        self.operation().and_then(C::docs_url)
+    }
+
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -401,6 +575,9 @@ impl<C: V1Code> Error<C> {
             status,
             reason: format!("undocumented success status (documented: {documented})"),
             body: clip(body),
+            operation: None,
+            attempts: 0,
+            request_id: None,
         }
     }
 
@@ -418,7 +595,9 @@ impl<C: V1Code> Error<C> {
         match self {
             Self::Timeout { operation, .. }
             | Self::RateLimited { operation, .. }
-            | Self::PacingRefused { operation, .. } => *operation,
+            | Self::PacingRefused { operation, .. }
+            | Self::ReplyTooLarge { operation, .. }
+            | Self::MalformedReply { operation, .. } => *operation,
             Self::Api(e) => e.operation(),
             Self::Transport(e) => e.operation,
             _ => None,
@@ -429,7 +608,10 @@ impl<C: V1Code> Error<C> {
     /// error does not say, as for an invalid request).
     pub fn attempts(&self) -> Option<u32> {
         match self {
-            Self::Timeout { attempts, .. } | Self::RateLimited { attempts, .. } => Some(*attempts),
+            Self::Timeout { attempts, .. }
+            | Self::RateLimited { attempts, .. }
+            | Self::ReplyTooLarge { attempts, .. }
+            | Self::MalformedReply { attempts, .. } => Some(*attempts),
             Self::PacingRefused { .. } => Some(0),
             Self::Api(e) => Some(e.attempts()),
             Self::Transport(e) => Some(e.attempts),
@@ -442,7 +624,9 @@ impl<C: V1Code> Error<C> {
     /// or problem+json's `traceId`. Quote it to Sonoran support.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Self::RateLimited { request_id, .. } => request_id.as_deref(),
+            Self::RateLimited { request_id, .. } | Self::MalformedReply { request_id, .. } => {
+                request_id.as_deref()
+            }
             Self::Api(e) => e.request_id(),
             _ => None,
         }
@@ -510,6 +694,26 @@ impl<C: V1Code> Error<C> {
                 }
             }
             Self::PacingRefused { operation: o, .. } => *o = Some(operation),
+            Self::ReplyTooLarge {
+                operation: o,
+                attempts: a,
+                ..
+            } => {
+                *o = Some(operation);
+                *a = attempts;
+            }
+            Self::MalformedReply {
+                operation: o,
+                attempts: a,
+                request_id: r,
+                ..
+            } => {
+                *o = Some(operation);
+                *a = attempts;
+                if r.is_none() {
+                    *r = request_id;
+                }
+            }
             Self::Api(e) => {
                 e.call = Some(Box::new(CallInfo {
                     operation,
@@ -540,7 +744,11 @@ impl<C: V1Code> Error<C> {
         let e = e.without_url();
         #[cfg(not(target_arch = "wasm32"))]
         if let Some(limit) = too_large(&e) {
-            return Self::ReplyTooLarge { limit };
+            return Self::ReplyTooLarge {
+                limit,
+                operation: None,
+                attempts: 0,
+            };
         }
         if e.is_builder() {
             return Self::InvalidRequest(innermost(&e));
@@ -687,6 +895,46 @@ mod tests {
         fn text(self) -> &'static str {
             "INVALID API KEY"
         }
+        fn kind(self) -> Option<ErrorKind> {
+            // As if the docs made it a plan refusal: what the generated tables say.
+            Some(ErrorKind::PlanRefused)
+        }
+    }
+
+    #[test]
+    fn an_api_errors_kind_comes_from_its_text_then_its_status() {
+        // The documented text's kind, as a v1 body, a problem+json detail or a CMS message.
+        assert_eq!(
+            ApiError::from_body(400, "INVALID API KEY").kind(),
+            ErrorKind::PlanRefused
+        );
+        assert_eq!(
+            ApiError::from_body(403, r#"{"title":"Forbidden","detail":"INVALID API KEY"}"#).kind(),
+            ErrorKind::PlanRefused
+        );
+        assert_eq!(
+            ApiError::unsuccessful(200, r#"{"success":false,"message":"INVALID API KEY"}"#).kind(),
+            ErrorKind::PlanRefused
+        );
+        // Else the status: 403 alone is a permission refusal, anything else `api`.
+        assert_eq!(
+            ApiError::from_body(403, r#"{"title":"Forbidden"}"#).kind(),
+            ErrorKind::PermissionDenied
+        );
+        assert_eq!(ApiError::from_body(404, "nope").kind(), ErrorKind::Api);
+        assert_eq!(ApiError::from_body(429, "").kind(), ErrorKind::Api);
+        assert_eq!(
+            Error::from_reply(429, Some("1"), "").kind(),
+            ErrorKind::RateLimited
+        );
+        let forbidden = Error::from_reply(403, None, "{}");
+        assert_eq!(forbidden.kind(), ErrorKind::PermissionDenied);
+        assert!(
+            forbidden.to_string().contains("lacks the rights"),
+            "{forbidden}"
+        );
+        // No operation, no docs link (the generated tables give one per operation).
+        assert_eq!(forbidden.docs_url(), None);
     }
 
     type ApiError = super::ApiError<V1ErrorCode>;

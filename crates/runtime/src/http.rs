@@ -446,6 +446,9 @@ pub async fn v2_result<T, C: V1Code>(
             status: success,
             body: crate::error::clip(&String::from_utf8_lossy(&bytes)),
             reason: format!("expected JSON of the documented shape: {e}"),
+            operation: None,
+            attempts: 0,
+            request_id: None,
         }),
         Err(P::ErrorResponse(value)) => {
             Err(Error::Api(ApiError::from_body(value.status().as_u16(), "")))

@@ -33,7 +33,7 @@ pub mod v1;
 #[cfg(feature = "http")]
 pub use config::{Api, BuildError, ClientBuilder, HasServerId};
 pub use error::{
-    ApiError, Error, NoV1Code, TransportError, TransportKind, V1Code, parse_retry_after,
+    ApiError, Error, ErrorKind, NoV1Code, TransportError, TransportKind, V1Code, parse_retry_after,
 };
 pub use key::ApiKey;
 pub use limiter::{OperationId, RateLimitPolicy};

@@ -69,6 +69,9 @@ impl Reply {
             status: self.status,
             reason: format!("expected JSON of the documented shape: {e}"),
             body: crate::error::clip(&self.body),
+            operation: None,
+            attempts: 0,
+            request_id: None,
         })
     }
 

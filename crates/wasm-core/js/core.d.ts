@@ -4,24 +4,44 @@
 // `types.d.ts` beside it. `cargo xtask wasm` ships this file as `core.d.cts` and `core.d.mts`.
 /// <reference lib="esnext.disposable" />
 
-/** Why a call failed. */
+/**
+ * Why a call failed: the same names as the Rust crates' `ErrorKind` (`ErrorKind::as_str`).
+ * - `invalidRequest`: refused before sending (a bad argument, a bad option, a disposed client)
+ * - `pacingRefused`: not sent: this client's own pacing under the documented rate limit would
+ *   hold the call past its deadline or `maxQueueMs` (`source: 'client'`, `retryAfter()`)
+ * - `rateLimited`: Sonoran answered 429 and the wait it asked for does not fit
+ * - `timeout`: the call's deadline passed
+ * - `aborted`: the caller's `AbortSignal`
+ * - `transport`: the connection failed
+ * - `planRefused`: the community's subscription does not include the API or this call (the
+ *   docs' `API IS NOT ENABLED FOR THIS COMMUNITY`, `API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY`)
+ * - `permissionDenied`: Sonoran answered 403
+ * - `api`: any other refusal by Sonoran (problem+json, a v1 error text, `success: false`)
+ * - `malformedReply`: the reply is not what the docs describe
+ * - `replyTooLarge`: the reply was longer than the client accepts
+ * - `sharedLimiterUnavailable`: Rust only (the Redis-shared rate limiter); never in JS
+ * - `internal`: a fault of the package itself; please report it
+ */
 export type SonoranErrorKind =
-  | 'invalidArgument'
   | 'invalidRequest'
-  | 'timeout'
-  | 'transport'
+  | 'pacingRefused'
   | 'rateLimited'
+  | 'timeout'
+  | 'aborted'
+  | 'transport'
+  | 'planRefused'
+  | 'permissionDenied'
   | 'api'
   | 'malformedReply'
-  | 'aborted'
-  | 'internal'
-  | 'other';
+  | 'replyTooLarge'
+  | 'sharedLimiterUnavailable'
+  | 'internal';
 
 /** Every rejection of a client method is a `SonoranError`. */
 export declare class SonoranError extends Error {
   constructor(
     message: string,
-    fields?: Partial<Pick<SonoranError, 'kind' | 'status' | 'code' | 'title' | 'detail' | 'traceId' | 'requestId' | 'body' | 'operation' | 'attempts' | 'source'>> & {
+    fields?: Partial<Pick<SonoranError, 'kind' | 'status' | 'code' | 'title' | 'detail' | 'traceId' | 'requestId' | 'body' | 'operation' | 'attempts' | 'source' | 'docsUrl'>> & {
       cause?: unknown;
       /** Seconds to wait, as `retryAfter()` gives them. */
       retryAfter?: number;
@@ -37,6 +57,8 @@ export declare class SonoranError extends Error {
   readonly source?: 'client' | 'server';
   /** The method that failed (`getAccount`). */
   readonly operation?: string;
+  /** The docs page of the method that failed. */
+  readonly docsUrl?: string;
   /** How many requests were sent (0: none, e.g. a bad argument or a refusal by the client). */
   readonly attempts?: number;
   /** HTTP status, when the API answered. */
@@ -57,7 +79,7 @@ export declare class SonoranError extends Error {
   readonly cause?: unknown;
   /** The API answered 404 (or a v1 "not found" error). */
   isNotFound(): boolean;
-  /** Trying again later may succeed: a rate limit, a timeout, a transport failure, a 502, 503 or 504. */
+  /** Trying again later may succeed: a rate limit (`rateLimited`, `pacingRefused`), a timeout, a transport failure, a 502, 503 or 504. */
   isRetryable(): boolean;
   /** Seconds to wait before trying again: the server's `Retry-After`, or (`source: 'client'`) the client's pacing. */
   retryAfter(): number | undefined;
@@ -85,7 +107,7 @@ export interface ClientOptions {
   headers?: { [name: string]: string };
   /**
    * The longest a call may wait for its place under the documented rate limit before it
-   * rejects at once with kind `rateLimited`, `source: 'client'` and `retryAfter()` (default:
+   * rejects at once with kind `pacingRefused`, `source: 'client'` and `retryAfter()` (default:
    * `timeoutMs`; 0: never queue). When given, it bounds the waits a server's `Retry-After`
    * asks for too. Per call: the `maxQueueMs` per-call option.
    */
@@ -121,7 +143,7 @@ export interface CallOptions {
   /**
    * The call's deadline in milliseconds: it bounds the whole call (the wait for its place, every
    * attempt, the waits the server asks for). A wait that would pass it fails at once: the
-   * client's own pacing with kind `rateLimited` and `source: 'client'`, a server's `Retry-After`
+   * client's own pacing with kind `pacingRefused` and `source: 'client'`, a server's `Retry-After`
    * with the server's error; a reply still missing at the deadline with kind `timeout`.
    */
   timeoutMs?: number;

@@ -5,15 +5,18 @@
 // per-call options. `cargo xtask wasm` bundles it (esbuild) into each package's entries
 // (index.cjs, browser.mjs). It names no API: `makeClient` is told its names.
 
-const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'requestId', 'body', 'operation', 'attempts', 'source'];
+const FIELDS = ['status', 'code', 'title', 'detail', 'traceId', 'requestId', 'body', 'operation', 'attempts', 'source', 'docsUrl'];
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// As the Rust `Error::is_retryable`: a refusal by the client's pacing may pass later too.
+const RETRYABLE_KINDS = new Set(['rateLimited', 'pacingRefused', 'timeout', 'transport']);
 
 /**
  * A failed call: a bad argument, a timeout, a transport failure, a rate limit, an API error.
- * `kind` names the category; `operation`, `attempts` and `requestId` say which call and how
- * far it got; `source` says who refused it: `'server'` when the API answered, `'client'` when
- * this client refused a call it never sent (its pacing would have held it past the call's
- * deadline or `maxQueueMs`).
+ * `kind` names the category, as the Rust crates' `ErrorKind::as_str` names it (one vocabulary:
+ * `pacingRefused` for this client's own pacing refusal, `rateLimited` for Sonoran's 429,
+ * `planRefused` and `permissionDenied` for the documented refusals); `operation`, `attempts`,
+ * `requestId` and `docsUrl` say which call, how far it got and where its docs are; `source`
+ * says who decided: `'server'` when the API answered, `'client'` when this client did.
  */
 export class SonoranError extends Error {
   constructor(message, fields = {}) {
@@ -35,7 +38,7 @@ export class SonoranError extends Error {
 
   /** Trying the same call again later may succeed: a rate limit, a timeout, a transport failure, a 502/503/504. */
   isRetryable() {
-    if (this.kind === 'rateLimited' || this.kind === 'timeout' || this.kind === 'transport') return true;
+    if (RETRYABLE_KINDS.has(this.kind)) return true;
     return this.status !== undefined && RETRYABLE_STATUS.has(this.status);
   }
 
@@ -74,7 +77,7 @@ function unsendable(method, value, where) {
   if (!found) return null;
   const what = found.type === 'cycle' ? 'refers to itself (a cycle)' : `is a ${found.type}, which cannot be sent as JSON`;
   const at = found.path ? `\`${found.path}\`` : 'the argument';
-  return new SonoranError(`${method}: ${at} ${what}`, { kind: 'invalidArgument' });
+  return new SonoranError(`${method}: ${at} ${what}`, { kind: 'invalidRequest' });
 }
 
 function encode(method, value, where) {
@@ -196,7 +199,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
         // The client's own decision, not the API's: nothing was sent.
         throw new SonoranError(
           `${name}: not sent: this client's pacing under the operation's rate limit would hold the call ${wait} ms, past ${why}`,
-          { kind: 'rateLimited', source: 'client', retryAfter: wait / 1000 },
+          { kind: 'pacingRefused', source: 'client', retryAfter: wait / 1000 },
         );
       }
       tell({ reason: 'paced', waitMs: wait });
@@ -291,18 +294,12 @@ export function metaOf(payload) {
   return payload !== null && typeof payload === 'object' ? META.get(payload) : undefined;
 }
 
-function unwrap(name, reply, parsed) {
+function unwrap(r, index, name, reply, parsed) {
   const enveloped = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
   if (enveloped && parsed.success === false) {
-    // The API said no on a success status: an `api` error, as the Rust client's `Error::Api`.
-    const said = ['message', 'error', 'detail'].map((k) => parsed[k]).find((v) => typeof v === 'string');
-    throw new SonoranError(`${name}: the Sonoran API answered ${reply.status}, its envelope says \`success: false\`${said === undefined ? '' : `: ${said}`}`, {
-      kind: 'api',
-      status: reply.status,
-      title: 'the reply\'s envelope says `success: false`',
-      detail: said,
-      body: reply.text.length > 2048 ? `${reply.text.slice(0, 2048)}…` : reply.text,
-    });
+    // The API said no on a success status: the runtime's `ApiError::unsuccessful` (kind `api`,
+    // or the kind the docs give its message), as the Rust client's `Error::Api`.
+    throw r.unsuccessful(index, reply.status, reply.text);
   }
   if (!enveloped || parsed.success !== true || !('data' in parsed)) {
     throw new SonoranError(`${name}: the Sonoran API answered ${reply.status} without the \`{ success, data }\` envelope its docs describe`, {
@@ -316,7 +313,7 @@ function unwrap(name, reply, parsed) {
   return data;
 }
 
-function decode(name, kind, reply) {
+function decode(r, index, name, kind, reply) {
   const text = reply.text;
   if (kind === 1) return text;
   // A documented "No Content" (CMS's DELETE /v2/community/sessions): nothing to parse.
@@ -341,12 +338,12 @@ function decode(name, kind, reply) {
       body: text.length > 2048 ? `${text.slice(0, 2048)}…` : text,
     });
   }
-  return kind === 3 ? unwrap(name, reply, parsed) : parsed;
+  return kind === 3 ? unwrap(r, index, name, reply, parsed) : parsed;
 }
 
 function checkQueueBound(where, ms) {
   if (ms !== undefined && !(typeof ms === 'number' && ms >= 0)) {
-    throw new SonoranError(`${where}: \`maxQueueMs\` must be a number of milliseconds >= 0`, { kind: 'invalidArgument' });
+    throw new SonoranError(`${where}: \`maxQueueMs\` must be a number of milliseconds >= 0`, { kind: 'invalidRequest' });
   }
 }
 
@@ -358,32 +355,32 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 function callOptions(name, given) {
   if (given === undefined || given === null) return {};
   if (typeof given !== 'object' || Array.isArray(given)) {
-    throw new SonoranError(`${name}: the per-call options must be an object { ${CALL_OPTIONS.join(', ')} }`, { kind: 'invalidArgument' });
+    throw new SonoranError(`${name}: the per-call options must be an object { ${CALL_OPTIONS.join(', ')} }`, { kind: 'invalidRequest' });
   }
   for (const key of Object.keys(given)) {
     if (!CALL_OPTIONS.includes(key)) {
-      throw new SonoranError(`${name}: \`${key}\` is not a per-call option (${CALL_OPTIONS.join(', ')})`, { kind: 'invalidArgument' });
+      throw new SonoranError(`${name}: \`${key}\` is not a per-call option (${CALL_OPTIONS.join(', ')})`, { kind: 'invalidRequest' });
     }
   }
   const { signal, timeoutMs, headers, maxQueueMs } = given;
   if (signal !== undefined && !(signal && typeof signal.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
-    throw new SonoranError(`${name}: \`signal\` must be an AbortSignal`, { kind: 'invalidArgument' });
+    throw new SonoranError(`${name}: \`signal\` must be an AbortSignal`, { kind: 'invalidRequest' });
   }
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs !== Infinity)) {
-    throw new SonoranError(`${name}: the per-call \`timeoutMs\` must be a number of milliseconds > 0`, { kind: 'invalidArgument' });
+    throw new SonoranError(`${name}: the per-call \`timeoutMs\` must be a number of milliseconds > 0`, { kind: 'invalidRequest' });
   }
   let extra;
   if (headers !== undefined) {
     if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) {
-      throw new SonoranError(`${name}: the per-call \`headers\` must be an object of header names to strings`, { kind: 'invalidArgument' });
+      throw new SonoranError(`${name}: the per-call \`headers\` must be an object of header names to strings`, { kind: 'invalidRequest' });
     }
     extra = {};
     for (const [key, value] of Object.entries(headers)) {
       if (typeof value !== 'string') {
-        throw new SonoranError(`${name}: the per-call header \`${key}\` must be a string, got ${value === null ? 'null' : typeof value}`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${name}: the per-call header \`${key}\` must be a string, got ${value === null ? 'null' : typeof value}`, { kind: 'invalidRequest' });
       }
       if (!HEADER_NAME.test(key) || /[\r\n\0]/.test(value)) {
-        throw new SonoranError(`${name}: the per-call header ${JSON.stringify(key)} is not a valid header name and value`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${name}: the per-call header ${JSON.stringify(key)} is not a valid header name and value`, { kind: 'invalidRequest' });
       }
       extra[key.toLowerCase()] = value;
     }
@@ -406,7 +403,7 @@ function checkGroups(name, groups, args) {
       const given = holder !== null && typeof holder === 'object' ? fields.filter((f) => holder[f] !== undefined && holder[f] !== null) : [];
       if (given.length !== 1) {
         const got = given.length === 0 ? 'none' : given.map((f) => `\`${f}\``).join(' and ');
-        throw new SonoranError(`${name}: ${at} must have exactly one of ${fields.map((f) => `\`${f}\``).join(', ')}; got ${got}`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${name}: ${at} must have exactly one of ${fields.map((f) => `\`${f}\``).join(', ')}; got ${got}`, { kind: 'invalidRequest' });
       }
     }
   }
@@ -452,10 +449,11 @@ export class APIPromise extends Promise {
   }
 }
 
-/** `e` as a SonoranError naming the call, its attempts and the last request id. */
-function described(e, name, state) {
+/** `e` as a SonoranError naming the call, its docs page, its attempts and the last request id. */
+function described(e, name, state, module) {
   const err = toSonoranError(e);
   if (err.operation === undefined) err.operation = name;
+  if (err.docsUrl === undefined && module) err.docsUrl = module.docsUrl(name);
   if (err.attempts === undefined) err.attempts = state.attempts ?? 0;
   if (err.requestId === undefined && state.requestId !== undefined) err.requestId = state.requestId;
   if (err.source === undefined && err.status !== undefined) err.source = 'server';
@@ -550,19 +548,19 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
   class SonoranClient {
     constructor(options) {
       if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-        throw new SonoranError(`${NEW}: expected an options object, e.g. { apiKey, communityId }`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: expected an options object, e.g. { apiKey, communityId }`, { kind: 'invalidRequest' });
       }
       const { fetch: fetchImpl, onRateLimit, maxQueueMs, ...rest } = options;
       if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
-        throw new SonoranError(`${NEW}: the \`fetch\` option must be a function`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: the \`fetch\` option must be a function`, { kind: 'invalidRequest' });
       }
       if (onRateLimit !== undefined && typeof onRateLimit !== 'function') {
-        throw new SonoranError(`${NEW}: the \`onRateLimit\` option must be a function`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: the \`onRateLimit\` option must be a function`, { kind: 'invalidRequest' });
       }
       checkQueueBound(NEW, maxQueueMs);
       const f = fetchImpl ?? globalThis.fetch;
       if (typeof f !== 'function') {
-        throw new SonoranError(`${NEW}: no global fetch here: pass the \`fetch\` option`, { kind: 'invalidArgument' });
+        throw new SonoranError(`${NEW}: no global fetch here: pass the \`fetch\` option`, { kind: 'invalidRequest' });
       }
       Object.defineProperty(this, 'optionsJson', { value: encode(NEW, rest, '') });
       Object.defineProperty(this, FETCH, { value: f.bind(globalThis) });
@@ -615,10 +613,10 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
           first = encode(name, args, '');
         }
       } catch (e) {
-        throw described(e, name, {});
+        throw described(e, name, {}, load());
       }
       if (call.signal && call.signal.aborted) {
-        throw described(new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: call.signal.reason }), name, {});
+        throw described(new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: call.signal.reason }), name, {}, load());
       }
       if (ready) await ready;
       const state = { attempts: 0, requestId: undefined };
@@ -634,11 +632,11 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
           onRateLimit: hooks.onRateLimit,
         };
         const sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count, limits, state);
-        const data = decode(name, reply, sent);
+        const data = decode(r, index, name, reply, sent);
         const response = { status: sent.status, headers: sent.headers, requestId: state.requestId, attempts: state.attempts };
         return { data, response };
       } catch (e) {
-        throw described(e, name, state);
+        throw described(e, name, state, load());
       }
     };
     Object.defineProperty(SonoranClient.prototype, name, {
@@ -647,8 +645,8 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
         ? function (...args) {
             if (args.length > arity + 1) {
               const takes = `${arity} argument${arity === 1 ? '' : 's'}`;
-              const e = new SonoranError(`${name}: takes ${takes} and the per-call options, got ${args.length} arguments`, { kind: 'invalidArgument', operation: name, attempts: 0 });
-              return new APIPromise(Promise.reject(e));
+              const e = new SonoranError(`${name}: takes ${takes} and the per-call options, got ${args.length} arguments`, { kind: 'invalidRequest' });
+              return new APIPromise(Promise.reject(described(e, name, {}, load())));
             }
             const perCall = args.length > arity ? args.splice(arity)[0] : undefined;
             return new APIPromise(call.call(this, args, perCall));

@@ -31,6 +31,14 @@ impl V1Code for Code {
     fn text(self) -> &'static str {
         self.0
     }
+
+    fn kind(self) -> Option<sonoran_runtime::ErrorKind> {
+        (crate::api().v1_codes.kind)(self.0)
+    }
+
+    fn docs_url(operation_id: &str) -> Option<&'static str> {
+        (crate::api().v1_codes.docs)(operation_id)
+    }
 }
 
 fn sonoran_error(kind: &str, message: &str) -> js_sys::Error {
@@ -46,8 +54,8 @@ fn set(target: &js_sys::Error, key: &str, value: &JsValue) {
 }
 
 /// A failure of `kind` with `message`.
-pub(crate) fn failure(kind: &str, message: &str) -> JsValue {
-    sonoran_error(kind, message).into()
+pub(crate) fn failure(kind: sonoran_runtime::ErrorKind, message: &str) -> JsValue {
+    sonoran_error(kind.as_str(), message).into()
 }
 
 /// Whether `status` is a success of `op`: its documented status on v2, any 2xx on v1
@@ -88,23 +96,27 @@ pub(crate) fn no_reply(name: &str, failure: u8, message: &str) -> JsValue {
     error_of(name, &error).into()
 }
 
+/// A reply whose envelope says `success: false`.
+pub(crate) fn unsuccessful(name: &str, status: u16, text: &str) -> JsValue {
+    error_of(
+        name,
+        &Error::Api(sonoran_runtime::ApiError::unsuccessful(status, text)),
+    )
+    .into()
+}
+
 /// A reply longer than the client accepts.
 pub(crate) fn too_large(name: &str, limit: u64) -> JsValue {
-    error_of(name, &Error::ReplyTooLarge { limit }).into()
+    let e = Error::ReplyTooLarge {
+        limit,
+        operation: None,
+        attempts: 0,
+    };
+    error_of(name, &e).into()
 }
 
 fn error_of(name: &str, e: &Error) -> js_sys::Error {
-    let kind = match e {
-        Error::InvalidRequest(_) => "invalidRequest",
-        Error::Timeout { .. } => "timeout",
-        Error::PacingRefused { .. } => "rateLimited",
-        Error::Transport(_) => "transport",
-        Error::RateLimited { .. } => "rateLimited",
-        Error::Api(_) => "api",
-        Error::MalformedReply { .. } | Error::ReplyTooLarge { .. } => "malformedReply",
-        _ => "other",
-    };
-    let js = sonoran_error(kind, &format!("{name}: {e}"));
+    let js = sonoran_error(e.kind().as_str(), &format!("{name}: {e}"));
     if let Some(status) = e.status() {
         set(&js, "status", &status.into());
     }
@@ -191,5 +203,122 @@ mod tests {
             message,
             "the Sonoran API answered 404 MemberNotFound: MEMBER NOT FOUND"
         );
+    }
+
+    /// The kinds `SonoranErrorKind` (js/core.d.ts, what JS users type against) lists.
+    fn js_kinds() -> std::collections::BTreeSet<String> {
+        let dts = include_str!("../js/core.d.ts");
+        let start = dts
+            .find("export type SonoranErrorKind =")
+            .expect("core.d.ts declares SonoranErrorKind");
+        let end = start + dts[start..].find(';').expect("the union ends with `;`");
+        dts[start..end]
+            .split('|')
+            .skip(1)
+            .map(|member| {
+                let member = member.trim();
+                assert!(
+                    member.len() > 2 && member.starts_with('\'') && member.ends_with('\''),
+                    "not a string literal in SonoranErrorKind: {member}"
+                );
+                member[1..member.len() - 1].to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_rust_and_js_kinds_are_one_set() {
+        let rust: std::collections::BTreeSet<String> = sonoran_runtime::ErrorKind::ALL
+            .iter()
+            .map(|k| k.as_str().to_string())
+            .collect();
+        assert_eq!(rust.len(), sonoran_runtime::ErrorKind::ALL.len());
+        assert_eq!(rust, js_kinds());
+        // And the JS source makes no kind the union does not list.
+        let core = include_str!("../js/core.mjs");
+        for (at, _) in core.match_indices("kind: '") {
+            let rest = &core[at + 7..];
+            let name = &rest[..rest.find('\'').unwrap()];
+            assert!(rust.contains(name), "core.mjs makes kind `{name}`");
+        }
+    }
+
+    /// The kind a reply of `status` with body `text` stands for under `api`, as JS sees it.
+    fn kind(api: &'static crate::Api, status: u16, text: &str) -> &'static str {
+        with_api(api, || {
+            Error::from_reply(status, None, text).kind().as_str()
+        })
+    }
+
+    #[test]
+    fn documented_refusals_have_their_own_kinds() {
+        // CAD's plan refusals (components/v1.yaml `x-error-kinds`).
+        assert_eq!(
+            kind(cad(), 400, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY"),
+            "planRefused"
+        );
+        assert_eq!(
+            kind(cad(), 400, "API IS NOT ENABLED FOR THIS COMMUNITY\n"),
+            "planRefused"
+        );
+        // The same text is no documented CMS error.
+        assert_eq!(
+            kind(cms(), 400, "API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY"),
+            "api"
+        );
+        assert_eq!(kind(cad(), 400, "INVALID API KEY"), "api");
+        // A 403 by its status, v2 problem+json or not.
+        let forbidden = r#"{"title":"Forbidden","status":403,"detail":"nope"}"#;
+        assert_eq!(kind(cad(), 403, forbidden), "permissionDenied");
+        assert_eq!(kind(cms(), 403, forbidden), "permissionDenied");
+        assert_eq!(kind(cad(), 429, ""), "rateLimited");
+        assert_eq!(kind(cad(), 404, "{}"), "api");
+    }
+
+    #[test]
+    fn every_operation_links_its_docs_page() {
+        // What the merged specs say: each operation's `x-docs-page` (some deprecated v1
+        // calls have none: their page left the docs).
+        for (api, spec) in [
+            (
+                cad(),
+                include_str!("../../../openapi/sonoran-cad.openapi.json"),
+            ),
+            (
+                cms(),
+                include_str!("../../../openapi/sonoran-cms.openapi.json"),
+            ),
+        ] {
+            let spec: serde_json::Value = serde_json::from_str(spec).unwrap();
+            let mut pages = std::collections::BTreeMap::new();
+            for item in spec["paths"].as_object().unwrap().values() {
+                for op in item.as_object().unwrap().values() {
+                    if let (Some(id), Some(page)) =
+                        (op["operationId"].as_str(), op["x-docs-page"].as_str())
+                    {
+                        pages.entry(id.to_string()).or_insert(page.to_string());
+                    }
+                }
+            }
+            let mut linked = 0;
+            with_api(api, || {
+                for name in api.tables.names {
+                    let url = (api.v1_codes.docs)(name);
+                    match pages.get(*name) {
+                        Some(page) => {
+                            let url = url.unwrap_or_else(|| panic!("{name} has no docs link"));
+                            let path = page.trim_end_matches(".md").trim_end_matches("/README");
+                            assert!(
+                                url.starts_with("https://") && url.ends_with(path),
+                                "{name}: {url} is not {page}"
+                            );
+                            linked += 1;
+                        }
+                        None => assert_eq!(url, None, "{name}"),
+                    }
+                }
+            });
+            assert!(linked * 10 > api.tables.names.len() * 9, "{linked}");
+        }
     }
 }

@@ -55,6 +55,10 @@ pub struct V1Codes {
     find: fn(&str) -> Option<&'static str>,
     /// Writes the code of a documented text (`InvalidApiKey`).
     name: fn(&str, &mut std::fmt::Formatter<'_>) -> std::fmt::Result,
+    /// The kind the docs give a documented text (`planRefused`), when it has one of its own.
+    kind: fn(&str) -> Option<sonoran_runtime::ErrorKind>,
+    /// The docs page of an operation, by operationId.
+    docs: fn(&str) -> Option<&'static str>,
 }
 
 impl V1Codes {
@@ -69,9 +73,14 @@ impl V1Codes {
                 None => f.write_str(text),
             }
         }
+        fn kind<C: V1Code>(text: &str) -> Option<sonoran_runtime::ErrorKind> {
+            C::from_text(text)?.kind()
+        }
         Self {
             find: find::<C>,
             name: name::<C>,
+            kind: kind::<C>,
+            docs: C::docs_url,
         }
     }
 }
@@ -337,7 +346,7 @@ impl Options {
 
 fn bad_option(message: String) -> JsValue {
     convert::failure(
-        "invalidArgument",
+        sonoran_runtime::ErrorKind::InvalidRequest,
         &format!("new {}: {message}", api().class),
     )
 }
@@ -589,16 +598,22 @@ impl Client {
         second: Option<String>,
         count: u32,
     ) -> Result<String, JsValue> {
-        let (op, name) = call::operation(index)
-            .ok_or_else(|| convert::failure("internal", &format!("no operation {index}")))?;
+        let (op, name) = call::operation(index).ok_or_else(|| {
+            convert::failure(
+                sonoran_runtime::ErrorKind::Internal,
+                &format!("no operation {index}"),
+            )
+        })?;
         let args = call::Args {
             first,
             second: second.as_deref(),
             count,
         };
         let p = call::prepare(op, name, args, &self.config).map_err(|e| match e {
-            Refused::Argument(m) => convert::failure("invalidArgument", &m),
-            Refused::Config(m) => convert::failure("invalidRequest", &m),
+            Refused::Argument(m) => {
+                convert::failure(sonoran_runtime::ErrorKind::InvalidRequest, &m)
+            }
+            Refused::Config(m) => convert::failure(sonoran_runtime::ErrorKind::InvalidRequest, &m),
         })?;
         let mut text =
             String::with_capacity(p.url.len() + p.body.as_ref().map_or(0, String::len) + 12);
@@ -685,7 +700,10 @@ impl Client {
             Some((op, name)) => {
                 convert::failure_of_reply(op, name, status, retry_after.as_deref(), text)
             }
-            None => convert::failure("internal", &format!("no operation {index}")),
+            None => convert::failure(
+                sonoran_runtime::ErrorKind::Internal,
+                &format!("no operation {index}"),
+            ),
         }
     }
 
@@ -703,10 +721,24 @@ impl Client {
         self.runtime.max_reply_bytes() as f64
     }
 
+    /// The error of a reply whose envelope says `success: false` (CMS), with the body's
+    /// `message`: the runtime's `ApiError::unsuccessful`, of the kind its message is.
+    pub fn unsuccessful(&self, index: u32, status: u16, text: &str) -> JsValue {
+        let name = call::operation(index).map_or("call", |(_, n)| n);
+        convert::unsuccessful(name, status, text)
+    }
+
     /// The error of a reply longer than `maxReplyBytes`.
     #[wasm_bindgen(js_name = tooLarge)]
     pub fn too_large(&self, index: u32) -> JsValue {
         let name = call::operation(index).map_or("call", |(_, n)| n);
         convert::too_large(name, self.runtime.max_reply_bytes())
     }
+}
+
+/// The docs page of operation `operation_id` (the method's name), as a URL: what the
+/// package's `SonoranError.docsUrl` holds.
+#[wasm_bindgen(js_name = docsUrl)]
+pub fn docs_url(operation_id: &str) -> Option<String> {
+    (api().v1_codes.docs)(operation_id).map(str::to_string)
 }

@@ -40,6 +40,16 @@ impl V1ErrorCode {
             Self::InvalidEmptySearch => "INVALID EMPTY SEARCH",
         }
     }
+    /// The kind of refusal the docs say this text is (`x-error-kinds`), when they say
+    /// more than "the API refused" ([`sonoran_runtime::ErrorKind::Api`]).
+    pub fn kind(self) -> ::std::option::Option<::sonoran_runtime::ErrorKind> {
+        match self {
+            Self::ApiNotEnabled => Some(::sonoran_runtime::ErrorKind::PlanRefused),
+            Self::EndpointNotEnabled => Some(::sonoran_runtime::ErrorKind::PlanRefused),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
     /// The code of a v1 error body, when it is a documented one.
     pub fn from_text(body: &str) -> ::std::option::Option<Self> {
         match body.trim() {

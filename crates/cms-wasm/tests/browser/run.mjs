@@ -39,9 +39,9 @@ await check('a problem+json 404 rejects with a SonoranError of kind api', async 
   const e = await cms.getCommunity().then(() => null, (e) => e);
   assert(e instanceof SonoranError && e.kind === 'api' && e.status === 404 && e.title === 'Not Found', String(e));
 });
-await check('a bad argument rejects with invalidArgument', async () => {
+await check('a bad argument rejects with invalidRequest', async () => {
   const e = await cms.getAccountRanks({}).then(() => null, (e) => e);
-  assert(e instanceof SonoranError && e.kind === 'invalidArgument' && /accountId/.test(e.message), String(e));
+  assert(e instanceof SonoranError && e.kind === 'invalidRequest' && /accountId/.test(e.message), String(e));
 });
 window.__results = { done: true, results };
 </script>`;

@@ -24,7 +24,7 @@ function noKey(e) {
 test('the class is SonoranCms, with the production URL by default', () => {
   assert.equal(SonoranCms.name, 'SonoranCms');
   assert.equal(new SonoranCms({ apiKey: 'k' }).baseUrl, 'https://api.sonorancms.com');
-  assert.throws(() => new SonoranCms({ bogus: 1 }), (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /^new SonoranCms: unknown option `bogus`/.test(e.message));
+  assert.throws(() => new SonoranCms({ bogus: 1 }), (e) => e instanceof SonoranError && e.kind === 'invalidRequest' && /^new SonoranCms: unknown option `bogus`/.test(e.message));
 });
 
 test('a v2 call sends its path and query parameters and resolves to the envelope\'s data', async () => {
@@ -51,7 +51,7 @@ test('a v2 body is sent as written', async () => {
   assert.equal(req.headers['content-type'], 'application/json');
   assert.equal(req.body, '{"newName":"Ada  Lovelace"}');
   const e = await cms.setAccountName({ accountId: ACCOUNT, body: { newName: 7 } }).catch((e) => e);
-  assert.equal(e.kind, 'invalidArgument');
+  assert.equal(e.kind, 'invalidRequest');
   assert.match(e.message, /`body\.newName`/);
 });
 
@@ -68,7 +68,7 @@ test('a bad argument is named before anything is sent', async () => {
   s.answer(() => server.envelope([], '/x'));
   const e = await cms.getMemberRecords({ uniqueId: 'x' }).catch((e) => e);
   assert.ok(e instanceof SonoranError);
-  assert.equal(e.kind, 'invalidArgument');
+  assert.equal(e.kind, 'invalidRequest');
   assert.match(e.message, /^getMemberRecords: /);
   assert.equal(s.requests.length, 0);
 });
@@ -103,14 +103,14 @@ test('CMS has no default server: a serverId goes out only as the caller passes i
   assert.equal(cms.serverId, undefined);
   assert.throws(
     () => new SonoranCms({ apiKey: 'k', serverId: 2 }),
-    (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /^new SonoranCms: `serverId`: /.test(e.message),
+    (e) => e instanceof SonoranError && e.kind === 'invalidRequest' && /^new SonoranCms: `serverId`: /.test(e.message),
   );
   // v2 replies in the envelope; the v1 call's as it documents it.
   s.answer((req) => (req.url.startsWith('/v2/') ? server.envelope({}, '/x') : { status: 200, body: { id: 's' } }));
   // v2, path: required, never filled in.
   const e = await cms.getAceConfig({}).catch((e) => e);
   assert.ok(e instanceof SonoranError);
-  assert.equal(e.kind, 'invalidArgument');
+  assert.equal(e.kind, 'invalidRequest');
   assert.equal(e.message, 'getAceConfig: `serverId` is required');
   assert.equal(s.requests.length, 0, 'sent without its serverId');
   await cms.getAceConfig({ serverId: 4 });
@@ -188,7 +188,7 @@ test('a 429 waits for its Retry-After and is retried; past `retries` it is rateL
 test('custom rate limits name an operationId of this API', () => {
   assert.throws(
     () => new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getCalls: 1 } } }),
-    (e) => e instanceof SonoranError && e.kind === 'invalidArgument' && /"getCalls" is no operationId of this API/.test(e.message),
+    (e) => e instanceof SonoranError && e.kind === 'invalidRequest' && /"getCalls" is no operationId of this API/.test(e.message),
   );
   assert.throws(
     () => new SonoranCms({ apiKey: 'k', rateLimit: { limits: { getAccountRanks: 0 } } }),

@@ -87,7 +87,7 @@ test('by default the 30 s timeout bounds the queue: a call that would wait a min
   await Promise.all(Array.from({ length: 13 }, () => c.getCommunity({})));
   const e = await c.getCommunity({}).catch((e) => e);
   assert.ok(e instanceof SonoranError, String(e));
-  assert.equal(e.kind, 'rateLimited');
+  assert.equal(e.kind, 'pacingRefused');
   // A minute plus the limiter's 100 ms margin.
   assert.equal(e.retryAfter(), 60.1);
   assert.equal(s.requests.length, 13);

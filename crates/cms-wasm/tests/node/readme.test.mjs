@@ -42,7 +42,7 @@ test('the README example of per-call options, withResponse and abort runs as wri
     writeFileSync(join(dir, 'example.mjs'), code);
     // The example runs in a child process, awaited: this one's event loop serves its requests.
     const { stdout: out } = await promisify(execFile)(process.execPath, [join(dir, 'example.mjs')], { encoding: 'utf8' });
-    assert.deepEqual(out.trim().split('\n'), ['object true 200 1', 'rateLimited client undefined', 'aborted 0']);
+    assert.deepEqual(out.trim().split('\n'), ['object true 200 1', 'pacingRefused client undefined', 'aborted 0']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -7,7 +7,7 @@ pub use sonoran_runtime::retry;
 #[doc(hidden)]
 pub use sonoran_runtime::runtime;
 pub use sonoran_runtime::{
-    ApiKey, RateLimitPolicy, RetryPolicy, TransportError, TransportKind,
+    ApiKey, ErrorKind, RateLimitPolicy, RetryPolicy, TransportError, TransportKind,
     parse_retry_after,
 };
 /// A reply with its status, headers, request id, attempts and elapsed time: what a
@@ -195,5 +195,11 @@ impl sonoran_runtime::V1Code for V1ErrorCode {
     }
     fn text(self) -> &'static str {
         V1ErrorCode::text(self)
+    }
+    fn kind(self) -> Option<sonoran_runtime::ErrorKind> {
+        V1ErrorCode::kind(self)
+    }
+    fn docs_url(operation_id: &str) -> Option<&'static str> {
+        Operation::from_id(operation_id)?.docs_url()
     }
 }

@@ -70,6 +70,12 @@ impl V1ErrorCode {
             Self::NotAllowedOnWhitelist => "NOT ALLOWED ON WHITELIST",
         }
     }
+    /// The kind of refusal the docs say this text is (`x-error-kinds`), when they say
+    /// more than "the API refused" ([`sonoran_runtime::ErrorKind::Api`]).
+    pub fn kind(self) -> ::std::option::Option<::sonoran_runtime::ErrorKind> {
+        let _ = self;
+        None
+    }
     /// The code of a v1 error body, when it is a documented one.
     pub fn from_text(body: &str) -> ::std::option::Option<Self> {
         match body.trim() {

@@ -106,9 +106,9 @@ const MALFORMED = [
 ];
 
 for (const [label, call, expected] of MALFORMED) {
-  test(`invalidArgument, nothing sent: ${label}`, async () => {
+  test(`invalidRequest, nothing sent: ${label}`, async () => {
     const client = new SonoranClient(await fake.options());
-    const e = await rejects(call(client), 'invalidArgument');
+    const e = await rejects(call(client), 'invalidRequest');
     if (expected instanceof RegExp) assert.match(e.message, expected);
     else assert.equal(e.message, expected);
     assert.deepEqual(await fake.requests(), [], 'nothing was sent');
@@ -186,12 +186,12 @@ async function pacedClient(extra = {}) {
   return new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 1 }, windowMs: 1000 }, ...extra }));
 }
 
-test('a call the documented limit would hold past maxQueueMs rejects at once as rateLimited, unsent', async (t) => {
+test('a call the documented limit would hold past maxQueueMs rejects at once as pacingRefused, unsent', async (t) => {
   const clock = virtualTime(t);
   const events = [];
   const c = await pacedClient({ maxQueueMs: 200, onRateLimit: (e) => events.push(e), fetch: clock.fetch });
   await clock.settle(c.getVersion());
-  const e = await clock.settle(rejects(c.getVersion(), 'rateLimited'));
+  const e = await clock.settle(rejects(c.getVersion(), 'pacingRefused'));
   assert.equal(clock.now(), 0, 'failed without waiting (virtual ms)');
   // The window (1 s) and the limiter's margin (100 ms): no time passed since the first reply.
   assert.equal(e.retryAfter(), 1.1);
@@ -234,7 +234,7 @@ test('a signal cancels a queued call at once and aborts one in flight', async (t
   // v1 calls take the per-call options after their own arguments.
   const already = AbortSignal.abort();
   await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1, { signal: already }), 'aborted');
-  await rejects(client.getVersionV1({ bogus: 1 }), 'invalidArgument');
+  await rejects(client.getVersionV1({ bogus: 1 }), 'invalidRequest');
   assert.ok(e.message.includes('getVersion'));
 });
 
@@ -257,7 +257,7 @@ test('a 503 with Retry-After is retried even for a PATCH; a bare 503 or a cut re
 test('hostile replies end as one error kind each', async () => {
   const c = new SonoranClient(await fake.options({ retries: 0 }));
   await fake.inject({ operationId: 'getVersion', kind: { type: 'oversized', bytes: 20 * 1024 * 1024 } });
-  const big = await rejects(c.getVersion(), 'malformedReply');
+  const big = await rejects(c.getVersion(), 'replyTooLarge');
   assert.match(big.message, /longer than this client accepts \(16777216 bytes\)/);
   await fake.inject({ operationId: 'getVersion', kind: { type: 'html', status: 502 } });
   const html = await rejects(c.getVersion(), 'api');

@@ -83,7 +83,7 @@ test('per-call headers go with that call only, over the client\'s', async () => 
   assert.equal(sent[1].init.headers['x-trace'], undefined);
   assert.equal(sent[1].init.headers['x-both'], 'client');
   const bad = await c.getVersion(undefined, { headers: { 'x-n': 1 } }).catch((e) => e);
-  assert.equal(bad.kind, 'invalidArgument');
+  assert.equal(bad.kind, 'invalidRequest');
   assert.equal(bad.message, 'getVersion: the per-call header `x-n` must be a string, got number');
   const broken = await c.getVersion(undefined, { headers: { 'x-a': 'one\r\nx-b: two' } }).catch((e) => e);
   assert.equal(broken.message, 'getVersion: the per-call header "x-a" is not a valid header name and value');
@@ -154,8 +154,10 @@ test('the client\'s own pacing refusal is told apart from a Sonoran 429', async 
   await c.getVersion();
   const e = await c.getVersion(undefined, { timeoutMs: 1000 }).catch((x) => x);
   assert.equal(Date.now(), t0, 'no virtual time passed');
-  assert.equal(e.kind, 'rateLimited');
+  assert.equal(e.kind, 'pacingRefused', 'not a Sonoran 429');
   assert.equal(e.source, 'client');
+  assert.equal(e.operation, 'getVersion');
+  assert.match(e.docsUrl, /^https:\/\/docs\.sonoransoftware\.com\/.*get-version$/);
   assert.equal(e.status, undefined, 'no status: the API said nothing');
   assert.equal(e.attempts, 0);
   // The window plus the limiter's 100 ms margin.
@@ -166,6 +168,7 @@ test('the client\'s own pacing refusal is told apart from a Sonoran 429', async 
   );
   assert.doesNotMatch(e.message, /Sonoran API|429/);
   const q = await c.getVersion(undefined, { maxQueueMs: 500 }).catch((x) => x);
+  assert.equal(q.kind, 'pacingRefused');
   assert.equal(q.source, 'client');
   assert.match(q.message, /past its `maxQueueMs` \(500 ms\)$/);
   assert.equal(sent.length, 1);
@@ -239,10 +242,10 @@ test('an aborted signal rejects at once: before sending, in the pacing wait, in 
 test('"exactly one of" is checked before sending, as the Rust client\'s enums enforce it', async () => {
   const { c, sent } = client([{ status: 200, body: '{"uuid":"u"}' }]);
   const none = await c.getAccount({}).catch((x) => x);
-  assert.equal(none.kind, 'invalidArgument');
+  assert.equal(none.kind, 'invalidRequest');
   assert.equal(none.message, 'getAccount: the arguments must have exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid`, `username`; got none');
   const missing = await c.getAccount().catch((x) => x);
-  assert.equal(missing.kind, 'invalidArgument');
+  assert.equal(missing.kind, 'invalidRequest');
   const two = await c.getAccount({ discord: '1', username: 'u' }).catch((x) => x);
   assert.equal(two.message, 'getAccount: the arguments must have exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid`, `username`; got `discord` and `username`');
   const body = await c.modifyAccountPermissions({ body: { add: ['POLICE'] } }).catch((x) => x);

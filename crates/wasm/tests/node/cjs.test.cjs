@@ -23,7 +23,7 @@ test('require(pkg) gives the CommonJS build, and a call succeeds', async () => {
     body: { status: 2 },
   });
   assert.equal(r.identId, 12);
-  await assert.rejects(client.updateIdentifier({}), (e) => e instanceof SonoranError && e.kind === 'invalidArgument');
+  await assert.rejects(client.updateIdentifier({}), (e) => e instanceof SonoranError && e.kind === 'invalidRequest');
 });
 
 test("require('sonoran-cad/websocket') (the websocket folder, as node10 resolves it): the CommonJS copy connects and receives an event", async () => {

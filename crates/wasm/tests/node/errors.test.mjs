@@ -29,56 +29,56 @@ async function rejects(promise, kind) {
   return e;
 }
 
-test('invalidArgument: no argument at all', async () => {
-  const e = await rejects(client.updateIdentifier(), 'invalidArgument');
+test('invalidRequest: no argument at all', async () => {
+  const e = await rejects(client.updateIdentifier(), 'invalidRequest');
   assert.match(e.message, /^updateIdentifier: /);
 });
 
-test('invalidArgument: a missing required argument is named', async () => {
-  const e = await rejects(client.updateIdentifier({ identId: 12, body: { status: 2 } }), 'invalidArgument');
+test('invalidRequest: a missing required argument is named', async () => {
+  const e = await rejects(client.updateIdentifier({ identId: 12, body: { status: 2 } }), 'invalidRequest');
   assert.match(e.message, /`accountUuid`/);
 });
 
-test('invalidArgument: a wrong type at a nested path names the path', async () => {
-  const e = await rejects(client.updateIdentifier({ ...U, body: { status: '2' } }), 'invalidArgument');
+test('invalidRequest: a wrong type at a nested path names the path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: '2' } }), 'invalidRequest');
   assert.equal(e.message, 'updateIdentifier: `body.status`: expected an integer, got a string ("2")');
   const v1 = await rejects(
     client.modifyIdentifierV1([{ action: 0, identifier: { data: { unitNum: 5 } } }]),
-    'invalidArgument',
+    'invalidRequest',
   );
   assert.match(v1.message, /`data\[0\]\.identifier\.data\.unitNum`: expected a string, got a number \(5\)/);
-  const en = await rejects(client.setAccountPermissionsV1([{ add: ['NOPE'] }]), 'invalidArgument');
+  const en = await rejects(client.setAccountPermissionsV1([{ add: ['NOPE'] }]), 'invalidRequest');
   assert.match(en.message, /`data\[0\]\.add\[0\]`: expected one of "[A-Z_]+", .* got a string \("NOPE"\)/);
 });
 
-test('invalidArgument: an unknown argument is named', async () => {
-  const e = await rejects(client.updateIdentifier({ ...U, bogus: 1 }), 'invalidArgument');
+test('invalidRequest: an unknown argument is named', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, bogus: 1 }), 'invalidRequest');
   assert.equal(e.message, 'updateIdentifier: `bogus` is not an argument of this call');
 });
 
-test('invalidArgument: an unknown field inside body is named by its path', async () => {
-  const e = await rejects(client.updateIdentifier({ ...U, body: { status: 2, bogus: 1 } }), 'invalidArgument');
+test('invalidRequest: an unknown field inside body is named by its path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: 2, bogus: 1 } }), 'invalidRequest');
   assert.equal(e.message, 'updateIdentifier: `body.bogus` is not a field of this object');
-  const deep = await rejects(client.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]), 'invalidArgument');
+  const deep = await rejects(client.setAccountPermissionsV1([{ apiId: 'STEAM:1', add: ['POLICE'], typo: true }]), 'invalidRequest');
   assert.match(deep.message, /`data\[0\]\.typo` is not a field/);
   assert.equal((await fake.requests()).length, 0, 'nothing was sent');
 });
 
-test('invalidArgument: a BigInt, a cycle, a function', async () => {
-  await rejects(client.updateIdentifier({ ...U, identId: 12n }), 'invalidArgument');
+test('invalidRequest: a BigInt, a cycle, a function', async () => {
+  await rejects(client.updateIdentifier({ ...U, identId: 12n }), 'invalidRequest');
   const cyclic = { ...U, body: { status: 2 } };
   cyclic.body.self = cyclic;
-  await rejects(client.updateIdentifier(cyclic), 'invalidArgument');
-  const f = await rejects(client.updateIdentifier(() => U), 'invalidArgument');
+  await rejects(client.updateIdentifier(cyclic), 'invalidRequest');
+  const f = await rejects(client.updateIdentifier(() => U), 'invalidRequest');
   assert.match(f.message, /the argument is a function/);
-  await rejects(client.setAccountPermissionsV1(() => []), 'invalidArgument');
+  await rejects(client.setAccountPermissionsV1(() => []), 'invalidRequest');
   assert.equal((await fake.requests()).length, 0, 'nothing was sent');
 });
 
-test('invalidArgument: a function or symbol inside body is named by its path', async () => {
-  const e = await rejects(client.updateIdentifier({ ...U, body: { status: () => 1 } }), 'invalidArgument');
+test('invalidRequest: a function or symbol inside body is named by its path', async () => {
+  const e = await rejects(client.updateIdentifier({ ...U, body: { status: () => 1 } }), 'invalidRequest');
   assert.match(e.message, /`body\.status` is a function/);
-  const s = await rejects(client.setAccountPermissionsV1([{ apiId: Symbol('x') }]), 'invalidArgument');
+  const s = await rejects(client.setAccountPermissionsV1([{ apiId: Symbol('x') }]), 'invalidRequest');
   assert.match(s.message, /`data\[0\]\.apiId` is a symbol/);
   assert.equal((await fake.requests()).length, 0, 'nothing was sent');
 });
@@ -214,7 +214,7 @@ test('bad constructor options throw a SonoranError at once', async () => {
     }
     assert.ok(e instanceof SonoranError, `${JSON.stringify(opts)}: ${e}`);
     assert.ok(e instanceof Error);
-    assert.equal(e.kind, 'invalidArgument');
+    assert.equal(e.kind, 'invalidRequest');
     assert.match(e.message, message);
     assert.ok(!e.message.includes(apiKey));
   }
@@ -244,15 +244,22 @@ function pageErrorTexts() {
 }
 /** An upper-case phrase the pages list is a documented code; anything else a free message. */
 const isCodeText = (text) => /^[A-Z][A-Z _]*[A-Z]$/.test(text);
+/** The spec's table of texts with a kind of their own (`V1ErrorText` `x-error-kinds`, hand-owned from the docs). */
+function textKinds() {
+  const spec = JSON.parse(readFileSync(new URL('../../../../openapi/sonoran-cad.openapi.json', import.meta.url), 'utf8'));
+  return new Map(Object.entries(spec.components.schemas.V1ErrorText['x-error-kinds'] ?? {}));
+}
 
-test('api: every v1 error text the docs pages list: its own code when upper-case, verbatim either way', async () => {
+test('api: every v1 error text the docs pages list: its own code when upper-case, verbatim either way, its kind from the spec', async () => {
   const listed = pageErrorTexts();
   assert.ok(listed.length >= 10, `${listed.length} texts`);
   const codes = new Map(); // code -> text
+  const kinds = textKinds();
+  assert.equal(kinds.size, 2, 'the two plan refusals');
   for (const [status, text] of listed) {
     await fake.reset();
     await fake.inject({ operationId: 'setAccountPermissionsV1', kind: { type: 'v1Text', status, text } });
-    const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'api');
+    const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), kinds.get(text) ?? 'api');
     assert.equal(e.status, status, text);
     assert.equal(e.detail, text, 'the text verbatim');
     if (isCodeText(text)) {
@@ -265,4 +272,91 @@ test('api: every v1 error text the docs pages list: its own code when upper-case
   }
   const upper = new Set(listed.map(([, t]) => t).filter(isCodeText));
   assert.equal(codes.size, upper.size, 'one code for each upper-case text the pages list');
+});
+
+// One error model: every kind of `SonoranErrorKind` that JS can produce, from the situation it
+// names, each with its operation and its docs page (the Rust side: crates/client/tests/error_kinds.rs;
+// `sharedLimiterUnavailable` is Rust only, `internal` a fault of the package itself).
+const DOCS = /^https:\/\/docs\.sonoransoftware\.com\/cad\/api-integration\//;
+
+test('planRefused: the documented plan refusals have a kind of their own', async () => {
+  for (const [text, code] of [
+    ['API IS NOT ENABLED FOR THIS COMMUNITY', 'ApiNotEnabled'],
+    ['API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY', 'EndpointNotEnabled'],
+  ]) {
+    await fake.inject({ operationId: 'setAccountPermissionsV1', kind: { type: 'v1Text', status: 400, text } });
+    const e = await rejects(client.setAccountPermissionsV1(fake.SET_PERMISSIONS_V1), 'planRefused');
+    assert.equal(e.status, 400);
+    assert.equal(e.code, code);
+    assert.equal(e.detail, text);
+    assert.equal(e.source, 'server');
+    assert.equal(e.operation, 'setAccountPermissionsV1');
+    assert.equal(e.attempts, 1);
+    assert.match(e.docsUrl, DOCS);
+    assert.match(e.message, /subscription/);
+  }
+});
+
+test('permissionDenied: a 403', async () => {
+  await fake.inject({ operationId: 'updateIdentifier', kind: { type: 'problem', status: 403, title: 'Forbidden', detail: 'Not for this key.' } });
+  const e = await rejects(client.updateIdentifier(U), 'permissionDenied');
+  assert.equal(e.status, 403);
+  assert.equal(e.title, 'Forbidden');
+  assert.equal(typeof e.requestId === 'string' || typeof e.traceId === 'string', true);
+  assert.equal(e.operation, 'updateIdentifier');
+  assert.match(e.docsUrl, /update-identifier$/);
+  assert.equal(e.isRetryable(), false);
+});
+
+test('every kind JS produces, with its operation and docs page', async () => {
+  const quick = new SonoranClient(await fake.options({ timeoutMs: 300, retries: 0 }));
+  const seen = new Set();
+  const check = async (promise, kind, operation = 'getVersion') => {
+    const e = await rejects(promise, kind);
+    assert.equal(e.operation, operation, kind);
+    assert.match(e.docsUrl, DOCS, kind);
+    seen.add(e.kind);
+    return e;
+  };
+  // Refused before sending.
+  await check(quick.getVersion({ bogus: 1 }), 'invalidRequest');
+  // Sonoran's 429, with the gateway's request id.
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'rateLimited', retryAfterSeconds: 7 } });
+  const limited = await check(quick.getVersion({}), 'rateLimited');
+  assert.equal(limited.source, 'server');
+  assert.equal(typeof limited.requestId, 'string');
+  // This client's own pacing: nothing sent.
+  const paced = new SonoranClient(await fake.options({ rateLimit: { limits: { getVersion: 1 }, windowMs: 60_000 }, maxQueueMs: 0 }));
+  await paced.getVersion({});
+  await fake.reset();
+  const refused = await check(paced.getVersion({}), 'pacingRefused');
+  assert.equal(refused.source, 'client');
+  assert.equal(refused.status, undefined);
+  assert.equal(refused.attempts, 0);
+  assert.deepEqual(await fake.requests(), [], 'nothing was sent');
+  // The documented refusals.
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'v1Text', status: 400, text: 'API ENDPOINT IS NOT ENABLED FOR THIS COMMUNITY' } });
+  await check(quick.getVersion({}), 'planRefused');
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'problem', status: 403, title: 'Forbidden', detail: 'no' } });
+  await check(quick.getVersion({}), 'permissionDenied');
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'problem', status: 404, title: 'Not Found', detail: 'no' } });
+  await check(quick.getVersion({}), 'api');
+  // Replies the docs do not describe.
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'empty', status: 202 } });
+  await check(quick.getVersion({}), 'malformedReply');
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'oversized', bytes: 20 * 1024 * 1024 } });
+  await check(quick.getVersion({}), 'replyTooLarge');
+  // No reply in time; no connection.
+  await fake.inject({ operationId: 'getVersion', kind: { type: 'delayMs', ms: 2000 } });
+  await check(quick.getVersion({}), 'timeout');
+  const nowhere = new SonoranClient({ ...(await fake.options()), baseUrl: 'http://127.0.0.1:1', retries: 0 });
+  await check(nowhere.getVersion({}), 'transport');
+  // The caller's AbortSignal.
+  const controller = new AbortController();
+  controller.abort();
+  await check(quick.getVersion({}, { signal: controller.signal }), 'aborted');
+  assert.deepEqual(
+    [...seen].sort(),
+    ['aborted', 'api', 'invalidRequest', 'malformedReply', 'pacingRefused', 'permissionDenied', 'planRefused', 'rateLimited', 'replyTooLarge', 'timeout', 'transport'],
+  );
 });

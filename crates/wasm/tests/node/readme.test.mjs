@@ -33,9 +33,9 @@ test('the README example of per-call options, withResponse, abort and exactly-on
     const out = execFileSync(process.execPath, [join(dir, 'example.mjs')], { encoding: 'utf8' }).trim().split('\n');
     assert.equal(out.length, 5, out.join('\n'));
     assert.match(out[0], /^\S+ 200 1 /, 'data.version, status 200, one attempt');
-    assert.equal(out[1], 'rateLimited client undefined true');
+    assert.equal(out[1], 'pacingRefused client undefined true');
     assert.equal(out[2], 'true aborted');
-    assert.equal(out[3], 'invalidArgument getAccount: the arguments must have exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid`, `username`; got none');
+    assert.equal(out[3], 'invalidRequest getAccount: the arguments must have exactly one of `communityUserId`, `roblox`, `discord`, `accountUuid`, `username`; got none');
     assert.ok(out[4].length > 0, 'a username');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -65,6 +65,23 @@ export async function main(baseUrl: string): Promise<void> {
       console.log(helpers, who, where, attempts, e.requestId);
       // @ts-expect-error kind is a union of literals
       const bad: 'nope' = e.kind;
+      const docs: string | undefined = e.docsUrl;
+      // The kinds are the Rust ErrorKind names: an exhaustive switch over them type-checks.
+      const described = ((k: SonoranErrorKind): string => {
+        switch (k) {
+          case 'invalidRequest': case 'pacingRefused': case 'rateLimited': case 'timeout':
+          case 'aborted': case 'transport': case 'planRefused': case 'permissionDenied': case 'api':
+          case 'malformedReply': case 'replyTooLarge': case 'sharedLimiterUnavailable': case 'internal':
+            return k;
+          default: {
+            const never: never = k;
+            return never;
+          }
+        }
+      })(kind);
+      // @ts-expect-error the old name of a bad argument is gone
+      const old: SonoranErrorKind = 'invalidArgument';
+      console.log(docs, described, old);
       console.log(kind, status, retry, bad, e.traceId?.length, e.message);
     }
   }
