@@ -145,10 +145,15 @@ impl<T, C: V1Code> Pages<T, C> {
     }
 
     fn malformed(&self, reason: String) -> Error<C> {
+        // The page itself was a good reply (its attempts and request id went with its
+        // items); what is wrong is where it leads.
         Error::MalformedReply {
             status: 200,
             body: String::new(),
             reason: format!("`{}` pagination: {reason}", self.operation),
+            operation: Some(self.operation),
+            attempts: 1,
+            request_id: None,
         }
     }
 
