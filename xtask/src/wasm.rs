@@ -301,7 +301,15 @@ fn bundle(root: &Path, entry: &Path, out: &Path, kind: Bundle) -> Result<()> {
             ]);
         }
         Bundle::Browser => {
-            cmd.args(["--format=esm", "--platform=browser", "--target=es2022"]);
+            // What a browser downloads: whitespace and syntax minified (about 2.5 KB of the
+            // 100 KB gzipped budget), names kept, so stack traces and `.name`s still read.
+            cmd.args([
+                "--format=esm",
+                "--platform=browser",
+                "--target=es2022",
+                "--minify-whitespace",
+                "--minify-syntax",
+            ]);
         }
     }
     println!(
