@@ -87,14 +87,15 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let enums_src = rust_client::format(enums::tokens(enums), "")?;
     let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens(
+        v1::tokens_with_pages(
             api,
             v1_methods,
             &v1::known_errors(doc),
             &v1::error_kinds(doc)?,
             enums,
             &examples,
-        ),
+            Some(&pages::Structs::parse(&progenitor)?),
+        )?,
         "",
     )?;
     let module = rust_client::format(module_tokens(&model, api), "")?;

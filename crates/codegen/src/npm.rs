@@ -187,6 +187,31 @@ pub fn declarations_file(api: &Api, model: &Model, ops: &[JsOperation]) -> Strin
                 ),
             );
             methods.push_str(&jsdoc(&lines));
+            if let (Some(paging), Some(DataParam::Typed(s)), true) =
+                (&m.paging, &m.data, m.extra.is_empty())
+            {
+                let item = crate::pages::item_schema(model.doc, op, paging)
+                    .map_or_else(|| "unknown".to_string(), |s| ts.ts_type(s));
+                iterators.push_str(&jsdoc(&[
+                    format!(
+                        "Every item of every page of `{}`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data`{}. It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.",
+                        js.name,
+                        if paging.data == Some(crate::pages::Data::Array) {
+                            " (on every request object of it)"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!("@example for await (const item of client.iterate('{}', data)) {{ ... }}", js.name),
+                ]));
+                let _ = writeln!(
+                    iterators,
+                    "  iterate(operation: '{}', data: {}, call?: CallOptions): AsyncIterableIterator<{}>;",
+                    js.name,
+                    ts.ts_type(s).replace('\n', "\n  "),
+                    item.replace('\n', "\n  ")
+                );
+            }
             params.push("call?: CallOptions".into());
             let _ = writeln!(
                 methods,
@@ -409,9 +434,11 @@ pub fn operations_module(model: &Model, ops: &[JsOperation]) -> String {
     }
     out.push_str("];\n");
     out.push_str(
-        "// The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:\n// `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,\n// `items` the payload's property holding a page's items (null: the payload is the array),\n// `total` and `echo` the paths of the reply's total and of the offset it repeats.\nexport const PAGES = {\n",
+        "// The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:\n// `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,\n// `items` the payload's property holding a page's items (null: the payload is the array),\n// `total` and `echo` the paths of the reply's total and of the offset it repeats; `data`, for a v1\n// call, where its page fields sit: in each request object of `data` (\"array\") or in `data` (\"object\").\nexport const PAGES = {\n",
     );
-    for op in ops.iter().filter(|op| !op.v1) {
+    // A v1 call with envelope options besides `data` would take them before the per-call
+    // options; `iterate` passes `data` alone, so such a call (none paginates) is left out.
+    for op in ops.iter().filter(|op| !op.v1 || op.arity == 1) {
         let Some(o) = model.operation(&op.operation_id) else {
             continue;
         };

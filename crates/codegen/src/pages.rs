@@ -2,13 +2,18 @@
 //! renderer of pagination (the Rust builders' `.stream()`, the npm packages' `iterate`) works
 //! from. Nothing here is kept by hand per operation; the rules are:
 //!
-//! - **offset pages**: a v2 `GET` with a page-size query parameter (`limit` or `take`) and an
-//!   offset query parameter (`offset` or `skip`);
+//! - **the page fields**: a v2 `GET`'s query parameters, or the properties of a v1 call's
+//!   `data` (of its item, where `data` is an array of request objects: the v1 calls carry
+//!   their paging inside the envelope's `data`);
+//! - **offset pages**: a page-size field (`limit` or `take`) and an offset field (`offset` or
+//!   `skip`), both integers;
 //! - **cursor pages**: a v2 `GET` whose reply has a `nextCursor` property and one of whose
 //!   query parameters says it takes the previous reply's `` `nextCursor` `` (its description);
 //! - **the items**: the reply (its `data` where the reply is enveloped) when it is an array,
-//!   else its one array property; where it has several, the one the page-size parameter's
-//!   description names ("Maximum number of rows to return" pages `rows`, not `columns`);
+//!   else its one array property; where it has several, the one the page-size field names:
+//!   in its description ("Maximum number of rows to return" pages `rows`, not `columns`) or
+//!   in the placeholder the docs' example request gives it, which the import keeps in the
+//!   operation's `x-repairs` (`limit: NUMBER_OF_ROWS_TO_FETCH`);
 //! - **the end** (what the docs give): the reply's `total` (top-level or in `pagination`)
 //!   where documented, a page shorter than the page size asked for (or its documented
 //!   `default`), an empty page; for cursor pages a reply without a next cursor, or empty;
@@ -42,10 +47,21 @@ pub enum Style {
     },
 }
 
+/// Where a v1 call's page fields sit in its `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Data {
+    /// `data` is an array of request objects: the fields of each.
+    Array,
+    /// `data` is one object: its fields.
+    Object,
+}
+
 /// One paginated operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paging {
     pub style: Style,
+    /// `None`: the page fields are query parameters (v2); else where in the v1 `data`.
+    pub data: Option<Data>,
     /// The payload property holding the page's items; `None` where the payload is the array.
     pub items: Option<String>,
     /// The property path of the documented total (`["total"]`, `["pagination", "total"]`).
@@ -116,23 +132,90 @@ fn integer_path(doc: &Value, payload: &Value, name: &str) -> Option<Vec<String>>
         .map(|_| vec!["pagination".to_string(), name.to_string()])
 }
 
+/// A field a page is addressed by: a v2 query parameter or a property of a v1 `data` item.
+struct Field<'a> {
+    name: &'a str,
+    schema: &'a Value,
+    description: Option<&'a str>,
+}
+
+/// The fields `op`'s pages could be addressed by, and where they sit (`None`: the query).
+fn page_fields<'a>(doc: &'a Value, op: &Operation<'a>) -> Option<(Vec<Field<'a>>, Option<Data>)> {
+    match op.kind {
+        crate::model::Kind::V2 if op.method == "get" => Some((
+            op.params
+                .iter()
+                .filter(|p| p.location == Location::Query)
+                .map(|p| Field {
+                    name: p.name,
+                    schema: resolve(doc, p.schema),
+                    description: p.description,
+                })
+                .collect(),
+            None,
+        )),
+        crate::model::Kind::V2 => None,
+        crate::model::Kind::V1 => {
+            let data = property(doc, resolve(doc, op.json_body()?), "data")?;
+            let (item, shape) = if is_type(data, "array") {
+                (resolve(doc, data.get("items")?), Data::Array)
+            } else {
+                (data, Data::Object)
+            };
+            let fields = item
+                .get("properties")
+                .and_then(Value::as_object)?
+                .iter()
+                .map(|(name, schema)| Field {
+                    name: name.as_str(),
+                    description: schema
+                        .get("description")
+                        .or_else(|| resolve(doc, schema).get("description"))
+                        .and_then(Value::as_str),
+                    schema: resolve(doc, schema),
+                })
+                .collect();
+            Some((fields, Some(shape)))
+        }
+    }
+}
+
+/// The placeholder the docs' example request gives `field`, as the import reports it in
+/// `x-repairs` (`` `limit: NUMBER_OF_ROWS_TO_FETCH` (a placeholder, not a value) ``).
+fn placeholder<'a>(op: &Operation<'a>, field: &str) -> Option<&'a str> {
+    let prefix = format!("`{field}: ");
+    op.raw
+        .get("x-repairs")?
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|r| {
+            let at = r.find(&prefix)? + prefix.len();
+            let rest = &r[at..];
+            let value = &rest[..rest.find('`')?];
+            rest[value.len()..]
+                .starts_with("` (a placeholder")
+                .then_some(value)
+        })
+}
+
 /// How `op` paginates, or `None` when it does not. A paginated operation whose items the
 /// rules above cannot find is an error naming it.
 pub fn describe(doc: &Value, op: &Operation) -> Result<Option<Paging>, Error> {
-    if op.kind != crate::model::Kind::V2 || op.method != "get" {
+    let Some((fields, data)) = page_fields(doc, op) else {
         return Ok(None);
-    }
+    };
     let query = |names: &[&str]| {
-        op.params
+        fields
             .iter()
-            .find(|p| p.location == Location::Query && names.contains(&p.name))
+            .find(|f| names.contains(&f.name) && is_type(f.schema, "integer"))
     };
     let Some(payload) = payload(doc, op) else {
         return Ok(None);
     };
-    let cursor_param = op.params.iter().find(|p| {
-        p.location == Location::Query
-            && p.description
+    let cursor_param = fields.iter().find(|f| {
+        data.is_none()
+            && f.description
                 .is_some_and(|d| d.contains(&format!("`{NEXT_CURSOR}`")))
     });
     let (style, size_param) = match (query(SIZE_PARAMS), query(OFFSET_PARAMS), cursor_param) {
@@ -169,10 +252,14 @@ pub fn describe(doc: &Value, op: &Operation) -> Result<Option<Paging>, Error> {
             .filter(|(_, s)| is_type(resolve(doc, s), "array"))
             .map(|(name, _)| name.as_str())
             .collect();
+        let names = |text: &str, name: &str| {
+            text.split(|c: char| !c.is_alphanumeric())
+                .any(|w| w.eq_ignore_ascii_case(name))
+        };
         let named_by_size = |name: &&str| {
-            size_param.and_then(|p| p.description).is_some_and(|d| {
-                d.split(|c: char| !c.is_alphanumeric())
-                    .any(|w| w.eq_ignore_ascii_case(name))
+            size_param.is_some_and(|p| {
+                p.description.is_some_and(|d| names(d, name))
+                    || placeholder(op, p.name).is_some_and(|d| names(d, name))
             })
         };
         let chosen = match arrays.as_slice() {
@@ -206,6 +293,7 @@ pub fn describe(doc: &Value, op: &Operation) -> Result<Option<Paging>, Error> {
     };
     Ok(Some(Paging {
         style,
+        data,
         items,
         total,
         echoed_offset,
@@ -236,6 +324,11 @@ pub fn js_row(paging: &Paging) -> Value {
         }
     };
     row["items"] = serde_json::json!(paging.items);
+    match paging.data {
+        None => {}
+        Some(Data::Array) => row["data"] = serde_json::json!("array"),
+        Some(Data::Object) => row["data"] = serde_json::json!("object"),
+    }
     if let Some(total) = &paging.total {
         row["total"] = serde_json::json!(total);
     }
@@ -352,6 +445,10 @@ fn access(
     let mut ty = payload.clone();
     for step in path {
         let name = type_name(&ty).unwrap_or_default();
+        if step.is_none() && name == "Vec" {
+            // The payload is the array itself (a v1 reply typed as a list).
+            continue;
+        }
         let (member, field_ty) = structs.field(&name, *step).ok_or_else(|| {
             Error(format!(
                 "`{op}` paginates, but the generated `{name}` has no field for `{}`",
@@ -380,13 +477,36 @@ fn access(
     Ok((expr, ty))
 }
 
+/// How a v1 builder keeps one page field of its `data`: the item's member, and whether it
+/// is an `Option` (a field without a documented default).
+fn data_member(
+    structs: &Structs,
+    op: &str,
+    item: &syn::Type,
+    json: &str,
+) -> Result<(syn::Member, bool), Error> {
+    let name = type_name(item).unwrap_or_default();
+    let (member, ty) = structs.field(&name, Some(json)).ok_or_else(|| {
+        Error(format!(
+            "`{op}` paginates, but the generated `{name}` has no field for `{json}`"
+        ))
+    })?;
+    Ok((
+        member,
+        crate::progenitor_methods::option_inner(&ty).is_some(),
+    ))
+}
+
 /// The `.stream()` method of `op`'s request builder: `payload` is what the builder resolves
-/// to (the reply, or its `data`).
+/// to (the reply, or its `data`); `data_item`, for a v1 call, the type of the `data` object
+/// that carries the page fields (an item of `data` where it is an array, as
+/// [`Paging::data`] says).
 pub(crate) fn rust_stream(
     structs: &Structs,
     op: &str,
     paging: &Paging,
     payload: &syn::Type,
+    data_item: Option<&syn::Type>,
 ) -> Result<proc_macro2::TokenStream, Error> {
     use quote::{format_ident, quote};
     let items_path: Vec<Option<&str>> = vec![paging.items.as_deref()];
@@ -433,26 +553,102 @@ pub(crate) fn rust_stream(
             if let Some(total) = &paging.total {
                 end.push_str(&format!(", or once `{}` items were read", total.join(".")));
             }
-            end.push_str(&format!(
-                "; each page starts at the `{offset}` after the last (from this builder's `{offset}`, 0 when unset)."
-            ));
-            (
-                quote!(::sonoran_runtime::pages::Position::Offset(
-                    self.#offset_id.and_then(|v| #u64_ty::try_from(v).ok()).unwrap_or(0)
-                )),
-                quote!(self.#size_id.and_then(|v| #u64_ty::try_from(v).ok()).or(#default)),
-                quote! {
-                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
-                        return ::sonoran_runtime::pages::unaddressable(#op, at);
+            let unaddressable = quote! {
+                let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                    return ::sonoran_runtime::pages::unaddressable(#op, at);
+                };
+                let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(at).ok() else {
+                    return ::sonoran_runtime::pages::unaddressable(#op, ::sonoran_runtime::pages::Position::Offset(at));
+                };
+            };
+            match (paging.data, data_item) {
+                (None, _) => {
+                    end.push_str(&format!(
+                        "; each page starts at the `{offset}` after the last (from this builder's `{offset}`, 0 when unset)."
+                    ));
+                    (
+                        quote!(::sonoran_runtime::pages::Position::Offset(
+                            self.#offset_id.and_then(|v| #u64_ty::try_from(v).ok()).unwrap_or(0)
+                        )),
+                        quote!(self.#size_id.and_then(|v| #u64_ty::try_from(v).ok()).or(#default)),
+                        quote! {
+                            #unaddressable
+                            request.#offset_id = ::std::option::Option::Some(value);
+                        },
+                        quote!(::std::option::Option::None),
+                        end,
+                    )
+                }
+                (Some(shape), Some(item)) => {
+                    let (size_m, size_opt) = data_member(structs, op, item, size)?;
+                    let (offset_m, offset_opt) = data_member(structs, op, item, offset)?;
+                    let read = |m: &syn::Member, optional: bool| {
+                        if optional {
+                            quote!(item.#m.and_then(|v| #u64_ty::try_from(v).ok()))
+                        } else {
+                            quote!(#u64_ty::try_from(item.#m).ok())
+                        }
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(at).ok() else {
-                        return ::sonoran_runtime::pages::unaddressable(#op, ::sonoran_runtime::pages::Position::Offset(at));
+                    let (read_size, read_offset) =
+                        (read(&size_m, size_opt), read(&offset_m, offset_opt));
+                    let assign = if offset_opt {
+                        quote!(item.#offset_m = ::std::option::Option::Some(value);)
+                    } else {
+                        quote!(item.#offset_m = value;)
                     };
-                    request.#offset_id = ::std::option::Option::Some(at);
-                },
-                quote!(::std::option::Option::None),
-                end,
-            )
+                    match shape {
+                        Data::Array => {
+                            end.push_str(&format!(
+                                "; each page starts at the `{offset}` after the last (from the `{offset}` of `data`'s first item, 0 when unset), set on every item of `data` (`{size}` is read from the first). With `data` empty there is no page to ask for: the stream's one item is an error."
+                            ));
+                            (
+                                quote!(::sonoran_runtime::pages::Position::Offset(
+                                    self.data.first().and_then(|item| #read_offset).unwrap_or(0)
+                                )),
+                                quote!(self.data.first().and_then(|item| #read_size).or(#default)),
+                                quote! {
+                                    if request.data.is_empty() {
+                                        return ::sonoran_runtime::pages::refused(#op, "`data` holds no request object to set the page's position in");
+                                    }
+                                    #unaddressable
+                                    for item in &mut request.data {
+                                        #assign
+                                    }
+                                },
+                                quote!(::std::option::Option::None),
+                                end,
+                            )
+                        }
+                        Data::Object => {
+                            end.push_str(&format!(
+                                "; each page starts at the `{offset}` after the last (from `data`'s `{offset}`, 0 when unset)."
+                            ));
+                            (
+                                quote!(::sonoran_runtime::pages::Position::Offset({
+                                    let item = &self.data;
+                                    #read_offset.unwrap_or(0)
+                                })),
+                                quote!({
+                                    let item = &self.data;
+                                    #read_size.or(#default)
+                                }),
+                                quote! {
+                                    #unaddressable
+                                    let item = &mut request.data;
+                                    #assign
+                                },
+                                quote!(::std::option::Option::None),
+                                end,
+                            )
+                        }
+                    }
+                }
+                (Some(_), None) => {
+                    return Err(Error(format!(
+                        "`{op}` pages by fields of its v1 `data`, but its builder keeps no typed `data`"
+                    )));
+                }
+            }
         }
         Style::Cursor { param, start, next } => {
             let param_id = format_ident!("{}", crate::names::snake_case(param));
@@ -492,8 +688,13 @@ pub(crate) fn rust_stream(
     Ok(quote! {
         #( #[doc = #doc] )*
         // The conversions are generic over how the builder keeps each number (`u64`, `i64`,
-        // `NonZeroU64`): for some they are the identity.
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        // `NonZeroU64`): for some they are the identity; where the payload is the list
+        // itself, reading its items is too.
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<#item> {
             let start = #start;
             let size = #size;
@@ -564,6 +765,40 @@ mod tests {
                         "events": {"type": "array", "items": {}}, "nextCursor": {"type": "integer"}
                     }}}}}}
                 }},
+                "/general/get_accounts": {"post": {
+                    "operationId": "getAccountsV1", "x-v1-type": "GET_ACCOUNTS",
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "type": {"type": "string"},
+                        "data": {"type": "array", "items": {"type": "object", "properties": {
+                            "limit": {"type": "integer", "default": 100},
+                            "offset": {"type": "integer", "default": 0}
+                        }}}
+                    }}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Accounts"}}}}}
+                }},
+                "/rosters/get": {"post": {
+                    "operationId": "getRosterContentsV1", "x-v1-type": "GET_ROSTER_CONTENTS",
+                    "x-repairs": ["request example: `limit: NUMBER_OF_ROWS_TO_FETCH` (a placeholder, not a value) read as 0"],
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "data": {"type": "object", "properties": {
+                            "skip": {"type": "integer"},
+                            "limit": {"type": "integer", "description": "Max. Limit 50"}
+                        }}
+                    }}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "rows": {"type": "array", "items": {}}, "columns": {"type": "array", "items": {}},
+                        "total": {"type": "integer"}, "skip": {"type": "integer"}
+                    }}}}}}
+                }},
+                "/general/lookup": {"post": {
+                    "operationId": "lookupV1", "x-v1-type": "LOOKUP",
+                    "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                        "data": {"type": "array", "items": {"type": "object", "properties": {
+                            "limit": {"type": "integer"}, "offset": {"type": "string"}
+                        }}}
+                    }}}}},
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "array", "items": {}}}}}}
+                }},
                 "/v2/one": {"get": {
                     "operationId": "getOne",
                     "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}}],
@@ -602,6 +837,7 @@ mod tests {
                     offset: "offset".into(),
                     default_size: Some(100)
                 },
+                data: None,
                 items: Some("accounts".into()),
                 total: Some(vec!["pagination".into(), "total".into()]),
                 echoed_offset: Some(vec!["pagination".into(), "offset".into()]),
@@ -636,6 +872,39 @@ mod tests {
             }
         );
         assert_eq!(p.items.as_deref(), Some("events"));
+    }
+
+    #[test]
+    fn v1_calls_page_by_the_fields_of_each_data_item() {
+        assert_eq!(
+            paging("getAccountsV1").unwrap(),
+            Paging {
+                style: Style::Offset {
+                    size: "limit".into(),
+                    offset: "offset".into(),
+                    default_size: Some(100)
+                },
+                data: Some(Data::Array),
+                items: Some("accounts".into()),
+                total: Some(vec!["pagination".into(), "total".into()]),
+                echoed_offset: Some(vec!["pagination".into(), "offset".into()]),
+            }
+        );
+    }
+
+    #[test]
+    fn the_example_requests_placeholder_tells_a_v1_replys_arrays_apart() {
+        let p = paging("getRosterContentsV1").unwrap();
+        assert_eq!(p.data, Some(Data::Object));
+        assert_eq!(p.items.as_deref(), Some("rows"));
+        assert_eq!(p.total, Some(vec!["total".to_string()]));
+        assert_eq!(p.echoed_offset, Some(vec!["skip".to_string()]));
+        assert_eq!(js_row(&p)["data"], "object");
+    }
+
+    #[test]
+    fn a_v1_offset_that_is_not_an_integer_does_not_paginate() {
+        assert_eq!(paging("lookupV1"), None);
     }
 
     #[test]

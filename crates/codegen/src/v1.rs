@@ -34,6 +34,8 @@ pub struct V1Method {
     pub deprecated: bool,
     /// The Rust method on `client.v1()`: [`V1Method::method`] (see [`collect`]).
     pub rust_method: String,
+    /// How the call's pages go, where its `data` carries page fields (`crate::pages`).
+    pub paging: Option<crate::pages::Paging>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +77,7 @@ pub fn collect(doc: &Value, operations: &[Operation]) -> Result<Vec<V1Method>, E
         let Some(envelope) = operation.json_body() else {
             continue;
         };
+        let paging = crate::pages::describe(doc, operation)?;
         let props = envelope
             .get("properties")
             .and_then(Value::as_object)
@@ -156,6 +159,7 @@ pub fn collect(doc: &Value, operations: &[Operation]) -> Result<Vec<V1Method>, E
                     .map(str::to_string),
                 deprecated: op.get("deprecated") == Some(&Value::Bool(true)),
                 rust_method: String::new(),
+                paging: paging.clone(),
             });
         }
     }
@@ -270,6 +274,7 @@ fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &st
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
+/// The v1 methods and their builders, without `.stream()` (see [`tokens_with_pages`]).
 pub fn tokens(
     api: &Api,
     methods: &[V1Method],
@@ -278,6 +283,54 @@ pub fn tokens(
     enums: &[IntEnum],
     examples: &std::collections::BTreeMap<&str, &str>,
 ) -> TokenStream {
+    tokens_with_pages(api, methods, known_errors, error_kinds, enums, examples, None)
+        .expect("without pages nothing fails")
+}
+
+/// The `.stream()` of a paginated v1 call's builder: its reply and `data` typed as the
+/// builder has them, read through progenitor's structs.
+fn stream(
+    structs: &crate::pages::Structs,
+    m: &V1Method,
+    paging: &crate::pages::Paging,
+    enums: &[IntEnum],
+) -> Result<TokenStream, Error> {
+    let op = &m.operation_id;
+    let Reply::Json(reply) = &m.reply else {
+        return Err(Error(format!(
+            "`{op}` paginates, but its reply is not JSON alone: a page's items cannot be read"
+        )));
+    };
+    let parse = |t: TokenStream| {
+        syn::parse2::<syn::Type>(t)
+            .map_err(|e| Error(format!("`{op}`: a type does not parse: {e}")))
+    };
+    let payload = parse(rust_type(reply, enums))?;
+    let item = match &m.data {
+        Some(DataParam::Typed(s)) if s.get("type").and_then(Value::as_str) == Some("array") => {
+            parse(rust_type(s.get("items").unwrap_or(&Value::Null), enums))?
+        }
+        Some(DataParam::Typed(s)) => parse(rust_type(s, enums))?,
+        _ => {
+            return Err(Error(format!(
+                "`{op}` paginates, but its builder keeps no typed `data`"
+            )));
+        }
+    };
+    crate::pages::rust_stream(structs, op, paging, &payload, Some(&item))
+}
+
+/// The v1 methods and their builders; with progenitor's structs (`pages`), a paginated
+/// call's builder also has `.stream()`.
+pub(crate) fn tokens_with_pages(
+    api: &Api,
+    methods: &[V1Method],
+    known_errors: &[(String, String)],
+    error_kinds: &std::collections::BTreeMap<String, String>,
+    enums: &[IntEnum],
+    examples: &std::collections::BTreeMap<&str, &str>,
+    pages: Option<&crate::pages::Structs>,
+) -> Result<TokenStream, Error> {
     let mut fns = Vec::new();
     let mut builders = Vec::new();
     for m in methods {
@@ -378,6 +431,10 @@ pub fn tokens(
             m.method
         );
         let common = crate::v2_requests::call_option_setters();
+        let stream = match (pages, &m.paging) {
+            (Some(structs), Some(paging)) => stream(structs, m, paging, enums)?,
+            _ => quote!(),
+        };
         fns.push(quote! {
             #( #[doc = #doc] )*
             #deprecated
@@ -405,6 +462,8 @@ pub fn tokens(
                 #(#setters)*
 
                 #common
+
+                #stream
 
                 /// Sends the request (paced, retried per the client's policies).
                 pub async fn send(self) -> ::std::result::Result<#ret, crate::Error> {
@@ -455,12 +514,12 @@ pub fn tokens(
         })
         .unzip();
     let kind_body = if kinds.is_empty() {
-        quote! {
+        Ok(quote! {
             let _ = self;
             None
         }
     } else {
-        quote! {
+        Ok(quote! {
             match self {
                 #( Self::#kind_variants => Some(::sonoran_runtime::ErrorKind::#kinds), )*
                 #[allow(unreachable_patterns)]
@@ -468,7 +527,7 @@ pub fn tokens(
             }
         }
     };
-    quote! {
+    Ok(quote! {
         /// The documented plain-text v1 errors, each a known code.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -508,9 +567,13 @@ pub fn tokens(
         /// re-exported in [`crate::requests`]).
         #[cfg(feature = "http")]
         pub mod requests {
+            // The page items' types, as `.stream()` names them.
+            #[allow(unused_imports)]
+            use crate::types;
+
             #( #builders )*
         }
-    }
+    })
 }
 
 /// `x-known-values` of the `V1ErrorText` schema: (text, code name).

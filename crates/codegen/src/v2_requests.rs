@@ -493,7 +493,7 @@ fn one(
     };
     let common = call_option_setters();
     let stream = match paging {
-        Some((structs, p)) => crate::pages::rust_stream(structs, id, p, &body_type)?,
+        Some((structs, p)) => crate::pages::rust_stream(structs, id, p, &body_type, None)?,
         None => quote! {},
     };
     let builder_tokens = quote! {
@@ -577,7 +577,10 @@ pub(crate) fn qualify(ty: &syn::Type) -> syn::Type {
             }
         }
         if p.path.leading_colon.is_none()
-            && p.path.segments.first().is_some_and(|s| s.ident != "types")
+            && p.path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident != "types" && s.ident != "crate")
         {
             p.path
                 .segments

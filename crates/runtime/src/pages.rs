@@ -265,3 +265,15 @@ pub fn unaddressable<T: Send + 'static, C: V1Code + Send + 'static>(
     ));
     Box::pin(std::future::ready(Err(error)))
 }
+
+/// The stream cannot ask for its first page: the request has nowhere to put the page's
+/// position (`reason`; a v1 call whose `data` holds no request object). The stream ends with
+/// this error, nothing sent.
+#[doc(hidden)]
+pub fn refused<T: Send + 'static, C: V1Code + Send + 'static>(
+    operation: &'static str,
+    reason: &str,
+) -> PageFuture<T, C> {
+    let error = Error::InvalidRequest(format!("`{operation}` pagination: {reason}"));
+    Box::pin(std::future::ready(Err(error)))
+}

@@ -476,6 +476,8 @@ function at(value, path) {
  * page, a page shorter than the page size asked for (or documented), the reply's `total`, or
  * (cursor pages) a reply without a next cursor; a reply pointing back to a page already asked
  * for, or repeating another offset than the one asked for, rejects with kind `malformedReply`.
+ * A v1 call's page fields sit in its `data` (`page.data`): in each request object of the
+ * array (`'array'`, the size and first offset read from the first), or in the one object.
  */
 async function* iterate(client, pages, name, args, perCall) {
   const page = Object.prototype.hasOwnProperty.call(pages, name) ? pages[name] : undefined;
@@ -483,10 +485,17 @@ async function* iterate(client, pages, name, args, perCall) {
     const known = Object.keys(pages).join(', ');
     throw new SonoranError(`iterate: \`${name}\` is not a paginated operation (${known})`, { kind: 'invalidArgument', operation: String(name), attempts: 0 });
   }
-  if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
-    throw new SonoranError(`${name}: the arguments must be an object`, { kind: 'invalidArgument', operation: name, attempts: 0 });
+  const invalid = (why) => new SonoranError(`${name}: ${why}`, { kind: 'invalidArgument', operation: name, attempts: 0 });
+  if (page.data === 'array') {
+    if (!Array.isArray(args)) throw invalid('`data` must be an array of request objects');
+    if (args.length === 0) throw invalid('pagination: `data` holds no request object to set the page\'s position in');
+    if (args.some((item) => item === null || typeof item !== 'object' || Array.isArray(item))) {
+      throw invalid('every item of `data` must be an object');
+    }
+  } else if (args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))) {
+    throw invalid(page.data === 'object' ? '`data` must be an object' : 'the arguments must be an object');
   }
-  const base = args ?? {};
+  const base = page.data === 'array' ? args[0] : (args ?? {});
   const malformed = (why) => new SonoranError(`${name}: pagination: ${why}`, { kind: 'malformedReply', operation: name, source: 'server' });
   const param = page.cursor ?? page.offset;
   let position = base[param] ?? (page.cursor !== undefined ? page.start : 0);
@@ -494,7 +503,8 @@ async function* iterate(client, pages, name, args, perCall) {
   const asked = new Set();
   for (;;) {
     asked.add(position);
-    const payload = await client[name]({ ...base, [param]: position }, perCall);
+    const request = page.data === 'array' ? args.map((item) => ({ ...item, [param]: position })) : { ...base, [param]: position };
+    const payload = await client[name](request, perCall);
     const items = page.items === null ? payload : at(payload, [page.items]) ?? [];
     if (!Array.isArray(items)) throw malformed(`the page's \`${page.items ?? 'reply'}\` is not a list`);
     if (page.echo !== undefined && items.length > 0) {

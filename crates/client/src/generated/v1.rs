@@ -1360,6 +1360,8 @@ impl crate::V1 {
 /// re-exported in [`crate::requests`]).
 #[cfg(feature = "http")]
 pub mod requests {
+    #[allow(unused_imports)]
+    use crate::types;
     /// `add_blip_v1` (v1 `ADD_BLIP`): the request [`crate::V1::add_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
     #[derive(Debug, Clone)]
     #[must_use = "a request does nothing until it is sent: `.send().await` or `.await` it"]
@@ -2394,6 +2396,80 @@ pub mod requests {
             self.options.headers.push((name.into(), value.into()));
             self
         }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default 100), or once `pagination.total` items were read; each page starts at the `offset` after the last (from the `offset` of `data`'s first item, 0 when unset), set on every item of `data` (`limit` is read from the first). With `data` empty there is no page to ask for: the stream's one item is an error.
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
+        pub fn stream(self) -> crate::Pages<types::AccountV1> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .data
+                    .first()
+                    .and_then(|item| ::std::primitive::u64::try_from(item.offset).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .data
+                .first()
+                .and_then(|item| ::std::primitive::u64::try_from(item.limit).ok())
+                .or(::std::option::Option::Some(100u64));
+            ::sonoran_runtime::pages::Pages::new(
+                "getAccountsV1",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    if request.data.is_empty() {
+                        return ::sonoran_runtime::pages::refused(
+                            "getAccountsV1",
+                            "`data` holds no request object to set the page's position in",
+                        );
+                    }
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccountsV1",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getAccountsV1",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    for item in &mut request.data {
+                        item.offset = value;
+                    }
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.pagination.as_ref())
+                                .and_then(|v| v.total.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            offset: ::std::option::Option::Some(&reply)
+                                .and_then(|v| v.pagination.as_ref())
+                                .and_then(|v| v.offset.as_ref())
+                                .and_then(|v| ::std::primitive::u64::try_from(*v).ok()),
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply)
+                                .and_then(|v| v.accounts)
+                                .unwrap_or_default(),
+                        })
+                    })
+                },
+            )
+        }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
             self,
@@ -2463,6 +2539,72 @@ pub mod requests {
         ) -> Self {
             self.options.headers.push((name.into(), value.into()));
             self
+        }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default 100); each page starts at the `offset` after the last (from the `offset` of `data`'s first item, 0 when unset), set on every item of `data` (`limit` is read from the first). With `data` empty there is no page to ask for: the stream's one item is an error.
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
+        pub fn stream(self) -> crate::Pages<crate::types::IdentifierV1> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .data
+                    .first()
+                    .and_then(|item| ::std::primitive::u64::try_from(item.offset).ok())
+                    .unwrap_or(0),
+            );
+            let size = self
+                .data
+                .first()
+                .and_then(|item| ::std::primitive::u64::try_from(item.limit).ok())
+                .or(::std::option::Option::Some(100u64));
+            ::sonoran_runtime::pages::Pages::new(
+                "getActiveUnitsV1",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    if request.data.is_empty() {
+                        return ::sonoran_runtime::pages::refused(
+                            "getActiveUnitsV1",
+                            "`data` holds no request object to set the page's position in",
+                        );
+                    }
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getActiveUnitsV1",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "getActiveUnitsV1",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    for item in &mut request.data {
+                        item.offset = value;
+                    }
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply).unwrap_or_default(),
+                        })
+                    })
+                },
+            )
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(
@@ -3670,6 +3812,76 @@ pub mod requests {
         ) -> Self {
             self.options.headers.push((name.into(), value.into()));
             self
+        }
+        /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
+        /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
+        /// the documented limit, retried, with this builder's timeout and headers).
+        /// The pages end at an empty page or one shorter than `limit` (its documented default is not documented: an empty page ends); each page starts at the `offset` after the last (from the `offset` of `data`'s first item, 0 when unset), set on every item of `data` (`limit` is read from the first). With `data` empty there is no page to ask for: the stream's one item is an error.
+        /// A page already asked for is never asked for again: a reply pointing back to one ends
+        /// the stream with an error, as does the first failed page (its error is the last item).
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
+        pub fn stream(self) -> crate::Pages<crate::types::RecordV1> {
+            let start = ::sonoran_runtime::pages::Position::Offset(
+                self
+                    .data
+                    .first()
+                    .and_then(|item| {
+                        item.offset.and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                    })
+                    .unwrap_or(0),
+            );
+            let size = self
+                .data
+                .first()
+                .and_then(|item| {
+                    item.limit.and_then(|v| ::std::primitive::u64::try_from(v).ok())
+                })
+                .or(::std::option::Option::None);
+            ::sonoran_runtime::pages::Pages::new(
+                "lookupValueV1",
+                start,
+                size,
+                move |at| {
+                    let mut request = self.clone();
+                    if request.data.is_empty() {
+                        return ::sonoran_runtime::pages::refused(
+                            "lookupValueV1",
+                            "`data` holds no request object to set the page's position in",
+                        );
+                    }
+                    let ::sonoran_runtime::pages::Position::Offset(at) = at else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "lookupValueV1",
+                            at,
+                        );
+                    };
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
+                            at,
+                        )
+                        .ok() else {
+                        return ::sonoran_runtime::pages::unaddressable(
+                            "lookupValueV1",
+                            ::sonoran_runtime::pages::Position::Offset(at),
+                        );
+                    };
+                    for item in &mut request.data {
+                        item.offset = ::std::option::Option::Some(value);
+                    }
+                    ::std::boxed::Box::pin(async move {
+                        let reply = request.send().await?;
+                        ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
+                            total: ::std::option::Option::None,
+                            offset: ::std::option::Option::None,
+                            next_cursor: ::std::option::Option::None,
+                            items: ::std::option::Option::Some(reply).unwrap_or_default(),
+                        })
+                    })
+                },
+            )
         }
         /// Sends the request (paced, retried per the client's policies).
         pub async fn send(

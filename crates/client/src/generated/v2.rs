@@ -2594,7 +2594,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `limit` (its documented default 100); each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::Unit> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -2618,7 +2622,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -2627,7 +2631,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.offset = ::std::option::Option::Some(at);
+                    request.offset = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
@@ -4557,7 +4561,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `limit` (its documented default 100); each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::Unit> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -4581,7 +4589,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -4590,7 +4598,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.offset = ::std::option::Option::Some(at);
+                    request.offset = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
@@ -5143,7 +5151,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `limit` (its documented default 100), or once `pagination.total` items were read; each page starts at the `offset` after the last (from this builder's `offset`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::Account> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -5167,7 +5179,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -5176,7 +5188,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.offset = ::std::option::Option::Some(at);
+                    request.offset = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
@@ -7438,7 +7450,11 @@ pub mod requests {
         /// The pages end at an empty page or a reply without `nextCursor`; each page starts at the previous reply's `nextCursor` (the first at this builder's `after`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::IntegrationPanelActionEvent> {
             let start = ::sonoran_runtime::pages::Position::Cursor(
                 self

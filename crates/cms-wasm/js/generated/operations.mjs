@@ -98,9 +98,13 @@ export const OPERATIONS = [
 // The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:
 // `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,
 // `items` the payload's property holding a page's items (null: the payload is the array),
-// `total` and `echo` the paths of the reply's total and of the offset it repeats.
+// `total` and `echo` the paths of the reply's total and of the offset it repeats; `data`, for a v1
+// call, where its page fields sit: in each request object of `data` ("array") or in `data` ("object").
 export const PAGES = {
   "getAccounts": {"offset":"skip","size":"take","defaultSize":null,"items":"items","total":["total"],"echo":["skip"]},
   "getRosterContents": {"offset":"skip","size":"limit","defaultSize":null,"items":"rows","total":["total"],"echo":["skip"]},
   "getTemplateSubmissions": {"offset":"skip","size":"take","defaultSize":null,"items":"forms"},
+  "getAccountsV1": {"offset":"skip","size":"take","defaultSize":null,"items":"accounts","data":"array","total":["total"],"echo":["skip"]},
+  "getFormTemplateSubmissionsV1": {"offset":"skip","size":"take","defaultSize":null,"items":null,"data":"array"},
+  "getRosterContentsV1": {"offset":"skip","size":"limit","defaultSize":null,"items":"rows","data":"object","total":["total"],"echo":["skip"]},
 };

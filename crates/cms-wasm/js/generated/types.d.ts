@@ -2995,4 +2995,35 @@ export declare class SonoranCms {
     showInProfile?: boolean;
     stages?: Array<unknown>;
   }>;
+  /**
+   * Every item of every page of `getAccountsV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data` (on every request object of it). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getAccountsV1', data)) { ... }
+   */
+  iterate(operation: 'getAccountsV1', data: Array<GetAccountsV1Item>, call?: CallOptions): AsyncIterableIterator<{
+    accId?: string;
+    accName?: string;
+    activeApiIds?: Array<string>;
+    discordId?: string;
+    sysStatus?: boolean;
+    comStatus?: boolean;
+    archived?: boolean;
+    banned?: boolean;
+  }>;
+  /**
+   * Every item of every page of `getFormTemplateSubmissionsV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data` (on every request object of it). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getFormTemplateSubmissionsV1', data)) { ... }
+   */
+  iterate(operation: 'getFormTemplateSubmissionsV1', data: Array<GetFormTemplateSubmissionsV1Item>, call?: CallOptions): AsyncIterableIterator<{ [key: string]: unknown }>;
+  /**
+   * Every item of every page of `getRosterContentsV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data`. It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getRosterContentsV1', data)) { ... }
+   */
+  iterate(operation: 'getRosterContentsV1', data: GetRosterContentsV1Data, call?: CallOptions): AsyncIterableIterator<{
+    uuid?: string;
+    entryId?: number;
+    sortPower?: number;
+    type?: number;
+    overrideColumns?: Array<unknown>;
+    [key: string]: unknown;
+  }>;
 }

@@ -50,3 +50,49 @@ test('an unsuccessful envelope mid-loop rejects after the items before it', asyn
   assert.equal(error.operation, 'getAccounts');
   assert.equal(s.requests.length, 2);
 });
+
+// The v1 calls page through their envelope's `data` (`skip` set in it), one `POST` per page,
+// their replies read as they are (no envelope).
+
+const json = (body) => () => ({ status: 200, body });
+const v1Data = (path, type) =>
+  s.requests.map((r) => {
+    assert.equal(r.method, 'POST');
+    assert.equal(r.url, path);
+    const body = JSON.parse(r.body);
+    assert.equal(body.type, type);
+    return body.data;
+  });
+
+test('v1 accounts of every page until the total, skip set in data', async () => {
+  const page = (skip, total, names) => json({ total, skip, take: 2, accounts: names.map((accName) => ({ accName })) });
+  s.answer(page(0, 3, ['a', 'b']), page(2, 3, ['c']), page(4, 3, ['x']));
+  const names = (await all(cms.iterate('getAccountsV1', [{ take: 2, banned: false }]))).map((a) => a.accName);
+  assert.deepEqual(names, ['a', 'b', 'c']);
+  assert.deepEqual(v1Data('/general/get_accounts', 'GET_ACCOUNTS'), [
+    [{ take: 2, skip: 0, banned: false }],
+    [{ take: 2, skip: 2, banned: false }],
+  ]);
+});
+
+test('a v1 roster (data one object) pages its rows, not its columns, from the skip given', async () => {
+  const page = (skip, powers) => json({ rows: powers.map((sortPower) => ({ sortPower })), total: 100, skip, limit: 2, columns: [{ field: 'name' }] });
+  s.answer(page(4, [1, 2]), page(6, [3]), page(7, [9]));
+  const got = await all(cms.iterate('getRosterContentsV1', { rosterId: 7, limit: 2, skip: 4 }));
+  assert.deepEqual(got.map((r) => r.sortPower), [1, 2, 3]);
+  assert.deepEqual(v1Data('/rosters/get', 'GET_ROSTER_CONTENTS'), [
+    { rosterId: 7, limit: 2, skip: 4 },
+    { rosterId: 7, limit: 2, skip: 6 },
+  ]);
+});
+
+test('v1 form submissions without a take end at an empty page', async () => {
+  const page = (n) => json(Array.from({ length: n }, () => ({ a: 1 })));
+  s.answer(page(2), page(0), page(5));
+  const got = await all(cms.iterate('getFormTemplateSubmissionsV1', [{ templateId: 3 }]));
+  assert.equal(got.length, 2);
+  assert.deepEqual(v1Data('/forms/get_template_submissions', 'GET_FORM_TEMPLATE_SUBMISSIONS'), [
+    [{ templateId: 3, skip: 0 }],
+    [{ templateId: 3, skip: 2 }],
+  ]);
+});

@@ -50,6 +50,15 @@ export async function main(baseUrl: string): Promise<void> {
     const power: number | undefined = row.sortPower;
     console.log(power);
   }
+  // v1 calls page through their `data` (an array of request objects, or one object).
+  for await (const account of cms.iterate('getAccountsV1', [{ take: 25 }])) {
+    const name: string | undefined = account.accName;
+    console.log(name);
+  }
+  for await (const row of cms.iterate('getRosterContentsV1', { rosterId: 1, limit: 25 })) {
+    const power: number | undefined = row.sortPower;
+    console.log(power);
+  }
   // @ts-expect-error not a paginated operation
   cms.iterate('getCommunity');
   console.log(first, when, points, v1);

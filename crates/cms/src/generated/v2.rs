@@ -1200,7 +1200,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `take` (its documented default is not documented: an empty page ends), or once `total` items were read; each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::GetAccountsDataItemsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -1224,7 +1228,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -1233,7 +1237,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.skip = ::std::option::Option::Some(at);
+                    request.skip = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
@@ -4648,7 +4652,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `take` (its documented default is not documented: an empty page ends); each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::GetTemplateSubmissionsDataFormsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -4672,7 +4680,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -4681,7 +4689,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.skip = ::std::option::Option::Some(at);
+                    request.skip = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {
@@ -5295,7 +5303,11 @@ pub mod requests {
         /// The pages end at an empty page or one shorter than `limit` (its documented default is not documented: an empty page ends), or once `total` items were read; each page starts at the `skip` after the last (from this builder's `skip`, 0 when unset).
         /// A page already asked for is never asked for again: a reply pointing back to one ends
         /// the stream with an error, as does the first failed page (its error is the last item).
-        #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+        #[allow(
+            clippy::useless_conversion,
+            clippy::unnecessary_fallible_conversions,
+            clippy::unnecessary_literal_unwrap
+        )]
         pub fn stream(self) -> crate::Pages<types::GetRosterContentsDataRowsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -5319,7 +5331,7 @@ pub mod requests {
                             at,
                         );
                     };
-                    let ::std::option::Option::Some(at) = ::std::convert::TryFrom::try_from(
+                    let ::std::option::Option::Some(value) = ::std::convert::TryFrom::try_from(
                             at,
                         )
                         .ok() else {
@@ -5328,7 +5340,7 @@ pub mod requests {
                             ::sonoran_runtime::pages::Position::Offset(at),
                         );
                     };
-                    request.skip = ::std::option::Option::Some(at);
+                    request.skip = ::std::option::Option::Some(value);
                     ::std::boxed::Box::pin(async move {
                         let reply = request.send().await?;
                         ::std::result::Result::Ok(::sonoran_runtime::pages::Page {

@@ -157,10 +157,14 @@ export const OPERATIONS = [
 // The paginated operations (crates/codegen/src/pages.rs), by method name, for `iterate`:
 // `offset`/`size` (or `cursor`/`start`/`next`) name the parameters and the reply's next cursor,
 // `items` the payload's property holding a page's items (null: the payload is the array),
-// `total` and `echo` the paths of the reply's total and of the offset it repeats.
+// `total` and `echo` the paths of the reply's total and of the offset it repeats; `data`, for a v1
+// call, where its page fields sit: in each request object of `data` ("array") or in `data` ("object").
 export const PAGES = {
   "getAccountUnits": {"offset":"offset","size":"limit","defaultSize":100,"items":"Units"},
   "getAccounts": {"offset":"offset","size":"limit","defaultSize":100,"items":"accounts","total":["pagination","total"],"echo":["pagination","offset"]},
   "getActiveUnits": {"offset":"offset","size":"limit","defaultSize":100,"items":null},
   "pollIntegrationPanelActions": {"cursor":"after","start":0,"next":"nextCursor","items":"events"},
+  "getAccountsV1": {"offset":"offset","size":"limit","defaultSize":100,"items":"accounts","data":"array","total":["pagination","total"],"echo":["pagination","offset"]},
+  "getActiveUnitsV1": {"offset":"offset","size":"limit","defaultSize":100,"items":null,"data":"array"},
+  "lookupValueV1": {"offset":"offset","size":"limit","defaultSize":null,"items":null,"data":"array"},
 };

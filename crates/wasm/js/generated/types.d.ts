@@ -5390,4 +5390,19 @@ export declare class SonoranClient {
    * @example for await (const item of client.iterate('pollIntegrationPanelActions', args)) { ... }
    */
   iterate(operation: 'pollIntegrationPanelActions', args: PollIntegrationPanelActionsArgs, call?: CallOptions): AsyncIterableIterator<IntegrationPanelActionEvent>;
+  /**
+   * Every item of every page of `getAccountsV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data` (on every request object of it). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getAccountsV1', data)) { ... }
+   */
+  iterate(operation: 'getAccountsV1', data: Array<GetAccountsV1Item>, call?: CallOptions): AsyncIterableIterator<AccountV1>;
+  /**
+   * Every item of every page of `getActiveUnitsV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data` (on every request object of it). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('getActiveUnitsV1', data)) { ... }
+   */
+  iterate(operation: 'getActiveUnitsV1', data: Array<GetActiveUnitsV1Item>, call?: CallOptions): AsyncIterableIterator<IdentifierV1>;
+  /**
+   * Every item of every page of `lookupValueV1`, fetched a page at a time as the loop asks (each page a call with `call`'s options, paced like any call); the page's position is set in `data` (on every request object of it). It ends where the docs say the pages end and never asks for a page twice; a failed page rejects the loop.
+   * @example for await (const item of client.iterate('lookupValueV1', data)) { ... }
+   */
+  iterate(operation: 'lookupValueV1', data: Array<LookupValueV1Item>, call?: CallOptions): AsyncIterableIterator<RecordV1>;
 }

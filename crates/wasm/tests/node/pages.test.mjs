@@ -149,7 +149,7 @@ test('not a paginated operation, or no argument object: invalidArgument before a
   const { c, sent } = client([units([])]);
   const e = await all(c.iterate('getVersion')).catch((x) => x);
   assert.equal(e.kind, 'invalidArgument');
-  assert.match(e.message, /^iterate: `getVersion` is not a paginated operation \(getAccountUnits, getAccounts, getActiveUnits, pollIntegrationPanelActions\)$/);
+  assert.match(e.message, /^iterate: `getVersion` is not a paginated operation \(getAccountUnits, getAccounts, getActiveUnits, pollIntegrationPanelActions, getAccountsV1, getActiveUnitsV1, lookupValueV1\)$/);
   const bad = await all(c.iterate('getActiveUnits', 3)).catch((x) => x);
   assert.equal(bad.kind, 'invalidArgument');
   assert.equal(sent.length, 0);
@@ -174,4 +174,94 @@ test('pages are paced like any call: the fourth of 3 per window waits for its pl
   assert.deepEqual(seen, [1, 2, 3, 4]);
   // The window plus the limiter's 100 ms margin.
   assert.deepEqual(sent.map((s) => s.at - start), [0, 0, 0, 1100, 1100]);
+});
+
+// The v1 calls page through their envelope's `data`: `iterate(name, data)` sets the offset in
+// every request object of `data`, one `POST` per page.
+
+/** Each v1 request's `data`, after checking its path and `type`. */
+function v1Data(sent, path, type) {
+  return sent.map((s) => {
+    assert.equal(s.init.method, 'POST');
+    assert.equal(s.url.pathname, path);
+    const body = JSON.parse(s.init.body);
+    assert.equal(body.type, type);
+    return body.data;
+  });
+}
+
+test('v1 accounts of every page until the total, the offset set in data, each page asked for once', async () => {
+  const { c, sent } = client([accounts(0, 5, ['a', 'b']), accounts(2, 5, ['c', 'd']), accounts(4, 5, ['e']), accounts(6, 5, ['x'])]);
+  const names = (await all(c.iterate('getAccountsV1', [{ limit: 2, status: 0 }]))).map((a) => a.username);
+  assert.deepEqual(names, ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(
+    v1Data(sent, '/general/get_accounts', 'GET_ACCOUNTS'),
+    [0, 2, 4].map((offset) => [{ limit: 2, offset, status: 0 }]),
+  );
+});
+
+test('v1 accounts at another offset than asked for reject with malformedReply, not a loop', async () => {
+  const { c, sent } = client([accounts(0, 100, ['a', 'b'])]);
+  const seen = [];
+  const error = await (async () => {
+    for await (const a of c.iterate('getAccountsV1', [{ limit: 2 }])) seen.push(a.username);
+  })().catch((e) => e);
+  assert.deepEqual(seen, ['a', 'b']);
+  assert.equal(error.kind, 'malformedReply');
+  assert.match(error.message, /offset 2/);
+  assert.equal(sent.length, 2);
+});
+
+test('v1 units end at a short page from the offset given; every request object gets the offset; the default size counts', async () => {
+  const { c, sent } = client([units([1, 2]), units([3]), units([9])]);
+  const items = [{ limit: 2, offset: 10, includeOffline: true }, { limit: 2, serverId: 2 }];
+  assert.deepEqual((await all(c.iterate('getActiveUnitsV1', items))).map((u) => u.id), [1, 2, 3]);
+  const data = v1Data(sent, '/emergency/get_active_units', 'GET_ACTIVE_UNITS');
+  assert.deepEqual(data.map((d) => d.map((i) => i.offset)), [[10, 10], [12, 12]]);
+  assert.equal(data[0][0].includeOffline, true);
+  assert.equal(data[1][1].serverId, 2);
+  assert.deepEqual(items[0], { limit: 2, offset: 10, includeOffline: true }, 'the caller\'s data is left as given');
+
+  // No limit: the documented default (100) makes a page of 3 the last.
+  const byDefault = client([units([1, 2, 3]), units([9])]);
+  assert.equal((await all(byDefault.c.iterate('getActiveUnitsV1', [{}]))).length, 3);
+  assert.equal(byDefault.sent.length, 1);
+});
+
+test('a v1 lookup without a limit ends at an empty page', async () => {
+  const records = (ids) => ({ body: ids.map((id) => ({ id, name: 'r' })) });
+  const { c, sent } = client([records([1, 2, 3]), records([]), records([7])]);
+  const got = await all(c.iterate('lookupValueV1', [{ searchType: 3, value: 42 }]));
+  assert.deepEqual(got.map((r) => r.id), [1, 2, 3]);
+  assert.deepEqual(v1Data(sent, '/general/lookup_value', 'LOOKUP_INT').map((d) => d[0].offset), [0, 3]);
+});
+
+test('v1 data that is not a non-empty array of objects: invalidArgument before anything is sent', async () => {
+  const { c, sent } = client([units([1])]);
+  for (const data of [undefined, {}, [], [3]]) {
+    const e = await all(c.iterate('getActiveUnitsV1', data)).catch((x) => x);
+    assert.equal(e.kind, 'invalidArgument', String(data));
+    assert.equal(e.operation, 'getActiveUnitsV1');
+  }
+  assert.equal(sent.length, 0);
+});
+
+test('v1 pages are paced like any call: the third of 2 per window waits for its place', async () => {
+  const { c, sent } = client([units([1]), units([2]), units([3]), units([])], {
+    rateLimit: { limits: { getActiveUnitsV1: 2 }, windowMs: 1000 },
+  });
+  const start = Date.now();
+  const seen = [];
+  const loop = (async () => {
+    for await (const unit of c.iterate('getActiveUnitsV1', [{ limit: 1 }])) seen.push(unit.id);
+  })();
+  await settle(() => sent.length === 2);
+  mock.timers.tick(1099);
+  await settle();
+  assert.equal(sent.length, 2, 'not before its place frees');
+  mock.timers.tick(1);
+  await settle(() => sent.length === 4);
+  await loop;
+  assert.deepEqual(seen, [1, 2, 3]);
+  assert.deepEqual(sent.map((s) => s.at - start), [0, 0, 1100, 1100]);
 });

@@ -121,6 +121,13 @@ export async function main(baseUrl: string): Promise<void> {
     const cursor: number | undefined = event.cursor;
     console.log(cursor);
   }
+  // v1 calls page through their `data`: its request objects, typed.
+  for await (const account of c.iterate('getAccountsV1', [{ limit: 50, status: 1 }])) {
+    const username: string | undefined = account.username;
+    console.log(username);
+  }
+  // @ts-expect-error a v1 call's `data` is an array of request objects
+  c.iterate('getActiveUnitsV1', { limit: 5 });
   // @ts-expect-error not a paginated operation
   c.iterate('getVersion');
   // @ts-expect-error getAccountUnits needs its accountUuid
