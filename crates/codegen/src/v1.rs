@@ -283,8 +283,16 @@ pub fn tokens(
     enums: &[IntEnum],
     examples: &std::collections::BTreeMap<&str, &str>,
 ) -> TokenStream {
-    tokens_with_pages(api, methods, known_errors, error_kinds, enums, examples, None)
-        .expect("without pages nothing fails")
+    tokens_with_pages(
+        api,
+        methods,
+        known_errors,
+        error_kinds,
+        enums,
+        examples,
+        None,
+    )
+    .expect("without pages nothing fails")
 }
 
 /// The `.stream()` of a paginated v1 call's builder: its reply and `data` typed as the
@@ -514,12 +522,12 @@ pub(crate) fn tokens_with_pages(
         })
         .unzip();
     let kind_body = if kinds.is_empty() {
-        Ok(quote! {
+        quote! {
             let _ = self;
             None
         }
     } else {
-        Ok(quote! {
+        quote! {
             match self {
                 #( Self::#kind_variants => Some(::sonoran_runtime::ErrorKind::#kinds), )*
                 #[allow(unreachable_patterns)]

@@ -483,9 +483,9 @@ async function* iterate(client, pages, name, args, perCall) {
   const page = Object.prototype.hasOwnProperty.call(pages, name) ? pages[name] : undefined;
   if (page === undefined) {
     const known = Object.keys(pages).join(', ');
-    throw new SonoranError(`iterate: \`${name}\` is not a paginated operation (${known})`, { kind: 'invalidArgument', operation: String(name), attempts: 0 });
+    throw new SonoranError(`iterate: \`${name}\` is not a paginated operation (${known})`, { kind: 'invalidRequest', operation: String(name), attempts: 0 });
   }
-  const invalid = (why) => new SonoranError(`${name}: ${why}`, { kind: 'invalidArgument', operation: name, attempts: 0 });
+  const invalid = (why) => new SonoranError(`${name}: ${why}`, { kind: 'invalidRequest', operation: name, attempts: 0 });
   if (page.data === 'array') {
     if (!Array.isArray(args)) throw invalid('`data` must be an array of request objects');
     if (args.length === 0) throw invalid('pagination: `data` holds no request object to set the page\'s position in');

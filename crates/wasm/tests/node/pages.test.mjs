@@ -145,13 +145,13 @@ test('each page takes the per-call options; an aborted signal rejects with kind 
   assert.ok(sent.every((s) => s.init.headers['x-trace'] === 't1'));
 });
 
-test('not a paginated operation, or no argument object: invalidArgument before anything is sent', async () => {
+test('not a paginated operation, or no argument object: invalidRequest before anything is sent', async () => {
   const { c, sent } = client([units([])]);
   const e = await all(c.iterate('getVersion')).catch((x) => x);
-  assert.equal(e.kind, 'invalidArgument');
+  assert.equal(e.kind, 'invalidRequest');
   assert.match(e.message, /^iterate: `getVersion` is not a paginated operation \(getAccountUnits, getAccounts, getActiveUnits, pollIntegrationPanelActions, getAccountsV1, getActiveUnitsV1, lookupValueV1\)$/);
   const bad = await all(c.iterate('getActiveUnits', 3)).catch((x) => x);
-  assert.equal(bad.kind, 'invalidArgument');
+  assert.equal(bad.kind, 'invalidRequest');
   assert.equal(sent.length, 0);
 });
 
@@ -236,11 +236,11 @@ test('a v1 lookup without a limit ends at an empty page', async () => {
   assert.deepEqual(v1Data(sent, '/general/lookup_value', 'LOOKUP_INT').map((d) => d[0].offset), [0, 3]);
 });
 
-test('v1 data that is not a non-empty array of objects: invalidArgument before anything is sent', async () => {
+test('v1 data that is not a non-empty array of objects: invalidRequest before anything is sent', async () => {
   const { c, sent } = client([units([1])]);
   for (const data of [undefined, {}, [], [3]]) {
     const e = await all(c.iterate('getActiveUnitsV1', data)).catch((x) => x);
-    assert.equal(e.kind, 'invalidArgument', String(data));
+    assert.equal(e.kind, 'invalidRequest', String(data));
     assert.equal(e.operation, 'getActiveUnitsV1');
   }
   assert.equal(sent.length, 0);
