@@ -174,11 +174,21 @@ impl Runtime {
 /// The headers a request id may come in, first found wins (see [`Error::request_id`]).
 pub const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
 
+/// [`REQUEST_ID_HEADERS`] as header names, so that looking them up parses nothing.
+const REQUEST_ID_NAMES: [HeaderName; 3] = [
+    HeaderName::from_static(REQUEST_ID_HEADERS[0]),
+    HeaderName::from_static(REQUEST_ID_HEADERS[1]),
+    HeaderName::from_static(REQUEST_ID_HEADERS[2]),
+];
+
 /// The request id among `headers`, when one of [`REQUEST_ID_HEADERS`] is there.
 pub fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS
+    if headers.is_empty() {
+        return None;
+    }
+    REQUEST_ID_NAMES
         .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .find_map(|h| headers.get(h)?.to_str().ok())
         .map(str::to_string)
 }
 

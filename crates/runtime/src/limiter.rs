@@ -9,7 +9,7 @@
 //! reply times can never put two arrivals closer than the gateway allows, whatever the
 //! latency; it costs one round trip per window at most.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -228,14 +228,16 @@ impl Places {
 #[derive(Debug, Default)]
 pub(crate) struct InProcess {
     next_ticket: std::sync::atomic::AtomicU64,
-    places: Mutex<HashMap<String, Places>>,
+    /// By operationId. A `BTreeMap`: a client calls a few operations, and comparing a short
+    /// name with a few keys costs less than hashing it on every call.
+    places: Mutex<BTreeMap<String, Places>>,
 }
 
 /// How long to wait before asking again while every place is held by a request in flight.
 pub(crate) const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
 
 impl InProcess {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Places>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Places>> {
         self.places.lock().unwrap_or_else(|p| p.into_inner())
     }
 
