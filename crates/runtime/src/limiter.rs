@@ -167,13 +167,15 @@ pub(crate) trait Store: Send + Sync {
 }
 
 /// Up to this many places per window, each reply time is kept as it is. A larger limit
-/// (only ever one a caller sets: the documented ones are 10 to a few hundred a minute)
-/// keeps its reply times on a grid of `window / EXACT_PLACES`, each rounded *up* and
-/// counted per grid point, so that an operation's places take at most about this many
-/// entries whatever its limit and however many calls its window holds. Rounding up only
-/// ever makes a place count a little longer (by less than one grid step: 15 ms of a
-/// 60 s window), never shorter, so the pacing stays on the safe side of the gateway.
-pub(crate) const EXACT_PLACES: u32 = 4096;
+/// (only ever one a caller sets: the documented ones are 10 to 300 a minute) keeps its
+/// reply times on a grid of `window / EXACT_PLACES`, each rounded *up* and counted per
+/// grid point, so that an operation's places take at most about this many entries (16
+/// bytes each) whatever its limit and however many calls its window holds. Rounding up
+/// only ever makes a place count a little longer (by less than one grid step: 117 ms of
+/// a 60 s window), never shorter, so the pacing stays on the safe side of the gateway.
+pub(crate) const EXACT_PLACES: u32 = 512;
+// Every documented limit (up to 300 a minute) is kept exact.
+const _: () = assert!(EXACT_PLACES >= 300);
 
 /// One operation's places: the reply times of the requests done, oldest first, each with
 /// how many replies came at that time (more than one only on [`EXACT_PLACES`]'s grid), and
