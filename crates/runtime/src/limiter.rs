@@ -61,7 +61,9 @@ impl RateLimitPolicy {
 
     /// A custom limit (requests per window) for one operation
     /// (`Operation::GetCalls`, `Operation::SetAccountPermissionsV1`, ...). Also paces v1
-    /// calls, which have no published limit.
+    /// calls, which have no published limit. Above 512 a window, reply times are kept to
+    /// window / 512, rounded up (a place may count up to 117 ms of a minute longer, never
+    /// shorter), so that the memory of a window stays small whatever the limit.
     pub fn with_limit(mut self, operation: impl OperationId, per_window: u32) -> Self {
         self.overrides
             .insert(operation.operation_id().to_string(), per_window.max(1));
