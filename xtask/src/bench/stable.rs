@@ -364,7 +364,7 @@ pub fn per_call_section(
     })?;
     let _ = writeln!(
         md,
-        "### Node (the npm packages)\n\nThe CAD package's `getVersion()` and the CMS package's `getSubVersion()` with their default settings\n(a 30 s timeout that really cancels: an `AbortController`, a timer and a `signal` on every `fetch`;\nretries), CAD's with pacing on and a limit never reached (`rateLimit: {{ limits: {{ getVersion: 1000000 }} }}`;\nthe CMS package cannot pace `getSubVersion` yet and refuses a limit for it, so its calls go out unpaced,\nas by default), against raw `fetch` + `json()` of the same request, no timeout. {calls} calls per path per round, {runs} rounds\nper batch, {batches} batch(es). Command: `node crates/wasm/bench/cpu.mjs URL {runs} {calls}`.\n"
+        "### Node (the npm packages)\n\nThe CAD package's `getVersion()` and the CMS package's `getSubVersion()` with their default settings\n(a 30 s timeout that really cancels: an `AbortController`, a timer and a `signal` on every `fetch`;\nretries), with pacing on and a limit never reached (`rateLimit: {{ limits: {{ getVersion: 1000000 }} }}`,\nthe same for `getSubVersion`), against raw `fetch` + `json()` of the same request, no timeout. {calls} calls per path per round, {runs} rounds\nper batch, {batches} batch(es). Command: `node crates/wasm/bench/cpu.mjs URL {runs} {calls}`.\n"
     );
     per_call_table(
         &mut md,
@@ -612,8 +612,8 @@ pub fn memory_section(
     md.push_str("\nWhat the paced client holds beyond raw reqwest is its limiter's window: the reply time of each call of\nthe current minute. Up to 512 a window (every documented limit: 10 to 300 a minute) it keeps each one;\nabove (the bench's never-reached limit is 1,000,000) it keeps them on a grid of window / 512, 117 ms,\nrounded up and counted per grid point (`crates/runtime/src/limiter.rs`, `EXACT_PLACES`), so one operation\nof one client holds at most 512 entries of 16 bytes (8 KiB), whatever its limit and however many calls\nit makes; before that grid it held one entry for every call of the minute, up to the limit (8 MB at\n1,000,000). With 100 clients\neach has its own window, so theirs add up while the minute fills, and stop there. What RSS adds over\nthe live heap, in the raw rows as well, is the allocator's cache of freed memory and whole pages.\n\n");
 
     md.push_str("Node: a fresh process (`node --expose-gc crates/wasm/bench/memory.mjs cad|cms|fetch URL`), one\n");
-    md.push_str("client with the defaults (CAD's pacing on with a limit never reached; the CMS package cannot pace\n");
-    md.push_str("`getSubVersion` yet); `process.memoryUsage()` after five full GCs (`global.gc()`, each but the last\n");
+    md.push_str("client with the defaults, pacing on with a limit never reached (`getVersion`, `getSubVersion`:\n");
+    md.push_str("1,000,000 a minute); `process.memoryUsage()` after five full GCs (`global.gc()`, each but the last\n");
     md.push_str("followed by a turn of the event loop, so that what timers, finalizers and undici let go of is gone\n");
     md.push_str("too): what is left on the heap is what something still holds. V8's heap in use, `external`\n");
     md.push_str("(memory outside the heap held by JS objects, where the WebAssembly module's memory counts) and the\n");
