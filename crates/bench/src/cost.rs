@@ -223,18 +223,24 @@ pub fn instr(path: &str, calls: usize, url: &str) -> Result<()> {
     })
 }
 
-/// `memory PATH CLIENTS URL`: resident memory of a process holding CLIENTS clients of PATH
+/// `memory PATH CLIENTS URL`: memory of a process holding CLIENTS clients of PATH
 /// (`cad_client`: `sonoran_cad::Client`, defaults, pacing on; `cad_raw`: a plain
-/// `reqwest::Client`, and `cad_client_unpaced`: the client with pacing off, for comparison): before building them, idle, after 1000, 10,000 and
-/// 20,000 calls (spread over the clients in turn). Prints
-/// `{path, clients, stages: [{stage, calls, rss_kib, hwm_kib}]}`.
+/// `reqwest::Client`, and `cad_client_unpaced`: the client with pacing off, for
+/// comparison): before building them, idle, after 1000, 10,000 and 20,000 calls (spread
+/// over the clients in turn). At each stage the live heap (bytes and allocations, from the
+/// counting allocator, [`crate::heap`]) and the resident set. Prints
+/// `{path, clients, stages: [{stage, calls, rss_kib, hwm_kib, live_bytes, live_allocations}]}`.
 pub fn memory(path: &str, clients: usize, url: &str) -> Result<()> {
     let rt = current_thread()?;
     rt.block_on(async {
         let mut stages = Vec::new();
         let mut mark = |stage: &str, calls: usize| {
             let (rss, hwm) = resident_kib();
-            stages.push(json!({ "stage": stage, "calls": calls, "rss_kib": rss, "hwm_kib": hwm }));
+            let (live_bytes, live_allocations) = crate::heap::live();
+            stages.push(
+                json!({ "stage": stage, "calls": calls, "rss_kib": rss, "hwm_kib": hwm,
+                "live_bytes": live_bytes, "live_allocations": live_allocations }),
+            );
         };
         mark("no client", 0);
         let all: Vec<Path> = (0..clients)
@@ -263,15 +269,26 @@ pub const LOAD_PATH: &str = "/v2/general/lookups";
 pub const LOAD_BODY: &str = r#"{"first": "John", "last": "Doe", "mi": "", "plate": "", "notifyCommunityUserId": "player-1234", "types": [7, 12], "partial": true}"#;
 
 /// `fake-serve`: the CAD fake (validation on, as always; rate limits not enforced) on a
-/// two-worker runtime; prints `URL KEY` and serves until stdin closes.
+/// two-worker runtime; prints `URL KEY STATS` and serves until stdin closes. `STATS` is a
+/// loopback address where each connection is answered with this process's live heap,
+/// `BYTES ALLOCATIONS` (see [`fake_live_heap`]).
 pub fn fake_serve() -> Result<()> {
+    let stats = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let stats_addr = stats.local_addr()?;
+    std::thread::spawn(move || {
+        for mut conn in stats.incoming().flatten() {
+            let (bytes, allocations) = crate::heap::live();
+            let _ =
+                std::io::Write::write_all(&mut conn, format!("{bytes} {allocations}\n").as_bytes());
+        }
+    });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     rt.block_on(async {
         let fake = sonoran_fake::FakeServer::start().await;
-        println!("{} {}", fake.url(), fake.api_key());
+        println!("{} {} {stats_addr}", fake.url(), fake.api_key());
         let mut stdin = tokio::io::stdin();
         let mut sink = Vec::new();
         let _ = tokio::io::AsyncReadExt::read_to_end(&mut stdin, &mut sink).await;
@@ -298,11 +315,33 @@ fn process_figures(pid: u32) -> Result<(u64, Duration)> {
     Ok((rss, Duration::from_millis(ticks * 1000 / hz)))
 }
 
-/// `fake-load URL KEY PID SECONDS CONCURRENCY`: against the fake (process PID) at URL,
-/// `POST /v2/general/lookups` with a valid body from CONCURRENCY connections: its resident
-/// memory after 1000 and after 10,000 requests, then the requests per second it served for
-/// SECONDS and the CPU time it used for them (read from /proc).
-pub fn fake_load(url: &str, key: &str, pid: u32, seconds: f64, concurrency: usize) -> Result<()> {
+/// The live heap of a `fake-serve` process, asked at its `STATS` address: (bytes,
+/// allocations). Read once its requests are answered, after a short pause so that the
+/// fake's tasks for the last ones have ended.
+fn fake_live_heap(stats: &str) -> Result<(u64, u64)> {
+    std::thread::sleep(Duration::from_millis(100));
+    let mut line = String::new();
+    std::io::Read::read_to_string(&mut std::net::TcpStream::connect(stats)?, &mut line)?;
+    let mut parts = line.split_whitespace().map(str::parse::<u64>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(bytes)), Some(Ok(allocations))) => Ok((bytes, allocations)),
+        _ => bail!("the fake's stats address {stats} answered `{line}`"),
+    }
+}
+
+/// `fake-load URL KEY PID SECONDS CONCURRENCY STATS`: against the fake (process PID) at
+/// URL, `POST /v2/general/lookups` with a valid body from CONCURRENCY connections: its
+/// resident memory and live heap (asked at STATS, see [`fake_serve`]) after 1000, 10,000
+/// and 20,000 requests, then the requests per second it served for SECONDS and the CPU
+/// time it used for them (read from /proc).
+pub fn fake_load(
+    url: &str,
+    key: &str,
+    pid: u32,
+    seconds: f64,
+    concurrency: usize,
+    stats: &str,
+) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -328,7 +367,7 @@ pub fn fake_load(url: &str, key: &str, pid: u32, seconds: f64, concurrency: usiz
         // Requests in batches of CONCURRENCY until `target` in all.
         let mut sent = 0usize;
         let mut memory = Vec::new();
-        for target in [1000usize, 10_000] {
+        for target in [1000usize, 10_000, 20_000] {
             while sent < target {
                 let n = concurrency.min(target - sent);
                 let batch: Vec<_> = (0..n)
@@ -339,8 +378,10 @@ pub fn fake_load(url: &str, key: &str, pid: u32, seconds: f64, concurrency: usiz
                 }
                 sent += n;
             }
+            let (live_bytes, live_allocations) = fake_live_heap(stats)?;
             let (rss, _) = process_figures(pid)?;
-            memory.push(json!({ "requests": sent, "rss_kib": rss }));
+            memory.push(json!({ "requests": sent, "rss_kib": rss,
+                "live_bytes": live_bytes, "live_allocations": live_allocations }));
         }
         // Throughput: CONCURRENCY loops for SECONDS.
         let (_, cpu_before) = process_figures(pid)?;

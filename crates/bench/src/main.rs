@@ -5,7 +5,7 @@
 //!   `/v2/community/sub-version`), so that the client's own cost is not hidden behind a
 //!   server's; prints its URL and serves until stdin closes.
 //! - `cpu URL RUNS CALLS`, `instr PATH CALLS URL`, `memory PATH CLIENTS URL`, `fake-serve`,
-//!   `fake-load URL KEY PID SECONDS CONCURRENCY`: see [`cost`].
+//!   `fake-load URL KEY PID SECONDS CONCURRENCY STATS`: see [`cost`].
 //! - `overhead URL`: the same v2 call (GET /v2/general/version) through
 //!   `sonoran_cad::Client` and through raw reqwest + serde_json, interleaved runs.
 //! - `limiter URL`: the client with pacing off vs on (a limit it never reaches), to show
@@ -29,6 +29,11 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod cost;
+mod heap;
+
+/// Counts live heap bytes and allocations for the memory figures (see [`heap`]).
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 const REPLY: &str = r#"{"version":2,"name":"PLUS"}"#;
 const CMS_REPLY: &str = r#"{"success":true,"data":{"subVersion":5,"tier":"SonoranOne"},"meta":{"timestamp":"2026-04-15T00:00:00.000Z","path":"/v2/community/sub-version"}}"#;
@@ -67,13 +72,14 @@ fn main() -> Result<()> {
         }
         Some("fake-serve") => return cost::fake_serve(),
         Some("fake-load") => {
-            let usage = "fake-load URL KEY PID SECONDS CONCURRENCY";
+            let usage = "fake-load URL KEY PID SECONDS CONCURRENCY STATS";
             return cost::fake_load(
                 arg(1, usage)?,
                 arg(2, usage)?,
                 arg(3, usage)?.parse()?,
                 arg(4, usage)?.parse()?,
                 arg(5, usage)?.parse()?,
+                arg(6, usage)?,
             );
         }
         _ => {}
@@ -95,7 +101,7 @@ fn main() -> Result<()> {
             args.get(2).context("shared-cost URL REDIS_URL")?,
         )),
         _ => bail!(
-            "usage: sonoran-bench serve | cpu URL RUNS CALLS | instr PATH CALLS URL | memory PATH CLIENTS URL | fake-serve | fake-load URL KEY PID SECONDS CONCURRENCY | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
+            "usage: sonoran-bench serve | cpu URL RUNS CALLS | instr PATH CALLS URL | memory PATH CLIENTS URL | fake-serve | fake-load URL KEY PID SECONDS CONCURRENCY STATS | overhead URL | limiter URL | pacing | shared REDIS_URL | shared-cost URL REDIS_URL | units"
         ),
     }
 }

@@ -39,15 +39,13 @@ impl Runtime {
                 request.headers_mut().insert(n, v);
             }
         }
-        if bearer && let Some(key) = self.api_key() {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", key.expose())).map_err(|_| {
-                    Error::InvalidRequest(
-                        "the API key contains characters that cannot go in an HTTP header".into(),
-                    )
-                })?;
-            value.set_sensitive(true);
-            request.headers_mut().insert(AUTHORIZATION, value);
+        if bearer && let Some(value) = self.bearer() {
+            let value = value.map_err(|()| {
+                Error::InvalidRequest(
+                    "the API key contains characters that cannot go in an HTTP header".into(),
+                )
+            })?;
+            request.headers_mut().insert(AUTHORIZATION, value.clone());
         }
         Ok(())
     }
@@ -67,10 +65,10 @@ impl Runtime {
     ) -> reqwest::Result<reqwest::Response> {
         let spare = request.try_clone();
         let repeatable = spare.is_some();
-        let method = request.method().to_string();
+        let method = request.method().clone();
         let mut first = Some(request);
         let executed = self
-            .execute(operation_id, &method, repeatable, |budget| {
+            .execute(operation_id, method.as_str(), repeatable, |budget| {
                 let mut request = first
                     .take()
                     .or_else(|| spare.as_ref().and_then(reqwest::Request::try_clone));
@@ -176,11 +174,21 @@ impl Runtime {
 /// The headers a request id may come in, first found wins (see [`Error::request_id`]).
 pub const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "x-amzn-requestid"];
 
+/// [`REQUEST_ID_HEADERS`] as header names, so that looking them up parses nothing.
+const REQUEST_ID_NAMES: [HeaderName; 3] = [
+    HeaderName::from_static(REQUEST_ID_HEADERS[0]),
+    HeaderName::from_static(REQUEST_ID_HEADERS[1]),
+    HeaderName::from_static(REQUEST_ID_HEADERS[2]),
+];
+
 /// The request id among `headers`, when one of [`REQUEST_ID_HEADERS`] is there.
 pub fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS
+    if headers.is_empty() {
+        return None;
+    }
+    REQUEST_ID_NAMES
         .iter()
-        .find_map(|h| headers.get(*h)?.to_str().ok())
+        .find_map(|h| headers.get(h)?.to_str().ok())
         .map(str::to_string)
 }
 
@@ -200,6 +208,9 @@ fn made_up_429() -> reqwest::Response {
     }
 }
 
+/// The header progenitor adds to every request, which [`pre_hook`] takes off again.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+
 /// The body of a generated client's `ClientHooks::pre`: drops progenitor's `api-version`
 /// header (the Sonoran APIs do not use it, and in a browser the extra header would force a
 /// CORS preflight), then adds the runtime's headers, bearer auth and timeout. (Its error
@@ -209,7 +220,7 @@ pub fn pre_hook<E>(
     runtime: &Runtime,
     request: &mut reqwest::Request,
 ) -> Result<(), progenitor_client::Error<E>> {
-    request.headers_mut().remove("api-version");
+    request.headers_mut().remove(&API_VERSION);
     runtime.prepare::<NoV1Code>(request, true).map_err(|e| {
         // The message alone: v2_result adds "invalid request" once.
         progenitor_client::Error::InvalidRequest(match e {
@@ -249,13 +260,10 @@ async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, b
             left: cap,
             cap,
         };
-        let mut bytes = Vec::with_capacity(
-            http_body::Body::size_hint(&body)
-                .exact()
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(0)
-                .min(1 << 20),
-        );
+        // A body that comes in one frame (most replies) is kept as it came; only a second
+        // frame makes a buffer to copy them into.
+        let mut first: Option<bytes::Bytes> = None;
+        let mut more: Vec<u8> = Vec::new();
         let failed = loop {
             let frame = std::future::poll_fn(|cx| {
                 http_body::Body::poll_frame(std::pin::Pin::new(&mut body), cx)
@@ -265,14 +273,34 @@ async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, b
                 None => break None,
                 Some(Ok(frame)) => {
                     if let Ok(data) = frame.into_data() {
-                        bytes.extend_from_slice(&data);
+                        match &first {
+                            None if more.is_empty() => first = Some(data),
+                            _ => {
+                                if let Some(head) = first.take() {
+                                    more.reserve(
+                                        http_body::Body::size_hint(&body)
+                                            .exact()
+                                            .and_then(|n| usize::try_from(n).ok())
+                                            .unwrap_or(0)
+                                            .min(1 << 20)
+                                            + head.len()
+                                            + data.len(),
+                                    );
+                                    more.extend_from_slice(&head);
+                                }
+                                more.extend_from_slice(&data);
+                            }
+                        }
                     }
                 }
                 Some(Err(e)) => break Some(e),
             }
         };
         let (body, broken) = match failed {
-            None => (reqwest::Body::from(bytes), false),
+            None => (
+                reqwest::Body::from(first.unwrap_or_else(|| bytes::Bytes::from(more))),
+                false,
+            ),
             Some(e) => {
                 let broken = !e.is::<TooLarge>();
                 (reqwest::Body::wrap(Failed(Some(e))), broken)

@@ -9,7 +9,7 @@
 //! reply times can never put two arrivals closer than the gateway allows, whatever the
 //! latency; it costs one round trip per window at most.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -61,7 +61,9 @@ impl RateLimitPolicy {
 
     /// A custom limit (requests per window) for one operation
     /// (`Operation::GetCalls`, `Operation::SetAccountPermissionsV1`, ...). Also paces v1
-    /// calls, which have no published limit.
+    /// calls, which have no published limit. Above 512 a window, reply times are kept to
+    /// window / 512, rounded up (a place may count up to 117 ms of a minute longer, never
+    /// shorter), so that the memory of a window stays small whatever the limit.
     pub fn with_limit(mut self, operation: impl OperationId, per_window: u32) -> Self {
         self.overrides
             .insert(operation.operation_id().to_string(), per_window.max(1));
@@ -166,33 +168,62 @@ pub(crate) trait Store: Send + Sync {
     fn release(&self, bucket: Bucket<'_>, ticket: u64);
 }
 
-/// One operation's places: the reply times of the requests done, oldest first, and how
-/// many are still in flight (those count for good until their reply). Every call drops
-/// the places that left the window from the front, so its cost does not grow with the
-/// limit.
+/// Up to this many places per window, each reply time is kept as it is. A larger limit
+/// (only ever one a caller sets: the documented ones are 10 to 300 a minute) keeps its
+/// reply times on a grid of `window / EXACT_PLACES`, each rounded *up* and counted per
+/// grid point, so that an operation's places take at most about this many entries (16
+/// bytes each) whatever its limit and however many calls its window holds. Rounding up
+/// only ever makes a place count a little longer (by less than one grid step: 117 ms of
+/// a 60 s window), never shorter, so the pacing stays on the safe side of the gateway.
+pub(crate) const EXACT_PLACES: u32 = 512;
+// Every documented limit (up to 300 a minute) is kept exact.
+const _: () = assert!(EXACT_PLACES >= 300);
+
+/// One operation's places: the reply times of the requests done, oldest first, each with
+/// how many replies came at that time (more than one only on [`EXACT_PLACES`]'s grid), and
+/// how many are still in flight (those count for good until their reply). Every call
+/// drops the places that left the window from the front, so its cost does not grow with
+/// the limit.
 #[derive(Debug, Default)]
 struct Places {
-    done: VecDeque<f64>,
+    done: VecDeque<(f64, u32)>,
+    /// The sum of the counts in `done`.
+    done_count: usize,
     in_flight: u32,
+    /// The grid reply times are rounded up to, in ms (0: kept as they are).
+    grid_ms: f64,
 }
 
 impl Places {
     fn expire(&mut self, now_ms: f64, window_ms: f64) {
-        while self.done.front().is_some_and(|&t| t + window_ms <= now_ms) {
+        while let Some(&(t, n)) = self.done.front()
+            && t + window_ms <= now_ms
+        {
             self.done.pop_front();
+            self.done_count -= n as usize;
         }
     }
 
     fn record_done(&mut self, at_ms: f64) {
         self.in_flight = self.in_flight.saturating_sub(1);
+        let at_ms = if self.grid_ms > 0.0 {
+            (at_ms / self.grid_ms).ceil() * self.grid_ms
+        } else {
+            at_ms
+        };
+        self.done_count += 1;
         // Releases come in clock order; one that does not (a caller's own clock) is put in
         // its place, so that the front stays the oldest.
-        match self.done.back() {
-            Some(&last) if last > at_ms => {
-                let i = self.done.partition_point(|&t| t <= at_ms);
-                self.done.insert(i, at_ms);
+        match self.done.back_mut() {
+            Some((last, n)) if *last == at_ms => *n += 1,
+            Some(&mut (last, _)) if last > at_ms => {
+                let i = self.done.partition_point(|&(t, _)| t < at_ms);
+                match self.done.get_mut(i) {
+                    Some((t, n)) if *t == at_ms => *n += 1,
+                    _ => self.done.insert(i, (at_ms, 1)),
+                }
             }
-            _ => self.done.push_back(at_ms),
+            _ => self.done.push_back((at_ms, 1)),
         }
     }
 }
@@ -201,14 +232,16 @@ impl Places {
 #[derive(Debug, Default)]
 pub(crate) struct InProcess {
     next_ticket: std::sync::atomic::AtomicU64,
-    places: Mutex<HashMap<String, Places>>,
+    /// By operationId. A `BTreeMap`: a client calls a few operations, and comparing a short
+    /// name with a few keys costs less than hashing it on every call.
+    places: Mutex<BTreeMap<String, Places>>,
 }
 
 /// How long to wait before asking again while every place is held by a request in flight.
 pub(crate) const IN_FLIGHT_POLL: Duration = Duration::from_millis(20);
 
 impl InProcess {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Places>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Places>> {
         self.places.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -235,15 +268,22 @@ impl InProcess {
         now_ms: f64,
     ) -> Take {
         let taken = self.with(operation_id, |places| {
+            places.grid_ms = if limit > EXACT_PLACES {
+                window_ms / f64::from(EXACT_PLACES)
+            } else {
+                0.0
+            };
             places.expire(now_ms, window_ms);
-            if places.done.len() + (places.in_flight as usize) < limit as usize {
+            if places.done_count + (places.in_flight as usize) < limit as usize {
                 places.in_flight += 1;
                 return Ok(());
             }
             // The oldest reply is the first place to leave the window; with none, every
             // place is in flight and frees only when a reply comes.
             Err(match places.done.front() {
-                Some(&t) => Duration::from_secs_f64(((t + window_ms - now_ms) / 1000.0).max(0.001)),
+                Some(&(t, _)) => {
+                    Duration::from_secs_f64(((t + window_ms - now_ms) / 1000.0).max(0.001))
+                }
                 None => IN_FLIGHT_POLL,
             })
         });
@@ -403,7 +443,12 @@ impl<'a> Held<'a> {
         };
         let mut waited = Duration::ZERO;
         loop {
-            match limiter.store.take(bucket).await {
+            // The in-process store answers at once, without a boxed future.
+            let taken = match limiter.store.take_now(bucket) {
+                Some(take) => Ok(take),
+                None => limiter.store.take(bucket).await,
+            };
+            match taken {
                 Ok(Take::Taken(ticket)) => {
                     return Ok(Held::new(limiter, Some(bucket), Some(ticket)));
                 }
@@ -553,6 +598,50 @@ mod tests {
         s.release_at(OP, 300.0);
         s.release_at(OP, 100.0);
         assert_eq!(take(&s, 2, 200.0), Take::Wait(Duration::from_millis(900)));
+    }
+
+    #[test]
+    fn a_large_limit_keeps_its_places_bounded_and_never_frees_one_early() {
+        // A limit never reached (1,000,000 a minute) and 100,000 calls 0.05 ms apart: the
+        // places are kept on a grid of 60 s / EXACT_PLACES, so the queue stays short.
+        let s = InProcess::default();
+        let (limit, window) = (1_000_000, 60_000.0);
+        for i in 0..100_000 {
+            let at = f64::from(i) * 0.05;
+            ticket(s.acquire(OP, limit, window, at));
+            s.release_at(OP, at);
+        }
+        let (entries, counted) = s.with(OP, |p| (p.done.len(), p.done_count));
+        assert_eq!(counted, 100_000, "every reply still counts");
+        let grid = window / f64::from(EXACT_PLACES);
+        assert!(
+            entries <= (5000.0 / grid) as usize + 2,
+            "{entries} entries for 5 s of replies on a {grid} ms grid"
+        );
+        // Past the exact limit, a place leaves at most one grid step late, never early.
+        let s = InProcess::default();
+        let limit = EXACT_PLACES + 1;
+        for i in 0..limit {
+            let at = 0.1 + f64::from(i) * 0.1;
+            ticket(s.acquire(OP, limit, 1000.0, at));
+            s.release_at(OP, at);
+        }
+        let grid = 1000.0 / f64::from(EXACT_PLACES);
+        match s.acquire(OP, limit, 1000.0, 500.0) {
+            Take::Wait(wait) => {
+                let ms = wait.as_secs_f64() * 1000.0;
+                assert!(
+                    (500.1 - 1e-6..=500.1 + grid + 1e-6).contains(&ms),
+                    "the first place (replied at 0.1 ms) frees after {ms} ms"
+                );
+            }
+            Take::Taken(_) => panic!("the window is full"),
+        }
+        // At or below EXACT_PLACES, reply times are kept as they are.
+        let s = InProcess::default();
+        ticket(s.acquire(OP, EXACT_PLACES, 1000.0, 0.0));
+        s.release_at(OP, 0.3);
+        assert_eq!(s.with(OP, |p| p.done.front().copied()), Some((0.3, 1)));
     }
 
     #[test]

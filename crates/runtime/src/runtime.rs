@@ -88,6 +88,11 @@ struct Shared {
     settings: Settings,
     /// Shared also by the variants `with_max_queue` makes: one set of windows per client.
     limiter: Arc<Limiter>,
+    /// The `Authorization` header made from the key on the first call that sends it, then
+    /// reused (`None` inside: the key cannot go in an HTTP header). Marked sensitive, so
+    /// that its `Debug` never shows the key.
+    #[cfg(feature = "http")]
+    bearer: std::sync::OnceLock<Option<reqwest::header::HeaderValue>>,
 }
 
 /// What one request asks besides the client's configuration: the request builders'
@@ -165,7 +170,12 @@ impl Runtime {
             settings.rate_limits,
         ));
         Self {
-            shared: Arc::new(Shared { settings, limiter }),
+            shared: Arc::new(Shared {
+                settings,
+                limiter,
+                #[cfg(feature = "http")]
+                bearer: std::sync::OnceLock::new(),
+            }),
             scope: None,
         }
     }
@@ -179,6 +189,8 @@ impl Runtime {
             shared: Arc::new(Shared {
                 settings,
                 limiter: self.shared.limiter.clone(),
+                #[cfg(feature = "http")]
+                bearer: std::sync::OnceLock::new(),
             }),
             scope: None,
         }
@@ -236,6 +248,20 @@ impl Runtime {
 
     pub fn api_key(&self) -> Option<&ApiKey> {
         self.shared.settings.api_key.as_ref()
+    }
+
+    /// The `Authorization: Bearer KEY` value (sensitive), made once per client: `None`
+    /// without a key, `Some(Err(()))` when the key cannot go in an HTTP header.
+    #[cfg(feature = "http")]
+    pub(crate) fn bearer(&self) -> Option<Result<&reqwest::header::HeaderValue, ()>> {
+        let key = self.api_key()?;
+        let value = self.shared.bearer.get_or_init(|| {
+            let mut value =
+                reqwest::header::HeaderValue::from_str(&format!("Bearer {}", key.expose())).ok()?;
+            value.set_sensitive(true);
+            Some(value)
+        });
+        Some(value.as_ref().ok_or(()))
     }
 
     pub fn timeout(&self) -> Option<Duration> {
