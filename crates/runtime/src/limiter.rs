@@ -650,3 +650,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod mutation_tests;
