@@ -99,3 +99,48 @@ fn the_limiter_debug_shows_its_policy() {
         "{shown}"
     );
 }
+
+/// `is_enabled` says whether the policy paces at all (kills it returning a constant).
+#[test]
+fn is_enabled_tells_documented_from_off() {
+    assert!(RateLimitPolicy::documented().is_enabled());
+    assert!(RateLimitPolicy::default().with_limit(Op, 2).is_enabled());
+    assert!(!RateLimitPolicy::off().is_enabled());
+    assert!(!RateLimitPolicy::off().with_limit(Op, 2).is_enabled());
+}
+
+/// A place counts for the window *plus* the margin after its reply (kills `+` to `-` in
+/// `Limiter::bucket`).
+#[test]
+fn the_margin_lengthens_the_window() {
+    let l = Limiter::new(
+        RateLimitPolicy::documented()
+            .with_limit(Op, 1)
+            .with_window(Duration::from_millis(1000))
+            .with_margin(Duration::from_millis(25)),
+        undocumented,
+    );
+    assert_eq!(
+        l.bucket(OP).map(|b| b.window),
+        Some(Duration::from_millis(1025))
+    );
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+    let Pace::Taken(ticket) = l.pace_now(OP) else {
+        panic!("free")
+    };
+    l.release_now(OP, ticket);
+    assert_eq!(l.pace_now(OP), Pace::Wait(Duration::from_millis(1025)));
+    clock.advance(Duration::from_millis(1025));
+    assert!(matches!(l.pace_now(OP), Pace::Taken(_)));
+}
+
+/// The in-process store always answers, so a hold from it never carries a refusal (kills
+/// `Held::refusal` returning `Some`).
+#[tokio::test]
+async fn an_in_process_hold_is_never_refused() {
+    let l = one_per_second();
+    let held = Held::wait_for(&l, OP, None).await.expect("free");
+    assert_eq!(held.refusal(), None);
+    let unpaced = Held::wait_for(&l, "getCalls", None).await.expect("unpaced");
+    assert_eq!(unpaced.refusal(), None);
+}
