@@ -262,3 +262,77 @@ fn a_transport_error_says_what_failed_and_is_the_source() {
     );
     assert!(std::error::Error::source(&api(500, "")).is_none());
 }
+
+/// reqwest's own errors, from loopback sockets, as the runtime classifies them (kills
+/// `is_connect`, `innermost` and `chain_text` returning constants, and `||` to `&&` in the
+/// reset test of `Error::from_reqwest`).
+#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
+mod from_reqwest {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    async fn get(url: String) -> E {
+        let e = reqwest::Client::new()
+            .get(url)
+            .send()
+            .await
+            .expect_err("the request fails");
+        Error::from_reqwest(e)
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_connect_with_the_os_reason() {
+        // A port that was free a moment ago: nothing listens on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let e = get(format!("http://127.0.0.1:{port}/")).await;
+        let Error::Transport(t) = &e else {
+            panic!("expected a transport error: {e:?}")
+        };
+        assert_eq!(t.kind, TransportKind::Connect, "{t:?}");
+        // The innermost error of the chain: the operating system's words.
+        assert!(t.reason.starts_with("Connection refused"), "{}", t.reason);
+        assert!(std::error::Error::source(t).is_some());
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_before_the_reply_is_a_reset() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            // Closed without a word.
+        });
+        let e = get(format!("http://{addr}/")).await;
+        server.await.expect("the server task");
+        let Error::Transport(t) = &e else {
+            panic!("expected a transport error: {e:?}")
+        };
+        assert_eq!(t.kind, TransportKind::Reset, "{t:?}");
+        assert!(e.is_retryable());
+    }
+
+    #[tokio::test]
+    async fn a_reply_that_is_not_http_is_other_not_connect() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut socket, b"HELLO THERE\r\n\r\n").await;
+        });
+        let e = get(format!("http://{addr}/")).await;
+        server.await.expect("the server task");
+        let Error::Transport(t) = &e else {
+            panic!("expected a transport error: {e:?}")
+        };
+        // A connection was made: not Connect (nor Reset, nor Body).
+        assert_eq!(t.kind, TransportKind::Other, "{t:?}");
+    }
+}
