@@ -96,3 +96,52 @@ fn one_of_and_refs_in_parameters_and_bodies() {
         "{e}"
     );
 }
+
+#[test]
+fn types_of_numbers_and_enums_of_numbers() {
+    assert_eq!(
+        err(json!("1"), json!({"type": "number"})),
+        "body: expected a number, got \"1\""
+    );
+    let integer = json!({"type": "integer"});
+    assert!(ok(json!(-3), integer.clone()));
+    assert!(ok(json!(2.0), integer.clone()));
+    assert_eq!(
+        err(json!(1.5), integer),
+        "body: expected an integer, got 1.5"
+    );
+    // `1` and `1.0` are the same number; `2` is not `1`.
+    let one = json!({"enum": [1]});
+    assert!(ok(json!(1.0), one.clone()));
+    assert!(ok(json!(1), one.clone()));
+    assert_eq!(err(json!(2), one), "body: 2 is not one of [1]");
+}
+
+#[test]
+fn an_untyped_schema_still_checks_its_properties() {
+    let s = json!({"properties": {"a": {"type": "integer"}}});
+    assert_eq!(
+        err(json!({"a": "x"}), s.clone()),
+        "body.a: expected an integer, got \"x\""
+    );
+    assert!(ok(json!(null), s));
+}
+
+#[test]
+fn paths_and_enum_lists_read_as_documented() {
+    let s = json!({"type": "object", "properties": {"a_b": {"type": "integer"}, "$c": {"type": "integer"}}});
+    assert_eq!(
+        err(json!({"a_b": "x"}), s.clone()),
+        "body.a_b: expected an integer, got \"x\""
+    );
+    assert_eq!(
+        err(json!({"$c": "x"}), s),
+        "body.$c: expected an integer, got \"x\""
+    );
+    let twenty: Vec<u32> = (1..=20).collect();
+    let e = err(json!(0), json!({"enum": twenty}));
+    assert!(e.ends_with(", 19, 20]"), "twenty values are all shown: {e}");
+    let more: Vec<u32> = (1..=21).collect();
+    let e = err(json!(0), json!({"enum": more}));
+    assert!(e.ends_with(", 20, ...]"), "{e}");
+}
