@@ -145,3 +145,20 @@ fn paths_and_enum_lists_read_as_documented() {
     let e = err(json!(0), json!({"enum": more}));
     assert!(e.ends_with(", 20, ...]"), "{e}");
 }
+
+#[test]
+fn compositions_at_the_top_of_a_schema() {
+    let doc = json!({});
+    let flag = json!({"allOf": [{"type": "boolean"}]});
+    assert_eq!(
+        coerce_param(&doc, "true", &flag, "query.f"),
+        Ok(json!(true))
+    );
+    let either = json!({"oneOf": [{"type": "integer"}, {"type": "boolean"}]});
+    assert!(ok(json!(true), either.clone()));
+    let e = err(json!("x"), either);
+    assert!(
+        e.starts_with("body: \"x\" matches none of the 2 allowed forms"),
+        "{e}"
+    );
+}
