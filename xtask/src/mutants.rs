@@ -30,7 +30,8 @@ pub struct Scope {
 }
 
 /// The runtime's tests: its own unit tests and the sonoran-cad test binaries that drive the
-/// runtime through a real client against loopback servers and the fake.
+/// runtime through a real client against loopback servers and the fake (`call_style`: the
+/// per-call options and what an error says of its call: operation, attempts, request id).
 const RUNTIME_PACKAGES: &[&str] = &["sonoran-runtime", "sonoran-cad"];
 const RUNTIME_TESTS: &[&str] = &[
     "--lib",
@@ -44,6 +45,8 @@ const RUNTIME_TESTS: &[&str] = &[
     "v1",
     "--test",
     "fake_faults",
+    "--test",
+    "call_style",
 ];
 
 /// Every scoped run, most important first (the order `cargo xtask mutants` runs them in).
@@ -250,12 +253,12 @@ mod tests {
              --output target/mutants/runtime-key --cargo-arg=--lib --cargo-arg=--test \
              --cargo-arg=hostile --cargo-arg=--test --cargo-arg=runtime --cargo-arg=--test \
              --cargo-arg=wire --cargo-arg=--test --cargo-arg=v1 --cargo-arg=--test \
-             --cargo-arg=fake_faults"
+             --cargo-arg=fake_faults --cargo-arg=--test --cargo-arg=call_style"
         );
         assert_eq!(
             baseline_args(scopes[0]).join(" "),
             "test -p sonoran-runtime -p sonoran-cad --lib --test hostile --test runtime \
-             --test wire --test v1 --test fake_faults"
+             --test wire --test v1 --test fake_faults --test call_style"
         );
         let (all, _) = parse_args(&[]).unwrap();
         assert_eq!(all.len(), SCOPES.len());

@@ -413,3 +413,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod mutation_tests;

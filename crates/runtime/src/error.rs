@@ -1012,3 +1012,6 @@ mod tests {
         assert_eq!(parse_retry_after("soon", now), None);
     }
 }
+
+#[cfg(test)]
+mod mutation_tests;

@@ -161,7 +161,7 @@ pub fn unit_random() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut x = STATE.load(Ordering::Relaxed);
     if x == 0 {
-        x = (clock::now_ms().to_bits() ^ 0x9E37_79B9_7F4A_7C15) | 1;
+        x = (wall_nanos() ^ 0x9E37_79B9_7F4A_7C15) | 1;
     }
     x ^= x << 13;
     x ^= x >> 7;
@@ -169,6 +169,19 @@ pub fn unit_random() -> f64 {
     STATE.store(x, Ordering::Relaxed);
     (x >> 11) as f64 / (1u64 << 53) as f64
 }
+
+/// The seed of [`unit_random`]: the wall clock in nanoseconds since the epoch, so that
+/// processes started one after another start apart. (The runtime's monotonic clock counts
+/// from its first reading, which in a fresh process can be this draw itself: a span of a
+/// few hundred nanoseconds, the same in many processes.)
+fn wall_nanos() -> u64 {
+    clock::now_system()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
+}
+
+#[cfg(test)]
+mod seed_tests;
 
 #[cfg(test)]
 mod tests {
