@@ -63,6 +63,9 @@ fn malformed() -> E {
         status: 200,
         body: "[]".into(),
         reason: "expected an object".into(),
+        operation: None,
+        attempts: 0,
+        request_id: None,
     }
 }
 
@@ -183,7 +186,11 @@ fn what_is_retryable() {
         api(404, ""),
         Error::InvalidRequest("bad".into()),
         malformed(),
-        Error::ReplyTooLarge { limit: 1 },
+        Error::ReplyTooLarge {
+            limit: 1,
+            operation: None,
+            attempts: 0,
+        },
     ];
     for e in &no {
         assert!(!e.is_retryable(), "{e:?}");
@@ -234,6 +241,22 @@ fn with_call_is_read_back_per_kind() {
     assert_eq!(
         (tr.operation(), tr.attempts(), tr.request_id()),
         (Some("getCalls"), Some(3), None)
+    );
+
+    // A reply that could not be read, or was too large, knows its call too.
+    let m = call(malformed());
+    assert_eq!(
+        (m.operation(), m.attempts(), m.request_id()),
+        (Some("getCalls"), Some(3), Some("req-9"))
+    );
+    let big = call(Error::ReplyTooLarge {
+        limit: 1,
+        operation: None,
+        attempts: 0,
+    });
+    assert_eq!(
+        (big.operation(), big.attempts()),
+        (Some("getCalls"), Some(3))
     );
 
     let i = call(Error::InvalidRequest("bad".into()));
