@@ -274,7 +274,7 @@ fn docs(api: &Api, m: &V1Method, examples: &std::collections::BTreeMap<&str, &st
     lines.into_iter().map(|l| format!(" {l}")).collect()
 }
 
-/// The v1 methods and their builders, without `.stream()` (see [`tokens_with_pages`]).
+/// The v1 methods and their builders, without `.stream()` (`tokens_with_pages` adds it).
 pub fn tokens(
     api: &Api,
     methods: &[V1Method],
