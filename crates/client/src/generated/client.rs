@@ -618,14 +618,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
-    ///Paging information of get-accounts.
+    ///Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountsPagination {
-        ///The limit applied.
+        ///The page size applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
-        ///The offset applied.
+        ///The number of accounts skipped.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<i64>,
         ///Total number of matching accounts.
@@ -2587,20 +2587,6 @@ pub mod types {
             }
         }
     }
-    ///Where this page sits in the whole list.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[non_exhaustive]
-    pub struct GetAccountsV1Pagination {
-        ///The page size used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
-        ///The number of accounts skipped.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
-        ///Total number of matching accounts.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<i64>,
-    }
     ///One page of community accounts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -2609,7 +2595,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<AccountV1>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pagination: ::std::option::Option<GetAccountsV1Pagination>,
+        pub pagination: ::std::option::Option<AccountsPagination>,
     }
     ///Active units of the server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]

@@ -239,9 +239,6 @@ pub fn roundtrip_schema(
             "GetAccountsV1Item" => {
                 roundtrip::<sonoran_cad::types::GetAccountsV1Item>(value)
             }
-            "GetAccountsV1Pagination" => {
-                roundtrip::<sonoran_cad::types::GetAccountsV1Pagination>(value)
-            }
             "GetAccountsV1Response" => {
                 roundtrip::<sonoran_cad::types::GetAccountsV1Response>(value)
             }

@@ -248,11 +248,11 @@ export type AccountV1 = {
   apiIds?: Array<string>;
 };
 
-/** Paging information of get-accounts. */
+/** Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers. */
 export type AccountsPagination = {
-  /** The limit applied. */
+  /** The page size applied. */
   limit?: number;
-  /** The offset applied. */
+  /** The number of accounts skipped. */
   offset?: number;
   /** Total number of matching accounts. */
   total?: number;
@@ -1238,19 +1238,9 @@ export type GetAccountsV1Item = {
   status?: (AccountStatus);
 };
 
-/** Where this page sits in the whole list. */
-export type GetAccountsV1Pagination = {
-  /** The page size used. */
-  limit?: number;
-  /** The number of accounts skipped. */
-  offset?: number;
-  /** Total number of matching accounts. */
-  total?: number;
-};
-
 /** One page of community accounts. */
 export type GetAccountsV1Response = {
-  pagination?: GetAccountsV1Pagination;
+  pagination?: AccountsPagination;
   /** The accounts of this page. */
   accounts?: Array<AccountV1>;
 };
