@@ -80,7 +80,11 @@ async fn query_parameters_with_defaults_may_be_left_out() {
         .server_id(3)
         .build()
         .unwrap();
-    let reply = client.get_calls().closed_limit(5).await.unwrap();
+    let reply = client
+        .get_calls()
+        .closed_limit(std::num::NonZeroU64::new(5).unwrap())
+        .await
+        .unwrap();
     let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");

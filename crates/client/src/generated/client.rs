@@ -624,10 +624,10 @@ pub mod types {
     pub struct AccountsPagination {
         ///The page size applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///The number of accounts skipped.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         ///Total number of matching accounts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
@@ -2625,11 +2625,11 @@ pub mod types {
         #[serde(rename = "includeOffline", default)]
         pub include_offline: bool,
         ///Maximum number of results (default and maximum 100).
-        #[serde(default = "defaults::default_u64::<i64, 100>")]
-        pub limit: i64,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
+        pub limit: ::std::num::NonZeroU64,
         ///Start position for limit (default 0).
         #[serde(default)]
-        pub offset: i64,
+        pub offset: u64,
         ///Hide active dispatchers (default true).
         #[serde(rename = "onlyUnits", default = "defaults::default_bool::<true>")]
         pub only_units: bool,
@@ -2644,7 +2644,7 @@ pub mod types {
         fn default() -> Self {
             Self {
                 include_offline: Default::default(),
-                limit: defaults::default_u64::<i64, 100>(),
+                limit: defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
                 offset: Default::default(),
                 only_units: defaults::default_bool::<true>(),
                 server_id: Default::default(),
@@ -2696,11 +2696,14 @@ pub mod types {
     #[non_exhaustive]
     pub struct GetCallsV1Item {
         ///Maximum number of closed dispatch calls returned (max 100, default 10).
-        #[serde(rename = "closedLimit", default = "defaults::default_u64::<i64, 10>")]
-        pub closed_limit: i64,
+        #[serde(
+            rename = "closedLimit",
+            default = "defaults::default_nzu64::<::std::num::NonZeroU64, 10>"
+        )]
+        pub closed_limit: ::std::num::NonZeroU64,
         ///Offset into the closed dispatch calls, used with closedLimit to page.
         #[serde(rename = "closedOffset", default)]
-        pub closed_offset: i64,
+        pub closed_offset: u64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
             rename = "serverId",
@@ -2713,7 +2716,7 @@ pub mod types {
     impl ::std::default::Default for GetCallsV1Item {
         fn default() -> Self {
             Self {
-                closed_limit: defaults::default_u64::<i64, 10>(),
+                closed_limit: defaults::default_nzu64::<::std::num::NonZeroU64, 10>(),
                 closed_offset: Default::default(),
                 server_id: Default::default(),
                 type_: Default::default(),
@@ -4071,10 +4074,10 @@ pub mod types {
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Return only this many of the most recent records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///Optional. Number of records to skip (paging with `limit`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         #[serde(rename = "searchType")]
         pub search_type: crate::enums::LookupSearchType,
         ///Record types to return. Filters only the custom records; characters are always included.
@@ -8225,8 +8228,8 @@ Arguments:
         &'a self,
         server_id: i64,
         account_uuid: &'a ::uuid::Uuid,
-        limit: Option<i64>,
-        offset: Option<i64>,
+        limit: Option<::std::num::NonZeroU64>,
+        offset: Option<u64>,
         only_online: Option<bool>,
         only_units: Option<bool>,
     ) -> Result<ResponseValue<types::GetAccountUnitsResponse>, Error<()>> {
@@ -8508,8 +8511,8 @@ Arguments:
     pub async fn get_calls<'a>(
         &'a self,
         server_id: i64,
-        closed_limit: Option<i64>,
-        closed_offset: Option<i64>,
+        closed_limit: Option<::std::num::NonZeroU64>,
+        closed_offset: Option<u64>,
         type_: Option<&'a crate::enums::CallTableType>,
     ) -> Result<ResponseValue<types::GetCallsResponse>, Error<()>> {
         let url = format!(
@@ -9398,8 +9401,8 @@ Arguments:
         &'a self,
         server_id: i64,
         include_offline: Option<bool>,
-        limit: Option<i64>,
-        offset: Option<i64>,
+        limit: Option<::std::num::NonZeroU64>,
+        offset: Option<u64>,
         only_units: Option<bool>,
     ) -> Result<ResponseValue<types::GetActiveUnitsResponse>, Error<()>> {
         let url = format!(
