@@ -250,3 +250,29 @@ async fn integration_panel_definition_calls_are_paced_at_thirty_per_minute() {
         "the held call never reached the server"
     );
 }
+
+#[test]
+fn a_dispatch_call_priority_is_the_shared_enum_or_the_template_text() {
+    use sonoran_cad::enums::DispatchPriority;
+    let decode = |priority: serde_json::Value| {
+        serde_json::from_value::<types::DispatchCall>(serde_json::json!({ "priority": priority }))
+            .unwrap()
+            .priority
+    };
+    assert_eq!(
+        decode(serde_json::json!(2)),
+        Some(types::DispatchPriorityOrText::DispatchPriority(
+            DispatchPriority::Priority2
+        ))
+    );
+    assert_eq!(
+        decode(serde_json::json!(9)),
+        Some(types::DispatchPriorityOrText::DispatchPriority(
+            DispatchPriority::Other(9)
+        ))
+    );
+    assert_eq!(
+        decode(serde_json::json!("Immediate")),
+        Some(types::DispatchPriorityOrText::String("Immediate".into()))
+    );
+}

@@ -1914,7 +1914,7 @@ pub mod types {
         pub primary: ::std::option::Option<i64>,
         ///Call priority. Standard calls use an integer (v1: 1, 2 or 3). On calls created from a custom dispatch template, priority is the free text of a select option (e.g. `Immediate`), so the wire form is not certain: both integer and string are accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<StringOrInteger>,
+        pub priority: ::std::option::Option<DispatchPriorityOrText>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Custom dispatch calls only: the `id` of the template status option the call is in (see `DispatchTemplateStatusOption`).
@@ -2011,6 +2011,28 @@ pub mod types {
             value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ) -> Self {
             Self(value)
+        }
+    }
+    ///A dispatch call's priority as replies send it: the DispatchPriority number (1, 2 or 3), or, on calls created from a custom dispatch template, the text of the template's priority option (e.g. `Immediate`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum DispatchPriorityOrText {
+        DispatchPriority(crate::enums::DispatchPriority),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for DispatchPriorityOrText {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::DispatchPriority(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<crate::enums::DispatchPriority>
+    for DispatchPriorityOrText {
+        fn from(value: crate::enums::DispatchPriority) -> Self {
+            Self::DispatchPriority(value)
         }
     }
     ///A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`.

@@ -188,6 +188,9 @@ pub fn roundtrip_schema(
             "DispatchPriority" => {
                 roundtrip::<sonoran_cad::enums::DispatchPriority>(value)
             }
+            "DispatchPriorityOrText" => {
+                roundtrip::<sonoran_cad::types::DispatchPriorityOrText>(value)
+            }
             "DispatchTemplate" => {
                 roundtrip::<sonoran_cad::types::DispatchTemplate>(value)
             }
