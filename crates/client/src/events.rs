@@ -134,6 +134,31 @@ mod tests {
     }
 
     #[test]
+    fn a_dispatch_priority_is_the_shared_enum_from_a_number_or_a_numeric_string() {
+        for (sent, expected) in [
+            (json!(2), crate::enums::DispatchPriority::Priority2),
+            (json!("3"), crate::enums::DispatchPriority::Priority3),
+            (json!(7), crate::enums::DispatchPriority::Other(7)),
+        ] {
+            let e = PushEvent::decode(
+                "EVENT_DISPATCH_NEW",
+                json!({ "dispatch": { "callId": 1, "priority": sent } }),
+            )
+            .unwrap();
+            let PushEvent::DispatchNew(data) = e else {
+                panic!("not DispatchNew: {e:?}")
+            };
+            assert_eq!(data.dispatch.priority, Some(expected), "sent {sent}");
+        }
+        let e = PushEvent::decode(
+            "EVENT_DISPATCH_NEW",
+            json!({ "dispatch": { "priority": "urgent" } }),
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "data.dispatch.priority", "{e}");
+    }
+
+    #[test]
     fn a_body_is_checked_then_decoded() {
         let key = crate::ApiKey::new("community-key");
         let body =

@@ -120,7 +120,7 @@ async fn pages_without_a_total_end_at_a_short_page() {
     ]);
     let ids: Vec<i64> = client(&server.url)
         .get_active_units()
-        .limit(2)
+        .limit(two())
         .stream()
         .map(|u| u.unwrap().id.unwrap())
         .collect()
@@ -142,7 +142,7 @@ async fn pages_without_a_total_end_at_an_empty_page() {
     server.script(vec![units(&[1, 2]), units(&[]), units(&[9])]);
     let ids: Vec<i64> = client(&server.url)
         .get_active_units()
-        .limit(2)
+        .limit(two())
         .stream()
         .map(|u| u.unwrap().id.unwrap())
         .collect()
@@ -169,7 +169,7 @@ async fn the_documented_default_page_size_ends_a_short_page_when_no_limit_is_set
 async fn pages_are_asked_for_lazily() {
     let server = Server::start().await;
     server.script(vec![units(&[1, 2]), units(&[3, 4])]);
-    let mut stream = client(&server.url).get_active_units().limit(2).stream();
+    let mut stream = client(&server.url).get_active_units().limit(two()).stream();
     assert_eq!(stream.next().await.unwrap().unwrap().id, Some(1));
     assert_eq!(stream.next().await.unwrap().unwrap().id, Some(2));
     assert_eq!(
@@ -196,7 +196,7 @@ async fn an_error_mid_stream_is_the_last_item() {
     ]);
     let got: Vec<_> = client(&server.url)
         .get_active_units()
-        .limit(2)
+        .limit(two())
         .stream()
         .collect()
         .await;
@@ -319,7 +319,7 @@ async fn each_page_carries_the_builders_headers() {
     server.script(vec![units(&[1]), units(&[])]);
     let _: Vec<_> = client(&server.url)
         .get_active_units()
-        .limit(1)
+        .limit(NonZeroU64::MIN)
         .header("x-trace", "t1")
         .stream()
         .collect()
@@ -357,7 +357,7 @@ async fn pages_are_paced_to_the_documented_limit() {
         .unwrap();
     // getActiveUnits is documented at 3 per minute (here per 1 s window and a 25 ms margin):
     // the fourth page waits for the window.
-    let mut stream = client.get_active_units().limit(1).stream();
+    let mut stream = client.get_active_units().limit(NonZeroU64::MIN).stream();
     let mut at = Vec::new();
     while let Some(unit) = stream.next().await {
         unit.unwrap();
@@ -453,8 +453,8 @@ async fn v1_units_end_at_a_short_page_from_the_offset_given() {
     let server = Server::start().await;
     server.script(vec![units(&[1, 2]), units(&[3]), units(&[9])]);
     let item = sonoran_cad::types::GetActiveUnitsV1Item::default()
-        .limit(2)
-        .offset(10)
+        .limit(two())
+        .offset(10_u64)
         .include_offline(true);
     let ids: Vec<i64> = client(&server.url)
         .v1()
@@ -535,9 +535,9 @@ async fn v1_every_request_object_of_data_gets_the_page_offset() {
     let server = Server::start().await;
     server.script(vec![units(&[1]), units(&[])]);
     let items = [
-        sonoran_cad::types::GetActiveUnitsV1Item::default().limit(1),
+        sonoran_cad::types::GetActiveUnitsV1Item::default().limit(NonZeroU64::MIN),
         sonoran_cad::types::GetActiveUnitsV1Item::default()
-            .limit(1)
+            .limit(NonZeroU64::MIN)
             .server_id(2),
     ];
     let got: Vec<_> = client(&server.url)
@@ -603,7 +603,7 @@ async fn v1_pages_are_paced_by_the_limit_set_for_the_call() {
         .unwrap();
     // v1 calls have no published limit; with one set (2 per 1 s window, 25 ms margin) the
     // third page waits for the window.
-    let item = sonoran_cad::types::GetActiveUnitsV1Item::default().limit(1);
+    let item = sonoran_cad::types::GetActiveUnitsV1Item::default().limit(NonZeroU64::MIN);
     let mut stream = client.v1().get_active_units_v1(&[item]).stream();
     let mut at = Vec::new();
     while let Some(unit) = stream.next().await {

@@ -281,7 +281,12 @@ async fn a_burst_of_500_units_stays_within_the_documented_limits() {
     for n in 0..500 {
         let p = &positions[&format!("identId:{n}")];
         assert_eq!(p["location"], "round 2", "unit {n}: {p}");
-        assert_eq!(p["coordinates"]["x"], n as f64);
+        // The hub's wire form: all four axes, as numbers.
+        assert_eq!(
+            p["coordinates"],
+            serde_json::json!({ "x": n as f64, "y": 2.0, "z": 0.0, "w": 90.0 }),
+            "unit {n}"
+        );
     }
     // Every unit once at least, and not more messages than the rounds could need.
     let sent = units.stats();

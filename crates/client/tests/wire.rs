@@ -80,7 +80,11 @@ async fn query_parameters_with_defaults_may_be_left_out() {
         .server_id(3)
         .build()
         .unwrap();
-    let reply = client.get_calls().closed_limit(5).await.unwrap();
+    let reply = client
+        .get_calls()
+        .closed_limit(std::num::NonZeroU64::new(5).unwrap())
+        .await
+        .unwrap();
     let seen = seen.await;
     assert_eq!(seen.method, "GET");
     assert_eq!(seen.target, "/v2/emergency/servers/3/calls?closedLimit=5");
@@ -244,5 +248,31 @@ async fn integration_panel_definition_calls_are_paced_at_thirty_per_minute() {
         server.take().len(),
         30,
         "the held call never reached the server"
+    );
+}
+
+#[test]
+fn a_dispatch_call_priority_is_the_shared_enum_or_the_template_text() {
+    use sonoran_cad::enums::DispatchPriority;
+    let decode = |priority: serde_json::Value| {
+        serde_json::from_value::<types::DispatchCall>(serde_json::json!({ "priority": priority }))
+            .unwrap()
+            .priority
+    };
+    assert_eq!(
+        decode(serde_json::json!(2)),
+        Some(types::DispatchPriorityOrText::DispatchPriority(
+            DispatchPriority::Priority2
+        ))
+    );
+    assert_eq!(
+        decode(serde_json::json!(9)),
+        Some(types::DispatchPriorityOrText::DispatchPriority(
+            DispatchPriority::Other(9)
+        ))
+    );
+    assert_eq!(
+        decode(serde_json::json!("Immediate")),
+        Some(types::DispatchPriorityOrText::String("Immediate".into()))
     );
 }

@@ -485,8 +485,12 @@ fn js_node(schema: &Value) -> String {
     if let Some(r) = ref_of(schema) {
         return match r {
             Ref::Event(target) => format!("S.{target}"),
-            // Integer enums: any number (unknown values are kept).
-            Ref::Component(_) => "{ t: 'integer' }".into(),
+            // Integer enums: any number (unknown values are kept), with the node's own
+            // normalisation (`x-lenient` beside the `$ref`).
+            Ref::Component(_) => match schema.get("x-lenient").and_then(Value::as_str) {
+                Some(l) => format!("{{ t: 'integer', l: '{l}' }}"),
+                None => "{ t: 'integer' }".into(),
+            },
         };
     }
     let mut parts = Vec::new();

@@ -1626,12 +1626,15 @@ impl types::GetActiveUnitsV1Item {
         self
     }
     ///Maximum number of results (default and maximum 100).
-    pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn limit(
+        mut self,
+        value: impl ::std::convert::Into<::std::num::NonZeroU64>,
+    ) -> Self {
         self.limit = value.into();
         self
     }
     ///Start position for limit (default 0).
-    pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn offset(mut self, value: impl ::std::convert::Into<u64>) -> Self {
         self.offset = value.into();
         self
     }
@@ -1655,12 +1658,15 @@ impl types::GetBlipsV1Item {
 }
 impl types::GetCallsV1Item {
     ///Maximum number of closed dispatch calls returned (max 100, default 10).
-    pub fn closed_limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn closed_limit(
+        mut self,
+        value: impl ::std::convert::Into<::std::num::NonZeroU64>,
+    ) -> Self {
         self.closed_limit = value.into();
         self
     }
     ///Offset into the closed dispatch calls, used with closedLimit to page.
-    pub fn closed_offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn closed_offset(mut self, value: impl ::std::convert::Into<u64>) -> Self {
         self.closed_offset = value.into();
         self
     }
@@ -2625,12 +2631,15 @@ impl types::LookupValueV1Item {
         self
     }
     ///Optional. Return only this many of the most recent records.
-    pub fn limit(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn limit(
+        mut self,
+        value: impl ::std::convert::Into<::std::num::NonZeroU64>,
+    ) -> Self {
         self.limit = ::std::option::Option::Some(value.into());
         self
     }
     ///Optional. Number of records to skip (paging with `limit`).
-    pub fn offset(mut self, value: impl ::std::convert::Into<i64>) -> Self {
+    pub fn offset(mut self, value: impl ::std::convert::Into<u64>) -> Self {
         self.offset = ::std::option::Option::Some(value.into());
         self
     }

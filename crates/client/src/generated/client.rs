@@ -618,16 +618,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
-    ///Paging information of get-accounts.
+    ///Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountsPagination {
-        ///The limit applied.
+        ///The page size applied.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
-        ///The offset applied.
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
+        ///The number of accounts skipped.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         ///Total number of matching accounts.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
@@ -1914,7 +1914,7 @@ pub mod types {
         pub primary: ::std::option::Option<i64>,
         ///Call priority. Standard calls use an integer (v1: 1, 2 or 3). On calls created from a custom dispatch template, priority is the free text of a select option (e.g. `Immediate`), so the wire form is not certain: both integer and string are accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub priority: ::std::option::Option<StringOrInteger>,
+        pub priority: ::std::option::Option<DispatchPriorityOrText>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Custom dispatch calls only: the `id` of the template status option the call is in (see `DispatchTemplateStatusOption`).
@@ -2011,6 +2011,28 @@ pub mod types {
             value: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         ) -> Self {
             Self(value)
+        }
+    }
+    ///A dispatch call's priority as replies send it: the DispatchPriority number (1, 2 or 3), or, on calls created from a custom dispatch template, the text of the template's priority option (e.g. `Immediate`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    #[non_exhaustive]
+    pub enum DispatchPriorityOrText {
+        DispatchPriority(crate::enums::DispatchPriority),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for DispatchPriorityOrText {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::DispatchPriority(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<crate::enums::DispatchPriority>
+    for DispatchPriorityOrText {
+        fn from(value: crate::enums::DispatchPriority) -> Self {
+            Self::DispatchPriority(value)
         }
     }
     ///A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`.
@@ -2587,20 +2609,6 @@ pub mod types {
             }
         }
     }
-    ///Where this page sits in the whole list.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    #[non_exhaustive]
-    pub struct GetAccountsV1Pagination {
-        ///The page size used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
-        ///The number of accounts skipped.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
-        ///Total number of matching accounts.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub total: ::std::option::Option<i64>,
-    }
     ///One page of community accounts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
@@ -2609,7 +2617,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<AccountV1>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub pagination: ::std::option::Option<GetAccountsV1Pagination>,
+        pub pagination: ::std::option::Option<AccountsPagination>,
     }
     ///Active units of the server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2639,11 +2647,11 @@ pub mod types {
         #[serde(rename = "includeOffline", default)]
         pub include_offline: bool,
         ///Maximum number of results (default and maximum 100).
-        #[serde(default = "defaults::default_u64::<i64, 100>")]
-        pub limit: i64,
+        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
+        pub limit: ::std::num::NonZeroU64,
         ///Start position for limit (default 0).
         #[serde(default)]
-        pub offset: i64,
+        pub offset: u64,
         ///Hide active dispatchers (default true).
         #[serde(rename = "onlyUnits", default = "defaults::default_bool::<true>")]
         pub only_units: bool,
@@ -2658,7 +2666,7 @@ pub mod types {
         fn default() -> Self {
             Self {
                 include_offline: Default::default(),
-                limit: defaults::default_u64::<i64, 100>(),
+                limit: defaults::default_nzu64::<::std::num::NonZeroU64, 100>(),
                 offset: Default::default(),
                 only_units: defaults::default_bool::<true>(),
                 server_id: Default::default(),
@@ -2710,11 +2718,14 @@ pub mod types {
     #[non_exhaustive]
     pub struct GetCallsV1Item {
         ///Maximum number of closed dispatch calls returned (max 100, default 10).
-        #[serde(rename = "closedLimit", default = "defaults::default_u64::<i64, 10>")]
-        pub closed_limit: i64,
+        #[serde(
+            rename = "closedLimit",
+            default = "defaults::default_nzu64::<::std::num::NonZeroU64, 10>"
+        )]
+        pub closed_limit: ::std::num::NonZeroU64,
         ///Offset into the closed dispatch calls, used with closedLimit to page.
         #[serde(rename = "closedOffset", default)]
-        pub closed_offset: i64,
+        pub closed_offset: u64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
         #[serde(
             rename = "serverId",
@@ -2727,7 +2738,7 @@ pub mod types {
     impl ::std::default::Default for GetCallsV1Item {
         fn default() -> Self {
             Self {
-                closed_limit: defaults::default_u64::<i64, 10>(),
+                closed_limit: defaults::default_nzu64::<::std::num::NonZeroU64, 10>(),
                 closed_offset: Default::default(),
                 server_id: Default::default(),
                 type_: Default::default(),
@@ -4085,10 +4096,10 @@ pub mod types {
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Return only this many of the most recent records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub limit: ::std::option::Option<i64>,
+        pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///Optional. Number of records to skip (paging with `limit`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub offset: ::std::option::Option<i64>,
+        pub offset: ::std::option::Option<u64>,
         #[serde(rename = "searchType")]
         pub search_type: crate::enums::LookupSearchType,
         ///Record types to return. Filters only the custom records; characters are always included.
@@ -8239,8 +8250,8 @@ Arguments:
         &'a self,
         server_id: i64,
         account_uuid: &'a ::uuid::Uuid,
-        limit: Option<i64>,
-        offset: Option<i64>,
+        limit: Option<::std::num::NonZeroU64>,
+        offset: Option<u64>,
         only_online: Option<bool>,
         only_units: Option<bool>,
     ) -> Result<ResponseValue<types::GetAccountUnitsResponse>, Error<()>> {
@@ -8522,8 +8533,8 @@ Arguments:
     pub async fn get_calls<'a>(
         &'a self,
         server_id: i64,
-        closed_limit: Option<i64>,
-        closed_offset: Option<i64>,
+        closed_limit: Option<::std::num::NonZeroU64>,
+        closed_offset: Option<u64>,
         type_: Option<&'a crate::enums::CallTableType>,
     ) -> Result<ResponseValue<types::GetCallsResponse>, Error<()>> {
         let url = format!(
@@ -9412,8 +9423,8 @@ Arguments:
         &'a self,
         server_id: i64,
         include_offline: Option<bool>,
-        limit: Option<i64>,
-        offset: Option<i64>,
+        limit: Option<::std::num::NonZeroU64>,
+        offset: Option<u64>,
         only_units: Option<bool>,
     ) -> Result<ResponseValue<types::GetActiveUnitsResponse>, Error<()>> {
         let url = format!(

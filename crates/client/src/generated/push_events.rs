@@ -106,9 +106,9 @@ pub struct EventDispatchCall {
     pub origin: ::std::option::Option<crate::enums::CallOrigin>,
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: ::std::option::Option<crate::enums::CallStatus>,
-    ///1, 2 or 3.
+    ///DISPATCH_PRIORITY (1, 2 or 3), the type requests and replies use; a string of digits decodes as the number.
     #[serde(rename = "priority", default, skip_serializing_if = "Option::is_none")]
-    pub priority: ::std::option::Option<i64>,
+    pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
     #[serde(rename = "block", default, skip_serializing_if = "Option::is_none")]
     pub block: ::std::option::Option<::std::string::String>,
     #[serde(rename = "address", default, skip_serializing_if = "Option::is_none")]

@@ -2501,8 +2501,8 @@ pub mod requests {
         pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) account_uuid: ::uuid::Uuid,
-        pub(super) limit: ::std::option::Option<i64>,
-        pub(super) offset: ::std::option::Option<i64>,
+        pub(super) limit: ::std::option::Option<::std::num::NonZeroU64>,
+        pub(super) offset: ::std::option::Option<u64>,
         pub(super) only_online: ::std::option::Option<bool>,
         pub(super) only_units: ::std::option::Option<bool>,
         pub(super) options: ::sonoran_runtime::CallOptions,
@@ -2514,12 +2514,12 @@ pub mod requests {
             self
         }
         /// Maximum number of rows returned.
-        pub fn limit(mut self, value: i64) -> Self {
+        pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
-        pub fn offset(mut self, value: i64) -> Self {
+        pub fn offset(mut self, value: u64) -> Self {
             self.offset = ::std::option::Option::Some(value);
             self
         }
@@ -3028,8 +3028,8 @@ pub mod requests {
     pub struct GetCalls {
         pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
-        pub(super) closed_limit: ::std::option::Option<i64>,
-        pub(super) closed_offset: ::std::option::Option<i64>,
+        pub(super) closed_limit: ::std::option::Option<::std::num::NonZeroU64>,
+        pub(super) closed_offset: ::std::option::Option<u64>,
         pub(super) type_: ::std::option::Option<crate::enums::CallTableType>,
         pub(super) options: ::sonoran_runtime::CallOptions,
     }
@@ -3040,12 +3040,12 @@ pub mod requests {
             self
         }
         /// Maximum number of closed dispatch calls returned (v1 documents a maximum of 100).
-        pub fn closed_limit(mut self, value: i64) -> Self {
+        pub fn closed_limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.closed_limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of closed calls to skip.
-        pub fn closed_offset(mut self, value: i64) -> Self {
+        pub fn closed_offset(mut self, value: u64) -> Self {
             self.closed_offset = ::std::option::Option::Some(value);
             self
         }
@@ -4470,8 +4470,8 @@ pub mod requests {
         pub(super) client: crate::Client,
         pub(super) server_id: ::std::option::Option<i64>,
         pub(super) include_offline: ::std::option::Option<bool>,
-        pub(super) limit: ::std::option::Option<i64>,
-        pub(super) offset: ::std::option::Option<i64>,
+        pub(super) limit: ::std::option::Option<::std::num::NonZeroU64>,
+        pub(super) offset: ::std::option::Option<u64>,
         pub(super) only_units: ::std::option::Option<bool>,
         pub(super) options: ::sonoran_runtime::CallOptions,
     }
@@ -4487,12 +4487,12 @@ pub mod requests {
             self
         }
         /// Maximum number of rows returned.
-        pub fn limit(mut self, value: i64) -> Self {
+        pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
-        pub fn offset(mut self, value: i64) -> Self {
+        pub fn offset(mut self, value: u64) -> Self {
             self.offset = ::std::option::Option::Some(value);
             self
         }

@@ -45,14 +45,10 @@ impl UnitTarget {
     }
 }
 
-/// Map coordinates and heading (`w`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Coordinates {
-    pub x: f64,
-    pub y: f64,
-    pub z: f64,
-    pub w: f64,
-}
+/// Map coordinates and heading (`w`): the spec's `Coordinates`, the type the REST calls use
+/// (one type for the concept). [`UnitLocation::coordinates`] sets all four axes, as the hub
+/// docs show them.
+pub use crate::types::Coordinates;
 
 /// A unit's position: the documented `unitLocationObject`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,7 +83,12 @@ impl UnitLocation {
 
     #[must_use]
     pub fn coordinates(mut self, x: f64, y: f64, z: f64, w: f64) -> Self {
-        self.coordinates = Some(Coordinates { x, y, z, w });
+        self.coordinates = Some(Coordinates {
+            x: Some(x),
+            y: Some(y),
+            z: Some(z),
+            w: Some(w),
+        });
         self
     }
 

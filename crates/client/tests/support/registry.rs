@@ -188,6 +188,9 @@ pub fn roundtrip_schema(
             "DispatchPriority" => {
                 roundtrip::<sonoran_cad::enums::DispatchPriority>(value)
             }
+            "DispatchPriorityOrText" => {
+                roundtrip::<sonoran_cad::types::DispatchPriorityOrText>(value)
+            }
             "DispatchTemplate" => {
                 roundtrip::<sonoran_cad::types::DispatchTemplate>(value)
             }
@@ -238,9 +241,6 @@ pub fn roundtrip_schema(
             }
             "GetAccountsV1Item" => {
                 roundtrip::<sonoran_cad::types::GetAccountsV1Item>(value)
-            }
-            "GetAccountsV1Pagination" => {
-                roundtrip::<sonoran_cad::types::GetAccountsV1Pagination>(value)
             }
             "GetAccountsV1Response" => {
                 roundtrip::<sonoran_cad::types::GetAccountsV1Response>(value)

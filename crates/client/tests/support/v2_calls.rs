@@ -436,12 +436,12 @@ pub async fn call_v2(
                 args,
                 "accountUuid",
             );
-            let a_limit: ::std::option::Option<i64> = arg(
+            let a_limit: ::std::option::Option<::std::num::NonZeroU64> = arg(
                 "getAccountUnits",
                 args,
                 "limit",
             );
-            let a_offset: ::std::option::Option<i64> = arg(
+            let a_offset: ::std::option::Option<u64> = arg(
                 "getAccountUnits",
                 args,
                 "offset",
@@ -603,12 +603,12 @@ pub async fn call_v2(
                 args,
                 "serverId",
             );
-            let a_closed_limit: ::std::option::Option<i64> = arg(
+            let a_closed_limit: ::std::option::Option<::std::num::NonZeroU64> = arg(
                 "getCalls",
                 args,
                 "closedLimit",
             );
-            let a_closed_offset: ::std::option::Option<i64> = arg(
+            let a_closed_offset: ::std::option::Option<u64> = arg(
                 "getCalls",
                 args,
                 "closedOffset",
@@ -1088,12 +1088,12 @@ pub async fn call_v2(
                 args,
                 "includeOffline",
             );
-            let a_limit: ::std::option::Option<i64> = arg(
+            let a_limit: ::std::option::Option<::std::num::NonZeroU64> = arg(
                 "getActiveUnits",
                 args,
                 "limit",
             );
-            let a_offset: ::std::option::Option<i64> = arg(
+            let a_offset: ::std::option::Option<u64> = arg(
                 "getActiveUnits",
                 args,
                 "offset",

@@ -9,6 +9,9 @@ export type CallOriginValue = 0 | 1 | 2 | 3 | (number & {});
 /** CallStatus: documented values; an undocumented number is kept as sent. */
 export type CallStatusValue = 0 | 1 | 2 | (number & {});
 
+/** DispatchPriority: documented values; an undocumented number is kept as sent. */
+export type DispatchPriorityValue = 1 | 2 | 3 | (number & {});
+
 /** UnitPage: documented values; an undocumented number is kept as sent. */
 export type UnitPageValue = 0 | 1 | 2 | 3 | -1 | (number & {});
 
@@ -92,8 +95,8 @@ export interface EventDispatchCall {
   callId?: number;
   origin?: CallOriginValue;
   status?: CallStatusValue;
-  /** 1, 2 or 3. */
-  priority?: number;
+  /** DISPATCH_PRIORITY (1, 2 or 3), the type requests and replies use; a string of digits decodes as the number. */
+  priority?: DispatchPriorityValue;
   block?: string;
   address?: string;
   postal?: string;

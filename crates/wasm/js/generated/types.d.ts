@@ -248,11 +248,11 @@ export type AccountV1 = {
   apiIds?: Array<string>;
 };
 
-/** Paging information of get-accounts. */
+/** Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers. */
 export type AccountsPagination = {
-  /** The limit applied. */
+  /** The page size applied. */
   limit?: number;
-  /** The offset applied. */
+  /** The number of accounts skipped. */
   offset?: number;
   /** Total number of matching accounts. */
   total?: number;
@@ -896,7 +896,7 @@ export type DispatchCall = {
   origin?: CallOrigin;
   status?: CallStatus;
   /** Call priority. Standard calls use an integer (v1: 1, 2 or 3). On calls created from a custom dispatch template, priority is the free text of a select option (e.g. `Immediate`), so the wire form is not certain: both integer and string are accepted. */
-  priority?: (StringOrInteger);
+  priority?: (DispatchPriorityOrText);
   /** Block or intersection label. */
   block?: string;
   /** Dispatch address text. */
@@ -957,6 +957,9 @@ export type DispatchMetaDataV1 = { [key: string]: unknown };
 
 /** Dispatch call priority. The v1 pages allow 1, 2 or 3; v2 takes the same values. */
 export type DispatchPriority = 1 | 2 | 3 | (number & {});
+
+/** A dispatch call's priority as replies send it: the DispatchPriority number (1, 2 or 3), or, on calls created from a custom dispatch template, the text of the template's priority option (e.g. `Immediate`). */
+export type DispatchPriorityOrText = (DispatchPriority) | (string);
 
 /** A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`. */
 export type DispatchTemplate = {
@@ -1238,19 +1241,9 @@ export type GetAccountsV1Item = {
   status?: (AccountStatus);
 };
 
-/** Where this page sits in the whole list. */
-export type GetAccountsV1Pagination = {
-  /** The page size used. */
-  limit?: number;
-  /** The number of accounts skipped. */
-  offset?: number;
-  /** Total number of matching accounts. */
-  total?: number;
-};
-
 /** One page of community accounts. */
 export type GetAccountsV1Response = {
-  pagination?: GetAccountsV1Pagination;
+  pagination?: AccountsPagination;
   /** The accounts of this page. */
   accounts?: Array<AccountV1>;
 };
