@@ -465,6 +465,9 @@ const COMPILE_VARIANTS: [(&str, Option<&[&str]>); 4] = [
     ("no TLS (`http` only: http:// URLs)", Some(&["http"])),
 ];
 
+/// The step of the compile section that builds [`cms_manifest`]'s crate.
+const CMS_ONLY: usize = usize::MAX;
+
 /// The cold build goal (issue 23 item 3): the default features at most this many times the
 /// cold build of the same program written on reqwest alone ([`baseline_manifest`]).
 const BUILD_RATIO_GOAL: f64 = 1.10;
@@ -505,6 +508,51 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 [workspace]
 "#
     )
+}
+
+/// A new binary crate using only `sonoran-cms` (defaults) by path, serde_json and tokio:
+/// the build a CMS-only user pays (issue 20), beside the CAD rows.
+pub fn cms_manifest(root: &Path) -> String {
+    format!(
+        r#"[package]
+name = "sonoran-cms-scratch"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+sonoran-cms = {{ path = {:?} }}
+serde_json = "1"
+tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
+
+# Not a member of the sonoran-rs workspace: a project of its own.
+[workspace]
+"#,
+        root.join("crates/cms").display().to_string()
+    )
+}
+
+/// `src/main.rs` of the CMS-only crate (see [`cms_manifest`]): a v2 call with its own
+/// deadline and a v1 call, printed as JSON.
+pub fn cms_main() -> &'static str {
+    r#"//! A new binary crate depending on sonoran-cms alone (written by `cargo xtask bench`).
+
+use std::time::Duration;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+    let client = sonoran_cms::Client::builder()
+        .base_url(var("SONORAN_BASE_URL")?)
+        .api_key(var("SONORAN_API_KEY")?)
+        .community_id(var("SONORAN_COMMUNITY_ID")?)
+        .build()?;
+    let reply = client.get_sub_version().timeout(Duration::from_secs(10)).send_with_response().await?;
+    let v1 = client.v1().get_sub_version_v1().await?;
+    println!("{}", serde_json::json!({ "v2": reply.value, "status": reply.status, "v1": v1 }));
+    Ok(())
+}
+"#
 }
 
 /// `src/main.rs` of the baseline crate (see [`baseline_manifest`]).
@@ -643,10 +691,17 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
         .chain(std::iter::once(Some(0)))
         .chain(std::iter::once(None))
         .chain((1..COMPILE_VARIANTS.len()).map(Some))
+        .chain(std::iter::once(Some(CMS_ONLY)))
         .collect();
     for (step, variant) in plan.into_iter().enumerate() {
         let dir = base.join(format!("step-{step}"));
         let label = match variant {
+            Some(CMS_ONLY) => {
+                std::fs::create_dir_all(dir.join("src"))?;
+                std::fs::write(dir.join("Cargo.toml"), cms_manifest(root))?;
+                std::fs::write(dir.join("src/main.rs"), cms_main())?;
+                "`sonoran-cms` alone (default features), no `sonoran-cad`".to_string()
+            }
             Some(i) => {
                 let (label, features) = COMPILE_VARIANTS[i];
                 crate::publish::write_scratch(&dir, root, features)?;
@@ -693,7 +748,13 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
         let count = units.len();
         let own = units
             .iter()
-            .find(|(name, _)| name.starts_with("sonoran-cad "))
+            .find(|(name, _)| {
+                name.starts_with(if variant == Some(CMS_ONLY) {
+                    "sonoran-cms "
+                } else {
+                    "sonoran-cad "
+                })
+            })
             .map_or_else(|| "-".to_string(), |u| format!("{:.1} s", u.1));
         let line = format!(
             "| {label} | {cold:.0} s | {own} | {count} | {check:.1} s | {rebuild:.1} s |\n"
@@ -742,7 +803,9 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
     md.push_str("defaults enable (json: request bodies; query: the v2 GET parameters; multipart: the bodycam\n");
     md.push_str("uploads; rustls: https), serde, serde_json and tokio, its replies typed by hand-written structs;\n");
     md.push_str("it is built right before and right after the default build, and the ratio takes their mean.\n\n");
-    md.push_str("| build | cold `cargo build` | of which `sonoran-cad` | units | touch, `cargo check` | touch, `cargo build` |\n");
+    md.push_str("The last row is a CMS-only user's build: `sonoran-cms` with its defaults (the same TLS), a v2 and a\n");
+    md.push_str("v1 call; its own compile unit is in the third column.\n\n");
+    md.push_str("| build | cold `cargo build` | of which `sonoran-cad` (`sonoran-cms`) | units | touch, `cargo check` | touch, `cargo build` |\n");
     md.push_str("| --- | --- | --- | --- | --- | --- |\n");
     md.push_str(&baseline_rows);
     md.push_str(&rows);
