@@ -814,9 +814,9 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
         "\nCold build, default features / baseline: {ratio:.2} ({default_cold:.0} s / {baseline:.0} s); goal ≤ {BUILD_RATIO_GOAL:.2}: {}. Longest units of the default build: {longest}.\n",
         verdict(met)
     );
-    md.push_str("Why the default TLS is rustls with aws-lc-rs: it is reqwest's own default provider, it needs only\n");
-    md.push_str("a C compiler (no OpenSSL headers, no pkg-config) on the targets users deploy bots and FiveM\n");
-    md.push_str("resources to, and it is the provider rustls maintains first. Its cost is the aws-lc-sys build\n");
+    md.push_str("Why the default TLS is rustls with aws-lc-rs: it is the default crypto provider of rustls and of\n");
+    md.push_str("reqwest 0.13's `rustls` feature (so a user's own reqwest shares it), and it needs only a C compiler\n");
+    md.push_str("(no OpenSSL headers, no pkg-config) on the targets users deploy bots to. Its cost is the aws-lc-sys build\n");
     md.push_str("script above, paid once per cold build; `rustls-ring` (ring's smaller C build) and `native-tls`\n");
     md.push_str("are one feature away, measured in the rows above.\n\n");
     md.push_str("| generated file | bytes | lines |\n| --- | --- | --- |\n");
