@@ -359,3 +359,16 @@ mod from_reqwest {
         assert_eq!(t.kind, TransportKind::Other, "{t:?}");
     }
 }
+
+/// The shared rate limiter not answering (feature `redis`) is retryable, as `is_retryable`
+/// documents: the store may answer again (kills deleting its arm, which the redis-only
+/// mutation run left).
+#[cfg(feature = "redis")]
+#[test]
+fn a_shared_limiter_outage_is_retryable() {
+    let e: E = Error::SharedLimiterUnavailable {
+        reason: "connection refused".into(),
+    };
+    assert!(e.is_retryable(), "{e:?}");
+    assert_eq!(e.kind(), ErrorKind::SharedLimiterUnavailable);
+}

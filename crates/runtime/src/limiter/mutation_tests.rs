@@ -144,3 +144,31 @@ async fn an_in_process_hold_is_never_refused() {
     let unpaced = Held::wait_for(&l, "getCalls", None).await.expect("unpaced");
     assert_eq!(unpaced.refusal(), None);
 }
+
+/// A place the shared store gave this process is forced into the in-process count too, so
+/// that pacing in this process alone (when Redis stops answering) still knows it is taken
+/// (kills `+=` to `*=` in `InProcess::force`, which the redis-only mutation run left).
+#[cfg(all(feature = "redis", not(target_arch = "wasm32")))]
+#[test]
+fn forced_places_count_against_the_in_process_limit() {
+    let store = InProcess::default();
+    store.force(OP);
+    store.force(OP);
+    // Two places forced, a limit of two: the third asks to wait for a reply.
+    assert_eq!(
+        store.acquire(OP, 2, 1000.0, 0.0),
+        Take::Wait(IN_FLIGHT_POLL),
+        "both forced places are in flight"
+    );
+    // A reply frees nothing at once: it counts a window from its time.
+    store.release_at(OP, 100.0);
+    assert_eq!(
+        store.acquire(OP, 2, 1000.0, 200.0),
+        Take::Wait(Duration::from_millis(900))
+    );
+    store.release_at(OP, 150.0);
+    assert!(
+        matches!(store.acquire(OP, 3, 1000.0, 200.0), Take::Taken(_)),
+        "with a limit of three, one place is free"
+    );
+}
