@@ -465,8 +465,51 @@ const COMPILE_VARIANTS: [(&str, Option<&[&str]>); 4] = [
     ("no TLS (`http` only: http:// URLs)", Some(&["http"])),
 ];
 
-/// The step of the compile section that builds [`cms_manifest`]'s crate.
-const CMS_ONLY: usize = usize::MAX;
+/// One build of the compile section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Build {
+    /// The same program on reqwest alone ([`baseline_manifest`]).
+    Baseline,
+    /// The scratch crate on `sonoran-cad` with the features of `COMPILE_VARIANTS[i]`.
+    Cad(usize),
+    /// [`cms_manifest`]'s crate.
+    CmsOnly,
+}
+
+impl Build {
+    fn label(self) -> String {
+        match self {
+            Self::Baseline => format!(
+                "baseline: the same program on reqwest ({}) + serde + serde_json + tokio, no sonoran-cad",
+                REQWEST_FEATURES.join(", ")
+            ),
+            Self::Cad(i) => COMPILE_VARIANTS[i].0.to_string(),
+            Self::CmsOnly => "`sonoran-cms` alone (default features), no `sonoran-cad`".to_string(),
+        }
+    }
+
+    /// Its `Cargo.toml` and `src/main.rs`.
+    fn files(self, root: &Path) -> (String, String) {
+        match self {
+            Self::Baseline => (baseline_manifest(), baseline_main().to_string()),
+            Self::Cad(i) => (
+                crate::publish::scratch_manifest(root, COMPILE_VARIANTS[i].1),
+                crate::publish::scratch_main(),
+            ),
+            Self::CmsOnly => (cms_manifest(root), cms_main().to_string()),
+        }
+    }
+
+    /// The compile unit of ours it builds (as `cargo build --timings` names it, with the
+    /// space before the version).
+    fn own_unit(self) -> Option<&'static str> {
+        match self {
+            Self::Baseline => None,
+            Self::Cad(_) => Some("sonoran-cad "),
+            Self::CmsOnly => Some("sonoran-cms "),
+        }
+    }
+}
 
 /// The cold build goal (issue 23 item 3): the default features at most this many times the
 /// cold build of the same program written on reqwest alone ([`baseline_manifest`]).
@@ -671,13 +714,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// TLS choice (cold, then after touching its `main.rs`), where the cold build's time goes,
 /// and the size of the generated code.
 pub fn compile_section(root: &Path) -> Result<(String, String)> {
-    let load = || {
-        std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|l| l.split_whitespace().next().map(str::to_string))
-            .unwrap_or_else(|| "?".into())
-    };
-    let load_before = load();
+    let load_before = load_average();
     let base = std::env::temp_dir().join(format!("sonoran-compile-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     let mut rows = String::new();
@@ -687,38 +724,16 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
     let mut baseline_rows = String::new();
     // The baseline right before and right after the default build, so that drift in the
     // machine's load between them hits both sides of the ratio alike.
-    let plan: Vec<Option<usize>> = std::iter::once(None)
-        .chain(std::iter::once(Some(0)))
-        .chain(std::iter::once(None))
-        .chain((1..COMPILE_VARIANTS.len()).map(Some))
-        .chain(std::iter::once(Some(CMS_ONLY)))
-        .collect();
-    for (step, variant) in plan.into_iter().enumerate() {
+    let plan = [Build::Baseline, Build::Cad(0), Build::Baseline]
+        .into_iter()
+        .chain((1..COMPILE_VARIANTS.len()).map(Build::Cad))
+        .chain([Build::CmsOnly]);
+    for (step, build) in plan.enumerate() {
         let dir = base.join(format!("step-{step}"));
-        let label = match variant {
-            Some(CMS_ONLY) => {
-                std::fs::create_dir_all(dir.join("src"))?;
-                std::fs::write(dir.join("Cargo.toml"), cms_manifest(root))?;
-                std::fs::write(dir.join("src/main.rs"), cms_main())?;
-                "`sonoran-cms` alone (default features), no `sonoran-cad`".to_string()
-            }
-            Some(i) => {
-                let (label, features) = COMPILE_VARIANTS[i];
-                crate::publish::write_scratch(&dir, root, features)?;
-                label.to_string()
-            }
-            None => {
-                std::fs::create_dir_all(dir.join("src"))?;
-                std::fs::write(dir.join("Cargo.toml"), baseline_manifest())?;
-                std::fs::write(dir.join("src/main.rs"), baseline_main())?;
-                format!(
-                    "baseline: the same program on reqwest ({}) + serde + serde_json + tokio, no sonoran-cad",
-                    REQWEST_FEATURES.join(", ")
-                )
-            }
-        };
+        let label = build.label();
+        let (manifest, main_rs) = build.files(root);
+        crate::publish::write_crate(&dir, &manifest, &main_rs)?;
         println!("==> compile cost: {label}");
-        let main_rs = std::fs::read_to_string(dir.join("src/main.rs"))?;
         let target = dir.join("target");
         let in_dir = |args: &[&str]| {
             let mut c = cargo();
@@ -746,26 +761,20 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
         let rebuild = t.elapsed().as_secs_f64();
         let units = timing_units(&target.join("cargo-timings/cargo-timing.html"));
         let count = units.len();
-        let own = units
-            .iter()
-            .find(|(name, _)| {
-                name.starts_with(if variant == Some(CMS_ONLY) {
-                    "sonoran-cms "
-                } else {
-                    "sonoran-cad "
-                })
-            })
+        let own = build
+            .own_unit()
+            .and_then(|unit| units.iter().find(|(name, _)| name.starts_with(unit)))
             .map_or_else(|| "-".to_string(), |u| format!("{:.1} s", u.1));
         let line = format!(
             "| {label} | {cold:.0} s | {own} | {count} | {check:.1} s | {rebuild:.1} s |\n"
         );
-        if variant.is_none() {
+        if build == Build::Baseline {
             baseline_colds.push(cold);
             baseline_rows.push_str(&line);
         } else {
             rows.push_str(&line);
         }
-        if variant == Some(0) {
+        if build == Build::Cad(0) {
             default_cold = cold;
             let mut sorted = units.clone();
             sorted.sort_by(|a, b| b.1.total_cmp(&a.1));
@@ -797,7 +806,7 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
     let _ = writeln!(
         md,
         "Load average (1 min) before: {load_before}, after: {} (other builds on the machine slow every figure).\n",
-        load()
+        load_average()
     );
     md.push_str("The baseline is the same program written by hand on `reqwest` with the features `sonoran-cad`'s\n");
     md.push_str("defaults enable (json: request bodies; query: the v2 GET parameters; multipart: the bodycam\n");
@@ -837,7 +846,7 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
     let _ = writeln!(md, "| total | {} | {} |\n", total.0, total.1);
     let goal = format!(
         "{BUILD_GOAL_ROW_START} (default features) ≤ {BUILD_RATIO_GOAL:.2}× the same program on reqwest alone (section 6) | {ratio:.2} ({default_cold:.0} s / {baseline:.0} s) | {} |",
-        if met { "met" } else { "**missed**" }
+        verdict(met)
     );
     Ok((md, goal))
 }

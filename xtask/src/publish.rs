@@ -122,10 +122,16 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 /// Writes the scratch crate into `dir` (no lockfile: a fresh resolve).
 pub fn write_scratch(dir: &Path, root: &Path, features: Option<&[&str]>) -> Result<()> {
+    write_crate(dir, &scratch_manifest(root, features), &scratch_main())
+}
+
+/// Writes a binary crate of its own into `dir`: its `Cargo.toml` and `src/main.rs`, and no
+/// lockfile (a fresh resolve).
+pub fn write_crate(dir: &Path, manifest: &str, main: &str) -> Result<()> {
     std::fs::create_dir_all(dir.join("src"))
         .with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(dir.join("Cargo.toml"), scratch_manifest(root, features))?;
-    std::fs::write(dir.join("src/main.rs"), scratch_main())?;
+    std::fs::write(dir.join("Cargo.toml"), manifest)?;
+    std::fs::write(dir.join("src/main.rs"), main)?;
     let _ = std::fs::remove_file(dir.join("Cargo.lock"));
     Ok(())
 }
