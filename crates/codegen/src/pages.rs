@@ -78,22 +78,14 @@ const NEXT_CURSOR: &str = "nextCursor";
 /// default beside a `$ref`).
 fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
     for _ in 0..16 {
-        if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-            let Some(found) = r
-                .strip_prefix("#/")
-                .and_then(|p| doc.pointer(&format!("/{p}")))
-            else {
-                return schema;
-            };
-            schema = found;
-        } else if let Some([one]) = schema
+        schema = sonoran_spec::resolve_ref(doc, schema);
+        match schema
             .get("allOf")
             .and_then(Value::as_array)
             .map(Vec::as_slice)
         {
-            schema = one;
-        } else {
-            return schema;
+            Some([one]) => schema = one,
+            _ => return schema,
         }
     }
     schema

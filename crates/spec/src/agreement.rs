@@ -427,24 +427,6 @@ fn rename_refs(mut v: Value, names: &BTreeSet<String>) -> Value {
     v
 }
 
-fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut s = schema;
-    for _ in 0..16 {
-        match s.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| {
-                // `Name~inferred` is a literal name, not a JSON-pointer escape.
-                let (head, name) = p.rsplit_once('/')?;
-                doc.pointer(head)?.get(name)
-            }) {
-                Some(t) => s = t,
-                None => return s,
-            },
-            None => return s,
-        }
-    }
-    s
-}
-
 /// Every field of an operation: `path.x` / `query.x` parameters, `body...` and `reply...`.
 fn fields(doc: &Value, op: &Value) -> BTreeMap<String, Field> {
     let mut out = BTreeMap::new();
@@ -496,7 +478,7 @@ fn walk(
     out: &mut BTreeMap<String, Field>,
     stack: &mut Vec<String>,
 ) {
-    let s = resolve(doc, schema);
+    let s = crate::resolve_ref(doc, schema);
     let ty = type_of(doc, s);
     let enumeration = s
         .get("enum")
@@ -544,7 +526,7 @@ fn walk(
 fn properties(doc: &Value, s: &Value) -> (Vec<(String, Value)>, BTreeSet<String>) {
     let mut props = Vec::new();
     let mut req = BTreeSet::new();
-    let s = resolve(doc, s);
+    let s = crate::resolve_ref(doc, s);
     for part in s
         .get("allOf")
         .and_then(Value::as_array)
@@ -577,7 +559,7 @@ fn properties(doc: &Value, s: &Value) -> (Vec<(String, Value)>, BTreeSet<String>
 }
 
 fn type_of(doc: &Value, s: &Value) -> String {
-    let s = resolve(doc, s);
+    let s = crate::resolve_ref(doc, s);
     if let Some(t) = s.get("type").and_then(Value::as_str) {
         return t.to_string();
     }

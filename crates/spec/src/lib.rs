@@ -48,6 +48,28 @@ pub fn build(api: &api::Api, openapi_dir: &Path) -> Result<Value> {
     Ok(doc)
 }
 
+/// `schema` with its local `$ref`s (`#/components/schemas/Name`) followed, up to 16 deep; a
+/// `$ref` that leads nowhere stops there. The last segment of a reference is a literal name
+/// (`Name~inferred` is found as written, not read as a JSON-pointer escape).
+pub fn resolve_ref<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    let mut s = schema;
+    for _ in 0..16 {
+        let target = s
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| {
+                let (head, name) = p.rsplit_once('/')?;
+                doc.pointer(head)?.get(name)
+            });
+        match target {
+            Some(t) => s = t,
+            None => return s,
+        }
+    }
+    s
+}
+
 /// The merged document as committed: pretty JSON with a trailing newline.
 pub fn to_json_text(doc: &Value) -> String {
     let mut text = serde_json::to_string_pretty(doc).expect("a JSON value serializes");

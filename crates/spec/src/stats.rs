@@ -325,7 +325,7 @@ pub fn example_fields(
                     Some(key) => (
                         example.get(key),
                         schema
-                            .map(|s| resolve(doc, s))
+                            .map(|s| crate::resolve_ref(doc, s))
                             .and_then(|s| s.pointer(&format!("/properties/{key}"))),
                     ),
                     None => (Some(example), schema),
@@ -337,22 +337,6 @@ pub fn example_fields(
         }
     }
     Ok(out)
-}
-
-fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut s = schema;
-    for _ in 0..16 {
-        match s
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(target) => s = target,
-            None => break,
-        }
-    }
-    s
 }
 
 /// The branch of a `oneOf`/`anyOf` that describes `value`'s kind (an object's, an array's),
@@ -367,7 +351,7 @@ fn branch_for<'a>(doc: &'a Value, schema: &'a Value, value: &Value) -> &'a Value
         .iter()
         .filter_map(|k| schema.get(k).and_then(Value::as_array))
         .flatten()
-        .map(|b| resolve(doc, b))
+        .map(|b| crate::resolve_ref(doc, b))
         .find(|b| b.get("type").and_then(Value::as_str) == Some(want))
         .unwrap_or(schema)
 }
@@ -377,7 +361,7 @@ fn openness(doc: &Value, schema: Option<&Value>) -> Option<&'static str> {
     let Some(schema) = schema else {
         return Some("not in the schema");
     };
-    let s = resolve(doc, schema);
+    let s = crate::resolve_ref(doc, schema);
     if s.get("x-unknown-shape").is_some() {
         return Some("x-unknown-shape");
     }
@@ -414,7 +398,7 @@ fn count_fields(
     at: &mut String,
     out: &mut ExampleFields,
 ) {
-    let schema = schema.map(|s| branch_for(doc, resolve(doc, s), value));
+    let schema = schema.map(|s| branch_for(doc, crate::resolve_ref(doc, s), value));
     match value {
         Value::Object(map) => {
             for (k, v) in map {
