@@ -516,9 +516,10 @@ pub(crate) fn tokens_with_pages(
         .iter()
         .filter_map(|(text, code)| {
             let kind = error_kinds.get(text)?;
-            let mut pascal = kind.clone();
-            pascal[..1].make_ascii_uppercase();
-            Some((format_ident!("{}", code), format_ident!("{}", pascal)))
+            Some((
+                format_ident!("{}", code),
+                crate::names::rust_type_ident(kind),
+            ))
         })
         .unzip();
     let kind_body = if kinds.is_empty() {
