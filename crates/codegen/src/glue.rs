@@ -1,7 +1,7 @@
 //! `generated/api.rs`: what ties an API's generated client to the shared runtime, the same
 //! for every API but for the facts of its [`Api`] description: the `Client` and its `V1`
 //! calls, the runtime's view of the API (base URL, documented limits, a default server),
-//! progenitor's hooks, the error aliases over the API's v1 codes, and the runtime items the
+//! the error aliases over the API's v1 codes, and the runtime items the
 //! crate re-exports. An API crate's hand-written `lib.rs` keeps only its docs and what only
 //! that API has (CAD's websocket and bodycam upload).
 
@@ -244,28 +244,6 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
         }
 
         #server_id
-
-        #[cfg(feature = "http")]
-        impl ::progenitor_client::ClientHooks<sonoran_runtime::runtime::Runtime> for super::RawClient {
-            async fn pre<E>(
-                &self,
-                request: &mut ::reqwest::Request,
-                _info: &::progenitor_client::OperationInfo,
-            ) -> Result<(), ::progenitor_client::Error<E>> {
-                sonoran_runtime::http::pre_hook(&self.inner, request)
-            }
-
-            async fn exec(
-                &self,
-                request: ::reqwest::Request,
-                info: &::progenitor_client::OperationInfo,
-            ) -> ::reqwest::Result<::reqwest::Response> {
-                // progenitor names the method in snake case; limits and logs use the operationId.
-                let operation_id = super::operation_id(info.operation_id).unwrap_or(info.operation_id);
-                sonoran_runtime::http::exec_hook(&self.inner, &self.client, request, operation_id)
-                    .await
-            }
-        }
 
         impl sonoran_runtime::OperationId for Operation {
             fn operation_id(&self) -> &'static str {

@@ -207,9 +207,6 @@ fn module_tokens(model: &model::Model, api: &Api) -> proc_macro2::TokenStream {
     limits.sort();
     let ids = limits.iter().map(|(id, _)| *id);
     let per_minute = limits.iter().map(|(_, n)| *n);
-    let mut all_ids: Vec<&str> = model.v2().map(|op| op.id).collect();
-    all_ids.sort();
-    let methods: Vec<String> = all_ids.iter().map(|id| names::snake_case(id)).collect();
     let mut every: Vec<&str> = model.operations.iter().map(|op| op.id).collect();
     every.sort();
     every.dedup();
@@ -237,8 +234,8 @@ fn module_tokens(model: &model::Model, api: &Api) -> proc_macro2::TokenStream {
         })
         .collect();
     quote::quote! {
-        //! The generated part of the client: `client` is progenitor's output (the v2 calls
-        //! and every schema's type), `v2` the public v2 methods over it, `v1` the envelope
+        //! The generated part of the client: `client` is every schema's type (progenitor's
+        //! `types` module), `v2` the public v2 methods and their request builders, `v1` the envelope
         //! calls, `enums` the documented integer enums, `push_events` the push events, `api`
         //! what ties the client to the shared runtime.
 
@@ -260,19 +257,11 @@ fn module_tokens(model: &model::Model, api: &Api) -> proc_macro2::TokenStream {
         #[cfg(feature = "http")]
         pub use v2::requests;
         #[cfg(feature = "http")]
-        pub(crate) use client::Client as RawClient;
+        pub(crate) use sonoran_runtime::http::Transport as RawClient;
         pub use v1::V1ErrorCode;
         pub use api::*;
 
-        /// The operationId of a progenitor method, which names itself in snake case in
-        /// the hooks' `OperationInfo`.
-        #[cfg(feature = "http")]
-        pub(crate) fn operation_id(method: &str) -> Option<&'static str> {
-            match method {
-                #( #methods => Some(#all_ids), )*
-                _ => None,
-            }
-        }
+
 
         /// Every operation of the API (v2 and v1), named as its operationId, wherever a
         /// caller names one: [`crate::RateLimitPolicy::with_limit`], errors, tracing.

@@ -19,8 +19,8 @@ pub fn settings(enums: &[IntEnum]) -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
-        // Auth, pacing and retries live in the hand-written runtime (`crate::runtime`),
-        // reached through progenitor's hooks.
+        // Only the types and the methods' request-building statements are used (see
+        // `seal_types` and `v2_requests`); the inner type is what progenitor's client would hold.
         .with_inner_type(quote!(crate::runtime::Runtime))
         .with_derive("PartialEq");
     settings
@@ -56,13 +56,20 @@ pub fn generate_tokens(doc: &Value, enums: &[IntEnum]) -> Result<proc_macro2::To
     Ok(tokens)
 }
 
-/// progenitor's output with every type of its `types` module (request bodies, replies, their
+/// progenitor's `types` module alone, every type of it (request bodies, replies, their
 /// parts, string enums) marked `#[non_exhaustive]`: regenerating from newer docs adds fields
 /// and variants, which must not be a breaking change for users. Bodies are built with their
-/// `new(..)` or `Default` and setters, not struct literals.
+/// `new(..)` or `Default` and setters, not struct literals. progenitor's client and its
+/// methods are left out: the request builders ([`crate::v2_requests`]) build each request
+/// themselves from the methods' statements and send it through the runtime's transport.
 pub fn seal_types(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
+    file.items
+        .retain(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    if file.items.is_empty() {
+        return Err(Error("progenitor's output has no `types` module".into()));
+    }
     fn seal(items: &mut [syn::Item]) {
         for item in items {
             let attrs = match item {

@@ -7,11 +7,13 @@
 //! `x-exactly-one-of` group is one argument of its enum ([`crate::targets`]). `serverId`
 //! is a setter whose default is the client's configured server.
 //!
-//! Under each builder is progenitor's positional method, whose signature (parsed with syn)
-//! says how each parameter is passed, so the builders never drift from progenitor. Its
-//! result goes through `crate::runtime::v2_result`, which reads every failure (problem+json,
-//! the 429 body, plain text) into `crate::Error`: progenitor's error for an undocumented
-//! status is an unread `reqwest::Response`, and reading it is async.
+//! Each builder is made from progenitor's positional method (generated, parsed with syn,
+//! not emitted): its signature says how each parameter is passed, and its statements that
+//! build the request (URL, path encoding, query parameters, body) become the builder's own,
+//! so the builders never drift from progenitor. The builder hands the request to the
+//! client's transport (`sonoran_runtime::http::Transport::send_v2`), which paces, retries,
+//! reads every failure (problem+json, the 429 body, plain text) into `crate::Error` and
+//! decodes the documented reply: one layer of generated code per call, not two.
 
 use crate::Error;
 use crate::model::{Model, Operation};
@@ -109,6 +111,9 @@ pub fn tokens(
         /// spawned. The v1 calls' builders are here too.
         pub mod requests {
             use super::super::client::types;
+            // progenitor's statements that build a request encode path parameters with it.
+            #[allow(unused_imports)]
+            use ::progenitor_client::encode_path;
             #[doc(inline)]
             pub use super::super::v1::requests::*;
 
@@ -407,42 +412,47 @@ fn one(
             }
         }
     };
-    // The call goes through a runtime scoped to it: its options apply and it records how
-    // the call went (`finish` reads it).
-    let scoped = quote! {
-        let runtime = self.client.raw.inner.scoped(self.options.clone());
-        let raw = super::super::RawClient::new_with_client(
-            &self.client.raw.baseurl,
-            self.client.raw.client.clone(),
-            runtime.clone(),
-        );
-    };
-    let raw_call = quote! {
+    // The request is built as progenitor's method builds it (its URL, path encoding, query
+    // parameters and body, from its own statements), then sent through the client's
+    // transport, which paces, retries and decodes it.
+    let build = request_statements(f)?;
+    let bindings = params.iter().zip(args).map(|(p, arg)| {
+        let id = &p.ident;
+        quote!(let #id = #arg;)
+    });
+    let request = quote! {
         #( #locals )*
-        crate::runtime::v2_result(raw.#name(#( #args ),*).await, #status).await
+        #( #bindings )*
+        let __transport = &self.client.raw;
+        #build
     };
-    // An enveloped reply (`x-envelope` on the success response): the builder resolves to the
-    // payload, `send_enveloped` to payload and `meta`; `success: false` is an error.
+    let empty = matches!(&body_type, syn::Type::Tuple(t) if t.elems.is_empty());
     let (send, body_type) = match enveloped_payload(op, &body_type, envelopes)? {
-        None => (
-            quote! {
-                /// Sends the request (paced, retried per the client's policies).
-                pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
-                    self.send_with_response().await.map(crate::Response::into_inner)
-                }
+        None => {
+            let send_call = if empty {
+                quote!(__transport.send_v2_empty(request, #id, #status, self.options).await)
+            } else {
+                quote!(__transport.send_v2(request, #id, #status, self.options).await)
+            };
+            (
+                quote! {
+                    /// Sends the request (paced, retried per the client's policies).
+                    pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
+                        self.send_with_response().await.map(crate::Response::into_inner)
+                    }
 
-                /// Sends the request like [`Self::send`] and resolves to the reply with its
-                /// status, headers, request id, attempts and elapsed time.
-                pub async fn send_with_response(
-                    self,
-                ) -> ::std::result::Result<crate::Response<#body_type>, crate::Error> {
-                    #scoped
-                    let result = { #raw_call };
-                    runtime.finish(result)
-                }
-            },
-            body_type,
-        ),
+                    /// Sends the request like [`Self::send`] and resolves to the reply with its
+                    /// status, headers, request id, attempts and elapsed time.
+                    pub async fn send_with_response(
+                        self,
+                    ) -> ::std::result::Result<crate::Response<#body_type>, crate::Error> {
+                        #request
+                        #send_call
+                    }
+                },
+                body_type,
+            )
+        }
         Some(data) => (
             quote! {
                 /// Sends the request (paced, retried per the client's policies) and resolves to
@@ -476,16 +486,18 @@ fn one(
                 pub async fn send_enveloped_with_response(
                     self,
                 ) -> ::std::result::Result<crate::Response<crate::Enveloped<#data>>, crate::Error> {
-                    #scoped
-                    let result = async {
-                        let reply: #body_type = { #raw_call }?;
-                        if !reply.success {
-                            return Err(crate::runtime::unsuccessful(#status, &reply));
-                        }
-                        Ok(crate::Enveloped { data: reply.data, meta: reply.meta })
+                    #request
+                    let reply: crate::Response<#body_type> =
+                        __transport.send_v2(request, #id, #status, self.options).await?;
+                    if !reply.value.success {
+                        return Err(crate::runtime::unsuccessful(#status, &reply.value).with_call(
+                            #id,
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ));
                     }
-                    .await;
-                    runtime.finish(result)
+                    Ok(reply.map(|reply| crate::Enveloped { data: reply.data, meta: reply.meta }))
                 }
             },
             data,
@@ -632,6 +644,96 @@ fn enveloped_payload(
     })
 }
 
+/// The statements of progenitor's method `f` that build its request, ending in
+/// `let request = ...;` (a `reqwest::RequestBuilder`): its URL (`let url = format!(..)`,
+/// path parameters encoded) and the builder chain (method, `accept`, query parameters,
+/// body), without progenitor's `api-version` header (the Sonoran APIs do not use it, and
+/// in a browser it would force a CORS preflight) and without `.build()?`, which the
+/// transport does. `self` (progenitor's client) becomes `__transport` (the generated client's
+/// transport, with the same `baseurl` and `client` fields). Any other statement before
+/// progenitor's hooks is an error naming the method: this generator would not know what it
+/// does.
+fn request_statements(f: &syn::ImplItemFn) -> Result<TokenStream, Error> {
+    let name = &f.sig.ident;
+    let unexpected = |what: &str| {
+        Error(format!(
+            "`{name}`: unexpected {what} in progenitor's method body"
+        ))
+    };
+    let mut out = Vec::new();
+    let mut request = None;
+    for stmt in &f.block.stmts {
+        match stmt {
+            syn::Stmt::Local(local) => {
+                let syn::Pat::Ident(ident) = &local.pat else {
+                    return Err(unexpected("pattern"));
+                };
+                let init = local
+                    .init
+                    .as_ref()
+                    .ok_or_else(|| unexpected("`let` without a value"))?;
+                // progenitor prefixes its own locals with `_` when a parameter has the name.
+                let local = &ident.ident;
+                match local.to_string().trim_start_matches('_') {
+                    "url" => {
+                        let value = &init.expr;
+                        out.push(rebase(quote!(let #local = #value;)));
+                    }
+                    "header_map" => {}
+                    "request" => {
+                        let chain =
+                            strip_build(&init.expr).ok_or_else(|| unexpected("request chain"))?;
+                        request = Some(rebase(quote!(let request = #chain;)));
+                    }
+                    "info" => break,
+                    _ => return Err(unexpected(&format!("`let {}`", ident.ident))),
+                }
+            }
+            syn::Stmt::Expr(syn::Expr::MethodCall(call), _) if matches!(call.receiver.as_ref(), syn::Expr::Path(p) if p.path.is_ident("header_map")) =>
+                {}
+            _ => return Err(unexpected("statement")),
+        }
+    }
+    let request = request.ok_or_else(|| unexpected("body without `let request`"))?;
+    out.push(request);
+    Ok(quote!(#( #out )*))
+}
+
+/// `chain` of `chain.headers(header_map).build()?`.
+fn strip_build(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Try(t) = expr else { return None };
+    let syn::Expr::MethodCall(build) = t.expr.as_ref() else {
+        return None;
+    };
+    if build.method != "build" {
+        return None;
+    }
+    let syn::Expr::MethodCall(headers) = build.receiver.as_ref() else {
+        return None;
+    };
+    (headers.method == "headers").then_some(headers.receiver.as_ref())
+}
+
+/// `tokens` with every `self` as `__transport` (progenitor's `self.baseurl`, `self.client`;
+/// a name no parameter has, as progenitor names them in snake case without leading `_`).
+fn rebase(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            TokenTree::Ident(i) if i == "self" => {
+                TokenTree::Ident(proc_macro2::Ident::new("__transport", i.span()))
+            }
+            TokenTree::Group(g) => {
+                let mut inner = Group::new(g.delimiter(), rebase(g.stream()));
+                inner.set_span(g.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
+}
+
 /// `T` out of `Result<ResponseValue<T>, Error<..>>`.
 fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
     let syn::ReturnType::Type(_, ty) = output else {
@@ -645,5 +747,77 @@ fn response_type(output: &syn::ReturnType) -> Option<syn::Type> {
     match value.first()? {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::request_statements;
+
+    #[test]
+    fn a_method_becomes_its_request_building_statements() {
+        // progenitor names its own local `_url` when a parameter is called `url`.
+        let f: syn::ImplItemFn = syn::parse_quote! {
+            pub async fn get_login_page<'a>(&'a self, url: Option<&'a str>) -> Result<ResponseValue<types::X>, Error<()>> {
+                let _url = format!("{}/v2/general/login-page", self.baseurl,);
+                let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+                header_map.append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+                );
+                #[allow(unused_mut)]
+                let mut request = self
+                    .client
+                    .get(_url)
+                    .query(&progenitor_client::QueryParam::new("url", &url))
+                    .headers(header_map)
+                    .build()?;
+                let info = OperationInfo { operation_id: "get_login_page" };
+                self.pre(&mut request, &info).await?;
+                unreachable!()
+            }
+        };
+        let out = request_statements(&f).unwrap().to_string();
+        assert_eq!(
+            out,
+            quote::quote! {
+                let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
+                let request = __transport
+                    .client
+                    .get(_url)
+                    .query(&progenitor_client::QueryParam::new("url", &url));
+            }
+            .to_string()
+        );
+        assert!(!out.contains("api-version") && !out.contains("self"));
+    }
+
+    #[test]
+    fn a_statement_it_does_not_know_is_an_error_naming_the_method() {
+        let f: syn::ImplItemFn = syn::parse_quote! {
+            pub async fn put_thing<'a>(&'a self, body: &'a types::Thing) -> Result<ResponseValue<()>, Error<()>> {
+                let url = format!("{}/v2/thing", self.baseurl,);
+                body.validate()?;
+                let mut request = self.client.put(url).json(&body).headers(header_map).build()?;
+                let info = OperationInfo { operation_id: "put_thing" };
+                unreachable!()
+            }
+        };
+        let e = request_statements(&f).unwrap_err().to_string();
+        assert!(e.contains("`put_thing`") && e.contains("statement"), "{e}");
+
+        let no_build: syn::ImplItemFn = syn::parse_quote! {
+            pub async fn get_thing<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> {
+                let url = format!("{}/v2/thing", self.baseurl,);
+                let mut request = self.client.get(url);
+                let info = OperationInfo { operation_id: "get_thing" };
+                unreachable!()
+            }
+        };
+        let e = request_statements(&no_build).unwrap_err().to_string();
+        assert!(
+            e.contains("`get_thing`") && e.contains("request chain"),
+            "{e}"
+        );
     }
 }

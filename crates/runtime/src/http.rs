@@ -1,11 +1,11 @@
-//! The typed client's transport: reqwest requests (built by progenitor's v2 methods, the
-//! v1 sender and the uploads) through the shared [`Runtime`] loop.
+//! The typed client's transport: reqwest requests (built by the generated v2 request
+//! builders, the v1 sender and the uploads) through the shared [`Runtime`] loop.
 
 use crate::Error;
-use crate::error::{ApiError, NoV1Code, V1Code};
-use crate::runtime::{Attempt, Runtime};
-use progenitor_client::ResponseValue;
+use crate::error::{ApiError, V1Code};
+use crate::runtime::{Attempt, CallOptions, Runtime};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
 
 impl Runtime {
     /// Adds what every request carries: extra headers (the client's, then the call's own),
@@ -63,6 +63,36 @@ impl Runtime {
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
+        let (sent, mut record) = self.run(http, request, operation_id).await;
+        match sent {
+            Ok(sent) => {
+                if let Ok(reply) = &sent {
+                    record.status = Some(reply.status().as_u16());
+                    record.headers = reply.headers().clone();
+                }
+                self.put_record(record);
+                sent.map(Received::into_response)
+            }
+            Err(stopped) => {
+                record.stopped = Some(stopped);
+                self.put_record(record);
+                Ok(made_up_429())
+            }
+        }
+    }
+
+    /// The attempts of one call ([`Runtime::send_reqwest`]'s loop): the last attempt's
+    /// outcome (`Err` when the runtime ended the call itself) and the call's record, its
+    /// reply's status and headers not yet in it.
+    async fn run(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> (
+        Result<reqwest::Result<Received>, crate::runtime::Stopped>,
+        crate::runtime::CallRecord,
+    ) {
         let spare = request.try_clone();
         let repeatable = spare.is_some();
         let method = request.method().clone();
@@ -75,7 +105,6 @@ impl Runtime {
                 if let (Some(r), Some(budget)) = (request.as_mut(), budget) {
                     *r.timeout_mut() = Some(budget);
                 }
-                let http = http.clone();
                 let cap = self.max_reply_bytes();
                 async move {
                     match request {
@@ -100,30 +129,18 @@ impl Runtime {
                 }
             })
             .await;
-        let mut record = crate::runtime::CallRecord {
+        let record = crate::runtime::CallRecord {
             operation_id,
             stats: executed.stats,
             ..Default::default()
         };
-        let outcome = match executed.outcome {
-            Ok(outcome) => outcome,
-            Err(stopped) => {
-                record.stopped = Some(stopped);
-                self.put_record(record);
-                return Ok(made_up_429());
-            }
-        };
-        if let Some(Ok(reply)) = &outcome.sent {
-            record.status = Some(reply.status().as_u16());
-            record.headers = reply.headers().clone();
-        }
-        self.put_record(record);
-        match outcome.sent {
+        let sent = executed.outcome.map(|outcome| match outcome.sent {
             Some(sent) => sent,
             // `execute` calls the closure once unless `repeatable`, and a request that was
             // copied once copies again: there is always a request to send.
             None => unreachable!("a request for every attempt"),
-        }
+        });
+        (sent, record)
     }
 
     /// A call's result as the caller gets it: `result` (the reply decoded, or the error it
@@ -134,40 +151,47 @@ impl Runtime {
         &self,
         result: Result<T, Error<C>>,
     ) -> Result<crate::Response<T>, Error<C>> {
-        let record = self.take_record().unwrap_or_default();
-        let crate::runtime::CallRecord {
-            operation_id,
-            stats,
-            stopped,
-            status,
+        complete(self.take_record().unwrap_or_default(), result)
+    }
+}
+
+/// [`Runtime::finish`] with the call's `record` in hand.
+fn complete<T, C: V1Code>(
+    record: crate::runtime::CallRecord,
+    result: Result<T, Error<C>>,
+) -> Result<crate::Response<T>, Error<C>> {
+    let crate::runtime::CallRecord {
+        operation_id,
+        stats,
+        stopped,
+        status,
+        headers,
+    } = record;
+    let request_id = request_id_of(&headers);
+    let result = match stopped {
+        Some(crate::runtime::Stopped::Refused { wait, bound }) => Err(Error::PacingRefused {
+            operation: None,
+            wait,
+            bound,
+        }),
+        Some(crate::runtime::Stopped::DeadlinePassed) => Err(Error::Timeout {
+            operation: None,
+            attempts: 0,
+            elapsed: stats.elapsed,
+        }),
+        None => result,
+    };
+    match result {
+        Ok(value) => Ok(crate::Response {
+            value,
+            status: status.unwrap_or_default(),
             headers,
-        } = record;
-        let request_id = request_id_of(&headers);
-        let result = match stopped {
-            Some(crate::runtime::Stopped::Refused { wait, bound }) => Err(Error::PacingRefused {
-                operation: None,
-                wait,
-                bound,
-            }),
-            Some(crate::runtime::Stopped::DeadlinePassed) => Err(Error::Timeout {
-                operation: None,
-                attempts: 0,
-                elapsed: stats.elapsed,
-            }),
-            None => result,
-        };
-        match result {
-            Ok(value) => Ok(crate::Response {
-                value,
-                status: status.unwrap_or_default(),
-                headers,
-                request_id,
-                attempts: stats.attempts,
-                elapsed: stats.elapsed,
-            }),
-            Err(e) if operation_id.is_empty() => Err(e),
-            Err(e) => Err(e.with_call(operation_id, stats.attempts, stats.elapsed, request_id)),
-        }
+            request_id,
+            attempts: stats.attempts,
+            elapsed: stats.elapsed,
+        }),
+        Err(e) if operation_id.is_empty() => Err(e),
+        Err(e) => Err(e.with_call(operation_id, stats.attempts, stats.elapsed, request_id)),
     }
 }
 
@@ -208,50 +232,93 @@ fn made_up_429() -> reqwest::Response {
     }
 }
 
-/// The header progenitor adds to every request, which [`pre_hook`] takes off again.
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-
-/// The body of a generated client's `ClientHooks::pre`: drops progenitor's `api-version`
-/// header (the Sonoran APIs do not use it, and in a browser the extra header would force a
-/// CORS preflight), then adds the runtime's headers, bearer auth and timeout. (Its error
-/// type is the one progenitor's hook returns.)
-#[allow(clippy::result_large_err)]
-pub fn pre_hook<E>(
-    runtime: &Runtime,
-    request: &mut reqwest::Request,
-) -> Result<(), progenitor_client::Error<E>> {
-    request.headers_mut().remove(&API_VERSION);
-    runtime.prepare::<NoV1Code>(request, true).map_err(|e| {
-        // The message alone: v2_result adds "invalid request" once.
-        progenitor_client::Error::InvalidRequest(match e {
-            Error::InvalidRequest(why) => why,
-            other => other.to_string(),
-        })
-    })
+/// A reply as an attempt received it, its body read whole within the attempt
+/// ([`read_whole`]). Natively it is kept in parts, so that a v2 call takes its status,
+/// headers and body without rebuilding a `reqwest::Response` ([`Received::into_response`]
+/// rebuilds one for the senders that want it); on wasm32 the platform's fetch reads the
+/// body and the reply stays as it came.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct Received {
+    parts: ::http::response::Parts,
+    body: Result<bytes::Bytes, Box<dyn std::error::Error + Send + Sync>>,
+    url: reqwest::Url,
 }
 
-/// The body of a generated client's `ClientHooks::exec`: sends through the runtime's loop
-/// (pacing, retries) under `operation_id` (the operationId, which keys the limits and the
-/// logs; progenitor names the method in snake case).
-pub async fn exec_hook(
-    runtime: &Runtime,
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    operation_id: &'static str,
-) -> reqwest::Result<reqwest::Response> {
-    runtime.send_reqwest(http, request, operation_id).await
+#[cfg(target_arch = "wasm32")]
+pub(crate) type Received = reqwest::Response;
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Received {
+    pub(crate) fn status(&self) -> ::http::StatusCode {
+        self.parts.status
+    }
+
+    pub(crate) fn headers(&self) -> &::http::HeaderMap {
+        &self.parts.headers
+    }
+
+    /// The reply as a `reqwest::Response` whose body is the one read (or fails as its read
+    /// did), with its URL.
+    pub(crate) fn into_response(self) -> reqwest::Response {
+        let body = match self.body {
+            Ok(bytes) => reqwest::Body::from(bytes),
+            Err(e) => reqwest::Body::wrap(Failed(Some(e))),
+        };
+        let mut rebuilt = ::http::Response::from_parts(self.parts, body);
+        if let Ok(marked) =
+            reqwest::ResponseBuilderExt::url(::http::Response::builder(), self.url).body(())
+        {
+            rebuilt
+                .extensions_mut()
+                .extend(marked.into_parts().0.extensions);
+        }
+        reqwest::Response::from(rebuilt)
+    }
+
+    /// The headers (moved out) and body of a reply whose body was read whole; `None` (and
+    /// the reply as it was) when its read failed.
+    fn take_whole(&mut self) -> Option<(::http::HeaderMap, bytes::Bytes)> {
+        let body = std::mem::take(self.body.as_mut().ok()?);
+        Some((std::mem::take(&mut self.parts.headers), body))
+    }
+
+    /// A reply made up by this client, not received (the shared limiter's refusal).
+    #[cfg(feature = "redis")]
+    fn made_up(reply: reqwest::Response) -> Self {
+        let url = reply.url().clone();
+        let reply: ::http::Response<reqwest::Body> = reply.into();
+        let (parts, _) = reply.into_parts();
+        Self {
+            parts,
+            body: Ok(bytes::Bytes::new()),
+            url,
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+trait IntoResponse {
+    fn into_response(self) -> reqwest::Response;
+}
+
+#[cfg(target_arch = "wasm32")]
+impl IntoResponse for reqwest::Response {
+    fn into_response(self) -> reqwest::Response {
+        self
+    }
 }
 
 /// Reads `reply`'s whole body within the attempt (bounded by `cap` bytes), so that a
 /// reply cut off mid-body counts as a broken attempt that the retry rules see, and a reply
 /// longer than `cap` is refused while it is read. Returns the reply with its body in
-/// memory, or, when reading failed, with a body that fails the same way when read (and
-/// `true` when the connection broke). On wasm32 the platform's fetch reads the body, so
-/// there the reply is passed on as it is.
-async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, bool) {
+/// memory, or, when reading failed, with the error its read met (and `true` when the
+/// connection broke). On wasm32 the platform's fetch reads the body, so there the reply is
+/// passed on as it is.
+async fn read_whole(reply: reqwest::Response, cap: u64) -> (Received, bool) {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        // Kept, so that rebuilding the reply below does not parse a placeholder URL.
+        // Kept for a rebuilt reply ([`Received::into_response`]): otherwise reqwest parses
+        // a placeholder URL for it.
         let url = reply.url().clone();
         let reply: ::http::Response<reqwest::Body> = reply.into();
         let (parts, body) = reply.into_parts();
@@ -297,24 +364,13 @@ async fn read_whole(reply: reqwest::Response, cap: u64) -> (reqwest::Response, b
             }
         };
         let (body, broken) = match failed {
-            None => (
-                reqwest::Body::from(first.unwrap_or_else(|| bytes::Bytes::from(more))),
-                false,
-            ),
+            None => (Ok(first.unwrap_or_else(|| bytes::Bytes::from(more))), false),
             Some(e) => {
                 let broken = !e.is::<TooLarge>();
-                (reqwest::Body::wrap(Failed(Some(e))), broken)
+                (Err(e), broken)
             }
         };
-        let mut rebuilt = ::http::Response::from_parts(parts, body);
-        if let Ok(marked) =
-            reqwest::ResponseBuilderExt::url(::http::Response::builder(), url).body(())
-        {
-            rebuilt
-                .extensions_mut()
-                .extend(marked.into_parts().0.extensions);
-        }
-        (reqwest::Response::from(rebuilt), broken)
+        (Received { parts, body, url }, broken)
     }
     #[cfg(target_arch = "wasm32")]
     {
@@ -407,7 +463,7 @@ where
 /// One attempt: reqwest's outcome (`None` only where no request was left to send), its
 /// body already read.
 struct Raw {
-    sent: Option<reqwest::Result<reqwest::Response>>,
+    sent: Option<reqwest::Result<Received>>,
     /// The reply's body broke off while it was read: no reply, as far as retries go.
     broken: bool,
 }
@@ -416,7 +472,7 @@ impl Attempt for Raw {
     #[cfg(feature = "redis")]
     fn refused(reason: &str) -> Option<Self> {
         Some(Raw {
-            sent: Some(Ok(crate::shared::refusal(reason))),
+            sent: Some(Ok(Received::made_up(crate::shared::refusal(reason)))),
             broken: false,
         })
     }
@@ -447,49 +503,146 @@ impl Attempt for Raw {
     }
 }
 
-/// A v2 method's outcome as the client's own result type. `success` is the documented
-/// success status (progenitor does not keep it in a payload error).
-pub async fn v2_result<T, C: V1Code>(
-    result: Result<ResponseValue<T>, progenitor_client::Error<()>>,
-    success: u16,
-) -> Result<T, Error<C>> {
-    use progenitor_client::Error as P;
-    match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(P::InvalidRequest(why) | P::Custom(why)) => Err(Error::InvalidRequest(why)),
-        Err(P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e)) => {
-            Err(Error::from_reqwest(e))
+/// What a generated client holds to send its requests: the base URL, the HTTP client and
+/// the runtime (configuration, pacing, retries). The v2 request builders build a
+/// `reqwest::RequestBuilder` and hand it to [`Transport::send_v2`]; the v1 calls and the
+/// uploads send through [`Runtime::send_reqwest`] with its parts.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct Transport {
+    pub baseurl: String,
+    pub client: reqwest::Client,
+    pub inner: Runtime,
+}
+
+impl Transport {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: Runtime) -> Self {
+        Self {
+            baseurl: baseurl.to_string(),
+            client,
+            inner,
         }
-        Err(P::InvalidResponsePayload(bytes, _))
-            if serde_json::from_slice::<serde_json::Value>(&bytes)
-                .is_ok_and(|v| v.get("success") == Some(&serde_json::Value::Bool(false))) =>
-        {
-            // An enveloped reply that says it failed (CMS): the API said no.
-            Err(Error::Api(ApiError::unsuccessful(
-                success,
-                &String::from_utf8_lossy(&bytes),
-            )))
+    }
+
+    /// Sends a v2 request of `operation_id` (paced, retried) with the call's `options`,
+    /// and decodes a reply of the documented `success` status as `T`; every other outcome
+    /// is the typed error it stands for (problem+json, the 429 body, plain text, a reply
+    /// that is not the documented JSON, an enveloped `success: false`).
+    pub async fn send_v2<T: DeserializeOwned, C: V1Code>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        success: u16,
+        options: CallOptions,
+    ) -> Result<crate::Response<T>, Error<C>> {
+        let (body, record) = self
+            .exchange::<C>(request, operation_id, success, options)
+            .await;
+        let value = body.and_then(|body| {
+            serde_json::from_slice(&body).map_err(|e| undecodable(success, &body, &e))
+        });
+        complete(record, value)
+    }
+
+    /// [`Transport::send_v2`] for an operation whose documented success has no body: the
+    /// body, if any, is not read.
+    pub async fn send_v2_empty<C: V1Code>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        success: u16,
+        options: CallOptions,
+    ) -> Result<crate::Response<()>, Error<C>> {
+        let (body, record) = self
+            .exchange::<C>(request, operation_id, success, options)
+            .await;
+        complete(record, body.map(drop))
+    }
+
+    /// One call's exchange, whatever its reply type: the body of a reply of the `success`
+    /// status, or the error, with the call's record (the reply's headers moved into it).
+    async fn exchange<C: V1Code>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        success: u16,
+        options: CallOptions,
+    ) -> (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord) {
+        let unsent = |e| {
+            let record = crate::runtime::CallRecord {
+                operation_id,
+                ..Default::default()
+            };
+            (Err(e), record)
+        };
+        let mut request = match request.build() {
+            Ok(request) => request,
+            Err(e) => return unsent(Error::from_reqwest(e)),
+        };
+        let runtime = self.inner.scoped(options);
+        if let Err(e) = runtime.prepare::<C>(&mut request, true) {
+            return unsent(e);
         }
-        Err(P::InvalidResponsePayload(bytes, e)) => Err(Error::MalformedReply {
-            status: success,
-            body: crate::error::clip(&String::from_utf8_lossy(&bytes)),
-            reason: format!("expected JSON of the documented shape: {e}"),
-            operation: None,
-            attempts: 0,
-            request_id: None,
-        }),
-        Err(P::ErrorResponse(value)) => {
-            Err(Error::Api(ApiError::from_body(value.status().as_u16(), "")))
-        }
-        Err(P::UnexpectedResponse(response)) => {
-            Err(match crate::reply::Reply::read(Ok(response)).await {
-                Err(e) => e,
-                // A 2xx other than the documented one: the body was not read as a type.
-                Ok(reply) => {
-                    Error::undocumented_success(reply.status(), success, &reply.into_body())
+        let (sent, mut record) = runtime.run(&self.client, request, operation_id).await;
+        let reply = match sent {
+            Err(stopped) => {
+                // `complete` turns the record's reason into the error.
+                record.stopped = Some(stopped);
+                return (Ok(bytes::Bytes::new()), record);
+            }
+            Ok(Err(e)) => return (Err(Error::from_reqwest(e)), record),
+            Ok(Ok(reply)) => reply,
+        };
+        let status = reply.status().as_u16();
+        record.status = Some(status);
+        if status == success {
+            #[cfg(not(target_arch = "wasm32"))]
+            let reply = {
+                let mut reply = reply;
+                if let Some((headers, body)) = reply.take_whole() {
+                    record.headers = headers;
+                    return (Ok(body), record);
                 }
-            })
+                // The body broke off: reading it again gives reqwest's error.
+                record.headers = reply.headers().clone();
+                reply.into_response()
+            };
+            #[cfg(target_arch = "wasm32")]
+            let reply = {
+                let mut reply = reply;
+                record.headers = std::mem::take(reply.headers_mut());
+                reply
+            };
+            let body = reply.bytes().await.map_err(Error::from_reqwest);
+            return (body, record);
         }
+        record.headers = reply.headers().clone();
+        let error = match crate::reply::Reply::read(Ok(reply.into_response())).await {
+            Err(e) => e,
+            // A 2xx other than the documented one: the body is not read as a type.
+            Ok(reply) => Error::undocumented_success(reply.status(), success, &reply.into_body()),
+        };
+        (Err(error), record)
+    }
+}
+
+/// The error a reply of the documented status stands for when its body is not the
+/// documented JSON: an enveloped reply that says it failed (CMS's `success: false`) is the
+/// API saying no ([`Error::Api`]); anything else is [`Error::MalformedReply`].
+fn undecodable<C: V1Code>(success: u16, body: &[u8], e: &serde_json::Error) -> Error<C> {
+    let text = String::from_utf8_lossy(body);
+    if serde_json::from_slice::<serde_json::Value>(body)
+        .is_ok_and(|v| v.get("success") == Some(&serde_json::Value::Bool(false)))
+    {
+        return Error::Api(ApiError::unsuccessful(success, &text));
+    }
+    Error::MalformedReply {
+        status: success,
+        body: crate::error::clip(&text),
+        reason: format!("expected JSON of the documented shape: {e}"),
+        operation: None,
+        attempts: 0,
+        request_id: None,
     }
 }
 

@@ -16,7 +16,7 @@ use std::time::Duration;
 /// For the generated API crates (their request builders call them as `crate::runtime::..`).
 #[cfg(feature = "http")]
 #[doc(hidden)]
-pub use crate::http::{unsuccessful, v2_result};
+pub use crate::http::unsuccessful;
 
 pub use crate::retry::RetryPolicy;
 

@@ -167,32 +167,6 @@ impl Client {
 }
 #[cfg(feature = "http")]
 impl sonoran_runtime::HasServerId for Client {}
-#[cfg(feature = "http")]
-impl ::progenitor_client::ClientHooks<sonoran_runtime::runtime::Runtime>
-for super::RawClient {
-    async fn pre<E>(
-        &self,
-        request: &mut ::reqwest::Request,
-        _info: &::progenitor_client::OperationInfo,
-    ) -> Result<(), ::progenitor_client::Error<E>> {
-        sonoran_runtime::http::pre_hook(&self.inner, request)
-    }
-    async fn exec(
-        &self,
-        request: ::reqwest::Request,
-        info: &::progenitor_client::OperationInfo,
-    ) -> ::reqwest::Result<::reqwest::Response> {
-        let operation_id = super::operation_id(info.operation_id)
-            .unwrap_or(info.operation_id);
-        sonoran_runtime::http::exec_hook(
-                &self.inner,
-                &self.client,
-                request,
-                operation_id,
-            )
-            .await
-    }
-}
 impl sonoran_runtime::OperationId for Operation {
     fn operation_id(&self) -> &'static str {
         self.id()

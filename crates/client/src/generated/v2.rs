@@ -1512,6 +1512,8 @@ impl crate::Client {
 /// spawned. The v1 calls' builders are here too.
 pub mod requests {
     use super::super::client::types;
+    #[allow(unused_imports)]
+    use ::progenitor_client::encode_path;
     #[doc(inline)]
     pub use super::super::v1::requests::*;
     /// `getCharacterLinks`: the request [`crate::Client::get_character_links`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1559,45 +1561,47 @@ pub mod requests {
             crate::Response<types::GetCharacterLinksResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-                match &self.target {
-                    crate::targets::AccountTarget::CommunityUserId(v) => {
-                        community_user_id = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTarget::Roblox(v) => {
-                        roblox = ::std::option::Option::Some(*v);
-                    }
-                    crate::targets::AccountTarget::Discord(v) => {
-                        discord = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTarget::AccountUuid(v) => {
-                        account_uuid = ::std::option::Option::Some(v);
-                    }
+            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+            match &self.target {
+                crate::targets::AccountTarget::CommunityUserId(v) => {
+                    community_user_id = ::std::option::Option::Some(v.as_str());
                 }
-                crate::runtime::v2_result(
-                        raw
-                            .get_character_links(
-                                account_uuid,
-                                community_user_id,
-                                discord,
-                                roblox,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+                crate::targets::AccountTarget::Roblox(v) => {
+                    roblox = ::std::option::Option::Some(*v);
+                }
+                crate::targets::AccountTarget::Discord(v) => {
+                    discord = ::std::option::Option::Some(v.as_str());
+                }
+                crate::targets::AccountTarget::AccountUuid(v) => {
+                    account_uuid = ::std::option::Option::Some(v);
+                }
+            }
+            let account_uuid = account_uuid;
+            let community_user_id = community_user_id;
+            let discord = discord;
+            let roblox = roblox;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/civilian/character-links", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "communityUserId",
+                        &community_user_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("discord", &discord))
+                .query(&progenitor_client::QueryParam::new("roblox", &roblox));
+            __transport.send_v2(request, "getCharacterLinks", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCharacterLinks {
@@ -1651,20 +1655,22 @@ pub mod requests {
             crate::Response<types::CharacterLinkResult>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let sync_id = &self.sync_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/civilian/character-links/{}", __transport.baseurl, encode_path(&
+                sync_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.add_character_link(&self.sync_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "addCharacterLink", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AddCharacterLink {
@@ -1715,20 +1721,24 @@ pub mod requests {
             crate::Response<types::CharacterLinkResult>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let sync_id = &self.sync_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/civilian/character-links/{}", __transport.baseurl, encode_path(&
+                sync_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.remove_character_link(&self.sync_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "removeCharacterLink", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for RemoveCharacterLink {
@@ -1783,45 +1793,47 @@ pub mod requests {
             crate::Response<types::GetCharactersResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-                match &self.target {
-                    crate::targets::AccountTarget::CommunityUserId(v) => {
-                        community_user_id = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTarget::Roblox(v) => {
-                        roblox = ::std::option::Option::Some(*v);
-                    }
-                    crate::targets::AccountTarget::Discord(v) => {
-                        discord = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTarget::AccountUuid(v) => {
-                        account_uuid = ::std::option::Option::Some(v);
-                    }
+            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+            match &self.target {
+                crate::targets::AccountTarget::CommunityUserId(v) => {
+                    community_user_id = ::std::option::Option::Some(v.as_str());
                 }
-                crate::runtime::v2_result(
-                        raw
-                            .get_characters(
-                                account_uuid,
-                                community_user_id,
-                                discord,
-                                roblox,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+                crate::targets::AccountTarget::Roblox(v) => {
+                    roblox = ::std::option::Option::Some(*v);
+                }
+                crate::targets::AccountTarget::Discord(v) => {
+                    discord = ::std::option::Option::Some(v.as_str());
+                }
+                crate::targets::AccountTarget::AccountUuid(v) => {
+                    account_uuid = ::std::option::Option::Some(v);
+                }
+            }
+            let account_uuid = account_uuid;
+            let community_user_id = community_user_id;
+            let discord = discord;
+            let roblox = roblox;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/civilian/characters", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "communityUserId",
+                        &community_user_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("discord", &discord))
+                .query(&progenitor_client::QueryParam::new("roblox", &roblox));
+            __transport.send_v2(request, "getCharacters", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCharacters {
@@ -1871,20 +1883,20 @@ pub mod requests {
             crate::Response<types::DeleteCharacterResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let character_id = self.character_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/civilian/characters/{}", __transport.baseurl, encode_path(&
+                character_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.delete_character(self.character_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "deleteCharacter", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteCharacter {
@@ -1937,20 +1949,20 @@ pub mod requests {
             crate::Response<types::SetSelectedCharacterResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.set_selected_character(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/civilian/selected-character", __transport.baseurl,);
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "setSelectedCharacter", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for SetSelectedCharacter {
@@ -2003,20 +2015,20 @@ pub mod requests {
             crate::Response<types::GetCurrentCallResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/current-call", __transport.baseurl,
+                encode_path(& account_uuid.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_current_call(&self.account_uuid).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getCurrentCall", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCurrentCall {
@@ -2066,20 +2078,20 @@ pub mod requests {
             crate::Response<types::GetIdentifiersResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
+                encode_path(& account_uuid.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_identifiers(&self.account_uuid).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getIdentifiers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetIdentifiers {
@@ -2130,20 +2142,22 @@ pub mod requests {
             crate::Response<types::CreateIdentifierResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
+                encode_path(& account_uuid.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.create_identifier(&self.account_uuid, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "createIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateIdentifier {
@@ -2197,20 +2211,22 @@ pub mod requests {
             crate::Response<types::DeleteIdentifierResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let ident_id = self.ident_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
+                encode_path(& account_uuid.to_string()), encode_path(& ident_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.delete_identifier(&self.account_uuid, self.ident_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "deleteIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteIdentifier {
@@ -2265,26 +2281,24 @@ pub mod requests {
             crate::Response<types::UpdateIdentifierResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let ident_id = self.ident_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
+                encode_path(& account_uuid.to_string()), encode_path(& ident_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_identifier(
-                                &self.account_uuid,
-                                self.ident_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateIdentifier {
@@ -2338,22 +2352,24 @@ pub mod requests {
             crate::Response<types::SetSelectedIdentifierResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_uuid = &self.account_uuid;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/accounts/{}/selected-identifier", __transport.baseurl,
+                encode_path(& account_uuid.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_selected_identifier(&self.account_uuid, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "setSelectedIdentifier", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for SetSelectedIdentifier {
@@ -2408,17 +2424,20 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::DispatchTemplate>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/dispatch-templates", __transport.baseurl,
             );
-            let result = {
-                crate::runtime::v2_result(raw.get_dispatch_templates().await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getDispatchTemplates", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetDispatchTemplates {
@@ -2471,20 +2490,22 @@ pub mod requests {
             crate::Response<types::DispatchTemplate>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let template_id = self.template_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/dispatch-templates/{}", __transport.baseurl,
+                encode_path(& template_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_dispatch_template(self.template_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getDispatchTemplate", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetDispatchTemplate {
@@ -2564,29 +2585,30 @@ pub mod requests {
             crate::Response<types::GetAccountUnitsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let account_uuid = &self.account_uuid;
+            let limit = self.limit;
+            let offset = self.offset;
+            let only_online = self.only_online;
+            let only_units = self.only_units;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/accounts/{}/units", __transport.baseurl,
+                encode_path(& server_id.to_string()), encode_path(& account_uuid
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_account_units(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.account_uuid,
-                                self.limit,
-                                self.offset,
-                                self.only_online,
-                                self.only_units,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("onlyOnline", &only_online))
+                .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units));
+            __transport.send_v2(request, "getAccountUnits", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -2702,24 +2724,20 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::Blip>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/blips", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_blips(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getBlips", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetBlips {
@@ -2770,25 +2788,22 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::Blip>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/blips", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .create_blip(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "createBlip", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateBlip {
@@ -2844,25 +2859,22 @@ pub mod requests {
             crate::Response<types::DeleteBlipsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/blips/delete", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .delete_blips(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "deleteBlips", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteBlips {
@@ -2919,26 +2931,23 @@ pub mod requests {
             crate::Response<types::UpdateBlipResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let blip_id = self.blip_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/blips/{}", __transport.baseurl, encode_path(&
+                server_id.to_string()), encode_path(& blip_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_blip(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.blip_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateBlip", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateBlip {
@@ -2994,25 +3003,22 @@ pub mod requests {
             crate::Response<types::SetCalloutsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/callouts", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_callouts(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setCallouts", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetCallouts {
@@ -3085,27 +3091,28 @@ pub mod requests {
             crate::Response<types::GetCallsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let closed_limit = self.closed_limit;
+            let closed_offset = self.closed_offset;
+            let type_ = self.type_.as_ref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/calls", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_calls(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.closed_limit,
-                                self.closed_offset,
-                                self.type_.as_ref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("closedLimit", &closed_limit))
+                .query(
+                    &progenitor_client::QueryParam::new("closedOffset", &closed_offset),
+                )
+                .query(&progenitor_client::QueryParam::new("type", &type_));
+            __transport.send_v2(request, "getCalls", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCalls {
@@ -3158,25 +3165,22 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::EmergencyCall>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/calls/911", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .create911_call(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "create911Call", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Create911Call {
@@ -3232,25 +3236,21 @@ pub mod requests {
             crate::Response<types::Remove911CallResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/calls/911/{}", __transport.baseurl,
+                encode_path(& server_id.to_string()), encode_path(& call_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .remove911_call(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "remove911Call", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Remove911Call {
@@ -3303,25 +3303,24 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/custom-dispatch-calls", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .create_custom_dispatch_call(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        201u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "createCustomDispatchCall", 201u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CreateCustomDispatchCall {
@@ -3374,25 +3373,24 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .create_dispatch_call(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        201u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "createDispatchCall", 201u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CreateDispatchCall {
@@ -3448,25 +3446,22 @@ pub mod requests {
             crate::Response<types::DetachUnitsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/attachments", __transport
+                .baseurl, encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .detach_units(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "detachUnits", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DetachUnits {
@@ -3522,25 +3517,24 @@ pub mod requests {
             crate::Response<types::CloseDispatchCallsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/close", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .close_dispatch_calls(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "closeDispatchCalls", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CloseDispatchCalls {
@@ -3597,26 +3591,25 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/{}", __transport.baseurl,
+                encode_path(& server_id.to_string()), encode_path(& call_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_dispatch_call(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "updateDispatchCall", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for UpdateDispatchCall {
@@ -3673,26 +3666,24 @@ pub mod requests {
             crate::Response<types::AttachUnitsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/{}/attachments", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .attach_units(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "attachUnits", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AttachUnits {
@@ -3749,26 +3740,24 @@ pub mod requests {
             crate::Response<types::AddCallNoteResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/{}/notes", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .add_call_note(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "addCallNote", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AddCallNote {
@@ -3825,26 +3814,24 @@ pub mod requests {
             crate::Response<types::UpdateCallPostalResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/{}/postal", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_call_postal(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateCallPostal", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPostal {
@@ -3904,26 +3891,24 @@ pub mod requests {
             crate::Response<types::UpdateCallPrimaryResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let call_id = self.call_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/dispatch-calls/{}/primary", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_call_primary(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.call_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateCallPrimary", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPrimary {
@@ -3983,26 +3968,26 @@ pub mod requests {
             crate::Response<types::SetIdentifierGroupResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let group_name = &self.group_name;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/identifier-groups/{}", __transport.baseurl,
+                encode_path(& server_id.to_string()), encode_path(& group_name
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_identifier_group(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.group_name,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "setIdentifierGroup", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for SetIdentifierGroup {
@@ -4057,24 +4042,20 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::PagerConfig>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_pager_config(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getPagerConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetPagerConfig {
@@ -4130,25 +4111,22 @@ pub mod requests {
             crate::Response<types::SetPagerConfigResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_pager_config(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setPagerConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPagerConfig {
@@ -4204,25 +4182,22 @@ pub mod requests {
             crate::Response<types::SetStationsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/stations", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_stations(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setStations", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetStations {
@@ -4278,25 +4253,24 @@ pub mod requests {
             crate::Response<types::SetStreetSignConfigResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/street-sign-config", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_street_sign_config(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "setStreetSignConfig", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for SetStreetSignConfig {
@@ -4355,25 +4329,22 @@ pub mod requests {
             crate::Response<types::UpdateStreetSignsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/street-signs", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_street_signs(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateStreetSigns", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateStreetSigns {
@@ -4432,25 +4403,24 @@ pub mod requests {
             crate::Response<types::UpdateUnitLocationsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/unit-locations", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .update_unit_locations(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "updateUnitLocations", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for UpdateUnitLocations {
@@ -4532,28 +4502,33 @@ pub mod requests {
             crate::Response<types::GetActiveUnitsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let include_offline = self.include_offline;
+            let limit = self.limit;
+            let offset = self.offset;
+            let only_units = self.only_units;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/units", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_active_units(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.include_offline,
-                                self.limit,
-                                self.offset,
-                                self.only_units,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "includeOffline",
+                        &include_offline,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units));
+            __transport.send_v2(request, "getActiveUnits", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -4667,25 +4642,22 @@ pub mod requests {
             crate::Response<types::KickUnitResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/units/kick", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .kick_unit(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "kickUnit", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for KickUnit {
@@ -4741,25 +4713,22 @@ pub mod requests {
             crate::Response<types::SetUnitPanicResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/units/panic", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_unit_panic(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setUnitPanic", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetUnitPanic {
@@ -4815,25 +4784,22 @@ pub mod requests {
             crate::Response<types::SetUnitStatusResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/emergency/servers/{}/units/status", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .set_unit_status(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setUnitStatus", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetUnitStatus {
@@ -4888,24 +4854,22 @@ pub mod requests {
             crate::Response<types::FivemConfiguration>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/fivem/servers/{}/configuration", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_fivem_configuration(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getFivemConfiguration", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetFivemConfiguration {
@@ -4964,25 +4928,24 @@ pub mod requests {
             crate::Response<types::AcknowledgeFivemConfigurationResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let revision = self.revision;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/fivem/servers/{}/configuration/acknowledge/{}", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& revision
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .acknowledge_fivem_configuration(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                self.revision,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "acknowledgeFivemConfiguration", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for AcknowledgeFivemConfiguration {
@@ -5037,17 +5000,18 @@ pub mod requests {
             crate::Response<types::KickOrBanUserResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.kick_or_ban_user(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/account-bans", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "kickOrBanUser", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for KickOrBanUser {
@@ -5123,27 +5087,24 @@ pub mod requests {
             crate::Response<types::GetAccountsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .get_accounts(
-                                self.limit,
-                                self.offset,
-                                self.status.as_ref(),
-                                self.username.as_deref(),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let limit = self.limit;
+            let offset = self.offset;
+            let status = self.status.as_ref();
+            let username = self.username.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/accounts", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("offset", &offset))
+                .query(&progenitor_client::QueryParam::new("status", &status))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            __transport.send_v2(request, "getAccounts", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -5257,50 +5218,53 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::Account>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-                let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-                let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
-                match &self.target {
-                    crate::targets::AccountTargetOrUsername::CommunityUserId(v) => {
-                        community_user_id = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTargetOrUsername::Roblox(v) => {
-                        roblox = ::std::option::Option::Some(*v);
-                    }
-                    crate::targets::AccountTargetOrUsername::Discord(v) => {
-                        discord = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
-                        account_uuid = ::std::option::Option::Some(v);
-                    }
-                    crate::targets::AccountTargetOrUsername::Username(v) => {
-                        username = ::std::option::Option::Some(v.as_str());
-                    }
+            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+            let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
+            match &self.target {
+                crate::targets::AccountTargetOrUsername::CommunityUserId(v) => {
+                    community_user_id = ::std::option::Option::Some(v.as_str());
                 }
-                crate::runtime::v2_result(
-                        raw
-                            .get_account(
-                                account_uuid,
-                                community_user_id,
-                                discord,
-                                roblox,
-                                username,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+                crate::targets::AccountTargetOrUsername::Roblox(v) => {
+                    roblox = ::std::option::Option::Some(*v);
+                }
+                crate::targets::AccountTargetOrUsername::Discord(v) => {
+                    discord = ::std::option::Option::Some(v.as_str());
+                }
+                crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
+                    account_uuid = ::std::option::Option::Some(v);
+                }
+                crate::targets::AccountTargetOrUsername::Username(v) => {
+                    username = ::std::option::Option::Some(v.as_str());
+                }
+            }
+            let account_uuid = account_uuid;
+            let community_user_id = community_user_id;
+            let discord = discord;
+            let roblox = roblox;
+            let username = username;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/accounts/account", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "communityUserId",
+                        &community_user_id,
+                    ),
+                )
+                .query(&progenitor_client::QueryParam::new("discord", &discord))
+                .query(&progenitor_client::QueryParam::new("roblox", &roblox))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            __transport.send_v2(request, "getAccount", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetAccount {
@@ -5353,20 +5317,22 @@ pub mod requests {
             crate::Response<types::ModifyAccountPermissionsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/accounts/permissions", __transport.baseurl,
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.modify_account_permissions(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "modifyAccountPermissions", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for ModifyAccountPermissions {
@@ -5418,20 +5384,18 @@ pub mod requests {
             crate::Response<types::DatabaseSyncConfiguration>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_database_sync_configuration().await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/database-sync", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getDatabaseSyncConfiguration", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetDatabaseSyncConfiguration {
@@ -5483,16 +5447,16 @@ pub mod requests {
             crate::Response<types::GetInfoResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_info().await, 200u16).await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/info", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getInfo", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetInfo {
@@ -5542,20 +5506,20 @@ pub mod requests {
             crate::Response<types::CreateCommunityLinkResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.create_community_link(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/links", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "createCommunityLink", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CreateCommunityLink {
@@ -5608,20 +5572,20 @@ pub mod requests {
             crate::Response<types::CheckCommunityLinkResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.check_community_link(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/links/check", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "checkCommunityLink", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CheckCommunityLink {
@@ -5674,20 +5638,18 @@ pub mod requests {
             crate::Response<types::SetCommunityLinkResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.set_community_link(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/links/set", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setCommunityLink", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetCommunityLink {
@@ -5745,30 +5707,30 @@ pub mod requests {
             crate::Response<types::CommunitySummary>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
-                let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
-                match &self.community {
-                    crate::targets::LoginPageTarget::CommunityId(v) => {
-                        community_id = ::std::option::Option::Some(v.as_str());
-                    }
-                    crate::targets::LoginPageTarget::Url(v) => {
-                        url = ::std::option::Option::Some(v.as_str());
-                    }
+            let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
+            let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
+            match &self.community {
+                crate::targets::LoginPageTarget::CommunityId(v) => {
+                    community_id = ::std::option::Option::Some(v.as_str());
                 }
-                crate::runtime::v2_result(
-                        raw.get_login_page(community_id, url).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+                crate::targets::LoginPageTarget::Url(v) => {
+                    url = ::std::option::Option::Some(v.as_str());
+                }
+            }
+            let community_id = community_id;
+            let url = url;
+            let __transport = &self.client.raw;
+            let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(_url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("communityId", &community_id))
+                .query(&progenitor_client::QueryParam::new("url", &url));
+            __transport.send_v2(request, "getLoginPage", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetLoginPage {
@@ -5818,20 +5780,18 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::Record>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.lookup_name_or_plate(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/lookups", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "lookupNameOrPlate", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for LookupNameOrPlate {
@@ -5884,17 +5844,18 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::Record>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.lookup_by_value(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/lookups/by-value", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "lookupByValue", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for LookupByValue {
@@ -5947,20 +5908,20 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::Record>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.lookup_by_custom_search(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/lookups/custom", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "lookupByCustomSearch", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for LookupByCustomSearch {
@@ -6012,16 +5973,16 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::PenalCode>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_penal_codes().await, 200u16).await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getPenalCodes", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetPenalCodes {
@@ -6074,17 +6035,18 @@ pub mod requests {
             crate::Response<types::SetPenalCodesResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.set_penal_codes(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setPenalCodes", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPenalCodes {
@@ -6134,20 +6096,22 @@ pub mod requests {
             crate::Response<types::ApplyPermissionKeyResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/permission-keys/applications", __transport.baseurl,
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.apply_permission_key(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "applyPermissionKey", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for ApplyPermissionKey {
@@ -6200,20 +6164,22 @@ pub mod requests {
             crate::Response<types::AccountPermissionSnapshot>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_account_permissions(&self.account_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getAccountPermissions", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetAccountPermissions {
@@ -6270,22 +6236,24 @@ pub mod requests {
             crate::Response<types::ReplaceAccountPermissionsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .replace_account_permissions(&self.account_id, &self.body)
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "replaceAccountPermissions", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for ReplaceAccountPermissions {
@@ -6337,17 +6305,18 @@ pub mod requests {
             crate::Response<types::PermissionCatalog>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_permission_catalog().await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/permissions/catalog", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getPermissionCatalog", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetPermissionCatalog {
@@ -6397,16 +6366,18 @@ pub mod requests {
             crate::Response<types::SendPhotoResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.send_photo(&self.body).await, 200u16).await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/photos", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "sendPhoto", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SendPhoto {
@@ -6456,20 +6427,18 @@ pub mod requests {
             crate::Response<types::SetPostalConfigResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.set_postal_config(&self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/postals", __transport.baseurl,);
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setPostalConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPostalConfig {
@@ -6517,16 +6486,18 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.send_draft(&self.body).await, 200u16).await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/record-drafts", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "sendDraft", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SendDraft {
@@ -6571,17 +6542,18 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.create_record(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/records", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "createRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateRecord {
@@ -6631,20 +6603,20 @@ pub mod requests {
             crate::Response<types::DeleteRecordResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_id = self.record_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/records/{}", __transport.baseurl, encode_path(& record_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.delete_record(self.record_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "deleteRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteRecord {
@@ -6690,20 +6662,22 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_id = self.record_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/records/{}", __transport.baseurl, encode_path(& record_id
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.update_record(self.record_id, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "updateRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateRecord {
@@ -6753,17 +6727,18 @@ pub mod requests {
             crate::Response<types::VerifySecretResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.verify_secret(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/secrets/verify", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "verifySecret", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for VerifySecret {
@@ -6812,16 +6787,16 @@ pub mod requests {
             crate::Response<types::GetServersResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_servers().await, 200u16).await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/servers", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getServers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetServers {
@@ -6871,17 +6846,18 @@ pub mod requests {
             crate::Response<types::SetServersResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.set_servers(&self.body).await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/servers", __transport.baseurl,);
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "setServers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetServers {
@@ -6937,25 +6913,22 @@ pub mod requests {
             crate::Response<types::HeartbeatResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/servers/{}/heartbeat", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .heartbeat(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport.send_v2(request, "heartbeat", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Heartbeat {
@@ -7010,24 +6983,20 @@ pub mod requests {
             crate::Response<types::AuthStreetSignsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/servers/{}/street-sign-auth", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .auth_street_signs(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "authStreetSigns", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AuthStreetSigns {
@@ -7082,16 +7051,16 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::RecordTemplate>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_templates().await, 200u16).await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/templates", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getTemplates", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetTemplates {
@@ -7144,20 +7113,20 @@ pub mod requests {
             crate::Response<types::RecordTemplate>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_type_id = self.record_type_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/general/templates/{}", __transport.baseurl, encode_path(&
+                record_type_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_template(self.record_type_id).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getTemplate", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetTemplate {
@@ -7215,20 +7184,20 @@ pub mod requests {
             crate::Response<types::GetTurnCredentialsResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_turn_credentials(self.user_id.as_deref()).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let user_id = self.user_id.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/turn", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("userId", &user_id));
+            __transport
+                .send_v2(request, "getTurnCredentials", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetTurnCredentials {
@@ -7280,16 +7249,16 @@ pub mod requests {
             crate::Response<types::GetVersionResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.get_version().await, 200u16).await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/general/version", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport.send_v2(request, "getVersion", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetVersion {
@@ -7341,17 +7310,18 @@ pub mod requests {
             crate::Response<::std::vec::Vec<types::IntegrationPanel>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.list_integration_panels().await, 200u16)
-                    .await
-            };
-            runtime.finish(result)
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/integration-panels", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "listIntegrationPanels", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for ListIntegrationPanels {
@@ -7422,27 +7392,28 @@ pub mod requests {
             crate::Response<types::IntegrationPanelActions>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let panel_key = &self.panel_key;
+            let after = self.after;
+            let limit = self.limit;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/servers/{}/panels/{}/actions", __transport
+                .baseurl, encode_path(& server_id.to_string()), encode_path(& panel_key
+                .to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .poll_integration_panel_actions(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.panel_key,
-                                self.after,
-                                self.limit,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("after", &after))
+                .query(&progenitor_client::QueryParam::new("limit", &limit));
+            __transport
+                .send_v2(request, "pollIntegrationPanelActions", 200u16, self.options)
+                .await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -7563,27 +7534,32 @@ pub mod requests {
             crate::Response<types::AcknowledgeIntegrationPanelActionResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let panel_key = &self.panel_key;
+            let event_id = &self.event_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack",
+                __transport.baseurl, encode_path(& server_id.to_string()), encode_path(&
+                panel_key.to_string()), encode_path(& event_id.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .acknowledge_integration_panel_action(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.panel_key,
-                                &self.event_id,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(
+                    request,
+                    "acknowledgeIntegrationPanelAction",
+                    200u16,
+                    self.options,
+                )
+                .await
         }
     }
     impl ::std::future::IntoFuture for AcknowledgeIntegrationPanelAction {
@@ -7646,27 +7622,27 @@ pub mod requests {
             crate::Response<types::IntegrationPanelStateResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
+            let panel_key = &self.panel_key;
+            let instance_key = &self.instance_key;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state",
+                __transport.baseurl, encode_path(& server_id.to_string()), encode_path(&
+                panel_key.to_string()), encode_path(& instance_key.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw
-                            .replace_integration_panel_state(
-                                self.server_id.unwrap_or_else(|| self.client.server_id()),
-                                &self.panel_key,
-                                &self.instance_key,
-                                &self.body,
-                            )
-                            .await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "replaceIntegrationPanelState", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for ReplaceIntegrationPanelState {
@@ -7719,20 +7695,22 @@ pub mod requests {
             crate::Response<types::IntegrationPanel>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let panel_key = &self.panel_key;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                panel_key.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.get_integration_panel(&self.panel_key).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "getIntegrationPanel", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetIntegrationPanel {
@@ -7783,20 +7761,24 @@ pub mod requests {
             crate::Response<types::IntegrationPanel>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let panel_key = &self.panel_key;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                panel_key.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.put_integration_panel(&self.panel_key, &self.body).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            __transport
+                .send_v2(request, "putIntegrationPanel", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for PutIntegrationPanel {
@@ -7846,20 +7828,22 @@ pub mod requests {
             crate::Response<types::DeleteIntegrationPanelResponse>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let panel_key = &self.panel_key;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                panel_key.to_string()),
             );
-            let result = {
-                crate::runtime::v2_result(
-                        raw.delete_integration_panel(&self.panel_key).await,
-                        200u16,
-                    )
-                    .await
-            };
-            runtime.finish(result)
+            let request = __transport
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            __transport
+                .send_v2(request, "deleteIntegrationPanel", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for DeleteIntegrationPanel {

@@ -973,6 +973,8 @@ impl crate::Client {
 /// spawned. The v1 calls' builders are here too.
 pub mod requests {
     use super::super::client::types;
+    #[allow(unused_imports)]
+    use ::progenitor_client::encode_path;
     #[doc(inline)]
     pub use super::super::v1::requests::*;
     /// `getCommunity`: the request [`crate::Client::get_community`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1035,26 +1037,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetCommunityData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetCommunityResponse = {
-                    crate::runtime::v2_result(raw.get_community().await, 200u16).await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetCommunityResponse> = __transport
+                .send_v2(request, "getCommunity", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getCommunity",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetCommunity {
@@ -1160,39 +1172,48 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetAccountsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetAccountsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_accounts(
-                                    self.archived,
-                                    self.banned,
-                                    self.com_status,
-                                    self.skip,
-                                    self.sys_status,
-                                    self.take,
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let archived = self.archived;
+            let banned = self.banned;
+            let com_status = self.com_status;
+            let skip = self.skip;
+            let sys_status = self.sys_status;
+            let take = self.take;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/accounts", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("archived", &archived))
+                .query(&progenitor_client::QueryParam::new("banned", &banned))
+                .query(&progenitor_client::QueryParam::new("comStatus", &com_status))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new("sysStatus", &sys_status))
+                .query(&progenitor_client::QueryParam::new("take", &take));
+            let reply: crate::Response<types::GetAccountsResponse> = __transport
+                .send_v2(request, "getAccounts", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getAccounts",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -1369,39 +1390,48 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SearchAccountsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::SearchAccountsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .search_accounts(
-                                    self.acc_id.as_ref(),
-                                    self.account_id.as_ref(),
-                                    self.api_id.as_deref(),
-                                    self.discord.as_deref(),
-                                    self.unique_id,
-                                    self.username.as_deref(),
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let acc_id = self.acc_id.as_ref();
+            let account_id = self.account_id.as_ref();
+            let api_id = self.api_id.as_deref();
+            let discord = self.discord.as_deref();
+            let unique_id = self.unique_id;
+            let username = self.username.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/accounts/search", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                .query(&progenitor_client::QueryParam::new("accountId", &account_id))
+                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                .query(&progenitor_client::QueryParam::new("discord", &discord))
+                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            let reply: crate::Response<types::SearchAccountsResponse> = __transport
+                .send_v2(request, "searchAccounts", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "searchAccounts",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SearchAccounts {
@@ -1472,30 +1502,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetAccountData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetAccountResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_account(&self.account_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetAccountResponse> = __transport
+                .send_v2(request, "getAccount", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getAccount",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetAccount {
@@ -1602,38 +1642,50 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetLatestActivityData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let acc_id = self.acc_id.as_deref();
+            let clock_in_type = self.clock_in_type.as_deref();
+            let server_id = self.server_id.as_deref();
+            let type_ = self.type_.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/activity/latest", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetLatestActivityResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_latest_activity(
-                                    &self.account_id,
-                                    self.acc_id.as_deref(),
-                                    self.clock_in_type.as_deref(),
-                                    self.server_id.as_deref(),
-                                    self.type_.as_deref(),
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                .query(
+                    &progenitor_client::QueryParam::new("clockInType", &clock_in_type),
+                )
+                .query(&progenitor_client::QueryParam::new("serverId", &server_id))
+                .query(&progenitor_client::QueryParam::new("type", &type_));
+            let reply: crate::Response<types::GetLatestActivityResponse> = __transport
+                .send_v2(request, "getLatestActivity", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getLatestActivity",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetLatestActivity {
@@ -1705,30 +1757,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ClockAccountResponseData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/clock", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::ClockAccountResponse = {
-                    crate::runtime::v2_result(
-                            raw.clock_account(&self.account_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::ClockAccountResponse> = __transport
+                .send_v2(request, "clockAccount", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "clockAccount",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ClockAccount {
@@ -1835,38 +1899,48 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetCurrentClockInResponseData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let api_id = self.api_id.as_deref();
+            let discord_id = self.discord_id.as_deref();
+            let unique_id = self.unique_id;
+            let username = self.username.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/clock/current", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetCurrentClockInResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_current_clock_in(
-                                    &self.account_id,
-                                    self.api_id.as_deref(),
-                                    self.discord_id.as_deref(),
-                                    self.unique_id,
-                                    self.username.as_deref(),
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            let reply: crate::Response<types::GetCurrentClockInResponse> = __transport
+                .send_v2(request, "getCurrentClockIn", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getCurrentClockIn",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetCurrentClockIn {
@@ -1940,30 +2014,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetAccountIdentifiersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetAccountIdentifiersResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_account_identifiers(&self.account_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetAccountIdentifiersResponse> = __transport
+                .send_v2(request, "getAccountIdentifiers", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getAccountIdentifiers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetAccountIdentifiers {
@@ -2038,30 +2122,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::RegisterIdentifiersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::RegisterIdentifiersResponse = {
-                    crate::runtime::v2_result(
-                            raw.register_identifiers(&self.account_id, &self.body).await,
-                            201u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(201u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::RegisterIdentifiersResponse> = __transport
+                .send_v2(request, "registerIdentifiers", 201u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(201u16, &reply.value)
+                        .with_call(
+                            "registerIdentifiers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for RegisterIdentifiers {
@@ -2136,30 +2232,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetAccountNameData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/name", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::SetAccountNameResponse = {
-                    crate::runtime::v2_result(
-                            raw.set_account_name(&self.account_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetAccountNameResponse> = __transport
+                .send_v2(request, "setAccountName", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setAccountName",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetAccountName {
@@ -2231,30 +2339,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::EditProfileFieldsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/profile-fields", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::EditProfileFieldsResponse = {
-                    crate::runtime::v2_result(
-                            raw.edit_profile_fields(&self.account_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::EditProfileFieldsResponse> = __transport
+                .send_v2(request, "editProfileFields", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "editProfileFields",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for EditProfileFields {
@@ -2325,30 +2445,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetAccountRanksData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/ranks", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetAccountRanksResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_account_ranks(&self.account_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetAccountRanksResponse> = __transport
+                .send_v2(request, "getAccountRanks", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getAccountRanks",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetAccountRanks {
@@ -2420,30 +2550,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetAccountRanksData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/ranks", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::SetAccountRanksResponse = {
-                    crate::runtime::v2_result(
-                            raw.set_account_ranks(&self.account_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetAccountRanksResponse> = __transport
+                .send_v2(request, "setAccountRanks", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setAccountRanks",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetAccountRanks {
@@ -2512,30 +2654,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ForceSyncData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/accounts/{}/sync", __transport.baseurl, encode_path(&
+                account_id.to_string()),
             );
-            let result = async {
-                let reply: types::ForceSyncResponse = {
-                    crate::runtime::v2_result(
-                            raw.force_sync(&self.account_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::ForceSyncResponse> = __transport
+                .send_v2(request, "forceSync", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "forceSync",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ForceSync {
@@ -2605,27 +2759,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetClockInTypesData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetClockInTypesResponse = {
-                    crate::runtime::v2_result(raw.get_clock_in_types().await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/clockin-types", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetClockInTypesResponse> = __transport
+                .send_v2(request, "getClockInTypes", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getClockInTypes",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetClockInTypes {
@@ -2695,27 +2858,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetCustomLogTypesData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetCustomLogTypesResponse = {
-                    crate::runtime::v2_result(raw.get_custom_log_types().await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/custom-log-types", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetCustomLogTypesResponse> = __transport
+                .send_v2(request, "getCustomLogTypes", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getCustomLogTypes",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetCustomLogTypes {
@@ -2785,26 +2957,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetDepartmentsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetDepartmentsResponse = {
-                    crate::runtime::v2_result(raw.get_departments().await, 200u16).await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/departments", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetDepartmentsResponse> = __transport
+                .send_v2(request, "getDepartments", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getDepartments",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetDepartments {
@@ -2917,39 +3099,50 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetMemberPointsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let acc_id = self.acc_id.as_deref();
+            let api_id = self.api_id.as_deref();
+            let discord_id = self.discord_id.as_deref();
+            let unique_id = self.unique_id;
+            let username = self.username.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/accounts/{}/points", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetMemberPointsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_member_points(
-                                    &self.account_id,
-                                    self.acc_id.as_deref(),
-                                    self.api_id.as_deref(),
-                                    self.discord_id.as_deref(),
-                                    self.unique_id,
-                                    self.username.as_deref(),
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            let reply: crate::Response<types::GetMemberPointsResponse> = __transport
+                .send_v2(request, "getMemberPoints", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getMemberPoints",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetMemberPoints {
@@ -3062,39 +3255,50 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetMemberRecordsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let acc_id = self.acc_id.as_deref();
+            let api_id = self.api_id.as_deref();
+            let discord_id = self.discord_id.as_deref();
+            let unique_id = self.unique_id;
+            let username = self.username.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/accounts/{}/records", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetMemberRecordsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_member_records(
-                                    &self.account_id,
-                                    self.acc_id.as_deref(),
-                                    self.api_id.as_deref(),
-                                    self.discord_id.as_deref(),
-                                    self.unique_id,
-                                    self.username.as_deref(),
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                .query(&progenitor_client::QueryParam::new("username", &username));
+            let reply: crate::Response<types::GetMemberRecordsResponse> = __transport
+                .send_v2(request, "getMemberRecords", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getMemberRecords",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetMemberRecords {
@@ -3166,30 +3370,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::AddMemberRecordData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let account_id = &self.account_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/accounts/{}/records", __transport.baseurl,
+                encode_path(& account_id.to_string()),
             );
-            let result = async {
-                let reply: types::AddMemberRecordResponse = {
-                    crate::runtime::v2_result(
-                            raw.add_member_record(&self.account_id, &self.body).await,
-                            201u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(201u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::AddMemberRecordResponse> = __transport
+                .send_v2(request, "addMemberRecord", 201u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(201u16, &reply.value)
+                        .with_call(
+                            "addMemberRecord",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for AddMemberRecord {
@@ -3261,32 +3477,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::UpdateMemberRecordPointsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_id = &self.record_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/records/{}/points", __transport.baseurl,
+                encode_path(& record_id.to_string()),
             );
-            let result = async {
-                let reply: types::UpdateMemberRecordPointsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .update_member_record_points(&self.record_id, &self.body)
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::UpdateMemberRecordPointsResponse> = __transport
+                .send_v2(request, "updateMemberRecordPoints", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "updateMemberRecordPoints",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordPoints {
@@ -3361,32 +3587,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::UpdateMemberRecordReasonData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_id = &self.record_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/records/{}/reason", __transport.baseurl,
+                encode_path(& record_id.to_string()),
             );
-            let result = async {
-                let reply: types::UpdateMemberRecordReasonResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .update_member_record_reason(&self.record_id, &self.body)
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::UpdateMemberRecordReasonResponse> = __transport
+                .send_v2(request, "updateMemberRecordReason", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "updateMemberRecordReason",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordReason {
@@ -3461,32 +3697,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::UpdateMemberRecordStatusData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let record_id = &self.record_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/disciplinary/records/{}/status", __transport.baseurl,
+                encode_path(& record_id.to_string()),
             );
-            let result = async {
-                let reply: types::UpdateMemberRecordStatusResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .update_member_record_status(&self.record_id, &self.body)
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::UpdateMemberRecordStatusResponse> = __transport
+                .send_v2(request, "updateMemberRecordStatus", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "updateMemberRecordStatus",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordStatus {
@@ -3560,30 +3806,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ExecuteErlcCommandData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::ExecuteErlcCommandResponse = {
-                    crate::runtime::v2_result(
-                            raw.execute_erlc_command(&self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/erlc/commands", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::ExecuteErlcCommandResponse> = __transport
+                .send_v2(request, "executeErlcCommand", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "executeErlcCommand",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ExecuteErlcCommand {
@@ -3662,32 +3916,45 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetOnlinePlayersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let roblox_join_code = self.roblox_join_code.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/erlc/players/online", __transport.baseurl,
             );
-            let result = async {
-                let reply: types::GetOnlinePlayersResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_online_players(self.roblox_join_code.as_deref())
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "robloxJoinCode",
+                        &roblox_join_code,
+                    ),
+                );
+            let reply: crate::Response<types::GetOnlinePlayersResponse> = __transport
+                .send_v2(request, "getOnlinePlayers", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getOnlinePlayers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetOnlinePlayers {
@@ -3766,30 +4033,45 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetPlayerQueueData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let roblox_join_code = self.roblox_join_code.as_deref();
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/erlc/players/queue", __transport.baseurl,
             );
-            let result = async {
-                let reply: types::GetPlayerQueueResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_player_queue(self.roblox_join_code.as_deref()).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "robloxJoinCode",
+                        &roblox_join_code,
+                    ),
+                );
+            let reply: crate::Response<types::GetPlayerQueueResponse> = __transport
+                .send_v2(request, "getPlayerQueue", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getPlayerQueue",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetPlayerQueue {
@@ -3860,30 +4142,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::AddErlcRecordResult>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::AddErlcRecordResponse = {
-                    crate::runtime::v2_result(
-                            raw.add_erlc_record(&self.body).await,
-                            201u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(201u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/erlc/records", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::AddErlcRecordResponse> = __transport
+                .send_v2(request, "addErlcRecord", 201u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(201u16, &reply.value)
+                        .with_call(
+                            "addErlcRecord",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for AddErlcRecord {
@@ -3948,27 +4238,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::LockTeamData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::LockTeamResponse = {
-                    crate::runtime::v2_result(raw.lock_team(&self.body).await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/erlc/teams/lock", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::LockTeamResponse> = __transport
+                .send_v2(request, "lockTeam", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "lockTeam",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for LockTeam {
@@ -4039,27 +4340,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::UnlockTeamData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::UnlockTeamResponse = {
-                    crate::runtime::v2_result(raw.unlock_team(&self.body).await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/erlc/teams/unlock", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::UnlockTeamResponse> = __transport
+                .send_v2(request, "unlockTeam", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "unlockTeam",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for UnlockTeam {
@@ -4131,30 +4443,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::CreateRsvpData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let event_id = &self.event_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/events/{}/rsvps", __transport.baseurl, encode_path(&
+                event_id.to_string()),
             );
-            let result = async {
-                let reply: types::CreateRsvpResponse = {
-                    crate::runtime::v2_result(
-                            raw.create_rsvp(&self.event_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::CreateRsvpResponse> = __transport
+                .send_v2(request, "createRsvp", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "createRsvp",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for CreateRsvp {
@@ -4225,30 +4549,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetFormSubmissionData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let submission_id = self.submission_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/forms/submissions/{}", __transport.baseurl,
+                encode_path(& submission_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetFormSubmissionResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_form_submission(self.submission_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetFormSubmissionResponse> = __transport
+                .send_v2(request, "getFormSubmission", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getFormSubmission",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetFormSubmission {
@@ -4320,30 +4654,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ChangeFormStageData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let form_id = self.form_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/forms/{}/stage", __transport.baseurl, encode_path(&
+                form_id.to_string()),
             );
-            let result = async {
-                let reply: types::ChangeFormStageResponse = {
-                    crate::runtime::v2_result(
-                            raw.change_form_stage(self.form_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::ChangeFormStageResponse> = __transport
+                .send_v2(request, "changeFormStage", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "changeFormStage",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ChangeFormStage {
@@ -4414,30 +4760,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetFormLockStatusData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let template_id = self.template_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
+                template_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetFormLockStatusResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_form_lock_status(self.template_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetFormLockStatusResponse> = __transport
+                .send_v2(request, "getFormLockStatus", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getFormLockStatus",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetFormLockStatus {
@@ -4509,30 +4865,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetFormLockStatusData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let template_id = self.template_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
+                template_id.to_string()),
             );
-            let result = async {
-                let reply: types::SetFormLockStatusResponse = {
-                    crate::runtime::v2_result(
-                            raw.set_form_lock_status(self.template_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetFormLockStatusResponse> = __transport
+                .send_v2(request, "setFormLockStatus", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setFormLockStatus",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetFormLockStatus {
@@ -4615,36 +4983,44 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetTemplateSubmissionsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let template_id = self.template_id;
+            let skip = self.skip;
+            let take = self.take;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/forms/{}/submissions", __transport.baseurl,
+                encode_path(& template_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetTemplateSubmissionsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_template_submissions(
-                                    self.template_id,
-                                    self.skip,
-                                    self.take,
-                                )
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new("take", &take));
+            let reply: crate::Response<types::GetTemplateSubmissionsResponse> = __transport
+                .send_v2(request, "getTemplateSubmissions", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getTemplateSubmissions",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -4790,32 +5166,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::LookupCommunityData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::LookupCommunityResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .lookup_community(self.id.as_deref(), self.uuid.as_ref())
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let id = self.id.as_deref();
+            let uuid = self.uuid.as_ref();
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/lookup", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("id", &id))
+                .query(&progenitor_client::QueryParam::new("uuid", &uuid));
+            let reply: crate::Response<types::LookupCommunityResponse> = __transport
+                .send_v2(request, "lookupCommunity", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "lookupCommunity",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for LookupCommunity {
@@ -4885,27 +5269,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetProfileFieldsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetProfileFieldsResponse = {
-                    crate::runtime::v2_result(raw.get_profile_fields().await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/profile-fields", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetProfileFieldsResponse> = __transport
+                .send_v2(request, "getProfileFields", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getProfileFields",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetProfileFields {
@@ -4975,27 +5368,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetPromotionFlowsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetPromotionFlowsResponse = {
-                    crate::runtime::v2_result(raw.get_promotion_flows().await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/promotion-flows", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetPromotionFlowsResponse> = __transport
+                .send_v2(request, "getPromotionFlows", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getPromotionFlows",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetPromotionFlows {
@@ -5066,30 +5468,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::TriggerPromotionFlowsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/promotion-flows/trigger", __transport.baseurl,
             );
-            let result = async {
-                let reply: types::TriggerPromotionFlowsResponse = {
-                    crate::runtime::v2_result(
-                            raw.trigger_promotion_flows(&self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::TriggerPromotionFlowsResponse> = __transport
+                .send_v2(request, "triggerPromotionFlows", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "triggerPromotionFlows",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for TriggerPromotionFlows {
@@ -5164,30 +5576,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::UndoRankChangeData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let undo_id = &self.undo_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/rank-changes/{}/undo", __transport.baseurl,
+                encode_path(& undo_id.to_string()),
             );
-            let result = async {
-                let reply: types::UndoRankChangeResponse = {
-                    crate::runtime::v2_result(
-                            raw.undo_rank_change(&self.undo_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::UndoRankChangeResponse> = __transport
+                .send_v2(request, "undoRankChange", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "undoRankChange",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for UndoRankChange {
@@ -5270,32 +5694,44 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetRosterContentsData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let roster_id = self.roster_id;
+            let limit = self.limit;
+            let skip = self.skip;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/rosters/{}", __transport.baseurl, encode_path(&
+                roster_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetRosterContentsResponse = {
-                    crate::runtime::v2_result(
-                            raw
-                                .get_roster_contents(self.roster_id, self.limit, self.skip)
-                                .await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip));
+            let reply: crate::Response<types::GetRosterContentsResponse> = __transport
+                .send_v2(request, "getRosterContents", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getRosterContents",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -5427,26 +5863,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetServersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetServersResponse = {
-                    crate::runtime::v2_result(raw.get_servers().await, 200u16).await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/servers", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetServersResponse> = __transport
+                .send_v2(request, "getServers", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getServers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetServers {
@@ -5517,27 +5963,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetServersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::SetServersResponse = {
-                    crate::runtime::v2_result(raw.set_servers(&self.body).await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/servers", __transport.baseurl,);
+            let request = __transport
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetServersResponse> = __transport
+                .send_v2(request, "setServers", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setServers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetServers {
@@ -5608,27 +6065,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::AddServersData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::AddServersResponse = {
-                    crate::runtime::v2_result(raw.add_servers(&self.body).await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/servers", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::AddServersResponse> = __transport
+                .send_v2(request, "addServers", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "addServers",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for AddServers {
@@ -5699,30 +6167,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetAceConfigData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetAceConfigResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_ace_config(self.server_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetAceConfigResponse> = __transport
+                .send_v2(request, "getAceConfig", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getAceConfig",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetAceConfig {
@@ -5794,30 +6272,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetAceConfigData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = async {
-                let reply: types::SetAceConfigResponse = {
-                    crate::runtime::v2_result(
-                            raw.set_ace_config(self.server_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetAceConfigResponse> = __transport
+                .send_v2(request, "setAceConfig", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setAceConfig",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetAceConfig {
@@ -5889,30 +6379,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ActivityTrackerData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/activity", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = async {
-                let reply: types::ActivityTrackerResponse = {
-                    crate::runtime::v2_result(
-                            raw.activity_tracker(self.server_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::ActivityTrackerResponse> = __transport
+                .send_v2(request, "activityTracker", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "activityTracker",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ActivityTracker {
@@ -5983,30 +6485,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::ActivityTrackerServerStartData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/activity/start", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = async {
-                let reply: types::ActivityTrackerServerStartResponse = {
-                    crate::runtime::v2_result(
-                            raw.activity_tracker_server_start(self.server_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::ActivityTrackerServerStartResponse> = __transport
+                .send_v2(request, "activityTrackerServerStart", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "activityTrackerServerStart",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for ActivityTrackerServerStart {
@@ -6081,30 +6593,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::SetServerTypeData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/type", __transport.baseurl, encode_path(&
+                server_id.to_string()),
             );
-            let result = async {
-                let reply: types::SetServerTypeResponse = {
-                    crate::runtime::v2_result(
-                            raw.set_server_type(self.server_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::SetServerTypeResponse> = __transport
+                .send_v2(request, "setServerType", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "setServerType",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for SetServerType {
@@ -6175,30 +6699,40 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetFullWhitelistData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/whitelist", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = async {
-                let reply: types::GetFullWhitelistResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_full_whitelist(self.server_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetFullWhitelistResponse> = __transport
+                .send_v2(request, "getFullWhitelist", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getFullWhitelist",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetFullWhitelist {
@@ -6270,30 +6804,42 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::VerifyWhitelistData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
+            let server_id = self.server_id;
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!(
+                "{}/v2/community/servers/{}/whitelist/check", __transport.baseurl,
+                encode_path(& server_id.to_string()),
             );
-            let result = async {
-                let reply: types::VerifyWhitelistResponse = {
-                    crate::runtime::v2_result(
-                            raw.verify_whitelist(self.server_id, &self.body).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::VerifyWhitelistResponse> = __transport
+                .send_v2(request, "verifyWhitelist", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "verifyWhitelist",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for VerifyWhitelist {
@@ -6364,30 +6910,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::StartSessionData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::StartSessionResponse = {
-                    crate::runtime::v2_result(
-                            raw.start_session(&self.body).await,
-                            201u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(201u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::StartSessionResponse> = __transport
+                .send_v2(request, "startSession", 201u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(201u16, &reply.value)
+                        .with_call(
+                            "startSession",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for StartSession {
@@ -6432,17 +6986,13 @@ pub mod requests {
         pub async fn send_with_response(
             self,
         ) -> ::std::result::Result<crate::Response<()>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = {
-                crate::runtime::v2_result(raw.cancel_session(&self.body).await, 204u16)
-                    .await
-            };
-            runtime.finish(result)
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+            let request = __transport.client.delete(url).json(&body);
+            __transport
+                .send_v2_empty(request, "cancelSession", 204u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for CancelSession {
@@ -6513,27 +7063,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::StopSessionData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::StopSessionResponse = {
-                    crate::runtime::v2_result(raw.stop_session(&self.body).await, 200u16)
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+            let request = __transport
+                .client
+                .patch(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::StopSessionResponse> = __transport
+                .send_v2(request, "stopSession", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "stopSession",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for StopSession {
@@ -6609,30 +7170,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetCurrentSessionData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetCurrentSessionResponse = {
-                    crate::runtime::v2_result(
-                            raw.get_current_session(self.server_id).await,
-                            200u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let server_id = self.server_id;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/sessions/current", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("serverId", &server_id));
+            let reply: crate::Response<types::GetCurrentSessionResponse> = __transport
+                .send_v2(request, "getCurrentSession", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getCurrentSession",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetCurrentSession {
@@ -6703,30 +7272,38 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::CreateShortUrlData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::CreateShortUrlResponse = {
-                    crate::runtime::v2_result(
-                            raw.create_short_url(&self.body).await,
-                            201u16,
-                        )
-                        .await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(201u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let body = &self.body;
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/short-urls", __transport.baseurl,);
+            let request = __transport
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body);
+            let reply: crate::Response<types::CreateShortUrlResponse> = __transport
+                .send_v2(request, "createShortUrl", 201u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(201u16, &reply.value)
+                        .with_call(
+                            "createShortUrl",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for CreateShortUrl {
@@ -6796,26 +7373,36 @@ pub mod requests {
             crate::Response<crate::Enveloped<types::GetSubVersionData>>,
             crate::Error,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let raw = super::super::RawClient::new_with_client(
-                &self.client.raw.baseurl,
-                self.client.raw.client.clone(),
-                runtime.clone(),
-            );
-            let result = async {
-                let reply: types::GetSubVersionResponse = {
-                    crate::runtime::v2_result(raw.get_sub_version().await, 200u16).await
-                }?;
-                if !reply.success {
-                    return Err(crate::runtime::unsuccessful(200u16, &reply));
-                }
-                Ok(crate::Enveloped {
-                    data: reply.data,
-                    meta: reply.meta,
-                })
+            let __transport = &self.client.raw;
+            let url = format!("{}/v2/community/sub-version", __transport.baseurl,);
+            let request = __transport
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                );
+            let reply: crate::Response<types::GetSubVersionResponse> = __transport
+                .send_v2(request, "getSubVersion", 200u16, self.options)
+                .await?;
+            if !reply.value.success {
+                return Err(
+                    crate::runtime::unsuccessful(200u16, &reply.value)
+                        .with_call(
+                            "getSubVersion",
+                            reply.attempts,
+                            reply.elapsed,
+                            reply.request_id.clone(),
+                        ),
+                );
             }
-                .await;
-            runtime.finish(result)
+            Ok(
+                reply
+                    .map(|reply| crate::Enveloped {
+                        data: reply.data,
+                        meta: reply.meta,
+                    }),
+            )
         }
     }
     impl ::std::future::IntoFuture for GetSubVersion {
