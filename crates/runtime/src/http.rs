@@ -205,15 +205,50 @@ const REQUEST_ID_NAMES: [HeaderName; 3] = [
     HeaderName::from_static(REQUEST_ID_HEADERS[2]),
 ];
 
-/// The request id among `headers`, when one of [`REQUEST_ID_HEADERS`] is there.
+/// The request id among `headers`, when one of [`REQUEST_ID_HEADERS`] is there (the first
+/// of them in that order). One pass over the reply's few headers, not a lookup of each.
 pub fn request_id_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    if headers.is_empty() {
-        return None;
+    // The first value of each name counts (as `HeaderMap::get` reads it).
+    let mut seen = [false; REQUEST_ID_HEADERS.len()];
+    let mut found: Option<(usize, &str)> = None;
+    for (name, value) in headers {
+        let Some(rank) = REQUEST_ID_NAMES.iter().position(|h| h == name) else {
+            continue;
+        };
+        if std::mem::replace(&mut seen[rank], true) {
+            continue;
+        }
+        if let Ok(text) = value.to_str()
+            && found.is_none_or(|(r, _)| rank < r)
+        {
+            found = Some((rank, text));
+        }
     }
-    REQUEST_ID_NAMES
-        .iter()
-        .find_map(|h| headers.get(h)?.to_str().ok())
-        .map(str::to_string)
+    found.map(|(_, text)| text.to_string())
+}
+
+#[cfg(test)]
+mod request_id_tests {
+    use super::request_id_of;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn the_first_named_header_wins_and_only_its_first_value_counts() {
+        let mut h = HeaderMap::new();
+        assert_eq!(request_id_of(&h), None);
+        h.insert("content-type", HeaderValue::from_static("application/json"));
+        assert_eq!(request_id_of(&h), None);
+        h.insert("x-amzn-requestid", HeaderValue::from_static("amzn"));
+        assert_eq!(request_id_of(&h).as_deref(), Some("amzn"));
+        h.insert("request-id", HeaderValue::from_static("plain"));
+        assert_eq!(request_id_of(&h).as_deref(), Some("plain"));
+        // A first value that is not text is skipped for the next name, as `get` reads it.
+        h.append("x-request-id", HeaderValue::from_bytes(b"\xff").unwrap());
+        h.append("x-request-id", HeaderValue::from_static("second"));
+        assert_eq!(request_id_of(&h).as_deref(), Some("plain"));
+        h.insert("x-request-id", HeaderValue::from_static("xreq"));
+        assert_eq!(request_id_of(&h).as_deref(), Some("xreq"));
+    }
 }
 
 /// The reply standing for a call the runtime ended itself (its record says why).
@@ -536,7 +571,7 @@ impl Transport {
         options: CallOptions,
     ) -> Result<crate::Response<T>, Error<C>> {
         let (body, record) = self
-            .exchange::<C>(request, operation_id, success, options)
+            .exchange_boxed::<C>(request, operation_id, success, options)
             .await;
         let value = body.and_then(|body| {
             serde_json::from_slice(&body).map_err(|e| undecodable(success, &body, &e))
@@ -554,9 +589,21 @@ impl Transport {
         options: CallOptions,
     ) -> Result<crate::Response<()>, Error<C>> {
         let (body, record) = self
-            .exchange::<C>(request, operation_id, success, options)
+            .exchange_boxed::<C>(request, operation_id, success, options)
             .await;
         complete(record, body.map(drop))
+    }
+
+    /// [`Transport::exchange`] behind a pointer, its type erased: each operation's future
+    /// holds it, not its state machine.
+    fn exchange_boxed<C: V1Code>(
+        &self,
+        request: reqwest::RequestBuilder,
+        operation_id: &'static str,
+        success: u16,
+        options: CallOptions,
+    ) -> crate::BoxFuture<'_, (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord)> {
+        Box::pin(self.exchange::<C>(request, operation_id, success, options))
     }
 
     /// One call's exchange, whatever its reply type: the body of a reply of the `success`

@@ -47,6 +47,16 @@ pub use shared::{InvalidRedisUrl, OnUnavailable, SharedLimiter};
 #[cfg(all(feature = "redis", target_arch = "wasm32"))]
 compile_error!("the `redis` feature (rate limits shared through Redis) is for native targets only");
 
+/// A boxed future (`Send` natively; on wasm32 the platform's futures are not): a limiter
+/// store's answer, and a v2 call's exchange, whose one state machine every operation's
+/// future then holds behind a pointer (smaller futures to move, and one type for the
+/// compiler to lay out and check, not one per operation).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type BoxFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+#[cfg(target_arch = "wasm32")]
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+
 /// A documented per-minute rate limit table: the operationId's limit, or `None` where the
 /// docs give none. Each API crate passes its generated table.
 pub type RateLimits = fn(&str) -> Option<u32>;

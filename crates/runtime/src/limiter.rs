@@ -143,11 +143,7 @@ pub(crate) enum StoreError {
     Unavailable(String),
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-pub(crate) type StoreFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-#[cfg(target_arch = "wasm32")]
-pub(crate) type StoreFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+pub(crate) use crate::BoxFuture as StoreFuture;
 
 /// Where the places of the windows are kept: in this process ([`InProcess`], the
 /// default) or shared between processes (Redis, behind the `redis` feature). Per bucket

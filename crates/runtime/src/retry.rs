@@ -71,10 +71,9 @@ pub enum Failure {
 
 /// Whether `method` may be sent twice without a different effect (RFC 9110 idempotent).
 pub fn is_idempotent(method: &str) -> bool {
-    matches!(
-        method.to_ascii_uppercase().as_str(),
-        "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE"
-    )
+    ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }
 
 /// One attempt's outcome as the retry rules see it.
@@ -110,15 +109,15 @@ impl RetryPolicy {
         let server_said = outcome
             .retry_after
             .and_then(|v| crate::error::parse_retry_after(v, clock::now_system()));
-        let safe = is_idempotent(method);
+        let safe = || is_idempotent(method);
         let retryable = match outcome.status {
             Some(429) => true,
             Some(503) if server_said.is_some() => true,
-            Some(502..=504) => safe,
+            Some(502..=504) => safe(),
             Some(_) => false,
             None => match outcome.failure {
                 Some(Failure::Connect) => true,
-                _ => safe,
+                _ => safe(),
             },
         };
         if !retryable || attempt >= self.max_retries {
