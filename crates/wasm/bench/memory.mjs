@@ -5,7 +5,7 @@
 // V8's heap in use (`heapUsed`), memory outside the heap that JS objects hold (`external`,
 // where the WebAssembly memory is counted, and `arrayBuffers`), and the process's resident
 // set (`rss`), each read after several full GCs: before the import, after importing the package and
-// constructing one client, after 1000, 10,000, 20,000 and 40,000 calls (default settings, with
+// constructing one client, after 1000, 10,000, 20,000, 40,000 and 100,000 calls (default settings, with
 // pacing on and a limit never reached). Prints `{stages: [{stage, calls, heap_used, external,
 // array_buffers, rss}]}` in bytes.
 const [api, url] = process.argv.slice(2);
@@ -44,7 +44,7 @@ if (api === 'cms') {
 }
 await mark('import + one client', 0);
 let done = 0;
-for (const target of [1000, 10_000, 20_000, 40_000]) {
+for (const target of [1000, 10_000, 20_000, 40_000, 100_000]) {
   while (done < target) {
     await call();
     done++;

@@ -20,6 +20,9 @@ const INTERVAL_GOAL: f64 = 0.05;
 /// 8 bytes a call over the 9000 calls; chosen before measuring, for page granularity and the
 /// allocator's caches, not to pass a figure.
 const GROWTH_TOLERANCE_KIB: f64 = 64.0;
+/// The Node rows' tolerance: the Rust rows' per call (64 KiB over 9000 calls is about 7.3
+/// bytes a call), over the 90,000 calls from 10,000 to 100,000.
+const NODE_BYTES_PER_CALL: f64 = 8.0;
 /// The fake's throughput goal, requests per second on 2 cores.
 const FAKE_GOAL: f64 = 5000.0;
 
@@ -618,17 +621,21 @@ pub fn memory_section(
     md.push_str("too): what is left on the heap is what something still holds. V8's heap in use, `external`\n");
     md.push_str("(memory outside the heap held by JS objects, where the WebAssembly module's memory counts) and the\n");
     md.push_str("process's RSS. `fetch` is raw `fetch` + `json()` of CAD's call in the same harness, no package: what\n");
-    md.push_str("Node's own fetch (undici) and V8's warm-up do to the same figures. The goal is judged from 1000 to\n");
-    md.push_str("10,000 calls, on the package's growth (heap + external) beyond raw fetch's over the same calls in\n");
-    md.push_str("the same harness (Node's fetch and V8's warm-up are not the package's); 20,000 and 40,000 show\n");
-    md.push_str("whether what grows keeps growing.\n\n");
+    md.push_str("Node's own fetch (undici) and V8's warm-up do to the same figures. The package's growth (heap +\n");
+    md.push_str("external) is compared with raw fetch's over the same calls in the same harness (Node's fetch and\n");
+    md.push_str("V8's warm-up are not the package's). Raw fetch alone moves by 50 to 800 KiB from 1000 to 10,000\n");
+    md.push_str("calls from one process to the next (three runs by hand, 2026-12-05), more than the 64 KiB (under 8\n");
+    md.push_str("bytes a call) the Rust rows are judged with; so the verdict takes the same tolerance per call, under\n");
+    md.push_str(&format!("{NODE_BYTES_PER_CALL} bytes a call beyond raw fetch's, over the 90,000 calls from 10,000 to 100,000, where a leak of\n"));
+    md.push_str("a few bytes a call adds up past the noise; the growth from 1000 to 10,000 is shown beside it.\n\n");
     md.push_str(
         "| process | stage | heap used | external | RSS |\n| --- | --- | --- | --- | --- |\n",
     );
     let script = root.join("crates/wasm/bench/memory.mjs");
     let mut node_rows = String::new();
     // Raw fetch first: the packages' growth is judged beyond its own.
-    let mut fetch_growth = f64::NAN;
+    // (1000 → 10,000, 10,000 → 100,000), in KiB.
+    let mut fetch_growth = (f64::NAN, f64::NAN);
     for api in ["fetch", "cad", "cms"] {
         let v: Value = serde_json::from_str(&output(
             Command::new("node")
@@ -658,42 +665,44 @@ pub fn memory_section(
                 kib(k(s, "rss"))
             );
         }
-        if stages.len() >= 6 {
+        if stages.len() >= 7 {
             let grow = |a: usize, b: usize, f: &str| k(&stages[b], f) - k(&stages[a], f);
+            let all = |a: usize, b: usize| grow(a, b, "heap_used") + grow(a, b, "external");
             let (heap, external) = (grow(2, 3, "heap_used"), grow(2, 3, "external"));
-            let later = grow(3, 4, "heap_used") + grow(3, 4, "external");
-            let last = grow(4, 5, "heap_used") + grow(4, 5, "external");
+            let (later, last, long) = (all(3, 4), all(4, 5), all(3, 6));
             if api == "fetch" {
-                fetch_growth = heap + external;
+                fetch_growth = (heap + external, long);
             }
-            let beyond = heap + external - fetch_growth;
-            let ok = beyond <= GROWTH_TOLERANCE_KIB;
+            let beyond = heap + external - fetch_growth.0;
+            let beyond_long = long - fetch_growth.1;
+            let per_call = beyond_long * 1024.0 / 90_000.0;
+            let ok = per_call <= NODE_BYTES_PER_CALL;
             let _ = writeln!(
                 node_rows,
-                "- {name}: heap growth 1000 → 10,000 calls {}, external {}; 10,000 → 20,000: {} in all; 20,000 → 40,000: {}.{}",
+                "- {name}: heap growth 1000 → 10,000 calls {}, external {}; 10,000 → 20,000: {} in all; 20,000 → 40,000: {}; 10,000 → 100,000: {}.{}",
                 kib(heap),
                 kib(external),
                 kib(later),
                 kib(last),
+                kib(long),
                 if api == "fetch" {
                     String::new()
                 } else {
                     format!(
-                        " Beyond raw fetch's {}: {}. No leak: {}.",
-                        kib(fetch_growth),
+                        " Beyond raw fetch's: {} from 1000 to 10,000, {} from 10,000 to 100,000 ({per_call:.1} bytes a call). No leak: {}.",
                         kib(beyond),
+                        kib(beyond_long),
                         verdict(ok)
                     )
                 }
             );
             if api != "fetch" {
                 goals.push(format!(
-                    "| npm sonoran-{api}: no heap growth 1000 → 10,000 calls (after forced GCs, beyond raw fetch's) | {} beyond raw fetch's {} (heap {}, external {}; 10,000 → 20,000: {}) | {} |",
+                    "| npm sonoran-{api}: no heap growth beyond raw fetch's (after forced GCs; judged 10,000 → 100,000 calls, ≤ {NODE_BYTES_PER_CALL} bytes a call) | {per_call:.1} bytes a call ({} beyond raw fetch's {}; 1000 → 10,000: {} beyond raw fetch's {}) | {} |",
+                    kib(beyond_long),
+                    kib(fetch_growth.1),
                     kib(beyond),
-                    kib(fetch_growth),
-                    kib(heap),
-                    kib(external),
-                    kib(later),
+                    kib(fetch_growth.0),
                     verdict(ok)
                 ));
             }
