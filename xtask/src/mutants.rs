@@ -57,6 +57,8 @@ pub const SCOPES: &[Scope] = &[
     runtime("crates/runtime/src/error.rs"),
     runtime("crates/runtime/src/reply.rs"),
     runtime("crates/runtime/src/config.rs"),
+    // The transport: every v2 call's exchange and decoding, the attempts' reply reading.
+    runtime("crates/runtime/src/http.rs"),
     Scope {
         file: "crates/fake/src/validate.rs",
         packages: &["sonoran-fake"],
