@@ -615,13 +615,8 @@ impl Transport {
         success: u16,
         options: CallOptions,
     ) -> (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord) {
-        let unsent = |e| {
-            let record = crate::runtime::CallRecord {
-                operation_id,
-                ..Default::default()
-            };
-            (Err(e), record)
-        };
+        // An error before sending is an invalid request, which names no call.
+        let unsent = |e| (Err(e), crate::runtime::CallRecord::default());
         let mut request = match request.build() {
             Ok(request) => request,
             Err(e) => return unsent(Error::from_reqwest(e)),
@@ -698,4 +693,111 @@ fn undecodable<C: V1Code>(success: u16, body: &[u8], e: &serde_json::Error) -> E
 pub fn unsuccessful<R: serde::Serialize, C: V1Code>(status: u16, reply: &R) -> Error<C> {
     let body = serde_json::to_string(reply).unwrap_or_default();
     Error::Api(ApiError::unsuccessful(status, &body))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod transport_tests {
+    use super::*;
+    use crate::NoV1Code;
+    use crate::runtime::{CallRecord, RetryPolicy, Settings};
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn transport(base: &str) -> Transport {
+        let runtime = Runtime::new(Settings {
+            api_key: None,
+            community_id: None,
+            server_id: 1,
+            timeout: Some(Duration::from_secs(10)),
+            retry: RetryPolicy::default(),
+            rate_limit: crate::RateLimitPolicy::off(),
+            headers: Vec::new(),
+            max_reply_bytes: crate::runtime::DEFAULT_MAX_REPLY_BYTES,
+            max_queue: None,
+            rate_limits: |_| None,
+        });
+        Transport::new_with_client(base, reqwest::Client::new(), runtime)
+    }
+
+    #[test]
+    fn an_error_without_a_call_is_left_without_one() {
+        // `finish` outside a scope (no record): the error names no operation, not "".
+        let e = complete::<(), NoV1Code>(
+            CallRecord::default(),
+            Err(Error::Timeout {
+                operation: None,
+                attempts: 0,
+                elapsed: Duration::ZERO,
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(e.operation(), None);
+    }
+
+    #[tokio::test]
+    async fn a_request_that_cannot_be_built_is_an_invalid_request_never_sent() {
+        let t = transport("http://127.0.0.1:1");
+        let e = t
+            .send_v2::<serde_json::Value, NoV1Code>(
+                t.client.get("http://[::1"),
+                "getThing",
+                200,
+                CallOptions::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidRequest(why) if why.contains("IPv6")),
+            "{e}"
+        );
+    }
+
+    /// A reply whose body comes in several frames (chunks apart in time) is decoded whole.
+    #[tokio::test]
+    async fn a_body_in_several_frames_is_read_whole() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                request.extend_from_slice(&buf[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+                .await
+                .unwrap();
+            // An odd number of frames, the second longer than the first: what the
+            // buffering of later frames must keep whole.
+            for part in [&b"{"[..], b"\"version\":2,\"name\":", b"\"PLUS\"}"] {
+                let chunk = [format!("{:x}\r\n", part.len()).as_bytes(), part, b"\r\n"].concat();
+                socket.write_all(&chunk).await.unwrap();
+                socket.flush().await.unwrap();
+                // Apart in time, so that each arrives as its own frame.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            socket.write_all(b"0\r\n\r\n").await.unwrap();
+            socket.flush().await.unwrap();
+        });
+        let t = transport(&format!("http://{addr}"));
+        let reply = t
+            .send_v2::<serde_json::Value, NoV1Code>(
+                t.client.get(format!("http://{addr}/v2/general/version")),
+                "getVersion",
+                200,
+                CallOptions::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            reply.value,
+            serde_json::json!({"version": 2, "name": "PLUS"})
+        );
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.attempts, 1);
+        server.await.unwrap();
+    }
 }
