@@ -169,16 +169,7 @@ fn complete<T, C: V1Code>(
     } = record;
     let request_id = request_id_of(&headers);
     let result = match stopped {
-        Some(crate::runtime::Stopped::Refused { wait, bound }) => Err(Error::PacingRefused {
-            operation: None,
-            wait,
-            bound,
-        }),
-        Some(crate::runtime::Stopped::DeadlinePassed) => Err(Error::Timeout {
-            operation: None,
-            attempts: 0,
-            elapsed: stats.elapsed,
-        }),
+        Some(stopped) => Err(stopped_error(stopped, &stats)),
         None => result,
     };
     match result {
@@ -192,6 +183,26 @@ fn complete<T, C: V1Code>(
         }),
         Err(e) if operation_id.is_empty() => Err(e),
         Err(e) => Err(e.with_call(operation_id, stats.attempts, stats.elapsed, request_id)),
+    }
+}
+
+/// The error of a call the runtime ended itself: [`Error::PacingRefused`] or
+/// [`Error::Timeout`] (its call named by [`complete`]).
+fn stopped_error<C: V1Code>(
+    stopped: crate::runtime::Stopped,
+    stats: &crate::runtime::CallStats,
+) -> Error<C> {
+    match stopped {
+        crate::runtime::Stopped::Refused { wait, bound } => Error::PacingRefused {
+            operation: None,
+            wait,
+            bound,
+        },
+        crate::runtime::Stopped::DeadlinePassed => Error::Timeout {
+            operation: None,
+            attempts: 0,
+            elapsed: stats.elapsed,
+        },
     }
 }
 
@@ -627,11 +638,8 @@ impl Transport {
         }
         let (sent, mut record) = runtime.run(&self.client, request, operation_id).await;
         let reply = match sent {
-            Err(stopped) => {
-                // `complete` turns the record's reason into the error.
-                record.stopped = Some(stopped);
-                return (Ok(bytes::Bytes::new()), record);
-            }
+            // The runtime ended the call itself: nothing to decode.
+            Err(stopped) => return (Err(stopped_error(stopped, &record.stats)), record),
             Ok(Err(e)) => return (Err(Error::from_reqwest(e)), record),
             Ok(Ok(reply)) => reply,
         };
