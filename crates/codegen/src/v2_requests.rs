@@ -426,7 +426,10 @@ fn one(
         let __transport = &self.client.raw;
         #build
     };
+    // A documented success without a body (progenitor's `()`) is not decoded.
     let empty = matches!(&body_type, syn::Type::Tuple(t) if t.elems.is_empty());
+    // An enveloped reply (`x-envelope` on the success response): the builder resolves to the
+    // payload, `send_enveloped` to payload and `meta`; `success: false` is an error.
     let (send, body_type) = match enveloped_payload(op, &body_type, envelopes)? {
         None => {
             let send_call = if empty {
