@@ -99,6 +99,74 @@ async fn requests_are_stored_joined_and_spawned() {
     assert_eq!(fake.stats().requests, 8);
 }
 
+/// A v2 retry builds its request anew (no copy of it is kept in advance): what goes out again
+/// is the same request, path, query, body and every header, the call's own included.
+#[tokio::test]
+async fn a_retry_sends_the_same_request_again() {
+    let s = Server::start().await;
+    let c = client(&s.url).header("x-everywhere", "1").build().unwrap();
+    let clock = VirtualClock::install(SystemTime::UNIX_EPOCH);
+    let account = uuid::Uuid::from_u128(0x1234);
+    let body = serde_json::from_value(serde_json::json!({"identId": 7})).unwrap();
+    s.script(vec![
+        too_many("0.2"),
+        too_many("0.3"),
+        Reply::new(200, "application/json", "{}"),
+    ]);
+    let r = c
+        .set_selected_identifier(account, body)
+        .header("x-trace", "put")
+        .send_with_response()
+        .await
+        .unwrap();
+    assert_eq!((r.attempts, r.elapsed), (3, Duration::from_millis(500)));
+    assert_eq!(clock.elapsed(), Duration::from_millis(500));
+    let seen = s.take();
+    assert_eq!(seen.len(), 3);
+    assert_eq!(
+        (seen[0].method.as_str(), seen[0].target.as_str()),
+        (
+            "PUT",
+            "/v2/emergency/accounts/00000000-0000-0000-0000-000000001234/selected-identifier"
+        )
+    );
+    assert_eq!(seen[0].body, r#"{"identId":7}"#);
+    for (name, value) in [
+        ("x-trace", "put"),
+        ("x-everywhere", "1"),
+        ("authorization", "Bearer YOUR_API_KEY"),
+    ] {
+        assert_eq!(
+            seen[0].headers.get(name).map(String::as_str),
+            Some(value),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        (&seen[1], &seen[2]),
+        (&seen[0], &seen[0]),
+        "each retry the same request"
+    );
+
+    // A GET with query parameters, the same way.
+    s.script(vec![
+        too_many("0.1"),
+        Reply::new(200, "application/json", "[]"),
+    ]);
+    let target = sonoran_cad::targets::AccountTarget::Discord("123456".into());
+    c.get_character_links(target)
+        .send_with_response()
+        .await
+        .unwrap();
+    let seen = s.take();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[0].target,
+        "/v2/civilian/character-links?discord=123456"
+    );
+    assert_eq!(seen[1], seen[0]);
+}
+
 #[tokio::test]
 async fn a_header_reaches_the_wire_for_that_request_only() {
     let s = Server::start().await;

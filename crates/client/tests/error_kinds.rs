@@ -161,6 +161,17 @@ async fn every_kind_comes_from_the_situation_it_names() {
     let e = client.get_version().await.unwrap_err();
     check(&e, ErrorKind::Timeout);
     assert_eq!(e.status(), None);
+    // A call's own, longer deadline replaces the client's 300 ms (which the HTTP client
+    // itself enforces on a request given no timeout of its own).
+    fake.inject(Fault::on(
+        "getVersion",
+        FaultKind::Delay(Duration::from_millis(900)),
+    ));
+    client
+        .get_version()
+        .timeout(Duration::from_secs(20))
+        .await
+        .unwrap();
 
     // The connection broke mid-reply; nothing listening.
     fake.inject(Fault::on("getVersion", FaultKind::Truncate));

@@ -420,11 +420,15 @@ fn one(
         let id = &p.ident;
         quote!(let #id = #arg;)
     });
+    // The statements go in a closure the transport runs for each attempt (a retry builds
+    // its request anew rather than keep a copy of every request made in advance).
     let request = quote! {
         #( #locals )*
         #( #bindings )*
         let __transport = &self.client.raw;
-        #build
+        let request = || {
+            #build
+        };
     };
     // A documented success without a body (progenitor's `()`) is not decoded.
     let empty = matches!(&body_type, syn::Type::Tuple(t) if t.elems.is_empty());
@@ -433,9 +437,9 @@ fn one(
     let (send, body_type) = match enveloped_payload(op, &body_type, envelopes)? {
         None => {
             let send_call = if empty {
-                quote!(__transport.send_v2_empty(request, #id, #status, self.options).await)
+                quote!(__transport.send_v2_empty(&request, #id, #status, self.options).await)
             } else {
-                quote!(__transport.send_v2(request, #id, #status, self.options).await)
+                quote!(__transport.send_v2(&request, #id, #status, self.options).await)
             };
             (
                 quote! {
@@ -491,7 +495,7 @@ fn one(
                 ) -> ::std::result::Result<crate::Response<crate::Enveloped<#data>>, crate::Error> {
                     #request
                     let reply: crate::Response<#body_type> =
-                        __transport.send_v2(request, #id, #status, self.options).await?;
+                        __transport.send_v2(&request, #id, #status, self.options).await?;
                     if !reply.value.success {
                         return Err(crate::runtime::unsuccessful(#status, &reply.value).with_call(
                             #id,
@@ -647,8 +651,9 @@ fn enveloped_payload(
     })
 }
 
-/// The statements of progenitor's method `f` that build its request, ending in
-/// `let request = ...;` (a `reqwest::RequestBuilder`): its URL (`let url = format!(..)`,
+/// The statements of progenitor's method `f` that build its request, ending in the
+/// expression of that request (a `reqwest::RequestBuilder`: the body of the closure the
+/// transport runs for each attempt): its URL (`let url = format!(..)`,
 /// path parameters encoded) and the builder chain (method, `accept`, query parameters,
 /// body), without progenitor's `api-version` header (the Sonoran APIs do not use it, and
 /// in a browser it would force a CORS preflight) and without `.build()?`, which the
@@ -686,7 +691,7 @@ fn request_statements(f: &syn::ImplItemFn) -> Result<TokenStream, Error> {
                     "request" => {
                         let chain =
                             strip_build(&init.expr).ok_or_else(|| unexpected("request chain"))?;
-                        request = Some(rebase(quote!(let request = #chain;)));
+                        request = Some(rebase(quote!(#chain)));
                     }
                     "info" => break,
                     _ => return Err(unexpected(&format!("`let {}`", ident.ident))),
@@ -698,8 +703,7 @@ fn request_statements(f: &syn::ImplItemFn) -> Result<TokenStream, Error> {
         }
     }
     let request = request.ok_or_else(|| unexpected("body without `let request`"))?;
-    out.push(request);
-    Ok(quote!(#( #out )*))
+    Ok(quote!(#( #out )* #request))
 }
 
 /// `chain` of `chain.headers(header_map).build()?`.
@@ -785,10 +789,10 @@ mod tests {
             out,
             quote::quote! {
                 let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
-                let request = __transport
+                __transport
                     .client
                     .get(_url)
-                    .query(&progenitor_client::QueryParam::new("url", &url));
+                    .query(&progenitor_client::QueryParam::new("url", &url))
             }
             .to_string()
         );

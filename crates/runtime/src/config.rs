@@ -185,21 +185,34 @@ impl<A: Api> ClientBuilder<A> {
             not(target_arch = "wasm32")
         ))]
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::ClientBuilder::new()
-            .build()
-            .map_err(|e| BuildError::Http(e.to_string()))?;
-        let runtime = Runtime::new(Settings {
-            api_key: Some(api_key),
-            community_id: self.community_id,
-            server_id: self.server_id,
-            timeout: self.timeout,
-            retry: self.retry,
-            rate_limit,
-            headers: self.headers,
-            max_reply_bytes: self.max_reply_bytes,
-            max_queue: self.max_queue.unwrap_or(self.timeout),
-            rate_limits: A::RATE_LIMITS,
-        });
+        // The client's timeout on the HTTP client itself (native: wasm32's has none), so
+        // that an attempt with all of it to go (nearly every first attempt) carries no
+        // timeout of its own; the runtime gives every other attempt what is left of its
+        // call's deadline.
+        let http = reqwest::ClientBuilder::new();
+        #[cfg(not(target_arch = "wasm32"))]
+        let (http, client_timeout) = match self.timeout {
+            Some(timeout) => (http.timeout(timeout), Some(timeout)),
+            None => (http, None),
+        };
+        #[cfg(target_arch = "wasm32")]
+        let client_timeout = None;
+        let http = http.build().map_err(|e| BuildError::Http(e.to_string()))?;
+        let runtime = Runtime::with_client_timeout(
+            Settings {
+                api_key: Some(api_key),
+                community_id: self.community_id,
+                server_id: self.server_id,
+                timeout: self.timeout,
+                retry: self.retry,
+                rate_limit,
+                headers: self.headers,
+                max_reply_bytes: self.max_reply_bytes,
+                max_queue: self.max_queue.unwrap_or(self.timeout),
+                rate_limits: A::RATE_LIMITS,
+            },
+            client_timeout,
+        );
         Ok(A::from_parts(&base_url, http, runtime))
     }
 }

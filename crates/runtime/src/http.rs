@@ -63,7 +63,14 @@ impl Runtime {
         request: reqwest::Request,
         operation_id: &'static str,
     ) -> reqwest::Result<reqwest::Response> {
-        let (sent, mut record) = self.run(http, request, operation_id).await;
+        // A request made elsewhere is copied for each retry (when its body can be).
+        let spare = request.try_clone();
+        let mut again = || spare.as_ref().and_then(reqwest::Request::try_clone);
+        let again: Option<&mut Again<'_>> = match spare {
+            Some(_) => Some(&mut again),
+            None => None,
+        };
+        let (sent, mut record) = self.run(http, request, again, operation_id).await;
         match sent {
             Ok(sent) => {
                 if let Ok(reply) = &sent {
@@ -81,29 +88,31 @@ impl Runtime {
         }
     }
 
-    /// The attempts of one call ([`Runtime::send_reqwest`]'s loop): the last attempt's
-    /// outcome (`Err` when the runtime ended the call itself) and the call's record, its
-    /// reply's status and headers not yet in it.
+    /// The attempts of one call ([`Runtime::send_reqwest`]'s loop, [`Transport::send_v2`]'s):
+    /// `request` for the first, then `again` for each retry (no retries without it); the
+    /// last attempt's outcome (`Err` when the runtime ended the call itself) and the call's
+    /// record, its reply's status and headers not yet in it.
     async fn run(
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
+        mut again: Option<&mut Again<'_>>,
         operation_id: &'static str,
     ) -> (
         Result<reqwest::Result<Received>, crate::runtime::Stopped>,
         crate::runtime::CallRecord,
     ) {
-        let spare = request.try_clone();
-        let repeatable = spare.is_some();
+        let repeatable = again.is_some();
         let method = request.method().clone();
         let mut first = Some(request);
         let executed = self
             .execute(operation_id, method.as_str(), repeatable, |budget| {
-                let mut request = first
-                    .take()
-                    .or_else(|| spare.as_ref().and_then(reqwest::Request::try_clone));
-                if let (Some(r), Some(budget)) = (request.as_mut(), budget) {
-                    *r.timeout_mut() = Some(budget);
+                let mut request = first.take().or_else(|| again.as_mut().and_then(|a| a()));
+                if let (Some(r), Some(timeout)) = (
+                    request.as_mut(),
+                    budget.and_then(|b| self.attempt_timeout(b)),
+                ) {
+                    *r.timeout_mut() = Some(timeout);
                 }
                 let cap = self.max_reply_bytes();
                 async move {
@@ -137,7 +146,7 @@ impl Runtime {
         let sent = executed.outcome.map(|outcome| match outcome.sent {
             Some(sent) => sent,
             // `execute` calls the closure once unless `repeatable`, and a request that was
-            // copied once copies again: there is always a request to send.
+            // copied (built) once copies (builds) again: there is always a request to send.
             None => unreachable!("a request for every attempt"),
         });
         (sent, record)
@@ -549,9 +558,25 @@ impl Attempt for Raw {
     }
 }
 
+/// The request of a call's next attempt, made again for a retry: a copy of the first
+/// (v1 calls, uploads) or the same request built anew (v2 calls).
+#[cfg(not(target_arch = "wasm32"))]
+type Again<'a> = dyn FnMut() -> Option<reqwest::Request> + Send + 'a;
+#[cfg(target_arch = "wasm32")]
+type Again<'a> = dyn FnMut() -> Option<reqwest::Request> + 'a;
+
+/// What builds a v2 call's request ([`Transport::send_v2`]): the generated builder's own
+/// statements (URL with its encoded path, `accept`, query, JSON body), run once for the
+/// first attempt and again for each retry, which so needs no copy of the request made in
+/// advance.
+#[cfg(not(target_arch = "wasm32"))]
+pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + Sync + 'a;
+#[cfg(target_arch = "wasm32")]
+pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
+
 /// What a generated client holds to send its requests: the base URL, the HTTP client and
-/// the runtime (configuration, pacing, retries). The v2 request builders build a
-/// `reqwest::RequestBuilder` and hand it to [`Transport::send_v2`]; the v1 calls and the
+/// the runtime (configuration, pacing, retries). The v2 request builders hand
+/// [`Transport::send_v2`] what builds their `reqwest::RequestBuilder`; the v1 calls and the
 /// uploads send through [`Runtime::send_reqwest`] with its parts.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -576,13 +601,13 @@ impl Transport {
     /// that is not the documented JSON, an enveloped `success: false`).
     pub async fn send_v2<T: DeserializeOwned, C: V1Code>(
         &self,
-        request: reqwest::RequestBuilder,
+        make: &MakeRequest<'_>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
     ) -> Result<crate::Response<T>, Error<C>> {
         let (body, record) = self
-            .exchange_boxed::<C>(request, operation_id, success, options)
+            .exchange_boxed::<C>(make, operation_id, success, options)
             .await;
         let value = body.and_then(|body| {
             serde_json::from_slice(&body).map_err(|e| undecodable(success, &body, &e))
@@ -594,50 +619,64 @@ impl Transport {
     /// body, if any, is not read.
     pub async fn send_v2_empty<C: V1Code>(
         &self,
-        request: reqwest::RequestBuilder,
+        make: &MakeRequest<'_>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
     ) -> Result<crate::Response<()>, Error<C>> {
         let (body, record) = self
-            .exchange_boxed::<C>(request, operation_id, success, options)
+            .exchange_boxed::<C>(make, operation_id, success, options)
             .await;
         complete(record, body.map(drop))
     }
 
     /// [`Transport::exchange`] behind a pointer, its type erased: each operation's future
     /// holds it, not its state machine.
-    fn exchange_boxed<C: V1Code>(
-        &self,
-        request: reqwest::RequestBuilder,
+    fn exchange_boxed<'a, C: V1Code>(
+        &'a self,
+        make: &'a MakeRequest<'a>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
-    ) -> crate::BoxFuture<'_, (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord)> {
-        Box::pin(self.exchange::<C>(request, operation_id, success, options))
+    ) -> crate::BoxFuture<'a, (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord)> {
+        Box::pin(self.exchange::<C>(make, operation_id, success, options))
     }
 
     /// One call's exchange, whatever its reply type: the body of a reply of the `success`
     /// status, or the error, with the call's record (the reply's headers moved into it).
     async fn exchange<C: V1Code>(
         &self,
-        request: reqwest::RequestBuilder,
+        make: &MakeRequest<'_>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
     ) -> (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord) {
-        // An error before sending is an invalid request, which names no call.
-        let unsent = |e| (Err(e), crate::runtime::CallRecord::default());
-        let mut request = match request.build() {
-            Ok(request) => request,
-            Err(e) => return unsent(Error::from_reqwest(e)),
+        // A call with the client's own settings needs no scope of its own (its record
+        // comes back from `run`): one allocation less a call.
+        let scoped;
+        let runtime = if options.timeout.is_none() && options.headers.is_empty() {
+            &self.inner
+        } else {
+            scoped = self.inner.scoped(options);
+            &scoped
         };
-        let runtime = self.inner.scoped(options);
-        if let Err(e) = runtime.prepare::<C>(&mut request, true) {
-            return unsent(e);
-        }
-        let (sent, mut record) = runtime.run(&self.client, request, operation_id).await;
-        let reply = match sent {
+        let build = || {
+            let mut request = make().build().map_err(Error::from_reqwest)?;
+            runtime.prepare::<C>(&mut request, true)?;
+            Ok::<_, Error<C>>(request)
+        };
+        let request = match build() {
+            Ok(request) => request,
+            // An error before sending is an invalid request, which names no call.
+            Err(e) => return (Err(e), crate::runtime::CallRecord::default()),
+        };
+        // A retry builds its request again, as the first was built: what built once
+        // builds again.
+        let mut again = || build().ok();
+        let (sent, mut record) = runtime
+            .run(&self.client, request, Some(&mut again), operation_id)
+            .await;
+        let mut reply = match sent {
             // The runtime ended the call itself: nothing to decode.
             Err(stopped) => return (Err(stopped_error(stopped, &record.stats)), record),
             Ok(Err(e)) => return (Err(Error::from_reqwest(e)), record),
@@ -647,24 +686,20 @@ impl Transport {
         record.status = Some(status);
         if status == success {
             #[cfg(not(target_arch = "wasm32"))]
-            let reply = {
-                let mut reply = reply;
+            {
                 if let Some((headers, body)) = reply.take_whole() {
                     record.headers = headers;
                     return (Ok(body), record);
                 }
                 // The body broke off: reading it again gives reqwest's error.
                 record.headers = reply.headers().clone();
-                reply.into_response()
-            };
+            }
             #[cfg(target_arch = "wasm32")]
-            let reply = {
-                let mut reply = reply;
+            {
                 record.headers = std::mem::take(reply.headers_mut());
-                reply
-            };
-            let body = reply.bytes().await.map_err(Error::from_reqwest);
-            return (body, record);
+            }
+            let body = reply.into_response().bytes().await;
+            return (body.map_err(Error::from_reqwest), record);
         }
         record.headers = reply.headers().clone();
         let error = match crate::reply::Reply::read(Ok(reply.into_response())).await {
@@ -747,7 +782,7 @@ mod transport_tests {
         let t = transport("http://127.0.0.1:1");
         let e = t
             .send_v2::<serde_json::Value, NoV1Code>(
-                t.client.get("http://[::1"),
+                &|| t.client.get("http://[::1"),
                 "getThing",
                 200,
                 CallOptions::default(),
@@ -793,7 +828,7 @@ mod transport_tests {
         let t = transport(&format!("http://{addr}"));
         let reply = t
             .send_v2::<serde_json::Value, NoV1Code>(
-                t.client.get(format!("http://{addr}/v2/general/version")),
+                &|| t.client.get(format!("http://{addr}/v2/general/version")),
                 "getVersion",
                 200,
                 CallOptions::default(),

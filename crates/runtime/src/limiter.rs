@@ -408,6 +408,8 @@ pub(crate) struct Held<'a> {
     limiter: &'a Limiter,
     bucket: Option<Bucket<'a>>,
     ticket: Option<u64>,
+    /// Taken at once: no wait, no round trip to a shared store.
+    immediate: bool,
     /// The shared store could not answer and the policy says to fail the call.
     #[cfg(feature = "redis")]
     refused: Option<StoreError>,
@@ -419,9 +421,16 @@ impl<'a> Held<'a> {
             limiter,
             bucket,
             ticket,
+            immediate: false,
             #[cfg(feature = "redis")]
             refused: None,
         }
+    }
+
+    /// The place was taken at once (no pacing wait, no shared store asked): no time
+    /// passed in [`Held::wait_for`] that the caller need read its clock for.
+    pub(crate) fn immediate(&self) -> bool {
+        self.immediate
     }
 
     /// Waits for and takes a place for `operation_id`.
@@ -435,18 +444,22 @@ impl<'a> Held<'a> {
         bound: Option<Duration>,
     ) -> Result<Held<'a>, Duration> {
         let Some(bucket) = limiter.bucket(operation_id) else {
-            return Ok(Held::new(limiter, None, None));
+            let mut held = Held::new(limiter, None, None);
+            held.immediate = true;
+            return Ok(held);
         };
         let mut waited = Duration::ZERO;
         loop {
             // The in-process store answers at once, without a boxed future.
-            let taken = match limiter.store.take_now(bucket) {
-                Some(take) => Ok(take),
-                None => limiter.store.take(bucket).await,
+            let (taken, now) = match limiter.store.take_now(bucket) {
+                Some(take) => (Ok(take), waited.is_zero()),
+                None => (limiter.store.take(bucket).await, false),
             };
             match taken {
                 Ok(Take::Taken(ticket)) => {
-                    return Ok(Held::new(limiter, Some(bucket), Some(ticket)));
+                    let mut held = Held::new(limiter, Some(bucket), Some(ticket));
+                    held.immediate = now;
+                    return Ok(held);
                 }
                 Ok(Take::Wait(wait)) => {
                     if bound.is_some_and(|b| waited + wait > b) {

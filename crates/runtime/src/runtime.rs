@@ -93,6 +93,11 @@ struct Shared {
     /// that its `Debug` never shows the key.
     #[cfg(feature = "http")]
     bearer: std::sync::OnceLock<Option<reqwest::header::HeaderValue>>,
+    /// The total timeout the HTTP client this runtime sends through puts on every request
+    /// by itself (set by the builder that made both): an attempt whose budget it already
+    /// is needs no timeout of its own (see [`Runtime::attempt_timeout`]).
+    #[cfg(feature = "http")]
+    client_timeout: Option<Duration>,
 }
 
 /// What one request asks besides the client's configuration: the request builders'
@@ -165,6 +170,16 @@ pub struct Runtime {
 
 impl Runtime {
     pub fn new(settings: Settings) -> Self {
+        Self::with_client_timeout(settings, None)
+    }
+
+    /// [`Runtime::new`] for a runtime whose HTTP client puts `client_timeout` on every
+    /// request by itself (`reqwest::ClientBuilder::timeout`), as the client builders make
+    /// it: an attempt given that budget then carries no timeout of its own (one timer
+    /// and one allocation less a call).
+    pub fn with_client_timeout(settings: Settings, client_timeout: Option<Duration>) -> Self {
+        #[cfg(not(feature = "http"))]
+        let _ = client_timeout;
         let limiter = Arc::new(Limiter::new(
             settings.rate_limit.clone(),
             settings.rate_limits,
@@ -175,6 +190,8 @@ impl Runtime {
                 limiter,
                 #[cfg(feature = "http")]
                 bearer: std::sync::OnceLock::new(),
+                #[cfg(feature = "http")]
+                client_timeout,
             }),
             scope: None,
         }
@@ -191,6 +208,8 @@ impl Runtime {
                 limiter: self.shared.limiter.clone(),
                 #[cfg(feature = "http")]
                 bearer: std::sync::OnceLock::new(),
+                #[cfg(feature = "http")]
+                client_timeout: self.shared.client_timeout,
             }),
             scope: None,
         }
@@ -266,6 +285,17 @@ impl Runtime {
 
     pub fn timeout(&self) -> Option<Duration> {
         self.shared.settings.timeout
+    }
+
+    /// The timeout an attempt given `budget` (what is left of its call's deadline) must
+    /// carry itself: `None` when the HTTP client's own timeout is that budget already, to
+    /// within a millisecond (tokio's timer rounds every deadline up to the next one).
+    #[cfg(feature = "http")]
+    pub(crate) fn attempt_timeout(&self, budget: Duration) -> Option<Duration> {
+        match self.shared.client_timeout {
+            Some(own) if own >= budget && own - budget < Duration::from_millis(1) => None,
+            _ => Some(budget),
+        }
     }
 
     /// The longest a call may wait for its place under the documented limit.
@@ -359,9 +389,12 @@ impl Runtime {
                 outcome,
                 stats: CallStats { attempts, elapsed },
             };
+            // The call's time as last read: nothing yet at its start, read again only
+            // where time may have passed (a pacing wait, an attempt, a wait to retry).
+            let mut at = Duration::ZERO;
             loop {
                 // Pacing: bounded by max_queue and by what is left of the deadline.
-                let bound = match (self.max_queue(), left(elapsed())) {
+                let bound = match (self.max_queue(), left(at)) {
                     (Some(q), Some(l)) => Some(q.min(l)),
                     (q, l) => q.or(l),
                 };
@@ -384,8 +417,11 @@ impl Runtime {
                 if let Some(refused) = place.refusal().and_then(A::refused) {
                     return end(Ok(refused), attempts, elapsed());
                 }
+                if !place.immediate() {
+                    at = elapsed();
+                }
                 #[cfg_attr(not(target_arch = "wasm32"), allow(unused_mut))]
-                let mut budget = left(elapsed());
+                let mut budget = left(at);
                 if budget.is_some_and(|b| b.is_zero()) {
                     #[cfg(not(target_arch = "wasm32"))]
                     return end(Err(Stopped::DeadlinePassed), attempts, elapsed());
@@ -433,6 +469,7 @@ impl Runtime {
                     return end(Ok(outcome), attempts, so_far);
                 }
                 clock::sleep(wait).await;
+                at = elapsed();
             }
         };
         #[cfg(feature = "tracing")]
@@ -560,6 +597,34 @@ mod deadline_tests {
             })
             .await;
         (executed.outcome.map(|a| a.status), executed.stats, budgets)
+    }
+
+    #[cfg(feature = "http")]
+    #[test]
+    fn an_attempt_carries_its_own_timeout_unless_the_http_client_has_that_one() {
+        let s = Duration::from_secs;
+        let us = Duration::from_micros;
+        let plain = runtime(Some(s(30)), RateLimitPolicy::off());
+        assert_eq!(plain.attempt_timeout(s(30)), Some(s(30)));
+        let settings = plain.shared.settings.clone();
+        let built = Runtime::with_client_timeout(settings, Some(s(30)));
+        // All of it to go, to within the timer's millisecond: the HTTP client's own.
+        assert_eq!(built.attempt_timeout(s(30)), None);
+        assert_eq!(built.attempt_timeout(s(30) - us(999)), None);
+        // Less (a retry, a paced call) or more (a call's own longer deadline): its own.
+        assert_eq!(
+            built.attempt_timeout(s(30) - us(1000)),
+            Some(s(30) - us(1000))
+        );
+        assert_eq!(built.attempt_timeout(s(29)), Some(s(29)));
+        assert_eq!(built.attempt_timeout(s(31)), Some(s(31)));
+        // The variants a client makes of itself keep what its HTTP client does.
+        let queued = built.with_max_queue(Some(s(2)));
+        assert_eq!(queued.attempt_timeout(s(30)), None);
+        assert_eq!(
+            queued.scoped(CallOptions::default()).attempt_timeout(s(30)),
+            None
+        );
     }
 
     #[tokio::test]

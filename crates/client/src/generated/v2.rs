@@ -1584,24 +1584,32 @@ pub mod requests {
             let discord = discord;
             let roblox = roblox;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/civilian/character-links", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "communityUserId",
-                        &community_user_id,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("discord", &discord))
-                .query(&progenitor_client::QueryParam::new("roblox", &roblox));
-            __transport.send_v2(request, "getCharacterLinks", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/civilian/character-links", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "communityUserId",
+                            &community_user_id,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("discord", &discord))
+                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
+            };
+            __transport
+                .send_v2(&request, "getCharacterLinks", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for GetCharacterLinks {
@@ -1658,19 +1666,21 @@ pub mod requests {
             let sync_id = &self.sync_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/civilian/character-links/{}", __transport.baseurl, encode_path(&
-                sync_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "addCharacterLink", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/civilian/character-links/{}", __transport.baseurl,
+                    encode_path(& sync_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "addCharacterLink", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AddCharacterLink {
@@ -1724,20 +1734,22 @@ pub mod requests {
             let sync_id = &self.sync_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/civilian/character-links/{}", __transport.baseurl, encode_path(&
-                sync_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/civilian/character-links/{}", __transport.baseurl,
+                    encode_path(& sync_id.to_string()),
+                );
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "removeCharacterLink", 200u16, self.options)
+                .send_v2(&request, "removeCharacterLink", 200u16, self.options)
                 .await
         }
     }
@@ -1816,24 +1828,28 @@ pub mod requests {
             let discord = discord;
             let roblox = roblox;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/civilian/characters", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "communityUserId",
-                        &community_user_id,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("discord", &discord))
-                .query(&progenitor_client::QueryParam::new("roblox", &roblox));
-            __transport.send_v2(request, "getCharacters", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/civilian/characters", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "communityUserId",
+                            &community_user_id,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("discord", &discord))
+                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
+            };
+            __transport.send_v2(&request, "getCharacters", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCharacters {
@@ -1885,18 +1901,20 @@ pub mod requests {
         > {
             let character_id = self.character_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/civilian/characters/{}", __transport.baseurl, encode_path(&
-                character_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/civilian/characters/{}", __transport.baseurl, encode_path(&
+                    character_id.to_string()),
                 );
-            __transport.send_v2(request, "deleteCharacter", 200u16, self.options).await
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "deleteCharacter", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteCharacter {
@@ -1951,17 +1969,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/civilian/selected-character", __transport.baseurl,);
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/civilian/selected-character", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "setSelectedCharacter", 200u16, self.options)
+                .send_v2(&request, "setSelectedCharacter", 200u16, self.options)
                 .await
         }
     }
@@ -2017,18 +2039,20 @@ pub mod requests {
         > {
             let account_uuid = &self.account_uuid;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/current-call", __transport.baseurl,
-                encode_path(& account_uuid.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/current-call", __transport.baseurl,
+                    encode_path(& account_uuid.to_string()),
                 );
-            __transport.send_v2(request, "getCurrentCall", 200u16, self.options).await
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getCurrentCall", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCurrentCall {
@@ -2080,18 +2104,20 @@ pub mod requests {
         > {
             let account_uuid = &self.account_uuid;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
-                encode_path(& account_uuid.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
+                    encode_path(& account_uuid.to_string()),
                 );
-            __transport.send_v2(request, "getIdentifiers", 200u16, self.options).await
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getIdentifiers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetIdentifiers {
@@ -2145,19 +2171,21 @@ pub mod requests {
             let account_uuid = &self.account_uuid;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
-                encode_path(& account_uuid.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "createIdentifier", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
+                    encode_path(& account_uuid.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "createIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateIdentifier {
@@ -2214,19 +2242,21 @@ pub mod requests {
             let account_uuid = &self.account_uuid;
             let ident_id = self.ident_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
-                encode_path(& account_uuid.to_string()), encode_path(& ident_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
+                    encode_path(& account_uuid.to_string()), encode_path(& ident_id
+                    .to_string()),
                 );
-            __transport.send_v2(request, "deleteIdentifier", 200u16, self.options).await
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "deleteIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteIdentifier {
@@ -2285,20 +2315,22 @@ pub mod requests {
             let ident_id = self.ident_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
-                encode_path(& account_uuid.to_string()), encode_path(& ident_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateIdentifier", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
+                    encode_path(& account_uuid.to_string()), encode_path(& ident_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "updateIdentifier", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateIdentifier {
@@ -2355,20 +2387,22 @@ pub mod requests {
             let account_uuid = &self.account_uuid;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/accounts/{}/selected-identifier", __transport.baseurl,
-                encode_path(& account_uuid.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/accounts/{}/selected-identifier", __transport
+                    .baseurl, encode_path(& account_uuid.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "setSelectedIdentifier", 200u16, self.options)
+                .send_v2(&request, "setSelectedIdentifier", 200u16, self.options)
                 .await
         }
     }
@@ -2425,18 +2459,20 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/dispatch-templates", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/dispatch-templates", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getDispatchTemplates", 200u16, self.options)
+                .send_v2(&request, "getDispatchTemplates", 200u16, self.options)
                 .await
         }
     }
@@ -2492,19 +2528,21 @@ pub mod requests {
         > {
             let template_id = self.template_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/dispatch-templates/{}", __transport.baseurl,
-                encode_path(& template_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/dispatch-templates/{}", __transport.baseurl,
+                    encode_path(& template_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getDispatchTemplate", 200u16, self.options)
+                .send_v2(&request, "getDispatchTemplate", 200u16, self.options)
                 .await
         }
     }
@@ -2592,23 +2630,27 @@ pub mod requests {
             let only_online = self.only_online;
             let only_units = self.only_units;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/accounts/{}/units", __transport.baseurl,
-                encode_path(& server_id.to_string()), encode_path(& account_uuid
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("onlyOnline", &only_online))
-                .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units));
-            __transport.send_v2(request, "getAccountUnits", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/accounts/{}/units", __transport.baseurl,
+                    encode_path(& server_id.to_string()), encode_path(& account_uuid
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(&progenitor_client::QueryParam::new("offset", &offset))
+                    .query(
+                        &progenitor_client::QueryParam::new("onlyOnline", &only_online),
+                    )
+                    .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units))
+            };
+            __transport.send_v2(&request, "getAccountUnits", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -2726,18 +2768,20 @@ pub mod requests {
         > {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/blips", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
-            __transport.send_v2(request, "getBlips", 200u16, self.options).await
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getBlips", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetBlips {
@@ -2791,19 +2835,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/blips", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "createBlip", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "createBlip", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateBlip {
@@ -2862,19 +2908,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/blips/delete", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "deleteBlips", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/blips/delete", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "deleteBlips", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteBlips {
@@ -2935,19 +2983,22 @@ pub mod requests {
             let blip_id = self.blip_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/blips/{}", __transport.baseurl, encode_path(&
-                server_id.to_string()), encode_path(& blip_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateBlip", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/blips/{}", __transport.baseurl,
+                    encode_path(& server_id.to_string()), encode_path(& blip_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "updateBlip", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateBlip {
@@ -3006,19 +3057,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/callouts", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setCallouts", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/callouts", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setCallouts", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetCallouts {
@@ -3096,23 +3149,30 @@ pub mod requests {
             let closed_offset = self.closed_offset;
             let type_ = self.type_.as_ref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/calls", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("closedLimit", &closed_limit))
-                .query(
-                    &progenitor_client::QueryParam::new("closedOffset", &closed_offset),
-                )
-                .query(&progenitor_client::QueryParam::new("type", &type_));
-            __transport.send_v2(request, "getCalls", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/calls", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("closedLimit", &closed_limit),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "closedOffset",
+                            &closed_offset,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("type", &type_))
+            };
+            __transport.send_v2(&request, "getCalls", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetCalls {
@@ -3168,19 +3228,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/calls/911", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "create911Call", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/calls/911", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "create911Call", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Create911Call {
@@ -3239,18 +3301,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let call_id = self.call_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/calls/911/{}", __transport.baseurl,
-                encode_path(& server_id.to_string()), encode_path(& call_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/calls/911/{}", __transport.baseurl,
+                    encode_path(& server_id.to_string()), encode_path(& call_id
+                    .to_string()),
                 );
-            __transport.send_v2(request, "remove911Call", 200u16, self.options).await
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "remove911Call", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Remove911Call {
@@ -3306,20 +3371,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/custom-dispatch-calls", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/custom-dispatch-calls", __transport
+                    .baseurl, encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "createCustomDispatchCall", 201u16, self.options)
+                .send_v2(&request, "createCustomDispatchCall", 201u16, self.options)
                 .await
         }
     }
@@ -3376,20 +3443,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "createDispatchCall", 201u16, self.options)
+                .send_v2(&request, "createDispatchCall", 201u16, self.options)
                 .await
         }
     }
@@ -3449,19 +3518,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/attachments", __transport
-                .baseurl, encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "detachUnits", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/attachments", __transport
+                    .baseurl, encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "detachUnits", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DetachUnits {
@@ -3520,20 +3591,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/close", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/close", __transport
+                    .baseurl, encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "closeDispatchCalls", 200u16, self.options)
+                .send_v2(&request, "closeDispatchCalls", 200u16, self.options)
                 .await
         }
     }
@@ -3595,20 +3668,23 @@ pub mod requests {
             let call_id = self.call_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/{}", __transport.baseurl,
-                encode_path(& server_id.to_string()), encode_path(& call_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/{}", __transport.baseurl,
+                    encode_path(& server_id.to_string()), encode_path(& call_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "updateDispatchCall", 200u16, self.options)
+                .send_v2(&request, "updateDispatchCall", 200u16, self.options)
                 .await
         }
     }
@@ -3670,20 +3746,22 @@ pub mod requests {
             let call_id = self.call_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/{}/attachments", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "attachUnits", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/attachments",
+                    __transport.baseurl, encode_path(& server_id.to_string()),
+                    encode_path(& call_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "attachUnits", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AttachUnits {
@@ -3744,20 +3822,22 @@ pub mod requests {
             let call_id = self.call_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/{}/notes", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "addCallNote", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/notes", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "addCallNote", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AddCallNote {
@@ -3818,20 +3898,22 @@ pub mod requests {
             let call_id = self.call_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/{}/postal", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateCallPostal", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/postal", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "updateCallPostal", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPostal {
@@ -3895,20 +3977,24 @@ pub mod requests {
             let call_id = self.call_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/dispatch-calls/{}/primary", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateCallPrimary", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/primary", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport
+                .send_v2(&request, "updateCallPrimary", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPrimary {
@@ -3972,21 +4058,23 @@ pub mod requests {
             let group_name = &self.group_name;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/identifier-groups/{}", __transport.baseurl,
-                encode_path(& server_id.to_string()), encode_path(& group_name
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/identifier-groups/{}", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                    group_name.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "setIdentifierGroup", 200u16, self.options)
+                .send_v2(&request, "setIdentifierGroup", 200u16, self.options)
                 .await
         }
     }
@@ -4044,18 +4132,20 @@ pub mod requests {
         ) -> ::std::result::Result<crate::Response<types::PagerConfig>, crate::Error> {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
-            __transport.send_v2(request, "getPagerConfig", 200u16, self.options).await
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getPagerConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetPagerConfig {
@@ -4114,19 +4204,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setPagerConfig", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setPagerConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPagerConfig {
@@ -4185,19 +4277,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/stations", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setStations", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/stations", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setStations", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetStations {
@@ -4256,20 +4350,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/street-sign-config", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/street-sign-config", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "setStreetSignConfig", 200u16, self.options)
+                .send_v2(&request, "setStreetSignConfig", 200u16, self.options)
                 .await
         }
     }
@@ -4332,19 +4428,23 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/street-signs", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateStreetSigns", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/street-signs", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport
+                .send_v2(&request, "updateStreetSigns", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for UpdateStreetSigns {
@@ -4406,20 +4506,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/unit-locations", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/unit-locations", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "updateUnitLocations", 200u16, self.options)
+                .send_v2(&request, "updateUnitLocations", 200u16, self.options)
                 .await
         }
     }
@@ -4508,27 +4610,29 @@ pub mod requests {
             let offset = self.offset;
             let only_units = self.only_units;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/units", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "includeOffline",
-                        &include_offline,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units));
-            __transport.send_v2(request, "getActiveUnits", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/units", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "includeOffline",
+                            &include_offline,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(&progenitor_client::QueryParam::new("offset", &offset))
+                    .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units))
+            };
+            __transport.send_v2(&request, "getActiveUnits", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -4645,19 +4749,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/units/kick", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "kickUnit", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/units/kick", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "kickUnit", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for KickUnit {
@@ -4716,19 +4822,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/units/panic", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setUnitPanic", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/units/panic", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setUnitPanic", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetUnitPanic {
@@ -4787,19 +4895,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/emergency/servers/{}/units/status", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setUnitStatus", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/emergency/servers/{}/units/status", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setUnitStatus", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetUnitStatus {
@@ -4856,19 +4966,21 @@ pub mod requests {
         > {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/fivem/servers/{}/configuration", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/fivem/servers/{}/configuration", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getFivemConfiguration", 200u16, self.options)
+                .send_v2(&request, "getFivemConfiguration", 200u16, self.options)
                 .await
         }
     }
@@ -4931,20 +5043,22 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let revision = self.revision;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/fivem/servers/{}/configuration/acknowledge/{}", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& revision
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/fivem/servers/{}/configuration/acknowledge/{}", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                    revision.to_string()),
                 );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "acknowledgeFivemConfiguration", 200u16, self.options)
+                .send_v2(&request, "acknowledgeFivemConfiguration", 200u16, self.options)
                 .await
         }
     }
@@ -5002,16 +5116,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/account-bans", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "kickOrBanUser", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/account-bans", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "kickOrBanUser", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for KickOrBanUser {
@@ -5092,19 +5208,21 @@ pub mod requests {
             let status = self.status.as_ref();
             let username = self.username.as_deref();
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/accounts", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("offset", &offset))
-                .query(&progenitor_client::QueryParam::new("status", &status))
-                .query(&progenitor_client::QueryParam::new("username", &username));
-            __transport.send_v2(request, "getAccounts", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/accounts", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(&progenitor_client::QueryParam::new("offset", &offset))
+                    .query(&progenitor_client::QueryParam::new("status", &status))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
+            __transport.send_v2(&request, "getAccounts", 200u16, self.options).await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -5246,25 +5364,31 @@ pub mod requests {
             let roblox = roblox;
             let username = username;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/accounts/account", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accountUuid", &account_uuid))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "communityUserId",
-                        &community_user_id,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("discord", &discord))
-                .query(&progenitor_client::QueryParam::new("roblox", &roblox))
-                .query(&progenitor_client::QueryParam::new("username", &username));
-            __transport.send_v2(request, "getAccount", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/accounts/account", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "communityUserId",
+                            &community_user_id,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("discord", &discord))
+                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
+            __transport.send_v2(&request, "getAccount", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetAccount {
@@ -5319,19 +5443,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/accounts/permissions", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/accounts/permissions", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "modifyAccountPermissions", 200u16, self.options)
+                .send_v2(&request, "modifyAccountPermissions", 200u16, self.options)
                 .await
         }
     }
@@ -5385,16 +5511,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/database-sync", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/general/database-sync", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getDatabaseSyncConfiguration", 200u16, self.options)
+                .send_v2(&request, "getDatabaseSyncConfiguration", 200u16, self.options)
                 .await
         }
     }
@@ -5448,15 +5576,17 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/info", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
-            __transport.send_v2(request, "getInfo", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/info", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getInfo", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetInfo {
@@ -5508,17 +5638,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/links", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/general/links", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "createCommunityLink", 200u16, self.options)
+                .send_v2(&request, "createCommunityLink", 200u16, self.options)
                 .await
         }
     }
@@ -5574,17 +5706,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/links/check", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/general/links/check", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "checkCommunityLink", 200u16, self.options)
+                .send_v2(&request, "checkCommunityLink", 200u16, self.options)
                 .await
         }
     }
@@ -5640,16 +5774,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/links/set", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setCommunityLink", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/links/set", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setCommunityLink", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetCommunityLink {
@@ -5720,17 +5856,21 @@ pub mod requests {
             let community_id = community_id;
             let url = url;
             let __transport = &self.client.raw;
-            let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(_url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("communityId", &community_id))
-                .query(&progenitor_client::QueryParam::new("url", &url));
-            __transport.send_v2(request, "getLoginPage", 200u16, self.options).await
+            let request = || {
+                let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(_url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new("communityId", &community_id),
+                    )
+                    .query(&progenitor_client::QueryParam::new("url", &url))
+            };
+            __transport.send_v2(&request, "getLoginPage", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetLoginPage {
@@ -5782,16 +5922,20 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/lookups", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "lookupNameOrPlate", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/lookups", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport
+                .send_v2(&request, "lookupNameOrPlate", 200u16, self.options)
+                .await
         }
     }
     impl ::std::future::IntoFuture for LookupNameOrPlate {
@@ -5846,16 +5990,20 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/lookups/by-value", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "lookupByValue", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/lookups/by-value", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "lookupByValue", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for LookupByValue {
@@ -5910,17 +6058,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/lookups/custom", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/general/lookups/custom", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "lookupByCustomSearch", 200u16, self.options)
+                .send_v2(&request, "lookupByCustomSearch", 200u16, self.options)
                 .await
         }
     }
@@ -5974,15 +6124,17 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
-            __transport.send_v2(request, "getPenalCodes", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getPenalCodes", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetPenalCodes {
@@ -6037,16 +6189,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setPenalCodes", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setPenalCodes", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPenalCodes {
@@ -6098,19 +6252,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/permission-keys/applications", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/permission-keys/applications", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "applyPermissionKey", 200u16, self.options)
+                .send_v2(&request, "applyPermissionKey", 200u16, self.options)
                 .await
         }
     }
@@ -6166,19 +6322,21 @@ pub mod requests {
         > {
             let account_id = &self.account_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getAccountPermissions", 200u16, self.options)
+                .send_v2(&request, "getAccountPermissions", 200u16, self.options)
                 .await
         }
     }
@@ -6239,20 +6397,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "replaceAccountPermissions", 200u16, self.options)
+                .send_v2(&request, "replaceAccountPermissions", 200u16, self.options)
                 .await
         }
     }
@@ -6306,16 +6466,20 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/permissions/catalog", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/permissions/catalog", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getPermissionCatalog", 200u16, self.options)
+                .send_v2(&request, "getPermissionCatalog", 200u16, self.options)
                 .await
         }
     }
@@ -6368,16 +6532,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/photos", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "sendPhoto", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/photos", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "sendPhoto", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SendPhoto {
@@ -6429,16 +6595,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/postals", __transport.baseurl,);
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setPostalConfig", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/postals", __transport.baseurl,);
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setPostalConfig", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetPostalConfig {
@@ -6488,16 +6656,18 @@ pub mod requests {
         ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/record-drafts", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "sendDraft", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/record-drafts", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "sendDraft", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SendDraft {
@@ -6544,16 +6714,18 @@ pub mod requests {
         ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/records", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "createRecord", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/records", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "createRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for CreateRecord {
@@ -6605,18 +6777,20 @@ pub mod requests {
         > {
             let record_id = self.record_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/records/{}", __transport.baseurl, encode_path(& record_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/records/{}", __transport.baseurl, encode_path(&
+                    record_id.to_string()),
                 );
-            __transport.send_v2(request, "deleteRecord", 200u16, self.options).await
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "deleteRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for DeleteRecord {
@@ -6665,19 +6839,21 @@ pub mod requests {
             let record_id = self.record_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/records/{}", __transport.baseurl, encode_path(& record_id
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "updateRecord", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/records/{}", __transport.baseurl, encode_path(&
+                    record_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "updateRecord", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for UpdateRecord {
@@ -6729,16 +6905,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/secrets/verify", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "verifySecret", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/secrets/verify", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "verifySecret", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for VerifySecret {
@@ -6788,15 +6966,17 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/servers", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
-            __transport.send_v2(request, "getServers", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/servers", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getServers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetServers {
@@ -6848,16 +7028,18 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/servers", __transport.baseurl,);
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "setServers", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/servers", __transport.baseurl,);
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "setServers", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for SetServers {
@@ -6916,19 +7098,21 @@ pub mod requests {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/servers/{}/heartbeat", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
-            __transport.send_v2(request, "heartbeat", 200u16, self.options).await
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/servers/{}/heartbeat", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
+            __transport.send_v2(&request, "heartbeat", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for Heartbeat {
@@ -6985,18 +7169,20 @@ pub mod requests {
         > {
             let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/servers/{}/street-sign-auth", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/servers/{}/street-sign-auth", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
-            __transport.send_v2(request, "authStreetSigns", 200u16, self.options).await
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "authStreetSigns", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for AuthStreetSigns {
@@ -7052,15 +7238,17 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/templates", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
-            __transport.send_v2(request, "getTemplates", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/templates", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getTemplates", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetTemplates {
@@ -7115,18 +7303,20 @@ pub mod requests {
         > {
             let record_type_id = self.record_type_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/general/templates/{}", __transport.baseurl, encode_path(&
-                record_type_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/general/templates/{}", __transport.baseurl, encode_path(&
+                    record_type_id.to_string()),
                 );
-            __transport.send_v2(request, "getTemplate", 200u16, self.options).await
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getTemplate", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetTemplate {
@@ -7186,17 +7376,19 @@ pub mod requests {
         > {
             let user_id = self.user_id.as_deref();
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/turn", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("userId", &user_id));
+            let request = || {
+                let url = format!("{}/v2/general/turn", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("userId", &user_id))
+            };
             __transport
-                .send_v2(request, "getTurnCredentials", 200u16, self.options)
+                .send_v2(&request, "getTurnCredentials", 200u16, self.options)
                 .await
         }
     }
@@ -7250,15 +7442,17 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/general/version", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
-            __transport.send_v2(request, "getVersion", 200u16, self.options).await
+            let request = || {
+                let url = format!("{}/v2/general/version", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
+            __transport.send_v2(&request, "getVersion", 200u16, self.options).await
         }
     }
     impl ::std::future::IntoFuture for GetVersion {
@@ -7311,16 +7505,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/integration-panels", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/integration-panels", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "listIntegrationPanels", 200u16, self.options)
+                .send_v2(&request, "listIntegrationPanels", 200u16, self.options)
                 .await
         }
     }
@@ -7397,22 +7593,24 @@ pub mod requests {
             let after = self.after;
             let limit = self.limit;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/servers/{}/panels/{}/actions", __transport
-                .baseurl, encode_path(& server_id.to_string()), encode_path(& panel_key
-                .to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("after", &after))
-                .query(&progenitor_client::QueryParam::new("limit", &limit));
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/servers/{}/panels/{}/actions", __transport
+                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                    panel_key.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("after", &after))
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+            };
             __transport
-                .send_v2(request, "pollIntegrationPanelActions", 200u16, self.options)
+                .send_v2(&request, "pollIntegrationPanelActions", 200u16, self.options)
                 .await
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
@@ -7539,22 +7737,25 @@ pub mod requests {
             let event_id = &self.event_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack",
-                __transport.baseurl, encode_path(& server_id.to_string()), encode_path(&
-                panel_key.to_string()), encode_path(& event_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack",
+                    __transport.baseurl, encode_path(& server_id.to_string()),
+                    encode_path(& panel_key.to_string()), encode_path(& event_id
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
                 .send_v2(
-                    request,
+                    &request,
                     "acknowledgeIntegrationPanelAction",
                     200u16,
                     self.options,
@@ -7627,21 +7828,24 @@ pub mod requests {
             let instance_key = &self.instance_key;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state",
-                __transport.baseurl, encode_path(& server_id.to_string()), encode_path(&
-                panel_key.to_string()), encode_path(& instance_key.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state",
+                    __transport.baseurl, encode_path(& server_id.to_string()),
+                    encode_path(& panel_key.to_string()), encode_path(& instance_key
+                    .to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "replaceIntegrationPanelState", 200u16, self.options)
+                .send_v2(&request, "replaceIntegrationPanelState", 200u16, self.options)
                 .await
         }
     }
@@ -7697,19 +7901,21 @@ pub mod requests {
         > {
             let panel_key = &self.panel_key;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                panel_key.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                    panel_key.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "getIntegrationPanel", 200u16, self.options)
+                .send_v2(&request, "getIntegrationPanel", 200u16, self.options)
                 .await
         }
     }
@@ -7764,20 +7970,22 @@ pub mod requests {
             let panel_key = &self.panel_key;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                panel_key.to_string()),
-            );
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                    panel_key.to_string()),
+                );
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             __transport
-                .send_v2(request, "putIntegrationPanel", 200u16, self.options)
+                .send_v2(&request, "putIntegrationPanel", 200u16, self.options)
                 .await
         }
     }
@@ -7830,19 +8038,21 @@ pub mod requests {
         > {
             let panel_key = &self.panel_key;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                panel_key.to_string()),
-            );
-            let request = __transport
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
+                    panel_key.to_string()),
                 );
+                __transport
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             __transport
-                .send_v2(request, "deleteIntegrationPanel", 200u16, self.options)
+                .send_v2(&request, "deleteIntegrationPanel", 200u16, self.options)
                 .await
         }
     }

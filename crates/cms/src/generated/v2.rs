@@ -1038,16 +1038,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/community", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetCommunityResponse> = __transport
-                .send_v2(request, "getCommunity", 200u16, self.options)
+                .send_v2(&request, "getCommunity", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1179,22 +1181,24 @@ pub mod requests {
             let sys_status = self.sys_status;
             let take = self.take;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/accounts", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("archived", &archived))
-                .query(&progenitor_client::QueryParam::new("banned", &banned))
-                .query(&progenitor_client::QueryParam::new("comStatus", &com_status))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new("sysStatus", &sys_status))
-                .query(&progenitor_client::QueryParam::new("take", &take));
+            let request = || {
+                let url = format!("{}/v2/community/accounts", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("archived", &archived))
+                    .query(&progenitor_client::QueryParam::new("banned", &banned))
+                    .query(&progenitor_client::QueryParam::new("comStatus", &com_status))
+                    .query(&progenitor_client::QueryParam::new("skip", &skip))
+                    .query(&progenitor_client::QueryParam::new("sysStatus", &sys_status))
+                    .query(&progenitor_client::QueryParam::new("take", &take))
+            };
             let reply: crate::Response<types::GetAccountsResponse> = __transport
-                .send_v2(request, "getAccounts", 200u16, self.options)
+                .send_v2(&request, "getAccounts", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1397,22 +1401,26 @@ pub mod requests {
             let unique_id = self.unique_id;
             let username = self.username.as_deref();
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/accounts/search", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                .query(&progenitor_client::QueryParam::new("accountId", &account_id))
-                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                .query(&progenitor_client::QueryParam::new("discord", &discord))
-                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                .query(&progenitor_client::QueryParam::new("username", &username));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/search", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                    .query(&progenitor_client::QueryParam::new("accountId", &account_id))
+                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                    .query(&progenitor_client::QueryParam::new("discord", &discord))
+                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
             let reply: crate::Response<types::SearchAccountsResponse> = __transport
-                .send_v2(request, "searchAccounts", 200u16, self.options)
+                .send_v2(&request, "searchAccounts", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1504,19 +1512,21 @@ pub mod requests {
         > {
             let account_id = &self.account_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}", __transport.baseurl, encode_path(&
+                    account_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetAccountResponse> = __transport
-                .send_v2(request, "getAccount", 200u16, self.options)
+                .send_v2(&request, "getAccount", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1648,25 +1658,30 @@ pub mod requests {
             let server_id = self.server_id.as_deref();
             let type_ = self.type_.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/activity/latest", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                .query(
-                    &progenitor_client::QueryParam::new("clockInType", &clock_in_type),
-                )
-                .query(&progenitor_client::QueryParam::new("serverId", &server_id))
-                .query(&progenitor_client::QueryParam::new("type", &type_));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/activity/latest", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "clockInType",
+                            &clock_in_type,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("serverId", &server_id))
+                    .query(&progenitor_client::QueryParam::new("type", &type_))
+            };
             let reply: crate::Response<types::GetLatestActivityResponse> = __transport
-                .send_v2(request, "getLatestActivity", 200u16, self.options)
+                .send_v2(&request, "getLatestActivity", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1760,20 +1775,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/clock", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/clock", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::ClockAccountResponse> = __transport
-                .send_v2(request, "clockAccount", 200u16, self.options)
+                .send_v2(&request, "clockAccount", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -1905,23 +1922,25 @@ pub mod requests {
             let unique_id = self.unique_id;
             let username = self.username.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/clock/current", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                .query(&progenitor_client::QueryParam::new("username", &username));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/clock/current", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
             let reply: crate::Response<types::GetCurrentClockInResponse> = __transport
-                .send_v2(request, "getCurrentClockIn", 200u16, self.options)
+                .send_v2(&request, "getCurrentClockIn", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2016,19 +2035,21 @@ pub mod requests {
         > {
             let account_id = &self.account_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetAccountIdentifiersResponse> = __transport
-                .send_v2(request, "getAccountIdentifiers", 200u16, self.options)
+                .send_v2(&request, "getAccountIdentifiers", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2125,20 +2146,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::RegisterIdentifiersResponse> = __transport
-                .send_v2(request, "registerIdentifiers", 201u16, self.options)
+                .send_v2(&request, "registerIdentifiers", 201u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2235,20 +2258,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/name", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/name", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetAccountNameResponse> = __transport
-                .send_v2(request, "setAccountName", 200u16, self.options)
+                .send_v2(&request, "setAccountName", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2342,20 +2367,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/profile-fields", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/profile-fields", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::EditProfileFieldsResponse> = __transport
-                .send_v2(request, "editProfileFields", 200u16, self.options)
+                .send_v2(&request, "editProfileFields", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2447,19 +2474,21 @@ pub mod requests {
         > {
             let account_id = &self.account_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/ranks", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetAccountRanksResponse> = __transport
-                .send_v2(request, "getAccountRanks", 200u16, self.options)
+                .send_v2(&request, "getAccountRanks", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2553,20 +2582,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/ranks", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetAccountRanksResponse> = __transport
-                .send_v2(request, "setAccountRanks", 200u16, self.options)
+                .send_v2(&request, "setAccountRanks", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2657,20 +2688,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/accounts/{}/sync", __transport.baseurl, encode_path(&
-                account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/accounts/{}/sync", __transport.baseurl,
+                    encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::ForceSyncResponse> = __transport
-                .send_v2(request, "forceSync", 200u16, self.options)
+                .send_v2(&request, "forceSync", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2760,16 +2793,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/clockin-types", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/community/clockin-types", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetClockInTypesResponse> = __transport
-                .send_v2(request, "getClockInTypes", 200u16, self.options)
+                .send_v2(&request, "getClockInTypes", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2859,16 +2894,20 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/custom-log-types", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/custom-log-types", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetCustomLogTypesResponse> = __transport
-                .send_v2(request, "getCustomLogTypes", 200u16, self.options)
+                .send_v2(&request, "getCustomLogTypes", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -2958,16 +2997,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/departments", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/community/departments", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetDepartmentsResponse> = __transport
-                .send_v2(request, "getDepartments", 200u16, self.options)
+                .send_v2(&request, "getDepartments", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3106,24 +3147,26 @@ pub mod requests {
             let unique_id = self.unique_id;
             let username = self.username.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/accounts/{}/points", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                .query(&progenitor_client::QueryParam::new("username", &username));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/accounts/{}/points", __transport
+                    .baseurl, encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
             let reply: crate::Response<types::GetMemberPointsResponse> = __transport
-                .send_v2(request, "getMemberPoints", 200u16, self.options)
+                .send_v2(&request, "getMemberPoints", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3262,24 +3305,26 @@ pub mod requests {
             let unique_id = self.unique_id;
             let username = self.username.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/accounts/{}/records", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                .query(&progenitor_client::QueryParam::new("username", &username));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/accounts/{}/records", __transport
+                    .baseurl, encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
+                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
+                    .query(&progenitor_client::QueryParam::new("username", &username))
+            };
             let reply: crate::Response<types::GetMemberRecordsResponse> = __transport
-                .send_v2(request, "getMemberRecords", 200u16, self.options)
+                .send_v2(&request, "getMemberRecords", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3373,20 +3418,22 @@ pub mod requests {
             let account_id = &self.account_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/accounts/{}/records", __transport.baseurl,
-                encode_path(& account_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/accounts/{}/records", __transport
+                    .baseurl, encode_path(& account_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::AddMemberRecordResponse> = __transport
-                .send_v2(request, "addMemberRecord", 201u16, self.options)
+                .send_v2(&request, "addMemberRecord", 201u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3480,20 +3527,22 @@ pub mod requests {
             let record_id = &self.record_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/records/{}/points", __transport.baseurl,
-                encode_path(& record_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/records/{}/points", __transport
+                    .baseurl, encode_path(& record_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::UpdateMemberRecordPointsResponse> = __transport
-                .send_v2(request, "updateMemberRecordPoints", 200u16, self.options)
+                .send_v2(&request, "updateMemberRecordPoints", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3590,20 +3639,22 @@ pub mod requests {
             let record_id = &self.record_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/records/{}/reason", __transport.baseurl,
-                encode_path(& record_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/records/{}/reason", __transport
+                    .baseurl, encode_path(& record_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::UpdateMemberRecordReasonResponse> = __transport
-                .send_v2(request, "updateMemberRecordReason", 200u16, self.options)
+                .send_v2(&request, "updateMemberRecordReason", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3700,20 +3751,22 @@ pub mod requests {
             let record_id = &self.record_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/disciplinary/records/{}/status", __transport.baseurl,
-                encode_path(& record_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/disciplinary/records/{}/status", __transport
+                    .baseurl, encode_path(& record_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::UpdateMemberRecordStatusResponse> = __transport
-                .send_v2(request, "updateMemberRecordStatus", 200u16, self.options)
+                .send_v2(&request, "updateMemberRecordStatus", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3808,17 +3861,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/erlc/commands", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/erlc/commands", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::ExecuteErlcCommandResponse> = __transport
-                .send_v2(request, "executeErlcCommand", 200u16, self.options)
+                .send_v2(&request, "executeErlcCommand", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -3918,24 +3973,26 @@ pub mod requests {
         > {
             let roblox_join_code = self.roblox_join_code.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/erlc/players/online", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "robloxJoinCode",
-                        &roblox_join_code,
-                    ),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/erlc/players/online", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "robloxJoinCode",
+                            &roblox_join_code,
+                        ),
+                    )
+            };
             let reply: crate::Response<types::GetOnlinePlayersResponse> = __transport
-                .send_v2(request, "getOnlinePlayers", 200u16, self.options)
+                .send_v2(&request, "getOnlinePlayers", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4035,24 +4092,26 @@ pub mod requests {
         > {
             let roblox_join_code = self.roblox_join_code.as_deref();
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/erlc/players/queue", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "robloxJoinCode",
-                        &roblox_join_code,
-                    ),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/erlc/players/queue", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "robloxJoinCode",
+                            &roblox_join_code,
+                        ),
+                    )
+            };
             let reply: crate::Response<types::GetPlayerQueueResponse> = __transport
-                .send_v2(request, "getPlayerQueue", 200u16, self.options)
+                .send_v2(&request, "getPlayerQueue", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4144,17 +4203,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/erlc/records", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/erlc/records", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::AddErlcRecordResponse> = __transport
-                .send_v2(request, "addErlcRecord", 201u16, self.options)
+                .send_v2(&request, "addErlcRecord", 201u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4240,17 +4301,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/erlc/teams/lock", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/erlc/teams/lock", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::LockTeamResponse> = __transport
-                .send_v2(request, "lockTeam", 200u16, self.options)
+                .send_v2(&request, "lockTeam", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4342,17 +4407,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/erlc/teams/unlock", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/erlc/teams/unlock", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::UnlockTeamResponse> = __transport
-                .send_v2(request, "unlockTeam", 200u16, self.options)
+                .send_v2(&request, "unlockTeam", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4446,20 +4515,22 @@ pub mod requests {
             let event_id = &self.event_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/events/{}/rsvps", __transport.baseurl, encode_path(&
-                event_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/events/{}/rsvps", __transport.baseurl, encode_path(&
+                    event_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::CreateRsvpResponse> = __transport
-                .send_v2(request, "createRsvp", 200u16, self.options)
+                .send_v2(&request, "createRsvp", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4551,19 +4622,21 @@ pub mod requests {
         > {
             let submission_id = self.submission_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/forms/submissions/{}", __transport.baseurl,
-                encode_path(& submission_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/forms/submissions/{}", __transport.baseurl,
+                    encode_path(& submission_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetFormSubmissionResponse> = __transport
-                .send_v2(request, "getFormSubmission", 200u16, self.options)
+                .send_v2(&request, "getFormSubmission", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4657,20 +4730,22 @@ pub mod requests {
             let form_id = self.form_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/forms/{}/stage", __transport.baseurl, encode_path(&
-                form_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/forms/{}/stage", __transport.baseurl, encode_path(&
+                    form_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::ChangeFormStageResponse> = __transport
-                .send_v2(request, "changeFormStage", 200u16, self.options)
+                .send_v2(&request, "changeFormStage", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4762,19 +4837,21 @@ pub mod requests {
         > {
             let template_id = self.template_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
-                template_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
+                    template_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetFormLockStatusResponse> = __transport
-                .send_v2(request, "getFormLockStatus", 200u16, self.options)
+                .send_v2(&request, "getFormLockStatus", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4868,20 +4945,22 @@ pub mod requests {
             let template_id = self.template_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
-                template_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
+                    template_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetFormLockStatusResponse> = __transport
-                .send_v2(request, "setFormLockStatus", 200u16, self.options)
+                .send_v2(&request, "setFormLockStatus", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -4987,21 +5066,23 @@ pub mod requests {
             let skip = self.skip;
             let take = self.take;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/forms/{}/submissions", __transport.baseurl,
-                encode_path(& template_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new("take", &take));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/forms/{}/submissions", __transport.baseurl,
+                    encode_path(& template_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("skip", &skip))
+                    .query(&progenitor_client::QueryParam::new("take", &take))
+            };
             let reply: crate::Response<types::GetTemplateSubmissionsResponse> = __transport
-                .send_v2(request, "getTemplateSubmissions", 200u16, self.options)
+                .send_v2(&request, "getTemplateSubmissions", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5169,18 +5250,20 @@ pub mod requests {
             let id = self.id.as_deref();
             let uuid = self.uuid.as_ref();
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/lookup", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("id", &id))
-                .query(&progenitor_client::QueryParam::new("uuid", &uuid));
+            let request = || {
+                let url = format!("{}/v2/community/lookup", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("id", &id))
+                    .query(&progenitor_client::QueryParam::new("uuid", &uuid))
+            };
             let reply: crate::Response<types::LookupCommunityResponse> = __transport
-                .send_v2(request, "lookupCommunity", 200u16, self.options)
+                .send_v2(&request, "lookupCommunity", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5270,16 +5353,20 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/profile-fields", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/profile-fields", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetProfileFieldsResponse> = __transport
-                .send_v2(request, "getProfileFields", 200u16, self.options)
+                .send_v2(&request, "getProfileFields", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5369,16 +5456,20 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/promotion-flows", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/promotion-flows", __transport.baseurl,
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetPromotionFlowsResponse> = __transport
-                .send_v2(request, "getPromotionFlows", 200u16, self.options)
+                .send_v2(&request, "getPromotionFlows", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5470,19 +5561,21 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/promotion-flows/trigger", __transport.baseurl,
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/promotion-flows/trigger", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::TriggerPromotionFlowsResponse> = __transport
-                .send_v2(request, "triggerPromotionFlows", 200u16, self.options)
+                .send_v2(&request, "triggerPromotionFlows", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5579,20 +5672,22 @@ pub mod requests {
             let undo_id = &self.undo_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/rank-changes/{}/undo", __transport.baseurl,
-                encode_path(& undo_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/rank-changes/{}/undo", __transport.baseurl,
+                    encode_path(& undo_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::UndoRankChangeResponse> = __transport
-                .send_v2(request, "undoRankChange", 200u16, self.options)
+                .send_v2(&request, "undoRankChange", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5698,21 +5793,23 @@ pub mod requests {
             let limit = self.limit;
             let skip = self.skip;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/rosters/{}", __transport.baseurl, encode_path(&
-                roster_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/rosters/{}", __transport.baseurl, encode_path(&
+                    roster_id.to_string()),
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(&progenitor_client::QueryParam::new("skip", &skip))
+            };
             let reply: crate::Response<types::GetRosterContentsResponse> = __transport
-                .send_v2(request, "getRosterContents", 200u16, self.options)
+                .send_v2(&request, "getRosterContents", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5864,16 +5961,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/servers", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/community/servers", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetServersResponse> = __transport
-                .send_v2(request, "getServers", 200u16, self.options)
+                .send_v2(&request, "getServers", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -5965,17 +6064,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/servers", __transport.baseurl,);
-            let request = __transport
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/servers", __transport.baseurl,);
+                __transport
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetServersResponse> = __transport
-                .send_v2(request, "setServers", 200u16, self.options)
+                .send_v2(&request, "setServers", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6067,17 +6168,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/servers", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/servers", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::AddServersResponse> = __transport
-                .send_v2(request, "addServers", 200u16, self.options)
+                .send_v2(&request, "addServers", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6169,19 +6272,21 @@ pub mod requests {
         > {
             let server_id = self.server_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetAceConfigResponse> = __transport
-                .send_v2(request, "getAceConfig", 200u16, self.options)
+                .send_v2(&request, "getAceConfig", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6275,20 +6380,22 @@ pub mod requests {
             let server_id = self.server_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetAceConfigResponse> = __transport
-                .send_v2(request, "setAceConfig", 200u16, self.options)
+                .send_v2(&request, "setAceConfig", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6382,20 +6489,22 @@ pub mod requests {
             let server_id = self.server_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/activity", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/activity", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::ActivityTrackerResponse> = __transport
-                .send_v2(request, "activityTracker", 200u16, self.options)
+                .send_v2(&request, "activityTracker", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6487,19 +6596,21 @@ pub mod requests {
         > {
             let server_id = self.server_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/activity/start", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/activity/start", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::ActivityTrackerServerStartResponse> = __transport
-                .send_v2(request, "activityTrackerServerStart", 200u16, self.options)
+                .send_v2(&request, "activityTrackerServerStart", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6596,20 +6707,22 @@ pub mod requests {
             let server_id = self.server_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/type", __transport.baseurl, encode_path(&
-                server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/type", __transport.baseurl, encode_path(&
+                    server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::SetServerTypeResponse> = __transport
-                .send_v2(request, "setServerType", 200u16, self.options)
+                .send_v2(&request, "setServerType", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6701,19 +6814,21 @@ pub mod requests {
         > {
             let server_id = self.server_id;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/whitelist", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/whitelist", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
                 );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetFullWhitelistResponse> = __transport
-                .send_v2(request, "getFullWhitelist", 200u16, self.options)
+                .send_v2(&request, "getFullWhitelist", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6807,20 +6922,22 @@ pub mod requests {
             let server_id = self.server_id;
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!(
-                "{}/v2/community/servers/{}/whitelist/check", __transport.baseurl,
-                encode_path(& server_id.to_string()),
-            );
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/servers/{}/whitelist/check", __transport.baseurl,
+                    encode_path(& server_id.to_string()),
+                );
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::VerifyWhitelistResponse> = __transport
-                .send_v2(request, "verifyWhitelist", 200u16, self.options)
+                .send_v2(&request, "verifyWhitelist", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6912,17 +7029,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::StartSessionResponse> = __transport
-                .send_v2(request, "startSession", 201u16, self.options)
+                .send_v2(&request, "startSession", 201u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -6988,10 +7107,12 @@ pub mod requests {
         ) -> ::std::result::Result<crate::Response<()>, crate::Error> {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-            let request = __transport.client.delete(url).json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+                __transport.client.delete(url).json(&body)
+            };
             __transport
-                .send_v2_empty(request, "cancelSession", 204u16, self.options)
+                .send_v2_empty(&request, "cancelSession", 204u16, self.options)
                 .await
         }
     }
@@ -7065,17 +7186,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-            let request = __transport
-                .client
-                .patch(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
+                __transport
+                    .client
+                    .patch(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::StopSessionResponse> = __transport
-                .send_v2(request, "stopSession", 200u16, self.options)
+                .send_v2(&request, "stopSession", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -7172,17 +7295,21 @@ pub mod requests {
         > {
             let server_id = self.server_id;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/sessions/current", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("serverId", &server_id));
+            let request = || {
+                let url = format!(
+                    "{}/v2/community/sessions/current", __transport.baseurl,
+                );
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .query(&progenitor_client::QueryParam::new("serverId", &server_id))
+            };
             let reply: crate::Response<types::GetCurrentSessionResponse> = __transport
-                .send_v2(request, "getCurrentSession", 200u16, self.options)
+                .send_v2(&request, "getCurrentSession", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -7274,17 +7401,19 @@ pub mod requests {
         > {
             let body = &self.body;
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/short-urls", __transport.baseurl,);
-            let request = __transport
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body);
+            let request = || {
+                let url = format!("{}/v2/community/short-urls", __transport.baseurl,);
+                __transport
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+                    .json(&body)
+            };
             let reply: crate::Response<types::CreateShortUrlResponse> = __transport
-                .send_v2(request, "createShortUrl", 201u16, self.options)
+                .send_v2(&request, "createShortUrl", 201u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
@@ -7374,16 +7503,18 @@ pub mod requests {
             crate::Error,
         > {
             let __transport = &self.client.raw;
-            let url = format!("{}/v2/community/sub-version", __transport.baseurl,);
-            let request = __transport
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                );
+            let request = || {
+                let url = format!("{}/v2/community/sub-version", __transport.baseurl,);
+                __transport
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        ::reqwest::header::HeaderValue::from_static("application/json"),
+                    )
+            };
             let reply: crate::Response<types::GetSubVersionResponse> = __transport
-                .send_v2(request, "getSubVersion", 200u16, self.options)
+                .send_v2(&request, "getSubVersion", 200u16, self.options)
                 .await?;
             if !reply.value.success {
                 return Err(
