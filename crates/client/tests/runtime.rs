@@ -363,6 +363,13 @@ async fn the_key_never_shows_in_logs_debug_output_or_errors() {
         text.contains("getVersion") && text.contains("429"),
         "the log was captured:\n{text}"
     );
+    // Every call runs in its `sonoran.call` span, its events inside it (the README's
+    // promise; without a subscriber that wants it the span is left out).
+    assert!(
+        text.lines()
+            .any(|l| l.contains("sonoran.call{operation=\"getVersion\"") && l.contains("reply")),
+        "the call's events in its span:\n{text}"
+    );
     assert!(!text.contains(secret), "the key is in the log:\n{text}");
     assert!(!format!("{client:?}").contains(secret));
     assert!(!format!("{err:?}").contains(secret) && !err.to_string().contains(secret));

@@ -581,7 +581,8 @@ pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
 #[doc(hidden)]
 #[derive(Debug, Clone)]
 pub struct Transport {
-    pub baseurl: String,
+    /// Shared, not copied, by every request builder's clone of the client.
+    pub baseurl: std::sync::Arc<str>,
     pub client: reqwest::Client,
     pub inner: Runtime,
 }
@@ -589,7 +590,7 @@ pub struct Transport {
 impl Transport {
     pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: Runtime) -> Self {
         Self {
-            baseurl: baseurl.to_string(),
+            baseurl: baseurl.into(),
             client,
             inner,
         }

@@ -473,10 +473,14 @@ impl Runtime {
             }
         };
         #[cfg(feature = "tracing")]
-        let call = tracing::Instrument::instrument(
-            call,
-            tracing::debug_span!("sonoran.call", operation = operation_id, method),
-        );
+        {
+            let span = tracing::debug_span!("sonoran.call", operation = operation_id, method);
+            // Without a subscriber that wants it, the call is not wrapped in a span that
+            // does nothing (a move of the call's state and a check on every poll).
+            if !span.is_disabled() {
+                return tracing::Instrument::instrument(call, span).await;
+            }
+        }
         #[cfg(not(feature = "tracing"))]
         let _ = method;
         call.await
