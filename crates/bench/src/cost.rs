@@ -11,9 +11,20 @@ use serde::Deserialize;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// The four paths compared: each API's client and the raw reqwest + serde_json call it
-/// stands for.
-pub const PATHS: [&str; 4] = ["cad_client", "cad_raw", "cms_client", "cms_raw"];
+/// The paths compared: each API's client and the raw reqwest + serde_json call it stands
+/// for; and, for reference, that raw call with the clients' default timeout on its
+/// `reqwest::Client` (what a timeout that really cancels costs raw reqwest itself).
+pub const PATHS: [&str; 6] = [
+    "cad_client",
+    "cad_raw",
+    "cms_client",
+    "cms_raw",
+    "cad_raw_timeout",
+    "cms_raw_timeout",
+];
+
+/// The clients' default timeout (`ClientBuilder::timeout`), for the raw reference paths.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// CPU time of this process so far: user + system, all threads
 /// (`clock_gettime(CLOCK_PROCESS_CPUTIME_ID)`, the sum `getrusage(RUSAGE_SELF)` gives, at
@@ -126,6 +137,16 @@ impl Path {
             },
             "cms_raw" => Self::Raw {
                 http: reqwest::Client::new(),
+                url: format!("{url}/v2/community/sub-version"),
+                cms: true,
+            },
+            "cad_raw_timeout" => Self::Raw {
+                http: reqwest::Client::builder().timeout(CLIENT_TIMEOUT).build()?,
+                url: format!("{url}/v2/general/version"),
+                cms: false,
+            },
+            "cms_raw_timeout" => Self::Raw {
+                http: reqwest::Client::builder().timeout(CLIENT_TIMEOUT).build()?,
                 url: format!("{url}/v2/community/sub-version"),
                 cms: true,
             },
