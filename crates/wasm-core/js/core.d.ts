@@ -97,7 +97,11 @@ export interface ClientOptions {
   apiKey?: string;
   /** Where requests go (default: the API's production server). */
   baseUrl?: string;
-  /** Per-request timeout in milliseconds (default 30000; 0 waits forever). Per call, `timeoutMs` bounds the whole call. */
+  /**
+   * Per-request timeout in milliseconds (default 30000; 0 waits forever): an attempt still
+   * without its reply is cancelled after at least this long and at most 1% (at most 1 s) more,
+   * as attempts started close together share one timer. Per call, `timeoutMs` bounds the whole call.
+   */
   timeoutMs?: number;
   /** How often a 429 is retried (default 2). */
   retries?: number;

@@ -81,10 +81,11 @@ function unsendable(method, value, where) {
 }
 
 function encode(method, value, where) {
+  if (value === undefined) return 'null';
   // Arguments are plain data: the fast path is one JSON.stringify, checked for what it drops.
   const bad = unsendable(method, value, where);
   if (bad) throw bad;
-  return value === undefined ? 'null' : JSON.stringify(value);
+  return JSON.stringify(value);
 }
 
 /**
@@ -99,8 +100,29 @@ function seconds(value) {
   return Number.isNaN(when) ? v : String(Math.max(0, (when - Date.now()) / 1000));
 }
 
-/** Waits `ms`, or rejects with `aborted()` as soon as `signal` aborts. */
-function pause(ms, signal, aborted) {
+/** The error of a call `name` stopped by the caller's `signal`. */
+function abortedError(name, signal) {
+  return new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: signal.reason });
+}
+
+/** The error of a call `name` past its per-call deadline of `deadlineMs`. */
+function pastDeadline(name, deadlineMs) {
+  return new SonoranError(`${name}: no reply within the call's deadline (\`timeoutMs\` ${deadlineMs} ms)`, { kind: 'timeout', source: 'client' });
+}
+
+/** Tells the client's `onRateLimit` hook, if any, about a wait of the call `name`; a failing hook does not fail the call. */
+function tell(onRateLimit, name, info) {
+  if (onRateLimit) {
+    try {
+      onRateLimit({ operation: name, ...info });
+    } catch {
+      // A failing hook must not fail the call.
+    }
+  }
+}
+
+/** Waits `ms`, or rejects (the call `name` aborted) as soon as the caller's `signal` aborts. */
+function pause(ms, signal, name) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       if (signal) signal.removeEventListener('abort', stop);
@@ -108,7 +130,7 @@ function pause(ms, signal, aborted) {
     }, ms);
     function stop() {
       clearTimeout(timer);
-      reject(aborted());
+      reject(abortedError(name, signal));
     }
     if (signal) signal.addEventListener('abort', stop, { once: true });
   });
@@ -126,8 +148,60 @@ function failureKind(error, timedOut) {
   return NOT_CONNECTED.has(code) ? 1 : 3;
 }
 
+// At most this many attempts share one controller (see `SharedTimeout`): Node's fetch adds an
+// abort listener to the signal of each request and drops it only when the request is garbage
+// collected, so a signal shared without bound would gather listeners.
+const SHARED_ATTEMPTS = 16;
+
+/**
+ * The client's own timeout (`timeoutMs`) for the attempts that have nothing else to bound them
+ * (no caller's signal, no nearer per-call deadline), really cancelling, at a fraction of the
+ * cost of a controller and a timer each. Attempts started within `slack` ms of one another (at
+ * most SHARED_ATTEMPTS of them) share one `AbortController` and one timer, which fires
+ * `timeoutMs + slack` ms after the first of them started: each attempt still in flight then
+ * has had at least its `timeoutMs` and at most `slack` more (1% of it, at most 1 s). In Node a
+ * controller, a timer and undici's handling of a `signal` on every `fetch` cost more CPU than
+ * the rest of the client's own work (BENCHMARKS.md, section 9). The timer does not keep a Node
+ * process alive: a request in flight does that itself.
+ */
+class SharedTimeout {
+  constructor(timeoutMs) {
+    this.timeoutMs = timeoutMs;
+    this.slack = Math.min(1000, Math.floor(timeoutMs / 100));
+    this.group = null;
+  }
+
+  /** The group an attempt starting at `now` joins: its `controller` aborts at its timeout. */
+  join(now) {
+    let group = this.group;
+    if (group === null || group.joined === SHARED_ATTEMPTS || now - group.opened > this.slack) {
+      if (group !== null && group.pending === 0) clearTimeout(group.timer);
+      const controller = new AbortController();
+      group = { controller, timer: undefined, opened: now, joined: 0, pending: 0 };
+      const opened = group;
+      // Only a group with an attempt still in flight is aborted: a finished request's signal stays as it was.
+      group.timer = setTimeout(() => {
+        if (this.group === opened) this.group = null;
+        if (opened.pending > 0) controller.abort();
+      }, this.timeoutMs + this.slack);
+      if (typeof group.timer === 'object' && typeof group.timer.unref === 'function') group.timer.unref();
+      this.group = group;
+    }
+    group.joined++;
+    group.pending++;
+    return group;
+  }
+
+  /** An attempt of `group` is over; a closed group's timer goes once none is left. */
+  leave(group) {
+    group.pending--;
+    if (group.pending === 0 && group !== this.group) clearTimeout(group.timer);
+  }
+}
+
 /** The header set `kind` of a module client, built once and kept on the JS side. */
-function headerSet(r, sets, kind, userAgent) {
+function headerSet(r, local, kind, userAgent) {
+  const sets = local.sets;
   let headers = sets[kind];
   if (headers === undefined) {
     headers = {};
@@ -149,40 +223,34 @@ function headerSet(r, sets, kind, userAgent) {
  * waits, attempts, waits the server asks for); `maxQueueMs` bounds the waits (pacing, and when
  * set explicitly also the retries' waits); a wait past either fails at once.
  */
-async function run(r, fetchImpl, sets, userAgent, index, first, second, count, limits, state) {
+async function run(r, fetchImpl, local, userAgent, index, first, second, count, limits, state) {
   const { name, signal, onRateLimit, deadlineMs } = limits;
-  const aborted = () => new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: signal.reason });
-  if (signal && signal.aborted) throw aborted();
+  if (signal && signal.aborted) throw abortedError(name, signal);
   // "<header set>\n<method>\n<url>[\n<body>]": JSON text has no raw line breaks.
   const plan = r.prepare(index, first, second, count);
   const m = plan.indexOf('\n', 2);
   const u = plan.indexOf('\n', m + 1);
   const method = plan.slice(2, m);
   const url = u < 0 ? plan.slice(m + 1) : plan.slice(m + 1, u);
-  const set = headerSet(r, sets, plan.charCodeAt(0) - 48, userAgent);
+  const set = headerSet(r, local, plan.charCodeAt(0) - 48, userAgent);
   const init = { headers: limits.headers ? { ...set, ...limits.headers } : set };
   // GET is fetch's default: naming it costs a method check per call in Node's fetch.
   if (method !== 'GET') init.method = method;
   if (u >= 0) init.body = plan.slice(u + 1);
-  const timeoutMs = r.timeoutMs;
-  const cap = r.maxReplyBytes;
+  // The client's settings, read from the module once.
+  if (local.timeoutMs === undefined) {
+    local.timeoutMs = r.timeoutMs;
+    local.cap = r.maxReplyBytes;
+    local.shared = local.timeoutMs > 0 ? new SharedTimeout(local.timeoutMs) : null;
+  }
+  const timeoutMs = local.timeoutMs;
+  const cap = local.cap;
   // By default the client's timeout bounds the queueing for a place under the rate limit;
   // a `maxQueueMs` that was given bounds every wait, the retries' too.
   const explicitBound = limits.maxQueueMs !== undefined;
   const bound = limits.maxQueueMs ?? (timeoutMs > 0 ? timeoutMs : Infinity);
   const started = Date.now();
   const deadline = deadlineMs !== undefined ? started + deadlineMs : Infinity;
-  const pastDeadline = () =>
-    new SonoranError(`${name}: no reply within the call's deadline (\`timeoutMs\` ${deadlineMs} ms)`, { kind: 'timeout', source: 'client' });
-  const tell = (info) => {
-    if (onRateLimit) {
-      try {
-        onRateLimit({ operation: name, ...info });
-      } catch {
-        // A failing hook must not fail the call.
-      }
-    }
-  };
   // `queued`: the waits for a place under the rate limit; `waited`: every wait, retries' too.
   let queued = 0;
   let waited = 0;
@@ -194,7 +262,7 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       const wait = -ticket - 2;
       const left = deadline - Date.now();
       if ((explicitBound ? waited : queued) + wait > bound || wait > left) {
-        tell({ reason: 'refused', waitMs: wait });
+        tell(onRateLimit, name, { reason: 'refused', waitMs: wait });
         const why = wait > left ? `its deadline (\`timeoutMs\` ${deadlineMs} ms, ${Math.max(0, left)} ms left)` : `its \`maxQueueMs\` (${bound} ms)`;
         // The client's own decision, not the API's: nothing was sent.
         throw new SonoranError(
@@ -202,30 +270,37 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
           { kind: 'pacingRefused', source: 'client', retryAfter: wait / 1000 },
         );
       }
-      tell({ reason: 'paced', waitMs: wait });
-      await pause(wait, signal, aborted);
+      tell(onRateLimit, name, { reason: 'paced', waitMs: wait });
+      await pause(wait, signal, name);
       queued += wait;
       waited += wait;
     }
     const left = deadline - Date.now();
     if (left <= 0) {
       if (ticket >= 0) r.release(index, ticket);
-      throw pastDeadline();
+      throw pastDeadline(name, deadlineMs);
     }
     // This attempt's own limit: the client's timeout, or what is left of the deadline.
     const limit = Math.min(timeoutMs > 0 ? timeoutMs : Infinity, left);
     let timer;
     let controller;
     let onAbort;
-    if (limit !== Infinity || signal) {
+    let group;
+    let attemptSignal;
+    if (limit === timeoutMs && !signal) {
+      // The common case: the client's own timeout alone, on a controller shared.
+      group = local.shared.join(Date.now());
+      attemptSignal = group.controller.signal;
+    } else if (limit !== Infinity || signal) {
       controller = new AbortController();
-      init.signal = controller.signal;
+      attemptSignal = controller.signal;
       if (limit !== Infinity) timer = setTimeout(() => controller.abort(), limit);
       if (signal) {
         onAbort = () => controller.abort();
         signal.addEventListener('abort', onAbort, { once: true });
       }
     }
+    if (attemptSignal !== undefined) init.signal = attemptSignal;
     let status = 0;
     let res;
     let text;
@@ -247,28 +322,31 @@ async function run(r, fetchImpl, sets, userAgent, index, first, second, count, l
       failed = error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
+      if (group !== undefined) local.shared.leave(group);
       if (onAbort) signal.removeEventListener('abort', onAbort);
       if (ticket >= 0) r.release(index, ticket);
     }
-    if (signal && signal.aborted) throw aborted();
+    if (signal && signal.aborted) throw abortedError(name, signal);
     if (tooLarge) {
+      // The body left unread is dropped; a shared controller is not this call's to abort.
       if (controller) controller.abort();
+      else if (res && res.body && typeof res.body.cancel === 'function') res.body.cancel().catch(() => {});
       throw r.tooLarge(index);
     }
-    const timedOut = !!(controller && controller.signal.aborted);
-    if (timedOut && Date.now() >= deadline) throw pastDeadline();
+    const timedOut = attemptSignal !== undefined && attemptSignal.aborted;
+    if (timedOut && Date.now() >= deadline) throw pastDeadline(name, deadlineMs);
     const retryAfter = status === 429 || status === 503 ? seconds(res.headers.get('retry-after')) : undefined;
     const failure = status === 0 ? failureKind(failed, timedOut) : 0;
     const wait = r.after(index, attempt, status, retryAfter, failure, Date.now() - started);
     // A wait past the deadline (or past an explicit `maxQueueMs`) is not waited: the call
     // fails at once with this attempt's outcome (the server's Retry-After included).
     if (wait >= 0 && wait <= deadline - Date.now() && !(explicitBound && waited + wait > bound)) {
-      tell({ reason: 'retry', waitMs: wait, status, attempt });
-      await pause(wait, signal, aborted);
+      tell(onRateLimit, name, { reason: 'retry', waitMs: wait, status, attempt });
+      await pause(wait, signal, name);
       waited += wait;
       continue;
     }
-    if (wait >= 0) tell({ reason: 'refused', waitMs: wait, status, attempt });
+    if (wait >= 0) tell(onRateLimit, name, { reason: 'refused', waitMs: wait, status, attempt });
     if (status === 0) {
       // fetch wraps the platform's reason (ECONNREFUSED, ...) as its cause.
       const cause = failed && failed.cause !== undefined ? failed.cause : failed;
@@ -352,8 +430,10 @@ const CALL_OPTIONS = ['signal', 'timeoutMs', 'headers', 'maxQueueMs'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The per-call options `{ signal, timeoutMs, headers, maxQueueMs }`. */
+const NO_OPTIONS = Object.freeze({});
+
 function callOptions(name, given) {
-  if (given === undefined || given === null) return {};
+  if (given === undefined || given === null) return NO_OPTIONS;
   if (typeof given !== 'object' || Array.isArray(given)) {
     throw new SonoranError(`${name}: the per-call options must be an object { ${CALL_OPTIONS.join(', ')} }`, { kind: 'invalidRequest' });
   }
@@ -543,7 +623,7 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
 export function makeClient(className, operations, load, ready, userAgent, pages = {}) {
   const NEW = `new ${className}`;
   const FETCH = Symbol('fetch');
-  const SETS = Symbol('header sets');
+  const LOCAL = Symbol('client state');
   const HOOKS = Symbol('hooks');
   function raw(client, name) {
     const r = client[RAW];
@@ -574,7 +654,8 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
       }
       Object.defineProperty(this, 'optionsJson', { value: encode(NEW, rest, '') });
       Object.defineProperty(this, FETCH, { value: f.bind(globalThis) });
-      Object.defineProperty(this, SETS, { value: [] });
+      // The header sets, the module's settings once read, the shared timeout.
+      Object.defineProperty(this, LOCAL, { value: { sets: [], timeoutMs: undefined, cap: undefined, shared: null } });
       Object.defineProperty(this, HOOKS, { value: { onRateLimit, maxQueueMs } });
       if (load() !== null) {
         try {
@@ -641,7 +722,7 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
           maxQueueMs: call.maxQueueMs ?? hooks.maxQueueMs,
           onRateLimit: hooks.onRateLimit,
         };
-        const sent = await run(r, this[FETCH], this[SETS], userAgent, index, first, second, count, limits, state);
+        const sent = await run(r, this[FETCH], this[LOCAL], userAgent, index, first, second, count, limits, state);
         const data = decode(r, index, name, reply, sent);
         const response = { status: sent.status, headers: sent.headers, requestId: state.requestId, attempts: state.attempts };
         return { data, response };

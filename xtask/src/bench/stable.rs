@@ -398,7 +398,7 @@ pub fn per_call_section(
     })?;
     let _ = writeln!(
         md,
-        "### Node (the npm packages)\n\nThe CAD package's `getVersion()` and the CMS package's `getSubVersion()` with their default settings\n(a 30 s timeout that really cancels: an `AbortController`, a timer and a `signal` on every `fetch`;\nretries), with pacing on and a limit never reached (`rateLimit: {{ limits: {{ getVersion: 1000000 }} }}`,\nthe same for `getSubVersion`), against raw `fetch` + `json()` of the same request, no timeout. {calls} calls per path per round, {runs} rounds\nper batch, {batches} batch(es). Command: `node crates/wasm/bench/cpu.mjs URL {runs} {calls}`.\n"
+        "### Node (the npm packages)\n\nThe CAD package's `getVersion()` and the CMS package's `getSubVersion()` with their default settings\n(a 30 s timeout that really cancels: a `signal` on every `fetch`, one `AbortController` and timer shared by the\nattempts started within 1% of the timeout, at most 16; retries), with pacing on and a limit never reached (`rateLimit: {{ limits: {{ getVersion: 1000000 }} }}`,\nthe same for `getSubVersion`), against raw `fetch` + `json()` of the same request, no timeout. {calls} calls per path per round, {runs} rounds\nper batch, {batches} batch(es). Command: `node crates/wasm/bench/cpu.mjs URL {runs} {calls}`.\n"
     );
     per_call_table(
         &mut md,
@@ -427,7 +427,7 @@ pub fn per_call_section(
     }
     md.push_str("Instructions are not counted for Node: V8 compiles the JavaScript at run time, on background\nthreads and at moments that differ from run to run, so callgrind's count is not the same run after run\nthere; the CPU time above is the figure. Section 2 keeps the wall-time view with `timeoutMs: 0` and the\npackage's own work without the network.\n\n");
     if node_ratios.iter().any(|s| s.median > RATIO_GOAL) {
-        md.push_str("Where the Node package's extra CPU goes, as far as this bench can tell: section 2's instant-`fetch`\nrun puts the package's own work (argument checks, the call into the module, pacing, the reply's\nchecks) at a few µs a call, and its `timeoutMs: 0` run shows what the cancelling timeout (an\n`AbortController`, a timer and undici's `signal` handling on every call) adds on top.\n\n");
+        md.push_str("Where the Node package's extra CPU goes, as far as this bench can tell: section 2's instant-`fetch`\nrun puts the package's own work (argument checks, the call into the module, pacing, the reply's\nchecks) at a few µs a call, and its `timeoutMs: 0` run shows what the cancelling timeout (undici's `signal`\nhandling on every call, a shared controller and timer) adds on top.\n\n");
     }
     Ok((md, goals))
 }

@@ -267,3 +267,57 @@ test('a 404 is isNotFound() and not retryable', async () => {
   const w = await c.getAccount({ discord: '1' }).withResponse().catch((x) => x);
   assert.ok(w instanceof SonoranError && w.isNotFound());
 });
+
+// The client's own timeout (`timeoutMs`, no caller's signal, no per-call deadline) is shared:
+// attempts started within 1% of it (at most 16) share one controller and one timer, which
+// aborts them `timeoutMs` + 1% after the first started (SharedTimeout in core.mjs).
+test('the client timeout, shared: each hanging attempt is aborted after at least its timeoutMs and at most 1% more', async () => {
+  const { c, sent } = client(['hang'], { timeoutMs: 1000, retries: 0 });
+  const t0 = Date.now();
+  const first = watch(c.getVersion());
+  await settle(() => sent.length === 1);
+  mock.timers.tick(6);
+  const second = watch(c.getVersion());
+  await settle(() => sent.length === 2);
+  assert.equal(sent[1].init.signal, sent[0].init.signal, 'started 6 ms apart: one controller');
+  mock.timers.tick(1003);
+  await settle();
+  assert.equal(first.done, false, 'the group fires at 1000 + 10 ms');
+  mock.timers.tick(1);
+  await settle(() => first.done && second.done);
+  assert.equal(Date.now() - t0, 1010);
+  for (const state of [first, second]) {
+    assert.equal(state.error.kind, 'timeout');
+    assert.equal(state.error.attempts, 1);
+  }
+  // The second one had 1004 ms: at least its timeoutMs.
+  assert.ok(Date.now() - sent[1].at >= 1000);
+});
+
+test('the client timeout, shared: a new controller after 1% of the timeout, after 16 attempts, and a finished group is never aborted', async () => {
+  const { c, sent } = client([OK], { timeoutMs: 1000, rateLimit: 'off' });
+  for (let i = 0; i < 17; i++) await c.getVersion();
+  const signals = sent.map((x) => x.init.signal);
+  assert.equal(new Set(signals.slice(0, 16)).size, 1, 'the first 16 share one');
+  assert.notEqual(signals[16], signals[0], 'the 17th opens another');
+  mock.timers.tick(11);
+  await c.getVersion();
+  assert.notEqual(sent[17].init.signal, signals[16], '11 ms later: past the 10 ms slack');
+  // Every call has finished: no timer aborts a signal a request was sent with.
+  mock.timers.tick(5000);
+  await settle();
+  assert.ok(sent.every((x) => x.init.signal.aborted === false));
+});
+
+test('a caller\'s signal or a nearer per-call deadline gets a controller of its own', async () => {
+  const { c, sent } = client([OK], { timeoutMs: 1000, rateLimit: 'off' });
+  await c.getVersion();
+  await c.getVersion(undefined, { signal: new AbortController().signal });
+  await c.getVersion(undefined, { timeoutMs: 500 });
+  await c.getVersion();
+  const [shared, withSignal, withDeadline, again] = sent.map((x) => x.init.signal);
+  assert.equal(again, shared);
+  assert.notEqual(withSignal, shared);
+  assert.notEqual(withDeadline, shared);
+  assert.notEqual(withDeadline, withSignal);
+});
