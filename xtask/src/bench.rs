@@ -1227,12 +1227,12 @@ registration); the client shares one `AbortController` and one timer among the a
 within 1% of the timeout (at most 16), so that each attempt no longer pays for a controller and a
 timer of its own. `timeoutMs: 0` shows the path without any signal. The module's own work
 (checking the arguments, building the request, pacing, deciding on retries and errors) is the
-small difference measured with the instant `fetch`; in real calls the package's CPU per call
-is further above raw fetch than that difference, in undici's request set-up with a signal and
-in `JSON.parse` of the reply, which a CPU profile shows dearer inside the package than in raw
-`fetch().json()` for the same bytes (not explained yet). What would remove the rest: a timeout
-that does not cancel (racing a timer, leaving the request to undici's own 300 s timeouts), which
-this client does not do by default.
+small difference measured with the instant `fetch`. In real calls the package's CPU per call
+sits further above raw fetch than that difference: a CPU profile spreads it over undici's set-up
+of a request that carries a signal, the calls into the module, and more promises and garbage per
+call, with no one part large. What would remove the signal's share: a timeout that does not
+cancel (racing a timer, leaving the request to undici's own 300 s timeouts), which this client
+does not do by default.
 
 ";
 
