@@ -98,7 +98,7 @@ export interface ClientOptions {
   /** Where requests go (default: the API's production server). */
   baseUrl?: string;
   /**
-   * Per-request timeout in milliseconds (default 30000; 0 waits forever): an attempt still
+   * Per-request timeout in milliseconds (default 30000, at most 2000000000; 0 waits forever): an attempt still
    * without its reply is cancelled after at least this long and at most 1% (at most 1 s) more,
    * as attempts started close together share one timer. Per call, `timeoutMs` bounds the whole call.
    */
@@ -148,7 +148,8 @@ export interface CallOptions {
    * The call's deadline in milliseconds: it bounds the whole call (the wait for its place, every
    * attempt, the waits the server asks for). A wait that would pass it fails at once: the
    * client's own pacing with kind `pacingRefused` and `source: 'client'`, a server's `Retry-After`
-   * with the server's error; a reply still missing at the deadline with kind `timeout`.
+   * with the server's error; a reply still missing at the deadline with kind `timeout`. At most
+   * 2000000000 (a JS timer holds no more).
    */
   timeoutMs?: number;
   /** Extra headers for this call (over the client's). */

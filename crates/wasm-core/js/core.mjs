@@ -431,6 +431,8 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The per-call options `{ signal, timeoutMs, headers, maxQueueMs }`. */
 const NO_OPTIONS = Object.freeze({});
+// As the module's bound on the client's `timeoutMs` (wasm-core's MAX_TIMEOUT_MS).
+const MAX_TIMEOUT_MS = 2_000_000_000;
 
 function callOptions(name, given) {
   if (given === undefined || given === null) return NO_OPTIONS;
@@ -448,6 +450,10 @@ function callOptions(name, given) {
   }
   if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0 && timeoutMs !== Infinity)) {
     throw new SonoranError(`${name}: the per-call \`timeoutMs\` must be a number of milliseconds > 0`, { kind: 'invalidRequest' });
+  }
+  if (timeoutMs > MAX_TIMEOUT_MS) {
+    // A JS timer holds at most 2^31 - 1 ms: a longer one would fire at once.
+    throw new SonoranError(`${name}: the per-call \`timeoutMs\` must be at most ${MAX_TIMEOUT_MS} ms (about 23 days), got ${timeoutMs}`, { kind: 'invalidRequest' });
   }
   let extra;
   if (headers !== undefined) {

@@ -351,6 +351,10 @@ fn bad_option(message: String) -> JsValue {
     )
 }
 
+/// The longest `timeoutMs` the JS side can keep (its timers hold at most 2^31 - 1 ms), with
+/// room for the shared timeout's slack; the per-call `timeoutMs` has the same bound (core.mjs).
+const MAX_TIMEOUT_MS: f64 = 2_000_000_000.0;
+
 fn duration_ms(field: &str, ms: f64) -> Result<Duration, JsValue> {
     if ms.is_finite() && ms >= 0.0 {
         Ok(Duration::from_secs_f64(ms / 1000.0))
@@ -408,6 +412,15 @@ impl Client {
         let timeout = match o.number("timeoutMs")? {
             None => Some(Duration::from_secs(30)),
             Some(0.0) => None,
+            // A JS timer holds at most 2^31 - 1 ms (a longer one fires at once), and the
+            // shared timeout adds up to 1 s to it.
+            Some(ms) if ms.is_finite() && ms > MAX_TIMEOUT_MS => {
+                // Formatted by serde_json's number (no f64 formatting of its own in the module).
+                return Err(bad_option(format!(
+                    "`timeoutMs` must be at most 2000000000 ms (about 23 days; 0 waits forever), got {}",
+                    validate::js_kind(&Value::from(ms))
+                )));
+            }
             Some(ms) => Some(duration_ms("timeoutMs", ms)?),
         };
         let retry = match o.integer("retries", 0, 100)? {

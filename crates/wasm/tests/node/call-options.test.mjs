@@ -89,6 +89,10 @@ test('per-call headers go with that call only, over the client\'s', async () => 
   assert.equal(broken.message, 'getVersion: the per-call header "x-a" is not a valid header name and value');
   const worse = await c.getVersion(undefined, { timeoutMs: -1 }).catch((e) => e);
   assert.equal(worse.message, 'getVersion: the per-call `timeoutMs` must be a number of milliseconds > 0');
+  // A JS timer holds at most 2^31 - 1 ms: a longer one would fire at once.
+  const long = await c.getVersion(undefined, { timeoutMs: 2 ** 31 }).catch((e) => e);
+  assert.equal(long.kind, 'invalidRequest');
+  assert.equal(long.message, 'getVersion: the per-call `timeoutMs` must be at most 2000000000 ms (about 23 days), got 2147483648');
   assert.equal(sent.length, 2, 'refused calls were not sent');
 });
 

@@ -203,6 +203,8 @@ test('bad constructor options throw a SonoranError at once', async () => {
     [{ ...base, rateLimit: 'sometimes' }, /`rateLimit`/],
     [{ ...base, rateLimit: { limits: { getCalls: 'x' } } }, /`rateLimit\.limits\.getCalls` must be a whole number/],
     [{ ...base, timeoutMs: 'soon' }, /`timeoutMs` must be a number, got a string \("soon"\)/],
+    // A JS timer holds at most 2^31 - 1 ms; a longer one would fire at once and time every call out.
+    [{ ...base, timeoutMs: 3e9 }, /`timeoutMs` must be at most 2000000000 ms \(about 23 days; 0 waits forever\), got a number \(3000000000(\.0)?\)/],
     [{ ...base, serverId: 1.5 }, /`serverId` must be an integer/],
   ];
   for (const [opts, message] of cases) {
