@@ -121,17 +121,28 @@ function tell(onRateLimit, name, info) {
   }
 }
 
-/** Waits `ms`, or rejects (the call `name` aborted) as soon as the caller's `signal` aborts. */
+// The longest a JS timer waits: past it, a timer fires at once (after 1 ms).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Waits `ms` (in steps of at most MAX_TIMER_MS), or rejects (the call `name` aborted) as soon
+ * as the caller's `signal` aborts.
+ */
 function pause(ms, signal, name) {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      if (signal) signal.removeEventListener('abort', stop);
-      resolve();
-    }, ms);
+    let timer;
+    const wait = (left) => {
+      timer = setTimeout(() => {
+        if (left > MAX_TIMER_MS) return wait(left - MAX_TIMER_MS);
+        if (signal) signal.removeEventListener('abort', stop);
+        resolve();
+      }, Math.min(left, MAX_TIMER_MS));
+    };
     function stop() {
       clearTimeout(timer);
       reject(abortedError(name, signal));
     }
+    wait(ms);
     if (signal) signal.addEventListener('abort', stop, { once: true });
   });
 }

@@ -325,3 +325,30 @@ test('a caller\'s signal or a nearer per-call deadline gets a controller of its 
   assert.notEqual(withDeadline, shared);
   assert.notEqual(withDeadline, withSignal);
 });
+
+test('a pacing wait longer than a JS timer holds (2^31 - 1 ms) is waited in full, not ended after 1 ms', async () => {
+  // Node's mock timers, like Node's own, fire a longer timer after 1 ms.
+  const windowMs = 30 * 24 * 3600 * 1000;
+  const { c, sent, events } = client([OK], { timeoutMs: 0, rateLimit: { limits: { getVersion: 1 }, windowMs } });
+  const t0 = Date.now();
+  await c.getVersion();
+  const state = watch(c.getVersion());
+  await settle(() => events.length === 1);
+  mock.timers.tick(10);
+  await settle();
+  assert.deepEqual(events.map((x) => [x.reason, x.waitMs]), [['paced', windowMs + 100]], 'one wait, not one a millisecond');
+  // The first step ends at 2^31 - 1 ms (ticked to exactly then: the mock schedules a timer set
+  // during a tick from the tick's end), the second at the end of the wait.
+  mock.timers.tick(2 ** 31 - 1 - 10);
+  await settle();
+  assert.equal(sent.length, 1, 'still waiting after the first timer step');
+  assert.equal(events.length, 1);
+  mock.timers.tick(windowMs + 100 - (2 ** 31 - 1) - 1);
+  await settle();
+  assert.equal(sent.length, 1, 'still waiting 1 ms before its end');
+  mock.timers.tick(1);
+  await settle(() => state.done);
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].at - t0, windowMs + 100, 'sent when the window let it');
+  assert.equal(events.length, 1);
+});
