@@ -211,8 +211,7 @@ class SharedTimeout {
 }
 
 /** The header set `kind` of a module client, built once and kept on the JS side. */
-function headerSet(r, local, kind, userAgent) {
-  const sets = local.sets;
+function headerSet(r, sets, kind, userAgent) {
   let headers = sets[kind];
   if (headers === undefined) {
     headers = {};
@@ -243,7 +242,7 @@ async function run(r, fetchImpl, local, userAgent, index, first, second, count, 
   const u = plan.indexOf('\n', m + 1);
   const method = plan.slice(2, m);
   const url = u < 0 ? plan.slice(m + 1) : plan.slice(m + 1, u);
-  const set = headerSet(r, local, plan.charCodeAt(0) - 48, userAgent);
+  const set = headerSet(r, local.sets, plan.charCodeAt(0) - 48, userAgent);
   const init = { headers: limits.headers ? { ...set, ...limits.headers } : set };
   // GET is fetch's default: naming it costs a method check per call in Node's fetch.
   if (method !== 'GET') init.method = method;
@@ -724,7 +723,7 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
         throw described(e, name, {}, load());
       }
       if (call.signal && call.signal.aborted) {
-        throw described(new SonoranError(`${name}: aborted by the caller's signal`, { kind: 'aborted', cause: call.signal.reason }), name, {}, load());
+        throw described(abortedError(name, call.signal), name, {}, load());
       }
       if (ready) await ready;
       const state = { attempts: 0, requestId: undefined };
