@@ -139,7 +139,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
             path: format!("{}/src/generated/push_events.rs", api.crate_dir),
             // An API whose events are few and small (CMS) has the `Unknown` variant as its largest.
             contents: rust_client::format(
-                events::rust_tokens(api, doc, push_events, enums)?,
+                rust_client::compact_file(events::rust_tokens(api, doc, push_events, enums)?)?,
                 "#![allow(clippy::large_enum_variant)]\n\n",
             )?,
         },

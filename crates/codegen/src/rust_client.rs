@@ -94,9 +94,173 @@ pub fn seal_types(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::Token
             && let Some((_, items)) = &mut m.content
         {
             seal(items);
+            compact_deserialize(items)?;
         }
     }
     Ok(quote::quote!(#file))
+}
+
+/// [`compact_deserialize`] on the top-level items of `tokens` (the push events' payloads).
+pub fn compact_file(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
+    compact_deserialize(&mut file.items)?;
+    Ok(quote::quote!(#file))
+}
+
+/// How a field of a struct decodes when its key is absent, from its serde attributes.
+enum Absent {
+    /// An error (``missing field `x` ``): a required field, nullable or not.
+    Error,
+    /// `None`: an optional field (an `Option` without `deserialize_with`).
+    None,
+    /// `Default::default()` (`#[serde(default)]`).
+    Default,
+    /// The function the attribute names (`#[serde(default = "path")]`).
+    DefaultWith(syn::ExprPath),
+}
+
+/// Replaces `#[derive(Deserialize)]` on the plain structs of progenitor's `types` with
+/// `sonoran_runtime::deserialize_struct!`, a compact impl of the same decoding (see
+/// `sonoran_runtime::de`): the derive's field enum,
+/// its visitor and its sequence form were the largest part of the crate's compile time. A
+/// struct whose attributes are not all understood here (generics, a container `#[serde]`,
+/// `flatten`, any other `deserialize_with`) keeps the derive.
+fn compact_deserialize(items: &mut Vec<syn::Item>) -> Result<(), Error> {
+    let mut out = Vec::with_capacity(items.len() * 2);
+    for mut item in std::mem::take(items) {
+        let imp = match &mut item {
+            syn::Item::Struct(s) => compact_struct(s)?,
+            _ => None,
+        };
+        out.push(item);
+        out.extend(imp);
+    }
+    *items = out;
+    Ok(())
+}
+
+/// The impl for one struct (its derive attribute rewritten without `Deserialize`), or `None`
+/// when it keeps the derive.
+fn compact_struct(s: &mut syn::ItemStruct) -> Result<Option<syn::Item>, Error> {
+    let syn::Fields::Named(named) = &s.fields else {
+        return Ok(None);
+    };
+    if !s.generics.params.is_empty() || s.attrs.iter().any(|a| a.path().is_ident("serde")) {
+        return Ok(None);
+    }
+    let Some(derive_at) = s
+        .attrs
+        .iter()
+        .position(|a| a.path().is_ident("derive") && derives(a).iter().any(is_serde_deserialize))
+    else {
+        return Ok(None);
+    };
+    let mut wires = Vec::new();
+    let mut idents = Vec::new();
+    let mut absents = Vec::new();
+    for field in &named.named {
+        let Some(ident) = &field.ident else {
+            return Ok(None);
+        };
+        let mut wire = syn::ext::IdentExt::unraw(ident).to_string();
+        let mut absent = if is_option(&field.ty) {
+            Absent::None
+        } else {
+            Absent::Error
+        };
+        let mut understood = true;
+        for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    wire = meta.value()?.parse::<syn::LitStr>()?.value();
+                } else if meta.path.is_ident("default") {
+                    absent = if meta.input.peek(syn::Token![=]) {
+                        Absent::DefaultWith(meta.value()?.parse::<syn::LitStr>()?.parse()?)
+                    } else {
+                        Absent::Default
+                    };
+                } else if meta.path.is_ident("skip_serializing_if") {
+                    meta.value()?.parse::<syn::LitStr>()?;
+                } else if meta.path.is_ident("deserialize_with") {
+                    // progenitor's required nullable field: an `Option` whose key must be there.
+                    let with = meta.value()?.parse::<syn::LitStr>()?.value();
+                    if with == "::std::option::Option::deserialize" && is_option(&field.ty) {
+                        absent = Absent::Error;
+                    } else {
+                        understood = false;
+                    }
+                } else {
+                    understood = false;
+                    // Consume whatever the attribute holds; the struct keeps the derive.
+                    if meta.input.peek(syn::Token![=]) {
+                        meta.value()?.parse::<syn::Expr>()?;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| {
+                Error(format!(
+                    "struct {}: field {ident}: serde attribute: {e}",
+                    s.ident
+                ))
+            })?;
+        }
+        if !understood {
+            return Ok(None);
+        }
+        wires.push(wire);
+        idents.push(ident.clone());
+        absents.push(absent);
+    }
+
+    // The derive attribute without serde's `Deserialize`.
+    let kept: Vec<syn::Path> = derives(&s.attrs[derive_at])
+        .into_iter()
+        .filter(|p| !is_serde_deserialize(p))
+        .collect();
+    s.attrs[derive_at] = syn::parse_quote!(#[derive(#(#kept),*)]);
+
+    let name = &s.ident;
+    let lines =
+        idents
+            .iter()
+            .zip(&wires)
+            .zip(&absents)
+            .enumerate()
+            .map(|(i, ((ident, wire), absent))| {
+                let i = proc_macro2::Literal::usize_unsuffixed(i);
+                match absent {
+                    Absent::Error => quote!(#i #ident: #wire required),
+                    Absent::None => quote!(#i #ident: #wire option),
+                    Absent::Default => quote!(#i #ident: #wire default),
+                    Absent::DefaultWith(path) => quote!(#i #ident: #wire default_with(#path)),
+                }
+            });
+    let imp: syn::Item = syn::parse_quote! {
+        ::sonoran_runtime::deserialize_struct!(#name { #(#lines,)* });
+    };
+    Ok(Some(imp))
+}
+
+/// The paths a `#[derive(..)]` lists (none if it does not parse as such).
+fn derives(attr: &syn::Attribute) -> Vec<syn::Path> {
+    attr.parse_args_with(syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated)
+        .map(|p| p.into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// `::serde::Deserialize` (or `serde::Deserialize`), the derive progenitor writes.
+fn is_serde_deserialize(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments == ["serde", "Deserialize"]
+}
+
+/// Whether `ty` is `Option<..>` (progenitor writes `::std::option::Option<..>`).
+fn is_option(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.qself.is_none()
+        && p.path.segments.last().is_some_and(|s| s.ident == "Option"
+            && matches!(s.arguments, syn::PathArguments::AngleBracketed(_))))
 }
 
 /// prettyplease alone (not rustfmt afterwards: it re-indents doc blocks into doctests).

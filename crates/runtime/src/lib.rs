@@ -13,6 +13,8 @@ pub(crate) use trace;
 mod clock;
 #[cfg(feature = "http")]
 mod config;
+#[doc(hidden)]
+pub mod de;
 mod error;
 pub mod events;
 #[cfg(feature = "http")]

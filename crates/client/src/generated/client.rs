@@ -5,7 +5,7 @@
 #[allow(clippy::all)]
 pub mod types {
     ///A community member's Sonoran CAD account (the Account Object), as returned by get-account (one object) and get-accounts (under `accounts`). No field is documented as always present; get-accounts' example omits `communityUserId`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Account {
         ///The in-game community user ID linked to the account.
@@ -34,8 +34,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Account { 0 community_user_id : "communityUserId" option, 1 joined : "joined"
+        option, 2 last_login : "lastLogin" option, 3 permissions : "permissions" option,
+        4 status : "status" option, 5 username : "username" option, 6 uuid : "uuid"
+        option, }
+    );
     ///A version 2 permission document.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionGrants {
         ///Case-sensitive grant IDs from the permission catalog.
@@ -54,6 +60,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<AccountPermissionGrantsVersion>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountPermissionGrants { 0 grants : "grants" option, 1 legacy : "legacy" option,
+        2 legacy_templates : "legacyTemplates" option, 3 version : "version" option, }
+    );
     ///Permission document version; always 2.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -91,7 +101,7 @@ pub mod types {
         }
     }
     ///An account's permissions in the authenticated community.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionSnapshot {
         ///Whether the community's v2 permission storage is available (not whether this account was edited explicitly).
@@ -106,8 +116,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountPermissionSnapshot { 0 migrated : "migrated" option, 1 owner : "owner"
+        option, 2 permissions : "permissions" option, 3 status : "status" option, }
+    );
     ///The 43 permission flags of an account (account-object.md "Permissions"). Each camelCase key matches a PermissionName value case-insensitively (e.g. `polRecEdit` is POLRECEDIT); the descriptions come from the v1 permission table. Replies may carry only some of the keys (the examples show four), so every key is optional.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissions {
         ///Access to the Admin page (ADMIN).
@@ -345,8 +359,33 @@ pub mod types {
         )]
         pub self_dispatch: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountPermissions { 0 admin : "admin" option, 1 admin_accounts : "adminAccounts"
+        option, 2 admin_customization : "adminCustomization" option, 3 admin_departments
+        : "adminDepartments" option, 4 admin_discord_integration :
+        "adminDiscordIntegration" option, 5 admin_in_game_integration :
+        "adminInGameIntegration" option, 6 admin_limits : "adminLimits" option, 7
+        admin_logs : "adminLogs" option, 8 admin_penal_codes : "adminPenalCodes" option,
+        9 admin_permission_keys : "adminPermissionKeys" option, 10 admin_ten_codes :
+        "adminTenCodes" option, 11 civilian : "civilian" option, 12 dispatch : "dispatch"
+        option, 13 dmv : "dmv" option, 14 dmv_rec_add : "dmvRecAdd" option, 15
+        dmv_rec_edit : "dmvRecEdit" option, 16 dmv_rec_remove : "dmvRecRemove" option, 17
+        dmv_super : "dmvSuper" option, 18 ems : "ems" option, 19 fire : "fire" option, 20
+        fire_rec_add : "fireRecAdd" option, 21 fire_rec_edit : "fireRecEdit" option, 22
+        fire_rec_remove : "fireRecRemove" option, 23 fire_super : "fireSuper" option, 24
+        law_rec_add : "lawRecAdd" option, 25 law_rec_edit : "lawRecEdit" option, 26
+        law_rec_remove : "lawRecRemove" option, 27 law_super : "lawSuper" option, 28
+        lawyer : "lawyer" option, 29 live_map : "liveMap" option, 30 med_rec_add :
+        "medRecAdd" option, 31 med_rec_edit : "medRecEdit" option, 32 med_rec_remove :
+        "medRecRemove" option, 33 med_super : "medSuper" option, 34 modify_street_signs :
+        "modifyStreetSigns" option, 35 pol_edit_other_unit : "polEditOtherUnit" option,
+        36 pol_edit_unit : "polEditUnit" option, 37 pol_rec_add : "polRecAdd" option, 38
+        pol_rec_edit : "polRecEdit" option, 39 pol_rec_remove : "polRecRemove" option, 40
+        pol_super : "polSuper" option, 41 police : "police" option, 42 self_dispatch :
+        "selfDispatch" option, }
+    );
     ///The account's permissions as camelCase booleans. They match the upper-case `PermissionName` values case-insensitively. The GET_ACCOUNT example omits `liveMap` and `modifyStreetSigns` (GET_ACCOUNTS has them), so every flag is optional.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionsV1 {
         ///Access to the Admin page.
@@ -584,8 +623,33 @@ pub mod types {
         )]
         pub self_dispatch: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountPermissionsV1 { 0 admin : "admin" option, 1 admin_accounts :
+        "adminAccounts" option, 2 admin_customization : "adminCustomization" option, 3
+        admin_departments : "adminDepartments" option, 4 admin_discord_integration :
+        "adminDiscordIntegration" option, 5 admin_in_game_integration :
+        "adminInGameIntegration" option, 6 admin_limits : "adminLimits" option, 7
+        admin_logs : "adminLogs" option, 8 admin_penal_codes : "adminPenalCodes" option,
+        9 admin_permission_keys : "adminPermissionKeys" option, 10 admin_ten_codes :
+        "adminTenCodes" option, 11 civilian : "civilian" option, 12 dispatch : "dispatch"
+        option, 13 dmv : "dmv" option, 14 dmv_rec_add : "dmvRecAdd" option, 15
+        dmv_rec_edit : "dmvRecEdit" option, 16 dmv_rec_remove : "dmvRecRemove" option, 17
+        dmv_super : "dmvSuper" option, 18 ems : "ems" option, 19 fire : "fire" option, 20
+        fire_rec_add : "fireRecAdd" option, 21 fire_rec_edit : "fireRecEdit" option, 22
+        fire_rec_remove : "fireRecRemove" option, 23 fire_super : "fireSuper" option, 24
+        law_rec_add : "lawRecAdd" option, 25 law_rec_edit : "lawRecEdit" option, 26
+        law_rec_remove : "lawRecRemove" option, 27 law_super : "lawSuper" option, 28
+        lawyer : "lawyer" option, 29 live_map : "liveMap" option, 30 med_rec_add :
+        "medRecAdd" option, 31 med_rec_edit : "medRecEdit" option, 32 med_rec_remove :
+        "medRecRemove" option, 33 med_super : "medSuper" option, 34 modify_street_signs :
+        "modifyStreetSigns" option, 35 pol_edit_other_unit : "polEditOtherUnit" option,
+        36 pol_edit_unit : "polEditUnit" option, 37 pol_rec_add : "polRecAdd" option, 38
+        pol_rec_edit : "polRecEdit" option, 39 pol_rec_remove : "polRecRemove" option, 40
+        pol_super : "polSuper" option, 41 police : "police" option, 42 self_dispatch :
+        "selfDispatch" option, }
+    );
     ///A community member's account as v1 GET_ACCOUNT returns it and GET_ACCOUNTS lists it (api-endpoints/general/get-account.md, get-account-1.md). No field is stated to be always present, so all are optional.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountV1 {
         ///The account's API IDs (typically Steam hex ids); may contain empty strings.
@@ -614,8 +678,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountV1 { 0 api_ids : "apiIds" option, 1 joined : "joined" option, 2 last_login
+        : "lastLogin" option, 3 permissions : "permissions" option, 4 status : "status"
+        option, 5 username : "username" option, 6 uuid : "uuid" option, }
+    );
     ///Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountsPagination {
         ///The page size applied.
@@ -628,15 +697,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AccountsPagination { 0 limit : "limit" option, 1 offset : "offset" option, 2
+        total : "total" option, }
+    );
     ///The acknowledgement's result.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeFivemConfigurationResponse {
         ///Always true on a 200.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AcknowledgeFivemConfigurationResponse { 0 success : "success" required, }
+    );
     ///The outcome of a processed action.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionRequest {
         ///User-facing result message; at most 500 characters.
@@ -652,6 +728,10 @@ pub mod types {
         ///Whether the third-party action succeeded.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AcknowledgeIntegrationPanelActionRequest { 0 message : "message" option, 1 result
+        : "result" option, 2 success : "success" required, }
+    );
     ///User-facing result message; at most 500 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -711,7 +791,7 @@ pub mod types {
         }
     }
     ///The acknowledged action.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionResponse {
         #[serde(
@@ -734,8 +814,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AcknowledgeIntegrationPanelActionResponse { 0 event_id : "eventId" option, 1
+        message : "message" option, 2 panel_key : "panelKey" option, 3 server_id :
+        "serverId" option, 4 success : "success" option, }
+    );
     ///A blip to add and the server to add it to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddBlipV1Item {
         pub blip: BlipV1,
@@ -746,8 +831,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddBlipV1Item { 0 blip : "blip" required, 1 server_id : "serverId" option, }
+    );
     ///A note to add to a call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteRequest {
         ///Sender of the note shown in the CAD.
@@ -763,8 +851,12 @@ pub mod types {
         )]
         pub note_type: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddCallNoteRequest { 0 label : "label" option, 1 note : "note" option, 2
+        note_type : "noteType" option, }
+    );
     ///Result of adding a note.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteResponse {
         ///The call ID.
@@ -777,8 +869,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddCallNoteResponse { 0 call_id : "callId" option, 1 note : "note" option, }
+    );
     ///The note to add and the call to add it to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteV1Item {
         ///Dispatch call id.
@@ -796,8 +891,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddCallNoteV1Item { 0 call_id : "callId" required, 1 label : "label" option, 2
+        note : "note" required, 3 server_id : "serverId" option, }
+    );
     ///The account to link the sync character to. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCharacterLinkRequest {
         ///Target account UUID.
@@ -819,8 +918,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddCharacterLinkRequest { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 discord : "discord" option, 3
+        roblox : "roblox" option, }
+    );
     ///Apply a permission key to an account. Target the account with `communityUserId` (default), or provide `roblox` or `discord` instead; send exactly one target.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyRequest {
         ///In-game community user ID of the target account (default target).
@@ -842,8 +946,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ApplyPermissionKeyRequest { 0 community_user_id : "communityUserId" option, 1
+        discord : "discord" option, 2 permission_key : "permissionKey" option, 3 roblox :
+        "roblox" option, }
+    );
     ///The account the key was applied to.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyResponse {
         ///Account UUID.
@@ -861,8 +970,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ApplyPermissionKeyResponse { 0 account_uuid : "accountUuid" option, 1 message :
+        "message" option, 2 permissions : "permissions" option, 3 username : "username"
+        option, }
+    );
     ///One permission key to apply to one user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyV1Item {
         ///API ID entered in the unit identifiers (typically the Steam id).
@@ -878,8 +992,12 @@ pub mod types {
         )]
         pub permission_key: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ApplyPermissionKeyV1Item { 0 api_id : "apiId" option, 1 permission_key :
+        "permissionKey" option, }
+    );
     ///The call and the units to attach (give units, account or identIds).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is attached.
@@ -904,8 +1022,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AttachUnitV1Item { 0 account : "account" option, 1 call_id : "callId" required, 2
+        ident_ids : "identIds" option, 3 server_id : "serverId" option, 4 units : "units"
+        option, }
+    );
     ///Units to attach: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
@@ -947,8 +1070,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<StringOrInteger>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AttachUnitsRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id :
+        "communityUserId" option, 2 community_user_ids : "communityUserIds" option, 3
+        discord : "discord" option, 4 group_name : "groupName" option, 5 ident_ids :
+        "identIds" option, 6 roblox : "roblox" option, }
+    );
     ///Result of attaching units to a call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitsResponse {
         ///The dispatch call ID.
@@ -964,8 +1093,12 @@ pub mod types {
         )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AttachUnitsResponse { 0 call_id : "callId" option, 1 ident_ids : "identIds"
+        option, }
+    );
     ///Street-sign authorization result.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AuthStreetSignsResponse {
         ///true when the requesting IP matches the server's configuration.
@@ -978,8 +1111,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AuthStreetSignsResponse { 0 authorized : "authorized" option, 1 server_id :
+        "serverId" option, }
+    );
     ///The request object (`data` is an object here, not an array).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AuthStreetSignsV1Data {
         ///The CAD server id whose street signs are authenticated. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -989,8 +1126,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AuthStreetSignsV1Data { 0 server_id : "serverId" option, }
+    );
     ///One account to kick or (un)ban. Identify it by `apiId` (option 1) or `accId` (option 2).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BanUserV1Item {
         ///(Option 2) Sonoran SSO account UUID.
@@ -1018,8 +1158,12 @@ pub mod types {
         )]
         pub is_kick: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        BanUserV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2 is_ban :
+        "isBan" option, 3 is_kick : "isKick" option, }
+    );
     ///A custom live-map blip (get-blips, create-blip). No field is documented as always present.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Blip {
         ///Colour, a hex code (`#ff0000`) or a colour name (`red`).
@@ -1049,8 +1193,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Blip { 0 color : "color" option, 1 coordinates : "coordinates" option, 2 data :
+        "data" option, 3 icon : "icon" option, 4 id : "id" option, 5 radius : "radius"
+        option, 6 sub_type : "subType" option, 7 tooltip : "tooltip" option, }
+    );
     ///One title/text pair displayed with a blip.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipDataEntry {
         ///Display text.
@@ -1060,8 +1209,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        BlipDataEntry { 0 text : "text" option, 1 title : "title" option, }
+    );
     ///One title/text row shown in a custom blip's info panel.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipDataEntryV1 {
         ///Row text.
@@ -1071,8 +1223,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        BlipDataEntryV1 { 0 text : "text" option, 1 title : "title" option, }
+    );
     ///A custom live-map blip (v1 add_blip / get_blips). Every field is optional: the get_blips example has no radius or tooltip and the add_blip reply only id, coordinates and icon.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipV1 {
         ///Hex color code, e.g. `#df03fc`.
@@ -1102,6 +1257,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        BlipV1 { 0 color : "color" option, 1 coordinates : "coordinates" option, 2 data :
+        "data" option, 3 icon : "icon" option, 4 id : "id" option, 5 radius : "radius"
+        option, 6 sub_type : "subType" option, 7 tooltip : "tooltip" option, }
+    );
     ///Custom API data stored on the 911 call. Free-form on purpose (any keys); the keys below have a documented meaning: priority/block/postal/code fill in the dispatch call, x/y place the call on the live map.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1127,7 +1287,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///An emergency call to create.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Call911V1Item {
         ///Caller name.
@@ -1157,6 +1317,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Call911V1Item { 0 caller : "caller" required, 1 delete_after_minutes :
+        "deleteAfterMinutes" option, 2 description : "description" required, 3
+        is_emergency : "isEmergency" required, 4 location : "location" required, 5
+        meta_data : "metaData" option, 6 server_id : "serverId" option, }
+    );
     ///String key/value metadata stored on a dispatch or 911 call ("Additional string key/value metadata", create-dispatch-call / create-911-call). Keys are chosen by the integration; keys the CAD understands: `x` and `y` (live map placement, 911 screenshot rendering and coordinate-based tools), `z`, `radius`, `postal`, `block`, `code`, `priority`. Coordinates are strings in v2 (v1 showed numbers). On update-dispatch-call a given `metaData` replaces the stored object whole.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1193,7 +1359,7 @@ pub mod types {
         }
     }
     ///A note stored on a dispatch call (v1 "Note Object"; v2 `notes[]` of a dispatch call, and the initial `notes` of create-dispatch-call / create-custom-dispatch-call).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CallNote {
         ///The note text.
@@ -1209,8 +1375,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CallNote { 0 content : "content" option, 1 label : "label" option, 2 time :
+        "time" option, 3 type_ : "type" option, }
+    );
     ///A dispatch call note as the v1 add_call_note and new_dispatch pages show it. `time` is a clock time such as `12:00:00` in the v1 docs (v2 uses ISO 8601 timestamps).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CallNoteV1 {
         ///Note text.
@@ -1226,8 +1396,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CallNoteV1 { 0 content : "content" option, 1 label : "label" option, 2 time :
+        "time" option, 3 type_ : "type" option, }
+    );
     ///A civilian character: a custom record of record type 7 (Character). See general/records for the section/field format. The v1 page notes the currently selected character is always first in the list.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Character {
         ///Character record id (the `characterId` of delete-character).
@@ -1254,8 +1428,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Character { 0 id : "id" option, 1 name : "name" option, 2 record_type_id :
+        "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
+        option, 5 type_ : "type" option, }
+    );
     ///The result of add-character-link and remove-character-link.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CharacterLinkResult {
         ///UUID of the account the sync character was linked to or unlinked from.
@@ -1274,8 +1453,12 @@ pub mod types {
         )]
         pub sync_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CharacterLinkResult { 0 account_uuid : "accountUuid" option, 1 action : "action"
+        option, 2 sync_id : "syncId" option, }
+    );
     ///One API ID to check.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckApiIdV1Item {
         ///API ID entered in the unit identifiers, typically the Steam id.
@@ -1285,8 +1468,11 @@ pub mod types {
         )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CheckApiIdV1Item { 0 api_id : "apiId" option, }
+    );
     ///The community user ID to resolve.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckCommunityLinkRequest {
         ///In-game community user ID to check.
@@ -1296,8 +1482,11 @@ pub mod types {
         )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CheckCommunityLinkRequest { 0 community_user_id : "communityUserId" option, }
+    );
     ///Link status of a community user ID. When not linked, `linked` is false and `accountUuid` is null (the page's second example).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckCommunityLinkResponse {
         ///UUID of the linked account; null when not linked.
@@ -1316,8 +1505,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linked: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CheckCommunityLinkResponse { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 linked : "linked" option, }
+    );
     ///The dispatch call to close.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CloseCallV1Item {
         ///Dispatch call id (from get_calls).
@@ -1330,8 +1523,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CloseCallV1Item { 0 call_id : "callId" required, 1 server_id : "serverId" option,
+        }
+    );
     ///Dispatch calls to close.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CloseDispatchCallsRequest {
         ///IDs of the dispatch calls to close.
@@ -1341,8 +1538,11 @@ pub mod types {
         )]
         pub call_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CloseDispatchCallsRequest { 0 call_ids : "callIds" option, }
+    );
     ///Result of closing dispatch calls.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CloseDispatchCallsResponse {
         ///IDs of the closed dispatch calls.
@@ -1352,16 +1552,22 @@ pub mod types {
         )]
         pub call_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CloseDispatchCallsResponse { 0 call_ids : "callIds" option, }
+    );
     ///The account joining or leaving.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CommunityMembershipV1Item {
         ///Account UUID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CommunityMembershipV1Item { 0 account : "account" option, }
+    );
     ///Public community details (get-login-page, and `community` in get-info).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CommunitySummary {
         ///Community id, e.g. `examplecad`.
@@ -1383,8 +1589,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CommunitySummary { 0 com_id : "comId" option, 1 custom_login_url :
+        "customLoginUrl" option, 2 name : "name" option, 3 timezone : "timezone" option,
+        }
+    );
     ///A live-map position. The v2 pages always show all four axes as floats; v1 pages and station configs send only `x`/`y` (sometimes as integers), so every axis is optional and `number` accepts both.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Coordinates {
         ///Heading in degrees.
@@ -1400,8 +1611,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub z: ::std::option::Option<f64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Coordinates { 0 w : "w" option, 1 x : "x" option, 2 y : "y" option, 3 z : "z"
+        option, }
+    );
     ///A new 911 call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Create911CallRequest {
         ///Caller name or label shown in CAD.
@@ -1425,8 +1640,14 @@ pub mod types {
         )]
         pub meta_data: ::std::option::Option<CallMetaData>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Create911CallRequest { 0 caller : "caller" required, 1 delete_after_minutes :
+        "deleteAfterMinutes" option, 2 description : "description" required, 3
+        is_emergency : "isEmergency" required, 4 location : "location" required, 5
+        meta_data : "metaData" option, }
+    );
     ///A new custom blip.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateBlipRequest {
         ///Colour, a hex code or a colour name.
@@ -1453,8 +1674,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateBlipRequest { 0 color : "color" option, 1 coordinates : "coordinates"
+        option, 2 data : "data" option, 3 icon : "icon" option, 4 radius : "radius"
+        option, 5 sub_type : "subType" option, 6 tooltip : "tooltip" option, }
+    );
     ///The community user ID to create a link code for.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCommunityLinkRequest {
         ///In-game community user ID to link.
@@ -1464,8 +1690,11 @@ pub mod types {
         )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateCommunityLinkRequest { 0 community_user_id : "communityUserId" option, }
+    );
     ///A short-lived link code, scoped to the authenticated community. Send the user to `sonorancad.com/id?code=<code>` to complete the link.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCommunityLinkResponse {
         ///The 4-character link code (alphanumeric, e.g. `A7K2`).
@@ -1496,8 +1725,13 @@ pub mod types {
         )]
         pub expires_in_seconds: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateCommunityLinkResponse { 0 code : "code" option, 1 community_user_id :
+        "communityUserId" option, 2 community_uuid : "communityUuid" option, 3 expires_at
+        : "expiresAt" option, 4 expires_in_seconds : "expiresInSeconds" option, }
+    );
     ///A dispatch call built from a dispatch template (GET /v2/emergency/dispatch-templates). At least one valid unit target is required.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCustomDispatchCallRequest {
         ///Account UUID whose selected identifier is attached.
@@ -1555,8 +1789,17 @@ pub mod types {
         ///Field values keyed by template field `uid`; unknown keys are rejected. Free-form on purpose: the keys and value shapes come from the community's template. The status field takes a status option `id`; priority takes the option text exactly.
         pub values: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateCustomDispatchCallRequest { 0 account_uuid : "accountUuid" option, 1
+        accounts : "accounts" option, 2 community_user_id : "communityUserId" option, 3
+        community_user_ids : "communityUserIds" option, 4 delete_after_minutes :
+        "deleteAfterMinutes" option, 5 discord : "discord" option, 6 ident_ids :
+        "identIds" option, 7 meta_data : "metaData" option, 8 notes : "notes" option, 9
+        roblox : "roblox" option, 10 template_id : "templateId" required, 11 values :
+        "values" required, }
+    );
     ///A new dispatch call. Send at least one target property (communityUserIds, accounts, roblox or discord); `communityUserIds: []` or `accounts: []` creates an unassigned call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateDispatchCallRequest {
         ///Account UUIDs whose selected identifiers should be attached. An empty array creates an unassigned call.
@@ -1611,8 +1854,17 @@ pub mod types {
         ///Short dispatch title.
         pub title: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateDispatchCallRequest { 0 accounts : "accounts" option, 1 address : "address"
+        option, 2 block : "block" option, 3 code : "code" option, 4 community_user_ids :
+        "communityUserIds" option, 5 delete_after_minutes : "deleteAfterMinutes" option,
+        6 description : "description" option, 7 discord : "discord" option, 8 meta_data :
+        "metaData" option, 9 notes : "notes" option, 10 origin : "origin" required, 11
+        postal : "postal" option, 12 priority : "priority" required, 13 roblox : "roblox"
+        option, 14 status : "status" required, 15 title : "title" required, }
+    );
     ///All properties are optional; the server fills the defaults given per field, and `status` defaults to 0 (UNAVAILABLE), `page` to -1 (UNKNOWN).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateIdentifierRequest {
         ///Optional area of patrol string.
@@ -1650,6 +1902,17 @@ pub mod types {
         )]
         pub unit_num: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateIdentifierRequest { 0 aop : "aop" default, 1 department : "department"
+        default_with(defaults::create_identifier_request_department), 2 district :
+        "district" default_with(defaults::create_identifier_request_district), 3 group :
+        "group" default, 4 is_dispatch : "isDispatch" default, 5 name : "name"
+        default_with(defaults::create_identifier_request_name), 6 page : "page" option, 7
+        rank : "rank" default_with(defaults::create_identifier_request_rank), 8 status :
+        "status" option, 9 subdivision : "subdivision"
+        default_with(defaults::create_identifier_request_subdivision), 10 unit_num :
+        "unitNum" default_with(defaults::create_identifier_request_unit_num), }
+    );
     impl ::std::default::Default for CreateIdentifierRequest {
         fn default() -> Self {
             Self {
@@ -1668,7 +1931,7 @@ pub mod types {
         }
     }
     ///`CreateIdentifierResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateIdentifierResponse {
         ///Id of the created identifier.
@@ -1678,8 +1941,11 @@ pub mod types {
         )]
         pub ident_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateIdentifierResponse { 0 ident_id : "identId" option, }
+    );
     ///Create a custom record (or, with recordTypeId 7, a civilian character) for a target account. Target it with `communityUserId` (default), or provide exactly one of `roblox`, `discord` or `accountUuid`. Recommended form: `useDictionary: true`, `recordTypeId` and `replaceValues`. Advanced form: a full `record` instead of those three.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRecordRequest {
         ///Target account UUID.
@@ -1720,8 +1986,15 @@ pub mod types {
         )]
         pub use_dictionary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateRecordRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id
+        : "communityUserId" option, 2 discord : "discord" option, 3 record : "record"
+        option, 4 record_type_id : "recordTypeId" option, 5 replace_values :
+        "replaceValues" option, 6 roblox : "roblox" option, 7 use_dictionary :
+        "useDictionary" option, }
+    );
     ///`DatabaseSyncConfiguration`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct DatabaseSyncConfiguration {
         pub character: bool,
@@ -1730,24 +2003,33 @@ pub mod types {
         #[serde(rename = "vehicleRegistrations")]
         pub vehicle_registrations: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DatabaseSyncConfiguration { 0 character : "character" required, 1 enabled :
+        "enabled" required, 2 licenses : "licenses" required, 3 vehicle_registrations :
+        "vehicleRegistrations" required, }
+    );
     ///Blips to delete.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteBlipsRequest {
         ///IDs of the blips to delete.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(DeleteBlipsRequest { 0 ids : "ids" option, });
     ///Result of deleting blips.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteBlipsResponse {
         ///IDs of the deleted blips.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DeleteBlipsResponse { 0 ids : "ids" option, }
+    );
     ///`DeleteCharacterResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteCharacterResponse {
         ///Id of the removed character record.
@@ -1757,8 +2039,11 @@ pub mod types {
         )]
         pub character_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DeleteCharacterResponse { 0 character_id : "characterId" option, }
+    );
     ///`DeleteIdentifierResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteIdentifierResponse {
         ///Id of the deleted identifier.
@@ -1774,8 +2059,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DeleteIdentifierResponse { 0 ident_id : "identId" option, 1 server_id :
+        "serverId" option, }
+    );
     ///The disabled panel.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteIntegrationPanelResponse {
         ///Whether the panel is active (`false` after a delete).
@@ -1785,8 +2074,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DeleteIntegrationPanelResponse { 0 enabled : "enabled" option, 1 key : "key"
+        option, }
+    );
     ///The deleted record's id.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteRecordResponse {
         ///Id of the deleted record.
@@ -1796,8 +2089,11 @@ pub mod types {
         )]
         pub record_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DeleteRecordResponse { 0 record_id : "recordId" option, }
+    );
     ///The units to detach (give units or account).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is detached.
@@ -1813,8 +2109,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DetachUnitV1Item { 0 account : "account" option, 1 server_id : "serverId" option,
+        2 units : "units" option, }
+    );
     ///Units to detach from whatever dispatch call they are attached to: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
@@ -1856,8 +2156,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<StringOrInteger>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DetachUnitsRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id :
+        "communityUserId" option, 2 community_user_ids : "communityUserIds" option, 3
+        discord : "discord" option, 4 group_name : "groupName" option, 5 ident_ids :
+        "identIds" option, 6 roblox : "roblox" option, }
+    );
     ///Result of detaching units.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitsResponse {
         ///Identifier IDs detached from their calls.
@@ -1867,8 +2173,11 @@ pub mod types {
         )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DetachUnitsResponse { 0 ident_ids : "identIds" option, }
+    );
     ///A dispatch call as get-calls (`ActiveCalls`, `ClosedCalls`), create-dispatch-call, update-dispatch-call and create-custom-dispatch-call return it. Calls created from a custom dispatch template additionally carry `template`, `values` and `statusId` (create-custom-dispatch-call prose). No field is documented as always present.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchCall {
         ///Dispatch address text.
@@ -1939,8 +2248,18 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchCall { 0 address : "address" option, 1 block : "block" option, 2 call_id
+        : "callId" option, 3 code : "code" option, 4 description : "description" option,
+        5 idents : "idents" option, 6 meta_data : "metaData" option, 7 notes : "notes"
+        option, 8 origin : "origin" option, 9 postal : "postal" option, 10 primary :
+        "primary" option, 11 priority : "priority" option, 12 status : "status" option,
+        13 status_id : "statusId" option, 14 template : "template" option, 15 title :
+        "title" option, 16 track_primary : "trackPrimary" option, 17 updated : "updated"
+        option, 18 values : "values" option, }
+    );
     ///A dispatch call as v1 get_calls returns it (in `activeCalls` and `closedCalls`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchCallV1 {
         ///Address.
@@ -1980,6 +2299,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchCallV1 { 0 address : "address" option, 1 block : "block" option, 2
+        call_id : "callId" option, 3 code : "code" option, 4 description : "description"
+        option, 5 idents : "idents" option, 6 notes : "notes" option, 7 origin : "origin"
+        option, 8 postal : "postal" option, 9 priority : "priority" option, 10 status :
+        "status" option, 11 title : "title" option, }
+    );
     ///`metaData` of a v1 dispatch call (new_dispatch, edit_dispatch): custom API storage, free-form on purpose (the docs only show `{"someKey": "someValue"}`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2032,7 +2358,7 @@ pub mod types {
         }
     }
     ///A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplate {
         ///Whether this is the community's default layout.
@@ -2065,8 +2391,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchTemplate { 0 is_default : "isDefault" option, 1 name : "name" option, 2
+        sections : "sections" option, 3 status_options : "statusOptions" option, 4
+        template_id : "templateId" option, 5 version : "version" option, }
+    );
     ///One field of a dispatch template. Fields bound to `status`, `units` or `description` are locked and required. Priority is an ordinary `select` field whose text `options` the community controls.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateField {
         ///Canonical call field this field is bound to, e.g. `status`, `units`, `description`. The docs give no complete list; treat it as open.
@@ -2097,8 +2428,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchTemplateField { 0 binding : "binding" option, 1 label : "label" option, 2
+        locked : "locked" option, 3 options : "options" option, 4 placeholder :
+        "placeholder" option, 5 required : "required" option, 6 size : "size" option, 7
+        type_ : "type" option, 8 uid : "uid" option, }
+    );
     ///A group of fields in a dispatch template.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateSection {
         ///The section's fields.
@@ -2117,8 +2454,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchTemplateSection { 0 fields : "fields" option, 1 icon : "icon" option, 2
+        label : "label" option, 3 size : "size" option, 4 uid : "uid" option, }
+    );
     ///One status option of a dispatch template: a community-facing label and API `id` mapped to the canonical call behaviour. Custom dispatch calls take the `id` (not the numeric status) as the value of the status field.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateStatusOption {
         ///API id of the option, e.g. `deployed`.
@@ -2130,8 +2471,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DispatchTemplateStatusOption { 0 id : "id" option, 1 label : "label" option, 2
+        status : "status" option, }
+    );
     ///One character to update, by dictionary (option 1) or raw record (option 2).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditCharacterV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
@@ -2163,8 +2508,13 @@ pub mod types {
         ///API ID or account UUID/GUID of the user that 'owns' the character.
         pub user: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditCharacterV1Item { 0 record : "record" option, 1 record_id : "recordId"
+        option, 2 replace_values : "replaceValues" option, 3 template_id : "templateId"
+        option, 4 use_dictionary : "useDictionary" option, 5 user : "user" required, }
+    );
     ///The dispatch call to update and the fields to change (at least one besides serverId/callId).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditDispatchV1Item {
         ///Address.
@@ -2215,8 +2565,16 @@ pub mod types {
         )]
         pub track_primary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditDispatchV1Item { 0 address : "address" option, 1 block : "block" option, 2
+        call_id : "callId" required, 3 code : "code" option, 4 description :
+        "description" option, 5 meta_data : "metaData" option, 6 origin : "origin"
+        option, 7 postal : "postal" option, 8 primary : "primary" option, 9 priority :
+        "priority" option, 10 server_id : "serverId" option, 11 status : "status" option,
+        12 title : "title" option, 13 track_primary : "trackPrimary" option, }
+    );
     ///The license to edit (its id) with its new values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditLicenseV1Item {
         ///Expiration date as text, e.g. `01/01/1900`.
@@ -2233,8 +2591,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditLicenseV1Item { 0 expiration : "expiration" option, 1 id : "id" required, 2
+        person : "person" option, 3 status : "status" option, 4 type_ : "type" option, }
+    );
     ///One record change.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditRecordV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
@@ -2267,8 +2629,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditRecordV1Item { 0 record : "record" option, 1 record_id : "recordId" option, 2
+        replace_values : "replaceValues" option, 3 template_id : "templateId" option, 4
+        use_dictionary : "useDictionary" option, 5 user : "user" option, }
+    );
     ///A 911 call as get-calls (`EmergencyCalls`) and create-911-call return it. No field is documented as always present.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EmergencyCall {
         ///911 call ID.
@@ -2301,8 +2668,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EmergencyCall { 0 call_id : "callId" option, 1 caller : "caller" option, 2
+        description : "description" option, 3 is_emergency : "isEmergency" option, 4
+        location : "location" option, 5 meta_data : "metaData" option, 6 updated :
+        "updated" option, }
+    );
     ///An emergency (911) call as v1 get_calls returns it (in `emergencyCalls`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EmergencyCallV1 {
         ///Emergency call id.
@@ -2327,8 +2700,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EmergencyCallV1 { 0 call_id : "callId" option, 1 caller : "caller" option, 2
+        description : "description" option, 3 is_emergency : "isEmergency" option, 4
+        location : "location" option, }
+    );
     ///One available ERS callout of a server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCallout {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2336,8 +2714,11 @@ pub mod types {
         ///Callout id (e.g. `armed_suspect`).
         pub id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ErsCallout { 0 data : "data" option, 1 id : "id" required, }
+    );
     ///The ERS callout definition, as set-callouts.md shows it (keys are PascalCase, as ERS uses them). The page gives no descriptions; every field is optional (v1 SET_AVAILABLE_CALLOUTS even sends `data: {}`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutData {
         ///Possible descriptions of the callout.
@@ -2424,8 +2805,21 @@ pub mod types {
             ::std::vec::Vec<::std::string::String>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ErsCalloutData { 0 callout_descriptions : "CalloutDescriptions" option, 1
+        callout_locations : "CalloutLocations" option, 2 callout_name : "CalloutName"
+        option, 3 callout_units_required : "CalloutUnitsRequired" option, 4 enabled :
+        "Enabled" option, 5 ped_action_maximum_timeout_in_ms :
+        "PedActionMaximumTimeoutInMs" option, 6 ped_action_minimum_timeout_in_ms :
+        "PedActionMinimumTimeoutInMs" option, 7 ped_action_on_no_action_found :
+        "PedActionOnNoActionFound" option, 8 ped_chance_to_attack_player :
+        "PedChanceToAttackPlayer" option, 9 ped_chance_to_flee_from_player :
+        "PedChanceToFleeFromPlayer" option, 10 ped_chance_to_obtain_weapons :
+        "PedChanceToObtainWeapons" option, 11 ped_chance_to_surrender :
+        "PedChanceToSurrender" option, 12 ped_weapon_data : "PedWeaponData" option, }
+    );
     ///Which services an ERS callout needs.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutUnitsRequired {
         ///An ambulance is required.
@@ -2456,8 +2850,14 @@ pub mod types {
         )]
         pub tow_required: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ErsCalloutUnitsRequired { 0 ambulance_required : "ambulanceRequired" option, 1
+        description : "description" option, 2 fire_required : "fireRequired" option, 3
+        police_required : "policeRequired" option, 4 tow_required : "towRequired" option,
+        }
+    );
     ///One ERS callout: its id and its definition (`data`). The v1 page only shows `data: {}`; the definition is the v2 set-callouts one (`ErsCalloutData`, every field optional), since both versions store the same ERS callout.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2465,6 +2865,9 @@ pub mod types {
         ///Callout id, e.g. `some_callout_name`.
         pub id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ErsCalloutV1 { 0 data : "data" option, 1 id : "id" required, }
+    );
     ///Record template field type. Known values: INPUT, TEXTAREA, ADDRESS, SELECT, STATUS, DATE, TIME, IMAGE, CHECKBOXES, LABEL, UNIT_NUMBER, UNIT_NAME, UNIT_RANK, UNIT_AGENCY, UNIT_DEPARTMENT, UNIT_SUBDIVISION, UNIT_AGENCY_LOCATION, UNIT_AGENCY_ZIP, UNIT_LOCATION. Decision: a plain string, not a closed enum, because the server sends it back, the v1 example writes it in lower case (`"input"`) and communities may see new types.
     #[derive(
         ::serde::Deserialize,
@@ -2507,7 +2910,7 @@ pub mod types {
         }
     }
     ///The resolved FiveM configuration of one server. `revision` 0 means nothing has been saved for the server yet: defaults are returned. Local bootstrap credentials (`communityID`, `apiKey`, `serverId`, `mode`) are not part of `values`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct FivemConfiguration {
         ///Last acknowledgement time (RFC 3339 timestamp), or null.
@@ -2535,8 +2938,14 @@ pub mod types {
         pub template_revision: ::std::string::String,
         pub values: FivemConfigurationValues,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        FivemConfiguration { 0 applied_at : "appliedAt" required, 1 applied_revision :
+        "appliedRevision" required, 2 revision : "revision" required, 3 schema_version :
+        "schemaVersion" required, 4 server_id : "serverId" required, 5 template_revision
+        : "templateRevision" required, 6 values : "values" required, }
+    );
     ///The resolved settings.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct FivemConfigurationValues {
         ///Resolved core settings. Free-form on purpose (the catalog decides the keys; keep their JSON types).
@@ -2544,8 +2953,12 @@ pub mod types {
         ///Resolved settings keyed by submodule name. Free-form on purpose, as `core`.
         pub plugins: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        FivemConfigurationValues { 0 core : "core" required, 1 plugins : "plugins"
+        required, }
+    );
     ///`GetAccountUnitsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountUnitsResponse {
         ///The account's unit identifiers on the server.
@@ -2555,8 +2968,11 @@ pub mod types {
         )]
         pub units: ::std::option::Option<::std::vec::Vec<Unit>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountUnitsResponse { 0 units : "Units" option, }
+    );
     ///Which account to get: by `apiId` (option 1), `username` (option 2) or `account` UUID (option 3); one is enough.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountV1Item {
         ///(Option 3) Sonoran account UUID.
@@ -2572,8 +2988,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        username : "username" option, }
+    );
     ///A page of community accounts.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsResponse {
         ///The accounts of this page (Account Objects).
@@ -2582,8 +3002,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<AccountsPagination>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsResponse { 0 accounts : "accounts" option, 1 pagination : "pagination"
+        option, }
+    );
     ///Paging and filter options; every field is optional.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Max number of accounts to return (default and maximum 100).
@@ -2596,6 +3020,11 @@ pub mod types {
         #[serde(default = "defaults::get_accounts_v1_item_status")]
         pub status: crate::enums::AccountStatus,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsV1Item { 0 limit : "limit" default_with(defaults::default_nzu64:: <
+        ::std::num::NonZeroU64, 100 >), 1 offset : "offset" default, 2 status : "status"
+        default_with(defaults::get_accounts_v1_item_status), }
+    );
     impl ::std::default::Default for GetAccountsV1Item {
         fn default() -> Self {
             Self {
@@ -2606,7 +3035,7 @@ pub mod types {
         }
     }
     ///One page of community accounts.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Response {
         ///The accounts of this page.
@@ -2615,6 +3044,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<AccountsPagination>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsV1Response { 0 accounts : "accounts" option, 1 pagination :
+        "pagination" option, }
+    );
     ///Active units of the server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2636,7 +3069,7 @@ pub mod types {
         }
     }
     ///Which server's units to list, with filters and paging.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetActiveUnitsV1Item {
         ///Include offline units.
@@ -2658,6 +3091,13 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetActiveUnitsV1Item { 0 include_offline : "includeOffline" default, 1 limit :
+        "limit" default_with(defaults::default_nzu64:: < ::std::num::NonZeroU64, 100 >),
+        2 offset : "offset" default, 3 only_units : "onlyUnits"
+        default_with(defaults::default_bool:: < true >), 4 server_id : "serverId" option,
+        }
+    );
     impl ::std::default::Default for GetActiveUnitsV1Item {
         fn default() -> Self {
             Self {
@@ -2670,7 +3110,7 @@ pub mod types {
         }
     }
     ///The server whose blips are returned.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetBlipsV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -2680,8 +3120,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetBlipsV1Item { 0 server_id : "serverId" option, }
+    );
     ///Calls of a server, split by table. Key casing is PascalCase as documented (see x-decisions of getCalls).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsResponse {
         ///Active (pending or active) dispatch calls.
@@ -2709,8 +3152,13 @@ pub mod types {
         )]
         pub emergency_calls: ::std::option::Option<::std::vec::Vec<EmergencyCall>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCallsResponse { 0 active_calls : "ActiveCalls" option, 1 closed_call_count :
+        "ClosedCallCount" option, 2 closed_calls : "ClosedCalls" option, 3
+        emergency_calls : "EmergencyCalls" option, }
+    );
     ///Which server and which calls to return. `type` (CALL_TYPE) limits the reply to dispatch (0) or emergency (1) calls; both are returned when it is omitted.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsV1Item {
         ///Maximum number of closed dispatch calls returned (max 100, default 10).
@@ -2731,6 +3179,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::CallTableType>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCallsV1Item { 0 closed_limit : "closedLimit"
+        default_with(defaults::default_nzu64:: < ::std::num::NonZeroU64, 10 >), 1
+        closed_offset : "closedOffset" default, 2 server_id : "serverId" option, 3 type_
+        : "type" option, }
+    );
     impl ::std::default::Default for GetCallsV1Item {
         fn default() -> Self {
             Self {
@@ -2742,7 +3196,7 @@ pub mod types {
         }
     }
     ///Calls of the server, by table.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsV1Response {
         ///Active dispatch calls.
@@ -2764,6 +3218,10 @@ pub mod types {
         )]
         pub emergency_calls: ::std::option::Option<::std::vec::Vec<EmergencyCallV1>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCallsV1Response { 0 active_calls : "activeCalls" option, 1 closed_calls :
+        "closedCalls" option, 2 emergency_calls : "emergencyCalls" option, }
+    );
     ///Linked sync-character ids (e.g. `citizen:1234`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2787,13 +3245,16 @@ pub mod types {
         }
     }
     ///The user whose character links are returned.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCharacterLinksV1Item {
         ///API ID of the user, typically the Steam hex.
         #[serde(rename = "apiId")]
         pub api_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCharacterLinksV1Item { 0 api_id : "apiId" required, }
+    );
     ///The account's characters.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2815,7 +3276,7 @@ pub mod types {
         }
     }
     ///The user whose characters are returned (give apiId or account).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCharactersV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
@@ -2828,8 +3289,11 @@ pub mod types {
         )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCharactersV1Item { 0 account : "account" option, 1 api_id : "apiId" option, }
+    );
     ///Current selected identifier and active call of an account. Key casing is PascalCase as documented.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentCallResponse {
         ///ID of the active call that identifier is attached to.
@@ -2845,8 +3309,12 @@ pub mod types {
         )]
         pub ident_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentCallResponse { 0 call_id : "CallId" option, 1 ident_id : "IdentId"
+        option, }
+    );
     ///`GetIdentifiersResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersResponse {
         ///All identifiers of the account.
@@ -2862,8 +3330,12 @@ pub mod types {
         )]
         pub selected_ident: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetIdentifiersResponse { 0 identifiers : "Identifiers" option, 1 selected_ident :
+        "SelectedIdent" option, }
+    );
     ///The account whose identifiers are returned (give apiId or account).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersV1Item {
         ///Option 2: Sonoran account UUID.
@@ -2876,8 +3348,11 @@ pub mod types {
         )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetIdentifiersV1Item { 0 account : "account" option, 1 api_id : "apiId" option, }
+    );
     ///An account's identifiers.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersV1Response {
         ///All identifiers of the account.
@@ -2890,8 +3365,12 @@ pub mod types {
         )]
         pub selected_ident: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetIdentifiersV1Response { 0 identifiers : "identifiers" option, 1 selected_ident
+        : "selectedIdent" option, }
+    );
     ///Community metadata for the authenticated API key.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetInfoResponse {
         ///Shared code list (e.g. ten-codes such as `10-8`).
@@ -2903,8 +3382,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetInfoResponse { 0 codes : "codes" option, 1 community : "community" option, 2
+        uuid : "uuid" option, }
+    );
     ///The server whose pager configuration is returned.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPagerConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -2914,8 +3397,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPagerConfigV1Item { 0 server_id : "serverId" option, }
+    );
     ///Inferno Pager configuration of one server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPagerConfigV1Response {
         ///Maximum number of addresses per page.
@@ -2939,24 +3425,35 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNodeV1>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPagerConfigV1Response { 0 max_addresses : "maxAddresses" option, 1
+        max_body_length : "maxBodyLength" option, 2 nature_words : "natureWords" option,
+        3 nodes : "nodes" option, }
+    );
     ///The community's server list.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersResponse {
         ///Configured servers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersResponse { 0 servers : "servers" option, }
+    );
     ///The community's server configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersV1Response {
         ///One entry per configured CAD server.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<ServerV1>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersV1Response { 0 servers : "servers" option, }
+    );
     ///Temporary TURN credentials (no paid plan required).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTurnCredentialsResponse {
         ///ICE servers to configure on the RTCPeerConnection.
@@ -2969,8 +3466,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ttl: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTurnCredentialsResponse { 0 ice_servers : "iceServers" option, 1 ttl : "ttl"
+        option, }
+    );
     ///Plan version metadata resolved during API authentication.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetVersionResponse {
         ///Plan name as the server reports it, e.g. `PLUS`. May disagree with the PlanVersion name of `version` (see x-decisions); the list of names may grow.
@@ -2979,8 +3480,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<crate::enums::PlanVersion>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetVersionResponse { 0 name : "name" option, 1 version : "version" option, }
+    );
     ///A server heartbeat.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct HeartbeatRequest {
         ///Current number of players on the server.
@@ -2990,8 +3494,11 @@ pub mod types {
         )]
         pub player_count: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        HeartbeatRequest { 0 player_count : "playerCount" option, }
+    );
     ///The heartbeat as recorded.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct HeartbeatResponse {
         ///The recorded player count.
@@ -3013,8 +3520,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        HeartbeatResponse { 0 player_count : "playerCount" option, 1 received_at_utc :
+        "receivedAtUtc" option, 2 server_id : "serverId" option, }
+    );
     ///A unit identifier of an account (get-identifiers, update-identifier, set-selected-identifier). Same shape as `Unit`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Identifier {
         ///UUID of the account that owns the identifier.
@@ -3051,8 +3562,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Identifier { 0 acc_id : "accId" option, 1 aop : "aop" option, 2 coordinates :
+        "coordinates" option, 3 data : "data" option, 4 id : "id" option, 5 is_dispatch :
+        "isDispatch" option, 6 is_panic : "isPanic" option, 7 location : "location"
+        option, 8 status : "status" option, }
+    );
     ///The `data` part of a unit identifier: the values shown on the unit's CAD card. Descriptions and create-time defaults come from create-identifier.md.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierData {
         ///First legacy API ID (typically a Steam hex). Documented by v1 get_active_units only.
@@ -3100,8 +3617,15 @@ pub mod types {
         )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IdentifierData { 0 api_id1 : "apiId1" option, 1 api_id2 : "apiId2" option, 2
+        community_user_id : "communityUserId" option, 3 department : "department" option,
+        4 district : "district" option, 5 group : "group" option, 6 name : "name" option,
+        7 page : "page" option, 8 rank : "rank" option, 9 subdivision : "subdivision"
+        option, 10 unit_num : "unitNum" option, }
+    );
     ///The `data` of a unit identifier (v1 get_active_units, get_identifiers, modify_identifier). `apiId1`/`apiId2` appear in the get_active_units example only; `page` is described in get_active_units' PAGE table.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierDataV1 {
         ///First API ID of the identifier, typically a Steam hex.
@@ -3149,8 +3673,15 @@ pub mod types {
         )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IdentifierDataV1 { 0 api_id1 : "apiId1" option, 1 api_id2 : "apiId2" option, 2
+        community_user_id : "communityUserId" option, 3 department : "department" option,
+        4 district : "district" option, 5 group : "group" option, 6 name : "name" option,
+        7 page : "page" option, 8 rank : "rank" option, 9 subdivision : "subdivision"
+        option, 10 unit_num : "unitNum" option, }
+    );
     ///A unit identifier (v1 "unit object"): what get_active_units lists, get_identifiers returns in `identifiers`, and modify_identifier returns after ADD or EDIT.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierV1 {
         ///Sonoran account UUID that owns the identifier.
@@ -3185,8 +3716,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IdentifierV1 { 0 acc_id : "accId" option, 1 aop : "aop" option, 2 data : "data"
+        option, 3 id : "id" option, 4 is_dispatch : "isDispatch" option, 5 is_panic :
+        "isPanic" option, 6 location : "location" option, 7 status : "status" option, }
+    );
     ///The identifiers and the group to put them in.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IdentsToGroupV1Item {
         ///Optional Sonoran account UUID whose current identifier is added to identIds.
@@ -3205,8 +3741,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IdentsToGroupV1Item { 0 account : "account" option, 1 group_name : "groupName"
+        required, 2 ident_ids : "identIds" required, 3 server_id : "serverId" option, }
+    );
     ///An active integration panel and its stored instances (list-panels, get-panel, set-panel). Typed from the pages' Response JSON examples: the OpenAPI blocks say only `type: object`, and list-panels' YAML example leaves out `id` and `updatedAt`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanel {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3230,8 +3770,13 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanel { 0 definition : "definition" option, 1 id : "id" option, 2
+        instances : "instances" option, 3 key : "key" option, 4 name : "name" option, 5
+        updated_at : "updatedAt" option, }
+    );
     ///A queued CAD user action on a panel (poll-actions).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActionEvent {
         ///The control's action id.
@@ -3291,8 +3836,15 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelActionEvent { 0 action_id : "actionId" option, 1 actor_name :
+        "actorName" option, 2 actor_uuid : "actorUuid" option, 3 created_at : "createdAt"
+        option, 4 cursor : "cursor" option, 5 expires_at : "expiresAt" option, 6 id :
+        "id" option, 7 instance_key : "instanceKey" option, 8 panel_key : "panelKey"
+        option, 9 server_id : "serverId" option, 10 values : "values" option, }
+    );
     ///The action envelope of a control: CAD queues an action event with this id and the resolved values when the user changes the control or presses the button.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActionSpec {
         ///Optional confirmation prompt shown before the action is queued.
@@ -3306,8 +3858,12 @@ pub mod types {
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelActionSpec { 0 confirm : "confirm" option, 1 id : "id" required,
+        2 values : "values" option, }
+    );
     ///One page of a panel's pending CAD user actions.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActions {
         ///Pending actions in cursor order; acknowledge each after processing it.
@@ -3320,8 +3876,12 @@ pub mod types {
         )]
         pub next_cursor: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelActions { 0 events : "events" option, 1 next_cursor :
+        "nextCursor" option, }
+    );
     ///`visibleWhen`: one comparison (`equals`, `notEquals` or `in`) on a bound `path`; with no comparison, visibility follows the truthiness of `path`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelCondition {
         ///Visible when the bound value equals this value.
@@ -3339,6 +3899,10 @@ pub mod types {
         ///A binding, such as `$item.status`.
         pub path: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelCondition { 0 equals : "equals" option, 1 in_ : "in" option, 2
+        not_equals : "notEquals" option, 3 path : "path" required, }
+    );
     ///A schema version 1 panel definition (manifest-reference.md, "Definition"); at most 128 KiB. Properties the reference does not list are kept as they are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -3366,7 +3930,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///One stored instance of a panel, as list-panels and get-panel show it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelInstance {
         ///Stable instance key, commonly `default`.
@@ -3387,6 +3951,10 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelInstance { 0 instance_key : "instanceKey" option, 1 revision :
+        "revision" option, 2 state : "state" option, 3 updated_at : "updatedAt" option, }
+    );
     ///One UI node (manifest-reference.md, "Node Types"): `type` selects the node (`row`, `column`, `grid`, `section`, `repeat`, `text`, `icon`, `badge`, `divider`, `spacer`, `alert`, `input`, `number`, `textarea`, `select`, `toggle`, `checkbox`, `button`); the properties shared by several node types are typed below, and the others (`text`, `label`, `value`, `gap`, `style`, `search`, `sort`, ...) are kept as they are, since their shapes depend on the node type and on bindings (`$state.path`, `$item.path`, `$inputs.id`, `$value`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -3411,7 +3979,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///A sound trigger (manifest-reference.md, "Sounds").
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelSound {
         ///Stable sound identifier.
@@ -3429,8 +3997,14 @@ pub mod types {
         #[serde(default = "defaults::integration_panel_sound_volume")]
         pub volume: f64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelSound { 0 id : "id" required, 1 max_duration_ms : "maxDurationMs"
+        default_with(defaults::default_u64:: < i64, 10000 >), 2 trigger : "trigger"
+        required, 3 url : "url" required, 4 volume : "volume"
+        default_with(defaults::integration_panel_sound_volume), }
+    );
     ///When a sound plays.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelSoundTrigger {
         ///Optional action id filter for action sounds.
@@ -3451,6 +4025,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelSoundTrigger { 0 action_id : "actionId" option, 1 event : "event"
+        required, 2 operator : "operator" option, 3 path : "path" option, 4 value :
+        "value" option, }
+    );
     ///An instance's live state. Free-form on purpose: its keys are whatever the panel's definition binds to (`$state.path`, `{{state.path}}`); at most 512 KiB.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3481,7 +4060,7 @@ pub mod types {
         }
     }
     ///One instance's stored state after a replacement.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelStateResponse {
         #[serde(
@@ -3511,8 +4090,13 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        IntegrationPanelStateResponse { 0 instance_key : "instanceKey" option, 1
+        panel_key : "panelKey" option, 2 revision : "revision" option, 3 server_id :
+        "serverId" option, 4 state : "state" option, 5 updated_at : "updatedAt" option, }
+    );
     ///Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickOrBanUserRequest {
         ///Target account UUID.
@@ -3540,8 +4124,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickOrBanUserRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id
+        : "communityUserId" option, 2 discord : "discord" option, 3 is_ban : "isBan"
+        option, 4 roblox : "roblox" option, }
+    );
     ///Result of a kick or ban.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickOrBanUserResponse {
         ///UUID of the affected account.
@@ -3557,8 +4146,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickOrBanUserResponse { 0 account_uuid : "accountUuid" option, 1 action :
+        "action" option, 2 message : "message" option, }
+    );
     ///Reply to an array kick request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitBatchResult {
         ///Number of units kicked.
@@ -3566,6 +4159,9 @@ pub mod types {
         ///Each kicked target.
         pub kicked: ::std::vec::Vec<KickedUnit>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickUnitBatchResult { 0 count : "count" required, 1 kicked : "kicked" required, }
+    );
     ///A single kick request object, or an array of them to kick several units in one call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -3603,7 +4199,7 @@ pub mod types {
         }
     }
     ///Reply to a single-object kick request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitResult {
         ///Id of the identifier that was forced offline.
@@ -3613,8 +4209,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickUnitResult { 0 ident_id : "identId" required, 1 reason : "reason" option, }
+    );
     ///One unit to kick: its currently selected identifier is forced offline. Use `communityUserId` by default, or `roblox` or `discord` to target the unit through a linked external account.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitTarget {
         ///In-game community user id of the unit (default target).
@@ -3632,8 +4231,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickUnitTarget { 0 community_user_id : "communityUserId" option, 1 discord :
+        "discord" option, 2 reason : "reason" required, 3 roblox : "roblox" option, }
+    );
     ///The unit to kick and why.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
@@ -3648,8 +4251,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickUnitV1Item { 0 api_id : "apiId" required, 1 reason : "reason" required, 2
+        server_id : "serverId" option, }
+    );
     ///One kicked target in the reply to an array kick request.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickedUnit {
         ///The community user id the target was given by.
@@ -3668,8 +4275,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickedUnit { 0 community_user_id : "communityUserId" option, 1 ident_id :
+        "identId" option, 2 reason : "reason" option, }
+    );
     ///The license holder as the retired EDIT_LICENSE page showed it. All values are text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LicensePersonV1 {
         ///Age, as text.
@@ -3739,6 +4350,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LicensePersonV1 { 0 age : "age" option, 1 aka : "aka" option, 2 dob : "dob"
+        option, 3 emergency_contact : "emergencyContact" option, 4
+        emergency_contact_number : "emergencyContactNumber" option, 5
+        emergency_contact_relationship : "emergencyContactRelationship" option, 6 eyes :
+        "eyes" option, 7 first : "first" option, 8 hair : "hair" option, 9 height :
+        "height" option, 10 img : "img" option, 11 last : "last" option, 12 mi : "mi"
+        option, 13 occupation : "occupation" option, 14 residence : "residence" option,
+        15 sex : "sex" option, 16 skin : "skin" option, 17 weight : "weight" option, 18
+        zip : "zip" option, }
+    );
     ///Middle initial (one character only).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -3794,7 +4416,7 @@ pub mod types {
         }
     }
     ///A license as the retired EDIT_LICENSE page showed it (seed page, legacy `api-method` format). Licenses are custom records (RecordType 4) in the current docs; this shape is kept only for the deprecated editLicenseV1 call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LicenseV1 {
         ///Expiration date as text, e.g. `01/01/1900`.
@@ -3812,8 +4434,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LicenseV1 { 0 expiration : "expiration" option, 1 id : "id" option, 2 person :
+        "person" option, 3 status : "status" option, 4 type_ : "type" option, }
+    );
     ///The user, the DB sync character and whether to add or remove the link.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LinkCharacterV1Item {
         pub action: crate::enums::LinkCharacterActionV1,
@@ -3824,8 +4450,12 @@ pub mod types {
         #[serde(rename = "syncId")]
         pub sync_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LinkCharacterV1Item { 0 action : "action" required, 1 api_id : "apiId" required,
+        2 sync_id : "syncId" required, }
+    );
     ///Search records by a custom search type (a mapped custom record field).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupByCustomSearchRequest {
         ///The custom record field ID of the custom search type, e.g. `drivers_license`.
@@ -3841,8 +4471,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupByCustomSearchRequest { 0 map : "map" option, 1 partial : "partial" option,
+        2 types : "types" option, 3 value : "value" option, }
+    );
     ///Search records by a typed value. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupByValueRequest {
         ///Also send the results to this account's CAD.
@@ -3880,8 +4514,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<StringOrInteger>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupByValueRequest { 0 notify_account_uuid : "notifyAccountUuid" option, 1
+        notify_community_user_id : "notifyCommunityUserId" option, 2 notify_discord :
+        "notifyDiscord" option, 3 notify_roblox : "notifyRoblox" option, 4 search_type :
+        "searchType" option, 5 types : "types" option, 6 value : "value" option, }
+    );
     ///One custom search.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCustomV1Item {
         ///The unique Custom Record Field ID used in your custom search type.
@@ -3895,8 +4535,12 @@ pub mod types {
         ///The search input.
         pub value: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupCustomV1Item { 0 map : "map" required, 1 partial : "partial" option, 2
+        types : "types" option, 3 value : "value" required, }
+    );
     ///Search records by name (`first`, `last`, optional `mi`) or by `plate`. Unused fields may be omitted or left blank, but at least one name or plate value must be given. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupNameOrPlateRequest {
         ///First name (partial match when `partial` is true).
@@ -3942,6 +4586,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupNameOrPlateRequest { 0 first : "first" option, 1 last : "last" option, 2 mi
+        : "mi" option, 3 notify_account_uuid : "notifyAccountUuid" option, 4
+        notify_community_user_id : "notifyCommunityUserId" option, 5 notify_discord :
+        "notifyDiscord" option, 6 notify_roblox : "notifyRoblox" option, 7 partial :
+        "partial" option, 8 plate : "plate" option, 9 types : "types" option, }
+    );
     ///The lookup-by-value `searchType`. v1 sends the integer (LookupSearchType); the v2 example sends the name as a string (`"NUMBER"`). Both forms are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -4033,7 +4684,7 @@ pub mod types {
         }
     }
     ///One name or plate search.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
@@ -4069,16 +4720,26 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<crate::enums::RecordType>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupV1Item { 0 account : "account" option, 1 agency : "agency" option, 2 api_id
+        : "apiId" option, 3 department : "department" option, 4 first : "first" required,
+        5 last : "last" required, 6 mi : "mi" required, 7 partial : "partial"
+        default_with(defaults::default_bool:: < true >), 8 plate : "plate" required, 9
+        subdivision : "subdivision" option, 10 types : "types" option, }
+    );
     ///Records matching a name or plate lookup.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupV1Response {
         ///The matching records.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub records: ::std::option::Option<::std::vec::Vec<RecordV1>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupV1Response { 0 records : "records" option, }
+    );
     ///One lookup by value.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupValueV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
@@ -4103,8 +4764,13 @@ pub mod types {
         pub types: ::std::option::Option<::std::vec::Vec<crate::enums::RecordType>>,
         pub value: StringOrInteger,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupValueV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        limit : "limit" option, 3 offset : "offset" option, 4 search_type : "searchType"
+        required, 5 types : "types" option, 6 value : "value" required, }
+    );
     ///Live-map X/Y coordinates as the v1 pages show them (blips, unit locations, stations). The unit-location page calls them floats; the examples use whole numbers.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct MapCoordinatesV1 {
         ///Live map X coordinate.
@@ -4114,6 +4780,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        MapCoordinatesV1 { 0 x : "x" option, 1 y : "y" option, }
+    );
     ///Live Map type of a server, from the SET_SERVERS example comment (`NORMAL, POSTAL, OCRP POSTAL`). The server sends it back in GET_SERVERS, so the list may grow.
     #[derive(
         ::serde::Deserialize,
@@ -4175,7 +4844,7 @@ pub mod types {
         }
     }
     ///Add and/or remove permissions of one account and optionally set its status. Target the account with `communityUserId` (default), or provide exactly one of `roblox`, `discord`, `accountUuid` or `username` instead.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyAccountPermissionsRequest {
         ///Target account UUID.
@@ -4209,8 +4878,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ModifyAccountPermissionsRequest { 0 account_uuid : "accountUuid" option, 1 active
+        : "active" option, 2 add : "add" option, 3 community_user_id : "communityUserId"
+        option, 4 discord : "discord" option, 5 remove : "remove" option, 6 roblox :
+        "roblox" option, 7 username : "username" option, }
+    );
     ///The account after the change.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyAccountPermissionsResponse {
         ///UUID of the modified account.
@@ -4225,8 +4900,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissions>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ModifyAccountPermissionsResponse { 0 account_uuid : "accountUuid" option, 1
+        active : "active" option, 2 permissions : "permissions" option, }
+    );
     ///The blip to modify (by id) and the fields to change.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyBlipV1Item {
         ///Hex color code.
@@ -4255,8 +4934,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ModifyBlipV1Item { 0 color : "color" option, 1 coordinates : "coordinates"
+        option, 2 data : "data" option, 3 icon : "icon" option, 4 id : "id" required, 5
+        radius : "radius" option, 6 sub_type : "subType" option, 7 tooltip : "tooltip"
+        option, }
+    );
     ///The identifier's fields, for ADD and EDIT only.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyIdentifierV1Identifier {
         ///Area of patrol.
@@ -4270,8 +4955,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ModifyIdentifierV1Identifier { 0 aop : "aop" option, 1 data : "data" option, 2
+        location : "location" option, 3 status : "status" option, }
+    );
     ///The account, the action and the identifier (ADD/EDIT) or its id (REMOVE).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
@@ -4293,8 +4982,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<ModifyIdentifierV1Identifier>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ModifyIdentifierV1Item { 0 account : "account" option, 1 action : "action"
+        required, 2 api_id : "apiId" option, 3 ident_id : "identId" option, 4 identifier
+        : "identifier" option, }
+    );
     ///One character to add, by dictionary (option 1) or raw record (option 2).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct NewCharacterV1Item {
         ///Delete the character after this many minutes (a temporary record).
@@ -4326,8 +5020,14 @@ pub mod types {
         ///API ID or account UUID/GUID of the user that 'owns' the character.
         pub user: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        NewCharacterV1Item { 0 delete_after_minutes : "deleteAfterMinutes" option, 1
+        record : "record" option, 2 record_type_id : "recordTypeId" option, 3
+        replace_values : "replaceValues" option, 4 use_dictionary : "useDictionary"
+        option, 5 user : "user" required, }
+    );
     ///A dispatch call to create.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct NewDispatchV1Item {
         ///Address.
@@ -4383,8 +5083,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        NewDispatchV1Item { 0 address : "address" option, 1 block : "block" option, 2
+        code : "code" option, 3 delete_after_minutes : "deleteAfterMinutes" option, 4
+        description : "description" option, 5 meta_data : "metaData" option, 6 notes :
+        "notes" option, 7 origin : "origin" required, 8 postal : "postal" option, 9
+        primary : "primary" option, 10 priority : "priority" required, 11 server_id :
+        "serverId" option, 12 status : "status" required, 13 title : "title" required, 14
+        track_primary : "trackPrimary" option, 15 units : "units" option, }
+    );
     ///One record to add.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct NewRecordV1Item {
         ///Optional. Delete the record after this many minutes (a temporary record).
@@ -4417,8 +5126,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        NewRecordV1Item { 0 delete_after_minutes : "deleteAfterMinutes" option, 1 record
+        : "record" option, 2 record_type_id : "recordTypeId" option, 3 replace_values :
+        "replaceValues" option, 4 use_dictionary : "useDictionary" option, 5 user :
+        "user" option, }
+    );
     ///The normalized Inferno pager configuration of a server (get-pager-config).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerConfig {
         ///Maximum number of addresses per page.
@@ -4444,8 +5159,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub perms: ::std::option::Option<PagerPermissions>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerConfig { 0 max_addresses : "maxAddresses" option, 1 max_body_length :
+        "maxBodyLength" option, 2 nature_words : "natureWords" option, 3 nodes : "nodes"
+        option, 4 perms : "perms" option, }
+    );
     ///Display words for the Inferno pager call natures. The docs show exactly these three keys; other keys are kept by the server as sent.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNatureWords {
         ///Word used for administrative pages.
@@ -4467,8 +5187,12 @@ pub mod types {
         )]
         pub non_emergency: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerNatureWords { 0 administrative : "Administrative" option, 1 emergency :
+        "Emergency" option, 2 non_emergency : "NonEmergency" option, }
+    );
     ///Inferno pager nature words: the label shown for each call nature. The docs show exactly these three keys.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNatureWordsV1 {
         ///Label for administrative pages.
@@ -4490,8 +5214,12 @@ pub mod types {
         )]
         pub non_emergency: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerNatureWordsV1 { 0 administrative : "Administrative" option, 1 emergency :
+        "Emergency" option, 2 non_emergency : "NonEmergency" option, }
+    );
     ///One node of the Inferno pager tree (a group or a pageable node); `children` nests further nodes. Shape from set-pager-config.md and v1 get_pager_config.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNode {
         ///Pager address (e.g. `FIRE-01`).
@@ -4522,8 +5250,14 @@ pub mod types {
         )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerNode { 0 address : "address" option, 1 children : "children" option, 2
+        description : "description" option, 3 id : "id" option, 4 kind : "kind" option, 5
+        name : "name" option, 6 permission : "permission" option, 7 short_code :
+        "shortCode" option, }
+    );
     ///A node of the Inferno pager tree (a group or a pageable node), with its children.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNodeV1 {
         ///Pager address, e.g. `FIRE-01`.
@@ -4554,8 +5288,14 @@ pub mod types {
         )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerNodeV1 { 0 address : "address" option, 1 children : "children" option, 2
+        description : "description" option, 3 id : "id" option, 4 kind : "kind" option, 5
+        name : "name" option, 6 permission : "permission" option, 7 short_code :
+        "shortCode" option, }
+    );
     ///Pager permissions. The docs only ever show empty arrays, so the item type is not known and any JSON value is accepted.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerPermissions {
         ///Players allowed to page (item shape undocumented).
@@ -4565,8 +5305,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roles: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PagerPermissions { 0 players : "players" option, 1 roles : "roles" option, }
+    );
     ///One penal code (get-penal-codes, set-penal-codes). `type` and `bondType` are community-defined text (v2 example `INFRACTION`/`NONE`, v1 example `Felony`/`Federal Bail Bond`).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PenalCode {
         ///Bond amount.
@@ -4597,8 +5340,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PenalCode { 0 bond_amount : "bondAmount" option, 1 bond_type : "bondType" option,
+        2 code : "code" option, 3 jail_time : "jailTime" option, 4 title : "title"
+        option, 5 type_ : "type" option, }
+    );
     ///One penal code as v1 SET_PENAL_CODES takes it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PenalCodeV1 {
         ///The bond amount.
@@ -4629,8 +5377,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PenalCodeV1 { 0 bond_amount : "bondAmount" option, 1 bond_type : "bondType"
+        option, 2 code : "code" option, 3 jail_time : "jailTime" option, 4 title :
+        "title" option, 5 type_ : "type" option, }
+    );
     ///The community's catalog of case-sensitive grant IDs: `global.<fieldName>` and `record.<templateId>.<action>` (read, create, edit.own, edit.any, delete.own, delete.any, supervise and, where the backend supports it, edit.selected).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PermissionCatalog {
         #[serde(
@@ -4655,8 +5408,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<PermissionCatalogVersion>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PermissionCatalog { 0 community_uuid : "communityUuid" option, 1 legacy_grants :
+        "legacyGrants" option, 2 permissions : "permissions" option, 3 version :
+        "version" option, }
+    );
     ///One grant of the catalog.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PermissionCatalogEntry {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4678,6 +5436,11 @@ pub mod types {
         )]
         pub template_name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PermissionCatalogEntry { 0 action : "action" option, 1 id : "id" option, 2 label
+        : "label" option, 3 template_id : "templateId" option, 4 template_name :
+        "templateName" option, }
+    );
     ///Permission document version; always 2.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -4935,7 +5698,7 @@ pub mod types {
         }
     }
     ///One postal of set-postal-config. The v2 page documents only `postals: []`; the item shape is taken from v1 SET_POSTALS (`code`, `x`, `y`), the same backend.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PostalEntry {
         ///Postal code, e.g. `2000`.
@@ -4948,8 +5711,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        PostalEntry { 0 code : "code" option, 1 x : "x" option, 2 y : "y" option, }
+    );
     ///A failed v2 request (RFC 7807 `application/problem+json`), as documented in api-endpoints-v2/authentication.md. Every field is optional: the gateway may omit any.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
@@ -4974,8 +5740,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Problem { 0 detail : "detail" option, 1 instance : "instance" option, 2 status :
+        "status" option, 3 title : "title" option, 4 trace_id : "traceId" option, 5 type_
+        : "type" option, }
+    );
     ///The body of a v2 `429` reply. It is not problem+json although the docs say failures are (inventory B.8): the gateway sends `{message, request_id}`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RateLimitExceeded {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4983,8 +5754,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RateLimitExceeded { 0 message : "message" option, 1 request_id : "request_id"
+        option, }
+    );
     ///A custom record or report (also a civilian character, `type` 7), as returned by create-record, update-record, send-draft and the lookups. Every field is optional: the advanced "raw record" request form sends only `type`, `name` and `sections`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Record {
         ///Record id (`recordId` in the record routes). -1 for a new record, 0 in a template or draft.
@@ -5011,8 +5786,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Record { 0 id : "id" option, 1 name : "name" option, 2 record_type_id :
+        "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
+        option, 5 type_ : "type" option, }
+    );
     ///Show a section or field only when another field has one of the given values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordDependencyV1 {
         ///Values of that field that satisfy the dependency.
@@ -5030,8 +5810,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordDependencyV1 { 0 acceptable_values : "acceptableValues" option, 1 fid :
+        "fid" option, 2 type_ : "type" option, }
+    );
     ///One field of a record section (v1 custom-records "Field").
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordField {
         ///Free-form on purpose: the object stored by a premade section (flags, agency, speed, charges, linked records); its shape depends on the section's `category`.
@@ -5108,8 +5892,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordField { 0 data : "data" option, 1 db_map : "dbMap" option, 2 dependency :
+        "dependency" option, 3 is_from_sync : "isFromSync" option, 4 is_previewed :
+        "isPreviewed" option, 5 is_required : "isRequired" option, 6 is_supervisor :
+        "isSupervisor" option, 7 label : "label" option, 8 mask : "mask" option, 9
+        mask_reverse : "maskReverse" option, 10 options : "options" option, 11 read_only
+        : "readOnly" option, 12 size : "size" option, 13 type_ : "type" option, 14 uid :
+        "uid" option, 15 unique : "unique" option, 16 value : "value" option, }
+    );
     ///Show a section or field only when another field has one of the given values.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordFieldDependency {
         ///Values of that field that satisfy the dependency.
@@ -5127,8 +5920,12 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordFieldDependency { 0 acceptable_values : "acceptableValues" option, 1 fid :
+        "fid" option, 2 type_ : "type" option, }
+    );
     ///One field of a record section (custom-records/README.md, "Field" tab).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordFieldV1 {
         ///Free-form on purpose: the object stored for premade sections, whose shape depends on the parent section's `category` (flags `{flags}`, checkboxes `{flags}`, agency `{name, recordNumber, date, officer, location, zip, badge}`, speed `{vehicleSpeed, speedLimit, paceType, date, time, fine}`, charges `{arrestCharge, ...}` or `{charges: [...]}`, linked records `{records: [...]}`); the docs give these shapes inconsistently (e.g. `fine` as number and as string).
@@ -5205,6 +6002,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordFieldV1 { 0 data : "data" option, 1 db_map : "dbMap" option, 2 dependency :
+        "dependency" option, 3 is_from_sync : "isFromSync" option, 4 is_previewed :
+        "isPreviewed" option, 5 is_required : "isRequired" option, 6 is_supervisor :
+        "isSupervisor" option, 7 label : "label" option, 8 mask : "mask" option, 9
+        mask_reverse : "maskReverse" option, 10 options : "options" option, 11 read_only
+        : "readOnly" option, 12 size : "size" option, 13 type_ : "type" option, 14 uid :
+        "uid" option, 15 unique : "unique" option, 16 value : "value" option, }
+    );
     ///Free-form on purpose: the `replaceValues` dictionary maps a template field's `uid` (create-record/update-record examples: bare `plate`; send-draft example: braced `{{plate}}`) to the value to fill in. Values are strings in every example; premade sections (flags, charges, speed, links) take a JSON string of their data object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -5270,7 +6076,7 @@ pub mod types {
         }
     }
     ///One section of a record or template (v1 custom-records "Section").
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordSection {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5302,8 +6108,14 @@ pub mod types {
         )]
         pub search_veh: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordSection { 0 category : "category" option, 1 dependency : "dependency"
+        option, 2 enable_duplicate : "enableDuplicate" option, 3 fields : "fields"
+        option, 4 label : "label" option, 5 search_civ : "searchCiv" option, 6 search_veh
+        : "searchVeh" option, }
+    );
     ///One section of a custom record (custom-records/README.md, "Section" tab).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordSectionV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5335,8 +6147,14 @@ pub mod types {
         )]
         pub search_veh: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordSectionV1 { 0 category : "category" option, 1 dependency : "dependency"
+        option, 2 enable_duplicate : "enableDuplicate" option, 3 fields : "fields"
+        option, 4 label : "label" option, 5 search_civ : "searchCiv" option, 6 search_veh
+        : "searchVeh" option, }
+    );
     ///A record template (get-templates, get-template): a record skeleton with `id` 0 and empty field values. Same shape as Record.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordTemplate {
         ///Always 0 for a template.
@@ -5363,8 +6181,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordTemplate { 0 id : "id" option, 1 name : "name" option, 2 record_type_id :
+        "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
+        option, 5 type_ : "type" option, }
+    );
     ///A custom record or report, or a record template (a template is a record with `id` -1), in the format of api-endpoints/general/custom-records/README.md. Lookups return these; GET_TEMPLATES returns templates; NEW_RECORD and EDIT_RECORD take one as the raw `record`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordV1 {
         ///The individual record id number (-1 for a new record or a template).
@@ -5391,8 +6214,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RecordV1 { 0 id : "id" option, 1 name : "name" option, 2 record_type_id :
+        "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
+        option, 5 type_ : "type" option, }
+    );
     ///Identifies the removed 911 call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Remove911CallResponse {
         ///ID of the removed 911 call.
@@ -5408,8 +6236,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Remove911CallResponse { 0 call_id : "callId" option, 1 server_id : "serverId"
+        option, }
+    );
     ///The emergency call to remove.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Remove911V1Item {
         ///Emergency call id, from get_calls or from the reply of call_911.
@@ -5422,15 +6254,20 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Remove911V1Item { 0 call_id : "callId" required, 1 server_id : "serverId" option,
+        }
+    );
     ///The blips to remove.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveBlipV1Item {
         ///Ids of the blips to remove.
         pub ids: ::std::vec::Vec<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(RemoveBlipV1Item { 0 ids : "ids" required, });
     ///The account to unlink the sync character from. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveCharacterLinkRequest {
         ///Target account UUID.
@@ -5452,22 +6289,31 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RemoveCharacterLinkRequest { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 discord : "discord" option, 3
+        roblox : "roblox" option, }
+    );
     ///The character to remove.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveCharacterV1Item {
         ///Unique character id (from get_characters).
         pub id: i64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RemoveCharacterV1Item { 0 id : "id" required, }
+    );
     ///One record to remove.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveRecordV1Item {
         ///The record's unique id, as a lookup returns it.
         pub id: i64,
     }
+    ::sonoran_runtime::deserialize_struct!(RemoveRecordV1Item { 0 id : "id" required, });
     ///The account's complete explicit grant list: omitted grants are removed. Nonempty grants activate a pending membership; an empty list clears every grant and makes an active membership pending.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ReplaceAccountPermissionsRequest {
         ///Exact, case-sensitive grant IDs from the permission catalog.
@@ -5476,6 +6322,10 @@ pub mod types {
         #[serde(default = "defaults::replace_account_permissions_request_version")]
         pub version: ReplaceAccountPermissionsRequestVersion,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ReplaceAccountPermissionsRequest { 0 grants : "grants" required, 1 version :
+        "version" default_with(defaults::replace_account_permissions_request_version), }
+    );
     ///Permission document version; 2 (the default when omitted).
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -5518,7 +6368,7 @@ pub mod types {
         }
     }
     ///The replaced grants.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ReplaceAccountPermissionsResponse {
         #[serde(
@@ -5529,8 +6379,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissionGrants>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ReplaceAccountPermissionsResponse { 0 account_uuid : "accountUuid" option, 1
+        permissions : "permissions" option, }
+    );
     ///Build a draft record from a template and, when a target account is given, send it to that user over their active websocket session. Optional target: `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendDraftRequest {
         ///UUID of the account to send the draft to.
@@ -5563,8 +6417,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SendDraftRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id :
+        "communityUserId" option, 2 discord : "discord" option, 3 record_type_id :
+        "recordTypeId" option, 4 replace_values : "replaceValues" option, 5 roblox :
+        "roblox" option, }
+    );
     ///Send a photo URL to every active connection of an account. Target it with `communityUserId` (default), or provide `roblox` or `discord` instead; send one target.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoRequest {
         ///In-game community user ID of the receiving account (default target).
@@ -5583,8 +6443,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SendPhotoRequest { 0 community_user_id : "communityUserId" option, 1 discord :
+        "discord" option, 2 roblox : "roblox" option, 3 url : "url" option, }
+    );
     ///Delivery result.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoResponse {
         ///The targeted community user ID.
@@ -5597,8 +6461,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delivered: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SendPhotoResponse { 0 community_user_id : "communityUserId" option, 1 delivered :
+        "delivered" option, }
+    );
     ///One photo to show to one user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoV1Item {
         ///The receiving user's API ID.
@@ -5611,8 +6479,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SendPhotoV1Item { 0 api_id : "apiId" option, 1 url : "url" option, }
+    );
     ///A configured community server (get-servers, set-servers). Each `servers[]` item can include every field below; none is documented as always present. `listenerPort` is a string in the v2 examples and an integer in v1 (both accepted); `mapPort` appears only in the v1 get_servers reply.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Server {
         ///Server description.
@@ -5685,8 +6556,17 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signal: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Server { 0 description : "description" option, 1 differing_outbound :
+        "differingOutbound" option, 2 enable_map : "enableMap" option, 3 id : "id"
+        option, 4 is_static : "isStatic" option, 5 listener_port : "listenerPort" option,
+        6 live_map_format : "liveMapFormat" option, 7 map_ip : "mapIp" option, 8 map_port
+        : "mapPort" option, 9 map_type : "mapType" option, 10 map_url : "mapUrl" option,
+        11 name : "name" option, 12 outbound_ip : "outboundIp" option, 13 signal :
+        "signal" option, }
+    );
     ///One CAD server's configuration (Live Map settings) as v1 GET_SERVERS returns it and SET_SERVERS takes it. The GET_SERVERS example sends `listenerPort` as a string (`"0000"`) and SET_SERVERS as an integer (`3232`); `mapPort` is a string in GET_SERVERS; both port fields accept either form.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ServerV1 {
         ///Server description.
@@ -5753,8 +6633,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signal: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ServerV1 { 0 description : "description" option, 1 differing_outbound :
+        "differingOutbound" option, 2 enable_map : "enableMap" option, 3 id : "id"
+        option, 4 is_static : "isStatic" option, 5 listener_port : "listenerPort" option,
+        6 map_ip : "mapIp" option, 7 map_port : "mapPort" option, 8 map_type : "mapType"
+        option, 9 map_url : "mapUrl" option, 10 name : "name" option, 11 outbound_ip :
+        "outboundIp" option, 12 signal : "signal" option, }
+    );
     ///The permission change for one account. Identify the account by `apiId` (option 1), `username` (option 2) or `accId` (option 3); one is enough. `add` and `remove` need not both be given; `set`, when given, overrides them.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountPermissionsV1Item {
         ///(Option 3) Sonoran SSO account UUID.
@@ -5788,8 +6676,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountPermissionsV1Item { 0 acc_id : "accId" option, 1 active : "active"
+        option, 2 add : "add" option, 3 api_id : "apiId" option, 4 join : "join" option,
+        5 remove : "remove" option, 6 set : "set" option, 7 username : "username" option,
+        }
+    );
     ///The API IDs of one account, identified by `username` (option 1) or `account` UUID (option 2).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetApiIdV1Item {
         ///(Option 2) Account GUID.
@@ -5814,6 +6708,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetApiIdV1Item { 0 account : "account" option, 1 api_ids : "apiIds" option, 2
+        push_new : "pushNew" default_with(defaults::default_bool:: < true >), 3
+        session_id : "sessionId" option, 4 username : "username" option, }
+    );
     impl ::std::default::Default for SetApiIdV1Item {
         fn default() -> Self {
             Self {
@@ -5826,7 +6725,7 @@ pub mod types {
         }
     }
     ///The callouts to make available on a server (replaces the list).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAvailableCalloutsV1Data {
         ///The available callouts.
@@ -5838,8 +6737,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAvailableCalloutsV1Data { 0 callouts : "callouts" required, 1 server_id :
+        "serverId" option, }
+    );
     ///The dispatch call and its new postal.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCallPostalV1Item {
         ///Dispatch call id (from get_calls).
@@ -5854,8 +6757,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCallPostalV1Item { 0 call_id : "callId" required, 1 postal : "postal"
+        required, 2 server_id : "serverId" option, }
+    );
     ///The dispatch call and its new primary identifier.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCallPrimaryV1Item {
         ///Dispatch call id (from get_calls).
@@ -5876,15 +6783,23 @@ pub mod types {
         )]
         pub track_primary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCallPrimaryV1Item { 0 call_id : "callId" required, 1 primary : "primary"
+        required, 2 server_id : "serverId" option, 3 track_primary : "trackPrimary"
+        option, }
+    );
     ///The full list of available ERS callouts for the server (replaces the existing list).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCalloutsRequest {
         ///The available callouts.
         pub callouts: ::std::vec::Vec<ErsCallout>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCalloutsRequest { 0 callouts : "callouts" required, }
+    );
     ///`SetCalloutsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetCalloutsResponse {
         ///Number of callouts stored.
@@ -5897,8 +6812,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCalloutsResponse { 0 callouts : "callouts" option, 1 server_id : "serverId"
+        option, }
+    );
     ///The user (give apiId or account) and the character to select. `charId` is the character as in the get_characters result: its `id` (integer), or its `syncId` (string) when DB sync is enabled.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCharacterV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
@@ -5913,8 +6832,12 @@ pub mod types {
         #[serde(rename = "charId")]
         pub char_id: StringOrInteger,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCharacterV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        char_id : "charId" required, }
+    );
     ///The clock setting of one server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetClockV1Item {
         ///The in-game time at `currentUtc`, same format.
@@ -5942,8 +6865,13 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetClockV1Item { 0 current_game : "currentGame" option, 1 current_utc :
+        "currentUtc" option, 2 seconds_per_hour : "secondsPerHour" option, 3 server_id :
+        "serverId" option, }
+    );
     ///Directly link an account to an in-game user ID (trusted server-side integrations only). If the in-game ID is already linked to another account, the link is reassigned atomically. `secretUuid` is sensitive: never log it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCommunityLinkRequest {
         ///Account UUID (from the CAD frontend's `scad:account-link` iframe message).
@@ -5956,6 +6884,11 @@ pub mod types {
         #[serde(rename = "secretUuid")]
         pub secret_uuid: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCommunityLinkRequest { 0 account_uuid : "accountUuid" required, 1
+        community_user_id : "communityUserId" required, 2 secret_uuid : "secretUuid"
+        required, }
+    );
     ///In-game user ID to link (up to 255 characters).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
@@ -6013,7 +6946,7 @@ pub mod types {
         }
     }
     ///The link that was set.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetCommunityLinkResponse {
         ///The linked account UUID.
@@ -6032,8 +6965,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linked: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetCommunityLinkResponse { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 linked : "linked" option, }
+    );
     ///Which identifiers to put into the group. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierGroupRequest {
         ///All active identifiers of this account (UUID).
@@ -6069,16 +7006,25 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetIdentifierGroupRequest { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 community_user_ids :
+        "communityUserIds" option, 3 discord : "discord" option, 4 ident_ids : "identIds"
+        option, 5 roblox : "roblox" option, }
+    );
     ///`SetIdentifierGroupResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierGroupResponse {
         ///True when the group was set.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ok: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetIdentifierGroupResponse { 0 ok : "ok" option, }
+    );
     ///The unit (give apiId or account) and the identifier to select.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
@@ -6094,20 +7040,30 @@ pub mod types {
         #[serde(rename = "identId")]
         pub ident_id: i64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetIdentifierV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        ident_id : "identId" required, }
+    );
     ///Create or replace a panel's complete definition.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIntegrationPanelRequest {
         pub definition: IntegrationPanelDefinition,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetIntegrationPanelRequest { 0 definition : "definition" required, }
+    );
     ///The complete replacement state of one panel instance.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIntegrationPanelStateRequest {
         pub state: IntegrationPanelState,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetIntegrationPanelStateRequest { 0 state : "state" required, }
+    );
     ///The new pager configuration of the server. If `nodes` is omitted, Sonoran CAD keeps the existing node tree and only updates the other fields.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigRequest {
         ///Maximum number of addresses per page.
@@ -6131,8 +7087,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNode>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPagerConfigRequest { 0 max_addresses : "maxAddresses" option, 1
+        max_body_length : "maxBodyLength" option, 2 nature_words : "natureWords" option,
+        3 nodes : "nodes" option, }
+    );
     ///`SetPagerConfigResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigResponse {
         ///CAD server id that was updated.
@@ -6142,8 +7103,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPagerConfigResponse { 0 server_id : "serverId" option, }
+    );
     ///The pager configuration to store for one server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigV1Item {
         ///Maximum number of addresses per page.
@@ -6173,38 +7137,55 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPagerConfigV1Item { 0 max_addresses : "maxAddresses" option, 1 max_body_length
+        : "maxBodyLength" option, 2 nature_words : "natureWords" option, 3 nodes :
+        "nodes" option, 4 server_id : "serverId" option, }
+    );
     ///The complete new penal code list (replaces the existing configuration).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetPenalCodesRequest {
         ///Every penal code of the community.
         pub codes: ::std::vec::Vec<PenalCode>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPenalCodesRequest { 0 codes : "codes" required, }
+    );
     ///Result of set-penal-codes.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetPenalCodesResponse {
         ///Number of penal codes stored.
         pub updated: i64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPenalCodesResponse { 0 updated : "updated" required, }
+    );
     ///The complete new postal list (replaces the existing configuration).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalConfigRequest {
         ///Every postal of the community.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postals: ::std::option::Option<::std::vec::Vec<PostalEntry>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPostalConfigRequest { 0 postals : "postals" option, }
+    );
     ///Result of set-postal-config.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalConfigResponse {
         ///Number of postals stored.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPostalConfigResponse { 0 updated : "updated" option, }
+    );
     ///One postal code and its map position.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalsV1Item {
         ///The postal code, e.g. `2000`.
@@ -6217,8 +7198,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetPostalsV1Item { 0 code : "code" option, 1 x : "x" option, 2 y : "y" option, }
+    );
     ///The account and the character to select. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedCharacterRequest {
         ///Target account UUID.
@@ -6242,8 +7226,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetSelectedCharacterRequest { 0 account_uuid : "accountUuid" option, 1
+        character_id : "characterId" required, 2 community_user_id : "communityUserId"
+        option, 3 discord : "discord" option, 4 roblox : "roblox" option, }
+    );
     ///`SetSelectedCharacterResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedCharacterResponse {
         ///UUID of the account whose selected character was set.
@@ -6258,16 +7247,23 @@ pub mod types {
         )]
         pub character_id: ::std::option::Option<StringOrInteger>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetSelectedCharacterResponse { 0 account_uuid : "accountUuid" option, 1
+        character_id : "characterId" option, }
+    );
     ///`SetSelectedIdentifierRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedIdentifierRequest {
         ///Id of the identifier to select.
         #[serde(rename = "identId")]
         pub ident_id: i64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetSelectedIdentifierRequest { 0 ident_id : "identId" required, }
+    );
     ///`SetSelectedIdentifierResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedIdentifierResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6285,8 +7281,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetSelectedIdentifierResponse { 0 identifier : "identifier" option, 1 is_dispatch
+        : "isDispatch" option, 2 server_id : "serverId" option, }
+    );
     ///The complete new server list (replaces the existing configuration).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersRequest {
         ///Deploy the live map with these server changes (v1 comment).
@@ -6299,16 +7299,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersRequest { 0 deploy_map : "deployMap" option, 1 servers : "servers"
+        option, }
+    );
     ///The server list after the change.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersResponse {
         ///Configured servers.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersResponse { 0 servers : "servers" option, }
+    );
     ///The new server configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersV1Data {
         ///Deploy the Live Map with these server changes.
@@ -6321,8 +7328,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<ServerV1>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersV1Data { 0 deploy_map : "deployMap" option, 1 servers : "servers"
+        option, }
+    );
     ///The station alert configuration of the server (replaces the existing one).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsRequest {
         ///The stations.
@@ -6338,8 +7349,12 @@ pub mod types {
         )]
         pub unit_colors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStationsRequest { 0 locations : "locations" option, 1 tones : "tones" option,
+        2 unit_colors : "unitColors" option, }
+    );
     ///`SetStationsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsResponse {
         ///CAD server id that was updated.
@@ -6349,8 +7364,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStationsResponse { 0 server_id : "serverId" option, }
+    );
     ///The station configuration of a server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsV1Data {
         pub config: SetStationsV1DataConfig,
@@ -6361,8 +7379,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStationsV1Data { 0 config : "config" required, 1 server_id : "serverId"
+        option, }
+    );
     ///Station alert configuration.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsV1DataConfig {
         ///Fire stations.
@@ -6372,15 +7394,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tones: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStationsV1DataConfig { 0 locations : "locations" option, 1 tones : "tones"
+        option, }
+    );
     ///The full street sign configuration of the server (replaces the existing one).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetSignConfigRequest {
         ///The street signs.
         pub signs: ::std::vec::Vec<StreetSign>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStreetSignConfigRequest { 0 signs : "signs" required, }
+    );
     ///`SetStreetSignConfigResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetSignConfigResponse {
         ///CAD server id that was updated.
@@ -6393,8 +7422,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signs: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStreetSignConfigResponse { 0 server_id : "serverId" option, 1 signs : "signs"
+        option, }
+    );
     ///The street signs of one server.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetsignConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -6407,8 +7440,12 @@ pub mod types {
         #[serde(rename = "signConfig")]
         pub sign_config: ::std::vec::Vec<StreetSignV1>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetStreetsignConfigV1Item { 0 server_id : "serverId" option, 1 sign_config :
+        "signConfig" required, }
+    );
     ///Which identifiers to update and the panic state to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitPanicRequest {
         ///Updates all active identifiers for the target account (UUID).
@@ -6447,8 +7484,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetUnitPanicRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id
+        : "communityUserId" option, 2 community_user_ids : "communityUserIds" option, 3
+        discord : "discord" option, 4 ident_ids : "identIds" option, 5 is_panic :
+        "isPanic" required, 6 roblox : "roblox" option, }
+    );
     ///`SetUnitPanicResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitPanicResponse {
         ///The panic state that was set.
@@ -6461,8 +7504,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetUnitPanicResponse { 0 is_panic : "isPanic" option, 1 updated : "updated"
+        option, }
+    );
     ///Which identifiers to update and the status to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitStatusRequest {
         ///Updates all active identifiers for the target account (UUID).
@@ -6499,8 +7546,14 @@ pub mod types {
         pub roblox: ::std::option::Option<i64>,
         pub status: crate::enums::UnitStatus,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetUnitStatusRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id
+        : "communityUserId" option, 2 community_user_ids : "communityUserIds" option, 3
+        discord : "discord" option, 4 ident_ids : "identIds" option, 5 roblox : "roblox"
+        option, 6 status : "status" required, }
+    );
     ///`SetUnitStatusResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitStatusResponse {
         ///NAME of the status that was set (e.g. `ENROUTE`; defaults are UNAVAILABLE, BUSY, AVAILABLE, ENROUTE, ON_SCENE, OFFLINE). A plain string: communities can define other status names, so the set may grow.
@@ -6510,8 +7563,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetUnitStatusResponse { 0 status : "status" option, 1 updated : "updated" option,
+        }
+    );
     ///A fire station for station alerts (set-stations).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StationLocation {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6526,8 +7583,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StationLocation { 0 coordinates : "coordinates" option, 1 doors : "doors" option,
+        2 icon : "icon" option, 3 name : "name" option, }
+    );
     ///One fire station.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StationLocationV1 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6542,8 +7603,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StationLocationV1 { 0 coordinates : "coordinates" option, 1 doors : "doors"
+        option, 2 icon : "icon" option, 3 name : "name" option, }
+    );
     ///One configured in-game street sign (set-street-sign-config).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StreetSign {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6564,8 +7629,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StreetSign { 0 coordinates : "coordinates" option, 1 id : "id" option, 2 label :
+        "label" option, 3 text1 : "text1" option, 4 text2 : "text2" option, 5 text3 :
+        "text3" option, }
+    );
     ///One street sign and its three text lines.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StreetSignV1 {
         ///Street sign id.
@@ -6584,6 +7654,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StreetSignV1 { 0 id : "id" option, 1 label : "label" option, 2 text1 : "text1"
+        option, 3 text2 : "text2" option, 4 text3 : "text3" option, }
+    );
     ///A value the docs show both as a string and as an integer (for example `roblox` user ids); both forms are accepted so that a real reply never fails to decode.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -6606,7 +7680,7 @@ pub mod types {
         }
     }
     ///One WebRTC ICE server entry of get-turn-credentials.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TurnIceServer {
         ///Temporary TURN credential.
@@ -6619,8 +7693,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TurnIceServer { 0 credential : "credential" option, 1 urls : "urls" option, 2
+        username : "username" option, }
+    );
     ///An active unit as get-active-units and get-account-units return it: the identifier object of the unit's selected identifier. Its `data` may carry `communityUserId`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Unit {
         ///UUID of the account that owns the identifier.
@@ -6657,8 +7735,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Unit { 0 acc_id : "accId" option, 1 aop : "aop" option, 2 coordinates :
+        "coordinates" option, 3 data : "data" option, 4 id : "id" option, 5 is_dispatch :
+        "isDispatch" option, 6 is_panic : "isPanic" option, 7 location : "location"
+        option, 8 status : "status" option, }
+    );
     ///One unit's location. Target the unit with `communityUserId` by default, or with `roblox` or `discord`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UnitLocationUpdate {
         ///In-game community user id of the unit (default target).
@@ -6687,8 +7771,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vehicle: ::std::option::Option<UnitVehicle>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnitLocationUpdate { 0 community_user_id : "communityUserId" option, 1
+        coordinates : "coordinates" option, 2 discord : "discord" option, 3 location :
+        "location" option, 4 peer_id : "peerId" option, 5 roblox : "roblox" option, 6
+        vehicle : "vehicle" option, }
+    );
     ///One unit's new location.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitLocationV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
@@ -6699,8 +7789,12 @@ pub mod types {
         ///Location text.
         pub location: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnitLocationV1Item { 0 api_id : "apiId" required, 1 coordinates : "coordinates"
+        option, 2 location : "location" required, }
+    );
     ///The unit(s) (give apiId, account or identIds) and the panic state.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitPanicV1Item {
         ///Option 2: Sonoran account UUID.
@@ -6722,8 +7816,12 @@ pub mod types {
         #[serde(rename = "isPanic")]
         pub is_panic: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnitPanicV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        ident_ids : "identIds" option, 3 is_panic : "isPanic" required, }
+    );
     ///The unit(s) (give apiId, account or identIds) and the new status.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitStatusV1Item {
         ///Option 2: Sonoran account UUID.
@@ -6749,8 +7847,13 @@ pub mod types {
         pub server_id: ::std::option::Option<i64>,
         pub status: crate::enums::UnitStatus,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnitStatusV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
+        ident_ids : "identIds" option, 3 server_id : "serverId" option, 4 status :
+        "status" required, }
+    );
     ///The 3D vehicle model shown for a unit on the live map. The HTTP page shows only `model` and `headingOffset`; the other fields and all descriptions come from the websocket `unitLocation` page (websocket-api/unit-locations.md), which sends the same object.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UnitVehicle {
         ///Offset of the heading direction of the 3D model.
@@ -6784,8 +7887,13 @@ pub mod types {
         )]
         pub z_offset: ::std::option::Option<f64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnitVehicle { 0 heading_offset : "headingOffset" option, 1 light_z_offset :
+        "lightZOffset" option, 2 lights : "lights" option, 3 model : "model" option, 4
+        size_offset : "sizeOffset" option, 5 z_offset : "zOffset" option, }
+    );
     ///Fields to change on a custom blip; send only those.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateBlipRequest {
         ///Colour, a hex code or a colour name.
@@ -6812,24 +7920,33 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateBlipRequest { 0 color : "color" option, 1 coordinates : "coordinates"
+        option, 2 data : "data" option, 3 icon : "icon" option, 4 radius : "radius"
+        option, 5 sub_type : "subType" option, 6 tooltip : "tooltip" option, }
+    );
     ///Identifies the updated blip.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateBlipResponse {
         ///Blip ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(UpdateBlipResponse { 0 id : "id" option, });
     ///New postal of a dispatch call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPostalRequest {
         ///Postal code.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateCallPostalRequest { 0 postal : "postal" option, }
+    );
     ///The call's postal after the update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPostalResponse {
         ///The dispatch call ID.
@@ -6842,8 +7959,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateCallPostalResponse { 0 call_id : "callId" option, 1 postal : "postal"
+        option, }
+    );
     ///New primary unit of a dispatch call.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPrimaryRequest {
         ///Identifier ID of the new primary unit.
@@ -6859,8 +7980,12 @@ pub mod types {
         )]
         pub track_primary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateCallPrimaryRequest { 0 ident_id : "identId" option, 1 track_primary :
+        "trackPrimary" option, }
+    );
     ///The call's primary unit after the update.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPrimaryResponse {
         ///The dispatch call ID.
@@ -6882,8 +8007,12 @@ pub mod types {
         )]
         pub track_primary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateCallPrimaryResponse { 0 call_id : "callId" option, 1 ident_id : "identId"
+        option, 2 track_primary : "trackPrimary" option, }
+    );
     ///Fields to change on a dispatch call; send only those. A given `metaData` replaces the stored object whole, so include existing keys you want to keep.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateDispatchCallRequest {
         ///Dispatch address text.
@@ -6925,8 +8054,15 @@ pub mod types {
         )]
         pub track_primary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateDispatchCallRequest { 0 address : "address" option, 1 block : "block"
+        option, 2 code : "code" option, 3 description : "description" option, 4 meta_data
+        : "metaData" option, 5 origin : "origin" option, 6 postal : "postal" option, 7
+        primary : "primary" option, 8 priority : "priority" option, 9 status : "status"
+        option, 10 title : "title" option, 11 track_primary : "trackPrimary" option, }
+    );
     ///Partial update; send at least one property. Only the fields sent are overwritten.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateIdentifierRequest {
         ///New area of patrol string.
@@ -6967,8 +8103,15 @@ pub mod types {
         )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateIdentifierRequest { 0 aop : "aop" option, 1 department : "department"
+        option, 2 district : "district" option, 3 group : "group" option, 4 is_dispatch :
+        "isDispatch" option, 5 name : "name" option, 6 page : "page" option, 7 rank :
+        "rank" option, 8 status : "status" option, 9 subdivision : "subdivision" option,
+        10 unit_num : "unitNum" option, }
+    );
     ///`UpdateIdentifierResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateIdentifierResponse {
         ///Id of the updated identifier.
@@ -6986,8 +8129,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateIdentifierResponse { 0 ident_id : "identId" option, 1 identifier :
+        "identifier" option, 2 server_id : "serverId" option, }
+    );
     ///Update a record. Recommended form: `useDictionary: true`, `templateId` and `replaceValues`. Advanced form: a full `record` instead of those three. When the update needs an account target, use `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateRecordRequest {
         ///Target account UUID.
@@ -7028,8 +8175,14 @@ pub mod types {
         )]
         pub use_dictionary: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateRecordRequest { 0 account_uuid : "accountUuid" option, 1 community_user_id
+        : "communityUserId" option, 2 discord : "discord" option, 3 record : "record"
+        option, 4 replace_values : "replaceValues" option, 5 roblox : "roblox" option, 6
+        template_id : "templateId" option, 7 use_dictionary : "useDictionary" option, }
+    );
     ///New text for one or more configured street signs.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetSignsRequest {
         ///Ids of the street signs to update (see `StreetSign.id`).
@@ -7044,16 +8197,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateStreetSignsRequest { 0 ids : "ids" required, 1 text1 : "text1" option, 2
+        text2 : "text2" option, 3 text3 : "text3" option, }
+    );
     ///`UpdateStreetSignsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetSignsResponse {
         ///Ids of the street signs that were updated.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateStreetSignsResponse { 0 ids : "ids" option, }
+    );
     ///The signs to change on one server and their new text.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetsignV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
@@ -7065,8 +8225,12 @@ pub mod types {
         #[serde(rename = "signData")]
         pub sign_data: UpdateStreetsignV1ItemSignData,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateStreetsignV1Item { 0 server_id : "serverId" option, 1 sign_data :
+        "signData" required, }
+    );
     ///The new text, applied to every sign in `ids`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetsignV1ItemSignData {
         ///Ids of the street signs to change.
@@ -7081,23 +8245,33 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateStreetsignV1ItemSignData { 0 ids : "ids" required, 1 text1 : "text1"
+        option, 2 text2 : "text2" option, 3 text3 : "text3" option, }
+    );
     ///`UpdateUnitLocationsRequest`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateUnitLocationsRequest {
         ///The location updates, one per unit.
         pub updates: ::std::vec::Vec<UnitLocationUpdate>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateUnitLocationsRequest { 0 updates : "updates" required, }
+    );
     ///`UpdateUnitLocationsResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateUnitLocationsResponse {
         ///Number of location updates accepted.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateUnitLocationsResponse { 0 updated : "updated" option, }
+    );
     ///One bodycam clip as multipart/form-data. Provide exactly one owner: `accountUuid`, `communityUserId`, `roblox` or `discord`. Limits: one `.webm` file of at most 6000000 bytes and 120000 ms, within the plan's rolling 24-hour allowance.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UploadBodycamRecordingRequest {
         ///Account UUID that owns the recording.
@@ -7142,8 +8316,15 @@ pub mod types {
         )]
         pub unit_number: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UploadBodycamRecordingRequest { 0 account_uuid : "accountUuid" option, 1
+        community_user_id : "communityUserId" option, 2 discord : "discord" option, 3
+        duration_ms : "durationMs" required, 4 file : "file" required, 5 ident_id :
+        "identId" option, 6 roblox : "roblox" option, 7 unit_location : "unitLocation"
+        option, 8 unit_number : "unitNumber" option, }
+    );
     ///The multipart form fields of a bodycam upload.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UploadBodycamRecordingV1Form {
         ///The user's account UUID.
@@ -7182,6 +8363,13 @@ pub mod types {
         ///The user's Sonoran CAD username.
         pub username: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UploadBodycamRecordingV1Form { 0 account : "account" required, 1 community :
+        "community" required, 2 duration_ms : "durationMs" required, 3 file : "file"
+        required, 4 ident_id : "identId" option, 5 session_id : "sessionId" required, 6
+        type_ : "type" required, 7 unit_location : "unitLocation" option, 8 unit_number :
+        "unitNumber" option, 9 username : "username" required, }
+    );
     ///Must be `bodycam`.
     #[derive(
         ::serde::Deserialize,
@@ -7359,13 +8547,16 @@ pub mod types {
         }
     }
     ///The account secret to verify.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifySecretRequest {
         ///The account's secret UUID (shown to users in their API ID settings).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifySecretRequest { 0 secret : "secret" option, }
+    );
     ///One-entry map: key = the secret that was sent, value = the matched account UUID (v2 reading; v1 documented the reverse).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -7402,13 +8593,16 @@ pub mod types {
         }
     }
     ///The secret to verify.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifySecretV1Item {
         ///The user account's secret ID (a GUID/UUID, shown in the user's API ID settings).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifySecretV1Item { 0 secret : "secret" option, }
+    );
     ///A one-entry dictionary of account UUID (key) and secret (value).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]

@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 ///`Call911EventCall` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Call911EventCall {
     ///A dispatch call id (a number; a string of digits is accepted).
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -21,8 +21,13 @@ pub struct Call911EventCall {
     #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    Call911EventCall { 0 call_id : "callId" default, 1 is_emergency : "isEmergency"
+    default, 2 caller : "caller" default, 3 location : "location" default, 4 description
+    : "description" default, }
+);
 ///`Call911Event` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Call911Event {
     #[serde(rename = "call")]
     pub call: Call911EventCall,
@@ -54,6 +59,12 @@ pub struct Call911Event {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+::sonoran_runtime::deserialize_struct!(
+    Call911Event { 0 call : "call" required, 1 api_ids : "apiIds" default, 2
+    community_user_id : "communityUserId" default, 3 community_user_ids :
+    "communityUserIds" default, 4 identities : "identities" default, 5 meta_data :
+    "metaData" default, }
+);
 /// One of several documented forms.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
@@ -64,7 +75,7 @@ pub enum CharSelectedEventId {
     String(::std::string::String),
 }
 ///`CharSelectedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CharSelectedEvent {
     ///SSO GUID of the user account.
     #[serde(rename = "accId", default, skip_serializing_if = "Option::is_none")]
@@ -73,8 +84,11 @@ pub struct CharSelectedEvent {
     #[serde(rename = "id")]
     pub id: CharSelectedEventId,
 }
+::sonoran_runtime::deserialize_struct!(
+    CharSelectedEvent { 0 acc_id : "accId" default, 1 id : "id" required, }
+);
 ///`CommunityLinkVerifiedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CommunityLinkVerifiedEvent {
     ///Matches the active in-game linking session.
     #[serde(rename = "communityUserId")]
@@ -82,8 +96,12 @@ pub struct CommunityLinkVerifiedEvent {
     #[serde(rename = "accountUuid", default, skip_serializing_if = "Option::is_none")]
     pub account_uuid: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    CommunityLinkVerifiedEvent { 0 community_user_id : "communityUserId" required, 1
+    account_uuid : "accountUuid" default, }
+);
 ///`DispatchClosedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DispatchClosedEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(
@@ -96,8 +114,12 @@ pub struct DispatchClosedEvent {
     #[serde(rename = "callIds")]
     pub call_ids: ::std::vec::Vec<i64>,
 }
+::sonoran_runtime::deserialize_struct!(
+    DispatchClosedEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 call_ids :
+    "callIds" required, }
+);
 ///A dispatch call as push events send it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct EventDispatchCall {
     ///A dispatch call id (a number; a string of digits is accepted).
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -133,8 +155,16 @@ pub struct EventDispatchCall {
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
 }
+::sonoran_runtime::deserialize_struct!(
+    EventDispatchCall { 0 call_id : "callId" default, 1 origin : "origin" default, 2
+    status : "status" default, 3 priority : "priority" default, 4 block : "block"
+    default, 5 address : "address" default, 6 postal : "postal" default, 7 title :
+    "title" default, 8 code : "code" default, 9 description : "description" default, 10
+    notes : "notes" default, 11 idents : "idents" default, 12 meta_data : "metaData"
+    default, }
+);
 ///`DispatchEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DispatchEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(
@@ -147,8 +177,12 @@ pub struct DispatchEvent {
     #[serde(rename = "dispatch")]
     pub dispatch: EventDispatchCall,
 }
+::sonoran_runtime::deserialize_struct!(
+    DispatchEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 dispatch :
+    "dispatch" required, }
+);
 ///`DispatchNoteEventNote` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DispatchNoteEventNote {
     #[serde(rename = "time", default, skip_serializing_if = "Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
@@ -159,8 +193,12 @@ pub struct DispatchNoteEventNote {
     #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    DispatchNoteEventNote { 0 time : "time" default, 1 label : "label" default, 2 type_ :
+    "type" default, 3 content : "content" default, }
+);
 ///`DispatchNoteEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DispatchNoteEvent {
     ///A dispatch call id (a number; a string of digits is accepted).
     #[serde(rename = "callId")]
@@ -168,8 +206,11 @@ pub struct DispatchNoteEvent {
     #[serde(rename = "note")]
     pub note: DispatchNoteEventNote,
 }
+::sonoran_runtime::deserialize_struct!(
+    DispatchNoteEvent { 0 call_id : "callId" required, 1 note : "note" required, }
+);
 ///`ToggleBodycamEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ToggleBodycamEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(rename = "ident")]
@@ -178,8 +219,11 @@ pub struct ToggleBodycamEvent {
     #[serde(rename = "state")]
     pub state: bool,
 }
+::sonoran_runtime::deserialize_struct!(
+    ToggleBodycamEvent { 0 ident : "ident" required, 1 state : "state" required, }
+);
 ///`DispatchUnitsEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct DispatchUnitsEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(
@@ -198,8 +242,12 @@ pub struct DispatchUnitsEvent {
     #[serde(rename = "callId")]
     pub call_id: i64,
 }
+::sonoran_runtime::deserialize_struct!(
+    DispatchUnitsEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 ident :
+    "ident" default, 2 idents : "idents" default, 3 call_id : "callId" required, }
+);
 ///Which saved configuration to fetch and apply. It carries no configuration values and no API key.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct FivemConfigurationEvent {
     ///Server whose configuration should be applied.
     #[serde(rename = "serverId")]
@@ -214,8 +262,13 @@ pub struct FivemConfigurationEvent {
     #[serde(rename = "templateRevision")]
     pub template_revision: ::std::string::String,
 }
+::sonoran_runtime::deserialize_struct!(
+    FivemConfigurationEvent { 0 server_id : "serverId" required, 1 revision : "revision"
+    required, 2 schema_version : "schemaVersion" required, 3 template_revision :
+    "templateRevision" required, }
+);
 ///`NewCalloutEventCalloutCalloutLocations` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewCalloutEventCalloutCalloutLocations {
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     pub x: ::std::option::Option<f64>,
@@ -224,8 +277,12 @@ pub struct NewCalloutEventCalloutCalloutLocations {
     #[serde(rename = "z", default, skip_serializing_if = "Option::is_none")]
     pub z: ::std::option::Option<f64>,
 }
+::sonoran_runtime::deserialize_struct!(
+    NewCalloutEventCalloutCalloutLocations { 0 x : "x" default, 1 y : "y" default, 2 z :
+    "z" default, }
+);
 ///`NewCalloutEventCallout` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewCalloutEventCallout {
     ///One location; Z must be set dynamically.
     #[serde(
@@ -274,14 +331,26 @@ pub struct NewCalloutEventCallout {
     )]
     pub ped_chance_to_surrender: ::std::option::Option<f64>,
 }
+::sonoran_runtime::deserialize_struct!(
+    NewCalloutEventCallout { 0 callout_locations : "calloutLocations" default, 1
+    ped_weapon_data : "pedWeaponData" default, 2 ped_action_on_no_action_found :
+    "pedActionOnNoActionFound" default, 3 ped_chance_to_flee_from_player :
+    "pedChanceToFleeFromPlayer" default, 4 ped_chance_to_obtain_weapons :
+    "pedChanceToObtainWeapons" default, 5 ped_chance_to_attack_player :
+    "pedChanceToAttackPlayer" default, 6 ped_chance_to_surrender : "pedChanceToSurrender"
+    default, }
+);
 ///`NewCalloutEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewCalloutEvent {
     #[serde(rename = "callout")]
     pub callout: NewCalloutEventCallout,
 }
+::sonoran_runtime::deserialize_struct!(
+    NewCalloutEvent { 0 callout : "callout" required, }
+);
 ///`PagerRebornEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct PagerRebornEvent {
     ///Routed Inferno pager addresses selected in the CAD.
     #[serde(rename = "addresses", default, skip_serializing_if = "Option::is_none")]
@@ -296,22 +365,30 @@ pub struct PagerRebornEvent {
     #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
     pub body: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    PagerRebornEvent { 0 addresses : "addresses" default, 1 ident_ids : "identIds"
+    default, 2 nature : "nature" default, 3 body : "body" default, }
+);
 ///`RecordEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct RecordEvent {
     ///The custom record object (api-endpoints/general/custom-records), free-form.
     #[serde(rename = "record")]
     pub record: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
+::sonoran_runtime::deserialize_struct!(RecordEvent { 0 record : "record" required, });
 ///`Remove911Event` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Remove911Event {
     ///Dispatch call ids (a single id is accepted as a list of one).
     #[serde(rename = "callIds")]
     pub call_ids: ::std::vec::Vec<i64>,
 }
+::sonoran_runtime::deserialize_struct!(
+    Remove911Event { 0 call_ids : "callIds" required, }
+);
 ///`StationAlertEventLocations` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StationAlertEventLocations {
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
@@ -320,8 +397,12 @@ pub struct StationAlertEventLocations {
     #[serde(rename = "close", default, skip_serializing_if = "Option::is_none")]
     pub close: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+::sonoran_runtime::deserialize_struct!(
+    StationAlertEventLocations { 0 name : "name" default, 1 open : "open" default, 2
+    close : "close" default, }
+);
 ///`StationAlertEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StationAlertEvent {
     #[serde(rename = "locations", default, skip_serializing_if = "Option::is_none")]
     pub locations: ::std::option::Option<::std::vec::Vec<StationAlertEventLocations>>,
@@ -334,8 +415,12 @@ pub struct StationAlertEvent {
     #[serde(rename = "tone", default, skip_serializing_if = "Option::is_none")]
     pub tone: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    StationAlertEvent { 0 locations : "locations" default, 1 message : "message" default,
+    2 colors : "colors" default, 3 tone : "tone" default, }
+);
 ///`StreetsignUpdatedEventSignData` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StreetsignUpdatedEventSignData {
     #[serde(rename = "ids", default, skip_serializing_if = "Option::is_none")]
     pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
@@ -346,12 +431,19 @@ pub struct StreetsignUpdatedEventSignData {
     #[serde(rename = "text3", default, skip_serializing_if = "Option::is_none")]
     pub text3: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    StreetsignUpdatedEventSignData { 0 ids : "ids" default, 1 text1 : "text1" default, 2
+    text2 : "text2" default, 3 text3 : "text3" default, }
+);
 ///`StreetsignUpdatedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StreetsignUpdatedEvent {
     #[serde(rename = "signData")]
     pub sign_data: StreetsignUpdatedEventSignData,
 }
+::sonoran_runtime::deserialize_struct!(
+    StreetsignUpdatedEvent { 0 sign_data : "signData" required, }
+);
 /// One of several documented forms.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
@@ -362,7 +454,7 @@ pub enum ToneEventPlayTonesToValue {
     String(::std::string::String),
 }
 ///`ToneEventPlayTonesTo` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ToneEventPlayTonesTo {
     ///0 all active units, 1 a dispatch call id, 2 an agency, 3 a department, 4 a subdivision, 5 a unit identifier, 6 a unit group.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -373,16 +465,23 @@ pub struct ToneEventPlayTonesTo {
     #[serde(rename = "label", default, skip_serializing_if = "Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    ToneEventPlayTonesTo { 0 type_ : "type" default, 1 value : "value" default, 2 label :
+    "label" default, }
+);
 ///`ToneEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ToneEvent {
     #[serde(rename = "url", default, skip_serializing_if = "Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
     #[serde(rename = "playTonesTo", default, skip_serializing_if = "Option::is_none")]
     pub play_tones_to: ::std::option::Option<::std::vec::Vec<ToneEventPlayTonesTo>>,
 }
+::sonoran_runtime::deserialize_struct!(
+    ToneEvent { 0 url : "url" default, 1 play_tones_to : "playTonesTo" default, }
+);
 ///`UnitGroupAddEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitGroupAddEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(rename = "identId", default, skip_serializing_if = "Option::is_none")]
@@ -393,8 +492,12 @@ pub struct UnitGroupAddEvent {
     #[serde(rename = "groupName")]
     pub group_name: ::std::string::String,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitGroupAddEvent { 0 ident_id : "identId" default, 1 ident_ids : "identIds" default,
+    2 group_name : "groupName" required, }
+);
 ///`UnitGroupChangeNameEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitGroupChangeNameEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
     #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
@@ -404,8 +507,12 @@ pub struct UnitGroupChangeNameEvent {
     #[serde(rename = "newName")]
     pub new_name: ::std::string::String,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitGroupChangeNameEvent { 0 ident_ids : "identIds" default, 1 old_name : "oldName"
+    required, 2 new_name : "newName" required, }
+);
 ///`UnitGroupRemoveEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitGroupRemoveEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(rename = "identId", default, skip_serializing_if = "Option::is_none")]
@@ -413,8 +520,12 @@ pub struct UnitGroupRemoveEvent {
     #[serde(rename = "groupName")]
     pub group_name: ::std::string::String,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitGroupRemoveEvent { 0 ident_id : "identId" default, 1 group_name : "groupName"
+    required, }
+);
 ///`EventUnitData` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct EventUnitData {
     #[serde(rename = "apiIds", default, skip_serializing_if = "Option::is_none")]
     pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
@@ -436,8 +547,14 @@ pub struct EventUnitData {
     #[serde(rename = "page", default, skip_serializing_if = "Option::is_none")]
     pub page: ::std::option::Option<crate::enums::UnitPage>,
 }
+::sonoran_runtime::deserialize_struct!(
+    EventUnitData { 0 api_ids : "apiIds" default, 1 unit_num : "unitNum" default, 2 name
+    : "name" default, 3 district : "district" default, 4 department : "department"
+    default, 5 subdivision : "subdivision" default, 6 rank : "rank" default, 7 group :
+    "group" default, 8 page : "page" default, }
+);
 ///A unit (identifier) as push events send it (the v1 unit object).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct EventUnit {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
@@ -456,8 +573,13 @@ pub struct EventUnit {
     #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
     pub data: ::std::option::Option<EventUnitData>,
 }
+::sonoran_runtime::deserialize_struct!(
+    EventUnit { 0 id : "id" default, 1 acc_id : "accId" default, 2 status : "status"
+    default, 3 is_panic : "isPanic" default, 4 location : "location" default, 5 aop :
+    "aop" default, 6 data : "data" default, }
+);
 ///`UnitLoginEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitLoginEvent {
     ///A unit (identifier) as push events send it (the v1 unit object).
     #[serde(rename = "unit")]
@@ -467,15 +589,22 @@ pub struct UnitLoginEvent {
     #[serde(rename = "selfDispatch", default, skip_serializing_if = "Option::is_none")]
     pub self_dispatch: ::std::option::Option<bool>,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitLoginEvent { 0 unit : "unit" required, 1 is_dispatch : "isDispatch" default, 2
+    self_dispatch : "selfDispatch" default, }
+);
 ///`UnitLogoutEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitLogoutEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
     #[serde(rename = "identId")]
     pub ident_id: i64,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitLogoutEvent { 0 ident_id : "identId" required, }
+);
 ///`UnitPanicEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitPanicEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
     #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
@@ -486,8 +615,12 @@ pub struct UnitPanicEvent {
     #[serde(rename = "isPanic")]
     pub is_panic: bool,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitPanicEvent { 0 ident_ids : "identIds" default, 1 ident_id : "identId" default, 2
+    is_panic : "isPanic" required, }
+);
 ///`UnitStatusEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UnitStatusEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
     #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
@@ -498,6 +631,10 @@ pub struct UnitStatusEvent {
     #[serde(rename = "units", default, skip_serializing_if = "Option::is_none")]
     pub units: ::std::option::Option<::std::vec::Vec<EventUnit>>,
 }
+::sonoran_runtime::deserialize_struct!(
+    UnitStatusEvent { 0 ident_ids : "identIds" default, 1 status : "status" default, 2
+    units : "units" default, }
+);
 /// One push event, decoded: one variant per documented type, and [`PushEvent::Unknown`]
 /// for a type the docs do not list (kept with its raw `data`).
 ///

@@ -5,7 +5,7 @@
 #[allow(clippy::all)]
 pub mod types {
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerData {
         #[serde(
@@ -34,8 +34,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerData { 0 acc_id : "accId" option, 1 clear_reason : "clearReason"
+        option, 2 end : "end" option, 3 id : "id" option, 4 metadata : "metadata"
+        default, 5 server_id : "serverId" option, 6 start : "start" option, 7 status :
+        "status" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerRequest {
         ///See example request for the shape.
@@ -45,8 +51,12 @@ pub mod types {
         #[serde(rename = "forceStart")]
         pub force_start: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerRequest { 0 acc_id : "accId" required, 1 force_start :
+        "forceStart" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerResponse {
         pub data: ActivityTrackerData,
@@ -55,6 +65,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -80,7 +94,7 @@ pub mod types {
         }
     }
     ///`ActivityTrackerServerStartDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartDataItem {
         #[serde(
@@ -98,8 +112,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerServerStartDataItem { 0 acc_id : "accId" option, 1 end : "end"
+        option, 2 id : "id" option, 3 server_id : "serverId" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartResponse {
         pub data: ActivityTrackerServerStartData,
@@ -108,8 +126,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerServerStartResponse { 0 data : "data" required, 1 meta : "meta"
+        option, 2 success : "success" required, }
+    );
     ///DATA OBJECT
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Data {
         #[serde(
@@ -118,8 +140,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerServerStartV1Data { 0 server_id : "serverId" option, }
+    );
     ///`ActivityTrackerServerStartV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -129,8 +154,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerServerStartV1Reply { 0 data : "data" option, 1 success : "success"
+        option, }
+    );
     ///`ActivityTrackerServerStartV1ReplyDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1ReplyDataItem {
         #[serde(
@@ -159,8 +188,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerServerStartV1ReplyDataItem { 0 acc_id : "accId" option, 1
+        clear_reason : "clearReason" option, 2 end : "end" option, 3 id : "id" option, 4
+        metadata : "metadata" default, 5 server_id : "serverId" option, 6 start : "start"
+        option, 7 status : "status" option, }
+    );
     ///DATA OBJECT
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Data {
         ///Optional - One is Required
@@ -205,8 +240,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerStartStopV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId"
+        option, 2 discord : "discord" option, 3 force_clear : "forceClear" option, 4
+        force_start : "forceStart" option, 5 server_id : "serverId" option, 6 unique_id :
+        "uniqueId" option, 7 username : "username" option, }
+    );
     ///`ActivityTrackerStartStopV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -214,8 +255,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerStartStopV1Reply { 0 data : "data" option, 1 success : "success"
+        option, }
+    );
     ///`ActivityTrackerStartStopV1ReplyData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1ReplyData {
         #[serde(
@@ -246,8 +291,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ActivityTrackerStartStopV1ReplyData { 0 acc_id : "accId" option, 1 clear_reason :
+        "clearReason" option, 2 end : "end" option, 3 id : "id" option, 4 metadata :
+        "metadata" default, 5 server_id : "serverId" option, 6 start : "start" option, 7
+        status : "status" option, }
+    );
     ///An ERLC record (the page's request table; all rows required).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordRequest {
         #[serde(rename = "executerDiscordId")]
@@ -260,8 +311,13 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddErlcRecordRequest { 0 executer_discord_id : "executerDiscordId" required, 1
+        points : "points" required, 2 reason : "reason" required, 3 roblox_join_code :
+        "robloxJoinCode" required, 4 type_ : "type" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordResponse {
         pub data: AddErlcRecordResult,
@@ -270,8 +326,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddErlcRecordResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///The reply payload; which fields are present depends on the record's `type`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordResult {
         ///Present for `disciplinary` records.
@@ -283,6 +343,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddErlcRecordResult { 0 data : "data" option, 1 message : "message" option, 2
+        success : "success" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -306,7 +370,7 @@ pub mod types {
         }
     }
     ///`AddMemberRecordDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItem {
         #[serde(
@@ -351,8 +415,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordDataItem { 0 acc_id : "accId" option, 1 created_at : "createdAt"
+        option, 2 expired : "expired" option, 3 history : "history" option, 4 id : "id"
+        option, 5 metadata : "metadata" option, 6 points : "points" option, 7 reason :
+        "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
+        status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`AddMemberRecordDataItemHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -373,8 +444,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordDataItemHistoryValue { 0 action : "action" option, 1 metadata :
+        "metadata" option, 2 points : "points" option, 3 reason : "reason" option, 4
+        source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
+        "timestamp" option, }
+    );
     ///`AddMemberRecordDataItemHistoryValueMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValueMetadata {
         #[serde(
@@ -383,8 +460,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordDataItemHistoryValueMetadata { 0 execution_source :
+        "executionSource" option, }
+    );
     ///`AddMemberRecordDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemMetadata {
         #[serde(
@@ -393,8 +474,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordDataItemMetadata { 0 execution_source : "executionSource" option,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordRequest {
         ///See example request for the shape.
@@ -402,8 +487,12 @@ pub mod types {
         ///See example request for the shape.
         pub reason: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordRequest { 0 points : "points" required, 1 reason : "reason"
+        required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordResponse {
         pub data: AddMemberRecordData,
@@ -412,8 +501,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordV1Data {
         ///Optional - must have one
@@ -447,8 +540,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 points : "points" option, 4 reason : "reason"
+        option, 5 unique_id : "uniqueId" option, 6 username : "username" option, }
+    );
     ///`AddMemberRecordV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordV1Reply {
         #[serde(
@@ -476,15 +574,24 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddMemberRecordV1Reply { 0 acc_id : "accId" option, 1 history : "history" option,
+        2 id : "id" option, 3 metadata : "metadata" default, 4 points : "points" option,
+        5 reason : "reason" option, 6 source : "source" option, 7 source_id : "sourceId"
+        option, 8 status : "status" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<AddServersDataServersItem>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersData { 0 servers : "servers" option, }
+    );
     ///`AddServersDataServersItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItem {
         #[serde(
@@ -515,8 +622,14 @@ pub mod types {
         )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersDataServersItem { 0 ace_config : "aceConfig" option, 1 description :
+        "description" option, 2 id : "id" option, 3 ip : "ip" option, 4 name : "name"
+        option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
+        type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
+    );
     ///`AddServersDataServersItemAceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -524,8 +637,11 @@ pub mod types {
             ::std::vec::Vec<AddServersDataServersItemAceConfigMappingsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
+    );
     ///`AddServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -533,15 +649,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
+        option, 1 ranks : "ranks" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersRequest {
         ///See example request for the shape.
         pub servers: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersRequest { 0 servers : "servers" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersResponse {
         pub data: AddServersData,
@@ -550,8 +673,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        AddServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///`BanAccountV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BanAccountV1Item {
         ///Optional - must have one
@@ -579,8 +706,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        BanAccountV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CancelSessionRequest {
         ///See example request for the shape.
@@ -590,8 +722,12 @@ pub mod types {
         #[serde(rename = "serverId")]
         pub server_id: f64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CancelSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
+        required, }
+    );
     ///`CancelSessionV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CancelSessionV1Item {
         #[serde(
@@ -605,8 +741,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CancelSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option,
+        }
+    );
     ///`CancelSessionV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CancelSessionV1Reply {
         #[serde(
@@ -653,8 +793,15 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CancelSessionV1Reply { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -664,8 +811,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub failed: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageData { 0 authorized : "authorized" option, 1 data : "data" option,
+        2 failed : "failed" option, }
+    );
     ///`ChangeFormStageDataData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataData {
         #[serde(
@@ -683,8 +834,12 @@ pub mod types {
         )]
         pub new_stage: ::std::option::Option<ChangeFormStageDataDataNewStage>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataData { 0 available_stages : "availableStages" option, 1 form :
+        "form" option, 2 new_stage : "newStage" option, }
+    );
     ///`ChangeFormStageDataDataAvailableStagesItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataAvailableStagesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -692,8 +847,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataAvailableStagesItem { 0 id : "id" option, 1 label :
+        "label" option, }
+    );
     ///`ChangeFormStageDataDataForm`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataForm {
         #[serde(
@@ -787,15 +946,30 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataForm { 0 form_comments : "formComments" option, 1
+        form_context_user : "formContextUser" option, 2 form_id : "formId" option, 3
+        form_reply_settings : "formReplySettings" option, 4 form_structure :
+        "formStructure" option, 5 form_submitter : "formSubmitter" option, 6
+        form_template_id : "formTemplateId" option, 7 form_type : "formType" option, 8
+        last_action_time : "lastActionTime" option, 9 related_users : "relatedUsers"
+        option, 10 show_in_profile : "showInProfile" option, 11 stage_group_id :
+        "stageGroupId" option, 12 stage_id : "stageId" option, 13 stage_info_backup :
+        "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
+        "submissionTime" option, 16 sys_status : "sysStatus" option, }
+    );
     ///`ChangeFormStageDataDataFormFormComments`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataFormFormComments { 0 comments : "comments" option, }
+    );
     ///`ChangeFormStageDataDataFormFormReplySettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -808,8 +982,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataFormFormReplySettings { 0 locked : "locked" option, 1
+        rank_ids : "rankIds" option, 2 submitter : "submitter" option, }
+    );
     ///`ChangeFormStageDataDataFormFormStructure`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -820,8 +998,12 @@ pub mod types {
         )]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataFormFormStructure { 0 fields : "fields" option, 1 label :
+        "_label" option, }
+    );
     ///`ChangeFormStageDataDataFormStageInfoBackup`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -829,8 +1011,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataFormStageInfoBackup { 0 groups : "groups" option, 1 stages
+        : "stages" option, }
+    );
     ///`ChangeFormStageDataDataNewStage`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataNewStage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -838,8 +1024,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageDataDataNewStage { 0 id : "id" option, 1 label : "label" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageRequest {
         ///See example request for the shape.
@@ -852,8 +1041,12 @@ pub mod types {
         #[serde(rename = "optionalReason")]
         pub optional_reason: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageRequest { 0 acc_id : "accId" required, 1 new_stage_id :
+        "newStageId" required, 2 optional_reason : "optionalReason" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageResponse {
         pub data: ChangeFormStageData,
@@ -862,8 +1055,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ChangeFormStageResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`CheckComApiidV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckComApiidV1Item {
         #[serde(
@@ -872,8 +1069,11 @@ pub mod types {
         )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CheckComApiidV1Item { 0 api_id : "apiId" option, }
+    );
     ///Clock an account in or out (the page's request table; all rows required).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ClockAccountRequest {
         ///The account to clock.
@@ -885,8 +1085,12 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ClockAccountRequest { 0 acc_id : "accId" required, 1 intention : "intention"
+        required, 2 type_ : "type" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ClockAccountResponse {
         pub data: ClockAccountResponseData,
@@ -895,6 +1099,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ClockAccountResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`ClockAccountResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -914,7 +1122,7 @@ pub mod types {
         }
     }
     ///`ClockInOutV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ClockInOutV1Item {
         ///Optional - must have one
@@ -954,8 +1162,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ClockInOutV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 force_clock_in : "forceClockIn" option, 4
+        force_clock_out : "forceClockOut" option, 5 unique_id : "uniqueId" option, 6
+        username : "username" option, }
+    );
     ///A clock-in row, as the clock pages' examples show it (get-current-clock-in.md, clock-account.md, get-latest-activity.md).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ClockRow {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -979,6 +1193,11 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ClockRow { 0 completed : "completed" option, 1 end_time : "endTime" option, 2 id
+        : "id" option, 3 notes : "notes" option, 4 start_time : "startTime" option, 5
+        type_ : "type" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -1036,15 +1255,18 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRsvpRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateRsvpRequest { 0 acc_id : "accId" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRsvpResponse {
         pub data: CreateRsvpData,
@@ -1053,8 +1275,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateRsvpResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1062,8 +1288,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateShortUrlData { 0 redirect : "redirect" option, 1 success : "success"
+        option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlRequest {
         ///See example request for the shape.
@@ -1072,8 +1302,12 @@ pub mod types {
         ///See example request for the shape.
         pub path: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateShortUrlRequest { 0 is_custom_domain : "isCustomDomain" required, 1 path :
+        "path" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlResponse {
         pub data: CreateShortUrlData,
@@ -1082,8 +1316,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        CreateShortUrlResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///A disciplinary record row, as disciplinary/get-member-records.md shows it.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DisciplinaryRecord {
         #[serde(
@@ -1130,8 +1368,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DisciplinaryRecord { 0 acc_id : "accId" option, 1 created_at : "createdAt"
+        option, 2 expired : "expired" option, 3 history : "history" option, 4 id : "id"
+        option, 5 metadata : "metadata" option, 6 points : "points" option, 7 reason :
+        "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
+        status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`DisciplinaryRecordHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DisciplinaryRecordHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1152,6 +1397,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        DisciplinaryRecordHistoryValue { 0 action : "action" option, 1 metadata :
+        "metadata" option, 2 points : "points" option, 3 reason : "reason" option, 4
+        source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
+        "timestamp" option, }
+    );
     ///`DisciplinaryRecordHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -1177,7 +1428,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`EditAccProfileFieldsV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1Item {
         ///Optional - must have one
@@ -1212,8 +1463,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditAccProfileFieldsV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId"
+        option, 2 discord : "discord" option, 3 profile_fields : "profileFields" option,
+        4 unique_id : "uniqueId" option, 5 username : "username" option, }
+    );
     ///`EditAccProfileFieldsV1ItemProfileFieldsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ItemProfileFieldsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1221,6 +1477,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditAccProfileFieldsV1ItemProfileFieldsItem { 0 id : "id" option, 1 value :
+        "value" option, }
+    );
     ///`EditAccProfileFieldsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1246,7 +1506,7 @@ pub mod types {
         }
     }
     ///`EditAccProfileFieldsV1ReplyItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ReplyItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1254,6 +1514,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditAccProfileFieldsV1ReplyItem { 0 id : "id" option, 1 value : "value" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1277,7 +1540,7 @@ pub mod types {
         }
     }
     ///`EditProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1285,16 +1548,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditProfileFieldsDataItem { 0 id : "id" option, 1 value : "value" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsRequest {
         ///See example request for the shape.
         #[serde(rename = "profileFields")]
         pub profile_fields: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditProfileFieldsRequest { 0 profile_fields : "profileFields" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsResponse {
         pub data: EditProfileFieldsData,
@@ -1303,6 +1572,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        EditProfileFieldsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -1345,7 +1618,7 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ExecuteErlcCommandRequest {
         ///See example request for the shape.
@@ -1363,8 +1636,13 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ExecuteErlcCommandRequest { 0 args : "args" required, 1 discord_id : "discordId"
+        required, 2 includes_player_name_or_id : "includesPlayerNameOrId" required, 3
+        roblox_join_code : "robloxJoinCode" required, 4 type_ : "type" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ExecuteErlcCommandResponse {
         pub data: ExecuteErlcCommandData,
@@ -1373,6 +1651,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ExecuteErlcCommandResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -1415,15 +1697,18 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ForceSyncRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ForceSyncRequest { 0 acc_id : "accId" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ForceSyncResponse {
         pub data: ForceSyncData,
@@ -1432,8 +1717,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ForceSyncResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success :
+        "success" required, }
+    );
     ///`FullWhitelistV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct FullWhitelistV1Item {
         #[serde(
@@ -1442,8 +1731,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        FullWhitelistV1Item { 0 server_id : "serverId" option, }
+    );
     ///`FullWhitelistV1Member`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct FullWhitelistV1Member {
         ///The member's API ids.
@@ -1456,8 +1748,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        FullWhitelistV1Member { 0 api_ids : "apiIds" option, 1 name : "name" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountData {
         #[serde(
@@ -1538,8 +1833,19 @@ pub mod types {
         )]
         pub unique_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountData { 0 acc_id : "accId" option, 1 acc_name : "accName" option, 2
+        active_api_ids : "activeApiIds" option, 3 archived : "archived" option, 4 banned
+        : "banned" option, 5 clock_data : "clockData" option, 6 com_name : "comName"
+        option, 7 com_status : "comStatus" option, 8 discord_id : "discordId" option, 9
+        identifiers : "identifiers" option, 10 join_date : "joinDate" option, 11
+        last_login : "lastLogin" option, 12 owner : "owner" option, 13 profile_fields :
+        "profileFields" option, 14 ranks : "ranks" option, 15 sys_status : "sysStatus"
+        option, 16 teamspeak_id : "teamspeakId" option, 17 unique_id : "uniqueId" option,
+        }
+    );
     ///`GetAccountDataClockData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1547,8 +1853,11 @@ pub mod types {
             ::std::vec::Vec<GetAccountDataClockDataDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataClockData { 0 data : "data" option, }
+    );
     ///`GetAccountDataClockDataDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1570,8 +1879,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataClockDataDataItem { 0 completed : "completed" option, 1 end_time :
+        "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
+        "startTime" option, 5 type_ : "type" option, }
+    );
     ///`GetAccountDataIdentifiers`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1579,8 +1893,11 @@ pub mod types {
             ::std::vec::Vec<GetAccountDataIdentifiersIdentsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataIdentifiers { 0 idents : "idents" option, }
+    );
     ///`GetAccountDataIdentifiersIdentsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataIdentifiersIdentsItem {
         #[serde(
@@ -1619,8 +1936,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataIdentifiersIdentsItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option, 4 metadata :
+        "metadata" default, 5 ref_count : "refCount" option, 6 type_ : "type" option, 7
+        updated_at : "updatedAt" option, 8 value : "value" option, 9 verified :
+        "verified" option, }
+    );
     ///`GetAccountDataProfileFields`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1628,8 +1952,11 @@ pub mod types {
             ::std::vec::Vec<GetAccountDataProfileFieldsDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataProfileFields { 0 data : "data" option, }
+    );
     ///`GetAccountDataProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataProfileFieldsDataItem {
         #[serde(
@@ -1668,6 +1995,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountDataProfileFieldsDataItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option, 4 metadata :
+        "metadata" default, 5 ref_count : "refCount" option, 6 type_ : "type" option, 7
+        updated_at : "updatedAt" option, 8 value : "value" option, 9 verified :
+        "verified" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1693,7 +2027,7 @@ pub mod types {
         }
     }
     ///`GetAccountIdentifiersDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountIdentifiersDataItem {
         #[serde(
@@ -1732,8 +2066,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountIdentifiersDataItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option, 4 metadata :
+        "metadata" default, 5 ref_count : "refCount" option, 6 type_ : "type" option, 7
+        updated_at : "updatedAt" option, 8 value : "value" option, 9 verified :
+        "verified" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountIdentifiersResponse {
         pub data: GetAccountIdentifiersData,
@@ -1742,6 +2083,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountIdentifiersResponse { 0 data : "data" required, 1 meta : "meta" option,
+        2 success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -1765,7 +2110,7 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountRanksResponse {
         pub data: GetAccountRanksData,
@@ -1774,8 +2119,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountRanksResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetAccountRanksV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountRanksV1Item {
         ///Optional - must have one
@@ -1803,8 +2152,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountRanksV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountResponse {
         pub data: GetAccountData,
@@ -1813,8 +2167,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1826,8 +2184,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsData { 0 items : "items" option, 1 skip : "skip" option, 2 take :
+        "take" option, 3 total : "total" option, }
+    );
     ///`GetAccountsDataItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsDataItemsItem {
         #[serde(
@@ -1882,8 +2244,16 @@ pub mod types {
         )]
         pub unique_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsDataItemsItem { 0 acc_id : "accId" option, 1 acc_name : "accName"
+        option, 2 active_api_ids : "activeApiIds" option, 3 archived : "archived" option,
+        4 banned : "banned" option, 5 com_name : "comName" option, 6 com_status :
+        "comStatus" option, 7 discord_id : "discordId" option, 8 sys_status : "sysStatus"
+        option, 9 teamspeak_id : "teamspeakId" option, 10 unique_id : "uniqueId" option,
+        }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsResponse {
         pub data: GetAccountsData,
@@ -1892,8 +2262,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///`GetAccountsV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Archived community acc paramter
@@ -1921,8 +2295,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsV1Item { 0 archived : "archived" option, 1 banned : "banned" option, 2
+        com_status : "comStatus" option, 3 skip : "skip" option, 4 sys_status :
+        "sysStatus" option, 5 take : "take" option, }
+    );
     ///`GetAccountsV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1939,8 +2318,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsV1Reply { 0 accounts : "accounts" option, 1 skip : "skip" option, 2
+        take : "take" option, 3 total : "total" option, }
+    );
     ///`GetAccountsV1ReplyAccountsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1ReplyAccountsItem {
         #[serde(
@@ -1980,6 +2363,12 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAccountsV1ReplyAccountsItem { 0 acc_id : "accId" option, 1 acc_name :
+        "accName" option, 2 active_api_ids : "activeApiIds" option, 3 archived :
+        "archived" option, 4 banned : "banned" option, 5 com_status : "comStatus" option,
+        6 discord_id : "discordId" option, 7 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2003,7 +2392,7 @@ pub mod types {
         }
     }
     ///`GetAceConfigDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAceConfigDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2011,8 +2400,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAceConfigDataItem { 0 principal : "principal" option, 1 ranks : "ranks"
+        option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAceConfigResponse {
         pub data: GetAceConfigData,
@@ -2021,6 +2414,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetAceConfigResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2044,7 +2441,7 @@ pub mod types {
         }
     }
     ///`GetClockInTypesDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetClockInTypesDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2052,8 +2449,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetClockInTypesDataItem { 0 id : "id" option, 1 label : "label" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetClockInTypesResponse {
         pub data: GetClockInTypesData,
@@ -2062,8 +2462,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetClockInTypesResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetComAccountV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1Item {
         ///Optional - must have one
@@ -2091,8 +2495,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetComAccountV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///`GetComAccountV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1Reply {
         #[serde(
@@ -2178,8 +2587,19 @@ pub mod types {
             ::std::vec::Vec<::std::string::String>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetComAccountV1Reply { 0 acc_id : "accId" option, 1 acc_name : "accName" option,
+        2 active_api_ids : "activeApiIds" option, 3 banned : "banned" option, 4 com_name
+        : "comName" option, 5 com_status : "comStatus" option, 6 join_date : "joinDate"
+        option, 7 last_login : "lastLogin" option, 8 owner : "owner" option, 9
+        primary_department : "primaryDepartment" option, 10 primary_identifier :
+        "primaryIdentifier" option, 11 primary_rank : "primaryRank" option, 12
+        profile_fields : "profileFields" option, 13 secondary_departments :
+        "secondaryDepartments" option, 14 secondary_identifiers : "secondaryIdentifiers"
+        option, 15 secondary_ranks : "secondaryRanks" option, }
+    );
     ///`GetComAccountV1ReplyProfileFields`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2187,8 +2607,11 @@ pub mod types {
             ::std::vec::Vec<GetComAccountV1ReplyProfileFieldsDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetComAccountV1ReplyProfileFields { 0 data : "data" option, }
+    );
     ///`GetComAccountV1ReplyProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2196,8 +2619,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetComAccountV1ReplyProfileFieldsDataItem { 0 id : "id" option, 1 value : "value"
+        option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCommunityData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2216,8 +2643,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCommunityData { 0 id : "id" option, 1 name : "name" option, 2 servers :
+        "servers" option, 3 sub_version : "subVersion" option, 4 tier : "tier" option, 5
+        uuid : "uuid" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCommunityResponse {
         pub data: GetCommunityData,
@@ -2226,8 +2658,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCommunityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInResponse {
         pub data: GetCurrentClockInResponseData,
@@ -2236,6 +2672,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentClockInResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetCurrentClockInResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2309,7 +2749,7 @@ pub mod types {
         }
     }
     ///Requst Data Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInV1Data {
         ///Optional - must have one
@@ -2337,8 +2777,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentClockInV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///`GetCurrentClockInV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2358,8 +2803,13 @@ pub mod types {
         )]
         pub start_time: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentClockInV1Reply { 0 completed : "completed" option, 1 end_time :
+        "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
+        "startTime" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionData {
         #[serde(
@@ -2406,8 +2856,15 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentSessionData { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionResponse {
         pub data: GetCurrentSessionData,
@@ -2416,8 +2873,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetCurrentSessionV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionV1Item {
         #[serde(
@@ -2426,8 +2887,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentSessionV1Item { 0 server_id : "serverId" option, }
+    );
     ///`GetCurrentSessionV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionV1Reply {
         #[serde(
@@ -2474,6 +2938,13 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCurrentSessionV1Reply { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2497,7 +2968,7 @@ pub mod types {
         }
     }
     ///`GetCustomLogTypesDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCustomLogTypesDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2515,8 +2986,12 @@ pub mod types {
         )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCustomLogTypesDataItem { 0 id : "id" option, 1 label : "label" option, 2
+        melonly_id : "melonlyId" option, 3 short_code : "shortCode" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCustomLogTypesResponse {
         pub data: GetCustomLogTypesData,
@@ -2525,6 +3000,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetCustomLogTypesResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2548,7 +3027,7 @@ pub mod types {
         }
     }
     ///`GetDepartmentsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2565,8 +3044,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetDepartmentsDataItem { 0 label : "label" option, 1 label_two : "labelTwo"
+        option, 2 ranks : "ranks" option, 3 uuid : "uuid" option, }
+    );
     ///`GetDepartmentsDataItemRanksItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsDataItemRanksItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2586,8 +3069,13 @@ pub mod types {
         )]
         pub secondary_only: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetDepartmentsDataItemRanksItem { 0 id : "id" option, 1 label : "label" option, 2
+        power : "power" option, 3 primary_only : "primaryOnly" option, 4 secondary_only :
+        "secondaryOnly" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsResponse {
         pub data: GetDepartmentsData,
@@ -2596,6 +3084,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetDepartmentsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2640,7 +3132,7 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormLockStatusResponse {
         pub data: GetFormLockStatusData,
@@ -2649,8 +3141,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormLockStatusResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetFormLockStatusV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormLockStatusV1Item {
         #[serde(
@@ -2659,8 +3155,11 @@ pub mod types {
         )]
         pub template_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormLockStatusV1Item { 0 template_id : "templateId" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionData {
         #[serde(
@@ -2750,15 +3249,30 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionData { 0 form_comments : "formComments" option, 1
+        form_context_user : "formContextUser" option, 2 form_id : "formId" option, 3
+        form_reply_settings : "formReplySettings" option, 4 form_structure :
+        "formStructure" option, 5 form_submitter : "formSubmitter" option, 6
+        form_template_id : "formTemplateId" option, 7 form_type : "formType" option, 8
+        last_action_time : "lastActionTime" option, 9 related_users : "relatedUsers"
+        option, 10 show_in_profile : "showInProfile" option, 11 stage_group_id :
+        "stageGroupId" option, 12 stage_id : "stageId" option, 13 stage_info_backup :
+        "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
+        "submissionTime" option, 16 sys_status : "sysStatus" option, }
+    );
     ///`GetFormSubmissionDataFormComments`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionDataFormComments { 0 comments : "comments" option, }
+    );
     ///`GetFormSubmissionDataFormReplySettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2771,8 +3285,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionDataFormReplySettings { 0 locked : "locked" option, 1 rank_ids :
+        "rankIds" option, 2 submitter : "submitter" option, }
+    );
     ///`GetFormSubmissionDataFormStructure`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2783,8 +3301,12 @@ pub mod types {
         )]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionDataFormStructure { 0 fields : "fields" option, 1 label :
+        "_label" option, }
+    );
     ///`GetFormSubmissionDataStageInfoBackup`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2792,8 +3314,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionDataStageInfoBackup { 0 groups : "groups" option, 1 stages :
+        "stages" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionResponse {
         pub data: GetFormSubmissionData,
@@ -2802,8 +3328,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormSubmissionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetFormTemplateSubmissionsV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormTemplateSubmissionsV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2817,6 +3347,10 @@ pub mod types {
         )]
         pub template_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFormTemplateSubmissionsV1Item { 0 skip : "skip" option, 1 take : "take"
+        option, 2 template_id : "templateId" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2840,7 +3374,7 @@ pub mod types {
         }
     }
     ///`GetFullWhitelistDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFullWhitelistDataItem {
         #[serde(
@@ -2851,8 +3385,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFullWhitelistDataItem { 0 api_ids : "apiIds" option, 1 name : "name" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFullWhitelistResponse {
         pub data: GetFullWhitelistData,
@@ -2861,8 +3398,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetFullWhitelistResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetGameServersV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetGameServersV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2870,8 +3411,11 @@ pub mod types {
             ::std::vec::Vec<GetGameServersV1ReplyServersItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetGameServersV1Reply { 0 servers : "servers" option, }
+    );
     ///`GetGameServersV1ReplyServersItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetGameServersV1ReplyServersItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2881,6 +3425,10 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetGameServersV1ReplyServersItem { 0 description : "description" option, 1 id :
+        "id" option, 2 name : "name" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2904,7 +3452,7 @@ pub mod types {
         }
     }
     ///`GetLatestActivityDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetLatestActivityDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2926,8 +3474,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetLatestActivityDataItem { 0 completed : "completed" option, 1 end_time :
+        "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
+        "startTime" option, 5 type_ : "type" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetLatestActivityResponse {
         pub data: GetLatestActivityData,
@@ -2936,6 +3489,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetLatestActivityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -2980,7 +3537,7 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberPointsResponse {
         pub data: GetMemberPointsData,
@@ -2989,8 +3546,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberPointsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberPointsV1Data {
         ///Optional - must have one
@@ -3018,6 +3579,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberPointsV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3041,7 +3607,7 @@ pub mod types {
         }
     }
     ///`GetMemberRecordsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItem {
         #[serde(
@@ -3086,8 +3652,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsDataItem { 0 acc_id : "accId" option, 1 created_at : "createdAt"
+        option, 2 expired : "expired" option, 3 history : "history" option, 4 id : "id"
+        option, 5 metadata : "metadata" option, 6 points : "points" option, 7 reason :
+        "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
+        status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`GetMemberRecordsDataItemHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3110,8 +3683,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsDataItemHistoryValue { 0 action : "action" option, 1 metadata :
+        "metadata" option, 2 points : "points" option, 3 reason : "reason" option, 4
+        source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
+        "timestamp" option, }
+    );
     ///`GetMemberRecordsDataItemHistoryValueMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValueMetadata {
         #[serde(
@@ -3120,8 +3699,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsDataItemHistoryValueMetadata { 0 execution_source :
+        "executionSource" option, }
+    );
     ///`GetMemberRecordsDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemMetadata {
         #[serde(
@@ -3130,8 +3713,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsDataItemMetadata { 0 execution_source : "executionSource" option,
+        }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsResponse {
         pub data: GetMemberRecordsData,
@@ -3140,8 +3727,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsV1Data {
         ///Optional - must have one
@@ -3169,6 +3760,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///`GetMemberRecordsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3192,7 +3788,7 @@ pub mod types {
         }
     }
     ///`GetMemberRecordsV1ReplyItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsV1ReplyItem {
         #[serde(
@@ -3220,6 +3816,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetMemberRecordsV1ReplyItem { 0 acc_id : "accId" option, 1 history : "history"
+        option, 2 id : "id" option, 3 metadata : "metadata" default, 4 points : "points"
+        option, 5 reason : "reason" option, 6 source : "source" option, 7 source_id :
+        "sourceId" option, 8 status : "status" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3243,7 +3845,7 @@ pub mod types {
         }
     }
     ///`GetOnlinePlayersDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersDataItem {
         #[serde(
@@ -3274,8 +3876,13 @@ pub mod types {
         #[serde(rename = "Team", skip_serializing_if = "::std::option::Option::is_none")]
         pub team: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetOnlinePlayersDataItem { 0 actioned : "Actioned" option, 1 callsign :
+        "Callsign" option, 2 location : "Location" option, 3 permission : "Permission"
+        option, 4 player : "Player" option, 5 team : "Team" option, }
+    );
     ///`GetOnlinePlayersDataItemLocation`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersDataItemLocation {
         #[serde(
@@ -3294,8 +3901,12 @@ pub mod types {
         )]
         pub location_z: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetOnlinePlayersDataItemLocation { 0 location_x : "LocationX" option, 1
+        location_y : "LocationY" option, 2 location_z : "LocationZ" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersResponse {
         pub data: GetOnlinePlayersData,
@@ -3304,6 +3915,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetOnlinePlayersResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3348,7 +3963,7 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetPlayerQueueResponse {
         pub data: GetPlayerQueueData,
@@ -3357,6 +3972,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPlayerQueueResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3380,7 +3999,7 @@ pub mod types {
         }
     }
     ///`GetProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3394,15 +4013,23 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetProfileFieldsDataItem { 0 id : "id" option, 1 label : "label" option, 2
+        metadata : "metadata" option, 3 options : "options" option, 4 type_ : "type"
+        option, }
+    );
     ///`GetProfileFieldsDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsDataItemMetadata {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub placeholder: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetProfileFieldsDataItemMetadata { 0 placeholder : "placeholder" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsResponse {
         pub data: GetProfileFieldsData,
@@ -3411,6 +4038,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetProfileFieldsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`GetProfileFieldsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3434,7 +4065,7 @@ pub mod types {
         }
     }
     ///`GetProfileFieldsV1ReplyItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsV1ReplyItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3446,6 +4077,10 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetProfileFieldsV1ReplyItem { 0 id : "id" option, 1 label : "label" option, 2
+        options : "options" option, 3 type_ : "type" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -3469,7 +4104,7 @@ pub mod types {
         }
     }
     ///`GetPromotionFlowsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3509,8 +4144,14 @@ pub mod types {
             ::std::vec::Vec<::std::string::String>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPromotionFlowsDataItem { 0 actions : "actions" option, 1 community_uuid :
+        "communityUuid" option, 2 id : "id" option, 3 label_from : "labelFrom" option, 4
+        label_to : "labelTo" option, 5 promotion_type : "promotionType" option, 6
+        ranks_to_add : "ranksToAdd" option, 7 ranks_to_remove : "ranksToRemove" option, }
+    );
     ///`GetPromotionFlowsDataItemActions`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsDataItemActions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3521,8 +4162,12 @@ pub mod types {
         )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPromotionFlowsDataItemActions { 0 data : "data" option, 1 promotion_type :
+        "promotionType" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsResponse {
         pub data: GetPromotionFlowsData,
@@ -3531,8 +4176,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetPromotionFlowsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///A page of roster rows and the columns that shaped them.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3548,8 +4197,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsData { 0 columns : "columns" option, 1 limit : "limit" option, 2
+        rows : "rows" option, 3 skip : "skip" option, 4 total : "total" option, }
+    );
     ///`GetRosterContentsDataColumnsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3574,8 +4227,14 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsDataColumnsItem { 0 cosmetic : "cosmetic" option, 1 field :
+        "field" option, 2 label : "label" option, 3 mask : "mask" option, 4 metadata :
+        "metadata" option, 5 options : "options" option, 6 reverse_mask : "reverseMask"
+        option, 7 style : "style" option, 8 type_ : "type" option, }
+    );
     ///`GetRosterContentsDataColumnsItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemMetadata {
         #[serde(
@@ -3594,8 +4253,12 @@ pub mod types {
         )]
         pub rank_based: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsDataColumnsItemMetadata { 0 admin_hidden : "adminHidden" option,
+        1 mod_hidden : "modHidden" option, 2 rank_based : "rankBased" option, }
+    );
     ///`GetRosterContentsDataColumnsItemStyle`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemStyle {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3608,6 +4271,10 @@ pub mod types {
             ::std::vec::Vec<::serde_json::Value>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsDataColumnsItemStyle { 0 cosmetic : "cosmetic" option, 1
+        formatted_styles : "formattedStyles" option, }
+    );
     ///One roster row; besides `uuid` and `sortPower`, one value per roster column, keyed by the column's `field`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -3623,7 +4290,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsResponse {
         pub data: GetRosterContentsData,
@@ -3632,8 +4299,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1Data {
         ///Max. Limit 50
@@ -3647,8 +4318,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1Data { 0 limit : "limit" option, 1 roster_id : "rosterId"
+        option, 2 skip : "skip" option, }
+    );
     ///`GetRosterContentsV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3666,8 +4341,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1Reply { 0 columns : "columns" option, 1 limit : "limit"
+        option, 2 rows : "rows" option, 3 skip : "skip" option, 4 total : "total" option,
+        }
+    );
     ///`GetRosterContentsV1ReplyColumnsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3692,8 +4372,14 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1ReplyColumnsItem { 0 align : "align" option, 1 cosmetic :
+        "cosmetic" option, 2 field : "field" option, 3 label : "label" option, 4 metadata
+        : "metadata" option, 5 options : "options" option, 6 reverse_mask : "reverseMask"
+        option, 7 style : "style" option, 8 type_ : "type" option, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemCosmetic`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3708,8 +4394,12 @@ pub mod types {
         )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemCosmetic { 0 align : "align" option, 1 color :
+        "color" option, 2 font : "font" option, 3 text_color : "textColor" option, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemMetadata {
         #[serde(
@@ -3728,8 +4418,12 @@ pub mod types {
         )]
         pub rank_based: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemMetadata { 0 admin_hidden : "adminHidden"
+        option, 1 mod_hidden : "modHidden" option, 2 rank_based : "rankBased" option, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemStyle`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyle {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3744,8 +4438,12 @@ pub mod types {
             ::std::vec::Vec<::serde_json::Value>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemStyle { 0 cosmetic : "cosmetic" option, 1
+        formatted_styles : "formattedStyles" option, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemStyleCosmetic`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyleCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3760,6 +4458,11 @@ pub mod types {
         )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemStyleCosmetic { 0 align : "align" option, 1
+        color : "color" option, 2 font : "font" option, 3 text_color : "textColor"
+        option, }
+    );
     ///`GetRosterContentsV1ReplyRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
@@ -3789,14 +4492,17 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<GetServersDataServersItem>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersData { 0 servers : "servers" option, }
+    );
     ///`GetServersDataServersItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItem {
         #[serde(
@@ -3827,8 +4533,14 @@ pub mod types {
         )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersDataServersItem { 0 ace_config : "aceConfig" option, 1 description :
+        "description" option, 2 id : "id" option, 3 ip : "ip" option, 4 name : "name"
+        option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
+        type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
+    );
     ///`GetServersDataServersItemAceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3836,8 +4548,11 @@ pub mod types {
             ::std::vec::Vec<GetServersDataServersItemAceConfigMappingsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
+    );
     ///`GetServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3845,8 +4560,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
+        option, 1 ranks : "ranks" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersResponse {
         pub data: GetServersData,
@@ -3855,8 +4574,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetSubVersionData {
         #[serde(
@@ -3867,8 +4590,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tier: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetSubVersionData { 0 sub_version : "subVersion" option, 1 tier : "tier" option,
+        }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetSubVersionResponse {
         pub data: GetSubVersionData,
@@ -3877,8 +4604,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetSubVersionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3888,8 +4619,12 @@ pub mod types {
             ::std::vec::Vec<GetTemplateSubmissionsDataFormsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsData { 0 count : "count" option, 1 forms : "forms" option,
+        }
+    );
     ///`GetTemplateSubmissionsDataFormsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItem {
         #[serde(
@@ -3983,15 +4718,31 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsDataFormsItem { 0 form_comments : "formComments" option, 1
+        form_context_user : "formContextUser" option, 2 form_id : "formId" option, 3
+        form_reply_settings : "formReplySettings" option, 4 form_structure :
+        "formStructure" option, 5 form_submitter : "formSubmitter" option, 6
+        form_template_id : "formTemplateId" option, 7 form_type : "formType" option, 8
+        last_action_time : "lastActionTime" option, 9 related_users : "relatedUsers"
+        option, 10 show_in_profile : "showInProfile" option, 11 stage_group_id :
+        "stageGroupId" option, 12 stage_id : "stageId" option, 13 stage_info_backup :
+        "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
+        "submissionTime" option, 16 sys_status : "sysStatus" option, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormComments`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormComments {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormComments { 0 comments : "comments" option,
+        }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormReplySettings`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormReplySettings {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4004,8 +4755,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormReplySettings { 0 locked : "locked"
+        option, 1 rank_ids : "rankIds" option, 2 submitter : "submitter" option, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormStructure`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormStructure {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4016,8 +4771,12 @@ pub mod types {
         )]
         pub label: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormStructure { 0 fields : "fields" option, 1
+        label : "_label" option, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemStageInfoBackup`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemStageInfoBackup {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4025,8 +4784,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsDataFormsItemStageInfoBackup { 0 groups : "groups" option,
+        1 stages : "stages" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsResponse {
         pub data: GetTemplateSubmissionsData,
@@ -4035,8 +4798,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        GetTemplateSubmissionsResponse { 0 data : "data" required, 1 meta : "meta"
+        option, 2 success : "success" required, }
+    );
     ///`KickAccountV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickAccountV1Item {
         ///Optional - must have one
@@ -4064,6 +4831,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        KickAccountV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
+        "username" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -4106,7 +4878,7 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LockTeamRequest {
         ///See example request for the shape.
@@ -4118,8 +4890,12 @@ pub mod types {
         ///See example request for the shape.
         pub team: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LockTeamRequest { 0 max_players : "maxPlayers" required, 1 roblox_join_code :
+        "robloxJoinCode" required, 2 team : "team" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LockTeamResponse {
         pub data: LockTeamData,
@@ -4128,8 +4904,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LockTeamResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success :
+        "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCommunityData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4148,8 +4928,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupCommunityData { 0 id : "id" option, 1 name : "name" option, 2 servers :
+        "servers" option, 3 sub_version : "subVersion" option, 4 tier : "tier" option, 5
+        uuid : "uuid" option, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCommunityResponse {
         pub data: LookupCommunityData,
@@ -4158,8 +4943,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        LookupCommunityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///A failed v2 request (RFC 7807 `application/problem+json`, api-endpoints-v2/README.md). Every field is optional: the docs show no error body.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
@@ -4178,6 +4967,10 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        Problem { 0 detail : "detail" option, 1 instance : "instance" option, 2 status :
+        "status" option, 3 title : "title" option, 4 type_ : "type" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -4201,7 +4994,7 @@ pub mod types {
         }
     }
     ///`RegisterIdentifiersDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersDataItem {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
@@ -4209,15 +5002,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RegisterIdentifiersDataItem { 0 type_ : "type" option, 1 value : "value" option,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersRequest {
         ///See example request for the shape.
         pub identifiers: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RegisterIdentifiersRequest { 0 identifiers : "identifiers" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersResponse {
         pub data: RegisterIdentifiersData,
@@ -4226,8 +5026,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RegisterIdentifiersResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///What every v2 reply carries besides its payload (api-endpoints-v2/README.md).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ReplyMeta {
         ///The request path.
@@ -4237,8 +5041,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        ReplyMeta { 0 path : "path" option, 1 timestamp : "timestamp" option, }
+    );
     ///How a roster column is drawn.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RosterColumnCosmetic {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4253,8 +5060,12 @@ pub mod types {
         )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RosterColumnCosmetic { 0 align : "align" option, 1 color : "color" option, 2 font
+        : "font" option, 3 text_color : "textColor" option, }
+    );
     ///`RsvpV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RsvpV1Item {
         ///Optional - must have one
@@ -4288,8 +5099,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        RsvpV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2 discord :
+        "discord" option, 3 event_id : "eventId" option, 4 unique_id : "uniqueId" option,
+        5 username : "username" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4297,8 +5113,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SearchAccountsData { 0 items : "items" option, 1 total : "total" option, }
+    );
     ///`SearchAccountsDataItemsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsDataItemsItem {
         #[serde(
@@ -4353,8 +5172,16 @@ pub mod types {
         )]
         pub unique_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SearchAccountsDataItemsItem { 0 acc_id : "accId" option, 1 acc_name : "accName"
+        option, 2 active_api_ids : "activeApiIds" option, 3 archived : "archived" option,
+        4 banned : "banned" option, 5 com_name : "comName" option, 6 com_status :
+        "comStatus" option, 7 discord_id : "discordId" option, 8 sys_status : "sysStatus"
+        option, 9 teamspeak_id : "teamspeakId" option, 10 unique_id : "uniqueId" option,
+        }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsResponse {
         pub data: SearchAccountsData,
@@ -4363,6 +5190,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SearchAccountsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -4405,15 +5236,18 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountNameRequest {
         ///See example request for the shape.
         #[serde(rename = "newName")]
         pub new_name: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountNameRequest { 0 new_name : "newName" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountNameResponse {
         pub data: SetAccountNameData,
@@ -4422,8 +5256,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountNameResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksData {
         #[serde(
@@ -4543,15 +5381,33 @@ pub mod types {
         )]
         pub unique_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksData { 0 acc_id : "accId" option, 1 acc_name : "accName" option, 2
+        active_api_ids : "activeApiIds" option, 3 api_id_preference : "apiIdPreference"
+        option, 4 api_ids : "apiIds" option, 5 archived : "archived" option, 6
+        ban_expiration : "banExpiration" option, 7 ban_info : "banInfo" option, 8 banned
+        : "banned" option, 9 bio : "bio" option, 10 clock_data : "clockData" option, 11
+        com_name : "comName" option, 12 com_status : "comStatus" option, 13
+        custom_unique_id : "customUniqueId" option, 14 discord_id : "discordId" option,
+        15 identifiers : "identifiers" option, 16 join_date : "joinDate" option, 17
+        last_login : "lastLogin" option, 18 notification_preferences :
+        "notificationPreferences" option, 19 owner : "owner" option, 20 profile_fields :
+        "profileFields" option, 21 ranks : "ranks" option, 22 roblox_id : "robloxId"
+        option, 23 sys_status : "sysStatus" option, 24 teamspeak_id : "teamspeakId"
+        option, 25 unique_id : "uniqueId" option, }
+    );
     ///`SetAccountRanksDataApiIds`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataApiIds {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataApiIds { 0 ids : "ids" option, }
+    );
     ///`SetAccountRanksDataClockData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4559,8 +5415,11 @@ pub mod types {
             ::std::vec::Vec<SetAccountRanksDataClockDataDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataClockData { 0 data : "data" option, }
+    );
     ///`SetAccountRanksDataClockDataDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4582,8 +5441,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataClockDataDataItem { 0 completed : "completed" option, 1
+        end_time : "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4
+        start_time : "startTime" option, 5 type_ : "type" option, }
+    );
     ///`SetAccountRanksDataIdentifiers`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4591,8 +5455,11 @@ pub mod types {
             ::std::vec::Vec<SetAccountRanksDataIdentifiersIdentsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataIdentifiers { 0 idents : "idents" option, }
+    );
     ///`SetAccountRanksDataIdentifiersIdentsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataIdentifiersIdentsItem {
         #[serde(
@@ -4631,8 +5498,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataIdentifiersIdentsItem { 0 acc_id : "accId" option, 1
+        created_at : "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option,
+        4 metadata : "metadata" default, 5 ref_count : "refCount" option, 6 type_ :
+        "type" option, 7 updated_at : "updatedAt" option, 8 value : "value" option, 9
+        verified : "verified" option, }
+    );
     ///`SetAccountRanksDataNotificationPreferences`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferences {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4640,8 +5514,11 @@ pub mod types {
             SetAccountRanksDataNotificationPreferencesForms,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataNotificationPreferences { 0 forms : "forms" option, }
+    );
     ///`SetAccountRanksDataNotificationPreferencesForms`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesForms {
         #[serde(
@@ -4652,8 +5529,12 @@ pub mod types {
             SetAccountRanksDataNotificationPreferencesFormsStatusChange,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataNotificationPreferencesForms { 0 status_change :
+        "statusChange" option, }
+    );
     ///`SetAccountRanksDataNotificationPreferencesFormsStatusChange`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesFormsStatusChange {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4667,8 +5548,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mobile: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataNotificationPreferencesFormsStatusChange { 0 desktop :
+        "desktop" option, 1 discord : "discord" option, 2 email : "email" option, 3 inbox
+        : "inbox" option, 4 mobile : "mobile" option, }
+    );
     ///`SetAccountRanksDataProfileFields`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4676,8 +5562,11 @@ pub mod types {
             ::std::vec::Vec<SetAccountRanksDataProfileFieldsDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataProfileFields { 0 data : "data" option, }
+    );
     ///`SetAccountRanksDataProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataProfileFieldsDataItem {
         #[serde(
@@ -4716,8 +5605,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksDataProfileFieldsDataItem { 0 acc_id : "accId" option, 1
+        created_at : "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option,
+        4 metadata : "metadata" default, 5 ref_count : "refCount" option, 6 type_ :
+        "type" option, 7 updated_at : "updatedAt" option, 8 value : "value" option, 9
+        verified : "verified" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksRequest {
         ///See example request for the shape.
@@ -4728,8 +5624,12 @@ pub mod types {
         ///See example request for the shape.
         pub add: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksRequest { 0 acc_id : "accId" required, 1 active : "active"
+        required, 2 add : "add" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksResponse {
         pub data: SetAccountRanksData,
@@ -4738,8 +5638,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`SetAccountRanksV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksV1Item {
         ///Optional - must have one
@@ -4776,8 +5680,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAccountRanksV1Item { 0 acc_id : "accId" option, 1 add : "add" option, 2 api_id
+        : "apiId" option, 3 discord : "discord" option, 4 remove : "remove" option, 5 set
+        : "set" option, 6 unique_id : "uniqueId" option, 7 username : "username" option,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4785,8 +5695,11 @@ pub mod types {
             ::std::vec::Vec<SetAceConfigDataMappingsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAceConfigData { 0 mappings : "mappings" option, }
+    );
     ///`SetAceConfigDataMappingsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigDataMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4794,15 +5707,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAceConfigDataMappingsItem { 0 principal : "principal" option, 1 ranks :
+        "ranks" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigRequest {
         ///See example request for the shape.
         pub mappings: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAceConfigRequest { 0 mappings : "mappings" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigResponse {
         pub data: SetAceConfigData,
@@ -4811,6 +5731,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetAceConfigResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -4853,14 +5777,17 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusRequest {
         ///See example request for the shape.
         pub state: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetFormLockStatusRequest { 0 state : "state" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusResponse {
         pub data: SetFormLockStatusData,
@@ -4869,8 +5796,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetFormLockStatusResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`SetFormLockStatusV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4881,8 +5812,12 @@ pub mod types {
         )]
         pub template_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetFormLockStatusV1Item { 0 state : "state" option, 1 template_id : "templateId"
+        option, }
+    );
     ///`SetGameServersV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1Item {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4897,8 +5832,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetGameServersV1Item { 0 description : "description" option, 1 id : "id" option,
+        2 ip : "ip" option, 3 name : "name" option, 4 port : "port" option, }
+    );
     ///`SetGameServersV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1Reply {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4906,8 +5845,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetGameServersV1Reply { 0 data : "data" option, 1 success : "success" option, }
+    );
     ///`SetGameServersV1ReplyDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1ReplyDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4921,8 +5863,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetGameServersV1ReplyDataItem { 0 description : "description" option, 1 id : "id"
+        option, 2 ip : "ip" option, 3 name : "name" option, 4 port : "port" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeData {
         #[serde(
@@ -4953,8 +5899,14 @@ pub mod types {
         )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServerTypeData { 0 ace_config : "aceConfig" option, 1 description :
+        "description" option, 2 id : "id" option, 3 ip : "ip" option, 4 name : "name"
+        option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
+        type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
+    );
     ///`SetServerTypeDataAceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeDataAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4962,8 +5914,11 @@ pub mod types {
             ::std::vec::Vec<SetServerTypeDataAceConfigMappingsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServerTypeDataAceConfig { 0 mappings : "mappings" option, }
+    );
     ///`SetServerTypeDataAceConfigMappingsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeDataAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4971,16 +5926,23 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServerTypeDataAceConfigMappingsItem { 0 principal : "principal" option, 1
+        ranks : "ranks" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeRequest {
         ///See example request for the shape.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServerTypeRequest { 0 type_ : "type" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeResponse {
         pub data: SetServerTypeData,
@@ -4989,15 +5951,22 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServerTypeResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<SetServersDataServersItem>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersData { 0 servers : "servers" option, }
+    );
     ///`SetServersDataServersItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItem {
         #[serde(
@@ -5028,8 +5997,14 @@ pub mod types {
         )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersDataServersItem { 0 ace_config : "aceConfig" option, 1 description :
+        "description" option, 2 id : "id" option, 3 ip : "ip" option, 4 name : "name"
+        option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
+        type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
+    );
     ///`SetServersDataServersItemAceConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5037,8 +6012,11 @@ pub mod types {
             ::std::vec::Vec<SetServersDataServersItemAceConfigMappingsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
+    );
     ///`SetServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfigMappingsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5046,15 +6024,22 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
+        option, 1 ranks : "ranks" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersRequest {
         ///See example request for the shape.
         pub servers: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersRequest { 0 servers : "servers" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersResponse {
         pub data: SetServersData,
@@ -5063,8 +6048,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        SetServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionData {
         #[serde(
@@ -5111,8 +6100,15 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StartSessionData { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionRequest {
         ///See example request for the shape.
@@ -5122,8 +6118,12 @@ pub mod types {
         #[serde(rename = "serverId")]
         pub server_id: f64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StartSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
+        required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionResponse {
         pub data: StartSessionData,
@@ -5132,8 +6132,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StartSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`StartSessionV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionV1Item {
         #[serde(
@@ -5147,8 +6151,12 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StartSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option,
+        }
+    );
     ///`StartSessionV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionV1Reply {
         #[serde(
@@ -5195,8 +6203,15 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StartSessionV1Reply { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionData {
         #[serde(
@@ -5243,8 +6258,15 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StopSessionData { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionRequest {
         ///See example request for the shape.
@@ -5254,8 +6276,12 @@ pub mod types {
         #[serde(rename = "serverId")]
         pub server_id: f64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StopSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
+        required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionResponse {
         pub data: StopSessionData,
@@ -5264,8 +6290,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StopSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///`StopSessionV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionV1Item {
         #[serde(
@@ -5279,8 +6309,11 @@ pub mod types {
         )]
         pub server_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StopSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option, }
+    );
     ///`StopSessionV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionV1Reply {
         #[serde(
@@ -5327,6 +6360,13 @@ pub mod types {
         )]
         pub sys_status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        StopSessionV1Reply { 0 cancelled_by : "cancelledBy" option, 1 community :
+        "community" option, 2 ended_at : "endedAt" option, 3 ended_by : "endedBy" option,
+        4 id : "id" option, 5 metadata : "metadata" default, 6 server_id : "serverId"
+        option, 7 started_at : "startedAt" option, 8 started_by : "startedBy" option, 9
+        stats : "stats" default, 10 sys_status : "sysStatus" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -5352,7 +6392,7 @@ pub mod types {
         }
     }
     ///`TriggerPromotionFlowsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5368,8 +6408,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub users: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TriggerPromotionFlowsDataItem { 0 config : "config" option, 1 flow : "flow"
+        option, 2 message : "message" option, 3 promote : "promote" option, 4 succeeded :
+        "succeeded" option, 5 users : "users" option, }
+    );
     ///`TriggerPromotionFlowsDataItemConfig`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5409,8 +6454,15 @@ pub mod types {
             ::std::vec::Vec<::std::string::String>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TriggerPromotionFlowsDataItemConfig { 0 actions : "actions" option, 1
+        community_uuid : "communityUuid" option, 2 id : "id" option, 3 label_from :
+        "labelFrom" option, 4 label_to : "labelTo" option, 5 promotion_type :
+        "promotionType" option, 6 ranks_to_add : "ranksToAdd" option, 7 ranks_to_remove :
+        "ranksToRemove" option, }
+    );
     ///`TriggerPromotionFlowsDataItemConfigActions`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfigActions {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5421,15 +6473,22 @@ pub mod types {
         )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TriggerPromotionFlowsDataItemConfigActions { 0 data : "data" option, 1
+        promotion_type : "promotionType" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsRequest {
         ///See example request for the shape.
         pub data: ::std::vec::Vec<::serde_json::Value>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TriggerPromotionFlowsRequest { 0 data : "data" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsResponse {
         pub data: TriggerPromotionFlowsData,
@@ -5438,8 +6497,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        TriggerPromotionFlowsResponse { 0 data : "data" required, 1 meta : "meta" option,
+        2 success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5472,8 +6535,14 @@ pub mod types {
         )]
         pub undo_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeData { 0 account : "account" option, 1 current_ranks :
+        "currentRanks" option, 2 original_log_id : "originalLogId" option, 3
+        previous_ranks : "previousRanks" option, 4 reversal_undo_id : "reversalUndoId"
+        option, 5 undo_id : "undoId" option, }
+    );
     ///`UndoRankChangeDataAccount`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccount {
         #[serde(
@@ -5595,15 +6664,33 @@ pub mod types {
         )]
         pub unique_id: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccount { 0 acc_id : "accId" option, 1 acc_name : "accName"
+        option, 2 active_api_ids : "activeApiIds" option, 3 api_id_preference :
+        "apiIdPreference" option, 4 api_ids : "apiIds" option, 5 archived : "archived"
+        option, 6 ban_expiration : "banExpiration" option, 7 ban_info : "banInfo" option,
+        8 banned : "banned" option, 9 bio : "bio" option, 10 clock_data : "clockData"
+        option, 11 com_name : "comName" option, 12 com_status : "comStatus" option, 13
+        custom_unique_id : "customUniqueId" option, 14 discord_id : "discordId" option,
+        15 identifiers : "identifiers" option, 16 join_date : "joinDate" option, 17
+        last_login : "lastLogin" option, 18 notification_preferences :
+        "notificationPreferences" option, 19 owner : "owner" option, 20 profile_fields :
+        "profileFields" option, 21 ranks : "ranks" option, 22 roblox_id : "robloxId"
+        option, 23 sys_status : "sysStatus" option, 24 teamspeak_id : "teamspeakId"
+        option, 25 unique_id : "uniqueId" option, }
+    );
     ///`UndoRankChangeDataAccountApiIds`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountApiIds {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountApiIds { 0 ids : "ids" option, }
+    );
     ///`UndoRankChangeDataAccountClockData`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockData {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5611,8 +6698,11 @@ pub mod types {
             ::std::vec::Vec<UndoRankChangeDataAccountClockDataDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountClockData { 0 data : "data" option, }
+    );
     ///`UndoRankChangeDataAccountClockDataDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockDataDataItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5634,8 +6724,13 @@ pub mod types {
         #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountClockDataDataItem { 0 completed : "completed" option, 1
+        end_time : "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4
+        start_time : "startTime" option, 5 type_ : "type" option, }
+    );
     ///`UndoRankChangeDataAccountIdentifiers`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountIdentifiers {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5643,8 +6738,11 @@ pub mod types {
             ::std::vec::Vec<UndoRankChangeDataAccountIdentifiersIdentsItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountIdentifiers { 0 idents : "idents" option, }
+    );
     ///`UndoRankChangeDataAccountIdentifiersIdentsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountIdentifiersIdentsItem {
         #[serde(
@@ -5683,8 +6781,15 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountIdentifiersIdentsItem { 0 acc_id : "accId" option, 1
+        created_at : "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option,
+        4 metadata : "metadata" default, 5 ref_count : "refCount" option, 6 type_ :
+        "type" option, 7 updated_at : "updatedAt" option, 8 value : "value" option, 9
+        verified : "verified" option, }
+    );
     ///`UndoRankChangeDataAccountNotificationPreferences`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferences {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5692,8 +6797,11 @@ pub mod types {
             UndoRankChangeDataAccountNotificationPreferencesForms,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferences { 0 forms : "forms" option, }
+    );
     ///`UndoRankChangeDataAccountNotificationPreferencesForms`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesForms {
         #[serde(
@@ -5704,8 +6812,12 @@ pub mod types {
             UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferencesForms { 0 status_change :
+        "statusChange" option, }
+    );
     ///`UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5719,8 +6831,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mobile: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange { 0 desktop :
+        "desktop" option, 1 discord : "discord" option, 2 email : "email" option, 3 inbox
+        : "inbox" option, 4 mobile : "mobile" option, }
+    );
     ///`UndoRankChangeDataAccountProfileFields`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountProfileFields {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5728,8 +6845,11 @@ pub mod types {
             ::std::vec::Vec<UndoRankChangeDataAccountProfileFieldsDataItem>,
         >,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountProfileFields { 0 data : "data" option, }
+    );
     ///`UndoRankChangeDataAccountProfileFieldsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountProfileFieldsDataItem {
         #[serde(
@@ -5768,16 +6888,26 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub verified: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeDataAccountProfileFieldsDataItem { 0 acc_id : "accId" option, 1
+        created_at : "createdAt" option, 2 flag_id : "flagId" option, 3 id : "id" option,
+        4 metadata : "metadata" default, 5 ref_count : "refCount" option, 6 type_ :
+        "type" option, 7 updated_at : "updatedAt" option, 8 value : "value" option, 9
+        verified : "verified" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeRequest {
         ///See example request for the shape.
         #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeRequest { 0 user_id : "userId" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeResponse {
         pub data: UndoRankChangeData,
@@ -5786,6 +6916,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UndoRankChangeResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
         ::serde::Deserialize,
@@ -5828,7 +6962,7 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnlockTeamRequest {
         ///See example request for the shape.
@@ -5837,8 +6971,12 @@ pub mod types {
         ///See example request for the shape.
         pub team: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnlockTeamRequest { 0 roblox_join_code : "robloxJoinCode" required, 1 team :
+        "team" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnlockTeamResponse {
         pub data: UnlockTeamData,
@@ -5847,6 +6985,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UnlockTeamResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
+        : "success" required, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -5872,7 +7014,7 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordPointsDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItem {
         #[serde(
@@ -5917,8 +7059,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsDataItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 expired : "expired" option, 3 history : "history" option, 4
+        id : "id" option, 5 metadata : "metadata" option, 6 points : "points" option, 7
+        reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
+        option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`UpdateMemberRecordPointsDataItemHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5941,8 +7090,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsDataItemHistoryValue { 0 action : "action" option, 1
+        metadata : "metadata" option, 2 points : "points" option, 3 reason : "reason"
+        option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
+        : "timestamp" option, }
+    );
     ///`UpdateMemberRecordPointsDataItemHistoryValueMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValueMetadata {
         #[serde(
@@ -5951,8 +7106,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsDataItemHistoryValueMetadata { 0 execution_source :
+        "executionSource" option, }
+    );
     ///`UpdateMemberRecordPointsDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemMetadata {
         #[serde(
@@ -5961,15 +7120,22 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsDataItemMetadata { 0 execution_source : "executionSource"
+        option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsRequest {
         ///See example request for the shape.
         pub points: f64,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsRequest { 0 points : "points" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsResponse {
         pub data: UpdateMemberRecordPointsData,
@@ -5978,8 +7144,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsResponse { 0 data : "data" required, 1 meta : "meta"
+        option, 2 success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsV1Data {
         ///How many points this disciplinary record incurs
@@ -5991,8 +7161,12 @@ pub mod types {
         )]
         pub record_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsV1Data { 0 points : "points" option, 1 record_id :
+        "recordId" option, }
+    );
     ///`UpdateMemberRecordPointsV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsV1Reply {
         #[serde(
@@ -6020,6 +7194,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordPointsV1Reply { 0 acc_id : "accId" option, 1 history :
+        "history" option, 2 id : "id" option, 3 metadata : "metadata" default, 4 points :
+        "points" option, 5 reason : "reason" option, 6 source : "source" option, 7
+        source_id : "sourceId" option, 8 status : "status" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -6045,7 +7225,7 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordReasonDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItem {
         #[serde(
@@ -6090,8 +7270,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonDataItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 expired : "expired" option, 3 history : "history" option, 4
+        id : "id" option, 5 metadata : "metadata" option, 6 points : "points" option, 7
+        reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
+        option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`UpdateMemberRecordReasonDataItemHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6114,8 +7301,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonDataItemHistoryValue { 0 action : "action" option, 1
+        metadata : "metadata" option, 2 points : "points" option, 3 reason : "reason"
+        option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
+        : "timestamp" option, }
+    );
     ///`UpdateMemberRecordReasonDataItemHistoryValueMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValueMetadata {
         #[serde(
@@ -6124,8 +7317,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonDataItemHistoryValueMetadata { 0 execution_source :
+        "executionSource" option, }
+    );
     ///`UpdateMemberRecordReasonDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemMetadata {
         #[serde(
@@ -6134,15 +7331,22 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonDataItemMetadata { 0 execution_source : "executionSource"
+        option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonRequest {
         ///See example request for the shape.
         pub reason: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonRequest { 0 reason : "reason" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonResponse {
         pub data: UpdateMemberRecordReasonData,
@@ -6151,8 +7355,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonResponse { 0 data : "data" required, 1 meta : "meta"
+        option, 2 success : "success" required, }
+    );
     ///Object
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonV1Data {
         ///Reason for the disciplinary record
@@ -6164,8 +7372,12 @@ pub mod types {
         )]
         pub record_id: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonV1Data { 0 reason : "reason" option, 1 record_id :
+        "recordId" option, }
+    );
     ///`UpdateMemberRecordReasonV1Reply`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonV1Reply {
         #[serde(
@@ -6193,6 +7405,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordReasonV1Reply { 0 acc_id : "accId" option, 1 history :
+        "history" option, 2 id : "id" option, 3 metadata : "metadata" default, 4 points :
+        "points" option, 5 reason : "reason" option, 6 source : "source" option, 7
+        source_id : "sourceId" option, 8 status : "status" option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -6218,7 +7436,7 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordStatusDataItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItem {
         #[serde(
@@ -6263,8 +7481,15 @@ pub mod types {
         )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusDataItem { 0 acc_id : "accId" option, 1 created_at :
+        "createdAt" option, 2 expired : "expired" option, 3 history : "history" option, 4
+        id : "id" option, 5 metadata : "metadata" option, 6 points : "points" option, 7
+        reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
+        option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
+    );
     ///`UpdateMemberRecordStatusDataItemHistoryValue`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValue {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6287,8 +7512,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusDataItemHistoryValue { 0 action : "action" option, 1
+        metadata : "metadata" option, 2 points : "points" option, 3 reason : "reason"
+        option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
+        : "timestamp" option, }
+    );
     ///`UpdateMemberRecordStatusDataItemHistoryValueMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValueMetadata {
         #[serde(
@@ -6297,8 +7528,12 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusDataItemHistoryValueMetadata { 0 execution_source :
+        "executionSource" option, }
+    );
     ///`UpdateMemberRecordStatusDataItemMetadata`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemMetadata {
         #[serde(
@@ -6307,15 +7542,22 @@ pub mod types {
         )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusDataItemMetadata { 0 execution_source : "executionSource"
+        option, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusRequest {
         ///See example request for the shape.
         pub status: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusRequest { 0 status : "status" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusResponse {
         pub data: UpdateMemberRecordStatusData,
@@ -6324,6 +7566,10 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        UpdateMemberRecordStatusResponse { 0 data : "data" required, 1 meta : "meta"
+        option, 2 success : "success" required, }
+    );
     ///The community API key (`key` in the envelope). Filled by the client from its configuration; never logged.
     #[derive(
         ::serde::Deserialize,
@@ -6489,15 +7735,18 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistRequest {
         ///See example request for the shape.
         #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifyWhitelistRequest { 0 acc_id : "accId" required, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistResponse {
         pub data: VerifyWhitelistData,
@@ -6506,8 +7755,12 @@ pub mod types {
         ///Always `true` on a 2xx reply.
         pub success: bool,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifyWhitelistResponse { 0 data : "data" required, 1 meta : "meta" option, 2
+        success : "success" required, }
+    );
     ///`VerifyWhitelistV1Error400`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistV1Error400 {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6515,8 +7768,12 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifyWhitelistV1Error400 { 0 message : "message" option, 1 status : "status"
+        option, }
+    );
     ///`VerifyWhitelistV1Item`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistV1Item {
         ///Optional - must have one
@@ -6550,6 +7807,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    ::sonoran_runtime::deserialize_struct!(
+        VerifyWhitelistV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
+        discord : "discord" option, 3 server_id : "serverId" option, 4 unique_id :
+        "uniqueId" option, 5 username : "username" option, }
+    );
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.

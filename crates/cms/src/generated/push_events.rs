@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 ///`AccountBannedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AccountBannedEvent {
     ///The account's Discord id.
     #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
@@ -15,8 +15,12 @@ pub struct AccountBannedEvent {
     #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
     pub account_id: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    AccountBannedEvent { 0 discord_id : "discordId" default, 1 account_id : "accountId"
+    default, }
+);
 ///`AccountKickedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AccountKickedEvent {
     ///The account's Discord id.
     #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
@@ -25,8 +29,12 @@ pub struct AccountKickedEvent {
     #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
     pub account_id: ::std::option::Option<::std::string::String>,
 }
+::sonoran_runtime::deserialize_struct!(
+    AccountKickedEvent { 0 discord_id : "discordId" default, 1 account_id : "accountId"
+    default, }
+);
 ///`AccountUpdatedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AccountUpdatedEvent {
     ///The account's Discord id.
     #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +100,17 @@ pub struct AccountUpdatedEvent {
     #[serde(rename = "activeApiIds", default, skip_serializing_if = "Option::is_none")]
     pub active_api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+::sonoran_runtime::deserialize_struct!(
+    AccountUpdatedEvent { 0 discord_id : "discordId" default, 1 acc_id : "accId" default,
+    2 com_status : "comStatus" default, 3 acc_name : "accName" default, 4 com_name :
+    "comName" default, 5 primary_identifier : "primaryIdentifier" default, 6
+    secondary_identifiers : "secondaryIdentifiers" default, 7 primary_rank :
+    "primaryRank" default, 8 secondary_ranks : "secondaryRanks" default, 9
+    primary_department : "primaryDepartment" default, 10 secondary_departments :
+    "secondaryDepartments" default, 11 join_date : "joinDate" default, 12 owner : "owner"
+    default, 13 banned : "banned" default, 14 last_login : "lastLogin" default, 15
+    active_api_ids : "activeApiIds" default, }
+);
 /// One push event, decoded: one variant per documented type, and [`PushEvent::Unknown`]
 /// for a type the docs do not list (kept with its raw `data`).
 ///
