@@ -2,7 +2,7 @@
 //! which progenitor cannot generate, so they are written here against the spec's
 //! description of the form.
 
-use crate::{CallFuture, Client, Error, Response, V1};
+use crate::{CallFuture, Client, Error, Response, ResponseFuture, V1};
 use reqwest::multipart::{Form, Part};
 use sonoran_runtime::CallOptions;
 use std::future::IntoFuture;
@@ -178,13 +178,19 @@ impl UploadBodycamRecording {
     call_options!();
 
     /// Sends the upload (not retried unless the server asks: it is a POST).
-    pub async fn send(self) -> Result<Vec<String>, Error> {
-        self.send_with_response().await.map(Response::into_inner)
+    #[inline]
+    pub fn send(self) -> CallFuture<Vec<String>> {
+        self.send_with_response().into()
     }
 
     /// Sends the upload like [`Self::send`] and resolves to the reply with its status,
     /// headers, request id, attempts and elapsed time.
-    pub async fn send_with_response(self) -> Result<Response<Vec<String>>, Error> {
+    #[inline]
+    pub fn send_with_response(self) -> ResponseFuture<Vec<String>> {
+        ResponseFuture::new(self.upload())
+    }
+
+    async fn upload(self) -> Result<Response<Vec<String>>, Error> {
         self.clip.check()?;
         let form = match &self.owner {
             BodycamOwner::AccountUuid(v) => self.clip.form()?.text("accountUuid", v.clone()),
@@ -213,8 +219,9 @@ impl UploadBodycamRecording {
 impl IntoFuture for UploadBodycamRecording {
     type Output = Result<Vec<String>, Error>;
     type IntoFuture = CallFuture<Vec<String>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.send()
     }
 }
 
@@ -234,13 +241,19 @@ impl UploadBodycamRecordingV1 {
     call_options!();
 
     /// Sends the upload (not retried unless the server asks: it is a POST).
-    pub async fn send(self) -> Result<Vec<String>, Error> {
-        self.send_with_response().await.map(Response::into_inner)
+    #[inline]
+    pub fn send(self) -> CallFuture<Vec<String>> {
+        self.send_with_response().into()
     }
 
     /// Sends the upload like [`Self::send`] and resolves to the reply with its status,
     /// headers, request id, attempts and elapsed time.
-    pub async fn send_with_response(self) -> Result<Response<Vec<String>>, Error> {
+    #[inline]
+    pub fn send_with_response(self) -> ResponseFuture<Vec<String>> {
+        ResponseFuture::new(self.upload())
+    }
+
+    async fn upload(self) -> Result<Response<Vec<String>>, Error> {
         self.clip.check()?;
         let Some(community) = self.client.community_id() else {
             return Err(Error::InvalidRequest(
@@ -270,8 +283,9 @@ impl UploadBodycamRecordingV1 {
 impl IntoFuture for UploadBodycamRecordingV1 {
     type Output = Result<Vec<String>, Error>;
     type IntoFuture = CallFuture<Vec<String>>;
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        self.send()
     }
 }
 

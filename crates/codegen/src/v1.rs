@@ -473,34 +473,39 @@ pub(crate) fn tokens_with_pages(
 
                 #stream
 
+                // `#[inline]` here and below: see `v2_requests::one` (the future is built
+                // where an operation is called, not for every operation in this crate).
                 /// Sends the request (paced, retried per the client's policies).
-                pub async fn send(self) -> ::std::result::Result<#ret, crate::Error> {
-                    self.send_with_response().await.map(crate::Response::into_inner)
+                #[inline]
+                pub fn send(self) -> crate::CallFuture<#ret> {
+                    self.send_with_response().into()
                 }
 
                 /// Sends the request like [`Self::send`] and resolves to the reply with its
                 /// status, headers, request id, attempts and elapsed time.
-                pub async fn send_with_response(
-                    self,
-                ) -> ::std::result::Result<crate::Response<#ret>, crate::Error> {
-                    let runtime = self.client.raw.inner.scoped(self.options.clone());
-                    let result = match self
-                        .client
-                        .v1_send(&runtime, #op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*])
-                        .await
-                    {
-                        Ok(reply) => reply #finish,
-                        Err(e) => Err(e),
-                    };
-                    runtime.finish(result)
+                #[inline]
+                pub fn send_with_response(self) -> crate::ResponseFuture<#ret> {
+                    crate::ResponseFuture::new(async move {
+                        let runtime = self.client.raw.inner.scoped(self.options.clone());
+                        let result = match self
+                            .client
+                            .v1_send(&runtime, #op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*])
+                            .await
+                        {
+                            Ok(reply) => reply #finish,
+                            Err(e) => Err(e),
+                        };
+                        runtime.finish(result)
+                    })
                 }
             }
 
             impl ::std::future::IntoFuture for #builder {
                 type Output = ::std::result::Result<#ret, crate::Error>;
                 type IntoFuture = crate::CallFuture<#ret>;
+                #[inline]
                 fn into_future(self) -> Self::IntoFuture {
-                    ::std::boxed::Box::pin(self.send())
+                    self.send()
                 }
             }
         });

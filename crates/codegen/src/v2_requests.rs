@@ -385,7 +385,7 @@ fn one(
             return quote!(#id);
         }
         if p.server_id {
-            return quote!(self.#id.unwrap_or_else(|| self.client.server_id()));
+            return quote!(self.#id.unwrap_or_else(|| __transport.inner.server_id()));
         }
         match (&p.pass, p.optional) {
             (Pass::Str, true) => quote!(self.#id.as_deref()),
@@ -421,40 +421,44 @@ fn one(
         quote!(let #id = #arg;)
     });
     // The statements go in a closure the transport runs for each attempt (a retry builds
-    // its request anew rather than keep a copy of every request made in advance).
-    let request = quote! {
-        #( #locals )*
-        #( #bindings )*
-        let __transport = &self.client.raw;
-        let request = || {
+    // its request anew rather than keep a copy of every request made in advance). The
+    // closure owns the builder's fields it reads; the transport's `call_v2` runs the call
+    // (one state machine in the runtime for every operation: no `async` code here, whose
+    // checking per operation was most of this crate's compile time).
+    let make = quote! {
+        move |__transport: &::sonoran_runtime::http::Transport| {
+            #( #locals )*
+            #( #bindings )*
             #build
-        };
+        }
     };
     // A documented success without a body (progenitor's `()`) is not decoded.
     let empty = matches!(&body_type, syn::Type::Tuple(t) if t.elems.is_empty());
     // An enveloped reply (`x-envelope` on the success response): the builder resolves to the
     // payload, `send_enveloped` to payload and `meta`; `success: false` is an error.
+    // The senders are `#[inline]`: the compiler builds an operation's future in the crate
+    // that calls it, for the operations it calls, not every operation's in this crate.
     let (send, body_type) = match enveloped_payload(op, &body_type, envelopes)? {
         None => {
-            let send_call = if empty {
-                quote!(__transport.send_v2_empty(&request, #id, #status, self.options).await)
+            let call = if empty {
+                quote!(self.client.raw.call_v2_empty(options, #id, #status, #make))
             } else {
-                quote!(__transport.send_v2(&request, #id, #status, self.options).await)
+                quote!(self.client.raw.call_v2(options, #id, #status, #make, ::std::result::Result::Ok))
             };
             (
                 quote! {
                     /// Sends the request (paced, retried per the client's policies).
-                    pub async fn send(self) -> ::std::result::Result<#body_type, crate::Error> {
-                        self.send_with_response().await.map(crate::Response::into_inner)
+                    #[inline]
+                    pub fn send(self) -> crate::CallFuture<#body_type> {
+                        self.send_with_response().into()
                     }
 
                     /// Sends the request like [`Self::send`] and resolves to the reply with its
                     /// status, headers, request id, attempts and elapsed time.
-                    pub async fn send_with_response(
-                        self,
-                    ) -> ::std::result::Result<crate::Response<#body_type>, crate::Error> {
-                        #request
-                        #send_call
+                    #[inline]
+                    pub fn send_with_response(self) -> crate::ResponseFuture<#body_type> {
+                        let options = self.options;
+                        #call
                     }
                 },
                 body_type,
@@ -464,38 +468,51 @@ fn one(
             quote! {
                 /// Sends the request (paced, retried per the client's policies) and resolves to
                 /// the reply's `data`.
-                pub async fn send(self) -> ::std::result::Result<#data, crate::Error> {
-                    self.send_enveloped().await.map(|reply| reply.data)
+                #[inline]
+                pub fn send(self) -> crate::CallFuture<#data> {
+                    self.send_with_response().into()
                 }
 
                 /// Sends the request like [`Self::send`] and resolves to the reply's `data`
                 /// with its status, headers, request id, attempts and elapsed time.
-                pub async fn send_with_response(
-                    self,
-                ) -> ::std::result::Result<crate::Response<#data>, crate::Error> {
-                    self.send_enveloped_with_response()
-                        .await
-                        .map(|r| r.map(|reply| reply.data))
+                #[inline]
+                pub fn send_with_response(self) -> crate::ResponseFuture<#data> {
+                    self.call_then(|reply| {
+                        Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+                    })
                 }
 
                 /// Sends the request like [`Self::send`] and resolves to the whole envelope:
                 /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-                pub async fn send_enveloped(
-                    self,
-                ) -> ::std::result::Result<crate::Enveloped<#data>, crate::Error> {
-                    self.send_enveloped_with_response()
-                        .await
-                        .map(crate::Response::into_inner)
+                #[inline]
+                pub fn send_enveloped(self) -> crate::CallFuture<crate::Enveloped<#data>> {
+                    self.send_enveloped_with_response().into()
                 }
 
                 /// [`Self::send_enveloped`] with the reply's status, headers, request id,
                 /// attempts and elapsed time.
-                pub async fn send_enveloped_with_response(
+                #[inline]
+                pub fn send_enveloped_with_response(
                     self,
+                ) -> crate::ResponseFuture<crate::Enveloped<#data>> {
+                    self.call_then(Self::envelope_checked)
+                }
+
+                /// The call, its decoded envelope handed to `then`.
+                #[inline]
+                fn call_then<U: ::std::marker::Send + 'static>(
+                    self,
+                    then: fn(crate::Response<#body_type>) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+                ) -> crate::ResponseFuture<U> {
+                    let options = self.options;
+                    self.client.raw.call_v2(options, #id, #status, #make, then)
+                }
+
+                /// The envelope's payload and `meta`, or the error a `success` other than
+                /// `true` stands for.
+                fn envelope_checked(
+                    reply: crate::Response<#body_type>,
                 ) -> ::std::result::Result<crate::Response<crate::Enveloped<#data>>, crate::Error> {
-                    #request
-                    let reply: crate::Response<#body_type> =
-                        __transport.send_v2(&request, #id, #status, self.options).await?;
                     if !reply.value.success {
                         return Err(crate::runtime::unsuccessful(#status, &reply.value).with_call(
                             #id,
@@ -538,8 +555,9 @@ fn one(
         impl ::std::future::IntoFuture for #builder {
             type Output = ::std::result::Result<#body_type, crate::Error>;
             type IntoFuture = crate::CallFuture<#body_type>;
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
-                ::std::boxed::Box::pin(self.send())
+                self.send()
             }
         }
     };

@@ -574,6 +574,10 @@ pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + Sync + 'a;
 #[cfg(target_arch = "wasm32")]
 pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
 
+/// What a v2 call does with its decoded reply ([`Transport::call_v2`]): `Ok` for most
+/// operations; an enveloped one checks its `success` and keeps what it resolves to.
+pub type Then<T, U, C> = fn(crate::Response<T>) -> Result<crate::Response<U>, Error<C>>;
+
 /// What a generated client holds to send its requests: the base URL, the HTTP client and
 /// the runtime (configuration, pacing, retries). The v2 request builders hand
 /// [`Transport::send_v2`] what builds their `reqwest::RequestBuilder`; the v1 calls and the
@@ -594,6 +598,55 @@ impl Transport {
             client,
             inner,
         }
+    }
+
+    /// The future of a v2 call, for a request builder's `send_with_response`: `make` builds
+    /// the request from this transport (once, and again for each retry), the reply of the
+    /// `success` status is decoded as `T` ([`Transport::send_v2`]) and handed to `then`
+    /// (`Ok` for most operations; an enveloped one checks `success` and takes what it
+    /// needs). The builder moves its parts into `make`; the call's state machine is this
+    /// one, for every operation, not one of its own per operation (which made most of a
+    /// generated crate's compile time).
+    pub fn call_v2<T, U, C, F>(
+        self,
+        options: CallOptions,
+        operation_id: &'static str,
+        success: u16,
+        make: F,
+        then: Then<T, U, C>,
+    ) -> crate::ResponseFuture<U, C>
+    where
+        T: DeserializeOwned + Send + 'static,
+        U: Send + 'static,
+        C: V1Code,
+        F: Fn(&Transport) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    {
+        crate::ResponseFuture::new(async move {
+            let make = || make(&self);
+            self.send_v2::<T, C>(&make, operation_id, success, options)
+                .await
+                .and_then(then)
+        })
+    }
+
+    /// [`Transport::call_v2`] for an operation whose documented success has no body
+    /// ([`Transport::send_v2_empty`]).
+    pub fn call_v2_empty<C, F>(
+        self,
+        options: CallOptions,
+        operation_id: &'static str,
+        success: u16,
+        make: F,
+    ) -> crate::ResponseFuture<(), C>
+    where
+        C: V1Code,
+        F: Fn(&Transport) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    {
+        crate::ResponseFuture::new(async move {
+            let make = || make(&self);
+            self.send_v2_empty::<C>(&make, operation_id, success, options)
+                .await
+        })
     }
 
     /// Sends a v2 request of `operation_id` (paced, retried) with the call's `options`,

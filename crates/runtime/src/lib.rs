@@ -115,6 +115,99 @@ impl<T> Response<T> {
     }
 }
 
+/// The future of a sent request with its reply's status, headers, request id, attempts and
+/// elapsed time: what a request builder's `send_with_response()` returns. It owns what it
+/// needs, so it can be stored and joined, and natively (where it is `Send`) spawned. The API
+/// crates name it with their v1 error codes (`sonoran_cad::ResponseFuture<T>`).
+#[cfg(feature = "http")]
+#[must_use = "a future does nothing unless it is awaited"]
+pub struct ResponseFuture<T, C: V1Code = NoV1Code> {
+    inner: BoxFuture<'static, Result<Response<T>, Error<C>>>,
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> ResponseFuture<T, C> {
+    /// A call's future behind a pointer.
+    #[doc(hidden)]
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn new(
+        call: impl std::future::Future<Output = Result<Response<T>, Error<C>>> + Send + 'static,
+    ) -> Self {
+        Self {
+            inner: Box::pin(call),
+        }
+    }
+
+    /// A call's future behind a pointer.
+    #[doc(hidden)]
+    #[cfg(target_arch = "wasm32")]
+    pub fn new(
+        call: impl std::future::Future<Output = Result<Response<T>, Error<C>>> + 'static,
+    ) -> Self {
+        Self {
+            inner: Box::pin(call),
+        }
+    }
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> std::future::Future for ResponseFuture<T, C> {
+    type Output = Result<Response<T>, Error<C>>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> std::fmt::Debug for ResponseFuture<T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
+    }
+}
+
+/// The future of a sent request: what a request builder's `send()` returns and what
+/// `.await` on the builder runs; it resolves to the reply's value ([`Response::into_inner`]).
+/// It owns what it needs, so it can be stored and joined, and natively (where it is `Send`)
+/// spawned. The API crates name it with their v1 error codes (`sonoran_cad::CallFuture<T>`).
+#[cfg(feature = "http")]
+#[must_use = "a future does nothing unless it is awaited"]
+pub struct CallFuture<T, C: V1Code = NoV1Code> {
+    inner: ResponseFuture<T, C>,
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> From<ResponseFuture<T, C>> for CallFuture<T, C> {
+    /// The call's future resolving to the reply's value alone.
+    fn from(inner: ResponseFuture<T, C>) -> Self {
+        Self { inner }
+    }
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> std::future::Future for CallFuture<T, C> {
+    type Output = Result<T, Error<C>>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.inner)
+            .poll(cx)
+            .map(|r| r.map(Response::into_inner))
+    }
+}
+
+#[cfg(feature = "http")]
+impl<T, C: V1Code> std::fmt::Debug for CallFuture<T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallFuture").finish_non_exhaustive()
+    }
+}
+
 /// An enveloped v2 reply (`{success, data, meta}`, CMS) once its `success` was checked: the
 /// payload and what the API says besides it. The API crates name it with their `meta`
 /// type (`sonoran_cms::Enveloped<T>`).

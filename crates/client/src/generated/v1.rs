@@ -1389,37 +1389,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::BlipV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "addBlipV1",
-                    "/emergency/add_blip",
-                    "ADD_BLIP",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::BlipV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "addBlipV1",
+                        "/emergency/add_blip",
+                        "ADD_BLIP",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for AddBlipV1 {
@@ -1428,8 +1427,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `add_call_note_v1` (v1 `ADD_CALL_NOTE`): the request [`crate::V1::add_call_note_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1459,44 +1459,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "addCallNoteV1",
-                    "/emergency/add_call_note",
-                    "ADD_CALL_NOTE",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "addCallNoteV1",
+                        "/emergency/add_call_note",
+                        "ADD_CALL_NOTE",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for AddCallNoteV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `apply_permission_key_v1` (v1 `APPLY_PERMISSION_KEY`): the request [`crate::V1::apply_permission_key_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1526,44 +1524,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "applyPermissionKeyV1",
-                    "/general/apply_permission_key",
-                    "APPLY_PERMISSION_KEY",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "applyPermissionKeyV1",
+                        "/general/apply_permission_key",
+                        "APPLY_PERMISSION_KEY",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ApplyPermissionKeyV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `attach_unit_v1` (v1 `ATTACH_UNIT`): the request [`crate::V1::attach_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1593,44 +1589,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "attachUnitV1",
-                    "/emergency/attach_unit",
-                    "ATTACH_UNIT",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "attachUnitV1",
+                        "/emergency/attach_unit",
+                        "ATTACH_UNIT",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for AttachUnitV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `auth_street_signs_v1` (v1 `AUTH_STREETSIGNS`): the request [`crate::V1::auth_street_signs_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1660,44 +1654,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "authStreetSignsV1",
-                    "/general/auth_streetsigns",
-                    "AUTH_STREETSIGNS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "authStreetSignsV1",
+                        "/general/auth_streetsigns",
+                        "AUTH_STREETSIGNS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for AuthStreetSignsV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `ban_user_v1` (v1 `BAN_USER`): the request [`crate::V1::ban_user_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1727,44 +1719,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "banUserV1",
-                    "/general/ban_user",
-                    "BAN_USER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "banUserV1",
+                        "/general/ban_user",
+                        "BAN_USER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for BanUserV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `call911_v1` (v1 `CALL_911`): the request [`crate::V1::call911_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1794,44 +1784,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "call911V1",
-                    "/emergency/call_911",
-                    "CALL_911",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "call911V1",
+                        "/emergency/call_911",
+                        "CALL_911",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for Call911V1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `check_api_id_v1` (v1 `CHECK_APIID`): the request [`crate::V1::check_api_id_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1861,44 +1849,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "checkApiIdV1",
-                    "/general/check_apiid",
-                    "CHECK_APIID",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "checkApiIdV1",
+                        "/general/check_apiid",
+                        "CHECK_APIID",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for CheckApiIdV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `close_call_v1` (v1 `CLOSE_CALL`): the request [`crate::V1::close_call_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1928,44 +1914,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "closeCallV1",
-                    "/emergency/close_call",
-                    "CLOSE_CALL",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "closeCallV1",
+                        "/emergency/close_call",
+                        "CLOSE_CALL",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for CloseCallV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `detach_unit_v1` (v1 `DETACH_UNIT`): the request [`crate::V1::detach_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1995,44 +1979,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "detachUnitV1",
-                    "/emergency/detach_unit",
-                    "DETACH_UNIT",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "detachUnitV1",
+                        "/emergency/detach_unit",
+                        "DETACH_UNIT",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for DetachUnitV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `edit_character_v1` (v1 `EDIT_CHARACTER`): the request [`crate::V1::edit_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2062,44 +2044,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "editCharacterV1",
-                    "/civilian/edit_character",
-                    "EDIT_CHARACTER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "editCharacterV1",
+                        "/civilian/edit_character",
+                        "EDIT_CHARACTER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for EditCharacterV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `edit_dispatch_v1` (v1 `EDIT_DISPATCH`): the request [`crate::V1::edit_dispatch_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2129,44 +2109,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "editDispatchV1",
-                    "/emergency/edit_dispatch",
-                    "EDIT_DISPATCH",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "editDispatchV1",
+                        "/emergency/edit_dispatch",
+                        "EDIT_DISPATCH",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for EditDispatchV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `edit_license_v1` (v1 `EDIT_LICENSE`): the request [`crate::V1::edit_license_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2196,44 +2174,44 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::LicenseV1, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::LicenseV1> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::LicenseV1>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "editLicenseV1",
-                    "/civilian",
-                    "EDIT_LICENSE",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::LicenseV1> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "editLicenseV1",
+                        "/civilian",
+                        "EDIT_LICENSE",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for EditLicenseV1 {
         type Output = ::std::result::Result<crate::types::LicenseV1, crate::Error>;
         type IntoFuture = crate::CallFuture<crate::types::LicenseV1>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `edit_record_v1` (v1 `EDIT_RECORD`): the request [`crate::V1::edit_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2263,44 +2241,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "editRecordV1",
-                    "/general/edit_record",
-                    "EDIT_RECORD",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "editRecordV1",
+                        "/general/edit_record",
+                        "EDIT_RECORD",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for EditRecordV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_account_v1` (v1 `GET_ACCOUNT`): the request [`crate::V1::get_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2330,44 +2306,44 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::AccountV1, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::AccountV1> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::AccountV1>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getAccountV1",
-                    "/general/get_account",
-                    "GET_ACCOUNT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::AccountV1> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getAccountV1",
+                        "/general/get_account",
+                        "GET_ACCOUNT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetAccountV1 {
         type Output = ::std::result::Result<crate::types::AccountV1, crate::Error>;
         type IntoFuture = crate::CallFuture<crate::types::AccountV1>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_accounts_v1` (v1 `GET_ACCOUNTS`): the request [`crate::V1::get_accounts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2471,37 +2447,36 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetAccountsV1Response, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetAccountsV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetAccountsV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getAccountsV1",
-                    "/general/get_accounts",
-                    "GET_ACCOUNTS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetAccountsV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getAccountsV1",
+                        "/general/get_accounts",
+                        "GET_ACCOUNTS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetAccountsV1 {
@@ -2510,8 +2485,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetAccountsV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_active_units_v1` (v1 `GET_ACTIVE_UNITS`): the request [`crate::V1::get_active_units_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2607,40 +2583,38 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::IdentifierV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<::std::vec::Vec<crate::types::IdentifierV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::IdentifierV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getActiveUnitsV1",
-                    "/emergency/get_active_units",
-                    "GET_ACTIVE_UNITS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::IdentifierV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getActiveUnitsV1",
+                        "/emergency/get_active_units",
+                        "GET_ACTIVE_UNITS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetActiveUnitsV1 {
@@ -2649,8 +2623,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::IdentifierV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_blips_v1` (v1 `GET_BLIPS`): the request [`crate::V1::get_blips_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2680,37 +2655,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<crate::types::BlipV1>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::BlipV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getBlipsV1",
-                    "/emergency/get_blips",
-                    "GET_BLIPS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::BlipV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getBlipsV1",
+                        "/emergency/get_blips",
+                        "GET_BLIPS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetBlipsV1 {
@@ -2719,8 +2693,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::BlipV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_calls_v1` (v1 `GET_CALLS`): the request [`crate::V1::get_calls_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2750,37 +2725,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetCallsV1Response, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetCallsV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetCallsV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getCallsV1",
-                    "/emergency/get_calls",
-                    "GET_CALLS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetCallsV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getCallsV1",
+                        "/emergency/get_calls",
+                        "GET_CALLS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetCallsV1 {
@@ -2789,8 +2763,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetCallsV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_character_links_v1` (v1 `GET_CHARACTER_LINKS`): the request [`crate::V1::get_character_links_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2820,40 +2795,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<::std::string::String>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<::std::string::String>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<::std::string::String>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getCharacterLinksV1",
-                    "/civilian/get_character_links",
-                    "GET_CHARACTER_LINKS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getCharacterLinksV1",
+                        "/civilian/get_character_links",
+                        "GET_CHARACTER_LINKS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetCharacterLinksV1 {
@@ -2862,8 +2833,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_characters_v1` (v1 `GET_CHARACTERS`): the request [`crate::V1::get_characters_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2893,40 +2865,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getCharactersV1",
-                    "/civilian/get_characters",
-                    "GET_CHARACTERS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getCharactersV1",
+                        "/civilian/get_characters",
+                        "GET_CHARACTERS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetCharactersV1 {
@@ -2935,8 +2903,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_identifiers_v1` (v1 `GET_IDENTIFIERS`): the request [`crate::V1::get_identifiers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2966,40 +2935,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::types::GetIdentifiersV1Response,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetIdentifiersV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetIdentifiersV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getIdentifiersV1",
-                    "/emergency/get_identifiers",
-                    "GET_IDENTIFIERS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetIdentifiersV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getIdentifiersV1",
+                        "/emergency/get_identifiers",
+                        "GET_IDENTIFIERS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetIdentifiersV1 {
@@ -3008,8 +2973,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetIdentifiersV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_pager_config_v1` (v1 `GET_PAGER_CONFIG`): the request [`crate::V1::get_pager_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3039,40 +3005,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::types::GetPagerConfigV1Response,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetPagerConfigV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetPagerConfigV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getPagerConfigV1",
-                    "/emergency/GET_PAGER_CONFIG",
-                    "GET_PAGER_CONFIG",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetPagerConfigV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getPagerConfigV1",
+                        "/emergency/GET_PAGER_CONFIG",
+                        "GET_PAGER_CONFIG",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetPagerConfigV1 {
@@ -3081,8 +3043,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetPagerConfigV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_servers_v1` (v1 `GET_SERVERS`): the request [`crate::V1::get_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3111,37 +3074,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetServersV1Response, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetServersV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetServersV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getServersV1",
-                    "/general/get_servers",
-                    "GET_SERVERS",
-                    Some(&[] as &[::serde_json::Value]),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetServersV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getServersV1",
+                        "/general/get_servers",
+                        "GET_SERVERS",
+                        Some(&[] as &[::serde_json::Value]),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetServersV1 {
@@ -3150,8 +3112,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetServersV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_templates_v1` (v1 `GET_TEMPLATES`): the request [`crate::V1::get_templates_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3186,43 +3149,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getTemplatesV1",
-                    "/general/get_templates",
-                    "GET_TEMPLATES",
-                    None::<&()>,
-                    false,
-                    vec![
-                        ("recordTypeId", ::serde_json::to_value(self.record_type_id)
-                        .unwrap_or(::serde_json::Value::Null))
-                    ],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getTemplatesV1",
+                        "/general/get_templates",
+                        "GET_TEMPLATES",
+                        None::<&()>,
+                        false,
+                        vec![
+                            ("recordTypeId", ::serde_json::to_value(self.record_type_id)
+                            .unwrap_or(::serde_json::Value::Null))
+                        ],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetTemplatesV1 {
@@ -3231,8 +3190,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_version_v1` (v1 `GET_VERSION`): the request [`crate::V1::get_version_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3261,44 +3221,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getVersionV1",
-                    "/general/get_version",
-                    "GET_VERSION",
-                    Some(&[] as &[::serde_json::Value]),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getVersionV1",
+                        "/general/get_version",
+                        "GET_VERSION",
+                        Some(&[] as &[::serde_json::Value]),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetVersionV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `idents_to_group_v1` (v1 `IDENTS_TO_GROUP`): the request [`crate::V1::idents_to_group_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3328,44 +3286,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "identsToGroupV1",
-                    "/emergency/idents_to_group",
-                    "IDENTS_TO_GROUP",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "identsToGroupV1",
+                        "/emergency/idents_to_group",
+                        "IDENTS_TO_GROUP",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for IdentsToGroupV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `join_community_v1` (v1 `JOIN_COMMUNITY`): the request [`crate::V1::join_community_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3396,47 +3352,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "joinOrLeaveCommunityV1",
-                    "/sso/community",
-                    "JOIN_COMMUNITY",
-                    Some(&self.data),
-                    false,
-                    vec![
-                        ("internalKey", ::serde_json::to_value(self.internal_key)
-                        .unwrap_or(::serde_json::Value::Null))
-                    ],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "joinOrLeaveCommunityV1",
+                        "/sso/community",
+                        "JOIN_COMMUNITY",
+                        Some(&self.data),
+                        false,
+                        vec![
+                            ("internalKey", ::serde_json::to_value(self.internal_key)
+                            .unwrap_or(::serde_json::Value::Null))
+                        ],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for JoinCommunityV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `kick_unit_v1` (v1 `KICK_UNIT`): the request [`crate::V1::kick_unit_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3466,44 +3420,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "kickUnitV1",
-                    "/emergency/kick_unit",
-                    "KICK_UNIT",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "kickUnitV1",
+                        "/emergency/kick_unit",
+                        "KICK_UNIT",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for KickUnitV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `leave_community_v1` (v1 `LEAVE_COMMUNITY`): the request [`crate::V1::leave_community_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3534,47 +3486,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "joinOrLeaveCommunityV1",
-                    "/sso/community",
-                    "LEAVE_COMMUNITY",
-                    Some(&self.data),
-                    false,
-                    vec![
-                        ("internalKey", ::serde_json::to_value(self.internal_key)
-                        .unwrap_or(::serde_json::Value::Null))
-                    ],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "joinOrLeaveCommunityV1",
+                        "/sso/community",
+                        "LEAVE_COMMUNITY",
+                        Some(&self.data),
+                        false,
+                        vec![
+                            ("internalKey", ::serde_json::to_value(self.internal_key)
+                            .unwrap_or(::serde_json::Value::Null))
+                        ],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for LeaveCommunityV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `link_character_v1` (v1 `LINK_CHARACTER`): the request [`crate::V1::link_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3604,44 +3554,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "linkCharacterV1",
-                    "/civilian/link_character",
-                    "LINK_CHARACTER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "linkCharacterV1",
+                        "/civilian/link_character",
+                        "LINK_CHARACTER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for LinkCharacterV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookup_custom_v1` (v1 `LOOKUP_INT`): the request [`crate::V1::lookup_custom_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3671,40 +3619,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "lookupCustomV1",
-                    "/general/lookup_custom",
-                    "LOOKUP_INT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "lookupCustomV1",
+                        "/general/lookup_custom",
+                        "LOOKUP_INT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for LookupCustomV1 {
@@ -3713,8 +3657,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookup_v1` (v1 `LOOKUP`): the request [`crate::V1::lookup_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3744,37 +3689,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::LookupV1Response, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::LookupV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::LookupV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "lookupV1",
-                    "/general/lookup",
-                    "LOOKUP",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::LookupV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "lookupV1",
+                        "/general/lookup",
+                        "LOOKUP",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for LookupV1 {
@@ -3783,8 +3727,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::LookupV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookup_value_v1` (v1 `LOOKUP_INT`): the request [`crate::V1::lookup_value_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3884,40 +3829,36 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "lookupValueV1",
-                    "/general/lookup_value",
-                    "LOOKUP_INT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "lookupValueV1",
+                        "/general/lookup_value",
+                        "LOOKUP_INT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for LookupValueV1 {
@@ -3926,8 +3867,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `modify_blip_v1` (v1 `MODIFY_BLIP`): the request [`crate::V1::modify_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3957,44 +3899,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "modifyBlipV1",
-                    "/emergency/modify_blip",
-                    "MODIFY_BLIP",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "modifyBlipV1",
+                        "/emergency/modify_blip",
+                        "MODIFY_BLIP",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ModifyBlipV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `modify_identifier_v1` (v1 `MODIFY_IDENTIFIER`): the request [`crate::V1::modify_identifier_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4024,40 +3964,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::v1::JsonOrText<crate::types::IdentifierV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::v1::JsonOrText<crate::types::IdentifierV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::v1::JsonOrText<crate::types::IdentifierV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "modifyIdentifierV1",
-                    "/emergency/modify_identifier",
-                    "MODIFY_IDENTIFIER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json_or_text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::v1::JsonOrText<crate::types::IdentifierV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "modifyIdentifierV1",
+                        "/emergency/modify_identifier",
+                        "MODIFY_IDENTIFIER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json_or_text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ModifyIdentifierV1 {
@@ -4068,8 +4006,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::v1::JsonOrText<crate::types::IdentifierV1>,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `new_character_v1` (v1 `NEW_CHARACTER`): the request [`crate::V1::new_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4099,44 +4038,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "newCharacterV1",
-                    "/civilian/new_character",
-                    "NEW_CHARACTER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "newCharacterV1",
+                        "/civilian/new_character",
+                        "NEW_CHARACTER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for NewCharacterV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `new_dispatch_v1` (v1 `NEW_DISPATCH`): the request [`crate::V1::new_dispatch_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4166,44 +4103,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "newDispatchV1",
-                    "/emergency/new_dispatch",
-                    "NEW_DISPATCH",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "newDispatchV1",
+                        "/emergency/new_dispatch",
+                        "NEW_DISPATCH",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for NewDispatchV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `new_record_v1` (v1 `NEW_RECORD`): the request [`crate::V1::new_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4233,44 +4168,44 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::RecordV1, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::RecordV1> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "newRecordV1",
-                    "/general/new_record",
-                    "NEW_RECORD",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::RecordV1> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "newRecordV1",
+                        "/general/new_record",
+                        "NEW_RECORD",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for NewRecordV1 {
         type Output = ::std::result::Result<crate::types::RecordV1, crate::Error>;
         type IntoFuture = crate::CallFuture<crate::types::RecordV1>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `remove911_v1` (v1 `REMOVE_911`): the request [`crate::V1::remove911_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4300,44 +4235,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "remove911V1",
-                    "/emergency/remove_911",
-                    "REMOVE_911",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "remove911V1",
+                        "/emergency/remove_911",
+                        "REMOVE_911",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for Remove911V1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `remove_blip_v1` (v1 `REMOVE_BLIP`): the request [`crate::V1::remove_blip_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4367,44 +4300,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "removeBlipV1",
-                    "/emergency/remove_blip",
-                    "REMOVE_BLIP",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "removeBlipV1",
+                        "/emergency/remove_blip",
+                        "REMOVE_BLIP",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for RemoveBlipV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `remove_character_v1` (v1 `REMOVE_CHARACTER`): the request [`crate::V1::remove_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4434,44 +4365,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "removeCharacterV1",
-                    "/civilian/remove_character",
-                    "REMOVE_CHARACTER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "removeCharacterV1",
+                        "/civilian/remove_character",
+                        "REMOVE_CHARACTER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for RemoveCharacterV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `remove_record_v1` (v1 `REMOVE_RECORD`): the request [`crate::V1::remove_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4501,44 +4430,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "removeRecordV1",
-                    "/general/remove_record",
-                    "REMOVE_RECORD",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "removeRecordV1",
+                        "/general/remove_record",
+                        "REMOVE_RECORD",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for RemoveRecordV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `send_photo_v1` (v1 `SEND_PHOTO`): the request [`crate::V1::send_photo_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4568,44 +4495,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "sendPhotoV1",
-                    "/general/send_photo",
-                    "SEND_PHOTO",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "sendPhotoV1",
+                        "/general/send_photo",
+                        "SEND_PHOTO",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SendPhotoV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_account_permissions_v1` (v1 `SET_ACCOUNT_PERMISSIONS`): the request [`crate::V1::set_account_permissions_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4635,44 +4560,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setAccountPermissionsV1",
-                    "/general/set_account_permissions",
-                    "SET_ACCOUNT_PERMISSIONS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setAccountPermissionsV1",
+                        "/general/set_account_permissions",
+                        "SET_ACCOUNT_PERMISSIONS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetAccountPermissionsV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_api_id_v1` (v1 `SET_API_ID`): the request [`crate::V1::set_api_id_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4702,44 +4625,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setApiIdV1",
-                    "/general/set_api_id",
-                    "SET_API_ID",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setApiIdV1",
+                        "/general/set_api_id",
+                        "SET_API_ID",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetApiIdV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_available_callouts_v1` (v1 `SET_AVAILABLE_CALLOUTS`): the request [`crate::V1::set_available_callouts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4769,44 +4690,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setAvailableCalloutsV1",
-                    "/emergency/SET_AVAILABLE_CALLOUTS",
-                    "SET_AVAILABLE_CALLOUTS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setAvailableCalloutsV1",
+                        "/emergency/SET_AVAILABLE_CALLOUTS",
+                        "SET_AVAILABLE_CALLOUTS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetAvailableCalloutsV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_call_postal_v1` (v1 `SET_CALL_POSTAL`): the request [`crate::V1::set_call_postal_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4836,44 +4755,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setCallPostalV1",
-                    "/emergency/set_call_postal",
-                    "SET_CALL_POSTAL",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setCallPostalV1",
+                        "/emergency/set_call_postal",
+                        "SET_CALL_POSTAL",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetCallPostalV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_call_primary_v1` (v1 `SET_CALL_PRIMARY`): the request [`crate::V1::set_call_primary_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4903,44 +4820,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setCallPrimaryV1",
-                    "/emergency/set_call_primary",
-                    "SET_CALL_PRIMARY",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setCallPrimaryV1",
+                        "/emergency/set_call_primary",
+                        "SET_CALL_PRIMARY",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetCallPrimaryV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_character_v1` (v1 `SET_CHARACTER`): the request [`crate::V1::set_character_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -4970,40 +4885,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::RecordV1>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::RecordV1>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setCharacterV1",
-                    "/civilian/set_character",
-                    "SET_CHARACTER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setCharacterV1",
+                        "/civilian/set_character",
+                        "SET_CHARACTER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetCharacterV1 {
@@ -5012,8 +4923,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<crate::types::RecordV1>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_clock_v1` (v1 `SET_CLOCK`): the request [`crate::V1::set_clock_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5043,44 +4955,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setClockV1",
-                    "/general/set_clock",
-                    "SET_CLOCK",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setClockV1",
+                        "/general/set_clock",
+                        "SET_CLOCK",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetClockV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_identifier_v1` (v1 `SET_IDENTIFIER`): the request [`crate::V1::set_identifier_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5110,44 +5020,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setIdentifierV1",
-                    "/emergency/set_identifier",
-                    "SET_IDENTIFIER",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setIdentifierV1",
+                        "/emergency/set_identifier",
+                        "SET_IDENTIFIER",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetIdentifierV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_pager_config_v1` (v1 `SET_PAGER_CONFIG`): the request [`crate::V1::set_pager_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5177,44 +5085,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setPagerConfigV1",
-                    "/emergency/SET_PAGER_CONFIG",
-                    "SET_PAGER_CONFIG",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setPagerConfigV1",
+                        "/emergency/SET_PAGER_CONFIG",
+                        "SET_PAGER_CONFIG",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetPagerConfigV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_penal_codes_v1` (v1 `SET_PENAL_CODES`): the request [`crate::V1::set_penal_codes_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5244,44 +5150,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setPenalCodesV1",
-                    "/general/set_penal_codes",
-                    "SET_PENAL_CODES",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setPenalCodesV1",
+                        "/general/set_penal_codes",
+                        "SET_PENAL_CODES",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetPenalCodesV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_postals_v1` (v1 `SET_POSTALS`): the request [`crate::V1::set_postals_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5311,44 +5215,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setPostalsV1",
-                    "/general/set_postals",
-                    "SET_POSTALS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setPostalsV1",
+                        "/general/set_postals",
+                        "SET_POSTALS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetPostalsV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_servers_v1` (v1 `SET_SERVERS`): the request [`crate::V1::set_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5378,44 +5280,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setServersV1",
-                    "/general/set_servers",
-                    "SET_SERVERS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setServersV1",
+                        "/general/set_servers",
+                        "SET_SERVERS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetServersV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_stations_v1` (v1 `SET_STATIONS`): the request [`crate::V1::set_stations_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5445,44 +5345,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setStationsV1",
-                    "/emergency/SET_STATIONS",
-                    "SET_STATIONS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setStationsV1",
+                        "/emergency/SET_STATIONS",
+                        "SET_STATIONS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetStationsV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_streetsign_config_v1` (v1 `SET_STREETSIGN_CONFIG`): the request [`crate::V1::set_streetsign_config_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5512,44 +5410,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setStreetsignConfigV1",
-                    "/emergency/SET_STREETSIGN_CONFIG",
-                    "SET_STREETSIGN_CONFIG",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setStreetsignConfigV1",
+                        "/emergency/SET_STREETSIGN_CONFIG",
+                        "SET_STREETSIGN_CONFIG",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetStreetsignConfigV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `unit_location_v1` (v1 `UNIT_LOCATION`): the request [`crate::V1::unit_location_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5579,44 +5475,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "unitLocationV1",
-                    "/emergency/unit_location",
-                    "UNIT_LOCATION",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "unitLocationV1",
+                        "/emergency/unit_location",
+                        "UNIT_LOCATION",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UnitLocationV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `unit_panic_v1` (v1 `UNIT_PANIC`): the request [`crate::V1::unit_panic_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5646,44 +5540,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "unitPanicV1",
-                    "/emergency/unit_panic",
-                    "UNIT_PANIC",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "unitPanicV1",
+                        "/emergency/unit_panic",
+                        "UNIT_PANIC",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UnitPanicV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `unit_status_v1` (v1 `UNIT_STATUS`): the request [`crate::V1::unit_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5713,44 +5605,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "unitStatusV1",
-                    "/emergency/unit_status",
-                    "UNIT_STATUS",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "unitStatusV1",
+                        "/emergency/unit_status",
+                        "UNIT_STATUS",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UnitStatusV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `update_streetsign_v1` (v1 `UPDATE_STREETSIGN`): the request [`crate::V1::update_streetsign_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5780,44 +5670,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "updateStreetsignV1",
-                    "/emergency/UPDATE_STREETSIGN",
-                    "UPDATE_STREETSIGN",
-                    Some(&self.data),
-                    true,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "updateStreetsignV1",
+                        "/emergency/UPDATE_STREETSIGN",
+                        "UPDATE_STREETSIGN",
+                        Some(&self.data),
+                        true,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UpdateStreetsignV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `verify_secret_v1` (v1 `VERIFY_SECRET`): the request [`crate::V1::verify_secret_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -5847,37 +5735,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::VerifySecretV1Response, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::VerifySecretV1Response> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::VerifySecretV1Response>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "verifySecretV1",
-                    "/general/verify_secret",
-                    "VERIFY_SECRET",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::VerifySecretV1Response> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "verifySecretV1",
+                        "/general/verify_secret",
+                        "VERIFY_SECRET",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for VerifySecretV1 {
@@ -5886,8 +5773,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::VerifySecretV1Response>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
 }

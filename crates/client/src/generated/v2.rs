@@ -1548,68 +1548,79 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCharacterLinksResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCharacterLinksResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCharacterLinksResponse>,
-            crate::Error,
-        > {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTarget::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTarget::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-            }
-            let account_uuid = account_uuid;
-            let community_user_id = community_user_id;
-            let discord = discord;
-            let roblox = roblox;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/civilian/character-links", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "communityUserId",
-                            &community_user_id,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("discord", &discord))
-                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
-            };
-            __transport
-                .send_v2(&request, "getCharacterLinks", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::GetCharacterLinksResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCharacterLinks",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                        let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                        match &self.target {
+                            crate::targets::AccountTarget::CommunityUserId(v) => {
+                                community_user_id = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTarget::Roblox(v) => {
+                                roblox = ::std::option::Option::Some(*v);
+                            }
+                            crate::targets::AccountTarget::Discord(v) => {
+                                discord = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTarget::AccountUuid(v) => {
+                                account_uuid = ::std::option::Option::Some(v);
+                            }
+                        }
+                        let account_uuid = account_uuid;
+                        let community_user_id = community_user_id;
+                        let discord = discord;
+                        let roblox = roblox;
+                        let url = format!(
+                            "{}/v2/civilian/character-links", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "accountUuid",
+                                    &account_uuid,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "communityUserId",
+                                    &community_user_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("discord", &discord),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCharacterLinks {
@@ -1618,8 +1629,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetCharacterLinksResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `addCharacterLink`: the request [`crate::Client::add_character_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1650,44 +1662,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CharacterLinkResult, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CharacterLinkResult> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CharacterLinkResult>,
-            crate::Error,
-        > {
-            let sync_id = &self.sync_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/civilian/character-links/{}", __transport.baseurl,
-                    encode_path(& sync_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "addCharacterLink", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::CharacterLinkResult> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "addCharacterLink",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let sync_id = &self.sync_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/civilian/character-links/{}", __transport.baseurl,
+                            encode_path(& sync_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for AddCharacterLink {
         type Output = ::std::result::Result<types::CharacterLinkResult, crate::Error>;
         type IntoFuture = crate::CallFuture<types::CharacterLinkResult>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `removeCharacterLink`: the request [`crate::Client::remove_character_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1718,46 +1737,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CharacterLinkResult, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CharacterLinkResult> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CharacterLinkResult>,
-            crate::Error,
-        > {
-            let sync_id = &self.sync_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/civilian/character-links/{}", __transport.baseurl,
-                    encode_path(& sync_id.to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "removeCharacterLink", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::CharacterLinkResult> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "removeCharacterLink",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let sync_id = &self.sync_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/civilian/character-links/{}", __transport.baseurl,
+                            encode_path(& sync_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for RemoveCharacterLink {
         type Output = ::std::result::Result<types::CharacterLinkResult, crate::Error>;
         type IntoFuture = crate::CallFuture<types::CharacterLinkResult>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCharacters`: the request [`crate::Client::get_characters`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1792,71 +1816,87 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCharactersResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCharactersResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCharactersResponse>,
-            crate::Error,
-        > {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTarget::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTarget::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTarget::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-            }
-            let account_uuid = account_uuid;
-            let community_user_id = community_user_id;
-            let discord = discord;
-            let roblox = roblox;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/civilian/characters", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "communityUserId",
-                            &community_user_id,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("discord", &discord))
-                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
-            };
-            __transport.send_v2(&request, "getCharacters", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetCharactersResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCharacters",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                        let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                        match &self.target {
+                            crate::targets::AccountTarget::CommunityUserId(v) => {
+                                community_user_id = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTarget::Roblox(v) => {
+                                roblox = ::std::option::Option::Some(*v);
+                            }
+                            crate::targets::AccountTarget::Discord(v) => {
+                                discord = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTarget::AccountUuid(v) => {
+                                account_uuid = ::std::option::Option::Some(v);
+                            }
+                        }
+                        let account_uuid = account_uuid;
+                        let community_user_id = community_user_id;
+                        let discord = discord;
+                        let roblox = roblox;
+                        let url = format!(
+                            "{}/v2/civilian/characters", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "accountUuid",
+                                    &account_uuid,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "communityUserId",
+                                    &community_user_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("discord", &discord),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCharacters {
         type Output = ::std::result::Result<types::GetCharactersResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCharactersResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `deleteCharacter`: the request [`crate::Client::delete_character`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1886,35 +1926,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DeleteCharacterResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DeleteCharacterResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DeleteCharacterResponse>,
-            crate::Error,
-        > {
-            let character_id = self.character_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/civilian/characters/{}", __transport.baseurl, encode_path(&
-                    character_id.to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "deleteCharacter", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::DeleteCharacterResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "deleteCharacter",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let character_id = self.character_id;
+                        let url = format!(
+                            "{}/v2/civilian/characters/{}", __transport.baseurl,
+                            encode_path(& character_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DeleteCharacter {
@@ -1923,8 +1969,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::DeleteCharacterResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setSelectedCharacter`: the request [`crate::Client::set_selected_character`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1954,37 +2001,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetSelectedCharacterResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetSelectedCharacterResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetSelectedCharacterResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/civilian/selected-character", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "setSelectedCharacter", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::SetSelectedCharacterResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setSelectedCharacter",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/civilian/selected-character", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetSelectedCharacter {
@@ -1993,8 +2044,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetSelectedCharacterResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCurrentCall`: the request [`crate::Client::get_current_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2024,42 +2076,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCurrentCallResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCurrentCallResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCurrentCallResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/current-call", __transport.baseurl,
-                    encode_path(& account_uuid.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getCurrentCall", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetCurrentCallResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCurrentCall",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/current-call", __transport
+                            .baseurl, encode_path(& account_uuid.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCurrentCall {
         type Output = ::std::result::Result<types::GetCurrentCallResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCurrentCallResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getIdentifiers`: the request [`crate::Client::get_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2089,42 +2148,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetIdentifiersResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetIdentifiersResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetIdentifiersResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
-                    encode_path(& account_uuid.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getIdentifiers", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetIdentifiersResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getIdentifiers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/identifiers", __transport
+                            .baseurl, encode_path(& account_uuid.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetIdentifiers {
         type Output = ::std::result::Result<types::GetIdentifiersResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetIdentifiersResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createIdentifier`: the request [`crate::Client::create_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2155,37 +2221,43 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CreateIdentifierResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CreateIdentifierResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CreateIdentifierResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/identifiers", __transport.baseurl,
-                    encode_path(& account_uuid.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "createIdentifier", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::CreateIdentifierResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createIdentifier",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/identifiers", __transport
+                            .baseurl, encode_path(& account_uuid.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateIdentifier {
@@ -2194,8 +2266,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::CreateIdentifierResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `deleteIdentifier`: the request [`crate::Client::delete_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2226,37 +2299,43 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DeleteIdentifierResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DeleteIdentifierResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DeleteIdentifierResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let ident_id = self.ident_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
-                    encode_path(& account_uuid.to_string()), encode_path(& ident_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "deleteIdentifier", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::DeleteIdentifierResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "deleteIdentifier",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let ident_id = self.ident_id;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/identifiers/{}", __transport
+                            .baseurl, encode_path(& account_uuid.to_string()),
+                            encode_path(& ident_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DeleteIdentifier {
@@ -2265,8 +2344,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::DeleteIdentifierResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateIdentifier`: the request [`crate::Client::update_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2298,39 +2378,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateIdentifierResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateIdentifierResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateIdentifierResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let ident_id = self.ident_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/identifiers/{}", __transport.baseurl,
-                    encode_path(& account_uuid.to_string()), encode_path(& ident_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "updateIdentifier", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::UpdateIdentifierResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateIdentifier",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let ident_id = self.ident_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/identifiers/{}", __transport
+                            .baseurl, encode_path(& account_uuid.to_string()),
+                            encode_path(& ident_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateIdentifier {
@@ -2339,8 +2425,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateIdentifierResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setSelectedIdentifier`: the request [`crate::Client::set_selected_identifier`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2371,39 +2458,43 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetSelectedIdentifierResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetSelectedIdentifierResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetSelectedIdentifierResponse>,
-            crate::Error,
-        > {
-            let account_uuid = &self.account_uuid;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/accounts/{}/selected-identifier", __transport
-                    .baseurl, encode_path(& account_uuid.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "setSelectedIdentifier", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::SetSelectedIdentifierResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setSelectedIdentifier",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_uuid = &self.account_uuid;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/accounts/{}/selected-identifier",
+                            __transport.baseurl, encode_path(& account_uuid.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetSelectedIdentifier {
@@ -2412,8 +2503,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetSelectedIdentifierResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getDispatchTemplates`: the request [`crate::Client::get_dispatch_templates`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2442,38 +2534,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::DispatchTemplate>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<::std::vec::Vec<types::DispatchTemplate>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::DispatchTemplate>>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/dispatch-templates", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getDispatchTemplates", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::DispatchTemplate>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getDispatchTemplates",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/emergency/dispatch-templates", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetDispatchTemplates {
@@ -2482,8 +2577,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::DispatchTemplate>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getDispatchTemplate`: the request [`crate::Client::get_dispatch_template`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2513,44 +2609,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DispatchTemplate, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DispatchTemplate> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DispatchTemplate>,
-            crate::Error,
-        > {
-            let template_id = self.template_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/dispatch-templates/{}", __transport.baseurl,
-                    encode_path(& template_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getDispatchTemplate", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::DispatchTemplate> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getDispatchTemplate",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let template_id = self.template_id;
+                        let url = format!(
+                            "{}/v2/emergency/dispatch-templates/{}", __transport.baseurl,
+                            encode_path(& template_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetDispatchTemplate {
         type Output = ::std::result::Result<types::DispatchTemplate, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DispatchTemplate>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccountUnits`: the request [`crate::Client::get_account_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2610,47 +2711,65 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountUnitsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountUnitsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountUnitsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let account_uuid = &self.account_uuid;
-            let limit = self.limit;
-            let offset = self.offset;
-            let only_online = self.only_online;
-            let only_units = self.only_units;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/accounts/{}/units", __transport.baseurl,
-                    encode_path(& server_id.to_string()), encode_path(& account_uuid
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("limit", &limit))
-                    .query(&progenitor_client::QueryParam::new("offset", &offset))
-                    .query(
-                        &progenitor_client::QueryParam::new("onlyOnline", &only_online),
-                    )
-                    .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units))
-            };
-            __transport.send_v2(&request, "getAccountUnits", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetAccountUnitsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccountUnits",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let account_uuid = &self.account_uuid;
+                        let limit = self.limit;
+                        let offset = self.offset;
+                        let only_online = self.only_online;
+                        let only_units = self.only_units;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/accounts/{}/units", __transport
+                            .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                            account_uuid.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(
+                                &progenitor_client::QueryParam::new("offset", &offset),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "onlyOnline",
+                                    &only_online,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "onlyUnits",
+                                    &only_units,
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -2717,8 +2836,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetAccountUnitsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getBlips`: the request [`crate::Client::get_blips`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2753,42 +2873,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Blip>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::Blip>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::Blip>>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getBlips", 200u16, self.options).await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::Blip>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getBlips",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetBlips {
         type Output = ::std::result::Result<::std::vec::Vec<types::Blip>, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Blip>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createBlip`: the request [`crate::Client::create_blip`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2824,39 +2953,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<types::Blip, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Blip> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::Blip>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "createBlip", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::Blip> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createBlip",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/blips", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateBlip {
         type Output = ::std::result::Result<types::Blip, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Blip>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `deleteBlips`: the request [`crate::Client::delete_blips`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2892,44 +3033,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DeleteBlipsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DeleteBlipsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DeleteBlipsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/blips/delete", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "deleteBlips", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::DeleteBlipsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "deleteBlips",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/blips/delete", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DeleteBlips {
         type Output = ::std::result::Result<types::DeleteBlipsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DeleteBlipsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateBlip`: the request [`crate::Client::update_blip`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2966,46 +3116,55 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateBlipResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateBlipResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateBlipResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let blip_id = self.blip_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/blips/{}", __transport.baseurl,
-                    encode_path(& server_id.to_string()), encode_path(& blip_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "updateBlip", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::UpdateBlipResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateBlip",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let blip_id = self.blip_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/blips/{}", __transport.baseurl,
+                            encode_path(& server_id.to_string()), encode_path(& blip_id
+                            .to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateBlip {
         type Output = ::std::result::Result<types::UpdateBlipResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::UpdateBlipResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setCallouts`: the request [`crate::Client::set_callouts`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3041,44 +3200,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetCalloutsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetCalloutsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetCalloutsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/callouts", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setCallouts", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetCalloutsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setCallouts",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/callouts", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetCallouts {
         type Output = ::std::result::Result<types::SetCalloutsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetCalloutsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCalls`: the request [`crate::Client::get_calls`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3131,55 +3299,67 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCallsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCallsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCallsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let closed_limit = self.closed_limit;
-            let closed_offset = self.closed_offset;
-            let type_ = self.type_.as_ref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/calls", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new("closedLimit", &closed_limit),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "closedOffset",
-                            &closed_offset,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("type", &type_))
-            };
-            __transport.send_v2(&request, "getCalls", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetCallsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCalls",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let closed_limit = self.closed_limit;
+                        let closed_offset = self.closed_offset;
+                        let type_ = self.type_.as_ref();
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/calls", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "closedLimit",
+                                    &closed_limit,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "closedOffset",
+                                    &closed_offset,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("type", &type_))
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCalls {
         type Output = ::std::result::Result<types::GetCallsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCallsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `create911Call`: the request [`crate::Client::create911_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3215,41 +3395,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::EmergencyCall, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::EmergencyCall> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::EmergencyCall>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/calls/911", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "create911Call", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::EmergencyCall> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "create911Call",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/calls/911", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for Create911Call {
         type Output = ::std::result::Result<types::EmergencyCall, crate::Error>;
         type IntoFuture = crate::CallFuture<types::EmergencyCall>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `remove911Call`: the request [`crate::Client::remove911_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3285,44 +3475,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::Remove911CallResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Remove911CallResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::Remove911CallResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/calls/911/{}", __transport.baseurl,
-                    encode_path(& server_id.to_string()), encode_path(& call_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "remove911Call", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::Remove911CallResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "remove911Call",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/calls/911/{}", __transport
+                            .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                            call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for Remove911Call {
         type Output = ::std::result::Result<types::Remove911CallResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Remove911CallResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createCustomDispatchCall`: the request [`crate::Client::create_custom_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3358,43 +3557,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DispatchCall> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/custom-dispatch-calls", __transport
-                    .baseurl, encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "createCustomDispatchCall", 201u16, self.options)
-                .await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::DispatchCall> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createCustomDispatchCall",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/custom-dispatch-calls",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateCustomDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DispatchCall>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createDispatchCall`: the request [`crate::Client::create_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3430,43 +3637,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DispatchCall> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "createDispatchCall", 201u16, self.options)
-                .await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::DispatchCall> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createDispatchCall",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DispatchCall>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `detachUnits`: the request [`crate::Client::detach_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3502,44 +3717,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DetachUnitsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DetachUnitsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DetachUnitsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/attachments", __transport
-                    .baseurl, encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "detachUnits", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::DetachUnitsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "detachUnits",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/attachments",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DetachUnits {
         type Output = ::std::result::Result<types::DetachUnitsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DetachUnitsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `closeDispatchCalls`: the request [`crate::Client::close_dispatch_calls`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3575,39 +3799,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CloseDispatchCallsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CloseDispatchCallsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CloseDispatchCallsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/close", __transport
-                    .baseurl, encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "closeDispatchCalls", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::CloseDispatchCallsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "closeDispatchCalls",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/close",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CloseDispatchCalls {
@@ -3616,8 +3846,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::CloseDispatchCallsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateDispatchCall`: the request [`crate::Client::update_dispatch_call`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3654,45 +3885,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DispatchCall, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DispatchCall> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::DispatchCall>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/{}", __transport.baseurl,
-                    encode_path(& server_id.to_string()), encode_path(& call_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "updateDispatchCall", 200u16, self.options)
-                .await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::DispatchCall> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateDispatchCall",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/{}", __transport
+                            .baseurl, encode_path(& server_id.to_string()), encode_path(&
+                            call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateDispatchCall {
         type Output = ::std::result::Result<types::DispatchCall, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DispatchCall>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `attachUnits`: the request [`crate::Client::attach_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3729,46 +3968,55 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AttachUnitsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AttachUnitsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AttachUnitsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/attachments",
-                    __transport.baseurl, encode_path(& server_id.to_string()),
-                    encode_path(& call_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "attachUnits", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::AttachUnitsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "attachUnits",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/{}/attachments",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for AttachUnits {
         type Output = ::std::result::Result<types::AttachUnitsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::AttachUnitsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `addCallNote`: the request [`crate::Client::add_call_note`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3805,46 +4053,55 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AddCallNoteResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AddCallNoteResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AddCallNoteResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/notes", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "addCallNote", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::AddCallNoteResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "addCallNote",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/{}/notes",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for AddCallNote {
         type Output = ::std::result::Result<types::AddCallNoteResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::AddCallNoteResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateCallPostal`: the request [`crate::Client::update_call_postal`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3881,39 +4138,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateCallPostalResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateCallPostalResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateCallPostalResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/postal", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "updateCallPostal", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::UpdateCallPostalResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateCallPostal",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/{}/postal",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPostal {
@@ -3922,8 +4187,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateCallPostalResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateCallPrimary`: the request [`crate::Client::update_call_primary`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3960,41 +4226,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateCallPrimaryResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateCallPrimaryResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateCallPrimaryResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let call_id = self.call_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/dispatch-calls/{}/primary", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(& call_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "updateCallPrimary", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::UpdateCallPrimaryResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateCallPrimary",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let call_id = self.call_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/dispatch-calls/{}/primary",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& call_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateCallPrimary {
@@ -4003,8 +4275,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateCallPrimaryResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setIdentifierGroup`: the request [`crate::Client::set_identifier_group`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4041,41 +4314,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetIdentifierGroupResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetIdentifierGroupResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetIdentifierGroupResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let group_name = &self.group_name;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/identifier-groups/{}", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
-                    group_name.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "setIdentifierGroup", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::SetIdentifierGroupResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setIdentifierGroup",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let group_name = &self.group_name;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/identifier-groups/{}",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& group_name.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetIdentifierGroup {
@@ -4084,8 +4363,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetIdentifierGroupResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getPagerConfig`: the request [`crate::Client::get_pager_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4120,39 +4400,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::PagerConfig, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::PagerConfig> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::PagerConfig>, crate::Error> {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getPagerConfig", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::PagerConfig> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getPagerConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/pager-config", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetPagerConfig {
         type Output = ::std::result::Result<types::PagerConfig, crate::Error>;
         type IntoFuture = crate::CallFuture<types::PagerConfig>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setPagerConfig`: the request [`crate::Client::set_pager_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4188,44 +4478,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetPagerConfigResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetPagerConfigResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetPagerConfigResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/pager-config", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setPagerConfig", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetPagerConfigResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setPagerConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/pager-config", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPagerConfig {
         type Output = ::std::result::Result<types::SetPagerConfigResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetPagerConfigResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setStations`: the request [`crate::Client::set_stations`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4261,44 +4560,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetStationsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetStationsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetStationsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/stations", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setStations", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetStationsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setStations",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/stations", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetStations {
         type Output = ::std::result::Result<types::SetStationsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetStationsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setStreetSignConfig`: the request [`crate::Client::set_street_sign_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4334,39 +4642,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetStreetSignConfigResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetStreetSignConfigResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetStreetSignConfigResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/street-sign-config", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "setStreetSignConfig", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::SetStreetSignConfigResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setStreetSignConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/street-sign-config", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetStreetSignConfig {
@@ -4375,8 +4689,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetStreetSignConfigResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateStreetSigns`: the request [`crate::Client::update_street_signs`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4412,39 +4727,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateStreetSignsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateStreetSignsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateStreetSignsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/street-signs", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "updateStreetSigns", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::UpdateStreetSignsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateStreetSigns",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/street-signs", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateStreetSigns {
@@ -4453,8 +4774,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateStreetSignsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateUnitLocations`: the request [`crate::Client::update_unit_locations`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4490,39 +4812,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateUnitLocationsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateUnitLocationsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateUnitLocationsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/unit-locations", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "updateUnitLocations", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::UpdateUnitLocationsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateUnitLocations",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/unit-locations", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateUnitLocations {
@@ -4531,8 +4859,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateUnitLocationsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getActiveUnits`: the request [`crate::Client::get_active_units`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4591,48 +4920,63 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetActiveUnitsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetActiveUnitsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetActiveUnitsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let include_offline = self.include_offline;
-            let limit = self.limit;
-            let offset = self.offset;
-            let only_units = self.only_units;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/units", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "includeOffline",
-                            &include_offline,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("limit", &limit))
-                    .query(&progenitor_client::QueryParam::new("offset", &offset))
-                    .query(&progenitor_client::QueryParam::new("onlyUnits", &only_units))
-            };
-            __transport.send_v2(&request, "getActiveUnits", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetActiveUnitsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getActiveUnits",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let include_offline = self.include_offline;
+                        let limit = self.limit;
+                        let offset = self.offset;
+                        let only_units = self.only_units;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/units", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "includeOffline",
+                                    &include_offline,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(
+                                &progenitor_client::QueryParam::new("offset", &offset),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "onlyUnits",
+                                    &only_units,
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -4696,8 +5040,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetActiveUnits {
         type Output = ::std::result::Result<types::GetActiveUnitsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetActiveUnitsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `kickUnit`: the request [`crate::Client::kick_unit`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4733,44 +5078,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::KickUnitResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::KickUnitResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::KickUnitResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/units/kick", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "kickUnit", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::KickUnitResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "kickUnit",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/units/kick", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for KickUnit {
         type Output = ::std::result::Result<types::KickUnitResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::KickUnitResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setUnitPanic`: the request [`crate::Client::set_unit_panic`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4806,44 +5160,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetUnitPanicResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetUnitPanicResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetUnitPanicResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/units/panic", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setUnitPanic", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetUnitPanicResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setUnitPanic",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/units/panic", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetUnitPanic {
         type Output = ::std::result::Result<types::SetUnitPanicResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetUnitPanicResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setUnitStatus`: the request [`crate::Client::set_unit_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4879,44 +5242,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetUnitStatusResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetUnitStatusResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetUnitStatusResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/emergency/servers/{}/units/status", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setUnitStatus", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetUnitStatusResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setUnitStatus",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/emergency/servers/{}/units/status", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetUnitStatus {
         type Output = ::std::result::Result<types::SetUnitStatusResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetUnitStatusResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getFivemConfiguration`: the request [`crate::Client::get_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4951,44 +5323,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::FivemConfiguration, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::FivemConfiguration> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::FivemConfiguration>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/fivem/servers/{}/configuration", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getFivemConfiguration", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::FivemConfiguration> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getFivemConfiguration",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let url = format!(
+                            "{}/v2/fivem/servers/{}/configuration", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetFivemConfiguration {
         type Output = ::std::result::Result<types::FivemConfiguration, crate::Error>;
         type IntoFuture = crate::CallFuture<types::FivemConfiguration>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `acknowledgeFivemConfiguration`: the request [`crate::Client::acknowledge_fivem_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5024,42 +5403,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::AcknowledgeFivemConfigurationResponse,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<types::AcknowledgeFivemConfigurationResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AcknowledgeFivemConfigurationResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let revision = self.revision;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/fivem/servers/{}/configuration/acknowledge/{}", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
-                    revision.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "acknowledgeFivemConfiguration", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::AcknowledgeFivemConfigurationResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "acknowledgeFivemConfiguration",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let revision = self.revision;
+                        let url = format!(
+                            "{}/v2/fivem/servers/{}/configuration/acknowledge/{}",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& revision.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for AcknowledgeFivemConfiguration {
@@ -5070,8 +5454,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             types::AcknowledgeFivemConfigurationResponse,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `kickOrBanUser`: the request [`crate::Client::kick_or_ban_user`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5101,40 +5486,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::KickOrBanUserResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::KickOrBanUserResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::KickOrBanUserResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/account-bans", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "kickOrBanUser", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::KickOrBanUserResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "kickOrBanUser",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/account-bans", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for KickOrBanUser {
         type Output = ::std::result::Result<types::KickOrBanUserResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::KickOrBanUserResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccounts`: the request [`crate::Client::get_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5190,39 +5584,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountsResponse>,
-            crate::Error,
-        > {
-            let limit = self.limit;
-            let offset = self.offset;
-            let status = self.status.as_ref();
-            let username = self.username.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/accounts", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("limit", &limit))
-                    .query(&progenitor_client::QueryParam::new("offset", &offset))
-                    .query(&progenitor_client::QueryParam::new("status", &status))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            __transport.send_v2(&request, "getAccounts", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetAccountsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccounts",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let limit = self.limit;
+                        let offset = self.offset;
+                        let status = self.status.as_ref();
+                        let username = self.username.as_deref();
+                        let url = format!(
+                            "{}/v2/general/accounts", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(
+                                &progenitor_client::QueryParam::new("offset", &offset),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("status", &status),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -5292,8 +5700,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetAccounts {
         type Output = ::std::result::Result<types::GetAccountsResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetAccountsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccount`: the request [`crate::Client::get_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5328,74 +5737,95 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<types::Account, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Account> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::Account>, crate::Error> {
-            let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
-            let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
-            let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
-            match &self.target {
-                crate::targets::AccountTargetOrUsername::CommunityUserId(v) => {
-                    community_user_id = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTargetOrUsername::Roblox(v) => {
-                    roblox = ::std::option::Option::Some(*v);
-                }
-                crate::targets::AccountTargetOrUsername::Discord(v) => {
-                    discord = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
-                    account_uuid = ::std::option::Option::Some(v);
-                }
-                crate::targets::AccountTargetOrUsername::Username(v) => {
-                    username = ::std::option::Option::Some(v.as_str());
-                }
-            }
-            let account_uuid = account_uuid;
-            let community_user_id = community_user_id;
-            let discord = discord;
-            let roblox = roblox;
-            let username = username;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/accounts/account", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new("accountUuid", &account_uuid),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "communityUserId",
-                            &community_user_id,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("discord", &discord))
-                    .query(&progenitor_client::QueryParam::new("roblox", &roblox))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            __transport.send_v2(&request, "getAccount", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::Account> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccount",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let mut account_uuid: ::std::option::Option<&::uuid::Uuid> = ::std::option::Option::None;
+                        let mut community_user_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut discord: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut roblox: ::std::option::Option<i64> = ::std::option::Option::None;
+                        let mut username: ::std::option::Option<&str> = ::std::option::Option::None;
+                        match &self.target {
+                            crate::targets::AccountTargetOrUsername::CommunityUserId(
+                                v,
+                            ) => {
+                                community_user_id = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTargetOrUsername::Roblox(v) => {
+                                roblox = ::std::option::Option::Some(*v);
+                            }
+                            crate::targets::AccountTargetOrUsername::Discord(v) => {
+                                discord = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::AccountTargetOrUsername::AccountUuid(v) => {
+                                account_uuid = ::std::option::Option::Some(v);
+                            }
+                            crate::targets::AccountTargetOrUsername::Username(v) => {
+                                username = ::std::option::Option::Some(v.as_str());
+                            }
+                        }
+                        let account_uuid = account_uuid;
+                        let community_user_id = community_user_id;
+                        let discord = discord;
+                        let roblox = roblox;
+                        let username = username;
+                        let url = format!(
+                            "{}/v2/general/accounts/account", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "accountUuid",
+                                    &account_uuid,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "communityUserId",
+                                    &community_user_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("discord", &discord),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccount {
         type Output = ::std::result::Result<types::Account, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Account>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `modifyAccountPermissions`: the request [`crate::Client::modify_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5425,40 +5855,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            types::ModifyAccountPermissionsResponse,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ModifyAccountPermissionsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ModifyAccountPermissionsResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/accounts/permissions", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "modifyAccountPermissions", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::ModifyAccountPermissionsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "modifyAccountPermissions",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/accounts/permissions", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for ModifyAccountPermissions {
@@ -5467,8 +5898,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::ModifyAccountPermissionsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getDatabaseSyncConfiguration`: the request [`crate::Client::get_database_sync_configuration`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5497,33 +5929,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DatabaseSyncConfiguration, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DatabaseSyncConfiguration> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DatabaseSyncConfiguration>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/database-sync", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getDatabaseSyncConfiguration", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::DatabaseSyncConfiguration> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getDatabaseSyncConfiguration",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/general/database-sync", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetDatabaseSyncConfiguration {
@@ -5532,8 +5970,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::DatabaseSyncConfiguration>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getInfo`: the request [`crate::Client::get_info`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5562,38 +6001,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetInfoResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetInfoResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetInfoResponse>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/info", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getInfo", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetInfoResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getInfo",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!("{}/v2/general/info", __transport.baseurl,);
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetInfo {
         type Output = ::std::result::Result<types::GetInfoResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetInfoResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createCommunityLink`: the request [`crate::Client::create_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5623,35 +6069,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CreateCommunityLinkResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CreateCommunityLinkResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CreateCommunityLinkResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/links", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "createCommunityLink", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::CreateCommunityLinkResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createCommunityLink",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/links", __transport.baseurl,);
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateCommunityLink {
@@ -5660,8 +6110,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::CreateCommunityLinkResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `checkCommunityLink`: the request [`crate::Client::check_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5691,35 +6142,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CheckCommunityLinkResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CheckCommunityLinkResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CheckCommunityLinkResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/links/check", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "checkCommunityLink", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::CheckCommunityLinkResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "checkCommunityLink",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/links/check", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CheckCommunityLink {
@@ -5728,8 +6185,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::CheckCommunityLinkResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setCommunityLink`: the request [`crate::Client::set_community_link`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5759,33 +6217,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetCommunityLinkResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetCommunityLinkResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetCommunityLinkResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/links/set", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setCommunityLink", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetCommunityLinkResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setCommunityLink",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/links/set", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetCommunityLink {
@@ -5794,8 +6260,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetCommunityLinkResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getLoginPage`: the request [`crate::Client::get_login_page`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5830,54 +6297,66 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CommunitySummary, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CommunitySummary> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CommunitySummary>,
-            crate::Error,
-        > {
-            let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
-            let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
-            match &self.community {
-                crate::targets::LoginPageTarget::CommunityId(v) => {
-                    community_id = ::std::option::Option::Some(v.as_str());
-                }
-                crate::targets::LoginPageTarget::Url(v) => {
-                    url = ::std::option::Option::Some(v.as_str());
-                }
-            }
-            let community_id = community_id;
-            let url = url;
-            let __transport = &self.client.raw;
-            let request = || {
-                let _url = format!("{}/v2/general/login-page", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(_url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new("communityId", &community_id),
-                    )
-                    .query(&progenitor_client::QueryParam::new("url", &url))
-            };
-            __transport.send_v2(&request, "getLoginPage", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::CommunitySummary> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getLoginPage",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let mut community_id: ::std::option::Option<&str> = ::std::option::Option::None;
+                        let mut url: ::std::option::Option<&str> = ::std::option::Option::None;
+                        match &self.community {
+                            crate::targets::LoginPageTarget::CommunityId(v) => {
+                                community_id = ::std::option::Option::Some(v.as_str());
+                            }
+                            crate::targets::LoginPageTarget::Url(v) => {
+                                url = ::std::option::Option::Some(v.as_str());
+                            }
+                        }
+                        let community_id = community_id;
+                        let url = url;
+                        let _url = format!(
+                            "{}/v2/general/login-page", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(_url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "communityId",
+                                    &community_id,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("url", &url))
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetLoginPage {
         type Output = ::std::result::Result<types::CommunitySummary, crate::Error>;
         type IntoFuture = crate::CallFuture<types::CommunitySummary>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookupNameOrPlate`: the request [`crate::Client::lookup_name_or_plate`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5907,35 +6386,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::Record>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::Record>>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/lookups", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "lookupNameOrPlate", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::Record>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "lookupNameOrPlate",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/lookups", __transport.baseurl,);
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupNameOrPlate {
@@ -5944,8 +6427,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookupByValue`: the request [`crate::Client::lookup_by_value`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5975,35 +6459,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::Record>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::Record>>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/lookups/by-value", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "lookupByValue", 200u16, self.options).await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::Record>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "lookupByValue",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/lookups/by-value", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupByValue {
@@ -6012,8 +6502,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookupByCustomSearch`: the request [`crate::Client::lookup_by_custom_search`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6043,35 +6534,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::Record>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::Record>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::Record>>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/lookups/custom", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "lookupByCustomSearch", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::Record>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "lookupByCustomSearch",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/lookups/custom", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupByCustomSearch {
@@ -6080,8 +6577,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::Record>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getPenalCodes`: the request [`crate::Client::get_penal_codes`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6110,31 +6608,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<types::PenalCode>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::PenalCode>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::PenalCode>>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getPenalCodes", 200u16, self.options).await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::PenalCode>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getPenalCodes",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/general/penal-codes", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetPenalCodes {
@@ -6143,8 +6649,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::PenalCode>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setPenalCodes`: the request [`crate::Client::set_penal_codes`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6174,40 +6681,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetPenalCodesResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetPenalCodesResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetPenalCodesResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/penal-codes", __transport.baseurl,);
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setPenalCodes", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetPenalCodesResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setPenalCodes",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/penal-codes", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPenalCodes {
         type Output = ::std::result::Result<types::SetPenalCodesResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetPenalCodesResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `applyPermissionKey`: the request [`crate::Client::apply_permission_key`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6237,37 +6753,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ApplyPermissionKeyResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ApplyPermissionKeyResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ApplyPermissionKeyResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/permission-keys/applications", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "applyPermissionKey", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::ApplyPermissionKeyResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "applyPermissionKey",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/permission-keys/applications", __transport
+                            .baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for ApplyPermissionKey {
@@ -6276,8 +6797,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::ApplyPermissionKeyResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccountPermissions`: the request [`crate::Client::get_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6307,37 +6829,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AccountPermissionSnapshot, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AccountPermissionSnapshot> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AccountPermissionSnapshot>,
-            crate::Error,
-        > {
-            let account_id = &self.account_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getAccountPermissions", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::AccountPermissionSnapshot> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccountPermissions",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let url = format!(
+                            "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccountPermissions {
@@ -6346,8 +6872,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::AccountPermissionSnapshot>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `replaceAccountPermissions`: the request [`crate::Client::replace_account_permissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6378,42 +6905,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::ReplaceAccountPermissionsResponse,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<types::ReplaceAccountPermissionsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ReplaceAccountPermissionsResponse>,
-            crate::Error,
-        > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "replaceAccountPermissions", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::ReplaceAccountPermissionsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "replaceAccountPermissions",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/permissions/accounts/{}", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for ReplaceAccountPermissions {
@@ -6422,8 +6952,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::ReplaceAccountPermissionsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getPermissionCatalog`: the request [`crate::Client::get_permission_catalog`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6452,42 +6983,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::PermissionCatalog, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::PermissionCatalog> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::PermissionCatalog>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/permissions/catalog", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getPermissionCatalog", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::PermissionCatalog> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getPermissionCatalog",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/general/permissions/catalog", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetPermissionCatalog {
         type Output = ::std::result::Result<types::PermissionCatalog, crate::Error>;
         type IntoFuture = crate::CallFuture<types::PermissionCatalog>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `sendPhoto`: the request [`crate::Client::send_photo`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6517,40 +7053,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SendPhotoResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SendPhotoResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SendPhotoResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/photos", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "sendPhoto", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SendPhotoResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "sendPhoto",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/photos", __transport.baseurl,);
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SendPhoto {
         type Output = ::std::result::Result<types::SendPhotoResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SendPhotoResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setPostalConfig`: the request [`crate::Client::set_postal_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6580,33 +7123,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetPostalConfigResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetPostalConfigResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetPostalConfigResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/postals", __transport.baseurl,);
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setPostalConfig", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetPostalConfigResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setPostalConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/postals", __transport.baseurl,);
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPostalConfig {
@@ -6615,8 +7164,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::SetPostalConfigResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `sendDraft`: the request [`crate::Client::send_draft`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6646,35 +7196,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Record> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/record-drafts", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "sendDraft", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::Record> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "sendDraft",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/record-drafts", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SendDraft {
         type Output = ::std::result::Result<types::Record, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Record>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createRecord`: the request [`crate::Client::create_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6704,35 +7266,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Record> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/records", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "createRecord", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::Record> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createRecord",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/records", __transport.baseurl,);
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for CreateRecord {
         type Output = ::std::result::Result<types::Record, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Record>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `deleteRecord`: the request [`crate::Client::delete_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6762,42 +7334,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DeleteRecordResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DeleteRecordResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DeleteRecordResponse>,
-            crate::Error,
-        > {
-            let record_id = self.record_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/records/{}", __transport.baseurl, encode_path(&
-                    record_id.to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "deleteRecord", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::DeleteRecordResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "deleteRecord",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_id = self.record_id;
+                        let url = format!(
+                            "{}/v2/general/records/{}", __transport.baseurl,
+                            encode_path(& record_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DeleteRecord {
         type Output = ::std::result::Result<types::DeleteRecordResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::DeleteRecordResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateRecord`: the request [`crate::Client::update_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6828,39 +7407,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<types::Record, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::Record> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::Record>, crate::Error> {
-            let record_id = self.record_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/records/{}", __transport.baseurl, encode_path(&
-                    record_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "updateRecord", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::Record> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateRecord",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_id = self.record_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/records/{}", __transport.baseurl,
+                            encode_path(& record_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateRecord {
         type Output = ::std::result::Result<types::Record, crate::Error>;
         type IntoFuture = crate::CallFuture<types::Record>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `verifySecret`: the request [`crate::Client::verify_secret`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6890,40 +7479,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::VerifySecretResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::VerifySecretResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::VerifySecretResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/secrets/verify", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "verifySecret", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::VerifySecretResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "verifySecret",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/secrets/verify", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for VerifySecret {
         type Output = ::std::result::Result<types::VerifySecretResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::VerifySecretResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getServers`: the request [`crate::Client::get_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6952,38 +7550,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetServersResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetServersResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetServersResponse>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/servers", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getServers", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetServersResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getServers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!("{}/v2/general/servers", __transport.baseurl,);
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetServers {
         type Output = ::std::result::Result<types::GetServersResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetServersResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setServers`: the request [`crate::Client::set_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7013,40 +7618,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetServersResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetServersResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetServersResponse>,
-            crate::Error,
-        > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/servers", __transport.baseurl,);
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "setServers", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::SetServersResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setServers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!("{}/v2/general/servers", __transport.baseurl,);
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetServers {
         type Output = ::std::result::Result<types::SetServersResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetServersResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `heartbeat`: the request [`crate::Client::heartbeat`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7082,44 +7694,53 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::HeartbeatResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::HeartbeatResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::HeartbeatResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/servers/{}/heartbeat", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport.send_v2(&request, "heartbeat", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::HeartbeatResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "heartbeat",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/general/servers/{}/heartbeat", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for Heartbeat {
         type Output = ::std::result::Result<types::HeartbeatResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::HeartbeatResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `authStreetSigns`: the request [`crate::Client::auth_street_signs`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7154,35 +7775,43 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AuthStreetSignsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AuthStreetSignsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AuthStreetSignsResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/servers/{}/street-sign-auth", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "authStreetSigns", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::AuthStreetSignsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "authStreetSigns",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let url = format!(
+                            "{}/v2/general/servers/{}/street-sign-auth", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for AuthStreetSigns {
@@ -7191,8 +7820,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::AuthStreetSignsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getTemplates`: the request [`crate::Client::get_templates`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7221,34 +7851,39 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::RecordTemplate>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<types::RecordTemplate>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::RecordTemplate>>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/templates", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getTemplates", 200u16, self.options).await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::RecordTemplate>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getTemplates",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/general/templates", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetTemplates {
@@ -7257,8 +7892,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::RecordTemplate>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getTemplate`: the request [`crate::Client::get_template`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7288,42 +7924,47 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::RecordTemplate, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::RecordTemplate> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::RecordTemplate>,
-            crate::Error,
-        > {
-            let record_type_id = self.record_type_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/general/templates/{}", __transport.baseurl, encode_path(&
-                    record_type_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getTemplate", 200u16, self.options).await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::RecordTemplate> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getTemplate",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_type_id = self.record_type_id;
+                        let url = format!(
+                            "{}/v2/general/templates/{}", __transport.baseurl,
+                            encode_path(& record_type_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetTemplate {
         type Output = ::std::result::Result<types::RecordTemplate, crate::Error>;
         type IntoFuture = crate::CallFuture<types::RecordTemplate>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getTurnCredentials`: the request [`crate::Client::get_turn_credentials`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7361,35 +8002,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetTurnCredentialsResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetTurnCredentialsResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetTurnCredentialsResponse>,
-            crate::Error,
-        > {
-            let user_id = self.user_id.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/turn", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("userId", &user_id))
-            };
-            __transport
-                .send_v2(&request, "getTurnCredentials", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::GetTurnCredentialsResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getTurnCredentials",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let user_id = self.user_id.as_deref();
+                        let url = format!("{}/v2/general/turn", __transport.baseurl,);
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("userId", &user_id),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetTurnCredentials {
@@ -7398,8 +8045,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetTurnCredentialsResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getVersion`: the request [`crate::Client::get_version`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7428,38 +8076,45 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetVersionResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetVersionResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetVersionResponse>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/general/version", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport.send_v2(&request, "getVersion", 200u16, self.options).await
+        ) -> crate::ResponseFuture<types::GetVersionResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getVersion",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!("{}/v2/general/version", __transport.baseurl,);
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetVersion {
         type Output = ::std::result::Result<types::GetVersionResponse, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetVersionResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `listIntegrationPanels`: the request [`crate::Client::list_integration_panels`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7488,36 +8143,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<types::IntegrationPanel>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<::std::vec::Vec<types::IntegrationPanel>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<types::IntegrationPanel>>,
-            crate::Error,
-        > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/integration-panels", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "listIntegrationPanels", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<::std::vec::Vec<types::IntegrationPanel>> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "listIntegrationPanels",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/integration-panels", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for ListIntegrationPanels {
@@ -7526,8 +8186,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<types::IntegrationPanel>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `pollIntegrationPanelActions`: the request [`crate::Client::poll_integration_panel_actions`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7575,43 +8236,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::IntegrationPanelActions, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::IntegrationPanelActions> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::IntegrationPanelActions>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let panel_key = &self.panel_key;
-            let after = self.after;
-            let limit = self.limit;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/servers/{}/panels/{}/actions", __transport
-                    .baseurl, encode_path(& server_id.to_string()), encode_path(&
-                    panel_key.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("after", &after))
-                    .query(&progenitor_client::QueryParam::new("limit", &limit))
-            };
-            __transport
-                .send_v2(&request, "pollIntegrationPanelActions", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::IntegrationPanelActions> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "pollIntegrationPanelActions",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let panel_key = &self.panel_key;
+                        let after = self.after;
+                        let limit = self.limit;
+                        let url = format!(
+                            "{}/v2/integration-panels/servers/{}/panels/{}/actions",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& panel_key.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("after", &after))
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
         /// Every item of every page, as a stream ([`crate::Pages`]): pages are asked
         /// for one at a time, as the items are read, each one a call like [`Self::send`] (paced to
@@ -7677,8 +8344,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::IntegrationPanelActions>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `acknowledgeIntegrationPanelAction`: the request [`crate::Client::acknowledge_integration_panel_action`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7716,51 +8384,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            types::AcknowledgeIntegrationPanelActionResponse,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<types::AcknowledgeIntegrationPanelActionResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AcknowledgeIntegrationPanelActionResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let panel_key = &self.panel_key;
-            let event_id = &self.event_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack",
-                    __transport.baseurl, encode_path(& server_id.to_string()),
-                    encode_path(& panel_key.to_string()), encode_path(& event_id
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(
-                    &request,
+        ) -> crate::ResponseFuture<types::AcknowledgeIntegrationPanelActionResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
                     "acknowledgeIntegrationPanelAction",
                     200u16,
-                    self.options,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let panel_key = &self.panel_key;
+                        let event_id = &self.event_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/integration-panels/servers/{}/panels/{}/actions/{}/ack",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& panel_key.to_string()), encode_path(& event_id
+                            .to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
                 )
-                .await
         }
     }
     impl ::std::future::IntoFuture for AcknowledgeIntegrationPanelAction {
@@ -7771,8 +8439,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             types::AcknowledgeIntegrationPanelActionResponse,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `replaceIntegrationPanelState`: the request [`crate::Client::replace_integration_panel_state`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7810,43 +8479,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::IntegrationPanelStateResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::IntegrationPanelStateResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::IntegrationPanelStateResponse>,
-            crate::Error,
-        > {
-            let server_id = self.server_id.unwrap_or_else(|| self.client.server_id());
-            let panel_key = &self.panel_key;
-            let instance_key = &self.instance_key;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state",
-                    __transport.baseurl, encode_path(& server_id.to_string()),
-                    encode_path(& panel_key.to_string()), encode_path(& instance_key
-                    .to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "replaceIntegrationPanelState", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::IntegrationPanelStateResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "replaceIntegrationPanelState",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self
+                            .server_id
+                            .unwrap_or_else(|| __transport.inner.server_id());
+                        let panel_key = &self.panel_key;
+                        let instance_key = &self.instance_key;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/integration-panels/servers/{}/panels/{}/instances/{}/state",
+                            __transport.baseurl, encode_path(& server_id.to_string()),
+                            encode_path(& panel_key.to_string()), encode_path(&
+                            instance_key.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for ReplaceIntegrationPanelState {
@@ -7855,8 +8530,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::IntegrationPanelStateResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getIntegrationPanel`: the request [`crate::Client::get_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7886,44 +8562,49 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::IntegrationPanel> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::IntegrationPanel>,
-            crate::Error,
-        > {
-            let panel_key = &self.panel_key;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                    panel_key.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "getIntegrationPanel", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::IntegrationPanel> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getIntegrationPanel",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let panel_key = &self.panel_key;
+                        let url = format!(
+                            "{}/v2/integration-panels/{}", __transport.baseurl,
+                            encode_path(& panel_key.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetIntegrationPanel {
         type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
         type IntoFuture = crate::CallFuture<types::IntegrationPanel>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `putIntegrationPanel`: the request [`crate::Client::put_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7954,46 +8635,51 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::IntegrationPanel, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::IntegrationPanel> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::IntegrationPanel>,
-            crate::Error,
-        > {
-            let panel_key = &self.panel_key;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                    panel_key.to_string()),
-                );
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            __transport
-                .send_v2(&request, "putIntegrationPanel", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::IntegrationPanel> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "putIntegrationPanel",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let panel_key = &self.panel_key;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/integration-panels/{}", __transport.baseurl,
+                            encode_path(& panel_key.to_string()),
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for PutIntegrationPanel {
         type Output = ::std::result::Result<types::IntegrationPanel, crate::Error>;
         type IntoFuture = crate::CallFuture<types::IntegrationPanel>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `deleteIntegrationPanel`: the request [`crate::Client::delete_integration_panel`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -8023,37 +8709,41 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::DeleteIntegrationPanelResponse, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::DeleteIntegrationPanelResponse> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::DeleteIntegrationPanelResponse>,
-            crate::Error,
-        > {
-            let panel_key = &self.panel_key;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/integration-panels/{}", __transport.baseurl, encode_path(&
-                    panel_key.to_string()),
-                );
-                __transport
-                    .client
-                    .delete(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            __transport
-                .send_v2(&request, "deleteIntegrationPanel", 200u16, self.options)
-                .await
+        ) -> crate::ResponseFuture<types::DeleteIntegrationPanelResponse> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "deleteIntegrationPanel",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let panel_key = &self.panel_key;
+                        let url = format!(
+                            "{}/v2/integration-panels/{}", __transport.baseurl,
+                            encode_path(& panel_key.to_string()),
+                        );
+                        __transport
+                            .client
+                            .delete(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    ::std::result::Result::Ok,
+                )
         }
     }
     impl ::std::future::IntoFuture for DeleteIntegrationPanel {
@@ -8062,8 +8752,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::DeleteIntegrationPanelResponse>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
 }

@@ -35,18 +35,16 @@ pub const RATE_LIMITS: sonoran_runtime::RateLimits = super::rate_limit_per_minut
 pub const PRODUCTION_URL: &str = "https://api.sonorancms.com";
 /// The development-branch (staging) API.
 pub const STAGING_URL: &str = "https://staging-api.dev.sonorancms.com";
-/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
-/// with it): it owns what it needs, so it can be stored, joined and spawned.
-#[cfg(all(feature = "http", not(target_arch = "wasm32")))]
-pub type CallFuture<T> = ::std::pin::Pin<
-    Box<dyn ::std::future::Future<Output = Result<T, Error>> + Send + 'static>,
->;
-/// The future of a sent request ([`requests`](crate::requests) builders are `IntoFuture`
-/// with it): it owns what it needs, so it can be stored and joined.
-#[cfg(all(feature = "http", target_arch = "wasm32"))]
-pub type CallFuture<T> = ::std::pin::Pin<
-    Box<dyn ::std::future::Future<Output = Result<T, Error>> + 'static>,
->;
+/// The future of a sent request: what a [`requests`](crate::requests) builder's
+/// `send()` returns and what `.await` on it runs. It owns what it needs, so it can be
+/// stored, joined and (natively) spawned.
+#[cfg(feature = "http")]
+pub type CallFuture<T> = sonoran_runtime::CallFuture<T, V1ErrorCode>;
+/// The future of a sent request with its reply's status, headers, request id,
+/// attempts and elapsed time: what a [`requests`](crate::requests) builder's
+/// `send_with_response()` returns.
+#[cfg(feature = "http")]
+pub type ResponseFuture<T> = sonoran_runtime::ResponseFuture<T, V1ErrorCode>;
 /// The items of every page of a paginated operation, fetched lazily: what a paginated
 /// request builder's `.stream()` returns (a `futures_core::Stream` of
 /// `Result<T, Error>`; its first error is its last item).

@@ -747,40 +747,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::types::ActivityTrackerServerStartV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::types::ActivityTrackerServerStartV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::ActivityTrackerServerStartV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "activityTrackerServerStartV1",
-                    "/servers/activity_tracker_server_start",
-                    "ACTIVITY_TRACKER_SERVER_START",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::ActivityTrackerServerStartV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "activityTrackerServerStartV1",
+                        "/servers/activity_tracker_server_start",
+                        "ACTIVITY_TRACKER_SERVER_START",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ActivityTrackerServerStartV1 {
@@ -791,8 +789,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::types::ActivityTrackerServerStartV1Reply,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `activity_tracker_start_stop_v1` (v1 `ACTIVITY_TRACKER_START_STOP`): the request [`crate::V1::activity_tracker_start_stop_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -822,40 +821,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::types::ActivityTrackerStartStopV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::types::ActivityTrackerStartStopV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::ActivityTrackerStartStopV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "activityTrackerStartStopV1",
-                    "/servers/activity_tracker_start_stop",
-                    "ACTIVITY_TRACKER_START_STOP",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::ActivityTrackerStartStopV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "activityTrackerStartStopV1",
+                        "/servers/activity_tracker_start_stop",
+                        "ACTIVITY_TRACKER_START_STOP",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ActivityTrackerStartStopV1 {
@@ -866,8 +863,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::types::ActivityTrackerStartStopV1Reply,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `add_member_record_v1` (v1 `ADD_MEMBER_RECORD`): the request [`crate::V1::add_member_record_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -897,37 +895,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::AddMemberRecordV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::AddMemberRecordV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::AddMemberRecordV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "addMemberRecordV1",
-                    "/disciplinary/add_member_record",
-                    "ADD_MEMBER_RECORD",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::AddMemberRecordV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "addMemberRecordV1",
+                        "/disciplinary/add_member_record",
+                        "ADD_MEMBER_RECORD",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for AddMemberRecordV1 {
@@ -936,8 +933,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::AddMemberRecordV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `ban_account_v1` (v1 `BAN_ACCOUNT`): the request [`crate::V1::ban_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -967,44 +965,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "banAccountV1",
-                    "/general/ban_account",
-                    "BAN_ACCOUNT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "banAccountV1",
+                        "/general/ban_account",
+                        "BAN_ACCOUNT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for BanAccountV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `cancel_session_v1` (v1 `CANCEL_SESSION`): the request [`crate::V1::cancel_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1034,37 +1030,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::CancelSessionV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::CancelSessionV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::CancelSessionV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "cancelSessionV1",
-                    "/sessions/cancel",
-                    "CANCEL_SESSION",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::CancelSessionV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "cancelSessionV1",
+                        "/sessions/cancel",
+                        "CANCEL_SESSION",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for CancelSessionV1 {
@@ -1073,8 +1068,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::CancelSessionV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `check_com_apiid_v1` (v1 `CHECK_COM_APIID`): the request [`crate::V1::check_com_apiid_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1104,44 +1100,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "checkComApiidV1",
-                    "/general/check_com_apiid",
-                    "CHECK_COM_APIID",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "checkComApiidV1",
+                        "/general/check_com_apiid",
+                        "CHECK_COM_APIID",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for CheckComApiidV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `clock_in_out_v1` (v1 `CLOCK_IN_OUT`): the request [`crate::V1::clock_in_out_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1171,44 +1165,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "clockInOutV1",
-                    "/general/clock_in_out",
-                    "CLOCK_IN_OUT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "clockInOutV1",
+                        "/general/clock_in_out",
+                        "CLOCK_IN_OUT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for ClockInOutV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `edit_acc_profile_fields_v1` (v1 `EDIT_ACC_PROFLIE_FIELDS`): the request [`crate::V1::edit_acc_profile_fields_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1238,40 +1230,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::types::EditAccProfileFieldsV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::types::EditAccProfileFieldsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::EditAccProfileFieldsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "editAccProfileFieldsV1",
-                    "/general/edit_acc_profile_fields",
-                    "EDIT_ACC_PROFLIE_FIELDS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::EditAccProfileFieldsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "editAccProfileFieldsV1",
+                        "/general/edit_acc_profile_fields",
+                        "EDIT_ACC_PROFLIE_FIELDS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for EditAccProfileFieldsV1 {
@@ -1280,8 +1270,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::EditAccProfileFieldsV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `full_whitelist_v1` (v1 `FULL_WHITELIST`): the request [`crate::V1::full_whitelist_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1311,40 +1302,40 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<::std::vec::Vec<crate::types::FullWhitelistV1Member>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<crate::types::FullWhitelistV1Member>>,
-            crate::Error,
+        ) -> crate::ResponseFuture<
+            ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "fullWhitelistV1",
-                    "/servers/full_whitelist",
-                    "FULL_WHITELIST",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "fullWhitelistV1",
+                        "/servers/full_whitelist",
+                        "FULL_WHITELIST",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for FullWhitelistV1 {
@@ -1355,8 +1346,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_account_ranks_v1` (v1 `GET_ACCOUNT_RANKS`): the request [`crate::V1::get_account_ranks_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1386,40 +1378,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<::std::string::String>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<::std::string::String>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<::std::string::String>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getAccountRanksV1",
-                    "/general/get_account_ranks",
-                    "GET_ACCOUNT_RANKS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getAccountRanksV1",
+                        "/general/get_account_ranks",
+                        "GET_ACCOUNT_RANKS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetAccountRanksV1 {
@@ -1428,8 +1416,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_accounts_v1` (v1 `GET_ACCOUNTS`): the request [`crate::V1::get_accounts_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1535,37 +1524,36 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetAccountsV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetAccountsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetAccountsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getAccountsV1",
-                    "/general/get_accounts",
-                    "GET_ACCOUNTS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetAccountsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getAccountsV1",
+                        "/general/get_accounts",
+                        "GET_ACCOUNTS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetAccountsV1 {
@@ -1574,8 +1562,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetAccountsV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_com_account_v1` (v1 `GET_COM_ACCOUNT`): the request [`crate::V1::get_com_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1605,37 +1594,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetComAccountV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetComAccountV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetComAccountV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getComAccountV1",
-                    "/general/get_com_account",
-                    "GET_COM_ACCOUNT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetComAccountV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getComAccountV1",
+                        "/general/get_com_account",
+                        "GET_COM_ACCOUNT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetComAccountV1 {
@@ -1644,8 +1632,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetComAccountV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_current_clock_in_v1` (v1 `GET_CURRENT_CLOCK_IN`): the request [`crate::V1::get_current_clock_in_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1675,42 +1664,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
+        ) -> crate::CallFuture<
             crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
-            crate::Error,
         > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<
-                crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
-            >,
-            crate::Error,
+        ) -> crate::ResponseFuture<
+            crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
         > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getCurrentClockInV1",
-                    "/general/get_current_clock_in",
-                    "GET_CURRENT_CLOCK_IN",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json_or_text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getCurrentClockInV1",
+                        "/general/get_current_clock_in",
+                        "GET_CURRENT_CLOCK_IN",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json_or_text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetCurrentClockInV1 {
@@ -1721,8 +1710,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_current_session_v1` (v1 `GET_CURRENT_SESSION`): the request [`crate::V1::get_current_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1752,40 +1742,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::types::GetCurrentSessionV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetCurrentSessionV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetCurrentSessionV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getCurrentSessionV1",
-                    "/sessions/get_current",
-                    "GET_CURRENT_SESSION",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetCurrentSessionV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getCurrentSessionV1",
+                        "/sessions/get_current",
+                        "GET_CURRENT_SESSION",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetCurrentSessionV1 {
@@ -1794,8 +1780,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetCurrentSessionV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_departments_v1` (v1 `GET_DEPARTMENTS`): the request [`crate::V1::get_departments_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1824,37 +1811,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<::serde_json::Value>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<::serde_json::Value>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getDepartmentsV1",
-                    "/general/get_departments",
-                    "GET_DEPARTMENTS",
-                    None::<&()>,
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<::serde_json::Value>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getDepartmentsV1",
+                        "/general/get_departments",
+                        "GET_DEPARTMENTS",
+                        None::<&()>,
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetDepartmentsV1 {
@@ -1863,8 +1849,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<::serde_json::Value>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_form_lock_status_v1` (v1 `GET_FORM_LOCK_STATUS`): the request [`crate::V1::get_form_lock_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -1894,39 +1881,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<bool, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<bool> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<bool>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getFormLockStatusV1",
-                    "/forms/get_lock_status",
-                    "GET_FORM_LOCK_STATUS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<bool> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getFormLockStatusV1",
+                        "/forms/get_lock_status",
+                        "GET_FORM_LOCK_STATUS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetFormLockStatusV1 {
         type Output = ::std::result::Result<bool, crate::Error>;
         type IntoFuture = crate::CallFuture<bool>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_form_template_submissions_v1` (v1 `GET_FORM_TEMPLATE_SUBMISSIONS`): the request [`crate::V1::get_form_template_submissions_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2026,37 +2016,36 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::vec::Vec<::serde_json::Value>, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<::serde_json::Value>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<::serde_json::Value>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getFormTemplateSubmissionsV1",
-                    "/forms/get_template_submissions",
-                    "GET_FORM_TEMPLATE_SUBMISSIONS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<::serde_json::Value>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getFormTemplateSubmissionsV1",
+                        "/forms/get_template_submissions",
+                        "GET_FORM_TEMPLATE_SUBMISSIONS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetFormTemplateSubmissionsV1 {
@@ -2065,8 +2054,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<::serde_json::Value>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_game_servers_v1` (v1 `GET_GAME_SERVERS`): the request [`crate::V1::get_game_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2095,37 +2085,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetGameServersV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetGameServersV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetGameServersV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getGameServersV1",
-                    "/servers/get_game_servers",
-                    "GET_GAME_SERVERS",
-                    Some(&[] as &[::serde_json::Value]),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetGameServersV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getGameServersV1",
+                        "/servers/get_game_servers",
+                        "GET_GAME_SERVERS",
+                        Some(&[] as &[::serde_json::Value]),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetGameServersV1 {
@@ -2134,8 +2123,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetGameServersV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_member_points_v1` (v1 `GET_MEMBER_POINTS`): the request [`crate::V1::get_member_points_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2165,39 +2155,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<i64, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<i64> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<i64>, crate::Error> {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getMemberPointsV1",
-                    "/disciplinary/get_member_points",
-                    "GET_MEMBER_POINTS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<i64> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getMemberPointsV1",
+                        "/disciplinary/get_member_points",
+                        "GET_MEMBER_POINTS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetMemberPointsV1 {
         type Output = ::std::result::Result<i64, crate::Error>;
         type IntoFuture = crate::CallFuture<i64>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_member_records_v1` (v1 `GET_MEMBER_RECORDS`): the request [`crate::V1::get_member_records_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2227,37 +2220,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetMemberRecordsV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetMemberRecordsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetMemberRecordsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getMemberRecordsV1",
-                    "/disciplinary/get_member_records",
-                    "GET_MEMBER_RECORDS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetMemberRecordsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getMemberRecordsV1",
+                        "/disciplinary/get_member_records",
+                        "GET_MEMBER_RECORDS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetMemberRecordsV1 {
@@ -2266,8 +2258,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetMemberRecordsV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_profile_fields_v1` (v1 `GET_PROFILE_FIELDS`): the request [`crate::V1::get_profile_fields_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2296,37 +2289,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::GetProfileFieldsV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetProfileFieldsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetProfileFieldsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getProfileFieldsV1",
-                    "/general/get_profile_fields",
-                    "GET_PROFILE_FIELDS",
-                    None::<&()>,
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetProfileFieldsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getProfileFieldsV1",
+                        "/general/get_profile_fields",
+                        "GET_PROFILE_FIELDS",
+                        None::<&()>,
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetProfileFieldsV1 {
@@ -2335,8 +2327,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetProfileFieldsV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_roster_contents_v1` (v1 `GET_ROSTER_CONTENTS`): the request [`crate::V1::get_roster_contents_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2431,40 +2424,36 @@ pub mod requests {
             )
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            crate::types::GetRosterContentsV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::GetRosterContentsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::GetRosterContentsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getRosterContentsV1",
-                    "/rosters/get",
-                    "GET_ROSTER_CONTENTS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::GetRosterContentsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getRosterContentsV1",
+                        "/rosters/get",
+                        "GET_ROSTER_CONTENTS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetRosterContentsV1 {
@@ -2473,8 +2462,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::GetRosterContentsV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `get_sub_version_v1` (v1 `GET_SUB_VERSION`): the request [`crate::V1::get_sub_version_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2503,44 +2493,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "getSubVersionV1",
-                    "/general/get_sub_version",
-                    "GET_SUB_VERSION",
-                    Some(&[] as &[::serde_json::Value]),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "getSubVersionV1",
+                        "/general/get_sub_version",
+                        "GET_SUB_VERSION",
+                        Some(&[] as &[::serde_json::Value]),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for GetSubVersionV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `kick_account_v1` (v1 `KICK_ACCOUNT`): the request [`crate::V1::kick_account_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2570,44 +2558,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "kickAccountV1",
-                    "/general/kick_account",
-                    "KICK_ACCOUNT",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "kickAccountV1",
+                        "/general/kick_account",
+                        "KICK_ACCOUNT",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for KickAccountV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `rsvp_v1` (v1 `RSVP`): the request [`crate::V1::rsvp_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2637,44 +2623,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "rsvpV1",
-                    "/events/rsvp",
-                    "RSVP",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "rsvpV1",
+                        "/events/rsvp",
+                        "RSVP",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for RsvpV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_account_ranks_v1` (v1 `SET_ACCOUNT_RANKS`): the request [`crate::V1::set_account_ranks_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2704,40 +2688,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<
-            ::std::vec::Vec<::std::string::String>,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::vec::Vec<::std::string::String>> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::vec::Vec<::std::string::String>>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setAccountRanksV1",
-                    "/general/set_account_ranks",
-                    "SET_ACCOUNT_RANKS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setAccountRanksV1",
+                        "/general/set_account_ranks",
+                        "SET_ACCOUNT_RANKS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetAccountRanksV1 {
@@ -2746,8 +2726,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<::std::vec::Vec<::std::string::String>>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_form_lock_status_v1` (v1 `SET_FORM_LOCK_STATUS`): the request [`crate::V1::set_form_lock_status_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2777,44 +2758,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setFormLockStatusV1",
-                    "/forms/set_lock_status",
-                    "SET_FORM_LOCK_STATUS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setFormLockStatusV1",
+                        "/forms/set_lock_status",
+                        "SET_FORM_LOCK_STATUS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetFormLockStatusV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `set_game_servers_v1` (v1 `SET_GAME_SERVERS`): the request [`crate::V1::set_game_servers_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2844,37 +2823,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::SetGameServersV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::SetGameServersV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::SetGameServersV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "setGameServersV1",
-                    "/servers/set_game_servers",
-                    "SET_GAME_SERVERS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::SetGameServersV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "setGameServersV1",
+                        "/servers/set_game_servers",
+                        "SET_GAME_SERVERS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for SetGameServersV1 {
@@ -2883,8 +2861,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::SetGameServersV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `start_session_v1` (v1 `START_SESSION`): the request [`crate::V1::start_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2914,37 +2893,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::StartSessionV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::StartSessionV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::StartSessionV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "startSessionV1",
-                    "/sessions/start",
-                    "START_SESSION",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::StartSessionV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "startSessionV1",
+                        "/sessions/start",
+                        "START_SESSION",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for StartSessionV1 {
@@ -2953,8 +2931,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::StartSessionV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `stop_session_v1` (v1 `STOP_SESSION`): the request [`crate::V1::stop_session_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -2984,37 +2963,36 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<crate::types::StopSessionV1Reply, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<crate::types::StopSessionV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::StopSessionV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "stopSessionV1",
-                    "/sessions/stop",
-                    "STOP_SESSION",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::StopSessionV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "stopSessionV1",
+                        "/sessions/stop",
+                        "STOP_SESSION",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for StopSessionV1 {
@@ -3023,8 +3001,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<crate::types::StopSessionV1Reply>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `update_member_record_points_v1` (v1 `UPDATE_MEMBER_RECORD_POINTS`): the request [`crate::V1::update_member_record_points_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3054,40 +3033,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::types::UpdateMemberRecordPointsV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::types::UpdateMemberRecordPointsV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::UpdateMemberRecordPointsV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "updateMemberRecordPointsV1",
-                    "/disciplinary/update_member_record_points",
-                    "UPDATE_MEMBER_RECORD_POINTS",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::UpdateMemberRecordPointsV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "updateMemberRecordPointsV1",
+                        "/disciplinary/update_member_record_points",
+                        "UPDATE_MEMBER_RECORD_POINTS",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordPointsV1 {
@@ -3098,8 +3075,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::types::UpdateMemberRecordPointsV1Reply,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `update_member_record_reason_v1` (v1 `UPDATE_MEMBER_RECORD_REASON`): the request [`crate::V1::update_member_record_reason_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3129,40 +3107,38 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
+        #[inline]
+        pub fn send(
             self,
-        ) -> ::std::result::Result<
-            crate::types::UpdateMemberRecordReasonV1Reply,
-            crate::Error,
-        > {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::types::UpdateMemberRecordReasonV1Reply> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<crate::types::UpdateMemberRecordReasonV1Reply>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "updateMemberRecordReasonV1",
-                    "/disciplinary/update_member_record_reason",
-                    "UPDATE_MEMBER_RECORD_REASON",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.json(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        ) -> crate::ResponseFuture<crate::types::UpdateMemberRecordReasonV1Reply> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "updateMemberRecordReasonV1",
+                        "/disciplinary/update_member_record_reason",
+                        "UPDATE_MEMBER_RECORD_REASON",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.json(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordReasonV1 {
@@ -3173,8 +3149,9 @@ pub mod requests {
         type IntoFuture = crate::CallFuture<
             crate::types::UpdateMemberRecordReasonV1Reply,
         >;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `verify_whitelist_v1` (v1 `VERIFY_WHITELIST`): the request [`crate::V1::verify_whitelist_v1`] returns. Set optional values, then `.send().await` or `.await` it.
@@ -3204,44 +3181,42 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<::std::string::String, crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<::std::string::String> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<::std::string::String>,
-            crate::Error,
-        > {
-            let runtime = self.client.raw.inner.scoped(self.options.clone());
-            let result = match self
-                .client
-                .v1_send(
-                    &runtime,
-                    "verifyWhitelistV1",
-                    "/servers/verify_whitelist",
-                    "VERIFY_WHITELIST",
-                    Some(&self.data),
-                    false,
-                    vec![],
-                )
-                .await
-            {
-                Ok(reply) => reply.text(),
-                Err(e) => Err(e),
-            };
-            runtime.finish(result)
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
+            crate::ResponseFuture::new(async move {
+                let runtime = self.client.raw.inner.scoped(self.options.clone());
+                let result = match self
+                    .client
+                    .v1_send(
+                        &runtime,
+                        "verifyWhitelistV1",
+                        "/servers/verify_whitelist",
+                        "VERIFY_WHITELIST",
+                        Some(&self.data),
+                        false,
+                        vec![],
+                    )
+                    .await
+                {
+                    Ok(reply) => reply.text(),
+                    Err(e) => Err(e),
+                };
+                runtime.finish(result)
+            })
         }
     }
     impl ::std::future::IntoFuture for VerifyWhitelistV1 {
         type Output = ::std::result::Result<::std::string::String, crate::Error>;
         type IntoFuture = crate::CallFuture<::std::string::String>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
 }

@@ -1004,53 +1004,74 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCommunityData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCommunityData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCommunityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetCommunityData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetCommunityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetCommunityData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetCommunityData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetCommunityResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCommunity",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!("{}/v2/community", __transport.baseurl,);
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetCommunityResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetCommunityData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetCommunityResponse> = __transport
-                .send_v2(&request, "getCommunity", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1074,8 +1095,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetCommunity {
         type Output = ::std::result::Result<types::GetCommunityData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCommunityData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccounts`: the request [`crate::Client::get_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1141,65 +1163,102 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetAccountsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetAccountsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetAccountsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetAccountsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetAccountsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccounts",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let archived = self.archived;
+                        let banned = self.banned;
+                        let com_status = self.com_status;
+                        let skip = self.skip;
+                        let sys_status = self.sys_status;
+                        let take = self.take;
+                        let url = format!(
+                            "{}/v2/community/accounts", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("archived", &archived),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("banned", &banned),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "comStatus",
+                                    &com_status,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("skip", &skip))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "sysStatus",
+                                    &sys_status,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("take", &take))
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetAccountsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetAccountsData>>,
             crate::Error,
         > {
-            let archived = self.archived;
-            let banned = self.banned;
-            let com_status = self.com_status;
-            let skip = self.skip;
-            let sys_status = self.sys_status;
-            let take = self.take;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/accounts", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("archived", &archived))
-                    .query(&progenitor_client::QueryParam::new("banned", &banned))
-                    .query(&progenitor_client::QueryParam::new("comStatus", &com_status))
-                    .query(&progenitor_client::QueryParam::new("skip", &skip))
-                    .query(&progenitor_client::QueryParam::new("sysStatus", &sys_status))
-                    .query(&progenitor_client::QueryParam::new("take", &take))
-            };
-            let reply: crate::Response<types::GetAccountsResponse> = __transport
-                .send_v2(&request, "getAccounts", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1285,8 +1344,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetAccounts {
         type Output = ::std::result::Result<types::GetAccountsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetAccountsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `searchAccounts`: the request [`crate::Client::search_accounts`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1361,67 +1421,99 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SearchAccountsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SearchAccountsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SearchAccountsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SearchAccountsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SearchAccountsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SearchAccountsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SearchAccountsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SearchAccountsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "searchAccounts",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let acc_id = self.acc_id.as_ref();
+                        let account_id = self.account_id.as_ref();
+                        let api_id = self.api_id.as_deref();
+                        let discord = self.discord.as_deref();
+                        let unique_id = self.unique_id;
+                        let username = self.username.as_deref();
+                        let url = format!(
+                            "{}/v2/community/accounts/search", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "accountId",
+                                    &account_id,
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                            .query(
+                                &progenitor_client::QueryParam::new("discord", &discord),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SearchAccountsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SearchAccountsData>>,
             crate::Error,
         > {
-            let acc_id = self.acc_id.as_ref();
-            let account_id = self.account_id.as_ref();
-            let api_id = self.api_id.as_deref();
-            let discord = self.discord.as_deref();
-            let unique_id = self.unique_id;
-            let username = self.username.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/search", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                    .query(&progenitor_client::QueryParam::new("accountId", &account_id))
-                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                    .query(&progenitor_client::QueryParam::new("discord", &discord))
-                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            let reply: crate::Response<types::SearchAccountsResponse> = __transport
-                .send_v2(&request, "searchAccounts", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1445,8 +1537,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SearchAccounts {
         type Output = ::std::result::Result<types::SearchAccountsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SearchAccountsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccount`: the request [`crate::Client::get_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1477,57 +1570,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::GetAccountData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetAccountData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetAccountData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetAccountData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetAccountResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccount",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetAccountResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetAccountData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}", __transport.baseurl, encode_path(&
-                    account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetAccountResponse> = __transport
-                .send_v2(&request, "getAccount", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1551,8 +1663,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetAccount {
         type Output = ::std::result::Result<types::GetAccountData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetAccountData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getLatestActivity`: the request [`crate::Client::get_latest_activity`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1619,70 +1732,93 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetLatestActivityData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetLatestActivityData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetLatestActivityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetLatestActivityData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetLatestActivityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetLatestActivityData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetLatestActivityData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetLatestActivityResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getLatestActivity",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let acc_id = self.acc_id.as_deref();
+                        let clock_in_type = self.clock_in_type.as_deref();
+                        let server_id = self.server_id.as_deref();
+                        let type_ = self.type_.as_deref();
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/activity/latest", __transport
+                            .baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "clockInType",
+                                    &clock_in_type,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("serverId", &server_id),
+                            )
+                            .query(&progenitor_client::QueryParam::new("type", &type_))
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetLatestActivityResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetLatestActivityData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let acc_id = self.acc_id.as_deref();
-            let clock_in_type = self.clock_in_type.as_deref();
-            let server_id = self.server_id.as_deref();
-            let type_ = self.type_.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/activity/latest", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "clockInType",
-                            &clock_in_type,
-                        ),
-                    )
-                    .query(&progenitor_client::QueryParam::new("serverId", &server_id))
-                    .query(&progenitor_client::QueryParam::new("type", &type_))
-            };
-            let reply: crate::Response<types::GetLatestActivityResponse> = __transport
-                .send_v2(&request, "getLatestActivity", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1706,8 +1842,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetLatestActivity {
         type Output = ::std::result::Result<types::GetLatestActivityData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetLatestActivityData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `clockAccount`: the request [`crate::Client::clock_account`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1739,59 +1876,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ClockAccountResponseData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ClockAccountResponseData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ClockAccountResponseData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::ClockAccountResponseData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ClockAccountResponseData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ClockAccountResponseData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::ClockAccountResponseData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ClockAccountResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "clockAccount",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/clock", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ClockAccountResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ClockAccountResponseData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/clock", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::ClockAccountResponse> = __transport
-                .send_v2(&request, "clockAccount", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1818,8 +1976,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::ClockAccountResponseData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCurrentClockIn`: the request [`crate::Client::get_current_clock_in`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1883,65 +2042,97 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCurrentClockInResponseData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCurrentClockInResponseData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCurrentClockInResponseData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetCurrentClockInResponseData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetCurrentClockInResponseData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetCurrentClockInResponseData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<
+            crate::Enveloped<types::GetCurrentClockInResponseData>,
+        > {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetCurrentClockInResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCurrentClockIn",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let api_id = self.api_id.as_deref();
+                        let discord_id = self.discord_id.as_deref();
+                        let unique_id = self.unique_id;
+                        let username = self.username.as_deref();
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/clock/current", __transport
+                            .baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "discordId",
+                                    &discord_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetCurrentClockInResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetCurrentClockInResponseData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let api_id = self.api_id.as_deref();
-            let discord_id = self.discord_id.as_deref();
-            let unique_id = self.unique_id;
-            let username = self.username.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/clock/current", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            let reply: crate::Response<types::GetCurrentClockInResponse> = __transport
-                .send_v2(&request, "getCurrentClockIn", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -1968,8 +2159,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetCurrentClockInResponseData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccountIdentifiers`: the request [`crate::Client::get_account_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2000,57 +2192,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountIdentifiersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountIdentifiersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountIdentifiersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetAccountIdentifiersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetAccountIdentifiersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetAccountIdentifiersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetAccountIdentifiersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetAccountIdentifiersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccountIdentifiers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/identifiers", __transport
+                            .baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetAccountIdentifiersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetAccountIdentifiersData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetAccountIdentifiersResponse> = __transport
-                .send_v2(&request, "getAccountIdentifiers", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2077,8 +2290,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetAccountIdentifiersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `registerIdentifiers`: the request [`crate::Client::register_identifiers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2110,59 +2324,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::RegisterIdentifiersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::RegisterIdentifiersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::RegisterIdentifiersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::RegisterIdentifiersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::RegisterIdentifiersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::RegisterIdentifiersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::RegisterIdentifiersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::RegisterIdentifiersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "registerIdentifiers",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/identifiers", __transport
+                            .baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::RegisterIdentifiersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::RegisterIdentifiersData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/identifiers", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::RegisterIdentifiersResponse> = __transport
-                .send_v2(&request, "registerIdentifiers", 201u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(201u16, &reply.value)
@@ -2189,8 +2424,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::RegisterIdentifiersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setAccountName`: the request [`crate::Client::set_account_name`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2222,59 +2458,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetAccountNameData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetAccountNameData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetAccountNameData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SetAccountNameData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetAccountNameData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetAccountNameData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetAccountNameData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetAccountNameResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setAccountName",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/name", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetAccountNameResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetAccountNameData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/name", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetAccountNameResponse> = __transport
-                .send_v2(&request, "setAccountName", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2298,8 +2555,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetAccountName {
         type Output = ::std::result::Result<types::SetAccountNameData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetAccountNameData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `editProfileFields`: the request [`crate::Client::edit_profile_fields`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2331,59 +2589,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::EditProfileFieldsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::EditProfileFieldsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::EditProfileFieldsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::EditProfileFieldsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::EditProfileFieldsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::EditProfileFieldsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::EditProfileFieldsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::EditProfileFieldsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "editProfileFields",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/profile-fields", __transport
+                            .baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::EditProfileFieldsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::EditProfileFieldsData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/profile-fields", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::EditProfileFieldsResponse> = __transport
-                .send_v2(&request, "editProfileFields", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2407,8 +2686,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for EditProfileFields {
         type Output = ::std::result::Result<types::EditProfileFieldsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::EditProfileFieldsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAccountRanks`: the request [`crate::Client::get_account_ranks`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2439,57 +2719,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAccountRanksData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAccountRanksData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAccountRanksData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetAccountRanksData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetAccountRanksData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetAccountRanksData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetAccountRanksData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetAccountRanksResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAccountRanks",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetAccountRanksResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetAccountRanksData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetAccountRanksResponse> = __transport
-                .send_v2(&request, "getAccountRanks", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2513,8 +2814,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetAccountRanks {
         type Output = ::std::result::Result<types::GetAccountRanksData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetAccountRanksData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setAccountRanks`: the request [`crate::Client::set_account_ranks`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2546,59 +2848,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetAccountRanksData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetAccountRanksData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetAccountRanksData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SetAccountRanksData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetAccountRanksData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetAccountRanksData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetAccountRanksData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetAccountRanksResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setAccountRanks",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetAccountRanksResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetAccountRanksData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/ranks", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetAccountRanksResponse> = __transport
-                .send_v2(&request, "setAccountRanks", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2622,8 +2945,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetAccountRanks {
         type Output = ::std::result::Result<types::SetAccountRanksData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetAccountRanksData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `forceSync`: the request [`crate::Client::force_sync`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2655,56 +2979,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ForceSyncData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ForceSyncData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::ForceSyncData>, crate::Error> {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::ForceSyncData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ForceSyncData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ForceSyncData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::ForceSyncData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ForceSyncResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "forceSync",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/accounts/{}/sync", __transport.baseurl,
+                            encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ForceSyncResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ForceSyncData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/accounts/{}/sync", __transport.baseurl,
-                    encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::ForceSyncResponse> = __transport
-                .send_v2(&request, "forceSync", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2728,8 +3074,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for ForceSync {
         type Output = ::std::result::Result<types::ForceSyncData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::ForceSyncData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getClockInTypes`: the request [`crate::Client::get_clock_in_types`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2759,53 +3106,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetClockInTypesData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetClockInTypesData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetClockInTypesData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetClockInTypesData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetClockInTypesData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetClockInTypesData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetClockInTypesData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetClockInTypesResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getClockInTypes",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/clockin-types", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetClockInTypesResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetClockInTypesData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/clockin-types", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetClockInTypesResponse> = __transport
-                .send_v2(&request, "getClockInTypes", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2829,8 +3199,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetClockInTypes {
         type Output = ::std::result::Result<types::GetClockInTypesData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetClockInTypesData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCustomLogTypes`: the request [`crate::Client::get_custom_log_types`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2860,55 +3231,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCustomLogTypesData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCustomLogTypesData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCustomLogTypesData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetCustomLogTypesData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetCustomLogTypesData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetCustomLogTypesData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetCustomLogTypesData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetCustomLogTypesResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCustomLogTypes",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/custom-log-types", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetCustomLogTypesResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetCustomLogTypesData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/custom-log-types", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetCustomLogTypesResponse> = __transport
-                .send_v2(&request, "getCustomLogTypes", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -2932,8 +3324,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetCustomLogTypes {
         type Output = ::std::result::Result<types::GetCustomLogTypesData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCustomLogTypesData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getDepartments`: the request [`crate::Client::get_departments`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -2963,53 +3356,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetDepartmentsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetDepartmentsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetDepartmentsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetDepartmentsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetDepartmentsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetDepartmentsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetDepartmentsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetDepartmentsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getDepartments",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/departments", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetDepartmentsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetDepartmentsData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/departments", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetDepartmentsResponse> = __transport
-                .send_v2(&request, "getDepartments", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3033,8 +3449,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetDepartments {
         type Output = ::std::result::Result<types::GetDepartmentsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetDepartmentsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getMemberPoints`: the request [`crate::Client::get_member_points`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3107,67 +3524,97 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetMemberPointsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetMemberPointsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetMemberPointsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetMemberPointsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetMemberPointsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetMemberPointsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetMemberPointsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetMemberPointsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getMemberPoints",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let acc_id = self.acc_id.as_deref();
+                        let api_id = self.api_id.as_deref();
+                        let discord_id = self.discord_id.as_deref();
+                        let unique_id = self.unique_id;
+                        let username = self.username.as_deref();
+                        let url = format!(
+                            "{}/v2/community/disciplinary/accounts/{}/points",
+                            __transport.baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "discordId",
+                                    &discord_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetMemberPointsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetMemberPointsData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let acc_id = self.acc_id.as_deref();
-            let api_id = self.api_id.as_deref();
-            let discord_id = self.discord_id.as_deref();
-            let unique_id = self.unique_id;
-            let username = self.username.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/accounts/{}/points", __transport
-                    .baseurl, encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            let reply: crate::Response<types::GetMemberPointsResponse> = __transport
-                .send_v2(&request, "getMemberPoints", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3191,8 +3638,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetMemberPoints {
         type Output = ::std::result::Result<types::GetMemberPointsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetMemberPointsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getMemberRecords`: the request [`crate::Client::get_member_records`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3265,67 +3713,97 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetMemberRecordsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetMemberRecordsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetMemberRecordsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetMemberRecordsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetMemberRecordsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetMemberRecordsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetMemberRecordsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetMemberRecordsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getMemberRecords",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let acc_id = self.acc_id.as_deref();
+                        let api_id = self.api_id.as_deref();
+                        let discord_id = self.discord_id.as_deref();
+                        let unique_id = self.unique_id;
+                        let username = self.username.as_deref();
+                        let url = format!(
+                            "{}/v2/community/disciplinary/accounts/{}/records",
+                            __transport.baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
+                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "discordId",
+                                    &discord_id,
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("username", &username),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetMemberRecordsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetMemberRecordsData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let acc_id = self.acc_id.as_deref();
-            let api_id = self.api_id.as_deref();
-            let discord_id = self.discord_id.as_deref();
-            let unique_id = self.unique_id;
-            let username = self.username.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/accounts/{}/records", __transport
-                    .baseurl, encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                    .query(&progenitor_client::QueryParam::new("apiId", &api_id))
-                    .query(&progenitor_client::QueryParam::new("discordId", &discord_id))
-                    .query(&progenitor_client::QueryParam::new("uniqueId", &unique_id))
-                    .query(&progenitor_client::QueryParam::new("username", &username))
-            };
-            let reply: crate::Response<types::GetMemberRecordsResponse> = __transport
-                .send_v2(&request, "getMemberRecords", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3349,8 +3827,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetMemberRecords {
         type Output = ::std::result::Result<types::GetMemberRecordsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetMemberRecordsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `addMemberRecord`: the request [`crate::Client::add_member_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3382,59 +3861,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AddMemberRecordData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AddMemberRecordData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AddMemberRecordData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::AddMemberRecordData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::AddMemberRecordData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::AddMemberRecordData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::AddMemberRecordData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::AddMemberRecordResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "addMemberRecord",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let account_id = &self.account_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/disciplinary/accounts/{}/records",
+                            __transport.baseurl, encode_path(& account_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::AddMemberRecordResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::AddMemberRecordData>>,
             crate::Error,
         > {
-            let account_id = &self.account_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/accounts/{}/records", __transport
-                    .baseurl, encode_path(& account_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::AddMemberRecordResponse> = __transport
-                .send_v2(&request, "addMemberRecord", 201u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(201u16, &reply.value)
@@ -3458,8 +3958,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for AddMemberRecord {
         type Output = ::std::result::Result<types::AddMemberRecordData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::AddMemberRecordData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateMemberRecordPoints`: the request [`crate::Client::update_member_record_points`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3491,59 +3992,82 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateMemberRecordPointsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateMemberRecordPointsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateMemberRecordPointsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::UpdateMemberRecordPointsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::UpdateMemberRecordPointsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::UpdateMemberRecordPointsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<
+            crate::Enveloped<types::UpdateMemberRecordPointsData>,
+        > {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::UpdateMemberRecordPointsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateMemberRecordPoints",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_id = &self.record_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/disciplinary/records/{}/points", __transport
+                            .baseurl, encode_path(& record_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::UpdateMemberRecordPointsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::UpdateMemberRecordPointsData>>,
             crate::Error,
         > {
-            let record_id = &self.record_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/records/{}/points", __transport
-                    .baseurl, encode_path(& record_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::UpdateMemberRecordPointsResponse> = __transport
-                .send_v2(&request, "updateMemberRecordPoints", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3570,8 +4094,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateMemberRecordPointsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateMemberRecordReason`: the request [`crate::Client::update_member_record_reason`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3603,59 +4128,82 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateMemberRecordReasonData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateMemberRecordReasonData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateMemberRecordReasonData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::UpdateMemberRecordReasonData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::UpdateMemberRecordReasonData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::UpdateMemberRecordReasonData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<
+            crate::Enveloped<types::UpdateMemberRecordReasonData>,
+        > {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::UpdateMemberRecordReasonResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateMemberRecordReason",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_id = &self.record_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/disciplinary/records/{}/reason", __transport
+                            .baseurl, encode_path(& record_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::UpdateMemberRecordReasonResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::UpdateMemberRecordReasonData>>,
             crate::Error,
         > {
-            let record_id = &self.record_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/records/{}/reason", __transport
-                    .baseurl, encode_path(& record_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::UpdateMemberRecordReasonResponse> = __transport
-                .send_v2(&request, "updateMemberRecordReason", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3682,8 +4230,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateMemberRecordReasonData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `updateMemberRecordStatus`: the request [`crate::Client::update_member_record_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3715,59 +4264,82 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UpdateMemberRecordStatusData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UpdateMemberRecordStatusData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UpdateMemberRecordStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::UpdateMemberRecordStatusData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::UpdateMemberRecordStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::UpdateMemberRecordStatusData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<
+            crate::Enveloped<types::UpdateMemberRecordStatusData>,
+        > {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::UpdateMemberRecordStatusResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "updateMemberRecordStatus",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let record_id = &self.record_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/disciplinary/records/{}/status", __transport
+                            .baseurl, encode_path(& record_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::UpdateMemberRecordStatusResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::UpdateMemberRecordStatusData>>,
             crate::Error,
         > {
-            let record_id = &self.record_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/disciplinary/records/{}/status", __transport
-                    .baseurl, encode_path(& record_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::UpdateMemberRecordStatusResponse> = __transport
-                .send_v2(&request, "updateMemberRecordStatus", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3794,8 +4366,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::UpdateMemberRecordStatusData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `executeErlcCommand`: the request [`crate::Client::execute_erlc_command`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3826,55 +4399,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ExecuteErlcCommandData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ExecuteErlcCommandData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ExecuteErlcCommandData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::ExecuteErlcCommandData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ExecuteErlcCommandData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ExecuteErlcCommandData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::ExecuteErlcCommandData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ExecuteErlcCommandResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "executeErlcCommand",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/erlc/commands", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ExecuteErlcCommandResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ExecuteErlcCommandData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/erlc/commands", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::ExecuteErlcCommandResponse> = __transport
-                .send_v2(&request, "executeErlcCommand", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -3898,8 +4494,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for ExecuteErlcCommand {
         type Output = ::std::result::Result<types::ExecuteErlcCommandData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::ExecuteErlcCommandData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getOnlinePlayers`: the request [`crate::Client::get_online_players`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -3938,62 +4535,83 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetOnlinePlayersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetOnlinePlayersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetOnlinePlayersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetOnlinePlayersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetOnlinePlayersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetOnlinePlayersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetOnlinePlayersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetOnlinePlayersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getOnlinePlayers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let roblox_join_code = self.roblox_join_code.as_deref();
+                        let url = format!(
+                            "{}/v2/community/erlc/players/online", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "robloxJoinCode",
+                                    &roblox_join_code,
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetOnlinePlayersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetOnlinePlayersData>>,
             crate::Error,
         > {
-            let roblox_join_code = self.roblox_join_code.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/erlc/players/online", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "robloxJoinCode",
-                            &roblox_join_code,
-                        ),
-                    )
-            };
-            let reply: crate::Response<types::GetOnlinePlayersResponse> = __transport
-                .send_v2(&request, "getOnlinePlayers", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4017,8 +4635,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetOnlinePlayers {
         type Output = ::std::result::Result<types::GetOnlinePlayersData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetOnlinePlayersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getPlayerQueue`: the request [`crate::Client::get_player_queue`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4057,62 +4676,83 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetPlayerQueueData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetPlayerQueueData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetPlayerQueueData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetPlayerQueueData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetPlayerQueueData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetPlayerQueueData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetPlayerQueueData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetPlayerQueueResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getPlayerQueue",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let roblox_join_code = self.roblox_join_code.as_deref();
+                        let url = format!(
+                            "{}/v2/community/erlc/players/queue", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new(
+                                    "robloxJoinCode",
+                                    &roblox_join_code,
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetPlayerQueueResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetPlayerQueueData>>,
             crate::Error,
         > {
-            let roblox_join_code = self.roblox_join_code.as_deref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/erlc/players/queue", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(
-                        &progenitor_client::QueryParam::new(
-                            "robloxJoinCode",
-                            &roblox_join_code,
-                        ),
-                    )
-            };
-            let reply: crate::Response<types::GetPlayerQueueResponse> = __transport
-                .send_v2(&request, "getPlayerQueue", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4136,8 +4776,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetPlayerQueue {
         type Output = ::std::result::Result<types::GetPlayerQueueData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetPlayerQueueData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `addErlcRecord`: the request [`crate::Client::add_erlc_record`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4168,55 +4809,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AddErlcRecordResult, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AddErlcRecordResult> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AddErlcRecordResult>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::AddErlcRecordResult> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::AddErlcRecordResult>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::AddErlcRecordResult>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::AddErlcRecordResult>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::AddErlcRecordResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "addErlcRecord",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/erlc/records", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::AddErlcRecordResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::AddErlcRecordResult>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/erlc/records", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::AddErlcRecordResponse> = __transport
-                .send_v2(&request, "addErlcRecord", 201u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(201u16, &reply.value)
@@ -4240,8 +4904,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for AddErlcRecord {
         type Output = ::std::result::Result<types::AddErlcRecordResult, crate::Error>;
         type IntoFuture = crate::CallFuture<types::AddErlcRecordResult>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lockTeam`: the request [`crate::Client::lock_team`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4272,51 +4937,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::LockTeamData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::LockTeamData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<types::LockTeamData>, crate::Error> {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::LockTeamData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<crate::Enveloped<types::LockTeamData>, crate::Error> {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::LockTeamData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::LockTeamData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::LockTeamResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "lockTeam",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/erlc/teams/lock", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::LockTeamResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::LockTeamData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/erlc/teams/lock", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::LockTeamResponse> = __transport
-                .send_v2(&request, "lockTeam", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4340,8 +5030,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for LockTeam {
         type Output = ::std::result::Result<types::LockTeamData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::LockTeamData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `unlockTeam`: the request [`crate::Client::unlock_team`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4372,57 +5063,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UnlockTeamData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UnlockTeamData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UnlockTeamData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::UnlockTeamData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::UnlockTeamData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::UnlockTeamData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::UnlockTeamData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::UnlockTeamResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "unlockTeam",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/erlc/teams/unlock", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::UnlockTeamResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::UnlockTeamData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/erlc/teams/unlock", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::UnlockTeamResponse> = __transport
-                .send_v2(&request, "unlockTeam", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4446,8 +5156,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for UnlockTeam {
         type Output = ::std::result::Result<types::UnlockTeamData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::UnlockTeamData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createRsvp`: the request [`crate::Client::create_rsvp`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4479,59 +5190,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CreateRsvpData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CreateRsvpData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CreateRsvpData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::CreateRsvpData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::CreateRsvpData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::CreateRsvpData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::CreateRsvpData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::CreateRsvpResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createRsvp",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let event_id = &self.event_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/events/{}/rsvps", __transport.baseurl,
+                            encode_path(& event_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::CreateRsvpResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::CreateRsvpData>>,
             crate::Error,
         > {
-            let event_id = &self.event_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/events/{}/rsvps", __transport.baseurl, encode_path(&
-                    event_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::CreateRsvpResponse> = __transport
-                .send_v2(&request, "createRsvp", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4555,8 +5285,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for CreateRsvp {
         type Output = ::std::result::Result<types::CreateRsvpData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::CreateRsvpData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getFormSubmission`: the request [`crate::Client::get_form_submission`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4587,57 +5318,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetFormSubmissionData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetFormSubmissionData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetFormSubmissionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetFormSubmissionData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetFormSubmissionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetFormSubmissionData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetFormSubmissionData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetFormSubmissionResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getFormSubmission",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let submission_id = self.submission_id;
+                        let url = format!(
+                            "{}/v2/community/forms/submissions/{}", __transport.baseurl,
+                            encode_path(& submission_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetFormSubmissionResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetFormSubmissionData>>,
             crate::Error,
         > {
-            let submission_id = self.submission_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/forms/submissions/{}", __transport.baseurl,
-                    encode_path(& submission_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetFormSubmissionResponse> = __transport
-                .send_v2(&request, "getFormSubmission", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4661,8 +5413,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetFormSubmission {
         type Output = ::std::result::Result<types::GetFormSubmissionData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetFormSubmissionData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `changeFormStage`: the request [`crate::Client::change_form_stage`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4694,59 +5447,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ChangeFormStageData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ChangeFormStageData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ChangeFormStageData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::ChangeFormStageData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ChangeFormStageData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ChangeFormStageData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::ChangeFormStageData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ChangeFormStageResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "changeFormStage",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let form_id = self.form_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/forms/{}/stage", __transport.baseurl,
+                            encode_path(& form_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ChangeFormStageResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ChangeFormStageData>>,
             crate::Error,
         > {
-            let form_id = self.form_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/forms/{}/stage", __transport.baseurl, encode_path(&
-                    form_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::ChangeFormStageResponse> = __transport
-                .send_v2(&request, "changeFormStage", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4770,8 +5544,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for ChangeFormStage {
         type Output = ::std::result::Result<types::ChangeFormStageData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::ChangeFormStageData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getFormLockStatus`: the request [`crate::Client::get_form_lock_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4802,57 +5577,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetFormLockStatusData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetFormLockStatusData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetFormLockStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetFormLockStatusData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetFormLockStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetFormLockStatusData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetFormLockStatusData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetFormLockStatusResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getFormLockStatus",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let template_id = self.template_id;
+                        let url = format!(
+                            "{}/v2/community/forms/{}/lock", __transport.baseurl,
+                            encode_path(& template_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetFormLockStatusResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetFormLockStatusData>>,
             crate::Error,
         > {
-            let template_id = self.template_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
-                    template_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetFormLockStatusResponse> = __transport
-                .send_v2(&request, "getFormLockStatus", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4876,8 +5672,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetFormLockStatus {
         type Output = ::std::result::Result<types::GetFormLockStatusData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetFormLockStatusData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setFormLockStatus`: the request [`crate::Client::set_form_lock_status`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -4909,59 +5706,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetFormLockStatusData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetFormLockStatusData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetFormLockStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SetFormLockStatusData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetFormLockStatusData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetFormLockStatusData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetFormLockStatusData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetFormLockStatusResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setFormLockStatus",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let template_id = self.template_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/forms/{}/lock", __transport.baseurl,
+                            encode_path(& template_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetFormLockStatusResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetFormLockStatusData>>,
             crate::Error,
         > {
-            let template_id = self.template_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/forms/{}/lock", __transport.baseurl, encode_path(&
-                    template_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetFormLockStatusResponse> = __transport
-                .send_v2(&request, "setFormLockStatus", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -4985,8 +5803,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetFormLockStatus {
         type Output = ::std::result::Result<types::SetFormLockStatusData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetFormLockStatusData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getTemplateSubmissions`: the request [`crate::Client::get_template_submissions`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5029,61 +5848,82 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetTemplateSubmissionsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetTemplateSubmissionsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetTemplateSubmissionsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetTemplateSubmissionsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetTemplateSubmissionsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetTemplateSubmissionsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetTemplateSubmissionsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetTemplateSubmissionsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getTemplateSubmissions",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let template_id = self.template_id;
+                        let skip = self.skip;
+                        let take = self.take;
+                        let url = format!(
+                            "{}/v2/community/forms/{}/submissions", __transport.baseurl,
+                            encode_path(& template_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("skip", &skip))
+                            .query(&progenitor_client::QueryParam::new("take", &take))
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetTemplateSubmissionsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetTemplateSubmissionsData>>,
             crate::Error,
         > {
-            let template_id = self.template_id;
-            let skip = self.skip;
-            let take = self.take;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/forms/{}/submissions", __transport.baseurl,
-                    encode_path(& template_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("skip", &skip))
-                    .query(&progenitor_client::QueryParam::new("take", &take))
-            };
-            let reply: crate::Response<types::GetTemplateSubmissionsResponse> = __transport
-                .send_v2(&request, "getTemplateSubmissions", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5168,8 +6008,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::GetTemplateSubmissionsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `lookupCommunity`: the request [`crate::Client::lookup_community`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5214,57 +6055,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::LookupCommunityData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::LookupCommunityData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::LookupCommunityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::LookupCommunityData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::LookupCommunityData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::LookupCommunityData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::LookupCommunityData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::LookupCommunityResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "lookupCommunity",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let id = self.id.as_deref();
+                        let uuid = self.uuid.as_ref();
+                        let url = format!(
+                            "{}/v2/community/lookup", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("id", &id))
+                            .query(&progenitor_client::QueryParam::new("uuid", &uuid))
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::LookupCommunityResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::LookupCommunityData>>,
             crate::Error,
         > {
-            let id = self.id.as_deref();
-            let uuid = self.uuid.as_ref();
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/lookup", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("id", &id))
-                    .query(&progenitor_client::QueryParam::new("uuid", &uuid))
-            };
-            let reply: crate::Response<types::LookupCommunityResponse> = __transport
-                .send_v2(&request, "lookupCommunity", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5288,8 +6152,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for LookupCommunity {
         type Output = ::std::result::Result<types::LookupCommunityData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::LookupCommunityData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getProfileFields`: the request [`crate::Client::get_profile_fields`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5319,55 +6184,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetProfileFieldsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetProfileFieldsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetProfileFieldsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetProfileFieldsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetProfileFieldsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetProfileFieldsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetProfileFieldsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetProfileFieldsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getProfileFields",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/profile-fields", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetProfileFieldsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetProfileFieldsData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/profile-fields", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetProfileFieldsResponse> = __transport
-                .send_v2(&request, "getProfileFields", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5391,8 +6277,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetProfileFields {
         type Output = ::std::result::Result<types::GetProfileFieldsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetProfileFieldsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getPromotionFlows`: the request [`crate::Client::get_promotion_flows`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5422,55 +6309,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetPromotionFlowsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetPromotionFlowsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetPromotionFlowsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetPromotionFlowsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetPromotionFlowsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetPromotionFlowsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetPromotionFlowsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetPromotionFlowsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getPromotionFlows",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/promotion-flows", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetPromotionFlowsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetPromotionFlowsData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/promotion-flows", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetPromotionFlowsResponse> = __transport
-                .send_v2(&request, "getPromotionFlows", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5494,8 +6402,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetPromotionFlows {
         type Output = ::std::result::Result<types::GetPromotionFlowsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetPromotionFlowsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `triggerPromotionFlows`: the request [`crate::Client::trigger_promotion_flows`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5526,57 +6435,79 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::TriggerPromotionFlowsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::TriggerPromotionFlowsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::TriggerPromotionFlowsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::TriggerPromotionFlowsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::TriggerPromotionFlowsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::TriggerPromotionFlowsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::TriggerPromotionFlowsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::TriggerPromotionFlowsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "triggerPromotionFlows",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/promotion-flows/trigger", __transport
+                            .baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::TriggerPromotionFlowsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::TriggerPromotionFlowsData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/promotion-flows/trigger", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::TriggerPromotionFlowsResponse> = __transport
-                .send_v2(&request, "triggerPromotionFlows", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5603,8 +6534,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::TriggerPromotionFlowsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `undoRankChange`: the request [`crate::Client::undo_rank_change`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5636,59 +6568,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::UndoRankChangeData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::UndoRankChangeData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::UndoRankChangeData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::UndoRankChangeData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::UndoRankChangeData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::UndoRankChangeData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::UndoRankChangeData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::UndoRankChangeResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "undoRankChange",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let undo_id = &self.undo_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/rank-changes/{}/undo", __transport.baseurl,
+                            encode_path(& undo_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::UndoRankChangeResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::UndoRankChangeData>>,
             crate::Error,
         > {
-            let undo_id = &self.undo_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/rank-changes/{}/undo", __transport.baseurl,
-                    encode_path(& undo_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::UndoRankChangeResponse> = __transport
-                .send_v2(&request, "undoRankChange", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5712,8 +6665,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for UndoRankChange {
         type Output = ::std::result::Result<types::UndoRankChangeData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::UndoRankChangeData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getRosterContents`: the request [`crate::Client::get_roster_contents`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5756,61 +6710,82 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetRosterContentsData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetRosterContentsData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetRosterContentsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetRosterContentsData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetRosterContentsData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetRosterContentsData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetRosterContentsData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetRosterContentsResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getRosterContents",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let roster_id = self.roster_id;
+                        let limit = self.limit;
+                        let skip = self.skip;
+                        let url = format!(
+                            "{}/v2/community/rosters/{}", __transport.baseurl,
+                            encode_path(& roster_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(&progenitor_client::QueryParam::new("skip", &skip))
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetRosterContentsResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetRosterContentsData>>,
             crate::Error,
         > {
-            let roster_id = self.roster_id;
-            let limit = self.limit;
-            let skip = self.skip;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/rosters/{}", __transport.baseurl, encode_path(&
-                    roster_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("limit", &limit))
-                    .query(&progenitor_client::QueryParam::new("skip", &skip))
-            };
-            let reply: crate::Response<types::GetRosterContentsResponse> = __transport
-                .send_v2(&request, "getRosterContents", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5896,8 +6871,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetRosterContents {
         type Output = ::std::result::Result<types::GetRosterContentsData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetRosterContentsData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getServers`: the request [`crate::Client::get_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -5927,53 +6903,74 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetServersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetServersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::GetServersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetServersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetServersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetServersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getServers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/servers", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetServersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetServersData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/servers", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetServersResponse> = __transport
-                .send_v2(&request, "getServers", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -5997,8 +6994,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetServers {
         type Output = ::std::result::Result<types::GetServersData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetServersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setServers`: the request [`crate::Client::set_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6029,55 +7027,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetServersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetServersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::SetServersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetServersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetServersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetServersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setServers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .put(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetServersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetServersData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/servers", __transport.baseurl,);
-                __transport
-                    .client
-                    .put(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetServersResponse> = __transport
-                .send_v2(&request, "setServers", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6101,8 +7120,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetServers {
         type Output = ::std::result::Result<types::SetServersData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetServersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `addServers`: the request [`crate::Client::add_servers`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6133,55 +7153,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::AddServersData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::AddServersData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<
-            crate::Response<types::AddServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<types::AddServersData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::AddServersData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::AddServersData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::AddServersData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::AddServersResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "addServers",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::AddServersResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::AddServersData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/servers", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::AddServersResponse> = __transport
-                .send_v2(&request, "addServers", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6205,8 +7246,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for AddServers {
         type Output = ::std::result::Result<types::AddServersData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::AddServersData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getAceConfig`: the request [`crate::Client::get_ace_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6237,57 +7279,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetAceConfigData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetAceConfigData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetAceConfigData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetAceConfigData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetAceConfigData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetAceConfigData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetAceConfigData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetAceConfigResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getAceConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetAceConfigResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetAceConfigData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetAceConfigResponse> = __transport
-                .send_v2(&request, "getAceConfig", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6311,8 +7374,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetAceConfig {
         type Output = ::std::result::Result<types::GetAceConfigData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetAceConfigData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setAceConfig`: the request [`crate::Client::set_ace_config`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6344,59 +7408,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetAceConfigData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetAceConfigData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetAceConfigData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SetAceConfigData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetAceConfigData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetAceConfigData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetAceConfigData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetAceConfigResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setAceConfig",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetAceConfigResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetAceConfigData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/ace-config", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetAceConfigResponse> = __transport
-                .send_v2(&request, "setAceConfig", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6420,8 +7505,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetAceConfig {
         type Output = ::std::result::Result<types::SetAceConfigData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetAceConfigData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `activityTracker`: the request [`crate::Client::activity_tracker`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6453,59 +7539,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ActivityTrackerData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ActivityTrackerData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ActivityTrackerData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::ActivityTrackerData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ActivityTrackerData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ActivityTrackerData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::ActivityTrackerData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ActivityTrackerResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "activityTracker",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/activity", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ActivityTrackerResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ActivityTrackerData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/activity", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::ActivityTrackerResponse> = __transport
-                .send_v2(&request, "activityTracker", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6529,8 +7636,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for ActivityTracker {
         type Output = ::std::result::Result<types::ActivityTrackerData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::ActivityTrackerData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `activityTrackerServerStart`: the request [`crate::Client::activity_tracker_server_start`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6561,57 +7669,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::ActivityTrackerServerStartData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::ActivityTrackerServerStartData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::ActivityTrackerServerStartData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::ActivityTrackerServerStartData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::ActivityTrackerServerStartData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::ActivityTrackerServerStartData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<
+            crate::Enveloped<types::ActivityTrackerServerStartData>,
+        > {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::ActivityTrackerServerStartResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "activityTrackerServerStart",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/activity/start", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::ActivityTrackerServerStartResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::ActivityTrackerServerStartData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/activity/start", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::ActivityTrackerServerStartResponse> = __transport
-                .send_v2(&request, "activityTrackerServerStart", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6638,8 +7769,9 @@ pub mod requests {
             crate::Error,
         >;
         type IntoFuture = crate::CallFuture<types::ActivityTrackerServerStartData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `setServerType`: the request [`crate::Client::set_server_type`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6671,59 +7803,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::SetServerTypeData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::SetServerTypeData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::SetServerTypeData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::SetServerTypeData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::SetServerTypeData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::SetServerTypeData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::SetServerTypeData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::SetServerTypeResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "setServerType",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/type", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::SetServerTypeResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::SetServerTypeData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/type", __transport.baseurl, encode_path(&
-                    server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::SetServerTypeResponse> = __transport
-                .send_v2(&request, "setServerType", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6747,8 +7900,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for SetServerType {
         type Output = ::std::result::Result<types::SetServerTypeData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::SetServerTypeData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getFullWhitelist`: the request [`crate::Client::get_full_whitelist`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6779,57 +7933,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetFullWhitelistData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetFullWhitelistData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetFullWhitelistData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetFullWhitelistData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetFullWhitelistData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetFullWhitelistData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetFullWhitelistData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetFullWhitelistResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getFullWhitelist",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/whitelist", __transport.baseurl,
+                            encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetFullWhitelistResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetFullWhitelistData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/whitelist", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetFullWhitelistResponse> = __transport
-                .send_v2(&request, "getFullWhitelist", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6853,8 +8028,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetFullWhitelist {
         type Output = ::std::result::Result<types::GetFullWhitelistData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetFullWhitelistData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `verifyWhitelist`: the request [`crate::Client::verify_whitelist`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6886,59 +8062,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::VerifyWhitelistData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::VerifyWhitelistData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::VerifyWhitelistData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::VerifyWhitelistData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::VerifyWhitelistData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::VerifyWhitelistData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::VerifyWhitelistData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::VerifyWhitelistResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "verifyWhitelist",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/servers/{}/whitelist/check", __transport
+                            .baseurl, encode_path(& server_id.to_string()),
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::VerifyWhitelistResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::VerifyWhitelistData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/servers/{}/whitelist/check", __transport.baseurl,
-                    encode_path(& server_id.to_string()),
-                );
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::VerifyWhitelistResponse> = __transport
-                .send_v2(&request, "verifyWhitelist", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -6962,8 +8159,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for VerifyWhitelist {
         type Output = ::std::result::Result<types::VerifyWhitelistData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::VerifyWhitelistData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `startSession`: the request [`crate::Client::start_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -6994,55 +8192,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::StartSessionData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::StartSessionData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::StartSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::StartSessionData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::StartSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::StartSessionData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::StartSessionData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::StartSessionResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "startSession",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/sessions", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::StartSessionResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::StartSessionData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::StartSessionResponse> = __transport
-                .send_v2(&request, "startSession", 201u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(201u16, &reply.value)
@@ -7066,8 +8287,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for StartSession {
         type Output = ::std::result::Result<types::StartSessionData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::StartSessionData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `cancelSession`: the request [`crate::Client::cancel_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7097,30 +8319,37 @@ pub mod requests {
             self
         }
         /// Sends the request (paced, retried per the client's policies).
-        pub async fn send(self) -> ::std::result::Result<(), crate::Error> {
-            self.send_with_response().await.map(crate::Response::into_inner)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<()> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply with its
         /// status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
-            self,
-        ) -> ::std::result::Result<crate::Response<()>, crate::Error> {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-                __transport.client.delete(url).json(&body)
-            };
-            __transport
-                .send_v2_empty(&request, "cancelSession", 204u16, self.options)
-                .await
+        #[inline]
+        pub fn send_with_response(self) -> crate::ResponseFuture<()> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2_empty(
+                    options,
+                    "cancelSession",
+                    204u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/sessions", __transport.baseurl,
+                        );
+                        __transport.client.delete(url).json(&body)
+                    },
+                )
         }
     }
     impl ::std::future::IntoFuture for CancelSession {
         type Output = ::std::result::Result<(), crate::Error>;
         type IntoFuture = crate::CallFuture<()>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `stopSession`: the request [`crate::Client::stop_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7151,55 +8380,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::StopSessionData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::StopSessionData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::StopSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::StopSessionData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::StopSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::StopSessionData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::StopSessionData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::StopSessionResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "stopSession",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/sessions", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .patch(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::StopSessionResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::StopSessionData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/sessions", __transport.baseurl,);
-                __transport
-                    .client
-                    .patch(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::StopSessionResponse> = __transport
-                .send_v2(&request, "stopSession", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -7223,8 +8475,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for StopSession {
         type Output = ::std::result::Result<types::StopSessionData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::StopSessionData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getCurrentSession`: the request [`crate::Client::get_current_session`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7260,57 +8513,80 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetCurrentSessionData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetCurrentSessionData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetCurrentSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetCurrentSessionData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetCurrentSessionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetCurrentSessionData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetCurrentSessionData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetCurrentSessionResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getCurrentSession",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let server_id = self.server_id;
+                        let url = format!(
+                            "{}/v2/community/sessions/current", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .query(
+                                &progenitor_client::QueryParam::new("serverId", &server_id),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetCurrentSessionResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetCurrentSessionData>>,
             crate::Error,
         > {
-            let server_id = self.server_id;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!(
-                    "{}/v2/community/sessions/current", __transport.baseurl,
-                );
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .query(&progenitor_client::QueryParam::new("serverId", &server_id))
-            };
-            let reply: crate::Response<types::GetCurrentSessionResponse> = __transport
-                .send_v2(&request, "getCurrentSession", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -7334,8 +8610,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetCurrentSession {
         type Output = ::std::result::Result<types::GetCurrentSessionData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetCurrentSessionData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `createShortUrl`: the request [`crate::Client::create_short_url`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7366,55 +8643,78 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::CreateShortUrlData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::CreateShortUrlData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::CreateShortUrlData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::CreateShortUrlData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::CreateShortUrlData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::CreateShortUrlData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::CreateShortUrlData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::CreateShortUrlResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "createShortUrl",
+                    201u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let body = &self.body;
+                        let url = format!(
+                            "{}/v2/community/short-urls", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .post(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                            .json(&body)
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::CreateShortUrlResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::CreateShortUrlData>>,
             crate::Error,
         > {
-            let body = &self.body;
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/short-urls", __transport.baseurl,);
-                __transport
-                    .client
-                    .post(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-                    .json(&body)
-            };
-            let reply: crate::Response<types::CreateShortUrlResponse> = __transport
-                .send_v2(&request, "createShortUrl", 201u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(201u16, &reply.value)
@@ -7438,8 +8738,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for CreateShortUrl {
         type Output = ::std::result::Result<types::CreateShortUrlData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::CreateShortUrlData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
     /// `getSubVersion`: the request [`crate::Client::get_sub_version`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -7469,53 +8770,76 @@ pub mod requests {
         }
         /// Sends the request (paced, retried per the client's policies) and resolves to
         /// the reply's `data`.
-        pub async fn send(
-            self,
-        ) -> ::std::result::Result<types::GetSubVersionData, crate::Error> {
-            self.send_enveloped().await.map(|reply| reply.data)
+        #[inline]
+        pub fn send(self) -> crate::CallFuture<types::GetSubVersionData> {
+            self.send_with_response().into()
         }
         /// Sends the request like [`Self::send`] and resolves to the reply's `data`
         /// with its status, headers, request id, attempts and elapsed time.
-        pub async fn send_with_response(
+        #[inline]
+        pub fn send_with_response(
             self,
-        ) -> ::std::result::Result<
-            crate::Response<types::GetSubVersionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(|r| r.map(|reply| reply.data))
+        ) -> crate::ResponseFuture<types::GetSubVersionData> {
+            self.call_then(|reply| {
+                Self::envelope_checked(reply).map(|r| r.map(|envelope| envelope.data))
+            })
         }
         /// Sends the request like [`Self::send`] and resolves to the whole envelope:
         /// `data` and `meta`. A reply whose `success` is not `true` is an error.
-        pub async fn send_enveloped(
+        #[inline]
+        pub fn send_enveloped(
             self,
-        ) -> ::std::result::Result<
-            crate::Enveloped<types::GetSubVersionData>,
-            crate::Error,
-        > {
-            self.send_enveloped_with_response().await.map(crate::Response::into_inner)
+        ) -> crate::CallFuture<crate::Enveloped<types::GetSubVersionData>> {
+            self.send_enveloped_with_response().into()
         }
         /// [`Self::send_enveloped`] with the reply's status, headers, request id,
         /// attempts and elapsed time.
-        pub async fn send_enveloped_with_response(
+        #[inline]
+        pub fn send_enveloped_with_response(
             self,
+        ) -> crate::ResponseFuture<crate::Enveloped<types::GetSubVersionData>> {
+            self.call_then(Self::envelope_checked)
+        }
+        /// The call, its decoded envelope handed to `then`.
+        #[inline]
+        fn call_then<U: ::std::marker::Send + 'static>(
+            self,
+            then: fn(
+                crate::Response<types::GetSubVersionResponse>,
+            ) -> ::std::result::Result<crate::Response<U>, crate::Error>,
+        ) -> crate::ResponseFuture<U> {
+            let options = self.options;
+            self.client
+                .raw
+                .call_v2(
+                    options,
+                    "getSubVersion",
+                    200u16,
+                    move |__transport: &::sonoran_runtime::http::Transport| {
+                        let url = format!(
+                            "{}/v2/community/sub-version", __transport.baseurl,
+                        );
+                        __transport
+                            .client
+                            .get(url)
+                            .header(
+                                ::reqwest::header::ACCEPT,
+                                ::reqwest::header::HeaderValue::from_static(
+                                    "application/json",
+                                ),
+                            )
+                    },
+                    then,
+                )
+        }
+        /// The envelope's payload and `meta`, or the error a `success` other than
+        /// `true` stands for.
+        fn envelope_checked(
+            reply: crate::Response<types::GetSubVersionResponse>,
         ) -> ::std::result::Result<
             crate::Response<crate::Enveloped<types::GetSubVersionData>>,
             crate::Error,
         > {
-            let __transport = &self.client.raw;
-            let request = || {
-                let url = format!("{}/v2/community/sub-version", __transport.baseurl,);
-                __transport
-                    .client
-                    .get(url)
-                    .header(
-                        ::reqwest::header::ACCEPT,
-                        ::reqwest::header::HeaderValue::from_static("application/json"),
-                    )
-            };
-            let reply: crate::Response<types::GetSubVersionResponse> = __transport
-                .send_v2(&request, "getSubVersion", 200u16, self.options)
-                .await?;
             if !reply.value.success {
                 return Err(
                     crate::runtime::unsuccessful(200u16, &reply.value)
@@ -7539,8 +8863,9 @@ pub mod requests {
     impl ::std::future::IntoFuture for GetSubVersion {
         type Output = ::std::result::Result<types::GetSubVersionData, crate::Error>;
         type IntoFuture = crate::CallFuture<types::GetSubVersionData>;
+        #[inline]
         fn into_future(self) -> Self::IntoFuture {
-            ::std::boxed::Box::pin(self.send())
+            self.send()
         }
     }
 }
