@@ -100,7 +100,7 @@ pub fn seal_types(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::Token
     Ok(quote::quote!(#file))
 }
 
-/// [`compact_deserialize`] on the top-level items of `tokens` (the push events' payloads).
+/// `compact_deserialize` on the top-level items of `tokens` (the push events' payloads).
 pub fn compact_file(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;

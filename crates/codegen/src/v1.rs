@@ -350,12 +350,12 @@ pub(crate) fn tokens_with_pages(
         let op_id = &m.operation_id;
         // `data` as the method takes it, as the builder keeps it, and as it is sent.
         let (data_param, data_field, data_init, data_arg) = match &m.data {
-            None => (quote!(), quote!(), quote!(), quote!(None::<&()>)),
+            None => (quote!(), quote!(), quote!(), quote!(None::<()>)),
             Some(DataParam::EmptyArray) => (
                 quote!(),
                 quote!(),
                 quote!(),
-                quote!(Some(&[] as &[::serde_json::Value])),
+                quote!(Some(::std::vec::Vec::<::serde_json::Value>::new())),
             ),
             Some(DataParam::Typed(s)) if s.get("type").and_then(Value::as_str) == Some("array") => {
                 let item = rust_type(s.get("items").unwrap_or(&Value::Null), enums);
@@ -363,7 +363,7 @@ pub(crate) fn tokens_with_pages(
                     quote!(data: &[#item],),
                     quote!(pub(super) data: ::std::vec::Vec<#item>,),
                     quote!(data: data.to_vec(),),
-                    quote!(Some(&self.data)),
+                    quote!(Some(self.data)),
                 )
             }
             Some(DataParam::Typed(s)) => {
@@ -372,7 +372,7 @@ pub(crate) fn tokens_with_pages(
                     quote!(data: &#t,),
                     quote!(pub(super) data: #t,),
                     quote!(data: data.clone(),),
-                    quote!(Some(&self.data)),
+                    quote!(Some(self.data)),
                 )
             }
         };
@@ -422,9 +422,9 @@ pub(crate) fn tokens_with_pages(
         }
         let ret = reply_type(&m.reply, enums);
         let finish = match &m.reply {
-            Reply::Text => quote!(.text()),
-            Reply::Json(_) => quote!(.json()),
-            Reply::JsonOrText(_) => quote!(.json_or_text()),
+            Reply::Text => quote!(::sonoran_runtime::Reply::text),
+            Reply::Json(_) => quote!(::sonoran_runtime::Reply::json),
+            Reply::JsonOrText(_) => quote!(::sonoran_runtime::Reply::json_or_text),
         };
         let fills_server_id = m.fills_server_id && api.server_id_default;
         let deprecated = m.deprecated.then(|| {
@@ -485,18 +485,8 @@ pub(crate) fn tokens_with_pages(
                 /// status, headers, request id, attempts and elapsed time.
                 #[inline]
                 pub fn send_with_response(self) -> crate::ResponseFuture<#ret> {
-                    crate::ResponseFuture::new(async move {
-                        let runtime = self.client.raw.inner.scoped(self.options.clone());
-                        let result = match self
-                            .client
-                            .v1_send(&runtime, #op_id, #path, #v1_type, #data_arg, #fills_server_id, vec![#(#extra_values),*])
-                            .await
-                        {
-                            Ok(reply) => reply #finish,
-                            Err(e) => Err(e),
-                        };
-                        runtime.finish(result)
-                    })
+                    let extra = vec![#(#extra_values),*];
+                    self.client.v1_call(self.options, #op_id, #path, #v1_type, #data_arg, #fills_server_id, extra, #finish)
                 }
             }
 

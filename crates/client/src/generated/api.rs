@@ -102,6 +102,46 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.raw.baseurl
     }
+    /// The future of one v1 call, for a v1 request builder's `send_with_response`: the
+    /// call ([`Client::v1_send`]) through the client's runtime scoped to the call's
+    /// `options`, its reply read by `finish`. One state machine for every v1
+    /// operation (none of its own per operation: less for the compiler to check).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn v1_call<D, T>(
+        self,
+        options: sonoran_runtime::CallOptions,
+        operation_id: &'static str,
+        path: &'static str,
+        v1_type: &'static str,
+        data: Option<D>,
+        fills_server_id: bool,
+        extra: Vec<(&'static str, ::serde_json::Value)>,
+        finish: fn(sonoran_runtime::Reply) -> Result<T, Error>,
+    ) -> ResponseFuture<T>
+    where
+        D: ::serde::Serialize + Send + Sync + 'static,
+        T: Send + 'static,
+    {
+        ResponseFuture::new(async move {
+            let runtime = self.raw.inner.scoped(options);
+            let result = match self
+                .v1_send(
+                    &runtime,
+                    operation_id,
+                    path,
+                    v1_type,
+                    data.as_ref(),
+                    fills_server_id,
+                    extra,
+                )
+                .await
+            {
+                Ok(reply) => finish(reply),
+                Err(e) => Err(e),
+            };
+            runtime.finish(result)
+        })
+    }
     /// Sends one v1 call (the generated v1 request builders) through `runtime` (the
     /// client's, scoped to the call). `data` is `None` only for calls whose envelope has
     /// no `data`. `fills_server_id`: `data` (each item of it) has a `serverId` property,

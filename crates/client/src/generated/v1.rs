@@ -1399,26 +1399,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::BlipV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "addBlipV1",
-                        "/emergency/add_blip",
-                        "ADD_BLIP",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "addBlipV1",
+                    "/emergency/add_blip",
+                    "ADD_BLIP",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for AddBlipV1 {
@@ -1467,26 +1459,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "addCallNoteV1",
-                        "/emergency/add_call_note",
-                        "ADD_CALL_NOTE",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "addCallNoteV1",
+                    "/emergency/add_call_note",
+                    "ADD_CALL_NOTE",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for AddCallNoteV1 {
@@ -1532,26 +1516,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "applyPermissionKeyV1",
-                        "/general/apply_permission_key",
-                        "APPLY_PERMISSION_KEY",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "applyPermissionKeyV1",
+                    "/general/apply_permission_key",
+                    "APPLY_PERMISSION_KEY",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for ApplyPermissionKeyV1 {
@@ -1597,26 +1573,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "attachUnitV1",
-                        "/emergency/attach_unit",
-                        "ATTACH_UNIT",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "attachUnitV1",
+                    "/emergency/attach_unit",
+                    "ATTACH_UNIT",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for AttachUnitV1 {
@@ -1662,26 +1630,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "authStreetSignsV1",
-                        "/general/auth_streetsigns",
-                        "AUTH_STREETSIGNS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "authStreetSignsV1",
+                    "/general/auth_streetsigns",
+                    "AUTH_STREETSIGNS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for AuthStreetSignsV1 {
@@ -1727,26 +1687,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "banUserV1",
-                        "/general/ban_user",
-                        "BAN_USER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "banUserV1",
+                    "/general/ban_user",
+                    "BAN_USER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for BanUserV1 {
@@ -1792,26 +1744,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "call911V1",
-                        "/emergency/call_911",
-                        "CALL_911",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "call911V1",
+                    "/emergency/call_911",
+                    "CALL_911",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for Call911V1 {
@@ -1857,26 +1801,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "checkApiIdV1",
-                        "/general/check_apiid",
-                        "CHECK_APIID",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "checkApiIdV1",
+                    "/general/check_apiid",
+                    "CHECK_APIID",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for CheckApiIdV1 {
@@ -1922,26 +1858,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "closeCallV1",
-                        "/emergency/close_call",
-                        "CLOSE_CALL",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "closeCallV1",
+                    "/emergency/close_call",
+                    "CLOSE_CALL",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for CloseCallV1 {
@@ -1987,26 +1915,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "detachUnitV1",
-                        "/emergency/detach_unit",
-                        "DETACH_UNIT",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "detachUnitV1",
+                    "/emergency/detach_unit",
+                    "DETACH_UNIT",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for DetachUnitV1 {
@@ -2052,26 +1972,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "editCharacterV1",
-                        "/civilian/edit_character",
-                        "EDIT_CHARACTER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "editCharacterV1",
+                    "/civilian/edit_character",
+                    "EDIT_CHARACTER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for EditCharacterV1 {
@@ -2117,26 +2029,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "editDispatchV1",
-                        "/emergency/edit_dispatch",
-                        "EDIT_DISPATCH",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "editDispatchV1",
+                    "/emergency/edit_dispatch",
+                    "EDIT_DISPATCH",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for EditDispatchV1 {
@@ -2184,26 +2088,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::LicenseV1> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "editLicenseV1",
-                        "/civilian",
-                        "EDIT_LICENSE",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "editLicenseV1",
+                    "/civilian",
+                    "EDIT_LICENSE",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for EditLicenseV1 {
@@ -2249,26 +2145,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "editRecordV1",
-                        "/general/edit_record",
-                        "EDIT_RECORD",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "editRecordV1",
+                    "/general/edit_record",
+                    "EDIT_RECORD",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for EditRecordV1 {
@@ -2316,26 +2204,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::AccountV1> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getAccountV1",
-                        "/general/get_account",
-                        "GET_ACCOUNT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getAccountV1",
+                    "/general/get_account",
+                    "GET_ACCOUNT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccountV1 {
@@ -2457,26 +2337,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetAccountsV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getAccountsV1",
-                        "/general/get_accounts",
-                        "GET_ACCOUNTS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getAccountsV1",
+                    "/general/get_accounts",
+                    "GET_ACCOUNTS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccountsV1 {
@@ -2595,26 +2467,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::IdentifierV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getActiveUnitsV1",
-                        "/emergency/get_active_units",
-                        "GET_ACTIVE_UNITS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getActiveUnitsV1",
+                    "/emergency/get_active_units",
+                    "GET_ACTIVE_UNITS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetActiveUnitsV1 {
@@ -2665,26 +2529,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::BlipV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getBlipsV1",
-                        "/emergency/get_blips",
-                        "GET_BLIPS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getBlipsV1",
+                    "/emergency/get_blips",
+                    "GET_BLIPS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetBlipsV1 {
@@ -2735,26 +2591,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetCallsV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getCallsV1",
-                        "/emergency/get_calls",
-                        "GET_CALLS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getCallsV1",
+                    "/emergency/get_calls",
+                    "GET_CALLS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCallsV1 {
@@ -2805,26 +2653,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getCharacterLinksV1",
-                        "/civilian/get_character_links",
-                        "GET_CHARACTER_LINKS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getCharacterLinksV1",
+                    "/civilian/get_character_links",
+                    "GET_CHARACTER_LINKS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCharacterLinksV1 {
@@ -2875,26 +2715,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getCharactersV1",
-                        "/civilian/get_characters",
-                        "GET_CHARACTERS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getCharactersV1",
+                    "/civilian/get_characters",
+                    "GET_CHARACTERS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCharactersV1 {
@@ -2945,26 +2777,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetIdentifiersV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getIdentifiersV1",
-                        "/emergency/get_identifiers",
-                        "GET_IDENTIFIERS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getIdentifiersV1",
+                    "/emergency/get_identifiers",
+                    "GET_IDENTIFIERS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetIdentifiersV1 {
@@ -3015,26 +2839,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetPagerConfigV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getPagerConfigV1",
-                        "/emergency/GET_PAGER_CONFIG",
-                        "GET_PAGER_CONFIG",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getPagerConfigV1",
+                    "/emergency/GET_PAGER_CONFIG",
+                    "GET_PAGER_CONFIG",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetPagerConfigV1 {
@@ -3084,26 +2900,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetServersV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getServersV1",
-                        "/general/get_servers",
-                        "GET_SERVERS",
-                        Some(&[] as &[::serde_json::Value]),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getServersV1",
+                    "/general/get_servers",
+                    "GET_SERVERS",
+                    Some(::std::vec::Vec::<::serde_json::Value>::new()),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetServersV1 {
@@ -3159,29 +2967,21 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getTemplatesV1",
-                        "/general/get_templates",
-                        "GET_TEMPLATES",
-                        None::<&()>,
-                        false,
-                        vec![
-                            ("recordTypeId", ::serde_json::to_value(self.record_type_id)
-                            .unwrap_or(::serde_json::Value::Null))
-                        ],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![
+                ("recordTypeId", ::serde_json::to_value(self.record_type_id)
+                .unwrap_or(::serde_json::Value::Null))
+            ];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getTemplatesV1",
+                    "/general/get_templates",
+                    "GET_TEMPLATES",
+                    None::<()>,
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetTemplatesV1 {
@@ -3229,26 +3029,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getVersionV1",
-                        "/general/get_version",
-                        "GET_VERSION",
-                        Some(&[] as &[::serde_json::Value]),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getVersionV1",
+                    "/general/get_version",
+                    "GET_VERSION",
+                    Some(::std::vec::Vec::<::serde_json::Value>::new()),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetVersionV1 {
@@ -3294,26 +3086,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "identsToGroupV1",
-                        "/emergency/idents_to_group",
-                        "IDENTS_TO_GROUP",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "identsToGroupV1",
+                    "/emergency/idents_to_group",
+                    "IDENTS_TO_GROUP",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for IdentsToGroupV1 {
@@ -3360,29 +3144,21 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "joinOrLeaveCommunityV1",
-                        "/sso/community",
-                        "JOIN_COMMUNITY",
-                        Some(&self.data),
-                        false,
-                        vec![
-                            ("internalKey", ::serde_json::to_value(self.internal_key)
-                            .unwrap_or(::serde_json::Value::Null))
-                        ],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![
+                ("internalKey", ::serde_json::to_value(self.internal_key)
+                .unwrap_or(::serde_json::Value::Null))
+            ];
+            self.client
+                .v1_call(
+                    self.options,
+                    "joinOrLeaveCommunityV1",
+                    "/sso/community",
+                    "JOIN_COMMUNITY",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for JoinCommunityV1 {
@@ -3428,26 +3204,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "kickUnitV1",
-                        "/emergency/kick_unit",
-                        "KICK_UNIT",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "kickUnitV1",
+                    "/emergency/kick_unit",
+                    "KICK_UNIT",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for KickUnitV1 {
@@ -3494,29 +3262,21 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "joinOrLeaveCommunityV1",
-                        "/sso/community",
-                        "LEAVE_COMMUNITY",
-                        Some(&self.data),
-                        false,
-                        vec![
-                            ("internalKey", ::serde_json::to_value(self.internal_key)
-                            .unwrap_or(::serde_json::Value::Null))
-                        ],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![
+                ("internalKey", ::serde_json::to_value(self.internal_key)
+                .unwrap_or(::serde_json::Value::Null))
+            ];
+            self.client
+                .v1_call(
+                    self.options,
+                    "joinOrLeaveCommunityV1",
+                    "/sso/community",
+                    "LEAVE_COMMUNITY",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for LeaveCommunityV1 {
@@ -3562,26 +3322,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "linkCharacterV1",
-                        "/civilian/link_character",
-                        "LINK_CHARACTER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "linkCharacterV1",
+                    "/civilian/link_character",
+                    "LINK_CHARACTER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for LinkCharacterV1 {
@@ -3629,26 +3381,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "lookupCustomV1",
-                        "/general/lookup_custom",
-                        "LOOKUP_INT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "lookupCustomV1",
+                    "/general/lookup_custom",
+                    "LOOKUP_INT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupCustomV1 {
@@ -3699,26 +3443,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::LookupV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "lookupV1",
-                        "/general/lookup",
-                        "LOOKUP",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "lookupV1",
+                    "/general/lookup",
+                    "LOOKUP",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupV1 {
@@ -3839,26 +3575,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "lookupValueV1",
-                        "/general/lookup_value",
-                        "LOOKUP_INT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "lookupValueV1",
+                    "/general/lookup_value",
+                    "LOOKUP_INT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for LookupValueV1 {
@@ -3907,26 +3635,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "modifyBlipV1",
-                        "/emergency/modify_blip",
-                        "MODIFY_BLIP",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "modifyBlipV1",
+                    "/emergency/modify_blip",
+                    "MODIFY_BLIP",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for ModifyBlipV1 {
@@ -3976,26 +3696,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::v1::JsonOrText<crate::types::IdentifierV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "modifyIdentifierV1",
-                        "/emergency/modify_identifier",
-                        "MODIFY_IDENTIFIER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json_or_text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "modifyIdentifierV1",
+                    "/emergency/modify_identifier",
+                    "MODIFY_IDENTIFIER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json_or_text,
+                )
         }
     }
     impl ::std::future::IntoFuture for ModifyIdentifierV1 {
@@ -4046,26 +3758,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "newCharacterV1",
-                        "/civilian/new_character",
-                        "NEW_CHARACTER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "newCharacterV1",
+                    "/civilian/new_character",
+                    "NEW_CHARACTER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for NewCharacterV1 {
@@ -4111,26 +3815,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "newDispatchV1",
-                        "/emergency/new_dispatch",
-                        "NEW_DISPATCH",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "newDispatchV1",
+                    "/emergency/new_dispatch",
+                    "NEW_DISPATCH",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for NewDispatchV1 {
@@ -4178,26 +3874,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::RecordV1> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "newRecordV1",
-                        "/general/new_record",
-                        "NEW_RECORD",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "newRecordV1",
+                    "/general/new_record",
+                    "NEW_RECORD",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for NewRecordV1 {
@@ -4243,26 +3931,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "remove911V1",
-                        "/emergency/remove_911",
-                        "REMOVE_911",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "remove911V1",
+                    "/emergency/remove_911",
+                    "REMOVE_911",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for Remove911V1 {
@@ -4308,26 +3988,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "removeBlipV1",
-                        "/emergency/remove_blip",
-                        "REMOVE_BLIP",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "removeBlipV1",
+                    "/emergency/remove_blip",
+                    "REMOVE_BLIP",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for RemoveBlipV1 {
@@ -4373,26 +4045,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "removeCharacterV1",
-                        "/civilian/remove_character",
-                        "REMOVE_CHARACTER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "removeCharacterV1",
+                    "/civilian/remove_character",
+                    "REMOVE_CHARACTER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for RemoveCharacterV1 {
@@ -4438,26 +4102,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "removeRecordV1",
-                        "/general/remove_record",
-                        "REMOVE_RECORD",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "removeRecordV1",
+                    "/general/remove_record",
+                    "REMOVE_RECORD",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for RemoveRecordV1 {
@@ -4503,26 +4159,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "sendPhotoV1",
-                        "/general/send_photo",
-                        "SEND_PHOTO",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "sendPhotoV1",
+                    "/general/send_photo",
+                    "SEND_PHOTO",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SendPhotoV1 {
@@ -4568,26 +4216,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setAccountPermissionsV1",
-                        "/general/set_account_permissions",
-                        "SET_ACCOUNT_PERMISSIONS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setAccountPermissionsV1",
+                    "/general/set_account_permissions",
+                    "SET_ACCOUNT_PERMISSIONS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetAccountPermissionsV1 {
@@ -4633,26 +4273,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setApiIdV1",
-                        "/general/set_api_id",
-                        "SET_API_ID",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setApiIdV1",
+                    "/general/set_api_id",
+                    "SET_API_ID",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetApiIdV1 {
@@ -4698,26 +4330,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setAvailableCalloutsV1",
-                        "/emergency/SET_AVAILABLE_CALLOUTS",
-                        "SET_AVAILABLE_CALLOUTS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setAvailableCalloutsV1",
+                    "/emergency/SET_AVAILABLE_CALLOUTS",
+                    "SET_AVAILABLE_CALLOUTS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetAvailableCalloutsV1 {
@@ -4763,26 +4387,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setCallPostalV1",
-                        "/emergency/set_call_postal",
-                        "SET_CALL_POSTAL",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setCallPostalV1",
+                    "/emergency/set_call_postal",
+                    "SET_CALL_POSTAL",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetCallPostalV1 {
@@ -4828,26 +4444,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setCallPrimaryV1",
-                        "/emergency/set_call_primary",
-                        "SET_CALL_PRIMARY",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setCallPrimaryV1",
+                    "/emergency/set_call_primary",
+                    "SET_CALL_PRIMARY",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetCallPrimaryV1 {
@@ -4895,26 +4503,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<crate::types::RecordV1>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setCharacterV1",
-                        "/civilian/set_character",
-                        "SET_CHARACTER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setCharacterV1",
+                    "/civilian/set_character",
+                    "SET_CHARACTER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetCharacterV1 {
@@ -4963,26 +4563,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setClockV1",
-                        "/general/set_clock",
-                        "SET_CLOCK",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setClockV1",
+                    "/general/set_clock",
+                    "SET_CLOCK",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetClockV1 {
@@ -5028,26 +4620,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setIdentifierV1",
-                        "/emergency/set_identifier",
-                        "SET_IDENTIFIER",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setIdentifierV1",
+                    "/emergency/set_identifier",
+                    "SET_IDENTIFIER",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetIdentifierV1 {
@@ -5093,26 +4677,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setPagerConfigV1",
-                        "/emergency/SET_PAGER_CONFIG",
-                        "SET_PAGER_CONFIG",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setPagerConfigV1",
+                    "/emergency/SET_PAGER_CONFIG",
+                    "SET_PAGER_CONFIG",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPagerConfigV1 {
@@ -5158,26 +4734,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setPenalCodesV1",
-                        "/general/set_penal_codes",
-                        "SET_PENAL_CODES",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setPenalCodesV1",
+                    "/general/set_penal_codes",
+                    "SET_PENAL_CODES",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPenalCodesV1 {
@@ -5223,26 +4791,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setPostalsV1",
-                        "/general/set_postals",
-                        "SET_POSTALS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setPostalsV1",
+                    "/general/set_postals",
+                    "SET_POSTALS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetPostalsV1 {
@@ -5288,26 +4848,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setServersV1",
-                        "/general/set_servers",
-                        "SET_SERVERS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setServersV1",
+                    "/general/set_servers",
+                    "SET_SERVERS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetServersV1 {
@@ -5353,26 +4905,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setStationsV1",
-                        "/emergency/SET_STATIONS",
-                        "SET_STATIONS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setStationsV1",
+                    "/emergency/SET_STATIONS",
+                    "SET_STATIONS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetStationsV1 {
@@ -5418,26 +4962,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setStreetsignConfigV1",
-                        "/emergency/SET_STREETSIGN_CONFIG",
-                        "SET_STREETSIGN_CONFIG",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setStreetsignConfigV1",
+                    "/emergency/SET_STREETSIGN_CONFIG",
+                    "SET_STREETSIGN_CONFIG",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetStreetsignConfigV1 {
@@ -5483,26 +5019,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "unitLocationV1",
-                        "/emergency/unit_location",
-                        "UNIT_LOCATION",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "unitLocationV1",
+                    "/emergency/unit_location",
+                    "UNIT_LOCATION",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for UnitLocationV1 {
@@ -5548,26 +5076,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "unitPanicV1",
-                        "/emergency/unit_panic",
-                        "UNIT_PANIC",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "unitPanicV1",
+                    "/emergency/unit_panic",
+                    "UNIT_PANIC",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for UnitPanicV1 {
@@ -5613,26 +5133,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "unitStatusV1",
-                        "/emergency/unit_status",
-                        "UNIT_STATUS",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "unitStatusV1",
+                    "/emergency/unit_status",
+                    "UNIT_STATUS",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for UnitStatusV1 {
@@ -5678,26 +5190,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "updateStreetsignV1",
-                        "/emergency/UPDATE_STREETSIGN",
-                        "UPDATE_STREETSIGN",
-                        Some(&self.data),
-                        true,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "updateStreetsignV1",
+                    "/emergency/UPDATE_STREETSIGN",
+                    "UPDATE_STREETSIGN",
+                    Some(self.data),
+                    true,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateStreetsignV1 {
@@ -5745,26 +5249,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::VerifySecretV1Response> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "verifySecretV1",
-                        "/general/verify_secret",
-                        "VERIFY_SECRET",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "verifySecretV1",
+                    "/general/verify_secret",
+                    "VERIFY_SECRET",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for VerifySecretV1 {

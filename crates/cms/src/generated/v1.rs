@@ -759,26 +759,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::ActivityTrackerServerStartV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "activityTrackerServerStartV1",
-                        "/servers/activity_tracker_server_start",
-                        "ACTIVITY_TRACKER_SERVER_START",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "activityTrackerServerStartV1",
+                    "/servers/activity_tracker_server_start",
+                    "ACTIVITY_TRACKER_SERVER_START",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for ActivityTrackerServerStartV1 {
@@ -833,26 +825,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::ActivityTrackerStartStopV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "activityTrackerStartStopV1",
-                        "/servers/activity_tracker_start_stop",
-                        "ACTIVITY_TRACKER_START_STOP",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "activityTrackerStartStopV1",
+                    "/servers/activity_tracker_start_stop",
+                    "ACTIVITY_TRACKER_START_STOP",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for ActivityTrackerStartStopV1 {
@@ -905,26 +889,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::AddMemberRecordV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "addMemberRecordV1",
-                        "/disciplinary/add_member_record",
-                        "ADD_MEMBER_RECORD",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "addMemberRecordV1",
+                    "/disciplinary/add_member_record",
+                    "ADD_MEMBER_RECORD",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for AddMemberRecordV1 {
@@ -973,26 +949,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "banAccountV1",
-                        "/general/ban_account",
-                        "BAN_ACCOUNT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "banAccountV1",
+                    "/general/ban_account",
+                    "BAN_ACCOUNT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for BanAccountV1 {
@@ -1040,26 +1008,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::CancelSessionV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "cancelSessionV1",
-                        "/sessions/cancel",
-                        "CANCEL_SESSION",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "cancelSessionV1",
+                    "/sessions/cancel",
+                    "CANCEL_SESSION",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for CancelSessionV1 {
@@ -1108,26 +1068,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "checkComApiidV1",
-                        "/general/check_com_apiid",
-                        "CHECK_COM_APIID",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "checkComApiidV1",
+                    "/general/check_com_apiid",
+                    "CHECK_COM_APIID",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for CheckComApiidV1 {
@@ -1173,26 +1125,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "clockInOutV1",
-                        "/general/clock_in_out",
-                        "CLOCK_IN_OUT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "clockInOutV1",
+                    "/general/clock_in_out",
+                    "CLOCK_IN_OUT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for ClockInOutV1 {
@@ -1242,26 +1186,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::EditAccProfileFieldsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "editAccProfileFieldsV1",
-                        "/general/edit_acc_profile_fields",
-                        "EDIT_ACC_PROFLIE_FIELDS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "editAccProfileFieldsV1",
+                    "/general/edit_acc_profile_fields",
+                    "EDIT_ACC_PROFLIE_FIELDS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for EditAccProfileFieldsV1 {
@@ -1316,26 +1252,18 @@ pub mod requests {
         ) -> crate::ResponseFuture<
             ::std::vec::Vec<crate::types::FullWhitelistV1Member>,
         > {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "fullWhitelistV1",
-                        "/servers/full_whitelist",
-                        "FULL_WHITELIST",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "fullWhitelistV1",
+                    "/servers/full_whitelist",
+                    "FULL_WHITELIST",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for FullWhitelistV1 {
@@ -1388,26 +1316,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getAccountRanksV1",
-                        "/general/get_account_ranks",
-                        "GET_ACCOUNT_RANKS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getAccountRanksV1",
+                    "/general/get_account_ranks",
+                    "GET_ACCOUNT_RANKS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccountRanksV1 {
@@ -1534,26 +1454,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetAccountsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getAccountsV1",
-                        "/general/get_accounts",
-                        "GET_ACCOUNTS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getAccountsV1",
+                    "/general/get_accounts",
+                    "GET_ACCOUNTS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetAccountsV1 {
@@ -1604,26 +1516,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetComAccountV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getComAccountV1",
-                        "/general/get_com_account",
-                        "GET_COM_ACCOUNT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getComAccountV1",
+                    "/general/get_com_account",
+                    "GET_COM_ACCOUNT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetComAccountV1 {
@@ -1680,26 +1584,18 @@ pub mod requests {
         ) -> crate::ResponseFuture<
             crate::v1::JsonOrText<crate::types::GetCurrentClockInV1Reply>,
         > {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getCurrentClockInV1",
-                        "/general/get_current_clock_in",
-                        "GET_CURRENT_CLOCK_IN",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json_or_text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getCurrentClockInV1",
+                    "/general/get_current_clock_in",
+                    "GET_CURRENT_CLOCK_IN",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json_or_text,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCurrentClockInV1 {
@@ -1752,26 +1648,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetCurrentSessionV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getCurrentSessionV1",
-                        "/sessions/get_current",
-                        "GET_CURRENT_SESSION",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getCurrentSessionV1",
+                    "/sessions/get_current",
+                    "GET_CURRENT_SESSION",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetCurrentSessionV1 {
@@ -1821,26 +1709,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<::serde_json::Value>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getDepartmentsV1",
-                        "/general/get_departments",
-                        "GET_DEPARTMENTS",
-                        None::<&()>,
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getDepartmentsV1",
+                    "/general/get_departments",
+                    "GET_DEPARTMENTS",
+                    None::<()>,
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetDepartmentsV1 {
@@ -1889,26 +1769,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<bool> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getFormLockStatusV1",
-                        "/forms/get_lock_status",
-                        "GET_FORM_LOCK_STATUS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getFormLockStatusV1",
+                    "/forms/get_lock_status",
+                    "GET_FORM_LOCK_STATUS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetFormLockStatusV1 {
@@ -2026,26 +1898,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<::serde_json::Value>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getFormTemplateSubmissionsV1",
-                        "/forms/get_template_submissions",
-                        "GET_FORM_TEMPLATE_SUBMISSIONS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getFormTemplateSubmissionsV1",
+                    "/forms/get_template_submissions",
+                    "GET_FORM_TEMPLATE_SUBMISSIONS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetFormTemplateSubmissionsV1 {
@@ -2095,26 +1959,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetGameServersV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getGameServersV1",
-                        "/servers/get_game_servers",
-                        "GET_GAME_SERVERS",
-                        Some(&[] as &[::serde_json::Value]),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getGameServersV1",
+                    "/servers/get_game_servers",
+                    "GET_GAME_SERVERS",
+                    Some(::std::vec::Vec::<::serde_json::Value>::new()),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetGameServersV1 {
@@ -2163,26 +2019,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<i64> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getMemberPointsV1",
-                        "/disciplinary/get_member_points",
-                        "GET_MEMBER_POINTS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getMemberPointsV1",
+                    "/disciplinary/get_member_points",
+                    "GET_MEMBER_POINTS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetMemberPointsV1 {
@@ -2230,26 +2078,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetMemberRecordsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getMemberRecordsV1",
-                        "/disciplinary/get_member_records",
-                        "GET_MEMBER_RECORDS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getMemberRecordsV1",
+                    "/disciplinary/get_member_records",
+                    "GET_MEMBER_RECORDS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetMemberRecordsV1 {
@@ -2299,26 +2139,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetProfileFieldsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getProfileFieldsV1",
-                        "/general/get_profile_fields",
-                        "GET_PROFILE_FIELDS",
-                        None::<&()>,
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getProfileFieldsV1",
+                    "/general/get_profile_fields",
+                    "GET_PROFILE_FIELDS",
+                    None::<()>,
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetProfileFieldsV1 {
@@ -2434,26 +2266,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::GetRosterContentsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getRosterContentsV1",
-                        "/rosters/get",
-                        "GET_ROSTER_CONTENTS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getRosterContentsV1",
+                    "/rosters/get",
+                    "GET_ROSTER_CONTENTS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetRosterContentsV1 {
@@ -2501,26 +2325,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "getSubVersionV1",
-                        "/general/get_sub_version",
-                        "GET_SUB_VERSION",
-                        Some(&[] as &[::serde_json::Value]),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "getSubVersionV1",
+                    "/general/get_sub_version",
+                    "GET_SUB_VERSION",
+                    Some(::std::vec::Vec::<::serde_json::Value>::new()),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for GetSubVersionV1 {
@@ -2566,26 +2382,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "kickAccountV1",
-                        "/general/kick_account",
-                        "KICK_ACCOUNT",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "kickAccountV1",
+                    "/general/kick_account",
+                    "KICK_ACCOUNT",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for KickAccountV1 {
@@ -2631,26 +2439,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "rsvpV1",
-                        "/events/rsvp",
-                        "RSVP",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "rsvpV1",
+                    "/events/rsvp",
+                    "RSVP",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for RsvpV1 {
@@ -2698,26 +2498,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<::std::vec::Vec<::std::string::String>> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setAccountRanksV1",
-                        "/general/set_account_ranks",
-                        "SET_ACCOUNT_RANKS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setAccountRanksV1",
+                    "/general/set_account_ranks",
+                    "SET_ACCOUNT_RANKS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetAccountRanksV1 {
@@ -2766,26 +2558,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setFormLockStatusV1",
-                        "/forms/set_lock_status",
-                        "SET_FORM_LOCK_STATUS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setFormLockStatusV1",
+                    "/forms/set_lock_status",
+                    "SET_FORM_LOCK_STATUS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetFormLockStatusV1 {
@@ -2833,26 +2617,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::SetGameServersV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "setGameServersV1",
-                        "/servers/set_game_servers",
-                        "SET_GAME_SERVERS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "setGameServersV1",
+                    "/servers/set_game_servers",
+                    "SET_GAME_SERVERS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for SetGameServersV1 {
@@ -2903,26 +2679,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::StartSessionV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "startSessionV1",
-                        "/sessions/start",
-                        "START_SESSION",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "startSessionV1",
+                    "/sessions/start",
+                    "START_SESSION",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for StartSessionV1 {
@@ -2973,26 +2741,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::StopSessionV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "stopSessionV1",
-                        "/sessions/stop",
-                        "STOP_SESSION",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "stopSessionV1",
+                    "/sessions/stop",
+                    "STOP_SESSION",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for StopSessionV1 {
@@ -3045,26 +2805,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::UpdateMemberRecordPointsV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "updateMemberRecordPointsV1",
-                        "/disciplinary/update_member_record_points",
-                        "UPDATE_MEMBER_RECORD_POINTS",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "updateMemberRecordPointsV1",
+                    "/disciplinary/update_member_record_points",
+                    "UPDATE_MEMBER_RECORD_POINTS",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordPointsV1 {
@@ -3119,26 +2871,18 @@ pub mod requests {
         pub fn send_with_response(
             self,
         ) -> crate::ResponseFuture<crate::types::UpdateMemberRecordReasonV1Reply> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "updateMemberRecordReasonV1",
-                        "/disciplinary/update_member_record_reason",
-                        "UPDATE_MEMBER_RECORD_REASON",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.json(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "updateMemberRecordReasonV1",
+                    "/disciplinary/update_member_record_reason",
+                    "UPDATE_MEMBER_RECORD_REASON",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::json,
+                )
         }
     }
     impl ::std::future::IntoFuture for UpdateMemberRecordReasonV1 {
@@ -3189,26 +2933,18 @@ pub mod requests {
         /// status, headers, request id, attempts and elapsed time.
         #[inline]
         pub fn send_with_response(self) -> crate::ResponseFuture<::std::string::String> {
-            crate::ResponseFuture::new(async move {
-                let runtime = self.client.raw.inner.scoped(self.options.clone());
-                let result = match self
-                    .client
-                    .v1_send(
-                        &runtime,
-                        "verifyWhitelistV1",
-                        "/servers/verify_whitelist",
-                        "VERIFY_WHITELIST",
-                        Some(&self.data),
-                        false,
-                        vec![],
-                    )
-                    .await
-                {
-                    Ok(reply) => reply.text(),
-                    Err(e) => Err(e),
-                };
-                runtime.finish(result)
-            })
+            let extra = vec![];
+            self.client
+                .v1_call(
+                    self.options,
+                    "verifyWhitelistV1",
+                    "/servers/verify_whitelist",
+                    "VERIFY_WHITELIST",
+                    Some(self.data),
+                    false,
+                    extra,
+                    ::sonoran_runtime::Reply::text,
+                )
         }
     }
     impl ::std::future::IntoFuture for VerifyWhitelistV1 {
