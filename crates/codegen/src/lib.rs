@@ -74,7 +74,13 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let targets = targets::collect(doc)?;
     let examples = doc_examples::for_api(api);
     let v2 = rust_client::format(
-        v2_requests::tokens(api, &progenitor, &model, &targets, &examples)?,
+        rust_client::inline_methods(v2_requests::tokens(
+            api,
+            &progenitor,
+            &model,
+            &targets,
+            &examples,
+        )?)?,
         "",
     )?;
     let targets_src = rust_client::format(targets::tokens(&targets), "")?;
@@ -87,7 +93,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
     let enums_src = rust_client::format(enums::tokens(enums), "")?;
     let v1_methods = &model.v1_methods;
     let v1_src = rust_client::format(
-        v1::tokens_with_pages(
+        rust_client::inline_methods(v1::tokens_with_pages(
             api,
             v1_methods,
             &v1::known_errors(doc),
@@ -95,7 +101,7 @@ pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<Vec<Output>, Error
             enums,
             &examples,
             Some(&pages::Structs::parse(&progenitor)?),
-        )?,
+        )?)?,
         "",
     )?;
     let module = rust_client::format(module_tokens(&model, api), "")?;

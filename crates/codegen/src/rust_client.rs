@@ -108,6 +108,38 @@ pub fn compact_file(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::Tok
     Ok(quote::quote!(#file))
 }
 
+/// `#[inline]` on every method of the inherent impls in `tokens` (the request builders and
+/// the client's operation methods): not for speed, but so that the compiler generates a
+/// method's code in the crate that calls it, for the methods it calls, instead of every
+/// operation's method in the generated crate's own compile. Type checking stays here.
+pub fn inline_methods(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
+    fn walk(items: &mut [syn::Item]) {
+        for item in items {
+            match item {
+                syn::Item::Impl(imp) if imp.trait_.is_none() => {
+                    for it in &mut imp.items {
+                        if let syn::ImplItem::Fn(f) = it
+                            && !f.attrs.iter().any(|a| a.path().is_ident("inline"))
+                        {
+                            f.attrs.push(syn::parse_quote!(#[inline]));
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => {
+                    if let Some((_, items)) = &mut m.content {
+                        walk(items);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut file: syn::File =
+        syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
+    walk(&mut file.items);
+    Ok(quote::quote!(#file))
+}
+
 /// How a field of a struct decodes when its key is absent, from its serde attributes.
 enum Absent {
     /// An error (``missing field `x` ``): a required field, nullable or not.

@@ -29,6 +29,7 @@ impl V1ErrorCode {
         Self::InvalidEmptySearch,
     ];
     /// The exact text the API sends.
+    #[inline]
     pub fn text(self) -> &'static str {
         match self {
             Self::InvalidRequestType => "INVALID REQUEST TYPE",
@@ -42,6 +43,7 @@ impl V1ErrorCode {
     }
     /// The kind of refusal the docs say this text is (`x-error-kinds`), when they say
     /// more than "the API refused" ([`sonoran_runtime::ErrorKind::Api`]).
+    #[inline]
     pub fn kind(self) -> ::std::option::Option<::sonoran_runtime::ErrorKind> {
         match self {
             Self::ApiNotEnabled => Some(::sonoran_runtime::ErrorKind::PlanRefused),
@@ -51,6 +53,7 @@ impl V1ErrorCode {
         }
     }
     /// The code of a v1 error body, when it is a documented one.
+    #[inline]
     pub fn from_text(body: &str) -> ::std::option::Option<Self> {
         match body.trim() {
             "INVALID REQUEST TYPE" => Some(Self::InvalidRequestType),
@@ -81,6 +84,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/add-blip>
+    #[inline]
     pub fn add_blip_v1(
         &self,
         data: &[crate::types::AddBlipV1Item],
@@ -102,6 +106,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/add-call-note>
+    #[inline]
     pub fn add_call_note_v1(
         &self,
         data: &[crate::types::AddCallNoteV1Item],
@@ -121,6 +126,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/apply-permission-key>
+    #[inline]
     pub fn apply_permission_key_v1(
         &self,
         data: &[crate::types::ApplyPermissionKeyV1Item],
@@ -142,6 +148,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/attach-units>
+    #[inline]
     pub fn attach_unit_v1(
         &self,
         data: &[crate::types::AttachUnitV1Item],
@@ -163,6 +170,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/auth-street-signs>
+    #[inline]
     pub fn auth_street_signs_v1(
         &self,
         data: &crate::types::AuthStreetSignsV1Data,
@@ -182,6 +190,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/ban-user>
+    #[inline]
     pub fn ban_user_v1(
         &self,
         data: &[crate::types::BanUserV1Item],
@@ -203,6 +212,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/911-call>
+    #[inline]
     pub fn call911_v1(
         &self,
         data: &[crate::types::Call911V1Item],
@@ -222,6 +232,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/check-api-id>
+    #[inline]
     pub fn check_api_id_v1(
         &self,
         data: &[crate::types::CheckApiIdV1Item],
@@ -243,6 +254,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/close-call>
+    #[inline]
     pub fn close_call_v1(
         &self,
         data: &[crate::types::CloseCallV1Item],
@@ -264,6 +276,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/detach-unit>
+    #[inline]
     pub fn detach_unit_v1(
         &self,
         data: &[crate::types::DetachUnitV1Item],
@@ -283,6 +296,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/edit-character>
+    #[inline]
     pub fn edit_character_v1(
         &self,
         data: &[crate::types::EditCharacterV1Item],
@@ -304,6 +318,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/edit-dispatch>
+    #[inline]
     pub fn edit_dispatch_v1(
         &self,
         data: &[crate::types::EditDispatchV1Item],
@@ -337,6 +352,7 @@ impl crate::V1 {
     #[deprecated(
         note = "EDIT_LICENSE is no longer in the Sonoran docs; see the method's documentation"
     )]
+    #[inline]
     pub fn edit_license_v1(
         &self,
         data: &[crate::types::EditLicenseV1Item],
@@ -356,6 +372,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/edit-record>
+    #[inline]
     pub fn edit_record_v1(
         &self,
         data: &[crate::types::EditRecordV1Item],
@@ -375,6 +392,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account>
+    #[inline]
     pub fn get_account_v1(
         &self,
         data: &[crate::types::GetAccountV1Item],
@@ -394,6 +412,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-account-1>
+    #[inline]
     pub fn get_accounts_v1(
         &self,
         data: &[crate::types::GetAccountsV1Item],
@@ -415,6 +434,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-active-units>
+    #[inline]
     pub fn get_active_units_v1(
         &self,
         data: &[crate::types::GetActiveUnitsV1Item],
@@ -436,6 +456,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/get-map-blips>
+    #[inline]
     pub fn get_blips_v1(
         &self,
         data: &[crate::types::GetBlipsV1Item],
@@ -457,6 +478,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/get-calls>
+    #[inline]
     pub fn get_calls_v1(
         &self,
         data: &[crate::types::GetCallsV1Item],
@@ -476,6 +498,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-get-character-links>
+    #[inline]
     pub fn get_character_links_v1(
         &self,
         data: &[crate::types::GetCharacterLinksV1Item],
@@ -495,6 +518,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/get-characters>
+    #[inline]
     pub fn get_characters_v1(
         &self,
         data: &[crate::types::GetCharactersV1Item],
@@ -514,6 +538,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/get-identifiers>
+    #[inline]
     pub fn get_identifiers_v1(
         &self,
         data: &[crate::types::GetIdentifiersV1Item],
@@ -535,6 +560,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/get-pager-config>
+    #[inline]
     pub fn get_pager_config_v1(
         &self,
         data: &[crate::types::GetPagerConfigV1Item],
@@ -554,6 +580,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-servers>
+    #[inline]
     pub fn get_servers_v1(&self) -> requests::GetServersV1 {
         requests::GetServersV1 {
             client: self.client.clone(),
@@ -569,6 +596,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/get-record-template>
+    #[inline]
     pub fn get_templates_v1(&self) -> requests::GetTemplatesV1 {
         requests::GetTemplatesV1 {
             client: self.client.clone(),
@@ -585,6 +613,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/get-version>
+    #[inline]
     pub fn get_version_v1(&self) -> requests::GetVersionV1 {
         requests::GetVersionV1 {
             client: self.client.clone(),
@@ -602,6 +631,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-ident-group>
+    #[inline]
     pub fn idents_to_group_v1(
         &self,
         data: &[crate::types::IdentsToGroupV1Item],
@@ -621,6 +651,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/join-community>
+    #[inline]
     pub fn join_community_v1(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
@@ -644,6 +675,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/kick-unit>
+    #[inline]
     pub fn kick_unit_v1(
         &self,
         data: &[crate::types::KickUnitV1Item],
@@ -663,6 +695,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/leave-community>
+    #[inline]
     pub fn leave_community_v1(
         &self,
         data: &[crate::types::CommunityMembershipV1Item],
@@ -684,6 +717,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/db-sync-link-character>
+    #[inline]
     pub fn link_character_v1(
         &self,
         data: &[crate::types::LinkCharacterV1Item],
@@ -703,6 +737,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-custom>
+    #[inline]
     pub fn lookup_custom_v1(
         &self,
         data: &[crate::types::LookupCustomV1Item],
@@ -722,6 +757,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-name-or-plate>
+    #[inline]
     pub fn lookup_v1(&self, data: &[crate::types::LookupV1Item]) -> requests::LookupV1 {
         requests::LookupV1 {
             client: self.client.clone(),
@@ -738,6 +774,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/lookup-by-integer>
+    #[inline]
     pub fn lookup_value_v1(
         &self,
         data: &[crate::types::LookupValueV1Item],
@@ -757,6 +794,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/modify-blip>
+    #[inline]
     pub fn modify_blip_v1(
         &self,
         data: &[crate::types::ModifyBlipV1Item],
@@ -795,6 +833,7 @@ impl crate::V1 {
     /// }
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn modify_identifier_v1(
         &self,
         data: &[crate::types::ModifyIdentifierV1Item],
@@ -814,6 +853,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/new-character>
+    #[inline]
     pub fn new_character_v1(
         &self,
         data: &[crate::types::NewCharacterV1Item],
@@ -835,6 +875,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/new-dispatch>
+    #[inline]
     pub fn new_dispatch_v1(
         &self,
         data: &[crate::types::NewDispatchV1Item],
@@ -854,6 +895,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/new-record>
+    #[inline]
     pub fn new_record_v1(
         &self,
         data: &[crate::types::NewRecordV1Item],
@@ -875,6 +917,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/remove-911>
+    #[inline]
     pub fn remove911_v1(
         &self,
         data: &[crate::types::Remove911V1Item],
@@ -894,6 +937,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/custom-blips/remove-blip>
+    #[inline]
     pub fn remove_blip_v1(
         &self,
         data: &[crate::types::RemoveBlipV1Item],
@@ -913,6 +957,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/remove-character>
+    #[inline]
     pub fn remove_character_v1(
         &self,
         data: &[crate::types::RemoveCharacterV1Item],
@@ -932,6 +977,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/custom-records/remove-record>
+    #[inline]
     pub fn remove_record_v1(
         &self,
         data: &[crate::types::RemoveRecordV1Item],
@@ -951,6 +997,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/send-photo>
+    #[inline]
     pub fn send_photo_v1(
         &self,
         data: &[crate::types::SendPhotoV1Item],
@@ -985,6 +1032,7 @@ impl crate::V1 {
     /// println!("{text}");
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn set_account_permissions_v1(
         &self,
         data: &[crate::types::SetAccountPermissionsV1Item],
@@ -1004,6 +1052,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-api-ids>
+    #[inline]
     pub fn set_api_id_v1(
         &self,
         data: &[crate::types::SetApiIdV1Item],
@@ -1025,6 +1074,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/ers/set-street-sign-config>
+    #[inline]
     pub fn set_available_callouts_v1(
         &self,
         data: &crate::types::SetAvailableCalloutsV1Data,
@@ -1046,6 +1096,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-postal>
+    #[inline]
     pub fn set_call_postal_v1(
         &self,
         data: &[crate::types::SetCallPostalV1Item],
@@ -1067,6 +1118,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/dispatch-and-emergency-calls/update-call-primary>
+    #[inline]
     pub fn set_call_primary_v1(
         &self,
         data: &[crate::types::SetCallPrimaryV1Item],
@@ -1086,6 +1138,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/civilian/set-character>
+    #[inline]
     pub fn set_character_v1(
         &self,
         data: &[crate::types::SetCharacterV1Item],
@@ -1107,6 +1160,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-clock-time>
+    #[inline]
     pub fn set_clock_v1(
         &self,
         data: &[crate::types::SetClockV1Item],
@@ -1126,6 +1180,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/set-identifier>
+    #[inline]
     pub fn set_identifier_v1(
         &self,
         data: &[crate::types::SetIdentifierV1Item],
@@ -1147,6 +1202,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/inferno-pagers/set-pager-config>
+    #[inline]
     pub fn set_pager_config_v1(
         &self,
         data: &[crate::types::SetPagerConfigV1Item],
@@ -1166,6 +1222,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-penal-codes>
+    #[inline]
     pub fn set_penal_codes_v1(
         &self,
         data: &[crate::types::PenalCodeV1],
@@ -1185,6 +1242,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-postal-config>
+    #[inline]
     pub fn set_postals_v1(
         &self,
         data: &[crate::types::SetPostalsV1Item],
@@ -1204,6 +1262,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/set-servers>
+    #[inline]
     pub fn set_servers_v1(
         &self,
         data: &crate::types::SetServersV1Data,
@@ -1225,6 +1284,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/station-alert/set-stations>
+    #[inline]
     pub fn set_stations_v1(
         &self,
         data: &crate::types::SetStationsV1Data,
@@ -1246,6 +1306,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/set-street-sign-config>
+    #[inline]
     pub fn set_streetsign_config_v1(
         &self,
         data: &[crate::types::SetStreetsignConfigV1Item],
@@ -1265,6 +1326,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/update-unit-location>
+    #[inline]
     pub fn unit_location_v1(
         &self,
         data: &[crate::types::UnitLocationV1Item],
@@ -1284,6 +1346,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-panic>
+    #[inline]
     pub fn unit_panic_v1(
         &self,
         data: &[crate::types::UnitPanicV1Item],
@@ -1305,6 +1368,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/identifiers/unit-status>
+    #[inline]
     pub fn unit_status_v1(
         &self,
         data: &[crate::types::UnitStatusV1Item],
@@ -1326,6 +1390,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/emergency/street-signs/update-street-sign>
+    #[inline]
     pub fn update_streetsign_v1(
         &self,
         data: &[crate::types::UpdateStreetsignV1Item],
@@ -1345,6 +1410,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints/general/verify-secret>
+    #[inline]
     pub fn verify_secret_v1(
         &self,
         data: &[crate::types::VerifySecretV1Item],
@@ -1374,12 +1440,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1436,12 +1504,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1493,12 +1563,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1550,12 +1622,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1607,12 +1681,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1664,12 +1740,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1721,12 +1799,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1778,12 +1858,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1835,12 +1917,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1892,12 +1976,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1949,12 +2035,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2006,12 +2094,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2063,12 +2153,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2122,12 +2214,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2179,12 +2273,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2238,12 +2334,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2263,6 +2361,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::AccountV1> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -2374,12 +2473,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2399,6 +2500,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<crate::types::IdentifierV1> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -2504,12 +2606,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2566,12 +2670,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2628,12 +2734,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2690,12 +2798,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2752,12 +2862,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2814,12 +2926,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2875,12 +2989,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2935,6 +3051,7 @@ pub mod requests {
     }
     impl GetTemplatesV1 {
         /// `recordTypeId` of the envelope (left out when not set).
+        #[inline]
         pub fn record_type_id(mut self, value: i64) -> Self {
             self.record_type_id = ::std::option::Option::Some(value);
             self
@@ -2942,12 +3059,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3006,12 +3125,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3063,12 +3184,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3121,12 +3244,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3181,12 +3306,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3239,12 +3366,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3299,12 +3428,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3356,12 +3487,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3418,12 +3551,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3480,12 +3615,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3505,6 +3642,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<crate::types::RecordV1> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -3612,12 +3750,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3669,12 +3809,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3735,12 +3877,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3792,12 +3936,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3849,12 +3995,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3908,12 +4056,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3965,12 +4115,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4022,12 +4174,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4079,12 +4233,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4136,12 +4292,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4193,12 +4351,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4250,12 +4410,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4307,12 +4469,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4364,12 +4528,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4421,12 +4587,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4478,12 +4646,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4540,12 +4710,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4597,12 +4769,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4654,12 +4828,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4711,12 +4887,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4768,12 +4946,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4825,12 +5005,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4882,12 +5064,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4939,12 +5123,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4996,12 +5182,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5053,12 +5241,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5110,12 +5300,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5167,12 +5359,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5224,12 +5418,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,

@@ -10,6 +10,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-character-links>
+    #[inline]
     pub fn get_character_links(
         &self,
         target: crate::targets::AccountTarget,
@@ -27,6 +28,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/add-character-link>
+    #[inline]
     pub fn add_character_link(
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
@@ -46,6 +48,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/remove-character-link>
+    #[inline]
     pub fn remove_character_link(
         &self,
         sync_id: impl ::std::convert::Into<::std::string::String>,
@@ -65,6 +68,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/get-characters>
+    #[inline]
     pub fn get_characters(
         &self,
         target: crate::targets::AccountTarget,
@@ -82,6 +86,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/delete-character>
+    #[inline]
     pub fn delete_character(&self, character_id: i64) -> requests::DeleteCharacter {
         requests::DeleteCharacter {
             client: self.clone(),
@@ -96,6 +101,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/civilian/set-selected-character>
+    #[inline]
     pub fn set_selected_character(
         &self,
         body: types::SetSelectedCharacterRequest,
@@ -113,6 +119,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-current-call>
+    #[inline]
     pub fn get_current_call(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -130,6 +137,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/get-identifiers>
+    #[inline]
     pub fn get_identifiers(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -147,6 +155,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/create-identifier>
+    #[inline]
     pub fn create_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -166,6 +175,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/delete-identifier>
+    #[inline]
     pub fn delete_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -202,6 +212,7 @@ impl crate::Client {
     /// println!("{:?}", reply.identifier);
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn update_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -223,6 +234,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-selected-identifier>
+    #[inline]
     pub fn set_selected_identifier(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -242,6 +254,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates>
+    #[inline]
     pub fn get_dispatch_templates(&self) -> requests::GetDispatchTemplates {
         requests::GetDispatchTemplates {
             client: self.clone(),
@@ -255,6 +268,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-dispatch-templates>
+    #[inline]
     pub fn get_dispatch_template(
         &self,
         template_id: i64,
@@ -272,6 +286,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-account-units>
+    #[inline]
     pub fn get_account_units(
         &self,
         account_uuid: ::uuid::Uuid,
@@ -294,6 +309,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/get-blips>
+    #[inline]
     pub fn get_blips(&self) -> requests::GetBlips {
         requests::GetBlips {
             client: self.clone(),
@@ -308,6 +324,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/create-blip>
+    #[inline]
     pub fn create_blip(&self, body: types::CreateBlipRequest) -> requests::CreateBlip {
         requests::CreateBlip {
             client: self.clone(),
@@ -323,6 +340,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/delete-blips>
+    #[inline]
     pub fn delete_blips(
         &self,
         body: types::DeleteBlipsRequest,
@@ -341,6 +359,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/map/update-blip>
+    #[inline]
     pub fn update_blip(
         &self,
         blip_id: i64,
@@ -361,6 +380,7 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-callouts>
+    #[inline]
     pub fn set_callouts(
         &self,
         body: types::SetCalloutsRequest,
@@ -379,6 +399,7 @@ impl crate::Client {
     /// Rate limit: 5 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/get-calls>
+    #[inline]
     pub fn get_calls(&self) -> requests::GetCalls {
         requests::GetCalls {
             client: self.clone(),
@@ -396,6 +417,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-911-call>
+    #[inline]
     pub fn create911_call(
         &self,
         body: types::Create911CallRequest,
@@ -414,6 +436,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/remove-911-call>
+    #[inline]
     pub fn remove911_call(&self, call_id: i64) -> requests::Remove911Call {
         requests::Remove911Call {
             client: self.clone(),
@@ -429,6 +452,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-custom-dispatch-call>
+    #[inline]
     pub fn create_custom_dispatch_call(
         &self,
         body: types::CreateCustomDispatchCallRequest,
@@ -447,6 +471,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/create-dispatch-call>
+    #[inline]
     pub fn create_dispatch_call(
         &self,
         body: types::CreateDispatchCallRequest,
@@ -465,6 +490,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/detach-units>
+    #[inline]
     pub fn detach_units(
         &self,
         body: types::DetachUnitsRequest,
@@ -483,6 +509,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/close-dispatch-calls>
+    #[inline]
     pub fn close_dispatch_calls(
         &self,
         body: types::CloseDispatchCallsRequest,
@@ -501,6 +528,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-dispatch-call>
+    #[inline]
     pub fn update_dispatch_call(
         &self,
         call_id: i64,
@@ -521,6 +549,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/attach-units>
+    #[inline]
     pub fn attach_units(
         &self,
         call_id: i64,
@@ -541,6 +570,7 @@ impl crate::Client {
     /// Rate limit: 60 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/add-call-note>
+    #[inline]
     pub fn add_call_note(
         &self,
         call_id: i64,
@@ -561,6 +591,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-postal>
+    #[inline]
     pub fn update_call_postal(
         &self,
         call_id: i64,
@@ -581,6 +612,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/calls/update-call-primary>
+    #[inline]
     pub fn update_call_primary(
         &self,
         call_id: i64,
@@ -601,6 +633,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/identifiers/set-identifier-group>
+    #[inline]
     pub fn set_identifier_group(
         &self,
         group_name: impl ::std::convert::Into<::std::string::String>,
@@ -621,6 +654,7 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/get-pager-config>
+    #[inline]
     pub fn get_pager_config(&self) -> requests::GetPagerConfig {
         requests::GetPagerConfig {
             client: self.clone(),
@@ -635,6 +669,7 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-pager-config>
+    #[inline]
     pub fn set_pager_config(
         &self,
         body: types::SetPagerConfigRequest,
@@ -653,6 +688,7 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-stations>
+    #[inline]
     pub fn set_stations(
         &self,
         body: types::SetStationsRequest,
@@ -671,6 +707,7 @@ impl crate::Client {
     /// Rate limit: 2 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/set-street-sign-config>
+    #[inline]
     pub fn set_street_sign_config(
         &self,
         body: types::SetStreetSignConfigRequest,
@@ -689,6 +726,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/configuration/update-street-signs>
+    #[inline]
     pub fn update_street_signs(
         &self,
         body: types::UpdateStreetSignsRequest,
@@ -707,6 +745,7 @@ impl crate::Client {
     /// Rate limit: 12 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/update-unit-locations>
+    #[inline]
     pub fn update_unit_locations(
         &self,
         body: types::UpdateUnitLocationsRequest,
@@ -725,6 +764,7 @@ impl crate::Client {
     /// Rate limit: 3 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/get-active-units>
+    #[inline]
     pub fn get_active_units(&self) -> requests::GetActiveUnits {
         requests::GetActiveUnits {
             client: self.clone(),
@@ -743,6 +783,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/kick-unit>
+    #[inline]
     pub fn kick_unit(&self, body: types::KickUnitRequest) -> requests::KickUnit {
         requests::KickUnit {
             client: self.clone(),
@@ -758,6 +799,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-panic>
+    #[inline]
     pub fn set_unit_panic(
         &self,
         body: types::SetUnitPanicRequest,
@@ -776,6 +818,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/emergency/units/set-unit-status>
+    #[inline]
     pub fn set_unit_status(
         &self,
         body: types::SetUnitStatusRequest,
@@ -794,6 +837,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-fivem-configuration>
+    #[inline]
     pub fn get_fivem_configuration(&self) -> requests::GetFivemConfiguration {
         requests::GetFivemConfiguration {
             client: self.clone(),
@@ -808,6 +852,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/acknowledge-fivem-configuration>
+    #[inline]
     pub fn acknowledge_fivem_configuration(
         &self,
         revision: i64,
@@ -826,6 +871,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/ban-user>
+    #[inline]
     pub fn kick_or_ban_user(
         &self,
         body: types::KickOrBanUserRequest,
@@ -843,6 +889,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-accounts>
+    #[inline]
     pub fn get_accounts(&self) -> requests::GetAccounts {
         requests::GetAccounts {
             client: self.clone(),
@@ -862,6 +909,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account>
+    #[inline]
     pub fn get_account(
         &self,
         target: crate::targets::AccountTargetOrUsername,
@@ -896,6 +944,7 @@ impl crate::Client {
     /// println!("{:?} now has {:?}", account.account_uuid, account.permissions);
     /// # Ok(()) }
     /// ```
+    #[inline]
     pub fn modify_account_permissions(
         &self,
         body: types::ModifyAccountPermissionsRequest,
@@ -913,6 +962,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-database-sync-configuration>
+    #[inline]
     pub fn get_database_sync_configuration(
         &self,
     ) -> requests::GetDatabaseSyncConfiguration {
@@ -928,6 +978,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-info>
+    #[inline]
     pub fn get_info(&self) -> requests::GetInfo {
         requests::GetInfo {
             client: self.clone(),
@@ -941,6 +992,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/create-community-link>
+    #[inline]
     pub fn create_community_link(
         &self,
         body: types::CreateCommunityLinkRequest,
@@ -958,6 +1010,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/check-community-link>
+    #[inline]
     pub fn check_community_link(
         &self,
         body: types::CheckCommunityLinkRequest,
@@ -975,6 +1028,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/set-community-link>
+    #[inline]
     pub fn set_community_link(
         &self,
         body: types::SetCommunityLinkRequest,
@@ -994,6 +1048,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-login-page>
+    #[inline]
     pub fn get_login_page(
         &self,
         community: crate::targets::LoginPageTarget,
@@ -1011,6 +1066,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-name-or-plate>
+    #[inline]
     pub fn lookup_name_or_plate(
         &self,
         body: types::LookupNameOrPlateRequest,
@@ -1028,6 +1084,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-value>
+    #[inline]
     pub fn lookup_by_value(
         &self,
         body: types::LookupByValueRequest,
@@ -1045,6 +1102,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/lookups/lookup-by-custom>
+    #[inline]
     pub fn lookup_by_custom_search(
         &self,
         body: types::LookupByCustomSearchRequest,
@@ -1062,6 +1120,7 @@ impl crate::Client {
     /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-penal-codes>
+    #[inline]
     pub fn get_penal_codes(&self) -> requests::GetPenalCodes {
         requests::GetPenalCodes {
             client: self.clone(),
@@ -1075,6 +1134,7 @@ impl crate::Client {
     /// Rate limit: 4 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-penal-codes>
+    #[inline]
     pub fn set_penal_codes(
         &self,
         body: types::SetPenalCodesRequest,
@@ -1092,6 +1152,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/apply-permission-key>
+    #[inline]
     pub fn apply_permission_key(
         &self,
         body: types::ApplyPermissionKeyRequest,
@@ -1109,6 +1170,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-account-permissions>
+    #[inline]
     pub fn get_account_permissions(
         &self,
         account_id: ::uuid::Uuid,
@@ -1126,6 +1188,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/replace-account-permissions>
+    #[inline]
     pub fn replace_account_permissions(
         &self,
         account_id: ::uuid::Uuid,
@@ -1145,6 +1208,7 @@ impl crate::Client {
     /// Rate limit: none documented.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/get-permission-catalog>
+    #[inline]
     pub fn get_permission_catalog(&self) -> requests::GetPermissionCatalog {
         requests::GetPermissionCatalog {
             client: self.clone(),
@@ -1158,6 +1222,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/send-photo>
+    #[inline]
     pub fn send_photo(&self, body: types::SendPhotoRequest) -> requests::SendPhoto {
         requests::SendPhoto {
             client: self.clone(),
@@ -1172,6 +1237,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-postal-config>
+    #[inline]
     pub fn set_postal_config(
         &self,
         body: types::SetPostalConfigRequest,
@@ -1189,6 +1255,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/send-draft>
+    #[inline]
     pub fn send_draft(&self, body: types::SendDraftRequest) -> requests::SendDraft {
         requests::SendDraft {
             client: self.clone(),
@@ -1203,6 +1270,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/create-record>
+    #[inline]
     pub fn create_record(
         &self,
         body: types::CreateRecordRequest,
@@ -1220,6 +1288,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/delete-record>
+    #[inline]
     pub fn delete_record(&self, record_id: i64) -> requests::DeleteRecord {
         requests::DeleteRecord {
             client: self.clone(),
@@ -1234,6 +1303,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/update-record>
+    #[inline]
     pub fn update_record(
         &self,
         record_id: i64,
@@ -1253,6 +1323,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/accounts/verify-secret>
+    #[inline]
     pub fn verify_secret(
         &self,
         body: types::VerifySecretRequest,
@@ -1270,6 +1341,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-servers>
+    #[inline]
     pub fn get_servers(&self) -> requests::GetServers {
         requests::GetServers {
             client: self.clone(),
@@ -1283,6 +1355,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/set-servers>
+    #[inline]
     pub fn set_servers(&self, body: types::SetServersRequest) -> requests::SetServers {
         requests::SetServers {
             client: self.clone(),
@@ -1297,6 +1370,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/heartbeat>
+    #[inline]
     pub fn heartbeat(&self, body: types::HeartbeatRequest) -> requests::Heartbeat {
         requests::Heartbeat {
             client: self.clone(),
@@ -1312,6 +1386,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/auth-street-signs>
+    #[inline]
     pub fn auth_street_signs(&self) -> requests::AuthStreetSigns {
         requests::AuthStreetSigns {
             client: self.clone(),
@@ -1326,6 +1401,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-templates>
+    #[inline]
     pub fn get_templates(&self) -> requests::GetTemplates {
         requests::GetTemplates {
             client: self.clone(),
@@ -1339,6 +1415,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/records/get-template>
+    #[inline]
     pub fn get_template(&self, record_type_id: i64) -> requests::GetTemplate {
         requests::GetTemplate {
             client: self.clone(),
@@ -1353,6 +1430,7 @@ impl crate::Client {
     /// Rate limit: 20 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-turn-credentials>
+    #[inline]
     pub fn get_turn_credentials(&self) -> requests::GetTurnCredentials {
         requests::GetTurnCredentials {
             client: self.clone(),
@@ -1367,6 +1445,7 @@ impl crate::Client {
     /// Rate limit: 10 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/general/configuration/get-version>
+    #[inline]
     pub fn get_version(&self) -> requests::GetVersion {
         requests::GetVersion {
             client: self.clone(),
@@ -1380,6 +1459,7 @@ impl crate::Client {
     /// Rate limit: 120 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/list-panels>
+    #[inline]
     pub fn list_integration_panels(&self) -> requests::ListIntegrationPanels {
         requests::ListIntegrationPanels {
             client: self.clone(),
@@ -1393,6 +1473,7 @@ impl crate::Client {
     /// Rate limit: 240 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/poll-actions>
+    #[inline]
     pub fn poll_integration_panel_actions(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1413,6 +1494,7 @@ impl crate::Client {
     /// Rate limit: 240 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/acknowledge-action>
+    #[inline]
     pub fn acknowledge_integration_panel_action(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1435,6 +1517,7 @@ impl crate::Client {
     /// Rate limit: 300 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-state>
+    #[inline]
     pub fn replace_integration_panel_state(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1457,6 +1540,7 @@ impl crate::Client {
     /// Rate limit: 120 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/get-panel>
+    #[inline]
     pub fn get_integration_panel(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1474,6 +1558,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/set-panel>
+    #[inline]
     pub fn put_integration_panel(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1493,6 +1578,7 @@ impl crate::Client {
     /// Rate limit: 30 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cad/api-integration/api-endpoints-v2/integration-panels/delete-panel>
+    #[inline]
     pub fn delete_integration_panel(
         &self,
         panel_key: impl ::std::convert::Into<::std::string::String>,
@@ -1526,6 +1612,7 @@ pub mod requests {
     }
     impl GetCharacterLinks {
         /// Replaces the `target` given to the method.
+        #[inline]
         pub fn target(mut self, value: crate::targets::AccountTarget) -> Self {
             self.target = value;
             self
@@ -1533,12 +1620,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1647,12 +1736,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1722,12 +1813,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1794,6 +1887,7 @@ pub mod requests {
     }
     impl GetCharacters {
         /// Replaces the `target` given to the method.
+        #[inline]
         pub fn target(mut self, value: crate::targets::AccountTarget) -> Self {
             self.target = value;
             self
@@ -1801,12 +1895,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1911,12 +2007,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1986,12 +2084,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2061,12 +2161,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2133,12 +2235,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2206,12 +2310,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2284,12 +2390,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2363,12 +2471,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2443,12 +2553,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2519,12 +2631,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2594,12 +2708,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2669,26 +2785,31 @@ pub mod requests {
     }
     impl GetAccountUnits {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }
         /// Maximum number of rows returned.
+        #[inline]
         pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
+        #[inline]
         pub fn offset(mut self, value: u64) -> Self {
             self.offset = ::std::option::Option::Some(value);
             self
         }
         /// Only returns online identifiers for the target account.
+        #[inline]
         pub fn only_online(mut self, value: bool) -> Self {
             self.only_online = ::std::option::Option::Some(value);
             self
         }
         /// When `true`, hides dispatcher identifiers.
+        #[inline]
         pub fn only_units(mut self, value: bool) -> Self {
             self.only_units = ::std::option::Option::Some(value);
             self
@@ -2696,12 +2817,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2782,6 +2905,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::Unit> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -2851,6 +2975,7 @@ pub mod requests {
     }
     impl GetBlips {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -2858,12 +2983,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2931,6 +3058,7 @@ pub mod requests {
     }
     impl CreateBlip {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -2938,12 +3066,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3011,6 +3141,7 @@ pub mod requests {
     }
     impl DeleteBlips {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3018,12 +3149,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3094,6 +3227,7 @@ pub mod requests {
     }
     impl UpdateBlip {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3101,12 +3235,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3178,6 +3314,7 @@ pub mod requests {
     }
     impl SetCallouts {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3185,12 +3322,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3262,21 +3401,25 @@ pub mod requests {
     }
     impl GetCalls {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }
         /// Maximum number of closed dispatch calls returned (v1 documents a maximum of 100).
+        #[inline]
         pub fn closed_limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.closed_limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of closed calls to skip.
+        #[inline]
         pub fn closed_offset(mut self, value: u64) -> Self {
             self.closed_offset = ::std::option::Option::Some(value);
             self
         }
         /// Call table type filter (CALL_TABLE_TYPE, see the `CallTableType` schema): 0 DISPATCH_CALL, 1 EMERGENCY_CALL, 100 SEARCH_ALL.
+        #[inline]
         pub fn type_(mut self, value: crate::enums::CallTableType) -> Self {
             self.type_ = ::std::option::Option::Some(value);
             self
@@ -3284,12 +3427,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3373,6 +3518,7 @@ pub mod requests {
     }
     impl Create911Call {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3380,12 +3526,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3453,6 +3601,7 @@ pub mod requests {
     }
     impl Remove911Call {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3460,12 +3609,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3535,6 +3686,7 @@ pub mod requests {
     }
     impl CreateCustomDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3542,12 +3694,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3615,6 +3769,7 @@ pub mod requests {
     }
     impl CreateDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3622,12 +3777,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3695,6 +3852,7 @@ pub mod requests {
     }
     impl DetachUnits {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3702,12 +3860,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3777,6 +3937,7 @@ pub mod requests {
     }
     impl CloseDispatchCalls {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3784,12 +3945,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3863,6 +4026,7 @@ pub mod requests {
     }
     impl UpdateDispatchCall {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3870,12 +4034,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3946,6 +4112,7 @@ pub mod requests {
     }
     impl AttachUnits {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -3953,12 +4120,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4031,6 +4200,7 @@ pub mod requests {
     }
     impl AddCallNote {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4038,12 +4208,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4116,6 +4288,7 @@ pub mod requests {
     }
     impl UpdateCallPostal {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4123,12 +4296,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4204,6 +4379,7 @@ pub mod requests {
     }
     impl UpdateCallPrimary {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4211,12 +4387,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4292,6 +4470,7 @@ pub mod requests {
     }
     impl SetIdentifierGroup {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4299,12 +4478,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4378,6 +4559,7 @@ pub mod requests {
     }
     impl GetPagerConfig {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4385,12 +4567,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4456,6 +4640,7 @@ pub mod requests {
     }
     impl SetPagerConfig {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4463,12 +4648,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4538,6 +4725,7 @@ pub mod requests {
     }
     impl SetStations {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4545,12 +4733,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4620,6 +4810,7 @@ pub mod requests {
     }
     impl SetStreetSignConfig {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4627,12 +4818,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4705,6 +4898,7 @@ pub mod requests {
     }
     impl UpdateStreetSigns {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4712,12 +4906,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4790,6 +4986,7 @@ pub mod requests {
     }
     impl UpdateUnitLocations {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -4797,12 +4994,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4878,26 +5077,31 @@ pub mod requests {
     }
     impl GetActiveUnits {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }
         /// Include offline identifiers in the response.
+        #[inline]
         pub fn include_offline(mut self, value: bool) -> Self {
             self.include_offline = ::std::option::Option::Some(value);
             self
         }
         /// Maximum number of rows returned.
+        #[inline]
         pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
+        #[inline]
         pub fn offset(mut self, value: u64) -> Self {
             self.offset = ::std::option::Option::Some(value);
             self
         }
         /// When `true`, hides active dispatchers.
+        #[inline]
         pub fn only_units(mut self, value: bool) -> Self {
             self.only_units = ::std::option::Option::Some(value);
             self
@@ -4905,12 +5109,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4989,6 +5195,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::Unit> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -5056,6 +5263,7 @@ pub mod requests {
     }
     impl KickUnit {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -5063,12 +5271,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5138,6 +5348,7 @@ pub mod requests {
     }
     impl SetUnitPanic {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -5145,12 +5356,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5220,6 +5433,7 @@ pub mod requests {
     }
     impl SetUnitStatus {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -5227,12 +5441,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5301,6 +5517,7 @@ pub mod requests {
     }
     impl GetFivemConfiguration {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -5308,12 +5525,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5381,6 +5600,7 @@ pub mod requests {
     }
     impl AcknowledgeFivemConfiguration {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -5388,12 +5608,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5471,12 +5693,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5544,21 +5768,25 @@ pub mod requests {
     }
     impl GetAccounts {
         /// Maximum number of accounts returned. The backend enforces 1-100.
+        #[inline]
         pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of accounts to skip.
+        #[inline]
         pub fn offset(mut self, value: u64) -> Self {
             self.offset = ::std::option::Option::Some(value);
             self
         }
         /// Filter by account status (ACCOUNT_STATUS; default 1 VALIDATED).
+        #[inline]
         pub fn status(mut self, value: crate::enums::AccountStatus) -> Self {
             self.status = ::std::option::Option::Some(value);
             self
         }
         /// Case-insensitive username filter.
+        #[inline]
         pub fn username(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -5569,12 +5797,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5643,6 +5873,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::Account> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -5715,6 +5946,7 @@ pub mod requests {
     }
     impl GetAccount {
         /// Replaces the `target` given to the method.
+        #[inline]
         pub fn target(mut self, value: crate::targets::AccountTargetOrUsername) -> Self {
             self.target = value;
             self
@@ -5722,12 +5954,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5840,12 +6074,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5914,12 +6150,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5986,12 +6224,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6054,12 +6294,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6127,12 +6369,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6202,12 +6446,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6275,6 +6521,7 @@ pub mod requests {
     }
     impl GetLoginPage {
         /// Replaces the `community` given to the method.
+        #[inline]
         pub fn community(mut self, value: crate::targets::LoginPageTarget) -> Self {
             self.community = value;
             self
@@ -6282,12 +6529,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6371,12 +6620,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6444,12 +6695,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6519,12 +6772,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6593,12 +6848,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6666,12 +6923,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6738,12 +6997,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6814,12 +7075,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6890,12 +7153,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6968,12 +7233,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7038,12 +7305,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7108,12 +7377,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7181,12 +7452,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7251,12 +7524,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7319,12 +7594,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7392,12 +7669,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7464,12 +7743,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7535,12 +7816,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7603,12 +7886,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7672,6 +7957,7 @@ pub mod requests {
     }
     impl Heartbeat {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -7679,12 +7965,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7753,6 +8041,7 @@ pub mod requests {
     }
     impl AuthStreetSigns {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -7760,12 +8049,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7836,12 +8127,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7909,12 +8202,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7977,6 +8272,7 @@ pub mod requests {
     }
     impl GetTurnCredentials {
         /// Optional user identifier appended to the generated TURN username. Colons are normalized to underscores.
+        #[inline]
         pub fn user_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -7987,12 +8283,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8061,12 +8359,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8128,12 +8428,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8204,16 +8506,19 @@ pub mod requests {
     }
     impl PollIntegrationPanelActions {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
         }
         /// The cursor: return events with a `cursor` greater than this value. Pass the previous reply's `nextCursor` once its events are processed and acknowledged; poll again with the prior value when processing failed.
+        #[inline]
         pub fn after(mut self, value: i64) -> Self {
             self.after = ::std::option::Option::Some(value);
             self
         }
         /// Return 1-100 events.
+        #[inline]
         pub fn limit(mut self, value: ::std::num::NonZeroU64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
@@ -8221,12 +8526,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8291,6 +8598,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::IntegrationPanelActionEvent> {
             let start = ::sonoran_runtime::pages::Position::Cursor(
                 self
@@ -8362,6 +8670,7 @@ pub mod requests {
     }
     impl AcknowledgeIntegrationPanelAction {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -8369,12 +8678,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8457,6 +8768,7 @@ pub mod requests {
     }
     impl ReplaceIntegrationPanelState {
         /// The server (`serverId`); the client's configured server when not set.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -8464,12 +8776,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8547,12 +8861,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8620,12 +8936,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8694,12 +9012,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,

@@ -50,6 +50,7 @@ impl V1ErrorCode {
         Self::NotAllowedOnWhitelist,
     ];
     /// The exact text the API sends.
+    #[inline]
     pub fn text(self) -> &'static str {
         match self {
             Self::InvalidRequestType => "INVALID REQUEST TYPE",
@@ -72,11 +73,13 @@ impl V1ErrorCode {
     }
     /// The kind of refusal the docs say this text is (`x-error-kinds`), when they say
     /// more than "the API refused" ([`sonoran_runtime::ErrorKind::Api`]).
+    #[inline]
     pub fn kind(self) -> ::std::option::Option<::sonoran_runtime::ErrorKind> {
         let _ = self;
         None
     }
     /// The code of a v1 error body, when it is a documented one.
+    #[inline]
     pub fn from_text(body: &str) -> ::std::option::Option<Self> {
         match body.trim() {
             "INVALID REQUEST TYPE" => Some(Self::InvalidRequestType),
@@ -114,6 +117,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-server-start>
+    #[inline]
     pub fn activity_tracker_server_start_v1(
         &self,
         data: &crate::types::ActivityTrackerServerStartV1Data,
@@ -133,6 +137,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/activity-tracker-start-stop>
+    #[inline]
     pub fn activity_tracker_start_stop_v1(
         &self,
         data: &crate::types::ActivityTrackerStartStopV1Data,
@@ -152,6 +157,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record>
+    #[inline]
     pub fn add_member_record_v1(
         &self,
         data: &crate::types::AddMemberRecordV1Data,
@@ -171,6 +177,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account>
+    #[inline]
     pub fn ban_account_v1(
         &self,
         data: &[crate::types::BanAccountV1Item],
@@ -190,6 +197,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/cancel-session>
+    #[inline]
     pub fn cancel_session_v1(
         &self,
         data: &[crate::types::CancelSessionV1Item],
@@ -209,6 +217,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/check-com-api-id>
+    #[inline]
     pub fn check_com_apiid_v1(
         &self,
         data: &[crate::types::CheckComApiidV1Item],
@@ -228,6 +237,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/clock-in-out>
+    #[inline]
     pub fn clock_in_out_v1(
         &self,
         data: &[crate::types::ClockInOutV1Item],
@@ -247,6 +257,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/ban-account-1>
+    #[inline]
     pub fn edit_acc_profile_fields_v1(
         &self,
         data: &[crate::types::EditAccProfileFieldsV1Item],
@@ -266,6 +277,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/full-whitelist>
+    #[inline]
     pub fn full_whitelist_v1(
         &self,
         data: &[crate::types::FullWhitelistV1Item],
@@ -285,6 +297,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-account-ranks>
+    #[inline]
     pub fn get_account_ranks_v1(
         &self,
         data: &[crate::types::GetAccountRanksV1Item],
@@ -304,6 +317,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-accounts>
+    #[inline]
     pub fn get_accounts_v1(
         &self,
         data: &[crate::types::GetAccountsV1Item],
@@ -323,6 +337,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-com-account>
+    #[inline]
     pub fn get_com_account_v1(
         &self,
         data: &[crate::types::GetComAccountV1Item],
@@ -342,6 +357,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-current-clock-in>
+    #[inline]
     pub fn get_current_clock_in_v1(
         &self,
         data: &crate::types::GetCurrentClockInV1Data,
@@ -361,6 +377,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/get-current-session>
+    #[inline]
     pub fn get_current_session_v1(
         &self,
         data: &[crate::types::GetCurrentSessionV1Item],
@@ -380,6 +397,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments>
+    #[inline]
     pub fn get_departments_v1(&self) -> requests::GetDepartmentsV1 {
         requests::GetDepartmentsV1 {
             client: self.client.clone(),
@@ -395,6 +413,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-lock-status>
+    #[inline]
     pub fn get_form_lock_status_v1(
         &self,
         data: &[crate::types::GetFormLockStatusV1Item],
@@ -414,6 +433,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/get-form-submissions>
+    #[inline]
     pub fn get_form_template_submissions_v1(
         &self,
         data: &[crate::types::GetFormTemplateSubmissionsV1Item],
@@ -433,6 +453,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/get-game-servers>
+    #[inline]
     pub fn get_game_servers_v1(&self) -> requests::GetGameServersV1 {
         requests::GetGameServersV1 {
             client: self.client.clone(),
@@ -448,6 +469,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-member-points>
+    #[inline]
     pub fn get_member_points_v1(
         &self,
         data: &crate::types::GetMemberPointsV1Data,
@@ -467,6 +489,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/get-roster-contents>
+    #[inline]
     pub fn get_member_records_v1(
         &self,
         data: &crate::types::GetMemberRecordsV1Data,
@@ -486,6 +509,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-departments-1>
+    #[inline]
     pub fn get_profile_fields_v1(&self) -> requests::GetProfileFieldsV1 {
         requests::GetProfileFieldsV1 {
             client: self.client.clone(),
@@ -501,6 +525,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/rosters/get-roster-contents>
+    #[inline]
     pub fn get_roster_contents_v1(
         &self,
         data: &crate::types::GetRosterContentsV1Data,
@@ -520,6 +545,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/get-sub-version>
+    #[inline]
     pub fn get_sub_version_v1(&self) -> requests::GetSubVersionV1 {
         requests::GetSubVersionV1 {
             client: self.client.clone(),
@@ -535,6 +561,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/kick-account>
+    #[inline]
     pub fn kick_account_v1(
         &self,
         data: &[crate::types::KickAccountV1Item],
@@ -554,6 +581,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/events/rsvp>
+    #[inline]
     pub fn rsvp_v1(&self, data: &[crate::types::RsvpV1Item]) -> requests::RsvpV1 {
         requests::RsvpV1 {
             client: self.client.clone(),
@@ -570,6 +598,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/general/set-account-ranks>
+    #[inline]
     pub fn set_account_ranks_v1(
         &self,
         data: &[crate::types::SetAccountRanksV1Item],
@@ -589,6 +618,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/forms/set-form-lock-status>
+    #[inline]
     pub fn set_form_lock_status_v1(
         &self,
         data: &[crate::types::SetFormLockStatusV1Item],
@@ -608,6 +638,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/set-game-servers>
+    #[inline]
     pub fn set_game_servers_v1(
         &self,
         data: &[crate::types::SetGameServersV1Item],
@@ -627,6 +658,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/start-session>
+    #[inline]
     pub fn start_session_v1(
         &self,
         data: &[crate::types::StartSessionV1Item],
@@ -646,6 +678,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/sessions/stop-session>
+    #[inline]
     pub fn stop_session_v1(
         &self,
         data: &[crate::types::StopSessionV1Item],
@@ -665,6 +698,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-1>
+    #[inline]
     pub fn update_member_record_points_v1(
         &self,
         data: &crate::types::UpdateMemberRecordPointsV1Data,
@@ -684,6 +718,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/disciplinary/add-member-record-2>
+    #[inline]
     pub fn update_member_record_reason_v1(
         &self,
         data: &crate::types::UpdateMemberRecordReasonV1Data,
@@ -703,6 +738,7 @@ impl crate::V1 {
     /// Rate limit: none documented for v1 calls.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints/servers/verify-whitelist>
+    #[inline]
     pub fn verify_whitelist_v1(
         &self,
         data: &[crate::types::VerifyWhitelistV1Item],
@@ -732,12 +768,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -798,12 +836,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -864,12 +904,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -926,12 +968,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -983,12 +1027,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1045,12 +1091,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1102,12 +1150,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1159,12 +1209,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1223,12 +1275,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1291,12 +1345,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1353,12 +1409,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1378,6 +1436,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::GetAccountsV1ReplyAccountsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -1491,12 +1550,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1553,12 +1614,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1623,12 +1686,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1684,12 +1749,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1746,12 +1813,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1803,12 +1872,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1828,6 +1899,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<::serde_json::Value> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -1934,12 +2006,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1996,12 +2070,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2053,12 +2129,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2114,12 +2192,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2176,12 +2256,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2201,6 +2283,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::GetRosterContentsV1ReplyRowsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset({
                 let item = &self.data;
@@ -2302,12 +2385,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2359,12 +2444,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2416,12 +2503,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2473,12 +2562,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2535,12 +2626,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2592,12 +2685,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2654,12 +2749,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2716,12 +2813,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2778,12 +2877,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2844,12 +2945,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2910,12 +3013,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,

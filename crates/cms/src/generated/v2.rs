@@ -10,6 +10,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-community>
+    #[inline]
     pub fn get_community(&self) -> requests::GetCommunity {
         requests::GetCommunity {
             client: self.clone(),
@@ -23,6 +24,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-accounts>
+    #[inline]
     pub fn get_accounts(&self) -> requests::GetAccounts {
         requests::GetAccounts {
             client: self.clone(),
@@ -42,6 +44,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/search-accounts>
+    #[inline]
     pub fn search_accounts(&self) -> requests::SearchAccounts {
         requests::SearchAccounts {
             client: self.clone(),
@@ -61,6 +64,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account>
+    #[inline]
     pub fn get_account(&self, account_id: ::uuid::Uuid) -> requests::GetAccount {
         requests::GetAccount {
             client: self.clone(),
@@ -75,6 +79,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-latest-activity>
+    #[inline]
     pub fn get_latest_activity(
         &self,
         account_id: ::uuid::Uuid,
@@ -96,6 +101,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/clock-account>
+    #[inline]
     pub fn clock_account(
         &self,
         account_id: ::uuid::Uuid,
@@ -115,6 +121,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-current-clock-in>
+    #[inline]
     pub fn get_current_clock_in(
         &self,
         account_id: ::uuid::Uuid,
@@ -136,6 +143,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-identifiers>
+    #[inline]
     pub fn get_account_identifiers(
         &self,
         account_id: ::uuid::Uuid,
@@ -153,6 +161,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/register-identifiers>
+    #[inline]
     pub fn register_identifiers(
         &self,
         account_id: ::uuid::Uuid,
@@ -172,6 +181,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-name>
+    #[inline]
     pub fn set_account_name(
         &self,
         account_id: ::uuid::Uuid,
@@ -191,6 +201,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/edit-profile-fields>
+    #[inline]
     pub fn edit_profile_fields(
         &self,
         account_id: ::uuid::Uuid,
@@ -210,6 +221,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/get-account-ranks>
+    #[inline]
     pub fn get_account_ranks(
         &self,
         account_id: ::uuid::Uuid,
@@ -227,6 +239,7 @@ impl crate::Client {
     /// Rate limit: 22 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/set-account-ranks>
+    #[inline]
     pub fn set_account_ranks(
         &self,
         account_id: ::uuid::Uuid,
@@ -246,6 +259,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/accounts/force-sync>
+    #[inline]
     pub fn force_sync(
         &self,
         account_id: ::uuid::Uuid,
@@ -265,6 +279,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-clockin-types>
+    #[inline]
     pub fn get_clock_in_types(&self) -> requests::GetClockInTypes {
         requests::GetClockInTypes {
             client: self.clone(),
@@ -278,6 +293,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-custom-log-types>
+    #[inline]
     pub fn get_custom_log_types(&self) -> requests::GetCustomLogTypes {
         requests::GetCustomLogTypes {
             client: self.clone(),
@@ -291,6 +307,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-departments>
+    #[inline]
     pub fn get_departments(&self) -> requests::GetDepartments {
         requests::GetDepartments {
             client: self.clone(),
@@ -304,6 +321,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-points>
+    #[inline]
     pub fn get_member_points(
         &self,
         account_id: ::uuid::Uuid,
@@ -326,6 +344,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/get-member-records>
+    #[inline]
     pub fn get_member_records(
         &self,
         account_id: ::uuid::Uuid,
@@ -348,6 +367,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/add-member-record>
+    #[inline]
     pub fn add_member_record(
         &self,
         account_id: ::uuid::Uuid,
@@ -367,6 +387,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-points>
+    #[inline]
     pub fn update_member_record_points(
         &self,
         record_id: ::uuid::Uuid,
@@ -386,6 +407,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-reason>
+    #[inline]
     pub fn update_member_record_reason(
         &self,
         record_id: ::uuid::Uuid,
@@ -405,6 +427,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/disciplinary/update-member-record-status>
+    #[inline]
     pub fn update_member_record_status(
         &self,
         record_id: ::uuid::Uuid,
@@ -424,6 +447,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/execute-command>
+    #[inline]
     pub fn execute_erlc_command(
         &self,
         body: types::ExecuteErlcCommandRequest,
@@ -441,6 +465,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-online-players>
+    #[inline]
     pub fn get_online_players(&self) -> requests::GetOnlinePlayers {
         requests::GetOnlinePlayers {
             client: self.clone(),
@@ -455,6 +480,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/get-player-queue>
+    #[inline]
     pub fn get_player_queue(&self) -> requests::GetPlayerQueue {
         requests::GetPlayerQueue {
             client: self.clone(),
@@ -469,6 +495,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/add-record>
+    #[inline]
     pub fn add_erlc_record(
         &self,
         body: types::AddErlcRecordRequest,
@@ -486,6 +513,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/lock-team>
+    #[inline]
     pub fn lock_team(&self, body: types::LockTeamRequest) -> requests::LockTeam {
         requests::LockTeam {
             client: self.clone(),
@@ -500,6 +528,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/erlc/unlock-team>
+    #[inline]
     pub fn unlock_team(&self, body: types::UnlockTeamRequest) -> requests::UnlockTeam {
         requests::UnlockTeam {
             client: self.clone(),
@@ -514,6 +543,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/events/rsvp>
+    #[inline]
     pub fn create_rsvp(
         &self,
         event_id: ::uuid::Uuid,
@@ -533,6 +563,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-submission>
+    #[inline]
     pub fn get_form_submission(
         &self,
         submission_id: i64,
@@ -550,6 +581,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/change-stage>
+    #[inline]
     pub fn change_form_stage(
         &self,
         form_id: i64,
@@ -569,6 +601,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-lock-status>
+    #[inline]
     pub fn get_form_lock_status(&self, template_id: i64) -> requests::GetFormLockStatus {
         requests::GetFormLockStatus {
             client: self.clone(),
@@ -583,6 +616,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/set-lock-status>
+    #[inline]
     pub fn set_form_lock_status(
         &self,
         template_id: i64,
@@ -602,6 +636,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/forms/get-template-submissions>
+    #[inline]
     pub fn get_template_submissions(
         &self,
         template_id: i64,
@@ -621,6 +656,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/lookup-community>
+    #[inline]
     pub fn lookup_community(&self) -> requests::LookupCommunity {
         requests::LookupCommunity {
             client: self.clone(),
@@ -636,6 +672,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-profile-fields>
+    #[inline]
     pub fn get_profile_fields(&self) -> requests::GetProfileFields {
         requests::GetProfileFields {
             client: self.clone(),
@@ -649,6 +686,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-promotion-flows>
+    #[inline]
     pub fn get_promotion_flows(&self) -> requests::GetPromotionFlows {
         requests::GetPromotionFlows {
             client: self.clone(),
@@ -662,6 +700,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/trigger-promotion-flows>
+    #[inline]
     pub fn trigger_promotion_flows(
         &self,
         body: types::TriggerPromotionFlowsRequest,
@@ -679,6 +718,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/undo-rank-change>
+    #[inline]
     pub fn undo_rank_change(
         &self,
         undo_id: ::uuid::Uuid,
@@ -698,6 +738,7 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/rosters/get-roster-contents>
+    #[inline]
     pub fn get_roster_contents(&self, roster_id: i64) -> requests::GetRosterContents {
         requests::GetRosterContents {
             client: self.clone(),
@@ -714,6 +755,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-servers>
+    #[inline]
     pub fn get_servers(&self) -> requests::GetServers {
         requests::GetServers {
             client: self.clone(),
@@ -727,6 +769,7 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-servers>
+    #[inline]
     pub fn set_servers(&self, body: types::SetServersRequest) -> requests::SetServers {
         requests::SetServers {
             client: self.clone(),
@@ -741,6 +784,7 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/add-servers>
+    #[inline]
     pub fn add_servers(&self, body: types::AddServersRequest) -> requests::AddServers {
         requests::AddServers {
             client: self.clone(),
@@ -755,6 +799,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/get-ace-config>
+    #[inline]
     pub fn get_ace_config(&self, server_id: i64) -> requests::GetAceConfig {
         requests::GetAceConfig {
             client: self.clone(),
@@ -769,6 +814,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-ace-config>
+    #[inline]
     pub fn set_ace_config(
         &self,
         server_id: i64,
@@ -788,6 +834,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker>
+    #[inline]
     pub fn activity_tracker(
         &self,
         server_id: i64,
@@ -807,6 +854,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/activity-tracker-server-start>
+    #[inline]
     pub fn activity_tracker_server_start(
         &self,
         server_id: i64,
@@ -824,6 +872,7 @@ impl crate::Client {
     /// Rate limit: 18 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/set-server-type>
+    #[inline]
     pub fn set_server_type(
         &self,
         server_id: i64,
@@ -843,6 +892,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/full-whitelist>
+    #[inline]
     pub fn get_full_whitelist(&self, server_id: i64) -> requests::GetFullWhitelist {
         requests::GetFullWhitelist {
             client: self.clone(),
@@ -857,6 +907,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/servers/verify-whitelist>
+    #[inline]
     pub fn verify_whitelist(
         &self,
         server_id: i64,
@@ -876,6 +927,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/start-session>
+    #[inline]
     pub fn start_session(
         &self,
         body: types::StartSessionRequest,
@@ -893,6 +945,7 @@ impl crate::Client {
     /// Rate limit: 9 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/cancel-session>
+    #[inline]
     pub fn cancel_session(
         &self,
         body: types::CancelSessionRequest,
@@ -910,6 +963,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/stop-session>
+    #[inline]
     pub fn stop_session(
         &self,
         body: types::StopSessionRequest,
@@ -927,6 +981,7 @@ impl crate::Client {
     /// Rate limit: 27 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/sessions/get-current-session>
+    #[inline]
     pub fn get_current_session(&self) -> requests::GetCurrentSession {
         requests::GetCurrentSession {
             client: self.clone(),
@@ -941,6 +996,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/create-short-url>
+    #[inline]
     pub fn create_short_url(
         &self,
         body: types::CreateShortUrlRequest,
@@ -958,6 +1014,7 @@ impl crate::Client {
     /// Rate limit: 13 requests per minute per API key; the client paces calls to it.
     ///
     /// Docs: <https://docs.sonoransoftware.com/cms/developer-api-documentation/api-integration/api-endpoints-v2/general/get-sub-version>
+    #[inline]
     pub fn get_sub_version(&self) -> requests::GetSubVersion {
         requests::GetSubVersion {
             client: self.clone(),
@@ -988,12 +1045,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1066,6 +1125,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetCommunityResponse>,
         ) -> ::std::result::Result<
@@ -1115,31 +1175,37 @@ pub mod requests {
     }
     impl GetAccounts {
         /// Filter by archived state.
+        #[inline]
         pub fn archived(mut self, value: bool) -> Self {
             self.archived = ::std::option::Option::Some(value);
             self
         }
         /// Filter by banned state.
+        #[inline]
         pub fn banned(mut self, value: bool) -> Self {
             self.banned = ::std::option::Option::Some(value);
             self
         }
         /// Filter by community status.
+        #[inline]
         pub fn com_status(mut self, value: bool) -> Self {
             self.com_status = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
+        #[inline]
         pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
         }
         /// Filter by system status.
+        #[inline]
         pub fn sys_status(mut self, value: bool) -> Self {
             self.sys_status = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to take.
+        #[inline]
         pub fn take(mut self, value: i64) -> Self {
             self.take = ::std::option::Option::Some(value);
             self
@@ -1147,12 +1213,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1253,6 +1321,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetAccountsResponse>,
         ) -> ::std::result::Result<
@@ -1289,6 +1358,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::GetAccountsDataItemsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -1364,16 +1434,19 @@ pub mod requests {
     }
     impl SearchAccounts {
         /// Target community account id. Provide exactly one identifier.
+        #[inline]
         pub fn acc_id(mut self, value: ::uuid::Uuid) -> Self {
             self.acc_id = ::std::option::Option::Some(value);
             self
         }
         /// Target account UUID. Provide exactly one identifier.
+        #[inline]
         pub fn account_id(mut self, value: ::uuid::Uuid) -> Self {
             self.account_id = ::std::option::Option::Some(value);
             self
         }
         /// Target API identifier. Provide exactly one identifier.
+        #[inline]
         pub fn api_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1382,6 +1455,7 @@ pub mod requests {
             self
         }
         /// Target Discord id. Provide exactly one identifier.
+        #[inline]
         pub fn discord(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1390,11 +1464,13 @@ pub mod requests {
             self
         }
         /// Target community unique id. Provide exactly one identifier.
+        #[inline]
         pub fn unique_id(mut self, value: i64) -> Self {
             self.unique_id = ::std::option::Option::Some(value);
             self
         }
         /// Target username. Provide exactly one identifier.
+        #[inline]
         pub fn username(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1405,12 +1481,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1508,6 +1586,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SearchAccountsResponse>,
         ) -> ::std::result::Result<
@@ -1554,12 +1633,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1634,6 +1715,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetAccountResponse>,
         ) -> ::std::result::Result<
@@ -1682,6 +1764,7 @@ pub mod requests {
     }
     impl GetLatestActivity {
         /// See example request for the shape.
+        #[inline]
         pub fn acc_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1690,6 +1773,7 @@ pub mod requests {
             self
         }
         /// Filter clock-in history by clock-in type id.
+        #[inline]
         pub fn clock_in_type(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1698,6 +1782,7 @@ pub mod requests {
             self
         }
         /// Query parameter serverId.
+        #[inline]
         pub fn server_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1706,6 +1791,7 @@ pub mod requests {
             self
         }
         /// Return clock-in activity or general activity.
+        #[inline]
         pub fn type_(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -1716,12 +1802,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1813,6 +1901,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetLatestActivityResponse>,
         ) -> ::std::result::Result<
@@ -1860,12 +1949,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1944,6 +2035,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ClockAccountResponse>,
         ) -> ::std::result::Result<
@@ -1995,6 +2087,7 @@ pub mod requests {
     }
     impl GetCurrentClockIn {
         /// Target API identifier. Provide exactly one identifier.
+        #[inline]
         pub fn api_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -2003,6 +2096,7 @@ pub mod requests {
             self
         }
         /// Target Discord id. Provide exactly one identifier.
+        #[inline]
         pub fn discord_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -2011,11 +2105,13 @@ pub mod requests {
             self
         }
         /// Target community unique id. Provide exactly one identifier.
+        #[inline]
         pub fn unique_id(mut self, value: i64) -> Self {
             self.unique_id = ::std::option::Option::Some(value);
             self
         }
         /// Target username. Provide exactly one identifier.
+        #[inline]
         pub fn username(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -2026,12 +2122,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2127,6 +2225,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetCurrentClockInResponse>,
         ) -> ::std::result::Result<
@@ -2176,12 +2275,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2258,6 +2359,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetAccountIdentifiersResponse>,
         ) -> ::std::result::Result<
@@ -2308,12 +2410,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2392,6 +2496,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::RegisterIdentifiersResponse>,
         ) -> ::std::result::Result<
@@ -2442,12 +2547,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2526,6 +2633,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetAccountNameResponse>,
         ) -> ::std::result::Result<
@@ -2573,12 +2681,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2657,6 +2767,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::EditProfileFieldsResponse>,
         ) -> ::std::result::Result<
@@ -2703,12 +2814,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2785,6 +2898,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetAccountRanksResponse>,
         ) -> ::std::result::Result<
@@ -2832,12 +2946,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -2916,6 +3032,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetAccountRanksResponse>,
         ) -> ::std::result::Result<
@@ -2963,12 +3080,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3045,6 +3164,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ForceSyncResponse>,
         ) -> ::std::result::Result<
@@ -3090,12 +3210,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3170,6 +3292,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetClockInTypesResponse>,
         ) -> ::std::result::Result<
@@ -3215,12 +3338,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3295,6 +3420,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetCustomLogTypesResponse>,
         ) -> ::std::result::Result<
@@ -3340,12 +3466,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3420,6 +3548,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetDepartmentsResponse>,
         ) -> ::std::result::Result<
@@ -3469,6 +3598,7 @@ pub mod requests {
     }
     impl GetMemberPoints {
         /// See example request for the shape.
+        #[inline]
         pub fn acc_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3477,6 +3607,7 @@ pub mod requests {
             self
         }
         /// Target API identifier. Provide exactly one identifier.
+        #[inline]
         pub fn api_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3485,6 +3616,7 @@ pub mod requests {
             self
         }
         /// Target Discord id. Provide exactly one identifier.
+        #[inline]
         pub fn discord_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3493,11 +3625,13 @@ pub mod requests {
             self
         }
         /// Target community unique id. Provide exactly one identifier.
+        #[inline]
         pub fn unique_id(mut self, value: i64) -> Self {
             self.unique_id = ::std::option::Option::Some(value);
             self
         }
         /// Target username. Provide exactly one identifier.
+        #[inline]
         pub fn username(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3508,12 +3642,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3609,6 +3745,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetMemberPointsResponse>,
         ) -> ::std::result::Result<
@@ -3658,6 +3795,7 @@ pub mod requests {
     }
     impl GetMemberRecords {
         /// See example request for the shape.
+        #[inline]
         pub fn acc_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3666,6 +3804,7 @@ pub mod requests {
             self
         }
         /// Target API identifier. Provide exactly one identifier.
+        #[inline]
         pub fn api_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3674,6 +3813,7 @@ pub mod requests {
             self
         }
         /// Target Discord id. Provide exactly one identifier.
+        #[inline]
         pub fn discord_id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3682,11 +3822,13 @@ pub mod requests {
             self
         }
         /// Target community unique id. Provide exactly one identifier.
+        #[inline]
         pub fn unique_id(mut self, value: i64) -> Self {
             self.unique_id = ::std::option::Option::Some(value);
             self
         }
         /// Target username. Provide exactly one identifier.
+        #[inline]
         pub fn username(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -3697,12 +3839,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3798,6 +3942,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetMemberRecordsResponse>,
         ) -> ::std::result::Result<
@@ -3845,12 +3990,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -3929,6 +4076,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::AddMemberRecordResponse>,
         ) -> ::std::result::Result<
@@ -3976,12 +4124,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4062,6 +4212,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::UpdateMemberRecordPointsResponse>,
         ) -> ::std::result::Result<
@@ -4112,12 +4263,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4198,6 +4351,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::UpdateMemberRecordReasonResponse>,
         ) -> ::std::result::Result<
@@ -4248,12 +4402,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4334,6 +4490,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::UpdateMemberRecordStatusResponse>,
         ) -> ::std::result::Result<
@@ -4383,12 +4540,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4465,6 +4624,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ExecuteErlcCommandResponse>,
         ) -> ::std::result::Result<
@@ -4509,6 +4669,7 @@ pub mod requests {
     }
     impl GetOnlinePlayers {
         /// Target Roblox join code.
+        #[inline]
         pub fn roblox_join_code(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -4519,12 +4680,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4606,6 +4769,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetOnlinePlayersResponse>,
         ) -> ::std::result::Result<
@@ -4650,6 +4814,7 @@ pub mod requests {
     }
     impl GetPlayerQueue {
         /// Target Roblox join code.
+        #[inline]
         pub fn roblox_join_code(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -4660,12 +4825,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4747,6 +4914,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetPlayerQueueResponse>,
         ) -> ::std::result::Result<
@@ -4793,12 +4961,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -4875,6 +5045,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::AddErlcRecordResponse>,
         ) -> ::std::result::Result<
@@ -4921,12 +5092,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5001,6 +5174,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::LockTeamResponse>,
         ) -> ::std::result::Result<
@@ -5047,12 +5221,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5127,6 +5303,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::UnlockTeamResponse>,
         ) -> ::std::result::Result<
@@ -5174,12 +5351,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5256,6 +5435,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::CreateRsvpResponse>,
         ) -> ::std::result::Result<
@@ -5302,12 +5482,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5384,6 +5566,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetFormSubmissionResponse>,
         ) -> ::std::result::Result<
@@ -5431,12 +5614,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5515,6 +5700,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ChangeFormStageResponse>,
         ) -> ::std::result::Result<
@@ -5561,12 +5747,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5643,6 +5831,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetFormLockStatusResponse>,
         ) -> ::std::result::Result<
@@ -5690,12 +5879,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5774,6 +5965,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetFormLockStatusResponse>,
         ) -> ::std::result::Result<
@@ -5820,11 +6012,13 @@ pub mod requests {
     }
     impl GetTemplateSubmissions {
         /// Number of rows to skip.
+        #[inline]
         pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to take.
+        #[inline]
         pub fn take(mut self, value: i64) -> Self {
             self.take = ::std::option::Option::Some(value);
             self
@@ -5832,12 +6026,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -5918,6 +6114,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetTemplateSubmissionsResponse>,
         ) -> ::std::result::Result<
@@ -5954,6 +6151,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::GetTemplateSubmissionsDataFormsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -6024,6 +6222,7 @@ pub mod requests {
     }
     impl LookupCommunity {
         /// Community id. Provide exactly one identifier.
+        #[inline]
         pub fn id(
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
@@ -6032,6 +6231,7 @@ pub mod requests {
             self
         }
         /// Community UUID. Provide exactly one identifier.
+        #[inline]
         pub fn uuid(mut self, value: ::uuid::Uuid) -> Self {
             self.uuid = ::std::option::Option::Some(value);
             self
@@ -6039,12 +6239,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6123,6 +6325,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::LookupCommunityResponse>,
         ) -> ::std::result::Result<
@@ -6168,12 +6371,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6248,6 +6453,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetProfileFieldsResponse>,
         ) -> ::std::result::Result<
@@ -6293,12 +6499,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6373,6 +6581,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetPromotionFlowsResponse>,
         ) -> ::std::result::Result<
@@ -6419,12 +6628,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6502,6 +6713,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::TriggerPromotionFlowsResponse>,
         ) -> ::std::result::Result<
@@ -6552,12 +6764,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6636,6 +6850,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::UndoRankChangeResponse>,
         ) -> ::std::result::Result<
@@ -6682,11 +6897,13 @@ pub mod requests {
     }
     impl GetRosterContents {
         /// Maximum number of rows to return.
+        #[inline]
         pub fn limit(mut self, value: i64) -> Self {
             self.limit = ::std::option::Option::Some(value);
             self
         }
         /// Number of rows to skip.
+        #[inline]
         pub fn skip(mut self, value: i64) -> Self {
             self.skip = ::std::option::Option::Some(value);
             self
@@ -6694,12 +6911,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6780,6 +6999,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetRosterContentsResponse>,
         ) -> ::std::result::Result<
@@ -6816,6 +7036,7 @@ pub mod requests {
             clippy::unnecessary_fallible_conversions,
             clippy::unnecessary_literal_unwrap
         )]
+        #[inline]
         pub fn stream(self) -> crate::Pages<types::GetRosterContentsDataRowsItem> {
             let start = ::sonoran_runtime::pages::Position::Offset(
                 self
@@ -6887,12 +7108,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -6965,6 +7188,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetServersResponse>,
         ) -> ::std::result::Result<
@@ -7011,12 +7235,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7091,6 +7317,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetServersResponse>,
         ) -> ::std::result::Result<
@@ -7137,12 +7364,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7217,6 +7446,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::AddServersResponse>,
         ) -> ::std::result::Result<
@@ -7263,12 +7493,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7345,6 +7577,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetAceConfigResponse>,
         ) -> ::std::result::Result<
@@ -7392,12 +7625,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7476,6 +7711,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetAceConfigResponse>,
         ) -> ::std::result::Result<
@@ -7523,12 +7759,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7607,6 +7845,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ActivityTrackerResponse>,
         ) -> ::std::result::Result<
@@ -7653,12 +7892,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7737,6 +7978,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::ActivityTrackerServerStartResponse>,
         ) -> ::std::result::Result<
@@ -7787,12 +8029,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7871,6 +8115,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::SetServerTypeResponse>,
         ) -> ::std::result::Result<
@@ -7917,12 +8162,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -7999,6 +8246,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetFullWhitelistResponse>,
         ) -> ::std::result::Result<
@@ -8046,12 +8294,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8130,6 +8380,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::VerifyWhitelistResponse>,
         ) -> ::std::result::Result<
@@ -8176,12 +8427,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8258,6 +8511,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::StartSessionResponse>,
         ) -> ::std::result::Result<
@@ -8304,12 +8558,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8364,12 +8620,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8446,6 +8704,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::StopSessionResponse>,
         ) -> ::std::result::Result<
@@ -8490,6 +8749,7 @@ pub mod requests {
     }
     impl GetCurrentSession {
         /// Query parameter serverId.
+        #[inline]
         pub fn server_id(mut self, value: i64) -> Self {
             self.server_id = ::std::option::Option::Some(value);
             self
@@ -8497,12 +8757,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8581,6 +8843,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetCurrentSessionResponse>,
         ) -> ::std::result::Result<
@@ -8627,12 +8890,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8709,6 +8974,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::CreateShortUrlResponse>,
         ) -> ::std::result::Result<
@@ -8754,12 +9020,14 @@ pub mod requests {
         /// The deadline of this call, replacing the client's timeout: it bounds the whole
         /// call (the wait for the rate limit, every attempt and every wait between them). A
         /// wait the server asks for that would pass it fails the call at once.
+        #[inline]
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.options.timeout = ::std::option::Option::Some(timeout);
             self
         }
         /// A header for this request only, sent besides the client's own (a name or value
         /// that cannot go in an HTTP header fails the call as an invalid request).
+        #[inline]
         pub fn header(
             mut self,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -8834,6 +9102,7 @@ pub mod requests {
         }
         /// The envelope's payload and `meta`, or the error a `success` other than
         /// `true` stands for.
+        #[inline]
         fn envelope_checked(
             reply: crate::Response<types::GetSubVersionResponse>,
         ) -> ::std::result::Result<
