@@ -15,8 +15,9 @@ use serde::de::{DeserializeSeed, Deserializer, Error, MapAccess, Visitor};
 use std::fmt;
 
 /// The field names of a struct, in the order of its generated `visit_map`: as a key's seed,
-/// the index of the field a key names (`usize::MAX` for a key that names none: it is
-/// skipped, as the derive skips unknown fields).
+/// the index of the field a key names (`usize::MAX`, or an index past the last field, for a
+/// key that names none: the generated `visit_map` skips it, as the derive skips unknown
+/// fields).
 #[derive(Debug, Clone, Copy)]
 pub struct Fields(pub &'static [&'static str]);
 
@@ -44,11 +45,10 @@ impl<'de> Visitor<'de> for Fields {
         f.write_str("field identifier")
     }
 
+    /// A field's index (a form some formats use): one past the fields names none, as the
+    /// generated `visit_map` has no arm for it.
     fn visit_u64<E: Error>(self, v: u64) -> Result<usize, E> {
-        Ok(usize::try_from(v)
-            .ok()
-            .filter(|&i| i < self.0.len())
-            .unwrap_or(usize::MAX))
+        Ok(usize::try_from(v).unwrap_or(usize::MAX))
     }
 
     fn visit_str<E: Error>(self, v: &str) -> Result<usize, E> {
@@ -268,6 +268,76 @@ mod tests {
         assert_eq!(
             ours.unwrap_err(),
             "invalid type: sequence, expected struct Sample at line 1 column 1"
+        );
+    }
+
+    /// Two fields of one type, for the key forms JSON never sends (field indexes, bytes).
+    #[derive(Debug, PartialEq)]
+    struct Pair {
+        first: i64,
+        second: i64,
+    }
+
+    crate::deserialize_struct!(Pair {
+        0 first: "first" required,
+        1 second: "second" default,
+    });
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct PairDerived {
+        first: i64,
+        #[serde(default)]
+        second: i64,
+    }
+
+    type Decoded = Result<(i64, i64), String>;
+
+    /// Decodes a map of `keys` to 10, 20, ... as `Pair` and as its derived twin.
+    fn pair_and_twin<K>(keys: &[K]) -> (Decoded, Decoded)
+    where
+        K: Copy + for<'a> serde::de::IntoDeserializer<'a, serde::de::value::Error>,
+    {
+        use serde::de::value::{Error, MapDeserializer};
+        let entries = || keys.iter().copied().zip((1..).map(|i: i64| i * 10));
+        let ours = Pair::deserialize(MapDeserializer::<_, Error>::new(entries()))
+            .map(|p| (p.first, p.second))
+            .map_err(|e| e.to_string());
+        let twin = PairDerived::deserialize(MapDeserializer::<_, Error>::new(entries()))
+            .map(|p| (p.first, p.second))
+            .map_err(|e| e.to_string());
+        (ours, twin)
+    }
+
+    use serde::Deserialize as _;
+
+    #[test]
+    fn keys_as_field_indexes_and_bytes_are_the_derives() {
+        // Indexes: 0 and 1 name the fields, 2 and beyond none (skipped).
+        for keys in [&[0u64, 1][..], &[1, 0], &[2, 0], &[0, 5, 1], &[1]] {
+            let (ours, twin) = pair_and_twin(keys);
+            assert_eq!(ours, twin, "{keys:?}");
+        }
+        assert_eq!(pair_and_twin(&[1u64, 0]).0, Ok((20, 10)));
+        assert_eq!(pair_and_twin(&[2u64, 0]).0, Ok((20, 0)));
+        // Bytes, as some formats send keys.
+        for keys in [
+            &[&b"first"[..], b"second"][..],
+            &[b"second", b"first"],
+            &[b"other", b"first"],
+        ] {
+            let (ours, twin) = pair_and_twin(keys);
+            assert_eq!(ours, twin, "{keys:?}");
+        }
+        assert_eq!(pair_and_twin(&[&b"second"[..], b"first"]).0, Ok((20, 10)));
+        // A key of no identifier form: the same error, naming what was expected.
+        let (ours, twin) = pair_and_twin(&[true, false]);
+        assert_eq!(
+            ours.unwrap_err(),
+            "invalid type: boolean `true`, expected field identifier"
+        );
+        assert_eq!(
+            twin.unwrap_err(),
+            "invalid type: boolean `true`, expected field identifier"
         );
     }
 }

@@ -218,3 +218,44 @@ pub struct Enveloped<T, M> {
     /// `meta` of the reply (when it came, the time and the path).
     pub meta: Option<M>,
 }
+
+#[cfg(all(test, feature = "http"))]
+mod future_tests {
+    use super::*;
+
+    fn reply(value: u32) -> Response<u32> {
+        Response {
+            value,
+            status: 200,
+            headers: Default::default(),
+            request_id: Some("req-1".into()),
+            attempts: 2,
+            elapsed: std::time::Duration::from_millis(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_response_future_resolves_to_the_response_and_a_call_future_to_its_value() {
+        let full: ResponseFuture<u32> = ResponseFuture::new(async { Ok(reply(7)) });
+        let r = full.await.unwrap();
+        assert_eq!(
+            (r.value, r.attempts, r.request_id.as_deref()),
+            (7, 2, Some("req-1"))
+        );
+
+        let value: CallFuture<u32> = ResponseFuture::new(async { Ok(reply(8)) }).into();
+        assert_eq!(value.await.unwrap(), 8);
+
+        let failed: CallFuture<u32> =
+            ResponseFuture::new(async { Err(Error::InvalidRequest("no".into())) }).into();
+        assert!(matches!(failed.await, Err(Error::InvalidRequest(m)) if m == "no"));
+    }
+
+    #[test]
+    fn the_futures_debug_names_them_and_nothing_of_the_call() {
+        let full: ResponseFuture<u32> = ResponseFuture::new(async { Ok(reply(1)) });
+        assert_eq!(format!("{full:?}"), "ResponseFuture { .. }");
+        let value: CallFuture<u32> = full.into();
+        assert_eq!(format!("{value:?}"), "CallFuture { .. }");
+    }
+}
