@@ -10,8 +10,9 @@
 //! Each builder is made from progenitor's positional method (generated, parsed with syn,
 //! not emitted): its signature says how each parameter is passed, and its statements that
 //! build the request (URL, path encoding, query parameters, body) become the builder's own,
-//! so the builders never drift from progenitor. The builder hands the request to the
-//! client's transport (`sonoran_runtime::http::Transport::send_v2`), which paces, retries,
+//! so the builders never drift from progenitor. The builder hands those statements, as a
+//! closure, to the client's transport (`sonoran_runtime::http::Transport::call_v2`), which
+//! paces, retries,
 //! reads every failure (problem+json, the 429 body, plain text) into `crate::Error` and
 //! decodes the documented reply: one layer of generated code per call, not two.
 

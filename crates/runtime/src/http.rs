@@ -570,9 +570,9 @@ type Again<'a> = dyn FnMut() -> Option<reqwest::Request> + 'a;
 /// first attempt and again for each retry, which so needs no copy of the request made in
 /// advance.
 #[cfg(not(target_arch = "wasm32"))]
-pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + Sync + 'a;
+type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + Sync + 'a;
 #[cfg(target_arch = "wasm32")]
-pub type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
+type MakeRequest<'a> = dyn Fn() -> reqwest::RequestBuilder + 'a;
 
 /// What a v2 call does with its decoded reply ([`Transport::call_v2`]): `Ok` for most
 /// operations; an enveloped one checks its `success` and keeps what it resolves to.
@@ -580,7 +580,7 @@ pub type Then<T, U, C> = fn(crate::Response<T>) -> Result<crate::Response<U>, Er
 
 /// What a generated client holds to send its requests: the base URL, the HTTP client and
 /// the runtime (configuration, pacing, retries). The v2 request builders hand
-/// [`Transport::send_v2`] what builds their `reqwest::RequestBuilder`; the v1 calls and the
+/// [`Transport::call_v2`] what builds their `reqwest::RequestBuilder`; the v1 calls and the
 /// uploads send through [`Runtime::send_reqwest`] with its parts.
 #[doc(hidden)]
 #[derive(Debug, Clone)]
@@ -602,7 +602,7 @@ impl Transport {
 
     /// The future of a v2 call, for a request builder's `send_with_response`: `make` builds
     /// the request from this transport (once, and again for each retry), the reply of the
-    /// `success` status is decoded as `T` ([`Transport::send_v2`]) and handed to `then`
+    /// `success` status is decoded as `T` (`send_v2`) and handed to `then`
     /// (`Ok` for most operations; an enveloped one checks `success` and takes what it
     /// needs). The builder moves its parts into `make`; the call's state machine is this
     /// one, for every operation, not one of its own per operation (which made most of a
@@ -630,7 +630,7 @@ impl Transport {
     }
 
     /// [`Transport::call_v2`] for an operation whose documented success has no body
-    /// ([`Transport::send_v2_empty`]).
+    /// (`send_v2_empty`).
     pub fn call_v2_empty<C, F>(
         self,
         options: CallOptions,
@@ -653,7 +653,7 @@ impl Transport {
     /// and decodes a reply of the documented `success` status as `T`; every other outcome
     /// is the typed error it stands for (problem+json, the 429 body, plain text, a reply
     /// that is not the documented JSON, an enveloped `success: false`).
-    pub async fn send_v2<T: DeserializeOwned, C: V1Code>(
+    async fn send_v2<T: DeserializeOwned, C: V1Code>(
         &self,
         make: &MakeRequest<'_>,
         operation_id: &'static str,
@@ -671,7 +671,7 @@ impl Transport {
 
     /// [`Transport::send_v2`] for an operation whose documented success has no body: the
     /// body, if any, is not read.
-    pub async fn send_v2_empty<C: V1Code>(
+    async fn send_v2_empty<C: V1Code>(
         &self,
         make: &MakeRequest<'_>,
         operation_id: &'static str,
