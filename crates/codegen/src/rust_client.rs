@@ -196,29 +196,27 @@ fn compact_struct(s: &mut syn::ItemStruct) -> Result<Option<syn::Item>, Error> {
             return Ok(None);
         };
         let mut wire = syn::ext::IdentExt::unraw(ident).to_string();
-        let mut absent = if is_option(&field.ty) {
-            Absent::None
-        } else {
-            Absent::Error
-        };
+        // What the attributes say, decided on after reading them all (their order is free).
+        let mut default = None;
+        let mut required_nullable = false;
         let mut understood = true;
         for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
                     wire = meta.value()?.parse::<syn::LitStr>()?.value();
                 } else if meta.path.is_ident("default") {
-                    absent = if meta.input.peek(syn::Token![=]) {
+                    default = Some(if meta.input.peek(syn::Token![=]) {
                         Absent::DefaultWith(meta.value()?.parse::<syn::LitStr>()?.parse()?)
                     } else {
                         Absent::Default
-                    };
+                    });
                 } else if meta.path.is_ident("skip_serializing_if") {
                     meta.value()?.parse::<syn::LitStr>()?;
                 } else if meta.path.is_ident("deserialize_with") {
                     // progenitor's required nullable field: an `Option` whose key must be there.
                     let with = meta.value()?.parse::<syn::LitStr>()?.value();
                     if with == "::std::option::Option::deserialize" && is_option(&field.ty) {
-                        absent = Absent::Error;
+                        required_nullable = true;
                     } else {
                         understood = false;
                     }
@@ -227,6 +225,10 @@ fn compact_struct(s: &mut syn::ItemStruct) -> Result<Option<syn::Item>, Error> {
                     // Consume whatever the attribute holds; the struct keeps the derive.
                     if meta.input.peek(syn::Token![=]) {
                         meta.value()?.parse::<syn::Expr>()?;
+                    } else if meta.input.peek(syn::token::Paren) {
+                        let list;
+                        syn::parenthesized!(list in meta.input);
+                        list.parse::<proc_macro2::TokenStream>()?;
                     }
                 }
                 Ok(())
@@ -241,6 +243,13 @@ fn compact_struct(s: &mut syn::ItemStruct) -> Result<Option<syn::Item>, Error> {
         if !understood {
             return Ok(None);
         }
+        // As serde reads them: a default wins; a required nullable `Option` (and any other
+        // type) is an error when absent; an `Option` otherwise `None`.
+        let absent = match default {
+            Some(d) => d,
+            None if is_option(&field.ty) && !required_nullable => Absent::None,
+            None => Absent::Error,
+        };
         wires.push(wire);
         idents.push(ident.clone());
         absents.push(absent);
@@ -301,4 +310,102 @@ pub fn format(tokens: proc_macro2::TokenStream, preamble: &str) -> Result<String
         syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
     let body = prettyplease::unparse(&file);
     Ok(format!("{HEADER}{preamble}{body}"))
+}
+
+#[cfg(test)]
+mod compact_tests {
+    use super::*;
+
+    fn compact(mut s: syn::ItemStruct) -> (String, Option<String>) {
+        let imp = compact_struct(&mut s).unwrap();
+        let text = |t: proc_macro2::TokenStream| {
+            t.to_string()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        (text(quote!(#s)), imp.map(|i| text(quote!(#i))))
+    }
+
+    #[test]
+    fn a_plain_struct_loses_the_derive_for_one_line_a_field() {
+        let (s, imp) = compact(syn::parse_quote! {
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+            pub struct Unit {
+                #[serde(rename = "callId")]
+                pub call_id: i64,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                pub note: ::std::option::Option<::std::string::String>,
+                #[serde(default)]
+                pub tags: ::std::vec::Vec<::std::string::String>,
+                #[serde(default = "defaults::unit_limit")]
+                pub limit: u32,
+                #[serde(rename = "appliedAt", deserialize_with = "::std::option::Option::deserialize")]
+                pub applied_at: ::std::option::Option<::std::string::String>,
+                // The attributes' order is free: a default wins over a required nullable.
+                #[serde(deserialize_with = "::std::option::Option::deserialize", default)]
+                pub r#type: ::std::option::Option<i64>,
+            }
+        });
+        assert!(
+            s.starts_with("# [derive (:: serde :: Serialize , Clone , Debug)]"),
+            "{s}"
+        );
+        assert_eq!(
+            imp.unwrap(),
+            ":: sonoran_runtime :: deserialize_struct ! (Unit { 0 call_id : \"callId\" required , \
+             1 note : \"note\" option , 2 tags : \"tags\" default , \
+             3 limit : \"limit\" default_with (defaults :: unit_limit) , \
+             4 applied_at : \"appliedAt\" required , 5 r#type : \"type\" default , }) ;"
+        );
+    }
+
+    #[test]
+    fn a_struct_with_what_the_macro_does_not_do_keeps_the_derive() {
+        let kept: [syn::ItemStruct; 5] = [
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize)]
+                pub struct A { #[serde(flatten)] pub extra: ::serde_json::Map<String, ::serde_json::Value> }
+            },
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                pub struct B { pub x: i64 }
+            },
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize)]
+                pub struct C { #[serde(deserialize_with = "my::parse")] pub x: i64 }
+            },
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize)]
+                pub struct D { #[serde(with(module = "x"))] pub x: i64 }
+            },
+            syn::parse_quote! {
+                #[derive(::serde::Deserialize)]
+                pub struct E<T> { pub x: T }
+            },
+        ];
+        for s in kept {
+            let name = s.ident.to_string();
+            let (text, imp) = compact(s);
+            assert!(imp.is_none(), "{name}");
+            assert!(text.contains(":: serde :: Deserialize"), "{name}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_broken_serde_attribute_is_an_error_naming_struct_and_field() {
+        let mut s: syn::ItemStruct = syn::parse_quote! {
+            #[derive(::serde::Deserialize)]
+            pub struct Unit { #[serde(rename = 5)] pub x: i64 }
+        };
+        let Err(e) = compact_struct(&mut s) else {
+            panic!("a rename that is not a string was taken");
+        };
+        assert!(
+            e.0.starts_with("struct Unit: field x: serde attribute: "),
+            "{}",
+            e.0
+        );
+    }
 }
