@@ -186,9 +186,11 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
             }
 
             /// The future of one v1 call, for a v1 request builder's `send_with_response`: the
-            /// call ([`Client::v1_send`]) through the client's runtime scoped to the call's
-            /// `options`, its reply read by `finish`. One state machine for every v1
-            /// operation (none of its own per operation: less for the compiler to check).
+            /// call sent through the client's runtime scoped to the call's `options`, its reply
+            /// read by `finish`. `data` is `None` only for calls whose envelope has no `data`.
+            /// `fills_server_id`: `data` (each item of it) has a `serverId` property, sent as
+            /// the client's server id where the caller left it unset. One state machine for
+            /// every v1 operation (none of its own per operation: less for the compiler to check).
             #[allow(clippy::too_many_arguments)]
             pub(crate) fn v1_call<D, T>(
                 self,
@@ -207,47 +209,24 @@ pub fn tokens(api: &Api, v1_methods: &[V1Method]) -> TokenStream {
             {
                 ResponseFuture::new(async move {
                     let runtime = self.raw.inner.scoped(options);
-                    let result = match self
-                        .v1_send(&runtime, operation_id, path, v1_type, data.as_ref(), fills_server_id, extra)
-                        .await
-                    {
-                        Ok(reply) => finish(reply),
-                        Err(e) => Err(e),
+                    let call = sonoran_runtime::v1::V1Call {
+                        operation_id,
+                        path,
+                        v1_type,
+                        data: data.as_ref(),
+                        fills_server_id,
                     };
+                    let result = sonoran_runtime::v1::send(
+                        &runtime,
+                        &self.raw.client,
+                        &self.raw.baseurl,
+                        call,
+                        extra,
+                    )
+                    .await
+                    .and_then(finish);
                     runtime.finish(result)
                 })
-            }
-
-            /// Sends one v1 call (the generated v1 request builders) through `runtime` (the
-            /// client's, scoped to the call). `data` is `None` only for calls whose envelope has
-            /// no `data`. `fills_server_id`: `data` (each item of it) has a `serverId` property,
-            /// sent as the client's server id where the caller left it unset.
-            #[allow(clippy::too_many_arguments)]
-            pub(crate) async fn v1_send<D: ::serde::Serialize + ?Sized>(
-                &self,
-                runtime: &sonoran_runtime::runtime::Runtime,
-                operation_id: &'static str,
-                path: &'static str,
-                v1_type: &'static str,
-                data: Option<&D>,
-                fills_server_id: bool,
-                extra: Vec<(&'static str, ::serde_json::Value)>,
-            ) -> Result<sonoran_runtime::Reply, Error> {
-                let call = sonoran_runtime::v1::V1Call {
-                    operation_id,
-                    path,
-                    v1_type,
-                    data,
-                    fills_server_id,
-                };
-                sonoran_runtime::v1::send(
-                    runtime,
-                    &self.raw.client,
-                    &self.raw.baseurl,
-                    call,
-                    extra,
-                )
-                .await
             }
         }
 
