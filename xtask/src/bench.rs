@@ -274,7 +274,7 @@ pub fn run(root: &Path) -> Result<()> {
     let uratios: Vec<f64> = nuntimed.iter().zip(&nraw).map(|(c, r)| c / r).collect();
     let (nratio, _, _) = stats(&nratios);
     md.push_str("## 2. Node: per-call overhead of the npm package\n\n");
-    md.push_str("The same call through `new SonoranClient(...).getVersion()` (rateLimit off; with its default 30 s\ntimeout, and with `timeoutMs: 0`) and through raw `fetch` + `json()` (no timeout), same server;\nthe three alternate call by call, 1000 rounds per run. Command: `node crates/wasm/bench/overhead.mjs URL`.\n\n");
+    md.push_str("The same call through `new SonoranClient(...).getVersion()` (rateLimit off; with its default 30 s\ntimeout, and with `timeoutMs: 0`; both on the package's own Node transport, node:http with keep-alive)\nand through raw `fetch` + `json()` (no timeout), same server; the three alternate call by call, 1000\nrounds per run. Command: `node crates/wasm/bench/overhead.mjs URL`.\n\n");
     md.push_str("| path | median per call | min | max | runs |\n| --- | --- | --- | --- | --- |\n");
     md.push_str(&row("npm package (default: 30 s timeout)", &nclient, "µs"));
     md.push_str(&row("npm package, `timeoutMs: 0`", &nuntimed, "µs"));
@@ -1221,18 +1221,12 @@ error messages built in JavaScript from codes instead of formatted in Rust.
 
 const NODE_NOTE: &str =
     "What is over the goal, and why: the default client gives each call a 30 s timeout that really
-cancels the request. In Node that takes a `signal` on each `fetch`, which Node's fetch (undici)
-charges for on every request (a listener on the signal, a weak reference and a finalization
-registration); the client shares one `AbortController` and one timer among the attempts started
-within 1% of the timeout (at most 16), so that each attempt no longer pays for a controller and a
-timer of its own. `timeoutMs: 0` shows the path without any signal. The module's own work
-(checking the arguments, building the request, pacing, deciding on retries and errors) is the
-small difference measured with the instant `fetch`. In real calls the package's CPU per call
-sits further above raw fetch than that difference: a CPU profile spreads it over undici's set-up
-of a request that carries a signal, the calls into the module, and more promises and garbage per
-call, with no one part large. What would remove the signal's share: a timeout that does not
-cancel (racing a timer, leaving the request to undici's own 300 s timeouts), which this client
-does not do by default.
+cancels the request, which takes a `signal` on each request (one `AbortController` and one timer
+shared by the attempts started within 1% of the timeout, at most 16); `timeoutMs: 0` shows the
+path without any signal. The module's own work (checking the arguments, building the request,
+pacing, deciding on retries and errors) is the small difference measured with the instant
+`fetch`. In Node the package sends through node:http (crates/wasm-core/js/transport.mjs), which
+costs less CPU per request than Node's `fetch`; section 9 compares it with raw node:http too.
 
 ";
 

@@ -482,7 +482,13 @@ pub fn build_api(root: &Path, api: &Api) -> Result<Sizes> {
             .with_context(|| format!("reading {}", dir.join(from).display()))
     };
     let version = env!("CARGO_PKG_VERSION");
-    for file in ["core.mjs", "node.mjs", "browser.mjs", "events.mjs"] {
+    for file in [
+        "core.mjs",
+        "node.mjs",
+        "browser.mjs",
+        "events.mjs",
+        "transport.mjs",
+    ] {
         let text = fill(&read(&shared, file)?, api).replace("@version@", version);
         std::fs::write(src.join(file), text)?;
     }

@@ -118,7 +118,12 @@ export interface ClientOptions {
   maxQueueMs?: number;
   /** Called when a call is held by the documented rate limit, retried after a wait, or refused for its bounds. */
   onRateLimit?: (event: RateLimitEvent) => void;
-  /** The `fetch` to use (default: the global one). */
+  /**
+   * The `fetch` to use. Default: in browsers the global one; in Node the package's own
+   * transport on node:http / node:https (keep-alive; no redirect followed, no compression asked
+   * for), or the global `fetch` if it was replaced after the package loaded (a test's mock).
+   * `fetch: globalThis.fetch` asks for Node's `fetch`.
+   */
   fetch?: (
     input: string,
     init: { method?: string; headers: { [name: string]: string }; body?: string; signal?: AbortSignal },

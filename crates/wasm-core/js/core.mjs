@@ -159,9 +159,10 @@ function failureKind(error, timedOut) {
   return NOT_CONNECTED.has(code) ? 1 : 3;
 }
 
-// At most this many attempts share one controller (see `SharedTimeout`): Node's fetch adds an
-// abort listener to the signal of each request and drops it only when the request is garbage
-// collected, so a signal shared without bound would gather listeners.
+// At most this many attempts share one controller (see `SharedTimeout`): Node's fetch (the
+// `fetch` option) adds an abort listener to the signal of each request and drops it only when
+// the request is garbage collected, so a signal shared without bound would gather listeners.
+// (node:http, the package's own Node transport, drops its listener when the request ends.)
 const SHARED_ATTEMPTS = 16;
 
 /**
@@ -171,8 +172,8 @@ const SHARED_ATTEMPTS = 16;
  * most SHARED_ATTEMPTS of them) share one `AbortController` and one timer, which fires
  * `timeoutMs + slack` ms after the first of them started: each attempt still in flight then
  * has had at least its `timeoutMs` and at most `slack` more (1% of it, at most 1 s). In Node a
- * controller, a timer and undici's handling of a `signal` on every `fetch` cost more CPU than
- * the rest of the client's own work (BENCHMARKS.md, section 9). The timer does not keep a Node
+ * controller and a timer per request, and the handling of a `signal` on every request (the
+ * more so in Node's `fetch`), cost more CPU than the rest of the client's own work. The timer does not keep a Node
  * process alive: a request in flight does that itself.
  */
 class SharedTimeout {
@@ -324,11 +325,13 @@ async function run(r, fetchImpl, local, userAgent, index, first, second, count, 
       // checked once read (fetch gives no cheaper way to stop it part way).
       const length = Number(res.headers.get('content-length'));
       if (length > cap) throw TOO_LARGE;
-      text = await res.text();
+      // `cap`: the Node transport stops reading there; `fetch`'s `text()` takes no argument.
+      text = await res.text(cap);
       if (text.length > cap) throw TOO_LARGE;
       status = res.status;
     } catch (error) {
-      if (error === TOO_LARGE) tooLarge = true;
+      // The package's Node transport stops reading past `cap` itself (transport.mjs).
+      if (error === TOO_LARGE || (error && error.code === 'SONORAN_REPLY_TOO_LARGE')) tooLarge = true;
       failed = error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
@@ -636,7 +639,7 @@ const DISPOSE = typeof Symbol.dispose === 'symbol' ? Symbol.dispose : Symbol.for
  * `Client`. `load()` returns the module once it is ready, or `null` while it is still loading
  * (a browser); then construction waits for the first call.
  */
-export function makeClient(className, operations, load, ready, userAgent, pages = {}) {
+export function makeClient(className, operations, load, ready, userAgent, pages = {}, transport = null) {
   const NEW = `new ${className}`;
   const FETCH = Symbol('fetch');
   const LOCAL = Symbol('client state');
@@ -664,7 +667,9 @@ export function makeClient(className, operations, load, ready, userAgent, pages 
         throw new SonoranError(`${NEW}: the \`onRateLimit\` option must be a function`, { kind: 'invalidRequest' });
       }
       checkQueueBound(NEW, maxQueueMs);
-      const f = fetchImpl ?? globalThis.fetch;
+      // The entry's own transport (Node: transport.mjs) unless the global `fetch` was
+      // replaced since the package loaded (a test's mock); browsers: the global `fetch`.
+      const f = fetchImpl ?? (transport !== null && globalThis.fetch === transport.globalAtLoad ? transport.fetch : globalThis.fetch);
       if (typeof f !== 'function') {
         throw new SonoranError(`${NEW}: no global fetch here: pass the \`fetch\` option`, { kind: 'invalidRequest' });
       }

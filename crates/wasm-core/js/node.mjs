@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as glue from './glue.mjs';
 import { makeClient } from './core.mjs';
+import { nodeFetch } from './transport.mjs';
 import { OPERATIONS, PAGES } from './generated/operations.mjs';
 import * as self from './node.mjs';
 
@@ -13,7 +14,11 @@ glue.initSync({ module: readFileSync(fileURLToPath(new URL('./@module@', import.
 
 const userAgent = `@package@-js/@version@ (node ${process.version})`;
 
-export const @Class@ = makeClient('@Class@', OPERATIONS, () => glue, null, userAgent, PAGES);
+// Requests go through node:http (transport.mjs) unless the caller passes a `fetch`, or
+// replaces the global one after this loads.
+const transport = { fetch: nodeFetch, globalAtLoad: globalThis.fetch };
+
+export const @Class@ = makeClient('@Class@', OPERATIONS, () => glue, null, userAgent, PAGES, transport);
 export { SonoranError/*@envelope@, metaOf@*/ } from './core.mjs';
 export * from './generated/enums.mjs';
 // esbuild marks the CommonJS exports as an ES module's (`__esModule`): a default import

@@ -132,12 +132,16 @@ test('a refused connection is a transport error whose cause is the platform erro
   assert.equal(e.cause.code, 'ECONNREFUSED', `cause: ${e.cause}`);
   const v1 = await rejects(client.getVersionV1(), 'transport');
   assert.equal(v1.cause?.code, 'ECONNREFUSED');
-  // Port 1 is on fetch's list of bad ports: undici refuses it before connecting, and that
-  // refusal (not an ECONNREFUSED) is the cause.
-  const bad = new SonoranClient({ communityId: 'c', apiKey: 'k', baseUrl: 'http://127.0.0.1:1', rateLimit: 'off' });
+  // Port 1 is on fetch's list of bad ports: given Node's `fetch`, undici refuses it before
+  // connecting, and that refusal (not an ECONNREFUSED) is the cause. The package's own
+  // transport (node:http) has no such list: it connects, and is refused.
+  const options = { communityId: 'c', apiKey: 'k', baseUrl: 'http://127.0.0.1:1', rateLimit: 'off' };
+  const bad = new SonoranClient({ ...options, fetch: globalThis.fetch });
   const b = await rejects(bad.getVersion(), 'transport');
   assert.ok(b.cause instanceof Error, `cause: ${b.cause}`);
   assert.match(b.cause.message, /bad port/);
+  const own = await rejects(new SonoranClient(options).getVersion(), 'transport');
+  assert.equal(own.cause?.code, 'ECONNREFUSED', `cause: ${own.cause}`);
 });
 
 test('enum constants: UnitStatus.ENROUTE is 3 and the object is frozen', () => {

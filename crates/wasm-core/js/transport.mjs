@@ -1,0 +1,193 @@
+// Node's transport: the `fetch` the client uses in Node when the caller passes none, on
+// node:http and node:https with keep-alive agents. Node's own `fetch` (undici) costs about
+// twice the CPU of node:http per request, and more again with a `signal` (BENCHMARKS.md,
+// section 2): the client's calls are mostly that cost. This function does what the client asks
+// of a `fetch` and no more: one request (method, headers, string body, signal), its reply's
+// status, headers (`get`, `has`, iteration) and text. It follows no redirect (a 3xx is the
+// reply), sends no `Accept-Encoding` of its own (a reply that is compressed anyway, or because
+// the caller asked, is decompressed), and stops reading a body past the size the client gives
+// `text(limit)`. Not in the browser bundle: browsers use their `fetch`.
+import http from 'node:http';
+import https from 'node:https';
+import zlib from 'node:zlib';
+
+/** The code of the error `text(limit)` rejects with when the body is longer than `limit` bytes. */
+export const REPLY_TOO_LARGE = 'SONORAN_REPLY_TOO_LARGE';
+
+// Idle connections are closed after this long (as undici's default), sooner when the server's
+// `Keep-Alive: timeout=` hint says so (Node's agent reads it), so that a request is not sent on
+// a connection the server is about to close. Idle sockets do not keep the process alive.
+const IDLE_MS = 4000;
+let agents = null;
+
+function agentFor(secure) {
+  if (agents === null) {
+    agents = {
+      http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+      https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
+    };
+  }
+  return secure ? agents.https : agents.http;
+}
+
+/** A reply's headers, read as `fetch`'s `Headers` reads them (names case-insensitive; repeats joined by `, `). */
+class ReplyHeaders {
+  constructor(raw) {
+    this.raw = raw;
+  }
+
+  get(name) {
+    const value = this.raw[String(name).toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(', ') : String(value);
+  }
+
+  has(name) {
+    return this.raw[String(name).toLowerCase()] !== undefined;
+  }
+
+  *entries() {
+    for (const name of Object.keys(this.raw).sort()) yield [name, this.get(name)];
+  }
+
+  *keys() {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values() {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  forEach(callback, thisArg) {
+    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
+  }
+
+  [Symbol.iterator]() {
+    return this.entries();
+  }
+}
+
+function decoder(encoding) {
+  switch (encoding) {
+    case 'gzip':
+    case 'x-gzip':
+      return zlib.createGunzip();
+    case 'deflate':
+      return zlib.createInflate();
+    case 'br':
+      return zlib.createBrotliDecompress();
+    default:
+      return null;
+  }
+}
+
+/** The reply, as much of `Response` as the client reads. */
+class Reply {
+  constructor(res) {
+    this.res = res;
+    this.status = res.statusCode;
+    this.headers = new ReplyHeaders(res.headers);
+    this.read = null;
+  }
+
+  get ok() {
+    return this.status >= 200 && this.status < 300;
+  }
+
+  get body() {
+    const res = this.res;
+    return {
+      cancel() {
+        res.destroy();
+        return Promise.resolve();
+      },
+    };
+  }
+
+  /** The body as text (UTF-8, a leading BOM dropped); past `limit` bytes it stops reading and rejects. */
+  text(limit = Infinity) {
+    if (this.read === null) this.read = readBody(this.res, limit);
+    return this.read;
+  }
+
+  async json() {
+    return JSON.parse(await this.text());
+  }
+}
+
+function readBody(res, limit) {
+  return new Promise((resolve, reject) => {
+    const encoding = res.headers['content-encoding'];
+    const inflate = encoding === undefined ? null : decoder(String(encoding).trim().toLowerCase());
+    const stream = inflate === null ? res : res.pipe(inflate);
+    if (inflate !== null) res.on('error', (e) => inflate.destroy(e));
+    const chunks = [];
+    let size = 0;
+    let done = false;
+    const fail = (error) => {
+      if (done) return;
+      done = true;
+      reject(error);
+    };
+    stream.on('data', (chunk) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        const error = new Error(`the reply's body is longer than ${limit} bytes`);
+        error.code = REPLY_TOO_LARGE;
+        fail(error);
+        res.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on('end', () => {
+      if (done) return;
+      if (!res.complete) {
+        fail(Object.assign(new Error('the connection closed before the whole reply came'), { code: 'ECONNRESET' }));
+        return;
+      }
+      done = true;
+      const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
+      resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    });
+    stream.on('error', fail);
+    res.on('aborted', () => fail(Object.assign(new Error('the reply was cut off'), { code: 'ECONNRESET' })));
+    res.on('close', () => {
+      if (!done && !res.complete) fail(Object.assign(new Error('the connection closed before the whole reply came'), { code: 'ECONNRESET' }));
+    });
+  });
+}
+
+/**
+ * `fetch(url, { method, headers, body, signal })` on node:http / node:https: resolves with the
+ * reply once its status and headers came; rejects with Node's own error (`code`
+ * `ECONNREFUSED`, ...) when no reply came, or with an `AbortError` when `signal` aborted.
+ */
+export function nodeFetch(url, init = {}) {
+  return new Promise((resolve, reject) => {
+    const secure = url.startsWith('https:');
+    if (!secure && !url.startsWith('http:')) {
+      reject(new TypeError(`unsupported URL scheme in ${JSON.stringify(url.slice(0, url.indexOf(':') + 1))}: http: and https: only`));
+      return;
+    }
+    const body = init.body;
+    let headers = init.headers ?? {};
+    if (body !== undefined && body !== null) {
+      headers = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+    }
+    const options = { method: init.method ?? 'GET', headers, agent: agentFor(secure) };
+    if (init.signal) options.signal = init.signal;
+    let req;
+    try {
+      req = (secure ? https : http).request(url, options, (res) => resolve(new Reply(res)));
+    } catch (error) {
+      // A header Node refuses (a line break in a value, ...), a malformed URL.
+      reject(error);
+      return;
+    }
+    req.on('error', reject);
+    if (body !== undefined && body !== null) req.end(body);
+    else req.end();
+  });
+}
