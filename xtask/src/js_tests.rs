@@ -38,6 +38,10 @@ pub fn run(root: &Path) -> Result<()> {
     }
     crate::wasm::ensure_npm_tools(root)?;
     ensure_chromium()?;
+    // The npm transport's https test makes its certificate with the openssl command.
+    crate::ensure_apt_package("openssl", "the npm transport's https test", &|| {
+        crate::on_path("openssl")
+    })?;
     // The typed Rust client's side of the equivalence test: every operation's request as it
     // sends it, written to target/npm-equivalence/ for equivalence.test.mjs to compare.
     println!(

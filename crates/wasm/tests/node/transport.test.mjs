@@ -7,7 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { createServer as createSecureServer } from 'node:https';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SonoranClient, SonoranError } from '../../pkg/index.mjs';
 
 const U = { accountUuid: '00000000-0000-4000-8000-000000000001', identId: 12, body: { status: 2, group: 'Überwachung ✓', page: 3 } };
@@ -251,4 +256,45 @@ test('the client timeout aborts a request that gets no answer, as a timeout (vir
   t.mock.timers.tick(11);
   await rejects(call, 'timeout');
   await gone;
+});
+
+test('https: the certificate is verified (refused when untrusted, a call made when trusted)', async (t) => {
+  // A self-signed certificate for 127.0.0.1, made for this test (`cargo xtask test-js`
+  // installs openssl when missing).
+  const dir = mkdtempSync(join(tmpdir(), 'sonoran-tls-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: 'ignore' });
+  const seen = [];
+  const server = createSecureServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
+    seen.push(req.headers);
+    json(res, { version: 9 });
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise((done) => server.close(done));
+  });
+  const baseUrl = `https://127.0.0.1:${server.address().port}`;
+  // This process does not trust the certificate: a transport error, with Node's TLS error.
+  const e = await rejects(client(baseUrl).getVersion(), 'transport');
+  assert.match(String(e.cause?.code), /SELF_SIGNED|UNABLE_TO_VERIFY/, `cause: ${e.cause?.code} ${e.message}`);
+  assert.equal(seen.length, 0, 'no request got through');
+  // A process that trusts it (NODE_EXTRA_CA_CERTS is read at start-up) makes the call.
+  const pkg = new URL('../../pkg/index.mjs', import.meta.url).href;
+  const script = `import { SonoranClient } from ${JSON.stringify(pkg)};
+const c = new SonoranClient({ apiKey: 'the-key', baseUrl: ${JSON.stringify(baseUrl)}, rateLimit: 'off' });
+console.log(JSON.stringify(await c.getVersion()));`;
+  const out = await new Promise((done, fail) => {
+    execFile(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: cert } }, (error, stdout, stderr) =>
+      error ? fail(new Error(`${error.message}\n${stderr}`)) : done(stdout),
+    );
+  });
+  assert.deepEqual(JSON.parse(out), { version: 9 });
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].authorization, 'Bearer the-key');
 });
