@@ -85,6 +85,9 @@ function decoder(encoding) {
 class Reply {
   constructor(res) {
     this.res = res;
+    // A connection lost before the body is asked for (or after it is dropped unread) must not
+    // be an unhandled 'error' event: `text()` reports what happens while it reads.
+    res.on('error', () => {});
     this.status = res.statusCode;
     this.headers = new ReplyHeaders(res.headers);
     this.read = null;
