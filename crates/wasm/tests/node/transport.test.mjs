@@ -13,7 +13,10 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getEventListeners } from 'node:events';
 import { SonoranClient, SonoranError } from '../../pkg/index.mjs';
+// The transport itself, from its source (the package bundles it, unexported).
+import { nodeFetch } from '../../../wasm-core/js/transport.mjs';
 
 const U = { accountUuid: '00000000-0000-4000-8000-000000000001', identId: 12, body: { status: 2, group: 'Überwachung ✓', page: 3 } };
 
@@ -297,4 +300,41 @@ console.log(JSON.stringify(await c.getVersion()));`;
   assert.deepEqual(JSON.parse(out), { version: 9 });
   assert.equal(seen.length, 1);
   assert.equal(seen[0].authorization, 'Bearer the-key');
+});
+
+test("the transport's listener on a signal goes when its request is over; an abort mid-body stops the read", async (t) => {
+  let partial = false;
+  const s = await serve(t, (req, res) => {
+    if (req.url === '/partial') {
+      partial = true;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': 1000 });
+      res.write('{"a":');
+      // The rest never comes.
+    } else {
+      json(res, { ok: true });
+    }
+  });
+  // One signal shared by many requests, as the client's shared timeout shares one.
+  const shared = new AbortController();
+  for (let i = 0; i < 20; i++) {
+    const reply = await nodeFetch(`${s.baseUrl}/whole`, { headers: {}, signal: shared.signal });
+    assert.equal(await reply.text(), '{"ok":true}');
+    // The request's 'close' comes once its reply was read.
+    await new Promise((done) => setImmediate(done));
+  }
+  assert.equal(getEventListeners(shared.signal, 'abort').length, 0, 'no listener left behind');
+  const controller = new AbortController();
+  const reply = await nodeFetch(`${s.baseUrl}/partial`, { headers: {}, signal: controller.signal });
+  assert.ok(partial);
+  const reading = reply.text();
+  controller.abort(new Error('enough'));
+  await assert.rejects(reading);
+  // Already aborted: rejects at once with an AbortError carrying the reason.
+  const e = await nodeFetch(`${s.baseUrl}/whole`, { headers: {}, signal: controller.signal }).then(
+    () => assert.fail('sent with an aborted signal'),
+    (error) => error,
+  );
+  assert.equal(e.name, 'AbortError');
+  assert.equal(e.cause.message, 'enough');
+  assert.equal(s.seen.filter((r) => r.url === '/whole').length, 20);
 });
