@@ -147,6 +147,8 @@ function pause(ms, signal, name) {
   });
 }
 const TOO_LARGE = Symbol('reply too large');
+/** The `code` of the error a transport's `text(limit)` rejects with past `limit` bytes (transport.mjs). */
+export const REPLY_TOO_LARGE = 'SONORAN_REPLY_TOO_LARGE';
 
 // Platform error codes that mean no connection was made: nothing was sent.
 const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -331,7 +333,7 @@ async function run(r, fetchImpl, local, userAgent, index, first, second, count, 
       status = res.status;
     } catch (error) {
       // The package's Node transport stops reading past `cap` itself (transport.mjs).
-      if (error === TOO_LARGE || (error && error.code === 'SONORAN_REPLY_TOO_LARGE')) tooLarge = true;
+      if (error === TOO_LARGE || (error && error.code === REPLY_TOO_LARGE)) tooLarge = true;
       failed = error;
     } finally {
       if (timer !== undefined) clearTimeout(timer);

@@ -10,9 +10,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-
-/** The code of the error `text(limit)` rejects with when the body is longer than `limit` bytes. */
-export const REPLY_TOO_LARGE = 'SONORAN_REPLY_TOO_LARGE';
+import { REPLY_TOO_LARGE } from './core.mjs';
 
 // Idle connections are closed after this long (as undici's default), sooner when the server's
 // `Keep-Alive: timeout=` hint says so (Node's agent reads it), so that a request is not sent on
@@ -145,10 +143,12 @@ function readBody(res, limit) {
       }
       chunks.push(chunk);
     });
+    // A connection that closes before the whole reply came (Node's code for a connection reset).
+    const cutShort = () => Object.assign(new Error('the connection closed before the whole reply came'), { code: 'ECONNRESET' });
     stream.on('end', () => {
       if (done) return;
       if (!res.complete) {
-        fail(Object.assign(new Error('the connection closed before the whole reply came'), { code: 'ECONNRESET' }));
+        fail(cutShort());
         return;
       }
       done = true;
@@ -156,9 +156,8 @@ function readBody(res, limit) {
       resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     });
     stream.on('error', fail);
-    res.on('aborted', () => fail(Object.assign(new Error('the reply was cut off'), { code: 'ECONNRESET' })));
     res.on('close', () => {
-      if (!done && !res.complete) fail(Object.assign(new Error('the connection closed before the whole reply came'), { code: 'ECONNRESET' }));
+      if (!res.complete) fail(cutShort());
     });
   });
 }

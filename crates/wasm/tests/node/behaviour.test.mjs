@@ -6,8 +6,9 @@ import { test, before, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { virtualTime } from './virtual-time.mjs';
 import { createServer } from 'node:net';
-import { SonoranClient, SonoranError, UnitStatus } from '../../pkg/index.mjs';
+import { SonoranClient, UnitStatus } from '../../pkg/index.mjs';
 import * as fake from './fake.mjs';
+import { rejects } from './rejects.mjs';
 
 const U = fake.UPDATE_IDENTIFIER;
 const A = fake.ACCOUNT;
@@ -16,17 +17,6 @@ before(async () => {
   apiKey = (await fake.info()).apiKey;
 });
 beforeEach(fake.reset);
-
-/** Awaits a rejection: a SonoranError of `kind`. */
-async function rejects(promise, kind) {
-  const e = await promise.then(
-    (v) => assert.fail(`expected a ${kind} SonoranError, got ${JSON.stringify(v)?.slice(0, 80)}`),
-    (e) => e,
-  );
-  assert.ok(e instanceof SonoranError, `not a SonoranError: ${e}`);
-  assert.equal(e.kind, kind, e.message);
-  return e;
-}
 
 test('a 429 with Retry-After: 1 is retried after exactly one second, once', async (t) => {
   const clock = virtualTime(t);

@@ -14,7 +14,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getEventListeners } from 'node:events';
-import { SonoranClient, SonoranError } from '../../pkg/index.mjs';
+import { SonoranClient } from '../../pkg/index.mjs';
+import { rejects } from './rejects.mjs';
 // The transport itself, from its source (the package bundles it, unexported).
 import { nodeFetch } from '../../../wasm-core/js/transport.mjs';
 
@@ -52,14 +53,13 @@ function client(baseUrl, extra = {}) {
   return new SonoranClient({ communityId: 'c', apiKey: 'the-key', baseUrl, rateLimit: 'off', retries: 0, ...extra });
 }
 
-async function rejects(promise, kind) {
-  const e = await promise.then(
-    (v) => assert.fail(`expected a ${kind} SonoranError, got ${JSON.stringify(v)?.slice(0, 80)}`),
-    (e) => e,
-  );
-  assert.ok(e instanceof SonoranError, `not a SonoranError: ${e}`);
-  assert.equal(e.kind, kind, e.message);
-  return e;
+/** A promise and the function that resolves it (a server event the test waits for). */
+function serverEvent() {
+  let done;
+  const happened = new Promise((resolve) => {
+    done = resolve;
+  });
+  return { done, happened };
 }
 
 const json = (res, value, headers = {}) => {
@@ -162,14 +162,11 @@ test('a compressed reply (gzip, br) is decompressed', async (t) => {
 });
 
 test('a body with no length that runs past maxReplyBytes stops being read: replyTooLarge, the connection dropped', async (t) => {
-  let closed;
-  const gone = new Promise((done) => {
-    closed = done;
-  });
+  const closed = serverEvent();
   let written = 0;
   const s = await serve(t, (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.on('close', closed);
+    res.on('close', closed.done);
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     // An endless body, written as fast as the client reads it.
     const pump = () => {
@@ -181,7 +178,7 @@ test('a body with no length that runs past maxReplyBytes stops being read: reply
   });
   const e = await rejects(client(s.baseUrl).getVersion(), 'replyTooLarge');
   assert.match(e.message, /16777216 bytes/);
-  await gone;
+  await closed.happened;
   assert.ok(written < 64 * 1024 * 1024, `the server wrote ${written} bytes before the client hung up`);
 });
 
@@ -208,45 +205,33 @@ test('a reply cut short is a transport error; a 3xx is the reply, not followed',
 });
 
 test("the caller's signal aborts a request in flight: the server sees the connection close", async (t) => {
-  let arrived;
-  const inFlight = new Promise((done) => {
-    arrived = done;
-  });
-  let closed;
-  const gone = new Promise((done) => {
-    closed = done;
-  });
+  const arrived = serverEvent();
+  const closed = serverEvent();
   const s = await serve(t, (req, res) => {
-    res.on('close', closed);
-    arrived();
+    res.on('close', closed.done);
+    arrived.done();
     // Never answers.
   });
   const controller = new AbortController();
   const call = client(s.baseUrl).getVersion(undefined, { signal: controller.signal });
-  await inFlight;
+  await arrived.happened;
   controller.abort(new Error('stop'));
   await rejects(call, 'aborted');
-  await gone;
+  await closed.happened;
 });
 
 test('the client timeout aborts a request that gets no answer, as a timeout (virtual time)', async (t) => {
-  let arrived;
-  const inFlight = new Promise((done) => {
-    arrived = done;
-  });
-  let closed;
-  const gone = new Promise((done) => {
-    closed = done;
-  });
+  const arrived = serverEvent();
+  const closed = serverEvent();
   const s = await serve(t, (req, res) => {
-    res.on('close', closed);
-    arrived();
+    res.on('close', closed.done);
+    arrived.done();
   });
   // The client's timers on node:test's clock: the timeout fires when the test moves it, once
   // the request is at the server (the socket's own timers stay real and are not involved).
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const call = client(s.baseUrl, { timeoutMs: 1000 }).getVersion();
-  await inFlight;
+  await arrived.happened;
   // The shared timeout fires at most 1% after `timeoutMs` (SharedTimeout, core.mjs).
   let settled = false;
   call.then(
@@ -258,7 +243,7 @@ test('the client timeout aborts a request that gets no answer, as a timeout (vir
   assert.equal(settled, false, 'still waiting 1 ms before its timeout');
   t.mock.timers.tick(11);
   await rejects(call, 'timeout');
-  await gone;
+  await closed.happened;
 });
 
 test('https: the certificate is verified (refused when untrusted, a call made when trusted)', async (t) => {
