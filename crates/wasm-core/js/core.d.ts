@@ -120,8 +120,8 @@ export interface ClientOptions {
   onRateLimit?: (event: RateLimitEvent) => void;
   /**
    * The `fetch` to use. Default: in browsers the global one; in Node the package's own
-   * transport on node:http / node:https (keep-alive; no redirect followed, no compression asked
-   * for), or the global `fetch` if it was replaced after the package loaded (a test's mock).
+   * transport on node:http / node:https (the process's global agents, kept alive; no redirect
+   * followed, no compression asked for; undici's global dispatcher is not used), or the global `fetch` if it was replaced after the package loaded (a test's mock).
    * `fetch: globalThis.fetch` asks for Node's `fetch`.
    */
   fetch?: (

@@ -1,5 +1,5 @@
 // Node's transport: the `fetch` the client uses in Node when the caller passes none, on
-// node:http and node:https with keep-alive agents. Node's own `fetch` (undici) costs about
+// node:http and node:https with keep-alive agents (the process's own, see `agentFor`). Node's own `fetch` (undici) costs about
 // twice the CPU of node:http per request, and more again with a `signal` (BENCHMARKS.md,
 // section 2): the client's calls are mostly that cost. This function does what the client asks
 // of a `fetch` and no more: one request (method, headers, string body, signal), its reply's
@@ -12,20 +12,23 @@ import https from 'node:https';
 import zlib from 'node:zlib';
 import { REPLY_TOO_LARGE } from './core.mjs';
 
-// Idle connections are closed after this long (as undici's default), sooner when the server's
-// `Keep-Alive: timeout=` hint says so (Node's agent reads it), so that a request is not sent on
-// a connection the server is about to close. Idle sockets do not keep the process alive.
-const IDLE_MS = 4000;
-let agents = null;
+// The process's own agents (http.globalAgent, https.globalAgent), read at each request, so
+// that what a program sets there applies to the client too (a proxy agent, socket limits).
+// Since Node 19 they keep connections alive (closing idle ones after
+// 5 s, or sooner at the server's `Keep-Alive` hint) and idle sockets do not hold the process
+// open. Node 18's default agent closes each connection after one request: in its place the
+// client uses a keep-alive agent of its own, with the same settings.
+let fallbacks = null;
 
 function agentFor(secure) {
-  if (agents === null) {
-    agents = {
-      http: new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
-      https: new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
-    };
+  const mod = secure ? https : http;
+  const agent = mod.globalAgent;
+  if (agent.keepAlive || agent.constructor !== mod.Agent) return agent;
+  if (fallbacks === null) {
+    const options = { keepAlive: true, timeout: 5000 };
+    fallbacks = { http: new http.Agent(options), https: new https.Agent(options) };
   }
-  return secure ? agents.https : agents.http;
+  return secure ? fallbacks.https : fallbacks.http;
 }
 
 /** A reply's headers, read as `fetch`'s `Headers` reads them (names case-insensitive; repeats joined by `, `). */

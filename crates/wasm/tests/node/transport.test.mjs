@@ -6,7 +6,7 @@
 // a signal that really aborts, and the client's error kinds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import { createServer as createSecureServer } from 'node:https';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { execFile, execFileSync } from 'node:child_process';
@@ -322,4 +322,30 @@ test("the transport's listener on a signal goes when its request is over; an abo
   assert.equal(e.name, 'AbortError');
   assert.equal(e.cause.message, 'enough');
   assert.equal(s.seen.filter((r) => r.url === '/whole').length, 20);
+});
+
+test("the process's global agent carries the requests; Node 18's non-keep-alive default is replaced by a keep-alive one", async (t) => {
+  const s = await serve(t, (req, res) => json(res, { version: 7 }));
+  const original = http.globalAgent;
+  t.after(() => {
+    http.globalAgent = original;
+  });
+  // A program's own agent (a proxy agent is one of these): used for every request.
+  let used = 0;
+  class Counting extends http.Agent {
+    addRequest(req, options) {
+      used += 1;
+      return super.addRequest(req, options);
+    }
+  }
+  http.globalAgent = new Counting({ keepAlive: false });
+  await client(s.baseUrl).getVersion();
+  await client(s.baseUrl).getVersion();
+  assert.equal(used, 2, "both requests went through the program's agent");
+  assert.equal(s.connections(), 2, 'and by its rules: no keep-alive');
+  // Node 18's default, a plain agent without keep-alive: the client keeps its connection.
+  http.globalAgent = new http.Agent({ keepAlive: false });
+  const c = client(s.baseUrl);
+  for (let i = 0; i < 3; i++) await c.getVersion();
+  assert.equal(s.connections(), 3, 'one more connection for the three calls');
 });
