@@ -175,8 +175,8 @@ const SHARED_ATTEMPTS = 16;
  * `timeoutMs + slack` ms after the first of them started: each attempt still in flight then
  * has had at least its `timeoutMs` and at most `slack` more (1% of it, at most 1 s). In Node a
  * controller and a timer per request, and the handling of a `signal` on every request (the
- * more so in Node's `fetch`), cost more CPU than the rest of the client's own work. The timer does not keep a Node
- * process alive: a request in flight does that itself.
+ * more so in Node's `fetch`), cost more CPU than the rest of the client's own work. The timer
+ * does not keep a Node process alive: a request in flight does that itself.
  */
 class SharedTimeout {
   constructor(timeoutMs) {
@@ -324,7 +324,8 @@ async function run(r, fetchImpl, local, userAgent, index, first, second, count, 
       res = await fetchImpl(url, init);
       state.requestId = res.headers.get('x-request-id') ?? undefined;
       // A body announced longer than the cap is not read at all; one without a length is
-      // checked once read (fetch gives no cheaper way to stop it part way).
+      // checked once read (fetch gives no cheaper way to stop it part way; the package's Node
+      // transport stops at the cap itself).
       const length = Number(res.headers.get('content-length'));
       if (length > cap) throw TOO_LARGE;
       // `cap`: the Node transport stops reading there; `fetch`'s `text()` takes no argument.

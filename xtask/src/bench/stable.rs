@@ -132,6 +132,17 @@ fn per_call_table(md: &mut String, series: &Series, labels: &[(&str, &str)]) {
 }
 
 /// One ratio line per API, with the goal judged on CPU time; returns the CPU ratios.
+/// The ratios shown for reference, not judged: `(label, client path, raw path)` each, CPU
+/// and wall time, run by run.
+fn reference_table(md: &mut String, series: &Series, what: &[(&str, &str, &str)]) {
+    md.push_str("| ratio (run by run) | CPU time: median [95% interval] | wall time: median [95% interval] |\n| --- | --- | --- |\n");
+    for &(label, client, raw) in what {
+        let (cpu, wall) = series.ratio(client, raw);
+        let _ = writeln!(md, "| {label} | {} | {} |", cpu.display(3), wall.display(3));
+    }
+    md.push('\n');
+}
+
 fn ratio_table(md: &mut String, series: &Series, what: [(&str, &str, &str); 2]) -> Vec<Summary> {
     md.push_str("| ratio (run by run) | CPU time: median [95% interval] | ± | wall time: median [95% interval] | goal ≤ 1.10 on CPU time |\n| --- | --- | --- | --- | --- |\n");
     let mut out = Vec::new();
@@ -353,25 +364,24 @@ pub fn per_call_section(
     md.push_str("30 s timeout on its `reqwest::Client` (what a timeout that really cancels costs raw reqwest itself: a\n");
     md.push_str("timer for each request, user-space work counted below, and while it is pending tokio parks in a\n");
     md.push_str("finite `epoll_wait`, kernel work that only the CPU time sees).\n\n");
-    md.push_str("| ratio (run by run) | CPU time: median [95% interval] | wall time: median [95% interval] |\n| --- | --- | --- |\n");
-    for (label, client, raw) in [
-        (
-            "`sonoran_cad::Client` / raw with timeout",
-            "cad_client",
-            "cad_raw_timeout",
-        ),
-        (
-            "`sonoran_cms::Client` / raw with timeout",
-            "cms_client",
-            "cms_raw_timeout",
-        ),
-        ("raw with timeout / raw (CAD)", "cad_raw_timeout", "cad_raw"),
-        ("raw with timeout / raw (CMS)", "cms_raw_timeout", "cms_raw"),
-    ] {
-        let (cpu, wall) = rust.ratio(client, raw);
-        let _ = writeln!(md, "| {label} | {} | {} |", cpu.display(3), wall.display(3));
-    }
-    md.push('\n');
+    reference_table(
+        &mut md,
+        &rust,
+        &[
+            (
+                "`sonoran_cad::Client` / raw with timeout",
+                "cad_client",
+                "cad_raw_timeout",
+            ),
+            (
+                "`sonoran_cms::Client` / raw with timeout",
+                "cms_client",
+                "cms_raw_timeout",
+            ),
+            ("raw with timeout / raw (CAD)", "cad_raw_timeout", "cad_raw"),
+            ("raw with timeout / raw (CMS)", "cms_raw_timeout", "cms_raw"),
+        ],
+    );
     for (api, s) in ["sonoran-cad", "sonoran-cms"].iter().zip(&rust_ratios) {
         goals.push(format!(
             "| {api}: Rust client per call ≤ 1.10× raw reqwest + serde_json (CPU time) | {} | {} |",
@@ -438,24 +448,23 @@ pub fn per_call_section(
     md.push_str("before) against raw `fetch`. Node's `fetch` (undici) costs about twice the CPU of node:http per\n");
     md.push_str("request, more with a `signal`: the goal is met by that choice of transport, and the first row\n");
     md.push_str("below is what the package itself adds.\n\n");
-    md.push_str("| ratio (run by run) | CPU time: median [95% interval] | wall time: median [95% interval] |\n| --- | --- | --- |\n");
-    for (label, client, raw) in [
-        (
-            "npm `sonoran-cad` / raw node:http",
-            "cad_client",
-            "cad_raw_http",
-        ),
-        (
-            "npm `sonoran-cad` given Node's `fetch` / raw fetch",
-            "cad_client_fetch",
-            "cad_raw",
-        ),
-        ("raw node:http / raw fetch", "cad_raw_http", "cad_raw"),
-    ] {
-        let (cpu, wall) = node.ratio(client, raw);
-        let _ = writeln!(md, "| {label} | {} | {} |", cpu.display(3), wall.display(3));
-    }
-    md.push('\n');
+    reference_table(
+        &mut md,
+        &node,
+        &[
+            (
+                "npm `sonoran-cad` / raw node:http",
+                "cad_client",
+                "cad_raw_http",
+            ),
+            (
+                "npm `sonoran-cad` given Node's `fetch` / raw fetch",
+                "cad_client_fetch",
+                "cad_raw",
+            ),
+            ("raw node:http / raw fetch", "cad_raw_http", "cad_raw"),
+        ],
+    );
     md.push_str("Instructions are not counted for Node: V8 compiles the JavaScript at run time, on background\nthreads and at moments that differ from run to run, so callgrind's count is not the same run after run\nthere; the CPU time above is the figure. Section 2 keeps the wall-time view with `timeoutMs: 0` and the\npackage's own work without the network.\n\n");
     if node_ratios.iter().any(|s| s.median > RATIO_GOAL) {
         md.push_str("Where the Node package's extra CPU goes, as far as this bench can tell: section 2's instant-`fetch`\nrun puts the package's own work (argument checks, the call into the module, pacing, the reply's\nchecks) at a few µs a call, and its `timeoutMs: 0` run shows what the cancelling timeout (a `signal`\non every request, a shared controller and timer) adds on top.\n\n");
