@@ -117,10 +117,12 @@ macro_rules! deserialize_struct {
                         while let ::std::option::Option::Some(i) =
                             map.next_key_seed($crate::de::Fields(FIELDS))?
                         {
+                            // One `?` for every arm: a `?` an arm costs the crate's type
+                            // and borrow checking more than the arm itself.
                             match i {
-                                $( $index => $crate::de::once(&mut $field, &mut map, $wire)?, )*
-                                _ => $crate::de::skip(&mut map)?,
-                            }
+                                $( $index => $crate::de::once(&mut $field, &mut map, $wire), )*
+                                _ => $crate::de::skip(&mut map),
+                            }?
                         }
                         ::std::result::Result::Ok($name {
                             $( $field: $crate::__absent!($absent $field, $wire $(, $with)?), )*

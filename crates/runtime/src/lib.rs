@@ -27,6 +27,8 @@ pub mod pages;
 mod reply;
 pub mod retry;
 pub mod runtime;
+#[doc(hidden)]
+pub mod ser;
 #[cfg(feature = "redis")]
 mod shared;
 #[cfg(feature = "http")]

@@ -5,33 +5,20 @@
 #[allow(clippy::all)]
 pub mod types {
     ///A community member's Sonoran CAD account (the Account Object), as returned by get-account (one object) and get-accounts (under `accounts`). No field is documented as always present; get-accounts' example omits `communityUserId`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Account {
         ///The in-game community user ID linked to the account.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///When the account joined the community (ISO 8601 timestamp, e.g. `2026-01-14T18:22:00Z`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub joined: ::std::option::Option<::std::string::String>,
         ///Last login time (ISO 8601 timestamp, e.g. `2026-04-08T20:55:00Z`).
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissions>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::AccountStatus>,
         ///Account username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
         ///Account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -40,29 +27,31 @@ pub mod types {
         4 status : "status" option, 5 username : "username" option, 6 uuid : "uuid"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Account { community_user_id : "communityUserId" opt, joined : "joined" opt,
+        last_login : "lastLogin" opt, permissions : "permissions" opt, status : "status"
+        opt, username : "username" opt, uuid : "uuid" opt, }
+    );
     ///A version 2 permission document.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionGrants {
         ///Case-sensitive grant IDs from the permission catalog.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub grants: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Legacy permission metadata of a legacy-derived read.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub legacy: ::std::option::Option<::serde_json::Value>,
         ///Legacy record-template metadata of a legacy-derived read.
-        #[serde(
-            rename = "legacyTemplates",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub legacy_templates: ::std::option::Option<::serde_json::Value>,
         ///Permission document version; always 2.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<AccountPermissionGrantsVersion>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AccountPermissionGrants { 0 grants : "grants" option, 1 legacy : "legacy" option,
         2 legacy_templates : "legacyTemplates" option, 3 version : "version" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        AccountPermissionGrants { grants : "grants" opt, legacy : "legacy" opt,
+        legacy_templates : "legacyTemplates" opt, version : "version" opt, }
     );
     ///Permission document version; always 2.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -101,262 +90,114 @@ pub mod types {
         }
     }
     ///An account's permissions in the authenticated community.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionSnapshot {
         ///Whether the community's v2 permission storage is available (not whether this account was edited explicitly).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub migrated: ::std::option::Option<bool>,
         ///Whether the account owns the community (an owner's snapshot holds every catalog grant).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissionGrants>,
         ///Membership status; 0 pending, 1 active (other statuses are not editable).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AccountPermissionSnapshot { 0 migrated : "migrated" option, 1 owner : "owner"
         option, 2 permissions : "permissions" option, 3 status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AccountPermissionSnapshot { migrated : "migrated" opt, owner : "owner" opt,
+        permissions : "permissions" opt, status : "status" opt, }
+    );
     ///The 43 permission flags of an account (account-object.md "Permissions"). Each camelCase key matches a PermissionName value case-insensitively (e.g. `polRecEdit` is POLRECEDIT); the descriptions come from the v1 permission table. Replies may carry only some of the keys (the examples show four), so every key is optional.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissions {
         ///Access to the Admin page (ADMIN).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub admin: ::std::option::Option<bool>,
         ///Permission to view/modify user accounts (ADMINACCOUNTS).
-        #[serde(
-            rename = "adminAccounts",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_accounts: ::std::option::Option<bool>,
         ///Permission to access the admin customization menu (ADMINCUSTOMIZATION).
-        #[serde(
-            rename = "adminCustomization",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_customization: ::std::option::Option<bool>,
         ///Permission to modify the department structure (ADMINDEPARTMENTS).
-        #[serde(
-            rename = "adminDepartments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_departments: ::std::option::Option<bool>,
         ///Permission to access the Discord integration panel (ADMINDISCORDINTEGRATION).
-        #[serde(
-            rename = "adminDiscordIntegration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_discord_integration: ::std::option::Option<bool>,
         ///Permission to access the in-game integration panel (ADMININGAMEINTEGRATION).
-        #[serde(
-            rename = "adminInGameIntegration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_in_game_integration: ::std::option::Option<bool>,
         ///Permission to view the community limits panel (ADMINLIMITS).
-        #[serde(
-            rename = "adminLimits",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_limits: ::std::option::Option<bool>,
         ///Permission to view the community logs (ADMINLOGS).
-        #[serde(
-            rename = "adminLogs",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_logs: ::std::option::Option<bool>,
         ///Permission to modify the penal codes (ADMINPENALCODES).
-        #[serde(
-            rename = "adminPenalCodes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_penal_codes: ::std::option::Option<bool>,
         ///Permission to view/modify permission keys (ADMINPERMISSIONKEYS).
-        #[serde(
-            rename = "adminPermissionKeys",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_permission_keys: ::std::option::Option<bool>,
         ///Permission to modify the 10-codes (ADMINTENCODES).
-        #[serde(
-            rename = "adminTenCodes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_ten_codes: ::std::option::Option<bool>,
         ///Access to the Civilian page (CIVILIAN).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub civilian: ::std::option::Option<bool>,
         ///Access to the Dispatch page (DISPATCH).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dispatch: ::std::option::Option<bool>,
         ///Access to the DMV page (DMV).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dmv: ::std::option::Option<bool>,
         ///Permission to add DMV records (DMVRECADD).
-        #[serde(
-            rename = "dmvRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_add: ::std::option::Option<bool>,
         ///Permission to edit DMV records (DMVRECEDIT).
-        #[serde(
-            rename = "dmvRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove DMV records (DMVRECREMOVE).
-        #[serde(
-            rename = "dmvRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify DMV record supervisor fields (DMVSUPER).
-        #[serde(
-            rename = "dmvSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_super: ::std::option::Option<bool>,
         ///Access to the EMS page (EMS).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ems: ::std::option::Option<bool>,
         ///Access to the Fire page (FIRE).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fire: ::std::option::Option<bool>,
         ///Permission to add fire records (FIRERECADD).
-        #[serde(
-            rename = "fireRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_add: ::std::option::Option<bool>,
         ///Permission to edit fire records (FIRERECEDIT).
-        #[serde(
-            rename = "fireRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove fire records (FIRERECREMOVE).
-        #[serde(
-            rename = "fireRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify fire record supervisor fields (FIRESUPER).
-        #[serde(
-            rename = "fireSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_super: ::std::option::Option<bool>,
         ///Permission to add law records (LAWRECADD).
-        #[serde(
-            rename = "lawRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_add: ::std::option::Option<bool>,
         ///Permission to edit law records (LAWRECEDIT).
-        #[serde(
-            rename = "lawRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove law records (LAWRECREMOVE).
-        #[serde(
-            rename = "lawRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify law record supervisor fields (LAWSUPER).
-        #[serde(
-            rename = "lawSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_super: ::std::option::Option<bool>,
         ///Access to the Law page (LAWYER).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lawyer: ::std::option::Option<bool>,
         ///Access to the live map (LIVEMAP).
-        #[serde(
-            rename = "liveMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub live_map: ::std::option::Option<bool>,
         ///Permission to add medical records (MEDRECADD).
-        #[serde(
-            rename = "medRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_add: ::std::option::Option<bool>,
         ///Permission to edit medical records (MEDRECEDIT).
-        #[serde(
-            rename = "medRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove medical records (MEDRECREMOVE).
-        #[serde(
-            rename = "medRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify medical record supervisor fields (MEDSUPER).
-        #[serde(
-            rename = "medSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_super: ::std::option::Option<bool>,
         ///Permission to modify street signs (MODIFYSTREETSIGNS).
-        #[serde(
-            rename = "modifyStreetSigns",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub modify_street_signs: ::std::option::Option<bool>,
         ///Permission to edit other unit identifiers (POLEDITOTHERUNIT).
-        #[serde(
-            rename = "polEditOtherUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_edit_other_unit: ::std::option::Option<bool>,
         ///Permission to edit their unit identifier (POLEDITUNIT).
-        #[serde(
-            rename = "polEditUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_edit_unit: ::std::option::Option<bool>,
         ///Permission to add police records (POLRECADD).
-        #[serde(
-            rename = "polRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_add: ::std::option::Option<bool>,
         ///Permission to edit police records (POLRECEDIT).
-        #[serde(
-            rename = "polRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove police records (POLRECREMOVE).
-        #[serde(
-            rename = "polRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify police record supervisor fields (POLSUPER).
-        #[serde(
-            rename = "polSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_super: ::std::option::Option<bool>,
         ///Access to the Police page (POLICE).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub police: ::std::option::Option<bool>,
         ///Permission to enable self dispatch (SELFDISPATCH).
-        #[serde(
-            rename = "selfDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub self_dispatch: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -384,243 +225,117 @@ pub mod types {
         pol_super : "polSuper" option, 41 police : "police" option, 42 self_dispatch :
         "selfDispatch" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AccountPermissions { admin : "admin" opt, admin_accounts : "adminAccounts" opt,
+        admin_customization : "adminCustomization" opt, admin_departments :
+        "adminDepartments" opt, admin_discord_integration : "adminDiscordIntegration"
+        opt, admin_in_game_integration : "adminInGameIntegration" opt, admin_limits :
+        "adminLimits" opt, admin_logs : "adminLogs" opt, admin_penal_codes :
+        "adminPenalCodes" opt, admin_permission_keys : "adminPermissionKeys" opt,
+        admin_ten_codes : "adminTenCodes" opt, civilian : "civilian" opt, dispatch :
+        "dispatch" opt, dmv : "dmv" opt, dmv_rec_add : "dmvRecAdd" opt, dmv_rec_edit :
+        "dmvRecEdit" opt, dmv_rec_remove : "dmvRecRemove" opt, dmv_super : "dmvSuper"
+        opt, ems : "ems" opt, fire : "fire" opt, fire_rec_add : "fireRecAdd" opt,
+        fire_rec_edit : "fireRecEdit" opt, fire_rec_remove : "fireRecRemove" opt,
+        fire_super : "fireSuper" opt, law_rec_add : "lawRecAdd" opt, law_rec_edit :
+        "lawRecEdit" opt, law_rec_remove : "lawRecRemove" opt, law_super : "lawSuper"
+        opt, lawyer : "lawyer" opt, live_map : "liveMap" opt, med_rec_add : "medRecAdd"
+        opt, med_rec_edit : "medRecEdit" opt, med_rec_remove : "medRecRemove" opt,
+        med_super : "medSuper" opt, modify_street_signs : "modifyStreetSigns" opt,
+        pol_edit_other_unit : "polEditOtherUnit" opt, pol_edit_unit : "polEditUnit" opt,
+        pol_rec_add : "polRecAdd" opt, pol_rec_edit : "polRecEdit" opt, pol_rec_remove :
+        "polRecRemove" opt, pol_super : "polSuper" opt, police : "police" opt,
+        self_dispatch : "selfDispatch" opt, }
+    );
     ///The account's permissions as camelCase booleans. They match the upper-case `PermissionName` values case-insensitively. The GET_ACCOUNT example omits `liveMap` and `modifyStreetSigns` (GET_ACCOUNTS has them), so every flag is optional.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountPermissionsV1 {
         ///Access to the Admin page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub admin: ::std::option::Option<bool>,
         ///Permission to view/modify user accounts.
-        #[serde(
-            rename = "adminAccounts",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_accounts: ::std::option::Option<bool>,
         ///Permission to access the admin customization menu.
-        #[serde(
-            rename = "adminCustomization",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_customization: ::std::option::Option<bool>,
         ///Permission to modify the department structure.
-        #[serde(
-            rename = "adminDepartments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_departments: ::std::option::Option<bool>,
         ///Permission to access the Discord integration panel.
-        #[serde(
-            rename = "adminDiscordIntegration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_discord_integration: ::std::option::Option<bool>,
         ///Permission to access the in-game integration panel.
-        #[serde(
-            rename = "adminInGameIntegration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_in_game_integration: ::std::option::Option<bool>,
         ///Permission to view the community limits panel.
-        #[serde(
-            rename = "adminLimits",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_limits: ::std::option::Option<bool>,
         ///Permission to view the community logs.
-        #[serde(
-            rename = "adminLogs",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_logs: ::std::option::Option<bool>,
         ///Permission to modify the penal codes.
-        #[serde(
-            rename = "adminPenalCodes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_penal_codes: ::std::option::Option<bool>,
         ///Permission to view/modify permission keys.
-        #[serde(
-            rename = "adminPermissionKeys",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_permission_keys: ::std::option::Option<bool>,
         ///Permission to modify the 10-codes.
-        #[serde(
-            rename = "adminTenCodes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_ten_codes: ::std::option::Option<bool>,
         ///Access to the Civilian page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub civilian: ::std::option::Option<bool>,
         ///Access to the Dispatch page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dispatch: ::std::option::Option<bool>,
         ///Access to the DMV page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dmv: ::std::option::Option<bool>,
         ///Permission to add DMV records.
-        #[serde(
-            rename = "dmvRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_add: ::std::option::Option<bool>,
         ///Permission to edit DMV records.
-        #[serde(
-            rename = "dmvRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove DMV records.
-        #[serde(
-            rename = "dmvRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify DMV record supervisor fields.
-        #[serde(
-            rename = "dmvSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub dmv_super: ::std::option::Option<bool>,
         ///Access to the EMS page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ems: ::std::option::Option<bool>,
         ///Access to the Fire page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fire: ::std::option::Option<bool>,
         ///Permission to add fire records.
-        #[serde(
-            rename = "fireRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_add: ::std::option::Option<bool>,
         ///Permission to edit fire records.
-        #[serde(
-            rename = "fireRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove fire records.
-        #[serde(
-            rename = "fireRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify fire record supervisor fields.
-        #[serde(
-            rename = "fireSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_super: ::std::option::Option<bool>,
         ///Permission to add law records.
-        #[serde(
-            rename = "lawRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_add: ::std::option::Option<bool>,
         ///Permission to edit law records.
-        #[serde(
-            rename = "lawRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove law records.
-        #[serde(
-            rename = "lawRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify law record supervisor fields.
-        #[serde(
-            rename = "lawSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub law_super: ::std::option::Option<bool>,
         ///Access to the Law page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lawyer: ::std::option::Option<bool>,
         ///Access to the live map.
-        #[serde(
-            rename = "liveMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub live_map: ::std::option::Option<bool>,
         ///Permission to add medical records.
-        #[serde(
-            rename = "medRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_add: ::std::option::Option<bool>,
         ///Permission to edit medical records.
-        #[serde(
-            rename = "medRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove medical records.
-        #[serde(
-            rename = "medRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify medical record supervisor fields.
-        #[serde(
-            rename = "medSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub med_super: ::std::option::Option<bool>,
         ///Permission to modify street signs.
-        #[serde(
-            rename = "modifyStreetSigns",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub modify_street_signs: ::std::option::Option<bool>,
         ///Permission to edit other unit identifiers.
-        #[serde(
-            rename = "polEditOtherUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_edit_other_unit: ::std::option::Option<bool>,
         ///Permission to edit their unit identifier.
-        #[serde(
-            rename = "polEditUnit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_edit_unit: ::std::option::Option<bool>,
         ///Permission to add police records.
-        #[serde(
-            rename = "polRecAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_add: ::std::option::Option<bool>,
         ///Permission to edit police records.
-        #[serde(
-            rename = "polRecEdit",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_edit: ::std::option::Option<bool>,
         ///Permission to remove police records.
-        #[serde(
-            rename = "polRecRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_rec_remove: ::std::option::Option<bool>,
         ///Permission to modify police record supervisor fields.
-        #[serde(
-            rename = "polSuper",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub pol_super: ::std::option::Option<bool>,
         ///Access to the Police page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub police: ::std::option::Option<bool>,
         ///Permission to enable self dispatch.
-        #[serde(
-            rename = "selfDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub self_dispatch: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -648,34 +363,43 @@ pub mod types {
         pol_super : "polSuper" option, 41 police : "police" option, 42 self_dispatch :
         "selfDispatch" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AccountPermissionsV1 { admin : "admin" opt, admin_accounts : "adminAccounts" opt,
+        admin_customization : "adminCustomization" opt, admin_departments :
+        "adminDepartments" opt, admin_discord_integration : "adminDiscordIntegration"
+        opt, admin_in_game_integration : "adminInGameIntegration" opt, admin_limits :
+        "adminLimits" opt, admin_logs : "adminLogs" opt, admin_penal_codes :
+        "adminPenalCodes" opt, admin_permission_keys : "adminPermissionKeys" opt,
+        admin_ten_codes : "adminTenCodes" opt, civilian : "civilian" opt, dispatch :
+        "dispatch" opt, dmv : "dmv" opt, dmv_rec_add : "dmvRecAdd" opt, dmv_rec_edit :
+        "dmvRecEdit" opt, dmv_rec_remove : "dmvRecRemove" opt, dmv_super : "dmvSuper"
+        opt, ems : "ems" opt, fire : "fire" opt, fire_rec_add : "fireRecAdd" opt,
+        fire_rec_edit : "fireRecEdit" opt, fire_rec_remove : "fireRecRemove" opt,
+        fire_super : "fireSuper" opt, law_rec_add : "lawRecAdd" opt, law_rec_edit :
+        "lawRecEdit" opt, law_rec_remove : "lawRecRemove" opt, law_super : "lawSuper"
+        opt, lawyer : "lawyer" opt, live_map : "liveMap" opt, med_rec_add : "medRecAdd"
+        opt, med_rec_edit : "medRecEdit" opt, med_rec_remove : "medRecRemove" opt,
+        med_super : "medSuper" opt, modify_street_signs : "modifyStreetSigns" opt,
+        pol_edit_other_unit : "polEditOtherUnit" opt, pol_edit_unit : "polEditUnit" opt,
+        pol_rec_add : "polRecAdd" opt, pol_rec_edit : "polRecEdit" opt, pol_rec_remove :
+        "polRecRemove" opt, pol_super : "polSuper" opt, police : "police" opt,
+        self_dispatch : "selfDispatch" opt, }
+    );
     ///A community member's account as v1 GET_ACCOUNT returns it and GET_ACCOUNTS lists it (api-endpoints/general/get-account.md, get-account-1.md). No field is stated to be always present, so all are optional.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountV1 {
         ///The account's API IDs (typically Steam hex ids); may contain empty strings.
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///When the account joined the community; ISO 8601 without zone, e.g. `2019-10-12T20:41:52.400299`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub joined: ::std::option::Option<::std::string::String>,
         ///Last login time; ISO 8601 without zone, e.g. `2020-08-15T13:43:17.607111`.
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissionsV1>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::AccountStatus>,
         ///Sonoran CAD username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
         ///Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -683,26 +407,32 @@ pub mod types {
         : "lastLogin" option, 3 permissions : "permissions" option, 4 status : "status"
         option, 5 username : "username" option, 6 uuid : "uuid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AccountV1 { api_ids : "apiIds" opt, joined : "joined" opt, last_login :
+        "lastLogin" opt, permissions : "permissions" opt, status : "status" opt, username
+        : "username" opt, uuid : "uuid" opt, }
+    );
     ///Where a page of accounts sits in the whole list: the paging of get-accounts (v2) and GET_ACCOUNTS (v1), which reply with the same three numbers.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AccountsPagination {
         ///The page size applied.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///The number of accounts skipped.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<u64>,
         ///Total number of matching accounts.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AccountsPagination { 0 limit : "limit" option, 1 offset : "offset" option, 2
         total : "total" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AccountsPagination { limit : "limit" opt, offset : "offset" opt, total : "total"
+        opt, }
+    );
     ///The acknowledgement's result.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeFivemConfigurationResponse {
         ///Always true on a 200.
@@ -711,17 +441,18 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         AcknowledgeFivemConfigurationResponse { 0 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AcknowledgeFivemConfigurationResponse { success : "success" req, }
+    );
     ///The outcome of a processed action.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionRequest {
         ///User-facing result message; at most 500 characters.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<
             AcknowledgeIntegrationPanelActionRequestMessage,
         >,
         ///Structured result data, at most 32 KiB. Free-form on purpose.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub result: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -731,6 +462,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         AcknowledgeIntegrationPanelActionRequest { 0 message : "message" option, 1 result
         : "result" option, 2 success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        AcknowledgeIntegrationPanelActionRequest { message : "message" opt, result :
+        "result" opt, success : "success" req, }
     );
     ///User-facing result message; at most 500 characters.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -791,27 +526,13 @@ pub mod types {
         }
     }
     ///The acknowledged action.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AcknowledgeIntegrationPanelActionResponse {
-        #[serde(
-            rename = "eventId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub event_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "panelKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub panel_key: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -819,103 +540,91 @@ pub mod types {
         message : "message" option, 2 panel_key : "panelKey" option, 3 server_id :
         "serverId" option, 4 success : "success" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AcknowledgeIntegrationPanelActionResponse { event_id : "eventId" opt, message :
+        "message" opt, panel_key : "panelKey" opt, server_id : "serverId" opt, success :
+        "success" opt, }
+    );
     ///A blip to add and the server to add it to.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddBlipV1Item {
         pub blip: BlipV1,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddBlipV1Item { 0 blip : "blip" required, 1 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddBlipV1Item { blip : "blip" req, server_id : "serverId" opt, }
+    );
     ///A note to add to a call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteRequest {
         ///Sender of the note shown in the CAD.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Note text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
         ///Note type; only `text` is documented.
-        #[serde(
-            rename = "noteType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub note_type: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddCallNoteRequest { 0 label : "label" option, 1 note : "note" option, 2
         note_type : "noteType" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddCallNoteRequest { label : "label" opt, note : "note" opt, note_type :
+        "noteType" opt, }
+    );
     ///Result of adding a note.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteResponse {
         ///The call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///The note text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddCallNoteResponse { 0 call_id : "callId" option, 1 note : "note" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddCallNoteResponse { call_id : "callId" opt, note : "note" opt, }
+    );
     ///The note to add and the call to add it to.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddCallNoteV1Item {
         ///Dispatch call id.
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///Sender of the note, e.g. `A-10`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Note text.
         pub note: ::std::string::String,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddCallNoteV1Item { 0 call_id : "callId" required, 1 label : "label" option, 2
         note : "note" required, 3 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddCallNoteV1Item { call_id : "callId" req, label : "label" opt, note : "note"
+        req, server_id : "serverId" opt, }
+    );
     ///The account to link the sync character to. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddCharacterLinkRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user id (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Discord user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Roblox user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -923,27 +632,21 @@ pub mod types {
         community_user_id : "communityUserId" option, 2 discord : "discord" option, 3
         roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddCharacterLinkRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, discord : "discord" opt, roblox : "roblox" opt, }
+    );
     ///Apply a permission key to an account. Target the account with `communityUserId` (default), or provide `roblox` or `discord` instead; send exactly one target.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyRequest {
         ///In-game community user ID of the target account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///The Sonoran CAD permission key to apply.
-        #[serde(
-            rename = "permissionKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub permission_key: ::std::option::Option<::std::string::String>,
         ///Roblox user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -951,23 +654,20 @@ pub mod types {
         discord : "discord" option, 2 permission_key : "permissionKey" option, 3 roblox :
         "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ApplyPermissionKeyRequest { community_user_id : "communityUserId" opt, discord :
+        "discord" opt, permission_key : "permissionKey" opt, roblox : "roblox" opt, }
+    );
     ///The account the key was applied to.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyResponse {
         ///Account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Human-readable result, e.g. `Permission key applied.`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissions>,
         ///Account username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -975,51 +675,40 @@ pub mod types {
         "message" option, 2 permissions : "permissions" option, 3 username : "username"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ApplyPermissionKeyResponse { account_uuid : "accountUuid" opt, message :
+        "message" opt, permissions : "permissions" opt, username : "username" opt, }
+    );
     ///One permission key to apply to one user.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ApplyPermissionKeyV1Item {
         ///API ID entered in the unit identifiers (typically the Steam id).
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Name of the permission key.
-        #[serde(
-            rename = "permissionKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub permission_key: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ApplyPermissionKeyV1Item { 0 api_id : "apiId" option, 1 permission_key :
         "permissionKey" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ApplyPermissionKeyV1Item { api_id : "apiId" opt, permission_key : "permissionKey"
+        opt, }
+    );
     ///The call and the units to attach (give units, account or identIds).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is attached.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Dispatch call id (from get_calls).
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///Option 3: identifier ids of the units.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Option 1: API IDs of the units (typically Steam hex).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1027,47 +716,29 @@ pub mod types {
         ident_ids : "identIds" option, 3 server_id : "serverId" option, 4 units : "units"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AttachUnitV1Item { account : "account" opt, call_id : "callId" req, ident_ids :
+        "identIds" opt, server_id : "serverId" opt, units : "units" opt, }
+    );
     ///Units to attach: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///One linked community user (the default way to target a unit).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Linked community users.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Linked Discord user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Unit group name; use instead of identifier targets.
-        #[serde(
-            rename = "groupName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub group_name: ::std::option::Option<::std::string::String>,
         ///Identifier IDs.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Linked Roblox user ID (the docs type Roblox IDs as a string on some pages and an integer on others; both are accepted).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<StringOrInteger>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1076,121 +747,97 @@ pub mod types {
         discord : "discord" option, 4 group_name : "groupName" option, 5 ident_ids :
         "identIds" option, 6 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AttachUnitsRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, community_user_ids : "communityUserIds" opt, discord :
+        "discord" opt, group_name : "groupName" opt, ident_ids : "identIds" opt, roblox :
+        "roblox" opt, }
+    );
     ///Result of attaching units to a call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AttachUnitsResponse {
         ///The dispatch call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Identifier IDs attached to the call.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AttachUnitsResponse { 0 call_id : "callId" option, 1 ident_ids : "identIds"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AttachUnitsResponse { call_id : "callId" opt, ident_ids : "identIds" opt, }
+    );
     ///Street-sign authorization result.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AuthStreetSignsResponse {
         ///true when the requesting IP matches the server's configuration.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorized: ::std::option::Option<bool>,
         ///The server that was checked.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AuthStreetSignsResponse { 0 authorized : "authorized" option, 1 server_id :
         "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AuthStreetSignsResponse { authorized : "authorized" opt, server_id : "serverId"
+        opt, }
+    );
     ///The request object (`data` is an object here, not an array).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AuthStreetSignsV1Data {
         ///The CAD server id whose street signs are authenticated. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AuthStreetSignsV1Data { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AuthStreetSignsV1Data { server_id : "serverId" opt, }
+    );
     ///One account to kick or (un)ban. Identify it by `apiId` (option 1) or `accId` (option 2).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BanUserV1Item {
         ///(Option 2) Sonoran SSO account UUID.
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///(Option 1) API ID entered in the unit identifiers, typically the Steam id.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Ban (true) or un-ban (false).
-        #[serde(
-            rename = "isBan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_ban: ::std::option::Option<bool>,
         ///Optional. Kick instead of ban.
-        #[serde(
-            rename = "isKick",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_kick: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         BanUserV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2 is_ban :
         "isBan" option, 3 is_kick : "isKick" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        BanUserV1Item { acc_id : "accId" opt, api_id : "apiId" opt, is_ban : "isBan" opt,
+        is_kick : "isKick" opt, }
+    );
     ///A custom live-map blip (get-blips, create-blip). No field is documented as always present.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Blip {
         ///Colour, a hex code (`#ff0000`) or a colour name (`red`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Title/text pairs displayed with the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BlipDataEntry>>,
         ///Icon URL or icon class name, e.g. `fa-location-dot`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Blip ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Radius of the circle drawn around the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub radius: ::std::option::Option<f64>,
         ///Free text used to tell custom blip kinds apart, e.g. `radius`, `scene`.
-        #[serde(
-            rename = "subType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_type: ::std::option::Option<::std::string::String>,
         ///Blip tooltip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1198,69 +845,70 @@ pub mod types {
         "data" option, 3 icon : "icon" option, 4 id : "id" option, 5 radius : "radius"
         option, 6 sub_type : "subType" option, 7 tooltip : "tooltip" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Blip { color : "color" opt, coordinates : "coordinates" opt, data : "data" opt,
+        icon : "icon" opt, id : "id" opt, radius : "radius" opt, sub_type : "subType"
+        opt, tooltip : "tooltip" opt, }
+    );
     ///One title/text pair displayed with a blip.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipDataEntry {
         ///Display text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Display title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         BlipDataEntry { 0 text : "text" option, 1 title : "title" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        BlipDataEntry { text : "text" opt, title : "title" opt, }
+    );
     ///One title/text row shown in a custom blip's info panel.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipDataEntryV1 {
         ///Row text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text: ::std::option::Option<::std::string::String>,
         ///Row title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         BlipDataEntryV1 { 0 text : "text" option, 1 title : "title" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        BlipDataEntryV1 { text : "text" opt, title : "title" opt, }
+    );
     ///A custom live-map blip (v1 add_blip / get_blips). Every field is optional: the get_blips example has no radius or tooltip and the add_blip reply only id, coordinates and icon.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BlipV1 {
         ///Hex color code, e.g. `#df03fc`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<MapCoordinatesV1>,
         ///Rows shown in the blip's info panel.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BlipDataEntryV1>>,
         ///Icon URL or icon name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Blip id. Send -1 when adding a new blip; the reply carries the id that was set.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Radius of a circle drawn around the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub radius: ::std::option::Option<f64>,
         ///Free text used to tell custom blip types apart.
-        #[serde(
-            rename = "subType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_type: ::std::option::Option<::std::string::String>,
         ///Blip tooltip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         BlipV1 { 0 color : "color" option, 1 coordinates : "coordinates" option, 2 data :
         "data" option, 3 icon : "icon" option, 4 id : "id" option, 5 radius : "radius"
         option, 6 sub_type : "subType" option, 7 tooltip : "tooltip" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        BlipV1 { color : "color" opt, coordinates : "coordinates" opt, data : "data" opt,
+        icon : "icon" opt, id : "id" opt, radius : "radius" opt, sub_type : "subType"
+        opt, tooltip : "tooltip" opt, }
     );
     ///Custom API data stored on the 911 call. Free-form on purpose (any keys); the keys below have a documented meaning: priority/block/postal/code fill in the dispatch call, x/y place the call on the live map.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1287,34 +935,21 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///An emergency call to create.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Call911V1Item {
         ///Caller name.
         pub caller: ::std::string::String,
         ///Delete the call after this many minutes (temporary call).
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///What the caller reports.
         pub description: ::std::string::String,
         ///true: shown as EMERGENCY; false: shown as CIVIL.
-        #[serde(rename = "isEmergency")]
         pub is_emergency: bool,
         ///Caller location.
         pub location: ::std::string::String,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<Call911MetaDataV1>,
         ///CAD server id (default 1); sends the call to that server's dispatchers. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1322,6 +957,12 @@ pub mod types {
         "deleteAfterMinutes" option, 2 description : "description" required, 3
         is_emergency : "isEmergency" required, 4 location : "location" required, 5
         meta_data : "metaData" option, 6 server_id : "serverId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        Call911V1Item { caller : "caller" req, delete_after_minutes :
+        "deleteAfterMinutes" opt, description : "description" req, is_emergency :
+        "isEmergency" req, location : "location" req, meta_data : "metaData" opt,
+        server_id : "serverId" opt, }
     );
     ///String key/value metadata stored on a dispatch or 911 call ("Additional string key/value metadata", create-dispatch-call / create-911-call). Keys are chosen by the integration; keys the CAD understands: `x` and `y` (live map placement, 911 screenshot rendering and coordinate-based tools), `z`, `radius`, `postal`, `block`, `code`, `priority`. Coordinates are strings in v2 (v1 showed numbers). On update-dispatch-call a given `metaData` replaces the stored object whole.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1359,73 +1000,61 @@ pub mod types {
         }
     }
     ///A note stored on a dispatch call (v1 "Note Object"; v2 `notes[]` of a dispatch call, and the initial `notes` of create-dispatch-call / create-custom-dispatch-call).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CallNote {
         ///The note text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
         ///Sender of the note shown in the CAD, e.g. a unit number or `Sonoran CAD`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///When the note was written. v2 examples use ISO 8601 UTC (`2026-04-08T21:30:00Z`); v1 showed a bare time (`12:00:00`), so the format is not enforced.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<::std::string::String>,
         ///Note type. Only `text` is documented; the server may send other values.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CallNote { 0 content : "content" option, 1 label : "label" option, 2 time :
         "time" option, 3 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CallNote { content : "content" opt, label : "label" opt, time : "time" opt, type_
+        : "type" opt, }
+    );
     ///A dispatch call note as the v1 add_call_note and new_dispatch pages show it. `time` is a clock time such as `12:00:00` in the v1 docs (v2 uses ISO 8601 timestamps).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CallNoteV1 {
         ///Note text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub content: ::std::option::Option<::std::string::String>,
         ///Sender of the note, e.g. a unit number (`A-10`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Time the note was added, shown as `HH:MM:SS` in the v1 docs.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub time: ::std::option::Option<::std::string::String>,
         ///Note type; the docs only show `text`. Other values may appear.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CallNoteV1 { 0 content : "content" option, 1 label : "label" option, 2 time :
         "time" option, 3 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CallNoteV1 { content : "content" opt, label : "label" opt, time : "time" opt,
+        type_ : "type" opt, }
+    );
     ///A civilian character: a custom record of record type 7 (Character). See general/records for the section/field format. The v1 page notes the currently selected character is always first in the list.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Character {
         ///Character record id (the `characterId` of delete-character).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Character display name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<crate::enums::RecordType>,
         ///The record sections holding the character's fields.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sections: ::std::option::Option<::std::vec::Vec<RecordSection>>,
         ///Database Sync character id (e.g. `citizen:1234`), when the character is synced.
-        #[serde(
-            rename = "syncId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sync_id: ::std::option::Option<::std::string::String>,
         ///Record type number as the server sends it (7 in the example). The docs do not explain how it differs from `recordTypeId`.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1433,160 +1062,138 @@ pub mod types {
         "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
         option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Character { id : "id" opt, name : "name" opt, record_type_id : "recordTypeId"
+        opt, sections : "sections" opt, sync_id : "syncId" opt, type_ : "type" opt, }
+    );
     ///The result of add-character-link and remove-character-link.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CharacterLinkResult {
         ///UUID of the account the sync character was linked to or unlinked from.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///What was done: `ADD` or `REMOVE` (the only values documented; kept a plain string so that a new value never fails to decode).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
         ///Database Sync character id.
-        #[serde(
-            rename = "syncId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sync_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CharacterLinkResult { 0 account_uuid : "accountUuid" option, 1 action : "action"
         option, 2 sync_id : "syncId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CharacterLinkResult { account_uuid : "accountUuid" opt, action : "action" opt,
+        sync_id : "syncId" opt, }
+    );
     ///One API ID to check.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckApiIdV1Item {
         ///API ID entered in the unit identifiers, typically the Steam id.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CheckApiIdV1Item { 0 api_id : "apiId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(CheckApiIdV1Item { api_id : "apiId" opt, });
     ///The community user ID to resolve.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckCommunityLinkRequest {
         ///In-game community user ID to check.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CheckCommunityLinkRequest { 0 community_user_id : "communityUserId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CheckCommunityLinkRequest { community_user_id : "communityUserId" opt, }
+    );
     ///Link status of a community user ID. When not linked, `linked` is false and `accountUuid` is null (the page's second example).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckCommunityLinkResponse {
         ///UUID of the linked account; null when not linked.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///The community user ID that was checked.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Whether the ID is linked to an account in the authenticated community.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linked: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CheckCommunityLinkResponse { 0 account_uuid : "accountUuid" option, 1
         community_user_id : "communityUserId" option, 2 linked : "linked" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CheckCommunityLinkResponse { account_uuid : "accountUuid" opt, community_user_id
+        : "communityUserId" opt, linked : "linked" opt, }
+    );
     ///The dispatch call to close.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CloseCallV1Item {
         ///Dispatch call id (from get_calls).
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CloseCallV1Item { 0 call_id : "callId" required, 1 server_id : "serverId" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CloseCallV1Item { call_id : "callId" req, server_id : "serverId" opt, }
+    );
     ///Dispatch calls to close.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CloseDispatchCallsRequest {
         ///IDs of the dispatch calls to close.
-        #[serde(
-            rename = "callIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CloseDispatchCallsRequest { 0 call_ids : "callIds" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CloseDispatchCallsRequest { call_ids : "callIds" opt, }
+    );
     ///Result of closing dispatch calls.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CloseDispatchCallsResponse {
         ///IDs of the closed dispatch calls.
-        #[serde(
-            rename = "callIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CloseDispatchCallsResponse { 0 call_ids : "callIds" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CloseDispatchCallsResponse { call_ids : "callIds" opt, }
+    );
     ///The account joining or leaving.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CommunityMembershipV1Item {
         ///Account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CommunityMembershipV1Item { 0 account : "account" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CommunityMembershipV1Item { account : "account" opt, }
+    );
     ///Public community details (get-login-page, and `community` in get-info).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CommunitySummary {
         ///Community id, e.g. `examplecad`.
-        #[serde(
-            rename = "comId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_id: ::std::option::Option<::std::string::String>,
         ///The community's custom login URL.
-        #[serde(
-            rename = "customLoginUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub custom_login_url: ::std::option::Option<::std::string::String>,
         ///Community name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///IANA time zone, e.g. `America/Phoenix`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1594,50 +1201,44 @@ pub mod types {
         "customLoginUrl" option, 2 name : "name" option, 3 timezone : "timezone" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CommunitySummary { com_id : "comId" opt, custom_login_url : "customLoginUrl" opt,
+        name : "name" opt, timezone : "timezone" opt, }
+    );
     ///A live-map position. The v2 pages always show all four axes as floats; v1 pages and station configs send only `x`/`y` (sometimes as integers), so every axis is optional and `number` accepts both.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Coordinates {
         ///Heading in degrees.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub w: ::std::option::Option<f64>,
         ///Map X coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<f64>,
         ///Map Y coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
         ///Height (Z coordinate).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub z: ::std::option::Option<f64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         Coordinates { 0 w : "w" option, 1 x : "x" option, 2 y : "y" option, 3 z : "z"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Coordinates { w : "w" opt, x : "x" opt, y : "y" opt, z : "z" opt, }
+    );
     ///A new 911 call.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Create911CallRequest {
         ///Caller name or label shown in CAD.
         pub caller: ::std::string::String,
         ///Schedule automatic deletion this many minutes after creation.
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///Call details shown to dispatchers.
         pub description: ::std::string::String,
         ///Whether the 911 should be marked as an emergency call.
-        #[serde(rename = "isEmergency")]
         pub is_emergency: bool,
         ///Human-readable location or address.
         pub location: ::std::string::String,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1646,32 +1247,27 @@ pub mod types {
         is_emergency : "isEmergency" required, 4 location : "location" required, 5
         meta_data : "metaData" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Create911CallRequest { caller : "caller" req, delete_after_minutes :
+        "deleteAfterMinutes" opt, description : "description" req, is_emergency :
+        "isEmergency" req, location : "location" req, meta_data : "metaData" opt, }
+    );
     ///A new custom blip.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateBlipRequest {
         ///Colour, a hex code or a colour name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Title/text pairs displayed with the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BlipDataEntry>>,
         ///Icon URL or icon class name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Radius of the circle drawn around the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub radius: ::std::option::Option<f64>,
         ///Free text used to tell custom blip kinds apart.
-        #[serde(
-            rename = "subType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_type: ::std::option::Option<::std::string::String>,
         ///Blip tooltip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1679,50 +1275,37 @@ pub mod types {
         option, 2 data : "data" option, 3 icon : "icon" option, 4 radius : "radius"
         option, 5 sub_type : "subType" option, 6 tooltip : "tooltip" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateBlipRequest { color : "color" opt, coordinates : "coordinates" opt, data :
+        "data" opt, icon : "icon" opt, radius : "radius" opt, sub_type : "subType" opt,
+        tooltip : "tooltip" opt, }
+    );
     ///The community user ID to create a link code for.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCommunityLinkRequest {
         ///In-game community user ID to link.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CreateCommunityLinkRequest { 0 community_user_id : "communityUserId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateCommunityLinkRequest { community_user_id : "communityUserId" opt, }
+    );
     ///A short-lived link code, scoped to the authenticated community. Send the user to `sonorancad.com/id?code=<code>` to complete the link.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCommunityLinkResponse {
         ///The 4-character link code (alphanumeric, e.g. `A7K2`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///The community user ID being linked.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///UUID of the authenticated community.
-        #[serde(
-            rename = "communityUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_uuid: ::std::option::Option<::std::string::String>,
         ///Expiry time (ISO 8601 timestamp, e.g. `2026-04-09T19:25:00Z`).
-        #[serde(
-            rename = "expiresAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub expires_at: ::std::option::Option<::std::string::String>,
         ///Seconds until the code expires (600).
-        #[serde(
-            rename = "expiresInSeconds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub expires_in_seconds: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1730,61 +1313,37 @@ pub mod types {
         "communityUserId" option, 2 community_uuid : "communityUuid" option, 3 expires_at
         : "expiresAt" option, 4 expires_in_seconds : "expiresInSeconds" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateCommunityLinkResponse { code : "code" opt, community_user_id :
+        "communityUserId" opt, community_uuid : "communityUuid" opt, expires_at :
+        "expiresAt" opt, expires_in_seconds : "expiresInSeconds" opt, }
+    );
     ///A dispatch call built from a dispatch template (GET /v2/emergency/dispatch-templates). At least one valid unit target is required.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateCustomDispatchCallRequest {
         ///Account UUID whose selected identifier is attached.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Account UUIDs whose selected identifiers are attached.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///One linked community user target.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Linked community user targets.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Schedule automatic call deletion this many minutes after creation (0 or greater).
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///Linked Discord target.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Active identifier IDs to attach.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
         ///Initial call notes.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<CallNote>>,
         ///Linked Roblox target.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<::std::string::String>,
         ///Template returned by the dispatch-template endpoint (1 or greater).
-        #[serde(rename = "templateId")]
         pub template_id: i64,
         ///Field values keyed by template field `uid`; unknown keys are rejected. Free-form on purpose: the keys and value shapes come from the community's template. The status field takes a status option `id`; priority takes the option text exactly.
         pub values: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1798,57 +1357,44 @@ pub mod types {
         roblox : "roblox" option, 10 template_id : "templateId" required, 11 values :
         "values" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateCustomDispatchCallRequest { account_uuid : "accountUuid" opt, accounts :
+        "accounts" opt, community_user_id : "communityUserId" opt, community_user_ids :
+        "communityUserIds" opt, delete_after_minutes : "deleteAfterMinutes" opt, discord
+        : "discord" opt, ident_ids : "identIds" opt, meta_data : "metaData" opt, notes :
+        "notes" opt, roblox : "roblox" opt, template_id : "templateId" req, values :
+        "values" req, }
+    );
     ///A new dispatch call. Send at least one target property (communityUserIds, accounts, roblox or discord); `communityUserIds: []` or `accounts: []` creates an unassigned call.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateDispatchCallRequest {
         ///Account UUIDs whose selected identifiers should be attached. An empty array creates an unassigned call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Dispatch address text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block or intersection label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Call code such as `211`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Linked community users whose active identifiers should be attached. An empty array creates an unassigned call.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Schedule automatic deletion this many minutes after creation.
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///Full call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Discord user ID whose linked account's active identifiers should be attached.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
         ///Initial note objects to store on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<CallNote>>,
         pub origin: crate::enums::CallOrigin,
         ///Postal code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         pub priority: crate::enums::DispatchPriority,
         ///Roblox user ID whose linked account's active identifiers should be attached.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<::std::string::String>,
         pub status: crate::enums::CallStatus,
         ///Short dispatch title.
@@ -1863,43 +1409,37 @@ pub mod types {
         postal : "postal" option, 12 priority : "priority" required, 13 roblox : "roblox"
         option, 14 status : "status" required, 15 title : "title" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateDispatchCallRequest { accounts : "accounts" opt, address : "address" opt,
+        block : "block" opt, code : "code" opt, community_user_ids : "communityUserIds"
+        opt, delete_after_minutes : "deleteAfterMinutes" opt, description : "description"
+        opt, discord : "discord" opt, meta_data : "metaData" opt, notes : "notes" opt,
+        origin : "origin" req, postal : "postal" opt, priority : "priority" req, roblox :
+        "roblox" opt, status : "status" req, title : "title" req, }
+    );
     ///All properties are optional; the server fills the defaults given per field, and `status` defaults to 0 (UNAVAILABLE), `page` to -1 (UNKNOWN).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateIdentifierRequest {
         ///Optional area of patrol string.
-        #[serde(default)]
         pub aop: ::std::string::String,
         ///Department name.
-        #[serde(default = "defaults::create_identifier_request_department")]
         pub department: ::std::string::String,
         ///District name.
-        #[serde(default = "defaults::create_identifier_request_district")]
         pub district: ::std::string::String,
         ///Optional persistent group name.
-        #[serde(default)]
         pub group: ::std::string::String,
         ///Marks the identifier as a dispatcher.
-        #[serde(rename = "isDispatch", default)]
         pub is_dispatch: bool,
         ///Identifier display name.
-        #[serde(default = "defaults::create_identifier_request_name")]
         pub name: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<crate::enums::UnitPage>,
         ///Rank label.
-        #[serde(default = "defaults::create_identifier_request_rank")]
         pub rank: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
         ///Subdivision name.
-        #[serde(default = "defaults::create_identifier_request_subdivision")]
         pub subdivision: ::std::string::String,
         ///Displayed unit number.
-        #[serde(
-            rename = "unitNum",
-            default = "defaults::create_identifier_request_unit_num"
-        )]
         pub unit_num: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1912,6 +1452,12 @@ pub mod types {
         "status" option, 9 subdivision : "subdivision"
         default_with(defaults::create_identifier_request_subdivision), 10 unit_num :
         "unitNum" default_with(defaults::create_identifier_request_unit_num), }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        CreateIdentifierRequest { aop : "aop" req, department : "department" req,
+        district : "district" req, group : "group" req, is_dispatch : "isDispatch" req,
+        name : "name" req, page : "page" opt, rank : "rank" req, status : "status" opt,
+        subdivision : "subdivision" req, unit_num : "unitNum" req, }
     );
     impl ::std::default::Default for CreateIdentifierRequest {
         fn default() -> Self {
@@ -1931,59 +1477,35 @@ pub mod types {
         }
     }
     ///`CreateIdentifierResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateIdentifierResponse {
         ///Id of the created identifier.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CreateIdentifierResponse { 0 ident_id : "identId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateIdentifierResponse { ident_id : "identId" opt, }
+    );
     ///Create a custom record (or, with recordTypeId 7, a civilian character) for a target account. Target it with `communityUserId` (default), or provide exactly one of `roblox`, `discord` or `accountUuid`. Recommended form: `useDictionary: true`, `recordTypeId` and `replaceValues`. Advanced form: a full `record` instead of those three.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRecordRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user ID of the target account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<Record>,
         ///Template to build from: 7 character, 2 warrant, 3 BOLO, 4 license, 5 vehicle registration; custom records use the community template id from get-templates.
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValues>,
         ///Roblox user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         ///Build the record from the template `recordTypeId`, filling fields from `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1993,14 +1515,19 @@ pub mod types {
         "replaceValues" option, 6 roblox : "roblox" option, 7 use_dictionary :
         "useDictionary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateRecordRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, discord : "discord" opt, record : "record" opt,
+        record_type_id : "recordTypeId" opt, replace_values : "replaceValues" opt, roblox
+        : "roblox" opt, use_dictionary : "useDictionary" opt, }
+    );
     ///`DatabaseSyncConfiguration`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct DatabaseSyncConfiguration {
         pub character: bool,
         pub enabled: bool,
         pub licenses: bool,
-        #[serde(rename = "vehicleRegistrations")]
         pub vehicle_registrations: bool,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2008,152 +1535,127 @@ pub mod types {
         "enabled" required, 2 licenses : "licenses" required, 3 vehicle_registrations :
         "vehicleRegistrations" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DatabaseSyncConfiguration { character : "character" req, enabled : "enabled" req,
+        licenses : "licenses" req, vehicle_registrations : "vehicleRegistrations" req, }
+    );
     ///Blips to delete.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteBlipsRequest {
         ///IDs of the blips to delete.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(DeleteBlipsRequest { 0 ids : "ids" option, });
+    ::sonoran_runtime::serialize_struct!(DeleteBlipsRequest { ids : "ids" opt, });
     ///Result of deleting blips.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteBlipsResponse {
         ///IDs of the deleted blips.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DeleteBlipsResponse { 0 ids : "ids" option, }
     );
+    ::sonoran_runtime::serialize_struct!(DeleteBlipsResponse { ids : "ids" opt, });
     ///`DeleteCharacterResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteCharacterResponse {
         ///Id of the removed character record.
-        #[serde(
-            rename = "characterId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub character_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DeleteCharacterResponse { 0 character_id : "characterId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DeleteCharacterResponse { character_id : "characterId" opt, }
+    );
     ///`DeleteIdentifierResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteIdentifierResponse {
         ///Id of the deleted identifier.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
         ///CAD server id reported by the server.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DeleteIdentifierResponse { 0 ident_id : "identId" option, 1 server_id :
         "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DeleteIdentifierResponse { ident_id : "identId" opt, server_id : "serverId" opt,
+        }
+    );
     ///The disabled panel.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteIntegrationPanelResponse {
         ///Whether the panel is active (`false` after a delete).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enabled: ::std::option::Option<bool>,
         ///The panel key.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DeleteIntegrationPanelResponse { 0 enabled : "enabled" option, 1 key : "key"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DeleteIntegrationPanelResponse { enabled : "enabled" opt, key : "key" opt, }
+    );
     ///The deleted record's id.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DeleteRecordResponse {
         ///Id of the deleted record.
-        #[serde(
-            rename = "recordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DeleteRecordResponse { 0 record_id : "recordId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DeleteRecordResponse { record_id : "recordId" opt, }
+    );
     ///The units to detach (give units or account).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitV1Item {
         ///Option 2: the Sonoran account UUID whose unit is detached.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Option 1: API IDs of the units (typically Steam hex).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DetachUnitV1Item { 0 account : "account" option, 1 server_id : "serverId" option,
         2 units : "units" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DetachUnitV1Item { account : "account" opt, server_id : "serverId" opt, units :
+        "units" opt, }
+    );
     ///Units to detach from whatever dispatch call they are attached to: either groupName or one or more identifier targets (communityUserId/communityUserIds by default, or roblox, discord, accountUuid, identIds).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitsRequest {
         ///Account UUID whose selected identifier is targeted.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///One linked community user (the default way to target a unit).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Linked community users.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Linked Discord user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Unit group name; use instead of identifier targets.
-        #[serde(
-            rename = "groupName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub group_name: ::std::option::Option<::std::string::String>,
         ///Identifier IDs.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Linked Roblox user ID (the docs type Roblox IDs as a string on some pages and an integer on others; both are accepted).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<StringOrInteger>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2162,88 +1664,62 @@ pub mod types {
         discord : "discord" option, 4 group_name : "groupName" option, 5 ident_ids :
         "identIds" option, 6 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DetachUnitsRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, community_user_ids : "communityUserIds" opt, discord :
+        "discord" opt, group_name : "groupName" opt, ident_ids : "identIds" opt, roblox :
+        "roblox" opt, }
+    );
     ///Result of detaching units.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DetachUnitsResponse {
         ///Identifier IDs detached from their calls.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DetachUnitsResponse { 0 ident_ids : "identIds" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DetachUnitsResponse { ident_ids : "identIds" opt, }
+    );
     ///A dispatch call as get-calls (`ActiveCalls`, `ClosedCalls`), create-dispatch-call, update-dispatch-call and create-custom-dispatch-call return it. Calls created from a custom dispatch template additionally carry `template`, `values` and `statusId` (create-custom-dispatch-call prose). No field is documented as always present.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchCall {
         ///Dispatch address text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block or intersection label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Dispatch call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Call code such as `211`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Full call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Identifier IDs of the units attached to the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<::std::vec::Vec<i64>>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
         ///Notes stored on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<CallNote>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub origin: ::std::option::Option<crate::enums::CallOrigin>,
         ///Postal code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         ///Identifier ID of the primary unit on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
         ///Call priority. Standard calls use an integer (v1: 1, 2 or 3). On calls created from a custom dispatch template, priority is the free text of a select option (e.g. `Immediate`), so the wire form is not certain: both integer and string are accepted.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<DispatchPriorityOrText>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Custom dispatch calls only: the `id` of the template status option the call is in (see `DispatchTemplateStatusOption`).
-        #[serde(
-            rename = "statusId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub status_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub template: ::std::option::Option<DispatchTemplate>,
         ///Short dispatch title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Whether the primary unit is tracked in-game (Dispatch Notify plugin).
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
         ///Last update time, ISO 8601 UTC in the examples (`2026-04-08T21:30:00Z`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<::std::string::String>,
         ///Custom dispatch calls only: the complete value dictionary, keyed by template field `uid`. Free-form on purpose: value shapes depend on the community's template.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -2258,45 +1734,39 @@ pub mod types {
         "title" option, 16 track_primary : "trackPrimary" option, 17 updated : "updated"
         option, 18 values : "values" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchCall { address : "address" opt, block : "block" opt, call_id : "callId"
+        opt, code : "code" opt, description : "description" opt, idents : "idents" opt,
+        meta_data : "metaData" opt, notes : "notes" opt, origin : "origin" opt, postal :
+        "postal" opt, primary : "primary" opt, priority : "priority" opt, status :
+        "status" opt, status_id : "statusId" opt, template : "template" opt, title :
+        "title" opt, track_primary : "trackPrimary" opt, updated : "updated" opt, values
+        : "values" opt, }
+    );
     ///A dispatch call as v1 get_calls returns it (in `activeCalls` and `closedCalls`).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchCallV1 {
         ///Address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Dispatch call id.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Call code, e.g. `10-39 - Traffic Stop`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Ids of the unit identifiers attached to the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Call notes.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<CallNoteV1>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub origin: ::std::option::Option<crate::enums::CallOrigin>,
         ///Postal.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Call title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2305,6 +1775,12 @@ pub mod types {
         option, 5 idents : "idents" option, 6 notes : "notes" option, 7 origin : "origin"
         option, 8 postal : "postal" option, 9 priority : "priority" option, 10 status :
         "status" option, 11 title : "title" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchCallV1 { address : "address" opt, block : "block" opt, call_id : "callId"
+        opt, code : "code" opt, description : "description" opt, idents : "idents" opt,
+        notes : "notes" opt, origin : "origin" opt, postal : "postal" opt, priority :
+        "priority" opt, status : "status" opt, title : "title" opt, }
     );
     ///`metaData` of a v1 dispatch call (new_dispatch, edit_dispatch): custom API storage, free-form on purpose (the docs only show `{"someKey": "someValue"}`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2358,37 +1834,22 @@ pub mod types {
         }
     }
     ///A custom dispatch call layout (get-dispatch-templates). Replaces the schema of the same name in the imported page YAML. Use the field `uid` values as the keys of create-custom-dispatch-call `values`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplate {
         ///Whether this is the community's default layout.
-        #[serde(
-            rename = "isDefault",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_default: ::std::option::Option<bool>,
         ///Template name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Grouped sections of fields.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sections: ::std::option::Option<::std::vec::Vec<DispatchTemplateSection>>,
         ///Community-defined statuses, each mapped to a canonical call status.
-        #[serde(
-            rename = "statusOptions",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub status_options: ::std::option::Option<
             ::std::vec::Vec<DispatchTemplateStatusOption>,
         >,
         ///Template ID, as create-custom-dispatch-call `templateId` takes it.
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
         ///Template version.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2396,36 +1857,32 @@ pub mod types {
         sections : "sections" option, 3 status_options : "statusOptions" option, 4
         template_id : "templateId" option, 5 version : "version" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchTemplate { is_default : "isDefault" opt, name : "name" opt, sections :
+        "sections" opt, status_options : "statusOptions" opt, template_id : "templateId"
+        opt, version : "version" opt, }
+    );
     ///One field of a dispatch template. Fields bound to `status`, `units` or `description` are locked and required. Priority is an ordinary `select` field whose text `options` the community controls.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateField {
         ///Canonical call field this field is bound to, e.g. `status`, `units`, `description`. The docs give no complete list; treat it as open.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub binding: ::std::option::Option<::std::string::String>,
         ///Visible label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Whether the field is locked (cannot be removed by the community).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
         ///Text options of a `select` field; submit the chosen text exactly.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Placeholder text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub placeholder: ::std::option::Option<::std::string::String>,
         ///Whether a value is required.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub required: ::std::option::Option<bool>,
         ///Responsive field width on a 12-column grid (1 to 12).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<i64>,
         ///Field type, e.g. `select`. The docs give no list of types; treat it as open.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Field uid; the key of this field's value in custom dispatch call `values`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2434,76 +1891,64 @@ pub mod types {
         "placeholder" option, 5 required : "required" option, 6 size : "size" option, 7
         type_ : "type" option, 8 uid : "uid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchTemplateField { binding : "binding" opt, label : "label" opt, locked :
+        "locked" opt, options : "options" opt, placeholder : "placeholder" opt, required
+        : "required" opt, size : "size" opt, type_ : "type" opt, uid : "uid" opt, }
+    );
     ///A group of fields in a dispatch template.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateSection {
         ///The section's fields.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<DispatchTemplateField>>,
         ///Icon class, e.g. `fas fa-broadcast-tower`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Section label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Responsive section width on a 12-column grid (4 to 12).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<i64>,
         ///Section uid.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DispatchTemplateSection { 0 fields : "fields" option, 1 icon : "icon" option, 2
         label : "label" option, 3 size : "size" option, 4 uid : "uid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchTemplateSection { fields : "fields" opt, icon : "icon" opt, label :
+        "label" opt, size : "size" opt, uid : "uid" opt, }
+    );
     ///One status option of a dispatch template: a community-facing label and API `id` mapped to the canonical call behaviour. Custom dispatch calls take the `id` (not the numeric status) as the value of the status field.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DispatchTemplateStatusOption {
         ///API id of the option, e.g. `deployed`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///Community-facing label, e.g. `Deployed`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
     }
     ::sonoran_runtime::deserialize_struct!(
         DispatchTemplateStatusOption { 0 id : "id" option, 1 label : "label" option, 2
         status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DispatchTemplateStatusOption { id : "id" opt, label : "label" opt, status :
+        "status" opt, }
+    );
     ///One character to update, by dictionary (option 1) or raw record (option 2).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditCharacterV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<RecordV1>,
         ///(Option 1) Id of the character record being modified.
-        #[serde(
-            rename = "recordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValuesV1>,
         ///Template id of the character (shown in the admin menu next to the template name, or the record's `recordTypeId`).
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
         ///(Option 1) Update the fields given in `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
         ///API ID or account UUID/GUID of the user that 'owns' the character.
         pub user: ::std::string::String,
@@ -2513,56 +1958,38 @@ pub mod types {
         option, 2 replace_values : "replaceValues" option, 3 template_id : "templateId"
         option, 4 use_dictionary : "useDictionary" option, 5 user : "user" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditCharacterV1Item { record : "record" opt, record_id : "recordId" opt,
+        replace_values : "replaceValues" opt, template_id : "templateId" opt,
+        use_dictionary : "useDictionary" opt, user : "user" req, }
+    );
     ///The dispatch call to update and the fields to change (at least one besides serverId/callId).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditDispatchV1Item {
         ///Address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Id of the dispatch call to update.
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///Call code, e.g. `10-39 - Traffic Stop`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<DispatchMetaDataV1>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub origin: ::std::option::Option<crate::enums::CallOrigin>,
         ///Postal.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         ///Identifier id of the primary unit on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
         ///CAD server id (default 1). Required by this call. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Call title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2573,60 +2000,49 @@ pub mod types {
         "priority" option, 10 server_id : "serverId" option, 11 status : "status" option,
         12 title : "title" option, 13 track_primary : "trackPrimary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditDispatchV1Item { address : "address" opt, block : "block" opt, call_id :
+        "callId" req, code : "code" opt, description : "description" opt, meta_data :
+        "metaData" opt, origin : "origin" opt, postal : "postal" opt, primary : "primary"
+        opt, priority : "priority" opt, server_id : "serverId" opt, status : "status"
+        opt, title : "title" opt, track_primary : "trackPrimary" opt, }
+    );
     ///The license to edit (its id) with its new values.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditLicenseV1Item {
         ///Expiration date as text, e.g. `01/01/1900`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiration: ::std::option::Option<::std::string::String>,
         ///Unique license id (retrieved with LOOKUP_NAME or LOOKUP_PLATE).
         pub id: i64,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person: ::std::option::Option<LicensePersonV1>,
         ///License status, e.g. `VALID`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         ///License type, e.g. `Drivers`.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         EditLicenseV1Item { 0 expiration : "expiration" option, 1 id : "id" required, 2
         person : "person" option, 3 status : "status" option, 4 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditLicenseV1Item { expiration : "expiration" opt, id : "id" req, person :
+        "person" opt, status : "status" opt, type_ : "type" opt, }
+    );
     ///One record change.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditRecordV1Item {
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<RecordV1>,
         ///(Option 1) Id of the record being modified (the record's `id`).
-        #[serde(
-            rename = "recordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValuesV1>,
         ///Template id (shown in the admin menu next to its name, or the record's `recordTypeId`).
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
         ///(Option 1) Change the fields given in `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
         ///API ID or account UUID/GUID of the user that 'owns' this record.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2634,38 +2050,27 @@ pub mod types {
         replace_values : "replaceValues" option, 3 template_id : "templateId" option, 4
         use_dictionary : "useDictionary" option, 5 user : "user" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditRecordV1Item { record : "record" opt, record_id : "recordId" opt,
+        replace_values : "replaceValues" opt, template_id : "templateId" opt,
+        use_dictionary : "useDictionary" opt, user : "user" opt, }
+    );
     ///A 911 call as get-calls (`EmergencyCalls`) and create-911-call return it. No field is documented as always present.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EmergencyCall {
         ///911 call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Caller name or label shown in CAD.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caller: ::std::option::Option<::std::string::String>,
         ///Call details shown to dispatchers.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Whether the call is shown as EMERGENCY (true) or CIVIL (false) in the CAD.
-        #[serde(
-            rename = "isEmergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_emergency: ::std::option::Option<bool>,
         ///Human-readable location or address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
         ///Last update time, ISO 8601 UTC in the examples (`2026-04-08T21:31:00Z`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2674,30 +2079,24 @@ pub mod types {
         location : "location" option, 5 meta_data : "metaData" option, 6 updated :
         "updated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EmergencyCall { call_id : "callId" opt, caller : "caller" opt, description :
+        "description" opt, is_emergency : "isEmergency" opt, location : "location" opt,
+        meta_data : "metaData" opt, updated : "updated" opt, }
+    );
     ///An emergency (911) call as v1 get_calls returns it (in `emergencyCalls`).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EmergencyCallV1 {
         ///Emergency call id.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Caller name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub caller: ::std::option::Option<::std::string::String>,
         ///What the caller reported.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///true: shown as EMERGENCY; false: shown as CIVIL.
-        #[serde(
-            rename = "isEmergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_emergency: ::std::option::Option<bool>,
         ///Caller location.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2705,11 +2104,14 @@ pub mod types {
         description : "description" option, 3 is_emergency : "isEmergency" option, 4
         location : "location" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EmergencyCallV1 { call_id : "callId" opt, caller : "caller" opt, description :
+        "description" opt, is_emergency : "isEmergency" opt, location : "location" opt, }
+    );
     ///One available ERS callout of a server.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCallout {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ErsCalloutData>,
         ///Callout id (e.g. `armed_suspect`).
         pub id: ::std::string::String,
@@ -2717,90 +2119,41 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         ErsCallout { 0 data : "data" option, 1 id : "id" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ErsCallout { data : "data" opt, id : "id" req, }
+    );
     ///The ERS callout definition, as set-callouts.md shows it (keys are PascalCase, as ERS uses them). The page gives no descriptions; every field is optional (v1 SET_AVAILABLE_CALLOUTS even sends `data: {}`).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutData {
         ///Possible descriptions of the callout.
-        #[serde(
-            rename = "CalloutDescriptions",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub callout_descriptions: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Locations where the callout can happen (only shown empty; item shape undocumented).
-        #[serde(
-            rename = "CalloutLocations",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub callout_locations: ::std::option::Option<
             ::std::vec::Vec<::serde_json::Value>,
         >,
         ///Display name of the callout.
-        #[serde(
-            rename = "CalloutName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub callout_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "CalloutUnitsRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub callout_units_required: ::std::option::Option<ErsCalloutUnitsRequired>,
         ///Whether the callout can be generated.
-        #[serde(
-            rename = "Enabled",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub enabled: ::std::option::Option<bool>,
         ///Maximum ped action timeout, in milliseconds.
-        #[serde(
-            rename = "PedActionMaximumTimeoutInMs",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_action_maximum_timeout_in_ms: ::std::option::Option<i64>,
         ///Minimum ped action timeout, in milliseconds.
-        #[serde(
-            rename = "PedActionMinimumTimeoutInMs",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_action_minimum_timeout_in_ms: ::std::option::Option<i64>,
         ///Ped action when no other action applies (e.g. `Flee`).
-        #[serde(
-            rename = "PedActionOnNoActionFound",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_action_on_no_action_found: ::std::option::Option<::std::string::String>,
         ///Chance (percent) that the ped attacks.
-        #[serde(
-            rename = "PedChanceToAttackPlayer",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_chance_to_attack_player: ::std::option::Option<i64>,
         ///Chance (percent) that the ped flees.
-        #[serde(
-            rename = "PedChanceToFleeFromPlayer",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_chance_to_flee_from_player: ::std::option::Option<i64>,
         ///Chance (percent) that the ped obtains weapons.
-        #[serde(
-            rename = "PedChanceToObtainWeapons",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_chance_to_obtain_weapons: ::std::option::Option<i64>,
         ///Chance (percent) that the ped surrenders.
-        #[serde(
-            rename = "PedChanceToSurrender",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_chance_to_surrender: ::std::option::Option<i64>,
         ///Weapon names the ped may use (e.g. `WEAPON_PISTOL`).
-        #[serde(
-            rename = "PedWeaponData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ped_weapon_data: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
@@ -2818,36 +2171,32 @@ pub mod types {
         "PedChanceToObtainWeapons" option, 11 ped_chance_to_surrender :
         "PedChanceToSurrender" option, 12 ped_weapon_data : "PedWeaponData" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ErsCalloutData { callout_descriptions : "CalloutDescriptions" opt,
+        callout_locations : "CalloutLocations" opt, callout_name : "CalloutName" opt,
+        callout_units_required : "CalloutUnitsRequired" opt, enabled : "Enabled" opt,
+        ped_action_maximum_timeout_in_ms : "PedActionMaximumTimeoutInMs" opt,
+        ped_action_minimum_timeout_in_ms : "PedActionMinimumTimeoutInMs" opt,
+        ped_action_on_no_action_found : "PedActionOnNoActionFound" opt,
+        ped_chance_to_attack_player : "PedChanceToAttackPlayer" opt,
+        ped_chance_to_flee_from_player : "PedChanceToFleeFromPlayer" opt,
+        ped_chance_to_obtain_weapons : "PedChanceToObtainWeapons" opt,
+        ped_chance_to_surrender : "PedChanceToSurrender" opt, ped_weapon_data :
+        "PedWeaponData" opt, }
+    );
     ///Which services an ERS callout needs.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutUnitsRequired {
         ///An ambulance is required.
-        #[serde(
-            rename = "ambulanceRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ambulance_required: ::std::option::Option<bool>,
         ///Free-text note for responding units.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Fire units are required.
-        #[serde(
-            rename = "fireRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub fire_required: ::std::option::Option<bool>,
         ///Police units are required.
-        #[serde(
-            rename = "policeRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub police_required: ::std::option::Option<bool>,
         ///A tow truck is required.
-        #[serde(
-            rename = "towRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub tow_required: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2856,17 +2205,24 @@ pub mod types {
         police_required : "policeRequired" option, 4 tow_required : "towRequired" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ErsCalloutUnitsRequired { ambulance_required : "ambulanceRequired" opt,
+        description : "description" opt, fire_required : "fireRequired" opt,
+        police_required : "policeRequired" opt, tow_required : "towRequired" opt, }
+    );
     ///One ERS callout: its id and its definition (`data`). The v1 page only shows `data: {}`; the definition is the v2 set-callouts one (`ErsCalloutData`, every field optional), since both versions store the same ERS callout.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ErsCalloutV1 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ErsCalloutData>,
         ///Callout id, e.g. `some_callout_name`.
         pub id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         ErsCalloutV1 { 0 data : "data" option, 1 id : "id" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ErsCalloutV1 { data : "data" opt, id : "id" req, }
     );
     ///Record template field type. Known values: INPUT, TEXTAREA, ADDRESS, SELECT, STATUS, DATE, TIME, IMAGE, CHECKBOXES, LABEL, UNIT_NUMBER, UNIT_NAME, UNIT_RANK, UNIT_AGENCY, UNIT_DEPARTMENT, UNIT_SUBDIVISION, UNIT_AGENCY_LOCATION, UNIT_AGENCY_ZIP, UNIT_LOCATION. Decision: a plain string, not a closed enum, because the server sends it back, the v1 example writes it in lower case (`"input"`) and communities may see new types.
     #[derive(
@@ -2910,31 +2266,20 @@ pub mod types {
         }
     }
     ///The resolved FiveM configuration of one server. `revision` 0 means nothing has been saved for the server yet: defaults are returned. Local bootstrap credentials (`communityID`, `apiKey`, `serverId`, `mode`) are not part of `values`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct FivemConfiguration {
         ///Last acknowledgement time (RFC 3339 timestamp), or null.
-        #[serde(
-            rename = "appliedAt",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
         pub applied_at: ::std::option::Option<::std::string::String>,
         ///Last acknowledged saved revision, or null.
-        #[serde(
-            rename = "appliedRevision",
-            deserialize_with = "::std::option::Option::deserialize"
-        )]
         pub applied_revision: ::std::option::Option<i64>,
         ///Saved configuration revision (0 or greater); zero means this server has no saved configuration.
         pub revision: i64,
         ///Wire protocol version; currently 1.
-        #[serde(rename = "schemaVersion")]
         pub schema_version: i64,
         ///The requested server ID.
-        #[serde(rename = "serverId")]
         pub server_id: i64,
         ///SHA-256 fingerprint of the current configuration catalog; compare it as well as the revision.
-        #[serde(rename = "templateRevision")]
         pub template_revision: ::std::string::String,
         pub values: FivemConfigurationValues,
     }
@@ -2944,8 +2289,14 @@ pub mod types {
         "schemaVersion" required, 4 server_id : "serverId" required, 5 template_revision
         : "templateRevision" required, 6 values : "values" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        FivemConfiguration { applied_at : "appliedAt" req, applied_revision :
+        "appliedRevision" req, revision : "revision" req, schema_version :
+        "schemaVersion" req, server_id : "serverId" req, template_revision :
+        "templateRevision" req, values : "values" req, }
+    );
     ///The resolved settings.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct FivemConfigurationValues {
         ///Resolved core settings. Free-form on purpose (the catalog decides the keys; keep their JSON types).
@@ -2957,73 +2308,75 @@ pub mod types {
         FivemConfigurationValues { 0 core : "core" required, 1 plugins : "plugins"
         required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        FivemConfigurationValues { core : "core" req, plugins : "plugins" req, }
+    );
     ///`GetAccountUnitsResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountUnitsResponse {
         ///The account's unit identifiers on the server.
-        #[serde(
-            rename = "Units",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub units: ::std::option::Option<::std::vec::Vec<Unit>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountUnitsResponse { 0 units : "Units" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountUnitsResponse { units : "Units" opt, }
+    );
     ///Which account to get: by `apiId` (option 1), `username` (option 2) or `account` UUID (option 3); one is enough.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountV1Item {
         ///(Option 3) Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///(Option 1) The user's API ID, generally the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///(Option 2) Sonoran CAD username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
         username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountV1Item { account : "account" opt, api_id : "apiId" opt, username :
+        "username" opt, }
+    );
     ///A page of community accounts.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsResponse {
         ///The accounts of this page (Account Objects).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<Account>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<AccountsPagination>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountsResponse { 0 accounts : "accounts" option, 1 pagination : "pagination"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsResponse { accounts : "accounts" opt, pagination : "pagination" opt, }
+    );
     ///Paging and filter options; every field is optional.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Max number of accounts to return (default and maximum 100).
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
         pub limit: ::std::num::NonZeroU64,
         ///Number of accounts to skip (default 0).
-        #[serde(default)]
         pub offset: u64,
         ///Account status to return: 0 Pending, 1 Active (default), 4 Banned.
-        #[serde(default = "defaults::get_accounts_v1_item_status")]
         pub status: crate::enums::AccountStatus,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountsV1Item { 0 limit : "limit" default_with(defaults::default_nzu64:: <
         ::std::num::NonZeroU64, 100 >), 1 offset : "offset" default, 2 status : "status"
         default_with(defaults::get_accounts_v1_item_status), }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsV1Item { limit : "limit" req, offset : "offset" req, status : "status"
+        req, }
     );
     impl ::std::default::Default for GetAccountsV1Item {
         fn default() -> Self {
@@ -3035,18 +2388,20 @@ pub mod types {
         }
     }
     ///One page of community accounts.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Response {
         ///The accounts of this page.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<::std::vec::Vec<AccountV1>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<AccountsPagination>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountsV1Response { 0 accounts : "accounts" option, 1 pagination :
         "pagination" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsV1Response { accounts : "accounts" opt, pagination : "pagination" opt,
+        }
     );
     ///Active units of the server.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3069,26 +2424,18 @@ pub mod types {
         }
     }
     ///Which server's units to list, with filters and paging.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetActiveUnitsV1Item {
         ///Include offline units.
-        #[serde(rename = "includeOffline", default)]
         pub include_offline: bool,
         ///Maximum number of results (default and maximum 100).
-        #[serde(default = "defaults::default_nzu64::<::std::num::NonZeroU64, 100>")]
         pub limit: ::std::num::NonZeroU64,
         ///Start position for limit (default 0).
-        #[serde(default)]
         pub offset: u64,
         ///Hide active dispatchers (default true).
-        #[serde(rename = "onlyUnits", default = "defaults::default_bool::<true>")]
         pub only_units: bool,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3097,6 +2444,11 @@ pub mod types {
         2 offset : "offset" default, 3 only_units : "onlyUnits"
         default_with(defaults::default_bool:: < true >), 4 server_id : "serverId" option,
         }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetActiveUnitsV1Item { include_offline : "includeOffline" req, limit : "limit"
+        req, offset : "offset" req, only_units : "onlyUnits" req, server_id : "serverId"
+        opt, }
     );
     impl ::std::default::Default for GetActiveUnitsV1Item {
         fn default() -> Self {
@@ -3110,46 +2462,27 @@ pub mod types {
         }
     }
     ///The server whose blips are returned.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetBlipsV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetBlipsV1Item { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(GetBlipsV1Item { server_id : "serverId" opt, });
     ///Calls of a server, split by table. Key casing is PascalCase as documented (see x-decisions of getCalls).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsResponse {
         ///Active (pending or active) dispatch calls.
-        #[serde(
-            rename = "ActiveCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_calls: ::std::option::Option<::std::vec::Vec<DispatchCall>>,
         ///Total number of closed dispatch calls (for paging).
-        #[serde(
-            rename = "ClosedCallCount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub closed_call_count: ::std::option::Option<i64>,
         ///Closed dispatch calls, paged by closedLimit/closedOffset.
-        #[serde(
-            rename = "ClosedCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub closed_calls: ::std::option::Option<::std::vec::Vec<DispatchCall>>,
         ///Active 911 calls.
-        #[serde(
-            rename = "EmergencyCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency_calls: ::std::option::Option<::std::vec::Vec<EmergencyCall>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3157,26 +2490,21 @@ pub mod types {
         "ClosedCallCount" option, 2 closed_calls : "ClosedCalls" option, 3
         emergency_calls : "EmergencyCalls" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCallsResponse { active_calls : "ActiveCalls" opt, closed_call_count :
+        "ClosedCallCount" opt, closed_calls : "ClosedCalls" opt, emergency_calls :
+        "EmergencyCalls" opt, }
+    );
     ///Which server and which calls to return. `type` (CALL_TYPE) limits the reply to dispatch (0) or emergency (1) calls; both are returned when it is omitted.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsV1Item {
         ///Maximum number of closed dispatch calls returned (max 100, default 10).
-        #[serde(
-            rename = "closedLimit",
-            default = "defaults::default_nzu64::<::std::num::NonZeroU64, 10>"
-        )]
         pub closed_limit: ::std::num::NonZeroU64,
         ///Offset into the closed dispatch calls, used with closedLimit to page.
-        #[serde(rename = "closedOffset", default)]
         pub closed_offset: u64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::CallTableType>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3184,6 +2512,10 @@ pub mod types {
         default_with(defaults::default_nzu64:: < ::std::num::NonZeroU64, 10 >), 1
         closed_offset : "closedOffset" default, 2 server_id : "serverId" option, 3 type_
         : "type" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCallsV1Item { closed_limit : "closedLimit" req, closed_offset : "closedOffset"
+        req, server_id : "serverId" opt, type_ : "type" opt, }
     );
     impl ::std::default::Default for GetCallsV1Item {
         fn default() -> Self {
@@ -3196,31 +2528,23 @@ pub mod types {
         }
     }
     ///Calls of the server, by table.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCallsV1Response {
         ///Active dispatch calls.
-        #[serde(
-            rename = "activeCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_calls: ::std::option::Option<::std::vec::Vec<DispatchCallV1>>,
         ///Closed dispatch calls (paged by closedLimit/closedOffset).
-        #[serde(
-            rename = "closedCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub closed_calls: ::std::option::Option<::std::vec::Vec<DispatchCallV1>>,
         ///Active emergency (911) calls.
-        #[serde(
-            rename = "emergencyCalls",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency_calls: ::std::option::Option<::std::vec::Vec<EmergencyCallV1>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCallsV1Response { 0 active_calls : "activeCalls" option, 1 closed_calls :
         "closedCalls" option, 2 emergency_calls : "emergencyCalls" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCallsV1Response { active_calls : "activeCalls" opt, closed_calls :
+        "closedCalls" opt, emergency_calls : "emergencyCalls" opt, }
     );
     ///Linked sync-character ids (e.g. `citizen:1234`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3245,15 +2569,17 @@ pub mod types {
         }
     }
     ///The user whose character links are returned.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCharacterLinksV1Item {
         ///API ID of the user, typically the Steam hex.
-        #[serde(rename = "apiId")]
         pub api_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCharacterLinksV1Item { 0 api_id : "apiId" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCharacterLinksV1Item { api_id : "apiId" req, }
     );
     ///The account's characters.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3276,153 +2602,126 @@ pub mod types {
         }
     }
     ///The user whose characters are returned (give apiId or account).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCharactersV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID, typically the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCharactersV1Item { 0 account : "account" option, 1 api_id : "apiId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCharactersV1Item { account : "account" opt, api_id : "apiId" opt, }
+    );
     ///Current selected identifier and active call of an account. Key casing is PascalCase as documented.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentCallResponse {
         ///ID of the active call that identifier is attached to.
-        #[serde(
-            rename = "CallId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///ID of the account's currently selected identifier.
-        #[serde(
-            rename = "IdentId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCurrentCallResponse { 0 call_id : "CallId" option, 1 ident_id : "IdentId"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentCallResponse { call_id : "CallId" opt, ident_id : "IdentId" opt, }
+    );
     ///`GetIdentifiersResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersResponse {
         ///All identifiers of the account.
-        #[serde(
-            rename = "Identifiers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub identifiers: ::std::option::Option<::std::vec::Vec<Identifier>>,
         ///Id of the account's currently selected identifier.
-        #[serde(
-            rename = "SelectedIdent",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub selected_ident: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetIdentifiersResponse { 0 identifiers : "Identifiers" option, 1 selected_ident :
         "SelectedIdent" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetIdentifiersResponse { identifiers : "Identifiers" opt, selected_ident :
+        "SelectedIdent" opt, }
+    );
     ///The account whose identifiers are returned (give apiId or account).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersV1Item {
         ///Option 2: Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID, generally the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetIdentifiersV1Item { 0 account : "account" option, 1 api_id : "apiId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetIdentifiersV1Item { account : "account" opt, api_id : "apiId" opt, }
+    );
     ///An account's identifiers.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetIdentifiersV1Response {
         ///All identifiers of the account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifiers: ::std::option::Option<::std::vec::Vec<IdentifierV1>>,
         ///Id of the account's currently selected identifier.
-        #[serde(
-            rename = "selectedIdent",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub selected_ident: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetIdentifiersV1Response { 0 identifiers : "identifiers" option, 1 selected_ident
         : "selectedIdent" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetIdentifiersV1Response { identifiers : "identifiers" opt, selected_ident :
+        "selectedIdent" opt, }
+    );
     ///Community metadata for the authenticated API key.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetInfoResponse {
         ///Shared code list (e.g. ten-codes such as `10-8`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub codes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub community: ::std::option::Option<CommunitySummary>,
         ///UUID of the authenticated community.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetInfoResponse { 0 codes : "codes" option, 1 community : "community" option, 2
         uuid : "uuid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetInfoResponse { codes : "codes" opt, community : "community" opt, uuid : "uuid"
+        opt, }
+    );
     ///The server whose pager configuration is returned.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPagerConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetPagerConfigV1Item { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetPagerConfigV1Item { server_id : "serverId" opt, }
+    );
     ///Inferno Pager configuration of one server.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPagerConfigV1Response {
         ///Maximum number of addresses per page.
-        #[serde(
-            rename = "maxAddresses",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_addresses: ::std::option::Option<i64>,
         ///Maximum length of a page's body text.
-        #[serde(
-            rename = "maxBodyLength",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_body_length: ::std::option::Option<i64>,
-        #[serde(
-            rename = "natureWords",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub nature_words: ::std::option::Option<PagerNatureWordsV1>,
         ///The pager node tree.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNodeV1>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3430,136 +2729,116 @@ pub mod types {
         max_body_length : "maxBodyLength" option, 2 nature_words : "natureWords" option,
         3 nodes : "nodes" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetPagerConfigV1Response { max_addresses : "maxAddresses" opt, max_body_length :
+        "maxBodyLength" opt, nature_words : "natureWords" opt, nodes : "nodes" opt, }
+    );
     ///The community's server list.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersResponse {
         ///Configured servers.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetServersResponse { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersResponse { servers : "servers" opt, }
+    );
     ///The community's server configuration.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersV1Response {
         ///One entry per configured CAD server.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<ServerV1>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetServersV1Response { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersV1Response { servers : "servers" opt, }
+    );
     ///Temporary TURN credentials (no paid plan required).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTurnCredentialsResponse {
         ///ICE servers to configure on the RTCPeerConnection.
-        #[serde(
-            rename = "iceServers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ice_servers: ::std::option::Option<::std::vec::Vec<TurnIceServer>>,
         ///Lifetime of the credentials in seconds.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ttl: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetTurnCredentialsResponse { 0 ice_servers : "iceServers" option, 1 ttl : "ttl"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTurnCredentialsResponse { ice_servers : "iceServers" opt, ttl : "ttl" opt, }
+    );
     ///Plan version metadata resolved during API authentication.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetVersionResponse {
         ///Plan name as the server reports it, e.g. `PLUS`. May disagree with the PlanVersion name of `version` (see x-decisions); the list of names may grow.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<crate::enums::PlanVersion>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetVersionResponse { 0 name : "name" option, 1 version : "version" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetVersionResponse { name : "name" opt, version : "version" opt, }
+    );
     ///A server heartbeat.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct HeartbeatRequest {
         ///Current number of players on the server.
-        #[serde(
-            rename = "playerCount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub player_count: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         HeartbeatRequest { 0 player_count : "playerCount" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        HeartbeatRequest { player_count : "playerCount" opt, }
+    );
     ///The heartbeat as recorded.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct HeartbeatResponse {
         ///The recorded player count.
-        #[serde(
-            rename = "playerCount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub player_count: ::std::option::Option<i64>,
         ///When the heartbeat was received (ISO 8601 UTC timestamp, e.g. `2026-04-08T21:35:00Z`).
-        #[serde(
-            rename = "receivedAtUtc",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub received_at_utc: ::std::option::Option<::std::string::String>,
         ///The server the heartbeat was recorded for.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         HeartbeatResponse { 0 player_count : "playerCount" option, 1 received_at_utc :
         "receivedAtUtc" option, 2 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        HeartbeatResponse { player_count : "playerCount" opt, received_at_utc :
+        "receivedAtUtc" opt, server_id : "serverId" opt, }
+    );
     ///A unit identifier of an account (get-identifiers, update-identifier, set-selected-identifier). Same shape as `Unit`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Identifier {
         ///UUID of the account that owns the identifier.
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Area of patrol.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aop: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<IdentifierData>,
         ///Identifier id (`identId`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Whether the identifier is a dispatcher.
-        #[serde(
-            rename = "isDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_dispatch: ::std::option::Option<bool>,
         ///Whether the unit is in panic.
-        #[serde(
-            rename = "isPanic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_panic: ::std::option::Option<bool>,
         ///Free-text location of the unit.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3568,53 +2847,35 @@ pub mod types {
         "isDispatch" option, 6 is_panic : "isPanic" option, 7 location : "location"
         option, 8 status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Identifier { acc_id : "accId" opt, aop : "aop" opt, coordinates : "coordinates"
+        opt, data : "data" opt, id : "id" opt, is_dispatch : "isDispatch" opt, is_panic :
+        "isPanic" opt, location : "location" opt, status : "status" opt, }
+    );
     ///The `data` part of a unit identifier: the values shown on the unit's CAD card. Descriptions and create-time defaults come from create-identifier.md.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierData {
         ///First legacy API ID (typically a Steam hex). Documented by v1 get_active_units only.
-        #[serde(
-            rename = "apiId1",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id1: ::std::option::Option<::std::string::String>,
         ///Second legacy API ID. Documented by v1 get_active_units only.
-        #[serde(
-            rename = "apiId2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id2: ::std::option::Option<::std::string::String>,
         ///Linked in-game community user id (e.g. `license:abc123`). Shown by get-active-units (and v1 get_identifiers); other v2 replies omit it.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Department name (create default `"NOT SET"`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
         ///District name (create default `"NOT SET"`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub district: ::std::option::Option<::std::string::String>,
         ///Persistent unit group name, e.g. `CAR-51` (create default `""`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group: ::std::option::Option<::std::string::String>,
         ///Identifier display name (create default `"NO NAME"`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<crate::enums::UnitPage>,
         ///Rank label (create default `"NOT SET"`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rank: ::std::option::Option<::std::string::String>,
         ///Subdivision name (create default `"NOT SET"`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subdivision: ::std::option::Option<::std::string::String>,
         ///Displayed unit number (create default `"NEW UNIT"`).
-        #[serde(
-            rename = "unitNum",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3624,53 +2885,37 @@ pub mod types {
         7 page : "page" option, 8 rank : "rank" option, 9 subdivision : "subdivision"
         option, 10 unit_num : "unitNum" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IdentifierData { api_id1 : "apiId1" opt, api_id2 : "apiId2" opt,
+        community_user_id : "communityUserId" opt, department : "department" opt,
+        district : "district" opt, group : "group" opt, name : "name" opt, page : "page"
+        opt, rank : "rank" opt, subdivision : "subdivision" opt, unit_num : "unitNum"
+        opt, }
+    );
     ///The `data` of a unit identifier (v1 get_active_units, get_identifiers, modify_identifier). `apiId1`/`apiId2` appear in the get_active_units example only; `page` is described in get_active_units' PAGE table.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierDataV1 {
         ///First API ID of the identifier, typically a Steam hex.
-        #[serde(
-            rename = "apiId1",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id1: ::std::option::Option<::std::string::String>,
         ///Second API ID of the identifier, typically a Steam hex.
-        #[serde(
-            rename = "apiId2",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id2: ::std::option::Option<::std::string::String>,
         ///Linked in-game user identifier, e.g. `license:abc123`.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Department.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
         ///District.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub district: ::std::option::Option<::std::string::String>,
         ///Name of the unit's group.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group: ::std::option::Option<::std::string::String>,
         ///Unit name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<crate::enums::UnitPage>,
         ///Rank.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rank: ::std::option::Option<::std::string::String>,
         ///Subdivision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subdivision: ::std::option::Option<::std::string::String>,
         ///Unit number, e.g. `A-10`.
-        #[serde(
-            rename = "unitNum",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3680,40 +2925,30 @@ pub mod types {
         7 page : "page" option, 8 rank : "rank" option, 9 subdivision : "subdivision"
         option, 10 unit_num : "unitNum" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IdentifierDataV1 { api_id1 : "apiId1" opt, api_id2 : "apiId2" opt,
+        community_user_id : "communityUserId" opt, department : "department" opt,
+        district : "district" opt, group : "group" opt, name : "name" opt, page : "page"
+        opt, rank : "rank" opt, subdivision : "subdivision" opt, unit_num : "unitNum"
+        opt, }
+    );
     ///A unit identifier (v1 "unit object"): what get_active_units lists, get_identifiers returns in `identifiers`, and modify_identifier returns after ADD or EDIT.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IdentifierV1 {
         ///Sonoran account UUID that owns the identifier.
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Area of patrol.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aop: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<IdentifierDataV1>,
         ///Unique identifier id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Whether the identifier is a dispatcher.
-        #[serde(
-            rename = "isDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_dispatch: ::std::option::Option<bool>,
         ///Panic state.
-        #[serde(
-            rename = "isPanic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_panic: ::std::option::Option<bool>,
         ///Current location text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3721,53 +2956,46 @@ pub mod types {
         option, 3 id : "id" option, 4 is_dispatch : "isDispatch" option, 5 is_panic :
         "isPanic" option, 6 location : "location" option, 7 status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IdentifierV1 { acc_id : "accId" opt, aop : "aop" opt, data : "data" opt, id :
+        "id" opt, is_dispatch : "isDispatch" opt, is_panic : "isPanic" opt, location :
+        "location" opt, status : "status" opt, }
+    );
     ///The identifiers and the group to put them in.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IdentsToGroupV1Item {
         ///Optional Sonoran account UUID whose current identifier is added to identIds.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Group to put the identifiers in; an empty string clears their group.
-        #[serde(rename = "groupName")]
         pub group_name: ::std::string::String,
         ///Identifier ids.
-        #[serde(rename = "identIds")]
         pub ident_ids: ::std::vec::Vec<i64>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         IdentsToGroupV1Item { 0 account : "account" option, 1 group_name : "groupName"
         required, 2 ident_ids : "identIds" required, 3 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IdentsToGroupV1Item { account : "account" opt, group_name : "groupName" req,
+        ident_ids : "identIds" req, server_id : "serverId" opt, }
+    );
     ///An active integration panel and its stored instances (list-panels, get-panel, set-panel). Typed from the pages' Response JSON examples: the OpenAPI blocks say only `type: object`, and list-panels' YAML example leaves out `id` and `updatedAt`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanel {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub definition: ::std::option::Option<IntegrationPanelDefinition>,
         ///Panel id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
         ///Stored instances (live state per server and instance key).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instances: ::std::option::Option<::std::vec::Vec<IntegrationPanelInstance>>,
         ///Stable panel key (2-80 lowercase letters, numbers, dots, underscores or hyphens).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
         ///Panel header name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///When the definition was last stored (RFC 3339 timestamp).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3775,63 +3003,33 @@ pub mod types {
         instances : "instances" option, 3 key : "key" option, 4 name : "name" option, 5
         updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanel { definition : "definition" opt, id : "id" opt, instances :
+        "instances" opt, key : "key" opt, name : "name" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///A queued CAD user action on a panel (poll-actions).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActionEvent {
         ///The control's action id.
-        #[serde(
-            rename = "actionId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub action_id: ::std::option::Option<::std::string::String>,
         ///Name of the CAD user who acted.
-        #[serde(
-            rename = "actorName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub actor_name: ::std::option::Option<::std::string::String>,
         ///Account UUID of the CAD user who acted.
-        #[serde(
-            rename = "actorUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub actor_uuid: ::std::option::Option<::uuid::Uuid>,
         ///When the action was queued (RFC 3339 timestamp).
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Position in the action queue; process events in cursor order.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cursor: ::std::option::Option<i64>,
         ///When the unacknowledged action expires, 60 seconds after it was queued (RFC 3339 timestamp).
-        #[serde(
-            rename = "expiresAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub expires_at: ::std::option::Option<::std::string::String>,
         ///Action event id, the `eventId` to acknowledge.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(
-            rename = "instanceKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub instance_key: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "panelKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub panel_key: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///The action's resolved values, keyed as the definition's `action.values`. Free-form on purpose: the definition decides the keys and value types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -3843,17 +3041,22 @@ pub mod types {
         "id" option, 7 instance_key : "instanceKey" option, 8 panel_key : "panelKey"
         option, 9 server_id : "serverId" option, 10 values : "values" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelActionEvent { action_id : "actionId" opt, actor_name :
+        "actorName" opt, actor_uuid : "actorUuid" opt, created_at : "createdAt" opt,
+        cursor : "cursor" opt, expires_at : "expiresAt" opt, id : "id" opt, instance_key
+        : "instanceKey" opt, panel_key : "panelKey" opt, server_id : "serverId" opt,
+        values : "values" opt, }
+    );
     ///The action envelope of a control: CAD queues an action event with this id and the resolved values when the user changes the control or presses the button.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActionSpec {
         ///Optional confirmation prompt shown before the action is queued.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub confirm: ::std::option::Option<::std::string::String>,
         ///Action id, reported as the event's `actionId`.
         pub id: ::std::string::String,
         ///Values to resolve and send with the action, keyed by name. Free-form on purpose: each value is a binding (`$item.id`, `$value`) or a literal.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub values: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
@@ -3862,39 +3065,36 @@ pub mod types {
         IntegrationPanelActionSpec { 0 confirm : "confirm" option, 1 id : "id" required,
         2 values : "values" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelActionSpec { confirm : "confirm" opt, id : "id" req, values :
+        "values" opt, }
+    );
     ///One page of a panel's pending CAD user actions.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelActions {
         ///Pending actions in cursor order; acknowledge each after processing it.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub events: ::std::option::Option<::std::vec::Vec<IntegrationPanelActionEvent>>,
         ///The `after` value for the next poll, to persist once these events are processed.
-        #[serde(
-            rename = "nextCursor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub next_cursor: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         IntegrationPanelActions { 0 events : "events" option, 1 next_cursor :
         "nextCursor" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelActions { events : "events" opt, next_cursor : "nextCursor" opt,
+        }
+    );
     ///`visibleWhen`: one comparison (`equals`, `notEquals` or `in`) on a bound `path`; with no comparison, visibility follows the truthiness of `path`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelCondition {
         ///Visible when the bound value equals this value.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub equals: ::std::option::Option<::serde_json::Value>,
         ///Visible when the bound value is one of these values.
-        #[serde(rename = "in", skip_serializing_if = "::std::option::Option::is_none")]
         pub in_: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         ///Visible when the bound value differs from this value.
-        #[serde(
-            rename = "notEquals",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub not_equals: ::std::option::Option<::serde_json::Value>,
         ///A binding, such as `$item.status`.
         pub path: ::std::string::String,
@@ -3902,6 +3102,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         IntegrationPanelCondition { 0 equals : "equals" option, 1 in_ : "in" option, 2
         not_equals : "notEquals" option, 3 path : "path" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelCondition { equals : "equals" opt, in_ : "in" opt, not_equals :
+        "notEquals" opt, path : "path" req, }
     );
     ///A schema version 1 panel definition (manifest-reference.md, "Definition"); at most 128 KiB. Properties the reference does not list are kept as they are.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3930,30 +3134,24 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///One stored instance of a panel, as list-panels and get-panel show it.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelInstance {
         ///Stable instance key, commonly `default`.
-        #[serde(
-            rename = "instanceKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub instance_key: ::std::option::Option<::std::string::String>,
         ///State revision; each replacement increments it.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub revision: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<IntegrationPanelState>,
         ///When the state was last replaced (RFC 3339 timestamp).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         IntegrationPanelInstance { 0 instance_key : "instanceKey" option, 1 revision :
         "revision" option, 2 state : "state" option, 3 updated_at : "updatedAt" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelInstance { instance_key : "instanceKey" opt, revision :
+        "revision" opt, state : "state" opt, updated_at : "updatedAt" opt, }
     );
     ///One UI node (manifest-reference.md, "Node Types"): `type` selects the node (`row`, `column`, `grid`, `section`, `repeat`, `text`, `icon`, `badge`, `divider`, `spacer`, `alert`, `input`, `number`, `textarea`, `select`, `toggle`, `checkbox`, `button`); the properties shared by several node types are typed below, and the others (`text`, `label`, `value`, `gap`, `style`, `search`, `sort`, ...) are kept as they are, since their shapes depend on the node type and on bindings (`$state.path`, `$item.path`, `$inputs.id`, `$value`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3979,22 +3177,17 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///A sound trigger (manifest-reference.md, "Sounds").
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelSound {
         ///Stable sound identifier.
         pub id: ::std::string::String,
         ///1000-30000; default 10000.
-        #[serde(
-            rename = "maxDurationMs",
-            default = "defaults::default_u64::<i64, 10000>"
-        )]
         pub max_duration_ms: i64,
         pub trigger: IntegrationPanelSoundTrigger,
         ///HTTPS audio URL (local paths and localhost HTTP while developing).
         pub url: ::std::string::String,
         ///0-1; default 0.7.
-        #[serde(default = "defaults::integration_panel_sound_volume")]
         pub volume: f64,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4003,32 +3196,33 @@ pub mod types {
         required, 3 url : "url" required, 4 volume : "volume"
         default_with(defaults::integration_panel_sound_volume), }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelSound { id : "id" req, max_duration_ms : "maxDurationMs" req,
+        trigger : "trigger" req, url : "url" req, volume : "volume" req, }
+    );
     ///When a sound plays.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelSoundTrigger {
         ///Optional action id filter for action sounds.
-        #[serde(
-            rename = "actionId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub action_id: ::std::option::Option<::std::string::String>,
         ///`state` or `action`.
         pub event: ::std::string::String,
         ///`changed`, `increased`, `decreased`, `equals`, `becameTrue` or `becameFalse`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub operator: ::std::option::Option<::std::string::String>,
         ///Dot path in state; omit to compare the complete state.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub path: ::std::option::Option<::std::string::String>,
         ///Comparison value for `equals`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::serde_json::Value>,
     }
     ::sonoran_runtime::deserialize_struct!(
         IntegrationPanelSoundTrigger { 0 action_id : "actionId" option, 1 event : "event"
         required, 2 operator : "operator" option, 3 path : "path" option, 4 value :
         "value" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelSoundTrigger { action_id : "actionId" opt, event : "event" req,
+        operator : "operator" opt, path : "path" opt, value : "value" opt, }
     );
     ///An instance's live state. Free-form on purpose: its keys are whatever the panel's definition binds to (`$state.path`, `{{state.path}}`); at most 512 KiB.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4060,34 +3254,16 @@ pub mod types {
         }
     }
     ///One instance's stored state after a replacement.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct IntegrationPanelStateResponse {
-        #[serde(
-            rename = "instanceKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub instance_key: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "panelKey",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub panel_key: ::std::option::Option<::std::string::String>,
         ///The new state revision.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub revision: ::std::option::Option<i64>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<IntegrationPanelState>,
         ///When the state was stored (RFC 3339 timestamp).
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4095,33 +3271,24 @@ pub mod types {
         panel_key : "panelKey" option, 2 revision : "revision" option, 3 server_id :
         "serverId" option, 4 state : "state" option, 5 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        IntegrationPanelStateResponse { instance_key : "instanceKey" opt, panel_key :
+        "panelKey" opt, revision : "revision" opt, server_id : "serverId" opt, state :
+        "state" opt, updated_at : "updatedAt" opt, }
+    );
     ///Kick or ban an account. Target it with `communityUserId` (default), or provide exactly one of `accountUuid`, `roblox` or `discord` instead.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickOrBanUserRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user ID of the target account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///true to apply a community ban; false to kick the account from the community.
-        #[serde(
-            rename = "isBan",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_ban: ::std::option::Option<bool>,
         ///Roblox user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4129,29 +3296,32 @@ pub mod types {
         : "communityUserId" option, 2 discord : "discord" option, 3 is_ban : "isBan"
         option, 4 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickOrBanUserRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, discord : "discord" opt, is_ban : "isBan" opt, roblox :
+        "roblox" opt, }
+    );
     ///Result of a kick or ban.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickOrBanUserResponse {
         ///UUID of the affected account.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///What was done: `ban` in the example (a kick presumably reports `kick`; the server may send other values).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
         ///Human-readable result, e.g. `Account was banned.`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickOrBanUserResponse { 0 account_uuid : "accountUuid" option, 1 action :
         "action" option, 2 message : "message" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickOrBanUserResponse { account_uuid : "accountUuid" opt, action : "action" opt,
+        message : "message" opt, }
+    );
     ///Reply to an array kick request.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitBatchResult {
         ///Number of units kicked.
@@ -4161,6 +3331,9 @@ pub mod types {
     }
     ::sonoran_runtime::deserialize_struct!(
         KickUnitBatchResult { 0 count : "count" required, 1 kicked : "kicked" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        KickUnitBatchResult { count : "count" req, kicked : "kicked" req, }
     );
     ///A single kick request object, or an array of them to kick several units in one call.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4199,155 +3372,120 @@ pub mod types {
         }
     }
     ///Reply to a single-object kick request.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitResult {
         ///Id of the identifier that was forced offline.
-        #[serde(rename = "identId")]
         pub ident_id: i64,
         ///The kick reason.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickUnitResult { 0 ident_id : "identId" required, 1 reason : "reason" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickUnitResult { ident_id : "identId" req, reason : "reason" opt, }
+    );
     ///One unit to kick: its currently selected identifier is forced offline. Use `communityUserId` by default, or `roblox` or `discord` to target the unit through a linked external account.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitTarget {
         ///In-game community user id of the unit (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user id linked to the unit's account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Reason shown to the kicked unit.
         pub reason: ::std::string::String,
         ///Roblox user id linked to the unit's account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickUnitTarget { 0 community_user_id : "communityUserId" option, 1 discord :
         "discord" option, 2 reason : "reason" required, 3 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickUnitTarget { community_user_id : "communityUserId" opt, discord : "discord"
+        opt, reason : "reason" req, roblox : "roblox" opt, }
+    );
     ///The unit to kick and why.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct KickUnitV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
-        #[serde(rename = "apiId")]
         pub api_id: ::std::string::String,
         ///Shown to the unit as "You have been kicked for {REASON}".
         pub reason: ::std::string::String,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickUnitV1Item { 0 api_id : "apiId" required, 1 reason : "reason" required, 2
         server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickUnitV1Item { api_id : "apiId" req, reason : "reason" req, server_id :
+        "serverId" opt, }
+    );
     ///One kicked target in the reply to an array kick request.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickedUnit {
         ///The community user id the target was given by.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Id of the identifier that was forced offline.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
         ///The kick reason.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickedUnit { 0 community_user_id : "communityUserId" option, 1 ident_id :
         "identId" option, 2 reason : "reason" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        KickedUnit { community_user_id : "communityUserId" opt, ident_id : "identId" opt,
+        reason : "reason" opt, }
+    );
     ///The license holder as the retired EDIT_LICENSE page showed it. All values are text.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LicensePersonV1 {
         ///Age, as text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub age: ::std::option::Option<::std::string::String>,
         ///Also known as.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aka: ::std::option::Option<::std::string::String>,
         ///Date of birth as text, e.g. `01/01/1900`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dob: ::std::option::Option<::std::string::String>,
         ///Emergency contact name.
-        #[serde(
-            rename = "emergencyContact",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency_contact: ::std::option::Option<::std::string::String>,
         ///Emergency contact phone number.
-        #[serde(
-            rename = "emergencyContactNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency_contact_number: ::std::option::Option<::std::string::String>,
         ///Relationship of the emergency contact.
-        #[serde(
-            rename = "emergencyContactRelationship",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency_contact_relationship: ::std::option::Option<::std::string::String>,
         ///Eye color.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub eyes: ::std::option::Option<::std::string::String>,
         ///First name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first: ::std::option::Option<::std::string::String>,
         ///Hair color.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub hair: ::std::option::Option<::std::string::String>,
         ///Height, e.g. `5 10`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub height: ::std::option::Option<::std::string::String>,
         ///Image URL.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub img: ::std::option::Option<::std::string::String>,
         ///Last name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last: ::std::option::Option<::std::string::String>,
         ///Middle initial (one character only).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mi: ::std::option::Option<LicensePersonV1Mi>,
         ///Occupation.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub occupation: ::std::option::Option<::std::string::String>,
         ///Residence address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub residence: ::std::option::Option<::std::string::String>,
         ///Sex, e.g. `M`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sex: ::std::option::Option<::std::string::String>,
         ///Skin.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skin: ::std::option::Option<::std::string::String>,
         ///Weight, e.g. `175`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub weight: ::std::option::Option<::std::string::String>,
         ///ZIP code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4360,6 +3498,15 @@ pub mod types {
         option, 13 occupation : "occupation" option, 14 residence : "residence" option,
         15 sex : "sex" option, 16 skin : "skin" option, 17 weight : "weight" option, 18
         zip : "zip" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        LicensePersonV1 { age : "age" opt, aka : "aka" opt, dob : "dob" opt,
+        emergency_contact : "emergencyContact" opt, emergency_contact_number :
+        "emergencyContactNumber" opt, emergency_contact_relationship :
+        "emergencyContactRelationship" opt, eyes : "eyes" opt, first : "first" opt, hair
+        : "hair" opt, height : "height" opt, img : "img" opt, last : "last" opt, mi :
+        "mi" opt, occupation : "occupation" opt, residence : "residence" opt, sex : "sex"
+        opt, skin : "skin" opt, weight : "weight" opt, zip : "zip" opt, }
     );
     ///Middle initial (one character only).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -4416,102 +3563,81 @@ pub mod types {
         }
     }
     ///A license as the retired EDIT_LICENSE page showed it (seed page, legacy `api-method` format). Licenses are custom records (RecordType 4) in the current docs; this shape is kept only for the deprecated editLicenseV1 call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LicenseV1 {
         ///Expiration date as text, e.g. `01/01/1900`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiration: ::std::option::Option<::std::string::String>,
         ///Unique license id (retrieved with LOOKUP_NAME or LOOKUP_PLATE).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub person: ::std::option::Option<LicensePersonV1>,
         ///License status, e.g. `VALID`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         ///License type, e.g. `Drivers`.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         LicenseV1 { 0 expiration : "expiration" option, 1 id : "id" option, 2 person :
         "person" option, 3 status : "status" option, 4 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LicenseV1 { expiration : "expiration" opt, id : "id" opt, person : "person" opt,
+        status : "status" opt, type_ : "type" opt, }
+    );
     ///The user, the DB sync character and whether to add or remove the link.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LinkCharacterV1Item {
         pub action: crate::enums::LinkCharacterActionV1,
         ///API ID of the user, typically the Steam hex.
-        #[serde(rename = "apiId")]
         pub api_id: ::std::string::String,
         ///DB sync id of the character (the `syncId` in the get_characters result).
-        #[serde(rename = "syncId")]
         pub sync_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         LinkCharacterV1Item { 0 action : "action" required, 1 api_id : "apiId" required,
         2 sync_id : "syncId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LinkCharacterV1Item { action : "action" req, api_id : "apiId" req, sync_id :
+        "syncId" req, }
+    );
     ///Search records by a custom search type (a mapped custom record field).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupByCustomSearchRequest {
         ///The custom record field ID of the custom search type, e.g. `drivers_license`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub map: ::std::option::Option<::std::string::String>,
         ///Partial (true) or exact (false) string match.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub partial: ::std::option::Option<bool>,
         ///Record types to search. v1 documents RECORD_TYPE values (see RecordType); the v2 examples' results (recordTypeId 7 and 12 for `types: [7, 12]`) suggest template ids (`recordTypeId`), which equal the type for built-in types. Plain integers, so either can be sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<i64>>,
         ///The value to search for.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         LookupByCustomSearchRequest { 0 map : "map" option, 1 partial : "partial" option,
         2 types : "types" option, 3 value : "value" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupByCustomSearchRequest { map : "map" opt, partial : "partial" opt, types :
+        "types" opt, value : "value" opt, }
+    );
     ///Search records by a typed value. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupByValueRequest {
         ///Also send the results to this account's CAD.
-        #[serde(
-            rename = "notifyAccountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_account_uuid: ::std::option::Option<::std::string::String>,
         ///Also send the results to this community user's CAD (default notify target).
-        #[serde(
-            rename = "notifyCommunityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_community_user_id: ::std::option::Option<::std::string::String>,
         ///Also send the results to the CAD of the account linked to this Discord user ID.
-        #[serde(
-            rename = "notifyDiscord",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_discord: ::std::option::Option<::std::string::String>,
         ///Also send the results to the CAD of the account linked to this Roblox user ID.
-        #[serde(
-            rename = "notifyRoblox",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_roblox: ::std::option::Option<i64>,
-        #[serde(
-            rename = "searchType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub search_type: ::std::option::Option<LookupSearchTypeValue>,
         ///Record types to search. v1 documents RECORD_TYPE values (see RecordType); the v2 examples' results (recordTypeId 7 and 12 for `types: [7, 12]`) suggest template ids (`recordTypeId`), which equal the type for built-in types. Plain integers, so either can be sent.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<i64>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<StringOrInteger>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4520,17 +3646,21 @@ pub mod types {
         "notifyDiscord" option, 3 notify_roblox : "notifyRoblox" option, 4 search_type :
         "searchType" option, 5 types : "types" option, 6 value : "value" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupByValueRequest { notify_account_uuid : "notifyAccountUuid" opt,
+        notify_community_user_id : "notifyCommunityUserId" opt, notify_discord :
+        "notifyDiscord" opt, notify_roblox : "notifyRoblox" opt, search_type :
+        "searchType" opt, types : "types" opt, value : "value" opt, }
+    );
     ///One custom search.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCustomV1Item {
         ///The unique Custom Record Field ID used in your custom search type.
         pub map: ::std::string::String,
         ///Partial (true) or exact string search of `value`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub partial: ::std::option::Option<bool>,
         ///Record types to return. Filters only the custom records; characters are always included.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<crate::enums::RecordType>>,
         ///The search input.
         pub value: ::std::string::String,
@@ -4539,51 +3669,33 @@ pub mod types {
         LookupCustomV1Item { 0 map : "map" required, 1 partial : "partial" option, 2
         types : "types" option, 3 value : "value" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupCustomV1Item { map : "map" req, partial : "partial" opt, types : "types"
+        opt, value : "value" req, }
+    );
     ///Search records by name (`first`, `last`, optional `mi`) or by `plate`. Unused fields may be omitted or left blank, but at least one name or plate value must be given. Optionally route the results to a user's CAD with `notifyCommunityUserId` (default), or `notifyRoblox`, `notifyDiscord` or `notifyAccountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupNameOrPlateRequest {
         ///First name (partial match when `partial` is true).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub first: ::std::option::Option<::std::string::String>,
         ///Last name (partial match when `partial` is true).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last: ::std::option::Option<::std::string::String>,
         ///Middle initial.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mi: ::std::option::Option<::std::string::String>,
         ///Also send the results to this account's CAD.
-        #[serde(
-            rename = "notifyAccountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_account_uuid: ::std::option::Option<::std::string::String>,
         ///Also send the results to this community user's CAD (default notify target).
-        #[serde(
-            rename = "notifyCommunityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_community_user_id: ::std::option::Option<::std::string::String>,
         ///Also send the results to the CAD of the account linked to this Discord user ID.
-        #[serde(
-            rename = "notifyDiscord",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_discord: ::std::option::Option<::std::string::String>,
         ///Also send the results to the CAD of the account linked to this Roblox user ID.
-        #[serde(
-            rename = "notifyRoblox",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notify_roblox: ::std::option::Option<i64>,
         ///Run a partial (rather than exact) match.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub partial: ::std::option::Option<bool>,
         ///License plate (partial match when `partial` is true).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub plate: ::std::option::Option<::std::string::String>,
         ///Record types to search. v1 documents RECORD_TYPE values (see RecordType); the v2 examples' results (recordTypeId 7 and 12 for `types: [7, 12]`) suggest template ids (`recordTypeId`), which equal the type for built-in types. Plain integers, so either can be sent. characters are always included (v1).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4592,6 +3704,13 @@ pub mod types {
         notify_community_user_id : "notifyCommunityUserId" option, 5 notify_discord :
         "notifyDiscord" option, 6 notify_roblox : "notifyRoblox" option, 7 partial :
         "partial" option, 8 plate : "plate" option, 9 types : "types" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        LookupNameOrPlateRequest { first : "first" opt, last : "last" opt, mi : "mi" opt,
+        notify_account_uuid : "notifyAccountUuid" opt, notify_community_user_id :
+        "notifyCommunityUserId" opt, notify_discord : "notifyDiscord" opt, notify_roblox
+        : "notifyRoblox" opt, partial : "partial" opt, plate : "plate" opt, types :
+        "types" opt, }
     );
     ///The lookup-by-value `searchType`. v1 sends the integer (LookupSearchType); the v2 example sends the name as a string (`"NUMBER"`). Both forms are accepted.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4684,23 +3803,16 @@ pub mod types {
         }
     }
     ///One name or plate search.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Optional. Agency of the filing identifier.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agency: ::std::option::Option<::std::string::String>,
         ///Optional. Also send the results to this user's CAD (by API ID).
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Department of the filing identifier.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
         ///(Partial) first name; may be blank.
         pub first: ::std::string::String,
@@ -4709,15 +3821,12 @@ pub mod types {
         ///Middle initial; may be blank.
         pub mi: ::std::string::String,
         ///Optional. Partial match (a partial lookup runs when not given).
-        #[serde(default = "defaults::default_bool::<true>")]
         pub partial: bool,
         ///(Partial) license plate; may be blank.
         pub plate: ::std::string::String,
         ///Optional. Subdivision of the filing identifier.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subdivision: ::std::option::Option<::std::string::String>,
         ///Record types to return. Filters only the custom records; characters are always included.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<crate::enums::RecordType>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4727,40 +3836,37 @@ pub mod types {
         default_with(defaults::default_bool:: < true >), 8 plate : "plate" required, 9
         subdivision : "subdivision" option, 10 types : "types" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupV1Item { account : "account" opt, agency : "agency" opt, api_id : "apiId"
+        opt, department : "department" opt, first : "first" req, last : "last" req, mi :
+        "mi" req, partial : "partial" req, plate : "plate" req, subdivision :
+        "subdivision" opt, types : "types" opt, }
+    );
     ///Records matching a name or plate lookup.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupV1Response {
         ///The matching records.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub records: ::std::option::Option<::std::vec::Vec<RecordV1>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         LookupV1Response { 0 records : "records" option, }
     );
+    ::sonoran_runtime::serialize_struct!(LookupV1Response { records : "records" opt, });
     ///One lookup by value.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupValueV1Item {
         ///Optional. Also send the results to this user's CAD (by account UUID).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Optional. Also send the results to this user's CAD (by API ID).
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Return only this many of the most recent records.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<::std::num::NonZeroU64>,
         ///Optional. Number of records to skip (paging with `limit`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub offset: ::std::option::Option<u64>,
-        #[serde(rename = "searchType")]
         pub search_type: crate::enums::LookupSearchType,
         ///Record types to return. Filters only the custom records; characters are always included.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub types: ::std::option::Option<::std::vec::Vec<crate::enums::RecordType>>,
         pub value: StringOrInteger,
     }
@@ -4769,20 +3875,24 @@ pub mod types {
         limit : "limit" option, 3 offset : "offset" option, 4 search_type : "searchType"
         required, 5 types : "types" option, 6 value : "value" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupValueV1Item { account : "account" opt, api_id : "apiId" opt, limit :
+        "limit" opt, offset : "offset" opt, search_type : "searchType" req, types :
+        "types" opt, value : "value" req, }
+    );
     ///Live-map X/Y coordinates as the v1 pages show them (blips, unit locations, stations). The unit-location page calls them floats; the examples use whole numbers.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct MapCoordinatesV1 {
         ///Live map X coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<f64>,
         ///Live map Y coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         MapCoordinatesV1 { 0 x : "x" option, 1 y : "y" option, }
     );
+    ::sonoran_runtime::serialize_struct!(MapCoordinatesV1 { x : "x" opt, y : "y" opt, });
     ///Live Map type of a server, from the SET_SERVERS example comment (`NORMAL, POSTAL, OCRP POSTAL`). The server sends it back in GET_SERVERS, so the list may grow.
     #[derive(
         ::serde::Deserialize,
@@ -4844,38 +3954,24 @@ pub mod types {
         }
     }
     ///Add and/or remove permissions of one account and optionally set its status. Target the account with `communityUserId` (default), or provide exactly one of `roblox`, `discord`, `accountUuid` or `username` instead.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyAccountPermissionsRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///Optionally set the account status to active (true) or pending (false).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
         ///Permissions to grant.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub add: ::std::option::Option<::std::vec::Vec<PermissionName>>,
         ///In-game community user ID of the target account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Permissions to revoke.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remove: ::std::option::Option<::std::vec::Vec<PermissionName>>,
         ///Roblox user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         ///Target account username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4884,54 +3980,48 @@ pub mod types {
         option, 4 discord : "discord" option, 5 remove : "remove" option, 6 roblox :
         "roblox" option, 7 username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ModifyAccountPermissionsRequest { account_uuid : "accountUuid" opt, active :
+        "active" opt, add : "add" opt, community_user_id : "communityUserId" opt, discord
+        : "discord" opt, remove : "remove" opt, roblox : "roblox" opt, username :
+        "username" opt, }
+    );
     ///The account after the change.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyAccountPermissionsResponse {
         ///UUID of the modified account.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Whether the account is active.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissions>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ModifyAccountPermissionsResponse { 0 account_uuid : "accountUuid" option, 1
         active : "active" option, 2 permissions : "permissions" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ModifyAccountPermissionsResponse { account_uuid : "accountUuid" opt, active :
+        "active" opt, permissions : "permissions" opt, }
+    );
     ///The blip to modify (by id) and the fields to change.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyBlipV1Item {
         ///Hex color code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<MapCoordinatesV1>,
         ///Rows shown in the blip's info panel.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BlipDataEntryV1>>,
         ///Icon URL or icon name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Id of the blip to modify.
         pub id: i64,
         ///Radius of a circle drawn around the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub radius: ::std::option::Option<f64>,
         ///Free text used to tell custom blip types apart.
-        #[serde(
-            rename = "subType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_type: ::std::option::Option<::std::string::String>,
         ///Blip tooltip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4940,46 +4030,41 @@ pub mod types {
         radius : "radius" option, 6 sub_type : "subType" option, 7 tooltip : "tooltip"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ModifyBlipV1Item { color : "color" opt, coordinates : "coordinates" opt, data :
+        "data" opt, icon : "icon" opt, id : "id" req, radius : "radius" opt, sub_type :
+        "subType" opt, tooltip : "tooltip" opt, }
+    );
     ///The identifier's fields, for ADD and EDIT only.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyIdentifierV1Identifier {
         ///Area of patrol.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aop: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<IdentifierDataV1>,
         ///Location text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ModifyIdentifierV1Identifier { 0 aop : "aop" option, 1 data : "data" option, 2
         location : "location" option, 3 status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ModifyIdentifierV1Identifier { aop : "aop" opt, data : "data" opt, location :
+        "location" opt, status : "status" opt, }
+    );
     ///The account, the action and the identifier (ADD/EDIT) or its id (REMOVE).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ModifyIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         pub action: crate::enums::ModifyIdentifierActionV1,
         ///Option 1: API ID, generally the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Id of the identifier to remove (REMOVE only).
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<ModifyIdentifierV1Identifier>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4987,35 +4072,22 @@ pub mod types {
         required, 2 api_id : "apiId" option, 3 ident_id : "identId" option, 4 identifier
         : "identifier" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ModifyIdentifierV1Item { account : "account" opt, action : "action" req, api_id :
+        "apiId" opt, ident_id : "identId" opt, identifier : "identifier" opt, }
+    );
     ///One character to add, by dictionary (option 1) or raw record (option 2).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct NewCharacterV1Item {
         ///Delete the character after this many minutes (a temporary record).
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<RecordV1>,
         ///(Option 1) Custom template id number of the character template.
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValuesV1>,
         ///(Option 1) Fill the template given by `recordTypeId` with `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
         ///API ID or account UUID/GUID of the user that 'owns' the character.
         pub user: ::std::string::String,
@@ -5026,61 +4098,42 @@ pub mod types {
         replace_values : "replaceValues" option, 4 use_dictionary : "useDictionary"
         option, 5 user : "user" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        NewCharacterV1Item { delete_after_minutes : "deleteAfterMinutes" opt, record :
+        "record" opt, record_type_id : "recordTypeId" opt, replace_values :
+        "replaceValues" opt, use_dictionary : "useDictionary" opt, user : "user" req, }
+    );
     ///A dispatch call to create.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct NewDispatchV1Item {
         ///Address.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Call code, e.g. `10-39 - Traffic Stop`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Delete the call after this many minutes (temporary call).
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///Call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<DispatchMetaDataV1>,
         ///Call notes to store on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<CallNoteV1>>,
         pub origin: crate::enums::CallOrigin,
         ///Postal.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         ///Identifier id of the primary unit on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
         pub priority: crate::enums::DispatchPriority,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         pub status: crate::enums::CallStatus,
         ///Call title.
         pub title: ::std::string::String,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
         ///API IDs (typically Steam hex) of the units to attach; the first becomes primary.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub units: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5092,38 +4145,28 @@ pub mod types {
         "serverId" option, 12 status : "status" required, 13 title : "title" required, 14
         track_primary : "trackPrimary" option, 15 units : "units" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        NewDispatchV1Item { address : "address" opt, block : "block" opt, code : "code"
+        opt, delete_after_minutes : "deleteAfterMinutes" opt, description : "description"
+        opt, meta_data : "metaData" opt, notes : "notes" opt, origin : "origin" req,
+        postal : "postal" opt, primary : "primary" opt, priority : "priority" req,
+        server_id : "serverId" opt, status : "status" req, title : "title" req,
+        track_primary : "trackPrimary" opt, units : "units" opt, }
+    );
     ///One record to add.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct NewRecordV1Item {
         ///Optional. Delete the record after this many minutes (a temporary record).
-        #[serde(
-            rename = "deleteAfterMinutes",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub delete_after_minutes: ::std::option::Option<i64>,
         ///(Option 2) The full raw record JSON; `null` when option 1 is used.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<RecordV1>,
         ///(Option 1) The custom template id number (the template's `recordTypeId`).
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValuesV1>,
         ///(Option 1) Fill the template given by `recordTypeId` with `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
         ///API ID or account UUID/GUID of the user that 'owns' this record.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5132,31 +4175,22 @@ pub mod types {
         "replaceValues" option, 4 use_dictionary : "useDictionary" option, 5 user :
         "user" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        NewRecordV1Item { delete_after_minutes : "deleteAfterMinutes" opt, record :
+        "record" opt, record_type_id : "recordTypeId" opt, replace_values :
+        "replaceValues" opt, use_dictionary : "useDictionary" opt, user : "user" opt, }
+    );
     ///The normalized Inferno pager configuration of a server (get-pager-config).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerConfig {
         ///Maximum number of addresses per page.
-        #[serde(
-            rename = "maxAddresses",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_addresses: ::std::option::Option<i64>,
         ///Maximum length of a page body.
-        #[serde(
-            rename = "maxBodyLength",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_body_length: ::std::option::Option<i64>,
-        #[serde(
-            rename = "natureWords",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub nature_words: ::std::option::Option<PagerNatureWords>,
         ///The pager node tree.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNode>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub perms: ::std::option::Option<PagerPermissions>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5164,90 +4198,68 @@ pub mod types {
         "maxBodyLength" option, 2 nature_words : "natureWords" option, 3 nodes : "nodes"
         option, 4 perms : "perms" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerConfig { max_addresses : "maxAddresses" opt, max_body_length :
+        "maxBodyLength" opt, nature_words : "natureWords" opt, nodes : "nodes" opt, perms
+        : "perms" opt, }
+    );
     ///Display words for the Inferno pager call natures. The docs show exactly these three keys; other keys are kept by the server as sent.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNatureWords {
         ///Word used for administrative pages.
-        #[serde(
-            rename = "Administrative",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub administrative: ::std::option::Option<::std::string::String>,
         ///Word used for emergency pages.
-        #[serde(
-            rename = "Emergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency: ::std::option::Option<::std::string::String>,
         ///Word used for non-emergency pages.
-        #[serde(
-            rename = "NonEmergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub non_emergency: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         PagerNatureWords { 0 administrative : "Administrative" option, 1 emergency :
         "Emergency" option, 2 non_emergency : "NonEmergency" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerNatureWords { administrative : "Administrative" opt, emergency : "Emergency"
+        opt, non_emergency : "NonEmergency" opt, }
+    );
     ///Inferno pager nature words: the label shown for each call nature. The docs show exactly these three keys.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNatureWordsV1 {
         ///Label for administrative pages.
-        #[serde(
-            rename = "Administrative",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub administrative: ::std::option::Option<::std::string::String>,
         ///Label for emergency pages.
-        #[serde(
-            rename = "Emergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub emergency: ::std::option::Option<::std::string::String>,
         ///Label for non-emergency pages.
-        #[serde(
-            rename = "NonEmergency",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub non_emergency: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         PagerNatureWordsV1 { 0 administrative : "Administrative" option, 1 emergency :
         "Emergency" option, 2 non_emergency : "NonEmergency" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerNatureWordsV1 { administrative : "Administrative" opt, emergency :
+        "Emergency" opt, non_emergency : "NonEmergency" opt, }
+    );
     ///One node of the Inferno pager tree (a group or a pageable node); `children` nests further nodes. Shape from set-pager-config.md and v1 get_pager_config.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNode {
         ///Pager address (e.g. `FIRE-01`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Child nodes.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub children: ::std::option::Option<::std::vec::Vec<PagerNode>>,
         ///Free-text description (may be empty).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Node id, unique in the tree (e.g. `root-1`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///`group` or `node` (the values seen in the examples; kept a plain string since the server sends it back and the set may grow).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub kind: ::std::option::Option<::std::string::String>,
         ///Display name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Permission key for the node (e.g. `fire`, `fire.station1`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permission: ::std::option::Option<::std::string::String>,
         ///Short code (e.g. `F1`).
-        #[serde(
-            rename = "shortCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5256,36 +4268,30 @@ pub mod types {
         name : "name" option, 6 permission : "permission" option, 7 short_code :
         "shortCode" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerNode { address : "address" opt, children : "children" opt, description :
+        "description" opt, id : "id" opt, kind : "kind" opt, name : "name" opt,
+        permission : "permission" opt, short_code : "shortCode" opt, }
+    );
     ///A node of the Inferno pager tree (a group or a pageable node), with its children.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerNodeV1 {
         ///Pager address, e.g. `FIRE-01`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Child nodes.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub children: ::std::option::Option<::std::vec::Vec<PagerNodeV1>>,
         ///Description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Node id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         ///`group` or `node` in the examples (no table documents it); other values may appear, so it is typed as a plain string.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub kind: ::std::option::Option<::std::string::String>,
         ///Display name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Permission string, e.g. `fire.station1`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permission: ::std::option::Option<::std::string::String>,
         ///Short code.
-        #[serde(
-            rename = "shortCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5294,50 +4300,41 @@ pub mod types {
         name : "name" option, 6 permission : "permission" option, 7 short_code :
         "shortCode" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerNodeV1 { address : "address" opt, children : "children" opt, description :
+        "description" opt, id : "id" opt, kind : "kind" opt, name : "name" opt,
+        permission : "permission" opt, short_code : "shortCode" opt, }
+    );
     ///Pager permissions. The docs only ever show empty arrays, so the item type is not known and any JSON value is accepted.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PagerPermissions {
         ///Players allowed to page (item shape undocumented).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub players: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
         ///Roles allowed to page (item shape undocumented).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roles: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         PagerPermissions { 0 players : "players" option, 1 roles : "roles" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PagerPermissions { players : "players" opt, roles : "roles" opt, }
+    );
     ///One penal code (get-penal-codes, set-penal-codes). `type` and `bondType` are community-defined text (v2 example `INFRACTION`/`NONE`, v1 example `Felony`/`Federal Bail Bond`).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PenalCode {
         ///Bond amount.
-        #[serde(
-            rename = "bondAmount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub bond_amount: ::std::option::Option<i64>,
         ///Bond type, free text (e.g. `NONE`, `Federal Bail Bond`).
-        #[serde(
-            rename = "bondType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub bond_type: ::std::option::Option<::std::string::String>,
         ///Code, e.g. `22107` or `(2)06`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Jail time, free text (e.g. `0`, `5-10 Years`).
-        #[serde(
-            rename = "jailTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub jail_time: ::std::option::Option<::std::string::String>,
         ///Offence title, e.g. `Unsafe Lane Change`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Offence class, free text (e.g. `INFRACTION`, `Felony`).
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5345,36 +4342,26 @@ pub mod types {
         2 code : "code" option, 3 jail_time : "jailTime" option, 4 title : "title"
         option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PenalCode { bond_amount : "bondAmount" opt, bond_type : "bondType" opt, code :
+        "code" opt, jail_time : "jailTime" opt, title : "title" opt, type_ : "type" opt,
+        }
+    );
     ///One penal code as v1 SET_PENAL_CODES takes it.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PenalCodeV1 {
         ///The bond amount.
-        #[serde(
-            rename = "bondAmount",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub bond_amount: ::std::option::Option<i64>,
         ///The bond type, e.g. `Federal Bail Bond`.
-        #[serde(
-            rename = "bondType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub bond_type: ::std::option::Option<::std::string::String>,
         ///The code, e.g. `(2)06`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Jail time as text, e.g. `5-10 Years`.
-        #[serde(
-            rename = "jailTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub jail_time: ::std::option::Option<::std::string::String>,
         ///The charge title, e.g. `Armed Robbery`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///The charge type, e.g. `Felony`.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5382,30 +4369,25 @@ pub mod types {
         option, 2 code : "code" option, 3 jail_time : "jailTime" option, 4 title :
         "title" option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PenalCodeV1 { bond_amount : "bondAmount" opt, bond_type : "bondType" opt, code :
+        "code" opt, jail_time : "jailTime" opt, title : "title" opt, type_ : "type" opt,
+        }
+    );
     ///The community's catalog of case-sensitive grant IDs: `global.<fieldName>` and `record.<templateId>.<action>` (read, create, edit.own, edit.any, delete.own, delete.any, supervise and, where the backend supports it, edit.selected).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PermissionCatalog {
-        #[serde(
-            rename = "communityUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_uuid: ::std::option::Option<::uuid::Uuid>,
         ///Upper-case legacy flag (such as `POLICE`) -> the grants CAD's migration rules produce for it.
-        #[serde(
-            rename = "legacyGrants",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub legacy_grants: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 ::std::vec::Vec<::std::string::String>,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<::std::vec::Vec<PermissionCatalogEntry>>,
         ///Permission document version; always 2.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<PermissionCatalogVersion>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5413,33 +4395,30 @@ pub mod types {
         "legacyGrants" option, 2 permissions : "permissions" option, 3 version :
         "version" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PermissionCatalog { community_uuid : "communityUuid" opt, legacy_grants :
+        "legacyGrants" opt, permissions : "permissions" opt, version : "version" opt, }
+    );
     ///One grant of the catalog.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PermissionCatalogEntry {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
         ///The grant ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///The record template of a record grant; null for a global grant.
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "templateName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         PermissionCatalogEntry { 0 action : "action" option, 1 id : "id" option, 2 label
         : "label" option, 3 template_id : "templateId" option, 4 template_name :
         "templateName" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        PermissionCatalogEntry { action : "action" opt, id : "id" opt, label : "label"
+        opt, template_id : "templateId" opt, template_name : "templateName" opt, }
     );
     ///Permission document version; always 2.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -5698,46 +4677,37 @@ pub mod types {
         }
     }
     ///One postal of set-postal-config. The v2 page documents only `postals: []`; the item shape is taken from v1 SET_POSTALS (`code`, `x`, `y`), the same backend.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct PostalEntry {
         ///Postal code, e.g. `2000`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Map X coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<f64>,
         ///Map Y coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         PostalEntry { 0 code : "code" option, 1 x : "x" option, 2 y : "y" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        PostalEntry { code : "code" opt, x : "x" opt, y : "y" opt, }
+    );
     ///A failed v2 request (RFC 7807 `application/problem+json`), as documented in api-endpoints-v2/authentication.md. Every field is optional: the gateway may omit any.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
         ///The request path that failed.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instance: ::std::option::Option<::std::string::String>,
         ///The HTTP status code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
         ///Short summary, e.g. `Unauthorized`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Server trace id; quote it to Sonoran support.
-        #[serde(
-            rename = "traceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub trace_id: ::std::option::Option<::std::string::String>,
         ///A URI identifying the problem type.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5745,45 +4715,38 @@ pub mod types {
         "status" option, 3 title : "title" option, 4 trace_id : "traceId" option, 5 type_
         : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Problem { detail : "detail" opt, instance : "instance" opt, status : "status"
+        opt, title : "title" opt, trace_id : "traceId" opt, type_ : "type" opt, }
+    );
     ///The body of a v2 `429` reply. It is not problem+json although the docs say failures are (inventory B.8): the gateway sends `{message, request_id}`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RateLimitExceeded {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub request_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         RateLimitExceeded { 0 message : "message" option, 1 request_id : "request_id"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RateLimitExceeded { message : "message" opt, request_id : "request_id" opt, }
+    );
     ///A custom record or report (also a civilian character, `type` 7), as returned by create-record, update-record, send-draft and the lookups. Every field is optional: the advanced "raw record" request form sends only `type`, `name` and `sections`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Record {
         ///Record id (`recordId` in the record routes). -1 for a new record, 0 in a template or draft.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Name of the record type, e.g. `Incident Report`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Id of the record template this record was built from. Built-in types use fixed ids (2-5, 7); custom templates use community-specific ids (see get-templates).
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
         ///The record's sections.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sections: ::std::option::Option<::std::vec::Vec<RecordSection>>,
         ///DB Sync/merge mapping id (e.g. `citizen:1234`); blank when unused.
-        #[serde(
-            rename = "syncId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sync_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5791,105 +4754,69 @@ pub mod types {
         "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
         option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Record { id : "id" opt, name : "name" opt, record_type_id : "recordTypeId" opt,
+        sections : "sections" opt, sync_id : "syncId" opt, type_ : "type" opt, }
+    );
     ///Show a section or field only when another field has one of the given values.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordDependencyV1 {
         ///Values of that field that satisfy the dependency.
-        #[serde(
-            rename = "acceptableValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acceptable_values: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///The uid of the field this depends on.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fid: ::std::option::Option<::std::string::String>,
         ///Comparison: EQUAL, NOTEQUAL or CONTAINS (sections); unused on fields. A plain string because the docs' examples send `""`.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         RecordDependencyV1 { 0 acceptable_values : "acceptableValues" option, 1 fid :
         "fid" option, 2 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordDependencyV1 { acceptable_values : "acceptableValues" opt, fid : "fid" opt,
+        type_ : "type" opt, }
+    );
     ///One field of a record section (v1 custom-records "Field").
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordField {
         ///Free-form on purpose: the object stored by a premade section (flags, agency, speed, charges, linked records); its shape depends on the section's `category`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Field may be mapped with DB Sync.
-        #[serde(
-            rename = "dbMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub db_map: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dependency: ::std::option::Option<RecordFieldDependency>,
         ///DB Sync internal flag.
-        #[serde(
-            rename = "isFromSync",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_from_sync: ::std::option::Option<bool>,
         ///Shown in the lookup preview table.
-        #[serde(
-            rename = "isPreviewed",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_previewed: ::std::option::Option<bool>,
         ///Must be filled before submitting.
-        #[serde(
-            rename = "isRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_required: ::std::option::Option<bool>,
         ///Restricted to supervisors.
-        #[serde(
-            rename = "isSupervisor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_supervisor: ::std::option::Option<bool>,
         ///Field label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Entry mask: `#` numeric, `S` letter A-Z, `X` alphanumeric, e.g. `(###) ### - ####`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mask: ::std::option::Option<::std::string::String>,
         ///Fill the mask in reverse order (money).
-        #[serde(
-            rename = "maskReverse",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub mask_reverse: ::std::option::Option<bool>,
         ///Options of a SELECT or CHECKBOXES field.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Users cannot modify an auto-filled value.
-        #[serde(
-            rename = "readOnly",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub read_only: ::std::option::Option<bool>,
         ///Column width 1-12 (6 = half the row).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<i64>,
         ///Field type. Known values are those of FieldType (INPUT, TEXTAREA, SELECT, ...); kept a plain string because the docs show both upper case and lower case (`"input"`) and the list may grow.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Field unique id (the key used in `replaceValues`). `first`/`last` are required on characters and `plate` on vehicle registrations.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
         ///Value must be unique among records of this template.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unique: ::std::option::Option<bool>,
         ///Field value, always sent as a string (a STATUS field holds its integer as text).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5901,105 +4828,73 @@ pub mod types {
         : "readOnly" option, 12 size : "size" option, 13 type_ : "type" option, 14 uid :
         "uid" option, 15 unique : "unique" option, 16 value : "value" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordField { data : "data" opt, db_map : "dbMap" opt, dependency : "dependency"
+        opt, is_from_sync : "isFromSync" opt, is_previewed : "isPreviewed" opt,
+        is_required : "isRequired" opt, is_supervisor : "isSupervisor" opt, label :
+        "label" opt, mask : "mask" opt, mask_reverse : "maskReverse" opt, options :
+        "options" opt, read_only : "readOnly" opt, size : "size" opt, type_ : "type" opt,
+        uid : "uid" opt, unique : "unique" opt, value : "value" opt, }
+    );
     ///Show a section or field only when another field has one of the given values.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordFieldDependency {
         ///Values of that field that satisfy the dependency.
-        #[serde(
-            rename = "acceptableValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acceptable_values: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///The `uid` of the field the dependency watches.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fid: ::std::option::Option<::std::string::String>,
         ///Comparison: EQUAL, NOTEQUAL or CONTAINS (may be blank; the list may grow).
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         RecordFieldDependency { 0 acceptable_values : "acceptableValues" option, 1 fid :
         "fid" option, 2 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordFieldDependency { acceptable_values : "acceptableValues" opt, fid : "fid"
+        opt, type_ : "type" opt, }
+    );
     ///One field of a record section (custom-records/README.md, "Field" tab).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordFieldV1 {
         ///Free-form on purpose: the object stored for premade sections, whose shape depends on the parent section's `category` (flags `{flags}`, checkboxes `{flags}`, agency `{name, recordNumber, date, officer, location, zip, badge}`, speed `{vehicleSpeed, speedLimit, paceType, date, time, fine}`, charges `{arrestCharge, ...}` or `{charges: [...]}`, linked records `{records: [...]}`); the docs give these shapes inconsistently (e.g. `fine` as number and as string).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
         ///Allow this field to be mapped with DB Sync.
-        #[serde(
-            rename = "dbMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub db_map: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dependency: ::std::option::Option<RecordDependencyV1>,
         ///DB Sync internal processing (ignore).
-        #[serde(
-            rename = "isFromSync",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_from_sync: ::std::option::Option<bool>,
         ///Whether the field shows in the lookup preview table.
-        #[serde(
-            rename = "isPreviewed",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_previewed: ::std::option::Option<bool>,
         ///Whether the field must be filled before submitting.
-        #[serde(
-            rename = "isRequired",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_required: ::std::option::Option<bool>,
         ///Whether the field is restricted to supervisors.
-        #[serde(
-            rename = "isSupervisor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_supervisor: ::std::option::Option<bool>,
         ///Field label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Entry mask: `#` numeric, `S` letter A-Z, `X` alphanumeric, e.g. `(###) ### - ####`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mask: ::std::option::Option<::std::string::String>,
         ///Fill the mask in reverse order (money).
-        #[serde(
-            rename = "maskReverse",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub mask_reverse: ::std::option::Option<bool>,
         ///Options of a SELECT or CHECKBOXES field.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Prevent users from modifying auto-filled fields.
-        #[serde(
-            rename = "readOnly",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub read_only: ::std::option::Option<bool>,
         ///Column width 1-12 (6 is half the row).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<i64>,
         ///Field type. Documented values (upper case in the table): INPUT, TEXTAREA, ADDRESS, SELECT, STATUS, DATE, TIME, IMAGE, CHECKBOXES, LABEL, UNIT_NUMBER, UNIT_NAME, UNIT_RANK, UNIT_AGENCY, UNIT_DEPARTMENT, UNIT_SUBDIVISION, UNIT_AGENCY_LOCATION, UNIT_AGENCY_ZIP, UNIT_LOCATION. Kept a plain string on purpose: the page's own example sends lower case (`"input"`), which the shared upper-case `FieldType` enum would reject when decoding a reply.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
         ///Unique field id (DB Sync/Merge mapping and the key of `replaceValues`). Civilian records need fields with uid `first` and `last`, vehicle registrations one with `plate`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uid: ::std::option::Option<::std::string::String>,
         ///Ensure a unique value among records of this recordTypeId (non-DB Sync, custom sections only).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unique: ::std::option::Option<bool>,
         ///Field value; must be a string (a STATUS field holds its integer as text: 0 PENDING/ACTIVE, 1 APPROVED/CLOSED, 2 REJECTED for DMV records).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6010,6 +4905,14 @@ pub mod types {
         mask_reverse : "maskReverse" option, 10 options : "options" option, 11 read_only
         : "readOnly" option, 12 size : "size" option, 13 type_ : "type" option, 14 uid :
         "uid" option, 15 unique : "unique" option, 16 value : "value" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        RecordFieldV1 { data : "data" opt, db_map : "dbMap" opt, dependency :
+        "dependency" opt, is_from_sync : "isFromSync" opt, is_previewed : "isPreviewed"
+        opt, is_required : "isRequired" opt, is_supervisor : "isSupervisor" opt, label :
+        "label" opt, mask : "mask" opt, mask_reverse : "maskReverse" opt, options :
+        "options" opt, read_only : "readOnly" opt, size : "size" opt, type_ : "type" opt,
+        uid : "uid" opt, unique : "unique" opt, value : "value" opt, }
     );
     ///Free-form on purpose: the `replaceValues` dictionary maps a template field's `uid` (create-record/update-record examples: bare `plate`; send-draft example: braced `{{plate}}`) to the value to fill in. Values are strings in every example; premade sections (flags, charges, speed, links) take a JSON string of their data object.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6076,36 +4979,20 @@ pub mod types {
         }
     }
     ///One section of a record or template (v1 custom-records "Section").
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordSection {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::enums::SectionCategory>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dependency: ::std::option::Option<RecordFieldDependency>,
         ///Let users duplicate this section while filling out the record.
-        #[serde(
-            rename = "enableDuplicate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub enable_duplicate: ::std::option::Option<bool>,
         ///The section's fields. A non-custom category holds a single field whose `data` carries the section object.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<RecordField>>,
         ///Section name/header.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///Show the character search button (civilian sections).
-        #[serde(
-            rename = "searchCiv",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub search_civ: ::std::option::Option<bool>,
         ///Show the vehicle search button (vehicle sections).
-        #[serde(
-            rename = "searchVeh",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub search_veh: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6114,37 +5001,26 @@ pub mod types {
         option, 4 label : "label" option, 5 search_civ : "searchCiv" option, 6 search_veh
         : "searchVeh" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordSection { category : "category" opt, dependency : "dependency" opt,
+        enable_duplicate : "enableDuplicate" opt, fields : "fields" opt, label : "label"
+        opt, search_civ : "searchCiv" opt, search_veh : "searchVeh" opt, }
+    );
     ///One section of a custom record (custom-records/README.md, "Section" tab).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordSectionV1 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub category: ::std::option::Option<crate::enums::SectionCategory>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub dependency: ::std::option::Option<RecordDependencyV1>,
         ///Allow users to duplicate this section while filling out the record.
-        #[serde(
-            rename = "enableDuplicate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub enable_duplicate: ::std::option::Option<bool>,
         ///The section's fields. A premade section (category other than 0 Custom) holds a single field whose `data` holds the premade object.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<RecordFieldV1>>,
         ///Name/header of the section.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///On a civilian character section, show the search button to import character data.
-        #[serde(
-            rename = "searchCiv",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub search_civ: ::std::option::Option<bool>,
         ///On a vehicle information section, show the search button to import vehicle data.
-        #[serde(
-            rename = "searchVeh",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub search_veh: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6153,32 +5029,25 @@ pub mod types {
         option, 4 label : "label" option, 5 search_civ : "searchCiv" option, 6 search_veh
         : "searchVeh" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordSectionV1 { category : "category" opt, dependency : "dependency" opt,
+        enable_duplicate : "enableDuplicate" opt, fields : "fields" opt, label : "label"
+        opt, search_civ : "searchCiv" opt, search_veh : "searchVeh" opt, }
+    );
     ///A record template (get-templates, get-template): a record skeleton with `id` 0 and empty field values. Same shape as Record.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordTemplate {
         ///Always 0 for a template.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Template name, e.g. `Incident Report`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Template id; pass it as `recordTypeId` to create-record/send-draft or `templateId` to update-record.
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
         ///The template's sections.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sections: ::std::option::Option<::std::vec::Vec<RecordSection>>,
         ///DB Sync/merge mapping id; blank in templates.
-        #[serde(
-            rename = "syncId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sync_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6186,32 +5055,25 @@ pub mod types {
         "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
         option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordTemplate { id : "id" opt, name : "name" opt, record_type_id :
+        "recordTypeId" opt, sections : "sections" opt, sync_id : "syncId" opt, type_ :
+        "type" opt, }
+    );
     ///A custom record or report, or a record template (a template is a record with `id` -1), in the format of api-endpoints/general/custom-records/README.md. Lookups return these; GET_TEMPLATES returns templates; NEW_RECORD and EDIT_RECORD take one as the raw `record`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RecordV1 {
         ///The individual record id number (-1 for a new record or a template).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Name of the record type.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Unique id of the record type (template); shown next to the template name in the admin menu.
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
         ///The record's sections.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sections: ::std::option::Option<::std::vec::Vec<RecordSectionV1>>,
         ///Used for DB Sync/Merge mapping; leave blank.
-        #[serde(
-            rename = "syncId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sync_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<crate::enums::RecordType>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6219,74 +5081,62 @@ pub mod types {
         "recordTypeId" option, 3 sections : "sections" option, 4 sync_id : "syncId"
         option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RecordV1 { id : "id" opt, name : "name" opt, record_type_id : "recordTypeId" opt,
+        sections : "sections" opt, sync_id : "syncId" opt, type_ : "type" opt, }
+    );
     ///Identifies the removed 911 call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Remove911CallResponse {
         ///ID of the removed 911 call.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///CAD server id the call was removed from.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         Remove911CallResponse { 0 call_id : "callId" option, 1 server_id : "serverId"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Remove911CallResponse { call_id : "callId" opt, server_id : "serverId" opt, }
+    );
     ///The emergency call to remove.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct Remove911V1Item {
         ///Emergency call id, from get_calls or from the reply of call_911.
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         Remove911V1Item { 0 call_id : "callId" required, 1 server_id : "serverId" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Remove911V1Item { call_id : "callId" req, server_id : "serverId" opt, }
+    );
     ///The blips to remove.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveBlipV1Item {
         ///Ids of the blips to remove.
         pub ids: ::std::vec::Vec<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(RemoveBlipV1Item { 0 ids : "ids" required, });
+    ::sonoran_runtime::serialize_struct!(RemoveBlipV1Item { ids : "ids" req, });
     ///The account to unlink the sync character from. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveCharacterLinkRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
         ///In-game community user id (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Discord user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Roblox user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6294,8 +5144,12 @@ pub mod types {
         community_user_id : "communityUserId" option, 2 discord : "discord" option, 3
         roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RemoveCharacterLinkRequest { account_uuid : "accountUuid" opt, community_user_id
+        : "communityUserId" opt, discord : "discord" opt, roblox : "roblox" opt, }
+    );
     ///The character to remove.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveCharacterV1Item {
         ///Unique character id (from get_characters).
@@ -6304,27 +5158,32 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         RemoveCharacterV1Item { 0 id : "id" required, }
     );
+    ::sonoran_runtime::serialize_struct!(RemoveCharacterV1Item { id : "id" req, });
     ///One record to remove.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RemoveRecordV1Item {
         ///The record's unique id, as a lookup returns it.
         pub id: i64,
     }
     ::sonoran_runtime::deserialize_struct!(RemoveRecordV1Item { 0 id : "id" required, });
+    ::sonoran_runtime::serialize_struct!(RemoveRecordV1Item { id : "id" req, });
     ///The account's complete explicit grant list: omitted grants are removed. Nonempty grants activate a pending membership; an empty list clears every grant and makes an active membership pending.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ReplaceAccountPermissionsRequest {
         ///Exact, case-sensitive grant IDs from the permission catalog.
         pub grants: ::std::vec::Vec<::std::string::String>,
         ///Permission document version; 2 (the default when omitted).
-        #[serde(default = "defaults::replace_account_permissions_request_version")]
         pub version: ReplaceAccountPermissionsRequestVersion,
     }
     ::sonoran_runtime::deserialize_struct!(
         ReplaceAccountPermissionsRequest { 0 grants : "grants" required, 1 version :
         "version" default_with(defaults::replace_account_permissions_request_version), }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ReplaceAccountPermissionsRequest { grants : "grants" req, version : "version"
+        req, }
     );
     ///Permission document version; 2 (the default when omitted).
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6368,53 +5227,34 @@ pub mod types {
         }
     }
     ///The replaced grants.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ReplaceAccountPermissionsResponse {
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub permissions: ::std::option::Option<AccountPermissionGrants>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ReplaceAccountPermissionsResponse { 0 account_uuid : "accountUuid" option, 1
         permissions : "permissions" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ReplaceAccountPermissionsResponse { account_uuid : "accountUuid" opt, permissions
+        : "permissions" opt, }
+    );
     ///Build a draft record from a template and, when a target account is given, send it to that user over their active websocket session. Optional target: `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendDraftRequest {
         ///UUID of the account to send the draft to.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///In-game community user ID to send the draft to (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the account to send the draft to.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Template id to build the draft from (see get-templates).
-        #[serde(
-            rename = "recordTypeId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_type_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValues>,
         ///Roblox user ID linked to the account to send the draft to.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6423,137 +5263,92 @@ pub mod types {
         "recordTypeId" option, 4 replace_values : "replaceValues" option, 5 roblox :
         "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SendDraftRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, discord : "discord" opt, record_type_id : "recordTypeId"
+        opt, replace_values : "replaceValues" opt, roblox : "roblox" opt, }
+    );
     ///Send a photo URL to every active connection of an account. Target it with `communityUserId` (default), or provide `roblox` or `discord` instead; send one target.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoRequest {
         ///In-game community user ID of the receiving account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the receiving account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Roblox user ID linked to the receiving account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         ///URL of the photo to show.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SendPhotoRequest { 0 community_user_id : "communityUserId" option, 1 discord :
         "discord" option, 2 roblox : "roblox" option, 3 url : "url" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SendPhotoRequest { community_user_id : "communityUserId" opt, discord : "discord"
+        opt, roblox : "roblox" opt, url : "url" opt, }
+    );
     ///Delivery result.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoResponse {
         ///The targeted community user ID.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Number of active connections the photo was delivered to.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub delivered: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SendPhotoResponse { 0 community_user_id : "communityUserId" option, 1 delivered :
         "delivered" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SendPhotoResponse { community_user_id : "communityUserId" opt, delivered :
+        "delivered" opt, }
+    );
     ///One photo to show to one user.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SendPhotoV1Item {
         ///The receiving user's API ID.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///The photo URL.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub url: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SendPhotoV1Item { 0 api_id : "apiId" option, 1 url : "url" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SendPhotoV1Item { api_id : "apiId" opt, url : "url" opt, }
+    );
     ///A configured community server (get-servers, set-servers). Each `servers[]` item can include every field below; none is documented as always present. `listenerPort` is a string in the v2 examples and an integer in v1 (both accepted); `mapPort` appears only in the v1 get_servers reply.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Server {
         ///Server description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///The server's outbound/egress IP differs from `mapIp`.
-        #[serde(
-            rename = "differingOutbound",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub differing_outbound: ::std::option::Option<bool>,
         ///Live map enabled for this server.
-        #[serde(
-            rename = "enableMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub enable_map: ::std::option::Option<bool>,
         ///Server id (the `serverId` used by server-scoped routes).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Static server flag.
-        #[serde(
-            rename = "isStatic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_static: ::std::option::Option<bool>,
-        #[serde(
-            rename = "listenerPort",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub listener_port: ::std::option::Option<StringOrInteger>,
-        #[serde(
-            rename = "liveMapFormat",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub live_map_format: ::std::option::Option<crate::enums::LiveMapFormat>,
         ///Game server IP used by the live map.
-        #[serde(
-            rename = "mapIp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_ip: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "mapPort",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_port: ::std::option::Option<StringOrInteger>,
         ///Map type: NORMAL, POSTAL or OCRP POSTAL (v1 comment). The server may send other values.
-        #[serde(
-            rename = "mapType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_type: ::std::option::Option<::std::string::String>,
         ///Live map tile URL.
-        #[serde(
-            rename = "mapUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_url: ::std::option::Option<::std::string::String>,
         ///Server name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///Outbound/egress IP when `differingOutbound` is true.
-        #[serde(
-            rename = "outboundIp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub outbound_ip: ::std::option::Option<::std::string::String>,
         ///Signal value; v1 get_servers shows `null`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signal: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6565,72 +5360,40 @@ pub mod types {
         11 name : "name" option, 12 outbound_ip : "outboundIp" option, 13 signal :
         "signal" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Server { description : "description" opt, differing_outbound :
+        "differingOutbound" opt, enable_map : "enableMap" opt, id : "id" opt, is_static :
+        "isStatic" opt, listener_port : "listenerPort" opt, live_map_format :
+        "liveMapFormat" opt, map_ip : "mapIp" opt, map_port : "mapPort" opt, map_type :
+        "mapType" opt, map_url : "mapUrl" opt, name : "name" opt, outbound_ip :
+        "outboundIp" opt, signal : "signal" opt, }
+    );
     ///One CAD server's configuration (Live Map settings) as v1 GET_SERVERS returns it and SET_SERVERS takes it. The GET_SERVERS example sends `listenerPort` as a string (`"0000"`) and SET_SERVERS as an integer (`3232`); `mapPort` is a string in GET_SERVERS; both port fields accept either form.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ServerV1 {
         ///Server description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Whether the server uses a different outbound/egress IP than `mapIp`.
-        #[serde(
-            rename = "differingOutbound",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub differing_outbound: ::std::option::Option<bool>,
         ///Whether the Live Map is enabled.
-        #[serde(
-            rename = "enableMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub enable_map: ::std::option::Option<bool>,
         ///Server id (the `serverId` other calls take).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Static server flag.
-        #[serde(
-            rename = "isStatic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_static: ::std::option::Option<bool>,
-        #[serde(
-            rename = "listenerPort",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub listener_port: ::std::option::Option<StringOrInteger>,
         ///Live Map (game server) IP.
-        #[serde(
-            rename = "mapIp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_ip: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "mapPort",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_port: ::std::option::Option<StringOrInteger>,
-        #[serde(
-            rename = "mapType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_type: ::std::option::Option<MapTypeV1>,
         ///Live Map URL.
-        #[serde(
-            rename = "mapUrl",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub map_url: ::std::option::Option<::std::string::String>,
         ///Server name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         ///The outbound/egress IP when `differingOutbound` is true.
-        #[serde(
-            rename = "outboundIp",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub outbound_ip: ::std::option::Option<::std::string::String>,
         ///Signal setting; `null` in the GET_SERVERS example, `""` in SET_SERVERS.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signal: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6641,39 +5404,32 @@ pub mod types {
         option, 9 map_url : "mapUrl" option, 10 name : "name" option, 11 outbound_ip :
         "outboundIp" option, 12 signal : "signal" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ServerV1 { description : "description" opt, differing_outbound :
+        "differingOutbound" opt, enable_map : "enableMap" opt, id : "id" opt, is_static :
+        "isStatic" opt, listener_port : "listenerPort" opt, map_ip : "mapIp" opt,
+        map_port : "mapPort" opt, map_type : "mapType" opt, map_url : "mapUrl" opt, name
+        : "name" opt, outbound_ip : "outboundIp" opt, signal : "signal" opt, }
+    );
     ///The permission change for one account. Identify the account by `apiId` (option 1), `username` (option 2) or `accId` (option 3); one is enough. `add` and `remove` need not both be given; `set`, when given, overrides them.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountPermissionsV1Item {
         ///(Option 3) Sonoran SSO account UUID.
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional. Set the account status to ACTIVE (true) or PENDING (false).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub active: ::std::option::Option<bool>,
         ///Permissions to add.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub add: ::std::option::Option<::std::vec::Vec<PermissionName>>,
         ///(Option 1) API ID, typically the Steam id.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional. Force-join the user to the community; works only when the account is given by `accId`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub join: ::std::option::Option<bool>,
         ///Permissions to remove.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remove: ::std::option::Option<::std::vec::Vec<PermissionName>>,
         ///Optional. The only permissions the user will have; overrides `add` and `remove`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub set: ::std::option::Option<::std::vec::Vec<PermissionName>>,
         ///(Option 2) CAD username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6682,36 +5438,34 @@ pub mod types {
         5 remove : "remove" option, 6 set : "set" option, 7 username : "username" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountPermissionsV1Item { acc_id : "accId" opt, active : "active" opt, add :
+        "add" opt, api_id : "apiId" opt, join : "join" opt, remove : "remove" opt, set :
+        "set" opt, username : "username" opt, }
+    );
     ///The API IDs of one account, identified by `username` (option 1) or `account` UUID (option 2).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetApiIdV1Item {
         ///(Option 2) Account GUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///The API IDs to add or set.
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Add these API IDs to the existing ones (true, the default) or replace them entirely (false).
-        #[serde(rename = "pushNew", default = "defaults::default_bool::<true>")]
         pub push_new: bool,
         ///Optional, for authentication: the session id that the CAD web page emits via `window.parent.postMessage` (`{username, session}`) when hosted in an iframe.
-        #[serde(
-            rename = "sessionId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub session_id: ::std::option::Option<::std::string::String>,
         ///(Option 1) Account username.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetApiIdV1Item { 0 account : "account" option, 1 api_ids : "apiIds" option, 2
         push_new : "pushNew" default_with(defaults::default_bool:: < true >), 3
         session_id : "sessionId" option, 4 username : "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetApiIdV1Item { account : "account" opt, api_ids : "apiIds" opt, push_new :
+        "pushNew" req, session_id : "sessionId" opt, username : "username" opt, }
     );
     impl ::std::default::Default for SetApiIdV1Item {
         fn default() -> Self {
@@ -6725,62 +5479,52 @@ pub mod types {
         }
     }
     ///The callouts to make available on a server (replaces the list).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAvailableCalloutsV1Data {
         ///The available callouts.
         pub callouts: ::std::vec::Vec<ErsCalloutV1>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAvailableCalloutsV1Data { 0 callouts : "callouts" required, 1 server_id :
         "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAvailableCalloutsV1Data { callouts : "callouts" req, server_id : "serverId"
+        opt, }
+    );
     ///The dispatch call and its new postal.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCallPostalV1Item {
         ///Dispatch call id (from get_calls).
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///New postal.
         pub postal: ::std::string::String,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetCallPostalV1Item { 0 call_id : "callId" required, 1 postal : "postal"
         required, 2 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCallPostalV1Item { call_id : "callId" req, postal : "postal" req, server_id :
+        "serverId" opt, }
+    );
     ///The dispatch call and its new primary identifier.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCallPrimaryV1Item {
         ///Dispatch call id (from get_calls).
-        #[serde(rename = "callId")]
         pub call_id: i64,
         ///Identifier id of the new primary unit; -1 clears it.
         pub primary: i64,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6788,8 +5532,12 @@ pub mod types {
         required, 2 server_id : "serverId" option, 3 track_primary : "trackPrimary"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCallPrimaryV1Item { call_id : "callId" req, primary : "primary" req, server_id
+        : "serverId" opt, track_primary : "trackPrimary" opt, }
+    );
     ///The full list of available ERS callouts for the server (replaces the existing list).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCalloutsRequest {
         ///The available callouts.
@@ -6798,71 +5546,54 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetCalloutsRequest { 0 callouts : "callouts" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCalloutsRequest { callouts : "callouts" req, }
+    );
     ///`SetCalloutsResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetCalloutsResponse {
         ///Number of callouts stored.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub callouts: ::std::option::Option<i64>,
         ///CAD server id that was updated.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetCalloutsResponse { 0 callouts : "callouts" option, 1 server_id : "serverId"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCalloutsResponse { callouts : "callouts" opt, server_id : "serverId" opt, }
+    );
     ///The user (give apiId or account) and the character to select. `charId` is the character as in the get_characters result: its `id` (integer), or its `syncId` (string) when DB sync is enabled.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCharacterV1Item {
         ///Option 2: Sonoran account UUID (internal, not shown in the UI; get it with verify_secret or get_account).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID, typically the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "charId")]
         pub char_id: StringOrInteger,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetCharacterV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
         char_id : "charId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCharacterV1Item { account : "account" opt, api_id : "apiId" opt, char_id :
+        "charId" req, }
+    );
     ///The clock setting of one server.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetClockV1Item {
         ///The in-game time at `currentUtc`, same format.
-        #[serde(
-            rename = "currentGame",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub current_game: ::std::option::Option<::std::string::String>,
         ///The current time in UTC, `MM/DD/YYYY HH:mm` (e.g. `01/30/2024 10:30` is January 30th, 2024 10:30 AM).
-        #[serde(
-            rename = "currentUtc",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub current_utc: ::std::option::Option<::std::string::String>,
         ///Real seconds per game hour (60 means one real minute equals one game hour).
-        #[serde(
-            rename = "secondsPerHour",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub seconds_per_hour: ::std::option::Option<i64>,
         ///CAD server id. Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6870,24 +5601,29 @@ pub mod types {
         "currentUtc" option, 2 seconds_per_hour : "secondsPerHour" option, 3 server_id :
         "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetClockV1Item { current_game : "currentGame" opt, current_utc : "currentUtc"
+        opt, seconds_per_hour : "secondsPerHour" opt, server_id : "serverId" opt, }
+    );
     ///Directly link an account to an in-game user ID (trusted server-side integrations only). If the in-game ID is already linked to another account, the link is reassigned atomically. `secretUuid` is sensitive: never log it.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetCommunityLinkRequest {
         ///Account UUID (from the CAD frontend's `scad:account-link` iframe message).
-        #[serde(rename = "accountUuid")]
         pub account_uuid: ::std::string::String,
         ///In-game user ID to link (up to 255 characters).
-        #[serde(rename = "communityUserId")]
         pub community_user_id: SetCommunityLinkRequestCommunityUserId,
         ///The account's community-specific secret UUID; must match `accountUuid`.
-        #[serde(rename = "secretUuid")]
         pub secret_uuid: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetCommunityLinkRequest { 0 account_uuid : "accountUuid" required, 1
         community_user_id : "communityUserId" required, 2 secret_uuid : "secretUuid"
         required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetCommunityLinkRequest { account_uuid : "accountUuid" req, community_user_id :
+        "communityUserId" req, secret_uuid : "secretUuid" req, }
     );
     ///In-game user ID to link (up to 255 characters).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
@@ -6946,64 +5682,41 @@ pub mod types {
         }
     }
     ///The link that was set.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetCommunityLinkResponse {
         ///The linked account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///The linked in-game user ID.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///true when the link was set.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub linked: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetCommunityLinkResponse { 0 account_uuid : "accountUuid" option, 1
         community_user_id : "communityUserId" option, 2 linked : "linked" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetCommunityLinkResponse { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, linked : "linked" opt, }
+    );
     ///Which identifiers to put into the group. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierGroupRequest {
         ///All active identifiers of this account (UUID).
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///All active identifiers of one linked community user.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///All active identifiers of several linked community users.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///All active identifiers of the account linked to this Discord user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Identifier ids to target directly.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///All active identifiers of the account linked to this Roblox user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7012,40 +5725,43 @@ pub mod types {
         "communityUserIds" option, 3 discord : "discord" option, 4 ident_ids : "identIds"
         option, 5 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetIdentifierGroupRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, community_user_ids : "communityUserIds" opt, discord :
+        "discord" opt, ident_ids : "identIds" opt, roblox : "roblox" opt, }
+    );
     ///`SetIdentifierGroupResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierGroupResponse {
         ///True when the group was set.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ok: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetIdentifierGroupResponse { 0 ok : "ok" option, }
     );
+    ::sonoran_runtime::serialize_struct!(SetIdentifierGroupResponse { ok : "ok" opt, });
     ///The unit (give apiId or account) and the identifier to select.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIdentifierV1Item {
         ///Option 2: Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID, generally the Steam hex.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Id of the identifier to select.
-        #[serde(rename = "identId")]
         pub ident_id: i64,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetIdentifierV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
         ident_id : "identId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetIdentifierV1Item { account : "account" opt, api_id : "apiId" opt, ident_id :
+        "identId" req, }
+    );
     ///Create or replace a panel's complete definition.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIntegrationPanelRequest {
         pub definition: IntegrationPanelDefinition,
@@ -7053,8 +5769,11 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetIntegrationPanelRequest { 0 definition : "definition" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetIntegrationPanelRequest { definition : "definition" req, }
+    );
     ///The complete replacement state of one panel instance.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetIntegrationPanelStateRequest {
         pub state: IntegrationPanelState,
@@ -7062,29 +5781,19 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetIntegrationPanelStateRequest { 0 state : "state" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetIntegrationPanelStateRequest { state : "state" req, }
+    );
     ///The new pager configuration of the server. If `nodes` is omitted, Sonoran CAD keeps the existing node tree and only updates the other fields.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigRequest {
         ///Maximum number of addresses per page.
-        #[serde(
-            rename = "maxAddresses",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_addresses: ::std::option::Option<i64>,
         ///Maximum length of a page body.
-        #[serde(
-            rename = "maxBodyLength",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_body_length: ::std::option::Option<i64>,
-        #[serde(
-            rename = "natureWords",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub nature_words: ::std::option::Option<PagerNatureWords>,
         ///The full pager node tree (replaces the existing one).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNode>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7092,49 +5801,35 @@ pub mod types {
         max_body_length : "maxBodyLength" option, 2 nature_words : "natureWords" option,
         3 nodes : "nodes" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPagerConfigRequest { max_addresses : "maxAddresses" opt, max_body_length :
+        "maxBodyLength" opt, nature_words : "natureWords" opt, nodes : "nodes" opt, }
+    );
     ///`SetPagerConfigResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigResponse {
         ///CAD server id that was updated.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetPagerConfigResponse { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPagerConfigResponse { server_id : "serverId" opt, }
+    );
     ///The pager configuration to store for one server.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPagerConfigV1Item {
         ///Maximum number of addresses per page.
-        #[serde(
-            rename = "maxAddresses",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_addresses: ::std::option::Option<i64>,
         ///Maximum length of a page's body text.
-        #[serde(
-            rename = "maxBodyLength",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub max_body_length: ::std::option::Option<i64>,
-        #[serde(
-            rename = "natureWords",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub nature_words: ::std::option::Option<PagerNatureWordsV1>,
         ///The pager node tree. Omit it to keep the server's existing tree.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nodes: ::std::option::Option<::std::vec::Vec<PagerNodeV1>>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7142,8 +5837,13 @@ pub mod types {
         : "maxBodyLength" option, 2 nature_words : "natureWords" option, 3 nodes :
         "nodes" option, 4 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPagerConfigV1Item { max_addresses : "maxAddresses" opt, max_body_length :
+        "maxBodyLength" opt, nature_words : "natureWords" opt, nodes : "nodes" opt,
+        server_id : "serverId" opt, }
+    );
     ///The complete new penal code list (replaces the existing configuration).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetPenalCodesRequest {
         ///Every penal code of the community.
@@ -7152,8 +5852,9 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetPenalCodesRequest { 0 codes : "codes" required, }
     );
+    ::sonoran_runtime::serialize_struct!(SetPenalCodesRequest { codes : "codes" req, });
     ///Result of set-penal-codes.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetPenalCodesResponse {
         ///Number of penal codes stored.
@@ -7162,68 +5863,64 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetPenalCodesResponse { 0 updated : "updated" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPenalCodesResponse { updated : "updated" req, }
+    );
     ///The complete new postal list (replaces the existing configuration).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalConfigRequest {
         ///Every postal of the community.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postals: ::std::option::Option<::std::vec::Vec<PostalEntry>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetPostalConfigRequest { 0 postals : "postals" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPostalConfigRequest { postals : "postals" opt, }
+    );
     ///Result of set-postal-config.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalConfigResponse {
         ///Number of postals stored.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetPostalConfigResponse { 0 updated : "updated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPostalConfigResponse { updated : "updated" opt, }
+    );
     ///One postal code and its map position.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetPostalsV1Item {
         ///The postal code, e.g. `2000`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Map X coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<f64>,
         ///Map Y coordinate.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub y: ::std::option::Option<f64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetPostalsV1Item { 0 code : "code" option, 1 x : "x" option, 2 y : "y" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetPostalsV1Item { code : "code" opt, x : "x" opt, y : "y" opt, }
+    );
     ///The account and the character to select. Use `communityUserId` by default, or provide exactly one of `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedCharacterRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::uuid::Uuid>,
-        #[serde(rename = "characterId")]
         pub character_id: StringOrInteger,
         ///In-game community user id (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Discord user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Target the account linked to this Roblox user id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7231,175 +5928,168 @@ pub mod types {
         character_id : "characterId" required, 2 community_user_id : "communityUserId"
         option, 3 discord : "discord" option, 4 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetSelectedCharacterRequest { account_uuid : "accountUuid" opt, character_id :
+        "characterId" req, community_user_id : "communityUserId" opt, discord : "discord"
+        opt, roblox : "roblox" opt, }
+    );
     ///`SetSelectedCharacterResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedCharacterResponse {
         ///UUID of the account whose selected character was set.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "characterId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub character_id: ::std::option::Option<StringOrInteger>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetSelectedCharacterResponse { 0 account_uuid : "accountUuid" option, 1
         character_id : "characterId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetSelectedCharacterResponse { account_uuid : "accountUuid" opt, character_id :
+        "characterId" opt, }
+    );
     ///`SetSelectedIdentifierRequest`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedIdentifierRequest {
         ///Id of the identifier to select.
-        #[serde(rename = "identId")]
         pub ident_id: i64,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetSelectedIdentifierRequest { 0 ident_id : "identId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetSelectedIdentifierRequest { ident_id : "identId" req, }
+    );
     ///`SetSelectedIdentifierResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetSelectedIdentifierResponse {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<Identifier>,
         ///Whether the selected identifier is a dispatcher.
-        #[serde(
-            rename = "isDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_dispatch: ::std::option::Option<bool>,
         ///CAD server id reported by the server.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetSelectedIdentifierResponse { 0 identifier : "identifier" option, 1 is_dispatch
         : "isDispatch" option, 2 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetSelectedIdentifierResponse { identifier : "identifier" opt, is_dispatch :
+        "isDispatch" opt, server_id : "serverId" opt, }
+    );
     ///The complete new server list (replaces the existing configuration).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersRequest {
         ///Deploy the live map with these server changes (v1 comment).
-        #[serde(
-            rename = "deployMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub deploy_map: ::std::option::Option<bool>,
         ///Every server of the community.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServersRequest { 0 deploy_map : "deployMap" option, 1 servers : "servers"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersRequest { deploy_map : "deployMap" opt, servers : "servers" opt, }
+    );
     ///The server list after the change.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersResponse {
         ///Configured servers.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<Server>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServersResponse { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersResponse { servers : "servers" opt, }
+    );
     ///The new server configuration.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersV1Data {
         ///Deploy the Live Map with these server changes.
-        #[serde(
-            rename = "deployMap",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub deploy_map: ::std::option::Option<bool>,
         ///The community's servers.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<ServerV1>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServersV1Data { 0 deploy_map : "deployMap" option, 1 servers : "servers"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersV1Data { deploy_map : "deployMap" opt, servers : "servers" opt, }
+    );
     ///The station alert configuration of the server (replaces the existing one).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsRequest {
         ///The stations.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locations: ::std::option::Option<::std::vec::Vec<StationLocation>>,
         ///Names of the available alert tones (e.g. sound file names).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tones: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Colors (CSS hex, e.g. `#2563eb`) used for units.
-        #[serde(
-            rename = "unitColors",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_colors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStationsRequest { 0 locations : "locations" option, 1 tones : "tones" option,
         2 unit_colors : "unitColors" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStationsRequest { locations : "locations" opt, tones : "tones" opt,
+        unit_colors : "unitColors" opt, }
+    );
     ///`SetStationsResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsResponse {
         ///CAD server id that was updated.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStationsResponse { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStationsResponse { server_id : "serverId" opt, }
+    );
     ///The station configuration of a server.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsV1Data {
         pub config: SetStationsV1DataConfig,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStationsV1Data { 0 config : "config" required, 1 server_id : "serverId"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStationsV1Data { config : "config" req, server_id : "serverId" opt, }
+    );
     ///Station alert configuration.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStationsV1DataConfig {
         ///Fire stations.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locations: ::std::option::Option<::std::vec::Vec<StationLocationV1>>,
         ///Names of the available alert tones.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tones: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStationsV1DataConfig { 0 locations : "locations" option, 1 tones : "tones"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStationsV1DataConfig { locations : "locations" opt, tones : "tones" opt, }
+    );
     ///The full street sign configuration of the server (replaces the existing one).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetSignConfigRequest {
         ///The street signs.
@@ -7408,80 +6098,61 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetStreetSignConfigRequest { 0 signs : "signs" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStreetSignConfigRequest { signs : "signs" req, }
+    );
     ///`SetStreetSignConfigResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetSignConfigResponse {
         ///CAD server id that was updated.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Number of street signs stored.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub signs: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStreetSignConfigResponse { 0 server_id : "serverId" option, 1 signs : "signs"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStreetSignConfigResponse { server_id : "serverId" opt, signs : "signs" opt, }
+    );
     ///The street signs of one server.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetStreetsignConfigV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///The configured street signs.
-        #[serde(rename = "signConfig")]
         pub sign_config: ::std::vec::Vec<StreetSignV1>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetStreetsignConfigV1Item { 0 server_id : "serverId" option, 1 sign_config :
         "signConfig" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetStreetsignConfigV1Item { server_id : "serverId" opt, sign_config :
+        "signConfig" req, }
+    );
     ///Which identifiers to update and the panic state to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitPanicRequest {
         ///Updates all active identifiers for the target account (UUID).
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Updates all active identifiers for one linked community user.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Updates all active identifiers for multiple linked community users.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Updates all active identifiers for the account linked to the Discord user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Directly target one or more identifier IDs.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///The panic state to set.
-        #[serde(rename = "isPanic")]
         pub is_panic: bool,
         ///Updates all active identifiers for the account linked to the Roblox user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7490,59 +6161,45 @@ pub mod types {
         discord : "discord" option, 4 ident_ids : "identIds" option, 5 is_panic :
         "isPanic" required, 6 roblox : "roblox" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetUnitPanicRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, community_user_ids : "communityUserIds" opt, discord :
+        "discord" opt, ident_ids : "identIds" opt, is_panic : "isPanic" req, roblox :
+        "roblox" opt, }
+    );
     ///`SetUnitPanicResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitPanicResponse {
         ///The panic state that was set.
-        #[serde(
-            rename = "isPanic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_panic: ::std::option::Option<bool>,
         ///Number of identifiers updated.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetUnitPanicResponse { 0 is_panic : "isPanic" option, 1 updated : "updated"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetUnitPanicResponse { is_panic : "isPanic" opt, updated : "updated" opt, }
+    );
     ///Which identifiers to update and the status to set. Use `communityUserId` or `communityUserIds` by default, or provide `roblox`, `discord`, `accountUuid` or `identIds`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitStatusRequest {
         ///Updates all active identifiers for the target account (UUID).
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Updates all active identifiers for one linked community user.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Updates all active identifiers for multiple linked community users.
-        #[serde(
-            rename = "communityUserIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
         ///Updates all active identifiers for the account linked to the Discord user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Directly target one or more identifier IDs.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///Updates all active identifiers for the account linked to the Roblox user ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         pub status: crate::enums::UnitStatus,
     }
@@ -7552,81 +6209,82 @@ pub mod types {
         discord : "discord" option, 4 ident_ids : "identIds" option, 5 roblox : "roblox"
         option, 6 status : "status" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetUnitStatusRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, community_user_ids : "communityUserIds" opt, discord :
+        "discord" opt, ident_ids : "identIds" opt, roblox : "roblox" opt, status :
+        "status" req, }
+    );
     ///`SetUnitStatusResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetUnitStatusResponse {
         ///NAME of the status that was set (e.g. `ENROUTE`; defaults are UNAVAILABLE, BUSY, AVAILABLE, ENROUTE, ON_SCENE, OFFLINE). A plain string: communities can define other status names, so the set may grow.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
         ///Number of identifiers updated.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetUnitStatusResponse { 0 status : "status" option, 1 updated : "updated" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetUnitStatusResponse { status : "status" opt, updated : "updated" opt, }
+    );
     ///A fire station for station alerts (set-stations).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StationLocation {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Names of the station's doors / bays.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Font Awesome icon class (e.g. `fas fa-building`) or a direct HTTPS URL to an image (v1 SET_STATIONS).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Station name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         StationLocation { 0 coordinates : "coordinates" option, 1 doors : "doors" option,
         2 icon : "icon" option, 3 name : "name" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StationLocation { coordinates : "coordinates" opt, doors : "doors" opt, icon :
+        "icon" opt, name : "name" opt, }
+    );
     ///One fire station.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StationLocationV1 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<MapCoordinatesV1>,
         ///Names of the station's doors/bays.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Font Awesome icon class (e.g. `fa-solid fa-face-smile`) or a direct HTTPS image URL.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Station name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         StationLocationV1 { 0 coordinates : "coordinates" option, 1 doors : "doors"
         option, 2 icon : "icon" option, 3 name : "name" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StationLocationV1 { coordinates : "coordinates" opt, doors : "doors" opt, icon :
+        "icon" opt, name : "name" opt, }
+    );
     ///One configured in-game street sign (set-street-sign-config).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StreetSign {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Street sign id (the ids update-street-signs targets).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Label of the sign in the CAD.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///First line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text1: ::std::option::Option<::std::string::String>,
         ///Second line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text2: ::std::option::Option<::std::string::String>,
         ///Third line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7634,29 +6292,32 @@ pub mod types {
         "label" option, 3 text1 : "text1" option, 4 text2 : "text2" option, 5 text3 :
         "text3" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StreetSign { coordinates : "coordinates" opt, id : "id" opt, label : "label" opt,
+        text1 : "text1" opt, text2 : "text2" opt, text3 : "text3" opt, }
+    );
     ///One street sign and its three text lines.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StreetSignV1 {
         ///Street sign id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Sign label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         ///First text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text1: ::std::option::Option<::std::string::String>,
         ///Second text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text2: ::std::option::Option<::std::string::String>,
         ///Third text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         StreetSignV1 { 0 id : "id" option, 1 label : "label" option, 2 text1 : "text1"
         option, 3 text2 : "text2" option, 4 text3 : "text3" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        StreetSignV1 { id : "id" opt, label : "label" opt, text1 : "text1" opt, text2 :
+        "text2" opt, text3 : "text3" opt, }
     );
     ///A value the docs show both as a string and as an integer (for example `roblox` user ids); both forms are accepted so that a real reply never fails to decode.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7680,59 +6341,42 @@ pub mod types {
         }
     }
     ///One WebRTC ICE server entry of get-turn-credentials.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TurnIceServer {
         ///Temporary TURN credential.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub credential: ::std::option::Option<::std::string::String>,
         ///TURN/STUN URLs.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub urls: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Temporary TURN username (`<expiry>:<userId>`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         TurnIceServer { 0 credential : "credential" option, 1 urls : "urls" option, 2
         username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TurnIceServer { credential : "credential" opt, urls : "urls" opt, username :
+        "username" opt, }
+    );
     ///An active unit as get-active-units and get-account-units return it: the identifier object of the unit's selected identifier. Its `data` may carry `communityUserId`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Unit {
         ///UUID of the account that owns the identifier.
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Area of patrol.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aop: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<IdentifierData>,
         ///Identifier id (`identId`).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
         ///Whether the unit is a dispatcher.
-        #[serde(
-            rename = "isDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_dispatch: ::std::option::Option<bool>,
         ///Whether the unit is in panic.
-        #[serde(
-            rename = "isPanic",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_panic: ::std::option::Option<bool>,
         ///Free-text location of the unit.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7741,34 +6385,26 @@ pub mod types {
         "isDispatch" option, 6 is_panic : "isPanic" option, 7 location : "location"
         option, 8 status : "status" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        Unit { acc_id : "accId" opt, aop : "aop" opt, coordinates : "coordinates" opt,
+        data : "data" opt, id : "id" opt, is_dispatch : "isDispatch" opt, is_panic :
+        "isPanic" opt, location : "location" opt, status : "status" opt, }
+    );
     ///One unit's location. Target the unit with `communityUserId` by default, or with `roblox` or `discord`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UnitLocationUpdate {
         ///In-game community user id of the unit (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Discord user id linked to the unit's account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Free-text location (e.g. street / postal).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub location: ::std::option::Option<::std::string::String>,
         ///Peer id, used only for P2P bodycam streams.
-        #[serde(
-            rename = "peerId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub peer_id: ::std::option::Option<::std::string::String>,
         ///Roblox user id linked to the unit's account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vehicle: ::std::option::Option<UnitVehicle>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7777,14 +6413,17 @@ pub mod types {
         "location" option, 4 peer_id : "peerId" option, 5 roblox : "roblox" option, 6
         vehicle : "vehicle" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnitLocationUpdate { community_user_id : "communityUserId" opt, coordinates :
+        "coordinates" opt, discord : "discord" opt, location : "location" opt, peer_id :
+        "peerId" opt, roblox : "roblox" opt, vehicle : "vehicle" opt, }
+    );
     ///One unit's new location.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitLocationV1Item {
         ///API ID entered in the unit's identifier (typically the Steam ID).
-        #[serde(rename = "apiId")]
         pub api_id: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<MapCoordinatesV1>,
         ///Location text.
         pub location: ::std::string::String,
@@ -7793,57 +6432,42 @@ pub mod types {
         UnitLocationV1Item { 0 api_id : "apiId" required, 1 coordinates : "coordinates"
         option, 2 location : "location" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnitLocationV1Item { api_id : "apiId" req, coordinates : "coordinates" opt,
+        location : "location" req, }
+    );
     ///The unit(s) (give apiId, account or identIds) and the panic state.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitPanicV1Item {
         ///Option 2: Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID entered in the unit's identifier.
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Option 3: identifier ids.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///New panic state.
-        #[serde(rename = "isPanic")]
         pub is_panic: bool,
     }
     ::sonoran_runtime::deserialize_struct!(
         UnitPanicV1Item { 0 account : "account" option, 1 api_id : "apiId" option, 2
         ident_ids : "identIds" option, 3 is_panic : "isPanic" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnitPanicV1Item { account : "account" opt, api_id : "apiId" opt, ident_ids :
+        "identIds" opt, is_panic : "isPanic" req, }
+    );
     ///The unit(s) (give apiId, account or identIds) and the new status.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnitStatusV1Item {
         ///Option 2: Sonoran account UUID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<::std::string::String>,
         ///Option 1: API ID entered in the unit's identifier (typically the Steam ID).
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Option 3: identifier ids.
-        #[serde(
-            rename = "identIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         pub status: crate::enums::UnitStatus,
     }
@@ -7852,39 +6476,25 @@ pub mod types {
         ident_ids : "identIds" option, 3 server_id : "serverId" option, 4 status :
         "status" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnitStatusV1Item { account : "account" opt, api_id : "apiId" opt, ident_ids :
+        "identIds" opt, server_id : "serverId" opt, status : "status" req, }
+    );
     ///The 3D vehicle model shown for a unit on the live map. The HTTP page shows only `model` and `headingOffset`; the other fields and all descriptions come from the websocket `unitLocation` page (websocket-api/unit-locations.md), which sends the same object.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UnitVehicle {
         ///Offset of the heading direction of the 3D model.
-        #[serde(
-            rename = "headingOffset",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub heading_offset: ::std::option::Option<f64>,
         ///Offset of the light effect's Z (height) on the map.
-        #[serde(
-            rename = "lightZOffset",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub light_z_offset: ::std::option::Option<f64>,
         ///Show emergency lights flashing on the model.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub lights: ::std::option::Option<bool>,
         ///Model name (e.g. `police3`) or an S3 URL to a 3D map object.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         ///Increase or decrease the model size.
-        #[serde(
-            rename = "sizeOffset",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub size_offset: ::std::option::Option<f64>,
         ///Offset of the model's Z (height) on the map.
-        #[serde(
-            rename = "zOffset",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub z_offset: ::std::option::Option<f64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7892,32 +6502,27 @@ pub mod types {
         "lightZOffset" option, 2 lights : "lights" option, 3 model : "model" option, 4
         size_offset : "sizeOffset" option, 5 z_offset : "zOffset" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnitVehicle { heading_offset : "headingOffset" opt, light_z_offset :
+        "lightZOffset" opt, lights : "lights" opt, model : "model" opt, size_offset :
+        "sizeOffset" opt, z_offset : "zOffset" opt, }
+    );
     ///Fields to change on a custom blip; send only those.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateBlipRequest {
         ///Colour, a hex code or a colour name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub coordinates: ::std::option::Option<Coordinates>,
         ///Title/text pairs displayed with the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<BlipDataEntry>>,
         ///Icon URL or icon class name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub icon: ::std::option::Option<::std::string::String>,
         ///Radius of the circle drawn around the blip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub radius: ::std::option::Option<f64>,
         ///Free text used to tell custom blip kinds apart.
-        #[serde(
-            rename = "subType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_type: ::std::option::Option<::std::string::String>,
         ///Blip tooltip.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tooltip: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7925,133 +6530,108 @@ pub mod types {
         option, 2 data : "data" option, 3 icon : "icon" option, 4 radius : "radius"
         option, 5 sub_type : "subType" option, 6 tooltip : "tooltip" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateBlipRequest { color : "color" opt, coordinates : "coordinates" opt, data :
+        "data" opt, icon : "icon" opt, radius : "radius" opt, sub_type : "subType" opt,
+        tooltip : "tooltip" opt, }
+    );
     ///Identifies the updated blip.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateBlipResponse {
         ///Blip ID.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(UpdateBlipResponse { 0 id : "id" option, });
+    ::sonoran_runtime::serialize_struct!(UpdateBlipResponse { id : "id" opt, });
     ///New postal of a dispatch call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPostalRequest {
         ///Postal code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateCallPostalRequest { 0 postal : "postal" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateCallPostalRequest { postal : "postal" opt, }
+    );
     ///The call's postal after the update.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPostalResponse {
         ///The dispatch call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Postal code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateCallPostalResponse { 0 call_id : "callId" option, 1 postal : "postal"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateCallPostalResponse { call_id : "callId" opt, postal : "postal" opt, }
+    );
     ///New primary unit of a dispatch call.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPrimaryRequest {
         ///Identifier ID of the new primary unit.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateCallPrimaryRequest { 0 ident_id : "identId" option, 1 track_primary :
         "trackPrimary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateCallPrimaryRequest { ident_id : "identId" opt, track_primary :
+        "trackPrimary" opt, }
+    );
     ///The call's primary unit after the update.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateCallPrimaryResponse {
         ///The dispatch call ID.
-        #[serde(
-            rename = "callId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub call_id: ::std::option::Option<i64>,
         ///Identifier ID of the primary unit.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
         ///Whether the primary unit is tracked in-game.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateCallPrimaryResponse { 0 call_id : "callId" option, 1 ident_id : "identId"
         option, 2 track_primary : "trackPrimary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateCallPrimaryResponse { call_id : "callId" opt, ident_id : "identId" opt,
+        track_primary : "trackPrimary" opt, }
+    );
     ///Fields to change on a dispatch call; send only those. A given `metaData` replaces the stored object whole, so include existing keys you want to keep.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateDispatchCallRequest {
         ///Dispatch address text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<::std::string::String>,
         ///Block or intersection label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub block: ::std::option::Option<::std::string::String>,
         ///Call code such as `211`.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<::std::string::String>,
         ///Full call description.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "metaData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub meta_data: ::std::option::Option<CallMetaData>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub origin: ::std::option::Option<crate::enums::CallOrigin>,
         ///Postal code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postal: ::std::option::Option<::std::string::String>,
         ///Identifier ID of the primary unit on the call.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub primary: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::CallStatus>,
         ///Short dispatch title.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///Track the primary unit in-game with the Dispatch Notify plugin.
-        #[serde(
-            rename = "trackPrimary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub track_primary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -8061,46 +6641,36 @@ pub mod types {
         primary : "primary" option, 8 priority : "priority" option, 9 status : "status"
         option, 10 title : "title" option, 11 track_primary : "trackPrimary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateDispatchCallRequest { address : "address" opt, block : "block" opt, code :
+        "code" opt, description : "description" opt, meta_data : "metaData" opt, origin :
+        "origin" opt, postal : "postal" opt, primary : "primary" opt, priority :
+        "priority" opt, status : "status" opt, title : "title" opt, track_primary :
+        "trackPrimary" opt, }
+    );
     ///Partial update; send at least one property. Only the fields sent are overwritten.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateIdentifierRequest {
         ///New area of patrol string.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aop: ::std::option::Option<::std::string::String>,
         ///Updated department name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
         ///Updated district name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub district: ::std::option::Option<::std::string::String>,
         ///Updated persistent group name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub group: ::std::option::Option<::std::string::String>,
         ///Marks or unmarks the identifier as a dispatcher.
-        #[serde(
-            rename = "isDispatch",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub is_dispatch: ::std::option::Option<bool>,
         ///Updated display name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub page: ::std::option::Option<crate::enums::UnitPage>,
         ///Updated rank label.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rank: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<crate::enums::UnitStatus>,
         ///Updated subdivision name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subdivision: ::std::option::Option<::std::string::String>,
         ///Updated unit number.
-        #[serde(
-            rename = "unitNum",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_num: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -8110,69 +6680,47 @@ pub mod types {
         "rank" option, 8 status : "status" option, 9 subdivision : "subdivision" option,
         10 unit_num : "unitNum" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateIdentifierRequest { aop : "aop" opt, department : "department" opt,
+        district : "district" opt, group : "group" opt, is_dispatch : "isDispatch" opt,
+        name : "name" opt, page : "page" opt, rank : "rank" opt, status : "status" opt,
+        subdivision : "subdivision" opt, unit_num : "unitNum" opt, }
+    );
     ///`UpdateIdentifierResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateIdentifierResponse {
         ///Id of the updated identifier.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifier: ::std::option::Option<Identifier>,
         ///CAD server id the update was applied on.
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateIdentifierResponse { 0 ident_id : "identId" option, 1 identifier :
         "identifier" option, 2 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateIdentifierResponse { ident_id : "identId" opt, identifier : "identifier"
+        opt, server_id : "serverId" opt, }
+    );
     ///Update a record. Recommended form: `useDictionary: true`, `templateId` and `replaceValues`. Advanced form: a full `record` instead of those three. When the update needs an account target, use `communityUserId` (default), or `roblox`, `discord` or `accountUuid`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateRecordRequest {
         ///Target account UUID.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///In-game community user ID of the target account (default target).
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub record: ::std::option::Option<Record>,
-        #[serde(
-            rename = "replaceValues",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub replace_values: ::std::option::Option<RecordReplaceValues>,
         ///Roblox user ID linked to the target account.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         ///The record's template id (its `recordTypeId`).
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
         ///Rebuild the record from template `templateId`, filling fields from `replaceValues`.
-        #[serde(
-            rename = "useDictionary",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub use_dictionary: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -8181,76 +6729,83 @@ pub mod types {
         option, 4 replace_values : "replaceValues" option, 5 roblox : "roblox" option, 6
         template_id : "templateId" option, 7 use_dictionary : "useDictionary" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateRecordRequest { account_uuid : "accountUuid" opt, community_user_id :
+        "communityUserId" opt, discord : "discord" opt, record : "record" opt,
+        replace_values : "replaceValues" opt, roblox : "roblox" opt, template_id :
+        "templateId" opt, use_dictionary : "useDictionary" opt, }
+    );
     ///New text for one or more configured street signs.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetSignsRequest {
         ///Ids of the street signs to update (see `StreetSign.id`).
         pub ids: ::std::vec::Vec<i64>,
         ///First line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text1: ::std::option::Option<::std::string::String>,
         ///Second line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text2: ::std::option::Option<::std::string::String>,
         ///Third line of sign text.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateStreetSignsRequest { 0 ids : "ids" required, 1 text1 : "text1" option, 2
         text2 : "text2" option, 3 text3 : "text3" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateStreetSignsRequest { ids : "ids" req, text1 : "text1" opt, text2 : "text2"
+        opt, text3 : "text3" opt, }
+    );
     ///`UpdateStreetSignsResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetSignsResponse {
         ///Ids of the street signs that were updated.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateStreetSignsResponse { 0 ids : "ids" option, }
     );
+    ::sonoran_runtime::serialize_struct!(UpdateStreetSignsResponse { ids : "ids" opt, });
     ///The signs to change on one server and their new text.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetsignV1Item {
         ///CAD server id (default 1). Left unset, the client sends its configured server id (`Client::builder().server_id(..)`).
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
-        #[serde(rename = "signData")]
         pub sign_data: UpdateStreetsignV1ItemSignData,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateStreetsignV1Item { 0 server_id : "serverId" option, 1 sign_data :
         "signData" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateStreetsignV1Item { server_id : "serverId" opt, sign_data : "signData" req,
+        }
+    );
     ///The new text, applied to every sign in `ids`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateStreetsignV1ItemSignData {
         ///Ids of the street signs to change.
         pub ids: ::std::vec::Vec<i64>,
         ///First text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text1: ::std::option::Option<::std::string::String>,
         ///Second text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text2: ::std::option::Option<::std::string::String>,
         ///Third text line.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub text3: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateStreetsignV1ItemSignData { 0 ids : "ids" required, 1 text1 : "text1"
         option, 2 text2 : "text2" option, 3 text3 : "text3" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateStreetsignV1ItemSignData { ids : "ids" req, text1 : "text1" opt, text2 :
+        "text2" opt, text3 : "text3" opt, }
+    );
     ///`UpdateUnitLocationsRequest`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateUnitLocationsRequest {
         ///The location updates, one per unit.
@@ -8259,61 +6814,43 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UpdateUnitLocationsRequest { 0 updates : "updates" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateUnitLocationsRequest { updates : "updates" req, }
+    );
     ///`UpdateUnitLocationsResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateUnitLocationsResponse {
         ///Number of location updates accepted.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateUnitLocationsResponse { 0 updated : "updated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateUnitLocationsResponse { updated : "updated" opt, }
+    );
     ///One bodycam clip as multipart/form-data. Provide exactly one owner: `accountUuid`, `communityUserId`, `roblox` or `discord`. Limits: one `.webm` file of at most 6000000 bytes and 120000 ms, within the plan's rolling 24-hour allowance.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UploadBodycamRecordingRequest {
         ///Account UUID that owns the recording.
-        #[serde(
-            rename = "accountUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub account_uuid: ::std::option::Option<::std::string::String>,
         ///Community user ID that owns the recording.
-        #[serde(
-            rename = "communityUserId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_user_id: ::std::option::Option<::std::string::String>,
         ///Discord user ID linked to the account that owns the recording.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Clip duration in milliseconds (1-120000).
-        #[serde(rename = "durationMs")]
         pub duration_ms: ::std::num::NonZeroU64,
         ///A single `.webm` clip.
         pub file: ::std::string::String,
         ///Identifier ID associated with the clip.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<i64>,
         ///Roblox user ID linked to the account that owns the recording.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub roblox: ::std::option::Option<i64>,
         ///Unit location to store with the recording metadata.
-        #[serde(
-            rename = "unitLocation",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_location: ::std::option::Option<::std::string::String>,
         ///Unit number to store with the recording metadata.
-        #[serde(
-            rename = "unitNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_number: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -8323,8 +6860,14 @@ pub mod types {
         "identId" option, 6 roblox : "roblox" option, 7 unit_location : "unitLocation"
         option, 8 unit_number : "unitNumber" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UploadBodycamRecordingRequest { account_uuid : "accountUuid" opt,
+        community_user_id : "communityUserId" opt, discord : "discord" opt, duration_ms :
+        "durationMs" req, file : "file" req, ident_id : "identId" opt, roblox : "roblox"
+        opt, unit_location : "unitLocation" opt, unit_number : "unitNumber" opt, }
+    );
     ///The multipart form fields of a bodycam upload.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UploadBodycamRecordingV1Form {
         ///The user's account UUID.
@@ -8332,33 +6875,18 @@ pub mod types {
         ///Your community ID.
         pub community: ::std::string::String,
         ///Clip duration in milliseconds, 1 to 120000.
-        #[serde(rename = "durationMs")]
         pub duration_ms: ::std::num::NonZeroU64,
         ///A single `.webm` clip (at most 6000000 bytes).
         pub file: ::std::string::String,
         ///Optional. Identifier id associated with the clip.
-        #[serde(
-            rename = "identId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ident_id: ::std::option::Option<::std::string::String>,
         ///The user's active session UUID.
-        #[serde(rename = "sessionId")]
         pub session_id: ::std::string::String,
         ///Must be `bodycam`.
-        #[serde(rename = "type")]
         pub type_: UploadBodycamRecordingV1FormType,
         ///Optional. Unit location stored with the recording metadata.
-        #[serde(
-            rename = "unitLocation",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_location: ::std::option::Option<::std::string::String>,
         ///Optional. Unit number stored with the recording metadata.
-        #[serde(
-            rename = "unitNumber",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unit_number: ::std::option::Option<::std::string::String>,
         ///The user's Sonoran CAD username.
         pub username: ::std::string::String,
@@ -8369,6 +6897,12 @@ pub mod types {
         required, 4 ident_id : "identId" option, 5 session_id : "sessionId" required, 6
         type_ : "type" required, 7 unit_location : "unitLocation" option, 8 unit_number :
         "unitNumber" option, 9 username : "username" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UploadBodycamRecordingV1Form { account : "account" req, community : "community"
+        req, duration_ms : "durationMs" req, file : "file" req, ident_id : "identId" opt,
+        session_id : "sessionId" req, type_ : "type" req, unit_location : "unitLocation"
+        opt, unit_number : "unitNumber" opt, username : "username" req, }
     );
     ///Must be `bodycam`.
     #[derive(
@@ -8547,16 +7081,16 @@ pub mod types {
         }
     }
     ///The account secret to verify.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifySecretRequest {
         ///The account's secret UUID (shown to users in their API ID settings).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         VerifySecretRequest { 0 secret : "secret" option, }
     );
+    ::sonoran_runtime::serialize_struct!(VerifySecretRequest { secret : "secret" opt, });
     ///One-entry map: key = the secret that was sent, value = the matched account UUID (v2 reading; v1 documented the reverse).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -8593,16 +7127,16 @@ pub mod types {
         }
     }
     ///The secret to verify.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifySecretV1Item {
         ///The user account's secret ID (a GUID/UUID, shown in the user's API ID settings).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub secret: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         VerifySecretV1Item { 0 secret : "secret" option, }
     );
+    ::sonoran_runtime::serialize_struct!(VerifySecretV1Item { secret : "secret" opt, });
     ///A one-entry dictionary of account UUID (key) and secret (value).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]

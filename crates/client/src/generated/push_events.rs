@@ -6,19 +6,14 @@
 #[allow(unused_imports)]
 use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 ///`Call911EventCall` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Call911EventCall {
     ///A dispatch call id (a number; a string of digits is accepted).
-    #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
     pub call_id: ::std::option::Option<i64>,
     ///Emergency (true) or civil (false).
-    #[serde(rename = "isEmergency", default, skip_serializing_if = "Option::is_none")]
     pub is_emergency: ::std::option::Option<bool>,
-    #[serde(rename = "caller", default, skip_serializing_if = "Option::is_none")]
     pub caller: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -26,35 +21,25 @@ pub struct Call911EventCall {
     default, 2 caller : "caller" default, 3 location : "location" default, 4 description
     : "description" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    Call911EventCall { call_id : "callId" opt, is_emergency : "isEmergency" opt, caller :
+    "caller" opt, location : "location" opt, description : "description" opt, }
+);
 ///`Call911Event` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Call911Event {
-    #[serde(rename = "call")]
     pub call: Call911EventCall,
     ///The placing account's API ids (only for calls placed in the CAD, not through the API).
-    #[serde(rename = "apiIds", default, skip_serializing_if = "Option::is_none")]
     pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///The placing account's linked in-game identifier, when it has one.
-    #[serde(
-        rename = "communityUserId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub community_user_id: ::std::option::Option<::std::string::String>,
     ///Not on the docs page; read by the FiveM receiver (`identities or communityUserIds or apiIds`).
-    #[serde(
-        rename = "communityUserIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub community_user_ids: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     ///Not on the docs page; read by the FiveM receiver (`identities or communityUserIds or apiIds`).
-    #[serde(rename = "identities", default, skip_serializing_if = "Option::is_none")]
     pub identities: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///Free-form metadata stored with the call through the API.
-    #[serde(rename = "metaData", default, skip_serializing_if = "Option::is_none")]
     pub meta_data: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -64,6 +49,11 @@ pub struct Call911Event {
     community_user_id : "communityUserId" default, 3 community_user_ids :
     "communityUserIds" default, 4 identities : "identities" default, 5 meta_data :
     "metaData" default, }
+);
+::sonoran_runtime::serialize_struct!(
+    Call911Event { call : "call" req, api_ids : "apiIds" opt, community_user_id :
+    "communityUserId" opt, community_user_ids : "communityUserIds" opt, identities :
+    "identities" opt, meta_data : "metaData" opt, }
 );
 /// One of several documented forms.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -75,82 +65,70 @@ pub enum CharSelectedEventId {
     String(::std::string::String),
 }
 ///`CharSelectedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CharSelectedEvent {
     ///SSO GUID of the user account.
-    #[serde(rename = "accId", default, skip_serializing_if = "Option::is_none")]
     pub acc_id: ::std::option::Option<::std::string::String>,
     ///The numerical record id, or a DB sync key string (steam hex, license, ...).
-    #[serde(rename = "id")]
     pub id: CharSelectedEventId,
 }
 ::sonoran_runtime::deserialize_struct!(
     CharSelectedEvent { 0 acc_id : "accId" default, 1 id : "id" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    CharSelectedEvent { acc_id : "accId" opt, id : "id" req, }
+);
 ///`CommunityLinkVerifiedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CommunityLinkVerifiedEvent {
     ///Matches the active in-game linking session.
-    #[serde(rename = "communityUserId")]
     pub community_user_id: ::std::string::String,
-    #[serde(rename = "accountUuid", default, skip_serializing_if = "Option::is_none")]
     pub account_uuid: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     CommunityLinkVerifiedEvent { 0 community_user_id : "communityUserId" required, 1
     account_uuid : "accountUuid" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    CommunityLinkVerifiedEvent { community_user_id : "communityUserId" req, account_uuid
+    : "accountUuid" opt, }
+);
 ///`DispatchClosedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DispatchClosedEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(
-        rename = "eventOriginIdent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_origin_ident: ::std::option::Option<i64>,
     ///Dispatch call ids (a single id is accepted as a list of one).
-    #[serde(rename = "callIds")]
     pub call_ids: ::std::vec::Vec<i64>,
 }
 ::sonoran_runtime::deserialize_struct!(
     DispatchClosedEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 call_ids :
     "callIds" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    DispatchClosedEvent { event_origin_ident : "eventOriginIdent" opt, call_ids :
+    "callIds" req, }
+);
 ///A dispatch call as push events send it.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventDispatchCall {
     ///A dispatch call id (a number; a string of digits is accepted).
-    #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
     pub call_id: ::std::option::Option<i64>,
-    #[serde(rename = "origin", default, skip_serializing_if = "Option::is_none")]
     pub origin: ::std::option::Option<crate::enums::CallOrigin>,
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: ::std::option::Option<crate::enums::CallStatus>,
     ///DISPATCH_PRIORITY (1, 2 or 3), the type requests and replies use; a string of digits decodes as the number.
-    #[serde(rename = "priority", default, skip_serializing_if = "Option::is_none")]
     pub priority: ::std::option::Option<crate::enums::DispatchPriority>,
-    #[serde(rename = "block", default, skip_serializing_if = "Option::is_none")]
     pub block: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "address", default, skip_serializing_if = "Option::is_none")]
     pub address: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "postal", default, skip_serializing_if = "Option::is_none")]
     pub postal: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "title", default, skip_serializing_if = "Option::is_none")]
     pub title: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "code", default, skip_serializing_if = "Option::is_none")]
     pub code: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "description", default, skip_serializing_if = "Option::is_none")]
     pub description: ::std::option::Option<::std::string::String>,
     ///Shown as an empty string; the FiveM receiver keeps a list of note objects here. Left untyped.
-    #[serde(rename = "notes", default, skip_serializing_if = "Option::is_none")]
     pub notes: ::std::option::Option<::serde_json::Value>,
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "idents", default, skip_serializing_if = "Option::is_none")]
     pub idents: ::std::option::Option<::std::vec::Vec<i64>>,
     ///Free-form metadata (`origin911` is the 911 call id it came from, if any).
-    #[serde(rename = "metaData", default, skip_serializing_if = "Option::is_none")]
     pub meta_data: ::std::option::Option<
         ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     >,
@@ -163,103 +141,101 @@ pub struct EventDispatchCall {
     notes : "notes" default, 11 idents : "idents" default, 12 meta_data : "metaData"
     default, }
 );
+::sonoran_runtime::serialize_struct!(
+    EventDispatchCall { call_id : "callId" opt, origin : "origin" opt, status : "status"
+    opt, priority : "priority" opt, block : "block" opt, address : "address" opt, postal
+    : "postal" opt, title : "title" opt, code : "code" opt, description : "description"
+    opt, notes : "notes" opt, idents : "idents" opt, meta_data : "metaData" opt, }
+);
 ///`DispatchEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DispatchEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(
-        rename = "eventOriginIdent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_origin_ident: ::std::option::Option<i64>,
     ///A dispatch call as push events send it.
-    #[serde(rename = "dispatch")]
     pub dispatch: EventDispatchCall,
 }
 ::sonoran_runtime::deserialize_struct!(
     DispatchEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 dispatch :
     "dispatch" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    DispatchEvent { event_origin_ident : "eventOriginIdent" opt, dispatch : "dispatch"
+    req, }
+);
 ///`DispatchNoteEventNote` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DispatchNoteEventNote {
-    #[serde(rename = "time", default, skip_serializing_if = "Option::is_none")]
     pub time: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "label", default, skip_serializing_if = "Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "content", default, skip_serializing_if = "Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     DispatchNoteEventNote { 0 time : "time" default, 1 label : "label" default, 2 type_ :
     "type" default, 3 content : "content" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    DispatchNoteEventNote { time : "time" opt, label : "label" opt, type_ : "type" opt,
+    content : "content" opt, }
+);
 ///`DispatchNoteEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DispatchNoteEvent {
     ///A dispatch call id (a number; a string of digits is accepted).
-    #[serde(rename = "callId")]
     pub call_id: i64,
-    #[serde(rename = "note")]
     pub note: DispatchNoteEventNote,
 }
 ::sonoran_runtime::deserialize_struct!(
     DispatchNoteEvent { 0 call_id : "callId" required, 1 note : "note" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    DispatchNoteEvent { call_id : "callId" req, note : "note" req, }
+);
 ///`ToggleBodycamEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToggleBodycamEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "ident")]
     pub ident: i64,
     ///The requested bodycam state (true is on).
-    #[serde(rename = "state")]
     pub state: bool,
 }
 ::sonoran_runtime::deserialize_struct!(
     ToggleBodycamEvent { 0 ident : "ident" required, 1 state : "state" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    ToggleBodycamEvent { ident : "ident" req, state : "state" req, }
+);
 ///`DispatchUnitsEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DispatchUnitsEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(
-        rename = "eventOriginIdent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub event_origin_ident: ::std::option::Option<i64>,
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "ident", default, skip_serializing_if = "Option::is_none")]
     pub ident: ::std::option::Option<i64>,
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "idents", default, skip_serializing_if = "Option::is_none")]
     pub idents: ::std::option::Option<::std::vec::Vec<i64>>,
     ///A dispatch call id (a number; a string of digits is accepted).
-    #[serde(rename = "callId")]
     pub call_id: i64,
 }
 ::sonoran_runtime::deserialize_struct!(
     DispatchUnitsEvent { 0 event_origin_ident : "eventOriginIdent" default, 1 ident :
     "ident" default, 2 idents : "idents" default, 3 call_id : "callId" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    DispatchUnitsEvent { event_origin_ident : "eventOriginIdent" opt, ident : "ident"
+    opt, idents : "idents" opt, call_id : "callId" req, }
+);
 ///Which saved configuration to fetch and apply. It carries no configuration values and no API key.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FivemConfigurationEvent {
     ///Server whose configuration should be applied.
-    #[serde(rename = "serverId")]
     pub server_id: i64,
     ///Saved configuration revision to fetch.
-    #[serde(rename = "revision")]
     pub revision: i64,
     ///Required wire protocol version; currently 1.
-    #[serde(rename = "schemaVersion")]
     pub schema_version: i64,
     ///SHA-256 fingerprint of the catalog used for this apply request.
-    #[serde(rename = "templateRevision")]
     pub template_revision: ::std::string::String,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -267,68 +243,41 @@ pub struct FivemConfigurationEvent {
     required, 2 schema_version : "schemaVersion" required, 3 template_revision :
     "templateRevision" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    FivemConfigurationEvent { server_id : "serverId" req, revision : "revision" req,
+    schema_version : "schemaVersion" req, template_revision : "templateRevision" req, }
+);
 ///`NewCalloutEventCalloutCalloutLocations` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewCalloutEventCalloutCalloutLocations {
-    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     pub x: ::std::option::Option<f64>,
-    #[serde(rename = "y", default, skip_serializing_if = "Option::is_none")]
     pub y: ::std::option::Option<f64>,
-    #[serde(rename = "z", default, skip_serializing_if = "Option::is_none")]
     pub z: ::std::option::Option<f64>,
 }
 ::sonoran_runtime::deserialize_struct!(
     NewCalloutEventCalloutCalloutLocations { 0 x : "x" default, 1 y : "y" default, 2 z :
     "z" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    NewCalloutEventCalloutCalloutLocations { x : "x" opt, y : "y" opt, z : "z" opt, }
+);
 ///`NewCalloutEventCallout` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewCalloutEventCallout {
     ///One location; Z must be set dynamically.
-    #[serde(
-        rename = "calloutLocations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub callout_locations: ::std::option::Option<
         ::std::vec::Vec<NewCalloutEventCalloutCalloutLocations>,
     >,
-    #[serde(rename = "pedWeaponData", default, skip_serializing_if = "Option::is_none")]
     pub ped_weapon_data: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///none, flee, attack or surrender.
-    #[serde(
-        rename = "pedActionOnNoActionFound",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ped_action_on_no_action_found: ::std::option::Option<::std::string::String>,
     ///0-100.
-    #[serde(
-        rename = "pedChanceToFleeFromPlayer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ped_chance_to_flee_from_player: ::std::option::Option<f64>,
     ///0-100.
-    #[serde(
-        rename = "pedChanceToObtainWeapons",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ped_chance_to_obtain_weapons: ::std::option::Option<f64>,
     ///0-100.
-    #[serde(
-        rename = "pedChanceToAttackPlayer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ped_chance_to_attack_player: ::std::option::Option<f64>,
     ///0-100.
-    #[serde(
-        rename = "pedChanceToSurrender",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub ped_chance_to_surrender: ::std::option::Option<f64>,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -340,109 +289,120 @@ pub struct NewCalloutEventCallout {
     "pedChanceToAttackPlayer" default, 6 ped_chance_to_surrender : "pedChanceToSurrender"
     default, }
 );
+::sonoran_runtime::serialize_struct!(
+    NewCalloutEventCallout { callout_locations : "calloutLocations" opt, ped_weapon_data
+    : "pedWeaponData" opt, ped_action_on_no_action_found : "pedActionOnNoActionFound"
+    opt, ped_chance_to_flee_from_player : "pedChanceToFleeFromPlayer" opt,
+    ped_chance_to_obtain_weapons : "pedChanceToObtainWeapons" opt,
+    ped_chance_to_attack_player : "pedChanceToAttackPlayer" opt, ped_chance_to_surrender
+    : "pedChanceToSurrender" opt, }
+);
 ///`NewCalloutEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewCalloutEvent {
-    #[serde(rename = "callout")]
     pub callout: NewCalloutEventCallout,
 }
 ::sonoran_runtime::deserialize_struct!(
     NewCalloutEvent { 0 callout : "callout" required, }
 );
+::sonoran_runtime::serialize_struct!(NewCalloutEvent { callout : "callout" req, });
 ///`PagerRebornEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PagerRebornEvent {
     ///Routed Inferno pager addresses selected in the CAD.
-    #[serde(rename = "addresses", default, skip_serializing_if = "Option::is_none")]
     pub addresses: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
     pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     ///Emergency, NonEmergency or Administrative.
-    #[serde(rename = "nature", default, skip_serializing_if = "Option::is_none")]
     pub nature: ::std::option::Option<::std::string::String>,
     ///The message sent with the page.
-    #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
     pub body: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     PagerRebornEvent { 0 addresses : "addresses" default, 1 ident_ids : "identIds"
     default, 2 nature : "nature" default, 3 body : "body" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    PagerRebornEvent { addresses : "addresses" opt, ident_ids : "identIds" opt, nature :
+    "nature" opt, body : "body" opt, }
+);
 ///`RecordEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RecordEvent {
     ///The custom record object (api-endpoints/general/custom-records), free-form.
-    #[serde(rename = "record")]
     pub record: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
 }
 ::sonoran_runtime::deserialize_struct!(RecordEvent { 0 record : "record" required, });
+::sonoran_runtime::serialize_struct!(RecordEvent { record : "record" req, });
 ///`Remove911Event` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Remove911Event {
     ///Dispatch call ids (a single id is accepted as a list of one).
-    #[serde(rename = "callIds")]
     pub call_ids: ::std::vec::Vec<i64>,
 }
 ::sonoran_runtime::deserialize_struct!(
     Remove911Event { 0 call_ids : "callIds" required, }
 );
+::sonoran_runtime::serialize_struct!(Remove911Event { call_ids : "callIds" req, });
 ///`StationAlertEventLocations` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StationAlertEventLocations {
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "open", default, skip_serializing_if = "Option::is_none")]
     pub open: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(rename = "close", default, skip_serializing_if = "Option::is_none")]
     pub close: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 ::sonoran_runtime::deserialize_struct!(
     StationAlertEventLocations { 0 name : "name" default, 1 open : "open" default, 2
     close : "close" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    StationAlertEventLocations { name : "name" opt, open : "open" opt, close : "close"
+    opt, }
+);
 ///`StationAlertEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StationAlertEvent {
-    #[serde(rename = "locations", default, skip_serializing_if = "Option::is_none")]
     pub locations: ::std::option::Option<::std::vec::Vec<StationAlertEventLocations>>,
     ///A TTS message, or a base64 string of AI audio.
-    #[serde(rename = "message", default, skip_serializing_if = "Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "colors", default, skip_serializing_if = "Option::is_none")]
     pub colors: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///A tone name, or an S3 URL of hosted tone audio.
-    #[serde(rename = "tone", default, skip_serializing_if = "Option::is_none")]
     pub tone: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     StationAlertEvent { 0 locations : "locations" default, 1 message : "message" default,
     2 colors : "colors" default, 3 tone : "tone" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    StationAlertEvent { locations : "locations" opt, message : "message" opt, colors :
+    "colors" opt, tone : "tone" opt, }
+);
 ///`StreetsignUpdatedEventSignData` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreetsignUpdatedEventSignData {
-    #[serde(rename = "ids", default, skip_serializing_if = "Option::is_none")]
     pub ids: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(rename = "text1", default, skip_serializing_if = "Option::is_none")]
     pub text1: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "text2", default, skip_serializing_if = "Option::is_none")]
     pub text2: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "text3", default, skip_serializing_if = "Option::is_none")]
     pub text3: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     StreetsignUpdatedEventSignData { 0 ids : "ids" default, 1 text1 : "text1" default, 2
     text2 : "text2" default, 3 text3 : "text3" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    StreetsignUpdatedEventSignData { ids : "ids" opt, text1 : "text1" opt, text2 :
+    "text2" opt, text3 : "text3" opt, }
+);
 ///`StreetsignUpdatedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StreetsignUpdatedEvent {
-    #[serde(rename = "signData")]
     pub sign_data: StreetsignUpdatedEventSignData,
 }
 ::sonoran_runtime::deserialize_struct!(
     StreetsignUpdatedEvent { 0 sign_data : "signData" required, }
+);
+::sonoran_runtime::serialize_struct!(
+    StreetsignUpdatedEvent { sign_data : "signData" req, }
 );
 /// One of several documented forms.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -454,97 +414,93 @@ pub enum ToneEventPlayTonesToValue {
     String(::std::string::String),
 }
 ///`ToneEventPlayTonesTo` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToneEventPlayTonesTo {
     ///0 all active units, 1 a dispatch call id, 2 an agency, 3 a department, 4 a subdivision, 5 a unit identifier, 6 a unit group.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: ::std::option::Option<i64>,
     ///The target of `type` (a call id for 1, a name for 3, ...).
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: ::std::option::Option<ToneEventPlayTonesToValue>,
-    #[serde(rename = "label", default, skip_serializing_if = "Option::is_none")]
     pub label: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     ToneEventPlayTonesTo { 0 type_ : "type" default, 1 value : "value" default, 2 label :
     "label" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    ToneEventPlayTonesTo { type_ : "type" opt, value : "value" opt, label : "label" opt,
+    }
+);
 ///`ToneEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ToneEvent {
-    #[serde(rename = "url", default, skip_serializing_if = "Option::is_none")]
     pub url: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "playTonesTo", default, skip_serializing_if = "Option::is_none")]
     pub play_tones_to: ::std::option::Option<::std::vec::Vec<ToneEventPlayTonesTo>>,
 }
 ::sonoran_runtime::deserialize_struct!(
     ToneEvent { 0 url : "url" default, 1 play_tones_to : "playTonesTo" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    ToneEvent { url : "url" opt, play_tones_to : "playTonesTo" opt, }
+);
 ///`UnitGroupAddEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitGroupAddEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "identId", default, skip_serializing_if = "Option::is_none")]
     pub ident_id: ::std::option::Option<i64>,
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
     pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(rename = "groupName")]
     pub group_name: ::std::string::String,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitGroupAddEvent { 0 ident_id : "identId" default, 1 ident_ids : "identIds" default,
     2 group_name : "groupName" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    UnitGroupAddEvent { ident_id : "identId" opt, ident_ids : "identIds" opt, group_name
+    : "groupName" req, }
+);
 ///`UnitGroupChangeNameEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitGroupChangeNameEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
     pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(rename = "oldName")]
     pub old_name: ::std::string::String,
-    #[serde(rename = "newName")]
     pub new_name: ::std::string::String,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitGroupChangeNameEvent { 0 ident_ids : "identIds" default, 1 old_name : "oldName"
     required, 2 new_name : "newName" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    UnitGroupChangeNameEvent { ident_ids : "identIds" opt, old_name : "oldName" req,
+    new_name : "newName" req, }
+);
 ///`UnitGroupRemoveEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitGroupRemoveEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "identId", default, skip_serializing_if = "Option::is_none")]
     pub ident_id: ::std::option::Option<i64>,
-    #[serde(rename = "groupName")]
     pub group_name: ::std::string::String,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitGroupRemoveEvent { 0 ident_id : "identId" default, 1 group_name : "groupName"
     required, }
 );
+::sonoran_runtime::serialize_struct!(
+    UnitGroupRemoveEvent { ident_id : "identId" opt, group_name : "groupName" req, }
+);
 ///`EventUnitData` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventUnitData {
-    #[serde(rename = "apiIds", default, skip_serializing_if = "Option::is_none")]
     pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(rename = "unitNum", default, skip_serializing_if = "Option::is_none")]
     pub unit_num: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "district", default, skip_serializing_if = "Option::is_none")]
     pub district: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "department", default, skip_serializing_if = "Option::is_none")]
     pub department: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "subdivision", default, skip_serializing_if = "Option::is_none")]
     pub subdivision: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "rank", default, skip_serializing_if = "Option::is_none")]
     pub rank: ::std::option::Option<::std::string::String>,
     ///Name of the unit group.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
     pub group: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "page", default, skip_serializing_if = "Option::is_none")]
     pub page: ::std::option::Option<crate::enums::UnitPage>,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -553,24 +509,22 @@ pub struct EventUnitData {
     default, 5 subdivision : "subdivision" default, 6 rank : "rank" default, 7 group :
     "group" default, 8 page : "page" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    EventUnitData { api_ids : "apiIds" opt, unit_num : "unitNum" opt, name : "name" opt,
+    district : "district" opt, department : "department" opt, subdivision : "subdivision"
+    opt, rank : "rank" opt, group : "group" opt, page : "page" opt, }
+);
 ///A unit (identifier) as push events send it (the v1 unit object).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EventUnit {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "id", default, skip_serializing_if = "Option::is_none")]
     pub id: ::std::option::Option<i64>,
     ///Account UUID.
-    #[serde(rename = "accId", default, skip_serializing_if = "Option::is_none")]
     pub acc_id: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: ::std::option::Option<crate::enums::UnitStatus>,
-    #[serde(rename = "isPanic", default, skip_serializing_if = "Option::is_none")]
     pub is_panic: ::std::option::Option<bool>,
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "aop", default, skip_serializing_if = "Option::is_none")]
     pub aop: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "data", default, skip_serializing_if = "Option::is_none")]
     pub data: ::std::option::Option<EventUnitData>,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -578,62 +532,69 @@ pub struct EventUnit {
     default, 3 is_panic : "isPanic" default, 4 location : "location" default, 5 aop :
     "aop" default, 6 data : "data" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    EventUnit { id : "id" opt, acc_id : "accId" opt, status : "status" opt, is_panic :
+    "isPanic" opt, location : "location" opt, aop : "aop" opt, data : "data" opt, }
+);
 ///`UnitLoginEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitLoginEvent {
     ///A unit (identifier) as push events send it (the v1 unit object).
-    #[serde(rename = "unit")]
     pub unit: EventUnit,
-    #[serde(rename = "isDispatch", default, skip_serializing_if = "Option::is_none")]
     pub is_dispatch: ::std::option::Option<bool>,
-    #[serde(rename = "selfDispatch", default, skip_serializing_if = "Option::is_none")]
     pub self_dispatch: ::std::option::Option<bool>,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitLoginEvent { 0 unit : "unit" required, 1 is_dispatch : "isDispatch" default, 2
     self_dispatch : "selfDispatch" default, }
 );
+::sonoran_runtime::serialize_struct!(
+    UnitLoginEvent { unit : "unit" req, is_dispatch : "isDispatch" opt, self_dispatch :
+    "selfDispatch" opt, }
+);
 ///`UnitLogoutEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitLogoutEvent {
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "identId")]
     pub ident_id: i64,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitLogoutEvent { 0 ident_id : "identId" required, }
 );
+::sonoran_runtime::serialize_struct!(UnitLogoutEvent { ident_id : "identId" req, });
 ///`UnitPanicEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitPanicEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
     pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
     ///A unit identifier id (a number; a string of digits is accepted).
-    #[serde(rename = "identId", default, skip_serializing_if = "Option::is_none")]
     pub ident_id: ::std::option::Option<i64>,
-    #[serde(rename = "isPanic")]
     pub is_panic: bool,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitPanicEvent { 0 ident_ids : "identIds" default, 1 ident_id : "identId" default, 2
     is_panic : "isPanic" required, }
 );
+::sonoran_runtime::serialize_struct!(
+    UnitPanicEvent { ident_ids : "identIds" opt, ident_id : "identId" opt, is_panic :
+    "isPanic" req, }
+);
 ///`UnitStatusEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnitStatusEvent {
     ///Unit identifier ids (a single id is accepted as a list of one).
-    #[serde(rename = "identIds", default, skip_serializing_if = "Option::is_none")]
     pub ident_ids: ::std::option::Option<::std::vec::Vec<i64>>,
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
     pub status: ::std::option::Option<crate::enums::UnitStatus>,
     ///Whole unit objects (the websocket page's form).
-    #[serde(rename = "units", default, skip_serializing_if = "Option::is_none")]
     pub units: ::std::option::Option<::std::vec::Vec<EventUnit>>,
 }
 ::sonoran_runtime::deserialize_struct!(
     UnitStatusEvent { 0 ident_ids : "identIds" default, 1 status : "status" default, 2
     units : "units" default, }
+);
+::sonoran_runtime::serialize_struct!(
+    UnitStatusEvent { ident_ids : "identIds" opt, status : "status" opt, units : "units"
+    opt, }
 );
 /// One push event, decoded: one variant per documented type, and [`PushEvent::Unknown`]
 /// for a type the docs do not list (kept with its raw `data`).

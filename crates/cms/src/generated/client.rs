@@ -41,26 +41,26 @@ pub mod types {
         "status" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "forceStart")]
         pub force_start: bool,
     }
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerRequest { 0 acc_id : "accId" required, 1 force_start :
         "forceStart" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerRequest { acc_id : "accId" req, force_start : "forceStart" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerResponse {
         pub data: ActivityTrackerData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -68,6 +68,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -94,34 +98,27 @@ pub mod types {
         }
     }
     ///`ActivityTrackerServerStartDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerServerStartDataItem { 0 acc_id : "accId" option, 1 end : "end"
         option, 2 id : "id" option, 3 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerServerStartDataItem { acc_id : "accId" opt, end : "end" opt, id :
+        "id" opt, server_id : "serverId" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartResponse {
         pub data: ActivityTrackerServerStartData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -130,33 +127,37 @@ pub mod types {
         ActivityTrackerServerStartResponse { 0 data : "data" required, 1 meta : "meta"
         option, 2 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerServerStartResponse { data : "data" req, meta : "meta" opt,
+        success : "success" req, }
+    );
     ///DATA OBJECT
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Data {
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerServerStartV1Data { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerServerStartV1Data { server_id : "serverId" opt, }
+    );
     ///`ActivityTrackerServerStartV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerServerStartV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<ActivityTrackerServerStartV1ReplyDataItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerServerStartV1Reply { 0 data : "data" option, 1 success : "success"
         option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerServerStartV1Reply { data : "data" opt, success : "success" opt, }
     );
     ///`ActivityTrackerServerStartV1ReplyDataItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -195,49 +196,23 @@ pub mod types {
         option, 7 status : "status" option, }
     );
     ///DATA OBJECT
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Data {
         ///Optional - One is Required
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - One is Required
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - One is Required
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - Will clear out current activity tracker to start a new one
-        #[serde(
-            rename = "forceClear",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub force_clear: ::std::option::Option<bool>,
         ///Optional - Will
-        #[serde(
-            rename = "forceStart",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub force_start: ::std::option::Option<bool>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Optional - One is Required
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<::std::string::String>,
         ///Optional - One is Required
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -246,18 +221,25 @@ pub mod types {
         force_start : "forceStart" option, 5 server_id : "serverId" option, 6 unique_id :
         "uniqueId" option, 7 username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerStartStopV1Data { acc_id : "accId" opt, api_id : "apiId" opt,
+        discord : "discord" opt, force_clear : "forceClear" opt, force_start :
+        "forceStart" opt, server_id : "serverId" opt, unique_id : "uniqueId" opt,
+        username : "username" opt, }
+    );
     ///`ActivityTrackerStartStopV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ActivityTrackerStartStopV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ActivityTrackerStartStopV1ReplyData>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ActivityTrackerStartStopV1Reply { 0 data : "data" option, 1 success : "success"
         option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ActivityTrackerStartStopV1Reply { data : "data" opt, success : "success" opt, }
     );
     ///`ActivityTrackerStartStopV1ReplyData`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -298,17 +280,14 @@ pub mod types {
         status : "status" option, }
     );
     ///An ERLC record (the page's request table; all rows required).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordRequest {
-        #[serde(rename = "executerDiscordId")]
         pub executer_discord_id: ::std::string::String,
         pub points: f64,
         pub reason: ::std::string::String,
-        #[serde(rename = "robloxJoinCode")]
         pub roblox_join_code: ::std::string::String,
         ///`note`, `kick`, `ban`, `disciplinary` or a custom log type.
-        #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -316,12 +295,16 @@ pub mod types {
         points : "points" required, 2 reason : "reason" required, 3 roblox_join_code :
         "robloxJoinCode" required, 4 type_ : "type" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddErlcRecordRequest { executer_discord_id : "executerDiscordId" req, points :
+        "points" req, reason : "reason" req, roblox_join_code : "robloxJoinCode" req,
+        type_ : "type" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordResponse {
         pub data: AddErlcRecordResult,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -330,22 +313,27 @@ pub mod types {
         AddErlcRecordResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddErlcRecordResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///The reply payload; which fields are present depends on the record's `type`.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddErlcRecordResult {
         ///Present for `disciplinary` records.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<DisciplinaryRecord>>,
         ///Present for note, kick and custom log types.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddErlcRecordResult { 0 data : "data" option, 1 message : "message" option, 2
         success : "success" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        AddErlcRecordResult { data : "data" opt, message : "message" opt, success :
+        "success" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -370,49 +358,25 @@ pub mod types {
         }
     }
     ///`AddMemberRecordDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 AddMemberRecordDataItemHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<AddMemberRecordDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -422,26 +386,23 @@ pub mod types {
         "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
         status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordDataItem { acc_id : "accId" opt, created_at : "createdAt" opt,
+        expired : "expired" opt, history : "history" opt, id : "id" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///`AddMemberRecordDataItemHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<AddMemberRecordDataItemHistoryValueMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -450,36 +411,40 @@ pub mod types {
         source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
         "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordDataItemHistoryValue { action : "action" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, timestamp : "timestamp" opt, }
+    );
     ///`AddMemberRecordDataItemHistoryValueMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemHistoryValueMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddMemberRecordDataItemHistoryValueMetadata { 0 execution_source :
         "executionSource" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordDataItemHistoryValueMetadata { execution_source :
+        "executionSource" opt, }
+    );
     ///`AddMemberRecordDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordDataItemMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddMemberRecordDataItemMetadata { 0 execution_source : "executionSource" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordDataItemMetadata { execution_source : "executionSource" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordRequest {
         ///See example request for the shape.
@@ -491,12 +456,14 @@ pub mod types {
         AddMemberRecordRequest { 0 points : "points" required, 1 reason : "reason"
         required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordRequest { points : "points" req, reason : "reason" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordResponse {
         pub data: AddMemberRecordData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -505,45 +472,38 @@ pub mod types {
         AddMemberRecordResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddMemberRecordV1Data {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///How many points this disciplinary record incurs
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
         ///Reason for the disciplinary record
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddMemberRecordV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
         discord : "discord" option, 3 points : "points" option, 4 reason : "reason"
         option, 5 unique_id : "uniqueId" option, 6 username : "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        AddMemberRecordV1Data { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, points : "points" opt, reason : "reason" opt, unique_id :
+        "uniqueId" opt, username : "username" opt, }
     );
     ///`AddMemberRecordV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -581,45 +541,27 @@ pub mod types {
         option, 8 status : "status" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<AddServersDataServersItem>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddServersData { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(AddServersData { servers : "servers" opt, });
     ///`AddServersDataServersItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItem {
-        #[serde(
-            rename = "aceConfig",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ace_config: ::std::option::Option<AddServersDataServersItemAceConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "robloxJoinCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_join_code: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "typeLastUpdated",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -628,11 +570,16 @@ pub mod types {
         option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
         type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddServersDataServersItem { ace_config : "aceConfig" opt, description :
+        "description" opt, id : "id" opt, ip : "ip" opt, name : "name" opt, port : "port"
+        opt, roblox_join_code : "robloxJoinCode" opt, type_ : "type" opt,
+        type_last_updated : "typeLastUpdated" opt, }
+    );
     ///`AddServersDataServersItemAceConfig`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfig {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
             ::std::vec::Vec<AddServersDataServersItemAceConfigMappingsItem>,
         >,
@@ -640,21 +587,26 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         AddServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddServersDataServersItemAceConfig { mappings : "mappings" opt, }
+    );
     ///`AddServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersDataServersItemAceConfigMappingsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         AddServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
         option, 1 ranks : "ranks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddServersDataServersItemAceConfigMappingsItem { principal : "principal" opt,
+        ranks : "ranks" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersRequest {
         ///See example request for the shape.
@@ -663,12 +615,12 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         AddServersRequest { 0 servers : "servers" required, }
     );
+    ::sonoran_runtime::serialize_struct!(AddServersRequest { servers : "servers" req, });
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct AddServersResponse {
         pub data: AddServersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -677,33 +629,23 @@ pub mod types {
         AddServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        AddServersResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///`BanAccountV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct BanAccountV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -711,39 +653,39 @@ pub mod types {
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        BanAccountV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CancelSessionRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "serverId")]
         pub server_id: f64,
     }
     ::sonoran_runtime::deserialize_struct!(
         CancelSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
         required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CancelSessionRequest { acc_id : "accId" req, server_id : "serverId" req, }
+    );
     ///`CancelSessionV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CancelSessionV1Item {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CancelSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option,
         }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        CancelSessionV1Item { acc_id : "accId" opt, server_id : "serverId" opt, }
     );
     ///`CancelSessionV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -801,149 +743,82 @@ pub mod types {
         stats : "stats" default, 10 sys_status : "sysStatus" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub authorized: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<ChangeFormStageDataData>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub failed: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageData { 0 authorized : "authorized" option, 1 data : "data" option,
         2 failed : "failed" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageData { authorized : "authorized" opt, data : "data" opt, failed :
+        "failed" opt, }
+    );
     ///`ChangeFormStageDataData`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataData {
-        #[serde(
-            rename = "availableStages",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub available_stages: ::std::option::Option<
             ::std::vec::Vec<ChangeFormStageDataDataAvailableStagesItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub form: ::std::option::Option<ChangeFormStageDataDataForm>,
-        #[serde(
-            rename = "newStage",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub new_stage: ::std::option::Option<ChangeFormStageDataDataNewStage>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataData { 0 available_stages : "availableStages" option, 1 form :
         "form" option, 2 new_stage : "newStage" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataData { available_stages : "availableStages" opt, form : "form"
+        opt, new_stage : "newStage" opt, }
+    );
     ///`ChangeFormStageDataDataAvailableStagesItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataAvailableStagesItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataAvailableStagesItem { 0 id : "id" option, 1 label :
         "label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataAvailableStagesItem { id : "id" opt, label : "label" opt,
+        }
+    );
     ///`ChangeFormStageDataDataForm`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataForm {
-        #[serde(
-            rename = "formComments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_comments: ::std::option::Option<
             ChangeFormStageDataDataFormFormComments,
         >,
-        #[serde(
-            rename = "formContextUser",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_context_user: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "formId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formReplySettings",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_reply_settings: ::std::option::Option<
             ChangeFormStageDataDataFormFormReplySettings,
         >,
-        #[serde(
-            rename = "formStructure",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_structure: ::std::option::Option<
             ChangeFormStageDataDataFormFormStructure,
         >,
-        #[serde(
-            rename = "formSubmitter",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_submitter: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "formTemplateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_template_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_type: ::std::option::Option<i64>,
-        #[serde(
-            rename = "lastActionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_action_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "relatedUsers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub related_users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "showInProfile",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub show_in_profile: ::std::option::Option<bool>,
-        #[serde(
-            rename = "stageGroupId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_group_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageInfoBackup",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_info_backup: ::std::option::Option<
             ChangeFormStageDataDataFormStageInfoBackup,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "submissionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub submission_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -958,99 +833,112 @@ pub mod types {
         "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
         "submissionTime" option, 16 sys_status : "sysStatus" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataForm { form_comments : "formComments" opt,
+        form_context_user : "formContextUser" opt, form_id : "formId" opt,
+        form_reply_settings : "formReplySettings" opt, form_structure : "formStructure"
+        opt, form_submitter : "formSubmitter" opt, form_template_id : "formTemplateId"
+        opt, form_type : "formType" opt, last_action_time : "lastActionTime" opt,
+        related_users : "relatedUsers" opt, show_in_profile : "showInProfile" opt,
+        stage_group_id : "stageGroupId" opt, stage_id : "stageId" opt, stage_info_backup
+        : "stageInfoBackup" opt, stages : "stages" opt, submission_time :
+        "submissionTime" opt, sys_status : "sysStatus" opt, }
+    );
     ///`ChangeFormStageDataDataFormFormComments`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormComments {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataFormFormComments { 0 comments : "comments" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataFormFormComments { comments : "comments" opt, }
+    );
     ///`ChangeFormStageDataDataFormFormReplySettings`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormReplySettings {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
-        #[serde(
-            rename = "rankIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rank_ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataFormFormReplySettings { 0 locked : "locked" option, 1
         rank_ids : "rankIds" option, 2 submitter : "submitter" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataFormFormReplySettings { locked : "locked" opt, rank_ids :
+        "rankIds" opt, submitter : "submitter" opt, }
+    );
     ///`ChangeFormStageDataDataFormFormStructure`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormFormStructure {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "_label",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataFormFormStructure { 0 fields : "fields" option, 1 label :
         "_label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataFormFormStructure { fields : "fields" opt, label :
+        "_label" opt, }
+    );
     ///`ChangeFormStageDataDataFormStageInfoBackup`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataFormStageInfoBackup {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataFormStageInfoBackup { 0 groups : "groups" option, 1 stages
         : "stages" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataFormStageInfoBackup { groups : "groups" opt, stages :
+        "stages" opt, }
+    );
     ///`ChangeFormStageDataDataNewStage`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageDataDataNewStage {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageDataDataNewStage { 0 id : "id" option, 1 label : "label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageDataDataNewStage { id : "id" opt, label : "label" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "newStageId")]
         pub new_stage_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "optionalReason")]
         pub optional_reason: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         ChangeFormStageRequest { 0 acc_id : "accId" required, 1 new_stage_id :
         "newStageId" required, 2 optional_reason : "optionalReason" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageRequest { acc_id : "accId" req, new_stage_id : "newStageId" req,
+        optional_reason : "optionalReason" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ChangeFormStageResponse {
         pub data: ChangeFormStageData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1059,42 +947,44 @@ pub mod types {
         ChangeFormStageResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ChangeFormStageResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`CheckComApiidV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CheckComApiidV1Item {
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CheckComApiidV1Item { 0 api_id : "apiId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(CheckComApiidV1Item { api_id : "apiId" opt, });
     ///Clock an account in or out (the page's request table; all rows required).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ClockAccountRequest {
         ///The account to clock.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///Whether to clock in or out (the page gives no values).
         pub intention: ::std::string::String,
         ///The clock-in type.
-        #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         ClockAccountRequest { 0 acc_id : "accId" required, 1 intention : "intention"
         required, 2 type_ : "type" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ClockAccountRequest { acc_id : "accId" req, intention : "intention" req, type_ :
+        "type" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ClockAccountResponse {
         pub data: ClockAccountResponseData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1102,6 +992,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         ClockAccountResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ClockAccountResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
     );
     ///`ClockAccountResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1122,44 +1016,22 @@ pub mod types {
         }
     }
     ///`ClockInOutV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ClockInOutV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - will start a new clock in replacing any current one
-        #[serde(
-            rename = "forceClockIn",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub force_clock_in: ::std::option::Option<bool>,
         ///Optional - will clock out the current clock in session
-        #[serde(
-            rename = "forceClockOut",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub force_clock_out: ::std::option::Option<bool>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1168,35 +1040,32 @@ pub mod types {
         force_clock_out : "forceClockOut" option, 5 unique_id : "uniqueId" option, 6
         username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ClockInOutV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, force_clock_in : "forceClockIn" opt, force_clock_out :
+        "forceClockOut" opt, unique_id : "uniqueId" opt, username : "username" opt, }
+    );
     ///A clock-in row, as the clock pages' examples show it (get-current-clock-in.md, clock-account.md, get-latest-activity.md).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ClockRow {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
         ///`null` while the clock is open. Shown only as null; typed like `startTime`.
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
         ///The clock-in type (see getClockInTypes).
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ClockRow { 0 completed : "completed" option, 1 end_time : "endTime" option, 2 id
         : "id" option, 3 notes : "notes" option, 4 start_time : "startTime" option, 5
         type_ : "type" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ClockRow { completed : "completed" opt, end_time : "endTime" opt, id : "id" opt,
+        notes : "notes" opt, start_time : "startTime" opt, type_ : "type" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -1255,22 +1124,21 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRsvpRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         CreateRsvpRequest { 0 acc_id : "accId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(CreateRsvpRequest { acc_id : "accId" req, });
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateRsvpResponse {
         pub data: CreateRsvpData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1279,25 +1147,29 @@ pub mod types {
         CreateRsvpResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateRsvpResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub redirect: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         CreateShortUrlData { 0 redirect : "redirect" option, 1 success : "success"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateShortUrlData { redirect : "redirect" opt, success : "success" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlRequest {
         ///See example request for the shape.
-        #[serde(rename = "isCustomDomain")]
         pub is_custom_domain: bool,
         ///See example request for the shape.
         pub path: ::std::string::String,
@@ -1306,12 +1178,15 @@ pub mod types {
         CreateShortUrlRequest { 0 is_custom_domain : "isCustomDomain" required, 1 path :
         "path" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateShortUrlRequest { is_custom_domain : "isCustomDomain" req, path : "path"
+        req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct CreateShortUrlResponse {
         pub data: CreateShortUrlData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1320,52 +1195,32 @@ pub mod types {
         CreateShortUrlResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        CreateShortUrlResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///A disciplinary record row, as disciplinary/get-member-records.md shows it.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DisciplinaryRecord {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
         ///Set when the community uses expiration windows.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
         ///Changes to the record, keyed by their ISO timestamp.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 DisciplinaryRecordHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::uuid::Uuid>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<DisciplinaryRecordMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1375,26 +1230,23 @@ pub mod types {
         "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
         status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        DisciplinaryRecord { acc_id : "accId" opt, created_at : "createdAt" opt, expired
+        : "expired" opt, history : "history" opt, id : "id" opt, metadata : "metadata"
+        opt, points : "points" opt, reason : "reason" opt, source : "source" opt,
+        source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt" opt,
+        }
+    );
     ///`DisciplinaryRecordHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct DisciplinaryRecordHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<DisciplinaryRecordHistoryValueMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1402,6 +1254,11 @@ pub mod types {
         "metadata" option, 2 points : "points" option, 3 reason : "reason" option, 4
         source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
         "timestamp" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        DisciplinaryRecordHistoryValue { action : "action" opt, metadata : "metadata"
+        opt, points : "points" opt, reason : "reason" opt, source : "source" opt,
+        source_id : "sourceId" opt, timestamp : "timestamp" opt, }
     );
     ///`DisciplinaryRecordHistoryValueMetadata`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1428,39 +1285,21 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///`EditAccProfileFieldsV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "profileFields",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub profile_fields: ::std::option::Option<
             ::std::vec::Vec<EditAccProfileFieldsV1ItemProfileFieldsItem>,
         >,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1468,18 +1307,25 @@ pub mod types {
         option, 2 discord : "discord" option, 3 profile_fields : "profileFields" option,
         4 unique_id : "uniqueId" option, 5 username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditAccProfileFieldsV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord
+        : "discord" opt, profile_fields : "profileFields" opt, unique_id : "uniqueId"
+        opt, username : "username" opt, }
+    );
     ///`EditAccProfileFieldsV1ItemProfileFieldsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ItemProfileFieldsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         EditAccProfileFieldsV1ItemProfileFieldsItem { 0 id : "id" option, 1 value :
         "value" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        EditAccProfileFieldsV1ItemProfileFieldsItem { id : "id" opt, value : "value" opt,
+        }
     );
     ///`EditAccProfileFieldsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1506,16 +1352,17 @@ pub mod types {
         }
     }
     ///`EditAccProfileFieldsV1ReplyItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditAccProfileFieldsV1ReplyItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         EditAccProfileFieldsV1ReplyItem { 0 id : "id" option, 1 value : "value" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        EditAccProfileFieldsV1ReplyItem { id : "id" opt, value : "value" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -1540,34 +1387,36 @@ pub mod types {
         }
     }
     ///`EditProfileFieldsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         EditProfileFieldsDataItem { 0 id : "id" option, 1 value : "value" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditProfileFieldsDataItem { id : "id" opt, value : "value" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsRequest {
         ///See example request for the shape.
-        #[serde(rename = "profileFields")]
         pub profile_fields: ::std::vec::Vec<::serde_json::Value>,
     }
     ::sonoran_runtime::deserialize_struct!(
         EditProfileFieldsRequest { 0 profile_fields : "profileFields" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        EditProfileFieldsRequest { profile_fields : "profileFields" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct EditProfileFieldsResponse {
         pub data: EditProfileFieldsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1575,6 +1424,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         EditProfileFieldsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        EditProfileFieldsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -1618,22 +1471,18 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ExecuteErlcCommandRequest {
         ///See example request for the shape.
         pub args: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "discordId")]
         pub discord_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "includesPlayerNameOrId")]
         pub includes_player_name_or_id: bool,
         ///See example request for the shape.
-        #[serde(rename = "robloxJoinCode")]
         pub roblox_join_code: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1641,12 +1490,16 @@ pub mod types {
         required, 2 includes_player_name_or_id : "includesPlayerNameOrId" required, 3
         roblox_join_code : "robloxJoinCode" required, 4 type_ : "type" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ExecuteErlcCommandRequest { args : "args" req, discord_id : "discordId" req,
+        includes_player_name_or_id : "includesPlayerNameOrId" req, roblox_join_code :
+        "robloxJoinCode" req, type_ : "type" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ExecuteErlcCommandResponse {
         pub data: ExecuteErlcCommandData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1654,6 +1507,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         ExecuteErlcCommandResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        ExecuteErlcCommandResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -1697,22 +1554,21 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ForceSyncRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         ForceSyncRequest { 0 acc_id : "accId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(ForceSyncRequest { acc_id : "accId" req, });
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct ForceSyncResponse {
         pub data: ForceSyncData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -1721,116 +1577,60 @@ pub mod types {
         ForceSyncResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success :
         "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ForceSyncResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///`FullWhitelistV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct FullWhitelistV1Item {
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         FullWhitelistV1Item { 0 server_id : "serverId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        FullWhitelistV1Item { server_id : "serverId" opt, }
+    );
     ///`FullWhitelistV1Member`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct FullWhitelistV1Member {
         ///The member's API ids.
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///The member's name.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         FullWhitelistV1Member { 0 api_ids : "apiIds" option, 1 name : "name" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        FullWhitelistV1Member { api_ids : "apiIds" opt, name : "name" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountData {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(
-            rename = "clockData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub clock_data: ::std::option::Option<GetAccountDataClockData>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifiers: ::std::option::Option<GetAccountDataIdentifiers>,
-        #[serde(
-            rename = "joinDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub join_date: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<bool>,
-        #[serde(
-            rename = "profileFields",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub profile_fields: ::std::option::Option<GetAccountDataProfileFields>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "teamspeakId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub teamspeak_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1844,11 +1644,19 @@ pub mod types {
         option, 16 teamspeak_id : "teamspeakId" option, 17 unique_id : "uniqueId" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountData { acc_id : "accId" opt, acc_name : "accName" opt, active_api_ids :
+        "activeApiIds" opt, archived : "archived" opt, banned : "banned" opt, clock_data
+        : "clockData" opt, com_name : "comName" opt, com_status : "comStatus" opt,
+        discord_id : "discordId" opt, identifiers : "identifiers" opt, join_date :
+        "joinDate" opt, last_login : "lastLogin" opt, owner : "owner" opt, profile_fields
+        : "profileFields" opt, ranks : "ranks" opt, sys_status : "sysStatus" opt,
+        teamspeak_id : "teamspeakId" opt, unique_id : "uniqueId" opt, }
+    );
     ///`GetAccountDataClockData`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataClockData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<GetAccountDataClockDataDataItem>,
         >,
@@ -1856,27 +1664,16 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetAccountDataClockData { 0 data : "data" option, }
     );
+    ::sonoran_runtime::serialize_struct!(GetAccountDataClockData { data : "data" opt, });
     ///`GetAccountDataClockDataDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataClockDataDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -1884,17 +1681,24 @@ pub mod types {
         "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
         "startTime" option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountDataClockDataDataItem { completed : "completed" opt, end_time :
+        "endTime" opt, id : "id" opt, notes : "notes" opt, start_time : "startTime" opt,
+        type_ : "type" opt, }
+    );
     ///`GetAccountDataIdentifiers`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataIdentifiers {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
             ::std::vec::Vec<GetAccountDataIdentifiersIdentsItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountDataIdentifiers { 0 idents : "idents" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountDataIdentifiers { idents : "idents" opt, }
     );
     ///`GetAccountDataIdentifiersIdentsItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -1944,16 +1748,18 @@ pub mod types {
         "verified" option, }
     );
     ///`GetAccountDataProfileFields`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountDataProfileFields {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<GetAccountDataProfileFieldsDataItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountDataProfileFields { 0 data : "data" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountDataProfileFields { data : "data" opt, }
     );
     ///`GetAccountDataProfileFieldsDataItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2074,11 +1880,10 @@ pub mod types {
         "verified" option, }
     );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountIdentifiersResponse {
         pub data: GetAccountIdentifiersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2086,6 +1891,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetAccountIdentifiersResponse { 0 data : "data" required, 1 meta : "meta" option,
         2 success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountIdentifiersResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2110,11 +1919,10 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountRanksResponse {
         pub data: GetAccountRanksData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2123,33 +1931,23 @@ pub mod types {
         GetAccountRanksResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountRanksResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetAccountRanksV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountRanksV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2157,12 +1955,15 @@ pub mod types {
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountRanksV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountResponse {
         pub data: GetAccountData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2171,77 +1972,43 @@ pub mod types {
         GetAccountResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub items: ::std::option::Option<::std::vec::Vec<GetAccountsDataItemsItem>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountsData { 0 items : "items" option, 1 skip : "skip" option, 2 take :
         "take" option, 3 total : "total" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsData { items : "items" opt, skip : "skip" opt, take : "take" opt,
+        total : "total" opt, }
+    );
     ///`GetAccountsDataItemsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsDataItemsItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "teamspeakId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub teamspeak_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2252,12 +2019,18 @@ pub mod types {
         option, 9 teamspeak_id : "teamspeakId" option, 10 unique_id : "uniqueId" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsDataItemsItem { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, archived : "archived" opt, banned : "banned"
+        opt, com_name : "comName" opt, com_status : "comStatus" opt, discord_id :
+        "discordId" opt, sys_status : "sysStatus" opt, teamspeak_id : "teamspeakId" opt,
+        unique_id : "uniqueId" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsResponse {
         pub data: GetAccountsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2266,33 +2039,25 @@ pub mod types {
         GetAccountsResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///`GetAccountsV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Item {
         ///Archived community acc paramter
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
         ///Banned community acc parameter
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
         ///Active / pending community acc parameter
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
         ///optional - total accounts skipped in query
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
         ///Within community acc parameter
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
         ///optional - total accounts grabbed in query (min. 25 - max 100)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2300,67 +2065,46 @@ pub mod types {
         com_status : "comStatus" option, 3 skip : "skip" option, 4 sys_status :
         "sysStatus" option, 5 take : "take" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsV1Item { archived : "archived" opt, banned : "banned" opt, com_status
+        : "comStatus" opt, skip : "skip" opt, sys_status : "sysStatus" opt, take : "take"
+        opt, }
+    );
     ///`GetAccountsV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub accounts: ::std::option::Option<
             ::std::vec::Vec<GetAccountsV1ReplyAccountsItem>,
         >,
         ///Accounts skipped in query
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
         ///Min. 25, max amount of accounts that will be returned
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
         ///Total accounts found within parameters
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAccountsV1Reply { 0 accounts : "accounts" option, 1 skip : "skip" option, 2
         take : "take" option, 3 total : "total" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsV1Reply { accounts : "accounts" opt, skip : "skip" opt, take : "take"
+        opt, total : "total" opt, }
+    );
     ///`GetAccountsV1ReplyAccountsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAccountsV1ReplyAccountsItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2368,6 +2112,12 @@ pub mod types {
         "accName" option, 2 active_api_ids : "activeApiIds" option, 3 archived :
         "archived" option, 4 banned : "banned" option, 5 com_status : "comStatus" option,
         6 discord_id : "discordId" option, 7 sys_status : "sysStatus" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAccountsV1ReplyAccountsItem { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, archived : "archived" opt, banned : "banned"
+        opt, com_status : "comStatus" opt, discord_id : "discordId" opt, sys_status :
+        "sysStatus" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2392,24 +2142,24 @@ pub mod types {
         }
     }
     ///`GetAceConfigDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetAceConfigDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetAceConfigDataItem { 0 principal : "principal" option, 1 ranks : "ranks"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetAceConfigDataItem { principal : "principal" opt, ranks : "ranks" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetAceConfigResponse {
         pub data: GetAceConfigData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2417,6 +2167,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetAceConfigResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetAceConfigResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2441,23 +2195,23 @@ pub mod types {
         }
     }
     ///`GetClockInTypesDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetClockInTypesDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetClockInTypesDataItem { 0 id : "id" option, 1 label : "label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetClockInTypesDataItem { id : "id" opt, label : "label" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetClockInTypesResponse {
         pub data: GetClockInTypesData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2466,33 +2220,23 @@ pub mod types {
         GetClockInTypesResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetClockInTypesResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetComAccountV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2500,89 +2244,35 @@ pub mod types {
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetComAccountV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
+    );
     ///`GetComAccountV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1Reply {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "joinDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub join_date: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<bool>,
-        #[serde(
-            rename = "primaryDepartment",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub primary_department: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "primaryIdentifier",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub primary_identifier: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "primaryRank",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub primary_rank: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "profileFields",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub profile_fields: ::std::option::Option<GetComAccountV1ReplyProfileFields>,
-        #[serde(
-            rename = "secondaryDepartments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub secondary_departments: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(
-            rename = "secondaryIdentifiers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub secondary_identifiers: ::std::option::Option<
             ::std::vec::Vec<::serde_json::Value>,
         >,
-        #[serde(
-            rename = "secondaryRanks",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub secondary_ranks: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
@@ -2598,11 +2288,20 @@ pub mod types {
         "secondaryDepartments" option, 14 secondary_identifiers : "secondaryIdentifiers"
         option, 15 secondary_ranks : "secondaryRanks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetComAccountV1Reply { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, banned : "banned" opt, com_name : "comName"
+        opt, com_status : "comStatus" opt, join_date : "joinDate" opt, last_login :
+        "lastLogin" opt, owner : "owner" opt, primary_department : "primaryDepartment"
+        opt, primary_identifier : "primaryIdentifier" opt, primary_rank : "primaryRank"
+        opt, profile_fields : "profileFields" opt, secondary_departments :
+        "secondaryDepartments" opt, secondary_identifiers : "secondaryIdentifiers" opt,
+        secondary_ranks : "secondaryRanks" opt, }
+    );
     ///`GetComAccountV1ReplyProfileFields`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFields {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<GetComAccountV1ReplyProfileFieldsDataItem>,
         >,
@@ -2610,37 +2309,32 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetComAccountV1ReplyProfileFields { 0 data : "data" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetComAccountV1ReplyProfileFields { data : "data" opt, }
+    );
     ///`GetComAccountV1ReplyProfileFieldsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetComAccountV1ReplyProfileFieldsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetComAccountV1ReplyProfileFieldsDataItem { 0 id : "id" option, 1 value : "value"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetComAccountV1ReplyProfileFieldsDataItem { id : "id" opt, value : "value" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCommunityData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<i64>,
-        #[serde(
-            rename = "subVersion",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_version: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tier: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2648,12 +2342,15 @@ pub mod types {
         "servers" option, 3 sub_version : "subVersion" option, 4 tier : "tier" option, 5
         uuid : "uuid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCommunityData { id : "id" opt, name : "name" opt, servers : "servers" opt,
+        sub_version : "subVersion" opt, tier : "tier" opt, uuid : "uuid" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCommunityResponse {
         pub data: GetCommunityData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2662,12 +2359,15 @@ pub mod types {
         GetCommunityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCommunityResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInResponse {
         pub data: GetCurrentClockInResponseData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2675,6 +2375,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetCurrentClockInResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentClockInResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///`GetCurrentClockInResponseData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -2749,32 +2453,18 @@ pub mod types {
         }
     }
     ///Requst Data Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInV1Data {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -2782,31 +2472,28 @@ pub mod types {
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentClockInV1Data { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
+    );
     ///`GetCurrentClockInV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentClockInV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCurrentClockInV1Reply { 0 completed : "completed" option, 1 end_time :
         "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
         "startTime" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentClockInV1Reply { completed : "completed" opt, end_time : "endTime" opt,
+        id : "id" opt, notes : "notes" opt, start_time : "startTime" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2864,11 +2551,10 @@ pub mod types {
         stats : "stats" default, 10 sys_status : "sysStatus" option, }
     );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionResponse {
         pub data: GetCurrentSessionData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -2877,18 +2563,21 @@ pub mod types {
         GetCurrentSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentSessionResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetCurrentSessionV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCurrentSessionV1Item {
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCurrentSessionV1Item { 0 server_id : "serverId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCurrentSessionV1Item { server_id : "serverId" opt, }
     );
     ///`GetCurrentSessionV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -2968,34 +2657,27 @@ pub mod types {
         }
     }
     ///`GetCustomLogTypesDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetCustomLogTypesDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "melonlyId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub melonly_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "shortCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub short_code: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetCustomLogTypesDataItem { 0 id : "id" option, 1 label : "label" option, 2
         melonly_id : "melonlyId" option, 3 short_code : "shortCode" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetCustomLogTypesDataItem { id : "id" opt, label : "label" opt, melonly_id :
+        "melonlyId" opt, short_code : "shortCode" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetCustomLogTypesResponse {
         pub data: GetCustomLogTypesData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3003,6 +2685,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetCustomLogTypesResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetCustomLogTypesResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3027,46 +2713,32 @@ pub mod types {
         }
     }
     ///`GetDepartmentsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "labelTwo",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label_two: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<
             ::std::vec::Vec<GetDepartmentsDataItemRanksItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetDepartmentsDataItem { 0 label : "label" option, 1 label_two : "labelTwo"
         option, 2 ranks : "ranks" option, 3 uuid : "uuid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetDepartmentsDataItem { label : "label" opt, label_two : "labelTwo" opt, ranks :
+        "ranks" opt, uuid : "uuid" opt, }
+    );
     ///`GetDepartmentsDataItemRanksItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsDataItemRanksItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub power: ::std::option::Option<i64>,
-        #[serde(
-            rename = "primaryOnly",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub primary_only: ::std::option::Option<bool>,
-        #[serde(
-            rename = "secondaryOnly",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub secondary_only: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3074,12 +2746,16 @@ pub mod types {
         power : "power" option, 3 primary_only : "primaryOnly" option, 4 secondary_only :
         "secondaryOnly" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetDepartmentsDataItemRanksItem { id : "id" opt, label : "label" opt, power :
+        "power" opt, primary_only : "primaryOnly" opt, secondary_only : "secondaryOnly"
+        opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetDepartmentsResponse {
         pub data: GetDepartmentsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3087,6 +2763,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetDepartmentsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetDepartmentsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3132,11 +2812,10 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormLockStatusResponse {
         pub data: GetFormLockStatusData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3145,108 +2824,46 @@ pub mod types {
         GetFormLockStatusResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormLockStatusResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetFormLockStatusV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormLockStatusV1Item {
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormLockStatusV1Item { 0 template_id : "templateId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormLockStatusV1Item { template_id : "templateId" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionData {
-        #[serde(
-            rename = "formComments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_comments: ::std::option::Option<GetFormSubmissionDataFormComments>,
-        #[serde(
-            rename = "formContextUser",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_context_user: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "formId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formReplySettings",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_reply_settings: ::std::option::Option<
             GetFormSubmissionDataFormReplySettings,
         >,
-        #[serde(
-            rename = "formStructure",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_structure: ::std::option::Option<GetFormSubmissionDataFormStructure>,
-        #[serde(
-            rename = "formSubmitter",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_submitter: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "formTemplateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_template_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_type: ::std::option::Option<i64>,
-        #[serde(
-            rename = "lastActionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_action_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "relatedUsers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub related_users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "showInProfile",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub show_in_profile: ::std::option::Option<bool>,
-        #[serde(
-            rename = "stageGroupId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_group_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageInfoBackup",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_info_backup: ::std::option::Option<
             GetFormSubmissionDataStageInfoBackup,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "submissionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub submission_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3261,69 +2878,80 @@ pub mod types {
         "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
         "submissionTime" option, 16 sys_status : "sysStatus" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionData { form_comments : "formComments" opt, form_context_user :
+        "formContextUser" opt, form_id : "formId" opt, form_reply_settings :
+        "formReplySettings" opt, form_structure : "formStructure" opt, form_submitter :
+        "formSubmitter" opt, form_template_id : "formTemplateId" opt, form_type :
+        "formType" opt, last_action_time : "lastActionTime" opt, related_users :
+        "relatedUsers" opt, show_in_profile : "showInProfile" opt, stage_group_id :
+        "stageGroupId" opt, stage_id : "stageId" opt, stage_info_backup :
+        "stageInfoBackup" opt, stages : "stages" opt, submission_time : "submissionTime"
+        opt, sys_status : "sysStatus" opt, }
+    );
     ///`GetFormSubmissionDataFormComments`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormComments {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormSubmissionDataFormComments { 0 comments : "comments" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionDataFormComments { comments : "comments" opt, }
+    );
     ///`GetFormSubmissionDataFormReplySettings`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormReplySettings {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
-        #[serde(
-            rename = "rankIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rank_ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormSubmissionDataFormReplySettings { 0 locked : "locked" option, 1 rank_ids :
         "rankIds" option, 2 submitter : "submitter" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionDataFormReplySettings { locked : "locked" opt, rank_ids :
+        "rankIds" opt, submitter : "submitter" opt, }
+    );
     ///`GetFormSubmissionDataFormStructure`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataFormStructure {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "_label",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormSubmissionDataFormStructure { 0 fields : "fields" option, 1 label :
         "_label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionDataFormStructure { fields : "fields" opt, label : "_label" opt,
+        }
+    );
     ///`GetFormSubmissionDataStageInfoBackup`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionDataStageInfoBackup {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormSubmissionDataStageInfoBackup { 0 groups : "groups" option, 1 stages :
         "stages" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionDataStageInfoBackup { groups : "groups" opt, stages : "stages"
+        opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormSubmissionResponse {
         pub data: GetFormSubmissionData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3332,24 +2960,26 @@ pub mod types {
         GetFormSubmissionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormSubmissionResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetFormTemplateSubmissionsV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFormTemplateSubmissionsV1Item {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
         ///Capped at 50
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub take: ::std::option::Option<i64>,
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFormTemplateSubmissionsV1Item { 0 skip : "skip" option, 1 take : "take"
         option, 2 template_id : "templateId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetFormTemplateSubmissionsV1Item { skip : "skip" opt, take : "take" opt,
+        template_id : "templateId" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3374,26 +3004,23 @@ pub mod types {
         }
     }
     ///`GetFullWhitelistDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetFullWhitelistDataItem {
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetFullWhitelistDataItem { 0 api_ids : "apiIds" option, 1 name : "name" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFullWhitelistDataItem { api_ids : "apiIds" opt, name : "name" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetFullWhitelistResponse {
         pub data: GetFullWhitelistData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3402,11 +3029,14 @@ pub mod types {
         GetFullWhitelistResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetFullWhitelistResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`GetGameServersV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetGameServersV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<
             ::std::vec::Vec<GetGameServersV1ReplyServersItem>,
         >,
@@ -3414,20 +3044,24 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetGameServersV1Reply { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetGameServersV1Reply { servers : "servers" opt, }
+    );
     ///`GetGameServersV1ReplyServersItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetGameServersV1ReplyServersItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetGameServersV1ReplyServersItem { 0 description : "description" option, 1 id :
         "id" option, 2 name : "name" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetGameServersV1ReplyServersItem { description : "description" opt, id : "id"
+        opt, name : "name" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3452,26 +3086,14 @@ pub mod types {
         }
     }
     ///`GetLatestActivityDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetLatestActivityDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3479,12 +3101,16 @@ pub mod types {
         "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4 start_time :
         "startTime" option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetLatestActivityDataItem { completed : "completed" opt, end_time : "endTime"
+        opt, id : "id" opt, notes : "notes" opt, start_time : "startTime" opt, type_ :
+        "type" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetLatestActivityResponse {
         pub data: GetLatestActivityData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3492,6 +3118,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetLatestActivityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetLatestActivityResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3537,11 +3167,10 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberPointsResponse {
         pub data: GetMemberPointsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3550,39 +3179,33 @@ pub mod types {
         GetMemberPointsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberPointsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberPointsV1Data {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetMemberPointsV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberPointsV1Data { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3607,49 +3230,25 @@ pub mod types {
         }
     }
     ///`GetMemberRecordsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 GetMemberRecordsDataItemHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<GetMemberRecordsDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3659,28 +3258,25 @@ pub mod types {
         "reason" option, 8 source : "source" option, 9 source_id : "sourceId" option, 10
         status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsDataItem { acc_id : "accId" opt, created_at : "createdAt" opt,
+        expired : "expired" opt, history : "history" opt, id : "id" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///`GetMemberRecordsDataItemHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
             GetMemberRecordsDataItemHistoryValueMetadata,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3689,40 +3285,43 @@ pub mod types {
         source : "source" option, 5 source_id : "sourceId" option, 6 timestamp :
         "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsDataItemHistoryValue { action : "action" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, timestamp : "timestamp" opt, }
+    );
     ///`GetMemberRecordsDataItemHistoryValueMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemHistoryValueMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetMemberRecordsDataItemHistoryValueMetadata { 0 execution_source :
         "executionSource" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsDataItemHistoryValueMetadata { execution_source :
+        "executionSource" opt, }
+    );
     ///`GetMemberRecordsDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsDataItemMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetMemberRecordsDataItemMetadata { 0 execution_source : "executionSource" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsDataItemMetadata { execution_source : "executionSource" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsResponse {
         pub data: GetMemberRecordsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3731,39 +3330,33 @@ pub mod types {
         GetMemberRecordsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetMemberRecordsV1Data {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetMemberRecordsV1Data { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetMemberRecordsV1Data { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
     );
     ///`GetMemberRecordsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3845,35 +3438,14 @@ pub mod types {
         }
     }
     ///`GetOnlinePlayersDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersDataItem {
-        #[serde(
-            rename = "Actioned",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub actioned: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "Callsign",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub callsign: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "Location",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub location: ::std::option::Option<GetOnlinePlayersDataItemLocation>,
-        #[serde(
-            rename = "Permission",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub permission: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "Player",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub player: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "Team", skip_serializing_if = "::std::option::Option::is_none")]
         pub team: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -3881,36 +3453,32 @@ pub mod types {
         "Callsign" option, 2 location : "Location" option, 3 permission : "Permission"
         option, 4 player : "Player" option, 5 team : "Team" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetOnlinePlayersDataItem { actioned : "Actioned" opt, callsign : "Callsign" opt,
+        location : "Location" opt, permission : "Permission" opt, player : "Player" opt,
+        team : "Team" opt, }
+    );
     ///`GetOnlinePlayersDataItemLocation`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersDataItemLocation {
-        #[serde(
-            rename = "LocationX",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub location_x: ::std::option::Option<i64>,
-        #[serde(
-            rename = "LocationY",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub location_y: ::std::option::Option<i64>,
-        #[serde(
-            rename = "LocationZ",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub location_z: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetOnlinePlayersDataItemLocation { 0 location_x : "LocationX" option, 1
         location_y : "LocationY" option, 2 location_z : "LocationZ" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetOnlinePlayersDataItemLocation { location_x : "LocationX" opt, location_y :
+        "LocationY" opt, location_z : "LocationZ" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetOnlinePlayersResponse {
         pub data: GetOnlinePlayersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3918,6 +3486,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetOnlinePlayersResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetOnlinePlayersResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3963,11 +3535,10 @@ pub mod types {
         }
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetPlayerQueueResponse {
         pub data: GetPlayerQueueData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -3975,6 +3546,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetPlayerQueueResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetPlayerQueueResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -3999,18 +3574,13 @@ pub mod types {
         }
     }
     ///`GetProfileFieldsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<GetProfileFieldsDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::serde_json::Value>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4018,22 +3588,27 @@ pub mod types {
         metadata : "metadata" option, 3 options : "options" option, 4 type_ : "type"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetProfileFieldsDataItem { id : "id" opt, label : "label" opt, metadata :
+        "metadata" opt, options : "options" opt, type_ : "type" opt, }
+    );
     ///`GetProfileFieldsDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsDataItemMetadata {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub placeholder: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetProfileFieldsDataItemMetadata { 0 placeholder : "placeholder" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetProfileFieldsDataItemMetadata { placeholder : "placeholder" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsResponse {
         pub data: GetProfileFieldsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4041,6 +3616,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetProfileFieldsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetProfileFieldsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///`GetProfileFieldsV1Reply`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4065,21 +3644,21 @@ pub mod types {
         }
     }
     ///`GetProfileFieldsV1ReplyItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetProfileFieldsV1ReplyItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::serde_json::Value>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetProfileFieldsV1ReplyItem { 0 id : "id" option, 1 label : "label" option, 2
         options : "options" option, 3 type_ : "type" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetProfileFieldsV1ReplyItem { id : "id" opt, label : "label" opt, options :
+        "options" opt, type_ : "type" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4104,42 +3683,16 @@ pub mod types {
         }
     }
     ///`GetPromotionFlowsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub actions: ::std::option::Option<GetPromotionFlowsDataItemActions>,
-        #[serde(
-            rename = "communityUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_uuid: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "labelFrom",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label_from: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "labelTo",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label_to: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "promotionType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "ranksToAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ranks_to_add: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "ranksToRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ranks_to_remove: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
@@ -4150,28 +3703,32 @@ pub mod types {
         label_to : "labelTo" option, 5 promotion_type : "promotionType" option, 6
         ranks_to_add : "ranksToAdd" option, 7 ranks_to_remove : "ranksToRemove" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetPromotionFlowsDataItem { actions : "actions" opt, community_uuid :
+        "communityUuid" opt, id : "id" opt, label_from : "labelFrom" opt, label_to :
+        "labelTo" opt, promotion_type : "promotionType" opt, ranks_to_add : "ranksToAdd"
+        opt, ranks_to_remove : "ranksToRemove" opt, }
+    );
     ///`GetPromotionFlowsDataItemActions`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsDataItemActions {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "promotionType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetPromotionFlowsDataItemActions { 0 data : "data" option, 1 promotion_type :
         "promotionType" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetPromotionFlowsDataItemActions { data : "data" opt, promotion_type :
+        "promotionType" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetPromotionFlowsResponse {
         pub data: GetPromotionFlowsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4180,51 +3737,42 @@ pub mod types {
         GetPromotionFlowsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetPromotionFlowsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///A page of roster rows and the columns that shaped them.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub columns: ::std::option::Option<
             ::std::vec::Vec<GetRosterContentsDataColumnsItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rows: ::std::option::Option<::std::vec::Vec<GetRosterContentsDataRowsItem>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsData { 0 columns : "columns" option, 1 limit : "limit" option, 2
         rows : "rows" option, 3 skip : "skip" option, 4 total : "total" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsData { columns : "columns" opt, limit : "limit" opt, rows :
+        "rows" opt, skip : "skip" opt, total : "total" opt, }
+    );
     ///`GetRosterContentsDataColumnsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mask: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<GetRosterContentsDataColumnsItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "reverseMask",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub reverse_mask: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub style: ::std::option::Option<GetRosterContentsDataColumnsItemStyle>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4233,40 +3781,33 @@ pub mod types {
         "metadata" option, 5 options : "options" option, 6 reverse_mask : "reverseMask"
         option, 7 style : "style" option, 8 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsDataColumnsItem { cosmetic : "cosmetic" opt, field : "field"
+        opt, label : "label" opt, mask : "mask" opt, metadata : "metadata" opt, options :
+        "options" opt, reverse_mask : "reverseMask" opt, style : "style" opt, type_ :
+        "type" opt, }
+    );
     ///`GetRosterContentsDataColumnsItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemMetadata {
-        #[serde(
-            rename = "adminHidden",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_hidden: ::std::option::Option<bool>,
-        #[serde(
-            rename = "modHidden",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub mod_hidden: ::std::option::Option<bool>,
-        #[serde(
-            rename = "rankBased",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rank_based: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsDataColumnsItemMetadata { 0 admin_hidden : "adminHidden" option,
         1 mod_hidden : "modHidden" option, 2 rank_based : "rankBased" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsDataColumnsItemMetadata { admin_hidden : "adminHidden" opt,
+        mod_hidden : "modHidden" opt, rank_based : "rankBased" opt, }
+    );
     ///`GetRosterContentsDataColumnsItemStyle`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsDataColumnsItemStyle {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<RosterColumnCosmetic>,
-        #[serde(
-            rename = "formattedStyles",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub formatted_styles: ::std::option::Option<
             ::std::vec::Vec<::serde_json::Value>,
         >,
@@ -4274,6 +3815,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsDataColumnsItemStyle { 0 cosmetic : "cosmetic" option, 1
         formatted_styles : "formattedStyles" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsDataColumnsItemStyle { cosmetic : "cosmetic" opt,
+        formatted_styles : "formattedStyles" opt, }
     );
     ///One roster row; besides `uuid` and `sortPower`, one value per roster column, keyed by the column's `field`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4290,11 +3835,10 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsResponse {
         pub data: GetRosterContentsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4303,42 +3847,39 @@ pub mod types {
         GetRosterContentsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1Data {
         ///Max. Limit 50
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
-        #[serde(
-            rename = "rosterId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roster_id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsV1Data { 0 limit : "limit" option, 1 roster_id : "rosterId"
         option, 2 skip : "skip" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1Data { limit : "limit" opt, roster_id : "rosterId" opt, skip :
+        "skip" opt, }
+    );
     ///`GetRosterContentsV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub columns: ::std::option::Option<
             ::std::vec::Vec<GetRosterContentsV1ReplyColumnsItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rows: ::std::option::Option<
             ::std::vec::Vec<GetRosterContentsV1ReplyRowsItem>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4346,30 +3887,22 @@ pub mod types {
         option, 2 rows : "rows" option, 3 skip : "skip" option, 4 total : "total" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1Reply { columns : "columns" opt, limit : "limit" opt, rows :
+        "rows" opt, skip : "skip" opt, total : "total" opt, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<GetRosterContentsV1ReplyColumnsItemCosmetic>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<GetRosterContentsV1ReplyColumnsItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub options: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "reverseMask",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub reverse_mask: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub style: ::std::option::Option<GetRosterContentsV1ReplyColumnsItemStyle>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4378,62 +3911,52 @@ pub mod types {
         : "metadata" option, 5 options : "options" option, 6 reverse_mask : "reverseMask"
         option, 7 style : "style" option, 8 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1ReplyColumnsItem { align : "align" opt, cosmetic : "cosmetic"
+        opt, field : "field" opt, label : "label" opt, metadata : "metadata" opt, options
+        : "options" opt, reverse_mask : "reverseMask" opt, style : "style" opt, type_ :
+        "type" opt, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemCosmetic`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemCosmetic {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub font: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "textColor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsV1ReplyColumnsItemCosmetic { 0 align : "align" option, 1 color :
         "color" option, 2 font : "font" option, 3 text_color : "textColor" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemCosmetic { align : "align" opt, color :
+        "color" opt, font : "font" opt, text_color : "textColor" opt, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemMetadata {
-        #[serde(
-            rename = "adminHidden",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub admin_hidden: ::std::option::Option<bool>,
-        #[serde(
-            rename = "modHidden",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub mod_hidden: ::std::option::Option<bool>,
-        #[serde(
-            rename = "rankBased",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rank_based: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsV1ReplyColumnsItemMetadata { 0 admin_hidden : "adminHidden"
         option, 1 mod_hidden : "modHidden" option, 2 rank_based : "rankBased" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemMetadata { admin_hidden : "adminHidden" opt,
+        mod_hidden : "modHidden" opt, rank_based : "rankBased" opt, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemStyle`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyle {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cosmetic: ::std::option::Option<
             GetRosterContentsV1ReplyColumnsItemStyleCosmetic,
         >,
-        #[serde(
-            rename = "formattedStyles",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub formatted_styles: ::std::option::Option<
             ::std::vec::Vec<::serde_json::Value>,
         >,
@@ -4442,26 +3965,27 @@ pub mod types {
         GetRosterContentsV1ReplyColumnsItemStyle { 0 cosmetic : "cosmetic" option, 1
         formatted_styles : "formattedStyles" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemStyle { cosmetic : "cosmetic" opt,
+        formatted_styles : "formattedStyles" opt, }
+    );
     ///`GetRosterContentsV1ReplyColumnsItemStyleCosmetic`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetRosterContentsV1ReplyColumnsItemStyleCosmetic {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub font: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "textColor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetRosterContentsV1ReplyColumnsItemStyleCosmetic { 0 align : "align" option, 1
         color : "color" option, 2 font : "font" option, 3 text_color : "textColor"
         option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        GetRosterContentsV1ReplyColumnsItemStyleCosmetic { align : "align" opt, color :
+        "color" opt, font : "font" opt, text_color : "textColor" opt, }
     );
     ///`GetRosterContentsV1ReplyRowsItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4492,45 +4016,27 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<GetServersDataServersItem>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetServersData { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(GetServersData { servers : "servers" opt, });
     ///`GetServersDataServersItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItem {
-        #[serde(
-            rename = "aceConfig",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ace_config: ::std::option::Option<GetServersDataServersItemAceConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "robloxJoinCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_join_code: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "typeLastUpdated",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4539,11 +4045,16 @@ pub mod types {
         option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
         type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersDataServersItem { ace_config : "aceConfig" opt, description :
+        "description" opt, id : "id" opt, ip : "ip" opt, name : "name" opt, port : "port"
+        opt, roblox_join_code : "robloxJoinCode" opt, type_ : "type" opt,
+        type_last_updated : "typeLastUpdated" opt, }
+    );
     ///`GetServersDataServersItemAceConfig`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfig {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
             ::std::vec::Vec<GetServersDataServersItemAceConfigMappingsItem>,
         >,
@@ -4551,25 +4062,29 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         GetServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersDataServersItemAceConfig { mappings : "mappings" opt, }
+    );
     ///`GetServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersDataServersItemAceConfigMappingsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
         option, 1 ranks : "ranks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersDataServersItemAceConfigMappingsItem { principal : "principal" opt,
+        ranks : "ranks" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetServersResponse {
         pub data: GetServersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4578,28 +4093,29 @@ pub mod types {
         GetServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetServersResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetSubVersionData {
-        #[serde(
-            rename = "subVersion",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_version: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tier: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetSubVersionData { 0 sub_version : "subVersion" option, 1 tier : "tier" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetSubVersionData { sub_version : "subVersion" opt, tier : "tier" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetSubVersionResponse {
         pub data: GetSubVersionData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4608,13 +4124,15 @@ pub mod types {
         GetSubVersionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetSubVersionResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub forms: ::std::option::Option<
             ::std::vec::Vec<GetTemplateSubmissionsDataFormsItem>,
         >,
@@ -4623,99 +4141,37 @@ pub mod types {
         GetTemplateSubmissionsData { 0 count : "count" option, 1 forms : "forms" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsData { count : "count" opt, forms : "forms" opt, }
+    );
     ///`GetTemplateSubmissionsDataFormsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItem {
-        #[serde(
-            rename = "formComments",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_comments: ::std::option::Option<
             GetTemplateSubmissionsDataFormsItemFormComments,
         >,
-        #[serde(
-            rename = "formContextUser",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_context_user: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "formId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formReplySettings",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_reply_settings: ::std::option::Option<
             GetTemplateSubmissionsDataFormsItemFormReplySettings,
         >,
-        #[serde(
-            rename = "formStructure",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_structure: ::std::option::Option<
             GetTemplateSubmissionsDataFormsItemFormStructure,
         >,
-        #[serde(
-            rename = "formSubmitter",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_submitter: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "formTemplateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_template_id: ::std::option::Option<i64>,
-        #[serde(
-            rename = "formType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub form_type: ::std::option::Option<i64>,
-        #[serde(
-            rename = "lastActionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_action_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "relatedUsers",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub related_users: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "showInProfile",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub show_in_profile: ::std::option::Option<bool>,
-        #[serde(
-            rename = "stageGroupId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_group_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "stageInfoBackup",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub stage_info_backup: ::std::option::Option<
             GetTemplateSubmissionsDataFormsItemStageInfoBackup,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "submissionTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub submission_time: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4730,70 +4186,81 @@ pub mod types {
         "stageInfoBackup" option, 14 stages : "stages" option, 15 submission_time :
         "submissionTime" option, 16 sys_status : "sysStatus" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsDataFormsItem { form_comments : "formComments" opt,
+        form_context_user : "formContextUser" opt, form_id : "formId" opt,
+        form_reply_settings : "formReplySettings" opt, form_structure : "formStructure"
+        opt, form_submitter : "formSubmitter" opt, form_template_id : "formTemplateId"
+        opt, form_type : "formType" opt, last_action_time : "lastActionTime" opt,
+        related_users : "relatedUsers" opt, show_in_profile : "showInProfile" opt,
+        stage_group_id : "stageGroupId" opt, stage_id : "stageId" opt, stage_info_backup
+        : "stageInfoBackup" opt, stages : "stages" opt, submission_time :
+        "submissionTime" opt, sys_status : "sysStatus" opt, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormComments`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormComments {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub comments: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetTemplateSubmissionsDataFormsItemFormComments { 0 comments : "comments" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormComments { comments : "comments" opt, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormReplySettings`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormReplySettings {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub locked: ::std::option::Option<bool>,
-        #[serde(
-            rename = "rankIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub rank_ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub submitter: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetTemplateSubmissionsDataFormsItemFormReplySettings { 0 locked : "locked"
         option, 1 rank_ids : "rankIds" option, 2 submitter : "submitter" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormReplySettings { locked : "locked" opt,
+        rank_ids : "rankIds" opt, submitter : "submitter" opt, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemFormStructure`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemFormStructure {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "_label",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetTemplateSubmissionsDataFormsItemFormStructure { 0 fields : "fields" option, 1
         label : "_label" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsDataFormsItemFormStructure { fields : "fields" opt, label :
+        "_label" opt, }
+    );
     ///`GetTemplateSubmissionsDataFormsItemStageInfoBackup`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsDataFormsItemStageInfoBackup {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub groups: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub stages: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         GetTemplateSubmissionsDataFormsItemStageInfoBackup { 0 groups : "groups" option,
         1 stages : "stages" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsDataFormsItemStageInfoBackup { groups : "groups" opt,
+        stages : "stages" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct GetTemplateSubmissionsResponse {
         pub data: GetTemplateSubmissionsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4802,39 +4269,33 @@ pub mod types {
         GetTemplateSubmissionsResponse { 0 data : "data" required, 1 meta : "meta"
         option, 2 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        GetTemplateSubmissionsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`KickAccountV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct KickAccountV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         KickAccountV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
         discord : "discord" option, 3 unique_id : "uniqueId" option, 4 username :
         "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        KickAccountV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, unique_id : "uniqueId" opt, username : "username" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -4878,14 +4339,12 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LockTeamRequest {
         ///See example request for the shape.
-        #[serde(rename = "maxPlayers")]
         pub max_players: f64,
         ///See example request for the shape.
-        #[serde(rename = "robloxJoinCode")]
         pub roblox_join_code: ::std::string::String,
         ///See example request for the shape.
         pub team: ::std::string::String,
@@ -4894,12 +4353,15 @@ pub mod types {
         LockTeamRequest { 0 max_players : "maxPlayers" required, 1 roblox_join_code :
         "robloxJoinCode" required, 2 team : "team" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LockTeamRequest { max_players : "maxPlayers" req, roblox_join_code :
+        "robloxJoinCode" req, team : "team" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LockTeamResponse {
         pub data: LockTeamData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4908,24 +4370,19 @@ pub mod types {
         LockTeamResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success :
         "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LockTeamResponse { data : "data" req, meta : "meta" opt, success : "success" req,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCommunityData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<i64>,
-        #[serde(
-            rename = "subVersion",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sub_version: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tier: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub uuid: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -4933,12 +4390,15 @@ pub mod types {
         "servers" option, 3 sub_version : "subVersion" option, 4 tier : "tier" option, 5
         uuid : "uuid" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupCommunityData { id : "id" opt, name : "name" opt, servers : "servers" opt,
+        sub_version : "subVersion" opt, tier : "tier" opt, uuid : "uuid" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct LookupCommunityResponse {
         pub data: LookupCommunityData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -4947,29 +4407,32 @@ pub mod types {
         LookupCommunityResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        LookupCommunityResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///A failed v2 request (RFC 7807 `application/problem+json`, api-endpoints-v2/README.md). Every field is optional: the docs show no error body.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct Problem {
         ///Human-readable explanation.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub detail: ::std::option::Option<::std::string::String>,
         ///The request path that failed.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instance: ::std::option::Option<::std::string::String>,
         ///The HTTP status code.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
         ///Short summary.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
         ///A URI identifying the problem type.
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         Problem { 0 detail : "detail" option, 1 instance : "instance" option, 2 status :
         "status" option, 3 title : "title" option, 4 type_ : "type" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        Problem { detail : "detail" opt, instance : "instance" opt, status : "status"
+        opt, title : "title" opt, type_ : "type" opt, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -4994,20 +4457,21 @@ pub mod types {
         }
     }
     ///`RegisterIdentifiersDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersDataItem {
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         RegisterIdentifiersDataItem { 0 type_ : "type" option, 1 value : "value" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RegisterIdentifiersDataItem { type_ : "type" opt, value : "value" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersRequest {
         ///See example request for the shape.
@@ -5016,12 +4480,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         RegisterIdentifiersRequest { 0 identifiers : "identifiers" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RegisterIdentifiersRequest { identifiers : "identifiers" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct RegisterIdentifiersResponse {
         pub data: RegisterIdentifiersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5030,73 +4496,57 @@ pub mod types {
         RegisterIdentifiersResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RegisterIdentifiersResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///What every v2 reply carries besides its payload (api-endpoints-v2/README.md).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct ReplyMeta {
         ///The request path.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub path: ::std::option::Option<::std::string::String>,
         ///When the server answered.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         ReplyMeta { 0 path : "path" option, 1 timestamp : "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        ReplyMeta { path : "path" opt, timestamp : "timestamp" opt, }
+    );
     ///How a roster column is drawn.
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RosterColumnCosmetic {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub align: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub color: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub font: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "textColor",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub text_color: ::std::option::Option<::serde_json::Value>,
     }
     ::sonoran_runtime::deserialize_struct!(
         RosterColumnCosmetic { 0 align : "align" option, 1 color : "color" option, 2 font
         : "font" option, 3 text_color : "textColor" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RosterColumnCosmetic { align : "align" opt, color : "color" opt, font : "font"
+        opt, text_color : "textColor" opt, }
+    );
     ///`RsvpV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct RsvpV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///UUID of Event
-        #[serde(
-            rename = "eventId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub event_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5104,72 +4554,40 @@ pub mod types {
         "discord" option, 3 event_id : "eventId" option, 4 unique_id : "uniqueId" option,
         5 username : "username" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        RsvpV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord : "discord" opt,
+        event_id : "eventId" opt, unique_id : "uniqueId" opt, username : "username" opt,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub items: ::std::option::Option<::std::vec::Vec<SearchAccountsDataItemsItem>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub total: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SearchAccountsData { 0 items : "items" option, 1 total : "total" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SearchAccountsData { items : "items" opt, total : "total" opt, }
+    );
     ///`SearchAccountsDataItemsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsDataItemsItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "teamspeakId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub teamspeak_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5180,12 +4598,18 @@ pub mod types {
         option, 9 teamspeak_id : "teamspeakId" option, 10 unique_id : "uniqueId" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SearchAccountsDataItemsItem { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, archived : "archived" opt, banned : "banned"
+        opt, com_name : "comName" opt, com_status : "comStatus" opt, discord_id :
+        "discordId" opt, sys_status : "sysStatus" opt, teamspeak_id : "teamspeakId" opt,
+        unique_id : "uniqueId" opt, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SearchAccountsResponse {
         pub data: SearchAccountsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5193,6 +4617,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SearchAccountsResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SearchAccountsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -5236,22 +4664,23 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountNameRequest {
         ///See example request for the shape.
-        #[serde(rename = "newName")]
         pub new_name: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAccountNameRequest { 0 new_name : "newName" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountNameRequest { new_name : "newName" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountNameResponse {
         pub data: SetAccountNameData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5260,125 +4689,43 @@ pub mod types {
         SetAccountNameResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountNameResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksData {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(
-            rename = "apiIdPreference",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id_preference: ::std::option::Option<i64>,
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<SetAccountRanksDataApiIds>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(
-            rename = "banExpiration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ban_expiration: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "banInfo",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ban_info: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bio: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "clockData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub clock_data: ::std::option::Option<SetAccountRanksDataClockData>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "customUniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub custom_unique_id: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifiers: ::std::option::Option<SetAccountRanksDataIdentifiers>,
-        #[serde(
-            rename = "joinDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub join_date: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "notificationPreferences",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notification_preferences: ::std::option::Option<
             SetAccountRanksDataNotificationPreferences,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<bool>,
-        #[serde(
-            rename = "profileFields",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub profile_fields: ::std::option::Option<SetAccountRanksDataProfileFields>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "robloxId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "teamspeakId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub teamspeak_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5396,21 +4743,34 @@ pub mod types {
         option, 23 sys_status : "sysStatus" option, 24 teamspeak_id : "teamspeakId"
         option, 25 unique_id : "uniqueId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksData { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, api_id_preference : "apiIdPreference" opt,
+        api_ids : "apiIds" opt, archived : "archived" opt, ban_expiration :
+        "banExpiration" opt, ban_info : "banInfo" opt, banned : "banned" opt, bio : "bio"
+        opt, clock_data : "clockData" opt, com_name : "comName" opt, com_status :
+        "comStatus" opt, custom_unique_id : "customUniqueId" opt, discord_id :
+        "discordId" opt, identifiers : "identifiers" opt, join_date : "joinDate" opt,
+        last_login : "lastLogin" opt, notification_preferences :
+        "notificationPreferences" opt, owner : "owner" opt, profile_fields :
+        "profileFields" opt, ranks : "ranks" opt, roblox_id : "robloxId" opt, sys_status
+        : "sysStatus" opt, teamspeak_id : "teamspeakId" opt, unique_id : "uniqueId" opt,
+        }
+    );
     ///`SetAccountRanksDataApiIds`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataApiIds {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAccountRanksDataApiIds { 0 ids : "ids" option, }
     );
+    ::sonoran_runtime::serialize_struct!(SetAccountRanksDataApiIds { ids : "ids" opt, });
     ///`SetAccountRanksDataClockData`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataClockData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<SetAccountRanksDataClockDataDataItem>,
         >,
@@ -5418,27 +4778,18 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetAccountRanksDataClockData { 0 data : "data" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataClockData { data : "data" opt, }
+    );
     ///`SetAccountRanksDataClockDataDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataClockDataDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5446,17 +4797,24 @@ pub mod types {
         end_time : "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4
         start_time : "startTime" option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataClockDataDataItem { completed : "completed" opt, end_time :
+        "endTime" opt, id : "id" opt, notes : "notes" opt, start_time : "startTime" opt,
+        type_ : "type" opt, }
+    );
     ///`SetAccountRanksDataIdentifiers`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataIdentifiers {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
             ::std::vec::Vec<SetAccountRanksDataIdentifiersIdentsItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAccountRanksDataIdentifiers { 0 idents : "idents" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataIdentifiers { idents : "idents" opt, }
     );
     ///`SetAccountRanksDataIdentifiersIdentsItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5506,10 +4864,9 @@ pub mod types {
         verified : "verified" option, }
     );
     ///`SetAccountRanksDataNotificationPreferences`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferences {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub forms: ::std::option::Option<
             SetAccountRanksDataNotificationPreferencesForms,
         >,
@@ -5517,14 +4874,13 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetAccountRanksDataNotificationPreferences { 0 forms : "forms" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataNotificationPreferences { forms : "forms" opt, }
+    );
     ///`SetAccountRanksDataNotificationPreferencesForms`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesForms {
-        #[serde(
-            rename = "statusChange",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub status_change: ::std::option::Option<
             SetAccountRanksDataNotificationPreferencesFormsStatusChange,
         >,
@@ -5533,19 +4889,18 @@ pub mod types {
         SetAccountRanksDataNotificationPreferencesForms { 0 status_change :
         "statusChange" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataNotificationPreferencesForms { status_change : "statusChange"
+        opt, }
+    );
     ///`SetAccountRanksDataNotificationPreferencesFormsStatusChange`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataNotificationPreferencesFormsStatusChange {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub desktop: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inbox: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mobile: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5553,17 +4908,24 @@ pub mod types {
         "desktop" option, 1 discord : "discord" option, 2 email : "email" option, 3 inbox
         : "inbox" option, 4 mobile : "mobile" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataNotificationPreferencesFormsStatusChange { desktop : "desktop"
+        opt, discord : "discord" opt, email : "email" opt, inbox : "inbox" opt, mobile :
+        "mobile" opt, }
+    );
     ///`SetAccountRanksDataProfileFields`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksDataProfileFields {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<SetAccountRanksDataProfileFieldsDataItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAccountRanksDataProfileFields { 0 data : "data" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksDataProfileFields { data : "data" opt, }
     );
     ///`SetAccountRanksDataProfileFieldsDataItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -5613,11 +4975,10 @@ pub mod types {
         verified : "verified" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
         pub active: bool,
@@ -5628,12 +4989,15 @@ pub mod types {
         SetAccountRanksRequest { 0 acc_id : "accId" required, 1 active : "active"
         required, 2 add : "add" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksRequest { acc_id : "accId" req, active : "active" req, add : "add"
+        req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksResponse {
         pub data: SetAccountRanksData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5642,42 +5006,29 @@ pub mod types {
         SetAccountRanksResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`SetAccountRanksV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAccountRanksV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - Add rank(s)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub add: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - Remove rank(s)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub remove: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Remove and set ONLY these ranks on account
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub set: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5686,11 +5037,15 @@ pub mod types {
         : "set" option, 6 unique_id : "uniqueId" option, 7 username : "username" option,
         }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAccountRanksV1Item { acc_id : "accId" opt, add : "add" opt, api_id : "apiId"
+        opt, discord : "discord" opt, remove : "remove" opt, set : "set" opt, unique_id :
+        "uniqueId" opt, username : "username" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
             ::std::vec::Vec<SetAceConfigDataMappingsItem>,
         >,
@@ -5698,21 +5053,26 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetAceConfigData { 0 mappings : "mappings" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAceConfigData { mappings : "mappings" opt, }
+    );
     ///`SetAceConfigDataMappingsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigDataMappingsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetAceConfigDataMappingsItem { 0 principal : "principal" option, 1 ranks :
         "ranks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAceConfigDataMappingsItem { principal : "principal" opt, ranks : "ranks" opt,
+        }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigRequest {
         ///See example request for the shape.
@@ -5721,12 +5081,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetAceConfigRequest { 0 mappings : "mappings" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetAceConfigRequest { mappings : "mappings" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetAceConfigResponse {
         pub data: SetAceConfigData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5734,6 +5096,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetAceConfigResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetAceConfigResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -5777,7 +5143,7 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusRequest {
         ///See example request for the shape.
@@ -5786,12 +5152,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetFormLockStatusRequest { 0 state : "state" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetFormLockStatusRequest { state : "state" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusResponse {
         pub data: SetFormLockStatusData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5800,103 +5168,86 @@ pub mod types {
         SetFormLockStatusResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetFormLockStatusResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`SetFormLockStatusV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetFormLockStatusV1Item {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<bool>,
-        #[serde(
-            rename = "templateId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub template_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetFormLockStatusV1Item { 0 state : "state" option, 1 template_id : "templateId"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetFormLockStatusV1Item { state : "state" opt, template_id : "templateId" opt, }
+    );
     ///`SetGameServersV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1Item {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         ///Optional - only supply if needing to update a server
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetGameServersV1Item { 0 description : "description" option, 1 id : "id" option,
         2 ip : "ip" option, 3 name : "name" option, 4 port : "port" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetGameServersV1Item { description : "description" opt, id : "id" opt, ip : "ip"
+        opt, name : "name" opt, port : "port" opt, }
+    );
     ///`SetGameServersV1Reply`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1Reply {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<SetGameServersV1ReplyDataItem>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetGameServersV1Reply { 0 data : "data" option, 1 success : "success" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetGameServersV1Reply { data : "data" opt, success : "success" opt, }
+    );
     ///`SetGameServersV1ReplyDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetGameServersV1ReplyDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetGameServersV1ReplyDataItem { 0 description : "description" option, 1 id : "id"
         option, 2 ip : "ip" option, 3 name : "name" option, 4 port : "port" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetGameServersV1ReplyDataItem { description : "description" opt, id : "id" opt,
+        ip : "ip" opt, name : "name" opt, port : "port" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeData {
-        #[serde(
-            rename = "aceConfig",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ace_config: ::std::option::Option<SetServerTypeDataAceConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "robloxJoinCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_join_code: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "typeLastUpdated",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -5905,11 +5256,16 @@ pub mod types {
         option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
         type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServerTypeData { ace_config : "aceConfig" opt, description : "description"
+        opt, id : "id" opt, ip : "ip" opt, name : "name" opt, port : "port" opt,
+        roblox_join_code : "robloxJoinCode" opt, type_ : "type" opt, type_last_updated :
+        "typeLastUpdated" opt, }
+    );
     ///`SetServerTypeDataAceConfig`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeDataAceConfig {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
             ::std::vec::Vec<SetServerTypeDataAceConfigMappingsItem>,
         >,
@@ -5917,36 +5273,40 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetServerTypeDataAceConfig { 0 mappings : "mappings" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServerTypeDataAceConfig { mappings : "mappings" opt, }
+    );
     ///`SetServerTypeDataAceConfigMappingsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeDataAceConfigMappingsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServerTypeDataAceConfigMappingsItem { 0 principal : "principal" option, 1
         ranks : "ranks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServerTypeDataAceConfigMappingsItem { principal : "principal" opt, ranks :
+        "ranks" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeRequest {
         ///See example request for the shape.
-        #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServerTypeRequest { 0 type_ : "type" required, }
     );
+    ::sonoran_runtime::serialize_struct!(SetServerTypeRequest { type_ : "type" req, });
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServerTypeResponse {
         pub data: SetServerTypeData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -5955,46 +5315,32 @@ pub mod types {
         SetServerTypeResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServerTypeResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub servers: ::std::option::Option<::std::vec::Vec<SetServersDataServersItem>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServersData { 0 servers : "servers" option, }
     );
+    ::sonoran_runtime::serialize_struct!(SetServersData { servers : "servers" opt, });
     ///`SetServersDataServersItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItem {
-        #[serde(
-            rename = "aceConfig",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ace_config: ::std::option::Option<SetServersDataServersItemAceConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ip: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub port: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "robloxJoinCode",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_join_code: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "typeLastUpdated",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_last_updated: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6003,11 +5349,16 @@ pub mod types {
         option, 5 port : "port" option, 6 roblox_join_code : "robloxJoinCode" option, 7
         type_ : "type" option, 8 type_last_updated : "typeLastUpdated" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersDataServersItem { ace_config : "aceConfig" opt, description :
+        "description" opt, id : "id" opt, ip : "ip" opt, name : "name" opt, port : "port"
+        opt, roblox_join_code : "robloxJoinCode" opt, type_ : "type" opt,
+        type_last_updated : "typeLastUpdated" opt, }
+    );
     ///`SetServersDataServersItemAceConfig`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfig {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mappings: ::std::option::Option<
             ::std::vec::Vec<SetServersDataServersItemAceConfigMappingsItem>,
         >,
@@ -6015,21 +5366,26 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetServersDataServersItemAceConfig { 0 mappings : "mappings" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersDataServersItemAceConfig { mappings : "mappings" opt, }
+    );
     ///`SetServersDataServersItemAceConfigMappingsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersDataServersItemAceConfigMappingsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub principal: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         SetServersDataServersItemAceConfigMappingsItem { 0 principal : "principal"
         option, 1 ranks : "ranks" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersDataServersItemAceConfigMappingsItem { principal : "principal" opt,
+        ranks : "ranks" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersRequest {
         ///See example request for the shape.
@@ -6038,12 +5394,12 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetServersRequest { 0 servers : "servers" required, }
     );
+    ::sonoran_runtime::serialize_struct!(SetServersRequest { servers : "servers" req, });
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct SetServersResponse {
         pub data: SetServersData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6051,6 +5407,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         SetServersResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        SetServersResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6108,26 +5468,26 @@ pub mod types {
         stats : "stats" default, 10 sys_status : "sysStatus" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "serverId")]
         pub server_id: f64,
     }
     ::sonoran_runtime::deserialize_struct!(
         StartSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
         required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StartSessionRequest { acc_id : "accId" req, server_id : "serverId" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionResponse {
         pub data: StartSessionData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6136,24 +5496,23 @@ pub mod types {
         StartSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StartSessionResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///`StartSessionV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StartSessionV1Item {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         StartSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option,
         }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        StartSessionV1Item { acc_id : "accId" opt, server_id : "serverId" opt, }
     );
     ///`StartSessionV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6266,26 +5625,26 @@ pub mod types {
         stats : "stats" default, 10 sys_status : "sysStatus" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
         ///See example request for the shape.
-        #[serde(rename = "serverId")]
         pub server_id: f64,
     }
     ::sonoran_runtime::deserialize_struct!(
         StopSessionRequest { 0 acc_id : "accId" required, 1 server_id : "serverId"
         required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StopSessionRequest { acc_id : "accId" req, server_id : "serverId" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionResponse {
         pub data: StopSessionData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6294,23 +5653,22 @@ pub mod types {
         StopSessionResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        StopSessionResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
+    );
     ///`StopSessionV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct StopSessionV1Item {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         StopSessionV1Item { 0 acc_id : "accId" option, 1 server_id : "serverId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        StopSessionV1Item { acc_id : "accId" opt, server_id : "serverId" opt, }
     );
     ///`StopSessionV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6392,20 +5750,14 @@ pub mod types {
         }
     }
     ///`TriggerPromotionFlowsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub config: ::std::option::Option<TriggerPromotionFlowsDataItemConfig>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub flow: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub promote: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub succeeded: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub users: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6413,43 +5765,22 @@ pub mod types {
         option, 2 message : "message" option, 3 promote : "promote" option, 4 succeeded :
         "succeeded" option, 5 users : "users" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TriggerPromotionFlowsDataItem { config : "config" opt, flow : "flow" opt, message
+        : "message" opt, promote : "promote" opt, succeeded : "succeeded" opt, users :
+        "users" opt, }
+    );
     ///`TriggerPromotionFlowsDataItemConfig`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfig {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub actions: ::std::option::Option<TriggerPromotionFlowsDataItemConfigActions>,
-        #[serde(
-            rename = "communityUuid",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub community_uuid: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "labelFrom",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label_from: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "labelTo",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub label_to: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "promotionType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "ranksToAdd",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ranks_to_add: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "ranksToRemove",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ranks_to_remove: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
@@ -6461,24 +5792,29 @@ pub mod types {
         "promotionType" option, 6 ranks_to_add : "ranksToAdd" option, 7 ranks_to_remove :
         "ranksToRemove" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TriggerPromotionFlowsDataItemConfig { actions : "actions" opt, community_uuid :
+        "communityUuid" opt, id : "id" opt, label_from : "labelFrom" opt, label_to :
+        "labelTo" opt, promotion_type : "promotionType" opt, ranks_to_add : "ranksToAdd"
+        opt, ranks_to_remove : "ranksToRemove" opt, }
+    );
     ///`TriggerPromotionFlowsDataItemConfigActions`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsDataItemConfigActions {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "promotionType",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub promotion_type: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         TriggerPromotionFlowsDataItemConfigActions { 0 data : "data" option, 1
         promotion_type : "promotionType" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TriggerPromotionFlowsDataItemConfigActions { data : "data" opt, promotion_type :
+        "promotionType" opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsRequest {
         ///See example request for the shape.
@@ -6487,12 +5823,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         TriggerPromotionFlowsRequest { 0 data : "data" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TriggerPromotionFlowsRequest { data : "data" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct TriggerPromotionFlowsResponse {
         pub data: TriggerPromotionFlowsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6501,38 +5839,21 @@ pub mod types {
         TriggerPromotionFlowsResponse { 0 data : "data" required, 1 meta : "meta" option,
         2 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        TriggerPromotionFlowsResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account: ::std::option::Option<UndoRankChangeDataAccount>,
-        #[serde(
-            rename = "currentRanks",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub current_ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "originalLogId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub original_log_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "previousRanks",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub previous_ranks: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(
-            rename = "reversalUndoId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub reversal_undo_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "undoId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub undo_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6541,127 +5862,46 @@ pub mod types {
         previous_ranks : "previousRanks" option, 4 reversal_undo_id : "reversalUndoId"
         option, 5 undo_id : "undoId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeData { account : "account" opt, current_ranks : "currentRanks" opt,
+        original_log_id : "originalLogId" opt, previous_ranks : "previousRanks" opt,
+        reversal_undo_id : "reversalUndoId" opt, undo_id : "undoId" opt, }
+    );
     ///`UndoRankChangeDataAccount`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccount {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "accName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "activeApiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub active_api_ids: ::std::option::Option<
             ::std::vec::Vec<::std::string::String>,
         >,
-        #[serde(
-            rename = "apiIdPreference",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id_preference: ::std::option::Option<i64>,
-        #[serde(
-            rename = "apiIds",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_ids: ::std::option::Option<UndoRankChangeDataAccountApiIds>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub archived: ::std::option::Option<bool>,
-        #[serde(
-            rename = "banExpiration",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ban_expiration: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "banInfo",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub ban_info: ::std::option::Option<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub banned: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub bio: ::std::option::Option<::serde_json::Value>,
-        #[serde(
-            rename = "clockData",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub clock_data: ::std::option::Option<UndoRankChangeDataAccountClockData>,
-        #[serde(
-            rename = "comName",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_name: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "comStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub com_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "customUniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub custom_unique_id: ::std::option::Option<bool>,
-        #[serde(
-            rename = "discordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub discord_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub identifiers: ::std::option::Option<UndoRankChangeDataAccountIdentifiers>,
-        #[serde(
-            rename = "joinDate",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub join_date: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "lastLogin",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub last_login: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "notificationPreferences",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub notification_preferences: ::std::option::Option<
             UndoRankChangeDataAccountNotificationPreferences,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub owner: ::std::option::Option<bool>,
-        #[serde(
-            rename = "profileFields",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub profile_fields: ::std::option::Option<
             UndoRankChangeDataAccountProfileFields,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        #[serde(
-            rename = "robloxId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub roblox_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sysStatus",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub sys_status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "teamspeakId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub teamspeak_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6679,21 +5919,36 @@ pub mod types {
         option, 23 sys_status : "sysStatus" option, 24 teamspeak_id : "teamspeakId"
         option, 25 unique_id : "uniqueId" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccount { acc_id : "accId" opt, acc_name : "accName" opt,
+        active_api_ids : "activeApiIds" opt, api_id_preference : "apiIdPreference" opt,
+        api_ids : "apiIds" opt, archived : "archived" opt, ban_expiration :
+        "banExpiration" opt, ban_info : "banInfo" opt, banned : "banned" opt, bio : "bio"
+        opt, clock_data : "clockData" opt, com_name : "comName" opt, com_status :
+        "comStatus" opt, custom_unique_id : "customUniqueId" opt, discord_id :
+        "discordId" opt, identifiers : "identifiers" opt, join_date : "joinDate" opt,
+        last_login : "lastLogin" opt, notification_preferences :
+        "notificationPreferences" opt, owner : "owner" opt, profile_fields :
+        "profileFields" opt, ranks : "ranks" opt, roblox_id : "robloxId" opt, sys_status
+        : "sysStatus" opt, teamspeak_id : "teamspeakId" opt, unique_id : "uniqueId" opt,
+        }
+    );
     ///`UndoRankChangeDataAccountApiIds`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountApiIds {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ids: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeDataAccountApiIds { 0 ids : "ids" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountApiIds { ids : "ids" opt, }
+    );
     ///`UndoRankChangeDataAccountClockData`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockData {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<UndoRankChangeDataAccountClockDataDataItem>,
         >,
@@ -6701,27 +5956,18 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeDataAccountClockData { 0 data : "data" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountClockData { data : "data" opt, }
+    );
     ///`UndoRankChangeDataAccountClockDataDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountClockDataDataItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub completed: ::std::option::Option<bool>,
-        #[serde(
-            rename = "endTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub end_time: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-        #[serde(
-            rename = "startTime",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub start_time: ::std::option::Option<::std::string::String>,
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
         pub type_: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6729,17 +5975,24 @@ pub mod types {
         end_time : "endTime" option, 2 id : "id" option, 3 notes : "notes" option, 4
         start_time : "startTime" option, 5 type_ : "type" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountClockDataDataItem { completed : "completed" opt,
+        end_time : "endTime" opt, id : "id" opt, notes : "notes" opt, start_time :
+        "startTime" opt, type_ : "type" opt, }
+    );
     ///`UndoRankChangeDataAccountIdentifiers`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountIdentifiers {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub idents: ::std::option::Option<
             ::std::vec::Vec<UndoRankChangeDataAccountIdentifiersIdentsItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeDataAccountIdentifiers { 0 idents : "idents" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountIdentifiers { idents : "idents" opt, }
     );
     ///`UndoRankChangeDataAccountIdentifiersIdentsItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6789,10 +6042,9 @@ pub mod types {
         verified : "verified" option, }
     );
     ///`UndoRankChangeDataAccountNotificationPreferences`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferences {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub forms: ::std::option::Option<
             UndoRankChangeDataAccountNotificationPreferencesForms,
         >,
@@ -6800,14 +6052,13 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeDataAccountNotificationPreferences { 0 forms : "forms" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferences { forms : "forms" opt, }
+    );
     ///`UndoRankChangeDataAccountNotificationPreferencesForms`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesForms {
-        #[serde(
-            rename = "statusChange",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub status_change: ::std::option::Option<
             UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange,
         >,
@@ -6816,19 +6067,18 @@ pub mod types {
         UndoRankChangeDataAccountNotificationPreferencesForms { 0 status_change :
         "statusChange" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferencesForms { status_change :
+        "statusChange" opt, }
+    );
     ///`UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub desktop: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub inbox: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mobile: ::std::option::Option<bool>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -6836,17 +6086,24 @@ pub mod types {
         "desktop" option, 1 discord : "discord" option, 2 email : "email" option, 3 inbox
         : "inbox" option, 4 mobile : "mobile" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountNotificationPreferencesFormsStatusChange { desktop :
+        "desktop" opt, discord : "discord" opt, email : "email" opt, inbox : "inbox" opt,
+        mobile : "mobile" opt, }
+    );
     ///`UndoRankChangeDataAccountProfileFields`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeDataAccountProfileFields {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub data: ::std::option::Option<
             ::std::vec::Vec<UndoRankChangeDataAccountProfileFieldsDataItem>,
         >,
     }
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeDataAccountProfileFields { 0 data : "data" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeDataAccountProfileFields { data : "data" opt, }
     );
     ///`UndoRankChangeDataAccountProfileFieldsDataItem`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -6896,22 +6153,23 @@ pub mod types {
         verified : "verified" option, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeRequest {
         ///See example request for the shape.
-        #[serde(rename = "userId")]
         pub user_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeRequest { 0 user_id : "userId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeRequest { user_id : "userId" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UndoRankChangeResponse {
         pub data: UndoRankChangeData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6919,6 +6177,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UndoRankChangeResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UndoRankChangeResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(
@@ -6962,11 +6224,10 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnlockTeamRequest {
         ///See example request for the shape.
-        #[serde(rename = "robloxJoinCode")]
         pub roblox_join_code: ::std::string::String,
         ///See example request for the shape.
         pub team: ::std::string::String,
@@ -6975,12 +6236,14 @@ pub mod types {
         UnlockTeamRequest { 0 roblox_join_code : "robloxJoinCode" required, 1 team :
         "team" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UnlockTeamRequest { roblox_join_code : "robloxJoinCode" req, team : "team" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UnlockTeamResponse {
         pub data: UnlockTeamData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -6988,6 +6251,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UnlockTeamResponse { 0 data : "data" required, 1 meta : "meta" option, 2 success
         : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UnlockTeamResponse { data : "data" req, meta : "meta" opt, success : "success"
+        req, }
     );
     ///Inferred from the docs page's examples and tables (a draft).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -7014,49 +6281,25 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordPointsDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 UpdateMemberRecordPointsDataItemHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<UpdateMemberRecordPointsDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7066,28 +6309,25 @@ pub mod types {
         reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
         option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsDataItem { acc_id : "accId" opt, created_at : "createdAt"
+        opt, expired : "expired" opt, history : "history" opt, id : "id" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///`UpdateMemberRecordPointsDataItemHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
             UpdateMemberRecordPointsDataItemHistoryValueMetadata,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7096,36 +6336,41 @@ pub mod types {
         option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
         : "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsDataItemHistoryValue { action : "action" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, timestamp : "timestamp" opt, }
+    );
     ///`UpdateMemberRecordPointsDataItemHistoryValueMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemHistoryValueMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordPointsDataItemHistoryValueMetadata { 0 execution_source :
         "executionSource" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsDataItemHistoryValueMetadata { execution_source :
+        "executionSource" opt, }
+    );
     ///`UpdateMemberRecordPointsDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsDataItemMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordPointsDataItemMetadata { 0 execution_source : "executionSource"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsDataItemMetadata { execution_source : "executionSource"
+        opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsRequest {
         ///See example request for the shape.
@@ -7134,12 +6379,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordPointsRequest { 0 points : "points" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsRequest { points : "points" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsResponse {
         pub data: UpdateMemberRecordPointsData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -7148,22 +6395,25 @@ pub mod types {
         UpdateMemberRecordPointsResponse { 0 data : "data" required, 1 meta : "meta"
         option, 2 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsResponse { data : "data" req, meta : "meta" opt, success
+        : "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordPointsV1Data {
         ///How many points this disciplinary record incurs
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(
-            rename = "recordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordPointsV1Data { 0 points : "points" option, 1 record_id :
         "recordId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordPointsV1Data { points : "points" opt, record_id : "recordId"
+        opt, }
     );
     ///`UpdateMemberRecordPointsV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -7225,49 +6475,25 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordReasonDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 UpdateMemberRecordReasonDataItemHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<UpdateMemberRecordReasonDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7277,28 +6503,25 @@ pub mod types {
         reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
         option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonDataItem { acc_id : "accId" opt, created_at : "createdAt"
+        opt, expired : "expired" opt, history : "history" opt, id : "id" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///`UpdateMemberRecordReasonDataItemHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
             UpdateMemberRecordReasonDataItemHistoryValueMetadata,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7307,36 +6530,41 @@ pub mod types {
         option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
         : "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonDataItemHistoryValue { action : "action" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, timestamp : "timestamp" opt, }
+    );
     ///`UpdateMemberRecordReasonDataItemHistoryValueMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemHistoryValueMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordReasonDataItemHistoryValueMetadata { 0 execution_source :
         "executionSource" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonDataItemHistoryValueMetadata { execution_source :
+        "executionSource" opt, }
+    );
     ///`UpdateMemberRecordReasonDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonDataItemMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordReasonDataItemMetadata { 0 execution_source : "executionSource"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonDataItemMetadata { execution_source : "executionSource"
+        opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonRequest {
         ///See example request for the shape.
@@ -7345,12 +6573,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordReasonRequest { 0 reason : "reason" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonRequest { reason : "reason" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonResponse {
         pub data: UpdateMemberRecordReasonData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -7359,22 +6589,25 @@ pub mod types {
         UpdateMemberRecordReasonResponse { 0 data : "data" required, 1 meta : "meta"
         option, 2 success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonResponse { data : "data" req, meta : "meta" opt, success
+        : "success" req, }
+    );
     ///Object
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordReasonV1Data {
         ///Reason for the disciplinary record
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "recordId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub record_id: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordReasonV1Data { 0 reason : "reason" option, 1 record_id :
         "recordId" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordReasonV1Data { reason : "reason" opt, record_id : "recordId"
+        opt, }
     );
     ///`UpdateMemberRecordReasonV1Reply`
     #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
@@ -7436,49 +6669,25 @@ pub mod types {
         }
     }
     ///`UpdateMemberRecordStatusDataItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItem {
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "createdAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expired: ::std::option::Option<bool>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub history: ::std::option::Option<
             ::std::collections::HashMap<
                 ::std::string::String,
                 UpdateMemberRecordStatusDataItemHistoryValue,
             >,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<UpdateMemberRecordStatusDataItemMetadata>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<bool>,
-        #[serde(
-            rename = "updatedAt",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7488,28 +6697,25 @@ pub mod types {
         reason : "reason" option, 8 source : "source" option, 9 source_id : "sourceId"
         option, 10 status : "status" option, 11 updated_at : "updatedAt" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusDataItem { acc_id : "accId" opt, created_at : "createdAt"
+        opt, expired : "expired" opt, history : "history" opt, id : "id" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, status : "status" opt, updated_at : "updatedAt"
+        opt, }
+    );
     ///`UpdateMemberRecordStatusDataItemHistoryValue`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValue {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub action: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub metadata: ::std::option::Option<
             UpdateMemberRecordStatusDataItemHistoryValueMetadata,
         >,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub points: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub source: ::std::option::Option<::std::string::String>,
-        #[serde(
-            rename = "sourceId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub source_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timestamp: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
@@ -7518,36 +6724,41 @@ pub mod types {
         option, 4 source : "source" option, 5 source_id : "sourceId" option, 6 timestamp
         : "timestamp" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusDataItemHistoryValue { action : "action" opt, metadata :
+        "metadata" opt, points : "points" opt, reason : "reason" opt, source : "source"
+        opt, source_id : "sourceId" opt, timestamp : "timestamp" opt, }
+    );
     ///`UpdateMemberRecordStatusDataItemHistoryValueMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemHistoryValueMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordStatusDataItemHistoryValueMetadata { 0 execution_source :
         "executionSource" option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusDataItemHistoryValueMetadata { execution_source :
+        "executionSource" opt, }
+    );
     ///`UpdateMemberRecordStatusDataItemMetadata`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusDataItemMetadata {
-        #[serde(
-            rename = "executionSource",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub execution_source: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordStatusDataItemMetadata { 0 execution_source : "executionSource"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusDataItemMetadata { execution_source : "executionSource"
+        opt, }
+    );
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusRequest {
         ///See example request for the shape.
@@ -7556,12 +6767,14 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordStatusRequest { 0 status : "status" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusRequest { status : "status" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct UpdateMemberRecordStatusResponse {
         pub data: UpdateMemberRecordStatusData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -7569,6 +6782,10 @@ pub mod types {
     ::sonoran_runtime::deserialize_struct!(
         UpdateMemberRecordStatusResponse { 0 data : "data" required, 1 meta : "meta"
         option, 2 success : "success" required, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        UpdateMemberRecordStatusResponse { data : "data" req, meta : "meta" opt, success
+        : "success" req, }
     );
     ///The community API key (`key` in the envelope). Filled by the client from its configuration; never logged.
     #[derive(
@@ -7735,22 +6952,23 @@ pub mod types {
         }
     }
     ///Inferred from the docs page's examples and tables (a draft).
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistRequest {
         ///See example request for the shape.
-        #[serde(rename = "accId")]
         pub acc_id: ::std::string::String,
     }
     ::sonoran_runtime::deserialize_struct!(
         VerifyWhitelistRequest { 0 acc_id : "accId" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        VerifyWhitelistRequest { acc_id : "accId" req, }
+    );
     ///The v2 success envelope; the payload is `data`.
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistResponse {
         pub data: VerifyWhitelistData,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub meta: ::std::option::Option<ReplyMeta>,
         ///Always `true` on a 2xx reply.
         pub success: bool,
@@ -7759,58 +6977,50 @@ pub mod types {
         VerifyWhitelistResponse { 0 data : "data" required, 1 meta : "meta" option, 2
         success : "success" required, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        VerifyWhitelistResponse { data : "data" req, meta : "meta" opt, success :
+        "success" req, }
+    );
     ///`VerifyWhitelistV1Error400`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistV1Error400 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub message: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<i64>,
     }
     ::sonoran_runtime::deserialize_struct!(
         VerifyWhitelistV1Error400 { 0 message : "message" option, 1 status : "status"
         option, }
     );
+    ::sonoran_runtime::serialize_struct!(
+        VerifyWhitelistV1Error400 { message : "message" opt, status : "status" opt, }
+    );
     ///`VerifyWhitelistV1Item`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     #[non_exhaustive]
     pub struct VerifyWhitelistV1Item {
         ///Optional - must have one
-        #[serde(
-            rename = "accId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub acc_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(
-            rename = "apiId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub api_id: ::std::option::Option<::std::string::String>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub discord: ::std::option::Option<::std::string::String>,
         ///Optional - will check specific server whitelist if specified
-        #[serde(
-            rename = "serverId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub server_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(
-            rename = "uniqueId",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub unique_id: ::std::option::Option<i64>,
         ///Optional - must have one
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
     ::sonoran_runtime::deserialize_struct!(
         VerifyWhitelistV1Item { 0 acc_id : "accId" option, 1 api_id : "apiId" option, 2
         discord : "discord" option, 3 server_id : "serverId" option, 4 unique_id :
         "uniqueId" option, 5 username : "username" option, }
+    );
+    ::sonoran_runtime::serialize_struct!(
+        VerifyWhitelistV1Item { acc_id : "accId" opt, api_id : "apiId" opt, discord :
+        "discord" opt, server_id : "serverId" opt, unique_id : "uniqueId" opt, username :
+        "username" opt, }
     );
     /// Error types.
     pub mod error {

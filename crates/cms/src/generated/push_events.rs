@@ -6,98 +6,68 @@
 #[allow(unused_imports)]
 use sonoran_runtime::events::{Lenient, Rule, Step, EventError, ReceiveError, typed};
 ///`AccountBannedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountBannedEvent {
     ///The account's Discord id.
-    #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
     pub discord_id: ::std::option::Option<::std::string::String>,
     ///The Sonoran CMS account id (UUID).
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
     pub account_id: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     AccountBannedEvent { 0 discord_id : "discordId" default, 1 account_id : "accountId"
     default, }
 );
+::sonoran_runtime::serialize_struct!(
+    AccountBannedEvent { discord_id : "discordId" opt, account_id : "accountId" opt, }
+);
 ///`AccountKickedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountKickedEvent {
     ///The account's Discord id.
-    #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
     pub discord_id: ::std::option::Option<::std::string::String>,
     ///The Sonoran CMS account id (UUID).
-    #[serde(rename = "accountId", default, skip_serializing_if = "Option::is_none")]
     pub account_id: ::std::option::Option<::std::string::String>,
 }
 ::sonoran_runtime::deserialize_struct!(
     AccountKickedEvent { 0 discord_id : "discordId" default, 1 account_id : "accountId"
     default, }
 );
+::sonoran_runtime::serialize_struct!(
+    AccountKickedEvent { discord_id : "discordId" opt, account_id : "accountId" opt, }
+);
 ///`AccountUpdatedEvent` (a push event's payload or a part of one).
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpdatedEvent {
     ///The account's Discord id.
-    #[serde(rename = "discordId", default, skip_serializing_if = "Option::is_none")]
     pub discord_id: ::std::option::Option<::std::string::String>,
     ///The Sonoran CMS account id (UUID).
-    #[serde(rename = "accId", default, skip_serializing_if = "Option::is_none")]
     pub acc_id: ::std::option::Option<::std::string::String>,
     ///Whether the account is active in the community.
-    #[serde(rename = "comStatus", default, skip_serializing_if = "Option::is_none")]
     pub com_status: ::std::option::Option<bool>,
     ///The account's name.
-    #[serde(rename = "accName", default, skip_serializing_if = "Option::is_none")]
     pub acc_name: ::std::option::Option<::std::string::String>,
     ///The account's name in the community.
-    #[serde(rename = "comName", default, skip_serializing_if = "Option::is_none")]
     pub com_name: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "primaryIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub primary_identifier: ::std::option::Option<::std::string::String>,
-    #[serde(
-        rename = "secondaryIdentifiers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub secondary_identifiers: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     ///UUID of the primary rank.
-    #[serde(rename = "primaryRank", default, skip_serializing_if = "Option::is_none")]
     pub primary_rank: ::std::option::Option<::std::string::String>,
     ///UUIDs of the secondary ranks.
-    #[serde(rename = "secondaryRanks", default, skip_serializing_if = "Option::is_none")]
     pub secondary_ranks: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ///UUID of the primary department.
-    #[serde(
-        rename = "primaryDepartment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub primary_department: ::std::option::Option<::std::string::String>,
     ///UUIDs of the secondary departments.
-    #[serde(
-        rename = "secondaryDepartments",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub secondary_departments: ::std::option::Option<
         ::std::vec::Vec<::std::string::String>,
     >,
     ///When the account joined, as `2022-02-22 20:28:40.000 -0800`.
-    #[serde(rename = "joinDate", default, skip_serializing_if = "Option::is_none")]
     pub join_date: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "owner", default, skip_serializing_if = "Option::is_none")]
     pub owner: ::std::option::Option<bool>,
-    #[serde(rename = "banned", default, skip_serializing_if = "Option::is_none")]
     pub banned: ::std::option::Option<bool>,
     ///Last login, as `2022-02-22 22:43:46.000 -0800`.
-    #[serde(rename = "lastLogin", default, skip_serializing_if = "Option::is_none")]
     pub last_login: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "activeApiIds", default, skip_serializing_if = "Option::is_none")]
     pub active_api_ids: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 ::sonoran_runtime::deserialize_struct!(
@@ -110,6 +80,16 @@ pub struct AccountUpdatedEvent {
     "secondaryDepartments" default, 11 join_date : "joinDate" default, 12 owner : "owner"
     default, 13 banned : "banned" default, 14 last_login : "lastLogin" default, 15
     active_api_ids : "activeApiIds" default, }
+);
+::sonoran_runtime::serialize_struct!(
+    AccountUpdatedEvent { discord_id : "discordId" opt, acc_id : "accId" opt, com_status
+    : "comStatus" opt, acc_name : "accName" opt, com_name : "comName" opt,
+    primary_identifier : "primaryIdentifier" opt, secondary_identifiers :
+    "secondaryIdentifiers" opt, primary_rank : "primaryRank" opt, secondary_ranks :
+    "secondaryRanks" opt, primary_department : "primaryDepartment" opt,
+    secondary_departments : "secondaryDepartments" opt, join_date : "joinDate" opt, owner
+    : "owner" opt, banned : "banned" opt, last_login : "lastLogin" opt, active_api_ids :
+    "activeApiIds" opt, }
 );
 /// One push event, decoded: one variant per documented type, and [`PushEvent::Unknown`]
 /// for a type the docs do not list (kept with its raw `data`).
