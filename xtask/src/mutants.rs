@@ -62,6 +62,9 @@ pub const SCOPES: &[Scope] = &[
     // The generated structs' decoding (`deserialize_struct!`): its unit tests compare it
     // with the derive; the client's tests decode every reply through it.
     runtime("crates/runtime/src/de.rs"),
+    // Their encoding (`serialize_struct!`): its unit tests compare it with the derive, call
+    // by call; the client's tests send every request body through it.
+    runtime("crates/runtime/src/ser.rs"),
     Scope {
         file: "crates/fake/src/validate.rs",
         packages: &["sonoran-fake"],
