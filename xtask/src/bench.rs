@@ -470,8 +470,12 @@ const COMPILE_VARIANTS: [(&str, Option<&[&str]>); 4] = [
 enum Build {
     /// The same program on reqwest alone ([`baseline_manifest`]).
     Baseline,
-    /// The scratch crate on `sonoran-cad` with the features of `COMPILE_VARIANTS[i]`.
+    /// The scratch crate on `sonoran-cad` with the features of `COMPILE_VARIANTS[i]`, from
+    /// the snapshot repository (as users get a published crate: see [`snapshot_repo`]).
     Cad(usize),
+    /// The scratch crate on `sonoran-cad` (default features) by path: a contributor's build,
+    /// in which cargo compiles our crates incrementally and lints them.
+    CadByPath,
     /// [`cms_manifest`]'s crate.
     CmsOnly,
 }
@@ -484,19 +488,28 @@ impl Build {
                 REQWEST_FEATURES.join(", ")
             ),
             Self::Cad(i) => COMPILE_VARIANTS[i].0.to_string(),
+            Self::CadByPath => {
+                "default, by `path` (a contributor's build: incremental, linted; not the goal's)"
+                    .to_string()
+            }
             Self::CmsOnly => "`sonoran-cms` alone (default features), no `sonoran-cad`".to_string(),
         }
     }
 
-    /// Its `Cargo.toml` and `src/main.rs`.
-    fn files(self, root: &Path) -> (String, String) {
+    /// Its `Cargo.toml` and `src/main.rs`; `snapshot` is the source part of a dependency on
+    /// the snapshot repository (`git = ".."`).
+    fn files(self, root: &Path, snapshot: &str) -> (String, String) {
         match self {
             Self::Baseline => (baseline_manifest(), baseline_main().to_string()),
             Self::Cad(i) => (
-                crate::publish::scratch_manifest(root, COMPILE_VARIANTS[i].1),
+                crate::publish::scratch_manifest_from(snapshot, COMPILE_VARIANTS[i].1),
                 crate::publish::scratch_main(),
             ),
-            Self::CmsOnly => (cms_manifest(root), cms_main().to_string()),
+            Self::CadByPath => (
+                crate::publish::scratch_manifest(root, None),
+                crate::publish::scratch_main(),
+            ),
+            Self::CmsOnly => (cms_manifest(snapshot), cms_main().to_string()),
         }
     }
 
@@ -505,7 +518,7 @@ impl Build {
     fn own_unit(self) -> Option<&'static str> {
         match self {
             Self::Baseline => None,
-            Self::Cad(_) => Some("sonoran-cad "),
+            Self::Cad(_) | Self::CadByPath => Some("sonoran-cad "),
             Self::CmsOnly => Some("sonoran-cms "),
         }
     }
@@ -553,9 +566,10 @@ tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
     )
 }
 
-/// A new binary crate using only `sonoran-cms` (defaults) by path, serde_json and tokio:
-/// the build a CMS-only user pays (issue 20), beside the CAD rows.
-pub fn cms_manifest(root: &Path) -> String {
+/// A new binary crate using only `sonoran-cms` (defaults) from `source` (the source part of
+/// its inline table), serde_json and tokio: the build a CMS-only user pays (issue 20), beside
+/// the CAD rows.
+pub fn cms_manifest(source: &str) -> String {
     format!(
         r#"[package]
 name = "sonoran-cms-scratch"
@@ -564,14 +578,13 @@ edition = "2024"
 publish = false
 
 [dependencies]
-sonoran-cms = {{ path = {:?} }}
+sonoran-cms = {{ {source} }}
 serde_json = "1"
 tokio = {{ version = "1", features = ["macros", "rt-multi-thread"] }}
 
 # Not a member of the sonoran-rs workspace: a project of its own.
 [workspace]
-"#,
-        root.join("crates/cms").display().to_string()
+"#
     )
 }
 
@@ -710,6 +723,99 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 "#
 }
 
+/// The name of the snapshot repository's directory (see [`snapshot_repo`]): cargo names its
+/// clones after it, which [`forget_snapshots`] removes.
+const SNAPSHOT_NAME: &str = "sonoran-bench-snapshot";
+
+/// Removes cargo's clones of snapshot repositories (`$CARGO_HOME/git/db` and `checkouts`,
+/// named after [`SNAPSHOT_NAME`]): each bench run makes a new one, never used again.
+fn forget_snapshots() {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(home) = home else { return };
+    for kind in ["db", "checkouts"] {
+        let Ok(entries) = std::fs::read_dir(home.join("git").join(kind)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{SNAPSHOT_NAME}-"))
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+}
+
+/// A git repository in `dir` holding, in one commit, the files of the working tree at
+/// `root` (tracked, and untracked ones not ignored, as they are now): its `file://` URL. The
+/// compile section's crates depend on it by `git`, which cargo builds as it builds a crate
+/// from crates.io (not incrementally, lints capped), where a `path` dependency is built as
+/// a crate of one's own (incrementally, every lint run). The clone is made by the untimed
+/// `cargo fetch`.
+fn snapshot_repo(root: &Path, dir: &Path) -> Result<String> {
+    let git = |dir: &Path, args: &[&str]| -> Result<String> {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .with_context(|| format!("running git {}", args.join(" ")))?;
+        anyhow::ensure!(
+            out.status.success(),
+            "git {} in {}: {}",
+            args.join(" "),
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let files = git(
+        root,
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    )?;
+    let _ = std::fs::remove_dir_all(dir);
+    for file in files.split('\0').filter(|f| !f.is_empty()) {
+        let from = root.join(file);
+        // A tracked file deleted in the working tree is not in the snapshot either.
+        if !from.is_file() {
+            continue;
+        }
+        let to = dir.join(file);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::copy(&from, &to).with_context(|| format!("copying {}", from.display()))?;
+    }
+    git(dir, &["init", "-q"])?;
+    git(dir, &["add", "-A"])?;
+    git(
+        dir,
+        &[
+            "-c",
+            "user.name=cargo xtask bench",
+            "-c",
+            "user.email=bench@localhost",
+            "-c",
+            "commit.gpgsign=false",
+            "commit",
+            "-q",
+            "-m",
+            "the working tree, for the compile section",
+        ],
+    )?;
+    Ok(format!("file://{}", dir.display()))
+}
+
 /// Section 6: what a new binary crate depending on `sonoran-cad` costs to build, for each
 /// TLS choice (cold, then after touching its `main.rs`), where the cold build's time goes,
 /// and the size of the generated code.
@@ -729,11 +835,15 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
     let plan = [Build::Baseline, Build::Cad(0), Build::Baseline]
         .into_iter()
         .chain((1..COMPILE_VARIANTS.len()).map(Build::Cad))
-        .chain([Build::CmsOnly]);
+        .chain([Build::CadByPath, Build::CmsOnly]);
+    let snapshot = format!(
+        "git = {:?}",
+        snapshot_repo(root, &base.join(SNAPSHOT_NAME))?
+    );
     for (step, build) in plan.enumerate() {
         let dir = base.join(format!("step-{step}"));
         let label = build.label();
-        let (manifest, main_rs) = build.files(root);
+        let (manifest, main_rs) = build.files(root, &snapshot);
         crate::publish::write_crate(&dir, &manifest, &main_rs)?;
         println!("==> compile cost: {label}");
         let target = dir.join("target");
@@ -794,6 +904,7 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
         let _ = std::fs::remove_dir_all(&dir);
     }
     let _ = std::fs::remove_dir_all(&base);
+    forget_snapshots();
     let baseline = baseline_colds.iter().sum::<f64>() / baseline_colds.len().max(1) as f64;
     let ratio = default_cold / baseline;
     let baseline_work = baseline_works.iter().sum::<f64>() / baseline_works.len().max(1) as f64;
@@ -802,8 +913,12 @@ pub fn compile_section(root: &Path) -> Result<(String, String)> {
 
     let mut md = String::from("## 6. Build cost and generated code\n\n");
     md.push_str("A new binary crate (outside the workspace, `cargo xtask publish-check`'s scratch crate: one\n");
-    md.push_str("client, one call) depending on `sonoran-cad` by path, serde, serde_json and tokio resolved fresh\n");
+    md.push_str("client, one call) depending on `sonoran-cad`, serde, serde_json and tokio resolved fresh\n");
     md.push_str("(newest releases); debug, empty target dir, crates already downloaded (`cargo fetch`, untimed).\n");
+    md.push_str("`sonoran-cad` comes as users get it: from a git repository holding the working tree (made by\n");
+    md.push_str("the bench), which cargo builds as it builds a crate from crates.io, not incrementally and with\n");
+    md.push_str("lints capped. The row \"by `path`\" is the same build with `sonoran-cad` by path, as a contributor\n");
+    md.push_str("builds it (incremental, every lint run): for reference, not the goal's.\n");
     md.push_str(
         "One run each (a cold build is too slow to repeat within the time budget). `sonoran-cad`\n",
     );

@@ -93,13 +93,21 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {{
 /// `features` (`None`: its defaults), serde, serde_json and tokio by plain caret
 /// requirements so that a fresh resolve picks their newest releases.
 pub fn scratch_manifest(root: &Path, features: Option<&[&str]>) -> String {
-    let client = root.join("crates/client");
+    scratch_manifest_from(&path_source(&root.join("crates/client")), features)
+}
+
+/// The source part of a dependency's inline table for the package in `dir`:
+/// `path = "dir"`.
+pub fn path_source(dir: &Path) -> String {
+    format!("path = {:?}", dir.display().to_string())
+}
+
+/// [`scratch_manifest`] with `sonoran-cad` from `source` (the source part of its inline
+/// table: `path = ".."` or `git = ".."`).
+pub fn scratch_manifest_from(source: &str, features: Option<&[&str]>) -> String {
     let cad = match features {
-        None => format!("{{ path = {:?} }}", client.display().to_string()),
-        Some(f) => format!(
-            "{{ path = {:?}, default-features = false, features = {f:?} }}",
-            client.display().to_string()
-        ),
+        None => format!("{{ {source} }}"),
+        Some(f) => format!("{{ {source}, default-features = false, features = {f:?} }}"),
     };
     format!(
         r#"[package]
@@ -598,6 +606,11 @@ mod tests {
         assert!(
             scratch_manifest(Path::new("/r"), None)
                 .contains(r#"sonoran-cad = { path = "/r/crates/client" }"#)
+        );
+        assert!(
+            scratch_manifest_from(r#"git = "file:///s""#, Some(&["http"])).contains(
+                r#"sonoran-cad = { git = "file:///s", default-features = false, features = ["http"] }"#
+            )
         );
         assert!(scratch_main().contains(SCRATCH_CALL));
         assert!(scratch_main().contains(SCRATCH_V1_CALL));
