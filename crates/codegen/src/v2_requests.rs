@@ -114,7 +114,7 @@ pub fn tokens(
             use super::super::client::types;
             // progenitor's statements that build a request encode path parameters with it.
             #[allow(unused_imports)]
-            use ::progenitor_client::encode_path;
+            use ::sonoran_runtime::http::encode_path;
             #[doc(inline)]
             pub use super::super::v1::requests::*;
 
@@ -741,23 +741,42 @@ fn strip_build(expr: &syn::Expr) -> Option<&syn::Expr> {
 }
 
 /// `tokens` with every `self` as `__transport` (progenitor's `self.baseurl`, `self.client`;
-/// a name no parameter has, as progenitor names them in snake case without leading `_`).
+/// a name no parameter has, as progenitor names them in snake case without leading `_`),
+/// and progenitor-client's helpers (`progenitor_client::QueryParam`) as the runtime's
+/// (`::sonoran_runtime::http::QueryParam`): the generated crates do not depend on
+/// progenitor-client.
 fn rebase(tokens: TokenStream) -> TokenStream {
-    use proc_macro2::{Group, TokenTree};
-    tokens
-        .into_iter()
-        .map(|t| match t {
+    use proc_macro2::{Group, Ident, Punct, Spacing, TokenTree};
+    let mut out: Vec<TokenTree> = Vec::new();
+    for t in tokens {
+        match t {
             TokenTree::Ident(i) if i == "self" => {
-                TokenTree::Ident(proc_macro2::Ident::new("__transport", i.span()))
+                out.push(TokenTree::Ident(Ident::new("__transport", i.span())));
+            }
+            TokenTree::Ident(i) if i == "progenitor_client" => {
+                let rooted = matches!(out.last(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                let colons = || {
+                    [
+                        TokenTree::Punct(Punct::new(':', Spacing::Joint)),
+                        TokenTree::Punct(Punct::new(':', Spacing::Alone)),
+                    ]
+                };
+                if !rooted {
+                    out.extend(colons());
+                }
+                out.push(TokenTree::Ident(Ident::new("sonoran_runtime", i.span())));
+                out.extend(colons());
+                out.push(TokenTree::Ident(Ident::new("http", i.span())));
             }
             TokenTree::Group(g) => {
                 let mut inner = Group::new(g.delimiter(), rebase(g.stream()));
                 inner.set_span(g.span());
-                TokenTree::Group(inner)
+                out.push(TokenTree::Group(inner));
             }
-            other => other,
-        })
-        .collect()
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// `T` out of `Result<ResponseValue<T>, Error<..>>`.
@@ -811,11 +830,25 @@ mod tests {
                 __transport
                     .client
                     .get(_url)
-                    .query(&progenitor_client::QueryParam::new("url", &url))
+                    .query(&::sonoran_runtime::http::QueryParam::new("url", &url))
             }
             .to_string()
         );
         assert!(!out.contains("api-version") && !out.contains("self"));
+    }
+
+    #[test]
+    fn progenitor_client_paths_become_the_runtimes_rooted_or_not() {
+        let out = super::rebase(quote::quote! {
+            f(progenitor_client::encode_path(&x), ::progenitor_client::QueryParam::new("a", &self.a))
+        });
+        assert_eq!(
+            out.to_string(),
+            quote::quote! {
+                f(::sonoran_runtime::http::encode_path(&x), ::sonoran_runtime::http::QueryParam::new("a", &__transport.a))
+            }
+            .to_string()
+        );
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! The typed client's transport: reqwest requests (built by the generated v2 request
 //! builders, the v1 sender and the uploads) through the shared [`Runtime`] loop.
 
+mod query;
+#[doc(hidden)]
+pub use query::{QueryParam, encode_path};
+
 use crate::Error;
 use crate::error::{ApiError, V1Code};
 use crate::runtime::{Attempt, CallOptions, Runtime};

@@ -1599,7 +1599,7 @@ impl crate::Client {
 pub mod requests {
     use super::super::client::types;
     #[allow(unused_imports)]
-    use ::progenitor_client::encode_path;
+    use ::sonoran_runtime::http::encode_path;
     #[doc(inline)]
     pub use super::super::v1::requests::*;
     /// `getCharacterLinks`: the request [`crate::Client::get_character_links`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1690,22 +1690,25 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "accountUuid",
                                     &account_uuid,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "communityUserId",
                                     &community_user_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("discord", &discord),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "discord",
+                                    &discord,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                                &::sonoran_runtime::http::QueryParam::new("roblox", &roblox),
                             )
                     },
                     ::std::result::Result::Ok,
@@ -1965,22 +1968,25 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "accountUuid",
                                     &account_uuid,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "communityUserId",
                                     &community_user_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("discord", &discord),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "discord",
+                                    &discord,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                                &::sonoran_runtime::http::QueryParam::new("roblox", &roblox),
                             )
                     },
                     ::std::result::Result::Ok,
@@ -2874,18 +2880,20 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("limit", &limit))
                             .query(
-                                &progenitor_client::QueryParam::new("offset", &offset),
+                                &::sonoran_runtime::http::QueryParam::new("limit", &limit),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("offset", &offset),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "onlyOnline",
                                     &only_online,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "onlyUnits",
                                     &only_units,
                                 ),
@@ -3482,18 +3490,20 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "closedLimit",
                                     &closed_limit,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "closedOffset",
                                     &closed_offset,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("type", &type_))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("type", &type_),
+                            )
                     },
                     ::std::result::Result::Ok,
                 )
@@ -5165,17 +5175,19 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "includeOffline",
                                     &include_offline,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("limit", &limit))
                             .query(
-                                &progenitor_client::QueryParam::new("offset", &offset),
+                                &::sonoran_runtime::http::QueryParam::new("limit", &limit),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("offset", &offset),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "onlyUnits",
                                     &only_units,
                                 ),
@@ -5848,15 +5860,20 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("limit", &limit))
                             .query(
-                                &progenitor_client::QueryParam::new("offset", &offset),
+                                &::sonoran_runtime::http::QueryParam::new("limit", &limit),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("status", &status),
+                                &::sonoran_runtime::http::QueryParam::new("offset", &offset),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new("status", &status),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     ::std::result::Result::Ok,
@@ -6029,25 +6046,31 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "accountUuid",
                                     &account_uuid,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "communityUserId",
                                     &community_user_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("discord", &discord),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "discord",
+                                    &discord,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("roblox", &roblox),
+                                &::sonoran_runtime::http::QueryParam::new("roblox", &roblox),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     ::std::result::Result::Ok,
@@ -6589,12 +6612,14 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "communityId",
                                     &community_id,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("url", &url))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("url", &url),
+                            )
                     },
                     ::std::result::Result::Ok,
                 )
@@ -8330,7 +8355,10 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("userId", &user_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "userId",
+                                    &user_id,
+                                ),
                             )
                     },
                     ::std::result::Result::Ok,
@@ -8581,8 +8609,12 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("after", &after))
-                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("after", &after),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("limit", &limit),
+                            )
                     },
                     ::std::result::Result::Ok,
                 )

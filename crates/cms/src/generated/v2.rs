@@ -1031,7 +1031,7 @@ impl crate::Client {
 pub mod requests {
     use super::super::client::types;
     #[allow(unused_imports)]
-    use ::progenitor_client::encode_path;
+    use ::sonoran_runtime::http::encode_path;
     #[doc(inline)]
     pub use super::super::v1::requests::*;
     /// `getCommunity`: the request [`crate::Client::get_community`] returns. Set optional parameters, then `.send().await` or `.await` it.
@@ -1296,25 +1296,32 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("archived", &archived),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "archived",
+                                    &archived,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("banned", &banned),
+                                &::sonoran_runtime::http::QueryParam::new("banned", &banned),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "comStatus",
                                     &com_status,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("skip", &skip))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("skip", &skip),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "sysStatus",
                                     &sys_status,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("take", &take))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("take", &take),
+                            )
                     },
                     then,
                 )
@@ -1563,22 +1570,35 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("accId", &acc_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "accountId",
                                     &account_id,
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
                             .query(
-                                &progenitor_client::QueryParam::new("discord", &discord),
+                                &::sonoran_runtime::http::QueryParam::new("apiId", &api_id),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "discord",
+                                    &discord,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "uniqueId",
+                                    &unique_id,
+                                ),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     then,
@@ -1884,17 +1904,24 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("accId", &acc_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "clockInType",
                                     &clock_in_type,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("serverId", &server_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "serverId",
+                                    &server_id,
+                                ),
                             )
-                            .query(&progenitor_client::QueryParam::new("type", &type_))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("type", &type_),
+                            )
                     },
                     then,
                 )
@@ -2206,18 +2233,26 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("apiId", &api_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "discordId",
                                     &discord_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "uniqueId",
+                                    &unique_id,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     then,
@@ -3725,19 +3760,29 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("accId", &acc_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("apiId", &api_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "discordId",
                                     &discord_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "uniqueId",
+                                    &unique_id,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     then,
@@ -3922,19 +3967,29 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("accId", &acc_id))
-                            .query(&progenitor_client::QueryParam::new("apiId", &api_id))
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new("accId", &acc_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("apiId", &api_id),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "discordId",
                                     &discord_id,
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("uniqueId", &unique_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "uniqueId",
+                                    &unique_id,
+                                ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("username", &username),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "username",
+                                    &username,
+                                ),
                             )
                     },
                     then,
@@ -4758,7 +4813,7 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "robloxJoinCode",
                                     &roblox_join_code,
                                 ),
@@ -4903,7 +4958,7 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new(
+                                &::sonoran_runtime::http::QueryParam::new(
                                     "robloxJoinCode",
                                     &roblox_join_code,
                                 ),
@@ -6106,8 +6161,12 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("skip", &skip))
-                            .query(&progenitor_client::QueryParam::new("take", &take))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("skip", &skip),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("take", &take),
+                            )
                     },
                     then,
                 )
@@ -6317,8 +6376,10 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("id", &id))
-                            .query(&progenitor_client::QueryParam::new("uuid", &uuid))
+                            .query(&::sonoran_runtime::http::QueryParam::new("id", &id))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("uuid", &uuid),
+                            )
                     },
                     then,
                 )
@@ -6991,8 +7052,12 @@ pub mod requests {
                                     "application/json",
                                 ),
                             )
-                            .query(&progenitor_client::QueryParam::new("limit", &limit))
-                            .query(&progenitor_client::QueryParam::new("skip", &skip))
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("limit", &limit),
+                            )
+                            .query(
+                                &::sonoran_runtime::http::QueryParam::new("skip", &skip),
+                            )
                     },
                     then,
                 )
@@ -8835,7 +8900,10 @@ pub mod requests {
                                 ),
                             )
                             .query(
-                                &progenitor_client::QueryParam::new("serverId", &server_id),
+                                &::sonoran_runtime::http::QueryParam::new(
+                                    "serverId",
+                                    &server_id,
+                                ),
                             )
                     },
                     then,
