@@ -408,6 +408,101 @@ impl<C> ApiError<C> {
     }
 }
 
+impl ApiError<NoV1Code> {
+    /// This error as one of an API whose v1 codes are `C`: a plain-text body gets the code
+    /// its text is, as [`ApiError::from_body`] gives it for `C`; a problem+json or an
+    /// enveloped refusal has none, as there.
+    fn recode<C: V1Code>(self) -> ApiError<C> {
+        // `from_body`'s plain-text form: no title or trace id, the body itself as detail.
+        let plain = self.title.is_none()
+            && self.trace_id.is_none()
+            && self.detail.as_deref() == (!self.body.is_empty()).then_some(self.body.as_str());
+        ApiError {
+            status: self.status,
+            code: if plain {
+                C::from_text(&self.body)
+            } else {
+                None
+            },
+            title: self.title,
+            detail: self.detail,
+            trace_id: self.trace_id,
+            body: self.body,
+            call: self.call,
+        }
+    }
+}
+
+impl Error<NoV1Code> {
+    /// This error as one of an API whose v1 codes are `C` (see [`ApiError::recode`]); every
+    /// other variant is the same. The transport reads a v2 call's reply without knowing its
+    /// API's codes, so that its code is compiled once, in this crate, and not again in every
+    /// program for each API's code table.
+    #[doc(hidden)]
+    pub fn recode<C: V1Code>(self) -> Error<C> {
+        match self {
+            Self::InvalidRequest(reason) => Error::InvalidRequest(reason),
+            Self::Timeout {
+                operation,
+                attempts,
+                elapsed,
+            } => Error::Timeout {
+                operation,
+                attempts,
+                elapsed,
+            },
+            Self::Transport(e) => Error::Transport(e),
+            Self::RateLimited {
+                retry_after,
+                request_id,
+                operation,
+                attempts,
+            } => Error::RateLimited {
+                retry_after,
+                request_id,
+                operation,
+                attempts,
+            },
+            Self::PacingRefused {
+                operation,
+                wait,
+                bound,
+            } => Error::PacingRefused {
+                operation,
+                wait,
+                bound,
+            },
+            Self::Api(e) => Error::Api(e.recode()),
+            #[cfg(feature = "redis")]
+            Self::SharedLimiterUnavailable { reason } => Error::SharedLimiterUnavailable { reason },
+            Self::ReplyTooLarge {
+                limit,
+                operation,
+                attempts,
+            } => Error::ReplyTooLarge {
+                limit,
+                operation,
+                attempts,
+            },
+            Self::MalformedReply {
+                status,
+                body,
+                reason,
+                operation,
+                attempts,
+                request_id,
+            } => Error::MalformedReply {
+                status,
+                body,
+                reason,
+                operation,
+                attempts,
+                request_id,
+            },
+        }
+    }
+}
+
 /// At most 2 KiB of a reply body (cut on a char boundary, marked `…`): enough to see what
 /// came, for an error that carries the body.
 pub(crate) fn clip(text: &str) -> String {
@@ -898,6 +993,79 @@ mod tests {
         fn kind(self) -> Option<ErrorKind> {
             // As if the docs made it a plan refusal: what the generated tables say.
             Some(ErrorKind::PlanRefused)
+        }
+    }
+
+    /// An error read without the API's codes and then recoded is the error read with them,
+    /// for every form of body (`Transport::exchange` reads replies so).
+    #[test]
+    fn an_error_recoded_is_the_error_read_with_the_codes() {
+        let bodies = [
+            "INVALID API KEY",
+            "  INVALID API KEY\n",
+            "",
+            "something else",
+            r#"{"title":"Forbidden","detail":"INVALID API KEY"}"#,
+            r#"{"detail":"INVALID API KEY"}"#,
+            r#"{"traceId":"t-1"}"#,
+            r#"{"other":1}"#,
+            "{not json",
+            r#"{"request_id":"r-9"}"#,
+        ];
+        for status in [400, 403, 429, 500] {
+            for body in bodies {
+                let read = super::Error::<V1ErrorCode>::from_reply(status, Some("3"), body);
+                let recoded =
+                    super::Error::<NoV1Code>::from_reply(status, Some("3"), body).recode();
+                assert_eq!(
+                    format!("{recoded:?}"),
+                    format!("{read:?}"),
+                    "{status} {body:?}"
+                );
+                assert_eq!(recoded.v1_code(), read.v1_code(), "{status} {body:?}");
+            }
+        }
+        let read =
+            super::ApiError::<V1ErrorCode>::unsuccessful(200, r#"{"message":"INVALID API KEY"}"#);
+        let recoded =
+            super::ApiError::<NoV1Code>::unsuccessful(200, r#"{"message":"INVALID API KEY"}"#)
+                .recode();
+        assert_eq!(recoded, read);
+        // A code table that would take any text (none is generated so, but nothing forbids
+        // it): a problem+json or an enveloped refusal still has no code, as when read.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        struct AnyText;
+        impl V1Code for AnyText {
+            fn from_text(body: &str) -> Option<Self> {
+                (!body.is_empty()).then_some(Self)
+            }
+            fn text(self) -> &'static str {
+                "any"
+            }
+        }
+        for body in bodies {
+            let read = super::Error::<AnyText>::from_reply(400, None, body);
+            let recoded = super::Error::<NoV1Code>::from_reply(400, None, body).recode();
+            assert_eq!(recoded.v1_code(), read.v1_code(), "{body:?}");
+        }
+        let envelope = r#"{"success":false}"#;
+        assert_eq!(
+            super::ApiError::<NoV1Code>::unsuccessful(200, envelope).recode::<AnyText>(),
+            super::ApiError::<AnyText>::unsuccessful(200, envelope)
+        );
+        // Every other variant comes through as it was.
+        let others: [super::Error; 3] = [
+            super::Error::InvalidRequest("bad header".into()),
+            super::Error::ReplyTooLarge {
+                limit: 9,
+                operation: Some("getCalls"),
+                attempts: 2,
+            },
+            super::Error::undocumented_success(202, 200, "x"),
+        ];
+        for e in others {
+            let before = format!("{e:?}");
+            assert_eq!(format!("{:?}", e.recode::<V1ErrorCode>()), before);
         }
     }
 

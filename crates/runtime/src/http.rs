@@ -6,7 +6,7 @@ mod query;
 pub use query::{QueryParam, encode_path};
 
 use crate::Error;
-use crate::error::{ApiError, V1Code};
+use crate::error::{ApiError, NoV1Code, V1Code};
 use crate::runtime::{Attempt, CallOptions, Runtime};
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -665,9 +665,9 @@ impl Transport {
         options: CallOptions,
     ) -> Result<crate::Response<T>, Error<C>> {
         let (body, record) = self
-            .exchange_boxed::<C>(make, operation_id, success, options)
+            .exchange_boxed(make, operation_id, success, options)
             .await;
-        let value = body.and_then(|body| {
+        let value = body.map_err(Error::recode).and_then(|body| {
             serde_json::from_slice(&body).map_err(|e| undecodable(success, &body, &e))
         });
         complete(record, value)
@@ -683,32 +683,34 @@ impl Transport {
         options: CallOptions,
     ) -> Result<crate::Response<()>, Error<C>> {
         let (body, record) = self
-            .exchange_boxed::<C>(make, operation_id, success, options)
+            .exchange_boxed(make, operation_id, success, options)
             .await;
-        complete(record, body.map(drop))
+        complete(record, body.map(drop).map_err(Error::recode))
     }
 
     /// [`Transport::exchange`] behind a pointer, its type erased: each operation's future
     /// holds it, not its state machine.
-    fn exchange_boxed<'a, C: V1Code>(
+    fn exchange_boxed<'a>(
         &'a self,
         make: &'a MakeRequest<'a>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
-    ) -> crate::BoxFuture<'a, (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord)> {
-        Box::pin(self.exchange::<C>(make, operation_id, success, options))
+    ) -> crate::BoxFuture<'a, (Result<bytes::Bytes, Error>, crate::runtime::CallRecord)> {
+        Box::pin(self.exchange(make, operation_id, success, options))
     }
 
-    /// One call's exchange, whatever its reply type: the body of a reply of the `success`
-    /// status, or the error, with the call's record (the reply's headers moved into it).
-    async fn exchange<C: V1Code>(
+    /// One call's exchange, whatever its reply type and its API: the body of a reply of the
+    /// `success` status, or the error, with the call's record (the reply's headers moved into
+    /// it). Not generic: every call of every API runs this one copy, compiled here (a
+    /// plain-text error's v1 code is found by [`Error::recode`] afterwards).
+    async fn exchange(
         &self,
         make: &MakeRequest<'_>,
         operation_id: &'static str,
         success: u16,
         options: CallOptions,
-    ) -> (Result<bytes::Bytes, Error<C>>, crate::runtime::CallRecord) {
+    ) -> (Result<bytes::Bytes, Error>, crate::runtime::CallRecord) {
         // A call with the client's own settings needs no scope of its own (its record
         // comes back from `run`): one allocation less a call.
         let scoped;
@@ -720,8 +722,8 @@ impl Transport {
         };
         let build = || {
             let mut request = make().build().map_err(Error::from_reqwest)?;
-            runtime.prepare::<C>(&mut request, true)?;
-            Ok::<_, Error<C>>(request)
+            runtime.prepare::<NoV1Code>(&mut request, true)?;
+            Ok::<_, Error>(request)
         };
         let request = match build() {
             Ok(request) => request,
