@@ -42,7 +42,7 @@ pub struct Size {
 impl Size {
     pub const FULL: Self = Self {
         rust: (15, 2000, 6),
-        node: (15, 300, 6),
+        node: (15, 1000, 6),
         instr_calls: (100, 1100),
         instr_repeats: 3,
         fake_seconds: 10.0,
