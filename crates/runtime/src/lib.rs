@@ -23,6 +23,8 @@ mod key;
 mod limiter;
 #[cfg(feature = "http")]
 pub mod pages;
+#[doc(hidden)]
+pub mod path;
 #[cfg(feature = "http")]
 mod reply;
 pub mod retry;

@@ -7,22 +7,7 @@
 
 use crate::table::{self, Body, Data, Operation, Span};
 use crate::validate::{Invalid, check, js_kind, push_key};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::Value;
-
-/// Path parameters are encoded as the Rust client's (progenitor's) `encode_path` does.
-const PATH_SET: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%');
 
 /// What a request needs from the client's configuration.
 #[derive(Debug)]
@@ -213,7 +198,8 @@ fn v2(op: &Operation, name: &str, args: Args<'_>, config: &Config) -> Result<Pre
         url.push_str(&rest[..start]);
         let param = &rest[start + 1..start + len];
         if let Some((_, v)) = path_values.iter().find(|(n, _)| *n == param) {
-            url.extend(utf8_percent_encode(v, PATH_SET));
+            // Encoded as the Rust client encodes it.
+            url.extend(sonoran_runtime::path::segment(v));
         }
         rest = &rest[start + len + 1..];
     }
