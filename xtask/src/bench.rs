@@ -757,21 +757,7 @@ fn forget_snapshots() {
 /// a crate of one's own (incrementally, every lint run). The clone is made by the untimed
 /// `cargo fetch`.
 fn snapshot_repo(root: &Path, dir: &Path) -> Result<String> {
-    let git = |dir: &Path, args: &[&str]| -> Result<String> {
-        let out = Command::new("git")
-            .current_dir(dir)
-            .args(args)
-            .output()
-            .with_context(|| format!("running git {}", args.join(" ")))?;
-        anyhow::ensure!(
-            out.status.success(),
-            "git {} in {}: {}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&out.stderr).trim()
-        );
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    };
+    let git = |dir: &Path, args: &[&str]| output(Command::new("git").current_dir(dir).args(args));
     let files = git(
         root,
         &[
@@ -1371,6 +1357,53 @@ costs less CPU per request than Node's `fetch`; section 9 compares it with raw n
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The snapshot holds the working tree as it is (a tracked file with its uncommitted
+    /// change, an untracked one), not what git ignores nor a tracked file deleted, in one
+    /// commit that cargo can clone.
+    #[test]
+    fn the_snapshot_is_the_working_tree_in_one_commit() {
+        let git = |dir: &Path, args: &[&str]| {
+            output(Command::new("git").current_dir(dir).args(args)).unwrap()
+        };
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("root");
+        std::fs::create_dir_all(root.join("crates/a")).unwrap();
+        git(&root, &["init", "-q"]);
+        std::fs::write(root.join(".gitignore"), "target/\n").unwrap();
+        std::fs::write(root.join("crates/a/lib.rs"), "committed").unwrap();
+        std::fs::write(root.join("gone.txt"), "x").unwrap();
+        git(&root, &["add", "-A"]);
+        git(
+            &root,
+            &[
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "commit",
+                "-q",
+                "-m",
+                "c",
+            ],
+        );
+        std::fs::write(root.join("crates/a/lib.rs"), "changed").unwrap();
+        std::fs::write(root.join("new.rs"), "untracked").unwrap();
+        std::fs::create_dir_all(root.join("target")).unwrap();
+        std::fs::write(root.join("target/big"), "ignored").unwrap();
+        std::fs::remove_file(root.join("gone.txt")).unwrap();
+
+        let snapshot = tmp.path().join(SNAPSHOT_NAME);
+        let url = snapshot_repo(&root, &snapshot).unwrap();
+        assert_eq!(url, format!("file://{}", snapshot.display()));
+        let read = |f: &str| std::fs::read_to_string(snapshot.join(f)).ok();
+        assert_eq!(read("crates/a/lib.rs").as_deref(), Some("changed"));
+        assert_eq!(read("new.rs").as_deref(), Some("untracked"));
+        assert_eq!(read("target/big"), None);
+        assert_eq!(read("gone.txt"), None);
+        assert_eq!(git(&snapshot, &["rev-list", "--count", "HEAD"]).trim(), "1");
+        assert_eq!(git(&snapshot, &["status", "--porcelain"]), "");
+    }
 
     /// The features in the `[...]` list of the first line of `text` that starts with `key`.
     fn listed(text: &str, key: &str) -> Vec<String> {
