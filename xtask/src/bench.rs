@@ -730,10 +730,9 @@ const SNAPSHOT_NAME: &str = "sonoran-bench-snapshot";
 /// Removes cargo's clones of snapshot repositories (`$CARGO_HOME/git/db` and `checkouts`,
 /// named after [`SNAPSHOT_NAME`]): each bench run makes a new one, never used again.
 fn forget_snapshots() {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
-    let Some(home) = home else { return };
+    let Some(home) = crate::cargo_home() else {
+        return;
+    };
     for kind in ["db", "checkouts"] {
         let Ok(entries) = std::fs::read_dir(home.join("git").join(kind)) else {
             continue;

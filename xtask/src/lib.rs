@@ -38,6 +38,13 @@ pub fn run(what: &str, cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// Cargo's home (`$CARGO_HOME`, else `~/.cargo`); `None` when neither is set.
+pub fn cargo_home() -> Option<PathBuf> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+}
+
 /// Where cargo puts build output for the workspace at `root`.
 pub fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

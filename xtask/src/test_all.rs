@@ -249,11 +249,8 @@ fn ensure_cargo_machete() -> Result<()> {
 
 /// `cargo-machete` where `cargo install` puts it (`$CARGO_HOME/bin`, else `~/.cargo/bin`).
 fn machete_bin() -> std::path::PathBuf {
-    std::env::var_os("CARGO_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
-        .map_or_else(
-            || "cargo-machete".into(),
-            |home| home.join("bin/cargo-machete"),
-        )
+    crate::cargo_home().map_or_else(
+        || "cargo-machete".into(),
+        |home| home.join("bin/cargo-machete"),
+    )
 }

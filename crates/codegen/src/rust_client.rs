@@ -94,17 +94,17 @@ pub fn seal_types(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::Token
             && let Some((_, items)) = &mut m.content
         {
             seal(items);
-            compact_deserialize(items)?;
+            compact_serde(items)?;
         }
     }
     Ok(quote::quote!(#file))
 }
 
-/// `compact_deserialize` on the top-level items of `tokens` (the push events' payloads).
+/// `compact_serde` on the top-level items of `tokens` (the push events' payloads).
 pub fn compact_file(tokens: proc_macro2::TokenStream) -> Result<proc_macro2::TokenStream, Error> {
     let mut file: syn::File =
         syn::parse2(tokens).map_err(|e| Error(format!("generated code does not parse: {e}")))?;
-    compact_deserialize(&mut file.items)?;
+    compact_serde(&mut file.items)?;
     Ok(quote::quote!(#file))
 }
 
@@ -173,7 +173,7 @@ struct WireField {
 /// branch a field) were the largest part of the crate's compile time. A struct whose
 /// attributes are not all understood here (generics, a container `#[serde]`, `flatten`, any
 /// other `deserialize_with` or `skip_serializing_if`) keeps the derive concerned.
-fn compact_deserialize(items: &mut Vec<syn::Item>) -> Result<(), Error> {
+fn compact_serde(items: &mut Vec<syn::Item>) -> Result<(), Error> {
     let mut out = Vec::with_capacity(items.len() * 3);
     for mut item in std::mem::take(items) {
         let impls = match &mut item {
@@ -299,7 +299,8 @@ fn wire_field(
                         | "core::option::Option::is_none"
                         | "Option::is_none"
                 ) && is_option(&field.ty);
-                skip_none = skip_none.filter(|_| is_none).map(|_| true);
+                // Not understood (`None`) stays so; else it is understood only as `is_none`.
+                skip_none = skip_none.and(is_none.then_some(true));
             } else if meta.path.is_ident("deserialize_with") {
                 // progenitor's required nullable field: an `Option` whose key must be there.
                 let with = meta.value()?.parse::<syn::LitStr>()?.value();
